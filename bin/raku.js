@@ -1,0 +1,7 @@
+#!/usr/bin/env node
+// Runs the TypeScript sources directly (tsx), so `npx raku` works right after `npm ci` with no build step.
+import { register } from 'tsx/esm/api';
+
+register();
+const { main } = await import('../generator/src/cli/main.ts');
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,73 @@
+import type { DocumentKind, Loaded, Pack, Policy, RepoModel, Zone } from '../model/types.ts';
+import { type Diagnostic, dottedPath } from '../validate/diagnostic.ts';
+import { explainSchemaErrors, schemaValidators } from './schemas.ts';
+import {
+  DEFAULT_YAML_LIMITS,
+  type PositionIndex,
+  parseYamlSource,
+  type SourceFile,
+  type YamlLimits,
+} from './yaml-source.ts';
+
+/** The result of loading a repository: the documents that passed the schema, and every problem found. */
+export interface LoadedRepo {
+  model: RepoModel;
+  diagnostics: Diagnostic[];
+  /** Source positions per file, for rules that report on loaded documents. */
+  positions: Map<string, PositionIndex>;
+  /** Files that were recognised as config but failed to parse or validate. */
+  rejected: { file: string; kind: DocumentKind; value?: unknown }[];
+}
+
+/**
+ * Which kind of config document a repository path holds, or undefined when it is not config:
+ * `packs/<name>/pack.yaml`, `zones/<name>.yaml`, `policies/<name>.yaml` (`.yml` too).
+ */
+export function documentKind(path: string): DocumentKind | undefined {
+  if (/^packs\/[^/]+\/pack\.ya?ml$/.test(path)) return 'pack';
+  if (/^zones\/[^/]+\.ya?ml$/.test(path)) return 'zone';
+  if (/^policies\/[^/]+\.ya?ml$/.test(path)) return 'policy';
+  return undefined;
+}
+
+/** Parses and schema-validates every config file. Pure over file contents: the caller reads the files. */
+export function loadRepo(files: readonly SourceFile[], limits: YamlLimits = DEFAULT_YAML_LIMITS): LoadedRepo {
+  const validators = schemaValidators();
+  const model: RepoModel = { packs: [], zones: [], policies: [] };
+  const diagnostics: Diagnostic[] = [];
+  const positions = new Map<string, PositionIndex>();
+  const rejected: LoadedRepo['rejected'] = [];
+
+  for (const file of [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
+    const kind = documentKind(file.path);
+    if (!kind) continue;
+    const parsed = parseYamlSource(file, limits);
+    positions.set(file.path, parsed.positions);
+    diagnostics.push(...parsed.diagnostics);
+    if (parsed.value === undefined) {
+      rejected.push({ file: file.path, kind });
+      continue;
+    }
+    const validate = validators[kind];
+    if (!validate(parsed.value)) {
+      for (const problem of explainSchemaErrors(validate.errors ?? [], parsed.value)) {
+        const pos = problem.atKey ? parsed.positions.keyAt(problem.path) : parsed.positions.at(problem.path);
+        diagnostics.push({
+          file: file.path,
+          ...pos,
+          path: dottedPath(problem.path),
+          rule: 'schema',
+          message: problem.message,
+          severity: 'error',
+        });
+      }
+      rejected.push({ file: file.path, kind, value: parsed.value });
+      continue;
+    }
+    const loaded = { file: file.path, value: parsed.value };
+    if (kind === 'pack') model.packs.push(loaded as Loaded<Pack>);
+    else if (kind === 'zone') model.zones.push(loaded as Loaded<Zone>);
+    else model.policies.push(loaded as Loaded<Policy>);
+  }
+  return { model, diagnostics, positions, rejected };
+}

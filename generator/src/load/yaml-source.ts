@@ -1,0 +1,239 @@
+import { isAlias, isMap, isPair, isScalar, isSeq, Lexer, LineCounter, type Node, parseDocument } from 'yaml';
+import { type Diagnostic, dottedPath, type PathSegment } from '../validate/diagnostic.ts';
+
+/** A file as read from disk (or git), before any parsing. */
+export interface SourceFile {
+  /** Repository-relative path with '/' separators. */
+  path: string;
+  bytes: Uint8Array;
+}
+
+/** Limits that keep hostile input cheap. Defaults suit hand-written and generated config alike. */
+export interface YamlLimits {
+  /** Largest file accepted, in bytes. Default 2 MiB. */
+  maxBytes: number;
+  /** Deepest nesting of collections. Default 64. */
+  maxDepth: number;
+  /** Most values one document may expand to, aliases included (bounds alias bombs). Default 200 000. */
+  maxNodes: number;
+}
+
+export const DEFAULT_YAML_LIMITS: YamlLimits = { maxBytes: 2 * 1024 * 1024, maxDepth: 64, maxNodes: 200_000 };
+
+export interface Position {
+  line: number;
+  column: number;
+}
+
+/** Finds the source position of a value by its path; falls back to the nearest located ancestor. */
+export interface PositionIndex {
+  at(path: readonly PathSegment[]): Position;
+  /** Position of the key of a map entry (for unknown-property errors), else of the value. */
+  keyAt(path: readonly PathSegment[]): Position;
+}
+
+export interface ParsedYaml {
+  /** The document as plain JSON-compatible data; undefined when the file could not be parsed. */
+  value: unknown;
+  positions: PositionIndex;
+  diagnostics: Diagnostic[];
+}
+
+/** Keys that would reach Object.prototype machinery if code ever assigned them naively. */
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+
+class ParseAbort extends Error {}
+
+/**
+ * Parses one YAML file into plain data with a position for every node. Pure: no I/O.
+ * Rejects (with diagnostics, never by throwing): oversize files, invalid UTF-8, syntax errors, duplicate keys,
+ * several documents in one file, alias bombs, deep nesting and prototype-polluting keys.
+ */
+export function parseYamlSource(file: SourceFile, limits: YamlLimits = DEFAULT_YAML_LIMITS): ParsedYaml {
+  const diagnostics: Diagnostic[] = [];
+  const nodes = new Map<string, [number, number]>();
+  const lineCounter = new LineCounter();
+  const toPos = (offset: number): Position => {
+    const p = lineCounter.linePos(offset);
+    return { line: p.line, column: p.col };
+  };
+  const positions = makeIndex(nodes, toPos);
+  const fail = (rule: string, message: string, offset = -1): ParsedYaml => {
+    const pos = offset >= 0 ? toPos(offset) : { line: 0, column: 0 };
+    diagnostics.push({ file: file.path, ...pos, path: '', rule, message, severity: 'error' });
+    return { value: undefined, positions, diagnostics };
+  };
+
+  if (file.bytes.byteLength > limits.maxBytes) {
+    return fail('file-too-large', `file is ${file.bytes.byteLength} bytes; the limit is ${limits.maxBytes}`);
+  }
+  let text: string;
+  try {
+    text = utf8.decode(file.bytes);
+  } catch {
+    return fail('invalid-utf8', 'file is not valid UTF-8');
+  }
+  if (text.includes('\u0000')) return fail('invalid-utf8', 'file contains a NUL character');
+
+  // The parser recurses per nesting level and can exhaust memory on pathological nesting before it
+  // reports anything, so measure nesting with the (iterative) lexer first.
+  const deep = nestingProblem(text, limits.maxDepth);
+  if (deep) return fail('too-deep', deep.message, deep.offset);
+
+  const doc = parseDocument(text, {
+    lineCounter,
+    prettyErrors: false,
+    uniqueKeys: true,
+    strict: true,
+    merge: false,
+    schema: 'core',
+  });
+  for (const err of [...doc.errors]) {
+    const rule = err.code === 'DUPLICATE_KEY' ? 'duplicate-key' : 'yaml-syntax';
+    diagnostics.push({
+      file: file.path,
+      ...toPos(err.pos[0]),
+      path: '',
+      rule,
+      message: err.message.split('\n')[0] ?? err.message,
+      severity: 'error',
+    });
+  }
+  if (diagnostics.length > 0) return { value: undefined, positions, diagnostics };
+  // A second document after '---' is silently ignored by parseDocument; make it an error instead.
+  const end = doc.range[2];
+  if (end < text.length && /^\s*---/m.test(text.slice(end))) {
+    return fail('yaml-syntax', 'only one YAML document per file is allowed', end);
+  }
+
+  let count = 0;
+  const convert = (
+    node: Node | null | undefined,
+    path: PathSegment[],
+    depth: number,
+    pointer: string,
+  ): unknown => {
+    if (++count > limits.maxNodes) {
+      throw new ParseAbort(`document expands to more than ${limits.maxNodes} values (alias bomb?)`);
+    }
+    if (depth > limits.maxDepth) throw new ParseAbort(`nesting deeper than ${limits.maxDepth} levels`);
+    if (node == null) return null;
+    if (node.range) nodes.set(pointer, [node.range[0], -1]);
+    if (isAlias(node)) {
+      const target = node.resolve(doc);
+      if (!target) throw new ParseAbort(`unresolved alias *${node.source}`);
+      return convert(target, path, depth + 1, pointer);
+    }
+    if (isScalar(node)) {
+      const v = node.value;
+      if (typeof v === 'bigint') return Number(v);
+      if (v instanceof Date) return v.toISOString();
+      if (v !== null && typeof v === 'object') return String(v);
+      return v;
+    }
+    if (isSeq(node)) {
+      return node.items.map((item, i) => convert(item as Node, [...path, i], depth + 1, `${pointer}/${i}`));
+    }
+    if (isMap(node)) {
+      const out: Record<string, unknown> = {};
+      for (const pair of node.items) {
+        if (!isPair(pair)) continue;
+        const keyNode = pair.key as Node | null;
+        const key = isScalar(keyNode) ? keyNode.value : undefined;
+        if (typeof key !== 'string' && typeof key !== 'number' && typeof key !== 'boolean') {
+          const off = keyNode?.range?.[0] ?? node.range?.[0] ?? 0;
+          diagnostics.push({
+            file: file.path,
+            ...toPos(off),
+            path: dottedPath(path),
+            rule: 'yaml-syntax',
+            message: 'map keys must be plain strings',
+            severity: 'error',
+          });
+          continue;
+        }
+        const k = String(key);
+        const childPointer = `${pointer}/${escapePointer(k)}`;
+        if (FORBIDDEN_KEYS.has(k)) {
+          diagnostics.push({
+            file: file.path,
+            ...toPos(keyNode?.range?.[0] ?? 0),
+            path: dottedPath([...path, k]),
+            rule: 'forbidden-key',
+            message: `key "${k}" is not allowed`,
+            severity: 'error',
+          });
+          continue;
+        }
+        const value = convert(pair.value as Node, [...path, k], depth + 1, childPointer);
+        const keyOffset = keyNode?.range?.[0];
+        if (keyOffset !== undefined) {
+          const existing = nodes.get(childPointer);
+          nodes.set(childPointer, [existing?.[0] ?? keyOffset, keyOffset]);
+        }
+        // defineProperty: a plain assignment of a key like "__proto__" would change the prototype.
+        Object.defineProperty(out, k, { value, enumerable: true, writable: true, configurable: true });
+      }
+      return out;
+    }
+    return null;
+  };
+
+  try {
+    const value = convert(doc.contents as Node, [], 0, '');
+    return { value: diagnostics.length ? undefined : value, positions, diagnostics };
+  } catch (err) {
+    if (err instanceof ParseAbort) return fail('too-deep', err.message);
+    if (err instanceof RangeError) return fail('too-deep', 'document is nested too deeply to process');
+    throw err;
+  }
+}
+
+function nestingProblem(text: string, maxDepth: number): { message: string; offset: number } | undefined {
+  let flow = 0;
+  let lineIndicators = 0;
+  let offset = 0;
+  let atLineStart = true;
+  for (const token of new Lexer().lex(text)) {
+    if (token === '[' || token === '{') {
+      if (++flow > maxDepth)
+        return { message: `flow collections nested deeper than ${maxDepth} levels`, offset };
+    } else if (token === ']' || token === '}') {
+      flow--;
+    } else if (token === '\n' || token === '\r\n') {
+      atLineStart = true;
+      lineIndicators = 0;
+    } else if (token === '-' || token === '?') {
+      if (++lineIndicators > maxDepth)
+        return { message: `block collections nested deeper than ${maxDepth} levels`, offset };
+    } else if (atLineStart && token.length > 0 && token.trim() === '' && token.length > maxDepth * 16) {
+      return { message: `indentation deeper than ${maxDepth * 16} columns`, offset };
+    }
+    if (token !== '\n') atLineStart = false;
+    offset += token.length === 1 && token < ' ' && token !== '\n' && token !== '\t' ? 0 : token.length;
+  }
+  return undefined;
+}
+
+function escapePointer(key: string): string {
+  return key.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+function pointerOf(path: readonly PathSegment[]): string {
+  let p = '';
+  for (const seg of path) p += `/${escapePointer(String(seg))}`;
+  return p;
+}
+
+function makeIndex(nodes: Map<string, [number, number]>, toPos: (offset: number) => Position): PositionIndex {
+  const lookup = (path: readonly PathSegment[], key: boolean): Position => {
+    for (let n = path.length; n >= 0; n--) {
+      const hit = nodes.get(pointerOf(path.slice(0, n)));
+      if (hit) return toPos(key && n === path.length && hit[1] >= 0 ? hit[1] : hit[0]);
+    }
+    return { line: 1, column: 1 };
+  };
+  return { at: (path) => lookup(path, false), keyAt: (path) => lookup(path, true) };
+}

@@ -1,0 +1,258 @@
+/**
+ * The config model: packs, landing zones and policies as loaded from YAML.
+ * These types mirror schema/*.schema.json; a value of these types has passed schema validation.
+ */
+
+export type Environment = 'dev' | 'staging' | 'prod';
+export const ENVIRONMENTS: readonly Environment[] = ['dev', 'staging', 'prod'];
+
+/** A reference to a Kubernetes Secret key; never a secret value. */
+export interface SecretRef {
+  secretRef: { name: string; key: string };
+}
+
+export interface Resources {
+  requests?: { cpu?: string; memory?: string };
+  limits?: { cpu?: string; memory?: string };
+}
+
+export interface Autoscaling {
+  minReplicas?: number;
+  maxReplicas?: number;
+  targetCPUUtilization?: number;
+}
+
+export type JsonSchema = Record<string, unknown>;
+
+export type AuthType = 'none' | 'apiKey' | 'bearer' | 'basic' | 'oauth2ClientCredentials';
+
+export interface UpstreamAuth {
+  type: AuthType;
+  in?: 'header' | 'query';
+  name?: string;
+  key?: SecretRef;
+  token?: SecretRef;
+  username?: SecretRef;
+  password?: SecretRef;
+  tokenUrl?: string;
+  clientId?: SecretRef;
+  clientSecret?: SecretRef;
+  scopes?: string[];
+}
+
+export interface Upstream {
+  baseUrls: Partial<Record<Environment, string>>;
+  auth?: UpstreamAuth;
+  headers?: Record<string, string>;
+  timeoutMs?: number;
+  maxResponseBytes?: number;
+}
+
+export type ArgLocation = 'path' | 'query' | 'header' | 'body';
+export type ArgMapping = ArgLocation | { in: ArgLocation; name?: string };
+export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface HttpMapping {
+  method: HttpMethod;
+  path: string;
+  args?: Record<string, ArgMapping>;
+  /** 'json' (default) or 'arg:<name>'. */
+  body?: string;
+  successStatus?: number[];
+}
+
+export interface ToolAnnotations {
+  readOnlyHint?: boolean;
+  destructiveHint?: boolean;
+  idempotentHint?: boolean;
+  openWorldHint?: boolean;
+}
+
+export interface Tool {
+  name: string;
+  title?: string;
+  description: string;
+  inputSchema: JsonSchema;
+  outputSchema?: JsonSchema;
+  http: HttpMapping;
+  annotations?: ToolAnnotations;
+  sensitive?: boolean;
+  timeoutMs?: number;
+}
+
+export interface EnvVar {
+  name: string;
+  value?: string;
+  secretRef?: SecretRef['secretRef'];
+}
+
+export interface PackRuntime {
+  replicas?: number;
+  resources?: Resources;
+  autoscaling?: Autoscaling;
+  env?: EnvVar[];
+  baseImage?: string;
+}
+
+export interface PackSource {
+  document: string;
+  sha256: string;
+  format?: 'swagger-2.0' | 'openapi-3.0' | 'openapi-3.1';
+  operations?: { operationId?: string; method: string; path: string; tool: string }[];
+}
+
+export interface Pack {
+  name: string;
+  version: string;
+  title?: string;
+  description: string;
+  owner: string;
+  toolPrefix?: string;
+  upstream: Upstream;
+  tools: Tool[];
+  runtime?: PackRuntime;
+  source?: PackSource;
+}
+
+export interface ZonePack {
+  name: string;
+  version?: string;
+  replicas?: number;
+  resources?: Resources;
+  autoscaling?: Autoscaling;
+  baseImage?: string;
+  egress?: string[];
+  group?: string;
+}
+
+export interface BaseImage {
+  image: string;
+  tag?: string;
+  digest?: string;
+}
+
+export interface RemoteTool {
+  name: string;
+  descriptionSha256: string;
+  fallbackFor?: string;
+  sensitive?: boolean;
+}
+
+/** A third-party MCP server the gateway may route to. */
+export interface Remote {
+  name: string;
+  url: string;
+  auth?: { type: 'none' | 'bearer' | 'apiKey'; header?: string; token?: SecretRef };
+  timeoutMs?: number;
+  tools: RemoteTool[];
+}
+
+export interface GatewayAuthConfig {
+  issuer?: string;
+  audience?: string;
+  jwksUrl?: string;
+  groupsClaim?: string;
+  agentClaim?: string;
+}
+
+export interface Zone {
+  name: string;
+  description?: string;
+  environment: Environment;
+  cluster: { server?: string; context?: string; credentials?: SecretRef };
+  namespace: string;
+  registry: { host: string; repository: string; credentials?: SecretRef; insecure?: boolean };
+  gitops: { repository: string; branch: string; path: string; token?: SecretRef };
+  gateway?: {
+    replicas?: number;
+    resources?: Resources;
+    autoscaling?: Autoscaling;
+    baseImage?: string;
+    auth?: GatewayAuthConfig;
+  };
+  packs: ZonePack[];
+  baseImages?: Record<string, BaseImage>;
+  network?: { egress?: string[]; allowPrivateNetworks?: boolean };
+  promotion?: { from: string; healthGate?: { minReadyMinutes?: number; maxErrorRate?: number } };
+  remotes?: Remote[];
+}
+
+export type Scalar = string | number | boolean;
+
+export interface Condition {
+  field: string;
+  equals?: Scalar;
+  notEquals?: Scalar;
+  in?: Scalar[];
+  notIn?: Scalar[];
+  matches?: string;
+  exists?: boolean;
+  lt?: number;
+  lte?: number;
+  gt?: number;
+  gte?: number;
+}
+
+export interface Role {
+  name: string;
+  description?: string;
+  tools: string[];
+}
+
+export interface Binding {
+  role: string;
+  subjects: string[];
+  environments?: Environment[];
+  when?: Condition[];
+}
+
+export interface DenyRule {
+  name: string;
+  description?: string;
+  tools: string[];
+  subjects: string[];
+  environments?: Environment[];
+  when?: Condition[];
+}
+
+export interface ApprovalRule {
+  name: string;
+  tools: string[];
+  environments?: Environment[];
+  approvers: string[];
+  timeoutSeconds?: number;
+}
+
+export interface RateLimitRule {
+  name: string;
+  subjects: string[];
+  tools?: string[];
+  environments?: Environment[];
+  limit: number;
+  windowSeconds: number;
+}
+
+export interface Policy {
+  name: string;
+  description?: string;
+  roles?: Role[];
+  bindings?: Binding[];
+  denies?: DenyRule[];
+  approvals?: ApprovalRule[];
+  rateLimits?: RateLimitRule[];
+}
+
+export type DocumentKind = 'pack' | 'zone' | 'policy';
+
+/** One loaded config document: the file it came from and its value. */
+export interface Loaded<T> {
+  file: string;
+  value: T;
+}
+
+/** The whole repository's configuration. Only documents that passed schema validation are here. */
+export interface RepoModel {
+  packs: Loaded<Pack>[];
+  zones: Loaded<Zone>[];
+  policies: Loaded<Policy>[];
+}

@@ -1,0 +1,163 @@
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { pathParams } from '../../model/names.ts';
+import type { ArgLocation, ArgMapping, Tool } from '../../model/types.ts';
+import type { Rule } from './context.ts';
+
+const BODYLESS = new Set(['GET', 'HEAD', 'DELETE']);
+
+/** Where an argument goes when the mapping does not say: query for body-less methods, else the JSON body. */
+export function argLocation(tool: Pick<Tool, 'http'>, arg: string): { in: ArgLocation; name: string } {
+  const m: ArgMapping | undefined = tool.http.args?.[arg];
+  if (m === undefined) {
+    if (pathParams(tool.http.path).includes(arg)) return { in: 'path', name: arg };
+    return { in: BODYLESS.has(tool.http.method) ? 'query' : 'body', name: arg };
+  }
+  return typeof m === 'string' ? { in: m, name: arg } : { in: m.in, name: m.name ?? arg };
+}
+
+/** Path templates, argument mappings and input schemas agree, so every call can be turned into a request. */
+export const httpMappings: Rule = (ctx) => {
+  for (const { file, value: pack } of ctx.model.packs) {
+    pack.tools.forEach((tool, i) => {
+      const at = ['tools', i];
+      const props = (tool.inputSchema['properties'] ?? {}) as Record<string, unknown>;
+      const required = new Set((tool.inputSchema['required'] ?? []) as string[]);
+      const placeholders = pathParams(tool.http.path);
+      const bad = placeholders.find((p) => !/^[A-Za-z0-9_.-]{1,128}$/.test(p));
+      if (bad !== undefined || /[{}]/.test(tool.http.path.replace(/\{[^{}]*\}/g, ''))) {
+        ctx.report(
+          file,
+          [...at, 'http', 'path'],
+          'path-template',
+          `path template "${tool.http.path}" has a malformed placeholder`,
+        );
+      }
+      if (/(^|\/)\.\.?(\/|$)|[?#\s]/.test(tool.http.path)) {
+        ctx.report(
+          file,
+          [...at, 'http', 'path'],
+          'path-template',
+          'path template must not contain "." or ".." segments, "?", "#" or spaces (map query arguments with http.args)',
+        );
+      }
+      for (const p of placeholders) {
+        if (argLocation(tool, p).in !== 'path') {
+          ctx.report(
+            file,
+            [...at, 'http', 'args', p],
+            'path-template',
+            `placeholder {${p}} must be mapped to "path"`,
+          );
+        }
+        if (!(p in props)) {
+          ctx.report(
+            file,
+            [...at, 'inputSchema'],
+            'path-template',
+            `placeholder {${p}} has no property "${p}" in inputSchema`,
+          );
+        } else if (!required.has(p)) {
+          ctx.report(
+            file,
+            [...at, 'inputSchema', 'required'],
+            'path-template',
+            `path argument "${p}" must be required`,
+          );
+        }
+      }
+      for (const [arg, mapping] of Object.entries(tool.http.args ?? {})) {
+        const loc = typeof mapping === 'string' ? mapping : mapping.in;
+        if (!(arg in props)) {
+          ctx.report(
+            file,
+            [...at, 'http', 'args', arg],
+            'arg-mapping',
+            `argument "${arg}" is not a property of inputSchema`,
+          );
+        }
+        if (
+          loc === 'path' &&
+          !placeholders.includes(typeof mapping === 'string' ? arg : (mapping.name ?? arg))
+        ) {
+          ctx.report(
+            file,
+            [...at, 'http', 'args', arg],
+            'arg-mapping',
+            `argument "${arg}" is mapped to the path but ${tool.http.path} has no such placeholder`,
+          );
+        }
+        if (loc === 'body' && BODYLESS.has(tool.http.method)) {
+          ctx.report(
+            file,
+            [...at, 'http', 'args', arg],
+            'arg-mapping',
+            `${tool.http.method} requests carry no body; map "${arg}" to query or header`,
+          );
+        }
+      }
+      if (tool.http.body?.startsWith('arg:')) {
+        const arg = tool.http.body.slice(4);
+        if (!(arg in props))
+          ctx.report(
+            file,
+            [...at, 'http', 'body'],
+            'arg-mapping',
+            `body argument "${arg}" is not a property of inputSchema`,
+          );
+        if (BODYLESS.has(tool.http.method))
+          ctx.report(
+            file,
+            [...at, 'http', 'body'],
+            'arg-mapping',
+            `${tool.http.method} requests carry no body`,
+          );
+      }
+    });
+  }
+};
+
+let metaAjv: Ajv2020 | undefined;
+
+/**
+ * Tool input and output schemas are valid JSON Schemas whose root describes an object (MCP requires it).
+ * Checked against the meta-schema rather than compiled: compiling thousands of schemas would dominate validation time.
+ */
+export const toolSchemas: Rule = (ctx) => {
+  metaAjv ??= new Ajv2020({ strict: false, validateFormats: false });
+  const ajv = metaAjv;
+  for (const { file, value: pack } of ctx.model.packs) {
+    pack.tools.forEach((tool, i) => {
+      for (const key of ['inputSchema', 'outputSchema'] as const) {
+        const schema = tool[key];
+        if (schema === undefined) continue;
+        if (schema['type'] !== 'object') {
+          ctx.report(
+            file,
+            ['tools', i, key, 'type'],
+            'tool-schema',
+            `${key} must describe an object ("type: object")`,
+          );
+        }
+        const draft = schema['$schema'];
+        if (draft !== undefined && draft !== 'https://json-schema.org/draft/2020-12/schema') {
+          ctx.report(
+            file,
+            ['tools', i, key, '$schema'],
+            'tool-schema',
+            `${key} must use JSON Schema draft 2020-12 (omit $schema)`,
+          );
+          continue;
+        }
+        if (!ajv.validateSchema(schema)) {
+          const first = ajv.errors?.[0];
+          ctx.report(
+            file,
+            ['tools', i, key],
+            'tool-schema',
+            `${key} is not a valid JSON Schema: ${first ? `${first.instancePath || '(root)'} ${first.message}` : 'invalid'}`,
+          );
+        }
+      }
+    });
+  }
+};
