@@ -1,0 +1,85 @@
+/**
+ * What the admin and operations router needs from the rest of the gateway. The MCP runtime builds these
+ * (authentication, the route table) and passes them to `createAdminRouter(deps)` in ./admin-router.ts:
+ *
+ *   createAdminRouter(deps: AdminDeps): express.Router
+ *
+ * mounted at the root of the gateway's Express app; it serves /v1/traces, /v1/approvals, /v1/routes,
+ * /v1/jobs, /v1/deployments and /openapi.json.
+ */
+import type { Request } from 'express';
+import type { ApprovalStore, Page } from '../approvals/types.ts';
+import type { JobService } from '../jobs/types.ts';
+import type { StoredTrace, TraceStatus } from '../traces/types.ts';
+
+/** The authenticated caller of an admin/API request. */
+export interface ApiCaller {
+  subject: string;
+  subjectKind: string;
+  groups: string[];
+  /** Everything the caller is (subject, 'group:<g>'), matched against approval rules' approvers. */
+  principals: string[];
+  /** True when the caller holds the admin role: required for every /v1 endpoint except own jobs. */
+  admin: boolean;
+}
+
+export type AuthorizeResult =
+  | { ok: true; caller: ApiCaller }
+  | { ok: false; status: 401 | 403; message: string; headers?: Record<string, string> };
+
+export interface TraceFilter {
+  /** Inclusive lower bound of `time`. */
+  from?: Date;
+  /** Exclusive upper bound of `time`. */
+  to?: Date;
+  subject?: string;
+  tool?: string;
+  status?: TraceStatus;
+  cursor?: string;
+  /** 1..500, default 100. */
+  limit?: number;
+}
+
+/** Reads traces back, newest first. */
+export interface TraceReader {
+  list(filter: TraceFilter): Promise<Page<StoredTrace>>;
+}
+
+export interface DeploymentInput {
+  zone: string;
+  /** Workload name (the zone pack entry's group or the pack name, or 'raku-gateway'). */
+  workload: string;
+  pack: string;
+  version: string;
+  imageDigest: string | null;
+  health: 'healthy' | 'degraded' | 'unhealthy' | 'unknown';
+  revision: string | null;
+  /** Free-form detail (replica counts, events) as reported by `raku status`. */
+  detail?: unknown;
+}
+
+export interface DeploymentRecord extends DeploymentInput {
+  id: string;
+  observedAt: Date;
+}
+
+export interface DeploymentStore {
+  record(input: DeploymentInput): Promise<DeploymentRecord>;
+  list(filter: {
+    zone?: string;
+    pack?: string;
+    cursor?: string;
+    limit?: number;
+  }): Promise<Page<DeploymentRecord>>;
+}
+
+export interface AdminDeps {
+  traces: TraceReader;
+  approvals: ApprovalStore;
+  jobs: JobService;
+  deployments: DeploymentStore;
+  /** The current route table (from the loaded bundle), returned as-is by GET /v1/routes. */
+  routes: () => unknown;
+  /** Authenticates the request. The router enforces `admin` where required. */
+  authorize: (req: Request) => AuthorizeResult | Promise<AuthorizeResult>;
+}

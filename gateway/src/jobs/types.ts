@@ -1,0 +1,81 @@
+/**
+ * Async tool calls. The admin/agent API and the runtime submit jobs; a queue stored in Postgres runs them
+ * through a `JobRunner` the MCP runtime provides, so jobs survive a gateway restart.
+ */
+import type { Page } from '../approvals/types.ts';
+
+export type JobStatus = 'queued' | 'waiting_approval' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+/** The caller a job runs as (re-checked by the runner against the policy when the job runs). */
+export interface JobCaller {
+  subject: string;
+  subjectKind: string;
+  groups: string[];
+}
+
+/** A tool call to run: exposed tool name, arguments, and who asked. */
+export interface ToolCall {
+  tool: string;
+  arguments: Record<string, unknown>;
+  caller: JobCaller;
+}
+
+/** What a tool call produced: an MCP CallToolResult (content, structuredContent, isError). */
+export interface ToolCallResult {
+  content: unknown[];
+  structuredContent?: unknown;
+  isError?: boolean;
+  [key: string]: unknown;
+}
+
+export interface JobRunContext {
+  jobId: string;
+  /** Aborted when the job is cancelled or the gateway shuts down. */
+  signal: AbortSignal;
+  /** Set when the call was approved through this approval request: the runner must not ask again. */
+  approvalId: string | null;
+}
+
+/**
+ * Implemented by the MCP runtime: runs one tool call through policy, routing and the target, and returns its
+ * result. Throwing marks the job failed with the error's message; a result with `isError` also fails it.
+ */
+export interface JobRunner {
+  run(call: ToolCall, context: JobRunContext): Promise<ToolCallResult>;
+}
+
+export interface JobView {
+  id: string;
+  status: JobStatus;
+  tool: string;
+  subject: string;
+  approvalId: string | null;
+  createdAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  result: ToolCallResult | null;
+  error: string | null;
+}
+
+export interface JobListFilter {
+  status?: JobStatus;
+  subject?: string;
+  cursor?: string;
+  limit?: number;
+}
+
+export interface SubmitJobOptions {
+  /** The call waits for this approval request; it runs once approved and fails if rejected or expired. */
+  approvalId?: string;
+}
+
+/** The job service the API and the runtime use. */
+export interface JobService {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  submit(call: ToolCall, options?: SubmitJobOptions): Promise<JobView>;
+  get(id: string): Promise<JobView | null>;
+  list(filter?: JobListFilter): Promise<Page<JobView>>;
+  /** Cancels a queued, waiting or running job; returns null when the job does not exist. */
+  cancel(id: string, by: string): Promise<JobView | null>;
+}

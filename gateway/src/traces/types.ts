@@ -1,0 +1,130 @@
+/**
+ * The trace contract between the MCP runtime (which records one trace per tool call) and the persistence
+ * layer (which redacts, batches and writes them to Postgres). Pure types: no I/O here.
+ */
+import type { JsonSchema } from '../../../generator/src/model/types.ts';
+
+/** Who called: a person, an agent (bot), or nobody authenticated. */
+export type SubjectKind = 'user' | 'agent' | 'service' | 'anonymous';
+
+/**
+ * The policy decision for the call. `approval` means the call needed an approval; its outcome is in `status`
+ * (`ok`/`error` after approval, `rejected`, `expired` or `pending` when the agent got a job id instead).
+ */
+export type TraceDecision = 'allow' | 'deny' | 'approval';
+
+/** How the call ended, from the agent's point of view. */
+export type TraceStatus =
+  | 'ok'
+  | 'error'
+  | 'denied'
+  | 'invalid'
+  | 'rate_limited'
+  | 'no_route'
+  | 'timeout'
+  | 'pending'
+  | 'rejected'
+  | 'expired';
+
+export const TRACE_STATUSES: readonly TraceStatus[] = [
+  'ok',
+  'error',
+  'denied',
+  'invalid',
+  'rate_limited',
+  'no_route',
+  'timeout',
+  'pending',
+  'rejected',
+  'expired',
+];
+
+export const TRACE_DECISIONS: readonly TraceDecision[] = ['allow', 'deny', 'approval'];
+
+/**
+ * One tool call as the runtime records it. `args` and `result` are the raw values: the sink redacts them
+ * off the request path before anything is stored, so the runtime must not stringify or copy them.
+ */
+export interface TraceRecord {
+  /** When the call arrived. */
+  time: Date;
+  /** Subject id from the token ('user:alice', 'agent:triage-bot'); 'anonymous' when unauthenticated. */
+  subject: string;
+  subjectKind: SubjectKind;
+  /** Exposed tool name ('github.list_issues'), as the agent asked for it. */
+  tool: string;
+  /** Route that served the call (e.g. 'pack:github-issues@1.2.0' or 'remote:acme-docs'); null if none. */
+  route: string | null;
+  /** The concrete target URL/id tried last (pack server URL, remote URL, 'in-process'); null if none. */
+  target: string | null;
+  decision: TraceDecision;
+  /** Name of the policy rule that decided (binding/deny/approval rule, or 'default-deny'); null if none. */
+  rule: string | null;
+  /** Config revision (bundle revision, git SHA) the gateway was running. */
+  revision: string;
+  /** Wall time from arrival to response, in milliseconds (fractions allowed). */
+  latencyMs: number;
+  status: TraceStatus;
+  /** Size of the arguments as received (bytes of JSON). Computed from `args` when omitted. */
+  argsBytes?: number;
+  /** Size of the result returned (bytes of JSON). Computed from `result` when omitted. */
+  resultBytes?: number;
+  /** Raw tool arguments (redacted by the sink before storage). */
+  args: unknown;
+  /** Raw tool result (redacted by the sink before storage); null/undefined when there is none. */
+  result?: unknown;
+  /** Error message shown to the agent, if any (also redacted). */
+  error?: string | null;
+  /**
+   * The tool's input schema, used only to redact properties marked `x-sensitive: true`. Not stored.
+   * Pass the schema object you already hold (no copy).
+   */
+  inputSchema?: JsonSchema;
+}
+
+/** Counters of a sink, exported as metrics (trace queue depth, drops, writes, failed batches). */
+export interface TraceSinkStats {
+  /** Traces waiting in memory to be written. */
+  queued: number;
+  /** Traces dropped because the buffer was full (Postgres down for too long). Never silently lost. */
+  dropped: number;
+  /** Traces written to the database. */
+  written: number;
+  /** Failed write attempts (each batch attempt that threw). */
+  failures: number;
+}
+
+/**
+ * Where traces go. `record` never blocks and never throws: it queues the trace and returns. Batches are
+ * written in the background; while the database is down traces wait in a bounded buffer and are written after
+ * recovery; overflow increments `dropped`.
+ */
+export interface TraceSink {
+  record(trace: TraceRecord): void;
+  /** Resolves when everything queued before the call has been written, or the write failed (see stats). */
+  flush(): Promise<void>;
+  /** Flushes what it can and stops the background writer. Further `record` calls count as dropped. */
+  close(): Promise<void>;
+  stats(): TraceSinkStats;
+}
+
+/** A stored trace, as the admin API returns it. */
+export interface StoredTrace {
+  id: string;
+  time: string;
+  subject: string;
+  subjectKind: string;
+  tool: string;
+  route: string | null;
+  target: string | null;
+  decision: string;
+  rule: string | null;
+  revision: string;
+  latencyMs: number;
+  status: string;
+  argsBytes: number;
+  resultBytes: number;
+  args: unknown;
+  result: unknown;
+  error: string | null;
+}
