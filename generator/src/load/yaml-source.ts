@@ -79,7 +79,7 @@ export function parseYamlSource(file: SourceFile, limits: YamlLimits = DEFAULT_Y
 
   // The parser recurses per nesting level and can exhaust memory on pathological nesting before it
   // reports anything, so measure nesting with the (iterative) lexer first.
-  const deep = nestingProblem(text, limits.maxDepth);
+  const deep = mayNestDeeply(text, limits.maxDepth) ? nestingProblem(text, limits.maxDepth) : undefined;
   if (deep) return fail('too-deep', deep.message, deep.offset);
 
   const doc = parseDocument(text, {
@@ -106,6 +106,17 @@ export function parseYamlSource(file: SourceFile, limits: YamlLimits = DEFAULT_Y
   const end = doc.range[2];
   if (end < text.length && /^\s*---/m.test(text.slice(end))) {
     return fail('yaml-syntax', 'only one YAML document per file is allowed', end);
+  }
+
+  // Measure what aliases expand to on the node graph (memoised, so linear) before building anything.
+  const size = expandedSize(doc.contents as Node, doc, limits.maxNodes);
+  if (size > limits.maxNodes) {
+    return fail(
+      'too-deep',
+      Number.isFinite(size)
+        ? `document expands to more than ${limits.maxNodes} values through aliases (alias bomb?)`
+        : 'an alias refers to a collection that contains it',
+    );
   }
 
   let count = 0;
@@ -189,6 +200,41 @@ export function parseYamlSource(file: SourceFile, limits: YamlLimits = DEFAULT_Y
     if (err instanceof RangeError) return fail('too-deep', 'document is nested too deeply to process');
     throw err;
   }
+}
+
+/** Cheap test that rules out deep nesting for ordinary files, so the lexer pass runs only on suspicious ones. */
+function mayNestDeeply(text: string, maxDepth: number): boolean {
+  let brackets = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 91 /* [ */ || c === 123 /* { */) brackets++;
+  }
+  if (brackets > maxDepth) return true;
+  const dashes = new RegExp(`(?:[-?][ \\t]+){${maxDepth}}`);
+  return dashes.test(text) || new RegExp(`^[ \\t]{${maxDepth * 16},}`, 'm').test(text);
+}
+
+/** Number of values a node expands to with aliases resolved; Infinity for an alias cycle. Stops counting past `cap`. */
+function expandedSize(root: Node | null, doc: Parameters<typeof isAlias>[0] & object, cap: number): number {
+  const memo = new Map<Node, number>();
+  const visit = (node: Node | null | undefined): number => {
+    if (node == null) return 1;
+    const known = memo.get(node);
+    if (known !== undefined) return known;
+    let n = 1;
+    memo.set(node, Number.POSITIVE_INFINITY); // in progress: reaching it again is a cycle
+    if (isAlias(node)) {
+      n = visit((node as unknown as { resolve(d: unknown): Node | undefined }).resolve(doc) ?? null);
+    } else if (isSeq(node) || isMap(node)) {
+      for (const item of node.items) {
+        n += isPair(item) ? visit(item.key as Node) + visit(item.value as Node) : visit(item as Node);
+        if (n > cap) break;
+      }
+    }
+    memo.set(node, n);
+    return n;
+  };
+  return visit(root);
 }
 
 function nestingProblem(text: string, maxDepth: number): { message: string; offset: number } | undefined {

@@ -53,7 +53,7 @@ export const noSecretValues: Rule = (ctx) => {
     while (stack.length > 0) {
       const [value, path] = stack.pop()!;
       if (typeof value === 'string') {
-        const key = path[path.length - 1] ?? '';
+        const key = keyFor(path, doc.value);
         const what = findSecret(key, value);
         if (what) {
           ctx.report(
@@ -73,3 +73,13 @@ export const noSecretValues: Rule = (ctx) => {
     }
   }
 };
+
+/** The key that names a value: its own, or for `{ name: X, value: … }` entries (environment variables) the name X. */
+function keyFor(path: readonly PathSegment[], root: unknown): string | number {
+  const key = path[path.length - 1] ?? '';
+  if (key !== 'value') return key;
+  let parent: unknown = root;
+  for (const seg of path.slice(0, -1)) parent = (parent as Record<string | number, unknown>)[seg];
+  const name = (parent as Record<string, unknown>)['name'];
+  return typeof name === 'string' ? name : key;
+}

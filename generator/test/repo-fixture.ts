@@ -1,0 +1,34 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseDocument } from 'yaml';
+import type { SourceFile } from '../src/load/yaml-source.ts';
+
+export const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
+
+const EXAMPLE_FILES = [
+  'packs/github-issues/pack.yaml',
+  'packs/petstore/pack.yaml',
+  'packs/open-meteo/pack.yaml',
+  'zones/dev.yaml',
+  'zones/staging.yaml',
+  'zones/prod.yaml',
+  'policies/default.yaml',
+  'policies/local-dev.yaml',
+];
+
+/** The repository's own example content, as the loader sees it. */
+export function exampleFiles(): SourceFile[] {
+  return EXAMPLE_FILES.map((p) => ({ path: p, bytes: readFileSync(path.join(REPO_ROOT, p)) }));
+}
+
+export type Edit = (doc: ReturnType<typeof parseDocument>) => void;
+
+/** The example files with one document edited through the YAML document model (comments and layout kept). */
+export function editedExample(file: string, edit: Edit): SourceFile[] {
+  return exampleFiles().map((f) => {
+    if (f.path !== file) return f;
+    const doc = parseDocument(Buffer.from(f.bytes).toString('utf8'));
+    edit(doc);
+    return { path: f.path, bytes: Buffer.from(doc.toString()) };
+  });
+}
