@@ -181,7 +181,8 @@ export function parseYamlSource(file: SourceFile, limits: YamlLimits = DEFAULT_Y
         const value = convert(pair.value as Node, [...path, k], depth + 1, childPointer);
         const keyOffset = keyNode?.range?.[0];
         if (keyOffset !== undefined) {
-          const existing = nodes.get(childPointer);
+          // An empty value ("key:") has no text of its own: point at its key.
+          const existing = value === null ? undefined : nodes.get(childPointer);
           nodes.set(childPointer, [existing?.[0] ?? keyOffset, keyOffset]);
         }
         // defineProperty: a plain assignment of a key like "__proto__" would change the prototype.

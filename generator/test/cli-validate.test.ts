@@ -1,0 +1,126 @@
+import { execFile } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CliContext } from '../src/cli/context.ts';
+import { main } from '../src/cli/main.ts';
+import { REPO_ROOT } from './repo-fixture.ts';
+
+async function run(args: string[], cwd = REPO_ROOT): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const ctx: CliContext = {
+    stdout: (t) => {
+      out += t;
+    },
+    stderr: (t) => {
+      err += t;
+    },
+    cwd,
+    env: {},
+    debug: false,
+  };
+  const code = await main(args, ctx);
+  return { code, out, err };
+}
+
+let broken: string;
+beforeAll(() => {
+  broken = mkdtempSync(path.join(tmpdir(), 'raku-cli-'));
+  for (const dir of ['packs', 'zones', 'policies']) cpSync(path.join(REPO_ROOT, dir), path.join(broken, dir), { recursive: true });
+  writeFileSync(path.join(broken, 'zones/dev.yaml'), 'name: dev\nenvironment: test\n');
+});
+afterAll(() => rmSync(broken, { recursive: true, force: true }));
+
+describe('raku validate', () => {
+  it('exits 0 on the example repository and prints a summary', async () => {
+    const r = await run(['validate']);
+    expect(r).toMatchObject({ code: 0, err: '' });
+    expect(r.out).toMatch(/^8 files checked: 0 errors, 0 warnings$/m);
+  });
+
+  it('exits 1 with file:line:column, path, message and rule on errors', async () => {
+    const r = await run(['validate', '-C', broken]);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('zones/dev.yaml:2:14: error environment: must be one of: "dev", "staging", "prod" [schema]');
+    expect(r.out).toContain('zones/dev.yaml:1:1: error missing required property "cluster" [schema]');
+    expect(r.err).toMatch(/^error: configuration has \d+ errors\n$/);
+  });
+
+  it('prints a JSON array of diagnostics with --format json', async () => {
+    const r = await run(['validate', '--format', 'json', '-C', broken]);
+    expect(r.code).toBe(1);
+    const list = JSON.parse(r.out) as Record<string, unknown>[];
+    expect(list.length).toBeGreaterThan(3);
+    expect(Object.keys(list[0] ?? {}).sort()).toEqual(['column', 'file', 'line', 'message', 'path', 'rule', 'severity']);
+  });
+
+  it('prints workflow commands with --format github', async () => {
+    const r = await run(['validate', '-f', 'github', '-C', broken]);
+    expect(r.out.split('\n')[0]).toMatch(/^::error file=zones\/dev\.yaml,line=\d+,col=\d+,title=schema.*::.+/);
+  });
+
+  it('reports only on the paths given, while still loading everything', async () => {
+    const r = await run(['validate', '-C', broken, path.join(broken, 'packs')]);
+    expect(r.code).toBe(0);
+    expect(r.out).not.toContain('zones/dev.yaml');
+  });
+
+  it('exits 1 on an unknown format, an unknown option and a folder that is no repository', async () => {
+    expect((await run(['validate', '--format', 'xml'])).code).toBe(1);
+    expect((await run(['validate', '--nope'])).code).toBe(1);
+    const r = await run(['validate', '-C', tmpdir()]);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/has no packs\/, zones\/ or policies\/ folder/);
+  });
+
+  it('shows help for the program and the command with exit 0', async () => {
+    expect(await run(['--help'])).toMatchObject({ code: 0 });
+    const r = await run(['validate', '--help']);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('--format <format>');
+  });
+});
+
+describe('internal faults', () => {
+  const failing = (debug: string[]): Promise<[number, string]> => {
+    let err = '';
+    const ctx: CliContext = {
+      stdout: () => {
+        throw new Error('EPIPE: stdout closed');
+      },
+      stderr: (t) => {
+        err += t;
+      },
+      cwd: REPO_ROOT,
+      env: {},
+      debug: false,
+    };
+    return main(['validate', ...debug], ctx).then((code) => [code, err]);
+  };
+
+  it('exit 2 with a one-line message and no stack by default', async () => {
+    const [code, err] = await failing([]);
+    expect(code).toBe(2);
+    expect(err).toBe('internal error: EPIPE: stdout closed\nrun again with --debug for the stack trace\n');
+  });
+
+  it('show the stack with --debug', async () => {
+    const [code, err] = await failing(['--debug']);
+    expect(code).toBe(2);
+    expect(err).toMatch(/Error: EPIPE: stdout closed\n\s+at /);
+  });
+});
+
+describe('the raku binary', () => {
+  it('runs through npx-style bin/raku.js with the documented exit codes', async () => {
+    const exec = promisify(execFile);
+    const ok = await exec(process.execPath, [path.join(REPO_ROOT, 'bin/raku.js'), 'validate'], { cwd: REPO_ROOT });
+    expect(ok.stdout).toContain('0 errors');
+    const bad = await exec(process.execPath, [path.join(REPO_ROOT, 'bin/raku.js'), 'validate', '-C', broken]).catch((e: { code: number; stderr: string }) => e);
+    expect(bad).toMatchObject({ code: 1 });
+    expect((bad as { stderr: string }).stderr).not.toMatch(/\bat .*\.ts:\d+/);
+  });
+});
