@@ -1,0 +1,12 @@
+/**
+ * Prisma CLI configuration (Prisma 7 reads it instead of a datasource url in the schema). Only `prisma generate`
+ * is used here: the gateway applies the SQL migrations itself (gateway/src/db/migrate.ts), and `prisma migrate
+ * deploy` works too where the schema engine can be downloaded.
+ */
+import { defineConfig } from 'prisma/config';
+
+export default defineConfig({
+  schema: 'gateway/prisma/schema.prisma',
+  migrations: { path: 'gateway/prisma/migrations' },
+  datasource: { url: process.env['DATABASE_URL'] ?? 'postgresql://postgres@127.0.0.1:5432/postgres' },
+});
