@@ -1,0 +1,114 @@
+/**
+ * Decides one tool call against a compiled policy. Order: environment check, explicit denies (first match
+ * wins), allows (first match wins), default deny. Allowed calls carry the approval and rate limit that
+ * apply. See docs/policy.md.
+ */
+import { matchesAnyPattern } from '../model/names.ts';
+import type { Condition } from '../model/types.ts';
+import { type Attributes, describeCondition, evaluateCondition, evaluateConditions } from './conditions.ts';
+import { anySubjectMatches } from './subjects.ts';
+import type {
+  ApprovalRequirement,
+  CompiledPolicy,
+  Decision,
+  RateLimitRequirement,
+  Subject,
+  ToolCall,
+} from './types.ts';
+
+/** The `rule` of a decision no rule made: nothing allowed the call. */
+export const DEFAULT_DENY = 'default-deny';
+/** The `rule` of a decision refused because the call's environment is not the compiled one. */
+export const ENVIRONMENT_MISMATCH = 'environment-mismatch';
+
+const subjectName = (s: Subject) => `${s.kind}:${s.id}`;
+
+/**
+ * Decides whether `call` may proceed.
+ *
+ * - A deny rule applies when its subjects and tools match and its conditions are not known to be false:
+ *   a deny whose condition cannot be evaluated (missing attribute, type mismatch) still denies.
+ * - An allow rule applies only when its conditions are known to be true.
+ * - A deny overrides every allow; when no allow applies the call is denied (`default-deny`).
+ *
+ * Never throws on odd arguments: `call.args` is read through own properties only.
+ */
+export function decide(compiled: CompiledPolicy, call: ToolCall): Decision {
+  const who = subjectName(call.subject);
+  const what = `${who} may not call ${call.tool} in ${call.environment}`;
+  if (call.environment !== compiled.environment) {
+    return deny(ENVIRONMENT_MISMATCH, `${what}: the policy was compiled for ${compiled.environment}`);
+  }
+  const attrs: Attributes = {
+    args: call.args,
+    subject: call.subject,
+    environment: call.environment,
+    now: call.now,
+  };
+  for (const rule of compiled.denies) {
+    if (!anySubjectMatches(rule.subjects, call.subject) || !matchesAnyPattern(rule.tools, call.tool))
+      continue;
+    const truth = evaluateConditions(rule.when, attrs);
+    if (truth === 'false') continue;
+    const why = rule.description ? ` (${rule.description})` : '';
+    const unsure =
+      truth === 'unknown'
+        ? `; its condition ${firstUnmet(rule.when, attrs)} could not be evaluated, so it applies`
+        : '';
+    return deny(rule.id, `${what}: denied by ${rule.id}${why}${unsure}`);
+  }
+  const misses: string[] = [];
+  for (const rule of compiled.allows) {
+    if (!anySubjectMatches(rule.subjects, call.subject) || !matchesAnyPattern(rule.tools, call.tool))
+      continue;
+    const truth = evaluateConditions(rule.when, attrs);
+    if (truth !== 'true') {
+      const verb = truth === 'false' ? 'does not hold' : 'could not be evaluated';
+      misses.push(`${rule.id} (role ${rule.role}) needs ${firstUnmet(rule.when, attrs)}, which ${verb}`);
+      continue;
+    }
+    const approval = approvalFor(compiled, call.tool);
+    const rateLimit = rateLimitFor(compiled, call.subject, call.tool);
+    return {
+      allowed: true,
+      effect: 'allow',
+      rule: rule.id,
+      reason: `${who} may call ${call.tool} in ${call.environment}: allowed by ${rule.id} (role ${rule.role})`,
+      ...(approval ? { approval } : {}),
+      ...(rateLimit ? { rateLimit } : {}),
+    };
+  }
+  const detail = misses.length > 0 ? `; ${misses.join('; ')}` : '';
+  return deny(DEFAULT_DENY, `${what}: no rule allows it${detail}`);
+}
+
+function deny(rule: string, reason: string): Decision {
+  return { allowed: false, effect: 'deny', rule, reason };
+}
+
+function firstUnmet(conditions: readonly Condition[], attrs: Attributes): string {
+  const unmet = conditions.find((c) => evaluateCondition(c, attrs) !== 'true');
+  return unmet ? describeCondition(unmet) : '(none)';
+}
+
+/**
+ * The approval a call to `tool` needs: the first approval rule (in compiled order) whose patterns match.
+ * The gateway requires it for every call to the tool when present; for a tool marked `sensitive` and
+ * no approval rule, the gateway must refuse the call.
+ */
+export function approvalFor(compiled: CompiledPolicy, tool: string): ApprovalRequirement | undefined {
+  const rule = compiled.approvals.find((r) => matchesAnyPattern(r.tools, tool));
+  return rule && { rule: rule.id, approvers: [...rule.approvers], timeoutSeconds: rule.timeoutSeconds };
+}
+
+/** The first rate-limit rule (in compiled order) whose subjects name the caller and whose patterns match the tool. */
+export function rateLimitFor(
+  compiled: CompiledPolicy,
+  subject: Subject,
+  tool: string,
+): RateLimitRequirement | undefined {
+  const rule = compiled.rateLimits.find(
+    (r) => anySubjectMatches(r.subjects, subject) && matchesAnyPattern(r.tools, tool),
+  );
+  return rule && { rule: rule.id, limit: rule.limit, windowSeconds: rule.windowSeconds };
+}

@@ -1,0 +1,43 @@
+/**
+ * Which tools to list for a caller (MCP tools/list), before any call is made.
+ */
+import { matchesAnyPattern } from '../model/names.ts';
+import type { Condition } from '../model/types.ts';
+import { type Attributes, evaluateConditions } from './conditions.ts';
+import { anySubjectMatches } from './subjects.ts';
+import type { CompiledPolicy, Subject } from './types.ts';
+
+/** Conditions on arguments and on time cannot be known when the tool list is made. */
+const knowableAtListTime = (c: Condition) => !c.field.startsWith('args.') && !c.field.startsWith('time.');
+
+/**
+ * The tools of `tools` (exposed names, order kept) that `subject` may see. A tool is listed when some
+ * allow rule names the subject and the tool and its conditions on claims, subject and environment hold
+ * (conditions on args and time are ignored: they are checked at call time), and no deny rule names the
+ * subject and the tool with only such knowable conditions, all holding or not evaluable. Listing is not
+ * permission: every call is still decided by `decide`.
+ */
+export function toolsVisibleTo(
+  compiled: CompiledPolicy,
+  subject: Subject,
+  tools: readonly string[],
+): string[] {
+  // `now` is unused: time conditions are filtered out above.
+  const attrs: Attributes = { args: undefined, subject, environment: compiled.environment, now: new Date(0) };
+  const denies = compiled.denies.filter(
+    (d) =>
+      anySubjectMatches(d.subjects, subject) &&
+      d.when.every(knowableAtListTime) &&
+      evaluateConditions(d.when, attrs) !== 'false',
+  );
+  const allows = compiled.allows.filter(
+    (a) =>
+      anySubjectMatches(a.subjects, subject) &&
+      evaluateConditions(a.when.filter(knowableAtListTime), attrs) === 'true',
+  );
+  return tools.filter(
+    (tool) =>
+      !denies.some((d) => matchesAnyPattern(d.tools, tool)) &&
+      allows.some((a) => matchesAnyPattern(a.tools, tool)),
+  );
+}
