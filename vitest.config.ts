@@ -7,6 +7,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Two cores here: run files in two forks so integration tests with servers do not starve.
     pool: 'forks',
+    reporters: ['default', './scripts/summary-reporter.ts'],
     maxWorkers: 2,
   },
 });

@@ -1,0 +1,33 @@
+/**
+ * Bundles every GitHub Action (actions/<name>/src/main.ts) into actions/<name>/dist/index.mjs.
+ * The bundles are committed (the runner executes them as they are); CI rebuilds them and fails on any drift.
+ * Usage: node --import tsx scripts/build-actions.ts
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const actions = readdirSync(path.join(root, 'actions'), { withFileTypes: true })
+  .filter((d) => d.isDirectory() && existsSync(path.join(root, 'actions', d.name, 'src/main.ts')))
+  .map((d) => d.name)
+  .sort();
+
+for (const name of actions) {
+  await build({
+    entryPoints: [path.join(root, 'actions', name, 'src/main.ts')],
+    outfile: path.join(root, 'actions', name, 'dist/index.mjs'),
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    legalComments: 'none',
+    logLevel: 'warning',
+    // Some bundled CommonJS dependencies call require() for Node built-ins.
+    banner: {
+      js: "import { createRequire as __raku_createRequire } from 'node:module';\nconst require = __raku_createRequire(import.meta.url);",
+    },
+  });
+  console.log(`actions/${name}/dist/index.mjs`);
+}
