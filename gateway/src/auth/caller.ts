@@ -1,0 +1,17 @@
+/** Who is calling, as authentication established it. Policy decides on this; it never carries the token. */
+export interface Caller {
+  /** 'user:alice', 'agent:triage-bot', 'service:ci'; 'anonymous' when the endpoint needs no token. */
+  subject: string;
+  kind: 'user' | 'agent' | 'service' | 'anonymous';
+  /** Group names from the token (without the 'group:' prefix). */
+  groups: string[];
+  /** The verified claims, for ABAC conditions ('claims.<name>'). */
+  claims: Record<string, unknown>;
+}
+
+export const ANONYMOUS: Caller = { subject: 'anonymous', kind: 'anonymous', groups: [], claims: {} };
+
+/** Every principal string the caller is: its subject and 'group:<name>' per group (matched by patterns). */
+export function principalsOf(caller: Caller): string[] {
+  return [caller.subject, ...caller.groups.map((g) => `group:${g}`)];
+}

@@ -1,0 +1,125 @@
+/**
+ * The MCP Streamable HTTP endpoint shared by both roles: tools/list (paginated, deterministic order) and
+ * tools/call over whatever catalog the role provides. Served with the SDK's `createMcpHandler`: stateless
+ * 2026-07-28 requests and, through its legacy fallback, 2025-11-25 clients, from one server factory.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { toNodeHandler } from '@modelcontextprotocol/node';
+import {
+  type AuthInfo,
+  createMcpHandler,
+  ProtocolError,
+  ProtocolErrorCode,
+  Server,
+} from '@modelcontextprotocol/server';
+import { ANONYMOUS, type Caller } from '../auth/caller.ts';
+import type { CallToolResult, McpToolDefinition } from '../pack/pack-executor.ts';
+
+/** What an endpoint serves. The list must be sorted by name (pagination relies on it). */
+export interface ToolCatalog {
+  listTools(caller: Caller): readonly McpToolDefinition[] | Promise<readonly McpToolDefinition[]>;
+  /** Throws `ToolNotFound` for a tool the caller cannot see; returns tool errors as `isError` results. */
+  callTool(
+    name: string,
+    args: Record<string, unknown>,
+    caller: Caller,
+    signal: AbortSignal,
+  ): Promise<CallToolResult>;
+}
+
+/** A tool that does not exist for this caller: answered as a JSON-RPC invalid-params error. */
+export class ToolNotFound extends Error {
+  override readonly name = 'ToolNotFound';
+}
+
+export interface McpEndpointOptions {
+  name: string;
+  version: string;
+  /** Tools per tools/list page. Default 100. */
+  pageSize?: number;
+  onerror?: (error: Error) => void;
+}
+
+export type McpNodeHandler = (req: IncomingMessage, res: ServerResponse, caller: Caller) => Promise<void>;
+
+/** Opaque cursor: the last name of the previous page (stable when tools are added or removed between pages). */
+export function encodeCursor(lastName: string): string {
+  return Buffer.from(JSON.stringify({ after: lastName })).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): string {
+  try {
+    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { after?: unknown };
+    if (typeof parsed.after === 'string') return parsed.after;
+  } catch {
+    // fall through
+  }
+  throw new ProtocolError(ProtocolErrorCode.InvalidParams, 'invalid cursor');
+}
+
+/** One page of a name-sorted list after `cursor`. */
+export function pageOf<T extends { name: string }>(
+  sorted: readonly T[],
+  cursor: string | undefined,
+  pageSize: number,
+): { items: T[]; nextCursor?: string } {
+  let start = 0;
+  if (cursor !== undefined) {
+    const after = decodeCursor(cursor);
+    // Binary search: the first name greater than `after`.
+    let lo = 0;
+    let hi = sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (sorted[mid]!.name <= after) lo = mid + 1;
+      else hi = mid;
+    }
+    start = lo;
+  }
+  const items = sorted.slice(start, start + pageSize);
+  const last = items[items.length - 1];
+  return start + pageSize < sorted.length && last
+    ? { items, nextCursor: encodeCursor(last.name) }
+    : { items };
+}
+
+export function createMcpEndpoint(catalog: ToolCatalog, options: McpEndpointOptions): McpNodeHandler {
+  const pageSize = options.pageSize ?? 100;
+  const handler = createMcpHandler(
+    (ctx) => {
+      const caller = (ctx.authInfo?.extra?.['caller'] as Caller | undefined) ?? ANONYMOUS;
+      const server = new Server(
+        { name: options.name, version: options.version },
+        { capabilities: { tools: {} } },
+      );
+      server.setRequestHandler('tools/list', async (request) => {
+        const page = pageOf(await catalog.listTools(caller), request.params?.cursor, pageSize);
+        return page.nextCursor
+          ? { tools: page.items as never, nextCursor: page.nextCursor }
+          : { tools: page.items as never };
+      });
+      server.setRequestHandler('tools/call', async (request, callCtx) => {
+        const signal = callCtx.mcpReq.signal;
+        try {
+          return (await catalog.callTool(
+            request.params.name,
+            (request.params.arguments ?? {}) as Record<string, unknown>,
+            caller,
+            signal,
+          )) as never;
+        } catch (err) {
+          if (err instanceof ToolNotFound)
+            throw new ProtocolError(ProtocolErrorCode.InvalidParams, err.message);
+          throw err;
+        }
+      });
+      return server;
+    },
+    options.onerror ? { onerror: options.onerror } : {},
+  );
+  const node = toNodeHandler(handler, options.onerror ? { onerror: options.onerror } : {});
+  return (req, res, caller) => {
+    const auth: AuthInfo = { token: '', clientId: caller.subject, scopes: [], extra: { caller } };
+    return node(Object.assign(req, { auth }), res);
+  };
+}

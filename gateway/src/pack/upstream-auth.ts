@@ -1,0 +1,121 @@
+/**
+ * Upstream credentials. They come only from the pack server's environment (secrets injected by
+ * `secretKeyRef` under `secretEnvName(ref)`), never from the caller: an agent's token is never forwarded.
+ */
+import { secretEnvName } from '../../../generator/src/model/names.ts';
+import type { SecretRef, UpstreamAuth } from '../../../generator/src/model/types.ts';
+import type { UpstreamRequest } from './build-request.ts';
+import { sendUpstream, type UpstreamLimits } from './upstream-http.ts';
+
+/** Reads a secret by its environment variable name. */
+export type SecretSource = (envName: string) => string | undefined;
+
+/** A credential the pack needs is not configured: the call fails without reaching the upstream. */
+export class MissingSecretError extends Error {
+  override readonly name = 'MissingSecretError';
+}
+
+function secret(source: SecretSource, ref: SecretRef | undefined, what: string): string {
+  if (!ref) throw new MissingSecretError(`upstream auth needs ${what}, and the pack names no secret for it`);
+  const env = secretEnvName(ref);
+  const value = source(env);
+  if (value === undefined || value === '') {
+    throw new MissingSecretError(
+      `secret ${ref.secretRef.name}/${ref.secretRef.key} (${what}) is not set: expected in environment variable ${env}`,
+    );
+  }
+  return value;
+}
+
+interface CachedToken {
+  token: string;
+  expiresAt: number;
+}
+
+/** Adds upstream credentials to requests; caches OAuth2 client-credentials tokens until shortly before expiry. */
+export class UpstreamAuthenticator {
+  private cached: CachedToken | undefined;
+  private pending: Promise<CachedToken> | undefined;
+
+  constructor(
+    private readonly auth: UpstreamAuth | undefined,
+    private readonly secrets: SecretSource,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Origins the authenticator itself talks to (the OAuth2 token endpoint), for the pack's allow-list. */
+  origins(): string[] {
+    return this.auth?.type === 'oauth2ClientCredentials' && this.auth.tokenUrl
+      ? [new URL(this.auth.tokenUrl).origin]
+      : [];
+  }
+
+  async apply(request: UpstreamRequest, limits: UpstreamLimits): Promise<void> {
+    const auth = this.auth;
+    if (!auth || auth.type === 'none') return;
+    switch (auth.type) {
+      case 'apiKey': {
+        const key = secret(this.secrets, auth.key, 'the API key');
+        const name = auth.name ?? 'X-API-Key';
+        if (auth.in === 'query') request.url.searchParams.set(name, key);
+        else request.headers[name.toLowerCase()] = key;
+        return;
+      }
+      case 'bearer':
+        request.headers['authorization'] = `Bearer ${secret(this.secrets, auth.token, 'the bearer token')}`;
+        return;
+      case 'basic': {
+        const user = secret(this.secrets, auth.username, 'the user name');
+        const pass = secret(this.secrets, auth.password, 'the password');
+        request.headers['authorization'] = `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
+        return;
+      }
+      case 'oauth2ClientCredentials': {
+        const token = await this.clientCredentialsToken(auth, limits);
+        request.headers['authorization'] = `Bearer ${token}`;
+        return;
+      }
+    }
+  }
+
+  private async clientCredentialsToken(auth: UpstreamAuth, limits: UpstreamLimits): Promise<string> {
+    if (this.cached && this.cached.expiresAt > this.now()) return this.cached.token;
+    this.pending ??= this.fetchToken(auth, limits).finally(() => {
+      this.pending = undefined;
+    });
+    this.cached = await this.pending;
+    return this.cached.token;
+  }
+
+  private async fetchToken(auth: UpstreamAuth, limits: UpstreamLimits): Promise<CachedToken> {
+    if (!auth.tokenUrl) throw new MissingSecretError('oauth2ClientCredentials needs upstream.auth.tokenUrl');
+    const form = new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: secret(this.secrets, auth.clientId, 'the OAuth2 client id'),
+      client_secret: secret(this.secrets, auth.clientSecret, 'the OAuth2 client secret'),
+    });
+    if (auth.scopes?.length) form.set('scope', auth.scopes.join(' '));
+    const res = await sendUpstream(
+      {
+        method: 'POST',
+        url: new URL(auth.tokenUrl),
+        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+        body: form.toString(),
+      },
+      limits,
+    );
+    let parsed: { access_token?: unknown; expires_in?: unknown } = {};
+    try {
+      parsed = JSON.parse(res.body.toString('utf8')) as typeof parsed;
+    } catch {
+      // handled below
+    }
+    if (res.status !== 200 || typeof parsed.access_token !== 'string') {
+      throw new MissingSecretError(
+        `token endpoint ${auth.tokenUrl} answered ${res.status} without an access_token`,
+      );
+    }
+    const lifetime = typeof parsed.expires_in === 'number' ? parsed.expires_in : 300;
+    return { token: parsed.access_token, expiresAt: this.now() + Math.max(0, lifetime - 30) * 1000 };
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * Prometheus metrics of one process (both roles). A registry per process object rather than the global one,
+ * so several servers in one test process do not collide.
+ */
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+export interface RuntimeMetrics {
+  registry: Registry;
+  /** Tool calls by exposed tool and outcome status. */
+  calls: Counter<'tool' | 'status'>;
+  /** Wall time of a tool call, arrival to answer. */
+  latency: Histogram<'tool'>;
+  /** Policy decisions by outcome and deciding rule. */
+  decisions: Counter<'decision' | 'rule'>;
+  /** Circuit breaker state per target: 0 closed, 1 half-open, 2 open. */
+  breaker: Gauge<'target'>;
+  /** Third-party tools hidden because their live definition differs from the reviewed hash. */
+  poisoned: Gauge<'remote'>;
+}
+
+export function createMetrics(options: { defaultMetrics?: boolean } = {}): RuntimeMetrics {
+  const registry = new Registry();
+  if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
+  return {
+    registry,
+    calls: new Counter({
+      name: 'raku_tool_calls_total',
+      help: 'Tool calls by exposed tool name and status.',
+      labelNames: ['tool', 'status'],
+      registers: [registry],
+    }),
+    latency: new Histogram({
+      name: 'raku_tool_call_duration_seconds',
+      help: 'Tool call latency, from arrival to answer.',
+      labelNames: ['tool'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [registry],
+    }),
+    decisions: new Counter({
+      name: 'raku_policy_decisions_total',
+      help: 'Policy decisions by outcome and the rule that decided.',
+      labelNames: ['decision', 'rule'],
+      registers: [registry],
+    }),
+    breaker: new Gauge({
+      name: 'raku_breaker_state',
+      help: 'Circuit breaker state per route target: 0 closed, 1 half-open, 2 open.',
+      labelNames: ['target'],
+      registers: [registry],
+    }),
+    poisoned: new Gauge({
+      name: 'raku_remote_tools_hidden',
+      help: 'Third-party tools hidden because their live definition hash differs from the reviewed one.',
+      labelNames: ['remote'],
+      registers: [registry],
+    }),
+  };
+}
+
+/** Exports a trace sink's counters (queue depth, drops, writes, failures) on every scrape. */
+export function registerTraceStats(
+  metrics: RuntimeMetrics,
+  stats: () => { queued: number; dropped: number; written: number; failures: number },
+): void {
+  const gauge = (name: string, help: string, pick: (s: ReturnType<typeof stats>) => number) =>
+    new Gauge({
+      name,
+      help,
+      registers: [metrics.registry],
+      collect() {
+        this.set(pick(stats()));
+      },
+    });
+  gauge('raku_trace_queue_depth', 'Traces waiting in memory to be written.', (s) => s.queued);
+  gauge('raku_trace_dropped_total', 'Traces dropped because the buffer was full.', (s) => s.dropped);
+  gauge('raku_trace_written_total', 'Traces written to the database.', (s) => s.written);
+  gauge('raku_trace_write_failures_total', 'Failed trace batch writes.', (s) => s.failures);
+}

@@ -1,0 +1,88 @@
+/**
+ * The pack-server role: serves the tools of its packs over MCP, each call executed against the pack's
+ * upstream API. No caller authentication here: the NetworkPolicy admits only the gateway, and the pack
+ * server never receives or forwards the agent's token.
+ */
+import type http from 'node:http';
+import type { Environment, Pack } from '../../../generator/src/model/types.ts';
+import { ANONYMOUS } from '../auth/caller.ts';
+import { createMcpEndpoint, type ToolCatalog, ToolNotFound } from '../mcp/tool-endpoint.ts';
+import { PackExecutor, UnknownToolError } from '../pack/pack-executor.ts';
+import type { SecretSource } from '../pack/upstream-auth.ts';
+import { closeServer, createHttpServer, isLoopback, listen } from './http-server.ts';
+import { createMetrics, type RuntimeMetrics } from './metrics.ts';
+
+export interface PackServerOptions {
+  packs: readonly Pack[];
+  environment: Environment;
+  secrets: SecretSource;
+  /** See PackExecutorOptions.allowPrivateNetworks. Default false. */
+  allowPrivateNetworks?: boolean;
+  port: number;
+  /** Default 127.0.0.1; the manifests set 0.0.0.0. */
+  host?: string;
+  metrics?: RuntimeMetrics;
+  version?: string;
+  onerror?: (error: Error) => void;
+}
+
+export interface RunningServer {
+  url: string;
+  server: http.Server;
+  metrics: RuntimeMetrics;
+  close(): Promise<void>;
+}
+
+/** A catalog over a pack executor, counting calls in the metrics. */
+export function packCatalog(executor: PackExecutor, metrics: RuntimeMetrics): ToolCatalog {
+  return {
+    listTools: () => executor.tools(),
+    async callTool(name, args, _caller, signal) {
+      const started = performance.now();
+      try {
+        const outcome = await executor.execute(name, args, signal);
+        metrics.calls.inc({ tool: name, status: outcome.status });
+        return outcome.result;
+      } catch (err) {
+        if (err instanceof UnknownToolError) throw new ToolNotFound(err.message);
+        metrics.calls.inc({ tool: name, status: 'error' });
+        throw err;
+      } finally {
+        metrics.latency.observe({ tool: name }, (performance.now() - started) / 1000);
+      }
+    },
+  };
+}
+
+export async function startPackServer(options: PackServerOptions): Promise<RunningServer> {
+  const host = options.host ?? '127.0.0.1';
+  const metrics = options.metrics ?? createMetrics();
+  const executor = new PackExecutor(options.packs, {
+    environment: options.environment,
+    secrets: options.secrets,
+    allowPrivateNetworks: options.allowPrivateNetworks === true,
+  });
+  const mcp = createMcpEndpoint(packCatalog(executor, metrics), {
+    name: `raku-pack-server:${options.packs.map((p) => p.name).join('+')}`,
+    version: options.version ?? '0.1.0',
+    ...(options.onerror ? { onerror: options.onerror } : {}),
+  });
+  const server = createHttpServer({
+    mcp: (req, res) => mcp(req, res, ANONYMOUS),
+    readiness: () => ({
+      ready: true,
+      detail: { packs: options.packs.map((p) => `${p.name}@${p.version}`), tools: executor.tools().length },
+    }),
+    metrics: metrics.registry,
+    localhostGuards: isLoopback(host),
+    ...(options.onerror ? { onerror: options.onerror } : {}),
+  });
+  const address = await listen(server, options.port, host);
+  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return {
+    url: `http://${shownHost}:${address.port}/mcp`,
+    server,
+    metrics,
+    close: () => closeServer(server),
+  };
+}
