@@ -1,0 +1,182 @@
+/**
+ * The buffered trace sink. `record` only assigns an id and pushes onto an in-memory queue; a background writer
+ * redacts and writes batches. While the database is unreachable the queue keeps at most `maxBuffered` traces
+ * and retries with backoff; what does not fit is counted in `dropped` (exported as a metric), never lost
+ * silently. A batch the database refuses while reachable (a data error) is retried row by row so one bad
+ * trace cannot block the others; rows it still refuses are counted as dropped.
+ */
+import { randomUUID } from 'node:crypto';
+import { DEFAULT_REDACTION, type RedactionRules } from './redaction.ts';
+import { type TraceRow, toTraceRow } from './trace-row.ts';
+import type { TraceWriter } from './trace-writer.ts';
+import type { TraceRecord, TraceSink, TraceSinkStats } from './types.ts';
+
+export interface TraceSinkOptions {
+  writer: TraceWriter;
+  redaction?: RedactionRules;
+  /** Traces kept in memory at most (queued + being written). Default 10 000. */
+  maxBuffered?: number;
+  /** Rows per INSERT. Default 500. */
+  batchSize?: number;
+  /** How long a partial batch may wait before it is written, in ms. Default 200. */
+  flushIntervalMs?: number;
+  /** First retry delay after a failed write, doubled up to `maxRetryDelayMs`. Default 250. */
+  retryDelayMs?: number;
+  /** Default 5000. */
+  maxRetryDelayMs?: number;
+  /** Told about each failed write (for logs). */
+  onError?: (error: unknown) => void;
+}
+
+interface Queued {
+  id: string;
+  record: TraceRecord;
+}
+
+export class BufferedTraceSink implements TraceSink {
+  readonly #writer: TraceWriter;
+  readonly #rules: RedactionRules;
+  readonly #maxBuffered: number;
+  readonly #batchSize: number;
+  readonly #flushIntervalMs: number;
+  readonly #retryDelayMs: number;
+  readonly #maxRetryDelayMs: number;
+  readonly #onError: (error: unknown) => void;
+  #queue: Queued[] = [];
+  #dropped = 0;
+  #written = 0;
+  #failures = 0;
+  #closed = false;
+  #timer: NodeJS.Timeout | null = null;
+  #draining: Promise<boolean> | null = null;
+  #retryDelay: number;
+
+  constructor(options: TraceSinkOptions) {
+    this.#writer = options.writer;
+    this.#rules = options.redaction ?? DEFAULT_REDACTION;
+    this.#maxBuffered = options.maxBuffered ?? 10_000;
+    this.#batchSize = options.batchSize ?? 500;
+    this.#flushIntervalMs = options.flushIntervalMs ?? 200;
+    this.#retryDelayMs = options.retryDelayMs ?? 250;
+    this.#maxRetryDelayMs = options.maxRetryDelayMs ?? 5_000;
+    this.#onError = options.onError ?? (() => {});
+    this.#retryDelay = this.#retryDelayMs;
+  }
+
+  record(trace: TraceRecord): void {
+    if (this.#closed || this.#queue.length >= this.#maxBuffered) {
+      this.#dropped++;
+      return;
+    }
+    this.#queue.push({ id: randomUUID(), record: trace });
+    if (this.#queue.length === this.#batchSize) this.#schedule(0);
+    else if (this.#timer === null) this.#schedule(this.#flushIntervalMs);
+  }
+
+  stats(): TraceSinkStats {
+    return {
+      queued: this.#queue.length,
+      dropped: this.#dropped,
+      written: this.#written,
+      failures: this.#failures,
+    };
+  }
+
+  async flush(): Promise<void> {
+    this.#clearTimer();
+    // A drain in progress may have started before the latest records: wait for it, then drain again.
+    while (this.#queue.length > 0) {
+      const ok = await this.#drain();
+      if (!ok) {
+        if (!this.#closed) this.#schedule(this.#retryDelay);
+        return;
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.flush();
+    this.#clearTimer();
+    if (this.#queue.length > 0) {
+      this.#dropped += this.#queue.length;
+      this.#queue = [];
+    }
+  }
+
+  #schedule(delayMs: number): void {
+    this.#clearTimer();
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      void this.#drain().then((ok) => {
+        if (this.#closed || this.#queue.length === 0) return;
+        this.#schedule(
+          ok ? (this.#queue.length >= this.#batchSize ? 0 : this.#flushIntervalMs) : this.#retryDelay,
+        );
+      });
+    }, delayMs);
+    this.#timer.unref();
+  }
+
+  #clearTimer(): void {
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer = null;
+  }
+
+  /** Writes until the queue is empty; false when a write failed (the rest waits for a retry). */
+  #drain(): Promise<boolean> {
+    if (this.#draining) return this.#draining;
+    this.#draining = this.#drainLoop().finally(() => {
+      this.#draining = null;
+    });
+    return this.#draining;
+  }
+
+  async #drainLoop(): Promise<boolean> {
+    while (this.#queue.length > 0) {
+      const batch = this.#queue.slice(0, this.#batchSize);
+      const rows = batch.map((q) => toTraceRow(q.id, q.record, this.#rules));
+      try {
+        await this.#writer.write(rows);
+      } catch (error) {
+        this.#failures++;
+        this.#onError(error);
+        if (!(await this.#writer.ping())) {
+          this.#retryDelay = Math.min(this.#retryDelay * 2, this.#maxRetryDelayMs);
+          return false;
+        }
+        // Reachable but refused: find the bad rows instead of retrying the batch forever.
+        if (!(await this.#writeOneByOne(rows))) return false;
+      }
+      this.#queue.splice(0, batch.length);
+      this.#written += batch.length;
+      this.#retryDelay = this.#retryDelayMs;
+    }
+    return true;
+  }
+
+  /** Writes each row alone; rows refused while the database answers are dropped (counted). */
+  async #writeOneByOne(rows: TraceRow[]): Promise<boolean> {
+    let refused = 0;
+    for (const row of rows) {
+      try {
+        await this.#writer.write([row]);
+      } catch (error) {
+        this.#failures++;
+        this.#onError(error);
+        if (!(await this.#writer.ping())) return false;
+        refused++;
+      }
+    }
+    // The caller counts the batch as written; correct it for the refused rows.
+    this.#written -= refused;
+    this.#dropped += refused;
+    return true;
+  }
+}
+
+/** A sink writing to Prisma (Postgres or PGlite) with the default options. */
+export function createTraceSink(options: TraceSinkOptions): TraceSink {
+  return new BufferedTraceSink(options);
+}
