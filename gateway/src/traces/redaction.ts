@@ -7,7 +7,7 @@
  *    `additionalProperties`, `prefixItems`; `$ref` is not followed), or
  *  - it is a string shaped like a credential (JWT, PEM private key, GitHub/AWS/Slack/OpenAI-style tokens).
  * Inside any string, `Bearer <token>`/`Basic <creds>` keep the scheme and lose the credential, `user:pass@` in URLs
- * is removed, and e-mail addresses become `[EMAIL]` (configurable). Strings holding JSON are parsed and redacted
+ * is removed, `password=…`/`api_key: …` assignments lose their value, and e-mail addresses become `[EMAIL]` (configurable). Strings holding JSON are parsed and redacted
  * as structures, so a secret inside an MCP text content block is caught by its key too.
  */
 
@@ -61,6 +61,9 @@ const SECRET_SHAPES: RegExp[] = [
 
 const AUTH_SCHEME = /\b(Bearer|Basic|Token)\s+[A-Za-z0-9._~+/=-]{8,}/gi;
 const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@:]+:[^\s/@]+@/gi;
+/** `password=…`, `api_key: …` inside free text (log lines, error messages, query strings). */
+const SECRET_ASSIGNMENT =
+  /\b(pass(?:word|wd)?|secret|token|api[-_]?key|access[-_]?key|client[-_]?secret)(["']?\s*[=:]\s*["']?)[^\s&"',;]+/gi;
 const EMAIL_ADDRESS = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g;
 
 export function compileRedaction(options: RedactionOptions = {}): RedactionRules {
@@ -114,6 +117,7 @@ function redactString(value: string, rules: RedactionRules, depth: number): stri
   }
   if (SECRET_SHAPES.some((shape) => shape.test(value))) return REDACTED;
   let out = value.replace(AUTH_SCHEME, (_m, scheme: string) => `${scheme} ${REDACTED}`);
+  out = out.replace(SECRET_ASSIGNMENT, (_m, key: string, sep: string) => `${key}${sep}${REDACTED}`);
   out = out.replace(URL_USERINFO, (_m, scheme: string) => `${scheme}${REDACTED}@`);
   if (rules.redactEmails) out = out.replace(EMAIL_ADDRESS, EMAIL);
   return truncate(out, rules);

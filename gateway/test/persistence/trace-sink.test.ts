@@ -1,0 +1,239 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createDatabase, type Database } from '../../src/db/database.ts';
+import { REDACTED } from '../../src/traces/redaction.ts';
+import { createTraceReader } from '../../src/traces/trace-reader.ts';
+import { BufferedTraceSink } from '../../src/traces/trace-sink.ts';
+import { createPrismaTraceWriter } from '../../src/traces/trace-writer.ts';
+import type { TraceRecord } from '../../src/traces/types.ts';
+import { startTcpProxy, type TcpProxy } from './helpers/tcp-proxy.ts';
+import { createTestDatabase, type TestDatabase, viaPort } from './helpers/test-database.ts';
+
+function call(i: number, extra: Partial<TraceRecord> = {}): TraceRecord {
+  return {
+    time: new Date(Date.UTC(2026, 10, 23, 12, 0, 0, i)),
+    subject: `agent:bot-${i % 3}`,
+    subjectKind: 'agent',
+    tool: `petstore.get_pet_${i}`,
+    route: 'pack:petstore',
+    target: 'http://petstore-mcp.raku-dev.svc.cluster.local:8080/mcp',
+    decision: 'allow',
+    rule: 'reader',
+    revision: 'rev-1',
+    latencyMs: 1.25,
+    status: 'ok',
+    args: { petId: i },
+    result: { content: [{ type: 'text', text: `pet ${i}` }] },
+    ...extra,
+  };
+}
+
+/** One stored row per call, with every field as recorded, for both database kinds. */
+function storageSuite(kind: string, open: () => Promise<Database>) {
+  describe(`trace storage on ${kind}`, () => {
+    let db: Database;
+    beforeAll(async () => {
+      db = await open();
+      await db.migrate();
+    });
+    afterAll(async () => {
+      await db?.close();
+    });
+
+    it('writes exactly one row per recorded call with every field', async () => {
+      const sink = new BufferedTraceSink({ writer: createPrismaTraceWriter(db.prisma), batchSize: 7 });
+      for (let i = 0; i < 25; i++) sink.record(call(i));
+      sink.record(
+        call(25, {
+          decision: 'deny',
+          rule: 'no-deletes-in-prod',
+          status: 'denied',
+          route: null,
+          target: null,
+        }),
+      );
+      await sink.flush();
+      expect(sink.stats()).toEqual({ queued: 0, dropped: 0, written: 26, failures: 0 });
+      const rows = await db.prisma.trace.findMany({ orderBy: { time: 'asc' } });
+      expect(rows).toHaveLength(26);
+      expect(new Set(rows.map((r) => r.tool)).size).toBe(26);
+      expect(rows[3]).toMatchObject({
+        time: new Date(Date.UTC(2026, 10, 23, 12, 0, 0, 3)),
+        subject: 'agent:bot-0',
+        subjectKind: 'agent',
+        tool: 'petstore.get_pet_3',
+        route: 'pack:petstore',
+        decision: 'allow',
+        rule: 'reader',
+        revision: 'rev-1',
+        latencyMs: 1.25,
+        status: 'ok',
+        argsBytes: JSON.stringify({ petId: 3 }).length,
+        resultBytes: JSON.stringify(call(3).result).length,
+        args: { petId: 3 },
+        result: { content: [{ type: 'text', text: 'pet 3' }] },
+        error: null,
+      });
+      expect(rows[25]).toMatchObject({
+        decision: 'deny',
+        rule: 'no-deletes-in-prod',
+        status: 'denied',
+        route: null,
+      });
+      await sink.close();
+    });
+
+    it('stores arguments and results redacted, sizes measured before redaction', async () => {
+      const sink = new BufferedTraceSink({ writer: createPrismaTraceWriter(db.prisma) });
+      const args = { owner: 'acme', token: 'ghp_abcdefghijklmnopqrstuvwxyz0123456789', ssn: '078-05-1120' };
+      sink.record(
+        call(100, {
+          tool: 'redaction.check',
+          args,
+          inputSchema: { type: 'object', properties: { ssn: { type: 'string', 'x-sensitive': true } } },
+          result: { content: [{ type: 'text', text: 'reply to ann@example.com with Bearer abcdefghijkl' }] },
+          status: 'error',
+          error: 'upstream said: password=hunter2 for bob@example.com',
+        }),
+      );
+      await sink.close();
+      const row = await db.prisma.trace.findFirstOrThrow({ where: { tool: 'redaction.check' } });
+      expect(row.args).toEqual({ owner: 'acme', token: REDACTED, ssn: REDACTED });
+      expect(row.result).toEqual({
+        content: [{ type: 'text', text: `reply to [EMAIL] with Bearer ${REDACTED}` }],
+      });
+      expect(row.error).toBe(`upstream said: password=${REDACTED} for [EMAIL]`);
+      expect(row.argsBytes).toBe(Buffer.byteLength(JSON.stringify(args)));
+      expect(JSON.stringify(row)).not.toContain('ghp_');
+    });
+
+    it('drops a row the database refuses, counts it, and still writes the rest of its batch', async () => {
+      const sink = new BufferedTraceSink({ writer: createPrismaTraceWriter(db.prisma), batchSize: 50 });
+      for (let i = 0; i < 4; i++) sink.record(call(200 + i, { tool: `poison.ok_${i}` }));
+      // 3e9 does not fit the int4 column: a data error, not an outage.
+      sink.record(call(204, { tool: 'poison.bad', argsBytes: 3e9 }));
+      await sink.close();
+      expect(sink.stats()).toMatchObject({ written: 4, dropped: 1 });
+      expect(sink.stats().failures).toBeGreaterThanOrEqual(2);
+      const tools = (await db.prisma.trace.findMany({ where: { tool: { startsWith: 'poison.' } } })).map(
+        (r) => r.tool,
+      );
+      expect(tools.sort()).toEqual(['poison.ok_0', 'poison.ok_1', 'poison.ok_2', 'poison.ok_3']);
+    });
+
+    it('reads traces back newest first, filtered, in cursor pages', async () => {
+      const reader = createTraceReader(db.prisma);
+      const all: string[] = [];
+      let cursor: string | undefined;
+      let pages = 0;
+      do {
+        const page = await reader.list({ subject: 'agent:bot-1', limit: 4, cursor });
+        all.push(...page.items.map((t) => t.tool));
+        cursor = page.nextCursor ?? undefined;
+        pages++;
+      } while (cursor);
+      const expected = (await db.prisma.trace.findMany({ where: { subject: 'agent:bot-1' } }))
+        .sort((a, b) => b.time.getTime() - a.time.getTime() || (a.id < b.id ? 1 : -1))
+        .map((t) => t.tool);
+      expect(all).toEqual(expected);
+      expect(pages).toBe(Math.ceil(expected.length / 4));
+      const denied = await reader.list({ status: 'denied' });
+      expect(denied.items.map((t) => t.tool)).toEqual(['petstore.get_pet_25']);
+      const window = await reader.list({
+        tool: 'petstore.get_pet_5',
+        from: new Date(Date.UTC(2026, 10, 23, 12, 0, 0, 5)),
+        to: new Date(Date.UTC(2026, 10, 23, 12, 0, 0, 6)),
+      });
+      expect(window.items).toHaveLength(1);
+      const empty = await reader.list({
+        tool: 'petstore.get_pet_5',
+        to: new Date(Date.UTC(2026, 10, 23, 12, 0, 0, 5)),
+      });
+      expect(empty.items).toHaveLength(0);
+    });
+
+    it('rejects a cursor it did not issue', async () => {
+      const reader = createTraceReader(db.prisma);
+      await expect(reader.list({ cursor: 'bm90LWEtY3Vyc29y' })).rejects.toThrow(/cursor/);
+    });
+  });
+}
+
+let pgDatabase: TestDatabase;
+beforeAll(async () => {
+  pgDatabase = await createTestDatabase();
+});
+afterAll(async () => {
+  await pgDatabase?.drop();
+});
+
+storageSuite('Postgres', () => createDatabase({ url: pgDatabase.url }));
+storageSuite('PGlite', () => createDatabase({ dataDir: 'memory://' }));
+
+describe('trace sink while Postgres is unreachable', () => {
+  let proxy: TcpProxy;
+  let db: Database;
+  beforeAll(async () => {
+    proxy = await startTcpProxy(Number(new URL(pgDatabase.url).port || 5432));
+    db = await createDatabase({ url: viaPort(pgDatabase.url, proxy.port), connectTimeoutMs: 1_000 });
+    await db.migrate();
+    await db.prisma.trace.deleteMany({});
+  });
+  afterAll(async () => {
+    await db?.close();
+    await proxy?.close();
+  });
+
+  it('keeps calls in a bounded buffer, counts the overflow, and writes the rest after recovery', async () => {
+    const errors: unknown[] = [];
+    const sink = new BufferedTraceSink({
+      writer: createPrismaTraceWriter(db.prisma),
+      maxBuffered: 50,
+      batchSize: 10,
+      flushIntervalMs: 10,
+      retryDelayMs: 10,
+      maxRetryDelayMs: 50,
+      onError: (e) => errors.push(e),
+    });
+    for (let i = 0; i < 20; i++) sink.record(call(i, { tool: `outage.before_${i}` }));
+    await sink.flush();
+    expect(sink.stats()).toEqual({ queued: 0, dropped: 0, written: 20, failures: 0 });
+
+    proxy.cut();
+    for (let i = 0; i < 30; i++) sink.record(call(i, { tool: `outage.during_${i}` }));
+    await sink.flush(); // fails: the database is unreachable
+    expect(sink.stats()).toMatchObject({ queued: 30, dropped: 0, written: 20 });
+    expect(sink.stats().failures).toBeGreaterThanOrEqual(1);
+    // 20 more fit in the buffer of 50, the last 10 do not.
+    for (let i = 30; i < 60; i++) sink.record(call(i, { tool: `outage.during_${i}` }));
+    expect(sink.stats()).toMatchObject({ queued: 50, dropped: 10 });
+
+    proxy.restore();
+    await vi.waitFor(() => expect(sink.stats().queued).toBe(0), { timeout: 20_000, interval: 50 });
+    expect(sink.stats()).toMatchObject({ queued: 0, dropped: 10, written: 70 });
+    await sink.close();
+
+    const tools = new Set((await db.prisma.trace.findMany({ select: { tool: true } })).map((r) => r.tool));
+    expect(tools.size).toBe(70);
+    for (let i = 0; i < 20; i++) expect(tools).toContain(`outage.before_${i}`);
+    for (let i = 0; i < 50; i++) expect(tools).toContain(`outage.during_${i}`);
+    for (let i = 50; i < 60; i++) expect(tools).not.toContain(`outage.during_${i}`);
+    expect(errors.length).toBe(sink.stats().failures);
+  });
+
+  it('counts what is still queued at close as dropped when the database stays down', async () => {
+    const sink = new BufferedTraceSink({
+      writer: createPrismaTraceWriter(db.prisma),
+      flushIntervalMs: 10_000,
+    });
+    proxy.cut();
+    try {
+      for (let i = 0; i < 5; i++) sink.record(call(i, { tool: 'outage.at_close' }));
+      await sink.close();
+      expect(sink.stats()).toMatchObject({ queued: 0, dropped: 5, written: 0 });
+      sink.record(call(6));
+      expect(sink.stats().dropped).toBe(6);
+    } finally {
+      proxy.restore();
+    }
+  });
+});
