@@ -60,6 +60,17 @@ describe('buildBundle', () => {
     });
   });
 
+  it('carries the policies compiled for the zone environment only', () => {
+    const prod = buildBundle(model, 'prod', { revision: 'r' });
+    const dev = buildBundle(model, 'dev', { revision: 'r' });
+    expect(prod.policies.environment).toBe('prod');
+    // local-dev's "everything" binding applies in dev only; no-deletes-in-prod in prod only.
+    expect(dev.policies.allows.some((a) => a.role === 'everything')).toBe(true);
+    expect(prod.policies.allows.some((a) => a.role === 'everything')).toBe(false);
+    expect(prod.policies.denies.map((d) => d.id)).toContain('default/denies/no-deletes-in-prod');
+    expect(dev.policies.denies.map((d) => d.id)).not.toContain('default/denies/no-deletes-in-prod');
+  });
+
   it('rejects an unknown zone with the list of zones', () => {
     expect(() => buildBundle(model, 'nope', { revision: 'r' })).toThrow(
       'zone "nope" does not exist (zones: dev, prod, staging)',

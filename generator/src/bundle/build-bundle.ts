@@ -1,6 +1,7 @@
 import { toolContentHash } from '../model/hash.ts';
 import { exposedToolName, secretEnvName } from '../model/names.ts';
 import type { Remote, RepoModel } from '../model/types.ts';
+import { compilePolicies } from '../policy/compile.ts';
 import {
   BUNDLE_VERSION,
   type BundleRemote,
@@ -111,9 +112,7 @@ export function buildBundle(model: RepoModel, zoneName: string, opts: BuildBundl
       .map(([tool, targets]): BundleRoute => ({ tool, environment: z.environment, targets }))
       .sort((a, b) => cmp(a.tool, b.tool)),
     remotes: remotes.map(bundleRemote),
-    // TODO(policy engine): compilePolicies(model.policies.map((p) => p.value), z.environment) from
-    // generator/src/policy/ once it lands. Until then the gateway gets no compiled policies (deny all).
-    policies: null,
+    policies: compilePolicies(model.policies, z.environment),
     auth: {
       ...(auth.issuer !== undefined && { issuer: auth.issuer }),
       ...(auth.audience !== undefined && { audience: auth.audience }),

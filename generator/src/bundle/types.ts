@@ -4,6 +4,7 @@
  * named by RAKU_BUNDLE) and built in memory by local mode. Changing this shape means bumping `bundleVersion`.
  */
 import type { Environment, HttpMapping, JsonSchema, ToolAnnotations } from '../model/types.ts';
+import type { CompiledPolicy } from '../policy/types.ts';
 
 export const BUNDLE_VERSION = 1;
 
@@ -104,7 +105,7 @@ export interface GatewayBundle {
   routes: BundleRoute[];
   /** Sorted by name. */
   remotes: BundleRemote[];
-  /** compilePolicies(policies, environment) of generator/src/policy/. */
-  policies: unknown;
+  /** Every policy of the repository compiled for the zone's environment (compilePolicies). */
+  policies: CompiledPolicy;
   auth: BundleAuth;
 }
