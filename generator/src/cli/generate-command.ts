@@ -1,0 +1,99 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { buildRecordPath, parseBuildRecord, workloadImages } from '../build/build-record.ts';
+import { UserError } from '../errors.ts';
+import { writeChangeSet } from '../generate/change-set.ts';
+import { generateZones } from '../generate/generate-zones.ts';
+import type { WorkloadImage } from '../generate/render-zone.ts';
+import type { CliContext } from './context.ts';
+import { collect, loadReleaseContext, selectZones } from './release-context.ts';
+
+interface GenerateCommandOptions {
+  zone: string[];
+  out: string;
+  revision?: string;
+  builds?: string;
+  format: string;
+}
+
+export function registerGenerate(program: Command, ctx: CliContext): void {
+  program
+    .command('generate')
+    .description(
+      'Render what each zone runs into <out>/<zone>/: Dockerfiles and Kubernetes manifests per pack server, the gateway with its bundle, the Namespace and a kustomization.yaml.',
+    )
+    .option('-z, --zone <zone>', 'only this zone (repeatable); default every zone', collect, [])
+    .option('-o, --out <dir>', 'output folder (relative to the repository root)', 'out')
+    .option('--revision <commit>', 'config revision recorded in the output; default git rev-parse HEAD')
+    .option(
+      '--builds <dir>',
+      'pin images by digest from the build records <dir>/<zone>.json written by raku build --push',
+    )
+    .option('-f, --format <format>', 'text or json', 'text')
+    .addHelpText(
+      'after',
+      '\nOnly files this command wrote before (listed in <out>/<zone>/.raku-generated) are ever removed.\nExit codes: 0 generated, 1 configuration errors or bad input, 2 internal fault.',
+    )
+    .action(async (opts: GenerateCommandOptions, cmd: Command) => {
+      if (opts.format !== 'text' && opts.format !== 'json') {
+        throw new UserError(`--format must be text or json, not "${opts.format}"`);
+      }
+      const release = await loadReleaseContext(cmd, ctx, opts.revision);
+      const zones = selectZones(release.model, opts.zone);
+      const images = opts.builds
+        ? await readBuildImages(path.resolve(release.root, opts.builds), zones)
+        : undefined;
+      const rendered = generateZones(release.model, zones, {
+        revision: release.revision,
+        ...(images && { images }),
+      });
+      const outDir = path.resolve(release.root, opts.out);
+      const report = [];
+      for (const [zone, cs] of rendered) {
+        const dir = path.join(outDir, zone);
+        const result = await writeChangeSet(dir, cs);
+        report.push({
+          zone,
+          dir: path.relative(ctx.cwd, dir) || '.',
+          files: cs.size,
+          written: result.written.length,
+          unchanged: result.unchanged.length,
+          removed: result.removed,
+        });
+      }
+      if (opts.format === 'json') {
+        ctx.stdout(`${JSON.stringify({ revision: release.revision, zones: report }, null, 2)}\n`);
+        return;
+      }
+      for (const r of report) {
+        ctx.stdout(
+          `${r.zone}: ${r.files} files in ${r.dir} (${r.written} written, ${r.unchanged} unchanged, ${r.removed.length} removed)\n`,
+        );
+      }
+    });
+}
+
+/** Images of the zones that have a build record in `dir`; a zone without one renders by tag. */
+async function readBuildImages(
+  dir: string,
+  zones: readonly string[],
+): Promise<Record<string, Record<string, WorkloadImage>>> {
+  const out: Record<string, Record<string, WorkloadImage>> = {};
+  for (const zone of zones) {
+    const file = path.join(dir, path.basename(buildRecordPath(zone)));
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      throw err;
+    }
+    try {
+      out[zone] = workloadImages(parseBuildRecord(text, file));
+    } catch (err) {
+      throw new UserError((err as Error).message);
+    }
+  }
+  return out;
+}
