@@ -20,7 +20,7 @@ const run = promisify(execFile);
 function input(registry: string, baseRepo: string, baseDigest: string, targetRepo: string): ImageBuildInput {
   return {
     base: parseImageReference(`${registry}/${baseRepo}@${baseDigest}`),
-    target: { registry, repository: targetRepo, tag: 'rev-abc123' },
+    target: { registry, repository: targetRepo, tags: ['rev-abc123'] },
     files: [
       { path: 'app/gateway.mjs', content: 'console.log("gateway");\n' },
       { path: 'app/packs/petstore.json', content: '{"name":"petstore"}\n' },

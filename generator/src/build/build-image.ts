@@ -19,8 +19,8 @@ import { buildLayer, type LayerFile } from './tar-layer.ts';
 export interface ImageBuildInput {
   /** Base image; pinned by digest for reproducible builds (a tag is resolved at build time). */
   base: ImageReference;
-  /** Where the image goes; `tag` is optional (the image is always addressable by digest). */
-  target: { registry: string; repository: string; tag?: string };
+  /** Where the image goes; tags are optional (the image is always addressable by digest). */
+  target: { registry: string; repository: string; tags?: readonly string[] };
   files: readonly LayerFile[];
   settings: ImageSettings;
   /** OCI manifest annotations (org.opencontainers.image.*). */
@@ -34,7 +34,7 @@ export interface ImageBuildResult {
   reference: string;
   repository: string;
   digest: string;
-  tag?: string;
+  tags: string[];
   mediaType: string;
   /** Compressed size of config and layers of one platform image (the largest). */
   size: number;
@@ -149,7 +149,9 @@ export async function buildImage(input: ImageBuildInput, clientFor: ClientFor): 
         }
       }
     }
-    await target.putManifest(repo, input.target.tag ?? top.digest, top.bytes, top.mediaType);
+    const tags = input.target.tags ?? [];
+    if (tags.length === 0) await target.putManifest(repo, top.digest, top.bytes, top.mediaType);
+    for (const tag of tags) await target.putManifest(repo, tag, top.bytes, top.mediaType);
   }
 
   const sizes = platforms.map(
@@ -159,6 +161,7 @@ export async function buildImage(input: ImageBuildInput, clientFor: ClientFor): 
     reference: `${input.target.registry}/${input.target.repository}@${top.digest}`,
     repository: `${input.target.registry}/${input.target.repository}`,
     digest: top.digest,
+    tags: [...(input.target.tags ?? [])],
     mediaType: top.mediaType,
     size: Math.max(...sizes),
     platforms: platforms.map((p) => formatPlatform(p.platform ?? platformOf(p.config.bytes))),
@@ -166,7 +169,6 @@ export async function buildImage(input: ImageBuildInput, clientFor: ClientFor): 
     alreadyPresent,
     blobs,
   };
-  if (input.target.tag) result.tag = input.target.tag;
   return result;
 }
 

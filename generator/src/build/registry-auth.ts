@@ -1,4 +1,4 @@
-/** Credentials for one registry. A `token` is sent as a registry token (identity token) when challenged. */
+/** Credentials for one registry: basic username/password (also sent to a Bearer realm for a token), or none. */
 export type RegistryCredentials = { username: string; password: string } | { anonymous: true };
 
 export const ANONYMOUS: RegistryCredentials = { anonymous: true };

@@ -1,0 +1,99 @@
+import { readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { build } from 'esbuild';
+import { UserError } from '../errors.ts';
+import type { LayerFile } from './tar-layer.ts';
+
+/** Default entry of the runtime: one program, two roles (see DESIGN.md). */
+export const RUNTIME_ENTRY = 'gateway/src/main.ts';
+
+/**
+ * Packages left out of the bundle and copied into the image under /app/node_modules instead, when the bundle
+ * imports them. PGlite loads its WebAssembly and data files relative to its own module URL, which a bundle
+ * would break; it is only used by the gateway when DATABASE_URL is unset.
+ */
+export const DEFAULT_EXTERNALS = ['@electric-sql/pglite'];
+
+export interface RuntimeBundleOptions {
+  /** Repository root: esbuild resolves from here and writes paths relative to it, so output is machine-independent. */
+  root: string;
+  /** Entry file relative to root. Default gateway/src/main.ts. */
+  entry?: string;
+  /** Packages kept external and copied next to the bundle. Default {@link DEFAULT_EXTERNALS}. */
+  externals?: readonly string[];
+}
+
+export interface RuntimeBundle {
+  /** The bundle, /app/gateway.mjs in the image. */
+  code: Uint8Array;
+  /** Files of the external packages the bundle imports, at app/node_modules/<package>/…. */
+  files: LayerFile[];
+  /** The external packages actually imported. */
+  externalsUsed: string[];
+}
+
+/**
+ * Bundles the runtime entry with esbuild into one ESM file for Node 20. Deterministic for the same sources:
+ * no source maps, paths relative to `root`. Throws a UserError when the entry does not exist.
+ */
+export async function bundleRuntime(options: RuntimeBundleOptions): Promise<RuntimeBundle> {
+  const entry = options.entry ?? RUNTIME_ENTRY;
+  const externals = options.externals ?? DEFAULT_EXTERNALS;
+  const entryPath = path.resolve(options.root, entry);
+  try {
+    await stat(entryPath);
+  } catch {
+    throw new UserError(
+      `runtime entry ${entry} not found under ${options.root}; the image needs the gateway runtime`,
+    );
+  }
+  const result = await build({
+    absWorkingDir: options.root,
+    entryPoints: [entryPath],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    write: false,
+    metafile: true,
+    sourcemap: false,
+    legalComments: 'none',
+    logLevel: 'silent',
+    external: [...externals, ...externals.map((e) => `${e}/*`)],
+    // Bundled CommonJS dependencies call require() for Node built-ins; give them one in ESM.
+    banner: {
+      js: "import { createRequire as __rakuCreateRequire } from 'node:module'; const require = __rakuCreateRequire(import.meta.url);",
+    },
+  }).catch((err: unknown) => {
+    throw new UserError(`bundling ${entry} failed: ${(err as Error).message}`);
+  });
+  const out = result.outputFiles[0];
+  if (!out) throw new Error(`esbuild produced no output for ${entry}`);
+  const imported = new Set<string>();
+  for (const output of Object.values(result.metafile.outputs)) {
+    for (const imp of output.imports) {
+      if (!imp.external) continue;
+      const pkg = externals.find((e) => imp.path === e || imp.path.startsWith(`${e}/`));
+      if (pkg) imported.add(pkg);
+    }
+  }
+  const files: LayerFile[] = [];
+  for (const pkg of [...imported].sort()) {
+    const dir = path.join(options.root, 'node_modules', pkg);
+    for (const rel of await listFiles(dir)) {
+      if (rel.endsWith('.map')) continue;
+      files.push({ path: `app/node_modules/${pkg}/${rel}`, content: await readFile(path.join(dir, rel)) });
+    }
+  }
+  return { code: out.contents, files, externalsUsed: [...imported].sort() };
+}
+
+async function listFiles(dir: string, prefix = ''): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(path.join(dir, prefix), { withFileTypes: true })) {
+    const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
+    if (entry.isDirectory()) out.push(...(await listFiles(dir, rel)));
+    else if (entry.isFile()) out.push(rel);
+  }
+  return out.sort();
+}

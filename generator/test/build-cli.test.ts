@@ -1,0 +1,151 @@
+import { execFile } from 'node:child_process';
+import { readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
+import { parseBuildRecord } from '../src/build/build-record.ts';
+import { RegistryClient } from '../src/build/registry-client.ts';
+import { type LocalRegistry, startRegistry } from './helpers/local-registry.ts';
+import { git, makeReleaseRepo, raku } from './helpers/release-repo.ts';
+import { pushTestBaseImage } from './helpers/test-base-image.ts';
+
+const run = promisify(execFile);
+
+describe('raku build against a local registry', () => {
+  let registry: LocalRegistry;
+  let baseDigest: string;
+  const dirs: string[] = [];
+  // Plain-HTTP registries are allowed in dev zones only, so the tests build the dev zone.
+  const pointAtRegistry = (name: string, zone: Record<string, unknown>) => {
+    if (name !== 'dev') return;
+    zone['registry'] = { host: registry.host, repository: 'acme/raku', insecure: true };
+    zone['baseImages'] = { default: { image: `${registry.host}/base/node`, tag: '24', digest: baseDigest } };
+  };
+
+  beforeAll(async () => {
+    registry = await startRegistry();
+    const client = new RegistryClient({ registry: registry.host, insecure: true });
+    baseDigest = await pushTestBaseImage(client, 'base/node');
+  });
+  afterAll(async () => {
+    await registry?.stop();
+    for (const d of dirs) await rm(d, { recursive: true, force: true });
+  });
+
+  it('pushes one image per workload plus the gateway, writes the build record, and reuses unchanged images', async () => {
+    const repo = await makeReleaseRepo({ editZone: pointAtRegistry });
+    dirs.push(repo.dir);
+    const first = await raku(['-C', repo.dir, 'build', '--zone', 'dev', '--push']);
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/dev {2}petstore {9}pushed/);
+    const record = parseBuildRecord(
+      await readFile(path.join(repo.dir, 'out/builds/dev.json'), 'utf8'),
+      'dev.json',
+    );
+    expect(Object.keys(record.images)).toEqual(['github-issues', 'open-meteo', 'petstore', 'raku-gateway']);
+    expect(record.revision).toBe(repo.revision);
+    const petstore = record.images['petstore']!;
+    expect(petstore.repository).toBe(`${registry.host}/acme/raku/petstore`);
+    expect(petstore.platforms).toEqual(['linux/amd64', 'linux/arm64']);
+    expect(petstore.tags[0]).toBe(`rev-${repo.revision.slice(0, 12)}`);
+
+    // skopeo sees the pushed index under the revision tag, with the pack baked in at /app/packs.
+    const { stdout } = await run('skopeo', [
+      'inspect',
+      '--tls-verify=false',
+      `docker://${registry.host}/acme/raku/petstore:${petstore.tags[0]}`,
+    ]);
+    const inspected = JSON.parse(stdout) as { Labels: Record<string, string>; Layers: string[] };
+    expect(inspected.Labels['dev.raku.packs']).toMatch(/^petstore@/);
+    expect(inspected.Labels['dev.raku.role']).toBe('pack-server');
+    expect(inspected.Layers).toHaveLength(2);
+    const layerDigest = inspected.Layers[1]!;
+    const client = new RegistryClient({ registry: registry.host, insecure: true });
+    const blob = await client.getBlob('acme/raku/petstore', layerDigest);
+    const tarFile = path.join(repo.dir, 'layer.tgz');
+    await writeFile(tarFile, blob);
+    const listing = await run('tar', ['-tzf', tarFile]);
+    expect(listing.stdout.split('\n').filter(Boolean)).toEqual([
+      'app/',
+      'app/gateway.mjs',
+      'app/packs/',
+      'app/packs/petstore.json',
+    ]);
+
+    // A new commit that changes only petstore: petstore is rebuilt, the others are reused as they are.
+    const packFile = path.join(repo.dir, 'packs/petstore/pack.yaml');
+    const pack = parse(await readFile(packFile, 'utf8')) as { description: string };
+    pack.description = `${pack.description} Changed.`;
+    await writeFile(packFile, stringify(pack));
+    await git(repo.dir, ['commit', '-q', '-am', 'petstore description']);
+    const second = await raku(['-C', repo.dir, 'build', '--zone', 'dev', '--push']);
+    expect(second.code).toBe(0);
+    expect(second.stdout).toMatch(/petstore {9}pushed/);
+    expect(second.stdout).toMatch(/open-meteo {7}reused/);
+    expect(second.stdout).toMatch(/raku-gateway {5}reused/);
+    const again = parseBuildRecord(
+      await readFile(path.join(repo.dir, 'out/builds/dev.json'), 'utf8'),
+      'dev.json',
+    );
+    expect(again.images['petstore']!.digest).not.toBe(petstore.digest);
+    expect(again.images['open-meteo']!.digest).toBe(record.images['open-meteo']!.digest);
+  });
+
+  it('gives the same digests for the same inputs built in different folders at different times', async () => {
+    const a = await makeReleaseRepo({ editZone: pointAtRegistry });
+    await new Promise((r) => setTimeout(r, 1100));
+    const b = await makeReleaseRepo({ editZone: pointAtRegistry });
+    dirs.push(a.dir, b.dir);
+    // Different file times must not leak into the layer.
+    await utimes(path.join(b.dir, 'packs/petstore/pack.yaml'), new Date(2001, 1, 1), new Date(2001, 1, 1));
+    const args = (dir: string) => [
+      '-C',
+      dir,
+      'build',
+      '--zone',
+      'dev',
+      '--revision',
+      'fixed-revision',
+      '--format',
+      'json',
+    ];
+    const ra = await raku(args(a.dir));
+    const rb = await raku(args(b.dir));
+    expect(ra.code).toBe(0);
+    expect(rb.code).toBe(0);
+    const da = JSON.parse(ra.stdout) as { images: Record<string, { digest: string }> }[];
+    const db = JSON.parse(rb.stdout) as { images: Record<string, { digest: string }> }[];
+    expect(Object.values(da[0]!.images).map((i) => i.digest)).toEqual(
+      Object.values(db[0]!.images).map((i) => i.digest),
+    );
+    expect(new Set(Object.values(da[0]!.images).map((i) => i.digest)).size).toBe(4);
+  });
+
+  it('refuses an unknown pack, builder or zone with a clear message', async () => {
+    const repo = await makeReleaseRepo({ editZone: pointAtRegistry });
+    dirs.push(repo.dir);
+    const pack = await raku(['-C', repo.dir, 'build', '--zone', 'dev', '--pack', 'nope']);
+    expect(pack.code).toBe(1);
+    expect(pack.stderr).toContain('--pack nope: zone "dev" has no such pack or workload');
+    const builder = await raku(['-C', repo.dir, 'build', '--builder', 'kaniko']);
+    expect(builder.stderr).toContain('--builder must be oci or docker');
+    const zone = await raku(['-C', repo.dir, 'build', '--zone', 'qa']);
+    expect(zone.stderr).toContain('--zone qa: no such zone');
+  });
+
+  it('refuses to build a configuration with errors and shows them', async () => {
+    const repo = await makeReleaseRepo({
+      editZone: (name, zone) => {
+        pointAtRegistry(name, zone);
+        zone['gateway'] = { ...(zone['gateway'] as object), baseImage: 'slim' };
+      },
+    });
+    dirs.push(repo.dir);
+    const res = await raku(['-C', repo.dir, 'build', '--zone', 'dev']);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain('(raku validate lists them all)');
+    expect(res.stderr).toMatch(/zones\/dev\.yaml:\d+:\d+: error gateway\.baseImage/);
+  });
+});
