@@ -1,13 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { buildRecordPath, parseBuildRecord, workloadImages } from '../build/build-record.ts';
 import { UserError } from '../errors.ts';
 import { writeChangeSet } from '../generate/change-set.ts';
 import { generateZones } from '../generate/generate-zones.ts';
 import type { WorkloadImage } from '../generate/render-zone.ts';
 import type { CliContext } from './context.ts';
-import { collect, loadReleaseContext, selectZones } from './release-context.ts';
+import { headRevision, loadValidModel, repeatable, repoRoot, zonesToRender } from './load-config.ts';
 
 interface GenerateCommandOptions {
   zone: string[];
@@ -23,7 +22,7 @@ export function registerGenerate(program: Command, ctx: CliContext): void {
     .description(
       'Render what each zone runs into <out>/<zone>/: Dockerfiles and Kubernetes manifests per pack server, the gateway with its bundle, the Namespace and a kustomization.yaml.',
     )
-    .option('-z, --zone <zone>', 'only this zone (repeatable); default every zone', collect, [])
+    .option('-z, --zone <zone>', 'only this zone (repeatable); default every zone', repeatable, [])
     .option('-o, --out <dir>', 'output folder (relative to the repository root)', 'out')
     .option('--revision <commit>', 'config revision recorded in the output; default git rev-parse HEAD')
     .option(
@@ -39,11 +38,11 @@ export function registerGenerate(program: Command, ctx: CliContext): void {
       if (opts.format !== 'text' && opts.format !== 'json') {
         throw new UserError(`--format must be text or json, not "${opts.format}"`);
       }
-      const release = await loadReleaseContext(cmd, ctx, opts.revision);
-      const zones = selectZones(release.model, opts.zone);
-      const images = opts.builds
-        ? await readBuildImages(path.resolve(release.root, opts.builds), zones)
-        : undefined;
+      const root = await repoRoot(cmd, ctx);
+      const model = await loadValidModel(root);
+      const release = { root, model, revision: opts.revision ?? (await headRevision(root)) };
+      const zones = zonesToRender(model, opts.zone);
+      const images = opts.builds ? await readBuildImages(path.resolve(root, opts.builds), zones) : undefined;
       const rendered = generateZones(release.model, zones, {
         revision: release.revision,
         ...(images && { images }),
@@ -81,7 +80,7 @@ async function readBuildImages(
 ): Promise<Record<string, Record<string, WorkloadImage>>> {
   const out: Record<string, Record<string, WorkloadImage>> = {};
   for (const zone of zones) {
-    const file = path.join(dir, path.basename(buildRecordPath(zone)));
+    const file = path.join(dir, `${zone}.json`);
     let text: string;
     try {
       text = await readFile(file, 'utf8');
@@ -89,11 +88,35 @@ async function readBuildImages(
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
       throw err;
     }
-    try {
-      out[zone] = workloadImages(parseBuildRecord(text, file));
-    } catch (err) {
-      throw new UserError((err as Error).message);
+    out[zone] = recordImages(text, file);
+  }
+  return out;
+}
+
+/**
+ * The digests of a build record (out/builds/<zone>.json of `raku build`): `images.<workload>.repository`
+ * and `.digest`. Only these two fields are read, so the record may grow.
+ */
+export function recordImages(text: string, file: string): Record<string, WorkloadImage> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new UserError(`${file}: not valid JSON (${(err as Error).message})`);
+  }
+  const images = (value as { images?: unknown } | null)?.images;
+  if (!images || typeof images !== 'object') throw new UserError(`${file}: images must be an object`);
+  const out: Record<string, WorkloadImage> = {};
+  for (const [name, image] of Object.entries(
+    images as Record<string, { repository?: unknown; digest?: unknown }>,
+  )) {
+    if (typeof image?.repository !== 'string' || image.repository === '') {
+      throw new UserError(`${file}: images.${name}.repository must be a string`);
     }
+    if (typeof image.digest !== 'string' || !/^sha256:[a-f0-9]{64}$/.test(image.digest)) {
+      throw new UserError(`${file}: images.${name}.digest must be sha256:<64 hex>`);
+    }
+    out[name] = { repository: image.repository, digest: image.digest };
   }
   return out;
 }
