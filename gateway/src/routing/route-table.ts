@@ -1,0 +1,270 @@
+/**
+ * The gateway's routes, built from the bundle: for each exposed tool, its candidates with their targets,
+ * circuit breakers, health (pack servers' /readyz) and, for third-party servers, the reviewed-hash check
+ * (tool-poisoning defence: a tool whose live definition hashes differently from the committed
+ * `descriptionSha256` is hidden and reported, never called).
+ */
+import type { BundleRemote, GatewayBundle, RouteTarget } from '../../../generator/src/bundle/types.ts';
+import { toolContentHash } from '../../../generator/src/model/hash.ts';
+import type { McpToolDefinition, PackExecutor } from '../pack/pack-executor.ts';
+import type { SecretSource } from '../pack/upstream-auth.ts';
+import type { RuntimeMetrics } from '../server/metrics.ts';
+import { type BreakerState, CircuitBreaker } from './circuit-breaker.ts';
+import type { Availability, Candidate } from './router.ts';
+import { InProcessTarget, McpTarget, type Target } from './targets.ts';
+
+export interface RouteTableOptions {
+  bundle: GatewayBundle;
+  /** Local mode: pack tools run in this process instead of on pack servers. */
+  inProcess?: PackExecutor;
+  secrets: SecretSource;
+  metrics?: RuntimeMetrics;
+  /** Pack-server health check interval; 0 turns checks off. Default 10 000 ms. */
+  healthIntervalMs?: number;
+  /** How often third-party definitions are re-checked against the reviewed hashes. Default 300 000 ms. */
+  remoteCheckIntervalMs?: number;
+  breaker?: { failureThreshold?: number; openMs?: number; now?: () => number };
+  log?: (message: string) => void;
+}
+
+/** A reviewed third-party tool whose live definition is not the one reviewed. */
+export interface HiddenTool {
+  remote: string;
+  tool: string;
+  expected: string;
+  /** Hash of the live definition; null when the server does not list the tool. */
+  actual: string | null;
+}
+
+interface RemoteState {
+  remote: BundleRemote;
+  target: Target | undefined;
+  /** Why the remote cannot be used at all (missing secret). */
+  unusable?: string;
+  /** Live definitions by tool name, with their hash; undefined until checked. */
+  live?: Map<string, { definition: McpToolDefinition; hash: string }>;
+  error?: string;
+  checking?: Promise<void>;
+}
+
+export class RouteTable {
+  private readonly routes = new Map<string, Candidate[]>();
+  private readonly reviewed = new Map<Candidate, { remote: string; hash: string }>();
+  private readonly breakers = new Map<string, CircuitBreaker>();
+  private readonly health = new Map<string, { healthy: boolean; detail: string }>();
+  private readonly remotes = new Map<string, RemoteState>();
+  private readonly packTargets = new Map<string, Target>();
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly log: (message: string) => void;
+
+  constructor(private readonly options: RouteTableOptions) {
+    this.log = options.log ?? (() => {});
+    for (const remote of options.bundle.remotes) this.remotes.set(remote.name, this.remoteState(remote));
+    for (const route of options.bundle.routes) {
+      this.routes.set(
+        route.tool,
+        route.targets.map((t) => this.candidate(route.tool, t)),
+      );
+    }
+  }
+
+  private remoteState(remote: BundleRemote): RemoteState {
+    const headers: Record<string, string> = {};
+    if (remote.auth.type !== 'none') {
+      const value = remote.auth.secretEnv ? this.options.secrets(remote.auth.secretEnv) : undefined;
+      if (!value) {
+        return {
+          remote,
+          target: undefined,
+          unusable: `its credential is not set (environment variable ${remote.auth.secretEnv ?? '(none named)'})`,
+        };
+      }
+      headers[remote.auth.header.toLowerCase()] = remote.auth.type === 'bearer' ? `Bearer ${value}` : value;
+    }
+    return { remote, target: new McpTarget({ url: remote.url, headers, era: 'auto' }) };
+  }
+
+  private candidate(exposed: string, target: RouteTarget): Candidate {
+    if (target.kind === 'pack') {
+      const route = `pack:${target.pack}@${target.version}`;
+      const inProcess = this.options.inProcess;
+      const id = inProcess ? `in-process:${target.pack}` : target.url;
+      let t = this.packTargets.get(id);
+      if (!t) {
+        t = inProcess
+          ? new InProcessTarget(id, inProcess)
+          : new McpTarget({ url: target.url, era: 'modern' });
+        this.packTargets.set(id, t);
+      }
+      return { target: t, tool: exposed, route };
+    }
+    const state = this.remotes.get(target.remote);
+    const placeholder: Target = {
+      id: state?.remote.url ?? `remote:${target.remote}`,
+      call: () => Promise.reject(new Error(`remote ${target.remote} is not configured`)),
+    };
+    const candidate: Candidate = {
+      target: state?.target ?? placeholder,
+      tool: target.tool,
+      route: `remote:${target.remote}`,
+    };
+    this.reviewed.set(candidate, { remote: target.remote, hash: target.descriptionSha256 });
+    return candidate;
+  }
+
+  candidates(tool: string): readonly Candidate[] {
+    return this.routes.get(tool) ?? [];
+  }
+
+  breaker(targetId: string): CircuitBreaker {
+    let breaker = this.breakers.get(targetId);
+    if (!breaker) {
+      const gauge = this.options.metrics?.breaker;
+      gauge?.set({ target: targetId }, 0);
+      breaker = new CircuitBreaker({
+        ...this.options.breaker,
+        onChange: (state: BreakerState) => {
+          gauge?.set({ target: targetId }, state === 'closed' ? 0 : state === 'half-open' ? 1 : 2);
+          this.log(`circuit breaker of ${targetId} is now ${state}`);
+        },
+      });
+      this.breakers.set(targetId, breaker);
+    }
+    return breaker;
+  }
+
+  async availability(candidate: Candidate): Promise<Availability> {
+    const health = this.health.get(candidate.target.id);
+    if (health && !health.healthy) return { ok: false, reason: `health check failed (${health.detail})` };
+    const reviewed = this.reviewed.get(candidate);
+    if (!reviewed) return { ok: true };
+    const state = this.remotes.get(reviewed.remote);
+    if (!state) return { ok: false, reason: `remote ${reviewed.remote} is not in the bundle` };
+    if (state.unusable) return { ok: false, reason: state.unusable };
+    if (!state.live) await this.checkRemote(state);
+    if (!state.live) return { ok: false, reason: `its tool definitions could not be read (${state.error})` };
+    const live = state.live.get(candidate.tool);
+    if (!live) return { ok: false, reason: `it does not list the tool "${candidate.tool}"` };
+    if (live.hash !== reviewed.hash) {
+      return {
+        ok: false,
+        reason: `the live definition of "${candidate.tool}" hashes to ${live.hash}, not the reviewed ${reviewed.hash}`,
+      };
+    }
+    return { ok: true };
+  }
+
+  /** The live, verified definition of a tool exposed straight from a third-party server, if it verifies. */
+  async remoteDefinition(
+    remote: string,
+    tool: string,
+    reviewedHash: string,
+  ): Promise<McpToolDefinition | undefined> {
+    const state = this.remotes.get(remote);
+    if (!state || state.unusable) return undefined;
+    if (!state.live) await this.checkRemote(state);
+    const live = state.live?.get(tool);
+    return live && live.hash === reviewedHash ? live.definition : undefined;
+  }
+
+  /** Reads a remote's tools and indexes their content hashes. Concurrent callers share one check. */
+  checkRemote(state: RemoteState): Promise<void> {
+    state.checking ??= (async () => {
+      try {
+        const tools = await state.target!.listTools!();
+        state.live = new Map(tools.map((t) => [t.name, { definition: t, hash: toolContentHash(t) }]));
+        state.error = undefined;
+        const hidden = this.hiddenTools().filter((h) => h.remote === state.remote.name);
+        this.options.metrics?.poisoned.set({ remote: state.remote.name }, hidden.length);
+        for (const h of hidden) {
+          this.log(
+            `hiding ${h.remote}.${h.tool}: live definition ${h.actual ? `hashes to ${h.actual}` : 'is missing'}, reviewed ${h.expected}`,
+          );
+        }
+      } catch (err) {
+        state.error = (err as Error).message;
+      } finally {
+        state.checking = undefined;
+      }
+    })();
+    return state.checking;
+  }
+
+  /** Reviewed third-party tools whose live definition differs (or is gone). Unchecked remotes are left out. */
+  hiddenTools(): HiddenTool[] {
+    const out: HiddenTool[] = [];
+    const seen = new Set<string>();
+    for (const [candidate, reviewed] of this.reviewed) {
+      const key = `${reviewed.remote}\0${candidate.tool}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const live = this.remotes.get(reviewed.remote)?.live;
+      if (!live) continue;
+      const actual = live.get(candidate.tool)?.hash ?? null;
+      if (actual !== reviewed.hash)
+        out.push({ remote: reviewed.remote, tool: candidate.tool, expected: reviewed.hash, actual });
+    }
+    return out;
+  }
+
+  /** Starts pack-server health checks and periodic third-party checks. */
+  start(): void {
+    const healthMs = this.options.healthIntervalMs ?? 10_000;
+    if (healthMs > 0 && !this.options.inProcess) {
+      const tick = () => void this.checkHealth();
+      tick();
+      this.timers.push(setInterval(tick, healthMs));
+    }
+    const remoteMs = this.options.remoteCheckIntervalMs ?? 300_000;
+    const checkAll = () => {
+      for (const state of this.remotes.values())
+        if (state.target && !state.unusable) void this.checkRemote(state);
+    };
+    checkAll();
+    if (remoteMs > 0) this.timers.push(setInterval(checkAll, remoteMs));
+    for (const t of this.timers) t.unref();
+  }
+
+  async checkHealth(): Promise<void> {
+    await Promise.all(
+      [...this.packTargets.values()].map(async (target) => {
+        const url = target.id.replace(/\/mcp$/, '/readyz');
+        try {
+          const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+          await res.body?.cancel();
+          this.health.set(target.id, { healthy: res.ok, detail: `/readyz answered ${res.status}` });
+        } catch (err) {
+          const code = (err as { cause?: { code?: string } }).cause?.code;
+          this.health.set(target.id, { healthy: false, detail: code ?? (err as Error).message });
+        }
+      }),
+    );
+  }
+
+  /** The route table as the admin API shows it. */
+  report(): unknown {
+    return {
+      zone: this.options.bundle.zone,
+      revision: this.options.bundle.revision,
+      routes: [...this.routes].map(([tool, candidates]) => ({
+        tool,
+        targets: candidates.map((c) => ({
+          route: c.route,
+          target: c.target.id,
+          tool: c.tool,
+          breaker: this.breakers.get(c.target.id)?.state ?? 'closed',
+          health: this.health.get(c.target.id) ?? { healthy: true, detail: 'not checked' },
+        })),
+      })),
+      hiddenTools: this.hiddenTools(),
+    };
+  }
+
+  async close(): Promise<void> {
+    for (const t of this.timers) clearInterval(t);
+    await Promise.all([
+      ...[...this.packTargets.values()].map((t) => t.close?.()),
+      ...[...this.remotes.values()].map((s) => s.target?.close?.()),
+    ]);
+  }
+}

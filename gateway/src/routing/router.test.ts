@@ -1,0 +1,129 @@
+import { describe, expect, it } from 'vitest';
+import type { CallToolResult } from '../pack/pack-executor.ts';
+import { CircuitBreaker } from './circuit-breaker.ts';
+import { type Candidate, NoRouteError, Router } from './router.ts';
+import { type Target, TargetError } from './targets.ts';
+
+function target(
+  id: string,
+  behaviour: (n: number) => CallToolResult | TargetError,
+): Target & { calls: number } {
+  const t = {
+    id,
+    calls: 0,
+    async call() {
+      const out = behaviour(++t.calls);
+      if (out instanceof TargetError) throw out;
+      return out;
+    },
+  };
+  return t;
+}
+
+const ok = (text: string): CallToolResult => ({ content: [{ type: 'text', text }] });
+
+function setup(candidates: Candidate[], unavailable: string[] = []) {
+  const breakers = new Map<string, CircuitBreaker>();
+  const router = new Router({
+    breaker: (id) =>
+      breakers.get(id) ?? breakers.set(id, new CircuitBreaker({ failureThreshold: 2 })).get(id)!,
+    availability: (c) =>
+      unavailable.includes(c.target.id) ? { ok: false, reason: 'health check failed' } : { ok: true },
+  });
+  const call = (idempotent: boolean) =>
+    router.call(candidates, {
+      tool: 't.x',
+      args: {},
+      idempotent,
+      signal: new AbortController().signal,
+      timeoutMs: () => 100,
+    });
+  return { call, breakers };
+}
+
+describe('Router', () => {
+  it('retries an idempotent tool once on the same target, then moves to the next candidate', async () => {
+    const a = target('a', () => new TargetError('timeout', 'a did not answer in time'));
+    const b = target('b', () => ok('from b'));
+    const { call } = setup([
+      { target: a, tool: 'x', route: 'pack:p@1' },
+      { target: b, tool: 'x', route: 'remote:r' },
+    ]);
+    const out = await call(true);
+    expect(out).toMatchObject({ route: 'remote:r', target: 'b', attempts: 3 });
+    expect(a.calls).toBe(2);
+  });
+
+  it('does not resend a non-idempotent call that may have run', async () => {
+    const a = target('a', () => new TargetError('timeout', 'a did not answer in time'));
+    const b = target('b', () => ok('from b'));
+    const { call } = setup([
+      { target: a, tool: 'x', route: 'pack:p@1' },
+      { target: b, tool: 'x', route: 'remote:r' },
+    ]);
+    const err = await call(false).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NoRouteError);
+    expect((err as NoRouteError).message).toBe(
+      'no route left for t.x: pack:p@1 (a) failed: a did not answer in time; not retried elsewhere: the tool is not idempotent and may have run',
+    );
+    expect((err as NoRouteError).timedOut).toBe(true);
+    expect(a.calls).toBe(1);
+    expect(b.calls).toBe(0);
+  });
+
+  it('moves a non-idempotent call on when the first target was never reached', async () => {
+    const a = target('a', () => new TargetError('unreachable', 'a is unreachable (ECONNREFUSED)'));
+    const b = target('b', () => ok('from b'));
+    const { call } = setup([
+      { target: a, tool: 'x', route: 'pack:p@1' },
+      { target: b, tool: 'x', route: 'remote:r' },
+    ]);
+    expect(await call(false)).toMatchObject({ target: 'b' });
+    expect(a.calls).toBe(1);
+  });
+
+  it('skips unavailable targets and open breakers, and says why when nothing is left', async () => {
+    const a = target('a', () => new TargetError('failed', 'a failed: boom'));
+    const b = target('b', () => ok('from b'));
+    const { call, breakers } = setup(
+      [
+        { target: a, tool: 'x', route: 'pack:p@1' },
+        { target: b, tool: 'x', route: 'remote:r' },
+      ],
+      ['b'],
+    );
+    await expect(call(true)).rejects.toThrow(
+      'no route left for t.x: pack:p@1 (a) failed: a failed: boom; pack:p@1 (a) failed: a failed: boom; remote:r (b) skipped: health check failed',
+    );
+    expect(breakers.get('a')?.state).toBe('open');
+    await expect(call(true)).rejects.toThrow('pack:p@1 (a) skipped: circuit breaker open');
+    expect(a.calls).toBe(2);
+  });
+});
+
+describe('CircuitBreaker', () => {
+  it('opens after the threshold, lets one trial through after openMs, and closes on success', () => {
+    let now = 0;
+    const states: string[] = [];
+    const breaker = new CircuitBreaker({
+      failureThreshold: 2,
+      openMs: 1000,
+      now: () => now,
+      onChange: (s) => states.push(s),
+    });
+    breaker.failure();
+    expect(breaker.tryAcquire()).toBe(true);
+    breaker.failure();
+    expect(breaker.tryAcquire()).toBe(false);
+    now = 1000;
+    expect(breaker.tryAcquire()).toBe(true);
+    expect(breaker.tryAcquire()).toBe(false);
+    breaker.failure();
+    expect(breaker.state).toBe('open');
+    now = 2000;
+    expect(breaker.tryAcquire()).toBe(true);
+    breaker.success();
+    expect(breaker.state).toBe('closed');
+    expect(states).toEqual(['open', 'half-open', 'open', 'half-open', 'closed']);
+  });
+});

@@ -1,0 +1,170 @@
+/**
+ * Route targets: where a tool call can be sent. A pack server or a third-party server over MCP (the official
+ * client, one connection per target, reused), or a pack executed in-process (local mode). The agent's token
+ * never reaches a target: MCP targets carry only the headers configured for them (remote auth from secrets).
+ */
+import {
+  Client,
+  ProtocolError,
+  ProtocolErrorCode,
+  SdkError,
+  SdkErrorCode,
+  StreamableHTTPClientTransport,
+} from '@modelcontextprotocol/client';
+import type { CallToolResult, McpToolDefinition, PackExecutor } from '../pack/pack-executor.ts';
+
+/**
+ * Why a target failed. `unreachable`: the call never reached it (safe to try the next candidate even for
+ * non-idempotent tools). `timeout` and `failed`: the call may have run.
+ */
+export type TargetFailure = 'unreachable' | 'timeout' | 'failed';
+
+export class TargetError extends Error {
+  override readonly name = 'TargetError';
+  constructor(
+    readonly kind: TargetFailure,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface Target {
+  /** Unique key (breaker, metrics, traces): the MCP URL, or 'in-process:<pack>'. */
+  readonly id: string;
+  call(
+    tool: string,
+    args: Record<string, unknown>,
+    options: { signal: AbortSignal; timeoutMs: number },
+  ): Promise<CallToolResult>;
+  /** Live tool definitions (third-party servers: for the reviewed-hash check). */
+  listTools?(): Promise<McpToolDefinition[]>;
+  close?(): Promise<void>;
+}
+
+export interface McpTargetOptions {
+  url: string;
+  /** Headers sent on every request (remote auth). Never the caller's token. */
+  headers?: Record<string, string>;
+  /**
+   * 'modern' pins 2026-07-28 (our own pack servers); 'auto' probes and falls back to 2025-11-25
+   * (third-party servers).
+   */
+  era: 'modern' | 'auto';
+}
+
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+function classify(err: unknown, url: string): TargetError {
+  if (err instanceof TargetError) return err;
+  if (err instanceof SdkError && err.code === SdkErrorCode.RequestTimeout) {
+    return new TargetError('timeout', `${url} did not answer in time`);
+  }
+  let cause: unknown = err;
+  for (let i = 0; i < 5 && cause; i++) {
+    const code = (cause as { code?: unknown }).code;
+    if (typeof code === 'string' && UNREACHABLE.has(code)) {
+      return new TargetError('unreachable', `${url} is unreachable (${code})`);
+    }
+    cause = (cause as { cause?: unknown }).cause;
+  }
+  return new TargetError('failed', `${url} failed: ${(err as Error)?.message ?? String(err)}`);
+}
+
+/** An MCP server reached over Streamable HTTP with the official client. */
+export class McpTarget implements Target {
+  readonly id: string;
+  private client: Promise<Client> | undefined;
+
+  constructor(private readonly options: McpTargetOptions) {
+    this.id = options.url;
+  }
+
+  private connect(timeoutMs: number): Promise<Client> {
+    if (!this.client) {
+      const pending = (async () => {
+        const client = new Client(
+          { name: 'raku-gateway', version: '0.1.0' },
+          { versionNegotiation: { mode: this.options.era === 'modern' ? { pin: '2026-07-28' } : 'auto' } },
+        );
+        const transport = new StreamableHTTPClientTransport(new URL(this.options.url), {
+          requestInit: { headers: { ...(this.options.headers ?? {}) } },
+        });
+        await client.connect(transport, { timeout: timeoutMs });
+        return client;
+      })();
+      this.client = pending;
+      // A failed connect is not cached: the next call tries again.
+      pending.catch(() => {
+        if (this.client === pending) this.client = undefined;
+      });
+    }
+    return this.client;
+  }
+
+  async call(
+    tool: string,
+    args: Record<string, unknown>,
+    options: { signal: AbortSignal; timeoutMs: number },
+  ): Promise<CallToolResult> {
+    let client: Client;
+    try {
+      client = await this.connect(options.timeoutMs);
+    } catch (err) {
+      const failure = classify(err, this.id);
+      // Nothing was called if the connection could not be set up.
+      throw failure.kind === 'failed' ? new TargetError('unreachable', failure.message) : failure;
+    }
+    try {
+      return (await client.callTool(
+        { name: tool, arguments: args },
+        { signal: options.signal, timeout: options.timeoutMs },
+      )) as CallToolResult;
+    } catch (err) {
+      if (err instanceof ProtocolError && err.code === ProtocolErrorCode.InvalidParams) {
+        // The target answered: the arguments or the tool name are wrong there. Not a target failure.
+        return { content: [{ type: 'text', text: err.message }], isError: true };
+      }
+      const failure = classify(err, this.id);
+      if (failure.kind !== 'timeout') void this.reset();
+      throw failure;
+    }
+  }
+
+  async listTools(): Promise<McpToolDefinition[]> {
+    try {
+      const client = await this.connect(10_000);
+      const { tools } = await client.listTools(undefined, { cacheMode: 'bypass' });
+      return tools as McpToolDefinition[];
+    } catch (err) {
+      void this.reset();
+      throw classify(err, this.id);
+    }
+  }
+
+  private async reset(): Promise<void> {
+    const old = this.client;
+    this.client = undefined;
+    await old?.then((c) => c.close()).catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    await this.reset();
+  }
+}
+
+/** A pack executed in this process (local mode): no network hop between gateway and pack. */
+export class InProcessTarget implements Target {
+  constructor(
+    readonly id: string,
+    private readonly executor: PackExecutor,
+  ) {}
+
+  async call(
+    tool: string,
+    args: Record<string, unknown>,
+    options: { signal: AbortSignal; timeoutMs: number },
+  ): Promise<CallToolResult> {
+    return (await this.executor.execute(tool, args, options.signal)).result;
+  }
+}

@@ -1,0 +1,371 @@
+/**
+ * The gateway's tool catalog: what an agent may list and call. For each call: policy decision (deny
+ * overrides allow, unknown denies), sensitive-tool and approval handling, rate limit, routing with fallback,
+ * and exactly one trace. Tool errors go back as `isError` results with the reason, so agents can act on them.
+ */
+import type { GatewayBundle } from '../../../generator/src/bundle/types.ts';
+import { decide } from '../../../generator/src/policy/decide.ts';
+import type { CompiledPolicy, Decision, Subject } from '../../../generator/src/policy/types.ts';
+import { toolsVisibleTo } from '../../../generator/src/policy/visible-tools.ts';
+import type { ApprovalStore } from '../approvals/types.ts';
+import { type Caller, principalsOf } from '../auth/caller.ts';
+import type { JobRunner, JobService, ToolCall, ToolCallResult } from '../jobs/types.ts';
+import { type ToolCatalog, ToolNotFound } from '../mcp/tool-endpoint.ts';
+import { type CallToolResult, errorResult, type McpToolDefinition } from '../pack/pack-executor.ts';
+import type { RouteTable } from '../routing/route-table.ts';
+import { NoRouteError, Router } from '../routing/router.ts';
+import type { TraceDecision, TraceSink, TraceStatus } from '../traces/types.ts';
+import type { RuntimeMetrics } from './metrics.ts';
+import type { RateLimiter } from './rate-limiter.ts';
+
+export interface GatewayCatalogOptions {
+  bundle: GatewayBundle;
+  /** The compiled policy; null denies everything (fail closed). */
+  policy: CompiledPolicy | null;
+  routes: RouteTable;
+  traces: TraceSink;
+  metrics: RuntimeMetrics;
+  rateLimiter: RateLimiter;
+  approvals?: ApprovalStore;
+  jobs?: JobService;
+  /**
+   * How long a call that needs approval waits for the decision before the agent gets a job id to poll
+   * instead. Default 20 000 ms.
+   */
+  approvalWaitMs?: number;
+  /** Call budget per target attempt when the tool sets none. Default 30 000 ms. */
+  defaultTimeoutMs?: number;
+  now?: () => Date;
+}
+
+/** The policy's view of a caller: 'user:alice' → { kind: 'user', id: 'alice' }. */
+export function subjectOf(caller: Pick<Caller, 'subject' | 'kind' | 'groups' | 'claims'>): Subject {
+  const colon = caller.subject.indexOf(':');
+  return {
+    id: colon < 0 ? caller.subject : caller.subject.slice(colon + 1),
+    kind: caller.kind === 'agent' ? 'agent' : 'user',
+    groups: caller.groups,
+    claims: caller.claims,
+  };
+}
+
+interface Finished {
+  status: TraceStatus;
+  decision: TraceDecision;
+  rule: string | null;
+  result: CallToolResult;
+  route?: string | null;
+  target?: string | null;
+  error?: string;
+}
+
+export class GatewayCatalog implements ToolCatalog, JobRunner {
+  private readonly router: Router;
+  private readonly names: string[];
+  private readonly byName: Map<string, GatewayBundle['tools'][number]>;
+
+  constructor(private readonly options: GatewayCatalogOptions) {
+    this.byName = new Map(options.bundle.tools.map((t) => [t.name, t]));
+    this.names = [...this.byName.keys()].sort();
+    this.router = new Router({
+      breaker: (id) => options.routes.breaker(id),
+      availability: (c) => options.routes.availability(c),
+    });
+  }
+
+  async listTools(caller: Caller): Promise<McpToolDefinition[]> {
+    if (!this.options.policy) return [];
+    const visible = toolsVisibleTo(this.options.policy, subjectOf(caller), this.names);
+    const out: McpToolDefinition[] = [];
+    for (const name of visible) {
+      const def = await this.definition(name);
+      if (def) out.push(def);
+    }
+    return out;
+  }
+
+  private async definition(name: string): Promise<McpToolDefinition | undefined> {
+    const tool = this.byName.get(name);
+    if (!tool) return undefined;
+    if (tool.definition) {
+      const d = tool.definition;
+      const def: McpToolDefinition = { name, description: d.description, inputSchema: d.inputSchema };
+      if (d.title) def.title = d.title;
+      if (d.outputSchema) def.outputSchema = d.outputSchema;
+      if (d.annotations) def.annotations = { ...d.annotations };
+      return def;
+    }
+    if (tool.source.kind !== 'remote') return undefined;
+    // A third-party tool is listed only while its live definition matches the reviewed hash.
+    const live = await this.options.routes.remoteDefinition(
+      tool.source.remote,
+      tool.source.tool,
+      tool.contentHash,
+    );
+    return live && { ...live, name };
+  }
+
+  async callTool(
+    name: string,
+    args: Record<string, unknown>,
+    caller: Caller,
+    signal: AbortSignal,
+  ): Promise<CallToolResult> {
+    return this.handle(name, args, caller, signal, null);
+  }
+
+  /** JobRunner: runs a job's call (after its approval, when it had one) through the same pipeline. */
+  async run(
+    call: ToolCall,
+    context: { signal: AbortSignal; approvalId: string | null },
+  ): Promise<ToolCallResult> {
+    const caller: Caller = {
+      subject: call.caller.subject,
+      kind: call.caller.subjectKind === 'agent' ? 'agent' : 'user',
+      groups: call.caller.groups,
+      claims: {},
+    };
+    return this.handle(call.tool, call.arguments, caller, context.signal, context.approvalId);
+  }
+
+  private async handle(
+    name: string,
+    args: Record<string, unknown>,
+    caller: Caller,
+    signal: AbortSignal,
+    approvedBy: string | null,
+  ): Promise<CallToolResult> {
+    const time = this.options.now?.() ?? new Date();
+    const started = performance.now();
+    const tool = this.byName.get(name);
+    let finished: Finished;
+    try {
+      finished = await this.pipeline(name, tool, args, caller, signal, time, approvedBy);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      finished = {
+        status: 'error',
+        decision: 'allow',
+        rule: null,
+        result: errorResult(message),
+        error: message,
+      };
+    }
+    const latencyMs = performance.now() - started;
+    this.options.metrics.calls.inc({ tool: tool ? name : '(unknown)', status: finished.status });
+    this.options.metrics.latency.observe({ tool: tool ? name : '(unknown)' }, latencyMs / 1000);
+    this.options.traces.record({
+      time,
+      subject: caller.subject,
+      subjectKind: caller.kind,
+      tool: name,
+      route: finished.route ?? null,
+      target: finished.target ?? null,
+      decision: finished.decision,
+      rule: finished.rule,
+      revision: this.options.bundle.revision,
+      latencyMs,
+      status: finished.status,
+      args,
+      result: finished.result,
+      error: finished.error ?? (finished.result.isError ? finished.result.content[0]?.text : null) ?? null,
+      ...(tool?.definition ? { inputSchema: tool.definition.inputSchema } : {}),
+    });
+    if (finished.status === 'denied' && !tool) throw new ToolNotFound(`unknown tool "${name}"`);
+    return finished.result;
+  }
+
+  private decide(name: string, args: Record<string, unknown>, caller: Caller, now: Date): Decision {
+    if (!this.options.policy) {
+      return {
+        allowed: false,
+        effect: 'deny',
+        rule: 'no-policy',
+        reason: 'the gateway has no compiled policy',
+      };
+    }
+    return decide(this.options.policy, {
+      tool: name,
+      args,
+      subject: subjectOf(caller),
+      environment: this.options.bundle.environment,
+      now,
+    });
+  }
+
+  private async pipeline(
+    name: string,
+    tool: GatewayBundle['tools'][number] | undefined,
+    args: Record<string, unknown>,
+    caller: Caller,
+    signal: AbortSignal,
+    now: Date,
+    approvedBy: string | null,
+  ): Promise<Finished> {
+    const decision = this.decide(name, args, caller, now);
+    this.options.metrics.decisions.inc({ decision: decision.effect, rule: decision.rule });
+    if (!tool) {
+      return {
+        status: 'denied',
+        decision: 'deny',
+        rule: decision.rule,
+        result: errorResult(`unknown tool "${name}"`),
+      };
+    }
+    if (!decision.allowed) {
+      return {
+        status: 'denied',
+        decision: 'deny',
+        rule: decision.rule,
+        result: errorResult(`call denied: ${decision.reason}`),
+      };
+    }
+    if (tool.sensitive && !decision.approval) {
+      const reason = `${name} is marked sensitive and no approval rule covers it, so it cannot be called`;
+      return {
+        status: 'denied',
+        decision: 'deny',
+        rule: 'sensitive-without-approval',
+        result: errorResult(`call denied: ${reason}`),
+      };
+    }
+    if (decision.rateLimit) {
+      const { rule, limit, windowSeconds } = decision.rateLimit;
+      const within = await this.options.rateLimiter.hit(`${rule}\0${caller.subject}`, limit, windowSeconds);
+      if (!within) {
+        return {
+          status: 'rate_limited',
+          decision: 'allow',
+          rule,
+          result: errorResult(`rate limit exceeded: at most ${limit} calls per ${windowSeconds} s (${rule})`),
+        };
+      }
+    }
+    let traceDecision: TraceDecision = 'allow';
+    let rule = decision.rule;
+    if (decision.approval && approvedBy === null) {
+      traceDecision = 'approval';
+      rule = decision.approval.rule;
+      const parked = await this.awaitApproval(name, tool, args, caller, decision, signal);
+      if (parked) return { ...parked, decision: 'approval', rule };
+    } else if (decision.approval) {
+      traceDecision = 'approval';
+      rule = decision.approval.rule;
+    }
+    const annotations = tool.definition?.annotations;
+    const idempotent = annotations?.readOnlyHint === true || annotations?.idempotentHint === true;
+    try {
+      const outcome = await this.router.call(this.options.routes.candidates(name), {
+        tool: name,
+        args,
+        idempotent,
+        signal,
+        timeoutMs: () => tool.definition?.timeoutMs ?? this.options.defaultTimeoutMs ?? 30_000,
+      });
+      return {
+        status: outcome.result.isError ? 'error' : 'ok',
+        decision: traceDecision,
+        rule,
+        result: outcome.result,
+        route: outcome.route,
+        target: outcome.target,
+      };
+    } catch (err) {
+      if (!(err instanceof NoRouteError)) throw err;
+      return {
+        status: err.timedOut ? 'timeout' : 'no_route',
+        decision: traceDecision,
+        rule,
+        result: errorResult(err.message),
+        route: err.lastTarget?.route ?? null,
+        target: err.lastTarget?.target.id ?? null,
+        error: err.message,
+      };
+    }
+  }
+
+  /**
+   * Parks a call that needs approval and waits (bounded) for the decision. Returns undefined when approved
+   * (the call proceeds), or the final answer: refused, expired, or pending with a job id to poll.
+   */
+  private async awaitApproval(
+    name: string,
+    tool: GatewayBundle['tools'][number],
+    args: Record<string, unknown>,
+    caller: Caller,
+    decision: Decision,
+    signal: AbortSignal,
+  ): Promise<Omit<Finished, 'decision' | 'rule'> | undefined> {
+    const approval = decision.approval!;
+    const store = this.options.approvals;
+    if (!store) {
+      return {
+        status: 'denied',
+        result: errorResult(
+          `${name} needs approval (${approval.rule}) but this gateway has no approval store`,
+        ),
+      };
+    }
+    const request = await store.create({
+      rule: approval.rule,
+      approvers: approval.approvers,
+      timeoutSeconds: approval.timeoutSeconds,
+      tool: name,
+      subject: caller.subject,
+      args,
+      ...(tool.definition ? { inputSchema: tool.definition.inputSchema } : {}),
+      revision: this.options.bundle.revision,
+    });
+    const decided = await store.waitForDecision(request.id, {
+      timeoutMs: this.options.approvalWaitMs ?? 20_000,
+      signal,
+    });
+    switch (decided.status) {
+      case 'approved':
+        return undefined;
+      case 'rejected':
+        return {
+          status: 'rejected',
+          result: errorResult(
+            `approval ${decided.id} was rejected by ${decided.decidedBy ?? 'an approver'}${decided.reason ? `: ${decided.reason}` : ''}`,
+          ),
+        };
+      case 'expired':
+        return {
+          status: 'expired',
+          result: errorResult(`approval ${decided.id} expired before anyone decided`),
+        };
+      case 'pending': {
+        if (!this.options.jobs) {
+          return {
+            status: 'pending',
+            result: errorResult(`approval ${decided.id} is still pending; call again once it is approved`),
+          };
+        }
+        const job = await this.options.jobs.submit(
+          {
+            tool: name,
+            arguments: args,
+            caller: { subject: caller.subject, subjectKind: caller.kind, groups: caller.groups },
+          },
+          { approvalId: decided.id },
+        );
+        await store.attachJob(decided.id, job.id);
+        const text = `approval ${decided.id} is pending (approvers: ${approval.approvers.join(', ')}); the call will run once approved as job ${job.id}: poll GET /v1/jobs/${job.id}`;
+        return {
+          status: 'pending',
+          result: {
+            content: [{ type: 'text', text }],
+            structuredContent: { status: 'pending', approvalId: decided.id, jobId: job.id },
+          },
+        };
+      }
+    }
+  }
+}
+
+/** Whether a caller holds the admin role: any of its principals matches one of `adminSubjects`. */
+export function isAdmin(caller: Caller, adminSubjects: readonly string[]): boolean {
+  const mine = new Set(principalsOf(caller));
+  return adminSubjects.some((s) => mine.has(s));
+}

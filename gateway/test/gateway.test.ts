@@ -1,0 +1,348 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Client } from '@modelcontextprotocol/client';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { jwtAuthenticator } from '../src/auth/authenticator.ts';
+import { encodeCursor } from '../src/mcp/tool-endpoint.ts';
+import { type RunningGateway, startGateway } from '../src/server/gateway-server.ts';
+import { type RunningServer, startPackServer } from '../src/server/pack-server.ts';
+import { type FakeUpstream, json, startFakeUpstream } from './helpers/fake-upstream.ts';
+import { AUDIENCE, ISSUER, testIssuer } from './helpers/jwt.ts';
+import { connectClient, ERAS, textOf } from './helpers/mcp-client.ts';
+import { MemoryTraceSink } from './helpers/memory-trace-sink.ts';
+import { WIDGETS_SECRET_ENV, widgetsPack } from './helpers/test-pack.ts';
+import { REMOTE_SECRET_ENV, testBundle, testModel } from './helpers/test-zone.ts';
+import { startThirdParty, type ThirdParty } from './helpers/third-party-server.ts';
+
+const secrets = (name: string) =>
+  ({ [WIDGETS_SECRET_ENV]: 'upstream-secret', [REMOTE_SECRET_ENV]: 'partner-secret' })[name];
+
+let upstream: FakeUpstream;
+let packServer: RunningServer;
+let partner: ThirdParty;
+let issuer: Awaited<ReturnType<typeof testIssuer>>;
+const clients: Client[] = [];
+const closers: (() => Promise<void>)[] = [];
+
+beforeAll(async () => {
+  upstream = await startFakeUpstream();
+  upstream.routes.set('GET /api/widgets/w1', (_req, res) => json(res, 200, { id: 'w1', color: 'red' }));
+  upstream.routes.set('GET /api/widgets', (_req, res) => json(res, 200, [{ id: 'w1' }]));
+  upstream.routes.set('POST /api/widgets', (req, res) =>
+    json(res, 201, { id: 'w2', ...JSON.parse(req.body) }),
+  );
+  packServer = await startPackServer({
+    packs: [widgetsPack(upstream.url)],
+    environment: 'dev',
+    secrets,
+    allowPrivateNetworks: true,
+    port: 0,
+  });
+  partner = await startThirdParty();
+  issuer = await testIssuer();
+});
+
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((c) => c.close()));
+  for (const close of closers.splice(0).reverse()) await close();
+  upstream.requests.length = 0;
+  partner.authorizations.length = 0;
+  partner.calls.length = 0;
+});
+
+afterAll(async () => {
+  await packServer.close();
+  await partner.close();
+  await upstream.close();
+});
+
+async function gateway(
+  overrides: {
+    packServerUrl?: string;
+    pageSize?: number;
+    breaker?: { failureThreshold?: number; openMs?: number };
+  } = {},
+) {
+  const model = testModel(widgetsPack(upstream.url), partner.url);
+  const { bundle, policy } = testBundle(model, overrides.packServerUrl ?? packServer.url);
+  const traces = new MemoryTraceSink();
+  const gw = await startGateway({
+    bundle,
+    policy,
+    authenticator: jwtAuthenticator({ issuer: ISSUER, audience: AUDIENCE, jwks: issuer.jwks }),
+    traces,
+    adminSubjects: ['group:raku-admins'],
+    secrets,
+    port: 0,
+    routeOptions: {
+      healthIntervalMs: 0,
+      remoteCheckIntervalMs: 0,
+      ...(overrides.breaker ? { breaker: overrides.breaker } : {}),
+    },
+    ...(overrides.pageSize ? { pageSize: overrides.pageSize } : {}),
+  });
+  closers.push(() => gw.close());
+  return { gw, traces };
+}
+
+async function client(gw: RunningGateway, era: 'legacy' | 'modern', token: string): Promise<Client> {
+  const c = await connectClient(gw.url, era, token);
+  clients.push(c);
+  return c;
+}
+
+const botToken = () => issuer.sign({ sub: 'bot', agent: true });
+const aliceToken = () => issuer.sign({ sub: 'alice', groups: ['maintainers'] });
+
+describe('gateway authentication', () => {
+  it('answers 401 with a WWW-Authenticate challenge naming the protected-resource metadata', async () => {
+    const { gw, traces } = await gateway();
+    const wrongAudience = await issuer.sign({ sub: 'bot', agent: true }, { audience: 'https://other.test' });
+    for (const auth of [undefined, `Bearer ${wrongAudience}`, 'Bearer not.a.jwt']) {
+      const res = await fetch(gw.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          ...(auth ? { authorization: auth } : {}),
+        },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }),
+      });
+      expect(res.status).toBe(401);
+      expect(res.headers.get('www-authenticate')).toContain(`resource_metadata="${gw.metadataUrl}"`);
+      if (auth === `Bearer ${wrongAudience}`) {
+        expect(await res.json()).toEqual({
+          error: 'invalid_token',
+          error_description: 'the token was not issued for this gateway (audience mismatch)',
+        });
+      }
+    }
+    const expired = await issuer.sign({ sub: 'bot' }, { expiresIn: Math.floor(Date.now() / 1000) - 3600 });
+    await expect(connectClient(gw.url, 'modern', expired)).rejects.toThrow();
+    const metadata = await (await fetch(gw.metadataUrl)).json();
+    expect(metadata).toMatchObject({ resource: AUDIENCE, authorization_servers: [ISSUER] });
+    expect(traces.traces).toEqual([]);
+  });
+});
+
+describe.each(ERAS)('gateway over MCP (%s client)', (era) => {
+  it('lists only the tools the caller may call, hiding tampered third-party tools', async () => {
+    const { gw } = await gateway();
+    const bot = await client(gw, era, await botToken());
+    expect((await bot.listTools()).tools.map((t) => t.name)).toEqual([
+      'partner.search',
+      'widgets.get_widget',
+      'widgets.list_widgets',
+    ]);
+    const alice = await client(gw, era, await aliceToken());
+    expect((await alice.listTools()).tools.map((t) => t.name)).toEqual(['widgets.create_widget']);
+    expect(gw.routes.hiddenTools()).toEqual([
+      {
+        remote: 'partner',
+        tool: 'tampered',
+        expected: '0'.repeat(64),
+        actual: expect.stringMatching(/^[0-9a-f]{64}$/),
+      },
+    ]);
+  });
+
+  it('routes a call to the pack server and its upstream without forwarding the agent token', async () => {
+    const { gw, traces } = await gateway();
+    const token = await botToken();
+    const result = await (await client(gw, era, token)).callTool({
+      name: 'widgets.get_widget',
+      arguments: { id: 'w1' },
+    });
+    expect(result.isError).toBeFalsy();
+    expect(result.structuredContent).toEqual({ id: 'w1', color: 'red' });
+    expect(upstream.requests).toHaveLength(1);
+    const seen = JSON.stringify(upstream.requests[0]);
+    expect(seen).not.toContain(token);
+    expect(upstream.requests[0]?.headers['authorization']).toBe('Bearer upstream-secret');
+    expect(traces.traces).toEqual([
+      expect.objectContaining({
+        subject: 'agent:bot',
+        subjectKind: 'agent',
+        tool: 'widgets.get_widget',
+        route: 'pack:widgets@1.0.0',
+        target: packServer.url,
+        decision: 'allow',
+        rule: 'test/bindings[0]',
+        revision: 'test-rev',
+        status: 'ok',
+        args: { id: 'w1' },
+      }),
+    ]);
+  });
+
+  it('refuses calls the policy denies, with the deciding rule, and sends nothing upstream', async () => {
+    const { gw, traces } = await gateway();
+    const bot = await client(gw, era, await botToken());
+    const write = await bot.callTool({ name: 'widgets.create_widget', arguments: { name: 'x' } });
+    expect(write.isError).toBe(true);
+    expect(textOf(write)).toContain(
+      'call denied: agent:bot may not call widgets.create_widget in dev: no rule allows it',
+    );
+    const red = await bot.callTool({ name: 'widgets.list_widgets', arguments: { color: 'red' } });
+    expect(textOf(red)).toContain('denied by test/denies/no-red-for-bots');
+    const blue = await bot.callTool({ name: 'widgets.list_widgets', arguments: { color: 'blue' } });
+    expect(blue.isError).toBeFalsy();
+    expect(upstream.requests.map((r) => r.url)).toEqual(['/api/widgets?color=blue']);
+    expect(traces.traces.map((t) => [t.status, t.decision, t.rule])).toEqual([
+      ['denied', 'deny', 'default-deny'],
+      ['denied', 'deny', 'test/denies/no-red-for-bots'],
+      ['ok', 'allow', 'test/bindings[0]'],
+    ]);
+  });
+
+  it('answers a JSON-RPC error for an unknown tool and still traces the attempt', async () => {
+    const { gw, traces } = await gateway();
+    const bot = await client(gw, era, await botToken());
+    await expect(bot.callTool({ name: 'widgets.nope', arguments: {} })).rejects.toThrow(
+      /unknown tool "widgets.nope"/,
+    );
+    expect(traces.traces.map((t) => [t.tool, t.status])).toEqual([['widgets.nope', 'denied']]);
+  });
+
+  it('serves a reviewed third-party tool with the remote credential, not the agent token', async () => {
+    const { gw } = await gateway();
+    const token = await botToken();
+    const result = await (await client(gw, era, token)).callTool({
+      name: 'partner.search',
+      arguments: { q: 'bolt' },
+    });
+    expect(textOf(result)).toBe('partner:search:{"q":"bolt"}');
+    expect(partner.authorizations.every((a) => a === 'Bearer partner-secret')).toBe(true);
+    expect(partner.authorizations.length).toBeGreaterThan(0);
+  });
+});
+
+describe('gateway routing', () => {
+  it('paginates tools/list in a stable order', async () => {
+    const { gw } = await gateway({ pageSize: 2 });
+    const bot = await client(gw, 'modern', await botToken());
+    // Without a cursor the client walks every page.
+    expect((await bot.listTools()).tools.map((t) => t.name)).toEqual([
+      'partner.search',
+      'widgets.get_widget',
+      'widgets.list_widgets',
+    ]);
+    const page1 = await bot.listTools({ cursor: encodeCursor('') });
+    expect(page1.tools.map((t) => t.name)).toEqual(['partner.search', 'widgets.get_widget']);
+    expect(page1.nextCursor).toBe(encodeCursor('widgets.get_widget'));
+    const page2 = await bot.listTools({ cursor: page1.nextCursor! });
+    expect(page2.tools.map((t) => t.name)).toEqual(['widgets.list_widgets']);
+    expect(page2.nextCursor).toBeUndefined();
+    await expect(bot.listTools({ cursor: 'forged' })).rejects.toThrow(/invalid cursor/);
+  });
+
+  it('falls back to the reviewed third-party server when the pack server is down, then opens the breaker', async () => {
+    const dead = await closedPortUrl();
+    const { gw, traces } = await gateway({
+      packServerUrl: dead,
+      breaker: { failureThreshold: 2, openMs: 60_000 },
+    });
+    const bot = await client(gw, 'modern', await botToken());
+    for (let i = 0; i < 3; i++) {
+      const result = await bot.callTool({ name: 'widgets.get_widget', arguments: { id: `w${i}` } });
+      expect(textOf(result)).toBe(`partner:get_widget:{"id":"w${i}"}`);
+    }
+    expect(partner.calls.map((c) => c.name)).toEqual(['get_widget', 'get_widget', 'get_widget']);
+    expect(traces.traces.map((t) => [t.route, t.status])).toEqual([
+      ['remote:partner', 'ok'],
+      ['remote:partner', 'ok'],
+      ['remote:partner', 'ok'],
+    ]);
+    expect(gw.routes.breaker(dead).state).toBe('open');
+    const metrics = await (await fetch(gw.url.replace(/\/mcp$/, '/metrics'))).text();
+    expect(metrics).toContain(`raku_breaker_state{target="${dead}"} 2`);
+  });
+
+  it('gives a clear error when no route is left', async () => {
+    const dead = await closedPortUrl();
+    const { gw, traces } = await gateway({ packServerUrl: dead });
+    const eve = await client(gw, 'legacy', await issuer.sign({ sub: 'eve', groups: ['engineering'] }));
+    const result = await eve.callTool({ name: 'widgets.list_widgets', arguments: {} });
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toMatch(
+      /^no route left for widgets.list_widgets: pack:widgets@1.0.0 \(.*\) failed: .* is unreachable \(ECONNREFUSED\)/,
+    );
+    expect(traces.traces[0]).toMatchObject({ status: 'no_route', route: 'pack:widgets@1.0.0', target: dead });
+  });
+
+  it('times out a target that does not answer and moves on for an idempotent tool', async () => {
+    const hang = await hangingServer();
+    const model = testModel(widgetsPack(upstream.url), partner.url);
+    const { bundle, policy } = testBundle(model, hang.url);
+    bundle.tools.find((t) => t.name === 'widgets.get_widget')!.definition!.timeoutMs = 300;
+    const traces = new MemoryTraceSink();
+    const gw = await startGateway({
+      bundle,
+      policy,
+      authenticator: jwtAuthenticator({ issuer: ISSUER, audience: AUDIENCE, jwks: issuer.jwks }),
+      traces,
+      adminSubjects: [],
+      secrets,
+      port: 0,
+      routeOptions: { healthIntervalMs: 0, remoteCheckIntervalMs: 0 },
+    });
+    closers.push(() => gw.close());
+    const bot = await client(gw, 'modern', await botToken());
+    const result = await bot.callTool({ name: 'widgets.get_widget', arguments: { id: 'w1' } });
+    expect(textOf(result)).toBe('partner:get_widget:{"id":"w1"}');
+    // Idempotent: the first attempt and one retry on the hanging server, then the fallback.
+    expect(hang.requests()).toBe(2);
+    expect(traces.traces[0]).toMatchObject({ route: 'remote:partner', status: 'ok' });
+    await hang.close();
+  });
+
+  it('limits calls per subject as the policy says', async () => {
+    const { gw, traces } = await gateway();
+    const spammer = await client(gw, 'modern', await issuer.sign({ sub: 'spammer', agent: true }));
+    const texts: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      texts.push(textOf(await spammer.callTool({ name: 'widgets.get_widget', arguments: { id: 'w1' } })));
+    }
+    expect(texts[2]).toBe('rate limit exceeded: at most 2 calls per 3600 s (test/rateLimits/spam-guard)');
+    expect(traces.traces.map((t) => t.status)).toEqual(['ok', 'ok', 'rate_limited']);
+    expect(upstream.requests).toHaveLength(2);
+  });
+
+  it('refuses a call that needs approval when no approval store is configured', async () => {
+    const { gw, traces } = await gateway();
+    const alice = await client(gw, 'modern', await aliceToken());
+    const result = await alice.callTool({ name: 'widgets.create_widget', arguments: { name: 'bolt' } });
+    expect(textOf(result)).toBe(
+      'widgets.create_widget needs approval (test/approvals/widget-creation) but this gateway has no approval store',
+    );
+    expect(traces.traces[0]).toMatchObject({ decision: 'approval', status: 'denied' });
+    expect(upstream.requests).toEqual([]);
+  });
+});
+
+async function closedPortUrl(): Promise<string> {
+  const s = http.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const { port } = s.address() as AddressInfo;
+  await new Promise<void>((r) => s.close(() => r()));
+  return `http://127.0.0.1:${port}/mcp`;
+}
+
+async function hangingServer() {
+  let count = 0;
+  const s = http.createServer((req) => {
+    count++;
+    req.resume();
+  });
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const { port } = s.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/mcp`,
+    requests: () => count,
+    close: () =>
+      new Promise<void>((resolve) => {
+        s.close(() => resolve());
+        s.closeAllConnections();
+      }),
+  };
+}
