@@ -1,5 +1,6 @@
 import { isAlias, isMap, isPair, isScalar, isSeq, Lexer, LineCounter, type Node, parseDocument } from 'yaml';
 import { type Diagnostic, dottedPath, type PathSegment } from '../validate/diagnostic.ts';
+import { fastParse } from './fast-yaml.ts';
 
 /** A file as read from disk (or git), before any parsing. */
 export interface SourceFile {
@@ -16,6 +17,8 @@ export interface YamlLimits {
   maxDepth: number;
   /** Most values one document may expand to, aliases included (bounds alias bombs). Default 200 000. */
   maxNodes: number;
+  /** Try the fast parser first (see fast-yaml.ts). Default true; false forces the positioned parser. */
+  fastPath?: boolean;
 }
 
 export const DEFAULT_YAML_LIMITS: YamlLimits = { maxBytes: 2 * 1024 * 1024, maxDepth: 64, maxNodes: 200_000 };
@@ -79,7 +82,12 @@ export function parseYamlSource(file: SourceFile, limits: YamlLimits = DEFAULT_Y
 
   // The parser recurses per nesting level and can exhaust memory on pathological nesting before it
   // reports anything, so measure nesting with the (iterative) lexer first.
-  const deep = mayNestDeeply(text, limits.maxDepth) ? nestingProblem(text, limits.maxDepth) : undefined;
+  const suspicious = mayNestDeeply(text, limits.maxDepth);
+  if (!suspicious && limits.fastPath !== false) {
+    const fast = fastParse(text, limits);
+    if (fast) return { value: fast.value, positions: lazyPositions(file, limits), diagnostics };
+  }
+  const deep = suspicious ? nestingProblem(text, limits.maxDepth) : undefined;
   if (deep) return fail('too-deep', deep.message, deep.offset);
 
   const doc = parseDocument(text, {
@@ -204,6 +212,16 @@ export function parseYamlSource(file: SourceFile, limits: YamlLimits = DEFAULT_Y
 }
 
 /** Cheap test that rules out deep nesting for ordinary files, so the lexer pass runs only on suspicious ones. */
+/** Positions for a file read on the fast path: the slow parse runs only when a rule asks where something is. */
+function lazyPositions(file: SourceFile, limits: YamlLimits): PositionIndex {
+  let index: PositionIndex | undefined;
+  const get = () => {
+    index ??= parseYamlSource(file, { ...limits, fastPath: false }).positions;
+    return index;
+  };
+  return { at: (path) => get().at(path), keyAt: (path) => get().keyAt(path) };
+}
+
 function mayNestDeeply(text: string, maxDepth: number): boolean {
   let brackets = 0;
   for (let i = 0; i < text.length; i++) {

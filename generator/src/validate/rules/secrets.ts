@@ -18,9 +18,14 @@ const SECRET_SHAPES: [string, RegExp][] = [
 const SECRET_KEY =
   /(^|[_-])(password|passwd|secret|token|api[_-]?key|apikey|private[_-]?key|client[_-]?secret|credentials?)$/i;
 
+/** One pass that rules out most strings before the individual shapes are tried. */
+const ANY_SHAPE = new RegExp(SECRET_SHAPES.map(([, re]) => `(?:${re.source})`).join('|'), 'i');
+
 /** A secret reference looks like { secretRef: {...} }; everything else that looks like a secret value is flagged. */
 export function findSecret(key: string | number, value: string): string | undefined {
-  for (const [what, re] of SECRET_SHAPES) if (re.test(value)) return what;
+  if (value.length >= 16 && ANY_SHAPE.test(value)) {
+    for (const [what, re] of SECRET_SHAPES) if (re.test(value)) return what;
+  }
   if (
     typeof key === 'string' &&
     SECRET_KEY.test(key) &&

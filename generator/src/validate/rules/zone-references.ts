@@ -6,6 +6,22 @@ import type { Rule } from './context.ts';
 /** Longest pack or group name, so that derived Kubernetes names ('<name>-<suffix>') stay within 63 characters. */
 export const MAX_WORKLOAD_NAME = 48;
 
+const ranges = new Map<string, semver.Range | null>();
+
+/** A parsed semver range, memoised: zones repeat the same few ranges hundreds of times. */
+function parseRange(text: string): semver.Range | null {
+  let range = ranges.get(text);
+  if (range === undefined) {
+    try {
+      range = new semver.Range(text, { includePrerelease: true });
+    } catch {
+      range = null;
+    }
+    ranges.set(text, range);
+  }
+  return range;
+}
+
 /** Every pack a zone deploys exists, satisfies the zone's version range, and has a base URL for the zone's environment. */
 export const zonePacks: Rule = (ctx) => {
   const packs = new Map(ctx.model.packs.map((p) => [p.value.name, p]));
@@ -32,14 +48,15 @@ export const zonePacks: Rule = (ctx) => {
         return;
       }
       if (entry.version !== undefined) {
-        if (semver.validRange(entry.version) === null) {
+        const range = parseRange(entry.version);
+        if (range === null) {
           ctx.report(
             file,
             [...at, 'version'],
             'zone-pack-version',
             `"${entry.version}" is not a semver range`,
           );
-        } else if (!semver.satisfies(pack.value.version, entry.version, { includePrerelease: true })) {
+        } else if (!range.test(pack.value.version)) {
           ctx.report(
             file,
             [...at, 'version'],
