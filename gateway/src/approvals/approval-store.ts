@@ -1,0 +1,194 @@
+/**
+ * Approval requests in Postgres/PGlite through Prisma. Decisions are conditional updates (`WHERE status =
+ * 'pending' AND expires_at > now`), so two approvers racing, or a decision racing the expiry, end with exactly
+ * one outcome. Waiting polls the row (any replica may take the decision) and wakes at once for decisions taken
+ * in this process.
+ */
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { afterCursor, pageSize, toPage } from '../db/cursor.ts';
+import type { Approval, PrismaClient } from '../generated/prisma/client.ts';
+import { DEFAULT_REDACTION, type RedactionRules, redact } from '../traces/redaction.ts';
+import { checkApprover } from './approver.ts';
+import type { ApprovalRequest, ApprovalStatus, ApprovalStore, DecideResult } from './types.ts';
+
+export interface ApprovalStoreOptions {
+  redaction?: RedactionRules;
+  /** How often a waiter re-reads the request, in ms. Default 250. */
+  pollIntervalMs?: number;
+  /** Clock, for tests of expiry. */
+  now?: () => Date;
+}
+
+export function toApprovalRequest(row: Approval): ApprovalRequest {
+  return {
+    id: row.id,
+    status: row.status as ApprovalStatus,
+    rule: row.rule,
+    approvers: row.approvers,
+    tool: row.tool,
+    subject: row.subject,
+    args: row.args ?? null,
+    revision: row.revision,
+    createdAt: row.createdAt,
+    expiresAt: row.expiresAt,
+    decidedAt: row.decidedAt,
+    decidedBy: row.decidedBy,
+    reason: row.reason,
+    jobId: row.jobId,
+  };
+}
+
+export function createApprovalStore(prisma: PrismaClient, options: ApprovalStoreOptions = {}): ApprovalStore {
+  const rules = options.redaction ?? DEFAULT_REDACTION;
+  const pollIntervalMs = options.pollIntervalMs ?? 250;
+  const now = options.now ?? (() => new Date());
+  const decided = new EventEmitter();
+  decided.setMaxListeners(0);
+
+  async function expireIfDue(row: Approval): Promise<Approval> {
+    if (row.status !== 'pending' || row.expiresAt > now()) return row;
+    await prisma.approval.updateMany({
+      where: { id: row.id, status: 'pending', expiresAt: { lte: now() } },
+      data: { status: 'expired', decidedAt: now() },
+    });
+    return prisma.approval.findUniqueOrThrow({ where: { id: row.id } });
+  }
+
+  async function get(id: string): Promise<ApprovalRequest | null> {
+    if (!isUuid(id)) return null;
+    const row = await prisma.approval.findUnique({ where: { id } });
+    return row ? toApprovalRequest(await expireIfDue(row)) : null;
+  }
+
+  return {
+    async create(input) {
+      if (!Number.isFinite(input.timeoutSeconds) || input.timeoutSeconds <= 0) {
+        throw new Error(`approval rule ${input.rule}: timeoutSeconds must be a positive number`);
+      }
+      const created = now();
+      const row = await prisma.approval.create({
+        data: {
+          id: randomUUID(),
+          status: 'pending',
+          rule: input.rule,
+          approvers: [...input.approvers],
+          tool: input.tool,
+          subject: input.subject,
+          args: redact(input.args ?? null, input.inputSchema, rules) as object,
+          revision: input.revision,
+          createdAt: created,
+          expiresAt: new Date(created.getTime() + input.timeoutSeconds * 1000),
+        },
+      });
+      return toApprovalRequest(row);
+    },
+
+    get,
+
+    async list(filter = {}) {
+      const size = pageSize(filter.limit, 50, 200);
+      if (filter.status === 'expired' || filter.status === 'pending' || filter.status === undefined) {
+        await this.expireDue();
+      }
+      const rows = await prisma.approval.findMany({
+        where: {
+          AND: [
+            filter.status ? { status: filter.status } : {},
+            filter.approver ? { approvers: { hasSome: ['*', ...filter.approver.principals] } } : {},
+            filter.approver ? { subject: { not: filter.approver.subject } } : {},
+            afterCursor('createdAt', filter.cursor),
+          ],
+        },
+        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+        take: size + 1,
+      });
+      const page = toPage(rows, size, (r) => r.createdAt);
+      return { items: page.items.map(toApprovalRequest), nextCursor: page.nextCursor };
+    },
+
+    async decide(id, input): Promise<DecideResult> {
+      const current = isUuid(id) ? await prisma.approval.findUnique({ where: { id } }) : null;
+      if (!current) return { ok: false, code: 'not_found', message: `approval ${id} does not exist` };
+      const allowed = checkApprover(current, input.approver);
+      if (!allowed.ok) return { ok: false, code: 'forbidden', message: allowed.message };
+      const fresh = await expireIfDue(current);
+      if (fresh.status === 'expired')
+        return { ok: false, code: 'expired', message: `approval ${id} has expired` };
+      if (fresh.status !== 'pending') {
+        return { ok: false, code: 'not_pending', message: `approval ${id} was already ${fresh.status}` };
+      }
+      const at = now();
+      const updated = await prisma.approval.updateMany({
+        where: { id, status: 'pending', expiresAt: { gt: at } },
+        data: {
+          status: input.approve ? 'approved' : 'rejected',
+          decidedAt: at,
+          decidedBy: input.approver.subject,
+          reason: input.reason ?? null,
+        },
+      });
+      const after = await prisma.approval.findUniqueOrThrow({ where: { id } });
+      if (updated.count === 0) {
+        // Someone else decided, or it expired, between the read and the update.
+        return after.status === 'pending' || after.status === 'expired'
+          ? { ok: false, code: 'expired', message: `approval ${id} has expired` }
+          : { ok: false, code: 'not_pending', message: `approval ${id} was already ${after.status}` };
+      }
+      decided.emit(id);
+      return { ok: true, request: toApprovalRequest(after) };
+    },
+
+    async waitForDecision(id, { timeoutMs, signal }) {
+      const deadline = Date.now() + Math.max(0, timeoutMs);
+      for (;;) {
+        const request = await get(id);
+        if (!request) throw new Error(`approval ${id} does not exist`);
+        const remaining = deadline - Date.now();
+        if (request.status !== 'pending' || remaining <= 0 || signal?.aborted) return request;
+        await sleepUntilEvent(
+          decided,
+          id,
+          Math.min(pollIntervalMs, remaining, request.expiresAt.getTime() - now().getTime() + 1),
+          signal,
+        );
+      }
+    },
+
+    async attachJob(id, jobId) {
+      await prisma.approval.update({ where: { id }, data: { jobId } });
+    },
+
+    async expireDue(at = now()) {
+      const result = await prisma.approval.updateMany({
+        where: { status: 'pending', expiresAt: { lte: at } },
+        data: { status: 'expired', decidedAt: at },
+      });
+      return result.count;
+    },
+  };
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export function isUuid(value: string): boolean {
+  return UUID.test(value);
+}
+
+function sleepUntilEvent(
+  emitter: EventEmitter,
+  event: string,
+  ms: number,
+  signal?: AbortSignal,
+): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      emitter.off(event, done);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, Math.max(1, ms));
+    emitter.once(event, done);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
