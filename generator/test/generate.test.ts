@@ -1,0 +1,359 @@
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import { readRepoFiles } from '../src/fs/read-repo.ts';
+import { OWNED_FILES_MANIFEST, writeChangeSet } from '../src/generate/change-set.ts';
+import { generateZones } from '../src/generate/generate-zones.ts';
+import { renderZone } from '../src/generate/render-zone.ts';
+import { loadRepo } from '../src/load/load-repo.ts';
+import type { RepoModel } from '../src/model/types.ts';
+import { strictK8sErrors } from './support/k8s-strict-schema.ts';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const GOLDEN = path.join(import.meta.dirname, 'golden/generate');
+const ZONES = ['dev', 'prod', 'staging'];
+const REVISION = '0123456789abcdef0123456789abcdef01234567';
+let model: RepoModel;
+let tmp: string;
+
+beforeAll(async () => {
+  model = loadRepo(await readRepoFiles(ROOT)).model;
+  tmp = await mkdtemp(path.join(tmpdir(), 'raku-generate-'));
+});
+afterAll(async () => {
+  await rm(tmp, { recursive: true, force: true });
+});
+
+// biome-ignore lint/suspicious/noExplicitAny: parsed manifests are walked by known paths in assertions
+type Obj = Record<string, any>;
+
+function objectsOf(model: RepoModel, zone: string): { file: string; obj: Obj }[] {
+  const out: { file: string; obj: Obj }[] = [];
+  for (const [file, content] of renderZone(model, zone, { revision: REVISION })) {
+    if (!file.endsWith('.yaml')) continue;
+    for (const doc of parseAllDocuments(content, { version: '1.1' })) {
+      expect(doc.errors).toEqual([]);
+      out.push({ file, obj: doc.toJS() as Obj });
+    }
+  }
+  return out;
+}
+
+async function listFiles(dir: string, prefix = ''): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    const rel = prefix ? `${prefix}/${e.name}` : e.name;
+    if (e.isDirectory()) out.push(...(await listFiles(path.join(dir, e.name), rel)));
+    else out.push(rel);
+  }
+  return out.sort();
+}
+
+describe('raku generate on the example content', () => {
+  it('matches the golden files (UPDATE_GOLDEN=1 rewrites them)', async () => {
+    const rendered = generateZones(model, ZONES, { revision: REVISION });
+    for (const [zone, cs] of rendered) {
+      const dir = path.join(GOLDEN, zone);
+      if (process.env['UPDATE_GOLDEN'] === '1') {
+        await rm(dir, { recursive: true, force: true });
+        await writeChangeSet(dir, cs);
+        await rm(path.join(dir, OWNED_FILES_MANIFEST));
+      }
+      expect(await listFiles(dir)).toEqual([...cs.keys()]);
+      for (const [file, content] of cs) {
+        expect(content, `${zone}/${file}`).toBe(await readFile(path.join(dir, file), 'utf8'));
+      }
+    }
+  });
+
+  it('renders byte-identical output twice, with and without a warm cache', () => {
+    const cache = new Map();
+    const a = generateZones(model, ZONES, { revision: REVISION });
+    const b = generateZones(model, ZONES, { revision: REVISION, cache });
+    const c = generateZones(model, ZONES, { revision: REVISION, cache });
+    for (const zone of ZONES) {
+      expect([...(b.get(zone) ?? [])]).toEqual([...(a.get(zone) ?? [])]);
+      expect([...(c.get(zone) ?? [])]).toEqual([...(a.get(zone) ?? [])]);
+    }
+    expect(cache.size).toBeGreaterThan(0);
+  });
+
+  it('produces only manifests that validate strictly against the Kubernetes schemas', () => {
+    for (const zone of ZONES) {
+      const objects = objectsOf(model, zone);
+      expect(objects.length).toBeGreaterThan(20);
+      for (const { file, obj } of objects) {
+        if (obj['kind'] === 'Kustomization') continue;
+        expect(strictK8sErrors(obj), `${zone}/${file} ${obj['kind']}`).toEqual([]);
+      }
+    }
+  });
+
+  it('the strict schema check fails on an unknown field and on a wrong type', () => {
+    const deployment = objectsOf(model, 'dev').find((o) => o.obj['kind'] === 'Deployment')?.obj as Obj;
+    const typo = structuredClone(deployment);
+    typo['spec']['template']['spec']['containers'][0]['securityContex'] = {};
+    expect(strictK8sErrors(typo)).toContain(
+      '/spec/template/spec/containers/0: unknown field "securityContex"',
+    );
+    const wrongType = structuredClone(deployment);
+    wrongType['spec']['template']['spec']['containers'][0]['ports'][0]['containerPort'] = '8080';
+    expect(strictK8sErrors(wrongType).join('\n')).toContain('containerPort: must be integer');
+  });
+
+  it('gives every pod the restricted Pod Security fields, limits and distinct probes', () => {
+    for (const zone of ZONES) {
+      const deployments = objectsOf(model, zone).filter((o) => o.obj['kind'] === 'Deployment');
+      expect(deployments.length).toBe(4);
+      for (const { obj } of deployments) {
+        const pod = obj['spec']['template']['spec'];
+        expect(pod['automountServiceAccountToken']).toBe(false);
+        expect(pod['securityContext']).toMatchObject({
+          runAsNonRoot: true,
+          runAsUser: 65532,
+          seccompProfile: { type: 'RuntimeDefault' },
+        });
+        for (const c of pod['containers']) {
+          expect(c['securityContext']).toMatchObject({
+            allowPrivilegeEscalation: false,
+            readOnlyRootFilesystem: true,
+            runAsNonRoot: true,
+            capabilities: { drop: ['ALL'] },
+            seccompProfile: { type: 'RuntimeDefault' },
+          });
+          expect(c['securityContext']['runAsUser']).toBeGreaterThan(0);
+          expect(c['resources']['requests']).toMatchObject({
+            cpu: expect.any(String),
+            memory: expect.any(String),
+          });
+          expect(c['resources']['limits']).toMatchObject({
+            cpu: expect.any(String),
+            memory: expect.any(String),
+          });
+          expect(c['livenessProbe']['httpGet']['path']).toBe('/healthz');
+          expect(c['readinessProbe']['httpGet']['path']).toBe('/readyz');
+          expect(c['livenessProbe']).not.toEqual(c['readinessProbe']);
+        }
+        expect(Object.keys(obj['metadata']['labels'])).toEqual(
+          expect.arrayContaining([
+            'app.kubernetes.io/name',
+            'app.kubernetes.io/instance',
+            'app.kubernetes.io/part-of',
+          ]),
+        );
+        expect(obj['metadata']['annotations']['raku.dev/config-revision']).toBe(REVISION);
+        expect(obj['metadata']['annotations']['raku.dev/source-files']).toMatch(/zones\/[a-z]+\.yaml/);
+      }
+    }
+  });
+
+  it('labels the namespace to enforce the restricted profile', () => {
+    const ns = objectsOf(model, 'prod').find((o) => o.obj['kind'] === 'Namespace')?.obj as Obj;
+    expect(ns['metadata']['name']).toBe('raku');
+    expect(ns['metadata']['labels']['pod-security.kubernetes.io/enforce']).toBe('restricted');
+  });
+
+  it('passes secrets only as secretKeyRef and never writes a value of a secret env var', () => {
+    for (const zone of ZONES) {
+      for (const { obj } of objectsOf(model, zone).filter((o) => o.obj['kind'] === 'Deployment')) {
+        for (const env of obj['spec']['template']['spec']['containers'][0]['env']) {
+          if (String(env['name']).startsWith('RAKU_SECRET_') || env['name'] === 'DATABASE_URL') {
+            expect(env['value']).toBeUndefined();
+            expect(env['valueFrom']['secretKeyRef']).toMatchObject({
+              name: expect.any(String),
+              key: expect.any(String),
+            });
+          }
+        }
+      }
+    }
+    const petstore = objectsOf(model, 'dev').find(
+      (o) => o.obj['kind'] === 'Deployment' && o.obj['metadata']['name'] === 'petstore-mcp',
+    )?.obj as Obj;
+    expect(petstore['spec']['template']['spec']['containers'][0]['env']).toContainEqual({
+      name: 'RAKU_SECRET_PETSTORE_API_API_KEY',
+      valueFrom: { secretKeyRef: { name: 'petstore-api', key: 'api-key' } },
+    });
+  });
+
+  it('applies zone overrides: replicas, resources and autoscaling', () => {
+    const prod = objectsOf(model, 'prod');
+    const hpa = prod.find(
+      (o) => o.obj['kind'] === 'HorizontalPodAutoscaler' && o.obj['metadata']['name'] === 'github-issues-mcp',
+    )?.obj as Obj;
+    expect(hpa['spec']).toMatchObject({ minReplicas: 3, maxReplicas: 9 });
+    const dep = prod.find(
+      (o) => o.obj['kind'] === 'Deployment' && o.obj['metadata']['name'] === 'github-issues-mcp',
+    )?.obj as Obj;
+    expect(dep['spec']['template']['spec']['containers'][0]['resources']).toEqual({
+      requests: { cpu: '100m', memory: '128Mi' },
+      limits: { cpu: '1', memory: '256Mi' },
+    });
+    const gw = prod.find(
+      (o) => o.obj['kind'] === 'HorizontalPodAutoscaler' && o.obj['metadata']['name'] === 'raku-gateway',
+    )?.obj as Obj;
+    expect(gw['spec']).toMatchObject({
+      minReplicas: 3,
+      maxReplicas: 12,
+      metrics: [{ resource: { target: { averageUtilization: 60 } } }],
+    });
+  });
+
+  it('limits pack-server ingress to the gateway and egress to DNS and the upstream port', () => {
+    const np = objectsOf(model, 'dev').find(
+      (o) => o.obj['kind'] === 'NetworkPolicy' && o.obj['metadata']['name'] === 'petstore-mcp',
+    )?.obj as Obj;
+    expect(np['spec']['ingress']).toEqual([
+      {
+        from: [
+          {
+            podSelector: {
+              matchLabels: {
+                'app.kubernetes.io/name': 'raku-gateway',
+                'app.kubernetes.io/instance': 'raku-gateway-dev',
+                'app.kubernetes.io/component': 'gateway',
+              },
+            },
+          },
+        ],
+        ports: [{ protocol: 'TCP', port: 8080 }],
+      },
+    ]);
+    expect(np['metadata']['annotations']['raku.dev/egress-hosts']).toBe('petstore3.swagger.io:443');
+    expect(np['spec']['egress'][1]['ports']).toEqual([{ protocol: 'TCP', port: 443 }]);
+    expect(np['spec']['egress'][1]['to'][0]['ipBlock']['except']).toContain('10.0.0.0/8');
+  });
+
+  it('references images by digest when the build supplied one, else by tag and says so', () => {
+    const digest = `sha256:${'a'.repeat(64)}`;
+    const cs = renderZone(model, 'dev', {
+      revision: REVISION,
+      images: { petstore: { repository: 'ghcr.io/acme/raku/petstore', digest } },
+    });
+    const petstore = cs.get('pack-servers/petstore/manifests.yaml') ?? '';
+    expect(petstore).toContain(`image: "ghcr.io/acme/raku/petstore@${digest}"`);
+    expect(petstore).toContain('raku.dev/image-pinned: digest');
+    const meteo = cs.get('pack-servers/open-meteo/manifests.yaml') ?? '';
+    const version = model.packs.find((p) => p.value.name === 'open-meteo')?.value.version;
+    expect(meteo).toContain(`image: "ghcr.io/acme/raku/open-meteo:${version}"`);
+    expect(meteo).toContain('raku.dev/image-pinned: tag');
+  });
+
+  it('writes a Dockerfile with a pinned base, a non-root user and only the selected packs', () => {
+    const dockerfile =
+      renderZone(model, 'prod', { revision: REVISION }).get('pack-servers/petstore/Dockerfile') ?? '';
+    const lines = dockerfile.split('\n');
+    expect(lines).toContain(
+      'FROM docker.io/library/node:24-alpine@sha256:8a2d12a6c5c3a2f0f3b8a4c5e6d7f8091a2b3c4d5e6f708192a3b4c5d6e7f809',
+    );
+    expect(lines).toContain('USER 65532:65532');
+    expect(lines.filter((l) => l.startsWith('COPY'))).toEqual([
+      'COPY ["gateway.mjs","/app/gateway.mjs"]',
+      'COPY ["packs/petstore.json","/app/packs/petstore.json"]',
+    ]);
+    expect(lines).toContain('ENTRYPOINT ["node","/app/gateway.mjs"]');
+    expect(dockerfile).not.toMatch(/ARG|secret/i);
+  });
+
+  it('lists every manifest file in the kustomization', () => {
+    const cs = renderZone(model, 'staging', { revision: REVISION });
+    const k = parseAllDocuments(cs.get('kustomization.yaml') ?? '')[0]?.toJS() as Obj;
+    expect(k['namespace']).toBe('raku-staging');
+    expect(k['resources']).toEqual(
+      [...cs.keys()].filter((p) => p.endsWith('.yaml') && p !== 'kustomization.yaml'),
+    );
+  });
+});
+
+const INJECTIONS = [
+  '\n  privileged: true',
+  'no',
+  '0x10',
+  '1e3',
+  'on',
+  '{{ .Values.secret }}',
+  '$(cat /etc/passwd)',
+  '"\n---\nkind: Secret',
+];
+
+describe('hostile values in packs', () => {
+  it.each(INJECTIONS)('keep %j as the same string and leave every key set unchanged', (hostile) => {
+    const clean = objectsOf(model, 'dev');
+    const hostileModel = structuredClone(model);
+    const petstore = hostileModel.packs.find((p) => p.value.name === 'petstore')?.value;
+    if (!petstore) throw new Error('example pack petstore is missing');
+    petstore.description = hostile;
+    const firstTool = petstore.tools[0];
+    if (!firstTool) throw new Error('petstore has no tool');
+    firstTool.description = hostile;
+    petstore.runtime = { env: [{ name: 'FEATURE_FLAG', value: hostile }] };
+
+    const objects = objectsOf(hostileModel, 'dev');
+    expect(objects.map((o) => o.obj['kind'])).toEqual(clean.map((o) => o.obj['kind']));
+    const shape = (o: unknown): unknown =>
+      o && typeof o === 'object' && !Array.isArray(o)
+        ? Object.fromEntries(Object.entries(o).map(([k, v]) => [k, k === 'env' ? null : shape(v)]))
+        : Array.isArray(o)
+          ? o.map(shape)
+          : typeof o;
+    for (const [i, o] of objects.entries()) {
+      if (o.obj['kind'] === 'ConfigMap') {
+        expect(Object.keys(o.obj['data'])).toEqual(Object.keys(clean[i]?.obj['data']));
+        continue;
+      }
+      expect(shape(o.obj), `${o.file} ${o.obj['kind']}`).toEqual(shape(clean[i]?.obj));
+    }
+    const named = (name: string): Obj => {
+      const found = objects.find(
+        (o) => o.obj['metadata']?.['name'] === name && o.obj['kind'] === 'ConfigMap',
+      );
+      if (!found) throw new Error(`no ConfigMap ${name}`);
+      return found.obj;
+    };
+    const cm = named('petstore-mcp-packs');
+    const pack = JSON.parse(cm['data']['petstore.json']);
+    expect(pack.description).toBe(hostile);
+    expect(pack.tools[0].description).toBe(hostile);
+    const dep = objects.find(
+      (o) => o.obj['kind'] === 'Deployment' && o.obj['metadata']['name'] === 'petstore-mcp',
+    )?.obj as Obj;
+    expect(dep['spec']['template']['spec']['containers'][0]['env']).toContainEqual({
+      name: 'FEATURE_FLAG',
+      value: hostile,
+    });
+    const bundle = JSON.parse(named('raku-gateway-bundle')['data']['bundle.json']);
+    expect(
+      bundle.tools.find((t: Obj) => t['name'] === `petstore.${firstTool.name}`).definition.description,
+    ).toBe(hostile);
+  });
+});
+
+describe('writeChangeSet', () => {
+  it('writes nothing the second time and removes only the stale files it wrote', async () => {
+    const dir = path.join(tmp, 'zone');
+    const cs = renderZone(model, 'dev', { revision: REVISION });
+    const first = await writeChangeSet(dir, cs);
+    expect(first.written.length).toBe(cs.size);
+    await writeFile(path.join(dir, 'README.md'), 'hand-written');
+    const second = await writeChangeSet(dir, cs);
+    expect(second).toEqual({ written: [], unchanged: [...cs.keys()], removed: [] });
+
+    const smaller = new Map([...cs].filter(([p]) => !p.startsWith('pack-servers/petstore/')));
+    const third = await writeChangeSet(dir, smaller);
+    expect(third.removed).toEqual([
+      'pack-servers/petstore/Dockerfile',
+      'pack-servers/petstore/manifests.yaml',
+    ]);
+    const files = await listFiles(dir);
+    expect(files).toContain('README.md');
+    expect(files.some((f) => f.startsWith('pack-servers/petstore'))).toBe(false);
+  });
+
+  it('refuses a path that leaves the output folder', async () => {
+    await expect(writeChangeSet(path.join(tmp, 'x'), new Map([['../escape', 'x']]))).rejects.toThrow(
+      'unsafe change-set path "../escape"',
+    );
+  });
+});
