@@ -2,10 +2,11 @@
  * The access matrix of a compiled policy (who may call what, under which conditions) and the difference
  * between two matrices: what `raku plan` shows a reviewer ("agent:triage-bot gained github.close_issue").
  */
-import { matchesAnyPattern } from '../model/names.ts';
+
 import { compareStrings } from './compile.ts';
 import { describeCondition } from './conditions.ts';
 import { approvalFor } from './decide.ts';
+import { patternsMatcher } from './patterns.ts';
 import { subjectCovers, subjectsMayOverlap } from './subjects.ts';
 import type { CompiledPolicy } from './types.ts';
 
@@ -55,15 +56,21 @@ export function accessMatrix(compiled: CompiledPolicy, tools: readonly string[])
   const subjects = [...new Set(compiled.allows.flatMap((a) => a.subjects))].sort(compareStrings);
   const sortedTools = [...new Set(tools)].sort(compareStrings);
   const entries: AccessEntry[] = [];
+  const allows = compiled.allows.map((rule) => ({ rule, matchesTool: patternsMatcher(rule.tools) }));
+  const denies = compiled.denies.map((rule) => ({ rule, matchesTool: patternsMatcher(rule.tools) }));
   for (const subject of subjects) {
     for (const tool of sortedTools) {
-      const grants = compiled.allows
-        .filter((a) => a.subjects.includes(subject) && matchesAnyPattern(a.tools, tool))
+      const grants = allows
+        .filter(({ rule: a, matchesTool }) => a.subjects.includes(subject) && matchesTool(tool))
+        .map(({ rule }) => rule)
         .map((a) => ({ rule: a.id, role: a.role, conditions: a.when.map(describeCondition) }));
       if (grants.length === 0) continue;
-      const cutting = compiled.denies.filter(
-        (d) => matchesAnyPattern(d.tools, tool) && d.subjects.some((s) => subjectsMayOverlap(s, subject)),
-      );
+      const cutting = denies
+        .filter(
+          ({ rule: d, matchesTool }) =>
+            matchesTool(tool) && d.subjects.some((s) => subjectsMayOverlap(s, subject)),
+        )
+        .map(({ rule }) => rule);
       if (cutting.some((d) => d.when.length === 0 && d.subjects.some((s) => subjectCovers(s, subject))))
         continue;
       const approval = approvalFor(compiled, tool);

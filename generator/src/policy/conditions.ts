@@ -7,8 +7,9 @@
  * intent cannot be read off the value and an upstream API might coerce it. The caller resolves `unknown`
  * against itself: an allow rule needs `true`, a deny rule applies unless the result is `false`.
  */
-import { toolPatternMatcher } from '../model/names.ts';
+
 import type { Condition, Environment, Scalar } from '../model/types.ts';
+import { globMatches } from './patterns.ts';
 import type { Subject } from './types.ts';
 
 export type Truth = 'true' | 'false' | 'unknown';
@@ -30,8 +31,6 @@ const MISSING: Lookup = { found: false };
  * `null` counts as missing.
  */
 export function resolveField(field: string, attrs: Attributes): Lookup {
-  const found = (value: unknown): Lookup =>
-    value === undefined || value === null ? MISSING : { found: true, value };
   switch (field) {
     case 'subject.id':
       return found(attrs.subject.id);
@@ -55,6 +54,10 @@ export function resolveField(field: string, attrs: Attributes): Lookup {
     return found(value);
   }
   return MISSING;
+}
+
+function found(value: unknown): Lookup {
+  return value === undefined || value === null ? MISSING : { found: true, value };
 }
 
 function ownProperty(container: unknown, key: string): unknown {
@@ -112,7 +115,7 @@ export function evaluateCondition(condition: Condition, attrs: Attributes): Trut
   if (condition.in !== undefined) results.push(anyOf(condition.in.map((o) => equalsScalar(v, o))));
   if (condition.notIn !== undefined) results.push(not(anyOf(condition.notIn.map((o) => equalsScalar(v, o)))));
   if (condition.matches !== undefined)
-    results.push(typeof v === 'string' ? truth(toolPatternMatcher(condition.matches)(v)) : 'unknown');
+    results.push(typeof v === 'string' ? truth(globMatches(condition.matches, v)) : 'unknown');
   if (condition.lt !== undefined) results.push(compare(v, condition.lt, (a, b) => a < b));
   if (condition.lte !== undefined) results.push(compare(v, condition.lte, (a, b) => a <= b));
   if (condition.gt !== undefined) results.push(compare(v, condition.gt, (a, b) => a > b));

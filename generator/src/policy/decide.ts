@@ -3,10 +3,11 @@
  * wins), allows (first match wins), default deny. Allowed calls carry the approval and rate limit that
  * apply. See docs/policy.md.
  */
-import { matchesAnyPattern } from '../model/names.ts';
+
 import type { Condition } from '../model/types.ts';
 import { type Attributes, describeCondition, evaluateCondition, evaluateConditions } from './conditions.ts';
-import { anySubjectMatches } from './subjects.ts';
+import { ruleIndex } from './rule-index.ts';
+import { namesSubject } from './subjects.ts';
 import type {
   ApprovalRequirement,
   CompiledPolicy,
@@ -45,9 +46,9 @@ export function decide(compiled: CompiledPolicy, call: ToolCall): Decision {
     environment: call.environment,
     now: call.now,
   };
-  for (const rule of compiled.denies) {
-    if (!anySubjectMatches(rule.subjects, call.subject) || !matchesAnyPattern(rule.tools, call.tool))
-      continue;
+  const index = ruleIndex(compiled);
+  for (const { rule, subjects } of index.denies.forTool(call.tool)) {
+    if (!namesSubject(subjects, call.subject)) continue;
     const truth = evaluateConditions(rule.when, attrs);
     if (truth === 'false') continue;
     const why = rule.description ? ` (${rule.description})` : '';
@@ -58,9 +59,8 @@ export function decide(compiled: CompiledPolicy, call: ToolCall): Decision {
     return deny(rule.id, `${what}: denied by ${rule.id}${why}${unsure}`);
   }
   const misses: string[] = [];
-  for (const rule of compiled.allows) {
-    if (!anySubjectMatches(rule.subjects, call.subject) || !matchesAnyPattern(rule.tools, call.tool))
-      continue;
+  for (const { rule, subjects } of index.allows.forTool(call.tool)) {
+    if (!namesSubject(subjects, call.subject)) continue;
     const truth = evaluateConditions(rule.when, attrs);
     if (truth !== 'true') {
       const verb = truth === 'false' ? 'does not hold' : 'could not be evaluated';
@@ -97,7 +97,7 @@ function firstUnmet(conditions: readonly Condition[], attrs: Attributes): string
  * no approval rule, the gateway must refuse the call.
  */
 export function approvalFor(compiled: CompiledPolicy, tool: string): ApprovalRequirement | undefined {
-  const rule = compiled.approvals.find((r) => matchesAnyPattern(r.tools, tool));
+  const rule = ruleIndex(compiled).approvals.forTool(tool)[0]?.rule;
   return rule && { rule: rule.id, approvers: [...rule.approvers], timeoutSeconds: rule.timeoutSeconds };
 }
 
@@ -107,8 +107,8 @@ export function rateLimitFor(
   subject: Subject,
   tool: string,
 ): RateLimitRequirement | undefined {
-  const rule = compiled.rateLimits.find(
-    (r) => anySubjectMatches(r.subjects, subject) && matchesAnyPattern(r.tools, tool),
-  );
+  const rule = ruleIndex(compiled)
+    .rateLimits.forTool(tool)
+    .find((r) => namesSubject(r.subjects, subject))?.rule;
   return rule && { rule: rule.id, limit: rule.limit, windowSeconds: rule.windowSeconds };
 }

@@ -4,23 +4,18 @@
 import type { Subject } from './types.ts';
 
 /**
- * True when the subject string names this caller: `user:<id>` a user with that id, `agent:<id>` an agent
- * with that id (a user and an agent with the same id are different callers), `group:<g>` a caller whose
- * groups include g, `*` any authenticated caller. Comparison is exact (case-sensitive).
+ * True when one of a rule's subject strings names this caller: `user:<id>` a user with that id,
+ * `agent:<id>` an agent with that id (a user and an agent with the same id are different callers),
+ * `group:<g>` a caller whose groups include g, `*` any authenticated caller. Comparison is exact
+ * (case-sensitive). Only users and agents are subjects: a caller of another kind (an anonymous or
+ * service caller passed in from plain JavaScript) matches nothing, not even '*'.
+ * Set lookups and plain loops: this runs on every call.
  */
-export function subjectMatches(pattern: string, subject: Subject): boolean {
-  if (pattern === '*') return true;
-  const colon = pattern.indexOf(':');
-  if (colon < 0) return false;
-  const kind = pattern.slice(0, colon);
-  const name = pattern.slice(colon + 1);
-  if (kind === 'group') return subject.groups.includes(name);
-  return (kind === 'user' || kind === 'agent') && subject.kind === kind && subject.id === name;
-}
-
-/** True when any of the subject strings names this caller. */
-export function anySubjectMatches(patterns: readonly string[], subject: Subject): boolean {
-  return patterns.some((p) => subjectMatches(p, subject));
+export function namesSubject(subjects: ReadonlySet<string>, subject: Subject): boolean {
+  if (subject.kind !== 'user' && subject.kind !== 'agent') return false;
+  if (subjects.has('*') || subjects.has(`${subject.kind}:${subject.id}`)) return true;
+  for (const g of subject.groups) if (subjects.has(`group:${g}`)) return true;
+  return false;
 }
 
 /**

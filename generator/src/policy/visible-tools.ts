@@ -1,10 +1,11 @@
 /**
  * Which tools to list for a caller (MCP tools/list), before any call is made.
  */
-import { matchesAnyPattern } from '../model/names.ts';
+
 import type { Condition } from '../model/types.ts';
 import { type Attributes, evaluateConditions } from './conditions.ts';
-import { anySubjectMatches } from './subjects.ts';
+import { ruleIndex } from './rule-index.ts';
+import { namesSubject } from './subjects.ts';
 import type { CompiledPolicy, Subject } from './types.ts';
 
 /** Conditions on arguments and on time cannot be known when the tool list is made. */
@@ -24,20 +25,16 @@ export function toolsVisibleTo(
 ): string[] {
   // `now` is unused: time conditions are filtered out above.
   const attrs: Attributes = { args: undefined, subject, environment: compiled.environment, now: new Date(0) };
-  const denies = compiled.denies.filter(
-    (d) =>
-      anySubjectMatches(d.subjects, subject) &&
-      d.when.every(knowableAtListTime) &&
-      evaluateConditions(d.when, attrs) !== 'false',
-  );
-  const allows = compiled.allows.filter(
-    (a) =>
-      anySubjectMatches(a.subjects, subject) &&
-      evaluateConditions(a.when.filter(knowableAtListTime), attrs) === 'true',
-  );
+  const index = ruleIndex(compiled);
+  const denies = index.denies.all
+    .filter((d) => namesSubject(d.subjects, subject))
+    .filter(
+      ({ rule }) => rule.when.every(knowableAtListTime) && evaluateConditions(rule.when, attrs) !== 'false',
+    );
+  const allows = index.allows.all
+    .filter((a) => namesSubject(a.subjects, subject))
+    .filter(({ rule }) => evaluateConditions(rule.when.filter(knowableAtListTime), attrs) === 'true');
   return tools.filter(
-    (tool) =>
-      !denies.some((d) => matchesAnyPattern(d.tools, tool)) &&
-      allows.some((a) => matchesAnyPattern(a.tools, tool)),
+    (tool) => !denies.some((d) => d.matchesTool(tool)) && allows.some((a) => a.matchesTool(tool)),
   );
 }
