@@ -64,7 +64,11 @@ describe('redact: value shapes', () => {
     ['a bearer token inside prose', 'use bearer abc.def-ghi_jkl now', `use bearer ${REDACTED} now`],
     ['basic credentials', 'Basic dXNlcjpwYXNzd29yZA==', `Basic ${REDACTED}`],
     ['userinfo in a URL', 'see https://bob:s3cret@example.com/x', `see https://${REDACTED}@example.com/x`],
-    ['a password assignment in a log line', 'login failed password=hunter2 user=ann', `login failed password=${REDACTED} user=ann`],
+    [
+      'a password assignment in a log line',
+      'login failed password=hunter2 user=ann',
+      `login failed password=${REDACTED} user=ann`,
+    ],
     ['an api key in a query string', 'GET /x?api_key=abc123&q=1', `GET /x?api_key=${REDACTED}&q=1`],
     ['a JSON-ish assignment', 'config {"token": "abc"} ok', `config {"token": "${REDACTED}"} ok`],
     ['an e-mail address', 'mail ann@example.com please', `mail ${EMAIL} please`],

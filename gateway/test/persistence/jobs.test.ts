@@ -1,0 +1,281 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createApprovalStore } from '../../src/approvals/approval-store.ts';
+import { createDatabase, type Database } from '../../src/db/database.ts';
+import { createJobService, JOB_QUEUE, type JobServiceWithApprovals } from '../../src/jobs/job-service.ts';
+import { createPgBoss } from '../../src/jobs/pg-boss.ts';
+import type { JobRunContext, JobRunner, JobStatus, ToolCall, ToolCallResult } from '../../src/jobs/types.ts';
+import { createTestDatabase, type TestDatabase } from './helpers/test-database.ts';
+
+/**
+ * Stands in for the MCP runtime at the JobRunner seam: `echo.*` returns its arguments, `fail.error` returns an
+ * isError result, `fail.throw` throws, `slow.*` runs until aborted.
+ */
+class ScriptedRunner implements JobRunner {
+  calls: { call: ToolCall; context: JobRunContext }[] = [];
+  aborted: string[] = [];
+  async run(call: ToolCall, context: JobRunContext): Promise<ToolCallResult> {
+    this.calls.push({ call, context });
+    if (call.tool === 'fail.error')
+      return { content: [{ type: 'text', text: 'upstream said 503' }], isError: true };
+    if (call.tool === 'fail.throw') throw new Error('no route left for fail.throw');
+    if (call.tool.startsWith('slow.')) {
+      await new Promise<void>((resolve) =>
+        context.signal.addEventListener('abort', () => resolve(), { once: true }),
+      );
+      this.aborted.push(context.jobId);
+      throw new Error('aborted');
+    }
+    return {
+      content: [{ type: 'text', text: JSON.stringify(call.arguments) }],
+      structuredContent: call.arguments,
+    };
+  }
+}
+
+const caller = { subject: 'agent:triage-bot', subjectKind: 'agent', groups: ['bots'] };
+const call = (tool: string, args: Record<string, unknown> = {}): ToolCall => ({
+  tool,
+  arguments: args,
+  caller,
+});
+
+async function settled(
+  jobs: JobServiceWithApprovals,
+  id: string,
+  statuses: JobStatus[] = ['succeeded', 'failed', 'cancelled'],
+) {
+  let status: JobStatus | undefined;
+  await vi.waitFor(
+    async () => {
+      status = (await jobs.get(id))?.status;
+      expect(statuses).toContain(status);
+    },
+    { timeout: 30_000, interval: 100 },
+  );
+  return (await jobs.get(id))!;
+}
+
+let pgDatabase: TestDatabase;
+let dir: string;
+beforeAll(async () => {
+  pgDatabase = await createTestDatabase();
+  dir = await mkdtemp(join(tmpdir(), 'raku-jobs-'));
+});
+afterAll(async () => {
+  await pgDatabase?.drop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+function jobSuite(kind: string, open: () => Promise<Database>) {
+  describe(`jobs on ${kind}`, () => {
+    let db: Database;
+    let runner: ScriptedRunner;
+    let jobs: JobServiceWithApprovals;
+    const approvalsOf = (d: Database) => createApprovalStore(d.prisma, { pollIntervalMs: 20 });
+
+    beforeAll(async () => {
+      db = await open();
+      await db.migrate();
+      runner = new ScriptedRunner();
+      jobs = createJobService({ db, runner, approvals: approvalsOf(db), approvalSweepMs: 100 });
+      await jobs.start();
+    });
+    afterAll(async () => {
+      await jobs?.stop();
+      await db?.close();
+    });
+
+    it('runs a submitted call and keeps its result', async () => {
+      const submitted = await jobs.submit(call('echo.say', { word: 'hi' }));
+      expect(submitted).toMatchObject({
+        status: 'queued',
+        tool: 'echo.say',
+        subject: 'agent:triage-bot',
+        result: null,
+      });
+      const done = await settled(jobs, submitted.id);
+      expect(done).toMatchObject({
+        status: 'succeeded',
+        result: { content: [{ type: 'text', text: '{"word":"hi"}' }], structuredContent: { word: 'hi' } },
+        error: null,
+      });
+      expect(done.startedAt).not.toBeNull();
+      expect(done.finishedAt).not.toBeNull();
+      const seen = runner.calls.find((c) => c.context.jobId === submitted.id);
+      expect(seen?.call).toEqual(call('echo.say', { word: 'hi' }));
+      expect(seen?.context.approvalId).toBeNull();
+    });
+
+    it('fails a job whose tool returns an error result, with the tool message', async () => {
+      const done = await settled(jobs, (await jobs.submit(call('fail.error'))).id);
+      expect(done).toMatchObject({ status: 'failed', error: 'upstream said 503' });
+      expect(done.result?.isError).toBe(true);
+    });
+
+    it('fails a job whose run throws, with the reason', async () => {
+      const done = await settled(jobs, (await jobs.submit(call('fail.throw'))).id);
+      expect(done).toMatchObject({
+        status: 'failed',
+        error: 'tool call failed: no route left for fail.throw',
+        result: null,
+      });
+    });
+
+    it('cancels a running job: the run is aborted and its outcome is not recorded over the cancellation', async () => {
+      const submitted = await jobs.submit(call('slow.export'));
+      await settled(jobs, submitted.id, ['running']);
+      const cancelled = await jobs.cancel(submitted.id, 'user:ann');
+      expect(cancelled).toMatchObject({ status: 'cancelled' });
+      await vi.waitFor(() => expect(runner.aborted).toContain(submitted.id), { timeout: 10_000 });
+      const row = await db.prisma.job.findUniqueOrThrow({ where: { id: submitted.id } });
+      expect(row).toMatchObject({ status: 'cancelled', cancelledBy: 'user:ann', error: null });
+    });
+
+    it('does not cancel a finished job, and answers null for unknown ids', async () => {
+      const done = await settled(jobs, (await jobs.submit(call('echo.x'))).id);
+      expect((await jobs.cancel(done.id, 'user:ann'))?.status).toBe('succeeded');
+      expect(await jobs.cancel('00000000-0000-4000-8000-000000000000', 'user:ann')).toBeNull();
+      expect(await jobs.get('not-a-uuid')).toBeNull();
+    });
+
+    it('runs a job that waited for an approval once it is approved, telling the runner the approval', async () => {
+      const approvals = approvalsOf(db);
+      const approval = await approvals.create({
+        rule: 'default/approvals/pet-deletion',
+        approvers: ['group:pet-admins'],
+        timeoutSeconds: 600,
+        tool: 'echo.delete_pet',
+        subject: caller.subject,
+        args: { petId: 1 },
+        revision: 'rev-1',
+      });
+      const submitted = await jobs.submit(call('echo.delete_pet', { petId: 1 }), { approvalId: approval.id });
+      expect(submitted.status).toBe('waiting_approval');
+      expect(await jobs.settleApprovals()).toBe(0);
+      expect((await jobs.get(submitted.id))?.status).toBe('waiting_approval');
+      await approvals.decide(approval.id, {
+        approve: true,
+        approver: { subject: 'user:pat', principals: ['user:pat', 'group:pet-admins'] },
+      });
+      const done = await settled(jobs, submitted.id);
+      expect(done.status).toBe('succeeded');
+      expect(runner.calls.find((c) => c.context.jobId === submitted.id)?.context.approvalId).toBe(
+        approval.id,
+      );
+    });
+
+    it('fails a job whose approval is rejected, without running it', async () => {
+      const approvals = approvalsOf(db);
+      const approval = await approvals.create({
+        rule: 'r',
+        approvers: ['group:pet-admins'],
+        timeoutSeconds: 600,
+        tool: 'echo.delete_pet',
+        subject: caller.subject,
+        args: {},
+        revision: 'rev-1',
+      });
+      const submitted = await jobs.submit(call('echo.delete_pet'), { approvalId: approval.id });
+      await approvals.decide(approval.id, {
+        approve: false,
+        reason: 'not this one',
+        approver: { subject: 'user:pat', principals: ['group:pet-admins'] },
+      });
+      const done = await settled(jobs, submitted.id);
+      expect(done).toMatchObject({
+        status: 'failed',
+        error: `approval ${approval.id} was rejected by user:pat: not this one`,
+      });
+      expect(runner.calls.some((c) => c.context.jobId === submitted.id)).toBe(false);
+    });
+
+    it('fails a job delivered again after its gateway died mid-run instead of running it twice', async () => {
+      const submitted = await jobs.submit(call('echo.twice'));
+      await settled(jobs, submitted.id);
+      // What a crash leaves behind: the row says running, and pg-boss delivers the job again after expiry.
+      await db.prisma.job.update({
+        where: { id: submitted.id },
+        data: { status: 'running', finishedAt: null },
+      });
+      const before = runner.calls.filter((c) => c.context.jobId === submitted.id).length;
+      const boss = createPgBoss(db, () => {});
+      await boss.start();
+      await boss.send(JOB_QUEUE, { jobId: submitted.id });
+      await boss.stop({ graceful: false, close: true, wait: true });
+      const done = await settled(jobs, submitted.id, ['failed']);
+      expect(done.error).toMatch(/^interrupted: /);
+      expect(runner.calls.filter((c) => c.context.jobId === submitted.id)).toHaveLength(before);
+    });
+
+    it('lists jobs newest first, by subject and status', async () => {
+      const page = await jobs.list({ subject: caller.subject, status: 'succeeded', limit: 2 });
+      expect(page.items.length).toBe(2);
+      expect(page.items.every((j) => j.status === 'succeeded')).toBe(true);
+      expect(page.nextCursor).not.toBeNull();
+      const next = await jobs.list({
+        subject: caller.subject,
+        status: 'succeeded',
+        limit: 2,
+        cursor: page.nextCursor!,
+      });
+      expect(next.items.map((j) => j.id)).not.toContain(page.items[0]!.id);
+    });
+  });
+}
+
+jobSuite('Postgres', () => createDatabase({ url: pgDatabase.url }));
+jobSuite('PGlite', () => createDatabase({ dataDir: 'memory://' }));
+
+describe('jobs survive a gateway restart', () => {
+  async function restartScenario(open: () => Promise<Database>) {
+    // First gateway: accepts the calls but stops before running them (concurrency 0 = submit only).
+    const first = await open();
+    await first.migrate();
+    const idle = createJobService({
+      db: first,
+      runner: new ScriptedRunner(),
+      approvals: createApprovalStore(first.prisma),
+      concurrency: 0,
+    });
+    await idle.start();
+    const ids = [];
+    for (let i = 0; i < 3; i++) ids.push((await idle.submit(call('echo.after_restart', { i }))).id);
+    await idle.stop();
+    await first.close();
+    // Second gateway on the same database runs them.
+    const second = await open();
+    await second.migrate();
+    const runner = new ScriptedRunner();
+    const jobs = createJobService({ db: second, runner, approvals: createApprovalStore(second.prisma) });
+    await jobs.start();
+    try {
+      for (const [i, id] of ids.entries()) {
+        expect(await settled(jobs, id)).toMatchObject({
+          status: 'succeeded',
+          result: { structuredContent: { i } },
+        });
+      }
+      expect(runner.calls.map((c) => c.context.jobId).sort()).toEqual([...ids].sort());
+    } finally {
+      await jobs.stop();
+      await second.close();
+    }
+  }
+
+  it('on Postgres', async () => {
+    const target = await createTestDatabase();
+    try {
+      await restartScenario(() => createDatabase({ url: target.url }));
+    } finally {
+      await target.drop();
+    }
+  });
+
+  it('on PGlite stored in a data directory', async () => {
+    const dataDir = join(dir, 'pglite');
+    await restartScenario(() => createDatabase({ dataDir }));
+  });
+});
