@@ -7,7 +7,7 @@
 import type { Condition } from '../model/types.ts';
 import { type Attributes, describeCondition, evaluateCondition, evaluateConditions } from './conditions.ts';
 import { ruleIndex } from './rule-index.ts';
-import { namesSubject } from './subjects.ts';
+import { namesSubject, subjectKeys } from './subjects.ts';
 import type {
   ApprovalRequirement,
   CompiledPolicy,
@@ -47,8 +47,9 @@ export function decide(compiled: CompiledPolicy, call: ToolCall): Decision {
     now: call.now,
   };
   const index = ruleIndex(compiled);
+  const keys = subjectKeys(call.subject);
   for (const { rule, subjects } of index.denies.forTool(call.tool)) {
-    if (!namesSubject(subjects, call.subject)) continue;
+    if (!namesSubject(subjects, keys)) continue;
     const truth = evaluateConditions(rule.when, attrs);
     if (truth === 'false') continue;
     const why = rule.description ? ` (${rule.description})` : '';
@@ -60,7 +61,7 @@ export function decide(compiled: CompiledPolicy, call: ToolCall): Decision {
   }
   const misses: string[] = [];
   for (const { rule, subjects } of index.allows.forTool(call.tool)) {
-    if (!namesSubject(subjects, call.subject)) continue;
+    if (!namesSubject(subjects, keys)) continue;
     const truth = evaluateConditions(rule.when, attrs);
     if (truth !== 'true') {
       const verb = truth === 'false' ? 'does not hold' : 'could not be evaluated';
@@ -68,7 +69,7 @@ export function decide(compiled: CompiledPolicy, call: ToolCall): Decision {
       continue;
     }
     const approval = approvalFor(compiled, call.tool);
-    const rateLimit = rateLimitFor(compiled, call.subject, call.tool);
+    const rateLimit = firstRateLimit(compiled, keys, call.tool);
     return {
       allowed: true,
       effect: 'allow',
@@ -107,8 +108,16 @@ export function rateLimitFor(
   subject: Subject,
   tool: string,
 ): RateLimitRequirement | undefined {
+  return firstRateLimit(compiled, subjectKeys(subject), tool);
+}
+
+function firstRateLimit(
+  compiled: CompiledPolicy,
+  keys: readonly string[],
+  tool: string,
+): RateLimitRequirement | undefined {
   const rule = ruleIndex(compiled)
     .rateLimits.forTool(tool)
-    .find((r) => namesSubject(r.subjects, subject))?.rule;
+    .find((r) => namesSubject(r.subjects, keys))?.rule;
   return rule && { rule: rule.id, limit: rule.limit, windowSeconds: rule.windowSeconds };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { namesSubject, subjectCovers, subjectsMayOverlap } from './subjects.ts';
+import { namesSubject, subjectCovers, subjectKeys, subjectsMayOverlap } from './subjects.ts';
 import type { Subject } from './types.ts';
 
 const s = (kind: string, id: string, groups: string[] = []): Subject =>
@@ -26,8 +26,8 @@ describe('namesSubject', () => {
     ['service:ci', s('service', 'ci'), false],
     ['ann', s('user', 'ann'), false],
   ])('%s vs %j → %s', (pattern, subject, expected) => {
-    expect(namesSubject(new Set([pattern]), subject)).toBe(expected);
-    expect(namesSubject(new Set(['user:nobody-else', pattern]), subject)).toBe(expected);
+    expect(namesSubject(new Set([pattern]), subjectKeys(subject))).toBe(expected);
+    expect(namesSubject(new Set(['user:nobody-else', pattern]), subjectKeys(subject))).toBe(expected);
   });
 });
 

@@ -4,17 +4,21 @@
 import type { Subject } from './types.ts';
 
 /**
- * True when one of a rule's subject strings names this caller: `user:<id>` a user with that id,
- * `agent:<id>` an agent with that id (a user and an agent with the same id are different callers),
- * `group:<g>` a caller whose groups include g, `*` any authenticated caller. Comparison is exact
- * (case-sensitive). Only users and agents are subjects: a caller of another kind (an anonymous or
- * service caller passed in from plain JavaScript) matches nothing, not even '*'.
- * Set lookups and plain loops: this runs on every call.
+ * The subject strings that name this caller: `*` (any authenticated caller), `user:<id>` or `agent:<id>`
+ * (a user and an agent with the same id are different callers), and `group:<g>` for each of its groups.
+ * Comparison is exact (case-sensitive). Only users and agents are subjects: a caller of another kind (an
+ * anonymous or service caller passed in from plain JavaScript) is named by nothing, not even '*'.
  */
-export function namesSubject(subjects: ReadonlySet<string>, subject: Subject): boolean {
-  if (subject.kind !== 'user' && subject.kind !== 'agent') return false;
-  if (subjects.has('*') || subjects.has(`${subject.kind}:${subject.id}`)) return true;
-  for (const g of subject.groups) if (subjects.has(`group:${g}`)) return true;
+export function subjectKeys(subject: Subject): string[] {
+  if (subject.kind !== 'user' && subject.kind !== 'agent') return [];
+  const keys = ['*', `${subject.kind}:${subject.id}`];
+  for (const g of subject.groups) keys.push(`group:${g}`);
+  return keys;
+}
+
+/** True when a rule's subject strings name the caller whose `subjectKeys` are given. Runs per rule per call. */
+export function namesSubject(subjects: ReadonlySet<string>, keys: readonly string[]): boolean {
+  for (const key of keys) if (subjects.has(key)) return true;
   return false;
 }
 

@@ -5,7 +5,7 @@
 import type { Condition } from '../model/types.ts';
 import { type Attributes, evaluateConditions } from './conditions.ts';
 import { ruleIndex } from './rule-index.ts';
-import { namesSubject } from './subjects.ts';
+import { namesSubject, subjectKeys } from './subjects.ts';
 import type { CompiledPolicy, Subject } from './types.ts';
 
 /** Conditions on arguments and on time cannot be known when the tool list is made. */
@@ -26,13 +26,14 @@ export function toolsVisibleTo(
   // `now` is unused: time conditions are filtered out above.
   const attrs: Attributes = { args: undefined, subject, environment: compiled.environment, now: new Date(0) };
   const index = ruleIndex(compiled);
+  const keys = subjectKeys(subject);
   const denies = index.denies.all
-    .filter((d) => namesSubject(d.subjects, subject))
+    .filter((d) => namesSubject(d.subjects, keys))
     .filter(
       ({ rule }) => rule.when.every(knowableAtListTime) && evaluateConditions(rule.when, attrs) !== 'false',
     );
   const allows = index.allows.all
-    .filter((a) => namesSubject(a.subjects, subject))
+    .filter((a) => namesSubject(a.subjects, keys))
     .filter(({ rule }) => evaluateConditions(rule.when.filter(knowableAtListTime), attrs) === 'true');
   return tools.filter(
     (tool) => !denies.some((d) => d.matchesTool(tool)) && allows.some((a) => a.matchesTool(tool)),
