@@ -76,37 +76,46 @@ export interface RunningGateway extends RunningServer {
   routes: RouteTable;
   /** URL of the protected-resource metadata. */
   metadataUrl: string;
+  /** Swaps in a new bundle and policy without dropping requests (in-flight calls finish on the old one). */
+  reload(bundle: GatewayBundle, policy: CompiledPolicy | null): void;
 }
 
 export async function startGateway(options: GatewayServerOptions): Promise<RunningGateway> {
   const host = options.host ?? '127.0.0.1';
   const metrics = options.metrics ?? createMetrics();
   registerTraceStats(metrics, () => options.traces.stats());
-  const routes = new RouteTable({
-    bundle: options.bundle,
-    secrets: options.secrets,
-    metrics,
-    ...(options.inProcess ? { inProcess: options.inProcess } : {}),
-    ...(options.log ? { log: options.log } : {}),
-    ...options.routeOptions,
-  });
-  const catalog = new GatewayCatalog({
-    bundle: options.bundle,
-    policy: options.policy,
-    routes,
-    traces: options.traces,
-    metrics,
-    rateLimiter: options.rateLimiter ?? new MemoryRateLimiter(),
-    ...(options.approvals ? { approvals: options.approvals } : {}),
-    ...(options.jobs ? { jobs: options.jobs } : {}),
-    ...(options.approvalWaitMs !== undefined ? { approvalWaitMs: options.approvalWaitMs } : {}),
-  });
-  const endpoint = createMcpEndpoint(catalog, {
-    name: `raku-gateway:${options.bundle.zone}`,
-    version: options.bundle.revision,
-    ...(options.pageSize ? { pageSize: options.pageSize } : {}),
-    ...(options.onerror ? { onerror: options.onerror } : {}),
-  });
+  const rateLimiter = options.rateLimiter ?? new MemoryRateLimiter();
+
+  // Everything built from the bundle, swapped as one on reload; in-flight calls finish on the old state.
+  const build = (bundle: GatewayBundle, policy: CompiledPolicy | null) => {
+    const routes = new RouteTable({
+      bundle,
+      secrets: options.secrets,
+      metrics,
+      ...(options.inProcess ? { inProcess: options.inProcess } : {}),
+      ...(options.log ? { log: options.log } : {}),
+      ...options.routeOptions,
+    });
+    const catalog = new GatewayCatalog({
+      bundle,
+      policy,
+      routes,
+      traces: options.traces,
+      metrics,
+      rateLimiter,
+      ...(options.approvals ? { approvals: options.approvals } : {}),
+      ...(options.jobs ? { jobs: options.jobs } : {}),
+      ...(options.approvalWaitMs !== undefined ? { approvalWaitMs: options.approvalWaitMs } : {}),
+    });
+    const endpoint = createMcpEndpoint(catalog, {
+      name: `raku-gateway:${bundle.zone}`,
+      version: bundle.revision,
+      ...(options.pageSize ? { pageSize: options.pageSize } : {}),
+      ...(options.onerror ? { onerror: options.onerror } : {}),
+    });
+    return { bundle, policy, routes, catalog, endpoint };
+  };
+  let state = build(options.bundle, options.policy);
 
   // The resource URL is known once the port is bound; the handlers read it through this holder.
   const where = { metadataUrl: '', resource: options.resource ?? options.bundle.auth.audience ?? '' };
@@ -143,7 +152,7 @@ export async function startGateway(options: GatewayServerOptions): Promise<Runni
   if (options.adminRouter) {
     const app = express();
     app.disable('x-powered-by');
-    app.use(options.adminRouter({ authorize, routes: () => routes.report() }));
+    app.use(options.adminRouter({ authorize, routes: () => state.routes.report() }));
     app.use((req, res) => {
       res.status(404).json({ error: `no route for ${req.method} ${req.path}` });
     });
@@ -158,16 +167,16 @@ export async function startGateway(options: GatewayServerOptions): Promise<Runni
         challenge(res, auth);
         return;
       }
-      await endpoint(req, res, auth.caller);
+      await state.endpoint(req, res, auth.caller);
     },
     async readiness() {
       const extra = options.readiness ? await options.readiness() : { ready: true, detail: {} };
       return {
         ready: extra.ready,
         detail: {
-          zone: options.bundle.zone,
-          revision: options.bundle.revision,
-          policy: options.policy ? 'loaded' : 'missing (every call is denied)',
+          zone: state.bundle.zone,
+          revision: state.bundle.revision,
+          policy: state.policy ? 'loaded' : 'missing (every call is denied)',
           ...extra.detail,
         },
       };
@@ -188,17 +197,30 @@ export async function startGateway(options: GatewayServerOptions): Promise<Runni
   const base = `http://${shownHost}:${address.port}`;
   where.metadataUrl = `${base}${METADATA_PATH}/mcp`;
   where.resource ||= `${base}/mcp`;
-  routes.start();
+  state.routes.start();
   return {
     url: `${base}/mcp`,
     server,
     metrics,
-    catalog,
-    routes,
+    get catalog() {
+      return state.catalog;
+    },
+    get routes() {
+      return state.routes;
+    },
     metadataUrl: where.metadataUrl,
+    reload(bundle, policy) {
+      const next = build(bundle, policy);
+      const old = state;
+      state = next;
+      next.routes.start();
+      options.log?.(`loaded bundle revision ${bundle.revision} (was ${old.bundle.revision})`);
+      // Calls already routed keep their targets; close the old connections once they are done.
+      setTimeout(() => void old.routes.close(), 60_000).unref();
+    },
     async close() {
       await closeServer(server);
-      await routes.close();
+      await state.routes.close();
       await options.rateLimiter?.close?.();
     },
   };

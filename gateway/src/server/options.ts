@@ -1,0 +1,95 @@
+/**
+ * The runtime's typed options, parsed from the environment and argv by a pure function (main.ts is the only
+ * place that reads process.env). Every variable is documented in docs/gateway.md.
+ */
+import { UserError } from '../../../generator/src/errors.ts';
+import { ENVIRONMENTS, type Environment } from '../../../generator/src/model/types.ts';
+
+export type Role = 'pack-server' | 'gateway' | 'local';
+export const ROLES: readonly Role[] = ['pack-server', 'gateway', 'local'];
+
+export interface RuntimeOptions {
+  role: Role;
+  port: number;
+  host: string;
+  /** pack-server: folder of <pack>.json files. */
+  packsDir: string;
+  /** gateway: the bundle JSON. */
+  bundlePath: string;
+  /** pack-server: selects upstream.baseUrls. gateway/local: taken from the bundle/zone. */
+  environment: Environment;
+  /** Postgres URL; unset means embedded PGlite under `dataDir`. */
+  databaseUrl: string | undefined;
+  dataDir: string;
+  allowPrivateNetworks: boolean;
+  /** Principals with the admin role, e.g. 'group:raku-admins'. */
+  adminSubjects: string[];
+  redisUrl: string | undefined;
+  /** local: repository root and zone. */
+  root: string;
+  zone: string;
+  /** How long a call waits for an approval before the agent gets a job id. */
+  approvalWaitMs: number;
+  /** Environment lookup for secrets (RAKU_SECRET_*), kept as a function so nothing else reads the env. */
+  secrets: (name: string) => string | undefined;
+}
+
+function intOption(
+  env: Record<string, string | undefined>,
+  name: string,
+  fallback: number,
+  max = 2 ** 31,
+): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > max)
+    throw new UserError(`${name} must be an integer between 0 and ${max}, not "${raw}"`);
+  return n;
+}
+
+function boolOption(env: Record<string, string | undefined>, name: string): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '' || raw === 'false' || raw === '0') return false;
+  if (raw === 'true' || raw === '1') return true;
+  throw new UserError(`${name} must be "true" or "false", not "${raw}"`);
+}
+
+/** Parses options; `argv[0]` may name the role (it wins over RAKU_ROLE). Throws UserError on bad values. */
+export function parseRuntimeOptions(
+  env: Readonly<Record<string, string | undefined>>,
+  argv: readonly string[],
+  cwd: string,
+): RuntimeOptions {
+  const role = (argv[0] ?? env['RAKU_ROLE']) as Role | undefined;
+  if (!role || !ROLES.includes(role)) {
+    throw new UserError(
+      `${role === undefined ? 'no role given' : `unknown role "${role}"`}: set RAKU_ROLE (or pass it as the first argument) to one of ${ROLES.join(', ')}`,
+    );
+  }
+  const environment = (env['RAKU_ENVIRONMENT'] ?? 'dev') as Environment;
+  if (!ENVIRONMENTS.includes(environment)) {
+    throw new UserError(`RAKU_ENVIRONMENT must be one of ${ENVIRONMENTS.join(', ')}, not "${environment}"`);
+  }
+  const snapshot = { ...env };
+  return {
+    role,
+    port: intOption(env, 'PORT', 8080, 65535),
+    host: env['HOST'] || '127.0.0.1',
+    packsDir: env['RAKU_PACKS_DIR'] || '/app/packs',
+    bundlePath: env['RAKU_BUNDLE'] || '/etc/raku/bundle/bundle.json',
+    environment,
+    databaseUrl: env['DATABASE_URL'] || undefined,
+    dataDir: env['RAKU_DATA_DIR'] || `${cwd}/.raku/pglite`,
+    allowPrivateNetworks: boolOption(env, 'RAKU_ALLOW_PRIVATE_NETWORKS'),
+    adminSubjects: (env['RAKU_ADMIN_SUBJECTS'] ?? 'group:raku-admins')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+    redisUrl: env['REDIS_URL'] || undefined,
+    root: env['RAKU_ROOT'] || cwd,
+    zone: env['RAKU_ZONE'] || 'dev',
+    approvalWaitMs: intOption(env, 'RAKU_APPROVAL_WAIT_MS', 20_000),
+    secrets: (name) => snapshot[name],
+  };
+}

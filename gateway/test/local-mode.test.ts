@@ -1,0 +1,93 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Client } from '@modelcontextprotocol/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalGateway, startLocal } from '../src/server/local-mode.ts';
+import { parseRuntimeOptions } from '../src/server/options.ts';
+import { connectClient, textOf } from './helpers/mcp-client.ts';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+let local: LocalGateway;
+let client: Client;
+let tokenRoot: string;
+
+beforeAll(async () => {
+  // The repository's own packs, zones and policies; traces in an in-memory PGlite.
+  tokenRoot = mkdtempSync(path.join(tmpdir(), 'raku-local-'));
+  const options = parseRuntimeOptions(
+    { RAKU_ROOT: ROOT, RAKU_DATA_DIR: 'memory://', PORT: '0' },
+    ['local'],
+    tokenRoot,
+  );
+  local = await startLocal(options, { log: () => {}, revision: 'test' });
+  client = await connectClient(local.url, 'modern', local.token);
+});
+
+afterAll(async () => {
+  await client?.close();
+  await local?.close();
+  rmSync(tokenRoot, { recursive: true, force: true });
+});
+
+describe('local mode', () => {
+  it('serves every tool of the dev zone to the local token, sorted', async () => {
+    const { tools } = await client.listTools();
+    expect(tools.map((t) => t.name)).toEqual([
+      'github.add_comment',
+      'github.close_issue',
+      'github.create_issue',
+      'github.get_issue',
+      'github.list_issues',
+      'petstore.add_pet',
+      'petstore.delete_pet',
+      'petstore.find_pets_by_status',
+      'petstore.get_pet',
+      'weather.get_forecast',
+    ]);
+  });
+
+  it('runs packs in-process and writes one trace per call to the embedded database', async () => {
+    const result = await client.callTool({ name: 'petstore.get_pet', arguments: { petId: 'seven' } });
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toBe('invalid arguments for petstore.get_pet: /petId must be integer');
+    await local.persistence.traces.flush();
+    const rows = await local.persistence.db.prisma.trace.findMany({ where: { tool: 'petstore.get_pet' } });
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({
+      subject: 'user:local-dev',
+      route: 'pack:petstore@1.0.0',
+      target: 'in-process:petstore',
+      decision: 'allow',
+      rule: 'local-dev/bindings[0]',
+      revision: 'test',
+    });
+  });
+
+  it('refuses a request without the token', async () => {
+    await expect(connectClient(local.url, 'legacy', 'wrong-token')).rejects.toThrow();
+    const ready = await fetch(local.url.replace(/\/mcp$/, '/readyz'));
+    expect(await ready.json()).toMatchObject({ status: 'ready', zone: 'dev', database: 'pglite reachable' });
+  });
+});
+
+describe('parseRuntimeOptions', () => {
+  it('reads the role from argv or RAKU_ROLE and rejects bad values with the variable name', () => {
+    expect(parseRuntimeOptions({ RAKU_ROLE: 'gateway' }, [], '/x')).toMatchObject({
+      role: 'gateway',
+      port: 8080,
+      host: '127.0.0.1',
+      bundlePath: '/etc/raku/bundle/bundle.json',
+      packsDir: '/app/packs',
+      adminSubjects: ['group:raku-admins'],
+    });
+    expect(() => parseRuntimeOptions({}, [], '/x')).toThrow('no role given: set RAKU_ROLE');
+    expect(() => parseRuntimeOptions({ PORT: 'http' }, ['local'], '/x')).toThrow('PORT must be an integer');
+    expect(() => parseRuntimeOptions({ RAKU_ALLOW_PRIVATE_NETWORKS: 'yes' }, ['local'], '/x')).toThrow(
+      'RAKU_ALLOW_PRIVATE_NETWORKS must be "true" or "false"',
+    );
+    expect(() => parseRuntimeOptions({ RAKU_ENVIRONMENT: 'qa' }, ['pack-server'], '/x')).toThrow(
+      'RAKU_ENVIRONMENT must be one of dev, staging, prod',
+    );
+  });
+});
