@@ -1,12 +1,16 @@
 import { Command, CommanderError } from 'commander';
 import { isUserError } from '../errors.ts';
+import { registerBuild } from './build-command.ts';
 import { type CliContext, processContext } from './context.ts';
 import { registerGenerate } from './generate-command.ts';
+import { registerRollout } from './rollout-command.ts';
 import { registerValidate } from './validate-command.ts';
 
 /** Each command registers itself here; keep this list the one place the CLI's commands are named. */
 const COMMANDS: ((program: Command, ctx: CliContext) => void)[] = [
   registerValidate,
+  registerRollout,
+  registerBuild,
   registerGenerate,
 ];
 

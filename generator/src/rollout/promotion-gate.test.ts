@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import type { Zone } from '../model/types.ts';
+import type { ZoneHealth } from '../status/assess-zone.ts';
+import { decidePromotion } from './promotion-gate.ts';
+
+const staging = {
+  name: 'staging',
+  promotion: { from: 'dev', healthGate: { minReadyMinutes: 10 } },
+} as Zone;
+const now = new Date('2026-11-24T12:00:00Z');
+
+function dev(overrides: Partial<ZoneHealth> = {}, revision = 'abc'): ZoneHealth {
+  return {
+    zone: 'dev',
+    namespace: 'raku-dev',
+    healthy: true,
+    workloads: [
+      {
+        workload: 'petstore',
+        deployment: 'petstore-mcp',
+        desired: 1,
+        updated: 1,
+        ready: 1,
+        runningDigests: [],
+        revision,
+        healthy: true,
+        problems: [],
+      },
+    ],
+    warnings: [],
+    gateway: { readyz: 'ok' },
+    readySince: '2026-11-24T11:00:00Z',
+    problems: [],
+    ...overrides,
+  };
+}
+
+describe('promotion gate', () => {
+  it('lets a zone without promotion.from through', () => {
+    expect(decidePromotion({ zone: { name: 'dev' } as Zone, revision: 'abc', now }).allowed).toBe(true);
+  });
+
+  it('allows promotion when the upstream zone is healthy at the same revision for long enough', () => {
+    expect(decidePromotion({ zone: staging, revision: 'abc', upstream: dev(), now })).toEqual({
+      allowed: true,
+      note: 'dev healthy at abc since 2026-11-24T11:00:00Z',
+    });
+  });
+
+  it('blocks when the upstream is unhealthy, at another revision, ready too briefly, or unknown', () => {
+    expect(decidePromotion({ zone: staging, revision: 'abc', now })).toEqual({
+      allowed: false,
+      reason: 'no status of upstream zone dev',
+    });
+    expect(
+      decidePromotion({
+        zone: staging,
+        revision: 'abc',
+        upstream: dev({ healthy: false, problems: ['petstore-mcp: ImagePullBackOff'] }),
+        now,
+      }),
+    ).toEqual({ allowed: false, reason: 'upstream zone dev is not healthy: petstore-mcp: ImagePullBackOff' });
+    expect(decidePromotion({ zone: staging, revision: 'abc', upstream: dev({}, 'old'), now })).toEqual({
+      allowed: false,
+      reason: 'upstream zone dev runs config revision old, not abc',
+    });
+    expect(
+      decidePromotion({
+        zone: staging,
+        revision: 'abc',
+        upstream: dev({ readySince: '2026-11-24T11:55:00Z' }),
+        now,
+      }),
+    ).toEqual({
+      allowed: false,
+      reason: 'upstream zone dev has been ready for 5 min, the gate asks for 10',
+    });
+  });
+
+  it('lets --force through only with a reason, and records it', () => {
+    expect(decidePromotion({ zone: staging, revision: 'abc', force: { reason: '  ' }, now }).allowed).toBe(
+      false,
+    );
+    expect(
+      decidePromotion({ zone: staging, revision: 'abc', force: { reason: 'hotfix CVE-2026-1' }, now }),
+    ).toEqual({
+      allowed: true,
+      note: 'forced past the health gate of dev: hotfix CVE-2026-1',
+    });
+  });
+});

@@ -1,0 +1,56 @@
+import type { Zone } from '../model/types.ts';
+import type { ZoneHealth } from '../status/assess-zone.ts';
+
+export type PromotionDecision = { allowed: true; note?: string } | { allowed: false; reason: string };
+
+/** Default `promotion.healthGate.minReadyMinutes` (zone.schema.json). */
+export const DEFAULT_MIN_READY_MINUTES = 10;
+
+/**
+ * Whether a zone may get its rollout pull request. A zone without `promotion.from` always may. Otherwise the
+ * upstream zone must be healthy, running the same config revision, and ready for at least `minReadyMinutes`
+ * — or `force` carries a reason, which is recorded in the pull request. Pure: `now` is given.
+ */
+export function decidePromotion(input: {
+  zone: Zone;
+  revision: string;
+  upstream?: ZoneHealth;
+  force?: { reason: string };
+  now: Date;
+}): PromotionDecision {
+  const from = input.zone.promotion?.from;
+  if (!from) return { allowed: true };
+  if (input.force) {
+    if (!input.force.reason.trim())
+      return { allowed: false, reason: '--force needs a reason (--reason "<why>")' };
+    return { allowed: true, note: `forced past the health gate of ${from}: ${input.force.reason.trim()}` };
+  }
+  const up = input.upstream;
+  if (!up) return { allowed: false, reason: `no status of upstream zone ${from}` };
+  if (up.zone !== from)
+    return { allowed: false, reason: `status given is of zone ${up.zone}, not of upstream zone ${from}` };
+  if (!up.healthy)
+    return { allowed: false, reason: `upstream zone ${from} is not healthy: ${up.problems.join('; ')}` };
+  const revisions = [...new Set(up.workloads.map((w) => w.revision ?? 'unknown'))];
+  if (revisions.length !== 1 || revisions[0] !== input.revision) {
+    return {
+      allowed: false,
+      reason: `upstream zone ${from} runs config revision ${revisions.join(', ')}, not ${input.revision}`,
+    };
+  }
+  const minutes = input.zone.promotion?.healthGate?.minReadyMinutes ?? DEFAULT_MIN_READY_MINUTES;
+  if (minutes > 0) {
+    if (!up.readySince) return { allowed: false, reason: `upstream zone ${from} has no ready time` };
+    const readyFor = (input.now.getTime() - new Date(up.readySince).getTime()) / 60_000;
+    if (readyFor < minutes) {
+      return {
+        allowed: false,
+        reason: `upstream zone ${from} has been ready for ${Math.floor(readyFor)} min, the gate asks for ${minutes}`,
+      };
+    }
+  }
+  return {
+    allowed: true,
+    note: `${from} healthy at ${input.revision.slice(0, 12)} since ${up.readySince ?? 'now'}`,
+  };
+}
