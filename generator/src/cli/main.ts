@@ -3,12 +3,14 @@ import { isUserError } from '../errors.ts';
 import { registerBuild } from './build-command.ts';
 import { type CliContext, processContext } from './context.ts';
 import { registerGenerate } from './generate-command.ts';
+import { registerPolicy } from './policy-command.ts';
 import { registerRollout } from './rollout-command.ts';
 import { registerValidate } from './validate-command.ts';
 
 /** Each command registers itself here; keep this list the one place the CLI's commands are named. */
 const COMMANDS: ((program: Command, ctx: CliContext) => void)[] = [
   registerValidate,
+  registerPolicy,
   registerRollout,
   registerBuild,
   registerGenerate,

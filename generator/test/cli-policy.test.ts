@@ -1,0 +1,121 @@
+import { describe, expect, it } from 'vitest';
+import type { CliContext } from '../src/cli/context.ts';
+import { main } from '../src/cli/main.ts';
+import type { AccessEntry } from '../src/policy/access.ts';
+import type { Decision } from '../src/policy/types.ts';
+import { REPO_ROOT } from './repo-fixture.ts';
+
+async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const ctx: CliContext = {
+    stdout: (t) => {
+      out += t;
+    },
+    stderr: (t) => {
+      err += t;
+    },
+    cwd: REPO_ROOT,
+    env: {},
+    debug: false,
+  };
+  const code = await main(args, ctx);
+  return { code, out, err };
+}
+
+const close = ['policy', 'check', '-e', 'prod', '-s', 'agent:triage-bot', '-t', 'github.close_issue'];
+
+describe('raku policy check', () => {
+  it('allows triage-bot to close an acme issue at 10:30 UTC, with approval and rate limit', async () => {
+    const r = await run([
+      ...close,
+      '-a',
+      '{"owner":"acme","issue_number":7}',
+      '--at',
+      '2026-11-23T10:30:00Z',
+    ]);
+    expect(r).toMatchObject({ code: 0, err: '' });
+    expect(r.out).toBe(
+      [
+        'allow  default/bindings[1]',
+        'agent:triage-bot may call github.close_issue in prod: allowed by default/bindings[1] (role triager)',
+        'approval: default/approvals/maintainers-close-issues by group:maintainers, refused after 3600s',
+        'rate limit: default/rateLimits/bots-per-minute, 60 calls per 60s',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('denies the same call at 06:30 UTC by the office-hours rule, as JSON', async () => {
+    const r = await run([...close, '-a', '{"owner":"acme"}', '--at', '2026-11-23T06:30:00Z', '-f', 'json']);
+    expect(r.code).toBe(0);
+    const decision = JSON.parse(r.out) as Decision;
+    expect(decision).toMatchObject({ allowed: false, rule: 'default/denies/office-hours-for-bots' });
+  });
+
+  it('reads groups and claims', async () => {
+    const r = await run([
+      ...['policy', 'check', '-e', 'dev', '-s', 'user:ann', '-t', 'petstore.add_pet'],
+      ...['-g', 'pet-admins', '--claim', 'team="pets"', '--claim', 'level=3', '-f', 'json'],
+    ]);
+    expect((JSON.parse(r.out) as Decision).rule).toBe('default/bindings[2]');
+  });
+
+  it.each([
+    [['-e', 'qa', '-s', 'user:a', '-t', 'x.y'], '--env must be one of dev, staging, prod, not "qa"'],
+    [['-e', 'dev', '-s', 'bot', '-t', 'x.y'], `--subject must be 'user:<id>' or 'agent:<id>', not "bot"`],
+    [['-e', 'dev', '-s', 'group:x', '-t', 'x.y'], `--subject must be 'user:<id>' or 'agent:<id>'`],
+    [['-e', 'dev', '-s', 'user:a', '-t', 'x.y', '-a', '{owner'], '--args is not valid JSON'],
+    [
+      ['-e', 'dev', '-s', 'user:a', '-t', 'x.y', '--at', 'tomorrow'],
+      '--at must be an ISO 8601 time, not "tomorrow"',
+    ],
+    [
+      ['-e', 'dev', '-s', 'user:a', '-t', 'x.y', '--claim', 'novalue'],
+      '--claim must be name=value, not "novalue"',
+    ],
+    [['-e', 'dev', '-s', 'user:a', '-t', 'x.y', '-f', 'yaml'], '--format must be text or json, not "yaml"'],
+  ])('refuses bad input %j', async (args, message) => {
+    const r = await run(['policy', 'check', ...args]);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(message);
+  });
+
+  it('refuses a missing required option', async () => {
+    const r = await run(['policy', 'check', '-e', 'dev', '-s', 'user:a']);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/--tool/);
+  });
+});
+
+describe('raku policy access', () => {
+  it('lists triage-bot in prod with its condition and the denies that cut in', async () => {
+    const r = await run(['policy', 'access', '-e', 'prod', '-s', 'agent:triage-bot']);
+    expect(r.code).toBe(0);
+    const lines = r.out.trimEnd().split('\n');
+    expect(lines).toHaveLength(8);
+    expect(lines[0]).toMatch(
+      /^agent:triage-bot {2}github\.add_comment +allowed if args\.owner == "acme"; denied by default\/denies\/office-hours-for-bots if time\.hour < 7$/,
+    );
+  });
+
+  it('gives user:local-dev every tool in dev and nothing in prod, as JSON', async () => {
+    const dev = JSON.parse(
+      (await run(['policy', 'access', '-e', 'dev', '-s', 'user:local-dev', '-f', 'json'])).out,
+    ) as AccessEntry[];
+    expect(dev.map((e) => e.tool)).toEqual([
+      'github.add_comment',
+      'github.close_issue',
+      'github.create_issue',
+      'github.get_issue',
+      'github.list_issues',
+      'petstore.add_pet',
+      'petstore.delete_pet',
+      'petstore.find_pets_by_status',
+      'petstore.get_pet',
+      'weather.get_forecast',
+    ]);
+    const prod = await run(['policy', 'access', '-e', 'prod', '-s', 'user:local-dev']);
+    expect(prod.out).toBe('no subject may call any tool in prod\n');
+  });
+});
