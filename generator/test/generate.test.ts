@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -349,6 +349,24 @@ describe('writeChangeSet', () => {
     const files = await listFiles(dir);
     expect(files).toContain('README.md');
     expect(files.some((f) => f.startsWith('pack-servers/petstore'))).toBe(false);
+  });
+
+  it('rewrites a generated file edited by hand, even when the size stayed the same', async () => {
+    const dir = path.join(tmp, 'edited');
+    const cs = renderZone(model, 'prod', { revision: REVISION });
+    await writeChangeSet(dir, cs);
+    const file = path.join(dir, 'namespace.yaml');
+    const original = await readFile(file, 'utf8');
+    await writeFile(file, original.replace('restricted', 'privileged'));
+    const later = new Date(Date.now() + 5_000);
+    await utimes(file, later, later);
+    await writeFile(path.join(dir, 'kustomization.yaml'), 'tampered');
+    const result = await writeChangeSet(dir, cs);
+    expect(result.written).toEqual(['kustomization.yaml', 'namespace.yaml']);
+    expect(await readFile(file, 'utf8')).toBe(original);
+    expect(await readFile(path.join(dir, OWNED_FILES_MANIFEST), 'utf8')).toMatch(
+      /^[a-f0-9]{64} {2}gateway\/Dockerfile$/m,
+    );
   });
 
   it('refuses a path that leaves the output folder', async () => {

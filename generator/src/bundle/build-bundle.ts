@@ -139,3 +139,18 @@ function bundleRemote(remote: Remote): BundleRemote {
     },
   };
 }
+
+/**
+ * The bundle as JSON text: one top-level key per line and one array element (tool, route, remote) per line.
+ * Compact enough for a ConfigMap (Kubernetes caps one at 1 MiB) yet diffable line by line in a plan.
+ */
+export function serialiseBundle(bundle: GatewayBundle): string {
+  const lines = Object.entries(bundle).map(([key, value]) => {
+    const k = JSON.stringify(key);
+    if (Array.isArray(value) && value.length > 0) {
+      return `  ${k}: [\n${value.map((v) => `    ${JSON.stringify(v)}`).join(',\n')}\n  ]`;
+    }
+    return `  ${k}: ${JSON.stringify(value)}`;
+  });
+  return `{\n${lines.join(',\n')}\n}\n`;
+}

@@ -1,4 +1,4 @@
-import { buildBundle } from '../bundle/build-bundle.ts';
+import { buildBundle, serialiseBundle } from '../bundle/build-bundle.ts';
 import { GATEWAY_NAME, resolveZone, type Workload } from '../bundle/workloads.ts';
 import { UserError } from '../errors.ts';
 import { canonicalJson, sha256Hex } from '../model/hash.ts';
@@ -73,8 +73,9 @@ export function renderZone(model: RepoModel, zoneName: string, opts: RenderZoneO
   const resources: string[] = ['namespace.yaml', 'gateway/manifests.yaml'];
   for (const workload of workloads) {
     const image = opts.images?.[workload.name];
+    // Plain JSON.stringify (not canonical): the same loaded model always serialises the same way.
     const key = sha256Hex(
-      canonicalJson({
+      JSON.stringify({
         v: RENDERER_VERSION,
         revision: opts.revision,
         zone: { ...zone, packs: undefined, remotes: undefined, gateway: undefined },
@@ -153,7 +154,7 @@ function renderPackServer(
       env,
       resources: spec.resources,
       config: { configMap: `${name}-packs`, mountPath: PACKS_MOUNT, items: Object.keys(data) },
-      podAnnotations: { 'raku.dev/config-hash': sha256Hex(canonicalJson(data)) },
+      podAnnotations: { 'raku.dev/config-hash': sha256Hex(JSON.stringify(Object.entries(data))) },
     }),
     service(meta, selector),
     horizontalPodAutoscaler(meta, name, {
@@ -222,7 +223,7 @@ function renderGateway(
   opts: RenderZoneOptions,
 ): [string, string][] {
   const bundle = buildBundle(model, zone.name, { revision: opts.revision });
-  const bundleJson = `${JSON.stringify(bundle, null, 2)}\n`;
+  const bundleJson = serialiseBundle(bundle);
   const labels = standardLabels({ name: GATEWAY_NAME, zone: zone.name, component: 'gateway' });
   const packFiles = new Set(bundle.tools.flatMap((t) => (t.source.kind === 'pack' ? [t.source.pack] : [])));
   const sources = [

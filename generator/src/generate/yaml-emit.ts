@@ -23,8 +23,18 @@ export function isPlainSafe(s: string): boolean {
   return PLAIN.test(s) && !RESERVED.test(s);
 }
 
+/** Manifests repeat the same keys and label values thousands of times: remember short scalars. */
+const scalarMemo = new Map<string, string>();
+
 function scalar(s: string): string {
-  return isPlainSafe(s) ? s : JSON.stringify(s);
+  const known = scalarMemo.get(s);
+  if (known !== undefined) return known;
+  const text = isPlainSafe(s) ? s : JSON.stringify(s);
+  if (s.length <= 128) {
+    if (scalarMemo.size >= 50_000) scalarMemo.clear();
+    scalarMemo.set(s, text);
+  }
+  return text;
 }
 
 /** One YAML document (no '---'), ending with a newline. */
