@@ -78,4 +78,6 @@ export interface JobService {
   list(filter?: JobListFilter): Promise<Page<JobView>>;
   /** Cancels a queued, waiting or running job; returns null when the job does not exist. */
   cancel(id: string, by: string): Promise<JobView | null>;
+  /** Queues jobs whose approval was granted and fails rejected/expired ones (the admin API calls it after a decision). */
+  settleApprovals?(): Promise<number>;
 }

@@ -1,0 +1,247 @@
+/**
+ * The admin and operations API (Express 5): /v1/traces, /v1/approvals, /v1/routes, /v1/jobs, /v1/deployments
+ * and /openapi.json. Authentication is the runtime's (`deps.authorize`); this router enforces who may do what:
+ * admin for traces, routes and deployments; approvers (per rule) for decisions; a job's own caller or an admin
+ * for jobs. Errors are JSON `{ error: { code, message } }`.
+ */
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { ApprovalRequest } from '../approvals/types.ts';
+import { InvalidCursorError } from '../db/cursor.ts';
+import type { JobView } from '../jobs/types.ts';
+import { TRACE_STATUSES } from '../traces/types.ts';
+import { OPENAPI_DOCUMENT } from './openapi.ts';
+import {
+  type Checked,
+  checkBody,
+  queryDate,
+  queryEnum,
+  queryLimit,
+  queryString,
+} from './request-validation.ts';
+import type { AdminDeps, ApiCaller, DeploymentInput } from './types.ts';
+
+class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+const APPROVAL_STATUSES = ['pending', 'approved', 'rejected', 'expired'] as const;
+const JOB_STATUSES = ['queued', 'waiting_approval', 'running', 'succeeded', 'failed', 'cancelled'] as const;
+const ACTIVE_JOB_STATUSES: readonly string[] = ['queued', 'waiting_approval', 'running'];
+
+function value<T>(checked: Checked<T>): T {
+  if (!checked.ok) throw new ApiError(400, 'bad_request', checked.message);
+  return checked.value;
+}
+
+function principalsOf(caller: ApiCaller) {
+  return { subject: caller.subject, principals: caller.principals };
+}
+
+function canSeeApproval(caller: ApiCaller, request: ApprovalRequest): boolean {
+  if (caller.admin || request.subject === caller.subject) return true;
+  const mine = new Set(caller.principals);
+  return request.approvers.some((a) => a === '*' || mine.has(a));
+}
+
+function ownsJob(caller: ApiCaller, job: JobView): boolean {
+  return caller.admin || job.subject === caller.subject;
+}
+
+/** Builds the router; mount it at the root of the gateway's Express app. */
+export function createAdminRouter(deps: AdminDeps): express.Router {
+  const router = express.Router();
+  const body = express.json({ limit: '1mb' });
+
+  async function caller(req: Request, admin: boolean): Promise<ApiCaller> {
+    const result = await deps.authorize(req);
+    if (!result.ok)
+      throw new ApiError(
+        result.status,
+        result.status === 401 ? 'unauthorized' : 'forbidden',
+        result.message,
+        result.headers,
+      );
+    if (admin && !result.caller.admin) {
+      throw new ApiError(403, 'forbidden', `${result.caller.subject} does not hold the admin role`);
+    }
+    return result.caller;
+  }
+
+  router.get('/openapi.json', (_req, res) => {
+    res.json(OPENAPI_DOCUMENT);
+  });
+
+  router.get('/v1/traces', async (req, res) => {
+    await caller(req, true);
+    const q = req.query as Record<string, unknown>;
+    res.json(
+      await deps.traces.list({
+        from: value(queryDate(q, 'from')),
+        to: value(queryDate(q, 'to')),
+        subject: value(queryString(q, 'subject')),
+        tool: value(queryString(q, 'tool')),
+        status: value(queryEnum(q, 'status', TRACE_STATUSES)),
+        cursor: value(queryString(q, 'cursor', 500)),
+        limit: value(queryLimit(q)),
+      }),
+    );
+  });
+
+  router.get('/v1/approvals', async (req, res) => {
+    const who = await caller(req, false);
+    const q = req.query as Record<string, unknown>;
+    res.json(
+      await deps.approvals.list({
+        status: value(queryEnum(q, 'status', APPROVAL_STATUSES)),
+        cursor: value(queryString(q, 'cursor', 500)),
+        limit: value(queryLimit(q)),
+        ...(who.admin ? {} : { approver: principalsOf(who) }),
+      }),
+    );
+  });
+
+  router.get('/v1/approvals/:id', async (req, res) => {
+    const who = await caller(req, false);
+    const request = await deps.approvals.get(String(req.params['id']));
+    if (!request || !canSeeApproval(who, request)) {
+      throw new ApiError(404, 'not_found', `approval ${req.params['id']} does not exist`);
+    }
+    res.json(request);
+  });
+
+  router.post('/v1/approvals/:id/decision', body, async (req, res) => {
+    const who = await caller(req, false);
+    const decision = value(checkBody<{ approve: boolean; reason?: string }>('ApprovalDecision', req.body));
+    const result = await deps.approvals.decide(String(req.params['id']), {
+      approve: decision.approve,
+      approver: principalsOf(who),
+      ...(decision.reason === undefined ? {} : { reason: decision.reason }),
+    });
+    if (!result.ok) {
+      const status = { not_found: 404, forbidden: 403, not_pending: 409, expired: 409 }[result.code];
+      throw new ApiError(status, result.code, result.message);
+    }
+    if (result.request.jobId && deps.jobs.settleApprovals) await deps.jobs.settleApprovals();
+    res.json(result.request);
+  });
+
+  router.get('/v1/routes', async (req, res) => {
+    await caller(req, true);
+    res.json(deps.routes());
+  });
+
+  router.get('/v1/jobs', async (req, res) => {
+    const who = await caller(req, false);
+    const q = req.query as Record<string, unknown>;
+    const subject = value(queryString(q, 'subject'));
+    res.json(
+      await deps.jobs.list({
+        status: value(queryEnum(q, 'status', JOB_STATUSES)),
+        cursor: value(queryString(q, 'cursor', 500)),
+        limit: value(queryLimit(q)),
+        // Non-admins only ever see their own jobs, whatever they ask for.
+        ...(who.admin ? (subject ? { subject } : {}) : { subject: who.subject }),
+      }),
+    );
+  });
+
+  router.post('/v1/jobs', body, async (req, res) => {
+    const who = await caller(req, false);
+    const submission = value(
+      checkBody<{ tool: string; arguments?: Record<string, unknown> }>('JobSubmission', req.body),
+    );
+    const job = await deps.jobs.submit({
+      tool: submission.tool,
+      arguments: submission.arguments ?? {},
+      caller: { subject: who.subject, subjectKind: who.subjectKind, groups: who.groups },
+    });
+    res.status(202).location(`/v1/jobs/${job.id}`).json(job);
+  });
+
+  router.get('/v1/jobs/:id', async (req, res) => {
+    const who = await caller(req, false);
+    const job = await deps.jobs.get(String(req.params['id']));
+    if (!job || !ownsJob(who, job))
+      throw new ApiError(404, 'not_found', `job ${req.params['id']} does not exist`);
+    res.json(job);
+  });
+
+  router.put('/v1/jobs/:id', body, async (req, res) => {
+    const who = await caller(req, false);
+    const id = String(req.params['id']);
+    const existing = await deps.jobs.get(id);
+    if (!existing || !ownsJob(who, existing))
+      throw new ApiError(404, 'not_found', `job ${id} does not exist`);
+    value(checkBody('JobUpdate', req.body));
+    const notCancellable = (status: string) =>
+      new ApiError(
+        409,
+        'not_cancellable',
+        `job ${id} already ${status}; only queued, waiting or running jobs can be cancelled`,
+      );
+    if (!ACTIVE_JOB_STATUSES.includes(existing.status)) throw notCancellable(existing.status);
+    const job = await deps.jobs.cancel(id, who.subject);
+    if (!job) throw new ApiError(404, 'not_found', `job ${id} does not exist`);
+    // It may have finished between the read and the cancel.
+    if (job.status !== 'cancelled') throw notCancellable(job.status);
+    res.json(job);
+  });
+
+  router.get('/v1/deployments', async (req, res) => {
+    await caller(req, true);
+    const q = req.query as Record<string, unknown>;
+    res.json(
+      await deps.deployments.list({
+        zone: value(queryString(q, 'zone')),
+        pack: value(queryString(q, 'pack')),
+        cursor: value(queryString(q, 'cursor', 500)),
+        limit: value(queryLimit(q)),
+      }),
+    );
+  });
+
+  router.post('/v1/deployments', body, async (req, res) => {
+    await caller(req, true);
+    const input = value(checkBody<DeploymentInput>('DeploymentInput', req.body));
+    res.status(201).json(
+      await deps.deployments.record({
+        ...input,
+        imageDigest: input.imageDigest ?? null,
+        revision: input.revision ?? null,
+      }),
+    );
+  });
+
+  router.use((error: unknown, _req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) return next(error);
+    if (error instanceof ApiError) {
+      res
+        .status(error.status)
+        .set(error.headers)
+        .json({ error: { code: error.code, message: error.message } });
+      return;
+    }
+    if (error instanceof InvalidCursorError) {
+      res.status(400).json({ error: { code: 'bad_request', message: error.message } });
+      return;
+    }
+    // express.json() errors: malformed JSON (400) or a body over the limit (413).
+    const status = (error as { status?: unknown }).status;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      res
+        .status(status)
+        .json({ error: { code: 'bad_request', message: `request body: ${(error as Error).message}` } });
+      return;
+    }
+    next(error);
+  });
+
+  return router;
+}

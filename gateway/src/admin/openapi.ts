@@ -1,0 +1,409 @@
+/**
+ * The OpenAPI 3.1 document of the gateway's HTTP API, served at /openapi.json. Request bodies are validated
+ * against the schemas in `components.schemas`, so the document and the behaviour cannot drift; a test checks
+ * that every route of the admin router is documented and every documented /v1 operation exists.
+ */
+
+const page = (item: string) => ({
+  type: 'object',
+  required: ['items', 'nextCursor'],
+  properties: {
+    items: { type: 'array', items: { $ref: `#/components/schemas/${item}` } },
+    nextCursor: {
+      type: ['string', 'null'],
+      description: 'Pass as `cursor` to get the next page; null on the last page.',
+    },
+  },
+});
+
+const nullableString = { type: ['string', 'null'] };
+const timestamp = { type: 'string', format: 'date-time' };
+
+const cursorParameters = [
+  {
+    name: 'cursor',
+    in: 'query',
+    schema: { type: 'string' },
+    description: 'From `nextCursor` of the previous page.',
+  },
+  {
+    name: 'limit',
+    in: 'query',
+    schema: { type: 'integer', minimum: 1 },
+    description: 'Page size (capped per endpoint).',
+  },
+];
+
+const errors = (...codes: number[]) =>
+  Object.fromEntries(
+    codes.map((code) => [
+      String(code),
+      {
+        description: ERROR_TEXT[code] ?? 'Error',
+        content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+      },
+    ]),
+  );
+
+const ERROR_TEXT: Record<number, string> = {
+  400: 'Bad request: the message names the parameter or field and the reason.',
+  401: 'No or invalid bearer token.',
+  403: 'Authenticated, but not allowed (admin role or approver required).',
+  404: 'No such resource (or not yours).',
+  409: 'The resource is not in a state that allows this change.',
+};
+
+const json = (schema: string, description: string) => ({
+  description,
+  content: { 'application/json': { schema: { $ref: `#/components/schemas/${schema}` } } },
+});
+
+const idParameter = (what: string) => ({
+  name: 'id',
+  in: 'path',
+  required: true,
+  schema: { type: 'string', format: 'uuid' },
+  description: `${what} id.`,
+});
+
+export const OPENAPI_DOCUMENT = {
+  openapi: '3.1.0',
+  info: {
+    title: 'Raku gateway API',
+    version: '1',
+    description:
+      'Operations and admin API of the Raku MCP gateway. Agents use POST /mcp (MCP Streamable HTTP) and the /v1/jobs endpoints; every other /v1 endpoint needs the admin role.',
+  },
+  security: [{ bearerAuth: [] }],
+  paths: {
+    '/mcp': {
+      post: {
+        'x-served-by': 'server',
+        summary: 'MCP Streamable HTTP endpoint (protocol 2026-07-28 stateless, and 2025-11-25)',
+        responses: { '200': { description: 'JSON-RPC response' }, ...errors(401) },
+      },
+    },
+    '/healthz': {
+      get: {
+        'x-served-by': 'server',
+        security: [],
+        summary: 'Liveness: the process is up',
+        responses: { '200': { description: 'ok' } },
+      },
+    },
+    '/readyz': {
+      get: {
+        'x-served-by': 'server',
+        security: [],
+        summary: 'Readiness: config loaded and (gateway) Postgres reachable',
+        responses: { '200': { description: 'ready' }, '503': { description: 'not ready' } },
+      },
+    },
+    '/metrics': {
+      get: {
+        'x-served-by': 'server',
+        security: [],
+        summary: 'Prometheus metrics (calls, latency, decisions, breakers, trace queue depth and drops)',
+        responses: { '200': { description: 'text/plain; version=0.0.4' } },
+      },
+    },
+    '/openapi.json': {
+      get: {
+        security: [],
+        summary: 'This document',
+        responses: { '200': { description: 'OpenAPI 3.1 document', content: { 'application/json': {} } } },
+      },
+    },
+    '/v1/traces': {
+      get: {
+        summary: 'Tool-call traces, newest first (admin)',
+        parameters: [
+          { name: 'from', in: 'query', schema: timestamp, description: 'Inclusive lower bound of `time`.' },
+          { name: 'to', in: 'query', schema: timestamp, description: 'Exclusive upper bound of `time`.' },
+          {
+            name: 'subject',
+            in: 'query',
+            schema: { type: 'string' },
+            description: "e.g. 'agent:triage-bot'.",
+          },
+          {
+            name: 'tool',
+            in: 'query',
+            schema: { type: 'string' },
+            description: "Exposed tool name, e.g. 'github.list_issues'.",
+          },
+          { name: 'status', in: 'query', schema: { $ref: '#/components/schemas/TraceStatus' } },
+          ...cursorParameters,
+        ],
+        responses: { '200': json('TracePage', 'A page of traces (at most 500)'), ...errors(400, 401, 403) },
+      },
+    },
+    '/v1/approvals': {
+      get: {
+        summary: 'Approval requests, newest first. Admins see all; other callers see those they may decide.',
+        parameters: [
+          { name: 'status', in: 'query', schema: { $ref: '#/components/schemas/ApprovalStatus' } },
+          ...cursorParameters,
+        ],
+        responses: {
+          '200': json('ApprovalPage', 'A page of approval requests (at most 200)'),
+          ...errors(400, 401),
+        },
+      },
+    },
+    '/v1/approvals/{id}': {
+      get: {
+        summary: 'One approval request (admins, its approvers, and the caller who asked)',
+        parameters: [idParameter('Approval request')],
+        responses: { '200': json('Approval', 'The request'), ...errors(401, 404) },
+      },
+    },
+    '/v1/approvals/{id}/decision': {
+      post: {
+        summary:
+          'Approve or reject a pending request (an approver named by its rule; never the caller who asked)',
+        parameters: [idParameter('Approval request')],
+        requestBody: {
+          required: true,
+          content: { 'application/json': { schema: { $ref: '#/components/schemas/ApprovalDecision' } } },
+        },
+        responses: { '200': json('Approval', 'The decided request'), ...errors(400, 401, 403, 404, 409) },
+      },
+    },
+    '/v1/routes': {
+      get: {
+        summary: 'The route table of the loaded bundle: per tool, its ordered candidate targets (admin)',
+        responses: {
+          '200': {
+            description: 'Route table',
+            content: { 'application/json': { schema: { type: 'object' } } },
+          },
+          ...errors(401, 403),
+        },
+      },
+    },
+    '/v1/jobs': {
+      get: {
+        summary:
+          'Async tool calls, newest first. Admins see all (filter by subject); other callers their own.',
+        parameters: [
+          { name: 'status', in: 'query', schema: { $ref: '#/components/schemas/JobStatus' } },
+          { name: 'subject', in: 'query', schema: { type: 'string' } },
+          ...cursorParameters,
+        ],
+        responses: { '200': json('JobPage', 'A page of jobs (at most 200)'), ...errors(400, 401) },
+      },
+      post: {
+        summary: 'Run a tool call asynchronously as the caller (policy is applied when it runs)',
+        requestBody: {
+          required: true,
+          content: { 'application/json': { schema: { $ref: '#/components/schemas/JobSubmission' } } },
+        },
+        responses: { '202': json('Job', 'Accepted; poll the Location'), ...errors(400, 401) },
+      },
+    },
+    '/v1/jobs/{id}': {
+      get: {
+        summary: 'Status and result of a job (its caller or an admin)',
+        parameters: [idParameter('Job')],
+        responses: { '200': json('Job', 'The job'), ...errors(401, 404) },
+      },
+      put: {
+        summary: 'Update a job: the only change is cancelling it (its caller or an admin)',
+        parameters: [idParameter('Job')],
+        requestBody: {
+          required: true,
+          content: { 'application/json': { schema: { $ref: '#/components/schemas/JobUpdate' } } },
+        },
+        responses: { '200': json('Job', 'The cancelled job'), ...errors(400, 401, 404, 409) },
+      },
+    },
+    '/v1/deployments': {
+      get: {
+        summary: 'What was seen deployed, newest first (admin)',
+        parameters: [
+          { name: 'zone', in: 'query', schema: { type: 'string' } },
+          { name: 'pack', in: 'query', schema: { type: 'string' } },
+          ...cursorParameters,
+        ],
+        responses: {
+          '200': json('DeploymentPage', 'A page of deployment records (at most 200)'),
+          ...errors(400, 401, 403),
+        },
+      },
+      post: {
+        summary: 'Record what `raku status` saw deployed (admin)',
+        requestBody: {
+          required: true,
+          content: { 'application/json': { schema: { $ref: '#/components/schemas/DeploymentInput' } } },
+        },
+        responses: { '201': json('Deployment', 'Recorded'), ...errors(400, 401, 403) },
+      },
+    },
+  },
+  components: {
+    securitySchemes: {
+      bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT (or a static token in local mode)' },
+    },
+    schemas: {
+      Error: {
+        type: 'object',
+        required: ['error'],
+        properties: {
+          error: {
+            type: 'object',
+            required: ['code', 'message'],
+            properties: { code: { type: 'string' }, message: { type: 'string' } },
+          },
+        },
+      },
+      TraceStatus: {
+        type: 'string',
+        enum: [
+          'ok',
+          'error',
+          'denied',
+          'invalid',
+          'rate_limited',
+          'no_route',
+          'timeout',
+          'pending',
+          'rejected',
+          'expired',
+        ],
+      },
+      Trace: {
+        type: 'object',
+        required: [
+          'id',
+          'time',
+          'subject',
+          'subjectKind',
+          'tool',
+          'decision',
+          'revision',
+          'latencyMs',
+          'status',
+          'argsBytes',
+          'resultBytes',
+        ],
+        properties: {
+          id: { type: 'string', format: 'uuid' },
+          time: timestamp,
+          subject: { type: 'string' },
+          subjectKind: { type: 'string' },
+          tool: { type: 'string' },
+          route: nullableString,
+          target: nullableString,
+          decision: { type: 'string', enum: ['allow', 'deny', 'approval'] },
+          rule: nullableString,
+          revision: { type: 'string' },
+          latencyMs: { type: 'number' },
+          status: { $ref: '#/components/schemas/TraceStatus' },
+          argsBytes: { type: 'integer' },
+          resultBytes: { type: 'integer' },
+          args: { description: 'Redacted arguments' },
+          result: { description: 'Redacted result' },
+          error: nullableString,
+        },
+      },
+      TracePage: page('Trace'),
+      ApprovalStatus: { type: 'string', enum: ['pending', 'approved', 'rejected', 'expired'] },
+      Approval: {
+        type: 'object',
+        required: ['id', 'status', 'rule', 'approvers', 'tool', 'subject', 'createdAt', 'expiresAt'],
+        properties: {
+          id: { type: 'string', format: 'uuid' },
+          status: { $ref: '#/components/schemas/ApprovalStatus' },
+          rule: { type: 'string' },
+          approvers: { type: 'array', items: { type: 'string' } },
+          tool: { type: 'string' },
+          subject: { type: 'string' },
+          args: { description: 'Redacted arguments of the parked call' },
+          revision: { type: 'string' },
+          createdAt: timestamp,
+          expiresAt: timestamp,
+          decidedAt: { type: ['string', 'null'], format: 'date-time' },
+          decidedBy: nullableString,
+          reason: nullableString,
+          jobId: { type: ['string', 'null'], format: 'uuid' },
+        },
+      },
+      ApprovalPage: page('Approval'),
+      ApprovalDecision: {
+        type: 'object',
+        required: ['approve'],
+        additionalProperties: false,
+        properties: {
+          approve: { type: 'boolean', description: 'true approves, false rejects.' },
+          reason: { type: 'string', maxLength: 1000 },
+        },
+      },
+      JobStatus: {
+        type: 'string',
+        enum: ['queued', 'waiting_approval', 'running', 'succeeded', 'failed', 'cancelled'],
+      },
+      Job: {
+        type: 'object',
+        required: ['id', 'status', 'tool', 'subject', 'createdAt'],
+        properties: {
+          id: { type: 'string', format: 'uuid' },
+          status: { $ref: '#/components/schemas/JobStatus' },
+          tool: { type: 'string' },
+          subject: { type: 'string' },
+          approvalId: { type: ['string', 'null'], format: 'uuid' },
+          createdAt: timestamp,
+          startedAt: { type: ['string', 'null'], format: 'date-time' },
+          finishedAt: { type: ['string', 'null'], format: 'date-time' },
+          result: { description: 'MCP CallToolResult (content, structuredContent, isError) once finished' },
+          error: nullableString,
+        },
+      },
+      JobPage: page('Job'),
+      JobSubmission: {
+        type: 'object',
+        required: ['tool'],
+        additionalProperties: false,
+        properties: {
+          tool: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,64}$', description: 'Exposed tool name.' },
+          arguments: {
+            type: 'object',
+            description: 'Tool arguments (validated against the tool schema when it runs).',
+          },
+        },
+      },
+      JobUpdate: {
+        type: 'object',
+        required: ['status'],
+        additionalProperties: false,
+        properties: { status: { const: 'cancelled' } },
+      },
+      DeploymentInput: {
+        type: 'object',
+        required: ['zone', 'workload', 'pack', 'version', 'health'],
+        additionalProperties: false,
+        properties: {
+          zone: { type: 'string', minLength: 1, maxLength: 100 },
+          workload: { type: 'string', minLength: 1, maxLength: 100 },
+          pack: { type: 'string', minLength: 1, maxLength: 100 },
+          version: { type: 'string', minLength: 1, maxLength: 100 },
+          imageDigest: { type: ['string', 'null'], pattern: '^sha256:[a-f0-9]{64}$' },
+          health: { type: 'string', enum: ['healthy', 'degraded', 'unhealthy', 'unknown'] },
+          revision: { type: ['string', 'null'], maxLength: 100 },
+          detail: { description: 'Free-form detail (replicas, events).' },
+        },
+      },
+      Deployment: {
+        allOf: [
+          { $ref: '#/components/schemas/DeploymentInput' },
+          {
+            type: 'object',
+            required: ['id', 'observedAt'],
+            properties: { id: { type: 'string', format: 'uuid' }, observedAt: timestamp },
+          },
+        ],
+      },
+      DeploymentPage: page('Deployment'),
+    },
+  },
+} as const;
