@@ -3,6 +3,7 @@ import { isUserError } from '../errors.ts';
 import { registerBuild } from './build-command.ts';
 import { type CliContext, processContext } from './context.ts';
 import { registerGenerate } from './generate-command.ts';
+import { registerImport } from './import-command.ts';
 import { registerPolicy } from './policy-command.ts';
 import { registerRollout } from './rollout-command.ts';
 import { registerValidate } from './validate-command.ts';
@@ -14,6 +15,7 @@ const COMMANDS: ((program: Command, ctx: CliContext) => void)[] = [
   registerRollout,
   registerBuild,
   registerGenerate,
+  registerImport,
 ];
 
 /**

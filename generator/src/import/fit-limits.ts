@@ -1,0 +1,96 @@
+import { UserError } from '../errors.ts';
+import { DEFAULT_YAML_LIMITS } from '../load/yaml-source.ts';
+import type { JsonSchema, Pack } from '../model/types.ts';
+import { serializePack } from './serialize-pack.ts';
+
+/** Room left under the loader's limits for hand edits after an import. */
+const HEADROOM = 0.9;
+
+/**
+ * Keeps a generated pack within the loader's limits (2 MiB, 200 000 values), so that it validates:
+ * large APIs lose, in this order, output schemas, then long tool descriptions, then long schema
+ * descriptions — each step reported. If it still does not fit, a UserError says how to select fewer tools.
+ * Mutates the pack; returns the warnings and the serialised YAML.
+ */
+export function fitToLimits(
+  pack: Pack,
+  limits: { maxBytes: number; maxNodes: number } = DEFAULT_YAML_LIMITS,
+): { yaml: string; warnings: string[] } {
+  const maxBytes = Math.floor(limits.maxBytes * HEADROOM);
+  const maxNodes = Math.floor(limits.maxNodes * HEADROOM);
+  const warnings: string[] = [];
+  // Serialising is the slow part: decide the steps on an estimate (YAML runs ~1.2x the JSON size here),
+  // then check the real YAML once.
+  const fits = () => countValues(pack) <= maxNodes && JSON.stringify(pack).length * 1.3 <= maxBytes;
+  const steps: [string, () => void][] = [
+    [
+      'output schemas left out',
+      () => {
+        for (const t of pack.tools) delete t.outputSchema;
+      },
+    ],
+    [
+      'tool descriptions cut to 400 characters',
+      () => {
+        for (const t of pack.tools) t.description = cut(t.description, 400);
+      },
+    ],
+    [
+      'schema descriptions cut to 120 characters',
+      () => {
+        for (const t of pack.tools) cutSchemaDescriptions(t.inputSchema, 120);
+      },
+    ],
+    [
+      'tool descriptions cut to 200 characters, schema descriptions to 60',
+      () => {
+        for (const t of pack.tools) {
+          t.description = cut(t.description, 200);
+          cutSchemaDescriptions(t.inputSchema, 60);
+        }
+      },
+    ],
+  ];
+  for (const [what, apply] of steps) {
+    if (fits()) break;
+    apply();
+    warnings.push(`the pack is too large for one file (${pack.tools.length} tools): ${what}`);
+  }
+  const yaml = serializePack(pack);
+  const bytes = Buffer.byteLength(yaml);
+  const values = countValues(pack);
+  if (bytes > maxBytes || values > maxNodes) {
+    throw new UserError(
+      `${pack.tools.length} tools do not fit in one pack (${bytes} bytes, ${values} values; the limits leave room for ${maxBytes} bytes and ${maxNodes} values): select fewer operations with --include tag:<tag> / path:<glob> or --max-tools, and import the rest as other packs`,
+    );
+  }
+  return { yaml, warnings };
+}
+
+/** Values the YAML loader counts: every map, list and scalar. */
+export function countValues(node: unknown): number {
+  if (Array.isArray(node)) return node.reduce((n: number, v) => n + countValues(v), 1);
+  if (node !== null && typeof node === 'object') {
+    return Object.values(node).reduce((n: number, v) => n + countValues(v), 1);
+  }
+  return 1;
+}
+
+function cutSchemaDescriptions(schema: JsonSchema, max: number): void {
+  const walk = (v: unknown, key: string) => {
+    if (key === 'enum' || key === 'const' || key === 'default' || key === 'examples') return;
+    if (Array.isArray(v)) for (const x of v) walk(x, '');
+    else if (v !== null && typeof v === 'object') {
+      const o = v as Record<string, unknown>;
+      for (const [k, x] of Object.entries(o)) {
+        if (k === 'description' && typeof x === 'string') o[k] = cut(x, max);
+        else walk(x, k);
+      }
+    }
+  };
+  walk(schema, '');
+}
+
+function cut(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}

@@ -1,0 +1,171 @@
+/**
+ * The edge of the importer: reads an OpenAPI document from a file or (only when allowed) a URL, and bundles
+ * local external `$ref`s into it. Everything after this is pure (build-pack.ts).
+ */
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { $RefParser } from '@apidevtools/json-schema-ref-parser';
+import { parse as parseYaml } from 'yaml';
+import { UserError } from '../errors.ts';
+import { sha256Hex } from '../model/hash.ts';
+import {
+  DEFAULT_DOCUMENT_LIMITS,
+  type DocumentLimits,
+  isObject,
+  type OpenApiDocument,
+  parseDocument,
+} from './openapi-document.ts';
+
+export interface ReadDocumentOptions {
+  /**
+   * Allow reading the document, and `$ref`s inside it, from http(s) URLs. Default false: a URL in a
+   * document can point anywhere, including internal services (SSRF), so fetching is opt-in.
+   */
+  allowRemote?: boolean;
+  /** Size limits; default 32 MiB per file. */
+  limits?: DocumentLimits;
+  /** Deadline for fetching and bundling, in milliseconds. Default 30 000. */
+  timeoutMs?: number;
+}
+
+export interface ReadDocument {
+  doc: OpenApiDocument;
+  /** The bytes the document was read from; for a document with external `$ref`s, the bundled JSON. */
+  bytes: Uint8Array;
+  sha256: string;
+  /** Set when the document came from a URL. */
+  url?: string;
+  /** True when local external `$ref`s were bundled in. */
+  bundled: boolean;
+}
+
+/** Reads, parses and (when it has external references) bundles a document. */
+export async function readOpenApiDocument(
+  source: string,
+  opts: ReadDocumentOptions = {},
+): Promise<ReadDocument> {
+  const limits = opts.limits ?? DEFAULT_DOCUMENT_LIMITS;
+  const timeoutMs = opts.timeoutMs ?? 30_000;
+  const isUrl = /^https?:\/\//i.test(source);
+  let bytes: Uint8Array;
+  if (isUrl) {
+    if (!opts.allowRemote) {
+      throw new UserError(`${source} is a URL: pass --allow-remote to fetch it (off by default: SSRF)`);
+    }
+    bytes = await fetchBounded(source, limits.maxBytes, timeoutMs);
+  } else {
+    let size: number;
+    try {
+      size = (await stat(source)).size;
+    } catch {
+      throw new UserError(`${source}: no such file`);
+    }
+    if (size > limits.maxBytes)
+      throw new UserError(`${source}: ${size} bytes is over the ${limits.maxBytes}-byte limit`);
+    bytes = await readFile(source);
+  }
+  let doc = parseDocument(bytes, source, limits);
+  let bundled = false;
+  if (hasExternalRef(doc)) {
+    doc = await bundle(source, doc, isUrl, opts.allowRemote === true, limits, timeoutMs);
+    bytes = Buffer.from(JSON.stringify(doc));
+    bundled = true;
+  }
+  return { doc, bytes, sha256: sha256Hex(bytes), ...(isUrl ? { url: source } : {}), bundled };
+}
+
+/** True when some `$ref` points outside the document. */
+export function hasExternalRef(node: unknown): boolean {
+  const stack: unknown[] = [node];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (Array.isArray(v)) stack.push(...v);
+    else if (isObject(v)) {
+      for (const [k, x] of Object.entries(v)) {
+        if (k === '$ref' && typeof x === 'string' && !x.startsWith('#')) return true;
+        if (typeof x === 'object') stack.push(x);
+      }
+    }
+  }
+  return false;
+}
+
+async function bundle(
+  source: string,
+  doc: OpenApiDocument,
+  isUrl: boolean,
+  allowRemote: boolean,
+  limits: DocumentLimits,
+  timeoutMs: number,
+): Promise<OpenApiDocument> {
+  const root = isUrl ? undefined : path.dirname(path.resolve(source));
+  try {
+    return (await $RefParser.bundle(isUrl ? source : path.resolve(source), doc, {
+      timeoutMs,
+      resolve: {
+        external: true,
+        http: allowRemote ? { timeout: timeoutMs, redirects: 0 } : false,
+        file: {
+          // Local references only below the document's folder: a document cannot read /etc/passwd.
+          canRead: (file: { url: string }) => !/^https?:/i.test(file.url),
+          read: async (file: { url: string }) => {
+            const full = path.resolve(decodeURIComponent(file.url.replace(/^file:\/\//, '')));
+            if (!root || (full !== root && !full.startsWith(`${root}${path.sep}`))) {
+              throw new UserError(`$ref to ${file.url} leaves the document's folder`);
+            }
+            const size = (await stat(full)).size;
+            if (size > limits.maxBytes)
+              throw new UserError(`${full}: over the ${limits.maxBytes}-byte limit`);
+            return readFile(full);
+          },
+        },
+      },
+      parse: {
+        yaml: {
+          order: 200,
+          canParse: /\.(ya?ml|json)$/i,
+          parse: (file: { url: string; data: Buffer | string }) =>
+            parseDocumentFragment(file.data, file.url, limits),
+        },
+      },
+    })) as OpenApiDocument;
+  } catch (err) {
+    if (err instanceof UserError) throw err;
+    throw new UserError(`${source}: cannot resolve external $ref: ${(err as Error).message}`);
+  }
+}
+
+/** A referenced file need not be a whole OpenAPI document (it may hold only schemas). */
+function parseDocumentFragment(data: Buffer | string, name: string, limits: DocumentLimits): unknown {
+  const text = typeof data === 'string' ? data : data.toString('utf8');
+  try {
+    return parseDocument(Buffer.from(text), name, limits);
+  } catch {
+    // Not a full document: parse as plain YAML/JSON with the same limits.
+  }
+  return fragment(text, limits);
+}
+
+function fragment(text: string, limits: DocumentLimits): unknown {
+  if (/^\s*[{[]/.test(text)) return JSON.parse(text);
+  // The yaml package bounds alias expansion; js-yaml (the library's default) does not.
+  return parseYaml(text, { maxAliasCount: limits.maxAliases, uniqueKeys: true });
+}
+
+async function fetchBounded(url: string, maxBytes: number, timeoutMs: number): Promise<Uint8Array> {
+  let res: Response;
+  try {
+    res = await fetch(url, { redirect: 'error', signal: AbortSignal.timeout(timeoutMs) });
+  } catch (err) {
+    throw new UserError(`${url}: cannot fetch: ${(err as Error).message}`);
+  }
+  if (!res.ok || !res.body) throw new UserError(`${url}: HTTP ${res.status}`);
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    total += chunk.byteLength;
+    if (total > maxBytes) throw new UserError(`${url}: larger than ${maxBytes} bytes`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}

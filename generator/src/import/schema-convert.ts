@@ -1,0 +1,438 @@
+import type { JsonSchema } from '../model/types.ts';
+import {
+  type DocumentFormat,
+  isObject,
+  type OpenApiDocument,
+  RefError,
+  resolvePointer,
+} from './openapi-document.ts';
+
+/** 'input' drops readOnly properties (the server sets them); 'output' drops writeOnly ones. */
+export type SchemaMode = 'input' | 'output';
+
+/** Draft 2020-12 formats that ajv-formats implements; others (int32, double, idn-*, custom) are dropped, not guessed. */
+const FORMATS = new Set([
+  'date-time',
+  'date',
+  'time',
+  'duration',
+  'email',
+  'hostname',
+  'ipv4',
+  'ipv6',
+  'uri',
+  'uri-reference',
+  'uri-template',
+  'uuid',
+  'json-pointer',
+  'relative-json-pointer',
+  'regex',
+]);
+/** Keywords copied as they are (draft 2020-12 annotations and validations with scalar values). */
+const SCALAR_KEYWORDS = [
+  'title',
+  'const',
+  'default',
+  'multipleOf',
+  'maximum',
+  'minimum',
+  'maxLength',
+  'minLength',
+  'maxItems',
+  'minItems',
+  'uniqueItems',
+  'maxProperties',
+  'minProperties',
+  'deprecated',
+  'readOnly',
+  'writeOnly',
+  'contentEncoding',
+  'contentMediaType',
+  'minContains',
+  'maxContains',
+  'dependentRequired',
+] as const;
+const SUBSCHEMA_KEYWORDS = ['not', 'contains', 'propertyNames', 'if', 'then', 'else'] as const;
+const SUBSCHEMA_LIST_KEYWORDS = ['allOf', 'anyOf', 'oneOf', 'prefixItems'] as const;
+const SUBSCHEMA_MAP_KEYWORDS = ['patternProperties', 'dependentSchemas'] as const;
+
+/** Longest description kept in a schema; the rest is cut with '…' to keep packs reviewable. */
+export const MAX_SCHEMA_DESCRIPTION = 600;
+/** A non-recursive `$ref` target whose JSON is at most this long is inlined; larger ones stay in `$defs`. */
+const INLINE_MAX_CHARS = 3000;
+/** …and only when inlining it adds at most this many levels of nesting (YAML depth is bounded). */
+const INLINE_MAX_DEPTH = 8;
+
+/**
+ * Converts OpenAPI (Swagger 2.0 / OpenAPI 3.0 / 3.1) schemas into one self-contained JSON Schema
+ * (draft 2020-12) per tool: every `$ref` target is copied into `$defs`, recursive ones stay there
+ * (`$ref: '#/$defs/<name>'`) so circular schemas stay finite, small acyclic ones are inlined.
+ * OpenAPI-only keywords are translated (`nullable`, boolean `exclusiveMinimum`, `example`,
+ * `discriminator`) or dropped (`xml`, `externalDocs`, `x-*`), so the result compiles in strict Ajv.
+ */
+export class SchemaConverter {
+  private readonly defs = new Map<string, JsonSchema>();
+  private readonly nameByRef = new Map<string, string>();
+  private readonly usedNames = new Set<string>();
+
+  constructor(
+    private readonly doc: OpenApiDocument,
+    private readonly format: DocumentFormat,
+    private readonly mode: SchemaMode,
+  ) {}
+
+  /** Converts one schema; `$ref`s become `#/$defs/<name>` references kept by this converter. */
+  convert(raw: unknown): JsonSchema {
+    return this.node(raw, 0);
+  }
+
+  /** The converted target of a `#/$defs/<name>` reference made by this converter. */
+  def(ref: string): JsonSchema | undefined {
+    return ref.startsWith('#/$defs/') ? this.defs.get(ref.slice(8)) : undefined;
+  }
+
+  /**
+   * Finishes a root schema: inlines small non-recursive definitions, merges `allOf`s of plain objects,
+   * and attaches the definitions still referenced as `$defs`.
+   */
+  finish(root: JsonSchema): JsonSchema {
+    const cyclic = this.cyclicDefs();
+    const inlined = new Map<string, JsonSchema>();
+    const inlinable = (name: string): JsonSchema | undefined => {
+      if (cyclic.has(name)) return undefined;
+      const cached = inlined.get(name);
+      if (cached) return cached;
+      const body = this.defs.get(name);
+      if (!body) return undefined;
+      const expanded = mergeAllOf(replaceRefs(body, inlinable));
+      inlined.set(name, expanded);
+      return expanded;
+    };
+    const candidate = (name: string): JsonSchema | undefined => {
+      const expanded = inlinable(name);
+      if (!expanded) return undefined;
+      return JSON.stringify(expanded).length <= INLINE_MAX_CHARS && depthOf(expanded) <= INLINE_MAX_DEPTH
+        ? expanded
+        : undefined;
+    };
+    let out = mergeAllOf(replaceRefs(root, candidate));
+    // A root that is only a reference (an output schema `$ref: Pet`) becomes the definition itself.
+    const rootRef = out['$ref'];
+    if (typeof rootRef === 'string' && Object.keys(out).length === 1) {
+      const body = this.defs.get(rootRef.slice(8));
+      if (body) out = mergeAllOf(replaceRefs(body, candidate));
+    }
+    const kept: Record<string, JsonSchema> = {};
+    const queue = collectRefs(out);
+    while (queue.length > 0) {
+      const name = queue.shift() as string;
+      if (name in kept) continue;
+      const body = this.defs.get(name);
+      if (!body) continue;
+      kept[name] = mergeAllOf(replaceRefs(body, candidate));
+      queue.push(...collectRefs(kept[name]));
+    }
+    if (Object.keys(kept).length > 0) {
+      out['$defs'] = Object.fromEntries(
+        Object.keys(kept)
+          .sort()
+          .map((k) => [k, kept[k] as JsonSchema]),
+      );
+    }
+    return out;
+  }
+
+  private node(raw: unknown, depth: number): JsonSchema {
+    if (raw === true || raw === undefined) return {};
+    if (raw === false) return { not: {} };
+    if (!isObject(raw)) return {};
+    if (depth > 64) return {};
+    const ref = raw['$ref'];
+    if (typeof ref === 'string') {
+      const target: JsonSchema = { $ref: this.refName(ref) };
+      if (this.format === 'openapi-3.1') {
+        const { $ref: _drop, ...rest } = raw;
+        if (Object.keys(rest).length === 0) return target;
+        return { ...this.node(rest, depth + 1), ...target };
+      }
+      if (raw['nullable'] === true || raw['x-nullable'] === true)
+        return { anyOf: [target, { type: 'null' }] };
+      if (typeof raw['description'] === 'string') return { ...target, description: cut(raw['description']) };
+      return target;
+    }
+    const out: JsonSchema = {};
+    const type = raw['type'];
+    if (type === 'file') {
+      out['type'] = 'string';
+      out['contentEncoding'] = 'base64';
+    } else if (typeof type === 'string' || Array.isArray(type)) out['type'] = type;
+    if (typeof raw['description'] === 'string' && raw['description'].trim()) {
+      out['description'] = cut(raw['description']);
+    }
+    for (const k of SCALAR_KEYWORDS) if (raw[k] !== undefined) out[k] = raw[k];
+    if (typeof raw['title'] !== 'string') delete out['title'];
+    if (Array.isArray(raw['enum'])) out['enum'] = [...raw['enum']];
+    if (typeof raw['format'] === 'string') {
+      if (FORMATS.has(raw['format'])) out['format'] = raw['format'];
+      else if (raw['format'] === 'binary' || raw['format'] === 'byte') out['contentEncoding'] = 'base64';
+    }
+    if (typeof raw['pattern'] === 'string' && isUnicodeRegExp(raw['pattern']))
+      out['pattern'] = raw['pattern'];
+    for (const k of ['exclusiveMinimum', 'exclusiveMaximum'] as const) {
+      const v = raw[k];
+      if (typeof v === 'number') out[k] = v;
+      else if (v === true) {
+        const bound = raw[k === 'exclusiveMinimum' ? 'minimum' : 'maximum'];
+        if (typeof bound === 'number') {
+          out[k] = bound;
+          delete out[k === 'exclusiveMinimum' ? 'minimum' : 'maximum'];
+        }
+      }
+    }
+    if (raw['example'] !== undefined && isSmall(raw['example'])) out['examples'] = [raw['example']];
+    if (Array.isArray(raw['examples']) && raw['examples'].every(isSmall)) out['examples'] = raw['examples'];
+    if (isObject(raw['properties'])) {
+      const props: Record<string, JsonSchema> = {};
+      const dropped = new Set<string>();
+      for (const [name, sub] of Object.entries(raw['properties'])) {
+        if (isObject(sub) && sub[this.mode === 'input' ? 'readOnly' : 'writeOnly'] === true) {
+          dropped.add(name);
+          continue;
+        }
+        props[name] = this.node(sub, depth + 1);
+      }
+      out['properties'] = props;
+      if (Array.isArray(raw['required'])) {
+        const req = raw['required'].filter((r): r is string => typeof r === 'string' && !dropped.has(r));
+        if (req.length > 0) out['required'] = [...new Set(req)];
+      }
+    } else if (Array.isArray(raw['required']) && raw['required'].length > 0) {
+      out['required'] = [...new Set(raw['required'].filter((r) => typeof r === 'string'))];
+    }
+    if (raw['items'] !== undefined) {
+      if (Array.isArray(raw['items'])) out['prefixItems'] = raw['items'].map((s) => this.node(s, depth + 1));
+      else out['items'] = this.node(raw['items'], depth + 1);
+    }
+    const ap = raw['additionalProperties'];
+    if (typeof ap === 'boolean') out['additionalProperties'] = ap;
+    else if (isObject(ap)) out['additionalProperties'] = this.node(ap, depth + 1);
+    for (const k of SUBSCHEMA_KEYWORDS) if (raw[k] !== undefined) out[k] = this.node(raw[k], depth + 1);
+    for (const k of SUBSCHEMA_LIST_KEYWORDS) {
+      const list = raw[k];
+      if (Array.isArray(list) && list.length > 0) out[k] = list.map((s) => this.node(s, depth + 1));
+    }
+    for (const k of SUBSCHEMA_MAP_KEYWORDS) {
+      const map = raw[k];
+      if (isObject(map)) {
+        out[k] = Object.fromEntries(Object.entries(map).map(([n, s]) => [n, this.node(s, depth + 1)]));
+      }
+    }
+    if (out['type'] === 'array' && out['items'] === undefined && out['prefixItems'] === undefined) {
+      out['items'] = {};
+    }
+    if (isObject(raw['discriminator'])) this.discriminator(raw, out);
+    if (raw['nullable'] === true || raw['x-nullable'] === true) return nullable(out);
+    return out;
+  }
+
+  /**
+   * A discriminator is not JSON Schema: each `oneOf`/`anyOf` branch gets the discriminating property as a
+   * `const`, so a model (and a validator) can tell the variants apart, and the description names the values.
+   */
+  private discriminator(raw: Record<string, unknown>, out: JsonSchema): void {
+    const disc = raw['discriminator'] as Record<string, unknown>;
+    const prop = disc['propertyName'];
+    if (typeof prop !== 'string') return;
+    const mapping = isObject(disc['mapping']) ? (disc['mapping'] as Record<string, unknown>) : {};
+    const values: string[] = [];
+    for (const k of ['oneOf', 'anyOf'] as const) {
+      const rawList = raw[k];
+      const list = out[k];
+      if (!Array.isArray(rawList) || !Array.isArray(list)) continue;
+      out[k] = list.map((branch, i) => {
+        const ref = isObject(rawList[i]) ? rawList[i]['$ref'] : undefined;
+        if (typeof ref !== 'string') return branch;
+        const value =
+          Object.entries(mapping).find(([, target]) => target === ref)?.[0] ??
+          ref.slice(ref.lastIndexOf('/') + 1);
+        values.push(value);
+        return {
+          allOf: [branch, { type: 'object', properties: { [prop]: { const: value } }, required: [prop] }],
+        };
+      });
+    }
+    if (values.length === 0) values.push(...Object.keys(mapping));
+    if (values.length > 0) {
+      const hint = `The "${prop}" property selects the variant: ${values.map((v) => JSON.stringify(v)).join(', ')}.`;
+      out['description'] = out['description'] ? `${out['description']}\n\n${hint}` : hint;
+    }
+  }
+
+  private refName(ref: string): string {
+    const known = this.nameByRef.get(ref);
+    if (known) return `#/$defs/${known}`;
+    const target = resolvePointer(this.doc, ref);
+    if (target === undefined) throw new RefError(ref);
+    const base = (ref.slice(ref.lastIndexOf('/') + 1).replace(/[^A-Za-z0-9_.-]/g, '_') || 'schema').slice(
+      0,
+      80,
+    );
+    let name = base;
+    for (let n = 2; this.usedNames.has(name); n++) name = `${base}_${n}`;
+    this.usedNames.add(name);
+    this.nameByRef.set(ref, name);
+    this.defs.set(name, {}); // placeholder: a reference back to it while converting it is a cycle
+    this.defs.set(name, this.node(target, 0));
+    return `#/$defs/${name}`;
+  }
+
+  private cyclicDefs(): Set<string> {
+    const edges = new Map<string, string[]>();
+    for (const [name, body] of this.defs) edges.set(name, collectRefs(body));
+    const cyclic = new Set<string>();
+    for (const start of this.defs.keys()) {
+      const seen = new Set<string>();
+      const stack = [...(edges.get(start) ?? [])];
+      while (stack.length > 0) {
+        const n = stack.pop() as string;
+        if (n === start) {
+          cyclic.add(start);
+          break;
+        }
+        if (seen.has(n)) continue;
+        seen.add(n);
+        stack.push(...(edges.get(n) ?? []));
+      }
+    }
+    return cyclic;
+  }
+}
+
+/** A schema that also accepts null: type arrays when there is a type, else `anyOf` with `{type: null}`. */
+export function nullable(schema: JsonSchema): JsonSchema {
+  const type = schema['type'];
+  if (typeof type === 'string') {
+    const out: JsonSchema = { ...schema, type: [type, 'null'] };
+    if (Array.isArray(schema['enum']) && !schema['enum'].includes(null))
+      out['enum'] = [...schema['enum'], null];
+    return out;
+  }
+  if (Array.isArray(type)) return type.includes('null') ? schema : { ...schema, type: [...type, 'null'] };
+  const { description, ...rest } = schema;
+  const out: JsonSchema = { anyOf: [rest, { type: 'null' }] };
+  if (description !== undefined) out['description'] = description;
+  return out;
+}
+
+/** Definition names referenced (`#/$defs/<name>`) anywhere in a schema. */
+export function collectRefs(node: unknown, out: string[] = []): string[] {
+  if (Array.isArray(node)) for (const v of node) collectRefs(v, out);
+  else if (isObject(node)) {
+    for (const [k, v] of Object.entries(node)) {
+      if (k === '$ref' && typeof v === 'string' && v.startsWith('#/$defs/')) out.push(v.slice(8));
+      else if (k !== 'enum' && k !== 'const' && k !== 'default' && k !== 'examples') collectRefs(v, out);
+    }
+  }
+  return out;
+}
+
+function replaceRefs(node: JsonSchema, inline: (name: string) => JsonSchema | undefined): JsonSchema {
+  const walk = (v: unknown, key: string): unknown => {
+    if (key === 'enum' || key === 'const' || key === 'default' || key === 'examples') return v;
+    if (Array.isArray(v)) return v.map((x) => walk(x, ''));
+    if (!isObject(v)) return v;
+    const ref = v['$ref'];
+    if (typeof ref === 'string' && ref.startsWith('#/$defs/')) {
+      const body = inline(ref.slice(8));
+      if (body) {
+        const { $ref: _ref, ...siblings } = v;
+        const rest = walk(siblings, '') as JsonSchema;
+        if (Object.keys(rest).length === 0) return structuredClone(body);
+        if (Object.keys(rest).length === 1 && typeof rest['description'] === 'string') {
+          return { ...structuredClone(body), description: rest['description'] };
+        }
+        return { allOf: [structuredClone(body)], ...rest };
+      }
+    }
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) out[k] = walk(x, k);
+    return out;
+  };
+  return walk(node, '') as JsonSchema;
+}
+
+/** Merges `allOf` members that are plain object schemas (no references or combinators) into their parent. */
+export function mergeAllOf(schema: JsonSchema): JsonSchema {
+  const walk = (v: unknown, key: string): unknown => {
+    if (key === 'enum' || key === 'const' || key === 'default' || key === 'examples') return v;
+    if (Array.isArray(v)) return v.map((x) => walk(x, ''));
+    if (!isObject(v)) return v;
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) out[k] = walk(x, k);
+    const all = out['allOf'];
+    if (!Array.isArray(all) || !all.every(isPlainObjectSchema)) return out;
+    if (out['type'] !== undefined && out['type'] !== 'object') return out;
+    if (['$ref', 'oneOf', 'anyOf', 'not', 'additionalProperties'].some((k) => k in out)) return out;
+    const { allOf: _all, ...merged } = out as Record<string, unknown> & { allOf: unknown };
+    const props: Record<string, unknown> = { ...((merged['properties'] as Record<string, unknown>) ?? {}) };
+    const required = new Set<string>((merged['required'] as string[]) ?? []);
+    for (const member of all as Record<string, unknown>[]) {
+      for (const [name, sub] of Object.entries((member['properties'] as Record<string, unknown>) ?? {})) {
+        props[name] = name in props ? mergeTwo(props[name], sub) : sub;
+      }
+      for (const r of (member['required'] as string[]) ?? []) required.add(r);
+      if (merged['description'] === undefined && typeof member['description'] === 'string') {
+        merged['description'] = member['description'];
+      }
+    }
+    merged['type'] = 'object';
+    merged['properties'] = props;
+    if (required.size > 0) merged['required'] = [...required];
+    return merged;
+  };
+  return walk(schema, '') as JsonSchema;
+}
+
+/** Both schemas apply: one object when their keywords do not overlap (or agree), else `allOf`. */
+function mergeTwo(a: unknown, b: unknown): unknown {
+  if (
+    isObject(a) &&
+    isObject(b) &&
+    Object.keys(b).every((k) => !(k in a) || JSON.stringify(a[k]) === JSON.stringify(b[k]))
+  ) {
+    return { ...a, ...b };
+  }
+  return { allOf: [a, b] };
+}
+
+function isPlainObjectSchema(v: unknown): boolean {
+  if (!isObject(v)) return false;
+  if (v['type'] !== undefined && v['type'] !== 'object') return false;
+  const allowed = new Set(['type', 'properties', 'required', 'description', 'title']);
+  return Object.keys(v).every((k) => allowed.has(k));
+}
+
+function depthOf(v: unknown): number {
+  if (Array.isArray(v)) return 1 + Math.max(0, ...v.map(depthOf));
+  if (isObject(v)) return 1 + Math.max(0, ...Object.values(v).map(depthOf));
+  return 0;
+}
+
+function cut(text: string): string {
+  const t = text.trim();
+  return t.length <= MAX_SCHEMA_DESCRIPTION ? t : `${t.slice(0, MAX_SCHEMA_DESCRIPTION - 1)}…`;
+}
+
+function isSmall(v: unknown): boolean {
+  return v === null || typeof v !== 'object' ? String(v).length <= 200 : JSON.stringify(v).length <= 200;
+}
+
+/** Ajv compiles patterns with the 'u' flag; a pattern that is not valid there is dropped, not guessed. */
+function isUnicodeRegExp(pattern: string): boolean {
+  try {
+    new RegExp(pattern, 'u');
+    return true;
+  } catch {
+    return false;
+  }
+}

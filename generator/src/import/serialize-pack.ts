@@ -1,0 +1,47 @@
+import { Document, isMap, isSeq, visit } from 'yaml';
+import type { Pack, Policy } from '../model/types.ts';
+
+export const PACK_SCHEMA_HEADER = ' yaml-language-server: $schema=../../schema/pack.schema.json';
+
+/**
+ * Serialises a pack as YAML from the object (never by pasting strings), with the schema header the
+ * example packs carry. Small leaf maps and lists (`{ type: string }`, `[a, b]`) are written in flow style
+ * so large packs stay readable and within the loader's size limit. Deterministic.
+ */
+export function serializePack(pack: Pack): string {
+  const doc = new Document(pack);
+  // On the root map rather than the document, so no blank line separates it from the first key.
+  if (doc.contents) doc.contents.commentBefore = PACK_SCHEMA_HEADER;
+  visit(doc, {
+    Map(_key, node) {
+      if (
+        node.items.length <= 4 &&
+        node.items.every((p) => isScalarLike(p.value)) &&
+        textLength(node) <= 80
+      ) {
+        node.flow = true;
+      }
+    },
+    Seq(_key, node) {
+      if (node.items.every((v) => isScalarLike(v)) && textLength(node) <= 100) node.flow = true;
+    },
+  });
+  return doc.toString({ lineWidth: 0 });
+}
+
+function isScalarLike(node: unknown): boolean {
+  if (isMap(node) || isSeq(node)) return false;
+  return true;
+}
+
+function textLength(node: { toJSON(): unknown }): number {
+  return JSON.stringify(node.toJSON()).length;
+}
+
+/** Serialises a policy (the --ai draft) with the policy schema header. */
+export function serializePolicy(policy: Policy): string {
+  const doc = new Document(policy);
+  if (doc.contents)
+    doc.contents.commentBefore = ' yaml-language-server: $schema=../schema/policy.schema.json';
+  return doc.toString({ lineWidth: 0 });
+}
