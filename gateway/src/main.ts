@@ -74,6 +74,8 @@ async function start(options: RuntimeOptions): Promise<RunningServer> {
           agentClaim: auth.agentClaim,
         }),
         traces: persistence.traces,
+        approvals: persistence.approvals,
+        jobs: persistence.jobs,
         adminSubjects: options.adminSubjects,
         secrets: options.secrets,
         approvalWaitMs: options.approvalWaitMs,
@@ -83,6 +85,7 @@ async function start(options: RuntimeOptions): Promise<RunningServer> {
         log,
         onerror: (err) => log(`error: ${err.message}`),
       });
+      await persistence.attachRunner(() => gateway.catalog);
       const stopWatching = watchBundle(
         options.bundlePath,
         loaded.hash,

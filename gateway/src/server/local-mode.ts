@@ -88,6 +88,8 @@ export async function startLocal(
       policy: bundle.policies as CompiledPolicy,
       authenticator: staticTokenAuthenticator(new Map([[token, LOCAL_CALLER]])),
       traces: persistence.traces,
+      approvals: persistence.approvals,
+      jobs: persistence.jobs,
       adminSubjects: [...options.adminSubjects, LOCAL_CALLER.subject],
       inProcess: executor,
       secrets: options.secrets,
@@ -98,6 +100,7 @@ export async function startLocal(
       log: io.log,
       onerror: (err) => io.log(`error: ${err.message}`),
     });
+    await persistence.attachRunner(() => gateway.catalog);
     const closeGateway = gateway.close;
     return Object.assign(gateway, {
       token,

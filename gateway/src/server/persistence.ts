@@ -1,9 +1,16 @@
 /**
  * Wires the persistence layer into the gateway: the database (Postgres from DATABASE_URL, else embedded
- * PGlite), migrations applied at start, and the buffered trace sink. Owned pieces come from ../db and
- * ../traces; this file only assembles them.
+ * PGlite), migrations applied at start, the buffered trace sink, the approval store and the job service.
+ * The pieces come from ../db, ../traces, ../approvals and ../jobs; this file only assembles them.
+ *
+ * Jobs run tool calls through the gateway's own pipeline, which exists only once the gateway is built, so the
+ * job service gets a runner that forwards to whatever `attachRunner` supplied.
  */
+import { createApprovalStore } from '../approvals/approval-store.ts';
+import type { ApprovalStore } from '../approvals/types.ts';
 import { createDatabase, type Database } from '../db/database.ts';
+import { createJobService, type JobServiceWithApprovals } from '../jobs/job-service.ts';
+import type { JobRunner } from '../jobs/types.ts';
 import { createTraceSink } from '../traces/trace-sink.ts';
 import { createPrismaTraceWriter } from '../traces/trace-writer.ts';
 import type { TraceSink } from '../traces/types.ts';
@@ -12,34 +19,72 @@ import type { Readiness } from './http-server.ts';
 export interface Persistence {
   db: Database;
   traces: TraceSink;
+  approvals: ApprovalStore;
+  jobs: JobServiceWithApprovals;
+  /** Gives the job service the pipeline that runs calls, and starts it. */
+  attachRunner(runner: () => JobRunner): Promise<void>;
   /** Postgres (or PGlite) answers. */
   readiness(): Promise<Readiness>;
   close(): Promise<void>;
 }
 
-export async function openPersistence(options: {
+export interface PersistenceOptions {
   databaseUrl: string | undefined;
   dataDir: string;
   log: (message: string) => void;
-}): Promise<Persistence> {
+  /** Job poll interval in seconds (tests go faster). Default pg-boss's 0.5 s as set by the job service. */
+  jobPollingIntervalSeconds?: number;
+}
+
+export async function openPersistence(options: PersistenceOptions): Promise<Persistence> {
   const db = await createDatabase({
     ...(options.databaseUrl ? { url: options.databaseUrl } : {}),
     dataDir: options.dataDir,
   });
-  const migrated = await db.migrate();
-  if (migrated.applied.length > 0) options.log(`applied migrations: ${migrated.applied.join(', ')}`);
+  try {
+    const migrated = await db.migrate();
+    if (migrated.applied.length > 0) options.log(`applied migrations: ${migrated.applied.join(', ')}`);
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
   const traces = createTraceSink({
     writer: createPrismaTraceWriter(db.prisma),
     onError: (err) => options.log(`trace write failed: ${(err as Error)?.message ?? err}`),
   });
+  const approvals = createApprovalStore(db.prisma);
+  let runner: (() => JobRunner) | undefined;
+  const jobs = createJobService({
+    db,
+    approvals,
+    runner: {
+      run(call, context) {
+        if (!runner) return Promise.reject(new Error('the gateway is not started yet'));
+        return runner().run(call, context);
+      },
+    },
+    ...(options.jobPollingIntervalSeconds
+      ? { pollingIntervalSeconds: options.jobPollingIntervalSeconds }
+      : {}),
+    onError: (err) => options.log(`job service: ${(err as Error)?.message ?? err}`),
+  });
+  let jobsStarted = false;
   return {
     db,
     traces,
+    approvals,
+    jobs,
+    async attachRunner(get) {
+      runner = get;
+      await jobs.start();
+      jobsStarted = true;
+    },
     async readiness() {
       const ok = await db.ping();
       return { ready: ok, detail: { database: `${db.kind} ${ok ? 'reachable' : 'unreachable'}` } };
     },
     async close() {
+      if (jobsStarted) await jobs.stop();
       await traces.close();
       await db.close();
     },
