@@ -121,6 +121,14 @@ describe('evaluateCondition', () => {
     ['lt on a numeric string is unknown', c('args.n', { lt: 10 }), { n: '9' }, 'unknown'],
     ['lt on a boolean is unknown', c('args.n', { lt: 10 }), { n: true }, 'unknown'],
     ['lt on a missing value is unknown', c('args.n', { lt: 10 }), {}, 'unknown'],
+    [
+      'lt on -Infinity (from JavaScript, not JSON) is unknown',
+      c('args.n', { lt: 10 }),
+      { n: -Infinity },
+      'unknown',
+    ],
+    ['notEquals on NaN is unknown', c('args.n', { notEquals: 1 }), { n: Number.NaN }, 'unknown'],
+    ['exists on NaN is false', c('args.n', { exists: true }), { n: Number.NaN }, 'false'],
     // nesting and hostile paths
     ['a nested path', c('args.repo.owner', { equals: 'acme' }), { repo: { owner: 'acme' } }, 'true'],
     ['an array element by index', c('args.labels.0', { equals: 'bug' }), { labels: ['bug'] }, 'true'],
@@ -169,6 +177,15 @@ describe('evaluateCondition', () => {
     ['time.weekday on Monday midnight', c('time.weekday', { equals: 1 }), {}, '2026-11-23T00:00:00Z', 'true'],
   ])('reads %s', (_name, condition, claims, now, expected) => {
     expect(evaluateCondition(condition, attrs({}, claims, now))).toBe(expected);
+  });
+
+  it.each<[Condition, Truth]>([
+    [c('time.hour', { lt: 7 }), 'unknown'],
+    [c('time.hour', { notEquals: 3 }), 'unknown'],
+    [c('time.weekday', { in: [0, 6] }), 'unknown'],
+    [c('time.hour', { exists: false }), 'true'],
+  ])('reads an invalid clock as missing: %j', (condition, expected) => {
+    expect(evaluateCondition(condition, attrs({}, {}, 'not a time'))).toBe(expected);
   });
 
   it('treats a condition without operators as unknown', () => {

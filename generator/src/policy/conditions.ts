@@ -38,6 +38,7 @@ export function resolveField(field: string, attrs: Attributes): Lookup {
       return found(attrs.subject.kind);
     case 'environment':
       return found(attrs.environment);
+    // An invalid Date gives NaN: treat it as missing so that time conditions fail closed.
     case 'time.hour':
       return found(attrs.now.getUTCHours());
     case 'time.weekday':
@@ -57,7 +58,8 @@ export function resolveField(field: string, attrs: Attributes): Lookup {
 }
 
 function found(value: unknown): Lookup {
-  return value === undefined || value === null ? MISSING : { found: true, value };
+  if (value === undefined || value === null || Number.isNaN(value)) return MISSING;
+  return { found: true, value };
 }
 
 function ownProperty(container: unknown, key: string): unknown {
@@ -88,8 +90,9 @@ function anyOf(truths: Iterable<Truth>): Truth {
   return result;
 }
 
+/** Strings, booleans and finite numbers; anything else is compared by no operator but `exists`. */
 const isScalar = (v: unknown): v is Scalar =>
-  typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
+  typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v)) || typeof v === 'boolean';
 const truth = (b: boolean): Truth => (b ? 'true' : 'false');
 
 function equalsScalar(value: Scalar, operand: Scalar): Truth {

@@ -53,6 +53,14 @@ describe('ruleIndex', () => {
     expect(before.map((d) => d.rule)).toEqual(['i/denies/no-list-secrets', 'i/bindings[1]']);
   });
 
+  it('decides calls to very long invented tool names without remembering them wrongly', () => {
+    const compiled = compilePolicies([policy], 'dev');
+    const long = `x.list_${'a'.repeat(100_000)}`;
+    expect(decide(compiled, call(long)).rule).toBe('i/bindings[0]');
+    expect(decide(compiled, call(long.replace('list', 'get'))).rule).toBe('default-deny');
+    expect(decide(compiled, call(long)).rule).toBe('i/bindings[0]');
+  });
+
   it('decides the same on a compiled policy read back from JSON (as the gateway bundle is)', () => {
     const compiled = compilePolicies([policy], 'dev');
     const reread = JSON.parse(JSON.stringify(compiled)) as CompiledPolicy;

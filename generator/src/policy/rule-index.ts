@@ -19,6 +19,8 @@ export interface Indexed<R> {
  * (unbounded): past this many, the memo starts again, so a caller inventing names costs only time.
  */
 const TOOL_MEMO_LIMIT = 10_000;
+/** Longer names are not remembered (MCP tool names have at most 64 characters), so the memo stays small. */
+const TOOL_NAME_MEMO_MAX_LENGTH = 128;
 
 /** The rules of one kind, with a memo from tool name to the rules matching it. */
 export class RuleList<R extends { tools: readonly string[] }> {
@@ -38,6 +40,7 @@ export class RuleList<R extends { tools: readonly string[] }> {
     let rules = this.#byTool.get(tool);
     if (!rules) {
       rules = this.all.filter((r) => r.matchesTool(tool));
+      if (tool.length > TOOL_NAME_MEMO_MAX_LENGTH) return rules;
       if (this.#byTool.size >= TOOL_MEMO_LIMIT) this.#byTool.clear();
       this.#byTool.set(tool, rules);
     }
