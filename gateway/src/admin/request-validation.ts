@@ -27,6 +27,10 @@ function describe(error: ErrorObject): string {
   if (error.keyword === 'additionalProperties') {
     return `${path ? `${path}.` : ''}${String(error.params['additionalProperty'])}: unknown field`;
   }
+  if (error.keyword === 'const') return `${path}: must be ${JSON.stringify(error.params['allowedValue'])}`;
+  if (error.keyword === 'enum') {
+    return `${path}: one of ${(error.params['allowedValues'] as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+  }
   if (error.keyword === 'required')
     return `${path ? `${path}.` : ''}${String(error.params['missingProperty'])}: required`;
   return `${path || '(body)'}: ${error.message ?? 'invalid'}`;

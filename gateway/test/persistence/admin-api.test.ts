@@ -407,7 +407,7 @@ describe('/v1/jobs', () => {
     const submitted = await api('POST', '/v1/jobs', 'bot-token', { tool: 'github.list_issues' });
     const res = await api('PUT', `/v1/jobs/${submitted.body.id}`, 'bot-token', { status: 'running' });
     expect(res.status).toBe(400);
-    expect(res.body.error.message).toBe('request body: status: must be equal to constant');
+    expect(res.body.error.message).toBe('request body: status: must be "cancelled"');
   });
 });
 
