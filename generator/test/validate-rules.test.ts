@@ -209,6 +209,14 @@ const CASES: Case[] = [
     severity: 'warning',
   },
   {
+    rule: 'policy-arg-exists',
+    what: 'a condition on an argument no covered tool has',
+    file: POLICY,
+    edit: (d) => d.setIn(['bindings', 1, 'when', 0, 'field'], 'args.ownr'),
+    path: 'bindings[1].when[0].field',
+    severity: 'warning',
+  },
+  {
     rule: 'approval-exists',
     what: 'a sensitive tool nobody can approve',
     file: POLICY,

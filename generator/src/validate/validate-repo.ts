@@ -3,7 +3,7 @@ import type { SourceFile, YamlLimits } from '../load/yaml-source.ts';
 import { type Diagnostic, sortDiagnostics } from './diagnostic.ts';
 import { makeRuleContext, type Rule } from './rules/context.ts';
 import { nameMatchesPath, toolNames, uniqueNames } from './rules/names.ts';
-import { policyReferences } from './rules/policies.ts';
+import { policyConditionArgs, policyReferences } from './rules/policies.ts';
 import { noSecretValues } from './rules/secrets.ts';
 import { httpMappings, toolSchemas } from './rules/tools.ts';
 import { urls } from './rules/urls.ts';
@@ -20,6 +20,7 @@ export const RULES: readonly Rule[] = [
   zoneToolNames,
   promotionChain,
   policyReferences,
+  policyConditionArgs,
   noSecretValues,
   urls,
 ];

@@ -1,4 +1,5 @@
 import { exposedToolName, toolPatternMatcher } from '../../model/names.ts';
+import type { Condition } from '../../model/types.ts';
 import type { Rule } from './context.ts';
 
 /** Every tool name any zone could serve: pack tools and remote tools. */
@@ -103,5 +104,64 @@ export const policyReferences: Rule = (ctx) => {
       `sensitive tool "${name}" has no approval rule in any policy, so every call to it will be refused`,
       'warning',
     );
+  }
+};
+
+/**
+ * A condition on `args.<name>` names an argument that at least one tool the rule covers has. Conditions
+ * fail closed — an allow whose argument never exists never applies, a deny on it always does — so a typo
+ * ('args.ownr') silently changes access; this catches it. Tools whose arguments are not known (remote
+ * tools, schemas without `properties`) count as having every argument.
+ */
+export const policyConditionArgs: Rule = (ctx) => {
+  if (ctx.model.packs.length === 0 || [...ctx.rejectedFiles].some((f) => f.startsWith('packs/'))) return;
+  const argsOf = new Map<string, Set<string> | 'any'>();
+  for (const { value: pack } of ctx.model.packs) {
+    for (const tool of pack.tools) {
+      const props = tool.inputSchema.properties;
+      const known = typeof props === 'object' && props !== null ? new Set(Object.keys(props)) : 'any';
+      argsOf.set(exposedToolName(pack, tool), known);
+    }
+  }
+  for (const { value: zone } of ctx.model.zones)
+    for (const remote of zone.remotes ?? [])
+      for (const tool of remote.tools) argsOf.set(`${remote.name}.${tool.name}`, 'any');
+  const names = [...argsOf.keys()].sort();
+  const check = (
+    file: string,
+    patterns: readonly string[],
+    when: Condition[] | undefined,
+    at: (string | number)[],
+  ) => {
+    const covered = names.filter((n) => patterns.some((p) => toolPatternMatcher(p)(n)));
+    if (covered.length === 0) return; // policy-tool-exists reports the pattern
+    when?.forEach((condition, j) => {
+      if (!condition.field.startsWith('args.')) return;
+      const arg = condition.field.split('.')[1] ?? '';
+      if (
+        covered.some((n) => {
+          const a = argsOf.get(n);
+          return a === 'any' || a?.has(arg);
+        })
+      )
+        return;
+      const list = covered.length > 3 ? `${covered.slice(0, 3).join(', ')}, …` : covered.join(', ');
+      ctx.report(
+        file,
+        [...at, 'when', j, 'field'],
+        'policy-arg-exists',
+        `no tool this rule covers (${list}) has an argument "${arg}", so the condition can never be evaluated`,
+        'warning',
+      );
+    });
+  };
+  for (const { file, value: policy } of ctx.model.policies) {
+    const roles = new Map((policy.roles ?? []).map((r) => [r.name, r.tools]));
+    (policy.bindings ?? []).forEach((b, i) => {
+      check(file, roles.get(b.role) ?? [], b.when, ['bindings', i]);
+    });
+    (policy.denies ?? []).forEach((d, i) => {
+      check(file, d.tools, d.when, ['denies', i]);
+    });
   }
 };
