@@ -99,6 +99,8 @@ async function bundle(
   timeoutMs: number,
 ): Promise<OpenApiDocument> {
   const root = isUrl ? undefined : path.dirname(path.resolve(source));
+  // The library wraps a resolver's error in its own; keep ours to report it as it is.
+  let refused: string | undefined;
   try {
     return (await $RefParser.bundle(isUrl ? source : path.resolve(source), doc, {
       timeoutMs,
@@ -111,11 +113,14 @@ async function bundle(
           read: async (file: { url: string }) => {
             const full = path.resolve(decodeURIComponent(file.url.replace(/^file:\/\//, '')));
             if (!root || (full !== root && !full.startsWith(`${root}${path.sep}`))) {
-              throw new UserError(`$ref to ${file.url} leaves the document's folder`);
+              refused = `${source}: $ref to ${full} leaves the document's folder`;
+              throw new UserError(refused);
             }
             const size = (await stat(full)).size;
-            if (size > limits.maxBytes)
-              throw new UserError(`${full}: over the ${limits.maxBytes}-byte limit`);
+            if (size > limits.maxBytes) {
+              refused = `${full}: over the ${limits.maxBytes}-byte limit`;
+              throw new UserError(refused);
+            }
             return readFile(full);
           },
         },
@@ -130,6 +135,7 @@ async function bundle(
       },
     })) as OpenApiDocument;
   } catch (err) {
+    if (refused !== undefined) throw new UserError(refused);
     if (err instanceof UserError) throw err;
     throw new UserError(`${source}: cannot resolve external $ref: ${(err as Error).message}`);
   }

@@ -1,0 +1,226 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { UserError } from '../../src/errors.ts';
+import { type ImportOptions, importOpenApi } from '../../src/import/build-pack.ts';
+import { checkPack } from '../../src/import/import-pack.ts';
+import { parseDocument } from '../../src/import/openapi-document.ts';
+import { readOpenApiDocument } from '../../src/import/read-document.ts';
+
+const fixtures = path.join(import.meta.dirname, 'fixtures');
+const shop = () => parseDocument(readFileSync(path.join(fixtures, 'shop-v1.yaml')), 'shop-v1.yaml');
+const opts: ImportOptions = {
+  name: 'shop',
+  owner: 'shop-team',
+  sourceDocument: 'openapi.yaml',
+  sha256: 'b'.repeat(64),
+};
+
+describe('importOpenApi', () => {
+  const { pack, report } = importOpenApi(shop(), opts);
+  const tool = (name: string) => {
+    const t = pack.tools.find((x) => x.name === name);
+    if (!t) throw new Error(`no tool ${name}`);
+    return t;
+  };
+
+  it('resolves the server URL with its variables and maps the api key scheme to a secret reference', () => {
+    expect(pack.upstream.baseUrls.prod).toBe('https://eu.shop.example.com/api');
+    expect(pack.upstream.auth).toEqual({
+      type: 'apiKey',
+      in: 'header',
+      name: 'X-Api-Key',
+      key: { secretRef: { name: 'shop-api', key: 'api-key' } },
+    });
+    // The auth header is filled by the pack server, never a tool argument.
+    expect(Object.keys(tool('listOrders').inputSchema['properties'] as object)).toEqual(['limit']);
+  });
+
+  it('reports every operation not imported with its reason', () => {
+    expect(report.skipped.map((s) => [s.operationId, s.reason])).toEqual([
+      ['legacyReport', 'deprecated (add --include-deprecated to import it)'],
+      ['getReceipt', 'response is binary (application/pdf); packs return JSON or text'],
+      ['getSession', 'required cookie parameter "sid": packs do not send cookies'],
+    ]);
+    expect(report.imported.length + report.skipped.length).toBe(report.operationCount);
+  });
+
+  it('spreads an object body into arguments, without the readOnly id, and maps them to the body', () => {
+    const create = tool('createOrder');
+    expect(create.inputSchema['required']).toEqual(['item']);
+    expect(Object.keys(create.inputSchema['properties'] as object)).toEqual(['item', 'quantity', 'note']);
+    expect(create.http).toEqual({ method: 'POST', path: '/orders' });
+    expect(create.annotations).toEqual({
+      readOnlyHint: false,
+      destructiveHint: false,
+      idempotentHint: false,
+      openWorldHint: true,
+    });
+  });
+
+  it('keeps a path and a query parameter of the same name apart, with the location in the mapping', () => {
+    const get = tool('getOrder');
+    expect(Object.keys(get.inputSchema['properties'] as object)).toEqual(['id', 'id_query']);
+    expect(get.http.args).toEqual({ id_query: { in: 'query', name: 'id' } });
+    expect(get.inputSchema['required']).toEqual(['id']);
+  });
+
+  it('marks DELETE destructive and idempotent, GET read-only', () => {
+    expect(tool('deleteOrder').annotations).toMatchObject({
+      destructiveHint: true,
+      idempotentHint: true,
+      readOnlyHint: false,
+    });
+    expect(tool('listOrders').annotations).toMatchObject({ readOnlyHint: true, idempotentHint: true });
+  });
+
+  it('removes text that looks like a credential and says so', () => {
+    expect(JSON.stringify(pack)).not.toContain('sk_live_');
+    expect(report.warnings.some((w) => /looks like a secret \(Stripe key\)/.test(w))).toBe(true);
+  });
+
+  it('records its source: the document, its hash and the operations', () => {
+    expect(pack.source).toMatchObject({
+      document: 'openapi.yaml',
+      sha256: 'b'.repeat(64),
+      format: 'openapi-3.0',
+    });
+    expect(pack.source?.operations?.[0]).toEqual({
+      operationId: 'listOrders',
+      method: 'GET',
+      path: '/orders',
+      tool: 'listOrders',
+    });
+  });
+
+  it('writes a pack that validates', () => {
+    const checked = checkPack(pack, 'packs/shop/pack.yaml', []);
+    expect(checked.diagnostics).toEqual([]);
+    expect(
+      checked.yaml.startsWith('# yaml-language-server: $schema=../../schema/pack.schema.json\nname: shop\n'),
+    ).toBe(true);
+  });
+});
+
+describe('importOpenApi selection and limits', () => {
+  it('selects by tag, method, path glob and operationId, and reports why others were left out', () => {
+    const byTag = importOpenApi(shop(), { ...opts, include: ['tag:orders'], exclude: ['method:DELETE'] });
+    expect(byTag.pack.tools.map((t) => t.name)).toEqual(['listOrders', 'createOrder', 'getOrder']);
+    expect(byTag.report.skipped.find((s) => s.operationId === 'deleteOrder')?.reason).toBe(
+      'excluded by --exclude method:DELETE',
+    );
+    expect(byTag.report.skipped.find((s) => s.operationId === 'getSession')?.reason).toBe(
+      'not matched by --include tag:orders',
+    );
+    const byPath = importOpenApi(shop(), { ...opts, include: ['path:/orders/*'] });
+    expect(byPath.pack.tools.map((t) => t.name)).toEqual(['getOrder', 'deleteOrder']);
+    const byId = importOpenApi(shop(), { ...opts, include: ['*Order'] });
+    expect(byId.pack.tools.map((t) => t.name)).toEqual(['createOrder', 'getOrder', 'deleteOrder']);
+  });
+
+  it('caps the number of tools and says how to select more', () => {
+    const { pack, report } = importOpenApi(shop(), { ...opts, maxTools: 2 });
+    expect(pack.tools).toHaveLength(2);
+    // 7 operations, 1 deprecated: 6 selected, 4 over the cap.
+    expect(
+      report.skipped.filter((s) => s.reason.startsWith('over the cap of 2 tools (6 operations selected)'))
+        .length,
+    ).toBe(4);
+    expect(report.skipped.find((s) => s.reason.startsWith('over the cap'))?.reason).toMatch(
+      /--include tag:<tag>.*raise --max-tools/,
+    );
+  });
+
+  it('imports deprecated operations when asked', () => {
+    const { pack } = importOpenApi(shop(), { ...opts, includeDeprecated: true });
+    expect(pack.tools.map((t) => t.name)).toContain('legacyReport');
+  });
+
+  it('rejects a relative server URL without --base-url, a bad --max-tools and a document with no operations', () => {
+    const relative = {
+      openapi: '3.0.0',
+      info: { title: 't', version: '1' },
+      servers: [{ url: '/v1' }],
+      paths: {},
+    };
+    expect(() => importOpenApi(relative, opts)).toThrow(
+      /servers\[0\]\.url "\/v1" is not an absolute URL \(a relative server URL needs --base-url\)/,
+    );
+    expect(() => importOpenApi(shop(), { ...opts, maxTools: 0 })).toThrow(UserError);
+    const empty = { openapi: '3.1.0', info: { title: 't', version: '1' }, paths: {} };
+    expect(() => importOpenApi(empty, { ...opts, baseUrl: 'https://x.example.com' })).toThrow(
+      /no operation could be imported \(0 in the document\)/,
+    );
+    expect(() => importOpenApi({ openapi: '3.0.0', paths: {} }, opts)).toThrow(
+      /names no server; pass --base-url/,
+    );
+    expect(() => importOpenApi({ swagger: '1.2' }, opts)).toThrow(
+      /not a Swagger 2.0 or OpenAPI 3.x document/,
+    );
+  });
+
+  it('resolves a relative server URL against the document URL', () => {
+    const relative = {
+      openapi: '3.0.0',
+      info: { title: 't', version: '1' },
+      servers: [{ url: '/v1' }],
+      paths: { '/a': { get: { responses: { '200': { description: 'ok' } } } } },
+    };
+    const { pack } = importOpenApi(relative, {
+      ...opts,
+      documentUrl: 'https://docs.example.com/spec/openapi.json',
+    });
+    expect(pack.upstream.baseUrls.dev).toBe('https://docs.example.com/v1');
+    expect(pack.tools[0]?.name).toBe('get_a');
+  });
+
+  it('shortens tool names so the exposed name fits 64 characters with a long pack name', () => {
+    const long = {
+      openapi: '3.0.0',
+      info: { title: 't', version: '1' },
+      servers: [{ url: 'https://x.example.com' }],
+      paths: { '/a': { get: { operationId: 'x'.repeat(80), responses: { '200': { description: 'ok' } } } } },
+    };
+    const { pack } = importOpenApi(long, { ...opts, name: 'a-very-long-pack-name-for-a-test' });
+    const exposed = `${pack.toolPrefix ?? pack.name}.${pack.tools[0]?.name}`;
+    expect(exposed.length).toBeLessThanOrEqual(64);
+    expect(checkPack(pack, `packs/${pack.name}/pack.yaml`, []).diagnostics).toEqual([]);
+  });
+});
+
+describe('readOpenApiDocument', () => {
+  it('bundles local external $refs (a recursive schema file included) into one document', async () => {
+    const read = await readOpenApiDocument(path.join(fixtures, 'multi', 'openapi.yaml'));
+    expect(read.bundled).toBe(true);
+    const { pack } = importOpenApi(read.doc, { ...opts, name: 'split' });
+    const get = pack.tools[0];
+    expect(get?.inputSchema['properties']).toEqual({ id: { type: 'string', pattern: '^[a-z0-9-]+$' } });
+    expect(JSON.stringify(get?.outputSchema)).toContain('"$ref":"#/$defs/');
+    expect(checkPack(pack, 'packs/split/pack.yaml', []).diagnostics).toEqual([]);
+  });
+
+  it("refuses a $ref that leaves the document's folder", async () => {
+    await expect(readOpenApiDocument(path.join(fixtures, 'escape', 'openapi.yaml'))).rejects.toThrow(
+      /leaves the document's folder/,
+    );
+  });
+
+  it('refuses URLs unless remote reading is allowed, and oversized or missing files', async () => {
+    await expect(readOpenApiDocument('https://example.com/openapi.json')).rejects.toThrow(/--allow-remote/);
+    await expect(readOpenApiDocument(path.join(fixtures, 'nope.yaml'))).rejects.toThrow(/no such file/);
+    await expect(
+      readOpenApiDocument(path.join(fixtures, 'shop-v1.yaml'), { limits: { maxBytes: 100, maxAliases: 10 } }),
+    ).rejects.toThrow(/over the 100-byte limit/);
+  });
+
+  it('rejects documents that are not OpenAPI, not UTF-8 or YAML alias bombs', () => {
+    expect(() => parseDocument(Buffer.from('{"hello": 1}'), 'x.json')).toThrow(
+      /not a Swagger 2.0 or OpenAPI 3.x/,
+    );
+    expect(() => parseDocument(Buffer.from([0xff, 0xfe, 0x00]), 'x.yaml')).toThrow(/not valid UTF-8/);
+    const bomb = `openapi: 3.0.0\na: &a [x, x, x, x, x, x, x, x, x]\nb: &b [${Array(20).fill('*a').join(', ')}]\nc: [${Array(20).fill('*b').join(', ')}]\n`;
+    expect(() => parseDocument(Buffer.from(bomb), 'bomb.yaml', { maxBytes: 1e6, maxAliases: 10 })).toThrow(
+      /cannot parse/,
+    );
+  });
+});

@@ -1,0 +1,131 @@
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import type { CliContext } from '../../src/cli/context.ts';
+import { main } from '../../src/cli/main.ts';
+import { serializePack } from '../../src/import/serialize-pack.ts';
+import type { Pack } from '../../src/model/types.ts';
+import { REPO_ROOT } from '../repo-fixture.ts';
+
+const fixtures = path.join(import.meta.dirname, 'fixtures');
+
+async function run(args: string[], cwd: string, env: Record<string, string> = {}) {
+  let out = '';
+  let err = '';
+  const ctx: CliContext = {
+    stdout: (t) => {
+      out += t;
+    },
+    stderr: (t) => {
+      err += t;
+    },
+    cwd,
+    env,
+    debug: false,
+  };
+  const code = await main(args, ctx);
+  return { code, out, err };
+}
+
+let repo: string;
+beforeAll(() => {
+  repo = mkdtempSync(path.join(tmpdir(), 'raku-import-'));
+  for (const dir of ['packs', 'zones', 'policies'])
+    cpSync(path.join(REPO_ROOT, dir), path.join(repo, dir), { recursive: true });
+});
+afterAll(() => rmSync(repo, { recursive: true, force: true }));
+
+const packFile = () => path.join(repo, 'packs/shop/pack.yaml');
+const readPack = () => parse(readFileSync(packFile(), 'utf8')) as Pack;
+
+describe('raku import openapi', () => {
+  it('writes a pack that validates, a snapshot of the document, and reports what it left out', async () => {
+    const r = await run(
+      ['import', 'openapi', path.join(fixtures, 'shop-v1.yaml'), '--name', 'shop', '--owner', 'shop-team'],
+      repo,
+    );
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('openapi-3.0 document: 7 operations, 4 imported, 3 not imported');
+    expect(r.out).toContain(
+      'not imported (1): required cookie parameter "sid": packs do not send cookies\n  GET /session (getSession)',
+    );
+    expect(r.out).toContain('wrote packs/shop/pack.yaml (4 tools) and packs/shop/openapi.yaml');
+    expect(readFileSync(path.join(repo, 'packs/shop/openapi.yaml'))).toEqual(
+      readFileSync(path.join(fixtures, 'shop-v1.yaml')),
+    );
+    const pack = readPack();
+    expect(pack.source?.document).toBe('openapi.yaml');
+    expect(pack.version).toBe('0.1.0');
+    const v = await run(['validate'], repo);
+    expect(v.code).toBe(0);
+  });
+
+  it('re-imports a newer document: keeps hand edits, takes upstream changes, shows the contract diff', async () => {
+    const edited = readPack();
+    const list = edited.tools.find((t) => t.name === 'listOrders') as Pack['tools'][number];
+    list.description = 'Lists orders, newest first. Use limit to page.';
+    const create = edited.tools.find((t) => t.name === 'createOrder') as Pack['tools'][number];
+    create.sensitive = true;
+    edited.owner = 'orders-team';
+    writeFileSync(packFile(), serializePack(edited));
+
+    const r = await run(['import', 'openapi', path.join(fixtures, 'shop-v2.yaml'), '--name', 'shop'], repo);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('tool contract diff against the committed pack (0.1.0 → 1.0.0):');
+    expect(r.out).toContain('+ updateOrder (new tool)');
+    expect(r.out).toContain('! createOrder: new required argument "customer" (breaking)');
+    expect(r.out).toContain('! deleteOrder: tool removed (breaking)');
+    expect(r.out).toContain('hand edits kept: listOrders.description, createOrder.sensitive');
+    const pack = readPack();
+    expect(pack.version).toBe('1.0.0');
+    expect(pack.owner).toBe('orders-team');
+    const tools = new Map(pack.tools.map((t) => [t.name, t]));
+    expect(tools.get('listOrders')?.description).toBe('Lists orders, newest first. Use limit to page.');
+    // Not edited by hand: the title follows the document's new summary.
+    expect(tools.get('listOrders')?.title).toBe('List the orders of the shop');
+    expect(tools.get('createOrder')?.sensitive).toBe(true);
+    expect(tools.has('deleteOrder')).toBe(false);
+    expect(readFileSync(path.join(repo, 'packs/shop/openapi.yaml'), 'utf8')).toContain('"2.0"');
+  });
+
+  it('changes nothing on disk with --dry-run', async () => {
+    const before = readFileSync(packFile(), 'utf8');
+    const r = await run(
+      ['import', 'openapi', path.join(fixtures, 'shop-v1.yaml'), '--name', 'shop', '--dry-run'],
+      repo,
+    );
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('dry run: nothing written');
+    expect(readFileSync(packFile(), 'utf8')).toBe(before);
+  });
+
+  it('fails without --owner for a new pack, and writes nothing', async () => {
+    const r = await run(['import', 'openapi', path.join(fixtures, 'shop-v1.yaml'), '--name', 'fresh'], repo);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('--owner <team> is required for a new pack');
+    expect(existsSync(path.join(repo, 'packs/fresh'))).toBe(false);
+  });
+
+  it('validates before writing: an invalid pack name is reported and nothing is written', async () => {
+    const r = await run(
+      ['import', 'openapi', path.join(fixtures, 'shop-v1.yaml'), '--name', 'Bad_Name', '--owner', 'x'],
+      repo,
+    );
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/packs\/Bad_Name\/pack\.yaml:\d+:\d+: error name:/);
+    expect(existsSync(path.join(repo, 'packs/Bad_Name'))).toBe(false);
+  });
+
+  it('refuses a URL without --allow-remote', async () => {
+    const r = await run(
+      ['import', 'openapi', 'https://api.example.com/openapi.json', '--name', 'x', '--owner', 'y'],
+      repo,
+    );
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('pass --allow-remote to fetch it (off by default: SSRF)');
+  });
+});
