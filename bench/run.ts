@@ -20,6 +20,8 @@ for (const file of files) {
   ran++;
 }
 if (ran === 0) {
-  console.error(`no benchmark matched ${wanted.join(', ')}; available: ${files.map((f) => f.replace(/\.bench\.ts$/, '')).join(', ')}`);
+  console.error(
+    `no benchmark matched ${wanted.join(', ')}; available: ${files.map((f) => f.replace(/\.bench\.ts$/, '')).join(', ')}`,
+  );
   process.exitCode = 1;
 }

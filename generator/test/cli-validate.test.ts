@@ -29,7 +29,8 @@ async function run(args: string[], cwd = REPO_ROOT): Promise<{ code: number; out
 let broken: string;
 beforeAll(() => {
   broken = mkdtempSync(path.join(tmpdir(), 'raku-cli-'));
-  for (const dir of ['packs', 'zones', 'policies']) cpSync(path.join(REPO_ROOT, dir), path.join(broken, dir), { recursive: true });
+  for (const dir of ['packs', 'zones', 'policies'])
+    cpSync(path.join(REPO_ROOT, dir), path.join(broken, dir), { recursive: true });
   writeFileSync(path.join(broken, 'zones/dev.yaml'), 'name: dev\nenvironment: test\n');
 });
 afterAll(() => rmSync(broken, { recursive: true, force: true }));
@@ -44,7 +45,9 @@ describe('raku validate', () => {
   it('exits 1 with file:line:column, path, message and rule on errors', async () => {
     const r = await run(['validate', '-C', broken]);
     expect(r.code).toBe(1);
-    expect(r.out).toContain('zones/dev.yaml:2:14: error environment: must be one of: "dev", "staging", "prod" [schema]');
+    expect(r.out).toContain(
+      'zones/dev.yaml:2:14: error environment: must be one of: "dev", "staging", "prod" [schema]',
+    );
     expect(r.out).toContain('zones/dev.yaml:1:1: error missing required property "cluster" [schema]');
     expect(r.err).toMatch(/^error: configuration has \d+ errors\n$/);
   });
@@ -54,12 +57,22 @@ describe('raku validate', () => {
     expect(r.code).toBe(1);
     const list = JSON.parse(r.out) as Record<string, unknown>[];
     expect(list.length).toBeGreaterThan(3);
-    expect(Object.keys(list[0] ?? {}).sort()).toEqual(['column', 'file', 'line', 'message', 'path', 'rule', 'severity']);
+    expect(Object.keys(list[0] ?? {}).sort()).toEqual([
+      'column',
+      'file',
+      'line',
+      'message',
+      'path',
+      'rule',
+      'severity',
+    ]);
   });
 
   it('prints workflow commands with --format github', async () => {
     const r = await run(['validate', '-f', 'github', '-C', broken]);
-    expect(r.out.split('\n')[0]).toMatch(/^::error file=zones\/dev\.yaml,line=\d+,col=\d+,title=schema.*::.+/);
+    expect(r.out.split('\n')[0]).toMatch(
+      /^::error file=zones\/dev\.yaml,line=\d+,col=\d+,title=schema.*::.+/,
+    );
   });
 
   it('reports only on the paths given, while still loading everything', async () => {
@@ -117,9 +130,16 @@ describe('internal faults', () => {
 describe('the raku binary', () => {
   it('runs through npx-style bin/raku.js with the documented exit codes', async () => {
     const exec = promisify(execFile);
-    const ok = await exec(process.execPath, [path.join(REPO_ROOT, 'bin/raku.js'), 'validate'], { cwd: REPO_ROOT });
+    const ok = await exec(process.execPath, [path.join(REPO_ROOT, 'bin/raku.js'), 'validate'], {
+      cwd: REPO_ROOT,
+    });
     expect(ok.stdout).toContain('0 errors');
-    const bad = await exec(process.execPath, [path.join(REPO_ROOT, 'bin/raku.js'), 'validate', '-C', broken]).catch((e: { code: number; stderr: string }) => e);
+    const bad = await exec(process.execPath, [
+      path.join(REPO_ROOT, 'bin/raku.js'),
+      'validate',
+      '-C',
+      broken,
+    ]).catch((e: { code: number; stderr: string }) => e);
     expect(bad).toMatchObject({ code: 1 });
     expect((bad as { stderr: string }).stderr).not.toMatch(/\bat .*\.ts:\d+/);
   });
