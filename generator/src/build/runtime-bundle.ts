@@ -14,6 +14,14 @@ export const RUNTIME_ENTRY = 'gateway/src/main.ts';
  */
 export const DEFAULT_EXTERNALS = ['@electric-sql/pglite'];
 
+/**
+ * Folders of the repository copied next to the bundle when they exist: the gateway applies its SQL migrations
+ * at start and looks for them at prisma/migrations beside gateway.mjs (/app/prisma/migrations).
+ */
+export const DEFAULT_ASSETS: readonly { from: string; to: string }[] = [
+  { from: 'gateway/prisma/migrations', to: 'app/prisma/migrations' },
+];
+
 export interface RuntimeBundleOptions {
   /** Repository root: esbuild resolves from here and writes paths relative to it, so output is machine-independent. */
   root: string;
@@ -21,12 +29,14 @@ export interface RuntimeBundleOptions {
   entry?: string;
   /** Packages kept external and copied next to the bundle. Default {@link DEFAULT_EXTERNALS}. */
   externals?: readonly string[];
+  /** Folders copied into the layer as they are. Default {@link DEFAULT_ASSETS}. */
+  assets?: readonly { from: string; to: string }[];
 }
 
 export interface RuntimeBundle {
   /** The bundle, /app/gateway.mjs in the image. */
   code: Uint8Array;
-  /** Files of the external packages the bundle imports, at app/node_modules/<package>/…. */
+  /** Files of the external packages the bundle imports (app/node_modules/<package>/…) and the assets. */
   files: LayerFile[];
   /** The external packages actually imported. */
   externalsUsed: string[];
@@ -84,6 +94,17 @@ export async function bundleRuntime(options: RuntimeBundleOptions): Promise<Runt
       if (rel.endsWith('.map')) continue;
       files.push({ path: `app/node_modules/${pkg}/${rel}`, content: await readFile(path.join(dir, rel)) });
     }
+  }
+  for (const asset of options.assets ?? DEFAULT_ASSETS) {
+    const dir = path.join(options.root, asset.from);
+    let rels: string[];
+    try {
+      rels = await listFiles(dir);
+    } catch {
+      continue; // not in this repository
+    }
+    for (const rel of rels)
+      files.push({ path: `${asset.to}/${rel}`, content: await readFile(path.join(dir, rel)) });
   }
   return { code: out.contents, files, externalsUsed: [...imported].sort() };
 }

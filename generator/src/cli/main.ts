@@ -6,11 +6,13 @@ import { registerGenerate } from './generate-command.ts';
 import { registerImport } from './import-command.ts';
 import { registerPolicy } from './policy-command.ts';
 import { registerRollout } from './rollout-command.ts';
+import { registerStatus } from './status-command.ts';
 import { registerValidate } from './validate-command.ts';
 
 /** Each command registers itself here; keep this list the one place the CLI's commands are named. */
 const COMMANDS: ((program: Command, ctx: CliContext) => void)[] = [
   registerValidate,
+  registerStatus,
   registerPolicy,
   registerRollout,
   registerBuild,

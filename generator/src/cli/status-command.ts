@@ -1,0 +1,181 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
+import type { Command } from 'commander';
+import { type BuildRecord, buildRecordPath, parseBuildRecord } from '../build/build-record.ts';
+import { UserError } from '../errors.ts';
+import { secretEnvName } from '../model/names.ts';
+import type { Zone } from '../model/types.ts';
+import type { ZoneHealth } from '../status/assess-zone.ts';
+import { deploymentRecords, postDeploymentRecords } from '../status/deployment-records.ts';
+import { readZoneObjects } from '../status/kube-reader.ts';
+import { expectedWorkloads, watchZone } from '../status/zone-status.ts';
+import type { CliContext } from './context.ts';
+import { collect, loadReleaseContext, selectZones } from './release-context.ts';
+
+interface StatusOptions {
+  zone: string[];
+  wait?: boolean;
+  timeout: string;
+  interval: string;
+  builds?: string;
+  kubeconfig?: string;
+  output?: string;
+  adminUrl?: string;
+  revision?: string;
+  format: string;
+}
+
+/** Exit code of `raku status` when a zone is unhealthy (1 stays "bad input"). */
+export const UNHEALTHY_EXIT_CODE = 3;
+
+export function registerStatus(program: Command, ctx: CliContext): void {
+  program
+    .command('status')
+    .description(
+      'Check each zone in its cluster: desired, updated and ready replicas per workload, the image digests running against the build record, stuck pods, warning events and the gateway /readyz.',
+    )
+    .option('-z, --zone <zone>', 'only this zone (repeatable); default every zone', collect, [])
+    .option('--wait', 'keep checking until every zone is healthy or --timeout passes')
+    .option('--timeout <duration>', 'how long --wait waits: 90s, 10m, 1h', '10m')
+    .option('--interval <duration>', 'time between checks with --wait', '10s')
+    .option('--builds <dir>', 'build records with the expected digests (default out/builds under the root)')
+    .option(
+      '--kubeconfig <file>',
+      'kubeconfig to use (default: the zone credentials secret, else KUBECONFIG or ~/.kube/config)',
+    )
+    .option(
+      '--output <dir>',
+      "write each zone's status as <dir>/<zone>.json (input of raku rollout --upstream-status)",
+    )
+    .option(
+      '--admin-url <url>',
+      'record what was seen as Deployment records through this gateway admin API (token: RAKU_ADMIN_TOKEN)',
+    )
+    .option('--revision <commit>', 'config revision; default git rev-parse HEAD')
+    .option('-f, --format <format>', 'text or json', 'text')
+    .addHelpText(
+      'after',
+      `\nExit codes: 0 every zone healthy, ${UNHEALTHY_EXIT_CODE} a zone unhealthy (at the end of --wait), 1 bad input, 2 internal fault.`,
+    )
+    .action(async (opts: StatusOptions, cmd: Command) => {
+      if (opts.format !== 'text' && opts.format !== 'json')
+        throw new UserError('--format must be text or json');
+      const timeoutMs = opts.wait ? parseDuration(opts.timeout, '--timeout') : 0;
+      const intervalMs = parseDuration(opts.interval, '--interval');
+      const adminToken = ctx.env['RAKU_ADMIN_TOKEN'];
+      if (opts.adminUrl && !adminToken) throw new UserError('--admin-url needs RAKU_ADMIN_TOKEN');
+      const release = await loadReleaseContext(cmd, ctx, opts.revision);
+      const zones = selectZones(release.model, opts.zone);
+      const buildsDir = path.resolve(release.root, opts.builds ?? 'out/builds');
+      const results: ZoneHealth[] = [];
+      for (const name of zones) {
+        const zone = release.model.zones.find((z) => z.value.name === name)!.value;
+        const record = await readOptionalRecord(path.join(buildsDir, path.basename(buildRecordPath(name))));
+        const expected = expectedWorkloads(release.model, name, record);
+        const kc = await kubeConfigFor(
+          zone,
+          ctx.env,
+          opts.kubeconfig ? path.resolve(ctx.cwd, opts.kubeconfig) : undefined,
+        );
+        const health = await watchZone(zone, expected, () => readZoneObjects(kc, zone.namespace), {
+          timeoutMs,
+          intervalMs,
+          onCheck: (h) => {
+            if (opts.wait && !h.healthy && opts.format === 'text')
+              ctx.stderr(`${name}: waiting — ${h.problems[0] ?? ''}\n`);
+          },
+        });
+        results.push(health);
+        if (opts.output) {
+          const dir = path.resolve(ctx.cwd, opts.output);
+          await mkdir(dir, { recursive: true });
+          await writeFile(path.join(dir, `${name}.json`), `${JSON.stringify(health, null, 2)}\n`);
+        }
+        if (opts.adminUrl && adminToken) {
+          await postDeploymentRecords(
+            opts.adminUrl,
+            adminToken,
+            deploymentRecords(health, expected, release.revision),
+          ).catch((err: unknown) => {
+            throw new UserError(`recording deployments: ${(err as Error).message}`);
+          });
+        }
+      }
+      if (opts.format === 'json') ctx.stdout(`${JSON.stringify(results, null, 2)}\n`);
+      else for (const h of results) ctx.stdout(formatHealth(h));
+      const unhealthy = results.filter((h) => !h.healthy).map((h) => h.zone);
+      if (unhealthy.length > 0) {
+        throw new UserError(`unhealthy: ${unhealthy.join(', ')}`, { exitCode: UNHEALTHY_EXIT_CODE });
+      }
+    });
+}
+
+function formatHealth(h: ZoneHealth): string {
+  const lines = [
+    `${h.zone} (${h.namespace}): ${h.healthy ? 'healthy' : 'UNHEALTHY'}${h.readySince ? `, ready since ${h.readySince}` : ''}`,
+  ];
+  for (const w of h.workloads) {
+    lines.push(
+      `  ${w.deployment.padEnd(22)} ${String(w.ready).padStart(2)}/${w.desired} ready ${String(w.updated).padStart(2)}/${w.desired} updated  ${w.runningDigests.map((d) => d.slice(0, 19)).join(',') || '-'}  ${w.healthy ? 'ok' : w.problems.join('; ')}`,
+    );
+  }
+  lines.push(`  gateway /readyz: ${h.gateway.readyz}${h.gateway.detail ? ` ${h.gateway.detail}` : ''}`);
+  for (const w of h.warnings) lines.push(`  warning ${w.object} ${w.reason} (x${w.count}): ${w.message}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** '90s', '10m', '1h', or plain milliseconds. */
+export function parseDuration(text: string, option: string): number {
+  const m = /^(\d+)(ms|s|m|h)?$/.exec(text.trim());
+  if (!m) throw new UserError(`${option} must be a duration like 90s, 10m or 1h, not "${text}"`);
+  const n = Number(m[1]);
+  const unit = m[2] ?? 'ms';
+  return n * ({ ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as Record<string, number>)[unit]!;
+}
+
+async function readOptionalRecord(file: string): Promise<BuildRecord | undefined> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  try {
+    return parseBuildRecord(text, file);
+  } catch (err) {
+    throw new UserError((err as Error).message);
+  }
+}
+
+/** The zone's kubeconfig: --kubeconfig, else the zone's credentials secret, else the default (KUBECONFIG, ~/.kube/config). */
+async function kubeConfigFor(
+  zone: Zone,
+  env: Readonly<Record<string, string | undefined>>,
+  file: string | undefined,
+): Promise<KubeConfig> {
+  const kc = new KubeConfig();
+  try {
+    if (file) {
+      kc.loadFromString(await readFile(file, 'utf8'));
+    } else if (zone.cluster.credentials) {
+      const name = secretEnvName(zone.cluster.credentials);
+      const value = env[name];
+      if (!value) throw new UserError(`zone ${zone.name}: cluster.credentials is set but ${name} is empty`);
+      kc.loadFromString(value);
+    } else {
+      const kubeconfig = env['KUBECONFIG'] ?? path.join(env['HOME'] ?? '', '.kube', 'config');
+      kc.loadFromString(await readFile(kubeconfig, 'utf8'));
+    }
+  } catch (err) {
+    if (err instanceof UserError) throw err;
+    throw new UserError(`zone ${zone.name}: no usable kubeconfig (${(err as Error).message})`);
+  }
+  if (zone.cluster.context) {
+    if (!kc.getContexts().some((c) => c.name === zone.cluster.context)) {
+      throw new UserError(`zone ${zone.name}: kubeconfig has no context "${zone.cluster.context}"`);
+    }
+    kc.setCurrentContext(zone.cluster.context);
+  }
+  return kc;
+}
