@@ -431,6 +431,21 @@ describe('decide', () => {
     expect([decision.effect, decision.rule]).toEqual([effect, rule]);
   });
 
+  it.each<[Subject['kind'], string]>([
+    ['service', 'bot'],
+    ['anonymous', 'anonymous'],
+  ])('denies a %s caller even where * and its id are granted', (kind, id) => {
+    const decision = decide(compiled.prod, {
+      tool: 'petstore.add_pet',
+      args: {},
+      subject: { kind, id, groups: ['engineering'], claims: { tier: 'gold' } },
+      environment: 'prod',
+      now: new Date(MONDAY_10),
+    });
+    expect([decision.effect, decision.rule]).toEqual(['deny', 'default-deny']);
+    expect(decision.reason).toBe(`${kind}:${id} may not call petstore.add_pet in prod: no rule allows it`);
+  });
+
   it('refuses a call for another environment than the compiled one', () => {
     const decision = decide(compiled.dev, {
       tool: 'petstore.add_pet',

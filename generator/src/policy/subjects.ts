@@ -6,8 +6,8 @@ import type { Subject } from './types.ts';
 /**
  * The subject strings that name this caller: `*` (any authenticated caller), `user:<id>` or `agent:<id>`
  * (a user and an agent with the same id are different callers), and `group:<g>` for each of its groups.
- * Comparison is exact (case-sensitive). Only users and agents are subjects: a caller of another kind (an
- * anonymous or service caller passed in from plain JavaScript) is named by nothing, not even '*'.
+ * Comparison is exact (case-sensitive). Only users and agents are subjects: a caller of another kind (a
+ * service or anonymous caller) is named by nothing, not even '*'.
  */
 export function subjectKeys(subject: Subject): string[] {
   if (subject.kind !== 'user' && subject.kind !== 'agent') return [];

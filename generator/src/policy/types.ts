@@ -64,10 +64,14 @@ export interface CompiledPolicy {
   rateLimits: RateLimitRuleCompiled[];
 }
 
-/** The authenticated caller of a tool. */
+/**
+ * The caller of a tool. Only users and agents are subjects of policies: a caller of another kind (a service
+ * principal, or nobody authenticated) is named by no subject string, not even '*', so every call it makes
+ * is denied. Pass the caller's real kind; never map other kinds to 'user'.
+ */
 export interface Subject {
   id: string;
-  kind: 'user' | 'agent';
+  kind: 'user' | 'agent' | 'service' | 'anonymous';
   groups: string[];
   claims: Record<string, unknown>;
 }
