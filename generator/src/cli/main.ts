@@ -3,6 +3,7 @@ import { isUserError } from '../errors.ts';
 import { registerBuild } from './build-command.ts';
 import { type CliContext, processContext } from './context.ts';
 import { registerGenerate } from './generate-command.ts';
+import { registerPlan } from './plan-command.ts';
 import { registerImport } from './import-command.ts';
 import { registerPolicy } from './policy-command.ts';
 import { registerRollout } from './rollout-command.ts';
@@ -17,6 +18,7 @@ const COMMANDS: ((program: Command, ctx: CliContext) => void)[] = [
   registerRollout,
   registerBuild,
   registerGenerate,
+  registerPlan,
   registerImport,
 ];
 

@@ -1,0 +1,104 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { UserError } from '../errors.ts';
+import { readOutputDir, recordedRevision } from '../fs/read-output-dir.ts';
+import type { ChangeSet } from '../generate/change-set.ts';
+import { generateZones } from '../generate/generate-zones.ts';
+import { readRepoFilesAtCommit, resolveCommit } from '../git/read-at-ref.ts';
+import type { RepoModel } from '../model/types.ts';
+import { formatPlan, PLAN_FORMATS, type PlanFormat } from '../plan/format-plan.ts';
+import { type PlanSide, planChanges } from '../plan/plan.ts';
+import { countBySeverity } from '../validate/diagnostic.ts';
+import { validateRepo } from '../validate/validate-repo.ts';
+import type { CliContext } from './context.ts';
+import { headRevision, loadValidModel, repeatable, repoRoot } from './load-config.ts';
+
+interface PlanCommandOptions {
+  base?: string;
+  against?: string;
+  format: string;
+  zone: string[];
+  revision?: string;
+  output?: string;
+  reportUrl?: string;
+}
+
+export function registerPlan(program: Command, ctx: CliContext): void {
+  program
+    .command('plan')
+    .description(
+      'Show what the current checkout would roll out compared with a git revision (--base) or an existing GitOps folder (--against): files per zone, who gains or loses which tools, tool contract changes and changed third-party tool descriptions.',
+    )
+    .option('--base <ref>', 'git ref of this repository to compare with (branch, tag or commit)')
+    .option('--against <dir>', 'GitOps folder laid out as raku generate writes it (<dir>/<zone>/…)')
+    .option('-f, --format <format>', `output format: ${PLAN_FORMATS.join(', ')}`, 'text')
+    .option('-z, --zone <zone>', 'only this zone (repeatable); default every zone', repeatable, [])
+    .option('--revision <commit>', 'config revision of the checkout; default git rev-parse HEAD')
+    .option('-o, --output <file>', 'also write the full plan (this format, never shortened) to a file')
+    .option('--report-url <url>', 'markdown: link to the full report when the comment must be shortened')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 plan shown (changes or not), 1 bad input or configuration errors, 2 internal fault.',
+    )
+    .action(async (opts: PlanCommandOptions, cmd: Command) => {
+      const format = opts.format as PlanFormat;
+      if (!PLAN_FORMATS.includes(format)) {
+        throw new UserError(`--format must be one of ${PLAN_FORMATS.join(', ')}, not "${opts.format}"`);
+      }
+      if ((opts.base === undefined) === (opts.against === undefined)) {
+        throw new UserError('give exactly one of --base <ref> or --against <dir>');
+      }
+      const root = await repoRoot(cmd, ctx);
+      const model = await loadValidModel(root);
+      const revision = opts.revision ?? (await headRevision(root));
+      const only = (names: string[]) =>
+        opts.zone.length > 0 ? names.filter((n) => opts.zone.includes(n)) : names;
+
+      let base: PlanSide;
+      if (opts.base !== undefined) {
+        const commit = await resolveCommit(root, opts.base);
+        const baseModel = loadBaseModel(await readRepoFilesAtCommit(root, commit), opts.base, ctx);
+        const zones = only(baseModel.zones.map((z) => z.value.name).sort());
+        base = {
+          label: opts.base,
+          revision: commit,
+          zones: generateZones(baseModel, zones, { revision: commit }),
+        };
+      } else {
+        const dir = path.resolve(ctx.cwd, opts.against as string);
+        const all = await readOutputDir(dir);
+        const zones = new Map<string, ChangeSet>([...all].filter(([z]) => only([z]).length > 0));
+        const first = [...zones.values()][0];
+        base = { label: opts.against as string, revision: first ? recordedRevision(first) : '', zones };
+      }
+      const headZones = only(model.zones.map((z) => z.value.name).sort());
+      for (const z of opts.zone) {
+        if (!headZones.includes(z) && !base.zones.has(z)) throw new UserError(`--zone ${z}: no such zone`);
+      }
+      const head: PlanSide = {
+        label: 'this checkout',
+        revision,
+        zones: generateZones(model, headZones, { revision }),
+      };
+      const plan = planChanges(base, head);
+      ctx.stdout(formatPlan(plan, format, opts.reportUrl ? { reportUrl: opts.reportUrl } : {}));
+      if (opts.output) {
+        const file = path.resolve(ctx.cwd, opts.output);
+        await mkdir(path.dirname(file), { recursive: true });
+        await writeFile(file, formatPlan(plan, format, { maxChars: Number.POSITIVE_INFINITY }));
+      }
+    });
+}
+
+/** The base revision's model; its errors are reported as a warning (the plan still compares what loaded). */
+function loadBaseModel(files: Parameters<typeof validateRepo>[0], ref: string, ctx: CliContext): RepoModel {
+  const result = validateRepo(files);
+  const { errors } = countBySeverity(result.diagnostics);
+  if (errors > 0) {
+    ctx.stderr(
+      `warning: ${ref} has ${errors} configuration error${errors === 1 ? '' : 's'}; comparing with what loaded\n`,
+    );
+  }
+  return result.model;
+}

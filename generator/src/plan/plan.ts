@@ -1,0 +1,297 @@
+import semver from 'semver';
+import { parseAllDocuments } from 'yaml';
+import type { BundleTool, GatewayBundle } from '../bundle/types.ts';
+import { UserError } from '../errors.ts';
+import type { ChangeSet } from '../generate/change-set.ts';
+import { imagesByTag } from '../generate/generate-zones.ts';
+import type { Environment } from '../model/types.ts';
+import { accessMatrix, describeAccess, diffAccess } from '../policy/access.ts';
+import { unifiedDiff } from './line-diff.ts';
+import type {
+  AccessPlanChange,
+  ContractPlanChange,
+  FileChange,
+  Plan,
+  RemotePlanChange,
+  ZonePlan,
+} from './plan-types.ts';
+import { inputSchemaBreaks } from './schema-compat.ts';
+
+/** One side of a plan: the rendered files of each zone, and the config revision they were rendered at. */
+export interface PlanSide {
+  label: string;
+  revision: string;
+  zones: Map<string, ChangeSet>;
+}
+
+/** Where the gateway bundle sits in a rendered zone. */
+export const BUNDLE_FILE = 'gateway/manifests.yaml';
+
+/**
+ * Compares two renderings, zone by zone: file changes, who gains or loses which tools per environment
+ * (the policy engine's accessMatrix/diffAccess over each zone's compiled policies and tools), tool contract
+ * changes per pack, and changed reviewed hashes of third-party tools. Pure: both sides are data.
+ * Everything the access, contract and remote diffs need is read from the gateway bundles, so a base read
+ * from a GitOps folder and one rendered from a git revision are compared the same way.
+ */
+export function planChanges(base: PlanSide, head: PlanSide): Plan {
+  const zoneNames = [...new Set([...base.zones.keys(), ...head.zones.keys()])].sort();
+  const bundles = { base: new Map<string, GatewayBundle>(), head: new Map<string, GatewayBundle>() };
+  const zones: ZonePlan[] = [];
+  for (const zone of zoneNames) {
+    const before = base.zones.get(zone);
+    const after = head.zones.get(zone);
+    const bBefore = before && bundleOf(before, `${base.label}: ${zone}/${BUNDLE_FILE}`);
+    const bAfter = after && bundleOf(after, `${head.label}: ${zone}/${BUNDLE_FILE}`);
+    if (bBefore) bundles.base.set(zone, bBefore);
+    if (bAfter) bundles.head.set(zone, bAfter);
+    zones.push(zonePlan(zone, before, after, base.revision, head.revision, (bAfter ?? bBefore)?.environment));
+  }
+  return {
+    base: { label: base.label, revision: base.revision },
+    head: { label: head.label, revision: head.revision },
+    zones,
+    access: accessChanges(bundles.base, bundles.head),
+    contracts: contractChanges(bundles.base, bundles.head),
+    remotes: remoteChanges(bundles.base, bundles.head),
+  };
+}
+
+function zonePlan(
+  zone: string,
+  before: ChangeSet | undefined,
+  after: ChangeSet | undefined,
+  baseRevision: string,
+  headRevision: string,
+  environment: Environment | undefined,
+): ZonePlan {
+  const files: FileChange[] = [];
+  let revisionOnly = 0;
+  const paths = [...new Set([...(before?.keys() ?? []), ...(after?.keys() ?? [])])].sort();
+  for (const path of paths) {
+    const a = before?.get(path);
+    const b = after?.get(path);
+    if (a === b) continue;
+    if (a === undefined) files.push({ path, change: 'added', diff: '' });
+    else if (b === undefined) files.push({ path, change: 'removed', diff: '' });
+    else if (baseRevision !== '' && withoutRevision(a, baseRevision) === withoutRevision(b, headRevision))
+      revisionOnly++;
+    else files.push({ path, change: 'changed', diff: unifiedDiff(a, b) });
+  }
+  const status = !before ? 'added' : !after ? 'removed' : files.length > 0 ? 'changed' : 'unchanged';
+  return {
+    zone,
+    ...(environment && { environment }),
+    status,
+    files,
+    revisionOnly,
+    imagesByTag: after ? imagesByTag(after) : [],
+  };
+}
+
+/** The text with every mention of the revision (quoted or not, as YAML may write it) replaced by a marker. */
+function withoutRevision(text: string, revision: string): string {
+  return text.replaceAll(`"${revision}"`, '\u0000rev').replaceAll(revision, '\u0000rev');
+}
+
+/** The gateway bundle inside a rendered zone (the raku-gateway-bundle ConfigMap). */
+export function bundleOf(cs: ChangeSet, where: string): GatewayBundle | undefined {
+  const text = cs.get(BUNDLE_FILE);
+  if (text === undefined) return undefined;
+  for (const doc of parseAllDocuments(text, { version: '1.1' })) {
+    if (doc.errors.length > 0) throw new UserError(`${where}: not valid YAML (${doc.errors[0]?.message})`);
+    const obj = doc.toJS() as { kind?: string; data?: Record<string, string> } | null;
+    const json = obj?.kind === 'ConfigMap' ? obj.data?.['bundle.json'] : undefined;
+    if (json === undefined) continue;
+    let bundle: GatewayBundle;
+    try {
+      bundle = JSON.parse(json) as GatewayBundle;
+    } catch (err) {
+      throw new UserError(`${where}: bundle.json is not valid JSON (${(err as Error).message})`);
+    }
+    if (bundle?.bundleVersion !== 1) {
+      throw new UserError(
+        `${where}: bundleVersion ${String(bundle?.bundleVersion)} is not supported (expected 1)`,
+      );
+    }
+    return bundle;
+  }
+  return undefined;
+}
+
+function accessChanges(
+  base: Map<string, GatewayBundle>,
+  head: Map<string, GatewayBundle>,
+): AccessPlanChange[] {
+  const merged = new Map<string, AccessPlanChange>();
+  const zones = [...new Set([...base.keys(), ...head.keys()])].sort();
+  for (const zone of zones) {
+    const b = base.get(zone);
+    const h = head.get(zone);
+    const environment = (h ?? b)?.environment as Environment;
+    const matrix = (bundle: GatewayBundle | undefined) =>
+      bundle
+        ? accessMatrix(
+            bundle.policies,
+            bundle.tools.map((t) => t.name),
+          )
+        : [];
+    for (const change of diffAccess(matrix(b), matrix(h))) {
+      const before = change.before && describeAccess(change.before);
+      const after = change.after && describeAccess(change.after);
+      const key = JSON.stringify([environment, change.subject, change.tool, change.change, before, after]);
+      const existing = merged.get(key);
+      if (existing) existing.zones.push(zone);
+      else {
+        merged.set(key, {
+          environment,
+          subject: change.subject,
+          tool: change.tool,
+          change: change.change,
+          ...(before !== undefined && { before }),
+          ...(after !== undefined && { after }),
+          zones: [zone],
+        });
+      }
+    }
+  }
+  const envRank = { dev: 0, staging: 1, prod: 2 } as const;
+  return [...merged.values()].sort(
+    (x, y) =>
+      envRank[y.environment] - envRank[x.environment] || cmp(x.subject, y.subject) || cmp(x.tool, y.tool),
+  );
+}
+
+interface PackTools {
+  version: string;
+  tools: Map<string, BundleTool>;
+}
+
+/** Per pack, the highest version any zone's bundle carries, with its tools. */
+function packsOf(bundles: Map<string, GatewayBundle>): Map<string, PackTools> {
+  const out = new Map<string, PackTools>();
+  for (const bundle of bundles.values()) {
+    for (const tool of bundle.tools) {
+      if (tool.source.kind !== 'pack') continue;
+      const { pack, version } = tool.source;
+      const known = out.get(pack);
+      if (
+        !known ||
+        (semver.valid(version) && semver.valid(known.version) && semver.gt(version, known.version))
+      ) {
+        out.set(pack, { version, tools: new Map([[tool.name, tool]]) });
+      } else if (known.version === version) {
+        known.tools.set(tool.name, tool);
+      }
+    }
+  }
+  return out;
+}
+
+/** A version bump that announces breaking changes: a new major, or a new minor below 1.0.0 (semver §4). */
+export function announcesBreak(before: string, after: string): boolean {
+  const a = semver.parse(before);
+  const b = semver.parse(after);
+  if (!a || !b) return false;
+  if (b.major !== a.major) return b.major > a.major;
+  return a.major === 0 && b.minor > a.minor;
+}
+
+function contractChanges(
+  base: Map<string, GatewayBundle>,
+  head: Map<string, GatewayBundle>,
+): ContractPlanChange[] {
+  const before = packsOf(base);
+  const after = packsOf(head);
+  const out: ContractPlanChange[] = [];
+  for (const pack of [...new Set([...before.keys(), ...after.keys()])].sort()) {
+    const a = before.get(pack);
+    const b = after.get(pack);
+    if (!a || !b) continue; // a pack entering or leaving every zone shows in the file and access diffs
+    const bumped = announcesBreak(a.version, b.version);
+    const versions = { versionBefore: a.version, versionAfter: b.version };
+    for (const name of [...new Set([...a.tools.keys(), ...b.tools.keys()])].sort()) {
+      const ta = a.tools.get(name);
+      const tb = b.tools.get(name);
+      if (!ta && tb) {
+        out.push({ pack, ...versions, kind: 'tool-added', tool: name, details: [], unversionedBreak: false });
+      } else if (ta && !tb) {
+        out.push({
+          pack,
+          ...versions,
+          kind: 'tool-removed',
+          tool: name,
+          details: [],
+          unversionedBreak: !bumped,
+        });
+      } else if (ta && tb && ta.contentHash !== tb.contentHash) {
+        const breaks = inputSchemaBreaks(ta.definition?.inputSchema, tb.definition?.inputSchema);
+        if (breaks.length > 0) {
+          out.push({
+            pack,
+            ...versions,
+            kind: 'schema-breaking',
+            tool: name,
+            details: breaks.map((x) => x.message),
+            unversionedBreak: !bumped,
+          });
+        } else {
+          out.push({
+            pack,
+            ...versions,
+            kind: 'description-changed',
+            tool: name,
+            details: [],
+            unversionedBreak: false,
+          });
+        }
+      }
+    }
+  }
+  return out;
+}
+
+function remoteHashes(bundle: GatewayBundle): Map<string, { remote: string; tool: string; hash: string }> {
+  const out = new Map<string, { remote: string; tool: string; hash: string }>();
+  for (const route of bundle.routes) {
+    for (const t of route.targets) {
+      if (t.kind === 'remote')
+        out.set(`${t.remote}.${t.tool}`, { remote: t.remote, tool: t.tool, hash: t.descriptionSha256 });
+    }
+  }
+  return out;
+}
+
+function remoteChanges(
+  base: Map<string, GatewayBundle>,
+  head: Map<string, GatewayBundle>,
+): RemotePlanChange[] {
+  const out: RemotePlanChange[] = [];
+  for (const zone of [...new Set([...base.keys(), ...head.keys()])].sort()) {
+    const a = base.get(zone) ? remoteHashes(base.get(zone) as GatewayBundle) : new Map();
+    const b = head.get(zone) ? remoteHashes(head.get(zone) as GatewayBundle) : new Map();
+    for (const key of [...new Set([...a.keys(), ...b.keys()])].sort()) {
+      const x = a.get(key);
+      const y = b.get(key);
+      if (x && y && x.hash !== y.hash) {
+        out.push({
+          zone,
+          remote: y.remote,
+          tool: y.tool,
+          change: 'hash-changed',
+          hashBefore: x.hash,
+          hashAfter: y.hash,
+        });
+      } else if (!x && y) {
+        out.push({ zone, remote: y.remote, tool: y.tool, change: 'added', hashAfter: y.hash });
+      } else if (x && !y) {
+        out.push({ zone, remote: x.remote, tool: x.tool, change: 'removed', hashBefore: x.hash });
+      }
+    }
+  }
+  return out;
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
