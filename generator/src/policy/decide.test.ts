@@ -446,6 +446,45 @@ describe('decide', () => {
     expect(decision.reason).toBe(`${kind}:${id} may not call petstore.add_pet in prod: no rule allows it`);
   });
 
+  it('quotes and cuts caller-supplied names in reasons', () => {
+    const base = { args: {}, environment: 'prod' as const, now: new Date(MONDAY_10) };
+    const long = decide(compiled.prod, { ...base, tool: `x.${'y'.repeat(10_000)}`, subject: user('ann') });
+    expect(long.reason).toBe(`user:ann may not call "x.${'y'.repeat(126)}"… in prod: no rule allows it`);
+    const odd = decide(compiled.prod, {
+      ...base,
+      tool: 'github.list_issues',
+      subject: user('ann\nforged: yes'),
+    });
+    expect(odd.reason).toBe(
+      'user:"ann\\nforged: yes" may not call github.list_issues in prod: no rule allows it',
+    );
+  });
+
+  it('names at most three near-miss rules in a default-deny reason', () => {
+    const many: Loaded<Policy> = {
+      file: 'policies/m.yaml',
+      value: {
+        name: 'm',
+        roles: [{ name: 'r', tools: ['*'] }],
+        bindings: Array.from({ length: 5 }, (_, i) => ({
+          role: 'r',
+          subjects: ['*'],
+          when: [{ field: 'args.n', equals: i }],
+        })),
+      },
+    };
+    const decision = decide(compilePolicies([many], 'dev'), {
+      tool: 't.x',
+      args: { n: 9 },
+      subject: user('ann'),
+      environment: 'dev',
+      now: new Date(MONDAY_10),
+    });
+    expect(decision.reason).toBe(
+      'user:ann may not call t.x in dev: no rule allows it; m/bindings[0] (role r) needs args.n == 0, which does not hold; m/bindings[1] (role r) needs args.n == 1, which does not hold; m/bindings[2] (role r) needs args.n == 2, which does not hold; and 2 more',
+    );
+  });
+
   it('refuses a call for another environment than the compiled one', () => {
     const decision = decide(compiled.dev, {
       tool: 'petstore.add_pet',

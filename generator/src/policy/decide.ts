@@ -22,7 +22,22 @@ export const DEFAULT_DENY = 'default-deny';
 /** The `rule` of a decision refused because the call's environment is not the compiled one. */
 export const ENVIRONMENT_MISMATCH = 'environment-mismatch';
 
-const subjectName = (s: Subject) => `${s.kind}:${s.id}`;
+/** At most this many near-miss allow rules are named in a default-deny reason. */
+const MAX_MISSES_SHOWN = 3;
+const PLAIN_NAME = /^[A-Za-z0-9_.:@/-]{1,128}$/;
+
+/**
+ * A caller-supplied name as it appears in a reason: as is when short and plain, else quoted (control
+ * characters escaped) and cut at 128 characters — reasons go into traces, logs and error messages.
+ */
+function shown(name: string): string {
+  if (PLAIN_NAME.test(name)) return name;
+  return name.length > 128 ? `${JSON.stringify(name.slice(0, 128))}…` : JSON.stringify(name);
+}
+
+function subjectName(s: Subject): string {
+  return `${s.kind}:${shown(s.id)}`;
+}
 
 /**
  * Decides whether `call` may proceed.
@@ -36,7 +51,8 @@ const subjectName = (s: Subject) => `${s.kind}:${s.id}`;
  */
 export function decide(compiled: CompiledPolicy, call: ToolCall): Decision {
   const who = subjectName(call.subject);
-  const what = `${who} may not call ${call.tool} in ${call.environment}`;
+  const tool = shown(call.tool);
+  const what = `${who} may not call ${tool} in ${call.environment}`;
   if (call.environment !== compiled.environment) {
     return deny(ENVIRONMENT_MISMATCH, `${what}: the policy was compiled for ${compiled.environment}`);
   }
@@ -74,12 +90,13 @@ export function decide(compiled: CompiledPolicy, call: ToolCall): Decision {
       allowed: true,
       effect: 'allow',
       rule: rule.id,
-      reason: `${who} may call ${call.tool} in ${call.environment}: allowed by ${rule.id} (role ${rule.role})`,
+      reason: `${who} may call ${tool} in ${call.environment}: allowed by ${rule.id} (role ${rule.role})`,
       ...(approval ? { approval } : {}),
       ...(rateLimit ? { rateLimit } : {}),
     };
   }
-  const detail = misses.length > 0 ? `; ${misses.join('; ')}` : '';
+  const more = misses.length > MAX_MISSES_SHOWN ? `; and ${misses.length - MAX_MISSES_SHOWN} more` : '';
+  const detail = misses.length > 0 ? `; ${misses.slice(0, MAX_MISSES_SHOWN).join('; ')}${more}` : '';
   return deny(DEFAULT_DENY, `${what}: no rule allows it${detail}`);
 }
 
