@@ -10,6 +10,7 @@ import type { McpToolDefinition, PackExecutor } from '../pack/pack-executor.ts';
 import type { SecretSource } from '../pack/upstream-auth.ts';
 import type { RuntimeMetrics } from '../server/metrics.ts';
 import { type BreakerState, CircuitBreaker } from './circuit-breaker.ts';
+import { PackServerTarget } from './pack-server-target.ts';
 import type { Availability, Candidate } from './router.ts';
 import { InProcessTarget, McpTarget, type Target } from './targets.ts';
 

@@ -1,0 +1,203 @@
+/**
+ * Gateway overhead: MCP tools/call through the gateway (auth, policy, routing, tracing to Postgres) vs straight
+ * to the pack server vs a bare node:http JSON echo, in one run. The pack server and its fake upstream run in
+ * one worker thread, the load generator in another, the gateway (or echo) on the main thread.
+ * Aim (issue 4): added latency under 1 ms at p50, and gateway throughput at least half of direct.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Worker } from 'node:worker_threads';
+import { staticTokenAuthenticator } from '../gateway/src/auth/authenticator.ts';
+import { createDatabase, type Database } from '../gateway/src/db/database.ts';
+import { startGateway } from '../gateway/src/server/gateway-server.ts';
+import { createTraceSink } from '../gateway/src/traces/trace-sink.ts';
+import { createPrismaTraceWriter } from '../gateway/src/traces/trace-writer.ts';
+import { createScratchDatabase } from '../gateway/test/helpers/scratch-database.ts';
+import { widgetsPack } from '../gateway/test/helpers/test-pack.ts';
+import { testBundle, testModel } from '../gateway/test/helpers/test-zone.ts';
+import type { LoadJob, LoadResult } from './gateway/load-worker.ts';
+
+const here = new URL('./gateway/', import.meta.url);
+/** A worker running a TypeScript module: registers tsx in the worker first (Node 20 does not pass --import hooks on). */
+function tsWorker(file: string, workerData?: unknown): Worker {
+  const url = new URL(file, here).href;
+  const code = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(url)}); });`;
+  return new Worker(code, { eval: true, workerData });
+}
+const TOKEN = 'bench-token-0123456789abcdefghijklmnop';
+const CALL = JSON.stringify({
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'tools/call',
+  params: {
+    name: 'widgets.get_widget',
+    arguments: { id: 'w1' },
+    _meta: {
+      'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+      'io.modelcontextprotocol/clientInfo': { name: 'bench', version: '1' },
+      'io.modelcontextprotocol/clientCapabilities': {},
+    },
+  },
+});
+const MCP_HEADERS = {
+  'content-type': 'application/json',
+  accept: 'application/json, text/event-stream',
+  'mcp-protocol-version': '2026-07-28',
+  // 2026-07-28 mirrors the method and tool name in headers (SEP-2243), as the official client does.
+  'mcp-method': 'tools/call',
+  'mcp-name': 'widgets.get_widget',
+};
+
+function load(job: LoadJob): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    const worker = tsWorker('load-worker.ts', job);
+    worker.once('message', (r: LoadResult) => resolve(r));
+    worker.once('error', reject);
+  });
+}
+
+async function startPackSide(): Promise<{ url: string; close(): Promise<void> }> {
+  const worker = tsWorker('pack-side-worker.ts');
+  const url = await new Promise<string>((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  });
+  return {
+    url,
+    close: async () => {
+      worker.postMessage('close');
+      await new Promise((r) => worker.once('exit', r));
+    },
+  };
+}
+
+async function startEcho(): Promise<{ url: string; close(): Promise<void> }> {
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length });
+      res.end(body);
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/echo`,
+    close: () =>
+      new Promise<void>((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** Traces go to the real Postgres when it is up (a scratch database), else to an in-memory PGlite. */
+async function traceDatabase(): Promise<{ db: Database; label: string; drop(): Promise<void> }> {
+  try {
+    const scratch = await createScratchDatabase();
+    const db = await createDatabase({ url: scratch.url });
+    await db.migrate();
+    return { db, label: 'Postgres 127.0.0.1:5432', drop: scratch.drop };
+  } catch {
+    const db = await createDatabase({ dataDir: 'memory://' });
+    await db.migrate();
+    return { db, label: 'PGlite (in memory)', drop: async () => {} };
+  }
+}
+
+interface Row {
+  name: string;
+  latency: LoadResult;
+  throughput: LoadResult;
+}
+
+async function measure(
+  name: string,
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+  expect: string,
+): Promise<Row> {
+  const base = { url, headers, body, expect, warmupMs: 1000 };
+  const latency = await load({ ...base, concurrency: 1, durationMs: 3000 });
+  const throughput = await load({ ...base, concurrency: 32, durationMs: 4000 });
+  for (const r of [latency, throughput]) {
+    if (r.errors > 0) throw new Error(`${name}: ${r.errors} failed requests, first: ${r.firstError}`);
+  }
+  return { name, latency, throughput };
+}
+
+export default async function gatewayBench(): Promise<void> {
+  const packSide = await startPackSide();
+  const echo = await startEcho();
+  const traceDb = await traceDatabase();
+  const traces = createTraceSink({ writer: createPrismaTraceWriter(traceDb.db.prisma) });
+  const model = testModel(widgetsPack('http://127.0.0.1:9'), 'http://127.0.0.1:9/mcp');
+  const { bundle, policy } = testBundle(model, packSide.url);
+  const gateway = await startGateway({
+    bundle,
+    policy,
+    authenticator: staticTokenAuthenticator(
+      new Map([[TOKEN, { subject: 'agent:bot', kind: 'agent' as const, groups: [], claims: {} }]]),
+    ),
+    traces,
+    adminSubjects: [],
+    secrets: () => undefined,
+    port: 0,
+    routeOptions: { healthIntervalMs: 0, remoteCheckIntervalMs: 0 },
+  });
+  gateway.server.keepAliveTimeout = 60_000;
+  const rows: Row[] = [];
+  try {
+    rows.push(
+      await measure(
+        'bare node:http echo',
+        echo.url,
+        { 'content-type': 'application/json' },
+        CALL,
+        'tools/call',
+      ),
+    );
+    rows.push(await measure('pack server direct', packSide.url, MCP_HEADERS, CALL, '"color":"red"'));
+    rows.push(
+      await measure(
+        'through the gateway',
+        gateway.url,
+        { ...MCP_HEADERS, authorization: `Bearer ${TOKEN}` },
+        CALL,
+        '"color":"red"',
+      ),
+    );
+    await traces.flush();
+    const written = await traceDb.db.prisma.trace.count();
+    const fmt = (n: number, d = 2) => n.toFixed(d).padStart(9);
+    console.log(
+      `tools/call widgets.get_widget; traces to ${traceDb.label} (${written} written, ${traces.stats().dropped} dropped)`,
+    );
+    console.log(
+      `${'scenario'.padEnd(22)} ${'p50 ms'.padStart(9)} ${'p99 ms'.padStart(9)}  (1 client)   ${'req/s'.padStart(9)} ${'p50 ms'.padStart(9)} ${'p99 ms'.padStart(9)}  (32 clients)`,
+    );
+    for (const r of rows) {
+      console.log(
+        `${r.name.padEnd(22)} ${fmt(r.latency.p50)} ${fmt(r.latency.p99)}               ${fmt(r.throughput.rps, 0)} ${fmt(r.throughput.p50)} ${fmt(r.throughput.p99)}`,
+      );
+    }
+    const [echoRow, direct, via] = rows as [Row, Row, Row];
+    console.log(
+      `gateway added latency at p50 (1 client): ${(via.latency.p50 - direct.latency.p50).toFixed(2)} ms (aim < 1 ms)`,
+    );
+    console.log(
+      `throughput gateway/direct: ${(via.throughput.rps / direct.throughput.rps).toFixed(2)} (aim >= 0.5); direct/echo: ${(direct.throughput.rps / echoRow.throughput.rps).toFixed(2)}; gateway/echo: ${(via.throughput.rps / echoRow.throughput.rps).toFixed(2)}`,
+    );
+  } finally {
+    await gateway.close();
+    await traces.close();
+    await traceDb.db.close();
+    await traceDb.drop();
+    await echo.close();
+    await packSide.close();
+  }
+}

@@ -1,0 +1,186 @@
+/**
+ * The gateway's hop to its own pack servers, kept lean because it is on every call's path: protocol
+ * revision 2026-07-28 is stateless, so a tools/call is one POST carrying the per-request `_meta` envelope and
+ * the mirrored Mcp-Method / Mcp-Name headers, over a keep-alive connection. Third-party servers, whose
+ * revision and quirks we do not control, go through the official client instead (McpTarget).
+ */
+import http from 'node:http';
+import type { CallToolResult } from '../pack/pack-executor.ts';
+import { type Target, TargetError } from './targets.ts';
+
+const PROTOCOL = '2026-07-28';
+const ENVELOPE = {
+  'io.modelcontextprotocol/protocolVersion': PROTOCOL,
+  'io.modelcontextprotocol/clientInfo': { name: 'raku-gateway', version: '0.1.0' },
+  'io.modelcontextprotocol/clientCapabilities': {},
+};
+/** JSON-RPC invalid params: the pack server answered that the call itself is wrong. */
+const INVALID_PARAMS = -32602;
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+/** Answers larger than this are refused (the pack server caps upstream bodies well below it). */
+const MAX_ANSWER_BYTES = 16 * 1024 * 1024;
+
+interface JsonRpcAnswer {
+  id?: unknown;
+  result?: CallToolResult;
+  error?: { code: number; message: string };
+}
+
+export class PackServerTarget implements Target {
+  private readonly url: URL;
+  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+  private nextId = 1;
+
+  constructor(readonly id: string) {
+    this.url = new URL(id);
+  }
+
+  call(
+    tool: string,
+    args: Record<string, unknown>,
+    options: { signal: AbortSignal; timeoutMs: number },
+  ): Promise<CallToolResult> {
+    const id = this.nextId++;
+    const body = Buffer.from(
+      JSON.stringify({
+        jsonrpc: '2.0',
+        id,
+        method: 'tools/call',
+        params: { name: tool, arguments: args, _meta: ENVELOPE },
+      }),
+    );
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      let sent = false;
+      const settle = (fn: () => void) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        options.signal.removeEventListener('abort', onAbort);
+        fn();
+      };
+      const req = http.request(this.url, {
+        method: 'POST',
+        agent: this.agent,
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          'content-length': String(body.length),
+          'mcp-protocol-version': PROTOCOL,
+          'mcp-method': 'tools/call',
+          'mcp-name': tool,
+        },
+      });
+      const timer = setTimeout(() => {
+        settle(() =>
+          reject(new TargetError('timeout', `${this.id} did not answer within ${options.timeoutMs} ms`)),
+        );
+        req.destroy();
+      }, options.timeoutMs);
+      const onAbort = () => {
+        settle(() => reject(new TargetError('failed', 'the call was cancelled')));
+        req.destroy();
+      };
+      options.signal.addEventListener('abort', onAbort, { once: true });
+      req.on('socket', (socket) => {
+        if (!socket.connecting) sent = true;
+        else socket.once('connect', () => (sent = true));
+      });
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        const unreachable = !sent || (err.code !== undefined && UNREACHABLE.has(err.code));
+        settle(() =>
+          reject(
+            new TargetError(
+              unreachable ? 'unreachable' : 'failed',
+              unreachable
+                ? `${this.id} is unreachable (${err.code ?? err.message})`
+                : `${this.id} failed: ${err.message}`,
+            ),
+          ),
+        );
+      });
+      req.on('response', (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > MAX_ANSWER_BYTES) {
+            settle(() =>
+              reject(new TargetError('failed', `${this.id} answered more than ${MAX_ANSWER_BYTES} bytes`)),
+            );
+            req.destroy();
+          } else chunks.push(chunk);
+        });
+        res.on('error', (err) =>
+          settle(() => reject(new TargetError('failed', `${this.id} failed: ${err.message}`))),
+        );
+        res.on('end', () =>
+          settle(() => {
+            try {
+              resolve(
+                this.answer(
+                  res.statusCode ?? 0,
+                  String(res.headers['content-type'] ?? ''),
+                  Buffer.concat(chunks),
+                  id,
+                ),
+              );
+            } catch (err) {
+              reject(err);
+            }
+          }),
+        );
+      });
+      req.end(body);
+    });
+  }
+
+  private answer(status: number, type: string, body: Buffer, id: number): CallToolResult {
+    const text = body.toString('utf8');
+    let message: JsonRpcAnswer | undefined;
+    try {
+      message = type.includes('text/event-stream')
+        ? fromEventStream(text, id)
+        : (JSON.parse(text) as JsonRpcAnswer);
+    } catch {
+      message = undefined;
+    }
+    if (message?.error) {
+      if (message.error.code === INVALID_PARAMS) {
+        return { content: [{ type: 'text', text: message.error.message }], isError: true };
+      }
+      throw new TargetError(
+        'failed',
+        `${this.id} answered error ${message.error.code}: ${message.error.message}`,
+      );
+    }
+    if (status !== 200 || !message?.result) {
+      throw new TargetError('failed', `${this.id} answered HTTP ${status}: ${text.slice(0, 200)}`);
+    }
+    const {
+      resultType: _r,
+      _meta: _m,
+      ...result
+    } = message.result as CallToolResult & { resultType?: unknown };
+    return result as CallToolResult;
+  }
+
+  async close(): Promise<void> {
+    this.agent.destroy();
+  }
+}
+
+/** The JSON-RPC response for `id` in a server-sent-event stream (the answer follows any notifications). */
+function fromEventStream(text: string, id: number): JsonRpcAnswer | undefined {
+  for (const event of text.split(/\r?\n\r?\n/)) {
+    const data = event
+      .split(/\r?\n/)
+      .filter((l) => l.startsWith('data:'))
+      .map((l) => l.slice(5).trimStart())
+      .join('\n');
+    if (!data) continue;
+    const message = JSON.parse(data) as JsonRpcAnswer;
+    if (message.id === id) return message;
+  }
+  return undefined;
+}
