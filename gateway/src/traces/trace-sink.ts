@@ -1,5 +1,5 @@
 /**
- * The buffered trace sink. `record` only assigns an id and pushes onto an in-memory queue; a background writer
+ * The buffered trace sink. `record` only pushes onto an in-memory queue; a background writer
  * redacts and writes batches. While the database is unreachable the queue keeps at most `maxBuffered` traces
  * and retries with backoff; what does not fit is counted in `dropped` (exported as a metric), never lost
  * silently. A batch the database refuses while reachable (a data error) is retried row by row so one bad
@@ -29,7 +29,8 @@ export interface TraceSinkOptions {
 }
 
 interface Queued {
-  id: string;
+  /** Assigned at the first write attempt, off the request path (randomUUID can cost microseconds under load). */
+  id: string | null;
   record: TraceRecord;
 }
 
@@ -68,7 +69,7 @@ export class BufferedTraceSink implements TraceSink {
       this.#dropped++;
       return;
     }
-    this.#queue.push({ id: randomUUID(), record: trace });
+    this.#queue.push({ id: null, record: trace });
     if (this.#queue.length === this.#batchSize) this.#schedule(0);
     else if (this.#timer === null) this.#schedule(this.#flushIntervalMs);
   }
@@ -136,7 +137,8 @@ export class BufferedTraceSink implements TraceSink {
   async #drainLoop(): Promise<boolean> {
     while (this.#queue.length > 0) {
       const batch = this.#queue.slice(0, this.#batchSize);
-      const rows = batch.map((q) => toTraceRow(q.id, q.record, this.#rules));
+      // The id is kept across retries, so a batch written but not acknowledged is not written twice.
+      const rows = batch.map((q) => toTraceRow((q.id ??= randomUUID()), q.record, this.#rules));
       try {
         await this.#writer.write(rows);
       } catch (error) {

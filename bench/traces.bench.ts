@@ -1,0 +1,122 @@
+/**
+ * Trace benchmark, in one run against the machine's Postgres (a fresh database, dropped afterwards):
+ *  1. cost of `TraceSink.record` on the request path vs pushing the same object onto an array (baseline);
+ *  2. end-to-end sink throughput (redaction + batched `unnest` insert through Prisma) vs the same INSERT
+ *     statement sent with raw `pg` from pre-built arrays (the ceiling DESIGN.md measured, ~169k rows/s).
+ * Goals: record() under 1 µs per call; sink throughput at least 1/4 of the raw ceiling (it also redacts).
+ */
+import { performance } from 'node:perf_hooks';
+import pg from 'pg';
+import { createDatabase } from '../gateway/src/db/database.ts';
+import { toTraceRow } from '../gateway/src/traces/trace-row.ts';
+import { BufferedTraceSink } from '../gateway/src/traces/trace-sink.ts';
+import { createPrismaTraceWriter } from '../gateway/src/traces/trace-writer.ts';
+import type { TraceRecord } from '../gateway/src/traces/types.ts';
+import { createTestDatabase } from '../gateway/test/persistence/helpers/test-database.ts';
+
+function trace(i: number): TraceRecord {
+  return {
+    time: new Date(),
+    subject: `agent:bot-${i % 10}`,
+    subjectKind: 'agent',
+    tool: 'github.list_issues',
+    route: 'pack:github-issues',
+    target: 'http://github-issues-mcp.raku-dev.svc.cluster.local:8080/mcp',
+    decision: 'allow',
+    rule: 'default/bindings/0',
+    revision: 'a1b2c3d',
+    latencyMs: 1.2,
+    status: 'ok',
+    args: {
+      owner: 'acme',
+      repo: 'web',
+      state: 'open',
+      per_page: 30,
+      token: 'ghp_abcdefghijklmnopqrstuvwxyz0123456789',
+    },
+    result: {
+      content: [{ type: 'text', text: `[{"number":${i},"title":"Bug ${i}","user":"ann@example.com"}]` }],
+    },
+  };
+}
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+
+export default async function bench(): Promise<void> {
+  const target = await createTestDatabase();
+  const db = await createDatabase({ url: target.url });
+  try {
+    await db.migrate();
+    const N = 50_000;
+    const traces = Array.from({ length: N }, (_, i) => trace(i));
+
+    // 1. request-path cost
+    const idle = new BufferedTraceSink({
+      writer: { write: async () => {}, ping: async () => true },
+      maxBuffered: N,
+      batchSize: N + 1,
+      flushIntervalMs: 60_000,
+    });
+    const array: TraceRecord[] = [];
+    let t = performance.now();
+    for (const tr of traces) array.push(tr);
+    const pushNs = ((performance.now() - t) * 1e6) / N;
+    t = performance.now();
+    for (const tr of traces) idle.record(tr);
+    const recordNs = ((performance.now() - t) * 1e6) / N;
+    await idle.close();
+    console.log(`record(): ${recordNs.toFixed(0)} ns/call vs array push ${pushNs.toFixed(0)} ns/call`);
+
+    // 2. throughput: raw pg ceiling first (pre-built rows), then the sink end to end
+    const rows = traces.map((tr, i) =>
+      toTraceRow(`00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, tr),
+    );
+    const client = new pg.Client({ connectionString: target.url });
+    await client.connect();
+    t = performance.now();
+    for (let i = 0; i < rows.length; i += 500) {
+      const b = rows.slice(i, i + 500);
+      const col = <K extends keyof (typeof b)[number]>(k: K) => b.map((r) => r[k]);
+      await client.query(
+        `INSERT INTO traces (id, time, subject, subject_kind, tool, route, target, decision, rule, revision, latency_ms, status, args_bytes, result_bytes, args, result, error)
+         SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::float8[], $12::text[], $13::int4[], $14::int4[], $15::jsonb[], $16::jsonb[], $17::text[])`,
+        [
+          col('id'),
+          col('time'),
+          col('subject'),
+          col('subjectKind'),
+          col('tool'),
+          col('route'),
+          col('target'),
+          col('decision'),
+          col('rule'),
+          col('revision'),
+          col('latencyMs'),
+          col('status'),
+          col('argsBytes'),
+          col('resultBytes'),
+          col('args'),
+          col('result'),
+          col('error'),
+        ],
+      );
+    }
+    const rawRate = N / ((performance.now() - t) / 1000);
+    await client.end();
+
+    const sink = new BufferedTraceSink({ writer: createPrismaTraceWriter(db.prisma), maxBuffered: N });
+    t = performance.now();
+    for (const tr of traces) sink.record(tr);
+    await sink.flush();
+    const sinkRate = N / ((performance.now() - t) / 1000);
+    const stats = sink.stats();
+    await sink.close();
+    console.log(`raw pg unnest (pre-built rows): ${fmt(rawRate)} rows/s`);
+    console.log(
+      `sink (redact + Prisma $executeRaw unnest): ${fmt(sinkRate)} rows/s = ${(sinkRate / rawRate).toFixed(2)}x raw; written ${stats.written}, dropped ${stats.dropped}`,
+    );
+  } finally {
+    await db.close();
+    await target.drop();
+  }
+}
