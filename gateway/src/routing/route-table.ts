@@ -92,9 +92,7 @@ export class RouteTable {
       const id = inProcess ? `in-process:${target.pack}` : target.url;
       let t = this.packTargets.get(id);
       if (!t) {
-        t = inProcess
-          ? new InProcessTarget(id, inProcess)
-          : new McpTarget({ url: target.url, era: 'modern' });
+        t = inProcess ? new InProcessTarget(id, inProcess) : new PackServerTarget(target.url);
         this.packTargets.set(id, t);
       }
       return { target: t, tool: exposed, route };
