@@ -14,8 +14,20 @@ const actions = readdirSync(path.join(root, 'actions'), { withFileTypes: true })
   .map((d) => d.name)
   .sort();
 
+/**
+ * Packages an action leaves to the workspace's node_modules. The build action bundles the pack runtime with
+ * esbuild, whose JS API needs its native binary next to it: the release workflow runs `npm ci` first and uses
+ * the actions from the checkout (uses: ./actions/<name>), so `esbuild` resolves from the workspace.
+ */
+const EXTERNALS: Record<string, string[]> = {
+  build: ['esbuild'],
+  rollout: ['esbuild'],
+  status: ['esbuild'],
+};
+
 for (const name of actions) {
   await build({
+    external: EXTERNALS[name] ?? [],
     entryPoints: [path.join(root, 'actions', name, 'src/main.ts')],
     outfile: path.join(root, 'actions', name, 'dist/index.mjs'),
     bundle: true,
