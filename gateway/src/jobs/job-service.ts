@@ -40,6 +40,12 @@ export interface JobServiceWithApprovals extends JobService {
   settleApprovals(): Promise<number>;
 }
 
+/**
+ * Raw arguments are kept only while the job may still run (they can hold secrets a trace would redact); the
+ * redacted copy lives in the call's trace.
+ */
+const CLEARED = {};
+
 const ACTIVE: JobStatus[] = ['queued', 'waiting_approval', 'running'];
 
 export function toJobView(row: Job): JobView {
@@ -89,6 +95,7 @@ export function createJobService(options: JobServiceOptions): JobServiceWithAppr
         result: result === null ? undefined : (result as object),
         error,
         finishedAt: new Date(),
+        arguments: CLEARED,
       },
     });
   }
@@ -213,7 +220,7 @@ export function createJobService(options: JobServiceOptions): JobServiceWithAppr
       if (!isUuid(id)) return null;
       await prisma.job.updateMany({
         where: { id, status: { in: ACTIVE } },
-        data: { status: 'cancelled', cancelledBy: by, finishedAt: new Date() },
+        data: { status: 'cancelled', cancelledBy: by, finishedAt: new Date(), arguments: CLEARED },
       });
       running.get(id)?.abort(new Error(`cancelled by ${by}`));
       return get(id);
@@ -246,7 +253,7 @@ export function createJobService(options: JobServiceOptions): JobServiceWithAppr
           : `approval ${job.approvalId} does not exist`;
         const failed = await prisma.job.updateMany({
           where: { id: job.id, status: 'waiting_approval' },
-          data: { status: 'failed', error: why, finishedAt: new Date() },
+          data: { status: 'failed', error: why, finishedAt: new Date(), arguments: CLEARED },
         });
         moved += failed.count;
       }

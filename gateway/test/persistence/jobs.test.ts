@@ -104,6 +104,8 @@ function jobSuite(kind: string, open: () => Promise<Database>) {
       });
       expect(done.startedAt).not.toBeNull();
       expect(done.finishedAt).not.toBeNull();
+      const row = await db.prisma.job.findUniqueOrThrow({ where: { id: submitted.id } });
+      expect(row.arguments, 'raw arguments are not kept after the job ran').toEqual({});
       const seen = runner.calls.find((c) => c.context.jobId === submitted.id);
       expect(seen?.call).toEqual(call('echo.say', { word: 'hi' }));
       expect(seen?.context.approvalId).toBeNull();
