@@ -138,7 +138,10 @@ export class BufferedTraceSink implements TraceSink {
     while (this.#queue.length > 0) {
       const batch = this.#queue.slice(0, this.#batchSize);
       // The id is kept across retries, so a batch written but not acknowledged is not written twice.
-      const rows = batch.map((q) => toTraceRow((q.id ??= randomUUID()), q.record, this.#rules));
+      const rows = batch.map((q) => {
+        if (q.id === null) q.id = randomUUID();
+        return toTraceRow(q.id, q.record, this.#rules);
+      });
       try {
         await this.#writer.write(rows);
       } catch (error) {
