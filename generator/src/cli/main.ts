@@ -4,6 +4,7 @@ import { registerBuild } from './build-command.ts';
 import { type CliContext, processContext } from './context.ts';
 import { registerGenerate } from './generate-command.ts';
 import { registerImport } from './import-command.ts';
+import { registerPackTest } from './pack-test-command.ts';
 import { registerPlan } from './plan-command.ts';
 import { registerPolicy } from './policy-command.ts';
 import { registerRollout } from './rollout-command.ts';
@@ -20,6 +21,7 @@ const COMMANDS: ((program: Command, ctx: CliContext) => void)[] = [
   registerGenerate,
   registerPlan,
   registerImport,
+  registerPackTest,
 ];
 
 /**

@@ -1,5 +1,6 @@
 import { canonicalJson } from '../model/hash.ts';
 import type { JsonSchema, Pack, Tool } from '../model/types.ts';
+import { inputSchemaBreaks } from '../plan/schema-compat.ts';
 
 /** One change to a tool as agents see it. `breaking` changes can fail calls that worked before. */
 export interface ToolChange {
@@ -18,9 +19,8 @@ export interface ContractDiff {
 }
 
 /**
- * Compares the tools of two packs: tools added and removed, and per tool the argument changes (new required
- * argument, removed argument, changed type or narrowed enum are breaking), output changes, mapping and
- * text changes. Pure. (A general contract diff for `raku plan` may replace this one.)
+ * Compares the tools of two packs: tools added and removed, and per tool the breaking input changes (from
+ * `inputSchemaBreaks` of `raku plan`), new optional arguments, output, mapping and text changes. Pure.
  */
 export function contractDiff(before: Pick<Pack, 'tools'>, after: Pick<Pack, 'tools'>): ContractDiff {
   const old = new Map(before.tools.map((t) => [t.name, t]));
@@ -53,32 +53,12 @@ function toolChanges(a: Tool, b: Tool): ToolChange[] {
   const add = (change: string, breaking: boolean) => out.push({ tool: a.name, change, breaking });
   const propsA = props(a.inputSchema);
   const propsB = props(b.inputSchema);
-  const reqA = new Set(required(a.inputSchema));
   const reqB = new Set(required(b.inputSchema));
   for (const arg of Object.keys(propsB)) {
-    if (!(arg in propsA))
-      add(`new ${reqB.has(arg) ? 'required' : 'optional'} argument "${arg}"`, reqB.has(arg));
-    else if (reqB.has(arg) && !reqA.has(arg)) add(`argument "${arg}" is now required`, true);
+    if (!(arg in propsA) && !reqB.has(arg)) add(`new optional argument "${arg}"`, false);
   }
-  for (const arg of Object.keys(propsA)) {
-    if (!(arg in propsB)) add(`argument "${arg}" removed`, true);
-  }
-  for (const arg of Object.keys(propsA)) {
-    const x = propsA[arg];
-    const y = propsB[arg];
-    if (!x || !y) continue;
-    if (canonicalJson(x['type'] ?? null) !== canonicalJson(y['type'] ?? null)) {
-      add(`argument "${arg}" type changed from ${fmt(x['type'])} to ${fmt(y['type'])}`, true);
-    }
-    if (Array.isArray(x['enum']) && Array.isArray(y['enum'])) {
-      const gone = x['enum'].filter(
-        (v) => !(y['enum'] as unknown[]).some((w) => canonicalJson(w) === canonicalJson(v)),
-      );
-      if (gone.length > 0) add(`argument "${arg}" no longer accepts ${gone.map(fmt).join(', ')}`, true);
-    } else if (!Array.isArray(x['enum']) && Array.isArray(y['enum'])) {
-      add(`argument "${arg}" is now limited to ${y['enum'].map(fmt).join(', ')}`, true);
-    }
-  }
+  // Breaking input changes: the plan's rules (generator/src/plan/schema-compat.ts), one source of truth.
+  for (const b2 of inputSchemaBreaks(a.inputSchema, b.inputSchema)) add(b2.message, true);
   const inputRest = (s: JsonSchema) => canonicalJson({ ...s, description: undefined });
   if (out.length === 0 && inputRest(a.inputSchema) !== inputRest(b.inputSchema))
     add('input schema details changed', false);

@@ -201,7 +201,15 @@ function firstExample(doc: OpenApiDocument, examples: unknown): unknown {
   for (const ex of Object.values(examples)) {
     try {
       const e = derefObject(doc, ex);
-      if (e && e['value'] !== undefined) return e['value'];
+      if (e && e['value'] !== undefined) {
+        // Some documents (GitHub's) put a reference to an Example object inside `value`.
+        const v = e['value'];
+        if (isObject(v) && typeof v['$ref'] === 'string' && Object.keys(v).length === 1) {
+          const target = derefObject(doc, v);
+          return target && 'value' in target ? target['value'] : target;
+        }
+        return v;
+      }
     } catch {
       // an unresolvable example is just not used
     }

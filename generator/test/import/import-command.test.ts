@@ -77,7 +77,8 @@ describe('raku import openapi', () => {
     expect(r.code).toBe(0);
     expect(r.out).toContain('tool contract diff against the committed pack (0.1.0 → 1.0.0):');
     expect(r.out).toContain('+ updateOrder (new tool)');
-    expect(r.out).toContain('! createOrder: new required argument "customer" (breaking)');
+    expect(r.out).toContain('! createOrder: argument "customer" is now required (breaking)');
+    expect(r.out).toContain('~ listOrders: title changed');
     expect(r.out).toContain('! deleteOrder: tool removed (breaking)');
     expect(r.out).toContain('hand edits kept: listOrders.description, createOrder.sensitive');
     const pack = readPack();

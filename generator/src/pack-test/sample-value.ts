@@ -1,0 +1,120 @@
+import type { JsonSchema } from '../model/types.ts';
+
+const FORMAT_SAMPLES: Record<string, string> = {
+  'date-time': '2024-01-02T03:04:05Z',
+  date: '2024-01-02',
+  time: '03:04:05Z',
+  duration: 'P1D',
+  email: 'someone@example.com',
+  hostname: 'example.com',
+  ipv4: '192.0.2.1',
+  ipv6: '2001:db8::1',
+  uri: 'https://example.com/a',
+  'uri-reference': '/a',
+  'uri-template': '/a/{b}',
+  uuid: '3f2c5a8e-1b7d-4c9e-8f00-2a6b9c1d4e5f',
+  'json-pointer': '/a',
+  'relative-json-pointer': '0',
+  regex: '^a$',
+};
+
+/**
+ * A value that satisfies `schema` (best effort, deterministic): const, enum, examples and defaults first,
+ * else the smallest value of the type within its bounds. `all` also fills optional properties of the root
+ * object, so every argument mapping is exercised. Recursive `$ref`s stop at depth 6. Pure.
+ */
+export function sampleValue(
+  schema: unknown,
+  root: JsonSchema,
+  opts: { all?: boolean } = {},
+  depth = 0,
+): unknown {
+  if (schema === true || schema === undefined) return 'sample';
+  if (schema === null || typeof schema !== 'object') return null;
+  const s = schema as JsonSchema;
+  if (depth > 12) return null;
+  const ref = s['$ref'];
+  if (typeof ref === 'string' && ref.startsWith('#/$defs/')) {
+    const target = (root['$defs'] as Record<string, unknown> | undefined)?.[ref.slice(8)];
+    return sampleValue(target, root, {}, depth + 2);
+  }
+  if ('const' in s) return s['const'];
+  if (Array.isArray(s['enum']) && s['enum'].length > 0)
+    return s['enum'].find((v) => v !== null) ?? s['enum'][0];
+  if (Array.isArray(s['examples']) && s['examples'].length > 0) return s['examples'][0];
+  if (s['default'] !== undefined) return s['default'];
+  for (const k of ['oneOf', 'anyOf'] as const) {
+    const list = s[k];
+    if (Array.isArray(list) && list.length > 0) {
+      const first = list.find((b) => (b as JsonSchema)?.['type'] !== 'null') ?? list[0];
+      const base = sampleValue(first, root, {}, depth + 1);
+      const rest = { ...s };
+      delete rest[k];
+      return Object.keys(rest).some((x) => x === 'properties' || x === 'required')
+        ? merge(base, sampleValue(rest, root, opts, depth + 1))
+        : base;
+    }
+  }
+  if (Array.isArray(s['allOf'])) {
+    const rest = { ...s };
+    delete rest['allOf'];
+    let value: unknown = Object.keys(rest).length > 0 ? sampleValue(rest, root, opts, depth + 1) : undefined;
+    for (const part of s['allOf']) value = merge(value, sampleValue(part, root, opts, depth + 1));
+    return value;
+  }
+  const type = Array.isArray(s['type']) ? s['type'].find((t) => t !== 'null') : s['type'];
+  switch (type ?? (s['properties'] ? 'object' : s['items'] ? 'array' : 'string')) {
+    case 'string': {
+      const format = typeof s['format'] === 'string' ? FORMAT_SAMPLES[s['format']] : undefined;
+      let text = format ?? 'sample';
+      const min = typeof s['minLength'] === 'number' ? s['minLength'] : 0;
+      const max = typeof s['maxLength'] === 'number' ? s['maxLength'] : Number.POSITIVE_INFINITY;
+      if (text.length < min) text = text.padEnd(min, 'x');
+      if (text.length > max) text = text.slice(0, Math.max(max, 0));
+      return text;
+    }
+    case 'integer':
+    case 'number': {
+      let n = 1;
+      if (typeof s['minimum'] === 'number') n = Math.max(n, s['minimum']);
+      if (typeof s['exclusiveMinimum'] === 'number') n = Math.max(n, s['exclusiveMinimum'] + 1);
+      if (typeof s['maximum'] === 'number') n = Math.min(n, s['maximum']);
+      if (typeof s['exclusiveMaximum'] === 'number') n = Math.min(n, s['exclusiveMaximum'] - 1);
+      if (typeof s['multipleOf'] === 'number' && s['multipleOf'] > 0)
+        n = Math.ceil(n / s['multipleOf']) * s['multipleOf'];
+      return type === 'integer' ? Math.ceil(n) : n;
+    }
+    case 'boolean':
+      return true;
+    case 'null':
+      return null;
+    case 'array': {
+      const count = typeof s['minItems'] === 'number' ? s['minItems'] : depth > 6 ? 0 : 1;
+      return Array.from({ length: count }, () => sampleValue(s['items'] ?? {}, root, {}, depth + 1));
+    }
+    default: {
+      const props = (s['properties'] ?? {}) as Record<string, unknown>;
+      const required = new Set((s['required'] as string[] | undefined) ?? []);
+      const out: Record<string, unknown> = {};
+      for (const [name, sub] of Object.entries(props)) {
+        if (required.has(name) || (opts.all && depth === 0) || (depth < 4 && isScalar(sub))) {
+          out[name] = sampleValue(sub, root, {}, depth + 1);
+        }
+      }
+      for (const name of required) if (!(name in out)) out[name] = 'sample';
+      return out;
+    }
+  }
+}
+
+function isScalar(schema: unknown): boolean {
+  const t = (schema as JsonSchema | null)?.['type'];
+  return t === 'string' || t === 'integer' || t === 'number' || t === 'boolean';
+}
+
+function merge(a: unknown, b: unknown): unknown {
+  if (a && b && typeof a === 'object' && typeof b === 'object' && !Array.isArray(a) && !Array.isArray(b)) {
+    return { ...(a as object), ...(b as object) };
+  }
+  return b === undefined ? a : b;
+}
