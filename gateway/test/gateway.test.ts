@@ -308,6 +308,25 @@ describe('gateway routing', () => {
     expect(upstream.requests).toHaveLength(2);
   });
 
+  it('reloads a new bundle without a restart: new revision, new routes', async () => {
+    const { gw, traces } = await gateway();
+    const bot = await client(gw, 'modern', await botToken());
+    const model = testModel(widgetsPack(upstream.url), partner.url);
+    model.policies[0]!.value = { ...model.policies[0]!.value, denies: [] };
+    const next = testBundle(model, packServer.url);
+    next.bundle.revision = 'rev-2';
+    next.bundle.tools = next.bundle.tools.filter((t) => t.name !== 'partner.search');
+    next.bundle.routes = next.bundle.routes.filter((r) => r.tool !== 'partner.search');
+    gw.reload(next.bundle, next.policy);
+    expect((await bot.listTools()).tools.map((t) => t.name)).toEqual([
+      'widgets.get_widget',
+      'widgets.list_widgets',
+    ]);
+    const red = await bot.callTool({ name: 'widgets.list_widgets', arguments: { color: 'red' } });
+    expect(red.isError).toBeFalsy();
+    expect(traces.traces.at(-1)).toMatchObject({ revision: 'rev-2', status: 'ok' });
+  });
+
   it('refuses a call that needs approval when no approval store is configured', async () => {
     const { gw, traces } = await gateway();
     const alice = await client(gw, 'modern', await aliceToken());

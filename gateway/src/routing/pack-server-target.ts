@@ -82,6 +82,7 @@ export class PackServerTarget implements Target {
         req.destroy();
       };
       options.signal.addEventListener('abort', onAbort, { once: true });
+      req.setNoDelay(true);
       req.on('socket', (socket) => {
         if (!socket.connecting) sent = true;
         else socket.once('connect', () => (sent = true));
