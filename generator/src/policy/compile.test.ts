@@ -102,6 +102,14 @@ describe('compilePolicies on bad input', () => {
     );
   });
 
+  it('refuses two policies with the same name', () => {
+    const a = small('p');
+    const b = { ...small('p'), file: 'policies/p.yml' };
+    expect(() => compilePolicies([a, b], 'dev')).toThrow(
+      'policies/p.yml: policy "p" is also defined in policies/p.yaml; policy names must be unique',
+    );
+  });
+
   it('accepts the same rule name in different policies and sections', () => {
     const a = small('a', { denies: [{ name: 'x', tools: ['a.b'], subjects: ['*'] }] });
     const b = small('b', {

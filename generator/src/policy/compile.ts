@@ -41,8 +41,8 @@ const appliesIn = (environments: readonly Environment[] | undefined, env: Enviro
  * role's tool patterns), and the denies, approvals and rate limits that apply there. Policies are taken
  * in order of name, rules in file order.
  *
- * @throws UserError when a binding names a role its policy does not define, or two rules would get the
- *   same id — validation reports both; compiling refuses rather than silently dropping a rule.
+ * @throws UserError when a binding names a role its policy does not define, two policies share a name, or
+ *   two rules would get the same id — validation reports these; compiling refuses rather than guessing.
  */
 export function compilePolicies(
   policies: readonly Loaded<Policy>[],
@@ -59,7 +59,14 @@ export function compilePolicies(
   const sorted = [...policies].sort(
     (a, b) => compareStrings(a.value.name, b.value.name) || compareStrings(a.file, b.file),
   );
+  const seen = new Map<string, string>();
   for (const { file, value: policy } of sorted) {
+    const other = seen.get(policy.name);
+    if (other !== undefined)
+      throw new UserError(
+        `${file}: policy "${policy.name}" is also defined in ${other}; policy names must be unique`,
+      );
+    seen.set(policy.name, file);
     const source = { policy: policy.name, file };
     const roles = new Map((policy.roles ?? []).map((r) => [r.name, r]));
     (policy.bindings ?? []).forEach((binding, i) => {
