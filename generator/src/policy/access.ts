@@ -6,7 +6,7 @@
 import { compareStrings } from './compile.ts';
 import { describeCondition } from './conditions.ts';
 import { approvalFor } from './decide.ts';
-import { patternsMatcher } from './patterns.ts';
+import { ruleIndex } from './rule-index.ts';
 import { subjectCovers, subjectsMayOverlap } from './subjects.ts';
 import type { CompiledPolicy } from './types.ts';
 
@@ -56,21 +56,18 @@ export function accessMatrix(compiled: CompiledPolicy, tools: readonly string[])
   const subjects = [...new Set(compiled.allows.flatMap((a) => a.subjects))].sort(compareStrings);
   const sortedTools = [...new Set(tools)].sort(compareStrings);
   const entries: AccessEntry[] = [];
-  const allows = compiled.allows.map((rule) => ({ rule, matchesTool: patternsMatcher(rule.tools) }));
-  const denies = compiled.denies.map((rule) => ({ rule, matchesTool: patternsMatcher(rule.tools) }));
+  const { allows, denies } = ruleIndex(compiled);
   for (const subject of subjects) {
     for (const tool of sortedTools) {
       const grants = allows
-        .filter(({ rule: a, matchesTool }) => a.subjects.includes(subject) && matchesTool(tool))
-        .map(({ rule }) => rule)
-        .map((a) => ({ rule: a.id, role: a.role, conditions: a.when.map(describeCondition) }));
+        .forTool(tool)
+        .filter(({ subjects: named }) => named.has(subject))
+        .map(({ rule: a }) => ({ rule: a.id, role: a.role, conditions: a.when.map(describeCondition) }));
       if (grants.length === 0) continue;
       const cutting = denies
-        .filter(
-          ({ rule: d, matchesTool }) =>
-            matchesTool(tool) && d.subjects.some((s) => subjectsMayOverlap(s, subject)),
-        )
-        .map(({ rule }) => rule);
+        .forTool(tool)
+        .map(({ rule }) => rule)
+        .filter((d) => d.subjects.some((s) => subjectsMayOverlap(s, subject)));
       if (cutting.some((d) => d.when.length === 0 && d.subjects.some((s) => subjectCovers(s, subject))))
         continue;
       const approval = approvalFor(compiled, tool);
