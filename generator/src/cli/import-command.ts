@@ -103,7 +103,11 @@ export function registerImport(program: Command, ctx: CliContext): void {
       let draftPolicy: { path: string; yaml: string } | undefined;
       if (opts.ai) {
         const config = aiConfigFromEnv(ctx.env);
-        const applied = applySuggestions(pack, await requestSuggestions(pack, config));
+        const applied = applySuggestions(
+          pack,
+          await requestSuggestions(pack, config),
+          new Set(generated.kept),
+        );
         pack = applied.pack;
         ctx.stdout(`\n--ai suggestions applied (${applied.changes.length}):\n`);
         for (const c of applied.changes) ctx.stdout(`  ${c}\n`);

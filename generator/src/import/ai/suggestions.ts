@@ -124,7 +124,12 @@ let ajv: Ajv2020 | undefined;
  * Applies a model's answer to a pack. Each suggestion is checked on its own (shape, known tool, length, no
  * secret-looking text); invalid ones are dropped with a warning and the rest applied. Pure.
  */
-export function applySuggestions(pack: Pack, answer: unknown): AppliedSuggestions {
+export function applySuggestions(
+  pack: Pack,
+  answer: unknown,
+  /** '<tool>.<field>' edited by hand (kept on re-import): never overwritten by a suggestion. */
+  handEdited: ReadonlySet<string> = new Set(),
+): AppliedSuggestions {
   ajv ??= new Ajv2020({ strict: false, allErrors: false });
   const warnings: string[] = [];
   const out: AppliedSuggestions = {
@@ -151,6 +156,12 @@ export function applySuggestions(pack: Pack, answer: unknown): AppliedSuggestion
     if (!tool) {
       warnings.push(`tools[${i}] dropped: no tool named "${s.name}"`);
       continue;
+    }
+    for (const field of ['title', 'description', 'sensitive'] as const) {
+      if (s[field] !== null && handEdited.has(`${s.name}.${field}`)) {
+        warnings.push(`${s.name}.${field}: your edit is kept, the suggestion is not applied`);
+        s[field] = null;
+      }
     }
     if (s.title !== null) {
       const t = s.title.trim();
