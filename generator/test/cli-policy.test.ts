@@ -1,11 +1,15 @@
-import { describe, expect, it } from 'vitest';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
 import type { CliContext } from '../src/cli/context.ts';
 import { main } from '../src/cli/main.ts';
 import type { AccessEntry } from '../src/policy/access.ts';
 import type { Decision } from '../src/policy/types.ts';
 import { REPO_ROOT } from './repo-fixture.ts';
 
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
+async function run(args: string[], cwd = REPO_ROOT): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
   const ctx: CliContext = {
@@ -15,13 +19,37 @@ async function run(args: string[]): Promise<{ code: number; out: string; err: st
     stderr: (t) => {
       err += t;
     },
-    cwd: REPO_ROOT,
+    cwd,
     env: {},
     debug: false,
   };
   const code = await main(args, ctx);
   return { code, out, err };
 }
+
+/** A copy of the repository with one more policy granting the weather tools on two claims. */
+let withClaimsPolicy: string;
+beforeAll(() => {
+  withClaimsPolicy = mkdtempSync(path.join(tmpdir(), 'raku-policy-cli-'));
+  for (const dir of ['packs', 'zones', 'policies'])
+    cpSync(path.join(REPO_ROOT, dir), path.join(withClaimsPolicy, dir), { recursive: true });
+  const policy = {
+    name: 'claims',
+    roles: [{ name: 'weather', tools: ['weather.*'] }],
+    bindings: [
+      {
+        role: 'weather',
+        subjects: ['*'],
+        when: [
+          { field: 'claims.level', gte: 3 },
+          { field: 'claims.team', equals: 'pets' },
+        ],
+      },
+    ],
+  };
+  writeFileSync(path.join(withClaimsPolicy, 'policies/claims.yaml'), stringify(policy));
+});
+afterAll(() => rmSync(withClaimsPolicy, { recursive: true, force: true }));
 
 const close = ['policy', 'check', '-e', 'prod', '-s', 'agent:triage-bot', '-t', 'github.close_issue'];
 
@@ -53,12 +81,29 @@ describe('raku policy check', () => {
     expect(decision).toMatchObject({ allowed: false, rule: 'default/denies/office-hours-for-bots' });
   });
 
-  it('reads groups and claims', async () => {
+  it('reads groups', async () => {
     const r = await run([
       ...['policy', 'check', '-e', 'dev', '-s', 'user:ann', '-t', 'petstore.add_pet'],
-      ...['-g', 'pet-admins', '--claim', 'team="pets"', '--claim', 'level=3', '-f', 'json'],
+      ...['-g', 'pet-admins', '-f', 'json'],
     ]);
     expect((JSON.parse(r.out) as Decision).rule).toBe('default/bindings[2]');
+  });
+
+  it.each([
+    [['level=3', 'team=pets'], 'claims/bindings[0]'],
+    [['level=3', 'team="pets"'], 'claims/bindings[0]'],
+    [['level="3"', 'team=pets'], 'default-deny'],
+    [['team=pets'], 'default-deny'],
+  ])('reads claims %j, as JSON when they parse', async (claims, rule) => {
+    const r = await run(
+      [
+        ...['policy', 'check', '-e', 'prod', '-s', 'user:ann', '-t', 'weather.get_forecast', '-f', 'json'],
+        ...claims.flatMap((c) => ['--claim', c]),
+      ],
+      withClaimsPolicy,
+    );
+    expect(r.err).toBe('');
+    expect((JSON.parse(r.out) as Decision).rule).toBe(rule);
   });
 
   it.each([
