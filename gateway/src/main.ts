@@ -16,6 +16,8 @@ import { startLocal } from './server/local-mode.ts';
 import { parseRuntimeOptions, type RuntimeOptions } from './server/options.ts';
 import { type RunningServer, startPackServer } from './server/pack-server.ts';
 import { openPersistence } from './server/persistence.ts';
+import type { RateLimiter } from './server/rate-limiter.ts';
+import { RedisRateLimiter } from './server/redis-rate-limiter.ts';
 
 const log = (message: string) => process.stderr.write(`${new Date().toISOString()} ${message}\n`);
 
@@ -29,6 +31,16 @@ function gitRevision(root: string): string {
       .trim();
   } catch {
     return 'local';
+  }
+}
+
+/** The shared Redis limiter when REDIS_URL is set; otherwise undefined (in-memory, per replica). */
+async function rateLimiter(options: RuntimeOptions): Promise<RateLimiter | undefined> {
+  if (!options.redisUrl) return undefined;
+  try {
+    return await RedisRateLimiter.connect({ url: options.redisUrl, log });
+  } catch (err) {
+    throw new UserError(`REDIS_URL: cannot connect to Redis: ${(err as Error).message}`);
   }
 }
 
@@ -105,7 +117,12 @@ async function start(options: RuntimeOptions): Promise<RunningServer> {
       });
     }
     case 'local': {
-      const local = await startLocal(options, { log, revision: gitRevision(options.root) });
+      const limiter = await rateLimiter(options);
+      const local = await startLocal(options, {
+        log,
+        revision: gitRevision(options.root),
+        ...(limiter ? { rateLimiter: limiter } : {}),
+      });
       process.stdout.write(localBanner(local.url, local.token, options));
       return local;
     }

@@ -20,6 +20,7 @@ import { PackExecutor } from '../pack/pack-executor.ts';
 import { type RunningGateway, startGateway } from './gateway-server.ts';
 import type { RuntimeOptions } from './options.ts';
 import { openPersistence, type Persistence } from './persistence.ts';
+import type { RateLimiter } from './rate-limiter.ts';
 
 /** The caller the local token stands for; policies/local-dev.yaml binds it to every tool in dev. */
 export const LOCAL_CALLER: Caller = {
@@ -51,7 +52,7 @@ function localToken(root: string): string {
 
 export async function startLocal(
   options: RuntimeOptions,
-  io: { log: (message: string) => void; revision?: string },
+  io: { log: (message: string) => void; revision?: string; rateLimiter?: RateLimiter },
 ): Promise<LocalGateway> {
   const root = path.resolve(options.root);
   if (!(await isRepoRoot(root))) {
@@ -92,6 +93,7 @@ export async function startLocal(
       jobs: persistence.jobs,
       adminSubjects: [...options.adminSubjects, LOCAL_CALLER.subject],
       inProcess: executor,
+      ...(io.rateLimiter ? { rateLimiter: io.rateLimiter } : {}),
       secrets: options.secrets,
       approvalWaitMs: options.approvalWaitMs,
       readiness: () => persistence.readiness(),
