@@ -7,7 +7,7 @@ import { parse, stringify } from 'yaml';
 import { parseBuildRecord } from '../src/build/build-record.ts';
 import { RegistryClient } from '../src/build/registry-client.ts';
 import { type LocalRegistry, startRegistry } from './helpers/local-registry.ts';
-import { git, makeReleaseRepo, raku } from './helpers/release-repo.ts';
+import { git, makeReleaseRepo, REPO_ROOT, raku } from './helpers/release-repo.ts';
 import { pushTestBaseImage } from './helpers/test-base-image.ts';
 
 const run = promisify(execFile);
@@ -100,28 +100,33 @@ describe('raku build against a local registry', () => {
     dirs.push(a.dir, b.dir);
     // Different file times must not leak into the layer.
     await utimes(path.join(b.dir, 'packs/petstore/pack.yaml'), new Date(2001, 1, 1), new Date(2001, 1, 1));
-    const args = (dir: string) => [
-      '-C',
-      dir,
-      'build',
-      '--zone',
-      'dev',
-      '--revision',
-      'fixed-revision',
-      '--format',
-      'json',
-    ];
-    const ra = await raku(args(a.dir));
-    const rb = await raku(args(b.dir));
-    expect(ra.code).toBe(0);
-    expect(rb.code).toBe(0);
-    const da = JSON.parse(ra.stdout) as { images: Record<string, { digest: string }> }[];
-    const db = JSON.parse(rb.stdout) as { images: Record<string, { digest: string }> }[];
+    // Two separate processes, so nothing cached in memory (compressed layers) is shared between the builds.
+    const build = async (dir: string) => {
+      const { stdout } = await run(
+        process.execPath,
+        [
+          path.join(REPO_ROOT, 'bin/raku.js'),
+          '-C',
+          dir,
+          'build',
+          '--zone',
+          'dev',
+          '--revision',
+          'fixed-revision',
+          '--format',
+          'json',
+        ],
+        { env: { PATH: process.env['PATH'], HOME: '/nonexistent' }, maxBuffer: 16 * 1024 * 1024 },
+      );
+      return JSON.parse(stdout) as { images: Record<string, { digest: string }> }[];
+    };
+    const da = await build(a.dir);
+    const db = await build(b.dir);
     expect(Object.values(da[0]!.images).map((i) => i.digest)).toEqual(
       Object.values(db[0]!.images).map((i) => i.digest),
     );
     expect(new Set(Object.values(da[0]!.images).map((i) => i.digest)).size).toBe(4);
-  });
+  }, 120_000);
 
   it('refuses an unknown pack, builder or zone with a clear message', async () => {
     const repo = await makeReleaseRepo({ editZone: pointAtRegistry });

@@ -34,7 +34,7 @@ export async function buildZone(
   const plans = planZoneImages(model, zoneName, {
     revision: options.revision,
     runtime: options.runtime.code,
-    extraFiles: options.runtime.files,
+    gatewayFiles: options.runtime.gatewayFiles,
     ...(options.only ? { only: options.only } : {}),
     ...(options.source ? { source: options.source } : {}),
   });

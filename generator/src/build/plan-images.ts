@@ -40,8 +40,8 @@ export interface PlanImagesOptions {
   created?: string;
   /** Only these workloads or packs (a pack selects its workload). Default: all, plus the gateway. */
   only?: readonly string[];
-  /** Extra files every image gets besides the runtime and packs (e.g. externals copied next to the bundle). */
-  extraFiles?: readonly LayerFile[];
+  /** Extra files of the gateway image (externals and assets next to the bundle: RuntimeBundle.gatewayFiles). */
+  gatewayFiles?: readonly LayerFile[];
 }
 
 /**
@@ -80,7 +80,7 @@ export function planZoneImages(model: RepoModel, zoneName: string, opts: PlanIma
         path: `${PACKS_DIR.slice(1)}/${p.name}.json`,
         content: `${JSON.stringify(p, null, 2)}\n`,
       })),
-      ...(opts.extraFiles ?? []),
+      ...(role === 'gateway' ? (opts.gatewayFiles ?? []) : []),
     ];
     const labels: Record<string, string> = {
       'org.opencontainers.image.created': created,

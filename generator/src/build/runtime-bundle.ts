@@ -36,8 +36,12 @@ export interface RuntimeBundleOptions {
 export interface RuntimeBundle {
   /** The bundle, /app/gateway.mjs in the image. */
   code: Uint8Array;
-  /** Files of the external packages the bundle imports (app/node_modules/<package>/…) and the assets. */
-  files: LayerFile[];
+  /**
+   * Files only the gateway role needs, so only the gateway image gets them: the external packages the bundle
+   * imports (app/node_modules/<package>/…, PGlite for the embedded database) and the assets (SQL migrations).
+   * Pack-server images stay the bundle plus their packs.
+   */
+  gatewayFiles: LayerFile[];
   /** The external packages actually imported. */
   externalsUsed: string[];
 }
@@ -67,6 +71,9 @@ export async function bundleRuntime(options: RuntimeBundleOptions): Promise<Runt
     write: false,
     metafile: true,
     sourcemap: false,
+    // Minified (names kept for readable errors): a smaller layer is faster to compress and to pull.
+    minify: true,
+    keepNames: true,
     legalComments: 'none',
     logLevel: 'silent',
     external: [...externals, ...externals.map((e) => `${e}/*`)],
@@ -106,7 +113,7 @@ export async function bundleRuntime(options: RuntimeBundleOptions): Promise<Runt
     for (const rel of rels)
       files.push({ path: `${asset.to}/${rel}`, content: await readFile(path.join(dir, rel)) });
   }
-  return { code: out.contents, files, externalsUsed: [...imported].sort() };
+  return { code: out.contents, gatewayFiles: files, externalsUsed: [...imported].sort() };
 }
 
 async function listFiles(dir: string, prefix = ''): Promise<string[]> {

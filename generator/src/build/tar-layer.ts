@@ -36,10 +36,33 @@ const FILE_MODE = 0o644;
  */
 export function buildLayer(files: readonly LayerFile[]): Layer {
   const tar = buildTar(files);
+  const diffId = `sha256:${sha256Hex(tar)}`;
+  const cached = compressed.get(diffId);
+  if (cached) return cached;
   const blob = gzipSync(tar, { level: LAYER_GZIP_LEVEL, mtime: 0 });
   // The gzip OS byte: fix it to 255 ("unknown") so it cannot vary with the library's platform guess.
   blob[9] = 255;
-  return { blob, digest: `sha256:${sha256Hex(blob)}`, diffId: `sha256:${sha256Hex(tar)}`, size: blob.length };
+  const layer = { blob, digest: `sha256:${sha256Hex(blob)}`, diffId, size: blob.length };
+  remember(diffId, layer);
+  return layer;
+}
+
+/**
+ * Compressed layers by diffId, most recent last. Compression is the slow part of a build and its output only
+ * depends on the tar, so a layer built again in the same process (the same workload in several zones, a warm
+ * rebuild) is not compressed twice. Bounded so a long-running process does not keep every layer.
+ */
+const compressed = new Map<string, Layer>();
+const MAX_CACHED_LAYERS = 16;
+
+/** Forgets every compressed layer (benchmarks measure cold builds with it). */
+export function clearLayerCache(): void {
+  compressed.clear();
+}
+
+function remember(diffId: string, layer: Layer): void {
+  compressed.set(diffId, layer);
+  if (compressed.size > MAX_CACHED_LAYERS) compressed.delete(compressed.keys().next().value!);
 }
 
 /** The uncompressed tar stream of `files` (ustar), sorted and normalised as {@link buildLayer} describes. */
