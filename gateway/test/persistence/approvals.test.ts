@@ -5,6 +5,9 @@ import { createDatabase, type Database } from '../../src/db/database.ts';
 import { REDACTED } from '../../src/traces/redaction.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/test-database.ts';
 
+/** Starting PGlite (initdb in WASM) takes tens of seconds on a loaded 2-core machine. */
+const PGLITE_START_MS = 180_000;
+
 const maintainer: Approver = { subject: 'user:mia', principals: ['user:mia', 'group:maintainers'] };
 const outsider: Approver = { subject: 'user:olly', principals: ['user:olly', 'group:engineering'] };
 
@@ -39,7 +42,7 @@ function approvalSuite(kind: string, open: () => Promise<Database>) {
       db = await open();
       await db.migrate();
       store = createApprovalStore(db.prisma, { pollIntervalMs: 20, now: () => clock });
-    });
+    }, PGLITE_START_MS);
     afterAll(async () => {
       await db?.close();
     });

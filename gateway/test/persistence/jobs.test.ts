@@ -9,6 +9,9 @@ import { createPgBoss } from '../../src/jobs/pg-boss.ts';
 import type { JobRunContext, JobRunner, JobStatus, ToolCall, ToolCallResult } from '../../src/jobs/types.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/test-database.ts';
 
+/** Starting PGlite (initdb in WASM) takes tens of seconds on a loaded 2-core machine. */
+const PGLITE_START_MS = 180_000;
+
 /**
  * Stands in for the MCP runtime at the JobRunner seam: `echo.*` returns its arguments, `fail.error` returns an
  * isError result, `fail.throw` throws, `slow.*` runs until aborted.
@@ -82,7 +85,7 @@ function jobSuite(kind: string, open: () => Promise<Database>) {
       runner = new ScriptedRunner();
       jobs = createJobService({ db, runner, approvals: approvalsOf(db), approvalSweepMs: 100 });
       await jobs.start();
-    });
+    }, PGLITE_START_MS);
     afterAll(async () => {
       await jobs?.stop();
       await db?.close();
@@ -276,8 +279,12 @@ describe('jobs survive a gateway restart', () => {
     }
   });
 
-  it('on PGlite stored in a data directory', async () => {
-    const dataDir = join(dir, 'pglite');
-    await restartScenario(() => createDatabase({ dataDir }));
-  });
+  it(
+    'on PGlite stored in a data directory',
+    async () => {
+      const dataDir = join(dir, 'pglite');
+      await restartScenario(() => createDatabase({ dataDir }));
+    },
+    PGLITE_START_MS * 2,
+  );
 });

@@ -67,7 +67,7 @@ describe('migrations under concurrent starts', () => {
     expect(rows.map((r) => r.migration_name)).toEqual(names);
     expect(rows.map((r) => r.checksum)).toEqual(migrations.map((m) => m.checksum));
     expect(rows.every((r) => r.finished_at !== null)).toBe(true);
-  });
+  }, 180_000); // three child processes start tsx: slow on a loaded machine
 });
 
 describe('migration errors', () => {
@@ -154,7 +154,7 @@ describe('migration errors', () => {
     expect((await second.migrate()).applied).toEqual([]);
     expect(await second.prisma.deployment.count()).toBe(1);
     await second.close();
-  });
+  }, 180_000);
 });
 
 async function readdirNames(path: string): Promise<string[]> {

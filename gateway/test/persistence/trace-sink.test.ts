@@ -8,6 +8,9 @@ import type { TraceRecord } from '../../src/traces/types.ts';
 import { startTcpProxy, type TcpProxy } from './helpers/tcp-proxy.ts';
 import { createTestDatabase, type TestDatabase, viaPort } from './helpers/test-database.ts';
 
+/** Starting PGlite (initdb in WASM) takes tens of seconds on a loaded 2-core machine. */
+const PGLITE_START_MS = 180_000;
+
 function call(i: number, extra: Partial<TraceRecord> = {}): TraceRecord {
   return {
     time: new Date(Date.UTC(2026, 10, 23, 12, 0, 0, i)),
@@ -34,7 +37,7 @@ function storageSuite(kind: string, open: () => Promise<Database>) {
     beforeAll(async () => {
       db = await open();
       await db.migrate();
-    });
+    }, PGLITE_START_MS);
     afterAll(async () => {
       await db?.close();
     });
