@@ -8,5 +8,7 @@ import { defineConfig } from 'prisma/config';
 export default defineConfig({
   schema: 'gateway/prisma/schema.prisma',
   migrations: { path: 'gateway/prisma/migrations' },
-  datasource: { url: process.env['DATABASE_URL'] ?? 'postgresql://postgres@127.0.0.1:5432/postgres' },
+  // Only `migrate`/`db`/`studio` use it; `generate` does not need a database. No default: never touch a
+  // database nobody named.
+  ...(process.env['DATABASE_URL'] ? { datasource: { url: process.env['DATABASE_URL'] } } : {}),
 });
