@@ -88,6 +88,7 @@ async function start(options: RuntimeOptions): Promise<RunningServer> {
         traces: persistence.traces,
         approvals: persistence.approvals,
         jobs: persistence.jobs,
+        adminRouter: (deps) => persistence.adminRouter(deps),
         adminSubjects: options.adminSubjects,
         secrets: options.secrets,
         approvalWaitMs: options.approvalWaitMs,

@@ -19,7 +19,6 @@ import { testBundle, testModel } from './helpers/test-zone.ts';
 import { startThirdParty, type ThirdParty } from './helpers/third-party-server.ts';
 
 const secrets = (name: string) => (name === WIDGETS_SECRET_ENV ? 'upstream-secret' : undefined);
-const MAINTAINER = { subject: 'user:mona', principals: ['user:mona', 'group:maintainers'] };
 
 let upstream: FakeUpstream;
 let packServer: RunningServer;
@@ -27,6 +26,10 @@ let partner: ThirdParty;
 let persistence: Persistence;
 let gateway: RunningGateway;
 let alice: Client;
+let aliceToken: string;
+let monaToken: string;
+let botToken: string;
+let base: string;
 let scratch: Awaited<ReturnType<typeof createScratchDatabase>>;
 
 beforeAll(async () => {
@@ -61,11 +64,16 @@ beforeAll(async () => {
     adminSubjects: [],
     secrets,
     approvalWaitMs: 4000,
+    adminRouter: (deps) => persistence.adminRouter(deps),
     port: 0,
     routeOptions: { healthIntervalMs: 0, remoteCheckIntervalMs: 0 },
   });
   await persistence.attachRunner(() => gateway.catalog);
-  alice = await connectClient(gateway.url, 'modern', await issuer.sign({ sub: 'alice' }));
+  aliceToken = await issuer.sign({ sub: 'alice' });
+  monaToken = await issuer.sign({ sub: 'mona', groups: ['maintainers'] });
+  botToken = await issuer.sign({ sub: 'bot', agent: true });
+  alice = await connectClient(gateway.url, 'modern', aliceToken);
+  base = gateway.url.replace(/\/mcp$/, '');
 });
 
 afterAll(async () => {
@@ -78,12 +86,38 @@ afterAll(async () => {
   await upstream?.close();
 });
 
+async function api(
+  method: string,
+  path: string,
+  token: string,
+  body?: unknown,
+): Promise<{ status: number; json: any }> {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  });
+  return { status: res.status, json: await res.json() };
+}
+
+/** The first pending approval the maintainer sees through GET /v1/approvals. */
 async function nextPending(): Promise<ApprovalRequest> {
   for (;;) {
-    const page = await persistence.approvals.list({ status: 'pending' });
-    const found = page.items[0];
+    const { json } = await api('GET', '/v1/approvals?status=pending', monaToken);
+    const found = json.items?.[0];
     if (found) return found;
     await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const decide = (id: string, approve: boolean, reason?: string) =>
+  api('POST', `/v1/approvals/${id}/decision`, monaToken, { approve, ...(reason ? { reason } : {}) });
+
+async function settledJob(id: string, token: string): Promise<any> {
+  for (;;) {
+    const { json } = await api('GET', `/v1/jobs/${id}`, token);
+    if (['succeeded', 'failed', 'cancelled'].includes(json.status)) return json;
+    await new Promise((r) => setTimeout(r, 100));
   }
 }
 
@@ -101,8 +135,11 @@ describe('approval flow', () => {
       subject: 'user:alice',
       approvers: ['group:maintainers'],
     });
-    const decided = await persistence.approvals.decide(pending.id, { approve: true, approver: MAINTAINER });
-    expect(decided.ok).toBe(true);
+    expect(
+      (await api('POST', `/v1/approvals/${pending.id}/decision`, aliceToken, { approve: true })).status,
+    ).toBe(403);
+    const decided = await decide(pending.id, true);
+    expect(decided).toMatchObject({ status: 200, json: { status: 'approved', decidedBy: 'user:mona' } });
     const result = await call;
     expect(result.isError).toBeFalsy();
     expect(result.structuredContent).toEqual({ id: 'w2', name: 'bolt' });
@@ -117,11 +154,7 @@ describe('approval flow', () => {
     upstream.requests.length = 0;
     const call = alice.callTool({ name: 'widgets.create_widget', arguments: { name: 'nut' } });
     const pending = await nextPending();
-    await persistence.approvals.decide(pending.id, {
-      approve: false,
-      approver: MAINTAINER,
-      reason: 'not today',
-    });
+    expect((await decide(pending.id, false, 'not today')).json.status).toBe('rejected');
     const result = await call;
     expect(result.isError).toBe(true);
     expect(textOf(result)).toBe(`approval ${pending.id} was rejected by user:mona: not today`);
@@ -134,20 +167,35 @@ describe('approval flow', () => {
     const pendingResult = result.structuredContent as { status: string; jobId: string; approvalId: string };
     expect(pendingResult.status).toBe('pending');
     expect(textOf(result)).toContain(`poll GET /v1/jobs/${pendingResult.jobId}`);
-    expect((await persistence.jobs.get(pendingResult.jobId))?.status).toBe('waiting_approval');
+    expect((await api('GET', `/v1/jobs/${pendingResult.jobId}`, aliceToken)).json.status).toBe(
+      'waiting_approval',
+    );
     expect(upstream.requests).toEqual([]);
 
-    await persistence.approvals.decide(pendingResult.approvalId, { approve: true, approver: MAINTAINER });
-    await persistence.jobs.settleApprovals();
-    let job = await persistence.jobs.get(pendingResult.jobId);
-    while (job && job.status !== 'succeeded' && job.status !== 'failed') {
-      await new Promise((r) => setTimeout(r, 100));
-      job = await persistence.jobs.get(pendingResult.jobId);
-    }
-    expect(job?.status).toBe('succeeded');
-    expect(job?.result?.structuredContent).toEqual({ id: 'w2', name: 'gear' });
+    await decide(pendingResult.approvalId, true);
+    const job = await settledJob(pendingResult.jobId, aliceToken);
+    expect([job.status, job.error]).toEqual(['succeeded', null]);
+    expect(job.result.structuredContent).toEqual({ id: 'w2', name: 'gear' });
     expect(upstream.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
     const rows = await traceRows('widgets.create_widget');
     expect(rows.slice(-2).map((r) => r.status)).toEqual(['pending', 'ok']);
+  }, 60_000);
+
+  it("runs a call asynchronously through POST /v1/jobs under the caller's own policy", async () => {
+    upstream.routes.set('GET /api/widgets/w1', (_req, res) => json(res, 200, { id: 'w1' }));
+    const submitted = await api('POST', '/v1/jobs', botToken, {
+      tool: 'widgets.get_widget',
+      arguments: { id: 'w1' },
+    });
+    expect(submitted.status).toBe(202);
+    const job = await settledJob(submitted.json.id, botToken);
+    expect(job).toMatchObject({ status: 'succeeded', result: { structuredContent: { id: 'w1' } } });
+    const denied = await api('POST', '/v1/jobs', botToken, {
+      tool: 'widgets.create_widget',
+      arguments: { name: 'x' },
+    });
+    expect((await settledJob(denied.json.id, botToken)).status).toBe('failed');
+    // Another caller's job does not exist for alice.
+    expect((await api('GET', `/v1/jobs/${submitted.json.id}`, aliceToken)).status).toBe(404);
   }, 60_000);
 });

@@ -64,6 +64,23 @@ describe('local mode', () => {
     });
   });
 
+  it('serves the admin API to the local token: traces, routes, OpenAPI document', async () => {
+    const base = local.url.replace(/\/mcp$/, '');
+    const auth = { authorization: `Bearer ${local.token}` };
+    const traces = await (await fetch(`${base}/v1/traces?tool=petstore.get_pet`, { headers: auth })).json();
+    expect(traces.items[0]).toMatchObject({ tool: 'petstore.get_pet', subject: 'user:local-dev' });
+    const routes = await (await fetch(`${base}/v1/routes`, { headers: auth })).json();
+    const githubRoute = routes.routes.find((r: { tool: string }) => r.tool === 'github.list_issues');
+    expect(githubRoute.targets.map((t: { route: string }) => t.route)).toEqual([
+      'pack:github-issues@1.2.0',
+      'remote:github-mcp',
+    ]);
+    expect((await fetch(`${base}/openapi.json`)).status).toBe(200);
+    const anonymous = await fetch(`${base}/v1/traces`);
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get('www-authenticate')).toContain('resource_metadata=');
+  });
+
   it('refuses a request without the token', async () => {
     await expect(connectClient(local.url, 'legacy', 'wrong-token')).rejects.toThrow();
     const ready = await fetch(local.url.replace(/\/mcp$/, '/readyz'));

@@ -91,6 +91,7 @@ export async function startLocal(
       traces: persistence.traces,
       approvals: persistence.approvals,
       jobs: persistence.jobs,
+      adminRouter: (deps) => persistence.adminRouter(deps),
       adminSubjects: [...options.adminSubjects, LOCAL_CALLER.subject],
       inProcess: executor,
       ...(io.rateLimiter ? { rateLimiter: io.rateLimiter } : {}),

@@ -6,11 +6,17 @@
  * Jobs run tool calls through the gateway's own pipeline, which exists only once the gateway is built, so the
  * job service gets a runner that forwards to whatever `attachRunner` supplied.
  */
+import type { IncomingMessage } from 'node:http';
+import type express from 'express';
+import { createAdminRouter } from '../admin/admin-router.ts';
+import { createDeploymentStore } from '../admin/deployment-store.ts';
+import type { AuthorizeResult } from '../admin/types.ts';
 import { createApprovalStore } from '../approvals/approval-store.ts';
 import type { ApprovalStore } from '../approvals/types.ts';
 import { createDatabase, type Database } from '../db/database.ts';
 import { createJobService, type JobServiceWithApprovals } from '../jobs/job-service.ts';
 import type { JobRunner } from '../jobs/types.ts';
+import { createTraceReader } from '../traces/trace-reader.ts';
 import { createTraceSink } from '../traces/trace-sink.ts';
 import { createPrismaTraceWriter } from '../traces/trace-writer.ts';
 import type { TraceSink } from '../traces/types.ts';
@@ -21,6 +27,11 @@ export interface Persistence {
   traces: TraceSink;
   approvals: ApprovalStore;
   jobs: JobServiceWithApprovals;
+  /** The admin API (/v1/*, /openapi.json) over these stores, behind the gateway's authentication. */
+  adminRouter(deps: {
+    authorize: (req: IncomingMessage) => Promise<AuthorizeResult>;
+    routes: () => unknown;
+  }): express.Router;
   /** Gives the job service the pipeline that runs calls, and starts it. */
   attachRunner(runner: () => JobRunner): Promise<void>;
   /** Postgres (or PGlite) answers. */
@@ -74,6 +85,15 @@ export async function openPersistence(options: PersistenceOptions): Promise<Pers
     traces,
     approvals,
     jobs,
+    adminRouter: ({ authorize, routes }) =>
+      createAdminRouter({
+        traces: createTraceReader(db.prisma),
+        approvals,
+        jobs,
+        deployments: createDeploymentStore(db.prisma),
+        routes,
+        authorize,
+      }),
     async attachRunner(get) {
       runner = get;
       await jobs.start();
