@@ -4,7 +4,7 @@ import type { ArgMapping, HttpMethod, JsonSchema, Pack, Tool, ToolAnnotations } 
 import { type DocumentFormat, documentFormat, type OpenApiDocument } from './openapi-document.ts';
 import { listOperations, type Operation } from './operations.ts';
 import { redactSecrets } from './redact.ts';
-import { SchemaConverter } from './schema-convert.ts';
+import { SchemaCache, SchemaConverter } from './schema-convert.ts';
 import { filterReason, parseFilter } from './select.ts';
 import { assignToolNames } from './tool-names.ts';
 import { authFor, baseUrlOf, baseUrls, serverUrl } from './upstream.ts';
@@ -112,6 +112,7 @@ export function importOpenApi(
   const auth = authFor(doc, format, selected, opts.name);
   report.warnings.push(...auth.notes);
   const tools: Tool[] = [];
+  const caches = { input: new SchemaCache(), output: new SchemaCache() };
   for (const [i, op] of selected.entries()) {
     const name = names[i] as string;
     try {
@@ -124,6 +125,7 @@ export function importOpenApi(
         opts.documentUrl,
         auth.consumes,
         report.warnings,
+        caches,
       );
       if (typeof tool === 'string') {
         skip(op, tool);
@@ -199,6 +201,7 @@ function operationTool(
   documentUrl: string | undefined,
   authParams: { in: string; name: string }[],
   warnings: string[],
+  caches: { input: SchemaCache; output: SchemaCache },
 ): Tool | string {
   if (op.error) return op.error;
   if (!METHODS.has(op.method)) return `method ${op.method} is not supported by packs`;
@@ -209,7 +212,7 @@ function operationTool(
   const pathProblem = pathTemplateProblem(op.path);
   if (pathProblem) return pathProblem;
   const at = `${op.method} ${op.path}`;
-  const input = new SchemaConverter(doc, format, 'input');
+  const input = new SchemaConverter(doc, format, 'input', caches.input);
   const properties: Record<string, JsonSchema> = {};
   const required: string[] = [];
   const args: Record<string, ArgMapping> = {};
@@ -303,7 +306,7 @@ function operationTool(
     const media = response.body.content.find((c) => isJson(c.mediaType));
     if (media) {
       if (media.schema !== undefined) {
-        const output = new SchemaConverter(doc, format, 'output');
+        const output = new SchemaConverter(doc, format, 'output', caches.output);
         const schema = output.finish(output.convert(media.schema));
         if (
           schema['type'] === 'object' ||

@@ -1,3 +1,4 @@
+import { sha256Hex } from '../model/hash.ts';
 import type { JsonSchema } from '../model/types.ts';
 import {
   type DocumentFormat,
@@ -70,15 +71,101 @@ const INLINE_MAX_DEPTH = 8;
  * OpenAPI-only keywords are translated (`nullable`, boolean `exclusiveMinimum`, `example`,
  * `discriminator`) or dropped (`xml`, `externalDocs`, `x-*`), so the result compiles in strict Ajv.
  */
-export class SchemaConverter {
-  private readonly defs = new Map<string, JsonSchema>();
-  private readonly nameByRef = new Map<string, string>();
-  private readonly usedNames = new Set<string>();
+/**
+ * Converted `$ref` targets of one document and mode, shared by the converters of all its tools: a large API
+ * (GitHub's references the same few hundred schemas from a thousand operations) converts each target once.
+ */
+export class SchemaCache {
+  readonly defs = new Map<string, JsonSchema>();
+  readonly nameByRef = new Map<string, string>();
+  private readonly edges = new Map<string, string[]>();
+  private readonly cyclic = new Map<string, boolean>();
+  private readonly expanded = new Map<string, JsonSchema | null>();
+  private readonly inline = new Map<string, JsonSchema | null>();
 
+  /** True when the definition can reach itself through references (it must stay in `$defs`). */
+  isCyclic(name: string): boolean {
+    const known = this.cyclic.get(name);
+    if (known !== undefined) return known;
+    const seen = new Set<string>();
+    const stack = [...this.refsOf(name)];
+    let found = false;
+    while (stack.length > 0) {
+      const n = stack.pop() as string;
+      if (n === name) {
+        found = true;
+        break;
+      }
+      if (seen.has(n)) continue;
+      seen.add(n);
+      stack.push(...this.refsOf(n));
+    }
+    this.cyclic.set(name, found);
+    return found;
+  }
+
+  /** The definition with every acyclic reference inside it expanded, or undefined for a cyclic one. */
+  expand(name: string): JsonSchema | undefined {
+    if (this.isCyclic(name)) return undefined;
+    const cached = this.expanded.get(name);
+    if (cached !== undefined) return cached ?? undefined;
+    const body = this.defs.get(name);
+    if (!body) return undefined;
+    this.expanded.set(name, null);
+    const out = transform(body, (n) => this.expand(n));
+    this.expanded.set(name, out);
+    return out;
+  }
+
+  /** The expanded definition when it is small and shallow enough to inline, else undefined. */
+  inlinable(name: string): JsonSchema | undefined {
+    const cached = this.inline.get(name);
+    if (cached !== undefined) return cached ?? undefined;
+    const expanded = this.expand(name);
+    const ok =
+      expanded !== undefined &&
+      JSON.stringify(expanded).length <= INLINE_MAX_CHARS &&
+      depthOf(expanded) <= INLINE_MAX_DEPTH;
+    this.inline.set(name, ok ? expanded : null);
+    return ok ? expanded : undefined;
+  }
+
+  private readonly keptBodies = new Map<string, JsonSchema>();
+
+  /** A definition as kept in `$defs` (its inlinable references expanded), computed once per document. */
+  kept(name: string, make: () => JsonSchema): JsonSchema {
+    let body = this.keptBodies.get(name);
+    if (!body) {
+      body = make();
+      this.keptBodies.set(name, body);
+    }
+    return body;
+  }
+
+  private refsOf(name: string): string[] {
+    let list = this.edges.get(name);
+    if (!list) {
+      list = [...new Set(collectRefs(this.defs.get(name) ?? {}))];
+      this.edges.set(name, list);
+    }
+    return list;
+  }
+}
+
+/**
+ * Converts OpenAPI (Swagger 2.0 / OpenAPI 3.0 / 3.1) schemas into one self-contained JSON Schema
+ * (draft 2020-12) per tool: every `$ref` target is copied into `$defs`, recursive ones stay there
+ * (`$ref: '#/$defs/<name>'`) so circular schemas stay finite, small acyclic ones are inlined.
+ * OpenAPI-only keywords are translated (`nullable`, boolean `exclusiveMinimum`, `example`,
+ * `discriminator`) or dropped (`xml`, `externalDocs`, `x-*`), so the result compiles in strict Ajv.
+ * Definition names depend only on the reference, never on conversion order, so output is deterministic.
+ */
+export class SchemaConverter {
   constructor(
     private readonly doc: OpenApiDocument,
     private readonly format: DocumentFormat,
     private readonly mode: SchemaMode,
+    private readonly cache: SchemaCache = new SchemaCache(),
   ) {}
 
   /** Converts one schema; `$ref`s become `#/$defs/<name>` references kept by this converter. */
@@ -88,7 +175,7 @@ export class SchemaConverter {
 
   /** The converted target of a `#/$defs/<name>` reference made by this converter. */
   def(ref: string): JsonSchema | undefined {
-    return ref.startsWith('#/$defs/') ? this.defs.get(ref.slice(8)) : undefined;
+    return ref.startsWith('#/$defs/') ? this.cache.defs.get(ref.slice(8)) : undefined;
   }
 
   /**
@@ -96,40 +183,22 @@ export class SchemaConverter {
    * and attaches the definitions still referenced as `$defs`.
    */
   finish(root: JsonSchema): JsonSchema {
-    const cyclic = this.cyclicDefs();
-    const inlined = new Map<string, JsonSchema>();
-    const inlinable = (name: string): JsonSchema | undefined => {
-      if (cyclic.has(name)) return undefined;
-      const cached = inlined.get(name);
-      if (cached) return cached;
-      const body = this.defs.get(name);
-      if (!body) return undefined;
-      const expanded = mergeAllOf(replaceRefs(body, inlinable));
-      inlined.set(name, expanded);
-      return expanded;
-    };
-    const candidate = (name: string): JsonSchema | undefined => {
-      const expanded = inlinable(name);
-      if (!expanded) return undefined;
-      return JSON.stringify(expanded).length <= INLINE_MAX_CHARS && depthOf(expanded) <= INLINE_MAX_DEPTH
-        ? expanded
-        : undefined;
-    };
-    let out = mergeAllOf(replaceRefs(root, candidate));
+    const candidate = (name: string) => this.cache.inlinable(name);
+    let out = transform(root, candidate);
     // A root that is only a reference (an output schema `$ref: Pet`) becomes the definition itself.
     const rootRef = out['$ref'];
     if (typeof rootRef === 'string' && Object.keys(out).length === 1) {
-      const body = this.defs.get(rootRef.slice(8));
-      if (body) out = mergeAllOf(replaceRefs(body, candidate));
+      const body = this.cache.defs.get(rootRef.slice(8));
+      if (body) out = transform(body, candidate);
     }
     const kept: Record<string, JsonSchema> = {};
     const queue = collectRefs(out);
     while (queue.length > 0) {
       const name = queue.shift() as string;
       if (name in kept) continue;
-      const body = this.defs.get(name);
+      const body = this.cache.defs.get(name);
       if (!body) continue;
-      kept[name] = mergeAllOf(replaceRefs(body, candidate));
+      kept[name] = this.cache.kept(name, () => transform(body, candidate));
       queue.push(...collectRefs(kept[name]));
     }
     if (Object.keys(kept).length > 0) {
@@ -269,43 +338,27 @@ export class SchemaConverter {
   }
 
   private refName(ref: string): string {
-    const known = this.nameByRef.get(ref);
+    const known = this.cache.nameByRef.get(ref);
     if (known) return `#/$defs/${known}`;
     const target = resolvePointer(this.doc, ref);
     if (target === undefined) throw new RefError(ref);
-    const base = (ref.slice(ref.lastIndexOf('/') + 1).replace(/[^A-Za-z0-9_.-]/g, '_') || 'schema').slice(
-      0,
-      80,
-    );
-    let name = base;
-    for (let n = 2; this.usedNames.has(name); n++) name = `${base}_${n}`;
-    this.usedNames.add(name);
-    this.nameByRef.set(ref, name);
-    this.defs.set(name, {}); // placeholder: a reference back to it while converting it is a cycle
-    this.defs.set(name, this.node(target, 0));
+    const name = defName(ref);
+    this.cache.nameByRef.set(ref, name);
+    this.cache.defs.set(name, {}); // placeholder: a reference back to it while converting it is a cycle
+    this.cache.defs.set(name, this.node(target, 0));
     return `#/$defs/${name}`;
   }
+}
 
-  private cyclicDefs(): Set<string> {
-    const edges = new Map<string, string[]>();
-    for (const [name, body] of this.defs) edges.set(name, collectRefs(body));
-    const cyclic = new Set<string>();
-    for (const start of this.defs.keys()) {
-      const seen = new Set<string>();
-      const stack = [...(edges.get(start) ?? [])];
-      while (stack.length > 0) {
-        const n = stack.pop() as string;
-        if (n === start) {
-          cyclic.add(start);
-          break;
-        }
-        if (seen.has(n)) continue;
-        seen.add(n);
-        stack.push(...(edges.get(n) ?? []));
-      }
-    }
-    return cyclic;
-  }
+/**
+ * The `$defs` name of a reference: the component name for `#/components/schemas/<Name>` and
+ * `#/definitions/<Name>`, else the last segment plus a short hash of the whole pointer.
+ */
+export function defName(ref: string): string {
+  const last = ref.slice(ref.lastIndexOf('/') + 1);
+  const base = (last.replace(/[^A-Za-z0-9_.-]/g, '_') || 'schema').slice(0, 60);
+  const plain = /^#\/(components\/schemas|definitions)\/[^/]+$/.test(ref) && base === last;
+  return plain ? base : `${base}_${sha256Hex(ref).slice(0, 6)}`;
 }
 
 /** A schema that also accepts null: type arrays when there is a type, else `anyOf` with `{type: null}`. */
@@ -336,7 +389,11 @@ export function collectRefs(node: unknown, out: string[] = []): string[] {
   return out;
 }
 
-function replaceRefs(node: JsonSchema, inline: (name: string) => JsonSchema | undefined): JsonSchema {
+/**
+ * One pass over a schema: `$ref`s to inlinable definitions are replaced by them (shared, not copied: schemas
+ * are not mutated after this, and YAML writes shared values in full), and `allOf`s of plain objects merged.
+ */
+function transform(node: JsonSchema, inline: (name: string) => JsonSchema | undefined): JsonSchema {
   const walk = (v: unknown, key: string): unknown => {
     if (key === 'enum' || key === 'const' || key === 'default' || key === 'examples') return v;
     if (Array.isArray(v)) return v.map((x) => walk(x, ''));
@@ -347,50 +404,46 @@ function replaceRefs(node: JsonSchema, inline: (name: string) => JsonSchema | un
       if (body) {
         const { $ref: _ref, ...siblings } = v;
         const rest = walk(siblings, '') as JsonSchema;
-        if (Object.keys(rest).length === 0) return structuredClone(body);
+        if (Object.keys(rest).length === 0) return body;
         if (Object.keys(rest).length === 1 && typeof rest['description'] === 'string') {
-          return { ...structuredClone(body), description: rest['description'] };
+          return { ...body, description: rest['description'] };
         }
-        return { allOf: [structuredClone(body)], ...rest };
+        return mergeNode({ allOf: [body], ...rest });
       }
     }
     const out: Record<string, unknown> = {};
     for (const [k, x] of Object.entries(v)) out[k] = walk(x, k);
-    return out;
+    return mergeNode(out);
   };
   return walk(node, '') as JsonSchema;
 }
 
 /** Merges `allOf` members that are plain object schemas (no references or combinators) into their parent. */
 export function mergeAllOf(schema: JsonSchema): JsonSchema {
-  const walk = (v: unknown, key: string): unknown => {
-    if (key === 'enum' || key === 'const' || key === 'default' || key === 'examples') return v;
-    if (Array.isArray(v)) return v.map((x) => walk(x, ''));
-    if (!isObject(v)) return v;
-    const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) out[k] = walk(x, k);
-    const all = out['allOf'];
-    if (!Array.isArray(all) || !all.every(isPlainObjectSchema)) return out;
-    if (out['type'] !== undefined && out['type'] !== 'object') return out;
-    if (['$ref', 'oneOf', 'anyOf', 'not', 'additionalProperties'].some((k) => k in out)) return out;
-    const { allOf: _all, ...merged } = out as Record<string, unknown> & { allOf: unknown };
-    const props: Record<string, unknown> = { ...((merged['properties'] as Record<string, unknown>) ?? {}) };
-    const required = new Set<string>((merged['required'] as string[]) ?? []);
-    for (const member of all as Record<string, unknown>[]) {
-      for (const [name, sub] of Object.entries((member['properties'] as Record<string, unknown>) ?? {})) {
-        props[name] = name in props ? mergeTwo(props[name], sub) : sub;
-      }
-      for (const r of (member['required'] as string[]) ?? []) required.add(r);
-      if (merged['description'] === undefined && typeof member['description'] === 'string') {
-        merged['description'] = member['description'];
-      }
+  return transform(schema, () => undefined);
+}
+
+function mergeNode(out: Record<string, unknown>): Record<string, unknown> {
+  const all = out['allOf'];
+  if (!Array.isArray(all) || !all.every(isPlainObjectSchema)) return out;
+  if (out['type'] !== undefined && out['type'] !== 'object') return out;
+  if (['$ref', 'oneOf', 'anyOf', 'not', 'additionalProperties'].some((k) => k in out)) return out;
+  const { allOf: _all, ...merged } = out as Record<string, unknown> & { allOf: unknown };
+  const props: Record<string, unknown> = { ...((merged['properties'] as Record<string, unknown>) ?? {}) };
+  const required = new Set<string>((merged['required'] as string[]) ?? []);
+  for (const member of all as Record<string, unknown>[]) {
+    for (const [name, sub] of Object.entries((member['properties'] as Record<string, unknown>) ?? {})) {
+      props[name] = name in props ? mergeTwo(props[name], sub) : sub;
     }
-    merged['type'] = 'object';
-    merged['properties'] = props;
-    if (required.size > 0) merged['required'] = [...required];
-    return merged;
-  };
-  return walk(schema, '') as JsonSchema;
+    for (const r of (member['required'] as string[]) ?? []) required.add(r);
+    if (merged['description'] === undefined && typeof member['description'] === 'string') {
+      merged['description'] = member['description'];
+    }
+  }
+  merged['type'] = 'object';
+  merged['properties'] = props;
+  if (required.size > 0) merged['required'] = [...required];
+  return merged;
 }
 
 /** Both schemas apply: one object when their keywords do not overlap (or agree), else `allOf`. */

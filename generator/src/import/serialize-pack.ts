@@ -9,7 +9,8 @@ export const PACK_SCHEMA_HEADER = ' yaml-language-server: $schema=../../schema/p
  * so large packs stay readable and within the loader's size limit. Deterministic.
  */
 export function serializePack(pack: Pack): string {
-  const doc = new Document(pack);
+  // No anchors or aliases: every value is written where it is.
+  const doc = new Document(pack, { aliasDuplicateObjects: false });
   // On the root map rather than the document, so no blank line separates it from the first key.
   if (doc.contents) doc.contents.commentBefore = PACK_SCHEMA_HEADER;
   visit(doc, {
@@ -40,7 +41,7 @@ function textLength(node: { toJSON(): unknown }): number {
 
 /** Serialises a policy (the --ai draft) with the policy schema header. */
 export function serializePolicy(policy: Policy): string {
-  const doc = new Document(policy);
+  const doc = new Document(policy, { aliasDuplicateObjects: false });
   if (doc.contents)
     doc.contents.commentBefore = ' yaml-language-server: $schema=../schema/policy.schema.json';
   return doc.toString({ lineWidth: 0 });
