@@ -3,9 +3,12 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { buildRecordPath, parseBuildRecord, workloadImages } from '../build/build-record.ts';
 import { UserError } from '../errors.ts';
+import type { ChangeSet } from '../generate/change-set.ts';
 import { renderZone } from '../generate/render-zone.ts';
 import { secretEnvName } from '../model/names.ts';
 import type { Zone } from '../model/types.ts';
+import { formatPlan } from '../plan/format-plan.ts';
+import { planChanges } from '../plan/plan.ts';
 import { GitWorkspace } from '../rollout/git-workspace.ts';
 import { decidePromotion } from '../rollout/promotion-gate.ts';
 import { gitHubPullRequests } from '../rollout/pull-requests.ts';
@@ -175,6 +178,7 @@ export function registerRollout(program: Command, ctx: CliContext): void {
               ...(autoMerge ? { autoMerge } : {}),
             },
             dryRun: opts.dryRun === true,
+            plan: (current) => zonePlan(name, zone.gitops.branch, current, release.revision, rendered),
             ...(decision.note ? { promotion: decision.note } : {}),
           });
           if (!github)
@@ -199,6 +203,25 @@ export function registerRollout(program: Command, ctx: CliContext): void {
         for (const n of r.notes) ctx.stdout(`  ${n}\n`);
       }
     });
+}
+
+/** The plan of one zone (file, access, contract and remote diff) in Markdown, or undefined when it cannot be made. */
+function zonePlan(
+  zone: string,
+  base: string,
+  current: ReadonlyMap<string, string>,
+  revision: string,
+  rendered: ChangeSet,
+): string | undefined {
+  try {
+    const plan = planChanges(
+      { label: base, revision: 'deployed', zones: new Map([[zone, new Map(current)]]) },
+      { label: 'rollout', revision, zones: new Map([[zone, rendered]]) },
+    );
+    return formatPlan(plan, 'markdown', { maxChars: 40_000 });
+  } catch (err) {
+    return `_The plan could not be computed: ${(err as Error).message.replace(/[\r\n]+/g, ' ')}_`;
+  }
 }
 
 function parseAutoMerge(value: string | undefined): 'MERGE' | 'SQUASH' | 'REBASE' | undefined {

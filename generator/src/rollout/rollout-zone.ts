@@ -41,7 +41,11 @@ export interface RolloutZoneInput {
   pulls?: PullRequestPort;
   pr: PullRequestSettings;
   dryRun: boolean;
-  plan?: string;
+  /**
+   * The zone's plan (access, contract and remote diff) as Markdown for the pull request body, computed from the
+   * files currently on the base branch. Optional: the rollout works without it.
+   */
+  plan?: (current: ReadonlyMap<string, string>) => string | undefined;
   promotion?: string;
   /** Attempts when the branch moves under us. Default 3. */
   attempts?: number;
@@ -95,12 +99,13 @@ export async function rolloutZone(input: RolloutZoneInput): Promise<RolloutResul
       return result('close', { pullRequest: prRef(open) });
     }
 
+    const planText = input.plan?.(current);
     const text = rolloutText({
       zone,
       revision: input.revision,
       record: input.record,
       diff: files,
-      ...(input.plan ? { plan: input.plan } : {}),
+      ...(planText ? { plan: planText } : {}),
       ...(input.promotion ? { promotion: input.promotion } : {}),
     });
     const desired = new Map(input.rendered);
