@@ -18,8 +18,8 @@ describe('diffLines', () => {
   });
 
   it('handles empty sides and random inputs', () => {
-    expect(diffLines([], ['x'])).toEqual([{ op: 'add', line: 'x' }]);
-    expect(diffLines(['x'], [])).toEqual([{ op: 'del', line: 'x' }]);
+    expect(diffLines([], ['x'])).toEqual([{ op: 'add', line: 'x', b: 0 }]);
+    expect(diffLines(['x'], [])).toEqual([{ op: 'del', line: 'x', a: 0 }]);
     let seed = 7;
     const rnd = () => {
       seed = (seed * 1103515245 + 12345) % 2147483648;
@@ -44,6 +44,15 @@ describe('unifiedDiff', () => {
     const before = 'l1\nl2\nl3\nl4\nl5\nl6\nl7\n';
     const after = 'l1\nl2\nl3\nL4\nl5\nl6\nl7\n';
     expect(unifiedDiff(before, after)).toBe('@@ -2,5 +2,5 @@\n l2\n l3\n-l4\n+L4\n l5\n l6\n');
+  });
+
+  it('compares by key but shows each side as written', () => {
+    const mask = (rev: string) => (l: string) => l.replace(rev, 'REV');
+    const diff = unifiedDiff('rev: r1\nx: 1\n', 'rev: "r2"\nx: 2\n', {
+      context: 1,
+      keys: { before: mask('r1'), after: mask('"r2"') },
+    });
+    expect(diff).toBe('@@ -1,2 +1,2 @@\n rev: "r2"\n-x: 1\n+x: 2\n');
   });
 
   it('is empty for equal text and summarises past the line cap', () => {

@@ -3,7 +3,8 @@
  * (gateway bundles) change in a few lines, so D stays small; a cap on D bounds the worst case.
  */
 
-export type Edit = { op: 'keep' | 'del' | 'add'; line: string };
+/** One step of a diff; `a`/`b` index the line in the before/after input it comes from. */
+export type Edit = { op: 'keep' | 'del' | 'add'; line: string; a?: number; b?: number };
 
 /** Edits turning `a` into `b`; undefined when they differ in more than `maxEdits` lines. */
 export function diffLines(a: readonly string[], b: readonly string[], maxEdits = 1000): Edit[] | undefined {
@@ -19,10 +20,20 @@ export function diffLines(a: readonly string[], b: readonly string[], maxEdits =
     tail++;
   const mid = myers(a.slice(head, a.length - tail), b.slice(head, b.length - tail), maxEdits);
   if (!mid) return undefined;
+  const shifted = mid.map((e) => ({
+    ...e,
+    ...(e.a !== undefined && { a: e.a + head }),
+    ...(e.b !== undefined && { b: e.b + head }),
+  }));
   return [
-    ...a.slice(0, head).map((line) => ({ op: 'keep' as const, line })),
-    ...mid,
-    ...a.slice(a.length - tail).map((line) => ({ op: 'keep' as const, line })),
+    ...a.slice(0, head).map((line, i) => ({ op: 'keep' as const, line, a: i, b: i })),
+    ...shifted,
+    ...a.slice(a.length - tail).map((line, i) => ({
+      op: 'keep' as const,
+      line,
+      a: a.length - tail + i,
+      b: b.length - tail + i,
+    })),
   ];
 }
 
@@ -70,15 +81,22 @@ function backtrack(
     const prevX = v[offset + prevK] ?? 0;
     const prevY = prevX - prevK;
     while (x > prevX && y > prevY) {
-      edits.push({ op: 'keep', line: a[--x] as string });
+      x--;
       y--;
+      edits.push({ op: 'keep', line: a[x] as string, a: x, b: y });
     }
-    if (x === prevX) edits.push({ op: 'add', line: b[--y] as string });
-    else edits.push({ op: 'del', line: a[--x] as string });
+    if (x === prevX) {
+      y--;
+      edits.push({ op: 'add', line: b[y] as string, b: y });
+    } else {
+      x--;
+      edits.push({ op: 'del', line: a[x] as string, a: x });
+    }
   }
   while (x > 0 && y > 0) {
-    edits.push({ op: 'keep', line: a[--x] as string });
+    x--;
     y--;
+    edits.push({ op: 'keep', line: a[x] as string, a: x, b: y });
   }
   return edits.reverse();
 }
@@ -90,6 +108,8 @@ export interface UnifiedDiffOptions {
   maxLineLength?: number;
   /** Most diff lines shown; the rest is summarised. Default 80. */
   maxLines?: number;
+  /** Lines are compared by these keys (default: the line itself) but shown as written. */
+  keys?: { before: (line: string) => string; after: (line: string) => string };
 }
 
 /** A compact unified diff (hunks only, no file header); '' when equal. */
@@ -99,7 +119,10 @@ export function unifiedDiff(before: string, after: string, opts: UnifiedDiffOpti
   const maxLines = opts.maxLines ?? 80;
   const a = splitLines(before);
   const b = splitLines(after);
-  const edits = diffLines(a, b);
+  const keys = opts.keys;
+  const keyed = keys ? diffLines(a.map(keys.before), b.map(keys.after)) : diffLines(a, b);
+  // Show each line as its side wrote it: kept and added lines from `after`, removed ones from `before`.
+  const edits = keyed?.map((e) => ({ ...e, line: (e.op === 'del' ? a[e.a ?? 0] : b[e.b ?? 0]) ?? e.line }));
   if (!edits) return `@@ ${a.length} lines → ${b.length} lines (too many changes to show) @@\n`;
   const changed = edits.map((e) => e.op !== 'keep');
   if (!changed.includes(true)) return '';

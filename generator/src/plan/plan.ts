@@ -74,9 +74,19 @@ function zonePlan(
     if (a === b) continue;
     if (a === undefined) files.push({ path, change: 'added', diff: '' });
     else if (b === undefined) files.push({ path, change: 'removed', diff: '' });
-    else if (baseRevision !== '' && withoutRevision(a, baseRevision) === withoutRevision(b, headRevision))
+    else if (baseRevision !== '' && withoutRevision(a, baseRevision) === withoutRevision(b, headRevision)) {
       revisionOnly++;
-    else files.push({ path, change: 'changed', diff: unifiedDiff(a, b) });
+    } else {
+      // Lines are compared with the revisions masked: the diff shows what changed besides the revision.
+      const keys =
+        baseRevision === ''
+          ? undefined
+          : {
+              before: (line: string) => withoutRevision(line, baseRevision),
+              after: (line: string) => withoutRevision(line, headRevision),
+            };
+      files.push({ path, change: 'changed', diff: unifiedDiff(a, b, keys ? { keys } : {}) });
+    }
   }
   const status = !before ? 'added' : !after ? 'removed' : files.length > 0 ? 'changed' : 'unchanged';
   return {
@@ -91,8 +101,10 @@ function zonePlan(
 
 /** The text with every mention of the revision (quoted or not, as YAML may write it) replaced by a marker. */
 function withoutRevision(text: string, revision: string): string {
-  return text.replaceAll(`"${revision}"`, '\u0000rev').replaceAll(revision, '\u0000rev');
+  return text.replaceAll(`"${revision}"`, REVISION_MARK).replaceAll(revision, REVISION_MARK);
 }
+
+const REVISION_MARK = '\u0000revision\u0000';
 
 /** The gateway bundle inside a rendered zone (the raku-gateway-bundle ConfigMap). */
 export function bundleOf(cs: ChangeSet, where: string): GatewayBundle | undefined {
