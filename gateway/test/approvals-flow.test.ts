@@ -86,18 +86,27 @@ afterAll(async () => {
   await upstream?.close();
 });
 
+/** The fields of the API's answers these tests read. */
+interface ApiBody {
+  id?: string;
+  status?: string;
+  items?: ApprovalRequest[];
+  error?: string | null;
+  result?: { structuredContent?: unknown };
+}
+
 async function api(
   method: string,
   path: string,
   token: string,
   body?: unknown,
-): Promise<{ status: number; json: any }> {
+): Promise<{ status: number; json: ApiBody }> {
   const res = await fetch(`${base}${path}`, {
     method,
     headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
     ...(body ? { body: JSON.stringify(body) } : {}),
   });
-  return { status: res.status, json: await res.json() };
+  return { status: res.status, json: (await res.json()) as ApiBody };
 }
 
 /** The first pending approval the maintainer sees through GET /v1/approvals. */
@@ -113,10 +122,10 @@ async function nextPending(): Promise<ApprovalRequest> {
 const decide = (id: string, approve: boolean, reason?: string) =>
   api('POST', `/v1/approvals/${id}/decision`, monaToken, { approve, ...(reason ? { reason } : {}) });
 
-async function settledJob(id: string, token: string): Promise<any> {
+async function settledJob(id: string, token: string): Promise<ApiBody> {
   for (;;) {
     const { json } = await api('GET', `/v1/jobs/${id}`, token);
-    if (['succeeded', 'failed', 'cancelled'].includes(json.status)) return json;
+    if (['succeeded', 'failed', 'cancelled'].includes(json.status ?? '')) return json;
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -175,7 +184,7 @@ describe('approval flow', () => {
     await decide(pendingResult.approvalId, true);
     const job = await settledJob(pendingResult.jobId, aliceToken);
     expect([job.status, job.error]).toEqual(['succeeded', null]);
-    expect(job.result.structuredContent).toEqual({ id: 'w2', name: 'gear' });
+    expect(job.result?.structuredContent).toEqual({ id: 'w2', name: 'gear' });
     expect(upstream.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
     const rows = await traceRows('widgets.create_widget');
     expect(rows.slice(-2).map((r) => r.status)).toEqual(['pending', 'ok']);
@@ -188,13 +197,13 @@ describe('approval flow', () => {
       arguments: { id: 'w1' },
     });
     expect(submitted.status).toBe(202);
-    const job = await settledJob(submitted.json.id, botToken);
+    const job = await settledJob(String(submitted.json.id), botToken);
     expect(job).toMatchObject({ status: 'succeeded', result: { structuredContent: { id: 'w1' } } });
     const denied = await api('POST', '/v1/jobs', botToken, {
       tool: 'widgets.create_widget',
       arguments: { name: 'x' },
     });
-    expect((await settledJob(denied.json.id, botToken)).status).toBe('failed');
+    expect((await settledJob(String(denied.json.id), botToken)).status).toBe('failed');
     // Another caller's job does not exist for alice.
     expect((await api('GET', `/v1/jobs/${submitted.json.id}`, aliceToken)).status).toBe(404);
   }, 60_000);

@@ -67,11 +67,17 @@ describe('local mode', () => {
   it('serves the admin API to the local token: traces, routes, OpenAPI document', async () => {
     const base = local.url.replace(/\/mcp$/, '');
     const auth = { authorization: `Bearer ${local.token}` };
-    const traces = await (await fetch(`${base}/v1/traces?tool=petstore.get_pet`, { headers: auth })).json();
+    const traces = (await (
+      await fetch(`${base}/v1/traces?tool=petstore.get_pet`, { headers: auth })
+    ).json()) as {
+      items: unknown[];
+    };
     expect(traces.items[0]).toMatchObject({ tool: 'petstore.get_pet', subject: 'user:local-dev' });
-    const routes = await (await fetch(`${base}/v1/routes`, { headers: auth })).json();
-    const githubRoute = routes.routes.find((r: { tool: string }) => r.tool === 'github.list_issues');
-    expect(githubRoute.targets.map((t: { route: string }) => t.route)).toEqual([
+    const routes = (await (await fetch(`${base}/v1/routes`, { headers: auth })).json()) as {
+      routes: { tool: string; targets: { route: string }[] }[];
+    };
+    const githubRoute = routes.routes.find((r) => r.tool === 'github.list_issues');
+    expect(githubRoute?.targets.map((t) => t.route)).toEqual([
       'pack:github-issues@1.2.0',
       'remote:github-mcp',
     ]);
