@@ -188,6 +188,12 @@ describe('raku pack test', () => {
     expect(r.out).toContain('FAIL petstore.get_pet (answer: recorded example)');
     expect(r.out).toContain('recorded example does not match outputSchema: data/id must be integer');
     expect(r.err).toContain('error: 1 tool of petstore failed');
+    const all = await run(['pack', 'test'], repo);
+    expect(all.code).toBe(1);
+    expect(all.out).toContain('github-issues: 5 passed, 0 failed, 0 skipped');
+    expect(all.out).toContain('open-meteo: 1 passed, 0 failed, 0 skipped');
+    expect(all.out).toContain('petstore: 3 passed, 1 failed, 0 skipped');
+    expect(all.err).toContain('error: 1 tool of petstore failed');
   });
 
   it('reports a missing pack and a broken examples file as user errors', async () => {
