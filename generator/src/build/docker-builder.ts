@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { GATEWAY_NAME } from '../bundle/workloads.ts';
 import { UserError } from '../errors.ts';
 import { type ChangeSet, writeChangeSet } from '../generate/change-set.ts';
 import type { ImageBuildResult } from './build-image.ts';
@@ -20,17 +21,16 @@ export interface DockerBuildOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-/** The generated Dockerfile of a workload in the zone's rendered output: '<workload>/Dockerfile' at any depth. */
+/**
+ * The generated Dockerfile of a workload in the zone's rendered output: 'pack-servers/<workload>/Dockerfile',
+ * or 'gateway/Dockerfile' for raku-gateway.
+ */
 export function findDockerfile(rendered: ChangeSet, workload: string): string {
-  const matches = [...rendered.keys()].filter(
-    (p) => p === `${workload}/Dockerfile` || p.endsWith(`/${workload}/Dockerfile`),
-  );
-  if (matches.length !== 1) {
-    throw new UserError(
-      `--builder docker: the generated output has ${matches.length === 0 ? 'no' : 'several'} Dockerfile for workload "${workload}"`,
-    );
+  const wanted = workload === GATEWAY_NAME ? 'gateway/Dockerfile' : `pack-servers/${workload}/Dockerfile`;
+  if (!rendered.has(wanted)) {
+    throw new UserError(`--builder docker: the generated output has no ${wanted} for workload "${workload}"`);
   }
-  return matches[0]!;
+  return wanted;
 }
 
 /** The argument array of `docker buildx build` for one planned image (no shell: arguments are never parsed). */

@@ -11,7 +11,7 @@ export const APP_DIR = '/app';
 export const RUNTIME_FILE = 'gateway.mjs';
 export const PACKS_DIR = '/app/packs';
 /** The non-root user of the runtime contract (distroless "nonroot"). */
-export const RUNTIME_USER = '65532';
+export const RUNTIME_USER = '65532:65532';
 
 /** One image to build for a zone: a pack-server workload (its packs baked in) or the gateway. */
 export interface ImagePlan {
