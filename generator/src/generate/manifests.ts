@@ -109,12 +109,26 @@ export function deployment(meta: Meta, selector: Record<string, string>, pod: Po
       selector: { matchLabels: selector },
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
       template: {
-        metadata: { labels: meta.labels, annotations: { ...meta.annotations, ...pod.podAnnotations } },
+        metadata: {
+          labels: meta.labels,
+          annotations: { ...podTemplateAnnotations(meta), ...pod.podAnnotations },
+        },
         spec: podSpec(pod),
       },
     },
   };
 }
+
+/**
+ * The object's annotations minus the config revision: a new commit that changes nothing a pod runs must not
+ * roll the pods (the config hash annotation rolls them when their config does change).
+ */
+function podTemplateAnnotations(meta: Meta): Record<string, string> {
+  const { [REVISION_ANNOTATION]: _revision, ...rest } = meta.annotations;
+  return rest;
+}
+
+export const REVISION_ANNOTATION = 'raku.dev/config-revision';
 
 function podSpec(pod: PodSpecInput): Record<string, unknown> {
   return {

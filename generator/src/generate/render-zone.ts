@@ -12,6 +12,7 @@ import {
   type K8sObject,
   type Meta,
   podDisruptionBudget,
+  REVISION_ANNOTATION,
   RUNTIME_UID,
   selectorLabels,
   service,
@@ -112,7 +113,7 @@ function header(zone: Zone, revision: string): string {
 }
 
 function baseAnnotations(sources: string[], revision: string): Record<string, string> {
-  return { 'raku.dev/source-files': sources.join(','), 'raku.dev/config-revision': revision };
+  return { 'raku.dev/source-files': sources.join(','), [REVISION_ANNOTATION]: revision };
 }
 
 function renderPackServer(
