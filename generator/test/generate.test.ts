@@ -145,8 +145,12 @@ describe('raku generate on the example content', () => {
         );
         expect(obj['metadata']['annotations']['raku.dev/config-revision']).toBe(REVISION);
         // A new revision alone must not roll the pods.
-        expect(obj['spec']['template']['metadata']['annotations']['raku.dev/config-revision']).toBeUndefined();
-        expect(obj['spec']['template']['metadata']['annotations']['raku.dev/config-hash']).toMatch(/^[a-f0-9]{64}$/);
+        expect(
+          obj['spec']['template']['metadata']['annotations']['raku.dev/config-revision'],
+        ).toBeUndefined();
+        expect(obj['spec']['template']['metadata']['annotations']['raku.dev/config-hash']).toMatch(
+          /^[a-f0-9]{64}$/,
+        );
         expect(obj['metadata']['annotations']['raku.dev/source-files']).toMatch(/zones\/[a-z]+\.yaml/);
       }
     }
