@@ -24,6 +24,11 @@ export interface TraceSinkOptions {
   retryDelayMs?: number;
   /** Default 5000. */
   maxRetryDelayMs?: number;
+  /**
+   * A write (or the reachability check after a failed one) taking longer than this counts as failed, so an
+   * unresponsive database (network partition) cannot stall the writer or `close()`. Default 30 000.
+   */
+  writeTimeoutMs?: number;
   /** Told about each failed write (for logs). */
   onError?: (error: unknown) => void;
 }
@@ -42,6 +47,7 @@ export class BufferedTraceSink implements TraceSink {
   readonly #flushIntervalMs: number;
   readonly #retryDelayMs: number;
   readonly #maxRetryDelayMs: number;
+  readonly #writeTimeoutMs: number;
   readonly #onError: (error: unknown) => void;
   #queue: Queued[] = [];
   #dropped = 0;
@@ -60,6 +66,7 @@ export class BufferedTraceSink implements TraceSink {
     this.#flushIntervalMs = options.flushIntervalMs ?? 200;
     this.#retryDelayMs = options.retryDelayMs ?? 250;
     this.#maxRetryDelayMs = options.maxRetryDelayMs ?? 5_000;
+    this.#writeTimeoutMs = options.writeTimeoutMs ?? 30_000;
     this.#onError = options.onError ?? (() => {});
     this.#retryDelay = this.#retryDelayMs;
   }
@@ -143,11 +150,11 @@ export class BufferedTraceSink implements TraceSink {
         return toTraceRow(q.id, q.record, this.#rules);
       });
       try {
-        await this.#writer.write(rows);
+        await this.#bounded(this.#writer.write(rows), 'write');
       } catch (error) {
         this.#failures++;
         this.#onError(error);
-        if (!(await this.#writer.ping())) {
+        if (!(await this.#reachable())) {
           this.#retryDelay = Math.min(this.#retryDelay * 2, this.#maxRetryDelayMs);
           return false;
         }
@@ -161,16 +168,37 @@ export class BufferedTraceSink implements TraceSink {
     return true;
   }
 
+  /** Rejects when `work` outlasts the write timeout. The late write may still land: ids make that harmless. */
+  #bounded<T>(work: Promise<T>, what: string): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`trace ${what} timed out after ${this.#writeTimeoutMs} ms`)),
+        this.#writeTimeoutMs,
+      );
+    });
+    work.catch(() => {}); // a late failure after the timeout is already counted
+    return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+  }
+
+  async #reachable(): Promise<boolean> {
+    try {
+      return await this.#bounded(this.#writer.ping(), 'reachability check');
+    } catch {
+      return false;
+    }
+  }
+
   /** Writes each row alone; rows refused while the database answers are dropped (counted). */
   async #writeOneByOne(rows: TraceRow[]): Promise<boolean> {
     let refused = 0;
     for (const row of rows) {
       try {
-        await this.#writer.write([row]);
+        await this.#bounded(this.#writer.write([row]), 'write');
       } catch (error) {
         this.#failures++;
         this.#onError(error);
-        if (!(await this.#writer.ping())) return false;
+        if (!(await this.#reachable())) return false;
         refused++;
       }
     }

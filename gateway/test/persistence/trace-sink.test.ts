@@ -223,6 +223,27 @@ describe('trace sink while Postgres is unreachable', () => {
     expect(errors.length).toBe(sink.stats().failures);
   });
 
+  it('does not stall when the database stops answering, and writes everything after recovery', async () => {
+    const sink = new BufferedTraceSink({
+      writer: createPrismaTraceWriter(db.prisma),
+      writeTimeoutMs: 300,
+      flushIntervalMs: 10,
+      retryDelayMs: 10,
+      maxRetryDelayMs: 50,
+    });
+    proxy.blackhole();
+    for (let i = 0; i < 10; i++) sink.record(call(i, { tool: `partition.during_${i}` }));
+    await sink.flush(); // bounded by the write timeout even though nothing answers
+    expect(sink.stats()).toMatchObject({ queued: 10, written: 0, dropped: 0 });
+    expect(sink.stats().failures).toBeGreaterThanOrEqual(1);
+    proxy.restore();
+    await vi.waitFor(() => expect(sink.stats().queued).toBe(0), { timeout: 30_000, interval: 50 });
+    await sink.close();
+    expect(sink.stats()).toMatchObject({ written: 10, dropped: 0 });
+    const rows = await db.prisma.trace.findMany({ where: { tool: { startsWith: 'partition.' } } });
+    expect(rows).toHaveLength(10);
+  });
+
   it('counts what is still queued at close as dropped when the database stays down', async () => {
     const sink = new BufferedTraceSink({
       writer: createPrismaTraceWriter(db.prisma),
