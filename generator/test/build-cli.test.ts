@@ -91,6 +91,10 @@ describe('raku build against a local registry', () => {
     );
     expect(again.images['petstore']!.digest).not.toBe(petstore.digest);
     expect(again.images['open-meteo']!.digest).toBe(record.images['open-meteo']!.digest);
+    // The reused image also carries the new revision's tag.
+    const revisionTag = `rev-${(await git(repo.dir, ['rev-parse', 'HEAD'])).trim().slice(0, 12)}`;
+    expect(again.images['open-meteo']!.tags[0]).toBe(revisionTag);
+    expect(await client.hasManifest('acme/raku/open-meteo', revisionTag)).toBe(true);
   });
 
   it('gives the same digests for the same inputs built in different folders at different times', async () => {

@@ -1,6 +1,7 @@
 import type { RepoModel } from '../model/types.ts';
 import { buildImage, type ClientFor, type ImageBuildResult } from './build-image.ts';
 import type { BuildRecord, BuiltImage } from './build-record.ts';
+import { MEDIA } from './oci-image.ts';
 import { type ImagePlan, imageInputsKey, planZoneImages } from './plan-images.ts';
 import type { RuntimeBundle } from './runtime-bundle.ts';
 
@@ -92,6 +93,15 @@ async function findByInputs(
   const client = clientFor(plan.target.registry);
   if (!(await client.hasManifest(plan.target.repository, inputsTag))) return undefined;
   const got = await client.getManifest(plan.target.repository, inputsTag);
+  // The revision tag follows the config even when the image does not change.
+  for (const tag of plan.target.tags) {
+    await client.putManifest(
+      plan.target.repository,
+      tag,
+      got.bytes,
+      got.contentType?.split(';')[0] ?? MEDIA.ociIndex,
+    );
+  }
   const doc = JSON.parse(new TextDecoder().decode(got.bytes)) as {
     manifests?: { platform?: { os: string; architecture: string; variant?: string } }[];
     annotations?: Record<string, string>;
@@ -107,7 +117,7 @@ async function findByInputs(
   return {
     repository: `${plan.target.registry}/${plan.target.repository}`,
     digest: got.digest,
-    tags: [inputsTag],
+    tags: [...plan.target.tags, inputsTag],
     size,
     platforms,
     packs: plan.packs,
