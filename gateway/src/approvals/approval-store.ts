@@ -55,6 +55,14 @@ export function createApprovalStore(prisma: PrismaClient, options: ApprovalStore
     return prisma.approval.findUniqueOrThrow({ where: { id: row.id } });
   }
 
+  async function expireDue(at = now()): Promise<number> {
+    const result = await prisma.approval.updateMany({
+      where: { status: 'pending', expiresAt: { lte: at } },
+      data: { status: 'expired', decidedAt: at },
+    });
+    return result.count;
+  }
+
   async function get(id: string): Promise<ApprovalRequest | null> {
     if (!isUuid(id)) return null;
     const row = await prisma.approval.findUnique({ where: { id } });
@@ -89,7 +97,7 @@ export function createApprovalStore(prisma: PrismaClient, options: ApprovalStore
     async list(filter = {}) {
       const size = pageSize(filter.limit, 50, 200);
       if (filter.status === 'expired' || filter.status === 'pending' || filter.status === undefined) {
-        await this.expireDue();
+        await expireDue();
       }
       const rows = await prisma.approval.findMany({
         where: {
@@ -159,13 +167,7 @@ export function createApprovalStore(prisma: PrismaClient, options: ApprovalStore
       await prisma.approval.update({ where: { id }, data: { jobId } });
     },
 
-    async expireDue(at = now()) {
-      const result = await prisma.approval.updateMany({
-        where: { status: 'pending', expiresAt: { lte: at } },
-        data: { status: 'expired', decidedAt: at },
-      });
-      return result.count;
-    },
+    expireDue,
   };
 }
 
