@@ -54,7 +54,9 @@ export function mergeReimport(
     const before = previousByOp?.get(op);
     const merged: Tool = { ...fresh };
     for (const field of HAND_EDITABLE) {
-      const edited = before ? !same(mine[field], before[field]) : mine[field] !== undefined;
+      const edited = before
+        ? !same(mine[field], before[field]) && !isCutOf(mine[field], before[field])
+        : mine[field] !== undefined;
       if (!edited) continue;
       if (!same(mine[field], fresh[field])) kept.push(`${mine.name}.${field}`);
       if (mine[field] === undefined) delete merged[field];
@@ -88,6 +90,17 @@ export function mergeReimport(
     pack.version = semver.inc(committed.version, diff.bump) ?? committed.version;
   }
   return { pack, kept };
+}
+
+/** A description the importer shortened to fit a large pack into one file is not a hand edit. */
+function isCutOf(mine: unknown, generated: unknown): boolean {
+  return (
+    typeof mine === 'string' &&
+    typeof generated === 'string' &&
+    mine.endsWith('…') &&
+    generated.length > mine.length - 1 &&
+    generated.startsWith(mine.slice(0, -1))
+  );
 }
 
 function same(a: unknown, b: unknown): boolean {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.ts';
 import { type ImportOptions, importOpenApi } from '../../src/import/build-pack.ts';
 import { checkPack } from '../../src/import/import-pack.ts';
@@ -222,5 +222,56 @@ describe('readOpenApiDocument', () => {
     expect(() => parseDocument(Buffer.from(bomb), 'bomb.yaml', { maxBytes: 1e6, maxAliases: 10 })).toThrow(
       /cannot parse/,
     );
+  });
+});
+
+describe('readOpenApiDocument over http (--allow-remote)', () => {
+  const relativeDoc = JSON.stringify({
+    openapi: '3.0.3',
+    info: { title: 'Remote', version: '1' },
+    servers: [{ url: '/api' }],
+    paths: { '/ping': { get: { operationId: 'ping', responses: { '204': { description: 'ok' } } } } },
+  });
+  let server: import('node:http').Server;
+  let url: string;
+  beforeAll(async () => {
+    const { createServer } = await import('node:http');
+    server = createServer((req, res) => {
+      if (req.url === '/openapi.json') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(relativeDoc);
+      } else if (req.url === '/moved') {
+        res.writeHead(302, { location: '/openapi.json' });
+        res.end();
+      } else {
+        res.writeHead(404);
+        res.end();
+      }
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    url = `http://127.0.0.1:${(server.address() as import('node:net').AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise<void>((r) => server.close(() => r()));
+  });
+
+  it('fetches a document and resolves its relative server URL against the document URL', async () => {
+    const read = await readOpenApiDocument(`${url}/openapi.json`, { allowRemote: true });
+    expect(read.url).toBe(`${url}/openapi.json`);
+    const { pack, report } = importOpenApi(read.doc, { ...opts, documentUrl: `${url}/openapi.json` });
+    expect(pack.upstream.baseUrls).toEqual({ dev: `${url}/api` });
+    expect(report.warnings.join()).toMatch(/plain http/);
+  });
+
+  it('refuses redirects, error statuses and documents over the size limit', async () => {
+    await expect(readOpenApiDocument(`${url}/moved`, { allowRemote: true })).rejects.toThrow(/cannot fetch/);
+    await expect(readOpenApiDocument(`${url}/missing`, { allowRemote: true })).rejects.toThrow(/HTTP 404/);
+    await expect(
+      readOpenApiDocument(`${url}/openapi.json`, {
+        allowRemote: true,
+        limits: { maxBytes: 50, maxAliases: 10 },
+      }),
+    ).rejects.toThrow(/larger than 50 bytes/);
   });
 });
