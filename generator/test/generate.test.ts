@@ -1,8 +1,10 @@
-import { mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import type { CliContext } from '../src/cli/context.ts';
+import { main } from '../src/cli/main.ts';
 import { readRepoFiles } from '../src/fs/read-repo.ts';
 import { OWNED_FILES_MANIFEST, writeChangeSet } from '../src/generate/change-set.ts';
 import { generateZones } from '../src/generate/generate-zones.ts';
@@ -334,6 +336,84 @@ describe('hostile values in packs', () => {
     expect(
       bundle.tools.find((t: Obj) => t['name'] === `petstore.${firstTool.name}`).definition.description,
     ).toBe(hostile);
+  });
+});
+
+async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const ctx: CliContext = {
+    stdout: (t) => {
+      out += t;
+    },
+    stderr: (t) => {
+      err += t;
+    },
+    cwd: ROOT,
+    env: {},
+    debug: false,
+  };
+  return { code: await main(args, ctx), out, err };
+}
+
+describe('raku generate (CLI)', () => {
+  it('pins images by digest from build records and reports what it wrote as JSON', async () => {
+    const builds = path.join(tmp, 'builds');
+    const out = path.join(tmp, 'cli-out');
+    const digest = `sha256:${'b'.repeat(64)}`;
+    await mkdir(builds, { recursive: true });
+    await writeFile(
+      path.join(builds, 'prod.json'),
+      JSON.stringify({ images: { petstore: { repository: 'ghcr.io/acme/raku/petstore', digest } } }),
+    );
+    const r = await cli([
+      'generate',
+      '--revision',
+      REVISION,
+      '--out',
+      out,
+      '--builds',
+      builds,
+      '-z',
+      'prod',
+      '-f',
+      'json',
+    ]);
+    expect(r).toMatchObject({ code: 0, err: '' });
+    expect(JSON.parse(r.out)).toMatchObject({
+      revision: REVISION,
+      zones: [{ zone: 'prod', files: 10, written: 10 }],
+    });
+    const manifests = await readFile(path.join(out, 'prod/pack-servers/petstore/manifests.yaml'), 'utf8');
+    expect(manifests).toContain(`ghcr.io/acme/raku/petstore@${digest}`);
+  });
+
+  it('refuses an unknown zone, a bad format and a malformed build record', async () => {
+    expect(
+      (await cli(['generate', '--revision', 'r', '-z', 'nope', '--out', path.join(tmp, 'x')])).err,
+    ).toContain('--zone nope: no such zone (zones: dev, prod, staging)');
+    expect((await cli(['generate', '--revision', 'r', '-f', 'yaml'])).err).toContain(
+      '--format must be text or json',
+    );
+    const builds = path.join(tmp, 'bad-builds');
+    await mkdir(builds, { recursive: true });
+    await writeFile(
+      path.join(builds, 'dev.json'),
+      JSON.stringify({ images: { petstore: { repository: 'x', digest: 'latest' } } }),
+    );
+    const r = await cli([
+      'generate',
+      '--revision',
+      'r',
+      '--builds',
+      builds,
+      '-z',
+      'dev',
+      '--out',
+      path.join(tmp, 'y'),
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('dev.json: images.petstore.digest must be sha256:<64 hex>');
   });
 });
 

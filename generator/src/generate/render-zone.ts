@@ -1,7 +1,7 @@
 import { buildBundle, serialiseBundle } from '../bundle/build-bundle.ts';
 import { GATEWAY_NAME, resolveZone, type Workload } from '../bundle/workloads.ts';
 import { UserError } from '../errors.ts';
-import { canonicalJson, sha256Hex } from '../model/hash.ts';
+import { sha256Hex } from '../model/hash.ts';
 import type { RepoModel, Zone } from '../model/types.ts';
 import { type ChangeSet, changeSet } from './change-set.ts';
 import { type DockerInstruction, renderDockerfile } from './dockerfile.ts';
@@ -264,7 +264,7 @@ function renderGateway(
   const min = spec.autoscaling?.minReplicas ?? spec.replicas ?? 2;
   const remoteHosts = [...new Set(bundle.remotes.map((r) => hostPort(r.url)))].sort();
   // The bundle without its revision: a new commit that changes nothing the gateway serves restarts no pod.
-  const bundleHash = sha256Hex(canonicalJson({ ...bundle, revision: '' }));
+  const bundleHash = sha256Hex(JSON.stringify({ ...bundle, revision: '' }));
   const objects: K8sObject[] = [
     serviceAccount(meta),
     configMap({ ...meta, name: `${GATEWAY_NAME}-bundle` }, data),
