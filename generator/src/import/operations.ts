@@ -201,7 +201,8 @@ function firstExample(doc: OpenApiDocument, examples: unknown): unknown {
   for (const ex of Object.values(examples)) {
     try {
       const e = derefObject(doc, ex);
-      if (e && e['value'] !== undefined) {
+      // `value: null` stands for "no example" in practice (GitHub uses it for empty bodies).
+      if (e && e['value'] !== undefined && e['value'] !== null) {
         // Some documents (GitHub's) put a reference to an Example object inside `value`.
         const v = e['value'];
         if (isObject(v) && typeof v['$ref'] === 'string' && Object.keys(v).length === 1) {

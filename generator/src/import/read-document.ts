@@ -106,7 +106,14 @@ async function bundle(
       timeoutMs,
       resolve: {
         external: true,
-        http: allowRemote ? { timeout: timeoutMs, redirects: 0 } : false,
+        // Remote references only with --allow-remote, through the same bounded fetch as the document.
+        http: allowRemote
+          ? {
+              canRead: /^https?:\/\//i,
+              read: async (file: { url: string }) =>
+                Buffer.from(await fetchBounded(file.url, limits.maxBytes, timeoutMs)),
+            }
+          : false,
         file: {
           // Local references only below the document's folder: a document cannot read /etc/passwd.
           canRead: (file: { url: string }) => !/^https?:/i.test(file.url),

@@ -205,6 +205,12 @@ describe('readOpenApiDocument', () => {
     );
   });
 
+  it('does not follow a remote $ref in a local document unless remote reading is allowed', async () => {
+    await expect(readOpenApiDocument(path.join(fixtures, 'remote-ref', 'openapi.yaml'))).rejects.toThrow(
+      /cannot resolve external \$ref/,
+    );
+  });
+
   it('refuses URLs unless remote reading is allowed, and oversized or missing files', async () => {
     await expect(readOpenApiDocument('https://example.com/openapi.json')).rejects.toThrow(/--allow-remote/);
     await expect(readOpenApiDocument(path.join(fixtures, 'nope.yaml'))).rejects.toThrow(/no such file/);
@@ -232,6 +238,21 @@ describe('readOpenApiDocument over http (--allow-remote)', () => {
     servers: [{ url: '/api' }],
     paths: { '/ping': { get: { operationId: 'ping', responses: { '204': { description: 'ok' } } } } },
   });
+  const splitDoc = JSON.stringify({
+    openapi: '3.1.0',
+    info: { title: 'Split remote', version: '1' },
+    servers: [{ url: 'https://split.example.com' }],
+    paths: {
+      '/things': {
+        get: {
+          operationId: 'listThings',
+          responses: {
+            '200': { description: 'ok', content: { 'application/json': { schema: { $ref: 'thing.json' } } } },
+          },
+        },
+      },
+    },
+  });
   let server: import('node:http').Server;
   let url: string;
   beforeAll(async () => {
@@ -240,6 +261,12 @@ describe('readOpenApiDocument over http (--allow-remote)', () => {
       if (req.url === '/openapi.json') {
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(relativeDoc);
+      } else if (req.url === '/split.json') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(splitDoc);
+      } else if (req.url === '/thing.json') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ type: 'object', properties: { name: { type: 'string' } } }));
       } else if (req.url === '/moved') {
         res.writeHead(302, { location: '/openapi.json' });
         res.end();
@@ -262,6 +289,13 @@ describe('readOpenApiDocument over http (--allow-remote)', () => {
     const { pack, report } = importOpenApi(read.doc, { ...opts, documentUrl: `${url}/openapi.json` });
     expect(pack.upstream.baseUrls).toEqual({ dev: `${url}/api` });
     expect(report.warnings.join()).toMatch(/plain http/);
+  });
+
+  it('bundles remote $refs only when remote reading is allowed', async () => {
+    const read = await readOpenApiDocument(`${url}/split.json`, { allowRemote: true });
+    expect(read.bundled).toBe(true);
+    const { pack } = importOpenApi(read.doc, { ...opts, name: 'split' });
+    expect(pack.tools[0]?.outputSchema).toEqual({ type: 'object', properties: { name: { type: 'string' } } });
   });
 
   it('refuses redirects, error statuses and documents over the size limit', async () => {
