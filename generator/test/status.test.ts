@@ -2,6 +2,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkBody } from '../../gateway/src/admin/request-validation.ts';
 import { type BuildRecord, serialiseBuildRecord } from '../src/build/build-record.ts';
 import {
   type FakeClusterState,
@@ -233,6 +234,10 @@ describe('raku status against a fake Kubernetes API', () => {
       };
       expect(saved).toMatchObject({ zone: 'dev', healthy: true });
       expect(posted).toHaveLength(4);
+      // Every record passes the gateway admin API's own request schema (POST /v1/deployments).
+      for (const p of posted as { body: unknown }[]) {
+        expect(checkBody('DeploymentInput', p.body)).toMatchObject({ ok: true });
+      }
       expect(posted[0]).toEqual({
         url: '/v1/deployments',
         auth: 'Bearer admin-token',

@@ -125,8 +125,9 @@ export function gitHubPullRequests(options: GitHubPullRequestsOptions): PullRequ
     async enableAutoMerge(pr, method) {
       try {
         await octokit.graphql(
-          'mutation($id: ID!, $method: PullRequestMergeMethod!) { enablePullRequestAutoMerge(input: {pullRequestId: $id, mergeMethod: $method}) { clientMutationId } }',
-          { id: pr.nodeId, method },
+          'mutation($id: ID!, $mergeMethod: PullRequestMergeMethod!) { enablePullRequestAutoMerge(input: {pullRequestId: $id, mergeMethod: $mergeMethod}) { clientMutationId } }',
+          // Not `method`: @octokit/graphql reserves it (and query, url) as option names.
+          { id: pr.nodeId, mergeMethod: method },
         );
         return { enabled: true };
       } catch (err) {
