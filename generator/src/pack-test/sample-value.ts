@@ -26,9 +26,10 @@ const FORMAT_SAMPLES: Record<string, string> = {
 export function sampleValue(
   schema: unknown,
   root: JsonSchema,
-  opts: { all?: boolean } = {},
+  opts: { all?: boolean; variant?: number } = {},
   depth = 0,
 ): unknown {
+  const inner = opts.variant ? { variant: opts.variant } : {};
   if (schema === true || schema === undefined) return 'sample';
   if (schema === null || typeof schema !== 'object') return null;
   const s = schema as JsonSchema;
@@ -36,7 +37,7 @@ export function sampleValue(
   const ref = s['$ref'];
   if (typeof ref === 'string' && ref.startsWith('#/$defs/')) {
     const target = (root['$defs'] as Record<string, unknown> | undefined)?.[ref.slice(8)];
-    return sampleValue(target, root, {}, depth + 2);
+    return sampleValue(target, root, inner, depth + 2);
   }
   if ('const' in s) return s['const'];
   if (Array.isArray(s['enum']) && s['enum'].length > 0)
@@ -46,8 +47,10 @@ export function sampleValue(
   for (const k of ['oneOf', 'anyOf'] as const) {
     const list = s[k];
     if (Array.isArray(list) && list.length > 0) {
-      const first = list.find((b) => (b as JsonSchema)?.['type'] !== 'null') ?? list[0];
-      const base = sampleValue(first, root, {}, depth + 1);
+      // `variant` picks another branch, for a retry when the first one does not satisfy the whole schema.
+      const branches = list.filter((b) => (b as JsonSchema)?.['type'] !== 'null');
+      const pick = branches.length > 0 ? branches[(opts.variant ?? 0) % branches.length] : list[0];
+      const base = sampleValue(pick, root, inner, depth + 1);
       const rest = { ...s };
       delete rest[k];
       return Object.keys(rest).some((x) => x === 'properties' || x === 'required')
@@ -66,7 +69,8 @@ export function sampleValue(
   switch (type ?? (s['properties'] ? 'object' : s['items'] ? 'array' : 'string')) {
     case 'string': {
       const format = typeof s['format'] === 'string' ? FORMAT_SAMPLES[s['format']] : undefined;
-      let text = format ?? 'sample';
+      const patterned = typeof s['pattern'] === 'string' ? sampleFromPattern(s['pattern']) : undefined;
+      let text = format ?? patterned ?? 'sample';
       const min = typeof s['minLength'] === 'number' ? s['minLength'] : 0;
       const max = typeof s['maxLength'] === 'number' ? s['maxLength'] : Number.POSITIVE_INFINITY;
       if (text.length < min) text = text.padEnd(min, 'x');
@@ -90,7 +94,7 @@ export function sampleValue(
       return null;
     case 'array': {
       const count = typeof s['minItems'] === 'number' ? s['minItems'] : depth > 6 ? 0 : 1;
-      return Array.from({ length: count }, () => sampleValue(s['items'] ?? {}, root, {}, depth + 1));
+      return Array.from({ length: count }, () => sampleValue(s['items'] ?? {}, root, inner, depth + 1));
     }
     default: {
       const props = (s['properties'] ?? {}) as Record<string, unknown>;
@@ -98,7 +102,7 @@ export function sampleValue(
       const out: Record<string, unknown> = {};
       for (const [name, sub] of Object.entries(props)) {
         if (required.has(name) || (opts.all && depth === 0) || (depth < 4 && isScalar(sub))) {
-          out[name] = sampleValue(sub, root, {}, depth + 1);
+          out[name] = sampleValue(sub, root, inner, depth + 1);
         }
       }
       for (const name of required) if (!(name in out)) out[name] = 'sample';
@@ -117,4 +121,92 @@ function merge(a: unknown, b: unknown): unknown {
     return { ...(a as object), ...(b as object) };
   }
   return b === undefined ? a : b;
+}
+
+/**
+ * A string matching a simple regular expression (literals, escapes, classes, groups with alternatives,
+ * quantifiers), or undefined when the pattern is beyond that or the result does not match.
+ */
+export function sampleFromPattern(pattern: string): string | undefined {
+  let i = 0;
+  const atom = (): string | undefined => {
+    const c = pattern[i++];
+    if (c === undefined) return undefined;
+    if (c === '\\') {
+      const e = pattern[i++];
+      return e === 'd'
+        ? '0'
+        : e === 'w'
+          ? 'a'
+          : e === 's'
+            ? ' '
+            : e === undefined || /[DWSbBpPu]/.test(e)
+              ? undefined
+              : e;
+    }
+    if (c === '.') return 'a';
+    if (c === '[') {
+      if (pattern[i] === '^') return undefined;
+      let first: string | undefined;
+      while (i < pattern.length && pattern[i] !== ']') {
+        let ch = pattern[i++] as string;
+        if (ch === '\\') {
+          const e = pattern[i++] as string;
+          ch = e === 'd' ? '0' : e === 'w' ? 'a' : e === 's' ? ' ' : e;
+        }
+        first ??= ch;
+      }
+      i++;
+      return first;
+    }
+    if (c === '(') {
+      if (pattern.startsWith('?:', i)) i += 2;
+      else if (pattern[i] === '?') return undefined;
+      const inner = sequence(')');
+      i++;
+      return inner;
+    }
+    if ('^$'.includes(c)) return '';
+    if ('*+?{|)'.includes(c)) return undefined;
+    return c;
+  };
+  const sequence = (end: string): string | undefined => {
+    let out = '';
+    while (i < pattern.length && pattern[i] !== end) {
+      if (pattern[i] === '|') {
+        // Take the first alternative: skip the rest of this group.
+        let depth = 0;
+        while (i < pattern.length && !(depth === 0 && pattern[i] === end)) {
+          if (pattern[i] === '\\') i++;
+          else if (pattern[i] === '(') depth++;
+          else if (pattern[i] === ')') depth--;
+          i++;
+        }
+        break;
+      }
+      const a = atom();
+      if (a === undefined) return undefined;
+      let times = 1;
+      const q = pattern[i];
+      if (q === '*' || q === '?') {
+        times = 0;
+        i++;
+      } else if (q === '+') i++;
+      else if (q === '{') {
+        const m = /^\{(\d+)(,\d*)?\}/.exec(pattern.slice(i));
+        if (!m) return undefined;
+        times = Number(m[1]);
+        i += m[0].length;
+      }
+      if (pattern[i] === '?') i++; // lazy
+      out += a.repeat(times);
+    }
+    return out;
+  };
+  try {
+    const value = sequence('\u0000');
+    return value !== undefined && new RegExp(pattern, 'u').test(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -10,7 +10,7 @@ import { parseDocument } from '../../src/import/openapi-document.ts';
 import type { Pack } from '../../src/model/types.ts';
 import { expectedRequest } from '../../src/pack-test/expected-request.ts';
 import { runPackTest } from '../../src/pack-test/run-pack-test.ts';
-import { sampleValue } from '../../src/pack-test/sample-value.ts';
+import { sampleFromPattern, sampleValue } from '../../src/pack-test/sample-value.ts';
 import { REPO_ROOT } from '../repo-fixture.ts';
 
 const require = createRequire(import.meta.url);
@@ -202,5 +202,15 @@ describe('raku pack test', () => {
     const r = await run(['pack', 'test', 'petstore'], repo);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/examples\/get_pet\.json: not JSON/);
+  });
+});
+
+describe('sampleFromPattern', () => {
+  it('builds strings for common patterns and gives up on ones it cannot honour', () => {
+    expect(sampleFromPattern('^sha256:[a-f0-9]{64}$')).toBe(`sha256:${'a'.repeat(64)}`);
+    expect(sampleFromPattern('^\\d+\\.\\d+\\.\\d+$')).toBe('0.0.0');
+    expect(sampleFromPattern('^(?:v|ver)-[A-Z]{2,3}$')).toBe('v-AA');
+    expect(sampleFromPattern('^[^a]+$')).toBeUndefined();
+    expect(sampleFromPattern('^(?=x)y$')).toBeUndefined();
   });
 });
