@@ -251,6 +251,12 @@ describe('raku rollout with real git and the GitHub API faked at HTTP', () => {
     await writeFile(path.join(repo.dir, 'out/builds/dev.json'), serialiseBuildRecord(unpushed));
     const res = await rollout();
     expect(res.stderr).toContain('petstore not pushed');
+    const partial = record(repo.revision, 'dev', 'a');
+    delete partial.images['open-meteo'];
+    await writeFile(path.join(repo.dir, 'out/builds/dev.json'), serialiseBuildRecord(partial));
+    const incomplete = await rollout();
+    expect(incomplete.code).toBe(1);
+    expect(incomplete.stderr).toContain('build record of dev has no image for open-meteo');
     await writeRecord('dev', 'c');
   });
 

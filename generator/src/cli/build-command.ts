@@ -1,7 +1,7 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { buildRecordPath, serialiseBuildRecord } from '../build/build-record.ts';
+import { buildRecordPath, parseBuildRecord, serialiseBuildRecord } from '../build/build-record.ts';
 import { buildZone } from '../build/build-zone.ts';
 import { dockerBuilder } from '../build/docker-builder.ts';
 import { registryClientsFor } from '../build/registry-clients.ts';
@@ -107,6 +107,16 @@ export function registerBuild(program: Command, ctx: CliContext): void {
         });
         await mkdir(recordDir, { recursive: true });
         const file = path.join(recordDir, path.basename(buildRecordPath(zoneName)));
+        // With --pack only some images were built: keep the others from the record of the same revision.
+        if (only) {
+          const previous = await readFile(file, 'utf8').then(
+            (text) => parseBuildRecord(text, file),
+            () => undefined,
+          );
+          if (previous && previous.revision === record.revision && previous.zone === record.zone) {
+            record.images = { ...previous.images, ...record.images };
+          }
+        }
         await writeFile(file, serialiseBuildRecord(record));
         records.push(record);
         if (opts.format === 'text')

@@ -14,6 +14,7 @@ import { decidePromotion } from '../rollout/promotion-gate.ts';
 import { gitHubPullRequests } from '../rollout/pull-requests.ts';
 import { type RolloutResult, rolloutZone } from '../rollout/rollout-zone.ts';
 import type { ZoneHealth } from '../status/assess-zone.ts';
+import { expectedWorkloads } from '../status/zone-status.ts';
 import type { CliContext } from './context.ts';
 import { collect, loadReleaseContext, selectZones } from './release-context.ts';
 
@@ -128,6 +129,14 @@ export function registerRollout(program: Command, ctx: CliContext): void {
         if (record.revision !== release.revision) {
           throw new UserError(
             `build record of ${name} is for revision ${record.revision}, the config is at ${release.revision}; run raku build --push first`,
+          );
+        }
+        const missing = expectedWorkloads(release.model, name)
+          .map((w) => w.workload)
+          .filter((w) => !record.images[w]);
+        if (missing.length > 0) {
+          throw new UserError(
+            `build record of ${name} has no image for ${missing.join(', ')}; run raku build --push --zone ${name} first`,
           );
         }
         const unpushed = Object.entries(record.images)
