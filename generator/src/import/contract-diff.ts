@@ -87,9 +87,6 @@ function props(schema: JsonSchema): Record<string, JsonSchema> {
 function required(schema: JsonSchema): string[] {
   return Array.isArray(schema['required']) ? (schema['required'] as string[]) : [];
 }
-function fmt(v: unknown): string {
-  return v === undefined ? 'any' : JSON.stringify(v);
-}
 
 /** The diff as text for the terminal and pull request bodies. */
 export function formatContractDiff(diff: ContractDiff): string {

@@ -7,6 +7,8 @@ import {
   RefError,
   resolvePointer,
 } from './openapi-document.ts';
+import { SchemaCache } from './schema-cache.ts';
+import { collectRefs, transform } from './schema-transform.ts';
 
 /** 'input' drops readOnly properties (the server sets them); 'output' drops writeOnly ones. */
 export type SchemaMode = 'input' | 'output';
@@ -59,98 +61,6 @@ const SUBSCHEMA_MAP_KEYWORDS = ['patternProperties', 'dependentSchemas'] as cons
 
 /** Longest description kept in a schema; the rest is cut with '…' to keep packs reviewable. */
 export const MAX_SCHEMA_DESCRIPTION = 600;
-/** A non-recursive `$ref` target whose JSON is at most this long is inlined; larger ones stay in `$defs`. */
-const INLINE_MAX_CHARS = 3000;
-/** …and only when inlining it adds at most this many levels of nesting (YAML depth is bounded). */
-const INLINE_MAX_DEPTH = 8;
-
-/**
- * Converts OpenAPI (Swagger 2.0 / OpenAPI 3.0 / 3.1) schemas into one self-contained JSON Schema
- * (draft 2020-12) per tool: every `$ref` target is copied into `$defs`, recursive ones stay there
- * (`$ref: '#/$defs/<name>'`) so circular schemas stay finite, small acyclic ones are inlined.
- * OpenAPI-only keywords are translated (`nullable`, boolean `exclusiveMinimum`, `example`,
- * `discriminator`) or dropped (`xml`, `externalDocs`, `x-*`), so the result compiles in strict Ajv.
- */
-/**
- * Converted `$ref` targets of one document and mode, shared by the converters of all its tools: a large API
- * (GitHub's references the same few hundred schemas from a thousand operations) converts each target once.
- */
-export class SchemaCache {
-  readonly defs = new Map<string, JsonSchema>();
-  readonly nameByRef = new Map<string, string>();
-  private readonly edges = new Map<string, string[]>();
-  private readonly cyclic = new Map<string, boolean>();
-  private readonly expanded = new Map<string, JsonSchema | null>();
-  private readonly inline = new Map<string, JsonSchema | null>();
-
-  /** True when the definition can reach itself through references (it must stay in `$defs`). */
-  isCyclic(name: string): boolean {
-    const known = this.cyclic.get(name);
-    if (known !== undefined) return known;
-    const seen = new Set<string>();
-    const stack = [...this.refsOf(name)];
-    let found = false;
-    while (stack.length > 0) {
-      const n = stack.pop() as string;
-      if (n === name) {
-        found = true;
-        break;
-      }
-      if (seen.has(n)) continue;
-      seen.add(n);
-      stack.push(...this.refsOf(n));
-    }
-    this.cyclic.set(name, found);
-    return found;
-  }
-
-  /** The definition with every acyclic reference inside it expanded, or undefined for a cyclic one. */
-  expand(name: string): JsonSchema | undefined {
-    if (this.isCyclic(name)) return undefined;
-    const cached = this.expanded.get(name);
-    if (cached !== undefined) return cached ?? undefined;
-    const body = this.defs.get(name);
-    if (!body) return undefined;
-    this.expanded.set(name, null);
-    const out = transform(body, (n) => this.expand(n));
-    this.expanded.set(name, out);
-    return out;
-  }
-
-  /** The expanded definition when it is small and shallow enough to inline, else undefined. */
-  inlinable(name: string): JsonSchema | undefined {
-    const cached = this.inline.get(name);
-    if (cached !== undefined) return cached ?? undefined;
-    const expanded = this.expand(name);
-    const ok =
-      expanded !== undefined &&
-      JSON.stringify(expanded).length <= INLINE_MAX_CHARS &&
-      depthOf(expanded) <= INLINE_MAX_DEPTH;
-    this.inline.set(name, ok ? expanded : null);
-    return ok ? expanded : undefined;
-  }
-
-  private readonly keptBodies = new Map<string, JsonSchema>();
-
-  /** A definition as kept in `$defs` (its inlinable references expanded), computed once per document. */
-  kept(name: string, make: () => JsonSchema): JsonSchema {
-    let body = this.keptBodies.get(name);
-    if (!body) {
-      body = make();
-      this.keptBodies.set(name, body);
-    }
-    return body;
-  }
-
-  private refsOf(name: string): string[] {
-    let list = this.edges.get(name);
-    if (!list) {
-      list = [...new Set(collectRefs(this.defs.get(name) ?? {}))];
-      this.edges.set(name, list);
-    }
-    return list;
-  }
-}
 
 /**
  * Converts OpenAPI (Swagger 2.0 / OpenAPI 3.0 / 3.1) schemas into one self-contained JSON Schema
@@ -375,100 +285,6 @@ export function nullable(schema: JsonSchema): JsonSchema {
   const out: JsonSchema = { anyOf: [rest, { type: 'null' }] };
   if (description !== undefined) out['description'] = description;
   return out;
-}
-
-/** Definition names referenced (`#/$defs/<name>`) anywhere in a schema. */
-export function collectRefs(node: unknown, out: string[] = []): string[] {
-  if (Array.isArray(node)) for (const v of node) collectRefs(v, out);
-  else if (isObject(node)) {
-    for (const [k, v] of Object.entries(node)) {
-      if (k === '$ref' && typeof v === 'string' && v.startsWith('#/$defs/')) out.push(v.slice(8));
-      else if (k !== 'enum' && k !== 'const' && k !== 'default' && k !== 'examples') collectRefs(v, out);
-    }
-  }
-  return out;
-}
-
-/**
- * One pass over a schema: `$ref`s to inlinable definitions are replaced by them (shared, not copied: schemas
- * are not mutated after this, and YAML writes shared values in full), and `allOf`s of plain objects merged.
- */
-function transform(node: JsonSchema, inline: (name: string) => JsonSchema | undefined): JsonSchema {
-  const walk = (v: unknown, key: string): unknown => {
-    if (key === 'enum' || key === 'const' || key === 'default' || key === 'examples') return v;
-    if (Array.isArray(v)) return v.map((x) => walk(x, ''));
-    if (!isObject(v)) return v;
-    const ref = v['$ref'];
-    if (typeof ref === 'string' && ref.startsWith('#/$defs/')) {
-      const body = inline(ref.slice(8));
-      if (body) {
-        const { $ref: _ref, ...siblings } = v;
-        const rest = walk(siblings, '') as JsonSchema;
-        if (Object.keys(rest).length === 0) return body;
-        if (Object.keys(rest).length === 1 && typeof rest['description'] === 'string') {
-          return { ...body, description: rest['description'] };
-        }
-        return mergeNode({ allOf: [body], ...rest });
-      }
-    }
-    const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) out[k] = walk(x, k);
-    return mergeNode(out);
-  };
-  return walk(node, '') as JsonSchema;
-}
-
-/** Merges `allOf` members that are plain object schemas (no references or combinators) into their parent. */
-export function mergeAllOf(schema: JsonSchema): JsonSchema {
-  return transform(schema, () => undefined);
-}
-
-function mergeNode(out: Record<string, unknown>): Record<string, unknown> {
-  const all = out['allOf'];
-  if (!Array.isArray(all) || !all.every(isPlainObjectSchema)) return out;
-  if (out['type'] !== undefined && out['type'] !== 'object') return out;
-  if (['$ref', 'oneOf', 'anyOf', 'not', 'additionalProperties'].some((k) => k in out)) return out;
-  const { allOf: _all, ...merged } = out as Record<string, unknown> & { allOf: unknown };
-  const props: Record<string, unknown> = { ...((merged['properties'] as Record<string, unknown>) ?? {}) };
-  const required = new Set<string>((merged['required'] as string[]) ?? []);
-  for (const member of all as Record<string, unknown>[]) {
-    for (const [name, sub] of Object.entries((member['properties'] as Record<string, unknown>) ?? {})) {
-      props[name] = name in props ? mergeTwo(props[name], sub) : sub;
-    }
-    for (const r of (member['required'] as string[]) ?? []) required.add(r);
-    if (merged['description'] === undefined && typeof member['description'] === 'string') {
-      merged['description'] = member['description'];
-    }
-  }
-  merged['type'] = 'object';
-  merged['properties'] = props;
-  if (required.size > 0) merged['required'] = [...required];
-  return merged;
-}
-
-/** Both schemas apply: one object when their keywords do not overlap (or agree), else `allOf`. */
-function mergeTwo(a: unknown, b: unknown): unknown {
-  if (
-    isObject(a) &&
-    isObject(b) &&
-    Object.keys(b).every((k) => !(k in a) || JSON.stringify(a[k]) === JSON.stringify(b[k]))
-  ) {
-    return { ...a, ...b };
-  }
-  return { allOf: [a, b] };
-}
-
-function isPlainObjectSchema(v: unknown): boolean {
-  if (!isObject(v)) return false;
-  if (v['type'] !== undefined && v['type'] !== 'object') return false;
-  const allowed = new Set(['type', 'properties', 'required', 'description', 'title']);
-  return Object.keys(v).every((k) => allowed.has(k));
-}
-
-function depthOf(v: unknown): number {
-  if (Array.isArray(v)) return 1 + Math.max(0, ...v.map(depthOf));
-  if (isObject(v)) return 1 + Math.max(0, ...Object.values(v).map(depthOf));
-  return 0;
 }
 
 function cut(text: string): string {
