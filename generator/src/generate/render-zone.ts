@@ -22,6 +22,7 @@ import {
 import { defaultDenyNetworkPolicy, gatewayNetworkPolicy, packServerNetworkPolicy } from './network-policy.ts';
 import {
   baseImageRef,
+  defaultTag,
   type EnvEntry,
   hostPort,
   imageRef,
@@ -123,7 +124,7 @@ function renderPackServer(
   image: WorkloadImage | undefined,
   revision: string,
 ): [string, string][] {
-  const spec = workloadSpec(zone, workload, image);
+  const spec = workloadSpec(zone, workload, image, revision);
   const name = `${spec.name}-mcp`;
   const labels = standardLabels({
     name,
@@ -234,12 +235,7 @@ function renderGateway(
   ].sort();
   const spec = zone.gateway ?? {};
   const baseImage = zoneBaseImage(zone, spec.baseImage ?? 'default');
-  const image = imageRef(
-    zone,
-    GATEWAY_NAME,
-    opts.images?.[GATEWAY_NAME],
-    opts.revision.replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 128),
-  );
+  const image = imageRef(zone, GATEWAY_NAME, opts.images?.[GATEWAY_NAME], defaultTag(opts.revision));
   const meta: Meta = {
     name: GATEWAY_NAME,
     namespace: zone.namespace,

@@ -1,3 +1,4 @@
+import { revisionTag } from '../build/plan-images.ts';
 import type { Workload } from '../bundle/workloads.ts';
 import { UserError } from '../errors.ts';
 import { secretEnvName } from '../model/names.ts';
@@ -37,7 +38,12 @@ export interface WorkloadSpec {
 }
 
 /** Merges the zone entries and packs of a workload. Groups take each override from the first entry (by pack name) that sets it. */
-export function workloadSpec(zone: Zone, workload: Workload, image: WorkloadImage | undefined): WorkloadSpec {
+export function workloadSpec(
+  zone: Zone,
+  workload: Workload,
+  image: WorkloadImage | undefined,
+  revision: string,
+): WorkloadSpec {
   const entries = workload.packs.map((p) => p.entry);
   const packs = workload.packs.map((p) => p.pack.value);
   const first = <T>(pick: (i: number) => T | undefined): T | undefined => {
@@ -89,7 +95,7 @@ export function workloadSpec(zone: Zone, workload: Workload, image: WorkloadImag
     resources: mergeResources(resources),
     baseImage: zoneBaseImage(zone, baseImageName),
     baseImageName,
-    image: imageRef(zone, workload.name, image, defaultTag(packs)),
+    image: imageRef(zone, workload.name, image, defaultTag(revision)),
     egress: [...egress].sort(),
     env: packEnv(packs),
   };
@@ -118,13 +124,12 @@ export function imageRef(
   return { ref: `${repository}:${image?.tag ?? fallbackTag}`, pinned: 'tag' };
 }
 
-/** A single pack's image is tagged with its version; a group's with its packs' versions, shortened. */
-function defaultTag(packs: { name: string; version: string }[]): string {
-  const tag =
-    packs.length === 1
-      ? (packs[0]?.version ?? 'latest')
-      : packs.map((p) => `${p.name}-${p.version}`).join('.');
-  return tag.replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 128);
+/**
+ * Without a build record the image is referenced by the tag `raku build` pushes for every image of a
+ * revision ('rev-<first 12>'), so the reference exists once the build ran.
+ */
+export function defaultTag(revision: string): string {
+  return revisionTag(revision) ?? 'latest';
 }
 
 function mergeResources(r: Resources | undefined): WorkloadSpec['resources'] {

@@ -4,6 +4,7 @@ import type { BundleTool, GatewayBundle } from '../bundle/types.ts';
 import { UserError } from '../errors.ts';
 import type { ChangeSet } from '../generate/change-set.ts';
 import { imagesByTag } from '../generate/generate-zones.ts';
+import { defaultTag } from '../generate/workload-spec.ts';
 import type { Environment } from '../model/types.ts';
 import { accessMatrix, describeAccess, diffAccess } from '../policy/access.ts';
 import { unifiedDiff } from './line-diff.ts';
@@ -99,9 +100,16 @@ function zonePlan(
   };
 }
 
-/** The text with every mention of the revision (quoted or not, as YAML may write it) replaced by a marker. */
+/**
+ * The text with every mention of the revision — quoted or not, as YAML may write it, and as the image tag
+ * of images referenced by tag — replaced by a marker.
+ */
 function withoutRevision(text: string, revision: string): string {
-  return text.replaceAll(`"${revision}"`, REVISION_MARK).replaceAll(revision, REVISION_MARK);
+  // The image tag of a revision ('rev-<first 12>') first: it may contain a short revision whole.
+  return text
+    .replaceAll(defaultTag(revision), REVISION_MARK)
+    .replaceAll(`"${revision}"`, REVISION_MARK)
+    .replaceAll(revision, REVISION_MARK);
 }
 
 const REVISION_MARK = '\u0000revision\u0000';
