@@ -40,7 +40,13 @@ export class MockUpstream {
           ),
           body,
         };
-        const answer = mock ? (mock.requests.push(recorded), mock.respond(recorded)) : { status: 500 };
+        if (!mock) {
+          res.writeHead(503);
+          res.end();
+          return;
+        }
+        mock.requests.push(recorded);
+        const answer = mock.respond(recorded);
         res.writeHead(answer.status, answer.contentType ? { 'content-type': answer.contentType } : {});
         res.end(answer.body ?? '');
       });

@@ -7,8 +7,8 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { PackExecutor } from '../../../gateway/src/pack/pack-executor.ts';
-import { isJson } from '../import/operation-tool.ts';
 import { documentFormat, type OpenApiDocument } from '../import/openapi-document.ts';
+import { isJson } from '../import/operation-tool.ts';
 import { listOperations } from '../import/operations.ts';
 import { canonicalJson } from '../model/hash.ts';
 import { exposedToolName } from '../model/names.ts';
