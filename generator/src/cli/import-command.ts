@@ -1,4 +1,4 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { ConfigError, UserError } from '../errors.ts';
@@ -148,6 +148,10 @@ export function registerImport(program: Command, ctx: CliContext): void {
       }
       await mkdir(outDir, { recursive: true });
       await writeFile(path.join(outDir, snapshotName), read.bytes);
+      const oldSnapshot = committed?.source?.document;
+      if (oldSnapshot && oldSnapshot !== snapshotName && /^openapi\.(json|ya?ml)$/.test(oldSnapshot)) {
+        await rm(path.join(outDir, oldSnapshot), { force: true }); // the document changed format (YAML → JSON)
+      }
       await writeFile(path.join(outDir, 'pack.yaml'), checked.yaml);
       if (draftPolicy) {
         await mkdir(path.join(root, 'policies'), { recursive: true });

@@ -42,8 +42,11 @@ export function sampleValue(
   if ('const' in s) return s['const'];
   if (Array.isArray(s['enum']) && s['enum'].length > 0)
     return s['enum'].find((v) => v !== null) ?? s['enum'][0];
-  if (Array.isArray(s['examples']) && s['examples'].length > 0) return s['examples'][0];
-  if (s['default'] !== undefined) return s['default'];
+  // Documents' examples and defaults do not always fit their own type (a scalar example on an array): skip those.
+  if (Array.isArray(s['examples']) && s['examples'].length > 0 && fitsType(s['examples'][0], s['type'])) {
+    return s['examples'][0];
+  }
+  if (s['default'] !== undefined && fitsType(s['default'], s['type'])) return s['default'];
   for (const k of ['oneOf', 'anyOf'] as const) {
     const list = s[k];
     if (Array.isArray(list) && list.length > 0) {
@@ -109,6 +112,20 @@ export function sampleValue(
       return out;
     }
   }
+}
+
+function fitsType(value: unknown, type: unknown): boolean {
+  if (type === undefined) return true;
+  const types = Array.isArray(type) ? type : [type];
+  const actual =
+    value === null
+      ? 'null'
+      : Array.isArray(value)
+        ? 'array'
+        : Number.isInteger(value)
+          ? 'integer'
+          : typeof value;
+  return types.some((t) => t === actual || (t === 'number' && actual === 'integer'));
 }
 
 function isScalar(schema: unknown): boolean {

@@ -104,6 +104,18 @@ describe('raku import openapi', () => {
     expect(readFileSync(packFile(), 'utf8')).toBe(before);
   });
 
+  it('replaces the snapshot when the document changes format', async () => {
+    const json = path.join(repo, 'shop-v2.json');
+    writeFileSync(json, JSON.stringify(parse(readFileSync(path.join(fixtures, 'shop-v2.yaml'), 'utf8'))));
+    const r = await run(['import', 'openapi', json, '--name', 'shop'], repo);
+    expect(r.code).toBe(0);
+    expect(existsSync(path.join(repo, 'packs/shop/openapi.json'))).toBe(true);
+    expect(existsSync(path.join(repo, 'packs/shop/openapi.yaml'))).toBe(false);
+    expect(readPack().source?.document).toBe('openapi.json');
+    // Same API, same hand edits: nothing in the contract changed.
+    expect(r.out).toContain('no change to the tool contract');
+  });
+
   it('fails without --owner for a new pack, and writes nothing', async () => {
     const r = await run(['import', 'openapi', path.join(fixtures, 'shop-v1.yaml'), '--name', 'fresh'], repo);
     expect(r.code).toBe(1);
