@@ -127,3 +127,19 @@ describe('SchemaConverter', () => {
     });
   });
 });
+
+describe('SchemaConverter on hostile schemas', () => {
+  it('drops a "__proto__" property instead of setting a prototype, and stops at absurd nesting', () => {
+    const raw = JSON.parse(
+      '{"type":"object","properties":{"__proto__":{"type":"string"},"ok":{"type":"string"}}}',
+    );
+    const c = new SchemaConverter(doc({}), 'openapi-3.0', 'input');
+    const out = finish(c, raw);
+    expect(Object.getPrototypeOf(out['properties'])).toBe(Object.prototype);
+    expect(Object.keys(out['properties'] as object)).toEqual(['ok']);
+    let deep: Record<string, unknown> = { type: 'string' };
+    for (let i = 0; i < 500; i++) deep = { type: 'array', items: deep };
+    const converted = finish(new SchemaConverter(doc({}), 'openapi-3.0', 'input'), deep);
+    expect(JSON.stringify(converted).length).toBeLessThan(2000);
+  });
+});

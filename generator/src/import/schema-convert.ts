@@ -174,6 +174,7 @@ export class SchemaConverter {
       const props: Record<string, JsonSchema> = {};
       const dropped = new Set<string>();
       for (const [name, sub] of Object.entries(raw['properties'])) {
+        if (name === '__proto__') continue; // would set the prototype of the properties object, not a property
         if (isObject(sub) && sub[this.mode === 'input' ? 'readOnly' : 'writeOnly'] === true) {
           dropped.add(name);
           continue;
