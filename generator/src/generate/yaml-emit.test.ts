@@ -72,6 +72,10 @@ const HOSTILE = [
   '...',
   'a\n---\nb',
   '---\nkind: Secret',
+  '\n',
+  '\n\n',
+  'a\n\n\nb',
+  '\n\nx\n',
 ];
 
 describe('emitYaml', () => {

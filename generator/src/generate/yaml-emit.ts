@@ -75,8 +75,19 @@ function inline(v: unknown): string {
   throw new Error(`cannot write a ${typeof v} to YAML`);
 }
 
+const PADS: string[] = [];
+
+function padding(indent: number): string {
+  let pad = PADS[indent];
+  if (pad === undefined) {
+    pad = ' '.repeat(indent);
+    PADS[indent] = pad;
+  }
+  return pad;
+}
+
 function emitCollection(value: Collection, indent: number, out: string[]): void {
-  const pad = ' '.repeat(indent);
+  const pad = padding(indent);
   if (Array.isArray(value)) {
     for (const item of value) {
       if (item === undefined) throw new Error('cannot write undefined in a YAML sequence');
@@ -111,7 +122,13 @@ function emitCollection(value: Collection, indent: number, out: string[]): void 
 
 /** A scalar after 'key: ' or '- '; multi-line strings become literal blocks indented at `indent`. */
 function valueText(v: unknown, indent: number): string {
-  if (typeof v === 'string' && v.includes('\n') && BLOCK_SAFE.test(v) && !/[ \t]\n|[ \t]$/.test(v)) {
+  if (
+    typeof v === 'string' &&
+    v.includes('\n') &&
+    /[^\n]/.test(v) && // only line breaks: clip chomping would read it back as ''
+    BLOCK_SAFE.test(v) &&
+    !/[ \t]\n|[ \t]$/.test(v)
+  ) {
     return blockLiteral(v, indent);
   }
   return inline(v);
@@ -124,6 +141,7 @@ function blockLiteral(s: string, indent: number): string {
   // An explicit indentation indicator keeps content that starts with a space (or an empty line) intact.
   const indicator = /^[ \n]/.test(s) ? '2' : '';
   const pad = ' '.repeat(indent);
-  const lines = body.split('\n').map((l) => (l === '' ? '' : pad + l));
-  return `|${indicator}${chomp}\n${lines.join('\n')}`;
+  // Indent every non-empty line (empty lines stay empty: no trailing spaces).
+  const text = body === '' || body.startsWith('\n') ? body : pad + body;
+  return `|${indicator}${chomp}\n${text.replace(/\n(?=[^\n])/g, `\n${pad}`)}`;
 }
