@@ -21,7 +21,7 @@ const FORMAT_SAMPLES: Record<string, string> = {
 /**
  * A value that satisfies `schema` (best effort, deterministic): const, enum, examples and defaults first,
  * else the smallest value of the type within its bounds. `all` also fills optional properties of the root
- * object, so every argument mapping is exercised. Recursive `$ref`s stop at depth 6. Pure.
+ * object (and of `oneOf`/`anyOf` branches, to tell them apart), so every argument mapping is exercised. Recursive `$ref`s stop at depth 6. Pure.
  */
 export function sampleValue(
   schema: unknown,
@@ -37,7 +37,7 @@ export function sampleValue(
   const ref = s['$ref'];
   if (typeof ref === 'string' && ref.startsWith('#/$defs/')) {
     const target = (root['$defs'] as Record<string, unknown> | undefined)?.[ref.slice(8)];
-    return sampleValue(target, root, inner, depth + 2);
+    return sampleValue(target, root, opts.all ? { ...inner, all: true } : inner, depth + 2);
   }
   if ('const' in s) return s['const'];
   if (Array.isArray(s['enum']) && s['enum'].length > 0)
@@ -53,7 +53,8 @@ export function sampleValue(
       // `variant` picks another branch, for a retry when the first one does not satisfy the whole schema.
       const branches = list.filter((b) => (b as JsonSchema)?.['type'] !== 'null');
       const pick = branches.length > 0 ? branches[(opts.variant ?? 0) % branches.length] : list[0];
-      const base = sampleValue(pick, root, inner, depth + 1);
+      // Branches often differ only in optional properties: fill them, so the value tells the branches apart.
+      const base = sampleValue(pick, root, { ...inner, all: true }, depth + 1);
       const rest = { ...s };
       delete rest[k];
       return Object.keys(rest).some((x) => x === 'properties' || x === 'required')
@@ -104,7 +105,7 @@ export function sampleValue(
       const required = new Set((s['required'] as string[] | undefined) ?? []);
       const out: Record<string, unknown> = {};
       for (const [name, sub] of Object.entries(props)) {
-        if (required.has(name) || (opts.all && depth === 0) || (depth < 4 && isScalar(sub))) {
+        if (required.has(name) || opts.all || (depth < 4 && isScalar(sub))) {
           out[name] = sampleValue(sub, root, inner, depth + 1);
         }
       }
