@@ -210,6 +210,48 @@ describe('raku generate on the example content', () => {
     });
   });
 
+  it('applies zone overrides of base image, egress hosts and group, and refuses groups that disagree', () => {
+    const edited = structuredClone(model);
+    const prod = edited.zones.find((z) => z.value.name === 'prod')?.value;
+    if (!prod?.baseImages) throw new Error('prod has no baseImages');
+    prod.baseImages['slim'] = { image: 'gcr.io/distroless/nodejs24', digest: `sha256:${'c'.repeat(64)}` };
+    prod.network = { egress: ['10.1.2.3:5432'] };
+    for (const entry of prod.packs) {
+      if (entry.name === 'petstore' || entry.name === 'open-meteo') {
+        entry.group = 'public-apis';
+        entry.baseImage = 'slim';
+      }
+    }
+    const petstore = prod.packs.find((e) => e.name === 'petstore');
+    if (petstore) petstore.egress = ['cdn.example.com'];
+    const cs = renderZone(edited, 'prod', { revision: REVISION });
+    expect([...cs.keys()].filter((p) => p.startsWith('pack-servers/'))).toEqual([
+      'pack-servers/github-issues/Dockerfile',
+      'pack-servers/github-issues/manifests.yaml',
+      'pack-servers/public-apis/Dockerfile',
+      'pack-servers/public-apis/manifests.yaml',
+    ]);
+    const dockerfile = cs.get('pack-servers/public-apis/Dockerfile') ?? '';
+    expect(dockerfile).toContain(`FROM gcr.io/distroless/nodejs24@sha256:${'c'.repeat(64)}`);
+    expect(dockerfile).toContain('COPY ["packs/open-meteo.json","/app/packs/open-meteo.json"]');
+    expect(dockerfile).toContain('COPY ["packs/petstore.json","/app/packs/petstore.json"]');
+    const np = parseAllDocuments(cs.get('pack-servers/public-apis/manifests.yaml') ?? '')
+      .map((d) => d.toJS() as Obj)
+      .find((o) => o['kind'] === 'NetworkPolicy') as Obj;
+    expect(np['metadata']['annotations']['raku.dev/egress-hosts']).toBe(
+      '10.1.2.3:5432,api.open-meteo.com:443,cdn.example.com:443,petstore3.swagger.io:443',
+    );
+    expect(np['spec']['egress']).toContainEqual({
+      to: [{ ipBlock: { cidr: '10.1.2.3/32' } }],
+      ports: [{ protocol: 'TCP', port: 5432 }],
+    });
+    const github = prod.packs.find((e) => e.name === 'github-issues');
+    if (github) github.group = 'public-apis';
+    expect(() => renderZone(edited, 'prod', { revision: REVISION })).toThrow(
+      'zone "prod": packs of group "public-apis" ask for different base images (default, slim)',
+    );
+  });
+
   it('limits pack-server ingress to the gateway and egress to DNS and the upstream port', () => {
     const np = objectsOf(model, 'dev').find(
       (o) => o.obj['kind'] === 'NetworkPolicy' && o.obj['metadata']['name'] === 'petstore-mcp',
