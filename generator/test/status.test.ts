@@ -196,7 +196,16 @@ describe('raku status against a fake Kubernetes API', () => {
   it('writes the status for the promotion gate and records Deployments through the admin API', async () => {
     kube.state = healthyState(repo.revision);
     const posted: unknown[] = [];
+    const traceQueries: string[] = [];
     const admin = createServer((req, res) => {
+      if (req.method === 'GET' && req.url?.startsWith('/v1/traces')) {
+        traceQueries.push(req.url);
+        const statuses = ['ok', 'ok', 'error', 'denied', 'rate_limited'];
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ items: statuses.map((status) => ({ status })), nextCursor: null }));
+        return;
+      }
       let body = '';
       req.on('data', (c: Buffer) => {
         body += c.toString();

@@ -8,6 +8,7 @@ import { secretEnvName } from '../model/names.ts';
 import type { Zone } from '../model/types.ts';
 import type { ZoneHealth } from '../status/assess-zone.ts';
 import { deploymentRecords, postDeploymentRecords } from '../status/deployment-records.ts';
+import { errorRate, readTraceStatuses } from '../status/error-rate.ts';
 import { readZoneObjects } from '../status/kube-reader.ts';
 import { expectedWorkloads, watchZone } from '../status/zone-status.ts';
 import type { CliContext } from './context.ts';
@@ -23,6 +24,7 @@ interface StatusOptions {
   output?: string;
   adminUrl?: string;
   revision?: string;
+  errorWindow: string;
   format: string;
 }
 
@@ -52,6 +54,11 @@ export function registerStatus(program: Command, ctx: CliContext): void {
       '--admin-url <url>',
       'record what was seen as Deployment records through this gateway admin API (token: RAKU_ADMIN_TOKEN)',
     )
+    .option(
+      '--error-window <duration>',
+      'with --admin-url: read the traces of this window for the error rate',
+      '15m',
+    )
     .option('--revision <commit>', 'config revision; default git rev-parse HEAD')
     .option('-f, --format <format>', 'text or json', 'text')
     .addHelpText(
@@ -63,6 +70,7 @@ export function registerStatus(program: Command, ctx: CliContext): void {
         throw new UserError('--format must be text or json');
       const timeoutMs = opts.wait ? parseDuration(opts.timeout, '--timeout') : 0;
       const intervalMs = parseDuration(opts.interval, '--interval');
+      const errorWindowMs = parseDuration(opts.errorWindow, '--error-window');
       const adminToken = ctx.env['RAKU_ADMIN_TOKEN'];
       if (opts.adminUrl && !adminToken) throw new UserError('--admin-url needs RAKU_ADMIN_TOKEN');
       const release = await loadReleaseContext(cmd, ctx, opts.revision);
@@ -86,6 +94,18 @@ export function registerStatus(program: Command, ctx: CliContext): void {
               ctx.stderr(`${name}: waiting — ${h.problems[0] ?? ''}\n`);
           },
         });
+        if (opts.adminUrl && adminToken) {
+          try {
+            const read = await readTraceStatuses(
+              opts.adminUrl,
+              adminToken,
+              new Date(Date.now() - errorWindowMs),
+            );
+            health.errorRate = errorRate(read.statuses, opts.errorWindow, read.sampled);
+          } catch (err) {
+            ctx.stderr(`${name}: error rate not read: ${(err as Error).message}\n`);
+          }
+        }
         results.push(health);
         if (opts.output) {
           const dir = path.resolve(ctx.cwd, opts.output);
@@ -121,6 +141,12 @@ function formatHealth(h: ZoneHealth): string {
     );
   }
   lines.push(`  gateway /readyz: ${h.gateway.readyz}${h.gateway.detail ? ` ${h.gateway.detail}` : ''}`);
+  if (h.errorRate) {
+    const e = h.errorRate;
+    lines.push(
+      `  tool calls in ${e.window}: ${e.failed} failed of ${e.served} (${(e.rate * 100).toFixed(1)}%)${e.sampled ? ', newest pages only' : ''}`,
+    );
+  }
   for (const w of h.warnings) lines.push(`  warning ${w.object} ${w.reason} (x${w.count}): ${w.message}`);
   return `${lines.join('\n')}\n`;
 }

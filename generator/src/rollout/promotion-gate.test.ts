@@ -43,8 +43,38 @@ describe('promotion gate', () => {
   it('allows promotion when the upstream zone is healthy at the same revision for long enough', () => {
     expect(decidePromotion({ zone: staging, revision: 'abc', upstream: dev(), now })).toEqual({
       allowed: true,
-      note: 'dev healthy at abc since 2026-11-24T11:00:00Z',
+      note: 'dev healthy at abc since 2026-11-24T11:00:00Z; error rate not checked (no traces read: raku status --admin-url)',
     });
+  });
+
+  it('checks the upstream error rate against healthGate.maxErrorRate (default 5%)', () => {
+    const rate = (failed: number, served: number) => ({
+      rate: failed / served,
+      failed,
+      served,
+      window: '15m',
+      sampled: false,
+    });
+    expect(
+      decidePromotion({ zone: staging, revision: 'abc', upstream: dev({ errorRate: rate(2, 100) }), now }),
+    ).toEqual({
+      allowed: true,
+      note: 'dev healthy at abc since 2026-11-24T11:00:00Z; error rate 2.0% of 100 calls in 15m',
+    });
+    expect(
+      decidePromotion({ zone: staging, revision: 'abc', upstream: dev({ errorRate: rate(6, 100) }), now }),
+    ).toEqual({
+      allowed: false,
+      reason: 'upstream zone dev failed 6 of 100 tool calls in 15m (6.0%), the gate allows 5.0%',
+    });
+    const strict = {
+      ...staging,
+      promotion: { from: 'dev', healthGate: { minReadyMinutes: 0, maxErrorRate: 0.01 } },
+    } as Zone;
+    expect(
+      decidePromotion({ zone: strict, revision: 'abc', upstream: dev({ errorRate: rate(2, 100) }), now })
+        .allowed,
+    ).toBe(false);
   });
 
   it('blocks when the upstream is unhealthy, at another revision, ready too briefly, or unknown', () => {

@@ -3,8 +3,9 @@ import type { ZoneHealth } from '../status/assess-zone.ts';
 
 export type PromotionDecision = { allowed: true; note?: string } | { allowed: false; reason: string };
 
-/** Default `promotion.healthGate.minReadyMinutes` (zone.schema.json). */
+/** Defaults of `promotion.healthGate` (zone.schema.json). */
 export const DEFAULT_MIN_READY_MINUTES = 10;
+export const DEFAULT_MAX_ERROR_RATE = 0.05;
 
 /**
  * Whether a zone may get its rollout pull request. A zone without `promotion.from` always may. Otherwise the
@@ -49,8 +50,24 @@ export function decidePromotion(input: {
       };
     }
   }
-  return {
-    allowed: true,
-    note: `${from} healthy at ${input.revision.slice(0, 12)} since ${up.readySince ?? 'now'}`,
-  };
+  const maxErrorRate = input.zone.promotion?.healthGate?.maxErrorRate ?? DEFAULT_MAX_ERROR_RATE;
+  const note = `${from} healthy at ${input.revision.slice(0, 12)} since ${up.readySince ?? 'now'}`;
+  if (!up.errorRate) {
+    return {
+      allowed: true,
+      note: `${note}; error rate not checked (no traces read: raku status --admin-url)`,
+    };
+  }
+  const { rate, failed, served, window } = up.errorRate;
+  if (rate > maxErrorRate) {
+    return {
+      allowed: false,
+      reason: `upstream zone ${from} failed ${failed} of ${served} tool calls in ${window} (${percent(rate)}), the gate allows ${percent(maxErrorRate)}`,
+    };
+  }
+  return { allowed: true, note: `${note}; error rate ${percent(rate)} of ${served} calls in ${window}` };
+}
+
+function percent(x: number): string {
+  return `${(x * 100).toFixed(1)}%`;
 }

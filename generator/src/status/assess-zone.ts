@@ -1,3 +1,5 @@
+import type { ErrorRate } from './error-rate.ts';
+
 /**
  * Health of a zone from what the Kubernetes API reports. Pure: the adapter (kube-reader.ts) fetches the
  * objects, this decides. The shapes below are the few fields used, as the API returns them.
@@ -78,6 +80,8 @@ export interface ZoneHealth {
   gateway: { readyz: 'ok' | 'failed' | 'unknown'; detail?: string };
   /** The latest time a workload became available: the zone has been ready since then. */
   readySince?: string;
+  /** Share of failed tool calls in the gateway's recent traces, when read (raku status --admin-url). */
+  errorRate?: ErrorRate;
   problems: string[];
 }
 
