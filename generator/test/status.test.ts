@@ -272,4 +272,22 @@ describe('raku status against a fake Kubernetes API', () => {
     expect(res.code).toBe(1);
     expect(res.stderr).toContain('zone dev: kubeconfig has no context "dev-cluster"');
   });
+
+  it("refuses a kubeconfig whose cluster is not the zone's cluster.server", async () => {
+    const other = await makeReleaseRepo({
+      editZone: (name, zone) => {
+        if (name === 'dev')
+          zone['cluster'] = { server: 'https://k8s.dev.acme.example:6443', context: 'dev-cluster' };
+      },
+    });
+    try {
+      const res = await raku(['-C', other.dir, 'status', '--zone', 'dev', '--kubeconfig', kubeconfig]);
+      expect(res.code).toBe(1);
+      expect(res.stderr).toContain(
+        `zone dev: the kubeconfig points at ${kube.url}, the zone's cluster.server is https://k8s.dev.acme.example:6443`,
+      );
+    } finally {
+      await rm(other.dir, { recursive: true, force: true });
+    }
+  });
 });

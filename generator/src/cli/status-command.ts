@@ -203,5 +203,16 @@ async function kubeConfigFor(
     }
     kc.setCurrentContext(zone.cluster.context);
   }
+  // A kubeconfig for another cluster must not make a zone look healthy.
+  const server = kc.getCurrentCluster()?.server;
+  if (
+    zone.cluster.server &&
+    server &&
+    server.replace(/\/+$/, '') !== zone.cluster.server.replace(/\/+$/, '')
+  ) {
+    throw new UserError(
+      `zone ${zone.name}: the kubeconfig points at ${server}, the zone's cluster.server is ${zone.cluster.server}`,
+    );
+  }
   return kc;
 }
