@@ -235,6 +235,35 @@ describe('planChanges', () => {
     });
   });
 
+  it('lists the tools of a pack that enters or leaves every zone', () => {
+    const without = exampleFiles().filter((f) => f.path !== 'packs/open-meteo/pack.yaml');
+    const model = loadRepo(without).model;
+    for (const z of model.zones) z.value.packs = z.value.packs.filter((p) => p.name !== 'open-meteo');
+    const base = generateZones(model, ['dev', 'prod', 'staging'], { revision: 'r' });
+    const plan = planChanges(
+      { label: 'a', revision: 'r', zones: base },
+      { label: 'b', revision: 'r', zones: render() },
+    );
+    expect(plan.contracts).toEqual([
+      {
+        pack: 'open-meteo',
+        versionAfter: expect.any(String),
+        kind: 'tool-added',
+        tool: 'weather.get_forecast',
+        details: [],
+        unversionedBreak: false,
+      },
+    ]);
+    expect(formatPlan(plan, 'text')).toMatch(
+      /\* weather\.get_forecast: added \(new pack open-meteo [\d.]+\)/,
+    );
+    const reverse = planChanges(
+      { label: 'b', revision: 'r', zones: render() },
+      { label: 'a', revision: 'r', zones: base },
+    );
+    expect(reverse.contracts[0]).toMatchObject({ kind: 'tool-removed', unversionedBreak: false });
+  });
+
   it('knows which version bumps announce a break (semver, 0.x minors included)', () => {
     expect(announcesBreak('1.4.2', '2.0.0')).toBe(true);
     expect(announcesBreak('1.4.2', '1.5.0')).toBe(false);

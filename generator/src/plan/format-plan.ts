@@ -44,7 +44,12 @@ function accessLine(c: AccessPlanChange): string {
 }
 
 function contractLine(c: ContractPlanChange): string {
-  const version = `${c.pack} ${c.versionBefore} → ${c.versionAfter}`;
+  const version =
+    c.versionBefore === undefined
+      ? `new pack ${c.pack} ${c.versionAfter}`
+      : c.versionAfter === undefined
+        ? `pack ${c.pack} ${c.versionBefore} removed`
+        : `${c.pack} ${c.versionBefore} → ${c.versionAfter}`;
   const flag = c.unversionedBreak ? ' — BREAKING without a major version bump' : '';
   switch (c.kind) {
     case 'tool-added':

@@ -227,7 +227,22 @@ function contractChanges(
   for (const pack of [...new Set([...before.keys(), ...after.keys()])].sort()) {
     const a = before.get(pack);
     const b = after.get(pack);
-    if (!a || !b) continue; // a pack entering or leaving every zone shows in the file and access diffs
+    if (!a || !b) {
+      // A pack entering or leaving every zone: its tools are added or removed. Removing a whole pack is a
+      // deliberate act with no version to bump, so it is not flagged as an unannounced break.
+      const only = (a ?? b) as PackTools;
+      for (const name of [...only.tools.keys()].sort()) {
+        out.push({
+          pack,
+          ...(a ? { versionBefore: a.version } : { versionAfter: only.version }),
+          kind: a ? 'tool-removed' : 'tool-added',
+          tool: name,
+          details: [],
+          unversionedBreak: false,
+        });
+      }
+      continue;
+    }
     const bumped = announcesBreak(a.version, b.version);
     const versions = { versionBefore: a.version, versionAfter: b.version };
     for (const name of [...new Set([...a.tools.keys(), ...b.tools.keys()])].sort()) {
