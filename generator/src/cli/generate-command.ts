@@ -6,7 +6,7 @@ import { writeChangeSet } from '../generate/change-set.ts';
 import { generateZones } from '../generate/generate-zones.ts';
 import type { WorkloadImage } from '../generate/render-zone.ts';
 import type { CliContext } from './context.ts';
-import { headRevision, loadValidModel, repeatable, repoRoot, zonesToRender } from './load-config.ts';
+import { collect, loadReleaseContext, selectZones } from './release-context.ts';
 
 interface GenerateCommandOptions {
   zone: string[];
@@ -22,7 +22,7 @@ export function registerGenerate(program: Command, ctx: CliContext): void {
     .description(
       'Render what each zone runs into <out>/<zone>/: Dockerfiles and Kubernetes manifests per pack server, the gateway with its bundle, the Namespace and a kustomization.yaml.',
     )
-    .option('-z, --zone <zone>', 'only this zone (repeatable); default every zone', repeatable, [])
+    .option('-z, --zone <zone>', 'only this zone (repeatable); default every zone', collect, [])
     .option('-o, --out <dir>', 'output folder (relative to the repository root)', 'out')
     .option('--revision <commit>', 'config revision recorded in the output; default git rev-parse HEAD')
     .option(
@@ -38,11 +38,11 @@ export function registerGenerate(program: Command, ctx: CliContext): void {
       if (opts.format !== 'text' && opts.format !== 'json') {
         throw new UserError(`--format must be text or json, not "${opts.format}"`);
       }
-      const root = await repoRoot(cmd, ctx);
-      const model = await loadValidModel(root);
-      const release = { root, model, revision: opts.revision ?? (await headRevision(root)) };
-      const zones = zonesToRender(model, opts.zone);
-      const images = opts.builds ? await readBuildImages(path.resolve(root, opts.builds), zones) : undefined;
+      const release = await loadReleaseContext(cmd, ctx, opts.revision);
+      const zones = selectZones(release.model, opts.zone);
+      const images = opts.builds
+        ? await readBuildImages(path.resolve(release.root, opts.builds), zones)
+        : undefined;
       const rendered = generateZones(release.model, zones, {
         revision: release.revision,
         ...(images && { images }),

@@ -1,6 +1,4 @@
-import { execFile } from 'node:child_process';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import type { Command } from 'commander';
 import { UserError } from '../errors.ts';
 import { isRepoRoot, readRepoFiles } from '../fs/read-repo.ts';
@@ -10,8 +8,6 @@ import { formatDiagnostics } from '../validate/format.ts';
 import { validateRepo } from '../validate/validate-repo.ts';
 import type { CliContext } from './context.ts';
 import { globalOptions } from './main.ts';
-
-const run = promisify(execFile);
 
 /** The repository root of a command (-C), checked to hold config folders. */
 export async function repoRoot(cmd: Command, ctx: CliContext): Promise<string> {
@@ -39,25 +35,6 @@ export async function loadValidModel(root: string): Promise<RepoModel> {
     );
   }
   return result.model;
-}
-
-/** `git rev-parse HEAD` of the root, or a UserError asking for --revision. */
-export async function headRevision(root: string): Promise<string> {
-  try {
-    const { stdout } = await run('git', ['-C', root, 'rev-parse', 'HEAD']);
-    return stdout.trim();
-  } catch {
-    throw new UserError(`${root} is not a git checkout with a commit; pass --revision <commit>`);
-  }
-}
-
-/** The named zones (each must exist), else every zone, sorted by name. */
-export function zonesToRender(model: RepoModel, names: readonly string[]): string[] {
-  const known = model.zones.map((z) => z.value.name).sort();
-  for (const n of names) {
-    if (!known.includes(n)) throw new UserError(`--zone ${n}: no such zone (zones: ${known.join(', ')})`);
-  }
-  return names.length > 0 ? [...new Set(names)] : known;
 }
 
 /** commander collector for repeatable options. */

@@ -12,7 +12,7 @@ import { type PlanSide, planChanges } from '../plan/plan.ts';
 import { countBySeverity } from '../validate/diagnostic.ts';
 import { validateRepo } from '../validate/validate-repo.ts';
 import type { CliContext } from './context.ts';
-import { headRevision, loadValidModel, repeatable, repoRoot } from './load-config.ts';
+import { collect, loadReleaseContext } from './release-context.ts';
 
 interface PlanCommandOptions {
   base?: string;
@@ -33,7 +33,7 @@ export function registerPlan(program: Command, ctx: CliContext): void {
     .option('--base <ref>', 'git ref of this repository to compare with (branch, tag or commit)')
     .option('--against <dir>', 'GitOps folder laid out as raku generate writes it (<dir>/<zone>/…)')
     .option('-f, --format <format>', `output format: ${PLAN_FORMATS.join(', ')}`, 'text')
-    .option('-z, --zone <zone>', 'only this zone (repeatable); default every zone', repeatable, [])
+    .option('-z, --zone <zone>', 'only this zone (repeatable); default every zone', collect, [])
     .option('--revision <commit>', 'config revision of the checkout; default git rev-parse HEAD')
     .option('-o, --output <file>', 'also write the full plan (this format, never shortened) to a file')
     .option('--report-url <url>', 'markdown: link to the full report when the comment must be shortened')
@@ -49,9 +49,7 @@ export function registerPlan(program: Command, ctx: CliContext): void {
       if ((opts.base === undefined) === (opts.against === undefined)) {
         throw new UserError('give exactly one of --base <ref> or --against <dir>');
       }
-      const root = await repoRoot(cmd, ctx);
-      const model = await loadValidModel(root);
-      const revision = opts.revision ?? (await headRevision(root));
+      const { root, model, revision } = await loadReleaseContext(cmd, ctx, opts.revision);
       const only = (names: string[]) =>
         opts.zone.length > 0 ? names.filter((n) => opts.zone.includes(n)) : names;
 
