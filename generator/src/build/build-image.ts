@@ -63,35 +63,47 @@ interface PlatformImage {
  */
 export async function buildImage(input: ImageBuildInput, clientFor: ClientFor): Promise<ImageBuildResult> {
   const baseClient = clientFor(input.base.registry);
-  const layer = buildLayer(input.files);
   const baseRef = input.base.digest ?? input.base.tag ?? 'latest';
-  const baseManifest = await baseClient.getManifest(input.base.repository, baseRef);
+  // The base manifest request goes out before the (CPU-bound, synchronous) layer compression, so its round
+  // trip overlaps it; one turn of the event loop lets the request be written first.
+  const baseManifestPromise = baseClient.getManifest(input.base.repository, baseRef);
+  baseManifestPromise.catch(() => undefined);
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  const layer = buildLayer(input.files);
+  const baseManifest = await baseManifestPromise;
   const baseDoc = parseManifestDocument(baseManifest.bytes, baseManifest.contentType);
 
-  const platforms: PlatformImage[] = [];
-  const derive = async (doc: ManifestDocument & { kind: 'manifest' }, platform?: Descriptor['platform']) => {
+  const derive = async (
+    doc: ManifestDocument & { kind: 'manifest' },
+    platform?: Descriptor['platform'],
+  ): Promise<PlatformImage> => {
     const configBytes = await baseClient.getBlob(input.base.repository, doc.value.config.digest);
     const baseConfig = JSON.parse(new TextDecoder().decode(configBytes)) as ImageConfig;
     const config = encodeJson(deriveImageConfig(baseConfig, layer, input.settings));
     const manifest = deriveManifest(doc, config, layer, input.annotations);
     const encoded = encodeJson(manifest.value);
-    platforms.push({
+    return {
       ...(platform ? { platform } : {}),
       manifest: { ...encoded, mediaType: manifest.mediaType },
       config,
       baseLayers: doc.value.layers,
-    });
+    };
   };
+  let platforms: PlatformImage[];
   if (baseDoc.kind === 'manifest') {
-    await derive(baseDoc);
+    platforms = [await derive(baseDoc)];
   } else {
-    for (const entry of baseDoc.value.manifests.filter(isImagePlatform)) {
-      const child = await baseClient.getManifest(input.base.repository, entry.digest);
-      const doc = parseManifestDocument(child.bytes, child.contentType ?? entry.mediaType);
-      if (doc.kind !== 'manifest')
-        throw new Error(`${formatImageReference(input.base)}: nested index is not supported`);
-      await derive(doc, entry.platform);
-    }
+    // Platforms are read concurrently; Promise.all keeps the index order.
+    platforms = await Promise.all(
+      baseDoc.value.manifests.filter(isImagePlatform).map(async (entry) => {
+        const child = await baseClient.getManifest(input.base.repository, entry.digest);
+        const doc = parseManifestDocument(child.bytes, child.contentType ?? entry.mediaType);
+        if (doc.kind !== 'manifest') {
+          throw new Error(`${formatImageReference(input.base)}: nested index is not supported`);
+        }
+        return derive(doc, entry.platform);
+      }),
+    );
     if (platforms.length === 0)
       throw new Error(`${formatImageReference(input.base)}: index lists no platform image`);
   }
@@ -144,9 +156,11 @@ export async function buildImage(input: ImageBuildInput, clientFor: ClientFor): 
       jobs.push(() => target.pushBlob(repo, layer.digest, layer.blob));
       for (const outcome of await runLimited(jobs, 4)) blobs[outcome]++;
       if (baseDoc.kind === 'index') {
-        for (const p of platforms) {
-          await target.putManifest(repo, p.manifest.digest, p.manifest.bytes, p.manifest.mediaType);
-        }
+        await Promise.all(
+          platforms.map((p) =>
+            target.putManifest(repo, p.manifest.digest, p.manifest.bytes, p.manifest.mediaType),
+          ),
+        );
       }
     }
     const tags = input.target.tags ?? [];
