@@ -10,7 +10,13 @@ const EXAMPLE_KEYS = new Set(['examples', 'default', 'const', 'enum']);
  */
 export function redactSecrets(pack: Pack): string[] {
   const warnings: string[] = [];
+  // Tools share converted schemas (see SchemaCache): each object is checked once, and reported where first seen.
+  const seen = new WeakSet<object>();
   const walk = (node: unknown, path: string): void => {
+    if (node !== null && typeof node === 'object') {
+      if (seen.has(node)) return;
+      seen.add(node);
+    }
     if (Array.isArray(node)) {
       for (const [i, v] of node.entries()) walk(v, `${path}[${i}]`);
       return;
