@@ -308,6 +308,32 @@ describe('gateway routing', () => {
     expect(upstream.requests).toHaveLength(2);
   });
 
+  it('hides third-party tools while their server cannot be read, and says so when one is called', async () => {
+    const deadRemote = await closedPortUrl();
+    const model = testModel(widgetsPack(upstream.url), deadRemote);
+    const { bundle, policy } = testBundle(model, packServer.url);
+    const gw = await startGateway({
+      bundle,
+      policy,
+      authenticator: jwtAuthenticator({ issuer: ISSUER, audience: AUDIENCE, jwks: issuer.jwks }),
+      traces: new MemoryTraceSink(),
+      adminSubjects: [],
+      secrets,
+      port: 0,
+      routeOptions: { healthIntervalMs: 0, remoteCheckIntervalMs: 0 },
+    });
+    closers.push(() => gw.close());
+    const bot = await client(gw, 'modern', await botToken());
+    expect((await bot.listTools()).tools.map((t) => t.name)).toEqual([
+      'widgets.get_widget',
+      'widgets.list_widgets',
+    ]);
+    const result = await bot.callTool({ name: 'partner.search', arguments: { q: 'x' } });
+    expect(textOf(result)).toMatch(
+      /^no route left for partner.search: remote:partner \(.*\) skipped: its tool definitions could not be read/,
+    );
+  });
+
   it('reloads a new bundle without a restart: new revision, new routes', async () => {
     const { gw, traces } = await gateway();
     const bot = await client(gw, 'modern', await botToken());

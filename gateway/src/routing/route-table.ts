@@ -14,6 +14,9 @@ import { PackServerTarget } from './pack-server-target.ts';
 import type { Availability, Candidate } from './router.ts';
 import { InProcessTarget, McpTarget, type Target } from './targets.ts';
 
+/** How long after a failed definition check a remote is left alone before the next on-demand check. */
+const REMOTE_RETRY_MS = 30_000;
+
 export interface RouteTableOptions {
   bundle: GatewayBundle;
   /** Local mode: pack tools run in this process instead of on pack servers. */
@@ -46,6 +49,8 @@ interface RemoteState {
   live?: Map<string, { definition: McpToolDefinition; hash: string }>;
   error?: string;
   checking?: Promise<void>;
+  /** When the last failed check ended: a down remote is not asked again on every call or listing. */
+  failedAt?: number;
 }
 
 export class RouteTable {
@@ -140,7 +145,7 @@ export class RouteTable {
     const state = this.remotes.get(reviewed.remote);
     if (!state) return { ok: false, reason: `remote ${reviewed.remote} is not in the bundle` };
     if (state.unusable) return { ok: false, reason: state.unusable };
-    if (!state.live) await this.checkRemote(state);
+    if (!state.live && this.mayRetry(state)) await this.checkRemote(state);
     if (!state.live) return { ok: false, reason: `its tool definitions could not be read (${state.error})` };
     const live = state.live.get(candidate.tool);
     if (!live) return { ok: false, reason: `it does not list the tool "${candidate.tool}"` };
@@ -161,9 +166,13 @@ export class RouteTable {
   ): Promise<McpToolDefinition | undefined> {
     const state = this.remotes.get(remote);
     if (!state || state.unusable) return undefined;
-    if (!state.live) await this.checkRemote(state);
+    if (!state.live && this.mayRetry(state)) await this.checkRemote(state);
     const live = state.live?.get(tool);
     return live && live.hash === reviewedHash ? live.definition : undefined;
+  }
+
+  private mayRetry(state: RemoteState): boolean {
+    return state.failedAt === undefined || Date.now() - state.failedAt >= REMOTE_RETRY_MS;
   }
 
   /** Reads a remote's tools and indexes their content hashes. Concurrent callers share one check. */
@@ -173,6 +182,7 @@ export class RouteTable {
         const tools = await state.target!.listTools!();
         state.live = new Map(tools.map((t) => [t.name, { definition: t, hash: toolContentHash(t) }]));
         state.error = undefined;
+        state.failedAt = undefined;
         const hidden = this.hiddenTools().filter((h) => h.remote === state.remote.name);
         this.options.metrics?.poisoned.set({ remote: state.remote.name }, hidden.length);
         for (const h of hidden) {
@@ -182,6 +192,7 @@ export class RouteTable {
         }
       } catch (err) {
         state.error = (err as Error).message;
+        state.failedAt = Date.now();
       } finally {
         state.checking = undefined;
       }
