@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { UserError } from '../errors.ts';
@@ -8,7 +8,7 @@ import { generateZones } from '../generate/generate-zones.ts';
 import { readRepoFilesAtCommit, resolveCommit } from '../git/read-at-ref.ts';
 import type { RepoModel } from '../model/types.ts';
 import { formatPlan, PLAN_FORMATS, type PlanFormat } from '../plan/format-plan.ts';
-import { type PlanSide, planChanges } from '../plan/plan.ts';
+import { type LiveRemoteTools, type PlanSide, planChanges } from '../plan/plan.ts';
 import { countBySeverity } from '../validate/diagnostic.ts';
 import { validateRepo } from '../validate/validate-repo.ts';
 import type { CliContext } from './context.ts';
@@ -22,6 +22,7 @@ interface PlanCommandOptions {
   revision?: string;
   output?: string;
   reportUrl?: string;
+  remoteTools?: string;
 }
 
 export function registerPlan(program: Command, ctx: CliContext): void {
@@ -37,6 +38,10 @@ export function registerPlan(program: Command, ctx: CliContext): void {
     .option('--revision <commit>', 'config revision of the checkout; default git rev-parse HEAD')
     .option('-o, --output <file>', 'also write the full plan (this format, never shortened) to a file')
     .option('--report-url <url>', 'markdown: link to the full report when the comment must be shortened')
+    .option(
+      '--remote-tools <file>',
+      'JSON {"<remote>": [tools as listed by the server]}: flag reviewed third-party tools whose live definition differs',
+    )
     .addHelpText(
       'after',
       '\nExit codes: 0 plan shown (changes or not), 1 bad input or configuration errors, 2 internal fault.',
@@ -79,7 +84,10 @@ export function registerPlan(program: Command, ctx: CliContext): void {
         revision,
         zones: generateZones(model, headZones, { revision }),
       };
-      const plan = planChanges(base, head);
+      const live = opts.remoteTools
+        ? await readLiveTools(path.resolve(ctx.cwd, opts.remoteTools))
+        : undefined;
+      const plan = planChanges(base, head, live);
       ctx.stdout(formatPlan(plan, format, opts.reportUrl ? { reportUrl: opts.reportUrl } : {}));
       if (opts.output) {
         const file = path.resolve(ctx.cwd, opts.output);
@@ -99,4 +107,23 @@ function loadBaseModel(files: Parameters<typeof validateRepo>[0], ref: string, c
     );
   }
   return result.model;
+}
+
+/** Reads the live tool listings of third-party servers; errors name the file and the remote. */
+async function readLiveTools(file: string): Promise<LiveRemoteTools> {
+  let value: unknown;
+  try {
+    value = JSON.parse(await readFile(file, 'utf8'));
+  } catch (err) {
+    throw new UserError(`--remote-tools ${file}: ${(err as Error).message}`);
+  }
+  if (!value || typeof value !== 'object' || Array.isArray(value)) {
+    throw new UserError(`--remote-tools ${file}: must be an object of remote name → tool list`);
+  }
+  for (const [remote, tools] of Object.entries(value)) {
+    if (!Array.isArray(tools) || tools.some((t) => typeof t?.name !== 'string')) {
+      throw new UserError(`--remote-tools ${file}: ${remote} must be a list of tools with a name`);
+    }
+  }
+  return value as LiveRemoteTools;
 }

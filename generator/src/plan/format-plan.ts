@@ -65,6 +65,12 @@ function contractLine(c: ContractPlanChange): string {
 
 function remoteLine(r: RemotePlanChange): string {
   const h = (x?: string) => (x ? x.slice(0, 12) : '');
+  if (r.change === 'live-differs') {
+    return `${r.zone}: ${r.remote}.${r.tool} is served with a definition that differs from the reviewed one (reviewed ${h(r.hashAfter)}…, live ${h(r.hashLive)}…); the gateway hides it until it is reviewed again`;
+  }
+  if (r.change === 'live-missing') {
+    return `${r.zone}: ${r.remote}.${r.tool} is no longer listed by the server`;
+  }
   if (r.change === 'hash-changed') {
     return `${r.zone}: ${r.remote}.${r.tool} reviewed description hash changed ${h(r.hashBefore)}… → ${h(r.hashAfter)}… (review the new description)`;
   }
@@ -111,7 +117,8 @@ function formatText(plan: Plan): string {
   }
   if (plan.remotes.length > 0) {
     out.push('', 'Third-party tools:');
-    for (const r of plan.remotes) out.push(`  ${r.change === 'hash-changed' ? '!' : '*'} ${remoteLine(r)}`);
+    for (const r of plan.remotes)
+      out.push(`  ${r.change === 'added' || r.change === 'removed' ? '*' : '!'} ${remoteLine(r)}`);
   }
   return `${out.join('\n')}\n`;
 }
@@ -177,12 +184,16 @@ function markdown(plan: Plan, detail: Detail, shortened: boolean, reportUrl: str
     if (items.length > detail.limit) out.push(`- … and ${items.length - detail.limit} more`);
   };
   const flagged = plan.contracts.filter((c) => c.unversionedBreak);
-  if (plan.access.length > 0 || flagged.length > 0 || plan.remotes.some((r) => r.change === 'hash-changed')) {
+  if (
+    plan.access.length > 0 ||
+    flagged.length > 0 ||
+    plan.remotes.some((r) => r.change !== 'added' && r.change !== 'removed')
+  ) {
     out.push('', '### Needs attention', '');
     out.push(`- ${plan.access.filter((a) => a.change !== 'lost').length} access grant(s) added or changed`);
     out.push(`- ${flagged.length} breaking tool change(s) without a major version bump`);
     out.push(
-      `- ${plan.remotes.filter((r) => r.change === 'hash-changed').length} third-party tool description(s) changed`,
+      `- ${plan.remotes.filter((r) => r.change !== 'added' && r.change !== 'removed').length} third-party tool description(s) changed`,
     );
   }
   if (plan.access.length > 0) {
@@ -214,7 +225,10 @@ function markdown(plan: Plan, detail: Detail, shortened: boolean, reportUrl: str
   }
   if (plan.remotes.length > 0) {
     out.push('', '### Third-party tools', '');
-    list(plan.remotes, (r) => `${r.change === 'hash-changed' ? '⚠️ ' : ''}${md(remoteLine(r))}`);
+    list(
+      plan.remotes,
+      (r) => `${r.change === 'added' || r.change === 'removed' ? '' : '⚠️ '}${md(remoteLine(r))}`,
+    );
   }
   out.push('', '### Files', '');
   for (const z of plan.zones) {

@@ -46,9 +46,12 @@ export interface RemotePlanChange {
   zone: string;
   remote: string;
   tool: string;
-  change: 'added' | 'removed' | 'hash-changed';
+  /** 'live-differs': the server's current definition hashes differently from the reviewed hash. */
+  change: 'added' | 'removed' | 'hash-changed' | 'live-differs' | 'live-missing';
   hashBefore?: string;
   hashAfter?: string;
+  /** live-differs: the hash of the definition the server serves now. */
+  hashLive?: string;
 }
 
 export interface Plan {

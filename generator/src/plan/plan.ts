@@ -5,6 +5,7 @@ import { UserError } from '../errors.ts';
 import type { ChangeSet } from '../generate/change-set.ts';
 import { imagesByTag } from '../generate/generate-zones.ts';
 import { defaultTag } from '../generate/workload-spec.ts';
+import { toolContentHash } from '../model/hash.ts';
 import type { Environment } from '../model/types.ts';
 import { accessMatrix, describeAccess, diffAccess } from '../policy/access.ts';
 import { unifiedDiff } from './line-diff.ts';
@@ -35,7 +36,13 @@ export const BUNDLE_FILE = 'gateway/manifests.yaml';
  * Everything the access, contract and remote diffs need is read from the gateway bundles, so a base read
  * from a GitOps folder and one rendered from a git revision are compared the same way.
  */
-export function planChanges(base: PlanSide, head: PlanSide): Plan {
+/** Tool definitions third-party servers serve now (their `tools/list`), by remote name. */
+export type LiveRemoteTools = Record<
+  string,
+  { name: string; description?: string; inputSchema?: unknown; outputSchema?: unknown }[]
+>;
+
+export function planChanges(base: PlanSide, head: PlanSide, live?: LiveRemoteTools): Plan {
   const zoneNames = [...new Set([...base.zones.keys(), ...head.zones.keys()])].sort();
   const bundles = { base: new Map<string, GatewayBundle>(), head: new Map<string, GatewayBundle>() };
   const zones: ZonePlan[] = [];
@@ -54,7 +61,7 @@ export function planChanges(base: PlanSide, head: PlanSide): Plan {
     zones,
     access: accessChanges(bundles.base, bundles.head),
     contracts: contractChanges(bundles.base, bundles.head),
-    remotes: remoteChanges(bundles.base, bundles.head),
+    remotes: [...remoteChanges(bundles.base, bundles.head), ...(live ? liveChanges(bundles.head, live) : [])],
   };
 }
 
@@ -321,6 +328,38 @@ function remoteChanges(
         out.push({ zone, remote: y.remote, tool: y.tool, change: 'added', hashAfter: y.hash });
       } else if (x && !y) {
         out.push({ zone, remote: x.remote, tool: x.tool, change: 'removed', hashBefore: x.hash });
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Reviewed third-party tools of the head side whose live definition (as listed by the server) hashes to
+ * something else than the reviewed `descriptionSha256`, or that the server no longer lists. The gateway hides
+ * such tools at run time; the plan shows them to the reviewer first. Remotes missing from `live` are skipped.
+ */
+export function liveChanges(head: Map<string, GatewayBundle>, live: LiveRemoteTools): RemotePlanChange[] {
+  const out: RemotePlanChange[] = [];
+  for (const zone of [...head.keys()].sort()) {
+    for (const r of remoteHashes(head.get(zone) as GatewayBundle).values()) {
+      const listing = live[r.remote];
+      if (!listing) continue;
+      const tool = listing.find((t) => t.name === r.tool);
+      if (!tool) {
+        out.push({ zone, remote: r.remote, tool: r.tool, change: 'live-missing', hashAfter: r.hash });
+        continue;
+      }
+      const hash = toolContentHash(tool);
+      if (hash !== r.hash) {
+        out.push({
+          zone,
+          remote: r.remote,
+          tool: r.tool,
+          change: 'live-differs',
+          hashAfter: r.hash,
+          hashLive: hash,
+        });
       }
     }
   }
