@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { buildRecordPath, parseBuildRecord, serialiseBuildRecord } from '../build/build-record.ts';
 import { buildZone } from '../build/build-zone.ts';
 import { dockerBuilder } from '../build/docker-builder.ts';
+import { RegistryError } from '../build/registry-client.ts';
 import { registryClientsFor } from '../build/registry-clients.ts';
 import { bundleRuntime, RUNTIME_ENTRY } from '../build/runtime-bundle.ts';
 import { UserError } from '../errors.ts';
@@ -78,33 +79,35 @@ export function registerBuild(program: Command, ctx: CliContext): void {
           if (opts.zone.length === 0) continue; // the pack is not in this zone
         }
         const { clientFor } = await registryClientsFor(zone, ctx.env);
-        const record = await buildZone(release.model, zoneName, clientFor, {
-          revision: release.revision,
-          runtime,
-          push: opts.push === true,
-          ...(only ? { only } : {}),
-          ...(opts.source ? { source: opts.source } : {}),
-          ...(opts.builder === 'docker'
-            ? {
-                builder: {
-                  kind: 'docker' as const,
-                  build: dockerBuilder({
-                    rendered: renderZone(release.model, zoneName, { revision: release.revision }),
-                    push: opts.push === true,
-                    platforms: opts.platform,
-                    env: { ...ctx.env },
-                  }),
-                },
+        const record = await asUserError(
+          buildZone(release.model, zoneName, clientFor, {
+            revision: release.revision,
+            runtime,
+            push: opts.push === true,
+            ...(only ? { only } : {}),
+            ...(opts.source ? { source: opts.source } : {}),
+            ...(opts.builder === 'docker'
+              ? {
+                  builder: {
+                    kind: 'docker' as const,
+                    build: dockerBuilder({
+                      rendered: renderZone(release.model, zoneName, { revision: release.revision }),
+                      push: opts.push === true,
+                      platforms: opts.platform,
+                      env: { ...ctx.env },
+                    }),
+                  },
+                }
+              : {}),
+            onImage: (plan, image, outcome) => {
+              if (opts.format === 'text') {
+                ctx.stdout(
+                  `${zoneName}  ${plan.workload.padEnd(16)} ${outcome.padEnd(8)} ${image.repository}@${image.digest}  ${image.platforms.join(',')}  ${formatSize(image.size)}\n`,
+                );
               }
-            : {}),
-          onImage: (plan, image, outcome) => {
-            if (opts.format === 'text') {
-              ctx.stdout(
-                `${zoneName}  ${plan.workload.padEnd(16)} ${outcome.padEnd(8)} ${image.repository}@${image.digest}  ${image.platforms.join(',')}  ${formatSize(image.size)}\n`,
-              );
-            }
-          },
-        });
+            },
+          }),
+        );
         await mkdir(recordDir, { recursive: true });
         const file = path.join(recordDir, path.basename(buildRecordPath(zoneName)));
         // With --pack only some images were built: keep the others from the record of the same revision.
@@ -124,6 +127,21 @@ export function registerBuild(program: Command, ctx: CliContext): void {
       }
       if (opts.format === 'json') ctx.stdout(`${JSON.stringify(records, null, 2)}\n`);
     });
+}
+
+/**
+ * Registry answers that mean the input is wrong — credentials refused (401, 403) or a base image that does not
+ * exist (404) — are user errors (exit 1); anything else stays an internal fault.
+ */
+async function asUserError<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (err) {
+    if (err instanceof RegistryError && [401, 403, 404].includes(err.status ?? 0)) {
+      throw new UserError(err.message, { cause: err });
+    }
+    throw err;
+  }
 }
 
 function formatSize(bytes: number): string {
