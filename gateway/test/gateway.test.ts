@@ -195,6 +195,16 @@ describe.each(ERAS)('gateway over MCP (%s client)', (era) => {
     ]);
   });
 
+  it("passes the pack server's argument errors through and traces them as invalid", async () => {
+    const { gw, traces } = await gateway();
+    const bot = await client(gw, era, await botToken());
+    const result = await bot.callTool({ name: 'widgets.get_widget', arguments: { id: 7 } });
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toBe('invalid arguments for widgets.get_widget: /id must be string');
+    expect(traces.traces.map((t) => t.status)).toEqual(['invalid']);
+    expect(upstream.requests).toEqual([]);
+  });
+
   it('answers a JSON-RPC error for an unknown tool and still traces the attempt', async () => {
     const { gw, traces } = await gateway();
     const bot = await client(gw, era, await botToken());

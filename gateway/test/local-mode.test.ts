@@ -50,6 +50,7 @@ describe('local mode', () => {
   it('runs packs in-process and writes one trace per call to the embedded database', async () => {
     const result = await client.callTool({ name: 'petstore.get_pet', arguments: { petId: 'seven' } });
     expect(result.isError).toBe(true);
+    expect(result._meta?.['dev.raku/status']).toBeUndefined();
     expect(textOf(result)).toBe('invalid arguments for petstore.get_pet: /petId must be integer');
     await local.persistence.traces.flush();
     const rows = await local.persistence.db.prisma.trace.findMany({ where: { tool: 'petstore.get_pet' } });
@@ -61,6 +62,7 @@ describe('local mode', () => {
       decision: 'allow',
       rule: 'local-dev/bindings[0]',
       revision: 'test',
+      status: 'invalid',
     });
   });
 

@@ -13,6 +13,9 @@ import { sendUpstream, UpstreamError, type UpstreamLimits, type UpstreamResponse
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
 
+/** `_meta` key of a tool result carrying the call status ('invalid', 'timeout') from pack server to gateway. */
+export const STATUS_META = 'dev.raku/status';
+
 /** Default per-call budget when neither the tool nor the pack sets one. */
 export const DEFAULT_TIMEOUT_MS = 10_000;
 /** Default response size cap when the pack sets none: 1 MiB. */
@@ -114,7 +117,19 @@ export class PackExecutor {
     return this.entries.has(name);
   }
 
+  /**
+   * Runs one call. Invalid arguments and timeouts carry their status in the result's `_meta` under
+   * STATUS_META, so the gateway can trace them as such across the MCP hop.
+   */
   async execute(name: string, args: Record<string, unknown>, signal?: AbortSignal): Promise<ToolOutcome> {
+    const outcome = await this.run(name, args, signal);
+    if (outcome.status === 'invalid' || outcome.status === 'timeout') {
+      outcome.result._meta = { [STATUS_META]: outcome.status };
+    }
+    return outcome;
+  }
+
+  private async run(name: string, args: Record<string, unknown>, signal?: AbortSignal): Promise<ToolOutcome> {
     const entry = this.entries.get(name);
     if (!entry) throw new UnknownToolError(`unknown tool "${name}"`);
     entry.validate ??= this.ajv.compile(entry.tool.inputSchema);

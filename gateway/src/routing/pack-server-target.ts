@@ -5,7 +5,7 @@
  * revision and quirks we do not control, go through the official client instead (McpTarget).
  */
 import http from 'node:http';
-import type { CallToolResult } from '../pack/pack-executor.ts';
+import { type CallToolResult, STATUS_META } from '../pack/pack-executor.ts';
 import { type Target, TargetError } from './targets.ts';
 
 const PROTOCOL = '2026-07-28';
@@ -160,9 +160,12 @@ export class PackServerTarget implements Target {
     }
     const {
       resultType: _r,
-      _meta: _m,
+      _meta: meta,
       ...result
-    } = message.result as CallToolResult & { resultType?: unknown };
+    } = message.result as CallToolResult & { resultType?: unknown; _meta?: Record<string, unknown> };
+    // Keep only the pack server's status note; the protocol's own _meta (server info) is for this hop.
+    if (meta?.[STATUS_META] !== undefined)
+      (result as CallToolResult)._meta = { [STATUS_META]: meta[STATUS_META] };
     return result as CallToolResult;
   }
 

@@ -11,7 +11,12 @@ import type { ApprovalStore } from '../approvals/types.ts';
 import { type Caller, principalsOf } from '../auth/caller.ts';
 import type { JobRunner, JobService, ToolCall, ToolCallResult } from '../jobs/types.ts';
 import { type ToolCatalog, ToolNotFound } from '../mcp/tool-endpoint.ts';
-import { type CallToolResult, errorResult, type McpToolDefinition } from '../pack/pack-executor.ts';
+import {
+  type CallToolResult,
+  errorResult,
+  type McpToolDefinition,
+  STATUS_META,
+} from '../pack/pack-executor.ts';
 import type { RouteTable } from '../routing/route-table.ts';
 import { NoRouteError, Router } from '../routing/router.ts';
 import type { TraceDecision, TraceSink, TraceStatus } from '../traces/types.ts';
@@ -263,10 +268,10 @@ export class GatewayCatalog implements ToolCatalog, JobRunner {
         timeoutMs: () => tool.definition?.timeoutMs ?? this.options.defaultTimeoutMs ?? 30_000,
       });
       return {
-        status: outcome.result.isError ? 'error' : 'ok',
+        status: statusOf(outcome.result),
         decision: traceDecision,
         rule,
-        result: outcome.result,
+        result: withoutStatusNote(outcome.result),
         route: outcome.route,
         target: outcome.target,
       };
@@ -362,6 +367,21 @@ export class GatewayCatalog implements ToolCatalog, JobRunner {
       }
     }
   }
+}
+
+/** The trace status of a routed call's result: the pack's own note ('invalid', 'timeout'), else ok/error. */
+function statusOf(result: CallToolResult): TraceStatus {
+  const note = (result._meta as Record<string, unknown> | undefined)?.[STATUS_META];
+  if (note === 'invalid' || note === 'timeout') return note;
+  return result.isError ? 'error' : 'ok';
+}
+
+function withoutStatusNote(result: CallToolResult): CallToolResult {
+  const meta = result._meta as Record<string, unknown> | undefined;
+  if (!meta || !(STATUS_META in meta)) return result;
+  const { [STATUS_META]: _note, ...rest } = meta;
+  const { _meta: _m, ...plain } = result;
+  return Object.keys(rest).length > 0 ? { ...plain, _meta: rest } : plain;
 }
 
 /** Whether a caller holds the admin role: any of its principals matches one of `adminSubjects`. */
