@@ -115,6 +115,11 @@ export function registerImport(program: Command, ctx: CliContext): void {
         for (const g of applied.groups) ctx.stdout(`  group ${g.name}: ${g.tools.join(', ')}\n`);
         if (applied.suggestedSelection.length > 0) {
           ctx.stdout(`  suggested selection: ${applied.suggestedSelection.join(', ')}\n`);
+          const ids = new Map((pack.source?.operations ?? []).map((o) => [o.tool, o.operationId]));
+          const filters = applied.suggestedSelection.map((t) => ids.get(t)).filter((id) => id !== undefined);
+          if (filters.length > 0) {
+            ctx.stdout(`  to import only those: ${filters.map((id) => `--include 'op:${id}'`).join(' ')}\n`);
+          }
         }
         if (applied.draftPolicy) {
           const policyPath = `policies/${applied.draftPolicy.name}.yaml`;

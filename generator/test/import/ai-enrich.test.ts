@@ -161,6 +161,7 @@ describe('raku import openapi --ai', () => {
     expect(r.out).toMatch(/warning: --ai: tools\[5\] dropped: data\/title must be string,null/);
     expect(r.out).toContain('warning: --ai: groups[0]: 1 unknown tool name(s) dropped');
     expect(r.out).toContain('suggested selection: listOrders, getOrder');
+    expect(r.out).toContain("to import only those: --include 'op:listOrders' --include 'op:getOrder'");
     expect(r.out).toContain('wrote the draft policy policies/shop-ai-draft.yaml');
 
     const pack = parse(readFileSync(path.join(repo, 'packs/shop-ai/pack.yaml'), 'utf8')) as Pack;
