@@ -268,6 +268,24 @@ describe('gateway routing', () => {
     expect(metrics).toContain(`raku_breaker_state{target="${dead}"} 2`);
   });
 
+  it('skips a pack server whose health check fails and goes straight to the fallback', async () => {
+    const dead = await closedPortUrl();
+    const { gw } = await gateway({ packServerUrl: dead });
+    await gw.routes.checkHealth();
+    const bot = await client(gw, 'modern', await botToken());
+    const result = await bot.callTool({ name: 'widgets.get_widget', arguments: { id: 'w1' } });
+    expect(textOf(result)).toBe('partner:get_widget:{"id":"w1"}');
+    // Skipped, not tried: the breaker saw no failure.
+    expect(gw.routes.breaker(dead).state).toBe('closed');
+    const report = gw.routes.report() as {
+      routes: { tool: string; targets: { health: { healthy: boolean } }[] }[];
+    };
+    expect(report.routes.find((r) => r.tool === 'widgets.get_widget')?.targets[0]?.health).toEqual({
+      healthy: false,
+      detail: 'ECONNREFUSED',
+    });
+  });
+
   it('gives a clear error when no route is left', async () => {
     const dead = await closedPortUrl();
     const { gw, traces } = await gateway({ packServerUrl: dead });

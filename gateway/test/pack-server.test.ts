@@ -220,6 +220,82 @@ describe('pack server limits', () => {
   });
 });
 
+describe('upstream credentials', () => {
+  it('fetches an OAuth2 client-credentials token once, caches it, and sends it as a bearer token', async () => {
+    let tokenRequests = 0;
+    upstream.routes.set('POST /oauth/token', (req, res) => {
+      tokenRequests++;
+      const form = new URLSearchParams(req.body);
+      if (form.get('client_secret') !== 'cs' || form.get('grant_type') !== 'client_credentials') {
+        json(res, 401, { error: 'invalid_client' });
+        return;
+      }
+      json(res, 200, { access_token: `tok-${form.get('scope')}`, expires_in: 3600 });
+    });
+    const pack = widgetsPack(upstream.url, {
+      auth: {
+        type: 'oauth2ClientCredentials',
+        tokenUrl: `${upstream.url}/oauth/token`,
+        clientId: { secretRef: { name: 'widgets-oauth', key: 'id' } },
+        clientSecret: { secretRef: { name: 'widgets-oauth', key: 'secret' } },
+        scopes: ['read', 'write'],
+      },
+    });
+    const env: Record<string, string> = {
+      RAKU_SECRET_WIDGETS_OAUTH_ID: 'ci',
+      RAKU_SECRET_WIDGETS_OAUTH_SECRET: 'cs',
+    };
+    const s = await startPackServer({
+      packs: [pack],
+      environment: 'dev',
+      secrets: (n) => env[n],
+      allowPrivateNetworks: true,
+      port: 0,
+    });
+    try {
+      const c = await connectClient(s.url, 'modern');
+      clients.push(c);
+      await c.callTool({ name: 'widgets.get_widget', arguments: { id: 'w1' } });
+      await c.callTool({ name: 'widgets.get_widget', arguments: { id: 'w1' } });
+      expect(tokenRequests).toBe(1);
+      const calls = upstream.requests.filter((r) => r.url === '/api/widgets/w1');
+      expect(calls.map((r) => r.headers['authorization'])).toEqual([
+        'Bearer tok-read write',
+        'Bearer tok-read write',
+      ]);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('puts an API key in the query when the pack says so', async () => {
+    const pack = widgetsPack(upstream.url, {
+      auth: {
+        type: 'apiKey',
+        in: 'query',
+        name: 'key',
+        key: { secretRef: { name: 'widgets-api', key: 'token' } },
+      },
+    });
+    const s = await startPackServer({
+      packs: [pack],
+      environment: 'dev',
+      secrets,
+      allowPrivateNetworks: true,
+      port: 0,
+    });
+    try {
+      const c = await connectClient(s.url, 'legacy');
+      clients.push(c);
+      await c.callTool({ name: 'widgets.list_widgets', arguments: { color: 'blue' } });
+      expect(upstream.requests.map((r) => r.url)).toEqual(['/api/widgets?color=blue&key=upstream-secret']);
+      expect(upstream.requests[0]?.headers['authorization']).toBeUndefined();
+    } finally {
+      await s.close();
+    }
+  });
+});
+
 describe('SSRF guard', () => {
   async function guarded(baseUrl: string) {
     const s = await startPackServer({ packs: [widgetsPack(baseUrl)], environment: 'dev', secrets, port: 0 });
