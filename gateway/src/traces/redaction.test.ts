@@ -60,6 +60,7 @@ describe('redact: value shapes', () => {
       '-----BEGIN RSA PRIVATE KEY-----\nMIIE...\n-----END RSA PRIVATE KEY-----',
       REDACTED,
     ],
+    ['a JWT inside prose', `the token was ${JWT} yesterday`, `the token was ${REDACTED} yesterday`],
     ['a bearer header value', 'Bearer abcdefghijklmnop', `Bearer ${REDACTED}`],
     ['a bearer token inside prose', 'use bearer abc.def-ghi_jkl now', `use bearer ${REDACTED} now`],
     ['basic credentials', 'Basic dXNlcjpwYXNzd29yZA==', `Basic ${REDACTED}`],
@@ -97,6 +98,23 @@ describe('redact: value shapes', () => {
     const rules = compileRedaction({ maxStringLength: 10 });
     expect(redact({ s: 'x'.repeat(25) }, undefined, rules)).toEqual({
       s: `${'x'.repeat(10)}…[15 more characters]`,
+    });
+  });
+
+  it('counts every cut character when a huge string is only partly scanned', () => {
+    const rules = compileRedaction({ maxStringLength: 10 });
+    expect(redact({ s: 'x'.repeat(1000) }, undefined, rules)).toEqual({
+      s: `${'x'.repeat(10)}…[990 more characters]`,
+    });
+  });
+
+  it('redacts a secret that crosses the cut before cutting', () => {
+    const rules = compileRedaction({ maxStringLength: 12 });
+    expect(redact({ s: 'id ghp_abcdefghijklmnopqrstuvwxyz0123456789' }, undefined, rules)).toEqual({
+      s: REDACTED,
+    });
+    expect(redact({ s: 'x Bearer abcdefghijklmnop' }, undefined, rules)).toEqual({
+      s: `x Bearer ${REDACTED.slice(0, 3)}…[${REDACTED.length - 3} more characters]`,
     });
   });
 

@@ -59,6 +59,7 @@ const SECRET_SHAPES: RegExp[] = [
   /\bglpat-[A-Za-z0-9_-]{20,}\b/, // GitLab
 ];
 
+const JWT_IN_TEXT = /\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g;
 const AUTH_SCHEME = /\b(Bearer|Basic|Token)\s+[A-Za-z0-9._~+/=-]{8,}/gi;
 const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@:]+:[^\s/@]+@/gi;
 /** `password=…`, `api_key: …` inside free text (log lines, error messages, query strings). */
@@ -108,24 +109,36 @@ function walk(value: unknown, schema: Schema, rules: RedactionRules, depth: numb
   return typeof value === 'bigint' ? value.toString() : null;
 }
 
+/**
+ * The regular expressions below only ever see the kept length plus this margin: it bounds their cost on huge
+ * strings (some are quadratic in the worst case), and a secret crossing the cut is still seen whole.
+ */
+const SCAN_MARGIN = 256;
+
 function redactString(value: string, rules: RedactionRules, depth: number): string {
   const trimmed = value.trimStart();
   if ((trimmed.startsWith('{') || trimmed.startsWith('[')) && value.length <= 1_000_000) {
     const parsed = tryParse(value);
-    if (parsed !== undefined)
+    if (parsed !== undefined) {
       return truncate(JSON.stringify(walk(parsed, undefined, rules, depth + 1)), rules);
+    }
   }
-  if (SECRET_SHAPES.some((shape) => shape.test(value))) return REDACTED;
-  let out = value.replace(AUTH_SCHEME, (_m, scheme: string) => `${scheme} ${REDACTED}`);
+  const limit = rules.maxStringLength + SCAN_MARGIN;
+  const scanned = value.length > limit ? value.slice(0, limit) : value;
+  if (SECRET_SHAPES.some((shape) => shape.test(scanned))) return REDACTED;
+  let out = scanned.replace(JWT_IN_TEXT, REDACTED);
+  out = out.replace(AUTH_SCHEME, (_m, scheme: string) => `${scheme} ${REDACTED}`);
   out = out.replace(SECRET_ASSIGNMENT, (_m, key: string, sep: string) => `${key}${sep}${REDACTED}`);
   out = out.replace(URL_USERINFO, (_m, scheme: string) => `${scheme}${REDACTED}@`);
-  if (rules.redactEmails) out = out.replace(EMAIL_ADDRESS, EMAIL);
-  return truncate(out, rules);
+  if (rules.redactEmails && out.includes('@')) out = out.replace(EMAIL_ADDRESS, EMAIL);
+  return truncate(out, rules, value.length - scanned.length);
 }
 
-function truncate(value: string, rules: RedactionRules): string {
-  if (value.length <= rules.maxStringLength) return value;
-  return `${value.slice(0, rules.maxStringLength)}…[${value.length - rules.maxStringLength} more characters]`;
+/** Cuts to the kept length; `dropped` counts characters already cut before scanning. */
+function truncate(out: string, rules: RedactionRules, dropped = 0): string {
+  if (out.length <= rules.maxStringLength && dropped === 0) return out;
+  const kept = out.slice(0, rules.maxStringLength);
+  return `${kept}…[${out.length - kept.length + dropped} more characters]`;
 }
 
 function tryParse(text: string): unknown {
