@@ -50,6 +50,16 @@ export function fitToLimits(
         }
       },
     ],
+    [
+      'tool descriptions cut to 120 characters, schema descriptions and titles left out',
+      () => {
+        for (const t of pack.tools) {
+          t.description = cut(t.description, 120);
+          delete t.title;
+          cutSchemaDescriptions(t.inputSchema, 0);
+        }
+      },
+    ],
   ];
   for (const [what, apply] of steps) {
     if (fits()) break;
@@ -83,8 +93,10 @@ function cutSchemaDescriptions(schema: JsonSchema, max: number): void {
     else if (v !== null && typeof v === 'object') {
       const o = v as Record<string, unknown>;
       for (const [k, x] of Object.entries(o)) {
-        if (k === 'description' && typeof x === 'string') o[k] = cut(x, max);
-        else walk(x, k);
+        if (k === 'description' && typeof x === 'string') {
+          if (max === 0) delete o[k];
+          else o[k] = cut(x, max);
+        } else walk(x, k);
       }
     }
   };
