@@ -44,20 +44,33 @@ export class GitWorkspace {
     await rm(this.dir, { recursive: true, force: true });
   }
 
-  /** Head commit of a remote branch, or undefined when it does not exist. */
+  /**
+   * Fetches a remote branch (its head commit only: rollouts need trees, not history) and returns the head
+   * commit that was fetched, or undefined when the branch does not exist.
+   */
   async fetchBranch(branch: string): Promise<string | undefined> {
     const out = await this.git(['ls-remote', '--heads', '--', this.options.remote, `refs/heads/${branch}`]);
-    const sha = out.split('\t')[0]?.trim();
-    if (!sha) return undefined;
-    await this.git([
-      'fetch',
-      '-q',
-      '--no-tags',
-      '--',
-      this.options.remote,
-      `+refs/heads/${branch}:refs/remotes/origin/${branch}`,
-    ]);
-    return sha;
+    if (!out.trim()) return undefined;
+    const ref = `refs/remotes/origin/${branch}`;
+    try {
+      await this.git([
+        'fetch',
+        '-q',
+        '--no-tags',
+        '--depth=1',
+        '--',
+        this.options.remote,
+        `+refs/heads/${branch}:${ref}`,
+      ]);
+    } catch (err) {
+      // Deleted between ls-remote and fetch: it does not exist.
+      if (/couldn't find remote ref/i.test(String((err as { stderr?: string }).stderr ?? '')))
+        return undefined;
+      throw err;
+    }
+    // The fetched head, not ls-remote's answer: the branch may have moved in between, and the lease must name
+    // the commit whose content this run compared against.
+    return (await this.git(['rev-parse', '--verify', ref])).trim();
   }
 
   /** Files under `dir` in `commit`, relative to `dir`, with their content. */
