@@ -61,15 +61,16 @@ export function operationTool(
     else if (where !== defaultLocation || pathParams(path).includes(arg)) args[arg] = where;
   };
 
-  const declared = new Set(op.parameters.filter((p) => p.in === 'path').map((p) => p.name));
+  const parameters = [...op.parameters];
+  const declared = new Set(parameters.filter((p) => p.in === 'path').map((p) => p.name));
   for (const placeholder of pathParams(op.path)) {
     if (!declared.has(placeholder)) {
-      op.parameters.push({ name: placeholder, in: 'path', required: true, schema: { type: 'string' } });
+      parameters.push({ name: placeholder, in: 'path', required: true, schema: { type: 'string' } });
       warnings.push(`${at}: path parameter {${placeholder}} is not declared; imported as a string`);
     }
   }
   const order = { path: 0, query: 1, header: 2, cookie: 3 };
-  const params = [...op.parameters].sort((a, b) => order[a.in] - order[b.in]);
+  const params = parameters.sort((a, b) => order[a.in] - order[b.in]);
   for (const p of params) {
     if (p.in === 'path' && !pathParams(op.path).includes(p.name)) continue;
     if (authParams.some((a) => a.in === p.in && a.name.toLowerCase() === p.name.toLowerCase())) continue;

@@ -174,6 +174,28 @@ describe('importOpenApi selection and limits', () => {
     expect(pack.tools[0]?.name).toBe('get_a');
   });
 
+  it('imports a path placeholder the document forgot to declare as a required string, with a warning', () => {
+    const sloppy = {
+      openapi: '3.0.0',
+      info: { title: 't', version: '1' },
+      servers: [{ url: 'https://x.example.com' }],
+      paths: {
+        '/items/{id}': { get: { operationId: 'getItem', responses: { '200': { description: 'ok' } } } },
+      },
+    };
+    const { pack, report } = importOpenApi(sloppy, opts);
+    expect(pack.tools[0]?.inputSchema).toEqual({
+      type: 'object',
+      properties: { id: { type: 'string' } },
+      additionalProperties: false,
+      required: ['id'],
+    });
+    expect(report.warnings).toContain(
+      'GET /items/{id}: path parameter {id} is not declared; imported as a string',
+    );
+    expect(sloppy.paths['/items/{id}'].get).not.toHaveProperty('parameters');
+  });
+
   it('shortens tool names so the exposed name fits 64 characters with a long pack name', () => {
     const long = {
       openapi: '3.0.0',
