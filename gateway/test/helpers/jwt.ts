@@ -19,5 +19,5 @@ export async function testIssuer() {
       .setIssuedAt()
       .setExpirationTime(opts.expiresIn ?? '10m')
       .sign(privateKey);
-  return { jwks, sign };
+  return { jwks, jwk, sign };
 }
