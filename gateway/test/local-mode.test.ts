@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Client } from '@modelcontextprotocol/client';
@@ -93,6 +93,28 @@ describe('local mode', () => {
     await expect(connectClient(local.url, 'legacy', 'wrong-token')).rejects.toThrow();
     const ready = await fetch(local.url.replace(/\/mcp$/, '/readyz'));
     expect(await ready.json()).toMatchObject({ status: 'ready', zone: 'dev', database: 'pglite reachable' });
+  });
+});
+
+describe('local mode on a broken repository', () => {
+  it('reports every validation problem and refuses to start', async () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'raku-broken-'));
+    try {
+      mkdirSync(path.join(root, 'packs', 'bad'), { recursive: true });
+      writeFileSync(path.join(root, 'packs', 'bad', 'pack.yaml'), 'name: bad\nversion: one\n');
+      const logged: string[] = [];
+      const options = parseRuntimeOptions(
+        { RAKU_ROOT: root, RAKU_DATA_DIR: 'memory://', PORT: '0' },
+        ['local'],
+        root,
+      );
+      await expect(startLocal(options, { log: (m) => logged.push(m) })).rejects.toThrow(
+        /configuration has \d+ errors?/,
+      );
+      expect(logged.join('\n')).toMatch(/packs\/bad\/pack.yaml:\d+:\d+: error/);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
 
