@@ -48,7 +48,8 @@ export function subjectOf(caller: Pick<Caller, 'subject' | 'kind' | 'groups' | '
   const colon = caller.subject.indexOf(':');
   return {
     id: colon < 0 ? caller.subject : caller.subject.slice(colon + 1),
-    kind: caller.kind === 'agent' ? 'agent' : 'user',
+    // The real kind: the policy engine grants nothing to service or anonymous callers, not even '*'.
+    kind: caller.kind,
     groups: caller.groups,
     claims: caller.claims,
   };

@@ -14,14 +14,14 @@ import { registerValidate } from './validate-command.ts';
 /** Each command registers itself here; keep this list the one place the CLI's commands are named. */
 const COMMANDS: ((program: Command, ctx: CliContext) => void)[] = [
   registerValidate,
-  registerStatus,
-  registerPolicy,
-  registerRollout,
-  registerBuild,
-  registerGenerate,
-  registerPlan,
   registerImport,
   registerPackTest,
+  registerGenerate,
+  registerPlan,
+  registerBuild,
+  registerRollout,
+  registerStatus,
+  registerPolicy,
 ];
 
 /**
