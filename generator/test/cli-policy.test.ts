@@ -7,32 +7,14 @@ import type { CliContext } from '../src/cli/context.ts';
 import { main } from '../src/cli/main.ts';
 import type { AccessEntry } from '../src/policy/access.ts';
 import type { Decision } from '../src/policy/types.ts';
-import { REPO_ROOT } from './repo-fixture.ts';
+import { copyExampleRepo, REPO_ROOT, runRaku } from './repo-fixture.ts';
 
-async function run(args: string[], cwd = REPO_ROOT): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const ctx: CliContext = {
-    stdout: (t) => {
-      out += t;
-    },
-    stderr: (t) => {
-      err += t;
-    },
-    cwd,
-    env: {},
-    debug: false,
-  };
-  const code = await main(args, ctx);
-  return { code, out, err };
-}
+const run = (args: string[], cwd = REPO_ROOT) => runRaku(args, cwd);
 
 /** A copy of the repository with one more policy granting the weather tools on two claims. */
 let withClaimsPolicy: string;
 beforeAll(() => {
-  withClaimsPolicy = mkdtempSync(path.join(tmpdir(), 'raku-policy-cli-'));
-  for (const dir of ['packs', 'zones', 'policies'])
-    cpSync(path.join(REPO_ROOT, dir), path.join(withClaimsPolicy, dir), { recursive: true });
+  withClaimsPolicy = copyExampleRepo('raku-policy-cli-');
   const policy = {
     name: 'claims',
     roles: [{ name: 'weather', tools: ['weather.*'] }],

@@ -6,31 +6,13 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CliContext } from '../src/cli/context.ts';
 import { main } from '../src/cli/main.ts';
-import { REPO_ROOT } from './repo-fixture.ts';
+import { copyExampleRepo, REPO_ROOT, runRaku } from './repo-fixture.ts';
 
-async function run(args: string[], cwd = REPO_ROOT): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const ctx: CliContext = {
-    stdout: (t) => {
-      out += t;
-    },
-    stderr: (t) => {
-      err += t;
-    },
-    cwd,
-    env: {},
-    debug: false,
-  };
-  const code = await main(args, ctx);
-  return { code, out, err };
-}
+const run = (args: string[], cwd = REPO_ROOT) => runRaku(args, cwd);
 
 let broken: string;
 beforeAll(() => {
-  broken = mkdtempSync(path.join(tmpdir(), 'raku-cli-'));
-  for (const dir of ['packs', 'zones', 'policies'])
-    cpSync(path.join(REPO_ROOT, dir), path.join(broken, dir), { recursive: true });
+  broken = copyExampleRepo('raku-cli-');
   writeFileSync(path.join(broken, 'zones/dev.yaml'), 'name: dev\nenvironment: test\n');
 });
 afterAll(() => rmSync(broken, { recursive: true, force: true }));

@@ -11,24 +11,9 @@ import { loadRepo } from '../src/load/load-repo.ts';
 import { formatPlan, PLAN_COMMENT_MARKER } from '../src/plan/format-plan.ts';
 import { announcesBreak, planChanges } from '../src/plan/plan.ts';
 import type { Plan } from '../src/plan/plan-types.ts';
-import { editedExample, exampleFiles, REPO_ROOT } from './repo-fixture.ts';
+import { copyExampleRepo, editedExample, exampleFiles, REPO_ROOT, runRaku } from './repo-fixture.ts';
 
-async function run(args: string[], cwd: string): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const ctx: CliContext = {
-    stdout: (t) => {
-      out += t;
-    },
-    stderr: (t) => {
-      err += t;
-    },
-    cwd,
-    env: {},
-    debug: false,
-  };
-  return { code: await main(args, ctx), out, err };
-}
+const run = (args: string[], cwd: string) => runRaku(args, cwd);
 
 const git = (repo: string, ...args: string[]) =>
   execFileSync('git', ['-C', repo, ...args], {
@@ -55,9 +40,7 @@ let repo: string;
 let baseCommit: string;
 
 beforeAll(() => {
-  repo = mkdtempSync(path.join(tmpdir(), 'raku-plan-'));
-  for (const dir of ['packs', 'zones', 'policies'])
-    cpSync(path.join(REPO_ROOT, dir), path.join(repo, dir), { recursive: true });
+  repo = copyExampleRepo('raku-plan-');
   git(repo, 'init', '-q', '-b', 'main');
   git(repo, 'add', '.');
   git(repo, 'commit', '-q', '-m', 'base');

@@ -1,6 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
+import { runCli } from '../src/cli/run-cli.ts';
 import type { SourceFile } from '../src/load/yaml-source.ts';
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
@@ -31,4 +33,22 @@ export function editedExample(file: string, edit: Edit): SourceFile[] {
     edit(doc);
     return { path: f.path, bytes: Buffer.from(doc.toString()) };
   });
+}
+
+/** A temporary copy of the example repository's config folders (the caller removes it). */
+export function copyExampleRepo(prefix: string): string {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  for (const sub of ['packs', 'zones', 'policies'])
+    cpSync(path.join(REPO_ROOT, sub), path.join(dir, sub), { recursive: true });
+  return dir;
+}
+
+/** Runs the raku CLI in-process; `out`/`err` are what it printed. */
+export async function runRaku(
+  args: readonly string[],
+  cwd: string = REPO_ROOT,
+  env: Record<string, string> = {},
+): Promise<{ code: number; out: string; err: string }> {
+  const r = await runCli(args, env, cwd);
+  return { code: r.code, out: r.stdout, err: r.stderr };
 }

@@ -7,7 +7,7 @@ import { compilePolicies } from '../policy/compile.ts';
 import { decide } from '../policy/decide.ts';
 import type { Decision, Subject } from '../policy/types.ts';
 import type { CliContext } from './context.ts';
-import { loadValidModel, repeatable, repoRoot } from './load-config.ts';
+import { collect, loadValidModel, repoRoot } from './release-context.ts';
 
 interface CheckOptions {
   env: string;
@@ -37,11 +37,11 @@ export function registerPolicy(program: Command, ctx: CliContext): void {
     .requiredOption('-e, --env <environment>', `environment: ${ENVIRONMENTS.join(', ')}`)
     .requiredOption('-s, --subject <subject>', "the caller: 'user:<id>' or 'agent:<id>'")
     .requiredOption('-t, --tool <tool>', "exposed tool name, e.g. 'github.close_issue'")
-    .option('-g, --group <group>', 'a group of the caller (repeatable)', repeatable, [])
+    .option('-g, --group <group>', 'a group of the caller (repeatable)', collect, [])
     .option(
       '--claim <name=value>',
       'a token claim; the value is read as JSON when it parses (repeatable)',
-      repeatable,
+      collect,
       [],
     )
     .option('-a, --args <json>', 'the call arguments as a JSON object', '{}')

@@ -20,21 +20,19 @@ export interface ReleaseContext {
   revision: string;
 }
 
-/**
- * Loads and validates the repository (refusing to release a configuration with errors) and finds the config
- * revision: `--revision`, else `git rev-parse HEAD` in the root.
- */
-export async function loadReleaseContext(
-  cmd: Command,
-  ctx: CliContext,
-  revision?: string,
-): Promise<ReleaseContext> {
+/** The repository root of a command (-C), checked to hold config folders. */
+export async function repoRoot(cmd: Command, ctx: CliContext): Promise<string> {
   const root = path.resolve(ctx.cwd, globalOptions(cmd).root);
   if (!(await isRepoRoot(root))) {
     throw new UserError(
       `${root} has no packs/, zones/ or policies/ folder (use -C <dir> to name the repository root)`,
     );
   }
+  return root;
+}
+
+/** Validates the working tree's config and refuses one with errors (showing the first five). */
+export async function loadValidModel(root: string): Promise<RepoModel> {
   const result = validateRepo(await readRepoFiles(root));
   const { errors } = countBySeverity(result.diagnostics);
   if (errors > 0) {
@@ -47,7 +45,21 @@ export async function loadReleaseContext(
       `configuration has ${errors} error${errors === 1 ? '' : 's'} (raku validate lists them all):\n${shown}`,
     );
   }
-  return { root, model: result.model, revision: revision ?? (await gitRevision(root)) };
+  return result.model;
+}
+
+/**
+ * Loads and validates the repository (refusing to release a configuration with errors) and finds the config
+ * revision: `--revision`, else `git rev-parse HEAD` in the root.
+ */
+export async function loadReleaseContext(
+  cmd: Command,
+  ctx: CliContext,
+  revision?: string,
+): Promise<ReleaseContext> {
+  const root = await repoRoot(cmd, ctx);
+  const model = await loadValidModel(root);
+  return { root, model, revision: revision ?? (await gitRevision(root)) };
 }
 
 async function gitRevision(root: string): Promise<string> {

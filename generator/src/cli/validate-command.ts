@@ -1,12 +1,12 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { ConfigError, UserError } from '../errors.ts';
-import { isRepoRoot, readRepoFiles } from '../fs/read-repo.ts';
+import { readRepoFiles } from '../fs/read-repo.ts';
 import { countBySeverity } from '../validate/diagnostic.ts';
 import { DIAGNOSTIC_FORMATS, type DiagnosticFormat, formatDiagnostics } from '../validate/format.ts';
 import { validateRepo } from '../validate/validate-repo.ts';
 import type { CliContext } from './context.ts';
-import { globalOptions } from './main.ts';
+import { repoRoot } from './release-context.ts';
 
 export function registerValidate(program: Command, ctx: CliContext): void {
   program
@@ -28,12 +28,7 @@ export function registerValidate(program: Command, ctx: CliContext): void {
       if (!DIAGNOSTIC_FORMATS.includes(format)) {
         throw new UserError(`--format must be one of ${DIAGNOSTIC_FORMATS.join(', ')}, not "${opts.format}"`);
       }
-      const root = path.resolve(ctx.cwd, globalOptions(cmd).root);
-      if (!(await isRepoRoot(root))) {
-        throw new UserError(
-          `${root} has no packs/, zones/ or policies/ folder (use -C <dir> to name the repository root)`,
-        );
-      }
+      const root = await repoRoot(cmd, ctx);
       const files = await readRepoFiles(root);
       const result = validateRepo(files);
       const filters = paths.map((p) =>

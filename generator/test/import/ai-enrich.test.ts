@@ -16,7 +16,7 @@ import { importOpenApi } from '../../src/import/build-pack.ts';
 import { parseDocument } from '../../src/import/openapi-document.ts';
 import type { Pack } from '../../src/model/types.ts';
 import { validateRepo } from '../../src/validate/validate-repo.ts';
-import { REPO_ROOT } from '../repo-fixture.ts';
+import { copyExampleRepo, REPO_ROOT, runRaku } from '../repo-fixture.ts';
 
 const fixtures = path.join(import.meta.dirname, 'fixtures');
 const shopFile = path.join(fixtures, 'shop-v1.yaml');
@@ -103,28 +103,11 @@ beforeEach(() => {
 
 let repo: string;
 beforeAll(() => {
-  repo = mkdtempSync(path.join(tmpdir(), 'raku-ai-'));
-  for (const dir of ['packs', 'zones', 'policies'])
-    cpSync(path.join(REPO_ROOT, dir), path.join(repo, dir), { recursive: true });
+  repo = copyExampleRepo('raku-ai-');
 });
 afterAll(() => rmSync(repo, { recursive: true, force: true }));
 
-async function run(args: string[], env: Record<string, string>) {
-  let out = '';
-  let err = '';
-  const ctx: CliContext = {
-    stdout: (t) => {
-      out += t;
-    },
-    stderr: (t) => {
-      err += t;
-    },
-    cwd: repo,
-    env,
-    debug: false,
-  };
-  return { code: await main(args, ctx), out, err };
-}
+const run = (args: string[], env: Record<string, string>) => runRaku(args, repo, env);
 
 describe('raku import openapi --ai', () => {
   it('applies valid suggestions, drops invalid ones with warnings, shows the changes and writes a draft policy', async () => {

@@ -7,33 +7,15 @@ import type { CliContext } from '../../src/cli/context.ts';
 import { main } from '../../src/cli/main.ts';
 import { serializePack } from '../../src/import/serialize-pack.ts';
 import type { Pack } from '../../src/model/types.ts';
-import { REPO_ROOT } from '../repo-fixture.ts';
+import { copyExampleRepo, REPO_ROOT, runRaku } from '../repo-fixture.ts';
 
 const fixtures = path.join(import.meta.dirname, 'fixtures');
 
-async function run(args: string[], cwd: string, env: Record<string, string> = {}) {
-  let out = '';
-  let err = '';
-  const ctx: CliContext = {
-    stdout: (t) => {
-      out += t;
-    },
-    stderr: (t) => {
-      err += t;
-    },
-    cwd,
-    env,
-    debug: false,
-  };
-  const code = await main(args, ctx);
-  return { code, out, err };
-}
+const run = (args: string[], cwd: string, env: Record<string, string> = {}) => runRaku(args, cwd, env);
 
 let repo: string;
 beforeAll(() => {
-  repo = mkdtempSync(path.join(tmpdir(), 'raku-import-'));
-  for (const dir of ['packs', 'zones', 'policies'])
-    cpSync(path.join(REPO_ROOT, dir), path.join(repo, dir), { recursive: true });
+  repo = copyExampleRepo('raku-import-');
 });
 afterAll(() => rmSync(repo, { recursive: true, force: true }));
 

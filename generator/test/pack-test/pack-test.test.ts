@@ -11,27 +11,12 @@ import type { Pack } from '../../src/model/types.ts';
 import { expectedRequest } from '../../src/pack-test/expected-request.ts';
 import { runPackTest } from '../../src/pack-test/run-pack-test.ts';
 import { sampleFromPattern, sampleValue } from '../../src/pack-test/sample-value.ts';
-import { REPO_ROOT } from '../repo-fixture.ts';
+import { copyExampleRepo, REPO_ROOT, runRaku } from '../repo-fixture.ts';
 
 const require = createRequire(import.meta.url);
 const fixtures = path.join(import.meta.dirname, '..', 'import', 'fixtures');
 
-async function run(args: string[], cwd: string) {
-  let out = '';
-  let err = '';
-  const ctx: CliContext = {
-    stdout: (t) => {
-      out += t;
-    },
-    stderr: (t) => {
-      err += t;
-    },
-    cwd,
-    env: {},
-    debug: false,
-  };
-  return { code: await main(args, ctx), out, err };
-}
+const run = (args: string[], cwd: string) => runRaku(args, cwd);
 
 const shopDoc = () => parseDocument(readFileSync(path.join(fixtures, 'shop-v1.yaml')), 'shop-v1.yaml');
 const shopPack = (): Pack =>
@@ -162,9 +147,7 @@ describe('runPackTest', () => {
 describe('raku pack test', () => {
   let repo: string;
   beforeAll(() => {
-    repo = mkdtempSync(path.join(tmpdir(), 'raku-pack-test-'));
-    for (const dir of ['packs', 'zones', 'policies'])
-      cpSync(path.join(REPO_ROOT, dir), path.join(repo, dir), { recursive: true });
+    repo = copyExampleRepo('raku-pack-test-');
   });
   afterAll(() => rmSync(repo, { recursive: true, force: true }));
 
