@@ -1,10 +1,7 @@
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import type { CliContext } from '../src/cli/context.ts';
-import { main } from '../src/cli/main.ts';
 import type { AccessEntry } from '../src/policy/access.ts';
 import type { Decision } from '../src/policy/types.ts';
 import { copyExampleRepo, REPO_ROOT, runRaku } from './repo-fixture.ts';

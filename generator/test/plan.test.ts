@@ -1,17 +1,15 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDocument } from 'yaml';
-import type { CliContext } from '../src/cli/context.ts';
-import { main } from '../src/cli/main.ts';
 import { generateZones } from '../src/generate/generate-zones.ts';
 import { loadRepo } from '../src/load/load-repo.ts';
 import { formatPlan, PLAN_COMMENT_MARKER } from '../src/plan/format-plan.ts';
 import { announcesBreak, planChanges } from '../src/plan/plan.ts';
 import type { Plan } from '../src/plan/plan-types.ts';
-import { copyExampleRepo, editedExample, exampleFiles, REPO_ROOT, runRaku } from './repo-fixture.ts';
+import { copyExampleRepo, editedExample, exampleFiles, runRaku } from './repo-fixture.ts';
 
 const run = (args: string[], cwd: string) => runRaku(args, cwd);
 

@@ -2,21 +2,18 @@
  * --ai against a local fake of the chat completions endpoint (node:http on 127.0.0.1:0): the real `openai`
  * client, OpenAI and Azure OpenAI flavours, no network.
  */
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import type { CliContext } from '../../src/cli/context.ts';
-import { main } from '../../src/cli/main.ts';
 import { applySuggestions } from '../../src/import/ai/suggestions.ts';
 import { importOpenApi } from '../../src/import/build-pack.ts';
 import { parseDocument } from '../../src/import/openapi-document.ts';
 import type { Pack } from '../../src/model/types.ts';
 import { validateRepo } from '../../src/validate/validate-repo.ts';
-import { copyExampleRepo, REPO_ROOT, runRaku } from '../repo-fixture.ts';
+import { copyExampleRepo, runRaku } from '../repo-fixture.ts';
 
 const fixtures = path.join(import.meta.dirname, 'fixtures');
 const shopFile = path.join(fixtures, 'shop-v1.yaml');

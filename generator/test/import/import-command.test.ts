@@ -1,13 +1,10 @@
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import type { CliContext } from '../../src/cli/context.ts';
-import { main } from '../../src/cli/main.ts';
 import { serializePack } from '../../src/import/serialize-pack.ts';
 import type { Pack } from '../../src/model/types.ts';
-import { copyExampleRepo, REPO_ROOT, runRaku } from '../repo-fixture.ts';
+import { copyExampleRepo, runRaku } from '../repo-fixture.ts';
 
 const fixtures = path.join(import.meta.dirname, 'fixtures');
 

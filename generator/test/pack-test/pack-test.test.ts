@@ -1,17 +1,14 @@
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CliContext } from '../../src/cli/context.ts';
-import { main } from '../../src/cli/main.ts';
 import { importOpenApi } from '../../src/import/build-pack.ts';
 import { parseDocument } from '../../src/import/openapi-document.ts';
 import type { Pack } from '../../src/model/types.ts';
 import { expectedRequest } from '../../src/pack-test/expected-request.ts';
 import { runPackTest } from '../../src/pack-test/run-pack-test.ts';
 import { sampleFromPattern, sampleValue } from '../../src/pack-test/sample-value.ts';
-import { copyExampleRepo, REPO_ROOT, runRaku } from '../repo-fixture.ts';
+import { copyExampleRepo, runRaku } from '../repo-fixture.ts';
 
 const require = createRequire(import.meta.url);
 const fixtures = path.join(import.meta.dirname, '..', 'import', 'fixtures');
