@@ -46404,14 +46404,27 @@ function lazyPositions(file, limits) {
   return { at: (path3) => get().at(path3), keyAt: (path3) => get().keyAt(path3) };
 }
 function mayNestDeeply(text, maxDepth) {
-  let brackets = 0;
+  let depth = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (c === 91 || c === 123) brackets++;
+    if (c === 91 || c === 123) {
+      if (++depth > maxDepth) return true;
+    } else if ((c === 93 || c === 125) && depth > 0) depth--;
   }
-  if (brackets > maxDepth) return true;
-  const dashes = new RegExp(`(?:[-?][ \\t]+){${maxDepth}}`);
-  return dashes.test(text) || new RegExp(`^[ \\t]{${maxDepth * 16},}`, "m").test(text);
+  const patterns = deepPatterns(maxDepth);
+  return patterns.dashes.test(text) || patterns.indent.test(text);
+}
+var deepPatternCache = /* @__PURE__ */ new Map();
+function deepPatterns(maxDepth) {
+  let p = deepPatternCache.get(maxDepth);
+  if (!p) {
+    p = {
+      dashes: new RegExp(`(?:[-?][ \\t]+){${maxDepth}}`),
+      indent: new RegExp(`^[ \\t]{${maxDepth * 16},}`, "m")
+    };
+    deepPatternCache.set(maxDepth, p);
+  }
+  return p;
 }
 function expandedSize(root, doc, cap) {
   const memo = /* @__PURE__ */ new Map();
@@ -46847,7 +46860,9 @@ var policyConditionArgs = (ctx) => {
       for (const tool of remote.tools) argsOf.set(`${remote.name}.${tool.name}`, "any");
   const names = [...argsOf.keys()].sort();
   const check = (file, patterns, when, at) => {
-    const covered = names.filter((n) => patterns.some((p) => toolPatternMatcher(p)(n)));
+    if (!when?.some((c) => c.field.startsWith("args."))) return;
+    const matchers = patterns.map(toolPatternMatcher);
+    const covered = names.filter((n) => matchers.some((m) => m(n)));
     if (covered.length === 0) return;
     when?.forEach((condition, j) => {
       if (!condition.field.startsWith("args.")) return;

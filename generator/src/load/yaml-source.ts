@@ -223,14 +223,29 @@ function lazyPositions(file: SourceFile, limits: YamlLimits): PositionIndex {
 }
 
 function mayNestDeeply(text: string, maxDepth: number): boolean {
-  let brackets = 0;
+  // Running bracket depth, ignoring quoting: an over-estimate is fine, the lexer pass then decides.
+  let depth = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (c === 91 /* [ */ || c === 123 /* { */) brackets++;
+    if (c === 91 /* [ */ || c === 123 /* { */) {
+      if (++depth > maxDepth) return true;
+    } else if ((c === 93 /* ] */ || c === 125) /* } */ && depth > 0) depth--;
   }
-  if (brackets > maxDepth) return true;
-  const dashes = new RegExp(`(?:[-?][ \\t]+){${maxDepth}}`);
-  return dashes.test(text) || new RegExp(`^[ \\t]{${maxDepth * 16},}`, 'm').test(text);
+  const patterns = deepPatterns(maxDepth);
+  return patterns.dashes.test(text) || patterns.indent.test(text);
+}
+
+const deepPatternCache = new Map<number, { dashes: RegExp; indent: RegExp }>();
+function deepPatterns(maxDepth: number): { dashes: RegExp; indent: RegExp } {
+  let p = deepPatternCache.get(maxDepth);
+  if (!p) {
+    p = {
+      dashes: new RegExp(`(?:[-?][ \\t]+){${maxDepth}}`),
+      indent: new RegExp(`^[ \\t]{${maxDepth * 16},}`, 'm'),
+    };
+    deepPatternCache.set(maxDepth, p);
+  }
+  return p;
 }
 
 /** Number of values a node expands to with aliases resolved; Infinity for an alias cycle. Stops counting past `cap`. */

@@ -133,7 +133,9 @@ export const policyConditionArgs: Rule = (ctx) => {
     when: Condition[] | undefined,
     at: (string | number)[],
   ) => {
-    const covered = names.filter((n) => patterns.some((p) => toolPatternMatcher(p)(n)));
+    if (!when?.some((c) => c.field.startsWith('args.'))) return;
+    const matchers = patterns.map(toolPatternMatcher);
+    const covered = names.filter((n) => matchers.some((m) => m(n)));
     if (covered.length === 0) return; // policy-tool-exists reports the pattern
     when?.forEach((condition, j) => {
       if (!condition.field.startsWith('args.')) return;
