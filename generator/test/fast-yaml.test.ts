@@ -114,3 +114,20 @@ describe('fast YAML path', () => {
     );
   });
 });
+
+describe('tags', () => {
+  it.each([
+    '!!str 0x10',
+    '!!int "3"',
+    '!!float 1',
+    '!!null ""',
+    '!!bool true',
+    'text with [!NOTE] and !bang',
+  ])('%j is declined (explicit core tags) or read as the positioned parser does', (scalar) => {
+    const text = `v: ${scalar}\n`;
+    const fast = fastParse(text, DEFAULT_YAML_LIMITS);
+    const reference = slow(text);
+    if (scalar.startsWith('!!')) expect(fast).toBeUndefined();
+    else expect(fast?.value).toEqual(reference.value);
+  });
+});

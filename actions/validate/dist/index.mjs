@@ -46219,7 +46219,7 @@ var CORE_12 = yaml.FAILSAFE_SCHEMA.extend({
 });
 var FORBIDDEN_KEYS = /* @__PURE__ */ new Set(["__proto__", "constructor", "prototype"]);
 function fastParse(text, limits) {
-  if (/^[ \t-]*\?(?:[ \t]|$)/m.test(text) || /(?:^|[\s[{,:-])!/m.test(text)) return void 0;
+  if (/^[ \t-]*\?(?:[ \t]|$)/m.test(text) || text.includes("!!")) return void 0;
   let value;
   try {
     value = yaml.load(text, { schema: CORE_12, json: false });

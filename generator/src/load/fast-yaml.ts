@@ -35,8 +35,9 @@ export function fastParse(
   text: string,
   limits: { maxDepth: number; maxNodes: number },
 ): { value: unknown } | undefined {
-  // Explicit keys ("? ") and tags are rare in config and are where the two parsers differ: leave them to `yaml`.
-  if (/^[ \t-]*\?(?:[ \t]|$)/m.test(text) || /(?:^|[\s[{,:-])!/m.test(text)) return undefined;
+  // Explicit keys ("? ") and explicit core tags ("!!float 1") are where the two parsers differ: leave them to
+  // `yaml`. Other tags need no check: js-yaml throws on any tag its schema does not know.
+  if (/^[ \t-]*\?(?:[ \t]|$)/m.test(text) || text.includes('!!')) return undefined;
   let value: unknown;
   try {
     value = jsyaml.load(text, { schema: CORE_12, json: false });
