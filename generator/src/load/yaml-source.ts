@@ -1,4 +1,15 @@
-import { isAlias, isMap, isPair, isScalar, isSeq, Lexer, LineCounter, type Node, parseDocument } from 'yaml';
+import {
+  type Document,
+  isAlias,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  Lexer,
+  LineCounter,
+  type Node,
+  parseDocument,
+} from 'yaml';
 import { type Diagnostic, dottedPath, type PathSegment } from '../validate/diagnostic.ts';
 import { fastParse } from './fast-yaml.ts';
 
@@ -127,16 +138,12 @@ export function parseYamlSource(file: SourceFile, limits: YamlLimits = DEFAULT_Y
     );
   }
 
-  let count = 0;
   const convert = (
     node: Node | null | undefined,
     path: PathSegment[],
     depth: number,
     pointer: string,
   ): unknown => {
-    if (++count > limits.maxNodes) {
-      throw new ParseAbort(`document expands to more than ${limits.maxNodes} values (alias bomb?)`);
-    }
     if (depth > limits.maxDepth) throw new ParseAbort(`nesting deeper than ${limits.maxDepth} levels`);
     if (node == null) return null;
     if (node.range) nodes.set(pointer, [node.range[0], -1]);
@@ -249,7 +256,7 @@ function deepPatterns(maxDepth: number): { dashes: RegExp; indent: RegExp } {
 }
 
 /** Number of values a node expands to with aliases resolved; Infinity for an alias cycle. Stops counting past `cap`. */
-function expandedSize(root: Node | null, doc: Parameters<typeof isAlias>[0] & object, cap: number): number {
+function expandedSize(root: Node | null, doc: Document, cap: number): number {
   const memo = new Map<Node, number>();
   const visit = (node: Node | null | undefined): number => {
     if (node == null) return 1;
@@ -258,7 +265,7 @@ function expandedSize(root: Node | null, doc: Parameters<typeof isAlias>[0] & ob
     let n = 1;
     memo.set(node, Number.POSITIVE_INFINITY); // in progress: reaching it again is a cycle
     if (isAlias(node)) {
-      n = visit((node as unknown as { resolve(d: unknown): Node | undefined }).resolve(doc) ?? null);
+      n = visit(node.resolve(doc) ?? null);
     } else if (isSeq(node) || isMap(node)) {
       for (const item of node.items) {
         n += isPair(item) ? visit(item.key as Node) + visit(item.value as Node) : visit(item as Node);

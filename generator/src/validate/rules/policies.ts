@@ -88,7 +88,8 @@ export const policyReferences: Rule = (ctx) => {
     });
     (policy.approvals ?? []).forEach((r, i) => {
       checkPatterns(r.tools, ['approvals', i, 'tools']);
-      for (const name of names) if (r.tools.some((p) => toolPatternMatcher(p)(name))) approved.add(name);
+      const matchers = r.tools.map(toolPatternMatcher);
+      for (const name of names) if (matchers.some((m) => m(name))) approved.add(name);
     });
   }
   // With a policy that failed to load, an approval rule may be missing only from our view.
