@@ -7,7 +7,7 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { ApprovalRequest } from '../approvals/types.ts';
 import { InvalidCursorError } from '../db/cursor.ts';
-import type { JobView } from '../jobs/types.ts';
+import { JobSubmissionError, type JobView } from '../jobs/types.ts';
 import { TRACE_STATUSES } from '../traces/types.ts';
 import { OPENAPI_DOCUMENT } from './openapi.ts';
 import {
@@ -157,11 +157,22 @@ export function createAdminRouter(deps: AdminDeps): express.Router {
     const submission = value(
       checkBody<{ tool: string; arguments?: Record<string, unknown> }>('JobSubmission', req.body),
     );
-    const job = await deps.jobs.submit({
-      tool: submission.tool,
-      arguments: submission.arguments ?? {},
-      caller: { subject: who.subject, subjectKind: who.subjectKind, groups: who.groups },
-    });
+    let job: JobView;
+    try {
+      job = await deps.jobs.submit({
+        tool: submission.tool,
+        arguments: submission.arguments ?? {},
+        caller: {
+          subject: who.subject,
+          subjectKind: who.subjectKind,
+          groups: who.groups,
+          claims: who.claims,
+        },
+      });
+    } catch (error) {
+      if (error instanceof JobSubmissionError) throw new ApiError(400, error.code, error.message);
+      throw error;
+    }
     res.status(202).location(`/v1/jobs/${job.id}`).json(job);
   });
 

@@ -17,6 +17,11 @@ export interface ApiCaller {
   subject: string;
   subjectKind: string;
   groups: string[];
+  /**
+   * The token claims the current policy's conditions read, kept with the jobs this caller submits so they are
+   * decided as the call would be now (GatewayCatalog.jobCaller). Never the token; no other claims.
+   */
+  claims: Record<string, unknown>;
   /** Everything the caller is (subject, 'group:<g>'), matched against approval rules' approvers. */
   principals: string[];
   /** True when the caller holds the admin role: required for every /v1 endpoint except own jobs. */

@@ -9,6 +9,16 @@ export interface Caller {
   claims: Record<string, unknown>;
 }
 
+const KINDS: readonly Caller['kind'][] = ['user', 'agent', 'service', 'anonymous'];
+
+/**
+ * A kind read back from storage (a job row). Anything unknown becomes 'anonymous', which no policy grant
+ * names: a damaged row can only lose access, never gain it (mapping it to 'user' would grant user rules).
+ */
+export function callerKindOf(stored: string): Caller['kind'] {
+  return (KINDS as readonly string[]).includes(stored) ? (stored as Caller['kind']) : 'anonymous';
+}
+
 export const ANONYMOUS: Caller = { subject: 'anonymous', kind: 'anonymous', groups: [], claims: {} };
 
 /** Every principal string the caller is: its subject and 'group:<name>' per group (matched by patterns). */

@@ -7,6 +7,10 @@
  * A job submitted with an approval id waits (`waiting_approval`) until the approval is decided; a sweep every
  * `approvalSweepMs` (and `settleApprovals()` right after a decision) queues approved ones and fails rejected or
  * expired ones.
+ *
+ * A job runs as its caller: subject, kind, groups and the token claims the policy reads (see ./job-claims.ts),
+ * so a claim-based rule decides a job as it decides the same call made synchronously. The token is never
+ * stored; the claims are cleared with the arguments when the job finishes.
  */
 import { randomUUID } from 'node:crypto';
 import type PgBoss from 'pg-boss';
@@ -15,8 +19,17 @@ import type { ApprovalStore } from '../approvals/types.ts';
 import { afterCursor, pageSize, toPage } from '../db/cursor.ts';
 import type { Database } from '../db/database.ts';
 import type { Job } from '../generated/prisma/client.ts';
+import { checkJobClaims } from './job-claims.ts';
 import { createPgBoss } from './pg-boss.ts';
-import type { JobRunner, JobService, JobStatus, JobView, ToolCall, ToolCallResult } from './types.ts';
+import {
+  type JobRunner,
+  type JobService,
+  type JobStatus,
+  JobSubmissionError,
+  type JobView,
+  type ToolCall,
+  type ToolCallResult,
+} from './types.ts';
 
 export const JOB_QUEUE = 'raku-tool-calls';
 
@@ -42,9 +55,10 @@ export interface JobServiceWithApprovals extends JobService {
 
 /**
  * Raw arguments are kept only while the job may still run (they can hold secrets a trace would redact); the
- * redacted copy lives in the call's trace.
+ * redacted copy lives in the call's trace. The caller's claims (personal data, often) likewise.
  */
 const CLEARED = {};
+const CLEAR_INPUTS = { arguments: CLEARED, claims: CLEARED };
 
 const ACTIVE: JobStatus[] = ['queued', 'waiting_approval', 'running'];
 
@@ -95,7 +109,7 @@ export function createJobService(options: JobServiceOptions): JobServiceWithAppr
         result: result === null ? undefined : (result as object),
         error,
         finishedAt: new Date(),
-        arguments: CLEARED,
+        ...CLEAR_INPUTS,
       },
     });
   }
@@ -122,7 +136,13 @@ export function createJobService(options: JobServiceOptions): JobServiceWithAppr
     const call: ToolCall = {
       tool: row.tool,
       arguments: row.arguments as Record<string, unknown>,
-      caller: { subject: row.subject, subjectKind: row.subjectKind, groups: row.groups },
+      caller: {
+        subject: row.subject,
+        subjectKind: row.subjectKind,
+        groups: row.groups,
+        // null: stored before claims were kept; no claims deny claim-based rules, as they did then.
+        claims: (row.claims as Record<string, unknown> | null) ?? {},
+      },
     };
     try {
       const result = await runner.run(call, { jobId, signal: controller.signal, approvalId: row.approvalId });
@@ -180,6 +200,8 @@ export function createJobService(options: JobServiceOptions): JobServiceWithAppr
     },
 
     async submit(call, submitOptions = {}) {
+      const tooLarge = checkJobClaims(call.caller.claims);
+      if (tooLarge) throw new JobSubmissionError('claims_too_large', tooLarge);
       const id = randomUUID();
       const row = await prisma.job.create({
         data: {
@@ -189,6 +211,7 @@ export function createJobService(options: JobServiceOptions): JobServiceWithAppr
           subject: call.caller.subject,
           subjectKind: call.caller.subjectKind,
           groups: call.caller.groups,
+          claims: call.caller.claims as object,
           arguments: call.arguments as object,
           approvalId: submitOptions.approvalId ?? null,
         },
@@ -220,7 +243,7 @@ export function createJobService(options: JobServiceOptions): JobServiceWithAppr
       if (!isUuid(id)) return null;
       await prisma.job.updateMany({
         where: { id, status: { in: ACTIVE } },
-        data: { status: 'cancelled', cancelledBy: by, finishedAt: new Date(), arguments: CLEARED },
+        data: { status: 'cancelled', cancelledBy: by, finishedAt: new Date(), ...CLEAR_INPUTS },
       });
       running.get(id)?.abort(new Error(`cancelled by ${by}`));
       return get(id);
@@ -253,7 +276,7 @@ export function createJobService(options: JobServiceOptions): JobServiceWithAppr
           : `approval ${job.approvalId} does not exist`;
         const failed = await prisma.job.updateMany({
           where: { id: job.id, status: 'waiting_approval' },
-          data: { status: 'failed', error: why, finishedAt: new Date(), arguments: CLEARED },
+          data: { status: 'failed', error: why, finishedAt: new Date(), ...CLEAR_INPUTS },
         });
         moved += failed.count;
       }

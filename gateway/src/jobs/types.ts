@@ -9,8 +9,15 @@ export type JobStatus = 'queued' | 'waiting_approval' | 'running' | 'succeeded' 
 /** The caller a job runs as (re-checked by the runner against the policy when the job runs). */
 export interface JobCaller {
   subject: string;
+  /** 'user', 'agent', 'service' or 'anonymous', as authentication established it. */
   subjectKind: string;
   groups: string[];
+  /**
+   * The token claims the policy's conditions read (`pickClaims(claims, claimsReadBy(policy))` of
+   * ./job-claims.ts), so the job is decided as the call would be now. Never the token itself. At most
+   * MAX_JOB_CLAIMS_BYTES as JSON; kept in the job row only until the job finishes.
+   */
+  claims: Record<string, unknown>;
 }
 
 /** A tool call to run: exposed tool name, arguments, and who asked. */
@@ -69,10 +76,22 @@ export interface SubmitJobOptions {
   approvalId?: string;
 }
 
+/** A submission the job service refuses (the API answers 400 with `code`). */
+export class JobSubmissionError extends Error {
+  constructor(
+    readonly code: 'claims_too_large',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'JobSubmissionError';
+  }
+}
+
 /** The job service the API and the runtime use. */
 export interface JobService {
   start(): Promise<void>;
   stop(): Promise<void>;
+  /** Stores and queues a call. Throws JobSubmissionError when the caller's claims cannot be kept. */
   submit(call: ToolCall, options?: SubmitJobOptions): Promise<JobView>;
   get(id: string): Promise<JobView | null>;
   list(filter?: JobListFilter): Promise<Page<JobView>>;

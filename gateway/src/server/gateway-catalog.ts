@@ -8,8 +8,9 @@ import { decide } from '../../../generator/src/policy/decide.ts';
 import type { CompiledPolicy, Decision, Subject } from '../../../generator/src/policy/types.ts';
 import { toolsVisibleTo } from '../../../generator/src/policy/visible-tools.ts';
 import type { ApprovalStore } from '../approvals/types.ts';
-import { type Caller, principalsOf } from '../auth/caller.ts';
-import type { JobRunner, JobService, ToolCall, ToolCallResult } from '../jobs/types.ts';
+import { type Caller, callerKindOf, principalsOf } from '../auth/caller.ts';
+import { claimsReadBy, pickClaims } from '../jobs/job-claims.ts';
+import type { JobCaller, JobRunner, JobService, ToolCall, ToolCallResult } from '../jobs/types.ts';
 import { type ToolCatalog, ToolNotFound } from '../mcp/tool-endpoint.ts';
 import {
   type CallToolResult,
@@ -69,9 +70,12 @@ export class GatewayCatalog implements ToolCatalog, JobRunner {
   private readonly router: Router;
   private readonly names: string[];
   private readonly byName: Map<string, GatewayBundle['tools'][number]>;
+  /** Claim names this policy's conditions read: what a job keeps of its caller's token. */
+  private readonly claimNames: string[];
 
   constructor(private readonly options: GatewayCatalogOptions) {
     this.byName = new Map(options.bundle.tools.map((t) => [t.name, t]));
+    this.claimNames = claimsReadBy(options.policy);
     this.names = [...this.byName.keys()].sort();
     this.router = new Router({
       breaker: (id) => options.routes.breaker(id),
@@ -120,6 +124,20 @@ export class GatewayCatalog implements ToolCatalog, JobRunner {
     return this.handle(name, args, caller, signal, null);
   }
 
+  /**
+   * What a job keeps of `caller` to be decided later as this call would be now: subject, kind, groups and
+   * the claims this policy reads (never the token). A policy reloaded before the job runs that reads other
+   * claims finds them missing, which fails closed (allows need them, denies apply).
+   */
+  jobCaller(caller: Caller): JobCaller {
+    return {
+      subject: caller.subject,
+      subjectKind: caller.kind,
+      groups: caller.groups,
+      claims: pickClaims(caller.claims, this.claimNames),
+    };
+  }
+
   /** JobRunner: runs a job's call (after its approval, when it had one) through the same pipeline. */
   async run(
     call: ToolCall,
@@ -127,9 +145,9 @@ export class GatewayCatalog implements ToolCatalog, JobRunner {
   ): Promise<ToolCallResult> {
     const caller: Caller = {
       subject: call.caller.subject,
-      kind: call.caller.subjectKind === 'agent' ? 'agent' : 'user',
+      kind: callerKindOf(call.caller.subjectKind),
       groups: call.caller.groups,
-      claims: {},
+      claims: call.caller.claims,
     };
     return this.handle(call.tool, call.arguments, caller, context.signal, context.approvalId);
   }
@@ -349,11 +367,7 @@ export class GatewayCatalog implements ToolCatalog, JobRunner {
           };
         }
         const job = await this.options.jobs.submit(
-          {
-            tool: name,
-            arguments: args,
-            caller: { subject: caller.subject, subjectKind: caller.kind, groups: caller.groups },
-          },
+          { tool: name, arguments: args, caller: this.jobCaller(caller) },
           { approvalId: decided.id },
         );
         await store.attachJob(decided.id, job.id);

@@ -142,6 +142,7 @@ export async function startGateway(options: GatewayServerOptions): Promise<Runni
       subject: auth.caller.subject,
       subjectKind: auth.caller.kind,
       groups: auth.caller.groups,
+      claims: state.catalog.jobCaller(auth.caller).claims,
       principals: principalsOf(auth.caller),
       admin: isAdmin(auth.caller, options.adminSubjects),
     };

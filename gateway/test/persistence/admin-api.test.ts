@@ -20,6 +20,7 @@ const CALLERS: Record<string, ApiCaller> = {
     subject: 'user:ada',
     subjectKind: 'user',
     groups: ['platform'],
+    claims: {},
     principals: ['user:ada', 'group:platform'],
     admin: true,
   },
@@ -27,6 +28,7 @@ const CALLERS: Record<string, ApiCaller> = {
     subject: 'user:mia',
     subjectKind: 'user',
     groups: ['maintainers'],
+    claims: {},
     principals: ['user:mia', 'group:maintainers'],
     admin: false,
   },
@@ -34,6 +36,7 @@ const CALLERS: Record<string, ApiCaller> = {
     subject: 'agent:triage-bot',
     subjectKind: 'agent',
     groups: [],
+    claims: { tier: 'gold' },
     principals: ['agent:triage-bot'],
     admin: false,
   },
@@ -41,7 +44,17 @@ const CALLERS: Record<string, ApiCaller> = {
     subject: 'agent:support-bot',
     subjectKind: 'agent',
     groups: [],
+    claims: {},
     principals: ['agent:support-bot'],
+    admin: false,
+  },
+  // Claims a policy reads, too large for a job to keep (MAX_JOB_CLAIMS_BYTES).
+  'bloated-token': {
+    subject: 'agent:bloated-bot',
+    subjectKind: 'agent',
+    groups: [],
+    claims: { note: 'x'.repeat(5000) },
+    principals: ['agent:bloated-bot'],
     admin: false,
   },
 };
@@ -317,7 +330,7 @@ describe('/v1/approvals', () => {
       {
         tool: 'github.close_issue',
         arguments: { issue: 1 },
-        caller: { subject: 'agent:triage-bot', subjectKind: 'agent', groups: [] },
+        caller: { subject: 'agent:triage-bot', subjectKind: 'agent', groups: [], claims: {} },
       },
       { approvalId: parked.id },
     );
@@ -364,7 +377,9 @@ describe('/v1/jobs', () => {
       subject: 'agent:triage-bot',
       subjectKind: 'agent',
       groups: [],
+      claims: { tier: 'gold' },
     });
+    expect(done.body).not.toHaveProperty('claims');
     expect((await api('GET', `/v1/jobs/${submitted.body.id}`, 'other-token')).status).toBe(404);
     expect((await api('GET', `/v1/jobs/${submitted.body.id}`, 'admin-token')).status).toBe(200);
     const mine = await api('GET', '/v1/jobs?subject=agent:triage-bot', 'other-token');
@@ -401,6 +416,18 @@ describe('/v1/jobs', () => {
     const res = await api('POST', '/v1/jobs', 'bot-token', body);
     expect(res.status).toBe(400);
     expect(res.body.error.message).toBe(message);
+  });
+
+  it('refuses a job whose caller claims are too large to keep, storing nothing', async () => {
+    const before = await db.prisma.job.count({ where: { subject: 'agent:bloated-bot' } });
+    const res = await api('POST', '/v1/jobs', 'bloated-token', { tool: 'github.list_issues' });
+    expect(res.status).toBe(400);
+    expect(res.body.error).toEqual({
+      code: 'claims_too_large',
+      message:
+        'the token claims the policy reads (note) take 5011 bytes as JSON; a job keeps at most 4096, so this call cannot run asynchronously',
+    });
+    expect(await db.prisma.job.count({ where: { subject: 'agent:bloated-bot' } })).toBe(before);
   });
 
   it('accepts only {status: "cancelled"} as an update', async () => {

@@ -6,7 +6,14 @@ import { createApprovalStore } from '../../src/approvals/approval-store.ts';
 import { createDatabase, type Database } from '../../src/db/database.ts';
 import { createJobService, JOB_QUEUE, type JobServiceWithApprovals } from '../../src/jobs/job-service.ts';
 import { createPgBoss } from '../../src/jobs/pg-boss.ts';
-import type { JobRunContext, JobRunner, JobStatus, ToolCall, ToolCallResult } from '../../src/jobs/types.ts';
+import {
+  type JobRunContext,
+  type JobRunner,
+  type JobStatus,
+  JobSubmissionError,
+  type ToolCall,
+  type ToolCallResult,
+} from '../../src/jobs/types.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/test-database.ts';
 
 /** Starting PGlite (initdb in WASM) takes tens of seconds on a loaded 2-core machine. */
@@ -38,7 +45,12 @@ class ScriptedRunner implements JobRunner {
   }
 }
 
-const caller = { subject: 'agent:triage-bot', subjectKind: 'agent', groups: ['bots'] };
+const caller = {
+  subject: 'agent:triage-bot',
+  subjectKind: 'agent',
+  groups: ['bots'],
+  claims: { tier: 'gold' },
+};
 const call = (tool: string, args: Record<string, unknown> = {}): ToolCall => ({
   tool,
   arguments: args,
@@ -109,6 +121,7 @@ function jobSuite(kind: string, open: () => Promise<Database>) {
       expect(done.finishedAt).not.toBeNull();
       const row = await db.prisma.job.findUniqueOrThrow({ where: { id: submitted.id } });
       expect(row.arguments, 'raw arguments are not kept after the job ran').toEqual({});
+      expect(row.claims, 'nor the caller claims').toEqual({});
       const seen = runner.calls.find((c) => c.context.jobId === submitted.id);
       expect(seen?.call).toEqual(call('echo.say', { word: 'hi' }));
       expect(seen?.context.approvalId).toBeNull();
@@ -195,6 +208,49 @@ function jobSuite(kind: string, open: () => Promise<Database>) {
         error: `approval ${approval.id} was rejected by user:pat: not this one`,
       });
       expect(runner.calls.some((c) => c.context.jobId === submitted.id)).toBe(false);
+    });
+
+    it("keeps the caller's claims only while the job may run, and hands them to the runner", async () => {
+      const approvals = approvalsOf(db);
+      const park = () =>
+        approvals.create({
+          rule: 'r',
+          approvers: ['group:pet-admins'],
+          timeoutSeconds: 600,
+          tool: 'echo.claims',
+          subject: caller.subject,
+          args: {},
+          revision: 'rev-1',
+        });
+      const approver = { subject: 'user:pat', principals: ['group:pet-admins'] };
+      const kept = await park();
+      const waiting = await jobs.submit(call('echo.claims'), { approvalId: kept.id });
+      const row = await db.prisma.job.findUniqueOrThrow({ where: { id: waiting.id } });
+      expect(row.claims).toEqual({ tier: 'gold' });
+      await approvals.decide(kept.id, { approve: true, approver });
+      expect((await settled(jobs, waiting.id)).status).toBe('succeeded');
+      expect(runner.calls.find((c) => c.context.jobId === waiting.id)?.call.caller).toEqual(caller);
+      expect((await db.prisma.job.findUniqueOrThrow({ where: { id: waiting.id } })).claims).toEqual({});
+
+      // A job stored before the column existed has NULL claims: it runs with none (claim rules then deny).
+      const old = await park();
+      const legacy = await jobs.submit(call('echo.claims'), { approvalId: old.id });
+      await db.prisma.$executeRaw`UPDATE "jobs" SET "claims" = NULL WHERE "id" = ${legacy.id}::uuid`;
+      await approvals.decide(old.id, { approve: true, approver });
+      expect((await settled(jobs, legacy.id)).status).toBe('succeeded');
+      expect(runner.calls.find((c) => c.context.jobId === legacy.id)?.call.caller.claims).toEqual({});
+    });
+
+    it('refuses to store claims larger than MAX_JOB_CLAIMS_BYTES, naming them', async () => {
+      const before = await db.prisma.job.count();
+      const big = { ...caller, claims: { team: 'é'.repeat(2100), tier: 'gold' } };
+      await expect(jobs.submit({ tool: 'echo.big', arguments: {}, caller: big })).rejects.toThrow(
+        new JobSubmissionError(
+          'claims_too_large',
+          'the token claims the policy reads (team, tier) take 4225 bytes as JSON; a job keeps at most 4096, so this call cannot run asynchronously',
+        ),
+      );
+      expect(await db.prisma.job.count()).toBe(before);
     });
 
     it('fails a job delivered again after its gateway died mid-run instead of running it twice', async () => {

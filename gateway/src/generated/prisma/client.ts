@@ -49,6 +49,8 @@ export type Trace = Prisma.TraceModel
 /**
  * Model Job
  * An asynchronous tool call. `arguments` are the raw arguments (needed to run it); the API never returns them.
+ * `claims` are the caller's token claims the policy reads (never the token), null for jobs stored before
+ * they were kept; both are cleared when the job finishes.
  */
 export type Job = Prisma.JobModel
 /**

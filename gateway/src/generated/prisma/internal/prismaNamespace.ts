@@ -785,6 +785,7 @@ export const JobScalarFieldEnum = {
   subject: 'subject',
   subjectKind: 'subjectKind',
   groups: 'groups',
+  claims: 'claims',
   arguments: 'arguments',
   approvalId: 'approvalId',
   result: 'result',

@@ -15,6 +15,8 @@ import type * as Prisma from "../internal/prismaNamespace.ts"
 /**
  * Model Job
  * An asynchronous tool call. `arguments` are the raw arguments (needed to run it); the API never returns them.
+ * `claims` are the caller's token claims the policy reads (never the token), null for jobs stored before
+ * they were kept; both are cleared when the job finishes.
  */
 export type JobModel = runtime.Types.Result.DefaultSelection<Prisma.$JobPayload>
 
@@ -59,6 +61,7 @@ export type JobCountAggregateOutputType = {
   subject: number
   subjectKind: number
   groups: number
+  claims: number
   arguments: number
   approvalId: number
   result: number
@@ -106,6 +109,7 @@ export type JobCountAggregateInputType = {
   subject?: true
   subjectKind?: true
   groups?: true
+  claims?: true
   arguments?: true
   approvalId?: true
   result?: true
@@ -196,6 +200,7 @@ export type JobGroupByOutputType = {
   subject: string
   subjectKind: string
   groups: string[]
+  claims: runtime.JsonValue | null
   arguments: runtime.JsonValue
   approvalId: string | null
   result: runtime.JsonValue | null
@@ -234,6 +239,7 @@ export type JobWhereInput = {
   subject?: Prisma.StringFilter<"Job"> | string
   subjectKind?: Prisma.StringFilter<"Job"> | string
   groups?: Prisma.StringNullableListFilter<"Job">
+  claims?: Prisma.JsonNullableFilter<"Job">
   arguments?: Prisma.JsonFilter<"Job">
   approvalId?: Prisma.UuidNullableFilter<"Job"> | string | null
   result?: Prisma.JsonNullableFilter<"Job">
@@ -251,6 +257,7 @@ export type JobOrderByWithRelationInput = {
   subject?: Prisma.SortOrder
   subjectKind?: Prisma.SortOrder
   groups?: Prisma.SortOrder
+  claims?: Prisma.SortOrderInput | Prisma.SortOrder
   arguments?: Prisma.SortOrder
   approvalId?: Prisma.SortOrderInput | Prisma.SortOrder
   result?: Prisma.SortOrderInput | Prisma.SortOrder
@@ -271,6 +278,7 @@ export type JobWhereUniqueInput = Prisma.AtLeast<{
   subject?: Prisma.StringFilter<"Job"> | string
   subjectKind?: Prisma.StringFilter<"Job"> | string
   groups?: Prisma.StringNullableListFilter<"Job">
+  claims?: Prisma.JsonNullableFilter<"Job">
   arguments?: Prisma.JsonFilter<"Job">
   approvalId?: Prisma.UuidNullableFilter<"Job"> | string | null
   result?: Prisma.JsonNullableFilter<"Job">
@@ -288,6 +296,7 @@ export type JobOrderByWithAggregationInput = {
   subject?: Prisma.SortOrder
   subjectKind?: Prisma.SortOrder
   groups?: Prisma.SortOrder
+  claims?: Prisma.SortOrderInput | Prisma.SortOrder
   arguments?: Prisma.SortOrder
   approvalId?: Prisma.SortOrderInput | Prisma.SortOrder
   result?: Prisma.SortOrderInput | Prisma.SortOrder
@@ -311,6 +320,7 @@ export type JobScalarWhereWithAggregatesInput = {
   subject?: Prisma.StringWithAggregatesFilter<"Job"> | string
   subjectKind?: Prisma.StringWithAggregatesFilter<"Job"> | string
   groups?: Prisma.StringNullableListFilter<"Job">
+  claims?: Prisma.JsonNullableWithAggregatesFilter<"Job">
   arguments?: Prisma.JsonWithAggregatesFilter<"Job">
   approvalId?: Prisma.UuidNullableWithAggregatesFilter<"Job"> | string | null
   result?: Prisma.JsonNullableWithAggregatesFilter<"Job">
@@ -328,6 +338,7 @@ export type JobCreateInput = {
   subject: string
   subjectKind: string
   groups?: Prisma.JobCreategroupsInput | string[]
+  claims?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   arguments: Prisma.JsonNullValueInput | runtime.InputJsonValue
   approvalId?: string | null
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
@@ -345,6 +356,7 @@ export type JobUncheckedCreateInput = {
   subject: string
   subjectKind: string
   groups?: Prisma.JobCreategroupsInput | string[]
+  claims?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   arguments: Prisma.JsonNullValueInput | runtime.InputJsonValue
   approvalId?: string | null
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
@@ -362,6 +374,7 @@ export type JobUpdateInput = {
   subject?: Prisma.StringFieldUpdateOperationsInput | string
   subjectKind?: Prisma.StringFieldUpdateOperationsInput | string
   groups?: Prisma.JobUpdategroupsInput | string[]
+  claims?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   arguments?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   approvalId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
@@ -379,6 +392,7 @@ export type JobUncheckedUpdateInput = {
   subject?: Prisma.StringFieldUpdateOperationsInput | string
   subjectKind?: Prisma.StringFieldUpdateOperationsInput | string
   groups?: Prisma.JobUpdategroupsInput | string[]
+  claims?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   arguments?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   approvalId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
@@ -396,6 +410,7 @@ export type JobCreateManyInput = {
   subject: string
   subjectKind: string
   groups?: Prisma.JobCreategroupsInput | string[]
+  claims?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   arguments: Prisma.JsonNullValueInput | runtime.InputJsonValue
   approvalId?: string | null
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
@@ -413,6 +428,7 @@ export type JobUpdateManyMutationInput = {
   subject?: Prisma.StringFieldUpdateOperationsInput | string
   subjectKind?: Prisma.StringFieldUpdateOperationsInput | string
   groups?: Prisma.JobUpdategroupsInput | string[]
+  claims?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   arguments?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   approvalId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
@@ -430,6 +446,7 @@ export type JobUncheckedUpdateManyInput = {
   subject?: Prisma.StringFieldUpdateOperationsInput | string
   subjectKind?: Prisma.StringFieldUpdateOperationsInput | string
   groups?: Prisma.JobUpdategroupsInput | string[]
+  claims?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   arguments?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   approvalId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
@@ -455,6 +472,7 @@ export type JobCountOrderByAggregateInput = {
   subject?: Prisma.SortOrder
   subjectKind?: Prisma.SortOrder
   groups?: Prisma.SortOrder
+  claims?: Prisma.SortOrder
   arguments?: Prisma.SortOrder
   approvalId?: Prisma.SortOrder
   result?: Prisma.SortOrder
@@ -515,6 +533,7 @@ export type JobSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = ru
   subject?: boolean
   subjectKind?: boolean
   groups?: boolean
+  claims?: boolean
   arguments?: boolean
   approvalId?: boolean
   result?: boolean
@@ -532,6 +551,7 @@ export type JobSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extension
   subject?: boolean
   subjectKind?: boolean
   groups?: boolean
+  claims?: boolean
   arguments?: boolean
   approvalId?: boolean
   result?: boolean
@@ -549,6 +569,7 @@ export type JobSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extension
   subject?: boolean
   subjectKind?: boolean
   groups?: boolean
+  claims?: boolean
   arguments?: boolean
   approvalId?: boolean
   result?: boolean
@@ -566,6 +587,7 @@ export type JobSelectScalar = {
   subject?: boolean
   subjectKind?: boolean
   groups?: boolean
+  claims?: boolean
   arguments?: boolean
   approvalId?: boolean
   result?: boolean
@@ -576,7 +598,7 @@ export type JobSelectScalar = {
   finishedAt?: boolean
 }
 
-export type JobOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "status" | "tool" | "subject" | "subjectKind" | "groups" | "arguments" | "approvalId" | "result" | "error" | "cancelledBy" | "createdAt" | "startedAt" | "finishedAt", ExtArgs["result"]["job"]>
+export type JobOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "status" | "tool" | "subject" | "subjectKind" | "groups" | "claims" | "arguments" | "approvalId" | "result" | "error" | "cancelledBy" | "createdAt" | "startedAt" | "finishedAt", ExtArgs["result"]["job"]>
 
 export type $JobPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   name: "Job"
@@ -588,6 +610,7 @@ export type $JobPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs = 
     subject: string
     subjectKind: string
     groups: string[]
+    claims: runtime.JsonValue | null
     arguments: runtime.JsonValue
     approvalId: string | null
     result: runtime.JsonValue | null
@@ -1025,6 +1048,7 @@ export interface JobFieldRefs {
   readonly subject: Prisma.FieldRef<"Job", 'String'>
   readonly subjectKind: Prisma.FieldRef<"Job", 'String'>
   readonly groups: Prisma.FieldRef<"Job", 'String[]'>
+  readonly claims: Prisma.FieldRef<"Job", 'Json'>
   readonly arguments: Prisma.FieldRef<"Job", 'Json'>
   readonly approvalId: Prisma.FieldRef<"Job", 'String'>
   readonly result: Prisma.FieldRef<"Job", 'Json'>
