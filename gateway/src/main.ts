@@ -74,6 +74,7 @@ async function start(options: RuntimeOptions): Promise<RunningServer> {
         databaseUrl: options.databaseUrl,
         dataDir: options.dataDir,
         log,
+        traceRetentionDays: options.traceRetentionDays,
       });
       const gateway = await startGateway({
         bundle: loaded.bundle,
@@ -86,6 +87,7 @@ async function start(options: RuntimeOptions): Promise<RunningServer> {
           agentClaim: auth.agentClaim,
         }),
         traces: persistence.traces,
+        retention: persistence.retention,
         approvals: persistence.approvals,
         jobs: persistence.jobs,
         adminRouter: (deps) => persistence.adminRouter(deps),

@@ -89,6 +89,31 @@ describe('local mode', () => {
     expect(anonymous.headers.get('www-authenticate')).toContain('resource_metadata=');
   });
 
+  it('sweeps traces past the retention (default 30 days) and exports the sweep on /metrics', async () => {
+    const prisma = local.persistence.db.prisma;
+    const old = { time: new Date(Date.now() - 31 * 86_400_000), id: crypto.randomUUID() };
+    await prisma.trace.create({
+      data: {
+        ...old,
+        subject: 'user:local-dev',
+        subjectKind: 'user',
+        tool: 'petstore.get_pet',
+        decision: 'allow',
+        revision: 'old',
+        latencyMs: 1,
+        status: 'ok',
+        argsBytes: 0,
+        resultBytes: 0,
+      },
+    });
+    expect(await local.persistence.retention.runOnce()).toMatchObject({ outcome: 'swept', deleted: 1 });
+    expect(await prisma.trace.findUnique({ where: { id: old.id } })).toBeNull();
+    expect(await prisma.trace.count({ where: { tool: 'petstore.get_pet' } })).toBe(1);
+    const metrics = await (await fetch(local.url.replace(/\/mcp$/, '/metrics'))).text();
+    expect(metrics).toContain('raku_trace_retention_days 30');
+    expect(metrics).toContain('raku_trace_retention_deleted_total 1');
+  });
+
   it('refuses a request without the token', async () => {
     await expect(connectClient(local.url, 'legacy', 'wrong-token')).rejects.toThrow();
     const ready = await fetch(local.url.replace(/\/mcp$/, '/readyz'));

@@ -16,6 +16,7 @@ import { createMcpEndpoint } from '../mcp/tool-endpoint.ts';
 import type { PackExecutor } from '../pack/pack-executor.ts';
 import type { SecretSource } from '../pack/upstream-auth.ts';
 import { RouteTable, type RouteTableOptions } from '../routing/route-table.ts';
+import type { TraceRetention } from '../traces/trace-retention.ts';
 import type { TraceSink } from '../traces/types.ts';
 import { GatewayCatalog, isAdmin } from './gateway-catalog.ts';
 import {
@@ -26,7 +27,7 @@ import {
   type Readiness,
   sendJson,
 } from './http-server.ts';
-import { createMetrics, type RuntimeMetrics, registerTraceStats } from './metrics.ts';
+import { createMetrics, type RuntimeMetrics, registerRetentionStats, registerTraceStats } from './metrics.ts';
 import type { RunningServer } from './pack-server.ts';
 import { MemoryRateLimiter, type RateLimiter } from './rate-limiter.ts';
 
@@ -45,6 +46,8 @@ export interface GatewayServerOptions {
    */
   resource?: string;
   traces: TraceSink;
+  /** The trace retention sweep, exported on /metrics. */
+  retention?: Pick<TraceRetention, 'stats'>;
   approvals?: ApprovalStore;
   jobs?: JobService;
   /** Builds the admin router from the runtime's pieces; mounted for every path /mcp and the probes do not take. */
@@ -84,6 +87,8 @@ export async function startGateway(options: GatewayServerOptions): Promise<Runni
   const host = options.host ?? '127.0.0.1';
   const metrics = options.metrics ?? createMetrics();
   registerTraceStats(metrics, () => options.traces.stats());
+  const retention = options.retention;
+  if (retention) registerRetentionStats(metrics, () => retention.stats());
   const rateLimiter = options.rateLimiter ?? new MemoryRateLimiter();
 
   // Everything built from the bundle, swapped as one on reload; in-flight calls finish on the old state.

@@ -81,6 +81,7 @@ export async function startLocal(
     databaseUrl: options.databaseUrl,
     dataDir: options.dataDir,
     log: io.log,
+    traceRetentionDays: options.traceRetentionDays,
   });
   const token = localToken(root);
   try {
@@ -89,6 +90,7 @@ export async function startLocal(
       policy: bundle.policies as CompiledPolicy,
       authenticator: staticTokenAuthenticator(new Map([[token, LOCAL_CALLER]])),
       traces: persistence.traces,
+      retention: persistence.retention,
       approvals: persistence.approvals,
       jobs: persistence.jobs,
       adminRouter: (deps) => persistence.adminRouter(deps),

@@ -76,3 +76,49 @@ export function registerTraceStats(
   gauge('raku_trace_written_total', 'Traces written to the database.', (s) => s.written);
   gauge('raku_trace_write_failures_total', 'Failed trace batch writes.', (s) => s.failures);
 }
+
+/**
+ * Exports the trace retention sweep of this process on every scrape. Only the replica that swept moves the
+ * last-run figures: take the max across replicas for the zone's last sweep.
+ */
+export function registerRetentionStats(
+  metrics: RuntimeMetrics,
+  stats: () => {
+    days: number;
+    deleted: number;
+    lastRunAt: Date | null;
+    lastDeleted: number;
+    failures: number;
+  },
+): void {
+  const gauge = (name: string, help: string, pick: (s: ReturnType<typeof stats>) => number) =>
+    new Gauge({
+      name,
+      help,
+      registers: [metrics.registry],
+      collect() {
+        this.set(pick(stats()));
+      },
+    });
+  gauge('raku_trace_retention_days', 'Days traces are kept (0: forever, no sweep).', (s) => s.days);
+  gauge(
+    'raku_trace_retention_deleted_total',
+    'Traces deleted by the retention sweeps of this process.',
+    (s) => s.deleted,
+  );
+  gauge(
+    'raku_trace_retention_last_run_timestamp_seconds',
+    'End of the last retention sweep this process ran, in Unix seconds (0: none yet).',
+    (s) => (s.lastRunAt ? s.lastRunAt.getTime() / 1000 : 0),
+  );
+  gauge(
+    'raku_trace_retention_last_run_deleted',
+    'Traces the last retention sweep of this process deleted.',
+    (s) => s.lastDeleted,
+  );
+  gauge(
+    'raku_trace_retention_failures_total',
+    'Retention sweeps of this process that failed (database errors).',
+    (s) => s.failures,
+  );
+}

@@ -4,6 +4,7 @@
  */
 import { UserError } from '../../../generator/src/errors.ts';
 import { ENVIRONMENTS, type Environment } from '../../../generator/src/model/types.ts';
+import { DEFAULT_RETENTION_DAYS } from '../traces/trace-retention.ts';
 
 export type Role = 'pack-server' | 'gateway' | 'local';
 export const ROLES: readonly Role[] = ['pack-server', 'gateway', 'local'];
@@ -30,6 +31,8 @@ export interface RuntimeOptions {
   zone: string;
   /** How long a call waits for an approval before the agent gets a job id. */
   approvalWaitMs: number;
+  /** Days traces are kept before the retention sweep deletes them; 0 keeps them forever. */
+  traceRetentionDays: number;
   /** Environment lookup for secrets (RAKU_SECRET_*), kept as a function so nothing else reads the env. */
   secrets: (name: string) => string | undefined;
 }
@@ -90,6 +93,7 @@ export function parseRuntimeOptions(
     root: env['RAKU_ROOT'] || cwd,
     zone: env['RAKU_ZONE'] || 'dev',
     approvalWaitMs: intOption(env, 'RAKU_APPROVAL_WAIT_MS', 20_000),
+    traceRetentionDays: intOption(env, 'RAKU_TRACE_RETENTION_DAYS', DEFAULT_RETENTION_DAYS, 36_500),
     secrets: (name) => snapshot[name],
   };
 }

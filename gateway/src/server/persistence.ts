@@ -1,6 +1,7 @@
 /**
  * Wires the persistence layer into the gateway: the database (Postgres from DATABASE_URL, else embedded
- * PGlite), migrations applied at start, the buffered trace sink, the approval store and the job service.
+ * PGlite), migrations applied at start, the buffered trace sink, the trace retention sweep, the approval store
+ * and the job service.
  * The pieces come from ../db, ../traces, ../approvals and ../jobs; this file only assembles them.
  *
  * Jobs run tool calls through the gateway's own pipeline, which exists only once the gateway is built, so the
@@ -17,6 +18,11 @@ import { createDatabase, type Database } from '../db/database.ts';
 import { createJobService, type JobServiceWithApprovals } from '../jobs/job-service.ts';
 import type { JobRunner } from '../jobs/types.ts';
 import { createTraceReader } from '../traces/trace-reader.ts';
+import {
+  createTraceRetention,
+  DEFAULT_RETENTION_DAYS,
+  type TraceRetention,
+} from '../traces/trace-retention.ts';
 import { createTraceSink } from '../traces/trace-sink.ts';
 import { createPrismaTraceWriter } from '../traces/trace-writer.ts';
 import type { TraceSink } from '../traces/types.ts';
@@ -25,6 +31,8 @@ import type { Readiness } from './http-server.ts';
 export interface Persistence {
   db: Database;
   traces: TraceSink;
+  /** Deletes traces past the retention; started with the persistence, stopped by close(). */
+  retention: TraceRetention;
   approvals: ApprovalStore;
   jobs: JobServiceWithApprovals;
   /** The admin API (/v1/*, /openapi.json) over these stores, behind the gateway's authentication. */
@@ -45,6 +53,8 @@ export interface PersistenceOptions {
   log: (message: string) => void;
   /** Job poll interval in seconds (tests go faster). Default pg-boss's 0.5 s as set by the job service. */
   jobPollingIntervalSeconds?: number;
+  /** Days traces are kept (RAKU_TRACE_RETENTION_DAYS); 0 keeps them forever. Default 30. */
+  traceRetentionDays?: number;
 }
 
 export async function openPersistence(options: PersistenceOptions): Promise<Persistence> {
@@ -63,6 +73,11 @@ export async function openPersistence(options: PersistenceOptions): Promise<Pers
     writer: createPrismaTraceWriter(db.prisma),
     onError: (err) => options.log(`trace write failed: ${(err as Error)?.message ?? err}`),
   });
+  const retention = createTraceRetention(db, {
+    days: options.traceRetentionDays ?? DEFAULT_RETENTION_DAYS,
+    log: options.log,
+  });
+  retention.start();
   const approvals = createApprovalStore(db.prisma);
   let runner: (() => JobRunner) | undefined;
   const jobs = createJobService({
@@ -83,6 +98,7 @@ export async function openPersistence(options: PersistenceOptions): Promise<Pers
   return {
     db,
     traces,
+    retention,
     approvals,
     jobs,
     adminRouter: ({ authorize, routes }) =>
@@ -104,6 +120,7 @@ export async function openPersistence(options: PersistenceOptions): Promise<Pers
       return { ready: ok, detail: { database: `${db.kind} ${ok ? 'reachable' : 'unreachable'}` } };
     },
     async close() {
+      await retention.stop();
       if (jobsStarted) await jobs.stop();
       await traces.close();
       await db.close();
