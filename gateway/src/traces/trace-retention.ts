@@ -133,6 +133,10 @@ export function createTraceRetention(db: Database, options: TraceRetentionOption
   };
   let running: Promise<SweepResult> | null = null;
   let timer: NodeJS.Timeout | null = null;
+  let started = false;
+  /** Bumped by each start(), so a timer of an earlier start never re-arms. */
+  let generation = 0;
+  /** Set by stop(): the run in progress ends after its current batch. The next run clears it. */
   let stopping = false;
 
   async function sweep(): Promise<SweepResult> {
@@ -173,6 +177,7 @@ export function createTraceRetention(db: Database, options: TraceRetentionOption
     runOnce() {
       if (options.days === 0) return Promise.resolve({ outcome: 'disabled' });
       if (running) return Promise.resolve({ outcome: 'busy' });
+      stopping = false;
       running = sweep()
         .catch((error: unknown) => {
           stats.failures++;
@@ -186,15 +191,16 @@ export function createTraceRetention(db: Database, options: TraceRetentionOption
     },
 
     start() {
-      if (options.days === 0 || timer) return;
-      stopping = false;
+      if (options.days === 0 || started) return;
+      started = true;
+      const mine = ++generation;
       const tick = (delay: number) => {
         timer = setTimeout(() => {
           retention
             .runOnce()
             .catch(() => {}) // counted and logged by runOnce; the next run tries again
             .finally(() => {
-              if (!stopping) tick(intervalMs);
+              if (started && generation === mine) tick(intervalMs);
             });
         }, delay);
         timer.unref();
@@ -203,6 +209,7 @@ export function createTraceRetention(db: Database, options: TraceRetentionOption
     },
 
     async stop() {
+      started = false;
       stopping = true;
       if (timer) clearTimeout(timer);
       timer = null;

@@ -195,6 +195,9 @@ function retentionSuite(kind: 'Postgres' | 'PGlite', open: () => Promise<Databas
       expect(text).toContain('raku_trace_retention_last_run_deleted 2');
       expect(text).toContain(`raku_trace_retention_last_run_timestamp_seconds ${NOW.getTime() / 1000}`);
       expect(text).toContain('raku_trace_retention_failures_total 0');
+      // Stopping ends the timer, not the sweep: a run asked for afterwards still deletes everything due.
+      await insert([ago(50 * DAY)]);
+      expect(await retention.runOnce()).toMatchObject({ outcome: 'swept', deleted: 1, more: false });
     });
   });
 }
