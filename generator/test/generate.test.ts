@@ -8,7 +8,7 @@ import { main } from '../src/cli/main.ts';
 import { readRepoFiles } from '../src/fs/read-repo.ts';
 import { OWNED_FILES_MANIFEST, writeChangeSet } from '../src/generate/change-set.ts';
 import { generateZones } from '../src/generate/generate-zones.ts';
-import { renderZone } from '../src/generate/render-zone.ts';
+import { CONFIG_REVISION_PLACEHOLDER, configRevision, renderZone } from '../src/generate/render-zone.ts';
 import { loadRepo } from '../src/load/load-repo.ts';
 import type { RepoModel } from '../src/model/types.ts';
 import { strictK8sErrors } from './support/k8s-strict-schema.ts';
@@ -145,7 +145,9 @@ describe('raku generate on the example content', () => {
             'app.kubernetes.io/part-of',
           ]),
         );
-        expect(obj['metadata']['annotations']['raku.dev/config-revision']).toBe(REVISION);
+        expect(obj['metadata']['annotations']['raku.dev/config-revision']).toBe(
+          configRevision(renderZone(model, zone, { revision: REVISION })),
+        );
         // A new revision alone must not roll the pods.
         expect(
           obj['spec']['template']['metadata']['annotations']['raku.dev/config-revision'],
@@ -290,6 +292,58 @@ describe('raku generate on the example content', () => {
     // The tag raku build pushes for every image of a revision.
     expect(meteo).toContain(`image: "ghcr.io/acme/raku/open-meteo:rev-${REVISION.slice(0, 12)}"`);
     expect(meteo).toContain('raku.dev/image-pinned: tag');
+  });
+
+  it('records a config revision that is a digest of what the zone runs, not the commit', () => {
+    const digest = (c: string) => `sha256:${c.repeat(64)}`;
+    const images = {
+      'github-issues': { repository: 'ghcr.io/acme/raku/github-issues', digest: digest('1') },
+      petstore: { repository: 'ghcr.io/acme/raku/petstore', digest: digest('2') },
+      'open-meteo': { repository: 'ghcr.io/acme/raku/open-meteo', digest: digest('3') },
+      'raku-gateway': { repository: 'ghcr.io/acme/raku/raku-gateway', digest: digest('4') },
+    };
+    const dev = renderZone(model, 'dev', { revision: REVISION, images });
+    const revision = configRevision(dev);
+    expect(revision).toMatch(/^sha256:[a-f0-9]{64}$/);
+    for (const [file, content] of dev) {
+      expect(content, file).not.toContain(CONFIG_REVISION_PLACEHOLDER);
+      expect(content, file).not.toContain(REVISION);
+      if (file.endsWith('.yaml')) expect(content, file).toContain(revision);
+    }
+    const bundle = parseAllDocuments(dev.get('gateway/manifests.yaml') ?? '')
+      .map((d) => d.toJS() as Obj)
+      .find((o) => o['kind'] === 'ConfigMap');
+    expect(JSON.parse(bundle?.['data']['bundle.json'])['revision']).toBe(revision);
+
+    // Another commit with the same content (pinned images): byte for byte the same files.
+    const later = renderZone(model, 'dev', { revision: 'fedcba9876543210fedcba9876543210fedcba98', images });
+    expect([...later]).toEqual([...dev]);
+    // Another zone's edit leaves dev alone; a tool's new description (what agents see) moves it.
+    const edited = structuredClone(model);
+    const prod = edited.zones.find((z) => z.value.name === 'prod')?.value;
+    if (!prod) throw new Error('no prod zone');
+    prod.namespace = 'raku-prod-2';
+    expect(configRevision(renderZone(edited, 'dev', { revision: REVISION, images }))).toBe(revision);
+    const tool = edited.packs.find((p) => p.value.name === 'petstore')?.value.tools[0];
+    if (!tool) throw new Error('no petstore tool');
+    tool.description = `${tool.description} (edited)`;
+    const moved = configRevision(renderZone(edited, 'dev', { revision: REVISION, images }));
+    expect(moved).not.toBe(revision);
+    // A new image digest moves it too.
+    const rebuilt = { ...images, petstore: { ...images.petstore, digest: digest('5') } };
+    expect(configRevision(renderZone(model, 'dev', { revision: REVISION, images: rebuilt }))).not.toBe(
+      revision,
+    );
+  });
+
+  it("copies the gateway's run-time packages and migrations into its image", () => {
+    const dockerfile = renderZone(model, 'dev', { revision: REVISION }).get('gateway/Dockerfile') ?? '';
+    expect(dockerfile.split('\n').filter((l) => l.startsWith('COPY'))).toEqual([
+      'COPY ["gateway.mjs","/app/gateway.mjs"]',
+      'COPY ["node_modules","/app/node_modules"]',
+      'COPY ["prisma","/app/prisma"]',
+    ]);
+    expect(dockerfile).toContain('ENV NODE_ENV="production" RAKU_ROLE="gateway"');
   });
 
   it('writes a Dockerfile with a pinned base, a non-root user and only the selected packs', () => {

@@ -191,8 +191,13 @@ describe('release pipeline end to end', () => {
     expect(status.stdout).toContain('dev (raku-dev): healthy');
     expect(status.code).toBe(0);
     const saved = JSON.parse(await readFile(path.join(work, 'status/dev.json'), 'utf8')) as {
+      configRevision?: string;
+      sourceRevision?: string;
       workloads: { revision?: string }[];
     };
-    expect(saved.workloads.every((w) => w.revision === repo.revision)).toBe(true);
+    // The config revision status expects (rendered from the build record) is the one the rollout committed.
+    expect(saved.sourceRevision).toBe(repo.revision);
+    expect(saved.configRevision).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(saved.workloads.every((w) => w.revision === saved.configRevision)).toBe(true);
   }, 240_000);
 });

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -130,7 +130,8 @@ describe('raku rollout with real git and the GitHub API faked at HTTP', () => {
     expect(api.isDone()).toBe(true);
     expect(created['head']).toBe('raku/rollout/dev');
     expect(created['base']).toBe('main');
-    expect(created['title']).toBe(`raku rollout: dev at ${repo.revision.slice(0, 12)}`);
+    // Titled by the zone's config revision (a digest of its files), which the manifests record too.
+    expect(created['title']).toMatch(/^raku rollout: dev at sha256:[0-9a-f]{12}$/);
     expect(String(created['body'])).toContain(`ghcr.io/acme/raku/petstore@${digest('a')}`);
     expect(await branchHead('raku/rollout/dev')).toBe(z.commit);
     const { stdout: message } = await run('git', [
@@ -142,7 +143,9 @@ describe('raku rollout with real git and the GitHub API faked at HTTP', () => {
       'raku/rollout/dev',
     ]);
     expect(message).toContain('raku-rollout <raku-rollout@users.noreply.github.com>');
-    expect(message).toContain(`Config revision: ${repo.revision}`);
+    expect(message).toContain(`Commit: ${repo.revision}`);
+    const config = /^Config revision: (sha256:[0-9a-f]{64})$/m.exec(message)?.[1] ?? 'missing';
+    expect(String(created['title'])).toBe(`raku rollout: dev at ${config.slice(0, 19)}`);
     expect(message).toContain(`- petstore (petstore 1.0.2): ghcr.io/acme/raku/petstore@${digest('a')}`);
     const { stdout: files } = await run('git', [
       '--git-dir',
@@ -161,6 +164,26 @@ describe('raku rollout with real git and the GitHub API faked at HTTP', () => {
       'raku/rollout/dev:clusters/dev/raku/pack-servers/petstore/manifests.yaml',
     ]);
     expect(manifest).toContain(`ghcr.io/acme/raku/petstore@${digest('a')}`);
+    expect(manifest).toContain(`raku.dev/config-revision: "${config}"`);
+  });
+
+  it('leaves the pull request alone at a new commit that changes nothing in the zone', async () => {
+    const before = await branchHead('raku/rollout/dev');
+    // Another zone changes: a new commit, a new build record with the same images for dev.
+    const prod = path.join(repo.dir, 'zones/prod.yaml');
+    await writeFile(prod, (await readFile(prod, 'utf8')).replace('replicas: 3', 'replicas: 4'));
+    await git(repo.dir, ['commit', '-q', '-am', 'prod: one more replica']);
+    repo.revision = (await git(repo.dir, ['rev-parse', 'HEAD'])).trim();
+    await writeRecord('dev', 'a');
+    const api = nock(API)
+      .get(`${REPO}/pulls`)
+      .query(true)
+      .reply(200, [pr(7, before)]);
+    const res = await rollout();
+    expect(res.stderr).toBe('');
+    expect(parse(res.stdout).operation).toBe('none');
+    expect(await branchHead('raku/rollout/dev')).toBe(before);
+    expect(api.isDone()).toBe(true);
   });
 
   it('does nothing when run again with nothing changed', async () => {
@@ -283,6 +306,7 @@ describe('raku rollout with real git and the GitHub API faked at HTTP', () => {
     expect(blocked.notes).toEqual(['no status of upstream zone dev']);
 
     const status = path.join(work, 'dev-status.json');
+    const devConfig = `sha256:${'d'.repeat(64)}`;
     const healthy = {
       zone: 'dev',
       namespace: 'raku-dev',
@@ -295,13 +319,15 @@ describe('raku rollout with real git and the GitHub API faked at HTTP', () => {
           updated: 1,
           ready: 1,
           runningDigests: [],
-          revision: repo.revision,
+          revision: devConfig,
           healthy: true,
           problems: [],
         },
       ],
       warnings: [],
       gateway: { readyz: 'ok' },
+      configRevision: devConfig,
+      sourceRevision: repo.revision,
       readySince: new Date(Date.now() - 3_600_000).toISOString(),
       problems: [],
     };
@@ -312,6 +338,12 @@ describe('raku rollout with real git and the GitHub API faked at HTTP', () => {
     const unhealthy = parse((await staging('--upstream-status', status)).stdout);
     expect(unhealthy.operation).toBe('blocked');
     expect(unhealthy.notes[0]).toContain('upstream zone dev is not healthy');
+
+    // Healthy, but still at the config revision of an earlier rollout.
+    await writeFile(status, JSON.stringify({ ...healthy, configRevision: `sha256:${'e'.repeat(64)}` }));
+    const behind = parse((await staging('--upstream-status', status)).stdout);
+    expect(behind.operation).toBe('blocked');
+    expect(behind.notes[0]).toContain('(its rollout of this commit is not merged or not synced)');
 
     await writeFile(status, JSON.stringify(healthy));
     let body = '';
@@ -326,7 +358,7 @@ describe('raku rollout with real git and the GitHub API faked at HTTP', () => {
       .reply(201, pr(8, 'z'));
     const allowed = parse((await staging('--upstream-status', status)).stdout);
     expect(allowed.operation).toBe('create');
-    expect(body).toContain(`**Promotion:** dev healthy at ${repo.revision.slice(0, 12)}`);
+    expect(body).toContain(`**Promotion:** dev healthy at config revision ${devConfig.slice(0, 19)}`);
 
     const noReason = await staging('--force');
     expect(noReason.code).toBe(1);

@@ -3,7 +3,11 @@ import { createServer } from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkBody } from '../../gateway/src/admin/request-validation.ts';
-import { type BuildRecord, serialiseBuildRecord } from '../src/build/build-record.ts';
+import { type BuildRecord, serialiseBuildRecord, workloadImages } from '../src/build/build-record.ts';
+import { readRepoFiles } from '../src/fs/read-repo.ts';
+import { configRevision, renderZone } from '../src/generate/render-zone.ts';
+import { loadRepo } from '../src/load/load-repo.ts';
+import type { ZoneHealth } from '../src/status/assess-zone.ts';
 import {
   type FakeClusterState,
   type FakeKubeApi,
@@ -31,6 +35,8 @@ function healthyState(revision: string): FakeClusterState {
 
 describe('raku status against a fake Kubernetes API', () => {
   let repo: { dir: string; revision: string };
+  /** The config revision dev renders to with the build record's images: what its Deployments must record. */
+  let config: string;
   let kube: FakeKubeApi;
   let kubeconfig: string;
   beforeAll(async () => {
@@ -61,7 +67,11 @@ describe('raku status against a fake Kubernetes API', () => {
     };
     await mkdir(path.join(repo.dir, 'out/builds'), { recursive: true });
     await writeFile(path.join(repo.dir, 'out/builds/dev.json'), serialiseBuildRecord(record));
-    kube = await startFakeKubeApi(NS, healthyState(repo.revision));
+    const { model } = loadRepo(await readRepoFiles(repo.dir));
+    config = configRevision(
+      renderZone(model, 'dev', { revision: repo.revision, images: workloadImages(record) }),
+    );
+    kube = await startFakeKubeApi(NS, healthyState(config));
     kubeconfig = path.join(repo.dir, 'kubeconfig');
     await writeFile(kubeconfig, kube.kubeconfig('dev-cluster'));
   });
@@ -73,12 +83,12 @@ describe('raku status against a fake Kubernetes API', () => {
     raku(['-C', repo.dir, 'status', '--zone', 'dev', '--kubeconfig', kubeconfig, ...extra]);
 
   it('waits for a rollout that becomes ready, then exits 0', async () => {
-    const ready = healthyState(repo.revision);
+    const ready = healthyState(config);
     const rolling = workloadObjects({
       name: 'petstore-mcp',
       namespace: NS,
       image: imageOf('petstore-mcp'),
-      revision: repo.revision,
+      revision: config,
       replicas: 2,
       ready: 0,
     });
@@ -89,7 +99,7 @@ describe('raku status against a fake Kubernetes API', () => {
       ),
     };
     kube.onDeploymentList = (count, state) => {
-      if (count === 2) Object.assign(state, healthyState(repo.revision));
+      if (count === 2) Object.assign(state, healthyState(config));
     };
     kube.requests.length = 0;
     const res = await status('--wait', '--timeout', '30s', '--interval', '20ms');
@@ -107,12 +117,12 @@ describe('raku status against a fake Kubernetes API', () => {
   });
 
   it('reports a pod stuck on an image pull error with its warning event, and exits 3 when --wait times out', async () => {
-    const state = healthyState(repo.revision);
+    const state = healthyState(config);
     const stuck = workloadObjects({
       name: 'petstore-mcp',
       namespace: NS,
       image: imageOf('petstore-mcp'),
-      revision: repo.revision,
+      revision: config,
       ready: 0,
       waiting: {
         reason: 'ImagePullBackOff',
@@ -156,13 +166,13 @@ describe('raku status against a fake Kubernetes API', () => {
   });
 
   it('flags pods running another digest than the build record pinned', async () => {
-    const state = healthyState(repo.revision);
+    const state = healthyState(config);
     const wrong = workloadObjects({
       name: 'open-meteo-mcp',
       namespace: NS,
       image: imageOf('open-meteo-mcp'),
       runningDigest: digest('b'),
-      revision: repo.revision,
+      revision: config,
     });
     state.deployments[1] = wrong.deployment;
     state.pods = [
@@ -182,8 +192,27 @@ describe('raku status against a fake Kubernetes API', () => {
     expect(om.problems).toEqual([`pods run ${digest('b')}, expected ${digest('a')}`]);
   });
 
+  it('flags a Deployment still at another config revision with the right images', async () => {
+    const state = healthyState(config);
+    const old = `sha256:${'0'.repeat(64)}`;
+    state.deployments[0] = workloadObjects({
+      name: 'github-issues-mcp',
+      namespace: NS,
+      image: imageOf('github-issues-mcp'),
+      revision: old,
+    }).deployment;
+    kube.state = state;
+    const res = await status('--format', 'json');
+    expect(res.code).toBe(3);
+    const [zone] = JSON.parse(res.stdout) as ZoneHealth[];
+    expect(zone).toMatchObject({ configRevision: config, sourceRevision: repo.revision, healthy: false });
+    expect(zone!.workloads.find((w) => w.deployment === 'github-issues-mcp')?.problems).toEqual([
+      `runs config revision ${old}, expected ${config}`,
+    ]);
+  });
+
   it('is unhealthy when the gateway /readyz fails or a Deployment is missing', async () => {
-    const state = healthyState(repo.revision);
+    const state = healthyState(config);
     state.readyz = { status: 503, body: '{"status":"not ready","database":"unreachable"}' };
     state.deployments = state.deployments.slice(1);
     kube.state = state;
@@ -194,7 +223,7 @@ describe('raku status against a fake Kubernetes API', () => {
   });
 
   it('writes the status for the promotion gate and records Deployments through the admin API', async () => {
-    kube.state = healthyState(repo.revision);
+    kube.state = healthyState(config);
     const posted: unknown[] = [];
     const traceQueries: string[] = [];
     const admin = createServer((req, res) => {
@@ -237,11 +266,14 @@ describe('raku status against a fake Kubernetes API', () => {
       );
       expect(res.stderr).toBe('');
       expect(res.code).toBe(0);
-      const saved = JSON.parse(await readFile(path.join(out, 'dev.json'), 'utf8')) as {
-        healthy: boolean;
-        zone: string;
-      };
-      expect(saved).toMatchObject({ zone: 'dev', healthy: true });
+      const saved = JSON.parse(await readFile(path.join(out, 'dev.json'), 'utf8')) as ZoneHealth;
+      // What the promotion gate reads: healthy, at the config revision of this commit's build record.
+      expect(saved).toMatchObject({
+        zone: 'dev',
+        healthy: true,
+        configRevision: config,
+        sourceRevision: repo.revision,
+      });
       expect(posted).toHaveLength(4);
       // Every record passes the gateway admin API's own request schema (POST /v1/deployments).
       for (const p of posted as { body: unknown }[]) {
@@ -253,7 +285,7 @@ describe('raku status against a fake Kubernetes API', () => {
         body: expect.objectContaining({
           zone: 'dev',
           health: 'healthy',
-          revision: repo.revision,
+          revision: config,
           imageDigest: digest('a'),
         }),
       });

@@ -70,6 +70,9 @@ export function dockerBuilder(
         await mkdir(path.dirname(path.join(context, rel)), { recursive: true });
         await writeFile(path.join(context, rel), file.content);
       }
+      // The gateway's Dockerfile copies node_modules/ (PGlite) and prisma/ (migrations): present even when a
+      // custom runtime needs neither, so COPY never fails on a missing source.
+      for (const dir of ['node_modules', 'prisma']) await mkdir(path.join(context, dir), { recursive: true });
       const metadataFile = path.join(context, '.raku-buildx-metadata.json');
       const args = dockerBuildArgs(
         plan,

@@ -16,7 +16,7 @@ import { cmp, packServerUrl, resolveZone } from './workloads.ts';
 export const DEFAULT_REMOTE_TIMEOUT_MS = 10_000;
 
 export interface BuildBundleOptions {
-  /** Config revision (git commit) recorded in the bundle. */
+  /** Config revision recorded in the bundle: the zone's (a digest of its rendered files) or, in local mode, the checkout's. */
   revision: string;
 }
 

@@ -97,7 +97,7 @@ export interface GatewayBundle {
   zone: string;
   environment: Environment;
   namespace: string;
-  /** Config revision (git commit) the bundle was generated from. */
+  /** Config revision of the zone ('sha256:…' of its rendered files; see renderZone); traces record it. */
   revision: string;
   /** Sorted by exposed name. */
   tools: BundleTool[];

@@ -2,7 +2,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { UserError } from '../errors.ts';
-import { readOutputDir, recordedRevision } from '../fs/read-output-dir.ts';
+import { readOutputDir } from '../fs/read-output-dir.ts';
 import type { ChangeSet } from '../generate/change-set.ts';
 import { generateZones } from '../generate/generate-zones.ts';
 import { readRepoFilesAtCommit, resolveCommit } from '../git/read-at-ref.ts';
@@ -72,8 +72,8 @@ export function registerPlan(program: Command, ctx: CliContext): void {
         const dir = path.resolve(ctx.cwd, opts.against as string);
         const all = await readOutputDir(dir);
         const zones = new Map<string, ChangeSet>([...all].filter(([z]) => only([z]).length > 0));
-        const first = [...zones.values()][0];
-        base = { label: opts.against as string, revision: first ? recordedRevision(first) : '', zones };
+        // A GitOps folder records each zone's config revision, not the commit it was rendered from.
+        base = { label: opts.against as string, revision: '', zones };
       }
       const headZones = only(model.zones.map((z) => z.value.name).sort());
       for (const z of opts.zone) {

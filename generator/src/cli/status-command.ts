@@ -80,6 +80,11 @@ export function registerStatus(program: Command, ctx: CliContext): void {
       for (const name of zones) {
         const zone = release.model.zones.find((z) => z.value.name === name)!.value;
         const record = await readOptionalRecord(path.join(buildsDir, path.basename(buildRecordPath(name))));
+        if (record && record.revision !== release.revision) {
+          ctx.stderr(
+            `${name}: the build record is of commit ${record.revision}, this checkout is ${release.revision}: digests and config revision are expected as of the record\n`,
+          );
+        }
         const expected = expectedWorkloads(release.model, name, record);
         const kc = await kubeConfigFor(
           zone,
@@ -106,6 +111,7 @@ export function registerStatus(program: Command, ctx: CliContext): void {
             ctx.stderr(`${name}: error rate not read: ${(err as Error).message}\n`);
           }
         }
+        if (record) health.sourceRevision = record.revision;
         results.push(health);
         if (opts.output) {
           const dir = path.resolve(ctx.cwd, opts.output);

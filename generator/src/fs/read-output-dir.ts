@@ -33,13 +33,3 @@ async function walk(root: string, rel: string, out: [string, string][]): Promise
     else if (e.isFile()) out.push([child, await readFile(path.join(root, child), 'utf8')]);
   }
 }
-
-/** The config revision recorded in a rendered zone (annotation raku.dev/config-revision), or ''. */
-export function recordedRevision(cs: ChangeSet): string {
-  for (const [file, content] of cs) {
-    if (!file.endsWith('.yaml')) continue;
-    const m = /raku\.dev\/config-revision: "?([^"\n]+)"?\n/.exec(content);
-    if (m) return m[1] as string;
-  }
-  return '';
-}

@@ -1,3 +1,4 @@
+import { shortRevision } from '../generate/render-zone.ts';
 import type { AccessPlanChange, ContractPlanChange, Plan, RemotePlanChange, ZonePlan } from './plan-types.ts';
 
 export const PLAN_FORMATS = ['text', 'markdown', 'json'] as const;
@@ -30,7 +31,6 @@ export function planHasChanges(plan: Plan): boolean {
   );
 }
 
-const short = (rev: string) => (/^[0-9a-f]{40}$/.test(rev) ? rev.slice(0, 12) : rev);
 const ACCESS_SIGN = { gained: '+', lost: '-', 'conditions-changed': '~' } as const;
 
 function accessLine(c: AccessPlanChange): string {
@@ -88,7 +88,7 @@ function zoneSummary(z: ZonePlan): string {
 
 function formatText(plan: Plan): string {
   const out: string[] = [
-    `Plan: ${plan.base.label} (${short(plan.base.revision)}) → ${plan.head.label} (${short(plan.head.revision)})`,
+    `Plan: ${plan.base.label}${revisionNote(plan.base.revision)} → ${plan.head.label}${revisionNote(plan.head.revision)}`,
   ];
   if (!planHasChanges(plan)) out.push('', 'No changes.');
   for (const z of plan.zones) {
@@ -167,10 +167,17 @@ function formatMarkdown(plan: Plan, opts: FormatOptions): string {
   return '';
 }
 
+/** ' (<short revision>)' after a side's label, or nothing when the side knows no commit (a GitOps folder). */
+function revisionNote(revision: string, code = false): string {
+  if (revision === '') return '';
+  const short = shortRevision(revision);
+  return code ? ` (\`${md(short)}\`)` : ` (${short})`;
+}
+
 function markdown(plan: Plan, detail: Detail, shortened: boolean, reportUrl: string | undefined): string {
   const out: string[] = [PLAN_COMMENT_MARKER, '## Raku plan', ''];
   out.push(
-    `Comparing **${md(plan.base.label)}** (\`${short(plan.base.revision)}\`) with **${md(plan.head.label)}** (\`${short(plan.head.revision)}\`).`,
+    `Comparing **${md(plan.base.label)}**${revisionNote(plan.base.revision, true)} with **${md(plan.head.label)}**${revisionNote(plan.head.revision, true)}.`,
   );
   if (shortened) {
     out.push(

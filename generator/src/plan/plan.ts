@@ -4,6 +4,7 @@ import type { BundleTool, GatewayBundle } from '../bundle/types.ts';
 import { UserError } from '../errors.ts';
 import type { ChangeSet } from '../generate/change-set.ts';
 import { imagesByTag } from '../generate/generate-zones.ts';
+import { configRevision } from '../generate/render-zone.ts';
 import { defaultTag } from '../generate/workload-spec.ts';
 import { toolContentHash } from '../model/hash.ts';
 import type { Environment } from '../model/types.ts';
@@ -75,6 +76,15 @@ function zonePlan(
 ): ZonePlan {
   const files: FileChange[] = [];
   let revisionOnly = 0;
+  // The zone's config revision of each side is masked, and each side's commit (the image tag of images
+  // referenced by tag) when both sides know theirs (a GitOps folder knows none), so the diff shows what
+  // changed besides the revisions the files record.
+  const commits = baseRevision !== '' && headRevision !== '';
+  const masks = {
+    before: [commits ? baseRevision : '', before ? configRevision(before) : ''].filter((r) => r !== ''),
+    after: [commits ? headRevision : '', after ? configRevision(after) : ''].filter((r) => r !== ''),
+  };
+  const masked = masks.before.length > 0 && masks.after.length > 0;
   const paths = [...new Set([...(before?.keys() ?? []), ...(after?.keys() ?? [])])].sort();
   for (const path of paths) {
     const a = before?.get(path);
@@ -82,17 +92,15 @@ function zonePlan(
     if (a === b) continue;
     if (a === undefined) files.push({ path, change: 'added', diff: '' });
     else if (b === undefined) files.push({ path, change: 'removed', diff: '' });
-    else if (baseRevision !== '' && withoutRevision(a, baseRevision) === withoutRevision(b, headRevision)) {
+    else if (masked && withoutRevisions(a, masks.before) === withoutRevisions(b, masks.after)) {
       revisionOnly++;
     } else {
-      // Lines are compared with the revisions masked: the diff shows what changed besides the revision.
-      const keys =
-        baseRevision === ''
-          ? undefined
-          : {
-              before: (line: string) => withoutRevision(line, baseRevision),
-              after: (line: string) => withoutRevision(line, headRevision),
-            };
+      const keys = masked
+        ? {
+            before: (line: string) => withoutRevisions(line, masks.before),
+            after: (line: string) => withoutRevisions(line, masks.after),
+          }
+        : undefined;
       files.push({ path, change: 'changed', diff: unifiedDiff(a, b, keys ? { keys } : {}) });
     }
   }
@@ -108,15 +116,19 @@ function zonePlan(
 }
 
 /**
- * The text with every mention of the revision — quoted or not, as YAML may write it, and as the image tag
+ * The text with every mention of the revisions — quoted or not, as YAML may write it, and as the image tag
  * of images referenced by tag — replaced by a marker.
  */
-function withoutRevision(text: string, revision: string): string {
-  // The image tag of a revision ('rev-<first 12>') first: it may contain a short revision whole.
-  return text
-    .replaceAll(defaultTag(revision), REVISION_MARK)
-    .replaceAll(`"${revision}"`, REVISION_MARK)
-    .replaceAll(revision, REVISION_MARK);
+function withoutRevisions(text: string, revisions: readonly string[]): string {
+  let out = text;
+  for (const revision of revisions) {
+    // The image tag of a revision ('rev-<first 12>') first: it may contain a short revision whole.
+    out = out
+      .replaceAll(defaultTag(revision), REVISION_MARK)
+      .replaceAll(`"${revision}"`, REVISION_MARK)
+      .replaceAll(revision, REVISION_MARK);
+  }
+  return out;
 }
 
 const REVISION_MARK = '\u0000revision\u0000';

@@ -8,8 +8,10 @@ const staging = {
   promotion: { from: 'dev', healthGate: { minReadyMinutes: 10 } },
 } as Zone;
 const now = new Date('2026-11-24T12:00:00Z');
+/** The config revision dev renders to at commit 'abc' (a digest of its files). */
+const DEV_CONFIG = `sha256:${'d'.repeat(64)}`;
 
-function dev(overrides: Partial<ZoneHealth> = {}, revision = 'abc'): ZoneHealth {
+function dev(overrides: Partial<ZoneHealth> = {}, revision = DEV_CONFIG): ZoneHealth {
   return {
     zone: 'dev',
     namespace: 'raku-dev',
@@ -29,6 +31,8 @@ function dev(overrides: Partial<ZoneHealth> = {}, revision = 'abc'): ZoneHealth 
     ],
     warnings: [],
     gateway: { readyz: 'ok' },
+    configRevision: DEV_CONFIG,
+    sourceRevision: 'abc',
     readySince: '2026-11-24T11:00:00Z',
     problems: [],
     ...overrides,
@@ -43,7 +47,7 @@ describe('promotion gate', () => {
   it('allows promotion when the upstream zone is healthy at the same revision for long enough', () => {
     expect(decidePromotion({ zone: staging, revision: 'abc', upstream: dev(), now })).toEqual({
       allowed: true,
-      note: 'dev healthy at abc since 2026-11-24T11:00:00Z; error rate not checked (no traces read: raku status --admin-url)',
+      note: 'dev healthy at config revision sha256:dddddddddddd since 2026-11-24T11:00:00Z; error rate not checked (no traces read: raku status --admin-url)',
     });
   });
 
@@ -59,7 +63,7 @@ describe('promotion gate', () => {
       decidePromotion({ zone: staging, revision: 'abc', upstream: dev({ errorRate: rate(2, 100) }), now }),
     ).toEqual({
       allowed: true,
-      note: 'dev healthy at abc since 2026-11-24T11:00:00Z; error rate 2.0% of 100 calls in 15m',
+      note: 'dev healthy at config revision sha256:dddddddddddd since 2026-11-24T11:00:00Z; error rate 2.0% of 100 calls in 15m',
     });
     expect(
       decidePromotion({ zone: staging, revision: 'abc', upstream: dev({ errorRate: rate(6, 100) }), now }),
@@ -78,6 +82,7 @@ describe('promotion gate', () => {
   });
 
   it('blocks when the upstream is unhealthy, at another revision, ready too briefly, or unknown', () => {
+    const old = `sha256:${'0'.repeat(64)}`;
     expect(decidePromotion({ zone: staging, revision: 'abc', now })).toEqual({
       allowed: false,
       reason: 'no status of upstream zone dev',
@@ -90,9 +95,19 @@ describe('promotion gate', () => {
         now,
       }),
     ).toEqual({ allowed: false, reason: 'upstream zone dev is not healthy: petstore-mcp: ImagePullBackOff' });
-    expect(decidePromotion({ zone: staging, revision: 'abc', upstream: dev({}, 'old'), now })).toEqual({
+    expect(decidePromotion({ zone: staging, revision: 'abc', upstream: dev({}, old), now })).toEqual({
       allowed: false,
-      reason: 'upstream zone dev runs config revision old, not abc',
+      reason: `upstream zone dev runs config revision ${old}, not ${DEV_CONFIG} (its rollout of this commit is not merged or not synced)`,
+    });
+    // A status taken at another commit, or without the build record, says nothing about this commit.
+    expect(decidePromotion({ zone: staging, revision: 'def', upstream: dev(), now })).toEqual({
+      allowed: false,
+      reason: 'the status of upstream zone dev is of commit abc, this rollout is of def',
+    });
+    const { configRevision: _c, sourceRevision: _s, ...withoutRecord } = dev();
+    expect(decidePromotion({ zone: staging, revision: 'abc', upstream: withoutRecord, now })).toMatchObject({
+      allowed: false,
+      reason: expect.stringContaining('taken without its build record'),
     });
     expect(
       decidePromotion({

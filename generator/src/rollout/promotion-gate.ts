@@ -1,3 +1,4 @@
+import { shortRevision } from '../generate/render-zone.ts';
 import type { Zone } from '../model/types.ts';
 import type { ZoneHealth } from '../status/assess-zone.ts';
 
@@ -9,11 +10,15 @@ export const DEFAULT_MAX_ERROR_RATE = 0.05;
 
 /**
  * Whether a zone may get its rollout pull request. A zone without `promotion.from` always may. Otherwise the
- * upstream zone must be healthy, running the same config revision, and ready for at least `minReadyMinutes`
- * — or `force` carries a reason, which is recorded in the pull request. Pure: `now` is given.
+ * upstream zone must be healthy and run what this commit defines for it — its status taken with the build
+ * record of this commit, every workload at the config revision the zone renders to — and be ready for at
+ * least `minReadyMinutes`, with an error rate within `maxErrorRate` when traces were read; or `force` carries
+ * a reason, which is recorded in the pull request. Config revisions are digests of each zone's rendered files,
+ * so a commit that changes nothing in the upstream zone does not hold the promotion back. Pure: `now` is given.
  */
 export function decidePromotion(input: {
   zone: Zone;
+  /** The commit being rolled out. */
   revision: string;
   upstream?: ZoneHealth;
   force?: { reason: string };
@@ -32,11 +37,23 @@ export function decidePromotion(input: {
     return { allowed: false, reason: `status given is of zone ${up.zone}, not of upstream zone ${from}` };
   if (!up.healthy)
     return { allowed: false, reason: `upstream zone ${from} is not healthy: ${up.problems.join('; ')}` };
-  const revisions = [...new Set(up.workloads.map((w) => w.revision ?? 'unknown'))];
-  if (revisions.length !== 1 || revisions[0] !== input.revision) {
+  if (!up.configRevision || !up.sourceRevision) {
     return {
       allowed: false,
-      reason: `upstream zone ${from} runs config revision ${revisions.join(', ')}, not ${input.revision}`,
+      reason: `the status of upstream zone ${from} was taken without its build record, so what it should run is unknown (raku build --zone ${from}, then raku status --zone ${from})`,
+    };
+  }
+  if (up.sourceRevision !== input.revision) {
+    return {
+      allowed: false,
+      reason: `the status of upstream zone ${from} is of commit ${up.sourceRevision}, this rollout is of ${input.revision}`,
+    };
+  }
+  const revisions = [...new Set(up.workloads.map((w) => w.revision ?? 'unknown'))];
+  if (revisions.length !== 1 || revisions[0] !== up.configRevision) {
+    return {
+      allowed: false,
+      reason: `upstream zone ${from} runs config revision ${revisions.join(', ')}, not ${up.configRevision} (its rollout of this commit is not merged or not synced)`,
     };
   }
   const minutes = input.zone.promotion?.healthGate?.minReadyMinutes ?? DEFAULT_MIN_READY_MINUTES;
@@ -51,7 +68,7 @@ export function decidePromotion(input: {
     }
   }
   const maxErrorRate = input.zone.promotion?.healthGate?.maxErrorRate ?? DEFAULT_MAX_ERROR_RATE;
-  const note = `${from} healthy at ${input.revision.slice(0, 12)} since ${up.readySince ?? 'now'}`;
+  const note = `${from} healthy at config revision ${shortRevision(up.configRevision)} since ${up.readySince ?? 'now'}`;
   if (!up.errorRate) {
     return {
       allowed: true,

@@ -1,5 +1,6 @@
 import type { BuildRecord } from '../build/build-record.ts';
 import type { ChangeSet } from '../generate/change-set.ts';
+import { configRevision, shortRevision } from '../generate/render-zone.ts';
 import type { Zone } from '../model/types.ts';
 
 /** The fixed branch of a zone's rollout pull request: one branch, one pull request per zone. */
@@ -38,13 +39,16 @@ export function isEmptyDiff(diff: FileDiff): boolean {
 }
 
 /**
- * Commit message, pull request title and body of a zone's rollout: the config revision, every image with its
- * packs, versions and digest, and the file diff. `plan` is the zone's plan from `raku plan` (access and
- * contract diff) as Markdown, included when given. Pure: same input, same text.
+ * Commit message, pull request title and body of a zone's rollout: the zone's config revision (a digest of the
+ * rendered files, so the title stays put while the content does), the commit it was rendered from, every
+ * image with its packs, versions and digest, and the file diff. `plan` is the zone's plan from `raku plan`
+ * (access and contract diff) as Markdown, included when given. Pure: same input, same text.
  */
 export function rolloutText(input: {
   zone: Zone;
+  /** The commit rendered. */
   revision: string;
+  rendered: ChangeSet;
   record: BuildRecord;
   diff: FileDiff;
   plan?: string;
@@ -52,13 +56,15 @@ export function rolloutText(input: {
   promotion?: string;
 }): RolloutText {
   const { zone, revision, record, diff } = input;
-  const short = revision.slice(0, 12);
+  const config = configRevision(input.rendered);
+  const short = shortRevision(config);
   const images = Object.entries(record.images).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const title = `raku rollout: ${zone.name} at ${short}`;
   const lines = [
     `raku rollout ${zone.name} at ${short}`,
     '',
-    `Config revision: ${revision}`,
+    `Config revision: ${config}`,
+    `Commit: ${revision}`,
     `Zone: ${zone.name} (${zone.environment}), namespace ${zone.namespace}`,
     'Images:',
     ...images.map(([workload, image]) => {
@@ -68,7 +74,7 @@ export function rolloutText(input: {
   ];
   if (input.promotion) lines.push('', `Promotion: ${input.promotion}`);
   const body = [
-    `Rollout of config revision \`${md(revision)}\` to zone **${md(zone.name)}** (${md(zone.environment)}, namespace \`${md(zone.namespace)}\`), into \`${md(zone.gitops.path)}\`.`,
+    `Rollout of config revision \`${md(config)}\` (commit \`${md(revision)}\`) to zone **${md(zone.name)}** (${md(zone.environment)}, namespace \`${md(zone.namespace)}\`), into \`${md(zone.gitops.path)}\`.`,
     '',
     ...(input.promotion ? [`**Promotion:** ${md(input.promotion)}`, ''] : []),
     '### Images (pinned by digest)',

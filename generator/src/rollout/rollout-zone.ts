@@ -1,5 +1,6 @@
 import type { BuildRecord } from '../build/build-record.ts';
 import type { ChangeSet } from '../generate/change-set.ts';
+import { configRevision } from '../generate/render-zone.ts';
 import type { Zone } from '../model/types.ts';
 import type { GitWorkspace } from './git-workspace.ts';
 import type { PullRequest, PullRequestPort } from './pull-requests.ts';
@@ -32,6 +33,7 @@ export interface PullRequestSettings {
 
 export interface RolloutZoneInput {
   zone: Zone;
+  /** The commit rendered (named in the commit message and pull request body). */
   revision: string;
   /** The zone's manifests pinned to the record's digests (renderZone with the record's images). */
   rendered: ChangeSet;
@@ -94,7 +96,7 @@ export async function rolloutZone(input: RolloutZoneInput): Promise<RolloutResul
       if (!open) return result('none');
       await input.pulls!.close(
         open,
-        `Closed by \`raku rollout\`: \`${dir}\` on \`${base}\` already matches config revision \`${input.revision}\`.`,
+        `Closed by \`raku rollout\`: \`${dir}\` on \`${base}\` already matches config revision \`${configRevision(input.rendered)}\`.`,
       );
       return result('close', { pullRequest: prRef(open) });
     }
@@ -103,6 +105,7 @@ export async function rolloutZone(input: RolloutZoneInput): Promise<RolloutResul
     const text = rolloutText({
       zone,
       revision: input.revision,
+      rendered: input.rendered,
       record: input.record,
       diff: files,
       ...(planText ? { plan: planText } : {}),

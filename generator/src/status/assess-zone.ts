@@ -54,6 +54,8 @@ export interface ExpectedWorkload {
   deployment: string;
   packs: { name: string; version: string }[];
   image?: string;
+  /** The zone's config revision when rendered with the build record's images (every workload records it). */
+  revision?: string;
 }
 
 export interface WorkloadHealth {
@@ -78,6 +80,13 @@ export interface ZoneHealth {
   /** Recent Warning events of the zone's workloads. */
   warnings: { object: string; reason: string; message: string; count: number }[];
   gateway: { readyz: 'ok' | 'failed' | 'unknown'; detail?: string };
+  /**
+   * The config revision the zone should run: that of its rendering with the build record's images. Absent
+   * without a build record (then digests and revisions are not compared).
+   */
+  configRevision?: string;
+  /** The commit of the build record the expectation comes from (the promotion gate compares it with its own). */
+  sourceRevision?: string;
   /** The latest time a workload became available: the zone has been ready since then. */
   readySince?: string;
   /** Share of failed tool calls in the gateway's recent traces, when read (raku status --admin-url). */
@@ -98,8 +107,8 @@ const STUCK = new Set([
 
 /**
  * Decides the health of each expected workload: replicas desired vs updated vs ready, the image digests the
- * pods actually run vs the digest the build record pinned, pods stuck (image pull errors, crash loops), and
- * the gateway's /readyz. A zone is healthy when every workload is and /readyz answered ok.
+ * pods actually run vs the digest the build record pinned, the config revision its Deployment records vs the
+ * one the zone renders to, pods stuck (image pull errors, crash loops), and the gateway's /readyz. A zone is healthy when every workload is and /readyz answered ok.
  */
 export function assessZone(input: {
   zone: string;
@@ -141,6 +150,8 @@ export function assessZone(input: {
     gateway,
     problems,
   };
+  const expectedRevision = input.expected.find((e) => e.revision)?.revision;
+  if (expectedRevision) health.configRevision = expectedRevision;
   if (readySince) health.readySince = readySince;
   return health;
 }
@@ -208,6 +219,11 @@ function assessWorkload(
     const wrong = running.filter((r) => r !== expectedDigest);
     if (wrong.length > 0) problems.push(`pods run ${wrong.join(', ')}, expected ${expectedDigest}`);
   }
+  const revision = d.annotations['raku.dev/config-revision'];
+  if (exp.revision && revision !== exp.revision) {
+    // Same images, other config (a policy or a pack's settings): the rollout is not merged or not synced yet.
+    problems.push(`runs config revision ${revision ?? '(none)'}, expected ${exp.revision}`);
+  }
   const available = d.conditions.find((c) => c.type === 'Available' && c.status === 'True');
   const result: WorkloadHealth = {
     ...base,
@@ -218,7 +234,6 @@ function assessWorkload(
     healthy: problems.length === 0,
     problems,
   };
-  const revision = d.annotations['raku.dev/config-revision'];
   if (revision) result.revision = revision;
   if (problems.length === 0 && available?.lastTransitionTime)
     result.readySince = available.lastTransitionTime;

@@ -1,19 +1,32 @@
-import type { BuildRecord } from '../build/build-record.ts';
+import { type BuildRecord, workloadImages } from '../build/build-record.ts';
 import { GATEWAY_NAME, resolveZone } from '../bundle/workloads.ts';
+import { configRevision, renderZone } from '../generate/render-zone.ts';
 import type { RepoModel } from '../model/types.ts';
 import { assessZone, type ExpectedWorkload, type ZoneHealth } from './assess-zone.ts';
 import type { ZoneObjects } from './kube-reader.ts';
 
-/** The Deployments a zone should run (pack servers '<workload>-mcp' and the gateway), with the record's digests. Pure. */
+/**
+ * The Deployments a zone should run (pack servers '<workload>-mcp' and the gateway). With a build record, also
+ * the digests it pinned and the config revision of the zone rendered with them — what its rollout commits.
+ * Pure.
+ */
 export function expectedWorkloads(
   model: RepoModel,
   zoneName: string,
   record?: BuildRecord,
 ): ExpectedWorkload[] {
   const { workloads } = resolveZone(model, zoneName);
+  const revision = record
+    ? configRevision(
+        renderZone(model, zoneName, { revision: record.revision, images: workloadImages(record) }),
+      )
+    : '';
   const image = (w: string) => {
     const built = record?.images[w];
-    return built ? { image: `${built.repository}@${built.digest}` } : {};
+    return {
+      ...(built ? { image: `${built.repository}@${built.digest}` } : {}),
+      ...(revision ? { revision } : {}),
+    };
   };
   return [
     ...workloads.map((w) => ({
