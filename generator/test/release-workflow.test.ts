@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -70,3 +70,67 @@ describe('.github/workflows/release.yml', async () => {
     ]);
   });
 });
+
+describe('every workflow that uses a local action', async () => {
+  const dir = path.join(REPO_ROOT, '.github/workflows');
+  const workflows = await Promise.all(
+    (await readdir(dir))
+      .filter((f) => /\.ya?ml$/.test(f))
+      .sort()
+      .map(async (f) => ({ file: f, doc: parse(await readFile(path.join(dir, f), 'utf8')) as Workflow })),
+  );
+  const actions = new Map<string, ActionDefinition>();
+  for (const name of await readdir(path.join(REPO_ROOT, 'actions'))) {
+    const file = path.join(REPO_ROOT, 'actions', name, 'action.yml');
+    const text = await readFile(file, 'utf8').catch(() => undefined);
+    if (text) actions.set(`./actions/${name}`, parse(text) as ActionDefinition);
+  }
+
+  it('passes only inputs the action declares, every required one, and reads only outputs it declares', () => {
+    const problems: string[] = [];
+    let checked = 0;
+    for (const { file, doc } of workflows) {
+      for (const [jobName, job] of Object.entries(doc.jobs)) {
+        const localSteps = new Map<string, ActionDefinition>();
+        for (const step of job.steps ?? []) {
+          if (!step.uses?.startsWith('./actions/')) continue;
+          const where = `${file} jobs.${jobName} ${step.uses}`;
+          const action = actions.get(step.uses);
+          if (!action) {
+            problems.push(`${where}: no action.yml`);
+            continue;
+          }
+          checked++;
+          if (step.id) localSteps.set(step.id, action);
+          const declared = action.inputs ?? {};
+          for (const key of Object.keys(step.with ?? {})) {
+            if (!(key in declared)) problems.push(`${where}: input "${key}" is not declared`);
+          }
+          for (const [key, input] of Object.entries(declared)) {
+            if (input.required && input.default === undefined && !(key in (step.with ?? {})))
+              problems.push(`${where}: required input "${key}" is missing`);
+          }
+        }
+        // steps.<id>.outputs.<name> of a local action must be one of its declared outputs.
+        const text = JSON.stringify(job);
+        for (const m of text.matchAll(/steps\.([\w-]+)\.outputs\.([\w-]+)/g)) {
+          const action = localSteps.get(m[1] as string);
+          if (action && !((m[2] as string) in (action.outputs ?? {})))
+            problems.push(
+              `${file} jobs.${jobName}: steps.${m[1]}.outputs.${m[2]} is not an output of the action`,
+            );
+        }
+      }
+    }
+    expect(problems).toEqual([]);
+    expect(checked).toBeGreaterThanOrEqual(6);
+  });
+});
+
+interface Workflow {
+  jobs: Record<string, { steps?: (Step & { id?: string; with?: Record<string, unknown> })[] }>;
+}
+interface ActionDefinition {
+  inputs?: Record<string, { required?: boolean; default?: unknown }>;
+  outputs?: Record<string, unknown>;
+}
