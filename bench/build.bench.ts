@@ -1,22 +1,32 @@
 /**
- * Build + push of a pack image to a local registry (Debian's docker-registry, distribution 2.8), cold (empty target
- * repository) and warm (image already there), against a plain copy of the same image between two repositories of
- * the same registry with `skopeo copy --all`. The base image is made here: two platforms, 20 MiB of
- * incompressible layer each (about what node:24-alpine weighs compressed). The runtime bundle is the real
- * esbuild bundle of gateway/src/main.ts, made once before timing (the release workflow makes it once per run).
+ * Build + push of a pack image to a local registry (Debian's docker-registry, distribution 2.8) against a plain
+ * copy of the same image between two repositories of the same registry with `skopeo copy --all`, all measured
+ * in this run. The base image is made here: two platforms, 20 MiB of incompressible layer each (about what
+ * node:24-alpine weighs compressed). The runtime bundle is the real esbuild bundle of gateway/src/main.ts, made
+ * once before timing (the release workflow makes it once per run).
+ *
+ * Cold means an empty target repository. Builds keep compressed layers in memory and in an on-disk cache
+ * (RAKU_CACHE_DIR), so each case is measured with an empty layer cache (memory cleared, new empty cache
+ * directory: a fresh CI runner without actions/cache) and with a warm on-disk cache (memory cleared, the cache
+ * directory a previous build filled: a developer machine, or a runner that restored it) as separate lines.
+ * Warm means the target repository already has the blobs: the image unchanged but its inputs tag not used
+ * (full rebuild), or one pack changed (a new packs layer over the runtime layer the registry has).
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { buildImage } from '../generator/src/build/build-image.ts';
 import { buildZone } from '../generator/src/build/build-zone.ts';
+import { clearLayerCache } from '../generator/src/build/layer-cache.ts';
 import { encodeJson, MEDIA } from '../generator/src/build/oci-image.ts';
 import { planZoneImages } from '../generator/src/build/plan-images.ts';
 import { RegistryClient } from '../generator/src/build/registry-client.ts';
 import { bundleRuntime } from '../generator/src/build/runtime-bundle.ts';
-import { buildLayer, clearLayerCache } from '../generator/src/build/tar-layer.ts';
+import { buildLayer } from '../generator/src/build/tar-layer.ts';
 import { readRepoFiles } from '../generator/src/fs/read-repo.ts';
 import type { RepoModel } from '../generator/src/model/types.ts';
 import { validateRepo } from '../generator/src/validate/validate-repo.ts';
@@ -70,13 +80,20 @@ async function time<T>(fn: () => Promise<T>): Promise<[number, T]> {
 
 export default async function bench(): Promise<void> {
   const registry = await startRegistry();
+  const caches = await mkdtemp(path.join(tmpdir(), 'raku-bench-cache-'));
   try {
     const setupClient = new RegistryClient({ registry: registry.host, insecure: true });
     const baseDigest = await pushBase(setupClient);
     const [bundleMs, runtime] = await time(() => bundleRuntime({ root }));
     const loaded = validateRepo(await readRepoFiles(root)).model;
-    const modelFor = (repository: string): RepoModel => ({
+    /** The repository's model with the dev zone pointed at the local registry, petstore's description marked. */
+    const modelFor = (repository: string, mark = ''): RepoModel => ({
       ...loaded,
+      packs: loaded.packs.map((p) =>
+        p.value.name !== 'petstore' || !mark
+          ? p
+          : { ...p, value: { ...p.value, description: `${p.value.description ?? ''} ${mark}` } },
+      ),
       zones: loaded.zones.map((z) =>
         z.value.name !== 'dev'
           ? z
@@ -94,47 +111,68 @@ export default async function bench(): Promise<void> {
       const c = new RegistryClient({ registry: registry.host, insecure: true });
       return () => c;
     };
-    const options = { revision: 'bench', runtime, push: true, only: ['petstore'] };
-    const cold: number[] = [];
-    const warmReuse: number[] = [];
-    const warmRebuild: number[] = [];
-    const copy: number[] = [];
-    let reference = '';
-    for (let i = 0; i < ROUNDS; i++) {
-      const repo = `bench/cold-${i}`;
-      // Cold: nothing in the target repository and no compressed layer in memory.
-      clearLayerCache();
-      const [c, record] = await time(() => buildZone(modelFor(repo), 'dev', clients(), options));
-      cold.push(c);
-      const image = record.images['petstore']!;
-      reference = `${image.repository}@${image.digest}`;
-      warmReuse.push((await time(() => buildZone(modelFor(repo), 'dev', clients(), options)))[0]);
-      // Warm without the inputs-tag shortcut: the full build path (layer compressed again), every blob already there.
-      clearLayerCache();
-      const plan = planZoneImages(modelFor(repo), 'dev', {
+    let cacheCount = 0;
+    const emptyCache = () => path.join(caches, `empty-${cacheCount++}`);
+    const zoneBuild = (repo: string, layerCacheDir: string) => () =>
+      buildZone(modelFor(repo), 'dev', clients(), {
+        revision: 'bench',
+        runtime,
+        push: true,
+        only: ['petstore'],
+        layerCacheDir,
+      });
+    /** The full build path of buildZone without its inputs-tag shortcut. */
+    const imageBuild = (repo: string, mark: string, layerCacheDir: string) => () => {
+      const plan = planZoneImages(modelFor(repo, mark), 'dev', {
         revision: 'bench',
         runtime: runtime.code,
         gatewayFiles: runtime.gatewayFiles,
         only: ['petstore'],
       })[0]!;
-      warmRebuild.push(
-        (
-          await time(() =>
-            buildImage(
-              {
-                base: plan.base,
-                target: plan.target,
-                files: plan.files,
-                settings: plan.settings,
-                annotations: plan.annotations,
-                push: true,
-              },
-              clients(),
-            ),
-          )
-        )[0],
+      return buildImage(
+        {
+          base: plan.base,
+          target: plan.target,
+          layers: plan.layers,
+          settings: plan.settings,
+          annotations: plan.annotations,
+          push: true,
+          layerCacheDir,
+        },
+        clients(),
       );
-      copy.push(
+    };
+    const cases = {
+      copy: [] as number[],
+      coldEmpty: [] as number[],
+      coldCached: [] as number[],
+      warmReuse: [] as number[],
+      rebuildEmpty: [] as number[],
+      rebuildCached: [] as number[],
+      packEmpty: [] as number[],
+      packCached: [] as number[],
+    };
+    let reference = '';
+    for (let i = 0; i < ROUNDS; i++) {
+      const repo = `bench/cold-${i}`;
+      const filled = emptyCache();
+      clearLayerCache();
+      const [c, record] = await time(zoneBuild(repo, filled));
+      cases.coldEmpty.push(c);
+      const image = record.images['petstore']!;
+      reference = `${image.repository}@${image.digest}`;
+      clearLayerCache();
+      cases.coldCached.push((await time(zoneBuild(`bench/cached-${i}`, filled)))[0]);
+      cases.warmReuse.push((await time(zoneBuild(repo, filled)))[0]);
+      clearLayerCache();
+      cases.rebuildEmpty.push((await time(imageBuild(repo, '', emptyCache())))[0]);
+      clearLayerCache();
+      cases.rebuildCached.push((await time(imageBuild(repo, '', filled)))[0]);
+      clearLayerCache();
+      cases.packEmpty.push((await time(imageBuild(repo, `(changed ${i}a)`, emptyCache())))[0]);
+      clearLayerCache();
+      cases.packCached.push((await time(imageBuild(repo, `(changed ${i}b)`, filled)))[0]);
+      cases.copy.push(
         (
           await time(() =>
             run('skopeo', [
@@ -151,29 +189,29 @@ export default async function bench(): Promise<void> {
       );
     }
     const layerMiB = (runtime.code.length / 1024 / 1024).toFixed(1);
-    const m = {
-      cold: median(cold),
-      warmReuse: median(warmReuse),
-      warmRebuild: median(warmRebuild),
-      copy: median(copy),
+    const copy = median(cases.copy);
+    const line = (label: string, xs: number[]) => {
+      const m = median(xs);
+      console.log(`  ${label.padEnd(62)} ${m.toFixed(0).padStart(5)} ms   ratio ${(m / copy).toFixed(2)}x`);
     };
     console.log(
       `runtime bundle: ${layerMiB} MiB gateway.mjs (+ ${runtime.gatewayFiles.length} files for the gateway image only), esbuild ${bundleMs.toFixed(0)} ms (once per run, not timed below)`,
     );
-    console.log(`image: ${reference} (2 platforms, 2 x 20 MiB base layers)`);
+    console.log(`image: ${reference} (2 platforms, 2 x 20 MiB base layers; runtime and packs layers)`);
     console.log(`median of ${ROUNDS}:`);
-    console.log(`  plain copy (skopeo copy --all, repo → repo)   ${m.copy.toFixed(0)} ms`);
     console.log(
-      `  build + push, cold (empty repository)        ${m.cold.toFixed(0)} ms   ratio ${(m.cold / m.copy).toFixed(2)}x`,
+      `  ${'plain copy (skopeo copy --all, repo → repo)'.padEnd(62)} ${copy.toFixed(0).padStart(5)} ms`,
     );
-    console.log(
-      `  build + push, warm (unchanged: inputs tag)   ${m.warmReuse.toFixed(0)} ms   ratio ${(m.warmReuse / m.copy).toFixed(2)}x`,
-    );
-    console.log(
-      `  build + push, warm (full rebuild, blobs exist) ${m.warmRebuild.toFixed(0)} ms   ratio ${(m.warmRebuild / m.copy).toFixed(2)}x`,
-    );
+    line('cold (empty repository), empty layer cache', cases.coldEmpty);
+    line('cold (empty repository), layer cache warm (on disk)', cases.coldCached);
+    line('warm, unchanged (inputs tag found)', cases.warmReuse);
+    line('warm, full rebuild (blobs exist), empty layer cache', cases.rebuildEmpty);
+    line('warm, full rebuild (blobs exist), layer cache warm', cases.rebuildCached);
+    line('warm, one pack changed (runtime blob exists), empty layer cache', cases.packEmpty);
+    line('warm, one pack changed (runtime blob exists), layer cache warm', cases.packCached);
     console.log('  aim: ≤ 1.2x the plain copy');
   } finally {
     await registry.stop();
+    await rm(caches, { recursive: true, force: true });
   }
 }

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -60,19 +61,29 @@ describe('raku build against a local registry', () => {
     const inspected = JSON.parse(stdout) as { Labels: Record<string, string>; Layers: string[] };
     expect(inspected.Labels['dev.raku.packs']).toMatch(/^petstore@/);
     expect(inspected.Labels['dev.raku.role']).toBe('pack-server');
-    expect(inspected.Layers).toHaveLength(2);
-    const layerDigest = inspected.Layers[1]!;
+    // The base layer, then the runtime layer (the same blob in every image), then the packs layer.
+    expect(inspected.Layers).toHaveLength(3);
     const client = new RegistryClient({ registry: registry.host, insecure: true });
-    const blob = await client.getBlob('acme/raku/petstore', layerDigest);
-    const tarFile = path.join(repo.dir, 'layer.tgz');
-    await writeFile(tarFile, blob);
-    const listing = await run('tar', ['-tzf', tarFile]);
-    expect(listing.stdout.split('\n').filter(Boolean)).toEqual([
-      'app/',
-      'app/gateway.mjs',
-      'app/packs/',
-      'app/packs/petstore.json',
-    ]);
+    const listLayer = async (digest: string) => {
+      const tarFile = path.join(repo.dir, 'layer.tgz');
+      await writeFile(tarFile, await client.getBlob('acme/raku/petstore', digest));
+      return (await run('tar', ['-tzf', tarFile])).stdout.split('\n').filter(Boolean);
+    };
+    expect(await listLayer(inspected.Layers[1]!)).toEqual(['app/', 'app/gateway.mjs']);
+    expect(await listLayer(inspected.Layers[2]!)).toEqual(['app/', 'app/packs/', 'app/packs/petstore.json']);
+    const gateway = JSON.parse(
+      (
+        await run('skopeo', [
+          'inspect',
+          '--tls-verify=false',
+          `docker://${record.images['raku-gateway']!.repository}@${record.images['raku-gateway']!.digest}`,
+        ])
+      ).stdout,
+    ) as { Layers: string[] };
+    // The gateway shares the runtime layer, without the packs layer.
+    expect(gateway.Layers[1]).toBe(inspected.Layers[1]);
+    expect(gateway.Layers.length).toBeGreaterThanOrEqual(2);
+    expect(gateway.Layers).not.toContain(inspected.Layers[2]);
 
     // A new commit that changes only petstore: petstore is rebuilt, the others are reused as they are.
     const packFile = path.join(repo.dir, 'packs/petstore/pack.yaml');
@@ -104,8 +115,12 @@ describe('raku build against a local registry', () => {
     dirs.push(a.dir, b.dir);
     // Different file times must not leak into the layer.
     await utimes(path.join(b.dir, 'packs/petstore/pack.yaml'), new Date(2001, 1, 1), new Date(2001, 1, 1));
-    // Two separate processes, so nothing cached in memory (compressed layers) is shared between the builds.
-    const build = async (dir: string) => {
+    // Two separate processes with their own empty layer cache directories, so no compressed layer (in memory or
+    // on disk) is shared between the builds.
+    const cacheA = await mkdtemp(path.join(tmpdir(), 'raku-cache-a-'));
+    const cacheB = await mkdtemp(path.join(tmpdir(), 'raku-cache-b-'));
+    dirs.push(cacheA, cacheB);
+    const build = async (dir: string, cacheDir: string) => {
       const { stdout } = await run(
         process.execPath,
         [
@@ -120,16 +135,22 @@ describe('raku build against a local registry', () => {
           '--format',
           'json',
         ],
-        { env: { PATH: process.env['PATH'], HOME: '/nonexistent' }, maxBuffer: 16 * 1024 * 1024 },
+        {
+          env: { PATH: process.env['PATH'], HOME: '/nonexistent', RAKU_CACHE_DIR: cacheDir },
+          maxBuffer: 16 * 1024 * 1024,
+        },
       );
-      return JSON.parse(stdout) as { images: Record<string, { digest: string }> }[];
+      return (JSON.parse(stdout) as { images: Record<string, { digest: string }> }[])[0]!.images;
     };
-    const da = await build(a.dir);
-    const db = await build(b.dir);
-    expect(Object.values(da[0]!.images).map((i) => i.digest)).toEqual(
-      Object.values(db[0]!.images).map((i) => i.digest),
-    );
-    expect(new Set(Object.values(da[0]!.images).map((i) => i.digest)).size).toBe(4);
+    const digests = (images: Record<string, { digest: string }>) =>
+      Object.values(images).map((i) => i.digest);
+    const da = digests(await build(a.dir, cacheA));
+    const db = digests(await build(b.dir, cacheB));
+    expect(da).toEqual(db);
+    expect(new Set(da).size).toBe(4);
+    // The layers a build compressed are in its cache; a build that takes them from there gets the same digests.
+    expect((await readdir(path.join(cacheA, 'blobs/sha256'))).length).toBeGreaterThanOrEqual(3);
+    expect(digests(await build(b.dir, cacheA))).toEqual(da);
   }, 120_000);
 
   it('refuses an unknown pack, builder or zone with a clear message', async () => {

@@ -21,9 +21,9 @@ function input(registry: string, baseRepo: string, baseDigest: string, targetRep
   return {
     base: parseImageReference(`${registry}/${baseRepo}@${baseDigest}`),
     target: { registry, repository: targetRepo, tags: ['rev-abc123'] },
-    files: [
-      { path: 'app/gateway.mjs', content: 'console.log("gateway");\n' },
-      { path: 'app/packs/petstore.json', content: '{"name":"petstore"}\n' },
+    layers: [
+      { comment: 'runtime', files: [{ path: 'app/gateway.mjs', content: 'console.log("gateway");\n' }] },
+      { comment: 'packs', files: [{ path: 'app/packs/petstore.json', content: '{"name":"petstore"}\n' }] },
     ],
     settings: {
       entrypoint: ['node', '/app/gateway.mjs'],
@@ -52,7 +52,7 @@ describe('image build against a real registry without auth', () => {
     await registry?.stop();
   });
 
-  it('pushes a two-platform index with the raku layer on both platforms, readable by skopeo', async () => {
+  it('pushes a two-platform index with the raku layers on both platforms, readable by skopeo', async () => {
     const result = await buildImage(
       input(registry.host, 'base/node', baseDigest, 'acme/raku/petstore'),
       () => client,
@@ -60,8 +60,9 @@ describe('image build against a real registry without auth', () => {
     expect(result.mediaType).toBe(MEDIA.ociIndex);
     expect(result.platforms).toEqual(['linux/amd64', 'linux/arm64']);
     expect(result.alreadyPresent).toBe(false);
-    // Base layers (one per platform) are mounted from base/node; config blobs and the raku layer are uploaded.
-    expect(result.blobs).toEqual({ exists: 0, mounted: 2, uploaded: 3 });
+    // Base layers (one per platform) are mounted from base/node; config blobs and the two raku layers (shared by
+    // both platforms) are uploaded.
+    expect(result.blobs).toEqual({ exists: 0, mounted: 2, uploaded: 4 });
 
     const raw = await run('skopeo', [
       'inspect',
@@ -95,6 +96,7 @@ describe('image build against a real registry without auth', () => {
           Labels: Record<string, string>;
         };
         rootfs: { diff_ids: string[] };
+        history: { comment?: string }[];
       };
       expect(config.architecture).toBe(arch);
       expect(config.config.User).toBe('65532');
@@ -103,11 +105,12 @@ describe('image build against a real registry without auth', () => {
       expect(config.config.Env).toContain('RAKU_ROLE=pack-server');
       expect(config.config.Env).toContain('PATH=/usr/local/bin:/usr/bin:/bin');
       expect(config.config.Labels['org.opencontainers.image.revision']).toBe('abc123');
-      expect(config.rootfs.diff_ids).toHaveLength(2);
+      expect(config.rootfs.diff_ids).toHaveLength(3);
+      expect(config.history.slice(-2).map((h) => h.comment)).toEqual(['runtime', 'packs']);
     }
   });
 
-  it('skips every upload when the registry already holds the image', async () => {
+  it('uploads nothing and pushes no manifest when the registry already holds the image', async () => {
     const first = await buildImage(
       input(registry.host, 'base/node', baseDigest, 'acme/raku/again'),
       () => client,
@@ -118,7 +121,41 @@ describe('image build against a real registry without auth', () => {
     );
     expect(second.digest).toBe(first.digest);
     expect(second.alreadyPresent).toBe(true);
-    expect(second.blobs).toEqual({ exists: 0, mounted: 0, uploaded: 0 });
+    // Blobs are checked while the layers compress (before the image digest is known): all six are there.
+    expect(second.blobs).toEqual({ exists: 6, mounted: 0, uploaded: 0 });
+  });
+
+  it('uploads only the packs layer when another image in the repository has the same runtime layer', async () => {
+    const first = await buildImage(
+      input(registry.host, 'base/node', baseDigest, 'acme/raku/shared'),
+      () => client,
+    );
+    const other = input(registry.host, 'base/node', baseDigest, 'acme/raku/shared');
+    const changed = await buildImage(
+      {
+        ...other,
+        layers: [
+          other.layers[0]!,
+          {
+            comment: 'packs',
+            files: [{ path: 'app/packs/petstore.json', content: '{"name":"petstore","v":2}\n' }],
+          },
+        ],
+      },
+      () => client,
+    );
+    expect(changed.digest).not.toBe(first.digest);
+    // Base layers and the runtime layer exist; the two new configs and the new packs layer are uploaded.
+    expect(changed.blobs).toEqual({ exists: 3, mounted: 0, uploaded: 3 });
+  });
+
+  it('refuses to build an image without a layer to add', async () => {
+    await expect(
+      buildImage(
+        { ...input(registry.host, 'base/node', baseDigest, 'acme/raku/empty'), layers: [] },
+        () => client,
+      ),
+    ).rejects.toThrow('acme/raku/empty: an image build needs at least one layer to add');
   });
 
   it('computes the digest without pushing when push is off', async () => {
@@ -146,7 +183,11 @@ describe('image build against a real registry without auth', () => {
     expect(result.mediaType).toBe(MEDIA.dockerManifest);
     const got = await client.getManifest('acme/raku/docker', result.digest);
     const manifest = JSON.parse(new TextDecoder().decode(got.bytes)) as { layers: { mediaType: string }[] };
-    expect(manifest.layers.map((l) => l.mediaType)).toEqual([MEDIA.dockerLayerGzip, MEDIA.dockerLayerGzip]);
+    expect(manifest.layers.map((l) => l.mediaType)).toEqual([
+      MEDIA.dockerLayerGzip,
+      MEDIA.dockerLayerGzip,
+      MEDIA.dockerLayerGzip,
+    ]);
   });
 
   it('uploads a blob in chunks when it is larger than the chunk size', async () => {

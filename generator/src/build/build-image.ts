@@ -1,4 +1,5 @@
 import { formatImageReference, type ImageReference } from './image-reference.ts';
+import { makeLayer } from './layer-cache.ts';
 import {
   type Descriptor,
   deriveImageConfig,
@@ -13,20 +14,23 @@ import {
   parseManifestDocument,
 } from './oci-image.ts';
 import type { BlobPush, RegistryClient } from './registry-client.ts';
-import { buildLayer, type LayerFile } from './tar-layer.ts';
+import type { LayerInput } from './tar-layer.ts';
 
-/** What to build: a base image plus one layer of files, with process settings and annotations. */
+/** What to build: a base image plus reproducible layers of files, with process settings and annotations. */
 export interface ImageBuildInput {
   /** Base image; pinned by digest for reproducible builds (a tag is resolved at build time). */
   base: ImageReference;
   /** Where the image goes; tags are optional (the image is always addressable by digest). */
   target: { registry: string; repository: string; tags?: readonly string[] };
-  files: readonly LayerFile[];
+  /** The layers added on top of the base, bottom first; at least one. */
+  layers: readonly LayerInput[];
   settings: ImageSettings;
   /** OCI manifest annotations (org.opencontainers.image.*). */
   annotations: Record<string, string>;
   /** Push blobs and manifests. When false the image is computed (digest, size) but nothing is written. */
   push: boolean;
+  /** Directory of the on-disk cache of compressed layers (see layer-cache.ts); default none. */
+  layerCacheDir?: string;
 }
 
 export interface ImageBuildResult {
@@ -40,7 +44,7 @@ export interface ImageBuildResult {
   size: number;
   platforms: string[];
   baseDigest: string;
-  /** Whether the registry already had the image (so nothing was uploaded). */
+  /** Whether the registry already had the image (so no manifest was pushed). */
   alreadyPresent: boolean;
   blobs: Record<BlobPush, number>;
 }
@@ -50,44 +54,45 @@ export type ClientFor = (registry: string) => RegistryClient;
 
 interface PlatformImage {
   platform?: Descriptor['platform'];
-  manifest: { bytes: Uint8Array; digest: string; size: number; mediaType: string };
+  doc: ManifestDocument & { kind: 'manifest' };
   config: { bytes: Uint8Array; digest: string; size: number };
-  baseLayers: Descriptor[];
 }
+
+type Encoded = { bytes: Uint8Array; digest: string; size: number; mediaType: string };
 
 /**
  * Builds an image daemonlessly, like ko or jib: reads the base manifest (or index) and configs through the
- * registry API, appends one reproducible layer to every platform, and — with `push` — uploads what the target
+ * registry API, appends the reproducible layers to every platform, and — with `push` — uploads what the target
  * repository lacks (base layers mounted from the base repository when it is on the same registry, copied
  * otherwise) and the manifests. Same input ⇒ same digest.
+ *
+ * Compressing the layers is the slow part, and everything but the manifests needs only the layers' diffIds
+ * (hashes of the tars, computed first): so the base manifests and configs are read, and the base layers and the
+ * new configs pushed, while the layers compress (a piece at a time, letting these requests run in between).
  */
 export async function buildImage(input: ImageBuildInput, clientFor: ClientFor): Promise<ImageBuildResult> {
+  if (input.layers.length === 0) {
+    throw new Error(`${input.target.repository}: an image build needs at least one layer to add`);
+  }
   const baseClient = clientFor(input.base.registry);
   const baseRef = input.base.digest ?? input.base.tag ?? 'latest';
-  // The base manifest request goes out before the (CPU-bound, synchronous) layer compression, so its round
-  // trip overlaps it; one turn of the event loop lets the request be written first.
   const baseManifestPromise = baseClient.getManifest(input.base.repository, baseRef);
   baseManifestPromise.catch(() => undefined);
-  await new Promise<void>((resolve) => setImmediate(resolve));
-  const layer = buildLayer(input.files);
+  const made = input.layers.map((l) => makeLayer(l.files, input.layerCacheDir));
+  const layersPromise = Promise.all(made.map((m) => m.layer));
+  layersPromise.catch(() => undefined);
+  const added = input.layers.map((l, i) => ({ diffId: made[i]!.diffId, comment: l.comment }));
+
   const baseManifest = await baseManifestPromise;
   const baseDoc = parseManifestDocument(baseManifest.bytes, baseManifest.contentType);
-
   const derive = async (
     doc: ManifestDocument & { kind: 'manifest' },
     platform?: Descriptor['platform'],
   ): Promise<PlatformImage> => {
     const configBytes = await baseClient.getBlob(input.base.repository, doc.value.config.digest);
     const baseConfig = JSON.parse(new TextDecoder().decode(configBytes)) as ImageConfig;
-    const config = encodeJson(deriveImageConfig(baseConfig, layer, input.settings));
-    const manifest = deriveManifest(doc, config, layer, input.annotations);
-    const encoded = encodeJson(manifest.value);
-    return {
-      ...(platform ? { platform } : {}),
-      manifest: { ...encoded, mediaType: manifest.mediaType },
-      config,
-      baseLayers: doc.value.layers,
-    };
+    const config = encodeJson(deriveImageConfig(baseConfig, added, input.settings));
+    return { ...(platform ? { platform } : {}), doc, config };
   };
   let platforms: PlatformImage[];
   if (baseDoc.kind === 'manifest') {
@@ -108,16 +113,56 @@ export async function buildImage(input: ImageBuildInput, clientFor: ClientFor): 
       throw new Error(`${formatImageReference(input.base)}: index lists no platform image`);
   }
 
-  let top: { bytes: Uint8Array; digest: string; size: number; mediaType: string };
+  const blobs: Record<BlobPush, number> = { exists: 0, mounted: 0, uploaded: 0 };
+  const target = input.push ? clientFor(input.target.registry) : undefined;
+  const repo = input.target.repository;
+  const seen = new Set<string>();
+  /** One push job per blob not pushed yet (platforms share base layers, sometimes configs). */
+  const jobsFor = (
+    items: { digest: string; data: Uint8Array | (() => Promise<Uint8Array>); mountFrom?: string[] }[],
+  ): (() => Promise<BlobPush>)[] => {
+    const jobs: (() => Promise<BlobPush>)[] = [];
+    for (const item of items) {
+      if (seen.has(item.digest)) continue;
+      seen.add(item.digest);
+      jobs.push(() => target!.pushBlob(repo, item.digest, item.data, item.mountFrom ?? []));
+    }
+    return jobs;
+  };
+  let early: Promise<BlobPush[]> = Promise.resolve([]);
+  if (target) {
+    const sameRegistry = input.base.registry === input.target.registry;
+    early = runLimited(
+      jobsFor(
+        platforms.flatMap((p) => [
+          ...p.doc.value.layers.map((l) => ({
+            digest: l.digest,
+            data: () => baseClient.getBlob(input.base.repository, l.digest),
+            mountFrom: sameRegistry ? [input.base.repository] : [],
+          })),
+          { digest: p.config.digest, data: p.config.bytes },
+        ]),
+      ),
+      4,
+    );
+    early.catch(() => undefined);
+  }
+
+  const layers = await layersPromise;
+  const manifests = platforms.map((p): Encoded => {
+    const manifest = deriveManifest(p.doc, p.config, layers, input.annotations);
+    return { ...encodeJson(manifest.value), mediaType: manifest.mediaType };
+  });
+  let top: Encoded;
   if (baseDoc.kind === 'manifest') {
-    top = platforms[0]!.manifest;
+    top = manifests[0]!;
   } else {
     const index = deriveIndex(
       baseDoc,
-      platforms.map((p) => ({
-        mediaType: p.manifest.mediaType,
-        digest: p.manifest.digest,
-        size: p.manifest.size,
+      platforms.map((p, i) => ({
+        mediaType: manifests[i]!.mediaType,
+        digest: manifests[i]!.digest,
+        size: manifests[i]!.size,
         ...(p.platform ? { platform: p.platform } : {}),
       })),
       input.annotations,
@@ -125,53 +170,31 @@ export async function buildImage(input: ImageBuildInput, clientFor: ClientFor): 
     top = { ...encodeJson(index.value), mediaType: index.mediaType };
   }
 
-  const blobs: Record<BlobPush, number> = { exists: 0, mounted: 0, uploaded: 0 };
   let alreadyPresent = false;
-  if (input.push) {
-    const target = clientFor(input.target.registry);
-    const repo = input.target.repository;
-    alreadyPresent = await target.hasManifest(repo, top.digest);
-    if (!alreadyPresent) {
-      const sameRegistry = input.base.registry === input.target.registry;
-      const jobs: (() => Promise<BlobPush>)[] = [];
-      const seen = new Set<string>();
-      for (const p of platforms) {
-        for (const l of p.baseLayers) {
-          if (seen.has(l.digest)) continue;
-          seen.add(l.digest);
-          jobs.push(() =>
-            target.pushBlob(
-              repo,
-              l.digest,
-              () => baseClient.getBlob(input.base.repository, l.digest),
-              sameRegistry ? [input.base.repository] : [],
-            ),
-          );
-        }
-        if (!seen.has(p.config.digest)) {
-          seen.add(p.config.digest);
-          jobs.push(() => target.pushBlob(repo, p.config.digest, p.config.bytes));
-        }
-      }
-      jobs.push(() => target.pushBlob(repo, layer.digest, layer.blob));
-      for (const outcome of await runLimited(jobs, 4)) blobs[outcome]++;
-      if (baseDoc.kind === 'index') {
-        await Promise.all(
-          platforms.map((p) =>
-            target.putManifest(repo, p.manifest.digest, p.manifest.bytes, p.manifest.mediaType),
-          ),
-        );
-      }
+  if (target) {
+    const [present, layerOutcomes, earlyOutcomes] = await Promise.all([
+      target.hasManifest(repo, top.digest),
+      runLimited(jobsFor(layers.map((l) => ({ digest: l.digest, data: l.blob }))), 4),
+      early,
+    ]);
+    alreadyPresent = present;
+    for (const outcome of [...earlyOutcomes, ...layerOutcomes]) blobs[outcome]++;
+    if (!alreadyPresent && baseDoc.kind === 'index') {
+      await Promise.all(manifests.map((m) => target.putManifest(repo, m.digest, m.bytes, m.mediaType)));
     }
     const tags = input.target.tags ?? [];
-    if (tags.length === 0) await target.putManifest(repo, top.digest, top.bytes, top.mediaType);
-    for (const tag of tags) await target.putManifest(repo, tag, top.bytes, top.mediaType);
+    await Promise.all(
+      (tags.length > 0 ? tags : [top.digest]).map((tag) =>
+        target.putManifest(repo, tag, top.bytes, top.mediaType),
+      ),
+    );
   }
 
+  const layersSize = layers.reduce((n, l) => n + l.size, 0);
   const sizes = platforms.map(
-    (p) => p.config.size + p.baseLayers.reduce((n, l) => n + l.size, 0) + layer.size,
+    (p) => p.config.size + p.doc.value.layers.reduce((n, l) => n + l.size, 0) + layersSize,
   );
-  const result: ImageBuildResult = {
+  return {
     reference: `${input.target.registry}/${input.target.repository}@${top.digest}`,
     repository: `${input.target.registry}/${input.target.repository}`,
     digest: top.digest,
@@ -183,7 +206,6 @@ export async function buildImage(input: ImageBuildInput, clientFor: ClientFor): 
     alreadyPresent,
     blobs,
   };
-  return result;
 }
 
 function platformOf(configBytes: Uint8Array): Descriptor['platform'] {

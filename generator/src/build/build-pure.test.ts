@@ -4,9 +4,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { readRepoFiles } from '../fs/read-repo.ts';
+import { validateRepo } from '../validate/validate-repo.ts';
 import { parseImageReference } from './image-reference.ts';
+import { imageInputsKey, planZoneImages } from './plan-images.ts';
 import { credentialsFromDockerConfig, parseChallenge, resolveCredentials } from './registry-auth.ts';
 import { buildLayer, buildTar } from './tar-layer.ts';
+
+const REPO_ROOT = path.resolve(import.meta.dirname, '../../..');
 
 const run = promisify(execFile);
 
@@ -69,6 +74,32 @@ describe('reproducible layers', () => {
         { path: 'a', content: '' },
       ]),
     ).toThrow(/listed twice/);
+  });
+});
+
+describe('image plans', () => {
+  it('splits each image into a runtime layer shared by every image, then the gateway files or the packs', async () => {
+    const model = validateRepo(await readRepoFiles(REPO_ROOT)).model;
+    const runtime = new TextEncoder().encode('runtime');
+    const gatewayFiles = [
+      { path: 'app/prisma/migrations/1_init/migration.sql', content: 'create table t();' },
+    ];
+    const plans = planZoneImages(model, 'dev', { revision: 'abc', runtime, gatewayFiles });
+    const byWorkload = new Map(plans.map((p) => [p.workload, p]));
+    const petstore = byWorkload.get('petstore')!;
+    const gateway = byWorkload.get('raku-gateway')!;
+    expect(petstore.layers.map((l) => l.comment)).toEqual(['runtime', 'packs']);
+    expect(petstore.layers[1]!.files.map((f) => f.path)).toEqual(['app/packs/petstore.json']);
+    expect(gateway.layers.map((l) => l.comment)).toEqual(['runtime', 'gateway files']);
+    expect(gateway.layers[1]!.files).toEqual(gatewayFiles);
+    const runtimeDiffIds = new Set(plans.map((p) => buildLayer(p.layers[0]!.files).diffId));
+    expect(runtimeDiffIds.size).toBe(1);
+    // A change of the packs layer changes the inputs key; moving a file to another layer does too.
+    const moved = {
+      ...petstore,
+      layers: [{ comment: 'runtime', files: [...petstore.layers[0]!.files, ...petstore.layers[1]!.files] }],
+    };
+    expect(imageInputsKey(moved)).not.toBe(imageInputsKey(petstore));
   });
 });
 

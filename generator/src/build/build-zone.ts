@@ -17,6 +17,8 @@ export interface BuildZoneOptions {
   source?: string;
   /** Another builder for a planned image (`--builder docker`); default the daemonless OCI builder. */
   builder?: { kind: 'docker'; build: (plan: ImagePlan, inputsTag: string) => Promise<ImageBuildResult> };
+  /** Directory of the on-disk cache of compressed layers (layer-cache.ts); default none. */
+  layerCacheDir?: string;
   /** Called after each image, for progress output. */
   onImage?: (plan: ImagePlan, image: BuiltImage, outcome: ImageOutcome) => void;
 }
@@ -54,10 +56,11 @@ export async function buildZone(
             {
               base: plan.base,
               target: { ...plan.target, tags: [...plan.target.tags, inputsTag] },
-              files: plan.files,
+              layers: plan.layers,
               settings: plan.settings,
               annotations: plan.annotations,
               push: options.push,
+              ...(options.layerCacheDir ? { layerCacheDir: options.layerCacheDir } : {}),
             },
             clientFor,
           );

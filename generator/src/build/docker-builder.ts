@@ -65,7 +65,7 @@ export function dockerBuilder(
     const context = await mkdtemp(path.join(tmpdir(), `raku-docker-${plan.workload}-`));
     try {
       await writeChangeSet(context, options.rendered);
-      for (const file of plan.files) {
+      for (const file of plan.layers.flatMap((l) => l.files)) {
         const rel = file.path.replace(/^app\//, '');
         await mkdir(path.dirname(path.join(context, rel)), { recursive: true });
         await writeFile(path.join(context, rel), file.content);

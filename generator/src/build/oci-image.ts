@@ -1,5 +1,4 @@
 import { sha256Hex } from '../model/hash.ts';
-import type { Layer } from './tar-layer.ts';
 
 /** Media types of the OCI image spec and their Docker schema 2 equivalents. */
 export const MEDIA = {
@@ -111,12 +110,27 @@ export interface ImageSettings {
   labels: Record<string, string>;
   /** RFC 3339 time recorded as the image's and the layer's creation time; fixed for reproducibility. */
   created: string;
-  /** The `created_by` of the added layer's history entry. */
+  /** The `created_by` of the added layers' history entries. */
   createdBy: string;
 }
 
-/** The base config with the raku layer appended and the process settings applied. Pure. */
-export function deriveImageConfig(base: ImageConfig, layer: Layer, settings: ImageSettings): ImageConfig {
+/** A layer the builder adds, as the image config records it: the tar's digest and what the layer holds. */
+export interface AddedLayer {
+  diffId: string;
+  /** The history entry's comment ('runtime', 'packs', …). */
+  comment: string;
+}
+
+/**
+ * The base config with the raku layers appended (one history entry each) and the process settings applied.
+ * Needs only the layers' diffIds, not the compressed blobs, so it can be made and pushed while they compress.
+ * Pure.
+ */
+export function deriveImageConfig(
+  base: ImageConfig,
+  layers: readonly AddedLayer[],
+  settings: ImageSettings,
+): ImageConfig {
   const env = new Map<string, string>();
   for (const entry of base.config?.Env ?? []) {
     const eq = entry.indexOf('=');
@@ -136,8 +150,15 @@ export function deriveImageConfig(base: ImageConfig, layer: Layer, settings: Ima
     ...base,
     created: settings.created,
     config,
-    rootfs: { type: 'layers', diff_ids: [...(base.rootfs?.diff_ids ?? []), layer.diffId] },
-    history: [...(base.history ?? []), { created: settings.created, created_by: settings.createdBy }],
+    rootfs: { type: 'layers', diff_ids: [...(base.rootfs?.diff_ids ?? []), ...layers.map((l) => l.diffId)] },
+    history: [
+      ...(base.history ?? []),
+      ...layers.map((l) => ({
+        created: settings.created,
+        created_by: settings.createdBy,
+        comment: l.comment,
+      })),
+    ],
   };
 }
 
@@ -148,13 +169,13 @@ export function encodeJson(value: unknown): { bytes: Uint8Array; digest: string;
 }
 
 /**
- * The image manifest for one platform: the base's layers plus the raku layer, in the base manifest's media
+ * The image manifest for one platform: the base's layers plus the raku layers, in the base manifest's media
  * type family (a Docker schema 2 base gives a Docker manifest, an OCI base an OCI one). Pure.
  */
 export function deriveManifest(
   base: ManifestDocument & { kind: 'manifest' },
   config: { digest: string; size: number },
-  layer: Layer,
+  layers: readonly { digest: string; size: number }[],
   annotations: Record<string, string>,
 ): { mediaType: string; value: ImageManifest } {
   const docker = base.mediaType === MEDIA.dockerManifest;
@@ -169,11 +190,11 @@ export function deriveManifest(
     },
     layers: [
       ...base.value.layers,
-      {
+      ...layers.map((layer) => ({
         mediaType: docker ? MEDIA.dockerLayerGzip : MEDIA.ociLayerGzip,
         digest: layer.digest,
         size: layer.size,
-      },
+      })),
     ],
   };
   // Docker schema 2 has no annotations field; the same facts are in the config labels.

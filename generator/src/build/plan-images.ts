@@ -4,7 +4,7 @@ import { canonicalJson, sha256Hex } from '../model/hash.ts';
 import type { Pack, RepoModel, Zone } from '../model/types.ts';
 import { formatImageReference, type ImageReference, parseImageReference } from './image-reference.ts';
 import type { ImageSettings } from './oci-image.ts';
-import { LAYER_GZIP_LEVEL, type LayerFile } from './tar-layer.ts';
+import { LAYER_FORMAT, type LayerFile, type LayerInput } from './tar-layer.ts';
 
 /** Where the runtime contract puts things inside every raku image. */
 export const APP_DIR = '/app';
@@ -24,7 +24,13 @@ export interface ImagePlan {
   baseName: string;
   /** Tags: 'rev-<revision>' (when there is a revision). */
   target: { registry: string; repository: string; tags: string[] };
-  files: LayerFile[];
+  /**
+   * The layers added to the base, bottom first, split by how often they change: 'runtime' (/app/gateway.mjs,
+   * the same in every image of every zone while the runtime is unchanged, so compressed once and pushed once
+   * per repository), 'gateway files' (the gateway image's PGlite and SQL migrations) and 'packs'
+   * (/app/packs/<pack>.json, a few KiB: a changed pack recompresses only this layer).
+   */
+  layers: LayerInput[];
   settings: ImageSettings;
   annotations: Record<string, string>;
 }
@@ -47,8 +53,8 @@ export interface PlanImagesOptions {
 /**
  * Plans the images of one zone: per workload the base image (the entry's `baseImage`, else the pack's
  * `runtime.baseImage`, else 'default', looked up in the zone's `baseImages`), the repository
- * '<registry.host>/<registry.repository>/<workload>', and the layer: /app/gateway.mjs plus
- * /app/packs/<pack>.json for each pack. Pure.
+ * '<registry.host>/<registry.repository>/<workload>', and the layers (see {@link ImagePlan.layers}).
+ * Pure.
  */
 export function planZoneImages(model: RepoModel, zoneName: string, opts: PlanImagesOptions): ImagePlan[] {
   const { zone, workloads } = resolveZone(model, zoneName);
@@ -74,14 +80,21 @@ export function planZoneImages(model: RepoModel, zoneName: string, opts: PlanIma
     } catch (err) {
       throw new UserError(`${zone.file}: baseImages.${baseName}.image: ${(err as Error).message}`);
     }
-    const files: LayerFile[] = [
-      { path: `${APP_DIR.slice(1)}/${RUNTIME_FILE}`, content: opts.runtime },
-      ...packs.map((p) => ({
-        path: `${PACKS_DIR.slice(1)}/${p.name}.json`,
-        content: `${JSON.stringify(p, null, 2)}\n`,
-      })),
-      ...(role === 'gateway' ? (opts.gatewayFiles ?? []) : []),
+    const layers: LayerInput[] = [
+      { comment: 'runtime', files: [{ path: `${APP_DIR.slice(1)}/${RUNTIME_FILE}`, content: opts.runtime }] },
     ];
+    if (role === 'gateway' && opts.gatewayFiles && opts.gatewayFiles.length > 0) {
+      layers.push({ comment: 'gateway files', files: opts.gatewayFiles });
+    }
+    if (packs.length > 0) {
+      layers.push({
+        comment: 'packs',
+        files: packs.map((p) => ({
+          path: `${PACKS_DIR.slice(1)}/${p.name}.json`,
+          content: `${JSON.stringify(p, null, 2)}\n`,
+        })),
+      });
+    }
     const labels: Record<string, string> = {
       'org.opencontainers.image.created': created,
       'org.opencontainers.image.revision': opts.revision,
@@ -101,7 +114,7 @@ export function planZoneImages(model: RepoModel, zoneName: string, opts: PlanIma
       base: ref,
       baseName,
       target: targetOf(z, workload, tag),
-      files,
+      layers,
       settings: {
         entrypoint: ['node', `${APP_DIR}/${RUNTIME_FILE}`],
         user: RUNTIME_USER,
@@ -171,23 +184,26 @@ function targetOf(zone: Zone, workload: string, tag: string | undefined): ImageP
 const PER_REVISION_LABELS = ['org.opencontainers.image.revision', 'org.opencontainers.image.created'];
 
 /**
- * A key of everything that makes an image except the revision it was built at: the files, the base image, the
- * process settings and the other labels. `raku build` tags each image 'inputs-<key>' and reuses an image
+ * A key of everything that makes an image except the revision it was built at: the layers and their files, the
+ * base image, the process settings and the other labels. `raku build` tags each image 'inputs-<key>' and reuses an image
  * already tagged with the key, so only workloads whose inputs changed get a new image and a new digest. Pure.
  */
 export function imageInputsKey(plan: ImagePlan): string {
   const labels = { ...plan.settings.labels };
   for (const l of PER_REVISION_LABELS) delete labels[l];
-  const files = plan.files.map((f) => ({
-    path: f.path,
-    mode: f.mode ?? 0o644,
-    sha256: sha256Hex(typeof f.content === 'string' ? new TextEncoder().encode(f.content) : f.content),
+  const layers = plan.layers.map((layer) => ({
+    comment: layer.comment,
+    files: layer.files.map((f) => ({
+      path: f.path,
+      mode: f.mode ?? 0o644,
+      sha256: sha256Hex(typeof f.content === 'string' ? new TextEncoder().encode(f.content) : f.content),
+    })),
   }));
   const subject = {
     base: formatImageReference(plan.base),
-    files,
+    layers,
     settings: { ...plan.settings, labels, created: undefined },
-    layerFormat: LAYER_GZIP_LEVEL,
+    layerFormat: LAYER_FORMAT,
   };
   return sha256Hex(canonicalJson(subject)).slice(0, 32);
 }

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { buildRecordPath, parseBuildRecord, serialiseBuildRecord } from '../build/build-record.ts';
 import { buildZone } from '../build/build-zone.ts';
 import { dockerBuilder } from '../build/docker-builder.ts';
+import { layerCacheDir } from '../build/layer-cache.ts';
 import { RegistryError } from '../build/registry-client.ts';
 import { registryClientsFor } from '../build/registry-clients.ts';
 import { bundleRuntime, RUNTIME_ENTRY } from '../build/runtime-bundle.ts';
@@ -55,7 +56,7 @@ export function registerBuild(program: Command, ctx: CliContext): void {
     .option('-f, --format <format>', 'text or json', 'text')
     .addHelpText(
       'after',
-      "\nRegistry credentials: the zone's registry.credentials secret (env RAKU_SECRET_<NAME>_<KEY>: a docker config.json or user:password),\nelse RAKU_REGISTRY_USERNAME + RAKU_REGISTRY_PASSWORD, else $DOCKER_CONFIG/config.json or ~/.docker/config.json, else anonymous.",
+      "\nRegistry credentials: the zone's registry.credentials secret (env RAKU_SECRET_<NAME>_<KEY>: a docker config.json or user:password),\nelse RAKU_REGISTRY_USERNAME + RAKU_REGISTRY_PASSWORD, else $DOCKER_CONFIG/config.json or ~/.docker/config.json, else anonymous.\nLayer cache (compressed layers by content): $RAKU_CACHE_DIR, else $XDG_CACHE_HOME/raku, else ~/.cache/raku; RAKU_CACHE_DIR=off disables it.",
     )
     .action(async (opts: BuildOptions, cmd: Command) => {
       if (opts.builder !== 'oci' && opts.builder !== 'docker') {
@@ -67,6 +68,7 @@ export function registerBuild(program: Command, ctx: CliContext): void {
       const zones = selectZones(release.model, opts.zone);
       const runtime = await bundleRuntime({ root: release.root, entry: opts.entry });
       const recordDir = path.resolve(release.root, opts.recordDir ?? 'out/builds');
+      const cacheDir = layerCacheDir(ctx.env, ctx.cwd);
       const records = [];
       for (const zoneName of zones) {
         const zone = release.model.zones.find((z) => z.value.name === zoneName)!.value;
@@ -84,6 +86,7 @@ export function registerBuild(program: Command, ctx: CliContext): void {
             revision: release.revision,
             runtime,
             push: opts.push === true,
+            ...(cacheDir ? { layerCacheDir: cacheDir } : {}),
             ...(only ? { only } : {}),
             ...(opts.source ? { source: opts.source } : {}),
             ...(opts.builder === 'docker'

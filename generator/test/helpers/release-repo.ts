@@ -69,7 +69,8 @@ export async function raku(
       stderr += t;
     },
     cwd: process.cwd(),
-    env: { PATH: process.env['PATH'], HOME: '/nonexistent', ...env },
+    // No on-disk layer cache unless a test asks for one: as root, $HOME/.cache under /nonexistent is writable.
+    env: { PATH: process.env['PATH'], HOME: '/nonexistent', RAKU_CACHE_DIR: 'off', ...env },
     debug: false,
   });
   return { code, stdout, stderr };
