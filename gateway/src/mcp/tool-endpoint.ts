@@ -1,19 +1,14 @@
 /**
  * The MCP Streamable HTTP endpoint shared by both roles: tools/list (paginated, deterministic order) and
  * tools/call over whatever catalog the role provides. Served with the SDK's `createMcpHandler`: stateless
- * 2026-07-28 requests and, through its legacy fallback, 2025-11-25 clients, from one server factory.
+ * 2026-07-28 requests and, through its legacy fallback, 2025-11-25 clients, from one server factory. Node
+ * requests reach it through ./node-handler.ts, which hands the SDK the body already parsed.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { toNodeHandler } from '@modelcontextprotocol/node';
-import {
-  type AuthInfo,
-  createMcpHandler,
-  ProtocolError,
-  ProtocolErrorCode,
-  Server,
-} from '@modelcontextprotocol/server';
+import { createMcpHandler, ProtocolError, ProtocolErrorCode, Server } from '@modelcontextprotocol/server';
 import { ANONYMOUS, type Caller } from '../auth/caller.ts';
 import type { CallToolResult, McpToolDefinition } from '../pack/pack-executor.ts';
+import { toLeanNodeHandler } from './node-handler.ts';
 
 /** What an endpoint serves. The list must be sorted by name (pagination relies on it). */
 export interface ToolCatalog {
@@ -117,9 +112,7 @@ export function createMcpEndpoint(catalog: ToolCatalog, options: McpEndpointOpti
     },
     options.onerror ? { onerror: options.onerror } : {},
   );
-  const node = toNodeHandler(handler, options.onerror ? { onerror: options.onerror } : {});
-  return (req, res, caller) => {
-    const auth: AuthInfo = { token: '', clientId: caller.subject, scopes: [], extra: { caller } };
-    return node(Object.assign(req, { auth }), res);
-  };
+  const node = toLeanNodeHandler(handler, options.onerror ? { onerror: options.onerror } : {});
+  return (req, res, caller) =>
+    node(req, res, { token: '', clientId: caller.subject, scopes: [], extra: { caller } });
 }
