@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { UserError } from '../errors.ts';
 import { writeChangeSet } from '../generate/change-set.ts';
 import { generateZones } from '../generate/generate-zones.ts';
-import type { WorkloadImage } from '../generate/render-zone.ts';
+import { configRevision, shortRevision, type WorkloadImage } from '../generate/render-zone.ts';
 import type { CliContext } from './context.ts';
 import { collect, loadReleaseContext, selectZones } from './release-context.ts';
 
@@ -55,6 +55,7 @@ export function registerGenerate(program: Command, ctx: CliContext): void {
         report.push({
           zone,
           dir: path.relative(ctx.cwd, dir) || '.',
+          configRevision: configRevision(cs),
           files: cs.size,
           written: result.written.length,
           unchanged: result.unchanged.length,
@@ -67,7 +68,7 @@ export function registerGenerate(program: Command, ctx: CliContext): void {
       }
       for (const r of report) {
         ctx.stdout(
-          `${r.zone}: ${r.files} files in ${r.dir} (${r.written} written, ${r.unchanged} unchanged, ${r.removed.length} removed)\n`,
+          `${r.zone}: ${r.files} files in ${r.dir} at config revision ${shortRevision(r.configRevision)} (${r.written} written, ${r.unchanged} unchanged, ${r.removed.length} removed)\n`,
         );
       }
     });
