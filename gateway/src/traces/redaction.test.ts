@@ -53,6 +53,8 @@ describe('redact: value shapes', () => {
     ['a GitHub token', 'ghp_abcdefghijklmnopqrstuvwxyz0123456789', REDACTED],
     ['a fine-grained GitHub token', 'github_pat_11ABCDEFG0abcdefghijklmnop', REDACTED],
     ['an AWS key id', 'AKIAIOSFODNN7EXAMPLE', REDACTED],
+    ['an AWS temporary key id', 'ASIAIOSFODNN7EXAMPLE', REDACTED],
+    ['a GitLab token', 'glpat-abcdefghijklmnopqrstu', REDACTED],
     ['a Slack token', 'xoxb-1234567890-abcdefghij', REDACTED],
     ['an sk- key', 'sk-proj-abcdefghijklmnopqrstuvwx', REDACTED],
     [
@@ -64,6 +66,9 @@ describe('redact: value shapes', () => {
     ['a bearer header value', 'Bearer abcdefghijklmnop', `Bearer ${REDACTED}`],
     ['a bearer token inside prose', 'use bearer abc.def-ghi_jkl now', `use bearer ${REDACTED} now`],
     ['basic credentials', 'Basic dXNlcjpwYXNzd29yZA==', `Basic ${REDACTED}`],
+    ['a token scheme in capitals', 'TOKEN abcdefghijklmnop', `TOKEN ${REDACTED}`],
+    ['the shortest password assignment', 'pass=x', `pass=${REDACTED}`],
+    ['the shortest e-mail address', 'a@b.co', EMAIL],
     ['userinfo in a URL', 'see https://bob:s3cret@example.com/x', `see https://${REDACTED}@example.com/x`],
     [
       'a password assignment in a log line',
