@@ -1,10 +1,17 @@
-import { chmod, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../model/hash.ts';
-import { clearLayerCache, diskLayerStore, layerCacheDir, makeLayer } from './layer-cache.ts';
+import {
+  clearLayerCache,
+  diskLayerStore,
+  LAYER_CACHE_MAX_AGE_DAYS,
+  layerCacheDir,
+  makeLayer,
+  pruneLayerCache,
+} from './layer-cache.ts';
 import { buildLayer, buildTar, GZIP_PIECE, gzipTar, gzipTarAsync, LAYER_FORMAT } from './tar-layer.ts';
 
 const dirs: string[] = [];
@@ -99,6 +106,24 @@ describe('on-disk layer cache', () => {
     const layer = await makeLayer(bigFiles('e'), dir).layer;
     await writeFile(path.join(dir, 'layers', LAYER_FORMAT, layer.diffId.slice(7)), '../../etc/passwd\n');
     expect(await diskLayerStore(dir).get(layer.diffId)).toBeUndefined();
+  });
+
+  it('prunes entries no build wrote or read for two weeks, and keeps the ones read since', async () => {
+    const dir = await tempDir();
+    const old = await makeLayer(bigFiles('f'), dir).layer;
+    const used = await makeLayer(bigFiles('g'), dir).layer;
+    const files = (layer: typeof old) => [
+      path.join(dir, 'layers', LAYER_FORMAT, layer.diffId.slice(7)),
+      path.join(dir, 'blobs/sha256', layer.digest.slice(7)),
+    ];
+    const longAgo = new Date(Date.now() - (LAYER_CACHE_MAX_AGE_DAYS + 1) * 86_400_000);
+    for (const f of [...files(old), ...files(used)]) await utimes(f, longAgo, longAgo);
+    // A build reads `used` again: that marks it used now.
+    expect(await diskLayerStore(dir).get(used.diffId)).toBeDefined();
+    expect(await pruneLayerCache(dir)).toBe(2);
+    expect(await diskLayerStore(dir).get(old.diffId)).toBeUndefined();
+    expect((await diskLayerStore(dir).get(used.diffId))?.digest).toBe(used.digest);
+    expect(await pruneLayerCache(path.join(dir, 'no-such-folder'))).toBe(0);
   });
 
   it('builds without the cache when the cache directory cannot be written', async () => {

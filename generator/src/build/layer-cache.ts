@@ -1,4 +1,4 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { sha256Hex } from '../model/hash.ts';
 import { buildTar, gzipTarAsync, LAYER_FORMAT, type Layer, type LayerFile, layerOf } from './tar-layer.ts';
@@ -68,7 +68,13 @@ export function diskLayerStore(dir: string): LayerStore {
         const digest = (await readFile(indexPath(diffId), 'utf8')).trim();
         const blob = new Uint8Array(await readFile(blobPath(digest)));
         const layer = layerOf(diffId, blob);
-        return layer.digest === digest ? layer : undefined;
+        if (layer.digest !== digest) return undefined;
+        // Mark both files used, so pruning keeps what builds still read.
+        const now = new Date();
+        await Promise.all([utimes(indexPath(diffId), now, now), utimes(blobPath(digest), now, now)]).catch(
+          () => undefined,
+        );
+        return layer;
       } catch {
         return undefined; // not cached, or unreadable: compress again
       }
@@ -82,6 +88,45 @@ export function diskLayerStore(dir: string): LayerStore {
       }
     },
   };
+}
+
+/** Cache entries unused for this long are removed by {@link pruneLayerCache}. */
+export const LAYER_CACHE_MAX_AGE_DAYS = 14;
+
+/**
+ * Removes cache files (indexes and blobs) not written or read for `maxAgeDays`, so a cache kept across runs
+ * (actions/cache restores the previous one) holds the layers of recent runtimes rather than of every runtime
+ * ever built. Best effort, like the cache itself; returns how many files went.
+ */
+export async function pruneLayerCache(
+  dir: string,
+  now = new Date(),
+  maxAgeDays = LAYER_CACHE_MAX_AGE_DAYS,
+): Promise<number> {
+  const cutoff = now.getTime() - maxAgeDays * 86_400_000;
+  let removed = 0;
+  const walk = async (folder: string): Promise<void> => {
+    const entries = await readdir(folder, { withFileTypes: true }).catch(() => []);
+    for (const entry of entries) {
+      const file = path.join(folder, entry.name);
+      if (entry.isDirectory()) await walk(file);
+      else if (entry.isFile()) {
+        const info = await stat(file).catch(() => undefined);
+        if (
+          info &&
+          info.mtimeMs < cutoff &&
+          (await rm(file).then(
+            () => true,
+            () => false,
+          ))
+        )
+          removed++;
+      }
+    }
+  };
+  await walk(path.join(dir, 'layers'));
+  await walk(path.join(dir, 'blobs'));
+  return removed;
 }
 
 /**

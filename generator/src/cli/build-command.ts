@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { buildRecordPath, parseBuildRecord, serialiseBuildRecord } from '../build/build-record.ts';
 import { buildZone } from '../build/build-zone.ts';
 import { dockerBuilder } from '../build/docker-builder.ts';
-import { layerCacheDir } from '../build/layer-cache.ts';
+import { layerCacheDir, pruneLayerCache } from '../build/layer-cache.ts';
 import { RegistryError } from '../build/registry-client.ts';
 import { registryClientsFor } from '../build/registry-clients.ts';
 import { bundleRuntime, RUNTIME_ENTRY } from '../build/runtime-bundle.ts';
@@ -128,6 +128,7 @@ export function registerBuild(program: Command, ctx: CliContext): void {
         if (opts.format === 'text')
           ctx.stdout(`${zoneName}  build record ${path.relative(ctx.cwd, file) || file}\n`);
       }
+      if (cacheDir) await pruneLayerCache(cacheDir);
       if (opts.format === 'json') ctx.stdout(`${JSON.stringify(records, null, 2)}\n`);
     });
 }
