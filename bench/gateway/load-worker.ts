@@ -18,7 +18,10 @@ export interface LoadJob {
 }
 
 export interface LoadResult {
+  /** Requests answered in the measured window. */
   requests: number;
+  /** Requests answered in all, warm-up included (what the servers' CPU time was spent on). */
+  answered: number;
   errors: number;
   firstError: string | null;
   rps: number;
@@ -60,12 +63,14 @@ async function run(): Promise<LoadResult> {
   const warmEnd = performance.now() + job.warmupMs;
   let end = Number.POSITIVE_INFINITY;
   let measuredStart = 0;
+  let answered = 0;
   const loop = async () => {
     for (;;) {
       const t0 = performance.now();
       if (t0 >= end) return;
       const { ok, text } = await once();
       const t1 = performance.now();
+      answered++;
       if (t0 < warmEnd) continue;
       if (!ok) {
         errors++;
@@ -86,6 +91,7 @@ async function run(): Promise<LoadResult> {
   agent.destroy();
   return {
     requests: latencies.length,
+    answered,
     errors,
     firstError,
     rps: (latencies.length / elapsed) * 1000,

@@ -1,12 +1,14 @@
 /**
  * The pack side of bench/gateway.bench.ts in its own thread, as it would be in its own pod: a fake upstream
- * API on 127.0.0.1 and the pack server calling it. Posts the pack server's URL back.
+ * API on 127.0.0.1 and the pack server calling it. Posts the pack server's URL and this thread's id back (the
+ * bench reads the thread's CPU time).
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parentPort } from 'node:worker_threads';
 import { startPackServer } from '../../gateway/src/server/pack-server.ts';
 import { widgetsPack } from '../../gateway/test/helpers/test-pack.ts';
+import { currentThreadId } from '../lib/thread-cpu.ts';
 
 const payload = JSON.stringify({ id: 'w1', color: 'red', size: 3 });
 const upstream = http.createServer((_req, res) => {
@@ -32,4 +34,4 @@ parentPort?.on('message', async (msg) => {
     parentPort?.close();
   }
 });
-parentPort?.postMessage(server.url);
+parentPort?.postMessage({ url: server.url, tid: currentThreadId() });

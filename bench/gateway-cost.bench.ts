@@ -1,0 +1,151 @@
+/**
+ * Where the gateway thread's time goes per tools/call: CPU time of the main thread per answered call (32
+ * clients), for servers that each add one piece to the previous one:
+ *
+ *   bare node:http echo          HTTP in and out, nothing else (the baseline)
+ *   SDK endpoint alone           + the MCP endpoint (createMcpHandler) over a catalog that answers at once
+ *   gateway, in-process pack     + authentication, policy, metrics, routing (a pack executor answering at once)
+ *   gateway -> canned pack       + the HTTP hop to a pack server that answers at once (another thread)
+ *   gateway -> pack server       + a real pack server and its upstream busy on the other thread
+ *
+ * All gateways drop their traces (bench/gateway.bench.ts measures trace writing). CPU per call, unlike
+ * latency, does not count the wait for a core, so the differences hold up on a shared machine better than
+ * latency does; they still grow with load (Linux only: '-' elsewhere).
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { staticTokenAuthenticator } from '../gateway/src/auth/authenticator.ts';
+import { createMcpEndpoint } from '../gateway/src/mcp/tool-endpoint.ts';
+import type { CallToolResult, PackExecutor } from '../gateway/src/pack/pack-executor.ts';
+import { startGateway } from '../gateway/src/server/gateway-server.ts';
+import { widgetsPack } from '../gateway/test/helpers/test-pack.ts';
+import { testBundle, testModel } from '../gateway/test/helpers/test-zone.ts';
+import {
+  CALL,
+  discardTraces,
+  EXPECT,
+  GATEWAY_HEADERS,
+  loadWithCpu,
+  MCP_HEADERS,
+  median,
+  startServerThread,
+  TOKEN,
+} from './gateway/harness.ts';
+
+const ROUNDS = 3;
+const RESULT: CallToolResult = {
+  content: [{ type: 'text', text: '{"id":"w1","color":"red","size":3}' }],
+  structuredContent: { id: 'w1', color: 'red', size: 3 },
+};
+
+async function listenOn(server: http.Server): Promise<string> {
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`;
+}
+
+export default async function gatewayCostBench(): Promise<void> {
+  const packSide = await startServerThread('pack-side-worker.ts');
+  const canned = await startServerThread('canned-pack-worker.ts');
+  const echoBody = JSON.stringify({ jsonrpc: '2.0', id: 1, result: RESULT });
+  const echo = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(200, {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(echoBody),
+      });
+      res.end(echoBody);
+    });
+  });
+  const endpoint = createMcpEndpoint(
+    { listTools: () => [], callTool: async () => RESULT },
+    { name: 'bench', version: '1' },
+  );
+  const sdkAlone = http.createServer((req, res) => {
+    void endpoint(req, res, { subject: 'agent:bot', kind: 'agent', groups: [], claims: {} });
+  });
+  const model = testModel(widgetsPack('http://127.0.0.1:9'), 'http://127.0.0.1:9/mcp');
+  const executor = {
+    execute: async () => ({ result: RESULT, status: 'ok' }),
+    tools: () => [],
+  } as unknown as PackExecutor;
+  const gatewayTo = async (packUrl: string, inProcess?: PackExecutor) => {
+    const { bundle, policy } = testBundle(model, packUrl);
+    const gw = await startGateway({
+      bundle,
+      policy,
+      authenticator: staticTokenAuthenticator(
+        new Map([[TOKEN, { subject: 'agent:bot', kind: 'agent' as const, groups: [], claims: {} }]]),
+      ),
+      traces: discardTraces(),
+      adminSubjects: [],
+      secrets: () => undefined,
+      port: 0,
+      routeOptions: { healthIntervalMs: 0, remoteCheckIntervalMs: 0 },
+      ...(inProcess ? { inProcess } : {}),
+    });
+    gw.server.keepAliveTimeout = 60_000;
+    return gw;
+  };
+  const inProcess = await gatewayTo(packSide.url, executor);
+  const toCanned = await gatewayTo(canned.url);
+  const toPack = await gatewayTo(packSide.url);
+  const scenarios = [
+    { name: 'bare node:http echo', url: await listenOn(echo), headers: MCP_HEADERS, other: null },
+    { name: 'SDK endpoint alone', url: await listenOn(sdkAlone), headers: MCP_HEADERS, other: null },
+    { name: 'gateway, in-process pack', url: inProcess.url, headers: GATEWAY_HEADERS, other: null },
+    { name: 'gateway -> canned pack', url: toCanned.url, headers: GATEWAY_HEADERS, other: canned.tid },
+    { name: 'gateway -> pack server', url: toPack.url, headers: GATEWAY_HEADERS, other: packSide.tid },
+  ];
+  try {
+    const cpu = new Map<string, number[]>();
+    const rps = new Map<string, number[]>();
+    // Interleaved rounds, median kept: the machine's load drifts.
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const sc of scenarios) {
+        const r = await loadWithCpu(
+          {
+            url: sc.url,
+            headers: sc.headers,
+            body: CALL,
+            expect: EXPECT,
+            concurrency: 32,
+            durationMs: 2000,
+            warmupMs: 400,
+          },
+          sc.other,
+        );
+        cpu.set(sc.name, [...(cpu.get(sc.name) ?? []), r.mainCpuUs]);
+        rps.set(sc.name, [...(rps.get(sc.name) ?? []), r.rps]);
+      }
+    }
+    const us = (name: string) => median(cpu.get(name) ?? []);
+    const show = (n: number) => (Number.isNaN(n) ? '-' : n.toFixed(0)).padStart(8);
+    console.log(
+      `tools/call widgets.get_widget, 32 clients, median of ${ROUNDS} interleaved rounds; CPU of the main thread per answered call`,
+    );
+    console.log(
+      `${'scenario'.padEnd(26)} ${'µs/call'.padStart(8)} ${'x echo'.padStart(8)} ${'req/s'.padStart(8)}`,
+    );
+    for (const sc of scenarios) {
+      console.log(
+        `${sc.name.padEnd(26)} ${show(us(sc.name))} ${(us(sc.name) / us('bare node:http echo')).toFixed(1).padStart(8)} ${show(median(rps.get(sc.name) ?? []))}`,
+      );
+    }
+    const step = (label: string, from: string, to: string) =>
+      console.log(`${label.padEnd(44)} ${show(us(to) - us(from))} µs/call`);
+    step('the MCP endpoint (SDK + Node adapter)', 'bare node:http echo', 'SDK endpoint alone');
+    step('auth, policy, metrics, routing', 'SDK endpoint alone', 'gateway, in-process pack');
+    step('the HTTP hop to a pack server', 'gateway, in-process pack', 'gateway -> canned pack');
+    step('a busy pack server on the other core', 'gateway -> canned pack', 'gateway -> pack server');
+  } finally {
+    for (const gw of [inProcess, toCanned, toPack]) await gw.close();
+    for (const s of [echo, sdkAlone]) {
+      s.closeAllConnections();
+      s.close();
+    }
+    await canned.close();
+    await packSide.close();
+  }
+}
