@@ -43,7 +43,7 @@ describe('--builder docker', () => {
   it('runs docker buildx build --push with the generated Dockerfile, tags and labels as separate arguments', async () => {
     const plan = planZoneImages(model, 'dev', {
       revision: 'abc',
-      runtime: new TextEncoder().encode('x'),
+      runtime: [{ path: 'app/gateway.mjs', content: 'x' }],
       only: ['petstore'],
     })[0]!;
     const build = dockerBuilder({
@@ -73,7 +73,7 @@ describe('--builder docker', () => {
   it('fails with a clear message when docker fails or the Dockerfile is missing', async () => {
     const plan = planZoneImages(model, 'dev', {
       revision: 'abc',
-      runtime: new Uint8Array(),
+      runtime: [{ path: 'app/gateway.mjs', content: '' }],
       only: ['petstore'],
     })[0]!;
     const failing = path.join(dir, 'docker-fails');

@@ -340,6 +340,7 @@ describe('raku generate on the example content', () => {
     const dockerfile = renderZone(model, 'dev', { revision: REVISION }).get('gateway/Dockerfile') ?? '';
     expect(dockerfile.split('\n').filter((l) => l.startsWith('COPY'))).toEqual([
       'COPY ["gateway.mjs","/app/gateway.mjs"]',
+      'COPY ["chunks","/app/chunks"]',
       'COPY ["node_modules","/app/node_modules"]',
       'COPY ["prisma","/app/prisma"]',
     ]);
@@ -356,6 +357,7 @@ describe('raku generate on the example content', () => {
     expect(lines).toContain('USER 65532:65532');
     expect(lines.filter((l) => l.startsWith('COPY'))).toEqual([
       'COPY ["gateway.mjs","/app/gateway.mjs"]',
+      'COPY ["chunks","/app/chunks"]',
       'COPY ["packs/petstore.json","/app/packs/petstore.json"]',
     ]);
     expect(lines).toContain('ENTRYPOINT ["node","/app/gateway.mjs"]');

@@ -19,12 +19,14 @@ export interface Migration {
 const MIGRATION_NAME = /^\d{14}_[A-Za-z0-9_]+$/;
 
 /**
- * Where the migrations are: gateway/prisma/migrations when running from the sources, or prisma/migrations
- * next to the bundle (/app/prisma/migrations in the image).
+ * Where the migrations are: gateway/prisma/migrations when running from the sources (this file is
+ * gateway/src/db/), or /app/prisma/migrations in the image, where this code runs from a chunk in /app/chunks/
+ * (or from /app/gateway.mjs itself when bundled without splitting).
  */
 export function defaultMigrationsDir(): string {
   const candidates = [
     new URL('../../prisma/migrations', import.meta.url),
+    new URL('../prisma/migrations', import.meta.url),
     new URL('./prisma/migrations', import.meta.url),
   ];
   for (const candidate of candidates) {

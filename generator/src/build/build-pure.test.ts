@@ -80,7 +80,10 @@ describe('reproducible layers', () => {
 describe('image plans', () => {
   it('splits each image into a runtime layer shared by every image, then the gateway files or the packs', async () => {
     const model = validateRepo(await readRepoFiles(REPO_ROOT)).model;
-    const runtime = new TextEncoder().encode('runtime');
+    const runtime = [
+      { path: 'app/chunks/chunk-A.mjs', content: 'export const a = 1;' },
+      { path: 'app/gateway.mjs', content: 'runtime' },
+    ];
     const gatewayFiles = [
       { path: 'app/prisma/migrations/1_init/migration.sql', content: 'create table t();' },
     ];

@@ -36,7 +36,7 @@ export async function buildZone(
 ): Promise<BuildRecord> {
   const plans = planZoneImages(model, zoneName, {
     revision: options.revision,
-    runtime: options.runtime.code,
+    runtime: options.runtime.files,
     gatewayFiles: options.runtime.gatewayFiles,
     ...(options.only ? { only: options.only } : {}),
     ...(options.source ? { source: options.source } : {}),

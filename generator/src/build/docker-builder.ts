@@ -70,9 +70,10 @@ export function dockerBuilder(
         await mkdir(path.dirname(path.join(context, rel)), { recursive: true });
         await writeFile(path.join(context, rel), file.content);
       }
-      // The gateway's Dockerfile copies node_modules/ (PGlite) and prisma/ (migrations): present even when a
-      // custom runtime needs neither, so COPY never fails on a missing source.
-      for (const dir of ['node_modules', 'prisma']) await mkdir(path.join(context, dir), { recursive: true });
+      // The Dockerfiles copy chunks/ (the runtime's split parts), and the gateway's node_modules/ (PGlite) and
+      // prisma/ (migrations): present even when a custom runtime has none, so COPY never fails on a missing source.
+      for (const dir of ['chunks', 'node_modules', 'prisma'])
+        await mkdir(path.join(context, dir), { recursive: true });
       const metadataFile = path.join(context, '.raku-buildx-metadata.json');
       const args = dockerBuildArgs(
         plan,

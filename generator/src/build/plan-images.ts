@@ -25,9 +25,10 @@ export interface ImagePlan {
   /** Tags: 'rev-<revision>' (when there is a revision). */
   target: { registry: string; repository: string; tags: string[] };
   /**
-   * The layers added to the base, bottom first, split by how often they change: 'runtime' (/app/gateway.mjs,
-   * the same in every image of every zone while the runtime is unchanged, so compressed once and pushed once
-   * per repository), 'gateway files' (the gateway image's PGlite and SQL migrations) and 'packs'
+   * The layers added to the base, bottom first, split by how often they change: 'runtime' (/app/gateway.mjs and
+   * its eager chunks, the same in every image of every zone while the runtime is unchanged, so compressed once
+   * and pushed once per repository), 'gateway files' (the gateway image's own chunks, PGlite and SQL
+   * migrations) and 'packs'
    * (/app/packs/<pack>.json, a few KiB: a changed pack recompresses only this layer).
    */
   layers: LayerInput[];
@@ -38,15 +39,15 @@ export interface ImagePlan {
 export interface PlanImagesOptions {
   /** Config revision (git commit); labels the image and names its tag 'rev-<first 12>'. */
   revision: string;
-  /** The esbuild bundle of the runtime (gateway/src/main.ts). */
-  runtime: Uint8Array;
+  /** The runtime every image runs: /app/gateway.mjs and its eager chunks (RuntimeBundle.files). */
+  runtime: readonly LayerFile[];
   /** Source repository URL for org.opencontainers.image.source. */
   source?: string;
   /** Build time recorded in the image; fixed by default so builds are reproducible. */
   created?: string;
   /** Only these workloads or packs (a pack selects its workload). Default: all, plus the gateway. */
   only?: readonly string[];
-  /** Extra files of the gateway image (externals and assets next to the bundle: RuntimeBundle.gatewayFiles). */
+  /** Extra files of the gateway image (its chunks, externals and assets: RuntimeBundle.gatewayFiles). */
   gatewayFiles?: readonly LayerFile[];
 }
 
@@ -80,9 +81,7 @@ export function planZoneImages(model: RepoModel, zoneName: string, opts: PlanIma
     } catch (err) {
       throw new UserError(`${zone.file}: baseImages.${baseName}.image: ${(err as Error).message}`);
     }
-    const layers: LayerInput[] = [
-      { comment: 'runtime', files: [{ path: `${APP_DIR.slice(1)}/${RUNTIME_FILE}`, content: opts.runtime }] },
-    ];
+    const layers: LayerInput[] = [{ comment: 'runtime', files: opts.runtime }];
     if (role === 'gateway' && opts.gatewayFiles && opts.gatewayFiles.length > 0) {
       layers.push({ comment: 'gateway files', files: opts.gatewayFiles });
     }

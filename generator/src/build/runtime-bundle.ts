@@ -34,21 +34,30 @@ export interface RuntimeBundleOptions {
 }
 
 export interface RuntimeBundle {
-  /** The bundle, /app/gateway.mjs in the image. */
-  code: Uint8Array;
   /**
-   * Files only the gateway role needs, so only the gateway image gets them: the external packages the bundle
-   * imports (app/node_modules/<package>/…, PGlite for the embedded database) and the assets (SQL migrations).
-   * Pack-server images stay the bundle plus their packs.
+   * What every image runs: /app/gateway.mjs and the chunks it imports statically (app/chunks/…). This is all a
+   * pack server loads, and the same bytes in every image of every zone while the runtime is unchanged.
+   */
+  files: LayerFile[];
+  /**
+   * Files only the gateway role needs, so only the gateway image gets them: the chunks behind the entry's
+   * dynamic import of the gateway and local roles (the database client with Prisma's query compiler, pg-boss,
+   * Redis, the policy engine), the external packages the bundle imports (app/node_modules/<package>/…, PGlite
+   * for the embedded database) and the assets (SQL migrations).
    */
   gatewayFiles: LayerFile[];
   /** The external packages actually imported. */
   externalsUsed: string[];
 }
 
+/** Where chunks go, next to gateway.mjs ('/app/chunks' in the image). */
+export const CHUNKS_DIR = 'chunks';
+
 /**
- * Bundles the runtime entry with esbuild into one ESM file for Node 20. Deterministic for the same sources:
- * no source maps, paths relative to `root`. Throws a UserError when the entry does not exist.
+ * Bundles the runtime entry with esbuild into ESM for Node 20: /app/gateway.mjs plus chunks under
+ * /app/chunks, split into what every image needs and what only the gateway does (see {@link RuntimeBundle}).
+ * Deterministic for the same sources: no source maps, paths relative to `root`, content-hashed chunk names.
+ * Throws a UserError when the entry does not exist.
  */
 export async function bundleRuntime(options: RuntimeBundleOptions): Promise<RuntimeBundle> {
   const entry = options.entry ?? RUNTIME_ENTRY;
@@ -61,10 +70,18 @@ export async function bundleRuntime(options: RuntimeBundleOptions): Promise<Runt
       `runtime entry ${entry} not found under ${options.root}; the image needs the gateway runtime`,
     );
   }
+  const outdir = path.join(options.root, '.raku-runtime'); // never written (write: false); names outputs
   const result = await build({
     absWorkingDir: options.root,
-    entryPoints: [entryPath],
+    entryPoints: { gateway: entryPath },
+    outdir,
+    entryNames: '[name]',
+    chunkNames: `${CHUNKS_DIR}/[name]-[hash]`,
+    outExtension: { '.js': '.mjs' },
     bundle: true,
+    // Split at dynamic imports: the gateway and local roles (main.ts imports them on demand) become chunks
+    // that only the gateway image carries, so a pack server's runtime is a tenth of the size.
+    splitting: true,
     platform: 'node',
     format: 'esm',
     target: 'node20',
@@ -77,15 +94,36 @@ export async function bundleRuntime(options: RuntimeBundleOptions): Promise<Runt
     legalComments: 'none',
     logLevel: 'silent',
     external: [...externals, ...externals.map((e) => `${e}/*`)],
-    // Bundled CommonJS dependencies call require() for Node built-ins; give them one in ESM.
+    // Bundled CommonJS dependencies call require() for Node built-ins; give them one in ESM (every chunk).
     banner: {
       js: "import { createRequire as __rakuCreateRequire } from 'node:module'; const require = __rakuCreateRequire(import.meta.url);",
     },
   }).catch((err: unknown) => {
     throw new UserError(`bundling ${entry} failed: ${(err as Error).message}`);
   });
-  const out = result.outputFiles[0];
-  if (!out) throw new Error(`esbuild produced no output for ${entry}`);
+  // Outputs by path relative to outdir ('gateway.mjs', 'chunks/…'); the metafile names them relative to root.
+  const outputs = new Map(
+    result.outputFiles.map((f) => [path.relative(outdir, f.path).split(path.sep).join('/'), f.contents]),
+  );
+  const entryOut = 'gateway.mjs';
+  if (!outputs.has(entryOut)) throw new Error(`esbuild produced no ${entryOut} for ${entry}`);
+  const meta = new Map(
+    Object.entries(result.metafile.outputs).map(([key, value]) => [
+      path.relative(outdir, path.resolve(options.root, key)).split(path.sep).join('/'),
+      value,
+    ]),
+  );
+  // The entry and what it imports statically: what starts before any role is chosen (the pack server).
+  const eager = new Set<string>();
+  const visit = (out: string) => {
+    if (eager.has(out)) return;
+    eager.add(out);
+    for (const imp of meta.get(out)?.imports ?? []) {
+      if (imp.kind !== 'import-statement' || imp.external) continue;
+      visit(path.relative(outdir, path.resolve(options.root, imp.path)).split(path.sep).join('/'));
+    }
+  };
+  visit(entryOut);
   const imported = new Set<string>();
   for (const output of Object.values(result.metafile.outputs)) {
     for (const imp of output.imports) {
@@ -94,7 +132,11 @@ export async function bundleRuntime(options: RuntimeBundleOptions): Promise<Runt
       if (pkg) imported.add(pkg);
     }
   }
+  const runtimeFiles: LayerFile[] = [];
   const files: LayerFile[] = [];
+  for (const [rel, content] of [...outputs].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    (eager.has(rel) ? runtimeFiles : files).push({ path: `app/${rel}`, content });
+  }
   for (const pkg of [...imported].sort()) {
     const dir = path.join(options.root, 'node_modules', pkg);
     for (const rel of await listFiles(dir)) {
@@ -113,7 +155,7 @@ export async function bundleRuntime(options: RuntimeBundleOptions): Promise<Runt
     for (const rel of rels)
       files.push({ path: `${asset.to}/${rel}`, content: await readFile(path.join(dir, rel)) });
   }
-  return { code: out.contents, gatewayFiles: files, externalsUsed: [...imported].sort() };
+  return { files: runtimeFiles, gatewayFiles: files, externalsUsed: [...imported].sort() };
 }
 
 async function listFiles(dir: string, prefix = ''): Promise<string[]> {

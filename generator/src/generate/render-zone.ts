@@ -224,11 +224,12 @@ function renderPackServer(
     },
     {
       op: 'comment',
-      text: `Build context: the runtime bundle as gateway.mjs and ${spec.packs.map((p) => `packs/${p.name}.json`).join(', ')}.`,
+      text: `Build context: the runtime bundle as gateway.mjs with its chunks/ and ${spec.packs.map((p) => `packs/${p.name}.json`).join(', ')}.`,
     },
     { op: 'FROM', image: baseImageRef(spec.baseImage) },
     { op: 'WORKDIR', path: '/app' },
     { op: 'COPY', sources: ['gateway.mjs'], dest: '/app/gateway.mjs' },
+    { op: 'COPY', sources: ['chunks'], dest: '/app/chunks' },
     ...spec.packs.map(
       (p): DockerInstruction => ({
         op: 'COPY',
@@ -331,11 +332,12 @@ function renderGateway(
     },
     {
       op: 'comment',
-      text: 'Build context: the runtime bundle as gateway.mjs, the packages it loads at run time under node_modules/ (PGlite, the embedded database) and the SQL migrations under prisma/. The gateway bundle arrives by ConfigMap.',
+      text: 'Build context: the runtime bundle as gateway.mjs with its chunks/ (the gateway role among them), the packages it loads at run time under node_modules/ (PGlite, the embedded database) and the SQL migrations under prisma/. The gateway bundle arrives by ConfigMap.',
     },
     { op: 'FROM', image: baseImageRef(baseImage) },
     { op: 'WORKDIR', path: '/app' },
     { op: 'COPY', sources: ['gateway.mjs'], dest: '/app/gateway.mjs' },
+    { op: 'COPY', sources: ['chunks'], dest: '/app/chunks' },
     { op: 'COPY', sources: ['node_modules'], dest: '/app/node_modules' },
     { op: 'COPY', sources: ['prisma'], dest: '/app/prisma' },
     {
