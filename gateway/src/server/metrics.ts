@@ -57,12 +57,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Runti
   };
 }
 
-/** Exports a trace sink's counters (queue depth, drops, writes, failures) on every scrape. */
-export function registerTraceStats(
+/** A maker of gauges that read one figure of `stats()` at every scrape. */
+function scrapedGauge<S>(
   metrics: RuntimeMetrics,
-  stats: () => { queued: number; dropped: number; written: number; failures: number },
-): void {
-  const gauge = (name: string, help: string, pick: (s: ReturnType<typeof stats>) => number) =>
+  stats: () => S,
+): (name: string, help: string, pick: (s: S) => number) => void {
+  return (name, help, pick) => {
     new Gauge({
       name,
       help,
@@ -71,6 +71,15 @@ export function registerTraceStats(
         this.set(pick(stats()));
       },
     });
+  };
+}
+
+/** Exports a trace sink's counters (queue depth, drops, writes, failures) on every scrape. */
+export function registerTraceStats(
+  metrics: RuntimeMetrics,
+  stats: () => { queued: number; dropped: number; written: number; failures: number },
+): void {
+  const gauge = scrapedGauge(metrics, stats);
   gauge('raku_trace_queue_depth', 'Traces waiting in memory to be written.', (s) => s.queued);
   gauge('raku_trace_dropped_total', 'Traces dropped because the buffer was full.', (s) => s.dropped);
   gauge('raku_trace_written_total', 'Traces written to the database.', (s) => s.written);
@@ -91,15 +100,7 @@ export function registerRetentionStats(
     failures: number;
   },
 ): void {
-  const gauge = (name: string, help: string, pick: (s: ReturnType<typeof stats>) => number) =>
-    new Gauge({
-      name,
-      help,
-      registers: [metrics.registry],
-      collect() {
-        this.set(pick(stats()));
-      },
-    });
+  const gauge = scrapedGauge(metrics, stats);
   gauge('raku_trace_retention_days', 'Days traces are kept (0: forever, no sweep).', (s) => s.days);
   gauge(
     'raku_trace_retention_deleted_total',
