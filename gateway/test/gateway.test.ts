@@ -286,6 +286,34 @@ describe('gateway routing', () => {
     });
   });
 
+  it.each(ERAS)(
+    'serves the pack version an agent asks for, lists the version it serves, and refuses others (%s)',
+    async (era) => {
+      const { gw, traces } = await gateway();
+      const bot = await client(gw, era, await botToken());
+      const listed = (await bot.listTools()).tools.find((t) => t.name === 'widgets.get_widget');
+      expect(listed?._meta).toEqual({ 'dev.raku/pack-version': '1.0.0' });
+      const call = (version: unknown) =>
+        bot.callTool({
+          name: 'widgets.get_widget',
+          arguments: { id: 'w1' },
+          _meta: { 'dev.raku/pack-version': version },
+        } as never);
+      expect((await call('^1.0.0')).structuredContent).toEqual({ id: 'w1', color: 'red' });
+      const newer = await call('^2');
+      expect(newer.isError).toBe(true);
+      expect(textOf(newer)).toBe(
+        'widgets.get_widget: no pack server of a version in "^2" (this zone serves widgets@1.0.0)',
+      );
+      expect(upstream.requests).toHaveLength(1);
+      expect(traces.traces.map((t) => [t.status, t.route])).toEqual([
+        ['ok', 'pack:widgets@1.0.0'],
+        ['no_route', null],
+      ]);
+      await expect(call(2)).rejects.toThrow('must be a string (a semver range)');
+    },
+  );
+
   it('gives a clear error when no route is left', async () => {
     const dead = await closedPortUrl();
     const { gw, traces } = await gateway({ packServerUrl: dead });

@@ -8,6 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createMcpHandler, ProtocolError, ProtocolErrorCode, Server } from '@modelcontextprotocol/server';
 import { ANONYMOUS, type Caller } from '../auth/caller.ts';
 import type { CallToolResult, McpToolDefinition } from '../pack/pack-executor.ts';
+import { PACK_VERSION_META } from '../routing/router.ts';
 import { toLeanNodeHandler } from './node-handler.ts';
 
 /** What an endpoint serves. The list must be sorted by name (pagination relies on it). */
@@ -19,7 +20,14 @@ export interface ToolCatalog {
     args: Record<string, unknown>,
     caller: Caller,
     signal: AbortSignal,
+    request?: CallRequest,
   ): Promise<CallToolResult>;
+}
+
+/** What a tools/call asks for beyond name and arguments, from its `_meta`. */
+export interface CallRequest {
+  /** `_meta["dev.raku/pack-version"]`: a semver range of the pack the agent needs. */
+  packVersion?: string;
 }
 
 /** A tool that does not exist for this caller: answered as a JSON-RPC invalid-params error. */
@@ -95,12 +103,22 @@ export function createMcpEndpoint(catalog: ToolCatalog, options: McpEndpointOpti
       });
       server.setRequestHandler('tools/call', async (request, callCtx) => {
         const signal = callCtx.mcpReq.signal;
+        const packVersion = (request.params._meta as Record<string, unknown> | undefined)?.[
+          PACK_VERSION_META
+        ];
+        if (packVersion !== undefined && typeof packVersion !== 'string') {
+          throw new ProtocolError(
+            ProtocolErrorCode.InvalidParams,
+            `_meta["${PACK_VERSION_META}"] must be a string (a semver range), not ${JSON.stringify(packVersion)}`,
+          );
+        }
         try {
           return (await catalog.callTool(
             request.params.name,
             (request.params.arguments ?? {}) as Record<string, unknown>,
             caller,
             signal,
+            packVersion === undefined ? {} : { packVersion },
           )) as never;
         } catch (err) {
           if (err instanceof ToolNotFound)

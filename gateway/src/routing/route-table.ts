@@ -100,7 +100,7 @@ export class RouteTable {
         t = inProcess ? new InProcessTarget(id, inProcess) : new PackServerTarget(target.url);
         this.packTargets.set(id, t);
       }
-      return { target: t, tool: exposed, route };
+      return { target: t, tool: exposed, route, pack: { name: target.pack, version: target.version } };
     }
     const state = this.remotes.get(target.remote);
     const placeholder: Target = {

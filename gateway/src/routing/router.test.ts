@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CallToolResult } from '../pack/pack-executor.ts';
 import { CircuitBreaker } from './circuit-breaker.ts';
-import { type Candidate, NoRouteError, Router } from './router.ts';
+import { type Candidate, candidatesFor, NoRouteError, Router, VersionRequestError } from './router.ts';
 import { type Target, TargetError } from './targets.ts';
 
 function target(
@@ -98,6 +98,48 @@ describe('Router', () => {
     expect(breakers.get('a')?.state).toBe('open');
     await expect(call(true)).rejects.toThrow('pack:p@1 (a) skipped: circuit breaker open');
     expect(a.calls).toBe(2);
+  });
+});
+
+describe('candidatesFor (pack version preference)', () => {
+  const idle = (id: string) => target(id, () => ok(id));
+  const pack = (version: string): Candidate => ({
+    target: idle(`http://widgets-${version}`),
+    tool: 'w.get',
+    route: `pack:widgets@${version}`,
+    pack: { name: 'widgets', version },
+  });
+  const remote: Candidate = { target: idle('https://partner'), tool: 'get', route: 'remote:partner' };
+  const routes = (list: readonly Candidate[]) => list.map((c) => c.route);
+
+  it('puts the newest pack server first and keeps third-party fallbacks after the packs', () => {
+    expect(routes(candidatesFor('w.get', [pack('1.2.0'), remote, pack('1.10.0')], undefined))).toEqual([
+      'pack:widgets@1.10.0',
+      'pack:widgets@1.2.0',
+      'remote:partner',
+    ]);
+    const single = [pack('1.0.0'), remote];
+    expect(candidatesFor('w.get', single, undefined)).toBe(single);
+  });
+
+  it('keeps only pack servers in the requested range, newest first, and no third-party fallback', () => {
+    const all = [pack('1.2.0'), pack('2.0.0'), pack('1.4.1'), remote];
+    expect(routes(candidatesFor('w.get', all, '^1.2'))).toEqual(['pack:widgets@1.4.1', 'pack:widgets@1.2.0']);
+    expect(routes(candidatesFor('w.get', all, '2.x'))).toEqual(['pack:widgets@2.0.0']);
+  });
+
+  it('says why a requested version cannot be served', () => {
+    expect(() => candidatesFor('w.get', [pack('1.0.0'), remote], '^2.0.0')).toThrow(
+      new VersionRequestError(
+        'w.get: no pack server of a version in "^2.0.0" (this zone serves widgets@1.0.0)',
+      ),
+    );
+    expect(() => candidatesFor('w.get', [remote], '1')).toThrow(
+      /third-party server, which has no pack version/,
+    );
+    expect(() => candidatesFor('w.get', [pack('1.0.0')], 'latest please')).toThrow(
+      '"latest please" is not a semver range',
+    );
   });
 });
 

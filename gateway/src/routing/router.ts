@@ -5,6 +5,7 @@
  * target; the next candidate is tried after a failure only when the call cannot have run twice (idempotent
  * tool, or the target was never reached). When nothing is left the caller gets one error listing why.
  */
+import semver from 'semver';
 import type { CallToolResult } from '../pack/pack-executor.ts';
 import type { CircuitBreaker } from './circuit-breaker.ts';
 import { type Target, TargetError } from './targets.ts';
@@ -15,6 +16,53 @@ export interface Candidate {
   tool: string;
   /** Route label for traces: 'pack:<pack>@<version>' or 'remote:<name>'. */
   route: string;
+  /** The pack and version a pack server serves; absent for third-party servers. */
+  pack?: { name: string; version: string };
+}
+
+/**
+ * The `_meta` key of a tools/call (and of each pack tool in tools/list) naming a pack version: in a call, a
+ * semver range the agent needs ("^1.2"); in the list, the version the zone serves.
+ */
+export const PACK_VERSION_META = 'dev.raku/pack-version';
+
+/** The agent asked for a pack version in a way that cannot be honoured (not a range, or none matches). */
+export class VersionRequestError extends Error {
+  override readonly name = 'VersionRequestError';
+}
+
+/**
+ * Orders a tool's candidates for one call. Pack servers come newest version first; third-party fallbacks keep
+ * their place after them. With `requested` (a semver range from the call's `_meta`), only pack servers of a
+ * version in the range remain, newest first: a third-party server is not the pack at any version, so it is no
+ * fallback for such a call. Throws VersionRequestError for a malformed range or when no pack server matches.
+ */
+export function candidatesFor(
+  tool: string,
+  candidates: readonly Candidate[],
+  requested: string | undefined,
+): readonly Candidate[] {
+  const packs = candidates.filter((c) => c.pack !== undefined);
+  const newestFirst = (list: Candidate[]) =>
+    list.sort((a, b) => semver.rcompare(a.pack!.version, b.pack!.version));
+  if (requested === undefined) {
+    if (packs.length < 2) return candidates;
+    return [...newestFirst(packs), ...candidates.filter((c) => c.pack === undefined)];
+  }
+  const range = semver.validRange(requested);
+  if (range === null) {
+    throw new VersionRequestError(
+      `${PACK_VERSION_META} "${requested}" is not a semver range (e.g. "^1.2", "~1.0.3", "1.x")`,
+    );
+  }
+  const matching = packs.filter((c) => semver.satisfies(c.pack!.version, range));
+  if (matching.length === 0) {
+    const served = [...new Set(packs.map((c) => `${c.pack!.name}@${c.pack!.version}`))];
+    throw new VersionRequestError(
+      `${tool}: no pack server of a version in "${requested}" (${served.length > 0 ? `this zone serves ${served.join(', ')}` : 'the tool comes from a third-party server, which has no pack version'})`,
+    );
+  }
+  return newestFirst(matching);
 }
 
 export type Availability = { ok: true } | { ok: false; reason: string };

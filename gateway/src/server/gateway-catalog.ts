@@ -11,7 +11,7 @@ import type { ApprovalStore } from '../approvals/types.ts';
 import { type Caller, callerKindOf, principalsOf } from '../auth/caller.ts';
 import { claimsReadBy, pickClaims } from '../jobs/job-claims.ts';
 import type { JobCaller, JobRunner, JobService, ToolCall, ToolCallResult } from '../jobs/types.ts';
-import { type ToolCatalog, ToolNotFound } from '../mcp/tool-endpoint.ts';
+import { type CallRequest, type ToolCatalog, ToolNotFound } from '../mcp/tool-endpoint.ts';
 import {
   type CallToolResult,
   errorResult,
@@ -19,7 +19,13 @@ import {
   STATUS_META,
 } from '../pack/pack-executor.ts';
 import type { RouteTable } from '../routing/route-table.ts';
-import { NoRouteError, Router } from '../routing/router.ts';
+import {
+  candidatesFor,
+  NoRouteError,
+  PACK_VERSION_META,
+  Router,
+  VersionRequestError,
+} from '../routing/router.ts';
 import type { TraceDecision, TraceSink, TraceStatus } from '../traces/types.ts';
 import type { RuntimeMetrics } from './metrics.ts';
 import type { RateLimiter } from './rate-limiter.ts';
@@ -103,6 +109,8 @@ export class GatewayCatalog implements ToolCatalog, JobRunner {
       if (d.title) def.title = d.title;
       if (d.outputSchema) def.outputSchema = d.outputSchema;
       if (d.annotations) def.annotations = { ...d.annotations };
+      // The pack version this zone serves, so an agent knows what it calls and what to ask for.
+      if (tool.source.kind === 'pack') def._meta = { [PACK_VERSION_META]: tool.source.version };
       return def;
     }
     if (tool.source.kind !== 'remote') return undefined;
@@ -120,8 +128,9 @@ export class GatewayCatalog implements ToolCatalog, JobRunner {
     args: Record<string, unknown>,
     caller: Caller,
     signal: AbortSignal,
+    request: CallRequest = {},
   ): Promise<CallToolResult> {
-    return this.handle(name, args, caller, signal, null);
+    return this.handle(name, args, caller, signal, null, request);
   }
 
   /**
@@ -158,13 +167,14 @@ export class GatewayCatalog implements ToolCatalog, JobRunner {
     caller: Caller,
     signal: AbortSignal,
     approvedBy: string | null,
+    request: CallRequest = {},
   ): Promise<CallToolResult> {
     const time = this.options.now?.() ?? new Date();
     const started = performance.now();
     const tool = this.byName.get(name);
     let finished: Finished;
     try {
-      finished = await this.pipeline(name, tool, args, caller, signal, time, approvedBy);
+      finished = await this.pipeline(name, tool, args, caller, signal, time, approvedBy, request);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       finished = {
@@ -225,6 +235,7 @@ export class GatewayCatalog implements ToolCatalog, JobRunner {
     signal: AbortSignal,
     now: Date,
     approvedBy: string | null,
+    request: CallRequest,
   ): Promise<Finished> {
     const decision = this.decide(name, args, caller, now);
     this.options.metrics.decisions.inc({ decision: decision.effect, rule: decision.rule });
@@ -265,6 +276,21 @@ export class GatewayCatalog implements ToolCatalog, JobRunner {
         };
       }
     }
+    // The requested pack version is checked before a call is parked for approval: nobody should approve a
+    // call that has nowhere to go.
+    let candidates: ReturnType<typeof candidatesFor>;
+    try {
+      candidates = candidatesFor(name, this.options.routes.candidates(name), request.packVersion);
+    } catch (err) {
+      if (!(err instanceof VersionRequestError)) throw err;
+      return {
+        status: 'no_route',
+        decision: 'allow',
+        rule: decision.rule,
+        result: errorResult(err.message),
+        error: err.message,
+      };
+    }
     let traceDecision: TraceDecision = 'allow';
     let rule = decision.rule;
     if (decision.approval && approvedBy === null) {
@@ -279,7 +305,7 @@ export class GatewayCatalog implements ToolCatalog, JobRunner {
     const annotations = tool.definition?.annotations;
     const idempotent = annotations?.readOnlyHint === true || annotations?.idempotentHint === true;
     try {
-      const outcome = await this.router.call(this.options.routes.candidates(name), {
+      const outcome = await this.router.call(candidates, {
         tool: name,
         args,
         idempotent,
