@@ -6,23 +6,15 @@
 import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApprovalRequest } from '../src/approvals/types.ts';
-import { jwtAuthenticator } from '../src/auth/authenticator.ts';
-import { type RunningGateway, startGateway } from '../src/server/gateway-server.ts';
-import { type RunningServer, startPackServer } from '../src/server/pack-server.ts';
-import { openPersistence, type Persistence } from '../src/server/persistence.ts';
-import { type FakeUpstream, json, startFakeUpstream } from './helpers/fake-upstream.ts';
-import { AUDIENCE, ISSUER, testIssuer } from './helpers/jwt.ts';
+import type { RunningGateway } from '../src/server/gateway-server.ts';
+import type { Persistence } from '../src/server/persistence.ts';
+import type { FakeUpstream } from './helpers/fake-upstream.ts';
+import { json } from './helpers/fake-upstream.ts';
+import { type GatewayStack, startGatewayStack } from './helpers/gateway-stack.ts';
 import { connectClient, textOf } from './helpers/mcp-client.ts';
-import { createScratchDatabase } from './helpers/scratch-database.ts';
-import { WIDGETS_SECRET_ENV, widgetsPack } from './helpers/test-pack.ts';
-import { testBundle, testModel } from './helpers/test-zone.ts';
-import { startThirdParty, type ThirdParty } from './helpers/third-party-server.ts';
 
-const secrets = (name: string) => (name === WIDGETS_SECRET_ENV ? 'upstream-secret' : undefined);
-
+let stack: GatewayStack;
 let upstream: FakeUpstream;
-let packServer: RunningServer;
-let partner: ThirdParty;
 let persistence: Persistence;
 let gateway: RunningGateway;
 let alice: Client;
@@ -30,60 +22,19 @@ let aliceToken: string;
 let monaToken: string;
 let botToken: string;
 let base: string;
-let scratch: Awaited<ReturnType<typeof createScratchDatabase>>;
 
 beforeAll(async () => {
-  upstream = await startFakeUpstream();
-  upstream.routes.set('POST /api/widgets', (req, res) =>
-    json(res, 201, { id: 'w2', ...JSON.parse(req.body) }),
-  );
-  packServer = await startPackServer({
-    packs: [widgetsPack(upstream.url)],
-    environment: 'dev',
-    secrets,
-    allowPrivateNetworks: true,
-    port: 0,
-  });
-  partner = await startThirdParty();
-  scratch = await createScratchDatabase();
-  persistence = await openPersistence({
-    databaseUrl: scratch.url,
-    dataDir: 'unused',
-    log: () => {},
-    jobPollingIntervalSeconds: 0.5,
-  });
-  const issuer = await testIssuer();
-  const { bundle, policy } = testBundle(testModel(widgetsPack(upstream.url), partner.url), packServer.url);
-  gateway = await startGateway({
-    bundle,
-    policy,
-    authenticator: jwtAuthenticator({ issuer: ISSUER, audience: AUDIENCE, jwks: issuer.jwks }),
-    traces: persistence.traces,
-    approvals: persistence.approvals,
-    jobs: persistence.jobs,
-    adminSubjects: [],
-    secrets,
-    approvalWaitMs: 4000,
-    adminRouter: (deps) => persistence.adminRouter(deps),
-    port: 0,
-    routeOptions: { healthIntervalMs: 0, remoteCheckIntervalMs: 0 },
-  });
-  await persistence.attachRunner(() => gateway.catalog);
-  aliceToken = await issuer.sign({ sub: 'alice' });
-  monaToken = await issuer.sign({ sub: 'mona', groups: ['maintainers'] });
-  botToken = await issuer.sign({ sub: 'bot', agent: true });
+  stack = await startGatewayStack({ database: 'Postgres', approvalWaitMs: 4000 });
+  ({ upstream, persistence, gateway, base } = stack);
+  aliceToken = await stack.issuer.sign({ sub: 'alice' });
+  monaToken = await stack.issuer.sign({ sub: 'mona', groups: ['maintainers'] });
+  botToken = await stack.issuer.sign({ sub: 'bot', agent: true });
   alice = await connectClient(gateway.url, 'modern', aliceToken);
-  base = gateway.url.replace(/\/mcp$/, '');
 });
 
 afterAll(async () => {
   await alice?.close();
-  await gateway?.close();
-  await persistence?.close();
-  await scratch?.drop();
-  await packServer?.close();
-  await partner?.close();
-  await upstream?.close();
+  await stack?.close();
 });
 
 /** The fields of the API's answers these tests read. */

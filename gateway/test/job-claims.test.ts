@@ -7,17 +7,11 @@
 import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Policy } from '../../generator/src/model/types.ts';
-import { jwtAuthenticator } from '../src/auth/authenticator.ts';
-import { type RunningGateway, startGateway } from '../src/server/gateway-server.ts';
-import { type RunningServer, startPackServer } from '../src/server/pack-server.ts';
-import { openPersistence, type Persistence } from '../src/server/persistence.ts';
-import { type FakeUpstream, json, startFakeUpstream } from './helpers/fake-upstream.ts';
-import { AUDIENCE, ISSUER, testIssuer } from './helpers/jwt.ts';
+import type { RunningGateway } from '../src/server/gateway-server.ts';
+import type { Persistence } from '../src/server/persistence.ts';
+import type { FakeUpstream } from './helpers/fake-upstream.ts';
+import { type GatewayStack, startGatewayStack } from './helpers/gateway-stack.ts';
 import { connectClient, textOf } from './helpers/mcp-client.ts';
-import { createScratchDatabase } from './helpers/scratch-database.ts';
-import { WIDGETS_SECRET_ENV, widgetsPack } from './helpers/test-pack.ts';
-import { testBundle, testModel } from './helpers/test-zone.ts';
-import { startThirdParty, type ThirdParty } from './helpers/third-party-server.ts';
 
 /** Starting PGlite (initdb in WASM) takes tens of seconds on a loaded 2-core machine. */
 const START_MS = 180_000;
@@ -42,8 +36,6 @@ const GOLD_ONLY: Policy = {
   ],
 };
 
-const secrets = (name: string) => (name === WIDGETS_SECRET_ENV ? 'upstream-secret' : undefined);
-
 interface ApiBody {
   id?: string;
   status?: string;
@@ -53,10 +45,8 @@ interface ApiBody {
 
 function claimsSuite(kind: 'PGlite' | 'Postgres') {
   describe(`claim-based policy for jobs on ${kind}`, () => {
+    let stack: GatewayStack;
     let upstream: FakeUpstream;
-    let packServer: RunningServer;
-    let partner: ThirdParty;
-    let scratch: Awaited<ReturnType<typeof createScratchDatabase>> | undefined;
     let persistence: Persistence;
     let gateway: RunningGateway;
     let base: string;
@@ -69,63 +59,19 @@ function claimsSuite(kind: 'PGlite' | 'Postgres') {
     const clients: Client[] = [];
 
     beforeAll(async () => {
-      upstream = await startFakeUpstream();
-      upstream.routes.set('GET /api/widgets/w1', (_req, res) => json(res, 200, { id: 'w1' }));
-      upstream.routes.set('POST /api/widgets', (req, res) =>
-        json(res, 201, { id: 'w2', ...JSON.parse(req.body) }),
-      );
-      packServer = await startPackServer({
-        packs: [widgetsPack(upstream.url)],
-        environment: 'dev',
-        secrets,
-        allowPrivateNetworks: true,
-        port: 0,
-      });
-      partner = await startThirdParty();
-      if (kind === 'Postgres') scratch = await createScratchDatabase();
-      persistence = await openPersistence({
-        databaseUrl: scratch?.url,
-        dataDir: 'memory://',
-        log: () => {},
-        jobPollingIntervalSeconds: 0.5,
-      });
-      const model = {
-        ...testModel(widgetsPack(upstream.url), partner.url),
-        policies: [{ file: 'policies/claims.yaml', value: GOLD_ONLY }],
-      };
-      const { bundle, policy } = testBundle(model, packServer.url);
-      const issuer = await testIssuer();
-      gateway = await startGateway({
-        bundle,
-        policy,
-        authenticator: jwtAuthenticator({ issuer: ISSUER, audience: AUDIENCE, jwks: issuer.jwks }),
-        traces: persistence.traces,
-        approvals: persistence.approvals,
-        jobs: persistence.jobs,
-        adminSubjects: [],
-        secrets,
-        // Short: the approval test needs the call to outlive its wait and become a job.
-        approvalWaitMs: 200,
-        adminRouter: (deps) => persistence.adminRouter(deps),
-        port: 0,
-        routeOptions: { healthIntervalMs: 0, remoteCheckIntervalMs: 0 },
-      });
-      await persistence.attachRunner(() => gateway.catalog);
+      // Short approval wait: the approval test needs the call to outlive it and become a job.
+      stack = await startGatewayStack({ database: kind, approvalWaitMs: 200, policies: [GOLD_ONLY] });
+      ({ upstream, persistence, gateway, base } = stack);
+      const { issuer } = stack;
       tokens.gold = await issuer.sign({ sub: 'gail', tier: 'gold', email: 'gail@acme.io' });
       tokens.silver = await issuer.sign({ sub: 'sam', tier: 'silver' });
       tokens.none = await issuer.sign({ sub: 'nia' });
       tokens.maintainer = await issuer.sign({ sub: 'mona', groups: ['maintainers'] });
-      base = gateway.url.replace(/\/mcp$/, '');
     }, START_MS);
 
     afterAll(async () => {
       for (const client of clients) await client.close();
-      await gateway?.close();
-      await persistence?.close();
-      await scratch?.drop();
-      await packServer?.close();
-      await partner?.close();
-      await upstream?.close();
+      await stack?.close();
     });
 
     async function api(method: string, path: string, token: string, body?: unknown) {

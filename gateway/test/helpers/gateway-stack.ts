@@ -1,0 +1,97 @@
+/**
+ * A whole gateway for end-to-end tests: a fake upstream API (widgets), a pack server in front of it, a real
+ * third-party MCP server, persistence (traces, approvals, jobs) on PGlite or a scratch database of the
+ * machine's Postgres, and the gateway verifying JWTs from a test issuer, with its admin API and job runner.
+ */
+import type { Policy } from '../../../generator/src/model/types.ts';
+import { jwtAuthenticator } from '../../src/auth/authenticator.ts';
+import { type RunningGateway, startGateway } from '../../src/server/gateway-server.ts';
+import { type RunningServer, startPackServer } from '../../src/server/pack-server.ts';
+import { openPersistence, type Persistence } from '../../src/server/persistence.ts';
+import { type FakeUpstream, json, startFakeUpstream } from './fake-upstream.ts';
+import { AUDIENCE, ISSUER, testIssuer } from './jwt.ts';
+import { createScratchDatabase } from './scratch-database.ts';
+import { WIDGETS_SECRET_ENV, widgetsPack } from './test-pack.ts';
+import { testBundle, testModel } from './test-zone.ts';
+import { startThirdParty, type ThirdParty } from './third-party-server.ts';
+
+export const STACK_SECRETS = (name: string) => (name === WIDGETS_SECRET_ENV ? 'upstream-secret' : undefined);
+
+export interface GatewayStack {
+  upstream: FakeUpstream;
+  packServer: RunningServer;
+  partner: ThirdParty;
+  persistence: Persistence;
+  gateway: RunningGateway;
+  issuer: Awaited<ReturnType<typeof testIssuer>>;
+  /** The gateway's base URL (without /mcp), for the admin API. */
+  base: string;
+  close(): Promise<void>;
+}
+
+export async function startGatewayStack(options: {
+  database: 'PGlite' | 'Postgres';
+  /** How long a call waits for its approval before it becomes a job. */
+  approvalWaitMs: number;
+  /** Replaces the test model's policies. */
+  policies?: Policy[];
+}): Promise<GatewayStack> {
+  const upstream = await startFakeUpstream();
+  upstream.routes.set('GET /api/widgets/w1', (_req, res) => json(res, 200, { id: 'w1' }));
+  upstream.routes.set('POST /api/widgets', (req, res) =>
+    json(res, 201, { id: 'w2', ...JSON.parse(req.body) }),
+  );
+  const packServer = await startPackServer({
+    packs: [widgetsPack(upstream.url)],
+    environment: 'dev',
+    secrets: STACK_SECRETS,
+    allowPrivateNetworks: true,
+    port: 0,
+  });
+  const partner = await startThirdParty();
+  const scratch = options.database === 'Postgres' ? await createScratchDatabase() : undefined;
+  const persistence = await openPersistence({
+    databaseUrl: scratch?.url,
+    dataDir: 'memory://',
+    log: () => {},
+    jobPollingIntervalSeconds: 0.5,
+  });
+  const base = testModel(widgetsPack(upstream.url), partner.url);
+  const model = options.policies
+    ? { ...base, policies: options.policies.map((value) => ({ file: `policies/${value.name}.yaml`, value })) }
+    : base;
+  const { bundle, policy } = testBundle(model, packServer.url);
+  const issuer = await testIssuer();
+  const gateway = await startGateway({
+    bundle,
+    policy,
+    authenticator: jwtAuthenticator({ issuer: ISSUER, audience: AUDIENCE, jwks: issuer.jwks }),
+    traces: persistence.traces,
+    approvals: persistence.approvals,
+    jobs: persistence.jobs,
+    adminSubjects: [],
+    secrets: STACK_SECRETS,
+    approvalWaitMs: options.approvalWaitMs,
+    adminRouter: (deps) => persistence.adminRouter(deps),
+    port: 0,
+    routeOptions: { healthIntervalMs: 0, remoteCheckIntervalMs: 0 },
+  });
+  await persistence.attachRunner(() => gateway.catalog);
+  return {
+    upstream,
+    packServer,
+    partner,
+    persistence,
+    gateway,
+    issuer,
+    base: gateway.url.replace(/\/mcp$/, ''),
+    async close() {
+      await gateway.close();
+      await persistence.close();
+      await scratch?.drop();
+      await packServer.close();
+      await partner.close();
+      await upstream.close();
+    },
+  };
+}
