@@ -328,6 +328,7 @@ describe('raku rollout with real git and the GitHub API faked at HTTP', () => {
       gateway: { readyz: 'ok' },
       configRevision: devConfig,
       sourceRevision: repo.revision,
+      checkedAt: new Date().toISOString(),
       readySince: new Date(Date.now() - 3_600_000).toISOString(),
       problems: [],
     };

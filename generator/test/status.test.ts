@@ -206,9 +206,35 @@ describe('raku status against a fake Kubernetes API', () => {
     expect(res.code).toBe(3);
     const [zone] = JSON.parse(res.stdout) as ZoneHealth[];
     expect(zone).toMatchObject({ configRevision: config, sourceRevision: repo.revision, healthy: false });
+    expect(Date.now() - new Date(zone!.checkedAt ?? 0).getTime()).toBeLessThan(600_000);
     expect(zone!.workloads.find((w) => w.deployment === 'github-issues-mcp')?.problems).toEqual([
       `runs config revision ${old}, expected ${config}`,
     ]);
+  });
+
+  it('checks digests but not the config revision against a build record of another commit', async () => {
+    const file = path.join(repo.dir, 'out/builds/dev.json');
+    const current = await readFile(file, 'utf8');
+    const stale = {
+      ...(JSON.parse(current) as BuildRecord),
+      revision: '0123456789abcdef0123456789abcdef01234567',
+    };
+    await writeFile(file, serialiseBuildRecord(stale));
+    try {
+      const state = healthyState(`sha256:${'0'.repeat(64)}`);
+      kube.state = state;
+      const res = await status('--format', 'json');
+      expect(res.stderr).toContain(
+        'dev: the build record is of commit 0123456789abcdef0123456789abcdef01234567, this checkout is',
+      );
+      expect(res.code).toBe(0);
+      const [zone] = JSON.parse(res.stdout) as ZoneHealth[];
+      // Nothing for the promotion gate to rely on: it refuses a status without these.
+      expect(zone?.configRevision).toBeUndefined();
+      expect(zone?.sourceRevision).toBeUndefined();
+    } finally {
+      await writeFile(file, current);
+    }
   });
 
   it('is unhealthy when the gateway /readyz fails or a Deployment is missing', async () => {

@@ -101,6 +101,19 @@ describe('on-disk layer cache', () => {
     expect(await diskLayerStore(dir).get(layer.diffId)).toBeDefined();
   });
 
+  it('ignores an index entry that points at a valid blob of another tar (a poisoned cache)', async () => {
+    const dir = await tempDir();
+    const good = bigFiles('h');
+    const evil = await makeLayer(bigFiles('i'), dir).layer;
+    clearLayerCache();
+    const goodDiffId = makeLayer(good).diffId;
+    clearLayerCache();
+    await writeFile(path.join(dir, 'layers', LAYER_FORMAT, goodDiffId.slice(7)), `${evil.digest}\n`);
+    expect(await diskLayerStore(dir).get(goodDiffId)).toBeUndefined();
+    const layer = await makeLayer(good, dir).layer;
+    expect(layer).toEqual(buildLayer(good));
+  });
+
   it('ignores an index entry that is not a digest', async () => {
     const dir = await tempDir();
     const layer = await makeLayer(bigFiles('e'), dir).layer;

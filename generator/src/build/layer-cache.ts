@@ -1,5 +1,6 @@
 import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { sha256Hex } from '../model/hash.ts';
 import { buildTar, gzipTarAsync, LAYER_FORMAT, type Layer, type LayerFile, layerOf } from './tar-layer.ts';
 
@@ -56,8 +57,10 @@ export interface LayerStore {
  * The on-disk layer cache, like the layer caches of ko, jib and BuildKit. Layout under `dir`:
  * `blobs/sha256/<hex>` holds compressed layers by their own digest, and `layers/<LAYER_FORMAT>/<diffId hex>`
  * the digest of the blob that layer format made from that tar. Safe to share between builds and to delete at
- * any time: the key is the content, a blob is checked against its digest when read, and entries are written to
- * a temporary name and renamed, so a reader never sees half a file.
+ * any time: the key is the content, a blob is checked when read against its digest and, decompressed, against
+ * the diffId it is filed under, and entries are written to a temporary name and renamed, so a reader never
+ * sees half a file. (A blob that decompresses to the right tar but was compressed otherwise would still be
+ * used: the content is right, only the digest would differ from a fresh build's.)
  */
 export function diskLayerStore(dir: string): LayerStore {
   const indexPath = (diffId: string) => path.join(dir, 'layers', LAYER_FORMAT, hexOf(diffId));
@@ -69,6 +72,10 @@ export function diskLayerStore(dir: string): LayerStore {
         const blob = new Uint8Array(await readFile(blobPath(digest)));
         const layer = layerOf(diffId, blob);
         if (layer.digest !== digest) return undefined;
+        // The blob must also be the tar it is filed under: an index entry pointing at another valid blob
+        // (a poisoned or mixed-up cache) would otherwise ship other content under this diffId. Decompressing
+        // is a small fraction of compressing (native zlib reads what any correct gzip writer wrote).
+        if (`sha256:${sha256Hex(gunzipSync(blob))}` !== diffId) return undefined;
         // Mark both files used, so pruning keeps what builds still read.
         const now = new Date();
         await Promise.all([utimes(indexPath(diffId), now, now), utimes(blobPath(digest), now, now)]).catch(

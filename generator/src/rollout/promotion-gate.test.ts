@@ -33,6 +33,7 @@ function dev(overrides: Partial<ZoneHealth> = {}, revision = DEV_CONFIG): ZoneHe
     gateway: { readyz: 'ok' },
     configRevision: DEV_CONFIG,
     sourceRevision: 'abc',
+    checkedAt: '2026-11-24T11:55:00Z',
     readySince: '2026-11-24T11:00:00Z',
     problems: [],
     ...overrides,
@@ -104,10 +105,24 @@ describe('promotion gate', () => {
       allowed: false,
       reason: 'the status of upstream zone dev is of commit abc, this rollout is of def',
     });
+    // A status must say when it was taken, and not be older than an hour.
+    const { checkedAt: _t, ...undated } = dev();
+    expect(decidePromotion({ zone: staging, revision: 'abc', upstream: undated, now }).allowed).toBe(false);
+    expect(
+      decidePromotion({
+        zone: staging,
+        revision: 'abc',
+        upstream: dev({ checkedAt: '2026-11-24T10:30:00Z' }),
+        now,
+      }),
+    ).toEqual({
+      allowed: false,
+      reason: 'the status of upstream zone dev is 90 min old (at most 60); take it again with raku status',
+    });
     const { configRevision: _c, sourceRevision: _s, ...withoutRecord } = dev();
     expect(decidePromotion({ zone: staging, revision: 'abc', upstream: withoutRecord, now })).toMatchObject({
       allowed: false,
-      reason: expect.stringContaining('taken without its build record'),
+      reason: expect.stringContaining('taken without a build record of this commit'),
     });
     expect(
       decidePromotion({

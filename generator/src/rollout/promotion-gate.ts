@@ -7,6 +7,8 @@ export type PromotionDecision = { allowed: true; note?: string } | { allowed: fa
 /** Defaults of `promotion.healthGate` (zone.schema.json). */
 export const DEFAULT_MIN_READY_MINUTES = 10;
 export const DEFAULT_MAX_ERROR_RATE = 0.05;
+/** A status older than this says too little about the upstream zone now (the workflow takes it minutes before). */
+export const MAX_STATUS_AGE_MINUTES = 60;
 
 /**
  * Whether a zone may get its rollout pull request. A zone without `promotion.from` always may. Otherwise the
@@ -37,10 +39,21 @@ export function decidePromotion(input: {
     return { allowed: false, reason: `status given is of zone ${up.zone}, not of upstream zone ${from}` };
   if (!up.healthy)
     return { allowed: false, reason: `upstream zone ${from} is not healthy: ${up.problems.join('; ')}` };
+  const checkedAt = up.checkedAt ? new Date(up.checkedAt).getTime() : Number.NaN;
+  if (Number.isNaN(checkedAt)) {
+    return { allowed: false, reason: `the status of upstream zone ${from} does not say when it was taken` };
+  }
+  const age = (input.now.getTime() - checkedAt) / 60_000;
+  if (age > MAX_STATUS_AGE_MINUTES) {
+    return {
+      allowed: false,
+      reason: `the status of upstream zone ${from} is ${Math.floor(age)} min old (at most ${MAX_STATUS_AGE_MINUTES}); take it again with raku status`,
+    };
+  }
   if (!up.configRevision || !up.sourceRevision) {
     return {
       allowed: false,
-      reason: `the status of upstream zone ${from} was taken without its build record, so what it should run is unknown (raku build --zone ${from}, then raku status --zone ${from})`,
+      reason: `the status of upstream zone ${from} was taken without a build record of this commit, so what it should run is unknown (raku build --zone ${from}, then raku status --zone ${from})`,
     };
   }
   if (up.sourceRevision !== input.revision) {

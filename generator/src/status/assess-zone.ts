@@ -85,8 +85,13 @@ export interface ZoneHealth {
    * without a build record (then digests and revisions are not compared).
    */
   configRevision?: string;
-  /** The commit of the build record the expectation comes from (the promotion gate compares it with its own). */
+  /**
+   * The commit whose config and build record the expectation comes from (the promotion gate compares it with
+   * its own); absent when there was no build record of the checkout's commit.
+   */
   sourceRevision?: string;
+  /** When `raku status` took this status (the promotion gate refuses an old one). */
+  checkedAt?: string;
   /** The latest time a workload became available: the zone has been ready since then. */
   readySince?: string;
   /** Share of failed tool calls in the gateway's recent traces, when read (raku status --admin-url). */
