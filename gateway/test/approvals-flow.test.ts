@@ -42,7 +42,7 @@ interface ApiBody {
   id?: string;
   status?: string;
   items?: ApprovalRequest[];
-  error?: string | null;
+  error?: string | { code: string; message: string } | null;
   result?: { structuredContent?: unknown };
 }
 
@@ -157,5 +157,54 @@ describe('approval flow', () => {
     expect((await settledJob(String(denied.json.id), botToken)).status).toBe('failed');
     // Another caller's job does not exist for alice.
     expect((await api('GET', `/v1/jobs/${submitted.json.id}`, aliceToken)).status).toBe(404);
+  }, 60_000);
+
+  it('keeps the pack version a call asked for with its job, and refuses one no pack server has', async () => {
+    upstream.requests.length = 0;
+    const meta = (range: string) => ({ _meta: { 'dev.raku/pack-version': range } });
+    // No pack server of 2.x: refused at once, and nobody is asked to approve it.
+    const before = (await api('GET', '/v1/approvals?status=pending', monaToken)).json.items?.length ?? 0;
+    const refused = await alice.callTool({
+      name: 'widgets.create_widget',
+      arguments: { name: 'cog' },
+      ...meta('^2'),
+    } as never);
+    expect(textOf(refused)).toBe(
+      'widgets.create_widget: no pack server of a version in "^2" (this zone serves widgets@1.0.0)',
+    );
+    expect((await api('GET', '/v1/approvals?status=pending', monaToken)).json.items?.length ?? 0).toBe(
+      before,
+    );
+
+    // Outlives its wait: the job it becomes keeps the range and is routed by it once approved.
+    const result = await alice.callTool({
+      name: 'widgets.create_widget',
+      arguments: { name: 'cam' },
+      ...meta('~1.0'),
+    } as never);
+    const pending = result.structuredContent as { jobId: string; approvalId: string };
+    const row = await persistence.db.prisma.job.findUniqueOrThrow({ where: { id: pending.jobId } });
+    expect(row.packVersion).toBe('~1.0');
+    await decide(pending.approvalId, true);
+    expect((await settledJob(pending.jobId, aliceToken)).status).toBe('succeeded');
+
+    // Through the API: the same range check, and a range that does not parse is refused on submission.
+    const newer = await api('POST', '/v1/jobs', botToken, {
+      tool: 'widgets.get_widget',
+      arguments: { id: 'w1' },
+      packVersion: '>=2',
+    });
+    expect(await settledJob(String(newer.json.id), botToken)).toMatchObject({
+      status: 'failed',
+      error: 'widgets.get_widget: no pack server of a version in ">=2" (this zone serves widgets@1.0.0)',
+    });
+    const bad = await api('POST', '/v1/jobs', botToken, {
+      tool: 'widgets.get_widget',
+      packVersion: 'newest',
+    });
+    expect(bad).toMatchObject({
+      status: 400,
+      json: { error: { code: 'invalid_pack_version', message: expect.stringContaining('"newest"') } },
+    });
   }, 60_000);
 });

@@ -155,13 +155,17 @@ export function createAdminRouter(deps: AdminDeps): express.Router {
   router.post('/v1/jobs', body, async (req, res) => {
     const who = await caller(req, false);
     const submission = value(
-      checkBody<{ tool: string; arguments?: Record<string, unknown> }>('JobSubmission', req.body),
+      checkBody<{ tool: string; arguments?: Record<string, unknown>; packVersion?: string }>(
+        'JobSubmission',
+        req.body,
+      ),
     );
     let job: JobView;
     try {
       job = await deps.jobs.submit({
         tool: submission.tool,
         arguments: submission.arguments ?? {},
+        ...(submission.packVersion !== undefined ? { packVersion: submission.packVersion } : {}),
         caller: {
           subject: who.subject,
           subjectKind: who.subjectKind,

@@ -370,6 +370,12 @@ export const OPENAPI_DOCUMENT = {
             type: 'object',
             description: 'Tool arguments (validated against the tool schema when it runs).',
           },
+          packVersion: {
+            type: 'string',
+            maxLength: 64,
+            description:
+              'Semver range of the pack the call needs, as `_meta` dev.raku/pack-version of a tools/call: only pack servers of a version in it run the job.',
+          },
         },
       },
       JobUpdate: {

@@ -14,6 +14,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type PgBoss from 'pg-boss';
+import semver from 'semver';
 import { isUuid } from '../approvals/approval-store.ts';
 import type { ApprovalStore } from '../approvals/types.ts';
 import { afterCursor, pageSize, toPage } from '../db/cursor.ts';
@@ -143,6 +144,7 @@ export function createJobService(options: JobServiceOptions): JobServiceWithAppr
         // null: stored before claims were kept; no claims deny claim-based rules, as they did then.
         claims: (row.claims as Record<string, unknown> | null) ?? {},
       },
+      ...(row.packVersion !== null ? { packVersion: row.packVersion } : {}),
     };
     try {
       const result = await runner.run(call, { jobId, signal: controller.signal, approvalId: row.approvalId });
@@ -202,6 +204,12 @@ export function createJobService(options: JobServiceOptions): JobServiceWithAppr
     async submit(call, submitOptions = {}) {
       const tooLarge = checkJobClaims(call.caller.claims);
       if (tooLarge) throw new JobSubmissionError('claims_too_large', tooLarge);
+      if (call.packVersion !== undefined && semver.validRange(call.packVersion) === null) {
+        throw new JobSubmissionError(
+          'invalid_pack_version',
+          `packVersion "${call.packVersion}" is not a semver range (e.g. "^1.2", "~1.0.3", "1.x")`,
+        );
+      }
       const id = randomUUID();
       const row = await prisma.job.create({
         data: {
@@ -212,6 +220,7 @@ export function createJobService(options: JobServiceOptions): JobServiceWithAppr
           subjectKind: call.caller.subjectKind,
           groups: call.caller.groups,
           claims: call.caller.claims as object,
+          packVersion: call.packVersion ?? null,
           arguments: call.arguments as object,
           approvalId: submitOptions.approvalId ?? null,
         },

@@ -25,6 +25,8 @@ export interface ToolCall {
   tool: string;
   arguments: Record<string, unknown>;
   caller: JobCaller;
+  /** The semver range of the pack the call asked for (`_meta` dev.raku/pack-version), when it asked. */
+  packVersion?: string;
 }
 
 /** What a tool call produced: an MCP CallToolResult (content, structuredContent, isError). */
@@ -79,7 +81,7 @@ export interface SubmitJobOptions {
 /** A submission the job service refuses (the API answers 400 with `code`). */
 export class JobSubmissionError extends Error {
   constructor(
-    readonly code: 'claims_too_large',
+    readonly code: 'claims_too_large' | 'invalid_pack_version',
     message: string,
   ) {
     super(message);

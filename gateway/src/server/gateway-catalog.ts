@@ -9,7 +9,7 @@ import type { CompiledPolicy, Decision, Subject } from '../../../generator/src/p
 import { toolsVisibleTo } from '../../../generator/src/policy/visible-tools.ts';
 import type { ApprovalStore } from '../approvals/types.ts';
 import { type Caller, callerKindOf, principalsOf } from '../auth/caller.ts';
-import { claimsReadBy, pickClaims } from '../jobs/job-claims.ts';
+import { checkJobClaims, claimsReadBy, pickClaims } from '../jobs/job-claims.ts';
 import type { JobCaller, JobRunner, JobService, ToolCall, ToolCallResult } from '../jobs/types.ts';
 import { type CallRequest, type ToolCatalog, ToolNotFound } from '../mcp/tool-endpoint.ts';
 import {
@@ -158,7 +158,14 @@ export class GatewayCatalog implements ToolCatalog, JobRunner {
       groups: call.caller.groups,
       claims: call.caller.claims,
     };
-    return this.handle(call.tool, call.arguments, caller, context.signal, context.approvalId);
+    return this.handle(
+      call.tool,
+      call.arguments,
+      caller,
+      context.signal,
+      context.approvalId,
+      call.packVersion !== undefined ? { packVersion: call.packVersion } : {},
+    );
   }
 
   private async handle(
@@ -264,20 +271,8 @@ export class GatewayCatalog implements ToolCatalog, JobRunner {
         result: errorResult(`call denied: ${reason}`),
       };
     }
-    if (decision.rateLimit) {
-      const { rule, limit, windowSeconds } = decision.rateLimit;
-      const within = await this.options.rateLimiter.hit(`${rule}\0${caller.subject}`, limit, windowSeconds);
-      if (!within) {
-        return {
-          status: 'rate_limited',
-          decision: 'allow',
-          rule,
-          result: errorResult(`rate limit exceeded: at most ${limit} calls per ${windowSeconds} s (${rule})`),
-        };
-      }
-    }
-    // The requested pack version is checked before a call is parked for approval: nobody should approve a
-    // call that has nowhere to go.
+    // The requested pack version is checked before the rate limit counts the call and before it is parked
+    // for approval: nobody should approve a call that has nowhere to go.
     let candidates: ReturnType<typeof candidatesFor>;
     try {
       candidates = candidatesFor(name, this.options.routes.candidates(name), request.packVersion);
@@ -291,12 +286,24 @@ export class GatewayCatalog implements ToolCatalog, JobRunner {
         error: err.message,
       };
     }
+    if (decision.rateLimit) {
+      const { rule, limit, windowSeconds } = decision.rateLimit;
+      const within = await this.options.rateLimiter.hit(`${rule}\0${caller.subject}`, limit, windowSeconds);
+      if (!within) {
+        return {
+          status: 'rate_limited',
+          decision: 'allow',
+          rule,
+          result: errorResult(`rate limit exceeded: at most ${limit} calls per ${windowSeconds} s (${rule})`),
+        };
+      }
+    }
     let traceDecision: TraceDecision = 'allow';
     let rule = decision.rule;
     if (decision.approval && approvedBy === null) {
       traceDecision = 'approval';
       rule = decision.approval.rule;
-      const parked = await this.awaitApproval(name, tool, args, caller, decision, signal);
+      const parked = await this.awaitApproval(name, tool, args, caller, decision, signal, request);
       if (parked) return { ...parked, decision: 'approval', rule };
     } else if (decision.approval) {
       traceDecision = 'approval';
@@ -345,6 +352,7 @@ export class GatewayCatalog implements ToolCatalog, JobRunner {
     caller: Caller,
     decision: Decision,
     signal: AbortSignal,
+    call: CallRequest,
   ): Promise<Omit<Finished, 'decision' | 'rule'> | undefined> {
     const approval = decision.approval!;
     const store = this.options.approvals;
@@ -356,6 +364,11 @@ export class GatewayCatalog implements ToolCatalog, JobRunner {
         ),
       };
     }
+    // A call that outlives its wait becomes a job; refuse now what a job could not keep, before anyone is
+    // asked to approve it.
+    const jobCaller = this.jobCaller(caller);
+    const unkeepable = this.options.jobs ? checkJobClaims(jobCaller.claims) : undefined;
+    if (unkeepable) return { status: 'denied', result: errorResult(`call refused: ${unkeepable}`) };
     const request = await store.create({
       rule: approval.rule,
       approvers: approval.approvers,
@@ -393,7 +406,12 @@ export class GatewayCatalog implements ToolCatalog, JobRunner {
           };
         }
         const job = await this.options.jobs.submit(
-          { tool: name, arguments: args, caller: this.jobCaller(caller) },
+          {
+            tool: name,
+            arguments: args,
+            caller: jobCaller,
+            ...(call.packVersion !== undefined ? { packVersion: call.packVersion } : {}),
+          },
           { approvalId: decided.id },
         );
         await store.attachJob(decided.id, job.id);

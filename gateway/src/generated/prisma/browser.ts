@@ -26,7 +26,8 @@ export type Trace = Prisma.TraceModel
  * Model Job
  * An asynchronous tool call. `arguments` are the raw arguments (needed to run it); the API never returns them.
  * `claims` are the caller's token claims the policy reads (never the token), null for jobs stored before
- * they were kept; both are cleared when the job finishes.
+ * they were kept; both are cleared when the job finishes. `packVersion` is the semver range of the pack the
+ * call asked for (`_meta` dev.raku/pack-version), so the job is routed as the call would have been.
  */
 export type Job = Prisma.JobModel
 /**

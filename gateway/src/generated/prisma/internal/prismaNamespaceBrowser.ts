@@ -104,6 +104,7 @@ export const JobScalarFieldEnum = {
   subjectKind: 'subjectKind',
   groups: 'groups',
   claims: 'claims',
+  packVersion: 'packVersion',
   arguments: 'arguments',
   approvalId: 'approvalId',
   result: 'result',

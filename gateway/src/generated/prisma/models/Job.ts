@@ -16,7 +16,8 @@ import type * as Prisma from "../internal/prismaNamespace.ts"
  * Model Job
  * An asynchronous tool call. `arguments` are the raw arguments (needed to run it); the API never returns them.
  * `claims` are the caller's token claims the policy reads (never the token), null for jobs stored before
- * they were kept; both are cleared when the job finishes.
+ * they were kept; both are cleared when the job finishes. `packVersion` is the semver range of the pack the
+ * call asked for (`_meta` dev.raku/pack-version), so the job is routed as the call would have been.
  */
 export type JobModel = runtime.Types.Result.DefaultSelection<Prisma.$JobPayload>
 
@@ -32,6 +33,7 @@ export type JobMinAggregateOutputType = {
   tool: string | null
   subject: string | null
   subjectKind: string | null
+  packVersion: string | null
   approvalId: string | null
   error: string | null
   cancelledBy: string | null
@@ -46,6 +48,7 @@ export type JobMaxAggregateOutputType = {
   tool: string | null
   subject: string | null
   subjectKind: string | null
+  packVersion: string | null
   approvalId: string | null
   error: string | null
   cancelledBy: string | null
@@ -62,6 +65,7 @@ export type JobCountAggregateOutputType = {
   subjectKind: number
   groups: number
   claims: number
+  packVersion: number
   arguments: number
   approvalId: number
   result: number
@@ -80,6 +84,7 @@ export type JobMinAggregateInputType = {
   tool?: true
   subject?: true
   subjectKind?: true
+  packVersion?: true
   approvalId?: true
   error?: true
   cancelledBy?: true
@@ -94,6 +99,7 @@ export type JobMaxAggregateInputType = {
   tool?: true
   subject?: true
   subjectKind?: true
+  packVersion?: true
   approvalId?: true
   error?: true
   cancelledBy?: true
@@ -110,6 +116,7 @@ export type JobCountAggregateInputType = {
   subjectKind?: true
   groups?: true
   claims?: true
+  packVersion?: true
   arguments?: true
   approvalId?: true
   result?: true
@@ -201,6 +208,7 @@ export type JobGroupByOutputType = {
   subjectKind: string
   groups: string[]
   claims: runtime.JsonValue | null
+  packVersion: string | null
   arguments: runtime.JsonValue
   approvalId: string | null
   result: runtime.JsonValue | null
@@ -240,6 +248,7 @@ export type JobWhereInput = {
   subjectKind?: Prisma.StringFilter<"Job"> | string
   groups?: Prisma.StringNullableListFilter<"Job">
   claims?: Prisma.JsonNullableFilter<"Job">
+  packVersion?: Prisma.StringNullableFilter<"Job"> | string | null
   arguments?: Prisma.JsonFilter<"Job">
   approvalId?: Prisma.UuidNullableFilter<"Job"> | string | null
   result?: Prisma.JsonNullableFilter<"Job">
@@ -258,6 +267,7 @@ export type JobOrderByWithRelationInput = {
   subjectKind?: Prisma.SortOrder
   groups?: Prisma.SortOrder
   claims?: Prisma.SortOrderInput | Prisma.SortOrder
+  packVersion?: Prisma.SortOrderInput | Prisma.SortOrder
   arguments?: Prisma.SortOrder
   approvalId?: Prisma.SortOrderInput | Prisma.SortOrder
   result?: Prisma.SortOrderInput | Prisma.SortOrder
@@ -279,6 +289,7 @@ export type JobWhereUniqueInput = Prisma.AtLeast<{
   subjectKind?: Prisma.StringFilter<"Job"> | string
   groups?: Prisma.StringNullableListFilter<"Job">
   claims?: Prisma.JsonNullableFilter<"Job">
+  packVersion?: Prisma.StringNullableFilter<"Job"> | string | null
   arguments?: Prisma.JsonFilter<"Job">
   approvalId?: Prisma.UuidNullableFilter<"Job"> | string | null
   result?: Prisma.JsonNullableFilter<"Job">
@@ -297,6 +308,7 @@ export type JobOrderByWithAggregationInput = {
   subjectKind?: Prisma.SortOrder
   groups?: Prisma.SortOrder
   claims?: Prisma.SortOrderInput | Prisma.SortOrder
+  packVersion?: Prisma.SortOrderInput | Prisma.SortOrder
   arguments?: Prisma.SortOrder
   approvalId?: Prisma.SortOrderInput | Prisma.SortOrder
   result?: Prisma.SortOrderInput | Prisma.SortOrder
@@ -321,6 +333,7 @@ export type JobScalarWhereWithAggregatesInput = {
   subjectKind?: Prisma.StringWithAggregatesFilter<"Job"> | string
   groups?: Prisma.StringNullableListFilter<"Job">
   claims?: Prisma.JsonNullableWithAggregatesFilter<"Job">
+  packVersion?: Prisma.StringNullableWithAggregatesFilter<"Job"> | string | null
   arguments?: Prisma.JsonWithAggregatesFilter<"Job">
   approvalId?: Prisma.UuidNullableWithAggregatesFilter<"Job"> | string | null
   result?: Prisma.JsonNullableWithAggregatesFilter<"Job">
@@ -339,6 +352,7 @@ export type JobCreateInput = {
   subjectKind: string
   groups?: Prisma.JobCreategroupsInput | string[]
   claims?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  packVersion?: string | null
   arguments: Prisma.JsonNullValueInput | runtime.InputJsonValue
   approvalId?: string | null
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
@@ -357,6 +371,7 @@ export type JobUncheckedCreateInput = {
   subjectKind: string
   groups?: Prisma.JobCreategroupsInput | string[]
   claims?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  packVersion?: string | null
   arguments: Prisma.JsonNullValueInput | runtime.InputJsonValue
   approvalId?: string | null
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
@@ -375,6 +390,7 @@ export type JobUpdateInput = {
   subjectKind?: Prisma.StringFieldUpdateOperationsInput | string
   groups?: Prisma.JobUpdategroupsInput | string[]
   claims?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  packVersion?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   arguments?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   approvalId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
@@ -393,6 +409,7 @@ export type JobUncheckedUpdateInput = {
   subjectKind?: Prisma.StringFieldUpdateOperationsInput | string
   groups?: Prisma.JobUpdategroupsInput | string[]
   claims?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  packVersion?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   arguments?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   approvalId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
@@ -411,6 +428,7 @@ export type JobCreateManyInput = {
   subjectKind: string
   groups?: Prisma.JobCreategroupsInput | string[]
   claims?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  packVersion?: string | null
   arguments: Prisma.JsonNullValueInput | runtime.InputJsonValue
   approvalId?: string | null
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
@@ -429,6 +447,7 @@ export type JobUpdateManyMutationInput = {
   subjectKind?: Prisma.StringFieldUpdateOperationsInput | string
   groups?: Prisma.JobUpdategroupsInput | string[]
   claims?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  packVersion?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   arguments?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   approvalId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
@@ -447,6 +466,7 @@ export type JobUncheckedUpdateManyInput = {
   subjectKind?: Prisma.StringFieldUpdateOperationsInput | string
   groups?: Prisma.JobUpdategroupsInput | string[]
   claims?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  packVersion?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   arguments?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   approvalId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
@@ -473,6 +493,7 @@ export type JobCountOrderByAggregateInput = {
   subjectKind?: Prisma.SortOrder
   groups?: Prisma.SortOrder
   claims?: Prisma.SortOrder
+  packVersion?: Prisma.SortOrder
   arguments?: Prisma.SortOrder
   approvalId?: Prisma.SortOrder
   result?: Prisma.SortOrder
@@ -489,6 +510,7 @@ export type JobMaxOrderByAggregateInput = {
   tool?: Prisma.SortOrder
   subject?: Prisma.SortOrder
   subjectKind?: Prisma.SortOrder
+  packVersion?: Prisma.SortOrder
   approvalId?: Prisma.SortOrder
   error?: Prisma.SortOrder
   cancelledBy?: Prisma.SortOrder
@@ -503,6 +525,7 @@ export type JobMinOrderByAggregateInput = {
   tool?: Prisma.SortOrder
   subject?: Prisma.SortOrder
   subjectKind?: Prisma.SortOrder
+  packVersion?: Prisma.SortOrder
   approvalId?: Prisma.SortOrder
   error?: Prisma.SortOrder
   cancelledBy?: Prisma.SortOrder
@@ -534,6 +557,7 @@ export type JobSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = ru
   subjectKind?: boolean
   groups?: boolean
   claims?: boolean
+  packVersion?: boolean
   arguments?: boolean
   approvalId?: boolean
   result?: boolean
@@ -552,6 +576,7 @@ export type JobSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extension
   subjectKind?: boolean
   groups?: boolean
   claims?: boolean
+  packVersion?: boolean
   arguments?: boolean
   approvalId?: boolean
   result?: boolean
@@ -570,6 +595,7 @@ export type JobSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extension
   subjectKind?: boolean
   groups?: boolean
   claims?: boolean
+  packVersion?: boolean
   arguments?: boolean
   approvalId?: boolean
   result?: boolean
@@ -588,6 +614,7 @@ export type JobSelectScalar = {
   subjectKind?: boolean
   groups?: boolean
   claims?: boolean
+  packVersion?: boolean
   arguments?: boolean
   approvalId?: boolean
   result?: boolean
@@ -598,7 +625,7 @@ export type JobSelectScalar = {
   finishedAt?: boolean
 }
 
-export type JobOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "status" | "tool" | "subject" | "subjectKind" | "groups" | "claims" | "arguments" | "approvalId" | "result" | "error" | "cancelledBy" | "createdAt" | "startedAt" | "finishedAt", ExtArgs["result"]["job"]>
+export type JobOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "status" | "tool" | "subject" | "subjectKind" | "groups" | "claims" | "packVersion" | "arguments" | "approvalId" | "result" | "error" | "cancelledBy" | "createdAt" | "startedAt" | "finishedAt", ExtArgs["result"]["job"]>
 
 export type $JobPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   name: "Job"
@@ -611,6 +638,7 @@ export type $JobPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs = 
     subjectKind: string
     groups: string[]
     claims: runtime.JsonValue | null
+    packVersion: string | null
     arguments: runtime.JsonValue
     approvalId: string | null
     result: runtime.JsonValue | null
@@ -1049,6 +1077,7 @@ export interface JobFieldRefs {
   readonly subjectKind: Prisma.FieldRef<"Job", 'String'>
   readonly groups: Prisma.FieldRef<"Job", 'String[]'>
   readonly claims: Prisma.FieldRef<"Job", 'Json'>
+  readonly packVersion: Prisma.FieldRef<"Job", 'String'>
   readonly arguments: Prisma.FieldRef<"Job", 'Json'>
   readonly approvalId: Prisma.FieldRef<"Job", 'String'>
   readonly result: Prisma.FieldRef<"Job", 'Json'>
