@@ -65,8 +65,15 @@ describe('the bundled runtime in the image layout', () => {
     expect(paths(runtime.files).every((p) => p === 'app/gateway.mjs' || p.startsWith('app/chunks/'))).toBe(
       true,
     );
-    // Prisma's query compiler (megabytes of base64 WebAssembly) is a gateway-only chunk.
+    // Prisma's query compiler (megabytes of base64 WebAssembly) is a gateway-only chunk, and so is the MCP
+    // client the gateway uses for third-party servers (names are kept in the bundle, so they can be looked for).
     expect(paths(runtime.files).some((p) => p.includes('query_compiler'))).toBe(false);
+    const eager = runtime.files.map((f) => Buffer.from(f.content).toString('utf8')).join('\n');
+    expect(eager).not.toContain('StreamableHTTPClientTransport');
+    expect(eager).not.toContain('PrismaClient');
+    expect(
+      runtime.gatewayFiles.some((f) => Buffer.from(f.content).includes('StreamableHTTPClientTransport')),
+    ).toBe(true);
     expect(paths(runtime.gatewayFiles).some((p) => p.includes('query_compiler'))).toBe(true);
     expect(
       paths(runtime.gatewayFiles).some((p) => p.startsWith('app/node_modules/@electric-sql/pglite/')),

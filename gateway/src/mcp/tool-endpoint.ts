@@ -8,7 +8,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createMcpHandler, ProtocolError, ProtocolErrorCode, Server } from '@modelcontextprotocol/server';
 import { ANONYMOUS, type Caller } from '../auth/caller.ts';
 import type { CallToolResult, McpToolDefinition } from '../pack/pack-executor.ts';
-import { PACK_VERSION_META } from '../routing/router.ts';
 import { toLeanNodeHandler } from './node-handler.ts';
 
 /** What an endpoint serves. The list must be sorted by name (pagination relies on it). */
@@ -23,6 +22,13 @@ export interface ToolCatalog {
     request?: CallRequest,
   ): Promise<CallToolResult>;
 }
+
+/**
+ * The `_meta` key of a tools/call (and of each pack tool in tools/list) naming a pack version: in a call, a
+ * semver range the agent needs ("^1.2"); in the list, the version the zone serves. Defined here, with the
+ * protocol surface, so pack servers (which share this module) load nothing of the gateway's router.
+ */
+export const PACK_VERSION_META = 'dev.raku/pack-version';
 
 /** What a tools/call asks for beyond name and arguments, from its `_meta`. */
 export interface CallRequest {

@@ -6,6 +6,7 @@
  * tool, or the target was never reached). When nothing is left the caller gets one error listing why.
  */
 import semver from 'semver';
+import { PACK_VERSION_META } from '../mcp/tool-endpoint.ts';
 import type { CallToolResult } from '../pack/pack-executor.ts';
 import type { CircuitBreaker } from './circuit-breaker.ts';
 import { type Target, TargetError } from './targets.ts';
@@ -19,12 +20,6 @@ export interface Candidate {
   /** The pack and version a pack server serves; absent for third-party servers. */
   pack?: { name: string; version: string };
 }
-
-/**
- * The `_meta` key of a tools/call (and of each pack tool in tools/list) naming a pack version: in a call, a
- * semver range the agent needs ("^1.2"); in the list, the version the zone serves.
- */
-export const PACK_VERSION_META = 'dev.raku/pack-version';
 
 /** The agent asked for a pack version in a way that cannot be honoured (not a range, or none matches). */
 export class VersionRequestError extends Error {

@@ -11,7 +11,7 @@ import type { ApprovalStore } from '../approvals/types.ts';
 import { type Caller, callerKindOf, principalsOf } from '../auth/caller.ts';
 import { checkJobClaims, claimsReadBy, pickClaims } from '../jobs/job-claims.ts';
 import type { JobCaller, JobRunner, JobService, ToolCall, ToolCallResult } from '../jobs/types.ts';
-import { type CallRequest, type ToolCatalog, ToolNotFound } from '../mcp/tool-endpoint.ts';
+import { type CallRequest, PACK_VERSION_META, type ToolCatalog, ToolNotFound } from '../mcp/tool-endpoint.ts';
 import {
   type CallToolResult,
   errorResult,
@@ -19,13 +19,7 @@ import {
   STATUS_META,
 } from '../pack/pack-executor.ts';
 import type { RouteTable } from '../routing/route-table.ts';
-import {
-  candidatesFor,
-  NoRouteError,
-  PACK_VERSION_META,
-  Router,
-  VersionRequestError,
-} from '../routing/router.ts';
+import { candidatesFor, NoRouteError, Router, VersionRequestError } from '../routing/router.ts';
 import type { TraceDecision, TraceSink, TraceStatus } from '../traces/types.ts';
 import type { RuntimeMetrics } from './metrics.ts';
 import type { RateLimiter } from './rate-limiter.ts';
