@@ -19,15 +19,16 @@ export interface Migration {
 const MIGRATION_NAME = /^\d{14}_[A-Za-z0-9_]+$/;
 
 /**
- * Where the migrations are: gateway/prisma/migrations when running from the sources (this file is
- * gateway/src/db/), or /app/prisma/migrations in the image, where this code runs from a chunk in /app/chunks/
- * (or from /app/gateway.mjs itself when bundled without splitting).
+ * Where the migrations are: /app/prisma/migrations in the image, where this code runs from a chunk in
+ * /app/chunks/ (or from /app/gateway.mjs itself when bundled without splitting), or gateway/prisma/migrations
+ * when running from the sources (this file is gateway/src/db/). The image's own folder is tried first, so a
+ * /prisma/migrations a base image might hold is never taken instead.
  */
 export function defaultMigrationsDir(): string {
   const candidates = [
-    new URL('../../prisma/migrations', import.meta.url),
     new URL('../prisma/migrations', import.meta.url),
     new URL('./prisma/migrations', import.meta.url),
+    new URL('../../prisma/migrations', import.meta.url),
   ];
   for (const candidate of candidates) {
     const path = fileURLToPath(candidate);

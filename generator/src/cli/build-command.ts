@@ -48,7 +48,7 @@ export function registerBuild(program: Command, ctx: CliContext): void {
       'oci (daemonless, default) or docker (docker buildx with the generated Dockerfile)',
       'oci',
     )
-    .option('--revision <commit>', 'config revision; default git rev-parse HEAD')
+    .option('--revision <commit>', 'the commit being built or rolled out; default git rev-parse HEAD')
     .option('--entry <file>', 'runtime entry bundled into /app/gateway.mjs', RUNTIME_ENTRY)
     .option('--record-dir <dir>', 'where build records go (default out/builds under the root)')
     .option('--source <url>', 'source repository URL for org.opencontainers.image.source')

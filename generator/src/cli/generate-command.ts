@@ -24,7 +24,10 @@ export function registerGenerate(program: Command, ctx: CliContext): void {
     )
     .option('-z, --zone <zone>', 'only this zone (repeatable); default every zone', collect, [])
     .option('-o, --out <dir>', 'output folder (relative to the repository root)', 'out')
-    .option('--revision <commit>', 'config revision recorded in the output; default git rev-parse HEAD')
+    .option(
+      '--revision <commit>',
+      'the commit rendered (tags of images without a build record); default git rev-parse HEAD',
+    )
     .option(
       '--builds <dir>',
       'pin images by digest from the build records <dir>/<zone>.json written by raku build --push',

@@ -35,7 +35,7 @@ export function registerPlan(program: Command, ctx: CliContext): void {
     .option('--against <dir>', 'GitOps folder laid out as raku generate writes it (<dir>/<zone>/…)')
     .option('-f, --format <format>', `output format: ${PLAN_FORMATS.join(', ')}`, 'text')
     .option('-z, --zone <zone>', 'only this zone (repeatable); default every zone', collect, [])
-    .option('--revision <commit>', 'config revision of the checkout; default git rev-parse HEAD')
+    .option('--revision <commit>', 'the commit of the checkout; default git rev-parse HEAD')
     .option('-o, --output <file>', 'also write the full plan (this format, never shortened) to a file')
     .option('--report-url <url>', 'markdown: link to the full report when the comment must be shortened')
     .option(

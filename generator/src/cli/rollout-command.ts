@@ -54,7 +54,7 @@ export function registerRollout(program: Command, ctx: CliContext): void {
       '--builds <dir>',
       'folder of build records from raku build --push (default out/builds under the root)',
     )
-    .option('--revision <commit>', 'config revision; default git rev-parse HEAD')
+    .option('--revision <commit>', 'the commit being built or rolled out; default git rev-parse HEAD')
     .option(
       '--remote <zone=url>',
       'push this zone to another git URL than its gitops.repository (mirrors, tests)',

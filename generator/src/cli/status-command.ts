@@ -59,7 +59,7 @@ export function registerStatus(program: Command, ctx: CliContext): void {
       'with --admin-url: read the traces of this window for the error rate',
       '15m',
     )
-    .option('--revision <commit>', 'config revision; default git rev-parse HEAD')
+    .option('--revision <commit>', 'the commit whose config the zone should run; default git rev-parse HEAD')
     .option('-f, --format <format>', 'text or json', 'text')
     .addHelpText(
       'after',

@@ -71,8 +71,10 @@ export const BUNDLE_MOUNT = '/etc/raku/bundle';
  * Stands for the zone's config revision while the zone is rendered: the files are rendered with it, hashed,
  * and every occurrence is then replaced by the hash. So the config revision is a digest of what the zone runs —
  * a commit that changes nothing in a zone (a README, another zone, an unused pack) leaves its files byte for
- * byte the same, its rollout pull request untouched and its promotion gate satisfied. The placeholder has the
- * length and character class of the real value, so YAML quotes and folds both the same way.
+ * byte the same, its rollout pull request untouched and its promotion gate satisfied. That holds for images
+ * pinned by digest (a rollout always is); an image referenced by tag names the commit ('rev-<first 12>'), so
+ * without a build record each commit moves it. The placeholder has the length and character class of the real
+ * value, so YAML quotes and folds both the same way.
  */
 export const CONFIG_REVISION_PLACEHOLDER = `sha256:${'raku-config-revision'.padEnd(64, '-')}`;
 
