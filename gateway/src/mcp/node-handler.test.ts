@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import net from 'node:net';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { createMcpHandler, type McpHttpHandler, Server } from '@modelcontextprotocol/server';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -190,6 +191,45 @@ describe('toLeanNodeHandler', () => {
     const get = await send(s.url, 'GET', { accept: 'text/event-stream' });
     expect(get.status).toBe(405);
     expect(get.headers.allow).toBe('POST');
+  });
+
+  it('takes only the path of an absolute-form request target', async () => {
+    const s = await serve();
+    const { port } = new URL(s.url);
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(Number(port), '127.0.0.1', () => {
+        const body = call('echo', { n: 1 });
+        const head = Object.entries({ ...callHeaders('echo'), host: `127.0.0.1:${port}` })
+          .map(([k, v]) => `${k}: ${v}`)
+          .join('\r\n');
+        socket.end(
+          `POST http://evil.example/mcp HTTP/1.1\r\n${head}\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+        );
+      });
+      let text = '';
+      socket.on('data', (c: Buffer) => {
+        text += c.toString();
+      });
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+    expect(answer).toMatch(/^HTTP\/1.1 200/);
+    expect(answer).toContain('{\\"n\\":1}');
+    expect(s.errors).toEqual([]);
+  });
+
+  it('stays quiet when a client hangs up in the middle of its body', async () => {
+    const s = await serve();
+    const req = http.request(s.url, {
+      method: 'POST',
+      headers: { ...callHeaders('echo'), 'content-length': '1000' },
+    });
+    req.on('error', () => {});
+    req.write('{"jsonrpc":"2.0",');
+    await new Promise((r) => setTimeout(r, 50));
+    req.destroy();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(s.errors).toEqual([]);
   });
 
   it('cancels the call when the client goes away before the answer', async () => {

@@ -89,9 +89,13 @@ export function toLeanNodeHandler(handler: McpHttpHandler, options: NodeHandlerO
       try {
         read = await readBody(req, max);
       } catch (err) {
-        // The client broke off mid-body; answer if the socket still listens.
-        options.onerror?.(err instanceof Error ? err : new Error(String(err)));
         finished = true;
+        // The client broke off mid-body: nobody is left to answer, and it is not a fault of ours.
+        if (req.destroyed || res.destroyed || (err as NodeJS.ErrnoException).code === 'ECONNRESET') {
+          res.destroy();
+          return;
+        }
+        options.onerror?.(err instanceof Error ? err : new Error(String(err)));
         jsonRpcError(res, 500, -32603, 'Internal server error');
         return;
       }
@@ -117,12 +121,17 @@ export function toLeanNodeHandler(handler: McpHttpHandler, options: NodeHandlerO
     } else req.resume();
     let response: Response;
     try {
-      const request = new Request(`http://${req.headers.host ?? 'localhost'}${req.url ?? '/'}`, {
-        method,
-        headers: headersOf(req),
-        signal: abort.signal,
-        ...(body !== undefined ? { body } : {}),
-      });
+      // Path and query only: an absolute-form request target ('POST http://elsewhere/mcp') names no other host.
+      const target = new URL(req.url ?? '/', 'http://localhost');
+      const request = new Request(
+        `http://${req.headers.host ?? 'localhost'}${target.pathname}${target.search}`,
+        {
+          method,
+          headers: headersOf(req),
+          signal: abort.signal,
+          ...(body !== undefined ? { body } : {}),
+        },
+      );
       response = await handler.fetch(request, {
         authInfo,
         ...(parsedBody !== undefined ? { parsedBody } : {}),
