@@ -14,12 +14,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import type PgBoss from 'pg-boss';
-import semver from 'semver';
 import { isUuid } from '../approvals/approval-store.ts';
 import type { ApprovalStore } from '../approvals/types.ts';
 import { afterCursor, pageSize, toPage } from '../db/cursor.ts';
 import type { Database } from '../db/database.ts';
 import type { Job } from '../generated/prisma/client.ts';
+import { versionRangeProblem } from '../routing/router.ts';
 import { checkJobClaims } from './job-claims.ts';
 import { createPgBoss } from './pg-boss.ts';
 import {
@@ -204,12 +204,8 @@ export function createJobService(options: JobServiceOptions): JobServiceWithAppr
     async submit(call, submitOptions = {}) {
       const tooLarge = checkJobClaims(call.caller.claims);
       if (tooLarge) throw new JobSubmissionError('claims_too_large', tooLarge);
-      if (call.packVersion !== undefined && semver.validRange(call.packVersion) === null) {
-        throw new JobSubmissionError(
-          'invalid_pack_version',
-          `packVersion "${call.packVersion}" is not a semver range (e.g. "^1.2", "~1.0.3", "1.x")`,
-        );
-      }
+      const badRange = call.packVersion && versionRangeProblem('packVersion', call.packVersion);
+      if (badRange) throw new JobSubmissionError('invalid_pack_version', badRange);
       const id = randomUUID();
       const row = await prisma.job.create({
         data: {

@@ -93,7 +93,10 @@ export class JobSubmissionError extends Error {
 export interface JobService {
   start(): Promise<void>;
   stop(): Promise<void>;
-  /** Stores and queues a call. Throws JobSubmissionError when the caller's claims cannot be kept. */
+  /**
+   * Stores and queues a call. Throws JobSubmissionError when the caller's claims cannot be kept or the
+   * packVersion is not a semver range.
+   */
   submit(call: ToolCall, options?: SubmitJobOptions): Promise<JobView>;
   get(id: string): Promise<JobView | null>;
   list(filter?: JobListFilter): Promise<Page<JobView>>;

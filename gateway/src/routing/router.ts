@@ -27,6 +27,16 @@ export class VersionRequestError extends Error {
 }
 
 /**
+ * Why `requested` is no semver range ('<label> "x" is not a semver range …'), or undefined when it is one.
+ * Shared by tools/call (`_meta`) and job submissions (`packVersion`), so both refuse the same input alike.
+ */
+export function versionRangeProblem(label: string, requested: string): string | undefined {
+  return semver.validRange(requested) === null
+    ? `${label} "${requested}" is not a semver range (e.g. "^1.2", "~1.0.3", "1.x")`
+    : undefined;
+}
+
+/**
  * Orders a tool's candidates for one call. Pack servers come newest version first; third-party fallbacks keep
  * their place after them. With `requested` (a semver range from the call's `_meta`), only pack servers of a
  * version in the range remain, newest first: a third-party server is not the pack at any version, so it is no
@@ -44,13 +54,9 @@ export function candidatesFor(
     if (packs.length < 2) return candidates;
     return [...newestFirst(packs), ...candidates.filter((c) => c.pack === undefined)];
   }
-  const range = semver.validRange(requested);
-  if (range === null) {
-    throw new VersionRequestError(
-      `${PACK_VERSION_META} "${requested}" is not a semver range (e.g. "^1.2", "~1.0.3", "1.x")`,
-    );
-  }
-  const matching = packs.filter((c) => semver.satisfies(c.pack!.version, range));
+  const problem = versionRangeProblem(PACK_VERSION_META, requested);
+  if (problem) throw new VersionRequestError(problem);
+  const matching = packs.filter((c) => semver.satisfies(c.pack!.version, requested));
   if (matching.length === 0) {
     const served = [...new Set(packs.map((c) => `${c.pack!.name}@${c.pack!.version}`))];
     throw new VersionRequestError(

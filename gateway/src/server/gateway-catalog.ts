@@ -152,14 +152,7 @@ export class GatewayCatalog implements ToolCatalog, JobRunner {
       groups: call.caller.groups,
       claims: call.caller.claims,
     };
-    return this.handle(
-      call.tool,
-      call.arguments,
-      caller,
-      context.signal,
-      context.approvalId,
-      call.packVersion !== undefined ? { packVersion: call.packVersion } : {},
-    );
+    return this.handle(call.tool, call.arguments, caller, context.signal, context.approvalId, call);
   }
 
   private async handle(
@@ -404,7 +397,7 @@ export class GatewayCatalog implements ToolCatalog, JobRunner {
             tool: name,
             arguments: args,
             caller: jobCaller,
-            ...(call.packVersion !== undefined ? { packVersion: call.packVersion } : {}),
+            ...call,
           },
           { approvalId: decided.id },
         );

@@ -5,7 +5,7 @@ import { sha256Hex } from '../model/hash.ts';
 import { buildTar, gzipTarAsync, LAYER_FORMAT, type Layer, type LayerFile, layerOf } from './tar-layer.ts';
 
 /**
- * Compressed layers by diffId, most recent last. Compression is the slow part of a build and its output only
+ * Compressed layers by diffId, least recently used first. Compression is the slow part of a build and its output only
  * depends on the tar, so a layer built again in the same process (the runtime layer of every image of every
  * zone, a warm rebuild) is compressed once. Bounded so a long-running process does not keep every layer.
  */
@@ -33,7 +33,11 @@ export function makeLayer(
 
 async function layerFor(tar: Uint8Array, diffId: string, cacheDir: string | undefined): Promise<Layer> {
   const inMemory = compressed.get(diffId);
-  if (inMemory) return inMemory;
+  if (inMemory) {
+    compressed.delete(diffId); // to the back: the least recently used goes first
+    compressed.set(diffId, inMemory);
+    return inMemory;
+  }
   const store = cacheDir ? diskLayerStore(cacheDir) : undefined;
   let layer = await store?.get(diffId);
   if (!layer) {

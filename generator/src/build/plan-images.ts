@@ -28,8 +28,7 @@ export interface ImagePlan {
    * The layers added to the base, bottom first, split by how often they change: 'runtime' (/app/gateway.mjs and
    * its eager chunks, the same in every image of every zone while the runtime is unchanged, so compressed once
    * and pushed once per repository), 'gateway files' (the gateway image's own chunks, PGlite and SQL
-   * migrations) and 'packs'
-   * (/app/packs/<pack>.json, a few KiB: a changed pack recompresses only this layer).
+   * migrations) and 'packs' (/app/packs/<pack>.json, a few KiB: a changed pack recompresses only this layer).
    */
   layers: LayerInput[];
   settings: ImageSettings;
@@ -37,7 +36,7 @@ export interface ImagePlan {
 }
 
 export interface PlanImagesOptions {
-  /** Config revision (git commit); labels the image and names its tag 'rev-<first 12>'. */
+  /** The commit built; labels the image and names its tag 'rev-<first 12>'. */
   revision: string;
   /** The runtime every image runs: /app/gateway.mjs and its eager chunks (RuntimeBundle.files). */
   runtime: readonly LayerFile[];

@@ -2,6 +2,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { build } from 'esbuild';
 import { UserError } from '../errors.ts';
+import { RUNTIME_FILE } from './plan-images.ts';
 import type { LayerFile } from './tar-layer.ts';
 
 /** Default entry of the runtime: one program, two roles (see DESIGN.md). */
@@ -51,7 +52,7 @@ export interface RuntimeBundle {
 }
 
 /** Where chunks go, next to gateway.mjs ('/app/chunks' in the image). */
-export const CHUNKS_DIR = 'chunks';
+const CHUNKS_DIR = 'chunks';
 
 /**
  * Bundles the runtime entry with esbuild into ESM for Node 20: /app/gateway.mjs plus chunks under
@@ -71,9 +72,12 @@ export async function bundleRuntime(options: RuntimeBundleOptions): Promise<Runt
     );
   }
   const outdir = path.join(options.root, '.raku-runtime'); // never written (write: false); names outputs
+  /** An output's name relative to outdir ('gateway.mjs', 'chunks/…'), from an absolute or root-relative path. */
+  const outName = (p: string) =>
+    path.relative(outdir, path.resolve(options.root, p)).split(path.sep).join('/');
   const result = await build({
     absWorkingDir: options.root,
-    entryPoints: { gateway: entryPath },
+    entryPoints: { gateway: entryPath }, // written as gateway.mjs (RUNTIME_FILE): see outExtension
     outdir,
     entryNames: '[name]',
     chunkNames: `${CHUNKS_DIR}/[name]-[hash]`,
@@ -101,18 +105,10 @@ export async function bundleRuntime(options: RuntimeBundleOptions): Promise<Runt
   }).catch((err: unknown) => {
     throw new UserError(`bundling ${entry} failed: ${(err as Error).message}`);
   });
-  // Outputs by path relative to outdir ('gateway.mjs', 'chunks/…'); the metafile names them relative to root.
-  const outputs = new Map(
-    result.outputFiles.map((f) => [path.relative(outdir, f.path).split(path.sep).join('/'), f.contents]),
-  );
-  const entryOut = 'gateway.mjs';
-  if (!outputs.has(entryOut)) throw new Error(`esbuild produced no ${entryOut} for ${entry}`);
-  const meta = new Map(
-    Object.entries(result.metafile.outputs).map(([key, value]) => [
-      path.relative(outdir, path.resolve(options.root, key)).split(path.sep).join('/'),
-      value,
-    ]),
-  );
+  // Output files carry absolute paths, the metafile paths relative to root: both are named by outName.
+  const outputs = new Map(result.outputFiles.map((f) => [outName(f.path), f.contents]));
+  if (!outputs.has(RUNTIME_FILE)) throw new Error(`esbuild produced no ${RUNTIME_FILE} for ${entry}`);
+  const meta = new Map(Object.entries(result.metafile.outputs).map(([key, value]) => [outName(key), value]));
   // The entry and what it imports statically: what starts before any role is chosen (the pack server).
   const eager = new Set<string>();
   const visit = (out: string) => {
@@ -120,10 +116,10 @@ export async function bundleRuntime(options: RuntimeBundleOptions): Promise<Runt
     eager.add(out);
     for (const imp of meta.get(out)?.imports ?? []) {
       if (imp.kind !== 'import-statement' || imp.external) continue;
-      visit(path.relative(outdir, path.resolve(options.root, imp.path)).split(path.sep).join('/'));
+      visit(outName(imp.path));
     }
   };
-  visit(entryOut);
+  visit(RUNTIME_FILE);
   const imported = new Set<string>();
   for (const output of Object.values(result.metafile.outputs)) {
     for (const imp of output.imports) {

@@ -80,19 +80,13 @@ export function registerStatus(program: Command, ctx: CliContext): void {
       for (const name of zones) {
         const zone = release.model.zones.find((z) => z.value.name === name)!.value;
         const record = await readOptionalRecord(path.join(buildsDir, path.basename(buildRecordPath(name))));
-        // The config revision a zone should run comes from this checkout's config and the record's images,
-        // so it is only known when both are of the same commit; a stale record still pins digests.
         const current = record !== undefined && record.revision === release.revision;
         if (record && !current) {
           ctx.stderr(
             `${name}: the build record is of commit ${record.revision}, this checkout is ${release.revision}: digests are checked against the record, the config revision is not checked\n`,
           );
         }
-        const expected = expectedWorkloads(release.model, name, record).map((e) => {
-          if (current) return e;
-          const { revision: _stale, ...rest } = e;
-          return rest;
-        });
+        const expected = expectedWorkloads(release.model, name, record, release.revision);
         const kc = await kubeConfigFor(
           zone,
           ctx.env,

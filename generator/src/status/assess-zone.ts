@@ -113,7 +113,8 @@ const STUCK = new Set([
 /**
  * Decides the health of each expected workload: replicas desired vs updated vs ready, the image digests the
  * pods actually run vs the digest the build record pinned, the config revision its Deployment records vs the
- * one the zone renders to, pods stuck (image pull errors, crash loops), and the gateway's /readyz. A zone is healthy when every workload is and /readyz answered ok.
+ * one the zone renders to, pods stuck (image pull errors, crash loops), and the gateway's /readyz. A zone is
+ * healthy when every workload is and /readyz answered ok.
  */
 export function assessZone(input: {
   zone: string;

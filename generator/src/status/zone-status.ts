@@ -7,20 +7,23 @@ import type { ZoneObjects } from './kube-reader.ts';
 
 /**
  * The Deployments a zone should run (pack servers '<workload>-mcp' and the gateway). With a build record, also
- * the digests it pinned and the config revision of the zone rendered with them — what its rollout commits.
- * Pure.
+ * the digests it pinned; and when the record is of `commit` (the model's), the config revision of the zone
+ * rendered with them — what its rollout commits. A record of another commit pins digests only: this config
+ * with that commit's images proves nothing. Pure.
  */
 export function expectedWorkloads(
   model: RepoModel,
   zoneName: string,
   record?: BuildRecord,
+  commit?: string,
 ): ExpectedWorkload[] {
   const { workloads } = resolveZone(model, zoneName);
-  const revision = record
-    ? configRevision(
-        renderZone(model, zoneName, { revision: record.revision, images: workloadImages(record) }),
-      )
-    : '';
+  const revision =
+    record && record.revision === commit
+      ? configRevision(
+          renderZone(model, zoneName, { revision: record.revision, images: workloadImages(record) }),
+        )
+      : '';
   const image = (w: string) => {
     const built = record?.images[w];
     return {
