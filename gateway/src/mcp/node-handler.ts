@@ -24,6 +24,16 @@ export interface NodeHandlerOptions {
   maxRequestBodyBytes?: number;
   /** Told about failures that turned into a 500 answer. */
   onerror?: (error: Error) => void;
+  /**
+   * Consulted for every POST with a JSON body before the SDK: a promise of the JSON answer (HTTP 200) for a
+   * request it takes, `undefined` to let the SDK answer (./hot-path.ts).
+   */
+  hotPath?: (
+    headers: IncomingMessage['headers'],
+    body: unknown,
+    signal: AbortSignal,
+    authInfo: AuthInfo,
+  ) => Promise<string> | undefined;
 }
 
 export type NodeMcpHandler = (req: IncomingMessage, res: ServerResponse, authInfo: AuthInfo) => Promise<void>;
@@ -119,6 +129,28 @@ export function toLeanNodeHandler(handler: McpHttpHandler, options: NodeHandlerO
         body = text;
       }
     } else req.resume();
+    const hot =
+      parsedBody === undefined
+        ? undefined
+        : options.hotPath?.(req.headers, parsedBody, abort.signal, authInfo);
+    if (hot !== undefined) {
+      let text: string;
+      try {
+        text = await hot;
+      } catch (err) {
+        options.onerror?.(err instanceof Error ? err : new Error(String(err)));
+        finished = true;
+        jsonRpcError(res, 500, -32603, 'Internal server error');
+        return;
+      }
+      finished = true;
+      res.writeHead(200, {
+        'content-type': 'application/json',
+        'content-length': String(Buffer.byteLength(text)),
+      });
+      res.end(text);
+      return;
+    }
     let response: Response;
     try {
       // Path and query only: an absolute-form request target ('POST http://elsewhere/mcp') names no other host.

@@ -5,9 +5,16 @@
  * requests reach it through ./node-handler.ts, which hands the SDK the body already parsed.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createMcpHandler, ProtocolError, ProtocolErrorCode, Server } from '@modelcontextprotocol/server';
+import {
+  type AuthInfo,
+  createMcpHandler,
+  ProtocolError,
+  ProtocolErrorCode,
+  Server,
+} from '@modelcontextprotocol/server';
 import { ANONYMOUS, type Caller } from '../auth/caller.ts';
 import type { CallToolResult, McpToolDefinition } from '../pack/pack-executor.ts';
+import { createHotPath } from './hot-path.ts';
 import { toLeanNodeHandler } from './node-handler.ts';
 
 /** What an endpoint serves. The list must be sorted by name (pagination relies on it). */
@@ -46,6 +53,11 @@ export interface McpEndpointOptions {
   version: string;
   /** Tools per tools/list page. Default 100. */
   pageSize?: number;
+  /**
+   * Answer 2026-07-28 tools/call and tools/list without the SDK's per-request machinery (./hot-path.ts).
+   * Default true; false sends every request through the SDK.
+   */
+  hotPath?: boolean;
   onerror?: (error: Error) => void;
 }
 
@@ -94,49 +106,68 @@ export function pageOf<T extends { name: string }>(
 
 export function createMcpEndpoint(catalog: ToolCatalog, options: McpEndpointOptions): McpNodeHandler {
   const pageSize = options.pageSize ?? 100;
+  const serverInfo = { name: options.name, version: options.version };
+  // One implementation of each method, served by the SDK and by the hot path alike.
+  const listTools = async (caller: Caller, params: { cursor?: string } | undefined) => {
+    const page = pageOf(await catalog.listTools(caller), params?.cursor, pageSize);
+    return page.nextCursor ? { tools: page.items, nextCursor: page.nextCursor } : { tools: page.items };
+  };
+  const callTool = async (
+    caller: Caller,
+    params: { name: string; arguments?: Record<string, unknown>; _meta?: Record<string, unknown> },
+    signal: AbortSignal,
+  ): Promise<CallToolResult> => {
+    const packVersion = params._meta?.[PACK_VERSION_META];
+    if (packVersion !== undefined && typeof packVersion !== 'string') {
+      throw new ProtocolError(
+        ProtocolErrorCode.InvalidParams,
+        `_meta["${PACK_VERSION_META}"] must be a string (a semver range), not ${JSON.stringify(packVersion)}`,
+      );
+    }
+    try {
+      return await catalog.callTool(
+        params.name,
+        params.arguments ?? {},
+        caller,
+        signal,
+        packVersion === undefined ? {} : { packVersion },
+      );
+    } catch (err) {
+      if (err instanceof ToolNotFound) throw new ProtocolError(ProtocolErrorCode.InvalidParams, err.message);
+      throw err;
+    }
+  };
+  const callerOf = (authInfo: AuthInfo | undefined) =>
+    (authInfo?.extra?.['caller'] as Caller | undefined) ?? ANONYMOUS;
+
   const handler = createMcpHandler(
     (ctx) => {
-      const caller = (ctx.authInfo?.extra?.['caller'] as Caller | undefined) ?? ANONYMOUS;
-      const server = new Server(
-        { name: options.name, version: options.version },
-        { capabilities: { tools: {} } },
+      const caller = callerOf(ctx.authInfo);
+      const server = new Server(serverInfo, { capabilities: { tools: {} } });
+      server.setRequestHandler('tools/list', (request) => listTools(caller, request.params) as never);
+      server.setRequestHandler(
+        'tools/call',
+        (request, callCtx) =>
+          callTool(caller, request.params as Parameters<typeof callTool>[1], callCtx.mcpReq.signal) as never,
       );
-      server.setRequestHandler('tools/list', async (request) => {
-        const page = pageOf(await catalog.listTools(caller), request.params?.cursor, pageSize);
-        return page.nextCursor
-          ? { tools: page.items as never, nextCursor: page.nextCursor }
-          : { tools: page.items as never };
-      });
-      server.setRequestHandler('tools/call', async (request, callCtx) => {
-        const signal = callCtx.mcpReq.signal;
-        const packVersion = (request.params._meta as Record<string, unknown> | undefined)?.[
-          PACK_VERSION_META
-        ];
-        if (packVersion !== undefined && typeof packVersion !== 'string') {
-          throw new ProtocolError(
-            ProtocolErrorCode.InvalidParams,
-            `_meta["${PACK_VERSION_META}"] must be a string (a semver range), not ${JSON.stringify(packVersion)}`,
-          );
-        }
-        try {
-          return (await catalog.callTool(
-            request.params.name,
-            (request.params.arguments ?? {}) as Record<string, unknown>,
-            caller,
-            signal,
-            packVersion === undefined ? {} : { packVersion },
-          )) as never;
-        } catch (err) {
-          if (err instanceof ToolNotFound)
-            throw new ProtocolError(ProtocolErrorCode.InvalidParams, err.message);
-          throw err;
-        }
-      });
       return server;
     },
     options.onerror ? { onerror: options.onerror } : {},
   );
-  const node = toLeanNodeHandler(handler, options.onerror ? { onerror: options.onerror } : {});
+  const hotPath =
+    options.hotPath === false
+      ? undefined
+      : createHotPath<AuthInfo>({
+          serverInfo,
+          ...(options.onerror ? { onerror: options.onerror } : {}),
+          listTools: (params, authInfo) => listTools(callerOf(authInfo), params),
+          callTool: (params, authInfo, signal) =>
+            callTool(callerOf(authInfo), params as Parameters<typeof callTool>[1], signal),
+        });
+  const node = toLeanNodeHandler(handler, {
+    ...(options.onerror ? { onerror: options.onerror } : {}),
+    ...(hotPath ? { hotPath } : {}),
+  });
   return (req, res, caller) =>
     node(req, res, { token: '', clientId: caller.subject, scopes: [], extra: { caller } });
 }

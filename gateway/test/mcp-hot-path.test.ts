@@ -1,0 +1,483 @@
+/**
+ * The hot path (gateway/src/mcp/hot-path.ts) against the SDK as the oracle: every request of a corpus goes
+ * over real HTTP to one endpoint that answers 2026-07-28 tools/call and tools/list itself and to one that
+ * sends everything through the SDK, and the answers must be the same (status, media type, JSON body). Each
+ * case also says whether the hot path is meant to take it, so a hot path that took nothing (or too much)
+ * fails here rather than passing unnoticed.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ProtocolError } from '@modelcontextprotocol/server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Caller } from '../src/auth/caller.ts';
+import { isHotRequest } from '../src/mcp/hot-path.ts';
+import {
+  type CallRequest,
+  createMcpEndpoint,
+  encodeCursor,
+  type ToolCatalog,
+  ToolNotFound,
+} from '../src/mcp/tool-endpoint.ts';
+import type { CallToolResult, McpToolDefinition } from '../src/pack/pack-executor.ts';
+import { connectClient, ERAS, textOf } from './helpers/mcp-client.ts';
+
+const CALLER: Caller = { subject: 'agent:bot', kind: 'agent', groups: ['ops'], claims: {} };
+const ENVELOPE = {
+  'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+  'io.modelcontextprotocol/clientInfo': { name: 'test', version: '1' },
+  'io.modelcontextprotocol/clientCapabilities': {},
+};
+const TOOLS: McpToolDefinition[] = ['a.first', 'b.second', 'c.third'].map((name) => ({
+  name,
+  description: `the ${name} tool`,
+  inputSchema: { type: 'object', properties: { n: { type: 'number' } } },
+  annotations: { readOnlyHint: true },
+  _meta: { 'dev.raku/pack-version': '1.2.3' },
+}));
+
+/** Tools whose results cover what a handler can hand back: plain, with `_meta`, thrown, malformed, slow. */
+function catalog(seen: { aborted: number; calls: number }): ToolCatalog {
+  return {
+    listTools: () => TOOLS,
+    async callTool(
+      name: string,
+      args: Record<string, unknown>,
+      caller: Caller,
+      signal: AbortSignal,
+      request?: CallRequest,
+    ): Promise<CallToolResult> {
+      seen.calls++;
+      switch (name) {
+        case 'a.first':
+          return {
+            content: [{ type: 'text', text: JSON.stringify(args) }],
+            structuredContent: { args, subject: caller.subject, packVersion: request?.packVersion ?? null },
+          };
+        case 'b.second':
+          return {
+            content: [{ type: 'text', text: 'upstream failed' }],
+            isError: true,
+            _meta: { 'dev.raku/status': 'error' },
+          };
+        case 'c.boom':
+          throw new Error('the catalog broke');
+        case 'c.protocol':
+          throw new ProtocolError(-32002, 'gone', { uri: 'x' });
+        case 'c.malformed':
+          return { content: 'not a list' } as unknown as CallToolResult;
+        case 'c.wait':
+          await new Promise<void>((resolve) =>
+            signal.addEventListener('abort', () => resolve(), { once: true }),
+          );
+          seen.aborted++;
+          return { content: [] };
+        default:
+          throw new ToolNotFound(`unknown tool "${name}"`);
+      }
+    },
+  };
+}
+
+interface Served {
+  url: string;
+  seen: { aborted: number; calls: number };
+  errors: Error[];
+  close(): Promise<void>;
+}
+
+async function serve(hotPath: boolean): Promise<Served> {
+  const seen = { aborted: 0, calls: 0 };
+  const errors: Error[] = [];
+  const endpoint = createMcpEndpoint(catalog(seen), {
+    name: 'raku-test',
+    version: '9.9.9',
+    pageSize: 2,
+    hotPath,
+    onerror: (e) => errors.push(e),
+  });
+  const server = http.createServer((req, res) => void endpoint(req, res, CALLER));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`,
+    seen,
+    errors,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    },
+  };
+}
+
+interface Answer {
+  status: number;
+  type: string;
+  body: unknown;
+}
+
+async function post(url: string, headers: Record<string, string>, body: string): Promise<Answer> {
+  const res = await fetch(url, { method: 'POST', headers, body });
+  const text = await res.text();
+  const type = res.headers.get('content-type') ?? '';
+  let parsed: unknown = text;
+  if (type.includes('application/json') && text) parsed = JSON.parse(text);
+  if (type.includes('text/event-stream')) {
+    // Event ids and keep-alive comments are per stream; the messages are what the client sees.
+    parsed = text
+      .split('\n')
+      .filter((l) => l.startsWith('data:'))
+      .map((l) => JSON.parse(l.slice(5)));
+  }
+  return { status: res.status, type: type.split(';')[0] ?? '', body: parsed };
+}
+
+const headersFor = (method: string, name?: string): Record<string, string> => ({
+  'content-type': 'application/json',
+  accept: 'application/json, text/event-stream',
+  'mcp-protocol-version': '2026-07-28',
+  'mcp-method': method,
+  ...(name !== undefined ? { 'mcp-name': name } : {}),
+});
+
+const callBody = (name: unknown, extra: Record<string, unknown> = {}, id: unknown = 1) =>
+  ({
+    jsonrpc: '2.0',
+    id,
+    method: 'tools/call',
+    params: { name, arguments: { n: 1 }, _meta: ENVELOPE, ...extra },
+  }) as Record<string, unknown>;
+const listBody = (params: Record<string, unknown> = {}) => ({
+  jsonrpc: '2.0',
+  id: 'list-1',
+  method: 'tools/list',
+  params: { _meta: ENVELOPE, ...params },
+});
+
+interface Case {
+  name: string;
+  headers: Record<string, string>;
+  body: unknown;
+  /** Whether the hot path answers it (else the SDK does). */
+  hot: boolean;
+}
+
+const CASES: Case[] = [
+  // Taken: what agents send.
+  {
+    name: 'a tools/call',
+    headers: headersFor('tools/call', 'a.first'),
+    body: callBody('a.first'),
+    hot: true,
+  },
+  {
+    name: 'a tools/call with a string id',
+    headers: headersFor('tools/call', 'a.first'),
+    body: callBody('a.first', {}, 'x-7'),
+    hot: true,
+  },
+  {
+    name: 'a tools/call without arguments',
+    headers: headersFor('tools/call', 'a.first'),
+    body: { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'a.first', _meta: ENVELOPE } },
+    hot: true,
+  },
+  {
+    name: 'a tools/call asking for a pack version',
+    headers: headersFor('tools/call', 'a.first'),
+    body: callBody('a.first', { _meta: { ...ENVELOPE, 'dev.raku/pack-version': '^1.2' } }),
+    hot: true,
+  },
+  {
+    name: 'a tools/call with trace context and a progress token in _meta',
+    headers: headersFor('tools/call', 'a.first'),
+    body: callBody('a.first', {
+      _meta: {
+        ...ENVELOPE,
+        traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+        progressToken: 5,
+      },
+    }),
+    hot: true,
+  },
+  {
+    name: 'a tools/call with a charset in the media type',
+    headers: { ...headersFor('tools/call', 'a.first'), 'content-type': 'application/json; charset=utf-8' },
+    body: callBody('a.first'),
+    hot: true,
+  },
+  {
+    name: 'a tool error result with _meta',
+    headers: headersFor('tools/call', 'b.second'),
+    body: callBody('b.second'),
+    hot: true,
+  },
+  {
+    name: 'an unknown tool',
+    headers: headersFor('tools/call', 'z.nope'),
+    body: callBody('z.nope'),
+    hot: true,
+  },
+  {
+    name: 'a catalog that throws',
+    headers: headersFor('tools/call', 'c.boom'),
+    body: callBody('c.boom'),
+    hot: true,
+  },
+  {
+    name: 'a catalog that throws a protocol error with data',
+    headers: headersFor('tools/call', 'c.protocol'),
+    body: callBody('c.protocol'),
+    hot: true,
+  },
+  {
+    name: 'a malformed result',
+    headers: headersFor('tools/call', 'c.malformed'),
+    body: callBody('c.malformed'),
+    hot: true,
+  },
+  {
+    name: 'a pack version that is not a string',
+    headers: headersFor('tools/call', 'a.first'),
+    body: callBody('a.first', { _meta: { ...ENVELOPE, 'dev.raku/pack-version': 2 } }),
+    hot: true,
+  },
+  { name: 'a tools/list', headers: headersFor('tools/list'), body: listBody(), hot: true },
+  {
+    name: 'the last tools/list page',
+    headers: headersFor('tools/list'),
+    body: listBody({ cursor: encodeCursor('b.second') }),
+    hot: true,
+  },
+  {
+    name: 'a tools/list with a bad cursor',
+    headers: headersFor('tools/list'),
+    body: listBody({ cursor: '!!' }),
+    hot: true,
+  },
+
+  // Left to the SDK: its validation ladder, other methods, the other era.
+  { name: 'no Mcp-Name header', headers: headersFor('tools/call'), body: callBody('a.first'), hot: false },
+  {
+    name: 'an Mcp-Name naming another tool',
+    headers: headersFor('tools/call', 'b.second'),
+    body: callBody('a.first'),
+    hot: false,
+  },
+  {
+    name: 'a Base64-encoded Mcp-Name',
+    headers: headersFor('tools/call', `=?base64?${Buffer.from('a.first').toString('base64')}?=`),
+    body: callBody('a.first'),
+    hot: false,
+  },
+  {
+    name: 'no Mcp-Method header',
+    headers: {
+      'content-type': 'application/json',
+      'mcp-protocol-version': '2026-07-28',
+      'mcp-name': 'a.first',
+    },
+    body: callBody('a.first'),
+    hot: false,
+  },
+  {
+    name: 'an Mcp-Method naming another method',
+    headers: { ...headersFor('tools/list'), 'mcp-name': 'a.first' },
+    body: callBody('a.first'),
+    hot: false,
+  },
+  {
+    name: 'no MCP-Protocol-Version header',
+    headers: { 'content-type': 'application/json', 'mcp-method': 'tools/call', 'mcp-name': 'a.first' },
+    body: callBody('a.first'),
+    hot: false,
+  },
+  {
+    name: 'a header revision that disagrees with the envelope',
+    headers: { ...headersFor('tools/call', 'a.first'), 'mcp-protocol-version': '2025-11-25' },
+    body: callBody('a.first'),
+    hot: false,
+  },
+  {
+    name: 'an envelope without client capabilities',
+    headers: headersFor('tools/call', 'a.first'),
+    body: callBody('a.first', {
+      _meta: {
+        'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+        'io.modelcontextprotocol/clientInfo': { name: 't', version: '1' },
+      },
+    }),
+    hot: false,
+  },
+  {
+    name: 'a revision this SDK does not serve',
+    headers: { ...headersFor('tools/call', 'a.first'), 'mcp-protocol-version': '2027-01-01' },
+    body: callBody('a.first', {
+      _meta: { ...ENVELOPE, 'io.modelcontextprotocol/protocolVersion': '2027-01-01' },
+    }),
+    hot: false,
+  },
+  {
+    name: 'arguments that are a number',
+    headers: headersFor('tools/call', 'a.first'),
+    body: callBody('a.first', { arguments: 5 }),
+    hot: false,
+  },
+  {
+    name: 'arguments that are null',
+    headers: headersFor('tools/call', 'a.first'),
+    body: callBody('a.first', { arguments: null }),
+    hot: false,
+  },
+  {
+    name: 'arguments that are a list',
+    headers: headersFor('tools/call', 'a.first'),
+    body: callBody('a.first', { arguments: [1] }),
+    hot: false,
+  },
+  {
+    name: 'a tool name that is not a string',
+    headers: headersFor('tools/call', '7'),
+    body: callBody(7),
+    hot: false,
+  },
+  {
+    name: 'params the hot path does not know',
+    headers: headersFor('tools/call', 'a.first'),
+    body: callBody('a.first', { task: {} }),
+    hot: false,
+  },
+  {
+    name: 'a tools/list cursor that is not a string',
+    headers: headersFor('tools/list'),
+    body: listBody({ cursor: 3 }),
+    hot: false,
+  },
+  {
+    name: 'another method',
+    headers: headersFor('resources/list'),
+    body: { jsonrpc: '2.0', id: 4, method: 'resources/list', params: { _meta: ENVELOPE } },
+    hot: false,
+  },
+  {
+    name: 'a notification',
+    headers: headersFor('notifications/cancelled'),
+    body: { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 1, _meta: ENVELOPE } },
+    hot: false,
+  },
+  { name: 'a batch', headers: headersFor('tools/call', 'a.first'), body: [callBody('a.first')], hot: false },
+  {
+    name: 'a JSON-RPC version that is not 2.0',
+    headers: headersFor('tools/call', 'a.first'),
+    body: { ...callBody('a.first'), jsonrpc: '1.0' },
+    hot: false,
+  },
+  {
+    name: 'a text/plain body',
+    headers: { ...headersFor('tools/call', 'a.first'), 'content-type': 'text/plain' },
+    body: callBody('a.first'),
+    hot: false,
+  },
+  {
+    name: 'a 2025-11-25 tools/call (no envelope)',
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      'mcp-protocol-version': '2025-11-25',
+    },
+    body: { jsonrpc: '2.0', id: 5, method: 'tools/call', params: { name: 'a.first', arguments: { n: 1 } } },
+    hot: false,
+  },
+  {
+    name: 'a 2025-11-25 initialize',
+    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+    body: {
+      jsonrpc: '2.0',
+      id: 0,
+      method: 'initialize',
+      params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } },
+    },
+    hot: false,
+  },
+];
+
+let hot: Served;
+let sdk: Served;
+beforeAll(async () => {
+  hot = await serve(true);
+  sdk = await serve(false);
+});
+afterAll(async () => {
+  await hot.close();
+  await sdk.close();
+});
+
+describe('the MCP hot path', () => {
+  it.each(CASES)('takes only what it should: $name', ({ headers, body, hot: expected }) => {
+    const lower = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
+    expect(isHotRequest(lower, body)).toBe(expected);
+  });
+
+  it.each(CASES)('answers as the SDK does: $name', async ({ headers, body }) => {
+    const text = JSON.stringify(body);
+    const [fromHot, fromSdk] = await Promise.all([
+      post(hot.url, headers, text),
+      post(sdk.url, headers, text),
+    ]);
+    expect(fromHot).toEqual(fromSdk);
+  });
+
+  it('reports to onerror what the SDK reports, and nothing of its own', () => {
+    // Both endpoints got the corpus in the same order; the SDK reports its ladder rejections on both.
+    expect(hot.errors.map((e) => e.message)).toEqual(sdk.errors.map((e) => e.message));
+    expect(sdk.errors.length).toBeGreaterThan(0);
+  });
+
+  it('answers tools/call with the encoding of 2026-07-28 and the handler result as it is', async () => {
+    const answer = await post(
+      hot.url,
+      headersFor('tools/call', 'b.second'),
+      JSON.stringify(callBody('b.second')),
+    );
+    expect(answer).toEqual({
+      status: 200,
+      type: 'application/json',
+      body: {
+        jsonrpc: '2.0',
+        id: 1,
+        result: {
+          content: [{ type: 'text', text: 'upstream failed' }],
+          isError: true,
+          resultType: 'complete',
+          _meta: {
+            'dev.raku/status': 'error',
+            'io.modelcontextprotocol/serverInfo': { name: 'raku-test', version: '9.9.9' },
+          },
+        },
+      },
+    });
+  });
+
+  it('cancels the call when the client goes away before the answer', async () => {
+    const before = hot.seen.aborted;
+    const req = http.request(hot.url, { method: 'POST', headers: headersFor('tools/call', 'c.wait') });
+    req.on('error', () => {});
+    const calls = hot.seen.calls;
+    req.end(JSON.stringify(callBody('c.wait')));
+    while (hot.seen.calls === calls) await new Promise((r) => setTimeout(r, 5));
+    req.destroy();
+    while (hot.seen.aborted === before) await new Promise((r) => setTimeout(r, 5));
+    expect(hot.seen.aborted).toBe(before + 1);
+  });
+
+  it('serves the official client in both eras with the same tools and results', async () => {
+    for (const era of ERAS) {
+      const client = await connectClient(hot.url, era);
+      // The client follows the cursor across the two pages.
+      const { tools } = await client.listTools();
+      expect(tools.map((t) => t.name)).toEqual(['a.first', 'b.second', 'c.third']);
+      const result = await client.callTool({ name: 'a.first', arguments: { n: 2 } });
+      expect(textOf(result)).toBe('{"n":2}');
+      expect(result.structuredContent).toEqual({ args: { n: 2 }, subject: 'agent:bot', packVersion: null });
+      await client.close();
+    }
+  });
+});
