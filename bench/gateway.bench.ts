@@ -3,6 +3,9 @@
  * to the pack server vs a bare node:http JSON echo, in one run. The pack server and its fake upstream run in
  * one worker thread, the load generator in another, the gateway (or echo) on the main thread.
  * Aim (issue 4): added latency under 1 ms at p50, and gateway throughput at least half of direct.
+ * Two references in the same run: a bare node:http proxy in front of the same pack server (what any hop
+ * through a Node process costs here: the floor under the gateway's added latency), and the gateway with its
+ * MCP hot path off (every request through the SDK), which shows what the hot path saves.
  * Besides latency and throughput, each scenario reports the CPU time per answered call of the main thread (the
  * echo or the gateway, with its trace writer) and of the pack-side thread: on a shared machine latency mostly
  * measures the wait for a core, CPU per call does not (Linux only; '-' elsewhere).
@@ -48,6 +51,49 @@ async function startEcho(): Promise<{ url: string; close(): Promise<void> }> {
     url: `http://127.0.0.1:${port}/echo`,
     close: () =>
       new Promise<void>((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** Forwards each POST body to `target` and its answer back, with nothing else: the cost of a hop alone. */
+async function startBareProxy(target: string): Promise<{ url: string; close(): Promise<void> }> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const { 'content-length': _, host: __, ...headers } = req.headers;
+      const hop = http.request(
+        target,
+        { method: 'POST', agent, headers: { ...headers, 'content-length': String(body.length) } },
+        (answer) => {
+          const parts: Buffer[] = [];
+          answer.on('data', (c: Buffer) => parts.push(c));
+          answer.on('end', () => {
+            const out = Buffer.concat(parts);
+            res.writeHead(answer.statusCode ?? 502, {
+              'content-type': answer.headers['content-type'] ?? 'application/json',
+              'content-length': out.length,
+            });
+            res.end(out);
+          });
+        },
+      );
+      hop.on('error', () => res.writeHead(502).end());
+      hop.end(body);
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/mcp`,
+    close: () =>
+      new Promise<void>((r) => {
+        agent.destroy();
         server.close(() => r());
         server.closeAllConnections();
       }),
@@ -120,8 +166,9 @@ export default async function gatewayBench(): Promise<void> {
   const traces = createTraceSink({ writer: createPrismaTraceWriter(traceDb.db.prisma) });
   const model = testModel(widgetsPack('http://127.0.0.1:9'), 'http://127.0.0.1:9/mcp');
   const { bundle, policy } = testBundle(model, packSide.url);
-  const start = (sink: TraceSink) =>
+  const start = (sink: TraceSink, mcpHotPath = true) =>
     startGateway({
+      mcpHotPath,
       bundle,
       policy,
       authenticator: staticTokenAuthenticator(
@@ -138,6 +185,10 @@ export default async function gatewayBench(): Promise<void> {
   // The same gateway with traces dropped on the floor: separates the gateway's own cost from the trace writer's.
   const untraced = await start(discardTraces());
   untraced.server.keepAliveTimeout = 60_000;
+  // The gateway as it was before its MCP hot path: every request through the SDK (traces written too).
+  const sdkPath = await start(traces, false);
+  sdkPath.server.keepAliveTimeout = 60_000;
+  const proxy = await startBareProxy(packSide.url);
   const rows: Row[] = [];
   try {
     const scenarios: Scenario[] = [
@@ -148,8 +199,10 @@ export default async function gatewayBench(): Promise<void> {
         expect: 'tools/call',
       },
       { name: 'pack server direct', url: packSide.url, headers: MCP_HEADERS, expect: EXPECT },
+      { name: 'bare node:http proxy', url: proxy.url, headers: MCP_HEADERS, expect: EXPECT },
       { name: 'through the gateway', url: gateway.url, headers: GATEWAY_HEADERS, expect: EXPECT },
       { name: 'gateway, traces off', url: untraced.url, headers: GATEWAY_HEADERS, expect: EXPECT },
+      { name: 'gateway, SDK path', url: sdkPath.url, headers: GATEWAY_HEADERS, expect: EXPECT },
     ];
     // The machine is shared and its load drifts: scenarios are interleaved over rounds and the median kept.
     const runs = new Map<string, Row[]>();
@@ -175,9 +228,9 @@ export default async function gatewayBench(): Promise<void> {
         `${r.name.padEnd(22)} ${fmt(r.latency.p50)} ${fmt(r.latency.p99)}               ${fmt(r.throughput.rps, 0)} ${fmt(r.throughput.p50)} ${fmt(r.throughput.p99)}                 ${us(r.latency.mainCpuUs)} ${us(r.latency.otherCpuUs)}            ${us(r.throughput.mainCpuUs)} ${us(r.throughput.otherCpuUs)}`,
       );
     }
-    const [echoRow, direct, via, viaUntraced] = rows as [Row, Row, Row, Row];
+    const [echoRow, direct, bare, via, viaUntraced, viaSdk] = rows as [Row, Row, Row, Row, Row, Row];
     console.log(
-      `gateway added latency at p50 (1 client): ${(via.latency.p50 - direct.latency.p50).toFixed(2)} ms (aim < 1 ms)`,
+      `gateway added latency at p50 (1 client): ${(via.latency.p50 - direct.latency.p50).toFixed(2)} ms (aim < 1 ms); a bare node:http proxy adds ${(bare.latency.p50 - direct.latency.p50).toFixed(2)} ms here`,
     );
     console.log(
       `without trace writing: added latency ${(viaUntraced.latency.p50 - direct.latency.p50).toFixed(2)} ms at p50, throughput gateway/direct ${(viaUntraced.throughput.rps / direct.throughput.rps).toFixed(2)}`,
@@ -186,11 +239,16 @@ export default async function gatewayBench(): Promise<void> {
       `throughput gateway/direct: ${(via.throughput.rps / direct.throughput.rps).toFixed(2)} (aim >= 0.5); direct/echo: ${(direct.throughput.rps / echoRow.throughput.rps).toFixed(2)}; gateway/echo: ${(via.throughput.rps / echoRow.throughput.rps).toFixed(2)}`,
     );
     console.log(
+      `MCP hot path: added latency ${(via.latency.p50 - direct.latency.p50).toFixed(2)} ms with it vs ${(viaSdk.latency.p50 - direct.latency.p50).toFixed(2)} ms through the SDK; throughput ${(via.throughput.rps / viaSdk.throughput.rps).toFixed(2)}x; gateway thread CPU per call ${(via.throughput.mainCpuUs / viaSdk.throughput.mainCpuUs).toFixed(2)}x (32 clients)`,
+    );
+    console.log(
       `CPU per call (32 clients): gateway thread ${via.throughput.mainCpuUs.toFixed(0)} µs (${viaUntraced.throughput.mainCpuUs.toFixed(0)} without traces), pack-side thread ${direct.throughput.otherCpuUs.toFixed(0)} µs, echo ${echoRow.throughput.mainCpuUs.toFixed(0)} µs; gateway/pack-side ${(via.throughput.mainCpuUs / direct.throughput.otherCpuUs).toFixed(2)}`,
     );
   } finally {
     await gateway.close();
     await untraced.close();
+    await sdkPath.close();
+    await proxy.close();
     await traces.close();
     await traceDb.db.close();
     await traceDb.drop();

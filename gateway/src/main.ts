@@ -22,6 +22,7 @@ async function start(options: RuntimeOptions): Promise<RunningServer> {
       environment: options.environment,
       secrets: options.secrets,
       allowPrivateNetworks: options.allowPrivateNetworks,
+      mcpHotPath: options.mcpHotPath,
       port: options.port,
       host: options.host,
       onerror: (err) => log(`error: ${err.message}`),

@@ -156,7 +156,12 @@ describe('parseRuntimeOptions', () => {
       bundlePath: '/etc/raku/bundle/bundle.json',
       packsDir: '/app/packs',
       adminSubjects: ['group:raku-admins'],
+      mcpHotPath: true,
     });
+    expect(parseRuntimeOptions({ RAKU_MCP_HOT_PATH: 'false' }, ['gateway'], '/x').mcpHotPath).toBe(false);
+    expect(() => parseRuntimeOptions({ RAKU_MCP_HOT_PATH: 'off' }, ['gateway'], '/x')).toThrow(
+      'RAKU_MCP_HOT_PATH must be "true" or "false", not "off"',
+    );
     expect(() => parseRuntimeOptions({}, [], '/x')).toThrow('no role given: set RAKU_ROLE');
     expect(() => parseRuntimeOptions({ PORT: 'http' }, ['local'], '/x')).toThrow('PORT must be an integer');
     expect(() => parseRuntimeOptions({ RAKU_ALLOW_PRIVATE_NETWORKS: 'yes' }, ['local'], '/x')).toThrow(

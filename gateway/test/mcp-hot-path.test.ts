@@ -242,6 +242,25 @@ const CASES: Case[] = [
   },
   { name: 'a tools/list', headers: headersFor('tools/list'), body: listBody(), hot: true },
   {
+    name: 'a tools/call with a log level and a vendor _meta key',
+    headers: headersFor('tools/call', 'a.first'),
+    body: callBody('a.first', {
+      _meta: { ...ENVELOPE, 'io.modelcontextprotocol/logLevel': 'info', 'x.example/anything': { deep: [1] } },
+    }),
+    hot: true,
+  },
+  {
+    name: 'a tools/call from a client declaring capabilities',
+    headers: headersFor('tools/call', 'a.first'),
+    body: callBody('a.first', {
+      _meta: {
+        ...ENVELOPE,
+        'io.modelcontextprotocol/clientCapabilities': { elicitation: { form: {} }, roots: {} },
+      },
+    }),
+    hot: true,
+  },
+  {
     name: 'the last tools/list page',
     headers: headersFor('tools/list'),
     body: listBody({ cursor: encodeCursor('b.second') }),

@@ -6,21 +6,30 @@
  *
  * The hot path only takes a request it can answer exactly as the SDK would, and hands everything else to the
  * SDK untouched, before anything has run: the SDK stays the one place that speaks the rest of the protocol
- * and produces every answer of its validation ladder. What it takes is decided with the SDK's own exported
- * classifier (`classifyInboundRequest`: era, JSON-RPC shape, the `_meta` envelope, header/body agreement),
- * plus the header presence rules the SDK applies next, and a params shape it accepts as it is. Results get
- * the SDK's 2026-07-28 encoding (`resultType`, cache fields of a list, the server's identity in `_meta`) and
- * a `tools/call` result is checked against the SDK's own `CallToolResult` schema.
+ * and produces every answer of its validation ladder. It takes a single JSON-RPC request for one of the two
+ * methods whose headers agree with its body (`MCP-Protocol-Version`, `Mcp-Method`, a plain `Mcp-Name`),
+ * whose params hold nothing but what the method defines, and whose `_meta` envelope the SDK's own exported
+ * classifier (`classifyInboundRequest`) accepts; that verdict is remembered per envelope (see
+ * `modernRequest`). Results get the SDK's 2026-07-28 encoding (`resultType`, cache fields of a list, the
+ * server's identity in `_meta`) and a `tools/call` result is checked against the SDK's own `CallToolResult`
+ * schema.
  *
- * `hot-path.test.ts` sends a corpus of good and bad requests to an endpoint with and without it and requires
- * the same answers.
+ * gateway/test/mcp-hot-path.test.ts sends a corpus of good and bad requests to an endpoint with and without
+ * it and requires the same answers. RAKU_MCP_HOT_PATH=false turns it off (docs/gateway.md).
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import {
+  BAGGAGE_META_KEY,
+  CLIENT_CAPABILITIES_META_KEY,
+  CLIENT_INFO_META_KEY,
   classifyInboundRequest,
   isJsonContentType,
+  LOG_LEVEL_META_KEY,
+  PROTOCOL_VERSION_META_KEY,
   ProtocolError,
   specTypeSchemas,
+  TRACEPARENT_META_KEY,
+  TRACESTATE_META_KEY,
 } from '@modelcontextprotocol/server';
 
 /** Revisions the hot path answers; a newer one the SDK may learn goes to the SDK until it is added here. */
@@ -33,6 +42,15 @@ const INVALID_PARAMS = -32602;
 /** Pre-2026 resource-not-found; the 2026-07-28 codec sends it as invalid params. */
 const RESOURCE_NOT_FOUND = -32002;
 const CALL_PARAMS = new Set(['name', 'arguments', '_meta']);
+const REQUEST_KEYS = new Set(['jsonrpc', 'id', 'method', 'params']);
+const PROTOCOL_PREFIX = 'io.modelcontextprotocol/';
+const ENVELOPE_KEYS = new Set([
+  PROTOCOL_VERSION_META_KEY,
+  CLIENT_INFO_META_KEY,
+  CLIENT_CAPABILITIES_META_KEY,
+  LOG_LEVEL_META_KEY,
+]);
+const TRACE_KEYS = new Set([TRACEPARENT_META_KEY, TRACESTATE_META_KEY, BAGGAGE_META_KEY]);
 const LIST_PARAMS = new Set(['cursor', '_meta']);
 const callToolResult = specTypeSchemas.CallToolResult['~standard'];
 
@@ -133,6 +151,59 @@ function errorAnswer(id: JsonRpcId, err: unknown): string {
   });
 }
 
+/** The JSON-RPC shape the SDK's classifier accepts, checked as strictly (ids: strings or safe integers). */
+function isPlainRequest(body: Record<string, unknown>): boolean {
+  for (const key in body) if (!REQUEST_KEYS.has(key)) return false;
+  const id = body['id'];
+  return body['jsonrpc'] === '2.0' && (typeof id === 'string' || Number.isSafeInteger(id));
+}
+
+/**
+ * `_meta` keys other than the envelope's: the progress token and W3C trace context with the types the SDK
+ * gives them, and vendor keys (`dev.raku/…`), which the SDK passes through. Any other key of the protocol's
+ * own prefix is the SDK's to judge.
+ */
+function plainMetaKeys(meta: Record<string, unknown>): boolean {
+  for (const key in meta) {
+    const value = meta[key];
+    if (ENVELOPE_KEYS.has(key)) continue;
+    if (key === 'progressToken') {
+      if (typeof value !== 'string' && !Number.isSafeInteger(value)) return false;
+    } else if (TRACE_KEYS.has(key)) {
+      if (typeof value !== 'string') return false;
+    } else if (key.startsWith(PROTOCOL_PREFIX)) return false;
+  }
+  return true;
+}
+
+/**
+ * Whether the SDK's classifier takes this request as a 2026-07-28 request, remembered per envelope: once
+ * the JSON-RPC shape, the method, the revision and the headers are checked by hand (above), its answer
+ * depends only on the envelope's client info, capabilities and log level, which an agent repeats on every
+ * call. The classifier parses with zod and costs tens of microseconds a call; a lookup costs one small
+ * JSON.stringify. Bounded: cleared when full.
+ */
+const classified = new Map<string, boolean>();
+const MAX_CLASSIFIED = 512;
+function modernRequest(
+  meta: Record<string, unknown>,
+  request: Parameters<typeof classifyInboundRequest>[0],
+): boolean {
+  const key = JSON.stringify({
+    info: meta[CLIENT_INFO_META_KEY],
+    capabilities: meta[CLIENT_CAPABILITIES_META_KEY],
+    logLevel: meta[LOG_LEVEL_META_KEY],
+  });
+  const known = classified.get(key);
+  if (known !== undefined) return known;
+  const route = classifyInboundRequest(request);
+  const modern =
+    route.kind === 'modern' && route.messageKind === 'request' && route.classification.revision === REVISION;
+  if (classified.size >= MAX_CLASSIFIED) classified.clear();
+  classified.set(key, modern);
+  return modern;
+}
+
 /** Whether the hot path answers this request: the SDK would hand it to a handler as it is (see the module comment). */
 export function isHotRequest(
   headers: IncomingHttpHeaders,
@@ -142,41 +213,47 @@ export function isHotRequest(
   const method = body['method'];
   const params = body['params'];
   if ((method !== 'tools/call' && method !== 'tools/list') || !isPlainObject(params)) return false;
-  const protocolVersionHeader = header(headers, 'mcp-protocol-version');
-  const mcpMethodHeader = header(headers, 'mcp-method');
+  const meta = params['_meta'];
   const mcpNameHeader = header(headers, 'mcp-name');
-  // The SDK requires both on a modern request; it answers their absence itself.
-  if (protocolVersionHeader === undefined || mcpMethodHeader === undefined) return false;
-  const route = classifyInboundRequest({
-    httpMethod: 'POST',
-    protocolVersionHeader,
-    mcpMethodHeader,
-    ...(mcpNameHeader !== undefined ? { mcpNameHeader } : {}),
-    body,
-  });
   if (
-    route.kind !== 'modern' ||
-    route.messageKind !== 'request' ||
-    route.classification.revision !== REVISION
+    !isPlainRequest(body) ||
+    !isPlainObject(meta) ||
+    meta[PROTOCOL_VERSION_META_KEY] !== REVISION ||
+    // The SDK requires both headers on a modern request, agreeing with the body; it answers otherwise itself.
+    header(headers, 'mcp-protocol-version') !== REVISION ||
+    header(headers, 'mcp-method') !== method ||
+    !plainMetaKeys(meta)
   ) {
     return false;
   }
   if (method === 'tools/list') {
-    return (
-      onlyKeys(params, LIST_PARAMS) &&
-      (params['cursor'] === undefined || typeof params['cursor'] === 'string')
-    );
+    if (
+      !onlyKeys(params, LIST_PARAMS) ||
+      (params['cursor'] !== undefined && typeof params['cursor'] !== 'string')
+    ) {
+      return false;
+    }
+  } else {
+    const name = params['name'];
+    const args = params['arguments'];
+    if (
+      !onlyKeys(params, CALL_PARAMS) ||
+      typeof name !== 'string' ||
+      (args !== undefined && !isPlainObject(args)) ||
+      // Mcp-Name mirrors params.name; an encoded or differing one is the SDK's to decode or refuse.
+      mcpNameHeader !== name ||
+      name.startsWith(BASE64_SENTINEL)
+    ) {
+      return false;
+    }
   }
-  const name = params['name'];
-  const args = params['arguments'];
-  return (
-    onlyKeys(params, CALL_PARAMS) &&
-    typeof name === 'string' &&
-    (args === undefined || isPlainObject(args)) &&
-    // Mcp-Name mirrors params.name; an encoded or differing one is the SDK's to decode or refuse.
-    mcpNameHeader === name &&
-    !name.startsWith(BASE64_SENTINEL)
-  );
+  return modernRequest(meta, {
+    httpMethod: 'POST',
+    protocolVersionHeader: REVISION,
+    mcpMethodHeader: method,
+    ...(mcpNameHeader !== undefined ? { mcpNameHeader } : {}),
+    body,
+  });
 }
 
 export function createHotPath<C>(handlers: HotHandlers<C>): HotPath<C> {

@@ -73,6 +73,7 @@ export async function startGatewayRole(options: RuntimeOptions, log: Log): Promi
     adminSubjects: options.adminSubjects,
     secrets: options.secrets,
     approvalWaitMs: options.approvalWaitMs,
+    mcpHotPath: options.mcpHotPath,
     readiness: () => persistence.readiness(),
     port: options.port,
     host: options.host,

@@ -64,6 +64,8 @@ export interface GatewayServerOptions {
   approvalWaitMs?: number;
   /** Tools per tools/list page. Default 100. */
   pageSize?: number;
+  /** See McpEndpointOptions.hotPath. Default true. */
+  mcpHotPath?: boolean;
   routeOptions?: Pick<RouteTableOptions, 'healthIntervalMs' | 'remoteCheckIntervalMs' | 'breaker'>;
   /** Extra readiness (Postgres reachable). */
   readiness?: () => Promise<Readiness>;
@@ -116,6 +118,7 @@ export async function startGateway(options: GatewayServerOptions): Promise<Runni
       name: `raku-gateway:${bundle.zone}`,
       version: bundle.revision,
       ...(options.pageSize ? { pageSize: options.pageSize } : {}),
+      ...(options.mcpHotPath === false ? { hotPath: false } : {}),
       ...(options.onerror ? { onerror: options.onerror } : {}),
     });
     return { bundle, policy, routes, catalog, endpoint };

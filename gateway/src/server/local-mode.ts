@@ -99,6 +99,7 @@ export async function startLocal(
       ...(io.rateLimiter ? { rateLimiter: io.rateLimiter } : {}),
       secrets: options.secrets,
       approvalWaitMs: options.approvalWaitMs,
+      mcpHotPath: options.mcpHotPath,
       readiness: () => persistence.readiness(),
       port: options.port,
       host: options.host,

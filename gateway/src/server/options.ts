@@ -33,6 +33,8 @@ export interface RuntimeOptions {
   approvalWaitMs: number;
   /** Days traces are kept before the retention sweep deletes them; 0 keeps them forever. */
   traceRetentionDays: number;
+  /** Answer 2026-07-28 tools/call and tools/list on the MCP hot path (false: every request through the SDK). */
+  mcpHotPath: boolean;
   /** Environment lookup for secrets (RAKU_SECRET_*), kept as a function so nothing else reads the env. */
   secrets: (name: string) => string | undefined;
 }
@@ -51,9 +53,10 @@ function intOption(
   return n;
 }
 
-function boolOption(env: Record<string, string | undefined>, name: string): boolean {
+function boolOption(env: Record<string, string | undefined>, name: string, fallback = false): boolean {
   const raw = env[name];
-  if (raw === undefined || raw === '' || raw === 'false' || raw === '0') return false;
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'false' || raw === '0') return false;
   if (raw === 'true' || raw === '1') return true;
   throw new UserError(`${name} must be "true" or "false", not "${raw}"`);
 }
@@ -94,6 +97,7 @@ export function parseRuntimeOptions(
     zone: env['RAKU_ZONE'] || 'dev',
     approvalWaitMs: intOption(env, 'RAKU_APPROVAL_WAIT_MS', 20_000),
     traceRetentionDays: intOption(env, 'RAKU_TRACE_RETENTION_DAYS', DEFAULT_RETENTION_DAYS, 36_500),
+    mcpHotPath: boolOption(env, 'RAKU_MCP_HOT_PATH', true),
     secrets: (name) => snapshot[name],
   };
 }

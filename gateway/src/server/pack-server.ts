@@ -18,6 +18,8 @@ export interface PackServerOptions {
   secrets: SecretSource;
   /** See PackExecutorOptions.allowPrivateNetworks. Default false. */
   allowPrivateNetworks?: boolean;
+  /** See McpEndpointOptions.hotPath. Default true. */
+  mcpHotPath?: boolean;
   port: number;
   /** Default 127.0.0.1; the manifests set 0.0.0.0. */
   host?: string;
@@ -65,6 +67,7 @@ export async function startPackServer(options: PackServerOptions): Promise<Runni
   const mcp = createMcpEndpoint(packCatalog(executor, metrics), {
     name: `raku-pack-server:${options.packs.map((p) => p.name).join('+')}`,
     version: options.version ?? '0.1.0',
+    ...(options.mcpHotPath === false ? { hotPath: false } : {}),
     ...(options.onerror ? { onerror: options.onerror } : {}),
   });
   const server = createHttpServer({
