@@ -3,7 +3,8 @@
  * clients), for servers that each add one piece to the previous one:
  *
  *   bare node:http echo          HTTP in and out, nothing else (the baseline)
- *   SDK endpoint alone           + the MCP endpoint (createMcpHandler) over a catalog that answers at once
+ *   MCP endpoint alone           + the MCP endpoint (its hot path) over a catalog that answers at once
+ *   MCP endpoint, SDK path       the same endpoint with the hot path off: every request through createMcpHandler
  *   gateway, in-process pack     + authentication, policy, metrics, routing (a pack executor answering at once)
  *   gateway -> canned pack       + the HTTP hop to a pack server that answers at once (another thread)
  *   gateway -> pack server       + a real pack server and its upstream busy on the other thread
@@ -62,9 +63,13 @@ export default async function gatewayCostBench(): Promise<void> {
     { listTools: () => [], callTool: async () => RESULT },
     { name: 'bench', version: '1' },
   );
-  const sdkAlone = http.createServer((req, res) => {
-    void endpoint(req, res, { subject: 'agent:bot', kind: 'agent', groups: [], claims: {} });
-  });
+  const sdkEndpoint = createMcpEndpoint(
+    { listTools: () => [], callTool: async () => RESULT },
+    { name: 'bench', version: '1', hotPath: false },
+  );
+  const bot = { subject: 'agent:bot', kind: 'agent' as const, groups: [], claims: {} };
+  const endpointAlone = http.createServer((req, res) => void endpoint(req, res, bot));
+  const sdkAlone = http.createServer((req, res) => void sdkEndpoint(req, res, bot));
   const model = testModel(widgetsPack('http://127.0.0.1:9'), 'http://127.0.0.1:9/mcp');
   const executor = {
     execute: async () => ({ result: RESULT, status: 'ok' }),
@@ -93,7 +98,8 @@ export default async function gatewayCostBench(): Promise<void> {
   const toPack = await gatewayTo(packSide.url);
   const scenarios = [
     { name: 'bare node:http echo', url: await listenOn(echo), headers: MCP_HEADERS, other: null },
-    { name: 'SDK endpoint alone', url: await listenOn(sdkAlone), headers: MCP_HEADERS, other: null },
+    { name: 'MCP endpoint alone', url: await listenOn(endpointAlone), headers: MCP_HEADERS, other: null },
+    { name: 'MCP endpoint, SDK path', url: await listenOn(sdkAlone), headers: MCP_HEADERS, other: null },
     { name: 'gateway, in-process pack', url: inProcess.url, headers: GATEWAY_HEADERS, other: null },
     { name: 'gateway -> canned pack', url: toCanned.url, headers: GATEWAY_HEADERS, other: canned.tid },
     { name: 'gateway -> pack server', url: toPack.url, headers: GATEWAY_HEADERS, other: packSide.tid },
@@ -135,13 +141,14 @@ export default async function gatewayCostBench(): Promise<void> {
     }
     const step = (label: string, from: string, to: string) =>
       console.log(`${label.padEnd(44)} ${show(us(to) - us(from))} µs/call`);
-    step('the MCP endpoint (SDK + Node adapter)', 'bare node:http echo', 'SDK endpoint alone');
-    step('auth, policy, metrics, routing', 'SDK endpoint alone', 'gateway, in-process pack');
+    step('the MCP endpoint (hot path + Node adapter)', 'bare node:http echo', 'MCP endpoint alone');
+    step('the same endpoint through the SDK', 'bare node:http echo', 'MCP endpoint, SDK path');
+    step('auth, policy, metrics, routing', 'MCP endpoint alone', 'gateway, in-process pack');
     step('the HTTP hop to a pack server', 'gateway, in-process pack', 'gateway -> canned pack');
     step('a busy pack server on the other core', 'gateway -> canned pack', 'gateway -> pack server');
   } finally {
     for (const gw of [inProcess, toCanned, toPack]) await gw.close();
-    for (const s of [echo, sdkAlone]) {
+    for (const s of [echo, endpointAlone, sdkAlone]) {
       s.closeAllConnections();
       s.close();
     }
