@@ -34,7 +34,28 @@ import {
   TOKEN,
 } from './gateway/harness.ts';
 
-async function startEcho(): Promise<{ url: string; close(): Promise<void> }> {
+interface Listening {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Serves `server` on a free loopback port, keeping connections alive as the load generator expects. */
+async function listenOnLoopback(server: http.Server, path: string, onClose = () => {}): Promise<Listening> {
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}${path}`,
+    close: () =>
+      new Promise<void>((r) => {
+        onClose();
+        server.close(() => r());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+function startEcho(): Promise<Listening> {
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -44,21 +65,11 @@ async function startEcho(): Promise<{ url: string; close(): Promise<void> }> {
       res.end(body);
     });
   });
-  server.keepAliveTimeout = 60_000;
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/echo`,
-    close: () =>
-      new Promise<void>((r) => {
-        server.close(() => r());
-        server.closeAllConnections();
-      }),
-  };
+  return listenOnLoopback(server, '/echo');
 }
 
 /** Forwards each POST body to `target` and its answer back, with nothing else: the cost of a hop alone. */
-async function startBareProxy(target: string): Promise<{ url: string; close(): Promise<void> }> {
+function startBareProxy(target: string): Promise<Listening> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -86,18 +97,7 @@ async function startBareProxy(target: string): Promise<{ url: string; close(): P
       hop.end(body);
     });
   });
-  server.keepAliveTimeout = 60_000;
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/mcp`,
-    close: () =>
-      new Promise<void>((r) => {
-        agent.destroy();
-        server.close(() => r());
-        server.closeAllConnections();
-      }),
-  };
+  return listenOnLoopback(server, '/mcp', () => agent.destroy());
 }
 
 /** Traces go to the real Postgres when it is up (a scratch database), else to an in-memory PGlite. */
