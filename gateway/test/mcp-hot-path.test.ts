@@ -335,6 +335,70 @@ const CASES: Case[] = [
     hot: false,
   },
   {
+    name: 'a log level the protocol does not have (same client otherwise)',
+    headers: headersFor('tools/call', 'a.first'),
+    body: callBody('a.first', { _meta: { ...ENVELOPE, 'io.modelcontextprotocol/logLevel': 'loud' } }),
+    hot: false,
+  },
+  {
+    name: 'capabilities of the wrong type (same client otherwise)',
+    headers: headersFor('tools/call', 'a.first'),
+    body: callBody('a.first', {
+      _meta: { ...ENVELOPE, 'io.modelcontextprotocol/clientCapabilities': { roots: 5 } },
+    }),
+    hot: false,
+  },
+  {
+    name: 'client info without a version',
+    headers: headersFor('tools/call', 'a.first'),
+    body: callBody('a.first', {
+      _meta: { ...ENVELOPE, 'io.modelcontextprotocol/clientInfo': { name: 't' } },
+    }),
+    hot: false,
+  },
+  {
+    name: 'a progress token that is an object',
+    headers: headersFor('tools/call', 'a.first'),
+    body: callBody('a.first', { _meta: { ...ENVELOPE, progressToken: {} } }),
+    hot: false,
+  },
+  {
+    name: 'a traceparent that is a number',
+    headers: headersFor('tools/call', 'a.first'),
+    body: callBody('a.first', { _meta: { ...ENVELOPE, traceparent: 5 } }),
+    hot: false,
+  },
+  {
+    name: 'another key of the protocol in _meta',
+    headers: headersFor('tools/call', 'a.first'),
+    body: callBody('a.first', { _meta: { ...ENVELOPE, 'io.modelcontextprotocol/related-task': 5 } }),
+    hot: false,
+  },
+  {
+    name: 'an id that is a fraction',
+    headers: headersFor('tools/call', 'a.first'),
+    body: callBody('a.first', {}, 1.5),
+    hot: false,
+  },
+  {
+    name: 'an id that is null',
+    headers: headersFor('tools/call', 'a.first'),
+    body: callBody('a.first', {}, null),
+    hot: false,
+  },
+  {
+    name: 'an id beyond the safe integers',
+    headers: headersFor('tools/call', 'a.first'),
+    body: callBody('a.first', {}, 2 ** 60),
+    hot: false,
+  },
+  {
+    name: 'a request that also carries a result',
+    headers: headersFor('tools/call', 'a.first'),
+    body: { ...callBody('a.first'), result: {} },
+    hot: false,
+  },
+  {
     name: 'arguments that are a number',
     headers: headersFor('tools/call', 'a.first'),
     body: callBody('a.first', { arguments: 5 }),

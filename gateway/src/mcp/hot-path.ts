@@ -19,6 +19,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import {
+  type AuthInfo,
   BAGGAGE_META_KEY,
   CLIENT_CAPABILITIES_META_KEY,
   CLIENT_INFO_META_KEY,
@@ -27,6 +28,8 @@ import {
   LOG_LEVEL_META_KEY,
   PROTOCOL_VERSION_META_KEY,
   ProtocolError,
+  ProtocolErrorCode,
+  SERVER_INFO_META_KEY,
   specTypeSchemas,
   TRACEPARENT_META_KEY,
   TRACESTATE_META_KEY,
@@ -34,13 +37,8 @@ import {
 
 /** Revisions the hot path answers; a newer one the SDK may learn goes to the SDK until it is added here. */
 const REVISION = '2026-07-28';
-const SERVER_INFO_META = 'io.modelcontextprotocol/serverInfo';
 /** An `Mcp-Name` carrying this prefix is Base64-encoded (SEP-2243); the SDK decodes it. */
 const BASE64_SENTINEL = '=?base64?';
-const INTERNAL_ERROR = -32603;
-const INVALID_PARAMS = -32602;
-/** Pre-2026 resource-not-found; the 2026-07-28 codec sends it as invalid params. */
-const RESOURCE_NOT_FOUND = -32002;
 const CALL_PARAMS = new Set(['name', 'arguments', '_meta']);
 const REQUEST_KEYS = new Set(['jsonrpc', 'id', 'method', 'params']);
 const PROTOCOL_PREFIX = 'io.modelcontextprotocol/';
@@ -57,15 +55,13 @@ const callToolResult = specTypeSchemas.CallToolResult['~standard'];
 type JsonRpcId = string | number;
 type Params = Record<string, unknown>;
 
-export interface HotHandlers<C> {
+export interface HotHandlers {
   /** The server's identity, stamped into every result's `_meta` as the SDK does. */
   serverInfo: { name: string; version: string };
   /** Answers tools/list; throws `ProtocolError` for a bad request (an invalid cursor). */
-  listTools(params: Params, caller: C): Promise<Record<string, unknown>>;
+  listTools(params: Params, authInfo: AuthInfo): Promise<Record<string, unknown>>;
   /** Answers tools/call; throws `ProtocolError` for a bad request (an unknown tool). */
-  callTool(params: Params, caller: C, signal: AbortSignal): Promise<Record<string, unknown>>;
-  /** Told about results that could not be encoded (answered as an internal error). */
-  onerror?: (error: Error) => void;
+  callTool(params: Params, authInfo: AuthInfo, signal: AbortSignal): Promise<Record<string, unknown>>;
 }
 
 /**
@@ -73,11 +69,11 @@ export interface HotHandlers<C> {
  * taken request are JSON-RPC errors in the body, as the SDK answers them), or `undefined` when the SDK must
  * answer the request instead.
  */
-export type HotPath<C = unknown> = (
+export type HotPath = (
   headers: IncomingHttpHeaders,
   body: unknown,
   signal: AbortSignal,
-  caller: C,
+  authInfo: AuthInfo,
 ) => Promise<string> | undefined;
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -95,41 +91,35 @@ function onlyKeys(params: Params, allowed: ReadonlySet<string>): boolean {
 }
 
 /**
- * The SDK's encode contract for a 2026-07-28 result: `resultType` stamped `complete` when the handler set
- * none (only tools/call may set another), a list's cache fields filled, the server's identity added to
- * `_meta` unless the handler put one there.
+ * The SDK's encode contract for a 2026-07-28 result, for what our handlers return (no `resultType`, no cache
+ * hints): `resultType: "complete"`, a list's default cache fields, and the server's identity added to `_meta`
+ * unless the handler put one there.
  */
 function encodeResult(
   method: string,
   result: Record<string, unknown>,
-  serverInfo: { name: string; version: string },
+  serverInfo: HotHandlers['serverInfo'],
 ): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...result };
-  if (out['resultType'] === undefined) out['resultType'] = 'complete';
-  else if (out['resultType'] !== 'complete' && method !== 'tools/call') {
-    throw new Error(`${method} handler returned resultType ${String(out['resultType'])}`);
-  }
-  if (method === 'tools/list' && out['resultType'] === 'complete') {
-    const ttl = out['ttlMs'];
-    if (!(typeof ttl === 'number' && Number.isInteger(ttl) && ttl >= 0)) out['ttlMs'] = 0;
-    if (out['cacheScope'] !== 'public' && out['cacheScope'] !== 'private') out['cacheScope'] = 'private';
+  const out: Record<string, unknown> = { ...result, resultType: 'complete' };
+  if (method === 'tools/list') {
+    out['ttlMs'] = 0;
+    out['cacheScope'] = 'private';
   }
   const meta = out['_meta'];
-  if (meta === undefined) out['_meta'] = { [SERVER_INFO_META]: serverInfo };
-  else if (isPlainObject(meta) && meta[SERVER_INFO_META] === undefined) {
-    out['_meta'] = { ...meta, [SERVER_INFO_META]: serverInfo };
+  if (meta === undefined) out['_meta'] = { [SERVER_INFO_META_KEY]: serverInfo };
+  else if (isPlainObject(meta) && meta[SERVER_INFO_META_KEY] === undefined) {
+    out['_meta'] = { ...meta, [SERVER_INFO_META_KEY]: serverInfo };
   }
   return out;
 }
 
 /** Refuses a tools/call result the SDK would refuse to send, with the SDK's error. */
 function checkCallResult(result: Record<string, unknown>): void {
-  if (result['resultType'] === 'input_required') return;
   const checked = callToolResult.validate(result);
   if (checked instanceof Promise) throw new Error('the CallToolResult schema validates asynchronously');
   if (checked.issues) {
     throw new ProtocolError(
-      INVALID_PARAMS,
+      ProtocolErrorCode.InvalidParams,
       `Invalid tools/call result: ${JSON.stringify(checked.issues, null, 2)}`,
     );
   }
@@ -138,13 +128,13 @@ function checkCallResult(result: Record<string, unknown>): void {
 /** A JSON-RPC error answer for what a handler threw, coded as the SDK codes it. */
 function errorAnswer(id: JsonRpcId, err: unknown): string {
   const error = (err ?? {}) as { code?: unknown; message?: unknown; data?: unknown };
-  const thrown = Number.isSafeInteger(error.code) ? (error.code as number) : INTERNAL_ERROR;
+  const thrown = Number.isSafeInteger(error.code) ? (error.code as number) : ProtocolErrorCode.InternalError;
   return JSON.stringify({
     jsonrpc: '2.0',
     id,
     error: {
       // 2026-07-28 folds the old resource-not-found code into invalid params.
-      code: thrown === RESOURCE_NOT_FOUND ? INVALID_PARAMS : thrown,
+      code: thrown === ProtocolErrorCode.ResourceNotFound ? ProtocolErrorCode.InvalidParams : thrown,
       message: typeof error.message === 'string' ? error.message : 'Internal error',
       ...(error.data !== undefined ? { data: error.data } : {}),
     },
@@ -256,36 +246,27 @@ export function isHotRequest(
   });
 }
 
-export function createHotPath<C>(handlers: HotHandlers<C>): HotPath<C> {
+export function createHotPath(handlers: HotHandlers): HotPath {
   const serve = async (
     id: JsonRpcId,
     method: 'tools/call' | 'tools/list',
     params: Params,
     signal: AbortSignal,
-    caller: C,
+    authInfo: AuthInfo,
   ): Promise<string> => {
     let result: Record<string, unknown>;
     try {
       if (method === 'tools/call') {
-        result = await handlers.callTool(params, caller, signal);
+        result = await handlers.callTool(params, authInfo, signal);
         checkCallResult(result);
-      } else result = await handlers.listTools(params, caller);
+      } else result = await handlers.listTools(params, authInfo);
     } catch (err) {
       return errorAnswer(id, err);
     }
-    try {
-      return JSON.stringify({
-        result: encodeResult(method, result, handlers.serverInfo),
-        jsonrpc: '2.0',
-        id,
-      });
-    } catch (err) {
-      handlers.onerror?.(new Error(`Failed to encode result for ${method}: ${String(err)}`));
-      return errorAnswer(id, { code: INTERNAL_ERROR, message: 'Internal error' });
-    }
+    return JSON.stringify({ result: encodeResult(method, result, handlers.serverInfo), jsonrpc: '2.0', id });
   };
-  return (headers, body, signal, caller) => {
+  return (headers, body, signal, authInfo) => {
     if (!isHotRequest(headers, body)) return undefined;
-    return serve(body.id, body.method, body.params, signal, caller);
+    return serve(body.id, body.method, body.params, signal, authInfo);
   };
 }

@@ -18,6 +18,7 @@ import {
   DEFAULT_MAX_REQUEST_BODY_SIZE,
   type McpHttpHandler,
 } from '@modelcontextprotocol/server';
+import type { HotPath } from './hot-path.ts';
 
 export interface NodeHandlerOptions {
   /** Largest POST body read, in bytes; a larger one is answered 413. Default: the SDK's (4 MiB). */
@@ -28,12 +29,7 @@ export interface NodeHandlerOptions {
    * Consulted for every POST with a JSON body before the SDK: a promise of the JSON answer (HTTP 200) for a
    * request it takes, `undefined` to let the SDK answer (./hot-path.ts).
    */
-  hotPath?: (
-    headers: IncomingMessage['headers'],
-    body: unknown,
-    signal: AbortSignal,
-    authInfo: AuthInfo,
-  ) => Promise<string> | undefined;
+  hotPath?: HotPath;
 }
 
 export type NodeMcpHandler = (req: IncomingMessage, res: ServerResponse, authInfo: AuthInfo) => Promise<void>;

@@ -157,9 +157,8 @@ export function createMcpEndpoint(catalog: ToolCatalog, options: McpEndpointOpti
   const hotPath =
     options.hotPath === false
       ? undefined
-      : createHotPath<AuthInfo>({
+      : createHotPath({
           serverInfo,
-          ...(options.onerror ? { onerror: options.onerror } : {}),
           listTools: (params, authInfo) => listTools(callerOf(authInfo), params),
           callTool: (params, authInfo, signal) =>
             callTool(callerOf(authInfo), params as Parameters<typeof callTool>[1], signal),
