@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { isUserError } from '../errors.ts';
+import { printable, printableLines } from '../validate/printable.ts';
 import { registerBuild } from './build-command.ts';
 import { type CliContext, processContext } from './context.ts';
 import { registerGenerate } from './generate-command.ts';
@@ -56,11 +57,12 @@ function exitCodeFor(err: unknown, ctx: CliContext): number {
     return err.exitCode === 0 ? 0 : 1;
   }
   if (isUserError(err)) {
-    if (err.message) ctx.stderr(`error: ${err.message}\n`);
+    // A message may quote a file name or an argument: its own line breaks stay, control characters do not.
+    if (err.message) ctx.stderr(`error: ${printableLines(err.message)}\n`);
     return err.exitCode;
   }
   const fault = err instanceof Error ? err : new Error(String(err));
-  ctx.stderr(`internal error: ${fault.message}\n`);
+  ctx.stderr(`internal error: ${printable(fault.message)}\n`);
   ctx.stderr(ctx.debug && fault.stack ? `${fault.stack}\n` : 'run again with --debug for the stack trace\n');
   return 2;
 }

@@ -1,5 +1,6 @@
 import type { Diagnostic } from './diagnostic.ts';
 import { countBySeverity } from './diagnostic.ts';
+import { printable } from './printable.ts';
 
 /** GitHub shows at most this many annotations of one severity per step (and 50 per job). */
 export const ANNOTATIONS_PER_SEVERITY = 10;
@@ -56,12 +57,11 @@ export function chooseAnnotations(
 }
 
 function cell(text: string): string {
-  return text
+  return printable(text)
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
-    .replace(/\|/g, '&#124;')
-    .replace(/\r?\n/g, ' ');
+    .replace(/\|/g, '&#124;');
 }
 
 /** The job summary: counts, then every diagnostic in a Markdown table (config text is escaped, never trusted). */
