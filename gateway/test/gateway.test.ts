@@ -205,13 +205,19 @@ describe.each(ERAS)('gateway over MCP (%s client)', (era) => {
     expect(upstream.requests).toEqual([]);
   });
 
-  it('answers a JSON-RPC error for an unknown tool and still traces the attempt', async () => {
+  it('answers a JSON-RPC error for an unknown tool and traces it as unknown_tool, decided by no rule', async () => {
     const { gw, traces } = await gateway();
     const bot = await client(gw, era, await botToken());
     await expect(bot.callTool({ name: 'widgets.nope', arguments: {} })).rejects.toThrow(
       /unknown tool "widgets.nope"/,
     );
-    expect(traces.traces.map((t) => [t.tool, t.status])).toEqual([['widgets.nope', 'denied']]);
+    expect(traces.traces.map((t) => [t.tool, t.status, t.decision, t.rule])).toEqual([
+      ['widgets.nope', 'unknown_tool', 'none', null],
+    ]);
+    const metrics = await (await fetch(gw.url.replace(/\/mcp$/, '/metrics'))).text();
+    expect(metrics).toContain('raku_tool_calls_total{tool="(unknown)",status="unknown_tool"} 1');
+    // No policy decision was taken, so none is counted.
+    expect(metrics).not.toMatch(/^raku_policy_decisions_total\{/m);
   });
 
   it('serves a reviewed third-party tool with the remote credential, not the agent token', async () => {

@@ -3,6 +3,7 @@
  * against the schemas in `components.schemas`, so the document and the behaviour cannot drift; a test checks
  * that every route of the admin router is documented and every documented /v1 operation exists.
  */
+import { TRACE_DECISIONS, TRACE_STATUSES } from '../traces/types.ts';
 
 const page = (item: string) => ({
   type: 'object',
@@ -257,21 +258,7 @@ export const OPENAPI_DOCUMENT = {
           },
         },
       },
-      TraceStatus: {
-        type: 'string',
-        enum: [
-          'ok',
-          'error',
-          'denied',
-          'invalid',
-          'rate_limited',
-          'no_route',
-          'timeout',
-          'pending',
-          'rejected',
-          'expired',
-        ],
-      },
+      TraceStatus: { type: 'string', enum: [...TRACE_STATUSES] },
       Trace: {
         type: 'object',
         required: [
@@ -295,7 +282,7 @@ export const OPENAPI_DOCUMENT = {
           tool: { type: 'string' },
           route: nullableString,
           target: nullableString,
-          decision: { type: 'string', enum: ['allow', 'deny', 'approval'] },
+          decision: { type: 'string', enum: [...TRACE_DECISIONS] },
           rule: nullableString,
           revision: { type: 'string' },
           latencyMs: { type: 'number' },

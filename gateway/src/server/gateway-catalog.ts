@@ -199,7 +199,7 @@ export class GatewayCatalog implements ToolCatalog, JobRunner {
       error: finished.error ?? (finished.result.isError ? finished.result.content[0]?.text : null) ?? null,
       ...(tool?.definition ? { inputSchema: tool.definition.inputSchema } : {}),
     });
-    if (finished.status === 'denied' && !tool) throw new ToolNotFound(`unknown tool "${name}"`);
+    if (finished.status === 'unknown_tool') throw new ToolNotFound(`unknown tool "${name}"`);
     return finished.result;
   }
 
@@ -231,16 +231,17 @@ export class GatewayCatalog implements ToolCatalog, JobRunner {
     approvedBy: string | null,
     request: CallRequest,
   ): Promise<Finished> {
-    const decision = this.decide(name, args, caller, now);
-    this.options.metrics.decisions.inc({ decision: decision.effect, rule: decision.rule });
     if (!tool) {
+      // Not a policy outcome: no rule decided anything, so none is named (and none is counted).
       return {
-        status: 'denied',
-        decision: 'deny',
-        rule: decision.rule,
+        status: 'unknown_tool',
+        decision: 'none',
+        rule: null,
         result: errorResult(`unknown tool "${name}"`),
       };
     }
+    const decision = this.decide(name, args, caller, now);
+    this.options.metrics.decisions.inc({ decision: decision.effect, rule: decision.rule });
     if (!decision.allowed) {
       return {
         status: 'denied',

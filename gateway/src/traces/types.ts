@@ -8,25 +8,11 @@ import type { JsonSchema } from '../../../generator/src/model/types.ts';
 export type SubjectKind = 'user' | 'agent' | 'service' | 'anonymous';
 
 /**
- * The policy decision for the call. `approval` means the call needed an approval; its outcome is in `status`
- * (`ok`/`error` after approval, `rejected`, `expired` or `pending` when the agent got a job id instead).
+ * How a call ended, from the agent's point of view. Written once here and reused by the type, the admin API's
+ * `status` filter and its OpenAPI document (the database stores it as text, without a constraint).
+ * `unknown_tool`: no tool of that name in the bundle, so no policy rule decided anything.
  */
-export type TraceDecision = 'allow' | 'deny' | 'approval';
-
-/** How the call ended, from the agent's point of view. */
-export type TraceStatus =
-  | 'ok'
-  | 'error'
-  | 'denied'
-  | 'invalid'
-  | 'rate_limited'
-  | 'no_route'
-  | 'timeout'
-  | 'pending'
-  | 'rejected'
-  | 'expired';
-
-export const TRACE_STATUSES: readonly TraceStatus[] = [
+export const TRACE_STATUSES = [
   'ok',
   'error',
   'denied',
@@ -37,9 +23,19 @@ export const TRACE_STATUSES: readonly TraceStatus[] = [
   'pending',
   'rejected',
   'expired',
-];
+  'unknown_tool',
+] as const;
 
-export const TRACE_DECISIONS: readonly TraceDecision[] = ['allow', 'deny', 'approval'];
+export type TraceStatus = (typeof TRACE_STATUSES)[number];
+
+/**
+ * The policy decision for the call. `approval` means the call needed an approval; its outcome is in `status`
+ * (`ok`/`error` after approval, `rejected`, `expired` or `pending` when the agent got a job id instead).
+ * `none`: the policy was not asked (status `unknown_tool`); the trace's rule is then null.
+ */
+export const TRACE_DECISIONS = ['allow', 'deny', 'approval', 'none'] as const;
+
+export type TraceDecision = (typeof TRACE_DECISIONS)[number];
 
 /**
  * One tool call as the runtime records it. `args` and `result` are the raw values: the sink redacts them

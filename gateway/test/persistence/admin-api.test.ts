@@ -239,7 +239,7 @@ describe('/v1/traces', () => {
   it.each([
     [
       'status=maybe',
-      'query parameter status: one of ok, error, denied, invalid, rate_limited, no_route, timeout, pending, rejected, expired',
+      'query parameter status: one of ok, error, denied, invalid, rate_limited, no_route, timeout, pending, rejected, expired, unknown_tool',
     ],
     ['from=yesterday', 'query parameter from: not an ISO 8601 date-time'],
     ['limit=0', 'query parameter limit: a positive integer'],
