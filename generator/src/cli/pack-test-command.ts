@@ -1,11 +1,18 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { UserError } from '../errors.ts';
+import { readFileNoFollow } from '../fs/read-repo.ts';
 import { type OpenApiDocument, parseDocument } from '../import/openapi-document.ts';
 import { sha256Hex } from '../model/hash.ts';
+import { exposedToolName } from '../model/names.ts';
 import type { Pack } from '../model/types.ts';
-import { formatPackTest, type RecordedExample, runPackTest } from '../pack-test/run-pack-test.ts';
+import {
+  formatPackTest,
+  type RecordedExample,
+  runPackTest,
+  type ToolTestResult,
+} from '../pack-test/run-pack-test.ts';
 import { validateRepo } from '../validate/validate-repo.ts';
 import type { CliContext } from './context.ts';
 import { globalOptions } from './main.ts';
@@ -23,11 +30,14 @@ export function registerPackTest(program: Command, ctx: CliContext): void {
       '[packs...]',
       'pack names (packs/<pack>/pack.yaml) or pack folders; default: every pack of the repository',
     )
+    .option('-f, --format <format>', 'text or json (see docs/import.md for the JSON shape)', 'text')
     .addHelpText(
       'after',
       '\nExit codes: 0 every tool passed (skips allowed), 1 a tool failed or a pack is invalid, 2 internal fault.',
     )
-    .action(async (names: string[], _opts: unknown, cmd: Command) => {
+    .action(async (names: string[], opts: { format: string }, cmd: Command) => {
+      if (opts.format !== 'text' && opts.format !== 'json')
+        throw new UserError(`--format must be text or json, not "${opts.format}"`);
       const root = path.resolve(ctx.cwd, globalOptions(cmd).root);
       const dirs =
         names.length > 0
@@ -35,12 +45,62 @@ export function registerPackTest(program: Command, ctx: CliContext): void {
           : await allPackDirs(root);
       if (dirs.length === 0) throw new UserError(`no packs under ${path.join(root, 'packs')}`);
       const failures: string[] = [];
+      const reports: PackTestReport[] = [];
       for (const dir of dirs) {
-        const failed = await testPackDir(dir, ctx);
+        const { pack, results } = await testPackDir(dir, root, ctx);
+        if (opts.format === 'text') ctx.stdout(formatPackTest(pack, results));
+        reports.push(packTestReport(pack, results));
+        const failed = results.filter((r) => r.outcome === 'fail').length;
         if (failed > 0) failures.push(`${failed} tool${failed === 1 ? '' : 's'} of ${path.basename(dir)}`);
       }
+      if (opts.format === 'json') ctx.stdout(`${JSON.stringify(jsonReport(reports), null, 2)}\n`);
       if (failures.length > 0) throw new UserError(`${failures.join(', ')} failed`);
     });
+}
+
+/** One pack in `raku pack test --format json`: a stable shape, documented in docs/import.md. */
+export interface PackTestReport {
+  pack: string;
+  version: string;
+  passed: number;
+  failed: number;
+  skipped: number;
+  tools: {
+    /** Exposed name, as agents and policies see it. */
+    tool: string;
+    outcome: ToolTestResult['outcome'];
+    /** Where the mock upstream's answer came from. */
+    answer: ToolTestResult['responseFrom'];
+    problems: string[];
+  }[];
+}
+
+function packTestReport(pack: Pack, results: readonly ToolTestResult[]): PackTestReport {
+  const count = (o: ToolTestResult['outcome']) => results.filter((r) => r.outcome === o).length;
+  return {
+    pack: pack.name,
+    version: pack.version,
+    passed: count('pass'),
+    failed: count('fail'),
+    skipped: count('skip'),
+    tools: results.map((r) => ({
+      tool: exposedToolName(pack, r.tool),
+      outcome: r.outcome,
+      answer: r.responseFrom,
+      problems: r.problems,
+    })),
+  };
+}
+
+function jsonReport(packs: PackTestReport[]) {
+  const sum = (key: 'passed' | 'failed' | 'skipped') => packs.reduce((n, p) => n + p[key], 0);
+  return {
+    ok: sum('failed') === 0,
+    passed: sum('passed'),
+    failed: sum('failed'),
+    skipped: sum('skipped'),
+    packs,
+  };
 }
 
 async function allPackDirs(root: string): Promise<string[]> {
@@ -51,13 +111,24 @@ async function allPackDirs(root: string): Promise<string[]> {
     .sort();
 }
 
-/** Tests one pack folder; returns how many tools failed. */
-async function testPackDir(dir: string, ctx: CliContext): Promise<number> {
+/**
+ * Tests one pack folder. Files are read without following symbolic links below the repository root (or, for a
+ * folder named by path, below its parent), as `raku validate` reads them.
+ */
+async function testPackDir(
+  dir: string,
+  root: string,
+  ctx: CliContext,
+): Promise<{ pack: Pack; results: ToolTestResult[] }> {
   const file = path.join(dir, 'pack.yaml');
+  const inRoot = !path.relative(root, dir).startsWith('..') && !path.isAbsolute(path.relative(root, dir));
+  const base = inRoot ? root : path.dirname(dir);
+  const read = (rel: string) => readFileNoFollow(base, path.relative(base, path.join(dir, rel)));
   let bytes: Buffer;
   try {
-    bytes = await readFile(file);
-  } catch {
+    bytes = await read('pack.yaml');
+  } catch (err) {
+    if (err instanceof UserError) throw err;
     throw new UserError(`${path.relative(ctx.cwd, file)}: no such pack`);
   }
   const rel = `packs/${path.basename(dir)}/pack.yaml`;
@@ -68,28 +139,29 @@ async function testPackDir(dir: string, ctx: CliContext): Promise<number> {
       `${rel} does not validate: ${checked.diagnostics[0]?.message ?? 'unknown problem'} (run raku validate)`,
     );
   }
-  const document = await readSourceDocument(dir, pack);
+  const document = await readSourceDocument(read, pack);
   const results = await runPackTest({
     pack,
     ...(document ? { document } : {}),
-    examples: await readExamples(dir),
+    examples: await readExamples(dir, read),
   });
-  ctx.stdout(formatPackTest(pack, results));
-  return results.filter((r) => r.outcome === 'fail').length;
+  return { pack, results };
 }
 
-async function readSourceDocument(dir: string, pack: Pack): Promise<OpenApiDocument | undefined> {
+type ReadInPack = (rel: string) => Promise<Buffer>;
+
+async function readSourceDocument(read: ReadInPack, pack: Pack): Promise<OpenApiDocument | undefined> {
   const doc = pack.source?.document;
   if (!doc || /^https?:/i.test(doc) || doc.includes('..')) return undefined;
   try {
-    const bytes = await readFile(path.join(dir, doc));
+    const bytes = await read(doc);
     return sha256Hex(bytes) === pack.source?.sha256 ? parseDocument(bytes, doc) : undefined;
   } catch {
     return undefined;
   }
 }
 
-async function readExamples(dir: string): Promise<Map<string, RecordedExample>> {
+async function readExamples(dir: string, read: ReadInPack): Promise<Map<string, RecordedExample>> {
   const out = new Map<string, RecordedExample>();
   let files: string[];
   try {
@@ -98,7 +170,7 @@ async function readExamples(dir: string): Promise<Map<string, RecordedExample>> 
     return out;
   }
   for (const f of files.filter((x) => x.endsWith('.json')).sort()) {
-    const text = await readFile(path.join(dir, 'examples', f), 'utf8');
+    const text = (await read(`examples/${f}`)).toString('utf8');
     try {
       out.set(f.slice(0, -5), JSON.parse(text) as RecordedExample);
     } catch (err) {

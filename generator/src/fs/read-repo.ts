@@ -1,5 +1,6 @@
-import { lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { type Dirent, lstatSync, readdirSync, readFileSync, type Stats } from 'node:fs';
 import path from 'node:path';
+import { UserError } from '../errors.ts';
 import { documentKind } from '../load/load-repo.ts';
 import type { SourceFile } from '../load/yaml-source.ts';
 
@@ -8,55 +9,97 @@ export const CONFIG_DIRS = ['packs', 'zones', 'policies'] as const;
 
 /**
  * Reads every config file of the repository at `root` (packs/*\/pack.yaml, zones/*.yaml, policies/*.yaml).
- * Symbolic links are not followed, so a config tree cannot pull in files from outside the repository.
+ * Symbolic links are never followed, at any level this walk goes through — the config folders themselves, a
+ * pack folder, a config file — so a config tree cannot pull in files from outside the repository, nor have
+ * their content quoted in diagnostics. Each link found where config is expected is returned as an entry with
+ * `refused: 'symlink'` and no bytes (its target is not even read), and the loader reports it by name.
  */
 export async function readRepoFiles(root: string): Promise<SourceFile[]> {
   const out: SourceFile[] = [];
   for (const dir of CONFIG_DIRS) {
-    for (const rel of listCandidates(root, dir)) {
-      const full = path.join(root, rel);
+    const top = entryType(path.join(root, dir));
+    if (top === undefined) continue;
+    if (top !== 'directory') {
+      out.push(refused(dir, top === 'symlink' ? 'symlink' : 'not-a-folder'));
+      continue;
+    }
+    for (const found of listCandidates(root, dir)) {
+      if (found.refused) {
+        out.push(refused(found.rel, found.refused));
+        continue;
+      }
       // Synchronous on purpose: a thousand small files read one after another beat as many queued promises.
-      if (!lstatSync(full).isFile()) continue;
-      out.push({ path: rel, bytes: readFileSync(full) });
+      out.push({ path: found.rel, bytes: readFileSync(path.join(root, found.rel)) });
     }
   }
   return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
-/** True when `root` looks like a Raku repository (has at least one config folder). */
+/** True when `root` looks like a Raku repository (has at least one config folder, or a link in its place). */
 export async function isRepoRoot(root: string): Promise<boolean> {
-  for (const dir of CONFIG_DIRS) {
-    try {
-      if (statSync(path.join(root, dir)).isDirectory()) return true;
-    } catch {
-      // not there
-    }
-  }
-  return false;
+  return CONFIG_DIRS.some((dir) => entryType(path.join(root, dir)) !== undefined);
 }
 
-function listCandidates(root: string, dir: string): string[] {
-  let entries: import('node:fs').Dirent[];
+function refused(rel: string, why: 'symlink' | 'not-a-folder'): SourceFile {
+  return { path: rel, bytes: new Uint8Array(0), refused: why };
+}
+
+/** What is at `full` without following a link there; undefined when nothing is. */
+function entryType(full: string): 'directory' | 'file' | 'symlink' | 'other' | undefined {
+  let info: Stats;
   try {
-    entries = readdirSync(path.join(root, dir), { withFileTypes: true });
+    info = lstatSync(full);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
   }
-  const out: string[] = [];
-  for (const entry of entries) {
-    if (dir === 'packs' && entry.isDirectory()) {
+  return typeOf(info);
+}
+
+function typeOf(info: Stats | Dirent): 'directory' | 'file' | 'symlink' | 'other' {
+  if (info.isSymbolicLink()) return 'symlink';
+  if (info.isDirectory()) return 'directory';
+  return info.isFile() ? 'file' : 'other';
+}
+
+/** The config files under one config folder (repository-relative), and the links found where they would be. */
+function listCandidates(root: string, dir: string): { rel: string; refused?: 'symlink' }[] {
+  const out: { rel: string; refused?: 'symlink' }[] = [];
+  for (const entry of readdirSync(path.join(root, dir), { withFileTypes: true })) {
+    const rel = `${dir}/${entry.name}`;
+    const type = typeOf(entry);
+    if (dir === 'packs') {
+      if (type === 'symlink') out.push({ rel, refused: 'symlink' });
+      if (type !== 'directory') continue;
       for (const name of ['pack.yaml', 'pack.yml']) {
-        try {
-          lstatSync(path.join(root, dir, entry.name, name));
-          out.push(`${dir}/${entry.name}/${name}`);
-        } catch {
-          // this pack folder uses the other extension, or is not a pack
-        }
+        const file = entryType(path.join(root, rel, name));
+        if (file === 'file') out.push({ rel: `${rel}/${name}` });
+        else if (file === 'symlink') out.push({ rel: `${rel}/${name}`, refused: 'symlink' });
+        // nothing there: this pack folder uses the other extension, or is not a pack
       }
-    } else if (entry.isFile() && documentKind(`${dir}/${entry.name}`)) {
-      out.push(`${dir}/${entry.name}`);
+    } else if (documentKind(rel)) {
+      if (type === 'file') out.push({ rel });
+      else if (type === 'symlink') out.push({ rel, refused: 'symlink' });
     }
   }
   return out;
+}
+
+/**
+ * Reads the file `rel` under `base` without following a symbolic link at any step of `rel` (`base` itself is
+ * the folder the user named). A link is refused with a UserError that names it and never reads its target.
+ */
+export async function readFileNoFollow(base: string, rel: string): Promise<Buffer> {
+  const steps = rel.split(/[\\/]+/).filter(Boolean);
+  for (let i = 1; i <= steps.length; i++) {
+    const at = path.join(base, ...steps.slice(0, i));
+    const type = entryType(at);
+    if (type === 'symlink') {
+      throw new UserError(
+        `${steps.slice(0, i).join('/')} is a symbolic link; Raku does not follow links in config folders (commit the file itself)`,
+      );
+    }
+    if (type === undefined) throw Object.assign(new Error(`${at}: no such file`), { code: 'ENOENT' });
+  }
+  return readFileSync(path.join(base, ...steps));
 }

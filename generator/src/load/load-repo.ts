@@ -39,12 +39,30 @@ export function loadRepo(files: readonly SourceFile[], limits: YamlLimits = DEFA
   const rejected: LoadedRepo['rejected'] = [];
 
   for (const file of [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
+    if (file.refused) {
+      // Nothing of it was read; what it points to is neither loaded nor quoted.
+      diagnostics.push(refusedEntry(file.path, file.refused));
+      rejected.push({ file: file.path, kind: FOLDER_KINDS[file.path.split('/')[0] ?? ''] ?? 'pack' });
+      continue;
+    }
     const kind = documentKind(file.path);
     if (!kind) continue;
     const parsed = parseYamlSource(file, limits);
     positions.set(file.path, parsed.positions);
     diagnostics.push(...parsed.diagnostics);
-    if (parsed.value === undefined) {
+    if (parsed.value == null && parsed.diagnostics.length === 0) {
+      // An emptied file must not pass: zones would still deploy the pack it no longer describes.
+      diagnostics.push({
+        file: file.path,
+        line: 1,
+        column: 1,
+        path: '',
+        rule: 'empty-document',
+        message: `holds no ${kind}: the file is empty, only comments or null (delete it to remove the ${kind})`,
+        severity: 'error',
+      });
+    }
+    if (parsed.value == null) {
       rejected.push({ file: file.path, kind });
       continue;
     }
@@ -70,4 +88,15 @@ export function loadRepo(files: readonly SourceFile[], limits: YamlLimits = DEFA
     else model.policies.push(loaded as Loaded<Policy>);
   }
   return { model, diagnostics, positions, rejected };
+}
+
+const FOLDER_KINDS: Record<string, DocumentKind> = { packs: 'pack', zones: 'zone', policies: 'policy' };
+
+/** The diagnostic for an entry a reader refused to read (see SourceFile.refused). */
+function refusedEntry(file: string, why: NonNullable<SourceFile['refused']>): Diagnostic {
+  const message =
+    why === 'symlink'
+      ? 'is a symbolic link; links are not followed in packs/, zones/ or policies/ (config cannot come from outside the repository): commit the files themselves'
+      : 'must be a folder';
+  return { file, line: 0, column: 0, path: '', rule: why, message, severity: 'error' };
 }

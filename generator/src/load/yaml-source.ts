@@ -18,6 +18,11 @@ export interface SourceFile {
   /** Repository-relative path with '/' separators. */
   path: string;
   bytes: Uint8Array;
+  /**
+   * Set by a reader that found this entry where config is expected but did not read it (`bytes` is empty): a
+   * symbolic link (never followed), or a config folder that is not a folder. The loader reports it by name.
+   */
+  refused?: 'symlink' | 'not-a-folder';
 }
 
 /** Limits that keep hostile input cheap. Defaults suit hand-written and generated config alike. */
