@@ -63,6 +63,47 @@ describe('raku validate', () => {
     expect(r.out).not.toContain('zones/dev.yaml');
   });
 
+  it('resolves paths against the repository root (-C), not the current directory', async () => {
+    const r = await run(['validate', '-C', broken, 'zones'], tmpdir());
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('zones/dev.yaml:2:14: error environment');
+    const packs = await run(['validate', '-C', broken, 'packs/petstore'], tmpdir());
+    expect(packs).toMatchObject({ code: 0, err: '' });
+  });
+
+  it('exits 1 and names every path that matches no config file', async () => {
+    const r = await run(['validate', 'packs/nope', 'zones/dev.yaml', 'README.md', '../elsewhere']);
+    expect(r.code).toBe(1);
+    expect(r.out).toBe('');
+    expect(r.err).toBe(
+      `error: packs/nope: no pack, zone or policy file there; README.md: no pack, zone or policy file there; ../elsewhere: outside the repository (paths are relative to the repository root ${REPO_ROOT})\n`,
+    );
+  });
+
+  it.each([
+    ['empty', ''],
+    ['only comments', '# this pack was emptied\n# by mistake\n'],
+    ['null', 'null\n'],
+    ['a tilde', '~\n'],
+  ])('refuses a pack, zone or policy file that is %s', async (_what, text) => {
+    const repo = copyExampleRepo('raku-empty-');
+    try {
+      for (const file of ['packs/petstore/pack.yaml', 'zones/staging.yaml', 'policies/local-dev.yaml'])
+        writeFileSync(path.join(repo, file), text);
+      const r = await run(['validate', '-C', repo]);
+      expect(r.code).toBe(1);
+      expect(r.out).toContain(
+        'packs/petstore/pack.yaml:1:1: error holds no pack: the file is empty, only comments or null (delete it to remove the pack) [empty-document]',
+      );
+      expect(r.out).toContain('zones/staging.yaml:1:1: error holds no zone');
+      expect(r.out).toContain('policies/local-dev.yaml:1:1: error holds no policy');
+      // The zones that deploy the emptied pack are not also told it does not exist.
+      expect(r.out).not.toContain('does not exist');
+    } finally {
+      rmSync(repo, { recursive: true, force: true });
+    }
+  });
+
   it('exits 1 on an unknown format, an unknown option and a folder that is no repository', async () => {
     expect((await run(['validate', '--format', 'xml'])).code).toBe(1);
     expect((await run(['validate', '--nope'])).code).toBe(1);
