@@ -1,5 +1,16 @@
+import fc from 'fast-check';
+import safeRegex from 'safe-regex2';
 import { describe, expect, it } from 'vitest';
-import { compileRedaction, EMAIL, REDACTED, redact } from './redaction.ts';
+import {
+  compileRedaction,
+  EMAIL,
+  maskSecrets,
+  REDACTED,
+  redact,
+  redactWithReport,
+  TRUNCATED,
+} from './redaction.ts';
+import { SECRET_CATALOGUE } from './secret-catalogue.ts';
 
 const JWT =
   'eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJ1c2VyOmFubiIsImF1ZCI6InJha3UifQ.c2lnbmF0dXJlLWJ5dGVz';
@@ -116,7 +127,7 @@ describe('redact: value shapes', () => {
   it('redacts a secret that crosses the cut before cutting', () => {
     const rules = compileRedaction({ maxStringLength: 12 });
     expect(redact({ s: 'id ghp_abcdefghijklmnopqrstuvwxyz0123456789' }, undefined, rules)).toEqual({
-      s: REDACTED,
+      s: `id ${REDACTED.slice(0, 9)}…[1 more characters]`,
     });
     expect(redact({ s: 'x Bearer abcdefghijklmnop' }, undefined, rules)).toEqual({
       s: `x Bearer ${REDACTED.slice(0, 3)}…[${REDACTED.length - 3} more characters]`,
@@ -181,5 +192,173 @@ describe('redact: x-sensitive in the input schema', () => {
     const copy = structuredClone(args);
     redact(args, schema);
     expect(args).toEqual(copy);
+  });
+});
+
+describe('redact: the credential catalogue (issue 11, item 8)', () => {
+  const table: [string, string, string][] = [
+    [
+      'an access_token in a URL',
+      'GET https://api.example.com/v1/me?access_token=ya29.a0AfH6SMBx&fields=id',
+      `GET https://api.example.com/v1/me?access_token=${REDACTED}&fields=id`,
+    ],
+    [
+      'a URL-encoded bearer token',
+      '/cb?h=Bearer%20abcdefghijklmnop&next=%2F',
+      `/cb?h=Bearer%20${REDACTED}&next=%2F`,
+    ],
+    [
+      'a URL-encoded authorization header with +',
+      'h=Authorization%3A+Bearer+abcdefghijklmnop',
+      `h=Authorization%3A+Bearer+${REDACTED}`,
+    ],
+    ['a Stripe live key', 'key sk_live_51HabcdefGHIJKLmnop1234 used', `key ${REDACTED} used`],
+    ['a Google API key', 'maps?key=AIzaSyA1234567890abcdefghijklmnopqrstuv&z=3', `maps?key=${REDACTED}&z=3`],
+    [
+      'an npm token',
+      '//registry/:_x=npm_abcdefghijklmnopqrstuvwxyz0123456789 end',
+      `//registry/:_x=${REDACTED} end`,
+    ],
+    ['a SendGrid key', `SG.${'a'.repeat(22)}.${'B'.repeat(43)} sent`, `${REDACTED} sent`],
+    ['a sessionid cookie', 'Cookie: sessionid=8f2a9c0e11; path=/', `Cookie: sessionid=${REDACTED}; path=/`],
+    [
+      'a JSESSIONID cookie',
+      'Set-Cookie: JSESSIONID=ABCDEF0123; HttpOnly',
+      `Set-Cookie: JSESSIONID=${REDACTED}; HttpOnly`,
+    ],
+    ['a max_tokens setting (not a secret)', 'max_tokens=512 temperature=0', 'max_tokens=512 temperature=0'],
+  ];
+  it.each(table)('%s', (_name, value, expected) => {
+    expect(redact({ text: value }, undefined)).toEqual({ text: expected });
+  });
+
+  it('masks the values of secret names a pack declares, as keys and inside text', () => {
+    const rules = compileRedaction({ secretNames: ['X-Acme-Sesame'] });
+    expect(redact({ 'x-acme-sesame': 'v1', log: 'sent X-Acme-Sesame: abc123 ok' }, undefined, rules)).toEqual(
+      {
+        'x-acme-sesame': REDACTED,
+        log: `sent X-Acme-Sesame: ${REDACTED} ok`,
+      },
+    );
+    expect(redact({ log: 'sent X-Acme-Sesame: abc123 ok' }, undefined)).toEqual({
+      log: 'sent X-Acme-Sesame: abc123 ok',
+    });
+  });
+
+  it('masks a secret used as a key, keeping two masked keys apart', () => {
+    const a = 'ghp_abcdefghijklmnopqrstuvwxyz0123456789';
+    const b = 'ghp_zyxwvutsrqponmlkjihgfedcba9876543210';
+    expect(redact({ [a]: 1, [b]: 2 }, undefined)).toEqual({ [REDACTED]: 1, [`${REDACTED} (2)`]: 2 });
+  });
+
+  it('keeps a "__proto__" key as data', () => {
+    const out = redact(JSON.parse('{"__proto__": {"polluted": true}}'), undefined) as Record<string, unknown>;
+    expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
+    expect(Object.keys(out)).toEqual(['__proto__']);
+  });
+
+  it('keeps a string holding JSON as written when nothing in it is a secret', () => {
+    const text = '{ "id": 7,\n  "title": "x" }';
+    expect(redact({ text }, undefined)).toEqual({ text });
+  });
+
+  it('uses only catalogue patterns without nested quantifiers (no catastrophic backtracking)', () => {
+    for (const rule of SECRET_CATALOGUE)
+      expect([rule.id, safeRegex(new RegExp(rule.pattern, rule.flags))]).toEqual([rule.id, true]);
+  });
+
+  // One generator per family the review found missing, plus the older ones.
+  const alnum = (min: number, max = min) =>
+    fc.string({
+      unit: fc.constantFrom(...'abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789'),
+      minLength: min,
+      maxLength: max,
+    });
+  const families: Record<string, fc.Arbitrary<{ secret: string; text: string }>> = {
+    'access_token=': alnum(12, 40).map((s) => ({
+      secret: s,
+      text: `https://h.example/cb?access_token=${s}&x=1`,
+    })),
+    'Bearer (URL-encoded)': alnum(8, 30).map((s) => {
+      const jwt = `eyJ${s}.eyJ${s}.${s}`;
+      return { secret: jwt, text: encodeURIComponent(`Bearer ${jwt}`) };
+    }),
+    sk_live_: alnum(24, 60).map((s) => ({ secret: `sk_live_${s}`, text: `sk_live_${s}` })),
+    AIza: alnum(35).map((s) => ({ secret: `AIza${s}`, text: `AIza${s}` })),
+    npm_: alnum(36).map((s) => ({ secret: `npm_${s}`, text: `npm_${s}` })),
+    'SG.': fc.tuple(alnum(22), alnum(43)).map(([a, b]) => ({ secret: `SG.${a}.${b}`, text: `SG.${a}.${b}` })),
+    'sessionid=': alnum(10, 32).map((s) => ({ secret: s, text: `sessionid=${s}; Path=/` })),
+    ghp_: alnum(36).map((s) => ({ secret: `ghp_${s}`, text: `ghp_${s}` })),
+    JWT: alnum(8, 30).map((s) => ({ secret: `eyJ${s}.eyJ${s}.${s}`, text: `eyJ${s}.eyJ${s}.${s}` })),
+  };
+  const filler = fc.string({ unit: fc.constantFrom(...'abc xyz,.;:/?()'), maxLength: 20 });
+  /** The secret's text placed somewhere in a JSON value: as a value, in prose, in a URL, as a key, in JSON text. */
+  const placed = (text: string) =>
+    fc
+      .tuple(filler, filler, fc.integer({ min: 0, max: 5 }), fc.jsonValue({ maxDepth: 2 }))
+      .map(([before, after, where, other]) => {
+        const prose = `${before} ${text} ${after}`;
+        switch (where) {
+          case 0:
+            return { a: [other, { b: text }] };
+          case 1:
+            return { note: prose, other };
+          case 2:
+            return { url: `https://x.example/p?q=1&v=${encodeURIComponent(prose)}` };
+          case 3:
+            return { [prose]: other };
+          case 4:
+            return { content: [{ type: 'text', text: JSON.stringify({ deep: { v: prose } }) }] };
+          default:
+            return [other, prose];
+        }
+      });
+
+  it.each(Object.keys(families))('never lets a generated %s secret through, wherever it sits', (family) => {
+    fc.assert(
+      fc.property(
+        families[family]!.chain((s) => placed(s.text).map((value) => ({ ...s, value }))),
+        ({ secret, value }) => {
+          const out = JSON.stringify(redact(value, undefined));
+          expect(out).not.toContain(secret);
+          expect(out).not.toContain(encodeURIComponent(secret));
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+});
+
+describe('redactWithReport', () => {
+  it('lists each masked value and cut value as a JSON Pointer', () => {
+    const rules = compileRedaction({
+      maxStringLength: Number.POSITIVE_INFINITY,
+      maxDepth: 3,
+      redactEmails: false,
+    });
+    const { value, report } = redactWithReport(
+      {
+        'a/b': { password: 'x' },
+        list: ['Bearer abcdefghijk', 'plain'],
+        deep: { x: { y: { z: 1 } } },
+        to: 'ann@example.com',
+      },
+      undefined,
+      rules,
+    );
+    expect(value).toEqual({
+      'a/b': { password: REDACTED },
+      list: [`Bearer ${REDACTED}`, 'plain'],
+      deep: { x: { y: TRUNCATED } },
+      to: 'ann@example.com',
+    });
+    expect(report).toEqual({
+      masked: ['/a~1b/password', '/list/0'],
+      truncated: [{ path: '/deep/x/y', omittedCharacters: '{"z":1}'.length }],
+    });
+  });
+
+  it('masks secrets in text with maskSecrets alone', () => {
+    expect(maskSecrets('x=1 password=hunter2')).toBe(`x=1 password=${REDACTED}`);
   });
 });
