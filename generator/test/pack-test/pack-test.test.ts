@@ -176,6 +176,31 @@ describe('raku pack test', () => {
     expect(all.err).toContain('error: 1 tool of petstore failed');
   });
 
+  it('prints one JSON report with --format json, and still exits 1 when a tool failed', async () => {
+    const r = await run(['pack', 'test', 'petstore', 'open-meteo', '--format', 'json'], repo);
+    expect(r.code).toBe(1);
+    expect(r.err).toBe('error: 1 tool of petstore failed\n');
+    const report = JSON.parse(r.out) as {
+      ok: boolean;
+      passed: number;
+      failed: number;
+      skipped: number;
+      packs: { pack: string; version: string; failed: number; tools: Record<string, unknown>[] }[];
+    };
+    expect(report).toMatchObject({ ok: false, passed: 4, failed: 1, skipped: 0 });
+    expect(report.packs.map((p) => [p.pack, p.failed])).toEqual([
+      ['petstore', 1],
+      ['open-meteo', 0],
+    ]);
+    expect(report.packs[0]?.tools.find((t) => t['outcome'] === 'fail')).toEqual({
+      tool: 'petstore.get_pet',
+      outcome: 'fail',
+      answer: 'recorded example',
+      problems: [expect.stringContaining('recorded example does not match outputSchema')],
+    });
+    expect((await run(['pack', 'test', '--format', 'xml'], repo)).code).toBe(1);
+  });
+
   it('reports a missing pack and a broken examples file as user errors', async () => {
     expect((await run(['pack', 'test', 'nope'], repo)).err).toContain('packs/nope/pack.yaml: no such pack');
     writeFileSync(path.join(repo, 'packs/petstore/examples/get_pet.json'), '{nope');
