@@ -3,11 +3,15 @@
  * redacts and writes batches. While the database is unreachable the queue keeps at most `maxBuffered` traces
  * and retries with backoff; what does not fit is counted in `dropped` (exported as a metric), never lost
  * silently. A batch the database refuses while reachable (a data error) is retried row by row so one bad
- * trace cannot block the others; rows it still refuses are counted as dropped.
+ * trace cannot block the others; a row it still refuses is written again with its payloads replaced by
+ * markers (./trace-row.ts), and only a row refused even then is dropped (counted).
+ *
+ * Nothing thrown in the writer's loop leaves it: building a row never throws, write errors are caught, and the
+ * loop itself is guarded, so no trace can end the process or stop later traces from being written.
  */
 import { randomUUID } from 'node:crypto';
 import { DEFAULT_REDACTION, type RedactionRules } from './redaction.ts';
-import { type TraceRow, toTraceRow } from './trace-row.ts';
+import { markedRow, type TraceRow, toTraceRow } from './trace-row.ts';
 import type { TraceWriter } from './trace-writer.ts';
 import type { TraceRecord, TraceSink, TraceSinkStats } from './types.ts';
 
@@ -67,7 +71,15 @@ export class BufferedTraceSink implements TraceSink {
     this.#retryDelayMs = options.retryDelayMs ?? 250;
     this.#maxRetryDelayMs = options.maxRetryDelayMs ?? 5_000;
     this.#writeTimeoutMs = options.writeTimeoutMs ?? 30_000;
-    this.#onError = options.onError ?? (() => {});
+    const onError = options.onError ?? (() => {});
+    // A logger that throws must not break the writer either.
+    this.#onError = (error) => {
+      try {
+        onError(error);
+      } catch {
+        // nothing left to tell
+      }
+    };
     this.#retryDelay = this.#retryDelayMs;
   }
 
@@ -117,12 +129,14 @@ export class BufferedTraceSink implements TraceSink {
     this.#clearTimer();
     this.#timer = setTimeout(() => {
       this.#timer = null;
-      void this.#drain().then((ok) => {
-        if (this.#closed || this.#queue.length === 0) return;
-        this.#schedule(
-          ok ? (this.#queue.length >= this.#batchSize ? 0 : this.#flushIntervalMs) : this.#retryDelay,
-        );
-      });
+      void this.#drain()
+        .catch(() => false)
+        .then((ok) => {
+          if (this.#closed || this.#queue.length === 0) return;
+          this.#schedule(
+            ok ? (this.#queue.length >= this.#batchSize ? 0 : this.#flushIntervalMs) : this.#retryDelay,
+          );
+        });
     }, delayMs);
     this.#timer.unref();
   }
@@ -142,30 +156,49 @@ export class BufferedTraceSink implements TraceSink {
   }
 
   async #drainLoop(): Promise<boolean> {
-    while (this.#queue.length > 0) {
-      const batch = this.#queue.slice(0, this.#batchSize);
-      // The id is kept across retries, so a batch written but not acknowledged is not written twice.
-      const rows = batch.map((q) => {
-        if (q.id === null) q.id = randomUUID();
-        return toTraceRow(q.id, q.record, this.#rules);
-      });
-      try {
-        await this.#bounded(this.#writer.write(rows), 'write');
-      } catch (error) {
-        this.#failures++;
-        this.#onError(error);
-        if (!(await this.#reachable())) {
-          this.#retryDelay = Math.min(this.#retryDelay * 2, this.#maxRetryDelayMs);
-          return false;
+    try {
+      while (this.#queue.length > 0) {
+        const batch = this.#queue.slice(0, this.#batchSize);
+        // The id is kept across retries, so a batch written but not acknowledged is not written twice.
+        const rows = batch.map((q) => {
+          if (q.id === null) q.id = randomUUID();
+          return toTraceRow(q.id, q.record, this.#rules);
+        });
+        try {
+          await this.#bounded(this.#writer.write(rows), 'write');
+        } catch (error) {
+          this.#failures++;
+          this.#onError(error);
+          if (!(await this.#reachable())) {
+            this.#retryDelay = Math.min(this.#retryDelay * 2, this.#maxRetryDelayMs);
+            return false;
+          }
+          // Reachable but refused: find the bad rows instead of retrying the batch forever.
+          if (!(await this.#writeOneByOne(batch, rows))) return false;
         }
-        // Reachable but refused: find the bad rows instead of retrying the batch forever.
-        if (!(await this.#writeOneByOne(rows))) return false;
+        this.#queue.splice(0, batch.length);
+        this.#written += batch.length;
+        this.#retryDelay = this.#retryDelayMs;
       }
-      this.#queue.splice(0, batch.length);
-      this.#written += batch.length;
-      this.#retryDelay = this.#retryDelayMs;
+      return true;
+    } catch (error) {
+      // A fault of the writer's own (not a write error): report it and retry later; never let it out.
+      this.#failures++;
+      this.#onError(error);
+      this.#retryDelay = Math.min(this.#retryDelay * 2, this.#maxRetryDelayMs);
+      return false;
     }
-    return true;
+  }
+
+  async #writeRow(row: TraceRow): Promise<boolean> {
+    try {
+      await this.#bounded(this.#writer.write([row]), 'write');
+      return true;
+    } catch (error) {
+      this.#failures++;
+      this.#onError(error);
+      return false;
+    }
   }
 
   /** Rejects when `work` outlasts the write timeout. The late write may still land: ids make that harmless. */
@@ -189,18 +222,19 @@ export class BufferedTraceSink implements TraceSink {
     }
   }
 
-  /** Writes each row alone; rows refused while the database answers are dropped (counted). */
-  async #writeOneByOne(rows: TraceRow[]): Promise<boolean> {
+  /**
+   * Writes each row alone; a row refused while the database answers is written again with its payloads
+   * replaced by markers, and dropped (counted) only if that is refused too.
+   */
+  async #writeOneByOne(batch: Queued[], rows: TraceRow[]): Promise<boolean> {
     let refused = 0;
-    for (const row of rows) {
-      try {
-        await this.#bounded(this.#writer.write([row]), 'write');
-      } catch (error) {
-        this.#failures++;
-        this.#onError(error);
-        if (!(await this.#reachable())) return false;
-        refused++;
-      }
+    for (const [i, row] of rows.entries()) {
+      if (await this.#writeRow(row)) continue;
+      if (!(await this.#reachable())) return false;
+      const marked = markedRow(row.id, batch[i]!.record, 'refused');
+      if (await this.#writeRow(marked)) continue;
+      if (!(await this.#reachable())) return false;
+      refused++;
     }
     // The caller counts the batch as written; correct it for the refused rows.
     this.#written -= refused;
