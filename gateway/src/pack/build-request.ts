@@ -6,12 +6,14 @@
 import { pathParams } from '../../../generator/src/model/names.ts';
 import type { Tool } from '../../../generator/src/model/types.ts';
 import { argLocation } from '../../../generator/src/validate/rules/tools.ts';
+import { BodyEncodingError, type BodyField, encodeFields, encodeWholeBody } from './body-encoding.ts';
 
 export interface UpstreamRequest {
   method: string;
   url: URL;
   headers: Record<string, string>;
-  body?: string;
+  /** Text (JSON, form, plain) or bytes (multipart, a decoded file). */
+  body?: string | Buffer;
 }
 
 /** A call whose arguments cannot be placed in the request (reported to the agent, nothing sent). */
@@ -38,7 +40,7 @@ export function encodePathSegment(arg: string, value: unknown): string {
  * `baseUrl`. Auth is added separately by the caller (it depends on secrets).
  */
 export function buildUpstreamRequest(
-  tool: Pick<Tool, 'name' | 'http'>,
+  tool: Pick<Tool, 'name' | 'http'> & Partial<Pick<Tool, 'inputSchema'>>,
   args: Record<string, unknown>,
   baseUrl: string,
   staticHeaders: Record<string, string> = {},
@@ -48,8 +50,7 @@ export function buildUpstreamRequest(
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(staticHeaders)) headers[k.toLowerCase()] = v;
   const query: [string, string][] = [];
-  const body: Record<string, unknown> = {};
-  let hasBody = false;
+  const bodyFields: BodyField[] = [];
   const pathValues = new Map<string, string>();
 
   const bodyArg = tool.http.body?.startsWith('arg:') ? tool.http.body.slice(4) : undefined;
@@ -74,8 +75,7 @@ export function buildUpstreamRequest(
         break;
       }
       case 'body':
-        body[loc.name] = value;
-        hasBody = true;
+        bodyFields.push({ arg, name: loc.name, value });
         break;
     }
   }
@@ -90,16 +90,28 @@ export function buildUpstreamRequest(
   const url = new URL(base.origin);
   // Assigned as a string already encoded: the URL parser keeps %2F and %2E%2E as data inside one segment.
   url.pathname = `${basePath}${path}`;
-  for (const [k, v] of query) url.searchParams.append(k, v);
+  // Fixed values win over arguments of the same name: they name the operation (AWS Action, X-Amz-Target).
+  const fixedQuery = tool.http.fixed?.query ?? {};
+  for (const [k, v] of query) if (!Object.hasOwn(fixedQuery, k)) url.searchParams.append(k, v);
+  for (const [k, v] of Object.entries(fixedQuery)) url.searchParams.append(k, v);
+  for (const [k, v] of Object.entries(tool.http.fixed?.headers ?? {})) headers[k.toLowerCase()] = v;
 
   const request: UpstreamRequest = { method: tool.http.method, url, headers };
-  if (bodyArg !== undefined && args[bodyArg] !== undefined) {
-    const v = args[bodyArg];
-    request.body = typeof v === 'string' ? v : JSON.stringify(v);
-    headers['content-type'] ??= typeof v === 'string' ? 'text/plain; charset=utf-8' : 'application/json';
-  } else if (hasBody) {
-    request.body = JSON.stringify(body);
-    headers['content-type'] ??= 'application/json';
+  const schema = { http: tool.http, inputSchema: tool.inputSchema ?? {} };
+  let encoded: ReturnType<typeof encodeFields> | undefined;
+  try {
+    if (bodyArg !== undefined && args[bodyArg] !== undefined)
+      encoded = encodeWholeBody(schema, bodyArg, args[bodyArg]);
+    else if (bodyFields.length > 0) encoded = encodeFields(schema, bodyFields);
+  } catch (err) {
+    if (err instanceof BodyEncodingError) throw new RequestBuildError(err.message);
+    throw err;
+  }
+  if (encoded) {
+    request.body = encoded.body;
+    // A multipart body is only readable with its own boundary, whatever the static headers say.
+    if (tool.http.body === 'multipart' && bodyArg === undefined) headers['content-type'] = encoded.contentType;
+    else headers['content-type'] ??= encoded.contentType;
   }
   headers['accept'] ??= 'application/json';
   return request;

@@ -8,6 +8,7 @@ import addFormatsModule from 'ajv-formats';
 import { exposedToolName } from '../../../generator/src/model/names.ts';
 import type { Environment, Pack, Tool } from '../../../generator/src/model/types.ts';
 import { buildUpstreamRequest, RequestBuildError } from './build-request.ts';
+import { binaryContent, bodyForMessage, responseUri, type ToolContent } from './response-content.ts';
 import { MissingSecretError, type SecretSource, UpstreamAuthenticator } from './upstream-auth.ts';
 import { sendUpstream, UpstreamError, type UpstreamLimits, type UpstreamResponse } from './upstream-http.ts';
 
@@ -34,7 +35,7 @@ export interface McpToolDefinition {
 
 /** An MCP tools/call result. */
 export interface CallToolResult {
-  content: { type: 'text'; text: string }[];
+  content: ToolContent[];
   structuredContent?: Record<string, unknown>;
   isError?: boolean;
   [key: string]: unknown;
@@ -56,7 +57,7 @@ export class UnknownToolError extends Error {
 }
 
 export interface PackExecutorOptions {
-  /** Selects `upstream.baseUrls[environment]`. */
+  /** Selects `upstream.baseUrls[environment]` (a zone's baseUrl is already in place: see packInZone). */
   environment: Environment;
   /** Where upstream secrets come from (the environment, in production). */
   secrets: SecretSource;
@@ -92,9 +93,11 @@ export class PackExecutor {
   ) {
     this.ajv = addFormats(new Ajv2020({ strict: false, allErrors: true, useDefaults: false }));
     for (const pack of packs) {
-      const baseUrl = pack.upstream.baseUrls[options.environment];
+      const baseUrl = pack.upstream.baseUrls?.[options.environment];
       if (!baseUrl) {
-        throw new Error(`pack "${pack.name}" has no upstream.baseUrls.${options.environment}`);
+        throw new Error(
+          `pack "${pack.name}" has no upstream.baseUrls.${options.environment} (nor a baseUrl from its zone)`,
+        );
       }
       const auth = new UpstreamAuthenticator(pack.upstream.auth, options.secrets);
       const origins = new Set([new URL(baseUrl).origin, ...auth.origins()]);
@@ -186,11 +189,12 @@ function toDefinition(name: string, tool: Tool): McpToolDefinition {
 const SNIPPET = 2000;
 
 function toOutcome(entry: Entry, response: UpstreamResponse): ToolOutcome {
-  const text = response.body.toString('utf8');
+  const type = String(response.headers['content-type'] ?? '');
   const ok = entry.tool.http.successStatus
     ? entry.tool.http.successStatus.includes(response.status)
     : response.status >= 200 && response.status < 300;
   if (!ok) {
+    const text = bodyForMessage(response.body, type);
     const shown = text.length > SNIPPET ? `${text.slice(0, SNIPPET)}…` : text;
     return {
       status: 'error',
@@ -200,8 +204,10 @@ function toOutcome(entry: Entry, response: UpstreamResponse): ToolOutcome {
       ),
     };
   }
+  const binary = binaryContent(response.body, type, responseUri(entry.pack.name, entry.tool.name));
+  if (binary) return { status: 'ok', upstreamStatus: response.status, result: { content: [binary] } };
+  const text = response.body.toString('utf8');
   const result: CallToolResult = { content: [{ type: 'text', text }] };
-  const type = String(response.headers['content-type'] ?? '');
   if (text !== '' && /[/+]json\b/i.test(type)) {
     try {
       result.structuredContent = structured(JSON.parse(text));

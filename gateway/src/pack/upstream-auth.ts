@@ -5,6 +5,7 @@
 import { secretEnvName } from '../../../generator/src/model/names.ts';
 import type { SecretRef, UpstreamAuth } from '../../../generator/src/model/types.ts';
 import type { UpstreamRequest } from './build-request.ts';
+import { signSigV4 } from './sigv4.ts';
 import { sendUpstream, type UpstreamLimits } from './upstream-http.ts';
 
 /** Reads a secret by its environment variable name. */
@@ -73,6 +74,23 @@ export class UpstreamAuthenticator {
       case 'oauth2ClientCredentials': {
         const token = await this.clientCredentialsToken(auth, limits);
         request.headers['authorization'] = `Bearer ${token}`;
+        return;
+      }
+      case 'sigv4': {
+        // Last step before sending: the signature covers the final headers, path, query and body.
+        const sessionToken = auth.sessionToken
+          ? secret(this.secrets, auth.sessionToken, 'the AWS session token')
+          : undefined;
+        signSigV4(
+          request,
+          { region: auth.region ?? '', service: auth.service ?? '' },
+          {
+            accessKeyId: secret(this.secrets, auth.accessKeyId, 'the AWS access key id'),
+            secretAccessKey: secret(this.secrets, auth.secretAccessKey, 'the AWS secret access key'),
+            ...(sessionToken ? { sessionToken } : {}),
+          },
+          new Date(this.now()),
+        );
         return;
       }
     }

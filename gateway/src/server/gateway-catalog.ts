@@ -18,6 +18,7 @@ import {
   type McpToolDefinition,
   STATUS_META,
 } from '../pack/pack-executor.ts';
+import { firstText } from '../pack/response-content.ts';
 import type { RouteTable } from '../routing/route-table.ts';
 import { candidatesFor, NoRouteError, Router, VersionRequestError } from '../routing/router.ts';
 import type { TraceDecision, TraceSink, TraceStatus } from '../traces/types.ts';
@@ -196,7 +197,7 @@ export class GatewayCatalog implements ToolCatalog, JobRunner {
       status: finished.status,
       args,
       result: finished.result,
-      error: finished.error ?? (finished.result.isError ? finished.result.content[0]?.text : null) ?? null,
+      error: finished.error ?? (finished.result.isError ? firstText(finished.result.content) : null) ?? null,
       ...(tool?.definition ? { inputSchema: tool.definition.inputSchema } : {}),
     });
     if (finished.status === 'unknown_tool') throw new ToolNotFound(`unknown tool "${name}"`);

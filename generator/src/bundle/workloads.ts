@@ -1,7 +1,10 @@
 import { UserError } from '../errors.ts';
-import type { Loaded, Pack, RepoModel, Zone, ZonePack } from '../model/types.ts';
+import type { Environment, Loaded, Pack, RepoModel, Zone, ZonePack } from '../model/types.ts';
 
-/** One pack deployed in a zone: the zone's entry (overrides) and the pack definition. */
+/**
+ * One pack deployed in a zone: the zone's entry (overrides) and the pack definition as this zone runs it
+ * (see {@link packInZone}).
+ */
 export interface ZonePackRef {
   entry: ZonePack;
   pack: Loaded<Pack>;
@@ -30,6 +33,21 @@ export function packServerUrl(workload: string, namespace: string): string {
 }
 
 /**
+ * The pack as a zone runs it: when the zone entry gives a `baseUrl`, it becomes the pack's
+ * `upstream.baseUrls[environment]` (a zone's base URL wins over the pack's), so the pack-server config,
+ * the image and local mode all carry the zone's address. Without one, the very same object: packs whose zones
+ * set nothing render byte for byte as before. Pure; the model is not changed.
+ */
+export function packInZone(pack: Loaded<Pack>, entry: ZonePack, environment: Environment): Loaded<Pack> {
+  if (entry.baseUrl === undefined) return pack;
+  const upstream = {
+    ...pack.value.upstream,
+    baseUrls: { ...pack.value.upstream.baseUrls, [environment]: entry.baseUrl },
+  };
+  return { ...pack, value: { ...pack.value, upstream } };
+}
+
+/**
  * Finds a zone and groups its packs into workloads. Throws a UserError naming the zone file when the zone or
  * one of its packs does not exist (validation reports these; this guards callers that skip it).
  */
@@ -48,7 +66,7 @@ export function resolveZone(model: RepoModel, zoneName: string): ResolvedZone {
     }
     const name = entry.group ?? entry.name;
     const list = byWorkload.get(name) ?? [];
-    list.push({ entry, pack });
+    list.push({ entry, pack: packInZone(pack, entry, zone.value.environment) });
     byWorkload.set(name, list);
   });
   const workloads = [...byWorkload]

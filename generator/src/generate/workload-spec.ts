@@ -69,10 +69,11 @@ export function workloadSpec(
   const minReplicas = autoscaling.minReplicas ?? replicas;
   const egress = new Set<string>();
   for (const pack of packs) {
-    const url = pack.upstream.baseUrls[zone.environment];
+    // The zone entry's baseUrl is already in place (resolveZone → packInZone).
+    const url = pack.upstream.baseUrls?.[zone.environment];
     if (!url) {
       throw new UserError(
-        `pack "${pack.name}" has no upstream.baseUrls.${zone.environment} for zone "${zone.name}"`,
+        `pack "${pack.name}" has no upstream.baseUrls.${zone.environment} and zone "${zone.name}" gives no baseUrl for it`,
       );
     }
     egress.add(hostPort(url));
@@ -154,6 +155,9 @@ function packEnv(packs: import('../model/types.ts').Pack[]): EnvEntry[] {
         auth.password,
         auth.clientId,
         auth.clientSecret,
+        auth.accessKeyId,
+        auth.secretAccessKey,
+        auth.sessionToken,
       ])
         secret(ref);
     for (const e of pack.runtime?.env ?? []) {

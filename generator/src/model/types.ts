@@ -24,7 +24,7 @@ export interface Autoscaling {
 
 export type JsonSchema = Record<string, unknown>;
 
-export type AuthType = 'none' | 'apiKey' | 'bearer' | 'basic' | 'oauth2ClientCredentials';
+export type AuthType = 'none' | 'apiKey' | 'bearer' | 'basic' | 'oauth2ClientCredentials' | 'sigv4';
 
 export interface UpstreamAuth {
   type: AuthType;
@@ -38,10 +38,17 @@ export interface UpstreamAuth {
   clientId?: SecretRef;
   clientSecret?: SecretRef;
   scopes?: string[];
+  /** sigv4: signing region and service name. */
+  region?: string;
+  service?: string;
+  accessKeyId?: SecretRef;
+  secretAccessKey?: SecretRef;
+  sessionToken?: SecretRef;
 }
 
 export interface Upstream {
-  baseUrls: Partial<Record<Environment, string>>;
+  /** Absent or partial when the zones give the base URL (ZonePack.baseUrl). */
+  baseUrls?: Partial<Record<Environment, string>>;
   auth?: UpstreamAuth;
   headers?: Record<string, string>;
   timeoutMs?: number;
@@ -56,8 +63,12 @@ export interface HttpMapping {
   method: HttpMethod;
   path: string;
   args?: Record<string, ArgMapping>;
-  /** 'json' (default) or 'arg:<name>'. */
+  /** 'json' (default), 'form', 'multipart' or 'arg:<name>'. */
   body?: string;
+  /** Media type of a non-JSON 'arg:<name>' body. */
+  contentType?: string;
+  /** Constant query parameters and headers sent with every call. */
+  fixed?: { query?: Record<string, string>; headers?: Record<string, string> };
   successStatus?: number[];
 }
 
@@ -123,6 +134,8 @@ export interface ZonePack {
   baseImage?: string;
   egress?: string[];
   group?: string;
+  /** The pack's upstream base URL in this zone; wins over the pack's upstream.baseUrls. */
+  baseUrl?: string;
 }
 
 export interface BaseImage {

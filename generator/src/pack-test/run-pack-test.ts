@@ -7,6 +7,7 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { PackExecutor } from '../../../gateway/src/pack/pack-executor.ts';
+import { firstText } from '../../../gateway/src/pack/response-content.ts';
 import { documentFormat, type OpenApiDocument } from '../import/openapi-document.ts';
 import { isJson } from '../import/operation-tool.ts';
 import { listOperations } from '../import/operations.ts';
@@ -48,9 +49,10 @@ export async function runPackTest(input: PackTestInput): Promise<ToolTestResult[
   const { pack } = input;
   const mock = await MockUpstream.start();
   try {
-    const upstreamBase =
-      pack.upstream.baseUrls.dev ?? pack.upstream.baseUrls.staging ?? pack.upstream.baseUrls.prod ?? '';
-    const basePath = new URL(upstreamBase).pathname.replace(/\/+$/, '');
+    // A pack that leaves its base URL to the zones is tested at the mock's root.
+    const baseUrls = pack.upstream.baseUrls ?? {};
+    const upstreamBase = baseUrls.dev ?? baseUrls.staging ?? baseUrls.prod;
+    const basePath = upstreamBase ? new URL(upstreamBase).pathname.replace(/\/+$/, '') : '';
     const testPack: Pack = structuredClone(pack);
     testPack.upstream.baseUrls = { dev: `${mock.url}${basePath}` };
     if (testPack.upstream.auth?.type === 'oauth2ClientCredentials')
@@ -151,7 +153,7 @@ async function testTool(
   const call = calls[0];
   if (call) problems.push(...checkRequest(tool, pack, basePath, args, call));
   if (outcome.status !== 'ok')
-    problems.push(`the call failed (${outcome.status}): ${outcome.result.content[0]?.text ?? ''}`);
+    problems.push(`the call failed (${outcome.status}): ${firstText(outcome.result.content) ?? ''}`);
   else if (tool.outputSchema && outcome.result.structuredContent !== undefined) {
     if (!ajv.validate(tool.outputSchema, outcome.result.structuredContent)) {
       problems.push(

@@ -3,6 +3,7 @@ import type { SourceFile, YamlLimits } from '../load/yaml-source.ts';
 import { type Diagnostic, sortDiagnostics } from './diagnostic.ts';
 import { makeRuleContext, type Rule } from './rules/context.ts';
 import { nameMatchesPath, toolNames, uniqueNames } from './rules/names.ts';
+import { packBaseUrls } from './rules/pack-base-url.ts';
 import { policyConditionArgs, policyReferences } from './rules/policies.ts';
 import { noSecretValues } from './rules/secrets.ts';
 import { httpMappings, toolSchemas } from './rules/tools.ts';
@@ -17,6 +18,7 @@ export const RULES: readonly Rule[] = [
   httpMappings,
   toolSchemas,
   zonePacks,
+  packBaseUrls,
   zoneToolNames,
   promotionChain,
   policyReferences,

@@ -2,7 +2,8 @@ import type { Environment } from '../../model/types.ts';
 import type { PathSegment } from '../diagnostic.ts';
 import type { Rule, RuleContext } from './context.ts';
 
-function checkUrl(
+/** Reports a URL that does not parse, carries credentials, a query or a fragment, or is plain http outside dev. */
+export function checkUrl(
   ctx: RuleContext,
   file: string,
   path: PathSegment[],
@@ -36,7 +37,7 @@ function checkUrl(
 /** URLs parse, carry no credentials, and use https except in dev. */
 export const urls: Rule = (ctx) => {
   for (const { file, value: pack } of ctx.model.packs) {
-    for (const [env, url] of Object.entries(pack.upstream.baseUrls)) {
+    for (const [env, url] of Object.entries(pack.upstream.baseUrls ?? {})) {
       if (url !== undefined)
         checkUrl(
           ctx,

@@ -22,7 +22,7 @@ function parseRange(text: string): semver.Range | null {
   return range;
 }
 
-/** Every pack a zone deploys exists, satisfies the zone's version range, and has a base URL for the zone's environment. */
+/** Every pack a zone deploys exists and satisfies the zone's version range (its base URL: pack-base-url.ts). */
 export const zonePacks: Rule = (ctx) => {
   const packs = new Map(ctx.model.packs.map((p) => [p.value.name, p]));
   const rejected = new Set(
@@ -64,14 +64,6 @@ export const zonePacks: Rule = (ctx) => {
             `pack "${entry.name}" is version ${pack.value.version}, which does not satisfy "${entry.version}"`,
           );
         }
-      }
-      if (!pack.value.upstream.baseUrls[zone.environment]) {
-        ctx.report(
-          file,
-          [...at, 'name'],
-          'zone-pack-environment',
-          `pack "${entry.name}" has no upstream.baseUrls.${zone.environment} for this ${zone.environment} zone`,
-        );
       }
       const image = entry.baseImage ?? pack.value.runtime?.baseImage;
       if (image !== undefined && !zone.baseImages?.[image]) {
