@@ -112,8 +112,10 @@ describe('gateway authentication', () => {
       expect(res.headers.get('www-authenticate')).toContain(`resource_metadata="${gw.metadataUrl}"`);
       if (auth === `Bearer ${wrongAudience}`) {
         expect(await res.json()).toEqual({
-          error: 'invalid_token',
-          error_description: 'the token was not issued for this gateway (audience mismatch)',
+          error: {
+            code: 'invalid_token',
+            message: 'the token was not issued for this gateway (audience mismatch)',
+          },
         });
       }
     }

@@ -1,6 +1,6 @@
 /**
  * Gateway authentication: bearer JWTs verified against the zone's JWKS (issuer, audience = this gateway,
- * expiry), or, in local mode, static tokens. Framework-neutral: returns `{ ok, caller }` or
+ * expiry), or, in local mode, static tokens (or, opted into with RAKU_AUTH=none on loopback, none at all). Framework-neutral: returns `{ ok, caller }` or
  * `{ ok: false, code, message }`; the HTTP layer turns failures into 401 with a WWW-Authenticate challenge.
  * The token itself stays here: nothing downstream receives it, so it can never be forwarded upstream.
  */
@@ -124,12 +124,28 @@ export function protectedResourceMetadata(
   };
 }
 
-/** The WWW-Authenticate challenge of a 401 (RFC 6750 + the resource_metadata parameter of RFC 9728). */
-export function wwwAuthenticate(metadataUrl: string, failure?: { code: string; message: string }): string {
+/**
+ * The WWW-Authenticate challenge of a 401 (RFC 6750 + the resource_metadata parameter of RFC 9728). Without
+ * a metadata URL (no metadata is published) the challenge names only the scheme and the error.
+ */
+export function wwwAuthenticate(
+  metadataUrl: string | undefined,
+  failure?: { code: string; message: string },
+): string {
   const quote = (s: string) => s.replace(/["\\]/g, '');
-  const parts = [`resource_metadata="${quote(metadataUrl)}"`];
+  const parts = metadataUrl ? [`resource_metadata="${quote(metadataUrl)}"`] : [];
   if (failure?.code === 'invalid_token') {
     parts.push('error="invalid_token"', `error_description="${quote(failure.message)}"`);
   }
-  return `Bearer ${parts.join(', ')}`;
+  return parts.length > 0 ? `Bearer ${parts.join(', ')}` : 'Bearer';
+}
+
+/**
+ * Local mode with RAKU_AUTH=none: every request is `caller`, whatever it sends. Only for a listener on a
+ * loopback address (options.ts refuses anything else), where the Host and Origin guards keep other machines
+ * and web pages out.
+ */
+export function noAuthenticator(caller: Caller): Authenticator {
+  const result: AuthResult = { ok: true, caller };
+  return { authenticate: async () => result };
 }

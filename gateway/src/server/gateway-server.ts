@@ -4,7 +4,7 @@
  * admin API (an Express router from ../admin, mounted behind the same authentication).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import express from 'express';
+import express, { type NextFunction, type Request, type Response } from 'express';
 import type { GatewayBundle } from '../../../generator/src/bundle/types.ts';
 import type { CompiledPolicy } from '../../../generator/src/policy/types.ts';
 import type { ApiCaller, AuthorizeResult } from '../admin/types.ts';
@@ -18,6 +18,7 @@ import type { SecretSource } from '../pack/upstream-auth.ts';
 import { RouteTable, type RouteTableOptions } from '../routing/route-table.ts';
 import type { TraceRetention } from '../traces/trace-retention.ts';
 import type { TraceSink } from '../traces/types.ts';
+import type { CorsPolicy } from './cors.ts';
 import { GatewayCatalog, isAdmin } from './gateway-catalog.ts';
 import {
   closeServer,
@@ -25,7 +26,7 @@ import {
   isLoopback,
   listen,
   type Readiness,
-  sendJson,
+  sendError,
 } from './http-server.ts';
 import { createMetrics, type RuntimeMetrics, registerRetentionStats, registerTraceStats } from './metrics.ts';
 import type { RunningServer } from './pack-server.ts';
@@ -33,18 +34,28 @@ import { MemoryRateLimiter, type RateLimiter } from './rate-limiter.ts';
 
 export const METADATA_PATH = '/.well-known/oauth-protected-resource';
 
+/** A Host header fit to build a URL from (name or address, optional port; nothing else). */
+const HOST_HEADER = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
+
 export interface GatewayServerOptions {
   bundle: GatewayBundle;
   /** Compiled policy of the bundle's environment; null denies every call. */
   policy: CompiledPolicy | null;
   authenticator: Authenticator;
-  /** Issuer named in the protected-resource metadata. */
+  /** Issuer named in the protected-resource metadata. Default: the bundle's auth issuer. */
   issuer?: string;
   /**
    * This gateway's resource identifier (the JWT audience), as agents reach it. Default: the audience of the
-   * bundle's auth config, else the local URL.
+   * bundle's auth config, else the URL the client used (`http://<Host>/mcp`, RFC 9728 §3.3).
    */
   resource?: string;
+  /**
+   * Serve the RFC 9728 protected-resource metadata and name it in 401 challenges. Default true; false when
+   * nothing authenticates (local mode with RAKU_AUTH=none): there is no authorization to discover.
+   */
+  protectedResourceMetadata?: boolean;
+  /** Origins browsers may call from; see HttpServerOptions.cors. Default none. */
+  cors?: CorsPolicy;
   traces: TraceSink;
   /** The trace retention sweep, exported on /metrics. */
   retention?: Pick<TraceRetention, 'stats'>;
@@ -125,16 +136,29 @@ export async function startGateway(options: GatewayServerOptions): Promise<Runni
   };
   let state = build(options.bundle, options.policy);
 
-  // The resource URL is known once the port is bound; the handlers read it through this holder.
-  const where = { metadataUrl: '', resource: options.resource ?? options.bundle.auth.audience ?? '' };
+  // The bound URL is known once the port is bound; the handlers read it through this holder.
+  const where = { base: '', metadataUrl: '' };
+  const withMetadata = options.protectedResourceMetadata !== false;
+  const configuredResource = options.resource ?? options.bundle.auth.audience;
+  const issuer = options.issuer ?? options.bundle.auth.issuer;
+  // Without a configured resource the metadata describes the URL the client used: a client must not use
+  // metadata whose resource differs from it (RFC 9728 §3.3), and 'localhost' and '127.0.0.1' both reach us.
+  const baseFor = (req: IncomingMessage) => {
+    const host = req.headers.host;
+    return host && HOST_HEADER.test(host) ? `http://${host}` : where.base;
+  };
+  const resourceFor = (req: IncomingMessage) => configuredResource ?? `${baseFor(req)}/mcp`;
+  const metadataUrlFor = (req: IncomingMessage) =>
+    withMetadata
+      ? configuredResource
+        ? where.metadataUrl
+        : `${baseFor(req)}${METADATA_PATH}/mcp`
+      : undefined;
 
-  const challenge = (res: ServerResponse, failure: { code: string; message: string }) =>
-    sendJson(
-      res,
-      401,
-      { error: failure.code, error_description: failure.message },
-      { 'www-authenticate': wwwAuthenticate(where.metadataUrl, failure) },
-    );
+  const challenge = (req: IncomingMessage, res: ServerResponse, failure: { code: string; message: string }) =>
+    sendError(res, 401, failure.code, failure.message, {
+      'www-authenticate': wwwAuthenticate(metadataUrlFor(req), failure),
+    });
 
   const authorize = async (req: IncomingMessage): Promise<AuthorizeResult> => {
     const auth = await options.authenticator.authenticate(req.headers.authorization);
@@ -143,7 +167,7 @@ export async function startGateway(options: GatewayServerOptions): Promise<Runni
         ok: false,
         status: 401,
         message: auth.message,
-        headers: { 'www-authenticate': wwwAuthenticate(where.metadataUrl, auth) },
+        headers: { 'www-authenticate': wwwAuthenticate(metadataUrlFor(req), auth) },
       };
     }
     const caller: ApiCaller = {
@@ -163,7 +187,20 @@ export async function startGateway(options: GatewayServerOptions): Promise<Runni
     app.disable('x-powered-by');
     app.use(options.adminRouter({ authorize, routes: () => state.routes.report() }));
     app.use((req, res) => {
-      res.status(404).json({ error: `no route for ${req.method} ${req.path}` });
+      res
+        .status(404)
+        .json({ error: { code: 'not_found', message: `no route for ${req.method} ${req.path}` } });
+    });
+    // Whatever the admin router passes on: the documented error shape, never Express's HTML page.
+    app.use((error: unknown, _req: Request, res: Response, next: NextFunction) => {
+      if (res.headersSent) return next(error);
+      const status = (error as { status?: unknown }).status;
+      if (typeof status === 'number' && status >= 400 && status < 500) {
+        res.status(status).json({ error: { code: 'bad_request', message: (error as Error).message } });
+        return;
+      }
+      options.onerror?.(error instanceof Error ? error : new Error(String(error)));
+      res.status(500).json({ error: { code: 'internal', message: 'internal error' } });
     });
     fallback = app;
   }
@@ -173,7 +210,7 @@ export async function startGateway(options: GatewayServerOptions): Promise<Runni
       const auth = await options.authenticator.authenticate(req.headers.authorization);
       if (!auth.ok) {
         req.resume();
-        challenge(res, auth);
+        challenge(req, res, auth);
         return;
       }
       await state.endpoint(req, res, auth.caller);
@@ -191,21 +228,22 @@ export async function startGateway(options: GatewayServerOptions): Promise<Runni
       };
     },
     metrics: metrics.registry,
-    documents: {
-      [METADATA_PATH]: () =>
-        protectedResourceMetadata(where.resource, options.issuer ?? options.bundle.auth.issuer),
-      [`${METADATA_PATH}/mcp`]: () =>
-        protectedResourceMetadata(where.resource, options.issuer ?? options.bundle.auth.issuer),
-    },
+    documents: withMetadata
+      ? {
+          [METADATA_PATH]: (req) => protectedResourceMetadata(resourceFor(req), issuer),
+          [`${METADATA_PATH}/mcp`]: (req) => protectedResourceMetadata(resourceFor(req), issuer),
+        }
+      : {},
     ...(fallback ? { fallback } : {}),
     localhostGuards: isLoopback(host),
+    ...(options.cors ? { cors: options.cors } : {}),
     ...(options.onerror ? { onerror: options.onerror } : {}),
   });
   const address = await listen(server, options.port, host);
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const base = `http://${shownHost}:${address.port}`;
+  where.base = base;
   where.metadataUrl = `${base}${METADATA_PATH}/mcp`;
-  where.resource ||= `${base}/mcp`;
   state.routes.start();
   return {
     url: `${base}/mcp`,

@@ -1,12 +1,17 @@
 /**
- * The HTTP front of both roles, on bare node:http so the /mcp hot path pays for no framework: /mcp, the
- * probes, /metrics and well-known documents are matched here; anything else goes to the optional
- * `fallback` (the Express admin API in the gateway role) or gets 404.
+ * The HTTP front of both roles, on bare node:http so the /mcp hot path pays for no framework: CORS
+ * preflights (answered before anything else, authentication included), /mcp, the probes, /metrics and
+ * well-known documents are matched here; anything else goes to the optional `fallback` (the Express admin
+ * API in the gateway role) or gets 404. Every error this layer writes outside /mcp has the documented shape
+ * `{ "error": { "code", "message" } }` (/mcp answers JSON-RPC errors, as the MCP transport specifies).
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { localhostHostValidation, localhostOriginValidation } from '@modelcontextprotocol/node';
+import { localhostHostValidation } from '@modelcontextprotocol/node';
+import { localhostAllowedOrigins, validateOriginHeader } from '@modelcontextprotocol/server';
 import type { Registry } from 'prom-client';
+import { UserError } from '../../../generator/src/errors.ts';
+import { type CorsPolicy, isPreflight, preflightHeaders, setCorsHeaders } from './cors.ts';
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 
@@ -21,8 +26,8 @@ export interface HttpServerOptions {
   mcp: RequestHandler;
   readiness: () => Readiness | Promise<Readiness>;
   metrics: Registry;
-  /** Extra GET documents by exact path ('/.well-known/oauth-protected-resource'). */
-  documents?: Record<string, () => unknown>;
+  /** Extra GET documents by exact path ('/.well-known/oauth-protected-resource'), built per request. */
+  documents?: Record<string, (req: IncomingMessage) => unknown>;
   /** Everything else (admin API). */
   fallback?: RequestHandler;
   /**
@@ -30,6 +35,13 @@ export interface HttpServerOptions {
    * address; in a cluster the Host is the Service name, so the guards are off there.
    */
   localhostGuards?: boolean;
+  /**
+   * Origins browsers may call from (CORS). Default none: preflights are refused with 403, and /mcp refuses
+   * a request whose Origin is neither allowed here nor (with the localhost guards) a localhost origin, as
+   * the MCP transport requires.
+   */
+  cors?: CorsPolicy;
+  /** Told about failures that became a 500 answer (client mistakes are not reported here). */
   onerror?: (error: Error) => void;
 }
 
@@ -48,20 +60,65 @@ export function sendJson(
   res.end(text);
 }
 
+/** The documented error body of the HTTP surface: `{ "error": { "code", "message" } }`. */
+export function sendError(
+  res: ServerResponse,
+  status: number,
+  code: string,
+  message: string,
+  headers: Record<string, string> = {},
+) {
+  sendJson(res, status, { error: { code, message } }, headers);
+}
+
+function sendJsonRpcError(res: ServerResponse, status: number, message: string) {
+  sendJson(res, status, { jsonrpc: '2.0', error: { code: -32000, message }, id: null });
+}
+
 export function createHttpServer(options: HttpServerOptions): http.Server {
   const validateHost = localhostHostValidation();
-  const validateOrigin = localhostOriginValidation();
+  const localOrigins = localhostAllowedOrigins();
+  const cors = options.cors;
   const fail = (res: ServerResponse, err: unknown) => {
     options.onerror?.(err instanceof Error ? err : new Error(String(err)));
-    if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
+    if (!res.headersSent) sendError(res, 500, 'internal', 'internal error');
     else res.destroy();
   };
+  /** May a browser page of this origin use /mcp? (MCP transport: a present, invalid Origin gets 403.) */
+  const mcpOriginAllowed = (origin: string) =>
+    cors?.allows(origin) === true ||
+    (options.localhostGuards === true && validateOriginHeader(origin, localOrigins).ok);
   return http.createServer((req, res) => {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
+    const origin = req.headers.origin;
+    if (origin !== undefined) {
+      const allowed = cors?.allows(origin) === true;
+      if (isPreflight(req)) {
+        req.resume();
+        if (allowed) {
+          res.writeHead(204, preflightHeaders(origin));
+          res.end();
+        } else {
+          sendError(
+            res,
+            403,
+            'origin_not_allowed',
+            `origin ${origin} may not call this server (allowed origins: gateway.cors.allowedOrigins of the zone, or RAKU_CORS_ORIGINS)`,
+          );
+        }
+        return;
+      }
+      if (allowed) setCorsHeaders(res, origin);
+    }
     if (path === '/mcp') {
-      if (options.localhostGuards && (!validateHost(req, res) || !validateOrigin(req, res))) return;
+      if (options.localhostGuards && !validateHost(req, res)) return;
+      if (origin !== undefined && !mcpOriginAllowed(origin)) {
+        req.resume();
+        sendJsonRpcError(res, 403, `Invalid Origin: ${origin} is not an allowed origin`);
+        return;
+      }
       Promise.resolve(options.mcp(req, res)).catch((err: unknown) => fail(res, err));
       return;
     }
@@ -89,7 +146,7 @@ export function createHttpServer(options: HttpServerOptions): http.Server {
       }
       const doc = options.documents?.[path];
       if (doc) {
-        sendJson(res, 200, doc());
+        sendJson(res, 200, doc(req));
         return;
       }
     }
@@ -97,20 +154,57 @@ export function createHttpServer(options: HttpServerOptions): http.Server {
       Promise.resolve(options.fallback(req, res)).catch((err: unknown) => fail(res, err));
       return;
     }
-    sendJson(res, 404, { error: `no route for ${req.method} ${path}` });
+    req.resume();
+    sendError(res, 404, 'not_found', `no route for ${req.method} ${path}`);
   });
 }
 
-/** Listens and resolves with the bound address (port 0 picks a free port). */
+/**
+ * Listens and resolves with the bound address (port 0 picks a free port). A failure the operator's
+ * environment causes (the port is taken, needs privileges, HOST is not an address here) is a UserError that
+ * says which variable to change; anything else is rethrown as it is.
+ */
 export async function listen(server: http.Server, port: number, host: string): Promise<AddressInfo> {
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    const onError = (err: NodeJS.ErrnoException) => reject(listenError(err, port, host) ?? err);
+    server.once('error', onError);
     server.listen(port, host, () => {
-      server.off('error', reject);
+      server.off('error', onError);
       resolve();
     });
   });
   return server.address() as AddressInfo;
+}
+
+/** The UserError for a listen failure caused by the environment, or undefined for anything else. */
+export function listenError(err: NodeJS.ErrnoException, port: number, host: string): UserError | undefined {
+  const where = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  switch (err.code) {
+    case 'EADDRINUSE':
+      return new UserError(
+        `port ${port} is in use (${where}): stop the process holding it, or set PORT to a free port (PORT=0 picks one)`,
+        { cause: err },
+      );
+    case 'EACCES':
+    case 'EPERM':
+      return new UserError(
+        `no permission to listen on ${where}${port < 1024 ? ' (ports below 1024 need privileges)' : ''}: set PORT to a port above 1023`,
+        { cause: err },
+      );
+    case 'EADDRNOTAVAIL':
+      return new UserError(
+        `HOST=${host} is not an address of this machine: set HOST to one of its addresses (127.0.0.1, or 0.0.0.0 for all)`,
+        { cause: err },
+      );
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+    case 'EAI_NONAME':
+      return new UserError(`HOST=${host} does not resolve: set HOST to an address of this machine`, {
+        cause: err,
+      });
+    default:
+      return undefined;
+  }
 }
 
 /** Stops accepting, lets in-flight requests finish, then drops idle keep-alive sockets. */
