@@ -55,9 +55,17 @@ describe('raku policy check', () => {
 
   it('denies the same call at 06:30 UTC by the office-hours rule, as JSON', async () => {
     const r = await run([...close, '-a', '{"owner":"acme"}', '--at', '2026-11-23T06:30:00Z', '-f', 'json']);
-    expect(r.code).toBe(0);
+    expect(r).toMatchObject({ code: 3, err: '' });
     const decision = JSON.parse(r.out) as Decision;
     expect(decision).toMatchObject({ allowed: false, rule: 'default/denies/office-hours-for-bots' });
+  });
+
+  it('exits 3 on a denied call in text format too, and 0 on an allowed one', async () => {
+    const denied = await run([...close, '-a', '{"owner":"evil"}', '--at', '2026-11-23T10:30:00Z']);
+    expect(denied).toMatchObject({ code: 3, err: '' });
+    expect(denied.out).toMatch(/^deny {2}default-deny\n/);
+    const allowed = await run([...close, '-a', '{"owner":"acme"}', '--at', '2026-11-23T10:30:00Z']);
+    expect(allowed.code).toBe(0);
   });
 
   it('reads groups', async () => {

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -110,6 +110,14 @@ describe('raku validate', () => {
     const r = await run(['validate', '-C', tmpdir()]);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/has no packs\/, zones\/ or policies\/ folder/);
+  });
+
+  it('prints the version of package.json with --version and -V, exit 0', async () => {
+    const { version } = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as {
+      version: string;
+    };
+    expect(await run(['--version'])).toEqual({ code: 0, out: `${version}\n`, err: '' });
+    expect(await run(['-V'])).toEqual({ code: 0, out: `${version}\n`, err: '' });
   });
 
   it('shows help for the program and the command with exit 0', async () => {

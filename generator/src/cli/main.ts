@@ -11,6 +11,7 @@ import { registerPolicy } from './policy-command.ts';
 import { registerRollout } from './rollout-command.ts';
 import { registerStatus } from './status-command.ts';
 import { registerValidate } from './validate-command.ts';
+import { rakuVersion } from './version.ts';
 
 /** Each command registers itself here; keep this list the one place the CLI's commands are named. */
 const COMMANDS: ((program: Command, ctx: CliContext) => void)[] = [
@@ -37,9 +38,15 @@ export async function main(argv: readonly string[], ctx: CliContext = processCon
     )
     .option('--debug', 'show stack traces of internal faults')
     .option('-C, --root <dir>', 'repository root', '.')
+    .option('-V, --version', 'print the version of raku')
     .exitOverride()
     .configureOutput({ writeOut: ctx.stdout, writeErr: ctx.stderr })
     .showHelpAfterError('(run with --help for usage)');
+  // Not commander's .version(): that needs the version before parsing; this reads it only when asked.
+  program.on('option:version', () => {
+    ctx.stdout(`${rakuVersion()}\n`);
+    throw new CommanderError(0, 'raku.version', '');
+  });
   for (const register of COMMANDS) register(program, ctx);
   for (const cmd of program.commands)
     cmd.exitOverride().configureOutput({ writeOut: ctx.stdout, writeErr: ctx.stderr });

@@ -20,6 +20,9 @@ interface CheckOptions {
   format: string;
 }
 
+/** Exit code of `raku policy check` when the call is denied (0 allowed, 1 bad input, 2 internal fault). */
+export const DENIED_EXIT_CODE = 3;
+
 interface AccessOptions {
   env: string;
   subject?: string;
@@ -49,7 +52,7 @@ export function registerPolicy(program: Command, ctx: CliContext): void {
     .option('-f, --format <format>', 'text or json', 'text')
     .addHelpText(
       'after',
-      '\nExit codes: 0 decided (allowed or denied), 1 configuration errors or bad input, 2 internal fault.',
+      `\nExit codes: 0 allowed, ${DENIED_EXIT_CODE} denied, 1 configuration errors or bad input, 2 internal fault.`,
     )
     .action(async (opts: CheckOptions, cmd: Command) => {
       const format = checkFormat(opts.format);
@@ -70,6 +73,8 @@ export function registerPolicy(program: Command, ctx: CliContext): void {
         now,
       });
       ctx.stdout(format === 'json' ? `${JSON.stringify(decision, null, 2)}\n` : formatDecision(decision));
+      // A script can branch on the exit code alone; the decision printed above is the explanation.
+      if (!decision.allowed) throw new UserError('', { exitCode: DENIED_EXIT_CODE });
     });
 
   policy
