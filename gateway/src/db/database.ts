@@ -1,12 +1,17 @@
 /**
  * Opens the gateway's database: Prisma Client over `@prisma/adapter-pg` when a Postgres URL is given, else over
  * an embedded PGlite stored under a local data directory (what `npm start` uses on a machine with no server).
+ * The data directory holds every trace (arguments and results of tool calls): it is created 0700, like a
+ * Postgres data directory, and an existing one open to other users is tightened (or refused, see below).
+ * Start-up failures the environment causes are UserErrors (./connection-error.ts).
  */
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
+import { UserError } from '../../../generator/src/errors.ts';
 import { PrismaClient } from '../generated/prisma/client.ts';
+import { databaseConnectError, dataDirError } from './connection-error.ts';
 import { applyMigrations, type MigrateResult } from './migrate.ts';
 import { readMigrations } from './migrations.ts';
 import { openPgSession, PGlite, pgliteSession, type SqlSession } from './sql-session.ts';
@@ -24,6 +29,8 @@ export interface DatabaseOptions {
   poolSize?: number;
   /** Postgres connect timeout in ms (default 5000): a down database fails fast instead of stalling writers. */
   connectTimeoutMs?: number;
+  /** Told what was changed on the way (a data directory's mode tightened). */
+  onWarning?: (message: string) => void;
 }
 
 export interface Database {
@@ -61,7 +68,10 @@ export async function createDatabase(options: DatabaseOptions = {}): Promise<Dat
       pglite: null,
       session,
       async migrate() {
-        const s = await session();
+        // The first connection of the process: whatever stops it is the environment's (./connection-error.ts).
+        const s = await session().catch((err: unknown) => {
+          throw databaseConnectError(err, url);
+        });
         try {
           return await applyMigrations(s, await migrations());
         } finally {
@@ -73,8 +83,14 @@ export async function createDatabase(options: DatabaseOptions = {}): Promise<Dat
     };
   }
   const dataDir = options.dataDir ?? DEFAULT_PGLITE_DIR;
-  if (!dataDir.startsWith('memory://')) mkdirSync(resolve(dataDir), { recursive: true });
-  const pglite = await PGlite.create(dataDir.startsWith('memory://') ? dataDir : resolve(dataDir));
+  const inMemory = dataDir.startsWith('memory://');
+  if (!inMemory) prepareDataDir(resolve(dataDir), options.onWarning);
+  let pglite: PGlite;
+  try {
+    pglite = await PGlite.create(inMemory ? dataDir : resolve(dataDir));
+  } catch (err) {
+    throw inMemory ? err : dataDirError(err, resolve(dataDir));
+  }
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
   return {
     kind: 'pglite',
@@ -89,6 +105,48 @@ export async function createDatabase(options: DatabaseOptions = {}): Promise<Dat
       if (!pglite.closed) await pglite.close();
     },
   };
+}
+
+/**
+ * Creates the PGlite data directory 0700, or tightens an existing one that group or others may read or
+ * write: when this user owns it and it is empty or already a PGlite data directory (PG_VERSION). A folder
+ * of someone else's, or holding other files, is refused rather than changed.
+ */
+export function prepareDataDir(dir: string, onWarning?: (message: string) => void): void {
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+  } catch (err) {
+    throw dataDirError(err, dir);
+  }
+  if (process.platform === 'win32') return;
+  let mode: number;
+  let owner: number;
+  let entries: string[];
+  try {
+    const stat = statSync(dir);
+    if (!stat.isDirectory()) throw Object.assign(new Error('not a folder'), { code: 'ENOTDIR' });
+    mode = stat.mode & 0o777;
+    owner = stat.uid;
+    entries = mode & 0o077 ? readdirSync(dir) : [];
+  } catch (err) {
+    throw dataDirError(err, dir);
+  }
+  if ((mode & 0o077) === 0) return;
+  const octal = mode.toString(8).padStart(3, '0');
+  const mine = process.getuid === undefined || owner === process.getuid();
+  if (!mine || (entries.length > 0 && !entries.includes('PG_VERSION'))) {
+    throw new UserError(
+      `the embedded database folder ${dir} (RAKU_DATA_DIR) is open to other users (mode ${octal}) and ${mine ? 'holds files that are not a PGlite database' : 'belongs to another user'}: run chmod 700 on it, or set RAKU_DATA_DIR to another folder`,
+    );
+  }
+  try {
+    chmodSync(dir, 0o700);
+  } catch (err) {
+    throw dataDirError(err, dir);
+  }
+  onWarning?.(
+    `the embedded database folder ${dir} was open to other users (mode ${octal}): changed it to 700`,
+  );
 }
 
 async function ping(prisma: PrismaClient): Promise<boolean> {

@@ -5,6 +5,7 @@
  * `_prisma_migrations` (the table Prisma itself uses, so `prisma migrate status/deploy` agree with us).
  */
 import { randomUUID } from 'node:crypto';
+import { UserError } from '../../../generator/src/errors.ts';
 import type { Migration } from './migrations.ts';
 import type { SqlSession } from './sql-session.ts';
 
@@ -55,12 +56,14 @@ export async function applyMigrations(
       const row = applied.get(migration.name);
       if (row) {
         if (row.finished_at === null) {
-          throw new Error(
+          throw new UserError(
             `migration ${migration.name} failed or was interrupted earlier; fix the database and mark it rolled back in _prisma_migrations`,
           );
         }
         if (row.checksum !== migration.checksum) {
-          throw new Error(`migration ${migration.name} was modified after it was applied (checksum differs)`);
+          throw new UserError(
+            `migration ${migration.name} was modified after it was applied (checksum differs): this database was migrated by another build of the gateway; run the build that migrated it, or use another database`,
+          );
         }
         result.skipped.push(migration.name);
         continue;
@@ -90,6 +93,13 @@ async function applyOne(session: SqlSession, migration: Migration): Promise<void
     await session.exec('COMMIT');
   } catch (error) {
     await session.exec('ROLLBACK').catch(() => {});
+    // 42501: the role may not create what the migration creates; the operator grants it, no code change.
+    if ((error as { code?: unknown }).code === '42501') {
+      throw new UserError(
+        `migration ${migration.name} failed: ${(error as Error).message}: the DATABASE_URL role needs the right to create tables in its schema (or connect as the database owner)`,
+        { cause: error },
+      );
+    }
     throw new Error(`migration ${migration.name} failed: ${(error as Error).message}`);
   }
 }

@@ -61,6 +61,7 @@ export async function openPersistence(options: PersistenceOptions): Promise<Pers
   const db = await createDatabase({
     ...(options.databaseUrl ? { url: options.databaseUrl } : {}),
     dataDir: options.dataDir,
+    onWarning: (message) => options.log(`warning: ${message}`),
   });
   try {
     const migrated = await db.migrate();
