@@ -7,10 +7,11 @@
  *   RAKU_ROLE=gateway      serve agents from the bundle at RAKU_BUNDLE
  *   RAKU_ROLE=local        both in one process from the repository (npm start)
  */
-import { isUserError } from '../../generator/src/errors.ts';
 import { readPacksDir } from './pack/load-packs.ts';
+import { serverErrorLogger } from './server/error-log.ts';
 import { parseRuntimeOptions, type RuntimeOptions } from './server/options.ts';
 import { type RunningServer, startPackServer } from './server/pack-server.ts';
+import { startupFailure } from './server/startup-error.ts';
 
 const log = (message: string) => process.stderr.write(`${new Date().toISOString()} ${message}\n`);
 
@@ -25,7 +26,7 @@ async function start(options: RuntimeOptions): Promise<RunningServer> {
       mcpHotPath: options.mcpHotPath,
       port: options.port,
       host: options.host,
-      onerror: (err) => log(`error: ${err.message}`),
+      onerror: serverErrorLogger(log),
     });
     log(
       `pack server for ${packs.map((p) => `${p.name}@${p.version}`).join(', ')} listening on ${server.url}`,
@@ -46,13 +47,11 @@ async function main(): Promise<void> {
   try {
     server = await start(parseRuntimeOptions(process.env, process.argv.slice(2), process.cwd()));
   } catch (err) {
-    if (isUserError(err)) {
-      log(`error: ${err.message}`);
-      process.exitCode = 1;
-    } else {
-      log(`internal error: ${(err as Error)?.stack ?? err}`);
-      process.exitCode = 2;
-    }
+    const failure = startupFailure(err);
+    log(failure.message);
+    process.exitCode = failure.exitCode;
+    // Whatever the failed start left open (a pool, a timer) must not keep a process that failed alive.
+    setTimeout(() => process.exit(), 5000).unref();
     return;
   }
   let stopping = false;

@@ -3,7 +3,7 @@
  * variables (bundle file, JWKS over HTTP, Postgres), serving agents, and stopping cleanly on SIGTERM.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -112,5 +112,102 @@ describe('gateway process (RAKU_ROLE=gateway)', () => {
     } finally {
       await db.end();
     }
+  }, 60_000);
+});
+
+/** Runs main.ts to its exit with only `env` (and PATH); its exit code and stderr. */
+function runToExit(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'gateway/src/main.ts')], {
+    cwd: ROOT,
+    env: { PATH: process.env['PATH'], ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let err = '';
+  proc.stderr?.on('data', (chunk: Buffer) => {
+    err += chunk.toString();
+  });
+  return new Promise((resolve) => proc.once('exit', (code) => resolve({ code, stderr: err })));
+}
+
+/** A user error: exit 1, and the last line is one `error: …` line, with no stack and no "internal error". */
+function expectUserError(run: { code: number | null; stderr: string }, message: RegExp) {
+  expect(run.stderr).not.toContain('internal error');
+  expect(run.stderr).not.toMatch(/^\s+at /m);
+  const last = run.stderr.trimEnd().split('\n').at(-1) ?? '';
+  expect(last.replace(/^\S+ /, '')).toMatch(message);
+  expect(run.code).toBe(1);
+}
+
+describe('start-up mistakes of the operator are user errors (exit 1, one line, what to do)', () => {
+  const gatewayEnv = () => ({ RAKU_ROLE: 'gateway', RAKU_BUNDLE: path.join(dir, 'bundle.json') });
+
+  it('a port in use names PORT', async () => {
+    const taken = http.createServer();
+    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
+    const port = (taken.address() as AddressInfo).port;
+    try {
+      const run = await runToExit({ ...gatewayEnv(), DATABASE_URL: scratch.url, PORT: String(port) });
+      expectUserError(run, new RegExp(`^error: port ${port} is in use .*set PORT to a free port`));
+    } finally {
+      taken.close();
+    }
+  }, 60_000);
+
+  it('a Postgres that does not answer names DATABASE_URL', async () => {
+    const closed = http.createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((r) => closed.close(() => r()));
+    const run = await runToExit({
+      ...gatewayEnv(),
+      DATABASE_URL: `postgres://postgres:hunter2@127.0.0.1:${port}/raku`,
+      PORT: '0',
+    });
+    expectUserError(
+      run,
+      new RegExp(
+        `^error: cannot connect to Postgres \\(postgres://postgres@127\\.0\\.0\\.1:${port}/raku\\): nothing accepts connections at 127\\.0\\.0\\.1:${port}: start Postgres there`,
+      ),
+    );
+    expect(run.stderr).not.toContain('hunter2');
+  }, 60_000);
+
+  it('a database that does not exist says how to create it', async () => {
+    const missing = scratch.url.replace(/\/[^/]+$/, '/raku_no_such_database');
+    const run = await runToExit({ ...gatewayEnv(), DATABASE_URL: missing, PORT: '0' });
+    expectUserError(
+      run,
+      /^error: cannot connect to Postgres .*database "raku_no_such_database" does not exist .*createdb raku_no_such_database/,
+    );
+  }, 60_000);
+
+  it('a DATABASE_URL that is not a Postgres URL is refused before anything starts', async () => {
+    const run = await runToExit({ ...gatewayEnv(), DATABASE_URL: 'mysql://db/raku', PORT: '0' });
+    expectUserError(run, /^error: DATABASE_URL is not a Postgres URL/);
+  }, 60_000);
+
+  it('an embedded-database folder open to other users and holding other files is refused', async () => {
+    const shared = path.join(dir, 'shared');
+    mkdirSync(shared, { recursive: true });
+    writeFileSync(path.join(shared, 'notes.txt'), 'x');
+    chmodSync(shared, 0o755);
+    const run = await runToExit({ ...gatewayEnv(), RAKU_DATA_DIR: shared, PORT: '0' });
+    expectUserError(run, /^error: the embedded database folder .* is open to other users \(mode 755\)/);
+  }, 60_000);
+
+  it('RAKU_AUTH=none on a listener that is not loopback is refused', async () => {
+    const run = await runToExit({
+      RAKU_ROLE: 'local',
+      RAKU_AUTH: 'none',
+      HOST: '0.0.0.0',
+      RAKU_DATA_DIR: 'memory://',
+      PORT: '0',
+    });
+    expectUserError(run, /^error: RAKU_AUTH=none .* needs a loopback listener: HOST is 0\.0\.0\.0/);
+  }, 60_000);
+
+  it('an entry of RAKU_CORS_ORIGINS that is not an origin is refused', async () => {
+    const run = await runToExit({ ...gatewayEnv(), RAKU_CORS_ORIGINS: 'https://ok.example, *', PORT: '0' });
+    expectUserError(run, /^error: RAKU_CORS_ORIGINS: "\*" is not an origin/);
   }, 60_000);
 });

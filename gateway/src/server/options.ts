@@ -5,9 +5,15 @@
 import { UserError } from '../../../generator/src/errors.ts';
 import { ENVIRONMENTS, type Environment } from '../../../generator/src/model/types.ts';
 import { DEFAULT_RETENTION_DAYS } from '../traces/trace-retention.ts';
+import { normaliseOrigin } from './cors.ts';
+import { isLoopback } from './http-server.ts';
 
 export type Role = 'pack-server' | 'gateway' | 'local';
 export const ROLES: readonly Role[] = ['pack-server', 'gateway', 'local'];
+
+/** How local mode authenticates callers: its static token (default), or not at all (loopback only). */
+export type LocalAuth = 'token' | 'none';
+export const LOCAL_AUTH_MODES: readonly LocalAuth[] = ['token', 'none'];
 
 export interface RuntimeOptions {
   role: Role;
@@ -35,6 +41,16 @@ export interface RuntimeOptions {
   traceRetentionDays: number;
   /** Answer 2026-07-28 tools/call and tools/list on the MCP hot path (false: every request through the SDK). */
   mcpHotPath: boolean;
+  /**
+   * local: RAKU_AUTH. 'none' serves every request as the local principal without a token; refused unless HOST
+   * is a loopback address. Default 'token'.
+   */
+  auth: LocalAuth;
+  /**
+   * gateway/local: RAKU_CORS_ORIGINS, origins browsers may call from, replacing the zone's
+   * gateway.cors.allowedOrigins. Undefined: the zone's list (none by default).
+   */
+  corsOrigins: string[] | undefined;
   /** Environment lookup for secrets (RAKU_SECRET_*), kept as a function so nothing else reads the env. */
   secrets: (name: string) => string | undefined;
 }
@@ -61,6 +77,40 @@ function boolOption(env: Record<string, string | undefined>, name: string, fallb
   throw new UserError(`${name} must be "true" or "false", not "${raw}"`);
 }
 
+/** RAKU_CORS_ORIGINS: comma-separated http(s) origins, each checked and serialised as browsers send it. */
+function corsOrigins(raw: string | undefined): string[] | undefined {
+  if (raw === undefined) return undefined;
+  const origins: string[] = [];
+  for (const entry of raw.split(',').map((e) => e.trim())) {
+    if (entry === '') continue;
+    const origin = normaliseOrigin(entry);
+    if (!origin) {
+      throw new UserError(
+        `RAKU_CORS_ORIGINS: "${entry}" is not an origin; list origins as scheme://host[:port], comma-separated (e.g. http://localhost:6274)`,
+      );
+    }
+    origins.push(origin);
+  }
+  return origins;
+}
+
+/** DATABASE_URL must be a Postgres URL; its value is not echoed (it may hold a password). */
+function databaseUrl(raw: string | undefined): string | undefined {
+  if (!raw) return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:')) {
+    throw new UserError(
+      'DATABASE_URL is not a Postgres URL: use postgres://user:password@host:5432/database (or unset it for the embedded PGlite)',
+    );
+  }
+  return raw;
+}
+
 /** Parses options; `argv[0]` may name the role (it wins over RAKU_ROLE). Throws UserError on bad values. */
 export function parseRuntimeOptions(
   env: Readonly<Record<string, string | undefined>>,
@@ -77,15 +127,30 @@ export function parseRuntimeOptions(
   if (!ENVIRONMENTS.includes(environment)) {
     throw new UserError(`RAKU_ENVIRONMENT must be one of ${ENVIRONMENTS.join(', ')}, not "${environment}"`);
   }
+  const host = env['HOST'] || '127.0.0.1';
+  const auth = (env['RAKU_AUTH'] || 'token') as LocalAuth;
+  if (!LOCAL_AUTH_MODES.includes(auth)) {
+    throw new UserError(`RAKU_AUTH must be one of ${LOCAL_AUTH_MODES.join(', ')}, not "${auth}"`);
+  }
+  if (auth === 'none' && role !== 'local') {
+    throw new UserError(
+      `RAKU_AUTH=none is only for local mode (npm start); the ${role} role always authenticates callers`,
+    );
+  }
+  if (auth === 'none' && !isLoopback(host)) {
+    throw new UserError(
+      `RAKU_AUTH=none serves every tool without a token, so it needs a loopback listener: HOST is ${host}; set HOST=127.0.0.1 (or ::1), or drop RAKU_AUTH=none and use the local token`,
+    );
+  }
   const snapshot = { ...env };
   return {
     role,
     port: intOption(env, 'PORT', 8080, 65535),
-    host: env['HOST'] || '127.0.0.1',
+    host,
     packsDir: env['RAKU_PACKS_DIR'] || '/app/packs',
     bundlePath: env['RAKU_BUNDLE'] || '/etc/raku/bundle/bundle.json',
     environment,
-    databaseUrl: env['DATABASE_URL'] || undefined,
+    databaseUrl: databaseUrl(env['DATABASE_URL']),
     dataDir: env['RAKU_DATA_DIR'] || `${cwd}/.raku/pglite`,
     allowPrivateNetworks: boolOption(env, 'RAKU_ALLOW_PRIVATE_NETWORKS'),
     adminSubjects: (env['RAKU_ADMIN_SUBJECTS'] ?? 'group:raku-admins')
@@ -98,6 +163,8 @@ export function parseRuntimeOptions(
     approvalWaitMs: intOption(env, 'RAKU_APPROVAL_WAIT_MS', 20_000),
     traceRetentionDays: intOption(env, 'RAKU_TRACE_RETENTION_DAYS', DEFAULT_RETENTION_DAYS, 36_500),
     mcpHotPath: boolOption(env, 'RAKU_MCP_HOT_PATH', true),
+    auth,
+    corsOrigins: corsOrigins(env['RAKU_CORS_ORIGINS']),
     secrets: (name) => snapshot[name],
   };
 }
