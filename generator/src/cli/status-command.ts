@@ -92,7 +92,11 @@ export function registerStatus(program: Command, ctx: CliContext): void {
           ctx.env,
           opts.kubeconfig ? path.resolve(ctx.cwd, opts.kubeconfig) : undefined,
         );
-        const health = await watchZone(zone, expected, () => readZoneObjects(kc, zone.namespace), {
+        const read = () =>
+          readZoneObjects(kc, zone.namespace).catch((err: unknown) => {
+            throw clusterError(zone.name, kc.getCurrentCluster()?.server, err);
+          });
+        const health = await watchZone(zone, expected, read, {
           timeoutMs,
           intervalMs,
           onCheck: (h) => {
@@ -157,6 +161,49 @@ function formatHealth(h: ZoneHealth): string {
   }
   for (const w of h.warnings) lines.push(`  warning ${w.object} ${w.reason} (x${w.count}): ${w.message}`);
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * A failure to read the cluster as the user-facing error it is: the API server answered with an HTTP error
+ * (client-node's ApiException: a numeric `code`, a multi-line message with the headers), or could not be
+ * reached (a system error code). One line naming the zone and the server; anything else stays an internal fault.
+ */
+export function clusterError(zone: string, server: string | undefined, err: unknown): unknown {
+  const e = err as { code?: unknown; body?: unknown; message?: string } | undefined;
+  const at = `the Kubernetes API${server ? ` at ${server}` : ''}`;
+  if (typeof e?.code === 'number') {
+    return new UserError(
+      `zone ${zone}: ${at} answered HTTP ${e.code}${statusMessage(e.body)} (check the kubeconfig's credentials and their RBAC in the zone's namespace)`,
+      { cause: err },
+    );
+  }
+  if (typeof e?.code === 'string' && /^E[A-Z_]+$/.test(e.code)) {
+    return new UserError(
+      `zone ${zone}: cannot reach ${at} (${e.message ?? e.code}); check the kubeconfig (--kubeconfig, the zone's cluster.credentials, KUBECONFIG) and network access to it`,
+      { cause: err },
+    );
+  }
+  return err;
+}
+
+/** The `message` of a Kubernetes Status body, else the body's first 200 characters. */
+function statusMessage(body: unknown): string {
+  let value = body;
+  if (typeof body === 'string') {
+    try {
+      value = JSON.parse(body);
+    } catch {
+      value = body;
+    }
+  }
+  const message =
+    value && typeof value === 'object' && typeof (value as { message?: unknown }).message === 'string'
+      ? (value as { message: string }).message
+      : typeof value === 'string'
+        ? value
+        : '';
+  const line = message.replace(/\s+/g, ' ').trim();
+  return line ? `: ${line.length > 200 ? `${line.slice(0, 200)}…` : line}` : '';
 }
 
 /** '90s', '10m', '1h', or plain milliseconds. */
