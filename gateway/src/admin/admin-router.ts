@@ -54,6 +54,21 @@ function ownsJob(caller: ApiCaller, job: JobView): boolean {
   return caller.admin || job.subject === caller.subject;
 }
 
+/** GET /v1/: where the document is, and each resource with its methods and summaries (no token needed). */
+const API_INDEX = {
+  name: OPENAPI_DOCUMENT.info.title,
+  openapi: '/openapi.json',
+  resources: Object.entries(OPENAPI_DOCUMENT.paths as Record<string, Record<string, { summary?: string }>>)
+    .filter(([path]) => path.startsWith('/v1/') && path !== '/v1/')
+    .map(([path, operations]) => ({
+      path,
+      operations: Object.entries(operations).map(([method, op]) => ({
+        method: method.toUpperCase(),
+        summary: op.summary ?? '',
+      })),
+    })),
+};
+
 /** Builds the router; mount it at the root of the gateway's Express app. */
 export function createAdminRouter(deps: AdminDeps): express.Router {
   const router = express.Router();
@@ -76,6 +91,11 @@ export function createAdminRouter(deps: AdminDeps): express.Router {
 
   router.get('/openapi.json', (_req, res) => {
     res.json(OPENAPI_DOCUMENT);
+  });
+
+  // The banner's "Admin API …/v1/": an index of the API, from the OpenAPI document (so it cannot drift).
+  router.get('/v1/', (_req, res) => {
+    res.json(API_INDEX);
   });
 
   router.get('/v1/traces', async (req, res) => {

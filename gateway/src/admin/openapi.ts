@@ -115,6 +115,13 @@ export const OPENAPI_DOCUMENT = {
         responses: { '200': { description: 'OpenAPI 3.1 document', content: { 'application/json': {} } } },
       },
     },
+    '/v1/': {
+      get: {
+        security: [],
+        summary: 'Index of this API: the OpenAPI document and every /v1 resource with its operations',
+        responses: { '200': { description: '{ name, openapi, resources: [{ path, operations }] }' } },
+      },
+    },
     '/v1/traces': {
       get: {
         summary: 'Tool-call traces, newest first (admin)',

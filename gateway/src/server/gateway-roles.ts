@@ -7,8 +7,10 @@ import { execFileSync } from 'node:child_process';
 import { UserError } from '../../../generator/src/errors.ts';
 import { jwtAuthenticator } from '../auth/authenticator.ts';
 import { readBundle, watchBundle } from './bundle-file.ts';
+import { corsPolicy } from './cors.ts';
+import { serverErrorLogger } from './error-log.ts';
 import { startGateway } from './gateway-server.ts';
-import { startLocal } from './local-mode.ts';
+import { localBanner, startLocal } from './local-mode.ts';
 import type { RuntimeOptions } from './options.ts';
 import type { RunningServer } from './pack-server.ts';
 import { openPersistence } from './persistence.ts';
@@ -49,6 +51,11 @@ export async function startGatewayRole(options: RuntimeOptions, log: Log): Promi
       `${options.bundlePath}: auth needs issuer, audience and jwksUrl (zone gateway.auth) for the gateway role`,
     );
   }
+  // Read at start (a reloaded bundle keeps the origins the process started with), before anything opens.
+  const cors = corsPolicy(
+    options.corsOrigins ?? loaded.bundle.cors?.allowedOrigins ?? [],
+    options.corsOrigins ? 'RAKU_CORS_ORIGINS' : `${options.bundlePath}: cors.allowedOrigins`,
+  );
   const persistence = await openPersistence({
     databaseUrl: options.databaseUrl,
     dataDir: options.dataDir,
@@ -75,10 +82,11 @@ export async function startGatewayRole(options: RuntimeOptions, log: Log): Promi
     approvalWaitMs: options.approvalWaitMs,
     mcpHotPath: options.mcpHotPath,
     readiness: () => persistence.readiness(),
+    cors,
     port: options.port,
     host: options.host,
     log,
-    onerror: (err) => log(`error: ${err.message}`),
+    onerror: serverErrorLogger(log),
   });
   await persistence.attachRunner(() => gateway.catalog);
   const stopWatching = watchBundle(
@@ -108,28 +116,8 @@ export async function startLocalRole(options: RuntimeOptions, log: Log): Promise
     revision: gitRevision(options.root),
     ...(limiter ? { rateLimiter: limiter } : {}),
   });
-  process.stdout.write(localBanner(local.url, local.token, options));
+  if (!local.token)
+    log('warning: authentication is off (RAKU_AUTH=none): every local program may call every tool');
+  process.stdout.write(localBanner(local, options));
   return local;
-}
-
-function localBanner(url: string, token: string, options: RuntimeOptions): string {
-  const config = JSON.stringify({
-    mcpServers: { raku: { type: 'http', url, headers: { Authorization: `Bearer ${token}` } } },
-  });
-  return [
-    '',
-    `Raku local gateway (zone ${options.zone}) is running.`,
-    '',
-    `  MCP endpoint   ${url}`,
-    `  Token          ${token}`,
-    `  Traces         ${options.databaseUrl ? 'DATABASE_URL' : `PGlite in ${options.dataDir}`}`,
-    `  Admin API      ${url.replace(/\/mcp$/, '/v1/')} (same token)`,
-    '',
-    'Connect an MCP client (Streamable HTTP) to the endpoint with the header "Authorization: Bearer <token>",',
-    `for example in a client's configuration: ${config}`,
-    'See docs/gateway.md for more.',
-    '',
-    'Stop with Ctrl-C.',
-    '',
-  ].join('\n');
 }

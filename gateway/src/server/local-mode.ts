@@ -1,7 +1,12 @@
 /**
  * Local mode (`npm start`): validates the repository, builds the gateway bundle of a zone in memory with
  * the same buildBundle the release uses, runs every pack of the zone in this process, records traces in
- * embedded PGlite (or DATABASE_URL), and authenticates with a static development token.
+ * embedded PGlite (or DATABASE_URL), and authenticates with a static development token (or, with
+ * RAKU_AUTH=none on a loopback listener, not at all).
+ *
+ * The zone's `gateway.auth` (issuer, audience, JWKS) describes the deployed gateway, not this process: local
+ * mode mints no JWTs and has no authorization server, so it drops that section, and its protected-resource
+ * metadata names the local URL and no authorization server.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -14,15 +19,20 @@ import type { CompiledPolicy } from '../../../generator/src/policy/types.ts';
 import { countBySeverity } from '../../../generator/src/validate/diagnostic.ts';
 import { formatDiagnostics } from '../../../generator/src/validate/format.ts';
 import { validateRepo } from '../../../generator/src/validate/validate-repo.ts';
-import { staticTokenAuthenticator } from '../auth/authenticator.ts';
+import { noAuthenticator, staticTokenAuthenticator } from '../auth/authenticator.ts';
 import type { Caller } from '../auth/caller.ts';
 import { PackExecutor } from '../pack/pack-executor.ts';
+import { corsPolicy } from './cors.ts';
+import { serverErrorLogger } from './error-log.ts';
 import { type RunningGateway, startGateway } from './gateway-server.ts';
 import type { RuntimeOptions } from './options.ts';
 import { openPersistence, type Persistence } from './persistence.ts';
 import type { RateLimiter } from './rate-limiter.ts';
 
-/** The caller the local token stands for; policies/local-dev.yaml binds it to every tool in dev. */
+/**
+ * The caller the local token stands for (and, with RAKU_AUTH=none, every request); policies/local-dev.yaml
+ * binds it to every tool in dev, and local mode gives it the admin role.
+ */
 export const LOCAL_CALLER: Caller = {
   subject: 'user:local-dev',
   kind: 'user',
@@ -31,7 +41,10 @@ export const LOCAL_CALLER: Caller = {
 };
 
 export interface LocalGateway extends RunningGateway {
-  token: string;
+  /** The static token; undefined with RAKU_AUTH=none. */
+  token: string | undefined;
+  /** Origins allowed by CORS (RAKU_CORS_ORIGINS, else the zone's gateway.cors.allowedOrigins). */
+  corsOrigins: readonly string[];
   persistence: Persistence;
 }
 
@@ -44,7 +57,7 @@ function localToken(root: string): string {
   } catch {
     // created below
   }
-  mkdirSync(path.dirname(file), { recursive: true });
+  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   const token = `raku_local_${randomBytes(24).toString('base64url')}`;
   writeFileSync(file, `${token}\n`, { mode: 0o600 });
   return token;
@@ -69,7 +82,13 @@ export async function startLocal(
   }
   io.log(`validated ${validation.fileCount} files`);
   const model = validation.model;
-  const bundle = buildBundle(model, options.zone, { revision: io.revision ?? 'local' });
+  const built = buildBundle(model, options.zone, { revision: io.revision ?? 'local' });
+  // The zone's issuer and audience are the deployed gateway's (see the header comment).
+  const bundle = {
+    ...built,
+    auth: { groupsClaim: built.auth.groupsClaim, agentClaim: built.auth.agentClaim },
+  };
+  const corsOrigins = options.corsOrigins ?? bundle.cors?.allowedOrigins ?? [];
   const { zone, workloads } = resolveZone(model, options.zone);
   const packs = workloads.flatMap((w) => w.packs.map((p) => p.pack.value));
   const executor = new PackExecutor(packs, {
@@ -83,12 +102,19 @@ export async function startLocal(
     log: io.log,
     traceRetentionDays: options.traceRetentionDays,
   });
-  const token = localToken(root);
+  const token = options.auth === 'none' ? undefined : localToken(root);
   try {
     const gateway = await startGateway({
       bundle,
       policy: bundle.policies as CompiledPolicy,
-      authenticator: staticTokenAuthenticator(new Map([[token, LOCAL_CALLER]])),
+      authenticator: token
+        ? staticTokenAuthenticator(new Map([[token, LOCAL_CALLER]]))
+        : noAuthenticator(LOCAL_CALLER),
+      protectedResourceMetadata: token !== undefined,
+      cors: corsPolicy(
+        corsOrigins,
+        options.corsOrigins ? 'RAKU_CORS_ORIGINS' : `zones ${options.zone}: gateway.cors.allowedOrigins`,
+      ),
       traces: persistence.traces,
       retention: persistence.retention,
       approvals: persistence.approvals,
@@ -104,12 +130,13 @@ export async function startLocal(
       port: options.port,
       host: options.host,
       log: io.log,
-      onerror: (err) => io.log(`error: ${err.message}`),
+      onerror: serverErrorLogger(io.log),
     });
     await persistence.attachRunner(() => gateway.catalog);
     const closeGateway = gateway.close;
     return Object.assign(gateway, {
       token,
+      corsOrigins,
       persistence,
       async close() {
         await closeGateway();
@@ -120,4 +147,39 @@ export async function startLocal(
     await persistence.close();
     throw err;
   }
+}
+
+/** What `npm start` prints on stdout once the gateway listens: where it is and how to connect. */
+export function localBanner(local: LocalGateway, options: RuntimeOptions): string {
+  const { url, token } = local;
+  const headers = token ? { headers: { Authorization: `Bearer ${token}` } } : {};
+  const config = JSON.stringify({ mcpServers: { raku: { type: 'http', url, ...headers } } });
+  const admin = url.replace(/\/mcp$/, '/v1/');
+  const lines = ['', `Raku local gateway (zone ${options.zone}) is running.`, ''];
+  if (!token) {
+    lines.push(
+      '  !!! AUTHENTICATION IS OFF (RAKU_AUTH=none) !!!',
+      `  Every program on this machine can call every tool and the admin API as ${LOCAL_CALLER.subject}`,
+      '  (the policies bind it as usual; local mode gives it the admin role). Only a loopback address listens.',
+      '  Unset RAKU_AUTH to require the local token again.',
+      '',
+    );
+  }
+  lines.push(
+    `  MCP endpoint   ${url}`,
+    `  Token          ${token ?? 'none: authentication is off (RAKU_AUTH=none)'}`,
+    `  Traces         ${options.databaseUrl ? 'DATABASE_URL' : `PGlite in ${options.dataDir}`}`,
+    `  Admin API      ${admin}${token ? ' (same token)' : ''}`,
+    `  CORS origins   ${local.corsOrigins.length > 0 ? local.corsOrigins.join(', ') : 'none (set RAKU_CORS_ORIGINS for a browser client)'}`,
+    '',
+    token
+      ? 'Connect an MCP client (Streamable HTTP) to the endpoint with the header "Authorization: Bearer <token>",'
+      : 'Connect an MCP client (Streamable HTTP) to the endpoint; no header is needed,',
+    `for example in a client's configuration: ${config}`,
+    'See docs/gateway.md for more.',
+    '',
+    'Stop with Ctrl-C.',
+    '',
+  );
+  return lines.join('\n');
 }

@@ -120,6 +120,9 @@ export function buildBundle(model: RepoModel, zoneName: string, opts: BuildBundl
       groupsClaim: auth.groupsClaim ?? 'groups',
       agentClaim: auth.agentClaim ?? 'agent',
     },
+    ...(z.gateway?.cors?.allowedOrigins?.length && {
+      cors: { allowedOrigins: [...z.gateway.cors.allowedOrigins] },
+    }),
   };
 }
 

@@ -108,4 +108,6 @@ export interface GatewayBundle {
   /** Every policy of the repository compiled for the zone's environment (compilePolicies). */
   policies: CompiledPolicy;
   auth: BundleAuth;
+  /** Origins browsers may call the gateway from (zone gateway.cors); absent: none. */
+  cors?: { allowedOrigins: string[] };
 }

@@ -182,6 +182,8 @@ export interface Zone {
     autoscaling?: Autoscaling;
     baseImage?: string;
     auth?: GatewayAuthConfig;
+    /** Browser access: origins allowed by CORS (none by default). */
+    cors?: { allowedOrigins?: string[] };
   };
   packs: ZonePack[];
   baseImages?: Record<string, BaseImage>;
