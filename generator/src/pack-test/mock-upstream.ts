@@ -10,13 +10,16 @@ export interface RecordedRequest {
   /** Path and query as received. */
   url: string;
   headers: Record<string, string>;
+  /** The body as UTF-8 text. */
   body: string;
+  /** The body's bytes (multipart, files). */
+  raw: Buffer;
 }
 
 export interface MockResponse {
   status: number;
   contentType?: string;
-  body?: string;
+  body?: string | Buffer;
 }
 
 export class MockUpstream {
@@ -31,14 +34,15 @@ export class MockUpstream {
   static async start(): Promise<MockUpstream> {
     let mock: MockUpstream | undefined;
     const server = createServer((req, res) => {
-      void readBody(req).then((body) => {
+      void readBody(req).then((raw) => {
         const recorded: RecordedRequest = {
           method: req.method ?? '',
           url: req.url ?? '',
           headers: Object.fromEntries(
             Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : (v ?? '')]),
           ),
-          body,
+          body: raw.toString('utf8'),
+          raw,
         };
         if (!mock) {
           res.writeHead(503);
@@ -63,8 +67,8 @@ export class MockUpstream {
   }
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
+async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }

@@ -7,26 +7,30 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { PackExecutor } from '../../../gateway/src/pack/pack-executor.ts';
-import { firstText } from '../../../gateway/src/pack/response-content.ts';
+import { firstText, type ToolContent } from '../../../gateway/src/pack/response-content.ts';
 import { documentFormat, type OpenApiDocument } from '../import/openapi-document.ts';
 import { isJson } from '../import/operation-tool.ts';
 import { listOperations } from '../import/operations.ts';
 import { canonicalJson } from '../model/hash.ts';
 import { exposedToolName } from '../model/names.ts';
 import type { Pack, Tool } from '../model/types.ts';
-import { expectedRequest } from './expected-request.ts';
+import { type ExpectedPart, type ExpectedRequest, expectedRequest } from './expected-request.ts';
 import { MockUpstream, type RecordedRequest } from './mock-upstream.ts';
-import { sampleValue } from './sample-value.ts';
+import { sampleFileBytes, sampleValue } from './sample-value.ts';
+import { verifySigV4 } from './verify-sigv4.ts';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
 /** The value every referenced secret has during a pack test. */
 export const TEST_SECRET = 'raku-pack-test-secret';
 const TOKEN_PATH = '/__raku_pack_test_token';
 
-/** A recorded example (packs/<pack>/examples/<tool>.json): arguments to call with, the answer to give. */
+/**
+ * A recorded example (packs/<pack>/examples/<tool>.json): arguments to call with, the answer to give — a
+ * JSON `body`, or bytes (`bodyBase64`) of a `contentType` such as application/pdf.
+ */
 export interface RecordedExample {
   arguments?: Record<string, unknown>;
-  response?: { status?: number; body?: unknown };
+  response?: { status?: number; body?: unknown; contentType?: string; bodyBase64?: string };
 }
 
 export interface ToolTestResult {
@@ -34,8 +38,11 @@ export interface ToolTestResult {
   outcome: 'pass' | 'fail' | 'skip';
   /** What failed (or why it was skipped). */
   problems: string[];
-  /** Where the mock's answer came from. */
-  responseFrom: 'recorded example' | 'document example' | 'output schema' | 'none';
+  /**
+   * Where the mock's answer came from; 'document media type': sample bytes of the non-JSON type the
+   * source document gives for the operation (a PDF, an image).
+   */
+  responseFrom: 'recorded example' | 'document example' | 'document media type' | 'output schema' | 'none';
 }
 
 export interface PackTestInput {
@@ -65,7 +72,7 @@ export async function runPackTest(input: PackTestInput): Promise<ToolTestResult[
     const ajv = addFormats(new Ajv2020({ strict: false, allErrors: true }));
     const documentAnswers = input.document
       ? answersFromDocument(pack, input.document)
-      : new Map<string, unknown>();
+      : new Map<string, DocumentAnswer>();
     const results: ToolTestResult[] = [];
     for (const tool of testPack.tools) {
       results.push(
@@ -95,7 +102,7 @@ async function testTool(
   mock: MockUpstream,
   ajv: Ajv2020,
   recorded: RecordedExample | undefined,
-  documentAnswers: ReadonlyMap<string, unknown>,
+  documentAnswers: ReadonlyMap<string, DocumentAnswer>,
 ): Promise<ToolTestResult> {
   const problems: string[] = [];
   let args = recorded?.arguments ?? buildArgs(tool, 0);
@@ -122,13 +129,25 @@ async function testTool(
   let responseFrom: ToolTestResult['responseFrom'] = 'none';
   let body: unknown;
   let status = tool.http.successStatus?.[0] ?? 200;
+  /** A non-JSON answer: its media type and bytes. */
+  let binary: { contentType: string; bytes: Buffer } | undefined;
+  const fromDocument = documentAnswers.get(tool.name);
   if (recorded?.response) {
     responseFrom = 'recorded example';
     body = recorded.response.body;
     status = recorded.response.status ?? 200;
-  } else if (documentAnswers.has(tool.name)) {
+    if (recorded.response.bodyBase64 !== undefined) {
+      binary = {
+        contentType: recorded.response.contentType ?? 'application/octet-stream',
+        bytes: Buffer.from(recorded.response.bodyBase64, 'base64'),
+      };
+    }
+  } else if (fromDocument?.mediaType !== undefined) {
+    responseFrom = 'document media type';
+    binary = { contentType: fromDocument.mediaType, bytes: sampleFileBytes(fromDocument.mediaType) };
+  } else if (fromDocument) {
     responseFrom = 'document example';
-    body = documentAnswers.get(tool.name);
+    body = fromDocument.example;
   } else if (tool.outputSchema) {
     responseFrom = 'output schema';
     body = sampleValue(tool.outputSchema, tool.outputSchema);
@@ -145,16 +164,21 @@ async function testTool(
             expires_in: 3600,
           }),
         }
-      : { status, contentType: 'application/json', body: JSON.stringify(body) };
+      : binary
+        ? { status, contentType: binary.contentType, body: binary.bytes }
+        : { status, contentType: 'application/json', body: JSON.stringify(body) };
 
   const outcome = await executor.execute(exposedToolName(pack, tool), args);
   const calls = mock.requests.filter((r) => !r.url.startsWith(TOKEN_PATH));
   if (calls.length !== 1) problems.push(`expected 1 upstream request, got ${calls.length}`);
   const call = calls[0];
-  if (call) problems.push(...checkRequest(tool, pack, basePath, args, call));
+  if (call) problems.push(...(await checkRequest(tool, pack, basePath, args, call)));
   if (outcome.status !== 'ok')
     problems.push(`the call failed (${outcome.status}): ${firstText(outcome.result.content) ?? ''}`);
-  else if (tool.outputSchema && outcome.result.structuredContent !== undefined) {
+  else if (binary) {
+    const problem = checkBinaryResult(outcome.result.content, binary, pack, tool);
+    if (problem) problems.push(problem);
+  } else if (tool.outputSchema && outcome.result.structuredContent !== undefined) {
     if (!ajv.validate(tool.outputSchema, outcome.result.structuredContent)) {
       problems.push(
         `the ${responseFrom} does not match outputSchema: ${ajv.errorsText(ajv.errors?.slice(0, 3))}`,
@@ -169,13 +193,13 @@ function buildArgs(tool: Tool, variant: number): Record<string, unknown> {
 }
 
 /** The request the upstream received, checked against the mapping, the static headers and the auth. */
-function checkRequest(
+async function checkRequest(
   tool: Tool,
   pack: Pack,
   basePath: string,
   args: Record<string, unknown>,
   call: RecordedRequest,
-): string[] {
+): Promise<string[]> {
   const problems: string[] = [];
   const want = expectedRequest(tool, args);
   const url = new URL(call.url, 'http://mock');
@@ -198,7 +222,8 @@ function checkRequest(
         `header ${name}: ${JSON.stringify(call.headers[name] ?? null)}, expected ${JSON.stringify(value)}`,
       );
   }
-  if (want.body === undefined) {
+  if (want.form || want.parts || want.raw) problems.push(...(await checkEncodedBody(want, call)));
+  else if (want.body === undefined) {
     if (call.body !== '') problems.push(`unexpected request body ${call.body.slice(0, 200)}`);
   } else {
     let sent: unknown;
@@ -218,6 +243,14 @@ function checkRequest(
 function checkAuth(pack: Pack, call: RecordedRequest, url: URL): string | undefined {
   const auth = pack.upstream.auth;
   if (!auth || auth.type === 'none') return undefined;
+  if (auth.type === 'sigv4') {
+    const problem = verifySigV4(call, auth, {
+      accessKeyId: TEST_SECRET,
+      secretAccessKey: TEST_SECRET,
+      ...(auth.sessionToken ? { sessionToken: TEST_SECRET } : {}),
+    });
+    return problem && `upstream auth (sigv4): ${problem}`;
+  }
   const expected: Record<string, [string | null, string]> = {
     bearer: [call.headers['authorization'] ?? null, `Bearer ${TEST_SECRET}`],
     basic: [
@@ -238,9 +271,18 @@ function checkAuth(pack: Pack, call: RecordedRequest, url: URL): string | undefi
     : `upstream auth (${auth.type}) missing or wrong: got ${JSON.stringify(got)}`;
 }
 
-/** The first 2xx JSON example of each imported operation, by tool name. */
-function answersFromDocument(pack: Pack, doc: OpenApiDocument): Map<string, unknown> {
-  const out = new Map<string, unknown>();
+/** What the source document says a tool answers: a JSON example, or a non-JSON media type (a PDF). */
+interface DocumentAnswer {
+  example?: unknown;
+  mediaType?: string;
+}
+
+/**
+ * Per tool, from its operation's first 2xx response: the first JSON example, or, when the response has no
+ * JSON form, its first media type (a concrete one: not a wildcard).
+ */
+function answersFromDocument(pack: Pack, doc: OpenApiDocument): Map<string, DocumentAnswer> {
+  const out = new Map<string, DocumentAnswer>();
   let ops: ReturnType<typeof listOperations>;
   try {
     ops = listOperations(doc, documentFormat(doc, 'document'));
@@ -253,8 +295,12 @@ function answersFromDocument(pack: Pack, doc: OpenApiDocument): Map<string, unkn
     const ok = op?.responses
       .filter((r) => /^2/.test(r.status))
       .sort((a, b) => (a.status < b.status ? -1 : 1))[0];
-    const example = ok?.body?.content.find((c) => isJson(c.mediaType) && c.example !== undefined)?.example;
-    if (example !== undefined) out.set(imported.tool, example);
+    const content = ok?.body?.content ?? [];
+    const example = content.find((c) => isJson(c.mediaType) && c.example !== undefined)?.example;
+    const binary = content.find((c) => /^[\w.+-]+\/[\w.+-]+$/.test(c.mediaType));
+    if (example !== undefined) out.set(imported.tool, { example });
+    else if (binary && !content.some((c) => isJson(c.mediaType)) && !isText(binary.mediaType))
+      out.set(imported.tool, { mediaType: binary.mediaType });
   }
   return out;
 }
@@ -278,4 +324,81 @@ export function formatPackTest(
   const count = (o: ToolTestResult['outcome']) => results.filter((r) => r.outcome === o).length;
   lines.push(`${pack.name}: ${count('pass')} passed, ${count('fail')} failed, ${count('skip')} skipped`);
   return `${lines.join('\n')}\n`;
+}
+
+function isText(mediaType: string): boolean {
+  return /^text\/|[/+](json|xml)$/i.test(mediaType);
+}
+
+/** A form, multipart or raw body compared with what the mapping says, by an independent parser. */
+async function checkEncodedBody(want: ExpectedRequest, call: RecordedRequest): Promise<string[]> {
+  const type = call.headers['content-type'] ?? '';
+  if (want.form) {
+    if (!type.startsWith('application/x-www-form-urlencoded'))
+      return [`content-type ${JSON.stringify(type)}, expected application/x-www-form-urlencoded`];
+    const got = [...new URLSearchParams(call.body)];
+    return canonicalJson(got) === canonicalJson(want.form)
+      ? []
+      : [
+          `form body ${JSON.stringify(got).slice(0, 200)}, expected ${JSON.stringify(want.form).slice(0, 200)}`,
+        ];
+  }
+  if (want.raw) {
+    const problems: string[] = [];
+    if (type !== want.raw.contentType)
+      problems.push(`content-type ${JSON.stringify(type)}, expected ${want.raw.contentType}`);
+    if (!call.raw.equals(want.raw.bytes))
+      problems.push(
+        `body of ${call.raw.length} bytes differs from the ${want.raw.bytes.length} bytes expected`,
+      );
+    return problems;
+  }
+  if (!type.startsWith('multipart/form-data'))
+    return [`content-type ${JSON.stringify(type)}, expected multipart/form-data`];
+  let form: FormData;
+  try {
+    form = await new Response(new Uint8Array(call.raw), { headers: { 'content-type': type } }).formData();
+  } catch (err) {
+    return [`the multipart body does not parse: ${(err as Error).message}`];
+  }
+  const got = await Promise.all(
+    [...form].map(async ([name, value]) =>
+      typeof value === 'string'
+        ? { name, bytes: Buffer.from(value) }
+        : {
+            name,
+            filename: value.name,
+            contentType: value.type,
+            bytes: Buffer.from(await value.arrayBuffer()),
+          },
+    ),
+  );
+  const show = (parts: readonly ExpectedPart[]) =>
+    JSON.stringify(parts.map((p) => ({ ...p, bytes: p.bytes.toString('base64') })));
+  return show(got) === show(want.parts ?? [])
+    ? []
+    : [`multipart parts ${show(got).slice(0, 300)}, expected ${show(want.parts ?? []).slice(0, 300)}`];
+}
+
+/** A binary answer must come back as MCP content of its kind holding the same bytes. */
+function checkBinaryResult(
+  content: readonly ToolContent[],
+  answer: { contentType: string; bytes: Buffer },
+  pack: Pack,
+  tool: Tool,
+): string | undefined {
+  const type = answer.contentType.split(';')[0]?.trim().toLowerCase() ?? '';
+  const data = answer.bytes.toString('base64');
+  const [block] = content;
+  const want: ToolContent = type.startsWith('image/')
+    ? { type: 'image', data, mimeType: type }
+    : type.startsWith('audio/')
+      ? { type: 'audio', data, mimeType: type }
+      : {
+          type: 'resource',
+          resource: { uri: `raku://${pack.name}/${tool.name}/response`, mimeType: type, blob: data },
+        };
+  return content.length === 1 && canonicalJson(block) === canonicalJson(want)
+    ? undefined
+    : `a ${type} answer came back as ${JSON.stringify(content).slice(0, 200)}, expected ${want.type} content with the same bytes`;
 }
