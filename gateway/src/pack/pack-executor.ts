@@ -124,9 +124,20 @@ export class PackExecutor {
   /**
    * Runs one call. Invalid arguments and timeouts carry their status in the result's `_meta` under
    * STATUS_META, so the gateway can trace them as such across the MCP hop.
+   *
+   * Throws only UnknownToolError. Everything else is the call's own outcome, answered as a tool error: the
+   * caller's input ('invalid': schema, or a value the request cannot carry), the upstream's answer or failure,
+   * and any other fault met executing this one call ('error'). So no input can make a pack server answer a
+   * protocol-level internal error, which the gateway would have to take for a failing server.
    */
   async execute(name: string, args: Record<string, unknown>, signal?: AbortSignal): Promise<ToolOutcome> {
-    const outcome = await this.run(name, args, signal);
+    let outcome: ToolOutcome;
+    try {
+      outcome = await this.run(name, args, signal);
+    } catch (err) {
+      if (err instanceof UnknownToolError) throw err;
+      outcome = { status: 'error', result: errorResult(`${name} failed: ${(err as Error)?.message ?? err}`) };
+    }
     if (outcome.status === 'invalid' || outcome.status === 'timeout') {
       outcome.result._meta = { [STATUS_META]: outcome.status };
     }

@@ -11,21 +11,47 @@ import { sendUpstream, type UpstreamLimits } from './upstream-http.ts';
 /** Reads a secret by its environment variable name. */
 export type SecretSource = (envName: string) => string | undefined;
 
-/** A credential the pack needs is not configured: the call fails without reaching the upstream. */
+/**
+ * A credential the pack needs is not configured, or cannot be sent as configured: the call fails without
+ * reaching the upstream. A configuration fault, never the caller's.
+ */
 export class MissingSecretError extends Error {
   override readonly name = 'MissingSecretError';
 }
 
-function secret(source: SecretSource, ref: SecretRef | undefined, what: string): string {
-  if (!ref) throw new MissingSecretError(`upstream auth needs ${what}, and the pack names no secret for it`);
-  const env = secretEnvName(ref);
-  const value = source(env);
-  if (value === undefined || value === '') {
+/** What Node's HTTP client (and RFC 9110's field-value) refuses in a header value. */
+const NOT_IN_HEADER = /[^\t\x20-\x7e\x80-\xff]/;
+
+/**
+ * `value` if a header can carry it. Checked here so a bad secret (a trailing newline from `echo` is the usual
+ * one) is reported by name, not as the HTTP client's exception; the value itself is never shown.
+ */
+function forHeader(value: string, what: string): string {
+  const bad = NOT_IN_HEADER.exec(value);
+  if (bad) {
+    const code = `U+${bad[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
     throw new MissingSecretError(
-      `secret ${ref.secretRef.name}/${ref.secretRef.key} (${what}) is not set: expected in environment variable ${env}`,
+      `${what} holds ${code} at index ${bad.index}, which an HTTP header cannot carry (a trailing newline in the secret?)`,
     );
   }
   return value;
+}
+
+/** The secret `ref` names; with `header`, refused unless a header can carry it. */
+function secret(
+  source: SecretSource,
+  ref: SecretRef | undefined,
+  what: string,
+  options: { header?: boolean } = {},
+): string {
+  if (!ref) throw new MissingSecretError(`upstream auth needs ${what}, and the pack names no secret for it`);
+  const env = secretEnvName(ref);
+  const value = source(env);
+  const name = `secret ${ref.secretRef.name}/${ref.secretRef.key} (${what})`;
+  if (value === undefined || value === '') {
+    throw new MissingSecretError(`${name} is not set: expected in environment variable ${env}`);
+  }
+  return options.header ? forHeader(value, `${name}, from environment variable ${env},`) : value;
 }
 
 interface CachedToken {
@@ -56,14 +82,16 @@ export class UpstreamAuthenticator {
     if (!auth || auth.type === 'none') return;
     switch (auth.type) {
       case 'apiKey': {
-        const key = secret(this.secrets, auth.key, 'the API key');
+        const inQuery = auth.in === 'query';
+        const key = secret(this.secrets, auth.key, 'the API key', { header: !inQuery });
         const name = auth.name ?? 'X-API-Key';
-        if (auth.in === 'query') request.url.searchParams.set(name, key);
+        if (inQuery) request.url.searchParams.set(name, key);
         else request.headers[name.toLowerCase()] = key;
         return;
       }
       case 'bearer':
-        request.headers['authorization'] = `Bearer ${secret(this.secrets, auth.token, 'the bearer token')}`;
+        request.headers['authorization'] =
+          `Bearer ${secret(this.secrets, auth.token, 'the bearer token', { header: true })}`;
         return;
       case 'basic': {
         const user = secret(this.secrets, auth.username, 'the user name');
@@ -73,7 +101,8 @@ export class UpstreamAuthenticator {
       }
       case 'oauth2ClientCredentials': {
         const token = await this.clientCredentialsToken(auth, limits);
-        request.headers['authorization'] = `Bearer ${token}`;
+        request.headers['authorization'] =
+          `Bearer ${forHeader(token, `the access token from ${auth.tokenUrl}`)}`;
         return;
       }
       case 'sigv4': {

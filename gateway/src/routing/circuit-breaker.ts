@@ -1,5 +1,7 @@
 /**
- * A circuit breaker per route target. Closed: calls pass; `failureThreshold` consecutive failures open it.
+ * A circuit breaker per route target, shared by every caller of the target. Closed: calls pass;
+ * `failureThreshold` consecutive failures open it. Only target failures count (see TargetError): a caller's
+ * bad call must never open a breaker every other caller depends on.
  * Open: the target is skipped until `openMs` passed. Half-open: one trial call passes; success closes the
  * breaker, failure opens it again. Time comes from the injected clock so tests need no waiting.
  */
@@ -48,6 +50,14 @@ export class CircuitBreaker {
     this.failures = 0;
     this.trialInFlight = false;
     if (this.current !== 'closed') this.set('closed');
+  }
+
+  /**
+   * The attempt said nothing about the target: the call could not be made (its arguments cannot be sent) or
+   * failed before it left. Frees a half-open trial without a verdict; the failure count stays as it was.
+   */
+  release(): void {
+    this.trialInFlight = false;
   }
 
   failure(): void {

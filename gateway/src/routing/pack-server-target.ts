@@ -6,7 +6,7 @@
  */
 import http from 'node:http';
 import { type CallToolResult, STATUS_META } from '../pack/pack-executor.ts';
-import { type Target, TargetError } from './targets.ts';
+import { answeredError, refusesRequest, type Target, TargetError, UnsendableCallError } from './targets.ts';
 
 const PROTOCOL = '2026-07-28';
 const ENVELOPE = {
@@ -41,14 +41,24 @@ export class PackServerTarget implements Target {
     options: { signal: AbortSignal; timeoutMs: number },
   ): Promise<CallToolResult> {
     const id = this.nextId++;
-    const body = Buffer.from(
-      JSON.stringify({
-        jsonrpc: '2.0',
-        id,
-        method: 'tools/call',
-        params: { name: tool, arguments: args, _meta: ENVELOPE },
-      }),
-    );
+    let body: Buffer;
+    try {
+      body = Buffer.from(
+        JSON.stringify({
+          jsonrpc: '2.0',
+          id,
+          method: 'tools/call',
+          params: { name: tool, arguments: args, _meta: ENVELOPE },
+        }),
+      );
+    } catch (err) {
+      // Arguments that do not serialise never left: the caller's, not the pack server's.
+      return Promise.reject(
+        new UnsendableCallError(
+          `the arguments cannot be sent to ${this.id}: ${(err as Error)?.message ?? err}`,
+        ),
+      );
+    }
     return new Promise((resolve, reject) => {
       let settled = false;
       let sent = false;
@@ -146,13 +156,18 @@ export class PackServerTarget implements Target {
     } catch {
       message = undefined;
     }
+    // A JSON-RPC error or a 4xx is the pack server's answer about this call (its arguments, its tool name):
+    // the call's outcome. Only a 5xx (408, 429) or something that is no answer is the pack server failing.
     if (message?.error) {
-      if (message.error.code === INVALID_PARAMS) {
-        return { content: [{ type: 'text', text: message.error.message }], isError: true };
-      }
-      throw new TargetError(
-        'failed',
-        `${this.id} answered error ${message.error.code}: ${message.error.message}`,
+      const { code, message: reason } = message.error;
+      return code === INVALID_PARAMS
+        ? answeredError(reason, true)
+        : answeredError(`${this.id} answered error ${code}: ${reason}`, false);
+    }
+    if (refusesRequest(status)) {
+      return answeredError(
+        `${this.id} refused the call with HTTP ${status}: ${text.slice(0, 200)}`,
+        status === 413,
       );
     }
     if (status !== 200 || !message?.result) {

@@ -12,7 +12,7 @@ import type { RuntimeMetrics } from '../server/metrics.ts';
 import { type BreakerState, CircuitBreaker } from './circuit-breaker.ts';
 import { PackServerTarget } from './pack-server-target.ts';
 import type { Availability, Candidate } from './router.ts';
-import { InProcessTarget, McpTarget, type Target } from './targets.ts';
+import { InProcessTarget, McpTarget, type Target, TargetError } from './targets.ts';
 
 /** How long after a failed definition check a remote is left alone before the next on-demand check. */
 const REMOTE_RETRY_MS = 30_000;
@@ -105,7 +105,8 @@ export class RouteTable {
     const state = this.remotes.get(target.remote);
     const placeholder: Target = {
       id: state?.remote.url ?? `remote:${target.remote}`,
-      call: () => Promise.reject(new Error(`remote ${target.remote} is not configured`)),
+      // Nothing can be sent to it: a target failure of the unreachable kind, so the route goes on.
+      call: () => Promise.reject(new TargetError('unreachable', `remote ${target.remote} is not configured`)),
     };
     const candidate: Candidate = {
       target: state?.target ?? placeholder,

@@ -1,19 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import type { CallToolResult } from '../pack/pack-executor.ts';
+import { STATUS_META } from '../pack/pack-executor.ts';
 import { CircuitBreaker } from './circuit-breaker.ts';
 import { type Candidate, candidatesFor, NoRouteError, Router, VersionRequestError } from './router.ts';
-import { type Target, TargetError } from './targets.ts';
+import { type Target, TargetError, UnsendableCallError } from './targets.ts';
 
-function target(
-  id: string,
-  behaviour: (n: number) => CallToolResult | TargetError,
-): Target & { calls: number } {
+function target(id: string, behaviour: (n: number) => CallToolResult | Error): Target & { calls: number } {
   const t = {
     id,
     calls: 0,
     async call() {
       const out = behaviour(++t.calls);
-      if (out instanceof TargetError) throw out;
+      if (out instanceof Error) throw out;
       return out;
     },
   };
@@ -98,6 +96,78 @@ describe('Router', () => {
     expect(breakers.get('a')?.state).toBe('open');
     await expect(call(true)).rejects.toThrow('pack:p@1 (a) skipped: circuit breaker open');
     expect(a.calls).toBe(2);
+  });
+});
+
+describe('Router: caller errors are not target failures', () => {
+  const fallback = () => target('b', () => ok('from b'));
+
+  it('ends the route on a tool error the target answered: no retry, no fallback, the breaker sees a success', async () => {
+    const a = target('a', () => ({ content: [{ type: 'text', text: 'bad id' }], isError: true }));
+    const b = fallback();
+    const { call, breakers } = setup([
+      { target: a, tool: 'x', route: 'pack:p@1' },
+      { target: b, tool: 'x', route: 'remote:r' },
+    ]);
+    for (let i = 0; i < 5; i++) expect((await call(true)).result.isError).toBe(true);
+    expect([a.calls, b.calls]).toEqual([5, 0]);
+    expect(breakers.get('a')?.state).toBe('closed');
+  });
+
+  it('answers a call that could not be made as a tool error, and leaves the breaker, retries and fallback alone', async () => {
+    const thrown = [
+      new UnsendableCallError('the arguments cannot be sent to a: Maximum call stack size exceeded'),
+      new URIError('URI malformed'),
+      new TypeError('Invalid character in header content ["x-trace"]'),
+    ];
+    const a = target('a', (n) => thrown[(n - 1) % thrown.length]!);
+    const b = fallback();
+    const { call, breakers } = setup([
+      { target: a, tool: 'x', route: 'pack:p@1' },
+      { target: b, tool: 'x', route: 'remote:r' },
+    ]);
+    const results = [];
+    for (let i = 0; i < 6; i++) results.push((await call(true)).result);
+    expect([a.calls, b.calls]).toEqual([6, 0]);
+    expect(breakers.get('a')?.state).toBe('closed');
+    expect(results[0]).toEqual({
+      content: [
+        { type: 'text', text: 'the arguments cannot be sent to a: Maximum call stack size exceeded' },
+      ],
+      isError: true,
+      _meta: { [STATUS_META]: 'invalid' },
+    });
+    expect(results[1]).toEqual({ content: [{ type: 'text', text: 'URI malformed' }], isError: true });
+  });
+
+  it('frees a half-open trial without a verdict when the trial call could not be made', async () => {
+    let now = 0;
+    const breaker = new CircuitBreaker({ failureThreshold: 1, openMs: 1000, now: () => now });
+    breaker.failure();
+    now = 1000;
+    let calls = 0;
+    const a: Target = {
+      id: 'a',
+      call: async () => {
+        calls++;
+        if (calls === 1) throw new UnsendableCallError('cannot send');
+        return ok('a');
+      },
+    };
+    const router = new Router({ breaker: () => breaker, availability: () => ({ ok: true }) });
+    const call = () =>
+      router.call([{ target: a, tool: 'x', route: 'pack:p@1' }], {
+        tool: 't.x',
+        args: {},
+        idempotent: true,
+        signal: new AbortController().signal,
+        timeoutMs: () => 100,
+      });
+    expect((await call()).result.isError).toBe(true);
+    expect(breaker.state).toBe('half-open');
+    // The next caller gets the trial (it was not left taken), and its success closes the breaker.
+    expect((await call()).result).toEqual(ok('a'));
+    expect(breaker.state).toBe('closed');
   });
 });
 

@@ -4,12 +4,17 @@
  * party) its live definition does not match the reviewed hash. Idempotent tools are retried on the same
  * target; the next candidate is tried after a failure only when the call cannot have run twice (idempotent
  * tool, or the target was never reached). When nothing is left the caller gets one error listing why.
+ *
+ * Only a TargetError is a failure of the target (counted by its breaker, retried, sent on to a fallback).
+ * Whatever a target answered, a tool error included, is the call's outcome and ends the route; any other
+ * exception is a fault of this one call and ends it too, as a tool error, leaving the breaker as it was. The
+ * breaker is shared by every caller of the target, so one caller's arguments must never move it.
  */
 import semver from 'semver';
 import { PACK_VERSION_META } from '../mcp/tool-endpoint.ts';
 import type { CallToolResult } from '../pack/pack-executor.ts';
 import type { CircuitBreaker } from './circuit-breaker.ts';
-import { type Target, TargetError } from './targets.ts';
+import { answeredError, type Target, TargetError, UnsendableCallError } from './targets.ts';
 
 export interface Candidate {
   target: Target;
@@ -144,11 +149,19 @@ export class Router {
           breaker.success();
           return { result, route: candidate.route, target: candidate.target.id, attempts };
         } catch (err) {
+          if (!(err instanceof TargetError)) {
+            // Not the target failing: the call could not be made. No verdict, no retry, no fallback.
+            breaker.release();
+            const message = String((err as Error)?.message ?? err);
+            return {
+              result: answeredError(message, err instanceof UnsendableCallError),
+              route: candidate.route,
+              target: candidate.target.id,
+              attempts,
+            };
+          }
           breaker.failure();
-          const failure =
-            err instanceof TargetError
-              ? err
-              : new TargetError('failed', String((err as Error)?.message ?? err));
+          const failure = err;
           timedOut ||= failure.kind === 'timeout';
           reasons.push(`${label} failed: ${failure.message}`);
           if (!call.idempotent && failure.kind !== 'unreachable') {

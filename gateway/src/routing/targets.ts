@@ -9,9 +9,16 @@ import {
   ProtocolErrorCode,
   SdkError,
   SdkErrorCode,
+  SdkHttpError,
   StreamableHTTPClientTransport,
 } from '@modelcontextprotocol/client';
-import type { CallToolResult, McpToolDefinition, PackExecutor } from '../pack/pack-executor.ts';
+import {
+  type CallToolResult,
+  errorResult,
+  type McpToolDefinition,
+  type PackExecutor,
+  STATUS_META,
+} from '../pack/pack-executor.ts';
 
 /**
  * Why a target failed. `unreachable`: the call never reached it (safe to try the next candidate even for
@@ -19,6 +26,12 @@ import type { CallToolResult, McpToolDefinition, PackExecutor } from '../pack/pa
  */
 export type TargetFailure = 'unreachable' | 'timeout' | 'failed';
 
+/**
+ * A failure of the target itself: it could not be reached, did not answer in time, answered 5xx (or 408,
+ * 429), or answered something that is no MCP answer. The only outcome that counts against the target's
+ * breaker and may be retried or sent to a fallback. Anything the target answered about the call (a tool
+ * error, a JSON-RPC error, another 4xx) is the call's outcome instead: see answeredError.
+ */
 export class TargetError extends Error {
   override readonly name = 'TargetError';
   constructor(
@@ -29,6 +42,20 @@ export class TargetError extends Error {
   }
 }
 
+/**
+ * The call cannot be sent as it stands (its arguments cannot be encoded for the hop): the caller's mistake,
+ * answered as an `invalid` tool error. Nothing was sent, so it says nothing about the target.
+ */
+export class UnsendableCallError extends Error {
+  override readonly name = 'UnsendableCallError';
+}
+
+/**
+ * Where a call can go. `call` resolves with the target's answer, a tool error included; it rejects with a
+ * TargetError only when the target failed. Any other rejection is a fault of this one call (the router
+ * answers it as a tool error and leaves the breaker alone): nothing a caller sends may pass for a failing
+ * target, or one caller could shut a target off for everyone.
+ */
 export interface Target {
   /** Unique key (breaker, metrics, traces): the MCP URL, or 'in-process:<pack>'. */
   readonly id: string;
@@ -54,6 +81,25 @@ export interface McpTargetOptions {
 }
 
 const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/**
+ * Whether an HTTP status is the target refusing this request as sent (4xx), rather than failing (5xx) or
+ * asking to be left alone for a while (408 Request Timeout, 429 Too Many Requests).
+ */
+export function refusesRequest(status: number): boolean {
+  return status >= 400 && status < 500 && status !== 408 && status !== 429;
+}
+
+/**
+ * The call's outcome when a target answered it with an error, as the tool error the agent gets: `invalid`
+ * (STATUS_META) when the target says the arguments are wrong (JSON-RPC invalid params, HTTP 413), else a
+ * plain tool error. Not a target failure: the target is up and answered.
+ */
+export function answeredError(message: string, invalid: boolean): CallToolResult {
+  const result = errorResult(message);
+  if (invalid) result._meta = { [STATUS_META]: 'invalid' };
+  return result;
+}
 
 function classify(err: unknown, url: string): TargetError {
   if (err instanceof TargetError) return err;
@@ -121,9 +167,13 @@ export class McpTarget implements Target {
         { signal: options.signal, timeout: options.timeoutMs },
       )) as CallToolResult;
     } catch (err) {
-      if (err instanceof ProtocolError && err.code === ProtocolErrorCode.InvalidParams) {
-        // The target answered: the arguments or the tool name are wrong there. Not a target failure.
-        return { content: [{ type: 'text', text: err.message }], isError: true };
+      // The target answered this call with an error (JSON-RPC error, or refused the request as sent): the
+      // call's outcome, not a target failure.
+      if (err instanceof ProtocolError) {
+        return answeredError(err.message, err.code === ProtocolErrorCode.InvalidParams);
+      }
+      if (err instanceof SdkHttpError && refusesRequest(err.status)) {
+        return answeredError(`${this.id} refused the call: ${err.message}`, err.status === 413);
       }
       const failure = classify(err, this.id);
       if (failure.kind !== 'timeout') void this.reset();

@@ -3,7 +3,7 @@
  * third-party MCP server, persistence (traces, approvals, jobs) on PGlite or a scratch database of the
  * machine's Postgres, and the gateway verifying JWTs from a test issuer, with its admin API and job runner.
  */
-import type { Policy } from '../../../generator/src/model/types.ts';
+import type { Pack, Policy } from '../../../generator/src/model/types.ts';
 import { jwtAuthenticator } from '../../src/auth/authenticator.ts';
 import { type RunningGateway, startGateway } from '../../src/server/gateway-server.ts';
 import { type RunningServer, startPackServer } from '../../src/server/pack-server.ts';
@@ -35,16 +35,23 @@ export async function startGatewayStack(options: {
   approvalWaitMs: number;
   /** Replaces the test model's policies. */
   policies?: Policy[];
+  /** Replaces the widgets pack (same name: the third-party fallback stays its fallback). */
+  pack?: (upstreamUrl: string) => Pack;
+  /** Replaces STACK_SECRETS (e.g. to give the third-party server its credential). */
+  secrets?: (name: string) => string | undefined;
+  breaker?: { failureThreshold?: number; openMs?: number };
 }): Promise<GatewayStack> {
   const upstream = await startFakeUpstream();
   upstream.routes.set('GET /api/widgets/w1', (_req, res) => json(res, 200, { id: 'w1' }));
   upstream.routes.set('POST /api/widgets', (req, res) =>
     json(res, 201, { id: 'w2', ...JSON.parse(req.body) }),
   );
+  const pack = (options.pack ?? widgetsPack)(upstream.url);
+  const secrets = options.secrets ?? STACK_SECRETS;
   const packServer = await startPackServer({
-    packs: [widgetsPack(upstream.url)],
+    packs: [pack],
     environment: 'dev',
-    secrets: STACK_SECRETS,
+    secrets,
     allowPrivateNetworks: true,
     port: 0,
   });
@@ -56,7 +63,7 @@ export async function startGatewayStack(options: {
     log: () => {},
     jobPollingIntervalSeconds: 0.5,
   });
-  const base = testModel(widgetsPack(upstream.url), partner.url);
+  const base = testModel(pack, partner.url);
   const model = options.policies
     ? { ...base, policies: options.policies.map((value) => ({ file: `policies/${value.name}.yaml`, value })) }
     : base;
@@ -70,11 +77,15 @@ export async function startGatewayStack(options: {
     approvals: persistence.approvals,
     jobs: persistence.jobs,
     adminSubjects: [],
-    secrets: STACK_SECRETS,
+    secrets,
     approvalWaitMs: options.approvalWaitMs,
     adminRouter: (deps) => persistence.adminRouter(deps),
     port: 0,
-    routeOptions: { healthIntervalMs: 0, remoteCheckIntervalMs: 0 },
+    routeOptions: {
+      healthIntervalMs: 0,
+      remoteCheckIntervalMs: 0,
+      ...(options.breaker ? { breaker: options.breaker } : {}),
+    },
   });
   await persistence.attachRunner(() => gateway.catalog);
   return {

@@ -1,0 +1,95 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { STATUS_META } from '../pack/pack-executor.ts';
+import { PackServerTarget } from './pack-server-target.ts';
+import { TargetError, UnsendableCallError } from './targets.ts';
+
+/** A stand-in pack server answering each call as the test says, counting what reaches it. */
+let answer: (id: unknown) => { status: number; body: string };
+let received = 0;
+let server: http.Server;
+let target: PackServerTarget;
+
+beforeAll(async () => {
+  server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      received++;
+      const { status, body } = answer((JSON.parse(Buffer.concat(chunks).toString()) as { id: unknown }).id);
+      res.writeHead(status, { 'content-type': 'application/json' }).end(body);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  target = new PackServerTarget(`http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`);
+});
+
+afterAll(async () => {
+  await target.close();
+  await new Promise((r) => server.close(r));
+});
+
+const rpcError = (code: number, message: string) => (id: unknown) => ({
+  status: 200,
+  body: JSON.stringify({ jsonrpc: '2.0', id, error: { code, message } }),
+});
+const call = () =>
+  target.call('widgets.get_widget', { id: 'w1' }, { signal: new AbortController().signal, timeoutMs: 5000 });
+
+describe('PackServerTarget: what counts as the pack server failing', () => {
+  it('returns invalid params as the caller’s invalid-arguments outcome', async () => {
+    answer = rpcError(-32602, 'unknown tool "widgets.nope"');
+    expect(await call()).toEqual({
+      content: [{ type: 'text', text: 'unknown tool "widgets.nope"' }],
+      isError: true,
+      _meta: { [STATUS_META]: 'invalid' },
+    });
+  });
+
+  it('returns any other JSON-RPC error as a tool error of this call, naming the pack server', async () => {
+    answer = rpcError(-32603, 'Internal error');
+    const result = await call();
+    expect(result.isError).toBe(true);
+    expect(result.content).toEqual([
+      { type: 'text', text: `${target.id} answered error -32603: Internal error` },
+    ]);
+    expect(result._meta).toBeUndefined();
+  });
+
+  it('returns a 4xx as the call’s outcome (413: its arguments are too large), not a failure', async () => {
+    answer = () => ({ status: 413, body: 'payload too large' });
+    expect(await call()).toMatchObject({ isError: true, _meta: { [STATUS_META]: 'invalid' } });
+    answer = () => ({ status: 400, body: 'bad request' });
+    expect(await call()).toEqual({
+      content: [{ type: 'text', text: `${target.id} refused the call with HTTP 400: bad request` }],
+      isError: true,
+    });
+  });
+
+  it.each([
+    [500, 'boom'],
+    [503, 'overloaded'],
+    [429, 'slow down'],
+    [408, 'too slow'],
+    [200, 'not json'],
+  ])('fails the target on HTTP %i %s', async (status, body) => {
+    answer = () => ({ status, body });
+    const err = await call().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TargetError);
+    expect(err).toMatchObject({ kind: 'failed', message: `${target.id} answered HTTP ${status}: ${body}` });
+  });
+
+  it('sends nothing for arguments that cannot be serialised, and says it is the call', async () => {
+    const before = received;
+    const deep: Record<string, unknown> = {};
+    let node = deep;
+    for (let i = 0; i < 100_000; i++) node = node['a'] = {};
+    const err = await target
+      .call('widgets.get_widget', deep, { signal: new AbortController().signal, timeoutMs: 5000 })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UnsendableCallError);
+    expect((err as Error).message).toMatch(/^the arguments cannot be sent to http:.*: Maximum call stack/);
+    expect(received).toBe(before);
+  });
+});
