@@ -5,7 +5,7 @@ import { type DocumentFormat, documentFormat, type OpenApiDocument } from './ope
 import { operationTool } from './operation-tool.ts';
 import { listOperations, type Operation } from './operations.ts';
 import { redactSecrets } from './redact.ts';
-import { SchemaCache } from './schema-cache.ts';
+import { SchemaCache, SchemaWork, SchemaWorkLimitError } from './schema-cache.ts';
 import { filterReason, parseFilter } from './select.ts';
 import { assignToolNames } from './tool-names.ts';
 import { authFor, baseUrlOf, baseUrls } from './upstream.ts';
@@ -33,6 +33,8 @@ export interface ImportOptions {
   sourceDocument: string;
   /** SHA-256 of the document's bytes. */
   sha256: string;
+  /** Budget of schema-conversion steps for the document (DEFAULT_SCHEMA_WORK); past it the import is refused. */
+  maxSchemaWork?: number;
 }
 
 export const DEFAULT_MAX_TOOLS = 100;
@@ -107,7 +109,8 @@ export function importOpenApi(
   const auth = authFor(doc, format, selected, opts.name);
   report.warnings.push(...auth.notes);
   const tools: Tool[] = [];
-  const caches = { input: new SchemaCache(), output: new SchemaCache() };
+  const work = new SchemaWork(opts.maxSchemaWork);
+  const caches = { input: new SchemaCache(work), output: new SchemaCache(work) };
   for (const [i, op] of selected.entries()) {
     const name = names[i] as string;
     try {
@@ -129,6 +132,7 @@ export function importOpenApi(
       tools.push(tool);
       report.imported.push({ method: op.method, path: op.path, ...idOf(op), tool: name });
     } catch (err) {
+      if (err instanceof SchemaWorkLimitError) throw err; // the document, not this operation
       skip(op, (err as Error).message);
     }
   }

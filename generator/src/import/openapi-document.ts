@@ -1,16 +1,26 @@
 import { parse as parseYaml } from 'yaml';
 import { UserError } from '../errors.ts';
+import { nestsDeeperThan, textNestingProblem } from './document-nesting.ts';
 
 /** An OpenAPI or Swagger document as parsed JSON. Only the fields the importer reads are typed. */
 export type OpenApiDocument = Record<string, unknown>;
 export type DocumentFormat = 'swagger-2.0' | 'openapi-3.0' | 'openapi-3.1';
 
-/** Hostile-input bounds for a document. Defaults: 32 MiB, 100 YAML aliases. */
+/** Hostile-input bounds for a document. Defaults: 32 MiB, 100 YAML aliases, 256 levels of nesting. */
 export interface DocumentLimits {
   maxBytes: number;
   maxAliases: number;
+  /**
+   * Deepest nesting of objects and arrays. Default 256 (GitHub's REST description nests 21 deep): parsers
+   * and the importer recurse per level, so deeper documents are refused before parsing.
+   */
+  maxDepth?: number;
 }
-export const DEFAULT_DOCUMENT_LIMITS: DocumentLimits = { maxBytes: 32 * 1024 * 1024, maxAliases: 100 };
+export const DEFAULT_DOCUMENT_LIMITS: DocumentLimits = {
+  maxBytes: 32 * 1024 * 1024,
+  maxAliases: 100,
+  maxDepth: 256,
+};
 
 /** Which specification a document follows, or a UserError naming the field that says otherwise. */
 export function documentFormat(doc: OpenApiDocument, name: string): DocumentFormat {
@@ -43,19 +53,37 @@ export function parseDocument(
   } catch {
     throw new UserError(`${name}: not valid UTF-8`);
   }
-  let value: unknown;
-  try {
-    value = /^\s*\{/.test(text)
-      ? JSON.parse(text)
-      : parseYaml(text, { maxAliasCount: limits.maxAliases, uniqueKeys: true, prettyErrors: true });
-  } catch (err) {
-    throw new UserError(`${name}: cannot parse: ${(err as Error).message.split('\n')[0]}`);
-  }
+  const value = parseBounded(text, name, limits, /^\s*\{/.test(text));
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new UserError(`${name}: the document is not an object`);
   }
   documentFormat(value as OpenApiDocument, name);
   return value as OpenApiDocument;
+}
+
+/**
+ * Parses JSON or YAML text within the limits: nesting measured before and after parsing, YAML aliases
+ * bounded, duplicate keys rejected. Every failure is a UserError naming the file.
+ */
+export function parseBounded(text: string, name: string, limits: DocumentLimits, isJson: boolean): unknown {
+  const maxDepth = limits.maxDepth ?? DEFAULT_DOCUMENT_LIMITS.maxDepth ?? 256;
+  const deep = textNestingProblem(text, maxDepth, isJson);
+  if (deep) throw new UserError(`${name}: ${deep}; documents are refused past this limit`);
+  let value: unknown;
+  try {
+    value = isJson
+      ? JSON.parse(text)
+      : parseYaml(text, { maxAliasCount: limits.maxAliases, uniqueKeys: true, prettyErrors: true });
+  } catch (err) {
+    if (err instanceof RangeError) throw new UserError(`${name}: nested too deeply to parse`);
+    throw new UserError(`${name}: cannot parse: ${(err as Error).message.split('\n')[0]}`);
+  }
+  if (nestsDeeperThan(value, maxDepth)) {
+    throw new UserError(
+      `${name}: nested deeper than ${maxDepth} levels; documents are refused past this limit`,
+    );
+  }
+  return value;
 }
 
 /** Follows a local JSON pointer ('#/components/schemas/Pet'); undefined when it does not resolve. */

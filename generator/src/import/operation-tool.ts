@@ -2,7 +2,7 @@ import { pathParams } from '../model/names.ts';
 import type { ArgMapping, HttpMethod, JsonSchema, Tool, ToolAnnotations } from '../model/types.ts';
 import type { DocumentFormat, OpenApiDocument } from './openapi-document.ts';
 import type { Operation } from './operations.ts';
-import type { SchemaCache } from './schema-cache.ts';
+import { countNodes, type SchemaCache } from './schema-cache.ts';
 import { SchemaConverter } from './schema-convert.ts';
 import { serverUrl } from './upstream.ts';
 
@@ -10,6 +10,8 @@ import { serverUrl } from './upstream.ts';
 const MAX_TOOL_DESCRIPTION = 1500;
 /** Output schemas larger than this (JSON characters) are reduced to their top-level properties. */
 const MAX_OUTPUT_SCHEMA_CHARS = 12_000;
+/** An input schema with more values than a whole pack file may hold (the loader's 200,000) cannot be a tool. */
+const MAX_INPUT_SCHEMA_VALUES = 200_000;
 const METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']);
 const BODYLESS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'DELETE']);
 
@@ -136,7 +138,11 @@ export function operationTool(
           (schema['type'] === undefined && schema['properties'] !== undefined)
         ) {
           outputSchema = { ...schema, type: 'object' };
-          if (JSON.stringify(outputSchema).length > MAX_OUTPUT_SCHEMA_CHARS) {
+          // Count before stringifying: expanded references can make a schema far larger than the document.
+          if (
+            countNodes(outputSchema, MAX_OUTPUT_SCHEMA_CHARS, caches.output.work) > MAX_OUTPUT_SCHEMA_CHARS ||
+            JSON.stringify(outputSchema).length > MAX_OUTPUT_SCHEMA_CHARS
+          ) {
             outputSchema = shallow(outputSchema);
             warnings.push(`${at}: output schema reduced to its top-level properties (it is large)`);
           }
@@ -151,6 +157,9 @@ export function operationTool(
   let inputSchema: JsonSchema = { type: 'object', properties, additionalProperties: false };
   if (required.length > 0) inputSchema['required'] = [...new Set(required)];
   inputSchema = input.finish(inputSchema);
+  if (countNodes(inputSchema, MAX_INPUT_SCHEMA_VALUES, caches.input.work) > MAX_INPUT_SCHEMA_VALUES) {
+    return `input schema has more than ${MAX_INPUT_SCHEMA_VALUES} values with its references expanded: too large for a pack`;
+  }
 
   const description = describe(op);
   const tool: Tool = {

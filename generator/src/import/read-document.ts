@@ -2,10 +2,9 @@
  * The edge of the importer: reads an OpenAPI document from a file or (only when allowed) a URL, and bundles
  * local external `$ref`s into it. Everything after this is pure (build-pack.ts).
  */
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { $RefParser } from '@apidevtools/json-schema-ref-parser';
-import { parse as parseYaml } from 'yaml';
 import { UserError } from '../errors.ts';
 import { sha256Hex } from '../model/hash.ts';
 import {
@@ -13,6 +12,7 @@ import {
   type DocumentLimits,
   isObject,
   type OpenApiDocument,
+  parseBounded,
   parseDocument,
 } from './openapi-document.ts';
 
@@ -98,9 +98,23 @@ async function bundle(
   limits: DocumentLimits,
   timeoutMs: number,
 ): Promise<OpenApiDocument> {
-  const root = isUrl ? undefined : path.dirname(path.resolve(source));
+  // The folder's real path: symlinks in it are resolved once, here, and each referenced file's real path
+  // must then lie below it (a symlink inside the folder cannot lead out of it).
+  const root = isUrl ? undefined : await realpath(path.dirname(path.resolve(source)));
   // The library wraps a resolver's error in its own; keep ours to report it as it is.
   let refused: string | undefined;
+  const parser = (order: number, canParse: RegExp) => ({
+    order,
+    canParse,
+    parse: (file: { url: string; data: Buffer | string }) => {
+      try {
+        return parseDocumentFragment(file.data, file.url, limits);
+      } catch (err) {
+        refused = (err as Error).message;
+        throw err;
+      }
+    },
+  });
   try {
     return (await $RefParser.bundle(isUrl ? source : path.resolve(source), doc, {
       timeoutMs,
@@ -119,27 +133,26 @@ async function bundle(
           canRead: (file: { url: string }) => !/^https?:/i.test(file.url),
           read: async (file: { url: string }) => {
             const full = path.resolve(decodeURIComponent(file.url.replace(/^file:\/\//, '')));
-            if (!root || (full !== root && !full.startsWith(`${root}${path.sep}`))) {
-              refused = `${source}: $ref to ${full} leaves the document's folder`;
+            // Contain the real path, not the spelled one: `./pw.yaml` may be a symlink to /etc/passwd.
+            const real = root ? await realpathOrRefuse(full) : undefined;
+            if (!root || !real || !isBelow(real, root)) {
+              refused = real
+                ? `${source}: $ref to ${full} leaves the document's folder${real !== full ? ` (it resolves to ${real})` : ''}`
+                : `${source}: $ref to ${full}: no such file`;
               throw new UserError(refused);
             }
-            const size = (await stat(full)).size;
+            const size = (await stat(real)).size;
             if (size > limits.maxBytes) {
               refused = `${full}: over the ${limits.maxBytes}-byte limit`;
               throw new UserError(refused);
             }
-            return readFile(full);
+            // Read the checked real path, so a symlink swapped in after the check is not followed.
+            return readFile(real);
           },
         },
       },
-      parse: {
-        yaml: {
-          order: 200,
-          canParse: /\.(ya?ml|json)$/i,
-          parse: (file: { url: string; data: Buffer | string }) =>
-            parseDocumentFragment(file.data, file.url, limits),
-        },
-      },
+      // Our parser for JSON and YAML alike (the library's own would recurse into any nesting depth).
+      parse: { json: parser(100, /\.json$/i), yaml: parser(200, /\.ya?ml$/i) },
     })) as OpenApiDocument;
   } catch (err) {
     if (refused !== undefined) throw new UserError(refused);
@@ -156,13 +169,24 @@ function parseDocumentFragment(data: Buffer | string, name: string, limits: Docu
   } catch {
     // Not a full document: parse as plain YAML/JSON with the same limits.
   }
-  return fragment(text, limits);
+  return fragment(text, name, limits);
 }
 
-function fragment(text: string, limits: DocumentLimits): unknown {
-  if (/^\s*[{[]/.test(text)) return JSON.parse(text);
-  // The yaml package bounds alias expansion; js-yaml (the library's default) does not.
-  return parseYaml(text, { maxAliasCount: limits.maxAliases, uniqueKeys: true });
+function fragment(text: string, name: string, limits: DocumentLimits): unknown {
+  // The yaml package bounds alias expansion; js-yaml (the library's default) does not. Nesting is bounded too.
+  return parseBounded(text, name, limits, /^\s*[{[]/.test(text));
+}
+
+async function realpathOrRefuse(file: string): Promise<string | undefined> {
+  try {
+    return await realpath(file);
+  } catch {
+    return undefined;
+  }
+}
+
+function isBelow(file: string, root: string): boolean {
+  return file === root || file.startsWith(root.endsWith(path.sep) ? root : `${root}${path.sep}`);
 }
 
 async function fetchBounded(url: string, maxBytes: number, timeoutMs: number): Promise<Uint8Array> {

@@ -59,6 +59,13 @@ const SUBSCHEMA_KEYWORDS = ['not', 'contains', 'propertyNames', 'if', 'then', 'e
 const SUBSCHEMA_LIST_KEYWORDS = ['allOf', 'anyOf', 'oneOf', 'prefixItems'] as const;
 const SUBSCHEMA_MAP_KEYWORDS = ['patternProperties', 'dependentSchemas'] as const;
 
+/**
+ * Most schema levels converted inside one another, counted through `$ref`s (each definition alone is cut at
+ * 64 levels; chains of references are not): conversion recurses per level, so a deeper chain skips the
+ * operation that uses it instead of exhausting the stack.
+ */
+const MAX_NESTING = 1000;
+
 /** Longest description kept in a schema; the rest is cut with '…' to keep packs reviewable. */
 export const MAX_SCHEMA_DESCRIPTION = 600;
 
@@ -71,6 +78,9 @@ export const MAX_SCHEMA_DESCRIPTION = 600;
  * Definition names depend only on the reference, never on conversion order, so output is deterministic.
  */
 export class SchemaConverter {
+  /** Schema levels being converted inside one another right now, through references (MAX_NESTING). */
+  private nesting = 0;
+
   constructor(
     private readonly doc: OpenApiDocument,
     private readonly format: DocumentFormat,
@@ -94,12 +104,13 @@ export class SchemaConverter {
    */
   finish(root: JsonSchema): JsonSchema {
     const candidate = (name: string) => this.cache.inlinable(name);
-    let out = transform(root, candidate);
+    const spend = (n: number) => this.cache.work.spend(n);
+    let out = transform(root, candidate, spend);
     // A root that is only a reference (an output schema `$ref: Pet`) becomes the definition itself.
     const rootRef = out['$ref'];
     if (typeof rootRef === 'string' && Object.keys(out).length === 1) {
       const body = this.cache.defs.get(rootRef.slice(8));
-      if (body) out = transform(body, candidate);
+      if (body) out = transform(body, candidate, spend);
     }
     const kept: Record<string, JsonSchema> = {};
     const queue = collectRefs(out);
@@ -108,7 +119,7 @@ export class SchemaConverter {
       if (name in kept) continue;
       const body = this.cache.defs.get(name);
       if (!body) continue;
-      kept[name] = this.cache.kept(name, () => transform(body, candidate));
+      kept[name] = this.cache.kept(name, () => transform(body, candidate, spend));
       queue.push(...collectRefs(kept[name]));
     }
     if (Object.keys(kept).length > 0) {
@@ -122,10 +133,26 @@ export class SchemaConverter {
   }
 
   private node(raw: unknown, depth: number): JsonSchema {
+    if (this.nesting >= MAX_NESTING) {
+      throw new RefError(
+        isObject(raw) && typeof raw['$ref'] === 'string' ? raw['$ref'] : '#',
+        `is reached through schemas nested more than ${MAX_NESTING} levels deep`,
+      );
+    }
+    this.nesting++;
+    try {
+      return this.nodeAt(raw, depth);
+    } finally {
+      this.nesting--;
+    }
+  }
+
+  private nodeAt(raw: unknown, depth: number): JsonSchema {
     if (raw === true || raw === undefined) return {};
     if (raw === false) return { not: {} };
     if (!isObject(raw)) return {};
     if (depth > 64) return {};
+    this.cache.work.spend();
     const ref = raw['$ref'];
     if (typeof ref === 'string') {
       const target: JsonSchema = { $ref: this.refName(ref) };
@@ -256,7 +283,14 @@ export class SchemaConverter {
     const name = defName(ref);
     this.cache.nameByRef.set(ref, name);
     this.cache.defs.set(name, {}); // placeholder: a reference back to it while converting it is a cycle
-    this.cache.defs.set(name, this.node(target, 0));
+    try {
+      this.cache.defs.set(name, this.node(target, 0));
+    } catch (err) {
+      // Leave no half-converted placeholder for the next tool to reuse.
+      this.cache.nameByRef.delete(ref);
+      this.cache.defs.delete(name);
+      throw err;
+    }
     return `#/$defs/${name}`;
   }
 }

@@ -16,10 +16,16 @@ export function collectRefs(node: unknown, out: string[] = []): string[] {
 /**
  * One pass over a schema: `$ref`s to inlinable definitions are replaced by them (shared, not copied: schemas
  * are not mutated after this, and YAML writes shared values in full), and `allOf`s of plain objects merged.
+ * `spend` is called once per node walked (the caller's work budget).
  */
-export function transform(node: JsonSchema, inline: (name: string) => JsonSchema | undefined): JsonSchema {
+export function transform(
+  node: JsonSchema,
+  inline: (name: string) => JsonSchema | undefined,
+  spend: (steps: number) => void = () => {},
+): JsonSchema {
   const walk = (v: unknown, key: string): unknown => {
     if (key === 'enum' || key === 'const' || key === 'default' || key === 'examples') return v;
+    spend(1);
     if (Array.isArray(v)) return v.map((x) => walk(x, ''));
     if (!isObject(v)) return v;
     const ref = v['$ref'];

@@ -25,7 +25,7 @@ describe('importOpenApi', () => {
   };
 
   it('resolves the server URL with its variables and maps the api key scheme to a secret reference', () => {
-    expect(pack.upstream.baseUrls.prod).toBe('https://eu.shop.example.com/api');
+    expect(pack.upstream.baseUrls?.prod).toBe('https://eu.shop.example.com/api');
     expect(pack.upstream.auth).toEqual({
       type: 'apiKey',
       in: 'header',
@@ -170,7 +170,7 @@ describe('importOpenApi selection and limits', () => {
       ...opts,
       documentUrl: 'https://docs.example.com/spec/openapi.json',
     });
-    expect(pack.upstream.baseUrls.dev).toBe('https://docs.example.com/v1');
+    expect(pack.upstream.baseUrls?.dev).toBe('https://docs.example.com/v1');
     expect(pack.tools[0]?.name).toBe('get_a');
   });
 

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -110,6 +110,34 @@ describe('raku import openapi', () => {
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/packs\/Bad_Name\/pack\.yaml:\d+:\d+: error name:/);
     expect(existsSync(path.join(repo, 'packs/Bad_Name'))).toBe(false);
+  });
+
+  it('refuses a $ref through a symlink to /etc/passwd: exit 1, one line, nothing written', async () => {
+    const dir = path.join(repo, 'leak');
+    mkdirSync(dir);
+    symlinkSync('/etc/passwd', path.join(dir, 'pw.yaml'));
+    writeFileSync(
+      path.join(dir, 'openapi.yaml'),
+      'openapi: 3.0.3\ninfo: {title: L, version: "1"}\nservers: [{url: "https://l.example.com"}]\npaths:\n  /x:\n    get:\n      responses:\n        "200": {description: ok, content: {application/json: {schema: {$ref: "./pw.yaml"}}}}\n',
+    );
+    const r = await run(
+      ['import', 'openapi', path.join(dir, 'openapi.yaml'), '--name', 'leak', '--owner', 'x'],
+      repo,
+    );
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/pw\.yaml leaves the document's folder \(it resolves to \/etc\/passwd\)/);
+    expect(r.err).not.toContain('root:');
+    expect(r.err).not.toMatch(/\n\s+at /);
+    expect(existsSync(path.join(repo, 'packs/leak'))).toBe(false);
+  });
+
+  it('refuses a document nested thousands of levels deep: exit 1, no stack', async () => {
+    const deep = path.join(repo, 'deep.json');
+    writeFileSync(deep, `{"openapi":"3.0.3","paths":{},"x":${'['.repeat(100_000)}${']'.repeat(100_000)}}`);
+    const r = await run(['import', 'openapi', deep, '--name', 'deep', '--owner', 'x'], repo);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('deep.json: nested deeper than 256 levels');
+    expect(r.err).not.toMatch(/\n\s+at /);
   });
 
   it('refuses a URL without --allow-remote', async () => {
