@@ -48,6 +48,8 @@ beforeAll(async () => {
     packServer.url,
   );
   bundle.auth = { ...bundle.auth, issuer: ISSUER, audience: AUDIENCE, jwksUrl };
+  // As buildBundle writes a zone's gateway.cors.allowedOrigins.
+  bundle.cors = { allowedOrigins: ['https://console.example.test'] };
   dir = mkdtempSync(path.join(tmpdir(), 'raku-gw-'));
   writeFileSync(path.join(dir, 'bundle.json'), JSON.stringify(bundle));
   scratch = await createScratchDatabase();
@@ -99,6 +101,13 @@ describe('gateway process (RAKU_ROLE=gateway)', () => {
       revision: 'test-rev',
       database: 'postgres reachable',
     });
+    // The zone's CORS origins (from the bundle) are answered before authentication; others are refused.
+    const preflight = (origin: string) =>
+      fetch(url, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST' } });
+    const allowed = await preflight('https://console.example.test');
+    expect(allowed.status).toBe(204);
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('https://console.example.test');
+    expect((await preflight('https://elsewhere.example.test')).status).toBe(403);
     const exit = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
     child.kill('SIGTERM');
     expect(await exit).toBe(0);
