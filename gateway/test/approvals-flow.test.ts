@@ -5,6 +5,7 @@
  */
 import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { argsHash } from '../src/approvals/args-hash.ts';
 import type { ApprovalRequest } from '../src/approvals/types.ts';
 import type { RunningGateway } from '../src/server/gateway-server.ts';
 import type { Persistence } from '../src/server/persistence.ts';
@@ -21,6 +22,7 @@ let alice: Client;
 let aliceToken: string;
 let monaToken: string;
 let botToken: string;
+let aliceBotToken: string;
 let base: string;
 
 beforeAll(async () => {
@@ -29,6 +31,8 @@ beforeAll(async () => {
   aliceToken = await stack.issuer.sign({ sub: 'alice' });
   monaToken = await stack.issuer.sign({ sub: 'mona', groups: ['maintainers'] });
   botToken = await stack.issuer.sign({ sub: 'bot', agent: true });
+  // The same person as alice, as an agent in the approvers' group: four eyes must still see alice.
+  aliceBotToken = await stack.issuer.sign({ sub: 'alice', agent: true, groups: ['maintainers'] });
   alice = await connectClient(gateway.url, 'modern', aliceToken);
 });
 
@@ -139,6 +143,64 @@ describe('approval flow', () => {
     expect(upstream.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
     const rows = await traceRows('widgets.create_widget');
     expect(rows.slice(-2).map((r) => r.status)).toEqual(['pending', 'ok']);
+  }, 60_000);
+
+  it('shows the approver the hash of the exact arguments and what was masked, and binds the decision to it', async () => {
+    const args = { name: 'washer Bearer abcdefghijklmnop' };
+    const call = alice.callTool({ name: 'widgets.create_widget', arguments: args });
+    const pending = await nextPending();
+    expect(pending).toMatchObject({
+      args: { name: 'washer Bearer [REDACTED]' },
+      argsHash: argsHash(args),
+      maskedPaths: ['/name'],
+      truncated: [],
+    });
+    const stale = await api('POST', `/v1/approvals/${pending.id}/decision`, monaToken, {
+      approve: true,
+      argsHash: argsHash({ name: 'washer' }),
+    });
+    expect(stale).toMatchObject({ status: 409, json: { error: { code: 'args_mismatch' } } });
+    const bound = await api('POST', `/v1/approvals/${pending.id}/decision`, monaToken, {
+      approve: true,
+      argsHash: pending.argsHash,
+    });
+    expect(bound.json.status).toBe('approved');
+    expect((await call).isError).toBeFalsy();
+  });
+
+  it('refuses the same person approving their own call under an agent token in the approvers group', async () => {
+    const call = alice.callTool({ name: 'widgets.create_widget', arguments: { name: 'twin' } });
+    const pending = await nextPending();
+    const visible = await api('GET', '/v1/approvals?status=pending', aliceBotToken);
+    expect(visible.json.items?.map((a) => a.id)).not.toContain(pending.id);
+    const self = await api('POST', `/v1/approvals/${pending.id}/decision`, aliceBotToken, { approve: true });
+    expect(self).toMatchObject({
+      status: 403,
+      json: {
+        error: {
+          code: 'forbidden',
+          message: 'agent:alice asked for this call and cannot approve it themselves',
+        },
+      },
+    });
+    await decide(pending.id, false);
+    expect((await call).isError).toBe(true);
+  });
+
+  it('does not run a job whose arguments changed after they were approved', async () => {
+    upstream.requests.length = 0;
+    const result = await alice.callTool({ name: 'widgets.create_widget', arguments: { name: 'bolt-a' } });
+    const pending = result.structuredContent as { jobId: string; approvalId: string };
+    // The stored call is altered while it waits (a database write, a bug): the approval is for other arguments.
+    await persistence.db.prisma.job.update({
+      where: { id: pending.jobId },
+      data: { arguments: { name: 'bolt-b' } },
+    });
+    await decide(pending.approvalId, true);
+    const job = await settledJob(pending.jobId, aliceToken);
+    expect(job.status).toBe('failed');
+    expect(String(job.error)).toContain(`the arguments differ from those approved in ${pending.approvalId}`);
+    expect(upstream.requests.filter((r) => r.method === 'POST')).toEqual([]);
   }, 60_000);
 
   it("runs a call asynchronously through POST /v1/jobs under the caller's own policy", async () => {

@@ -24,6 +24,8 @@ export interface ApiCaller {
   claims: Record<string, unknown>;
   /** Everything the caller is (subject, 'group:<g>'), matched against approval rules' approvers. */
   principals: string[];
+  /** Issuer + sub (`principalOf`): who the caller is whatever kind; four-eyes compares it. */
+  principal?: string;
   /** True when the caller holds the admin role: required for every /v1 endpoint except own jobs. */
   admin: boolean;
 }

@@ -8,11 +8,24 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { afterCursor, pageSize, toPage } from '../db/cursor.ts';
 import type { Approval, PrismaClient } from '../generated/prisma/client.ts';
-import { DEFAULT_REDACTION, type RedactionRules, redact } from '../traces/redaction.ts';
+import { compileRedaction, type RedactionRules, redactWithReport } from '../traces/redaction.ts';
 import { checkApprover } from './approver.ts';
+import { argsHash } from './args-hash.ts';
 import type { ApprovalRequest, ApprovalStatus, ApprovalStore, DecideResult } from './types.ts';
 
+/**
+ * What an approver is shown: every argument whole, secrets masked (and listed), e-mail addresses kept (the
+ * approver needs to see who a message goes to). Strings past 64 KiB and nesting past 64 levels are cut, and
+ * listed with how much is not shown; the hash still binds the approval to all of it.
+ */
+export const APPROVAL_VIEW: RedactionRules = compileRedaction({
+  redactEmails: false,
+  maxStringLength: 65_536,
+  maxDepth: 64,
+});
+
 export interface ApprovalStoreOptions {
+  /** How arguments are shown to approvers. Default APPROVAL_VIEW. */
   redaction?: RedactionRules;
   /** How often a waiter re-reads the request, in ms. Default 250. */
   pollIntervalMs?: number;
@@ -28,7 +41,11 @@ export function toApprovalRequest(row: Approval): ApprovalRequest {
     approvers: row.approvers,
     tool: row.tool,
     subject: row.subject,
+    principal: row.principal,
     args: row.args ?? null,
+    argsHash: row.argsHash,
+    maskedPaths: row.maskedPaths ?? [],
+    truncated: Array.isArray(row.truncated) ? (row.truncated as ApprovalRequest['truncated']) : [],
     revision: row.revision,
     createdAt: row.createdAt,
     expiresAt: row.expiresAt,
@@ -40,7 +57,7 @@ export function toApprovalRequest(row: Approval): ApprovalRequest {
 }
 
 export function createApprovalStore(prisma: PrismaClient, options: ApprovalStoreOptions = {}): ApprovalStore {
-  const rules = options.redaction ?? DEFAULT_REDACTION;
+  const rules = options.redaction ?? APPROVAL_VIEW;
   const pollIntervalMs = options.pollIntervalMs ?? 250;
   const now = options.now ?? (() => new Date());
   const decided = new EventEmitter();
@@ -75,6 +92,8 @@ export function createApprovalStore(prisma: PrismaClient, options: ApprovalStore
         throw new Error(`approval rule ${input.rule}: timeoutSeconds must be a positive number`);
       }
       const created = now();
+      const hash = argsHash(input.args);
+      const view = redactWithReport(input.args ?? null, input.inputSchema, rules);
       const row = await prisma.approval.create({
         data: {
           id: randomUUID(),
@@ -83,7 +102,11 @@ export function createApprovalStore(prisma: PrismaClient, options: ApprovalStore
           approvers: [...input.approvers],
           tool: input.tool,
           subject: input.subject,
-          args: redact(input.args ?? null, input.inputSchema, rules) as object,
+          principal: input.principal ?? null,
+          args: view.value as object,
+          argsHash: hash,
+          maskedPaths: view.report.masked,
+          truncated: view.report.truncated,
           revision: input.revision,
           createdAt: created,
           expiresAt: new Date(created.getTime() + input.timeoutSeconds * 1000),
@@ -104,7 +127,11 @@ export function createApprovalStore(prisma: PrismaClient, options: ApprovalStore
           AND: [
             filter.status ? { status: filter.status } : {},
             filter.approver ? { approvers: { hasSome: ['*', ...filter.approver.principals] } } : {},
+            // Never one's own calls (four eyes), by subject and by principal; old rows have no principal.
             filter.approver ? { subject: { not: filter.approver.subject } } : {},
+            filter.approver?.principal
+              ? { OR: [{ principal: null }, { principal: { not: filter.approver.principal } }] }
+              : {},
             afterCursor('createdAt', filter.cursor),
           ],
         },
@@ -120,6 +147,13 @@ export function createApprovalStore(prisma: PrismaClient, options: ApprovalStore
       if (!current) return { ok: false, code: 'not_found', message: `approval ${id} does not exist` };
       const allowed = checkApprover(current, input.approver);
       if (!allowed.ok) return { ok: false, code: 'forbidden', message: allowed.message };
+      if (input.argsHash !== undefined && input.argsHash !== current.argsHash) {
+        return {
+          ok: false,
+          code: 'args_mismatch',
+          message: `approval ${id} is for arguments ${current.argsHash ?? '(not recorded)'}, not ${input.argsHash}`,
+        };
+      }
       const fresh = await expireIfDue(current);
       if (fresh.status === 'expired')
         return { ok: false, code: 'expired', message: `approval ${id} has expired` };
@@ -161,6 +195,28 @@ export function createApprovalStore(prisma: PrismaClient, options: ApprovalStore
           signal,
         );
       }
+    },
+
+    async checkApproved(id, call) {
+      const request = await get(id);
+      if (!request) return { ok: false, message: `approval ${id} does not exist` };
+      if (request.status !== 'approved') return { ok: false, message: `approval ${id} is ${request.status}` };
+      if (request.tool !== call.tool) {
+        return { ok: false, message: `approval ${id} is for ${request.tool}, not ${call.tool}` };
+      }
+      let actual: string;
+      try {
+        actual = argsHash(call.args);
+      } catch (error) {
+        return { ok: false, message: `the arguments cannot be hashed: ${(error as Error).message}` };
+      }
+      if (actual !== request.argsHash) {
+        return {
+          ok: false,
+          message: `the arguments differ from those approved in ${id} (${request.argsHash ?? 'no hash recorded'}; these are ${actual}): the call was not run`,
+        };
+      }
+      return { ok: true };
     },
 
     async attachJob(id, jobId) {

@@ -10,6 +10,11 @@ export type ApprovalStatus = 'pending' | 'approved' | 'rejected' | 'expired';
 export interface Approver {
   subject: string;
   /**
+   * Who the approver is whatever kind its token claims (issuer + sub, `principalOf` in auth/caller.ts):
+   * nobody approves a call of the same principal (four eyes). Absent: the id part of the subject is compared.
+   */
+  principal?: string;
+  /**
    * Everything the approver is, matched against the rule's `approvers` patterns (wildcards as in tool
    * patterns). Include the subject itself and 'group:<name>' for each group.
    */
@@ -25,8 +30,19 @@ export interface ApprovalRequest {
   approvers: string[];
   tool: string;
   subject: string;
-  /** Redacted arguments, for the approver to see what they approve. */
+  /** The principal (issuer + sub) of the caller; null on requests stored before it was kept. */
+  principal: string | null;
+  /**
+   * The arguments the call will be sent with, whole, except secrets: each masked value is `[REDACTED]` (or the
+   * masked part of a string) and listed in `maskedPaths`. Nothing is cut unless listed in `truncated`.
+   */
   args: unknown;
+  /** `sha256:<hex>` of the canonical JSON of the exact arguments: the call runs only with arguments of this hash. */
+  argsHash: string | null;
+  /** JSON Pointers (RFC 6901) into `args` of every value masked as a secret. */
+  maskedPaths: string[];
+  /** JSON Pointers of values cut short in `args`, with how many characters are not shown. Empty normally. */
+  truncated: { path: string; omittedCharacters: number }[];
   revision: string;
   createdAt: Date;
   expiresAt: Date;
@@ -44,7 +60,9 @@ export interface CreateApprovalInput {
   timeoutSeconds: number;
   tool: string;
   subject: string;
-  /** Raw arguments; the store redacts them (with the tool's input schema) before storing. */
+  /** The caller's principal (`principalOf`): four-eyes compares it with the approver's. */
+  principal?: string;
+  /** Raw arguments; the store hashes them, and masks their secrets (with the tool's input schema) for display. */
   args: unknown;
   inputSchema?: Record<string, unknown>;
   revision: string;
@@ -54,12 +72,24 @@ export interface DecideInput {
   approve: boolean;
   approver: Approver;
   reason?: string;
+  /**
+   * The `argsHash` the approver was shown. When given and it is not the request's, the decision is refused
+   * (`args_mismatch`): the approver decided on other arguments.
+   */
+  argsHash?: string;
 }
+
+/** Whether an approved call may run with these arguments, or why not. */
+export type ApprovalCheck = { ok: true } | { ok: false; message: string };
 
 /** Outcome of `decide`: the updated request, or why it could not be decided (mapped to HTTP by the API). */
 export type DecideResult =
   | { ok: true; request: ApprovalRequest }
-  | { ok: false; code: 'not_found' | 'not_pending' | 'expired' | 'forbidden'; message: string };
+  | {
+      ok: false;
+      code: 'not_found' | 'not_pending' | 'expired' | 'forbidden' | 'args_mismatch';
+      message: string;
+    };
 
 export interface ApprovalListFilter {
   status?: ApprovalStatus;
@@ -88,6 +118,11 @@ export interface ApprovalStore {
    * `pending` when the bound passed first). Expiry is applied on the way out.
    */
   waitForDecision(id: string, options: { timeoutMs: number; signal?: AbortSignal }): Promise<ApprovalRequest>;
+  /**
+   * Before an approved call runs: the request exists, is approved, is for this tool, and `args` hash to the
+   * approved `argsHash`. Anything else refuses the call.
+   */
+  checkApproved(id: string, call: { tool: string; args: unknown }): Promise<ApprovalCheck>;
   /** Links the job that will run the call once approved. */
   attachJob(id: string, jobId: string): Promise<void>;
   /** Marks every pending request past its expiry as expired; returns how many. */

@@ -25,3 +25,19 @@ export const ANONYMOUS: Caller = { subject: 'anonymous', kind: 'anonymous', grou
 export function principalsOf(caller: Caller): string[] {
   return [caller.subject, ...caller.groups.map((g) => `group:${g}`)];
 }
+
+/**
+ * The person or program behind a caller, whatever kind its token claims: the issuer of its identity and its
+ * subject there (`sub`), as canonical JSON (`["https://auth.example","alice"]`). Four-eyes compares this, so
+ * the same `sub` with an `agent` claim, another group or another kind is still the same principal. A caller
+ * without an `iss` claim (local mode's static tokens) has the empty issuer.
+ */
+export function principalOf(caller: Pick<Caller, 'subject' | 'claims'>): string {
+  const iss = caller.claims['iss'];
+  const sub = caller.claims['sub'];
+  const colon = caller.subject.indexOf(':');
+  return JSON.stringify([
+    typeof iss === 'string' ? iss : '',
+    typeof sub === 'string' ? sub : colon < 0 ? caller.subject : caller.subject.slice(colon + 1),
+  ]);
+}

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApprovalStore } from '../../src/approvals/approval-store.ts';
+import { argsHash } from '../../src/approvals/args-hash.ts';
 import type { ApprovalStore, Approver, CreateApprovalInput } from '../../src/approvals/types.ts';
 import { createDatabase, type Database } from '../../src/db/database.ts';
 import { REDACTED } from '../../src/traces/redaction.ts';
@@ -8,8 +9,16 @@ import { createTestDatabase, type TestDatabase } from './helpers/test-database.t
 /** Starting PGlite (initdb in WASM) takes tens of seconds on a loaded 2-core machine. */
 const PGLITE_START_MS = 180_000;
 
-const maintainer: Approver = { subject: 'user:mia', principals: ['user:mia', 'group:maintainers'] };
-const outsider: Approver = { subject: 'user:olly', principals: ['user:olly', 'group:engineering'] };
+const maintainer: Approver = {
+  subject: 'user:mia',
+  principal: '["https://auth.example","mia"]',
+  principals: ['user:mia', 'group:maintainers'],
+};
+const outsider: Approver = {
+  subject: 'user:olly',
+  principal: '["https://auth.example","olly"]',
+  principals: ['user:olly', 'group:engineering'],
+};
 
 function request(extra: Partial<CreateApprovalInput> = {}): CreateApprovalInput {
   return {
@@ -18,6 +27,7 @@ function request(extra: Partial<CreateApprovalInput> = {}): CreateApprovalInput 
     timeoutSeconds: 3600,
     tool: 'github.close_issue',
     subject: 'agent:triage-bot',
+    principal: '["https://auth.example","triage-bot"]',
     args: { owner: 'acme', repo: 'web', issue: 7, token: 'ghp_abcdefghijklmnopqrstuvwxyz0123456789' },
     inputSchema: { type: 'object', properties: { repo: { type: 'string', 'x-sensitive': true } } },
     revision: 'rev-1',
@@ -55,7 +65,11 @@ function approvalSuite(kind: string, open: () => Promise<Database>) {
         approvers: ['group:maintainers'],
         tool: 'github.close_issue',
         subject: 'agent:triage-bot',
+        principal: '["https://auth.example","triage-bot"]',
         args: { owner: 'acme', repo: REDACTED, issue: 7, token: REDACTED },
+        argsHash: argsHash(request().args),
+        maskedPaths: ['/repo', '/token'],
+        truncated: [],
         decidedBy: null,
         jobId: null,
       });
@@ -77,6 +91,20 @@ function approvalSuite(kind: string, open: () => Promise<Database>) {
         approver: { subject: 'agent:triage-bot', principals: ['agent:triage-bot'] },
       });
       expect(bySelf).toMatchObject({ ok: false, code: 'forbidden' });
+      // The same principal as a user with the approvers' group is still the caller (four eyes by principal).
+      const byTwin = await store.decide(created.id, {
+        approve: true,
+        approver: {
+          subject: 'user:triage-bot',
+          principal: '["https://auth.example","triage-bot"]',
+          principals: ['user:triage-bot', 'group:maintainers'],
+        },
+      });
+      expect(byTwin).toEqual({
+        ok: false,
+        code: 'forbidden',
+        message: 'user:triage-bot asked for this call and cannot approve it themselves',
+      });
       expect((await store.get(created.id))?.status).toBe('pending');
       const approved = await store.decide(created.id, {
         approve: true,
@@ -93,6 +121,75 @@ function approvalSuite(kind: string, open: () => Promise<Database>) {
         code: 'not_pending',
         message: `approval ${created.id} was already approved`,
       });
+    });
+
+    it('shows the approver the arguments whole, secrets masked and listed, e-mail addresses kept', async () => {
+      const long = 'x'.repeat(5000);
+      const args = {
+        to: 'ann@example.com',
+        body: long,
+        headers: { Authorization: 'Bearer abcdefghijklmnop' },
+        note: 'call https://api.example.com/x?access_token=abc123def&y=1',
+      };
+      const created = await store.create(request({ args, inputSchema: undefined }));
+      expect(created.args).toEqual({
+        to: 'ann@example.com',
+        body: long,
+        headers: { Authorization: REDACTED },
+        note: `call https://api.example.com/x?access_token=${REDACTED}&y=1`,
+      });
+      expect(created.maskedPaths).toEqual(['/headers/Authorization', '/note']);
+      expect(created.truncated).toEqual([]);
+      expect(created.argsHash).toBe(argsHash(args));
+    });
+
+    it('says how much it cut when a value is too large to show', async () => {
+      const created = await store.create(
+        request({ args: { blob: 'y'.repeat(70_000) }, inputSchema: undefined }),
+      );
+      expect(created.truncated).toEqual([{ path: '/blob', omittedCharacters: 70_000 - 65_536 }]);
+    });
+
+    it('runs an approved call only with arguments of the approved hash, for the approved tool', async () => {
+      const args = { owner: 'acme', labels: ['a', 'b'], n: 1 };
+      const created = await store.create(request({ args }));
+      expect(await store.checkApproved(created.id, { tool: 'github.close_issue', args })).toEqual({
+        ok: false,
+        message: `approval ${created.id} is pending`,
+      });
+      await store.decide(created.id, { approve: true, approver: maintainer });
+      const reordered = { n: 1, labels: ['a', 'b'], owner: 'acme' };
+      expect(await store.checkApproved(created.id, { tool: 'github.close_issue', args: reordered })).toEqual({
+        ok: true,
+      });
+      const changed = await store.checkApproved(created.id, {
+        tool: 'github.close_issue',
+        args: { ...args, owner: 'evil' },
+      });
+      expect(changed).toMatchObject({
+        ok: false,
+        message: expect.stringContaining('differ from those approved'),
+      });
+      expect(await store.checkApproved(created.id, { tool: 'github.delete_repo', args })).toEqual({
+        ok: false,
+        message: `approval ${created.id} is for github.close_issue, not github.delete_repo`,
+      });
+    });
+
+    it('refuses a decision on arguments other than those shown (argsHash)', async () => {
+      const created = await store.create(request());
+      const stale = await store.decide(created.id, {
+        approve: true,
+        approver: maintainer,
+        argsHash: argsHash({ other: true }),
+      });
+      expect(stale).toMatchObject({ ok: false, code: 'args_mismatch' });
+      const bound = await store.decide(created.id, {
+        approve: true,
+        approver: maintainer,
+        argsHash: created.argsHash!,
+      });
+      expect(bound).toMatchObject({ ok: true, request: { status: 'approved' } });
     });
 
     it('records a rejection with its reason', async () => {
@@ -169,7 +266,11 @@ function approvalSuite(kind: string, open: () => Promise<Database>) {
 
     it('gives exactly one outcome when approvers race', async () => {
       const created = await store.create(request());
-      const second: Approver = { subject: 'user:max', principals: ['user:max', 'group:maintainers'] };
+      const second: Approver = {
+        subject: 'user:max',
+        principal: '["https://auth.example","max"]',
+        principals: ['user:max', 'group:maintainers'],
+      };
       const results = await Promise.all(
         [maintainer, second, maintainer, second].map((approver, i) =>
           store.decide(created.id, { approve: i % 2 === 0, approver }),
@@ -181,7 +282,11 @@ function approvalSuite(kind: string, open: () => Promise<Database>) {
     it('lists newest first in cursor pages, filtered by status and by who may decide', async () => {
       clock = new Date(clock.getTime() + 1_000); // newest by time: ties are ordered by id
       const mine = await store.create(request({ rule: 'list-test', approvers: ['user:lou'] }));
-      const lou: Approver = { subject: 'user:lou', principals: ['user:lou'] };
+      const lou: Approver = {
+        subject: 'user:lou',
+        principal: '["https://auth.example","lou"]',
+        principals: ['user:lou'],
+      };
       const forLou = await store.list({ approver: lou, status: 'pending' });
       expect(forLou.items.map((r) => r.id)).toEqual([mine.id]);
       const seen: string[] = [];

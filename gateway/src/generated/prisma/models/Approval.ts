@@ -30,6 +30,8 @@ export type ApprovalMinAggregateOutputType = {
   rule: string | null
   tool: string | null
   subject: string | null
+  principal: string | null
+  argsHash: string | null
   revision: string | null
   createdAt: Date | null
   expiresAt: Date | null
@@ -45,6 +47,8 @@ export type ApprovalMaxAggregateOutputType = {
   rule: string | null
   tool: string | null
   subject: string | null
+  principal: string | null
+  argsHash: string | null
   revision: string | null
   createdAt: Date | null
   expiresAt: Date | null
@@ -61,7 +65,11 @@ export type ApprovalCountAggregateOutputType = {
   approvers: number
   tool: number
   subject: number
+  principal: number
   args: number
+  argsHash: number
+  maskedPaths: number
+  truncated: number
   revision: number
   createdAt: number
   expiresAt: number
@@ -79,6 +87,8 @@ export type ApprovalMinAggregateInputType = {
   rule?: true
   tool?: true
   subject?: true
+  principal?: true
+  argsHash?: true
   revision?: true
   createdAt?: true
   expiresAt?: true
@@ -94,6 +104,8 @@ export type ApprovalMaxAggregateInputType = {
   rule?: true
   tool?: true
   subject?: true
+  principal?: true
+  argsHash?: true
   revision?: true
   createdAt?: true
   expiresAt?: true
@@ -110,7 +122,11 @@ export type ApprovalCountAggregateInputType = {
   approvers?: true
   tool?: true
   subject?: true
+  principal?: true
   args?: true
+  argsHash?: true
+  maskedPaths?: true
+  truncated?: true
   revision?: true
   createdAt?: true
   expiresAt?: true
@@ -200,7 +216,11 @@ export type ApprovalGroupByOutputType = {
   approvers: string[]
   tool: string
   subject: string
+  principal: string | null
   args: runtime.JsonValue | null
+  argsHash: string | null
+  maskedPaths: string[]
+  truncated: runtime.JsonValue | null
   revision: string
   createdAt: Date
   expiresAt: Date
@@ -238,7 +258,11 @@ export type ApprovalWhereInput = {
   approvers?: Prisma.StringNullableListFilter<"Approval">
   tool?: Prisma.StringFilter<"Approval"> | string
   subject?: Prisma.StringFilter<"Approval"> | string
+  principal?: Prisma.StringNullableFilter<"Approval"> | string | null
   args?: Prisma.JsonNullableFilter<"Approval">
+  argsHash?: Prisma.StringNullableFilter<"Approval"> | string | null
+  maskedPaths?: Prisma.StringNullableListFilter<"Approval">
+  truncated?: Prisma.JsonNullableFilter<"Approval">
   revision?: Prisma.StringFilter<"Approval"> | string
   createdAt?: Prisma.DateTimeFilter<"Approval"> | Date | string
   expiresAt?: Prisma.DateTimeFilter<"Approval"> | Date | string
@@ -255,7 +279,11 @@ export type ApprovalOrderByWithRelationInput = {
   approvers?: Prisma.SortOrder
   tool?: Prisma.SortOrder
   subject?: Prisma.SortOrder
+  principal?: Prisma.SortOrderInput | Prisma.SortOrder
   args?: Prisma.SortOrderInput | Prisma.SortOrder
+  argsHash?: Prisma.SortOrderInput | Prisma.SortOrder
+  maskedPaths?: Prisma.SortOrder
+  truncated?: Prisma.SortOrderInput | Prisma.SortOrder
   revision?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   expiresAt?: Prisma.SortOrder
@@ -275,7 +303,11 @@ export type ApprovalWhereUniqueInput = Prisma.AtLeast<{
   approvers?: Prisma.StringNullableListFilter<"Approval">
   tool?: Prisma.StringFilter<"Approval"> | string
   subject?: Prisma.StringFilter<"Approval"> | string
+  principal?: Prisma.StringNullableFilter<"Approval"> | string | null
   args?: Prisma.JsonNullableFilter<"Approval">
+  argsHash?: Prisma.StringNullableFilter<"Approval"> | string | null
+  maskedPaths?: Prisma.StringNullableListFilter<"Approval">
+  truncated?: Prisma.JsonNullableFilter<"Approval">
   revision?: Prisma.StringFilter<"Approval"> | string
   createdAt?: Prisma.DateTimeFilter<"Approval"> | Date | string
   expiresAt?: Prisma.DateTimeFilter<"Approval"> | Date | string
@@ -292,7 +324,11 @@ export type ApprovalOrderByWithAggregationInput = {
   approvers?: Prisma.SortOrder
   tool?: Prisma.SortOrder
   subject?: Prisma.SortOrder
+  principal?: Prisma.SortOrderInput | Prisma.SortOrder
   args?: Prisma.SortOrderInput | Prisma.SortOrder
+  argsHash?: Prisma.SortOrderInput | Prisma.SortOrder
+  maskedPaths?: Prisma.SortOrder
+  truncated?: Prisma.SortOrderInput | Prisma.SortOrder
   revision?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   expiresAt?: Prisma.SortOrder
@@ -315,7 +351,11 @@ export type ApprovalScalarWhereWithAggregatesInput = {
   approvers?: Prisma.StringNullableListFilter<"Approval">
   tool?: Prisma.StringWithAggregatesFilter<"Approval"> | string
   subject?: Prisma.StringWithAggregatesFilter<"Approval"> | string
+  principal?: Prisma.StringNullableWithAggregatesFilter<"Approval"> | string | null
   args?: Prisma.JsonNullableWithAggregatesFilter<"Approval">
+  argsHash?: Prisma.StringNullableWithAggregatesFilter<"Approval"> | string | null
+  maskedPaths?: Prisma.StringNullableListFilter<"Approval">
+  truncated?: Prisma.JsonNullableWithAggregatesFilter<"Approval">
   revision?: Prisma.StringWithAggregatesFilter<"Approval"> | string
   createdAt?: Prisma.DateTimeWithAggregatesFilter<"Approval"> | Date | string
   expiresAt?: Prisma.DateTimeWithAggregatesFilter<"Approval"> | Date | string
@@ -332,7 +372,11 @@ export type ApprovalCreateInput = {
   approvers?: Prisma.ApprovalCreateapproversInput | string[]
   tool: string
   subject: string
+  principal?: string | null
   args?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  argsHash?: string | null
+  maskedPaths?: Prisma.ApprovalCreatemaskedPathsInput | string[]
+  truncated?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   revision: string
   createdAt?: Date | string
   expiresAt: Date | string
@@ -349,7 +393,11 @@ export type ApprovalUncheckedCreateInput = {
   approvers?: Prisma.ApprovalCreateapproversInput | string[]
   tool: string
   subject: string
+  principal?: string | null
   args?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  argsHash?: string | null
+  maskedPaths?: Prisma.ApprovalCreatemaskedPathsInput | string[]
+  truncated?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   revision: string
   createdAt?: Date | string
   expiresAt: Date | string
@@ -366,7 +414,11 @@ export type ApprovalUpdateInput = {
   approvers?: Prisma.ApprovalUpdateapproversInput | string[]
   tool?: Prisma.StringFieldUpdateOperationsInput | string
   subject?: Prisma.StringFieldUpdateOperationsInput | string
+  principal?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   args?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  argsHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  maskedPaths?: Prisma.ApprovalUpdatemaskedPathsInput | string[]
+  truncated?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   revision?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   expiresAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -383,7 +435,11 @@ export type ApprovalUncheckedUpdateInput = {
   approvers?: Prisma.ApprovalUpdateapproversInput | string[]
   tool?: Prisma.StringFieldUpdateOperationsInput | string
   subject?: Prisma.StringFieldUpdateOperationsInput | string
+  principal?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   args?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  argsHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  maskedPaths?: Prisma.ApprovalUpdatemaskedPathsInput | string[]
+  truncated?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   revision?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   expiresAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -400,7 +456,11 @@ export type ApprovalCreateManyInput = {
   approvers?: Prisma.ApprovalCreateapproversInput | string[]
   tool: string
   subject: string
+  principal?: string | null
   args?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  argsHash?: string | null
+  maskedPaths?: Prisma.ApprovalCreatemaskedPathsInput | string[]
+  truncated?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   revision: string
   createdAt?: Date | string
   expiresAt: Date | string
@@ -417,7 +477,11 @@ export type ApprovalUpdateManyMutationInput = {
   approvers?: Prisma.ApprovalUpdateapproversInput | string[]
   tool?: Prisma.StringFieldUpdateOperationsInput | string
   subject?: Prisma.StringFieldUpdateOperationsInput | string
+  principal?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   args?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  argsHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  maskedPaths?: Prisma.ApprovalUpdatemaskedPathsInput | string[]
+  truncated?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   revision?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   expiresAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -434,7 +498,11 @@ export type ApprovalUncheckedUpdateManyInput = {
   approvers?: Prisma.ApprovalUpdateapproversInput | string[]
   tool?: Prisma.StringFieldUpdateOperationsInput | string
   subject?: Prisma.StringFieldUpdateOperationsInput | string
+  principal?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   args?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  argsHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  maskedPaths?: Prisma.ApprovalUpdatemaskedPathsInput | string[]
+  truncated?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   revision?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   expiresAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -451,7 +519,11 @@ export type ApprovalCountOrderByAggregateInput = {
   approvers?: Prisma.SortOrder
   tool?: Prisma.SortOrder
   subject?: Prisma.SortOrder
+  principal?: Prisma.SortOrder
   args?: Prisma.SortOrder
+  argsHash?: Prisma.SortOrder
+  maskedPaths?: Prisma.SortOrder
+  truncated?: Prisma.SortOrder
   revision?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   expiresAt?: Prisma.SortOrder
@@ -467,6 +539,8 @@ export type ApprovalMaxOrderByAggregateInput = {
   rule?: Prisma.SortOrder
   tool?: Prisma.SortOrder
   subject?: Prisma.SortOrder
+  principal?: Prisma.SortOrder
+  argsHash?: Prisma.SortOrder
   revision?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   expiresAt?: Prisma.SortOrder
@@ -482,6 +556,8 @@ export type ApprovalMinOrderByAggregateInput = {
   rule?: Prisma.SortOrder
   tool?: Prisma.SortOrder
   subject?: Prisma.SortOrder
+  principal?: Prisma.SortOrder
+  argsHash?: Prisma.SortOrder
   revision?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   expiresAt?: Prisma.SortOrder
@@ -495,7 +571,16 @@ export type ApprovalCreateapproversInput = {
   set: string[]
 }
 
+export type ApprovalCreatemaskedPathsInput = {
+  set: string[]
+}
+
 export type ApprovalUpdateapproversInput = {
+  set?: string[]
+  push?: string | string[]
+}
+
+export type ApprovalUpdatemaskedPathsInput = {
   set?: string[]
   push?: string | string[]
 }
@@ -509,7 +594,11 @@ export type ApprovalSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs
   approvers?: boolean
   tool?: boolean
   subject?: boolean
+  principal?: boolean
   args?: boolean
+  argsHash?: boolean
+  maskedPaths?: boolean
+  truncated?: boolean
   revision?: boolean
   createdAt?: boolean
   expiresAt?: boolean
@@ -526,7 +615,11 @@ export type ApprovalSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Exte
   approvers?: boolean
   tool?: boolean
   subject?: boolean
+  principal?: boolean
   args?: boolean
+  argsHash?: boolean
+  maskedPaths?: boolean
+  truncated?: boolean
   revision?: boolean
   createdAt?: boolean
   expiresAt?: boolean
@@ -543,7 +636,11 @@ export type ApprovalSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Exte
   approvers?: boolean
   tool?: boolean
   subject?: boolean
+  principal?: boolean
   args?: boolean
+  argsHash?: boolean
+  maskedPaths?: boolean
+  truncated?: boolean
   revision?: boolean
   createdAt?: boolean
   expiresAt?: boolean
@@ -560,7 +657,11 @@ export type ApprovalSelectScalar = {
   approvers?: boolean
   tool?: boolean
   subject?: boolean
+  principal?: boolean
   args?: boolean
+  argsHash?: boolean
+  maskedPaths?: boolean
+  truncated?: boolean
   revision?: boolean
   createdAt?: boolean
   expiresAt?: boolean
@@ -570,7 +671,7 @@ export type ApprovalSelectScalar = {
   jobId?: boolean
 }
 
-export type ApprovalOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "status" | "rule" | "approvers" | "tool" | "subject" | "args" | "revision" | "createdAt" | "expiresAt" | "decidedAt" | "decidedBy" | "reason" | "jobId", ExtArgs["result"]["approval"]>
+export type ApprovalOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "status" | "rule" | "approvers" | "tool" | "subject" | "principal" | "args" | "argsHash" | "maskedPaths" | "truncated" | "revision" | "createdAt" | "expiresAt" | "decidedAt" | "decidedBy" | "reason" | "jobId", ExtArgs["result"]["approval"]>
 
 export type $ApprovalPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   name: "Approval"
@@ -582,7 +683,26 @@ export type $ApprovalPayload<ExtArgs extends runtime.Types.Extensions.InternalAr
     approvers: string[]
     tool: string
     subject: string
+    /**
+     * Issuer + sub of the caller (canonical JSON): four-eyes compares it, whatever kind the token claims.
+     */
+    principal: string | null
+    /**
+     * What the approver is shown: the arguments whole, secrets masked.
+     */
     args: runtime.JsonValue | null
+    /**
+     * sha256 of the canonical JSON of the exact arguments: the approved call runs only with arguments of this hash.
+     */
+    argsHash: string | null
+    /**
+     * JSON Pointers of the values masked in `args`.
+     */
+    maskedPaths: string[]
+    /**
+     * Values cut short in `args`: [{ path, omittedCharacters }].
+     */
+    truncated: runtime.JsonValue | null
     revision: string
     createdAt: Date
     expiresAt: Date
@@ -1019,7 +1139,11 @@ export interface ApprovalFieldRefs {
   readonly approvers: Prisma.FieldRef<"Approval", 'String[]'>
   readonly tool: Prisma.FieldRef<"Approval", 'String'>
   readonly subject: Prisma.FieldRef<"Approval", 'String'>
+  readonly principal: Prisma.FieldRef<"Approval", 'String'>
   readonly args: Prisma.FieldRef<"Approval", 'Json'>
+  readonly argsHash: Prisma.FieldRef<"Approval", 'String'>
+  readonly maskedPaths: Prisma.FieldRef<"Approval", 'String[]'>
+  readonly truncated: Prisma.FieldRef<"Approval", 'Json'>
   readonly revision: Prisma.FieldRef<"Approval", 'String'>
   readonly createdAt: Prisma.FieldRef<"Approval", 'DateTime'>
   readonly expiresAt: Prisma.FieldRef<"Approval", 'DateTime'>
