@@ -141,6 +141,13 @@ const CASES: Case[] = [
     path: 'packs[2].name',
   },
   {
+    rule: 'pack-base-url',
+    what: 'a zone deploying a pack that leaves its base URL to the zones, without giving one',
+    file: METEO,
+    edit: (d) => d.deleteIn(['upstream', 'baseUrls']),
+    path: 'packs[2].name',
+  },
+  {
     rule: 'unique-zone-pack',
     what: 'a pack listed twice in a zone',
     file: DEV,
