@@ -41,7 +41,7 @@ function value<T>(checked: Checked<T>): T {
 }
 
 function principalsOf(caller: ApiCaller) {
-  return { subject: caller.subject, principals: caller.principals };
+  return { subject: caller.subject, principal: caller.principal, principals: caller.principals };
 }
 
 function canSeeApproval(caller: ApiCaller, request: ApprovalRequest): boolean {
@@ -138,14 +138,17 @@ export function createAdminRouter(deps: AdminDeps): express.Router {
 
   router.post('/v1/approvals/:id/decision', body, async (req, res) => {
     const who = await caller(req, false);
-    const decision = value(checkBody<{ approve: boolean; reason?: string }>('ApprovalDecision', req.body));
+    const decision = value(
+      checkBody<{ approve: boolean; reason?: string; argsHash?: string }>('ApprovalDecision', req.body),
+    );
     const result = await deps.approvals.decide(String(req.params['id']), {
       approve: decision.approve,
       approver: principalsOf(who),
       ...(decision.reason === undefined ? {} : { reason: decision.reason }),
+      ...(decision.argsHash === undefined ? {} : { argsHash: decision.argsHash }),
     });
     if (!result.ok) {
-      const status = { not_found: 404, forbidden: 403, not_pending: 409, expired: 409 }[result.code];
+      const status = { not_found: 404, forbidden: 403, not_pending: 409, expired: 409, args_mismatch: 409 }[result.code];
       throw new ApiError(status, result.code, result.message);
     }
     if (result.request.jobId && deps.jobs.settleApprovals) await deps.jobs.settleApprovals();

@@ -313,7 +313,34 @@ export const OPENAPI_DOCUMENT = {
           approvers: { type: 'array', items: { type: 'string' } },
           tool: { type: 'string' },
           subject: { type: 'string' },
-          args: { description: 'Redacted arguments of the parked call' },
+          principal: {
+            type: ['string', 'null'],
+            description: 'Issuer and sub of the caller as a JSON array; nobody of the same principal may decide',
+          },
+          args: {
+            description:
+              'The arguments the call will be sent with, whole; each secret masked as [REDACTED] and listed in maskedPaths',
+          },
+          argsHash: {
+            type: ['string', 'null'],
+            pattern: '^sha256:[0-9a-f]{64}$',
+            description:
+              'sha256 of the canonical JSON (RFC 8785 key order) of the exact arguments; the call runs only with arguments of this hash',
+          },
+          maskedPaths: {
+            type: 'array',
+            items: { type: 'string' },
+            description: 'JSON Pointers (RFC 6901) into args of every value masked as a secret',
+          },
+          truncated: {
+            type: 'array',
+            description: 'Values cut short in args (strings past 64 KiB, nesting past 64), with how much is not shown',
+            items: {
+              type: 'object',
+              required: ['path', 'omittedCharacters'],
+              properties: { path: { type: 'string' }, omittedCharacters: { type: 'integer' } },
+            },
+          },
           revision: { type: 'string' },
           createdAt: timestamp,
           expiresAt: timestamp,
@@ -331,6 +358,12 @@ export const OPENAPI_DOCUMENT = {
         properties: {
           approve: { type: 'boolean', description: 'true approves, false rejects.' },
           reason: { type: 'string', maxLength: 1000 },
+          argsHash: {
+            type: 'string',
+            pattern: '^sha256:[0-9a-f]{64}$',
+            description:
+              'The argsHash the approver was shown; when it is not the request\'s, the decision is refused (409 args_mismatch)',
+          },
         },
       },
       JobStatus: {

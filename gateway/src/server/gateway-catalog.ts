@@ -8,7 +8,7 @@ import { decide } from '../../../generator/src/policy/decide.ts';
 import type { CompiledPolicy, Decision, Subject } from '../../../generator/src/policy/types.ts';
 import { toolsVisibleTo } from '../../../generator/src/policy/visible-tools.ts';
 import type { ApprovalStore } from '../approvals/types.ts';
-import { type Caller, callerKindOf, principalsOf } from '../auth/caller.ts';
+import { type Caller, callerKindOf, principalOf, principalsOf } from '../auth/caller.ts';
 import { checkJobClaims, claimsReadBy, pickClaims } from '../jobs/job-claims.ts';
 import type { JobCaller, JobRunner, JobService, ToolCall, ToolCallResult } from '../jobs/types.ts';
 import { type CallRequest, PACK_VERSION_META, type ToolCatalog, ToolNotFound } from '../mcp/tool-endpoint.ts';
@@ -297,6 +297,9 @@ export class GatewayCatalog implements ToolCatalog, JobRunner {
     } else if (decision.approval) {
       traceDecision = 'approval';
       rule = decision.approval.rule;
+      // A call run later (a job) must be the one approved: the same tool, arguments of the approved hash.
+      const refused = await this.refuseUnlessApproved(approvedBy, name, args);
+      if (refused) return { ...refused, decision: traceDecision, rule };
     }
     const annotations = tool.definition?.annotations;
     const idempotent = annotations?.readOnlyHint === true || annotations?.idempotentHint === true;
@@ -328,6 +331,18 @@ export class GatewayCatalog implements ToolCatalog, JobRunner {
         error: err.message,
       };
     }
+  }
+
+  /** Refuses (status denied) a call that is not the approved one: undefined when it may run. */
+  private async refuseUnlessApproved(
+    approvalId: string | null,
+    name: string,
+    args: Record<string, unknown>,
+  ): Promise<Omit<Finished, 'decision' | 'rule'> | undefined> {
+    const store = this.options.approvals;
+    if (approvalId === null || !store) return undefined;
+    const check = await store.checkApproved(approvalId, { tool: name, args });
+    return check.ok ? undefined : { status: 'denied', result: errorResult(`call refused: ${check.message}`) };
   }
 
   /**
@@ -364,6 +379,7 @@ export class GatewayCatalog implements ToolCatalog, JobRunner {
       timeoutSeconds: approval.timeoutSeconds,
       tool: name,
       subject: caller.subject,
+      principal: principalOf(caller),
       args,
       ...(tool.definition ? { inputSchema: tool.definition.inputSchema } : {}),
       revision: this.options.bundle.revision,
@@ -374,7 +390,7 @@ export class GatewayCatalog implements ToolCatalog, JobRunner {
     });
     switch (decided.status) {
       case 'approved':
-        return undefined;
+        return this.refuseUnlessApproved(decided.id, name, args);
       case 'rejected':
         return {
           status: 'rejected',

@@ -10,7 +10,7 @@ import type { CompiledPolicy } from '../../../generator/src/policy/types.ts';
 import type { ApiCaller, AuthorizeResult } from '../admin/types.ts';
 import type { ApprovalStore } from '../approvals/types.ts';
 import { type Authenticator, protectedResourceMetadata, wwwAuthenticate } from '../auth/authenticator.ts';
-import { principalsOf } from '../auth/caller.ts';
+import { principalOf, principalsOf } from '../auth/caller.ts';
 import type { JobService } from '../jobs/types.ts';
 import { createMcpEndpoint } from '../mcp/tool-endpoint.ts';
 import type { PackExecutor } from '../pack/pack-executor.ts';
@@ -176,6 +176,7 @@ export async function startGateway(options: GatewayServerOptions): Promise<Runni
       groups: auth.caller.groups,
       claims: state.catalog.jobCaller(auth.caller).claims,
       principals: principalsOf(auth.caller),
+      principal: principalOf(auth.caller),
       admin: isAdmin(auth.caller, options.adminSubjects),
     };
     return { ok: true, caller };
