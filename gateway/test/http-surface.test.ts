@@ -104,7 +104,7 @@ describe('CORS', () => {
     const res = await fetch(`${without.base}/mcp`, { method: 'POST', headers: { origin: ALLOWED } });
     expect(res.status).toBe(403);
     expect(res.headers.get('access-control-allow-origin')).toBeNull();
-    expect((await res.json()).error.message).toContain('Invalid Origin');
+    expect(((await res.json()) as { error: { message: string } }).error.message).toContain('Invalid Origin');
   });
 });
 

@@ -134,9 +134,9 @@ describe('local mode', () => {
       resource_name: 'Raku MCP gateway',
     });
     const viaLocalhost = local.url.replace('127.0.0.1', 'localhost');
-    const byName = await (
+    const byName = (await (
       await fetch(viaLocalhost.replace(/\/mcp$/, '/.well-known/oauth-protected-resource/mcp'))
-    ).json();
+    ).json()) as { resource: string };
     expect(byName.resource).toBe(viaLocalhost);
     expect(JSON.stringify([metadata, byName, challenge])).not.toContain('acme.example');
   });
