@@ -9,11 +9,11 @@ import { jwtAuthenticator } from '../auth/authenticator.ts';
 import { readBundle, watchBundle } from './bundle-file.ts';
 import { corsPolicy } from './cors.ts';
 import { serverErrorLogger } from './error-log.ts';
-import { startGateway } from './gateway-server.ts';
-import { localBanner, startLocal } from './local-mode.ts';
+import { type RunningGateway, startGateway } from './gateway-server.ts';
+import { type LocalGateway, localBanner, startLocal } from './local-mode.ts';
 import type { RuntimeOptions } from './options.ts';
 import type { RunningServer } from './pack-server.ts';
-import { openPersistence } from './persistence.ts';
+import { openPersistence, type Persistence } from './persistence.ts';
 import type { RateLimiter } from './rate-limiter.ts';
 import { RedisRateLimiter } from './redis-rate-limiter.ts';
 
@@ -32,13 +32,25 @@ function gitRevision(root: string): string {
   }
 }
 
-/** The shared Redis limiter when REDIS_URL is set; otherwise undefined (in-memory, per replica). */
-async function rateLimiter(options: RuntimeOptions, log: Log): Promise<RateLimiter | undefined> {
+/**
+ * The Redis limiter every replica of `zone` shares when REDIS_URL is set (counters under
+ * `raku:ratelimit:<zone>:`, so zones sharing one Redis do not share counts); otherwise undefined (in memory,
+ * per replica). Both roles that serve agents take it from here. Redis unreachable at start is a user error:
+ * one line, the URL not echoed (it may hold a password).
+ */
+async function rateLimiter(
+  options: RuntimeOptions,
+  zone: string,
+  log: Log,
+): Promise<RateLimiter | undefined> {
   if (!options.redisUrl) return undefined;
   try {
-    return await RedisRateLimiter.connect({ url: options.redisUrl, log });
+    return await RedisRateLimiter.connect({ url: options.redisUrl, prefix: `raku:ratelimit:${zone}:`, log });
   } catch (err) {
-    throw new UserError(`REDIS_URL: cannot connect to Redis: ${(err as Error).message}`);
+    const reason = String((err as Error)?.message ?? err).replace(/\s+/g, ' ');
+    throw new UserError(
+      `REDIS_URL: cannot connect to Redis (${reason}): start Redis or correct REDIS_URL, or unset it to count rate limits per replica`,
+    );
   }
 }
 
@@ -56,38 +68,50 @@ export async function startGatewayRole(options: RuntimeOptions, log: Log): Promi
     options.corsOrigins ?? loaded.bundle.cors?.allowedOrigins ?? [],
     options.corsOrigins ? 'RAKU_CORS_ORIGINS' : `${options.bundlePath}: cors.allowedOrigins`,
   );
-  const persistence = await openPersistence({
-    databaseUrl: options.databaseUrl,
-    dataDir: options.dataDir,
-    log,
-    traceRetentionDays: options.traceRetentionDays,
-  });
-  const gateway = await startGateway({
-    bundle: loaded.bundle,
-    policy: loaded.policy,
-    authenticator: jwtAuthenticator({
-      issuer: auth.issuer,
-      audience: auth.audience,
-      jwks: auth.jwksUrl,
-      groupsClaim: auth.groupsClaim,
-      agentClaim: auth.agentClaim,
-    }),
-    traces: persistence.traces,
-    retention: persistence.retention,
-    approvals: persistence.approvals,
-    jobs: persistence.jobs,
-    adminRouter: (deps) => persistence.adminRouter(deps),
-    adminSubjects: options.adminSubjects,
-    secrets: options.secrets,
-    approvalWaitMs: options.approvalWaitMs,
-    mcpHotPath: options.mcpHotPath,
-    readiness: () => persistence.readiness(),
-    cors,
-    port: options.port,
-    host: options.host,
-    log,
-    onerror: serverErrorLogger(log),
-  });
+  const limiter = await rateLimiter(options, loaded.bundle.zone, log);
+  let persistence: Persistence | undefined;
+  let gateway: RunningGateway;
+  try {
+    persistence = await openPersistence({
+      databaseUrl: options.databaseUrl,
+      dataDir: options.dataDir,
+      log,
+      traceRetentionDays: options.traceRetentionDays,
+    });
+    const opened = persistence;
+    gateway = await startGateway({
+      bundle: loaded.bundle,
+      policy: loaded.policy,
+      authenticator: jwtAuthenticator({
+        issuer: auth.issuer,
+        audience: auth.audience,
+        jwks: auth.jwksUrl,
+        groupsClaim: auth.groupsClaim,
+        agentClaim: auth.agentClaim,
+      }),
+      traces: opened.traces,
+      retention: opened.retention,
+      approvals: opened.approvals,
+      jobs: opened.jobs,
+      adminRouter: (deps) => opened.adminRouter(deps),
+      adminSubjects: options.adminSubjects,
+      secrets: options.secrets,
+      approvalWaitMs: options.approvalWaitMs,
+      mcpHotPath: options.mcpHotPath,
+      readiness: () => opened.readiness(),
+      cors,
+      ...(limiter ? { rateLimiter: limiter } : {}),
+      port: options.port,
+      host: options.host,
+      log,
+      onerror: serverErrorLogger(log),
+    });
+  } catch (err) {
+    // A start that fails leaves nothing open (the Redis client or a pool would keep the process alive).
+    await persistence?.close();
+    await limiter?.close?.();
+    throw err;
+  }
   await persistence.attachRunner(() => gateway.catalog);
   const stopWatching = watchBundle(
     options.bundlePath,
@@ -110,12 +134,18 @@ export async function startGatewayRole(options: RuntimeOptions, log: Log): Promi
 
 /** RAKU_ROLE=local (`npm start`): gateway and packs in one process from the repository, then the banner. */
 export async function startLocalRole(options: RuntimeOptions, log: Log): Promise<RunningServer> {
-  const limiter = await rateLimiter(options, log);
-  const local = await startLocal(options, {
-    log,
-    revision: gitRevision(options.root),
-    ...(limiter ? { rateLimiter: limiter } : {}),
-  });
+  const limiter = await rateLimiter(options, options.zone, log);
+  let local: LocalGateway;
+  try {
+    local = await startLocal(options, {
+      log,
+      revision: gitRevision(options.root),
+      ...(limiter ? { rateLimiter: limiter } : {}),
+    });
+  } catch (err) {
+    await limiter?.close?.();
+    throw err;
+  }
   if (!local.token)
     log('warning: authentication is off (RAKU_AUTH=none): every local program may call every tool');
   process.stdout.write(localBanner(local, options));

@@ -1,0 +1,139 @@
+/**
+ * REDIS_URL in the gateway role (issue 11, item 4): two replicas started as main.ts starts them
+ * (startGatewayRole, from environment variables and a bundle file) against one real Redis share one rate
+ * limit, and an unreachable Redis fails the start with one line saying what to do (exit 1 as a process).
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createClient } from 'redis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isUserError } from '../../generator/src/errors.ts';
+import { startGatewayRole } from '../src/server/gateway-roles.ts';
+import { parseRuntimeOptions } from '../src/server/options.ts';
+import { type RunningServer, startPackServer } from '../src/server/pack-server.ts';
+import { type FakeUpstream, json, startFakeUpstream } from './helpers/fake-upstream.ts';
+import { AUDIENCE, ISSUER, testIssuer } from './helpers/jwt.ts';
+import { connectClient, textOf } from './helpers/mcp-client.ts';
+import { createScratchDatabase } from './helpers/scratch-database.ts';
+import { WIDGETS_SECRET_ENV, widgetsPack } from './helpers/test-pack.ts';
+import { testBundle, testModel } from './helpers/test-zone.ts';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const REDIS = 'redis://127.0.0.1:6379';
+/** A zone name of this run only: the Redis keys live under `raku:ratelimit:<zone>:`. */
+const ZONE = `replicas-${randomBytes(4).toString('hex')}`;
+
+let upstream: FakeUpstream;
+let packServer: RunningServer;
+let jwksServer: http.Server;
+let scratch: Awaited<ReturnType<typeof createScratchDatabase>>;
+let issuer: Awaited<ReturnType<typeof testIssuer>>;
+let dir: string;
+let env: Record<string, string>;
+
+beforeAll(async () => {
+  upstream = await startFakeUpstream();
+  upstream.routes.set('GET /api/widgets/w1', (_req, res) => json(res, 200, { id: 'w1' }));
+  packServer = await startPackServer({
+    packs: [widgetsPack(upstream.url)],
+    environment: 'dev',
+    secrets: (n) => (n === WIDGETS_SECRET_ENV ? 's' : undefined),
+    allowPrivateNetworks: true,
+    port: 0,
+  });
+  issuer = await testIssuer();
+  jwksServer = http.createServer((_req, res) => json(res, 200, { keys: [issuer.jwk] }));
+  await new Promise<void>((r) => jwksServer.listen(0, '127.0.0.1', r));
+  const jwksUrl = `http://127.0.0.1:${(jwksServer.address() as AddressInfo).port}/jwks.json`;
+  const { bundle } = testBundle(
+    testModel(widgetsPack(upstream.url), 'http://127.0.0.1:9/mcp'),
+    packServer.url,
+  );
+  bundle.zone = ZONE;
+  bundle.auth = { ...bundle.auth, issuer: ISSUER, audience: AUDIENCE, jwksUrl };
+  dir = mkdtempSync(path.join(tmpdir(), 'raku-replicas-'));
+  writeFileSync(path.join(dir, 'bundle.json'), JSON.stringify(bundle));
+  scratch = await createScratchDatabase();
+  env = {
+    RAKU_ROLE: 'gateway',
+    RAKU_BUNDLE: path.join(dir, 'bundle.json'),
+    DATABASE_URL: scratch.url,
+    PORT: '0',
+    REDIS_URL: REDIS,
+  };
+}, 60_000);
+
+afterAll(async () => {
+  const redis = createClient({ url: REDIS });
+  await redis.connect();
+  const keys = await redis.keys(`raku:ratelimit:${ZONE}:*`);
+  if (keys.length > 0) await redis.del(keys);
+  await redis.close();
+  await scratch?.drop();
+  await packServer?.close();
+  await upstream?.close();
+  jwksServer?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('gateway replicas with REDIS_URL', () => {
+  it('share one rate limit through Redis: the third call is refused whichever replica gets it', async () => {
+    const log = () => {};
+    const options = parseRuntimeOptions(env, [], ROOT);
+    const replicas = [await startGatewayRole(options, log), await startGatewayRole(options, log)];
+    const token = await issuer.sign({ sub: 'spammer', agent: true });
+    const clients = await Promise.all(replicas.map((r) => connectClient(r.url, 'modern', token)));
+    try {
+      // TEST_POLICY's spam-guard: at most 2 calls per 3600 s for agent:spammer.
+      const texts: string[] = [];
+      for (const i of [0, 1, 0, 1]) {
+        texts.push(
+          textOf(await clients[i]!.callTool({ name: 'widgets.get_widget', arguments: { id: 'w1' } })),
+        );
+      }
+      expect(texts).toEqual([
+        '{"id":"w1"}',
+        '{"id":"w1"}',
+        'rate limit exceeded: at most 2 calls per 3600 s (test/rateLimits/spam-guard)',
+        'rate limit exceeded: at most 2 calls per 3600 s (test/rateLimits/spam-guard)',
+      ]);
+      expect(upstream.requests).toHaveLength(2);
+    } finally {
+      await Promise.all(clients.map((c) => c.close()));
+      for (const r of replicas) await r.close();
+    }
+  }, 60_000);
+
+  it('refuses to start when Redis cannot be reached, with one line saying what to do', async () => {
+    const options = parseRuntimeOptions({ ...env, REDIS_URL: 'redis://127.0.0.1:1' }, [], ROOT);
+    const err = await startGatewayRole(options, () => {}).catch((e: unknown) => e);
+    expect(isUserError(err)).toBe(true);
+    expect((err as Error).message).toBe(
+      'REDIS_URL: cannot connect to Redis (connect ECONNREFUSED 127.0.0.1:1): start Redis or correct REDIS_URL, or unset it to count rate limits per replica',
+    );
+  });
+
+  it('exits 1 with that line and no stack when the gateway process cannot reach Redis', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'gateway/src/main.ts')], {
+      cwd: ROOT,
+      env: { PATH: process.env['PATH'], ...env, REDIS_URL: 'redis://127.0.0.1:1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const code = await new Promise<number | null>((r) => child.once('exit', r)).finally(() => {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    });
+    expect(code).toBe(1);
+    const lines = stderr.trimEnd().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(
+      / error: REDIS_URL: cannot connect to Redis \(connect ECONNREFUSED 127\.0\.0\.1:1\): /,
+    );
+  }, 60_000);
+});
