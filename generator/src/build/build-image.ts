@@ -1,3 +1,4 @@
+import { cachedBaseReader } from './base-cache.ts';
 import { formatImageReference, type ImageReference } from './image-reference.ts';
 import { makeLayer } from './layer-cache.ts';
 import {
@@ -29,7 +30,10 @@ export interface ImageBuildInput {
   annotations: Record<string, string>;
   /** Push blobs and manifests. When false the image is computed (digest, size) but nothing is written. */
   push: boolean;
-  /** Directory of the on-disk cache of compressed layers (see layer-cache.ts); default none. */
+  /**
+   * Directory of the on-disk cache of compressed layers (see layer-cache.ts) and of the base images' manifests
+   * and configs by digest (base-cache.ts); default none.
+   */
   layerCacheDir?: string;
 }
 
@@ -75,8 +79,10 @@ export async function buildImage(input: ImageBuildInput, clientFor: ClientFor): 
     throw new Error(`${input.target.repository}: an image build needs at least one layer to add`);
   }
   const baseClient = clientFor(input.base.registry);
+  // Manifests and configs of the base, through the on-disk cache when there is one (base-cache.ts).
+  const base = cachedBaseReader(baseClient, input.base.repository, input.layerCacheDir);
   const baseRef = input.base.digest ?? input.base.tag ?? 'latest';
-  const baseManifestPromise = baseClient.getManifest(input.base.repository, baseRef);
+  const baseManifestPromise = base.getManifest(baseRef);
   baseManifestPromise.catch(() => undefined);
   const made = input.layers.map((l) => makeLayer(l.files, input.layerCacheDir));
   const layersPromise = Promise.all(made.map((m) => m.layer));
@@ -89,7 +95,7 @@ export async function buildImage(input: ImageBuildInput, clientFor: ClientFor): 
     doc: ManifestDocument & { kind: 'manifest' },
     platform?: Descriptor['platform'],
   ): Promise<PlatformImage> => {
-    const configBytes = await baseClient.getBlob(input.base.repository, doc.value.config.digest);
+    const configBytes = await base.getBlob(doc.value.config.digest);
     const baseConfig = JSON.parse(new TextDecoder().decode(configBytes)) as ImageConfig;
     const config = encodeJson(deriveImageConfig(baseConfig, added, input.settings));
     return { ...(platform ? { platform } : {}), doc, config };
@@ -101,7 +107,7 @@ export async function buildImage(input: ImageBuildInput, clientFor: ClientFor): 
     // Platforms are read concurrently; Promise.all keeps the index order.
     platforms = await Promise.all(
       baseDoc.value.manifests.filter(isImagePlatform).map(async (entry) => {
-        const child = await baseClient.getManifest(input.base.repository, entry.digest);
+        const child = await base.getManifest(entry.digest);
         const doc = parseManifestDocument(child.bytes, child.contentType ?? entry.mediaType);
         if (doc.kind !== 'manifest') {
           throw new Error(`${formatImageReference(input.base)}: nested index is not supported`);

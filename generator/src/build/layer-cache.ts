@@ -137,6 +137,7 @@ export async function pruneLayerCache(
   };
   await walk(path.join(dir, 'layers'));
   await walk(path.join(dir, 'blobs'));
+  await walk(path.join(dir, 'manifests')); // base image media types (base-cache.ts)
   return removed;
 }
 

@@ -30,9 +30,36 @@ export class RegistryError extends Error {
   constructor(
     message: string,
     readonly status?: number,
+    /** The registry host, when the error is about one; {@link explainRegistryError} names it. */
+    readonly registry?: string,
+    /** True when no answer came at all (DNS, connection, TLS, timeout) after every attempt. */
+    readonly unreachable = false,
   ) {
     super(message);
   }
+}
+
+/**
+ * What a registry failure means for the person running the build, in one line: which registry, what went
+ * wrong, and what to do. Every registry failure is about a registry the user named (the zone's registry, its
+ * base images), so none of them is an internal fault of raku.
+ */
+export function explainRegistryError(err: RegistryError): string {
+  const host = err.registry;
+  if (host === undefined) return err.message;
+  if (err.unreachable) {
+    return `cannot reach registry ${host} (${err.message}). raku build needs network access to the registry of each base image — also without --push, to read the base's manifest and config, unless an earlier build on this machine cached them (a base pinned by digest, with the layer cache on) — and, with --push, to the zone's registry. Offline or behind a firewall, point the zone's baseImages at a mirror you can reach (docs/release.md, "Base images offline and mirrors")`;
+  }
+  if (err.status === 401 || err.status === 403) {
+    return `registry ${host} refused the credentials: ${err.message}. Set the zone's registry.credentials secret, RAKU_REGISTRY_USERNAME and RAKU_REGISTRY_PASSWORD, or an auths entry in the docker config.json (raku build --help)`;
+  }
+  if (err.status === 404) {
+    return `not found on registry ${host}: ${err.message}. Check the zone's baseImages (image, tag, digest) and registry.repository`;
+  }
+  if (err.status !== undefined && (err.status === 429 || err.status >= 500)) {
+    return `registry ${host} kept failing: ${err.message}. Try again later`;
+  }
+  return `registry ${host}: ${err.message}`;
 }
 
 /** Outcome of {@link RegistryClient.pushBlob}: the registry had it, mounted it from another repository, or took an upload. */
@@ -198,7 +225,12 @@ export class RegistryClient {
 
   private location(res: Response): string {
     const loc = res.headers.get('location');
-    if (!loc) throw new RegistryError(`${this.registry}: upload response without a Location header`);
+    if (!loc)
+      throw new RegistryError(
+        `${this.registry}: upload response without a Location header`,
+        undefined,
+        this.registry,
+      );
     return new URL(loc, this.base).toString();
   }
 
@@ -232,6 +264,7 @@ export class RegistryClient {
       throw new RegistryError(
         `${method} ${redact(url)}: ${res.status} ${res.statusText}${text ? ` — ${summarise(text)}` : ''}`,
         res.status,
+        this.registry,
       );
     }
   }
@@ -242,19 +275,22 @@ export class RegistryClient {
     key: string,
     url: string,
   ): Promise<void> {
-    if (!challenge) throw new RegistryError(`${redact(url)}: 401 without a Basic or Bearer challenge`, 401);
+    if (!challenge)
+      throw new RegistryError(`${redact(url)}: 401 without a Basic or Bearer challenge`, 401, this.registry);
     if (challenge.scheme === 'basic') {
       if ('anonymous' in this.credentials) {
         throw new RegistryError(
           `${this.registry}: authentication required and no credentials configured`,
           401,
+          this.registry,
         );
       }
       this.basic = true;
       return;
     }
     const realm = challenge.params['realm'];
-    if (!realm) throw new RegistryError(`${redact(url)}: Bearer challenge without a realm`, 401);
+    if (!realm)
+      throw new RegistryError(`${redact(url)}: Bearer challenge without a realm`, 401, this.registry);
     const tokenUrl = new URL(realm);
     if (challenge.params['service']) tokenUrl.searchParams.set('service', challenge.params['service']);
     for (const s of scopes)
@@ -268,11 +304,17 @@ export class RegistryClient {
       throw new RegistryError(
         `token request to ${tokenUrl.origin}${tokenUrl.pathname} for ${key}: ${res.status}${text ? ` — ${summarise(text)}` : ''}`,
         res.status,
+        this.registry,
       );
     }
     const body = (await res.json().catch(() => ({}))) as { token?: string; access_token?: string };
     const token = body.token ?? body.access_token;
-    if (!token) throw new RegistryError(`token response from ${tokenUrl.origin} has no token`);
+    if (!token)
+      throw new RegistryError(
+        `token response from ${tokenUrl.origin} has no token`,
+        undefined,
+        this.registry,
+      );
     this.authByScope.set(key, `Bearer ${token}`);
   }
 
@@ -303,7 +345,10 @@ export class RegistryClient {
       if (attempt >= this.attempts) {
         if (res) return res;
         throw new RegistryError(
-          `${method} ${redact(url)}: ${(failure as Error)?.message ?? String(failure)} (after ${attempt} attempts)`,
+          `${method} ${redact(url)}: ${networkFailure(failure)} (after ${attempt} attempts)`,
+          undefined,
+          this.registry,
+          true,
         );
       }
       if (res) await drain(res);
@@ -312,6 +357,19 @@ export class RegistryClient {
       await this.sleep(Math.round(delay * (0.8 + Math.random() * 0.4)));
     }
   }
+}
+
+/**
+ * Why a fetch got no answer. Node's fetch says only "fetch failed" and keeps the reason (ENOTFOUND,
+ * ECONNREFUSED, a certificate error) in `cause`; a timeout is an AbortSignal's TimeoutError.
+ */
+function networkFailure(failure: unknown): string {
+  const err = failure as { name?: string; message?: string; cause?: { code?: string; message?: string } };
+  if (err?.name === 'TimeoutError') return 'no answer within the time limit';
+  const cause = err?.cause;
+  const reason = cause?.code ?? cause?.message;
+  const message = err?.message ?? String(failure);
+  return reason && !message.includes(reason) ? `${message}: ${reason}` : message;
 }
 
 function pull(repository: string): Scope {

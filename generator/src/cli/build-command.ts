@@ -5,7 +5,7 @@ import { buildRecordPath, parseBuildRecord, serialiseBuildRecord } from '../buil
 import { buildZone } from '../build/build-zone.ts';
 import { dockerBuilder } from '../build/docker-builder.ts';
 import { layerCacheDir, pruneLayerCache } from '../build/layer-cache.ts';
-import { RegistryError } from '../build/registry-client.ts';
+import { explainRegistryError, RegistryError } from '../build/registry-client.ts';
 import { registryClientsFor } from '../build/registry-clients.ts';
 import { bundleRuntime, RUNTIME_ENTRY } from '../build/runtime-bundle.ts';
 import { UserError } from '../errors.ts';
@@ -134,16 +134,16 @@ export function registerBuild(program: Command, ctx: CliContext): void {
 }
 
 /**
- * Registry answers that mean the input is wrong — credentials refused (401, 403) or a base image that does not
- * exist (404) — are user errors (exit 1); anything else stays an internal fault.
+ * Every registry failure is about a registry the user named — the zone's, or a base image's — so it is a user
+ * error (exit 1) that says which registry and what to do ({@link explainRegistryError}), never an internal
+ * fault with a stack: credentials refused, an image that does not exist, a registry that cannot be reached (an
+ * offline build without a cached base) or keeps failing.
  */
 async function asUserError<T>(work: Promise<T>): Promise<T> {
   try {
     return await work;
   } catch (err) {
-    if (err instanceof RegistryError && [401, 403, 404].includes(err.status ?? 0)) {
-      throw new UserError(err.message, { cause: err });
-    }
+    if (err instanceof RegistryError) throw new UserError(explainRegistryError(err), { cause: err });
     throw err;
   }
 }
