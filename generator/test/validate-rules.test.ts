@@ -141,6 +141,21 @@ const CASES: Case[] = [
     path: 'packs[2].name',
   },
   {
+    rule: 'body-encoding',
+    what: 'a contentType on a tool whose body is not a whole-body argument',
+    file: PET,
+    edit: (d) => d.setIn(['tools', 0, 'http', 'contentType'], 'text/plain'),
+    path: 'tools[0].http.contentType',
+  },
+  {
+    rule: 'fixed-value',
+    what: 'an argument mapped to a query parameter the tool also fixes',
+    file: PET,
+    edit: (d) => d.setIn(['tools', 0, 'http', 'fixed'], { query: { status: 'sold' } }),
+    path: 'tools[0].inputSchema.properties.status',
+    severity: 'warning',
+  },
+  {
     rule: 'pack-base-url',
     what: 'a zone deploying a pack that leaves its base URL to the zones, without giving one',
     file: METEO,
@@ -238,6 +253,18 @@ const CASES: Case[] = [
     edit: (d) =>
       d.setIn(['upstream', 'headers', 'Authorization'], 'Bearer ghp_0123456789abcdefghijklmnopqrstuvwxyzAB'),
     path: 'upstream.headers.Authorization',
+  },
+  {
+    rule: 'deny-pattern-normalization',
+    what: 'a deny pattern compared exactly, which an upstream could normalise around',
+    file: POLICY,
+    edit: (d) =>
+      d.setIn(
+        ['denies', 1, 'when'],
+        [{ field: 'args.repo', matches: 'admin*', normalize: 'exact' }],
+      ),
+    path: 'denies[1].when[0].normalize',
+    severity: 'warning',
   },
   {
     rule: 'no-secret-values',

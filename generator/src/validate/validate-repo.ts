@@ -1,7 +1,9 @@
 import { type LoadedRepo, loadRepo } from '../load/load-repo.ts';
 import type { SourceFile, YamlLimits } from '../load/yaml-source.ts';
 import { type Diagnostic, sortDiagnostics } from './diagnostic.ts';
+import { httpBodies } from './rules/body-encoding.ts';
 import { makeRuleContext, type Rule } from './rules/context.ts';
+import { denyPatternNormalization } from './rules/deny-patterns.ts';
 import { nameMatchesPath, toolNames, uniqueNames } from './rules/names.ts';
 import { packBaseUrls } from './rules/pack-base-url.ts';
 import { policyConditionArgs, policyReferences } from './rules/policies.ts';
@@ -16,6 +18,7 @@ export const RULES: readonly Rule[] = [
   uniqueNames,
   toolNames,
   httpMappings,
+  httpBodies,
   toolSchemas,
   zonePacks,
   packBaseUrls,
@@ -23,6 +26,7 @@ export const RULES: readonly Rule[] = [
   promotionChain,
   policyReferences,
   policyConditionArgs,
+  denyPatternNormalization,
   noSecretValues,
   urls,
 ];
