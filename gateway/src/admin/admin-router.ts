@@ -17,6 +17,7 @@ import {
   queryEnum,
   queryLimit,
   queryString,
+  verifyJsonBody,
 } from './request-validation.ts';
 import type { AdminDeps, ApiCaller, DeploymentInput } from './types.ts';
 
@@ -72,7 +73,8 @@ const API_INDEX = {
 /** Builds the router; mount it at the root of the gateway's Express app. */
 export function createAdminRouter(deps: AdminDeps): express.Router {
   const router = express.Router();
-  const body = express.json({ limit: '1mb' });
+  // Depth and storable strings are checked on the raw body, before it is parsed (request-validation.ts).
+  const body = express.json({ limit: '1mb', verify: verifyJsonBody });
 
   async function caller(req: Request, admin: boolean): Promise<ApiCaller> {
     const result = await deps.authorize(req);

@@ -5,6 +5,7 @@
 
 import type { ErrorObject } from 'ajv';
 import { Ajv2020 } from 'ajv/dist/2020.js';
+import { illFormedEscape, jsonBounds, tooDeep } from '../mcp/json-bounds.ts';
 import { OPENAPI_DOCUMENT } from './openapi.ts';
 
 const ajv = new Ajv2020({ allErrors: false, strict: false });
@@ -41,6 +42,30 @@ export function checkBody<T>(schemaName: string, body: unknown): Checked<T> {
   const validate = validatorFor(schemaName);
   if (validate(body)) return { ok: true, value: body as T };
   return { ok: false, message: `request body: ${describe(validate.errors![0]!)}` };
+}
+
+/**
+ * What is wrong with a JSON body before it is parsed, or undefined: nesting past the JSON bounds (parsing and
+ * storing it would cost or fail far from here), or a string the database cannot store (NUL, a lone
+ * surrogate; admin bodies are stored as they are, so they are refused rather than altered).
+ */
+export function jsonBodyProblem(bytes: Uint8Array): string | undefined {
+  const { maxDepth } = jsonBounds();
+  const depth = tooDeep(bytes, maxDepth);
+  if (depth !== undefined) {
+    return `nests ${depth} levels deep; the limit is ${maxDepth} levels (RAKU_JSON_MAX_DEPTH)`;
+  }
+  const bad = illFormedEscape(bytes);
+  if (bad) {
+    return `the string escape ${bad.escape} at byte ${bad.offset} is ${bad.escape.toLowerCase() === '\\u0000' ? 'NUL' : 'a lone surrogate'}, which cannot be stored; send well-formed Unicode text`;
+  }
+  return undefined;
+}
+
+/** `verify` hook of express.json(): refuses (400) a body `jsonBodyProblem` finds fault with, unparsed. */
+export function verifyJsonBody(_req: unknown, _res: unknown, bytes: Buffer): void {
+  const problem = jsonBodyProblem(bytes);
+  if (problem) throw Object.assign(new Error(problem), { status: 400, type: 'entity.verify.failed' });
 }
 
 type Query = Record<string, unknown>;

@@ -123,6 +123,15 @@ export function textDepth(bytes: Uint8Array, limit: number = Number.POSITIVE_INF
   return deepest;
 }
 
+/**
+ * The whole depth of JSON text that nests past `maxDepth` (default: the process's bound), to name in a
+ * refusal; undefined when it stays within. A text shorter than the limit cannot pass it and is not scanned.
+ */
+export function tooDeep(bytes: Uint8Array, maxDepth: number = current.maxDepth): number | undefined {
+  if (bytes.length <= maxDepth || textDepth(bytes, maxDepth) <= maxDepth) return undefined;
+  return textDepth(bytes);
+}
+
 /** `textDepth` for a string already decoded (JSON held inside a string value). */
 export function stringDepth(text: string, limit: number = Number.POSITIVE_INFINITY): number {
   let depth = 0;
@@ -358,16 +367,16 @@ export function measureJson(
   return { ok: true, bytes };
 }
 
-/** A short English statement of a depth refusal, naming the limit and how to change it. */
+/** A short English statement of a depth refusal, naming the depth found, the limit and how to change it. */
 export function depthMessage(what: string, depth: number, maxDepth: number): string {
-  return `${what} nests ${depth > maxDepth ? `more than ${maxDepth}` : depth} levels deep; the limit is ${maxDepth} (RAKU_JSON_MAX_DEPTH)`;
+  return `${what} nests ${depth} levels deep; the limit is ${maxDepth} levels (RAKU_JSON_MAX_DEPTH)`;
 }
 
 /** A short English statement of a refusal by `measureJson`. */
 export function violationMessage(what: string, reason: BoundViolation, bounds: JsonBounds): string {
   switch (reason) {
     case 'depth':
-      return depthMessage(what, bounds.maxDepth + 1, bounds.maxDepth);
+      return `${what} nests more than ${bounds.maxDepth} levels deep (RAKU_JSON_MAX_DEPTH)`;
     case 'size':
       return `${what} is larger than ${bounds.maxBytes} bytes as JSON (RAKU_JSON_MAX_BYTES)`;
     case 'value':

@@ -10,6 +10,10 @@
  * - A JSON answer is written in one piece with a Content-Length instead of being pumped chunk by chunk through
  *   an async iterator; server-sent-event answers are still streamed, honouring backpressure.
  *
+ * It is also where JSON enters the MCP endpoint, so it bounds it (./json-bounds.ts): a body nested deeper than
+ * the limit is refused before it is parsed (a tools/call is reported to `onRefusedCall`, so it is still traced),
+ * and a JSON-RPC batch is refused (both revisions served allow one message per POST).
+ *
  * Measured with `npm run bench gateway` (tools/call through the gateway): see docs/gateway.md.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -19,6 +23,18 @@ import {
   type McpHttpHandler,
 } from '@modelcontextprotocol/server';
 import type { HotPath } from './hot-path.ts';
+import { depthMessage, jsonBounds, pruneDeepText, textDepth } from './json-bounds.ts';
+
+/** A tools/call refused before it ran because its body nests too deep (see `onRefusedCall`). */
+export interface RefusedCall {
+  /** `params.name` of the request. */
+  tool: string;
+  reason: 'depth';
+  /** The error the caller was given. */
+  message: string;
+  /** Size of the request body. */
+  bytes: number;
+}
 
 export interface NodeHandlerOptions {
   /** Largest POST body read, in bytes; a larger one is answered 413. Default: the SDK's (4 MiB). */
@@ -30,6 +46,10 @@ export interface NodeHandlerOptions {
    * request it takes, `undefined` to let the SDK answer (./hot-path.ts).
    */
   hotPath?: HotPath;
+  /** Deepest nesting of a request body; deeper ones are refused unparsed. Default: the process's bound (128). */
+  maxDepth?: number;
+  /** Told about each tools/call refused for its nesting, so the call is traced although it never ran. */
+  onRefusedCall?: (call: RefusedCall, authInfo: AuthInfo) => void;
 }
 
 export type NodeMcpHandler = (req: IncomingMessage, res: ServerResponse, authInfo: AuthInfo) => Promise<void>;
@@ -68,14 +88,69 @@ function headersOf(req: IncomingMessage): Headers {
   return headers;
 }
 
-function jsonRpcError(res: ServerResponse, status: number, code: number, message: string, extra = {}) {
-  const text = JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null });
+function jsonRpcError(
+  res: ServerResponse,
+  status: number,
+  code: number,
+  message: string,
+  extra = {},
+  id: string | number | null = null,
+) {
+  const text = JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id });
   res.writeHead(status, {
     'content-type': 'application/json',
     'content-length': String(Buffer.byteLength(text)),
     ...extra,
   });
   res.end(text);
+}
+
+const BATCH_REFUSED =
+  'Bad Request: JSON-RPC batches are not supported by this endpoint; send one message per POST (MCP 2025-11-25 and 2026-07-28)';
+
+/**
+ * Answers a body nested deeper than `maxDepth` without parsing the deep part: a JSON-RPC request gets an
+ * invalid-params error with its id (HTTP 200, as the SDK answers a request it takes), anything else HTTP 400.
+ */
+function refuseDeep(
+  bytes: Buffer,
+  maxDepth: number,
+  res: ServerResponse,
+  authInfo: AuthInfo,
+  options: NodeHandlerOptions,
+): void {
+  const pruned = pruneDeepText(bytes, maxDepth);
+  let envelope: unknown;
+  try {
+    envelope = JSON.parse(pruned.text);
+  } catch {
+    jsonRpcError(res, 400, -32700, 'Parse error: Invalid JSON');
+    return;
+  }
+  const message = depthMessage('the request', pruned.depth, maxDepth);
+  if (Array.isArray(envelope)) {
+    jsonRpcError(res, 400, -32600, BATCH_REFUSED);
+    return;
+  }
+  const request = (envelope ?? {}) as { jsonrpc?: unknown; id?: unknown; method?: unknown; params?: unknown };
+  const id = request.id;
+  if (
+    request.jsonrpc !== '2.0' ||
+    typeof request.method !== 'string' ||
+    !(typeof id === 'string' || Number.isSafeInteger(id))
+  ) {
+    jsonRpcError(res, 400, -32600, `Invalid Request: ${message}`);
+    return;
+  }
+  const name = (request.params as { name?: unknown } | null | undefined)?.name;
+  if (request.method === 'tools/call' && typeof name === 'string' && options.onRefusedCall) {
+    try {
+      options.onRefusedCall({ tool: name, reason: 'depth', message, bytes: bytes.length }, authInfo);
+    } catch (err) {
+      options.onerror?.(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+  jsonRpcError(res, 200, -32602, `Invalid params: ${message}`, {}, id as string | number);
 }
 
 export function toLeanNodeHandler(handler: McpHttpHandler, options: NodeHandlerOptions = {}): NodeMcpHandler {
@@ -117,12 +192,25 @@ export function toLeanNodeHandler(handler: McpHttpHandler, options: NodeHandlerO
         );
         return;
       }
+      // Read per request, so the entry point's setting applies to handlers made before it.
+      const maxDepth = options.maxDepth ?? jsonBounds().maxDepth;
+      // Counting brackets costs about a third of the parse; a body this short cannot nest past the limit.
+      if (read.bytes.length > maxDepth && textDepth(read.bytes, maxDepth) > maxDepth) {
+        finished = true;
+        refuseDeep(read.bytes, maxDepth, res, authInfo, options);
+        return;
+      }
       const text = read.bytes.toString('utf8');
       try {
         parsedBody = text.length > 0 ? JSON.parse(text) : undefined;
       } catch {
         // Not JSON: the SDK reads the text itself and answers with its parse error.
         body = text;
+      }
+      if (Array.isArray(parsedBody)) {
+        finished = true;
+        jsonRpcError(res, 400, -32600, BATCH_REFUSED);
+        return;
       }
     } else req.resume();
     const hot =

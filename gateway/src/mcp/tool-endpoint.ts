@@ -15,7 +15,7 @@ import {
 import { ANONYMOUS, type Caller } from '../auth/caller.ts';
 import type { CallToolResult, McpToolDefinition } from '../pack/pack-executor.ts';
 import { createHotPath } from './hot-path.ts';
-import { toLeanNodeHandler } from './node-handler.ts';
+import { type RefusedCall, toLeanNodeHandler } from './node-handler.ts';
 
 /** What an endpoint serves. The list must be sorted by name (pagination relies on it). */
 export interface ToolCatalog {
@@ -28,6 +28,8 @@ export interface ToolCatalog {
     signal: AbortSignal,
     request?: CallRequest,
   ): Promise<CallToolResult>;
+  /** Records a tools/call the endpoint refused before it ran (its body nests too deep), e.g. as a trace. */
+  recordRefused?(name: string, caller: Caller, refusal: RefusedCall): void;
 }
 
 /**
@@ -166,6 +168,9 @@ export function createMcpEndpoint(catalog: ToolCatalog, options: McpEndpointOpti
   const node = toLeanNodeHandler(handler, {
     ...(options.onerror ? { onerror: options.onerror } : {}),
     ...(hotPath ? { hotPath } : {}),
+    ...(catalog.recordRefused
+      ? { onRefusedCall: (call, authInfo) => catalog.recordRefused?.(call.tool, callerOf(authInfo), call) }
+      : {}),
   });
   return (req, res, caller) =>
     node(req, res, { token: '', clientId: caller.subject, scopes: [], extra: { caller } });

@@ -10,7 +10,13 @@ import type { Environment, Pack, Tool } from '../../../generator/src/model/types
 import { buildUpstreamRequest, RequestBuildError } from './build-request.ts';
 import { binaryContent, bodyForMessage, responseUri, type ToolContent } from './response-content.ts';
 import { MissingSecretError, type SecretSource, UpstreamAuthenticator } from './upstream-auth.ts';
-import { sendUpstream, UpstreamError, type UpstreamLimits, type UpstreamResponse } from './upstream-http.ts';
+import {
+  parseUpstreamJson,
+  sendUpstream,
+  UpstreamError,
+  type UpstreamLimits,
+  type UpstreamResponse,
+} from './upstream-http.ts';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
 
@@ -220,10 +226,11 @@ function toOutcome(entry: Entry, response: UpstreamResponse): ToolOutcome {
   const text = response.body.toString('utf8');
   const result: CallToolResult = { content: [{ type: 'text', text }] };
   if (text !== '' && /[/+]json\b/i.test(type)) {
-    try {
-      result.structuredContent = structured(JSON.parse(text));
-    } catch {
-      // Not JSON after all: the text alone is the result.
+    // Not JSON after all (syntax): the text alone is the result. Nested past the JSON bounds: refused.
+    const parsed = parseUpstreamJson(response.body);
+    if (parsed.ok) result.structuredContent = structured(parsed.value);
+    else if (parsed.reason === 'depth') {
+      return { status: 'error', upstreamStatus: response.status, result: errorResult(parsed.message) };
     }
   }
   return { status: 'ok', upstreamStatus: response.status, result };

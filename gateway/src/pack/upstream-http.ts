@@ -4,6 +4,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
+import { depthMessage, jsonBounds, tooDeep } from '../mcp/json-bounds.ts';
 import type { UpstreamRequest } from './build-request.ts';
 import { checkLiteralHost, guardedLookup, SsrfBlockedError } from './ssrf-guard.ts';
 
@@ -170,4 +171,25 @@ function exchange(request: UpstreamRequest, limits: UpstreamLimits): Promise<Ups
 
 function tooLarge(max: number): UpstreamError {
   return new UpstreamError('too_large', `upstream response is larger than the ${max}-byte limit`);
+}
+
+export type ParsedBody =
+  | { ok: true; value: unknown }
+  | { ok: false; reason: 'depth' | 'syntax'; message: string };
+
+/**
+ * An upstream JSON body, parsed only when it nests within the process's JSON bounds (./../mcp/json-bounds.ts):
+ * a deeper one is refused unparsed (its parse alone can take seconds, and code downstream recurses), with a
+ * message naming the limit. `syntax` when the body is not JSON.
+ */
+export function parseUpstreamJson(body: Buffer, what = 'the upstream response'): ParsedBody {
+  const depth = tooDeep(body);
+  if (depth !== undefined) {
+    return { ok: false, reason: 'depth', message: depthMessage(what, depth, jsonBounds().maxDepth) };
+  }
+  try {
+    return { ok: true, value: JSON.parse(body.toString('utf8')) };
+  } catch (err) {
+    return { ok: false, reason: 'syntax', message: `${what} is not JSON: ${(err as Error).message}` };
+  }
 }

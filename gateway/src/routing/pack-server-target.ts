@@ -5,6 +5,7 @@
  * revision and quirks we do not control, go through the official client instead (McpTarget).
  */
 import http from 'node:http';
+import { depthMessage, jsonBounds, tooDeep } from '../mcp/json-bounds.ts';
 import { type CallToolResult, STATUS_META } from '../pack/pack-executor.ts';
 import { answeredError, refusesRequest, type Target, TargetError, UnsendableCallError } from './targets.ts';
 
@@ -147,6 +148,11 @@ export class PackServerTarget implements Target {
   }
 
   private answer(status: number, type: string, body: Buffer, id: number): CallToolResult {
+    // Nested past the JSON bounds: not parsed, answered as the call's error (../mcp/json-bounds.ts).
+    const depth = tooDeep(body);
+    if (depth !== undefined) {
+      return answeredError(depthMessage(`${this.id}'s answer`, depth, jsonBounds().maxDepth), false);
+    }
     const text = body.toString('utf8');
     let message: JsonRpcAnswer | undefined;
     try {

@@ -12,6 +12,7 @@ import {
   SdkHttpError,
   StreamableHTTPClientTransport,
 } from '@modelcontextprotocol/client';
+import { jsonBounds, measureJson, violationMessage } from '../mcp/json-bounds.ts';
 import {
   type CallToolResult,
   errorResult,
@@ -101,6 +102,18 @@ export function answeredError(message: string, invalid: boolean): CallToolResult
   return result;
 }
 
+/**
+ * A target's result, or the call's error when it nests or weighs past the JSON bounds
+ * (../mcp/json-bounds.ts): such a result goes no further than here (not to the agent, not to the trace).
+ */
+function boundedResult(id: string, result: CallToolResult): CallToolResult {
+  const bounds = jsonBounds();
+  const measured = measureJson(result, bounds);
+  return measured.ok
+    ? result
+    : answeredError(violationMessage(`${id}'s result`, measured.reason, bounds), false);
+}
+
 function classify(err: unknown, url: string): TargetError {
   if (err instanceof TargetError) return err;
   if (err instanceof SdkError && err.code === SdkErrorCode.RequestTimeout) {
@@ -162,10 +175,13 @@ export class McpTarget implements Target {
       throw failure.kind === 'failed' ? new TargetError('unreachable', failure.message) : failure;
     }
     try {
-      return (await client.callTool(
-        { name: tool, arguments: args },
-        { signal: options.signal, timeout: options.timeoutMs },
-      )) as CallToolResult;
+      return boundedResult(
+        this.id,
+        (await client.callTool(
+          { name: tool, arguments: args },
+          { signal: options.signal, timeout: options.timeoutMs },
+        )) as CallToolResult,
+      );
     } catch (err) {
       // The target answered this call with an error (JSON-RPC error, or refused the request as sent): the
       // call's outcome, not a target failure.

@@ -11,6 +11,7 @@ import type { ApprovalStore } from '../approvals/types.ts';
 import { type Caller, callerKindOf, principalOf, principalsOf } from '../auth/caller.ts';
 import { checkJobClaims, claimsReadBy, pickClaims } from '../jobs/job-claims.ts';
 import type { JobCaller, JobRunner, JobService, ToolCall, ToolCallResult } from '../jobs/types.ts';
+import type { RefusedCall } from '../mcp/node-handler.ts';
 import { type CallRequest, PACK_VERSION_META, type ToolCatalog, ToolNotFound } from '../mcp/tool-endpoint.ts';
 import {
   type CallToolResult,
@@ -21,6 +22,7 @@ import {
 import { firstText } from '../pack/response-content.ts';
 import type { RouteTable } from '../routing/route-table.ts';
 import { candidatesFor, NoRouteError, Router, VersionRequestError } from '../routing/router.ts';
+import { truncatedMarker } from '../traces/trace-row.ts';
 import type { TraceDecision, TraceSink, TraceStatus } from '../traces/types.ts';
 import type { RuntimeMetrics } from './metrics.ts';
 import type { RateLimiter } from './rate-limiter.ts';
@@ -126,6 +128,31 @@ export class GatewayCatalog implements ToolCatalog, JobRunner {
     request: CallRequest = {},
   ): Promise<CallToolResult> {
     return this.handle(name, args, caller, signal, null, request);
+  }
+
+  /**
+   * Traces a call the endpoint refused before it ran (its body nested past the JSON bounds): status invalid,
+   * the policy not asked, the arguments replaced by a marker with the request's size.
+   */
+  recordRefused(name: string, caller: Caller, refusal: RefusedCall): void {
+    const known = this.byName.has(name);
+    this.options.metrics.calls.inc({ tool: known ? name : '(unknown)', status: 'invalid' });
+    this.options.traces.record({
+      time: this.options.now?.() ?? new Date(),
+      subject: caller.subject,
+      subjectKind: caller.kind,
+      tool: name,
+      route: null,
+      target: null,
+      decision: 'none',
+      rule: null,
+      revision: this.options.bundle.revision,
+      latencyMs: 0,
+      status: 'invalid',
+      argsBytes: refusal.bytes,
+      args: truncatedMarker(refusal.reason, refusal.bytes),
+      error: refusal.message,
+    });
   }
 
   /**

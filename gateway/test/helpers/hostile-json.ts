@@ -30,14 +30,55 @@ export const hugeString = (maxBytes = 256 * 1024): fc.Arbitrary<string> =>
 export const hostileJson = (maxDepth = 3): fc.Arbitrary<unknown> =>
   fc.jsonValue({ maxDepth, stringUnit: hostileUnit });
 
-/** Wraps `leaf` in `depth` levels of objects and arrays (key "a"), built without recursion. */
+/**
+ * Wraps `leaf` in `depth` levels of objects and arrays (key "a"), built without recursion. The outermost
+ * level carries a short description for fast-check's reports (its printer recurses), under a symbol key that
+ * JSON and Object.keys do not see.
+ */
 export function nest(leaf: unknown, depth: number, shape: 'object' | 'array' | 'mixed' = 'object'): unknown {
   let value = leaf;
   for (let i = 0; i < depth; i++) {
     const asArray = shape === 'array' || (shape === 'mixed' && i % 3 === 1);
     value = asArray ? [value] : { a: value };
   }
+  if (value !== null && typeof value === 'object') {
+    Object.defineProperty(value, fc.toStringMethod, {
+      value: () => `nest(${fc.stringify(leaf)}, ${depth}, '${shape}')`,
+      enumerable: false,
+    });
+  }
   return value;
+}
+
+/** JSON.stringify without recursion (V8's gives up near 4,200 levels): for sending deep values in tests. */
+export function jsonText(value: unknown): string {
+  const out: string[] = [];
+  const todo: unknown[] = [value];
+  const LITERAL = Symbol('literal');
+  while (todo.length > 0) {
+    const item = todo.pop();
+    if (Array.isArray(item) && item[0] === LITERAL) {
+      out.push(item[1] as string);
+    } else if (Array.isArray(item)) {
+      const parts: unknown[] = [[LITERAL, '[']];
+      item.forEach((v, i) => {
+        if (i > 0) parts.push([LITERAL, ',']);
+        parts.push(v === undefined ? null : v);
+      });
+      parts.push([LITERAL, ']']);
+      for (let i = parts.length - 1; i >= 0; i--) todo.push(parts[i]);
+    } else if (item !== null && typeof item === 'object') {
+      const parts: unknown[] = [[LITERAL, '{']];
+      Object.entries(item).forEach(([k, v], i) => {
+        if (v === undefined) return;
+        parts.push([LITERAL, `${i > 0 && parts.length > 1 ? ',' : ''}${JSON.stringify(k)}:`]);
+        parts.push(v);
+      });
+      parts.push([LITERAL, '}']);
+      for (let i = parts.length - 1; i >= 0; i--) todo.push(parts[i]);
+    } else out.push(JSON.stringify(item) ?? 'null');
+  }
+  return out.join('');
 }
 
 /** JSON text of `depth` nested levels without building the value: `{"a":{"a":…}}`. */

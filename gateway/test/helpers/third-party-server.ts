@@ -29,6 +29,8 @@ export interface ThirdParty {
   url: string;
   authorizations: (string | undefined)[];
   calls: { name: string; args: unknown }[];
+  /** Set to answer tools/call with another result (e.g. hostile structuredContent); undefined: the echo. */
+  answer?: (name: string, args: unknown) => Record<string, unknown> | undefined;
   close(): Promise<void>;
 }
 
@@ -41,6 +43,8 @@ export async function startThirdParty(): Promise<ThirdParty> {
       server.setRequestHandler('tools/list', async () => ({ tools: THIRD_PARTY_TOOLS as never }));
       server.setRequestHandler('tools/call', async (req) => {
         calls.push({ name: req.params.name, args: req.params.arguments });
+        const answer = partner.answer?.(req.params.name, req.params.arguments);
+        if (answer) return answer as never;
         return {
           content: [
             { type: 'text', text: `partner:${req.params.name}:${JSON.stringify(req.params.arguments)}` },
@@ -50,14 +54,8 @@ export async function startThirdParty(): Promise<ThirdParty> {
       return server;
     }),
   );
-  const server = http.createServer((req, res) => {
-    authorizations.push(req.headers.authorization);
-    void handler(req, res);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/mcp`,
+  const partner: ThirdParty = {
+    url: '',
     authorizations,
     calls,
     close: () =>
@@ -66,4 +64,12 @@ export async function startThirdParty(): Promise<ThirdParty> {
         server.closeAllConnections();
       }),
   };
+  const server = http.createServer((req, res) => {
+    authorizations.push(req.headers.authorization);
+    void handler(req, res);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  partner.url = `http://127.0.0.1:${port}/mcp`;
+  return partner;
 }
