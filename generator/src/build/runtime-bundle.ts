@@ -5,7 +5,7 @@ import { UserError } from '../errors.ts';
 import { RUNTIME_FILE } from './plan-images.ts';
 import type { LayerFile } from './tar-layer.ts';
 
-/** Default entry of the runtime: one program, two roles (see DESIGN.md). */
+/** Default entry of the runtime: one program, two roles (see docs/design.md). */
 export const RUNTIME_ENTRY = 'gateway/src/main.ts';
 
 /**

@@ -30,7 +30,7 @@ export function registerPackTest(program: Command, ctx: CliContext): void {
       '[packs...]',
       'pack names (packs/<pack>/pack.yaml) or pack folders; default: every pack of the repository',
     )
-    .option('-f, --format <format>', 'text or json (see docs/import.md for the JSON shape)', 'text')
+    .option('-f, --format <format>', 'text or json (the JSON shape: README, raku pack test)', 'text')
     .addHelpText(
       'after',
       '\nExit codes: 0 every tool passed (skips allowed), 1 a tool failed or a pack is invalid, 2 internal fault.',
