@@ -11,6 +11,7 @@ import { readPacksDir } from './pack/load-packs.ts';
 import { serverErrorLogger } from './server/error-log.ts';
 import { parseRuntimeOptions, type RuntimeOptions } from './server/options.ts';
 import { type RunningServer, startPackServer } from './server/pack-server.ts';
+import { configureJsonBounds, installProcessGuard } from './server/process-guard.ts';
 import { startupFailure } from './server/startup-error.ts';
 
 const log = (message: string) => process.stderr.write(`${new Date().toISOString()} ${message}\n`);
@@ -45,6 +46,7 @@ async function start(options: RuntimeOptions): Promise<RunningServer> {
 async function main(): Promise<void> {
   let server: RunningServer;
   try {
+    configureJsonBounds(process.env);
     server = await start(parseRuntimeOptions(process.env, process.argv.slice(2), process.cwd()));
   } catch (err) {
     const failure = startupFailure(err);
@@ -54,6 +56,7 @@ async function main(): Promise<void> {
     setTimeout(() => process.exit(), 5000).unref();
     return;
   }
+  installProcessGuard(log);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

@@ -3,6 +3,7 @@
  * so several servers in one test process do not collide.
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { registerProcessFaults } from './process-guard.ts';
 
 export interface RuntimeMetrics {
   registry: Registry;
@@ -24,6 +25,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Runti
   // gateway or pack server about 12 ms of CPU per second (docs/gateway.md); the lag figures stay meaningful.
   if (options.defaultMetrics !== false)
     collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 100 });
+  registerProcessFaults(registry);
   return {
     registry,
     calls: new Counter({
@@ -84,7 +86,11 @@ export function registerTraceStats(
 ): void {
   const gauge = scrapedGauge(metrics, stats);
   gauge('raku_trace_queue_depth', 'Traces waiting in memory to be written.', (s) => s.queued);
-  gauge('raku_trace_dropped_total', 'Traces dropped because the buffer was full.', (s) => s.dropped);
+  gauge(
+    'raku_trace_dropped_total',
+    'Traces dropped: the buffer was full, or the database refused the row even with its payloads marked.',
+    (s) => s.dropped,
+  );
   gauge('raku_trace_written_total', 'Traces written to the database.', (s) => s.written);
   gauge('raku_trace_write_failures_total', 'Failed trace batch writes.', (s) => s.failures);
 }
