@@ -5,10 +5,15 @@
  * carries them must come back as tool errors, leave the breaker closed, not be retried, and never reach the
  * fallback; a legitimate caller is served by the pack server right after.
  */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Client } from '@modelcontextprotocol/client';
+import { toNodeHandler } from '@modelcontextprotocol/node';
+import { createMcpHandler, ProtocolError, ProtocolErrorCode, Server } from '@modelcontextprotocol/server';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Pack } from '../../generator/src/model/types.ts';
+import { McpTarget, TargetError } from '../src/routing/targets.ts';
 import { json } from './helpers/fake-upstream.ts';
 import { type GatewayStack, startGatewayStack } from './helpers/gateway-stack.ts';
 import { connectClient, textOf } from './helpers/mcp-client.ts';
@@ -135,4 +140,57 @@ describe('caller errors and the shared breaker', () => {
     expect(stack.partner.calls).toEqual([]);
     expect(breaker.state).toBe('closed');
   }, 120_000);
+});
+
+describe('a third-party server’s answers', () => {
+  it('takes its JSON-RPC errors and 4xx as the call’s outcome, and only 5xx or 429 as the server failing', async () => {
+    // A real SDK server; the HTTP layer in front answers some tools' calls itself, by the Mcp-Name header the
+    // 2026-07-28 client mirrors.
+    const handler = toNodeHandler(
+      createMcpHandler(() => {
+        const server = new Server({ name: 'partner', version: '1.0.0' }, { capabilities: { tools: {} } });
+        server.setRequestHandler('tools/list', async () => ({ tools: [] }));
+        server.setRequestHandler('tools/call', async (req) => {
+          if (req.params.name === 'bad_args')
+            throw new ProtocolError(ProtocolErrorCode.InvalidParams, 'id is wrong');
+          throw new Error('exploded');
+        });
+        return server;
+      }),
+    );
+    const byName: Record<string, number> = { http400: 400, http413: 413, http429: 429, http500: 500 };
+    const server = http.createServer((req, res) => {
+      const status = byName[String(req.headers['mcp-name'])];
+      if (status) res.writeHead(status, { 'content-type': 'text/plain' }).end(`answered ${status}`);
+      else void handler(req, res);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const target = new McpTarget({
+      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`,
+      era: 'auto',
+    });
+    const call = (tool: string) =>
+      target
+        .call(tool, {}, { signal: new AbortController().signal, timeoutMs: 5000 })
+        .catch((e: unknown) => e);
+    try {
+      expect(await call('bad_args')).toMatchObject({
+        isError: true,
+        _meta: { 'dev.raku/status': 'invalid' },
+      });
+      expect(await call('explode')).toMatchObject({
+        isError: true,
+        content: [{ text: expect.stringContaining('exploded') }],
+      });
+      expect(await call('http400')).toMatchObject({
+        isError: true,
+        content: [{ text: expect.stringContaining('refused the call') }],
+      });
+      expect(await call('http413')).toMatchObject({ isError: true, _meta: { 'dev.raku/status': 'invalid' } });
+      for (const tool of ['http429', 'http500']) expect(await call(tool)).toBeInstanceOf(TargetError);
+    } finally {
+      await target.close();
+      await new Promise((r) => server.close(r));
+    }
+  });
 });
