@@ -31,7 +31,7 @@ export type TraceStatus = (typeof TRACE_STATUSES)[number];
 /**
  * The policy decision for the call. `approval` means the call needed an approval; its outcome is in `status`
  * (`ok`/`error` after approval, `rejected`, `expired` or `pending` when the agent got a job id instead).
- * `none`: the policy was not asked (status `unknown_tool`); the trace's rule is then null.
+ * `none`: the policy was not asked (an unknown tool, or a call refused before it ran); the rule is then null.
  */
 export const TRACE_DECISIONS = ['allow', 'deny', 'approval', 'none'] as const;
 
