@@ -49,6 +49,8 @@ describe('pack schema', () => {
     expect(valid(pack({}, { fixed }))).toBe(true);
     expect(valid(pack({}, { fixed: { headers: { 'Bad Header': 'x' } } }))).toBe(false);
     expect(valid(pack({}, { fixed: { cookies: {} } }))).toBe(false);
+    expect(valid(pack({}, { fixed: { headers: { 'X-A': 'one\r\nX-B: two' } } }))).toBe(false);
+    expect(valid(pack({}, { fixed: { headers: { 'X-A': 'tab\tok' } } }))).toBe(true);
   });
 
   it('requires region, service and both keys for sigv4; the session token is optional', () => {
