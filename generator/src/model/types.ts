@@ -201,6 +201,8 @@ export interface Condition {
   in?: Scalar[];
   notIn?: Scalar[];
   matches?: string;
+  /** How strings are compared (policy/text-comparison.ts); absent: whichever fails closed. */
+  normalize?: 'exact' | 'caseless' | 'nfkc' | 'skeleton';
   exists?: boolean;
   lt?: number;
   lte?: number;

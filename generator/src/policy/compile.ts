@@ -16,6 +16,7 @@ const CONDITION_KEYS = [
   'in',
   'notIn',
   'matches',
+  'normalize',
   'exists',
   'lt',
   'lte',

@@ -6,11 +6,19 @@
  * no coercion), or when the value is not a scalar (an object or array) — cases where the policy author's
  * intent cannot be read off the value and an upstream API might coerce it. The caller resolves `unknown`
  * against itself: an allow rule needs `true`, a deny rule applies unless the result is `false`.
+ *
+ * Strings are compared as the condition's `normalize` says (text-comparison.ts); when it says nothing, the
+ * comparison that fails closed for the rule's effect: in a deny, `equals`, `in` and `matches` compare
+ * confusable skeletons (so 'Admin1', ' admin1' and a Cyrillic 'аdmin1' are all caught by `admin*`) and
+ * `notEquals`/`notIn` compare exactly; in an allow, the other way round.
  */
 
 import type { Condition, Environment, Scalar } from '../model/types.ts';
-import { globMatches } from './patterns.ts';
+import { defaultComparison, globMatchesAs, normalizeText, type TextComparison } from './text-comparison.ts';
 import type { Subject } from './types.ts';
+
+/** Whether the rule holding a condition allows or denies: it decides how strings compare by default. */
+export type RuleEffect = 'allow' | 'deny';
 
 export type Truth = 'true' | 'false' | 'unknown';
 
@@ -95,16 +103,24 @@ const isScalar = (v: unknown): v is Scalar =>
   typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v)) || typeof v === 'boolean';
 const truth = (b: boolean): Truth => (b ? 'true' : 'false');
 
-function equalsScalar(value: Scalar, operand: Scalar): Truth {
-  return typeof value === typeof operand ? truth(value === operand) : 'unknown';
+function equalsScalar(value: Scalar, operand: Scalar, how: TextComparison): Truth {
+  if (typeof value !== typeof operand) return 'unknown';
+  if (typeof value === 'string' && how !== 'exact') {
+    return truth(normalizeText(value, how) === normalizeText(operand as string, how));
+  }
+  return truth(value === operand);
 }
 
 function compare(value: Scalar, operand: number, test: (a: number, b: number) => boolean): Truth {
   return typeof value === 'number' && Number.isFinite(value) ? truth(test(value, operand)) : 'unknown';
 }
 
-/** Evaluates one condition: every operator it gives must hold. */
-export function evaluateCondition(condition: Condition, attrs: Attributes): Truth {
+/** Evaluates one condition of a rule of `effect` (default allow): every operator it gives must hold. */
+export function evaluateCondition(
+  condition: Condition,
+  attrs: Attributes,
+  effect: RuleEffect = 'allow',
+): Truth {
   const lookup = resolveField(condition.field, attrs);
   const results: Truth[] = [];
   if (condition.exists !== undefined) results.push(truth(lookup.found === condition.exists));
@@ -113,12 +129,15 @@ export function evaluateCondition(condition: Condition, attrs: Attributes): Trut
   if (!hasOperator) return results.length > 0 ? allOf(results) : 'unknown';
   if (!lookup.found || !isScalar(lookup.value)) return allOf([...results, 'unknown']);
   const v = lookup.value;
-  if (condition.equals !== undefined) results.push(equalsScalar(v, condition.equals));
-  if (condition.notEquals !== undefined) results.push(not(equalsScalar(v, condition.notEquals)));
-  if (condition.in !== undefined) results.push(anyOf(condition.in.map((o) => equalsScalar(v, o))));
-  if (condition.notIn !== undefined) results.push(not(anyOf(condition.notIn.map((o) => equalsScalar(v, o)))));
+  const positive = condition.normalize ?? defaultComparison(effect, true);
+  const negative = condition.normalize ?? defaultComparison(effect, false);
+  if (condition.equals !== undefined) results.push(equalsScalar(v, condition.equals, positive));
+  if (condition.notEquals !== undefined) results.push(not(equalsScalar(v, condition.notEquals, negative)));
+  if (condition.in !== undefined) results.push(anyOf(condition.in.map((o) => equalsScalar(v, o, positive))));
+  if (condition.notIn !== undefined)
+    results.push(not(anyOf(condition.notIn.map((o) => equalsScalar(v, o, negative)))));
   if (condition.matches !== undefined)
-    results.push(typeof v === 'string' ? truth(globMatches(condition.matches, v)) : 'unknown');
+    results.push(typeof v === 'string' ? truth(globMatchesAs(condition.matches, v, positive)) : 'unknown');
   if (condition.lt !== undefined) results.push(compare(v, condition.lt, (a, b) => a < b));
   if (condition.lte !== undefined) results.push(compare(v, condition.lte, (a, b) => a <= b));
   if (condition.gt !== undefined) results.push(compare(v, condition.gt, (a, b) => a > b));
@@ -126,9 +145,13 @@ export function evaluateCondition(condition: Condition, attrs: Attributes): Trut
   return allOf(results);
 }
 
-/** Evaluates a list of conditions that must all hold; an empty list is `true`. */
-export function evaluateConditions(conditions: readonly Condition[], attrs: Attributes): Truth {
-  return allOf(conditions.map((c) => evaluateCondition(c, attrs)));
+/** Evaluates a list of conditions (of a rule of `effect`) that must all hold; an empty list is `true`. */
+export function evaluateConditions(
+  conditions: readonly Condition[],
+  attrs: Attributes,
+  effect: RuleEffect = 'allow',
+): Truth {
+  return allOf(conditions.map((c) => evaluateCondition(c, attrs, effect)));
 }
 
 const OPERATOR_TEXT: readonly [keyof Condition, string][] = [
@@ -152,5 +175,6 @@ export function describeCondition(condition: Condition): string {
     const operand = condition[key];
     if (operand !== undefined) parts.push(`${condition.field} ${text} ${JSON.stringify(operand)}`);
   }
-  return parts.join(' and ');
+  const described = parts.join(' and ');
+  return condition.normalize ? `${described} (compared ${condition.normalize})` : described;
 }

@@ -129,7 +129,11 @@ function naive(compiled: CompiledPolicy, call: ToolCall): string {
   const tools = (patterns: string[]) => patterns.some((p) => toolPatternMatcher(p)(call.tool));
   const attrs = { args: call.args, subject: call.subject, environment: call.environment, now: call.now };
   for (const d of compiled.denies)
-    if (names(d.subjects, call.subject) && tools(d.tools) && evaluateConditions(d.when, attrs) !== 'false')
+    if (
+      names(d.subjects, call.subject) &&
+      tools(d.tools) &&
+      evaluateConditions(d.when, attrs, 'deny') !== 'false'
+    )
       return d.id;
   for (const a of compiled.allows)
     if (names(a.subjects, call.subject) && tools(a.tools) && evaluateConditions(a.when, attrs) === 'true')

@@ -5,7 +5,13 @@
  */
 
 import type { Condition } from '../model/types.ts';
-import { type Attributes, describeCondition, evaluateCondition, evaluateConditions } from './conditions.ts';
+import {
+  type Attributes,
+  describeCondition,
+  evaluateCondition,
+  evaluateConditions,
+  type RuleEffect,
+} from './conditions.ts';
 import { ruleIndex } from './rule-index.ts';
 import { namesSubject, subjectKeys } from './subjects.ts';
 import type {
@@ -66,12 +72,12 @@ export function decide(compiled: CompiledPolicy, call: ToolCall): Decision {
   const keys = subjectKeys(call.subject);
   for (const { rule, subjects } of index.denies.forTool(call.tool)) {
     if (!namesSubject(subjects, keys)) continue;
-    const truth = evaluateConditions(rule.when, attrs);
+    const truth = evaluateConditions(rule.when, attrs, 'deny');
     if (truth === 'false') continue;
     const why = rule.description ? ` (${rule.description})` : '';
     const unsure =
       truth === 'unknown'
-        ? `; its condition ${firstUnmet(rule.when, attrs)} could not be evaluated, so it applies`
+        ? `; its condition ${firstUnmet(rule.when, attrs, 'deny')} could not be evaluated, so it applies`
         : '';
     return deny(rule.id, `${what}: denied by ${rule.id}${why}${unsure}`);
   }
@@ -104,8 +110,12 @@ function deny(rule: string, reason: string): Decision {
   return { allowed: false, effect: 'deny', rule, reason };
 }
 
-function firstUnmet(conditions: readonly Condition[], attrs: Attributes): string {
-  const unmet = conditions.find((c) => evaluateCondition(c, attrs) !== 'true');
+function firstUnmet(
+  conditions: readonly Condition[],
+  attrs: Attributes,
+  effect: RuleEffect = 'allow',
+): string {
+  const unmet = conditions.find((c) => evaluateCondition(c, attrs, effect) !== 'true');
   return unmet ? describeCondition(unmet) : '(none)';
 }
 

@@ -1,5 +1,5 @@
 /**
- * Tool-pattern and glob matching for the engine. Matching itself is `toolPatternMatcher` of
+ * Tool-pattern matching for the engine (globs in conditions: text-comparison.ts). Matching itself is `toolPatternMatcher` of
  * model/names.ts: '*' matches any run of characters, everything else is literal, linear time.
  */
 import { toolPatternMatcher } from '../model/names.ts';
@@ -11,19 +11,4 @@ export function patternsMatcher(patterns: readonly string[]): Matcher {
   if (patterns.includes('*')) return () => true;
   const each = patterns.map(toolPatternMatcher);
   return each.length === 1 ? (each[0] as Matcher) : (name) => each.some((m) => m(name));
-}
-
-const GLOB_CACHE_LIMIT = 4096;
-const globs = new Map<string, Matcher>();
-
-/** True when `value` matches the glob `pattern` ('*' any run of characters). */
-export function globMatches(pattern: string, value: string): boolean {
-  let matcher = globs.get(pattern);
-  if (!matcher) {
-    // Patterns come from policies, so the cache stays small; the bound only guards against misuse.
-    if (globs.size >= GLOB_CACHE_LIMIT) globs.clear();
-    matcher = toolPatternMatcher(pattern);
-    globs.set(pattern, matcher);
-  }
-  return matcher(value);
 }

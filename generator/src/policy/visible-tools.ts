@@ -30,7 +30,8 @@ export function toolsVisibleTo(
   const denies = index.denies.all
     .filter((d) => namesSubject(d.subjects, keys))
     .filter(
-      ({ rule }) => rule.when.every(knowableAtListTime) && evaluateConditions(rule.when, attrs) !== 'false',
+      ({ rule }) =>
+        rule.when.every(knowableAtListTime) && evaluateConditions(rule.when, attrs, 'deny') !== 'false',
     );
   const allows = index.allows.all
     .filter((a) => namesSubject(a.subjects, keys))
