@@ -259,18 +259,6 @@ const CASES: Case[] = [
     what: 'a deny pattern compared exactly, which an upstream could normalise around',
     file: POLICY,
     edit: (d) =>
-      d.setIn(
-        ['denies', 1, 'when'],
-        [{ field: 'args.repo', matches: 'admin*', normalize: 'exact' }],
-      ),
-    path: 'denies[1].when[0].normalize',
-    severity: 'warning',
-  },
-  {
-    rule: 'deny-pattern-normalization',
-    what: 'a deny pattern compared exactly, which an upstream could normalise around',
-    file: POLICY,
-    edit: (d) =>
       d.setIn(['denies', 1, 'when'], [{ field: 'args.repo', matches: 'admin*', normalize: 'exact' }]),
     path: 'denies[1].when[0].normalize',
     severity: 'warning',

@@ -4,7 +4,6 @@ import { type Diagnostic, sortDiagnostics } from './diagnostic.ts';
 import { httpBodies } from './rules/body-encoding.ts';
 import { makeRuleContext, type Rule } from './rules/context.ts';
 import { denyPatternNormalization } from './rules/deny-patterns.ts';
-import { denyPatternNormalization } from './rules/deny-patterns.ts';
 import { nameMatchesPath, toolNames, uniqueNames } from './rules/names.ts';
 import { packBaseUrls } from './rules/pack-base-url.ts';
 import { policyConditionArgs, policyReferences } from './rules/policies.ts';
@@ -27,7 +26,6 @@ export const RULES: readonly Rule[] = [
   promotionChain,
   policyReferences,
   policyConditionArgs,
-  denyPatternNormalization,
   denyPatternNormalization,
   noSecretValues,
   urls,
