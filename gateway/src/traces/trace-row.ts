@@ -168,7 +168,13 @@ function textOr(value: unknown, fallback: string): string {
  * The row of a record whose row could not be built, or that the database refused: the call's identity as far
  * as it is plain text, and markers in place of the payloads.
  */
-export function markedRow(id: string, record: TraceRecord, reason: TruncationReason): TraceRow {
+export function markedRow(
+  id: string,
+  record: TraceRecord,
+  reason: TruncationReason,
+  /** Sizes already measured (the row that was refused), else the record's own. */
+  sizes: Partial<Pick<TraceRow, 'argsBytes' | 'resultBytes'>> = {},
+): TraceRow {
   const bytes = (value: unknown) => count(value) ?? 0;
   const marker = (value: unknown, known: unknown) =>
     value === undefined || value === null ? null : JSON.stringify(truncatedMarker(reason, bytes(known)));
@@ -186,10 +192,10 @@ export function markedRow(id: string, record: TraceRecord, reason: TruncationRea
     revision: textOr(record.revision, ''),
     latencyMs: Number.isFinite(record.latencyMs) && record.latencyMs >= 0 ? record.latencyMs : 0,
     status: textOr(record.status, 'error'),
-    argsBytes: bytes(record.argsBytes),
-    resultBytes: bytes(record.resultBytes),
-    args: marker(record.args, record.argsBytes),
-    result: marker(record.result, record.resultBytes),
+    argsBytes: bytes(sizes.argsBytes ?? record.argsBytes),
+    resultBytes: bytes(sizes.resultBytes ?? record.resultBytes),
+    args: marker(record.args, sizes.argsBytes ?? record.argsBytes),
+    result: marker(record.result, sizes.resultBytes ?? record.resultBytes),
     error: null,
   };
 }

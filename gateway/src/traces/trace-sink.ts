@@ -231,7 +231,7 @@ export class BufferedTraceSink implements TraceSink {
     for (const [i, row] of rows.entries()) {
       if (await this.#writeRow(row)) continue;
       if (!(await this.#reachable())) return false;
-      const marked = markedRow(row.id, batch[i]!.record, 'refused');
+      const marked = markedRow(row.id, batch[i]!.record, 'refused', row);
       if (await this.#writeRow(marked)) continue;
       if (!(await this.#reachable())) return false;
       refused++;

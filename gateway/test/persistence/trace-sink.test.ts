@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createDatabase, type Database } from '../../src/db/database.ts';
 import { REDACTED } from '../../src/traces/redaction.ts';
@@ -5,6 +6,7 @@ import { createTraceReader } from '../../src/traces/trace-reader.ts';
 import { BufferedTraceSink } from '../../src/traces/trace-sink.ts';
 import { createPrismaTraceWriter } from '../../src/traces/trace-writer.ts';
 import type { TraceRecord } from '../../src/traces/types.ts';
+import { hostileJson, hostileString, nest } from '../helpers/hostile-json.ts';
 import { startTcpProxy, type TcpProxy } from './helpers/tcp-proxy.ts';
 import { createTestDatabase, type TestDatabase, viaPort } from './helpers/test-database.ts';
 
@@ -109,18 +111,137 @@ function storageSuite(kind: string, open: () => Promise<Database>) {
       expect(JSON.stringify(row)).not.toContain('ghp_');
     });
 
-    it('drops a row the database refuses, counts it, and still writes the rest of its batch', async () => {
-      const sink = new BufferedTraceSink({ writer: createPrismaTraceWriter(db.prisma), batchSize: 50 });
-      for (let i = 0; i < 4; i++) sink.record(call(200 + i, { tool: `poison.ok_${i}` }));
-      // 3e9 does not fit the int4 column: a data error, not an outage.
-      sink.record(call(204, { tool: 'poison.bad', argsBytes: 3e9 }));
-      await sink.close();
-      expect(sink.stats()).toMatchObject({ written: 4, dropped: 1 });
-      expect(sink.stats().failures).toBeGreaterThanOrEqual(2);
-      const tools = (await db.prisma.trace.findMany({ where: { tool: { startsWith: 'poison.' } } })).map(
-        (r) => r.tool,
+    it('stores a row whose payload the database refuses with markers instead, and still writes the rest of its batch', async () => {
+      // A real refusal of the payload alone: a check constraint, as a stricter schema or a jsonb limit would.
+      await db.prisma.$executeRawUnsafe(
+        `ALTER TABLE "traces" ADD CONSTRAINT "test_no_poison" CHECK ("args" IS NULL OR NOT ("args" ? 'poison'))`,
       );
-      expect(tools.sort()).toEqual(['poison.ok_0', 'poison.ok_1', 'poison.ok_2', 'poison.ok_3']);
+      try {
+        const sink = new BufferedTraceSink({ writer: createPrismaTraceWriter(db.prisma), batchSize: 50 });
+        for (let i = 0; i < 4; i++) sink.record(call(200 + i, { tool: `poison.ok_${i}` }));
+        sink.record(call(204, { tool: 'poison.payload', args: { poison: 'x'.repeat(10) } }));
+        await sink.close();
+        expect(sink.stats()).toMatchObject({ written: 5, dropped: 0 });
+        expect(sink.stats().failures).toBeGreaterThanOrEqual(2);
+        const rows = await db.prisma.trace.findMany({ where: { tool: { startsWith: 'poison.' } } });
+        expect(rows.map((r) => r.tool).sort()).toEqual([
+          'poison.ok_0',
+          'poison.ok_1',
+          'poison.ok_2',
+          'poison.ok_3',
+          'poison.payload',
+        ]);
+        const marked = rows.find((r) => r.tool === 'poison.payload')!;
+        const argsBytes = JSON.stringify({ poison: 'x'.repeat(10) }).length;
+        expect(marked).toMatchObject({
+          args: { $raku: 'truncated', reason: 'refused', bytes: argsBytes },
+          result: { $raku: 'truncated', reason: 'refused', bytes: JSON.stringify(call(204).result).length },
+          argsBytes,
+          subject: 'agent:bot-0',
+          status: 'ok',
+          error: null,
+        });
+      } finally {
+        await db.prisma.$executeRawUnsafe(`ALTER TABLE "traces" DROP CONSTRAINT "test_no_poison"`);
+      }
+    });
+
+    it('drops and counts only a row the database refuses even with markers in place of its payloads', async () => {
+      await db.prisma.$executeRawUnsafe(
+        `ALTER TABLE "traces" ADD CONSTRAINT "test_no_tool" CHECK ("tool" <> 'poison.always')`,
+      );
+      try {
+        const sink = new BufferedTraceSink({ writer: createPrismaTraceWriter(db.prisma), batchSize: 50 });
+        sink.record(call(210, { tool: 'poison.always' }));
+        sink.record(call(211, { tool: 'poison.neighbour' }));
+        await sink.close();
+        expect(sink.stats()).toMatchObject({ written: 1, dropped: 1 });
+        expect(await db.prisma.trace.count({ where: { tool: 'poison.neighbour' } })).toBe(1);
+      } finally {
+        await db.prisma.$executeRawUnsafe(`ALTER TABLE "traces" DROP CONSTRAINT "test_no_tool"`);
+      }
+    });
+
+    it('stores a trace whatever strings it holds: lone surrogates and NUL become U+FFFD in every column and payload', async () => {
+      const sink = new BufferedTraceSink({ writer: createPrismaTraceWriter(db.prisma), batchSize: 64 });
+      let recorded = 0;
+      fc.assert(
+        fc.property(hostileString(), hostileString(), hostileJson(3), (text, key, value) => {
+          sink.record(
+            call(300 + recorded, {
+              subject: `agent:${text}`,
+              tool: `surrogate.${recorded}.${text}`,
+              route: text,
+              target: text,
+              rule: text,
+              revision: text,
+              args: { [key]: text, nested: [text, { [text]: value }] },
+              result: { content: [{ type: 'text', text }], structuredContent: { value } },
+              error: text,
+            }),
+          );
+          recorded++;
+        }),
+        { numRuns: 150 },
+      );
+      sink.record(
+        call(299, { tool: 'surrogate.fixed', subject: 'agent:\ud800', args: { '\u0000k': 'a\udc00b' } }),
+      );
+      recorded++;
+      await sink.close();
+      expect(sink.stats()).toMatchObject({ written: recorded, dropped: 0 });
+      const rows = await db.prisma.trace.findMany({ where: { tool: { startsWith: 'surrogate.' } } });
+      expect(rows).toHaveLength(recorded);
+      const fixed = rows.find((r) => r.tool === 'surrogate.fixed')!;
+      expect(fixed.subject).toBe('agent:\uFFFD');
+      expect(fixed.args).toEqual({ '\uFFFDk': 'a\uFFFDb' });
+      // What was stored as the marker is only what no string could be.
+      expect(rows.filter((r) => JSON.stringify(r.args).includes('"$raku"'))).toEqual([]);
+    });
+
+    it('stores deep, cyclic, BigInt and huge payloads as markers, and the calls around them as they are', async () => {
+      const sink = new BufferedTraceSink({ writer: createPrismaTraceWriter(db.prisma), batchSize: 10 });
+      const cyclic: Record<string, unknown> = {};
+      cyclic['self'] = cyclic;
+      const payloads: [string, unknown][] = [
+        ['deep', nest('x', 4300)],
+        ['cyclic', cyclic],
+        ['bigint', { n: 12n }],
+        ['huge', { s: 'é'.repeat(3 * 1024 * 1024) }],
+      ];
+      for (const [name, args] of payloads)
+        sink.record(call(400, { tool: `hostile.${name}`, args: args as never }));
+      sink.record(call(401, { tool: 'hostile.plain' }));
+      await sink.close();
+      expect(sink.stats()).toMatchObject({ written: 5, dropped: 0 });
+      const rows = await db.prisma.trace.findMany({ where: { tool: { startsWith: 'hostile.' } } });
+      const args = Object.fromEntries(rows.map((r) => [r.tool, r.args]));
+      expect(args['hostile.deep']).toMatchObject({ $raku: 'truncated', reason: 'depth' });
+      expect(args['hostile.cyclic']).toMatchObject({ $raku: 'truncated', reason: 'depth' });
+      expect(args['hostile.bigint']).toEqual({ n: '12' });
+      expect(args['hostile.huge']).toMatchObject({ $raku: 'truncated', reason: 'size' });
+      expect(args['hostile.plain']).toEqual({ petId: 401 });
+    });
+
+    it('lets nothing thrown while writing leave the writer: a write that throws at once, a logger that throws', async () => {
+      const real = createPrismaTraceWriter(db.prisma);
+      let calls = 0;
+      const sink = new BufferedTraceSink({
+        writer: {
+          write(rows) {
+            if (calls++ === 0) throw 'not even an Error'; // thrown, not a rejected promise
+            return real.write(rows);
+          },
+          ping: () => real.ping(),
+        },
+        onError: () => {
+          throw new Error('the logger is broken too');
+        },
+      });
+      for (let i = 0; i < 3; i++) sink.record(call(500 + i, { tool: `throwing.${i}` }));
+      await sink.close();
+      expect(sink.stats()).toMatchObject({ written: 3, dropped: 0, failures: 1 });
+      expect(await db.prisma.trace.count({ where: { tool: { startsWith: 'throwing.' } } })).toBe(3);
     });
 
     it('reads traces back newest first, filtered, in cursor pages', async () => {
