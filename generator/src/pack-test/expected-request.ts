@@ -61,12 +61,16 @@ export function expectedRequest(
     if (value === undefined) continue;
     if (arg === bodyArg) {
       const type = tool.http.contentType;
-      if (type !== undefined && !isJsonType(type)) {
-        const bytes = isFile(property(tool, arg))
-          ? Buffer.from(String(value), 'base64')
-          : Buffer.from(text(value), 'utf8');
+      if (type === undefined) out.body = value;
+      else {
+        // With a contentType the body is exactly: JSON text for a JSON type, else the value as it is.
+        const bytes = isJsonType(type)
+          ? Buffer.from(JSON.stringify(value))
+          : isFile(property(tool, arg))
+            ? Buffer.from(String(value), 'base64')
+            : Buffer.from(text(value), 'utf8');
         out.raw = { contentType: type, bytes };
-      } else out.body = value;
+      }
       continue;
     }
     const loc = argLocation(tool, arg);

@@ -83,6 +83,21 @@ describe('expectedRequest for non-JSON bodies', () => {
     expect(expectedRequest(file, { blob: 'AAE=' }).raw?.bytes).toEqual(Buffer.from([0, 1]));
   });
 
+  it('expects JSON text for an arg body whose contentType is a JSON type, even for a string', () => {
+    const tool = {
+      http: {
+        method: 'PUT' as const,
+        path: '/j',
+        body: 'arg:doc',
+        contentType: 'application/merge-patch+json',
+      },
+    };
+    expect(expectedRequest(tool, { doc: 'x' }).raw).toEqual({
+      contentType: 'application/merge-patch+json',
+      bytes: Buffer.from('"x"'),
+    });
+  });
+
   it('expects fixed query parameters and headers over arguments of the same name', () => {
     const tool = {
       http: {
