@@ -4,7 +4,7 @@ import net from 'node:net';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { createMcpHandler, type McpHttpHandler, Server } from '@modelcontextprotocol/server';
 import { afterEach, describe, expect, it } from 'vitest';
-import { toLeanNodeHandler } from './node-handler.ts';
+import { type NodeHandlerOptions, type RefusedCall, toLeanNodeHandler } from './node-handler.ts';
 
 const MODERN_META = {
   'io.modelcontextprotocol/protocolVersion': '2026-07-28',
@@ -32,7 +32,7 @@ afterEach(async () => {
 });
 
 /** A real SDK handler (echo and wait tools) behind the lean node handler on a real HTTP server. */
-async function serve(maxRequestBodyBytes?: number): Promise<Served> {
+async function serve(maxRequestBodyBytes?: number, extra: NodeHandlerOptions = {}): Promise<Served> {
   const subjects: string[] = [];
   const errors: Error[] = [];
   let onAbort = () => {};
@@ -57,6 +57,7 @@ async function serve(maxRequestBodyBytes?: number): Promise<Served> {
   const node = toLeanNodeHandler(handler, {
     ...(maxRequestBodyBytes ? { maxRequestBodyBytes } : {}),
     onerror: (e) => errors.push(e),
+    ...extra,
   });
   const server = http.createServer((req, res) => {
     void node(req, res, { token: '', clientId: 'agent:bot', scopes: [] });
@@ -242,5 +243,67 @@ describe('toLeanNodeHandler', () => {
     req.destroy();
     await s.aborted;
     expect(s.subjects).toEqual(['agent:bot']);
+  });
+
+  it('refuses a tools/call nested past the limit unparsed, with invalid params and its id, and reports it', async () => {
+    const refused: RefusedCall[] = [];
+    const s = await serve(undefined, { maxDepth: 16, onRefusedCall: (call) => refused.push(call) });
+    const body = call('echo', { a: JSON.parse(`${'['.repeat(20)}${']'.repeat(20)}`) }, 9);
+    const answer = await send(s.url, 'POST', callHeaders('echo'), body);
+    expect(answer.status).toBe(200);
+    expect(JSON.parse(answer.text)).toEqual({
+      jsonrpc: '2.0',
+      id: 9,
+      error: {
+        code: -32602,
+        message:
+          'Invalid params: the request nests 23 levels deep; the limit is 16 levels (RAKU_JSON_MAX_DEPTH)',
+      },
+    });
+    expect(refused).toEqual([
+      {
+        tool: 'echo',
+        reason: 'depth',
+        message: 'the request nests 23 levels deep; the limit is 16 levels (RAKU_JSON_MAX_DEPTH)',
+        bytes: Buffer.byteLength(body),
+      },
+    ]);
+    expect(s.subjects).toEqual([]);
+    // Within the limit it is served as before.
+    const ok = await send(s.url, 'POST', callHeaders('echo'), call('echo', { a: [[1]] }, 10));
+    expect(JSON.parse(ok.text)).toMatchObject({ id: 10, result: { content: [{ text: '{"a":[[1]]}' }] } });
+  });
+
+  it('answers 400 invalid request for a deep body that is not a JSON-RPC request', async () => {
+    const s = await serve(undefined, { maxDepth: 16 });
+    const notification = `{"jsonrpc":"2.0","method":"notifications/x","params":{"a":${'['.repeat(30)}${']'.repeat(30)}}}`;
+    const answer = await send(s.url, 'POST', callHeaders('echo'), notification);
+    expect(answer.status).toBe(400);
+    expect(JSON.parse(answer.text)).toMatchObject({ id: null, error: { code: -32600 } });
+    const garbage = await send(s.url, 'POST', callHeaders('echo'), `{"a":${'['.repeat(30)}`);
+    expect(garbage.status).toBe(400);
+    expect(JSON.parse(garbage.text)).toMatchObject({ id: null, error: { code: -32700 } });
+  });
+
+  it('refuses a JSON-RPC batch in both protocol revisions: one message per POST', async () => {
+    const s = await serve();
+    for (const version of ['2026-07-28', '2025-11-25']) {
+      const batch = JSON.stringify([
+        { jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} },
+        { jsonrpc: '2.0', id: 2, method: 'tools/list', params: {} },
+      ]);
+      const answer = await send(s.url, 'POST', { ...MODERN_HEADERS, 'mcp-protocol-version': version }, batch);
+      expect(answer.status).toBe(400);
+      expect(JSON.parse(answer.text)).toEqual({
+        jsonrpc: '2.0',
+        id: null,
+        error: {
+          code: -32600,
+          message:
+            'Bad Request: JSON-RPC batches are not supported by this endpoint; send one message per POST (MCP 2025-11-25 and 2026-07-28)',
+        },
+      });
+    }
+    expect(s.subjects).toEqual([]);
   });
 });
