@@ -14,7 +14,7 @@ import {
   maxFileBytes,
 } from '../src/pack/body-encoding.ts';
 import { PackExecutor } from '../src/pack/pack-executor.ts';
-import { contentKind } from '../src/pack/response-content.ts';
+import { binaryContent, contentKind } from '../src/pack/response-content.ts';
 import { type RunningServer, startPackServer } from '../src/server/pack-server.ts';
 import { connectClient, ERAS, textOf } from './helpers/mcp-client.ts';
 import { parseMultipart, type RawUpstream, send, startRawUpstream } from './helpers/raw-upstream.ts';
@@ -334,6 +334,12 @@ describe.each(ERAS)('answers by Content-Type (%s client)', (era) => {
     expect(result.isError).toBe(true);
     expect(textOf(result)).toContain(`upstream answered 404`);
     expect(textOf(result)).toContain(`(${PDF.length} bytes of application/pdf)`);
+  });
+});
+
+describe('empty answers', () => {
+  it('returns an empty body as empty text whatever its Content-Type', () => {
+    expect(binaryContent(Buffer.alloc(0), 'application/pdf', 'raku://p/t/response')).toBeUndefined();
   });
 });
 

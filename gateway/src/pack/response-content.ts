@@ -43,12 +43,13 @@ export function responseUri(pack: string, tool: string): string {
   return `raku://${encodeURIComponent(pack)}/${encodeURIComponent(tool)}/response`;
 }
 
-/** Content for a binary body; undefined when the body is text (JSON or textual). */
+/** Content for a binary body; undefined when the body is text (JSON or textual) or empty (a 204, a HEAD). */
 export function binaryContent(
   body: Buffer,
   contentType: string | undefined,
   uri: string,
 ): ToolContent | undefined {
+  if (body.length === 0) return undefined;
   const kind = contentKind(contentType);
   const mimeType = mediaType(contentType);
   const data = body.toString('base64');
