@@ -5,12 +5,26 @@ import { ConfigError, UserError } from '../errors.ts';
 import { readRepoFiles } from '../fs/read-repo.ts';
 import { type AiConfig, requestSuggestions } from '../import/ai/openai-enricher.ts';
 import { applySuggestions } from '../import/ai/suggestions.ts';
-import { DEFAULT_MAX_TOOLS, type ImportReport } from '../import/build-pack.ts';
+import {
+  DEFAULT_MAX_TOOLS,
+  type ImportOptions,
+  type ImportReport,
+  importOpenApi,
+  importOpenApiSplit,
+} from '../import/build-pack.ts';
 import { formatContractDiff } from '../import/contract-diff.ts';
 import { checkPack, generatePack } from '../import/import-pack.ts';
+import {
+  byReason,
+  formatReport,
+  formatWarnings,
+  type ImportReportJson,
+  type ReportedPack,
+} from '../import/import-report.ts';
 import { type OpenApiDocument, parseDocument } from '../import/openapi-document.ts';
 import { readOpenApiDocument } from '../import/read-document.ts';
 import { serializePolicy } from '../import/serialize-pack.ts';
+import { documentForPack } from '../import/split-document.ts';
 import { parseYamlSource } from '../load/yaml-source.ts';
 import { sha256Hex } from '../model/hash.ts';
 import type { Pack } from '../model/types.ts';
@@ -33,6 +47,18 @@ interface ImportCliOptions {
   out?: string;
   ai?: boolean;
   dryRun?: boolean;
+  splitBy?: string;
+  format: string;
+  report?: string;
+}
+
+/** One pack an import writes: where, what, and the snapshot of the document beside it. */
+interface PackUnit {
+  imported: { pack: Pack; report: ImportReport };
+  outDir: string;
+  packPath: string;
+  snapshot: { name: string; bytes: Uint8Array };
+  group?: string;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -55,118 +81,268 @@ export function registerImport(program: Command, ctx: CliContext): void {
       [],
     )
     .option('--exclude <filter>', 'leave out matching operations (same forms; repeatable)', collect, [])
-    .option('--max-tools <n>', 'most tools to import', String(DEFAULT_MAX_TOOLS))
+    .option('--max-tools <n>', 'most tools to import (per pack with --split-by)', String(DEFAULT_MAX_TOOLS))
     .option('--include-deprecated', 'import deprecated operations too')
-    .option('--base-url <url>', "the API's base URL (default: the document's first server)")
+    .option('--base-url <url>', "the API's base URL (default: the document's first https server)")
     .option('--tool-prefix <prefix>', 'prefix of the exposed tool names (default: the pack name)')
     .option('--allow-remote', 'allow fetching the document and its $refs over http(s) (off by default: SSRF)')
     .option('--out <dir>', 'pack folder (default: packs/<name>)')
+    .option(
+      '--split-by <how>',
+      "'tag': one pack per tag, packs/<name>-<tag> (the default when the selection is over --max-tools and no operation was selected by hand)",
+    )
+    .option('--format <format>', 'report format: text or json (a stable JSON report on stdout)', 'text')
+    .option('--report <file>', 'also write the JSON report to this file')
     .option(
       '--ai',
       'improve descriptions, flags and selection with OpenAI / Azure OpenAI (see docs/import.md)',
     )
     .option('--dry-run', 'show the report and the diff; write nothing')
     .action(async (document: string, opts: ImportCliOptions, cmd: Command) => {
+      if (opts.format !== 'text' && opts.format !== 'json') {
+        throw new UserError(`--format must be text or json, not "${opts.format}"`);
+      }
+      if (opts.splitBy !== undefined && opts.splitBy !== 'tag') {
+        throw new UserError(`--split-by must be "tag", not "${opts.splitBy}"`);
+      }
+      const json = opts.format === 'json';
+      const say = (text: string) => {
+        if (!json) ctx.stdout(text);
+      };
       const root = path.resolve(ctx.cwd, globalOptions(cmd).root);
       const maxTools = Number(opts.maxTools);
-      const outDir = path.resolve(ctx.cwd, opts.out ?? path.join(root, 'packs', opts.name));
-      const packPath = `packs/${opts.name}/pack.yaml`;
       const source = /^https?:\/\//i.test(document) ? document : path.resolve(ctx.cwd, document);
       const read = await readOpenApiDocument(source, { allowRemote: opts.allowRemote === true });
       const snapshotName = `openapi.${/^\s*\{/.test(Buffer.from(read.bytes.slice(0, 64)).toString()) ? 'json' : 'yaml'}`;
+      const options: ImportOptions = {
+        name: opts.name,
+        owner: opts.owner ?? '',
+        include: opts.include,
+        exclude: opts.exclude,
+        maxTools,
+        ...(opts.includeDeprecated ? { includeDeprecated: true } : {}),
+        ...(opts.baseUrl ? { baseUrl: opts.baseUrl } : {}),
+        ...(opts.toolPrefix ? { toolPrefix: opts.toolPrefix } : {}),
+        ...(read.url ? { documentUrl: read.url } : {}),
+        sourceDocument: snapshotName,
+        sha256: read.sha256,
+      };
 
-      const committed = await readCommittedPack(path.join(outDir, 'pack.yaml'));
-      const previousDoc = committed ? await readSnapshot(outDir, committed) : undefined;
-      const owner = opts.owner ?? committed?.owner;
-      if (!owner) throw new UserError('--owner <team> is required for a new pack');
+      // One pack, unless asked to split, or over the cap with nothing selected by hand (then say so).
+      const chosenByHand =
+        opts.include.length > 0 ||
+        opts.exclude.length > 0 ||
+        cmd.getOptionValueSource('maxTools') !== 'default';
+      let split: ImportReportJson['split'] = opts.splitBy === 'tag' ? { by: 'tag', automatic: false } : null;
+      let single: { pack: Pack; report: ImportReport } | undefined;
+      if (!split) {
+        single = importOpenApi(read.doc, options);
+        if (!chosenByHand && single.report.skipped.some((s) => s.code === 'over-cap')) {
+          split = { by: 'tag', automatic: true };
+        }
+      }
+      if (split && opts.ai)
+        throw new UserError('--ai works on one pack: select with --include instead of splitting');
+      if (split && opts.out)
+        throw new UserError('--out names one pack folder: it cannot be used with --split-by');
 
-      const generated = generatePack({
-        doc: read.doc,
-        options: {
-          name: opts.name,
-          owner,
-          include: opts.include,
-          exclude: opts.exclude,
-          maxTools,
-          ...(opts.includeDeprecated ? { includeDeprecated: true } : {}),
-          ...(opts.baseUrl ? { baseUrl: opts.baseUrl } : {}),
-          ...(opts.toolPrefix ? { toolPrefix: opts.toolPrefix } : {}),
-          ...(read.url ? { documentUrl: read.url } : {}),
-          sourceDocument: snapshotName,
-          sha256: read.sha256,
-        },
-        ...(committed ? { committed } : {}),
-        ...(previousDoc ? { previousDoc } : {}),
-      });
-      let pack = generated.pack;
+      let report: ImportReport;
+      const units: PackUnit[] = [];
+      if (split) {
+        const result = importOpenApiSplit(read.doc, options);
+        report = result.report;
+        for (const { pack, group } of result.packs) {
+          const bytes = Buffer.from(JSON.stringify(documentForPack(read.doc, pack)));
+          pack.source = {
+            ...(pack.source as NonNullable<Pack['source']>),
+            document: 'openapi.json',
+            sha256: sha256Hex(bytes),
+          };
+          units.push({
+            imported: { pack, report: { ...report, imported: [], skipped: [], warnings: [] } },
+            outDir: path.join(root, 'packs', pack.name),
+            packPath: `packs/${pack.name}/pack.yaml`,
+            snapshot: { name: 'openapi.json', bytes },
+            group,
+          });
+        }
+      } else {
+        const imported = single as { pack: Pack; report: ImportReport };
+        report = imported.report;
+        units.push({
+          imported,
+          outDir: path.resolve(ctx.cwd, opts.out ?? path.join(root, 'packs', opts.name)),
+          packPath: `packs/${opts.name}/pack.yaml`,
+          snapshot: { name: snapshotName, bytes: read.bytes },
+        });
+      }
+
       const repoFiles = await readRepoFiles(root);
+      const reported: ReportedPack[] = [];
+      const checkedUnits: { unit: PackUnit; pack: Pack; yaml: string; committed?: Pack }[] = [];
+      let errors = 0;
+      const diagnostics: string[] = [];
+      const checkWarnings: string[] = [];
+      const diffText: string[] = [];
       let draftPolicy: { path: string; yaml: string } | undefined;
-      if (opts.ai) {
-        const config = aiConfigFromEnv(ctx.env);
-        const applied = applySuggestions(
-          pack,
-          await requestSuggestions(pack, config),
-          new Set(generated.kept),
-        );
-        pack = applied.pack;
-        ctx.stdout(`\n--ai suggestions applied (${applied.changes.length}):\n`);
-        for (const c of applied.changes) ctx.stdout(`  ${c}\n`);
-        for (const w of applied.warnings) ctx.stdout(`warning: --ai: ${w}\n`);
-        for (const g of applied.groups) ctx.stdout(`  group ${g.name}: ${g.tools.join(', ')}\n`);
-        if (applied.suggestedSelection.length > 0) {
-          ctx.stdout(`  suggested selection: ${applied.suggestedSelection.join(', ')}\n`);
-          const ids = new Map((pack.source?.operations ?? []).map((o) => [o.tool, o.operationId]));
-          const filters = applied.suggestedSelection.map((t) => ids.get(t)).filter((id) => id !== undefined);
-          if (filters.length > 0) {
-            ctx.stdout(`  to import only those: ${filters.map((id) => `--include 'op:${id}'`).join(' ')}\n`);
-          }
+      for (const unit of units) {
+        const committed = await readCommittedPack(path.join(unit.outDir, 'pack.yaml'));
+        const previousDoc = committed ? await readSnapshot(unit.outDir, committed) : undefined;
+        const owner = opts.owner ?? committed?.owner;
+        if (!owner) throw new UserError('--owner <team> is required for a new pack');
+        unit.imported.pack.owner = owner;
+        const generated = generatePack({
+          doc: read.doc,
+          options: { ...options, name: unit.imported.pack.name, owner },
+          imported: unit.imported,
+          ...(committed ? { committed } : {}),
+          ...(previousDoc ? { previousDoc } : {}),
+        });
+        let pack = generated.pack;
+        if (opts.ai) {
+          const ai = await enrich(pack, generated.kept, ctx, repoFiles, unit.packPath, say);
+          pack = ai.pack;
+          draftPolicy = ai.draftPolicy;
         }
-        if (applied.draftPolicy) {
-          const policyPath = `policies/${applied.draftPolicy.name}.yaml`;
-          const yaml = serializePolicy(applied.draftPolicy);
-          const policyCheck = validateRepo([
-            ...repoFiles.filter((f) => f.path !== policyPath && f.path !== packPath),
-            { path: policyPath, bytes: Buffer.from(yaml) },
-          ]).diagnostics.filter((d) => d.file === policyPath && d.severity === 'error');
-          if (policyCheck.length === 0) draftPolicy = { path: policyPath, yaml };
-          else ctx.stdout(`warning: --ai: draft policy dropped: ${policyCheck[0]?.message}\n`);
+        const checked = checkPack(pack, unit.packPath, repoFiles);
+        checkWarnings.push(...checked.warnings.map((w) => (split ? `${pack.name}: ${w}` : w)));
+        if (generated.diff) {
+          diffText.push(
+            `\ntool contract diff against the committed pack${split ? ` ${pack.name}` : ''} (${committed?.version} → ${pack.version}):\n`,
+            formatContractDiff(generated.diff),
+          );
+          if (generated.kept.length > 0) diffText.push(`hand edits kept: ${generated.kept.join(', ')}\n`);
         }
+        const count = countBySeverity(checked.diagnostics).errors;
+        if (count > 0) {
+          errors += count;
+          diagnostics.push(formatDiagnostics(checked.diagnostics, 'text', 1));
+        }
+        reported.push({
+          name: pack.name,
+          path: unit.packPath,
+          version: pack.version,
+          tools: pack.tools.length,
+          ...(unit.group ? { group: unit.group } : {}),
+          ...(generated.diff
+            ? {
+                contractDiff: formatContractDiff(generated.diff).trimEnd().split('\n'),
+                handEditsKept: generated.kept,
+              }
+            : {}),
+        });
+        checkedUnits.push({ unit, pack, yaml: checked.yaml, ...(committed ? { committed } : {}) });
       }
-      const checked = checkPack(pack, packPath, repoFiles);
-      ctx.stdout(formatReport(generated.report, read.bundled));
-      for (const w of [...generated.report.warnings, ...checked.warnings]) ctx.stdout(`warning: ${w}\n`);
-      if (generated.diff) {
-        ctx.stdout(
-          `\ntool contract diff against the committed pack (${committed?.version} → ${pack.version}):\n`,
+
+      say(formatReport(report, read.bundled));
+      if (split) {
+        say(
+          split.automatic
+            ? `split by tag: the ${report.imported.length + report.skipped.filter((s) => s.code !== 'filtered' && s.code !== 'deprecated').length} operations selected are over the cap of ${maxTools} tools for one pack, so each tag became its own pack (choose with --include, or raise --max-tools, to get one pack): ${units.length} packs\n`
+            : `split by tag: ${units.length} packs\n`,
         );
-        ctx.stdout(formatContractDiff(generated.diff));
-        if (generated.kept.length > 0) ctx.stdout(`hand edits kept: ${generated.kept.join(', ')}\n`);
       }
-      const { errors } = countBySeverity(checked.diagnostics);
+      say(formatWarnings([...report.warnings, ...checkWarnings]));
+      say(diffText.join(''));
+
+      const toolPack = new Map<string, string>();
+      for (const { pack } of checkedUnits) {
+        for (const o of pack.source?.operations ?? []) toolPack.set(`${o.method} ${o.path}`, pack.name);
+      }
+      const jsonReport = (written: boolean): ImportReportJson => ({
+        document: read.url ?? path.relative(ctx.cwd, source),
+        format: report.format,
+        operations: report.operationCount,
+        imported: report.imported.length,
+        notImported: report.skipped.length,
+        split,
+        packs: reported,
+        byReason: byReason(report),
+        operationsImported: report.imported.map((o) => ({
+          ...o,
+          pack: toolPack.get(`${o.method} ${o.path}`) ?? opts.name,
+        })),
+        operationsNotImported: report.skipped,
+        warnings: [...report.warnings, ...checkWarnings],
+        written,
+      });
+      const emit = async (written: boolean) => {
+        const body = `${JSON.stringify(jsonReport(written), null, 2)}\n`;
+        if (json) ctx.stdout(body);
+        if (opts.report) await writeFile(path.resolve(ctx.cwd, opts.report), body);
+      };
+
       if (errors > 0) {
-        ctx.stderr(formatDiagnostics(checked.diagnostics, 'text', 1));
+        await emit(false);
+        ctx.stderr(diagnostics.join(''));
         throw new ConfigError(errors);
       }
       if (opts.dryRun) {
-        ctx.stdout(`\ndry run: nothing written (${packPath} would have ${pack.tools.length} tools)\n`);
+        await emit(false);
+        const files = reported.map((r) => `${r.path} would have ${r.tools} tools`).join(', ');
+        say(`\ndry run: nothing written (${files})\n`);
         return;
       }
-      await mkdir(outDir, { recursive: true });
-      await writeFile(path.join(outDir, snapshotName), read.bytes);
-      const oldSnapshot = committed?.source?.document;
-      if (oldSnapshot && oldSnapshot !== snapshotName && /^openapi\.(json|ya?ml)$/.test(oldSnapshot)) {
-        await rm(path.join(outDir, oldSnapshot), { force: true }); // the document changed format (YAML → JSON)
+      say('\n');
+      for (const { unit, pack, yaml, committed } of checkedUnits) {
+        await mkdir(unit.outDir, { recursive: true });
+        await writeFile(path.join(unit.outDir, unit.snapshot.name), unit.snapshot.bytes);
+        const oldSnapshot = committed?.source?.document;
+        if (
+          oldSnapshot &&
+          oldSnapshot !== unit.snapshot.name &&
+          /^openapi\.(json|ya?ml)$/.test(oldSnapshot)
+        ) {
+          await rm(path.join(unit.outDir, oldSnapshot), { force: true }); // the document changed format (YAML → JSON)
+        }
+        await writeFile(path.join(unit.outDir, 'pack.yaml'), yaml);
+        say(
+          `wrote ${path.relative(ctx.cwd, path.join(unit.outDir, 'pack.yaml'))} (${pack.tools.length} tools) and ${path.relative(ctx.cwd, path.join(unit.outDir, unit.snapshot.name))}\n`,
+        );
       }
-      await writeFile(path.join(outDir, 'pack.yaml'), checked.yaml);
       if (draftPolicy) {
         await mkdir(path.join(root, 'policies'), { recursive: true });
         await writeFile(path.join(root, draftPolicy.path), draftPolicy.yaml);
-        ctx.stdout(`wrote the draft policy ${draftPolicy.path} (review it before merging)\n`);
+        say(`wrote the draft policy ${draftPolicy.path} (review it before merging)\n`);
       }
-      ctx.stdout(
-        `\nwrote ${path.relative(ctx.cwd, path.join(outDir, 'pack.yaml'))} (${pack.tools.length} tools) and ${path.relative(ctx.cwd, path.join(outDir, snapshotName))}\n`,
-      );
+      await emit(true);
     });
+}
+
+/** `--ai`: suggestions applied to the pack, printed; a draft policy kept only when it validates. */
+async function enrich(
+  input: Pack,
+  kept: string[],
+  ctx: CliContext,
+  repoFiles: Awaited<ReturnType<typeof readRepoFiles>>,
+  packPath: string,
+  say: (text: string) => void,
+): Promise<{ pack: Pack; draftPolicy?: { path: string; yaml: string } }> {
+  const config = aiConfigFromEnv(ctx.env);
+  const applied = applySuggestions(input, await requestSuggestions(input, config), new Set(kept));
+  const pack = applied.pack;
+  say(`\n--ai suggestions applied (${applied.changes.length}):\n`);
+  for (const c of applied.changes) say(`  ${c}\n`);
+  for (const w of applied.warnings) say(`warning: --ai: ${w}\n`);
+  for (const g of applied.groups) say(`  group ${g.name}: ${g.tools.join(', ')}\n`);
+  if (applied.suggestedSelection.length > 0) {
+    say(`  suggested selection: ${applied.suggestedSelection.join(', ')}\n`);
+    const ids = new Map((pack.source?.operations ?? []).map((o) => [o.tool, o.operationId]));
+    const filters = applied.suggestedSelection.map((t) => ids.get(t)).filter((id) => id !== undefined);
+    if (filters.length > 0) {
+      say(`  to import only those: ${filters.map((id) => `--include 'op:${id}'`).join(' ')}\n`);
+    }
+  }
+  if (!applied.draftPolicy) return { pack };
+  const policyPath = `policies/${applied.draftPolicy.name}.yaml`;
+  const yaml = serializePolicy(applied.draftPolicy);
+  const policyCheck = validateRepo([
+    ...repoFiles.filter((f) => f.path !== policyPath && f.path !== packPath),
+    { path: policyPath, bytes: Buffer.from(yaml) },
+  ]).diagnostics.filter((d) => d.file === policyPath && d.severity === 'error');
+  if (policyCheck.length === 0) return { pack, draftPolicy: { path: policyPath, yaml } };
+  say(`warning: --ai: draft policy dropped: ${policyCheck[0]?.message}\n`);
+  return { pack };
 }
 
 /**
@@ -226,18 +402,4 @@ async function readSnapshot(dir: string, committed: Pack): Promise<OpenApiDocume
   } catch {
     return undefined;
   }
-}
-
-/** The import report: counts, then every operation not imported with its reason. */
-export function formatReport(report: ImportReport, bundled: boolean): string {
-  const lines = [
-    `${report.format} document${bundled ? ' (external $refs bundled)' : ''}: ${report.operationCount} operations, ${report.imported.length} imported, ${report.skipped.length} not imported`,
-  ];
-  const byReason = new Map<string, ImportReport['skipped']>();
-  for (const s of report.skipped) byReason.set(s.reason, [...(byReason.get(s.reason) ?? []), s]);
-  for (const [reason, ops] of byReason) {
-    lines.push(`not imported (${ops.length}): ${reason}`);
-    for (const s of ops) lines.push(`  ${s.method} ${s.path}${s.operationId ? ` (${s.operationId})` : ''}`);
-  }
-  return `${lines.join('\n')}\n`;
 }

@@ -45,10 +45,30 @@ export interface ImportedOperation {
   operationId?: string;
   tool: string;
 }
+
+/**
+ * Why an operation was not imported, as a stable code (the summary groups by it; `--format json` carries
+ * it): filtered (--include/--exclude), deprecated, over-cap, cookie, method, server, path, body, ref,
+ * schema-too-large, other.
+ */
+export type SkipCode =
+  | 'filtered'
+  | 'deprecated'
+  | 'over-cap'
+  | 'cookie'
+  | 'method'
+  | 'server'
+  | 'path'
+  | 'body'
+  | 'ref'
+  | 'schema-too-large'
+  | 'other';
+
 export interface SkippedOperation {
   method: string;
   path: string;
   operationId?: string;
+  code: SkipCode;
   reason: string;
 }
 export interface ImportReport {
@@ -60,6 +80,18 @@ export interface ImportReport {
   warnings: string[];
 }
 
+/** The operations an import takes, the ones it leaves out, and the tool names, before any tool is built. */
+interface Selection {
+  format: DocumentFormat;
+  operations: Operation[];
+  selected: Operation[];
+  skipped: SkippedOperation[];
+  warnings: string[];
+  prefix: string;
+  /** Tool names, assigned once across every selected operation (so split packs never collide). */
+  names: Map<Operation, string>;
+}
+
 /**
  * Converts an OpenAPI document into a pack. Pure and deterministic: the same document and options give the
  * same pack and report. Every operation not imported is in `report.skipped` with its reason.
@@ -68,6 +100,69 @@ export function importOpenApi(
   doc: OpenApiDocument,
   opts: ImportOptions,
 ): { pack: Pack; report: ImportReport } {
+  const selection = select(doc, opts, true);
+  return buildPack(doc, opts, selection, selection.selected, opts.name);
+}
+
+/** One pack of a split import, and the operations it holds. */
+export interface SplitPack {
+  pack: Pack;
+  /** The group it holds: a tag (or "untagged"), with a part number when the group was over the cap. */
+  group: string;
+}
+
+/**
+ * Imports a document as several packs, one per tag (an operation goes with its first tag; untagged ones
+ * into `<name>-untagged`), each group over the tool cap cut into parts of at most `maxTools`. Every pack
+ * is named `<name>-<tag>[-<part>]` and shares the tool prefix an unsplit import would use, and tool names
+ * are assigned across the whole document, so the exposed names are the same as one big pack's. Pure.
+ */
+export function importOpenApiSplit(
+  doc: OpenApiDocument,
+  opts: ImportOptions,
+): { packs: SplitPack[]; report: ImportReport } {
+  const selection = select(doc, opts, false);
+  const groups = new Map<string, Operation[]>();
+  for (const op of selection.selected) {
+    const tag = op.tags[0] ?? 'untagged';
+    groups.set(tag, [...(groups.get(tag) ?? []), op]);
+  }
+  const maxTools = opts.maxTools ?? DEFAULT_MAX_TOOLS;
+  const names = new Set<string>();
+  const report: ImportReport = {
+    format: selection.format,
+    operationCount: selection.operations.length,
+    imported: [],
+    skipped: [...selection.skipped],
+    warnings: [...selection.warnings],
+  };
+  const packs: SplitPack[] = [];
+  for (const tag of [...groups.keys()].sort()) {
+    const ops = groups.get(tag) as Operation[];
+    for (let part = 0; part * maxTools < ops.length; part++) {
+      const chunk = ops.slice(part * maxTools, (part + 1) * maxTools);
+      const suffix = ops.length > maxTools ? `-${part + 1}` : '';
+      const name = splitName(opts.name, tag, suffix, names);
+      try {
+        const { pack, report: r } = buildPack(doc, { ...opts, name }, selection, chunk, name);
+        packs.push({ pack, group: `${tag}${suffix ? ` (part ${part + 1})` : ''}` });
+        report.imported.push(...r.imported);
+        report.skipped.push(...r.skipped);
+        report.warnings.push(...r.warnings.map((w) => `${name}: ${w}`));
+      } catch (err) {
+        if (!(err instanceof UserError) || err instanceof SchemaWorkLimitError) throw err;
+        // A group none of whose operations could be imported: they are in the report, the others go on.
+        for (const op of chunk) {
+          report.skipped.push(...skipsOf(doc, opts, selection, op, name));
+        }
+      }
+    }
+  }
+  if (packs.length === 0) throw nothingImported(report);
+  return { packs, report };
+}
+
+function select(doc: OpenApiDocument, opts: ImportOptions, applyCap: boolean): Selection {
   const format = documentFormat(doc, opts.sourceDocument);
   const include = (opts.include ?? []).map(parseFilter);
   const exclude = (opts.exclude ?? []).map(parseFilter);
@@ -75,51 +170,71 @@ export function importOpenApi(
   if (!Number.isInteger(maxTools) || maxTools < 1 || maxTools > 2000) {
     throw new UserError(`--max-tools must be an integer from 1 to 2000, not ${maxTools}`);
   }
-  const base = baseUrlOf(doc, format, opts);
   const operations = listOperations(doc, format);
-  const report: ImportReport = {
-    format,
-    operationCount: operations.length,
-    imported: [],
-    skipped: [],
-    warnings: [],
-  };
-  const skip = (op: Operation, reason: string) => {
-    report.skipped.push({ method: op.method, path: op.path, ...idOf(op), reason });
-  };
-
+  const skipped: SkippedOperation[] = [];
+  const warnings: string[] = [];
   const selected: Operation[] = [];
+  const deprecated: Operation[] = [];
   for (const op of operations) {
-    const why =
-      filterReason(op, include, exclude) ??
-      (op.deprecated && !opts.includeDeprecated
-        ? 'deprecated (add --include-deprecated to import it)'
-        : undefined);
-    if (why) skip(op, why);
+    const why = filterReason(op, include, exclude);
+    if (why) skipped.push(skipOf(op, 'filtered', why));
+    else if (op.deprecated && !opts.includeDeprecated) deprecated.push(op);
     else selected.push(op);
   }
-  if (selected.length > maxTools) {
-    const hint = `over the cap of ${maxTools} tools (${selected.length} operations selected): select with --include tag:<tag> / path:<glob>, or raise --max-tools`;
-    for (const op of selected.splice(maxTools)) skip(op, hint);
+  if (selected.length === 0 && deprecated.length > 0) {
+    // Nothing else would be imported: take the deprecated operations rather than refuse, and say so.
+    selected.push(...deprecated);
+    warnings.push(
+      `every selected operation is deprecated (${deprecated.length}): imported them anyway, each description starts with "Deprecated:"`,
+    );
+  } else {
+    for (const op of deprecated) {
+      skipped.push(skipOf(op, 'deprecated', 'deprecated (add --include-deprecated to import it)'));
+    }
   }
-
+  if (applyCap && selected.length > maxTools) {
+    const hint = `over the cap of ${maxTools} tools (${selected.length} operations selected): select with --include tag:<tag> / path:<glob>, split with --split-by tag, or raise --max-tools`;
+    for (const op of selected.splice(maxTools)) skipped.push(skipOf(op, 'over-cap', hint));
+  }
   const prefix =
     opts.toolPrefix ?? (opts.name.length > 40 ? opts.name.slice(0, 20).replace(/-+$/, '') : opts.name);
-  const names = assignToolNames(selected, 63 - prefix.length);
-  const auth = authFor(doc, format, selected, opts.name);
+  const assigned = assignToolNames(selected, 63 - prefix.length);
+  const names = new Map(selected.map((op, i) => [op, assigned[i] as string]));
+  return { format, operations, selected, skipped, warnings, prefix, names };
+}
+
+function buildPack(
+  doc: OpenApiDocument,
+  opts: ImportOptions,
+  selection: Selection,
+  selected: readonly Operation[],
+  packName: string,
+): { pack: Pack; report: ImportReport } {
+  const { format, prefix } = selection;
+  const base = baseUrlOf(doc, format, opts);
+  const report: ImportReport = {
+    format,
+    operationCount: selection.operations.length,
+    imported: [],
+    skipped: packName === opts.name ? [...selection.skipped] : [],
+    warnings: packName === opts.name ? [...selection.warnings] : [],
+  };
+  const skip = (op: Operation, reason: string) => report.skipped.push(skipOf(op, codeOf(reason), reason));
+
+  const auth = authFor(doc, format, selected, packName, base.url);
   report.warnings.push(...auth.notes);
   const tools: Tool[] = [];
   const work = new SchemaWork(opts.maxSchemaWork);
   const caches = { input: new SchemaCache(work), output: new SchemaCache(work) };
-  for (const [i, op] of selected.entries()) {
-    const name = names[i] as string;
+  for (const op of selected) {
+    const name = selection.names.get(op) ?? (assignToolNames([op], 63 - prefix.length)[0] as string);
     try {
       const tool = operationTool(
         doc,
         format,
         op,
         name,
-        base,
+        base.url,
         opts.documentUrl,
         auth.consumes,
         report.warnings,
@@ -136,12 +251,7 @@ export function importOpenApi(
       skip(op, (err as Error).message);
     }
   }
-  if (tools.length === 0) {
-    const reasons = [...new Set(report.skipped.map((s) => s.reason))].slice(0, 5);
-    throw new UserError(
-      `no operation could be imported (${operations.length} in the document)${reasons.length > 0 ? `: ${reasons.join('; ')}` : ''}`,
-    );
-  }
+  if (tools.length === 0) throw nothingImported(report);
 
   const info = (doc['info'] ?? {}) as Record<string, unknown>;
   const title =
@@ -151,7 +261,7 @@ export function importOpenApi(
   const apiVersion = typeof info['version'] === 'string' ? info['version'] : undefined;
   const infoDescription = typeof info['description'] === 'string' ? info['description'].trim() : '';
   const pack: Pack = {
-    name: opts.name,
+    name: packName,
     version: opts.version ?? '0.1.0',
     ...(title ? { title } : {}),
     description: cut(
@@ -160,8 +270,11 @@ export function importOpenApi(
       4000,
     ),
     owner: opts.owner,
-    ...(prefix !== opts.name ? { toolPrefix: prefix } : {}),
-    upstream: { baseUrls: baseUrls(base), ...(auth.auth ? { auth: auth.auth } : {}) },
+    ...(prefix !== packName ? { toolPrefix: prefix } : {}),
+    upstream: {
+      ...(base.url ? { baseUrls: baseUrls(base.url) } : {}),
+      ...(auth.auth ? { auth: auth.auth } : {}),
+    },
     tools,
     source: {
       document: opts.sourceDocument,
@@ -175,8 +288,9 @@ export function importOpenApi(
       })),
     },
   };
-  if (!base.startsWith('https:')) {
-    report.warnings.push(`the API is served over plain http (${base}): only the dev base URL is set`);
+  if (base.note) report.warnings.push(base.note);
+  if (base.url && !base.url.startsWith('https:')) {
+    report.warnings.push(`the API is served over plain http (${base.url}): only the dev base URL is set`);
   }
   for (const tool of tools) {
     const exposed = exposedToolName(pack, tool);
@@ -184,6 +298,60 @@ export function importOpenApi(
   }
   report.warnings.push(...redactSecrets(pack));
   return { pack, report };
+}
+
+function nothingImported(report: ImportReport): UserError {
+  const reasons = [...new Set(report.skipped.map((s) => s.reason))].slice(0, 5);
+  return new UserError(
+    `no operation could be imported (${report.operationCount} in the document)${reasons.length > 0 ? `: ${reasons.join('; ')}` : ''}`,
+  );
+}
+
+/** The skips of one operation of a split group that imported nothing (its reason, found again). */
+function skipsOf(
+  doc: OpenApiDocument,
+  opts: ImportOptions,
+  selection: Selection,
+  op: Operation,
+  name: string,
+): SkippedOperation[] {
+  try {
+    return buildPack(doc, { ...opts, name }, selection, [op], name).report.skipped;
+  } catch (err) {
+    const reason = (err as Error).message.replace(
+      /^no operation could be imported \(\d+ in the document\): /,
+      '',
+    );
+    return [skipOf(op, codeOf(reason), reason)];
+  }
+}
+
+/** A DNS-label pack name for a split group: `<name>-<tag>`, cut to 63 characters, distinct. */
+function splitName(base: string, tag: string, suffix: string, taken: Set<string>): string {
+  const slug =
+    tag
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '') || 'tag';
+  let name = `${base}-${slug}`.slice(0, 63 - suffix.length).replace(/-+$/, '') + suffix;
+  for (let n = 2; taken.has(name); n++) name = `${name.slice(0, 60 - String(n).length)}-${n}`;
+  taken.add(name);
+  return name;
+}
+
+function codeOf(reason: string): SkipCode {
+  if (/^required cookie/.test(reason)) return 'cookie';
+  if (/^method /.test(reason)) return 'method';
+  if (/is served from/.test(reason)) return 'server';
+  if (/^path /.test(reason)) return 'path';
+  if (/request body/.test(reason)) return 'body';
+  if (/\$ref/.test(reason)) return 'ref';
+  if (/^input schema has more than/.test(reason)) return 'schema-too-large';
+  return 'other';
+}
+
+function skipOf(op: Operation, code: SkipCode, reason: string): SkippedOperation {
+  return { method: op.method, path: op.path, ...idOf(op), code, reason };
 }
 
 function idOf(op: Operation): { operationId?: string } {

@@ -15,6 +15,8 @@ export interface GenerateInput {
   committed?: Pack;
   /** The document the committed pack was generated from (its snapshot, sha256 checked by the caller). */
   previousDoc?: OpenApiDocument;
+  /** The import already made (one pack of a split import); else `importOpenApi` is run here. */
+  imported?: { pack: Pack; report: ImportReport };
 }
 
 export interface Generated {
@@ -28,7 +30,7 @@ export interface Generated {
 
 /** Document → pack (merged with the committed one on re-import). Pure. */
 export function generatePack(input: GenerateInput): Generated {
-  const { pack, report } = importOpenApi(input.doc, input.options);
+  const { pack, report } = input.imported ?? importOpenApi(input.doc, input.options);
   if (!input.committed) return { pack, report, kept: [] };
   let previous: Pack | undefined;
   if (input.previousDoc) {

@@ -1,6 +1,7 @@
 import { pathParams } from '../model/names.ts';
 import type { ArgMapping, HttpMethod, JsonSchema, Tool, ToolAnnotations } from '../model/types.ts';
 import type { DocumentFormat, OpenApiDocument } from './openapi-document.ts';
+import { isFixed, splitOperationPath } from './operation-path.ts';
 import type { Operation } from './operations.ts';
 import { countNodes, type SchemaCache } from './schema-cache.ts';
 import { SchemaConverter } from './schema-convert.ts';
@@ -12,6 +13,14 @@ const MAX_TOOL_DESCRIPTION = 1500;
 const MAX_OUTPUT_SCHEMA_CHARS = 12_000;
 /** An input schema with more values than a whole pack file may hold (the loader's 200,000) cannot be a tool. */
 const MAX_INPUT_SCHEMA_VALUES = 200_000;
+/** Largest file a multipart upload argument carries (decoded bytes); the argument's maxLength is its base64. */
+export const MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
+const UPLOAD_MAX_LENGTH = Math.ceil(MAX_UPLOAD_BYTES / 3) * 4;
+/** The pack schema's patterns for fixed values and content types. */
+const FIXED_HEADER = /^[A-Za-z0-9-]{1,64}$/;
+const FIXED_QUERY = /^[A-Za-z0-9_.~-]{1,128}$/;
+const CONTENT_TYPE =
+  /^[A-Za-z0-9!#$&^_.+-]{1,64}\/[A-Za-z0-9!#$&^_.+-]{1,64}( *;[ A-Za-z0-9!#$&^_.+=-]{1,128})?$/;
 const METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']);
 const BODYLESS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'DELETE']);
 
@@ -21,7 +30,7 @@ export function operationTool(
   format: DocumentFormat,
   op: Operation,
   name: string,
-  baseUrl: string,
+  baseUrl: string | undefined,
   documentUrl: string | undefined,
   authParams: { in: string; name: string }[],
   warnings: string[],
@@ -29,18 +38,26 @@ export function operationTool(
 ): Tool | string {
   if (op.error) return op.error;
   if (!METHODS.has(op.method)) return `method ${op.method} is not supported by packs`;
-  if (op.servers && !op.servers.some((s) => serverUrl(s, documentUrl) === baseUrl)) {
+  if (baseUrl !== undefined && op.servers && !op.servers.some((s) => serverUrl(s, documentUrl) === baseUrl)) {
     const own = serverUrl(op.servers[0], documentUrl) ?? 'another server';
     return `the operation is served from ${own}, not ${baseUrl}: import it into its own pack with --base-url`;
   }
-  const pathProblem = pathTemplateProblem(op.path);
+  const split = splitOperationPath(op.path, op.parameters);
+  const pathProblem = pathTemplateProblem(split.path);
   if (pathProblem) return pathProblem;
+  const badFixed = [
+    ...Object.keys(split.fixed.headers).filter((h) => !FIXED_HEADER.test(h)),
+    ...Object.keys(split.fixed.query).filter((q) => !FIXED_QUERY.test(q)),
+  ];
+  if (badFixed.length > 0)
+    return `path "${op.path}" names a constant packs cannot send: ${badFixed.join(', ')}`;
+  const opPath = split.path;
   const at = `${op.method} ${op.path}`;
   const input = new SchemaConverter(doc, format, 'input', caches.input);
   const properties: Record<string, JsonSchema> = {};
   const required: string[] = [];
   const args: Record<string, ArgMapping> = {};
-  let path = op.path;
+  let path = opPath;
   const defaultLocation = BODYLESS.has(op.method) ? 'query' : 'body';
 
   const addArg = (
@@ -65,7 +82,7 @@ export function operationTool(
 
   const parameters = [...op.parameters];
   const declared = new Set(parameters.filter((p) => p.in === 'path').map((p) => p.name));
-  for (const placeholder of pathParams(op.path)) {
+  for (const placeholder of pathParams(opPath)) {
     if (!declared.has(placeholder)) {
       parameters.push({ name: placeholder, in: 'path', required: true, schema: { type: 'string' } });
       warnings.push(`${at}: path parameter {${placeholder}} is not declared; imported as a string`);
@@ -74,7 +91,8 @@ export function operationTool(
   const order = { path: 0, query: 1, header: 2, cookie: 3 };
   const params = parameters.sort((a, b) => order[a.in] - order[b.in]);
   for (const p of params) {
-    if (p.in === 'path' && !pathParams(op.path).includes(p.name)) continue;
+    if (p.in === 'path' && !pathParams(opPath).includes(p.name)) continue;
+    if (isFixed(p, split.fixed)) continue;
     if (authParams.some((a) => a.in === p.in && a.name.toLowerCase() === p.name.toLowerCase())) continue;
     if (p.in === 'header' && /^(authorization|content-type|content-length|host|cookie)$/i.test(p.name))
       continue;
@@ -89,32 +107,46 @@ export function operationTool(
   }
 
   let bodyArg: string | undefined;
+  let bodyMode: 'form' | 'multipart' | undefined;
+  let contentType: string | undefined;
   if (op.body && op.body.content.length > 0) {
-    const media = op.body.content.find((c) => isJson(c.mediaType));
+    const chosen = chooseBody(op.body.content);
     const types = op.body.content.map((c) => c.mediaType).join(', ');
-    if (!media) {
-      const kind = op.body.content.some((c) => c.mediaType.startsWith('multipart/'))
-        ? 'multipart/form-data (file upload)'
-        : op.body.content.some((c) => c.mediaType === 'application/x-www-form-urlencoded')
-          ? 'form-encoded'
-          : 'not JSON';
-      // Even an optional non-JSON body is the point of its operation (an upload, a form): leave it out whole.
-      return `request body is ${kind} (${types}); packs send JSON bodies only`;
+    if (!chosen) {
+      // Even an optional binary body is the point of its operation (an upload): leave it out whole.
+      return `request body is binary or of an unknown type (${types}); packs send JSON, form, multipart or text bodies`;
     } else if (BODYLESS.has(op.method)) {
       if (op.body.required)
         return `${op.method} with a required request body: packs send no body with ${op.method}`;
       warnings.push(`${at}: optional request body of a ${op.method} left out`);
+    } else if (chosen.kind === 'text') {
+      bodyArg = 'body' in properties ? 'request_body' : 'body';
+      contentType = CONTENT_TYPE.test(chosen.media.mediaType) ? chosen.media.mediaType : 'text/plain';
+      properties[bodyArg] = {
+        type: 'string',
+        description: cut(op.body.description ?? `The request body (${contentType}), sent as it is.`, 600),
+      };
+      if (op.body.required) required.push(bodyArg);
     } else {
+      const media = chosen.media;
       const schema = input.convert(media.schema);
       const view = objectView(schema, input);
-      if (view && Object.keys(view.properties).length > 0) {
+      if (chosen.kind !== 'json') {
+        if (!view)
+          return `request body is ${media.mediaType} but not an object of fields; packs send form fields by name`;
+        bodyMode = chosen.kind;
+      }
+      if (view && (Object.keys(view.properties).length > 0 || chosen.kind !== 'json')) {
         const req = new Set(op.body.required ? view.required : []);
-        for (const [prop, sub] of Object.entries(view.properties)) {
+        for (const [prop, raw] of Object.entries(view.properties)) {
+          const sub = bodyMode === 'multipart' ? filePart(raw, media.partTypes?.[prop]) : raw;
           const before = Object.keys(properties).length;
           addArg(prop, 'body', sub, req.has(prop));
           const arg = Object.keys(properties)[before] as string;
           if (arg !== prop && args[arg] === undefined) args[arg] = { in: 'body', name: prop };
         }
+        if (bodyMode && Object.keys(view.properties).length === 0)
+          warnings.push(`${at}: the ${media.mediaType} body declares no fields`);
       } else {
         bodyArg = 'body' in properties ? 'request_body' : 'body';
         const desc = op.body.description ?? 'The request body (JSON).';
@@ -122,6 +154,8 @@ export function operationTool(
           schema['description'] === undefined ? { ...schema, description: cut(desc, 600) } : schema;
         if (op.body.required) required.push(bodyArg);
       }
+      if (chosen.kind === 'json' && chosen.contentType)
+        split.fixed.headers['Content-Type'] = chosen.contentType;
     }
   }
 
@@ -148,10 +182,9 @@ export function operationTool(
           }
         }
       }
-    } else {
-      const types = response.body.content.map((c) => c.mediaType);
-      if (types.every(isBinary)) return `response is binary (${types.join(', ')}); packs return JSON or text`;
     }
+    // Text and binary answers need no output schema: the pack server returns them as text, image, audio
+    // or an embedded resource by their Content-Type.
   }
 
   let inputSchema: JsonSchema = { type: 'object', properties, additionalProperties: false };
@@ -161,7 +194,11 @@ export function operationTool(
     return `input schema has more than ${MAX_INPUT_SCHEMA_VALUES} values with its references expanded: too large for a pack`;
   }
 
-  const description = describe(op);
+  const description = op.deprecated ? cut(`Deprecated: ${describe(op)}`, MAX_TOOL_DESCRIPTION) : describe(op);
+  const fixed = {
+    ...(Object.keys(split.fixed.query).length > 0 ? { query: sortKeys(split.fixed.query) } : {}),
+    ...(Object.keys(split.fixed.headers).length > 0 ? { headers: sortKeys(split.fixed.headers) } : {}),
+  };
   const tool: Tool = {
     name,
     ...(op.summary ? { title: cut(op.summary, 200) } : {}),
@@ -172,7 +209,9 @@ export function operationTool(
       method: op.method as HttpMethod,
       path,
       ...(Object.keys(args).length > 0 ? { args: sortKeys(args) } : {}),
-      ...(bodyArg ? { body: `arg:${bodyArg}` } : {}),
+      ...(bodyArg ? { body: `arg:${bodyArg}` } : bodyMode ? { body: bodyMode } : {}),
+      ...(contentType ? { contentType } : {}),
+      ...(Object.keys(fixed).length > 0 ? { fixed } : {}),
     },
     annotations: annotationsFor(op.method),
   };
@@ -261,8 +300,65 @@ export function isJson(mediaType: string): boolean {
   return t === 'application/json' || t === '*/*' || t === 'text/json' || /^application\/[^/]*\+json$/.test(t);
 }
 
-function isBinary(mediaType: string): boolean {
-  return /^(image|audio|video|font)\/|^application\/(octet-stream|pdf|zip|gzip|x-tar|x-gzip)/.test(mediaType);
+type BodyChoice =
+  | { kind: 'json'; media: MediaEntry; contentType?: string }
+  | { kind: 'form' | 'multipart' | 'text'; media: MediaEntry };
+type MediaEntry = NonNullable<Operation['body']>['content'][number];
+
+/**
+ * The request body a pack sends, by preference: JSON; a form (urlencoded unless it carries files, then
+ * multipart); text (sent as a string with its type). Binary bodies: undefined. A JSON media type other
+ * than application/json (`application/vnd.api+json`) without a plain alternative is kept as a fixed
+ * Content-Type header.
+ */
+function chooseBody(content: readonly MediaEntry[]): BodyChoice | undefined {
+  const type = (c: MediaEntry) => c.mediaType.split(';')[0]?.trim() ?? '';
+  const json = content.filter((c) => isJson(c.mediaType));
+  if (json.length > 0) {
+    const plain = json.find((c) => ['application/json', '*/*', 'text/json'].includes(type(c)));
+    if (plain) return { kind: 'json', media: plain };
+    const first = json[0] as MediaEntry;
+    return CONTENT_TYPE.test(type(first))
+      ? { kind: 'json', media: first, contentType: type(first) }
+      : { kind: 'json', media: first };
+  }
+  const urlencoded = content.find((c) => type(c) === 'application/x-www-form-urlencoded');
+  const multipart = content.find((c) => type(c).startsWith('multipart/'));
+  if (urlencoded && !(multipart && hasFileField(multipart.schema)))
+    return { kind: 'form', media: urlencoded };
+  if (multipart) return { kind: 'multipart', media: multipart };
+  const text = content.find((c) => isText(type(c)));
+  return text ? { kind: 'text', media: text } : undefined;
+}
+
+/** Raw OpenAPI: a property that is a file (`format: binary`, Swagger's `type: file`). */
+function hasFileField(schema: unknown): boolean {
+  const props = (schema as { properties?: Record<string, { format?: unknown; type?: unknown }> } | undefined)
+    ?.properties;
+  return Object.values(props ?? {}).some((p) => p?.format === 'binary' || p?.type === 'file');
+}
+
+/** A multipart field that is a file gets its media type and the upload cap (contract: base64, maxLength). */
+function filePart(schema: JsonSchema, partType: string | undefined): JsonSchema {
+  if (schema['contentEncoding'] !== 'base64') return schema;
+  const out: JsonSchema = { ...schema, type: 'string' };
+  const media = partType?.split(',')[0]?.trim();
+  if (media && !media.includes('*') && CONTENT_TYPE.test(media)) out['contentMediaType'] = media;
+  if (typeof out['maxLength'] !== 'number' || out['maxLength'] > UPLOAD_MAX_LENGTH)
+    out['maxLength'] = UPLOAD_MAX_LENGTH;
+  if (out['description'] === undefined)
+    out['description'] = `A file, base64-encoded (at most ${MAX_UPLOAD_BYTES / 1024 / 1024} MiB decoded).`;
+  return out;
+}
+
+/** Text request bodies a pack can send as a string. */
+function isText(type: string): boolean {
+  return (
+    type.startsWith('text/') ||
+    /[/+]xml$/.test(type) ||
+    /^application\/(x-)?(yaml|ndjson|graphql|javascript|sql|csv)$/.test(type) ||
+    type === 'application/jsonl'
+  );
 }
 
 function cut(text: string, max: number): string {

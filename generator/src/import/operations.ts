@@ -18,7 +18,13 @@ export interface OperationParameter {
 export interface OperationBody {
   required: boolean;
   description?: string;
-  content: { mediaType: string; schema: unknown; example?: unknown }[];
+  content: {
+    mediaType: string;
+    schema: unknown;
+    example?: unknown;
+    /** OpenAPI 3 `encoding`: per multipart field, its content type (`image/png`). */
+    partTypes?: Record<string, string>;
+  }[];
 }
 
 /** One operation of a document, normalised across Swagger 2.0 and OpenAPI 3.x. */
@@ -191,6 +197,13 @@ function readContent(
     };
     const example = m['example'] ?? firstExample(doc, m['examples']);
     if (example !== undefined) entry.example = example;
+    if (isObject(m['encoding'])) {
+      const partTypes: Record<string, string> = {};
+      for (const [field, enc] of Object.entries(m['encoding'])) {
+        if (isObject(enc) && typeof enc['contentType'] === 'string') partTypes[field] = enc['contentType'];
+      }
+      if (Object.keys(partTypes).length > 0) entry.partTypes = partTypes;
+    }
     body.content.push(entry);
   }
   return body;

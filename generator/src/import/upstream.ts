@@ -3,47 +3,68 @@ import type { Environment, Upstream, UpstreamAuth } from '../model/types.ts';
 import { type DocumentFormat, isObject, type OpenApiDocument } from './openapi-document.ts';
 import type { Operation } from './operations.ts';
 
+/** The API's base URL, or why the pack leaves it to the zones. */
+export interface BaseUrlChoice {
+  url?: string;
+  /** Set when there is no absolute URL: what the document said, for the import report. */
+  note?: string;
+}
+
 /**
- * The base URL of the API: `--base-url` when given, else the first server (OpenAPI 3, variables replaced by
- * their defaults, a relative URL resolved against the document's URL) or scheme + host + basePath (Swagger 2).
+ * The base URL of the API: `--base-url` when given (an invalid one is a UserError), else the document's:
+ * OpenAPI 3's first https server (else its first server; variables at their defaults), Swagger 2's scheme +
+ * host + basePath. A scheme-relative URL (`//host/path`) means https; a relative one (`/api/v1`, or no
+ * server at all, which OpenAPI reads as `/`) is resolved against the document's URL when it was fetched,
+ * else there is none: the pack leaves its base URL to each zone (`packs[].baseUrl`), and `note` says why.
  */
 export function baseUrlOf(
   doc: OpenApiDocument,
   format: DocumentFormat,
   opts: { baseUrl?: string; documentUrl?: string },
-): string {
-  let raw: string | undefined = opts.baseUrl;
-  let from = '--base-url';
-  if (raw === undefined && format === 'swagger-2.0') {
+): BaseUrlChoice {
+  if (opts.baseUrl !== undefined) {
+    const url = absoluteUrl(opts.baseUrl, undefined);
+    if (typeof url !== 'string') throw new UserError(`--base-url "${opts.baseUrl}" ${url.problem}`);
+    return { url };
+  }
+  let raw: string | undefined;
+  let from: string;
+  if (format === 'swagger-2.0') {
     const schemes = Array.isArray(doc['schemes']) ? (doc['schemes'] as unknown[]) : [];
     const scheme = schemes.includes('https') ? 'https' : schemes.includes('http') ? 'http' : 'https';
-    const docHost = opts.documentUrl ? new URL(opts.documentUrl).host : undefined;
-    const host = typeof doc['host'] === 'string' ? doc['host'] : docHost;
     const basePath = typeof doc['basePath'] === 'string' ? doc['basePath'] : '';
-    if (host) raw = `${scheme}://${host}${basePath}`;
+    const docHost = opts.documentUrl ? new URL(opts.documentUrl).host : undefined;
+    const host = typeof doc['host'] === 'string' && doc['host'].trim() ? doc['host'] : docHost;
+    raw = host ? `${scheme}://${host}${basePath}` : basePath || undefined;
     from = 'host/basePath';
-  } else if (raw === undefined) {
-    const server = Array.isArray(doc['servers']) ? doc['servers'].find(isObject) : undefined;
-    if (server && typeof server['url'] === 'string') {
-      raw = substituteVariables(server['url'], server['variables']);
-      from = 'servers[0].url';
-    }
+  } else {
+    const servers = Array.isArray(doc['servers']) ? doc['servers'].filter(isObject) : [];
+    const urls = servers
+      .filter((s) => typeof s['url'] === 'string')
+      .map((s) => substituteVariables(s['url'] as string, s['variables']));
+    raw = urls.find((u) => /^https:\/\//i.test(u)) ?? urls[0] ?? (opts.documentUrl ? '/' : undefined);
+    from = urls.length > 0 ? 'servers[0].url' : 'servers';
   }
-  if (raw === undefined) {
-    throw new UserError('the document names no server; pass --base-url https://api.example.com');
-  }
+  const leave = 'the pack leaves its base URL to each zone (packs[].baseUrl), or pass --base-url';
+  if (raw === undefined) return { note: `the document names no server: ${leave}` };
+  const url = absoluteUrl(raw, opts.documentUrl);
+  if (typeof url !== 'string') return { note: `${from} "${raw}" ${url.problem}: ${leave}` };
+  return { url };
+}
+
+function absoluteUrl(raw: string, documentUrl: string | undefined): string | { problem: string } {
+  const text = raw.trim().startsWith('//') ? `https:${raw.trim()}` : raw.trim();
   let url: URL;
   try {
-    url = opts.documentUrl ? new URL(raw, opts.documentUrl) : new URL(raw);
+    url = documentUrl ? new URL(text, documentUrl) : new URL(text);
   } catch {
-    throw new UserError(
-      `${from} "${raw}" is not an absolute URL${opts.documentUrl ? '' : ' (a relative server URL needs --base-url)'}`,
-    );
+    return {
+      problem: /\{[^}]*\}/.test(text) ? 'has a variable without a default' : 'is not an absolute URL',
+    };
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new UserError(`${from} "${raw}" must be an http(s) URL`);
-  }
-  if (url.username || url.password) throw new UserError(`${from} must not carry credentials`);
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return { problem: 'is not an http(s) URL' };
+  if (url.username || url.password) return { problem: 'carries credentials' };
+  if (/[{}]/.test(decodeURIComponent(url.href))) return { problem: 'has a variable without a default' };
   url.search = '';
   url.hash = '';
   return url.href.replace(/\/+$/, '');
@@ -72,7 +93,7 @@ function substituteVariables(template: string, variables: unknown): string {
 }
 
 /** Base URLs per environment: https everywhere; a plain-http API only in dev (the validator's rule). */
-export function baseUrls(url: string): Upstream['baseUrls'] {
+export function baseUrls(url: string): NonNullable<Upstream['baseUrls']> {
   const envs: Environment[] = url.startsWith('https:') ? ['dev', 'staging', 'prod'] : ['dev'];
   return Object.fromEntries(envs.map((e) => [e, url]));
 }
@@ -93,6 +114,7 @@ export function authFor(
   format: DocumentFormat,
   operations: readonly Operation[],
   packName: string,
+  baseUrl?: string,
 ): AuthChoice {
   const components = isObject(doc['components']) ? doc['components'] : {};
   const schemes =
@@ -113,6 +135,15 @@ export function authFor(
   }
   const notes: string[] = [];
   const secret = (key: string) => ({ secretRef: { name: `${packName}-api`, key } });
+  const info = isObject(doc['info']) ? doc['info'] : {};
+  const aws = info['x-providerName'] === 'amazonaws.com';
+  const sigv4 = (): UpstreamAuth => ({
+    type: 'sigv4',
+    ...awsScope(info, baseUrl),
+    accessKeyId: secret('access-key-id'),
+    secretAccessKey: secret('secret-access-key'),
+  });
+  if (aws && ranked.length === 0) return { auth: sigv4(), consumes, notes };
   for (const name of ranked) {
     const def = defs[name];
     if (!isObject(def)) continue;
@@ -123,6 +154,9 @@ export function authFor(
         notes.push(`security schemes not used (one auth per pack): ${others.join(', ')}`);
       return { auth, consumes, notes };
     };
+    if (/sigv4/i.test(String(def['x-amazon-apigateway-authtype'] ?? '')) || (aws && name === 'hmac')) {
+      return chosen(sigv4());
+    }
     if (
       type === 'apiKey' &&
       (def['in'] === 'header' || def['in'] === 'query') &&
@@ -165,4 +199,20 @@ export function authFor(
     notes.push(`security scheme "${name}" (${String(type)}${scheme ? ` ${scheme}` : ''}) is not supported`);
   }
   return { consumes, notes };
+}
+
+/**
+ * SigV4 scope of an AWS description: the service's signing name from `info.x-serviceName` (else the first
+ * label of the host, `sqs` in sqs.us-east-1.amazonaws.com), the region from the host (the server's
+ * `{region}` variable at its default), else us-east-1.
+ */
+function awsScope(
+  info: Record<string, unknown>,
+  baseUrl: string | undefined,
+): { region: string; service: string } {
+  const host = baseUrl ? new URL(baseUrl).hostname : '';
+  const named = typeof info['x-serviceName'] === 'string' ? info['x-serviceName'].toLowerCase() : '';
+  const service = /^[a-z0-9.-]{1,64}$/.test(named) ? named : (/^[a-z0-9-]+/.exec(host)?.[0] ?? 'execute-api');
+  const region = /(?:^|\.)([a-z]{2}(?:-gov|-iso[a-z]*)?-[a-z]+-\d)\./.exec(host)?.[1] ?? 'us-east-1';
+  return { region, service };
 }

@@ -37,10 +37,9 @@ describe('importOpenApi', () => {
   });
 
   it('reports every operation not imported with its reason', () => {
-    expect(report.skipped.map((s) => [s.operationId, s.reason])).toEqual([
-      ['legacyReport', 'deprecated (add --include-deprecated to import it)'],
-      ['getReceipt', 'response is binary (application/pdf); packs return JSON or text'],
-      ['getSession', 'required cookie parameter "sid": packs do not send cookies'],
+    expect(report.skipped.map((s) => [s.operationId, s.code, s.reason])).toEqual([
+      ['legacyReport', 'deprecated', 'deprecated (add --include-deprecated to import it)'],
+      ['getSession', 'cookie', 'required cookie parameter "sid": packs do not send cookies'],
     ]);
     expect(report.imported.length + report.skipped.length).toBe(report.operationCount);
   });
@@ -105,7 +104,7 @@ describe('importOpenApi', () => {
 describe('importOpenApi selection and limits', () => {
   it('selects by tag, method, path glob and operationId, and reports why others were left out', () => {
     const byTag = importOpenApi(shop(), { ...opts, include: ['tag:orders'], exclude: ['method:DELETE'] });
-    expect(byTag.pack.tools.map((t) => t.name)).toEqual(['listOrders', 'createOrder', 'getOrder']);
+    expect(byTag.pack.tools.map((t) => t.name)).toEqual(['listOrders', 'createOrder', 'getOrder', 'getReceipt']);
     expect(byTag.report.skipped.find((s) => s.operationId === 'deleteOrder')?.reason).toBe(
       'excluded by --exclude method:DELETE',
     );
@@ -136,23 +135,23 @@ describe('importOpenApi selection and limits', () => {
     expect(pack.tools.map((t) => t.name)).toContain('legacyReport');
   });
 
-  it('rejects a relative server URL without --base-url, a bad --max-tools and a document with no operations', () => {
+  it('leaves the base URL of a relative server to the zones; rejects a bad --max-tools and a document with no operations', () => {
     const relative = {
       openapi: '3.0.0',
       info: { title: 't', version: '1' },
       servers: [{ url: '/v1' }],
-      paths: {},
+      paths: { '/a': { get: { responses: { '200': { description: 'ok' } } } } },
     };
-    expect(() => importOpenApi(relative, opts)).toThrow(
-      /servers\[0\]\.url "\/v1" is not an absolute URL \(a relative server URL needs --base-url\)/,
+    const left = importOpenApi(relative, opts);
+    expect(left.pack.upstream.baseUrls).toBeUndefined();
+    expect(left.report.warnings).toContain(
+      'servers[0].url "/v1" is not an absolute URL: the pack leaves its base URL to each zone (packs[].baseUrl), or pass --base-url',
     );
+    expect(checkPack(left.pack, 'packs/shop/pack.yaml', []).diagnostics).toEqual([]);
     expect(() => importOpenApi(shop(), { ...opts, maxTools: 0 })).toThrow(UserError);
     const empty = { openapi: '3.1.0', info: { title: 't', version: '1' }, paths: {} };
     expect(() => importOpenApi(empty, { ...opts, baseUrl: 'https://x.example.com' })).toThrow(
       /no operation could be imported \(0 in the document\)/,
-    );
-    expect(() => importOpenApi({ openapi: '3.0.0', paths: {} }, opts)).toThrow(
-      /names no server; pass --base-url/,
     );
     expect(() => importOpenApi({ swagger: '1.2' }, opts)).toThrow(
       /not a Swagger 2.0 or OpenAPI 3.x document/,

@@ -27,11 +27,11 @@ describe('raku import openapi', () => {
     );
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
-    expect(r.out).toContain('openapi-3.0 document: 7 operations, 4 imported, 3 not imported');
+    expect(r.out).toContain('openapi-3.0 document: 7 operations, 5 imported, 2 not imported');
     expect(r.out).toContain(
       'not imported (1): required cookie parameter "sid": packs do not send cookies\n  GET /session (getSession)',
     );
-    expect(r.out).toContain('wrote packs/shop/pack.yaml (4 tools) and packs/shop/openapi.yaml');
+    expect(r.out).toContain('wrote packs/shop/pack.yaml (5 tools) and packs/shop/openapi.yaml');
     expect(readFileSync(path.join(repo, 'packs/shop/openapi.yaml'))).toEqual(
       readFileSync(path.join(fixtures, 'shop-v1.yaml')),
     );

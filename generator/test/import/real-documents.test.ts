@@ -73,10 +73,16 @@ describe('import of real OpenAPI documents', () => {
     const add = pack.tools.find((t) => t.name === 'addPet');
     expect(add?.http).toEqual({ method: 'POST', path: '/pet' });
     expect(add?.inputSchema['required']).toEqual(['name', 'photoUrls']);
-    // uploadFile is multipart/form-data: left out with its reason.
-    expect(report.skipped.find((s) => s.operationId === 'uploadFile')?.reason).toMatch(
-      /multipart\/form-data/,
-    );
+    // uploadFile is multipart/form-data: the file is a base64 argument, capped, sent as a file part.
+    const upload = pack.tools.find((t) => t.name === 'uploadFile');
+    expect(upload?.http).toEqual({ method: 'POST', path: '/pet/{petId}/uploadImage', body: 'multipart' });
+    expect((upload?.inputSchema['properties'] as Record<string, object>)['file']).toMatchObject({
+      type: 'string',
+      contentEncoding: 'base64',
+      maxLength: 13_981_016,
+    });
+    // updatePetWithForm is form-encoded.
+    expect(pack.tools.find((t) => t.name === 'updatePetWithForm')?.http.body).toBe('form');
     expect(compileAll(pack)).toBeGreaterThan(10);
   });
 
@@ -114,16 +120,21 @@ describe('import of real OpenAPI documents', () => {
     compileAll(pack);
   });
 
-  it('leaves file uploads out with a reason naming the media type', () => {
-    // Every operation of this document uploads a file, so nothing is left and the error lists the reasons.
-    expect(() => importOpenApi(exampleDocument('3.0', 'file-uploads.json'), base)).toThrow(
-      /no operation could be imported \(3 in the document\): request body is not JSON \(image\/png\).*multipart\/form-data/,
-    );
-    const { report } = importAndCheck(exampleDocument('3.0', 'readme-legacy.json'), {
+  it('imports multipart uploads with typed file parts, and leaves a raw binary body out naming its type', () => {
+    const { pack, report } = importAndCheck(exampleDocument('3.0', 'file-uploads.json'), {
       baseUrl: 'https://api.example.com',
     });
-    const uploads = report.skipped.filter((s) => s.reason.includes('multipart/form-data'));
-    expect(uploads.length).toBe(2);
+    expect(pack.tools.every((t) => t.http.body === 'multipart')).toBe(true);
+    expect(report.skipped.map((s) => [s.code, s.reason])).toEqual([
+      [
+        'body',
+        'request body is binary or of an unknown type (image/png); packs send JSON, form, multipart or text bodies',
+      ],
+    ]);
+    const { report: legacy } = importAndCheck(exampleDocument('3.0', 'readme-legacy.json'), {
+      baseUrl: 'https://api.example.com',
+    });
+    expect(legacy.skipped.filter((s) => s.code === 'body')).toEqual([]);
   });
 
   it('resolves server variables to their defaults and skips operations served elsewhere', () => {
@@ -159,11 +170,6 @@ describe('import of real OpenAPI documents', () => {
         // Documents with nothing a pack can call: the error names why.
         const nothing: Record<string, RegExp> = {
           'webhooks.json': /no operation could be imported \(0 in the document\)/,
-          'form-data.json':
-            /no operation could be imported \(1 in the document\): request body is form-encoded/,
-          'file-uploads.json': /no operation could be imported \(3 in the document\): .*multipart\/form-data/,
-          'schema-encoding-style.json':
-            /no operation could be imported \(1 in the document\): .*multipart\/form-data/,
         };
         const expected = nothing[file];
         if (expected) {
