@@ -86,7 +86,8 @@ const ASSIGNMENT_VALUE = String.raw`[^\s&"',;]+`;
 
 /**
  * Our own text rules, beside the catalogue. Each finds the secret as its group `group`; no nested
- * quantifiers, so each is linear in the text it scans.
+ * quantifiers and no lookbehind (safe-regex2 vouches only for what it can parse), so a test can check each.
+ * An assignment's name must start the text or follow a non-alphanumeric: `max_tokens=` is not `token=`.
  */
 const OWN_RULES: readonly {
   id: string;
@@ -155,7 +156,7 @@ const OWN_RULES: readonly {
   {
     id: 'secret-assignment',
     keywords: ['pass', 'secret', 'token', 'key', 'sess', 'sid', 'sig', 'credential', 'auth'],
-    pattern: String.raw`(?<![A-Za-z0-9])(?:${ASSIGNED_NAMES})${ASSIGNMENT_SEPARATOR}(${ASSIGNMENT_VALUE})`,
+    pattern: String.raw`(?:^|[^A-Za-z0-9])(?:${ASSIGNED_NAMES})${ASSIGNMENT_SEPARATOR}(${ASSIGNMENT_VALUE})`,
     flags: 'gi',
     group: 2,
   },
@@ -177,7 +178,7 @@ export function compileRedaction(options: RedactionOptions = {}): RedactionRules
     specs.push({
       id: 'declared-secret-name',
       keywords: names.map((n) => n.toLowerCase()),
-      pattern: `(?<![A-Za-z0-9_-])(?:${names.map(escapeRegExp).join('|')})${ASSIGNMENT_SEPARATOR}(${ASSIGNMENT_VALUE})`,
+      pattern: `(?:^|[^A-Za-z0-9_-])(?:${names.map(escapeRegExp).join('|')})${ASSIGNMENT_SEPARATOR}(${ASSIGNMENT_VALUE})`,
       flags: 'gi',
       group: 2,
     });
