@@ -1,6 +1,7 @@
 import { UserError } from '../errors.ts';
 import { exposedToolName } from '../model/names.ts';
 import type { Pack, Tool } from '../model/types.ts';
+import { fitsInOneFile } from './fit-limits.ts';
 import { type DocumentFormat, documentFormat, type OpenApiDocument } from './openapi-document.ts';
 import { operationTool } from './operation-tool.ts';
 import { listOperations, type Operation } from './operations.ts';
@@ -139,23 +140,49 @@ export function importOpenApiSplit(
   const packs: SplitPack[] = [];
   for (const tag of [...groups.keys()].sort()) {
     const ops = groups.get(tag) as Operation[];
-    for (let part = 0; part * maxTools < ops.length; part++) {
-      const chunk = ops.slice(part * maxTools, (part + 1) * maxTools);
-      const suffix = ops.length > maxTools ? `-${part + 1}` : '';
-      const name = splitName(opts.name, tag, suffix, names);
+    // Parts of at most maxTools; a part whose pack would not fit in one file is cut in two (a single
+    // operation too large for a pack file on its own is left out with that reason).
+    const pending: Operation[][] = [];
+    for (let i = 0; i < ops.length; i += maxTools) pending.push(ops.slice(i, i + maxTools));
+    const parts: { chunk: Operation[]; built?: { pack: Pack; report: ImportReport } }[] = [];
+    while (pending.length > 0) {
+      const chunk = pending.shift() as Operation[];
+      let built: { pack: Pack; report: ImportReport } | undefined;
       try {
-        const { pack, report: r } = buildPack(doc, { ...opts, name }, selection, chunk, name);
-        packs.push({ pack, group: `${tag}${suffix ? ` (part ${part + 1})` : ''}` });
-        report.imported.push(...r.imported);
-        report.skipped.push(...r.skipped);
-        report.warnings.push(...r.warnings.map((w) => `${name}: ${w}`));
+        built = buildPack(doc, opts, selection, chunk, opts.name, true);
       } catch (err) {
         if (!(err instanceof UserError) || err instanceof SchemaWorkLimitError) throw err;
-        // A group none of whose operations could be imported: they are in the report, the others go on.
-        for (const op of chunk) {
-          report.skipped.push(...skipsOf(doc, opts, selection, op, name));
-        }
+        // None of them could be imported: their reasons, one by one, go to the report.
+        for (const op of chunk) report.skipped.push(...skipsOf(doc, opts, selection, op));
+        continue;
       }
+      if (fitsInOneFile(built.pack)) parts.push({ chunk, built });
+      else if (chunk.length > 1)
+        pending.unshift(chunk.slice(0, chunk.length >> 1), chunk.slice(chunk.length >> 1));
+      else {
+        const op = chunk[0] as Operation;
+        report.skipped.push(skipOf(op, 'schema-too-large', 'the tool alone is too large for a pack file'));
+      }
+    }
+    for (const [part, { built }] of parts.entries()) {
+      if (!built) continue;
+      const suffix = parts.length > 1 ? `-${part + 1}` : '';
+      const name = splitName(opts.name, tag, suffix, names);
+      const { pack: built1, report: r } = built;
+      // Named now that the parts are known (the Secret is the API's, <name>-api, whatever the part).
+      const { name: _first, toolPrefix: _prefix, upstream, tools, source, ...head } = built1;
+      const pack: Pack = {
+        name,
+        ...head,
+        ...(selection.prefix !== name ? { toolPrefix: selection.prefix } : {}),
+        upstream,
+        tools,
+        ...(source ? { source } : {}),
+      };
+      packs.push({ pack, group: `${tag}${suffix ? ` (part ${part + 1})` : ''}` });
+      report.imported.push(...r.imported);
+      report.skipped.push(...r.skipped);
+      report.warnings.push(...r.warnings.map((w) => `${name}: ${w}`));
     }
   }
   if (packs.length === 0) throw nothingImported(report);
@@ -209,6 +236,7 @@ function buildPack(
   selection: Selection,
   selected: readonly Operation[],
   packName: string,
+  split = false,
 ): { pack: Pack; report: ImportReport } {
   const { format, prefix } = selection;
   const base = baseUrlOf(doc, format, opts);
@@ -216,12 +244,13 @@ function buildPack(
     format,
     operationCount: selection.operations.length,
     imported: [],
-    skipped: packName === opts.name ? [...selection.skipped] : [],
-    warnings: packName === opts.name ? [...selection.warnings] : [],
+    skipped: split ? [] : [...selection.skipped],
+    warnings: split ? [] : [...selection.warnings],
   };
   const skip = (op: Operation, reason: string) => report.skipped.push(skipOf(op, codeOf(reason), reason));
 
-  const auth = authFor(doc, format, selected, packName, base.url);
+  // Split packs of one API share its Secret, <name>-api.
+  const auth = authFor(doc, format, selected, opts.name, base.url);
   report.warnings.push(...auth.notes);
   const tools: Tool[] = [];
   const work = new SchemaWork(opts.maxSchemaWork);
@@ -313,10 +342,9 @@ function skipsOf(
   opts: ImportOptions,
   selection: Selection,
   op: Operation,
-  name: string,
 ): SkippedOperation[] {
   try {
-    return buildPack(doc, { ...opts, name }, selection, [op], name).report.skipped;
+    return buildPack(doc, opts, selection, [op], opts.name, true).report.skipped;
   } catch (err) {
     const reason = (err as Error).message.replace(
       /^no operation could be imported \(\d+ in the document\): /,

@@ -19,10 +19,57 @@ export function fitToLimits(
   const maxBytes = Math.floor(limits.maxBytes * HEADROOM);
   const maxNodes = Math.floor(limits.maxNodes * HEADROOM);
   const warnings: string[] = [];
-  // Serialising is the slow part: decide the steps on an estimate (YAML runs ~1.2x the JSON size here),
-  // then check the real YAML once.
-  const fits = () => countValues(pack) <= maxNodes && JSON.stringify(pack).length * 1.3 <= maxBytes;
-  const steps: [string, () => void][] = [
+  const fits = () => surelyFits(pack, maxBytes, maxNodes);
+  for (const [what, apply] of fitSteps(pack)) {
+    if (fits()) break;
+    apply();
+    warnings.push(`the pack is too large for one file (${pack.tools.length} tools): ${what}`);
+  }
+  const yaml = serializePack(pack);
+  const bytes = Buffer.byteLength(yaml);
+  const values = countValues(pack);
+  if (bytes > maxBytes || values > maxNodes) {
+    throw new UserError(
+      `${pack.tools.length} tools do not fit in one pack (${bytes} bytes, ${values} values; the limits leave room for ${maxBytes} bytes and ${maxNodes} values): select fewer operations with --include tag:<tag> / path:<glob> or --max-tools, and import the rest as other packs`,
+    );
+  }
+  return { yaml, warnings };
+}
+
+/**
+ * Whether `fitToLimits` would (by its estimate) get the pack into one file, without changing it or
+ * serialising it: a split import cuts a group that would not fit in two.
+ */
+export function fitsInOneFile(
+  pack: Pack,
+  limits: { maxBytes: number; maxNodes: number } = DEFAULT_YAML_LIMITS,
+): boolean {
+  const maxBytes = Math.floor(limits.maxBytes * HEADROOM);
+  const maxNodes = Math.floor(limits.maxNodes * HEADROOM);
+  const sure = (p: Pack) => surelyFits(p, maxBytes, maxNodes);
+  if (sure(pack)) return true;
+  const copy = structuredClone(pack);
+  for (const [, apply] of fitSteps(copy)) {
+    apply();
+    if (sure(copy)) return true;
+  }
+  return false;
+}
+
+/**
+ * Serialising is the slow part: decide on an estimate (YAML runs ~1.2x the JSON size for most packs), and
+ * serialise only when it is close, since deep schemas (YAML indents every level) can run larger.
+ */
+function surelyFits(pack: Pack, maxBytes: number, maxNodes: number): boolean {
+  if (countValues(pack) > maxNodes) return false;
+  const json = JSON.stringify(pack).length;
+  if (json * 1.3 > maxBytes) return false;
+  return json * 2 <= maxBytes || Buffer.byteLength(serializePack(pack)) <= maxBytes;
+}
+
+/** The reductions, in order, each applied to the pack when run. */
+function fitSteps(pack: Pack): [string, () => void][] {
+  return [
     [
       'output schemas left out',
       () => {
@@ -61,20 +108,6 @@ export function fitToLimits(
       },
     ],
   ];
-  for (const [what, apply] of steps) {
-    if (fits()) break;
-    apply();
-    warnings.push(`the pack is too large for one file (${pack.tools.length} tools): ${what}`);
-  }
-  const yaml = serializePack(pack);
-  const bytes = Buffer.byteLength(yaml);
-  const values = countValues(pack);
-  if (bytes > maxBytes || values > maxNodes) {
-    throw new UserError(
-      `${pack.tools.length} tools do not fit in one pack (${bytes} bytes, ${values} values; the limits leave room for ${maxBytes} bytes and ${maxNodes} values): select fewer operations with --include tag:<tag> / path:<glob> or --max-tools, and import the rest as other packs`,
-    );
-  }
-  return { yaml, warnings };
 }
 
 /** Values the YAML loader counts: every map, list and scalar. */

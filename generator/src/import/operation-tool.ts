@@ -65,7 +65,7 @@ export function operationTool(
     where: 'path' | 'query' | 'header' | 'body',
     schema: JsonSchema,
     isRequired: boolean,
-  ) => {
+  ): string => {
     let arg = wire.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 64) || 'arg';
     if (arg in properties) arg = `${arg.slice(0, 57)}_${where}`;
     for (let n = 2; arg in properties; n++) arg = `${arg.slice(0, 60)}_${n}`;
@@ -74,10 +74,11 @@ export function operationTool(
     if (where === 'path') {
       if (arg !== wire) path = path.split(`{${wire}}`).join(`{${arg}}`);
       if (arg !== wire || args[arg] !== undefined) args[arg] = 'path';
-      return;
+      return arg;
     }
     if (arg !== wire) args[arg] = { in: where, name: wire };
     else if (where !== defaultLocation || pathParams(path).includes(arg)) args[arg] = where;
+    return arg;
   };
 
   const parameters = [...op.parameters];
@@ -96,6 +97,12 @@ export function operationTool(
     if (authParams.some((a) => a.in === p.in && a.name.toLowerCase() === p.name.toLowerCase())) continue;
     if (p.in === 'header' && /^(authorization|content-type|content-length|host|cookie)$/i.test(p.name))
       continue;
+    if (!p.name.trim() || p.name.length > 128) {
+      const what = `${p.in} parameter ${p.name.trim() ? `"${p.name.slice(0, 40)}…" (over 128 characters)` : 'without a name'}`;
+      if (p.required) return `required ${what}: a pack cannot map it`;
+      warnings.push(`${at}: optional ${what} left out`);
+      continue;
+    }
     if (p.in === 'cookie') {
       if (p.required) return `required cookie parameter "${p.name}": packs do not send cookies`;
       warnings.push(`${at}: optional cookie parameter "${p.name}" left out`);
@@ -140,9 +147,7 @@ export function operationTool(
         const req = new Set(op.body.required ? view.required : []);
         for (const [prop, raw] of Object.entries(view.properties)) {
           const sub = bodyMode === 'multipart' ? filePart(raw, media.partTypes?.[prop]) : raw;
-          const before = Object.keys(properties).length;
-          addArg(prop, 'body', sub, req.has(prop));
-          const arg = Object.keys(properties)[before] as string;
+          const arg = addArg(prop, 'body', sub, req.has(prop));
           if (arg !== prop && args[arg] === undefined) args[arg] = { in: 'body', name: prop };
         }
         if (bodyMode && Object.keys(view.properties).length === 0)

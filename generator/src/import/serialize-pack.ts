@@ -1,4 +1,4 @@
-import { Document, isMap, isSeq, visit } from 'yaml';
+import { Document, isMap, isScalar, isSeq, visit } from 'yaml';
 import type { Pack, Policy } from '../model/types.ts';
 
 export const PACK_SCHEMA_HEADER = ' yaml-language-server: $schema=../../schema/pack.schema.json';
@@ -30,9 +30,11 @@ export function serializePack(pack: Pack): string {
   return doc.toString({ lineWidth: 0 });
 }
 
+/** A value that can sit in a flow collection: not a collection, and no multi-line text (the yaml package
+ * writes that as a plain multi-line scalar, which is invalid in flow context when a line starts with `- `). */
 function isScalarLike(node: unknown): boolean {
   if (isMap(node) || isSeq(node)) return false;
-  return true;
+  return !(isScalar(node) && typeof node.value === 'string' && /[\n\r]/.test(node.value));
 }
 
 function textLength(node: { toJSON(): unknown }): number {

@@ -104,7 +104,12 @@ describe('importOpenApi', () => {
 describe('importOpenApi selection and limits', () => {
   it('selects by tag, method, path glob and operationId, and reports why others were left out', () => {
     const byTag = importOpenApi(shop(), { ...opts, include: ['tag:orders'], exclude: ['method:DELETE'] });
-    expect(byTag.pack.tools.map((t) => t.name)).toEqual(['listOrders', 'createOrder', 'getOrder', 'getReceipt']);
+    expect(byTag.pack.tools.map((t) => t.name)).toEqual([
+      'listOrders',
+      'createOrder',
+      'getOrder',
+      'getReceipt',
+    ]);
     expect(byTag.report.skipped.find((s) => s.operationId === 'deleteOrder')?.reason).toBe(
       'excluded by --exclude method:DELETE',
     );
