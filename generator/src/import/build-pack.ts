@@ -138,6 +138,8 @@ export function importOpenApiSplit(
     warnings: [...selection.warnings],
   };
   const packs: SplitPack[] = [];
+  // A warning about the document (its server, its auth) comes from every pack: say it once.
+  const warnedBy = new Map<string, string[]>();
   for (const tag of [...groups.keys()].sort()) {
     const ops = groups.get(tag) as Operation[];
     // Parts of at most maxTools; a part whose pack would not fit in one file is cut in two (a single
@@ -182,8 +184,11 @@ export function importOpenApiSplit(
       packs.push({ pack, group: `${tag}${suffix ? ` (part ${part + 1})` : ''}` });
       report.imported.push(...r.imported);
       report.skipped.push(...r.skipped);
-      report.warnings.push(...r.warnings.map((w) => `${name}: ${w}`));
+      for (const w of r.warnings) warnedBy.set(w, [...(warnedBy.get(w) ?? []), name]);
     }
+  }
+  for (const [w, by] of warnedBy) {
+    report.warnings.push(by.length === packs.length && packs.length > 1 ? w : `${by.join(', ')}: ${w}`);
   }
   if (packs.length === 0) throw nothingImported(report);
   return { packs, report };

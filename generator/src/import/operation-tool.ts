@@ -5,12 +5,20 @@ import { isFixed, splitOperationPath } from './operation-path.ts';
 import type { Operation } from './operations.ts';
 import { countNodes, type SchemaCache } from './schema-cache.ts';
 import { SchemaConverter } from './schema-convert.ts';
+import { collectRefs } from './schema-transform.ts';
 import { serverUrl } from './upstream.ts';
 
 /** Longest tool description generated; the document's full text stays in the document. */
 const MAX_TOOL_DESCRIPTION = 1500;
 /** Output schemas larger than this (JSON characters) are reduced to their top-level properties. */
 const MAX_OUTPUT_SCHEMA_CHARS = 12_000;
+/**
+ * Input schemas larger than this (JSON characters) keep their small arguments whole and reduce the large ones
+ * (or those using references) to their type and description: a schema of hundreds of kilobytes (DocuSign's
+ * envelopes) helps no model and fills a pack file with a handful of tools. Required stays required; the
+ * upstream still validates what it receives.
+ */
+const MAX_INPUT_SCHEMA_CHARS = 60_000;
 /** An input schema with more values than a whole pack file may hold (the loader's 200,000) cannot be a tool. */
 const MAX_INPUT_SCHEMA_VALUES = 200_000;
 /** Largest file a multipart upload argument carries (decoded bytes); the argument's maxLength is its base64. */
@@ -198,6 +206,15 @@ export function operationTool(
   if (countNodes(inputSchema, MAX_INPUT_SCHEMA_VALUES, caches.input.work) > MAX_INPUT_SCHEMA_VALUES) {
     return `input schema has more than ${MAX_INPUT_SCHEMA_VALUES} values with its references expanded: too large for a pack`;
   }
+  if (JSON.stringify(inputSchema).length > MAX_INPUT_SCHEMA_CHARS) {
+    const reduced = reduceInput(inputSchema);
+    if (reduced !== inputSchema) {
+      inputSchema = reduced;
+      warnings.push(
+        `${at}: input schema reduced (it is large): its large arguments accept any value of their type`,
+      );
+    }
+  }
 
   const description = op.deprecated ? cut(`Deprecated: ${describe(op)}`, MAX_TOOL_DESCRIPTION) : describe(op);
   const fixed = {
@@ -286,6 +303,49 @@ function shallow(schema: JsonSchema): JsonSchema {
   }
   const result: JsonSchema = { type: 'object', properties: out };
   if (Array.isArray(schema['required'])) result['required'] = schema['required'];
+  return result;
+}
+
+/**
+ * A large input schema with its large arguments reduced to `{type, description}` (a reference followed to
+ * its definition's type), and only the `$defs` the rest still reaches; the same schema when nothing would
+ * change.
+ */
+function reduceInput(schema: JsonSchema): JsonSchema {
+  const props = (schema['properties'] ?? {}) as Record<string, JsonSchema>;
+  const defs = (schema['$defs'] ?? {}) as Record<string, JsonSchema>;
+  const out: Record<string, JsonSchema> = {};
+  let changed = false;
+  for (const [k, v] of Object.entries(props)) {
+    const ref = typeof v['$ref'] === 'string' ? defs[(v['$ref'] as string).slice(8)] : undefined;
+    const t = v['type'] ?? ref?.['type'];
+    if (JSON.stringify(v).length <= 2000 && collectRefs(v).length === 0) {
+      out[k] = v;
+      continue;
+    }
+    changed = true;
+    out[k] = typeof t === 'string' || Array.isArray(t) ? { type: t } : {};
+    const text = v['description'] ?? ref?.['description'];
+    if (typeof text === 'string') out[k]['description'] = cut(text, 200);
+  }
+  if (!changed) return schema;
+  const { $defs: _defs, properties: _props, ...rest } = schema;
+  const result: JsonSchema = { ...rest, properties: out };
+  const kept: Record<string, JsonSchema> = {};
+  const queue = collectRefs(out);
+  while (queue.length > 0) {
+    const name = queue.shift() as string;
+    if (name in kept || !defs[name]) continue;
+    kept[name] = defs[name];
+    queue.push(...collectRefs(defs[name]));
+  }
+  if (Object.keys(kept).length > 0) {
+    result['$defs'] = Object.fromEntries(
+      Object.keys(kept)
+        .sort()
+        .map((k) => [k, kept[k] as JsonSchema]),
+    );
+  }
   return result;
 }
 

@@ -223,6 +223,55 @@ describe('documents real APIs publish', () => {
     valid(pack);
   });
 
+  it('reduces the large arguments of a very large input schema to their type, keeping them required', () => {
+    const huge = {
+      type: 'object',
+      description: 'An envelope',
+      properties: Object.fromEntries(
+        Array.from({ length: 3000 }, (_, i) => [`f${i}`, { type: 'string', description: `field ${i}` }]),
+      ),
+    };
+    const { pack, report } = importOpenApi(
+      doc(
+        {
+          '/envelopes': {
+            post: {
+              requestBody: {
+                required: true,
+                content: {
+                  'application/json': {
+                    schema: {
+                      type: 'object',
+                      required: ['envelope'],
+                      properties: {
+                        envelope: { $ref: '#/components/schemas/Envelope' },
+                        note: { type: 'string' },
+                      },
+                    },
+                  },
+                },
+              },
+              responses: ok,
+            },
+          },
+        },
+        { components: { schemas: { Envelope: huge } } },
+      ),
+      opts,
+    );
+    const tool = only(pack);
+    expect(tool.inputSchema).toEqual({
+      type: 'object',
+      properties: { envelope: { type: 'object', description: 'An envelope' }, note: { type: 'string' } },
+      additionalProperties: false,
+      required: ['envelope'],
+    });
+    expect(report.warnings, JSON.stringify(report.warnings)).toContain(
+      'POST /envelopes: input schema reduced (it is large): its large arguments accept any value of their type',
+    );
+    valid(pack);
+  });
+
   it('leaves out an optional parameter without a name, with a warning', () => {
     const { pack, report } = importOpenApi(
       doc({
@@ -507,10 +556,12 @@ describe('--split-by tag', () => {
   });
 
   it('cuts a group whose pack would not fit in one file in two', () => {
-    // 4 tools × 50,000 properties are over the 180,000 values a pack file may hold; 2 are not.
+    // 4 tools of 60,000 values each are over the 180,000 values a pack file may hold; 2 are not.
     const wide = {
       type: 'object',
-      properties: Object.fromEntries(Array.from({ length: 50_000 }, (_, i) => [`f${i}`, {}])),
+      properties: Object.fromEntries(
+        Array.from({ length: 67 }, (_, i) => [`p${i}`, { enum: Array(900).fill(0) }]),
+      ),
     };
     const paths: Record<string, unknown> = {};
     for (let i = 0; i < 4; i++) {

@@ -140,6 +140,88 @@ describe('raku import openapi', () => {
     expect(r.err).not.toMatch(/\n\s+at /);
   });
 
+  it('splits a document over the cap by tag when nothing was selected, says so, and every pack validates', async () => {
+    const paths: Record<string, unknown> = {};
+    for (let i = 0; i < 130; i++) {
+      paths[`/things/${i}`] = {
+        get: {
+          operationId: `get${i}`,
+          tags: [i % 2 ? 'odd' : 'even'],
+          responses: { '200': { description: 'ok' } },
+        },
+      };
+    }
+    const big = path.join(repo, 'big.json');
+    writeFileSync(big, JSON.stringify({ openapi: '3.0.3', info: { title: 'Big', version: '1' }, paths }));
+    const r = await run(['import', 'openapi', big, '--name', 'big', '--owner', 'team'], repo);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain(
+      'split by tag: the 130 operations selected are over the cap of 100 tools for one pack, so each tag became its own pack',
+    );
+    expect(r.out).toContain(
+      'warning: the document names no server: the pack leaves its base URL to each zone',
+    );
+    expect(r.out).toContain('wrote packs/big-even/pack.yaml (65 tools) and packs/big-even/openapi.json');
+    expect(r.out).toContain('wrote packs/big-odd/pack.yaml (65 tools) and packs/big-odd/openapi.json');
+    const odd = parse(readFileSync(path.join(repo, 'packs/big-odd/pack.yaml'), 'utf8')) as Pack;
+    expect(odd.toolPrefix).toBe('big');
+    expect(odd.upstream.baseUrls).toBeUndefined();
+    expect((await run(['validate'], repo)).code).toBe(0);
+  });
+
+  it('prints a stable JSON report with --format json, and writes it with --report', async () => {
+    const r = await run(
+      [
+        'import',
+        'openapi',
+        path.join(fixtures, 'shop-v1.yaml'),
+        '--name',
+        'shop2',
+        '--owner',
+        'x',
+        '--format',
+        'json',
+        '--dry-run',
+        '--report',
+        'report.json',
+      ],
+      repo,
+    );
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.out);
+    expect(Object.keys(report)).toEqual([
+      'document',
+      'format',
+      'operations',
+      'imported',
+      'notImported',
+      'split',
+      'packs',
+      'byReason',
+      'operationsImported',
+      'operationsNotImported',
+      'warnings',
+      'written',
+    ]);
+    expect(report).toMatchObject({
+      format: 'openapi-3.0',
+      operations: 7,
+      imported: 5,
+      notImported: 2,
+      split: null,
+      packs: [{ name: 'shop2', path: 'packs/shop2/pack.yaml', version: '0.1.0', tools: 5 }],
+      written: false,
+    });
+    expect(report.byReason).toContainEqual({
+      code: 'cookie',
+      reason: 'required cookie parameter "sid": packs do not send cookies',
+      count: 1,
+    });
+    expect(report.operationsImported[0]).toMatchObject({ pack: 'shop2' });
+    expect(JSON.parse(readFileSync(path.join(repo, 'report.json'), 'utf8'))).toEqual(report);
+  });
+
   it('refuses a URL without --allow-remote', async () => {
     const r = await run(
       ['import', 'openapi', 'https://api.example.com/openapi.json', '--name', 'x', '--owner', 'y'],
