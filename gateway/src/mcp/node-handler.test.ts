@@ -176,6 +176,43 @@ describe('toLeanNodeHandler', () => {
     expect(JSON.parse(answer.text).error.message).toContain('must not exceed 1024 bytes');
   });
 
+  it('lets a client still writing an over-limit body read its 413: the connection is not reset under it', async () => {
+    const s = await serve(64 * 1024);
+    const { port } = new URL(s.url);
+    const head = Object.entries({
+      ...callHeaders('echo'),
+      host: `127.0.0.1:${port}`,
+      'content-length': String(4 * 1024 * 1024),
+    })
+      .map(([k, v]) => `${k}: ${v}`)
+      .join('\r\n');
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(Number(port), '127.0.0.1', () => {
+        // A megabyte of the four declared, then the client is busy (not reading) while the server answers: a
+        // server that closed with that megabyte unread would reset the connection and the 413 with it.
+        socket.write(`POST /mcp HTTP/1.1\r\n${head}\r\n\r\n`);
+        socket.write(Buffer.alloc(1024 * 1024, 32));
+        socket.pause();
+        setTimeout(() => {
+          // More of the body: to a server that hung up, this write fails and the socket is torn down.
+          socket.write(Buffer.alloc(1024 * 1024, 32));
+          setTimeout(() => {
+            socket.resume();
+            socket.end();
+          }, 300);
+        }, 300);
+      });
+      let text = '';
+      socket.on('data', (c: Buffer) => {
+        text += c.toString();
+      });
+      socket.on('end', () => resolve(text));
+      socket.on('error', (err) => (text ? resolve(text) : reject(err)));
+    });
+    expect(answer).toMatch(/^HTTP\/1.1 413/);
+    expect(answer).toContain('Payload Too Large: Request body must not exceed 65536 bytes');
+  });
+
   it('leaves a body that is not JSON, or empty, to the SDK, which answers its parse error', async () => {
     const s = await serve();
     for (const body of ['{not json', '']) {

@@ -78,6 +78,53 @@ function readBody(req: IncomingMessage, max: number): Promise<Body> {
   });
 }
 
+/** How much more of a refused body is read (and dropped) so its answer reaches the client, and for how long. */
+const LINGER_BYTES = 16 * 1024 * 1024;
+const LINGER_MS = 5_000;
+
+/**
+ * Answers 413 to a body over the limit and closes the connection, but only once the client has stopped
+ * sending (or LINGER_BYTES more bytes or LINGER_MS have passed): closing a socket with unread data resets it, and the
+ * reset can destroy the answer before the client reads it, so a client would see a dropped connection
+ * instead of the reason (the lingering close of HTTP servers).
+ */
+function refuseTooLarge(req: IncomingMessage, res: ServerResponse, max: number): void {
+  const text = JSON.stringify({
+    jsonrpc: '2.0',
+    error: { code: -32000, message: `Payload Too Large: Request body must not exceed ${max} bytes` },
+    id: null,
+  });
+  res.writeHead(413, {
+    'content-type': 'application/json',
+    'content-length': String(Buffer.byteLength(text)),
+    // The rest of the body is not kept: the connection cannot be reused.
+    connection: 'close',
+  });
+  res.write(text);
+  let dropped = 0;
+  const done = () => {
+    clearTimeout(timer);
+    req.off('data', onData);
+    if (!res.writableEnded) res.end();
+  };
+  const onData = (chunk: Buffer) => {
+    dropped += chunk.length;
+    if (dropped > LINGER_BYTES) {
+      done();
+      req.destroy();
+    }
+  };
+  const timer = setTimeout(() => {
+    done();
+    req.destroy();
+  }, LINGER_MS);
+  timer.unref();
+  req.on('data', onData);
+  req.once('end', done);
+  req.once('close', done);
+  req.resume();
+}
+
 function headersOf(req: IncomingMessage): Headers {
   const headers = new Headers();
   for (const [name, value] of Object.entries(req.headers)) {
@@ -182,14 +229,7 @@ export function toLeanNodeHandler(handler: McpHttpHandler, options: NodeHandlerO
       }
       if (!read.ok) {
         finished = true;
-        jsonRpcError(
-          res,
-          413,
-          -32000,
-          `Payload Too Large: Request body must not exceed ${max} bytes`,
-          // The rest of the body is not read: the connection cannot be reused.
-          { connection: 'close' },
-        );
+        refuseTooLarge(req, res, max);
         return;
       }
       // Read per request, so the entry point's setting applies to handlers made before it.

@@ -17,12 +17,13 @@ afterEach(() => setJsonBounds(DEFAULT_JSON_BOUNDS));
 
 describe('installProcessGuard', () => {
   it('counts and logs uncaught exceptions and unhandled rejections, and can be removed', () => {
-    const proc = new EventEmitter() as unknown as NodeJS.Process;
+    const emitter = new EventEmitter();
+    const proc = emitter as unknown as NodeJS.Process;
     const lines: string[] = [];
     const before = { ...processFaults() };
     const remove = installProcessGuard((line) => lines.push(line), proc);
-    proc.emit('uncaughtException', new RangeError('Maximum call stack size exceeded'));
-    proc.emit('unhandledRejection', 'plain reason');
+    emitter.emit('uncaughtException', new RangeError('Maximum call stack size exceeded'));
+    emitter.emit('unhandledRejection', 'plain reason');
     expect(processFaults()).toEqual({ exception: before.exception + 1, rejection: before.rejection + 1 });
     expect(lines[0]).toMatch(
       /^internal error \(uncaught exception, kept running\): RangeError: Maximum call stack/,
@@ -33,14 +34,15 @@ describe('installProcessGuard', () => {
   });
 
   it('survives a logger that throws and limits how much it logs in a burst', () => {
-    const proc = new EventEmitter() as unknown as NodeJS.Process;
+    const emitter = new EventEmitter();
+    const proc = emitter as unknown as NodeJS.Process;
     let lines = 0;
     installProcessGuard(() => {
       lines++;
       throw new Error('log is broken');
     }, proc);
     const before = processFaults().exception;
-    for (let i = 0; i < 500; i++) proc.emit('uncaughtException', new Error(`fault ${i}`));
+    for (let i = 0; i < 500; i++) emitter.emit('uncaughtException', new Error(`fault ${i}`));
     expect(processFaults().exception).toBe(before + 500);
     expect(lines).toBe(60);
   });
