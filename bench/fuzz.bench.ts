@@ -208,6 +208,11 @@ export default async function fuzz(): Promise<void> {
           const answer = await send(agent, port, request);
           kind.ms += performance.now() - began;
           answered++;
+          if (answered % 10_000 === 0) {
+            console.log(
+              `  ${fmt(answered)} answered, ${((performance.now() - started) / 1000).toFixed(0)} s`,
+            );
+          }
           kind.statuses.set(answer.status, (kind.statuses.get(answer.status) ?? 0) + 1);
           if (answer.status >= 500 && serverErrors.length < 10) {
             serverErrors.push(
@@ -219,10 +224,6 @@ export default async function fuzz(): Promise<void> {
             failures.push(`${request.kind} ${request.method} ${request.path}: ${(err as Error).message}`);
             console.log(`  unanswered: ${failures.at(-1)} (${request.body?.length ?? 0} bytes)`);
           } else failures.push('');
-        }
-        if (sent % 10_000 === 0) {
-          const s = (performance.now() - started) / 1000;
-          console.log(`  ${fmt(sent)} sent, ${fmt(answered)} answered, ${s.toFixed(0)} s`);
         }
       }
     };

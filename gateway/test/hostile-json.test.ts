@@ -40,6 +40,7 @@ interface Answer {
 
 let stack: GatewayStack;
 let token: string;
+let adminToken: string;
 let nextId = 1;
 
 /** POSTs a tools/call whose `arguments` are the given JSON text, as a client of `era` would. */
@@ -110,8 +111,10 @@ beforeAll(async () => {
     approvalWaitMs: 1000,
     secrets: (name) =>
       ({ [WIDGETS_SECRET_ENV]: 'upstream-secret', [REMOTE_SECRET_ENV]: 'partner-secret' })[name],
+    adminSubjects: ['user:ops'],
   });
   token = await stack.issuer.sign({ sub: 'bot', agent: true });
+  adminToken = await stack.issuer.sign({ sub: 'ops' });
 }, 120_000);
 
 afterAll(async () => {
@@ -306,6 +309,39 @@ describe('admin API bodies', () => {
       `request body: the string escape \\ud800 at byte ${body.indexOf('\\')} is a lone surrogate, which cannot be stored; send well-formed Unicode text`,
     );
   });
+
+  it('refuses a query parameter holding NUL with a 400 naming it', async () => {
+    const response = await fetch(`${stack.base}/v1/traces?tool=%00`, {
+      headers: { authorization: `Bearer ${adminToken}` },
+    });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: { message: string } }).error.message).toBe(
+      'query parameter tool: holds NUL or a lone surrogate, which no stored value can; send well-formed Unicode text',
+    );
+  });
+
+  it('never answers hostile query parameters with a server error', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.dictionary(fc.constantFrom('tool', 'subject', 'cursor'), hostileString(), {
+          minKeys: 1,
+          maxKeys: 2,
+        }),
+        async (query) => {
+          const params = new URLSearchParams();
+          for (const [key, value] of Object.entries(query)) {
+            params.append(key, (value as string & { toWellFormed(): string }).toWellFormed());
+          }
+          const response = await fetch(`${stack.base}/v1/traces?${params}`, {
+            headers: { authorization: `Bearer ${adminToken}` },
+          });
+          expect(response.status).toBeLessThan(500);
+          await response.arrayBuffer();
+        },
+      ),
+      { numRuns: 100 },
+    );
+  }, 60_000);
 
   it('never answers a hostile body with a server error', async () => {
     const paths = [

@@ -78,6 +78,13 @@ export function queryString(query: Query, name: string, maxLength = 200): Checke
     return { ok: false, message: `query parameter ${name}: give it once, as a string` };
   if (value.length > maxLength)
     return { ok: false, message: `query parameter ${name}: longer than ${maxLength}` };
+  // The database refuses these in a text parameter, and no stored value holds them (traces store U+FFFD).
+  if (value.includes('\u0000') || !(value as string & { isWellFormed(): boolean }).isWellFormed()) {
+    return {
+      ok: false,
+      message: `query parameter ${name}: holds NUL or a lone surrogate, which no stored value can; send well-formed Unicode text`,
+    };
+  }
   return { ok: true, value };
 }
 

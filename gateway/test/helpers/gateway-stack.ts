@@ -40,6 +40,8 @@ export async function startGatewayStack(options: {
   /** Replaces STACK_SECRETS (e.g. to give the third-party server its credential). */
   secrets?: (name: string) => string | undefined;
   breaker?: { failureThreshold?: number; openMs?: number };
+  /** Principals holding the admin role (admin API: traces, routes, deployments). Default none. */
+  adminSubjects?: string[];
 }): Promise<GatewayStack> {
   const upstream = await startFakeUpstream();
   upstream.routes.set('GET /api/widgets/w1', (_req, res) => json(res, 200, { id: 'w1' }));
@@ -76,7 +78,7 @@ export async function startGatewayStack(options: {
     traces: persistence.traces,
     approvals: persistence.approvals,
     jobs: persistence.jobs,
-    adminSubjects: [],
+    adminSubjects: options.adminSubjects ?? [],
     secrets,
     approvalWaitMs: options.approvalWaitMs,
     adminRouter: (deps) => persistence.adminRouter(deps),
