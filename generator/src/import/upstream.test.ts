@@ -79,7 +79,8 @@ describe('authFor', () => {
       secretAccessKey: { secretRef: { name: 'q-api', key: 'secret-access-key' } },
     });
     // The Authorization header it fills is no tool argument.
-    expect(choice.consumes).toEqual([{ in: 'header', name: 'Authorization' }]);
+    expect(choice.consumes).toContainEqual({ in: 'header', name: 'Authorization' });
+    expect(choice.consumes).toContainEqual({ in: 'header', name: 'X-Amz-Date' });
     // An AWS document without security requirements is signed too; the region defaults to us-east-1.
     const bare = { openapi: '3.0.0', info: { 'x-providerName': 'amazonaws.com' } };
     expect(authFor(bare, 'openapi-3.0', [op([])], 'q', 'https://dynamodb.amazonaws.com').auth).toMatchObject({

@@ -143,7 +143,10 @@ export function authFor(
     accessKeyId: secret('access-key-id'),
     secretAccessKey: secret('secret-access-key'),
   });
-  if (aws && ranked.length === 0) return { auth: sigv4(), consumes, notes };
+  // The signer fills these headers (the AWS descriptions declare them on every operation): no arguments.
+  const signed = (): AuthChoice['consumes'] =>
+    [...SIGV4_HEADERS, 'Authorization'].map((name) => ({ in: 'header' as const, name }));
+  if (aws && ranked.length === 0) return { auth: sigv4(), consumes: [...consumes, ...signed()], notes };
   for (const name of ranked) {
     const def = defs[name];
     if (!isObject(def)) continue;
@@ -155,6 +158,7 @@ export function authFor(
       return { auth, consumes, notes };
     };
     if (/sigv4/i.test(String(def['x-amazon-apigateway-authtype'] ?? '')) || (aws && name === 'hmac')) {
+      consumes.push(...signed());
       return chosen(sigv4());
     }
     if (
@@ -200,6 +204,17 @@ export function authFor(
   }
   return { consumes, notes };
 }
+
+/** Headers SigV4 signing sets (or that carry a presigned request's signature): never tool arguments. */
+const SIGV4_HEADERS = [
+  'X-Amz-Date',
+  'X-Amz-Security-Token',
+  'X-Amz-Content-Sha256',
+  'X-Amz-Algorithm',
+  'X-Amz-Credential',
+  'X-Amz-Signature',
+  'X-Amz-SignedHeaders',
+];
 
 /**
  * SigV4 scope of an AWS description: the service's signing name from `info.x-serviceName` (else the first
