@@ -44,7 +44,7 @@ export function documentForPack(doc: OpenApiDocument, pack: Pack): OpenApiDocume
           const unit = unitOf(v);
           if (unit && !kept.has(unit.join('/'))) {
             kept.set(unit.join('/'), unit);
-            stack.push(resolvePointer(doc, `#/${unit.map(escape).join('/')}`));
+            stack.push(resolvePointer(doc, `#/${unit.map(escapePointer).join('/')}`));
           }
         } else if (typeof v === 'object') stack.push(v);
       }
@@ -52,7 +52,7 @@ export function documentForPack(doc: OpenApiDocument, pack: Pack): OpenApiDocume
   }
   for (const unit of [...kept.values()].sort((a, b) => (a.join('/') < b.join('/') ? -1 : 1))) {
     if (unit[0] === 'paths' && keptPaths[unit[1] as string]) continue; // already there
-    const value = resolvePointer(doc, `#/${unit.map(escape).join('/')}`);
+    const value = resolvePointer(doc, `#/${unit.map(escapePointer).join('/')}`);
     if (value === undefined) continue;
     let into = out;
     for (const seg of unit.slice(0, -1)) {
@@ -75,7 +75,7 @@ function unitOf(ref: string): string[] | undefined {
   return undefined;
 }
 
-function escape(seg: string): string {
+function escapePointer(seg: string): string {
   return seg.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 

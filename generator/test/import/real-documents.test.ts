@@ -76,7 +76,11 @@ describe('import of real OpenAPI documents', () => {
     // uploadFile is multipart/form-data: the file is a base64 argument, capped, sent as a file part.
     const upload = pack.tools.find((t) => t.name === 'uploadFile');
     expect(upload?.http).toEqual({ method: 'POST', path: '/pet/{petId}/uploadImage', body: 'multipart' });
-    expect((upload?.inputSchema['properties'] as Record<string, object>)['file']).toMatchObject({
+    const uploadArgs = (upload as NonNullable<typeof upload>).inputSchema['properties'] as Record<
+      string,
+      object
+    >;
+    expect(uploadArgs['file']).toMatchObject({
       type: 'string',
       contentEncoding: 'base64',
       maxLength: 13_981_016,
