@@ -95,6 +95,8 @@ describe('runPackTest', () => {
       ['createOrder', 'pass', 'output schema'],
       ['getOrder', 'pass', 'output schema'],
       ['deleteOrder', 'pass', 'none'],
+      // A PDF answer: imported since issue 19 (binary answers become MCP resources).
+      ['getReceipt', 'pass', 'document media type'],
     ]);
   });
 
