@@ -53,9 +53,14 @@ export function operationTool(
   const split = splitOperationPath(op.path, op.parameters);
   const pathProblem = pathTemplateProblem(split.path);
   if (pathProblem) return pathProblem;
+  const control = /[\u0000-\u001f\u007f]/;
   const badFixed = [
-    ...Object.keys(split.fixed.headers).filter((h) => !FIXED_HEADER.test(h)),
-    ...Object.keys(split.fixed.query).filter((q) => !FIXED_QUERY.test(q)),
+    ...Object.entries(split.fixed.headers)
+      .filter(([h, v]) => !FIXED_HEADER.test(h) || control.test(v) || v.length > 1024)
+      .map(([h]) => h),
+    ...Object.entries(split.fixed.query)
+      .filter(([q, v]) => !FIXED_QUERY.test(q) || v.length > 1024)
+      .map(([q]) => q),
   ];
   if (badFixed.length > 0)
     return `path "${op.path}" names a constant packs cannot send: ${badFixed.join(', ')}`;

@@ -481,6 +481,18 @@ describe('AWS-style operations', () => {
   });
 });
 
+describe('AWS-style paths packs cannot carry', () => {
+  it('skips an operation whose fixed header value would hold a line break', () => {
+    const { report } = importOpenApi(
+      doc({ '/#X-Amz-Target=A%0D%0AB': { post: { responses: ok } }, '/ok': { get: { responses: ok } } }),
+      opts,
+    );
+    expect(report.skipped.map((s) => [s.code, s.reason])).toEqual([
+      ['path', 'path "/#X-Amz-Target=A%0D%0AB" names a constant packs cannot send: X-Amz-Target'],
+    ]);
+  });
+});
+
 describe('deprecated-only selections', () => {
   it('imports them when nothing else would be, marked in the description and warned', () => {
     const { pack, report } = importOpenApi(
