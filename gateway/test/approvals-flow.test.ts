@@ -269,4 +269,20 @@ describe('approval flow', () => {
       json: { error: { code: 'invalid_pack_version', message: expect.stringContaining('"newest"') } },
     });
   }, 60_000);
+  it('refuses a call whose arguments an approver could not be shown as they are, and leaks nothing internal', async () => {
+    upstream.requests.length = 0;
+    const before = (await api('GET', '/v1/approvals?status=pending', monaToken)).json.items?.length ?? 0;
+    for (const name of ['lone \ud800 surrogate', 'nul \u0000 char']) {
+      const result = await alice.callTool({ name: 'widgets.create_widget', arguments: { name } });
+      expect(result.isError).toBe(true);
+      expect(textOf(result)).toMatch(/^call refused: the arguments of widgets\.create_widget hold text/);
+      expect(textOf(result)).not.toMatch(/prisma|invalid input syntax|\.ts:/i);
+    }
+    expect((await api('GET', '/v1/approvals?status=pending', monaToken)).json.items?.length ?? 0).toBe(
+      before,
+    );
+    expect(upstream.requests).toEqual([]);
+    const rows = await traceRows('widgets.create_widget');
+    expect(rows.slice(-2).map((r) => r.status)).toEqual(['invalid', 'invalid']);
+  });
 });

@@ -22,7 +22,7 @@ import {
 import { firstText } from '../pack/response-content.ts';
 import type { RouteTable } from '../routing/route-table.ts';
 import { candidatesFor, NoRouteError, Router, VersionRequestError } from '../routing/router.ts';
-import { truncatedMarker } from '../traces/trace-row.ts';
+import { storableJson, truncatedMarker } from '../traces/trace-row.ts';
 import type { TraceDecision, TraceSink, TraceStatus } from '../traces/types.ts';
 import type { RuntimeMetrics } from './metrics.ts';
 import type { RateLimiter } from './rate-limiter.ts';
@@ -198,12 +198,14 @@ export class GatewayCatalog implements ToolCatalog, JobRunner {
     try {
       finished = await this.pipeline(name, tool, args, caller, signal, time, approvedBy, request);
     } catch (err) {
+      // An internal fault: its text (a database error may quote source lines and SQL) goes to the trace,
+      // which operators read, never to the agent.
       const message = err instanceof Error ? err.message : String(err);
       finished = {
         status: 'error',
         decision: 'allow',
         rule: null,
-        result: errorResult(message),
+        result: errorResult(`internal error: ${name} failed inside the gateway (recorded in its trace)`),
         error: message,
       };
     }
@@ -400,6 +402,17 @@ export class GatewayCatalog implements ToolCatalog, JobRunner {
     const jobCaller = this.jobCaller(caller);
     const unkeepable = this.options.jobs ? checkJobClaims(jobCaller.claims) : undefined;
     if (unkeepable) return { status: 'denied', result: errorResult(`call refused: ${unkeepable}`) };
+    // An approver must see exactly what will run; text the database cannot store as it is (NUL, an unpaired
+    // surrogate) could only be shown altered, so such a call is refused before anyone is asked.
+    const json = JSON.stringify(args);
+    if (storableJson(json) !== json) {
+      return {
+        status: 'invalid',
+        result: errorResult(
+          `call refused: the arguments of ${name} hold text an approver could not be shown as it is (a NUL character or an unpaired surrogate); send well-formed text`,
+        ),
+      };
+    }
     const request = await store.create({
       rule: approval.rule,
       approvers: approval.approvers,
