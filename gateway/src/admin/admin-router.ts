@@ -150,7 +150,9 @@ export function createAdminRouter(deps: AdminDeps): express.Router {
       ...(decision.argsHash === undefined ? {} : { argsHash: decision.argsHash }),
     });
     if (!result.ok) {
-      const status = { not_found: 404, forbidden: 403, not_pending: 409, expired: 409, args_mismatch: 409 }[result.code];
+      const status = { not_found: 404, forbidden: 403, not_pending: 409, expired: 409, args_mismatch: 409 }[
+        result.code
+      ];
       throw new ApiError(status, result.code, result.message);
     }
     if (result.request.jobId && deps.jobs.settleApprovals) await deps.jobs.settleApprovals();

@@ -315,7 +315,8 @@ export const OPENAPI_DOCUMENT = {
           subject: { type: 'string' },
           principal: {
             type: ['string', 'null'],
-            description: 'Issuer and sub of the caller as a JSON array; nobody of the same principal may decide',
+            description:
+              'Issuer and sub of the caller as a JSON array; nobody of the same principal may decide',
           },
           args: {
             description:
@@ -334,7 +335,8 @@ export const OPENAPI_DOCUMENT = {
           },
           truncated: {
             type: 'array',
-            description: 'Values cut short in args (strings past 64 KiB, nesting past 64), with how much is not shown',
+            description:
+              'Values cut short in args (strings past 64 KiB, nesting past 64), with how much is not shown',
             items: {
               type: 'object',
               required: ['path', 'omittedCharacters'],
@@ -362,7 +364,7 @@ export const OPENAPI_DOCUMENT = {
             type: 'string',
             pattern: '^sha256:[0-9a-f]{64}$',
             description:
-              'The argsHash the approver was shown; when it is not the request\'s, the decision is refused (409 args_mismatch)',
+              "The argsHash the approver was shown; when it is not the request's, the decision is refused (409 args_mismatch)",
           },
         },
       },
