@@ -10,18 +10,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningServer, startPackServer } from '../src/server/pack-server.ts';
-import { type FakeUpstream, json, startFakeUpstream } from './helpers/fake-upstream.ts';
-import { AUDIENCE, ISSUER, testIssuer } from './helpers/jwt.ts';
+import type { testIssuer } from './helpers/jwt.ts';
+import { type JwtGatewayParts, startJwtGatewayParts } from './helpers/jwt-gateway-parts.ts';
 import { connectClient, textOf } from './helpers/mcp-client.ts';
 import { createScratchDatabase } from './helpers/scratch-database.ts';
-import { WIDGETS_SECRET_ENV, widgetsPack } from './helpers/test-pack.ts';
-import { testBundle, testModel } from './helpers/test-zone.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
-let upstream: FakeUpstream;
-let packServer: RunningServer;
-let jwksServer: http.Server;
+let parts: JwtGatewayParts;
 let child: ChildProcess;
 let scratch: Awaited<ReturnType<typeof createScratchDatabase>>;
 let dir: string;
@@ -30,24 +25,9 @@ let issuer: Awaited<ReturnType<typeof testIssuer>>;
 let stderr = '';
 
 beforeAll(async () => {
-  upstream = await startFakeUpstream();
-  upstream.routes.set('GET /api/widgets/w1', (_req, res) => json(res, 200, { id: 'w1' }));
-  packServer = await startPackServer({
-    packs: [widgetsPack(upstream.url)],
-    environment: 'dev',
-    secrets: (n) => (n === WIDGETS_SECRET_ENV ? 's' : undefined),
-    allowPrivateNetworks: true,
-    port: 0,
-  });
-  issuer = await testIssuer();
-  jwksServer = http.createServer((_req, res) => json(res, 200, { keys: [issuer.jwk] }));
-  await new Promise<void>((r) => jwksServer.listen(0, '127.0.0.1', r));
-  const jwksUrl = `http://127.0.0.1:${(jwksServer.address() as AddressInfo).port}/jwks.json`;
-  const { bundle } = testBundle(
-    testModel(widgetsPack(upstream.url), 'http://127.0.0.1:9/mcp'),
-    packServer.url,
-  );
-  bundle.auth = { ...bundle.auth, issuer: ISSUER, audience: AUDIENCE, jwksUrl };
+  parts = await startJwtGatewayParts();
+  ({ issuer } = parts);
+  const { bundle } = parts;
   // As buildBundle writes a zone's gateway.cors.allowedOrigins.
   bundle.cors = { allowedOrigins: ['https://console.example.test'] };
   dir = mkdtempSync(path.join(tmpdir(), 'raku-gw-'));
@@ -77,9 +57,7 @@ beforeAll(async () => {
 afterAll(async () => {
   if (child && child.exitCode === null) child.kill('SIGKILL');
   await scratch?.drop();
-  await packServer?.close();
-  await upstream?.close();
-  jwksServer?.close();
+  await parts?.close();
   rmSync(dir, { recursive: true, force: true });
 });
 

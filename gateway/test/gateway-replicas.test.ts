@@ -6,8 +6,6 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createClient } from 'redis';
@@ -15,13 +13,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isUserError } from '../../generator/src/errors.ts';
 import { startGatewayRole } from '../src/server/gateway-roles.ts';
 import { parseRuntimeOptions } from '../src/server/options.ts';
-import { type RunningServer, startPackServer } from '../src/server/pack-server.ts';
-import { type FakeUpstream, json, startFakeUpstream } from './helpers/fake-upstream.ts';
-import { AUDIENCE, ISSUER, testIssuer } from './helpers/jwt.ts';
+import type { FakeUpstream } from './helpers/fake-upstream.ts';
+import type { testIssuer } from './helpers/jwt.ts';
+import { type JwtGatewayParts, startJwtGatewayParts } from './helpers/jwt-gateway-parts.ts';
 import { connectClient, textOf } from './helpers/mcp-client.ts';
 import { createScratchDatabase } from './helpers/scratch-database.ts';
-import { WIDGETS_SECRET_ENV, widgetsPack } from './helpers/test-pack.ts';
-import { testBundle, testModel } from './helpers/test-zone.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const REDIS = 'redis://127.0.0.1:6379';
@@ -29,33 +25,17 @@ const REDIS = 'redis://127.0.0.1:6379';
 const ZONE = `replicas-${randomBytes(4).toString('hex')}`;
 
 let upstream: FakeUpstream;
-let packServer: RunningServer;
-let jwksServer: http.Server;
+let parts: JwtGatewayParts;
 let scratch: Awaited<ReturnType<typeof createScratchDatabase>>;
 let issuer: Awaited<ReturnType<typeof testIssuer>>;
 let dir: string;
 let env: Record<string, string>;
 
 beforeAll(async () => {
-  upstream = await startFakeUpstream();
-  upstream.routes.set('GET /api/widgets/w1', (_req, res) => json(res, 200, { id: 'w1' }));
-  packServer = await startPackServer({
-    packs: [widgetsPack(upstream.url)],
-    environment: 'dev',
-    secrets: (n) => (n === WIDGETS_SECRET_ENV ? 's' : undefined),
-    allowPrivateNetworks: true,
-    port: 0,
-  });
-  issuer = await testIssuer();
-  jwksServer = http.createServer((_req, res) => json(res, 200, { keys: [issuer.jwk] }));
-  await new Promise<void>((r) => jwksServer.listen(0, '127.0.0.1', r));
-  const jwksUrl = `http://127.0.0.1:${(jwksServer.address() as AddressInfo).port}/jwks.json`;
-  const { bundle } = testBundle(
-    testModel(widgetsPack(upstream.url), 'http://127.0.0.1:9/mcp'),
-    packServer.url,
-  );
+  parts = await startJwtGatewayParts();
+  ({ upstream, issuer } = parts);
+  const { bundle } = parts;
   bundle.zone = ZONE;
-  bundle.auth = { ...bundle.auth, issuer: ISSUER, audience: AUDIENCE, jwksUrl };
   dir = mkdtempSync(path.join(tmpdir(), 'raku-replicas-'));
   writeFileSync(path.join(dir, 'bundle.json'), JSON.stringify(bundle));
   scratch = await createScratchDatabase();
@@ -75,9 +55,7 @@ afterAll(async () => {
   if (keys.length > 0) await redis.del(keys);
   await redis.close();
   await scratch?.drop();
-  await packServer?.close();
-  await upstream?.close();
-  jwksServer?.close();
+  await parts?.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
