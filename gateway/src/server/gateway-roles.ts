@@ -77,6 +77,7 @@ export async function startGatewayRole(options: RuntimeOptions, log: Log): Promi
       dataDir: options.dataDir,
       log,
       traceRetentionDays: options.traceRetentionDays,
+      secretNames: loaded.bundle.secretNames,
     });
     const opened = persistence;
     gateway = await startGateway({

@@ -101,6 +101,7 @@ export async function startLocal(
     dataDir: options.dataDir,
     log: io.log,
     traceRetentionDays: options.traceRetentionDays,
+    secretNames: bundle.secretNames,
   });
   const token = options.auth === 'none' ? undefined : localToken(root);
   try {

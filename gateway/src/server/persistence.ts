@@ -17,6 +17,7 @@ import type { ApprovalStore } from '../approvals/types.ts';
 import { createDatabase, type Database } from '../db/database.ts';
 import { createJobService, type JobServiceWithApprovals } from '../jobs/job-service.ts';
 import type { JobRunner } from '../jobs/types.ts';
+import { compileRedaction } from '../traces/redaction.ts';
 import { createTraceReader } from '../traces/trace-reader.ts';
 import {
   createTraceRetention,
@@ -55,6 +56,8 @@ export interface PersistenceOptions {
   jobPollingIntervalSeconds?: number;
   /** Days traces are kept (RAKU_TRACE_RETENTION_DAYS); 0 keeps them forever. Default 30. */
   traceRetentionDays?: number;
+  /** Names whose values traces mask wherever they appear (the bundle's `secretNames`). Default none. */
+  secretNames?: string[];
 }
 
 export async function openPersistence(options: PersistenceOptions): Promise<Persistence> {
@@ -72,6 +75,7 @@ export async function openPersistence(options: PersistenceOptions): Promise<Pers
   }
   const traces = createTraceSink({
     writer: createPrismaTraceWriter(db.prisma),
+    ...(options.secretNames?.length && { redaction: compileRedaction({ secretNames: options.secretNames }) }),
     onError: (err) => options.log(`trace write failed: ${(err as Error)?.message ?? err}`),
   });
   const retention = createTraceRetention(db, {

@@ -27,6 +27,11 @@ describe('buildBundle', () => {
     expect(route?.targets[1]).toMatchObject({ kind: 'remote', remote: 'github-mcp', tool: 'list_issues' });
   });
 
+  it("lists the names that carry the zone's pack credentials, so traces can mask their values", () => {
+    // petstore authenticates with an apiKey header named api_key; the other packs and the remote do not.
+    expect(buildBundle(model, 'dev', { revision: 'r' }).secretNames).toEqual(['api_key']);
+  });
+
   it('does not expose a fallback-only remote tool under its own name', () => {
     const bundle = buildBundle(model, 'dev', { revision: 'r' });
     expect(bundle.tools.some((t) => t.name.startsWith('github-mcp.'))).toBe(false);

@@ -100,6 +100,15 @@ export function buildBundle(model: RepoModel, zoneName: string, opts: BuildBundl
     }
   }
 
+  const secretNames = new Set<string>();
+  for (const workload of workloads) {
+    for (const { pack } of workload.packs) {
+      const packAuth = pack.value.upstream.auth;
+      if (packAuth?.type === 'apiKey' && packAuth.name) secretNames.add(packAuth.name);
+    }
+  }
+  for (const remote of remotes) if (remote.auth?.header) secretNames.add(remote.auth.header);
+
   const auth = z.gateway?.auth ?? {};
   return {
     bundleVersion: BUNDLE_VERSION,
@@ -123,6 +132,7 @@ export function buildBundle(model: RepoModel, zoneName: string, opts: BuildBundl
     ...(z.gateway?.cors?.allowedOrigins?.length && {
       cors: { allowedOrigins: [...z.gateway.cors.allowedOrigins] },
     }),
+    ...(secretNames.size > 0 && { secretNames: [...secretNames].sort(cmp) }),
   };
 }
 

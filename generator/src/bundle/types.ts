@@ -110,4 +110,9 @@ export interface GatewayBundle {
   auth: BundleAuth;
   /** Origins browsers may call the gateway from (zone gateway.cors); absent: none. */
   cors?: { allowedOrigins: string[] };
+  /**
+   * Header and query names that carry a credential of the zone's packs (`apiKey` auth) or remotes (`header`),
+   * sorted: traces mask their values wherever they appear (an upstream may echo them). Absent: none.
+   */
+  secretNames?: string[];
 }
