@@ -2,21 +2,22 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export interface RecordedRequest {
+/** A request as the upstream received it; the body as text, or as bytes for `startRecordingUpstream(bytes)`. */
+export interface RecordedRequest<Body = string> {
   method: string;
   url: string;
   headers: http.IncomingHttpHeaders;
-  body: string;
+  body: Body;
 }
 
-export type Route = (req: RecordedRequest, res: ServerResponse) => void;
+export type Route<Body = string> = (req: RecordedRequest<Body>, res: ServerResponse) => void;
 
-export interface FakeUpstream {
+export interface FakeUpstream<Body = string> {
   url: string;
   port: number;
-  requests: RecordedRequest[];
+  requests: RecordedRequest<Body>[];
   /** Routes by 'METHOD /path' (path without query); unmatched requests get 404. */
-  routes: Map<string, Route>;
+  routes: Map<string, Route<Body>>;
   close(): Promise<void>;
 }
 
@@ -26,18 +27,26 @@ export function json(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-export async function startFakeUpstream(host = '127.0.0.1'): Promise<FakeUpstream> {
-  const requests: RecordedRequest[] = [];
-  const routes = new Map<string, Route>();
+export function startFakeUpstream(host = '127.0.0.1'): Promise<FakeUpstream> {
+  return startRecordingUpstream((bytes) => bytes.toString('utf8'), host);
+}
+
+/** The upstream server itself, keeping each request body as `decode` makes it. */
+export async function startRecordingUpstream<Body>(
+  decode: (bytes: Buffer) => Body,
+  host = '127.0.0.1',
+): Promise<FakeUpstream<Body>> {
+  const requests: RecordedRequest<Body>[] = [];
+  const routes = new Map<string, Route<Body>>();
   const server = http.createServer((req: IncomingMessage, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const rec: RecordedRequest = {
+      const rec: RecordedRequest<Body> = {
         method: req.method ?? '',
         url: req.url ?? '',
         headers: req.headers,
-        body: Buffer.concat(chunks).toString('utf8'),
+        body: decode(Buffer.concat(chunks)),
       };
       requests.push(rec);
       const path = rec.url.split('?')[0];

@@ -1,23 +1,15 @@
 /** A local HTTP API that keeps request bodies as bytes (multipart, files) and answers by route. */
-import http, { type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { ServerResponse } from 'node:http';
+import {
+  type FakeUpstream,
+  type RecordedRequest,
+  type Route,
+  startRecordingUpstream,
+} from './fake-upstream.ts';
 
-export interface RawRequest {
-  method: string;
-  url: string;
-  headers: http.IncomingHttpHeaders;
-  body: Buffer;
-}
-
-export type RawRoute = (req: RawRequest, res: ServerResponse) => void;
-
-export interface RawUpstream {
-  url: string;
-  requests: RawRequest[];
-  /** Routes by 'METHOD /path' (path without query); unmatched requests get 404. */
-  routes: Map<string, RawRoute>;
-  close(): Promise<void>;
-}
+export type RawRequest = RecordedRequest<Buffer>;
+export type RawRoute = Route<Buffer>;
+export type RawUpstream = FakeUpstream<Buffer>;
 
 /** Answers with `body` as `contentType`. */
 export function send(res: ServerResponse, status: number, contentType: string, body: Buffer | string): void {
@@ -25,37 +17,9 @@ export function send(res: ServerResponse, status: number, contentType: string, b
   res.end(body);
 }
 
-export async function startRawUpstream(): Promise<RawUpstream> {
-  const requests: RawRequest[] = [];
-  const routes = new Map<string, RawRoute>();
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const rec: RawRequest = {
-        method: req.method ?? '',
-        url: req.url ?? '',
-        headers: req.headers,
-        body: Buffer.concat(chunks),
-      };
-      requests.push(rec);
-      const route = routes.get(`${rec.method} ${rec.url.split('?')[0]}`);
-      if (route) route(rec, res);
-      else send(res, 404, 'application/json', '{"message":"Not Found"}');
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    requests,
-    routes,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+/** A fake upstream keeping request bodies as bytes. */
+export function startRawUpstream(): Promise<RawUpstream> {
+  return startRecordingUpstream((bytes) => bytes);
 }
 
 /** Parses a multipart/form-data body with the platform's own parser (undici), not ours. */
