@@ -15,9 +15,9 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { CallToolResult, PackExecutor } from '../gateway/pack-runtime/src/pack-executor.ts';
 import { staticTokenAuthenticator } from '../gateway/src/auth/authenticator.ts';
 import { createMcpEndpoint } from '../gateway/src/mcp/tool-endpoint.ts';
-import type { CallToolResult, PackExecutor } from '../gateway/src/pack/pack-executor.ts';
 import { startGateway } from '../gateway/src/server/gateway-server.ts';
 import { widgetsPack } from '../gateway/test/helpers/test-pack.ts';
 import { testBundle, testModel } from '../gateway/test/helpers/test-zone.ts';

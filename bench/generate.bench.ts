@@ -7,10 +7,10 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { type ChangeSet, writeChangeSet } from '../generator/src/generate/change-set.ts';
-import { generateZones } from '../generator/src/generate/generate-zones.ts';
-import type { RenderCache } from '../generator/src/generate/render-zone.ts';
-import type { Environment, Loaded, Pack, RepoModel, Zone } from '../generator/src/model/types.ts';
+import type { Environment, Loaded, Pack, RepoModel, Zone } from '../generator/config/src/model/types.ts';
+import { type ChangeSet, writeChangeSet } from '../generator/render/src/generate/change-set.ts';
+import { generateZones } from '../generator/render/src/generate/generate-zones.ts';
+import type { RenderCache } from '../generator/render/src/generate/render-zone.ts';
 
 const PACKS = 1000;
 

@@ -6,12 +6,12 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readRepoFiles } from '../generator/src/fs/read-repo.ts';
-import type { Loaded, Policy } from '../generator/src/model/types.ts';
-import { compilePolicies } from '../generator/src/policy/compile.ts';
-import { decide } from '../generator/src/policy/decide.ts';
-import type { CompiledPolicy, ToolCall } from '../generator/src/policy/types.ts';
-import { validateRepo } from '../generator/src/validate/validate-repo.ts';
+import { readRepoFiles } from '../generator/config/src/fs/read-repo.ts';
+import type { Loaded, Policy } from '../generator/config/src/model/types.ts';
+import { validateRepo } from '../generator/config/src/validate/validate-repo.ts';
+import { compilePolicies } from '../generator/policy/src/compile.ts';
+import { decide } from '../generator/policy/src/decide.ts';
+import type { CompiledPolicy, ToolCall } from '../generator/policy/src/types.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 

@@ -7,8 +7,8 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readRepoFiles } from '../generator/src/fs/read-repo.ts';
-import { loadRepo } from '../generator/src/load/load-repo.ts';
+import { readRepoFiles } from '../generator/config/src/fs/read-repo.ts';
+import { loadRepo } from '../generator/config/src/load/load-repo.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const zones = loadRepo(await readRepoFiles(root)).model.zones.map((z) => z.value);

@@ -6,11 +6,11 @@
  * Arguments: <list file (JSON array of paths)> <first index>.
  */
 import { readFileSync } from 'node:fs';
-import { UserError } from '../../generator/src/errors.ts';
-import { importOpenApi, importOpenApiSplit } from '../../generator/src/import/build-pack.ts';
-import { checkPack } from '../../generator/src/import/import-pack.ts';
-import { parseDocument } from '../../generator/src/import/openapi-document.ts';
-import type { Pack } from '../../generator/src/model/types.ts';
+import { UserError } from '../../generator/config/src/errors.ts';
+import type { Pack } from '../../generator/config/src/model/types.ts';
+import { importOpenApi, importOpenApiSplit } from '../../generator/import/src/build-pack.ts';
+import { checkPack } from '../../generator/import/src/import-pack.ts';
+import { parseDocument } from '../../generator/import/src/openapi-document.ts';
 
 export interface CorpusResult {
   index: number;

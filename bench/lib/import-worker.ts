@@ -5,9 +5,9 @@
  * between reading the file and writing the pack). Prints { ms, cpuMs, tools, maxRssMb } as JSON.
  */
 import { readFileSync } from 'node:fs';
-import { importOpenApi } from '../../generator/src/import/build-pack.ts';
-import { checkPack } from '../../generator/src/import/import-pack.ts';
-import { parseDocument } from '../../generator/src/import/openapi-document.ts';
+import { importOpenApi } from '../../generator/import/src/build-pack.ts';
+import { checkPack } from '../../generator/import/src/import-pack.ts';
+import { parseDocument } from '../../generator/import/src/openapi-document.ts';
 
 const [mode, file] = process.argv.slice(2) as [string, string];
 const bytes = readFileSync(file);

@@ -1,7 +1,7 @@
 // One measured run in a fresh process, so peak RSS belongs to this run alone. Prints JSON.
 import { parse } from 'yaml';
-import { readRepoFiles } from '../../generator/src/fs/read-repo.ts';
-import { validateRepo } from '../../generator/src/validate/validate-repo.ts';
+import { readRepoFiles } from '../../generator/config/src/fs/read-repo.ts';
+import { validateRepo } from '../../generator/config/src/validate/validate-repo.ts';
 
 const [mode, dir] = process.argv.slice(2);
 // Warm the schema compiler outside the timed region: it is a one-off per process.

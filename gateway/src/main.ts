@@ -7,7 +7,7 @@
  *   RAKU_ROLE=gateway      serve agents from the bundle at RAKU_BUNDLE
  *   RAKU_ROLE=local        both in one process from the repository (npm start)
  */
-import { readPacksDir } from './pack/load-packs.ts';
+import { readPacksDir } from '@raku/pack-runtime';
 import { serverErrorLogger } from './server/error-log.ts';
 import { parseRuntimeOptions, type RuntimeOptions } from './server/options.ts';
 import { type RunningServer, startPackServer } from './server/pack-server.ts';

@@ -5,7 +5,7 @@
  */
 import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Pack } from '../../generator/src/model/types.ts';
+import type { Pack } from '../../generator/config/src/model/types.ts';
 import { type GatewayStack, startGatewayStack } from './helpers/gateway-stack.ts';
 import { connectClient, ERAS } from './helpers/mcp-client.ts';
 import { widgetsPack } from './helpers/test-pack.ts';

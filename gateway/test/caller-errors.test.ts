@@ -12,7 +12,7 @@ import { toNodeHandler } from '@modelcontextprotocol/node';
 import { createMcpHandler, ProtocolError, ProtocolErrorCode, Server } from '@modelcontextprotocol/server';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Pack } from '../../generator/src/model/types.ts';
+import type { Pack } from '../../generator/config/src/model/types.ts';
 import { McpTarget, TargetError } from '../src/routing/targets.ts';
 import { json } from './helpers/fake-upstream.ts';
 import { type GatewayStack, startGatewayStack } from './helpers/gateway-stack.ts';

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isUserError } from '../../generator/src/errors.ts';
+import { isUserError } from '../../generator/config/src/errors.ts';
 import { startGatewayRole } from '../src/server/gateway-roles.ts';
 import { parseRuntimeOptions } from '../src/server/options.ts';
 import type { FakeUpstream } from './helpers/fake-upstream.ts';

@@ -5,9 +5,9 @@
  * answers, stays up, and writes one trace per call (Postgres).
  */
 import type { ServerResponse } from 'node:http';
+import { jsonBounds } from '@raku/pack-runtime';
 import fc from 'fast-check';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { jsonBounds } from '../src/mcp/json-bounds.ts';
 import { type GatewayStack, startGatewayStack } from './helpers/gateway-stack.ts';
 import {
   deepJson,

@@ -6,7 +6,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isUserError } from '../../generator/src/errors.ts';
+import { isUserError } from '../../generator/config/src/errors.ts';
 import { corsPolicy } from '../src/server/cors.ts';
 import { serverErrorLogger } from '../src/server/error-log.ts';
 import { closeServer, createHttpServer, listen } from '../src/server/http-server.ts';

@@ -6,7 +6,7 @@
  */
 import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Policy } from '../../generator/src/model/types.ts';
+import type { Policy } from '../../generator/config/src/model/types.ts';
 import type { RunningGateway } from '../src/server/gateway-server.ts';
 import type { Persistence } from '../src/server/persistence.ts';
 import type { FakeUpstream } from './helpers/fake-upstream.ts';

@@ -9,6 +9,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ProtocolError } from '@modelcontextprotocol/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CallToolResult, McpToolDefinition } from '../pack-runtime/src/pack-executor.ts';
 import type { Caller } from '../src/auth/caller.ts';
 import { isHotRequest } from '../src/mcp/hot-path.ts';
 import {
@@ -18,7 +19,6 @@ import {
   type ToolCatalog,
   ToolNotFound,
 } from '../src/mcp/tool-endpoint.ts';
-import type { CallToolResult, McpToolDefinition } from '../src/pack/pack-executor.ts';
 import { connectClient, ERAS, textOf } from './helpers/mcp-client.ts';
 
 const CALLER: Caller = { subject: 'agent:bot', kind: 'agent', groups: ['ops'], claims: {} };

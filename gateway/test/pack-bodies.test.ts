@@ -5,16 +5,16 @@
  */
 import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Pack } from '../../generator/src/model/types.ts';
+import type { Pack } from '../../generator/config/src/model/types.ts';
 import {
   BodyEncodingError,
   DEFAULT_MAX_FILE_BYTES,
   decodeBase64File,
   encodeMultipart,
   maxFileBytes,
-} from '../src/pack/body-encoding.ts';
-import { PackExecutor } from '../src/pack/pack-executor.ts';
-import { binaryContent, contentKind } from '../src/pack/response-content.ts';
+} from '../pack-runtime/src/body-encoding.ts';
+import { PackExecutor } from '../pack-runtime/src/pack-executor.ts';
+import { binaryContent, contentKind } from '../pack-runtime/src/response-content.ts';
 import { type RunningServer, startPackServer } from '../src/server/pack-server.ts';
 import { connectClient, ERAS, textOf } from './helpers/mcp-client.ts';
 import { parseMultipart, type RawUpstream, send, startRawUpstream } from './helpers/raw-upstream.ts';

@@ -6,10 +6,10 @@
 import type { ServerResponse } from 'node:http';
 import aws4 from 'aws4';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { secretEnvName } from '../../generator/src/model/names.ts';
-import type { Pack, SecretRef } from '../../generator/src/model/types.ts';
-import { PackExecutor } from '../src/pack/pack-executor.ts';
-import { signSigV4 } from '../src/pack/sigv4.ts';
+import { secretEnvName } from '../../generator/config/src/model/names.ts';
+import type { Pack, SecretRef } from '../../generator/config/src/model/types.ts';
+import { PackExecutor } from '../pack-runtime/src/pack-executor.ts';
+import { signSigV4 } from '../pack-runtime/src/sigv4.ts';
 import { textOf } from './helpers/mcp-client.ts';
 import { type RawRequest, type RawUpstream, send, startRawUpstream } from './helpers/raw-upstream.ts';
 

@@ -1,9 +1,9 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseBuildRecord } from '../src/build/build-record.ts';
-import { RegistryClient } from '../src/build/registry-client.ts';
-import { secretEnvName } from '../src/model/names.ts';
+import { secretEnvName } from '../config/src/model/names.ts';
+import { parseBuildRecord } from '../release/src/build/build-record.ts';
+import { RegistryClient } from '../release/src/build/registry-client.ts';
 import { type LocalRegistry, startRegistry } from './helpers/local-registry.ts';
 import { makeReleaseRepo, raku } from './helpers/release-repo.ts';
 import { pushTestBaseImage } from './helpers/test-base-image.ts';

@@ -2,11 +2,11 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildImage, type ImageBuildInput } from '../src/build/build-image.ts';
-import { parseImageReference } from '../src/build/image-reference.ts';
-import { MEDIA } from '../src/build/oci-image.ts';
-import { RegistryClient, RegistryError } from '../src/build/registry-client.ts';
-import { buildLayer } from '../src/build/tar-layer.ts';
+import { buildImage, type ImageBuildInput } from '../release/src/build/build-image.ts';
+import { parseImageReference } from '../release/src/build/image-reference.ts';
+import { MEDIA } from '../release/src/build/oci-image.ts';
+import { RegistryClient, RegistryError } from '../release/src/build/registry-client.ts';
+import { buildLayer } from '../release/src/build/tar-layer.ts';
 import {
   type LocalRegistry,
   startRegistry,

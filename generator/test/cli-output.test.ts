@@ -2,8 +2,8 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Diagnostic } from '../src/validate/diagnostic.ts';
-import { formatDiagnostics } from '../src/validate/format.ts';
+import type { Diagnostic } from '../config/src/validate/diagnostic.ts';
+import { formatDiagnostics } from '../config/src/validate/format.ts';
 import { copyExampleRepo, runRaku } from './repo-fixture.ts';
 
 /** Everything a terminal, a log viewer or Unicode takes as the end of a line. */

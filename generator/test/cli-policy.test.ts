@@ -2,8 +2,8 @@ import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import type { AccessEntry } from '../src/policy/access.ts';
-import type { Decision } from '../src/policy/types.ts';
+import type { AccessEntry } from '../policy/src/access.ts';
+import type { Decision } from '../policy/src/types.ts';
 import { copyExampleRepo, REPO_ROOT, runRaku } from './repo-fixture.ts';
 
 const run = (args: string[], cwd = REPO_ROOT) => runRaku(args, cwd);

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CliContext } from '../src/cli/context.ts';
-import { main } from '../src/cli/main.ts';
+import type { CliContext } from '../cli/src/context.ts';
+import { main } from '../cli/src/main.ts';
 import { copyExampleRepo, REPO_ROOT, runRaku } from './repo-fixture.ts';
 
 const run = (args: string[], cwd = REPO_ROOT) => runRaku(args, cwd);

@@ -2,12 +2,12 @@ import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dockerBuilder } from '../src/build/docker-builder.ts';
-import { planZoneImages } from '../src/build/plan-images.ts';
-import { readRepoFiles } from '../src/fs/read-repo.ts';
-import { renderZone } from '../src/generate/render-zone.ts';
-import type { RepoModel } from '../src/model/types.ts';
-import { validateRepo } from '../src/validate/validate-repo.ts';
+import { readRepoFiles } from '../config/src/fs/read-repo.ts';
+import type { RepoModel } from '../config/src/model/types.ts';
+import { validateRepo } from '../config/src/validate/validate-repo.ts';
+import { dockerBuilder } from '../release/src/build/docker-builder.ts';
+import { planZoneImages } from '../release/src/build/plan-images.ts';
+import { renderZone } from '../render/src/generate/render-zone.ts';
 import { REPO_ROOT } from './helpers/release-repo.ts';
 
 /**

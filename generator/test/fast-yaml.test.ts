@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fastParse } from '../src/load/fast-yaml.ts';
-import { DEFAULT_YAML_LIMITS, parseYamlSource } from '../src/load/yaml-source.ts';
+import { fastParse } from '../config/src/load/fast-yaml.ts';
+import { DEFAULT_YAML_LIMITS, parseYamlSource } from '../config/src/load/yaml-source.ts';
 import { exampleFiles } from './repo-fixture.ts';
 
 const slow = (text: string) =>

@@ -3,14 +3,18 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import type { CliContext } from '../src/cli/context.ts';
-import { main } from '../src/cli/main.ts';
-import { readRepoFiles } from '../src/fs/read-repo.ts';
-import { OWNED_FILES_MANIFEST, writeChangeSet } from '../src/generate/change-set.ts';
-import { generateZones } from '../src/generate/generate-zones.ts';
-import { CONFIG_REVISION_PLACEHOLDER, configRevision, renderZone } from '../src/generate/render-zone.ts';
-import { loadRepo } from '../src/load/load-repo.ts';
-import type { RepoModel } from '../src/model/types.ts';
+import type { CliContext } from '../cli/src/context.ts';
+import { main } from '../cli/src/main.ts';
+import { readRepoFiles } from '../config/src/fs/read-repo.ts';
+import { loadRepo } from '../config/src/load/load-repo.ts';
+import type { RepoModel } from '../config/src/model/types.ts';
+import { OWNED_FILES_MANIFEST, writeChangeSet } from '../render/src/generate/change-set.ts';
+import { generateZones } from '../render/src/generate/generate-zones.ts';
+import {
+  CONFIG_REVISION_PLACEHOLDER,
+  configRevision,
+  renderZone,
+} from '../render/src/generate/render-zone.ts';
 import { strictK8sErrors } from './support/k8s-strict-schema.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadRepo } from '../src/load/load-repo.ts';
-import { parseYamlSource, type SourceFile } from '../src/load/yaml-source.ts';
+import { loadRepo } from '../config/src/load/load-repo.ts';
+import { parseYamlSource, type SourceFile } from '../config/src/load/yaml-source.ts';
 
 const fixtures = path.join(import.meta.dirname, 'fixtures', 'hostile');
 const fixture = (name: string): SourceFile => ({

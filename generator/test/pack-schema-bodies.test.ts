@@ -1,6 +1,6 @@
 /** The pack and zone schema fields of issue 19: body kinds, contentType, fixed values, sigv4, optional base URLs. */
 import { describe, expect, it } from 'vitest';
-import { schemaValidators } from '../src/load/schemas.ts';
+import { schemaValidators } from '../config/src/load/schemas.ts';
 
 const ref = (key: string) => ({ secretRef: { name: 'aws', key } });
 

@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDocument } from 'yaml';
-import { generateZones } from '../src/generate/generate-zones.ts';
-import { loadRepo } from '../src/load/load-repo.ts';
-import { formatPlan, PLAN_COMMENT_MARKER } from '../src/plan/format-plan.ts';
-import { announcesBreak, planChanges } from '../src/plan/plan.ts';
-import type { Plan } from '../src/plan/plan-types.ts';
+import { loadRepo } from '../config/src/load/load-repo.ts';
+import { generateZones } from '../render/src/generate/generate-zones.ts';
+import { formatPlan, PLAN_COMMENT_MARKER } from '../render/src/plan/format-plan.ts';
+import { announcesBreak, planChanges } from '../render/src/plan/plan.ts';
+import type { Plan } from '../render/src/plan/plan-types.ts';
 import { copyExampleRepo, editedExample, exampleFiles, runRaku } from './repo-fixture.ts';
 
 const run = (args: string[], cwd: string) => runRaku(args, cwd);

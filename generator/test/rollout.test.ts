@@ -5,7 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type BuildRecord, serialiseBuildRecord } from '../src/build/build-record.ts';
+import { type BuildRecord, serialiseBuildRecord } from '../release/src/build/build-record.ts';
 import { git, makeReleaseRepo, raku } from './helpers/release-repo.ts';
 
 const run = promisify(execFile);

@@ -9,11 +9,11 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bundleRuntime, type RuntimeBundle } from '../src/build/runtime-bundle.ts';
-import type { LayerFile } from '../src/build/tar-layer.ts';
-import { buildBundle, serialiseBundle } from '../src/bundle/build-bundle.ts';
-import { readRepoFiles } from '../src/fs/read-repo.ts';
-import { loadRepo } from '../src/load/load-repo.ts';
+import { readRepoFiles } from '../config/src/fs/read-repo.ts';
+import { loadRepo } from '../config/src/load/load-repo.ts';
+import { bundleRuntime, type RuntimeBundle } from '../release/src/build/runtime-bundle.ts';
+import type { LayerFile } from '../release/src/build/tar-layer.ts';
+import { buildBundle, serialiseBundle } from '../render/src/bundle/build-bundle.ts';
 import { REPO_ROOT } from './helpers/release-repo.ts';
 
 let runtime: RuntimeBundle;

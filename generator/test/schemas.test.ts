@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SCHEMAS, schemaValidators } from '../src/load/schemas.ts';
+import { SCHEMAS, schemaValidators } from '../config/src/load/schemas.ts';
 
 type Json = Record<string, unknown>;
 

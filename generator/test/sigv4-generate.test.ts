@@ -1,8 +1,8 @@
 /** A sigv4 pack's credentials reach its pack server as secret references, like every other auth kind's. */
 import { describe, expect, it } from 'vitest';
 import { parseDocument } from 'yaml';
-import { renderZone } from '../src/generate/render-zone.ts';
-import { validateRepo } from '../src/validate/validate-repo.ts';
+import { validateRepo } from '../config/src/validate/validate-repo.ts';
+import { renderZone } from '../render/src/generate/render-zone.ts';
 import { exampleFiles } from './repo-fixture.ts';
 
 describe('a sigv4 pack in generated manifests', () => {

@@ -3,11 +3,11 @@ import { createServer } from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkBody } from '../../gateway/src/admin/request-validation.ts';
-import { type BuildRecord, serialiseBuildRecord, workloadImages } from '../src/build/build-record.ts';
-import { readRepoFiles } from '../src/fs/read-repo.ts';
-import { configRevision, renderZone } from '../src/generate/render-zone.ts';
-import { loadRepo } from '../src/load/load-repo.ts';
-import type { ZoneHealth } from '../src/status/assess-zone.ts';
+import { readRepoFiles } from '../config/src/fs/read-repo.ts';
+import { loadRepo } from '../config/src/load/load-repo.ts';
+import { type BuildRecord, serialiseBuildRecord, workloadImages } from '../release/src/build/build-record.ts';
+import type { ZoneHealth } from '../release/src/status/assess-zone.ts';
+import { configRevision, renderZone } from '../render/src/generate/render-zone.ts';
 import {
   type FakeClusterState,
   type FakeKubeApi,

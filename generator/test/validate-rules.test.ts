@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { validateRepo } from '../src/validate/validate-repo.ts';
+import { validateRepo } from '../config/src/validate/validate-repo.ts';
 import { type Edit, editedExample, exampleFiles } from './repo-fixture.ts';
 
 const GH = 'packs/github-issues/pack.yaml';
@@ -380,7 +380,7 @@ describe('semantic rules', () => {
   });
 
   it('has a failing case for every rule id the rules can report', () => {
-    const dir = path.join(import.meta.dirname, '../src/validate/rules');
+    const dir = path.join(import.meta.dirname, '../config/src/validate/rules');
     const ids = new Set<string>();
     for (const f of readdirSync(dir)) {
       const src = readFileSync(path.join(dir, f), 'utf8');

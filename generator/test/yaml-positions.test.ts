@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseYamlSource } from '../src/load/yaml-source.ts';
+import { parseYamlSource } from '../config/src/load/yaml-source.ts';
 
 const SRC = `name: demo
 tools:

@@ -7,12 +7,12 @@
 
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments, parseDocument } from 'yaml';
-import { planZoneImages } from '../src/build/plan-images.ts';
-import { resolveZone } from '../src/bundle/workloads.ts';
-import { renderZone } from '../src/generate/render-zone.ts';
-import type { SourceFile } from '../src/load/yaml-source.ts';
-import type { Pack, RepoModel } from '../src/model/types.ts';
-import { validateRepo } from '../src/validate/validate-repo.ts';
+import type { SourceFile } from '../config/src/load/yaml-source.ts';
+import type { Pack, RepoModel } from '../config/src/model/types.ts';
+import { validateRepo } from '../config/src/validate/validate-repo.ts';
+import { planZoneImages } from '../release/src/build/plan-images.ts';
+import { resolveZone } from '../render/src/bundle/workloads.ts';
+import { renderZone } from '../render/src/generate/render-zone.ts';
 import { type Edit, exampleFiles } from './repo-fixture.ts';
 
 const METEO = 'packs/open-meteo/pack.yaml';

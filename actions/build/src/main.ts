@@ -1,7 +1,7 @@
 import path from 'node:path';
 import * as core from '@actions/core';
-import type { BuildRecord } from '../../../generator/src/build/build-record.ts';
-import { listInput, runCli } from '../../../generator/src/cli/run-cli.ts';
+import { listInput, runCli } from '../../../generator/cli/src/run-cli.ts';
+import type { BuildRecord } from '../../../generator/release/src/build/build-record.ts';
 
 export async function run(): Promise<void> {
   try {

@@ -3,7 +3,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RegistryClient } from '../../../generator/src/build/registry-client.ts';
+import { RegistryClient } from '../../../generator/release/src/build/registry-client.ts';
 import { type LocalRegistry, startRegistry } from '../../../generator/test/helpers/local-registry.ts';
 import { makeReleaseRepo, REPO_ROOT } from '../../../generator/test/helpers/release-repo.ts';
 import { pushTestBaseImage } from '../../../generator/test/helpers/test-base-image.ts';

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import * as core from '@actions/core';
-import { listInput, runCli } from '../../../generator/src/cli/run-cli.ts';
+import { listInput, runCli } from '../../../generator/cli/src/run-cli.ts';
 
 interface Inputs {
   root: string;

@@ -2,16 +2,16 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as core from '@actions/core';
 import * as github from '@actions/github';
-import { runCli } from '../../../generator/src/cli/run-cli.ts';
-import { isUserError } from '../../../generator/src/errors.ts';
-import { formatPlan, planHasChanges } from '../../../generator/src/plan/format-plan.ts';
+import { runCli } from '../../../generator/cli/src/run-cli.ts';
+import { isUserError } from '../../../generator/config/src/errors.ts';
+import { formatPlan, planHasChanges } from '../../../generator/render/src/plan/format-plan.ts';
 import {
   githubPlanCommentApi,
   octokitFor,
   upsertPlanComment,
   verifyPullRequestHead,
-} from '../../../generator/src/plan/plan-comment.ts';
-import type { Plan } from '../../../generator/src/plan/plan-types.ts';
+} from '../../../generator/render/src/plan/plan-comment.ts';
+import type { Plan } from '../../../generator/render/src/plan/plan-types.ts';
 
 type Mode = 'plan' | 'comment' | 'plan-and-comment';
 

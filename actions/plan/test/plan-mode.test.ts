@@ -3,8 +3,8 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PLAN_COMMENT_MARKER } from '../../../generator/src/plan/format-plan.ts';
-import type { Plan } from '../../../generator/src/plan/plan-types.ts';
+import { PLAN_COMMENT_MARKER } from '../../../generator/render/src/plan/format-plan.ts';
+import type { Plan } from '../../../generator/render/src/plan/plan-types.ts';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '../../..');
 const dir = mkdtempSync(path.join(tmpdir(), 'raku-plan-mode-'));

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import * as core from '@actions/core';
-import { listInput, runCli } from '../../../generator/src/cli/run-cli.ts';
-import type { RolloutResult } from '../../../generator/src/rollout/rollout-zone.ts';
+import { listInput, runCli } from '../../../generator/cli/src/run-cli.ts';
+import type { RolloutResult } from '../../../generator/release/src/rollout/rollout-zone.ts';
 
 export async function run(): Promise<void> {
   try {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serialiseBuildRecord } from '../../../generator/src/build/build-record.ts';
+import { serialiseBuildRecord } from '../../../generator/release/src/build/build-record.ts';
 import { git, makeReleaseRepo, REPO_ROOT } from '../../../generator/test/helpers/release-repo.ts';
 
 const run = promisify(execFile);

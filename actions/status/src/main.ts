@@ -2,8 +2,8 @@ import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as core from '@actions/core';
-import { listInput, runCli } from '../../../generator/src/cli/run-cli.ts';
-import type { ZoneHealth } from '../../../generator/src/status/assess-zone.ts';
+import { listInput, runCli } from '../../../generator/cli/src/run-cli.ts';
+import type { ZoneHealth } from '../../../generator/release/src/status/assess-zone.ts';
 
 export async function run(): Promise<void> {
   try {

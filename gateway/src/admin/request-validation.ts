@@ -3,9 +3,9 @@
  * docs and the checks). Pure: returns `{ ok: false, message }` naming the field and the reason.
  */
 
+import { illFormedEscape, jsonBounds, tooDeep } from '@raku/pack-runtime';
 import type { ErrorObject } from 'ajv';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { illFormedEscape, jsonBounds, tooDeep } from '../mcp/json-bounds.ts';
 import { OPENAPI_DOCUMENT } from './openapi.ts';
 
 const ajv = new Ajv2020({ allErrors: false, strict: false });

@@ -4,7 +4,7 @@
  * password, TLS trouble (every failure to open the first connection is one of these), and a PGlite data
  * directory that cannot be created or opened. The URL is shown without its password.
  */
-import { UserError } from '../../../generator/src/errors.ts';
+import { UserError } from '@raku/config';
 
 /** `postgres://user@host:port/database`, never the password or the query. */
 export function describeDatabaseUrl(url: string): string {

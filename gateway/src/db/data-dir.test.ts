@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } fr
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isUserError } from '../../../generator/src/errors.ts';
+import { isUserError } from '../../../generator/config/src/errors.ts';
 import { databaseConnectError, describeDatabaseUrl } from './connection-error.ts';
 import { prepareDataDir } from './database.ts';
 

@@ -8,8 +8,8 @@
 import { chmodSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { PrismaPg } from '@prisma/adapter-pg';
+import { UserError } from '@raku/config';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
-import { UserError } from '../../../generator/src/errors.ts';
 import { PrismaClient } from '../generated/prisma/client.ts';
 import { databaseConnectError, dataDirError } from './connection-error.ts';
 import { applyMigrations, type MigrateResult } from './migrate.ts';

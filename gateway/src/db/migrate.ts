@@ -5,7 +5,7 @@
  * `_prisma_migrations` (the table Prisma itself uses, so `prisma migrate status/deploy` agree with us).
  */
 import { randomUUID } from 'node:crypto';
-import { UserError } from '../../../generator/src/errors.ts';
+import { UserError } from '@raku/config';
 import type { Migration } from './migrations.ts';
 import type { SqlSession } from './sql-session.ts';
 

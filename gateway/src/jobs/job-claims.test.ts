@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Condition } from '../../../generator/src/model/types.ts';
-import { evaluateCondition } from '../../../generator/src/policy/conditions.ts';
-import type { CompiledPolicy } from '../../../generator/src/policy/types.ts';
+import type { Condition } from '../../../generator/config/src/model/types.ts';
+import { evaluateCondition } from '../../../generator/policy/src/conditions.ts';
+import type { CompiledPolicy } from '../../../generator/policy/src/types.ts';
 import { checkJobClaims, claimsReadBy, MAX_JOB_CLAIMS_BYTES, pickClaims } from './job-claims.ts';
 
 const source = { policy: 'p', file: 'policies/p.yaml' };

@@ -1,12 +1,12 @@
 /**
  * What of a caller's token a job keeps, so that a call run later (POST /v1/jobs, or a call parked for
  * approval) is decided by the policy exactly as the same call made now. The policy reads claims only through
- * conditions on `claims.<name>` (generator/src/policy/conditions.ts), so a job keeps those claims and nothing
+ * conditions on `claims.<name>` (generator/policy/src/conditions.ts), so a job keeps those claims and nothing
  * else: not the token (it must never be stored or forwarded), not `sub`/`iat`/`email` the policy ignores.
  *
  * Pure: the caller passes the compiled policy and the verified claims.
  */
-import type { CompiledPolicy } from '../../../generator/src/policy/types.ts';
+import type { CompiledPolicy } from '@raku/policy';
 
 /**
  * Most a job keeps of claims, as JSON bytes. Conditions compare scalars (a tier, a team, a flag), and tokens

@@ -10,7 +10,7 @@
  * - A JSON answer is written in one piece with a Content-Length instead of being pumped chunk by chunk through
  *   an async iterator; server-sent-event answers are still streamed, honouring backpressure.
  *
- * It is also where JSON enters the MCP endpoint, so it bounds it (./json-bounds.ts): a body nested deeper than
+ * It is also where JSON enters the MCP endpoint, so it bounds it (@raku/pack-runtime json-bounds): a body nested deeper than
  * the limit is refused before it is parsed (a tools/call is reported to `onRefusedCall`, so it is still traced),
  * and a JSON-RPC batch is refused (both revisions served allow one message per POST).
  *
@@ -22,8 +22,8 @@ import {
   DEFAULT_MAX_REQUEST_BODY_SIZE,
   type McpHttpHandler,
 } from '@modelcontextprotocol/server';
+import { depthMessage, jsonBounds, pruneDeepText, textDepth } from '@raku/pack-runtime';
 import type { HotPath } from './hot-path.ts';
-import { depthMessage, jsonBounds, pruneDeepText, textDepth } from './json-bounds.ts';
 
 /** A tools/call refused before it ran because its body nests too deep (see `onRefusedCall`). */
 export interface RefusedCall {

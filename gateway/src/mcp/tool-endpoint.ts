@@ -12,8 +12,8 @@ import {
   ProtocolErrorCode,
   Server,
 } from '@modelcontextprotocol/server';
+import type { CallToolResult, McpToolDefinition } from '@raku/pack-runtime';
 import { ANONYMOUS, type Caller } from '../auth/caller.ts';
-import type { CallToolResult, McpToolDefinition } from '../pack/pack-executor.ts';
 import { createHotPath } from './hot-path.ts';
 import { type RefusedCall, toLeanNodeHandler } from './node-handler.ts';
 

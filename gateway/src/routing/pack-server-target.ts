@@ -5,8 +5,7 @@
  * revision and quirks we do not control, go through the official client instead (McpTarget).
  */
 import http from 'node:http';
-import { depthMessage, jsonBounds, tooDeep } from '../mcp/json-bounds.ts';
-import { type CallToolResult, STATUS_META } from '../pack/pack-executor.ts';
+import { type CallToolResult, depthMessage, jsonBounds, STATUS_META, tooDeep } from '@raku/pack-runtime';
 import { answeredError, refusesRequest, type Target, TargetError, UnsendableCallError } from './targets.ts';
 
 const PROTOCOL = '2026-07-28';
@@ -148,7 +147,7 @@ export class PackServerTarget implements Target {
   }
 
   private answer(status: number, type: string, body: Buffer, id: number): CallToolResult {
-    // Nested past the JSON bounds: not parsed, answered as the call's error (../mcp/json-bounds.ts).
+    // Nested past the JSON bounds: not parsed, answered as the call's error (@raku/pack-runtime json-bounds).
     const depth = tooDeep(body);
     if (depth !== undefined) {
       return answeredError(depthMessage(`${this.id}'s answer`, depth, jsonBounds().maxDepth), false);

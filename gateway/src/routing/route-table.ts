@@ -4,10 +4,10 @@
  * (tool-poisoning defence: a tool whose live definition hashes differently from the committed
  * `descriptionSha256` is hidden and reported, never called).
  */
-import type { BundleRemote, GatewayBundle, RouteTarget } from '../../../generator/src/bundle/types.ts';
-import { toolContentHash } from '../../../generator/src/model/hash.ts';
-import type { McpToolDefinition, PackExecutor } from '../pack/pack-executor.ts';
-import type { SecretSource } from '../pack/upstream-auth.ts';
+
+import { toolContentHash } from '@raku/config';
+import type { McpToolDefinition, PackExecutor, SecretSource } from '@raku/pack-runtime';
+import type { BundleRemote, GatewayBundle, RouteTarget } from '@raku/render';
 import type { RuntimeMetrics } from '../server/metrics.ts';
 import { type BreakerState, CircuitBreaker } from './circuit-breaker.ts';
 import { PackServerTarget } from './pack-server-target.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { CallToolResult } from '../pack/pack-executor.ts';
-import { STATUS_META } from '../pack/pack-executor.ts';
+import type { CallToolResult } from '../../pack-runtime/src/pack-executor.ts';
+import { STATUS_META } from '../../pack-runtime/src/pack-executor.ts';
 import { CircuitBreaker } from './circuit-breaker.ts';
 import { type Candidate, candidatesFor, NoRouteError, Router, VersionRequestError } from './router.ts';
 import { type Target, TargetError, UnsendableCallError } from './targets.ts';

@@ -10,9 +10,10 @@
  * exception is a fault of this one call and ends it too, as a tool error, leaving the breaker as it was. The
  * breaker is shared by every caller of the target, so one caller's arguments must never move it.
  */
+
+import type { CallToolResult } from '@raku/pack-runtime';
 import semver from 'semver';
 import { PACK_VERSION_META } from '../mcp/tool-endpoint.ts';
-import type { CallToolResult } from '../pack/pack-executor.ts';
 import type { CircuitBreaker } from './circuit-breaker.ts';
 import { answeredError, type Target, TargetError, UnsendableCallError } from './targets.ts';
 

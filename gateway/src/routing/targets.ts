@@ -12,14 +12,16 @@ import {
   SdkHttpError,
   StreamableHTTPClientTransport,
 } from '@modelcontextprotocol/client';
-import { jsonBounds, measureJson, violationMessage } from '../mcp/json-bounds.ts';
 import {
   type CallToolResult,
   errorResult,
+  jsonBounds,
   type McpToolDefinition,
+  measureJson,
   type PackExecutor,
   STATUS_META,
-} from '../pack/pack-executor.ts';
+  violationMessage,
+} from '@raku/pack-runtime';
 
 /**
  * Why a target failed. `unreachable`: the call never reached it (safe to try the next candidate even for
@@ -104,7 +106,7 @@ export function answeredError(message: string, invalid: boolean): CallToolResult
 
 /**
  * A target's result, or the call's error when it nests or weighs past the JSON bounds
- * (../mcp/json-bounds.ts): such a result goes no further than here (not to the agent, not to the trace).
+ * (@raku/pack-runtime json-bounds): such a result goes no further than here (not to the agent, not to the trace).
  */
 function boundedResult(id: string, result: CallToolResult): CallToolResult {
   const bounds = jsonBounds();

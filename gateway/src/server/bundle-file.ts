@@ -5,9 +5,9 @@
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { BUNDLE_VERSION, type GatewayBundle } from '../../../generator/src/bundle/types.ts';
-import { UserError } from '../../../generator/src/errors.ts';
-import type { CompiledPolicy } from '../../../generator/src/policy/types.ts';
+import { UserError } from '@raku/config';
+import type { CompiledPolicy } from '@raku/policy';
+import { BUNDLE_VERSION, type GatewayBundle } from '@raku/render';
 
 export interface LoadedBundle {
   bundle: GatewayBundle;

@@ -8,7 +8,7 @@
  * page sends only on purpose, never cookies the browser attaches on its own.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { UserError } from '../../../generator/src/errors.ts';
+import { UserError } from '@raku/config';
 
 /** Request headers an MCP client sends (both protocol revisions) plus what the admin API reads. */
 export const CORS_ALLOW_HEADERS = [

@@ -3,23 +3,23 @@
  * overrides allow, unknown denies), sensitive-tool and approval handling, rate limit, routing with fallback,
  * and exactly one trace. Tool errors go back as `isError` results with the reason, so agents can act on them.
  */
-import type { GatewayBundle } from '../../../generator/src/bundle/types.ts';
-import { decide } from '../../../generator/src/policy/decide.ts';
-import type { CompiledPolicy, Decision, Subject } from '../../../generator/src/policy/types.ts';
-import { toolsVisibleTo } from '../../../generator/src/policy/visible-tools.ts';
+
+import {
+  type CallToolResult,
+  errorResult,
+  firstText,
+  type McpToolDefinition,
+  STATUS_META,
+} from '@raku/pack-runtime';
+import type { CompiledPolicy, Decision, Subject } from '@raku/policy';
+import { decide, toolsVisibleTo } from '@raku/policy';
+import type { GatewayBundle } from '@raku/render';
 import type { ApprovalStore } from '../approvals/types.ts';
 import { type Caller, callerKindOf, principalOf, principalsOf } from '../auth/caller.ts';
 import { checkJobClaims, claimsReadBy, pickClaims } from '../jobs/job-claims.ts';
 import type { JobCaller, JobRunner, JobService, ToolCall, ToolCallResult } from '../jobs/types.ts';
 import type { RefusedCall } from '../mcp/node-handler.ts';
 import { type CallRequest, PACK_VERSION_META, type ToolCatalog, ToolNotFound } from '../mcp/tool-endpoint.ts';
-import {
-  type CallToolResult,
-  errorResult,
-  type McpToolDefinition,
-  STATUS_META,
-} from '../pack/pack-executor.ts';
-import { firstText } from '../pack/response-content.ts';
 import type { RouteTable } from '../routing/route-table.ts';
 import { candidatesFor, NoRouteError, Router, VersionRequestError } from '../routing/router.ts';
 import { storableJson, truncatedMarker } from '../traces/trace-row.ts';

@@ -4,7 +4,7 @@
  * as its own part of the esbuild bundle, out of their images.
  */
 import { execFileSync } from 'node:child_process';
-import { UserError } from '../../../generator/src/errors.ts';
+import { UserError } from '@raku/config';
 import { jwtAuthenticator } from '../auth/authenticator.ts';
 import { readBundle, watchBundle } from './bundle-file.ts';
 import { corsPolicy } from './cors.ts';

@@ -4,17 +4,16 @@
  * admin API (an Express router from ../admin, mounted behind the same authentication).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { PackExecutor, SecretSource } from '@raku/pack-runtime';
+import type { CompiledPolicy } from '@raku/policy';
+import type { GatewayBundle } from '@raku/render';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import type { GatewayBundle } from '../../../generator/src/bundle/types.ts';
-import type { CompiledPolicy } from '../../../generator/src/policy/types.ts';
 import type { ApiCaller, AuthorizeResult } from '../admin/types.ts';
 import type { ApprovalStore } from '../approvals/types.ts';
 import { type Authenticator, protectedResourceMetadata, wwwAuthenticate } from '../auth/authenticator.ts';
 import { principalOf, principalsOf } from '../auth/caller.ts';
 import type { JobService } from '../jobs/types.ts';
 import { createMcpEndpoint } from '../mcp/tool-endpoint.ts';
-import type { PackExecutor } from '../pack/pack-executor.ts';
-import type { SecretSource } from '../pack/upstream-auth.ts';
 import { RouteTable, type RouteTableOptions } from '../routing/route-table.ts';
 import type { TraceRetention } from '../traces/trace-retention.ts';
 import type { TraceSink } from '../traces/types.ts';

@@ -9,8 +9,8 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { localhostHostValidation } from '@modelcontextprotocol/node';
 import { localhostAllowedOrigins, validateOriginHeader } from '@modelcontextprotocol/server';
+import { UserError } from '@raku/config';
 import type { Registry } from 'prom-client';
-import { UserError } from '../../../generator/src/errors.ts';
 import { type CorsPolicy, isPreflight, preflightHeaders, setCorsHeaders } from './cors.ts';
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;

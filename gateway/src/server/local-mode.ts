@@ -11,17 +11,20 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { buildBundle } from '../../../generator/src/bundle/build-bundle.ts';
-import { resolveZone } from '../../../generator/src/bundle/workloads.ts';
-import { ConfigError, UserError } from '../../../generator/src/errors.ts';
-import { isRepoRoot, readRepoFiles } from '../../../generator/src/fs/read-repo.ts';
-import type { CompiledPolicy } from '../../../generator/src/policy/types.ts';
-import { countBySeverity } from '../../../generator/src/validate/diagnostic.ts';
-import { formatDiagnostics } from '../../../generator/src/validate/format.ts';
-import { validateRepo } from '../../../generator/src/validate/validate-repo.ts';
+import {
+  ConfigError,
+  countBySeverity,
+  formatDiagnostics,
+  isRepoRoot,
+  readRepoFiles,
+  UserError,
+  validateRepo,
+} from '@raku/config';
+import { PackExecutor } from '@raku/pack-runtime';
+import type { CompiledPolicy } from '@raku/policy';
+import { buildBundle, resolveZone } from '@raku/render';
 import { noAuthenticator, staticTokenAuthenticator } from '../auth/authenticator.ts';
 import type { Caller } from '../auth/caller.ts';
-import { PackExecutor } from '../pack/pack-executor.ts';
 import { corsPolicy } from './cors.ts';
 import { serverErrorLogger } from './error-log.ts';
 import { type RunningGateway, startGateway } from './gateway-server.ts';

@@ -2,8 +2,7 @@
  * The runtime's typed options, parsed from the environment and argv by a pure function (main.ts is the only
  * place that reads process.env). Every variable is documented in docs/gateway.md.
  */
-import { UserError } from '../../../generator/src/errors.ts';
-import { ENVIRONMENTS, type Environment } from '../../../generator/src/model/types.ts';
+import { ENVIRONMENTS, type Environment, UserError } from '@raku/config';
 import { DEFAULT_RETENTION_DAYS } from '../traces/trace-retention.ts';
 import { normaliseOrigin } from './cors.ts';
 import { isLoopback } from './http-server.ts';

@@ -4,11 +4,11 @@
  * server never receives or forwards the agent's token.
  */
 import type http from 'node:http';
-import type { Environment, Pack } from '../../../generator/src/model/types.ts';
+import type { Environment, Pack } from '@raku/config';
+import type { SecretSource } from '@raku/pack-runtime';
+import { PackExecutor, UnknownToolError } from '@raku/pack-runtime';
 import { ANONYMOUS } from '../auth/caller.ts';
 import { createMcpEndpoint, type ToolCatalog, ToolNotFound } from '../mcp/tool-endpoint.ts';
-import { PackExecutor, UnknownToolError } from '../pack/pack-executor.ts';
-import type { SecretSource } from '../pack/upstream-auth.ts';
 import { closeServer, createHttpServer, isLoopback, listen } from './http-server.ts';
 import { createMetrics, type RuntimeMetrics } from './metrics.ts';
 

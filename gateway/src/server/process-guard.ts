@@ -12,9 +12,10 @@
  * counted and should alert: the metric above zero is a bug to fix, not a state to live with. Startup failures
  * are not guarded (the guard is installed after start): they still exit 1 or 2.
  */
+
+import { UserError } from '@raku/config';
+import { jsonBoundsFromEnv, setJsonBounds } from '@raku/pack-runtime';
 import { Gauge, type Registry } from 'prom-client';
-import { UserError } from '../../../generator/src/errors.ts';
-import { jsonBoundsFromEnv, setJsonBounds } from '../mcp/json-bounds.ts';
 
 const faults = { exception: 0, rejection: 0 };
 
@@ -90,7 +91,7 @@ export function installProcessGuard(
 }
 
 /**
- * Applies `RAKU_JSON_MAX_DEPTH` / `RAKU_JSON_MAX_BYTES` to this process (../mcp/json-bounds.ts); a bad value
+ * Applies `RAKU_JSON_MAX_DEPTH` / `RAKU_JSON_MAX_BYTES` to this process (@raku/pack-runtime json-bounds); a bad value
  * is a user error naming the variable.
  */
 export function configureJsonBounds(env: Record<string, string | undefined>): void {

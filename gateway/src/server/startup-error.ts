@@ -6,7 +6,7 @@
  * resolve or answer) is reported the same way: the operator fixes it, not the code. Anything else is an
  * internal fault: exit 2 with the stack.
  */
-import { isUserError } from '../../../generator/src/errors.ts';
+import { isUserError } from '@raku/config';
 
 /** Error codes of system calls that mean "the environment is not as configured", not "the code is wrong". */
 const ENVIRONMENT_CODES = new Set([

@@ -1,3 +1,4 @@
+import { DEFAULT_JSON_BOUNDS } from '@raku/pack-runtime';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -8,7 +9,6 @@ import {
   hugeString,
   nest,
 } from '../../test/helpers/hostile-json.ts';
-import { DEFAULT_JSON_BOUNDS } from '../mcp/json-bounds.ts';
 import { markedRow, storableJson, storableText, toTraceRow } from './trace-row.ts';
 import type { TraceRecord } from './types.ts';
 

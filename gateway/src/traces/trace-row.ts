@@ -9,7 +9,7 @@
  * says who called what, and that the payload was cut. Every string of the row, inside the JSON payloads too,
  * is made storable: NUL and lone surrogates become U+FFFD (Postgres refuses both in text and jsonb).
  */
-import { type BoundViolation, jsonBounds, measureJson, violationMessage } from '../mcp/json-bounds.ts';
+import { type BoundViolation, jsonBounds, measureJson, violationMessage } from '@raku/pack-runtime';
 import { DEFAULT_REDACTION, type RedactionRules, redact } from './redaction.ts';
 import type { TraceRecord } from './types.ts';
 

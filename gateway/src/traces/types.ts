@@ -2,7 +2,7 @@
  * The trace contract between the MCP runtime (which records one trace per tool call) and the persistence
  * layer (which redacts, batches and writes them to Postgres). Pure types: no I/O here.
  */
-import type { JsonSchema } from '../../../generator/src/model/types.ts';
+import type { JsonSchema } from '@raku/config';
 
 /** Who called: a person, an agent (bot), or nobody authenticated. */
 export type SubjectKind = 'user' | 'agent' | 'service' | 'anonymous';

@@ -3,7 +3,7 @@
  * third-party MCP server, persistence (traces, approvals, jobs) on PGlite or a scratch database of the
  * machine's Postgres, and the gateway verifying JWTs from a test issuer, with its admin API and job runner.
  */
-import type { Pack, Policy } from '../../../generator/src/model/types.ts';
+import type { Pack, Policy } from '../../../generator/config/src/model/types.ts';
 import { jwtAuthenticator } from '../../src/auth/authenticator.ts';
 import { type RunningGateway, startGateway } from '../../src/server/gateway-server.ts';
 import { type RunningServer, startPackServer } from '../../src/server/pack-server.ts';

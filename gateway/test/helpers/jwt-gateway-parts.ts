@@ -5,7 +5,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { GatewayBundle } from '../../../generator/src/bundle/types.ts';
+import type { GatewayBundle } from '../../../generator/render/src/bundle/types.ts';
 import { type RunningServer, startPackServer } from '../../src/server/pack-server.ts';
 import { type FakeUpstream, json, startFakeUpstream } from './fake-upstream.ts';
 import { AUDIENCE, ISSUER, testIssuer } from './jwt.ts';

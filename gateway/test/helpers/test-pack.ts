@@ -1,5 +1,5 @@
 /** A pack whose upstream is a fake API on 127.0.0.1, covering path, query, header and body arguments. */
-import type { Pack } from '../../../generator/src/model/types.ts';
+import type { Pack } from '../../../generator/config/src/model/types.ts';
 
 export function widgetsPack(baseUrl: string, overrides: Partial<Pack['upstream']> = {}): Pack {
   return {

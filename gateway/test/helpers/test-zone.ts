@@ -3,11 +3,12 @@
  * policy exercising roles, a conditional deny, an approval and a rate limit. The bundle comes from the real
  * buildBundle; only the in-cluster URLs are pointed at the local servers.
  */
-import { buildBundle } from '../../../generator/src/bundle/build-bundle.ts';
-import type { GatewayBundle } from '../../../generator/src/bundle/types.ts';
-import type { Pack, Policy, RepoModel, Zone } from '../../../generator/src/model/types.ts';
-import { compilePolicies } from '../../../generator/src/policy/compile.ts';
-import type { CompiledPolicy } from '../../../generator/src/policy/types.ts';
+
+import type { Pack, Policy, RepoModel, Zone } from '../../../generator/config/src/model/types.ts';
+import { compilePolicies } from '../../../generator/policy/src/compile.ts';
+import type { CompiledPolicy } from '../../../generator/policy/src/types.ts';
+import { buildBundle } from '../../../generator/render/src/bundle/build-bundle.ts';
+import type { GatewayBundle } from '../../../generator/render/src/bundle/types.ts';
 import { hashOf } from './third-party-server.ts';
 
 export const REMOTE_SECRET_ENV = 'RAKU_SECRET_PARTNER_TOKEN_TOKEN';

@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import { createMcpHandler, Server } from '@modelcontextprotocol/server';
-import { toolContentHash } from '../../../generator/src/model/hash.ts';
+import { toolContentHash } from '../../../generator/config/src/model/hash.ts';
 
 export const THIRD_PARTY_TOOLS = [
   {

@@ -1,6 +1,6 @@
-import { encodeJson, MEDIA } from '../../src/build/oci-image.ts';
-import type { RegistryClient } from '../../src/build/registry-client.ts';
-import { buildLayer } from '../../src/build/tar-layer.ts';
+import { encodeJson, MEDIA } from '../../release/src/build/oci-image.ts';
+import type { RegistryClient } from '../../release/src/build/registry-client.ts';
+import { buildLayer } from '../../release/src/build/tar-layer.ts';
 
 /**
  * Pushes a tiny base image made here (no external registry is reachable): one layer per platform and a config

@@ -8,11 +8,11 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { applySuggestions } from '../../src/import/ai/suggestions.ts';
-import { importOpenApi } from '../../src/import/build-pack.ts';
-import { parseDocument } from '../../src/import/openapi-document.ts';
-import type { Pack } from '../../src/model/types.ts';
-import { validateRepo } from '../../src/validate/validate-repo.ts';
+import type { Pack } from '../../config/src/model/types.ts';
+import { validateRepo } from '../../config/src/validate/validate-repo.ts';
+import { applySuggestions } from '../../import/src/ai/suggestions.ts';
+import { importOpenApi } from '../../import/src/build-pack.ts';
+import { parseDocument } from '../../import/src/openapi-document.ts';
 import { copyExampleRepo, runRaku } from '../repo-fixture.ts';
 
 const fixtures = path.join(import.meta.dirname, 'fixtures');

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UserError } from '../../src/errors.ts';
-import { type ImportOptions, importOpenApi } from '../../src/import/build-pack.ts';
-import { checkPack } from '../../src/import/import-pack.ts';
-import { parseDocument } from '../../src/import/openapi-document.ts';
-import { readOpenApiDocument } from '../../src/import/read-document.ts';
+import { UserError } from '../../config/src/errors.ts';
+import { type ImportOptions, importOpenApi } from '../../import/src/build-pack.ts';
+import { checkPack } from '../../import/src/import-pack.ts';
+import { parseDocument } from '../../import/src/openapi-document.ts';
+import { readOpenApiDocument } from '../../import/src/read-document.ts';
 
 const fixtures = path.join(import.meta.dirname, 'fixtures');
 const shop = () => parseDocument(readFileSync(path.join(fixtures, 'shop-v1.yaml')), 'shop-v1.yaml');

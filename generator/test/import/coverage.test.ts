@@ -3,13 +3,13 @@
  * Every pack produced here passes the repository validator.
  */
 import { describe, expect, it } from 'vitest';
-import { type ImportOptions, importOpenApi, importOpenApiSplit } from '../../src/import/build-pack.ts';
-import { fitsInOneFile } from '../../src/import/fit-limits.ts';
-import { checkPack } from '../../src/import/import-pack.ts';
-import { formatReport, formatWarnings } from '../../src/import/import-report.ts';
-import type { OpenApiDocument } from '../../src/import/openapi-document.ts';
-import { documentForPack } from '../../src/import/split-document.ts';
-import type { Pack, Tool } from '../../src/model/types.ts';
+import type { Pack, Tool } from '../../config/src/model/types.ts';
+import { type ImportOptions, importOpenApi, importOpenApiSplit } from '../../import/src/build-pack.ts';
+import { fitsInOneFile } from '../../import/src/fit-limits.ts';
+import { checkPack } from '../../import/src/import-pack.ts';
+import { formatReport, formatWarnings } from '../../import/src/import-report.ts';
+import type { OpenApiDocument } from '../../import/src/openapi-document.ts';
+import { documentForPack } from '../../import/src/split-document.ts';
 
 const opts: ImportOptions = {
   name: 'api',

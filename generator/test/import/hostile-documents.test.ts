@@ -8,13 +8,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { UserError } from '../../src/errors.ts';
-import { type ImportOptions, importOpenApi } from '../../src/import/build-pack.ts';
-import { fitToLimits } from '../../src/import/fit-limits.ts';
-import { checkPack } from '../../src/import/import-pack.ts';
-import { parseDocument } from '../../src/import/openapi-document.ts';
-import { readOpenApiDocument } from '../../src/import/read-document.ts';
-import { SchemaWorkLimitError } from '../../src/import/schema-cache.ts';
+import { UserError } from '../../config/src/errors.ts';
+import { type ImportOptions, importOpenApi } from '../../import/src/build-pack.ts';
+import { fitToLimits } from '../../import/src/fit-limits.ts';
+import { checkPack } from '../../import/src/import-pack.ts';
+import { parseDocument } from '../../import/src/openapi-document.ts';
+import { readOpenApiDocument } from '../../import/src/read-document.ts';
+import { SchemaWorkLimitError } from '../../import/src/schema-cache.ts';
 
 const opts: ImportOptions = {
   name: 'hostile',

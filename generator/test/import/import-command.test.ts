@@ -2,8 +2,8 @@ import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { serializePack } from '../../src/import/serialize-pack.ts';
-import type { Pack } from '../../src/model/types.ts';
+import type { Pack } from '../../config/src/model/types.ts';
+import { serializePack } from '../../import/src/serialize-pack.ts';
 import { copyExampleRepo, runRaku } from '../repo-fixture.ts';
 
 const fixtures = path.join(import.meta.dirname, 'fixtures');

@@ -10,12 +10,12 @@ import path from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
-import { type ImportOptions, importOpenApi } from '../../src/import/build-pack.ts';
-import { checkPack } from '../../src/import/import-pack.ts';
-import { parseDocument } from '../../src/import/openapi-document.ts';
-import { serializePack } from '../../src/import/serialize-pack.ts';
-import { exposedToolName, MCP_TOOL_NAME } from '../../src/model/names.ts';
-import type { Pack } from '../../src/model/types.ts';
+import { exposedToolName, MCP_TOOL_NAME } from '../../config/src/model/names.ts';
+import type { Pack } from '../../config/src/model/types.ts';
+import { type ImportOptions, importOpenApi } from '../../import/src/build-pack.ts';
+import { checkPack } from '../../import/src/import-pack.ts';
+import { parseDocument } from '../../import/src/openapi-document.ts';
+import { serializePack } from '../../import/src/serialize-pack.ts';
 
 const require = createRequire(import.meta.url);
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;

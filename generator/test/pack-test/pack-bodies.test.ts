@@ -4,12 +4,12 @@
  */
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { signSigV4 } from '../../../gateway/src/pack/sigv4.ts';
-import type { UpstreamAuth } from '../../src/model/types.ts';
-import { expectedRequest } from '../../src/pack-test/expected-request.ts';
-import type { RecordedRequest } from '../../src/pack-test/mock-upstream.ts';
-import { sampleValue } from '../../src/pack-test/sample-value.ts';
-import { verifySigV4 } from '../../src/pack-test/verify-sigv4.ts';
+import { signSigV4 } from '../../../gateway/pack-runtime/src/sigv4.ts';
+import type { UpstreamAuth } from '../../config/src/model/types.ts';
+import { expectedRequest } from '../../release/src/pack-test/expected-request.ts';
+import type { RecordedRequest } from '../../release/src/pack-test/mock-upstream.ts';
+import { sampleValue } from '../../release/src/pack-test/sample-value.ts';
+import { verifySigV4 } from '../../release/src/pack-test/verify-sigv4.ts';
 import { runRaku } from '../repo-fixture.ts';
 
 const FIXTURES = path.join(import.meta.dirname, '..', 'fixtures', 'pack-bodies');

@@ -2,12 +2,12 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { importOpenApi } from '../../src/import/build-pack.ts';
-import { parseDocument } from '../../src/import/openapi-document.ts';
-import type { Pack } from '../../src/model/types.ts';
-import { expectedRequest } from '../../src/pack-test/expected-request.ts';
-import { runPackTest } from '../../src/pack-test/run-pack-test.ts';
-import { sampleFromPattern, sampleValue } from '../../src/pack-test/sample-value.ts';
+import type { Pack } from '../../config/src/model/types.ts';
+import { importOpenApi } from '../../import/src/build-pack.ts';
+import { parseDocument } from '../../import/src/openapi-document.ts';
+import { expectedRequest } from '../../release/src/pack-test/expected-request.ts';
+import { runPackTest } from '../../release/src/pack-test/run-pack-test.ts';
+import { sampleFromPattern, sampleValue } from '../../release/src/pack-test/sample-value.ts';
 import { copyExampleRepo, runRaku } from '../repo-fixture.ts';
 
 const require = createRequire(import.meta.url);

@@ -1,0 +1,25 @@
+export {
+  type BoundViolation,
+  DEFAULT_JSON_BOUNDS,
+  depthMessage,
+  illFormedEscape,
+  jsonBounds,
+  jsonBoundsFromEnv,
+  measureJson,
+  pruneDeepText,
+  setJsonBounds,
+  textDepth,
+  tooDeep,
+  violationMessage,
+} from './json-bounds.ts';
+export { readPacksDir } from './load-packs.ts';
+export {
+  type CallToolResult,
+  errorResult,
+  type McpToolDefinition,
+  PackExecutor,
+  STATUS_META,
+  UnknownToolError,
+} from './pack-executor.ts';
+export { firstText, type ToolContent } from './response-content.ts';
+export type { SecretSource } from './upstream-auth.ts';

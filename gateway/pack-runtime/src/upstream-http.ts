@@ -1,0 +1,195 @@
+/**
+ * Sends one upstream request with the pack's limits: only the pack's own origins, the SSRF lookup guard,
+ * an overall timeout, a response size cap, and redirects followed only within the same origin.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import type { UpstreamRequest } from './build-request.ts';
+import { depthMessage, jsonBounds, tooDeep } from './json-bounds.ts';
+import { checkLiteralHost, guardedLookup, SsrfBlockedError } from './ssrf-guard.ts';
+
+export interface UpstreamLimits {
+  /** Origins ('https://api.github.com') the request and any redirect may go to. */
+  allowedOrigins: ReadonlySet<string>;
+  /** Allow private, loopback and link-local addresses (only when the zone allows private networks). */
+  allowPrivateNetworks: boolean;
+  /** Overall budget for the exchange, headers and body included. */
+  timeoutMs: number;
+  /** The response body is refused past this many bytes. */
+  maxResponseBytes: number;
+  /** Redirects followed within the same origin; any other redirect fails the call. Default 3. */
+  maxRedirects?: number;
+  signal?: AbortSignal;
+}
+
+export interface UpstreamResponse {
+  status: number;
+  statusText: string;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+  /** The URL that answered (after same-origin redirects). */
+  url: URL;
+}
+
+export type UpstreamFailure = 'blocked' | 'timeout' | 'too_large' | 'redirect' | 'network' | 'aborted';
+
+/** Why an upstream exchange failed before producing a response; `kind` drives status and retries. */
+export class UpstreamError extends Error {
+  override readonly name = 'UpstreamError';
+  constructor(
+    readonly kind: UpstreamFailure,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+// Keep-alive agents, one pair per guard setting: the lookup guard runs on every new connection.
+const agents = new Map<string, http.Agent>();
+function agentFor(protocol: string, allowPrivate: boolean): http.Agent {
+  const key = `${protocol}${allowPrivate}`;
+  let agent = agents.get(key);
+  if (!agent) {
+    const options = { keepAlive: true, maxSockets: 256, lookup: guardedLookup(allowPrivate) };
+    agent = protocol === 'https:' ? new https.Agent(options) : new http.Agent(options);
+    agents.set(key, agent);
+  }
+  return agent;
+}
+
+export async function sendUpstream(
+  request: UpstreamRequest,
+  limits: UpstreamLimits,
+): Promise<UpstreamResponse> {
+  const maxRedirects = limits.maxRedirects ?? 3;
+  let current = request;
+  for (let hop = 0; ; hop++) {
+    const response = await exchange(current, limits);
+    const location = response.headers.location;
+    if (response.status < 300 || response.status > 399 || location === undefined) return response;
+    const next = new URL(location, current.url);
+    if (next.origin !== current.url.origin || !limits.allowedOrigins.has(next.origin)) {
+      throw new UpstreamError(
+        'redirect',
+        `upstream redirected to ${next.origin}, which is not this pack's upstream; redirects to other hosts are not followed`,
+      );
+    }
+    if (hop >= maxRedirects) throw new UpstreamError('redirect', `more than ${maxRedirects} redirects`);
+    // 303 (and 301/302 after a POST, as browsers do) turn into GET without a body.
+    const toGet =
+      response.status === 303 ||
+      ((response.status === 301 || response.status === 302) && current.method === 'POST');
+    current = toGet
+      ? { method: 'GET', url: next, headers: withoutBodyHeaders(current.headers) }
+      : { ...current, url: next };
+  }
+}
+
+function withoutBodyHeaders(headers: Record<string, string>): Record<string, string> {
+  const { 'content-type': _ct, 'content-length': _cl, ...rest } = headers;
+  return rest;
+}
+
+function exchange(request: UpstreamRequest, limits: UpstreamLimits): Promise<UpstreamResponse> {
+  const { url } = request;
+  if (!limits.allowedOrigins.has(url.origin)) {
+    return Promise.reject(new UpstreamError('blocked', `${url.origin} is not an upstream of this pack`));
+  }
+  try {
+    checkLiteralHost(url.hostname, limits.allowPrivateNetworks);
+  } catch (err) {
+    return Promise.reject(new UpstreamError('blocked', (err as Error).message));
+  }
+  if (limits.signal?.aborted) return Promise.reject(new UpstreamError('aborted', 'the call was cancelled'));
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const fail = (err: UpstreamError) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      limits.signal?.removeEventListener('abort', onAbort);
+      req.destroy();
+      reject(err);
+    };
+    const mod = url.protocol === 'https:' ? https : http;
+    const body = request.body === undefined ? undefined : Buffer.from(request.body);
+    const headers = { ...request.headers };
+    if (body) headers['content-length'] = String(body.length);
+    const req = mod.request(url, {
+      method: request.method,
+      headers,
+      agent: agentFor(url.protocol, limits.allowPrivateNetworks),
+    });
+    const timer = setTimeout(
+      () => fail(new UpstreamError('timeout', `upstream did not answer within ${limits.timeoutMs} ms`)),
+      limits.timeoutMs,
+    );
+    const onAbort = () => fail(new UpstreamError('aborted', 'the call was cancelled'));
+    limits.signal?.addEventListener('abort', onAbort, { once: true });
+    req.on('error', (err) => {
+      if (err instanceof SsrfBlockedError) fail(new UpstreamError('blocked', err.message));
+      else fail(new UpstreamError('network', `upstream ${url.origin} unreachable: ${err.message}`));
+    });
+    req.on('response', (res) => {
+      const declared = Number(res.headers['content-length']);
+      if (Number.isFinite(declared) && declared > limits.maxResponseBytes) {
+        res.destroy();
+        fail(tooLarge(limits.maxResponseBytes));
+        return;
+      }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > limits.maxResponseBytes) {
+          res.destroy();
+          fail(tooLarge(limits.maxResponseBytes));
+          return;
+        }
+        chunks.push(chunk);
+      });
+      res.on('error', (err) =>
+        fail(new UpstreamError('network', `upstream response failed: ${err.message}`)),
+      );
+      res.on('end', () => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        limits.signal?.removeEventListener('abort', onAbort);
+        resolve({
+          status: res.statusCode ?? 0,
+          statusText: res.statusMessage ?? '',
+          headers: res.headers,
+          body: Buffer.concat(chunks),
+          url,
+        });
+      });
+    });
+    req.end(body);
+  });
+}
+
+function tooLarge(max: number): UpstreamError {
+  return new UpstreamError('too_large', `upstream response is larger than the ${max}-byte limit`);
+}
+
+export type ParsedBody =
+  | { ok: true; value: unknown }
+  | { ok: false; reason: 'depth' | 'syntax'; message: string };
+
+/**
+ * An upstream JSON body, parsed only when it nests within the process's JSON bounds (./json-bounds.ts):
+ * a deeper one is refused unparsed (its parse alone can take seconds, and code downstream recurses), with a
+ * message naming the limit. `syntax` when the body is not JSON.
+ */
+export function parseUpstreamJson(body: Buffer, what = 'the upstream response'): ParsedBody {
+  const depth = tooDeep(body);
+  if (depth !== undefined) {
+    return { ok: false, reason: 'depth', message: depthMessage(what, depth, jsonBounds().maxDepth) };
+  }
+  try {
+    return { ok: true, value: JSON.parse(body.toString('utf8')) };
+  } catch (err) {
+    return { ok: false, reason: 'syntax', message: `${what} is not JSON: ${(err as Error).message}` };
+  }
+}

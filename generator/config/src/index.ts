@@ -1,0 +1,38 @@
+export { ConfigError, isUserError, UserError } from './errors.ts';
+export { isRepoRoot, readFileNoFollow, readRepoFiles } from './fs/read-repo.ts';
+export { readRepoFilesAtCommit, resolveCommit } from './git/read-at-ref.ts';
+export { explainSchemaErrors, schemaValidators } from './load/schemas.ts';
+export { DEFAULT_YAML_LIMITS, parseYamlSource, type SourceFile } from './load/yaml-source.ts';
+export { canonicalJson, sha256Hex, toolContentHash } from './model/hash.ts';
+export { exposedToolName, pathParams, secretEnvName, toolPatternMatcher } from './model/names.ts';
+export {
+  type ArgMapping,
+  type Autoscaling,
+  type BaseImage,
+  type Condition,
+  ENVIRONMENTS,
+  type Environment,
+  type HttpMapping,
+  type HttpMethod,
+  type JsonSchema,
+  type Loaded,
+  type Pack,
+  type Policy,
+  type Remote,
+  type RepoModel,
+  type Resources,
+  type Scalar,
+  type SecretRef,
+  type Tool,
+  type ToolAnnotations,
+  type Upstream,
+  type UpstreamAuth,
+  type Zone,
+  type ZonePack,
+} from './model/types.ts';
+export { countBySeverity, type Diagnostic } from './validate/diagnostic.ts';
+export { DIAGNOSTIC_FORMATS, type DiagnosticFormat, formatDiagnostics } from './validate/format.ts';
+export { printable, printableLines } from './validate/printable.ts';
+export { findSecret } from './validate/rules/secrets.ts';
+export { argLocation } from './validate/rules/tools.ts';
+export { validateRepo } from './validate/validate-repo.ts';

@@ -1,0 +1,140 @@
+import type { JsonSchema, Pack } from '@raku/config';
+import { DEFAULT_YAML_LIMITS, UserError } from '@raku/config';
+import { serializePack } from './serialize-pack.ts';
+
+/** Room left under the loader's limits for hand edits after an import. */
+const HEADROOM = 0.9;
+
+/**
+ * Keeps a generated pack within the loader's limits (2 MiB, 200 000 values), so that it validates:
+ * large APIs lose, in this order, output schemas, then long tool descriptions, then long schema
+ * descriptions — each step reported. If it still does not fit, a UserError says how to select fewer tools.
+ * Mutates the pack; returns the warnings and the serialised YAML.
+ */
+export function fitToLimits(
+  pack: Pack,
+  limits: { maxBytes: number; maxNodes: number } = DEFAULT_YAML_LIMITS,
+): { yaml: string; warnings: string[] } {
+  const maxBytes = Math.floor(limits.maxBytes * HEADROOM);
+  const maxNodes = Math.floor(limits.maxNodes * HEADROOM);
+  const warnings: string[] = [];
+  const fits = () => surelyFits(pack, maxBytes, maxNodes);
+  for (const [what, apply] of fitSteps(pack)) {
+    if (fits()) break;
+    apply();
+    warnings.push(`the pack is too large for one file (${pack.tools.length} tools): ${what}`);
+  }
+  const yaml = serializePack(pack);
+  const bytes = Buffer.byteLength(yaml);
+  const values = countValues(pack);
+  if (bytes > maxBytes || values > maxNodes) {
+    throw new UserError(
+      `${pack.tools.length} tools do not fit in one pack (${bytes} bytes, ${values} values; the limits leave room for ${maxBytes} bytes and ${maxNodes} values): select fewer operations with --include tag:<tag> / path:<glob> or --max-tools, and import the rest as other packs`,
+    );
+  }
+  return { yaml, warnings };
+}
+
+/**
+ * Whether `fitToLimits` would (by its estimate) get the pack into one file, without changing it or
+ * serialising it: a split import cuts a group that would not fit in two.
+ */
+export function fitsInOneFile(
+  pack: Pack,
+  limits: { maxBytes: number; maxNodes: number } = DEFAULT_YAML_LIMITS,
+): boolean {
+  const maxBytes = Math.floor(limits.maxBytes * HEADROOM);
+  const maxNodes = Math.floor(limits.maxNodes * HEADROOM);
+  const sure = (p: Pack) => surelyFits(p, maxBytes, maxNodes);
+  if (sure(pack)) return true;
+  const copy = structuredClone(pack);
+  for (const [, apply] of fitSteps(copy)) {
+    apply();
+    if (sure(copy)) return true;
+  }
+  return false;
+}
+
+/**
+ * Serialising is the slow part: decide on an estimate (YAML runs ~1.2x the JSON size for most packs), and
+ * serialise only when it is close, since deep schemas (YAML indents every level) can run larger.
+ */
+function surelyFits(pack: Pack, maxBytes: number, maxNodes: number): boolean {
+  if (countValues(pack) > maxNodes) return false;
+  const json = JSON.stringify(pack).length;
+  if (json * 1.3 > maxBytes) return false;
+  return json * 2 <= maxBytes || Buffer.byteLength(serializePack(pack)) <= maxBytes;
+}
+
+/** The reductions, in order, each applied to the pack when run. */
+function fitSteps(pack: Pack): [string, () => void][] {
+  return [
+    [
+      'output schemas left out',
+      () => {
+        for (const t of pack.tools) delete t.outputSchema;
+      },
+    ],
+    [
+      'tool descriptions cut to 400 characters',
+      () => {
+        for (const t of pack.tools) t.description = cut(t.description, 400);
+      },
+    ],
+    [
+      'schema descriptions cut to 120 characters',
+      () => {
+        for (const t of pack.tools) cutSchemaDescriptions(t.inputSchema, 120);
+      },
+    ],
+    [
+      'tool descriptions cut to 200 characters, schema descriptions to 60',
+      () => {
+        for (const t of pack.tools) {
+          t.description = cut(t.description, 200);
+          cutSchemaDescriptions(t.inputSchema, 60);
+        }
+      },
+    ],
+    [
+      'tool descriptions cut to 120 characters, schema descriptions and titles left out',
+      () => {
+        for (const t of pack.tools) {
+          t.description = cut(t.description, 120);
+          delete t.title;
+          cutSchemaDescriptions(t.inputSchema, 0);
+        }
+      },
+    ],
+  ];
+}
+
+/** Values the YAML loader counts: every map, list and scalar. */
+export function countValues(node: unknown): number {
+  if (Array.isArray(node)) return node.reduce((n: number, v) => n + countValues(v), 1);
+  if (node !== null && typeof node === 'object') {
+    return Object.values(node).reduce((n: number, v) => n + countValues(v), 1);
+  }
+  return 1;
+}
+
+function cutSchemaDescriptions(schema: JsonSchema, max: number): void {
+  const walk = (v: unknown, key: string) => {
+    if (key === 'enum' || key === 'const' || key === 'default' || key === 'examples') return;
+    if (Array.isArray(v)) for (const x of v) walk(x, '');
+    else if (v !== null && typeof v === 'object') {
+      const o = v as Record<string, unknown>;
+      for (const [k, x] of Object.entries(o)) {
+        if (k === 'description' && typeof x === 'string') {
+          if (max === 0) delete o[k];
+          else o[k] = cut(x, max);
+        } else walk(x, k);
+      }
+    }
+  };
+  walk(schema, '');
+}
+
+function cut(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}

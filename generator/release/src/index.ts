@@ -1,0 +1,30 @@
+export {
+  type BuildRecord,
+  buildRecordPath,
+  parseBuildRecord,
+  serialiseBuildRecord,
+  workloadImages,
+} from './build/build-record.ts';
+export { buildZone } from './build/build-zone.ts';
+export { dockerBuilder } from './build/docker-builder.ts';
+export { layerCacheDir, pruneLayerCache } from './build/layer-cache.ts';
+export { revisionTag } from './build/plan-images.ts';
+export { explainRegistryError, RegistryError } from './build/registry-client.ts';
+export { registryClientsFor } from './build/registry-clients.ts';
+export { bundleRuntime, RUNTIME_ENTRY } from './build/runtime-bundle.ts';
+export { readOutputDir } from './fs/read-output-dir.ts';
+export {
+  formatPackTest,
+  type RecordedExample,
+  runPackTest,
+  type ToolTestResult,
+} from './pack-test/run-pack-test.ts';
+export { GitWorkspace } from './rollout/git-workspace.ts';
+export { decidePromotion } from './rollout/promotion-gate.ts';
+export { gitHubPullRequests } from './rollout/pull-requests.ts';
+export { type RolloutResult, rolloutZone } from './rollout/rollout-zone.ts';
+export type { ZoneHealth } from './status/assess-zone.ts';
+export { deploymentRecords, postDeploymentRecords } from './status/deployment-records.ts';
+export { errorRate, readTraceStatuses } from './status/error-rate.ts';
+export { readZoneObjects } from './status/kube-reader.ts';
+export { expectedWorkloads, watchZone } from './status/zone-status.ts';

@@ -1,0 +1,245 @@
+import type { JsonSchema } from '@raku/config';
+
+const FORMAT_SAMPLES: Record<string, string> = {
+  'date-time': '2024-01-02T03:04:05Z',
+  date: '2024-01-02',
+  time: '03:04:05Z',
+  duration: 'P1D',
+  email: 'someone@example.com',
+  hostname: 'example.com',
+  ipv4: '192.0.2.1',
+  ipv6: '2001:db8::1',
+  uri: 'https://example.com/a',
+  'uri-reference': '/a',
+  'uri-template': '/a/{b}',
+  uuid: '3f2c5a8e-1b7d-4c9e-8f00-2a6b9c1d4e5f',
+  'json-pointer': '/a',
+  'relative-json-pointer': '0',
+  regex: '^a$',
+};
+
+/**
+ * A value that satisfies `schema` (best effort, deterministic): const, enum, examples and defaults first,
+ * else the smallest value of the type within its bounds. `all` also fills optional properties of the root
+ * object (and of `oneOf`/`anyOf` branches, to tell them apart), so every argument mapping is exercised. Recursive `$ref`s stop at depth 6. Pure.
+ */
+export function sampleValue(
+  schema: unknown,
+  root: JsonSchema,
+  opts: { all?: boolean; variant?: number } = {},
+  depth = 0,
+): unknown {
+  const inner = opts.variant ? { variant: opts.variant } : {};
+  if (schema === true || schema === undefined) return 'sample';
+  if (schema === null || typeof schema !== 'object') return null;
+  const s = schema as JsonSchema;
+  if (depth > 12) return null;
+  const ref = s['$ref'];
+  if (typeof ref === 'string' && ref.startsWith('#/$defs/')) {
+    const target = (root['$defs'] as Record<string, unknown> | undefined)?.[ref.slice(8)];
+    return sampleValue(target, root, opts.all ? { ...inner, all: true } : inner, depth + 2);
+  }
+  if ('const' in s) return s['const'];
+  if (Array.isArray(s['enum']) && s['enum'].length > 0)
+    return s['enum'].find((v) => v !== null) ?? s['enum'][0];
+  // Documents' examples and defaults do not always fit their own type (a scalar example on an array): skip those.
+  if (Array.isArray(s['examples']) && s['examples'].length > 0 && fitsType(s['examples'][0], s['type'])) {
+    return s['examples'][0];
+  }
+  if (s['default'] !== undefined && fitsType(s['default'], s['type'])) return s['default'];
+  for (const k of ['oneOf', 'anyOf'] as const) {
+    const list = s[k];
+    if (Array.isArray(list) && list.length > 0) {
+      // `variant` picks another branch, for a retry when the first one does not satisfy the whole schema.
+      const branches = list.filter((b) => (b as JsonSchema)?.['type'] !== 'null');
+      const pick = branches.length > 0 ? branches[(opts.variant ?? 0) % branches.length] : list[0];
+      // Branches often differ only in optional properties: fill them, so the value tells the branches apart.
+      const base = sampleValue(pick, root, { ...inner, all: true }, depth + 1);
+      const rest = { ...s };
+      delete rest[k];
+      return Object.keys(rest).some((x) => x === 'properties' || x === 'required')
+        ? merge(base, sampleValue(rest, root, opts, depth + 1))
+        : base;
+    }
+  }
+  if (Array.isArray(s['allOf'])) {
+    const rest = { ...s };
+    delete rest['allOf'];
+    let value: unknown = Object.keys(rest).length > 0 ? sampleValue(rest, root, opts, depth + 1) : undefined;
+    for (const part of s['allOf']) value = merge(value, sampleValue(part, root, opts, depth + 1));
+    return value;
+  }
+  const type = Array.isArray(s['type']) ? s['type'].find((t) => t !== 'null') : s['type'];
+  switch (type ?? (s['properties'] ? 'object' : s['items'] ? 'array' : 'string')) {
+    case 'string': {
+      if (s['contentEncoding'] === 'base64') return sampleFile(s);
+      const format = typeof s['format'] === 'string' ? FORMAT_SAMPLES[s['format']] : undefined;
+      const patterned = typeof s['pattern'] === 'string' ? sampleFromPattern(s['pattern']) : undefined;
+      let text = format ?? patterned ?? 'sample';
+      const min = typeof s['minLength'] === 'number' ? s['minLength'] : 0;
+      const max = typeof s['maxLength'] === 'number' ? s['maxLength'] : Number.POSITIVE_INFINITY;
+      if (text.length < min) text = text.padEnd(min, 'x');
+      if (text.length > max) text = text.slice(0, Math.max(max, 0));
+      return text;
+    }
+    case 'integer':
+    case 'number': {
+      let n = 1;
+      if (typeof s['minimum'] === 'number') n = Math.max(n, s['minimum']);
+      if (typeof s['exclusiveMinimum'] === 'number') n = Math.max(n, s['exclusiveMinimum'] + 1);
+      if (typeof s['maximum'] === 'number') n = Math.min(n, s['maximum']);
+      if (typeof s['exclusiveMaximum'] === 'number') n = Math.min(n, s['exclusiveMaximum'] - 1);
+      if (typeof s['multipleOf'] === 'number' && s['multipleOf'] > 0)
+        n = Math.ceil(n / s['multipleOf']) * s['multipleOf'];
+      return type === 'integer' ? Math.ceil(n) : n;
+    }
+    case 'boolean':
+      return true;
+    case 'null':
+      return null;
+    case 'array': {
+      const count = typeof s['minItems'] === 'number' ? s['minItems'] : depth > 6 ? 0 : 1;
+      return Array.from({ length: count }, () => sampleValue(s['items'] ?? {}, root, inner, depth + 1));
+    }
+    default: {
+      const props = (s['properties'] ?? {}) as Record<string, unknown>;
+      const required = new Set((s['required'] as string[] | undefined) ?? []);
+      const out: Record<string, unknown> = {};
+      for (const [name, sub] of Object.entries(props)) {
+        if (required.has(name) || opts.all || (depth < 4 && isScalar(sub))) {
+          out[name] = sampleValue(sub, root, inner, depth + 1);
+        }
+      }
+      for (const name of required) if (!(name in out)) out[name] = 'sample';
+      return out;
+    }
+  }
+}
+
+function fitsType(value: unknown, type: unknown): boolean {
+  if (type === undefined) return true;
+  const types = Array.isArray(type) ? type : [type];
+  const actual =
+    value === null
+      ? 'null'
+      : Array.isArray(value)
+        ? 'array'
+        : Number.isInteger(value)
+          ? 'integer'
+          : typeof value;
+  return types.some((t) => t === actual || (t === 'number' && actual === 'integer'));
+}
+
+function isScalar(schema: unknown): boolean {
+  const t = (schema as JsonSchema | null)?.['type'];
+  return t === 'string' || t === 'integer' || t === 'number' || t === 'boolean';
+}
+
+function merge(a: unknown, b: unknown): unknown {
+  if (a && b && typeof a === 'object' && typeof b === 'object' && !Array.isArray(a) && !Array.isArray(b)) {
+    return { ...(a as object), ...(b as object) };
+  }
+  return b === undefined ? a : b;
+}
+
+/**
+ * A string matching a simple regular expression (literals, escapes, classes, groups with alternatives,
+ * quantifiers), or undefined when the pattern is beyond that or the result does not match.
+ */
+export function sampleFromPattern(pattern: string): string | undefined {
+  let i = 0;
+  const atom = (): string | undefined => {
+    const c = pattern[i++];
+    if (c === undefined) return undefined;
+    if (c === '\\') {
+      const e = pattern[i++];
+      return e === 'd'
+        ? '0'
+        : e === 'w'
+          ? 'a'
+          : e === 's'
+            ? ' '
+            : e === undefined || /[DWSbBpPu]/.test(e)
+              ? undefined
+              : e;
+    }
+    if (c === '.') return 'a';
+    if (c === '[') {
+      if (pattern[i] === '^') return undefined;
+      let first: string | undefined;
+      while (i < pattern.length && pattern[i] !== ']') {
+        let ch = pattern[i++] as string;
+        if (ch === '\\') {
+          const e = pattern[i++] as string;
+          ch = e === 'd' ? '0' : e === 'w' ? 'a' : e === 's' ? ' ' : e;
+        }
+        first ??= ch;
+      }
+      i++;
+      return first;
+    }
+    if (c === '(') {
+      if (pattern.startsWith('?:', i)) i += 2;
+      else if (pattern[i] === '?') return undefined;
+      const inner = sequence(')');
+      i++;
+      return inner;
+    }
+    if ('^$'.includes(c)) return '';
+    if ('*+?{|)'.includes(c)) return undefined;
+    return c;
+  };
+  const sequence = (end: string): string | undefined => {
+    let out = '';
+    while (i < pattern.length && pattern[i] !== end) {
+      if (pattern[i] === '|') {
+        // Take the first alternative: skip the rest of this group.
+        let depth = 0;
+        while (i < pattern.length && !(depth === 0 && pattern[i] === end)) {
+          if (pattern[i] === '\\') i++;
+          else if (pattern[i] === '(') depth++;
+          else if (pattern[i] === ')') depth--;
+          i++;
+        }
+        break;
+      }
+      const a = atom();
+      if (a === undefined) return undefined;
+      let times = 1;
+      const q = pattern[i];
+      if (q === '*' || q === '?') {
+        times = 0;
+        i++;
+      } else if (q === '+') i++;
+      else if (q === '{') {
+        const m = /^\{(\d+)(,\d*)?\}/.exec(pattern.slice(i));
+        if (!m) return undefined;
+        times = Number(m[1]);
+        i += m[0].length;
+      }
+      if (pattern[i] === '?') i++; // lazy
+      out += a.repeat(times);
+    }
+    return out;
+  };
+  try {
+    const value = sequence('\u0000');
+    return value !== undefined && new RegExp(pattern, 'u').test(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A few bytes to stand for a file of this media type (a PDF starts like a PDF), as base64. */
+export function sampleFileBytes(mediaType: unknown): Buffer {
+  if (mediaType === 'application/pdf') return Buffer.from('%PDF-1.4\n% raku pack test sample\n');
+  if (mediaType === 'image/png') return Buffer.from('89504e470d0a1a0a', 'hex');
+  return Buffer.from([0x72, 0x61, 0x6b, 0x75, 0x00, 0xff, 0x10, 0x80]);
+}
+
+/** A base64 file argument within the schema's maxLength (whole 4-character groups). */
+function sampleFile(s: JsonSchema): string {
+  const text = sampleFileBytes(s['contentMediaType']).toString('base64');
+  const max = typeof s['maxLength'] === 'number' ? s['maxLength'] : Number.POSITIVE_INFINITY;
+  return text.length <= max ? text : text.slice(0, Math.floor(max / 4) * 4);
+}

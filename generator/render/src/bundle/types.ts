@@ -1,0 +1,118 @@
+/**
+ * The gateway bundle: everything a zone's gateway needs to serve agents, as one versioned JSON document.
+ * Built by `buildBundle` (pure), shipped in the gateway ConfigMap (mounted at /etc/raku/bundle/bundle.json,
+ * named by RAKU_BUNDLE) and built in memory by local mode. Changing this shape means bumping `bundleVersion`.
+ */
+import type { Environment, HttpMapping, JsonSchema, ToolAnnotations } from '@raku/config';
+import type { CompiledPolicy } from '@raku/policy';
+
+export const BUNDLE_VERSION = 1;
+
+/** Where an exposed tool comes from: a pack deployed in the zone, or a reviewed tool of a third-party server. */
+export type ToolSource =
+  | { kind: 'pack'; pack: string; version: string; workload: string; tool: string }
+  | { kind: 'remote'; remote: string; tool: string };
+
+/** A tool as agents see it through the gateway. */
+export interface BundleTool {
+  /** Exposed name: '<toolPrefix ?? pack>.<tool>' for pack tools, '<remote>.<tool>' for remote tools. */
+  name: string;
+  source: ToolSource;
+  /**
+   * The definition. Pack tools carry it in full (the gateway lists it without asking the pack server);
+   * remote tools carry none: the gateway fetches it live and serves it only when it hashes to `contentHash`.
+   */
+  definition?: {
+    title?: string;
+    description: string;
+    inputSchema: JsonSchema;
+    outputSchema?: JsonSchema;
+    annotations?: ToolAnnotations;
+    http: HttpMapping;
+    timeoutMs?: number;
+  };
+  sensitive: boolean;
+  /** toolContentHash of the definition; for remote tools the reviewed `descriptionSha256`. */
+  contentHash: string;
+}
+
+/** One place a call to an exposed tool may be sent. */
+export type RouteTarget =
+  | {
+      kind: 'pack';
+      /** Deployment/Service base name: the zone pack entry's group, or the pack name. */
+      workload: string;
+      pack: string;
+      version: string;
+      /** Tool name inside the pack (the pack server exposes it under the same exposed name). */
+      tool: string;
+      /** In-cluster MCP endpoint of the pack server. */
+      url: string;
+    }
+  | {
+      kind: 'remote';
+      remote: string;
+      /** Tool name on the third-party server. */
+      tool: string;
+      /** The reviewed toolContentHash; the gateway refuses the target when the live definition differs. */
+      descriptionSha256: string;
+    };
+
+export interface BundleRoute {
+  /** Exposed tool name. */
+  tool: string;
+  environment: Environment;
+  /** Candidates in order of preference: the zone's pack server first, then third-party fallbacks. */
+  targets: RouteTarget[];
+}
+
+export interface BundleRemote {
+  name: string;
+  url: string;
+  timeoutMs: number;
+  auth:
+    | { type: 'none' }
+    | {
+        type: 'bearer' | 'apiKey';
+        /** apiKey: the header carrying the key. bearer: Authorization. */
+        header: string;
+        /** The secret reference and the env var it arrives in (secretEnvName); never the value. */
+        secretRef?: { name: string; key: string };
+        secretEnv?: string;
+      };
+}
+
+export interface BundleAuth {
+  issuer?: string;
+  audience?: string;
+  jwksUrl?: string;
+  /** Claim listing the caller's groups. Default 'groups'. */
+  groupsClaim: string;
+  /** Claim that marks the caller as an agent. Default 'agent'. */
+  agentClaim: string;
+}
+
+export interface GatewayBundle {
+  bundleVersion: typeof BUNDLE_VERSION;
+  zone: string;
+  environment: Environment;
+  namespace: string;
+  /** Config revision of the zone ('sha256:…' of its rendered files; see renderZone); traces record it. */
+  revision: string;
+  /** Sorted by exposed name. */
+  tools: BundleTool[];
+  /** Sorted by exposed tool name. */
+  routes: BundleRoute[];
+  /** Sorted by name. */
+  remotes: BundleRemote[];
+  /** Every policy of the repository compiled for the zone's environment (compilePolicies). */
+  policies: CompiledPolicy;
+  auth: BundleAuth;
+  /** Origins browsers may call the gateway from (zone gateway.cors); absent: none. */
+  cors?: { allowedOrigins: string[] };
+  /**
+   * Header and query names that carry a credential of the zone's packs (`apiKey` auth) or remotes (`header`),
+   * sorted: traces mask their values wherever they appear (an upstream may echo them). Absent: none.
+   */
+  secretNames?: string[];
+}
