@@ -356,7 +356,7 @@ describe('raku generate on the example content', () => {
       renderZone(model, 'prod', { revision: REVISION }).get('pack-servers/petstore/Dockerfile') ?? '';
     const lines = dockerfile.split('\n');
     expect(lines).toContain(
-      'FROM docker.io/library/node:24-alpine@sha256:8a2d12a6c5c3a2f0f3b8a4c5e6d7f8091a2b3c4d5e6f708192a3b4c5d6e7f809',
+      'FROM docker.io/library/node:24-alpine@sha256:e67514e5d0f6c46656005e1b693b2ec9d52e80b641307de684d4a015ba7a4eaf',
     );
     expect(lines).toContain('USER 65532:65532');
     expect(lines.filter((l) => l.startsWith('COPY'))).toEqual([
