@@ -8,7 +8,8 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Environment, Loaded, Pack, RepoModel, Zone } from '../generator/config/src/model/types.ts';
-import { type ChangeSet, writeChangeSet } from '../generator/render/src/generate/change-set.ts';
+import { writeChangeSet } from '../generator/release/src/fs/write-change-set.ts';
+import type { ChangeSet } from '../generator/render/src/generate/change-set.ts';
 import { generateZones } from '../generator/render/src/generate/generate-zones.ts';
 import type { RenderCache } from '../generator/render/src/generate/render-zone.ts';
 

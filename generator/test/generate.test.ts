@@ -8,7 +8,7 @@ import { main } from '../cli/src/main.ts';
 import { readRepoFiles } from '../config/src/fs/read-repo.ts';
 import { loadRepo } from '../config/src/load/load-repo.ts';
 import type { RepoModel } from '../config/src/model/types.ts';
-import { OWNED_FILES_MANIFEST, writeChangeSet } from '../render/src/generate/change-set.ts';
+import { OWNED_FILES_MANIFEST, writeChangeSet } from '../release/src/fs/write-change-set.ts';
 import { generateZones } from '../render/src/generate/generate-zones.ts';
 import {
   CONFIG_REVISION_PLACEHOLDER,

@@ -1,13 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '@raku/config';
-import {
-  configRevision,
-  generateZones,
-  shortRevision,
-  type WorkloadImage,
-  writeChangeSet,
-} from '@raku/render';
+import { writeChangeSet } from '@raku/release';
+import { configRevision, generateZones, shortRevision, type WorkloadImage } from '@raku/render';
 import type { Command } from 'commander';
 import type { CliContext } from './context.ts';
 import { collect, loadReleaseContext, selectZones } from './release-context.ts';

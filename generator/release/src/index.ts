@@ -8,11 +8,11 @@ export {
 export { buildZone } from './build/build-zone.ts';
 export { dockerBuilder } from './build/docker-builder.ts';
 export { layerCacheDir, pruneLayerCache } from './build/layer-cache.ts';
-export { revisionTag } from './build/plan-images.ts';
 export { explainRegistryError, RegistryError } from './build/registry-client.ts';
 export { registryClientsFor } from './build/registry-clients.ts';
 export { bundleRuntime, RUNTIME_ENTRY } from './build/runtime-bundle.ts';
 export { readOutputDir } from './fs/read-output-dir.ts';
+export { OWNED_FILES_MANIFEST, type WriteResult, writeChangeSet } from './fs/write-change-set.ts';
 export {
   formatPackTest,
   type RecordedExample,

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { UserError } from '@raku/config';
-import { type ChangeSet, GATEWAY_NAME, writeChangeSet } from '@raku/render';
+import { type ChangeSet, GATEWAY_NAME } from '@raku/render';
+import { writeChangeSet } from '../fs/write-change-set.ts';
 import type { ImageBuildResult } from './build-image.ts';
 import type { ImagePlan } from './plan-images.ts';
 

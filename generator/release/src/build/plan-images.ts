@@ -1,6 +1,6 @@
 import type { Pack, RepoModel, Zone } from '@raku/config';
 import { canonicalJson, sha256Hex, UserError } from '@raku/config';
-import { GATEWAY_NAME, resolveZone } from '@raku/render';
+import { GATEWAY_NAME, resolveZone, revisionTag } from '@raku/render';
 import { formatImageReference, type ImageReference, parseImageReference } from './image-reference.ts';
 import type { ImageSettings } from './oci-image.ts';
 import { LAYER_FORMAT, type LayerFile, type LayerInput } from './tar-layer.ts';
@@ -161,12 +161,6 @@ export function planZoneImages(model: RepoModel, zoneName: string, opts: PlanIma
       throw new UserError(`--pack ${name}: zone "${z.name}" has no such pack or workload`);
   }
   return plans;
-}
-
-/** 'rev-<first 12 characters>' of a revision, made tag-safe; undefined for an empty revision. */
-export function revisionTag(revision: string): string | undefined {
-  const safe = revision.replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 12);
-  return safe ? `rev-${safe}` : undefined;
 }
 
 function targetOf(zone: Zone, workload: string, tag: string | undefined): ImagePlan['target'] {

@@ -1,7 +1,8 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '@raku/config';
-import { type ChangeSet, changeSet, OWNED_FILES_MANIFEST } from '@raku/render';
+import { type ChangeSet, changeSet } from '@raku/render';
+import { OWNED_FILES_MANIFEST } from './write-change-set.ts';
 
 /**
  * Reads an existing GitOps folder laid out as `raku generate` writes it (<dir>/<zone>/…) into one change set

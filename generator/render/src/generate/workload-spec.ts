@@ -1,6 +1,5 @@
 import type { Autoscaling, BaseImage, Resources, SecretRef, Zone } from '@raku/config';
 import { secretEnvName, UserError } from '@raku/config';
-import { revisionTag } from '@raku/release';
 import type { Workload } from '../bundle/workloads.ts';
 import type { WorkloadImage } from './render-zone.ts';
 
@@ -130,6 +129,12 @@ export function imageRef(
  */
 export function defaultTag(revision: string): string {
   return revisionTag(revision) ?? 'latest';
+}
+
+/** 'rev-<first 12 characters>' of a revision, made tag-safe; undefined for an empty revision. */
+export function revisionTag(revision: string): string | undefined {
+  const safe = revision.replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 12);
+  return safe ? `rev-${safe}` : undefined;
 }
 
 function mergeResources(r: Resources | undefined): WorkloadSpec['resources'] {
