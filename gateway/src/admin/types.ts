@@ -8,9 +8,10 @@
  * /v1/jobs, /v1/deployments and /openapi.json.
  */
 import type { Request } from 'express';
-import type { ApprovalStore, Page } from '../approvals/types.ts';
+import type { ApprovalStore } from '../approvals/types.ts';
+import type { Page } from '../db/cursor.ts';
 import type { JobService } from '../jobs/types.ts';
-import type { StoredTrace, TraceStatus } from '../traces/types.ts';
+import type { TraceReader } from '../traces/types.ts';
 
 /** The authenticated caller of an admin/API request. */
 export interface ApiCaller {
@@ -33,24 +34,6 @@ export interface ApiCaller {
 export type AuthorizeResult =
   | { ok: true; caller: ApiCaller }
   | { ok: false; status: 401 | 403; message: string; headers?: Record<string, string> };
-
-export interface TraceFilter {
-  /** Inclusive lower bound of `time`. */
-  from?: Date;
-  /** Exclusive upper bound of `time`. */
-  to?: Date;
-  subject?: string;
-  tool?: string;
-  status?: TraceStatus;
-  cursor?: string;
-  /** 1..500, default 100. */
-  limit?: number;
-}
-
-/** Reads traces back, newest first. */
-export interface TraceReader {
-  list(filter: TraceFilter): Promise<Page<StoredTrace>>;
-}
 
 export interface DeploymentInput {
   zone: string;

@@ -3,6 +3,7 @@
  * that rule approves or rejects it, or the rule's timeout passes. Stored in Postgres so any replica can
  * decide and any replica can see the decision.
  */
+import type { Page } from '../db/cursor.ts';
 
 export type ApprovalStatus = 'pending' | 'approved' | 'rejected' | 'expired';
 
@@ -99,12 +100,6 @@ export interface ApprovalListFilter {
   cursor?: string;
   /** Page size (1..200, default 50). */
   limit?: number;
-}
-
-export interface Page<T> {
-  items: T[];
-  /** Cursor of the next page; null on the last page. */
-  nextCursor: string | null;
 }
 
 export interface ApprovalStore {

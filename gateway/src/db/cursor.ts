@@ -8,6 +8,13 @@ export interface CursorKey {
   id: string;
 }
 
+/** One page of a newest-first listing. */
+export interface Page<T> {
+  items: T[];
+  /** Cursor of the next page; null on the last page. */
+  nextCursor: string | null;
+}
+
 export class InvalidCursorError extends Error {
   constructor() {
     super('cursor: not a cursor returned by this API');
@@ -49,7 +56,7 @@ export function pageSize(limit: number | undefined, fallback: number, max: numbe
 }
 
 /** Splits a fetched `take: size + 1` result into the page and the next cursor. */
-export function toPage<T extends { id: string }>(rows: T[], size: number, timeOf: (row: T) => Date) {
+export function toPage<T extends { id: string }>(rows: T[], size: number, timeOf: (row: T) => Date): Page<T> {
   const items = rows.slice(0, size);
   const last = items[items.length - 1];
   const nextCursor = rows.length > size && last ? encodeCursor({ time: timeOf(last), id: last.id }) : null;

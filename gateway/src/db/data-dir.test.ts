@@ -1,8 +1,8 @@
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { isUserError } from '@raku/config';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isUserError } from '../../../generator/config/src/errors.ts';
 import { databaseConnectError, describeDatabaseUrl } from './connection-error.ts';
 import { prepareDataDir } from './database.ts';
 

@@ -1,7 +1,8 @@
+import type { Condition } from '@raku/config';
+import type { CompiledPolicy } from '@raku/policy';
 import { describe, expect, it } from 'vitest';
-import type { Condition } from '../../../generator/config/src/model/types.ts';
+// Not on @raku/policy's surface (only decide uses it); the test compares a kept claim set against it directly.
 import { evaluateCondition } from '../../../generator/policy/src/conditions.ts';
-import type { CompiledPolicy } from '../../../generator/policy/src/types.ts';
 import { checkJobClaims, claimsReadBy, MAX_JOB_CLAIMS_BYTES, pickClaims } from './job-claims.ts';
 
 const source = { policy: 'p', file: 'policies/p.yaml' };

@@ -2,7 +2,7 @@
  * Async tool calls. The admin/agent API and the runtime submit jobs; a queue stored in Postgres runs them
  * through a `JobRunner` the MCP runtime provides, so jobs survive a gateway restart.
  */
-import type { Page } from '../approvals/types.ts';
+import type { Page } from '../db/cursor.ts';
 
 export type JobStatus = 'queued' | 'waiting_approval' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { STATUS_META } from '@raku/pack-runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { STATUS_META } from '../../pack-runtime/src/pack-executor.ts';
 import { PackServerTarget } from './pack-server-target.ts';
 import { TargetError, UnsendableCallError } from './targets.ts';
 

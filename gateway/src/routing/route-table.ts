@@ -8,7 +8,7 @@
 import { toolContentHash } from '@raku/config';
 import type { McpToolDefinition, PackExecutor, SecretSource } from '@raku/pack-runtime';
 import type { BundleRemote, GatewayBundle, RouteTarget } from '@raku/render';
-import type { RuntimeMetrics } from '../server/metrics.ts';
+import type { Gauge } from 'prom-client';
 import { type BreakerState, CircuitBreaker } from './circuit-breaker.ts';
 import { PackServerTarget } from './pack-server-target.ts';
 import type { Availability, Candidate } from './router.ts';
@@ -17,12 +17,23 @@ import { InProcessTarget, McpTarget, type Target, TargetError } from './targets.
 /** How long after a failed definition check a remote is left alone before the next on-demand check. */
 const REMOTE_RETRY_MS = 30_000;
 
+/**
+ * The two gauges the route table sets: the part of the process metrics (server/metrics.ts) it writes to,
+ * declared here so routing does not import the server wiring above it.
+ */
+export interface RouteTableMetrics {
+  /** Circuit breaker state per target: 0 closed, 1 half-open, 2 open. */
+  breaker: Gauge<'target'>;
+  /** Third-party tools hidden because their live definition differs from the reviewed hash. */
+  poisoned: Gauge<'remote'>;
+}
+
 export interface RouteTableOptions {
   bundle: GatewayBundle;
   /** Local mode: pack tools run in this process instead of on pack servers. */
   inProcess?: PackExecutor;
   secrets: SecretSource;
-  metrics?: RuntimeMetrics;
+  metrics?: RouteTableMetrics;
   /** Pack-server health check interval; 0 turns checks off. Default 10 000 ms. */
   healthIntervalMs?: number;
   /** How often third-party definitions are re-checked against the reviewed hashes. Default 300 000 ms. */

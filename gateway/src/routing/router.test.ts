@@ -1,6 +1,5 @@
+import { type CallToolResult, STATUS_META } from '@raku/pack-runtime';
 import { describe, expect, it } from 'vitest';
-import type { CallToolResult } from '../../pack-runtime/src/pack-executor.ts';
-import { STATUS_META } from '../../pack-runtime/src/pack-executor.ts';
 import { CircuitBreaker } from './circuit-breaker.ts';
 import { type Candidate, candidatesFor, NoRouteError, Router, VersionRequestError } from './router.ts';
 import { type Target, TargetError, UnsendableCallError } from './targets.ts';

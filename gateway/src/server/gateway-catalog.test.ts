@@ -1,6 +1,5 @@
+import { compilePolicies, toolsVisibleTo } from '@raku/policy';
 import { describe, expect, it } from 'vitest';
-import { compilePolicies } from '../../../generator/policy/src/compile.ts';
-import { toolsVisibleTo } from '../../../generator/policy/src/visible-tools.ts';
 import { ANONYMOUS, type Caller } from '../auth/caller.ts';
 import { subjectOf } from './gateway-catalog.ts';
 

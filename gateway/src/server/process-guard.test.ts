@@ -4,9 +4,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { isUserError } from '@raku/config';
 import { DEFAULT_JSON_BOUNDS, jsonBounds, setJsonBounds } from '@raku/pack-runtime';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isUserError } from '../../../generator/config/src/errors.ts';
 import { createMetrics } from './metrics.ts';
 import { configureJsonBounds, installProcessGuard, processFaults } from './process-guard.ts';
 

@@ -1,8 +1,7 @@
 /** Reads traces back for the admin API: filters by time range, subject, tool, status; newest first; keyset pages. */
-import type { TraceFilter, TraceReader } from '../admin/types.ts';
 import { afterCursor, pageSize, toPage } from '../db/cursor.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
-import type { StoredTrace } from './types.ts';
+import type { StoredTrace, TraceFilter, TraceReader } from './types.ts';
 
 export function createTraceReader(prisma: PrismaClient): TraceReader {
   return {
