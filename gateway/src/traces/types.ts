@@ -3,13 +3,15 @@
  * layer (which redacts, batches and writes them to Postgres). Pure types: no I/O here.
  */
 import type { JsonSchema } from '@raku/config';
+import type { Page } from '../db/cursor.ts';
 
 /** Who called: a person, an agent (bot), or nobody authenticated. */
 export type SubjectKind = 'user' | 'agent' | 'service' | 'anonymous';
 
 /**
  * How a call ended, from the agent's point of view. Written once here and reused by the type, the admin API's
- * `status` filter and its OpenAPI document (the database stores it as text, without a constraint).
+ * `status` filter and its OpenAPI document (the database stores it as text, without a constraint;
+ * test/persistence/trace-vocabulary.test.ts ties the schema, the migrations and docs/traces.md to this list).
  * `unknown_tool`: no tool of that name in the bundle, so no policy rule decided anything.
  */
 export const TRACE_STATUSES = [
@@ -123,4 +125,23 @@ export interface StoredTrace {
   args: unknown;
   result: unknown;
   error: string | null;
+}
+
+/** The admin API's trace listing filter. */
+export interface TraceFilter {
+  /** Inclusive lower bound of `time`. */
+  from?: Date;
+  /** Exclusive upper bound of `time`. */
+  to?: Date;
+  subject?: string;
+  tool?: string;
+  status?: TraceStatus;
+  cursor?: string;
+  /** 1..500, default 100. */
+  limit?: number;
+}
+
+/** Reads traces back, newest first. */
+export interface TraceReader {
+  list(filter: TraceFilter): Promise<Page<StoredTrace>>;
 }
