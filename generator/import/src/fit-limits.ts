@@ -56,6 +56,20 @@ export function fitsInOneFile(
 }
 
 /**
+ * Whether the pack fits with room to spare, by the estimate alone (no serialising, no reduction): its JSON
+ * is at most half the byte limit, so its YAML surely fits. A split import keeps its packs this size, so
+ * each is serialised once, when it is written.
+ */
+export function fitsEasily(
+  pack: Pack,
+  limits: { maxBytes: number; maxNodes: number } = DEFAULT_YAML_LIMITS,
+): boolean {
+  const maxBytes = Math.floor(limits.maxBytes * HEADROOM);
+  const maxNodes = Math.floor(limits.maxNodes * HEADROOM);
+  return countValues(pack) <= maxNodes && JSON.stringify(pack).length * 2 <= maxBytes;
+}
+
+/**
  * Serialising is the slow part: decide on an estimate (YAML runs ~1.2x the JSON size for most packs), and
  * serialise only when it is close, since deep schemas (YAML indents every level) can run larger.
  */

@@ -107,16 +107,20 @@ export class SchemaCache {
     return result;
   }
 
-  private readonly keptBodies = new Map<string, JsonSchema>();
+  private readonly keptBodies = new Map<string, { body: JsonSchema; refs: string[] }>();
 
-  /** A definition as kept in `$defs` (its inlinable references expanded), computed once per document. */
-  kept(name: string, make: () => JsonSchema): JsonSchema {
-    let body = this.keptBodies.get(name);
-    if (!body) {
-      body = make();
-      this.keptBodies.set(name, body);
+  /**
+   * A definition as kept in `$defs` (its inlinable references expanded) and the definitions it still
+   * references, computed once per document.
+   */
+  kept(name: string, make: () => JsonSchema): { body: JsonSchema; refs: string[] } {
+    let entry = this.keptBodies.get(name);
+    if (!entry) {
+      const body = make();
+      entry = { body, refs: collectRefs(body) };
+      this.keptBodies.set(name, entry);
     }
-    return body;
+    return entry;
   }
 
   private refsOf(name: string): string[] {

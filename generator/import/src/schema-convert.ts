@@ -114,13 +114,14 @@ export class SchemaConverter {
     }
     const kept: Record<string, JsonSchema> = {};
     const queue = collectRefs(out);
-    while (queue.length > 0) {
-      const name = queue.shift() as string;
+    for (let i = 0; i < queue.length; i++) {
+      const name = queue[i] as string;
       if (name in kept) continue;
       const body = this.cache.defs.get(name);
       if (!body) continue;
-      kept[name] = this.cache.kept(name, () => transform(body, candidate, spend));
-      queue.push(...collectRefs(kept[name]));
+      const entry = this.cache.kept(name, () => transform(body, candidate, spend));
+      kept[name] = entry.body;
+      queue.push(...entry.refs);
     }
     if (Object.keys(kept).length > 0) {
       out['$defs'] = Object.fromEntries(

@@ -593,8 +593,43 @@ describe('--split-by tag', () => {
     for (const { pack } of packs) expect(fitsInOneFile(pack)).toBe(true);
   });
 
+  it('puts small tags together, whole and in tag order, up to the cap, names the packs by their range and says so', () => {
+    // 70 operations: big 40, c 10, a 10, b 10 (round robin over the list).
+    const { packs, report } = importOpenApiSplit(large(70, ['big', 'big', 'big', 'big', 'c', 'a', 'b']), {
+      ...opts,
+      maxTools: 25,
+    });
+    expect(packs.map((p) => [p.pack.name, p.group, p.pack.tools.length])).toEqual([
+      ['api-a-to-b', 'a, b', 20],
+      ['api-big-1', 'big (part 1)', 25],
+      ['api-big-2', 'big (part 2)', 15],
+      ['api-c', 'c', 10],
+    ]);
+    expect(report.warnings).toContain(
+      'tags with fewer than 20 operations share packs, in tag order, up to 25 tools each: api-a-to-b (2 tags: a, b)',
+    );
+    for (const { pack } of packs) valid(pack);
+  });
+
+  it('gives a tag of 20 operations its own pack and groups the same way whatever the order of the paths', () => {
+    const document = large(59, ['twenty', 'x', 'y']); // twenty 20, x 20, y 19
+    const paths = Object.entries(document['paths'] as object).reverse();
+    const reversed = { ...document, paths: Object.fromEntries(paths) };
+    const shape = (d: OpenApiDocument) =>
+      importOpenApiSplit(d, opts).packs.map((p) => [p.pack.name, p.group, p.pack.tools.length]);
+    expect(shape(document)).toEqual([
+      ['api-twenty', 'twenty', 20],
+      ['api-x', 'x', 20],
+      ['api-y', 'y', 19],
+    ]);
+    expect(shape(reversed)).toEqual(shape(document));
+    expect(importOpenApiSplit(large(6, ['q', 'p', 'r']), opts).packs.map((p) => p.pack.name)).toEqual([
+      'api-p-to-r',
+    ]);
+  });
+
   it("keeps in each pack's snapshot only its operations and the schemas they reach", () => {
-    const { packs } = importOpenApiSplit(large(4, ['a', 'b']), opts);
+    const { packs } = importOpenApiSplit(large(4, ['a', 'b']), { ...opts, maxTools: 2 });
     const part = documentForPack(large(4, ['a', 'b']), (packs[0] as { pack: Pack }).pack);
     expect(Object.keys(part['paths'] as object)).toEqual(['/r0', '/r2']);
     expect(Object.keys((part['components'] as { schemas: object }).schemas)).toEqual(['Thing']);
