@@ -4,6 +4,7 @@
  * admin for traces, routes and deployments; approvers (per rule) for decisions; a job's own caller or an admin
  * for jobs. Errors are JSON `{ error: { code, message } }`.
  */
+import type { DeploymentRecordInput } from '@raku/config';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { ApprovalRequest } from '../approvals/types.ts';
 import { InvalidCursorError } from '../db/cursor.ts';
@@ -19,7 +20,7 @@ import {
   queryString,
   verifyJsonBody,
 } from './request-validation.ts';
-import type { AdminDeps, ApiCaller, DeploymentInput } from './types.ts';
+import type { AdminDeps, ApiCaller } from './types.ts';
 
 class ApiError extends Error {
   constructor(
@@ -251,7 +252,7 @@ export function createAdminRouter(deps: AdminDeps): express.Router {
 
   router.post('/v1/deployments', body, async (req, res) => {
     await caller(req, true);
-    const input = value(checkBody<DeploymentInput>('DeploymentInput', req.body));
+    const input = value(checkBody<DeploymentRecordInput>('DeploymentInput', req.body));
     res.status(201).json(
       await deps.deployments.record({
         ...input,

@@ -3,6 +3,7 @@
  * against the schemas in `components.schemas`, so the document and the behaviour cannot drift; a test checks
  * that every route of the admin router is documented and every documented /v1 operation exists.
  */
+import { DEPLOYMENT_HEALTHS } from '@raku/config';
 import { TRACE_DECISIONS, TRACE_STATUSES } from '../traces/types.ts';
 
 const page = (item: string) => ({
@@ -423,7 +424,7 @@ export const OPENAPI_DOCUMENT = {
           pack: { type: 'string', minLength: 1, maxLength: 100 },
           version: { type: 'string', minLength: 1, maxLength: 100 },
           imageDigest: { type: ['string', 'null'], pattern: '^sha256:[a-f0-9]{64}$' },
-          health: { type: 'string', enum: ['healthy', 'degraded', 'unhealthy', 'unknown'] },
+          health: { type: 'string', enum: [...DEPLOYMENT_HEALTHS] },
           revision: { type: ['string', 'null'], maxLength: 100 },
           detail: { description: 'Free-form detail (replicas, events).' },
         },

@@ -7,6 +7,7 @@
  * mounted at the root of the gateway's Express app; it serves /v1/traces, /v1/approvals, /v1/routes,
  * /v1/jobs, /v1/deployments and /openapi.json.
  */
+import type { DeploymentRecordInput } from '@raku/config';
 import type { Request } from 'express';
 import type { ApprovalStore } from '../approvals/types.ts';
 import type { Page } from '../db/cursor.ts';
@@ -35,26 +36,14 @@ export type AuthorizeResult =
   | { ok: true; caller: ApiCaller }
   | { ok: false; status: 401 | 403; message: string; headers?: Record<string, string> };
 
-export interface DeploymentInput {
-  zone: string;
-  /** Workload name (the zone pack entry's group or the pack name, or 'raku-gateway'). */
-  workload: string;
-  pack: string;
-  version: string;
-  imageDigest: string | null;
-  health: 'healthy' | 'degraded' | 'unhealthy' | 'unknown';
-  revision: string | null;
-  /** Free-form detail (replica counts, events) as reported by `raku status`. */
-  detail?: unknown;
-}
-
-export interface DeploymentRecord extends DeploymentInput {
+/** A stored Deployment record: the posted record (declared in @raku/config, which `raku status` also uses). */
+export interface DeploymentRecord extends DeploymentRecordInput {
   id: string;
   observedAt: Date;
 }
 
 export interface DeploymentStore {
-  record(input: DeploymentInput): Promise<DeploymentRecord>;
+  record(input: DeploymentRecordInput): Promise<DeploymentRecord>;
   list(filter: {
     zone?: string;
     pack?: string;

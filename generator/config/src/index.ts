@@ -3,6 +3,7 @@ export { isRepoRoot, readFileNoFollow, readRepoFiles } from './fs/read-repo.ts';
 export { readRepoFilesAtCommit, resolveCommit } from './git/read-at-ref.ts';
 export { explainSchemaErrors, schemaValidators } from './load/schemas.ts';
 export { DEFAULT_YAML_LIMITS, parseYamlSource, type SourceFile } from './load/yaml-source.ts';
+export { DEPLOYMENT_HEALTHS, type DeploymentHealth, type DeploymentRecordInput } from './model/deployment.ts';
 export { canonicalJson, sha256Hex, toolContentHash } from './model/hash.ts';
 export { exposedToolName, pathParams, secretEnvName, toolPatternMatcher } from './model/names.ts';
 export {

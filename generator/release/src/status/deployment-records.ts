@@ -1,16 +1,5 @@
+import type { DeploymentHealth, DeploymentRecordInput } from '@raku/config';
 import type { ExpectedWorkload, ZoneHealth } from './assess-zone.ts';
-
-/** A Deployment record as the gateway's admin API takes it (POST /v1/deployments). */
-export interface DeploymentRecordInput {
-  zone: string;
-  workload: string;
-  pack: string;
-  version: string;
-  imageDigest: string | null;
-  health: 'healthy' | 'degraded' | 'unhealthy' | 'unknown';
-  revision: string | null;
-  detail?: unknown;
-}
 
 /** One record per pack of each workload (the gateway's own as pack 'raku-gateway'). Pure. */
 export function deploymentRecords(
@@ -21,7 +10,7 @@ export function deploymentRecords(
   const out: DeploymentRecordInput[] = [];
   for (const w of health.workloads) {
     const exp = expected.find((e) => e.deployment === w.deployment);
-    const state: DeploymentRecordInput['health'] = w.healthy
+    const state: DeploymentHealth = w.healthy
       ? 'healthy'
       : w.problems.includes('Deployment not found')
         ? 'unknown'
