@@ -2,7 +2,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Diagnostic } from '../config/src/validate/diagnostic.ts';
+import type { Diagnostic } from '../config/src/diagnostic.ts';
 import { formatDiagnostics } from '../config/src/validate/format.ts';
 import { copyExampleRepo, runRaku } from './repo-fixture.ts';
 

@@ -1,15 +1,15 @@
 import path from 'node:path';
 import * as core from '@actions/core';
 import * as github from '@actions/github';
-import { readRepoFiles } from '../../../generator/config/src/fs/read-repo.ts';
 import {
   addedLines,
   type ChangedLines,
   chooseAnnotations,
+  countBySeverity,
+  readRepoFiles,
   renderSummary,
-} from '../../../generator/config/src/validate/annotations.ts';
-import { countBySeverity } from '../../../generator/config/src/validate/diagnostic.ts';
-import { validateRepo } from '../../../generator/config/src/validate/validate-repo.ts';
+  validateRepo,
+} from '@raku/config';
 
 interface Inputs {
   root: string;

@@ -6,12 +6,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Diagnostic } from '../../../generator/config/src/diagnostic.ts';
 import {
   addedLines,
   chooseAnnotations,
   renderSummary,
 } from '../../../generator/config/src/validate/annotations.ts';
-import type { Diagnostic } from '../../../generator/config/src/validate/diagnostic.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
 const BUNDLE = path.join(ROOT, 'actions/validate/dist/index.mjs');

@@ -1,3 +1,4 @@
+export { countBySeverity, type Diagnostic } from './diagnostic.ts';
 export { ConfigError, isUserError, UserError } from './errors.ts';
 export { isRepoRoot, readFileNoFollow, readRepoFiles } from './fs/read-repo.ts';
 export { readRepoFilesAtCommit, resolveCommit } from './git/read-at-ref.ts';
@@ -31,7 +32,7 @@ export {
   type Zone,
   type ZonePack,
 } from './model/types.ts';
-export { countBySeverity, type Diagnostic } from './validate/diagnostic.ts';
+export { addedLines, type ChangedLines, chooseAnnotations, renderSummary } from './validate/annotations.ts';
 export { DIAGNOSTIC_FORMATS, type DiagnosticFormat, formatDiagnostics } from './validate/format.ts';
 export { printable, printableLines } from './validate/printable.ts';
 export { findSecret } from './validate/rules/secrets.ts';

@@ -1,5 +1,5 @@
+import { type Diagnostic, dottedPath } from '../diagnostic.ts';
 import type { DocumentKind, Loaded, Pack, Policy, RepoModel, Zone } from '../model/types.ts';
-import { type Diagnostic, dottedPath } from '../validate/diagnostic.ts';
 import { explainSchemaErrors, schemaValidators } from './schemas.ts';
 import {
   DEFAULT_YAML_LIMITS,

@@ -2,8 +2,8 @@ import packSchema from '@raku/schema/pack.schema.json' with { type: 'json' };
 import policySchema from '@raku/schema/policy.schema.json' with { type: 'json' };
 import zoneSchema from '@raku/schema/zone.schema.json' with { type: 'json' };
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import type { PathSegment } from '../diagnostic.ts';
 import type { DocumentKind } from '../model/types.ts';
-import type { PathSegment } from '../validate/diagnostic.ts';
 
 export const SCHEMAS: Record<DocumentKind, Record<string, unknown>> = {
   pack: packSchema,

@@ -10,7 +10,7 @@ import {
   type Node,
   parseDocument,
 } from 'yaml';
-import { type Diagnostic, dottedPath, type PathSegment } from '../validate/diagnostic.ts';
+import { type Diagnostic, dottedPath, type PathSegment } from '../diagnostic.ts';
 import { fastParse } from './fast-yaml.ts';
 
 /** A file as read from disk (or git), before any parsing. */

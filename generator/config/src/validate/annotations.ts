@@ -1,5 +1,5 @@
-import type { Diagnostic } from './diagnostic.ts';
-import { countBySeverity } from './diagnostic.ts';
+import type { Diagnostic } from '../diagnostic.ts';
+import { countBySeverity } from '../diagnostic.ts';
 import { printable } from './printable.ts';
 
 /** GitHub shows at most this many annotations of one severity per step (and 50 per job). */

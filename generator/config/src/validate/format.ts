@@ -1,5 +1,5 @@
-import type { Diagnostic } from './diagnostic.ts';
-import { countBySeverity } from './diagnostic.ts';
+import type { Diagnostic } from '../diagnostic.ts';
+import { countBySeverity } from '../diagnostic.ts';
 import { printable } from './printable.ts';
 
 export type DiagnosticFormat = 'text' | 'json' | 'github';

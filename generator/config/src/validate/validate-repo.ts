@@ -1,6 +1,6 @@
+import { type Diagnostic, sortDiagnostics } from '../diagnostic.ts';
 import { type LoadedRepo, loadRepo } from '../load/load-repo.ts';
 import type { SourceFile, YamlLimits } from '../load/yaml-source.ts';
-import { type Diagnostic, sortDiagnostics } from './diagnostic.ts';
 import { httpBodies } from './rules/body-encoding.ts';
 import { makeRuleContext, type Rule } from './rules/context.ts';
 import { denyPatternNormalization } from './rules/deny-patterns.ts';

@@ -1,4 +1,4 @@
-import type { Autoscaling, BaseImage, Resources, SecretRef, Zone } from '@raku/config';
+import type { Autoscaling, BaseImage, Pack, Resources, SecretRef, Zone } from '@raku/config';
 import { secretEnvName, UserError } from '@raku/config';
 import type { Workload } from '../bundle/workloads.ts';
 import type { WorkloadImage } from './render-zone.ts';
@@ -144,7 +144,7 @@ function mergeResources(r: Resources | undefined): WorkloadSpec['resources'] {
   };
 }
 
-function packEnv(packs: import('../../../config/src/model/types.ts').Pack[]): EnvEntry[] {
+function packEnv(packs: Pack[]): EnvEntry[] {
   const env = new Map<string, EnvEntry>();
   const secret = (ref: SecretRef | undefined) => {
     if (ref) env.set(secretEnvName(ref), { name: secretEnvName(ref), secret: { ...ref.secretRef } });

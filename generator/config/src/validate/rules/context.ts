@@ -1,7 +1,7 @@
+import type { Diagnostic, PathSegment } from '../../diagnostic.ts';
+import { dottedPath } from '../../diagnostic.ts';
 import type { PositionIndex } from '../../load/yaml-source.ts';
 import type { RepoModel } from '../../model/types.ts';
-import type { Diagnostic, PathSegment } from '../diagnostic.ts';
-import { dottedPath } from '../diagnostic.ts';
 
 /** What a semantic rule sees: the schema-valid model, and a way to report a problem at a field. */
 export interface RuleContext {

@@ -1,4 +1,4 @@
-import type { PathSegment } from '../diagnostic.ts';
+import type { PathSegment } from '../../diagnostic.ts';
 import type { Rule } from './context.ts';
 
 /** Shapes of well-known credentials. Each is anchored on a distinctive prefix, so prose rarely matches. */

@@ -1,5 +1,5 @@
+import type { PathSegment } from '../../diagnostic.ts';
 import type { Environment } from '../../model/types.ts';
-import type { PathSegment } from '../diagnostic.ts';
 import type { Rule, RuleContext } from './context.ts';
 
 /** Reports a URL that does not parse, carries credentials, a query or a fragment, or is plain http outside dev. */
