@@ -1,0 +1,79 @@
+/**
+ * The allowed dependencies between Raku's packages, written down once. generator/test/boundaries.test.ts
+ * reads this table and fails on any import against it; docs/architecture.md explains it. Change the design
+ * here, in one place, with a reason.
+ */
+
+/** A package (or a consumer folder) and what it may import. */
+export interface PackageRule {
+  /** Where its sources live, relative to the repository root: `<folder>/src/**`. A '*' matches one folder. */
+  folder: string;
+  /** Packages this one may import, by name (only as '@raku/<name>' or a subpath its exports map lists). */
+  imports: readonly string[];
+  /**
+   * A pure package reads no files, opens no sockets, starts no processes and reads no environment: same
+   * input, same output. Its adapters (the first-level folders listed here) are exempt.
+   */
+  pure?: { adapters: readonly string[] };
+}
+
+/**
+ * The arrows of DESIGN.md. `actions` and `@raku/cli` are consumers: nothing imports them. The table must stay
+ * acyclic (the test checks it).
+ */
+export const PACKAGE_ARROWS: Readonly<Record<string, PackageRule>> = {
+  actions: {
+    folder: 'actions/*',
+    imports: ['@raku/release', '@raku/import', '@raku/render', '@raku/policy', '@raku/config'],
+  },
+  '@raku/cli': {
+    folder: 'generator/cli',
+    imports: ['@raku/release', '@raku/import', '@raku/render', '@raku/policy', '@raku/config'],
+  },
+  '@raku/release': {
+    folder: 'generator/release',
+    imports: ['@raku/render', '@raku/import', '@raku/pack-runtime', '@raku/policy', '@raku/config'],
+  },
+  '@raku/import': { folder: 'generator/import', imports: ['@raku/render', '@raku/config'] },
+  '@raku/render': {
+    folder: 'generator/render',
+    imports: ['@raku/policy', '@raku/config'],
+    pure: { adapters: [] },
+  },
+  '@raku/gateway': {
+    folder: 'gateway',
+    imports: ['@raku/pack-runtime', '@raku/render', '@raku/policy', '@raku/config'],
+  },
+  '@raku/pack-runtime': { folder: 'gateway/pack-runtime', imports: ['@raku/config'] },
+  '@raku/policy': { folder: 'generator/policy', imports: ['@raku/config'], pure: { adapters: [] } },
+  '@raku/config': {
+    folder: 'generator/config',
+    imports: ['@raku/schema'],
+    // fs/ reads a checkout, git/ reads a commit: the adapters that feed the pure loader.
+    pure: { adapters: ['fs', 'git'] },
+  },
+  '@raku/schema': { folder: 'schema', imports: [] },
+};
+
+/** What a pure package may not import: the file system, processes, the network, web frameworks, CI toolkits. */
+export const IMPURE_MODULES: readonly RegExp[] = [
+  /^(node:)?fs(\/promises)?$/,
+  /^(node:)?child_process$/,
+  /^(node:)?(net|http|https|http2|dns|tls|dgram)$/,
+  /^(node:)?process$/,
+  /^express$/,
+  /^@actions\//,
+];
+
+/** Named exceptions to the purity rule: file → specifier → why it is still pure. */
+export const PURITY_EXCEPTIONS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  'generator/render/src/generate/network-policy.ts': {
+    'node:net': 'isIP only: a pure check of an address string; no socket is opened',
+  },
+};
+
+/**
+ * Folder cycles tolerated for now, each with who removes it. Keys are the folders of the cycle, sorted and
+ * joined with ' ⇄ ', prefixed by the package: '@raku/gateway: admin ⇄ server'. Keep this empty.
+ */
+export const KNOWN_FOLDER_CYCLES: Readonly<Record<string, string>> = {};
