@@ -21,7 +21,9 @@ const FORMAT_SAMPLES: Record<string, string> = {
 /**
  * A value that satisfies `schema` (best effort, deterministic): const, enum, examples and defaults first,
  * else the smallest value of the type within its bounds. `all` also fills optional properties of the root
- * object (and of `oneOf`/`anyOf` branches, to tell them apart), so every argument mapping is exercised. Recursive `$ref`s stop at depth 6. Pure.
+ * object (and of `oneOf`/`anyOf` branches, to tell them apart), so every argument mapping is exercised.
+ * `allOf` parts (and a `$ref` with sibling keywords) are combined into one schema before sampling; a map
+ * with `minProperties` gets that many entries. Recursive `$ref`s stop at depth 6. Pure.
  */
 export function sampleValue(
   schema: unknown,
@@ -37,7 +39,16 @@ export function sampleValue(
   const ref = s['$ref'];
   if (typeof ref === 'string' && ref.startsWith('#/$defs/')) {
     const target = (root['$defs'] as Record<string, unknown> | undefined)?.[ref.slice(8)];
-    return sampleValue(target, root, opts.all ? { ...inner, all: true } : inner, depth + 2);
+    const rest = { ...s };
+    delete rest['$ref'];
+    // A reference with siblings (draft 2020-12 applies both): the two taken together, as an allOf.
+    const whole = constrains(rest) ? { allOf: [target ?? {}, rest] } : target;
+    return sampleValue(whole, root, opts.all ? { ...inner, all: true } : inner, depth + 2);
+  }
+  if (Array.isArray(s['allOf'])) {
+    // One schema holding every part's constraints (references followed), sampled as a whole: sampling
+    // each part on its own and merging loses to a part that says only "description".
+    return sampleValue(combineAllOf(s, root), root, opts, depth + 1);
   }
   if ('const' in s) return s['const'];
   if (Array.isArray(s['enum']) && s['enum'].length > 0)
@@ -61,13 +72,6 @@ export function sampleValue(
         ? merge(base, sampleValue(rest, root, opts, depth + 1))
         : base;
     }
-  }
-  if (Array.isArray(s['allOf'])) {
-    const rest = { ...s };
-    delete rest['allOf'];
-    let value: unknown = Object.keys(rest).length > 0 ? sampleValue(rest, root, opts, depth + 1) : undefined;
-    for (const part of s['allOf']) value = merge(value, sampleValue(part, root, opts, depth + 1));
-    return value;
   }
   const type = Array.isArray(s['type']) ? s['type'].find((t) => t !== 'null') : s['type'];
   switch (type ?? (s['properties'] ? 'object' : s['items'] ? 'array' : 'string')) {
@@ -111,9 +115,94 @@ export function sampleValue(
         }
       }
       for (const name of required) if (!(name in out)) out[name] = 'sample';
+      // A map (`additionalProperties` or `patternProperties` only) with a minimum size: entries up to it.
+      const minProps = typeof s['minProperties'] === 'number' ? Math.min(s['minProperties'], 8) : 0;
+      const extra = s['additionalProperties'];
+      for (let n = 1; Object.keys(out).length < minProps && extra !== false && n <= 16; n++) {
+        const key = mapKey(s['propertyNames'], root, n);
+        if (!(key in out)) out[key] = sampleValue(extra ?? {}, root, inner, depth + 1);
+      }
       return out;
     }
   }
+}
+
+/** Keywords that only annotate (a schema of these alone accepts any value). */
+const ANNOTATIONS = new Set([
+  'title',
+  'description',
+  'examples',
+  'default',
+  'deprecated',
+  'readOnly',
+  'writeOnly',
+  '$comment',
+  '$defs',
+]);
+
+function constrains(s: JsonSchema): boolean {
+  return Object.keys(s).some((k) => !ANNOTATIONS.has(k));
+}
+
+/**
+ * The parts of an `allOf` (and the schema around it) as one schema: references followed, nested `allOf`s
+ * flattened, properties and required names joined, enums intersected; the first part that says a keyword
+ * wins for the others (a sample is best effort; retries and the validator catch the rest). Pure.
+ */
+export function combineAllOf(schema: JsonSchema, root: JsonSchema): JsonSchema {
+  const out: JsonSchema = {};
+  const props: Record<string, unknown[]> = {};
+  const required = new Set<string>();
+  const visit = (node: unknown, depth: number): void => {
+    if (node === null || typeof node !== 'object' || depth > 16) return;
+    let s = node as JsonSchema;
+    const ref = s['$ref'];
+    if (typeof ref === 'string' && ref.startsWith('#/$defs/')) {
+      visit((root['$defs'] as Record<string, unknown> | undefined)?.[ref.slice(8)], depth + 1);
+      s = { ...s };
+      delete s['$ref'];
+    }
+    for (const [k, v] of Object.entries(s)) {
+      if (k === 'allOf' && Array.isArray(v)) for (const part of v) visit(part, depth + 1);
+      else if (k === 'properties' && v && typeof v === 'object') {
+        for (const [name, sub] of Object.entries(v)) {
+          const list = props[name];
+          if (list) list.push(sub);
+          else props[name] = [sub];
+        }
+      } else if (k === 'required' && Array.isArray(v)) for (const name of v) required.add(String(name));
+      else if (k === 'enum' && Array.isArray(v) && Array.isArray(out['enum'])) {
+        const both = (out['enum'] as unknown[]).filter((x) => v.some((y) => sameJson(x, y)));
+        if (both.length > 0) out['enum'] = both;
+      } else if (k === 'type' && out['type'] !== undefined) {
+        const mine = Array.isArray(out['type']) ? out['type'] : [out['type']];
+        const theirs = Array.isArray(v) ? v : [v];
+        const both = mine.filter((t) => theirs.includes(t) || (t === 'integer' && theirs.includes('number')));
+        if (both.length > 0) out['type'] = both.length === 1 ? both[0] : both;
+      } else if (!(k in out) && k !== '$defs') out[k] = v;
+    }
+  };
+  visit(schema, 0);
+  if (Object.keys(props).length > 0) {
+    out['properties'] = Object.fromEntries(
+      Object.entries(props).map(([name, list]) => [name, list.length === 1 ? list[0] : { allOf: list }]),
+    );
+  }
+  if (required.size > 0) out['required'] = [...required];
+  return out;
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** The n-th key of a map: a sample of `propertyNames` when it says more than "a string", else key<n>. */
+function mapKey(names: unknown, root: JsonSchema, n: number): string {
+  if (names && typeof names === 'object' && constrains(names as JsonSchema)) {
+    const key = sampleValue(names, root, {}, 6);
+    if (typeof key === 'string') return n === 1 ? key : `${key}${n}`;
+  }
+  return `key${n}`;
 }
 
 function fitsType(value: unknown, type: unknown): boolean {
