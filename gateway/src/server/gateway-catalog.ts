@@ -1,6 +1,7 @@
 /**
  * The gateway's tool catalog: what an agent may list and call. For each call: policy decision (deny
- * overrides allow, unknown denies), sensitive-tool and approval handling, rate limit, routing with fallback,
+ * overrides allow, unknown denies), sensitive-tool and approval handling (the approval step is in
+ * ./call-approval.ts), rate limit, routing with fallback,
  * and exactly one trace. Tool errors go back as `isError` results with the reason, so agents can act on them.
  */
 
@@ -15,15 +16,16 @@ import type { CompiledPolicy, Decision, Subject } from '@raku/policy';
 import { decide, toolsVisibleTo } from '@raku/policy';
 import type { GatewayBundle } from '@raku/render';
 import type { ApprovalStore } from '../approvals/types.ts';
-import { type Caller, callerKindOf, principalOf, principalsOf } from '../auth/caller.ts';
-import { checkJobClaims, claimsReadBy, pickClaims } from '../jobs/job-claims.ts';
+import { type Caller, callerKindOf, principalsOf } from '../auth/caller.ts';
+import { claimsReadBy, pickClaims } from '../jobs/job-claims.ts';
 import type { JobCaller, JobRunner, JobService, ToolCall, ToolCallResult } from '../jobs/types.ts';
 import type { RefusedCall } from '../mcp/node-handler.ts';
 import { type CallRequest, PACK_VERSION_META, type ToolCatalog, ToolNotFound } from '../mcp/tool-endpoint.ts';
 import type { RouteTable } from '../routing/route-table.ts';
 import { candidatesFor, NoRouteError, Router, VersionRequestError } from '../routing/router.ts';
-import { storableJson, truncatedMarker } from '../traces/trace-row.ts';
+import { truncatedMarker } from '../traces/trace-row.ts';
 import type { TraceDecision, TraceSink, TraceStatus } from '../traces/types.ts';
+import { awaitApproval, refuseUnlessApproved } from './call-approval.ts';
 import type { RuntimeMetrics } from './metrics.ts';
 import type { RateLimiter } from './rate-limiter.ts';
 
@@ -321,13 +323,22 @@ export class GatewayCatalog implements ToolCatalog, JobRunner {
     if (decision.approval && approvedBy === null) {
       traceDecision = 'approval';
       rule = decision.approval.rule;
-      const parked = await this.awaitApproval(name, tool, args, caller, decision, signal, request);
+      const parked = await awaitApproval(this.options, {
+        name,
+        tool,
+        args,
+        caller,
+        jobCaller: this.jobCaller(caller),
+        approval: decision.approval,
+        signal,
+        request,
+      });
       if (parked) return { ...parked, decision: 'approval', rule };
     } else if (decision.approval) {
       traceDecision = 'approval';
       rule = decision.approval.rule;
       // A call run later (a job) must be the one approved: the same tool, arguments of the approved hash.
-      const refused = await this.refuseUnlessApproved(approvedBy, name, args);
+      const refused = await refuseUnlessApproved(this.options.approvals, approvedBy, name, args);
       if (refused) return { ...refused, decision: traceDecision, rule };
     }
     const annotations = tool.definition?.annotations;
@@ -359,116 +370,6 @@ export class GatewayCatalog implements ToolCatalog, JobRunner {
         target: err.lastTarget?.target.id ?? null,
         error: err.message,
       };
-    }
-  }
-
-  /** Refuses (status denied) a call that is not the approved one: undefined when it may run. */
-  private async refuseUnlessApproved(
-    approvalId: string | null,
-    name: string,
-    args: Record<string, unknown>,
-  ): Promise<Omit<Finished, 'decision' | 'rule'> | undefined> {
-    const store = this.options.approvals;
-    if (approvalId === null || !store) return undefined;
-    const check = await store.checkApproved(approvalId, { tool: name, args });
-    return check.ok ? undefined : { status: 'denied', result: errorResult(`call refused: ${check.message}`) };
-  }
-
-  /**
-   * Parks a call that needs approval and waits (bounded) for the decision. Returns undefined when approved
-   * (the call proceeds), or the final answer: refused, expired, or pending with a job id to poll.
-   */
-  private async awaitApproval(
-    name: string,
-    tool: GatewayBundle['tools'][number],
-    args: Record<string, unknown>,
-    caller: Caller,
-    decision: Decision,
-    signal: AbortSignal,
-    call: CallRequest,
-  ): Promise<Omit<Finished, 'decision' | 'rule'> | undefined> {
-    const approval = decision.approval!;
-    const store = this.options.approvals;
-    if (!store) {
-      return {
-        status: 'denied',
-        result: errorResult(
-          `${name} needs approval (${approval.rule}) but this gateway has no approval store`,
-        ),
-      };
-    }
-    // A call that outlives its wait becomes a job; refuse now what a job could not keep, before anyone is
-    // asked to approve it.
-    const jobCaller = this.jobCaller(caller);
-    const unkeepable = this.options.jobs ? checkJobClaims(jobCaller.claims) : undefined;
-    if (unkeepable) return { status: 'denied', result: errorResult(`call refused: ${unkeepable}`) };
-    // An approver must see exactly what will run; text the database cannot store as it is (NUL, an unpaired
-    // surrogate) could only be shown altered, so such a call is refused before anyone is asked.
-    const json = JSON.stringify(args);
-    if (storableJson(json) !== json) {
-      return {
-        status: 'invalid',
-        result: errorResult(
-          `call refused: the arguments of ${name} hold text an approver could not be shown as it is (a NUL character or an unpaired surrogate); send well-formed text`,
-        ),
-      };
-    }
-    const request = await store.create({
-      rule: approval.rule,
-      approvers: approval.approvers,
-      timeoutSeconds: approval.timeoutSeconds,
-      tool: name,
-      subject: caller.subject,
-      principal: principalOf(caller),
-      args,
-      ...(tool.definition ? { inputSchema: tool.definition.inputSchema } : {}),
-      revision: this.options.bundle.revision,
-    });
-    const decided = await store.waitForDecision(request.id, {
-      timeoutMs: this.options.approvalWaitMs ?? 20_000,
-      signal,
-    });
-    switch (decided.status) {
-      case 'approved':
-        return this.refuseUnlessApproved(decided.id, name, args);
-      case 'rejected':
-        return {
-          status: 'rejected',
-          result: errorResult(
-            `approval ${decided.id} was rejected by ${decided.decidedBy ?? 'an approver'}${decided.reason ? `: ${decided.reason}` : ''}`,
-          ),
-        };
-      case 'expired':
-        return {
-          status: 'expired',
-          result: errorResult(`approval ${decided.id} expired before anyone decided`),
-        };
-      case 'pending': {
-        if (!this.options.jobs) {
-          return {
-            status: 'pending',
-            result: errorResult(`approval ${decided.id} is still pending; call again once it is approved`),
-          };
-        }
-        const job = await this.options.jobs.submit(
-          {
-            tool: name,
-            arguments: args,
-            caller: jobCaller,
-            ...call,
-          },
-          { approvalId: decided.id },
-        );
-        await store.attachJob(decided.id, job.id);
-        const text = `approval ${decided.id} is pending (approvers: ${approval.approvers.join(', ')}); the call will run once approved as job ${job.id}: poll GET /v1/jobs/${job.id}`;
-        return {
-          status: 'pending',
-          result: {
-            content: [{ type: 'text', text }],
-            structuredContent: { status: 'pending', approvalId: decided.id, jobId: job.id },
-          },
-        };
-      }
     }
   }
 }
