@@ -133,6 +133,30 @@ describe('the boundary checker', () => {
     ]);
   });
 
+  it('treats a package nested in another one as a package of its own', () => {
+    const nested: PackageInfo[] = [
+      { name: '@raku/gateway', root: 'gateway', exports: ['.'] },
+      { name: '@raku/pack-runtime', root: 'gateway/pack-runtime', exports: ['.'] },
+    ];
+    const arrows = {
+      '@raku/gateway': { imports: ['@raku/pack-runtime'] },
+      '@raku/pack-runtime': { imports: [] },
+    };
+    const found = checkBoundaries(
+      [
+        mod('gateway/src/pack/run.ts', '@raku/gateway', [
+          '../../pack-runtime/src/ssrf-guard.ts',
+          '@raku/pack-runtime',
+        ]),
+      ],
+      nested,
+      { ...smallRules, arrows },
+    );
+    expect(found.map((v) => v.message)).toEqual([
+      "gateway/src/pack/run.ts:1: imports '../../pack-runtime/src/ssrf-guard.ts': a relative path may not leave @raku/gateway (it reaches @raku/pack-runtime); import '@raku/<name>' (rule a: packages only through their exports)",
+    ]);
+  });
+
   it('reports a cycle between first-level folders with one import for each step', () => {
     expect(
       check([
