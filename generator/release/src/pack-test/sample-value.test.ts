@@ -122,6 +122,23 @@ describe('sampleValue', () => {
     });
   });
 
+  it('samples an anyOf of required-only branches with the properties around it, and pads a pattern with its own characters', () => {
+    const root: JsonSchema = {
+      type: 'object',
+      properties: {
+        reviewers: { type: 'array', items: { type: 'string' } },
+        team_reviewers: { type: 'array', items: { type: 'string' } },
+        commit_sha: { type: 'string', pattern: '^[0-9a-fA-F]+$', minLength: 40, maxLength: 40 },
+      },
+      required: ['commit_sha'],
+      anyOf: [{ required: ['reviewers'] }, { required: ['team_reviewers'] }],
+    };
+    const value = sampleValue(root, root) as Record<string, unknown>;
+    expect(value['reviewers']).toEqual(['sample']);
+    expect(value['commit_sha']).toBe('0'.repeat(40));
+    expect(ajv.validate(root, value)).toBe(true);
+  });
+
   it('joins the properties and required names of allOf parts and intersects their enums', () => {
     const root: JsonSchema = {
       $defs: { Base: { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] } },

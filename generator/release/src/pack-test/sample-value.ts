@@ -65,16 +65,23 @@ export function sampleValue(
       const branches = list.filter((b) => (b as JsonSchema)?.['type'] !== 'null');
       const pick = branches.length > 0 ? branches[(opts.variant ?? 0) % branches.length] : list[0];
       // Branches often differ only in optional properties: fill them, so the value tells the branches apart.
-      const base = sampleValue(pick, root, { ...inner, all: true }, depth + 1);
       const rest = { ...s };
       delete rest[k];
+      // A branch that only names required properties (`anyOf: [{required: [a]}, {required: [b]}]`) is a
+      // constraint on the properties around it: sample the two together.
+      const p = (pick ?? {}) as JsonSchema;
+      if (!('properties' in p) && !('$ref' in p) && !('type' in p) && Array.isArray(p['required'])) {
+        return sampleValue(combineAllOf({ allOf: [rest, p] }, root), root, opts, depth + 1);
+      }
+      const base = sampleValue(pick, root, { ...inner, all: true }, depth + 1);
       return Object.keys(rest).some((x) => x === 'properties' || x === 'required')
         ? merge(base, sampleValue(rest, root, opts, depth + 1))
         : base;
     }
   }
   const type = Array.isArray(s['type']) ? s['type'].find((t) => t !== 'null') : s['type'];
-  switch (type ?? (s['properties'] ? 'object' : s['items'] ? 'array' : 'string')) {
+  const objectish = ['properties', 'required', 'additionalProperties', 'minProperties'].some((k) => k in s);
+  switch (type ?? (objectish ? 'object' : s['items'] ? 'array' : 'string')) {
     case 'string': {
       if (s['contentEncoding'] === 'base64') return sampleFile(s);
       const format = typeof s['format'] === 'string' ? FORMAT_SAMPLES[s['format']] : undefined;
@@ -82,7 +89,9 @@ export function sampleValue(
       let text = format ?? patterned ?? 'sample';
       const min = typeof s['minLength'] === 'number' ? s['minLength'] : 0;
       const max = typeof s['maxLength'] === 'number' ? s['maxLength'] : Number.POSITIVE_INFINITY;
-      if (text.length < min) text = text.padEnd(min, 'x');
+      // Padded with the pattern's own last character when that still matches (`^[0-9a-f]+$`, 40 long).
+      const pad = patterned && padded(patterned, min, s['pattern'] as string);
+      if (text.length < min) text = pad || text.padEnd(min, 'x');
       if (text.length > max) text = text.slice(0, Math.max(max, 0));
       return text;
     }
@@ -190,6 +199,17 @@ export function combineAllOf(schema: JsonSchema, root: JsonSchema): JsonSchema {
   }
   if (required.size > 0) out['required'] = [...required];
   return out;
+}
+
+function padded(text: string, min: number, pattern: string): string | undefined {
+  const last = text[text.length - 1];
+  if (last === undefined) return undefined;
+  const long = text.padEnd(min, last);
+  try {
+    return new RegExp(pattern, 'u').test(long) ? long : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function sameJson(a: unknown, b: unknown): boolean {
