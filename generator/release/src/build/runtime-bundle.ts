@@ -1,8 +1,8 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '@raku/config';
-import { build } from 'esbuild';
 import { RUNTIME_FILE } from './plan-images.ts';
+import { findPrebuiltRuntime, listFiles, packageFiles, readPrebuiltRuntime } from './prebuilt-runtime.ts';
 import type { LayerFile } from './tar-layer.ts';
 
 /** Default entry of the runtime: one program, two roles (see docs/design.md). */
@@ -32,6 +32,13 @@ export interface RuntimeBundleOptions {
   externals?: readonly string[];
   /** Folders copied into the layer as they are. Default {@link DEFAULT_ASSETS}. */
   assets?: readonly { from: string; to: string }[];
+  /**
+   * Bundle the entry from source even when a prebuilt runtime exists (what `npm run build` does to make it).
+   * Default false: the default entry is taken from the prebuilt runtime when there is one.
+   */
+  fromSource?: boolean;
+  /** Where the prebuilt runtime is looked for. Default: found up from this module ({@link findPrebuiltRuntime}). */
+  prebuiltDir?: string;
 }
 
 export interface RuntimeBundle {
@@ -55,12 +62,29 @@ export interface RuntimeBundle {
 const CHUNKS_DIR = 'chunks';
 
 /**
+ * The runtime every image carries, found in one place: the prebuilt runtime of the raku package (dist/runtime,
+ * made by `npm run build`, or actions/dist/runtime for the actions) when the entry is the default one, else the
+ * entry bundled from source under `root` (Raku's own repository before a build, or `--entry`), which needs
+ * esbuild. Same bytes either way for the same sources, so the image digests do not depend on the path taken.
+ * Throws a UserError when neither is there.
+ */
+export async function bundleRuntime(options: RuntimeBundleOptions): Promise<RuntimeBundle> {
+  const isDefault =
+    (options.entry ?? RUNTIME_ENTRY) === RUNTIME_ENTRY && !options.externals && !options.assets;
+  if (isDefault && !options.fromSource) {
+    const prebuilt = options.prebuiltDir ?? findPrebuiltRuntime();
+    if (prebuilt) return readPrebuiltRuntime(prebuilt);
+  }
+  return bundleFromSource(options);
+}
+
+/**
  * Bundles the runtime entry with esbuild into ESM for Node 20: /app/gateway.mjs plus chunks under
  * /app/chunks, split into what every image needs and what only the gateway does (see {@link RuntimeBundle}).
  * Deterministic for the same sources: no source maps, paths relative to `root`, content-hashed chunk names.
- * Throws a UserError when the entry does not exist.
+ * Throws a UserError when the entry does not exist or esbuild is not installed.
  */
-export async function bundleRuntime(options: RuntimeBundleOptions): Promise<RuntimeBundle> {
+async function bundleFromSource(options: RuntimeBundleOptions): Promise<RuntimeBundle> {
   const entry = options.entry ?? RUNTIME_ENTRY;
   const externals = options.externals ?? DEFAULT_EXTERNALS;
   const entryPath = path.resolve(options.root, entry);
@@ -68,9 +92,13 @@ export async function bundleRuntime(options: RuntimeBundleOptions): Promise<Runt
     await stat(entryPath);
   } catch {
     throw new UserError(
-      `runtime entry ${entry} not found under ${options.root}; the image needs the gateway runtime`,
+      `runtime entry ${entry} not found under ${options.root} and no prebuilt runtime (dist/runtime) beside raku; the image needs the gateway runtime`,
     );
   }
+  // esbuild is a development dependency: only a build from source loads it, never the installed CLI.
+  const { build } = await import('esbuild').catch(() => {
+    throw new UserError(`bundling ${entry} needs esbuild, which is not installed (npm install -D esbuild)`);
+  });
   const outdir = path.join(options.root, '.raku-runtime'); // never written (write: false); names outputs
   /** An output's name relative to outdir ('gateway.mjs', 'chunks/…'), from an absolute or root-relative path. */
   const outName = (p: string) =>
@@ -134,11 +162,7 @@ export async function bundleRuntime(options: RuntimeBundleOptions): Promise<Runt
     (eager.has(rel) ? runtimeFiles : files).push({ path: `app/${rel}`, content });
   }
   for (const pkg of [...imported].sort()) {
-    const dir = path.join(options.root, 'node_modules', pkg);
-    for (const rel of await listFiles(dir)) {
-      if (rel.endsWith('.map')) continue;
-      files.push({ path: `app/node_modules/${pkg}/${rel}`, content: await readFile(path.join(dir, rel)) });
-    }
+    files.push(...(await packageFiles(path.join(options.root, 'node_modules', pkg), pkg)));
   }
   for (const asset of options.assets ?? DEFAULT_ASSETS) {
     const dir = path.join(options.root, asset.from);
@@ -152,14 +176,4 @@ export async function bundleRuntime(options: RuntimeBundleOptions): Promise<Runt
       files.push({ path: `${asset.to}/${rel}`, content: await readFile(path.join(dir, rel)) });
   }
   return { files: runtimeFiles, gatewayFiles: files, externalsUsed: [...imported].sort() };
-}
-
-async function listFiles(dir: string, prefix = ''): Promise<string[]> {
-  const out: string[] = [];
-  for (const entry of await readdir(path.join(dir, prefix), { withFileTypes: true })) {
-    const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
-    if (entry.isDirectory()) out.push(...(await listFiles(dir, rel)));
-    else if (entry.isFile()) out.push(rel);
-  }
-  return out.sort();
 }
