@@ -244,6 +244,7 @@ describe('the import scanner', () => {
       "const m = await import('./lazy.ts');",
       "let x: import('node:fs').Dirent;",
       "import schema from '@raku/schema/pack.schema.json' with { type: 'json' };",
+      "import type from './named-type.ts';",
     ].join('\n');
     expect(scanImports(source)).toEqual([
       { specifier: './a.ts', line: 1, kind: 'static' },
@@ -256,6 +257,7 @@ describe('the import scanner', () => {
       { specifier: './lazy.ts', line: 8, kind: 'dynamic' },
       { specifier: 'node:fs', line: 9, kind: 'type' },
       { specifier: '@raku/schema/pack.schema.json', line: 10, kind: 'static' },
+      { specifier: './named-type.ts', line: 11, kind: 'static' },
     ]);
   });
 

@@ -4,6 +4,7 @@ export { isRepoRoot, readFileNoFollow, readRepoFiles } from './fs/read-repo.ts';
 export { readRepoFilesAtCommit, resolveCommit } from './git/read-at-ref.ts';
 export { explainSchemaErrors, schemaValidators } from './load/schemas.ts';
 export { DEFAULT_YAML_LIMITS, parseYamlSource, type SourceFile } from './load/yaml-source.ts';
+export { argLocation } from './model/arg-location.ts';
 export { DEPLOYMENT_HEALTHS, type DeploymentHealth, type DeploymentRecordInput } from './model/deployment.ts';
 export { canonicalJson, sha256Hex, toolContentHash } from './model/hash.ts';
 export { exposedToolName, pathParams, secretEnvName, toolPatternMatcher } from './model/names.ts';
@@ -36,5 +37,4 @@ export { addedLines, type ChangedLines, chooseAnnotations, renderSummary } from 
 export { DIAGNOSTIC_FORMATS, type DiagnosticFormat, formatDiagnostics } from './validate/format.ts';
 export { printable, printableLines } from './validate/printable.ts';
 export { findSecret } from './validate/rules/secrets.ts';
-export { argLocation } from './validate/rules/tools.ts';
 export { validateRepo } from './validate/validate-repo.ts';

@@ -93,7 +93,8 @@ function typeOnly(tokens: readonly Token[], fromIndex: number): boolean {
   let start = fromIndex - 1;
   while (start >= 0 && !['import', 'export'].includes((tokens[start] as Token).value)) start--;
   const head = tokens.slice(start + 1, fromIndex);
-  if (head[0]?.value === 'type') return true;
+  // `import type X from` / `export type { X } from`, but not a default import named `type`.
+  if (head[0]?.value === 'type' && head.length > 1) return true;
   if (head[0]?.value !== '{' || head.at(-1)?.value !== '}') return false;
   // `{ type A, type B }`: every name is marked as a type.
   const names = head.slice(1, -1);

@@ -1,5 +1,5 @@
+import { argLocation } from '../../model/arg-location.ts';
 import type { Rule } from './context.ts';
-import { argLocation } from './tools.ts';
 
 /**
  * A tool's body settings and fixed values fit its mapping: `contentType` only with an `arg:<name>` body

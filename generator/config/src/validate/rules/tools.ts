@@ -1,19 +1,7 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
+import { argLocation, BODYLESS_METHODS } from '../../model/arg-location.ts';
 import { pathParams } from '../../model/names.ts';
-import type { ArgLocation, ArgMapping, Tool } from '../../model/types.ts';
 import type { Rule } from './context.ts';
-
-const BODYLESS = new Set(['GET', 'HEAD', 'DELETE']);
-
-/** Where an argument goes when the mapping does not say: query for body-less methods, else the JSON body. */
-export function argLocation(tool: Pick<Tool, 'http'>, arg: string): { in: ArgLocation; name: string } {
-  const m: ArgMapping | undefined = tool.http.args?.[arg];
-  if (m === undefined) {
-    if (pathParams(tool.http.path).includes(arg)) return { in: 'path', name: arg };
-    return { in: BODYLESS.has(tool.http.method) ? 'query' : 'body', name: arg };
-  }
-  return typeof m === 'string' ? { in: m, name: arg } : { in: m.in, name: m.name ?? arg };
-}
 
 /** Path templates, argument mappings and input schemas agree, so every call can be turned into a request. */
 export const httpMappings: Rule = (ctx) => {
@@ -86,7 +74,7 @@ export const httpMappings: Rule = (ctx) => {
             `argument "${arg}" is mapped to the path but ${tool.http.path} has no such placeholder`,
           );
         }
-        if (loc === 'body' && BODYLESS.has(tool.http.method)) {
+        if (loc === 'body' && BODYLESS_METHODS.has(tool.http.method)) {
           ctx.report(
             file,
             [...at, 'http', 'args', arg],
@@ -104,7 +92,7 @@ export const httpMappings: Rule = (ctx) => {
             'arg-mapping',
             `body argument "${arg}" is not a property of inputSchema`,
           );
-        if (BODYLESS.has(tool.http.method))
+        if (BODYLESS_METHODS.has(tool.http.method))
           ctx.report(
             file,
             [...at, 'http', 'body'],
