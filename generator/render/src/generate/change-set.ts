@@ -17,11 +17,6 @@ export function changeSet(entries: Iterable<readonly [string, string]>): ChangeS
   return out;
 }
 
-/** Prefixes every path of a change set with `dir/`. */
-export function prefixChangeSet(dir: string, cs: ChangeSet): ChangeSet {
-  return changeSet([...cs].map(([p, c]) => [`${dir}/${p}`, c] as const));
-}
-
 /** Throws unless `p` is a relative '/'-separated path with no empty, '.' or '..' segment. */
 export function assertSafePath(p: string): void {
   if (
