@@ -4,6 +4,7 @@ import { registerBuild } from './build-command.ts';
 import { type CliContext, processContext } from './context.ts';
 import { registerGenerate } from './generate-command.ts';
 import { registerImport } from './import-command.ts';
+import { registerInit } from './init-command.ts';
 import { registerPackTest } from './pack-test-command.ts';
 import { registerPlan } from './plan-command.ts';
 import { registerPolicy } from './policy-command.ts';
@@ -14,6 +15,7 @@ import { rakuVersion } from './version.ts';
 
 /** Each command registers itself here; keep this list the one place the CLI's commands are named. */
 const COMMANDS: ((program: Command, ctx: CliContext) => void)[] = [
+  registerInit,
   registerValidate,
   registerImport,
   registerPackTest,

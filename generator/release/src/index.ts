@@ -13,6 +13,14 @@ export { registryClientsFor } from './build/registry-clients.ts';
 export { bundleRuntime, RUNTIME_ENTRY } from './build/runtime-bundle.ts';
 export { readOutputDir } from './fs/read-output-dir.ts';
 export { OWNED_FILES_MANIFEST, type WriteResult, writeChangeSet } from './fs/write-change-set.ts';
+export { type InitOptions, type InitResult, initConfigRepo } from './init/init-config-repo.ts';
+export { scaffoldConfigRepo } from './init/scaffold-config-repo.ts';
+export {
+  ACTIONS_OWNER_PLACEHOLDER,
+  checkScaffoldOptions,
+  packageNameFor,
+  type ScaffoldOptions,
+} from './init/scaffold-options.ts';
 export {
   formatPackTest,
   type RecordedExample,
