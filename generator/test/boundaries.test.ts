@@ -175,6 +175,18 @@ describe('the boundary checker', () => {
     ]);
   });
 
+  it('counts a types-only import in a cycle, and says so', () => {
+    const back: SourceModule = {
+      ...mod('generator/render/src/plan/plan.ts', '@raku/render', []),
+      imports: [{ specifier: '../generate/render-zone.ts', line: 4, kind: 'type' }],
+    };
+    expect(
+      check([mod('generator/render/src/generate/x.ts', '@raku/render', ['../plan/plan.ts']), back]),
+    ).toEqual([
+      "folder cycle in @raku/render: generate → plan → generate (generator/render/src/generate/x.ts:1 imports '../plan/plan.ts'; generator/render/src/plan/plan.ts:4 imports '../generate/render-zone.ts' (types only)) (rule c: no cycles between folders)",
+    ]);
+  });
+
   it('tolerates a folder cycle only when the known-cycles list names it', () => {
     const modules = [
       mod('generator/render/src/a/x.ts', '@raku/render', ['../b/y.ts']),

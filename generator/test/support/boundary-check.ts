@@ -247,6 +247,11 @@ function shortestCycle(start: string, inside: Set<string>, out: Map<string, Edge
 
 function describeCycle(steps: readonly Edge[]): string {
   const names = [...steps.map((s) => s.from), steps[0]?.from].join(' → ');
-  const evidence = steps.map((s) => `${s.file}:${s.ref.line} imports '${s.ref.specifier}'`).join('; ');
+  const evidence = steps
+    .map(
+      (s) =>
+        `${s.file}:${s.ref.line} imports '${s.ref.specifier}'${s.ref.kind === 'type' ? ' (types only)' : ''}`,
+    )
+    .join('; ');
   return `${names} (${evidence})`;
 }
