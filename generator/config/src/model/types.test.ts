@@ -34,6 +34,7 @@ import type {
   Zone,
   ZonePack,
 } from './types.ts';
+import { ENVIRONMENTS } from './types.ts';
 
 // types.ts is written by hand; this file ties it to the JSON Schemas both ways. Each object the schemas
 // describe is listed below with its TypeScript type and its keys. The type checker holds each list to the
@@ -268,6 +269,12 @@ describe('the model types and the JSON Schemas', () => {
 
   it('close every object: a property the model does not know is a schema error', () => {
     for (const [at, node] of schemaObjects) expect(node.additionalProperties, at).toBe(false);
+  });
+
+  it('name the same environments in ENVIRONMENTS as in every schema enum of environments', () => {
+    for (const at of ['pack#environment', 'zone.environment', 'policy#environments[]']) {
+      expect([...ENVIRONMENTS].sort(), at).toEqual((schemaEnums.get(at) as string[]).slice().sort());
+    }
   });
 
   it('list the same enums, with the same values', () => {
