@@ -4,7 +4,6 @@ import { registerBuild } from './build-command.ts';
 import { type CliContext, processContext } from './context.ts';
 import { registerGenerate } from './generate-command.ts';
 import { registerImport } from './import-command.ts';
-import { registerInit } from './init-command.ts';
 import { registerPackTest } from './pack-test-command.ts';
 import { registerPlan } from './plan-command.ts';
 import { registerPolicy } from './policy-command.ts';
@@ -13,9 +12,12 @@ import { registerStatus } from './status-command.ts';
 import { registerValidate } from './validate-command.ts';
 import { rakuVersion } from './version.ts';
 
-/** Each command registers itself here; keep this list the one place the CLI's commands are named. */
+/**
+ * Each command registers itself here; keep this list the one place the CLI's commands are named. A register
+ * function declares the command's options and help only: its handler imports the command's module when it runs,
+ * so `raku --help` and each command load none of the other commands' dependencies.
+ */
 const COMMANDS: ((program: Command, ctx: CliContext) => void)[] = [
-  registerInit,
   registerValidate,
   registerImport,
   registerPackTest,
@@ -73,10 +75,4 @@ function exitCodeFor(err: unknown, ctx: CliContext): number {
   ctx.stderr(`internal error: ${printable(fault.message)}\n`);
   ctx.stderr(ctx.debug && fault.stack ? `${fault.stack}\n` : 'run again with --debug for the stack trace\n');
   return 2;
-}
-
-/** Options every command inherits from the program. */
-export function globalOptions(cmd: Command): { root: string; debug: boolean } {
-  const opts = cmd.optsWithGlobals() as { root: string; debug?: boolean };
-  return { root: opts.root, debug: opts.debug === true };
 }

@@ -1,98 +1,19 @@
-import { execFile } from 'node:child_process';
-import path from 'node:path';
-import { promisify } from 'node:util';
-import type { RepoModel } from '@raku/config';
-import {
-  countBySeverity,
-  formatDiagnostics,
-  isRepoRoot,
-  readRepoFiles,
-  UserError,
-  validateRepo,
-} from '@raku/config';
+import type { ReleaseContext } from '@raku/release';
+import { checkRepoRoot, loadReleaseContext as loadRelease } from '@raku/release';
 import type { Command } from 'commander';
 import type { CliContext } from './context.ts';
-import { globalOptions } from './main.ts';
-
-const run = promisify(execFile);
-
-/** What build, rollout and status start from: the repository root, its validated model and its revision. */
-export interface ReleaseContext {
-  root: string;
-  model: RepoModel;
-  revision: string;
-}
+import { rootOption } from './options.ts';
 
 /** The repository root of a command (-C), checked to hold config folders. */
-export async function repoRoot(cmd: Command, ctx: CliContext): Promise<string> {
-  const root = path.resolve(ctx.cwd, globalOptions(cmd).root);
-  if (!(await isRepoRoot(root))) {
-    throw new UserError(
-      `${root} has no packs/, zones/ or policies/ folder (use -C <dir> to name the repository root)`,
-    );
-  }
-  return root;
+export function repoRoot(cmd: Command, ctx: CliContext): Promise<string> {
+  return checkRepoRoot(rootOption(cmd, ctx));
 }
 
-/** Validates the working tree's config and refuses one with errors (showing the first five). */
-export async function loadValidModel(root: string): Promise<RepoModel> {
-  const result = validateRepo(await readRepoFiles(root));
-  const { errors } = countBySeverity(result.diagnostics);
-  if (errors > 0) {
-    const shown = formatDiagnostics(
-      result.diagnostics.filter((d) => d.severity === 'error').slice(0, 5),
-      'text',
-      result.fileCount,
-    );
-    throw new UserError(
-      `configuration has ${errors} error${errors === 1 ? '' : 's'} (raku validate lists them all):\n${shown}`,
-    );
-  }
-  return result.model;
-}
-
-/**
- * Loads and validates the repository (refusing to release a configuration with errors) and finds the config
- * revision: `--revision`, else `git rev-parse HEAD` in the root.
- */
-export async function loadReleaseContext(
+/** The release context (validated model, revision) of the command's root; see @raku/release loadReleaseContext. */
+export function loadReleaseContext(
   cmd: Command,
   ctx: CliContext,
   revision?: string,
 ): Promise<ReleaseContext> {
-  const root = await repoRoot(cmd, ctx);
-  const model = await loadValidModel(root);
-  return { root, model, revision: revision ?? (await gitRevision(root)) };
-}
-
-async function gitRevision(root: string): Promise<string> {
-  try {
-    const { stdout } = await run('git', ['-C', root, 'rev-parse', 'HEAD']);
-    return stdout.trim();
-  } catch {
-    throw new UserError(`${root} is not a git checkout with a commit; pass --revision <commit>`);
-  }
-}
-
-/** The zones a command acts on: the named ones (each must exist) or all, in promotion order (sources first). */
-export function selectZones(model: RepoModel, names: readonly string[]): string[] {
-  const known = model.zones.map((z) => z.value.name);
-  for (const n of names) {
-    if (!known.includes(n))
-      throw new UserError(`--zone ${n}: no such zone (zones: ${[...known].sort().join(', ')})`);
-  }
-  const wanted = names.length > 0 ? names : known;
-  const from = new Map(model.zones.map((z) => [z.value.name, z.value.promotion?.from]));
-  const depth = (z: string, seen = new Set<string>()): number => {
-    const f = from.get(z);
-    if (!f || seen.has(z)) return 0;
-    seen.add(z);
-    return 1 + depth(f, seen);
-  };
-  return [...new Set(wanted)].sort((a, b) => depth(a) - depth(b) || (a < b ? -1 : a > b ? 1 : 0));
-}
-
-/** commander collector for repeatable options. */
-export function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
+  return loadRelease(rootOption(cmd, ctx), revision);
 }

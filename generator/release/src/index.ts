@@ -27,10 +27,29 @@ export {
   runPackTest,
   type ToolTestResult,
 } from './pack-test/run-pack-test.ts';
+export {
+  checkRepoRoot,
+  loadReleaseContext,
+  loadValidModel,
+  type ReleaseContext,
+  selectZones,
+} from './release-context.ts';
 export { GitWorkspace } from './rollout/git-workspace.ts';
 export { decidePromotion } from './rollout/promotion-gate.ts';
 export { gitHubPullRequests } from './rollout/pull-requests.ts';
+export {
+  DEFAULT_ROLLOUT_AUTHOR,
+  parseAuthor,
+  parseAutoMerge,
+  parseRemotes,
+} from './rollout/rollout-inputs.ts';
 export { type RolloutResult, rolloutZone } from './rollout/rollout-zone.ts';
+export {
+  type RolloutPorts,
+  type RolloutReport,
+  type RolloutZonesOptions,
+  rolloutZones,
+} from './rollout/rollout-zones.ts';
 export type { ZoneHealth } from './status/assess-zone.ts';
 export { deploymentRecords, postDeploymentRecords } from './status/deployment-records.ts';
 export { errorRate, readTraceStatuses } from './status/error-rate.ts';

@@ -1,0 +1,135 @@
+import { ENVIRONMENTS, type Environment, exposedToolName, type RepoModel, UserError } from '@raku/config';
+import type { Decision, Subject } from '@raku/policy';
+import { accessMatrix, compilePolicies, decide, describeAccess } from '@raku/policy';
+import { loadValidModel } from '@raku/release';
+import type { Command } from 'commander';
+import type { CliContext } from './context.ts';
+import type { AccessOptions, CheckOptions } from './policy-command.ts';
+import { DENIED_EXIT_CODE } from './policy-command.ts';
+import { repoRoot } from './release-context.ts';
+
+/**
+ * The tools an environment can expose: every pack tool, and the tools of the remotes of its zones that
+ * are not only fallbacks for a pack tool (those are exposed as '<remote>.<tool>').
+ */
+function exposedTools(model: RepoModel, environment: Environment): string[] {
+  const names = new Set<string>();
+  for (const { value: pack } of model.packs)
+    for (const tool of pack.tools) names.add(exposedToolName(pack, tool));
+  for (const { value: zone } of model.zones) {
+    if (zone.environment !== environment) continue;
+    for (const remote of zone.remotes ?? [])
+      for (const tool of remote.tools)
+        if (tool.fallbackFor === undefined) names.add(`${remote.name}.${tool.name}`);
+  }
+  return [...names];
+}
+
+function formatDecision(d: Decision): string {
+  const lines = [`${d.effect}  ${d.rule}`, d.reason];
+  if (d.approval)
+    lines.push(
+      `approval: ${d.approval.rule} by ${d.approval.approvers.join(', ')}, refused after ${d.approval.timeoutSeconds}s`,
+    );
+  if (d.rateLimit)
+    lines.push(
+      `rate limit: ${d.rateLimit.rule}, ${d.rateLimit.limit} calls per ${d.rateLimit.windowSeconds}s`,
+    );
+  return `${lines.join('\n')}\n`;
+}
+
+function checkFormat(format: string): 'text' | 'json' {
+  if (format !== 'text' && format !== 'json')
+    throw new UserError(`--format must be text or json, not "${format}"`);
+  return format;
+}
+
+function checkEnvironment(env: string): Environment {
+  if (!(ENVIRONMENTS as readonly string[]).includes(env))
+    throw new UserError(`--env must be one of ${ENVIRONMENTS.join(', ')}, not "${env}"`);
+  return env as Environment;
+}
+
+function parseSubject(text: string): Pick<Subject, 'kind' | 'id'> {
+  const match = /^(user|agent):(\S{1,256})$/.exec(text);
+  if (!match) throw new UserError(`--subject must be 'user:<id>' or 'agent:<id>', not "${text}"`);
+  return { kind: match[1] as Subject['kind'], id: match[2] as string };
+}
+
+function parseClaims(pairs: readonly string[]): Record<string, unknown> {
+  const claims: Record<string, unknown> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new UserError(`--claim must be name=value, not "${pair}"`);
+    const raw = pair.slice(eq + 1);
+    let value: unknown = raw;
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      // not JSON: the claim is the string as given
+    }
+    Object.defineProperty(claims, pair.slice(0, eq), {
+      value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
+  return claims;
+}
+
+function parseJson(option: string, text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new UserError(`${option} is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+function parseTime(text: string): Date {
+  const at = new Date(text);
+  if (Number.isNaN(at.getTime())) throw new UserError(`--at must be an ISO 8601 time, not "${text}"`);
+  return at;
+}
+
+export async function runPolicyCheck(opts: CheckOptions, cmd: Command, ctx: CliContext): Promise<void> {
+  const format = checkFormat(opts.format);
+  const environment = checkEnvironment(opts.env);
+  const subject: Subject = {
+    ...parseSubject(opts.subject),
+    groups: opts.group,
+    claims: parseClaims(opts.claim),
+  };
+  const now = opts.at === undefined ? new Date() : parseTime(opts.at);
+  const args = parseJson('--args', opts.args);
+  const model = await loadValidModel(await repoRoot(cmd, ctx));
+  const decision = decide(compilePolicies(model.policies, environment), {
+    tool: opts.tool,
+    args,
+    subject,
+    environment,
+    now,
+  });
+  ctx.stdout(format === 'json' ? `${JSON.stringify(decision, null, 2)}\n` : formatDecision(decision));
+  // A script can branch on the exit code alone; the decision printed above is the explanation.
+  if (!decision.allowed) throw new UserError('', { exitCode: DENIED_EXIT_CODE });
+}
+
+export async function runPolicyAccess(opts: AccessOptions, cmd: Command, ctx: CliContext): Promise<void> {
+  const format = checkFormat(opts.format);
+  const environment = checkEnvironment(opts.env);
+  const model = await loadValidModel(await repoRoot(cmd, ctx));
+  const entries = accessMatrix(
+    compilePolicies(model.policies, environment),
+    exposedTools(model, environment),
+  ).filter((e) => opts.subject === undefined || e.subject === opts.subject);
+  if (format === 'json') {
+    ctx.stdout(`${JSON.stringify(entries, null, 2)}\n`);
+    return;
+  }
+  const width = Math.max(0, ...entries.map((e) => e.subject.length));
+  const toolWidth = Math.max(0, ...entries.map((e) => e.tool.length));
+  for (const e of entries)
+    ctx.stdout(`${e.subject.padEnd(width)}  ${e.tool.padEnd(toolWidth)}  ${describeAccess(e)}\n`);
+  if (entries.length === 0) ctx.stdout(`no subject may call any tool in ${environment}\n`);
+}
