@@ -1,32 +1,43 @@
 import path from 'node:path';
 import * as core from '@actions/core';
-import { listInput, runCli } from '../../../generator/cli/src/run-cli.ts';
-import type { RolloutResult } from '../../../generator/release/src/rollout/rollout-zone.ts';
+import {
+  DEFAULT_ROLLOUT_AUTHOR,
+  parseAuthor,
+  parseAutoMerge,
+  type RolloutZonesOptions,
+  rolloutZones,
+} from '@raku/release';
+
+/** The rollout action's inputs, read once; the only place that reads @actions/core inputs and GITHUB_*. */
+function readInputs(): RolloutZonesOptions {
+  const root = path.resolve(process.env['GITHUB_WORKSPACE'] ?? '.', core.getInput('path') || '.');
+  const token = core.getInput('token');
+  if (token) core.setSecret(token);
+  const force = core.getBooleanInput('force');
+  if (force && !core.getInput('reason').trim()) throw new Error('--force needs --reason "<why>"');
+  const autoMerge = parseAutoMerge(core.getInput('auto-merge') || undefined);
+  return {
+    root,
+    zones: listInput(core.getInput('zones')),
+    dryRun: core.getBooleanInput('dry-run'),
+    ...(core.getInput('builds') ? { builds: path.resolve(root, core.getInput('builds')) } : {}),
+    remotes: new Map(),
+    ...(force ? { force: { reason: core.getInput('reason') } } : {}),
+    upstreamStatus: listInput(core.getInput('upstream-status')).map((s) => path.resolve(root, s)),
+    pr: {
+      labels: listInput(core.getInput('labels')),
+      reviewers: listInput(core.getInput('reviewers')),
+      draft: core.getBooleanInput('draft'),
+      ...(autoMerge ? { autoMerge } : {}),
+    },
+    author: parseAuthor(core.getInput('author') || DEFAULT_ROLLOUT_AUTHOR),
+    env: { ...process.env, ...(token ? { RAKU_GITOPS_TOKEN: token } : {}) },
+  };
+}
 
 export async function run(): Promise<void> {
   try {
-    const root = path.resolve(process.env['GITHUB_WORKSPACE'] ?? '.', core.getInput('path') || '.');
-    const token = core.getInput('token');
-    if (token) core.setSecret(token);
-    const args = ['-C', root, 'rollout', '--format', 'json'];
-    for (const z of listInput(core.getInput('zones'))) args.push('--zone', z);
-    for (const l of listInput(core.getInput('labels'))) args.push('--label', l);
-    for (const r of listInput(core.getInput('reviewers'))) args.push('--reviewer', r);
-    for (const s of listInput(core.getInput('upstream-status')))
-      args.push('--upstream-status', path.resolve(root, s));
-    if (core.getBooleanInput('dry-run')) args.push('--dry-run');
-    if (core.getBooleanInput('draft')) args.push('--draft');
-    if (core.getInput('auto-merge')) args.push('--auto-merge', core.getInput('auto-merge'));
-    if (core.getInput('builds')) args.push('--builds', path.resolve(root, core.getInput('builds')));
-    if (core.getBooleanInput('force')) args.push('--force', '--reason', core.getInput('reason'));
-    if (core.getInput('author')) args.push('--author', core.getInput('author'));
-    const env = { ...process.env, ...(token ? { RAKU_GITOPS_TOKEN: token } : {}) };
-    const result = await runCli(args, env, root);
-    if (result.code !== 0) {
-      core.setFailed(result.stderr.trim() || `raku rollout exited with ${result.code}`);
-      return;
-    }
-    const { zones } = JSON.parse(result.stdout) as { zones: RolloutResult[] };
+    const { zones } = await rolloutZones(readInputs());
     core.setOutput('results', JSON.stringify(zones));
     core.setOutput('operations', JSON.stringify(Object.fromEntries(zones.map((z) => [z.zone, z.operation]))));
     core.setOutput(
@@ -58,6 +69,14 @@ export async function run(): Promise<void> {
   } catch (err) {
     core.setFailed(err instanceof Error ? err.message : String(err));
   }
+}
+
+/** Splits a list input: one item per line or comma-separated, blanks dropped. */
+function listInput(value: string): string[] {
+  return value
+    .split(/[\n,]/)
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 function escapeHtml(text: string): string {
