@@ -11,6 +11,7 @@ import type { Pack } from '../../generator/config/src/model/types.ts';
 import { importOpenApi, importOpenApiSplit } from '../../generator/import/src/build-pack.ts';
 import { checkPack } from '../../generator/import/src/import-pack.ts';
 import { parseDocument } from '../../generator/import/src/openapi-document.ts';
+import { currentThreadId, threadCpuMs } from './thread-cpu.ts';
 
 export interface CorpusResult {
   index: number;
@@ -23,8 +24,13 @@ export interface CorpusResult {
   operations: number;
   notImportedByCode: Record<string, number>;
   split: boolean;
+  /** Wall time of the document (read, parse, import, fit, validate). */
   ms: number;
+  /** CPU time of the worker's main thread for it (does not count waiting for a core on a busy machine). */
+  cpuMs: number;
 }
+
+const tid = currentThreadId();
 
 const [listFile, first] = process.argv.slice(2) as [string, string];
 const files = JSON.parse(readFileSync(listFile, 'utf8')) as string[];
@@ -35,6 +41,7 @@ for (let index = Number(first); index < files.length; index++) {
 
 function importOne(index: number, file: string): CorpusResult {
   const start = performance.now();
+  const cpuStart = threadCpuMs(tid) ?? 0;
   const result: CorpusResult = {
     index,
     outcome: 'imported',
@@ -45,6 +52,7 @@ function importOne(index: number, file: string): CorpusResult {
     notImportedByCode: {},
     split: false,
     ms: 0,
+    cpuMs: 0,
   };
   try {
     const doc = parseDocument(readFileSync(file), file);
@@ -95,5 +103,6 @@ function importOne(index: number, file: string): CorpusResult {
     result.reason = result.outcome === 'crashed' ? `${e.name}: ${e.message}\n${e.stack ?? ''}` : e.message;
   }
   result.ms = performance.now() - start;
+  result.cpuMs = (threadCpuMs(tid) ?? 0) - cpuStart;
   return result;
 }

@@ -1,6 +1,6 @@
 import type { Pack, Tool } from '@raku/config';
 import { exposedToolName, UserError } from '@raku/config';
-import { fitsEasily, fitsInOneFile } from './fit-limits.ts';
+import { countValues, easyRoom, fitsEasily, fitsInOneFile } from './fit-limits.ts';
 import { type DocumentFormat, documentFormat, type OpenApiDocument } from './openapi-document.ts';
 import { operationTool } from './operation-tool.ts';
 import { listOperations, type Operation } from './operations.ts';
@@ -178,8 +178,7 @@ export function importOpenApiSplit(
       // Several tools: kept well inside the limits (serialising to measure is the slow part of a large
       // split); one tool alone: whatever fitting would get into one file.
       if (chunk.length > 1 ? fitsEasily(built.pack) : fitsInOneFile(built.pack)) parts.push({ chunk, built });
-      else if (chunk.length > 1)
-        pending.unshift(chunk.slice(0, chunk.length >> 1), chunk.slice(chunk.length >> 1));
+      else if (chunk.length > 1) pending.unshift(...cutBySize(chunk, built.pack, selection.names));
       else {
         const op = chunk[0] as Operation;
         report.skipped.push(skipOf(op, 'schema-too-large', 'the tool alone is too large for a pack file'));
@@ -249,6 +248,34 @@ export function groupTags(
     open.ops.push(...ops);
   }
   return groups;
+}
+
+/**
+ * A chunk whose pack is too large cut into runs (in order) whose tools, by their measured size, fit
+ * `fitsEasily` with a tenth to spare, so each is built once more rather than halved again and again (the
+ * halving goes on if a run still does not fit). Always at least two runs.
+ */
+function cutBySize(chunk: Operation[], pack: Pack, names: ReadonlyMap<Operation, string>): Operation[][] {
+  const room = easyRoom();
+  const budget = { chars: room.jsonChars * 0.9, values: room.values * 0.9 };
+  const size = new Map(
+    pack.tools.map((t) => [t.name, { chars: JSON.stringify(t).length, values: countValues(t) }]),
+  );
+  const runs: Operation[][] = [];
+  let run: Operation[] = [];
+  let used = { chars: 0, values: 0 };
+  for (const op of chunk) {
+    const s = size.get(names.get(op) ?? '') ?? { chars: 0, values: 0 };
+    if (run.length > 0 && (used.chars + s.chars > budget.chars || used.values + s.values > budget.values)) {
+      runs.push(run);
+      run = [];
+      used = { chars: 0, values: 0 };
+    }
+    run.push(op);
+    used = { chars: used.chars + s.chars, values: used.values + s.values };
+  }
+  runs.push(run);
+  return runs.length > 1 ? runs : [chunk.slice(0, chunk.length >> 1), chunk.slice(chunk.length >> 1)];
 }
 
 function newCaches(maxSchemaWork: number | undefined): { input: SchemaCache; output: SchemaCache } {

@@ -64,9 +64,19 @@ export function fitsEasily(
   pack: Pack,
   limits: { maxBytes: number; maxNodes: number } = DEFAULT_YAML_LIMITS,
 ): boolean {
-  const maxBytes = Math.floor(limits.maxBytes * HEADROOM);
-  const maxNodes = Math.floor(limits.maxNodes * HEADROOM);
-  return countValues(pack) <= maxNodes && JSON.stringify(pack).length * 2 <= maxBytes;
+  const room = easyRoom(limits);
+  return countValues(pack) <= room.values && JSON.stringify(pack).length <= room.jsonChars;
+}
+
+/** What `fitsEasily` allows: JSON characters and values of a whole pack. */
+export function easyRoom(limits: { maxBytes: number; maxNodes: number } = DEFAULT_YAML_LIMITS): {
+  jsonChars: number;
+  values: number;
+} {
+  return {
+    jsonChars: Math.floor((limits.maxBytes * HEADROOM) / 2),
+    values: Math.floor(limits.maxNodes * HEADROOM),
+  };
 }
 
 /**
