@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -8,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { scaffoldConfigRepo } from '../release/src/init/scaffold-config-repo.ts';
 import type { ScaffoldOptions } from '../release/src/init/scaffold-options.ts';
-import { raku } from './helpers/release-repo.ts';
+import { REPO_ROOT, raku } from './helpers/release-repo.ts';
 
 const run = promisify(execFile);
 
@@ -74,6 +75,30 @@ describe('the config repository scaffold', () => {
     for (const other of uses.filter((u) => !rakuActions.includes(u)))
       expect(other, other).toMatch(/^actions\/[a-z-]+@[0-9a-f]{40}$/);
     expect(files.get('.github/workflows/release.yml')).toMatch(/actions\/checkout@[0-9a-f]{40} # v\d/);
+  });
+
+  it("passes each of Raku's actions only inputs its action.yml declares, and every required one", () => {
+    for (const [file, text] of scaffoldConfigRepo(OPTIONS)) {
+      if (!file.startsWith('.github/workflows/')) continue;
+      const doc = parse(text) as { jobs: Record<string, { steps: { uses?: string; with?: object }[] }> };
+      for (const step of Object.values(doc.jobs).flatMap((j) => j.steps)) {
+        const name = /^raku-dev\/raku\/actions\/([a-z-]+)@v1$/.exec(step.uses ?? '')?.[1];
+        if (!name) continue;
+        const action = parse(readFileSync(path.join(REPO_ROOT, 'actions', name, 'action.yml'), 'utf8')) as {
+          inputs: Record<string, { required?: boolean }>;
+        };
+        const given = Object.keys(step.with ?? {});
+        expect(
+          given.filter((k) => !(k in action.inputs)),
+          `${file} ${name}`,
+        ).toEqual([]);
+        const required = Object.entries(action.inputs).filter(([, v]) => v.required === true);
+        expect(
+          required.map(([k]) => k).filter((k) => !given.includes(k)),
+          `${file} ${name}`,
+        ).toEqual([]);
+      }
+    }
   });
 
   it('gives every workflow job least-privilege permissions', () => {
