@@ -1,33 +1,39 @@
 import path from 'node:path';
 import * as core from '@actions/core';
-import { listInput, runCli } from '../../../generator/cli/src/run-cli.ts';
-import type { BuildRecord } from '../../../generator/release/src/build/build-record.ts';
+import { type BuildZonesOptions, buildZones } from '@raku/release';
 
-export async function run(): Promise<void> {
-  try {
-    const root = path.resolve(process.env['GITHUB_WORKSPACE'] ?? '.', core.getInput('path') || '.');
-    const password = core.getInput('registry-password');
-    if (password) core.setSecret(password);
-    const args = ['-C', root, 'build', '--format', 'json', '--builder', core.getInput('builder') || 'oci'];
-    for (const z of listInput(core.getInput('zones'))) args.push('--zone', z);
-    for (const p of listInput(core.getInput('packs'))) args.push('--pack', p);
-    if (core.getBooleanInput('push')) args.push('--push');
-    const server = process.env['GITHUB_SERVER_URL'];
-    const repo = process.env['GITHUB_REPOSITORY'];
-    if (server && repo) args.push('--source', `${server}/${repo}`);
-    const env = {
+/** The build action's inputs, read once; the only place that reads @actions/core inputs and GITHUB_*. */
+function readInputs(): BuildZonesOptions {
+  const root = path.resolve(process.env['GITHUB_WORKSPACE'] ?? '.', core.getInput('path') || '.');
+  const password = core.getInput('registry-password');
+  if (password) core.setSecret(password);
+  const builder = core.getInput('builder') || 'oci';
+  if (builder !== 'oci' && builder !== 'docker')
+    throw new Error(`--builder must be oci or docker, not "${builder}"`);
+  const server = process.env['GITHUB_SERVER_URL'];
+  const repo = process.env['GITHUB_REPOSITORY'];
+  return {
+    root,
+    zones: listInput(core.getInput('zones')),
+    packs: listInput(core.getInput('packs')),
+    push: core.getBooleanInput('push'),
+    builder,
+    platforms: [],
+    ...(server && repo ? { source: `${server}/${repo}` } : {}),
+    env: {
       ...process.env,
       ...(core.getInput('registry-username')
         ? { RAKU_REGISTRY_USERNAME: core.getInput('registry-username') }
         : {}),
       ...(password ? { RAKU_REGISTRY_PASSWORD: password } : {}),
-    };
-    const result = await runCli(args, env, root);
-    if (result.code !== 0) {
-      core.setFailed(result.stderr.trim() || `raku build exited with ${result.code}`);
-      return;
-    }
-    const records = JSON.parse(result.stdout) as BuildRecord[];
+    },
+    cwd: root,
+  };
+}
+
+export async function run(): Promise<void> {
+  try {
+    const records = await buildZones(readInputs());
     const digests: Record<string, Record<string, string>> = {};
     for (const r of records) {
       digests[r.zone] = Object.fromEntries(
@@ -58,6 +64,14 @@ export async function run(): Promise<void> {
   } catch (err) {
     core.setFailed(err instanceof Error ? err.message : String(err));
   }
+}
+
+/** Splits a list input: one item per line or comma-separated, blanks dropped. */
+function listInput(value: string): string[] {
+  return value
+    .split(/[\n,]/)
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 await run();

@@ -2,34 +2,41 @@ import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as core from '@actions/core';
-import { listInput, runCli } from '../../../generator/cli/src/run-cli.ts';
-import type { ZoneHealth } from '../../../generator/release/src/status/assess-zone.ts';
+import { parseDuration, type ZoneStatusOptions, zoneStatus } from '@raku/release';
+
+/** The status action's inputs, read once; the only place that reads @actions/core inputs and GITHUB_* or RUNNER_* variables. */
+async function readInputs(): Promise<ZoneStatusOptions> {
+  const root = path.resolve(process.env['GITHUB_WORKSPACE'] ?? '.', core.getInput('path') || '.');
+  const kubeconfig = core.getInput('kubeconfig');
+  let kubeconfigFile: string | undefined;
+  if (kubeconfig) {
+    core.setSecret(kubeconfig);
+    kubeconfigFile = path.join(process.env['RUNNER_TEMP'] ?? tmpdir(), `raku-kubeconfig-${process.pid}`);
+    await writeFile(kubeconfigFile, kubeconfig, { mode: 0o600 });
+  }
+  const adminToken = core.getInput('admin-token') || process.env['RAKU_ADMIN_TOKEN'] || '';
+  if (adminToken) core.setSecret(adminToken);
+  const adminUrl = core.getInput('admin-url');
+  if (adminUrl && !adminToken) throw new Error('--admin-url needs RAKU_ADMIN_TOKEN');
+  return {
+    root,
+    zones: listInput(core.getInput('zones')),
+    ...(kubeconfigFile ? { kubeconfig: kubeconfigFile } : {}),
+    timeoutMs: core.getBooleanInput('wait')
+      ? parseDuration(core.getInput('timeout') || '10m', '--timeout')
+      : 0,
+    intervalMs: 10_000,
+    ...(adminUrl
+      ? { admin: { url: adminUrl, token: adminToken, errorWindow: '15m', errorWindowMs: 900_000 } }
+      : {}),
+    ...(core.getInput('output') ? { output: path.resolve(root, core.getInput('output')) } : {}),
+    env: process.env,
+  };
+}
 
 export async function run(): Promise<void> {
   try {
-    const root = path.resolve(process.env['GITHUB_WORKSPACE'] ?? '.', core.getInput('path') || '.');
-    const args = ['-C', root, 'status', '--format', 'json'];
-    for (const z of listInput(core.getInput('zones'))) args.push('--zone', z);
-    if (core.getBooleanInput('wait')) args.push('--wait', '--timeout', core.getInput('timeout') || '10m');
-    if (core.getInput('output')) args.push('--output', path.resolve(root, core.getInput('output')));
-    const kubeconfig = core.getInput('kubeconfig');
-    if (kubeconfig) {
-      core.setSecret(kubeconfig);
-      const file = path.join(process.env['RUNNER_TEMP'] ?? tmpdir(), `raku-kubeconfig-${process.pid}`);
-      await writeFile(file, kubeconfig, { mode: 0o600 });
-      args.push('--kubeconfig', file);
-    }
-    const adminToken = core.getInput('admin-token');
-    if (adminToken) core.setSecret(adminToken);
-    if (core.getInput('admin-url')) args.push('--admin-url', core.getInput('admin-url'));
-    const env = { ...process.env, ...(adminToken ? { RAKU_ADMIN_TOKEN: adminToken } : {}) };
-    const result = await runCli(args, env, root);
-    // Exit code 3 is "unhealthy": the JSON is still there and is published before failing the step.
-    if (result.code !== 0 && result.code !== 3) {
-      core.setFailed(result.stderr.trim() || `raku status exited with ${result.code}`);
-      return;
-    }
-    const zones = JSON.parse(result.stdout) as ZoneHealth[];
+    const zones = await zoneStatus(await readInputs(), { onWarning: (text) => core.info(text) });
     const healthy = zones.every((z) => z.healthy);
     core.setOutput('healthy', healthy ? 'true' : 'false');
     core.setOutput('health', JSON.stringify(zones));
@@ -69,6 +76,14 @@ export async function run(): Promise<void> {
 
 function escapeHtml(text: string): string {
   return text.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** Splits a list input: one item per line or comma-separated, blanks dropped. */
+function listInput(value: string): string[] {
+  return value
+    .split(/[\n,]/)
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 await run();

@@ -16,7 +16,6 @@ import {
   applySuggestions,
   byReason,
   checkPack,
-  DEFAULT_MAX_TOOLS,
   documentForPack,
   formatContractDiff,
   formatReport,

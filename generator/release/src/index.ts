@@ -6,6 +6,7 @@ export {
   workloadImages,
 } from './build/build-record.ts';
 export { buildZone } from './build/build-zone.ts';
+export { type BuildZonesEvents, type BuildZonesOptions, buildZones } from './build/build-zones.ts';
 export { dockerBuilder } from './build/docker-builder.ts';
 export { layerCacheDir, pruneLayerCache } from './build/layer-cache.ts';
 export { explainRegistryError, RegistryError } from './build/registry-client.ts';
@@ -53,5 +54,12 @@ export {
 export type { ZoneHealth } from './status/assess-zone.ts';
 export { deploymentRecords, postDeploymentRecords } from './status/deployment-records.ts';
 export { errorRate, readTraceStatuses } from './status/error-rate.ts';
+export { clusterError, kubeConfigFor } from './status/kube-config.ts';
 export { readZoneObjects } from './status/kube-reader.ts';
+export { parseDuration } from './status/parse-duration.ts';
 export { expectedWorkloads, watchZone } from './status/zone-status.ts';
+export {
+  type ZoneStatusEvents,
+  type ZoneStatusOptions,
+  zoneStatus,
+} from './status/zone-statuses.ts';
