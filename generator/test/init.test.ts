@@ -184,6 +184,15 @@ describe('raku init', () => {
     expect(await readdir(dir)).toEqual(['notes.txt']);
   });
 
+  it('takes a folder that holds only a git repository (a fresh clone) as empty, and does not git init it again', async () => {
+    const dir = path.join(work, 'clone');
+    await run('git', ['init', '-q', dir]);
+    const r = await raku(['init', dir]);
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    expect(r.stdout).not.toContain('Initialised a git repository');
+    expect(await readdir(path.join(dir, 'zones'))).toEqual(['dev.yaml', 'prod.yaml', 'staging.yaml']);
+  });
+
   it('with --force writes beside existing files and keeps, and names, the ones it would have replaced', async () => {
     const dir = path.join(work, 'forced');
     await mkdir(dir);

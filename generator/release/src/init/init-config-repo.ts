@@ -27,9 +27,9 @@ export interface InitResult {
 
 /**
  * `raku init`: writes the scaffold of a config repository into `dir` (made if missing). Refuses a folder that
- * holds anything unless `force`, and never overwrites a file: one already there with the same content counts
- * as written, one with other content is kept and reported. Then `git init`s the folder unless it is already
- * inside a git work tree or `git` is false.
+ * holds anything but `.git` unless `force`, and never overwrites a file: one already there with the same content
+ * counts as written, one with other content is kept and reported. Then `git init`s the folder unless it is
+ * already inside a git work tree or `git` is false.
  */
 export async function initConfigRepo(
   dir: string,
@@ -37,7 +37,8 @@ export async function initConfigRepo(
   options: InitOptions,
 ): Promise<InitResult> {
   const files = scaffoldConfigRepo(scaffold);
-  const existing = await entriesOf(dir);
+  // A fresh clone (only .git) counts as empty: creating the repository on GitHub and cloning it comes first.
+  const existing = (await entriesOf(dir)).filter((name) => name !== '.git');
   if (existing.length > 0 && !options.force) {
     const shown = existing.slice(0, 5).join(', ') + (existing.length > 5 ? ', …' : '');
     throw new UserError(
