@@ -128,10 +128,16 @@ describe('the config repository scaffold', () => {
     );
   });
 
-  it('explains the actions owner placeholder in the README when it is left as is', () => {
-    const placeholder = scaffoldConfigRepo({ ...OPTIONS, actionsOwner: 'your-org' }).get('README.md') ?? '';
-    expect(placeholder).toContain('Replace `your-org` with the GitHub owner of the Raku repository');
-    expect(scaffoldConfigRepo(OPTIONS).get('README.md')).not.toContain('your-org');
+  it('leaves a placeholder owner no GitHub account can have, and the README explains it', () => {
+    const placeholder = scaffoldConfigRepo({ ...OPTIONS, actionsOwner: 'your_org' }).get('README.md') ?? '';
+    expect(placeholder).toContain('Replace `your_org` with the GitHub owner of the Raku repository');
+    // GitHub account names are letters, digits and hyphens: nobody can own the placeholder's actions.
+    expect('your_org').not.toMatch(/^[A-Za-z0-9-]+$/);
+    const workflow = scaffoldConfigRepo({ ...OPTIONS, actionsOwner: 'your_org' }).get(
+      '.github/workflows/validate.yml',
+    );
+    expect(workflow).toContain('uses: your_org/raku/actions/validate@v1');
+    expect(scaffoldConfigRepo(OPTIONS).get('README.md')).not.toContain('your_org');
   });
 
   it('rejects bad options, naming each of them at once', () => {
@@ -162,7 +168,7 @@ describe('raku init', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`Created a Raku config repository in ${dir}: 11 files.`);
     expect(r.stdout).toContain('Initialised a git repository (branch main).');
-    expect(r.stdout).toContain('replace "your-org" in .github/workflows/*.yml');
+    expect(r.stdout).toContain('replace "your_org" in .github/workflows/*.yml');
     const { stdout } = await run('git', ['-C', dir, 'rev-parse', '--is-inside-work-tree']);
     expect(stdout.trim()).toBe('true');
     const pkg = JSON.parse(await readFile(path.join(dir, 'package.json'), 'utf8')) as { name: string };

@@ -6,7 +6,7 @@ import { rakuVersion } from './version.ts';
 /** The npm package that holds the raku command (the root package.json's name): what package.json pins. */
 const RAKU_PACKAGE = 'raku';
 /** Kept here, not imported from @raku/release, so that registering the command loads nothing. */
-const ACTIONS_OWNER_PLACEHOLDER = 'your-org';
+const ACTIONS_OWNER_PLACEHOLDER = 'your_org';
 
 interface InitCommandOptions {
   org: string;

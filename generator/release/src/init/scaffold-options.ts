@@ -18,8 +18,11 @@ export interface ScaffoldOptions {
   rakuPackage: { name: string; version: string };
 }
 
-/** A placeholder owner that no workflow can resolve, so a forgotten replacement fails loudly, not silently. */
-export const ACTIONS_OWNER_PLACEHOLDER = 'your-org';
+/**
+ * The owner the workflows name until the team gives its own. GitHub account names cannot hold '_', so nobody can
+ * register this one and run code in a workflow whose owner was never replaced: the job fails to resolve it.
+ */
+export const ACTIONS_OWNER_PLACEHOLDER = 'your_org';
 
 /** GitHub user and organisation names: letters, digits and single hyphens, at most 39 characters. */
 const GITHUB_OWNER = /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/;
@@ -38,7 +41,7 @@ export function checkScaffoldOptions(options: ScaffoldOptions): ScaffoldOptions 
     problems.push(
       `--org "${options.org}" is not a GitHub organisation name (letters, digits, single hyphens)`,
     );
-  if (!GITHUB_OWNER.test(options.actionsOwner))
+  if (options.actionsOwner !== ACTIONS_OWNER_PLACEHOLDER && !GITHUB_OWNER.test(options.actionsOwner))
     problems.push(
       `--actions-owner "${options.actionsOwner}" is not a GitHub owner name (letters, digits, single hyphens)`,
     );

@@ -1,4 +1,4 @@
-import type { ScaffoldOptions } from './scaffold-options.ts';
+import { ACTIONS_OWNER_PLACEHOLDER, type ScaffoldOptions } from './scaffold-options.ts';
 
 /** A README section: a heading and its paragraphs (a paragraph that is a list of lines is a code block). */
 interface Section {
@@ -42,8 +42,8 @@ export function teamReadme(options: ScaffoldOptions, zones: readonly string[]): 
       heading: 'Before the first release',
       body: [
         `1. The workflows call \`${options.actionsOwner}/raku/actions/<name>@v1\`. ` +
-          (options.actionsOwner === 'your-org'
-            ? 'Replace `your-org` with the GitHub owner of the Raku repository you use ' +
+          (options.actionsOwner === ACTIONS_OWNER_PLACEHOLDER
+            ? `Replace \`${ACTIONS_OWNER_PLACEHOLDER}\` with the GitHub owner of the Raku repository you use ` +
               '(or scaffold again with `raku init --actions-owner <owner>`).'
             : 'Check that this is the Raku repository you mean to use.'),
         `2. In \`zones/*.yaml\`, set each zone's cluster, registry (\`ghcr.io/${options.org}/raku\`), ` +
