@@ -1,50 +1,24 @@
 import path from 'node:path';
 import * as core from '@actions/core';
-import { listInput, runCli } from '../../../generator/cli/src/run-cli.ts';
+import { type GenerateOptions, generateToDir } from '@raku/release';
 
-interface Inputs {
-  root: string;
-  zones: string[];
-  out: string;
-  revision: string;
-  builds: string;
-}
-
-function readInputs(): Inputs {
+/** The generate action's inputs, read once; the only place that reads @actions/core inputs and GITHUB_*. */
+function readInputs(): GenerateOptions {
+  const root = path.resolve(process.env['GITHUB_WORKSPACE'] ?? '.', core.getInput('path') || '.');
   return {
-    root: path.resolve(process.env['GITHUB_WORKSPACE'] ?? '.', core.getInput('path') || '.'),
+    root,
+    ...(core.getInput('revision') ? { revision: core.getInput('revision') } : {}),
     zones: listInput(core.getInput('zones')),
     out: core.getInput('out') || 'out',
-    revision: core.getInput('revision'),
-    builds: core.getInput('builds'),
+    ...(core.getInput('builds') ? { builds: core.getInput('builds') } : {}),
+    cwd: root,
   };
-}
-
-interface GenerateReport {
-  revision: string;
-  zones: {
-    zone: string;
-    dir: string;
-    files: number;
-    written: number;
-    unchanged: number;
-    removed: string[];
-  }[];
 }
 
 export async function run(): Promise<void> {
   try {
     const inputs = readInputs();
-    const args = ['-C', inputs.root, 'generate', '--format', 'json', '--out', inputs.out];
-    for (const z of inputs.zones) args.push('--zone', z);
-    if (inputs.revision) args.push('--revision', inputs.revision);
-    if (inputs.builds) args.push('--builds', inputs.builds);
-    const result = await runCli(args, process.env, inputs.root);
-    if (result.code !== 0) {
-      core.setFailed(result.stderr.trim() || `raku generate exited with ${result.code}`);
-      return;
-    }
-    const report = JSON.parse(result.stdout) as GenerateReport;
+    const report = await generateToDir(inputs);
     core.setOutput('path', path.resolve(inputs.root, inputs.out));
     core.setOutput(
       'files',
@@ -67,6 +41,14 @@ export async function run(): Promise<void> {
   } catch (err) {
     core.setFailed(err instanceof Error ? err.message : String(err));
   }
+}
+
+/** Splits a list input: one item per line or comma-separated, blanks dropped. */
+function listInput(value: string): string[] {
+  return value
+    .split(/[\n,]/)
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 await run();

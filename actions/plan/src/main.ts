@@ -2,16 +2,15 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as core from '@actions/core';
 import * as github from '@actions/github';
-import { runCli } from '../../../generator/cli/src/run-cli.ts';
-import { isUserError } from '../../../generator/config/src/errors.ts';
-import { formatPlan, planHasChanges } from '../../../generator/render/src/plan/format-plan.ts';
+import { isUserError } from '@raku/config';
+import { planRepo } from '@raku/release';
+import { formatPlan, planHasChanges } from '@raku/render';
 import {
   githubPlanCommentApi,
   octokitFor,
   upsertPlanComment,
   verifyPullRequestHead,
 } from '../../../generator/render/src/plan/plan-comment.ts';
-import type { Plan } from '../../../generator/render/src/plan/plan-types.ts';
 
 type Mode = 'plan' | 'comment' | 'plan-and-comment';
 
@@ -61,14 +60,18 @@ function readInputs(): Inputs {
 }
 
 async function plan(inputs: Inputs): Promise<void> {
-  const args = ['-C', inputs.root, 'plan', '--format', 'json'];
-  if (inputs.against) args.push('--against', inputs.against);
-  else if (inputs.base) args.push('--base', inputs.base);
-  else throw new Error('no base to compare with: set base (outside pull requests) or against');
-  const result = await runCli(args, process.env, inputs.root);
-  if (result.code !== 0) throw new Error(result.stderr.trim() || `raku plan exited with ${result.code}`);
-  if (result.stderr) core.warning(result.stderr.trim());
-  const planData = JSON.parse(result.stdout) as Plan;
+  if (!inputs.against && !inputs.base)
+    throw new Error('no base to compare with: set base (outside pull requests) or against');
+  const planData = await planRepo(
+    {
+      root: inputs.root,
+      ...(inputs.against
+        ? { against: path.resolve(inputs.root, inputs.against), againstLabel: inputs.against }
+        : { base: inputs.base }),
+      zones: [],
+    },
+    { onWarning: (text) => core.warning(`warning: ${text}`) },
+  );
   const comment = formatPlan(planData, 'markdown', inputs.reportUrl ? { reportUrl: inputs.reportUrl } : {});
   await mkdir(inputs.outputDir, { recursive: true });
   await writeFile(path.join(inputs.outputDir, 'comment.md'), comment);
@@ -76,7 +79,7 @@ async function plan(inputs: Inputs): Promise<void> {
     path.join(inputs.outputDir, 'plan.md'),
     formatPlan(planData, 'markdown', { maxChars: Number.POSITIVE_INFINITY }),
   );
-  await writeFile(path.join(inputs.outputDir, 'plan.json'), result.stdout);
+  await writeFile(path.join(inputs.outputDir, 'plan.json'), formatPlan(planData, 'json'));
   const pr = github.context.payload.pull_request;
   if (pr) {
     const record: PullRequestRecord = { number: pr.number, headSha: pr['head']?.sha ?? github.context.sha };

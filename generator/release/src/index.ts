@@ -14,6 +14,11 @@ export { registryClientsFor } from './build/registry-clients.ts';
 export { bundleRuntime, RUNTIME_ENTRY } from './build/runtime-bundle.ts';
 export { readOutputDir } from './fs/read-output-dir.ts';
 export { OWNED_FILES_MANIFEST, type WriteResult, writeChangeSet } from './fs/write-change-set.ts';
+export {
+  type GenerateOptions,
+  type GenerateReport,
+  generateToDir,
+} from './generate/generate-to-dir.ts';
 export { type InitOptions, type InitResult, initConfigRepo } from './init/init-config-repo.ts';
 export { scaffoldConfigRepo } from './init/scaffold-config-repo.ts';
 export {
@@ -28,6 +33,7 @@ export {
   runPackTest,
   type ToolTestResult,
 } from './pack-test/run-pack-test.ts';
+export { type PlanRepoEvents, type PlanRepoOptions, planRepo } from './plan/plan-repo.ts';
 export {
   checkRepoRoot,
   loadReleaseContext,
