@@ -1,14 +1,16 @@
 #!/usr/bin/env node
-// Runs the built CLI (dist/cli/main.mjs, made by `npm run build` and shipped in the npm package). In Raku's own
-// repository before any build there is no dist/: it then runs the TypeScript sources through tsx (a development
-// dependency), so `npm ci && node bin/raku.js` keeps working without a build step.
+// The installed package runs the built CLI (dist/cli/main.mjs, made by `npm run build`, which `npm pack` runs).
+// In Raku's own repository the sources are next to this file: they run through tsx (a development dependency),
+// so `npm ci && node bin/raku.js` works without a build and never runs a dist/ left behind by an earlier build.
+import { existsSync } from 'node:fs';
+
+const sources = new URL('../generator/cli/src/main.ts', import.meta.url);
 let entry;
-try {
-  entry = await import('../dist/cli/main.mjs');
-} catch (err) {
-  if (err?.code !== 'ERR_MODULE_NOT_FOUND' || !String(err.message).includes('dist/cli/main.mjs')) throw err;
+if (existsSync(sources)) {
   const { register } = await import('tsx/esm/api');
   register();
-  entry = await import('../generator/cli/src/main.ts');
+  entry = await import(sources.href);
+} else {
+  entry = await import('../dist/cli/main.mjs');
 }
 process.exitCode = await entry.main(process.argv.slice(2));
