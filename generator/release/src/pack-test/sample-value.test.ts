@@ -139,6 +139,28 @@ describe('sampleValue', () => {
     expect(ajv.validate(root, value)).toBe(true);
   });
 
+  it('passes over a document example that breaks its own length, pattern or uri format', () => {
+    const root: JsonSchema = {
+      type: 'object',
+      properties: {
+        digest: {
+          type: 'string',
+          minLength: 71,
+          maxLength: 71,
+          pattern: '^sha256:[a-f0-9]{64}$',
+          examples: ['sha256:0ecbaa601dba...'],
+        },
+        path: { type: 'string', format: 'uri', examples: ['com/github/bar/libfoo-1.2.3'] },
+        name: { type: 'string', examples: ['libfoo'] },
+      },
+      required: ['digest', 'path', 'name'],
+    };
+    const value = sampleValue(root, root) as Record<string, unknown>;
+    expect(value['digest']).toBe(`sha256:${'a'.repeat(64)}`);
+    expect(value['name']).toBe('libfoo');
+    expect(ajv.validate(root, value)).toBe(true);
+  });
+
   it('joins the properties and required names of allOf parts and intersects their enums', () => {
     const root: JsonSchema = {
       $defs: { Base: { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] } },

@@ -54,10 +54,10 @@ export function sampleValue(
   if (Array.isArray(s['enum']) && s['enum'].length > 0)
     return s['enum'].find((v) => v !== null) ?? s['enum'][0];
   // Documents' examples and defaults do not always fit their own type (a scalar example on an array): skip those.
-  if (Array.isArray(s['examples']) && s['examples'].length > 0 && fitsType(s['examples'][0], s['type'])) {
+  if (Array.isArray(s['examples']) && s['examples'].length > 0 && fits(s['examples'][0], s)) {
     return s['examples'][0];
   }
-  if (s['default'] !== undefined && fitsType(s['default'], s['type'])) return s['default'];
+  if (s['default'] !== undefined && fits(s['default'], s)) return s['default'];
   for (const k of ['oneOf', 'anyOf'] as const) {
     const list = s[k];
     if (Array.isArray(list) && list.length > 0) {
@@ -223,6 +223,27 @@ function mapKey(names: unknown, root: JsonSchema, n: number): string {
     if (typeof key === 'string') return n === 1 ? key : `${key}${n}`;
   }
   return `key${n}`;
+}
+
+/**
+ * Whether a document's example or default can stand for the schema: its type, and for a string its length,
+ * pattern and (for the URI formats) a scheme — GitHub's examples are sometimes cut short with "..." or are
+ * relative paths where the format says uri.
+ */
+function fits(value: unknown, s: JsonSchema): boolean {
+  if (!fitsType(value, s['type'])) return false;
+  if (typeof value !== 'string') return true;
+  if (typeof s['minLength'] === 'number' && value.length < s['minLength']) return false;
+  if (typeof s['maxLength'] === 'number' && value.length > s['maxLength']) return false;
+  if (s['format'] === 'uri' && !/^[a-z][a-z0-9+.-]*:/i.test(value)) return false;
+  if (typeof s['pattern'] === 'string') {
+    try {
+      return new RegExp(s['pattern'], 'u').test(value);
+    } catch {
+      return true;
+    }
+  }
+  return true;
 }
 
 function fitsType(value: unknown, type: unknown): boolean {
