@@ -63,9 +63,10 @@ describe('raku starts without loading the commands it does not run', () => {
     expect(urls.filter((u) => heavy.test(u) || u.endsWith('status-run.ts'))).toEqual([]);
   });
 
-  it('loads the command module when the command runs', async () => {
-    const urls = await loaded('policy', ['-C', ROOT, 'policy', 'access', '--env', 'dev']);
-    expect(urls.some((u) => u.endsWith('generator/cli/src/policy-run.ts'))).toBe(true);
+  it('validates loading its own module and none of release, import, Kubernetes, OpenAI or Octokit', async () => {
+    const urls = await loaded('validate', ['-C', ROOT, 'validate']);
+    expect(urls.some((u) => u.endsWith('generator/cli/src/validate-run.ts'))).toBe(true);
+    expect(urls.filter((u) => heavy.test(u))).toEqual([]);
   });
 
   it('shows the same defaults in the help as the use cases take', () => {

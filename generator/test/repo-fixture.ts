@@ -2,8 +2,8 @@ import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
-import { runCli } from '../cli/src/run-cli.ts';
 import type { SourceFile } from '../config/src/load/yaml-source.ts';
+import { runCli } from './helpers/run-cli.ts';
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
 

@@ -3,14 +3,14 @@ import path from 'node:path';
 import * as core from '@actions/core';
 import * as github from '@actions/github';
 import { isUserError } from '@raku/config';
-import { planRepo } from '@raku/release';
-import { formatPlan, planHasChanges } from '@raku/render';
 import {
   githubPlanCommentApi,
   octokitFor,
+  planRepo,
   upsertPlanComment,
   verifyPullRequestHead,
-} from '../../../generator/render/src/plan/plan-comment.ts';
+} from '@raku/release';
+import { formatPlan, planHasChanges } from '@raku/render';
 
 type Mode = 'plan' | 'comment' | 'plan-and-comment';
 

@@ -3,13 +3,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { PLAN_COMMENT_MARKER } from '../../../generator/render/src/plan/format-plan.ts';
 import {
   githubPlanCommentApi,
   octokitFor,
   upsertPlanComment,
   verifyPullRequestHead,
-} from '../../../generator/render/src/plan/plan-comment.ts';
+} from '../../../generator/release/src/plan/plan-comment.ts';
+import { PLAN_COMMENT_MARKER } from '../../../generator/render/src/plan/format-plan.ts';
 
 const API = 'https://api.github.com';
 const PR = { owner: 'acme', repo: 'raku', number: 7 };

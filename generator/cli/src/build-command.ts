@@ -5,19 +5,6 @@ import { collect } from './options.ts';
 /** Default of --entry: RUNTIME_ENTRY of @raku/release, written here so the help loads no build code (a test ties them). */
 export const RUNTIME_ENTRY_DEFAULT = 'gateway/src/main.ts';
 
-export interface BuildOptions {
-  zone: string[];
-  pack: string[];
-  push?: boolean;
-  builder: string;
-  revision?: string;
-  entry: string;
-  recordDir?: string;
-  source?: string;
-  platform: string[];
-  format: string;
-}
-
 export function registerBuild(program: Command, ctx: CliContext): void {
   program
     .command('build')
@@ -50,7 +37,5 @@ export function registerBuild(program: Command, ctx: CliContext): void {
       'after',
       "\nRegistry credentials: the zone's registry.credentials secret (env RAKU_SECRET_<NAME>_<KEY>: a docker config.json or user:password),\nelse RAKU_REGISTRY_USERNAME + RAKU_REGISTRY_PASSWORD, else $DOCKER_CONFIG/config.json or ~/.docker/config.json, else anonymous.\nLayer cache (compressed layers by content): $RAKU_CACHE_DIR, else $XDG_CACHE_HOME/raku, else ~/.cache/raku; RAKU_CACHE_DIR=off disables it.",
     )
-    .action(async (opts: BuildOptions, cmd: Command) =>
-      (await import('./build-run.ts')).runBuild(opts, cmd, ctx),
-    );
+    .action(async (opts, cmd: Command) => (await import('./build-run.ts')).runBuild(opts, cmd, ctx));
 }

@@ -2,9 +2,21 @@ import path from 'node:path';
 import { UserError } from '@raku/config';
 import { buildZones } from '@raku/release';
 import type { Command } from 'commander';
-import type { BuildOptions } from './build-command.ts';
 import type { CliContext } from './context.ts';
 import { rootOption } from './options.ts';
+
+export interface BuildOptions {
+  zone: string[];
+  pack: string[];
+  push?: boolean;
+  builder: string;
+  revision?: string;
+  entry: string;
+  recordDir?: string;
+  source?: string;
+  platform: string[];
+  format: string;
+}
 
 /** `raku build`: reads the options, builds the zones, prints a line per image and record (or the records as JSON). */
 export async function runBuild(opts: BuildOptions, cmd: Command, ctx: CliContext): Promise<void> {

@@ -2,14 +2,6 @@ import type { Command } from 'commander';
 import type { CliContext } from './context.ts';
 import { collect } from './options.ts';
 
-export interface GenerateCommandOptions {
-  zone: string[];
-  out: string;
-  revision?: string;
-  builds?: string;
-  format: string;
-}
-
 export function registerGenerate(program: Command, ctx: CliContext): void {
   program
     .command('generate')
@@ -31,7 +23,5 @@ export function registerGenerate(program: Command, ctx: CliContext): void {
       'after',
       '\nOnly files this command wrote before (listed in <out>/<zone>/.raku-generated) are ever removed.\nExit codes: 0 generated, 1 configuration errors or bad input, 2 internal fault.',
     )
-    .action(async (opts: GenerateCommandOptions, cmd: Command) =>
-      (await import('./generate-run.ts')).runGenerate(opts, cmd, ctx),
-    );
+    .action(async (opts, cmd: Command) => (await import('./generate-run.ts')).runGenerate(opts, cmd, ctx));
 }

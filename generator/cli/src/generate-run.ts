@@ -3,8 +3,15 @@ import { type GenerateReport, generateToDir } from '@raku/release';
 import { shortRevision } from '@raku/render';
 import type { Command } from 'commander';
 import type { CliContext } from './context.ts';
-import type { GenerateCommandOptions } from './generate-command.ts';
 import { rootOption } from './options.ts';
+
+export interface GenerateCommandOptions {
+  zone: string[];
+  out: string;
+  revision?: string;
+  builds?: string;
+  format: string;
+}
 
 /** `raku generate`: reads the options, renders and writes the zones, prints a line per zone (or the JSON report). */
 export async function runGenerate(

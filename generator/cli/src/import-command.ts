@@ -5,24 +5,6 @@ import { collect } from './options.ts';
 /** Default of --max-tools: DEFAULT_MAX_TOOLS of @raku/import, written here so the help needs no import (a test ties them). */
 export const MAX_TOOLS_DEFAULT = 100;
 
-export interface ImportCliOptions {
-  name: string;
-  owner?: string;
-  include: string[];
-  exclude: string[];
-  maxTools: string;
-  includeDeprecated?: boolean;
-  baseUrl?: string;
-  toolPrefix?: string;
-  allowRemote?: boolean;
-  out?: string;
-  ai?: boolean;
-  dryRun?: boolean;
-  splitBy?: string;
-  format: string;
-  report?: string;
-}
-
 export function registerImport(program: Command, ctx: CliContext): void {
   const importCmd = program.command('import').description('Create or update packs from API descriptions.');
   importCmd
@@ -58,7 +40,7 @@ export function registerImport(program: Command, ctx: CliContext): void {
       'improve descriptions, flags and selection with OpenAI / Azure OpenAI (see docs/import.md)',
     )
     .option('--dry-run', 'show the report and the diff; write nothing')
-    .action(async (document: string, opts: ImportCliOptions, cmd: Command) =>
+    .action(async (document: string, opts, cmd: Command) =>
       (await import('./import-run.ts')).runImportOpenApi(document, opts, cmd, ctx),
     );
 }

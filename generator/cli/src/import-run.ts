@@ -35,8 +35,25 @@ import {
 } from '@raku/import';
 import type { Command } from 'commander';
 import type { CliContext } from './context.ts';
-import type { ImportCliOptions } from './import-command.ts';
 import { globalOptions } from './options.ts';
+
+export interface ImportCliOptions {
+  name: string;
+  owner?: string;
+  include: string[];
+  exclude: string[];
+  maxTools: string;
+  includeDeprecated?: boolean;
+  baseUrl?: string;
+  toolPrefix?: string;
+  allowRemote?: boolean;
+  out?: string;
+  ai?: boolean;
+  dryRun?: boolean;
+  splitBy?: string;
+  format: string;
+  report?: string;
+}
 
 /** One pack an import writes: where, what, and the snapshot of the document beside it. */
 interface PackUnit {

@@ -3,17 +3,6 @@ import type { Command } from 'commander';
 import type { CliContext } from './context.ts';
 import { collect } from './options.ts';
 
-export interface PlanCommandOptions {
-  base?: string;
-  against?: string;
-  format: string;
-  zone: string[];
-  revision?: string;
-  output?: string;
-  reportUrl?: string;
-  remoteTools?: string;
-}
-
 export function registerPlan(program: Command, ctx: CliContext): void {
   program
     .command('plan')
@@ -35,7 +24,5 @@ export function registerPlan(program: Command, ctx: CliContext): void {
       'after',
       '\nExit codes: 0 plan shown (changes or not), 1 bad input or configuration errors, 2 internal fault.',
     )
-    .action(async (opts: PlanCommandOptions, cmd: Command) =>
-      (await import('./plan-run.ts')).runPlan(opts, cmd, ctx),
-    );
+    .action(async (opts, cmd: Command) => (await import('./plan-run.ts')).runPlan(opts, cmd, ctx));
 }

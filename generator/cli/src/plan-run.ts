@@ -6,7 +6,17 @@ import { formatPlan, PLAN_FORMATS, type PlanFormat } from '@raku/render';
 import type { Command } from 'commander';
 import type { CliContext } from './context.ts';
 import { rootOption } from './options.ts';
-import type { PlanCommandOptions } from './plan-command.ts';
+
+export interface PlanCommandOptions {
+  base?: string;
+  against?: string;
+  format: string;
+  zone: string[];
+  revision?: string;
+  output?: string;
+  reportUrl?: string;
+  remoteTools?: string;
+}
 
 /** `raku plan`: reads the options, plans, prints the plan (and with --output writes it whole). */
 export async function runPlan(opts: PlanCommandOptions, cmd: Command, ctx: CliContext): Promise<void> {

@@ -1,27 +1,8 @@
 import { ENVIRONMENTS } from '@raku/config';
 import type { Command } from 'commander';
 import type { CliContext } from './context.ts';
+import { DENIED_EXIT_CODE } from './exit-codes.ts';
 import { collect } from './options.ts';
-
-export interface CheckOptions {
-  env: string;
-  subject: string;
-  tool: string;
-  group: string[];
-  claim: string[];
-  args: string;
-  at?: string;
-  format: string;
-}
-
-export interface AccessOptions {
-  env: string;
-  subject?: string;
-  format: string;
-}
-
-/** Exit code of `raku policy check` when the call is denied (0 allowed, 1 bad input, 2 internal fault). */
-export const DENIED_EXIT_CODE = 3;
 
 export function registerPolicy(program: Command, ctx: CliContext): void {
   const policy = program
@@ -48,9 +29,7 @@ export function registerPolicy(program: Command, ctx: CliContext): void {
       'after',
       `\nExit codes: 0 allowed, ${DENIED_EXIT_CODE} denied, 1 configuration errors or bad input, 2 internal fault.`,
     )
-    .action(async (opts: CheckOptions, cmd: Command) =>
-      (await import('./policy-run.ts')).runPolicyCheck(opts, cmd, ctx),
-    );
+    .action(async (opts, cmd: Command) => (await import('./policy-run.ts')).runPolicyCheck(opts, cmd, ctx));
 
   policy
     .command('access')
@@ -60,7 +39,5 @@ export function registerPolicy(program: Command, ctx: CliContext): void {
     .requiredOption('-e, --env <environment>', `environment: ${ENVIRONMENTS.join(', ')}`)
     .option('-s, --subject <subject>', 'only this subject string as written in the policies')
     .option('-f, --format <format>', 'text or json', 'text')
-    .action(async (opts: AccessOptions, cmd: Command) =>
-      (await import('./policy-run.ts')).runPolicyAccess(opts, cmd, ctx),
-    );
+    .action(async (opts, cmd: Command) => (await import('./policy-run.ts')).runPolicyAccess(opts, cmd, ctx));
 }

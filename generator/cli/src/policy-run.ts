@@ -4,9 +4,25 @@ import { accessMatrix, compilePolicies, decide, describeAccess } from '@raku/pol
 import { loadValidModel } from '@raku/release';
 import type { Command } from 'commander';
 import type { CliContext } from './context.ts';
-import type { AccessOptions, CheckOptions } from './policy-command.ts';
-import { DENIED_EXIT_CODE } from './policy-command.ts';
-import { repoRoot } from './release-context.ts';
+import { DENIED_EXIT_CODE } from './exit-codes.ts';
+import { repoRoot } from './repo-root.ts';
+
+export interface CheckOptions {
+  env: string;
+  subject: string;
+  tool: string;
+  group: string[];
+  claim: string[];
+  args: string;
+  at?: string;
+  format: string;
+}
+
+export interface AccessOptions {
+  env: string;
+  subject?: string;
+  format: string;
+}
 
 /**
  * The tools an environment can expose: every pack tool, and the tools of the remotes of its zones that

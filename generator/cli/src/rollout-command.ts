@@ -2,24 +2,6 @@ import type { Command } from 'commander';
 import type { CliContext } from './context.ts';
 import { collect } from './options.ts';
 
-/** The options of `raku rollout` as commander parses them. */
-export interface RolloutOptions {
-  zone: string[];
-  dryRun?: boolean;
-  builds?: string;
-  revision?: string;
-  remote: string[];
-  force?: boolean;
-  reason?: string;
-  upstreamStatus: string[];
-  label: string[];
-  reviewer: string[];
-  draft?: boolean;
-  autoMerge?: string;
-  author: string;
-  format: string;
-}
-
 export function registerRollout(program: Command, ctx: CliContext): void {
   program
     .command('rollout')
@@ -69,7 +51,5 @@ export function registerRollout(program: Command, ctx: CliContext): void {
       'after',
       '\nTokens: the zone\'s gitops.token secret (env RAKU_SECRET_<NAME>_<KEY>), else RAKU_GITOPS_TOKEN, else GITHUB_TOKEN.\nUse a GitHub App installation token: pull requests opened with the workflow\'s GITHUB_TOKEN do not trigger checks.\nExit codes: 0 done (also when a zone is blocked by its promotion gate, reported as "blocked"), 1 bad input, 2 internal fault.',
     )
-    .action(async (opts: RolloutOptions, cmd: Command) =>
-      (await import('./rollout-run.ts')).runRollout(opts, cmd, ctx),
-    );
+    .action(async (opts, cmd: Command) => (await import('./rollout-run.ts')).runRollout(opts, cmd, ctx));
 }

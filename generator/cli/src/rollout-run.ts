@@ -3,7 +3,24 @@ import { parseAuthor, parseAutoMerge, parseRemotes, type RolloutReport, rolloutZ
 import type { Command } from 'commander';
 import type { CliContext } from './context.ts';
 import { rootOption } from './options.ts';
-import type { RolloutOptions } from './rollout-command.ts';
+
+/** The options of `raku rollout` as commander parses them. */
+export interface RolloutOptions {
+  zone: string[];
+  dryRun?: boolean;
+  builds?: string;
+  revision?: string;
+  remote: string[];
+  force?: boolean;
+  reason?: string;
+  upstreamStatus: string[];
+  label: string[];
+  reviewer: string[];
+  draft?: boolean;
+  autoMerge?: string;
+  author: string;
+  format: string;
+}
 
 /** `raku rollout`: reads the options, rolls the zones out, prints the report. */
 export async function runRollout(opts: RolloutOptions, cmd: Command, ctx: CliContext): Promise<void> {

@@ -1,23 +1,7 @@
 import type { Command } from 'commander';
 import type { CliContext } from './context.ts';
+import { UNHEALTHY_EXIT_CODE } from './exit-codes.ts';
 import { collect } from './options.ts';
-
-export interface StatusOptions {
-  zone: string[];
-  wait?: boolean;
-  timeout: string;
-  interval: string;
-  builds?: string;
-  kubeconfig?: string;
-  output?: string;
-  adminUrl?: string;
-  revision?: string;
-  errorWindow: string;
-  format: string;
-}
-
-/** Exit code of `raku status` when a zone is unhealthy (1 stays "bad input"). */
-export const UNHEALTHY_EXIT_CODE = 3;
 
 export function registerStatus(program: Command, ctx: CliContext): void {
   program
@@ -53,7 +37,5 @@ export function registerStatus(program: Command, ctx: CliContext): void {
       'after',
       `\nExit codes: 0 every zone healthy, ${UNHEALTHY_EXIT_CODE} a zone unhealthy (at the end of --wait), 1 bad input, 2 internal fault.`,
     )
-    .action(async (opts: StatusOptions, cmd: Command) =>
-      (await import('./status-run.ts')).runStatus(opts, cmd, ctx),
-    );
+    .action(async (opts, cmd: Command) => (await import('./status-run.ts')).runStatus(opts, cmd, ctx));
 }

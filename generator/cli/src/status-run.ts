@@ -3,9 +3,22 @@ import { UserError } from '@raku/config';
 import { parseDuration, type ZoneHealth, zoneStatus } from '@raku/release';
 import type { Command } from 'commander';
 import type { CliContext } from './context.ts';
+import { UNHEALTHY_EXIT_CODE } from './exit-codes.ts';
 import { rootOption } from './options.ts';
-import type { StatusOptions } from './status-command.ts';
-import { UNHEALTHY_EXIT_CODE } from './status-command.ts';
+
+export interface StatusOptions {
+  zone: string[];
+  wait?: boolean;
+  timeout: string;
+  interval: string;
+  builds?: string;
+  kubeconfig?: string;
+  output?: string;
+  adminUrl?: string;
+  revision?: string;
+  errorWindow: string;
+  format: string;
+}
 
 function formatHealth(h: ZoneHealth): string {
   const lines = [

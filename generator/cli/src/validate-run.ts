@@ -12,7 +12,7 @@ import {
 } from '@raku/config';
 import type { Command } from 'commander';
 import type { CliContext } from './context.ts';
-import { repoRoot } from './release-context.ts';
+import { repoRoot } from './repo-root.ts';
 
 /** True when the repository path `file` is `filter` or under it ('' is the whole repository). */
 function covers(filter: string, file: string): boolean {

@@ -33,6 +33,12 @@ export {
   runPackTest,
   type ToolTestResult,
 } from './pack-test/run-pack-test.ts';
+export {
+  githubPlanCommentApi,
+  octokitFor,
+  upsertPlanComment,
+  verifyPullRequestHead,
+} from './plan/plan-comment.ts';
 export { type PlanRepoEvents, type PlanRepoOptions, planRepo } from './plan/plan-repo.ts';
 export {
   checkRepoRoot,

@@ -5,7 +5,13 @@ export { assertSafePath, type ChangeSet, changeSet } from './generate/change-set
 export { generateZones } from './generate/generate-zones.ts';
 export { configRevision, renderZone, shortRevision, type WorkloadImage } from './generate/render-zone.ts';
 export { revisionTag } from './generate/workload-spec.ts';
-export { formatPlan, PLAN_FORMATS, type PlanFormat, planHasChanges } from './plan/format-plan.ts';
+export {
+  formatPlan,
+  PLAN_COMMENT_MARKER,
+  PLAN_FORMATS,
+  type PlanFormat,
+  planHasChanges,
+} from './plan/format-plan.ts';
 export { type LiveRemoteTools, type PlanSide, planChanges } from './plan/plan.ts';
 export type { Plan } from './plan/plan-types.ts';
 export { inputSchemaBreaks } from './plan/schema-compat.ts';

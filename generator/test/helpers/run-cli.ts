@@ -1,4 +1,4 @@
-import { main } from './main.ts';
+import { main } from '../../cli/src/main.ts';
 
 /** Output of one in-process CLI run. */
 export interface CliRun {
@@ -7,11 +7,7 @@ export interface CliRun {
   stderr: string;
 }
 
-/**
- * Runs the raku CLI in-process with the given environment and captures its output: the GitHub Actions are
- * thin shells that turn inputs into arguments, run the one CLI code path with `--format json`, and publish
- * outputs from its JSON.
- */
+/** Runs the raku CLI in-process with the given environment and working directory, and captures its output. */
 export async function runCli(
   argv: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
@@ -31,12 +27,4 @@ export async function runCli(
     debug: false,
   });
   return { code, stdout, stderr };
-}
-
-/** Splits an action's list input: one item per line or comma-separated, blanks dropped. */
-export function listInput(value: string): string[] {
-  return value
-    .split(/[\n,]/)
-    .map((s) => s.trim())
-    .filter(Boolean);
 }

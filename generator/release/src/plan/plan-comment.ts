@@ -1,6 +1,6 @@
 import { Octokit } from '@octokit/rest';
 import { UserError } from '@raku/config';
-import { PLAN_COMMENT_MARKER } from './format-plan.ts';
+import { PLAN_COMMENT_MARKER } from '@raku/render';
 
 /** GitHub's limit on a comment body, in characters. */
 export const GITHUB_COMMENT_LIMIT = 65_536;
