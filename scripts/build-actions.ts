@@ -13,7 +13,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { writePrebuiltRuntime } from '../generator/release/src/build/prebuilt-runtime.ts';
+import { lockedSources, writePrebuiltRuntime } from '../generator/release/src/build/prebuilt-runtime.ts';
 import { bundleRuntime } from '../generator/release/src/build/runtime-bundle.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -63,5 +63,10 @@ for (const name of actions) {
   );
   console.log(`actions/${name}/dist/index.mjs -> actions/dist/${name}.mjs`);
 }
-await writePrebuiltRuntime(path.join(shared, 'runtime'), await bundleRuntime({ root, fromSource: true }));
+const runtime = await bundleRuntime({ root, fromSource: true });
+await writePrebuiltRuntime(
+  path.join(shared, 'runtime'),
+  runtime,
+  await lockedSources(root, runtime.externalsUsed),
+);
 console.log('actions/dist/runtime/');

@@ -12,7 +12,7 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { writePrebuiltRuntime } from '../generator/release/src/build/prebuilt-runtime.ts';
+import { lockedSources, writePrebuiltRuntime } from '../generator/release/src/build/prebuilt-runtime.ts';
 import { bundleRuntime } from '../generator/release/src/build/runtime-bundle.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -51,7 +51,11 @@ console.log('dist/cli/main.mjs');
 
 if (!process.argv.includes('--cli-only')) {
   const runtime = await bundleRuntime({ root, fromSource: true });
-  await writePrebuiltRuntime(path.join(root, 'dist/runtime'), runtime);
+  await writePrebuiltRuntime(
+    path.join(root, 'dist/runtime'),
+    runtime,
+    await lockedSources(root, runtime.externalsUsed),
+  );
   console.log(
     `dist/runtime/ (${runtime.files.length} runtime files, ${runtime.gatewayFiles.length} gateway files)`,
   );

@@ -3,6 +3,8 @@ import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '@raku/config';
+import { layerCacheDir } from './layer-cache.ts';
+import { type PackageSource, packageFilesFromTarball } from './package-tarball.ts';
 import type { LayerFile } from './tar-layer.ts';
 
 /**
@@ -21,6 +23,11 @@ export interface PrebuiltManifest {
   gatewayFiles: string[];
   /** External packages the bundle imports; their files are copied from node_modules at build time. */
   externalsUsed: string[];
+  /**
+   * Where each external package comes from when it is not installed beside the runtime (the actions run
+   * without `npm ci`): the version and tarball integrity package-lock.json pins.
+   */
+  sources?: Record<string, PackageSource>;
 }
 
 /** The parts of a runtime bundle, as bundleRuntime returns them. */
@@ -62,7 +69,10 @@ function isRakuPackageRoot(dir: string): boolean {
  * The external packages' files come from the nearest node_modules above `dir` holding them (the installed
  * raku package's dependencies); a UserError names the package when none does.
  */
-export async function readPrebuiltRuntime(dir: string): Promise<RuntimeParts> {
+export async function readPrebuiltRuntime(
+  dir: string,
+  cacheDir: string | undefined = layerCacheDir(process.env, process.cwd()),
+): Promise<RuntimeParts> {
   const manifest = JSON.parse(await readFile(path.join(dir, PREBUILT_MANIFEST), 'utf8')) as PrebuiltManifest;
   const read = async (layerPath: string): Promise<LayerFile> => ({
     path: layerPath,
@@ -73,6 +83,11 @@ export async function readPrebuiltRuntime(dir: string): Promise<RuntimeParts> {
   const externals: LayerFile[] = [];
   for (const pkg of manifest.externalsUsed) {
     const pkgDir = findPackageDir(dir, pkg);
+    const source = manifest.sources?.[pkg];
+    if (!pkgDir && source) {
+      externals.push(...(await packageFilesFromTarball(pkg, source, cacheDir)));
+      continue;
+    }
     if (!pkgDir) {
       throw new UserError(
         `the prebuilt runtime in ${dir} needs the package ${pkg}, which is not installed beside it (npm install raku installs it)`,
@@ -86,8 +101,15 @@ export async function readPrebuiltRuntime(dir: string): Promise<RuntimeParts> {
   return { files, gatewayFiles: [...chunks, ...externals, ...assets], externalsUsed: manifest.externalsUsed };
 }
 
-/** Writes runtime parts as a prebuilt runtime into `dir` (emptied first); external packages are left out. */
-export async function writePrebuiltRuntime(dir: string, parts: RuntimeParts): Promise<void> {
+/**
+ * Writes runtime parts as a prebuilt runtime into `dir` (emptied first); external packages are left out, with
+ * where to get them (`sources`, see {@link lockedSources}) when given.
+ */
+export async function writePrebuiltRuntime(
+  dir: string,
+  parts: RuntimeParts,
+  sources?: Record<string, PackageSource>,
+): Promise<void> {
   await rm(dir, { recursive: true, force: true });
   const isExternal = (p: string) =>
     parts.externalsUsed.some((pkg) => p.startsWith(`app/node_modules/${pkg}/`));
@@ -101,8 +123,27 @@ export async function writePrebuiltRuntime(dir: string, parts: RuntimeParts): Pr
     files: parts.files.map((f) => f.path),
     gatewayFiles: own.map((f) => f.path),
     externalsUsed: parts.externalsUsed,
+    ...(sources ? { sources } : {}),
   };
   await writeFile(path.join(dir, PREBUILT_MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
+}
+
+/** The version and integrity package-lock.json (under `root`) pins for each package. */
+export async function lockedSources(
+  root: string,
+  packages: readonly string[],
+): Promise<Record<string, PackageSource>> {
+  const lock = JSON.parse(await readFile(path.join(root, 'package-lock.json'), 'utf8')) as {
+    packages: Record<string, { version?: string; integrity?: string }>;
+  };
+  const out: Record<string, PackageSource> = {};
+  for (const pkg of packages) {
+    const entry = lock.packages[`node_modules/${pkg}`];
+    if (!entry?.version || !entry.integrity)
+      throw new Error(`package-lock.json pins no version and integrity for ${pkg}`);
+    out[pkg] = { version: entry.version, integrity: entry.integrity };
+  }
+  return out;
 }
 
 /** The folder of an installed package, from the nearest node_modules above `from` that holds it. */
