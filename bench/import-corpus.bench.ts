@@ -208,6 +208,14 @@ function report(results: CorpusResult[], names: string[], github: CorpusResult):
   const perOp = (r: CorpusResult) => r.cpuMs / Math.max(r.tools, 1);
   const costlier = results.filter((r) => r.tools >= 100 && perOp(r) > perOp(github));
   console.log(
-    `CPU per tool: GitHub ${perOp(github).toFixed(2)} ms; documents of 100 tools or more above it: ${costlier.length}${costlier.length > 0 ? ` (${costlier.map((r) => `${names[r.index - 1]} ${perOp(r).toFixed(2)} ms`).join(', ')})` : ''}`,
+    `CPU per tool: GitHub ${perOp(github).toFixed(2)} ms; documents of 100 tools or more above it: ${costlier.length}${
+      costlier.length > 0
+        ? `, the highest: ${[...costlier]
+            .sort((a, b) => perOp(b) - perOp(a))
+            .slice(0, 5)
+            .map((r) => `${names[r.index - 1]} ${perOp(r).toFixed(2)} ms`)
+            .join(', ')}`
+        : ''
+    }`,
   );
 }

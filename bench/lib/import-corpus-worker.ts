@@ -8,9 +8,10 @@
 import { readFileSync } from 'node:fs';
 import { UserError } from '../../generator/config/src/errors.ts';
 import type { Pack } from '../../generator/config/src/model/types.ts';
-import { importOpenApi, importOpenApiSplit } from '../../generator/import/src/build-pack.ts';
+import { importOpenApi } from '../../generator/import/src/build-pack.ts';
 import { checkPack } from '../../generator/import/src/import-pack.ts';
 import { parseDocument } from '../../generator/import/src/openapi-document.ts';
+import { importOpenApiSplit } from '../../generator/import/src/split-by-tag.ts';
 import { currentThreadId, threadCpuMs } from './thread-cpu.ts';
 
 export interface CorpusResult {

@@ -5,7 +5,6 @@ export {
   type ImportOptions,
   type ImportReport,
   importOpenApi,
-  importOpenApiSplit,
 } from './build-pack.ts';
 export { formatContractDiff } from './contract-diff.ts';
 export { checkPack, generatePack } from './import-pack.ts';
@@ -21,4 +20,5 @@ export { isJson } from './operation-tool.ts';
 export { listOperations } from './operations.ts';
 export { readOpenApiDocument } from './read-document.ts';
 export { serializePolicy } from './serialize-pack.ts';
+export { importOpenApiSplit, SMALL_TAG_OPERATIONS, type SplitPack } from './split-by-tag.ts';
 export { documentForPack } from './split-document.ts';

@@ -4,11 +4,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Pack, Tool } from '../../config/src/model/types.ts';
-import { type ImportOptions, importOpenApi, importOpenApiSplit } from '../../import/src/build-pack.ts';
+import { type ImportOptions, importOpenApi } from '../../import/src/build-pack.ts';
 import { fitsInOneFile } from '../../import/src/fit-limits.ts';
 import { checkPack } from '../../import/src/import-pack.ts';
 import { formatReport, formatWarnings } from '../../import/src/import-report.ts';
 import type { OpenApiDocument } from '../../import/src/openapi-document.ts';
+import { importOpenApiSplit } from '../../import/src/split-by-tag.ts';
 import { documentForPack } from '../../import/src/split-document.ts';
 
 const opts: ImportOptions = {
