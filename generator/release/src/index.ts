@@ -34,6 +34,14 @@ export {
   type ToolTestResult,
 } from './pack-test/run-pack-test.ts';
 export {
+  type PackTestReport,
+  packTestJson,
+  type TestPacksEvents,
+  type TestPacksOptions,
+  type TestPacksResult,
+  testPacks,
+} from './pack-test/test-packs.ts';
+export {
   githubPlanCommentApi,
   octokitFor,
   upsertPlanComment,
