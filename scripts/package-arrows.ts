@@ -55,15 +55,20 @@ export const PACKAGE_ARROWS: Readonly<Record<string, PackageRule>> = {
   '@raku/schema': { folder: 'schema', imports: [] },
 };
 
-/** What a pure package may not import: the file system, processes, the network, web frameworks, CI toolkits. */
-export const IMPURE_MODULES: readonly RegExp[] = [
-  /^(node:)?fs(\/promises)?$/,
-  /^(node:)?child_process$/,
-  /^(node:)?(net|http|https|http2|dns|tls|dgram)$/,
-  /^(node:)?process$/,
-  /^express$/,
-  /^@actions\//,
-];
+/**
+ * The only modules a pure package may import outside its adapters (besides its own files and the packages its
+ * arrows allow), by package name, each with why it is pure. Anything else (the file system, processes, the
+ * network, GitHub, Kubernetes, databases, web frameworks, CI toolkits) belongs in an adapter. Type-only
+ * imports are always allowed: they vanish at run time.
+ */
+export const PURE_MODULES: Readonly<Record<string, string>> = {
+  'node:crypto': 'hashes only (createHash): same bytes in, same digest out',
+  yaml: 'parses and prints YAML text in memory',
+  'js-yaml': 'parses YAML text in memory (the fast path of the loader)',
+  ajv: 'compiles and runs JSON Schema validators in memory',
+  semver: 'compares version strings',
+  unhomoglyph: 'maps look-alike characters to a skeleton string',
+};
 
 /** Named exceptions to the purity rule: file → specifier → why it is still pure. */
 export const PURITY_EXCEPTIONS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
