@@ -82,6 +82,16 @@ describe('the prebuilt runtime', () => {
     expect(bundle.files.map((f) => f.path)).toEqual(['app/gateway.mjs', 'app/chunks/a.mjs']);
   });
 
+  it('is not used when the repository holds the runtime source (Raku itself, or a stand-in runtime)', async () => {
+    const { runtime } = await installed(PARTS);
+    const repo = await tempDir();
+    await mkdir(path.join(repo, 'gateway/src'), { recursive: true });
+    await writeFile(path.join(repo, 'gateway/src/main.ts'), 'console.log("stand-in runtime");\n');
+    const bundle = await bundleRuntime({ root: repo, prebuiltDir: runtime });
+    expect(bundle.files.map((f) => f.path)).toEqual(['app/gateway.mjs']);
+    expect(text(bundle.files[0]!)).toContain('stand-in runtime');
+  });
+
   it('names the missing package when the external is not installed beside it', async () => {
     const dir = path.join(await tempDir(), 'dist/runtime');
     await writePrebuiltRuntime(dir, PARTS);

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '@raku/config';
@@ -33,8 +34,8 @@ export interface RuntimeBundleOptions {
   /** Folders copied into the layer as they are. Default {@link DEFAULT_ASSETS}. */
   assets?: readonly { from: string; to: string }[];
   /**
-   * Bundle the entry from source even when a prebuilt runtime exists (what `npm run build` does to make it).
-   * Default false: the default entry is taken from the prebuilt runtime when there is one.
+   * Bundle the entry from source, never the prebuilt runtime (what `npm run build` does to make it). Default
+   * false: the default entry is taken from the prebuilt runtime when `root` does not hold its source.
    */
   fromSource?: boolean;
   /** Where the prebuilt runtime is looked for. Default: found up from this module ({@link findPrebuiltRuntime}). */
@@ -62,16 +63,17 @@ export interface RuntimeBundle {
 const CHUNKS_DIR = 'chunks';
 
 /**
- * The runtime every image carries, found in one place: the prebuilt runtime of the raku package (dist/runtime,
- * made by `npm run build`, or actions/dist/runtime for the actions) when the entry is the default one, else the
- * entry bundled from source under `root` (Raku's own repository before a build, or `--entry`), which needs
- * esbuild. Same bytes either way for the same sources, so the image digests do not depend on the path taken.
+ * The runtime every image carries, found in one place: the entry bundled from source when the repository holds it
+ * (Raku's own repository, whose sources are the truth even when an earlier build left dist/ behind, and test
+ * repositories with a stand-in runtime), else the prebuilt runtime of the raku package (dist/runtime, made by
+ * `npm run build`, or actions/dist/runtime for the actions): a configuration repository needs neither Raku's
+ * sources nor esbuild. Same bytes either way for the same sources, so image digests do not depend on the path.
  * Throws a UserError when neither is there.
  */
 export async function bundleRuntime(options: RuntimeBundleOptions): Promise<RuntimeBundle> {
-  const isDefault =
-    (options.entry ?? RUNTIME_ENTRY) === RUNTIME_ENTRY && !options.externals && !options.assets;
-  if (isDefault && !options.fromSource) {
+  const entry = options.entry ?? RUNTIME_ENTRY;
+  const isDefault = entry === RUNTIME_ENTRY && !options.externals && !options.assets;
+  if (isDefault && !options.fromSource && !existsSync(path.resolve(options.root, entry))) {
     const prebuilt = options.prebuiltDir ?? findPrebuiltRuntime();
     if (prebuilt) return readPrebuiltRuntime(prebuilt);
   }
