@@ -74,3 +74,27 @@ export function checkPack(pack: Pack, packPath: string, repoFiles: readonly Sour
   const result = validateRepo(files);
   return { yaml, diagnostics: result.diagnostics.filter((d) => d.file === packPath), warnings };
 }
+
+/**
+ * `checkPack` for several packs at once (the packs of a split import): each fitted into one file, then the
+ * repository validated once with all of them in place, instead of once per pack (which parses the whole
+ * repository again for every pack, and misses conflicts between the new packs). Diagnostics are given per
+ * pack, for its own file. Pure over file contents.
+ */
+export function checkPacks(
+  packs: readonly { pack: Pack; packPath: string }[],
+  repoFiles: readonly SourceFile[],
+): CheckedPack[] {
+  const fitted = packs.map(({ pack, packPath }) => ({ packPath, ...fitToLimits(pack) }));
+  const paths = new Set(fitted.map((f) => f.packPath));
+  const files = [
+    ...repoFiles.filter((f) => !paths.has(f.path)),
+    ...fitted.map((f) => ({ path: f.packPath, bytes: Buffer.from(f.yaml) })),
+  ];
+  const diagnostics = validateRepo(files).diagnostics;
+  return fitted.map((f) => ({
+    yaml: f.yaml,
+    diagnostics: diagnostics.filter((d) => d.file === f.packPath),
+    warnings: f.warnings,
+  }));
+}

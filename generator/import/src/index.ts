@@ -7,7 +7,7 @@ export {
   importOpenApi,
 } from './build-pack.ts';
 export { formatContractDiff } from './contract-diff.ts';
-export { checkPack, generatePack } from './import-pack.ts';
+export { checkPack, checkPacks, generatePack } from './import-pack.ts';
 export {
   byReason,
   formatReport,

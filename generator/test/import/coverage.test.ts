@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { Pack, Tool } from '../../config/src/model/types.ts';
 import { type ImportOptions, importOpenApi } from '../../import/src/build-pack.ts';
 import { fitsInOneFile } from '../../import/src/fit-limits.ts';
-import { checkPack } from '../../import/src/import-pack.ts';
+import { checkPack, checkPacks } from '../../import/src/import-pack.ts';
 import { formatReport, formatWarnings } from '../../import/src/import-report.ts';
 import type { OpenApiDocument } from '../../import/src/openapi-document.ts';
 import { importOpenApiSplit } from '../../import/src/split-by-tag.ts';
@@ -627,6 +627,24 @@ describe('--split-by tag', () => {
     expect(importOpenApiSplit(large(6, ['q', 'p', 'r']), opts).packs.map((p) => p.pack.name)).toEqual([
       'api-p-to-r',
     ]);
+  });
+
+  it('checks the packs of a split in one validation, each diagnostic on its own pack', () => {
+    const { packs } = importOpenApiSplit(large(60, ['a', 'b']), { ...opts, maxTools: 20 });
+    const units = packs.map(({ pack }) => ({ pack, packPath: `packs/${pack.name}/pack.yaml` }));
+    const checked = checkPacks(units, []);
+    expect(checked.map((c) => c.diagnostics)).toEqual(units.map(() => []));
+    expect(checked.map((c) => c.yaml)).toEqual(units.map((u) => checkPack(u.pack, u.packPath, []).yaml));
+    const broken = units.map((u, i) =>
+      i === 1
+        ? { ...u, pack: { ...u.pack, tools: [{ ...u.pack.tools[0], name: 'Not A Name!' }] } as Pack }
+        : u,
+    );
+    const again = checkPacks(broken, []);
+    expect(again[0]?.diagnostics).toEqual([]);
+    expect(again[1]?.diagnostics.some((d) => d.severity === 'error' && d.file === units[1]?.packPath)).toBe(
+      true,
+    );
   });
 
   it("keeps in each pack's snapshot only its operations and the schemas they reach", () => {
