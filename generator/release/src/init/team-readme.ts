@@ -1,9 +1,12 @@
 import { ACTIONS_OWNER_PLACEHOLDER, type ScaffoldOptions } from './scaffold-options.ts';
 
-/** A README section: a heading and its paragraphs (a paragraph that is a list of lines is a code block). */
+/** A paragraph: text, a list (one item a line) or a shell code block. */
+type Paragraph = string | { list: string[] } | { code: string[] };
+
+/** A README section: a heading and its paragraphs. */
 interface Section {
   heading: string;
-  body: (string | { code: string[] })[];
+  body: Paragraph[];
 }
 
 /** The README of a new config repository, for the team that owns it. */
@@ -13,13 +16,17 @@ export function teamReadme(options: ScaffoldOptions, zones: readonly string[]): 
     {
       heading: 'What is here',
       body: [
-        '- `packs/` — one folder per pack: the tools an MCP server offers and the HTTP API behind them ' +
-          '(`packs/weather` is an example that calls a public API with no key).',
-        `- \`zones/\` — where packs run: ${zones.map((z) => `\`${z}\``).join(', ')}, each with its cluster, ` +
-          'namespace, image registry and GitOps repository; staging is promoted from dev, prod from staging.',
-        '- `policies/` — who may call which tools, in which environments.',
-        '- `.github/workflows/` — validate and plan every pull request, comment the plan, and on merge to main ' +
-          'build the images and open a rollout pull request in the GitOps repository.',
+        {
+          list: [
+            '`packs/` — one folder per pack: the tools an MCP server offers and the HTTP API behind them ' +
+              '(`packs/weather` is an example that calls a public API with no key).',
+            `\`zones/\` — where packs run: ${zones.map((z) => `\`${z}\``).join(', ')}, each with its cluster, ` +
+              'namespace, image registry and GitOps repository; staging is promoted from dev, prod from staging.',
+            '`policies/` — who may call which tools, in which environments.',
+            '`.github/workflows/` — validate and plan every pull request, comment the plan, and on merge to main ' +
+              'build the images and open a rollout pull request in the GitOps repository.',
+          ],
+        },
       ],
     },
     {
@@ -44,7 +51,7 @@ export function teamReadme(options: ScaffoldOptions, zones: readonly string[]): 
         `1. The workflows call \`${options.actionsOwner}/raku/actions/<name>@v1\`. ` +
           (options.actionsOwner === ACTIONS_OWNER_PLACEHOLDER
             ? `Replace \`${ACTIONS_OWNER_PLACEHOLDER}\` with the GitHub owner of the Raku repository you use ` +
-              '(or scaffold again with `raku init --actions-owner <owner>`).'
+              '(`raku init --actions-owner <owner>` writes it into a new repository).'
             : 'Check that this is the Raku repository you mean to use.'),
         `2. In \`zones/*.yaml\`, set each zone's cluster, registry (\`ghcr.io/${options.org}/raku\`), ` +
           `GitOps repository (\`${options.org}/raku-gitops\`) and gateway auth to your own.`,
@@ -71,13 +78,15 @@ export function teamReadme(options: ScaffoldOptions, zones: readonly string[]): 
   ];
   const parts = [
     `# ${options.name}`,
-    'MCP servers as configuration: packs, landing zones and policies for [Raku](https://www.npmjs.com/package/' +
-      `${raku.name}), reviewed in pull requests and rolled out through GitOps.`,
+    'MCP servers as configuration: packs, landing zones and policies for Raku, reviewed in pull requests and ' +
+      'rolled out through GitOps.',
     ...sections.flatMap((s) => [`## ${s.heading}`, ...s.body.map(paragraph)]),
   ];
   return `${parts.join('\n\n')}\n`;
 }
 
-function paragraph(p: string | { code: string[] }): string {
-  return typeof p === 'string' ? p : ['```sh', ...p.code, '```'].join('\n');
+function paragraph(p: Paragraph): string {
+  if (typeof p === 'string') return p;
+  if ('list' in p) return p.list.map((item) => `- ${item}`).join('\n');
+  return ['```sh', ...p.code, '```'].join('\n');
 }
