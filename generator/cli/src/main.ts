@@ -4,6 +4,7 @@ import { registerBuild } from './build-command.ts';
 import { type CliContext, processContext } from './context.ts';
 import { registerGenerate } from './generate-command.ts';
 import { registerImport } from './import-command.ts';
+import { registerInit } from './init-command.ts';
 import { registerPackTest } from './pack-test-command.ts';
 import { registerPlan } from './plan-command.ts';
 import { registerPolicy } from './policy-command.ts';
@@ -18,6 +19,7 @@ import { rakuVersion } from './version.ts';
  * so `raku --help` and each command load none of the other commands' dependencies.
  */
 const COMMANDS: ((program: Command, ctx: CliContext) => void)[] = [
+  registerInit,
   registerValidate,
   registerImport,
   registerPackTest,
