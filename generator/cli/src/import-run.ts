@@ -15,7 +15,7 @@ import {
   type AiConfig,
   applySuggestions,
   byReason,
-  checkPack,
+  checkPacks,
   documentForPack,
   formatContractDiff,
   formatReport,
@@ -250,6 +250,13 @@ export async function runImportOpenApi(
   const checkWarnings: string[] = [];
   const diffText: string[] = [];
   let draftPolicy: { path: string; yaml: string } | undefined;
+  // First every pack generated (and with --ai enriched), then all checked in one validation of the repository.
+  const generatedUnits: {
+    unit: PackUnit;
+    pack: Pack;
+    generated: ReturnType<typeof generatePack>;
+    committed?: Pack;
+  }[] = [];
   for (const unit of units) {
     const committed = await readCommittedPack(path.join(unit.outDir, 'pack.yaml'));
     const previousDoc = committed ? await readSnapshot(unit.outDir, committed) : undefined;
@@ -269,7 +276,14 @@ export async function runImportOpenApi(
       pack = ai.pack;
       draftPolicy = ai.draftPolicy;
     }
-    const checked = checkPack(pack, unit.packPath, repoFiles);
+    generatedUnits.push({ unit, pack, generated, ...(committed ? { committed } : {}) });
+  }
+  const checkedAll = checkPacks(
+    generatedUnits.map(({ unit, pack }) => ({ pack, packPath: unit.packPath })),
+    repoFiles,
+  );
+  for (const [i, { unit, pack, generated, committed }] of generatedUnits.entries()) {
+    const checked = checkedAll[i]!;
     checkWarnings.push(...checked.warnings.map((w) => (split ? `${pack.name}: ${w}` : w)));
     if (generated.diff) {
       diffText.push(
