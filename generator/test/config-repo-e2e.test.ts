@@ -179,7 +179,7 @@ describe('a config repository made by raku init, with Raku installed from npm pa
   });
 
   it('installs a package that holds built JavaScript and none of Raku’s sources or tests', async () => {
-    const installed = await filesUnder(path.join(repo, 'node_modules/raku'), ['node_modules']);
+    const installed = await filesUnder(path.join(repo, 'node_modules/raku-mcp'), ['node_modules']);
     expect(installed).toContain('dist/cli/main.mjs');
     expect(installed).toContain('schema/zone.schema.json');
     expect(installed.filter((f) => /^(generator|gateway|actions|bench|scripts)\//.test(f))).toEqual([]);

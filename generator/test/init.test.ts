@@ -17,7 +17,7 @@ const OPTIONS: ScaffoldOptions = {
   name: 'platform-config',
   org: 'acme',
   actionsOwner: 'raku-dev',
-  rakuPackage: { name: 'raku', version: '1.4.2' },
+  rakuPackage: { name: 'raku-mcp', version: '1.4.2' },
 };
 
 /** The scaffold's config files as the loader sees them. */
@@ -119,12 +119,12 @@ describe('the config repository scaffold', () => {
   it('pins Raku to the exact version in package.json and points editors at its schemas', () => {
     const files = scaffoldConfigRepo(OPTIONS);
     const pkg = JSON.parse(files.get('package.json') ?? '') as { devDependencies: Record<string, string> };
-    expect(pkg.devDependencies).toEqual({ raku: '1.4.2' });
+    expect(pkg.devDependencies).toEqual({ 'raku-mcp': '1.4.2' });
     expect(files.get('zones/dev.yaml')).toMatch(
       /^# yaml-language-server: \$schema=\.\.\/node_modules\/raku\/schema\/zone\.schema\.json\n/,
     );
     expect(files.get('packs/weather/pack.yaml')).toContain(
-      '$schema=../../node_modules/raku/schema/pack.schema.json',
+      '$schema=../../node_modules/raku-mcp/schema/pack.schema.json',
     );
   });
 
@@ -147,7 +147,7 @@ describe('the config repository scaffold', () => {
       /--org "acme_corp" is not a GitHub organisation name.*--actions-owner "-raku" is not a GitHub owner name.*--name "My Config" is not a package name/,
     );
     expect(() =>
-      scaffoldConfigRepo({ ...OPTIONS, rakuPackage: { name: 'raku', version: '^1.0.0' } }),
+      scaffoldConfigRepo({ ...OPTIONS, rakuPackage: { name: 'raku-mcp', version: '^1.0.0' } }),
     ).toThrow('the raku version "^1.0.0" is not an exact version');
   });
 });

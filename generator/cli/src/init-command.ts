@@ -3,8 +3,6 @@ import type { Command } from 'commander';
 import type { CliContext } from './context.ts';
 import { rakuVersion } from './version.ts';
 
-/** The npm package that holds the raku command (the root package.json's name): what package.json pins. */
-const RAKU_PACKAGE = 'raku';
 /** Kept here, not imported from @raku/release, so that registering the command loads nothing. */
 const ACTIONS_OWNER_PLACEHOLDER = 'your_org';
 
@@ -39,6 +37,7 @@ export function registerInit(program: Command, ctx: CliContext): void {
     .option('--no-git', 'do not run git init')
     .action(async (dir: string, opts: InitCommandOptions) => {
       const { initConfigRepo, packageNameFor } = await import('@raku/release');
+      const { RAKU_PACKAGE_NAME } = await import('@raku/config');
       const target = path.resolve(ctx.cwd, dir);
       const result = await initConfigRepo(
         target,
@@ -46,7 +45,7 @@ export function registerInit(program: Command, ctx: CliContext): void {
           name: opts.name ?? packageNameFor(path.basename(target)),
           org: opts.org,
           actionsOwner: opts.actionsOwner,
-          rakuPackage: { name: RAKU_PACKAGE, version: rakuVersion() },
+          rakuPackage: { name: RAKU_PACKAGE_NAME, version: rakuVersion() },
         },
         { force: opts.force === true, git: opts.git },
       );

@@ -24,10 +24,10 @@ afterEach(async () => {
 const bytes = (s: string) => new TextEncoder().encode(s);
 const text = (f: { content: Uint8Array | string }) => Buffer.from(f.content).toString('utf8');
 
-/** A package install: <dir>/node_modules/raku/dist/runtime and PGlite beside raku. */
+/** A package install: <dir>/node_modules/raku-mcp/dist/runtime and PGlite beside raku. */
 async function installed(parts: RuntimeParts): Promise<{ root: string; runtime: string }> {
   const root = await tempDir();
-  const runtime = path.join(root, 'node_modules/raku/dist/runtime');
+  const runtime = path.join(root, 'node_modules/raku-mcp/dist/runtime');
   await writePrebuiltRuntime(runtime, parts);
   const pglite = path.join(root, 'node_modules/@electric-sql/pglite');
   await mkdir(path.join(pglite, 'dist'), { recursive: true });
@@ -66,7 +66,7 @@ describe('the prebuilt runtime', () => {
 
   it('is found from a module inside the package (dist/cli/chunks) and from the actions bundle set', async () => {
     const { root, runtime } = await installed(PARTS);
-    const chunk = path.join(root, 'node_modules/raku/dist/cli/chunks/x.mjs');
+    const chunk = path.join(root, 'node_modules/raku-mcp/dist/cli/chunks/x.mjs');
     expect(findPrebuiltRuntime(pathToFileURL(chunk))).toBe(runtime);
     const actions = await tempDir();
     await writePrebuiltRuntime(path.join(actions, 'actions/dist/runtime'), PARTS);

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { UserError } from '@raku/config';
+import { RAKU_PACKAGE_NAME, UserError } from '@raku/config';
 import { layerCacheDir } from './layer-cache.ts';
 import { type PackageSource, packageFilesFromTarball } from './package-tarball.ts';
 import type { LayerFile } from './tar-layer.ts';
@@ -57,7 +57,8 @@ export function findPrebuiltRuntime(from: string | URL = import.meta.url): strin
 function isRakuPackageRoot(dir: string): boolean {
   try {
     return (
-      (JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string }).name === 'raku'
+      (JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string }).name ===
+      RAKU_PACKAGE_NAME
     );
   } catch {
     return false;
