@@ -121,7 +121,7 @@ describe('the config repository scaffold', () => {
     const pkg = JSON.parse(files.get('package.json') ?? '') as { devDependencies: Record<string, string> };
     expect(pkg.devDependencies).toEqual({ 'raku-mcp': '1.4.2' });
     expect(files.get('zones/dev.yaml')).toMatch(
-      /^# yaml-language-server: \$schema=\.\.\/node_modules\/raku\/schema\/zone\.schema\.json\n/,
+      /^# yaml-language-server: \$schema=\.\.\/node_modules\/raku-mcp\/schema\/zone\.schema\.json\n/,
     );
     expect(files.get('packs/weather/pack.yaml')).toContain(
       '$schema=../../node_modules/raku-mcp/schema/pack.schema.json',
