@@ -7,8 +7,10 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RUNTIME_ENTRY_DEFAULT } from '../cli/src/build-command.ts';
 import { MAX_TOOLS_DEFAULT } from '../cli/src/import-command.ts';
+import { PLAN_FORMAT_NAMES } from '../cli/src/plan-command.ts';
 import { DEFAULT_MAX_TOOLS } from '../import/src/build-pack.ts';
 import { RUNTIME_ENTRY } from '../release/src/build/runtime-bundle.ts';
+import { PLAN_FORMATS } from '../render/src/plan/format-plan.ts';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -52,10 +54,10 @@ describe('raku starts without loading the commands it does not run', () => {
 
   const heavy = /node_modules\/(@kubernetes|openai|@octokit)\/|generator\/(release|import)\/src\//;
 
-  it('prints the help loading no Kubernetes, OpenAI, Octokit, release or import module', async () => {
+  it('prints the help loading no Kubernetes, OpenAI, Octokit, release, import, render or policy module', async () => {
     const urls = await loaded('help', ['--help']);
     expect(urls.some((u) => u.endsWith('generator/cli/src/main.ts'))).toBe(true);
-    expect(urls.filter((u) => heavy.test(u))).toEqual([]);
+    expect(urls.filter((u) => heavy.test(u) || /generator\/(render|policy)\/src\//.test(u))).toEqual([]);
   });
 
   it('prints the help of one command loading none of its handler', async () => {
@@ -69,8 +71,16 @@ describe('raku starts without loading the commands it does not run', () => {
     expect(urls.filter((u) => heavy.test(u))).toEqual([]);
   });
 
+  it('answers raku policy loading config and policy, and none of release, import or render', async () => {
+    const urls = await loaded('policy', ['-C', ROOT, 'policy', 'access', '--env', 'dev']);
+    expect(urls.some((u) => u.endsWith('generator/cli/src/policy-run.ts'))).toBe(true);
+    expect(urls.some((u) => u.includes('generator/policy/src/'))).toBe(true);
+    expect(urls.filter((u) => heavy.test(u) || u.includes('generator/render/src/'))).toEqual([]);
+  });
+
   it('shows the same defaults in the help as the use cases take', () => {
     expect(RUNTIME_ENTRY_DEFAULT).toBe(RUNTIME_ENTRY);
     expect(MAX_TOOLS_DEFAULT).toBe(DEFAULT_MAX_TOOLS);
+    expect(PLAN_FORMAT_NAMES).toEqual(PLAN_FORMATS);
   });
 });

@@ -5,10 +5,8 @@ import {
   addedLines,
   type ChangedLines,
   chooseAnnotations,
-  countBySeverity,
-  readRepoFiles,
   renderSummary,
-  validateRepo,
+  validateConfig,
 } from '@raku/config';
 
 interface Inputs {
@@ -41,7 +39,7 @@ async function changedLines(token: string): Promise<ChangedLines | undefined> {
 export async function run(): Promise<void> {
   try {
     const inputs = readInputs();
-    const result = validateRepo(await readRepoFiles(inputs.root));
+    const result = await validateConfig({ root: inputs.root });
     let changed: ChangedLines | undefined;
     try {
       changed = await changedLines(inputs.token);
@@ -62,7 +60,7 @@ export async function run(): Promise<void> {
       else core.warning(d.message, props);
     }
     await core.summary.addRaw(renderSummary(result.diagnostics, result.fileCount, omitted)).write();
-    const { errors, warnings } = countBySeverity(result.diagnostics);
+    const { errors, warnings } = result;
     core.setOutput('errors', errors);
     core.setOutput('warnings', warnings);
     if (errors > 0 || (inputs.failOnWarnings && warnings > 0)) {

@@ -1,7 +1,9 @@
-import { PLAN_FORMATS } from '@raku/render';
 import type { Command } from 'commander';
 import type { CliContext } from './context.ts';
 import { collect } from './options.ts';
+
+/** The formats of raku plan: PLAN_FORMATS of @raku/render, written here so the help needs no import (a test ties them). */
+export const PLAN_FORMAT_NAMES = ['text', 'markdown', 'json'] as const;
 
 export function registerPlan(program: Command, ctx: CliContext): void {
   program
@@ -11,7 +13,7 @@ export function registerPlan(program: Command, ctx: CliContext): void {
     )
     .option('--base <ref>', 'git ref of this repository to compare with (branch, tag or commit)')
     .option('--against <dir>', 'GitOps folder laid out as raku generate writes it (<dir>/<zone>/…)')
-    .option('-f, --format <format>', `output format: ${PLAN_FORMATS.join(', ')}`, 'text')
+    .option('-f, --format <format>', `output format: ${PLAN_FORMAT_NAMES.join(', ')}`, 'text')
     .option('-z, --zone <zone>', 'only this zone (repeatable); default every zone', collect, [])
     .option('--revision <commit>', 'the commit of the checkout; default git rev-parse HEAD')
     .option('-o, --output <file>', 'also write the full plan (this format, never shortened) to a file')

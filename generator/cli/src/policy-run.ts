@@ -1,7 +1,13 @@
-import { ENVIRONMENTS, type Environment, exposedToolName, type RepoModel, UserError } from '@raku/config';
+import {
+  ENVIRONMENTS,
+  type Environment,
+  exposedToolName,
+  loadValidModel,
+  type RepoModel,
+  UserError,
+} from '@raku/config';
 import type { Decision, Subject } from '@raku/policy';
 import { accessMatrix, compilePolicies, decide, describeAccess } from '@raku/policy';
-import { loadValidModel } from '@raku/release';
 import type { Command } from 'commander';
 import type { CliContext } from './context.ts';
 import { DENIED_EXIT_CODE } from './exit-codes.ts';

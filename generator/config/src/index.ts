@@ -1,6 +1,12 @@
 export { countBySeverity, type Diagnostic } from './diagnostic.ts';
 export { ConfigError, isUserError, UserError } from './errors.ts';
 export { isRepoRoot, readFileNoFollow, readRepoFiles } from './fs/read-repo.ts';
+export {
+  loadValidModel,
+  type ValidateConfigOptions,
+  type ValidateConfigResult,
+  validateConfig,
+} from './fs/validate-config.ts';
 export { readRepoFilesAtCommit, resolveCommit } from './git/read-at-ref.ts';
 export { explainSchemaErrors, schemaValidators } from './load/schemas.ts';
 export { DEFAULT_YAML_LIMITS, parseYamlSource, type SourceFile } from './load/yaml-source.ts';

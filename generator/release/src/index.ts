@@ -51,7 +51,6 @@ export { type PlanRepoEvents, type PlanRepoOptions, planRepo } from './plan/plan
 export {
   checkRepoRoot,
   loadReleaseContext,
-  loadValidModel,
   type ReleaseContext,
   selectZones,
 } from './release-context.ts';

@@ -1,14 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { RepoModel } from '@raku/config';
-import {
-  countBySeverity,
-  formatDiagnostics,
-  isRepoRoot,
-  readRepoFiles,
-  UserError,
-  validateRepo,
-} from '@raku/config';
+import { isRepoRoot, loadValidModel, UserError } from '@raku/config';
 
 const run = promisify(execFile);
 
@@ -27,23 +20,6 @@ export async function checkRepoRoot(root: string): Promise<string> {
     );
   }
   return root;
-}
-
-/** Validates the working tree's config and refuses one with errors (showing the first five). */
-export async function loadValidModel(root: string): Promise<RepoModel> {
-  const result = validateRepo(await readRepoFiles(root));
-  const { errors } = countBySeverity(result.diagnostics);
-  if (errors > 0) {
-    const shown = formatDiagnostics(
-      result.diagnostics.filter((d) => d.severity === 'error').slice(0, 5),
-      'text',
-      result.fileCount,
-    );
-    throw new UserError(
-      `configuration has ${errors} error${errors === 1 ? '' : 's'} (raku validate lists them all):\n${shown}`,
-    );
-  }
-  return result.model;
 }
 
 /**
