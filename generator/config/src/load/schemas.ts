@@ -1,9 +1,10 @@
 import packSchema from '@raku/schema/pack.schema.json' with { type: 'json' };
 import policySchema from '@raku/schema/policy.schema.json' with { type: 'json' };
 import zoneSchema from '@raku/schema/zone.schema.json' with { type: 'json' };
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { PathSegment } from '../diagnostic.ts';
 import type { DocumentKind } from '../model/types.ts';
+import { pack, policy, zone } from './schema-validators.generated.js';
 
 export const SCHEMAS: Record<DocumentKind, Record<string, unknown>> = {
   pack: packSchema,
@@ -11,25 +12,15 @@ export const SCHEMAS: Record<DocumentKind, Record<string, unknown>> = {
   policy: policySchema,
 };
 
-let compiled: Record<DocumentKind, ValidateFunction> | undefined;
+const VALIDATORS: Record<DocumentKind, ValidateFunction> = { pack, zone, policy };
 
-/** The three config validators, compiled once per process (strict mode: a schema typo is a crash, not a pass). */
+/**
+ * The three config validators. They are precompiled from the schemas by `npm run schema-validators`
+ * (scripts/schema-validators.ts, Ajv standalone code, strict mode: a schema typo fails the generator), so no
+ * schema is compiled at run time; generator/test/schema-validators.test.ts keeps them in step with the schemas.
+ */
 export function schemaValidators(): Record<DocumentKind, ValidateFunction> {
-  if (!compiled) {
-    const ajv = new Ajv2020({
-      strict: true,
-      strictRequired: false,
-      allErrors: true,
-      verbose: true,
-      allowUnionTypes: true,
-    });
-    compiled = {
-      pack: ajv.compile(packSchema),
-      zone: ajv.compile(zoneSchema),
-      policy: ajv.compile(policySchema),
-    };
-  }
-  return compiled;
+  return VALIDATORS;
 }
 
 /** One schema problem, translated from ajv into the words a config author needs. */
