@@ -8,9 +8,11 @@ import {
   AJV_OPTIONS,
   GENERATED_MODULE,
   generatedFiles,
+  META_AJV_OPTIONS,
   REGENERATE_COMMAND,
   schemaValidatorsSource,
 } from '../../scripts/schema-validators.ts';
+import { jsonSchema } from '../config/src/load/json-schema-validator.generated.js';
 import { SCHEMAS, schemaValidators } from '../config/src/load/schemas.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -74,6 +76,36 @@ describe('precompiled schema validators', () => {
         expect(generated.errors).toEqual(runtime.errors);
       }
     }
+  });
+
+  it("check tools' schemas against the meta-schema as Ajv's validateSchema does", () => {
+    const ajv = new Ajv2020(META_AJV_OPTIONS);
+    const schemas: unknown[] = [
+      {
+        type: 'object',
+        properties: { id: { type: 'string', format: 'uuid', maxLength: 36 } },
+        required: ['id'],
+      },
+      { type: 'object', $defs: { n: { type: 'integer' } }, properties: { n: { $ref: '#/$defs/n' } } },
+      { type: 'object', additionalProperties: { anyOf: [{ type: 'string' }, { type: 'array', items: {} }] } },
+      { type: 'object', properties: { a: { type: 'strin' } } },
+      { type: 'object', properties: { a: { minLength: -1 } } },
+      { type: 'object', required: 'a' },
+      { type: 'object', properties: { a: { items: { $dynamicRef: 3 } } } },
+      { type: 'object', properties: [] },
+      true,
+      'object',
+    ];
+    let invalid = 0;
+    for (const schema of schemas) {
+      const want = ajv.validateSchema(schema as object);
+      expect(jsonSchema(schema)).toBe(want);
+      // Only the errors of a failed check are read (Ajv leaves stale ones after a boolean schema).
+      if (want) continue;
+      expect(jsonSchema.errors).toEqual(ajv.errors);
+      invalid++;
+    }
+    expect(invalid).toBe(6);
   });
 
   it('check format keywords (ajv-formats) in the generated code', async () => {

@@ -1,4 +1,4 @@
-import { Ajv2020 } from 'ajv/dist/2020.js';
+import { jsonSchema } from '../../load/json-schema-validator.generated.js';
 import { argLocation, BODYLESS_METHODS } from '../../model/arg-location.ts';
 import { pathParams } from '../../model/names.ts';
 import type { Rule } from './context.ts';
@@ -104,15 +104,12 @@ export const httpMappings: Rule = (ctx) => {
   }
 };
 
-let metaAjv: Ajv2020 | undefined;
-
 /**
  * Tool input and output schemas are valid JSON Schemas whose root describes an object (MCP requires it).
  * Checked against the meta-schema rather than compiled: compiling thousands of schemas would dominate validation time.
+ * The meta-schema validator is precompiled (`npm run schema-validators`), so no Ajv compiler loads at run time.
  */
 export const toolSchemas: Rule = (ctx) => {
-  metaAjv ??= new Ajv2020({ strict: false, validateFormats: false });
-  const ajv = metaAjv;
   for (const { file, value: pack } of ctx.model.packs) {
     pack.tools.forEach((tool, i) => {
       for (const key of ['inputSchema', 'outputSchema'] as const) {
@@ -136,8 +133,8 @@ export const toolSchemas: Rule = (ctx) => {
           );
           continue;
         }
-        if (!ajv.validateSchema(schema)) {
-          const first = ajv.errors?.[0];
+        if (!jsonSchema(schema)) {
+          const first = jsonSchema.errors?.[0];
           ctx.report(
             file,
             ['tools', i, key],
