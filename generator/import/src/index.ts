@@ -1,3 +1,4 @@
+export type { AiEnrichment } from './ai/enrich-pack.ts';
 export { type AiConfig, requestSuggestions } from './ai/openai-enricher.ts';
 export { applySuggestions } from './ai/suggestions.ts';
 export {
@@ -7,6 +8,12 @@ export {
   importOpenApi,
 } from './build-pack.ts';
 export { formatContractDiff } from './contract-diff.ts';
+export {
+  type ImportedPack,
+  type ImportOpenApiOptions,
+  type ImportOpenApiResult,
+  importOpenApiPacks,
+} from './import-openapi-packs.ts';
 export { checkPack, checkPacks, generatePack } from './import-pack.ts';
 export {
   byReason,
@@ -18,6 +25,7 @@ export {
 export { documentFormat, type OpenApiDocument, parseDocument } from './openapi-document.ts';
 export { isJson } from './operation-tool.ts';
 export { listOperations } from './operations.ts';
+export { type ImportWritten, writeImport } from './pack-folder.ts';
 export { readOpenApiDocument } from './read-document.ts';
 export { serializePolicy } from './serialize-pack.ts';
 export { importOpenApiSplit, SMALL_TAG_OPERATIONS, type SplitPack } from './split-by-tag.ts';

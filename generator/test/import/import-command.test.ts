@@ -157,7 +157,7 @@ describe('raku import openapi', () => {
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     expect(r.out).toContain(
-      'split by tag: the 130 operations selected are over the cap of 100 tools for one pack, so each tag became its own pack',
+      'split by tag: the 130 operations selected are over the cap of 100 tools for one pack, so they were split by tag, tags of fewer than 20 operations sharing packs',
     );
     expect(r.out).toContain(
       'warning: the document names no server: the pack leaves its base URL to each zone',
