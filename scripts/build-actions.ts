@@ -4,20 +4,36 @@
  * written once in actions/dist/chunks/ instead of once per action. Each action keeps its own entry file,
  * actions/<name>/dist/index.mjs (what its action.yml runs), a one-line import of actions/dist/<name>.mjs: GitHub
  * downloads the whole repository for `uses: <owner>/raku/actions/<name>@<ref>`, so the shared files are there.
- * The build action's runtime is the prebuilt one, copied to actions/dist/runtime/ (no esbuild on the runner).
+ * The build action's runtime is the prebuilt one from Raku's npm package of the same version (no esbuild on the
+ * runner, no runtime copy committed): actions/dist/runtime-package.json names the package and version and records
+ * the integrity of the dist/runtime that `npm run build` makes from these sources; the action downloads, verifies
+ * and caches it (generator/release/src/build/runtime-package.ts). Publish that version before tagging the actions.
  * Everything is committed (the runner executes it as it is); CI rebuilds it and fails on any drift.
  * Usage: node --import tsx scripts/build-actions.ts
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { lockedSources, writePrebuiltRuntime } from '../generator/release/src/build/prebuilt-runtime.ts';
+import {
+  listFiles,
+  lockedSources,
+  writePrebuiltRuntime,
+} from '../generator/release/src/build/prebuilt-runtime.ts';
 import { bundleRuntime } from '../generator/release/src/build/runtime-bundle.ts';
+import {
+  RUNTIME_PACKAGE_FILE,
+  type RuntimePackage,
+  runtimeIntegrity,
+} from '../generator/release/src/build/runtime-package.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const { version } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string };
+const { name, version } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+  name: string;
+  version: string;
+};
 const actions = readdirSync(path.join(root, 'actions'), { withFileTypes: true })
   .filter((d) => d.isDirectory() && existsSync(path.join(root, 'actions', d.name, 'src/main.ts')))
   .map((d) => d.name)
@@ -63,10 +79,20 @@ for (const name of actions) {
   );
   console.log(`actions/${name}/dist/index.mjs -> actions/dist/${name}.mjs`);
 }
+// The runtime as `npm run build` writes it to dist/runtime (same call), written aside only to record its integrity.
 const runtime = await bundleRuntime({ root, fromSource: true });
-await writePrebuiltRuntime(
-  path.join(shared, 'runtime'),
-  runtime,
-  await lockedSources(root, runtime.externalsUsed),
-);
-console.log('actions/dist/runtime/');
+const aside = await mkdtemp(path.join(tmpdir(), 'raku-runtime-'));
+try {
+  await writePrebuiltRuntime(aside, runtime, await lockedSources(root, runtime.externalsUsed));
+  const files = await Promise.all(
+    (await listFiles(aside)).map(async (rel) => ({
+      path: rel,
+      content: await readFile(path.join(aside, rel)),
+    })),
+  );
+  const pointer: RuntimePackage = { name, version, runtimeIntegrity: runtimeIntegrity(files) };
+  await writeFile(path.join(shared, RUNTIME_PACKAGE_FILE), `${JSON.stringify(pointer, null, 2)}\n`);
+  console.log(`actions/dist/${RUNTIME_PACKAGE_FILE}: ${name}@${version}, ${files.length} runtime files`);
+} finally {
+  await rm(aside, { recursive: true, force: true });
+}

@@ -3,8 +3,10 @@
  * `raku init`, and there validate → generate → plan against the first commit → build and push to a real local
  * registry → rollout to a local bare GitOps remote (GitHub's REST API faked at its HTTP boundary by a local
  * server) → status against a fake Kubernetes API; once with the installed `raku` binary in child processes, once
- * with the actions' committed bundles (inputs as INPUT_* variables, as the runner passes them). Nothing of
- * Raku's source tree is in the repository or in the installed package, so nothing of it can help.
+ * with the actions' committed bundles (inputs as INPUT_* variables, as the runner passes them), whose build
+ * action downloads the runtime from Raku's npm package: a local server speaking the npm registry protocol serves
+ * the tarball `npm pack` made (the package is not published) and PGlite's real tarball. Nothing of Raku's source
+ * tree is in the repository or in the installed package, so nothing of it can help.
  */
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -19,9 +21,11 @@ import {
   clusterThatApplied,
   deploymentsOnBranch,
   type FakeGitHub,
+  type FakeNpmRegistry,
   filesUnder,
   seedGitOpsRemote,
   startFakeGitHub,
+  startFakeNpmRegistry,
 } from './helpers/config-repo-fakes.ts';
 import { type FakeKubeApi, startFakeKubeApi } from './helpers/fake-kube-api.ts';
 import { type LocalRegistry, startRegistry } from './helpers/local-registry.ts';
@@ -68,6 +72,11 @@ describe('a config repository made by raku init, with Raku installed from npm pa
   let client: RegistryClient;
   const kubes: FakeKubeApi[] = [];
   let github: FakeGitHub | undefined;
+  let npmRegistry: FakeNpmRegistry | undefined;
+  /** The raku package's name and version, as package.json has them. */
+  let rakuPackage: { name: string; version: string };
+  /** Image digests of the dev zone built by the installed raku, by workload. */
+  let cliDigests: Record<string, string> | undefined;
   const gitEnv = {
     GIT_AUTHOR_NAME: 'Raku Test',
     GIT_AUTHOR_EMAIL: 'test@raku.invalid',
@@ -125,6 +134,24 @@ describe('a config repository made by raku init, with Raku installed from npm pa
     await run('npm', ['pack', '--pack-destination', work], { cwd: REPO_ROOT, maxBuffer: MAX_BUFFER });
     const tarballs = (await readdir(work)).filter((f) => f.endsWith('.tgz'));
     expect(tarballs).toHaveLength(1);
+    // The registry the build action downloads the runtime from: this tarball, and PGlite's as npm serves it.
+    rakuPackage = JSON.parse(await readFile(path.join(REPO_ROOT, 'package.json'), 'utf8'));
+    const lock = JSON.parse(await readFile(path.join(REPO_ROOT, 'package-lock.json'), 'utf8'));
+    const pgliteVersion: string = lock.packages['node_modules/@electric-sql/pglite'].version;
+    const pgliteDir = await mkdtemp(path.join(work, 'pglite-'));
+    await run(
+      'npm',
+      ['pack', `@electric-sql/pglite@${pgliteVersion}`, '--prefer-offline', '--pack-destination', pgliteDir],
+      { cwd: pgliteDir, maxBuffer: MAX_BUFFER },
+    );
+    npmRegistry = await startFakeNpmRegistry([
+      { ...rakuPackage, tarball: await readFile(path.join(work, tarballs[0] ?? '')) },
+      {
+        name: '@electric-sql/pglite',
+        version: pgliteVersion,
+        tarball: await readFile(path.join(pgliteDir, `electric-sql-pglite-${pgliteVersion}.tgz`)),
+      },
+    ]);
     // The scaffold comes from Raku's sources here; a test below checks the installed raku writes the same.
     repo = path.join(work, 'config');
     const init = await rakuFromSource(['init', repo]);
@@ -173,6 +200,7 @@ describe('a config repository made by raku init, with Raku installed from npm pa
 
   afterAll(async () => {
     await github?.close();
+    await npmRegistry?.close();
     for (const kube of kubes) await kube.close();
     await registry?.stop();
     if (work) await rm(work, { recursive: true, force: true });
@@ -223,12 +251,14 @@ describe('a config repository made by raku init, with Raku installed from npm pa
     expect(plan.stdout).toContain('**dev**');
     expect(plan.stdout).toContain('weather');
 
-    // build and push, with the runtime shipped in the package
-    const built = await raku(['build', '--zone', 'dev', '--push']);
+    // build and push, with the runtime shipped in the package; PGlite at the version the runtime pins (from the
+    // registry when npm install resolved another)
+    const built = await raku(['build', '--zone', 'dev', '--push'], { npm_config_registry: npmRegistry!.url });
     expect(built).toMatchObject({ code: 0, stderr: '' });
     const record = JSON.parse(await readFile(path.join(repo, 'out/builds/dev.json'), 'utf8')) as {
       images: Record<string, { digest: string }>;
     };
+    cliDigests = Object.fromEntries(Object.entries(record.images).map(([w, i]) => [w, i.digest]));
 
     // rollout into a local bare GitOps remote; the pull request goes to the fake GitHub API
     const remote = path.join(work, 'cli/gitops.git');
@@ -301,9 +331,24 @@ describe('a config repository made by raku init, with Raku installed from npm pa
     expect(await readFile(path.join(planDir, 'comment.md'), 'utf8')).toContain('**dev**');
     expect(actionOutput(planned.outputs, 'has-changes')).toBe('true');
 
-    const built = await runAction('build', { zones: 'dev', push: 'true' });
+    // the runtime from Raku's npm package (no runtime in the committed bundles): the same images as the CLI's
+    const built = await runAction(
+      'build',
+      { zones: 'dev', push: 'true' },
+      { npm_config_registry: npmRegistry!.url },
+    );
     expect(built.stdout).not.toContain('::error');
     expect(built.code).toBe(0);
+    const { name, version } = rakuPackage;
+    expect(npmRegistry!.requests).toContain(`/${name}`);
+    expect(npmRegistry!.requests).toContain(`/${name}/-/${name}-${version}.tgz`);
+    const digests = JSON.parse(actionOutput(built.outputs, 'digests') ?? '{}') as Record<
+      string,
+      Record<string, string>
+    >;
+    expect(
+      Object.fromEntries(Object.entries(digests['dev'] ?? {}).map(([w, ref]) => [w, ref.split('@').pop()])),
+    ).toEqual(cliDigests);
 
     // GITHUB_SERVER_URL=file://…: the zone's GitOps repository acme/raku-gitops is a local bare repository
     const servers = path.join(work, 'actions/servers');

@@ -126,3 +126,53 @@ export async function seedGitOpsRemote(
   await git(seed, ['commit', '-q', '--allow-empty', '-m', 'seed']);
   await git(seed, ['push', '-q', remote, 'main']);
 }
+
+export interface FakeNpmRegistry {
+  /** The registry URL, for npm_config_registry (ends with '/'). */
+  url: string;
+  /** The path of every request. */
+  requests: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * The npm registry's read protocol for a few package versions: GET /<name> (a scoped name's '/' as %2f) is the
+ * packument, whose versions[v].dist.tarball points at GET /<name>/-/<basename>-<v>.tgz, the tarball's bytes as
+ * given. Raku's own package is not published, so the tarball `npm pack` made is served here; anything else is a 404.
+ */
+export async function startFakeNpmRegistry(
+  packages: readonly { name: string; version: string; tarball: Buffer }[],
+): Promise<FakeNpmRegistry> {
+  const requests: string[] = [];
+  const tarballPath = (p: { name: string; version: string }) =>
+    `/${p.name}/-/${p.name.split('/').pop()}-${p.version}.tgz`;
+  const server = createServer((req, res) => {
+    const url = decodeURIComponent(req.url ?? '');
+    requests.push(url);
+    const base = `http://${req.headers.host}`;
+    const versions = packages.filter((p) => `/${p.name}` === url);
+    const tarball = packages.find((p) => tarballPath(p) === url);
+    if (versions.length > 0) {
+      const packument = {
+        name: versions[0]?.name,
+        versions: Object.fromEntries(
+          versions.map((p) => [
+            p.version,
+            { name: p.name, version: p.version, dist: { tarball: `${base}${tarballPath(p)}` } },
+          ]),
+        ),
+      };
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(packument));
+    } else if (tarball)
+      res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(tarball.tarball);
+    else res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"Not found"}');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (!address || typeof address === 'string') throw new Error('fake npm registry: no port');
+  return {
+    url: `http://127.0.0.1:${address.port}/`,
+    requests,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

@@ -30,35 +30,84 @@ export async function packageFilesFromTarball(
   cacheDir: string | undefined,
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): Promise<LayerFile[]> {
-  const url = tarballUrl(pkg, source.version, env['npm_config_registry'] || undefined);
-  const cached =
-    cacheDir && path.join(cacheDir, 'packages', `${pkg.replace('/', '+')}-${source.version}.tgz`);
-  let tgz: Buffer | undefined;
-  if (cached) tgz = await readFile(cached).catch(() => undefined);
-  if (!tgz || !matches(tgz, source.integrity)) {
-    const response = await fetch(url).catch((err: Error) => {
-      throw new UserError(
-        `the runtime needs ${pkg}@${source.version}, not installed; downloading ${url} failed: ${err.message}`,
-      );
-    });
-    if (!response.ok)
-      throw new UserError(
-        `the runtime needs ${pkg}@${source.version}: GET ${url} answered ${response.status}`,
-      );
-    tgz = Buffer.from(await response.arrayBuffer());
-    if (!matches(tgz, source.integrity)) {
-      throw new UserError(`${url} does not match the integrity recorded for ${pkg}@${source.version}`);
-    }
-    if (cached) {
-      await mkdir(path.dirname(cached), { recursive: true });
-      await writeFile(`${cached}.tmp`, tgz);
-      await rename(`${cached}.tmp`, cached);
-    }
-  }
+  const url = tarballUrl(pkg, source.version, registryOf(env));
+  const tgz = await verifiedTarball(
+    pkg,
+    source.version,
+    async () => url,
+    (data) => matches(data, source.integrity),
+    cacheDir,
+  );
   return untar(gunzipSync(tgz))
     .filter((f) => !f.path.endsWith('.map'))
     .map((f) => ({ path: `app/node_modules/${pkg}/${f.path}`, content: f.content }))
     .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+/** The npm registry packages come from: npm_config_registry (npm's own variable, for mirrors), else npmjs.org. */
+export function registryOf(env: Readonly<Record<string, string | undefined>>): string {
+  const registry = env['npm_config_registry'] || 'https://registry.npmjs.org/';
+  return registry.endsWith('/') ? registry : `${registry}/`;
+}
+
+/**
+ * The tarball URL of a package version as the registry's packument (GET <registry>/<name>) gives it
+ * (versions[version].dist.tarball), so mirrors that serve tarballs elsewhere work. Throws a UserError when the
+ * registry cannot be reached or does not hold that version.
+ */
+export async function tarballUrlFromPackument(
+  pkg: string,
+  version: string,
+  registry: string,
+): Promise<string> {
+  const url = `${registry}${pkg.replace('/', '%2f')}`;
+  const response = await fetch(url, { headers: { accept: 'application/json' } }).catch((err: Error) => {
+    throw new UserError(`looking up ${pkg}@${version}: GET ${url} failed: ${err.message}`);
+  });
+  if (!response.ok && response.status !== 404)
+    throw new UserError(`looking up ${pkg}@${version}: GET ${url} answered ${response.status}`);
+  const packument = (response.ok ? await response.json() : {}) as {
+    versions?: Record<string, { dist?: { tarball?: string } }>;
+  };
+  const tarball = packument.versions?.[version]?.dist?.tarball;
+  if (!tarball)
+    throw new UserError(
+      `${pkg}@${version} is not published on ${registry} (set npm_config_registry to a registry or mirror that holds it)`,
+    );
+  return tarball;
+}
+
+/**
+ * A package tarball's bytes, read from `cacheDir` (<cacheDir>/packages/) when cached and still accepted by
+ * `verify`, else downloaded from `resolveUrl()`. Only verified bytes are cached. Throws a UserError naming the
+ * package and URL when the download fails or `verify` refuses it.
+ */
+export async function verifiedTarball(
+  pkg: string,
+  version: string,
+  resolveUrl: () => Promise<string>,
+  verify: (tgz: Buffer) => boolean,
+  cacheDir: string | undefined,
+): Promise<Buffer> {
+  const cached = cacheDir && path.join(cacheDir, 'packages', `${pkg.replace('/', '+')}-${version}.tgz`);
+  const hit = cached ? await readFile(cached).catch(() => undefined) : undefined;
+  if (hit && verify(hit)) return hit;
+  const url = await resolveUrl();
+  const response = await fetch(url).catch((err: Error) => {
+    throw new UserError(`downloading ${pkg}@${version} from ${url} failed: ${err.message}`);
+  });
+  if (!response.ok)
+    throw new UserError(`downloading ${pkg}@${version}: GET ${url} answered ${response.status}`);
+  const tgz = Buffer.from(await response.arrayBuffer());
+  if (!verify(tgz)) {
+    throw new UserError(`${url} does not match the integrity recorded for ${pkg}@${version}`);
+  }
+  if (cached) {
+    await mkdir(path.dirname(cached), { recursive: true });
+    await writeFile(`${cached}.tmp`, tgz);
+    await rename(`${cached}.tmp`, cached);
+  }
+  return tgz;
 }
 
 function matches(data: Buffer, integrity: string): boolean {

@@ -3,13 +3,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  findPrebuiltRuntime,
-  type RuntimeParts,
-  readPrebuiltRuntime,
-  writePrebuiltRuntime,
-} from './prebuilt-runtime.ts';
+import { type RuntimeParts, readPrebuiltRuntime, writePrebuiltRuntime } from './prebuilt-runtime.ts';
 import { bundleRuntime } from './runtime-bundle.ts';
+import { findRuntime, RUNTIME_PACKAGE_FILE } from './runtime-package.ts';
 
 const dirs: string[] = [];
 async function tempDir(): Promise<string> {
@@ -64,15 +60,25 @@ describe('the prebuilt runtime', () => {
     expect(read.externalsUsed).toEqual(['@electric-sql/pglite']);
   });
 
-  it('is found from a module inside the package (dist/cli/chunks) and from the actions bundle set', async () => {
+  it('is found from a module inside the package (dist/cli/chunks)', async () => {
     const { root, runtime } = await installed(PARTS);
     const chunk = path.join(root, 'node_modules/raku-mcp/dist/cli/chunks/x.mjs');
-    expect(findPrebuiltRuntime(pathToFileURL(chunk))).toBe(runtime);
-    const actions = await tempDir();
-    await writePrebuiltRuntime(path.join(actions, 'actions/dist/runtime'), PARTS);
-    expect(findPrebuiltRuntime(pathToFileURL(path.join(actions, 'actions/dist/chunks/y.mjs')))).toBe(
-      path.join(actions, 'actions/dist/runtime'),
-    );
+    expect(findRuntime(pathToFileURL(chunk))).toEqual({ prebuiltDir: runtime });
+  });
+
+  it('is named by the actions bundle set, before any dist/runtime a build left in the checkout', async () => {
+    const checkout = await tempDir();
+    await writeFile(path.join(checkout, 'package.json'), '{"name":"raku-mcp"}');
+    await writePrebuiltRuntime(path.join(checkout, 'dist/runtime'), PARTS);
+    await mkdir(path.join(checkout, 'actions/dist/chunks'), { recursive: true });
+    const pointer = path.join(checkout, 'actions/dist', RUNTIME_PACKAGE_FILE);
+    await writeFile(pointer, '{}');
+    expect(findRuntime(pathToFileURL(path.join(checkout, 'actions/dist/chunks/y.mjs')))).toEqual({
+      packageFile: pointer,
+    });
+    expect(findRuntime(pathToFileURL(path.join(checkout, 'dist/cli/chunks/x.mjs')))).toEqual({
+      prebuiltDir: path.join(checkout, 'dist/runtime'),
+    });
   });
 
   it('is used by bundleRuntime for the default entry, so a config repository needs no Raku sources', async () => {

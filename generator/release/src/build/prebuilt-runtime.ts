@@ -1,7 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { RAKU_PACKAGE_NAME, UserError } from '@raku/config';
 import { layerCacheDir } from './layer-cache.ts';
 import { type PackageSource, packageFilesFromTarball } from './package-tarball.ts';
@@ -21,11 +20,11 @@ export interface PrebuiltManifest {
   files: string[];
   /** Layer paths only the gateway image carries, except the external packages' files. */
   gatewayFiles: string[];
-  /** External packages the bundle imports; their files are copied from node_modules at build time. */
+  /** External packages the bundle imports; their files are copied from node_modules at build time (pinned version). */
   externalsUsed: string[];
   /**
-   * Where each external package comes from when it is not installed beside the runtime (the actions run
-   * without `npm ci`): the version and tarball integrity package-lock.json pins.
+   * Where each external package comes from when it is not installed beside the runtime at this version (the
+   * actions run without `npm ci`; npm install may resolve another): the version and integrity package-lock.json pins.
    */
   sources?: Record<string, PackageSource>;
 }
@@ -38,60 +37,56 @@ export interface RuntimeParts {
 }
 
 /**
- * Where the prebuilt runtime is, looking up from `from` (this module's URL by default): the nearest folder
- * holding runtime/runtime.json or dist/runtime/runtime.json (dist/runtime of the raku package, actions/dist/runtime
- * of the action bundles). Stops at the raku package's root; undefined when nothing is built.
- */
-export function findPrebuiltRuntime(from: string | URL = import.meta.url): string | undefined {
-  let dir = path.dirname(typeof from === 'string' && !from.startsWith('file:') ? from : fileURLToPath(from));
-  for (;;) {
-    for (const candidate of [path.join(dir, 'runtime'), path.join(dir, 'dist', 'runtime')]) {
-      if (existsSync(path.join(candidate, PREBUILT_MANIFEST))) return candidate;
-    }
-    const parent = path.dirname(dir);
-    if (parent === dir || isRakuPackageRoot(dir)) return undefined;
-    dir = parent;
-  }
-}
-
-function isRakuPackageRoot(dir: string): boolean {
-  try {
-    return (
-      (JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string }).name ===
-      RAKU_PACKAGE_NAME
-    );
-  } catch {
-    return false;
-  }
-}
-
-/**
- * Reads the prebuilt runtime in `dir` (see {@link findPrebuiltRuntime}) into the parts bundleRuntime returns.
+ * Reads the prebuilt runtime in `dir` (dist/runtime, see findRuntime in runtime-package.ts) into the parts bundleRuntime returns.
  * The external packages' files come from the nearest node_modules above `dir` holding them (the installed
- * raku package's dependencies); a UserError names the package when none does.
+ * raku package's dependencies) at the version runtime.json pins, else from that version's npm tarball, so the
+ * image is the same whatever version npm install resolved; a UserError names the package when neither.
  */
 export async function readPrebuiltRuntime(
   dir: string,
   cacheDir: string | undefined = layerCacheDir(process.env, process.cwd()),
+  env: Readonly<Record<string, string | undefined>> = process.env,
 ): Promise<RuntimeParts> {
-  const manifest = JSON.parse(await readFile(path.join(dir, PREBUILT_MANIFEST), 'utf8')) as PrebuiltManifest;
-  const read = async (layerPath: string): Promise<LayerFile> => ({
+  return prebuiltRuntimeParts(
+    (rel) => readFile(path.join(dir, ...rel.split('/'))),
+    { nodeModulesFrom: dir, where: dir },
+    cacheDir,
+    env,
+  );
+}
+
+/**
+ * The parts of a prebuilt runtime whose files `read` gives by their path relative to the runtime folder
+ * (runtime.json, app/…): from a folder or from a package tarball. External packages come from node_modules
+ * above `nodeModulesFrom` when given and installed there, else from the tarball `sources` pins.
+ */
+export async function prebuiltRuntimeParts(
+  read: (rel: string) => Promise<Uint8Array>,
+  at: { nodeModulesFrom?: string; where: string },
+  cacheDir: string | undefined,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<RuntimeParts> {
+  const manifest = JSON.parse(
+    Buffer.from(await read(PREBUILT_MANIFEST)).toString('utf8'),
+  ) as PrebuiltManifest;
+  const layerFile = async (layerPath: string): Promise<LayerFile> => ({
     path: layerPath,
-    content: await readFile(path.join(dir, ...layerPath.split('/'))),
+    content: await read(layerPath),
   });
-  const files = await Promise.all(manifest.files.map(read));
-  const gatewayFiles = await Promise.all(manifest.gatewayFiles.map(read));
+  const files = await Promise.all(manifest.files.map(layerFile));
+  const gatewayFiles = await Promise.all(manifest.gatewayFiles.map(layerFile));
   const externals: LayerFile[] = [];
   for (const pkg of manifest.externalsUsed) {
-    const pkgDir = findPackageDir(dir, pkg);
     const source = manifest.sources?.[pkg];
-    if (!pkgDir && source) {
-      externals.push(...(await packageFilesFromTarball(pkg, source, cacheDir)));
+    const pkgDir = at.nodeModulesFrom ? findPackageDir(at.nodeModulesFrom, pkg) : undefined;
+    // An installed version other than the pinned one (npm install resolves ranges) would change the image.
+    if (source && (!pkgDir || (await installedVersion(pkgDir)) !== source.version)) {
+      externals.push(...(await packageFilesFromTarball(pkg, source, cacheDir, env)));
       continue;
     }
     if (!pkgDir) {
       throw new UserError(
-        `the prebuilt runtime in ${dir} needs the package ${pkg}, which is not installed beside it (npm install raku installs it)`,
+        `the prebuilt runtime in ${at.where} needs the package ${pkg}, which is not installed beside it (npm install ${RAKU_PACKAGE_NAME} installs it)`,
       );
     }
     externals.push(...(await packageFiles(pkgDir, pkg)));
@@ -145,6 +140,15 @@ export async function lockedSources(
     out[pkg] = { version: entry.version, integrity: entry.integrity };
   }
   return out;
+}
+
+async function installedVersion(pkgDir: string): Promise<string | undefined> {
+  try {
+    return (JSON.parse(await readFile(path.join(pkgDir, 'package.json'), 'utf8')) as { version?: string })
+      .version;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The folder of an installed package, from the nearest node_modules above `from` that holds it. */

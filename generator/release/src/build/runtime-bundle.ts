@@ -2,8 +2,10 @@ import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '@raku/config';
+import { layerCacheDir } from './layer-cache.ts';
 import { RUNTIME_FILE } from './plan-images.ts';
-import { findPrebuiltRuntime, listFiles, packageFiles, readPrebuiltRuntime } from './prebuilt-runtime.ts';
+import { listFiles, packageFiles, readPrebuiltRuntime } from './prebuilt-runtime.ts';
+import { findRuntime, runtimeFromPackage } from './runtime-package.ts';
 import type { LayerFile } from './tar-layer.ts';
 
 /** Default entry of the runtime: one program, two roles (see docs/design.md). */
@@ -38,8 +40,10 @@ export interface RuntimeBundleOptions {
    * false: the default entry is taken from the prebuilt runtime when `root` does not hold its source.
    */
   fromSource?: boolean;
-  /** Where the prebuilt runtime is looked for. Default: found up from this module ({@link findPrebuiltRuntime}). */
+  /** Where the prebuilt runtime is looked for. Default: found up from this module (findRuntime). */
   prebuiltDir?: string;
+  /** Environment for the runtime package's registry and the cache. Default process.env. */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 export interface RuntimeBundle {
@@ -66,16 +70,19 @@ const CHUNKS_DIR = 'chunks';
  * The runtime every image carries, found in one place: the entry bundled from source when the repository holds it
  * (Raku's own repository, whose sources are the truth even when an earlier build left dist/ behind, and test
  * repositories with a stand-in runtime), else the prebuilt runtime of the raku package (dist/runtime, made by
- * `npm run build`, or actions/dist/runtime for the actions): a configuration repository needs neither Raku's
- * sources nor esbuild. Same bytes either way for the same sources, so image digests do not depend on the path.
+ * `npm run build`), which the actions download from the npm registry (actions/dist/runtime-package.json names the
+ * version and its integrity): a configuration repository needs neither Raku's sources nor esbuild. Same bytes either way for the same sources, so image digests do not depend on the path.
  * Throws a UserError when neither is there.
  */
 export async function bundleRuntime(options: RuntimeBundleOptions): Promise<RuntimeBundle> {
   const entry = options.entry ?? RUNTIME_ENTRY;
   const isDefault = entry === RUNTIME_ENTRY && !options.externals && !options.assets;
   if (isDefault && !options.fromSource && !existsSync(path.resolve(options.root, entry))) {
-    const prebuilt = options.prebuiltDir ?? findPrebuiltRuntime();
-    if (prebuilt) return readPrebuiltRuntime(prebuilt);
+    const env = options.env ?? process.env;
+    const cacheDir = layerCacheDir(env, process.cwd());
+    const found = options.prebuiltDir ? { prebuiltDir: options.prebuiltDir } : findRuntime();
+    if (found && 'prebuiltDir' in found) return readPrebuiltRuntime(found.prebuiltDir, cacheDir, env);
+    if (found) return runtimeFromPackage(found.packageFile, cacheDir, env);
   }
   return bundleFromSource(options);
 }
