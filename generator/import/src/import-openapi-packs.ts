@@ -4,9 +4,9 @@ import { countBySeverity, readRepoFiles, sha256Hex, UserError } from '@raku/conf
 import { type AiEnrichment, enrichPack } from './ai/enrich-pack.ts';
 import type { AiConfig } from './ai/openai-enricher.ts';
 import { type ImportOptions, type ImportReport, importOpenApi } from './build-pack.ts';
-import { type ContractDiff, formatContractDiff } from './contract-diff.ts';
+import type { ContractDiff } from './contract-diff.ts';
 import { checkPacks, generatePack } from './import-pack.ts';
-import { byReason, type ImportReportJson } from './import-report.ts';
+import { type ImportReportJson, importReportJson } from './import-report.ts';
 import { type PackFolderWrite, readCommittedPack, readSnapshot } from './pack-folder.ts';
 import { readOpenApiDocument } from './read-document.ts';
 import { importOpenApiSplit } from './split-by-tag.ts';
@@ -220,7 +220,13 @@ export async function importOpenApiPacks(options: ImportOpenApiOptions): Promise
     warnings,
     errors,
     ...(ai ? { ai } : {}),
-    json: importJson(report, split, packs, warnings, read.url ?? path.relative(cwd, source), options.name),
+    json: importReportJson(report, {
+      document: read.url ?? path.relative(cwd, source),
+      split,
+      packs,
+      warnings,
+      name: options.name,
+    }),
   };
 }
 
@@ -231,46 +237,4 @@ interface Unit {
   packPath: string;
   snapshot: { name: string; bytes: Uint8Array };
   group?: string;
-}
-
-function importJson(
-  report: ImportReport,
-  split: ImportReportJson['split'],
-  packs: readonly ImportedPack[],
-  warnings: string[],
-  document: string,
-  name: string,
-): Omit<ImportReportJson, 'written'> {
-  const toolPack = new Map<string, string>();
-  for (const { pack } of packs) {
-    for (const o of pack.source?.operations ?? []) toolPack.set(`${o.method} ${o.path}`, pack.name);
-  }
-  return {
-    document,
-    format: report.format,
-    operations: report.operationCount,
-    imported: report.imported.length,
-    notImported: report.skipped.length,
-    split,
-    packs: packs.map((p) => ({
-      name: p.pack.name,
-      path: p.packPath,
-      version: p.pack.version,
-      tools: p.pack.tools.length,
-      ...(p.group ? { group: p.group } : {}),
-      ...(p.diff
-        ? {
-            contractDiff: formatContractDiff(p.diff).trimEnd().split('\n'),
-            handEditsKept: p.kept,
-          }
-        : {}),
-    })),
-    byReason: byReason(report),
-    operationsImported: report.imported.map((o) => ({
-      ...o,
-      pack: toolPack.get(`${o.method} ${o.path}`) ?? name,
-    })),
-    operationsNotImported: report.skipped,
-    warnings,
-  };
 }

@@ -1,4 +1,6 @@
+import type { Pack } from '@raku/config';
 import type { ImportReport, SkipCode } from './build-pack.ts';
+import { type ContractDiff, formatContractDiff } from './contract-diff.ts';
 
 /** Operation lines are printed only up to this many operations not imported; past it, a summary by reason. */
 const MAX_LISTED = 20;
@@ -50,6 +52,52 @@ export function byReason(report: ImportReport): ImportReportJson['byReason'] {
     counts.set(s.reason, entry);
   }
   return [...counts.values()].sort((a, b) => b.count - a.count || (a.reason < b.reason ? -1 : 1));
+}
+
+/**
+ * The JSON report of an import but for `written`: the counts, the packs (with their contract diff on
+ * re-import) and, for each operation imported, the pack it went to (`name` when none). Pure.
+ */
+export function importReportJson(
+  report: ImportReport,
+  made: {
+    /** The document as given: its URL, or its path relative to the working folder. */
+    document: string;
+    split: ImportReportJson['split'];
+    packs: readonly { pack: Pack; packPath: string; group?: string; diff?: ContractDiff; kept: string[] }[];
+    warnings: string[];
+    name: string;
+  },
+): Omit<ImportReportJson, 'written'> {
+  const toolPack = new Map<string, string>();
+  for (const { pack } of made.packs) {
+    for (const o of pack.source?.operations ?? []) toolPack.set(`${o.method} ${o.path}`, pack.name);
+  }
+  return {
+    document: made.document,
+    format: report.format,
+    operations: report.operationCount,
+    imported: report.imported.length,
+    notImported: report.skipped.length,
+    split: made.split,
+    packs: made.packs.map((p) => ({
+      name: p.pack.name,
+      path: p.packPath,
+      version: p.pack.version,
+      tools: p.pack.tools.length,
+      ...(p.group ? { group: p.group } : {}),
+      ...(p.diff
+        ? { contractDiff: formatContractDiff(p.diff).trimEnd().split('\n'), handEditsKept: p.kept }
+        : {}),
+    })),
+    byReason: byReason(report),
+    operationsImported: report.imported.map((o) => ({
+      ...o,
+      pack: toolPack.get(`${o.method} ${o.path}`) ?? made.name,
+    })),
+    operationsNotImported: report.skipped,
+    warnings: made.warnings,
+  };
 }
 
 /**
