@@ -28,6 +28,7 @@ import {
   type RuntimePackage,
   runtimeIntegrity,
 } from '../generator/release/src/build/runtime-package.ts';
+import { SPLIT_ESM } from './esbuild-esm.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { name, version } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
@@ -47,14 +48,7 @@ await build({
     actions.map((name) => [name, path.join(root, 'actions', name, 'src/main.ts')]),
   ),
   outdir: shared,
-  entryNames: '[name]',
-  chunkNames: 'chunks/[name]-[hash]',
-  outExtension: { '.js': '.mjs' },
-  bundle: true,
-  splitting: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'esm',
+  ...SPLIT_ESM,
   // Only a runtime bundled from source (--entry) loads esbuild; the actions use the prebuilt runtime.
   external: ['esbuild'],
   define: { RAKU_BUILD_VERSION: JSON.stringify(version) },

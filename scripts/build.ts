@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { lockedSources, writePrebuiltRuntime } from '../generator/release/src/build/prebuilt-runtime.ts';
 import { bundleRuntime } from '../generator/release/src/build/runtime-bundle.ts';
+import { SPLIT_ESM } from './esbuild-esm.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
@@ -33,18 +34,10 @@ await build({
   absWorkingDir: root,
   entryPoints: { main: path.join(root, 'generator/cli/src/main.ts') },
   outdir: cliDir,
-  entryNames: '[name]',
-  chunkNames: 'chunks/[name]-[hash]',
-  outExtension: { '.js': '.mjs' },
-  bundle: true,
-  splitting: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
+  ...SPLIT_ESM,
   external: CLI_EXTERNALS,
   define: { RAKU_BUILD_VERSION: JSON.stringify(pkg.version) },
   // Not minified: the CLI is small without its dependencies, and readable stack traces help users report bugs.
-  legalComments: 'none',
   logLevel: 'warning',
 });
 console.log('dist/cli/main.mjs');
