@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { SPLIT_ESM } from '../generator/release/src/build/esbuild-esm.ts';
 import {
   listFiles,
   lockedSources,
@@ -28,7 +29,6 @@ import {
   type RuntimePackage,
   runtimeIntegrity,
 } from '../generator/release/src/build/runtime-package.ts';
-import { SPLIT_ESM } from './esbuild-esm.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { name, version } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {

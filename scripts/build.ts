@@ -12,9 +12,9 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { SPLIT_ESM } from '../generator/release/src/build/esbuild-esm.ts';
 import { lockedSources, writePrebuiltRuntime } from '../generator/release/src/build/prebuilt-runtime.ts';
 import { bundleRuntime } from '../generator/release/src/build/runtime-bundle.ts';
-import { SPLIT_ESM } from './esbuild-esm.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {

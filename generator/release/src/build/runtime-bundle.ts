@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '@raku/config';
+import { SPLIT_ESM } from './esbuild-esm.ts';
 import { layerCacheDir } from './layer-cache.ts';
 import { RUNTIME_FILE } from './plan-images.ts';
 import { listFiles, packageFiles, readPrebuiltRuntime } from './prebuilt-runtime.ts';
@@ -63,9 +64,6 @@ export interface RuntimeBundle {
   externalsUsed: string[];
 }
 
-/** Where chunks go, next to gateway.mjs ('/app/chunks' in the image). */
-const CHUNKS_DIR = 'chunks';
-
 /**
  * The runtime every image carries, found in one place: the entry bundled from source when the repository holds it
  * (Raku's own repository, whose sources are the truth even when an earlier build left dist/ behind, and test
@@ -116,23 +114,16 @@ async function bundleFromSource(options: RuntimeBundleOptions): Promise<RuntimeB
     absWorkingDir: options.root,
     entryPoints: { gateway: entryPath }, // written as gateway.mjs (RUNTIME_FILE): see outExtension
     outdir,
-    entryNames: '[name]',
-    chunkNames: `${CHUNKS_DIR}/[name]-[hash]`,
-    outExtension: { '.js': '.mjs' },
-    bundle: true,
     // Split at dynamic imports: the gateway and local roles (main.ts imports them on demand) become chunks
-    // that only the gateway image carries, so a pack server's runtime is a tenth of the size.
-    splitting: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
+    // (chunks/ next to gateway.mjs, /app/chunks in the image) that only the gateway image carries, so a pack
+    // server's runtime is a tenth of the size.
+    ...SPLIT_ESM,
     write: false,
     metafile: true,
     sourcemap: false,
     // Minified (names kept for readable errors): a smaller layer is faster to compress and to pull.
     minify: true,
     keepNames: true,
-    legalComments: 'none',
     logLevel: 'silent',
     external: [...externals, ...externals.map((e) => `${e}/*`)],
     // Bundled CommonJS dependencies call require() for Node built-ins; give them one in ESM (every chunk).
