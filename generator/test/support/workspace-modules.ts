@@ -45,7 +45,7 @@ function walk(repo: string, dir: string): string[] {
   return readdirSync(path.join(repo, dir), { withFileTypes: true }).flatMap((e) => {
     const rel = `${dir}/${e.name}`;
     if (e.isDirectory()) return walk(repo, rel);
-    return /\.m?tsx?$/.test(e.name) && !/\.test\.m?tsx?$/.test(e.name) && !e.name.endsWith('.d.ts')
+    return /\.(m?tsx?|m?js)$/.test(e.name) && !/\.test\.m?tsx?$/.test(e.name) && !e.name.endsWith('.d.ts')
       ? [rel]
       : [];
   });
