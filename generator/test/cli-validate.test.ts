@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -107,9 +107,15 @@ describe('raku validate', () => {
   it('exits 1 on an unknown format, an unknown option and a folder that is no repository', async () => {
     expect((await run(['validate', '--format', 'xml'])).code).toBe(1);
     expect((await run(['validate', '--nope'])).code).toBe(1);
-    const r = await run(['validate', '-C', tmpdir()]);
-    expect(r.code).toBe(1);
-    expect(r.err).toMatch(/has no packs\/, zones\/ or policies\/ folder/);
+    // A folder of its own: the machine's tmpdir itself may hold a packs/ folder left by anything.
+    const empty = mkdtempSync(path.join(tmpdir(), 'raku-no-repo-'));
+    try {
+      const r = await run(['validate', '-C', empty]);
+      expect(r.code).toBe(1);
+      expect(r.err).toMatch(/has no packs\/, zones\/ or policies\/ folder/);
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
   });
 
   it('prints the version of package.json with --version and -V, exit 0', async () => {
