@@ -1,6 +1,6 @@
 import path from 'node:path';
 import * as core from '@actions/core';
-import { type BuildZonesOptions, buildZones } from '@raku/release';
+import { type BuildZonesOptions, buildZones, splitList } from '@raku/release';
 
 /** The build action's inputs, read once; the only place that reads @actions/core inputs and GITHUB_*. */
 function readInputs(): BuildZonesOptions {
@@ -14,8 +14,8 @@ function readInputs(): BuildZonesOptions {
   const repo = process.env['GITHUB_REPOSITORY'];
   return {
     root,
-    zones: listInput(core.getInput('zones')),
-    packs: listInput(core.getInput('packs')),
+    zones: splitList(core.getInput('zones')),
+    packs: splitList(core.getInput('packs')),
     push: core.getBooleanInput('push'),
     builder,
     platforms: [],
@@ -67,11 +67,4 @@ export async function run(): Promise<void> {
 }
 
 /** Splits a list input: one item per line or comma-separated, blanks dropped. */
-function listInput(value: string): string[] {
-  return value
-    .split(/[\n,]/)
-    .map((s) => s.trim())
-    .filter(Boolean);
-}
-
 await run();

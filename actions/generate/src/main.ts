@@ -1,6 +1,6 @@
 import path from 'node:path';
 import * as core from '@actions/core';
-import { type GenerateOptions, generateToDir } from '@raku/release';
+import { type GenerateOptions, generateToDir, splitList } from '@raku/release';
 
 /** The generate action's inputs, read once; the only place that reads @actions/core inputs and GITHUB_*. */
 function readInputs(): GenerateOptions {
@@ -8,7 +8,7 @@ function readInputs(): GenerateOptions {
   return {
     root,
     ...(core.getInput('revision') ? { revision: core.getInput('revision') } : {}),
-    zones: listInput(core.getInput('zones')),
+    zones: splitList(core.getInput('zones')),
     out: core.getInput('out') || 'out',
     ...(core.getInput('builds') ? { builds: core.getInput('builds') } : {}),
     cwd: root,
@@ -44,11 +44,4 @@ export async function run(): Promise<void> {
 }
 
 /** Splits a list input: one item per line or comma-separated, blanks dropped. */
-function listInput(value: string): string[] {
-  return value
-    .split(/[\n,]/)
-    .map((s) => s.trim())
-    .filter(Boolean);
-}
-
 await run();

@@ -6,6 +6,7 @@ import {
   parseAutoMerge,
   type RolloutZonesOptions,
   rolloutZones,
+  splitList,
 } from '@raku/release';
 
 /** The rollout action's inputs, read once; the only place that reads @actions/core inputs and GITHUB_*. */
@@ -18,15 +19,15 @@ function readInputs(): RolloutZonesOptions {
   const autoMerge = parseAutoMerge(core.getInput('auto-merge') || undefined);
   return {
     root,
-    zones: listInput(core.getInput('zones')),
+    zones: splitList(core.getInput('zones')),
     dryRun: core.getBooleanInput('dry-run'),
     ...(core.getInput('builds') ? { builds: path.resolve(root, core.getInput('builds')) } : {}),
     remotes: new Map(),
     ...(force ? { force: { reason: core.getInput('reason') } } : {}),
-    upstreamStatus: listInput(core.getInput('upstream-status')).map((s) => path.resolve(root, s)),
+    upstreamStatus: splitList(core.getInput('upstream-status')).map((s) => path.resolve(root, s)),
     pr: {
-      labels: listInput(core.getInput('labels')),
-      reviewers: listInput(core.getInput('reviewers')),
+      labels: splitList(core.getInput('labels')),
+      reviewers: splitList(core.getInput('reviewers')),
       draft: core.getBooleanInput('draft'),
       ...(autoMerge ? { autoMerge } : {}),
     },
@@ -72,13 +73,6 @@ export async function run(): Promise<void> {
 }
 
 /** Splits a list input: one item per line or comma-separated, blanks dropped. */
-function listInput(value: string): string[] {
-  return value
-    .split(/[\n,]/)
-    .map((s) => s.trim())
-    .filter(Boolean);
-}
-
 function escapeHtml(text: string): string {
   return text.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
 }

@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as core from '@actions/core';
-import { parseDuration, type ZoneStatusOptions, zoneStatus } from '@raku/release';
+import { parseDuration, splitList, type ZoneStatusOptions, zoneStatus } from '@raku/release';
 
 /** The status action's inputs, read once; the only place that reads @actions/core inputs and GITHUB_* or RUNNER_* variables. */
 async function readInputs(): Promise<ZoneStatusOptions> {
@@ -20,7 +20,7 @@ async function readInputs(): Promise<ZoneStatusOptions> {
   if (adminUrl && !adminToken) throw new Error('--admin-url needs RAKU_ADMIN_TOKEN');
   return {
     root,
-    zones: listInput(core.getInput('zones')),
+    zones: splitList(core.getInput('zones')),
     ...(kubeconfigFile ? { kubeconfig: kubeconfigFile } : {}),
     timeoutMs: core.getBooleanInput('wait')
       ? parseDuration(core.getInput('timeout') || '10m', '--timeout')
@@ -79,11 +79,4 @@ function escapeHtml(text: string): string {
 }
 
 /** Splits a list input: one item per line or comma-separated, blanks dropped. */
-function listInput(value: string): string[] {
-  return value
-    .split(/[\n,]/)
-    .map((s) => s.trim())
-    .filter(Boolean);
-}
-
 await run();

@@ -27,6 +27,7 @@ export {
   packageNameFor,
   type ScaffoldOptions,
 } from './init/scaffold-options.ts';
+export { splitList } from './list-input.ts';
 export {
   formatPackTest,
   type RecordedExample,
