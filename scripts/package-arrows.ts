@@ -42,8 +42,13 @@ export const PACKAGE_ARROWS: Readonly<Record<string, PackageRule>> = {
   },
   '@raku/gateway': {
     folder: 'gateway',
-    imports: ['@raku/pack-runtime', '@raku/render', '@raku/policy', '@raku/config'],
+    // @raku/console: only to find its built assets, which the gateway serves under /console/.
+    imports: ['@raku/console', '@raku/pack-runtime', '@raku/render', '@raku/policy', '@raku/config'],
   },
+  // The browser app: talks to the gateway only over HTTP, through the generated client.
+  '@raku/console': { folder: 'gateway/console', imports: ['@raku/client'] },
+  // Generated from the gateway's /openapi.json; published for users' scripts and agents.
+  '@raku/client': { folder: 'gateway/client', imports: [] },
   '@raku/pack-runtime': { folder: 'gateway/pack-runtime', imports: ['@raku/config'] },
   '@raku/policy': { folder: 'generator/policy', imports: ['@raku/config'], pure: { adapters: [] } },
   '@raku/config': {
