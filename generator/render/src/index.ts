@@ -1,5 +1,12 @@
 export { buildBundle } from './bundle/build-bundle.ts';
-export { BUNDLE_VERSION, type BundleRemote, type GatewayBundle, type RouteTarget } from './bundle/types.ts';
+export { buildPipeline } from './bundle/pipeline.ts';
+export {
+  BUNDLE_VERSION,
+  type BundleRemote,
+  type GatewayBundle,
+  type PipelineZone,
+  type RouteTarget,
+} from './bundle/types.ts';
 export { GATEWAY_NAME, resolveZone } from './bundle/workloads.ts';
 export { assertSafePath, type ChangeSet, changeSet } from './generate/change-set.ts';
 export { generateZones } from './generate/generate-zones.ts';

@@ -5,6 +5,7 @@ import { loadRepo } from '../../../config/src/load/load-repo.ts';
 import { toolContentHash } from '../../../config/src/model/hash.ts';
 import type { RepoModel } from '../../../config/src/model/types.ts';
 import { buildBundle } from './build-bundle.ts';
+import { buildPipeline } from './pipeline.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../../../..');
 let model: RepoModel;
@@ -80,5 +81,49 @@ describe('buildBundle', () => {
     expect(() => buildBundle(model, 'nope', { revision: 'r' })).toThrow(
       'zone "nope" does not exist (zones: dev, prod, staging)',
     );
+  });
+
+  it('carries the whole promotion pipeline in order, the same in every zone', () => {
+    const dev = buildBundle(model, 'dev', { revision: 'r' });
+    expect(dev.pipeline?.map((z) => [z.name, z.promotion?.from])).toEqual([
+      ['dev', undefined],
+      ['staging', 'dev'],
+      ['prod', 'staging'],
+    ]);
+    expect(dev.pipeline?.[2]).toMatchObject({
+      environment: 'prod',
+      namespace: 'raku',
+      promotion: { from: 'staging', healthGate: { minReadyMinutes: 30, maxErrorRate: 0.01 } },
+    });
+    expect(dev.pipeline?.[0]?.workloads).toContainEqual({
+      name: 'petstore',
+      packs: [{ name: 'petstore', version: '1.0.0' }],
+    });
+    expect(buildBundle(model, 'prod', { revision: 'r' }).pipeline).toEqual(dev.pipeline);
+  });
+});
+
+describe('buildPipeline', () => {
+  const zone = (name: string, from?: string) => {
+    const base = model.zones.find((z) => z.value.name === 'dev');
+    return {
+      ...base!,
+      value: { ...base!.value, name, ...(from ? { promotion: { from } } : { promotion: undefined }) },
+    };
+  };
+
+  it('orders zones by their promotion.from chains, siblings by name, roots first', () => {
+    const zones = [zone('prod', 'staging'), zone('canary', 'dev'), zone('staging', 'dev'), zone('dev')];
+    expect(buildPipeline({ ...model, zones }).map((z) => z.name)).toEqual([
+      'dev',
+      'canary',
+      'staging',
+      'prod',
+    ]);
+  });
+
+  it('keeps a zone whose upstream does not exist as a root and zones in a cycle at the end', () => {
+    const zones = [zone('b', 'a'), zone('a', 'b'), zone('lost', 'nowhere'), zone('dev')];
+    expect(buildPipeline({ ...model, zones }).map((z) => z.name)).toEqual(['dev', 'lost', 'a', 'b']);
   });
 });

@@ -1,6 +1,7 @@
 import type { Remote, RepoModel } from '@raku/config';
 import { exposedToolName, secretEnvName, toolContentHash } from '@raku/config';
 import { compilePolicies } from '@raku/policy';
+import { buildPipeline } from './pipeline.ts';
 import {
   BUNDLE_VERSION,
   type BundleRemote,
@@ -132,6 +133,7 @@ export function buildBundle(model: RepoModel, zoneName: string, opts: BuildBundl
       cors: { allowedOrigins: [...z.gateway.cors.allowedOrigins] },
     }),
     ...(secretNames.size > 0 && { secretNames: [...secretNames].sort(cmp) }),
+    pipeline: buildPipeline(model),
   };
 }
 

@@ -92,6 +92,17 @@ export interface BundleAuth {
   agentClaim: string;
 }
 
+/** One zone of the repository's promotion pipeline as the bundle carries it (see buildPipeline). */
+export interface PipelineZone {
+  name: string;
+  environment: Environment;
+  namespace: string;
+  /** The zone's `promotion` as configured: the upstream zone and its health gate (defaults not filled in). */
+  promotion?: { from: string; healthGate?: { minReadyMinutes?: number; maxErrorRate?: number } };
+  /** Sorted by name; packs sorted by name, each at the version this commit defines. */
+  workloads: { name: string; packs: { name: string; version: string }[] }[];
+}
+
 export interface GatewayBundle {
   bundleVersion: typeof BUNDLE_VERSION;
   zone: string;
@@ -115,4 +126,9 @@ export interface GatewayBundle {
    * sorted: traces mask their values wherever they appear (an upstream may echo them). Absent: none.
    */
   secretNames?: string[];
+  /**
+   * Every zone of the repository in pipeline order (dev → staging → prod: promotion.from chains), with what
+   * each should run at the commit this bundle was built from. Absent in bundles built before it existed.
+   */
+  pipeline?: PipelineZone[];
 }

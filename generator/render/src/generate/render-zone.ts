@@ -109,7 +109,7 @@ export function renderZone(model: RepoModel, zoneName: string, opts: RenderZoneO
     files.push(...rendered);
     resources.push(`pack-servers/${workload.name}/manifests.yaml`);
   }
-  files.push(...renderGateway(model, zone, loadedZone.file, opts));
+  files.push(...renderGateway(model, zone, loadedZone.file, opts, false));
   files.push(['namespace.yaml', header(zone) + emitYamlDocuments(namespaceObjects(zone))]);
   files.push([
     'kustomization.yaml',
@@ -121,7 +121,13 @@ export function renderZone(model: RepoModel, zoneName: string, opts: RenderZoneO
         resources: resources.sort(),
       }),
   ]);
-  return stampConfigRevision(changeSet(files));
+  const stamped = stampConfigRevision(changeSet(files));
+  // The bundle's pipeline (what every zone should run, for GET /v1/zones) is added after the digest: another
+  // zone's edit must not move this zone's config revision.
+  const revision = configRevision(stamped);
+  for (const [file, content] of renderGateway(model, zone, loadedZone.file, opts, true))
+    stamped.set(file, content.replaceAll(CONFIG_REVISION_PLACEHOLDER, revision));
+  return stamped;
 }
 
 /** Replaces the placeholder in every file by the digest of all files as rendered with it. */
@@ -265,8 +271,10 @@ function renderGateway(
   zone: Zone,
   zoneFile: string,
   opts: RenderZoneOptions,
+  withPipeline: boolean,
 ): [string, string][] {
-  const bundle = buildBundle(model, zone.name, { revision: CONFIG_REVISION_PLACEHOLDER });
+  const { pipeline, ...rest } = buildBundle(model, zone.name, { revision: CONFIG_REVISION_PLACEHOLDER });
+  const bundle = withPipeline ? { ...rest, pipeline } : rest;
   const bundleJson = serialiseBundle(bundle);
   const labels = standardLabels({ name: GATEWAY_NAME, zone: zone.name, component: 'gateway' });
   const packFiles = new Set(bundle.tools.flatMap((t) => (t.source.kind === 'pack' ? [t.source.pack] : [])));
@@ -302,7 +310,8 @@ function renderGateway(
   const min = spec.autoscaling?.minReplicas ?? spec.replicas ?? 2;
   const remoteHosts = [...new Set(bundle.remotes.map((r) => hostPort(r.url)))].sort();
   // The bundle without its revision: a new commit that changes nothing the gateway serves restarts no pod.
-  const bundleHash = sha256Hex(JSON.stringify({ ...bundle, revision: '' }));
+  // Nor does a change of the pipeline alone: the gateway rereads its mounted bundle.
+  const bundleHash = sha256Hex(JSON.stringify({ ...rest, revision: '' }));
   const objects: K8sObject[] = [
     serviceAccount(meta),
     configMap({ ...meta, name: `${GATEWAY_NAME}-bundle` }, data),
