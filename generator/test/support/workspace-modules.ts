@@ -40,6 +40,25 @@ export function readSourceModules(repo: string, packages: readonly PackageInfo[]
   return modules.sort((a, b) => (a.file < b.file ? -1 : 1));
 }
 
+/**
+ * Every build-tool module of each package: its scripts/** (e.g. a code generator) and its root-level
+ * `*.config.ts` (e.g. vite.config.ts). They run at build time only, never ship in the package's runtime.
+ */
+export function readToolingModules(repo: string, packages: readonly PackageInfo[]): SourceModule[] {
+  const modules: SourceModule[] = [];
+  for (const pkg of packages) {
+    const configs = readdirSync(path.join(repo, pkg.root), { withFileTypes: true })
+      .filter((e) => e.isFile() && /\.config\.m?tsx?$/.test(e.name))
+      .map((e) => `${pkg.root}/${e.name}`);
+    for (const file of [...walk(repo, `${pkg.root}/scripts`), ...configs]) {
+      const scan = scanModule(readFileSync(path.join(repo, file), 'utf8'));
+      modules.push({ file, pkg: pkg.name, imports: scan.imports, envReads: scan.envReads });
+    }
+  }
+  return modules.sort((a, b) => (a.file < b.file ? -1 : 1));
+}
+
+/** Source files (.ts, .tsx, .mts, .js, .mjs) under `dir`, without tests and declaration files. */
 function walk(repo: string, dir: string): string[] {
   if (!isDirectory(path.join(repo, dir))) return [];
   return readdirSync(path.join(repo, dir), { withFileTypes: true }).flatMap((e) => {
