@@ -56,7 +56,6 @@ export {
   selectZones,
 } from './release-context.ts';
 export { GitWorkspace } from './rollout/git-workspace.ts';
-export { decidePromotion } from './rollout/promotion-gate.ts';
 export { gitHubPullRequests } from './rollout/pull-requests.ts';
 export {
   DEFAULT_ROLLOUT_AUTHOR,
@@ -73,7 +72,7 @@ export {
 } from './rollout/rollout-zones.ts';
 export type { ZoneHealth } from './status/assess-zone.ts';
 export { deploymentRecords, postDeploymentRecords } from './status/deployment-records.ts';
-export { errorRate, readTraceStatuses } from './status/error-rate.ts';
+export { readTraceStatuses } from './status/error-rate.ts';
 export { clusterError, kubeConfigFor } from './status/kube-config.ts';
 export { readZoneObjects } from './status/kube-reader.ts';
 export { parseDuration } from './status/parse-duration.ts';

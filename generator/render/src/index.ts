@@ -22,3 +22,12 @@ export {
 export { type LiveRemoteTools, type PlanSide, planChanges } from './plan/plan.ts';
 export type { Plan } from './plan/plan-types.ts';
 export { inputSchemaBreaks } from './plan/schema-compat.ts';
+export { type ErrorRate, errorRate, FAILED_STATUSES } from './promotion/error-rate.ts';
+export {
+  DEFAULT_MAX_ERROR_RATE,
+  DEFAULT_MIN_READY_MINUTES,
+  decidePromotion,
+  MAX_STATUS_AGE_MINUTES,
+  type PromotionDecision,
+  type UpstreamStatus,
+} from './promotion/promotion-gate.ts';

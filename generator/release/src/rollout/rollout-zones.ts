@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Zone } from '@raku/config';
 import { secretEnvName, UserError } from '@raku/config';
 import type { ChangeSet } from '@raku/render';
-import { formatPlan, planChanges, renderZone } from '@raku/render';
+import { decidePromotion, formatPlan, planChanges, renderZone } from '@raku/render';
 import {
   type BuildRecord,
   buildRecordPath,
@@ -14,7 +14,6 @@ import { loadReleaseContext, selectZones } from '../release-context.ts';
 import type { ZoneHealth } from '../status/assess-zone.ts';
 import { expectedWorkloads } from '../status/zone-status.ts';
 import { type GitAuthor, GitWorkspace } from './git-workspace.ts';
-import { decidePromotion } from './promotion-gate.ts';
 import type { GitHubPullRequestsOptions, PullRequestPort } from './pull-requests.ts';
 import type { PullRequestSettings, RolloutResult } from './rollout-zone.ts';
 import { rolloutZone } from './rollout-zone.ts';

@@ -1,4 +1,4 @@
-import type { ErrorRate } from './error-rate.ts';
+import type { ErrorRate } from '@raku/render';
 
 /**
  * Health of a zone from what the Kubernetes API reports. Pure: the adapter (kube-reader.ts) fetches the

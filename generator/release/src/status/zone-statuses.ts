@@ -1,11 +1,12 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '@raku/config';
+import { errorRate } from '@raku/render';
 import { type BuildRecord, buildRecordPath, parseBuildRecord } from '../build/build-record.ts';
 import { loadReleaseContext, selectZones } from '../release-context.ts';
 import type { ZoneHealth } from './assess-zone.ts';
 import { deploymentRecords, postDeploymentRecords } from './deployment-records.ts';
-import { errorRate, readTraceStatuses } from './error-rate.ts';
+import { readTraceStatuses } from './error-rate.ts';
 import { clusterError, kubeConfigFor } from './kube-config.ts';
 import { readZoneObjects } from './kube-reader.ts';
 import { expectedWorkloads, watchZone } from './zone-status.ts';

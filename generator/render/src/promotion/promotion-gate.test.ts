@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Zone } from '../../../config/src/model/types.ts';
-import type { ZoneHealth } from '../status/assess-zone.ts';
-import { decidePromotion } from './promotion-gate.ts';
+import { decidePromotion, type UpstreamStatus } from './promotion-gate.ts';
 
 const staging = {
   name: 'staging',
@@ -11,26 +10,11 @@ const now = new Date('2026-11-24T12:00:00Z');
 /** The config revision dev renders to at commit 'abc' (a digest of its files). */
 const DEV_CONFIG = `sha256:${'d'.repeat(64)}`;
 
-function dev(overrides: Partial<ZoneHealth> = {}, revision = DEV_CONFIG): ZoneHealth {
+function dev(overrides: Partial<UpstreamStatus> = {}, revision = DEV_CONFIG): UpstreamStatus {
   return {
     zone: 'dev',
-    namespace: 'raku-dev',
     healthy: true,
-    workloads: [
-      {
-        workload: 'petstore',
-        deployment: 'petstore-mcp',
-        desired: 1,
-        updated: 1,
-        ready: 1,
-        runningDigests: [],
-        revision,
-        healthy: true,
-        problems: [],
-      },
-    ],
-    warnings: [],
-    gateway: { readyz: 'ok' },
+    workloads: [{ revision }],
     configRevision: DEV_CONFIG,
     sourceRevision: 'abc',
     checkedAt: '2026-11-24T11:55:00Z',
@@ -147,5 +131,28 @@ describe('promotion gate', () => {
       allowed: true,
       note: 'forced past the health gate of dev: hotfix CVE-2026-1',
     });
+  });
+
+  it('without a commit (the gateway) judges what runs: one config revision, the expected one when known', () => {
+    const noCommit = { configRevision: undefined, sourceRevision: undefined };
+    expect(decidePromotion({ zone: staging, upstream: dev(noCommit), now })).toEqual({
+      allowed: true,
+      note: 'dev healthy at config revision sha256:dddddddddddd since 2026-11-24T11:00:00Z; error rate not checked (no traces read: raku status --admin-url)',
+    });
+    expect(decidePromotion({ zone: staging, upstream: dev(), now }).allowed).toBe(true);
+    const other = `sha256:${'e'.repeat(64)}`;
+    expect(decidePromotion({ zone: staging, upstream: dev({}, other), now })).toEqual({
+      allowed: false,
+      reason:
+        'upstream zone dev runs config revision sha256:eeeeeeeeeeee, not sha256:dddddddddddd (its rollout is not merged or not synced)',
+    });
+    const mixed = dev({ ...noCommit, workloads: [{ revision: DEV_CONFIG }, { revision: other }] });
+    expect(decidePromotion({ zone: staging, upstream: mixed, now })).toEqual({
+      allowed: false,
+      reason:
+        'upstream zone dev does not run one config revision (sha256:dddddddddddd, sha256:eeeeeeeeeeee): a rollout is under way or a workload records none',
+    });
+    const unknown = dev({ ...noCommit, workloads: [{}] });
+    expect(decidePromotion({ zone: staging, upstream: unknown, now }).allowed).toBe(false);
   });
 });
