@@ -6,8 +6,8 @@
  */
 import type { DeploymentRecordInput } from '@raku/config';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import type { ApprovalRequest } from '../approvals/types.ts';
 import { InvalidCursorError } from '../db/cursor.ts';
+import { checkEventRequest, serveEventStream } from '../events/event-stream.ts';
 import { JobSubmissionError, type JobView } from '../jobs/types.ts';
 import { TRACE_STATUSES } from '../traces/types.ts';
 import { OPENAPI_DOCUMENT } from './openapi.ts';
@@ -21,6 +21,7 @@ import {
   verifyJsonBody,
 } from './request-validation.ts';
 import type { AdminDeps, ApiCaller } from './types.ts';
+import { canSeeApproval, ownsJob } from './visibility.ts';
 
 class ApiError extends Error {
   constructor(
@@ -44,16 +45,6 @@ function value<T>(checked: Checked<T>): T {
 
 function principalsOf(caller: ApiCaller) {
   return { subject: caller.subject, principal: caller.principal, principals: caller.principals };
-}
-
-function canSeeApproval(caller: ApiCaller, request: ApprovalRequest): boolean {
-  if (caller.admin || request.subject === caller.subject) return true;
-  const mine = new Set(caller.principals);
-  return request.approvers.some((a) => a === '*' || mine.has(a));
-}
-
-function ownsJob(caller: ApiCaller, job: JobView): boolean {
-  return caller.admin || job.subject === caller.subject;
 }
 
 /** GET /v1/: where the document is, and each resource with its methods and summaries (no token needed). */
@@ -163,6 +154,19 @@ export function createAdminRouter(deps: AdminDeps): express.Router {
   router.get('/v1/routes', async (req, res) => {
     await caller(req, true);
     res.json(deps.routes());
+  });
+
+  // Live events (server-sent events), filtered by the caller's rights as the lists above are.
+  router.get('/v1/events', async (req, res) => {
+    const who = await caller(req, false);
+    if (!deps.events) throw new ApiError(404, 'not_found', 'this gateway serves no live events');
+    const checked = checkEventRequest(
+      req.query as Record<string, unknown>,
+      req.headers['last-event-id'],
+      who,
+    );
+    if (!checked.ok) throw new ApiError(checked.status, checked.code, checked.message);
+    serveEventStream(req, res, deps.events, who, checked.value);
   });
 
   router.get('/v1/jobs', async (req, res) => {

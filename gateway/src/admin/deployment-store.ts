@@ -19,7 +19,11 @@ function toRecord(row: Deployment): DeploymentRecord {
   };
 }
 
-export function createDeploymentStore(prisma: PrismaClient): DeploymentStore {
+export function createDeploymentStore(
+  prisma: PrismaClient,
+  /** Told about each record stored (the live event stream). Must not throw or wait; errors are ignored. */
+  onRecord?: (record: DeploymentRecord) => void,
+): DeploymentStore {
   return {
     async record(input) {
       const row = await prisma.deployment.create({
@@ -35,7 +39,13 @@ export function createDeploymentStore(prisma: PrismaClient): DeploymentStore {
           ...(input.detail === undefined || input.detail === null ? {} : { detail: input.detail as object }),
         },
       });
-      return toRecord(row);
+      const record = toRecord(row);
+      try {
+        onRecord?.(record);
+      } catch {
+        // a listener's fault is not the store's
+      }
+      return record;
     },
     async list(filter) {
       const size = pageSize(filter.limit, 50, 200);

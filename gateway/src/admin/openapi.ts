@@ -4,6 +4,7 @@
  * that every route of the admin router is documented and every documented /v1 operation exists.
  */
 import { DEPLOYMENT_HEALTHS } from '@raku/config';
+import { EVENT_TYPES } from '../events/types.ts';
 import { TRACE_DECISIONS, TRACE_STATUSES } from '../traces/types.ts';
 
 const page = (item: string) => ({
@@ -58,6 +59,18 @@ const ERROR_TEXT: Record<number, string> = {
 const json = (schema: string, description: string) => ({
   description,
   content: { 'application/json': { schema: { $ref: `#/components/schemas/${schema}` } } },
+});
+
+/** One kind of GET /v1/events event: `dropped` and `reset` have no id. */
+const liveEvent = (event: string, schema: string, description: string) => ({
+  type: 'object',
+  description,
+  required: ['event', 'data', ...(event === 'dropped' || event === 'reset' ? [] : ['id'])],
+  properties: {
+    id: { type: 'string', pattern: '^[0-9]+$' },
+    event: { const: event },
+    data: { $ref: `#/components/schemas/${schema}` },
+  },
 });
 
 const idParameter = (what: string) => ({
@@ -247,6 +260,41 @@ export const OPENAPI_DOCUMENT = {
           content: { 'application/json': { schema: { $ref: '#/components/schemas/DeploymentInput' } } },
         },
         responses: { '201': json('Deployment', 'Recorded'), ...errors(400, 401, 403) },
+      },
+    },
+    '/v1/events': {
+      get: {
+        summary:
+          'Live events (server-sent events) filtered by the caller’s rights: trace, deployment and routes for admins; approvals the caller asked for or may decide; the caller’s own jobs',
+        description:
+          'A `text/event-stream`: each event is `id: <n>`, `event: <type>`, `data: <JSON>` (see LiveEvent for each type’s data). The stream starts with a `retry:` hint and sends a `: ping` comment every 15 s. Ids grow by one per event within a gateway process; reconnect with `Last-Event-ID` (or `lastEventId`) to get the events missed, or one `reset` event when they are no longer kept (refetch the lists then). A client reading too slowly loses events: it then gets `dropped` with how many. `dropped` and `reset` carry no id.',
+        parameters: [
+          {
+            name: 'types',
+            in: 'query',
+            schema: { type: 'string', examples: ['trace,approval,job'] },
+            description: `Comma-separated event types, of ${EVENT_TYPES.join(', ')}. Default: every type the caller may receive. An admin-only type asked for by a non-admin is a 403.`,
+          },
+          {
+            name: 'Last-Event-ID',
+            in: 'header',
+            schema: { type: 'string', pattern: '^[0-9]+$' },
+            description: 'Resume after this event id (browsers send it when they reconnect).',
+          },
+          {
+            name: 'lastEventId',
+            in: 'query',
+            schema: { type: 'string', pattern: '^[0-9]+$' },
+            description: 'As Last-Event-ID, for clients that cannot set headers; the header wins.',
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'The event stream (kept open)',
+            content: { 'text/event-stream': { schema: { $ref: '#/components/schemas/LiveEvent' } } },
+          },
+          ...errors(400, 401, 403),
+        },
       },
     },
   },
@@ -440,6 +488,40 @@ export const OPENAPI_DOCUMENT = {
         ],
       },
       DeploymentPage: page('Deployment'),
+      EventType: { type: 'string', enum: [...EVENT_TYPES] },
+      LiveEvent: {
+        description: 'One event of GET /v1/events: its `event:` name, its `id:` and its parsed `data:`.',
+        oneOf: [
+          liveEvent('trace', 'Trace', 'A tool call, as GET /v1/traces returns it, as soon as it is recorded'),
+          liveEvent('approval', 'Approval', 'An approval request created, decided or expired'),
+          liveEvent('job', 'Job', 'A job whose status changed'),
+          liveEvent('deployment', 'Deployment', 'A deployment record posted'),
+          liveEvent(
+            'routes',
+            'RouteReport',
+            'The route table (GET /v1/routes) after a health or breaker change, at most every 2 s',
+          ),
+          liveEvent('dropped', 'EventsDropped', 'Events this stream lost because the client read too slowly'),
+          liveEvent('reset', 'EventsReset', 'The Last-Event-ID given is no longer kept: refetch the lists'),
+        ],
+      },
+      RouteReport: {
+        type: 'object',
+        description: 'The route table of the loaded bundle, as GET /v1/routes returns it',
+      },
+      EventsDropped: {
+        type: 'object',
+        required: ['count', 'total'],
+        properties: {
+          count: { type: 'integer', description: 'Events lost since the previous `dropped` event' },
+          total: { type: 'integer', description: 'Events lost on this stream in all' },
+        },
+      },
+      EventsReset: {
+        type: 'object',
+        required: ['reason'],
+        properties: { reason: { type: 'string' } },
+      },
     },
   },
 } as const;

@@ -11,6 +11,7 @@ import type { DeploymentRecordInput } from '@raku/config';
 import type { Request } from 'express';
 import type { ApprovalStore } from '../approvals/types.ts';
 import type { Page } from '../db/cursor.ts';
+import type { EventHub } from '../events/event-hub.ts';
 import type { JobService } from '../jobs/types.ts';
 import type { TraceReader } from '../traces/types.ts';
 
@@ -57,6 +58,8 @@ export interface AdminDeps {
   approvals: ApprovalStore;
   jobs: JobService;
   deployments: DeploymentStore;
+  /** Live events for GET /v1/events; without it that endpoint answers 404. */
+  events?: EventHub;
   /** The current route table (from the loaded bundle), returned as-is by GET /v1/routes. */
   routes: () => unknown;
   /** Authenticates the request. The router enforces `admin` where required. */

@@ -31,6 +31,11 @@ export interface ApprovalStoreOptions {
   pollIntervalMs?: number;
   /** Clock, for tests of expiry. */
   now?: () => Date;
+  /**
+   * Told about each request created, decided or expired by this process (the live event stream), as
+   * GET /v1/approvals/{id} returns it. Must not throw or wait; errors are ignored.
+   */
+  onChange?: (request: ApprovalRequest) => void;
 }
 
 export function toApprovalRequest(row: Approval): ApprovalRequest {
@@ -62,17 +67,36 @@ export function createApprovalStore(prisma: PrismaClient, options: ApprovalStore
   const now = options.now ?? (() => new Date());
   const decided = new EventEmitter();
   decided.setMaxListeners(0);
+  const changed = (row: Approval): ApprovalRequest => {
+    const request = toApprovalRequest(row);
+    try {
+      options.onChange?.(request);
+    } catch {
+      // a listener's fault is not the store's
+    }
+    return request;
+  };
 
   async function expireIfDue(row: Approval): Promise<Approval> {
     if (row.status !== 'pending' || row.expiresAt > now()) return row;
-    await prisma.approval.updateMany({
+    const expired = await prisma.approval.updateMany({
       where: { id: row.id, status: 'pending', expiresAt: { lte: now() } },
       data: { status: 'expired', decidedAt: now() },
     });
-    return prisma.approval.findUniqueOrThrow({ where: { id: row.id } });
+    const after = await prisma.approval.findUniqueOrThrow({ where: { id: row.id } });
+    if (expired.count > 0) changed(after);
+    return after;
   }
 
   async function expireDue(at = now()): Promise<number> {
+    if (options.onChange) {
+      const rows = await prisma.approval.updateManyAndReturn({
+        where: { status: 'pending', expiresAt: { lte: at } },
+        data: { status: 'expired', decidedAt: at },
+      });
+      for (const row of rows) changed(row);
+      return rows.length;
+    }
     const result = await prisma.approval.updateMany({
       where: { status: 'pending', expiresAt: { lte: at } },
       data: { status: 'expired', decidedAt: at },
@@ -112,7 +136,7 @@ export function createApprovalStore(prisma: PrismaClient, options: ApprovalStore
           expiresAt: new Date(created.getTime() + input.timeoutSeconds * 1000),
         },
       });
-      return toApprovalRequest(row);
+      return changed(row);
     },
 
     get,
@@ -178,7 +202,7 @@ export function createApprovalStore(prisma: PrismaClient, options: ApprovalStore
           : { ok: false, code: 'not_pending', message: `approval ${id} was already ${after.status}` };
       }
       decided.emit(id);
-      return { ok: true, request: toApprovalRequest(after) };
+      return { ok: true, request: changed(after) };
     },
 
     async waitForDecision(id, { timeoutMs, signal }) {

@@ -47,6 +47,11 @@ export interface JobServiceOptions {
   /** Interval of the approval sweep, in ms. Default 1000. */
   approvalSweepMs?: number;
   onError?: (error: unknown) => void;
+  /**
+   * Told about every status change this process makes (the live event stream), with the job as
+   * GET /v1/jobs/{id} returns it. Must not throw or wait; errors are ignored.
+   */
+  onChange?: (job: JobView) => void;
 }
 
 export interface JobServiceWithApprovals extends JobService {
@@ -87,6 +92,16 @@ export function createJobService(options: JobServiceOptions): JobServiceWithAppr
   let boss: PgBoss | null = null;
   let sweep: NodeJS.Timeout | null = null;
   let stopping = false;
+  const changed = (rows: Job[]): void => {
+    if (!options.onChange) return;
+    for (const row of rows) {
+      try {
+        options.onChange(toJobView(row));
+      } catch {
+        // a listener's fault is not the service's
+      }
+    }
+  };
 
   async function enqueue(jobId: string): Promise<void> {
     if (!boss) throw new Error('the job service is not started');
@@ -103,7 +118,7 @@ export function createJobService(options: JobServiceOptions): JobServiceWithAppr
     result: ToolCallResult | null,
     error: string | null,
   ) {
-    await prisma.job.updateMany({
+    const finished = await prisma.job.updateManyAndReturn({
       where: { id, status: 'running' },
       data: {
         status,
@@ -113,6 +128,7 @@ export function createJobService(options: JobServiceOptions): JobServiceWithAppr
         ...CLEAR_INPUTS,
       },
     });
+    changed(finished);
   }
 
   async function execute(jobId: string): Promise<void> {
@@ -127,11 +143,12 @@ export function createJobService(options: JobServiceOptions): JobServiceWithAppr
       );
       return;
     }
-    const claimed = await prisma.job.updateMany({
+    const claimed = await prisma.job.updateManyAndReturn({
       where: { id: jobId, status: 'queued' },
       data: { status: 'running', startedAt: new Date() },
     });
-    if (claimed.count === 0) return; // cancelled, or another worker has it
+    if (claimed.length === 0) return; // cancelled, or another worker has it
+    changed(claimed);
     const controller = new AbortController();
     running.set(jobId, controller);
     const call: ToolCall = {
@@ -221,6 +238,7 @@ export function createJobService(options: JobServiceOptions): JobServiceWithAppr
           approvalId: submitOptions.approvalId ?? null,
         },
       });
+      changed([row]);
       if (!submitOptions.approvalId) await enqueue(id);
       return toJobView(row);
     },
@@ -246,10 +264,11 @@ export function createJobService(options: JobServiceOptions): JobServiceWithAppr
 
     async cancel(id, by) {
       if (!isUuid(id)) return null;
-      await prisma.job.updateMany({
+      const cancelled = await prisma.job.updateManyAndReturn({
         where: { id, status: { in: ACTIVE } },
         data: { status: 'cancelled', cancelledBy: by, finishedAt: new Date(), ...CLEAR_INPUTS },
       });
+      changed(cancelled);
       running.get(id)?.abort(new Error(`cancelled by ${by}`));
       return get(id);
     },
@@ -266,11 +285,12 @@ export function createJobService(options: JobServiceOptions): JobServiceWithAppr
         const approval = job.approvalId ? await approvals.get(job.approvalId) : null;
         if (approval?.status === 'pending') continue;
         if (approval?.status === 'approved') {
-          const queued = await prisma.job.updateMany({
+          const queued = await prisma.job.updateManyAndReturn({
             where: { id: job.id, status: 'waiting_approval' },
             data: { status: 'queued' },
           });
-          if (queued.count === 1) {
+          changed(queued);
+          if (queued.length === 1) {
             await enqueue(job.id);
             moved++;
           }
@@ -279,11 +299,12 @@ export function createJobService(options: JobServiceOptions): JobServiceWithAppr
         const why = approval
           ? `approval ${approval.id} was ${approval.status}${approval.decidedBy && approval.status === 'rejected' ? ` by ${approval.decidedBy}` : ''}${approval.reason ? `: ${approval.reason}` : ''}`
           : `approval ${job.approvalId} does not exist`;
-        const failed = await prisma.job.updateMany({
+        const failed = await prisma.job.updateManyAndReturn({
           where: { id: job.id, status: 'waiting_approval' },
           data: { status: 'failed', error: why, finishedAt: new Date(), ...CLEAR_INPUTS },
         });
-        moved += failed.count;
+        changed(failed);
+        moved += failed.length;
       }
       return moved;
     },

@@ -40,6 +40,8 @@ export interface RouteTableOptions {
   remoteCheckIntervalMs?: number;
   breaker?: { failureThreshold?: number; openMs?: number; now?: () => number };
   log?: (message: string) => void;
+  /** Told when `report()` changes: a breaker moves, a health check flips, a remote's tools are (re)checked. */
+  onChange?: () => void;
 }
 
 /** A reviewed third-party tool whose live definition is not the one reviewed. */
@@ -142,6 +144,7 @@ export class RouteTable {
         onChange: (state: BreakerState) => {
           gauge?.set({ target: targetId }, state === 'closed' ? 0 : state === 'half-open' ? 1 : 2);
           this.log(`circuit breaker of ${targetId} is now ${state}`);
+          this.options.onChange?.();
         },
       });
       this.breakers.set(targetId, breaker);
@@ -202,6 +205,7 @@ export class RouteTable {
             `hiding ${h.remote}.${h.tool}: live definition ${h.actual ? `hashes to ${h.actual}` : 'is missing'}, reviewed ${h.expected}`,
           );
         }
+        this.options.onChange?.();
       } catch (err) {
         state.error = (err as Error).message;
         state.failedAt = Date.now();
@@ -248,19 +252,26 @@ export class RouteTable {
   }
 
   async checkHealth(): Promise<void> {
+    let changed = false;
+    const set = (id: string, health: { healthy: boolean; detail: string }) => {
+      const before = this.health.get(id);
+      if (before?.healthy !== health.healthy || before.detail !== health.detail) changed = true;
+      this.health.set(id, health);
+    };
     await Promise.all(
       [...this.packTargets.values()].map(async (target) => {
         const url = target.id.replace(/\/mcp$/, '/readyz');
         try {
           const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
           await res.body?.cancel();
-          this.health.set(target.id, { healthy: res.ok, detail: `/readyz answered ${res.status}` });
+          set(target.id, { healthy: res.ok, detail: `/readyz answered ${res.status}` });
         } catch (err) {
           const code = (err as { cause?: { code?: string } }).cause?.code;
-          this.health.set(target.id, { healthy: false, detail: code ?? (err as Error).message });
+          set(target.id, { healthy: false, detail: code ?? (err as Error).message });
         }
       }),
     );
+    if (changed) this.options.onChange?.();
   }
 
   /** The route table as the admin API shows it. */

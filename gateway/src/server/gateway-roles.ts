@@ -94,6 +94,7 @@ export async function startGatewayRole(options: RuntimeOptions, log: Log): Promi
       retention: opened.retention,
       approvals: opened.approvals,
       jobs: opened.jobs,
+      events: opened.events,
       adminRouter: (deps) => opened.adminRouter(deps),
       adminSubjects: options.adminSubjects,
       secrets: options.secrets,

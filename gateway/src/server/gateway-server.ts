@@ -12,6 +12,8 @@ import type { ApiCaller, AuthorizeResult } from '../admin/types.ts';
 import type { ApprovalStore } from '../approvals/types.ts';
 import { type Authenticator, protectedResourceMetadata, wwwAuthenticate } from '../auth/authenticator.ts';
 import { principalOf, principalsOf } from '../auth/caller.ts';
+import type { EventHub } from '../events/event-hub.ts';
+import { createRouteEvents } from '../events/route-events.ts';
 import type { JobService } from '../jobs/types.ts';
 import { createMcpEndpoint } from '../mcp/tool-endpoint.ts';
 import { RouteTable, type RouteTableOptions } from '../routing/route-table.ts';
@@ -27,7 +29,13 @@ import {
   type Readiness,
   sendError,
 } from './http-server.ts';
-import { createMetrics, type RuntimeMetrics, registerRetentionStats, registerTraceStats } from './metrics.ts';
+import {
+  createMetrics,
+  type RuntimeMetrics,
+  registerEventStats,
+  registerRetentionStats,
+  registerTraceStats,
+} from './metrics.ts';
 import type { RunningServer } from './pack-server.ts';
 import { MemoryRateLimiter, type RateLimiter } from './rate-limiter.ts';
 
@@ -60,6 +68,8 @@ export interface GatewayServerOptions {
   retention?: Pick<TraceRetention, 'stats'>;
   approvals?: ApprovalStore;
   jobs?: JobService;
+  /** The live event hub (persistence's): route table changes are published to it, its streams end on close. */
+  events?: EventHub;
   /** Builds the admin router from the runtime's pieces; mounted for every path /mcp and the probes do not take. */
   adminRouter?: (deps: {
     authorize: (req: IncomingMessage) => Promise<AuthorizeResult>;
@@ -102,6 +112,10 @@ export async function startGateway(options: GatewayServerOptions): Promise<Runni
   const retention = options.retention;
   if (retention) registerRetentionStats(metrics, () => retention.stats());
   const rateLimiter = options.rateLimiter ?? new MemoryRateLimiter();
+  const events = options.events;
+  if (events) registerEventStats(metrics, () => events.stats());
+  // At most one `routes` event per 2 s, carrying the report of the route table in use when it is sent.
+  const routeEvents = events ? createRouteEvents(events, () => state.routes.report()) : undefined;
 
   // Everything built from the bundle, swapped as one on reload; in-flight calls finish on the old state.
   const build = (bundle: GatewayBundle, policy: CompiledPolicy | null) => {
@@ -111,6 +125,7 @@ export async function startGateway(options: GatewayServerOptions): Promise<Runni
       metrics,
       ...(options.inProcess ? { inProcess: options.inProcess } : {}),
       ...(options.log ? { log: options.log } : {}),
+      ...(routeEvents ? { onChange: () => routeEvents.changed() } : {}),
       ...options.routeOptions,
     });
     const catalog = new GatewayCatalog({
@@ -261,11 +276,15 @@ export async function startGateway(options: GatewayServerOptions): Promise<Runni
       const old = state;
       state = next;
       next.routes.start();
+      routeEvents?.changed();
       options.log?.(`loaded bundle revision ${bundle.revision} (was ${old.bundle.revision})`);
       // Calls already routed keep their targets; close the old connections once they are done.
       setTimeout(() => void old.routes.close(), 60_000).unref();
     },
     async close() {
+      // Event streams never end by themselves: end them first, or closing the server waits for its grace time.
+      routeEvents?.close();
+      events?.close();
       await closeServer(server);
       await state.routes.close();
       await options.rateLimiter?.close?.();

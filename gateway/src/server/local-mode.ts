@@ -123,6 +123,7 @@ export async function startLocal(
       retention: persistence.retention,
       approvals: persistence.approvals,
       jobs: persistence.jobs,
+      events: persistence.events,
       adminRouter: (deps) => persistence.adminRouter(deps),
       adminSubjects: [...options.adminSubjects, LOCAL_CALLER.subject],
       inProcess: executor,

@@ -132,3 +132,35 @@ export function registerRetentionStats(
     (s) => s.failures,
   );
 }
+
+/** Exports the live event hub's figures (GET /v1/events) on every scrape. */
+export function registerEventStats(
+  metrics: RuntimeMetrics,
+  stats: () => { connections: number; sent: Record<string, number>; dropped: Record<string, number> },
+): void {
+  scrapedGauge(metrics, stats)(
+    'raku_event_streams_open',
+    'Live event streams (GET /v1/events) open.',
+    (s) => s.connections,
+  );
+  const byType = (
+    name: string,
+    help: string,
+    pick: (s: ReturnType<typeof stats>) => Record<string, number>,
+  ) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['type'],
+      registers: [metrics.registry],
+      collect() {
+        for (const [type, count] of Object.entries(pick(stats()))) this.set({ type }, count);
+      },
+    });
+  byType('raku_events_sent_total', 'Live events written to streams, by event type.', (s) => s.sent);
+  byType(
+    'raku_events_dropped_total',
+    'Live events a stream lost because its client read too slowly (or the hub was overrun), by event type.',
+    (s) => s.dropped,
+  );
+}

@@ -1,7 +1,7 @@
 /**
  * Wires the persistence layer into the gateway: the database (Postgres from DATABASE_URL, else embedded
- * PGlite), migrations applied at start, the buffered trace sink, the trace retention sweep, the approval store
- * and the job service.
+ * PGlite), migrations applied at start, the buffered trace sink, the trace retention sweep, the approval store,
+ * the job service, and the live event hub those stores publish to (GET /v1/events).
  * The pieces come from ../db, ../traces, ../approvals and ../jobs; this file only assembles them.
  *
  * Jobs run tool calls through the gateway's own pipeline, which exists only once the gateway is built, so the
@@ -15,6 +15,8 @@ import type { AuthorizeResult } from '../admin/types.ts';
 import { createApprovalStore } from '../approvals/approval-store.ts';
 import type { ApprovalStore } from '../approvals/types.ts';
 import { createDatabase, type Database } from '../db/database.ts';
+import { EventHub, type EventHubOptions } from '../events/event-hub.ts';
+import { storedTraceOfRow } from '../events/trace-event.ts';
 import { createJobService, type JobServiceWithApprovals } from '../jobs/job-service.ts';
 import type { JobRunner } from '../jobs/types.ts';
 import { compileRedaction } from '../traces/redaction.ts';
@@ -36,6 +38,8 @@ export interface Persistence {
   retention: TraceRetention;
   approvals: ApprovalStore;
   jobs: JobServiceWithApprovals;
+  /** Live events of these stores (traces, approvals, jobs, deployments); the gateway adds route changes. */
+  events: EventHub;
   /** The admin API (/v1/*, /openapi.json) over these stores, behind the gateway's authentication. */
   adminRouter(deps: {
     authorize: (req: IncomingMessage) => Promise<AuthorizeResult>;
@@ -58,6 +62,8 @@ export interface PersistenceOptions {
   traceRetentionDays?: number;
   /** Names whose values traces mask wherever they appear (the bundle's `secretNames`). Default none. */
   secretNames?: string[];
+  /** Replay ring, stream bounds and heartbeat of GET /v1/events. Defaults: see EventHubOptions. */
+  events?: EventHubOptions;
 }
 
 export async function openPersistence(options: PersistenceOptions): Promise<Persistence> {
@@ -73,8 +79,13 @@ export async function openPersistence(options: PersistenceOptions): Promise<Pers
     await db.close();
     throw err;
   }
+  const events = new EventHub({
+    onError: (err) => options.log(`live events: ${(err as Error)?.message ?? err}`),
+    ...options.events,
+  });
   const traces = createTraceSink({
     writer: createPrismaTraceWriter(db.prisma),
+    onRecorded: (row) => events.publish({ type: 'trace', data: () => storedTraceOfRow(row()) }),
     ...(options.secretNames?.length && { redaction: compileRedaction({ secretNames: options.secretNames }) }),
     onError: (err) => options.log(`trace write failed: ${(err as Error)?.message ?? err}`),
   });
@@ -83,7 +94,15 @@ export async function openPersistence(options: PersistenceOptions): Promise<Pers
     log: options.log,
   });
   retention.start();
-  const approvals = createApprovalStore(db.prisma);
+  const approvals = createApprovalStore(db.prisma, {
+    onChange: (request) =>
+      events.publish({
+        type: 'approval',
+        subject: request.subject,
+        approvers: request.approvers,
+        data: request,
+      }),
+  });
   let runner: (() => JobRunner) | undefined;
   const jobs = createJobService({
     db,
@@ -98,7 +117,11 @@ export async function openPersistence(options: PersistenceOptions): Promise<Pers
       ? { pollingIntervalSeconds: options.jobPollingIntervalSeconds }
       : {}),
     onError: (err) => options.log(`job service: ${(err as Error)?.message ?? err}`),
+    onChange: (job) => events.publish({ type: 'job', subject: job.subject, data: job }),
   });
+  const deployments = createDeploymentStore(db.prisma, (record) =>
+    events.publish({ type: 'deployment', data: record }),
+  );
   let jobsStarted = false;
   return {
     db,
@@ -106,12 +129,14 @@ export async function openPersistence(options: PersistenceOptions): Promise<Pers
     retention,
     approvals,
     jobs,
+    events,
     adminRouter: ({ authorize, routes }) =>
       createAdminRouter({
         traces: createTraceReader(db.prisma),
         approvals,
         jobs,
-        deployments: createDeploymentStore(db.prisma),
+        deployments,
+        events,
         routes,
         authorize,
       }),
@@ -125,6 +150,7 @@ export async function openPersistence(options: PersistenceOptions): Promise<Pers
       return { ready: ok, detail: { database: `${db.kind} ${ok ? 'reachable' : 'unreachable'}` } };
     },
     async close() {
+      events.close();
       await retention.stop();
       if (jobsStarted) await jobs.stop();
       await traces.close();

@@ -35,12 +35,19 @@ export interface TraceSinkOptions {
   writeTimeoutMs?: number;
   /** Told about each failed write (for logs). */
   onError?: (error: unknown) => void;
+  /**
+   * Told about each trace as it is recorded (the live event stream), with a function giving its stored row:
+   * called later, off the request path, it builds the row once and the writer reuses it (same id).
+   */
+  onRecorded?: (row: () => TraceRow) => void;
 }
 
 interface Queued {
   /** Assigned at the first write attempt, off the request path (randomUUID can cost microseconds under load). */
   id: string | null;
   record: TraceRecord;
+  /** The stored row, once built (by the writer, or earlier for the live stream). */
+  row: TraceRow | null;
 }
 
 export class BufferedTraceSink implements TraceSink {
@@ -53,6 +60,7 @@ export class BufferedTraceSink implements TraceSink {
   readonly #maxRetryDelayMs: number;
   readonly #writeTimeoutMs: number;
   readonly #onError: (error: unknown) => void;
+  readonly #onRecorded: ((row: () => TraceRow) => void) | undefined;
   #queue: Queued[] = [];
   #dropped = 0;
   #written = 0;
@@ -81,6 +89,7 @@ export class BufferedTraceSink implements TraceSink {
       }
     };
     this.#retryDelay = this.#retryDelayMs;
+    this.#onRecorded = options.onRecorded;
   }
 
   record(trace: TraceRecord): void {
@@ -88,7 +97,15 @@ export class BufferedTraceSink implements TraceSink {
       this.#dropped++;
       return;
     }
-    this.#queue.push({ id: null, record: trace });
+    const queued: Queued = { id: null, record: trace, row: null };
+    this.#queue.push(queued);
+    if (this.#onRecorded) {
+      try {
+        this.#onRecorded(() => this.#rowOf(queued));
+      } catch (error) {
+        this.#onError(error);
+      }
+    }
     if (this.#queue.length === this.#batchSize) this.#schedule(0);
     else if (this.#timer === null) this.#schedule(this.#flushIntervalMs);
   }
@@ -159,11 +176,7 @@ export class BufferedTraceSink implements TraceSink {
     try {
       while (this.#queue.length > 0) {
         const batch = this.#queue.slice(0, this.#batchSize);
-        // The id is kept across retries, so a batch written but not acknowledged is not written twice.
-        const rows = batch.map((q) => {
-          if (q.id === null) q.id = randomUUID();
-          return toTraceRow(q.id, q.record, this.#rules);
-        });
+        const rows = batch.map((q) => this.#rowOf(q));
         try {
           await this.#bounded(this.#writer.write(rows), 'write');
         } catch (error) {
@@ -188,6 +201,13 @@ export class BufferedTraceSink implements TraceSink {
       this.#retryDelay = Math.min(this.#retryDelay * 2, this.#maxRetryDelayMs);
       return false;
     }
+  }
+
+  /** The id is kept across retries, so a batch written but not acknowledged is not written twice. */
+  #rowOf(q: Queued): TraceRow {
+    q.id ??= randomUUID();
+    q.row ??= toTraceRow(q.id, q.record, this.#rules);
+    return q.row;
   }
 
   async #writeRow(row: TraceRow): Promise<boolean> {

@@ -1,0 +1,116 @@
+/**
+ * GET /v1/events for one caller: which types it asked for (checked against its rights as the list endpoints
+ * check them), where to resume from (`Last-Event-ID` header, or `lastEventId` in the query for clients that
+ * cannot set headers), and the stream itself. The admin router authenticates and maps a refusal to its error
+ * shape; everything about events is here.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ApiCaller } from '../admin/types.ts';
+import { canSeeApproval, ownsJob } from '../admin/visibility.ts';
+import type { EventHub } from './event-hub.ts';
+import { SseConnection } from './sse-connection.ts';
+import { ADMIN_EVENT_TYPES, EVENT_TYPES, type EventType, type HubEvent } from './types.ts';
+
+export interface EventStreamRequest {
+  types: ReadonlySet<EventType>;
+  lastEventId?: number;
+}
+
+export type CheckedEventRequest =
+  | { ok: true; value: EventStreamRequest }
+  | { ok: false; status: 400 | 403; code: 'bad_request' | 'forbidden'; message: string };
+
+const LAST_EVENT_ID = /^\d{1,16}$/;
+
+function listOf(value: unknown): string[] | undefined {
+  if (value === undefined) return undefined;
+  const parts = Array.isArray(value) ? value : [value];
+  return parts
+    .flatMap((p) => String(p).split(','))
+    .map((p) => p.trim())
+    .filter((p) => p !== '');
+}
+
+/**
+ * Checks `types` and the resume point. No `types`: every type the caller may receive. An admin-only type asked
+ * for by a non-admin is a 403 naming it, as its list endpoint would answer.
+ */
+export function checkEventRequest(
+  query: Record<string, unknown>,
+  lastEventIdHeader: string | string[] | undefined,
+  caller: Pick<ApiCaller, 'admin' | 'subject'>,
+): CheckedEventRequest {
+  const asked = listOf(query['types']);
+  const known: readonly string[] = EVENT_TYPES;
+  const unknown = asked?.filter((t) => !known.includes(t)) ?? [];
+  if (unknown.length > 0) {
+    return {
+      ok: false,
+      status: 400,
+      code: 'bad_request',
+      message: `query parameter types: ${unknown.join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not an event type (one of ${EVENT_TYPES.join(', ')})`,
+    };
+  }
+  const types = (asked ??
+    EVENT_TYPES.filter((t) => caller.admin || !ADMIN_EVENT_TYPES.includes(t))) as EventType[];
+  const refused = caller.admin ? [] : types.filter((t) => ADMIN_EVENT_TYPES.includes(t));
+  if (refused.length > 0) {
+    return {
+      ok: false,
+      status: 403,
+      code: 'forbidden',
+      message: `${caller.subject} does not hold the admin role, which events of type ${refused.join(', ')} need`,
+    };
+  }
+  const header = Array.isArray(lastEventIdHeader) ? lastEventIdHeader[0] : lastEventIdHeader;
+  const given = header ?? (typeof query['lastEventId'] === 'string' ? query['lastEventId'] : undefined);
+  if (given !== undefined && given !== '' && !LAST_EVENT_ID.test(given.trim())) {
+    return {
+      ok: false,
+      status: 400,
+      code: 'bad_request',
+      message: `${header !== undefined ? 'header Last-Event-ID' : 'query parameter lastEventId'}: an event id (digits), not ${JSON.stringify(given.slice(0, 40))}`,
+    };
+  }
+  return {
+    ok: true,
+    value: {
+      types: new Set(types),
+      ...(given !== undefined && given !== '' ? { lastEventId: Number(given.trim()) } : {}),
+    },
+  };
+}
+
+/** Whether the caller may receive the event: the list endpoints' rules (../admin/visibility.ts). */
+export function mayReceive(caller: ApiCaller, event: HubEvent): boolean {
+  switch (event.audience.kind) {
+    case 'admin':
+      return caller.admin;
+    case 'approval':
+      return canSeeApproval(caller, event.audience);
+    case 'job':
+      return ownsJob(caller, event.audience);
+  }
+}
+
+/** Opens the stream on `res` and subscribes it to the hub until the client goes or the gateway stops. */
+export function serveEventStream(
+  req: IncomingMessage,
+  res: ServerResponse,
+  hub: EventHub,
+  caller: ApiCaller,
+  request: EventStreamRequest,
+): SseConnection {
+  // An idle stream is normal: no socket timeout may end it (heartbeats keep proxies from doing so).
+  req.socket.setTimeout(0);
+  req.socket.setNoDelay(true);
+  const connection = new SseConnection(res, {
+    ...hub.streamSettings,
+    accepts: (event) => request.types.has(event.type) && mayReceive(caller, event),
+    onSent: (type) => hub.countSent(type),
+    onDropped: (type) => hub.countDropped(type),
+  });
+  const unsubscribe = hub.subscribe(connection, request.lastEventId);
+  res.on('close', unsubscribe);
+  return connection;
+}
