@@ -9,13 +9,16 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { InvalidCursorError } from '../db/cursor.ts';
 import { checkEventRequest, serveEventStream } from '../events/event-stream.ts';
 import { JobSubmissionError, type JobView } from '../jobs/types.ts';
-import { TRACE_STATUSES } from '../traces/types.ts';
+import { STATS_MAX_BUCKET_SECONDS } from '../traces/trace-reader.ts';
+import { TRACE_DECISIONS, TRACE_STATUSES } from '../traces/types.ts';
 import { OPENAPI_DOCUMENT } from './openapi.ts';
 import {
   type Checked,
   checkBody,
+  pathUuid,
   queryDate,
   queryEnum,
+  queryInteger,
   queryLimit,
   queryString,
   verifyJsonBody,
@@ -102,10 +105,43 @@ export function createAdminRouter(deps: AdminDeps): express.Router {
         subject: value(queryString(q, 'subject')),
         tool: value(queryString(q, 'tool')),
         status: value(queryEnum(q, 'status', TRACE_STATUSES)),
+        decision: value(queryEnum(q, 'decision', TRACE_DECISIONS)),
+        rule: value(queryString(q, 'rule')),
+        zone: value(queryString(q, 'zone')),
         cursor: value(queryString(q, 'cursor', 500)),
         limit: value(queryLimit(q)),
       }),
     );
+  });
+
+  // Before /v1/traces/:id, which would take 'stats' for an id.
+  router.get('/v1/traces/stats', async (req, res) => {
+    await caller(req, true);
+    const q = req.query as Record<string, unknown>;
+    const from = value(queryDate(q, 'from'));
+    const to = value(queryDate(q, 'to'));
+    if (from && to && from >= to)
+      throw new ApiError(400, 'bad_request', 'query parameter from: not before to');
+    if (from && !to && from >= new Date()) {
+      throw new ApiError(400, 'bad_request', 'query parameter from: in the future (give to as well)');
+    }
+    res.json(
+      await deps.traces.stats({
+        from,
+        to,
+        tool: value(queryString(q, 'tool')),
+        zone: value(queryString(q, 'zone')),
+        bucketSeconds: value(queryInteger(q, 'bucket', STATS_MAX_BUCKET_SECONDS)),
+      }),
+    );
+  });
+
+  router.get('/v1/traces/:id', async (req, res) => {
+    await caller(req, true);
+    const id = value(pathUuid(req.params['id'], 'id'));
+    const trace = await deps.traces.get(id);
+    if (!trace) throw new ApiError(404, 'not_found', `trace ${id} does not exist`);
+    res.json(trace);
   });
 
   router.get('/v1/approvals', async (req, res) => {

@@ -155,9 +155,66 @@ export const OPENAPI_DOCUMENT = {
             description: "Exposed tool name, e.g. 'github.list_issues'.",
           },
           { name: 'status', in: 'query', schema: { $ref: '#/components/schemas/TraceStatus' } },
+          { name: 'decision', in: 'query', schema: { type: 'string', enum: [...TRACE_DECISIONS] } },
+          {
+            name: 'rule',
+            in: 'query',
+            schema: { type: 'string' },
+            description: "Name of the deciding policy rule, e.g. 'default-deny'.",
+          },
+          {
+            name: 'zone',
+            in: 'query',
+            schema: { type: 'string' },
+            description: "Zone of the gateway that served the call, e.g. 'prod'.",
+          },
           ...cursorParameters,
         ],
         responses: { '200': json('TracePage', 'A page of traces (at most 500)'), ...errors(400, 401, 403) },
+      },
+    },
+    '/v1/traces/stats': {
+      get: {
+        summary:
+          'Per-tool charts: calls, errors and p50/p95/p99 latency per time bucket, for the busiest tools (admin)',
+        description:
+          'Computed by the database (date_bin, percentile_cont). Errors are the calls whose status is one of `errorStatuses` in the answer (error, timeout, no_route, invalid, unknown_tool): refusals by the policy or its limits (denied, rejected, expired, rate_limited), pending and ok calls are not errors. Percentiles are over every call of the bucket, in milliseconds. Buckets start at multiples of `bucketSeconds` since the Unix epoch, so the first may begin before `from`. At most `maxTools` series (the busiest tools in the range; `toolsTotal` says how many had calls) and `maxBuckets` buckets (a narrower bucket is widened: `bucketWidened`).',
+        parameters: [
+          {
+            name: 'tool',
+            in: 'query',
+            schema: { type: 'string' },
+            description: 'Only this exposed tool name.',
+          },
+          {
+            name: 'zone',
+            in: 'query',
+            schema: { type: 'string' },
+            description: 'Only calls served in this zone.',
+          },
+          {
+            name: 'from',
+            in: 'query',
+            schema: timestamp,
+            description: 'Inclusive; default one hour before `to`.',
+          },
+          { name: 'to', in: 'query', schema: timestamp, description: 'Exclusive; default now.' },
+          {
+            name: 'bucket',
+            in: 'query',
+            schema: { type: 'integer', minimum: 1, maximum: 2_592_000 },
+            description:
+              'Bucket width in seconds; default the range in about 60 round buckets (60 for an hour).',
+          },
+        ],
+        responses: { '200': json('TraceStats', 'One series per tool'), ...errors(400, 401, 403) },
+      },
+    },
+    '/v1/traces/{id}': {
+      get: {
+        summary: 'One trace (admin)',
+        parameters: [idParameter('Trace')],
+        responses: { '200': json('Trace', 'The trace'), ...errors(400, 401, 403, 404) },
       },
     },
     '/v1/approvals': {
@@ -329,6 +386,7 @@ export const OPENAPI_DOCUMENT = {
           'status',
           'argsBytes',
           'resultBytes',
+          'zone',
         ],
         properties: {
           id: { type: 'string', format: 'uuid' },
@@ -348,9 +406,66 @@ export const OPENAPI_DOCUMENT = {
           args: { description: 'Redacted arguments' },
           result: { description: 'Redacted result' },
           error: nullableString,
+          zone: {
+            type: ['string', 'null'],
+            description:
+              'Zone of the gateway that served the call; null for traces stored before it was kept',
+          },
         },
       },
       TracePage: page('Trace'),
+      TraceStatsPoint: {
+        type: 'object',
+        required: ['time', 'calls', 'errors', 'p50', 'p95', 'p99'],
+        properties: {
+          time: { ...timestamp, description: 'Start of the bucket' },
+          calls: { type: 'integer' },
+          errors: { type: 'integer' },
+          p50: { type: ['number', 'null'], description: 'Latency (ms); null in a bucket without calls' },
+          p95: { type: ['number', 'null'] },
+          p99: { type: ['number', 'null'] },
+        },
+      },
+      TraceStats: {
+        type: 'object',
+        required: [
+          'from',
+          'to',
+          'bucketSeconds',
+          'bucketWidened',
+          'maxBuckets',
+          'maxTools',
+          'toolsTotal',
+          'errorStatuses',
+          'series',
+        ],
+        properties: {
+          from: timestamp,
+          to: timestamp,
+          bucketSeconds: { type: 'integer' },
+          bucketWidened: { type: 'boolean', description: 'The bucket asked for made more than maxBuckets' },
+          maxBuckets: { type: 'integer' },
+          maxTools: { type: 'integer' },
+          toolsTotal: {
+            type: 'integer',
+            description: 'Tools with calls in the range (series holds at most maxTools)',
+          },
+          errorStatuses: { type: 'array', items: { $ref: '#/components/schemas/TraceStatus' } },
+          series: {
+            type: 'array',
+            description: 'Busiest tool first; one point per bucket, empty buckets included',
+            items: {
+              type: 'object',
+              required: ['tool', 'calls', 'points'],
+              properties: {
+                tool: { type: 'string' },
+                calls: { type: 'integer', description: 'Calls of the tool in the range' },
+                points: { type: 'array', items: { $ref: '#/components/schemas/TraceStatsPoint' } },
+              },
+            },
+          },
+        },
+      },
       ApprovalStatus: { type: 'string', enum: ['pending', 'approved', 'rejected', 'expired'] },
       Approval: {
         type: 'object',

@@ -111,6 +111,24 @@ export function queryDate(query: Query, name: string): Checked<Date | undefined>
   return { ok: true, value: date };
 }
 
+/** One optional whole-number query parameter in 1..max (e.g. the stats `bucket`, in seconds). */
+export function queryInteger(query: Query, name: string, max: number): Checked<number | undefined> {
+  const s = queryString(query, name);
+  if (!s.ok || s.value === undefined) return s as Checked<number | undefined>;
+  if (!/^\d{1,15}$/.test(s.value) || Number(s.value) < 1 || Number(s.value) > max) {
+    return { ok: false, message: `query parameter ${name}: a whole number from 1 to ${max}` };
+  }
+  return { ok: true, value: Number(s.value) };
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A path parameter that must be a UUID (a trace id). */
+export function pathUuid(value: unknown, name: string): Checked<string> {
+  if (typeof value === 'string' && UUID.test(value)) return { ok: true, value: value.toLowerCase() };
+  return { ok: false, message: `path parameter ${name}: not a UUID` };
+}
+
 export function queryLimit(query: Query): Checked<number | undefined> {
   const s = queryString(query, 'limit');
   if (!s.ok || s.value === undefined) return s as Checked<number | undefined>;

@@ -33,6 +33,8 @@ export interface TraceRow {
   /** Redacted result as JSON text (null when there was none). */
   result: string | null;
   error: string | null;
+  /** Zone of the gateway's bundle (null when the record named none). */
+  zone: string | null;
 }
 
 /** Why a payload was replaced: a JSON bound, not JSON, or refused by the database even after sanitising. */
@@ -157,6 +159,7 @@ function builtRow(id: string, record: TraceRecord, rules: RedactionRules): Trace
     args: args.json,
     result: result.json,
     error: typeof error === 'string' ? storableText(error) : null,
+    zone: optionalText(record.zone),
   };
 }
 
@@ -197,6 +200,7 @@ export function markedRow(
     args: marker(record.args, sizes.argsBytes ?? record.argsBytes),
     result: marker(record.result, sizes.resultBytes ?? record.resultBytes),
     error: null,
+    zone: nullable(record.zone),
   };
 }
 

@@ -40,6 +40,20 @@ export const TRACE_DECISIONS = ['allow', 'deny', 'approval', 'none'] as const;
 export type TraceDecision = (typeof TRACE_DECISIONS)[number];
 
 /**
+ * The statuses the per-tool charts count as errors: the call was let through (or never reached the policy) and
+ * then failed: the tool or its route failed (`error`, `timeout`, `no_route`) or the request was broken
+ * (`invalid`, `unknown_tool`). Not errors: `ok`; `pending` (no outcome yet); and the refusals that are the
+ * policy or its limits working as configured (`denied`, `rejected`, `expired`, `rate_limited`).
+ */
+export const TRACE_ERROR_STATUSES = [
+  'error',
+  'timeout',
+  'no_route',
+  'invalid',
+  'unknown_tool',
+] as const satisfies readonly TraceStatus[];
+
+/**
  * One tool call as the runtime records it. `args` and `result` are the raw values: the sink redacts them
  * off the request path before anything is stored, so the runtime must not stringify or copy them.
  */
@@ -60,6 +74,8 @@ export interface TraceRecord {
   rule: string | null;
   /** Config revision (bundle revision, git SHA) the gateway was running. */
   revision: string;
+  /** Zone of the gateway's bundle ('dev', 'prod'); stored as null when absent. */
+  zone?: string | null;
   /** Wall time from arrival to response, in milliseconds (fractions allowed). */
   latencyMs: number;
   status: TraceStatus;
@@ -125,6 +141,8 @@ export interface StoredTrace {
   args: unknown;
   result: unknown;
   error: string | null;
+  /** Zone of the gateway's bundle; null for traces stored before zones were recorded. */
+  zone: string | null;
 }
 
 /** The admin API's trace listing filter. */
@@ -136,12 +154,61 @@ export interface TraceFilter {
   subject?: string;
   tool?: string;
   status?: TraceStatus;
+  decision?: TraceDecision;
+  /** Name of the deciding policy rule. */
+  rule?: string;
+  zone?: string;
   cursor?: string;
   /** 1..500, default 100. */
   limit?: number;
 }
 
+/** What the per-tool charts ask for: one tool or the busiest, one zone or all, over a time range. */
+export interface TraceStatsQuery {
+  tool?: string;
+  zone?: string;
+  /** Inclusive; default `to` minus one hour. */
+  from?: Date;
+  /** Exclusive; default now. */
+  to?: Date;
+  /** Bucket width in seconds; default the range split into about 60 buckets (rounded to a round width). */
+  bucketSeconds?: number;
+}
+
+/** One time bucket of one tool. Latency percentiles are null in a bucket without calls. */
+export interface TraceStatsPoint {
+  /** Start of the bucket (ISO 8601). */
+  time: string;
+  calls: number;
+  /** Calls whose status is one of TRACE_ERROR_STATUSES. */
+  errors: number;
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
+}
+
+/** Per tool and time bucket: calls, errors and latency percentiles (ms), computed by the database. */
+export interface TraceStats {
+  from: string;
+  to: string;
+  bucketSeconds: number;
+  /** True when the bucket asked for (or the default) would have made more than `maxBuckets`: it was widened. */
+  bucketWidened: boolean;
+  maxBuckets: number;
+  /** At most this many tools, the busiest in the range (ties by name). */
+  maxTools: number;
+  /** Tools with calls in the range; more than `series.length` when the cap left some out. */
+  toolsTotal: number;
+  /** The statuses counted in `errors`. */
+  errorStatuses: string[];
+  /** Busiest tool first; every series has one point per bucket from `from`'s bucket to `to`. */
+  series: { tool: string; calls: number; points: TraceStatsPoint[] }[];
+}
+
 /** Reads traces back, newest first. */
 export interface TraceReader {
   list(filter: TraceFilter): Promise<Page<StoredTrace>>;
+  /** One trace by id, or null. `id` must be a UUID (the router checks). */
+  get(id: string): Promise<StoredTrace | null>;
+  stats(query: TraceStatsQuery): Promise<TraceStats>;
 }

@@ -90,7 +90,8 @@ export const TraceScalarFieldEnum = {
   resultBytes: 'resultBytes',
   args: 'args',
   result: 'result',
-  error: 'error'
+  error: 'error',
+  zone: 'zone'
 } as const
 
 export type TraceScalarFieldEnum = (typeof TraceScalarFieldEnum)[keyof typeof TraceScalarFieldEnum]

@@ -54,6 +54,7 @@ export type TraceMinAggregateOutputType = {
   argsBytes: number | null
   resultBytes: number | null
   error: string | null
+  zone: string | null
 }
 
 export type TraceMaxAggregateOutputType = {
@@ -72,6 +73,7 @@ export type TraceMaxAggregateOutputType = {
   argsBytes: number | null
   resultBytes: number | null
   error: string | null
+  zone: string | null
 }
 
 export type TraceCountAggregateOutputType = {
@@ -92,6 +94,7 @@ export type TraceCountAggregateOutputType = {
   args: number
   result: number
   error: number
+  zone: number
   _all: number
 }
 
@@ -124,6 +127,7 @@ export type TraceMinAggregateInputType = {
   argsBytes?: true
   resultBytes?: true
   error?: true
+  zone?: true
 }
 
 export type TraceMaxAggregateInputType = {
@@ -142,6 +146,7 @@ export type TraceMaxAggregateInputType = {
   argsBytes?: true
   resultBytes?: true
   error?: true
+  zone?: true
 }
 
 export type TraceCountAggregateInputType = {
@@ -162,6 +167,7 @@ export type TraceCountAggregateInputType = {
   args?: true
   result?: true
   error?: true
+  zone?: true
   _all?: true
 }
 
@@ -269,6 +275,7 @@ export type TraceGroupByOutputType = {
   args: runtime.JsonValue | null
   result: runtime.JsonValue | null
   error: string | null
+  zone: string | null
   _count: TraceCountAggregateOutputType | null
   _avg: TraceAvgAggregateOutputType | null
   _sum: TraceSumAggregateOutputType | null
@@ -312,6 +319,7 @@ export type TraceWhereInput = {
   args?: Prisma.JsonNullableFilter<"Trace">
   result?: Prisma.JsonNullableFilter<"Trace">
   error?: Prisma.StringNullableFilter<"Trace"> | string | null
+  zone?: Prisma.StringNullableFilter<"Trace"> | string | null
 }
 
 export type TraceOrderByWithRelationInput = {
@@ -332,6 +340,7 @@ export type TraceOrderByWithRelationInput = {
   args?: Prisma.SortOrderInput | Prisma.SortOrder
   result?: Prisma.SortOrderInput | Prisma.SortOrder
   error?: Prisma.SortOrderInput | Prisma.SortOrder
+  zone?: Prisma.SortOrderInput | Prisma.SortOrder
 }
 
 export type TraceWhereUniqueInput = Prisma.AtLeast<{
@@ -355,6 +364,7 @@ export type TraceWhereUniqueInput = Prisma.AtLeast<{
   args?: Prisma.JsonNullableFilter<"Trace">
   result?: Prisma.JsonNullableFilter<"Trace">
   error?: Prisma.StringNullableFilter<"Trace"> | string | null
+  zone?: Prisma.StringNullableFilter<"Trace"> | string | null
 }, "id">
 
 export type TraceOrderByWithAggregationInput = {
@@ -375,6 +385,7 @@ export type TraceOrderByWithAggregationInput = {
   args?: Prisma.SortOrderInput | Prisma.SortOrder
   result?: Prisma.SortOrderInput | Prisma.SortOrder
   error?: Prisma.SortOrderInput | Prisma.SortOrder
+  zone?: Prisma.SortOrderInput | Prisma.SortOrder
   _count?: Prisma.TraceCountOrderByAggregateInput
   _avg?: Prisma.TraceAvgOrderByAggregateInput
   _max?: Prisma.TraceMaxOrderByAggregateInput
@@ -403,6 +414,7 @@ export type TraceScalarWhereWithAggregatesInput = {
   args?: Prisma.JsonNullableWithAggregatesFilter<"Trace">
   result?: Prisma.JsonNullableWithAggregatesFilter<"Trace">
   error?: Prisma.StringNullableWithAggregatesFilter<"Trace"> | string | null
+  zone?: Prisma.StringNullableWithAggregatesFilter<"Trace"> | string | null
 }
 
 export type TraceCreateInput = {
@@ -423,6 +435,7 @@ export type TraceCreateInput = {
   args?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: string | null
+  zone?: string | null
 }
 
 export type TraceUncheckedCreateInput = {
@@ -443,6 +456,7 @@ export type TraceUncheckedCreateInput = {
   args?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: string | null
+  zone?: string | null
 }
 
 export type TraceUpdateInput = {
@@ -463,6 +477,7 @@ export type TraceUpdateInput = {
   args?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  zone?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
 }
 
 export type TraceUncheckedUpdateInput = {
@@ -483,6 +498,7 @@ export type TraceUncheckedUpdateInput = {
   args?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  zone?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
 }
 
 export type TraceCreateManyInput = {
@@ -503,6 +519,7 @@ export type TraceCreateManyInput = {
   args?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: string | null
+  zone?: string | null
 }
 
 export type TraceUpdateManyMutationInput = {
@@ -523,6 +540,7 @@ export type TraceUpdateManyMutationInput = {
   args?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  zone?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
 }
 
 export type TraceUncheckedUpdateManyInput = {
@@ -543,6 +561,7 @@ export type TraceUncheckedUpdateManyInput = {
   args?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  zone?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
 }
 
 export type TraceCountOrderByAggregateInput = {
@@ -563,6 +582,7 @@ export type TraceCountOrderByAggregateInput = {
   args?: Prisma.SortOrder
   result?: Prisma.SortOrder
   error?: Prisma.SortOrder
+  zone?: Prisma.SortOrder
 }
 
 export type TraceAvgOrderByAggregateInput = {
@@ -587,6 +607,7 @@ export type TraceMaxOrderByAggregateInput = {
   argsBytes?: Prisma.SortOrder
   resultBytes?: Prisma.SortOrder
   error?: Prisma.SortOrder
+  zone?: Prisma.SortOrder
 }
 
 export type TraceMinOrderByAggregateInput = {
@@ -605,6 +626,7 @@ export type TraceMinOrderByAggregateInput = {
   argsBytes?: Prisma.SortOrder
   resultBytes?: Prisma.SortOrder
   error?: Prisma.SortOrder
+  zone?: Prisma.SortOrder
 }
 
 export type TraceSumOrderByAggregateInput = {
@@ -661,6 +683,7 @@ export type TraceSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = 
   args?: boolean
   result?: boolean
   error?: boolean
+  zone?: boolean
 }, ExtArgs["result"]["trace"]>
 
 export type TraceSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
@@ -681,6 +704,7 @@ export type TraceSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extensi
   args?: boolean
   result?: boolean
   error?: boolean
+  zone?: boolean
 }, ExtArgs["result"]["trace"]>
 
 export type TraceSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
@@ -701,6 +725,7 @@ export type TraceSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensi
   args?: boolean
   result?: boolean
   error?: boolean
+  zone?: boolean
 }, ExtArgs["result"]["trace"]>
 
 export type TraceSelectScalar = {
@@ -721,9 +746,10 @@ export type TraceSelectScalar = {
   args?: boolean
   result?: boolean
   error?: boolean
+  zone?: boolean
 }
 
-export type TraceOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "time" | "subject" | "subjectKind" | "tool" | "route" | "target" | "decision" | "rule" | "revision" | "latencyMs" | "status" | "argsBytes" | "resultBytes" | "args" | "result" | "error", ExtArgs["result"]["trace"]>
+export type TraceOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "time" | "subject" | "subjectKind" | "tool" | "route" | "target" | "decision" | "rule" | "revision" | "latencyMs" | "status" | "argsBytes" | "resultBytes" | "args" | "result" | "error" | "zone", ExtArgs["result"]["trace"]>
 
 export type $TracePayload<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   name: "Trace"
@@ -746,6 +772,10 @@ export type $TracePayload<ExtArgs extends runtime.Types.Extensions.InternalArgs 
     args: runtime.JsonValue | null
     result: runtime.JsonValue | null
     error: string | null
+    /**
+     * Zone of the gateway's bundle that served the call; null for traces stored before zones were recorded.
+     */
+    zone: string | null
   }, ExtArgs["result"]["trace"]>
   composites: {}
 }
@@ -1186,6 +1216,7 @@ export interface TraceFieldRefs {
   readonly args: Prisma.FieldRef<"Trace", 'Json'>
   readonly result: Prisma.FieldRef<"Trace", 'Json'>
   readonly error: Prisma.FieldRef<"Trace", 'String'>
+  readonly zone: Prisma.FieldRef<"Trace", 'String'>
 }
     
 
