@@ -35,7 +35,14 @@ export interface ApiCaller {
 
 export type AuthorizeResult =
   | { ok: true; caller: ApiCaller }
-  | { ok: false; status: 401 | 403; message: string; headers?: Record<string, string> };
+  | {
+      ok: false;
+      status: 401 | 403;
+      message: string;
+      headers?: Record<string, string>;
+      /** The error code to answer (default 'unauthorized' for 401, 'forbidden' for 403); 'csrf' from ../console. */
+      code?: string;
+    };
 
 /** A stored Deployment record: the posted record (declared in @raku/config, which `raku status` also uses). */
 export interface DeploymentRecord extends DeploymentRecordInput {

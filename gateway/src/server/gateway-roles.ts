@@ -5,7 +5,9 @@
  */
 import { execFileSync } from 'node:child_process';
 import { UserError } from '@raku/config';
+import { CONSOLE_DIST } from '@raku/console';
 import { jwtAuthenticator } from '../auth/authenticator.ts';
+import { randomSealKey } from '../console/sealed-cookie.ts';
 import { readBundle, watchBundle } from './bundle-file.ts';
 import { corsPolicy } from './cors.ts';
 import { serverErrorLogger } from './error-log.ts';
@@ -97,6 +99,15 @@ export async function startGatewayRole(options: RuntimeOptions, log: Log): Promi
       events: opened.events,
       adminRouter: (deps) => opened.adminRouter(deps),
       adminSubjects: options.adminSubjects,
+      console: {
+        dist: CONSOLE_DIST,
+        key: options.consoleSessionKey ?? randomSealKey(),
+        mode: 'oidc',
+        ...(options.consoleOidc
+          ? { oidc: { ...options.consoleOidc, issuer: auth.issuer, resource: auth.audience } }
+          : {}),
+        ...(options.consoleUrl ? { publicUrl: options.consoleUrl } : {}),
+      },
       secrets: options.secrets,
       approvalWaitMs: options.approvalWaitMs,
       mcpHotPath: options.mcpHotPath,
@@ -123,6 +134,11 @@ export async function startGatewayRole(options: RuntimeOptions, log: Log): Promi
   );
   log(
     `gateway for zone ${loaded.bundle.zone} (revision ${loaded.bundle.revision}) listening on ${gateway.url}`,
+  );
+  log(
+    gateway.console?.built()
+      ? `console at ${options.consoleUrl ?? gateway.url.replace(/\/mcp$/, '')}/console/ (sign-in: ${options.consoleOidc ? `OIDC client ${options.consoleOidc.clientId} at ${auth.issuer}` : 'not configured, set RAKU_CONSOLE_OIDC_CLIENT_ID'})`
+      : 'console not built: run `npm run build:console` (the image build does it); /console/ answers 503',
   );
   const close = gateway.close;
   return Object.assign(gateway, {

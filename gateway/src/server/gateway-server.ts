@@ -12,6 +12,7 @@ import type { ApiCaller, AuthorizeResult } from '../admin/types.ts';
 import type { ApprovalStore } from '../approvals/types.ts';
 import { type Authenticator, protectedResourceMetadata, wwwAuthenticate } from '../auth/authenticator.ts';
 import { principalOf, principalsOf } from '../auth/caller.ts';
+import { type ConsoleServer, type ConsoleSettings, createConsole } from '../console/console-server.ts';
 import type { EventHub } from '../events/event-hub.ts';
 import { createRouteEvents } from '../events/route-events.ts';
 import type { JobService } from '../jobs/types.ts';
@@ -77,6 +78,8 @@ export interface GatewayServerOptions {
   }) => express.Router;
   /** Principals holding the admin role ('group:raku-admins', 'user:local-dev'). */
   adminSubjects: readonly string[];
+  /** Serve the console under /console/ with its sessions (../console); the admin API then accepts its cookie. */
+  console?: ConsoleSettings;
   /** Local mode: pack tools run in-process. */
   inProcess?: PackExecutor;
   secrets: SecretSource;
@@ -101,6 +104,8 @@ export interface RunningGateway extends RunningServer {
   routes: RouteTable;
   /** URL of the protected-resource metadata. */
   metadataUrl: string;
+  /** The console, when served (local mode issues its login tokens here). */
+  console?: ConsoleServer;
   /** Swaps in a new bundle and policy without dropping requests (in-flight calls finish on the old one). */
   reload(bundle: GatewayBundle, policy: CompiledPolicy | null): void;
 }
@@ -174,8 +179,22 @@ export async function startGateway(options: GatewayServerOptions): Promise<Runni
       'www-authenticate': wwwAuthenticate(metadataUrlFor(req), failure),
     });
 
+  const consoleServer = options.console
+    ? createConsole(options.console, {
+        authenticator: options.authenticator,
+        isAdmin: (caller) => isAdmin(caller, options.adminSubjects),
+        ...(options.log ? { log: options.log } : {}),
+      })
+    : undefined;
+
   const authorize = async (req: IncomingMessage): Promise<AuthorizeResult> => {
-    const auth = await options.authenticator.authenticate(req.headers.authorization);
+    // A browser's console session, when the request brings no bearer token (never on /mcp: agents use tokens).
+    const session =
+      req.headers.authorization === undefined ? await consoleServer?.sessions.authenticate(req) : undefined;
+    if (session && !session.ok) {
+      return { ok: false, status: session.status, code: session.code, message: session.message };
+    }
+    const auth = session ?? (await options.authenticator.authenticate(req.headers.authorization));
     if (!auth.ok) {
       return {
         ok: false,
@@ -197,10 +216,11 @@ export async function startGateway(options: GatewayServerOptions): Promise<Runni
   };
 
   let fallback: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
-  if (options.adminRouter) {
+  if (options.adminRouter || consoleServer) {
     const app = express();
     app.disable('x-powered-by');
-    app.use(options.adminRouter({ authorize, routes: () => state.routes.report() }));
+    if (consoleServer) app.use(consoleServer.router);
+    if (options.adminRouter) app.use(options.adminRouter({ authorize, routes: () => state.routes.report() }));
     app.use((req, res) => {
       res
         .status(404)
@@ -271,6 +291,7 @@ export async function startGateway(options: GatewayServerOptions): Promise<Runni
       return state.routes;
     },
     metadataUrl: where.metadataUrl,
+    ...(consoleServer ? { console: consoleServer } : {}),
     reload(bundle, policy) {
       const next = build(bundle, policy);
       const old = state;

@@ -20,11 +20,13 @@ import {
   UserError,
   validateRepo,
 } from '@raku/config';
+import { CONSOLE_DIST } from '@raku/console';
 import { PackExecutor } from '@raku/pack-runtime';
 import type { CompiledPolicy } from '@raku/policy';
 import { buildBundle, resolveZone } from '@raku/render';
 import { noAuthenticator, staticTokenAuthenticator } from '../auth/authenticator.ts';
 import type { Caller } from '../auth/caller.ts';
+import { randomSealKey } from '../console/sealed-cookie.ts';
 import { corsPolicy } from './cors.ts';
 import { serverErrorLogger } from './error-log.ts';
 import { type RunningGateway, startGateway } from './gateway-server.ts';
@@ -49,6 +51,8 @@ export interface LocalGateway extends RunningGateway {
   /** Origins allowed by CORS (RAKU_CORS_ORIGINS, else the zone's gateway.cors.allowedOrigins). */
   corsOrigins: readonly string[];
   persistence: Persistence;
+  /** The console's one-time sign-in link (a fresh token at every start), or why there is none. */
+  consoleLink: string;
 }
 
 /** Reads the local token from `<root>/.raku/local-token`, creating it once (so connected clients keep working). */
@@ -126,6 +130,14 @@ export async function startLocal(
       events: persistence.events,
       adminRouter: (deps) => persistence.adminRouter(deps),
       adminSubjects: [...options.adminSubjects, LOCAL_CALLER.subject],
+      // The browser's way in, with or without RAKU_AUTH=none: the banner's link gives it the session cookie.
+      console: {
+        dist: CONSOLE_DIST,
+        key: options.consoleSessionKey ?? randomSealKey(),
+        mode: 'local',
+        localCaller: LOCAL_CALLER,
+        ...(options.consoleUrl ? { publicUrl: options.consoleUrl } : {}),
+      },
       inProcess: executor,
       ...(io.rateLimiter ? { rateLimiter: io.rateLimiter } : {}),
       secrets: options.secrets,
@@ -139,10 +151,15 @@ export async function startLocal(
     });
     await persistence.attachRunner(() => gateway.catalog);
     const closeGateway = gateway.close;
+    const consoleBase = options.consoleUrl ?? gateway.url.replace(/\/mcp$/, '');
+    const consoleLink = gateway.console?.built()
+      ? `${consoleBase}/console/#login=${gateway.console.issueLoginToken()}`
+      : 'not built: run `npm run build:console`, then restart';
     return Object.assign(gateway, {
       token,
       corsOrigins,
       persistence,
+      consoleLink,
       async close() {
         await closeGateway();
         await persistence.close();
@@ -171,6 +188,7 @@ export function localBanner(local: LocalGateway, options: RuntimeOptions): strin
     );
   }
   lines.push(
+    `  Console        ${local.consoleLink}`,
     `  MCP endpoint   ${url}`,
     `  Token          ${token ?? 'none: authentication is off (RAKU_AUTH=none)'}`,
     `  Traces         ${options.databaseUrl ? 'DATABASE_URL' : `PGlite in ${options.dataDir}`}`,

@@ -50,6 +50,15 @@ export interface RuntimeOptions {
    * gateway.cors.allowedOrigins. Undefined: the zone's list (none by default).
    */
   corsOrigins: string[] | undefined;
+  /**
+   * gateway/local: RAKU_CONSOLE_SESSION_KEY, 32 bytes sealing the console's cookies (replicas share it).
+   * Undefined: a random key per process, so console sessions end with the process.
+   */
+  consoleSessionKey: Uint8Array | undefined;
+  /** gateway/local: RAKU_CONSOLE_URL, where browsers reach the console (OIDC redirect URI, Secure cookies). */
+  consoleUrl: string | undefined;
+  /** gateway: the console's OIDC client (RAKU_CONSOLE_OIDC_CLIENT_ID, _CLIENT_SECRET, _SCOPES). */
+  consoleOidc: { clientId: string; clientSecret?: string; scopes?: string[] } | undefined;
   /** Environment lookup for secrets (RAKU_SECRET_*), kept as a function so nothing else reads the env. */
   secrets: (name: string) => string | undefined;
 }
@@ -91,6 +100,47 @@ function corsOrigins(raw: string | undefined): string[] | undefined {
     origins.push(origin);
   }
   return origins;
+}
+
+/** RAKU_CONSOLE_SESSION_KEY: exactly 32 bytes in base64url; the value is not echoed. */
+function consoleSessionKey(raw: string | undefined): Uint8Array | undefined {
+  if (!raw) return undefined;
+  const bytes = /^[A-Za-z0-9_-]+$/.test(raw) ? Buffer.from(raw, 'base64url') : Buffer.alloc(0);
+  if (bytes.length !== 32) {
+    throw new UserError(
+      'RAKU_CONSOLE_SESSION_KEY must be 32 bytes in base64url (43 characters; make one with: openssl rand 32 | basenc --base64url), or unset for a key per process',
+    );
+  }
+  return new Uint8Array(bytes);
+}
+
+/** RAKU_CONSOLE_URL: an http(s) URL without path beyond '/' (the console is at <url>/console/). */
+function consoleUrl(raw: string | undefined): string | undefined {
+  if (!raw) return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.pathname !== '/' || url.search) {
+    throw new UserError(
+      `RAKU_CONSOLE_URL must be the gateway's public origin, as browsers reach it (https://raku.example.com), not "${raw}"`,
+    );
+  }
+  return url.origin;
+}
+
+function consoleOidc(env: Readonly<Record<string, string | undefined>>): RuntimeOptions['consoleOidc'] {
+  const clientId = env['RAKU_CONSOLE_OIDC_CLIENT_ID'];
+  if (!clientId) return undefined;
+  const secret = env['RAKU_CONSOLE_OIDC_CLIENT_SECRET'];
+  const scopes = env['RAKU_CONSOLE_OIDC_SCOPES']?.split(/[\s,]+/).filter(Boolean);
+  return {
+    clientId,
+    ...(secret ? { clientSecret: secret } : {}),
+    ...(scopes && scopes.length > 0 ? { scopes } : {}),
+  };
 }
 
 /** DATABASE_URL must be a Postgres URL; its value is not echoed (it may hold a password). */
@@ -164,6 +214,9 @@ export function parseRuntimeOptions(
     mcpHotPath: boolOption(env, 'RAKU_MCP_HOT_PATH', true),
     auth,
     corsOrigins: corsOrigins(env['RAKU_CORS_ORIGINS']),
+    consoleSessionKey: consoleSessionKey(env['RAKU_CONSOLE_SESSION_KEY']),
+    consoleUrl: consoleUrl(env['RAKU_CONSOLE_URL']),
+    consoleOidc: consoleOidc(env),
     secrets: (name) => snapshot[name],
   };
 }

@@ -1,0 +1,191 @@
+/**
+ * Console sessions: the sealed `raku_session` cookie (HttpOnly, SameSite=Strict, Path=/, Secure over https)
+ * and what it stands for. In local mode a session is the local caller; in the gateway role it holds the
+ * OIDC access token (and refresh token), which is checked by the gateway's own authenticator on every request,
+ * exactly as a bearer token, so the console has the rights the admin API gives that subject; an expired access
+ * token is renewed with the refresh token when there is one (the renewed cookie is written on that response).
+ */
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Authenticator } from '../auth/authenticator.ts';
+import type { Caller } from '../auth/caller.ts';
+import { checkCsrf } from './csrf.ts';
+import { cookieHeader, readCookie, type SealKey, seal, unseal } from './sealed-cookie.ts';
+
+export const SESSION_COOKIE = 'raku_session';
+const PURPOSE = 'raku-console-session';
+/** How long a session lasts (the OIDC access token inside may expire sooner and be refreshed). */
+export const SESSION_TTL_SECONDS = 8 * 3600;
+
+export type ConsoleMode = 'local' | 'oidc';
+
+/** GET /v1/session's body (also POST's). */
+export interface SessionView {
+  subject: string;
+  admin: boolean;
+  csrfToken: string;
+  mode: ConsoleMode;
+  expiresAt: string;
+}
+
+/** What a session holds, sealed in the cookie. */
+interface SessionState {
+  mode: ConsoleMode;
+  csrf: string;
+  /** Unix seconds. */
+  exp: number;
+  accessToken?: string;
+  refreshToken?: string;
+}
+
+/** The tokens an OIDC login or refresh yields. */
+export interface OidcTokens {
+  accessToken: string;
+  refreshToken?: string;
+}
+
+export type CookieAuth =
+  | { ok: true; caller: Caller; view: SessionView }
+  | { ok: false; status: 401 | 403; code: string; message: string };
+
+export interface ConsoleSessionsOptions {
+  mode: ConsoleMode;
+  key: SealKey;
+  /** Local mode: who every session is. */
+  localCaller?: Caller;
+  /** Checks an access token as a bearer token (the gateway's authenticator). */
+  authenticator: Authenticator;
+  isAdmin: (caller: Caller) => boolean;
+  /** OIDC: new tokens for a refresh token, or undefined when the issuer refuses. */
+  refresh?: (refreshToken: string) => Promise<OidcTokens | undefined>;
+  /** Whether cookies get `Secure` (the console is reached over https). */
+  secure: (req: IncomingMessage) => boolean;
+  /** RAKU_CONSOLE_URL, the console's public URL, for the origin check (else the request's Host). */
+  publicUrl?: string;
+  /** Told about refresh failures (an issuer that is down looks like an expired session otherwise). */
+  log?: (message: string) => void;
+}
+
+export class ConsoleSessions {
+  private readonly resolved = new WeakMap<IncomingMessage, Promise<CookieAuth | undefined>>();
+
+  constructor(private readonly options: ConsoleSessionsOptions) {}
+
+  /** Starts a session: sets the cookie on `res` and returns its view. */
+  async start(
+    req: IncomingMessage,
+    res: ServerResponse,
+    caller: Caller,
+    tokens?: OidcTokens,
+  ): Promise<SessionView> {
+    const state: SessionState = {
+      mode: this.options.mode,
+      csrf: randomBytes(32).toString('base64url'),
+      exp: Math.floor(Date.now() / 1000) + SESSION_TTL_SECONDS,
+      ...(tokens ? { accessToken: tokens.accessToken } : {}),
+      ...(tokens?.refreshToken ? { refreshToken: tokens.refreshToken } : {}),
+    };
+    await this.write(req, res, state);
+    return this.view(caller, state);
+  }
+
+  /** Deletes the cookie. */
+  end(req: IncomingMessage, res: ServerResponse): void {
+    res.appendHeader('set-cookie', this.cookie(req, '', 0));
+  }
+
+  /**
+   * The request's session: undefined when it sends no session cookie; else the caller, or why not (401 for a
+   * session that is invalid or over, 403 `csrf` for a state-changing request without the CSRF header or from
+   * another origin). Resolved once per request; pass `res` so a refreshed token is written back.
+   */
+  authenticate(req: IncomingMessage, res?: ServerResponse): Promise<CookieAuth | undefined> {
+    let result = this.resolved.get(req);
+    if (!result) {
+      result = this.resolve(req, res);
+      this.resolved.set(req, result);
+    }
+    return result;
+  }
+
+  private async resolve(req: IncomingMessage, res?: ServerResponse): Promise<CookieAuth | undefined> {
+    const sealed = readCookie(req, SESSION_COOKIE);
+    if (!sealed) return undefined;
+    const state = await this.read(sealed);
+    if (!state) return expired('the console session is invalid or over: sign in again');
+    const caller = await this.callerOf(req, res, state);
+    if (!caller.ok) return caller;
+    const csrf = checkCsrf(req, state.csrf, this.options.publicUrl);
+    if (!csrf.ok) return csrf;
+    return { ok: true, caller: caller.caller, view: this.view(caller.caller, state) };
+  }
+
+  private async callerOf(
+    req: IncomingMessage,
+    res: ServerResponse | undefined,
+    state: SessionState,
+  ): Promise<{ ok: true; caller: Caller } | Extract<CookieAuth, { ok: false }>> {
+    if (state.mode === 'local') {
+      const caller = this.options.localCaller;
+      return caller ? { ok: true, caller } : expired('this gateway has no local sessions: sign in again');
+    }
+    if (!state.accessToken) return expired('the console session holds no access token: sign in again');
+    const auth = await this.options.authenticator.authenticate(`Bearer ${state.accessToken}`);
+    if (auth.ok) return auth;
+    if (!state.refreshToken || !this.options.refresh) {
+      return expired(`the console session's access token is not accepted (${auth.message}): sign in again`);
+    }
+    let renewed: OidcTokens | undefined;
+    try {
+      renewed = await this.options.refresh(state.refreshToken);
+    } catch (err) {
+      this.options.log?.(`console: refreshing an access token failed: ${(err as Error).message}`);
+    }
+    if (!renewed) return expired('the console session has expired and could not be renewed: sign in again');
+    const again = await this.options.authenticator.authenticate(`Bearer ${renewed.accessToken}`);
+    if (!again.ok) {
+      return expired(`the renewed access token is not accepted (${again.message}): sign in again`);
+    }
+    state.accessToken = renewed.accessToken;
+    if (renewed.refreshToken) state.refreshToken = renewed.refreshToken;
+    if (res && !res.headersSent) await this.write(req, res, state);
+    return again;
+  }
+
+  private view(caller: Caller, state: SessionState): SessionView {
+    return {
+      subject: caller.subject,
+      admin: this.options.isAdmin(caller),
+      csrfToken: state.csrf,
+      mode: state.mode,
+      expiresAt: new Date(state.exp * 1000).toISOString(),
+    };
+  }
+
+  private async read(sealed: string): Promise<SessionState | undefined> {
+    const payload = await unseal(sealed, this.options.key, PURPOSE);
+    const s = payload?.['s'] as Partial<SessionState> | undefined;
+    if (!payload?.exp || !s || s.mode !== this.options.mode || typeof s.csrf !== 'string') return undefined;
+    return { ...(s as SessionState), exp: payload.exp };
+  }
+
+  private async write(req: IncomingMessage, res: ServerResponse, state: SessionState): Promise<void> {
+    const seconds = state.exp - Math.floor(Date.now() / 1000);
+    const { exp: _exp, ...rest } = state;
+    const value = await seal({ s: rest }, this.options.key, PURPOSE, seconds);
+    res.appendHeader('set-cookie', this.cookie(req, value, seconds));
+  }
+
+  private cookie(req: IncomingMessage, value: string, maxAge: number): string {
+    return cookieHeader(SESSION_COOKIE, value, {
+      maxAge,
+      secure: this.options.secure(req),
+      sameSite: 'Strict',
+      path: '/',
+    });
+  }
+}
+
+function expired(message: string): Extract<CookieAuth, { ok: false }> {
+  return { ok: false, status: 401, code: 'unauthorized', message };
+}
