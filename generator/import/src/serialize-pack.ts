@@ -1,5 +1,6 @@
 import type { Pack, Policy } from '@raku/config';
 import { Document, isMap, isScalar, isSeq, type YAMLMap, type YAMLSeq } from 'yaml';
+import { emitPackYaml } from './pack-yaml.ts';
 
 export const PACK_SCHEMA_HEADER = ' yaml-language-server: $schema=../../schema/pack.schema.json';
 
@@ -9,6 +10,15 @@ export const PACK_SCHEMA_HEADER = ' yaml-language-server: $schema=../../schema/p
  * so large packs stay readable and within the loader's size limit. Deterministic.
  */
 export function serializePack(pack: Pack): string {
+  // The fast writer (pack-yaml.ts) gives the same text; it declines anything but plain data.
+  return (
+    emitPackYaml(pack as unknown as Record<string, unknown>, PACK_SCHEMA_HEADER) ??
+    serializePackWithYaml(pack)
+  );
+}
+
+/** `serializePack` by way of the `yaml` package's node tree: the reference the fast writer is held to. */
+export function serializePackWithYaml(pack: Pack): string {
   // No anchors or aliases: every value is written where it is.
   const doc = new Document(pack, { aliasDuplicateObjects: false });
   // On the root map rather than the document, so no blank line separates it from the first key.
