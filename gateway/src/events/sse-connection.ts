@@ -31,8 +31,10 @@ export interface SseConnectionStats {
   /** Events queued while the socket would not take more. */
   queuedEvents: number;
   queuedBytes: number;
-  /** Bytes Node holds for the socket (res.writableLength): at most its high-water mark plus one event. */
+  /** Bytes Node holds for the socket (res.writableLength): below `bufferLimit` plus one event. */
   bufferedBytes: number;
+  /** The socket's high-water mark: past it `res.write` returns false and events queue here instead. */
+  bufferLimit: number;
   /** Events dropped since the last `dropped` notice. */
   dropped: number;
   /** Events dropped on this connection in all. */
@@ -124,6 +126,7 @@ export class SseConnection implements EventSubscriber {
       queuedEvents: this.#queue.length,
       queuedBytes: this.#queuedBytes,
       bufferedBytes: this.#res.writableLength,
+      bufferLimit: this.#res.writableHighWaterMark,
       dropped: this.#dropped,
       totalDropped: this.#totalDropped,
       sent: this.#sent,
