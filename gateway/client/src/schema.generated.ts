@@ -248,6 +248,11 @@ export interface paths {
                     /** @description Exposed tool name, e.g. 'github.list_issues'. */
                     tool?: string;
                     status?: components["schemas"]["TraceStatus"];
+                    decision?: "allow" | "deny" | "approval" | "none";
+                    /** @description Name of the deciding policy rule, e.g. 'default-deny'. */
+                    rule?: string;
+                    /** @description Zone of the gateway that served the call, e.g. 'prod'. */
+                    zone?: string;
                     /** @description From `nextCursor` of the previous page. */
                     cursor?: string;
                     /** @description Page size (capped per endpoint). */
@@ -288,6 +293,158 @@ export interface paths {
                 };
                 /** @description Authenticated, but not allowed (admin role or approver required). */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/traces/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Per-tool charts: calls, errors and p50/p95/p99 latency per time bucket, for the busiest tools (admin)
+         * @description Computed by the database (date_bin, percentile_cont). Errors are the calls whose status is one of `errorStatuses` in the answer (error, timeout, no_route, invalid, unknown_tool): refusals by the policy or its limits (denied, rejected, expired, rate_limited), pending and ok calls are not errors. Percentiles are over every call of the bucket, in milliseconds. Buckets start at multiples of `bucketSeconds` since the Unix epoch, so the first may begin before `from`. At most `maxTools` series (the busiest tools in the range; `toolsTotal` says how many had calls) and `maxBuckets` buckets (a narrower bucket is widened: `bucketWidened`).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Only this exposed tool name. */
+                    tool?: string;
+                    /** @description Only calls served in this zone. */
+                    zone?: string;
+                    /** @description Inclusive; default one hour before `to`. */
+                    from?: string;
+                    /** @description Exclusive; default now. */
+                    to?: string;
+                    /** @description Bucket width in seconds; default the range in about 60 round buckets (60 for an hour). */
+                    bucket?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description One series per tool */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TraceStats"];
+                    };
+                };
+                /** @description Bad request: the message names the parameter or field and the reason. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No or invalid bearer token. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Authenticated, but not allowed (admin role or approver required). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/traces/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One trace (admin) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Trace id. */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The trace */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Trace"];
+                    };
+                };
+                /** @description Bad request: the message names the parameter or field and the reason. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No or invalid bearer token. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Authenticated, but not allowed (admin role or approver required). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such resource (or not yours). */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -908,6 +1065,80 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Live events (server-sent events) filtered by the caller’s rights: trace, deployment and routes for admins; approvals the caller asked for or may decide; the caller’s own jobs
+         * @description A `text/event-stream`: each event is `id: <n>`, `event: <type>`, `data: <JSON>` (see LiveEvent for each type’s data). The stream starts with a `retry:` hint and sends a `: ping` comment every 15 s. Ids grow by one per event within a gateway process; reconnect with `Last-Event-ID` (or `lastEventId`) to get the events missed, or one `reset` event when they are no longer kept (refetch the lists then). A client reading too slowly loses events: it then gets `dropped` with how many. `dropped` and `reset` carry no id.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Comma-separated event types, of trace, approval, job, deployment, routes. Default: every type the caller may receive. An admin-only type asked for by a non-admin is a 403. */
+                    types?: string;
+                    /** @description As Last-Event-ID, for clients that cannot set headers; the header wins. */
+                    lastEventId?: string;
+                };
+                header?: {
+                    /** @description Resume after this event id (browsers send it when they reconnect). */
+                    "Last-Event-ID"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The event stream (kept open) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/event-stream": components["schemas"]["LiveEvent"];
+                    };
+                };
+                /** @description Bad request: the message names the parameter or field and the reason. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No or invalid bearer token. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Authenticated, but not allowed (admin role or approver required). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -943,11 +1174,47 @@ export interface components {
             /** @description Redacted result */
             result?: unknown;
             error?: string | null;
+            /** @description Zone of the gateway that served the call; null for traces stored before it was kept */
+            zone: string | null;
         };
         TracePage: {
             items: components["schemas"]["Trace"][];
             /** @description Pass as `cursor` to get the next page; null on the last page. */
             nextCursor: string | null;
+        };
+        TraceStatsPoint: {
+            /**
+             * Format: date-time
+             * @description Start of the bucket
+             */
+            time: string;
+            calls: number;
+            errors: number;
+            /** @description Latency (ms); null in a bucket without calls */
+            p50: number | null;
+            p95: number | null;
+            p99: number | null;
+        };
+        TraceStats: {
+            /** Format: date-time */
+            from: string;
+            /** Format: date-time */
+            to: string;
+            bucketSeconds: number;
+            /** @description The bucket asked for made more than maxBuckets */
+            bucketWidened: boolean;
+            maxBuckets: number;
+            maxTools: number;
+            /** @description Tools with calls in the range (series holds at most maxTools) */
+            toolsTotal: number;
+            errorStatuses: components["schemas"]["TraceStatus"][];
+            /** @description Busiest tool first; one point per bucket, empty buckets included */
+            series: {
+                tool: string;
+                /** @description Calls of the tool in the range */
+                calls: number;
+                points: components["schemas"]["TraceStatsPoint"][];
+            }[];
         };
         /** @enum {string} */
         ApprovalStatus: "pending" | "approved" | "rejected" | "expired";
@@ -1055,6 +1322,56 @@ export interface components {
             items: components["schemas"]["Deployment"][];
             /** @description Pass as `cursor` to get the next page; null on the last page. */
             nextCursor: string | null;
+        };
+        /** @enum {string} */
+        EventType: "trace" | "approval" | "job" | "deployment" | "routes";
+        /** @description One event of GET /v1/events: its `event:` name, its `id:` and its parsed `data:`. */
+        LiveEvent: {
+            id: string;
+            /** @constant */
+            event: "trace";
+            data: components["schemas"]["Trace"];
+        } | {
+            id: string;
+            /** @constant */
+            event: "approval";
+            data: components["schemas"]["Approval"];
+        } | {
+            id: string;
+            /** @constant */
+            event: "job";
+            data: components["schemas"]["Job"];
+        } | {
+            id: string;
+            /** @constant */
+            event: "deployment";
+            data: components["schemas"]["Deployment"];
+        } | {
+            id: string;
+            /** @constant */
+            event: "routes";
+            data: components["schemas"]["RouteReport"];
+        } | {
+            id?: string;
+            /** @constant */
+            event: "dropped";
+            data: components["schemas"]["EventsDropped"];
+        } | {
+            id?: string;
+            /** @constant */
+            event: "reset";
+            data: components["schemas"]["EventsReset"];
+        };
+        /** @description The route table of the loaded bundle, as GET /v1/routes returns it */
+        RouteReport: Record<string, never>;
+        EventsDropped: {
+            /** @description Events lost since the previous `dropped` event */
+            count: number;
+            /** @description Events lost on this stream in all */
+            total: number;
+        };
+        EventsReset: {
+            reason: string;
         };
     };
     responses: never;

@@ -1,0 +1,176 @@
+/**
+ * The console's connection to the gateway: one @raku/client instance for the page, sending the session cookie
+ * (same-origin credentials) and, on every state-changing call, the session's CSRF token in `X-Raku-CSRF`.
+ * A 401 from any call means the session ended: the shell shows the login view.
+ *
+ * Sessions (GET/POST/DELETE /v1/session) follow the console contract: `{ subject, admin, csrfToken, mode,
+ * expiresAt }`, or 401 `{ error, login }` where `login` starts an OIDC sign-in.
+ */
+import { createRakuClient, type RakuClient } from '@raku/client';
+import { createContext, useContext } from 'react';
+
+/** The signed-in console session, as GET /v1/session returns it. */
+export interface Session {
+  subject: string;
+  admin: boolean;
+  csrfToken: string;
+  mode: 'local' | 'oidc';
+  expiresAt: string;
+}
+
+/** Why the console shows the login view: the gateway's message and where an OIDC sign-in starts. */
+export interface SignedOut {
+  message: string;
+  /** The URL that starts a sign-in (GET /console/login), from the 401 body. */
+  login?: string;
+}
+
+/** An API call that failed: its HTTP status and the gateway's `{ error: { code, message } }`. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** The ApiError of a failed response, from its body when it is the gateway's error shape. */
+export function apiError(status: number, body: unknown): ApiError {
+  const error = (body as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
+  const code = typeof error?.code === 'string' ? error.code : `http_${status}`;
+  const message =
+    typeof error?.message === 'string'
+      ? error.message
+      : `the gateway answered HTTP ${status} without a reason`;
+  return new ApiError(status, code, message);
+}
+
+/**
+ * The data of an openapi-fetch result, or throws its ApiError: `const page = unwrap(await api.GET('/v1/jobs'))`.
+ */
+export function unwrap<T>(result: { data?: T; error?: unknown; response: Response }): T {
+  if (result.error !== undefined || result.data === undefined) {
+    throw apiError(result.response.status, result.error);
+  }
+  return result.data;
+}
+
+/** A readable message of anything thrown by a call (ApiError, a network failure, a bug). */
+export function errorMessage(error: unknown): string {
+  if (error instanceof ApiError) return error.message;
+  if (error instanceof TypeError) return `cannot reach the gateway (${error.message})`;
+  return error instanceof Error ? error.message : String(error);
+}
+
+let csrfToken: string | null = null;
+let unauthorized: (signedOut: SignedOut) => void = () => {};
+
+/**
+ * The page's client of the gateway (one per page): `unwrap(await api.GET('/v1/jobs'))`. Inside a view,
+ * `useApi()` returns the same client.
+ */
+export const api: RakuClient = createRakuClient({ credentials: 'same-origin' });
+
+api.use({
+  onRequest({ request }) {
+    if (!SAFE_METHODS.has(request.method) && csrfToken) request.headers.set('x-raku-csrf', csrfToken);
+    return request;
+  },
+  async onResponse({ response }) {
+    if (response.status === 401) {
+      const body = (await response
+        .clone()
+        .json()
+        .catch(() => undefined)) as { login?: unknown } | undefined;
+      unauthorized({
+        message: apiError(401, body).message,
+        ...(typeof body?.login === 'string' ? { login: body.login } : {}),
+      });
+    }
+    return response;
+  },
+});
+
+/** The session whose CSRF token state-changing calls carry (null when signed out). Set by the shell. */
+export function setApiSession(session: Session | null): void {
+  csrfToken = session?.csrfToken ?? null;
+}
+
+/** What runs on any 401 (the session expired or was revoked): the shell shows the login view. */
+export function onUnauthorized(handler: (signedOut: SignedOut) => void): void {
+  unauthorized = handler;
+}
+
+type SessionResult = { ok: true; session: Session } | { ok: false; signedOut: SignedOut };
+
+async function sessionCall(init: RequestInit): Promise<SessionResult> {
+  const response = await fetch('/v1/session', {
+    ...init,
+    credentials: 'same-origin',
+    headers: { accept: 'application/json', ...(init.body ? { 'content-type': 'application/json' } : {}) },
+  });
+  const body = (await response.json().catch(() => undefined)) as
+    | (Session & { login?: unknown; error?: unknown })
+    | undefined;
+  if (response.ok && body) return { ok: true, session: body };
+  return {
+    ok: false,
+    signedOut: {
+      message: apiError(response.status, body).message,
+      ...(typeof body?.login === 'string' ? { login: body.login } : {}),
+    },
+  };
+}
+
+/** GET /v1/session: the current session, or why there is none. */
+export function readSession(): Promise<SessionResult> {
+  return sessionCall({ method: 'GET' });
+}
+
+/** POST /v1/session with the one-time token of the banner's link (local mode). */
+export function signInWithToken(loginToken: string): Promise<SessionResult> {
+  return sessionCall({ method: 'POST', body: JSON.stringify({ loginToken }) });
+}
+
+/** DELETE /v1/session (with the CSRF token, as every state-changing call). */
+export async function signOut(session: Session): Promise<void> {
+  await fetch('/v1/session', {
+    method: 'DELETE',
+    credentials: 'same-origin',
+    headers: { 'x-raku-csrf': session.csrfToken },
+  });
+}
+
+export const SessionContext = createContext<Session | null>(null);
+
+/** The typed client of the page (the same as `api`): `const api = useApi(); unwrap(await api.GET('/v1/jobs'))`. */
+export function useApi(): RakuClient {
+  return api;
+}
+
+/** The signed-in session: subject, admin role, mode. */
+export function useSession(): Session {
+  const session = useContext(SessionContext);
+  if (!session) throw new Error('useSession used outside the signed-in console shell (App)');
+  return session;
+}
+
+/**
+ * The one-time login token of a local-mode link (`/console/#login=<token>`), removed from the address bar at
+ * once (history.replaceState) so it is neither kept in history nor shown nor sent in a Referer.
+ */
+export function takeLoginToken(): string | undefined {
+  const match = /^#login=([^&]+)/.exec(window.location.hash);
+  if (!match?.[1]) return undefined;
+  window.history.replaceState(null, '', `${window.location.pathname}${window.location.search}`);
+  try {
+    return decodeURIComponent(match[1]);
+  } catch {
+    return match[1];
+  }
+}
