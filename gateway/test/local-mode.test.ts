@@ -64,6 +64,7 @@ describe('local mode', () => {
       decision: 'allow',
       rule: 'local-dev/bindings[0]',
       revision: 'test',
+      zone: 'dev',
       status: 'invalid',
     });
   });
