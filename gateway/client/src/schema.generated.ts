@@ -956,6 +956,7 @@ export interface paths {
             parameters: {
                 query?: {
                     zone?: string;
+                    workload?: string;
                     pack?: string;
                     /** @description From `nextCursor` of the previous page. */
                     cursor?: string;
@@ -1065,6 +1066,142 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/zones": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The promotion pipeline: per zone what config says it should run against what the latest deployment records say runs, drift, last rollout and promotion gate (admin)
+         * @description Zones come from the bundle’s pipeline (promotion.from chains: dev → staging → prod), as of the commit this gateway’s bundle was built from. Observed state is the latest deployment record of each workload and pack (posted by `raku status --admin-url`). The promotion gate is the one `raku rollout` applies, fed from the upstream zone’s records (health, config revision, age, how long healthy) and, when the upstream is this gateway’s own zone, the error rate of its traces over the last 15 minutes.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The pipeline */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ZonesReport"];
+                    };
+                };
+                /** @description No or invalid bearer token. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Authenticated, but not allowed (admin role required). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description This gateway serves no zone pipeline. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/zones/{zone}/workloads/{workload}/logs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Deployment logs of a workload (server-sent events): its rollout timeline, then pod events and container logs followed live when the gateway has cluster access (admin)
+         * @description A `text/event-stream` of `event: <type>` and `data: <JSON>` (see WorkloadLogEvent), no ids (reconnecting starts over). First the workload's deployment records, oldest first (`deployment`), then each new record as it is stored (looked for every 3 s). With cluster access (RAKU_KUBE_ACCESS) and the gateway's own zone: the events of the workload's Deployment, ReplicaSets and pods (`k8s`, listed then watched) and the last 100 lines of each container's log, then new lines (`log`), for at most 5 pods running when the stream starts. Otherwise one `unavailable` event says why. A `: ping` comment every 15 s. A client reading too slowly loses events: it then gets `dropped` with how many.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    zone: string;
+                    /** @description A workload of the zone (a pack, or the group packs share), or raku-gateway. */
+                    workload: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The event stream (kept open) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/event-stream": components["schemas"]["WorkloadLogEvent"];
+                    };
+                };
+                /** @description No or invalid bearer token. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Authenticated, but not allowed (admin role required). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The zone is not in the pipeline, or has no such workload. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/events": {
         parameters: {
             query?: never;
@@ -1143,6 +1280,120 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        ZonesReport: {
+            /** @description This gateway’s zone */
+            zone: string;
+            /** @description This gateway’s config revision */
+            revision: string;
+            /** @description In pipeline order */
+            zones: components["schemas"]["ZoneReport"][];
+        };
+        ZoneReport: {
+            name: string;
+            environment: string;
+            /** @description The zone of this gateway */
+            current: boolean;
+            promotion: {
+                /** @description The upstream zone (promotion.from); null for a first zone */
+                from: string | null;
+                /**
+                 * @description Whether what runs in `from` may be promoted into this zone now; none without `from`
+                 * @enum {string}
+                 */
+                gate: "open" | "gated" | "none";
+                /** @description Why: the gate’s note or refusal */
+                reason: string;
+            };
+            /** @description What config says the zone runs (at the bundle’s commit) */
+            expected: {
+                workload: string;
+                packs: {
+                    name: string;
+                    version: string;
+                }[];
+            }[];
+            observed: components["schemas"]["ObservedPack"][];
+            /** @description The config revision the latest records agree on; null when none or several */
+            configRevision: string | null;
+            /** @description The config revision the zone’s config renders to: known for this gateway’s own zone only */
+            expectedConfigRevision: string | null;
+            drift: components["schemas"]["ZoneDrift"][];
+            /** @description From the newest record whose detail carries `pullRequest` (a URL or `{ url }`) */
+            lastRollout: {
+                url: string;
+                /** Format: date-time */
+                at: string;
+            } | null;
+        };
+        ObservedPack: {
+            workload: string;
+            pack: string;
+            version: string;
+            /** @enum {string} */
+            health: "healthy" | "degraded" | "unhealthy" | "unknown";
+            revision: string | null;
+            imageDigest: string | null;
+            /** Format: date-time */
+            observedAt: string;
+        };
+        ZoneDrift: {
+            /** @enum {string} */
+            kind: "missing" | "extra" | "version" | "revision" | "unhealthy";
+            workload: string;
+            pack: string;
+            expected?: string;
+            observed?: string;
+            message: string;
+        };
+        /** @description One event of the deployment-logs stream: its `event:` name and its parsed `data:`. */
+        WorkloadLogEvent: {
+            /** @constant */
+            event: "deployment";
+            data: components["schemas"]["Deployment"];
+        } | {
+            /** @constant */
+            event: "k8s";
+            data: {
+                /** @description Normal or Warning */
+                type: string;
+                reason: string;
+                message: string;
+                object: {
+                    kind: string;
+                    name: string;
+                };
+                count: number;
+                /** Format: date-time */
+                time: string | null;
+            };
+        } | {
+            /** @constant */
+            event: "log";
+            data: {
+                pod: string;
+                container: string;
+                /** @description One line, cut at 8192 characters */
+                line: string;
+            };
+        } | {
+            /** @constant */
+            event: "unavailable";
+            data: {
+                reason: string;
+            };
+        } | {
+            /** @constant */
+            event: "problem";
+            data: {
+                message: string;
+            };
+        } | {
+            /** @constant */
+            event: "dropped";
+            data: {
+                count: number;
+            };
+        };
         Error: {
             error: {
                 code: string;

@@ -5,12 +5,15 @@
  * for jobs. Errors are JSON `{ error: { code, message } }`.
  */
 import type { DeploymentRecordInput } from '@raku/config';
+import type { GatewayBundle } from '@raku/render';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { InvalidCursorError } from '../db/cursor.ts';
 import { checkEventRequest, serveEventStream } from '../events/event-stream.ts';
 import { JobSubmissionError, type JobView } from '../jobs/types.ts';
 import { STATS_MAX_BUCKET_SECONDS } from '../traces/trace-reader.ts';
 import { TRACE_DECISIONS, TRACE_STATUSES } from '../traces/types.ts';
+import { findWorkload, streamWorkloadLogs } from '../zones/workload-logs.ts';
+import { readZonesReport } from '../zones/zone-report.ts';
 import { OPENAPI_DOCUMENT } from './openapi.ts';
 import {
   type Checked,
@@ -283,11 +286,39 @@ export function createAdminRouter(deps: AdminDeps): express.Router {
     res.json(
       await deps.deployments.list({
         zone: value(queryString(q, 'zone')),
+        workload: value(queryString(q, 'workload')),
         pack: value(queryString(q, 'pack')),
         cursor: value(queryString(q, 'cursor', 500)),
         limit: value(queryLimit(q)),
       }),
     );
+  });
+
+  // Zones and deployment logs (../zones): the pipeline against the deployment records, and a workload's
+  // rollout timeline with its pod events and logs.
+  const bundleOf = (): GatewayBundle => {
+    const bundle = deps.bundle?.();
+    if (!bundle) throw new ApiError(404, 'not_found', 'this gateway serves no zone pipeline');
+    return bundle;
+  };
+  router.get('/v1/zones', async (req, res) => {
+    await caller(req, true);
+    res.json(await readZonesReport(bundleOf(), deps));
+  });
+  router.get('/v1/zones/:zone/workloads/:workload/logs', async (req, res) => {
+    await caller(req, true);
+    const bundle = bundleOf();
+    const found = findWorkload(bundle, String(req.params['zone']), String(req.params['workload']));
+    if (!found.ok) throw new ApiError(404, 'not_found', found.message);
+    await streamWorkloadLogs(req, res, found.zone, String(req.params['workload']), {
+      bundle,
+      deployments: deps.deployments,
+      ...(deps.cluster?.logs
+        ? { cluster: deps.cluster.logs }
+        : deps.cluster
+          ? { unavailableReason: deps.cluster.reason }
+          : {}),
+    });
   });
 
   router.post('/v1/deployments', body, async (req, res) => {

@@ -53,6 +53,7 @@ export function createDeploymentStore(
         where: {
           AND: [
             filter.zone ? { zone: filter.zone } : {},
+            filter.workload ? { workload: filter.workload } : {},
             filter.pack ? { pack: filter.pack } : {},
             afterCursor('observedAt', filter.cursor),
           ],

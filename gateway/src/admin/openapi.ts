@@ -6,6 +6,7 @@
 import { DEPLOYMENT_HEALTHS } from '@raku/config';
 import { EVENT_TYPES } from '../events/types.ts';
 import { TRACE_DECISIONS, TRACE_STATUSES } from '../traces/types.ts';
+import { ZONES_PATHS, ZONES_SCHEMAS } from '../zones/zones-openapi.ts';
 
 const page = (item: string) => ({
   type: 'object',
@@ -302,6 +303,7 @@ export const OPENAPI_DOCUMENT = {
         summary: 'What was seen deployed, newest first (admin)',
         parameters: [
           { name: 'zone', in: 'query', schema: { type: 'string' } },
+          { name: 'workload', in: 'query', schema: { type: 'string' } },
           { name: 'pack', in: 'query', schema: { type: 'string' } },
           ...cursorParameters,
         ],
@@ -319,6 +321,7 @@ export const OPENAPI_DOCUMENT = {
         responses: { '201': json('Deployment', 'Recorded'), ...errors(400, 401, 403) },
       },
     },
+    ...ZONES_PATHS,
     '/v1/events': {
       get: {
         summary:
@@ -360,6 +363,7 @@ export const OPENAPI_DOCUMENT = {
       bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT (or a static token in local mode)' },
     },
     schemas: {
+      ...ZONES_SCHEMAS,
       Error: {
         type: 'object',
         required: ['error'],

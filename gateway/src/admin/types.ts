@@ -8,12 +8,14 @@
  * /v1/jobs, /v1/deployments and /openapi.json.
  */
 import type { DeploymentRecordInput } from '@raku/config';
+import type { GatewayBundle } from '@raku/render';
 import type { Request } from 'express';
 import type { ApprovalStore } from '../approvals/types.ts';
 import type { Page } from '../db/cursor.ts';
 import type { EventHub } from '../events/event-hub.ts';
 import type { JobService } from '../jobs/types.ts';
 import type { TraceReader } from '../traces/types.ts';
+import type { ClusterLogs } from '../zones/cluster-logs.ts';
 
 /** The authenticated caller of an admin/API request. */
 export interface ApiCaller {
@@ -54,6 +56,7 @@ export interface DeploymentStore {
   record(input: DeploymentRecordInput): Promise<DeploymentRecord>;
   list(filter: {
     zone?: string;
+    workload?: string;
     pack?: string;
     cursor?: string;
     limit?: number;
@@ -69,6 +72,10 @@ export interface AdminDeps {
   events?: EventHub;
   /** The current route table (from the loaded bundle), returned as-is by GET /v1/routes. */
   routes: () => unknown;
+  /** The bundle in use (its pipeline feeds GET /v1/zones); without it the zones endpoints answer 404. */
+  bundle?: () => GatewayBundle;
+  /** Pod events and logs for the deployment-logs stream; absent: no cluster access, `reason` says why. */
+  cluster?: { logs: ClusterLogs } | { logs?: undefined; reason: string };
   /** Authenticates the request. The router enforces `admin` where required. */
   authorize: (req: Request) => AuthorizeResult | Promise<AuthorizeResult>;
 }

@@ -80,6 +80,7 @@ export async function startGatewayRole(options: RuntimeOptions, log: Log): Promi
       log,
       traceRetentionDays: options.traceRetentionDays,
       secretNames: loaded.bundle.secretNames,
+      ...(options.clusterAccess ? { clusterAccess: options.clusterAccess } : {}),
     });
     const opened = persistence;
     gateway = await startGateway({

@@ -75,6 +75,8 @@ export interface GatewayServerOptions {
   adminRouter?: (deps: {
     authorize: (req: IncomingMessage) => Promise<AuthorizeResult>;
     routes: () => unknown;
+    /** The bundle in use (it changes on reload). */
+    bundle: () => GatewayBundle;
   }) => express.Router;
   /** Principals holding the admin role ('group:raku-admins', 'user:local-dev'). */
   adminSubjects: readonly string[];
@@ -220,7 +222,14 @@ export async function startGateway(options: GatewayServerOptions): Promise<Runni
     const app = express();
     app.disable('x-powered-by');
     if (consoleServer) app.use(consoleServer.router);
-    if (options.adminRouter) app.use(options.adminRouter({ authorize, routes: () => state.routes.report() }));
+    if (options.adminRouter)
+      app.use(
+        options.adminRouter({
+          authorize,
+          routes: () => state.routes.report(),
+          bundle: () => state.bundle,
+        }),
+      );
     app.use((req, res) => {
       res
         .status(404)

@@ -4,6 +4,7 @@
  */
 import { ENVIRONMENTS, type Environment, UserError } from '@raku/config';
 import { DEFAULT_RETENTION_DAYS } from '../traces/trace-retention.ts';
+import type { ClusterAccess } from '../zones/cluster-logs.ts';
 import { normaliseOrigin } from './cors.ts';
 import { isLoopback } from './http-server.ts';
 
@@ -59,6 +60,13 @@ export interface RuntimeOptions {
   consoleUrl: string | undefined;
   /** gateway: the console's OIDC client (RAKU_CONSOLE_OIDC_CLIENT_ID, _CLIENT_SECRET, _SCOPES). */
   consoleOidc: { clientId: string; clientSecret?: string; scopes?: string[] } | undefined;
+  /**
+   * gateway: RAKU_KUBE_ACCESS, how the deployment-logs stream reaches the Kubernetes API for pod events and
+   * container logs: 'in-cluster' (the pod's service account) or 'kubeconfig' (KUBECONFIG, one file, or
+   * ~/.kube/config; RAKU_KUBE_CONTEXT picks a context). Undefined (the default, or 'off'): no cluster access.
+   * Security: the gateway then reads its namespace's logs with the RBAC granted (docs/gateway.md).
+   */
+  clusterAccess: ClusterAccess | undefined;
   /** Environment lookup for secrets (RAKU_SECRET_*), kept as a function so nothing else reads the env. */
   secrets: (name: string) => string | undefined;
 }
@@ -217,6 +225,23 @@ export function parseRuntimeOptions(
     consoleSessionKey: consoleSessionKey(env['RAKU_CONSOLE_SESSION_KEY']),
     consoleUrl: consoleUrl(env['RAKU_CONSOLE_URL']),
     consoleOidc: consoleOidc(env),
+    clusterAccess: clusterAccess(env),
     secrets: (name) => snapshot[name],
   };
+}
+
+/** RAKU_KUBE_ACCESS (+ KUBECONFIG, RAKU_KUBE_CONTEXT for 'kubeconfig'). */
+function clusterAccess(env: Readonly<Record<string, string | undefined>>): ClusterAccess | undefined {
+  const mode = env['RAKU_KUBE_ACCESS'] || 'off';
+  if (mode === 'off') return undefined;
+  if (mode === 'in-cluster') return { mode };
+  if (mode !== 'kubeconfig') {
+    throw new UserError(`RAKU_KUBE_ACCESS must be one of off, in-cluster, kubeconfig, not "${mode}"`);
+  }
+  const file = env['KUBECONFIG'];
+  if (file?.includes(':')) {
+    throw new UserError(`KUBECONFIG lists several files ("${file}"); RAKU_KUBE_ACCESS=kubeconfig reads one`);
+  }
+  const context = env['RAKU_KUBE_CONTEXT'];
+  return { mode, ...(file ? { file } : {}), ...(context ? { context } : {}) };
 }

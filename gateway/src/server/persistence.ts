@@ -8,6 +8,7 @@
  * job service gets a runner that forwards to whatever `attachRunner` supplied.
  */
 import type { IncomingMessage } from 'node:http';
+import type { GatewayBundle } from '@raku/render';
 import type express from 'express';
 import { createAdminRouter } from '../admin/admin-router.ts';
 import { createDeploymentStore } from '../admin/deployment-store.ts';
@@ -29,6 +30,7 @@ import {
 import { createTraceSink } from '../traces/trace-sink.ts';
 import { createPrismaTraceWriter } from '../traces/trace-writer.ts';
 import type { TraceSink } from '../traces/types.ts';
+import { type ClusterAccess, openClusterLogs } from '../zones/cluster-logs.ts';
 import type { Readiness } from './http-server.ts';
 
 export interface Persistence {
@@ -44,6 +46,8 @@ export interface Persistence {
   adminRouter(deps: {
     authorize: (req: IncomingMessage) => Promise<AuthorizeResult>;
     routes: () => unknown;
+    /** The bundle in use: GET /v1/zones shows its pipeline. */
+    bundle?: () => GatewayBundle;
   }): express.Router;
   /** Gives the job service the pipeline that runs calls, and starts it. */
   attachRunner(runner: () => JobRunner): Promise<void>;
@@ -64,6 +68,8 @@ export interface PersistenceOptions {
   secretNames?: string[];
   /** Replay ring, stream bounds and heartbeat of GET /v1/events. Defaults: see EventHubOptions. */
   events?: EventHubOptions;
+  /** How the deployment-logs stream reaches the Kubernetes API (RAKU_KUBE_ACCESS). Default: it does not. */
+  clusterAccess?: ClusterAccess;
 }
 
 export async function openPersistence(options: PersistenceOptions): Promise<Persistence> {
@@ -122,6 +128,8 @@ export async function openPersistence(options: PersistenceOptions): Promise<Pers
   const deployments = createDeploymentStore(db.prisma, (record) =>
     events.publish({ type: 'deployment', data: record }),
   );
+  const cluster = openClusterLogs(options.clusterAccess);
+  if (options.clusterAccess && !cluster.logs) options.log(`warning: ${cluster.reason}`);
   let jobsStarted = false;
   return {
     db,
@@ -130,7 +138,7 @@ export async function openPersistence(options: PersistenceOptions): Promise<Pers
     approvals,
     jobs,
     events,
-    adminRouter: ({ authorize, routes }) =>
+    adminRouter: ({ authorize, routes, bundle }) =>
       createAdminRouter({
         traces: createTraceReader(db.prisma),
         approvals,
@@ -139,6 +147,8 @@ export async function openPersistence(options: PersistenceOptions): Promise<Pers
         events,
         routes,
         authorize,
+        ...(bundle ? { bundle } : {}),
+        cluster,
       }),
     async attachRunner(get) {
       runner = get;

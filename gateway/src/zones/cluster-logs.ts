@@ -1,0 +1,238 @@
+/**
+ * Adapter over @kubernetes/client-node 1.x: a workload's pod events and container logs, followed live, for the
+ * deployment-logs stream (workload-logs.ts). The gateway reads its own zone's namespace only, with the
+ * Kubernetes access the operator opted into (RAKU_KUBE_ACCESS; see docs/gateway.md for the RBAC it needs):
+ * get Deployments, list Pods, list and watch Events, get pods/log.
+ *
+ * The workload's Deployment gives the label selector of its pods; the pods running when the stream starts are
+ * followed (a pod started later by a rollout is not: reconnect to follow it). Events are those whose object
+ * is the Deployment, one of its ReplicaSets or pods (named '<deployment>-…').
+ */
+
+import { createInterface } from 'node:readline';
+import { PassThrough } from 'node:stream';
+import {
+  AppsV1Api,
+  CoreV1Api,
+  type CoreV1Event,
+  KubeConfig,
+  Log,
+  type V1Pod,
+  Watch,
+} from '@kubernetes/client-node';
+
+/** How the gateway reaches the Kubernetes API; absent: it does not (the default). */
+export type ClusterAccess =
+  | { mode: 'in-cluster' }
+  /** KUBECONFIG's file (or ~/.kube/config) when `file` is absent; its current context unless `context`. */
+  | { mode: 'kubeconfig'; file?: string; context?: string };
+
+/** A pod event as the stream sends it (`event: k8s`). */
+export interface PodEvent {
+  type: string;
+  reason: string;
+  message: string;
+  object: { kind: string; name: string };
+  count: number;
+  /** lastTimestamp, else eventTime, else firstTimestamp (ISO); null when the event carries none. */
+  time: string | null;
+}
+
+/** A container log line as the stream sends it (`event: log`). */
+export interface LogLine {
+  pod: string;
+  container: string;
+  line: string;
+}
+
+export interface FollowHandlers {
+  event(event: PodEvent): void;
+  log(line: LogLine): void;
+  /** Something could not be read (the stream goes on with the rest). */
+  problem(message: string): void;
+}
+
+export interface FollowLimits {
+  /** Pods followed at most. Default 5. */
+  maxPods?: number;
+  /** Log lines sent from before the stream started, per container. Default 100. */
+  tailLines?: number;
+  /** Longer lines are cut to this many characters. Default 8192. */
+  maxLineLength?: number;
+}
+
+export interface ClusterLogs {
+  /** Starts following; the returned function stops everything it opened. Rejects when the Deployment cannot be read. */
+  follow(
+    target: { namespace: string; deployment: string },
+    handlers: FollowHandlers,
+    limits?: FollowLimits,
+  ): Promise<() => void>;
+}
+
+export function loadKubeConfig(access: ClusterAccess): KubeConfig {
+  const kc = new KubeConfig();
+  if (access.mode === 'in-cluster') kc.loadFromCluster();
+  else if (access.file) kc.loadFromFile(access.file);
+  else kc.loadFromDefault();
+  if (access.mode === 'kubeconfig' && access.context) kc.setCurrentContext(access.context);
+  return kc;
+}
+
+export function createClusterLogs(kc: KubeConfig): ClusterLogs {
+  const apps = kc.makeApiClient(AppsV1Api);
+  const core = kc.makeApiClient(CoreV1Api);
+  return {
+    async follow({ namespace, deployment }, handlers, limits = {}) {
+      const maxLine = limits.maxLineLength ?? 8192;
+      const d = await apps.readNamespacedDeployment({ name: deployment, namespace });
+      const labels = d.spec?.selector.matchLabels ?? {};
+      const labelSelector = Object.entries(labels)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(',');
+      const pods = (await core.listNamespacedPod({ namespace, labelSelector })).items.slice(
+        0,
+        limits.maxPods ?? 5,
+      );
+      const mine = (name: string | undefined) =>
+        name !== undefined && (name === deployment || name.startsWith(`${deployment}-`));
+      const stops: (() => void)[] = [];
+      let stopped = false;
+
+      const listed = await core.listNamespacedEvent({ namespace });
+      const seen = new Set<string>();
+      const send = (e: CoreV1Event) => {
+        if (!mine(e.involvedObject.name)) return;
+        // A MODIFIED event (count grew) is sent again; the same version twice is not.
+        const id = `${e.metadata.uid ?? e.metadata.name}/${e.metadata.resourceVersion ?? ''}`;
+        if (seen.has(id)) return;
+        seen.add(id);
+        handlers.event(podEvent(e));
+      };
+      [...listed.items].sort((a, b) => cmp(eventTime(a) ?? '', eventTime(b) ?? '')).forEach(send);
+
+      const watch = new Watch(kc);
+      let resourceVersion = listed.metadata?._continue ? undefined : listed.metadata?.resourceVersion;
+      const startWatch = async () => {
+        const controller = await watch.watch(
+          `/api/v1/namespaces/${namespace}/events`,
+          resourceVersion ? { resourceVersion } : {},
+          (type, object: CoreV1Event) => {
+            // ERROR: the version is too old (410 Gone); the next watch starts from now.
+            if (type === 'ERROR') resourceVersion = undefined;
+            else if (object?.metadata?.resourceVersion) resourceVersion = object.metadata.resourceVersion;
+            if (type === 'ADDED' || type === 'MODIFIED') send(object);
+          },
+          (err) => {
+            if (stopped) return;
+            // The API server ends watches after a while; start again from the last version seen.
+            if (err) handlers.problem(`event watch ended: ${(err as Error).message ?? err}; watching again`);
+            setTimeout(
+              () => {
+                if (!stopped) startWatch().catch((e) => handlers.problem(`event watch: ${String(e)}`));
+              },
+              err ? 2000 : 0,
+            ).unref();
+          },
+        );
+        if (stopped) controller.abort();
+        else stops.push(() => controller.abort());
+      };
+      await startWatch();
+
+      const log = new Log(kc);
+      for (const pod of pods) {
+        const podName = pod.metadata?.name ?? '';
+        for (const container of containersOf(pod)) {
+          const stream = new PassThrough();
+          const lines = createInterface({ input: stream });
+          lines.on('line', (line) =>
+            handlers.log({
+              pod: podName,
+              container,
+              line: line.length > maxLine ? `${line.slice(0, maxLine)}…` : line,
+            }),
+          );
+          try {
+            const controller = await log.log(namespace, podName, container, stream, {
+              follow: true,
+              tailLines: limits.tailLines ?? 100,
+            });
+            stops.push(() => {
+              controller.abort();
+              stream.destroy();
+            });
+          } catch (err) {
+            handlers.problem(`logs of ${podName}/${container}: ${describe(err)}`);
+          }
+        }
+      }
+      return () => {
+        stopped = true;
+        for (const stop of stops) stop();
+      };
+    },
+  };
+}
+
+function containersOf(pod: V1Pod): string[] {
+  return (pod.spec?.containers ?? []).map((c) => c.name);
+}
+
+function podEvent(e: CoreV1Event): PodEvent {
+  return {
+    type: e.type ?? '',
+    reason: e.reason ?? '',
+    message: e.message ?? '',
+    object: { kind: e.involvedObject.kind ?? '', name: e.involvedObject.name ?? '' },
+    count: e.count ?? 1,
+    time: eventTime(e) ?? null,
+  };
+}
+
+function eventTime(e: CoreV1Event): string | undefined {
+  const t = e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp;
+  return t ? new Date(t).toISOString() : undefined;
+}
+
+/** An ApiException's code and the API's message, else the error's message. */
+export function describe(err: unknown): string {
+  const e = err as { code?: number; body?: unknown; message?: string };
+  if (typeof e.code === 'number') {
+    let message = '';
+    try {
+      const body = typeof e.body === 'string' ? JSON.parse(e.body) : e.body;
+      message = (body as { message?: string } | undefined)?.message ?? '';
+    } catch {
+      // not JSON
+    }
+    return `HTTP ${e.code}${message ? `: ${message}` : ''}`;
+  }
+  return e.message ?? String(err);
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * The cluster access the admin API gets: the logs adapter, or why there is none (no RAKU_KUBE_ACCESS, or a
+ * configuration that does not load: the gateway still starts, the logs stream says why).
+ */
+export function openClusterLogs(
+  access: ClusterAccess | undefined,
+): { logs: ClusterLogs } | { logs?: undefined; reason: string } {
+  if (!access) {
+    return {
+      reason:
+        'this gateway has no cluster access: set RAKU_KUBE_ACCESS=in-cluster (or kubeconfig) to follow pod events and logs',
+    };
+  }
+  try {
+    return { logs: createClusterLogs(loadKubeConfig(access)) };
+  } catch (err) {
+    return {
+      reason: `RAKU_KUBE_ACCESS=${access.mode}: the Kubernetes configuration does not load: ${describe(err)}`,
+    };
+  }
+}
