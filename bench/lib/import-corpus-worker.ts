@@ -3,12 +3,13 @@
  * `raku import openapi` would with no options (split by tag when over the cap), fits and validates every
  * pack, and prints one line per document: `start <i>` before it, `result <json>` after. A document that kills
  * the process (out of memory, a hang the parent ends) is the last `start` without a `result`.
+ * The selection is made once (importUnlessOverCap), as the command does.
  * Arguments: <list file (JSON array of paths)> <first index>.
  */
 import { readFileSync } from 'node:fs';
 import { UserError } from '../../generator/config/src/errors.ts';
 import type { Pack } from '../../generator/config/src/model/types.ts';
-import { importOpenApi } from '../../generator/import/src/build-pack.ts';
+import { type ImportReport, importUnlessOverCap } from '../../generator/import/src/build-pack.ts';
 import { checkPack } from '../../generator/import/src/import-pack.ts';
 import { parseDocument } from '../../generator/import/src/openapi-document.ts';
 import { importOpenApiSplit } from '../../generator/import/src/split-by-tag.ts';
@@ -64,16 +65,16 @@ function importOne(index: number, file: string): CorpusResult {
       sha256: '0'.repeat(64),
     };
     let packs: Pack[];
-    let report: ReturnType<typeof importOpenApi>['report'];
-    const single = importOpenApi(doc, options);
-    if (single.report.skipped.some((s) => s.code === 'over-cap')) {
-      const split = importOpenApiSplit(doc, options);
+    let report: ImportReport;
+    const first = importUnlessOverCap(doc, options);
+    if (first.overCap) {
+      const split = importOpenApiSplit(doc, options, first.selection);
       packs = split.packs.map((p) => p.pack);
       report = split.report;
       result.split = true;
     } else {
-      packs = [single.pack];
-      report = single.report;
+      packs = [first.pack];
+      report = first.report;
     }
     result.operations = report.operationCount;
     for (const s of report.skipped)

@@ -103,6 +103,23 @@ export function importOpenApi(
   return buildPack(doc, opts, selection, selection.selected, opts.name);
 }
 
+/** An import without --split-by: the pack, or (over the cap) the selection a split by tag goes on with. */
+export type PackOrOverCap =
+  | { overCap: false; pack: Pack; report: ImportReport }
+  | { overCap: true; selection: Selection };
+
+/**
+ * `importOpenApi` for a caller that splits by tag when the document is over the cap: the operations are
+ * selected once, and an over-cap document is not first built as a pack of its first `maxTools` operations
+ * only to be thrown away (the selection goes to `importOpenApiSplit`). Under the cap the pack is
+ * `importOpenApi`'s (the cap changes nothing there). Pure.
+ */
+export function importUnlessOverCap(doc: OpenApiDocument, opts: ImportOptions): PackOrOverCap {
+  const selection = select(doc, opts, false);
+  if (selection.selected.length > (opts.maxTools ?? DEFAULT_MAX_TOOLS)) return { overCap: true, selection };
+  return { overCap: false, ...buildPack(doc, opts, selection, selection.selected, opts.name) };
+}
+
 export function newCaches(maxSchemaWork: number | undefined): { input: SchemaCache; output: SchemaCache } {
   const work = new SchemaWork(maxSchemaWork);
   return { input: new SchemaCache(work), output: new SchemaCache(work) };

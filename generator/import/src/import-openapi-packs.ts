@@ -3,7 +3,13 @@ import type { Diagnostic, Pack } from '@raku/config';
 import { countBySeverity, readRepoFiles, sha256Hex, UserError } from '@raku/config';
 import { type AiEnrichment, enrichPack } from './ai/enrich-pack.ts';
 import type { AiConfig } from './ai/openai-enricher.ts';
-import { type ImportOptions, type ImportReport, importOpenApi } from './build-pack.ts';
+import {
+  type ImportOptions,
+  type ImportReport,
+  importOpenApi,
+  importUnlessOverCap,
+  type Selection,
+} from './build-pack.ts';
 import type { ContractDiff } from './contract-diff.ts';
 import { checkPacks, generatePack } from './import-pack.ts';
 import { type ImportReportJson, importReportJson } from './import-report.ts';
@@ -109,10 +115,15 @@ export async function importOpenApiPacks(options: ImportOpenApiOptions): Promise
   // One pack, unless asked to split, or over the cap with nothing selected by hand.
   let split: ImportReportJson['split'] = options.splitBy === 'tag' ? { by: 'tag', automatic: false } : null;
   let single: { pack: Pack; report: ImportReport } | undefined;
+  // Over the cap and to be split: the selection already made, so the split does not select again.
+  let overCap: Selection | undefined;
   if (!split) {
-    single = importOpenApi(read.doc, importOptions);
-    if (!options.selectedByHand && single.report.skipped.some((s) => s.code === 'over-cap')) {
+    const first = importUnlessOverCap(read.doc, importOptions);
+    if (!first.overCap) single = { pack: first.pack, report: first.report };
+    else if (options.selectedByHand) single = importOpenApi(read.doc, importOptions);
+    else {
       split = { by: 'tag', automatic: true };
+      overCap = first.selection;
     }
   }
   if (split && options.ai)
@@ -123,7 +134,7 @@ export async function importOpenApiPacks(options: ImportOpenApiOptions): Promise
   const units: Unit[] = [];
   let report: ImportReport;
   if (split) {
-    const result = importOpenApiSplit(read.doc, importOptions);
+    const result = importOpenApiSplit(read.doc, importOptions, overCap);
     report = result.report;
     for (const { pack, group } of result.packs) {
       const bytes = Buffer.from(JSON.stringify(documentForPack(read.doc, pack)));

@@ -41,13 +41,14 @@ export const SMALL_TAG_OPERATIONS = 20;
  * `maxTools` tools go into one pack named `<name>-<first tag>-to-<last tag>` (a report warning lists them).
  * Every pack is named `<name>-<tag>[-<part>]` and shares the tool prefix an unsplit import would use, and
  * tool names are assigned across the whole document, so the exposed names are the same as one big pack's.
- * Pure.
+ * Pure (it does not change `selection`).
  */
 export function importOpenApiSplit(
   doc: OpenApiDocument,
   opts: ImportOptions,
+  /** The uncapped selection, when the caller already made it (importUnlessOverCap). */
+  selection: Selection = select(doc, opts, false),
 ): { packs: SplitPack[]; report: ImportReport } {
-  const selection = select(doc, opts, false);
   const byTag = new Map<string, Operation[]>();
   for (const op of selection.selected) {
     const tag = op.tags[0] ?? 'untagged';
