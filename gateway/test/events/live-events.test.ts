@@ -5,6 +5,8 @@
  */
 import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApprovalStore } from '../../src/approvals/approval-store.ts';
+import type { ApprovalRequest } from '../../src/approvals/types.ts';
 import type { SseConnection } from '../../src/events/sse-connection.ts';
 import { connectClient } from '../helpers/mcp-client.ts';
 import { type EventsStack, startEventsStack } from './events-stack.ts';
@@ -322,6 +324,43 @@ describe('a slow reader', () => {
     expect(metrics).toMatch(/raku_events_sent_total\{type="deployment"\} \d+/);
     expect(metrics).toContain(`raku_event_streams_open ${hub.stats().connections}`);
     stream.close();
+  });
+});
+
+describe('approval expiry', () => {
+  it('tells of a request that expires, found by the sweep or by a read, once', async () => {
+    // A day ahead of the real clock, so the gateway's own sweep (real time) leaves these requests alone.
+    let clock = new Date(Date.now() + 86_400_000);
+    const changes: ApprovalRequest[] = [];
+    const store = createApprovalStore(stack.persistence.db.prisma, {
+      now: () => clock,
+      onChange: (request) => changes.push(request),
+    });
+    const input = {
+      rule: 'test/approvals/expiring',
+      approvers: ['group:maintainers'],
+      timeoutSeconds: 60,
+      tool: 'widgets.create_widget',
+      subject: 'user:alice',
+      args: { name: 'x' },
+      revision: 'rev-1',
+    };
+    const swept = await store.create(input);
+    const read = await store.create(input);
+    expect(changes.map((c) => [c.id, c.status])).toEqual([
+      [swept.id, 'pending'],
+      [read.id, 'pending'],
+    ]);
+    clock = new Date(clock.getTime() + 61_000);
+    expect((await store.get(read.id))?.status).toBe('expired');
+    expect(await store.expireDue()).toBe(1);
+    expect(changes.slice(2).map((c) => [c.id, c.status])).toEqual([
+      [read.id, 'expired'],
+      [swept.id, 'expired'],
+    ]);
+    await store.get(read.id);
+    await store.expireDue();
+    expect(changes).toHaveLength(4);
   });
 });
 
