@@ -135,7 +135,7 @@ export function decidePromotion(input: {
 
 /** Without a commit: the upstream's workloads must run one config revision, the expected one when known. */
 function runningRevision(from: string, up: UpstreamStatus): PromotionDecision | undefined {
-  const revisions = [...new Set(up.workloads.map((w) => w.revision ?? 'unknown'))];
+  const revisions = [...new Set(up.workloads.map((w) => w.revision ?? 'unknown'))].sort();
   if (revisions.length === 1 && revisions[0] !== 'unknown') {
     if (!up.configRevision || revisions[0] === up.configRevision) return undefined;
     return {
