@@ -1202,6 +1202,142 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The console session of this browser: who, admin or not, and the CSRF token for changes */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The session */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Session"];
+                    };
+                };
+                /** @description No valid session; `login` says where to sign in */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SessionError"];
+                    };
+                };
+                /** @description Sent from another origin (code `csrf`) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SessionError"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Local mode: exchange the one-time login token of the banner’s link for a session cookie */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["SessionLogin"];
+                };
+            };
+            responses: {
+                /** @description The session */
+                200: {
+                    headers: {
+                        "Set-Cookie"?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Session"];
+                    };
+                };
+                /** @description No token in the body, or the gateway signs in with OIDC (see `login`) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SessionError"];
+                    };
+                };
+                /** @description The token was used already, has expired or was never issued (code `invalid_login_token`) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SessionError"];
+                    };
+                };
+                /** @description Sent from another origin (code `csrf`) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SessionError"];
+                    };
+                };
+            };
+        };
+        /** Sign out: the session cookie is cleared (needs X-Raku-CSRF) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description The csrfToken of GET /v1/session. */
+                    "X-Raku-CSRF"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Signed out */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description No or wrong X-Raku-CSRF (code `csrf`) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SessionError"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/events": {
         parameters: {
             query?: never;
@@ -1393,6 +1529,30 @@ export interface components {
             data: {
                 count: number;
             };
+        };
+        Session: {
+            /** @example user:alice */
+            subject: string;
+            /** @description Holds the admin role (every /v1 endpoint but own jobs needs it). */
+            admin: boolean;
+            /** @description Send as X-Raku-CSRF on every POST, PUT, PATCH and DELETE. */
+            csrfToken: string;
+            /** @enum {string} */
+            mode: "local" | "oidc";
+            /** Format: date-time */
+            expiresAt: string;
+        };
+        SessionLogin: {
+            /** @description From the banner’s link: `#login=<token>`. */
+            loginToken: string;
+        };
+        SessionError: {
+            error: {
+                code: string;
+                message: string;
+            };
+            /** @description Where to start signing in (a path of this gateway). */
+            login?: string;
         };
         Error: {
             error: {

@@ -4,6 +4,7 @@
  * that every route of the admin router is documented and every documented /v1 operation exists.
  */
 import { DEPLOYMENT_HEALTHS } from '@raku/config';
+import { SESSION_PATHS, SESSION_SCHEMAS, SESSION_SECURITY_SCHEMES } from '../console/session-openapi.ts';
 import { EVENT_TYPES } from '../events/types.ts';
 import { TRACE_DECISIONS, TRACE_STATUSES } from '../traces/types.ts';
 import { ZONES_PATHS, ZONES_SCHEMAS } from '../zones/zones-openapi.ts';
@@ -90,11 +91,12 @@ export const OPENAPI_DOCUMENT = {
     description:
       'Operations and admin API of the Raku MCP gateway. Agents use POST /mcp (MCP Streamable HTTP) and the /v1/jobs endpoints; every other /v1 endpoint needs the admin role.',
   },
-  security: [{ bearerAuth: [] }],
+  security: [{ bearerAuth: [] }, { cookieAuth: [] }],
   paths: {
     '/mcp': {
       post: {
         'x-served-by': 'server',
+        security: [{ bearerAuth: [] }],
         summary: 'MCP Streamable HTTP endpoint (protocol 2026-07-28 stateless, and 2025-11-25)',
         responses: { '200': { description: 'JSON-RPC response' }, ...errors(401) },
       },
@@ -322,6 +324,7 @@ export const OPENAPI_DOCUMENT = {
       },
     },
     ...ZONES_PATHS,
+    ...SESSION_PATHS,
     '/v1/events': {
       get: {
         summary:
@@ -361,9 +364,11 @@ export const OPENAPI_DOCUMENT = {
   components: {
     securitySchemes: {
       bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT (or a static token in local mode)' },
+      ...SESSION_SECURITY_SCHEMES,
     },
     schemas: {
       ...ZONES_SCHEMAS,
+      ...SESSION_SCHEMAS,
       Error: {
         type: 'object',
         required: ['error'],

@@ -1,0 +1,109 @@
+/**
+ * The console's part of the OpenAPI document (spread into ../admin/openapi.ts): GET/POST/DELETE /v1/session,
+ * the Session schemas and the cookie security scheme. Served by the console's router (../console/
+ * console-server.ts), not the admin router, hence `x-served-by: server`.
+ */
+import { LOGIN_PATH } from './console-server.ts';
+import { SESSION_COOKIE } from './session.ts';
+
+const sessionBody = {
+  description: 'The session',
+  content: { 'application/json': { schema: { $ref: '#/components/schemas/Session' } } },
+};
+
+const signIn = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: { $ref: '#/components/schemas/SessionError' } } },
+});
+
+export const SESSION_PATHS = {
+  '/v1/session': {
+    get: {
+      'x-served-by': 'server',
+      security: [{ cookieAuth: [] }],
+      summary: 'The console session of this browser: who, admin or not, and the CSRF token for changes',
+      responses: {
+        '200': sessionBody,
+        '401': signIn('No valid session; `login` says where to sign in'),
+        '403': signIn('Sent from another origin (code `csrf`)'),
+      },
+    },
+    post: {
+      'x-served-by': 'server',
+      security: [],
+      summary: 'Local mode: exchange the one-time login token of the banner’s link for a session cookie',
+      requestBody: {
+        required: true,
+        content: { 'application/json': { schema: { $ref: '#/components/schemas/SessionLogin' } } },
+      },
+      responses: {
+        '200': { ...sessionBody, headers: { 'Set-Cookie': { schema: { type: 'string' } } } },
+        '400': signIn('No token in the body, or the gateway signs in with OIDC (see `login`)'),
+        '401': signIn(
+          'The token was used already, has expired or was never issued (code `invalid_login_token`)',
+        ),
+        '403': signIn('Sent from another origin (code `csrf`)'),
+      },
+    },
+    delete: {
+      'x-served-by': 'server',
+      security: [{ cookieAuth: [] }],
+      summary: 'Sign out: the session cookie is cleared (needs X-Raku-CSRF)',
+      parameters: [
+        {
+          name: 'X-Raku-CSRF',
+          in: 'header',
+          schema: { type: 'string' },
+          description: 'The csrfToken of GET /v1/session.',
+        },
+      ],
+      responses: {
+        '204': { description: 'Signed out' },
+        '403': signIn('No or wrong X-Raku-CSRF (code `csrf`)'),
+      },
+    },
+  },
+};
+
+export const SESSION_SECURITY_SCHEMES = {
+  cookieAuth: {
+    type: 'apiKey',
+    in: 'cookie',
+    name: SESSION_COOKIE,
+    description: `The console's session (HttpOnly, SameSite=Strict), from the banner's link in local mode or ${LOGIN_PATH} (OIDC) in the gateway role. Every POST, PUT, PATCH and DELETE sent with it needs the header X-Raku-CSRF set to the session's csrfToken, and a request naming an Origin must come from the gateway's own; otherwise 403 with code \`csrf\`. /mcp never accepts it.`,
+  },
+};
+
+export const SESSION_SCHEMAS = {
+  Session: {
+    type: 'object',
+    required: ['subject', 'admin', 'csrfToken', 'mode', 'expiresAt'],
+    properties: {
+      subject: { type: 'string', examples: ['user:alice'] },
+      admin: {
+        type: 'boolean',
+        description: 'Holds the admin role (every /v1 endpoint but own jobs needs it).',
+      },
+      csrfToken: { type: 'string', description: 'Send as X-Raku-CSRF on every POST, PUT, PATCH and DELETE.' },
+      mode: { type: 'string', enum: ['local', 'oidc'] },
+      expiresAt: { type: 'string', format: 'date-time' },
+    },
+  },
+  SessionLogin: {
+    type: 'object',
+    required: ['loginToken'],
+    properties: { loginToken: { type: 'string', description: 'From the banner’s link: `#login=<token>`.' } },
+  },
+  SessionError: {
+    type: 'object',
+    required: ['error'],
+    properties: {
+      error: {
+        type: 'object',
+        required: ['code', 'message'],
+        properties: { code: { type: 'string' }, message: { type: 'string' } },
+      },
+      login: { type: 'string', description: 'Where to start signing in (a path of this gateway).' },
+    },
+  },
+};
