@@ -264,6 +264,8 @@ function Shell(props: { session: Session; location: Location; onSignOut(): void;
 /** The event stream's state, and events the gateway dropped for this page: never silently lost. */
 function LiveIndicator() {
   const { state, dropped } = useLiveStatus();
+  // A page without live data (a trace's detail) shows no indicator, only a dropped count if there was one.
+  if (state === 'idle' && dropped === 0) return null;
   const label =
     state === 'open'
       ? 'Live'

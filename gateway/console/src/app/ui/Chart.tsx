@@ -14,6 +14,8 @@ export interface ChartSeries {
   values: readonly (number | null)[];
   /** A CSS colour; defaults to the palette by position. */
   color?: string;
+  /** Draw a dot at every value (sparse series, where a lone value would have no line to show it). */
+  points?: boolean;
 }
 
 export interface ChartProps {
@@ -67,6 +69,7 @@ export function Chart(props: ChartProps) {
           stroke: s.color ?? PALETTE[i % PALETTE.length],
           width: 2,
           spanGaps: false,
+          ...(s.points ? { points: { show: true, size: 5 } } : {}),
         })),
       ],
     };

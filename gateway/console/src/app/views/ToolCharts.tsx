@@ -1,0 +1,114 @@
+/**
+ * Per-tool charts of the traces view: for each of the busiest tools in the window, calls and errors per bucket
+ * and p50/p95/p99 latency, from GET /v1/traces/stats (computed in Postgres). Follows the view's tool and zone
+ * filters and time range; while live, refetched at most every 5 s when `trace` events arrive (a new call changes
+ * the last bucket), not per call. Lazily loaded with the view, so uPlot is not in the first view's JavaScript.
+ */
+import type { Schema } from '@raku/client';
+import { useEffect, useMemo, useRef } from 'react';
+import { api, unwrap } from '../api.ts';
+import { useEvents } from '../events.ts';
+import { useLoad } from '../load.ts';
+import { Chart } from '../ui/Chart.tsx';
+import { ErrorBanner } from '../ui/ErrorBanner.tsx';
+import { type TraceFilters, timeWindow } from './trace-filters.ts';
+
+type Stats = Schema<'TraceStats'>;
+
+const REFRESH_MS = 5000;
+
+export function ToolCharts({ filters, live }: { filters: TraceFilters; live: boolean }) {
+  const key = JSON.stringify([filters.range, filters.from, filters.to, filters.tool, filters.zone]);
+  const stats = useLoad<Stats>(
+    async () =>
+      unwrap(
+        await api.GET('/v1/traces/stats', {
+          params: {
+            query: {
+              ...timeWindow(filters, Date.now()),
+              ...(filters.tool ? { tool: filters.tool } : {}),
+              ...(filters.zone ? { zone: filters.zone } : {}),
+            },
+          },
+        }),
+      ),
+    [key],
+  );
+
+  // A trace event marks the charts stale; one refetch per REFRESH_MS at most.
+  const stale = useRef(false);
+  useEvents(['trace'], (event) => {
+    if (event.type === 'reset' || live) stale.current = true;
+  });
+  const { reload } = stats;
+  useEffect(() => {
+    if (!live) return;
+    const timer = setInterval(() => {
+      if (!stale.current) return;
+      stale.current = false;
+      reload();
+    }, REFRESH_MS);
+    return () => clearInterval(timer);
+  }, [live, reload]);
+
+  const data = stats.data;
+  return (
+    <section className="panel" aria-labelledby="tool-charts-title">
+      <h2 id="tool-charts-title" className="panel-title">
+        Per tool
+        {data ? (
+          <span className="muted panel-note">
+            {' '}
+            {data.bucketSeconds >= 60 ? `${data.bucketSeconds / 60} min` : `${data.bucketSeconds} s`} buckets
+            {data.toolsTotal > data.series.length
+              ? `, busiest ${data.series.length} of ${data.toolsTotal} tools`
+              : ''}
+          </span>
+        ) : null}
+      </h2>
+      <ErrorBanner error={stats.error} onRetry={stats.reload} />
+      {data === undefined && stats.loading ? <p className="loading">Loading charts…</p> : null}
+      {data && data.series.length === 0 ? <p className="muted">No calls in this time range.</p> : null}
+      {data ? <SeriesCharts stats={data} /> : null}
+    </section>
+  );
+}
+
+function SeriesCharts({ stats }: { stats: Stats }) {
+  const charts = useMemo(
+    () =>
+      stats.series.map((s) => {
+        const times = s.points.map((p) => new Date(p.time).getTime() / 1000);
+        return {
+          tool: s.tool,
+          calls: s.calls,
+          times,
+          volume: [
+            { label: 'calls', values: s.points.map((p) => p.calls) },
+            { label: 'errors', values: s.points.map((p) => p.errors), color: '#be123c' },
+          ],
+          latency: [
+            { label: 'p50', values: s.points.map((p) => p.p50), points: true },
+            { label: 'p95', values: s.points.map((p) => p.p95), points: true },
+            { label: 'p99', values: s.points.map((p) => p.p99), points: true },
+          ],
+        };
+      }),
+    [stats],
+  );
+  return (
+    <div className="tool-charts">
+      {charts.map((c) => (
+        <div key={c.tool} className="tool-chart-pair">
+          <h3 className="mono">
+            {c.tool} <span className="muted">({c.calls.toLocaleString()} calls)</span>
+          </h3>
+          <div className="charts">
+            <Chart title={`${c.tool}: calls and errors`} times={c.times} series={c.volume} unit="calls" />
+            <Chart title={`${c.tool}: latency`} times={c.times} series={c.latency} unit="ms" />
+          </div>
+        </div>
+      ))}
+    </div>
+  );
+}

@@ -1,0 +1,101 @@
+/**
+ * One trace (/console/traces/:id): who called which tool, the policy's decision and deciding rule, the route and
+ * target that served it, latency, the config revision and zone, the error if any, and the arguments and result
+ * as the gateway stored them (already redacted: secrets masked, large values cut) as formatted JSON.
+ */
+import { api, unwrap } from '../api.ts';
+import { useLoad } from '../load.ts';
+import { ErrorBanner } from '../ui/ErrorBanner.tsx';
+import { Link } from '../ui/Link.tsx';
+import { StatusBadge } from '../ui/StatusBadge.tsx';
+import { TimeAgo } from '../ui/TimeAgo.tsx';
+import { ViewHeader } from '../ui/ViewHeader.tsx';
+import type { Trace } from './trace-filters.ts';
+
+export function TraceDetail({ params }: { params: Record<string, string> }) {
+  const id = params['id'] ?? '';
+  const trace = useLoad<Trace>(
+    async () => unwrap(await api.GET('/v1/traces/{id}', { params: { path: { id } } })),
+    [id],
+  );
+  const t = trace.data;
+  return (
+    <section className="view">
+      <p className="breadcrumb">
+        <Link to="/traces">← Traces</Link>
+      </p>
+      <ViewHeader title={t ? `Call of ${t.tool}` : 'Trace'} subtitle={<span className="mono">{id}</span>} />
+      <ErrorBanner error={trace.error} onRetry={trace.reload} />
+      {t === undefined && trace.loading ? <p className="loading">Loading the trace…</p> : null}
+      {t ? (
+        <>
+          <div className="panel">
+            <dl className="details">
+              <dt>Time</dt>
+              <dd>
+                {new Date(t.time).toLocaleString()} (<TimeAgo time={t.time} />)
+              </dd>
+              <dt>Subject</dt>
+              <dd>
+                <Link to={`/traces?subject=${encodeURIComponent(t.subject)}`}>{t.subject}</Link>{' '}
+                <span className="muted">({t.subjectKind})</span>
+              </dd>
+              <dt>Tool</dt>
+              <dd>
+                <Link to={`/traces?tool=${encodeURIComponent(t.tool)}`} className="mono">
+                  {t.tool}
+                </Link>
+              </dd>
+              <dt>Status</dt>
+              <dd>
+                <StatusBadge status={t.status} />
+              </dd>
+              <dt>Decision</dt>
+              <dd>
+                <StatusBadge status={t.decision} />
+              </dd>
+              <dt>Deciding rule</dt>
+              <dd>{t.rule ?? <span className="muted">none (the policy was not asked)</span>}</dd>
+              <dt>Route</dt>
+              <dd className="mono">{t.route ?? '–'}</dd>
+              <dt>Target</dt>
+              <dd className="mono">{t.target ?? '–'}</dd>
+              <dt>Latency</dt>
+              <dd>{t.latencyMs.toLocaleString()} ms</dd>
+              <dt>Config revision</dt>
+              <dd className="mono">{t.revision}</dd>
+              <dt>Zone</dt>
+              <dd>{t.zone ?? <span className="muted">not recorded</span>}</dd>
+              <dt>Sizes</dt>
+              <dd>
+                arguments {t.argsBytes.toLocaleString()} bytes, result {t.resultBytes.toLocaleString()} bytes
+              </dd>
+            </dl>
+          </div>
+          {t.error ? (
+            <>
+              <h2>Error</h2>
+              <pre className="json error-text">{t.error}</pre>
+            </>
+          ) : null}
+          <h2>Arguments (redacted)</h2>
+          <JsonBlock value={t.args} empty="No arguments were stored." label="Arguments of the call" />
+          <h2>Result (redacted)</h2>
+          <JsonBlock value={t.result} empty="No result was stored." label="Result of the call" />
+        </>
+      ) : null}
+    </section>
+  );
+}
+
+function JsonBlock({ value, empty, label }: { value: unknown; empty: string; label: string }) {
+  if (value === undefined || value === null) return <p className="muted">{empty}</p>;
+  return (
+    <section aria-label={label}>
+      {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable block must be reachable by keyboard */}
+      <pre className="json" tabIndex={0}>
+        {JSON.stringify(value, null, 2)}
+      </pre>
+    </section>
+  );
+}
