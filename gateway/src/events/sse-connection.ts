@@ -57,6 +57,7 @@ export class SseConnection implements EventSubscriber {
   #totalDropped = 0;
   #sent = 0;
   #blocked = false;
+  #corked = false;
   #closed = false;
   #heartbeat: NodeJS.Timeout | null = null;
 
@@ -93,6 +94,15 @@ export class SseConnection implements EventSubscriber {
   deliver(event: HubEvent): void {
     if (this.#closed) return;
     if (!this.#blocked) {
+      // The hub delivers a turn's events together: one socket write for all of them, not one per event.
+      if (!this.#corked) {
+        this.#corked = true;
+        this.#res.cork();
+        process.nextTick(() => {
+          this.#corked = false;
+          this.#res.uncork();
+        });
+      }
       this.#write(event.frame);
       this.#sent++;
       this.#onSent(event.type);
