@@ -32,16 +32,21 @@ interface RouteReport {
 
 interface Readiness {
   ready: boolean;
-  detail: string;
+  /** What the gateway checked, as it reports it: zone, revision, policy, database… */
+  detail: (readonly [string, string])[];
   checkedAt: number;
 }
 
 export function HealthView(_props: { params: Record<string, string> }) {
   const routes = useLoad<RouteReport>(async () => unwrap(await api.GET('/v1/routes')) as RouteReport, []);
   const readiness = useLoad<Readiness>(async () => {
-    const { data, error, response } = await api.GET('/readyz', { parseAs: 'text' });
-    const text = typeof data === 'string' ? data : typeof error === 'string' ? error : '';
-    return { ready: response.ok, detail: text.trim() || `HTTP ${response.status}`, checkedAt: Date.now() };
+    // 200 or 503 with a JSON body: { status, zone, revision, policy, database, … }.
+    const { data, error, response } = await api.GET('/readyz');
+    const body = ((data ?? error) as Record<string, unknown> | undefined) ?? {};
+    const detail = Object.entries(body)
+      .filter(([key]) => key !== 'status')
+      .map(([key, value]) => [key, typeof value === 'string' ? value : JSON.stringify(value)] as const);
+    return { ready: response.ok, detail, checkedAt: Date.now() };
   }, []);
   const [updatedAt, setUpdatedAt] = useState<number>();
   const live = useLiveStatus();
@@ -100,7 +105,14 @@ export function HealthView(_props: { params: Record<string, string> }) {
                 status={readiness.data.ready ? 'ready' : 'down'}
                 label={readiness.data.ready ? 'Ready' : 'Not ready'}
               />
-              <p className="muted stat-detail">{readiness.data.detail}</p>
+              <dl className="details stat-detail">
+                {readiness.data.detail.map(([key, value]) => (
+                  <div key={key} className="details-row">
+                    <dt>{key}</dt>
+                    <dd>{value}</dd>
+                  </div>
+                ))}
+              </dl>
             </>
           ) : (
             <p className="loading">Checking…</p>

@@ -129,11 +129,9 @@ export function TracesView(_props: { params: Record<string, string> }) {
       header: 'Time',
       kind: 'nowrap',
       cell: (t) => (
-        <Link
-          to={`/traces/${encodeURIComponent(t.id)}`}
-          aria-label={`Trace of ${t.tool} at ${new Date(t.time).toLocaleString()}`}
-        >
+        <Link to={`/traces/${encodeURIComponent(t.id)}`}>
           <TimeAgo time={t.time} />
+          <span className="visually-hidden">: call of {t.tool}</span>
         </Link>
       ),
     },
