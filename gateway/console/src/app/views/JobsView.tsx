@@ -15,6 +15,7 @@ import { useQueryState } from '../router.ts';
 import { ConfirmDialog } from '../ui/ConfirmDialog.tsx';
 import { Empty } from '../ui/Empty.tsx';
 import { ErrorBanner } from '../ui/ErrorBanner.tsx';
+import { Link } from '../ui/Link.tsx';
 import { StatusBadge } from '../ui/StatusBadge.tsx';
 import { type Column, Table } from '../ui/Table.tsx';
 import { TimeAgo } from '../ui/TimeAgo.tsx';
@@ -201,6 +202,11 @@ export function JobsView(_props: ViewProps) {
         <>
           <code>{job.tool}</code>
           <div className="muted small mono">{job.id}</div>
+          {job.approvalId && job.status === 'waiting_approval' ? (
+            <div className="small">
+              <Link to="/approvals">Its approval request</Link>
+            </div>
+          ) : null}
         </>
       ),
     },

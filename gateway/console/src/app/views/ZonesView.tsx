@@ -76,11 +76,14 @@ function Runs({ row }: { row: PackRow }) {
   return (
     <>
       {version}{' '}
-      {row.expected === null && row.workload !== GATEWAY_WORKLOAD ? (
-        <StatusBadge status="extra" label="Not in config" />
+      {row.expected === null ? (
+        row.workload === GATEWAY_WORKLOAD ? null : (
+          <StatusBadge status="extra" label="Not in config" />
+        )
       ) : version !== row.expected ? (
         <StatusBadge status="drift" label="Differs" />
-      ) : null}
+      ) : null}{' '}
+      <StatusBadge status={row.observed.health} />
     </>
   );
 }
@@ -151,37 +154,39 @@ function ZoneColumn({ zone }: { zone: Zone }) {
         {rows.length === 0 ? (
           <p className="muted">This zone runs no pack.</p>
         ) : (
-          <table className="zone-packs">
-            <caption className="visually-hidden">{zone.name}: what should run against what runs</caption>
-            <thead>
-              <tr>
-                <th scope="col">Workload</th>
-                <th scope="col">Should run</th>
-                <th scope="col">Runs</th>
-                <th scope="col">Health</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((row) => (
-                <tr key={`${row.workload}/${row.pack}`}>
-                  <th scope="row">
-                    <WorkloadLink zone={zone.name} workload={row.workload} />
-                    {row.pack !== row.workload ? <div className="small muted">{row.pack}</div> : null}
-                  </th>
-                  <td>{row.expected ?? (row.workload === GATEWAY_WORKLOAD ? 'the zone’s gateway' : '–')}</td>
-                  <td>
-                    <Runs row={row} />
-                    {row.observed ? (
-                      <div className="small muted">
-                        seen <TimeAgo time={row.observed.observedAt} />
-                      </div>
-                    ) : null}
-                  </td>
-                  <td>{row.observed ? <StatusBadge status={row.observed.health} /> : '–'}</td>
+          <div className="zone-packs-scroll">
+            <table className="zone-packs">
+              <caption className="visually-hidden">{zone.name}: what should run against what runs</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Workload</th>
+                  <th scope="col">Should run</th>
+                  <th scope="col">Runs, health</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {rows.map((row) => (
+                  <tr key={`${row.workload}/${row.pack}`}>
+                    <th scope="row">
+                      <WorkloadLink zone={zone.name} workload={row.workload} />
+                      {row.pack !== row.workload ? <div className="small muted">{row.pack}</div> : null}
+                    </th>
+                    <td>
+                      {row.expected ?? (row.workload === GATEWAY_WORKLOAD ? 'the zone’s gateway' : '–')}
+                    </td>
+                    <td>
+                      <Runs row={row} />
+                      {row.observed ? (
+                        <div className="small muted">
+                          seen <TimeAgo time={row.observed.observedAt} />
+                        </div>
+                      ) : null}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
         )}
       </section>
     </li>
