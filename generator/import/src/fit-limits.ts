@@ -18,15 +18,21 @@ export function fitToLimits(
   const maxBytes = Math.floor(limits.maxBytes * HEADROOM);
   const maxNodes = Math.floor(limits.maxNodes * HEADROOM);
   const warnings: string[] = [];
-  const fits = () => surelyFits(pack, maxBytes, maxNodes);
+  // What the last check measured of the pack as it is now (no step applied since): not measured again.
+  let measured: Measured = {};
+  const fits = () => {
+    measured = {};
+    return surelyFits(pack, maxBytes, maxNodes, measured);
+  };
   for (const [what, apply] of fitSteps(pack)) {
     if (fits()) break;
     apply();
+    measured = {};
     warnings.push(`the pack is too large for one file (${pack.tools.length} tools): ${what}`);
   }
-  const yaml = serializePack(pack);
+  const yaml = measured.yaml ?? serializePack(pack);
   const bytes = Buffer.byteLength(yaml);
-  const values = countValues(pack);
+  const values = measured.values ?? countValues(pack);
   if (bytes > maxBytes || values > maxNodes) {
     throw new UserError(
       `${pack.tools.length} tools do not fit in one pack (${bytes} bytes, ${values} values; the limits leave room for ${maxBytes} bytes and ${maxNodes} values): select fewer operations with --include tag:<tag> / path:<glob> or --max-tools, and import the rest as other packs`,
@@ -83,11 +89,20 @@ export function easyRoom(limits: { maxBytes: number; maxNodes: number } = DEFAUL
  * Serialising is the slow part: decide on an estimate (YAML runs ~1.2x the JSON size for most packs), and
  * serialise only when it is close, since deep schemas (YAML indents every level) can run larger.
  */
-function surelyFits(pack: Pack, maxBytes: number, maxNodes: number): boolean {
-  if (countValues(pack) > maxNodes) return false;
+function surelyFits(pack: Pack, maxBytes: number, maxNodes: number, measured: Measured = {}): boolean {
+  measured.values = countValues(pack);
+  if (measured.values > maxNodes) return false;
   const json = JSON.stringify(pack).length;
   if (json * 1.3 > maxBytes) return false;
-  return json * 2 <= maxBytes || Buffer.byteLength(serializePack(pack)) <= maxBytes;
+  if (json * 2 <= maxBytes) return true;
+  measured.yaml = serializePack(pack);
+  return Buffer.byteLength(measured.yaml) <= maxBytes;
+}
+
+/** What surelyFits found out on the way: the pack's value count, and its YAML when it wrote it. */
+interface Measured {
+  values?: number;
+  yaml?: string;
 }
 
 /** The reductions, in order, each applied to the pack when run. */

@@ -12,19 +12,24 @@ export function redactSecrets(pack: Pack): string[] {
   const warnings: string[] = [];
   // Tools share converted schemas (see SchemaCache): each object is checked once, and reported where first seen.
   const seen = new WeakSet<object>();
-  const walk = (node: unknown, path: string): void => {
+  // The path of a node is spelled out only for a warning: building it for every value of a large pack
+  // cost more than the search.
+  const walk = (node: unknown, path: () => string): void => {
     if (node !== null && typeof node === 'object') {
       if (seen.has(node)) return;
       seen.add(node);
     }
     if (Array.isArray(node)) {
-      for (const [i, v] of node.entries()) walk(v, `${path}[${i}]`);
+      for (const [i, v] of node.entries()) walk(v, () => `${path()}[${i}]`);
       return;
     }
     if (node === null || typeof node !== 'object') return;
     const obj = node as Record<string, unknown>;
     for (const [key, value] of Object.entries(obj)) {
-      const at = path ? `${path}.${key}` : key;
+      const at = () => {
+        const p = path();
+        return p ? `${p}.${key}` : key;
+      };
       if (key === 'upstream') continue; // holds secret references, built by the importer
       if (typeof value === 'string') {
         const what = findSecret(key, value);
@@ -34,14 +39,14 @@ export function redactSecrets(pack: Pack): string[] {
             ? '(text removed: it contained what looks like a credential)'
             : '';
         if (key !== 'description' && key !== 'title') delete obj[key];
-        warnings.push(`${at}: removed text that looks like a secret (${what})`);
+        warnings.push(`${at()}: removed text that looks like a secret (${what})`);
       } else if (EXAMPLE_KEYS.has(key) && key !== 'enum' && containsSecret(value)) {
         delete obj[key];
-        warnings.push(`${at}: removed an example that looks like a secret`);
+        warnings.push(`${at()}: removed an example that looks like a secret`);
       } else walk(value, at);
     }
   };
-  walk(pack, '');
+  walk(pack, () => '');
   return warnings;
 }
 
