@@ -5,8 +5,8 @@
  */
 import { execFileSync } from 'node:child_process';
 import { UserError } from '@raku/config';
-import { CONSOLE_DIST } from '@raku/console';
 import { jwtAuthenticator } from '../auth/authenticator.ts';
+import { consoleDist } from '../console/console-dist.ts';
 import { randomSealKey } from '../console/sealed-cookie.ts';
 import { readBundle, watchBundle } from './bundle-file.ts';
 import { corsPolicy } from './cors.ts';
@@ -101,7 +101,7 @@ export async function startGatewayRole(options: RuntimeOptions, log: Log): Promi
       adminRouter: (deps) => opened.adminRouter(deps),
       adminSubjects: options.adminSubjects,
       console: {
-        dist: CONSOLE_DIST,
+        dist: consoleDist(),
         key: options.consoleSessionKey ?? randomSealKey(),
         mode: 'oidc',
         ...(options.consoleOidc

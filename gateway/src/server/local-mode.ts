@@ -20,12 +20,12 @@ import {
   UserError,
   validateRepo,
 } from '@raku/config';
-import { CONSOLE_DIST } from '@raku/console';
 import { PackExecutor } from '@raku/pack-runtime';
 import type { CompiledPolicy } from '@raku/policy';
 import { buildBundle, resolveZone } from '@raku/render';
 import { noAuthenticator, staticTokenAuthenticator } from '../auth/authenticator.ts';
 import type { Caller } from '../auth/caller.ts';
+import { consoleDist } from '../console/console-dist.ts';
 import { randomSealKey } from '../console/sealed-cookie.ts';
 import { corsPolicy } from './cors.ts';
 import { serverErrorLogger } from './error-log.ts';
@@ -132,7 +132,7 @@ export async function startLocal(
       adminSubjects: [...options.adminSubjects, LOCAL_CALLER.subject],
       // The browser's way in, with or without RAKU_AUTH=none: the banner's link gives it the session cookie.
       console: {
-        dist: CONSOLE_DIST,
+        dist: consoleDist(),
         key: options.consoleSessionKey ?? randomSealKey(),
         mode: 'local',
         localCaller: LOCAL_CALLER,

@@ -21,11 +21,16 @@ export const DEFAULT_EXTERNALS = ['@electric-sql/pglite'];
 
 /**
  * Folders of the repository copied next to the bundle when they exist: the gateway applies its SQL migrations
- * at start and looks for them at prisma/migrations beside gateway.mjs (/app/prisma/migrations).
+ * at start and looks for them at prisma/migrations beside gateway.mjs (/app/prisma/migrations); it serves the
+ * console built by `npm run build:console` from console/ beside it (/app/console, see CONSOLE_FROM_CHUNKS).
  */
 export const DEFAULT_ASSETS: readonly { from: string; to: string }[] = [
   { from: 'gateway/prisma/migrations', to: 'app/prisma/migrations' },
+  { from: 'gateway/console/dist', to: 'app/console' },
 ];
+
+/** The console's folder (app/console) relative to the chunks (app/chunks/…): gateway/src/console/console-dist.ts. */
+const CONSOLE_FROM_CHUNKS = '../console/';
 
 export interface RuntimeBundleOptions {
   /** Repository root: esbuild resolves from here and writes paths relative to it, so output is machine-independent. */
@@ -125,6 +130,7 @@ async function bundleFromSource(options: RuntimeBundleOptions): Promise<RuntimeB
     minify: true,
     keepNames: true,
     logLevel: 'silent',
+    define: { RAKU_BUNDLED_CONSOLE: JSON.stringify(CONSOLE_FROM_CHUNKS) },
     external: [...externals, ...externals.map((e) => `${e}/*`)],
     // Bundled CommonJS dependencies call require() for Node built-ins; give them one in ESM (every chunk).
     banner: {
