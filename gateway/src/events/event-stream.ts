@@ -40,7 +40,9 @@ export function checkEventRequest(
   lastEventIdHeader: string | string[] | undefined,
   caller: Pick<ApiCaller, 'admin' | 'subject'>,
 ): CheckedEventRequest {
-  const asked = listOf(query['types']);
+  // `types=` (empty) asks for nothing in particular, as no `types` at all.
+  const listed = listOf(query['types']);
+  const asked = listed?.length ? listed : undefined;
   const known: readonly string[] = EVENT_TYPES;
   const unknown = asked?.filter((t) => !known.includes(t)) ?? [];
   if (unknown.length > 0) {
