@@ -13,6 +13,8 @@ export interface ArgsViewProps {
   maskedPaths: readonly string[];
   /** JSON Pointers of values cut short, with how many characters are not shown. */
   truncated: readonly { path: string; omittedCharacters: number }[];
+  /** Accessible name of the (focusable, scrolling) arguments region; unique on the page. */
+  label: string;
 }
 
 /** One JSON Pointer reference token (RFC 6901: `~` → `~0`, `/` → `~1`). */
@@ -93,7 +95,7 @@ function Value({ value, path, depth, marks }: { value: unknown; path: string; de
 }
 
 /** The arguments as indented JSON with masked and truncated values marked, then both lists spelled out. */
-export function ArgsView({ args, maskedPaths, truncated }: ArgsViewProps) {
+export function ArgsView({ args, maskedPaths, truncated, label }: ArgsViewProps) {
   const marks: Marks = {
     masked: new Set(maskedPaths),
     cut: new Map(truncated.map((t) => [t.path, t.omittedCharacters])),
@@ -102,7 +104,7 @@ export function ArgsView({ args, maskedPaths, truncated }: ArgsViewProps) {
     <div className="args-view">
       <section
         className="args-json"
-        aria-label="Arguments that will be sent"
+        aria-label={label}
         // biome-ignore lint/a11y/noNoninteractiveTabindex: the block scrolls, so keyboard users must reach it
         tabIndex={0}
       >

@@ -123,6 +123,7 @@ function RequestCard({
             args={request.args}
             maskedPaths={request.maskedPaths ?? []}
             truncated={request.truncated ?? []}
+            label={`Arguments of ${request.tool} for ${request.subject}, request ${request.id}`}
           />
         </>
       ) : (
@@ -132,6 +133,7 @@ function RequestCard({
             args={request.args}
             maskedPaths={request.maskedPaths ?? []}
             truncated={request.truncated ?? []}
+            label={`Arguments of ${request.tool} for ${request.subject}, request ${request.id}`}
           />
         </details>
       )}
@@ -324,6 +326,7 @@ export function ApprovalsView(_props: ViewProps) {
             args={asking.request.args}
             maskedPaths={asking.request.maskedPaths ?? []}
             truncated={asking.request.truncated ?? []}
+            label="Arguments you are deciding on"
           />
           <div className="field">
             <label htmlFor={reasonId}>Reason (optional, kept with the decision)</label>
