@@ -158,7 +158,7 @@ export function App({ loginToken }: { loginToken: string | undefined }) {
             session={auth.session}
             location={location}
             onSignOut={async () => {
-              await signOut(auth.session).catch(() => undefined);
+              await signOut().catch(() => undefined);
               setAuth({ state: 'out', signedOut: { message: 'You signed out.' } });
             }}
             onRefused={() =>

@@ -6,17 +6,11 @@
  * Sessions (GET/POST/DELETE /v1/session) follow the console contract: `{ subject, admin, csrfToken, mode,
  * expiresAt }`, or 401 `{ error, login }` where `login` starts an OIDC sign-in.
  */
-import { createRakuClient, type RakuClient } from '@raku/client';
+import { createRakuClient, type RakuClient, type Schema } from '@raku/client';
 import { createContext, useContext } from 'react';
 
 /** The signed-in console session, as GET /v1/session returns it. */
-export interface Session {
-  subject: string;
-  admin: boolean;
-  csrfToken: string;
-  mode: 'local' | 'oidc';
-  expiresAt: string;
-}
+export type Session = Schema<'Session'>;
 
 /** Why the console shows the login view: the gateway's message and where an OIDC sign-in starts. */
 export interface SignedOut {
@@ -81,14 +75,17 @@ api.use({
     if (!SAFE_METHODS.has(request.method) && csrfToken) request.headers.set('x-raku-csrf', csrfToken);
     return request;
   },
-  async onResponse({ response }) {
-    if (response.status === 401) {
+  async onResponse({ response, schemaPath }) {
+    // The session calls handle their own 401 (it is how "not signed in" is said); any other 401 ends the session.
+    if (response.status === 401 && schemaPath !== '/v1/session') {
       const body = (await response
         .clone()
         .json()
         .catch(() => undefined)) as { login?: unknown } | undefined;
+      // The gateway's reason speaks of bearer tokens (it is the API's); the console's user had a session.
       unauthorized({
-        message: apiError(401, body).message,
+        message:
+          'your console session has ended (expired, signed out elsewhere, or the gateway restarted): sign in again',
         ...(typeof body?.login === 'string' ? { login: body.login } : {}),
       });
     }
@@ -108,42 +105,31 @@ export function onUnauthorized(handler: (signedOut: SignedOut) => void): void {
 
 type SessionResult = { ok: true; session: Session } | { ok: false; signedOut: SignedOut };
 
-async function sessionCall(init: RequestInit): Promise<SessionResult> {
-  const response = await fetch('/v1/session', {
-    ...init,
-    credentials: 'same-origin',
-    headers: { accept: 'application/json', ...(init.body ? { 'content-type': 'application/json' } : {}) },
-  });
-  const body = (await response.json().catch(() => undefined)) as
-    | (Session & { login?: unknown; error?: unknown })
-    | undefined;
-  if (response.ok && body) return { ok: true, session: body };
+function sessionResult(result: { data?: Session; error?: unknown; response: Response }): SessionResult {
+  if (result.data) return { ok: true, session: result.data };
+  const login = (result.error as { login?: unknown } | undefined)?.login;
   return {
     ok: false,
     signedOut: {
-      message: apiError(response.status, body).message,
-      ...(typeof body?.login === 'string' ? { login: body.login } : {}),
+      message: apiError(result.response.status, result.error).message,
+      ...(typeof login === 'string' ? { login } : {}),
     },
   };
 }
 
 /** GET /v1/session: the current session, or why there is none. */
-export function readSession(): Promise<SessionResult> {
-  return sessionCall({ method: 'GET' });
+export async function readSession(): Promise<SessionResult> {
+  return sessionResult(await api.GET('/v1/session'));
 }
 
 /** POST /v1/session with the one-time token of the banner's link (local mode). */
-export function signInWithToken(loginToken: string): Promise<SessionResult> {
-  return sessionCall({ method: 'POST', body: JSON.stringify({ loginToken }) });
+export async function signInWithToken(loginToken: string): Promise<SessionResult> {
+  return sessionResult(await api.POST('/v1/session', { body: { loginToken } }));
 }
 
 /** DELETE /v1/session (with the CSRF token, as every state-changing call). */
-export async function signOut(session: Session): Promise<void> {
-  await fetch('/v1/session', {
-    method: 'DELETE',
-    credentials: 'same-origin',
-    headers: { 'x-raku-csrf': session.csrfToken },
-  });
+export async function signOut(): Promise<void> {
+  await api.DELETE('/v1/session');
 }
 
 export const SessionContext = createContext<Session | null>(null);
