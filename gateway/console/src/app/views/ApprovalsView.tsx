@@ -116,7 +116,7 @@ function RequestCard({
           </>
         ) : null}
       </dl>
-      {request.status === 'pending' || onDecide ? (
+      {request.status === 'pending' ? (
         <>
           <h4>What will be sent</h4>
           <ArgsView
