@@ -5,6 +5,10 @@
  * dropped and counted. When the socket drains, the queue is written, then one `dropped` event
  * (`{ count, total }`: lost since the last notice, and on this connection in all), then live events resume.
  *
+ * A client that takes nothing for four heartbeat intervals in a row (a minute by default) is disconnected:
+ * its queue is bounded, but its socket would otherwise stay open for good. A browser reconnects by itself
+ * and resumes with Last-Event-ID.
+ *
  * `dropped` and `reset` frames carry no `id:`, so a browser's Last-Event-ID stays at the last event it really
  * received.
  */
@@ -44,6 +48,9 @@ export interface SseConnectionStats {
   blocked: boolean;
 }
 
+/** Heartbeat intervals a socket may stay blocked before the connection is dropped. */
+const STALLED_HEARTBEATS = 4;
+
 export class SseConnection implements EventSubscriber {
   readonly #res: ServerResponse;
   readonly #accepts: (event: HubEvent) => boolean;
@@ -59,6 +66,13 @@ export class SseConnection implements EventSubscriber {
   #blocked = false;
   #corked = false;
   #closed = false;
+  /** Heartbeats that found the socket still blocked, in a row. */
+  #stalled = 0;
+  #ended: () => void = () => {};
+  /** Settles when the stream is over: the client went, it stalled, or the gateway ended it. */
+  readonly done = new Promise<void>((resolve) => {
+    this.#ended = resolve;
+  });
   #heartbeat: NodeJS.Timeout | null = null;
 
   constructor(res: ServerResponse, options: SseConnectionOptions) {
@@ -80,8 +94,9 @@ export class SseConnection implements EventSubscriber {
     const heartbeatMs = options.heartbeatMs ?? 15_000;
     if (heartbeatMs > 0) {
       this.#heartbeat = setInterval(() => {
-        // A blocked socket is not idle: nothing to add to it.
+        // A blocked socket is not idle: nothing to add to it; blocked for too long, the client is gone.
         if (!this.#blocked) this.#write(': ping\n\n');
+        else if (++this.#stalled >= STALLED_HEARTBEATS) this.#res.destroy();
       }, heartbeatMs);
       this.#heartbeat.unref();
     }
@@ -153,6 +168,7 @@ export class SseConnection implements EventSubscriber {
   #pump(): void {
     if (this.#closed) return;
     this.#blocked = false;
+    this.#stalled = 0;
     while (this.#queue.length > 0 && !this.#blocked) {
       const next = this.#queue.shift()!;
       this.#queuedBytes -= next.bytes;
@@ -169,6 +185,7 @@ export class SseConnection implements EventSubscriber {
 
   #stop(): void {
     this.#closed = true;
+    this.#ended();
     if (this.#heartbeat) clearInterval(this.#heartbeat);
     this.#heartbeat = null;
     this.#queue = [];

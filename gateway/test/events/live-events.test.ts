@@ -327,6 +327,32 @@ describe('a slow reader', () => {
   });
 });
 
+describe('a reader that takes nothing', () => {
+  it('is disconnected after four heartbeats with its socket blocked', async () => {
+    const hub = stack.persistence.events;
+    const stream = await events('admin', '?types=deployment');
+    await stream.comment('ping');
+    const connection = hub.subscribers().at(-1) as SseConnection;
+    stream.pause();
+    const pad = 'x'.repeat(16 * 1024);
+    // Keep the socket full (the kernel's buffers too) until the gateway gives up on it; the pause between
+    // rounds only paces the loop: whatever the timing, the stream ends only by being dropped.
+    let over = false;
+    void connection.done.then(() => {
+      over = true;
+    });
+    for (let n = 0; !over && n < 1_000_000; n += 16) {
+      for (let i = 0; i < 16; i++) hub.publish({ type: 'deployment', data: { n: n + i, pad } });
+      hub.flush();
+      await new Promise((resolve) => setTimeout(resolve, connection.stats().blocked ? 50 : 0));
+    }
+    expect(over).toBe(true);
+    expect(connection.stats().totalDropped).toBeGreaterThan(0);
+    expect(hub.subscribers()).not.toContain(connection);
+    stream.close();
+  });
+});
+
 describe('approval expiry', () => {
   it('tells of a request that expires, found by the sweep or by a read, once', async () => {
     // A day ahead of the real clock, so the gateway's own sweep (real time) leaves these requests alone.
