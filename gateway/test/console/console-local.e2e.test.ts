@@ -114,8 +114,9 @@ describe('console in local mode (real Chromium)', () => {
   it('shows the zones pipeline and deployment records posted through the API, without reload', async () => {
     const { page, errors } = await signedIn('/');
     await heading(page, 'Zones');
+    const pipeline = page.getByRole('list', { name: /^Promotion pipeline/ });
     for (const zone of ['dev', 'staging', 'prod'])
-      await page.getByRole('heading', { name: zone, exact: true }).first().waitFor(SOON);
+      await pipeline.getByRole('heading', { level: 2, name: new RegExp(`^${zone}\\b`) }).waitFor(SOON);
     const digest = `sha256:${'ab'.repeat(32)}`;
     const posted = await lc.api('POST', '/v1/deployments', {
       zone: 'dev',
@@ -140,10 +141,7 @@ describe('console in local mode (real Chromium)', () => {
     await checkA11y(page, 'zones');
     await screenshot(page, 'zones');
 
-    await page
-      .getByRole('link', { name: /petstore/ })
-      .first()
-      .click();
+    await page.getByRole('link', { name: 'petstore in dev: deployment logs' }).first().click();
     await heading(page, /petstore in dev/);
     await page.getByText('c0ffee1').first().waitFor(SOON);
     await checkA11y(page, 'deployment logs');
@@ -153,7 +151,7 @@ describe('console in local mode (real Chromium)', () => {
 
   it('shows MCP calls in the live tail and the per-tool charts without reload, and a trace in detail', async () => {
     const { page, errors } = await signedIn('/traces');
-    const rows = page.getByRole('link', { name: /^Trace of widgets\.get_widget/ });
+    const rows = page.getByRole('link', { name: /: call of widgets\.get_widget$/ });
     const before = await rows.count();
     for (let i = 0; i < 3; i++) {
       const result = await agent.callTool({ name: 'widgets.get_widget', arguments: { id: 'w1' } });
@@ -162,7 +160,7 @@ describe('console in local mode (real Chromium)', () => {
     await agent.callTool({ name: 'petstore.get_pet', arguments: { petId: 'seven' } });
     await expect.poll(() => rows.count(), SOON).toBe(before + 3);
     await page
-      .getByRole('link', { name: /^Trace of petstore\.get_pet/ })
+      .getByRole('link', { name: /: call of petstore\.get_pet$/ })
       .first()
       .waitFor(SOON);
 
