@@ -4,7 +4,7 @@
  * (the only fake: pods, events list + watch, log follow) reached through a kubeconfig file.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import type { IncomingMessage } from 'node:http';
+import { get, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -26,6 +26,8 @@ import { createTestDatabase, type TestDatabase } from '../persistence/helpers/te
 const ROOT = path.resolve(import.meta.dirname, '../../..');
 const REV = `sha256:${'c'.repeat(64)}`;
 const NAMESPACE = 'raku-dev';
+/** How long vi.waitFor keeps looking (a bound for a slow machine, not a speed check). */
+const WAIT = { timeout: 20_000, interval: 50 };
 
 const ADMIN: ApiCaller = {
   subject: 'user:ada',
@@ -274,7 +276,7 @@ describe('GET /v1/zones/{zone}/workloads/{workload}/logs', () => {
     expect(logs.some((l) => l['line'] === 'not this workload')).toBe(false);
 
     // Live: a new log line, a new event of a pod, a new record posted to another replica.
-    await vi.waitFor(() => expect(kube.openStreams()).toBe(3)); // the event watch and two log follows
+    await vi.waitFor(() => expect(kube.openStreams()).toBe(3), WAIT); // the event watch and two log follows
     kube.appendLog('petstore-mcp-7d9f-0', 'runtime', 'GET /pets 200');
     await stream.until((e) => e.event === 'log' && e.data['line'] === 'GET /pets 200');
     kube.addEvent(
@@ -302,7 +304,7 @@ describe('GET /v1/zones/{zone}/workloads/{workload}/logs', () => {
     expect(stream.events.some((e) => e.event === 'unavailable' || e.event === 'problem')).toBe(false);
 
     await stream.close();
-    await vi.waitFor(() => expect(kube.openStreams()).toBe(0));
+    await vi.waitFor(() => expect(kube.openStreams()).toBe(0), WAIT);
   });
 
   it('sends the timeline and says why there are no pod logs without cluster access', async () => {
@@ -327,6 +329,61 @@ describe('GET /v1/zones/{zone}/workloads/{workload}/logs', () => {
     );
     await meteo.close();
   });
+
+  it('drops and counts what a viewer reading too slowly cannot take, instead of buffering it', async () => {
+    const LINES = 1600;
+    const line = (i: number) => `${String(i).padStart(6, '0')} ${'x'.repeat(7900)}`;
+    // The slow viewer: a raw request whose response is paused (nothing read) while 12.8 MB of log lines arrive
+    // (more than the loopback socket buffers and the 1 MiB bound hold).
+    const slow = await new Promise<IncomingMessage>((resolve, reject) =>
+      get(
+        `${withAccess}/v1/zones/dev/workloads/petstore/logs`,
+        { headers: { authorization: 'Bearer admin-token' } },
+        resolve,
+      ).on('error', reject),
+    );
+    slow.pause();
+    // A viewer keeping up tells when the gateway has had every line.
+    const fast = await openStream(`${withAccess}/v1/zones/dev/workloads/petstore/logs`);
+    await vi.waitFor(() => expect(kube.openStreams()).toBe(6), WAIT);
+    // In batches under the bound, each awaited by the fast viewer, so only the slow one falls behind.
+    for (let i = 0; i < LINES; i++) {
+      kube.appendLog('petstore-mcp-7d9f-0', 'runtime', line(i));
+      if (i % 100 === 99) await fast.until((e) => e.event === 'log' && e.data['line'] === line(i));
+    }
+    expect(fast.events.some((e) => e.event === 'dropped')).toBe(false);
+    await fast.close();
+
+    const received: string[] = [];
+    let dropped = 0;
+    let buffer = '';
+    const counted = new Promise<void>((resolve) => {
+      slow.setEncoding('utf8');
+      slow.on('data', (chunk: string) => {
+        buffer += chunk;
+        let end = buffer.indexOf('\n\n');
+        while (end >= 0) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const data = /^data: (.*)$/m.exec(block)?.[1];
+          if (block.startsWith('event: dropped')) dropped += JSON.parse(data ?? '{}').count;
+          if (block.startsWith('event: log')) received.push(JSON.parse(data ?? '{}').line);
+          end = buffer.indexOf('\n\n');
+        }
+        if (received.filter((l) => l.endsWith('x')).length + dropped === LINES) resolve();
+      });
+    });
+    slow.resume();
+    await counted;
+    expect(dropped).toBeGreaterThan(0);
+    // What arrived came in order, and the stream goes on after the drop.
+    const numbers = received.filter((l) => l.endsWith('x')).map((l) => Number(l.slice(0, 6)));
+    expect(numbers).toEqual([...numbers].sort((a, b) => a - b));
+    kube.appendLog('petstore-mcp-7d9f-0', 'runtime', 'after the drop');
+    await vi.waitFor(() => expect(received).toContain('after the drop'), WAIT);
+    slow.destroy();
+    await vi.waitFor(() => expect(kube.openStreams()).toBe(0), WAIT);
+  }, 120_000);
 
   it('answers 404 naming the zones or workloads there are, and 403 to a non-admin', async () => {
     const get = (url: string, token = 'admin-token') =>
