@@ -101,9 +101,10 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-/** Median and worst of RUNS timed runs after one warm-up run; the last result is returned for a sanity column. */
+/** Median and worst of RUNS timed runs after three warm-up runs; the last result is returned for a sanity column. */
 async function timed<T>(fn: () => Promise<T>): Promise<{ median: number; max: number; result: T }> {
   let result = await fn();
+  for (let i = 0; i < 2; i++) result = await fn();
   const times: number[] = [];
   for (let i = 0; i < RUNS; i++) {
     const t = performance.now();
