@@ -7,7 +7,7 @@
  * Usage: node --import tsx scripts/build-console.ts [--force]
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -76,11 +76,47 @@ export async function buildConsole(options: { ifStale?: boolean } = {}): Promise
   }
   // Vite is loaded only when a build is needed: `npm start` with a fresh build pays nothing for it.
   const { build } = await import('vite');
-  await build({ configFile: path.join(CONSOLE, 'vite.config.ts'), mode: 'production' });
-  writeFileSync(HASH_FILE, `${hash}\n`);
+  // Build beside dist/ and swap it in: a gateway serving dist/ meanwhile (another terminal, a test) never
+  // sees it half-written or empty.
+  const staging = path.join(CONSOLE, `.dist-build-${process.pid}-${Date.now()}`);
+  try {
+    await build({
+      configFile: path.join(CONSOLE, 'vite.config.ts'),
+      mode: 'production',
+      build: { outDir: staging, emptyOutDir: true },
+    });
+    writeFileSync(path.join(staging, path.basename(HASH_FILE)), `${hash}\n`);
+    swapInto(staging, DIST);
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
   return { built: true, hash, dist: DIST };
 }
 
+/** Replaces `target` by `staging` with two renames; a concurrent build's swap in between is retried. */
+function swapInto(staging: string, target: string): void {
+  const olds: string[] = [];
+  try {
+    for (let attempt = 0; ; attempt++) {
+      const old = `${staging}-old-${attempt}`;
+      try {
+        renameSync(target, old);
+        olds.push(old);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      }
+      try {
+        renameSync(staging, target);
+        return;
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (attempt >= 5 || (code !== 'ENOTEMPTY' && code !== 'EEXIST')) throw err;
+      }
+    }
+  } finally {
+    for (const old of olds) rmSync(old, { recursive: true, force: true });
+  }
+}
 function readHash(): string | undefined {
   try {
     return readFileSync(HASH_FILE, 'utf8').trim();
