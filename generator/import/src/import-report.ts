@@ -8,6 +8,11 @@ const MAX_LISTED = 20;
 const MAX_REASONS = 12;
 /** Warnings printed in text output; the rest are counted (all are in the JSON report). */
 const MAX_WARNINGS = 20;
+/**
+ * Longest warning printed whole in text output (Microsoft Graph's list of the packs small tags share runs to
+ * 12,000 characters); longer ones are cut there, and are whole in the JSON report.
+ */
+const MAX_WARNING_CHARS = 600;
 
 /** One pack written (or that would be) by an import. */
 export interface ReportedPack {
@@ -137,9 +142,15 @@ export function formatReport(report: ImportReport, bundled: boolean): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** Warnings as text lines, the first 20 and a count of the rest. */
+/** Warnings as text lines, the first 20 (each cut to 600 characters) and a count of the rest. */
 export function formatWarnings(warnings: readonly string[]): string {
-  const shown = warnings.slice(0, MAX_WARNINGS).map((w) => `warning: ${w}`);
+  const shown = warnings
+    .slice(0, MAX_WARNINGS)
+    .map((w) =>
+      w.length <= MAX_WARNING_CHARS
+        ? `warning: ${w}`
+        : `warning: ${w.slice(0, MAX_WARNING_CHARS - 1)}… (${w.length} characters; whole: --format json, or --report <file>)`,
+    );
   if (warnings.length > MAX_WARNINGS) {
     shown.push(`… ${warnings.length - MAX_WARNINGS} more warnings: --format json, or --report <file>`);
   }
