@@ -242,7 +242,15 @@ function DeploymentHistory({ zones }: { zones: readonly Zone[] }) {
         await api.GET('/v1/deployments', { params: { query: { limit: 50, cursor, ...filter } } }),
       );
       setMoreError(undefined);
-      history.setData((h) => (h ? { items: [...h.items, ...page.items], nextCursor: page.nextCursor } : h));
+      history.setData((h) =>
+        h
+          ? {
+              // A record that arrived live may also be on the next page.
+              items: [...h.items, ...page.items.filter((r) => !h.items.some((k) => k.id === r.id))],
+              nextCursor: page.nextCursor,
+            }
+          : h,
+      );
     } catch (error) {
       setMoreError(`Older records could not be loaded: ${errorMessage(error)}`);
     }
