@@ -75,7 +75,15 @@ export function loadKubeConfig(access: ClusterAccess): KubeConfig {
   if (access.mode === 'in-cluster') kc.loadFromCluster();
   else if (access.file) kc.loadFromFile(access.file);
   else kc.loadFromDefault();
-  if (access.mode === 'kubeconfig' && access.context) kc.setCurrentContext(access.context);
+  if (access.mode === 'kubeconfig' && access.context) {
+    const known = kc.getContexts().map((c) => c.name);
+    if (!known.includes(access.context)) {
+      throw new Error(
+        `context "${access.context}" is not in the kubeconfig (contexts: ${known.join(', ') || 'none'})`,
+      );
+    }
+    kc.setCurrentContext(access.context);
+  }
   return kc;
 }
 

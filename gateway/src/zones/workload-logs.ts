@@ -13,7 +13,7 @@ import type { GatewayBundle, PipelineZone } from '@raku/render';
 import type { ClusterLogs } from './cluster-logs.ts';
 import { describe } from './cluster-logs.ts';
 import type { ZoneSources } from './zone-report.ts';
-import { GATEWAY_WORKLOAD, type ObservedRecord } from './zone-view.ts';
+import { GATEWAY_WORKLOAD, type ObservedRecord, pipelineOf } from './zone-view.ts';
 
 /** The event types of the stream, as the OpenAPI document lists them. */
 export const LOG_EVENT_TYPES = ['deployment', 'k8s', 'log', 'unavailable', 'problem', 'dropped'] as const;
@@ -43,10 +43,10 @@ export function findWorkload(
   zoneName: string,
   workload: string,
 ): { ok: true; zone: PipelineZone } | { ok: false; message: string } {
-  const zones = bundle.pipeline ?? [];
+  const zones = pipelineOf(bundle);
   const zone = zones.find((z) => z.name === zoneName);
   if (!zone) {
-    const known = zones.map((z) => z.name).join(', ') || bundle.zone;
+    const known = zones.map((z) => z.name).join(', ');
     return { ok: false, message: `zone ${zoneName} is not in this gateway's pipeline (zones: ${known})` };
   }
   if (workload !== GATEWAY_WORKLOAD && !zone.workloads.some((w) => w.name === workload)) {

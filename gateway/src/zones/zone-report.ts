@@ -5,7 +5,7 @@
 import type { DeploymentRecordInput } from '@raku/config';
 import { type ErrorRate, errorRate, type GatewayBundle } from '@raku/render';
 import type { Page } from '../db/cursor.ts';
-import { buildZonesReport, type ObservedRecord, type ZonesReport } from './zone-view.ts';
+import { buildZonesReport, type ObservedRecord, pipelineOf, type ZonesReport } from './zone-view.ts';
 
 /** What the report reads: the deployment store and the trace reader, as the admin API has them. */
 export interface ZoneSources {
@@ -34,7 +34,7 @@ export async function readZonesReport(
   sources: ZoneSources,
   now = new Date(),
 ): Promise<ZonesReport> {
-  const zones = (bundle.pipeline ?? [{ name: bundle.zone }]).map((z) => z.name);
+  const zones = pipelineOf(bundle).map((z) => z.name);
   const records = new Map<string, ObservedRecord[]>();
   await Promise.all(
     zones.map(async (zone) => {

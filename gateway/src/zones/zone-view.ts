@@ -84,7 +84,7 @@ export interface ZonesInput {
 
 /** Builds the report. Pure: `now` and every input are given. */
 export function buildZonesReport(input: ZonesInput): ZonesReport {
-  const pipeline = input.bundle.pipeline ?? [ownZoneOnly(input.bundle)];
+  const pipeline = pipelineOf(input.bundle);
   const statuses = new Map(pipeline.map((z) => [z.name, upstreamStatus(z, input)]));
   return {
     zone: input.bundle.zone,
@@ -290,6 +290,11 @@ function expectedConfigRevision(zone: PipelineZone, bundle: GatewayBundle): stri
   return zone.name === bundle.zone && /^sha256:[0-9a-f]{64}$/.test(bundle.revision)
     ? bundle.revision
     : undefined;
+}
+
+/** The bundle's pipeline; a bundle from before it has its own zone only (see ownZoneOnly). */
+export function pipelineOf(bundle: GatewayBundle): PipelineZone[] {
+  return bundle.pipeline ?? [ownZoneOnly(bundle)];
 }
 
 /** A bundle from before the pipeline: its own zone, with the packs its tools come from. */
