@@ -21,7 +21,9 @@ import { connectClient } from '../helpers/mcp-client.ts';
 import { type LocalConsole, startLocalConsole } from './browser-local-gateway.ts';
 
 /** A ceiling for something the page should show soon; never a wait by itself. */
-const SOON = { timeout: 15_000 };
+const SOON = { timeout: 30_000 };
+/** A test drives a browser through several views: a ceiling for a busy 2-core machine, not an expectation. */
+const TEST_TIMEOUT = 120_000;
 
 let lc: LocalConsole;
 let browser: Browser;
@@ -78,7 +80,7 @@ async function heading(page: Page, name: string | RegExp): Promise<void> {
   await page.getByRole('heading', { level: 1, name }).waitFor(SOON);
 }
 
-describe('console in local mode (real Chromium)', () => {
+describe('console in local mode (real Chromium)', { timeout: TEST_TIMEOUT }, () => {
   it('shows the sign-in page without a session', async () => {
     const { page, errors } = await freshPage();
     await page.goto(`${lc.base}/console/`);

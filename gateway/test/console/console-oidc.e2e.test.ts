@@ -19,7 +19,9 @@ import {
 import { connectClient } from '../helpers/mcp-client.ts';
 import { type OidcConsole, startOidcConsole } from './browser-oidc-gateway.ts';
 
-const SOON = { timeout: 15_000 };
+const SOON = { timeout: 30_000 };
+/** A test drives a browser through several views: a ceiling for a busy 2-core machine, not an expectation. */
+const TEST_TIMEOUT = 120_000;
 
 let oc: OidcConsole;
 let browser: Browser;
@@ -75,7 +77,9 @@ async function tabTo(page: Page, name: RegExp, limit = 60): Promise<void> {
   throw new Error(`${limit} presses of Tab did not reach a control named ${name}`);
 }
 
-describe('console in the gateway role, signed in with OIDC (real Chromium)', () => {
+describe('console in the gateway role, signed in with OIDC (real Chromium)', {
+  timeout: TEST_TIMEOUT,
+}, () => {
   it('signs an admin in through the provider login form and shows the admin views', async () => {
     const { page, errors } = await signInThroughProvider('alice');
     await page.getByRole('heading', { level: 1, name: 'Zones' }).waitFor(SOON);
