@@ -4,15 +4,18 @@
  * session cookie, whose access token the gateway's JWT authenticator checks on every request (so a subject
  * has exactly the admin API's rights), renewed with the refresh token when it expires.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jwtAuthenticator } from '../../src/auth/authenticator.ts';
+import { consoleDist } from '../../src/console/console-dist.ts';
 import { LOGIN_COOKIE } from '../../src/console/oidc-login.ts';
 import { randomSealKey } from '../../src/console/sealed-cookie.ts';
 import { SESSION_COOKIE } from '../../src/console/session.ts';
+import { startGatewayRole } from '../../src/server/gateway-roles.ts';
 import { type RunningGateway, startGateway } from '../../src/server/gateway-server.ts';
+import { parseRuntimeOptions } from '../../src/server/options.ts';
 import { openPersistence, type Persistence } from '../../src/server/persistence.ts';
 import { AUDIENCE } from '../helpers/jwt.ts';
 import { freePort, startOidcProvider, type TestOidcProvider } from '../helpers/oidc-provider.ts';
@@ -26,13 +29,16 @@ let persistence: Persistence;
 let gateway: RunningGateway;
 let base: string;
 let dist: string;
+/** A second gateway, started as main.ts starts the gateway role (environment and bundle file). */
+let rolePort: number;
 
 beforeAll(async () => {
   const port = await freePort();
+  rolePort = await freePort();
   base = `http://127.0.0.1:${port}`;
   idp = await startOidcProvider({
     audience: AUDIENCE,
-    redirectUris: [`${base}/console/callback`],
+    redirectUris: [`${base}/console/callback`, `http://127.0.0.1:${rolePort}/console/callback`],
     accessTokenTtlSeconds: ACCESS_TOKEN_TTL,
   });
   persistence = await openPersistence({ databaseUrl: undefined, dataDir: 'memory://', log: () => {} });
@@ -211,5 +217,50 @@ describe('console sign-in with OIDC', () => {
     expect(renewed?.pair).not.toBe(cookie);
     const session = await fetch(`${base}/v1/session`, { headers: { cookie: String(renewed?.pair) } });
     expect(await session.json()).toMatchObject({ subject: 'user:alice', admin: true });
+  });
+
+  it("is configured from RAKU_CONSOLE_OIDC_* and the bundle's auth in the gateway role", async () => {
+    const nowhere = 'http://127.0.0.1:9';
+    const { bundle } = testBundle(testModel(widgetsPack(nowhere), nowhere), nowhere);
+    bundle.auth = { ...bundle.auth, issuer: idp.issuer, audience: AUDIENCE, jwksUrl: idp.jwksUrl };
+    const file = path.join(dist, 'bundle.json');
+    writeFileSync(file, JSON.stringify(bundle));
+    const options = parseRuntimeOptions(
+      {
+        RAKU_BUNDLE: file,
+        RAKU_DATA_DIR: 'memory://',
+        PORT: String(rolePort),
+        RAKU_CONSOLE_OIDC_CLIENT_ID: idp.clientId,
+        RAKU_CONSOLE_OIDC_CLIENT_SECRET: idp.clientSecret,
+      },
+      ['gateway'],
+      dist,
+    );
+    const logs: string[] = [];
+    const role = await startGatewayRole(options, (m) => logs.push(m));
+    try {
+      const roleBase = `http://127.0.0.1:${rolePort}`;
+      // Whether gateway/console/dist is built in this checkout decides which line is logged.
+      expect(logs).toContain(
+        existsSync(path.join(consoleDist(), 'index.html'))
+          ? `console at ${roleBase}/console/ (sign-in: OIDC client ${idp.clientId} at ${idp.issuer})`
+          : 'console not built: run `npm run build:console` (the image build does it); /console/ answers 503',
+      );
+      const start = await fetch(`${roleBase}/console/login`, { redirect: 'manual' });
+      expect(start.status).toBe(302);
+      const back = await idp.signIn(String(start.headers.get('location')), 'alice');
+      const done = await fetch(back, {
+        redirect: 'manual',
+        headers: { cookie: String(setCookie(start, LOGIN_COOKIE)?.pair) },
+      });
+      expect(done.status).toBe(302);
+      const cookie = String(setCookie(done, SESSION_COOKIE)?.pair);
+      const session = await fetch(`${roleBase}/v1/session`, { headers: { cookie } });
+      expect(await session.json()).toMatchObject({ subject: 'user:alice', admin: true, mode: 'oidc' });
+      // Another gateway's key: its session is not one here.
+      expect((await fetch(`${base}/v1/session`, { headers: { cookie } })).status).toBe(401);
+    } finally {
+      await role.close();
+    }
   });
 });
