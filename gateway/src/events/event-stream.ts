@@ -95,14 +95,23 @@ export function mayReceive(caller: ApiCaller, event: HubEvent): boolean {
   }
 }
 
-/** Opens the stream on `res` and subscribes it to the hub until the client goes or the gateway stops. */
+/**
+ * Opens the stream on `res` and subscribes it to the hub until the client goes or the gateway stops. A HEAD
+ * request (Express routes it here with GET) gets the headers and nothing else: it has no body to stream.
+ */
 export function serveEventStream(
   req: IncomingMessage,
   res: ServerResponse,
   hub: EventHub,
   caller: ApiCaller,
   request: EventStreamRequest,
-): SseConnection {
+): SseConnection | null {
+  if (req.method === 'HEAD') {
+    res
+      .writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' })
+      .end();
+    return null;
+  }
   // An idle stream is normal: no socket timeout may end it (heartbeats keep proxies from doing so).
   req.socket.setTimeout(0);
   req.socket.setNoDelay(true);

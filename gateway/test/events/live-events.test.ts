@@ -98,7 +98,7 @@ describe('the stream', () => {
     stream.close();
   });
 
-  it('refuses admin-only types to a non-admin with 403 naming them, and unknown types with 400', async () => {
+  it('refuses admin-only types to a non-admin with 403 naming them, unknown types with 400; HEAD gets headers only', async () => {
     const traces = await events('bob', '?types=job,trace,routes');
     expect(traces.status).toBe(403);
     expect(JSON.parse(await traces.body())).toEqual({
@@ -119,6 +119,16 @@ describe('the stream', () => {
     );
     const anonymous = await openEventStream(`${stack.base}/v1/events`, {});
     expect(anonymous.status).toBe(401);
+    const before = new Set(stack.persistence.events.subscribers());
+    const head = await fetch(`${stack.base}/v1/events`, {
+      method: 'HEAD',
+      headers: { authorization: `Bearer ${tokens.admin}` },
+    });
+    expect([head.status, head.headers.get('content-type')]).toEqual([
+      200,
+      'text/event-stream; charset=utf-8',
+    ]);
+    expect(stack.persistence.events.subscribers().filter((c) => !before.has(c))).toEqual([]);
   });
 });
 
