@@ -132,11 +132,11 @@ export function createConsole(
       unauthorized(res, 403, auth.code, auth.message);
       return;
     }
-    sessions.end(req, res);
+    sessions.end(req, res, auth?.ok ? auth.view : undefined);
     res.status(204).end();
   });
 
-  router.get(LOGIN_PATH, securityHeaders, async (_req, res) => {
+  router.get(LOGIN_PATH, securityHeaders, async (req, res) => {
     if (settings.mode === 'local') {
       res
         .type('text/plain')
@@ -155,7 +155,7 @@ export function createConsole(
       return;
     }
     try {
-      await oidc.start(res, `${base(_req)}${CALLBACK_PATH}`, secure(_req));
+      await oidc.start(res, `${base(req)}${CALLBACK_PATH}`, secure(req));
     } catch (err) {
       loginFailed(res, err);
     }

@@ -5,7 +5,7 @@
  * exactly as a bearer token, so the console has the rights the admin API gives that subject; an expired access
  * token is renewed with the refresh token when there is one (the renewed cookie is written on that response).
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Authenticator } from '../auth/authenticator.ts';
 import type { Caller } from '../auth/caller.ts';
@@ -68,6 +68,11 @@ export interface ConsoleSessionsOptions {
 
 export class ConsoleSessions {
   private readonly resolved = new WeakMap<IncomingMessage, Promise<CookieAuth | undefined>>();
+  /**
+   * Sessions signed out through this process, by their CSRF token's digest, until they would have expired: a
+   * copy of the cookie kept elsewhere stops working here at once (other replicas accept it until it expires).
+   */
+  private readonly revoked = new Map<string, number>();
 
   constructor(private readonly options: ConsoleSessionsOptions) {}
 
@@ -89,8 +94,13 @@ export class ConsoleSessions {
     return this.view(caller, state);
   }
 
-  /** Deletes the cookie. */
-  end(req: IncomingMessage, res: ServerResponse): void {
+  /** Deletes the cookie and, given the session it held, refuses that session from now on. */
+  end(req: IncomingMessage, res: ServerResponse, session?: SessionView): void {
+    if (session) {
+      const now = Date.now();
+      for (const [id, until] of this.revoked) if (until <= now) this.revoked.delete(id);
+      this.revoked.set(sessionId(session.csrfToken), Date.parse(session.expiresAt));
+    }
     res.appendHeader('set-cookie', this.cookie(req, '', 0));
   }
 
@@ -113,6 +123,8 @@ export class ConsoleSessions {
     if (!sealed) return undefined;
     const state = await this.read(sealed);
     if (!state) return expired('the console session is invalid or over: sign in again');
+    if (this.revoked.has(sessionId(state.csrf)))
+      return expired('this console session was signed out: sign in again');
     const caller = await this.callerOf(req, res, state);
     if (!caller.ok) return caller;
     const csrf = checkCsrf(req, state.csrf, this.options.publicUrl);
@@ -185,6 +197,8 @@ export class ConsoleSessions {
     });
   }
 }
+
+const sessionId = (csrf: string) => createHash('sha256').update(csrf).digest('base64url');
 
 function expired(message: string): Extract<CookieAuth, { ok: false }> {
   return { ok: false, status: 401, code: 'unauthorized', message };

@@ -184,7 +184,7 @@ describe('console sessions in local mode', () => {
     }
   });
 
-  it('logs out with DELETE /v1/session (CSRF header required), clearing the cookie', async () => {
+  it('logs out with DELETE /v1/session (CSRF header required), clearing the cookie and refusing the session', async () => {
     const { cookie, csrf } = await login();
     const refused = await fetch(`${base}/v1/session`, { method: 'DELETE', headers: { cookie } });
     expect(refused.status).toBe(403);
@@ -197,6 +197,13 @@ describe('console sessions in local mode', () => {
       pair: `${SESSION_COOKIE}=`,
       attributes: '; Path=/; Max-Age=0; HttpOnly; SameSite=Strict',
     });
+    // A copy of the cookie kept elsewhere no longer works either.
+    const after = await fetch(`${base}/v1/traces`, { headers: { cookie } });
+    expect(after.status).toBe(401);
+    expect(((await after.json()) as { error: { message: string } }).error.message).toBe(
+      'this console session was signed out: sign in again',
+    );
+    expect((await fetch(`${base}/v1/session`, { headers: { cookie } })).status).toBe(401);
   });
 
   it('redirects / to /console/ and puts the console link in the banner', async () => {
