@@ -286,6 +286,18 @@ describe('GET /v1/zones/{zone}/workloads/{workload}/logs', () => {
       kubeEvent('e5', 'Warning', 'Unhealthy', 'Pod', 'github-issues-mcp-7d9f-0', '2026-12-04T10:05:00Z'),
     );
     await stream.until((e) => e.event === 'k8s' && e.data['reason'] === 'Unhealthy');
+    // A rollout's new pod: followed once its container has started.
+    const next = workloadObjects({
+      name: 'petstore-mcp',
+      namespace: NAMESPACE,
+      image: `ghcr.io/acme/raku/petstore@sha256:${'3'.repeat(64)}`,
+      revision: REV,
+    }).pods[0]!;
+    const nextPod = { ...next, metadata: { ...(next['metadata'] as object), name: 'petstore-mcp-8a1c-0' } };
+    kube.state.pods.push(nextPod);
+    kube.appendLog('petstore-mcp-8a1c-0', 'runtime', 'new pod listening');
+    kube.addEvent(kubeEvent('e6', 'Normal', 'Started', 'Pod', 'petstore-mcp-8a1c-0', '2026-12-04T10:06:00Z'));
+    await stream.until((e) => e.event === 'log' && e.data['pod'] === 'petstore-mcp-8a1c-0');
     await post(without, {
       zone: 'dev',
       workload: 'petstore',
@@ -345,7 +357,7 @@ describe('GET /v1/zones/{zone}/workloads/{workload}/logs', () => {
     slow.pause();
     // A viewer keeping up tells when the gateway has had every line.
     const fast = await openStream(`${withAccess}/v1/zones/dev/workloads/petstore/logs`);
-    await vi.waitFor(() => expect(kube.openStreams()).toBe(6), WAIT);
+    await vi.waitFor(() => expect(kube.openStreams()).toBe(8), WAIT);
     // In batches under the bound, each awaited by the fast viewer, so only the slow one falls behind.
     for (let i = 0; i < LINES; i++) {
       kube.appendLog('petstore-mcp-7d9f-0', 'runtime', line(i));

@@ -34,7 +34,7 @@ export interface FakeKubeApi {
 
 /**
  * A small in-process Kubernetes API server answering only what `raku status` and the gateway's deployment-logs
- * stream read: Deployments (list, get), Pods (list by label selector), Events (list and watch, by field
+ * stream read: Deployments (list, get), Pods (list by label selector, get), Events (list and watch, by field
  * selector), a container's log (tail, follow: a chunked response that stays open) and the gateway's /readyz
  * through the service proxy, at the real API's paths and in its formats. Everything else is a 404 Status.
  */
@@ -138,6 +138,13 @@ export async function startFakeKubeApi(namespace: string, state: FakeClusterStat
       watches.add(watch);
       res.on('close', () => watches.delete(watch));
       return;
+    }
+    const podPath = new RegExp(`^/api/v1${ns}/pods/([^/]+)$`).exec(url.pathname);
+    if (podPath) {
+      const name = decodeURIComponent(podPath[1] as string);
+      const pod = api.state.pods.find((p) => metaOf(p).name === name);
+      if (!pod) return notFound(res, `pods "${name}" not found`);
+      return json(200, JSON.stringify(pod));
     }
     const logPath = new RegExp(`^/api/v1${ns}/pods/([^/]+)/log$`).exec(url.pathname);
     if (logPath) {
