@@ -166,14 +166,21 @@ describe('console in local mode (real Chromium)', { timeout: TEST_TIMEOUT }, () 
       .first()
       .waitFor(SOON);
 
-    // Charts: the figure's summary counts the calls made while the page was open.
+    // Charts: one pair per tool, summarised for screen readers in their accessible names.
     const charts = page.getByRole('button', { name: /charts/i });
     if ((await charts.getAttribute('aria-pressed')) === 'false') await charts.click();
     const volume = page.getByRole('img', { name: /^widgets\.get_widget: calls and errors, \d+ points/ });
     await volume.waitFor(SOON);
     await page.getByRole('img', { name: /^widgets\.get_widget: latency/ }).waitFor(SOON);
+    // The charts count the calls in the database: a call made now shows in them too, without reload.
+    const callsShown = async () => {
+      const text = await page.getByRole('heading', { level: 3, name: /^widgets\.get_widget \(/ }).innerText();
+      return Number(/\(([\d,]+) calls?\)/.exec(text)?.[1]?.replaceAll(',', ''));
+    };
+    await expect.poll(callsShown, SOON).toBe(before + 3);
     await agent.callTool({ name: 'widgets.get_widget', arguments: { id: 'w1' } });
     await expect.poll(() => rows.count(), SOON).toBe(before + 4);
+    await expect.poll(callsShown, SOON).toBe(before + 4);
     await checkA11y(page, 'traces');
     await screenshot(page, 'traces');
 
