@@ -8,7 +8,7 @@ import type { DeploymentRecordInput } from '@raku/config';
 import type { GatewayBundle } from '@raku/render';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { InvalidCursorError } from '../db/cursor.ts';
-import { checkEventRequest, serveEventStream } from '../events/event-stream.ts';
+import { checkEventRequest, serveEventStream } from './event-stream.ts';
 import { JobSubmissionError, type JobView } from '../jobs/types.ts';
 import { STATS_MAX_BUCKET_SECONDS } from '../traces/trace-reader.ts';
 import { TRACE_DECISIONS, TRACE_STATUSES } from '../traces/types.ts';

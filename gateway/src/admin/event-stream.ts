@@ -5,11 +5,11 @@
  * shape; everything about events is here.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ApiCaller } from '../admin/types.ts';
-import { canSeeApproval, ownsJob } from '../admin/visibility.ts';
-import type { EventHub } from './event-hub.ts';
-import { SseConnection } from './sse-connection.ts';
-import { ADMIN_EVENT_TYPES, EVENT_TYPES, type EventType, type HubEvent } from './types.ts';
+import type { EventHub } from '../events/event-hub.ts';
+import { SseConnection } from '../events/sse-connection.ts';
+import { ADMIN_EVENT_TYPES, EVENT_TYPES, type EventType, type HubEvent } from '../events/types.ts';
+import type { ApiCaller } from './types.ts';
+import { canSeeApproval, ownsJob } from './visibility.ts';
 
 export interface EventStreamRequest {
   types: ReadonlySet<EventType>;
