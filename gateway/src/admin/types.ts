@@ -15,7 +15,7 @@ import type { Page } from '../db/cursor.ts';
 import type { EventHub } from '../events/event-hub.ts';
 import type { JobService } from '../jobs/types.ts';
 import type { TraceReader } from '../traces/types.ts';
-import type { ClusterLogs } from '../zones/cluster-logs.ts';
+import type { ClusterLogs } from '../zones/cluster-types.ts';
 
 /** The authenticated caller of an admin/API request. */
 export interface ApiCaller {

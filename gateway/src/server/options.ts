@@ -4,7 +4,7 @@
  */
 import { ENVIRONMENTS, type Environment, UserError } from '@raku/config';
 import { DEFAULT_RETENTION_DAYS } from '../traces/trace-retention.ts';
-import type { ClusterAccess } from '../zones/cluster-logs.ts';
+import type { ClusterAccess } from '../zones/cluster-types.ts';
 import { normaliseOrigin } from './cors.ts';
 import { isLoopback } from './http-server.ts';
 

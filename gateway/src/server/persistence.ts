@@ -30,7 +30,8 @@ import {
 import { createTraceSink } from '../traces/trace-sink.ts';
 import { createPrismaTraceWriter } from '../traces/trace-writer.ts';
 import type { TraceSink } from '../traces/types.ts';
-import { type ClusterAccess, openClusterLogs } from '../zones/cluster-logs.ts';
+import { openClusterLogs } from '../zones/cluster-access.ts';
+import type { ClusterAccess } from '../zones/cluster-types.ts';
 import type { Readiness } from './http-server.ts';
 
 export interface Persistence {
@@ -128,7 +129,7 @@ export async function openPersistence(options: PersistenceOptions): Promise<Pers
   const deployments = createDeploymentStore(db.prisma, (record) =>
     events.publish({ type: 'deployment', data: record }),
   );
-  const cluster = openClusterLogs(options.clusterAccess);
+  const cluster = await openClusterLogs(options.clusterAccess);
   if (options.clusterAccess && !cluster.logs) options.log(`warning: ${cluster.reason}`);
   let jobsStarted = false;
   return {

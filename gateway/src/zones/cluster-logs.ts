@@ -8,6 +8,9 @@
  * followed, then each pod of the workload whose container starts later (a `Started` event: a rollout's new
  * pods), at most `maxPods` at a time. Events are those whose object is the Deployment, one of its ReplicaSets
  * or pods (named '<deployment>-…').
+ *
+ * Loaded only when the operator opted in (cluster-access.ts imports it on demand): @kubernetes/client-node
+ * takes about two seconds to import, which no gateway without cluster access should pay at start.
  */
 
 import { createInterface } from 'node:readline';
@@ -21,55 +24,8 @@ import {
   type V1Pod,
   Watch,
 } from '@kubernetes/client-node';
-
-/** How the gateway reaches the Kubernetes API; absent: it does not (the default). */
-export type ClusterAccess =
-  | { mode: 'in-cluster' }
-  /** KUBECONFIG's file (or ~/.kube/config) when `file` is absent; its current context unless `context`. */
-  | { mode: 'kubeconfig'; file?: string; context?: string };
-
-/** A pod event as the stream sends it (`event: k8s`). */
-export interface PodEvent {
-  type: string;
-  reason: string;
-  message: string;
-  object: { kind: string; name: string };
-  count: number;
-  /** lastTimestamp, else eventTime, else firstTimestamp (ISO); null when the event carries none. */
-  time: string | null;
-}
-
-/** A container log line as the stream sends it (`event: log`). */
-export interface LogLine {
-  pod: string;
-  container: string;
-  line: string;
-}
-
-export interface FollowHandlers {
-  event(event: PodEvent): void;
-  log(line: LogLine): void;
-  /** Something could not be read (the stream goes on with the rest). */
-  problem(message: string): void;
-}
-
-export interface FollowLimits {
-  /** Pods followed at most. Default 5. */
-  maxPods?: number;
-  /** Log lines sent from before the stream started, per container. Default 100. */
-  tailLines?: number;
-  /** Longer lines are cut to this many characters. Default 8192. */
-  maxLineLength?: number;
-}
-
-export interface ClusterLogs {
-  /** Starts following; the returned function stops everything it opened. Rejects when the Deployment cannot be read. */
-  follow(
-    target: { namespace: string; deployment: string },
-    handlers: FollowHandlers,
-    limits?: FollowLimits,
-  ): Promise<() => void>;
-}
+import { describeKubeError as describe } from './cluster-access.ts';
+import type { ClusterAccess, ClusterLogs, PodEvent } from './cluster-types.ts';
 
 export function loadKubeConfig(access: ClusterAccess): KubeConfig {
   const kc = new KubeConfig();
@@ -232,44 +188,6 @@ function eventTime(e: CoreV1Event): string | undefined {
   return t ? new Date(t).toISOString() : undefined;
 }
 
-/** An ApiException's code and the API's message, else the error's message. */
-export function describe(err: unknown): string {
-  const e = err as { code?: number; body?: unknown; message?: string };
-  if (typeof e.code === 'number') {
-    let message = '';
-    try {
-      const body = typeof e.body === 'string' ? JSON.parse(e.body) : e.body;
-      message = (body as { message?: string } | undefined)?.message ?? '';
-    } catch {
-      // not JSON
-    }
-    return `HTTP ${e.code}${message ? `: ${message}` : ''}`;
-  }
-  return e.message ?? String(err);
-}
-
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/**
- * The cluster access the admin API gets: the logs adapter, or why there is none (no RAKU_KUBE_ACCESS, or a
- * configuration that does not load: the gateway still starts, the logs stream says why).
- */
-export function openClusterLogs(
-  access: ClusterAccess | undefined,
-): { logs: ClusterLogs } | { logs?: undefined; reason: string } {
-  if (!access) {
-    return {
-      reason:
-        'this gateway has no cluster access: set RAKU_KUBE_ACCESS=in-cluster (or kubeconfig) to follow pod events and logs',
-    };
-  }
-  try {
-    return { logs: createClusterLogs(loadKubeConfig(access)) };
-  } catch (err) {
-    return {
-      reason: `RAKU_KUBE_ACCESS=${access.mode}: the Kubernetes configuration does not load: ${describe(err)}`,
-    };
-  }
 }

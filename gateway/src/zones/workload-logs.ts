@@ -10,8 +10,8 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { GatewayBundle, PipelineZone } from '@raku/render';
-import type { ClusterLogs } from './cluster-logs.ts';
-import { describe } from './cluster-logs.ts';
+import { describeKubeError as describe } from './cluster-access.ts';
+import type { ClusterLogs } from './cluster-types.ts';
 import type { ZoneSources } from './zone-report.ts';
 import { GATEWAY_WORKLOAD, type ObservedRecord, pipelineOf } from './zone-view.ts';
 

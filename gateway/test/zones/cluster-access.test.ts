@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseRuntimeOptions } from '../../src/server/options.ts';
-import { openClusterLogs } from '../../src/zones/cluster-logs.ts';
+import { openClusterLogs } from '../../src/zones/cluster-access.ts';
 
 const parse = (env: Record<string, string>) =>
   parseRuntimeOptions({ RAKU_ROLE: 'gateway', ...env }, [], '/srv');
@@ -35,7 +35,7 @@ describe('RAKU_KUBE_ACCESS', () => {
 
 describe('openClusterLogs', () => {
   it('says why there are no logs without access, or when the configuration does not load', async () => {
-    expect(openClusterLogs(undefined)).toEqual({
+    expect(await openClusterLogs(undefined)).toEqual({
       reason:
         'this gateway has no cluster access: set RAKU_KUBE_ACCESS=in-cluster (or kubeconfig) to follow pod events and logs',
     });
@@ -43,7 +43,7 @@ describe('openClusterLogs', () => {
     try {
       const file = path.join(dir, 'config');
       await writeFile(file, 'apiVersion: v1\nkind: Config\ncontexts: []\n');
-      const broken = openClusterLogs({ mode: 'kubeconfig', file, context: 'missing' });
+      const broken = await openClusterLogs({ mode: 'kubeconfig', file, context: 'missing' });
       expect(broken.logs).toBeUndefined();
       expect((broken as { reason: string }).reason).toBe(
         'RAKU_KUBE_ACCESS=kubeconfig: the Kubernetes configuration does not load: context "missing" is not in the kubeconfig (contexts: none)',
