@@ -469,11 +469,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Approval requests, newest first. Admins see all; other callers see those they may decide. */
+        /** Approval requests, newest first. Admins see all; other callers see those they may decide, or with mine=true the requests of their own calls. */
         get: {
             parameters: {
                 query?: {
                     status?: components["schemas"]["ApprovalStatus"];
+                    /** @description true: only the requests of calls the caller made (for anyone, admin or not). */
+                    mine?: boolean;
                     /** @description From `nextCursor` of the previous page. */
                     cursor?: string;
                     /** @description Page size (capped per endpoint). */
@@ -1628,7 +1630,7 @@ export interface components {
             }[];
         };
         /** @enum {string} */
-        ApprovalStatus: "pending" | "approved" | "rejected" | "expired";
+        ApprovalStatus: "pending" | "approved" | "rejected" | "expired" | "withdrawn";
         Approval: {
             /** Format: uuid */
             id: string;

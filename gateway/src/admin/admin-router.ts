@@ -7,13 +7,14 @@
 import type { DeploymentRecordInput } from '@raku/config';
 import type { GatewayBundle } from '@raku/render';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import { APPROVAL_STATUSES } from '../approvals/types.ts';
 import { InvalidCursorError } from '../db/cursor.ts';
-import { checkEventRequest, serveEventStream } from './event-stream.ts';
 import { JobSubmissionError, type JobView } from '../jobs/types.ts';
 import { STATS_MAX_BUCKET_SECONDS } from '../traces/trace-reader.ts';
 import { TRACE_DECISIONS, TRACE_STATUSES } from '../traces/types.ts';
 import { findWorkload, streamWorkloadLogs } from '../zones/workload-logs.ts';
 import { readZonesReport } from '../zones/zone-report.ts';
+import { checkEventRequest, serveEventStream } from './event-stream.ts';
 import { OPENAPI_DOCUMENT } from './openapi.ts';
 import {
   type Checked,
@@ -40,7 +41,6 @@ class ApiError extends Error {
   }
 }
 
-const APPROVAL_STATUSES = ['pending', 'approved', 'rejected', 'expired'] as const;
 const JOB_STATUSES = ['queued', 'waiting_approval', 'running', 'succeeded', 'failed', 'cancelled'] as const;
 const ACTIVE_JOB_STATUSES: readonly string[] = ['queued', 'waiting_approval', 'running'];
 
@@ -155,7 +155,12 @@ export function createAdminRouter(deps: AdminDeps): express.Router {
         status: value(queryEnum(q, 'status', APPROVAL_STATUSES)),
         cursor: value(queryString(q, 'cursor', 500)),
         limit: value(queryLimit(q)),
-        ...(who.admin ? {} : { approver: principalsOf(who) }),
+        // One's own requests (mine=true), else everything for an admin, else what the caller may decide.
+        ...(value(queryEnum(q, 'mine', ['true', 'false'] as const)) === 'true'
+          ? { requester: who.subject }
+          : who.admin
+            ? {}
+            : { approver: principalsOf(who) }),
       }),
     );
   });

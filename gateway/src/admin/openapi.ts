@@ -4,6 +4,7 @@
  * that every route of the admin router is documented and every documented /v1 operation exists.
  */
 import { DEPLOYMENT_HEALTHS } from '@raku/config';
+import { APPROVAL_STATUSES } from '../approvals/types.ts';
 import { SESSION_PATHS, SESSION_SCHEMAS, SESSION_SECURITY_SCHEMES } from '../console/session-openapi.ts';
 import { EVENT_TYPES } from '../events/types.ts';
 import { TRACE_DECISIONS, TRACE_STATUSES } from '../traces/types.ts';
@@ -222,9 +223,16 @@ export const OPENAPI_DOCUMENT = {
     },
     '/v1/approvals': {
       get: {
-        summary: 'Approval requests, newest first. Admins see all; other callers see those they may decide.',
+        summary:
+          'Approval requests, newest first. Admins see all; other callers see those they may decide, or with mine=true the requests of their own calls.',
         parameters: [
           { name: 'status', in: 'query', schema: { $ref: '#/components/schemas/ApprovalStatus' } },
+          {
+            name: 'mine',
+            in: 'query',
+            schema: { type: 'boolean' },
+            description: 'true: only the requests of calls the caller made (for anyone, admin or not).',
+          },
           ...cursorParameters,
         ],
         responses: {
@@ -475,7 +483,7 @@ export const OPENAPI_DOCUMENT = {
           },
         },
       },
-      ApprovalStatus: { type: 'string', enum: ['pending', 'approved', 'rejected', 'expired'] },
+      ApprovalStatus: { type: 'string', enum: [...APPROVAL_STATUSES] },
       Approval: {
         type: 'object',
         required: ['id', 'status', 'rule', 'approvers', 'tool', 'subject', 'createdAt', 'expiresAt'],

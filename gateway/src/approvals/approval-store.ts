@@ -104,6 +104,15 @@ export function createApprovalStore(prisma: PrismaClient, options: ApprovalStore
     return result.count;
   }
 
+  async function withdraw(id: string, by: string): Promise<void> {
+    if (!isUuid(id)) return;
+    const rows = await prisma.approval.updateManyAndReturn({
+      where: { id, status: 'pending' },
+      data: { status: 'withdrawn', decidedAt: now(), reason: `the job was cancelled by ${by}` },
+    });
+    for (const row of rows) changed(row);
+  }
+
   async function get(id: string): Promise<ApprovalRequest | null> {
     if (!isUuid(id)) return null;
     const row = await prisma.approval.findUnique({ where: { id } });
@@ -150,6 +159,7 @@ export function createApprovalStore(prisma: PrismaClient, options: ApprovalStore
         where: {
           AND: [
             filter.status ? { status: filter.status } : {},
+            filter.requester ? { subject: filter.requester } : {},
             filter.approver ? { approvers: { hasSome: ['*', ...filter.approver.principals] } } : {},
             // Never one's own calls (four eyes), by subject and by principal; old rows have no principal.
             filter.approver ? { subject: { not: filter.approver.subject } } : {},
@@ -248,6 +258,7 @@ export function createApprovalStore(prisma: PrismaClient, options: ApprovalStore
     },
 
     expireDue,
+    withdraw,
   };
 }
 

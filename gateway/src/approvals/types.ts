@@ -5,7 +5,13 @@
  */
 import type { Page } from '../db/cursor.ts';
 
-export type ApprovalStatus = 'pending' | 'approved' | 'rejected' | 'expired';
+/**
+ * How a request stands. `withdrawn`: the call it parked no longer waits — its job was cancelled — so nobody
+ * can decide it any more. Written once here; the admin router's filter and the OpenAPI document use it.
+ */
+export const APPROVAL_STATUSES = ['pending', 'approved', 'rejected', 'expired', 'withdrawn'] as const;
+
+export type ApprovalStatus = (typeof APPROVAL_STATUSES)[number];
 
 /** The identity deciding: its subject and every principal string it is ('user:ann', 'group:maintainers'). */
 export interface Approver {
@@ -96,6 +102,8 @@ export interface ApprovalListFilter {
   status?: ApprovalStatus;
   /** Only requests this approver may decide. */
   approver?: Approver;
+  /** Only requests of calls this subject made (the requester's own). */
+  requester?: string;
   /** Opaque cursor from a previous page. */
   cursor?: string;
   /** Page size (1..200, default 50). */
@@ -122,4 +130,9 @@ export interface ApprovalStore {
   attachJob(id: string, jobId: string): Promise<void>;
   /** Marks every pending request past its expiry as expired; returns how many. */
   expireDue(now?: Date): Promise<number>;
+  /**
+   * The call a pending request parked will not run (its job was cancelled by `by`): the request becomes
+   * `withdrawn` so approvers no longer see it as waiting. A request already decided is left as it is.
+   */
+  withdraw(id: string, by: string): Promise<void>;
 }

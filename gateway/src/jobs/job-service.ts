@@ -270,6 +270,9 @@ export function createJobService(options: JobServiceOptions): JobServiceWithAppr
       });
       changed(cancelled);
       running.get(id)?.abort(new Error(`cancelled by ${by}`));
+      // A job waiting for an approval: its request must not stay in approvers' inboxes as if it still waited.
+      const approvalId = cancelled[0]?.approvalId;
+      if (approvalId) await approvals.withdraw(approvalId, by);
       return get(id);
     },
 

@@ -116,6 +116,13 @@ export async function awaitApproval(
         status: 'expired',
         result: errorResult(`approval ${decided.id} expired before anyone decided`),
       };
+    case 'withdrawn':
+      return {
+        status: 'rejected',
+        result: errorResult(
+          `approval ${decided.id} was withdrawn: ${decided.reason ?? 'its job was cancelled'}`,
+        ),
+      };
     case 'pending':
       return parkAsJob(store, options.jobs, call, decided.id);
   }

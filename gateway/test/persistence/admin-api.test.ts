@@ -286,6 +286,17 @@ describe('/v1/approvals', () => {
     expect(again.body.error.code).toBe('not_pending');
   });
 
+  it("lists a caller's own requests with mine=true (which the approver list never shows it: four eyes)", async () => {
+    const parked = await park();
+    const ids = (res: { body: { items: { id: string }[] } }) => res.body.items.map((a) => a.id);
+    expect(ids(await api('GET', '/v1/approvals?status=pending', 'bot-token'))).not.toContain(parked.id);
+    expect(ids(await api('GET', '/v1/approvals?status=pending&mine=true', 'bot-token'))).toContain(parked.id);
+    expect(ids(await api('GET', '/v1/approvals?mine=true', 'mia-token'))).not.toContain(parked.id);
+    const bad = await api('GET', '/v1/approvals?mine=yes', 'bot-token');
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toMatch(/^query parameter mine: one of true, false/);
+  });
+
   it('refuses a decision from someone the rule does not name, and from the caller who asked', async () => {
     const parked = await park();
     const outsider = await api('POST', `/v1/approvals/${parked.id}/decision`, 'admin-token', {

@@ -210,6 +210,36 @@ function jobSuite(kind: string, open: () => Promise<Database>) {
       expect(runner.calls.some((c) => c.context.jobId === submitted.id)).toBe(false);
     });
 
+    it('withdraws the pending approval of a job cancelled while it waits, so no approver is left with it', async () => {
+      const approvals = approvalsOf(db);
+      const approval = await approvals.create({
+        rule: 'r',
+        approvers: ['group:pet-admins'],
+        timeoutSeconds: 600,
+        tool: 'echo.delete_pet',
+        subject: caller.subject,
+        args: {},
+        revision: 'rev-1',
+      });
+      const submitted = await jobs.submit(call('echo.delete_pet'), { approvalId: approval.id });
+      expect((await jobs.cancel(submitted.id, 'user:ann'))?.status).toBe('cancelled');
+      expect(await approvals.get(approval.id)).toMatchObject({
+        status: 'withdrawn',
+        reason: 'the job was cancelled by user:ann',
+      });
+      const inbox = await approvals.list({
+        status: 'pending',
+        approver: { subject: 'user:pat', principals: ['group:pet-admins'] },
+      });
+      expect(inbox.items.map((a) => a.id)).not.toContain(approval.id);
+      const decided = await approvals.decide(approval.id, {
+        approve: true,
+        approver: { subject: 'user:pat', principals: ['group:pet-admins'] },
+      });
+      expect(decided).toMatchObject({ ok: false, code: 'not_pending' });
+      expect(runner.calls.some((c) => c.context.jobId === submitted.id)).toBe(false);
+    });
+
     it("keeps the caller's claims only while the job may run, and hands them to the runner", async () => {
       const approvals = approvalsOf(db);
       const park = () =>

@@ -5,8 +5,8 @@
  * shown, so a call whose arguments changed is refused (409 args_mismatch), and the refusal is shown with the
  * request reloaded. Below, the subject's own requests waiting for someone else. Live through `approval` events.
  *
- * GET /v1/approvals gives a non-admin only what it may decide (never its own calls: four eyes), so its own
- * requests come from the list only for admins; for everyone they arrive live as `approval` events.
+ * GET /v1/approvals gives a non-admin what it may decide (never its own calls: four eyes); its own pending
+ * requests come from GET /v1/approvals?mine=true. Both stay current through `approval` events.
  */
 import type { Schema } from '@raku/client';
 import { useCallback, useId, useState } from 'react';
@@ -31,6 +31,7 @@ const STATUS_TEXT: Record<Approval['status'], string> = {
   approved: 'Approved',
   rejected: 'Denied',
   expired: 'Expired',
+  withdrawn: 'Withdrawn',
 };
 
 /** Decided requests shown under the pending ones. */
@@ -178,12 +179,17 @@ export function ApprovalsView(_props: ViewProps) {
 
   const requests = useLoad<Approval[]>(
     async (signal) => {
-      const [pending, recent] = await Promise.all([
+      const [pending, recent, own] = await Promise.all([
         api.GET('/v1/approvals', { params: { query: { status: 'pending', limit: 200 } }, signal }),
         api.GET('/v1/approvals', { params: { query: { limit: RECENT } }, signal }),
+        api.GET('/v1/approvals', {
+          params: { query: { status: 'pending', mine: true, limit: 200 } },
+          signal,
+        }),
       ]);
       const byId = new Map<string, Approval>();
-      for (const item of [...unwrap(recent).items, ...unwrap(pending).items]) byId.set(item.id, item);
+      for (const item of [...unwrap(recent).items, ...unwrap(pending).items, ...unwrap(own).items])
+        byId.set(item.id, item);
       return [...byId.values()];
     },
     [api],
@@ -291,9 +297,7 @@ export function ApprovalsView(_props: ViewProps) {
         <h2 id="mine-title">Your requests waiting for an approver</h2>
         {all !== undefined && mine.length === 0 ? (
           <Empty title="None of your calls is waiting for an approval.">
-            {session.admin
-              ? null
-              : 'A call of yours that needs an approval appears here while this page is open, until it is decided.'}
+            A call of yours that needs an approval appears here until it is decided.
           </Empty>
         ) : null}
         {mine.map((request) => (
