@@ -80,7 +80,11 @@ describe('local mode', () => {
     expect(traces.items[0]).toMatchObject({ tool: 'petstore.get_pet', subject: 'user:local-dev' });
     const routes = (await (await fetch(`${base}/v1/routes`, { headers: auth })).json()) as {
       routes: { tool: string; targets: { route: string }[] }[];
+      traces: { queued: number; dropped: number; written: number; failures: number };
     };
+    // The trace queue beside the routes (the console's health view): the trace listed above was written.
+    expect(routes.traces).toMatchObject({ dropped: 0, failures: 0 });
+    expect(routes.traces.written).toBeGreaterThan(0);
     const githubRoute = routes.routes.find((r) => r.tool === 'github.list_issues');
     expect(githubRoute?.targets.map((t) => t.route)).toEqual([
       'pack:github-issues@1.2.0',

@@ -692,7 +692,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        "application/json": components["schemas"]["RouteReport"];
                     };
                 };
                 /** @description No or invalid bearer token. */
@@ -1775,8 +1775,20 @@ export interface components {
             event: "reset";
             data: components["schemas"]["EventsReset"];
         };
-        /** @description The route table of the loaded bundle, as GET /v1/routes returns it */
-        RouteReport: Record<string, never>;
+        /** @description The route table of the loaded bundle, as GET /v1/routes returns it: zone, revision, per tool its ordered targets with breaker and health, and the trace queue */
+        RouteReport: {
+            /** @description The trace sink's queue (also on /metrics) */
+            traces?: {
+                /** @description Traces waiting in memory to be written */
+                queued: number;
+                /** @description Traces dropped because the buffer was full */
+                dropped: number;
+                /** @description Traces written to the database */
+                written: number;
+                /** @description Failed write attempts */
+                failures: number;
+            };
+        };
         EventsDropped: {
             /** @description Events lost since the previous `dropped` event */
             count: number;

@@ -266,7 +266,7 @@ export const OPENAPI_DOCUMENT = {
         responses: {
           '200': {
             description: 'Route table',
-            content: { 'application/json': { schema: { type: 'object' } } },
+            content: { 'application/json': { schema: { $ref: '#/components/schemas/RouteReport' } } },
           },
           ...errors(401, 403),
         },
@@ -639,7 +639,21 @@ export const OPENAPI_DOCUMENT = {
       },
       RouteReport: {
         type: 'object',
-        description: 'The route table of the loaded bundle, as GET /v1/routes returns it',
+        description:
+          'The route table of the loaded bundle, as GET /v1/routes returns it: zone, revision, per tool its ordered targets with breaker and health, and the trace queue',
+        properties: {
+          traces: {
+            type: 'object',
+            description: "The trace sink's queue (also on /metrics)",
+            required: ['queued', 'dropped', 'written', 'failures'],
+            properties: {
+              queued: { type: 'integer', description: 'Traces waiting in memory to be written' },
+              dropped: { type: 'integer', description: 'Traces dropped because the buffer was full' },
+              written: { type: 'integer', description: 'Traces written to the database' },
+              failures: { type: 'integer', description: 'Failed write attempts' },
+            },
+          },
+        },
       },
       EventsDropped: {
         type: 'object',

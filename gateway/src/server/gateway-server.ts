@@ -122,7 +122,10 @@ export async function startGateway(options: GatewayServerOptions): Promise<Runni
   const events = options.events;
   if (events) registerEventStats(metrics, () => events.stats());
   // At most one `routes` event per 2 s, carrying the report of the route table in use when it is sent.
-  const routeEvents = events ? createRouteEvents(events, () => state.routes.report()) : undefined;
+  // GET /v1/routes and the `routes` event: the route table, and the trace sink's queue and drops (the console's
+  // health view shows both; /metrics exports the same numbers).
+  const routesReport = () => ({ ...(state.routes.report() as object), traces: options.traces.stats() });
+  const routeEvents = events ? createRouteEvents(events, routesReport) : undefined;
 
   // Everything built from the bundle, swapped as one on reload; in-flight calls finish on the old state.
   const build = (bundle: GatewayBundle, policy: CompiledPolicy | null) => {
@@ -226,7 +229,7 @@ export async function startGateway(options: GatewayServerOptions): Promise<Runni
       app.use(
         options.adminRouter({
           authorize,
-          routes: () => state.routes.report(),
+          routes: routesReport,
           bundle: () => state.bundle,
         }),
       );

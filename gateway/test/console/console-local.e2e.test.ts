@@ -232,6 +232,8 @@ describe('console in local mode (real Chromium)', { timeout: TEST_TIMEOUT }, () 
 
     await navigate(page, '/health');
     await page.getByText('widgets.get_widget', { exact: true }).first().waitFor(SOON);
+    await page.getByRole('heading', { level: 2, name: 'Trace queue' }).waitFor(SOON);
+    await page.getByText('failed writes', { exact: true }).waitFor(SOON);
     await checkA11y(page, 'health');
     await screenshot(page, 'health');
     expect(errors).toEqual([]);

@@ -1,9 +1,11 @@
 /**
  * Health (/console/health): is the gateway ready (GET /readyz), and for every exposed tool the targets that can
  * serve it, in order, with each target's circuit breaker and health check (GET /v1/routes), live through
- * `routes` events (the gateway sends the table when a breaker or health check changes, at most every 2 s).
+ * `routes` events (the gateway sends the table when a breaker or health check changes, at most every 2 s);
+ * the trace queue (queued, dropped, written, failed writes) from the same report, read again every 5 s while
+ * the page is open because it moves with every call.
  */
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { api, unwrap } from '../api.ts';
 import { useEvents, useLiveStatus } from '../events.ts';
 import { useLoad } from '../load.ts';
@@ -28,7 +30,14 @@ interface RouteReport {
     }[];
   }[];
   hiddenTools?: unknown[];
+  traces?: { queued: number; dropped: number; written: number; failures: number };
 }
+
+/** The route table's health of a target nobody has checked (in-process packs, or before the first check). */
+const NOT_CHECKED = 'not checked';
+
+/** How often the trace queue figures are read again while the page is open. */
+const TRACE_QUEUE_POLL_MS = 5_000;
 
 interface Readiness {
   ready: boolean;
@@ -50,6 +59,11 @@ export function HealthView(_props: { params: Record<string, string> }) {
   }, []);
   const [updatedAt, setUpdatedAt] = useState<number>();
   const live = useLiveStatus();
+  const reloadRoutes = routes.reload;
+  useEffect(() => {
+    const timer = setInterval(reloadRoutes, TRACE_QUEUE_POLL_MS);
+    return () => clearInterval(timer);
+  }, [reloadRoutes]);
 
   useEvents(['routes'], (event) => {
     if (event.type === 'reset') {
@@ -64,6 +78,7 @@ export function HealthView(_props: { params: Record<string, string> }) {
   const report = routes.data;
   const targets = (report?.routes ?? []).flatMap((r) => r.targets.map((t) => ({ ...t, exposed: r.tool })));
   const unhealthy = targets.filter((t) => !t.health.healthy || t.breaker !== 'closed').length;
+  const unchecked = new Set(targets.filter((t) => t.health.detail === NOT_CHECKED).map((t) => t.target)).size;
 
   return (
     <section className="view">
@@ -124,10 +139,11 @@ export function HealthView(_props: { params: Record<string, string> }) {
             <>
               <StatusBadge
                 status={unhealthy === 0 ? 'healthy' : 'degraded'}
-                label={unhealthy === 0 ? 'All healthy' : `${unhealthy} of ${targets.length} need attention`}
+                label={unhealthy === 0 ? 'None failing' : `${unhealthy} of ${targets.length} need attention`}
               />
               <p className="muted stat-detail">
                 {(report.routes ?? []).length} tools over {new Set(targets.map((t) => t.target)).size} targets
+                {unchecked > 0 ? `; ${unchecked} not health-checked` : ''}
               </p>
             </>
           ) : (
@@ -145,6 +161,43 @@ export function HealthView(_props: { params: Record<string, string> }) {
               ? `${live.dropped.toLocaleString()} events dropped for this page`
               : 'No events dropped'}
           </p>
+        </div>
+        <div className="panel stat">
+          <h2 className="stat-label">Trace queue</h2>
+          {report?.traces ? (
+            <>
+              <StatusBadge
+                status={report.traces.dropped > 0 ? 'error' : report.traces.failures > 0 ? 'degraded' : 'ok'}
+                label={
+                  report.traces.dropped > 0
+                    ? `${report.traces.dropped.toLocaleString()} dropped`
+                    : report.traces.failures > 0
+                      ? 'Write failures'
+                      : 'Writing'
+                }
+              />
+              <dl className="details stat-detail">
+                <div className="details-row">
+                  <dt>waiting</dt>
+                  <dd>{report.traces.queued.toLocaleString()}</dd>
+                </div>
+                <div className="details-row">
+                  <dt>written</dt>
+                  <dd>{report.traces.written.toLocaleString()}</dd>
+                </div>
+                <div className="details-row">
+                  <dt>dropped</dt>
+                  <dd>{report.traces.dropped.toLocaleString()}</dd>
+                </div>
+                <div className="details-row">
+                  <dt>failed writes</dt>
+                  <dd>{report.traces.failures.toLocaleString()}</dd>
+                </div>
+              </dl>
+            </>
+          ) : (
+            <p className="loading">Loading…</p>
+          )}
         </div>
       </div>
 
@@ -183,9 +236,19 @@ export function HealthView(_props: { params: Record<string, string> }) {
                       <StatusBadge status={t.breaker} />
                     </td>
                     <td>
-                      <StatusBadge status={t.health.healthy ? 'healthy' : 'unhealthy'} />
+                      {t.health.detail === NOT_CHECKED ? (
+                        <StatusBadge status="unknown" label="not checked" />
+                      ) : (
+                        <StatusBadge status={t.health.healthy ? 'healthy' : 'unhealthy'} />
+                      )}
                     </td>
-                    <td className="muted">{t.health.detail ?? ''}</td>
+                    <td className="muted">
+                      {t.health.detail === NOT_CHECKED
+                        ? t.target.startsWith('in-process:')
+                          ? 'in this gateway'
+                          : 'no health check yet'
+                        : (t.health.detail ?? '')}
+                    </td>
                   </tr>
                 )),
               )}
