@@ -13,7 +13,7 @@
  * GitHub's REST description (@octokit/openapi) imported the same way, alone, before the others; also per tool.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -96,10 +96,14 @@ async function runAll(files: string[]): Promise<CorpusResult[]> {
   const results: CorpusResult[] = new Array(files.length);
   const listFile = path.join(tmpdir(), `raku-corpus-${process.pid}.json`);
   writeFileSync(listFile, JSON.stringify(files));
-  // The GitHub reference alone first, so its time is not taken with the other worker busy.
-  await runRange(listFile, 0, 1, results);
-  const mid = 1 + Math.ceil((files.length - 1) / 2);
-  await Promise.all([runRange(listFile, 1, mid, results), runRange(listFile, mid, files.length, results)]);
+  try {
+    // The GitHub reference alone first, so its time is not taken with the other worker busy.
+    await runRange(listFile, 0, 1, results);
+    const mid = 1 + Math.ceil((files.length - 1) / 2);
+    await Promise.all([runRange(listFile, 1, mid, results), runRange(listFile, mid, files.length, results)]);
+  } finally {
+    rmSync(listFile, { force: true });
+  }
   return results;
 }
 
