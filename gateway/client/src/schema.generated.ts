@@ -1555,6 +1555,11 @@ export interface components {
             };
             /** @description Where to start signing in (a path of this gateway). */
             login?: string;
+            /**
+             * @description How this gateway signs people in: `local`, the one-time link `npm start` prints; `oidc`, the zone’s identity provider from `login`.
+             * @enum {string}
+             */
+            mode?: "local" | "oidc";
         };
         Error: {
             error: {

@@ -80,7 +80,7 @@ export function createConsole(
   });
 
   const unauthorized = (res: Response, status: number, code: string, message: string) =>
-    res.status(status).json({ error: { code, message }, login: LOGIN_PATH });
+    res.status(status).json({ error: { code, message }, login: LOGIN_PATH, mode: settings.mode });
 
   router.get('/v1/session', async (req, res) => {
     const auth = await sessions.authenticate(req, res);

@@ -104,6 +104,12 @@ export const SESSION_SCHEMAS = {
         properties: { code: { type: 'string' }, message: { type: 'string' } },
       },
       login: { type: 'string', description: 'Where to start signing in (a path of this gateway).' },
+      mode: {
+        type: 'string',
+        enum: ['local', 'oidc'],
+        description:
+          'How this gateway signs people in: `local`, the one-time link `npm start` prints; `oidc`, the zone’s identity provider from `login`.',
+      },
     },
   },
 };

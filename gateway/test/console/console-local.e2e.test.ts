@@ -88,6 +88,9 @@ describe('console in local mode (real Chromium)', { timeout: TEST_TIMEOUT }, () 
     await checkA11y(page, 'login');
     await screenshot(page, 'login');
     expect(await page.getByRole('navigation').count()).toBe(0);
+    // Local mode says how local mode signs in, and offers no identity provider it does not have.
+    await page.getByRole('heading', { level: 2, name: 'Local mode (npm start)' }).waitFor(SOON);
+    expect(await page.getByRole('link', { name: 'Sign in', exact: true }).count()).toBe(0);
     expect(errors).toEqual([]);
   });
 

@@ -60,6 +60,7 @@ describe('console sessions in local mode', () => {
     expect(await res.json()).toEqual({
       error: { code: 'unauthorized', message: 'no console session: sign in' },
       login: '/console/login',
+      mode: 'local',
     });
   });
 

@@ -53,6 +53,9 @@ async function signInThroughProvider(user: string): Promise<{ page: Page; errors
   const page = await context.newPage();
   const errors = pageErrors(page, oc.base);
   await page.goto(`${oc.base}/console/`);
+  await page.getByRole('link', { name: 'Sign in', exact: true }).waitFor(SOON);
+  // The gateway role signs in through its identity provider only: no one-time link to speak of.
+  expect(await page.getByRole('heading', { name: 'Local mode (npm start)' }).count()).toBe(0);
   await page.getByRole('link', { name: 'Sign in', exact: true }).click();
   await page.waitForURL((url) => url.origin === oc.idp.issuer, SOON);
   await page.locator('input[name=login]').fill(user);

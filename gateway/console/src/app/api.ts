@@ -17,6 +17,17 @@ export interface SignedOut {
   message: string;
   /** The URL that starts a sign-in (GET /console/login), from the 401 body. */
   login?: string;
+  /** How this gateway signs people in (from the 401 body): the login view shows only that way. */
+  mode?: 'local' | 'oidc';
+}
+
+/** The sign-in fields of a 401 body (`login`, `mode`), when they are what the document says. */
+function signInOf(body: unknown): Pick<SignedOut, 'login' | 'mode'> {
+  const { login, mode } = (body ?? {}) as { login?: unknown; mode?: unknown };
+  return {
+    ...(typeof login === 'string' ? { login } : {}),
+    ...(mode === 'local' || mode === 'oidc' ? { mode } : {}),
+  };
 }
 
 /** An API call that failed: its HTTP status and the gateway's `{ error: { code, message } }`. */
@@ -81,12 +92,12 @@ api.use({
       const body = (await response
         .clone()
         .json()
-        .catch(() => undefined)) as { login?: unknown } | undefined;
+        .catch(() => undefined)) as unknown;
       // The gateway's reason speaks of bearer tokens (it is the API's); the console's user had a session.
       unauthorized({
         message:
           'your console session has ended (expired, signed out elsewhere, or the gateway restarted): sign in again',
-        ...(typeof body?.login === 'string' ? { login: body.login } : {}),
+        ...signInOf(body),
       });
     }
     return response;
@@ -107,13 +118,9 @@ type SessionResult = { ok: true; session: Session } | { ok: false; signedOut: Si
 
 function sessionResult(result: { data?: Session; error?: unknown; response: Response }): SessionResult {
   if (result.data) return { ok: true, session: result.data };
-  const login = (result.error as { login?: unknown } | undefined)?.login;
   return {
     ok: false,
-    signedOut: {
-      message: apiError(result.response.status, result.error).message,
-      ...(typeof login === 'string' ? { login } : {}),
-    },
+    signedOut: { message: apiError(result.response.status, result.error).message, ...signInOf(result.error) },
   };
 }
 

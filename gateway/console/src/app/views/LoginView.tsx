@@ -72,19 +72,27 @@ export function LoginView({ loginToken, signedOut, onSignedIn }: LoginViewProps)
                 {sentence(message)}
               </p>
             ) : null}
-            <h2>Gateway with single sign-on</h2>
-            <p>Sign in with your organisation's identity provider.</p>
-            <p>
-              <a className="button button-primary" href={loginUrl}>
-                Sign in
-              </a>
-            </p>
-            <h2>Local mode (npm start)</h2>
-            <p>
-              Open the one-time link that <code>npm start</code> printed, of the form{' '}
-              <code>http://127.0.0.1:…/console/#login=…</code>. A link works once and expires after 15
-              minutes; restart <code>npm start</code> for a new one.
-            </p>
+            {signedOut.mode !== 'local' ? (
+              <>
+                <h2>Gateway with single sign-on</h2>
+                <p>Sign in with your organisation's identity provider.</p>
+                <p>
+                  <a className="button button-primary" href={loginUrl}>
+                    Sign in
+                  </a>
+                </p>
+              </>
+            ) : null}
+            {signedOut.mode !== 'oidc' ? (
+              <>
+                <h2>Local mode (npm start)</h2>
+                <p>
+                  Open the one-time link that <code>npm start</code> printed, of the form{' '}
+                  <code>http://127.0.0.1:…/console/#login=…</code>. A link works once and expires after 15
+                  minutes; restart <code>npm start</code> for a new one.
+                </p>
+              </>
+            ) : null}
           </>
         )}
       </section>
