@@ -26,6 +26,8 @@ const INPUTS = [
   'gateway/client/package.json',
   'gateway/client/src',
   'package-lock.json',
+  // How it is built is part of what is built.
+  'scripts/build-console.ts',
 ];
 
 function filesOf(rel: string): string[] {
@@ -79,6 +81,11 @@ export async function buildConsole(options: { ifStale?: boolean } = {}): Promise
   // Build beside dist/ and swap it in: a gateway serving dist/ meanwhile (another terminal, a test) never
   // sees it half-written or empty.
   const staging = path.join(CONSOLE, `.dist-build-${process.pid}-${Date.now()}`);
+  // Vite takes NODE_ENV from the environment over `mode`: under vitest (NODE_ENV=test) it built React's
+  // development bundle (443 KB against 243 KB), which `npm start` then served as up to date. The console is
+  // always built for production, whoever builds it.
+  const nodeEnv = process.env['NODE_ENV'];
+  process.env['NODE_ENV'] = 'production';
   try {
     await build({
       configFile: path.join(CONSOLE, 'vite.config.ts'),
@@ -88,6 +95,8 @@ export async function buildConsole(options: { ifStale?: boolean } = {}): Promise
     writeFileSync(path.join(staging, path.basename(HASH_FILE)), `${hash}\n`);
     swapInto(staging, DIST);
   } finally {
+    if (nodeEnv === undefined) delete process.env['NODE_ENV'];
+    else process.env['NODE_ENV'] = nodeEnv;
     rmSync(staging, { recursive: true, force: true });
   }
   return { built: true, hash, dist: DIST };

@@ -185,7 +185,8 @@ function jobSuite(kind: string, open: () => Promise<Database>) {
       );
     });
 
-    it('fails a job whose approval is rejected, without running it', async () => {
+    /** A delete_pet job waiting for a pending approval of group:pet-admins. */
+    async function parkedJob() {
       const approvals = approvalsOf(db);
       const approval = await approvals.create({
         rule: 'r',
@@ -197,6 +198,11 @@ function jobSuite(kind: string, open: () => Promise<Database>) {
         revision: 'rev-1',
       });
       const submitted = await jobs.submit(call('echo.delete_pet'), { approvalId: approval.id });
+      return { approvals, approval, submitted };
+    }
+
+    it('fails a job whose approval is rejected, without running it', async () => {
+      const { approvals, approval, submitted } = await parkedJob();
       await approvals.decide(approval.id, {
         approve: false,
         reason: 'not this one',
@@ -211,17 +217,7 @@ function jobSuite(kind: string, open: () => Promise<Database>) {
     });
 
     it('withdraws the pending approval of a job cancelled while it waits, so no approver is left with it', async () => {
-      const approvals = approvalsOf(db);
-      const approval = await approvals.create({
-        rule: 'r',
-        approvers: ['group:pet-admins'],
-        timeoutSeconds: 600,
-        tool: 'echo.delete_pet',
-        subject: caller.subject,
-        args: {},
-        revision: 'rev-1',
-      });
-      const submitted = await jobs.submit(call('echo.delete_pet'), { approvalId: approval.id });
+      const { approvals, approval, submitted } = await parkedJob();
       expect((await jobs.cancel(submitted.id, 'user:ann'))?.status).toBe('cancelled');
       expect(await approvals.get(approval.id)).toMatchObject({
         status: 'withdrawn',
