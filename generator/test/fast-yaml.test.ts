@@ -105,6 +105,19 @@ describe('fast YAML path', () => {
     expect(fastParse(text, DEFAULT_YAML_LIMITS)).toBeUndefined();
   });
 
+  it('reads a file whose quoted text opens more brackets than the depth limit as the positioned parser does', () => {
+    // An API description quoting an unclosed '[' in hundreds of descriptions: the cheap bracket count says
+    // "maybe deep", the lexer finds it shallow, and the (fast) result must be the positioned parser's.
+    const lines = Array.from({ length: 300 }, (_, i) => `  - description: "list [${i} items, see {docs"\n`);
+    const text = `tools:\n${lines.join('')}`;
+    const parsed = parseYamlSource({ path: 'a.yaml', bytes: Buffer.from(text) });
+    expect(parsed.diagnostics).toEqual([]);
+    expect(parsed.value).toEqual(slow(text).value);
+    expect(parsed.positions.at(['tools', 299, 'description'])).toEqual(
+      slow(text).positions.at(['tools', 299, 'description']),
+    );
+  });
+
   it('gives positions for files read on the fast path, lazily', () => {
     const [first] = exampleFiles();
     const parsed = parseYamlSource(first!);

@@ -96,15 +96,16 @@ export function parseYamlSource(file: SourceFile, limits: YamlLimits = DEFAULT_Y
   }
   if (text.includes('\u0000')) return fail('invalid-utf8', 'file contains a NUL character');
 
-  // The parser recurses per nesting level and can exhaust memory on pathological nesting before it
-  // reports anything, so measure nesting with the (iterative) lexer first.
-  const suspicious = mayNestDeeply(text, limits.maxDepth);
-  if (!suspicious && limits.fastPath !== false) {
+  // The parsers recurse per nesting level and can exhaust memory on pathological nesting before they
+  // report anything, so measure nesting with the (iterative) lexer first when a cheap scan cannot rule it
+  // out. Once the lexer has found it shallow, the fast path is as safe as for any other text: a bracket
+  // inside a quoted string (an API description quoting '[' 165 times) no longer costs the slow parse.
+  const deep = mayNestDeeply(text, limits.maxDepth) ? nestingProblem(text, limits.maxDepth) : undefined;
+  if (deep) return fail('too-deep', deep.message, deep.offset);
+  if (limits.fastPath !== false) {
     const fast = fastParse(text, limits);
     if (fast) return { value: fast.value, positions: lazyPositions(file, limits), diagnostics };
   }
-  const deep = suspicious ? nestingProblem(text, limits.maxDepth) : undefined;
-  if (deep) return fail('too-deep', deep.message, deep.offset);
 
   const doc = parseDocument(text, {
     lineCounter,
