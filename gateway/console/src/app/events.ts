@@ -118,9 +118,15 @@ export class EventHub {
     const source = new EventSource(`${this.url}?types=${types}`, { withCredentials: true });
     this.source = source;
     this.setStatus({ state: 'connecting' });
+    let opened = false;
     source.onopen = () => {
       this.retryMs = 1000;
       this.setStatus({ state: 'open' });
+      // What happened between a view's first load and this stream's start was never sent to it (a new stream
+      // has no Last-Event-ID): the first open tells every view to refetch, as a `reset` does. Reconnects of the
+      // same stream resume with Last-Event-ID instead.
+      if (!opened) this.dispatch('reset', JSON.stringify({ reason: 'the live stream started' }));
+      opened = true;
     };
     source.onerror = () => {
       if (source.readyState === EventSource.CLOSED) {

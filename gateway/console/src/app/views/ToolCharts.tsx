@@ -16,6 +16,12 @@ import { type TraceFilters, timeWindow } from './trace-filters.ts';
 type Stats = Schema<'TraceStats'>;
 
 const REFRESH_MS = 5000;
+/**
+ * A `trace` event leaves the gateway when the call is recorded, before its batched database write (about
+ * 200 ms later, longer under load). The charts are read again until one read started this long after the last
+ * event, so the last calls are counted even when a read fell between an event and its write.
+ */
+const WRITE_LAG_MS = 2000;
 
 export function ToolCharts({ filters, live }: { filters: TraceFilters; live: boolean }) {
   const key = JSON.stringify([filters.range, filters.from, filters.to, filters.tool, filters.zone]);
@@ -35,17 +41,19 @@ export function ToolCharts({ filters, live }: { filters: TraceFilters; live: boo
     [key],
   );
 
-  // A trace event marks the charts stale; one refetch per REFRESH_MS at most.
-  const stale = useRef(false);
+  // A trace event marks the charts stale; one refetch per REFRESH_MS at most, until a read started WRITE_LAG_MS
+  // after the last event.
+  const lastEventAt = useRef(0);
+  const lastReadAt = useRef(0);
   useEvents(['trace'], (event) => {
-    if (event.type === 'reset' || live) stale.current = true;
+    if (event.type === 'reset' || live) lastEventAt.current = Date.now();
   });
   const { reload } = stats;
   useEffect(() => {
     if (!live) return;
     const timer = setInterval(() => {
-      if (!stale.current) return;
-      stale.current = false;
+      if (lastEventAt.current === 0 || lastReadAt.current > lastEventAt.current + WRITE_LAG_MS) return;
+      lastReadAt.current = Date.now();
       reload();
     }, REFRESH_MS);
     return () => clearInterval(timer);
