@@ -99,6 +99,9 @@ export function mayReceive(caller: ApiCaller, event: HubEvent): boolean {
  * Opens the stream on `res` and subscribes it to the hub until the client goes or the gateway stops. A HEAD
  * request (Express routes it here with GET) gets the headers and nothing else: it has no body to stream.
  */
+/** How long one /v1/events stream lasts before the client must reconnect (and be authorized again). */
+export const STREAM_LIFETIME_MS = 15 * 60_000;
+
 export function serveEventStream(
   req: IncomingMessage,
   res: ServerResponse,
@@ -112,6 +115,9 @@ export function serveEventStream(
       .end();
     return null;
   }
+  // The client may have gone while it was being authorized: its 'close' has fired already and will not again,
+  // so a stream opened now would stay subscribed for good.
+  if (req.socket.destroyed || res.destroyed) return null;
   // An idle stream is normal: no socket timeout may end it (heartbeats keep proxies from doing so).
   req.socket.setTimeout(0);
   req.socket.setNoDelay(true);
@@ -122,6 +128,13 @@ export function serveEventStream(
     onDropped: (type) => hub.countDropped(type),
   });
   const unsubscribe = hub.subscribe(connection, request.lastEventId);
-  res.on('close', unsubscribe);
+  // Rights were checked once, at connect: end the stream after a while so a signed-out or demoted subject,
+  // or an expired token, stops receiving. The browser reconnects with Last-Event-ID and loses nothing.
+  const lifetime = setTimeout(() => res.end(), STREAM_LIFETIME_MS);
+  lifetime.unref();
+  res.on('close', () => {
+    clearTimeout(lifetime);
+    unsubscribe();
+  });
   return connection;
 }

@@ -12,7 +12,7 @@ import { isOwnOrigin } from './csrf.ts';
 import { LoginTokens } from './login-tokens.ts';
 import { LoginError, type OidcClientSettings, OidcLogin } from './oidc-login.ts';
 import type { SealKey } from './sealed-cookie.ts';
-import { type ConsoleMode, ConsoleSessions } from './session.ts';
+import { type ConsoleMode, ConsoleSessions, SessionTooLargeError } from './session.ts';
 import { consoleBuilt, consoleStatic, securityHeaders } from './static.ts';
 
 export const LOGIN_PATH = '/console/login';
@@ -70,6 +70,9 @@ export function createConsole(
   // cookie request failing the CSRF or origin check ends here, whatever route it was for.
   router.use((req, res, next) => {
     if (req.headers.authorization !== undefined) return next();
+    // Signing in with a one-time link proves itself (the token) and checks its origin; an old session cookie
+    // in the same browser, sent without its CSRF header, must not refuse it.
+    if (req.method === 'POST' && req.path === '/v1/session') return next();
     sessions.authenticate(req, res).then((auth) => {
       if (auth && !auth.ok && auth.code === 'csrf') {
         res.status(403).json({ error: { code: auth.code, message: auth.message } });
@@ -181,7 +184,12 @@ export function createConsole(
       const got = await oidc.finish(req, res, new URL(`${base(req)}${req.originalUrl}`), secure(req));
       const auth = await deps.authenticator.authenticate(`Bearer ${got.accessToken}`);
       if (!auth.ok) throw new LoginError(`the gateway does not accept the access token: ${auth.message}`);
-      await sessions.start(req, res, auth.caller, got);
+      try {
+        await sessions.start(req, res, auth.caller, got);
+      } catch (err) {
+        if (err instanceof SessionTooLargeError) throw new LoginError(err.message);
+        throw err;
+      }
       res.set('cache-control', 'no-store').redirect(302, '/console/');
     } catch (err) {
       loginFailed(res, err);

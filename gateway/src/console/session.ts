@@ -16,6 +16,13 @@ export const SESSION_COOKIE = 'raku_session';
 const PURPOSE = 'raku-console-session';
 /** How long a session lasts (the OIDC access token inside may expire sooner and be refreshed). */
 export const SESSION_TTL_SECONDS = 8 * 3600;
+/** How long a refresh's answer is shared with requests that carried the same refresh token. */
+const REFRESH_SHARED_MS = 10_000;
+/** The largest Set-Cookie value browsers keep (RFC 6265 §6.1's minimum, what they implement). */
+export const MAX_COOKIE_BYTES = 4096;
+
+/** The tokens do not fit in a cookie a browser would keep. */
+export class SessionTooLargeError extends Error {}
 
 export type ConsoleMode = 'local' | 'oidc';
 
@@ -73,6 +80,7 @@ export class ConsoleSessions {
    * copy of the cookie kept elsewhere stops working here at once (other replicas accept it until it expires).
    */
   private readonly revoked = new Map<string, number>();
+  private readonly refreshing = new Map<string, Promise<OidcTokens | undefined>>();
 
   constructor(private readonly options: ConsoleSessionsOptions) {}
 
@@ -125,10 +133,11 @@ export class ConsoleSessions {
     if (!state) return expired('the console session is invalid or over: sign in again');
     if (this.revoked.has(sessionId(state.csrf)))
       return expired('this console session was signed out: sign in again');
-    const caller = await this.callerOf(req, res, state);
-    if (!caller.ok) return caller;
+    // CSRF and origin first: a request refused anyway must not make the gateway refresh tokens at the issuer.
     const csrf = checkCsrf(req, state.csrf, this.options.publicUrl);
     if (!csrf.ok) return csrf;
+    const caller = await this.callerOf(req, res, state);
+    if (!caller.ok) return caller;
     return { ok: true, caller: caller.caller, view: this.view(caller.caller, state) };
   }
 
@@ -147,12 +156,7 @@ export class ConsoleSessions {
     if (!state.refreshToken || !this.options.refresh) {
       return expired(`the console session's access token is not accepted (${auth.message}): sign in again`);
     }
-    let renewed: OidcTokens | undefined;
-    try {
-      renewed = await this.options.refresh(state.refreshToken);
-    } catch (err) {
-      this.options.log?.(`console: refreshing an access token failed: ${(err as Error).message}`);
-    }
+    const renewed = await this.refreshOnce(state.refreshToken);
     if (!renewed) return expired('the console session has expired and could not be renewed: sign in again');
     const again = await this.options.authenticator.authenticate(`Bearer ${renewed.accessToken}`);
     if (!again.ok) {
@@ -162,6 +166,27 @@ export class ConsoleSessions {
     if (renewed.refreshToken) state.refreshToken = renewed.refreshToken;
     if (res && !res.headersSent) await this.write(req, res, state);
     return again;
+  }
+
+  /**
+   * One refresh per refresh token at a time: the console's first view sends several requests at once with the
+   * same expired session, and issuers that rotate refresh tokens refuse (or revoke the grant on) a second use.
+   * The answer is shared by the requests in flight and for a few seconds after.
+   */
+  private refreshOnce(refreshToken: string): Promise<OidcTokens | undefined> {
+    const refresh = this.options.refresh;
+    if (!refresh) return Promise.resolve(undefined);
+    const key = createHash('sha256').update(refreshToken).digest('base64url');
+    let pending = this.refreshing.get(key);
+    if (!pending) {
+      pending = refresh(refreshToken).catch((err: unknown) => {
+        this.options.log?.(`console: refreshing an access token failed: ${(err as Error).message}`);
+        return undefined;
+      });
+      this.refreshing.set(key, pending);
+      void pending.finally(() => setTimeout(() => this.refreshing.delete(key), REFRESH_SHARED_MS).unref());
+    }
+    return pending;
   }
 
   private view(caller: Caller, state: SessionState): SessionView {
@@ -185,7 +210,14 @@ export class ConsoleSessions {
     const seconds = state.exp - Math.floor(Date.now() / 1000);
     const { exp: _exp, ...rest } = state;
     const value = await seal({ s: rest }, this.options.key, PURPOSE, seconds);
-    res.appendHeader('set-cookie', this.cookie(req, value, seconds));
+    const header = this.cookie(req, value, seconds);
+    // Browsers drop a cookie over 4096 bytes without a word, and the sign-in would loop back to itself.
+    if (header.length > MAX_COOKIE_BYTES) {
+      throw new SessionTooLargeError(
+        `the session cookie would be ${header.length} bytes, over the ${MAX_COOKIE_BYTES} browsers keep: the issuer's tokens are too large (ask for fewer claims or scopes, e.g. no group list in the access token)`,
+      );
+    }
+    res.appendHeader('set-cookie', header);
   }
 
   private cookie(req: IncomingMessage, value: string, maxAge: number): string {

@@ -68,6 +68,8 @@ export async function streamWorkloadLogs(
   workload: string,
   options: WorkloadLogsOptions,
 ): Promise<void> {
+  // The viewer may have gone while it was being authorized; its 'close' will not fire again.
+  if (req.socket.destroyed || res.destroyed) return;
   const maxBuffered = options.maxBufferedBytes ?? 1024 * 1024;
   let dropped = 0;
   let closed = false;

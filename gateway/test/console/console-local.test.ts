@@ -95,6 +95,17 @@ describe('console sessions in local mode', () => {
     expect(await session.json()).toEqual(body);
   });
 
+  it('signs in with a new link in a browser that still holds a session cookie (sent without its CSRF header)', async () => {
+    const old = await login();
+    const res = await fetch(`${base}/v1/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie: old.cookie },
+      body: JSON.stringify({ loginToken: local.console?.issueLoginToken() }),
+    });
+    expect(res.status).toBe(200);
+    expect(sessionCookie(res).pair).not.toBe(old.cookie);
+  });
+
   it('refuses a made-up login token and a body without one', async () => {
     const wrong = await fetch(`${base}/v1/session`, {
       method: 'POST',

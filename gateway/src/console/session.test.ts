@@ -1,0 +1,70 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { describe, expect, it } from 'vitest';
+import type { Caller } from '../auth/caller.ts';
+import { randomSealKey } from './sealed-cookie.ts';
+import { ConsoleSessions, MAX_COOKIE_BYTES, SESSION_COOKIE, SessionTooLargeError } from './session.ts';
+
+const caller: Caller = { subject: 'user:ann', kind: 'user', groups: [], claims: { sub: 'ann' } };
+
+function fakeExchange(cookie = ''): { req: IncomingMessage; res: ServerResponse; setCookies: string[] } {
+  const setCookies: string[] = [];
+  const req = {
+    headers: { cookie, host: '127.0.0.1:1' },
+    method: 'GET',
+    socket: {},
+  } as unknown as IncomingMessage;
+  const res = {
+    headersSent: false,
+    appendHeader: (_name: string, value: string) => setCookies.push(value),
+  } as unknown as ServerResponse;
+  return { req, res, setCookies };
+}
+
+describe('console sessions (OIDC mode)', () => {
+  it('refuses tokens too large for a cookie a browser keeps, saying why, instead of a cookie it drops', async () => {
+    const sessions = new ConsoleSessions({
+      mode: 'oidc',
+      key: randomSealKey(),
+      authenticator: { authenticate: async () => ({ ok: true, caller }) },
+      isAdmin: () => false,
+      secure: () => false,
+    });
+    const { req, res, setCookies } = fakeExchange();
+    await expect(
+      sessions.start(req, res, caller, { accessToken: 'a'.repeat(2500), refreshToken: 'r'.repeat(1500) }),
+    ).rejects.toThrow(SessionTooLargeError);
+    expect(setCookies).toEqual([]);
+    await sessions.start(req, res, caller, { accessToken: 'a'.repeat(1500), refreshToken: 'r'.repeat(500) });
+    expect(setCookies).toHaveLength(1);
+    expect(setCookies[0]?.startsWith(`${SESSION_COOKIE}=`)).toBe(true);
+    expect(setCookies[0]?.length).toBeLessThanOrEqual(MAX_COOKIE_BYTES);
+  });
+
+  it('refreshes an expired access token once for the requests that arrive with it together', async () => {
+    let refreshes = 0;
+    const sessions = new ConsoleSessions({
+      mode: 'oidc',
+      key: randomSealKey(),
+      authenticator: {
+        authenticate: async (header) =>
+          header === 'Bearer new'
+            ? { ok: true, caller }
+            : { ok: false, code: 'invalid_token', message: 'expired' },
+      },
+      isAdmin: () => false,
+      secure: () => false,
+      refresh: async () => {
+        refreshes++;
+        await new Promise((resolve) => setImmediate(resolve));
+        return { accessToken: 'new', refreshToken: 'rotated' };
+      },
+    });
+    const first = fakeExchange();
+    await sessions.start(first.req, first.res, caller, { accessToken: 'old', refreshToken: 'r1' });
+    const cookie = first.setCookies[0]?.split(';')[0] ?? '';
+    const requests = [fakeExchange(cookie), fakeExchange(cookie), fakeExchange(cookie)];
+    const answers = await Promise.all(requests.map(({ req, res }) => sessions.authenticate(req, res)));
+    expect(answers.map((a) => a?.ok)).toEqual([true, true, true]);
+    expect(refreshes).toBe(1);
+  });
+});
