@@ -18,7 +18,12 @@ export interface ZoneSources {
     }): Promise<Page<DeploymentRecordInput & { id: string; observedAt: Date }>>;
   };
   traces: {
-    list(filter: { from?: Date; cursor?: string; limit?: number }): Promise<Page<{ status: string }>>;
+    list(filter: {
+      from?: Date;
+      zone?: string;
+      cursor?: string;
+      limit?: number;
+    }): Promise<Page<{ status: string }>>;
   };
 }
 
@@ -42,18 +47,26 @@ export async function readZonesReport(
       records.set(zone, page.items);
     }),
   );
-  const rate = await ownErrorRate(sources.traces, now);
+  const rate = await ownErrorRate(sources.traces, bundle.zone, now);
   return buildZonesReport({ bundle, records, ...(rate ? { errorRate: rate } : {}), now });
 }
 
-/** The error rate of the last ERROR_WINDOW_MINUTES of this gateway's traces; none when it served no call. */
-async function ownErrorRate(traces: ZoneSources['traces'], now: Date): Promise<ErrorRate | undefined> {
+/**
+ * The error rate of the last ERROR_WINDOW_MINUTES of this gateway's zone's traces (gateways of several zones may
+ * share one database); none when it served no call.
+ */
+async function ownErrorRate(
+  traces: ZoneSources['traces'],
+  zone: string,
+  now: Date,
+): Promise<ErrorRate | undefined> {
   const from = new Date(now.getTime() - ERROR_WINDOW_MINUTES * 60_000);
   const statuses: string[] = [];
   let cursor: string | null = null;
   for (let page = 0; page < MAX_TRACE_PAGES; page++) {
     const res: Page<{ status: string }> = await traces.list({
       from,
+      zone,
       limit: 500,
       ...(cursor ? { cursor } : {}),
     });

@@ -6,6 +6,7 @@ import type { RepoModel } from '../../../generator/config/src/model/types.ts';
 import { buildBundle } from '../../../generator/render/src/bundle/build-bundle.ts';
 import type { GatewayBundle } from '../../../generator/render/src/bundle/types.ts';
 import { errorRate } from '../../../generator/render/src/promotion/error-rate.ts';
+import { readZonesReport } from '../../src/zones/zone-report.ts';
 import { buildZonesReport, type ObservedRecord } from '../../src/zones/zone-view.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
@@ -234,5 +235,26 @@ describe('GET /v1/zones report', () => {
       'open-meteo',
       'petstore',
     ]);
+  });
+});
+
+describe('readZonesReport', () => {
+  it("reads the error rate from this gateway's own zone's traces only (zones may share one database)", async () => {
+    const asked: { zone?: string }[] = [];
+    await readZonesReport(
+      bundleOf('staging'),
+      {
+        deployments: { list: async () => ({ items: [], nextCursor: null }) },
+        traces: {
+          list: async (filter) => {
+            asked.push(filter);
+            return { items: [{ status: 'ok' }], nextCursor: null };
+          },
+        },
+      },
+      now,
+    );
+    expect(asked.length).toBeGreaterThan(0);
+    expect(asked.every((filter) => filter.zone === 'staging')).toBe(true);
   });
 });
