@@ -210,7 +210,17 @@ export function createAdminRouter(deps: AdminDeps): express.Router {
       who,
     );
     if (!checked.ok) throw new ApiError(checked.status, checked.code, checked.message);
-    serveEventStream(req, res, deps.events, who, checked.value);
+    const hub = deps.events;
+    if (!hub.admitStream(who.subject)) {
+      throw new ApiError(
+        429,
+        'too_many_streams',
+        `${who.subject} already holds ${hub.maxStreamsPerSubject} open event streams: close one (a browser tab) first`,
+      );
+    }
+    const connection = serveEventStream(req, res, hub, who, checked.value);
+    if (connection) res.on('close', () => hub.releaseStream(who.subject));
+    else hub.releaseStream(who.subject);
   });
 
   router.get('/v1/jobs', async (req, res) => {

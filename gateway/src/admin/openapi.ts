@@ -57,6 +57,7 @@ const ERROR_TEXT: Record<number, string> = {
   403: 'Authenticated, but not allowed (admin role or approver required).',
   404: 'No such resource (or not yours).',
   409: 'The resource is not in a state that allows this change.',
+  429: 'Too many at once: the caller already holds as many open streams as it may.',
 };
 
 const json = (schema: string, description: string) => ({
@@ -364,7 +365,7 @@ export const OPENAPI_DOCUMENT = {
             description: 'The event stream (kept open)',
             content: { 'text/event-stream': { schema: { $ref: '#/components/schemas/LiveEvent' } } },
           },
-          ...errors(400, 401, 403, 404),
+          ...errors(400, 401, 403, 404, 429),
         },
       },
     },

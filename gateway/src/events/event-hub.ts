@@ -33,6 +33,8 @@ export interface EventHubOptions {
   onError?: (error: unknown) => void;
   /** Bounds, heartbeat and retry hint of the streams served from this hub. */
   stream?: EventStreamSettings;
+  /** Streams one subject may hold open at once (each holds a socket and up to 1 MiB of queue). Default 20. */
+  maxStreamsPerSubject?: number;
 }
 
 /** Counters exported as metrics (server/metrics.ts registerEventStats). */
@@ -48,6 +50,27 @@ export interface EventHubStats {
 type Pending = EventInput;
 
 export class EventHub implements EventPublisher {
+  /**
+   * Counts a stream of `subject` as open; false when the subject already holds the most it may (the caller
+   * answers 429). Give each stream that was admitted back with `releaseStream`.
+   */
+  admitStream(subject: string): boolean {
+    const open = this.#streamsBySubject.get(subject) ?? 0;
+    if (open >= this.#maxStreamsPerSubject) return false;
+    this.#streamsBySubject.set(subject, open + 1);
+    return true;
+  }
+
+  releaseStream(subject: string): void {
+    const open = (this.#streamsBySubject.get(subject) ?? 1) - 1;
+    if (open > 0) this.#streamsBySubject.set(subject, open);
+    else this.#streamsBySubject.delete(subject);
+  }
+
+  get maxStreamsPerSubject(): number {
+    return this.#maxStreamsPerSubject;
+  }
+
   readonly #replayEvents: number;
   readonly #replayBytes: number;
   readonly #maxPending: number;
@@ -65,9 +88,12 @@ export class EventHub implements EventPublisher {
   readonly #dropped = new Map<string, number>();
   /** Bounds, heartbeat and retry hint of the streams served from this hub. */
   readonly streamSettings: EventStreamSettings;
+  readonly #maxStreamsPerSubject: number;
+  readonly #streamsBySubject = new Map<string, number>();
 
   constructor(options: EventHubOptions = {}) {
     this.streamSettings = { ...options.stream };
+    this.#maxStreamsPerSubject = options.maxStreamsPerSubject ?? 20;
     this.#replayEvents = options.replayEvents ?? 10_000;
     this.#replayBytes = options.replayBytes ?? 16 * 1024 * 1024;
     this.#maxPending = options.maxPending ?? 10_000;

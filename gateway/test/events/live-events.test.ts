@@ -4,7 +4,7 @@
  * event or a state, never for time.
  */
 import type { Client } from '@modelcontextprotocol/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createApprovalStore } from '../../src/approvals/approval-store.ts';
 import type { ApprovalRequest } from '../../src/approvals/types.ts';
 import type { SseConnection } from '../../src/events/sse-connection.ts';
@@ -17,12 +17,13 @@ const MAX_QUEUED_EVENTS = 4;
 const MAX_QUEUED_BYTES = 64 * 1024;
 
 let stack: EventsStack;
-const tokens: Record<'admin' | 'alice' | 'mona' | 'bob' | 'bot', string> = {
+const tokens: Record<'admin' | 'alice' | 'mona' | 'bob' | 'bot' | 'carol', string> = {
   admin: '',
   alice: '',
   mona: '',
   bob: '',
   bot: '',
+  carol: '',
 };
 const open: SseStream[] = [];
 
@@ -40,6 +41,7 @@ beforeAll(async () => {
   tokens.mona = await stack.issuer.sign({ sub: 'mona', groups: ['maintainers'] });
   tokens.bob = await stack.issuer.sign({ sub: 'bob' });
   tokens.bot = await stack.issuer.sign({ sub: 'bot', agent: true });
+  tokens.carol = await stack.issuer.sign({ sub: 'carol' });
 }, 60_000);
 
 afterAll(async () => {
@@ -401,6 +403,24 @@ describe('approval expiry', () => {
 });
 
 describe('shutdown', () => {
+  it('holds a subject to 20 open streams (429 past them) and counts a closed one out', async () => {
+    const streams = await Promise.all(Array.from({ length: 20 }, () => events('carol', '?types=job')));
+    expect(streams.map((s) => s.status)).toEqual(Array(20).fill(200));
+    const over = await events('carol', '?types=job');
+    expect(over.status).toBe(429);
+    expect(JSON.parse(await over.body()).error).toEqual({
+      code: 'too_many_streams',
+      message: 'user:carol already holds 20 open event streams: close one (a browser tab) first',
+    });
+    // Another subject is not held to carol's count.
+    expect((await events('alice', '?types=job')).status).toBe(200);
+    streams[0]?.close();
+    await vi.waitFor(async () => {
+      const again = await events('carol', '?types=job');
+      expect(again.status).toBe(200);
+    });
+  });
+
   it('ends every open stream when the gateway closes', async () => {
     const stream = await events('admin', '');
     await stream.comment('ping');
