@@ -12,6 +12,14 @@
 import createClient, { type Client, type Middleware } from 'openapi-fetch';
 import type { components, paths } from './schema.generated.ts';
 
+/** The document's enums as runtime lists (generated with them): every value the gateway takes, in its order. */
+export {
+  approvalStatusValues,
+  eventTypeValues,
+  jobStatusValues,
+  traceDecisionValues,
+  traceStatusValues,
+} from './schema.generated.ts';
 export type { components, Middleware, paths };
 
 /** A schema of the document by name: `Schema<'StoredTrace'>`. */

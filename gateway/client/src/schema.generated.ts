@@ -1829,4 +1829,24 @@ export interface components {
     pathItems: never;
 }
 export type $defs = Record<string, never>;
+type FlattenedDeepRequired<T> = {
+    [K in keyof T]-?: FlattenedDeepRequired<T[K] extends unknown[] | undefined | null ? Extract<T[K], unknown[]>[number] : T[K]>;
+};
+type ReadonlyArray<T> = [
+    Exclude<T, undefined>
+] extends [
+    unknown[]
+] ? Readonly<Exclude<T, undefined>> : Readonly<Exclude<T, undefined>[]>;
+export const pathsV1TracesGetParametersQueryDecisionValues: ReadonlyArray<FlattenedDeepRequired<paths>["/v1/traces"]["get"]["parameters"]["query"]["decision"]> = ["allow", "deny", "approval", "none"];
+export const zoneReportPromotionGateValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ZoneReport"]["promotion"]["gate"]> = ["open", "gated", "none"];
+export const observedPackHealthValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ObservedPack"]["health"]> = ["healthy", "degraded", "unhealthy", "unknown"];
+export const zoneDriftKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ZoneDrift"]["kind"]> = ["missing", "extra", "version", "revision", "unhealthy"];
+export const sessionModeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Session"]["mode"]> = ["local", "oidc"];
+export const sessionErrorModeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SessionError"]["mode"]> = ["local", "oidc"];
+export const traceStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["TraceStatus"]> = ["ok", "error", "denied", "invalid", "rate_limited", "no_route", "timeout", "pending", "rejected", "expired", "unknown_tool"];
+export const traceDecisionValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Trace"]["decision"]> = ["allow", "deny", "approval", "none"];
+export const approvalStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ApprovalStatus"]> = ["pending", "approved", "rejected", "expired", "withdrawn"];
+export const jobStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["JobStatus"]> = ["queued", "waiting_approval", "running", "succeeded", "failed", "cancelled"];
+export const deploymentInputHealthValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["DeploymentInput"]["health"]> = ["healthy", "degraded", "unhealthy", "unknown"];
+export const eventTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["EventType"]> = ["trace", "approval", "job", "deployment", "routes"];
 export type operations = Record<string, never>;

@@ -4,26 +4,15 @@
  * `decision`, `rule`, `zone` as GET /v1/traces takes them. Also decides whether a live `trace` event belongs
  * in the list, with the same rules as the server's filters.
  */
-import type { Schema } from '@raku/client';
+import { type Schema, traceDecisionValues, traceStatusValues } from '@raku/client';
 
 export type Trace = Schema<'Trace'>;
 export type TraceStatus = Schema<'TraceStatus'>;
 export type TraceDecision = Trace['decision'];
 
-export const TRACE_STATUSES: readonly TraceStatus[] = [
-  'ok',
-  'error',
-  'denied',
-  'invalid',
-  'rate_limited',
-  'no_route',
-  'timeout',
-  'pending',
-  'rejected',
-  'expired',
-  'unknown_tool',
-];
-export const TRACE_DECISIONS: readonly TraceDecision[] = ['allow', 'deny', 'approval', 'none'];
+/** The statuses and decisions GET /v1/traces filters by, from the gateway's own document (@raku/client). */
+export const TRACE_STATUSES: readonly TraceStatus[] = traceStatusValues;
+export const TRACE_DECISIONS: readonly TraceDecision[] = traceDecisionValues;
 
 export const RANGES: Readonly<Record<string, { label: string; seconds: number }>> = {
   '15m': { label: 'Last 15 minutes', seconds: 15 * 60 },
