@@ -36,6 +36,8 @@ interface Subscriber {
 }
 
 const MAX_RETRY_MS = 30_000;
+/** After a stream's first open, when views refetch a second time (see onopen). */
+const CATCH_UP_MS = 2000;
 
 /** The page's event stream. Created once by the shell. */
 export class EventHub {
@@ -123,9 +125,17 @@ export class EventHub {
       this.retryMs = 1000;
       this.setStatus({ state: 'open' });
       // What happened between a view's first load and this stream's start was never sent to it (a new stream
-      // has no Last-Event-ID): the first open tells every view to refetch, as a `reset` does. Reconnects of the
-      // same stream resume with Last-Event-ID instead.
-      if (!opened) this.dispatch('reset', JSON.stringify({ reason: 'the live stream started' }));
+      // has no Last-Event-ID): the first open tells every view to refetch, as a `reset` does, and once more
+      // CATCH_UP_MS later, since what was published just before the open may not be stored yet (traces are
+      // written in batches after their event). Reconnects of the same stream resume with Last-Event-ID instead.
+      if (!opened) {
+        const reset = () => {
+          if (this.source === source)
+            this.dispatch('reset', JSON.stringify({ reason: 'the live stream started' }));
+        };
+        reset();
+        setTimeout(reset, CATCH_UP_MS);
+      }
       opened = true;
     };
     source.onerror = () => {

@@ -54,13 +54,18 @@ export function TracesView(_props: { params: Record<string, string> }) {
   const [waiting, setWaiting] = useState(0);
   const fresh = useRef(new Set<string>());
 
+  // Traces that arrived live for these filters, newest first. A (re)load of the head page joins them to what
+  // the database returned: a trace event leaves before its batched write, so a load racing the stream (its
+  // first open, a reset, a resume) would otherwise drop rows the page had already shown.
+  const arrived = useRef<{ key: string; items: Trace[] }>({ key, items: [] });
   const list = useLoad<ListState>(async () => {
     const page = unwrap(
       await api.GET('/v1/traces', {
         params: { query: { ...listQuery(filters, Date.now()), limit: PAGE, ...(cursor ? { cursor } : {}) } },
       }),
     );
-    return { items: page.items, nextCursor: page.nextCursor, truncated: false };
+    const live = !cursor && arrived.current.key === key ? arrived.current.items : [];
+    return { items: mergeNewestFirst(live, page.items), nextCursor: page.nextCursor, truncated: false };
   }, [key]);
 
   const atHead = !cursor && isLive(filters);
@@ -74,6 +79,8 @@ export function TracesView(_props: { params: Record<string, string> }) {
       return;
     }
     if (!atHead || !matches(event.data, filters)) return;
+    if (arrived.current.key !== key) arrived.current = { key, items: [] };
+    arrived.current.items = [event.data, ...arrived.current.items].slice(0, LIVE_MAX);
     if (paused) setWaiting((n) => n + 1);
     else pending.current.push(event.data);
   });
@@ -388,4 +395,14 @@ function FilterForm({
       </div>
     </form>
   );
+}
+
+/** Both lists' traces once each (by id), newest first, at most LIVE_MAX. */
+function mergeNewestFirst(live: readonly Trace[], page: readonly Trace[]): Trace[] {
+  if (live.length === 0) return [...page];
+  const byId = new Map<string, Trace>();
+  for (const t of [...live, ...page]) byId.set(t.id, t);
+  return [...byId.values()]
+    .sort((a, b) => (a.time === b.time ? (a.id < b.id ? 1 : -1) : a.time < b.time ? 1 : -1))
+    .slice(0, Math.max(LIVE_MAX, page.length));
 }
