@@ -10,8 +10,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { EventHub } from '../gateway/src/events/event-hub.ts';
 import { serveEventStream } from '../gateway/src/admin/event-stream.ts';
+import { EventHub } from '../gateway/src/events/event-hub.ts';
 import { storedTraceOfRow } from '../gateway/src/events/trace-event.ts';
 import { BufferedTraceSink } from '../gateway/src/traces/trace-sink.ts';
 import type { TraceRecord } from '../gateway/src/traces/types.ts';
