@@ -15,35 +15,10 @@ import { EventHub } from '../gateway/src/events/event-hub.ts';
 import { storedTraceOfRow } from '../gateway/src/events/trace-event.ts';
 import { BufferedTraceSink } from '../gateway/src/traces/trace-sink.ts';
 import type { TraceRecord } from '../gateway/src/traces/types.ts';
+import { trace } from './lib/trace-record.ts';
 
 const RATE = 1_000;
 const SECONDS = 5;
-
-function trace(i: number): TraceRecord {
-  return {
-    time: new Date(),
-    subject: `agent:bot-${i % 10}`,
-    subjectKind: 'agent',
-    tool: 'github.list_issues',
-    route: 'pack:github-issues',
-    target: 'http://github-issues-mcp.raku-dev.svc.cluster.local:8080/mcp',
-    decision: 'allow',
-    rule: 'default/bindings/0',
-    revision: 'a1b2c3d',
-    latencyMs: 1.2,
-    status: 'ok',
-    args: {
-      owner: 'acme',
-      repo: 'web',
-      state: 'open',
-      per_page: 30,
-      token: 'ghp_abcdefghijklmnopqrstuvwxyz0123',
-    },
-    result: {
-      content: [{ type: 'text', text: `[{"number":${i},"title":"Bug ${i}","user":"ann@example.com"}]` }],
-    },
-  };
-}
 
 const idleWriter = { write: async () => {}, ping: async () => true };
 
