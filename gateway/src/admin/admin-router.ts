@@ -14,10 +14,10 @@ import { STATS_MAX_BUCKET_SECONDS } from '../traces/trace-reader.ts';
 import { TRACE_DECISIONS, TRACE_STATUSES } from '../traces/types.ts';
 import { findWorkload, streamWorkloadLogs } from '../zones/workload-logs.ts';
 import { readZonesReport } from '../zones/zone-report.ts';
+import { ApiError, value } from './api-error.ts';
 import { checkEventRequest, serveEventStream } from './event-stream.ts';
 import { OPENAPI_DOCUMENT } from './openapi.ts';
 import {
-  type Checked,
   checkBody,
   pathUuid,
   queryDate,
@@ -27,27 +27,11 @@ import {
   queryString,
   verifyJsonBody,
 } from './request-validation.ts';
-import type { AdminDeps, ApiCaller } from './types.ts';
+import type { AdminDeps, ApiCaller, RouteContext } from './types.ts';
 import { canSeeApproval, ownsJob } from './visibility.ts';
-
-class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message);
-  }
-}
 
 const JOB_STATUSES = ['queued', 'waiting_approval', 'running', 'succeeded', 'failed', 'cancelled'] as const;
 const ACTIVE_JOB_STATUSES: readonly string[] = ['queued', 'waiting_approval', 'running'];
-
-function value<T>(checked: Checked<T>): T {
-  if (!checked.ok) throw new ApiError(400, 'bad_request', checked.message);
-  return checked.value;
-}
 
 function principalsOf(caller: ApiCaller) {
   return { subject: caller.subject, principal: caller.principal, principals: caller.principals };
@@ -74,7 +58,7 @@ export function createAdminRouter(deps: AdminDeps): express.Router {
   // Depth and storable strings are checked on the raw body, before it is parsed (request-validation.ts).
   const body = express.json({ limit: '1mb', verify: verifyJsonBody });
 
-  async function caller(req: Request, admin: boolean): Promise<ApiCaller> {
+  const caller = async (req: Request, admin: boolean): Promise<ApiCaller> => {
     const result = await deps.authorize(req);
     if (!result.ok)
       throw new ApiError(
@@ -87,7 +71,9 @@ export function createAdminRouter(deps: AdminDeps): express.Router {
       throw new ApiError(403, 'forbidden', `${result.caller.subject} does not hold the admin role`);
     }
     return result.caller;
-  }
+  };
+  // The console's builder views (console part 2) each mount their routes here: see RouteContext.
+  const context: RouteContext = { deps, caller, body };
 
   router.get('/openapi.json', (_req, res) => {
     res.json(OPENAPI_DOCUMENT);
@@ -354,7 +340,7 @@ export function createAdminRouter(deps: AdminDeps): express.Router {
       res
         .status(error.status)
         .set(error.headers)
-        .json({ error: { code: error.code, message: error.message } });
+        .json({ error: { code: error.code, message: error.message, ...error.detail } });
       return;
     }
     if (error instanceof InvalidCursorError) {

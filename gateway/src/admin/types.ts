@@ -9,8 +9,9 @@
  */
 import type { DeploymentRecordInput } from '@raku/config';
 import type { GatewayBundle } from '@raku/render';
-import type { Request } from 'express';
+import type { Request, RequestHandler } from 'express';
 import type { ApprovalStore } from '../approvals/types.ts';
+import type { ConfigRepository } from '../config-repo/types.ts';
 import type { Page } from '../db/cursor.ts';
 import type { EventHub } from '../events/event-hub.ts';
 import type { JobService } from '../jobs/types.ts';
@@ -76,6 +77,20 @@ export interface AdminDeps {
   bundle?: () => GatewayBundle;
   /** Pod events and logs for the deployment-logs stream; absent: no cluster access, `reason` says why. */
   cluster?: { logs: ClusterLogs } | { logs?: undefined; reason: string };
+  /** The config repository the builder views read and propose changes to; absent: those endpoints answer 404. */
+  configRepository?: ConfigRepository;
   /** Authenticates the request. The router enforces `admin` where required. */
   authorize: (req: Request) => AuthorizeResult | Promise<AuthorizeResult>;
+}
+
+/**
+ * What an area's routes get from the admin router (`mount<Area>Routes(router, context)` in
+ * ./<area>-routes.ts, called from createAdminRouter before its error handler): the deps, the caller check
+ * (`caller(req, true)` requires the admin role) and the JSON body parser (1 MB, depth-checked).
+ * Throw ApiError (./api-error.ts) for a documented error answer.
+ */
+export interface RouteContext {
+  deps: AdminDeps;
+  caller: (req: Request, admin: boolean) => Promise<ApiCaller>;
+  body: RequestHandler;
 }

@@ -12,6 +12,7 @@ import type { ApiCaller, AuthorizeResult } from '../admin/types.ts';
 import type { ApprovalStore } from '../approvals/types.ts';
 import { type Authenticator, protectedResourceMetadata, wwwAuthenticate } from '../auth/authenticator.ts';
 import { principalOf, principalsOf } from '../auth/caller.ts';
+import type { ConfigRepository } from '../config-repo/types.ts';
 import { type ConsoleServer, type ConsoleSettings, createConsole } from '../console/console-server.ts';
 import type { EventHub } from '../events/event-hub.ts';
 import { createRouteEvents } from '../events/route-events.ts';
@@ -77,7 +78,10 @@ export interface GatewayServerOptions {
     routes: () => unknown;
     /** The bundle in use (it changes on reload). */
     bundle: () => GatewayBundle;
+    configRepository?: ConfigRepository;
   }) => express.Router;
+  /** The config repository the console's builder views read and open pull requests on. Default none. */
+  configRepository?: ConfigRepository;
   /** Principals holding the admin role ('group:raku-admins', 'user:local-dev'). */
   adminSubjects: readonly string[];
   /** Serve the console under /console/ with its sessions (../console); the admin API then accepts its cookie. */
@@ -231,6 +235,7 @@ export async function startGateway(options: GatewayServerOptions): Promise<Runni
           authorize,
           routes: routesReport,
           bundle: () => state.bundle,
+          ...(options.configRepository ? { configRepository: options.configRepository } : {}),
         }),
       );
     app.use((req, res) => {

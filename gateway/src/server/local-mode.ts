@@ -25,6 +25,7 @@ import type { CompiledPolicy } from '@raku/policy';
 import { buildBundle, resolveZone } from '@raku/render';
 import { noAuthenticator, staticTokenAuthenticator } from '../auth/authenticator.ts';
 import type { Caller } from '../auth/caller.ts';
+import { localConfigRepository } from '../config-repo/local-config-repository.ts';
 import { consoleDist } from '../console/console-dist.ts';
 import { randomSealKey } from '../console/sealed-cookie.ts';
 import { corsPolicy } from './cors.ts';
@@ -129,6 +130,7 @@ export async function startLocal(
       jobs: persistence.jobs,
       events: persistence.events,
       adminRouter: (deps) => persistence.adminRouter(deps),
+      configRepository: localConfigRepository(root),
       adminSubjects: [...options.adminSubjects, LOCAL_CALLER.subject],
       // The browser's way in, with or without RAKU_AUTH=none: the banner's link gives it the session cookie.
       console: {

@@ -15,6 +15,7 @@ import { createDeploymentStore } from '../admin/deployment-store.ts';
 import type { AuthorizeResult } from '../admin/types.ts';
 import { createApprovalStore } from '../approvals/approval-store.ts';
 import type { ApprovalStore } from '../approvals/types.ts';
+import type { ConfigRepository } from '../config-repo/types.ts';
 import { createDatabase, type Database } from '../db/database.ts';
 import { EventHub, type EventHubOptions } from '../events/event-hub.ts';
 import { storedTraceOfRow } from '../events/trace-event.ts';
@@ -49,6 +50,7 @@ export interface Persistence {
     routes: () => unknown;
     /** The bundle in use: GET /v1/zones shows its pipeline. */
     bundle?: () => GatewayBundle;
+    configRepository?: ConfigRepository;
   }): express.Router;
   /** Gives the job service the pipeline that runs calls, and starts it. */
   attachRunner(runner: () => JobRunner): Promise<void>;
@@ -139,7 +141,7 @@ export async function openPersistence(options: PersistenceOptions): Promise<Pers
     approvals,
     jobs,
     events,
-    adminRouter: ({ authorize, routes, bundle }) =>
+    adminRouter: ({ authorize, routes, bundle, configRepository }) =>
       createAdminRouter({
         traces: createTraceReader(db.prisma),
         approvals,
@@ -149,6 +151,7 @@ export async function openPersistence(options: PersistenceOptions): Promise<Pers
         routes,
         authorize,
         ...(bundle ? { bundle } : {}),
+        ...(configRepository ? { configRepository } : {}),
         cluster,
       }),
     async attachRunner(get) {
