@@ -6,7 +6,7 @@
  * Two adapters: the checkout local mode serves (./local-config-repository.ts) and a GitHub repository read
  * through the REST API (gateway role).
  */
-import type { SourceFile } from '@raku/config';
+import type { Diagnostic, Environment, SourceFile } from '@raku/config';
 
 /** The config files at the head of the base branch. */
 export interface ConfigSnapshot {
@@ -28,4 +28,94 @@ export interface ConfigRepository {
   readonly info: ConfigRepositoryInfo;
   /** Reads the config files; each call reads afresh (callers must not keep snapshots across requests). */
   snapshot(): Promise<ConfigSnapshot>;
+}
+
+/**
+ * One file of a proposed change: its full new content, or null to delete it. `path` is repository-relative and
+ * names a config file the loader reads (`packs/<name>/pack.yaml`, `zones/<name>.yaml`, `policies/<name>.yaml`,
+ * `.yml` too): see checkChangeFiles in ./change-files.ts.
+ */
+export interface ChangeFile {
+  path: string;
+  content: string | null;
+}
+
+/** A change proposed by a builder view: what `POST /v1/changes/preview` and `POST /v1/changes` take. */
+export interface ChangeRequest {
+  /** 1–200 characters: the pull request's title and the commit's first line. */
+  title: string;
+  /** Up to 20,000 characters: the pull request's body. */
+  description?: string;
+  /** 1–200 files, each at most 1 MiB of UTF-8. */
+  files: ChangeFile[];
+}
+
+export type ChangeFileStatus = 'added' | 'modified' | 'deleted' | 'unchanged';
+
+export interface PreviewFile {
+  path: string;
+  status: ChangeFileStatus;
+  before: string | null;
+  after: string | null;
+}
+
+/**
+ * Who gains or loses which tools in one environment, as `raku plan` shows it (@raku/render's accessChanges):
+ * `before`/`after` are describeAccess lines ('allowed if …; approval …'), `zones` the zones of the
+ * environment where it happens.
+ */
+export interface AccessChange {
+  environment: Environment;
+  subject: string;
+  tool: string;
+  change: 'gained' | 'lost' | 'conditions-changed';
+  before?: string;
+  after?: string;
+  zones: string[];
+}
+
+export interface ChangePreview {
+  /** The snapshot's revision the change was applied over. */
+  baseRevision: string;
+  /** The request's files in request order, with what the base holds. */
+  files: PreviewFile[];
+  /** Unified diff of the changed files, `git apply`-able from the repository root (a/ b/ prefixes). */
+  patch: string;
+  /** validateRepo of the base with the change applied: errors and warnings, every file. */
+  diagnostics: Diagnostic[];
+  /** No error diagnostic. */
+  valid: boolean;
+  /** Empty when the base or the changed config has errors (no bundle can be built to compare). */
+  access: AccessChange[];
+}
+
+/** The pull request that carries a change (`POST /v1/changes`). */
+export interface ChangePullRequest {
+  number: number;
+  url: string;
+  branch: string;
+  headSha: string;
+  /** False when an open pull request of the same branch existed (the same change proposed again). */
+  created: boolean;
+}
+
+/**
+ * Opens pull requests on the config repository (./github-config-repository.ts). Absent when the gateway has
+ * no GitHub settings: the console offers the patch only.
+ */
+export interface PullRequestOpener {
+  /** 'owner/name' and the base branch. */
+  readonly repository: string;
+  readonly branch: string;
+  /** Commits the change on a branch of its own (derived from its content) and opens or finds its pull request. */
+  open(change: ChangeRequest): Promise<ChangePullRequest>;
+}
+
+/** GET /v1/config-repository. */
+export interface ConfigRepositoryStatus {
+  source: 'local' | 'github';
+  location: string;
+  branch: string;
+  revision: string | null;
+  pullRequests: { enabled: boolean; reason: string | null };
 }

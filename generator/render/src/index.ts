@@ -19,8 +19,8 @@ export {
   type PlanFormat,
   planHasChanges,
 } from './plan/format-plan.ts';
-export { type LiveRemoteTools, type PlanSide, planChanges } from './plan/plan.ts';
-export type { Plan } from './plan/plan-types.ts';
+export { accessChanges, type LiveRemoteTools, type PlanSide, planChanges } from './plan/plan.ts';
+export type { AccessPlanChange, Plan } from './plan/plan-types.ts';
 export { inputSchemaBreaks } from './plan/schema-compat.ts';
 export { type ErrorRate, errorRate, FAILED_STATUSES } from './promotion/error-rate.ts';
 export {

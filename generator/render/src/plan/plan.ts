@@ -157,7 +157,12 @@ export function bundleOf(cs: ChangeSet, where: string): GatewayBundle | undefine
   return undefined;
 }
 
-function accessChanges(
+/**
+ * Who gains or loses which tools, base vs head, from each zone's gateway bundle (its compiled policies and
+ * tools): accessMatrix and diffAccess per zone, the same change in several zones of an environment merged.
+ * Exported for the gateway's change previews, so they show what `raku plan` shows.
+ */
+export function accessChanges(
   base: Map<string, GatewayBundle>,
   head: Map<string, GatewayBundle>,
 ): AccessPlanChange[] {

@@ -1,0 +1,82 @@
+/**
+ * What a proposed change may touch: the config files the loader reads and nothing else, so a change can
+ * neither write outside the config folders (workflows, the gateway's own code) nor add files the validation
+ * does not see. Pure.
+ */
+import type { ChangeFile } from './types.ts';
+
+/** At most this many files per change. */
+export const MAX_CHANGE_FILES = 200;
+/** At most this many bytes of UTF-8 per file (a large imported pack is about 1 MB). */
+export const MAX_CHANGE_FILE_BYTES = 1024 * 1024;
+
+/**
+ * A change the gateway refuses before looking at its content: a path outside the config files, a file too
+ * large, too many files. `status` 400 so the admin router answers it as a bad request whichever route threw it.
+ */
+export class InvalidChangeFileError extends Error {
+  readonly status = 400;
+  readonly type = 'invalid-change-file';
+}
+
+// A file or folder name: no leading dot (so no '.', '..' or hidden files), no separators, no control or
+// quoting characters (git quotes those in patch headers, and some tools apply such patches wrongly).
+const NAME = '[A-Za-z0-9_][A-Za-z0-9._-]*';
+const CONFIG_PATH = new RegExp(
+  `^(?:packs/${NAME}/pack\\.ya?ml|zones/${NAME}\\.ya?ml|policies/${NAME}\\.ya?ml)$`,
+);
+
+/** Why `path` may not be changed, or undefined when it may. */
+export function changePathProblem(path: string): string | undefined {
+  if (path.includes('\u0000')) return 'holds NUL';
+  if (path.startsWith('/')) return 'is absolute; give a repository-relative path';
+  if (path.includes('\\')) return "holds '\\'; separate folders with '/'";
+  if (path.split('/').some((part) => part === '..' || part === '.')) return "holds a '.' or '..' segment";
+  if (!/^(?:packs|zones|policies)\//.test(path)) return 'is outside packs/, zones/ and policies/';
+  if (!CONFIG_PATH.test(path)) {
+    return "is not a config file: packs/<name>/pack.yaml, zones/<name>.yaml or policies/<name>.yaml ('.yml' too; names of letters, digits, '.', '_', '-')";
+  }
+  return undefined;
+}
+
+/**
+ * Checks every file of a change (count, paths, sizes, one entry per path) and throws InvalidChangeFileError
+ * naming the first bad one as `files[i]`.
+ */
+export function checkChangeFiles(files: readonly ChangeFile[]): void {
+  if (files.length === 0) throw new InvalidChangeFileError('files: give at least one file');
+  if (files.length > MAX_CHANGE_FILES) {
+    throw new InvalidChangeFileError(
+      `files: ${files.length} files; a change holds at most ${MAX_CHANGE_FILES}`,
+    );
+  }
+  const seen = new Map<string, number>();
+  const encoder = new TextEncoder();
+  files.forEach((file, i) => {
+    const problem = changePathProblem(file.path);
+    if (problem)
+      throw new InvalidChangeFileError(`files[${i}].path ${JSON.stringify(file.path)}: ${problem}`);
+    const earlier = seen.get(file.path);
+    if (earlier !== undefined) {
+      throw new InvalidChangeFileError(
+        `files[${i}].path ${JSON.stringify(file.path)}: also given as files[${earlier}]; one entry per file`,
+      );
+    }
+    seen.set(file.path, i);
+    if (file.content === null) return;
+    if (file.content.includes('\u0000')) {
+      throw new InvalidChangeFileError(
+        `files[${i}].content (${file.path}): holds NUL; config files are text`,
+      );
+    }
+    // Counting UTF-16 units first spares encoding what is clearly within (a unit is at most 3 bytes).
+    if (file.content.length * 3 > MAX_CHANGE_FILE_BYTES) {
+      const bytes = encoder.encode(file.content).length;
+      if (bytes > MAX_CHANGE_FILE_BYTES) {
+        throw new InvalidChangeFileError(
+          `files[${i}].content (${file.path}): ${bytes} bytes; a file holds at most ${MAX_CHANGE_FILE_BYTES} (1 MiB)`,
+        );
+      }
+    }
+  });
+}
