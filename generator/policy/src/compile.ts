@@ -39,6 +39,21 @@ const appliesIn = (environments: readonly Environment[] | undefined, env: Enviro
   environments === undefined || environments.includes(env);
 
 /**
+ * Where a rule starts in its file: `path` is the rule's path in the policy document (`['denies', 2]`).
+ * Returns a 1-based line, or undefined when unknown.
+ */
+export type RuleLineOf = (file: string, path: readonly (string | number)[]) => number | undefined;
+
+export interface CompileOptions {
+  /**
+   * Gives each rule its `line` (the policy explorer links rules to file:line). The bundle is compiled
+   * without it on purpose: a line moved by an edited comment would change the bundle's bytes and hash, and
+   * roll out gateways for nothing.
+   */
+  lineOf?: RuleLineOf;
+}
+
+/**
  * Compiles `policies` for `environment`: one allow rule per binding that applies there (carrying its
  * role's tool patterns), and the denies, approvals and rate limits that apply there. Policies are taken
  * in order of name, rules in file order.
@@ -49,6 +64,7 @@ const appliesIn = (environments: readonly Environment[] | undefined, env: Enviro
 export function compilePolicies(
   policies: readonly Loaded<Policy>[],
   environment: Environment,
+  options: CompileOptions = {},
 ): CompiledPolicy {
   const compiled: CompiledPolicy = { environment, allows: [], denies: [], approvals: [], rateLimits: [] };
   const ids = new Set<string>();
@@ -69,6 +85,10 @@ export function compilePolicies(
         `${file}: policy "${policy.name}" is also defined in ${other}; policy names must be unique`,
       );
     seen.set(policy.name, file);
+    const at = (path: readonly (string | number)[]): { line?: number } => {
+      const line = options.lineOf?.(file, path);
+      return line !== undefined && line >= 1 ? { line } : {};
+    };
     const source = { policy: policy.name, file };
     const roles = new Map((policy.roles ?? []).map((r) => [r.name, r]));
     (policy.bindings ?? []).forEach((binding, i) => {
@@ -81,6 +101,7 @@ export function compilePolicies(
       const rule: AllowRule = {
         id: claim(`${policy.name}/bindings[${i}]`, file),
         ...source,
+        ...at(['bindings', i]),
         role: role.name,
         tools: [...role.tools],
         subjects: [...binding.subjects],
@@ -88,11 +109,12 @@ export function compilePolicies(
       };
       compiled.allows.push(rule);
     });
-    for (const deny of policy.denies ?? []) {
+    for (const [i, deny] of (policy.denies ?? []).entries()) {
       if (!appliesIn(deny.environments, environment)) continue;
       const rule: DenyRuleCompiled = {
         id: claim(`${policy.name}/denies/${deny.name}`, file),
         ...source,
+        ...at(['denies', i]),
         name: deny.name,
         ...(deny.description === undefined ? {} : { description: deny.description }),
         tools: [...deny.tools],
@@ -101,22 +123,24 @@ export function compilePolicies(
       };
       compiled.denies.push(rule);
     }
-    for (const approval of policy.approvals ?? []) {
+    for (const [i, approval] of (policy.approvals ?? []).entries()) {
       if (!appliesIn(approval.environments, environment)) continue;
       compiled.approvals.push({
         id: claim(`${policy.name}/approvals/${approval.name}`, file),
         ...source,
+        ...at(['approvals', i]),
         name: approval.name,
         tools: [...approval.tools],
         approvers: [...approval.approvers],
         timeoutSeconds: approval.timeoutSeconds ?? DEFAULT_APPROVAL_TIMEOUT_SECONDS,
       });
     }
-    for (const limit of policy.rateLimits ?? []) {
+    for (const [i, limit] of (policy.rateLimits ?? []).entries()) {
       if (!appliesIn(limit.environments, environment)) continue;
       const rule: RateLimitRuleCompiled = {
         id: claim(`${policy.name}/rateLimits/${limit.name}`, file),
         ...source,
+        ...at(['rateLimits', i]),
         name: limit.name,
         subjects: [...limit.subjects],
         tools: limit.tools ? [...limit.tools] : ['*'],

@@ -29,19 +29,19 @@ export const DEFAULT_DENY = 'default-deny';
 export const ENVIRONMENT_MISMATCH = 'environment-mismatch';
 
 /** At most this many near-miss allow rules are named in a default-deny reason. */
-const MAX_MISSES_SHOWN = 3;
+export const MAX_MISSES_SHOWN = 3;
 const PLAIN_NAME = /^[A-Za-z0-9_.:@/-]{1,128}$/;
 
 /**
  * A caller-supplied name as it appears in a reason: as is when short and plain, else quoted (control
  * characters escaped) and cut at 128 characters — reasons go into traces, logs and error messages.
  */
-function shown(name: string): string {
+export function shown(name: string): string {
   if (PLAIN_NAME.test(name)) return name;
   return name.length > 128 ? `${JSON.stringify(name.slice(0, 128))}…` : JSON.stringify(name);
 }
 
-function subjectName(s: Subject): string {
+export function subjectName(s: Subject): string {
   return `${s.kind}:${shown(s.id)}`;
 }
 
@@ -110,7 +110,7 @@ function deny(rule: string, reason: string): Decision {
   return { allowed: false, effect: 'deny', rule, reason };
 }
 
-function firstUnmet(
+export function firstUnmet(
   conditions: readonly Condition[],
   attrs: Attributes,
   effect: RuleEffect = 'allow',

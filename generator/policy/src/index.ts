@@ -1,5 +1,13 @@
-export { type AccessChangeKind, accessMatrix, describeAccess, diffAccess } from './access.ts';
-export { compilePolicies } from './compile.ts';
+export {
+  type AccessChange,
+  type AccessChangeKind,
+  type AccessEntry,
+  accessMatrix,
+  describeAccess,
+  diffAccess,
+} from './access.ts';
+export { type CompileOptions, compilePolicies, type RuleLineOf } from './compile.ts';
 export { decide } from './decide.ts';
-export type { CompiledPolicy, Decision, Subject } from './types.ts';
+export { type DecisionTrace, explainDecision, type RuleKind, type RuleTrace } from './explain.ts';
+export type { CompiledPolicy, Decision, Subject, ToolCall } from './types.ts';
 export { toolsVisibleTo } from './visible-tools.ts';

@@ -4,10 +4,15 @@
  */
 import type { Condition, Environment } from '@raku/config';
 
-/** Where a compiled rule came from: the policy name and the file it was loaded from. */
+/**
+ * Where a compiled rule came from: the policy name, the file it was loaded from and, when the compiler was
+ * given source positions (the policy explorer), the rule's 1-based line in that file. Bundles carry no
+ * lines (see compilePolicies), so a bundle's rules have none.
+ */
 export interface RuleSource {
   policy: string;
   file: string;
+  line?: number;
 }
 
 /**
