@@ -1340,6 +1340,127 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/catalog": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The packs and tools of the bundle in use, the zones that run each pack, and the third-party servers with their reviewed description hashes against the live ones (any caller; non-admins see the tools policy lets them see)
+         * @description Built from this gateway’s bundle: each pack at the version this zone serves with its tools as agents list them (schemas, annotations, the sensitive flag, content hash, and the HTTP method and path each tool calls: the bundle keeps the HTTP mapping, not the OpenAPI operation id, so `operationId` is null), and every zone of the pipeline that runs the pack, with its version. Third-party servers: each reviewed tool’s committed `descriptionSha256` against the hash of its live definition as the gateway last read it (every 5 minutes and on demand; this request never reads it), and when. Admins see everything; other callers see only the tools `tools/list` would show them (a remote tool when a name it serves is visible).
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The catalog */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Catalog"];
+                    };
+                };
+                /** @description No or invalid bearer token. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tools/{tool}/call": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Calls a tool as the caller through the gateway’s pipeline, as an MCP tools/call would: policy, approval, rate limit, routing, trace (any caller)
+         * @description The answer is the MCP CallToolResult and the id of the call’s trace. A call the policy denies, a rate-limited call, a tool error and invalid arguments are 200 with `result.isError` and the reason, as over MCP. A call that needs approval waits for the decision as over MCP and, when it outlives the wait, answers with the job to poll (`structuredContent.jobId`). The trace is written asynchronously: GET /v1/traces/{id} may answer 404 for a moment.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The exposed tool name (petstore.get_pet). */
+                    tool: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ToolCallRequest"];
+                };
+            };
+            responses: {
+                /** @description The call’s result (errors of the call itself included, as `isError`) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ToolCallOutcome"];
+                    };
+                };
+                /** @description The body is not `{ arguments: object }`: the message names the field. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No or invalid bearer token. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The bundle in use has no tool of that name. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/events": {
         parameters: {
             query?: never;
@@ -1578,6 +1699,124 @@ export interface components {
              * @enum {string}
              */
             mode?: "local" | "oidc";
+        };
+        Catalog: {
+            /** @description This gateway’s zone */
+            zone: string;
+            environment: string;
+            /** @description The config revision of the bundle in use */
+            revision: string;
+            /** @description Sorted by name */
+            packs: components["schemas"]["CatalogPack"][];
+            /** @description Sorted by name */
+            remotes: components["schemas"]["CatalogRemote"][];
+        };
+        CatalogPack: {
+            name: string;
+            /** @description The version this gateway’s zone serves */
+            version: string;
+            /** @description The Deployment that serves it (the pack, or its group) */
+            workload: string;
+            tools: components["schemas"]["CatalogTool"][];
+            /** @description The pipeline’s zones that run the pack, in pipeline order, with their version */
+            zones: {
+                zone: string;
+                environment: string;
+                version: string;
+            }[];
+        };
+        CatalogTool: {
+            /** @description Exposed name (what agents and policies use) */
+            name: string;
+            /** @description Name inside the pack */
+            tool: string;
+            title: string | null;
+            description: string;
+            /** @description JSON Schema of the arguments */
+            inputSchema: {
+                [key: string]: unknown;
+            };
+            outputSchema: {
+                [key: string]: unknown;
+            } | null;
+            /** @description MCP tool annotations (readOnlyHint, destructiveHint, idempotentHint, openWorldHint) */
+            annotations: {
+                [key: string]: unknown;
+            } | null;
+            /** @description Calls need an approval rule */
+            sensitive: boolean;
+            /** @description toolContentHash of the definition */
+            contentHash: string;
+            /** @description The upstream HTTP call the tool makes */
+            source: {
+                method: string;
+                path: string;
+                /** @description Not carried by the bundle: null */
+                operationId: string | null;
+            } | null;
+        };
+        CatalogRemote: {
+            name: string;
+            url: string;
+            /** @description Why its definitions could not be read (or its credential is missing); null when the last read worked */
+            error: string | null;
+            tools: components["schemas"]["CatalogRemoteTool"][];
+        };
+        CatalogRemoteTool: {
+            /** @description Tool name on the third-party server */
+            name: string;
+            /** @description Exposed names it serves: its own, or the pack tools it is a fallback for */
+            servesAs: string[];
+            /** @description The committed descriptionSha256 */
+            reviewedSha256: string;
+            /** @description Hash of the live definition as last read; null when not read or not listed */
+            liveSha256: string | null;
+            /** @description true: the live definition is the reviewed one; false: changed or missing (hidden, never called); null: not checked yet */
+            matches: boolean | null;
+            /**
+             * Format: date-time
+             * @description When it was last read
+             */
+            checkedAt: string | null;
+        };
+        ToolCallRequest: {
+            /** @description The tool’s arguments */
+            arguments: {
+                [key: string]: unknown;
+            };
+        };
+        ToolCallOutcome: {
+            result: components["schemas"]["CallToolResult"];
+            /**
+             * Format: uuid
+             * @description The call’s trace (GET /v1/traces/{id}, admins)
+             */
+            traceId: string | null;
+        };
+        /** @description The MCP CallToolResult, as an agent gets it */
+        CallToolResult: {
+            content: ({
+                /** @description text, image, audio, resource or resource_link */
+                type: string;
+                text?: string;
+                /** @description Base64 (image, audio) */
+                data?: string;
+                mimeType?: string;
+                resource?: {
+                    [key: string]: unknown;
+                };
+                uri?: string;
+                name?: string;
+            } & {
+                [key: string]: unknown;
+            })[];
+            structuredContent?: {
+                [key: string]: unknown;
+            };
+            isError?: boolean;
+            _meta?: {
+                [key: string]: unknown;
+            };
         };
         Error: {
             error: {

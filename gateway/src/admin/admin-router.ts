@@ -15,6 +15,7 @@ import { TRACE_DECISIONS, TRACE_STATUSES } from '../traces/types.ts';
 import { findWorkload, streamWorkloadLogs } from '../zones/workload-logs.ts';
 import { readZonesReport } from '../zones/zone-report.ts';
 import { ApiError, value } from './api-error.ts';
+import { mountCatalogRoutes } from './catalog-routes.ts';
 import { checkEventRequest, serveEventStream } from './event-stream.ts';
 import { OPENAPI_DOCUMENT } from './openapi.ts';
 import {
@@ -74,6 +75,7 @@ export function createAdminRouter(deps: AdminDeps): express.Router {
   };
   // The console's builder views (console part 2) each mount their routes here: see RouteContext.
   const context: RouteContext = { deps, caller, body };
+  mountCatalogRoutes(router, context);
 
   router.get('/openapi.json', (_req, res) => {
     res.json(OPENAPI_DOCUMENT);

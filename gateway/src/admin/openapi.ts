@@ -5,6 +5,7 @@
  */
 import { DEPLOYMENT_HEALTHS } from '@raku/config';
 import { APPROVAL_STATUSES } from '../approvals/types.ts';
+import { CATALOG_PATHS, CATALOG_SCHEMAS } from '../catalog/catalog-openapi.ts';
 import { SESSION_PATHS, SESSION_SCHEMAS, SESSION_SECURITY_SCHEMES } from '../console/session-openapi.ts';
 import { EVENT_TYPES } from '../events/types.ts';
 import { TRACE_DECISIONS, TRACE_STATUSES } from '../traces/types.ts';
@@ -334,6 +335,7 @@ export const OPENAPI_DOCUMENT = {
     },
     ...ZONES_PATHS,
     ...SESSION_PATHS,
+    ...CATALOG_PATHS,
     '/v1/events': {
       get: {
         summary:
@@ -378,6 +380,7 @@ export const OPENAPI_DOCUMENT = {
     schemas: {
       ...ZONES_SCHEMAS,
       ...SESSION_SCHEMAS,
+      ...CATALOG_SCHEMAS,
       Error: {
         type: 'object',
         required: ['error'],

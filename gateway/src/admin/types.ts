@@ -11,6 +11,7 @@ import type { DeploymentRecordInput } from '@raku/config';
 import type { GatewayBundle } from '@raku/render';
 import type { Request, RequestHandler } from 'express';
 import type { ApprovalStore } from '../approvals/types.ts';
+import type { CatalogRuntime } from '../catalog/types.ts';
 import type { ConfigRepository } from '../config-repo/types.ts';
 import type { Page } from '../db/cursor.ts';
 import type { EventHub } from '../events/event-hub.ts';
@@ -79,6 +80,8 @@ export interface AdminDeps {
   cluster?: { logs: ClusterLogs } | { logs?: undefined; reason: string };
   /** The config repository the builder views read and propose changes to; absent: those endpoints answer 404. */
   configRepository?: ConfigRepository;
+  /** The running gateway's tools for GET /v1/catalog and try-it (callTool); absent: those endpoints answer 404. */
+  catalog?: CatalogRuntime;
   /** Authenticates the request. The router enforces `admin` where required. */
   authorize: (req: Request) => AuthorizeResult | Promise<AuthorizeResult>;
 }

@@ -43,6 +43,8 @@ export const PACK_VERSION_META = 'dev.raku/pack-version';
 export interface CallRequest {
   /** `_meta["dev.raku/pack-version"]`: a semver range of the pack the agent needs. */
   packVersion?: string;
+  /** The id the call's trace gets (a UUID the gateway made): the console's try-it answers with it. */
+  traceId?: string;
 }
 
 /** A tool that does not exist for this caller: answered as a JSON-RPC invalid-params error. */

@@ -64,6 +64,22 @@ interface RemoteState {
   checking?: Promise<void>;
   /** When the last failed check ended: a down remote is not asked again on every call or listing. */
   failedAt?: number;
+  /** When the last check (successful or not) ended: the console's catalog shows how fresh `live` is. */
+  checkedAt?: Date;
+}
+
+/** What the route table knows of one third-party server's reviewed tools (the console's catalog shows it). */
+export interface RemoteStatus {
+  remote: string;
+  url: string;
+  /** When its definitions were last read (or the read failed); null before the first check. */
+  checkedAt: Date | null;
+  /** Why its definitions could not be read or it cannot be used at all; null when the last read worked. */
+  error: string | null;
+  /** Its definitions were read at least once (`live` below is from the last good read). */
+  read: boolean;
+  /** The reviewed tools, with the hash of their live definition (null: not listed, or not read yet). */
+  tools: { tool: string; reviewed: string; live: string | null }[];
 }
 
 export class RouteTable {
@@ -198,6 +214,7 @@ export class RouteTable {
         state.live = new Map(tools.map((t) => [t.name, { definition: t, hash: toolContentHash(t) }]));
         state.error = undefined;
         state.failedAt = undefined;
+        state.checkedAt = new Date();
         const hidden = this.hiddenTools().filter((h) => h.remote === state.remote.name);
         this.options.metrics?.poisoned.set({ remote: state.remote.name }, hidden.length);
         for (const h of hidden) {
@@ -209,6 +226,7 @@ export class RouteTable {
       } catch (err) {
         state.error = (err as Error).message;
         state.failedAt = Date.now();
+        state.checkedAt = new Date();
       } finally {
         state.checking = undefined;
       }
@@ -231,6 +249,29 @@ export class RouteTable {
         out.push({ remote: reviewed.remote, tool: candidate.tool, expected: reviewed.hash, actual });
     }
     return out;
+  }
+
+  /**
+   * Each third-party server's reviewed tools against their live definitions, as last read (never reads them:
+   * the periodic check and calls do). A tool reviewed for several routes is listed once.
+   */
+  remoteStatus(): RemoteStatus[] {
+    const reviewedBy = new Map<string, Map<string, string>>();
+    for (const [candidate, reviewed] of this.reviewed) {
+      const tools = reviewedBy.get(reviewed.remote) ?? new Map<string, string>();
+      reviewedBy.set(reviewed.remote, tools);
+      tools.set(candidate.tool, reviewed.hash);
+    }
+    return [...this.remotes.values()].map((state) => ({
+      remote: state.remote.name,
+      url: state.remote.url,
+      checkedAt: state.checkedAt ?? null,
+      error: state.unusable ?? state.error ?? null,
+      read: state.live !== undefined,
+      tools: [...(reviewedBy.get(state.remote.name) ?? new Map<string, string>())]
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([tool, reviewed]) => ({ tool, reviewed, live: state.live?.get(tool)?.hash ?? null })),
+    }));
   }
 
   /** Starts pack-server health checks and periodic third-party checks. */

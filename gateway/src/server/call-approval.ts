@@ -146,7 +146,8 @@ async function parkAsJob(
       tool: call.name,
       arguments: call.args,
       caller: call.jobCaller,
-      ...call.request,
+      // Only what the job must keep of the request: its traceId names the parked call's trace, not the job's.
+      ...(call.request.packVersion !== undefined ? { packVersion: call.request.packVersion } : {}),
     },
     { approvalId },
   );

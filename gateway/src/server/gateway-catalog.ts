@@ -216,6 +216,7 @@ export class GatewayCatalog implements ToolCatalog, JobRunner {
     this.options.metrics.calls.inc({ tool: tool ? name : '(unknown)', status: finished.status });
     this.options.metrics.latency.observe({ tool: tool ? name : '(unknown)' }, latencyMs / 1000);
     this.options.traces.record({
+      ...(request.traceId ? { id: request.traceId } : {}),
       time,
       subject: caller.subject,
       subjectKind: caller.kind,

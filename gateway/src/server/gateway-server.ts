@@ -3,26 +3,28 @@
  * traced), the probes, /metrics, the protected-resource metadata of the MCP authorization spec, and the
  * admin API (an Express router from ../admin, mounted behind the same authentication).
  */
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { PackExecutor, SecretSource } from '@raku/pack-runtime';
-import type { CompiledPolicy } from '@raku/policy';
+import { type CompiledPolicy, toolsVisibleTo } from '@raku/policy';
 import type { GatewayBundle } from '@raku/render';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { ApiCaller, AuthorizeResult } from '../admin/types.ts';
 import type { ApprovalStore } from '../approvals/types.ts';
 import { type Authenticator, protectedResourceMetadata, wwwAuthenticate } from '../auth/authenticator.ts';
-import { principalOf, principalsOf } from '../auth/caller.ts';
+import { type Caller, callerKindOf, principalOf, principalsOf } from '../auth/caller.ts';
+import { type CatalogCaller, type CatalogRuntime, UnknownToolError } from '../catalog/types.ts';
 import type { ConfigRepository } from '../config-repo/types.ts';
 import { type ConsoleServer, type ConsoleSettings, createConsole } from '../console/console-server.ts';
 import type { EventHub } from '../events/event-hub.ts';
 import { createRouteEvents } from '../events/route-events.ts';
 import type { JobService } from '../jobs/types.ts';
-import { createMcpEndpoint } from '../mcp/tool-endpoint.ts';
+import { createMcpEndpoint, ToolNotFound } from '../mcp/tool-endpoint.ts';
 import { RouteTable, type RouteTableOptions } from '../routing/route-table.ts';
 import type { TraceRetention } from '../traces/trace-retention.ts';
 import type { TraceSink } from '../traces/types.ts';
 import type { CorsPolicy } from './cors.ts';
-import { GatewayCatalog, isAdmin } from './gateway-catalog.ts';
+import { GatewayCatalog, isAdmin, subjectOf } from './gateway-catalog.ts';
 import {
   closeServer,
   createHttpServer,
@@ -79,6 +81,8 @@ export interface GatewayServerOptions {
     /** The bundle in use (it changes on reload). */
     bundle: () => GatewayBundle;
     configRepository?: ConfigRepository;
+    /** The tools of the state in use, for the console's catalog and try-it. */
+    catalog: CatalogRuntime;
   }) => express.Router;
   /** The config repository the console's builder views read and open pull requests on. Default none. */
   configRepository?: ConfigRepository;
@@ -224,6 +228,23 @@ export async function startGateway(options: GatewayServerOptions): Promise<Runni
     return { ok: true, caller };
   };
 
+  // The console's catalog and try-it, on whatever state is in use when asked (a reload swaps it).
+  const catalogRuntime: CatalogRuntime = {
+    visibleTools: (caller, names) =>
+      state.policy ? toolsVisibleTo(state.policy, subjectOf(callerOfApi(caller)), names) : [],
+    remotes: () => state.routes.remoteStatus(),
+    async callTool(tool, args, caller, signal) {
+      const traceId = randomUUID();
+      try {
+        const result = await state.catalog.callTool(tool, args, callerOfApi(caller), signal, { traceId });
+        return { result, traceId };
+      } catch (error) {
+        if (error instanceof ToolNotFound) throw new UnknownToolError(error.message);
+        throw error;
+      }
+    },
+  };
+
   let fallback: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
   if (options.adminRouter || consoleServer) {
     const app = express();
@@ -236,6 +257,7 @@ export async function startGateway(options: GatewayServerOptions): Promise<Runni
           routes: routesReport,
           bundle: () => state.bundle,
           ...(options.configRepository ? { configRepository: options.configRepository } : {}),
+          catalog: catalogRuntime,
         }),
       );
     app.use((req, res) => {
@@ -327,5 +349,29 @@ export async function startGateway(options: GatewayServerOptions): Promise<Runni
       await state.routes.close();
       await options.rateLimiter?.close?.();
     },
+  };
+}
+
+/**
+ * The pipeline's caller for an admin API caller (try-it). Its claims are the ones the policy reads
+ * (ApiCaller.claims); `iss` and `sub` are put back from its principal, so an approval the call asks for names
+ * the same person four-eyes compares approvers with, as a call over MCP with the same token would.
+ */
+export function callerOfApi(caller: CatalogCaller): Caller {
+  const claims = { ...caller.claims };
+  if (caller.principal) {
+    try {
+      const [iss, sub] = JSON.parse(caller.principal) as unknown[];
+      if (typeof iss === 'string' && iss !== '') claims['iss'] = iss;
+      if (typeof sub === 'string') claims['sub'] = sub;
+    } catch {
+      // Not principalOf's JSON: keep the claims as they are.
+    }
+  }
+  return {
+    subject: caller.subject,
+    kind: callerKindOf(caller.subjectKind),
+    groups: caller.groups,
+    claims,
   };
 }

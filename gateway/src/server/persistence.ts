@@ -15,6 +15,7 @@ import { createDeploymentStore } from '../admin/deployment-store.ts';
 import type { AuthorizeResult } from '../admin/types.ts';
 import { createApprovalStore } from '../approvals/approval-store.ts';
 import type { ApprovalStore } from '../approvals/types.ts';
+import type { CatalogRuntime } from '../catalog/types.ts';
 import type { ConfigRepository } from '../config-repo/types.ts';
 import { createDatabase, type Database } from '../db/database.ts';
 import { EventHub, type EventHubOptions } from '../events/event-hub.ts';
@@ -51,6 +52,8 @@ export interface Persistence {
     /** The bundle in use: GET /v1/zones shows its pipeline. */
     bundle?: () => GatewayBundle;
     configRepository?: ConfigRepository;
+    /** The running gateway's tools: GET /v1/catalog and try-it. */
+    catalog?: CatalogRuntime;
   }): express.Router;
   /** Gives the job service the pipeline that runs calls, and starts it. */
   attachRunner(runner: () => JobRunner): Promise<void>;
@@ -141,7 +144,7 @@ export async function openPersistence(options: PersistenceOptions): Promise<Pers
     approvals,
     jobs,
     events,
-    adminRouter: ({ authorize, routes, bundle, configRepository }) =>
+    adminRouter: ({ authorize, routes, bundle, configRepository, catalog }) =>
       createAdminRouter({
         traces: createTraceReader(db.prisma),
         approvals,
@@ -152,6 +155,7 @@ export async function openPersistence(options: PersistenceOptions): Promise<Pers
         authorize,
         ...(bundle ? { bundle } : {}),
         ...(configRepository ? { configRepository } : {}),
+        ...(catalog ? { catalog } : {}),
         cluster,
       }),
     async attachRunner(get) {

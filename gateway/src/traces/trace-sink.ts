@@ -205,7 +205,7 @@ export class BufferedTraceSink implements TraceSink {
 
   /** The id is kept across retries, so a batch written but not acknowledged is not written twice. */
   #rowOf(q: Queued): TraceRow {
-    q.id ??= randomUUID();
+    q.id ??= q.record.id ?? randomUUID();
     q.row ??= toTraceRow(q.id, q.record, this.#rules);
     return q.row;
   }

@@ -58,6 +58,11 @@ export const TRACE_ERROR_STATUSES = [
  * off the request path before anything is stored, so the runtime must not stringify or copy them.
  */
 export interface TraceRecord {
+  /**
+   * The trace's id when the caller must name it before it is written (the console's try-it links to it);
+   * a UUID the gateway made, never one a client sent. Default: assigned by the sink.
+   */
+  id?: string;
   /** When the call arrived. */
   time: Date;
   /** Subject id from the token ('user:alice', 'agent:triage-bot'); 'anonymous' when unauthenticated. */

@@ -1,0 +1,118 @@
+/**
+ * The catalog's shapes (GET /v1/catalog, POST /v1/tools/{tool}/call) and what it needs from the running
+ * gateway (`CatalogRuntime`, built by ../server/gateway-server.ts on its current state). Declared here so the
+ * admin routes and the server wiring share them without this folder importing either.
+ */
+import type { CallToolResult } from '@raku/pack-runtime';
+
+/** Where a pack tool's HTTP call goes. The bundle keeps the tool's HTTP mapping, not the OpenAPI operation id. */
+export interface CatalogSourceOperation {
+  method: string;
+  path: string;
+  /** Always null today: the bundle does not carry the pack's `source.operations`. */
+  operationId: string | null;
+}
+
+export interface CatalogTool {
+  /** Exposed name ('petstore.get_pet'): what agents and policies call it. */
+  name: string;
+  /** Name inside the pack. */
+  tool: string;
+  title: string | null;
+  description: string;
+  inputSchema: Record<string, unknown>;
+  outputSchema: Record<string, unknown> | null;
+  annotations: Record<string, unknown> | null;
+  sensitive: boolean;
+  contentHash: string;
+  source: CatalogSourceOperation | null;
+}
+
+export interface CatalogPack {
+  name: string;
+  /** The version this gateway's zone serves. */
+  version: string;
+  workload: string;
+  tools: CatalogTool[];
+  /** Every zone of the pipeline whose config runs this pack, with the version it runs. */
+  zones: { zone: string; environment: string; version: string }[];
+}
+
+export interface CatalogRemoteTool {
+  /** Tool name on the third-party server. */
+  name: string;
+  /** The exposed names it serves: its own ('partner.search') or the pack tools it is a fallback for. */
+  servesAs: string[];
+  /** The committed `descriptionSha256`. */
+  reviewedSha256: string;
+  /** Hash of the live definition as last read; null when not read yet or the server does not list it. */
+  liveSha256: string | null;
+  /** true: live = reviewed; false: it differs or is missing (hidden, never called); null: not checked yet. */
+  matches: boolean | null;
+  checkedAt: string | null;
+}
+
+export interface CatalogRemote {
+  name: string;
+  url: string;
+  /** Why the last read failed or the server cannot be used (its credential is missing); null otherwise. */
+  error: string | null;
+  tools: CatalogRemoteTool[];
+}
+
+export interface Catalog {
+  zone: string;
+  environment: string;
+  revision: string;
+  packs: CatalogPack[];
+  remotes: CatalogRemote[];
+}
+
+/** The caller of a catalog request: the admin API's caller (../admin/types.ts ApiCaller has these). */
+export interface CatalogCaller {
+  subject: string;
+  subjectKind: string;
+  groups: string[];
+  claims: Record<string, unknown>;
+  principal?: string;
+  admin: boolean;
+}
+
+/** What the route table knows of a third-party server (../routing/route-table.ts RemoteStatus). */
+export interface RemoteStatusView {
+  remote: string;
+  url: string;
+  checkedAt: Date | null;
+  error: string | null;
+  read: boolean;
+  tools: { tool: string; reviewed: string; live: string | null }[];
+}
+
+export interface ToolCallOutcome {
+  result: CallToolResult;
+  /** The id of the call's trace (GET /v1/traces/{id}); null when the gateway could not name it. */
+  traceId: string | null;
+}
+
+/** A tool the bundle in use does not have. */
+export class UnknownToolError extends Error {
+  override readonly name = 'UnknownToolError';
+}
+
+/** The running gateway, as the catalog reads and calls it; every method reads the state in use at the time. */
+export interface CatalogRuntime {
+  /** The exposed tool names the caller's policy lets it see (`toolsVisibleTo`), of `names`. */
+  visibleTools(caller: CatalogCaller, names: readonly string[]): readonly string[];
+  /** The route table's view of the third-party servers (no request is sent). */
+  remotes(): RemoteStatusView[];
+  /**
+   * Runs a call as `caller` through the gateway's pipeline (policy, approval, rate limit, routing, trace), as
+   * an MCP tools/call would. Throws UnknownToolError for a tool the bundle does not have.
+   */
+  callTool(
+    tool: string,
+    args: Record<string, unknown>,
+    caller: CatalogCaller,
+    signal: AbortSignal,
+  ): Promise<ToolCallOutcome>;
+}
