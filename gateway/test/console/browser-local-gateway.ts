@@ -17,6 +17,8 @@ const ROOT = path.resolve(import.meta.dirname, '../../..');
 
 export interface LocalConsole {
   local: LocalGateway;
+  /** The temporary config folder the gateway serves (packs/, zones/, policies/), removed by close(). */
+  root: string;
   /** The gateway's base URL (no trailing slash), e.g. http://127.0.0.1:PORT. */
   base: string;
   /** The local bearer token (admin), for posting through the API as a script would. */
@@ -37,7 +39,13 @@ export function consoleLinkOf(banner: string): string {
   return link;
 }
 
-export async function startLocalConsole(options: { approvalWaitMs?: number } = {}): Promise<LocalConsole> {
+export async function startLocalConsole(
+  options: {
+    approvalWaitMs?: number;
+    /** More settings, as environment variables (a config repository's pull request settings). */
+    env?: Record<string, string>;
+  } = {},
+): Promise<LocalConsole> {
   const upstream = await startFakeUpstream();
   upstream.routes.set('GET /api/widgets/w1', (_req, res) => json(res, 200, { id: 'w1', name: 'bolt' }));
   upstream.routes.set('GET /api/widgets', (_req, res) => json(res, 200, { items: [{ id: 'w1' }] }));
@@ -73,6 +81,7 @@ export async function startLocalConsole(options: { approvalWaitMs?: number } = {
       RAKU_ALLOW_PRIVATE_NETWORKS: 'true',
       RAKU_APPROVAL_WAIT_MS: String(options.approvalWaitMs ?? 200),
       [WIDGETS_SECRET_ENV]: 'upstream-secret',
+      ...options.env,
     },
     ['local'],
     root,
@@ -103,6 +112,7 @@ export async function startLocalConsole(options: { approvalWaitMs?: number } = {
   }
   return {
     local,
+    root,
     base,
     token,
     loginLink,
