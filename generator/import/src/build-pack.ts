@@ -34,6 +34,11 @@ export interface ImportOptions {
   sha256: string;
   /** Budget of schema-conversion steps for the document (DEFAULT_SCHEMA_WORK); past it the import is refused. */
   maxSchemaWork?: number;
+  /**
+   * Exactly these operations ('<METHOD> <path>', see operationKey), as chosen one by one in the console; the
+   * others are skipped as filtered. Applied like --include, before the deprecated rule and the cap.
+   */
+  operations?: ReadonlySet<string>;
 }
 
 export const DEFAULT_MAX_TOOLS = 100;
@@ -139,7 +144,10 @@ export function select(doc: OpenApiDocument, opts: ImportOptions, applyCap: bool
   const selected: Operation[] = [];
   const deprecated: Operation[] = [];
   for (const op of operations) {
-    const why = filterReason(op, include, exclude);
+    const why =
+      opts.operations && !opts.operations.has(operationKey(op))
+        ? 'not in the selection'
+        : filterReason(op, include, exclude);
     if (why) skipped.push(skipOf(op, 'filtered', why));
     else if (op.deprecated && !opts.includeDeprecated) deprecated.push(op);
     else selected.push(op);
@@ -174,6 +182,8 @@ export function buildPack(
   packName: string,
   split = false,
   shared?: { input: SchemaCache; output: SchemaCache },
+  /** Return a pack without tools instead of throwing when nothing imports (the analysis shows why). */
+  allowEmpty = false,
 ): { pack: Pack; report: ImportReport } {
   const { format, prefix } = selection;
   const base = baseUrlOf(doc, format, opts);
@@ -218,7 +228,7 @@ export function buildPack(
       skip(op, (err as Error).message);
     }
   }
-  if (tools.length === 0) throw nothingImported(report);
+  if (tools.length === 0 && !allowEmpty) throw nothingImported(report);
 
   const info = (doc['info'] ?? {}) as Record<string, unknown>;
   const title =
@@ -265,6 +275,11 @@ export function buildPack(
   }
   report.warnings.push(...redactSecrets(pack));
   return { pack, report };
+}
+
+/** An operation's key across the import API and the console: '<METHOD> <path>' ('GET /pets/{petId}'). */
+export function operationKey(op: Pick<Operation, 'method' | 'path'>): string {
+  return `${op.method} ${op.path}`;
 }
 
 export function nothingImported(report: ImportReport): UserError {

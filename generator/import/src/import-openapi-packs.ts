@@ -11,6 +11,7 @@ import {
   type Selection,
 } from './build-pack.ts';
 import type { ContractDiff } from './contract-diff.ts';
+import { snapshotFileName } from './import-draft.ts';
 import { checkPacks, generatePack } from './import-pack.ts';
 import { type ImportReportJson, importReportJson } from './import-report.ts';
 import { type PackFolderWrite, readCommittedPack, readSnapshot } from './pack-folder.ts';
@@ -97,7 +98,7 @@ export async function importOpenApiPacks(options: ImportOpenApiOptions): Promise
     ? options.document
     : path.resolve(cwd, options.document);
   const read = await readOpenApiDocument(source, { allowRemote: options.allowRemote === true });
-  const snapshotName = `openapi.${/^\s*\{/.test(Buffer.from(read.bytes.slice(0, 64)).toString()) ? 'json' : 'yaml'}`;
+  const snapshotName = snapshotFileName(read.bytes);
   const importOptions: ImportOptions = {
     name: options.name,
     owner: options.owner ?? '',

@@ -2,12 +2,25 @@ export type { AiEnrichment } from './ai/enrich-pack.ts';
 export { type AiConfig, requestSuggestions } from './ai/openai-enricher.ts';
 export { applySuggestions } from './ai/suggestions.ts';
 export {
+  type AnalyzedOperation,
+  type AnalyzeOptions,
+  analyzeOpenApi,
+  type OpenApiAnalysis,
+} from './analyze.ts';
+export {
   DEFAULT_MAX_TOOLS,
   type ImportOptions,
   type ImportReport,
   importOpenApi,
 } from './build-pack.ts';
 export { formatContractDiff } from './contract-diff.ts';
+export {
+  type DraftImport,
+  type DraftImportInput,
+  type DraftOperation,
+  draftImport,
+  snapshotFileName,
+} from './import-draft.ts';
 export {
   type ImportedPack,
   type ImportOpenApiOptions,
@@ -22,10 +35,21 @@ export {
   type ImportReportJson,
   type ReportedPack,
 } from './import-report.ts';
-export { documentFormat, type OpenApiDocument, parseDocument } from './openapi-document.ts';
+export {
+  DEFAULT_DOCUMENT_LIMITS,
+  documentFormat,
+  type OpenApiDocument,
+  parseDocument,
+} from './openapi-document.ts';
 export { isJson } from './operation-tool.ts';
 export { listOperations } from './operations.ts';
-export { type ImportWritten, writeImport } from './pack-folder.ts';
+export {
+  type ImportWritten,
+  packFolderFiles,
+  parseCommittedPack,
+  snapshotDocument,
+  writeImport,
+} from './pack-folder.ts';
 export { readOpenApiDocument } from './read-document.ts';
 export { serializePolicy } from './serialize-pack.ts';
 export { importOpenApiSplit, SMALL_TAG_OPERATIONS, type SplitPack } from './split-by-tag.ts';

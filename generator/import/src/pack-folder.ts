@@ -19,6 +19,11 @@ export async function readCommittedPack(file: string): Promise<Pack | undefined>
   } catch {
     return undefined;
   }
+  return parseCommittedPack(bytes, file);
+}
+
+/** A committed pack file's bytes as a pack; a UserError when it is not a mapping. Pure. */
+export function parseCommittedPack(bytes: Uint8Array, file: string): Pack {
   const parsed = parseYamlSource({ path: file, bytes });
   if (parsed.value === undefined || typeof parsed.value !== 'object') {
     throw new UserError(
@@ -30,11 +35,27 @@ export async function readCommittedPack(file: string): Promise<Pack | undefined>
 
 /** The previous document snapshot, when the committed pack names one in its folder and its hash matches. */
 export async function readSnapshot(dir: string, committed: Pack): Promise<OpenApiDocument | undefined> {
+  const doc = snapshotName(committed);
+  if (!doc) return undefined;
+  try {
+    return snapshotDocument(await readFile(path.join(dir, doc)), committed);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The file name of the committed pack's snapshot in its folder, or undefined (a URL, or outside the folder). */
+export function snapshotName(committed: Pack): string | undefined {
   const doc = committed.source?.document;
   if (!doc || /^https?:/i.test(doc) || doc.includes('..')) return undefined;
+  return doc;
+}
+
+/** The snapshot's bytes as a document, when they are the ones the committed pack records. Pure. */
+export function snapshotDocument(bytes: Uint8Array, committed: Pack): OpenApiDocument | undefined {
+  const doc = snapshotName(committed);
+  if (!doc || sha256Hex(bytes) !== committed.source?.sha256) return undefined;
   try {
-    const bytes = await readFile(path.join(dir, doc));
-    if (sha256Hex(bytes) !== committed.source?.sha256) return undefined;
     return parseDocument(bytes, doc);
   } catch {
     return undefined;
@@ -51,6 +72,21 @@ export interface PackFolderWrite {
   snapshot: { name: string; bytes: Uint8Array };
   /** A previous snapshot of another format (openapi.yaml when the document is now JSON), removed. */
   replaces?: string;
+}
+
+/**
+ * The files of one pack folder an import writes, in the order they are written, relative to the folder:
+ * the snapshot, the removed snapshot of the other format (bytes null), then pack.yaml (last, so that it names
+ * a snapshot already there). writeImport writes these; the gateway's import drafts propose them. Pure.
+ */
+export function packFolderFiles(
+  write: Omit<PackFolderWrite, 'dir'>,
+): { name: string; bytes: Uint8Array | null }[] {
+  return [
+    { name: write.snapshot.name, bytes: write.snapshot.bytes },
+    ...(write.replaces ? [{ name: write.replaces, bytes: null }] : []),
+    { name: 'pack.yaml', bytes: Buffer.from(write.yaml) },
+  ];
 }
 
 /** What writeImport wrote, in order: absolute paths. */
@@ -76,11 +112,13 @@ export async function writeImport(
   const written: ImportWritten = { packs: [] };
   for (const { pack, write } of result.packs) {
     await mkdir(write.dir, { recursive: true });
+    for (const file of packFolderFiles(write)) {
+      const full = path.join(write.dir, file.name);
+      if (file.bytes === null) await rm(full, { force: true });
+      else await writeFile(full, file.bytes);
+    }
     const snapshotFile = path.join(write.dir, write.snapshot.name);
-    await writeFile(snapshotFile, write.snapshot.bytes);
-    if (write.replaces) await rm(path.join(write.dir, write.replaces), { force: true });
     const packFile = path.join(write.dir, 'pack.yaml');
-    await writeFile(packFile, write.yaml);
     written.packs.push({ packFile, snapshotFile, tools: pack.tools.length });
   }
   const draft = result.ai?.draftPolicy;
