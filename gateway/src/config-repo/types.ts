@@ -107,8 +107,11 @@ export interface PullRequestOpener {
   /** 'owner/name' and the base branch. */
   readonly repository: string;
   readonly branch: string;
-  /** Commits the change on a branch of its own (derived from its content) and opens or finds its pull request. */
-  open(change: ChangeRequest): Promise<ChangePullRequest>;
+  /**
+   * Commits the change on a branch of its own (derived from its content) and opens or finds its pull request.
+   * `proposedBy` (the caller's subject) is written in the commit and the pull request's body.
+   */
+  open(change: ChangeRequest, proposedBy?: string): Promise<ChangePullRequest>;
 }
 
 /** GET /v1/config-repository. */
@@ -118,4 +121,17 @@ export interface ConfigRepositoryStatus {
   branch: string;
   revision: string | null;
   pullRequests: { enabled: boolean; reason: string | null };
+}
+
+/** How the gateway reaches the config repository on GitHub (parsed from the environment in server/options.ts). */
+export interface GitHubConfigSettings {
+  /** 'owner/name' (RAKU_CONFIG_REPOSITORY). */
+  repository: string;
+  /** The base branch (RAKU_CONFIG_BRANCH, default 'main'). */
+  branch: string;
+  /** REST API root (GITHUB_API_URL, default https://api.github.com). */
+  apiUrl: string;
+  auth:
+    | { kind: 'token'; token: string }
+    | { kind: 'app'; appId: string; privateKey: string; installationId?: number };
 }

@@ -1,0 +1,295 @@
+/**
+ * The GitHub config repository against the fake GitHub (helpers/fake-github.ts) holding a copy of this
+ * repository's config: snapshots, pull requests (created, found again, the base moving), the files of the
+ * pull request's branch validated as `raku validate` does, and GitHub's failures answered clearly.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { readRepoFiles, validateConfig } from '@raku/config';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { InvalidChangeFileError } from '../../src/config-repo/change-files.ts';
+import {
+  changeHash,
+  type GitHubConfigRepository,
+  gitHubConfigRepository,
+  slug,
+} from '../../src/config-repo/github-config-repository.ts';
+import { GitHubCallError } from '../../src/config-repo/github-error.ts';
+import { applyFiles } from '../../src/config-repo/preview.ts';
+import type { ChangeRequest, GitHubConfigSettings } from '../../src/config-repo/types.ts';
+import { type FakeGitHub, fakeGitHub } from '../helpers/fake-github.ts';
+import { configCopy } from './config-copy.ts';
+
+const TOKEN = 'ghs_fake_token';
+let dir: string;
+let policy: string;
+let fake: FakeGitHub;
+let github: GitHubConfigRepository;
+const sleeps: number[] = [];
+
+const settings = (over: Partial<GitHubConfigSettings> = {}): GitHubConfigSettings => ({
+  repository: 'acme/config',
+  branch: 'main',
+  apiUrl: 'https://api.github.com',
+  auth: { kind: 'token', token: TOKEN },
+  ...over,
+});
+
+beforeAll(() => {
+  dir = configCopy();
+  policy = readFileSync(path.join(dir, 'policies/default.yaml'), 'utf8');
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function start(options: { token?: string } = {}) {
+  fake = fakeGitHub({ repository: 'acme/config', folder: dir, token: TOKEN });
+  github = gitHubConfigRepository(settings({ auth: { kind: 'token', token: options.token ?? TOKEN } }), {
+    sleep: async (ms) => {
+      sleeps.push(ms);
+    },
+  });
+}
+afterEach(() => {
+  fake.close();
+  sleeps.length = 0;
+});
+
+const grant: () => ChangeRequest = () => ({
+  title: 'Let Ada manage pets',
+  description: 'Ada joins the pet admins.',
+  files: [
+    {
+      path: 'policies/default.yaml',
+      content: policy.replace('subjects: ["group:pet-admins"]', 'subjects: ["group:pet-admins", "user:ada"]'),
+    },
+    { path: 'policies/local-dev.yaml', content: null },
+  ],
+});
+
+/** `raku validate`'s use case on the files of a branch of the fake, written to a folder. */
+async function validateBranch(branch: string) {
+  const out = mkdtempSync(path.join(tmpdir(), 'raku-pr-'));
+  try {
+    for (const [file, content] of fake.filesOf(branch)) {
+      mkdirSync(path.dirname(path.join(out, file)), { recursive: true });
+      writeFileSync(path.join(out, file), content);
+    }
+    return await validateConfig({ root: out });
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}
+
+describe('gitHubConfigRepository: reading', () => {
+  it('reads the config files of the base branch at its head commit, once per commit', async () => {
+    start();
+    const snapshot = await github.snapshot();
+    expect(snapshot.revision).toBe(fake.headOf('main'));
+    const local = await readRepoFiles(dir);
+    expect(snapshot.files.map((f) => f.path)).toEqual(local.map((f) => f.path));
+    expect(snapshot.files.map((f) => Buffer.from(f.bytes).toString())).toEqual(
+      local.map((f) => Buffer.from(f.bytes).toString()),
+    );
+    const before = fake.requests.length;
+    expect(await github.snapshot()).toBe(snapshot);
+    expect(fake.requests.slice(before)).toEqual(['GET /repos/acme/config/git/ref/heads%2Fmain']);
+
+    // A new commit: read again, unchanged blobs from the cache (only the new file's blob is asked for).
+    fake.commit('main', { 'zones/extra.yaml': 'name: extra\n' });
+    const mark = fake.requests.length;
+    const next = await github.snapshot();
+    expect(next.revision).toBe(fake.headOf('main'));
+    expect(next.files.map((f) => f.path)).toContain('zones/extra.yaml');
+    expect(fake.requests.slice(mark).filter((r) => r.includes('/git/blobs/'))).toHaveLength(1);
+  });
+});
+
+describe('gitHubConfigRepository: pull requests', () => {
+  it('opens a pull request whose branch holds the base with the change, and that validates', async () => {
+    start();
+    const base = await github.snapshot();
+    const change = grant();
+    const pr = await github.open(change, 'user:local-dev');
+    expect(pr).toMatchObject({
+      number: 1,
+      url: 'https://github.com/acme/config/pull/1',
+      branch: `raku/console/let-ada-manage-pets-${changeHash('main', change)}`,
+      created: true,
+    });
+    expect(pr.branch).toMatch(/^raku\/console\/let-ada-manage-pets-[0-9a-f]{12}$/);
+    expect(pr.headSha).toBe(fake.headOf(pr.branch));
+    expect(fake.parentsOf(pr.headSha)).toEqual([base.revision]);
+    const pull = fake.pulls[0];
+    expect(pull).toMatchObject({
+      title: 'Let Ada manage pets',
+      head: pr.branch,
+      base: 'main',
+      state: 'open',
+    });
+    expect(pull?.body).toContain('Ada joins the pet admins.');
+    expect(pull?.body).toContain('by `user:local-dev`');
+    expect(pull?.body).toContain('`policies/local-dev.yaml` (deleted)');
+
+    const files = fake.filesOf(pr.branch);
+    const expected = applyFiles(base.files, change);
+    expect([...files.keys()].sort()).toEqual(expected.map((f) => f.path));
+    expect(files.get('policies/default.yaml')).toContain('"user:ada"');
+    expect(files.has('policies/local-dev.yaml')).toBe(false);
+    const validation = await validateBranch(pr.branch);
+    expect(validation.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    expect(validation.fileCount).toBe(expected.length);
+  });
+
+  it('the same change twice: the same pull request, created false, nothing pushed the second time', async () => {
+    start();
+    const first = await github.open(grant());
+    const mark = fake.requests.length;
+    const second = await github.open(grant());
+    expect(second).toEqual({ ...first, created: false });
+    expect(fake.pulls).toHaveLength(1);
+    expect(fake.requests.slice(mark).filter((r) => r.startsWith('POST') || r.startsWith('PATCH'))).toEqual(
+      [],
+    );
+    // Another title is another branch (the slug); other content is another hash.
+    const other = await github.open({ ...grant(), title: 'Ada again' });
+    expect(other.created).toBe(true);
+    expect(other.branch).not.toBe(first.branch);
+    expect(other.branch.slice(-12)).toBe(first.branch.slice(-12));
+  });
+
+  it('base moved: a new commit on the same branch merges the new base, the pull request stays', async () => {
+    start();
+    const first = await github.open(grant());
+    const moved = fake.commit('main', { 'zones/extra-zone-note.yaml': 'name: extra-zone-note\n' });
+    const again = await github.open(grant());
+    expect(again).toMatchObject({ number: first.number, branch: first.branch, created: false });
+    expect(again.headSha).not.toBe(first.headSha);
+    expect(fake.parentsOf(again.headSha)).toEqual([first.headSha, moved]);
+    const files = fake.filesOf(first.branch);
+    expect(files.get('zones/extra-zone-note.yaml')).toBe('name: extra-zone-note\n');
+    expect(files.get('policies/default.yaml')).toContain('"user:ada"');
+    expect(fake.pulls).toHaveLength(1);
+  });
+
+  it('leaves a branch alone when someone else pushed to it', async () => {
+    start();
+    const first = await github.open(grant());
+    const theirs = fake.commit(
+      first.branch,
+      { 'policies/default.yaml': `${policy}# reviewed\n` },
+      'review fix',
+    );
+    fake.commit('main', { 'zones/other.yaml': 'name: other\n' });
+    const again = await github.open(grant());
+    expect(again).toMatchObject({ number: first.number, headSha: theirs, created: false });
+    expect(fake.headOf(first.branch)).toBe(theirs);
+  });
+
+  it('reopens a pull request when the earlier one was closed unmerged', async () => {
+    start();
+    const first = await github.open(grant());
+    (fake.pulls[0] as { state: string }).state = 'closed';
+    const again = await github.open(grant());
+    expect(again).toMatchObject({ number: 2, branch: first.branch, created: true });
+  });
+
+  it('refuses a change that changes nothing, before pushing anything', async () => {
+    start();
+    const mark = fake.requests.length;
+    await expect(
+      github.open({ title: 'noop', files: [{ path: 'policies/default.yaml', content: policy }] }),
+    ).rejects.toThrow(InvalidChangeFileError);
+    expect(
+      fake.requests.slice(mark).filter((r) => r.includes('/git/commits') && r.startsWith('POST')),
+    ).toEqual([]);
+    await expect(github.open({ title: 'bad', files: [{ path: '../x', content: '' }] })).rejects.toThrow(
+      'files[0].path "../x"',
+    );
+  });
+});
+
+describe('gitHubConfigRepository: GitHub failures', () => {
+  it('401: says the credentials are wrong', async () => {
+    start({ token: 'expired' });
+    const err = await github.snapshot().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(GitHubCallError);
+    expect((err as GitHubCallError).githubStatus).toBe(401);
+    expect((err as Error).message).toBe(
+      'GitHub GET /repos/acme/config/git/ref/heads/main answered 401 (Bad credentials): GitHub refused the credentials: RAKU_GITHUB_TOKEN is wrong or expired (or the GitHub App key/id do not match)',
+    );
+  });
+
+  it('403 without a rate limit: names the permissions the token needs', async () => {
+    start();
+    fake.failNext(
+      { method: 'POST', path: /^\/git\/trees$/ },
+      { status: 403, body: { message: 'Resource not accessible by integration' } },
+    );
+    await expect(github.open(grant())).rejects.toThrow(
+      'GitHub POST /repos/acme/config/git/trees answered 403 (Resource not accessible by integration): the credentials may not do this: they need contents:write and pull_requests:write on acme/config',
+    );
+    expect(fake.pulls).toEqual([]);
+  });
+
+  it('422 and 500: the call and GitHub’s message', async () => {
+    start();
+    fake.failNext(
+      { method: 'POST', path: /^\/pulls$/ },
+      { status: 422, body: { message: 'Validation Failed' } },
+      2,
+    );
+    await expect(github.open(grant())).rejects.toThrow(
+      'GitHub POST /repos/acme/config/pulls answered 422 (Validation Failed): GitHub refused the request',
+    );
+    fake.failNext({ path: /^\/git\/commits\// }, { status: 500, body: { message: 'Server Error' } });
+    await expect(github.open({ ...grant(), title: 'other' })).rejects.toThrow(
+      /^GitHub GET \/repos\/acme\/config\/git\/commits\/[0-9a-f]{40} answered 500 \(Server Error\): GitHub failed; try again$/,
+    );
+  });
+
+  it('a rate limit is waited out (retry-after), a long one fails at once saying when to retry', async () => {
+    start();
+    fake.failNext(
+      { method: 'GET', path: /^\/git\/ref\// },
+      { status: 429, body: { message: 'slow down' }, headers: { 'retry-after': '2' } },
+    );
+    expect((await github.snapshot()).revision).toBe(fake.headOf('main'));
+    expect(sleeps).toEqual([2000]);
+    const reset = String(Math.floor(Date.now() / 1000) + 3600);
+    fake.failNext(
+      { method: 'GET', path: /^\/git\/ref\// },
+      {
+        status: 403,
+        body: { message: 'API rate limit exceeded' },
+        headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': reset },
+      },
+    );
+    await expect(github.snapshot()).rejects.toThrow(
+      /^GitHub GET \/repos\/acme\/config\/git\/ref\/heads\/main answered 403 \(API rate limit exceeded\): rate limited; try again in 3\d{3} s$/,
+    );
+    expect(sleeps).toEqual([2000]);
+  });
+
+  it('a missing base branch: 404 naming the repository', async () => {
+    fake = fakeGitHub({ repository: 'acme/config', folder: dir, token: TOKEN });
+    const wrong = gitHubConfigRepository(settings({ branch: 'production' }));
+    await expect(wrong.snapshot()).rejects.toThrow(
+      'GitHub GET /repos/acme/config/git/ref/heads/production answered 404 (Not Found): not found: acme/config or the branch does not exist, or the credentials cannot see it',
+    );
+  });
+});
+
+describe('branch names', () => {
+  it('slugs titles and hashes the base branch with the files', () => {
+    expect(slug('Add the Petstore API (v2)!')).toBe('add-the-petstore-api-v2');
+    expect(slug('Über naïve café')).toBe('uber-naive-cafe');
+    expect(slug('日本語')).toBe('change');
+    expect(slug('x'.repeat(100))).toHaveLength(40);
+    const c = grant();
+    expect(changeHash('main', c)).toBe(
+      changeHash('main', { ...c, files: [...c.files].reverse(), title: 'x' }),
+    );
+    expect(changeHash('main', c)).not.toBe(changeHash('develop', c));
+  });
+});
