@@ -74,6 +74,10 @@ export const ROUTES: readonly Route[] = [
   { pattern: '/approvals', view: 'ApprovalsView', title: 'Approvals' },
   { pattern: '/jobs', view: 'JobsView', title: 'Jobs' },
   { pattern: '/health', view: 'HealthView', title: 'Health', adminOnly: true },
+  { pattern: '/catalog', view: 'CatalogView', title: 'Catalog' },
+  { pattern: '/catalog/:tool', view: 'ToolView', title: 'Tool' },
+  { pattern: '/import', view: 'ImportView', title: 'Import API', adminOnly: true },
+  { pattern: '/api', view: 'ApiReferenceView', title: 'API reference' },
 ];
 
 const NAV: readonly { to: string; label: string; section: string; adminOnly?: boolean }[] = [
@@ -82,6 +86,9 @@ const NAV: readonly { to: string; label: string; section: string; adminOnly?: bo
   { to: '/approvals', label: 'Approvals', section: '/approvals' },
   { to: '/jobs', label: 'Jobs', section: '/jobs' },
   { to: '/health', label: 'Health', section: '/health', adminOnly: true },
+  { to: '/catalog', label: 'Catalog', section: '/catalog' },
+  { to: '/import', label: 'Import API', section: '/import', adminOnly: true },
+  { to: '/api', label: 'API', section: '/api' },
 ];
 
 // Every view module, each loaded on first visit only (its own chunk).
