@@ -1,11 +1,4 @@
-import {
-  ENVIRONMENTS,
-  type Environment,
-  exposedToolName,
-  loadValidModel,
-  type RepoModel,
-  UserError,
-} from '@raku/config';
+import { ENVIRONMENTS, type Environment, exposedToolsIn, loadValidModel, UserError } from '@raku/config';
 import type { Decision, Subject } from '@raku/policy';
 import { accessMatrix, compilePolicies, decide, describeAccess } from '@raku/policy';
 import type { Command } from 'commander';
@@ -28,23 +21,6 @@ export interface AccessOptions {
   env: string;
   subject?: string;
   format: string;
-}
-
-/**
- * The tools an environment can expose: every pack tool, and the tools of the remotes of its zones that
- * are not only fallbacks for a pack tool (those are exposed as '<remote>.<tool>').
- */
-function exposedTools(model: RepoModel, environment: Environment): string[] {
-  const names = new Set<string>();
-  for (const { value: pack } of model.packs)
-    for (const tool of pack.tools) names.add(exposedToolName(pack, tool));
-  for (const { value: zone } of model.zones) {
-    if (zone.environment !== environment) continue;
-    for (const remote of zone.remotes ?? [])
-      for (const tool of remote.tools)
-        if (tool.fallbackFor === undefined) names.add(`${remote.name}.${tool.name}`);
-  }
-  return [...names];
 }
 
 function formatDecision(d: Decision): string {
@@ -143,7 +119,7 @@ export async function runPolicyAccess(opts: AccessOptions, cmd: Command, ctx: Cl
   const model = await loadValidModel(await repoRoot(cmd, ctx));
   const entries = accessMatrix(
     compilePolicies(model.policies, environment),
-    exposedTools(model, environment),
+    exposedToolsIn(model, environment),
   ).filter((e) => opts.subject === undefined || e.subject === opts.subject);
   if (format === 'json') {
     ctx.stdout(`${JSON.stringify(entries, null, 2)}\n`);

@@ -13,7 +13,13 @@ export { DEFAULT_YAML_LIMITS, parseYamlSource, type SourceFile } from './load/ya
 export { argLocation } from './model/arg-location.ts';
 export { DEPLOYMENT_HEALTHS, type DeploymentHealth, type DeploymentRecordInput } from './model/deployment.ts';
 export { canonicalJson, sha256Hex, toolContentHash } from './model/hash.ts';
-export { exposedToolName, pathParams, secretEnvName, toolPatternMatcher } from './model/names.ts';
+export {
+  exposedToolName,
+  exposedToolsIn,
+  pathParams,
+  secretEnvName,
+  toolPatternMatcher,
+} from './model/names.ts';
 export { RAKU_PACKAGE_NAME } from './model/product.ts';
 export {
   type ArgMapping,

@@ -7,6 +7,7 @@ export {
   diffAccess,
 } from './access.ts';
 export { type CompileOptions, compilePolicies, type RuleLineOf } from './compile.ts';
+export { describeCondition } from './conditions.ts';
 export { decide } from './decide.ts';
 export { type DecisionTrace, explainDecision, type RuleKind, type RuleTrace } from './explain.ts';
 export type { CompiledPolicy, Decision, Subject, ToolCall } from './types.ts';

@@ -1,0 +1,374 @@
+/**
+ * The policy explorer's section of the OpenAPI document (../admin/openapi.ts spreads it in): GET /v1/policies,
+ * GET /v1/policies/access and POST /v1/policies/simulate, with their schemas. The simulate body is validated
+ * against PolicySimulation (checkBody).
+ */
+import { ENVIRONMENTS } from '@raku/config';
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const error = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: ref('Error') } },
+});
+const json = (schema: string, description: string) => ({
+  description,
+  content: { 'application/json': { schema: ref(schema) } },
+});
+const strings = { type: 'array', items: { type: 'string' } };
+const nullableString = { type: ['string', 'null'] };
+const line = {
+  type: ['integer', 'null'],
+  minimum: 1,
+  description: "The rule's 1-based line in `file`; null when read from the bundle (bundles carry no lines).",
+};
+const environmentParameter = {
+  name: 'environment',
+  in: 'query',
+  schema: { type: 'string', enum: [...ENVIRONMENTS] },
+  description: "Default: the gateway's own environment (dev without a bundle).",
+};
+const sourceFields = {
+  source: {
+    type: 'string',
+    enum: ['repository', 'bundle'],
+    description:
+      "'repository': read from the config repository (every environment, file:line). 'bundle': this gateway has no config repository; its bundle's compiled policy (its environment only, no lines).",
+  },
+  note: { ...nullableString, description: "Why the answer is partial (source 'bundle'), else null." },
+  revision: {
+    ...nullableString,
+    description:
+      "The config repository's commit ('working-tree' for an uncommitted local checkout) or the bundle's revision.",
+  },
+};
+const common = ['source', 'note', 'environment', 'revision'];
+const environment = { type: 'string', enum: [...ENVIRONMENTS] };
+const admin = {
+  '401': error('No or invalid bearer token.'),
+  '403': error('Authenticated, but not allowed (admin role required).'),
+  '404': error('This gateway has neither a config repository nor a bundle.'),
+  '409': error(
+    'The policies in the config repository do not compile (code invalid_config; `raku validate` says why).',
+  ),
+};
+
+export const POLICIES_PATHS = {
+  '/v1/policies': {
+    get: {
+      summary:
+        'The policies of one environment: roles, bindings (allows), denies, approvals and rate limits, each with its file and line (admin)',
+      description:
+        'Compiled as the gateway compiles them (`compilePolicies`): only the rules that apply in the environment, in decision order. Read from the config repository at each request when the gateway has one, else from its bundle (`source`).',
+      parameters: [environmentParameter],
+      responses: {
+        '200': json('PolicyOverview', 'The policies'),
+        '400': error('Unknown environment, or one the bundle does not hold (the message names it).'),
+        ...admin,
+      },
+    },
+  },
+  '/v1/policies/access': {
+    get: {
+      summary:
+        'Who may call what in one environment: subjects (as the policies name them) × tools, from the same accessMatrix engine as `raku policy access` and `raku plan` (admin)',
+      parameters: [environmentParameter],
+      responses: {
+        '200': json('PolicyAccessMatrix', 'The access matrix'),
+        '400': error('Unknown environment, or one the bundle does not hold (the message names it).'),
+        ...admin,
+      },
+    },
+  },
+  '/v1/policies/simulate': {
+    post: {
+      summary:
+        'Simulates a tool call: the decision the gateway would make, the deciding rule and every rule that matched or failed, with the reason (admin)',
+      description:
+        'The decision is `decide`’s (the gateway’s own engine, as `raku policy check`), with every deny, allow, approval and rate-limit rule of the environment listed: matched or not, and why not (tool pattern, subject, a condition with the value seen). Nothing is called and nothing is counted against a rate limit.',
+      requestBody: { required: true, content: { 'application/json': { schema: ref('PolicySimulation') } } },
+      responses: {
+        '200': json('PolicyDecisionTrace', 'The decision and every rule considered'),
+        '400': error(
+          'Invalid body, unknown environment, or a tool the environment does not have (the message names it).',
+        ),
+        ...admin,
+      },
+    },
+  },
+};
+
+const ruleAt = { file: { type: 'string' }, line };
+
+export const POLICIES_SCHEMAS = {
+  PolicyOverview: {
+    type: 'object',
+    required: [
+      ...common,
+      'environments',
+      'files',
+      'roles',
+      'allows',
+      'denies',
+      'approvals',
+      'rateLimits',
+      'tools',
+    ],
+    properties: {
+      ...sourceFields,
+      environment,
+      environments: { type: 'array', items: environment, description: 'The environments that can be shown.' },
+      files: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['path', 'policy'],
+          properties: { path: { type: 'string' }, policy: { type: 'string' } },
+        },
+      },
+      roles: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['policy', 'name', 'description', 'tools', 'file', 'line'],
+          properties: {
+            policy: { type: 'string' },
+            name: { type: 'string' },
+            description: nullableString,
+            tools: { ...strings, description: 'Tool patterns.' },
+            ...ruleAt,
+          },
+        },
+      },
+      allows: {
+        type: 'array',
+        description: 'One per binding that applies in the environment, with its role’s tool patterns.',
+        items: {
+          type: 'object',
+          required: ['id', 'policy', 'role', 'tools', 'subjects', 'conditions', 'file', 'line'],
+          properties: {
+            id: { type: 'string', description: '`<policy>/bindings[<index>]`' },
+            policy: { type: 'string' },
+            role: { type: 'string' },
+            tools: strings,
+            subjects: strings,
+            conditions: {
+              ...strings,
+              description: 'Each condition as text (`args.owner == "acme"`); all must hold.',
+            },
+            ...ruleAt,
+          },
+        },
+      },
+      denies: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: [
+            'id',
+            'policy',
+            'name',
+            'description',
+            'tools',
+            'subjects',
+            'conditions',
+            'file',
+            'line',
+          ],
+          properties: {
+            id: { type: 'string' },
+            policy: { type: 'string' },
+            name: { type: 'string' },
+            description: nullableString,
+            tools: strings,
+            subjects: strings,
+            conditions: strings,
+            ...ruleAt,
+          },
+        },
+      },
+      approvals: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['id', 'policy', 'name', 'tools', 'approvers', 'timeoutSeconds', 'file', 'line'],
+          properties: {
+            id: { type: 'string' },
+            policy: { type: 'string' },
+            name: { type: 'string' },
+            tools: strings,
+            approvers: strings,
+            timeoutSeconds: { type: 'integer' },
+            ...ruleAt,
+          },
+        },
+      },
+      rateLimits: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['id', 'policy', 'name', 'subjects', 'tools', 'limit', 'windowSeconds', 'file', 'line'],
+          properties: {
+            id: { type: 'string' },
+            policy: { type: 'string' },
+            name: { type: 'string' },
+            subjects: strings,
+            tools: strings,
+            limit: { type: 'integer' },
+            windowSeconds: { type: 'integer' },
+            ...ruleAt,
+          },
+        },
+      },
+      tools: {
+        ...strings,
+        description: 'The tools the environment can expose (as `raku policy access` lists them).',
+      },
+    },
+  },
+  PolicyAccessMatrix: {
+    type: 'object',
+    required: [...common, 'environments', 'subjects', 'tools', 'cells'],
+    properties: {
+      ...sourceFields,
+      environment,
+      environments: { type: 'array', items: environment },
+      subjects: { ...strings, description: 'Every subject string the bindings name (rows).' },
+      tools: { ...strings, description: 'Every tool of the environment (columns).' },
+      cells: {
+        type: 'array',
+        description:
+          'One per subject and tool some binding grants, sorted by subject then tool. A pair without a cell: no binding grants it.',
+        items: ref('PolicyAccessCell'),
+      },
+    },
+  },
+  PolicyAccessCell: {
+    type: 'object',
+    required: ['subject', 'tool', 'access', 'summary', 'rule', 'grants', 'denies', 'approval'],
+    properties: {
+      subject: { type: 'string' },
+      tool: { type: 'string' },
+      access: {
+        type: 'string',
+        enum: ['allow', 'approval', 'conditional', 'deny'],
+        description:
+          "'allow': unconditionally; 'approval': unconditionally, after an approval; 'conditional': only when conditions hold, or a deny may cut in; 'deny': granted, but an unconditional deny removes it.",
+      },
+      summary: { type: 'string', description: 'As `raku policy access` prints it.' },
+      rule: { type: 'string', description: 'The first granting rule, or the deny for access deny.' },
+      grants: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['rule', 'role', 'conditions'],
+          properties: { rule: { type: 'string' }, role: { type: 'string' }, conditions: strings },
+        },
+      },
+      denies: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['rule', 'subjects', 'conditions'],
+          properties: { rule: { type: 'string' }, subjects: strings, conditions: strings },
+        },
+      },
+      approval: nullableString,
+    },
+  },
+  PolicySimulation: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['subject', 'tool', 'environment'],
+    properties: {
+      subject: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['id', 'kind'],
+        properties: {
+          id: { type: 'string', minLength: 1, maxLength: 256 },
+          kind: {
+            type: 'string',
+            enum: ['user', 'agent', 'service', 'anonymous'],
+            description: 'Only users and agents are subjects of policies: other kinds are denied every call.',
+          },
+          groups: { type: 'array', maxItems: 100, items: { type: 'string', minLength: 1, maxLength: 256 } },
+          claims: { type: 'object', description: 'Token claims conditions read as `claims.<name>`.' },
+        },
+      },
+      tool: {
+        type: 'string',
+        minLength: 1,
+        maxLength: 200,
+        description: 'An exposed tool name of the environment.',
+      },
+      arguments: {
+        type: 'object',
+        description: 'The call’s arguments (conditions read `args.<path>`). Default {}.',
+      },
+      environment: { type: 'string', enum: [...ENVIRONMENTS] },
+      time: {
+        type: 'string',
+        maxLength: 40,
+        description:
+          'When the call is made, an RFC 3339 date-time such as 2026-12-04T09:30:00Z (conditions on time.hour/time.weekday read it in UTC). Default now.',
+      },
+    },
+  },
+  PolicyDecision: {
+    type: 'object',
+    required: ['allowed', 'effect', 'rule', 'reason'],
+    properties: {
+      allowed: { type: 'boolean' },
+      effect: { type: 'string', enum: ['allow', 'deny'] },
+      rule: {
+        type: 'string',
+        description: "The deciding rule's id, 'default-deny' (nothing allowed it) or 'environment-mismatch'.",
+      },
+      reason: { type: 'string' },
+      approval: {
+        type: 'object',
+        required: ['rule', 'approvers', 'timeoutSeconds'],
+        properties: { rule: { type: 'string' }, approvers: strings, timeoutSeconds: { type: 'integer' } },
+      },
+      rateLimit: {
+        type: 'object',
+        required: ['rule', 'limit', 'windowSeconds'],
+        properties: {
+          rule: { type: 'string' },
+          limit: { type: 'integer' },
+          windowSeconds: { type: 'integer' },
+        },
+      },
+    },
+  },
+  PolicyDecisionTrace: {
+    type: 'object',
+    required: [...common, 'time', 'decision', 'rules'],
+    properties: {
+      ...sourceFields,
+      environment,
+      time: { type: 'string', format: 'date-time', description: 'The time the call was decided at.' },
+      decision: ref('PolicyDecision'),
+      rules: {
+        type: 'array',
+        description:
+          'Every rule of the environment: denies, allows, approvals, rate limits, each in decision order.',
+        items: {
+          type: 'object',
+          required: ['id', 'kind', 'file', 'line', 'matched', 'reason'],
+          properties: {
+            id: { type: 'string' },
+            kind: { type: 'string', enum: ['allow', 'deny', 'approval', 'rateLimit'] },
+            ...ruleAt,
+            matched: {
+              type: 'boolean',
+              description:
+                'The rule matched the call on its own terms (tool, subject, conditions); the deciding rule is `decision.rule`.',
+            },
+            reason: { type: 'string' },
+          },
+        },
+      },
+    },
+  },
+};

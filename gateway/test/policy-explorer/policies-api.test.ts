@@ -1,0 +1,402 @@
+/**
+ * The policy explorer's endpoints over real HTTP: the admin router as persistence wires it (scratch Postgres),
+ * reading a git copy of this repository's config (local config repository) or, without one, the bundle.
+ * Checks rules carry their real file:line, the access matrix, decisions with every rule's reason, and that
+ * bad input is a 400 naming the field, never a 500 (fast-check).
+ */
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import type { IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import express from 'express';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readRepoFiles } from '../../../generator/config/src/fs/read-repo.ts';
+import { loadRepo } from '../../../generator/config/src/load/load-repo.ts';
+import { buildBundle } from '../../../generator/render/src/bundle/build-bundle.ts';
+import type { GatewayBundle } from '../../../generator/render/src/bundle/types.ts';
+import type { Schema } from '../../client/src/index.ts';
+import type { ApiCaller, AuthorizeResult } from '../../src/admin/types.ts';
+import { localConfigRepository } from '../../src/config-repo/local-config-repository.ts';
+import { openPersistence, type Persistence } from '../../src/server/persistence.ts';
+import { configCopy } from '../config-repo/config-copy.ts';
+import { createTestDatabase, type TestDatabase } from '../persistence/helpers/test-database.ts';
+
+const ROOT = path.resolve(import.meta.dirname, '../../..');
+const REV = `sha256:${'d'.repeat(64)}`;
+
+const ADMIN: ApiCaller = {
+  subject: 'user:ada',
+  subjectKind: 'user',
+  groups: [],
+  claims: {},
+  principals: ['user:ada'],
+  admin: true,
+};
+const READER: ApiCaller = { ...ADMIN, subject: 'user:mia', principals: ['user:mia'], admin: false };
+
+async function authorize(req: IncomingMessage): Promise<AuthorizeResult> {
+  const token = (req.headers.authorization ?? '').replace(/^Bearer /, '');
+  if (token === 'admin-token') return { ok: true, caller: ADMIN };
+  if (token === 'reader-token') return { ok: true, caller: READER };
+  return { ok: false, status: 401, message: 'missing or invalid bearer token' };
+}
+
+let database: TestDatabase;
+let dataDir: string;
+let checkout: string;
+let bundle: GatewayBundle;
+let persistence: Persistence;
+const servers: ReturnType<express.Express['listen']>[] = [];
+/** A gateway reading the config repository, and one with only its bundle. */
+let withRepo: string;
+let bundleOnly: string;
+
+async function serve(router: express.Router): Promise<string> {
+  const app = express();
+  app.use(router);
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  servers.push(server);
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+beforeAll(async () => {
+  bundle = buildBundle(loadRepo(await readRepoFiles(ROOT)).model, 'dev', { revision: REV });
+  database = await createTestDatabase();
+  dataDir = await mkdtemp(path.join(tmpdir(), 'raku-policies-'));
+  checkout = configCopy('raku-policies-config-');
+  persistence = await openPersistence({ databaseUrl: database.url, dataDir, log: () => {} });
+  withRepo = await serve(
+    persistence.adminRouter({
+      authorize,
+      routes: () => ({}),
+      bundle: () => bundle,
+      configRepository: localConfigRepository(checkout),
+    }),
+  );
+  bundleOnly = await serve(persistence.adminRouter({ authorize, routes: () => ({}), bundle: () => bundle }));
+}, 60_000);
+
+afterAll(async () => {
+  for (const server of servers) {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+  await persistence?.close();
+  await database?.drop();
+  await rm(dataDir, { recursive: true, force: true });
+  if (checkout) rmSync(checkout, { recursive: true, force: true });
+});
+
+/** The answers, as the OpenAPI document types them (errors share the same shape). */
+type Answer = Schema<'PolicyOverview'> &
+  Schema<'PolicyAccessMatrix'> &
+  Schema<'PolicyDecisionTrace'> &
+  Schema<'Error'>;
+
+async function call(
+  base: string,
+  method: string,
+  url: string,
+  body?: unknown,
+  token = 'admin-token',
+): Promise<{ status: number; body: Answer }> {
+  const response = await fetch(`${base}${url}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+  });
+  return { status: response.status, body: (await response.json()) as Answer };
+}
+
+/** The 1-based line of the first line of `file` (in the checkout) containing `text`. */
+function lineOf(file: string, text: string): number {
+  const lines = readFileSync(path.join(checkout, file), 'utf8').split('\n');
+  const i = lines.findIndex((l) => l.includes(text));
+  if (i < 0) throw new Error(`${text} not in ${file}`);
+  return i + 1;
+}
+
+const triageBot = { id: 'triage-bot', kind: 'agent' };
+
+describe('GET /v1/policies', () => {
+  it('lists every rule of the environment with its file and line', async () => {
+    const dev = await call(withRepo, 'GET', '/v1/policies');
+    expect(dev.status).toBe(200);
+    expect(dev.body).toMatchObject({ source: 'repository', note: null, environment: 'dev' });
+    expect(dev.body.environments).toEqual(['dev', 'staging', 'prod']);
+    expect(dev.body.files).toEqual([
+      { path: 'policies/default.yaml', policy: 'default' },
+      { path: 'policies/local-dev.yaml', policy: 'local-dev' },
+    ]);
+    const roles = dev.body.roles.map((r) => [r.name, r.file, r.line]);
+    expect(roles).toContainEqual([
+      'triager',
+      'policies/default.yaml',
+      lineOf('policies/default.yaml', '- name: triager'),
+    ]);
+    const triager = dev.body.allows.find((a) => a.id === 'default/bindings[1]');
+    expect(triager).toEqual({
+      id: 'default/bindings[1]',
+      policy: 'default',
+      role: 'triager',
+      tools: ['github.*'],
+      subjects: ['agent:triage-bot'],
+      conditions: ['args.owner == "acme"'],
+      file: 'policies/default.yaml',
+      line: lineOf('policies/default.yaml', '- role: triager'),
+    });
+    // Denies applying in prod only are not part of dev.
+    expect(dev.body.denies).toEqual([]);
+    expect(dev.body.approvals.map((a) => [a.id, a.line])).toEqual([
+      [
+        'default/approvals/maintainers-close-issues',
+        lineOf('policies/default.yaml', 'name: maintainers-close-issues'),
+      ],
+      ['default/approvals/pet-deletion', lineOf('policies/default.yaml', 'name: pet-deletion')],
+    ]);
+    expect(dev.body.tools).toContain('github.close_issue');
+
+    const prod = await call(withRepo, 'GET', '/v1/policies?environment=prod');
+    expect(prod.body.environment).toBe('prod');
+    expect(prod.body.denies.map((d) => [d.id, d.line, d.conditions])).toEqual([
+      ['default/denies/no-deletes-in-prod', lineOf('policies/default.yaml', 'name: no-deletes-in-prod'), []],
+      [
+        'default/denies/office-hours-for-bots',
+        lineOf('policies/default.yaml', 'name: office-hours-for-bots'),
+        ['time.hour < 7'],
+      ],
+    ]);
+    expect(prod.body.allows.map((a) => a.id)).not.toContain('local-dev/bindings[0]');
+  });
+
+  it('reads the repository afresh at each request', async () => {
+    const file = path.join(checkout, 'policies/local-dev.yaml');
+    const before = readFileSync(file, 'utf8');
+    try {
+      writeFileSync(
+        file,
+        `${before}denies:\n  - name: no-pets\n    tools: ["petstore.*"]\n    subjects: ["user:local-dev"]\n`,
+      );
+      const dev = await call(withRepo, 'GET', '/v1/policies');
+      expect(dev.body.revision).toBe('working-tree');
+      expect(dev.body.denies).toEqual([
+        expect.objectContaining({
+          id: 'local-dev/denies/no-pets',
+          line: lineOf('policies/local-dev.yaml', '- name: no-pets'),
+        }),
+      ]);
+      // The access matrix shows the pair the deny removes entirely as a deny cell naming it.
+      const access = await call(withRepo, 'GET', '/v1/policies/access');
+      expect(access.body.cells).toContainEqual(
+        expect.objectContaining({
+          subject: 'user:local-dev',
+          tool: 'petstore.get_pet',
+          access: 'deny',
+          rule: 'local-dev/denies/no-pets',
+        }),
+      );
+    } finally {
+      writeFileSync(file, before);
+    }
+  });
+
+  it('falls back to the bundle without a config repository, and says so', async () => {
+    const dev = await call(bundleOnly, 'GET', '/v1/policies');
+    expect(dev.status).toBe(200);
+    expect(dev.body.source).toBe('bundle');
+    expect(dev.body.note).toMatch(/no config repository/);
+    expect(dev.body.revision).toBe(REV);
+    expect(dev.body.environments).toEqual(['dev']);
+    expect(dev.body.allows.length).toBeGreaterThan(0);
+    expect(dev.body.allows.every((a) => a.line === null && a.file.startsWith('policies/'))).toBe(true);
+    const prod = await call(bundleOnly, 'GET', '/v1/policies?environment=prod');
+    expect(prod.status).toBe(400);
+    expect(prod.body.error.message).toMatch(
+      /^query parameter environment: environment prod is not available/,
+    );
+  });
+
+  it('refuses an unknown environment, non-admins and anonymous callers', async () => {
+    const bad = await call(withRepo, 'GET', '/v1/policies?environment=qa');
+    expect(bad).toEqual({
+      status: 400,
+      body: {
+        error: {
+          code: 'bad_request',
+          message: 'query parameter environment: unknown environment "qa"; one of dev, staging, prod',
+        },
+      },
+    });
+    expect((await call(withRepo, 'GET', '/v1/policies?environment=dev&environment=prod')).status).toBe(400);
+    expect((await call(withRepo, 'GET', '/v1/policies', undefined, 'reader-token')).status).toBe(403);
+    expect((await call(withRepo, 'GET', '/v1/policies/access', undefined, 'reader-token')).status).toBe(403);
+    expect((await call(withRepo, 'POST', '/v1/policies/simulate', {}, 'reader-token')).status).toBe(403);
+    expect((await call(withRepo, 'GET', '/v1/policies', undefined, 'nobody')).status).toBe(401);
+  });
+});
+
+describe('GET /v1/policies/access', () => {
+  it('is the access matrix of raku policy access, with a level per cell', async () => {
+    const prod = await call(withRepo, 'GET', '/v1/policies/access?environment=prod');
+    expect(prod.status).toBe(200);
+    expect(prod.body.subjects).toEqual(['agent:support-bot', 'agent:triage-bot', 'group:engineering']);
+    const cell = (subject: string, tool: string) =>
+      prod.body.cells.find((c) => c.subject === subject && c.tool === tool);
+    expect(cell('group:engineering', 'petstore.get_pet')).toMatchObject({
+      access: 'allow',
+      summary: 'allowed',
+      rule: 'default/bindings[0]',
+    });
+    expect(cell('agent:triage-bot', 'github.close_issue')).toMatchObject({
+      access: 'conditional',
+      summary:
+        'allowed if args.owner == "acme"; denied by default/denies/office-hours-for-bots if time.hour < 7; approval default/approvals/maintainers-close-issues by group:maintainers',
+    });
+    // pet-admin's binding applies in dev and staging only: group:pet-admins is no row in prod.
+    expect(prod.body.cells.filter((c) => c.subject === 'group:pet-admins')).toEqual([]);
+    const dev = await call(withRepo, 'GET', '/v1/policies/access?environment=dev');
+    expect(
+      dev.body.cells.find((c) => c.subject === 'group:pet-admins' && c.tool === 'petstore.delete_pet'),
+    ).toMatchObject({ access: 'approval', approval: 'default/approvals/pet-deletion by group:pet-admins' });
+  });
+});
+
+describe('POST /v1/policies/simulate', () => {
+  it('explains a denied call: the deciding rule and why every other rule did not match', async () => {
+    const denied = await call(withRepo, 'POST', '/v1/policies/simulate', {
+      subject: triageBot,
+      tool: 'github.close_issue',
+      arguments: { owner: 'evil' },
+      environment: 'prod',
+      time: '2026-12-04T12:00:00Z',
+    });
+    expect(denied.status).toBe(200);
+    expect(denied.body.decision).toEqual({
+      allowed: false,
+      effect: 'deny',
+      rule: 'default-deny',
+      reason:
+        'agent:triage-bot may not call github.close_issue in prod: no rule allows it; default/bindings[1] (role triager) needs args.owner == "acme", which does not hold',
+    });
+    const rule = (id: string) => denied.body.rules.find((r) => r.id === id);
+    expect(rule('default/bindings[1]')).toEqual({
+      id: 'default/bindings[1]',
+      kind: 'allow',
+      file: 'policies/default.yaml',
+      line: lineOf('policies/default.yaml', '- role: triager'),
+      matched: false,
+      reason: 'its condition args.owner == "acme" (args.owner is "evil") does not hold',
+    });
+    expect(rule('default/denies/office-hours-for-bots')).toMatchObject({
+      matched: false,
+      reason: 'its condition time.hour < 7 (time.hour is 12) does not hold',
+    });
+    expect(rule('default/bindings[0]')).toMatchObject({
+      matched: false,
+      reason: 'github.close_issue matches none of its tool patterns (*.list_*, *.get_*, *.find_*)',
+    });
+  });
+
+  it('explains an allowed call with its approval and rate limit, and a deny at night', async () => {
+    const allowed = await call(withRepo, 'POST', '/v1/policies/simulate', {
+      subject: triageBot,
+      tool: 'github.close_issue',
+      arguments: { owner: 'acme' },
+      environment: 'prod',
+      time: '2026-12-04T12:00:00Z',
+    });
+    expect(allowed.body.decision).toEqual({
+      allowed: true,
+      effect: 'allow',
+      rule: 'default/bindings[1]',
+      reason:
+        'agent:triage-bot may call github.close_issue in prod: allowed by default/bindings[1] (role triager)',
+      approval: {
+        rule: 'default/approvals/maintainers-close-issues',
+        approvers: ['group:maintainers'],
+        timeoutSeconds: 3600,
+      },
+      rateLimit: { rule: 'default/rateLimits/bots-per-minute', limit: 60, windowSeconds: 60 },
+    });
+    expect(allowed.body.time).toBe('2026-12-04T12:00:00.000Z');
+    const night = await call(withRepo, 'POST', '/v1/policies/simulate', {
+      subject: triageBot,
+      tool: 'github.close_issue',
+      arguments: { owner: 'acme' },
+      environment: 'prod',
+      time: '2026-12-04T03:00:00Z',
+    });
+    expect(night.body.decision.rule).toBe('default/denies/office-hours-for-bots');
+    expect(night.body.rules.find((r) => r.id === 'default/bindings[1]')?.reason).toBe(
+      'would allow (role triager), but default/denies/office-hours-for-bots denies the call',
+    );
+  });
+
+  it('answers 400 naming the field for bad input', async () => {
+    const simulate = (body: unknown) => call(withRepo, 'POST', '/v1/policies/simulate', body);
+    const base = { subject: triageBot, tool: 'github.close_issue', environment: 'dev' };
+    const cases: [unknown, RegExp][] = [
+      [{ ...base, tool: 'github.nope' }, /^request body: tool: "github.nope" is not a tool of dev/],
+      [{ ...base, environment: 'qa' }, /^request body: environment: one of "dev", "staging", "prod"/],
+      [{ ...base, subject: { id: 'x', kind: 'robot' } }, /^request body: subject\.kind: one of/],
+      [{ ...base, subject: { kind: 'user' } }, /^request body: subject\.id: required/],
+      [{ ...base, time: 'yesterday' }, /^request body: time: must be an RFC 3339 date-time/],
+      [{ ...base, arguments: [] }, /^request body: arguments: /],
+      [{ ...base, extra: 1 }, /extra/],
+    ];
+    for (const [body, message] of cases) {
+      const answer = await simulate(body);
+      expect(answer.status, JSON.stringify(body)).toBe(400);
+      expect(answer.body.error.message, JSON.stringify(body)).toMatch(message);
+    }
+    expect((await simulate('{not json')).status).toBe(400);
+    const bundled = await call(bundleOnly, 'POST', '/v1/policies/simulate', { ...base, environment: 'prod' });
+    expect(bundled.status).toBe(400);
+    expect(bundled.body.error.message).toMatch(
+      /^request body: environment: environment prod is not available/,
+    );
+  });
+
+  it('never answers 500 on generated bodies', async () => {
+    const body = fc.record(
+      {
+        subject: fc.oneof(
+          fc.record(
+            {
+              id: fc.string({ maxLength: 300 }),
+              kind: fc.constantFrom('user', 'agent', 'service', 'anonymous', 'robot'),
+              groups: fc.array(fc.string({ maxLength: 10 }), { maxLength: 3 }),
+              claims: fc.jsonValue(),
+            },
+            { requiredKeys: ['id', 'kind'] },
+          ),
+          fc.jsonValue(),
+        ),
+        tool: fc.oneof(
+          fc.constantFrom('github.close_issue', 'petstore.get_pet'),
+          fc.string({ maxLength: 250 }),
+        ),
+        arguments: fc.jsonValue(),
+        environment: fc.oneof(fc.constantFrom('dev', 'staging', 'prod'), fc.string()),
+        time: fc.oneof(
+          fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+          fc.string(),
+        ),
+      },
+      { requiredKeys: [] },
+    );
+    await fc.assert(
+      fc.asyncProperty(body, async (b) => {
+        const answer = await call(withRepo, 'POST', '/v1/policies/simulate', b);
+        expect([200, 400], JSON.stringify(answer.body)).toContain(answer.status);
+        if (answer.status === 200) expect(answer.body.rules.length).toBeGreaterThan(0);
+        else expect(answer.body.error.code).toBe('bad_request');
+      }),
+      { numRuns: 150 },
+    );
+  });
+});
