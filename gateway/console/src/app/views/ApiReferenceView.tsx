@@ -1,0 +1,117 @@
+/**
+ * API reference (/console/api): the gateway's OpenAPI document (GET /openapi.json, same origin) in Swagger UI,
+ * with "Try it out" sending requests as the signed-in console user: the session cookie (same-origin
+ * credentials) and, on state-changing methods, the session's CSRF token in X-Raku-CSRF, exactly as api.ts does
+ * for the console's own calls. The Authorize buttons are hidden: they ask for a bearer token, which is how
+ * agents and scripts call the API, not how the console does.
+ *
+ * swagger-ui-react (and its dependencies: redux, immutable, swagger-client…) is imported only here, so it
+ * lives in this view's lazy chunk and costs the other views nothing. It runs under the console's strict CSP:
+ * its stylesheet is a file of the build, React sets its few inline styles through the CSSOM (allowed by
+ * `style-src 'self'`), and it needs no eval.
+ */
+import { type ReactNode, useEffect, useMemo, useRef } from 'react';
+import SwaggerUI, { type SwaggerPlugin, type SwaggerRequest } from 'swagger-ui-react';
+import 'swagger-ui-react/swagger-ui.css';
+import { useSession } from '../api.ts';
+import { useLoad } from '../load.ts';
+import { ErrorBanner } from '../ui/ErrorBanner.tsx';
+import { ViewHeader } from '../ui/ViewHeader.tsx';
+import './ApiReferenceView.css';
+
+/** Methods the gateway's CSRF check lets through without the header (gateway/src/console/csrf.ts). */
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** Hides Swagger UI's bearer-token buttons: the console's requests carry the session instead. */
+const SessionOnly: SwaggerPlugin = () => ({
+  wrapComponents: {
+    authorizeBtn: () => () => null,
+    authorizeOperationBtn: () => () => null,
+  },
+});
+
+/**
+ * Swagger UI's code boxes (examples, response bodies) scroll inside a fixed height; a scrolling box the
+ * keyboard cannot reach cannot be read without a mouse (axe: scrollable-region-focusable), so each <pre> in it
+ * is made focusable.
+ */
+function FocusableCode({ children }: { children: ReactNode }) {
+  const box = useRef<HTMLDivElement>(null);
+  // After every render: the highlighter may have replaced its <pre>.
+  useEffect(() => {
+    for (const pre of box.current?.querySelectorAll('pre') ?? []) {
+      if (pre.tabIndex < 0) pre.tabIndex = 0;
+    }
+  });
+  return (
+    <div ref={box} className="api-code">
+      {children}
+    </div>
+  );
+}
+
+const FocusableCodeBoxes: SwaggerPlugin = () => ({
+  wrapComponents: {
+    HighlightCode: (Original) => (props) => (
+      <FocusableCode>
+        <Original {...props} />
+      </FocusableCode>
+    ),
+  },
+});
+
+const PLUGINS = [SessionOnly, FocusableCodeBoxes];
+
+/** The document as served; a failure shows the gateway's answer instead of an empty page. */
+async function loadDocument(signal: AbortSignal): Promise<object> {
+  const response = await fetch('/openapi.json', { credentials: 'same-origin', signal });
+  if (!response.ok) throw new Error(`GET /openapi.json answered HTTP ${response.status}`);
+  return (await response.json()) as object;
+}
+
+export function ApiReferenceView() {
+  const session = useSession();
+  const document = useLoad(loadDocument, []);
+
+  // Every Try-it-out request: the session cookie, and the CSRF header where the gateway asks for it.
+  const requestInterceptor = useMemo(() => {
+    const csrfToken = session.csrfToken;
+    return (request: SwaggerRequest): SwaggerRequest => {
+      request.credentials = 'same-origin';
+      if (!SAFE_METHODS.has(request.method.toUpperCase())) request.headers['X-Raku-CSRF'] = csrfToken;
+      return request;
+    };
+  }, [session.csrfToken]);
+
+  return (
+    <section className="view api-reference">
+      <ViewHeader
+        title="API reference"
+        subtitle={
+          <>
+            The gateway's HTTP API from <a href="/openapi.json">/openapi.json</a>. “Try it out” sends the
+            request as {session.subject}, with this console session; agents and scripts use a bearer token
+            instead.
+          </>
+        }
+      />
+      <ErrorBanner error={document.error} onRetry={document.reload} />
+      {document.data ? (
+        <SwaggerUI
+          spec={document.data}
+          requestInterceptor={requestInterceptor}
+          plugins={PLUGINS}
+          docExpansion="list"
+          defaultModelsExpandDepth={0}
+          deepLinking={false}
+          displayRequestDuration
+          // The curl line shows the request as composed, without the session's CSRF token.
+          showMutatedRequest={false}
+          queryConfigEnabled={false}
+        />
+      ) : document.loading ? (
+        <p className="loading">Loading the API document…</p>
+      ) : null}
+    </section>
+  );
+}

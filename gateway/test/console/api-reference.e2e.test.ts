@@ -1,0 +1,154 @@
+/**
+ * The console's API reference (/console/api) in real headless Chromium against `npm start`'s local gateway:
+ * Swagger UI renders the gateway's /openapi.json under the console's strict CSP (no violation reported), "Try
+ * it out" on GET /v1/routes answers 200 with the route table through the console session (cookie, no bearer
+ * token), and a POST with a bad body reaches the gateway's body validation (so the CSRF header was sent: the
+ * CSRF check runs first and would answer 403) and shows its 400 message. axe-core runs on the page; pageErrors
+ * must stay empty.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  checkA11y,
+  ensureConsoleBuilt,
+  launchBrowser,
+  newContext,
+  pageErrors,
+  screenshot,
+} from '../helpers/browser.ts';
+import { type LocalConsole, startLocalConsole } from './browser-local-gateway.ts';
+
+/** A ceiling for something the page should show soon; never a wait by itself. */
+const SOON = { timeout: 30_000 };
+const TEST_TIMEOUT = 120_000;
+
+let lc: LocalConsole;
+let browser: Browser;
+let context: BrowserContext | undefined;
+
+beforeAll(async () => {
+  await ensureConsoleBuilt();
+  lc = await startLocalConsole();
+  browser = await launchBrowser();
+}, 180_000);
+
+afterEach(async () => {
+  await context?.close();
+  context = undefined;
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await lc?.close();
+});
+
+/**
+ * A signed-in page at /console/api, recording the page's CSP violations (the listener is added by the
+ * DevTools protocol before any script of the page runs, so the page's own CSP does not apply to it).
+ */
+async function apiPage(): Promise<{ page: Page; errors: string[]; cspViolations(): Promise<string[]> }> {
+  context = await newContext(browser);
+  const page = await context.newPage();
+  const errors = pageErrors(page, lc.base);
+  await page.addInitScript(() => {
+    const seen: string[] = [];
+    (window as unknown as { __cspViolations: string[] }).__cspViolations = seen;
+    document.addEventListener('securitypolicyviolation', (e) =>
+      seen.push(
+        `${e.effectiveDirective} blocked ${e.blockedURI || 'inline'} at ${e.sourceFile}:${e.lineNumber}`,
+      ),
+    );
+  });
+  const token = lc.local.console?.issueLoginToken();
+  if (!token) throw new Error('the local gateway serves no console');
+  await page.goto(`${lc.base}/console/api#login=${token}`);
+  await page.getByRole('heading', { level: 1, name: 'API reference' }).waitFor(SOON);
+  return {
+    page,
+    errors,
+    cspViolations: () =>
+      page.evaluate(() => (window as unknown as { __cspViolations: string[] }).__cspViolations),
+  };
+}
+
+/** The operation block of `method path` (Swagger UI marks each with its path in data-path). */
+function operation(page: Page, method: string, path: string) {
+  return page
+    .locator(`.opblock.opblock-${method}`)
+    .filter({ has: page.locator(`.opblock-summary-path[data-path="${path}"]`) });
+}
+
+/** Expands an operation, switches it to "Try it out" and returns its block. */
+async function tryOut(page: Page, method: string, path: string) {
+  const block = operation(page, method, path);
+  await block.locator('.opblock-summary-control').click();
+  await block.getByRole('button', { name: 'Try it out' }).click();
+  await block.getByRole('button', { name: 'Execute' }).waitFor(SOON);
+  return block;
+}
+
+describe('API reference (real Chromium)', { timeout: TEST_TIMEOUT }, () => {
+  it('lists the gateway API from /openapi.json in the console, reachable from the navigation', async () => {
+    const { page, errors, cspViolations } = await apiPage();
+    const nav = page.getByRole('navigation', { name: 'Console sections' });
+    expect(await nav.getByRole('link', { name: 'API', exact: true }).getAttribute('aria-current')).toBe(
+      'page',
+    );
+    await operation(page, 'get', '/v1/routes').waitFor(SOON);
+    await operation(page, 'post', '/v1/approvals/{id}/decision').waitFor(SOON);
+    // The session is how the console calls the API: no bearer-token Authorize button.
+    expect(await page.getByRole('button', { name: /authorize/i }).count()).toBe(0);
+    await checkA11y(page, 'API reference');
+    await screenshot(page, 'api-reference');
+    expect(await cspViolations()).toEqual([]);
+    expect(errors).toEqual([]);
+  });
+
+  it('"Try it out" GET /v1/routes answers 200 with JSON through the console session', async () => {
+    const { page, errors, cspViolations } = await apiPage();
+    const block = await tryOut(page, 'get', '/v1/routes');
+    const sent = page.waitForRequest((r) => r.url() === `${lc.base}/v1/routes`);
+    await block.getByRole('button', { name: 'Execute' }).click();
+    const request = await sent;
+    // The console's cookie, not a bearer token.
+    expect(await request.headerValue('cookie')).toMatch(/raku_session=/);
+    expect(await request.headerValue('authorization')).toBeNull();
+
+    const live = block.locator('.live-responses-table');
+    await live.locator('.response-col_status').filter({ hasText: '200' }).waitFor(SOON);
+    const body = await live.locator('.response-col_description pre').first().innerText();
+    const table = JSON.parse(body) as { routes: { tool: string }[] };
+    expect(table.routes.map((r) => r.tool)).toContain('widgets.get_widget');
+    await checkA11y(page, 'API reference, try it out');
+    await screenshot(page, 'api-reference-try-it');
+    expect(await cspViolations()).toEqual([]);
+    expect(errors).toEqual([]);
+  });
+
+  it('a POST with a bad body carries the CSRF header and shows the gateway 400 message', async () => {
+    const { page, errors, cspViolations } = await apiPage();
+    const block = await tryOut(page, 'post', '/v1/approvals/{id}/decision');
+    await block.locator('tr[data-param-name="id"] input').fill(randomUUID());
+    // Swagger UI checks required fields and types itself; an unknown field is the gateway's to refuse.
+    await block.locator('textarea.body-param__text').fill('{ "approve": true, "verdict": "yes" }');
+    const sent = page.waitForRequest((r) => r.method() === 'POST' && r.url().includes('/decision'));
+    await block.getByRole('button', { name: 'Execute' }).click();
+    const csrf = await (await sent).headerValue('x-raku-csrf');
+    const session = (await (await context!.request.get(`${lc.base}/v1/session`)).json()) as {
+      csrfToken: string;
+    };
+    expect(csrf).toBe(session.csrfToken);
+
+    const live = block.locator('.live-responses-table');
+    await live.locator('.response-col_status').filter({ hasText: '400' }).waitFor(SOON);
+    const body = JSON.parse(await live.locator('.response-col_description pre').first().innerText()) as {
+      error: { code: string; message: string };
+    };
+    expect(body.error.message).toMatch(/verdict: unknown field/);
+    expect(body.error.code).not.toBe('csrf');
+    expect(await cspViolations()).toEqual([]);
+    // Chromium logs every 4xx answer of a fetch as a console error: this one was asked for.
+    expect(errors.filter((e) => !/\/decision: .*status of 400/.test(e))).toEqual([]);
+  });
+});
