@@ -43,7 +43,15 @@ export const PACKAGE_ARROWS: Readonly<Record<string, PackageRule>> = {
   '@raku/gateway': {
     folder: 'gateway',
     // @raku/console: only to find its built assets, which the gateway serves under /console/.
-    imports: ['@raku/console', '@raku/pack-runtime', '@raku/render', '@raku/policy', '@raku/config'],
+    // @raku/import: the console's import API computes what `raku import openapi` computes, with its code.
+    imports: [
+      '@raku/console',
+      '@raku/pack-runtime',
+      '@raku/import',
+      '@raku/render',
+      '@raku/policy',
+      '@raku/config',
+    ],
   },
   // The browser app: talks to the gateway only over HTTP, through the generated client.
   '@raku/console': { folder: 'gateway/console', imports: ['@raku/client'] },

@@ -22,4 +22,10 @@ export {
   UnknownToolError,
 } from './pack-executor.ts';
 export { firstText, type ToolContent } from './response-content.ts';
+export {
+  checkLiteralHost,
+  guardedLookup,
+  isPrivateAddress,
+  SsrfBlockedError,
+} from './ssrf-guard.ts';
 export type { SecretSource } from './upstream-auth.ts';
