@@ -1399,7 +1399,7 @@ export interface paths {
         put?: never;
         /**
          * Calls a tool as the caller through the gateway’s pipeline, as an MCP tools/call would: policy, approval, rate limit, routing, trace (any caller)
-         * @description The answer is the MCP CallToolResult and the id of the call’s trace. A call the policy denies, a rate-limited call, a tool error and invalid arguments are 200 with `result.isError` and the reason, as over MCP. A call that needs approval waits for the decision as over MCP and, when it outlives the wait, answers with the job to poll (`structuredContent.jobId`). The trace is written asynchronously: GET /v1/traces/{id} may answer 404 for a moment.
+         * @description The answer is the MCP CallToolResult and the id of the call’s trace. A call the policy denies, a rate-limited call, a tool error and invalid arguments are 200 with `result.isError` and the reason, as over MCP. A call that needs approval waits for the decision as over MCP and, when it outlives the wait, answers with the job to poll (`structuredContent.jobId`). The gateway writes the call’s trace before it answers (waiting at most 5 s for the database), so GET /v1/traces/{id} finds it.
          */
         post: {
             parameters: {
@@ -1446,6 +1446,867 @@ export interface paths {
                 };
                 /** @description The bundle in use has no tool of that name. */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/config-repository": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The config repository the console proposes changes to: where it is, its base branch and revision, and whether pull requests can be opened (admin) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The config repository */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ConfigRepositoryStatus"];
+                    };
+                };
+                /** @description No or invalid bearer token. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Authenticated, but not allowed (admin role required). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description This gateway has no config repository. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description GitHub failed or refused the read (`github_error`; the message names the call). */
+                502: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/changes/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * What a change to packs, zones or policies does, before a pull request: each file’s status, a patch git applies, the validation of the result and who gains or loses which tools (admin)
+         * @description The change’s files are laid over the base branch’s config as read now. Diagnostics are `raku validate`’s on the result, every file; `access` is `raku plan`’s access diff, every environment (empty when either side has errors). Nothing is written.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ChangeRequest"];
+                };
+            };
+            responses: {
+                /** @description The preview */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ChangePreview"];
+                    };
+                };
+                /** @description The body does not match ChangeRequest, or a file may not be changed (the message names `files[i]`: only packs/<name>/pack.yaml, zones/<name>.yaml and policies/<name>.yaml, at most 1 MiB each). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No or invalid bearer token. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Authenticated, but not allowed (admin role required). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description This gateway has no config repository. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The body is over 32 MiB. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description GitHub failed or refused the read (`github_error`). */
+                502: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Proposes a change as a pull request on the config repository: 201 when opened, 200 when the same change already has an open pull request (admin)
+         * @description The change is previewed first; one with error diagnostics is refused (`400 invalid_change` with `diagnostics`) and nothing is pushed. The branch is `raku/console/<slug>-<hash12>` (slug of the title; hash of the base branch and the files), so the same change proposed again finds the same pull request; when the base branch moved since, a new commit on that branch brings the change onto it (unless someone else pushed to the branch).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ChangeRequest"];
+                };
+            };
+            responses: {
+                /** @description An open pull request of the same change existed */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ChangePullRequest"];
+                    };
+                };
+                /** @description The pull request was opened */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ChangePullRequest"];
+                    };
+                };
+                /** @description The body does not match ChangeRequest or a file may not be changed (`bad_request`), or the changed config has errors or changes nothing (`invalid_change`, with `diagnostics`). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["InvalidChangeError"];
+                    };
+                };
+                /** @description No or invalid bearer token. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Authenticated, but not allowed (admin role required). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description This gateway has no config repository. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description This gateway cannot open pull requests (`pull_requests_unavailable`; the message names the settings to set). */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The body is over 32 MiB. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description GitHub failed or refused a call (`github_error`; the message names the call, GitHub’s status and what to fix). */
+                502: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/imports/capabilities": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What the import builder may do on this gateway: fetch URLs, AI suggestions, largest document (admin) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ImportCapabilities"];
+                    };
+                };
+                /** @description No or invalid bearer token. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Authenticated, but not allowed (admin role required). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/imports/openapi/analysis": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Every operation of an OpenAPI / Swagger document with the tool raku import openapi makes of it, or why it is skipped (admin)
+         * @description The same analysis as `raku import openapi` (@raku/import): names, descriptions, input schemas, annotations, sensitive flags, skip reasons, the default selection (deprecated operations left out unless `includeDeprecated`; over 100 importable operations only the first 100 in path order, where the CLI would split by tag). Operations come in document order, with ids `<METHOD> <path>`. A document with nothing importable is a 200 with every operation skipped. `existingPack` is the pack of that name in the config repository (null without one).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ImportSource"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ImportAnalysis"];
+                    };
+                };
+                /** @description Bad input: not exactly one of document and url, a document that does not parse (line and column when the parser gives them), not OpenAPI 3.x / Swagger 2.0, a URL refused or not fetched, an unknown operation id, an invalid tool name; the message names the field. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No or invalid bearer token. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Authenticated, but not allowed (admin role required). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The body is over maxDocumentBytes (32 MiB by default); the message names the limit. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/imports/openapi/draft": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The change an import proposes: pack file, zone entry, policy, contract diff and the preview of the change (admin)
+         * @description The pack file is the one `raku import openapi` writes for exactly the chosen operations (merged with the committed pack of that name, keeping its hand edits), with the per-operation edits applied. With `zone`, that zone file gains the pack (comments and order kept); with `role`, `policies/<pack>.yaml` binds the role to the pack’s tools (`<prefix>.*`). `preview` is POST /v1/changes/preview of `files` on the current config; post `{ title, description, files }` to POST /v1/changes to open the pull request. The document snapshot the pack names is not part of `files` (a change holds config files only); `warnings` says so.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ImportDraftRequest"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ImportDraft"];
+                    };
+                };
+                /** @description Bad input: not exactly one of document and url, a document that does not parse (line and column when the parser gives them), not OpenAPI 3.x / Swagger 2.0, a URL refused or not fetched, an unknown operation id, an invalid tool name; the message names the field. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No or invalid bearer token. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Authenticated, but not allowed (admin role required). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description This gateway has no config repository. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The body is over maxDocumentBytes (32 MiB by default); the message names the limit. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/imports/openapi/suggestions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * AI suggestions for an import: selection, descriptions, sensitive flags (admin)
+         * @description Asks OpenAI or Azure OpenAI (configured as for `raku import openapi --ai`: OPENAI_API_KEY, or AZURE_OPENAI_ENDPOINT + AZURE_OPENAI_API_KEY + AZURE_OPENAI_DEPLOYMENT) about the given operations (default: the default selection). Sent: tool names, descriptions, methods, path templates, annotations and argument names; never the document, base URLs or auth. Only suggestions that differ from the import are listed.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ImportSuggestionsRequest"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ImportSuggestions"];
+                    };
+                };
+                /** @description Bad input: not exactly one of document and url, a document that does not parse (line and column when the parser gives them), not OpenAPI 3.x / Swagger 2.0, a URL refused or not fetched, an unknown operation id, an invalid tool name; the message names the field. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No or invalid bearer token. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Authenticated, but not allowed (admin role required). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No OpenAI or Azure OpenAI is configured (ai_unavailable). */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The body is over maxDocumentBytes (32 MiB by default); the message names the limit. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The model request failed or was refused (ai_failed). */
+                502: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/policies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The policies of one environment: roles, bindings (allows), denies, approvals and rate limits, each with its file and line (admin)
+         * @description Compiled as the gateway compiles them (`compilePolicies`): only the rules that apply in the environment, in decision order. Read from the config repository at each request when the gateway has one, else from its bundle (`source`).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Default: the gateway's own environment (dev without a bundle). */
+                    environment?: "dev" | "staging" | "prod";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The policies */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PolicyOverview"];
+                    };
+                };
+                /** @description Unknown environment, or one the bundle does not hold (the message names it). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No or invalid bearer token. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Authenticated, but not allowed (admin role required). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description This gateway has neither a config repository nor a bundle. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The policies in the config repository do not compile (code invalid_config; `raku validate` says why). */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/policies/access": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who may call what in one environment: subjects (as the policies name them) × tools, from the same accessMatrix engine as `raku policy access` and `raku plan` (admin) */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Default: the gateway's own environment (dev without a bundle). */
+                    environment?: "dev" | "staging" | "prod";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The access matrix */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PolicyAccessMatrix"];
+                    };
+                };
+                /** @description Unknown environment, or one the bundle does not hold (the message names it). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No or invalid bearer token. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Authenticated, but not allowed (admin role required). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description This gateway has neither a config repository nor a bundle. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The policies in the config repository do not compile (code invalid_config; `raku validate` says why). */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/policies/simulate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Simulates a tool call: the decision the gateway would make, the deciding rule and every rule that matched or failed, with the reason (admin)
+         * @description The decision is `decide`’s (the gateway’s own engine, as `raku policy check`), with every deny, allow, approval and rate-limit rule of the environment listed: matched or not, and why not (tool pattern, subject, a condition with the value seen). Nothing is called and nothing is counted against a rate limit.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["PolicySimulation"];
+                };
+            };
+            responses: {
+                /** @description The decision and every rule considered */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PolicyDecisionTrace"];
+                    };
+                };
+                /** @description Invalid body, unknown environment, or a tool the environment does not have (the message names it). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No or invalid bearer token. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Authenticated, but not allowed (admin role required). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description This gateway has neither a config repository nor a bundle. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The policies in the config repository do not compile (code invalid_config; `raku validate` says why). */
+                409: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1818,6 +2679,423 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        ConfigRepositoryStatus: {
+            /** @enum {unknown} */
+            source: "local" | "github";
+            /** @description A local folder, or owner/name on GitHub. */
+            location: string;
+            /** @description The base branch changes are proposed against ("" if none). */
+            branch: string;
+            /** @description The commit the config was read at, "working-tree" for an uncommitted local checkout, null when it could not be read. */
+            revision: string | null;
+            pullRequests: {
+                enabled: boolean;
+                /** @description Why not, naming the settings to set. */
+                reason: string | null;
+            };
+        };
+        ChangeFile: {
+            /** @description Repository-relative: packs/<name>/pack.yaml, zones/<name>.yaml or policies/<name>.yaml (.yml too). */
+            path: string;
+            /** @description The whole new content (UTF-8, ≤ 1 MiB); null deletes the file. */
+            content: string | null;
+        };
+        ChangeRequest: {
+            title: string;
+            description?: string;
+            files: components["schemas"]["ChangeFile"][];
+        };
+        Diagnostic: {
+            file: string;
+            /** @description 1-based; 0 for the whole file. */
+            line: number;
+            /** @description 1-based; 0 for the whole file. */
+            column: number;
+            /** @description Dotted path of the field, e.g. tools[2].http.path. */
+            path: string;
+            rule: string;
+            message: string;
+            /** @enum {unknown} */
+            severity: "error" | "warning";
+        };
+        /** @description One row of `raku plan`’s access diff. */
+        AccessChange: {
+            /** @enum {unknown} */
+            environment: "dev" | "staging" | "prod";
+            /** @description As written in the policies: 'user:…', 'group:…', '*'. */
+            subject: string;
+            tool: string;
+            /** @enum {unknown} */
+            change: "gained" | "lost" | "conditions-changed";
+            /** @description The access before, e.g. "allowed if args.owner == \"acme\"". */
+            before?: string;
+            after?: string;
+            zones: string[];
+        };
+        ChangePreview: {
+            baseRevision: string;
+            files: {
+                path: string;
+                /** @enum {unknown} */
+                status: "added" | "modified" | "deleted" | "unchanged";
+                before: string | null;
+                after: string | null;
+            }[];
+            /** @description Unified diff (diff --git, a/ b/ prefixes) of the changed files; `git apply` takes it from the repository root. */
+            patch: string;
+            diagnostics: components["schemas"]["Diagnostic"][];
+            /** @description No error diagnostic. */
+            valid: boolean;
+            access: components["schemas"]["AccessChange"][];
+        };
+        ChangePullRequest: {
+            number: number;
+            url: string;
+            branch: string;
+            headSha: string;
+            /** @description False when an open pull request of the same change existed. */
+            created: boolean;
+        };
+        InvalidChangeError: {
+            error: {
+                code: string;
+                message: string;
+                diagnostics?: components["schemas"]["Diagnostic"][];
+            };
+        };
+        ImportCapabilities: {
+            /** @description The gateway fetches `url` sources (RAKU_IMPORT_URLS=1). */
+            fetchUrls: boolean;
+            ai: {
+                enabled: boolean;
+                /** @enum {string|null} */
+                provider: "openai" | "azure" | null;
+            };
+            /** @description Largest body of the import routes, in bytes. */
+            maxDocumentBytes: number;
+        };
+        /** @description Exactly one of `document` and `url`. */
+        ImportSource: {
+            /** @description The OpenAPI 3.x or Swagger 2.0 text, JSON or YAML. */
+            document?: string;
+            /** @description Fetched by the gateway when capabilities.fetchUrls, under the packs’ SSRF rules (no private or loopback address unless private networks are allowed, no redirects, size cap, 30 s). */
+            url?: string;
+            /** @description The pack name (a DNS label); default derived from the document’s title. */
+            name?: string;
+            /** @description Overrides the document’s server. */
+            baseUrl?: string;
+            /** @description Select deprecated operations too. */
+            includeDeprecated?: boolean;
+        };
+        ImportOperation: {
+            /** @description `<METHOD> <path>`, e.g. `GET /pets/{petId}`. */
+            id: string;
+            method: string;
+            path: string;
+            operationId: string | null;
+            summary: string | null;
+            tags: string[];
+            deprecated: boolean;
+            /** @description What raku import openapi imports by default. */
+            selected: boolean;
+            /** @description The tool the operation becomes; null when skipped. */
+            tool: {
+                name: string;
+                description: string;
+                inputSchema: Record<string, never>;
+                annotations: Record<string, never> | null;
+                sensitive: boolean;
+            } | null;
+            skipped: {
+                /** @description filtered, deprecated, over-cap, cookie, method, server, path, body, ref, schema-too-large, other */
+                code: string;
+                reason: string;
+            } | null;
+        };
+        ImportAnalysis: {
+            documentSha256: string;
+            title: string;
+            version: string;
+            /** @description swagger-2.0, openapi-3.0 or openapi-3.1 */
+            format: string;
+            pack: {
+                name: string;
+                version: string;
+                baseUrl: string | null;
+            };
+            authSchemes: {
+                name: string;
+                type: string;
+                description: string | null;
+            }[];
+            operations: components["schemas"]["ImportOperation"][];
+            counts: {
+                operations: number;
+                importable: number;
+                skipped: number;
+                selected: number;
+            };
+            existingPack: {
+                name: string;
+                version: string;
+                zones: string[];
+            } | null;
+            warnings: string[];
+        };
+        ImportDraftRequest: {
+            source: components["schemas"]["ImportSource"];
+            operations: {
+                /** @description `<METHOD> <path>` from the analysis. */
+                id: string;
+                /** @description A new tool name ([A-Za-z0-9_-]). */
+                name?: string;
+                description?: string;
+                sensitive?: boolean;
+            }[];
+            /** @description Add the pack to this zone. */
+            zone?: string;
+            /** @description Bind this role, over the pack’s tools, to these subjects. */
+            role?: {
+                name: string;
+                /** @description Principals: 'group:<g>', 'user:<u>', 'agent:<a>'. */
+                subjects: string[];
+            };
+            /** @description The pack’s owner (team or e-mail). Default: the committed pack’s owner, else the caller’s subject without its kind. */
+            owner?: string;
+        };
+        ImportDraft: {
+            pack: {
+                name: string;
+                version: string;
+                tools: number;
+            };
+            files: components["schemas"]["ChangeFile"][];
+            /** @description Against the committed pack of that name (raku import openapi’s text); null for a new pack. */
+            contractDiff: string | null;
+            preview: components["schemas"]["ChangePreview"];
+            warnings: string[];
+        };
+        ImportSuggestionsRequest: {
+            source: components["schemas"]["ImportSource"];
+            /** @description Operation ids to review; default the default selection. */
+            operations?: string[];
+        };
+        ImportSuggestions: {
+            model: string;
+            operations: {
+                id: string;
+                selected?: boolean;
+                description?: string;
+                sensitive?: boolean;
+                reason?: string;
+            }[];
+            /** @description Always null for now: the model suggests no role. */
+            role: {
+                name: string;
+                /** @description Principals: 'group:<g>', 'user:<u>', 'agent:<a>'. */
+                subjects: string[];
+            } | null;
+        };
+        PolicyOverview: {
+            /**
+             * @description 'repository': read from the config repository (every environment, file:line). 'bundle': this gateway has no config repository; its bundle's compiled policy (its environment only, no lines).
+             * @enum {string}
+             */
+            source: "repository" | "bundle";
+            /** @description Why the answer is partial (source 'bundle'), else null. */
+            note: string | null;
+            /** @description The config repository's commit ('working-tree' for an uncommitted local checkout) or the bundle's revision. */
+            revision: string | null;
+            /** @enum {string} */
+            environment: "dev" | "staging" | "prod";
+            /** @description The environments that can be shown. */
+            environments: ("dev" | "staging" | "prod")[];
+            files: {
+                path: string;
+                policy: string;
+                /** @description The file’s YAML text (the Edit tab starts from it); null from a bundle. */
+                content: string | null;
+            }[];
+            roles: {
+                policy: string;
+                name: string;
+                description: string | null;
+                /** @description Tool patterns. */
+                tools: string[];
+                file: string;
+                /** @description The rule's 1-based line in `file`; null when read from the bundle (bundles carry no lines). */
+                line: number | null;
+            }[];
+            /** @description One per binding that applies in the environment, with its role’s tool patterns. */
+            allows: {
+                /** @description `<policy>/bindings[<index>]` */
+                id: string;
+                policy: string;
+                role: string;
+                tools: string[];
+                subjects: string[];
+                /** @description Each condition as text (`args.owner == "acme"`); all must hold. */
+                conditions: string[];
+                file: string;
+                /** @description The rule's 1-based line in `file`; null when read from the bundle (bundles carry no lines). */
+                line: number | null;
+            }[];
+            denies: {
+                id: string;
+                policy: string;
+                name: string;
+                description: string | null;
+                tools: string[];
+                subjects: string[];
+                conditions: string[];
+                file: string;
+                /** @description The rule's 1-based line in `file`; null when read from the bundle (bundles carry no lines). */
+                line: number | null;
+            }[];
+            approvals: {
+                id: string;
+                policy: string;
+                name: string;
+                tools: string[];
+                approvers: string[];
+                timeoutSeconds: number;
+                file: string;
+                /** @description The rule's 1-based line in `file`; null when read from the bundle (bundles carry no lines). */
+                line: number | null;
+            }[];
+            rateLimits: {
+                id: string;
+                policy: string;
+                name: string;
+                subjects: string[];
+                tools: string[];
+                limit: number;
+                windowSeconds: number;
+                file: string;
+                /** @description The rule's 1-based line in `file`; null when read from the bundle (bundles carry no lines). */
+                line: number | null;
+            }[];
+            /** @description The tools the environment can expose (as `raku policy access` lists them). */
+            tools: string[];
+        };
+        PolicyAccessMatrix: {
+            /**
+             * @description 'repository': read from the config repository (every environment, file:line). 'bundle': this gateway has no config repository; its bundle's compiled policy (its environment only, no lines).
+             * @enum {string}
+             */
+            source: "repository" | "bundle";
+            /** @description Why the answer is partial (source 'bundle'), else null. */
+            note: string | null;
+            /** @description The config repository's commit ('working-tree' for an uncommitted local checkout) or the bundle's revision. */
+            revision: string | null;
+            /** @enum {string} */
+            environment: "dev" | "staging" | "prod";
+            environments: ("dev" | "staging" | "prod")[];
+            /** @description Every subject string the bindings name (rows). */
+            subjects: string[];
+            /** @description Every tool of the environment (columns). */
+            tools: string[];
+            /** @description One per subject and tool some binding grants, sorted by subject then tool. A pair without a cell: no binding grants it. */
+            cells: components["schemas"]["PolicyAccessCell"][];
+        };
+        PolicyAccessCell: {
+            subject: string;
+            tool: string;
+            /**
+             * @description 'allow': unconditionally; 'approval': unconditionally, after an approval; 'conditional': only when conditions hold, or a deny may cut in; 'deny': granted, but an unconditional deny removes it.
+             * @enum {string}
+             */
+            access: "allow" | "approval" | "conditional" | "deny";
+            /** @description As `raku policy access` prints it. */
+            summary: string;
+            /** @description The first granting rule, or the deny for access deny. */
+            rule: string;
+            grants: {
+                rule: string;
+                role: string;
+                conditions: string[];
+            }[];
+            denies: {
+                rule: string;
+                subjects: string[];
+                conditions: string[];
+            }[];
+            approval: string | null;
+        };
+        PolicySimulation: {
+            subject: {
+                id: string;
+                /**
+                 * @description Only users and agents are subjects of policies: other kinds are denied every call.
+                 * @enum {string}
+                 */
+                kind: "user" | "agent" | "service" | "anonymous";
+                groups?: string[];
+                /** @description Token claims conditions read as `claims.<name>`. */
+                claims?: {
+                    [key: string]: unknown;
+                };
+            };
+            /** @description An exposed tool name of the environment. */
+            tool: string;
+            /** @description The call’s arguments (conditions read `args.<path>`). Default {}. */
+            arguments?: {
+                [key: string]: unknown;
+            };
+            /** @enum {string} */
+            environment: "dev" | "staging" | "prod";
+            /** @description When the call is made, an RFC 3339 date-time such as 2026-12-04T09:30:00Z (conditions on time.hour/time.weekday read it in UTC). Default now. */
+            time?: string;
+        };
+        PolicyDecision: {
+            allowed: boolean;
+            /** @enum {string} */
+            effect: "allow" | "deny";
+            /** @description The deciding rule's id, 'default-deny' (nothing allowed it) or 'environment-mismatch'. */
+            rule: string;
+            reason: string;
+            approval?: {
+                rule: string;
+                approvers: string[];
+                timeoutSeconds: number;
+            };
+            rateLimit?: {
+                rule: string;
+                limit: number;
+                windowSeconds: number;
+            };
+        };
+        PolicyDecisionTrace: {
+            /**
+             * @description 'repository': read from the config repository (every environment, file:line). 'bundle': this gateway has no config repository; its bundle's compiled policy (its environment only, no lines).
+             * @enum {string}
+             */
+            source: "repository" | "bundle";
+            /** @description Why the answer is partial (source 'bundle'), else null. */
+            note: string | null;
+            /** @description The config repository's commit ('working-tree' for an uncommitted local checkout) or the bundle's revision. */
+            revision: string | null;
+            /** @enum {string} */
+            environment: "dev" | "staging" | "prod";
+            /**
+             * Format: date-time
+             * @description The time the call was decided at.
+             */
+            time: string;
+            decision: components["schemas"]["PolicyDecision"];
+            /** @description Every rule of the environment: denies, allows, approvals, rate limits, each in decision order. */
+            rules: {
+                id: string;
+                /** @enum {string} */
+                kind: "allow" | "deny" | "approval" | "rateLimit";
+                file: string;
+                /** @description The rule's 1-based line in `file`; null when read from the bundle (bundles carry no lines). */
+                line: number | null;
+                /** @description The rule matched the call on its own terms (tool, subject, conditions); the deciding rule is `decision.rule`. */
+                matched: boolean;
+                reason: string;
+            }[];
+        };
         Error: {
             error: {
                 code: string;
@@ -2077,11 +3355,31 @@ type ReadonlyArray<T> = [
     unknown[]
 ] ? Readonly<Exclude<T, undefined>> : Readonly<Exclude<T, undefined>[]>;
 export const pathsV1TracesGetParametersQueryDecisionValues: ReadonlyArray<FlattenedDeepRequired<paths>["/v1/traces"]["get"]["parameters"]["query"]["decision"]> = ["allow", "deny", "approval", "none"];
+export const pathsV1PoliciesGetParametersQueryEnvironmentValues: ReadonlyArray<FlattenedDeepRequired<paths>["/v1/policies"]["get"]["parameters"]["query"]["environment"]> = ["dev", "staging", "prod"];
+export const pathsV1PoliciesAccessGetParametersQueryEnvironmentValues: ReadonlyArray<FlattenedDeepRequired<paths>["/v1/policies/access"]["get"]["parameters"]["query"]["environment"]> = ["dev", "staging", "prod"];
 export const zoneReportPromotionGateValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ZoneReport"]["promotion"]["gate"]> = ["open", "gated", "none"];
 export const observedPackHealthValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ObservedPack"]["health"]> = ["healthy", "degraded", "unhealthy", "unknown"];
 export const zoneDriftKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ZoneDrift"]["kind"]> = ["missing", "extra", "version", "revision", "unhealthy"];
 export const sessionModeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Session"]["mode"]> = ["local", "oidc"];
 export const sessionErrorModeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SessionError"]["mode"]> = ["local", "oidc"];
+export const configRepositoryStatusSourceValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ConfigRepositoryStatus"]["source"]> = ["local", "github"];
+export const diagnosticSeverityValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Diagnostic"]["severity"]> = ["error", "warning"];
+export const accessChangeEnvironmentValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AccessChange"]["environment"]> = ["dev", "staging", "prod"];
+export const accessChangeChangeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AccessChange"]["change"]> = ["gained", "lost", "conditions-changed"];
+export const changePreviewFilesStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ChangePreview"]["files"]["status"]> = ["added", "modified", "deleted", "unchanged"];
+export const policyOverviewSourceValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PolicyOverview"]["source"]> = ["repository", "bundle"];
+export const policyOverviewEnvironmentValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PolicyOverview"]["environment"]> = ["dev", "staging", "prod"];
+export const policyOverviewEnvironmentsValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PolicyOverview"]["environments"]> = ["dev", "staging", "prod"];
+export const policyAccessMatrixSourceValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PolicyAccessMatrix"]["source"]> = ["repository", "bundle"];
+export const policyAccessMatrixEnvironmentValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PolicyAccessMatrix"]["environment"]> = ["dev", "staging", "prod"];
+export const policyAccessMatrixEnvironmentsValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PolicyAccessMatrix"]["environments"]> = ["dev", "staging", "prod"];
+export const policyAccessCellAccessValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PolicyAccessCell"]["access"]> = ["allow", "approval", "conditional", "deny"];
+export const policySimulationSubjectKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PolicySimulation"]["subject"]["kind"]> = ["user", "agent", "service", "anonymous"];
+export const policySimulationEnvironmentValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PolicySimulation"]["environment"]> = ["dev", "staging", "prod"];
+export const policyDecisionEffectValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PolicyDecision"]["effect"]> = ["allow", "deny"];
+export const policyDecisionTraceSourceValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PolicyDecisionTrace"]["source"]> = ["repository", "bundle"];
+export const policyDecisionTraceEnvironmentValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PolicyDecisionTrace"]["environment"]> = ["dev", "staging", "prod"];
+export const policyDecisionTraceRulesKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PolicyDecisionTrace"]["rules"]["kind"]> = ["allow", "deny", "approval", "rateLimit"];
 export const traceStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["TraceStatus"]> = ["ok", "error", "denied", "invalid", "rate_limited", "no_route", "timeout", "pending", "rejected", "expired", "unknown_tool"];
 export const traceDecisionValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Trace"]["decision"]> = ["allow", "deny", "approval", "none"];
 export const approvalStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ApprovalStatus"]> = ["pending", "approved", "rejected", "expired", "withdrawn"];

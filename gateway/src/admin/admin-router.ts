@@ -16,8 +16,11 @@ import { findWorkload, streamWorkloadLogs } from '../zones/workload-logs.ts';
 import { readZonesReport } from '../zones/zone-report.ts';
 import { ApiError, value } from './api-error.ts';
 import { mountCatalogRoutes } from './catalog-routes.ts';
+import { mountChangeRoutes } from './change-routes.ts';
 import { checkEventRequest, serveEventStream } from './event-stream.ts';
+import { mountImportRoutes } from './import-routes.ts';
 import { OPENAPI_DOCUMENT } from './openapi.ts';
+import { mountPolicyRoutes } from './policy-routes.ts';
 import {
   checkBody,
   pathUuid,
@@ -76,6 +79,9 @@ export function createAdminRouter(deps: AdminDeps): express.Router {
   // The console's builder views (console part 2) each mount their routes here: see RouteContext.
   const context: RouteContext = { deps, caller, body };
   mountCatalogRoutes(router, context);
+  mountChangeRoutes(router, context);
+  mountImportRoutes(router, context);
+  mountPolicyRoutes(router, context);
 
   router.get('/openapi.json', (_req, res) => {
     res.json(OPENAPI_DOCUMENT);

@@ -5,9 +5,12 @@
  */
 import { DEPLOYMENT_HEALTHS } from '@raku/config';
 import { APPROVAL_STATUSES } from '../approvals/types.ts';
+import { IMPORT_PATHS, IMPORT_SCHEMAS } from '../builder/builder-openapi.ts';
 import { CATALOG_PATHS, CATALOG_SCHEMAS } from '../catalog/catalog-openapi.ts';
+import { CHANGE_PATHS, CHANGE_SCHEMAS } from '../config-repo/changes-openapi.ts';
 import { SESSION_PATHS, SESSION_SCHEMAS, SESSION_SECURITY_SCHEMES } from '../console/session-openapi.ts';
 import { EVENT_TYPES } from '../events/types.ts';
+import { POLICIES_PATHS, POLICIES_SCHEMAS } from '../policy-explorer/policies-openapi.ts';
 import { TRACE_DECISIONS, TRACE_STATUSES } from '../traces/types.ts';
 import { ZONES_PATHS, ZONES_SCHEMAS } from '../zones/zones-openapi.ts';
 
@@ -336,6 +339,9 @@ export const OPENAPI_DOCUMENT = {
     ...ZONES_PATHS,
     ...SESSION_PATHS,
     ...CATALOG_PATHS,
+    ...CHANGE_PATHS,
+    ...IMPORT_PATHS,
+    ...POLICIES_PATHS,
     '/v1/events': {
       get: {
         summary:
@@ -381,6 +387,9 @@ export const OPENAPI_DOCUMENT = {
       ...ZONES_SCHEMAS,
       ...SESSION_SCHEMAS,
       ...CATALOG_SCHEMAS,
+      ...CHANGE_SCHEMAS,
+      ...IMPORT_SCHEMAS,
+      ...POLICIES_SCHEMAS,
       Error: {
         type: 'object',
         required: ['error'],

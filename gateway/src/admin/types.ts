@@ -11,8 +11,9 @@ import type { DeploymentRecordInput } from '@raku/config';
 import type { GatewayBundle } from '@raku/render';
 import type { Request, RequestHandler } from 'express';
 import type { ApprovalStore } from '../approvals/types.ts';
+import type { ImportSettings } from '../builder/types.ts';
 import type { CatalogRuntime } from '../catalog/types.ts';
-import type { ConfigRepository } from '../config-repo/types.ts';
+import type { ConfigRepository, PullRequestOpener } from '../config-repo/types.ts';
 import type { Page } from '../db/cursor.ts';
 import type { EventHub } from '../events/event-hub.ts';
 import type { JobService } from '../jobs/types.ts';
@@ -80,6 +81,10 @@ export interface AdminDeps {
   cluster?: { logs: ClusterLogs } | { logs?: undefined; reason: string };
   /** The config repository the builder views read and propose changes to; absent: those endpoints answer 404. */
   configRepository?: ConfigRepository;
+  /** Opens pull requests of config changes (GitHub settings); absent: POST /v1/changes answers 409. */
+  pullRequests?: PullRequestOpener;
+  /** What the import builder may do (fetch URLs, AI suggestions, body limit); absent: neither, 32 MiB. */
+  imports?: ImportSettings;
   /** The running gateway's tools for GET /v1/catalog and try-it (callTool); absent: those endpoints answer 404. */
   catalog?: CatalogRuntime;
   /** Authenticates the request. The router enforces `admin` where required. */

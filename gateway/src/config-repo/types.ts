@@ -99,6 +99,10 @@ export interface ChangePullRequest {
   created: boolean;
 }
 
+/** What the gateway says when it cannot open pull requests (GET /v1/config-repository's reason, the 409). */
+export const PULL_REQUESTS_SETTINGS =
+  'set RAKU_CONFIG_REPOSITORY (owner/name) and RAKU_GITHUB_TOKEN, or RAKU_GITHUB_APP_ID and RAKU_GITHUB_APP_PRIVATE_KEY, to open pull requests';
+
 /**
  * Opens pull requests on the config repository (./github-config-repository.ts). Absent when the gateway has
  * no GitHub settings: the console offers the patch only.
@@ -107,6 +111,8 @@ export interface PullRequestOpener {
   /** 'owner/name' and the base branch. */
   readonly repository: string;
   readonly branch: string;
+  /** The base branch's config as read now: what a change is validated against before it is pushed. */
+  snapshot(): Promise<ConfigSnapshot>;
   /**
    * Commits the change on a branch of its own (derived from its content) and opens or finds its pull request.
    * `proposedBy` (the caller's subject) is written in the commit and the pull request's body.

@@ -6,6 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { UserError } from '@raku/config';
 import { jwtAuthenticator } from '../auth/authenticator.ts';
+import { gitHubConfigRepository } from '../config-repo/github-config-repository.ts';
 import { consoleDist } from '../console/console-dist.ts';
 import { randomSealKey } from '../console/sealed-cookie.ts';
 import { readBundle, watchBundle } from './bundle-file.ts';
@@ -13,7 +14,7 @@ import { corsPolicy } from './cors.ts';
 import { serverErrorLogger } from './error-log.ts';
 import { type RunningGateway, startGateway } from './gateway-server.ts';
 import { type LocalGateway, localBanner, startLocal } from './local-mode.ts';
-import type { RuntimeOptions } from './options.ts';
+import { importSettings, type RuntimeOptions } from './options.ts';
 import type { RunningServer } from './pack-server.ts';
 import { openPersistence, type Persistence } from './persistence.ts';
 import type { RateLimiter } from './rate-limiter.ts';
@@ -71,6 +72,7 @@ export async function startGatewayRole(options: RuntimeOptions, log: Log): Promi
     options.corsOrigins ? 'RAKU_CORS_ORIGINS' : `${options.bundlePath}: cors.allowedOrigins`,
   );
   const limiter = await rateLimiter(options, loaded.bundle.zone, log);
+  const github = options.configGitHub && gitHubConfigRepository(options.configGitHub);
   let persistence: Persistence | undefined;
   let gateway: RunningGateway;
   try {
@@ -100,6 +102,9 @@ export async function startGatewayRole(options: RuntimeOptions, log: Log): Promi
       events: opened.events,
       adminRouter: (deps) => opened.adminRouter(deps),
       adminSubjects: options.adminSubjects,
+      // With GitHub settings the builder views read the config repository there and open pull requests on it.
+      ...(github ? { configRepository: github, pullRequests: github } : {}),
+      imports: importSettings(options, options.allowPrivateNetworks),
       console: {
         dist: consoleDist(),
         key: options.consoleSessionKey ?? randomSealKey(),

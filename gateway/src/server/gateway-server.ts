@@ -13,8 +13,9 @@ import type { ApiCaller, AuthorizeResult } from '../admin/types.ts';
 import type { ApprovalStore } from '../approvals/types.ts';
 import { type Authenticator, protectedResourceMetadata, wwwAuthenticate } from '../auth/authenticator.ts';
 import { type Caller, callerKindOf, principalOf, principalsOf } from '../auth/caller.ts';
+import type { ImportSettings } from '../builder/types.ts';
 import { type CatalogCaller, type CatalogRuntime, UnknownToolError } from '../catalog/types.ts';
-import type { ConfigRepository } from '../config-repo/types.ts';
+import type { ConfigRepository, PullRequestOpener } from '../config-repo/types.ts';
 import { type ConsoleServer, type ConsoleSettings, createConsole } from '../console/console-server.ts';
 import type { EventHub } from '../events/event-hub.ts';
 import { createRouteEvents } from '../events/route-events.ts';
@@ -44,6 +45,9 @@ import type { RunningServer } from './pack-server.ts';
 import { MemoryRateLimiter, type RateLimiter } from './rate-limiter.ts';
 
 export const METADATA_PATH = '/.well-known/oauth-protected-resource';
+
+/** How long a console try-it answer waits for its trace to be written (see catalogRuntime.callTool). */
+const TRACE_FLUSH_WAIT_MS = 5_000;
 
 /** A Host header fit to build a URL from (name or address, optional port; nothing else). */
 const HOST_HEADER = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
@@ -81,11 +85,17 @@ export interface GatewayServerOptions {
     /** The bundle in use (it changes on reload). */
     bundle: () => GatewayBundle;
     configRepository?: ConfigRepository;
+    pullRequests?: PullRequestOpener;
     /** The tools of the state in use, for the console's catalog and try-it. */
     catalog: CatalogRuntime;
+    imports?: ImportSettings;
   }) => express.Router;
   /** The config repository the console's builder views read and open pull requests on. Default none. */
   configRepository?: ConfigRepository;
+  /** Opens the builder views' pull requests (GitHub settings). Default none: the console offers patches. */
+  pullRequests?: PullRequestOpener;
+  /** The import builder's settings (URL fetch, AI, body limit). Default: no URL fetch, no AI, 32 MiB. */
+  imports?: ImportSettings;
   /** Principals holding the admin role ('group:raku-admins', 'user:local-dev'). */
   adminSubjects: readonly string[];
   /** Serve the console under /console/ with its sessions (../console); the admin API then accepts its cookie. */
@@ -237,6 +247,16 @@ export async function startGateway(options: GatewayServerOptions): Promise<Runni
       const traceId = randomUUID();
       try {
         const result = await state.catalog.callTool(tool, args, callerOfApi(caller), signal, { traceId });
+        // A person follows the answer's trace link at once: write the queued traces first (batched writes
+        // otherwise wait up to the flush interval), for at most 5 s so a slow database cannot hold the answer.
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          options.traces.flush().catch(() => undefined),
+          new Promise((resolve) => {
+            timer = setTimeout(resolve, TRACE_FLUSH_WAIT_MS);
+          }),
+        ]);
+        clearTimeout(timer);
         return { result, traceId };
       } catch (error) {
         if (error instanceof ToolNotFound) throw new UnknownToolError(error.message);
@@ -257,7 +277,9 @@ export async function startGateway(options: GatewayServerOptions): Promise<Runni
           routes: routesReport,
           bundle: () => state.bundle,
           ...(options.configRepository ? { configRepository: options.configRepository } : {}),
+          ...(options.pullRequests ? { pullRequests: options.pullRequests } : {}),
           catalog: catalogRuntime,
+          ...(options.imports ? { imports: options.imports } : {}),
         }),
       );
     app.use((req, res) => {

@@ -25,13 +25,14 @@ import type { CompiledPolicy } from '@raku/policy';
 import { buildBundle, resolveZone } from '@raku/render';
 import { noAuthenticator, staticTokenAuthenticator } from '../auth/authenticator.ts';
 import type { Caller } from '../auth/caller.ts';
+import { gitHubConfigRepository } from '../config-repo/github-config-repository.ts';
 import { localConfigRepository } from '../config-repo/local-config-repository.ts';
 import { consoleDist } from '../console/console-dist.ts';
 import { randomSealKey } from '../console/sealed-cookie.ts';
 import { corsPolicy } from './cors.ts';
 import { serverErrorLogger } from './error-log.ts';
 import { type RunningGateway, startGateway } from './gateway-server.ts';
-import type { RuntimeOptions } from './options.ts';
+import { importSettings, type RuntimeOptions } from './options.ts';
 import { openPersistence, type Persistence } from './persistence.ts';
 import type { RateLimiter } from './rate-limiter.ts';
 
@@ -99,10 +100,12 @@ export async function startLocal(
   const corsOrigins = options.corsOrigins ?? bundle.cors?.allowedOrigins ?? [];
   const { zone, workloads } = resolveZone(model, options.zone);
   const packs = workloads.flatMap((w) => w.packs.map((p) => p.pack.value));
+  const allowPrivateNetworks =
+    options.allowPrivateNetworks || zone.value.network?.allowPrivateNetworks === true;
   const executor = new PackExecutor(packs, {
     environment: zone.value.environment,
     secrets: options.secrets,
-    allowPrivateNetworks: options.allowPrivateNetworks || zone.value.network?.allowPrivateNetworks === true,
+    allowPrivateNetworks,
   });
   const persistence = await openPersistence({
     databaseUrl: options.databaseUrl,
@@ -131,6 +134,10 @@ export async function startLocal(
       events: persistence.events,
       adminRouter: (deps) => persistence.adminRouter(deps),
       configRepository: localConfigRepository(root),
+      // Reads stay on the checkout; with GitHub settings, changes leave as pull requests on that repository.
+      ...(options.configGitHub ? { pullRequests: gitHubConfigRepository(options.configGitHub) } : {}),
+      // URL imports are fetched under the rules pack calls run under (the same private-network switch).
+      imports: importSettings(options, allowPrivateNetworks),
       adminSubjects: [...options.adminSubjects, LOCAL_CALLER.subject],
       // The browser's way in, with or without RAKU_AUTH=none: the banner's link gives it the session cookie.
       console: {

@@ -3,6 +3,9 @@
  * place that reads process.env). Every variable is documented in docs/gateway.md.
  */
 import { ENVIRONMENTS, type Environment, UserError } from '@raku/config';
+import type { AiConfig } from '@raku/import';
+import { DEFAULT_MAX_DOCUMENT_BYTES, type ImportSettings } from '../builder/types.ts';
+import type { GitHubConfigSettings } from '../config-repo/types.ts';
 import { DEFAULT_RETENTION_DAYS } from '../traces/trace-retention.ts';
 import type { ClusterAccess } from '../zones/cluster-types.ts';
 import { normaliseOrigin } from './cors.ts';
@@ -67,6 +70,23 @@ export interface RuntimeOptions {
    * Security: the gateway then reads its namespace's logs with the RBAC granted (docs/gateway.md).
    */
   clusterAccess: ClusterAccess | undefined;
+  /**
+   * gateway/local: the config repository on GitHub (RAKU_CONFIG_REPOSITORY, RAKU_CONFIG_BRANCH, RAKU_GITHUB_TOKEN
+   * or RAKU_GITHUB_APP_ID + RAKU_GITHUB_APP_PRIVATE_KEY [+ RAKU_GITHUB_APP_INSTALLATION_ID], GITHUB_API_URL).
+   * The gateway role reads its config there and opens pull requests; local mode opens pull requests there.
+   * Undefined: no GitHub; the console offers changes as patches.
+   */
+  configGitHub: GitHubConfigSettings | undefined;
+  /** gateway/local: RAKU_IMPORT_URLS, the console's import may fetch documents from URLs. Default false. */
+  importUrls: boolean;
+  /** gateway/local: RAKU_IMPORT_MAX_BYTES, the largest body of the import routes. Default 32 MiB. */
+  importMaxBytes: number;
+  /**
+   * gateway/local: the import's AI suggestions, from the variables `raku import openapi --ai` reads
+   * (AZURE_OPENAI_ENDPOINT + AZURE_OPENAI_API_KEY + AZURE_OPENAI_DEPLOYMENT [+ OPENAI_API_VERSION], else
+   * OPENAI_API_KEY [+ OPENAI_BASE_URL, RAKU_AI_MODEL]). Undefined: none configured.
+   */
+  importAi: AiConfig | undefined;
   /** Environment lookup for secrets (RAKU_SECRET_*), kept as a function so nothing else reads the env. */
   secrets: (name: string) => string | undefined;
 }
@@ -226,6 +246,10 @@ export function parseRuntimeOptions(
     consoleUrl: consoleUrl(env['RAKU_CONSOLE_URL']),
     consoleOidc: consoleOidc(env),
     clusterAccess: clusterAccess(env),
+    configGitHub: configGitHub(env),
+    importUrls: boolOption(env, 'RAKU_IMPORT_URLS'),
+    importMaxBytes: intOption(env, 'RAKU_IMPORT_MAX_BYTES', DEFAULT_MAX_DOCUMENT_BYTES, 256 * 1024 * 1024),
+    importAi: importAi(env),
     secrets: (name) => snapshot[name],
   };
 }
@@ -244,4 +268,146 @@ function clusterAccess(env: Readonly<Record<string, string | undefined>>): Clust
   }
   const context = env['RAKU_KUBE_CONTEXT'];
   return { mode, ...(file ? { file } : {}), ...(context ? { context } : {}) };
+}
+
+/**
+ * The import's AI configuration: the same variables and defaults as the CLI's aiConfigFromEnv
+ * (generator/cli/src/import-run.ts), but none set is no error here (the console then offers no suggestions).
+ */
+function importAi(env: Readonly<Record<string, string | undefined>>): AiConfig | undefined {
+  if (env['AZURE_OPENAI_ENDPOINT']) {
+    const missing = ['AZURE_OPENAI_API_KEY', 'AZURE_OPENAI_DEPLOYMENT'].filter((k) => !env[k]);
+    if (missing.length > 0) {
+      throw new UserError(`AZURE_OPENAI_ENDPOINT is set: Azure OpenAI also needs ${missing.join(' and ')}`);
+    }
+    return {
+      provider: 'azure',
+      endpoint: env['AZURE_OPENAI_ENDPOINT'],
+      apiKey: env['AZURE_OPENAI_API_KEY'] as string,
+      deployment: env['AZURE_OPENAI_DEPLOYMENT'] as string,
+      apiVersion: env['OPENAI_API_VERSION'] ?? env['AZURE_OPENAI_API_VERSION'] ?? '2024-10-21',
+    };
+  }
+  if (!env['OPENAI_API_KEY']) return undefined;
+  return {
+    provider: 'openai',
+    apiKey: env['OPENAI_API_KEY'],
+    model: env['RAKU_AI_MODEL'] ?? 'gpt-4.1-mini',
+    ...(env['OPENAI_BASE_URL'] ? { baseURL: env['OPENAI_BASE_URL'] } : {}),
+  };
+}
+
+/** The import builder's settings from the options; `allowPrivateNetworks` as pack calls get it. */
+export function importSettings(options: RuntimeOptions, allowPrivateNetworks: boolean): ImportSettings {
+  return {
+    fetchUrls: options.importUrls,
+    allowPrivateNetworks,
+    maxDocumentBytes: options.importMaxBytes,
+    ...(options.importAi ? { ai: options.importAi } : {}),
+  };
+}
+
+/**
+ * The config repository on GitHub. Nothing set: undefined. A repository without credentials, credentials
+ * without a repository, an App id without its key (or the reverse), a malformed repository, installation id
+ * or API URL: a UserError at start naming the variable. Secret values are never echoed.
+ */
+function configGitHub(env: Readonly<Record<string, string | undefined>>): GitHubConfigSettings | undefined {
+  const repository = env['RAKU_CONFIG_REPOSITORY'] || undefined;
+  const token = env['RAKU_GITHUB_TOKEN'] || undefined;
+  const appId = env['RAKU_GITHUB_APP_ID'] || undefined;
+  const rawKey = env['RAKU_GITHUB_APP_PRIVATE_KEY'] || undefined;
+  const installation = env['RAKU_GITHUB_APP_INSTALLATION_ID'] || undefined;
+  if (!repository) {
+    const set = [
+      token && 'RAKU_GITHUB_TOKEN',
+      appId && 'RAKU_GITHUB_APP_ID',
+      rawKey && 'RAKU_GITHUB_APP_PRIVATE_KEY',
+      installation && 'RAKU_GITHUB_APP_INSTALLATION_ID',
+      env['RAKU_CONFIG_BRANCH'] && 'RAKU_CONFIG_BRANCH',
+    ].filter(Boolean);
+    if (set.length === 0) return undefined;
+    throw new UserError(
+      `${set.join(', ')} ${set.length === 1 ? 'is' : 'are'} set but RAKU_CONFIG_REPOSITORY is not: set it to the config repository (owner/name), or unset ${set.length === 1 ? 'it' : 'them'}`,
+    );
+  }
+  if (
+    !/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/.test(repository) ||
+    /\/\.\.?$/.test(repository)
+  ) {
+    throw new UserError(
+      `RAKU_CONFIG_REPOSITORY must be owner/name (e.g. acme/raku-config), not "${repository}"`,
+    );
+  }
+  const branch = env['RAKU_CONFIG_BRANCH'] || 'main';
+  if (
+    !/^[A-Za-z0-9._/-]{1,200}$/.test(branch) ||
+    branch.includes('..') ||
+    branch.startsWith('/') ||
+    branch.endsWith('/')
+  ) {
+    throw new UserError(`RAKU_CONFIG_BRANCH must be a branch name (e.g. main), not "${branch}"`);
+  }
+  const apiUrl = gitHubApiUrl(env['GITHUB_API_URL']);
+  if (token && (appId || rawKey)) {
+    throw new UserError(
+      'RAKU_GITHUB_TOKEN and RAKU_GITHUB_APP_ID/RAKU_GITHUB_APP_PRIVATE_KEY are both set: give a token or a GitHub App, not both',
+    );
+  }
+  if (token) {
+    if (installation)
+      throw new UserError('RAKU_GITHUB_APP_INSTALLATION_ID is set without RAKU_GITHUB_APP_ID');
+    return { repository, branch, apiUrl, auth: { kind: 'token', token } };
+  }
+  if (!appId && !rawKey) {
+    throw new UserError(
+      `RAKU_CONFIG_REPOSITORY is set but no credentials are: set RAKU_GITHUB_TOKEN, or RAKU_GITHUB_APP_ID and RAKU_GITHUB_APP_PRIVATE_KEY`,
+    );
+  }
+  if (!appId) throw new UserError('RAKU_GITHUB_APP_PRIVATE_KEY is set without RAKU_GITHUB_APP_ID');
+  if (!rawKey) throw new UserError('RAKU_GITHUB_APP_ID is set without RAKU_GITHUB_APP_PRIVATE_KEY');
+  if (!/^\d{1,20}$/.test(appId))
+    throw new UserError(`RAKU_GITHUB_APP_ID must be the App's number, not "${appId}"`);
+  // Environment files often carry a PEM on one line with literal \n.
+  const privateKey =
+    rawKey.includes('\\n') && !rawKey.includes('\n') ? rawKey.replaceAll('\\n', '\n') : rawKey;
+  if (
+    !/^-----BEGIN [A-Z ]*PRIVATE KEY-----\n[\s\S]+\n-----END [A-Z ]*PRIVATE KEY-----\s*$/.test(
+      privateKey.trim() + '\n',
+    )
+  ) {
+    throw new UserError(
+      "RAKU_GITHUB_APP_PRIVATE_KEY must be the App's private key in PEM (-----BEGIN RSA PRIVATE KEY----- …), as GitHub gives it",
+    );
+  }
+  let installationId: number | undefined;
+  if (installation) {
+    if (!/^\d{1,15}$/.test(installation)) {
+      throw new UserError(`RAKU_GITHUB_APP_INSTALLATION_ID must be a number, not "${installation}"`);
+    }
+    installationId = Number(installation);
+  }
+  return {
+    repository,
+    branch,
+    apiUrl,
+    auth: { kind: 'app', appId, privateKey, ...(installationId !== undefined ? { installationId } : {}) },
+  };
+}
+
+/** GITHUB_API_URL: an http(s) URL without query (GitHub Enterprise: https://ghe.example.com/api/v3). */
+function gitHubApiUrl(raw: string | undefined): string {
+  if (!raw) return 'https://api.github.com';
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.search || url.hash) {
+    throw new UserError(
+      `GITHUB_API_URL must be the REST API root (e.g. https://ghe.example.com/api/v3), not "${raw}"`,
+    );
+  }
+  return url.href.replace(/\/+$/, '');
 }

@@ -15,8 +15,9 @@ import { createDeploymentStore } from '../admin/deployment-store.ts';
 import type { AuthorizeResult } from '../admin/types.ts';
 import { createApprovalStore } from '../approvals/approval-store.ts';
 import type { ApprovalStore } from '../approvals/types.ts';
+import type { ImportSettings } from '../builder/types.ts';
 import type { CatalogRuntime } from '../catalog/types.ts';
-import type { ConfigRepository } from '../config-repo/types.ts';
+import type { ConfigRepository, PullRequestOpener } from '../config-repo/types.ts';
 import { createDatabase, type Database } from '../db/database.ts';
 import { EventHub, type EventHubOptions } from '../events/event-hub.ts';
 import { storedTraceOfRow } from '../events/trace-event.ts';
@@ -52,8 +53,10 @@ export interface Persistence {
     /** The bundle in use: GET /v1/zones shows its pipeline. */
     bundle?: () => GatewayBundle;
     configRepository?: ConfigRepository;
+    pullRequests?: PullRequestOpener;
     /** The running gateway's tools: GET /v1/catalog and try-it. */
     catalog?: CatalogRuntime;
+    imports?: ImportSettings;
   }): express.Router;
   /** Gives the job service the pipeline that runs calls, and starts it. */
   attachRunner(runner: () => JobRunner): Promise<void>;
@@ -144,7 +147,7 @@ export async function openPersistence(options: PersistenceOptions): Promise<Pers
     approvals,
     jobs,
     events,
-    adminRouter: ({ authorize, routes, bundle, configRepository, catalog }) =>
+    adminRouter: ({ authorize, routes, bundle, configRepository, pullRequests, catalog, imports }) =>
       createAdminRouter({
         traces: createTraceReader(db.prisma),
         approvals,
@@ -155,7 +158,9 @@ export async function openPersistence(options: PersistenceOptions): Promise<Pers
         authorize,
         ...(bundle ? { bundle } : {}),
         ...(configRepository ? { configRepository } : {}),
+        ...(pullRequests ? { pullRequests } : {}),
         ...(catalog ? { catalog } : {}),
+        ...(imports ? { imports } : {}),
         cluster,
       }),
     async attachRunner(get) {

@@ -1,0 +1,235 @@
+/**
+ * The config repository and changes section of the OpenAPI document (../admin/openapi.ts spreads it in):
+ * GET /v1/config-repository, POST /v1/changes/preview and POST /v1/changes, with their schemas. Request bodies
+ * are checked against ChangeRequest (../admin/request-validation.ts); the path rules of a ChangeFile beyond
+ * the schema are ./change-files.ts'.
+ */
+import { ENVIRONMENTS } from '@raku/config';
+import { MAX_CHANGE_FILES } from './change-files.ts';
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const error = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: ref('Error') } },
+});
+const nullableString = { type: ['string', 'null'] };
+const changeBody = {
+  required: true,
+  content: { 'application/json': { schema: ref('ChangeRequest') } },
+};
+
+export const CHANGE_PATHS = {
+  '/v1/config-repository': {
+    get: {
+      summary:
+        'The config repository the console proposes changes to: where it is, its base branch and revision, and whether pull requests can be opened (admin)',
+      responses: {
+        '200': {
+          description: 'The config repository',
+          content: { 'application/json': { schema: ref('ConfigRepositoryStatus') } },
+        },
+        '401': error('No or invalid bearer token.'),
+        '403': error('Authenticated, but not allowed (admin role required).'),
+        '404': error('This gateway has no config repository.'),
+        '502': error('GitHub failed or refused the read (`github_error`; the message names the call).'),
+      },
+    },
+  },
+  '/v1/changes/preview': {
+    post: {
+      summary:
+        'What a change to packs, zones or policies does, before a pull request: each file’s status, a patch git applies, the validation of the result and who gains or loses which tools (admin)',
+      description:
+        'The change’s files are laid over the base branch’s config as read now. Diagnostics are `raku validate`’s on the result, every file; `access` is `raku plan`’s access diff, every environment (empty when either side has errors). Nothing is written.',
+      requestBody: changeBody,
+      responses: {
+        '200': {
+          description: 'The preview',
+          content: { 'application/json': { schema: ref('ChangePreview') } },
+        },
+        '400': error(
+          'The body does not match ChangeRequest, or a file may not be changed (the message names `files[i]`: only packs/<name>/pack.yaml, zones/<name>.yaml and policies/<name>.yaml, at most 1 MiB each).',
+        ),
+        '401': error('No or invalid bearer token.'),
+        '403': error('Authenticated, but not allowed (admin role required).'),
+        '404': error('This gateway has no config repository.'),
+        '413': error('The body is over 32 MiB.'),
+        '502': error('GitHub failed or refused the read (`github_error`).'),
+      },
+    },
+  },
+  '/v1/changes': {
+    post: {
+      summary:
+        'Proposes a change as a pull request on the config repository: 201 when opened, 200 when the same change already has an open pull request (admin)',
+      description:
+        'The change is previewed first; one with error diagnostics is refused (`400 invalid_change` with `diagnostics`) and nothing is pushed. The branch is `raku/console/<slug>-<hash12>` (slug of the title; hash of the base branch and the files), so the same change proposed again finds the same pull request; when the base branch moved since, a new commit on that branch brings the change onto it (unless someone else pushed to the branch).',
+      requestBody: changeBody,
+      responses: {
+        '200': {
+          description: 'An open pull request of the same change existed',
+          content: { 'application/json': { schema: ref('ChangePullRequest') } },
+        },
+        '201': {
+          description: 'The pull request was opened',
+          content: { 'application/json': { schema: ref('ChangePullRequest') } },
+        },
+        '400': {
+          description:
+            'The body does not match ChangeRequest or a file may not be changed (`bad_request`), or the changed config has errors or changes nothing (`invalid_change`, with `diagnostics`).',
+          content: { 'application/json': { schema: ref('InvalidChangeError') } },
+        },
+        '401': error('No or invalid bearer token.'),
+        '403': error('Authenticated, but not allowed (admin role required).'),
+        '404': error('This gateway has no config repository.'),
+        '409': error(
+          'This gateway cannot open pull requests (`pull_requests_unavailable`; the message names the settings to set).',
+        ),
+        '413': error('The body is over 32 MiB.'),
+        '502': error(
+          'GitHub failed or refused a call (`github_error`; the message names the call, GitHub’s status and what to fix).',
+        ),
+      },
+    },
+  },
+} as const;
+
+export const CHANGE_SCHEMAS = {
+  ConfigRepositoryStatus: {
+    type: 'object',
+    required: ['source', 'location', 'branch', 'revision', 'pullRequests'],
+    properties: {
+      source: { enum: ['local', 'github'] },
+      location: { type: 'string', description: 'A local folder, or owner/name on GitHub.' },
+      branch: { type: 'string', description: 'The base branch changes are proposed against ("" if none).' },
+      revision: {
+        ...nullableString,
+        description:
+          'The commit the config was read at, "working-tree" for an uncommitted local checkout, null when it could not be read.',
+      },
+      pullRequests: {
+        type: 'object',
+        required: ['enabled', 'reason'],
+        properties: {
+          enabled: { type: 'boolean' },
+          reason: { ...nullableString, description: 'Why not, naming the settings to set.' },
+        },
+      },
+    },
+  },
+  ChangeFile: {
+    type: 'object',
+    required: ['path', 'content'],
+    additionalProperties: false,
+    properties: {
+      path: {
+        type: 'string',
+        minLength: 1,
+        maxLength: 300,
+        description:
+          'Repository-relative: packs/<name>/pack.yaml, zones/<name>.yaml or policies/<name>.yaml (.yml too).',
+      },
+      content: {
+        ...nullableString,
+        description: 'The whole new content (UTF-8, ≤ 1 MiB); null deletes the file.',
+      },
+    },
+  },
+  ChangeRequest: {
+    type: 'object',
+    required: ['title', 'files'],
+    additionalProperties: false,
+    properties: {
+      title: { type: 'string', minLength: 1, maxLength: 200 },
+      description: { type: 'string', maxLength: 20_000 },
+      files: { type: 'array', minItems: 1, maxItems: MAX_CHANGE_FILES, items: ref('ChangeFile') },
+    },
+  },
+  Diagnostic: {
+    type: 'object',
+    required: ['file', 'line', 'column', 'path', 'rule', 'message', 'severity'],
+    properties: {
+      file: { type: 'string' },
+      line: { type: 'integer', description: '1-based; 0 for the whole file.' },
+      column: { type: 'integer', description: '1-based; 0 for the whole file.' },
+      path: { type: 'string', description: 'Dotted path of the field, e.g. tools[2].http.path.' },
+      rule: { type: 'string' },
+      message: { type: 'string' },
+      severity: { enum: ['error', 'warning'] },
+    },
+  },
+  AccessChange: {
+    type: 'object',
+    description: 'One row of `raku plan`’s access diff.',
+    required: ['environment', 'subject', 'tool', 'change', 'zones'],
+    properties: {
+      environment: { enum: [...ENVIRONMENTS] },
+      subject: { type: 'string', description: "As written in the policies: 'user:…', 'group:…', '*'." },
+      tool: { type: 'string' },
+      change: { enum: ['gained', 'lost', 'conditions-changed'] },
+      before: {
+        type: 'string',
+        description: 'The access before, e.g. "allowed if args.owner == \\"acme\\"".',
+      },
+      after: { type: 'string' },
+      zones: { type: 'array', items: { type: 'string' } },
+    },
+  },
+  ChangePreview: {
+    type: 'object',
+    required: ['baseRevision', 'files', 'patch', 'diagnostics', 'valid', 'access'],
+    properties: {
+      baseRevision: { type: 'string' },
+      files: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['path', 'status', 'before', 'after'],
+          properties: {
+            path: { type: 'string' },
+            status: { enum: ['added', 'modified', 'deleted', 'unchanged'] },
+            before: nullableString,
+            after: nullableString,
+          },
+        },
+      },
+      patch: {
+        type: 'string',
+        description:
+          'Unified diff (diff --git, a/ b/ prefixes) of the changed files; `git apply` takes it from the repository root.',
+      },
+      diagnostics: { type: 'array', items: ref('Diagnostic') },
+      valid: { type: 'boolean', description: 'No error diagnostic.' },
+      access: { type: 'array', items: ref('AccessChange') },
+    },
+  },
+  ChangePullRequest: {
+    type: 'object',
+    required: ['number', 'url', 'branch', 'headSha', 'created'],
+    properties: {
+      number: { type: 'integer' },
+      url: { type: 'string' },
+      branch: { type: 'string' },
+      headSha: { type: 'string' },
+      created: {
+        type: 'boolean',
+        description: 'False when an open pull request of the same change existed.',
+      },
+    },
+  },
+  InvalidChangeError: {
+    type: 'object',
+    required: ['error'],
+    properties: {
+      error: {
+        type: 'object',
+        required: ['code', 'message'],
+        properties: {
+          code: { type: 'string' },
+          message: { type: 'string' },
+          diagnostics: { type: 'array', items: ref('Diagnostic') },
+        },
+      },
+    },
+  },
+} as const;
