@@ -30,7 +30,7 @@ export const CATALOG_PATHS = {
       summary:
         'Calls a tool as the caller through the gateway’s pipeline, as an MCP tools/call would: policy, approval, rate limit, routing, trace (any caller)',
       description:
-        'The answer is the MCP CallToolResult and the id of the call’s trace. A call the policy denies, a rate-limited call, a tool error and invalid arguments are 200 with `result.isError` and the reason, as over MCP. A call that needs approval waits for the decision as over MCP and, when it outlives the wait, answers with the job to poll (`structuredContent.jobId`). The trace is written asynchronously: GET /v1/traces/{id} may answer 404 for a moment.',
+        'The answer is the MCP CallToolResult and the id of the call’s trace. A call the policy denies, a rate-limited call, a tool error and invalid arguments are 200 with `result.isError` and the reason, as over MCP. A call that needs approval waits for the decision as over MCP and, when it outlives the wait, answers with the job to poll (`structuredContent.jobId`). The gateway writes the call’s trace before it answers (waiting at most 5 s for the database), so GET /v1/traces/{id} finds it.',
       parameters: [
         {
           name: 'tool',

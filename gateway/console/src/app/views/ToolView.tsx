@@ -234,30 +234,9 @@ function Outcome({ outcome }: { outcome: ToolCallOutcome }) {
   );
 }
 
-/** The trace link, once the trace is stored (writes are batched); only admins may read traces. */
+/** The link to the call's trace (the gateway writes it before answering); only admins may read traces. */
 function TraceLink({ id }: { id: string }) {
   const session = useSession();
-  const [state, setState] = useState<'waiting' | 'stored' | 'missing'>('waiting');
-  useEffect(() => {
-    if (!session.admin) return;
-    const controller = new AbortController();
-    // Up to about 20 s: a busy database may take a while; the trace id is shown meanwhile.
-    (async () => {
-      for (let attempt = 0; attempt < 40 && !controller.signal.aborted; attempt++) {
-        const { response } = await api.GET('/v1/traces/{id}', {
-          params: { path: { id } },
-          signal: controller.signal,
-        });
-        if (response.ok) return setState('stored');
-        if (response.status !== 404) break;
-        await new Promise((resolve) => setTimeout(resolve, 500));
-      }
-      if (!controller.signal.aborted) setState('missing');
-    })().catch(() => {
-      if (!controller.signal.aborted) setState('missing');
-    });
-    return () => controller.abort();
-  }, [id, session.admin]);
   if (!session.admin) {
     return (
       <p className="muted">
@@ -266,19 +245,9 @@ function TraceLink({ id }: { id: string }) {
     );
   }
   return (
-    <p role="status">
-      {state === 'stored' ? (
-        <Link to={`/traces/${id}`}>View the trace of this call</Link>
-      ) : state === 'waiting' ? (
-        <span className="muted">
-          Storing the trace <span className="mono">{id}</span>…
-        </span>
-      ) : (
-        <span className="muted">
-          The trace <span className="mono">{id}</span> is not stored yet;{' '}
-          <Link to="/traces">see the traces</Link>.
-        </span>
-      )}
+    <p>
+      <Link to={`/traces/${id}`}>View the trace of this call</Link>{' '}
+      <span className="muted mono small">{id}</span>
     </p>
   );
 }

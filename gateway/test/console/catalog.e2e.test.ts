@@ -1,0 +1,118 @@
+/**
+ * The catalog in real headless Chromium against `npm start`'s local gateway (startLocal on a temporary copy of
+ * the repository's config plus the widgets pack, whose upstream is a fake API on 127.0.0.1): sign in, open the
+ * catalog, search it, open a tool, fill the form generated from its input schema, try it, see the result and
+ * follow the link to its trace. Each view is checked with axe-core and photographed into test-results/console/.
+ * Nothing waits for a fixed time: locators wait for what should appear, with generous ceilings.
+ */
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  checkA11y,
+  ensureConsoleBuilt,
+  launchBrowser,
+  newContext,
+  pageErrors,
+  screenshot,
+} from '../helpers/browser.ts';
+import { type LocalConsole, startLocalConsole } from './browser-local-gateway.ts';
+
+const SOON = { timeout: 30_000 };
+const TEST_TIMEOUT = 120_000;
+
+let lc: LocalConsole;
+let browser: Browser;
+let context: BrowserContext | undefined;
+
+beforeAll(async () => {
+  await ensureConsoleBuilt();
+  lc = await startLocalConsole();
+  browser = await launchBrowser();
+}, 180_000);
+
+afterEach(async () => {
+  await context?.close();
+  context = undefined;
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await lc?.close();
+});
+
+async function signedIn(path: string): Promise<{ page: Page; errors: string[] }> {
+  context = await newContext(browser);
+  const page = await context.newPage();
+  const errors = pageErrors(page, lc.base);
+  const token = lc.local.console?.issueLoginToken();
+  if (!token) throw new Error('the local gateway serves no console');
+  await page.goto(`${lc.base}/console${path}#login=${token}`);
+  await expect.poll(() => page.getByRole('navigation').count(), SOON).toBeGreaterThan(0);
+  return { page, errors };
+}
+
+describe('catalog', () => {
+  it(
+    'lists the packs, opens a tool, tries it through the form and links to its trace',
+    async () => {
+      const { page, errors } = await signedIn('/');
+      await page.getByRole('navigation').getByRole('link', { name: 'Catalog', exact: true }).click();
+      await page.getByRole('heading', { level: 1, name: 'Catalog' }).waitFor(SOON);
+      for (const pack of ['petstore', 'widgets'])
+        await page.getByRole('heading', { level: 2, name: new RegExp(`^${pack} `) }).waitFor(SOON);
+      // The petstore's destructive, sensitive tool carries both marks in words.
+      const deleteRow = page.getByRole('row').filter({ hasText: 'petstore.delete_pet' });
+      await expect.poll(() => deleteRow.textContent(), SOON).toContain('sensitive');
+      expect(await deleteRow.textContent()).toContain('destructive');
+      expect(await deleteRow.textContent()).toContain('DELETE /pet/{petId}');
+      // The dev zone's third-party server, with its reviewed tools (its credential is not set here).
+      await page.getByRole('heading', { level: 2, name: 'Third-party servers' }).waitFor(SOON);
+      await page.getByRole('table', { name: 'Reviewed tools of github-mcp' }).waitFor(SOON);
+      await checkA11y(page, 'catalog');
+      await screenshot(page, 'catalog');
+
+      await page.getByRole('searchbox', { name: 'Search tools' }).fill('widget');
+      await expect
+        .poll(() => page.getByRole('heading', { level: 2, name: /^petstore / }).count(), SOON)
+        .toBe(0);
+      await page.getByRole('link', { name: 'widgets.get_widget' }).click();
+      await page.getByRole('heading', { level: 1, name: 'widgets.get_widget' }).waitFor(SOON);
+      await page.getByText('GET /widgets/{id}').waitFor(SOON);
+      const id = page.getByRole('textbox', { name: /^id \(required\)/ });
+      await id.waitFor(SOON);
+      await checkA11y(page, 'catalog-tool');
+      await screenshot(page, 'catalog-tool');
+
+      // The form refuses to send without the required field, and names it.
+      const call = page.getByRole('button', { name: 'Call widgets.get_widget' });
+      await call.click();
+      await page.getByText('id: required').waitFor(SOON);
+      expect(await id.getAttribute('aria-invalid')).toBe('true');
+
+      await id.fill('w1');
+      await page.getByRole('combobox', { name: /^verbose/ }).selectOption('false');
+      await expect
+        .poll(() => page.locator('.try-it-preview').textContent(), SOON)
+        .toContain('"verbose": false');
+      await call.click();
+      const result = page.getByRole('region', { name: /^Result/ });
+      await result.waitFor(SOON);
+      await expect.poll(() => result.textContent(), SOON).toContain('"name": "bolt"');
+      expect(await result.textContent()).toContain('ok');
+      const traceLink = page.getByRole('link', { name: 'View the trace of this call' });
+      await traceLink.waitFor(SOON);
+      await checkA11y(page, 'catalog-try-it');
+      await screenshot(page, 'catalog-try-it');
+
+      const href = await traceLink.getAttribute('href');
+      expect(href).toMatch(/^\/console\/traces\/[0-9a-f-]{36}$/);
+      await traceLink.click();
+      await page.getByRole('heading', { level: 1, name: 'Call of widgets.get_widget' }).waitFor(SOON);
+      await page.getByText(href!.split('/').pop()!).first().waitFor(SOON);
+      // The call reached the upstream with the form's values (verbose is a query parameter of the tool).
+      expect(lc.upstream.requests.map((r) => r.url)).toContain('/api/widgets/w1?verbose=false');
+      expect(errors).toEqual([]);
+    },
+    TEST_TIMEOUT,
+  );
+});
