@@ -65,8 +65,11 @@ export function mountImportRoutes(router: express.Router, context: RouteContext)
 
   router.post('/v1/imports/openapi/analysis', body, async (req, res) => {
     const source = value(checkBody<ImportSource>('ImportSource', req.body));
+    // The config is read (files, git) while the document is parsed.
+    const reading = context.deps.configRepository?.snapshot();
+    reading?.catch(() => {}); // awaited below; a parse error must not leave it unhandled
     const read = await input(() => readImportSource(source, settings));
-    const snapshot = await context.deps.configRepository?.snapshot();
+    const snapshot = await reading;
     const analysis = await input(async () => analyzeImport(read, snapshot?.files));
     res.json(analysis);
   });

@@ -174,6 +174,7 @@ describe('POST /v1/imports/openapi/analysis', () => {
       { document: '{"hello": "world"}' },
       /^document: not a Swagger 2.0 or OpenAPI 3.x document/,
     ],
+    ['an empty document', { document: '' }, /^document: the document is not an object/],
     [
       'both document and url',
       { document: PETSTORE, url: 'https://example.com/a.json' },
