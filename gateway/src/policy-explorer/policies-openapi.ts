@@ -121,8 +121,15 @@ export const POLICIES_SCHEMAS = {
         type: 'array',
         items: {
           type: 'object',
-          required: ['path', 'policy'],
-          properties: { path: { type: 'string' }, policy: { type: 'string' } },
+          required: ['path', 'policy', 'content'],
+          properties: {
+            path: { type: 'string' },
+            policy: { type: 'string' },
+            content: {
+              ...nullableString,
+              description: 'The file’s YAML text (the Edit tab starts from it); null from a bundle.',
+            },
+          },
         },
       },
       roles: {
@@ -292,7 +299,11 @@ export const POLICIES_SCHEMAS = {
             description: 'Only users and agents are subjects of policies: other kinds are denied every call.',
           },
           groups: { type: 'array', maxItems: 100, items: { type: 'string', minLength: 1, maxLength: 256 } },
-          claims: { type: 'object', description: 'Token claims conditions read as `claims.<name>`.' },
+          claims: {
+            type: 'object',
+            additionalProperties: true,
+            description: 'Token claims conditions read as `claims.<name>`.',
+          },
         },
       },
       tool: {
@@ -303,6 +314,7 @@ export const POLICIES_SCHEMAS = {
       },
       arguments: {
         type: 'object',
+        additionalProperties: true,
         description: 'The call’s arguments (conditions read `args.<path>`). Default {}.',
       },
       environment: { type: 'string', enum: [...ENVIRONMENTS] },

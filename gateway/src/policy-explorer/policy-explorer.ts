@@ -57,7 +57,8 @@ export interface PolicySource {
   revision: string | null;
   environments: Environment[];
   defaultEnvironment: Environment;
-  files: { path: string; policy: string }[];
+  /** The policy files; `content` is the YAML text (null from a bundle, which keeps no source). */
+  files: { path: string; policy: string; content: string | null }[];
   roles: PolicyRole[];
   compile(environment: Environment): CompiledPolicy;
   tools(environment: Environment): string[];
@@ -67,6 +68,8 @@ export interface PolicyExplorerDeps {
   configRepository?: ConfigRepository;
   bundle?: () => GatewayBundle;
 }
+
+const decoder = new TextDecoder('utf-8');
 
 /** The environment to show by default: the gateway's own, else dev. */
 function ownEnvironment(deps: PolicyExplorerDeps): Environment {
@@ -97,7 +100,10 @@ async function fromRepository(repository: ConfigRepository, own: Environment): P
     revision: snapshot.revision,
     environments: [...ENVIRONMENTS],
     defaultEnvironment: own,
-    files: policies.map((p) => ({ path: p.file, policy: p.value.name })),
+    files: policies.map((p) => {
+      const file = snapshot.files.find((f) => f.path === p.file);
+      return { path: p.file, policy: p.value.name, content: file ? decoder.decode(file.bytes) : null };
+    }),
     roles: policies.flatMap(({ file, value }) =>
       (value.roles ?? []).map((role, i) => ({
         policy: value.name,
@@ -156,7 +162,9 @@ function fromBundle(bundle: GatewayBundle): PolicySource {
     revision: bundle.revision,
     environments: [bundle.environment],
     defaultEnvironment: bundle.environment,
-    files: [...files].map(([path, policy]) => ({ path, policy })).sort((a, b) => cmp(a.path, b.path)),
+    files: [...files]
+      .map(([path, policy]) => ({ path, policy, content: null }))
+      .sort((a, b) => cmp(a.path, b.path)),
     roles: [...roles.values()],
     compile: () => compiled,
     tools: () => bundle.tools.map((t) => t.name).sort(cmp),

@@ -129,8 +129,16 @@ describe('GET /v1/policies', () => {
     expect(dev.body).toMatchObject({ source: 'repository', note: null, environment: 'dev' });
     expect(dev.body.environments).toEqual(['dev', 'staging', 'prod']);
     expect(dev.body.files).toEqual([
-      { path: 'policies/default.yaml', policy: 'default' },
-      { path: 'policies/local-dev.yaml', policy: 'local-dev' },
+      {
+        path: 'policies/default.yaml',
+        policy: 'default',
+        content: readFileSync(path.join(checkout, 'policies/default.yaml'), 'utf8'),
+      },
+      {
+        path: 'policies/local-dev.yaml',
+        policy: 'local-dev',
+        content: readFileSync(path.join(checkout, 'policies/local-dev.yaml'), 'utf8'),
+      },
     ]);
     const roles = dev.body.roles.map((r) => [r.name, r.file, r.line]);
     expect(roles).toContainEqual([
@@ -211,6 +219,7 @@ describe('GET /v1/policies', () => {
     expect(dev.body.note).toMatch(/no config repository/);
     expect(dev.body.revision).toBe(REV);
     expect(dev.body.environments).toEqual(['dev']);
+    expect(dev.body.files.every((f) => f.content === null)).toBe(true);
     expect(dev.body.allows.length).toBeGreaterThan(0);
     expect(dev.body.allows.every((a) => a.line === null && a.file.startsWith('policies/'))).toBe(true);
     const prod = await call(bundleOnly, 'GET', '/v1/policies?environment=prod');

@@ -77,6 +77,7 @@ export const ROUTES: readonly Route[] = [
   { pattern: '/catalog', view: 'CatalogView', title: 'Catalog' },
   { pattern: '/catalog/:tool', view: 'ToolView', title: 'Tool' },
   { pattern: '/import', view: 'ImportView', title: 'Import API', adminOnly: true },
+  { pattern: '/policies', view: 'PoliciesView', title: 'Policies', adminOnly: true },
   { pattern: '/api', view: 'ApiReferenceView', title: 'API reference' },
 ];
 
@@ -88,6 +89,7 @@ const NAV: readonly { to: string; label: string; section: string; adminOnly?: bo
   { to: '/health', label: 'Health', section: '/health', adminOnly: true },
   { to: '/catalog', label: 'Catalog', section: '/catalog' },
   { to: '/import', label: 'Import API', section: '/import', adminOnly: true },
+  { to: '/policies', label: 'Policies', section: '/policies', adminOnly: true },
   { to: '/api', label: 'API', section: '/api' },
 ];
 

@@ -1,0 +1,211 @@
+/**
+ * The policy explorer in real headless Chromium against `npm start`'s local gateway (startLocal on a temporary
+ * copy of the repository's config): the Rules tab links each rule to its file:line (opening the file at that
+ * line in the Edit tab), the Access tab shows the matrix with the rules behind a cell, the Simulator decides a
+ * denied and an allowed call and shows the deciding rules, and the Edit tab previews a policy edit with the
+ * access diff. Each tab is checked with axe-core and photographed into test-results/console/. Nothing waits for
+ * a fixed time: locators wait for what should appear, with generous ceilings.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  checkA11y,
+  ensureConsoleBuilt,
+  launchBrowser,
+  newContext,
+  pageErrors,
+  screenshot,
+} from '../helpers/browser.ts';
+import { type LocalConsole, startLocalConsole } from './browser-local-gateway.ts';
+
+const SOON = { timeout: 30_000 };
+const TEST_TIMEOUT = 180_000;
+
+let lc: LocalConsole;
+let browser: Browser;
+let context: BrowserContext | undefined;
+
+beforeAll(async () => {
+  await ensureConsoleBuilt();
+  lc = await startLocalConsole();
+  browser = await launchBrowser();
+}, 180_000);
+
+afterEach(async () => {
+  await context?.close();
+  context = undefined;
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await lc?.close();
+});
+
+async function signedIn(at: string): Promise<{ page: Page; errors: string[] }> {
+  context = await newContext(browser);
+  const page = await context.newPage();
+  const errors = pageErrors(page, lc.base);
+  const token = lc.local.console?.issueLoginToken();
+  if (!token) throw new Error('the local gateway serves no console');
+  await page.goto(`${lc.base}/console${at}#login=${token}`);
+  await expect.poll(() => page.getByRole('navigation').count(), SOON).toBeGreaterThan(0);
+  return { page, errors };
+}
+
+/** The 1-based line of the first line of a config file containing `text`. */
+function lineOf(file: string, text: string): number {
+  const lines = readFileSync(path.join(lc.root, file), 'utf8').split('\n');
+  const i = lines.findIndex((l) => l.includes(text));
+  if (i < 0) throw new Error(`${text} not in ${file}`);
+  return i + 1;
+}
+
+/** axe-core finds nothing at all (checkA11y fails on serious and critical findings; this view has none). */
+async function axeClean(page: Page, view: string) {
+  expect(await checkA11y(page, view)).toEqual([]);
+}
+
+describe('policies', () => {
+  it(
+    'links rules to file:line, shows the access matrix, simulates a denied and an allowed call',
+    async () => {
+      const { page, errors } = await signedIn('/');
+      await page.getByRole('navigation').getByRole('link', { name: 'Policies', exact: true }).click();
+      await page.getByRole('heading', { level: 1, name: 'Policies' }).waitFor(SOON);
+
+      // Rules: grouped by kind, each with its file:line.
+      await page.getByRole('tab', { name: 'Rules', selected: true }).waitFor(SOON);
+      for (const group of ['Roles', 'Denies', 'Bindings', 'Approvals', 'Rate limits'])
+        await page.getByRole('heading', { level: 2, name: new RegExp(`^${group} \\(`) }).waitFor(SOON);
+      const triagerLine = lineOf('policies/default.yaml', '- role: triager');
+      const bindings = page.getByRole('table', { name: 'Bindings' });
+      const triager = bindings.getByRole('row').filter({ hasText: 'default/bindings[1]' });
+      await triager.getByRole('link', { name: `policies/default.yaml:${triagerLine}` }).waitFor(SOON);
+      expect(await triager.textContent()).toContain('args.owner == "acme"');
+      const roles = page.getByRole('table', { name: 'Roles' });
+      expect(await roles.getByRole('row').filter({ hasText: 'triager' }).textContent()).toContain('github.*');
+      await axeClean(page, 'policies rules');
+      await screenshot(page, 'policies-rules');
+
+      // The link opens the file in the Edit tab with that line selected.
+      await triager.getByRole('link', { name: `policies/default.yaml:${triagerLine}` }).click();
+      await page.getByRole('tab', { name: 'Edit', selected: true }).waitFor(SOON);
+      const editor = page.getByRole('textbox', { name: /^policies\/default\.yaml/ });
+      await expect
+        .poll(
+          () =>
+            editor.evaluate((el: { value: string; selectionStart: number; selectionEnd: number }) =>
+              el.value.slice(el.selectionStart, el.selectionEnd),
+            ),
+          SOON,
+        )
+        .toBe('  - role: triager');
+
+      // Access: prod's matrix; a cell's rules on focus.
+      await page.getByRole('tab', { name: 'Access' }).click();
+      await page.getByRole('combobox', { name: 'Environment' }).selectOption('prod');
+      const matrix = page.getByRole('table', { name: 'Access in prod: tools by subject' });
+      await matrix.waitFor(SOON);
+      const cell = matrix.getByRole('button', { name: 'agent:triage-bot, github.close_issue: conditional' });
+      await cell.focus();
+      const detail = page.getByRole('complementary');
+      await expect
+        .poll(() => detail.textContent(), SOON)
+        .toContain('denied by default/denies/office-hours-for-bots if time.hour < 7');
+      expect(await detail.textContent()).toContain(
+        'default/bindings[1] (role triager) if args.owner == "acme"',
+      );
+      expect(
+        await matrix.getByRole('button', { name: 'group:engineering, petstore.get_pet: allow' }).count(),
+      ).toBe(1);
+      // No binding grants the deletion in prod.
+      expect(
+        await matrix.getByRole('row').filter({ hasText: 'petstore.delete_pet' }).textContent(),
+      ).not.toMatch(/allow|approval|conditional/);
+      await page.getByRole('searchbox', { name: 'Filter tools or subjects' }).fill('github');
+      await expect.poll(() => matrix.getByRole('row').filter({ hasText: 'petstore.' }).count(), SOON).toBe(0);
+      await axeClean(page, 'policies access');
+      await screenshot(page, 'policies-access');
+
+      // Simulator, from the cell: a denied call (the binding's condition fails) ...
+      await detail.getByRole('button', { name: 'Simulate this call' }).click();
+      await page.getByRole('tab', { name: 'Simulator', selected: true }).waitFor(SOON);
+      expect(await page.getByRole('textbox', { name: 'Subject id' }).inputValue()).toBe('triage-bot');
+      expect(await page.getByRole('combobox', { name: 'Kind' }).inputValue()).toBe('agent');
+      expect(await page.getByRole('combobox', { name: 'Tool' }).inputValue()).toBe('github.close_issue');
+      const args = page.getByRole('textbox', { name: /^Arguments/ });
+      const time = page.getByRole('textbox', { name: /^Time/ });
+      const decide = page.getByRole('button', { name: 'Decide' });
+      await args.fill('{"owner": "evil"}');
+      await time.fill('2026-12-04T12:00:00Z');
+      await decide.click();
+      await page.getByRole('heading', { level: 2, name: /Denied by default-deny/ }).waitFor(SOON);
+      const rules = page.getByRole('table', { name: 'Every rule of the environment, in decision order' });
+      const binding = rules.getByRole('row', { name: /^binding default\/bindings\[1\] / });
+      await expect
+        .poll(() => binding.textContent(), SOON)
+        .toContain('its condition args.owner == "acme" (args.owner is "evil") does not hold');
+      expect(await binding.textContent()).toContain(`policies/default.yaml:${triagerLine}`);
+
+      // ... an allowed one (with its approval and rate limit) ...
+      await args.fill('{"owner": "acme"}');
+      await decide.click();
+      await page.getByRole('heading', { level: 2, name: /Allowed by default\/bindings\[1\]/ }).waitFor(SOON);
+      await expect.poll(() => binding.textContent(), SOON).toContain('deciding rule');
+      await page.getByText('Needs an approval: default/approvals/maintainers-close-issues').waitFor(SOON);
+
+      // ... and the same call at night, denied by the office-hours rule.
+      await time.fill('2026-12-04T03:00:00Z');
+      await decide.click();
+      await page
+        .getByRole('heading', { level: 2, name: /Denied by default\/denies\/office-hours-for-bots/ })
+        .waitFor(SOON);
+      const deny = rules.getByRole('row', { name: /^deny default\/denies\/office-hours-for-bots / });
+      await expect.poll(() => deny.textContent(), SOON).toContain('deciding rule');
+      expect(await deny.getAttribute('class')).toContain('row-deciding');
+      expect(await binding.textContent()).toContain(
+        'would allow (role triager), but default/denies/office-hours-for-bots denies the call',
+      );
+      await axeClean(page, 'policies simulator');
+      await screenshot(page, 'policies-simulator');
+      expect(errors).toEqual([]);
+    },
+    TEST_TIMEOUT,
+  );
+
+  it(
+    'previews a policy edit with the access diff',
+    async () => {
+      const { page, errors } = await signedIn('/policies?tab=edit&file=policies/local-dev.yaml');
+      const editor = page.getByRole('textbox', { name: /^policies\/local-dev\.yaml/ });
+      await expect.poll(() => editor.inputValue(), SOON).toContain('user:local-dev');
+      const before = await editor.inputValue();
+      const after = before.replace('"user:local-dev"]', '"user:local-dev", "group:testers"]');
+      expect(after).not.toBe(before);
+      await editor.fill(after);
+      await page
+        .getByRole('textbox', { name: 'Pull request title' })
+        .fill('Testers may call every tool in dev');
+      await page.getByRole('button', { name: 'Preview' }).click();
+      const diff = page.getByRole('table', { name: 'Access diff (as raku plan shows it)' });
+      await diff.waitFor(SOON);
+      const gained = diff.getByRole('row').filter({ hasText: 'group:testers' });
+      await expect.poll(() => gained.count(), SOON).toBeGreaterThan(0);
+      expect(await gained.first().textContent()).toContain('gains');
+      expect(await diff.getByRole('row').filter({ hasText: 'petstore.delete_pet' }).textContent()).toContain(
+        'group:testers',
+      );
+      await page.getByText('raku validate would pass').waitFor(SOON);
+      const download = page.getByRole('link', { name: 'Download patch' });
+      expect(await download.getAttribute('download')).toBe('local-dev.patch');
+      await page.getByText('Patch (').click();
+      await page.getByText('+++ b/policies/local-dev.yaml').waitFor(SOON);
+      await axeClean(page, 'policies edit');
+      await screenshot(page, 'policies-edit');
+      expect(errors).toEqual([]);
+    },
+    TEST_TIMEOUT,
+  );
+});
