@@ -1,0 +1,221 @@
+/**
+ * The Import API view in real headless Chromium against `npm start`'s local gateway, with pull requests going to
+ * a fake GitHub (nock in this process intercepts the gateway's Octokit calls: the gateway runs in-process).
+ * The issue's "done means": the Petstore document uploaded through the file input, exactly three operations
+ * selected, one marked sensitive, added to the dev zone, previewed, the pull request opened and its link shown;
+ * then the files the fake pull request's branch carries, laid over the base config, validate with `raku
+ * validate`. A second test lists the GitHub REST description (~1,200 operations) and scrolls and filters it.
+ * Nothing waits for a fixed time: locators wait for what should appear, with generous ceilings.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import {
+  checkA11y,
+  ensureConsoleBuilt,
+  launchBrowser,
+  newContext,
+  pageErrors,
+  screenshot,
+} from '../helpers/browser.ts';
+import { type FakeGitHub, fakeGitHub } from '../helpers/fake-github.ts';
+import { type LocalConsole, startLocalConsole } from './browser-local-gateway.ts';
+
+const ROOT = path.resolve(import.meta.dirname, '../../..');
+const require = createRequire(import.meta.url);
+const PETSTORE = require.resolve('@readme/oas-examples/3.0/json/petstore.json');
+const GITHUB_REST = require.resolve('@octokit/openapi/generated/api.github.com.json');
+const REPOSITORY = 'acme/raku-config';
+const GITHUB_TOKEN = 'ghs_import_e2e';
+
+const SOON = { timeout: 30_000 };
+/** The 12 MB document is uploaded, parsed and analysed on a busy 2-core machine: a ceiling, not an expectation. */
+const SLOW = { timeout: 120_000 };
+
+let lc: LocalConsole;
+let github: FakeGitHub;
+let browser: Browser;
+let context: BrowserContext | undefined;
+
+beforeAll(async () => {
+  await ensureConsoleBuilt();
+  lc = await startLocalConsole({
+    env: { RAKU_CONFIG_REPOSITORY: REPOSITORY, RAKU_GITHUB_TOKEN: GITHUB_TOKEN },
+  });
+  // The fake repository's main branch holds what the local gateway's config folder holds.
+  github = fakeGitHub({ repository: REPOSITORY, folder: lc.root, token: GITHUB_TOKEN });
+  browser = await launchBrowser();
+}, 180_000);
+
+afterEach(async () => {
+  await context?.close();
+  context = undefined;
+});
+
+afterAll(async () => {
+  await browser?.close();
+  github?.close();
+  await lc?.close();
+});
+
+async function importPage(): Promise<{ page: Page; errors: string[] }> {
+  context = await newContext(browser);
+  const page = await context.newPage();
+  const errors = pageErrors(page, lc.base);
+  const token = lc.local.console?.issueLoginToken();
+  if (!token) throw new Error('the local gateway serves no console');
+  await page.goto(`${lc.base}/console/#login=${token}`);
+  await page.getByRole('navigation').getByRole('link', { name: 'Import API', exact: true }).click();
+  await page.getByRole('heading', { level: 1, name: 'Import API' }).waitFor(SOON);
+  return { page, errors };
+}
+
+/** Shows the operation `label` ("GET /pet/{petId}") through the filter, and returns its row. */
+async function findOperation(page: Page, method: string, opPath: string) {
+  await page.getByLabel('Filter (path, tag, name)').fill(`${method} ${opPath}`);
+  const row = page.locator(`li[data-operation="${method} ${opPath}"]`);
+  await row.waitFor(SOON);
+  return row;
+}
+
+describe('Import API view (real Chromium)', () => {
+  it('imports three Petstore operations, one sensitive, into dev as a pull request whose files validate', {
+    timeout: 240_000,
+  }, async () => {
+    const { page, errors } = await importPage();
+    await checkA11y(page, 'import (source)');
+    await page.getByLabel(/OpenAPI or Swagger document/).setInputFiles(PETSTORE);
+    await page.getByText('petstore.json, 25.1 KB').waitFor(SOON);
+    await screenshot(page, 'import-source');
+    await page.getByRole('button', { name: 'Analyse', exact: true }).click();
+    await page.getByRole('heading', { level: 2, name: /^2\. Operations of Swagger Petstore/ }).waitFor(SOON);
+
+    // Start from nothing, then pick exactly three through the filter (the list renders only rows in sight).
+    await page.getByRole('button', { name: 'Select none shown' }).click();
+    await expect.poll(() => page.getByText(/0 selected/).count(), SOON).toBe(1);
+    const picks: [string, string][] = [
+      ['GET', '/pet/findByStatus'],
+      ['GET', '/pet/{petId}'],
+      ['GET', '/store/inventory'],
+    ];
+    for (const [method, opPath] of picks) {
+      const row = await findOperation(page, method, opPath);
+      await row.getByRole('checkbox', { name: `Import ${method} ${opPath}` }).check();
+    }
+    const pet = await findOperation(page, 'GET', '/pet/{petId}');
+    await pet.getByRole('checkbox', { name: 'Sensitive: GET /pet/{petId}' }).check();
+    await pet.getByRole('button', { name: 'Details of GET /pet/{petId}' }).click();
+    await page.getByRole('region', { name: 'Operation GET /pet/{petId}' }).waitFor(SOON);
+    await page.getByLabel('Filter (path, tag, name)').fill('');
+    await page.getByText('3 selected').waitFor(SOON);
+    await expect.poll(() => page.getByText(/3 selected, 1 of them sensitive/).count(), SOON).toBe(1);
+    await checkA11y(page, 'import (operations)');
+    await screenshot(page, 'import-operations');
+
+    await page.getByLabel('Add to zone').selectOption('dev');
+    await page.getByRole('button', { name: 'Preview', exact: true }).click();
+    await page.getByRole('heading', { level: 3, name: 'Files' }).waitFor(SOON);
+    await page.locator('.import-preview .badge', { hasText: /^valid$/ }).waitFor(SOON);
+    await expect
+      .poll(() => page.locator('.import-file summary', { hasText: 'zones/dev.yaml' }).count())
+      .toBe(1);
+    await checkA11y(page, 'import (preview)');
+    await screenshot(page, 'import-preview');
+
+    await page.getByRole('button', { name: 'Open pull request' }).click();
+    const link = page.getByRole('status').getByRole('link', { name: /^#\d+$/ });
+    await link.waitFor(SOON);
+    await checkA11y(page, 'import (pull request)');
+    await screenshot(page, 'import-pull-request');
+    expect(errors).toEqual([]);
+
+    expect(github.pulls).toHaveLength(1);
+    const pull = github.pulls[0]!;
+    expect(await link.getAttribute('href')).toBe(pull.url);
+    expect(await page.getByText('Pull request opened:').count()).toBe(1);
+
+    // The files the pull request's branch carries: three tools, one sensitive, the pack added to dev.
+    const files = github.filesOf(pull.head);
+    const base = github.filesOf('main');
+    const changed = [...files.keys()].filter((p) => base.get(p) !== files.get(p)).sort();
+    // The pack is named from the document's title, as the CLI names it.
+    const packPath = 'packs/swagger-petstore/pack.yaml';
+    expect(changed).toEqual([packPath, 'zones/dev.yaml']);
+    const pack = parse(files.get(packPath)!) as { name: string; tools: { sensitive?: boolean }[] };
+    expect(pack.tools).toHaveLength(3);
+    expect(pack.tools.filter((t) => t.sensitive)).toHaveLength(1);
+    const dev = parse(files.get('zones/dev.yaml')!) as { packs: { name: string }[] };
+    expect(dev.packs.map((p) => p.name)).toContain(pack.name);
+
+    // `raku validate` on the branch's tree (base + the pull request's files).
+    const tree = mkdtempSync(path.join(tmpdir(), 'raku-import-pr-'));
+    try {
+      for (const [file, content] of files) {
+        mkdirSync(path.dirname(path.join(tree, file)), { recursive: true });
+        writeFileSync(path.join(tree, file), content);
+      }
+      // Exit code 0 (execFileSync throws otherwise) and no error among the diagnostics.
+      const out = execFileSync(
+        'node',
+        [path.join(ROOT, 'bin/raku.js'), 'validate', '-C', tree, '-f', 'json'],
+        {
+          encoding: 'utf8',
+        },
+      );
+      const diagnostics = JSON.parse(out) as { severity: string; message: string }[];
+      expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    } finally {
+      rmSync(tree, { recursive: true, force: true });
+    }
+
+    // The same change again is the same pull request, said as such.
+    await page.getByRole('button', { name: 'Open pull request' }).click();
+    await page.getByText('This change is already open as').waitFor(SOON);
+    expect(github.pulls).toHaveLength(1);
+  });
+
+  it('lists the GitHub REST description: every operation, scrolled to the end, filtered', {
+    timeout: 300_000,
+  }, async () => {
+    const { page, errors } = await importPage();
+    await page.getByLabel(/OpenAPI or Swagger document/).setInputFiles(GITHUB_REST);
+    await page.getByText(/api\.github\.com\.json, 12\.\d MB/).waitFor(SOON);
+    await page.getByRole('button', { name: 'Analyse', exact: true }).click();
+    const listed = page.getByRole('heading', { level: 2, name: /^2\. Operations of GitHub/ });
+    await listed.or(page.getByRole('alert')).first().waitFor(SLOW);
+    expect(await page.getByRole('alert').allTextContents()).toEqual([]);
+
+    const shown = page.getByText(/^[\d,]+ of [\d,]+ operations shown$/);
+    const total = Number(/of ([\d,]+)/.exec((await shown.textContent()) ?? '')?.[1]?.replace(/,/g, ''));
+    expect(total).toBeGreaterThan(1000);
+    // Virtualised: far fewer rows in the page than operations.
+    expect(await page.locator('.import-row').count()).toBeLessThan(100);
+
+    await page.locator('.import-list').evaluate((el) => {
+      el.scrollTop = el.scrollHeight;
+    });
+    const last = page.locator(`.import-row[aria-posinset="${total}"]`);
+    await last.waitFor(SOON);
+    await expect.poll(() => last.isVisible(), SOON).toBe(true);
+
+    await page
+      .getByLabel('Filter (path, tag, name)')
+      .fill('/repos/{owner}/{repo}/issues/{issue_number}/comments');
+    await expect
+      .poll(async () => Number(/^(\d+) of/.exec((await shown.textContent()) ?? '')?.[1]), SOON)
+      .toBeLessThan(10);
+    const rows = await page
+      .locator('.import-row')
+      .evaluateAll((els) => els.map((el) => el.getAttribute('data-operation')));
+    expect(rows.length).toBeGreaterThan(0);
+    for (const id of rows) expect(id).toContain('/repos/{owner}/{repo}/issues/{issue_number}/comments');
+    await checkA11y(page, 'import (GitHub REST)');
+    await screenshot(page, 'import-large');
+    expect(errors).toEqual([]);
+  });
+});
