@@ -71,6 +71,29 @@ describe('catalog', () => {
       await checkA11y(page, 'catalog');
       await screenshot(page, 'catalog');
 
+      // A richer schema: integer, required string with bounds, array of strings, enum, each as its control.
+      await page.getByRole('link', { name: 'petstore.add_pet' }).click();
+      await page.getByRole('heading', { level: 1, name: 'Add a pet' }).waitFor(SOON);
+      await page.getByRole('textbox', { name: /^id/ }).fill('12');
+      await page.getByRole('textbox', { name: /^name \(required\)/ }).fill('Rex');
+      await page
+        .getByRole('textbox', { name: /^photoUrls \(required\)/ })
+        .fill('https://pets.example/rex-1.png\nhttps://pets.example/rex-2.png');
+      await page.getByRole('combobox', { name: /^status/ }).selectOption('pending');
+      const preview = page.locator('.try-it-preview');
+      await expect
+        .poll(async () => JSON.parse((await preview.textContent()) ?? 'null'), SOON)
+        .toEqual({
+          id: 12,
+          name: 'Rex',
+          photoUrls: ['https://pets.example/rex-1.png', 'https://pets.example/rex-2.png'],
+          status: 'pending',
+        });
+      await checkA11y(page, 'catalog-tool');
+      await screenshot(page, 'catalog-tool');
+      await page.getByRole('link', { name: '← Catalog' }).click();
+      await page.getByRole('heading', { level: 1, name: 'Catalog' }).waitFor(SOON);
+
       await page.getByRole('searchbox', { name: 'Search tools' }).fill('widget');
       await expect
         .poll(() => page.getByRole('heading', { level: 2, name: /^petstore / }).count(), SOON)
@@ -80,8 +103,6 @@ describe('catalog', () => {
       await page.getByText('GET /widgets/{id}').waitFor(SOON);
       const id = page.getByRole('textbox', { name: /^id \(required\)/ });
       await id.waitFor(SOON);
-      await checkA11y(page, 'catalog-tool');
-      await screenshot(page, 'catalog-tool');
 
       // The form refuses to send without the required field, and names it.
       const call = page.getByRole('button', { name: 'Call widgets.get_widget' });

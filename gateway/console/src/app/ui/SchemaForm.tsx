@@ -255,7 +255,8 @@ function hintOf(field: Field): string | null {
       if (field.minLength !== null && field.maxLength !== null)
         parts.push(`${field.minLength}–${field.maxLength} characters`);
       else if (field.maxLength !== null) parts.push(`at most ${field.maxLength} characters`);
-      else if (field.minLength !== null && field.minLength > 0)
+      else if (field.minLength === 1) parts.push('not empty');
+      else if (field.minLength !== null && field.minLength > 1)
         parts.push(`at least ${field.minLength} characters`);
       if (field.pattern) parts.push(`matches ${field.pattern}`);
       break;

@@ -145,7 +145,7 @@ export function CatalogView() {
               <h3 className="panel-title">
                 {remote.name} <span className="muted mono">{remote.url}</span>
               </h3>
-              {remote.error ? <p className="error-text">Could not read its tools: {remote.error}</p> : null}
+              {remote.error ? <p className="error-text">Its tools are not read: {remote.error}</p> : null}
               <Table
                 caption={`Reviewed tools of ${remote.name}`}
                 rows={remote.tools}

@@ -54,7 +54,8 @@ export function ToolView({ params }: { params: Record<string, string> }) {
         subtitle={
           found ? (
             <>
-              <span className="mono">{name}</span> · pack {found.pack.name} {found.pack.version}
+              {found.tool.title ? <span className="mono">{name} · </span> : null}pack {found.pack.name}{' '}
+              {found.pack.version}
             </>
           ) : undefined
         }
@@ -115,10 +116,10 @@ function ToolDetail({ tool, pack }: { tool: CatalogTool; pack: Catalog['packs'][
       <TryIt tool={tool} />
       <div className="panel">
         <h2 className="panel-title">Input schema</h2>
-        <pre className="json">{JSON.stringify(tool.inputSchema, null, 2)}</pre>
+        <JsonBlock label="Input schema" value={tool.inputSchema} />
         <h2>Output schema</h2>
         {tool.outputSchema ? (
-          <pre className="json">{JSON.stringify(tool.outputSchema, null, 2)}</pre>
+          <JsonBlock label="Output schema" value={tool.outputSchema} />
         ) : (
           <p className="muted">None declared: the result is the upstream answer as content.</p>
         )}
@@ -192,9 +193,11 @@ function TryIt({ tool }: { tool: CatalogTool }) {
           </div>
           <div>
             <h3 className="try-it-preview-title">Arguments as sent</h3>
-            <pre className="json try-it-preview" aria-live="off">
-              {built.ok ? JSON.stringify(built.arguments, null, 2) : '(fix the fields marked)'}
-            </pre>
+            <ScrollBlock
+              label="Arguments as sent"
+              className="json try-it-preview"
+              text={built.ok ? JSON.stringify(built.arguments, null, 2) : '(fix the fields marked)'}
+            />
           </div>
         </div>
         <p>
@@ -303,7 +306,7 @@ function ResultContent({ result }: { result: CallToolResult }) {
       {result.structuredContent ? (
         <details>
           <summary>Structured content</summary>
-          <pre className="json">{JSON.stringify(result.structuredContent, null, 2)}</pre>
+          <JsonBlock label="Structured content" value={result.structuredContent} />
         </details>
       ) : null}
     </div>
@@ -346,7 +349,7 @@ function ContentItem({ item }: { item: Record<string, unknown> }) {
       </p>
     );
   }
-  return <pre className="json">{JSON.stringify(item, null, 2)}</pre>;
+  return <JsonBlock label={`Content of type ${type}`} value={item} />;
 }
 
 function TextBlock({ text }: { text: string }) {
@@ -359,10 +362,33 @@ function TextBlock({ text }: { text: string }) {
       return null;
     }
   }, [text]);
-  return <pre className={pretty ? 'json' : 'json try-it-text'}>{pretty ?? text}</pre>;
+  return (
+    <ScrollBlock
+      label="Text content"
+      text={pretty ?? text}
+      className={pretty ? 'json' : 'json try-it-text'}
+    />
+  );
 }
 
 /** Image types a browser shows safely from a data: URL (no SVG: it can carry scripts). */
 function isImageType(type: unknown): boolean {
   return typeof type === 'string' && /^image\/(png|jpeg|gif|webp|avif|bmp)$/.test(type);
+}
+
+/** JSON, pretty-printed, in a block keyboard users can focus and scroll (it is cut at 480 px high). */
+function JsonBlock({ label, value }: { label: string; value: unknown }) {
+  return <ScrollBlock label={label} text={JSON.stringify(value, null, 2)} />;
+}
+
+/** A block that may scroll: named for screen readers and reachable by keyboard, as TraceDetail's are. */
+function ScrollBlock({ label, text, className }: { label: string; text: string; className?: string }) {
+  return (
+    <section aria-label={label}>
+      {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable block must be reachable by keyboard */}
+      <pre className={className ?? 'json'} tabIndex={0}>
+        {text}
+      </pre>
+    </section>
+  );
 }
