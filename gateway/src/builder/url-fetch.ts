@@ -47,6 +47,8 @@ export async function fetchDocument(raw: string, limits: FetchLimits): Promise<U
       url,
       {
         lookup: guardedLookup(limits.allowPrivateNetworks),
+        // A fresh connection: a pooled socket to the same host may have been opened without the guard.
+        agent: false,
         timeout: limits.timeoutMs,
         headers: { accept: 'application/json, application/yaml, text/yaml, */*' },
       },
