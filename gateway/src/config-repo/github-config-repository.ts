@@ -36,6 +36,8 @@ const CONFIG_FILE = /^(?:packs\/[^/]+\/pack\.ya?ml|zones\/[^/]+\.ya?ml|policies\
 const SNAPSHOTS_KEPT = 4;
 const BLOB_CACHE_BYTES = 64 * 1024 * 1024;
 const BLOB_READS_AT_ONCE = 8;
+/** The longest a GitHub request may take. */
+export const GITHUB_TIMEOUT_MS = 30_000;
 
 export interface GitHubConfigRepositoryOptions {
   /** Retries of a rate-limited request. Default 2. */
@@ -317,7 +319,15 @@ function pullRequestBody(change: ChangeRequest, proposedBy: string | undefined):
 
 async function makeOctokit(settings: GitHubConfigSettings, owner: string, repo: string): Promise<Octokit> {
   const { Octokit } = await import('@octokit/rest');
-  const common = { baseUrl: settings.apiUrl, userAgent: 'raku-gateway' };
+  // A GitHub that does not answer must not hold a person's request (nor a socket) for ever.
+  const common = {
+    baseUrl: settings.apiUrl,
+    userAgent: 'raku-gateway',
+    request: {
+      fetch: (url: string, init: RequestInit) =>
+        fetch(url, { ...init, signal: AbortSignal.timeout(GITHUB_TIMEOUT_MS) }),
+    },
+  };
   if (settings.auth.kind === 'token') return new Octokit({ ...common, auth: settings.auth.token });
   const { createAppAuth } = await import('@octokit/auth-app');
   const { appId, privateKey } = settings.auth;

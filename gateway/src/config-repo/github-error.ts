@@ -44,7 +44,8 @@ export function rateLimitSeconds(err: unknown, now = Date.now()): number | undef
 /** Turns an Octokit failure of `call` on `repository` into a GitHubCallError saying what to do. */
 export function gitHubCallError(call: string, repository: string, err: unknown): GitHubCallError {
   const e = err as OctokitLikeError;
-  const status = typeof e.status === 'number' ? e.status : undefined;
+  // Octokit reports a request that got no answer (network, timeout) as status 500 without a response.
+  const status = typeof e.status === 'number' && e.response !== undefined ? e.status : undefined;
   const said = gitHubMessage(e);
   if (status === undefined) {
     return new GitHubCallError(call, undefined, `GitHub ${call}: no answer (${said})`);

@@ -3,6 +3,7 @@
  * repository's config: snapshots, pull requests (created, found again, the base moving), the files of the
  * pull request's branch validated as `raku validate` does, and GitHub's failures answered clearly.
  */
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -291,5 +292,58 @@ describe('branch names', () => {
       changeHash('main', { ...c, files: [...c.files].reverse(), title: 'x' }),
     );
     expect(changeHash('main', c)).not.toBe(changeHash('develop', c));
+  });
+});
+
+describe('gitHubConfigRepository as a GitHub App', () => {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+  });
+  const app = { appId: '4242', installationId: 99, publicKey };
+
+  it.each([
+    ['with its installation id', 99],
+    ['finding its installation on the repository', undefined],
+  ])('reads and opens a pull request %s', async (_name, installationId) => {
+    fake = fakeGitHub({ repository: 'acme/config', folder: dir, app });
+    const repo = gitHubConfigRepository(
+      settings({
+        auth: { kind: 'app', appId: '4242', privateKey, ...(installationId ? { installationId } : {}) },
+      }),
+    );
+    expect((await repo.snapshot()).revision).toBe(fake.headOf('main'));
+    expect((await repo.open(grant())).created).toBe(true);
+    const asked = fake.requests.filter((r) => r.includes('/installation'));
+    expect(asked).toEqual([
+      ...(installationId ? [] : ['GET /repos/acme/config/installation']),
+      'POST /app/installations/99/access_tokens',
+    ]);
+  });
+
+  it('a key that is not the App’s: 401 naming the credentials', async () => {
+    fake = fakeGitHub({ repository: 'acme/config', folder: dir, app });
+    const other = generateKeyPairSync('rsa', {
+      modulusLength: 2048,
+      privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+    });
+    const repo = gitHubConfigRepository(
+      settings({ auth: { kind: 'app', appId: '4242', privateKey: other.privateKey } }),
+    );
+    await expect(repo.snapshot()).rejects.toThrow(
+      'GitHub GET /repos/acme/config/installation answered 401 (Bad credentials): GitHub refused the credentials',
+    );
+  });
+});
+
+describe('a GitHub that does not answer', () => {
+  it('a request without an answer (here: refused before connecting) is a github error saying so', async () => {
+    // A fake of another host: while it is open, nock refuses api.github.com before any answer.
+    fake = fakeGitHub({ repository: 'acme/config', files: {}, baseUrl: 'https://ghe.example/api/v3' });
+    await expect(gitHubConfigRepository(settings()).snapshot()).rejects.toThrow(
+      /^GitHub GET \/repos\/acme\/config\/git\/ref\/heads\/main: no answer \(/,
+    );
   });
 });

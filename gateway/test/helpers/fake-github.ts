@@ -20,13 +20,16 @@
  * Options: `repository` ('owner/name'), `folder` (its files, every file under it except .git, become the
  * first commit of `branch`) and/or `files` (path → content), `branch` (default 'main'), `token` (when given,
  * a request without `Authorization: token|bearer <token>` gets GitHub's 401 "Bad credentials"), `baseUrl`
- * (default https://api.github.com; an Enterprise root such as https://ghe.example/api/v3 works too).
+ * (default https://api.github.com; an Enterprise root such as https://ghe.example/api/v3 works too), `app`
+ * ({ appId, installationId, publicKey }: a GitHub App; a JWT signed with the matching private key gets an
+ * installation token from POST /app/installations/{id}/access_tokens and GET /repos/o/r/installation answers
+ * the installation id; the repository then takes `token` or an installation token).
  *
  * The model is git's, kept small: blobs, flat trees (path → blob; the recursive tree answer lists the folders
  * too, as GitHub does), commits with parents, branch refs (a non-forced update must fast-forward), pull
  * requests (one open pull request per head branch, 422 for a second one, as GitHub answers).
  */
-import { createHash } from 'node:crypto';
+import { createHash, verify } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import nock from 'nock';
@@ -75,6 +78,8 @@ export interface FakeGitHubOptions {
   files?: Record<string, string>;
   branch?: string;
   token?: string;
+  /** A GitHub App installed on the repository: its JWTs (verified with `publicKey`) get installation tokens. */
+  app?: { appId: string; installationId: number; publicKey: string };
   baseUrl?: string;
 }
 
@@ -331,18 +336,64 @@ export function fakeGitHub(options: FakeGitHubOptions): FakeGitHub {
   }
 
   const scope = nock(origin).persist();
+  const appPrefix = `${pathname === '/' ? '' : pathname}/app/installations/`;
+  const installationTokens = new Set<string>();
+  /** True when `credential` is a JWT of the App, signed with its key (RS256), as @octokit/auth-app makes it. */
+  const isAppJwt = (credential: string): boolean => {
+    const app = options.app;
+    const [header, payload, signature] = credential.split('.');
+    if (!app || !header || !payload || !signature) return false;
+    const signed = verify(
+      'RSA-SHA256',
+      Buffer.from(`${header}.${payload}`),
+      app.publicKey,
+      Buffer.from(signature, 'base64url'),
+    );
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as {
+      iss?: unknown;
+      exp?: number;
+    };
+    return signed && String(claims.iss) === app.appId && (claims.exp ?? 0) * 1000 > Date.now();
+  };
+  const badCredentials: Reply = [401, { message: 'Bad credentials', status: '401' }];
+
   const interceptors = ['GET', 'POST', 'PATCH', 'PUT', 'DELETE'].map((method) => {
-    const interceptor = scope.intercept((uri) => uri.startsWith(prefix), method);
+    const interceptor = scope.intercept((uri) => uri.startsWith(prefix) || uri.startsWith(appPrefix), method);
     interceptor.reply(function (uri, requestBody) {
       const url = new URL(uri, origin);
       requests.push(`${method} ${url.pathname}`);
-      if (options.token !== undefined) {
-        const auth = String(this.req.headers['authorization'] ?? '');
-        if (!['token', 'bearer', 'Bearer'].some((kind) => auth === `${kind} ${options.token}`)) {
-          return [401, { message: 'Bad credentials', status: '401' }];
-        }
+      const credential =
+        /^(?:token|bearer) (.+)$/i.exec(String(this.req.headers['authorization'] ?? ''))?.[1] ?? '';
+      if (url.pathname.startsWith(appPrefix)) {
+        // POST /app/installations/{id}/access_tokens, as the App (a JWT): an installation token.
+        const id = Number(/^(\d+)\/access_tokens$/.exec(url.pathname.slice(appPrefix.length))?.[1]);
+        if (method !== 'POST' || !isAppJwt(credential)) return badCredentials;
+        if (id !== options.app?.installationId) return [404, { message: 'Not Found' }];
+        const token = `ghs_fake_installation_${installationTokens.size + 1}`;
+        installationTokens.add(token);
+        const expires = new Date(Date.now() + 3_600_000).toISOString();
+        return [
+          201,
+          {
+            token,
+            expires_at: expires,
+            permissions: { contents: 'write', pull_requests: 'write' },
+            repository_selection: 'selected',
+          },
+        ];
       }
       const rest = decodeURIComponent(url.pathname.slice(prefix.length));
+      if (rest === '/installation' && method === 'GET') {
+        if (!isAppJwt(credential)) return badCredentials;
+        return [200, { id: options.app?.installationId, app_id: Number(options.app?.appId) }];
+      }
+      if (
+        (options.token !== undefined || options.app !== undefined) &&
+        credential !== options.token &&
+        !installationTokens.has(credential)
+      ) {
+        return badCredentials;
+      }
       const failing = failures.find(
         (f) => f.left > 0 && (!f.method || f.method === method) && (!f.path || f.path.test(rest)),
       );
