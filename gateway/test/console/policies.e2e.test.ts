@@ -18,18 +18,26 @@ import {
   pageErrors,
   screenshot,
 } from '../helpers/browser.ts';
+import { type FakeGitHub, fakeGitHub } from '../helpers/fake-github.ts';
 import { type LocalConsole, startLocalConsole } from './browser-local-gateway.ts';
 
 const SOON = { timeout: 30_000 };
 const TEST_TIMEOUT = 180_000;
+const REPOSITORY = 'acme/raku-config';
+const GITHUB_TOKEN = 'ghs_policies_e2e';
 
 let lc: LocalConsole;
+let github: FakeGitHub;
 let browser: Browser;
 let context: BrowserContext | undefined;
 
 beforeAll(async () => {
   await ensureConsoleBuilt();
-  lc = await startLocalConsole();
+  // Pull requests go to a fake GitHub (nock, in this process) whose main branch holds the local config.
+  lc = await startLocalConsole({
+    env: { RAKU_CONFIG_REPOSITORY: REPOSITORY, RAKU_GITHUB_TOKEN: GITHUB_TOKEN },
+  });
+  github = fakeGitHub({ repository: REPOSITORY, folder: lc.root, token: GITHUB_TOKEN });
   browser = await launchBrowser();
 }, 180_000);
 
@@ -40,6 +48,7 @@ afterEach(async () => {
 
 afterAll(async () => {
   await browser?.close();
+  github?.close();
   await lc?.close();
 });
 
@@ -176,7 +185,7 @@ describe('policies', () => {
   );
 
   it(
-    'previews a policy edit with the access diff',
+    'previews a policy edit with the access diff and opens its pull request',
     async () => {
       const { page, errors } = await signedIn('/policies?tab=edit&file=policies/local-dev.yaml');
       const editor = page.getByRole('textbox', { name: /^policies\/local-dev\.yaml/ });
@@ -204,6 +213,22 @@ describe('policies', () => {
       await page.getByText('+++ b/policies/local-dev.yaml').waitFor(SOON);
       await axeClean(page, 'policies edit');
       await screenshot(page, 'policies-edit');
+
+      await page.getByRole('button', { name: 'Open pull request' }).click();
+      const link = page.getByRole('status').getByRole('link', { name: /^#\d+$/ });
+      await link.waitFor(SOON);
+      expect(github.pulls).toHaveLength(1);
+      const pull = github.pulls[0]!;
+      expect(pull.title).toBe('Testers may call every tool in dev');
+      expect(await link.getAttribute('href')).toBe(pull.url);
+      // The branch carries exactly the edited file, as edited.
+      const files = github.filesOf(pull.head);
+      const base = github.filesOf('main');
+      expect([...files.keys()].filter((p) => base.get(p) !== files.get(p))).toEqual([
+        'policies/local-dev.yaml',
+      ]);
+      expect(files.get('policies/local-dev.yaml')).toBe(after);
+      await axeClean(page, 'policies edit (pull request)');
       expect(errors).toEqual([]);
     },
     TEST_TIMEOUT,
