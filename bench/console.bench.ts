@@ -7,8 +7,12 @@
  *     the first route (Zones); aim ≤ 150 KB.
  *  3. The live tail at ~1,000 calls/s with the traces view open in headless Chromium (bench/lib/
  *     console-live-tail.ts): events sent, received, dropped (counted and shown), unaccounted.
+ *  4. The Import view at the GitHub REST description's scale (12 MB, ~1,200 operations; bench/lib/
+ *     console-import.ts): server-side analysis over HTTP, aim ≤ 2 s; in Chromium, Analyse → first operation row
+ *     clickable, and scrolling the virtualised list to its last row.
  * Prints tables; no pass/fail: these machines are shared and noisy. RAKU_BENCH_TRACES=<n> seeds fewer traces
- * (a quick look), RAKU_BENCH_RUNS=<n> changes N (default 15).
+ * (a quick look), RAKU_BENCH_RUNS=<n> changes N (default 15), RAKU_BENCH_PARTS=traces,bundle,live,import runs
+ * only those parts (default all).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -25,6 +29,7 @@ import { createDatabase, type Database } from '../gateway/src/db/database.ts';
 import { createTraceReader } from '../gateway/src/traces/trace-reader.ts';
 import type { TraceFilter, TraceReader, TraceStatsQuery } from '../gateway/src/traces/types.ts';
 import { createTestDatabase } from '../gateway/test/persistence/helpers/test-database.ts';
+import { formatImport, measureImport } from './lib/console-import.ts';
 import { formatLiveTail, measureLiveTail } from './lib/console-live-tail.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -33,6 +38,7 @@ const RUNS = Number(process.env['RAKU_BENCH_RUNS'] ?? 15);
 const AIM_MS = 50;
 const AIM_KB = 150;
 const CHUNK = 100_000;
+const PARTS = new Set((process.env['RAKU_BENCH_PARTS'] ?? 'traces,bundle,live,import').split(','));
 
 /**
  * One chunk of synthetic traces, in time order (as the gateway appends them) over the 30 days before now:
@@ -315,24 +321,38 @@ function bundleFigures(): void {
 }
 
 export default async function bench(): Promise<void> {
-  const target = await createTestDatabase();
-  const db = await createDatabase({ url: target.url });
-  try {
-    await db.migrate();
-    const seconds = await seed(db);
-    console.log(
-      `seeded ${TRACES.toLocaleString('en-US')} traces in ${seconds.toFixed(0)} s (generate_series in SQL, 7 indexes)`,
-    );
-    await queryFigures(db);
-  } finally {
-    await db.close();
-    await target.drop();
+  if (PARTS.has('traces')) {
+    const target = await createTestDatabase();
+    const db = await createDatabase({ url: target.url });
+    try {
+      await db.migrate();
+      const seconds = await seed(db);
+      console.log(
+        `seeded ${TRACES.toLocaleString('en-US')} traces in ${seconds.toFixed(0)} s (generate_series in SQL, 7 indexes)`,
+      );
+      await queryFigures(db);
+    } finally {
+      await db.close();
+      await target.drop();
+    }
   }
-  bundleFigures();
-  console.log('\nLive tail: ~1,000 calls/s with the traces view open in headless Chromium');
-  try {
-    console.log(formatLiveTail(await measureLiveTail()));
-  } catch (error) {
-    console.log(`skipped: ${error instanceof Error ? error.message : String(error)}`);
+  if (PARTS.has('bundle')) bundleFigures();
+  if (PARTS.has('live')) {
+    console.log('\nLive tail: ~1,000 calls/s with the traces view open in headless Chromium');
+    try {
+      console.log(formatLiveTail(await measureLiveTail()));
+    } catch (error) {
+      console.log(`skipped: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  if (PARTS.has('import')) {
+    console.log(
+      '\nImport view: the GitHub REST description, analysed by the gateway and listed in headless Chromium',
+    );
+    try {
+      console.log(formatImport(await measureImport()));
+    } catch (error) {
+      console.log(`skipped: ${error instanceof Error ? error.message : String(error)}`);
+    }
   }
 }
