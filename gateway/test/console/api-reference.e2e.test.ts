@@ -7,6 +7,7 @@
  * must stay empty.
  */
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -15,6 +16,7 @@ import {
   launchBrowser,
   newContext,
   pageErrors,
+  SCREENSHOT_DIR,
   screenshot,
 } from '../helpers/browser.ts';
 import { type LocalConsole, startLocalConsole } from './browser-local-gateway.ts';
@@ -51,15 +53,13 @@ async function apiPage(): Promise<{ page: Page; errors: string[]; cspViolations(
   context = await newContext(browser);
   const page = await context.newPage();
   const errors = pageErrors(page, lc.base);
-  await page.addInitScript(() => {
-    const seen: string[] = [];
-    (window as unknown as { __cspViolations: string[] }).__cspViolations = seen;
-    document.addEventListener('securitypolicyviolation', (e) =>
-      seen.push(
-        `${e.effectiveDirective} blocked ${e.blockedURI || 'inline'} at ${e.sourceFile}:${e.lineNumber}`,
-      ),
-    );
-  });
+  // A string, evaluated in the page: this file is compiled without the DOM's types.
+  await page.addInitScript(`
+    window.__cspViolations = [];
+    document.addEventListener('securitypolicyviolation', (e) => window.__cspViolations.push(
+      e.effectiveDirective + ' blocked ' + (e.blockedURI || 'inline') + ' at ' + e.sourceFile + ':' + e.lineNumber,
+    ));
+  `);
   const token = lc.local.console?.issueLoginToken();
   if (!token) throw new Error('the local gateway serves no console');
   await page.goto(`${lc.base}/console/api#login=${token}`);
@@ -67,21 +67,20 @@ async function apiPage(): Promise<{ page: Page; errors: string[]; cspViolations(
   return {
     page,
     errors,
-    cspViolations: () =>
-      page.evaluate(() => (window as unknown as { __cspViolations: string[] }).__cspViolations),
+    cspViolations: () => page.evaluate('window.__cspViolations') as Promise<string[]>,
   };
 }
 
-/** The operation block of `method path` (Swagger UI marks each with its path in data-path). */
-function operation(page: Page, method: string, path: string) {
+/** The operation block of `method apiPath` (Swagger UI marks each with its path in data-path). */
+function operation(page: Page, method: string, apiPath: string) {
   return page
     .locator(`.opblock.opblock-${method}`)
-    .filter({ has: page.locator(`.opblock-summary-path[data-path="${path}"]`) });
+    .filter({ has: page.locator(`.opblock-summary-path[data-path="${apiPath}"]`) });
 }
 
 /** Expands an operation, switches it to "Try it out" and returns its block. */
-async function tryOut(page: Page, method: string, path: string) {
-  const block = operation(page, method, path);
+async function tryOut(page: Page, method: string, apiPath: string) {
+  const block = operation(page, method, apiPath);
   await block.locator('.opblock-summary-control').click();
   await block.getByRole('button', { name: 'Try it out' }).click();
   await block.getByRole('button', { name: 'Execute' }).waitFor(SOON);
@@ -101,6 +100,28 @@ describe('API reference (real Chromium)', { timeout: TEST_TIMEOUT }, () => {
     expect(await page.getByRole('button', { name: /authorize/i }).count()).toBe(0);
     await checkA11y(page, 'API reference');
     await screenshot(page, 'api-reference');
+
+    // Keyboard: an operation opens with Enter on its summary, and its code boxes take focus (they scroll).
+    const zones = operation(page, 'get', '/v1/zones');
+    const summary = zones.locator('.opblock-summary-control');
+    await summary.focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(() => summary.getAttribute('aria-expanded'), SOON).toBe('true');
+    const example = zones.locator('.highlight-code pre').first();
+    await example.waitFor(SOON);
+    await example.focus();
+    expect(
+      await page.evaluate(
+        `[document.activeElement.tagName, document.activeElement.closest('.opblock').querySelector('.opblock-summary-path').dataset.path]`,
+      ),
+    ).toEqual(['PRE', '/v1/zones']);
+    await zones.getByRole('button', { name: 'Try it out' }).press('Enter');
+    await zones.getByRole('button', { name: 'Execute' }).waitFor(SOON);
+    const remaining = await checkA11y(page, 'API reference, an operation open');
+    // Swagger UI's own <main> no longer nests a second main landmark in the console's.
+    const ids = remaining.map((v) => v.id);
+    expect(ids).not.toContain('landmark-no-duplicate-main');
+    expect(ids).not.toContain('landmark-main-is-top-level');
     expect(await cspViolations()).toEqual([]);
     expect(errors).toEqual([]);
   });
@@ -121,7 +142,18 @@ describe('API reference (real Chromium)', { timeout: TEST_TIMEOUT }, () => {
     const table = JSON.parse(body) as { routes: { tool: string }[] };
     expect(table.routes.map((r) => r.tool)).toContain('widgets.get_widget');
     await checkA11y(page, 'API reference, try it out');
-    await screenshot(page, 'api-reference-try-it');
+    // The operation only: the whole page is the list above it again, five screens long.
+    await block.screenshot({
+      path: path.join(SCREENSHOT_DIR, 'api-reference-try-it.png'),
+      animations: 'disabled',
+    });
+
+    // An event stream never ends: no Execute, a sentence instead.
+    const events = operation(page, 'get', '/v1/events');
+    await events.locator('.opblock-summary-control').click();
+    await events.getByRole('button', { name: 'Try it out' }).click();
+    await events.getByText('This endpoint streams events and never ends').waitFor(SOON);
+    expect(await events.getByRole('button', { name: 'Execute' }).count()).toBe(0);
     expect(await cspViolations()).toEqual([]);
     expect(errors).toEqual([]);
   });

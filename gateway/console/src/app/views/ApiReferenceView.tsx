@@ -10,7 +10,7 @@
  * its stylesheet is a file of the build, React sets its few inline styles through the CSSOM (allowed by
  * `style-src 'self'`), and it needs no eval.
  */
-import { type ReactNode, useEffect, useMemo, useRef } from 'react';
+import { type ReactNode, type RefObject, useEffect, useMemo, useRef } from 'react';
 import SwaggerUI, { type SwaggerPlugin, type SwaggerRequest } from 'swagger-ui-react';
 import 'swagger-ui-react/swagger-ui.css';
 import { useSession } from '../api.ts';
@@ -60,7 +60,35 @@ const FocusableCodeBoxes: SwaggerPlugin = () => ({
   },
 });
 
-const PLUGINS = [SessionOnly, FocusableCodeBoxes];
+/** Does this operation (Swagger UI's Immutable map of it) answer with a server-sent-events stream? */
+function streams(operation: unknown): boolean {
+  const content = (operation as { getIn?(path: string[]): unknown } | undefined)?.getIn?.([
+    'responses',
+    '200',
+    'content',
+  ]);
+  return Boolean((content as { has?(key: string): boolean } | undefined)?.has?.('text/event-stream'));
+}
+
+/**
+ * No Execute for event streams (/v1/events, deployment logs): they never end, so the request would stay open
+ * with a spinner until the page closes. The console's own views read them.
+ */
+const NoStreamExecute: SwaggerPlugin = () => ({
+  wrapComponents: {
+    execute: (Original) => (props) =>
+      streams(props['operation']) ? (
+        <p className="api-stream-note">
+          This endpoint streams events and never ends, so it cannot be tried here: the console's live views
+          read it. From a shell: <code>curl -N -H 'Authorization: Bearer …'</code> and the request URL.
+        </p>
+      ) : (
+        <Original {...props} />
+      ),
+  },
+});
+
+const PLUGINS = [SessionOnly, FocusableCodeBoxes, NoStreamExecute];
 
 /** The document as served; a failure shows the gateway's answer instead of an empty page. */
 async function loadDocument(signal: AbortSignal): Promise<object> {
@@ -69,9 +97,32 @@ async function loadDocument(signal: AbortSignal): Promise<object> {
   return (await response.json()) as object;
 }
 
+/**
+ * Swagger UI renders its operations in a <main>, inside the console's own <main>: two main landmarks, one
+ * nested (axe: landmark-no-duplicate-main, landmark-main-is-top-level). Its inner one becomes a named region.
+ */
+function useNoNestedMain(box: RefObject<HTMLElement | null>) {
+  useEffect(() => {
+    const root = box.current;
+    if (!root) return;
+    const fix = () => {
+      for (const main of root.querySelectorAll('main:not([role])')) {
+        main.setAttribute('role', 'region');
+        main.setAttribute('aria-label', main.getAttribute('aria-label') ?? 'Operations');
+      }
+    };
+    fix();
+    const observer = new MutationObserver(fix);
+    observer.observe(root, { childList: true, subtree: true });
+    return () => observer.disconnect();
+  }, [box]);
+}
+
 export function ApiReferenceView() {
   const session = useSession();
-  const document = useLoad(loadDocument, []);
+  const openapi = useLoad(loadDocument, []);
+  const explorer = useRef<HTMLDivElement>(null);
+  useNoNestedMain(explorer);
 
   // Every Try-it-out request: the session cookie, and the CSRF header where the gateway asks for it.
   const requestInterceptor = useMemo(() => {
@@ -95,23 +146,25 @@ export function ApiReferenceView() {
           </>
         }
       />
-      <ErrorBanner error={document.error} onRetry={document.reload} />
-      {document.data ? (
-        <SwaggerUI
-          spec={document.data}
-          requestInterceptor={requestInterceptor}
-          plugins={PLUGINS}
-          docExpansion="list"
-          defaultModelsExpandDepth={0}
-          deepLinking={false}
-          displayRequestDuration
-          // The curl line shows the request as composed, without the session's CSRF token.
-          showMutatedRequest={false}
-          queryConfigEnabled={false}
-        />
-      ) : document.loading ? (
-        <p className="loading">Loading the API document…</p>
-      ) : null}
+      <ErrorBanner error={openapi.error} onRetry={openapi.reload} />
+      <div ref={explorer}>
+        {openapi.data ? (
+          <SwaggerUI
+            spec={openapi.data}
+            requestInterceptor={requestInterceptor}
+            plugins={PLUGINS}
+            docExpansion="list"
+            defaultModelsExpandDepth={0}
+            deepLinking={false}
+            displayRequestDuration
+            // The curl line shows the request as composed, without the session's CSRF token.
+            showMutatedRequest={false}
+            queryConfigEnabled={false}
+          />
+        ) : openapi.loading ? (
+          <p className="loading">Loading the API document…</p>
+        ) : null}
+      </div>
     </section>
   );
 }
