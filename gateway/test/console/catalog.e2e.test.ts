@@ -136,4 +136,35 @@ describe('catalog', () => {
     },
     TEST_TIMEOUT,
   );
+
+  it(
+    'shows a call that needs approval as its approval and job, waiting',
+    async () => {
+      const { page, errors } = await signedIn('/catalog/widgets.create_widget');
+      await page.getByRole('heading', { level: 1, name: 'widgets.create_widget' }).waitFor(SOON);
+      await page.getByText('This tool is sensitive: the call waits for an approver.').waitFor(SOON);
+      await page.getByRole('textbox', { name: /^name \(required\)/ }).fill('sprocket');
+      await page.getByRole('textbox', { name: /^tags/ }).fill('small\nsteel');
+      await page.getByRole('button', { name: 'Call widgets.create_widget' }).click();
+      const result = page.getByRole('region', { name: /^Result/ });
+      await result.getByText('waiting for approval').waitFor(SOON);
+      const text = (await result.textContent()) ?? '';
+      const [, approvalId, jobId] =
+        /Approval ([0-9a-f-]{36}): the call runs as job ([0-9a-f-]{36})/.exec(text) ?? [];
+      expect(jobId, text).toBeDefined();
+      const job = await lc.api('GET', `/v1/jobs/${jobId}`);
+      expect(job.json).toMatchObject({ tool: 'widgets.create_widget', status: 'waiting_approval' });
+      // What the approver is asked about is what the form sent.
+      const approval = await lc.api('GET', `/v1/approvals/${approvalId}`);
+      expect(approval.json).toMatchObject({
+        status: 'pending',
+        rule: 'console-e2e/approvals/widget-creation',
+        args: { name: 'sprocket', tags: ['small', 'steel'] },
+      });
+      await result.getByRole('link', { name: 'Approvals' }).waitFor(SOON);
+      await checkA11y(page, 'catalog-approval');
+      expect(errors).toEqual([]);
+    },
+    TEST_TIMEOUT,
+  );
 });
