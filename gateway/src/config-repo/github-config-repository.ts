@@ -45,6 +45,8 @@ export interface GitHubConfigRepositoryOptions {
   /** Longest rate-limit wait, in ms; a longer one fails at once (a person waits for the answer). Default 10000. */
   maxWaitMs?: number;
   sleep?: (ms: number) => Promise<void>;
+  /** The longest a GitHub request may take, in ms. Default GITHUB_TIMEOUT_MS. */
+  timeoutMs?: number;
 }
 
 export type GitHubConfigRepository = ConfigRepository & PullRequestOpener;
@@ -64,10 +66,12 @@ export function gitHubConfigRepository(
   let client: Promise<Octokit> | undefined;
 
   const octokit = () => {
-    client ??= makeOctokit(settings, owner, repo).catch((err: unknown) => {
-      client = undefined;
-      throw err;
-    });
+    client ??= makeOctokit(settings, owner, repo, options.timeoutMs ?? GITHUB_TIMEOUT_MS).catch(
+      (err: unknown) => {
+        client = undefined;
+        throw err;
+      },
+    );
     return client;
   };
 
@@ -317,17 +321,19 @@ function pullRequestBody(change: ChangeRequest, proposedBy: string | undefined):
   return lines.join('\n').trim();
 }
 
-async function makeOctokit(settings: GitHubConfigSettings, owner: string, repo: string): Promise<Octokit> {
+async function makeOctokit(
+  settings: GitHubConfigSettings,
+  owner: string,
+  repo: string,
+  timeoutMs: number,
+): Promise<Octokit> {
   const { Octokit } = await import('@octokit/rest');
   // A GitHub that does not answer must not hold a person's request (nor a socket) for ever.
-  const common = {
-    baseUrl: settings.apiUrl,
-    userAgent: 'raku-gateway',
-    request: {
-      fetch: (url: string, init: RequestInit) =>
-        fetch(url, { ...init, signal: AbortSignal.timeout(GITHUB_TIMEOUT_MS) }),
-    },
+  const timed = (url: string, init: RequestInit = {}) => {
+    const deadline = AbortSignal.timeout(timeoutMs);
+    return fetch(url, { ...init, signal: init.signal ? AbortSignal.any([init.signal, deadline]) : deadline });
   };
+  const common = { baseUrl: settings.apiUrl, userAgent: 'raku-gateway', request: { fetch: timed } };
   if (settings.auth.kind === 'token') return new Octokit({ ...common, auth: settings.auth.token });
   const { createAppAuth } = await import('@octokit/auth-app');
   const { appId, privateKey } = settings.auth;

@@ -45,7 +45,7 @@ export function previewChange(snapshot: ConfigSnapshot, change: ChangeRequest): 
     patch: patchOf(files),
     diagnostics: head.diagnostics,
     valid,
-    access: valid ? accessOf(snapshot.files, head) : [],
+    access: valid ? accessOf(snapshot, head) : [],
   };
 }
 
@@ -92,10 +92,20 @@ function patchOf(files: readonly PreviewFile[]): string {
  * @raku/render's accessChanges (the access section of `raku plan`). Empty when the base has errors: a
  * bundle is built from a valid model only, and a diff against nothing would list every grant as gained.
  */
-function accessOf(baseFiles: readonly SourceFile[], head: ReturnType<typeof validateRepo>): AccessChange[] {
-  const base = validateRepo(baseFiles);
-  if (hasErrors(base.diagnostics)) return [];
-  return accessChanges(bundlesOf(base.model), bundlesOf(head.model));
+function accessOf(snapshot: ConfigSnapshot, head: ReturnType<typeof validateRepo>): AccessChange[] {
+  const base = baseBundles(snapshot);
+  return base ? accessChanges(base, bundlesOf(head.model)) : [];
+}
+
+// The base's bundles, undefined when the base has errors. Kept per snapshot object: the GitHub adapter hands
+// out the same snapshot for an unchanged commit, so previews of one base validate it once.
+const bases = new WeakMap<ConfigSnapshot, Map<string, GatewayBundle> | undefined>();
+function baseBundles(snapshot: ConfigSnapshot): Map<string, GatewayBundle> | undefined {
+  if (bases.has(snapshot)) return bases.get(snapshot);
+  const base = validateRepo(snapshot.files);
+  const bundles = hasErrors(base.diagnostics) ? undefined : bundlesOf(base.model);
+  bases.set(snapshot, bundles);
+  return bundles;
 }
 
 function bundlesOf(model: ReturnType<typeof validateRepo>['model']): Map<string, GatewayBundle> {

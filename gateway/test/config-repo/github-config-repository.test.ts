@@ -5,6 +5,7 @@
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { readRepoFiles, validateConfig } from '@raku/config';
@@ -345,5 +346,25 @@ describe('a GitHub that does not answer', () => {
     await expect(gitHubConfigRepository(settings()).snapshot()).rejects.toThrow(
       /^GitHub GET \/repos\/acme\/config\/git\/ref\/heads\/main: no answer \(/,
     );
+  });
+
+  it('a GitHub that accepts the connection and never answers: the request ends at the timeout', async () => {
+    fake = fakeGitHub({ repository: 'acme/config', files: {}, baseUrl: 'https://ghe.example/api/v3' });
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = silent.address() as AddressInfo;
+      const repo = gitHubConfigRepository(settings({ apiUrl: `http://127.0.0.1:${port}` }), {
+        timeoutMs: 300,
+      });
+      await expect(repo.snapshot()).rejects.toThrow(
+        /^GitHub GET \/repos\/acme\/config\/git\/ref\/heads\/main: no answer \(.*(timeout|aborted)/i,
+      );
+      expect(sockets.length).toBe(1);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      silent.close();
+    }
   });
 });
