@@ -2902,7 +2902,7 @@ export interface components {
              * @enum {string}
              */
             source: "repository" | "bundle";
-            /** @description Why the answer is partial (source 'bundle'), else null. */
+            /** @description Why the answer is partial, else null: source 'bundle', or a config repository with errors (the policy files that do not load are neither shown nor applied). */
             note: string | null;
             /** @description The config repository's commit ('working-tree' for an uncommitted local checkout) or the bundle's revision. */
             revision: string | null;
@@ -2912,7 +2912,8 @@ export interface components {
             environments: ("dev" | "staging" | "prod")[];
             files: {
                 path: string;
-                policy: string;
+                /** @description The policy’s name; null when the file does not load (see `note`). */
+                policy: string | null;
                 /** @description The file’s YAML text (the Edit tab starts from it); null from a bundle. */
                 content: string | null;
             }[];
@@ -2984,7 +2985,7 @@ export interface components {
              * @enum {string}
              */
             source: "repository" | "bundle";
-            /** @description Why the answer is partial (source 'bundle'), else null. */
+            /** @description Why the answer is partial, else null: source 'bundle', or a config repository with errors (the policy files that do not load are neither shown nor applied). */
             note: string | null;
             /** @description The config repository's commit ('working-tree' for an uncommitted local checkout) or the bundle's revision. */
             revision: string | null;
@@ -3071,7 +3072,7 @@ export interface components {
              * @enum {string}
              */
             source: "repository" | "bundle";
-            /** @description Why the answer is partial (source 'bundle'), else null. */
+            /** @description Why the answer is partial, else null: source 'bundle', or a config repository with errors (the policy files that do not load are neither shown nor applied). */
             note: string | null;
             /** @description The config repository's commit ('working-tree' for an uncommitted local checkout) or the bundle's revision. */
             revision: string | null;

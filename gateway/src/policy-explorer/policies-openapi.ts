@@ -34,7 +34,11 @@ const sourceFields = {
     description:
       "'repository': read from the config repository (every environment, file:line). 'bundle': this gateway has no config repository; its bundle's compiled policy (its environment only, no lines).",
   },
-  note: { ...nullableString, description: "Why the answer is partial (source 'bundle'), else null." },
+  note: {
+    ...nullableString,
+    description:
+      "Why the answer is partial, else null: source 'bundle', or a config repository with errors (the policy files that do not load are neither shown nor applied).",
+  },
   revision: {
     ...nullableString,
     description:
@@ -124,7 +128,10 @@ export const POLICIES_SCHEMAS = {
           required: ['path', 'policy', 'content'],
           properties: {
             path: { type: 'string' },
-            policy: { type: 'string' },
+            policy: {
+              ...nullableString,
+              description: 'The policy’s name; null when the file does not load (see `note`).',
+            },
             content: {
               ...nullableString,
               description: 'The file’s YAML text (the Edit tab starts from it); null from a bundle.',

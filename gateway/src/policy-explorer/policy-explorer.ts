@@ -8,6 +8,8 @@
  * caches a snapshot: each request reads the repository afresh (ConfigRepository.snapshot).
  */
 import {
+  type Diagnostic,
+  documentKind,
   ENVIRONMENTS,
   type Environment,
   exposedToolsIn,
@@ -58,7 +60,7 @@ export interface PolicySource {
   environments: Environment[];
   defaultEnvironment: Environment;
   /** The policy files; `content` is the YAML text (null from a bundle, which keeps no source). */
-  files: { path: string; policy: string; content: string | null }[];
+  files: { path: string; policy: string | null; content: string | null }[];
   roles: PolicyRole[];
   compile(environment: Environment): CompiledPolicy;
   tools(environment: Environment): string[];
@@ -93,17 +95,22 @@ async function fromRepository(repository: ConfigRepository, own: Environment): P
   const { model, positions } = validation;
   const lineOf = (file: string, path: readonly (string | number)[]) => positions.get(file)?.at(path).line;
   const policies = [...model.policies].sort((a, b) => cmp(a.file, b.file));
+  const names = new Map(policies.map((p) => [p.file, p.value.name]));
   const compiled = new Map<Environment, CompiledPolicy>();
   return {
     source: 'repository',
-    note: null,
+    note: problemsNote(validation.diagnostics, validation.rejected),
     revision: snapshot.revision,
     environments: [...ENVIRONMENTS],
     defaultEnvironment: own,
-    files: policies.map((p) => {
-      const file = snapshot.files.find((f) => f.path === p.file);
-      return { path: p.file, policy: p.value.name, content: file ? decoder.decode(file.bytes) : null };
-    }),
+    // Every policy file, loaded or not: a file that fails to load can still be opened and fixed in the Edit tab.
+    files: snapshot.files
+      .filter((f) => documentKind(f.path) === 'policy')
+      .map((f) => ({
+        path: f.path,
+        policy: names.get(f.path) ?? null,
+        content: f.refused ? null : decoder.decode(f.bytes),
+      })),
     roles: policies.flatMap(({ file, value }) =>
       (value.roles ?? []).map((role, i) => ({
         policy: value.name,
@@ -135,6 +142,23 @@ async function fromRepository(repository: ConfigRepository, own: Environment): P
     },
     tools: (environment) => exposedToolsIn(model, environment).sort(cmp),
   };
+}
+
+/**
+ * What to tell the reader when the repository has errors: the policy files that did not load are neither shown
+ * nor applied here (the gateway would not deploy such config: `raku validate` fails), and the first error.
+ */
+function problemsNote(
+  diagnostics: readonly Diagnostic[],
+  rejected: readonly { file: string; kind: string }[],
+): string | null {
+  const errors = diagnostics.filter((d) => d.severity === 'error');
+  if (errors.length === 0) return null;
+  const first = errors[0]!;
+  const missing = rejected.filter((r) => r.kind === 'policy').map((r) => r.file);
+  const files =
+    missing.length > 0 ? `; not loaded, so neither shown nor applied here: ${missing.join(', ')}` : '';
+  return `the config repository has ${errors.length} ${errors.length === 1 ? 'error' : 'errors'} (raku validate lists them)${files}; the first: ${first.file}:${first.line}: ${first.message}`;
 }
 
 function fromBundle(bundle: GatewayBundle): PolicySource {

@@ -212,6 +212,35 @@ describe('GET /v1/policies', () => {
     }
   });
 
+  it('says which policy files do not load, and still lists them for editing', async () => {
+    const file = path.join(checkout, 'policies/broken.yaml');
+    try {
+      writeFileSync(file, 'name: broken\nbindings:\n  - role: nobody\n    subjects: "not a list"\n');
+      const dev = await call(withRepo, 'GET', '/v1/policies');
+      expect(dev.status).toBe(200);
+      expect(dev.body.note).toMatch(
+        /^the config repository has \d+ errors? \(raku validate lists them\); not loaded, so neither shown nor applied here: policies\/broken\.yaml; the first: policies\/broken\.yaml:4: /,
+      );
+      expect(dev.body.files.find((f) => f.path === 'policies/broken.yaml')).toEqual({
+        path: 'policies/broken.yaml',
+        policy: null,
+        content: readFileSync(file, 'utf8'),
+      });
+      // The other policies are shown and applied as before.
+      expect(dev.body.allows.map((a) => a.id)).toContain('default/bindings[1]');
+      const simulated = await call(withRepo, 'POST', '/v1/policies/simulate', {
+        subject: { id: 'local-dev', kind: 'user' },
+        tool: 'petstore.get_pet',
+        environment: 'dev',
+      });
+      expect(simulated.body.note).toBe(dev.body.note);
+      expect(simulated.body.decision.rule).toBe('local-dev/bindings[0]');
+    } finally {
+      rmSync(file, { force: true });
+    }
+    expect((await call(withRepo, 'GET', '/v1/policies')).body.note).toBeNull();
+  });
+
   it('falls back to the bundle without a config repository, and says so', async () => {
     const dev = await call(bundleOnly, 'GET', '/v1/policies');
     expect(dev.status).toBe(200);

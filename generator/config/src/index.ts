@@ -8,6 +8,7 @@ export {
   validateConfig,
 } from './fs/validate-config.ts';
 export { readRepoFilesAtCommit, resolveCommit } from './git/read-at-ref.ts';
+export { documentKind } from './load/load-repo.ts';
 export { explainSchemaErrors, schemaValidators } from './load/schemas.ts';
 export { DEFAULT_YAML_LIMITS, parseYamlSource, type SourceFile } from './load/yaml-source.ts';
 export { argLocation } from './model/arg-location.ts';

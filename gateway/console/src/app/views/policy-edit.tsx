@@ -123,7 +123,7 @@ export function EditTab({ overview }: { overview: PolicyOverview | undefined }) 
             >
               {files.map((f) => (
                 <option key={f.path} value={f.path}>
-                  {f.path} ({f.policy})
+                  {f.path} {f.policy === null ? '(does not load)' : `(${f.policy})`}
                 </option>
               ))}
             </select>
