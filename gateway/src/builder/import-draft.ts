@@ -15,6 +15,7 @@ import {
   snapshotFileName,
 } from '@raku/import';
 import { isMap, isSeq, parseDocument as parseYamlDocument } from 'yaml';
+import { MAX_CHANGE_FILE_BYTES } from '../config-repo/change-files.ts';
 import { previewChange } from '../config-repo/preview.ts';
 import type { ChangeFile, ConfigSnapshot } from '../config-repo/types.ts';
 import { committedPackFile } from './import-analysis.ts';
@@ -76,6 +77,12 @@ export function draftImportChange(
   }
   if (request.zone !== undefined) files.push(zoneWithPack(snapshot, request.zone, name));
   if (request.role !== undefined) files.push(policyFor(snapshot, pack, request.role));
+  const packBytes = Buffer.byteLength(files[0]?.content ?? '');
+  if (packBytes > MAX_CHANGE_FILE_BYTES) {
+    throw new ImportInputError(
+      `operations: the pack file for these ${pack.tools.length} tools is ${packBytes} bytes, over the ${MAX_CHANGE_FILE_BYTES} (1 MiB) a change file may hold; choose fewer operations (or split by tag with raku import openapi)`,
+    );
+  }
   const preview = previewChange(snapshot, {
     title: `Import ${name} (${pack.tools.length} tools)`,
     files,

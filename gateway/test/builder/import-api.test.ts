@@ -321,6 +321,45 @@ describe('POST /v1/imports/openapi/draft', () => {
   });
 });
 
+describe('a draft too large for one change file', () => {
+  it('is a 400 saying to choose fewer operations', async () => {
+    // 150 operations whose bodies have 20 described fields: a pack file over the 1 MiB a change file holds.
+    const field = (j: number) => ({
+      type: 'string',
+      description: `Field ${j}: ${'words of text '.repeat(20)}`,
+    });
+    const props = Object.fromEntries(Array.from({ length: 20 }, (_, j) => [`field${j}`, field(j)]));
+    const paths = Object.fromEntries(
+      Array.from({ length: 150 }, (_, i) => [
+        `/things${i}`,
+        {
+          post: {
+            operationId: `make${i}`,
+            requestBody: {
+              content: { 'application/json': { schema: { type: 'object', properties: props } } },
+            },
+            responses: { '200': { description: 'ok' } },
+          },
+        },
+      ]),
+    );
+    const document = JSON.stringify({
+      openapi: '3.0.3',
+      info: { title: 'Big', version: '1' },
+      servers: [{ url: 'https://big.example.com' }],
+      paths,
+    });
+    const res = await main.api('POST', '/v1/imports/openapi/draft', {
+      source: { document },
+      operations: Object.keys(paths).map((p) => ({ id: `POST ${p}` })),
+    });
+    expect(res.status).toBe(400);
+    expect((res.json['error'] as { message: string }).message).toMatch(
+      /^operations: the pack file for these 150 tools is \d+ bytes, over the 1048576 \(1 MiB\) a change file may hold; choose fewer operations/,
+    );
+  });
+});
+
 describe('URL imports', () => {
   it('are refused when the operator has not allowed them', async () => {
     const res = await plain.api('POST', '/v1/imports/openapi/analysis', { url: `${docUrl}/petstore.json` });
