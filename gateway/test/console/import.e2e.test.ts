@@ -12,6 +12,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import nock from 'nock';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -32,6 +33,7 @@ const PETSTORE = require.resolve('@readme/oas-examples/3.0/json/petstore.json');
 const GITHUB_REST = require.resolve('@octokit/openapi/generated/api.github.com.json');
 const REPOSITORY = 'acme/raku-config';
 const GITHUB_TOKEN = 'ghs_import_e2e';
+const OPENAI = 'https://openai.e2e.test/v1';
 
 const SOON = { timeout: 30_000 };
 /** The 12 MB document is uploaded, parsed and analysed on a busy 2-core machine: a ceiling, not an expectation. */
@@ -45,7 +47,14 @@ let context: BrowserContext | undefined;
 beforeAll(async () => {
   await ensureConsoleBuilt();
   lc = await startLocalConsole({
-    env: { RAKU_CONFIG_REPOSITORY: REPOSITORY, RAKU_GITHUB_TOKEN: GITHUB_TOKEN },
+    env: {
+      RAKU_CONFIG_REPOSITORY: REPOSITORY,
+      RAKU_GITHUB_TOKEN: GITHUB_TOKEN,
+      // OpenAI is faked by nock in this process (the gateway runs in it), per test.
+      OPENAI_API_KEY: 'sk-import-e2e',
+      OPENAI_BASE_URL: OPENAI,
+      RAKU_AI_MODEL: 'gpt-e2e',
+    },
   });
   // The fake repository's main branch holds what the local gateway's config folder holds.
   github = fakeGitHub({ repository: REPOSITORY, folder: lc.root, token: GITHUB_TOKEN });
@@ -177,6 +186,104 @@ describe('Import API view (real Chromium)', () => {
     await page.getByRole('button', { name: 'Open pull request' }).click();
     await page.getByText('This change is already open as').waitFor(SOON);
     expect(github.pulls).toHaveLength(1);
+  });
+
+  it("shows the gateway's reason when the pasted text is not an OpenAPI document", async () => {
+    const { page, errors } = await importPage();
+    await page.getByRole('radio', { name: 'Paste text' }).check();
+    await page.getByLabel('OpenAPI or Swagger document (JSON or YAML)').fill('openapi: [not, a, document');
+    await page.getByRole('button', { name: 'Analyse', exact: true }).click();
+    const alert = page.getByRole('alert');
+    await alert.waitFor(SOON);
+    // The gateway's own message, naming the field: not a generic failure.
+    const answer = await lc.api('POST', '/v1/imports/openapi/analysis', {
+      document: 'openapi: [not, a, document',
+    });
+    expect(answer.status).toBe(400);
+    expect(await alert.textContent()).toBe((answer.json as { error: { message: string } }).error.message);
+    expect(await page.getByRole('heading', { level: 2, name: /^2\./ }).count()).toBe(0);
+    await checkA11y(page, 'import (refused document)');
+    // The browser logs the 400 as a failed resource load; nothing else may fail.
+    expect(errors.filter((e) => !e.includes('status of 400'))).toEqual([]);
+  });
+
+  it('offers the AI suggestions as a diff: one accepted by keyboard, one rejected, the rest accepted', async () => {
+    const asked: unknown[] = [];
+    const answer = {
+      tools: [
+        { name: 'deletePet', title: null, description: 'Deletes a pet for good.', sensitive: true },
+        { name: 'addPet', title: null, description: 'Adds a pet to the store.', sensitive: null },
+      ],
+      groups: [],
+      suggestedSelection: ['getPetById', 'deletePet'],
+      approvals: [{ tools: ['deletePet'], reason: 'irreversible' }],
+    };
+    const openai = nock(new URL(OPENAI).origin)
+      .post('/v1/chat/completions', (body) => {
+        asked.push(body);
+        return true;
+      })
+      .reply(200, {
+        id: 'c1',
+        object: 'chat.completion',
+        created: 0,
+        model: 'gpt-e2e',
+        choices: [
+          {
+            index: 0,
+            finish_reason: 'stop',
+            message: { role: 'assistant', content: JSON.stringify(answer), refusal: null },
+          },
+        ],
+      });
+    const { page, errors } = await importPage();
+    await page.getByLabel(/OpenAPI or Swagger document/).setInputFiles(PETSTORE);
+    await page.getByRole('button', { name: 'Analyse', exact: true }).click();
+    await page.getByRole('heading', { level: 2, name: /^2\. Operations of Swagger Petstore/ }).waitFor(SOON);
+    await page.getByRole('button', { name: 'Select none shown' }).click();
+    for (const [method, opPath] of [
+      ['POST', '/pet'],
+      ['GET', '/pet/{petId}'],
+      ['DELETE', '/pet/{petId}'],
+    ] as const) {
+      const row = await findOperation(page, method, opPath);
+      await row.getByRole('checkbox', { name: `Import ${method} ${opPath}` }).check();
+    }
+    await page.getByRole('button', { name: 'Suggest with AI' }).click();
+    await page.getByText('Suggested by gpt-e2e.').waitFor(SOON);
+    expect(openai.isDone()).toBe(true);
+    // The model was asked about the three operations selected, no others.
+    const sent = asked[0] as { messages: { content: string }[] };
+    const payload = JSON.parse(sent.messages[1]?.content ?? '{}') as { tools: { name: string }[] };
+    expect(payload.tools.map((t) => t.name).sort()).toEqual(['addPet', 'deletePet', 'getPetById']);
+
+    // Each differing field is an item: POST /pet deselected and described, DELETE described and sensitive.
+    const items = page.locator('.import-suggestion');
+    await expect.poll(() => items.count(), SOON).toBe(4);
+    await checkA11y(page, 'import (AI suggestions)');
+    await screenshot(page, 'import-ai');
+
+    // Accept one with the keyboard only.
+    await page.getByRole('button', { name: 'Accept sensitive of DELETE /pet/{petId}' }).focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(() => items.count(), SOON).toBe(3);
+    await page.getByRole('button', { name: 'Reject import of POST /pet' }).click();
+    await expect.poll(() => items.count(), SOON).toBe(2);
+    await page.getByRole('button', { name: 'Accept all 2' }).click();
+    await page.getByText('No suggestion left that differs from your edits.').waitFor(SOON);
+
+    // The edits now carry what was accepted, and not what was rejected.
+    const del = await findOperation(page, 'DELETE', '/pet/{petId}');
+    expect(await del.getByRole('checkbox', { name: 'Sensitive: DELETE /pet/{petId}' }).isChecked()).toBe(
+      true,
+    );
+    await del.getByRole('button', { name: 'Details of DELETE /pet/{petId}' }).click();
+    expect(await page.getByLabel('Tool description').inputValue()).toBe('Deletes a pet for good.');
+    const add = await findOperation(page, 'POST', '/pet');
+    expect(await add.getByRole('checkbox', { name: 'Import POST /pet' }).isChecked()).toBe(true);
+    await page.getByLabel('Filter (path, tag, name)').fill('');
+    await page.getByText('3 selected, 1 of them sensitive').waitFor(SOON);
+    expect(errors).toEqual([]);
   });
 
   it('lists the GitHub REST description: every operation, scrolled to the end, filtered', {

@@ -142,9 +142,10 @@ export function ImportView(_props: { params: Record<string, string> }) {
     setSuggesting(true);
     setSuggestError(undefined);
     try {
-      setSuggestions(
-        unwrap(await api.POST('/v1/imports/openapi/suggestions', { body: { source: analysis.source } })),
-      );
+      // The model reviews what the person has selected now (without a selection, the gateway takes the CLI's).
+      const selected = draftOperations(analysis.result.operations, edits).map((op) => op.id);
+      const body = { source: analysis.source, ...(selected.length ? { operations: selected } : {}) };
+      setSuggestions(unwrap(await api.POST('/v1/imports/openapi/suggestions', { body })));
       setRejected(new Set());
     } catch (error) {
       setSuggestError(errorMessage(error));
