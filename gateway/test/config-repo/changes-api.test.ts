@@ -207,6 +207,36 @@ describe('POST /v1/changes/preview', () => {
     );
   });
 
+  it('never answers 500 to a generated body: 200 or 400 (fast-check)', async () => {
+    const file = fc.record({
+      path: fc.oneof(
+        fc.constantFrom(
+          'policies/default.yaml',
+          'zones/dev.yaml',
+          'packs/petstore/pack.yaml',
+          'policies/new.yaml',
+        ),
+        fc.string({ maxLength: 20 }),
+      ),
+      content: fc.oneof(fc.constant(null), fc.string({ maxLength: 200 }), fc.constant(policy), fc.integer()),
+    });
+    const bodyArb = fc.oneof(
+      fc.record(
+        { title: fc.string({ maxLength: 210 }), files: fc.array(file, { maxLength: 4 }) },
+        { requiredKeys: [] },
+      ),
+      fc.jsonValue({ maxDepth: 3 }),
+    );
+    await fc.assert(
+      fc.asyncProperty(bodyArb, async (body) => {
+        const { status, json } = await withGitHub.api('POST', '/v1/changes/preview', JSON.stringify(body));
+        expect([200, 400]).toContain(status);
+        if (status === 400) expect(json.error.message).toMatch(/^request body: /);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
   it('takes a file of nearly 1 MiB (over the 1 MB body limit of other routes) and refuses one over 1 MiB', async () => {
     const big = `# ${'x'.repeat(1024 * 1024 - 3 - policy.length - 100)}\n${policy}`;
     const ok = await withGitHub.api('POST', '/v1/changes/preview', {
