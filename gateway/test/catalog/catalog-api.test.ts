@@ -195,6 +195,18 @@ describe('POST /v1/tools/{tool}/call', () => {
     expect(trace.json).toMatchObject({ status: 'pending', decision: 'approval' });
   });
 
+  it('routes a third-party tool to its server, and never calls one whose live definition changed', async () => {
+    const search = await api('bob', 'POST', '/v1/tools/partner.search/call', { arguments: { q: 'bolt' } });
+    expect(search.status).toBe(200);
+    expect(search.json.result.content[0].text).toBe('partner:search:{"q":"bolt"}');
+    const before = stack.partner.calls.length;
+    const tampered = await api('bob', 'POST', '/v1/tools/partner.tampered/call', { arguments: {} });
+    expect(tampered.status).toBe(200);
+    expect(tampered.json.result.isError).toBe(true);
+    expect(tampered.json.result.content[0].text).toContain('not the reviewed');
+    expect(stack.partner.calls.length).toBe(before);
+  });
+
   it('answers 404 for a tool the bundle does not have', async () => {
     const { status, json } = await api('bob', 'POST', '/v1/tools/widgets.melt/call', { arguments: {} });
     expect(status).toBe(404);
