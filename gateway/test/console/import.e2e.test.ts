@@ -72,16 +72,26 @@ afterAll(async () => {
   await lc?.close();
 });
 
-async function importPage(): Promise<{ page: Page; errors: string[] }> {
+async function importPage(gateway: LocalConsole = lc): Promise<{ page: Page; errors: string[] }> {
   context = await newContext(browser);
   const page = await context.newPage();
-  const errors = pageErrors(page, lc.base);
-  const token = lc.local.console?.issueLoginToken();
+  const errors = pageErrors(page, gateway.base);
+  const token = gateway.local.console?.issueLoginToken();
   if (!token) throw new Error('the local gateway serves no console');
-  await page.goto(`${lc.base}/console/#login=${token}`);
+  await page.goto(`${gateway.base}/console/#login=${token}`);
   await page.getByRole('navigation').getByRole('link', { name: 'Import API', exact: true }).click();
   await page.getByRole('heading', { level: 1, name: 'Import API' }).waitFor(SOON);
   return { page, errors };
+}
+
+/** The files (path → content) written into a new temporary folder; returns it. */
+function writeTree(files: Map<string, string>): string {
+  const tree = mkdtempSync(path.join(tmpdir(), 'raku-import-tree-'));
+  for (const [file, content] of files) {
+    mkdirSync(path.dirname(path.join(tree, file)), { recursive: true });
+    writeFileSync(path.join(tree, file), content);
+  }
+  return tree;
 }
 
 /** Shows the operation `label` ("GET /pet/{petId}") through the filter, and returns its row. */
@@ -136,6 +146,20 @@ describe('Import API view (real Chromium)', () => {
     await checkA11y(page, 'import (preview)');
     await screenshot(page, 'import-preview');
 
+    // The patch download: <pack>.patch, and git applies it to the base.
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Download patch' }).click(),
+    ]);
+    expect(download.suggestedFilename()).toBe('swagger-petstore.patch');
+    const patchFile = await download.path();
+    const baseTree = writeTree(github.filesOf('main'));
+    try {
+      execFileSync('git', ['apply', '--check', patchFile], { cwd: baseTree });
+    } finally {
+      rmSync(baseTree, { recursive: true, force: true });
+    }
+
     await page.getByRole('button', { name: 'Open pull request' }).click();
     const link = page.getByRole('status').getByRole('link', { name: /^#\d+$/ });
     await link.waitFor(SOON);
@@ -162,12 +186,8 @@ describe('Import API view (real Chromium)', () => {
     expect(dev.packs.map((p) => p.name)).toContain(pack.name);
 
     // `raku validate` on the branch's tree (base + the pull request's files).
-    const tree = mkdtempSync(path.join(tmpdir(), 'raku-import-pr-'));
+    const tree = writeTree(files);
     try {
-      for (const [file, content] of files) {
-        mkdirSync(path.dirname(path.join(tree, file)), { recursive: true });
-        writeFileSync(path.join(tree, file), content);
-      }
       // Exit code 0 (execFileSync throws otherwise) and no error among the diagnostics.
       const out = execFileSync(
         'node',
@@ -323,6 +343,36 @@ describe('Import API view (real Chromium)', () => {
     for (const id of rows) expect(id).toContain('/repos/{owner}/{repo}/issues/{issue_number}/comments');
     await checkA11y(page, 'import (GitHub REST)');
     await screenshot(page, 'import-large');
+    expect(errors).toEqual([]);
+  });
+});
+
+describe('Import API view on a gateway that cannot open pull requests (real Chromium)', () => {
+  let plain: LocalConsole;
+  beforeAll(async () => {
+    plain = await startLocalConsole();
+  }, 180_000);
+  afterAll(async () => {
+    await plain?.close();
+  });
+
+  it('says why pull requests are off and offers the patch', { timeout: 120_000 }, async () => {
+    const status = await plain.api('GET', '/v1/config-repository');
+    expect(status.status).toBe(200);
+    const { pullRequests } = status.json as { pullRequests: { enabled: boolean; reason: string } };
+    expect(pullRequests.enabled).toBe(false);
+
+    const { page, errors } = await importPage(plain);
+    await page.getByLabel(/OpenAPI or Swagger document/).setInputFiles(PETSTORE);
+    await page.getByRole('button', { name: 'Analyse', exact: true }).click();
+    await page.getByRole('heading', { level: 2, name: /^2\. Operations of Swagger Petstore/ }).waitFor(SOON);
+    await page.getByRole('button', { name: 'Preview', exact: true }).click();
+    await page.getByRole('heading', { level: 2, name: '4. Pull request' }).waitFor(SOON);
+    await page.getByText(`Pull requests are off: ${pullRequests.reason}.`).waitFor(SOON);
+    expect(await page.getByRole('button', { name: 'Open pull request' }).count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'Download patch' }).isEnabled()).toBe(true);
+    await checkA11y(page, 'import (no pull requests)');
+    await screenshot(page, 'import-no-pull-requests');
     expect(errors).toEqual([]);
   });
 });
