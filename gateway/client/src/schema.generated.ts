@@ -1604,7 +1604,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The body is over 32 MiB. */
+                /** @description The body is over 32 MiB (`payload_too_large`). */
                 413: {
                     headers: {
                         [name: string]: unknown;
@@ -1719,7 +1719,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The body is over 32 MiB. */
+                /** @description The body is over 32 MiB (`payload_too_large`). */
                 413: {
                     headers: {
                         [name: string]: unknown;
@@ -2639,6 +2639,22 @@ export interface components {
              * @description When it was last read
              */
             checkedAt: string | null;
+            /** @description The live definition, only while it hashes to the reviewed one (what agents are shown); null when changed, missing or not read */
+            definition: {
+                title: string | null;
+                description: string;
+                inputSchema: {
+                    [key: string]: unknown;
+                };
+                outputSchema: {
+                    [key: string]: unknown;
+                } | null;
+                annotations: {
+                    [key: string]: unknown;
+                } | null;
+            } | null;
+            /** @description Calls to the exposed tool need an approval rule */
+            sensitive: boolean;
         };
         ToolCallRequest: {
             /** @description The tool’s arguments */

@@ -53,7 +53,7 @@ export const CHANGE_PATHS = {
         '401': error('No or invalid bearer token.'),
         '403': error('Authenticated, but not allowed (admin role required).'),
         '404': error('This gateway has no config repository.'),
-        '413': error('The body is over 32 MiB.'),
+        '413': error('The body is over 32 MiB (`payload_too_large`).'),
         '502': error('GitHub failed or refused the read (`github_error`).'),
       },
     },
@@ -85,7 +85,7 @@ export const CHANGE_PATHS = {
         '409': error(
           'This gateway cannot open pull requests (`pull_requests_unavailable`; the message names the settings to set).',
         ),
-        '413': error('The body is over 32 MiB.'),
+        '413': error('The body is over 32 MiB (`payload_too_large`).'),
         '502': error(
           'GitHub failed or refused a call (`github_error`; the message names the call, GitHub’s status and what to fix).',
         ),

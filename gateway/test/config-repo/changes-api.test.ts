@@ -237,6 +237,22 @@ describe('POST /v1/changes/preview', () => {
     );
   });
 
+  it('401 before reading the body without a token; 413 naming the limit past 32 MiB', async () => {
+    const unauthenticated = await withGitHub.api('POST', '/v1/changes/preview', grantAda(), null);
+    expect(unauthenticated.status).toBe(401);
+    const huge = {
+      title: 'huge',
+      files: [{ path: 'policies/a.yaml', content: 'x'.repeat(33 * 1024 * 1024) }],
+    };
+    const { status, json } = await withGitHub.api('POST', '/v1/changes', huge);
+    expect(status).toBe(413);
+    expect(json.error).toEqual({
+      code: 'payload_too_large',
+      message:
+        'request body: over the 33554432-byte (32 MiB) limit of the change routes; propose fewer or smaller files',
+    });
+  });
+
   it('takes a file of nearly 1 MiB (over the 1 MB body limit of other routes) and refuses one over 1 MiB', async () => {
     const big = `# ${'x'.repeat(1024 * 1024 - 3 - policy.length - 100)}\n${policy}`;
     const ok = await withGitHub.api('POST', '/v1/changes/preview', {
