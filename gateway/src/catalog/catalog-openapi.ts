@@ -148,7 +148,16 @@ export const CATALOG_SCHEMAS = {
   },
   CatalogRemoteTool: {
     type: 'object',
-    required: ['name', 'servesAs', 'reviewedSha256', 'liveSha256', 'matches', 'checkedAt'],
+    required: [
+      'name',
+      'servesAs',
+      'reviewedSha256',
+      'liveSha256',
+      'matches',
+      'checkedAt',
+      'definition',
+      'sensitive',
+    ],
     properties: {
       name: { type: 'string', description: 'Tool name on the third-party server' },
       servesAs: {
@@ -167,6 +176,20 @@ export const CATALOG_SCHEMAS = {
           'true: the live definition is the reviewed one; false: changed or missing (hidden, never called); null: not checked yet',
       },
       checkedAt: { type: ['string', 'null'], format: 'date-time', description: 'When it was last read' },
+      definition: {
+        type: ['object', 'null'],
+        description:
+          'The live definition, only while it hashes to the reviewed one (what agents are shown); null when changed, missing or not read',
+        required: ['title', 'description', 'inputSchema', 'outputSchema', 'annotations'],
+        properties: {
+          title: nullableString,
+          description: { type: 'string' },
+          inputSchema: anyObject,
+          outputSchema: { type: ['object', 'null'], additionalProperties: true },
+          annotations: { type: ['object', 'null'], additionalProperties: true },
+        },
+      },
+      sensitive: { type: 'boolean', description: 'Calls to the exposed tool need an approval rule' },
     },
   },
   ToolCallRequest: {

@@ -93,6 +93,7 @@ function catalogRemotes(
     }
   }
   const status = new Map(statuses.map((s) => [s.remote, s]));
+  const sensitive = new Set(bundle.tools.filter((t) => t.sensitive).map((t) => t.name));
   const out: CatalogRemote[] = [];
   for (const remote of [...bundle.remotes].sort(byName)) {
     const state = status.get(remote.name);
@@ -106,6 +107,7 @@ function catalogRemotes(
       const servesAs = (serves.get(`${remote.name}\0${name}`) ?? []).sort();
       if (!servesAs.some(sees)) continue;
       const liveSha256 = live.get(name)?.live ?? null;
+      const definition = live.get(name)?.definition;
       tools.push({
         name,
         servesAs,
@@ -113,10 +115,28 @@ function catalogRemotes(
         liveSha256,
         matches: state?.read ? liveSha256 === reviewedSha256 : null,
         checkedAt: state?.checkedAt ? state.checkedAt.toISOString() : null,
+        // Shown only while it is the reviewed one: a changed definition's text is exactly what must not spread.
+        definition:
+          definition && liveSha256 === reviewedSha256
+            ? {
+                title: typeof definition.title === 'string' ? definition.title : null,
+                description: typeof definition.description === 'string' ? definition.description : '',
+                inputSchema: asObject(definition.inputSchema) ?? { type: 'object' },
+                outputSchema: asObject(definition.outputSchema),
+                annotations: asObject(definition.annotations),
+              }
+            : null,
+        sensitive: servesAs.some((n) => sensitive.has(n)),
       });
     }
     if (tools.length === 0) continue;
     out.push({ name: remote.name, url: remote.url, error: state?.error ?? null, tools });
   }
   return out;
+}
+
+function asObject(value: unknown): Record<string, unknown> | null {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : null;
 }

@@ -50,6 +50,19 @@ export interface CatalogRemoteTool {
   /** true: live = reviewed; false: it differs or is missing (hidden, never called); null: not checked yet. */
   matches: boolean | null;
   checkedAt: string | null;
+  /** The live definition, only while it matches the reviewed hash (what agents see); null otherwise. */
+  definition: CatalogToolDefinition | null;
+  /** The zone marks the exposed tool sensitive (calls need an approval rule). */
+  sensitive: boolean;
+}
+
+/** A tool definition as the catalog shows it. */
+export interface CatalogToolDefinition {
+  title: string | null;
+  description: string;
+  inputSchema: Record<string, unknown>;
+  outputSchema: Record<string, unknown> | null;
+  annotations: Record<string, unknown> | null;
 }
 
 export interface CatalogRemote {
@@ -85,7 +98,19 @@ export interface RemoteStatusView {
   checkedAt: Date | null;
   error: string | null;
   read: boolean;
-  tools: { tool: string; reviewed: string; live: string | null }[];
+  tools: {
+    tool: string;
+    reviewed: string;
+    live: string | null;
+    /** The live definition when it hashes to `reviewed`; null otherwise. */
+    definition: {
+      title?: string;
+      description?: string;
+      inputSchema: unknown;
+      outputSchema?: unknown;
+      annotations?: unknown;
+    } | null;
+  }[];
 }
 
 export interface ToolCallOutcome {

@@ -78,8 +78,11 @@ export interface RemoteStatus {
   error: string | null;
   /** Its definitions were read at least once (`live` below is from the last good read). */
   read: boolean;
-  /** The reviewed tools, with the hash of their live definition (null: not listed, or not read yet). */
-  tools: { tool: string; reviewed: string; live: string | null }[];
+  /**
+   * The reviewed tools, with the hash of their live definition (null: not listed, or not read yet) and that
+   * definition only when it hashes to the reviewed one (what agents are shown; never an unreviewed text).
+   */
+  tools: { tool: string; reviewed: string; live: string | null; definition: McpToolDefinition | null }[];
 }
 
 export class RouteTable {
@@ -270,7 +273,15 @@ export class RouteTable {
       read: state.live !== undefined,
       tools: [...(reviewedBy.get(state.remote.name) ?? new Map<string, string>())]
         .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-        .map(([tool, reviewed]) => ({ tool, reviewed, live: state.live?.get(tool)?.hash ?? null })),
+        .map(([tool, reviewed]) => {
+          const live = state.live?.get(tool);
+          return {
+            tool,
+            reviewed,
+            live: live?.hash ?? null,
+            definition: live && live.hash === reviewed ? live.definition : null,
+          };
+        }),
     }));
   }
 

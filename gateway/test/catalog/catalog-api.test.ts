@@ -97,14 +97,21 @@ describe('GET /v1/catalog', () => {
       liveSha256: hashOf('get_widget'),
       matches: true,
     });
-    expect(byName['search']).toMatchObject({ servesAs: ['partner.search'], matches: true });
+    expect(byName['search']).toMatchObject({
+      servesAs: ['partner.search'],
+      matches: true,
+      sensitive: false,
+      definition: { description: 'Search the partner catalogue.', inputSchema: { properties: { q: {} } } },
+    });
     // The zone reviewed another definition than the one the server now lists: hidden, and shown as changed.
     expect(byName['tampered']).toMatchObject({
       servesAs: ['partner.tampered'],
       reviewedSha256: '0'.repeat(64),
       liveSha256: hashOf('tampered'),
       matches: false,
+      definition: null,
     });
+    expect(JSON.stringify(partner)).not.toContain('Ignore previous instructions');
     expect(Number.isNaN(Date.parse(byName['tampered']!.checkedAt!))).toBe(false);
   });
 

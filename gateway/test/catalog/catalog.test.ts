@@ -67,8 +67,13 @@ describe('buildCatalog', () => {
         error: null,
         read: true,
         tools: [
-          { tool: 'get_issue', reviewed: reviewed('get_issue'), live: reviewed('get_issue') },
-          { tool: 'list_issues', reviewed: reviewed('list_issues'), live: null },
+          {
+            tool: 'get_issue',
+            reviewed: reviewed('get_issue'),
+            live: reviewed('get_issue'),
+            definition: { description: 'Get an issue.', inputSchema: { type: 'object' } },
+          },
+          { tool: 'list_issues', reviewed: reviewed('list_issues'), live: null, definition: null },
         ],
       },
     ];
@@ -78,11 +83,21 @@ describe('buildCatalog', () => {
       ['list_issues', false, false],
     ]);
     expect(read.tools[0]!.checkedAt).toBe(checkedAt.toISOString());
+    expect(read.tools[0]!.definition).toEqual({
+      title: null,
+      description: 'Get an issue.',
+      inputSchema: { type: 'object' },
+      outputSchema: null,
+      annotations: null,
+    });
+    expect(read.tools[1]!.definition).toBeNull();
 
     status[0]!.tools[0]!.live = 'f'.repeat(64);
+    // A changed definition's text is never shown, even if handed over.
     expect(buildCatalog(bundle, status, 'all').remotes[0]!.tools[0]).toMatchObject({
       matches: false,
       liveSha256: 'f'.repeat(64),
+      definition: null,
     });
     // A failed read keeps the last good hashes and says why.
     status[0]!.error = 'connect ECONNREFUSED';
