@@ -151,7 +151,19 @@ export function CatalogView() {
                 rows={remote.tools}
                 rowKey={(t) => t.name}
                 columns={[
-                  { header: 'Tool', kind: 'nowrap', cell: (t) => <span className="mono">{t.name}</span> },
+                  {
+                    header: 'Tool',
+                    kind: 'nowrap',
+                    // Exposed under its own name with its reviewed definition live: it has a page and can be tried.
+                    cell: (t) =>
+                      t.definition && t.servesAs.includes(`${remote.name}.${t.name}`) ? (
+                        <Link to={toolPath(`${remote.name}.${t.name}`)} className="mono">
+                          {t.name}
+                        </Link>
+                      ) : (
+                        <span className="mono">{t.name}</span>
+                      ),
+                  },
                   {
                     header: 'Serves as',
                     cell: (t) => <span className="mono">{t.servesAs.join(', ')}</span>,

@@ -18,6 +18,7 @@ import { StatusBadge } from '../ui/StatusBadge.tsx';
 import { ToolBadges } from '../ui/ToolBadges.tsx';
 import { ViewHeader } from '../ui/ViewHeader.tsx';
 import '../ui/catalog.css';
+import { findTool, type Origin } from './catalog-tools.ts';
 import {
   buildArguments,
   defaultsOf,
@@ -36,13 +37,10 @@ type Job = Schema<'Job'>;
 export function ToolView({ params }: { params: Record<string, string> }) {
   const name = params['tool'] ?? '';
   const catalog = useLoad<Catalog>(async () => unwrap(await api.GET('/v1/catalog')), []);
-  const found = useMemo(() => {
-    for (const pack of catalog.data?.packs ?? []) {
-      const tool = pack.tools.find((t) => t.name === name);
-      if (tool) return { pack, tool };
-    }
-    return undefined;
-  }, [catalog.data, name]);
+  const found = useMemo(
+    () => (catalog.data ? findTool(catalog.data, name) : undefined),
+    [catalog.data, name],
+  );
 
   return (
     <section className="view">
@@ -54,8 +52,10 @@ export function ToolView({ params }: { params: Record<string, string> }) {
         subtitle={
           found ? (
             <>
-              {found.tool.title ? <span className="mono">{name} · </span> : null}pack {found.pack.name}{' '}
-              {found.pack.version}
+              {found.tool.title ? <span className="mono">{name} · </span> : null}
+              {found.origin.kind === 'pack'
+                ? `pack ${found.origin.pack.name} ${found.origin.pack.version}`
+                : `third-party server ${found.origin.remote.name}`}
             </>
           ) : undefined
         }
@@ -64,16 +64,16 @@ export function ToolView({ params }: { params: Record<string, string> }) {
       {catalog.data === undefined && catalog.loading ? <p className="loading">Loading the tool…</p> : null}
       {catalog.data && !found ? (
         <Empty title={`No tool named ${name}`}>
-          This gateway's catalog has no such pack tool, or policy does not let you see it.{' '}
-          <Link to="/catalog">Back to the catalog</Link>.
+          This gateway's catalog has no such tool, policy does not let you see it, or it is a third-party tool
+          whose live definition is not the reviewed one. <Link to="/catalog">Back to the catalog</Link>.
         </Empty>
       ) : null}
-      {found ? <ToolDetail tool={found.tool} pack={found.pack} /> : null}
+      {found ? <ToolDetail tool={found.tool} origin={found.origin} /> : null}
     </section>
   );
 }
 
-function ToolDetail({ tool, pack }: { tool: CatalogTool; pack: Catalog['packs'][number] }) {
+function ToolDetail({ tool, origin }: { tool: CatalogTool; origin: Origin }) {
   return (
     <>
       <div className="panel">
@@ -86,7 +86,13 @@ function ToolDetail({ tool, pack }: { tool: CatalogTool; pack: Catalog['packs'][
           </dd>
           <dt>Source operation</dt>
           <dd>
-            {tool.source ? (
+            {origin.kind === 'remote' ? (
+              <>
+                <span className="mono">{origin.reviewed.name}</span> on the third-party MCP server{' '}
+                <span className="mono">{origin.remote.url}</span>{' '}
+                <span className="muted">(its live definition matches the reviewed hash)</span>
+              </>
+            ) : tool.source ? (
               <>
                 <span className="mono">
                   {tool.source.method} {tool.source.path}
@@ -101,15 +107,19 @@ function ToolDetail({ tool, pack }: { tool: CatalogTool; pack: Catalog['packs'][
               <span className="muted">unknown</span>
             )}
           </dd>
-          <dt>Tool in the pack</dt>
-          <dd className="mono">{tool.tool}</dd>
-          <dt>Zones</dt>
-          <dd>
-            {pack.zones.length === 0
-              ? 'none in the pipeline'
-              : pack.zones.map((z) => `${z.zone} ${z.version}`).join(' · ')}
-          </dd>
-          <dt>Content hash</dt>
+          {origin.kind === 'pack' ? (
+            <>
+              <dt>Tool in the pack</dt>
+              <dd className="mono">{tool.tool}</dd>
+              <dt>Zones</dt>
+              <dd>
+                {origin.pack.zones.length === 0
+                  ? 'none in the pipeline'
+                  : origin.pack.zones.map((z) => `${z.zone} ${z.version}`).join(' · ')}
+              </dd>
+            </>
+          ) : null}
+          <dt>{origin.kind === 'pack' ? 'Content hash' : 'Reviewed hash'}</dt>
           <dd className="mono">{tool.contentHash}</dd>
         </dl>
       </div>
