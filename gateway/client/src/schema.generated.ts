@@ -2708,6 +2708,10 @@ export interface components {
                 enabled: boolean;
                 /** @description Why not, naming the settings to set. */
                 reason: string | null;
+                /** @description When enabled: the GitHub repository (owner/name) pull requests open on. */
+                repository?: string;
+                /** @description When enabled: their base branch. */
+                branch?: string;
             };
         };
         ChangeFile: {

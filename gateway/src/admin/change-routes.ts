@@ -68,7 +68,12 @@ export function mountChangeRoutes(router: express.Router, context: RouteContext)
       ...repo.info,
       revision,
       pullRequests: deps.pullRequests
-        ? { enabled: true, reason: null }
+        ? {
+            enabled: true,
+            reason: null,
+            repository: deps.pullRequests.repository,
+            branch: deps.pullRequests.branch,
+          }
         : { enabled: false, reason: `this gateway cannot open pull requests: ${PULL_REQUESTS_SETTINGS}` },
     };
     res.json(status);

@@ -113,6 +113,11 @@ export const CHANGE_SCHEMAS = {
         properties: {
           enabled: { type: 'boolean' },
           reason: { ...nullableString, description: 'Why not, naming the settings to set.' },
+          repository: {
+            type: 'string',
+            description: 'When enabled: the GitHub repository (owner/name) pull requests open on.',
+          },
+          branch: { type: 'string', description: 'When enabled: their base branch.' },
         },
       },
     },

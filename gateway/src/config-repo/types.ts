@@ -126,7 +126,8 @@ export interface ConfigRepositoryStatus {
   location: string;
   branch: string;
   revision: string | null;
-  pullRequests: { enabled: boolean; reason: string | null };
+  /** When enabled, where pull requests open (in local mode not the checkout: the GitHub repository). */
+  pullRequests: { enabled: boolean; reason: string | null; repository?: string; branch?: string };
 }
 
 /** How the gateway reaches the config repository on GitHub (parsed from the environment in server/options.ts). */

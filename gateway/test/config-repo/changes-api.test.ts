@@ -113,7 +113,7 @@ describe('GET /v1/config-repository', () => {
       location: dir,
       branch: '',
       revision: head,
-      pullRequests: { enabled: true, reason: null },
+      pullRequests: { enabled: true, reason: null, repository: 'acme/config', branch: 'main' },
     });
   });
 
@@ -396,7 +396,7 @@ describe('the gateway role with GitHub settings', () => {
       location: 'acme/config',
       branch: 'main',
       revision: fake.headOf('main'),
-      pullRequests: { enabled: true, reason: null },
+      pullRequests: { enabled: true, reason: null, repository: 'acme/config', branch: 'main' },
     });
     // Someone pushed to main: the preview reads GitHub's main, not a checkout.
     fake.commit('main', { 'policies/extra.yaml': 'name: extra\n' });
