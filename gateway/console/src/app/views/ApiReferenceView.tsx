@@ -98,10 +98,12 @@ async function loadDocument(signal: AbortSignal): Promise<object> {
 }
 
 /**
- * Swagger UI renders its operations in a <main>, inside the console's own <main>: two main landmarks, one
- * nested (axe: landmark-no-duplicate-main, landmark-main-is-top-level). Its inner one becomes a named region.
+ * Swagger UI's page structure inside the console's page: it renders its operations in a <main>, inside the
+ * console's own <main> (two main landmarks, one nested: axe's landmark-no-duplicate-main and
+ * landmark-main-is-top-level), and the document's title as an <h1> under the view's own. The inner main becomes
+ * a region named "Operations" and the title a level-2 heading (aria-level), so the page keeps one h1.
  */
-function useNoNestedMain(box: RefObject<HTMLElement | null>) {
+function useConsoleStructure(box: RefObject<HTMLElement | null>) {
   useEffect(() => {
     const root = box.current;
     if (!root) return;
@@ -110,6 +112,8 @@ function useNoNestedMain(box: RefObject<HTMLElement | null>) {
         main.setAttribute('role', 'region');
         main.setAttribute('aria-label', main.getAttribute('aria-label') ?? 'Operations');
       }
+      for (const title of root.querySelectorAll('h1:not([aria-level])'))
+        title.setAttribute('aria-level', '2');
     };
     fix();
     const observer = new MutationObserver(fix);
@@ -122,7 +126,7 @@ export function ApiReferenceView() {
   const session = useSession();
   const openapi = useLoad(loadDocument, []);
   const explorer = useRef<HTMLDivElement>(null);
-  useNoNestedMain(explorer);
+  useConsoleStructure(explorer);
 
   // Every Try-it-out request: the session cookie, and the CSRF header where the gateway asks for it.
   const requestInterceptor = useMemo(() => {
