@@ -8,7 +8,7 @@
  * Nothing waits for a fixed time: locators wait for what should appear, with generous ceilings.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -356,14 +356,32 @@ describe('Import API view on a gateway that cannot open pull requests (real Chro
     await plain?.close();
   });
 
-  it('says why pull requests are off and offers the patch', { timeout: 120_000 }, async () => {
+  it('says why pull requests are off and offers the patch, of the previewed selection only', {
+    timeout: 120_000,
+  }, async () => {
     const status = await plain.api('GET', '/v1/config-repository');
     expect(status.status).toBe(200);
     const { pullRequests } = status.json as { pullRequests: { enabled: boolean; reason: string } };
     expect(pullRequests.enabled).toBe(false);
 
     const { page, errors } = await importPage(plain);
-    await page.getByLabel(/OpenAPI or Swagger document/).setInputFiles(PETSTORE);
+    // This time the document is dropped on the field, as from a file manager.
+    const dropped = await page.evaluateHandle(
+      (text: string) => {
+        // Runs in the page; this file is compiled without the DOM's types, hence the shapes spelled out.
+        const dom = globalThis as unknown as {
+          DataTransfer: new () => { items: { add(file: unknown): void } };
+          File: new (parts: string[], name: string, init: { type: string }) => unknown;
+        };
+        const transfer = new dom.DataTransfer();
+        transfer.items.add(new dom.File([text], 'petstore.json', { type: 'application/json' }));
+        return transfer;
+      },
+      readFileSync(PETSTORE, 'utf8'),
+    );
+    await page.locator('.import-drop').dispatchEvent('dragover', { dataTransfer: dropped });
+    await page.locator('.import-drop').dispatchEvent('drop', { dataTransfer: dropped });
+    await page.getByText('petstore.json, 25.1 KB').waitFor(SOON);
     await page.getByRole('button', { name: 'Analyse', exact: true }).click();
     await page.getByRole('heading', { level: 2, name: /^2\. Operations of Swagger Petstore/ }).waitFor(SOON);
     await page.getByRole('button', { name: 'Preview', exact: true }).click();
@@ -373,6 +391,12 @@ describe('Import API view on a gateway that cannot open pull requests (real Chro
     expect(await page.getByRole('button', { name: 'Download patch' }).isEnabled()).toBe(true);
     await checkA11y(page, 'import (no pull requests)');
     await screenshot(page, 'import-no-pull-requests');
+
+    // A change after the preview: the shown draft is no longer what would be proposed.
+    const row = await findOperation(page, 'GET', '/store/inventory');
+    await row.getByRole('checkbox', { name: 'Import GET /store/inventory' }).uncheck();
+    await page.getByText('The selection or target changed since this preview').waitFor(SOON);
+    expect(await page.getByRole('button', { name: 'Download patch' }).isDisabled()).toBe(true);
     expect(errors).toEqual([]);
   });
 });
