@@ -17,6 +17,7 @@ import { SuggestionsPanel } from './import-ai.tsx';
 import {
   draftOperations,
   type Edits,
+  editOperation,
   initialEdits,
   type OperationFilter,
   parseSubjects,
@@ -233,10 +234,7 @@ export function ImportView(_props: { params: Record<string, string> }) {
                     <OperationDetail
                       op={focusedOp}
                       edit={edits[focusedOp.id]}
-                      onEdit={(patch) => {
-                        const current = edits[focusedOp.id];
-                        if (current) setEdits({ ...edits, [focusedOp.id]: { ...current, ...patch } });
-                      }}
+                      onEdit={(patch) => setEdits(editOperation(edits, focusedOp.id, patch))}
                     />
                   ) : (
                     <p className="muted import-detail-hint">

@@ -5,7 +5,7 @@
  * detail of one operation (description, input schema, annotations).
  */
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useId, useMemo, useRef } from 'react';
+import { useEffect, useId, useMemo, useRef } from 'react';
 import {
   type Edits,
   editOperation,
@@ -53,6 +53,11 @@ export function OperationList(props: {
     estimateSize: () => ROW_HEIGHT,
     overscan: 8,
   });
+  // A new filter shows a new list: start it at its top, not at the old list's scroll position.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the filter is the trigger, not an input
+  useEffect(() => {
+    scroller.current?.scrollTo({ top: 0 });
+  }, [filter]);
   const importable = shown.filter((op) => edits[op.id]).map((op) => op.id);
 
   return (

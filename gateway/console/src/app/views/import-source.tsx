@@ -3,7 +3,7 @@
  * URL the gateway fetches when its capabilities allow), the optional pack name and base URL, and "Analyse".
  * The file is read in the browser; its text goes to the gateway in the request body.
  */
-import { type DragEvent, type FormEvent, useId, useState } from 'react';
+import { type DragEvent, type FormEvent, useId, useMemo, useState } from 'react';
 
 export type SourceMode = 'file' | 'paste' | 'url';
 
@@ -57,7 +57,9 @@ export function SourceForm(props: {
   };
 
   const text = mode === 'file' ? (file?.text ?? '') : mode === 'paste' ? pasted : '';
-  const bytes = new TextEncoder().encode(text).length;
+  // Encoding a 12 MB text takes a while: once per pasted text, not on every keystroke in the other fields.
+  const pastedBytes = useMemo(() => new TextEncoder().encode(pasted).length, [pasted]);
+  const bytes = mode === 'file' ? (file?.bytes ?? 0) : mode === 'paste' ? pastedBytes : 0;
   const ready = mode === 'url' ? url.trim() !== '' : text.trim() !== '';
 
   const submit = (event: FormEvent) => {
