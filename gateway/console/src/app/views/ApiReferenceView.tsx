@@ -133,7 +133,10 @@ export function ApiReferenceView() {
     const csrfToken = session.csrfToken;
     return (request: SwaggerRequest): SwaggerRequest => {
       request.credentials = 'same-origin';
-      if (!SAFE_METHODS.has(request.method.toUpperCase())) request.headers['X-Raku-CSRF'] = csrfToken;
+      // The token is for this gateway only, should a request ever name another origin.
+      const sameOrigin = new URL(request.url, window.location.href).origin === window.location.origin;
+      if (sameOrigin && !SAFE_METHODS.has(request.method.toUpperCase()))
+        request.headers['X-Raku-CSRF'] = csrfToken;
       return request;
     };
   }, [session.csrfToken]);
