@@ -227,6 +227,23 @@ describe('Import API view (real Chromium)', () => {
     expect(errors.filter((e) => !e.includes('status of 400'))).toEqual([]);
   });
 
+  it("shows the gateway's reason when a renamed tool is refused, and no preview", async () => {
+    const { page, errors } = await importPage();
+    await page.getByLabel(/OpenAPI or Swagger document/).setInputFiles(PETSTORE);
+    await page.getByRole('button', { name: 'Analyse', exact: true }).click();
+    await page.getByRole('heading', { level: 2, name: /^2\. Operations of Swagger Petstore/ }).waitFor(SOON);
+    const row = await findOperation(page, 'GET', '/pet/{petId}');
+    await row.getByRole('textbox', { name: 'Tool name of GET /pet/{petId}' }).fill('get pet!');
+    await page.getByRole('button', { name: 'Preview', exact: true }).click();
+    const alert = page.getByRole('alert');
+    await alert.waitFor(SOON);
+    expect(await alert.textContent()).toMatch(/^operations\[\d+\]\.name: "get pet!" is not a tool name/);
+    expect(await page.getByRole('heading', { level: 3, name: 'Files' }).count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'Open pull request' }).count()).toBe(0);
+    await checkA11y(page, 'import (refused draft)');
+    expect(errors.filter((e) => !e.includes('status of 400'))).toEqual([]);
+  });
+
   it('offers the AI suggestions as a diff: one accepted by keyboard, one rejected, the rest accepted', async () => {
     const asked: unknown[] = [];
     const answer = {
