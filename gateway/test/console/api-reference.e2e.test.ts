@@ -163,6 +163,23 @@ describe('API reference (real Chromium)', { timeout: TEST_TIMEOUT }, () => {
     expect(errors).toEqual([]);
   });
 
+  it('says when the session has ended: a 401 in Try it out with no session left', async () => {
+    const { page, errors } = await apiPage();
+    const block = await tryOut(page, 'get', '/v1/routes');
+    // The session ends under the page (as when it expires or the gateway restarts).
+    await context!.clearCookies();
+    await block.getByRole('button', { name: 'Execute' }).click();
+    await block
+      .locator('.live-responses-table .response-col_status')
+      .filter({ hasText: '401' })
+      .waitFor(SOON);
+    await page.getByRole('alert').filter({ hasText: 'your console session has ended' }).waitFor(SOON);
+    await page.getByRole('button', { name: 'Reload' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Sign in to the Raku console' }).waitFor(SOON);
+    // Chromium logs the asked-for 401 of /v1/routes as a console error.
+    expect(errors.filter((e) => !/\/v1\/routes: .*status of 401/.test(e))).toEqual([]);
+  });
+
   it('a POST with a bad body carries the CSRF header and shows the gateway 400 message', async () => {
     const { page, errors, cspViolations } = await apiPage();
     const block = await tryOut(page, 'post', '/v1/approvals/{id}/decision');

@@ -10,10 +10,10 @@
  * its stylesheet is a file of the build, React sets its few inline styles through the CSSOM (allowed by
  * `style-src 'self'`), and it needs no eval.
  */
-import { type ReactNode, type RefObject, useEffect, useMemo, useRef } from 'react';
-import SwaggerUI, { type SwaggerPlugin, type SwaggerRequest } from 'swagger-ui-react';
+import { type ReactNode, type RefObject, useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import SwaggerUI, { type SwaggerPlugin, type SwaggerRequest, type SwaggerResponse } from 'swagger-ui-react';
 import 'swagger-ui-react/swagger-ui.css';
-import { useSession } from '../api.ts';
+import { readSession, useSession } from '../api.ts';
 import { useLoad } from '../load.ts';
 import { ErrorBanner } from '../ui/ErrorBanner.tsx';
 import { ViewHeader } from '../ui/ViewHeader.tsx';
@@ -141,6 +141,21 @@ export function ApiReferenceView() {
     };
   }, [session.csrfToken]);
 
+  // A 401 may mean the console session ended (expired, signed out elsewhere, gateway restarted), or only that
+  // the endpoint takes no session (POST /mcp wants a bearer token): GET /v1/session tells which. When it ended,
+  // the view says so above the explorer, as the rest of the console would by showing the sign-in page.
+  const [sessionEnded, setSessionEnded] = useState(false);
+  const responseInterceptor = useCallback((response: SwaggerResponse): SwaggerResponse => {
+    const own = new URL(response.url, window.location.href).origin === window.location.origin;
+    if (response.status === 401 && own) {
+      readSession().then(
+        (result) => setSessionEnded(!result.ok),
+        () => undefined,
+      );
+    }
+    return response;
+  }, []);
+
   return (
     <section className="view api-reference">
       <ViewHeader
@@ -154,11 +169,22 @@ export function ApiReferenceView() {
         }
       />
       <ErrorBanner error={openapi.error} onRetry={openapi.reload} />
+      {sessionEnded ? (
+        <div className="error-banner" role="alert">
+          <span>
+            The gateway answered 401: your console session has ended. Reload the page to sign in again.
+          </span>
+          <button type="button" className="button button-small" onClick={() => window.location.reload()}>
+            Reload
+          </button>
+        </div>
+      ) : null}
       <div ref={explorer}>
         {openapi.data ? (
           <SwaggerUI
             spec={openapi.data}
             requestInterceptor={requestInterceptor}
+            responseInterceptor={responseInterceptor}
             plugins={PLUGINS}
             docExpansion="list"
             defaultModelsExpandDepth={0}

@@ -15,6 +15,13 @@ declare module 'swagger-ui-react' {
     loadSpec?: boolean;
   }
 
+  /** The answer swagger-client received (Try it out). */
+  export interface SwaggerResponse {
+    url: string;
+    status: number;
+    ok: boolean;
+  }
+
   /** A swagger-ui plugin: here only component wrappers (to hide the bearer-token Authorize buttons). */
   export type SwaggerPlugin = () => {
     wrapComponents?: Record<
@@ -30,6 +37,7 @@ declare module 'swagger-ui-react' {
     spec?: object;
     url?: string;
     requestInterceptor?: (request: SwaggerRequest) => SwaggerRequest | Promise<SwaggerRequest>;
+    responseInterceptor?: (response: SwaggerResponse) => SwaggerResponse | Promise<SwaggerResponse>;
     plugins?: SwaggerPlugin[];
     docExpansion?: 'list' | 'full' | 'none';
     defaultModelsExpandDepth?: number;
