@@ -9,7 +9,9 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import nock from 'nock';
@@ -364,13 +366,40 @@ describe('Import API view (real Chromium)', () => {
   });
 });
 
-describe('Import API view on a gateway that cannot open pull requests (real Chromium)', () => {
+describe('Import API view on a gateway without GitHub settings that may fetch URLs (real Chromium)', () => {
   let plain: LocalConsole;
+  let documents: http.Server;
+  let documentsUrl: string;
   beforeAll(async () => {
-    plain = await startLocalConsole();
+    // This one may fetch documents from URLs (127.0.0.1 is reachable: startLocalConsole allows private networks).
+    plain = await startLocalConsole({ env: { RAKU_IMPORT_URLS: 'true' } });
+    documents = http.createServer((req, res) => {
+      if (req.url !== '/petstore.json') return void res.writeHead(404).end();
+      res.writeHead(200, { 'content-type': 'application/json' }).end(readFileSync(PETSTORE));
+    });
+    await new Promise<void>((resolve) => documents.listen(0, '127.0.0.1', resolve));
+    documentsUrl = `http://127.0.0.1:${(documents.address() as AddressInfo).port}`;
   }, 180_000);
   afterAll(async () => {
+    await new Promise((resolve) => documents?.close(resolve));
     await plain?.close();
+  });
+
+  it('analyses a document the gateway fetches from a URL, when it may', { timeout: 120_000 }, async () => {
+    const { page, errors } = await importPage(plain);
+    await page.getByRole('radio', { name: 'From a URL' }).check();
+    await page.getByLabel('Document URL (fetched by the gateway)').fill(`${documentsUrl}/petstore.json`);
+    await page.getByRole('button', { name: 'Analyse', exact: true }).click();
+    await page.getByRole('heading', { level: 2, name: /^2\. Operations of Swagger Petstore/ }).waitFor(SOON);
+    await page.getByText('20 of 20 operations shown').waitFor(SOON);
+    // A URL that answers 404: the gateway's reason, naming the URL's answer.
+    await page.getByLabel('Document URL (fetched by the gateway)').fill(`${documentsUrl}/missing.json`);
+    await page.getByRole('button', { name: 'Analyse', exact: true }).click();
+    const alert = page.getByRole('alert');
+    await alert.waitFor(SOON);
+    expect(await alert.textContent()).toMatch(/404/);
+    await checkA11y(page, 'import (URL)');
+    expect(errors.filter((e) => !e.includes('status of 400'))).toEqual([]);
   });
 
   it('says why pull requests are off and offers the patch, of the previewed selection only', {
