@@ -402,6 +402,26 @@ describe('Import API view on a gateway without GitHub settings that may fetch UR
     expect(errors.filter((e) => !e.includes('status of 400'))).toEqual([]);
   });
 
+  it('shows the contract diff against the pack of the same name already in the repository', {
+    timeout: 120_000,
+  }, async () => {
+    const { page, errors } = await importPage(plain);
+    await page.getByLabel(/OpenAPI or Swagger document/).setInputFiles(PETSTORE);
+    await page.getByLabel('Pack name (optional)').fill('petstore');
+    await page.getByRole('button', { name: 'Analyse', exact: true }).click();
+    await page.getByRole('heading', { level: 2, name: /^2\. Operations of Swagger Petstore/ }).waitFor(SOON);
+    await page.getByText(/petstore 1\.0\.0 is already in the repository/).waitFor(SOON);
+    await page.getByRole('button', { name: 'Preview', exact: true }).click();
+    await page.getByRole('heading', { level: 3, name: 'Contract' }).waitFor(SOON);
+    const contract = page.getByRole('region', { name: 'Contract diff' });
+    await contract.waitFor(SOON);
+    // The committed pack's tools were named by hand; the document's operationIds come in as new tools.
+    expect(await contract.textContent()).toContain('+ addPet (new tool)');
+    await checkA11y(page, 'import (existing pack)');
+    await screenshot(page, 'import-contract');
+    expect(errors).toEqual([]);
+  });
+
   it('says why pull requests are off and offers the patch, of the previewed selection only', {
     timeout: 120_000,
   }, async () => {
