@@ -398,6 +398,8 @@ describe('Import API view on a gateway without GitHub settings that may fetch UR
     const alert = page.getByRole('alert');
     await alert.waitFor(SOON);
     expect(await alert.textContent()).toMatch(/404/);
+    // The first document's analysis is gone: nothing of it can be proposed any more.
+    expect(await page.getByRole('heading', { level: 2, name: /^2\./ }).count()).toBe(0);
     await checkA11y(page, 'import (URL)');
     expect(errors.filter((e) => !e.includes('status of 400'))).toEqual([]);
   });

@@ -85,17 +85,22 @@ export function ImportView(_props: { params: Record<string, string> }) {
   const analyse = async (source: SourceInput, bytes: number) => {
     setAnalysing({ bytes });
     setAnalysisError(undefined);
+    // A new document replaces the last one at once: a failed analysis must not leave the old one to be proposed.
+    setAnalysis(null);
+    setDraft(null);
+    setDraftError(undefined);
+    setSuggestions(null);
+    setSuggestError(undefined);
+    setPullRequest(null);
+    setPrError(undefined);
+    setTitle('');
     try {
       const result = unwrap(await api.POST('/v1/imports/openapi/analysis', { body: source }));
       setAnalysis({ source, result });
       setEdits(initialEdits(result.operations));
       setFilter({ text: '', tag: '' });
       setFocused(null);
-      setDraft(null);
-      setSuggestions(null);
       setRejected(new Set());
-      setPullRequest(null);
-      setTitle('');
       // Land keyboard and screen-reader users on what the analysis found.
       requestAnimationFrame(() => resultHeading.current?.focus());
     } catch (error) {
