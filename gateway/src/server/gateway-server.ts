@@ -47,7 +47,6 @@ import { MemoryRateLimiter, type RateLimiter } from './rate-limiter.ts';
 export const METADATA_PATH = '/.well-known/oauth-protected-resource';
 
 /** How long a console try-it answer waits for its trace to be written (see catalogRuntime.callTool). */
-const TRACE_FLUSH_WAIT_MS = 5_000;
 
 /** A Host header fit to build a URL from (name or address, optional port; nothing else). */
 const HOST_HEADER = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
@@ -105,6 +104,11 @@ export interface GatewayServerOptions {
   secrets: SecretSource;
   rateLimiter?: RateLimiter;
   approvalWaitMs?: number;
+  /**
+   * How long a try-it answer (POST /v1/tools/{tool}/call) waits for its trace to be written, so the console's
+   * trace link works at once. Default 5000: a slow database must not hold the answer longer.
+   */
+  traceFlushWaitMs?: number;
   /** Tools per tools/list page. Default 100. */
   pageSize?: number;
   /** See McpEndpointOptions.hotPath. Default true. */
@@ -248,12 +252,13 @@ export async function startGateway(options: GatewayServerOptions): Promise<Runni
       try {
         const result = await state.catalog.callTool(tool, args, callerOfApi(caller), signal, { traceId });
         // A person follows the answer's trace link at once: write the queued traces first (batched writes
-        // otherwise wait up to the flush interval), for at most 5 s so a slow database cannot hold the answer.
+        // otherwise wait up to the flush interval), for at most traceFlushWaitMs so a slow database cannot hold
+        // the answer.
         let timer: NodeJS.Timeout | undefined;
         await Promise.race([
           options.traces.flush().catch(() => undefined),
           new Promise((resolve) => {
-            timer = setTimeout(resolve, TRACE_FLUSH_WAIT_MS);
+            timer = setTimeout(resolve, options.traceFlushWaitMs ?? 5_000);
           }),
         ]);
         clearTimeout(timer);

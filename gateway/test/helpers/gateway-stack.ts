@@ -81,6 +81,8 @@ export async function startGatewayStack(options: {
     adminSubjects: options.adminSubjects ?? [],
     secrets,
     approvalWaitMs: options.approvalWaitMs,
+    // Tests read a try-it call's trace right after the answer: no ceiling a busy machine could reach.
+    traceFlushWaitMs: 120_000,
     adminRouter: (deps) => persistence.adminRouter(deps),
     port: 0,
     routeOptions: {

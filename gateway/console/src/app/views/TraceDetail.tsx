@@ -2,8 +2,13 @@
  * One trace (/console/traces/:id): who called which tool, the policy's decision and deciding rule, the route and
  * target that served it, latency, the config revision and zone, the error if any, and the arguments and result
  * as the gateway stored them (already redacted: secrets masked, large values cut) as formatted JSON.
+ *
+ * A trace is written in batches shortly after its call: opened from a call just made (the catalog's Try it),
+ * it may not be stored yet. A 404 then says so and the trace's live event fills the view when it is written.
  */
+import { useState } from 'react';
 import { api, unwrap } from '../api.ts';
+import { useEvents } from '../events.ts';
 import { useLoad } from '../load.ts';
 import { ErrorBanner } from '../ui/ErrorBanner.tsx';
 import { Link } from '../ui/Link.tsx';
@@ -14,18 +19,33 @@ import type { Trace } from './trace-filters.ts';
 
 export function TraceDetail({ params }: { params: Record<string, string> }) {
   const id = params['id'] ?? '';
-  const trace = useLoad<Trace>(
-    async () => unwrap(await api.GET('/v1/traces/{id}', { params: { path: { id } } })),
-    [id],
-  );
-  const t = trace.data;
+  // null: no such trace (yet).
+  const trace = useLoad<Trace | null>(async () => {
+    const answer = await api.GET('/v1/traces/{id}', { params: { path: { id } } });
+    return answer.response.status === 404 ? null : unwrap(answer);
+  }, [id]);
+  // The trace as its live event delivered it, when it was written after the view asked.
+  const [arrived, setArrived] = useState<Trace | undefined>(undefined);
+  const notYet = trace.data === null;
+  useEvents(['trace'], (event) => {
+    if (event.type === 'trace' && event.data.id === id) setArrived(event.data as Trace);
+    else if (event.type === 'reset' && notYet) trace.reload();
+  });
+  const t = trace.data ?? (arrived?.id === id ? arrived : undefined);
   return (
     <section className="view">
       <p className="breadcrumb">
         <Link to="/traces">← Traces</Link>
       </p>
       <ViewHeader title={t ? `Call of ${t.tool}` : 'Trace'} subtitle={<span className="mono">{id}</span>} />
-      <ErrorBanner error={trace.error} onRetry={trace.reload} />
+      {notYet && !t ? (
+        <p className="loading" role="status">
+          This trace is not stored yet (traces are written in batches, within seconds of the call): it appears
+          here when it is.
+        </p>
+      ) : (
+        <ErrorBanner error={trace.error} onRetry={trace.reload} />
+      )}
       {t === undefined && trace.loading ? <p className="loading">Loading the trace…</p> : null}
       {t ? (
         <>
