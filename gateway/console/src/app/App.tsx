@@ -93,8 +93,12 @@ const NAV: readonly { to: string; label: string; section: string; adminOnly?: bo
   { to: '/api', label: 'API', section: '/api' },
 ];
 
-// Every view module, each loaded on first visit only (its own chunk).
-const VIEW_MODULES = import.meta.glob<Record<string, unknown>>(['./views/*.tsx', '!./views/LoginView.tsx']);
+// Every view module, each loaded on first visit only (its own chunk). Views are named in PascalCase; a view's
+// lower-case pieces (import-source.tsx, policy-rules.tsx) are imported by their view and travel in its chunk.
+const VIEW_MODULES = import.meta.glob<Record<string, unknown>>([
+  './views/[A-Z]*.tsx',
+  '!./views/LoginView.tsx',
+]);
 const viewCache = new Map<string, ComponentType<ViewProps>>();
 
 function viewComponent(name: string): ComponentType<ViewProps> {
