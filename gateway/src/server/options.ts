@@ -2,8 +2,7 @@
  * The runtime's typed options, parsed from the environment and argv by a pure function (main.ts is the only
  * place that reads process.env). Every variable is documented in docs/gateway.md.
  */
-import { ENVIRONMENTS, type Environment, UserError } from '@raku/config';
-import type { AiConfig } from '@raku/import';
+import { type AiConfig, aiConfigFromEnv, ENVIRONMENTS, type Environment, UserError } from '@raku/config';
 import { DEFAULT_MAX_DOCUMENT_BYTES, type ImportSettings } from '../builder/types.ts';
 import type { GitHubConfigSettings } from '../config-repo/types.ts';
 import { DEFAULT_RETENTION_DAYS } from '../traces/trace-retention.ts';
@@ -249,7 +248,7 @@ export function parseRuntimeOptions(
     configGitHub: configGitHub(env),
     importUrls: boolOption(env, 'RAKU_IMPORT_URLS'),
     importMaxBytes: intOption(env, 'RAKU_IMPORT_MAX_BYTES', DEFAULT_MAX_DOCUMENT_BYTES, 256 * 1024 * 1024),
-    importAi: importAi(env),
+    importAi: aiConfigFromEnv(env),
     secrets: (name) => snapshot[name],
   };
 }
@@ -268,33 +267,6 @@ function clusterAccess(env: Readonly<Record<string, string | undefined>>): Clust
   }
   const context = env['RAKU_KUBE_CONTEXT'];
   return { mode, ...(file ? { file } : {}), ...(context ? { context } : {}) };
-}
-
-/**
- * The import's AI configuration: the same variables and defaults as the CLI's aiConfigFromEnv
- * (generator/cli/src/import-run.ts), but none set is no error here (the console then offers no suggestions).
- */
-function importAi(env: Readonly<Record<string, string | undefined>>): AiConfig | undefined {
-  if (env['AZURE_OPENAI_ENDPOINT']) {
-    const missing = ['AZURE_OPENAI_API_KEY', 'AZURE_OPENAI_DEPLOYMENT'].filter((k) => !env[k]);
-    if (missing.length > 0) {
-      throw new UserError(`AZURE_OPENAI_ENDPOINT is set: Azure OpenAI also needs ${missing.join(' and ')}`);
-    }
-    return {
-      provider: 'azure',
-      endpoint: env['AZURE_OPENAI_ENDPOINT'],
-      apiKey: env['AZURE_OPENAI_API_KEY'] as string,
-      deployment: env['AZURE_OPENAI_DEPLOYMENT'] as string,
-      apiVersion: env['OPENAI_API_VERSION'] ?? env['AZURE_OPENAI_API_VERSION'] ?? '2024-10-21',
-    };
-  }
-  if (!env['OPENAI_API_KEY']) return undefined;
-  return {
-    provider: 'openai',
-    apiKey: env['OPENAI_API_KEY'],
-    model: env['RAKU_AI_MODEL'] ?? 'gpt-4.1-mini',
-    ...(env['OPENAI_BASE_URL'] ? { baseURL: env['OPENAI_BASE_URL'] } : {}),
-  };
 }
 
 /** The import builder's settings from the options; `allowPrivateNetworks` as pack calls get it. */

@@ -1,8 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ConfigError, formatDiagnostics, UserError } from '@raku/config';
+import { type AiConfig, aiConfigFromEnv, ConfigError, formatDiagnostics, UserError } from '@raku/config';
 import {
-  type AiConfig,
   type AiEnrichment,
   formatContractDiff,
   formatReport,
@@ -35,34 +34,15 @@ export interface ImportCliOptions {
   report?: string;
 }
 
-/**
- * --ai configuration from the environment (the only place it is read). Azure OpenAI when
- * AZURE_OPENAI_ENDPOINT is set (with AZURE_OPENAI_API_KEY, AZURE_OPENAI_DEPLOYMENT, OPENAI_API_VERSION),
- * else OpenAI (OPENAI_API_KEY, optional OPENAI_BASE_URL, RAKU_AI_MODEL).
- */
-export function aiConfigFromEnv(env: Readonly<Record<string, string | undefined>>): AiConfig {
-  if (env['AZURE_OPENAI_ENDPOINT']) {
-    const missing = ['AZURE_OPENAI_API_KEY', 'AZURE_OPENAI_DEPLOYMENT'].filter((k) => !env[k]);
-    if (missing.length > 0) throw new UserError(`--ai with Azure OpenAI needs ${missing.join(' and ')}`);
-    return {
-      provider: 'azure',
-      endpoint: env['AZURE_OPENAI_ENDPOINT'],
-      apiKey: env['AZURE_OPENAI_API_KEY'] as string,
-      deployment: env['AZURE_OPENAI_DEPLOYMENT'] as string,
-      apiVersion: env['OPENAI_API_VERSION'] ?? env['AZURE_OPENAI_API_VERSION'] ?? '2024-10-21',
-    };
-  }
-  if (!env['OPENAI_API_KEY']) {
+/** --ai configuration from the environment (the only place the CLI reads it): @raku/config's aiConfigFromEnv, as the gateway reads it. */
+function aiConfig(env: Readonly<Record<string, string | undefined>>): AiConfig {
+  const config = aiConfigFromEnv(env);
+  if (!config) {
     throw new UserError(
       '--ai needs OPENAI_API_KEY (OpenAI) or AZURE_OPENAI_ENDPOINT + AZURE_OPENAI_API_KEY + AZURE_OPENAI_DEPLOYMENT (Azure)',
     );
   }
-  return {
-    provider: 'openai',
-    apiKey: env['OPENAI_API_KEY'],
-    model: env['RAKU_AI_MODEL'] ?? 'gpt-4.1-mini',
-    ...(env['OPENAI_BASE_URL'] ? { baseURL: env['OPENAI_BASE_URL'] } : {}),
-  };
+  return config;
 }
 
 /** `raku import openapi`: parses the options, imports (importOpenApiPacks), reports, and writes unless told not to. */
@@ -103,7 +83,7 @@ export async function runImportOpenApi(
     ...(opts.allowRemote ? { allowRemote: true } : {}),
     ...(opts.out ? { out: opts.out } : {}),
     ...(opts.splitBy === 'tag' ? { splitBy: 'tag' as const } : {}),
-    ...(opts.ai ? { ai: aiConfigFromEnv(ctx.env) } : {}),
+    ...(opts.ai ? { ai: aiConfig(ctx.env) } : {}),
   });
 
   if (result.ai) say(formatEnrichment(result.ai));

@@ -11,6 +11,7 @@ export { readRepoFilesAtCommit, resolveCommit } from './git/read-at-ref.ts';
 export { documentKind } from './load/load-repo.ts';
 export { explainSchemaErrors, schemaValidators } from './load/schemas.ts';
 export { DEFAULT_YAML_LIMITS, parseYamlSource, type SourceFile } from './load/yaml-source.ts';
+export { type AiConfig, aiConfigFromEnv } from './model/ai-config.ts';
 export { argLocation } from './model/arg-location.ts';
 export { DEPLOYMENT_HEALTHS, type DeploymentHealth, type DeploymentRecordInput } from './model/deployment.ts';
 export { canonicalJson, sha256Hex, toolContentHash } from './model/hash.ts';

@@ -3,21 +3,12 @@
  * as a typed object; only the CLI reads the environment.
  */
 
-import type { Pack } from '@raku/config';
+import type { AiConfig, Pack } from '@raku/config';
 import { UserError } from '@raku/config';
 import OpenAI, { AzureOpenAI } from 'openai';
 import { AI_INSTRUCTIONS, aiPayload, SUGGESTIONS_SCHEMA } from './suggestions.ts';
 
-export type AiConfig =
-  | { provider: 'openai'; apiKey: string; model: string; baseURL?: string; timeoutMs?: number }
-  | {
-      provider: 'azure';
-      apiKey: string;
-      endpoint: string;
-      deployment: string;
-      apiVersion: string;
-      timeoutMs?: number;
-    };
+export type { AiConfig };
 
 /** Tools per request: a thousand-tool API is reviewed in batches that fit a model's context. */
 export const AI_BATCH = 80;
