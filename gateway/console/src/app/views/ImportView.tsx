@@ -426,7 +426,12 @@ function AnalysisSummary(props: { analysis: Analysis; selected: number; sensitiv
         <dd>{analysis.format}</dd>
         <dt>Pack</dt>
         <dd>
-          <span className="mono">{analysis.pack.name}</span> {analysis.pack.version}
+          <span className="mono">{analysis.pack.name}</span>{' '}
+          {analysis.existingPack ? (
+            <span className="muted">(version set by the preview: the contract diff decides the bump)</span>
+          ) : (
+            analysis.pack.version
+          )}
           {analysis.pack.baseUrl ? (
             <>
               {' '}
