@@ -112,6 +112,8 @@ interface Answer {
   status: number;
   type: string;
   body: unknown;
+  /** The other headers an event-stream answer carries (absent on JSON answers of either endpoint). */
+  streamHeaders: (string | null)[];
 }
 
 async function post(url: string, headers: Record<string, string>, body: string): Promise<Answer> {
@@ -127,7 +129,12 @@ async function post(url: string, headers: Record<string, string>, body: string):
       .filter((l) => l.startsWith('data:'))
       .map((l) => JSON.parse(l.slice(5)));
   }
-  return { status: res.status, type: type.split(';')[0] ?? '', body: parsed };
+  return {
+    status: res.status,
+    type: type.split(';')[0] ?? '',
+    body: parsed,
+    streamHeaders: ['cache-control', 'x-accel-buffering', 'mcp-session-id'].map((h) => res.headers.get(h)),
+  };
 }
 
 const headersFor = (method: string, name?: string): Record<string, string> => ({
@@ -136,6 +143,25 @@ const headersFor = (method: string, name?: string): Record<string, string> => ({
   'mcp-protocol-version': '2026-07-28',
   'mcp-method': method,
   ...(name !== undefined ? { 'mcp-name': name } : {}),
+});
+
+/** What a 2025-11-25 client sends after initialize (stateless serving: no session id to repeat). */
+const LEGACY_HEADERS: Record<string, string> = {
+  'content-type': 'application/json',
+  accept: 'application/json, text/event-stream',
+  'mcp-protocol-version': '2025-11-25',
+};
+const legacyCall = (name: unknown, extra: Record<string, unknown> = {}, id: unknown = 11) => ({
+  jsonrpc: '2.0',
+  id,
+  method: 'tools/call',
+  params: { name, arguments: { n: 1 }, ...extra },
+});
+const legacyList = (params: unknown = {}) => ({
+  jsonrpc: '2.0',
+  id: 'legacy-list',
+  method: 'tools/list',
+  ...(params !== undefined ? { params } : {}),
 });
 
 const callBody = (name: unknown, extra: Record<string, unknown> = {}, id: unknown = 1) =>
@@ -459,14 +485,229 @@ const CASES: Case[] = [
     body: callBody('a.first'),
     hot: false,
   },
+
+  // 2025-11-25, served statelessly by the SDK's legacy fallback. Taken: what agents send after initialize.
+  { name: '2025-11-25: a tools/call', headers: LEGACY_HEADERS, body: legacyCall('a.first'), hot: true },
   {
-    name: 'a 2025-11-25 tools/call (no envelope)',
+    name: '2025-11-25: a tools/call with a string id',
+    headers: LEGACY_HEADERS,
+    body: legacyCall('a.first', {}, 'x-8'),
+    hot: true,
+  },
+  {
+    name: '2025-11-25: a tools/call without arguments',
+    headers: LEGACY_HEADERS,
+    body: { jsonrpc: '2.0', id: 12, method: 'tools/call', params: { name: 'a.first' } },
+    hot: true,
+  },
+  {
+    name: '2025-11-25: a tools/call asking for a pack version',
+    headers: LEGACY_HEADERS,
+    body: legacyCall('a.first', { _meta: { 'dev.raku/pack-version': '^1.2' } }),
+    hot: true,
+  },
+  {
+    name: '2025-11-25: trace context and a progress token in _meta',
+    headers: LEGACY_HEADERS,
+    body: legacyCall('a.first', {
+      _meta: { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', progressToken: 'p' },
+    }),
+    hot: true,
+  },
+  {
+    name: '2025-11-25: no MCP-Protocol-Version header',
+    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+    body: legacyCall('a.first'),
+    hot: true,
+  },
+  {
+    name: '2025-11-25: an Mcp-Session-Id header (stateless serving ignores it)',
+    headers: { ...LEGACY_HEADERS, 'mcp-session-id': 'a-session-we-never-gave' },
+    body: legacyCall('a.first'),
+    hot: true,
+  },
+  {
+    name: '2025-11-25: Mcp-Method and Mcp-Name headers naming something else (that era has none)',
+    headers: { ...LEGACY_HEADERS, 'mcp-method': 'tools/list', 'mcp-name': 'b.second' },
+    body: legacyCall('a.first'),
+    hot: true,
+  },
+  {
+    name: '2025-11-25: the accepted media types the other way round, with a charset',
     headers: {
-      'content-type': 'application/json',
-      accept: 'application/json, text/event-stream',
-      'mcp-protocol-version': '2025-11-25',
+      ...LEGACY_HEADERS,
+      accept: 'text/event-stream, application/json',
+      'content-type': 'application/json; charset=utf-8',
     },
-    body: { jsonrpc: '2.0', id: 5, method: 'tools/call', params: { name: 'a.first', arguments: { n: 1 } } },
+    body: legacyCall('a.first'),
+    hot: true,
+  },
+  {
+    name: '2025-11-25: a tool error result',
+    headers: LEGACY_HEADERS,
+    body: legacyCall('b.second'),
+    hot: true,
+  },
+  { name: '2025-11-25: an unknown tool', headers: LEGACY_HEADERS, body: legacyCall('z.nope'), hot: true },
+  {
+    name: '2025-11-25: a catalog that throws',
+    headers: LEGACY_HEADERS,
+    body: legacyCall('c.boom'),
+    hot: true,
+  },
+  {
+    name: '2025-11-25: a protocol error with data',
+    headers: LEGACY_HEADERS,
+    body: legacyCall('c.protocol'),
+    hot: true,
+  },
+  {
+    name: '2025-11-25: a malformed result',
+    headers: LEGACY_HEADERS,
+    body: legacyCall('c.malformed'),
+    hot: true,
+  },
+  {
+    name: '2025-11-25: a pack version that is not a string',
+    headers: LEGACY_HEADERS,
+    body: legacyCall('a.first', { _meta: { 'dev.raku/pack-version': 2 } }),
+    hot: true,
+  },
+  { name: '2025-11-25: a tools/list', headers: LEGACY_HEADERS, body: legacyList(), hot: true },
+  {
+    name: '2025-11-25: a tools/list without params',
+    headers: LEGACY_HEADERS,
+    body: legacyList(undefined),
+    hot: true,
+  },
+  {
+    name: '2025-11-25: the last tools/list page',
+    headers: LEGACY_HEADERS,
+    body: legacyList({ cursor: encodeCursor('b.second') }),
+    hot: true,
+  },
+  {
+    name: '2025-11-25: a tools/list with a bad cursor',
+    headers: LEGACY_HEADERS,
+    body: legacyList({ cursor: '!!' }),
+    hot: true,
+  },
+
+  // 2025-11-25 left to the SDK.
+  {
+    name: '2025-11-25: Accept without event streams',
+    headers: { ...LEGACY_HEADERS, accept: 'application/json' },
+    body: legacyCall('a.first'),
+    hot: false,
+  },
+  {
+    name: '2025-11-25: Accept without JSON',
+    headers: { ...LEGACY_HEADERS, accept: 'text/event-stream' },
+    body: legacyCall('a.first'),
+    hot: false,
+  },
+  {
+    name: '2025-11-25: no Accept header',
+    headers: { 'content-type': 'application/json', 'mcp-protocol-version': '2025-11-25' },
+    body: legacyCall('a.first'),
+    hot: false,
+  },
+  {
+    name: '2025-11-25: an older revision in the header',
+    headers: { ...LEGACY_HEADERS, 'mcp-protocol-version': '2025-06-18' },
+    body: legacyCall('a.first'),
+    hot: false,
+  },
+  {
+    name: '2025-11-25: a revision nobody serves in the header',
+    headers: { ...LEGACY_HEADERS, 'mcp-protocol-version': '2024-01-01' },
+    body: legacyCall('a.first'),
+    hot: false,
+  },
+  {
+    name: '2025-11-25: a revision header with padding',
+    headers: { ...LEGACY_HEADERS, 'mcp-protocol-version': '2025-11-25 ' },
+    body: legacyCall('a.first'),
+    hot: false,
+  },
+  {
+    name: '2025-11-25: envelope keys without a protocol version',
+    headers: LEGACY_HEADERS,
+    body: legacyCall('a.first', {
+      _meta: { 'io.modelcontextprotocol/clientInfo': { name: 't', version: '1' } },
+    }),
+    hot: false,
+  },
+  {
+    name: '2025-11-25: another key of the protocol in _meta',
+    headers: LEGACY_HEADERS,
+    body: legacyCall('a.first', { _meta: { 'io.modelcontextprotocol/related-task': { taskId: 't' } } }),
+    hot: false,
+  },
+  {
+    name: '2025-11-25: a task-augmented call',
+    headers: LEGACY_HEADERS,
+    body: legacyCall('a.first', { task: { ttl: 1000 } }),
+    hot: false,
+  },
+  {
+    name: '2025-11-25: arguments that are a number',
+    headers: LEGACY_HEADERS,
+    body: legacyCall('a.first', { arguments: 5 }),
+    hot: false,
+  },
+  {
+    name: '2025-11-25: a tool name that is not a string',
+    headers: LEGACY_HEADERS,
+    body: legacyCall(7),
+    hot: false,
+  },
+  {
+    name: '2025-11-25: a tools/call without params',
+    headers: LEGACY_HEADERS,
+    body: { jsonrpc: '2.0', id: 13, method: 'tools/call' },
+    hot: false,
+  },
+  {
+    name: '2025-11-25: a progress token that is a fraction',
+    headers: LEGACY_HEADERS,
+    body: legacyCall('a.first', { _meta: { progressToken: 1.5 } }),
+    hot: false,
+  },
+  {
+    name: '2025-11-25: an id that is a fraction',
+    headers: LEGACY_HEADERS,
+    body: legacyCall('a.first', {}, 2.5),
+    hot: false,
+  },
+  {
+    name: '2025-11-25: a tools/list with params null',
+    headers: LEGACY_HEADERS,
+    body: legacyList(null),
+    hot: false,
+  },
+  {
+    name: '2025-11-25: a tools/list cursor that is not a string',
+    headers: LEGACY_HEADERS,
+    body: legacyList({ cursor: 3 }),
+    hot: false,
+  },
+  {
+    name: '2025-11-25: the initialized notification',
+    headers: LEGACY_HEADERS,
+    body: { jsonrpc: '2.0', method: 'notifications/initialized' },
+    hot: false,
+  },
+  {
+    name: '2025-11-25: another method',
+    headers: LEGACY_HEADERS,
+    body: { jsonrpc: '2.0', id: 14, method: 'resources/list', params: {} },
+    hot: false,
+  },
+  {
+    name: '2025-11-25: a text/plain body',
+    headers: { ...LEGACY_HEADERS, 'content-type': 'text/plain' },
+    body: legacyCall('a.first'),
     hot: false,
   },
   {
@@ -536,6 +777,27 @@ describe('the MCP hot path', () => {
           },
         },
       },
+      streamHeaders: [null, null, null],
+    });
+  });
+
+  it('answers a 2025-11-25 tools/call as one event of a stream, with the handler result as it is', async () => {
+    const answer = await post(hot.url, LEGACY_HEADERS, JSON.stringify(legacyCall('b.second')));
+    expect(answer).toEqual({
+      status: 200,
+      type: 'text/event-stream',
+      body: [
+        {
+          jsonrpc: '2.0',
+          id: 11,
+          result: {
+            content: [{ type: 'text', text: 'upstream failed' }],
+            isError: true,
+            _meta: { 'dev.raku/status': 'error' },
+          },
+        },
+      ],
+      streamHeaders: ['no-cache, no-transform', 'no', null],
     });
   });
 

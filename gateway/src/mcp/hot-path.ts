@@ -1,8 +1,9 @@
 /**
- * The two requests agents send on every turn, `tools/call` and `tools/list` of protocol revision 2026-07-28,
- * answered straight from the endpoint's handlers instead of through the SDK's per-request machinery (a
- * `Server`, a transport, several zod passes over the message, web `Request`/`Response` objects and streams:
- * about six bare HTTP echoes of CPU per request on our machines, see docs/gateway.md).
+ * The two requests agents send on every turn, `tools/call` and `tools/list`, of protocol revision 2026-07-28
+ * and of 2025-11-25 (after initialize), answered straight from the endpoint's handlers instead of through the
+ * SDK's per-request machinery (a `Server`, a transport, several zod passes over the message, web
+ * `Request`/`Response` objects and streams: about six bare HTTP echoes of CPU per request on our machines;
+ * for 2025-11-25 also a server-sent-event stream per answer; see docs/gateway.md).
  *
  * The hot path only takes a request it can answer exactly as the SDK would, and hands everything else to the
  * SDK untouched, before anything has run: the SDK stays the one place that speaks the rest of the protocol
@@ -13,6 +14,13 @@
  * `modernRequest`). Results get the SDK's 2026-07-28 encoding (`resultType`, cache fields of a list, the
  * server's identity in `_meta`) and a `tools/call` result is checked against the SDK's own `CallToolResult`
  * schema.
+ *
+ * A 2025-11-25 request is one the SDK's stateless legacy serving would answer (createMcpHandler's default
+ * fallback: a fresh `Server` and transport per POST, no session): no envelope claim, an
+ * `MCP-Protocol-Version` header that is absent or 2025-11-25, an `Accept` naming both JSON and event streams
+ * (else the SDK answers 406), params holding only what the method defines. Its answer is what that transport
+ * sends: one `message` event on a `text/event-stream` answer with the handler's result as it is (no
+ * 2026-07-28 encoding), errors with the codes the SDK gives them in that era.
  *
  * gateway/test/mcp-hot-path.test.ts sends a corpus of good and bad requests to an endpoint with and without
  * it and requires the same answers. RAKU_MCP_HOT_PATH=false turns it off (docs/gateway.md).
@@ -37,6 +45,8 @@ import {
 
 /** Revisions the hot path answers; a newer one the SDK may learn goes to the SDK until it is added here. */
 const REVISION = '2026-07-28';
+/** The 2025 revision served (statelessly, by the SDK's legacy fallback); older ones go to the SDK. */
+const LEGACY_REVISION = '2025-11-25';
 /** An `Mcp-Name` carrying this prefix is Base64-encoded (SEP-2243); the SDK decodes it. */
 const BASE64_SENTINEL = '=?base64?';
 const CALL_PARAMS = new Set(['name', 'arguments', '_meta']);
@@ -65,8 +75,18 @@ export interface HotHandlers {
 }
 
 /**
- * Serves a POST whose body is already parsed: a promise of the JSON answer (always HTTP 200: errors of a
- * taken request are JSON-RPC errors in the body, as the SDK answers them), or `undefined` when the SDK must
+ * The answer to a taken request, always HTTP 200 (errors of a taken request are JSON-RPC errors in the body,
+ * as the SDK answers them): JSON for 2026-07-28, one server-sent event for 2025-11-25.
+ */
+export interface HotAnswer {
+  /** The JSON-RPC response, encoded. */
+  json: string;
+  /** Send it as one `message` event of a `text/event-stream` answer (2025-11-25), not as JSON. */
+  eventStream: boolean;
+}
+
+/**
+ * Serves a POST whose body is already parsed: a promise of the answer, or `undefined` when the SDK must
  * answer the request instead.
  */
 export type HotPath = (
@@ -74,7 +94,20 @@ export type HotPath = (
   body: unknown,
   signal: AbortSignal,
   authInfo: AuthInfo,
-) => Promise<string> | undefined;
+) => Promise<HotAnswer> | undefined;
+
+/** The headers the SDK's streamable HTTP transport puts on an event-stream answer (a 2025-11-25 POST). */
+export const EVENT_STREAM_HEADERS: Readonly<Record<string, string>> = {
+  'content-type': 'text/event-stream',
+  'cache-control': 'no-cache, no-transform',
+  connection: 'keep-alive',
+  'x-accel-buffering': 'no',
+};
+
+/** One answer as the transport frames it: a `message` event without an id (no event store). */
+export function eventStreamBody(json: string): string {
+  return `event: message\ndata: ${json}\n\n`;
+}
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
@@ -125,7 +158,7 @@ function checkCallResult(result: Record<string, unknown>): void {
   }
 }
 
-/** A JSON-RPC error answer for what a handler threw, coded as the SDK codes it. */
+/** A JSON-RPC error answer for what a handler threw, coded as the SDK codes it (in both eras). */
 function errorAnswer(id: JsonRpcId, err: unknown): string {
   const error = (err ?? {}) as { code?: unknown; message?: unknown; data?: unknown };
   const thrown = Number.isSafeInteger(error.code) ? (error.code as number) : ProtocolErrorCode.InternalError;
@@ -133,7 +166,7 @@ function errorAnswer(id: JsonRpcId, err: unknown): string {
     jsonrpc: '2.0',
     id,
     error: {
-      // 2026-07-28 folds the old resource-not-found code into invalid params.
+      // The SDK folds the old resource-not-found code into invalid params, for 2025-11-25 answers too.
       code: thrown === ProtocolErrorCode.ResourceNotFound ? ProtocolErrorCode.InvalidParams : thrown,
       message: typeof error.message === 'string' ? error.message : 'Internal error',
       ...(error.data !== undefined ? { data: error.data } : {}),
@@ -194,48 +227,78 @@ function modernRequest(
   return modern;
 }
 
-/** Whether the hot path answers this request: the SDK would hand it to a handler as it is (see the module comment). */
-export function isHotRequest(
-  headers: IncomingHttpHeaders,
-  body: unknown,
-): body is { id: JsonRpcId; method: 'tools/call' | 'tools/list'; params: Params } {
-  if (!isPlainObject(body) || !isJsonContentType(header(headers, 'content-type'))) return false;
-  const method = body['method'];
-  const params = body['params'];
-  if ((method !== 'tools/call' && method !== 'tools/list') || !isPlainObject(params)) return false;
+/** The era of a request the hot path answers; `undefined` for one the SDK must answer. */
+export type HotEra = 'modern' | 'legacy';
+type HotRequest = { id: JsonRpcId; method: 'tools/call' | 'tools/list'; params?: Params };
+
+/** Params holding only what the method defines, of the types the SDK hands a handler as they are. */
+function plainParams(method: 'tools/call' | 'tools/list', params: Params, mcpNameHeader?: string): boolean {
+  if (method === 'tools/list') {
+    return (
+      onlyKeys(params, LIST_PARAMS) &&
+      (params['cursor'] === undefined || typeof params['cursor'] === 'string')
+    );
+  }
+  const name = params['name'];
+  const args = params['arguments'];
+  return (
+    onlyKeys(params, CALL_PARAMS) &&
+    typeof name === 'string' &&
+    (args === undefined || isPlainObject(args)) &&
+    (mcpNameHeader === undefined || mcpNameHeader === name)
+  );
+}
+
+/**
+ * Whether this is a 2025-11-25 request the SDK's stateless legacy serving would hand to a handler as it is:
+ * the classifier routes a request without an envelope claim and without a modern header to that era, and its
+ * transport refuses (406, 400) what is checked here by hand. `Mcp-Method`, `Mcp-Name` and `Mcp-Session-Id`
+ * mean nothing to stateless legacy serving, so they are not looked at.
+ */
+function legacyRequest(headers: IncomingHttpHeaders, body: HotRequest, params: unknown): boolean {
+  const version = headers['mcp-protocol-version'];
+  const accept = header(headers, 'accept');
+  if (
+    (version !== undefined && version !== LEGACY_REVISION) ||
+    accept === undefined ||
+    !accept.includes('application/json') ||
+    !accept.includes('text/event-stream')
+  ) {
+    return false;
+  }
+  if (params === undefined) return body.method === 'tools/list';
+  if (!isPlainObject(params) || !plainParams(body.method, params)) return false;
   const meta = params['_meta'];
+  if (meta === undefined) return true;
+  if (!isPlainObject(meta) || !plainMetaKeys(meta)) return false;
+  // An envelope key makes it the modern era's (or the ladder's) request; plainMetaKeys lets those through.
+  for (const key of ENVELOPE_KEYS) if (key in meta) return false;
+  return true;
+}
+
+/** Which era of the hot path answers this request, if any: the SDK would hand it to a handler as it is. */
+export function hotRequestEra(headers: IncomingHttpHeaders, body: unknown): HotEra | undefined {
+  if (!isPlainObject(body) || !isJsonContentType(header(headers, 'content-type'))) return undefined;
+  const method = body['method'];
+  if ((method !== 'tools/call' && method !== 'tools/list') || !isPlainRequest(body)) return undefined;
+  const params = body['params'];
+  const meta = isPlainObject(params) ? params['_meta'] : undefined;
+  if (!isPlainObject(meta) || !(PROTOCOL_VERSION_META_KEY in meta)) {
+    return legacyRequest(headers, body as HotRequest, params) ? 'legacy' : undefined;
+  }
   const mcpNameHeader = header(headers, 'mcp-name');
   if (
-    !isPlainRequest(body) ||
-    !isPlainObject(meta) ||
+    !isPlainObject(params) ||
     meta[PROTOCOL_VERSION_META_KEY] !== REVISION ||
     // The SDK requires both headers on a modern request, agreeing with the body; it answers otherwise itself.
     header(headers, 'mcp-protocol-version') !== REVISION ||
     header(headers, 'mcp-method') !== method ||
-    !plainMetaKeys(meta)
+    !plainMetaKeys(meta) ||
+    // Mcp-Name mirrors params.name; an encoded or differing one is the SDK's to decode or refuse.
+    (method === 'tools/call' && (mcpNameHeader === undefined || mcpNameHeader.startsWith(BASE64_SENTINEL))) ||
+    !plainParams(method, params, method === 'tools/call' ? mcpNameHeader : undefined)
   ) {
-    return false;
-  }
-  if (method === 'tools/list') {
-    if (
-      !onlyKeys(params, LIST_PARAMS) ||
-      (params['cursor'] !== undefined && typeof params['cursor'] !== 'string')
-    ) {
-      return false;
-    }
-  } else {
-    const name = params['name'];
-    const args = params['arguments'];
-    if (
-      !onlyKeys(params, CALL_PARAMS) ||
-      typeof name !== 'string' ||
-      (args !== undefined && !isPlainObject(args)) ||
-      // Mcp-Name mirrors params.name; an encoded or differing one is the SDK's to decode or refuse.
-      mcpNameHeader !== name ||
-      name.startsWith(BASE64_SENTINEL)
-    ) {
-      return false;
-    }
+    return undefined;
   }
   return modernRequest(meta, {
     httpMethod: 'POST',
@@ -243,17 +306,25 @@ export function isHotRequest(
     mcpMethodHeader: method,
     ...(mcpNameHeader !== undefined ? { mcpNameHeader } : {}),
     body,
-  });
+  })
+    ? 'modern'
+    : undefined;
+}
+
+/** Whether the hot path answers this request (in either era). */
+export function isHotRequest(headers: IncomingHttpHeaders, body: unknown): body is HotRequest {
+  return hotRequestEra(headers, body) !== undefined;
 }
 
 export function createHotPath(handlers: HotHandlers): HotPath {
   const serve = async (
-    id: JsonRpcId,
-    method: 'tools/call' | 'tools/list',
-    params: Params,
+    request: HotRequest,
+    legacy: boolean,
     signal: AbortSignal,
     authInfo: AuthInfo,
   ): Promise<string> => {
+    const { id, method } = request;
+    const params = request.params ?? {};
     let result: Record<string, unknown>;
     try {
       if (method === 'tools/call') {
@@ -263,10 +334,17 @@ export function createHotPath(handlers: HotHandlers): HotPath {
     } catch (err) {
       return errorAnswer(id, err);
     }
-    return JSON.stringify({ result: encodeResult(method, result, handlers.serverInfo), jsonrpc: '2.0', id });
+    // 2025-11-25 results go out as the handler made them; 2026-07-28 adds its encoding.
+    const encoded = legacy ? result : encodeResult(method, result, handlers.serverInfo);
+    return JSON.stringify({ result: encoded, jsonrpc: '2.0', id });
   };
   return (headers, body, signal, authInfo) => {
-    if (!isHotRequest(headers, body)) return undefined;
-    return serve(body.id, body.method, body.params, signal, authInfo);
+    const era = hotRequestEra(headers, body);
+    if (era === undefined) return undefined;
+    const legacy = era === 'legacy';
+    return serve(body as HotRequest, legacy, signal, authInfo).then((json) => ({
+      json,
+      eventStream: legacy,
+    }));
   };
 }

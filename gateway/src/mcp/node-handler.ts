@@ -23,7 +23,9 @@ import {
   type McpHttpHandler,
 } from '@modelcontextprotocol/server';
 import { depthMessage, jsonBounds, pruneDeepText, textDepth } from '@raku/pack-runtime';
-import type { HotPath } from './hot-path.ts';
+import { EVENT_STREAM_HEADERS, eventStreamBody, type HotAnswer, type HotPath } from './hot-path.ts';
+
+const JSON_HEADERS = { 'content-type': 'application/json' } as const;
 
 /** A tools/call refused before it ran because its body nests too deep (see `onRefusedCall`). */
 export interface RefusedCall {
@@ -258,9 +260,9 @@ export function toLeanNodeHandler(handler: McpHttpHandler, options: NodeHandlerO
         ? undefined
         : options.hotPath?.(req.headers, parsedBody, abort.signal, authInfo);
     if (hot !== undefined) {
-      let text: string;
+      let answer: HotAnswer;
       try {
-        text = await hot;
+        answer = await hot;
       } catch (err) {
         options.onerror?.(err instanceof Error ? err : new Error(String(err)));
         finished = true;
@@ -268,8 +270,11 @@ export function toLeanNodeHandler(handler: McpHttpHandler, options: NodeHandlerO
         return;
       }
       finished = true;
+      // A 2025-11-25 answer is the one event the SDK's transport would stream; it is complete, so it goes
+      // out in one write with its length rather than chunked.
+      const text = answer.eventStream ? eventStreamBody(answer.json) : answer.json;
       res.writeHead(200, {
-        'content-type': 'application/json',
+        ...(answer.eventStream ? EVENT_STREAM_HEADERS : JSON_HEADERS),
         'content-length': String(Buffer.byteLength(text)),
       });
       res.end(text);
