@@ -4,7 +4,7 @@
  * (the pull request, via deps.pullRequests). A change is validated against the base its pull request goes to
  * and refused with its diagnostics when it has errors, before anything is pushed.
  */
-import express, { type NextFunction, type Request, type Response } from 'express';
+import type express from 'express';
 import { GitHubCallError } from '../config-repo/github-error.ts';
 import { previewChange } from '../config-repo/preview.ts';
 import {
@@ -14,8 +14,9 @@ import {
   PULL_REQUESTS_SETTINGS,
 } from '../config-repo/types.ts';
 import { ApiError, value } from './api-error.ts';
-import { checkBody, verifyJsonBody } from './request-validation.ts';
-import type { ApiCaller, RouteContext } from './types.ts';
+import { adminLargeBody, callerOf } from './large-body.ts';
+import { checkBody } from './request-validation.ts';
+import type { RouteContext } from './types.ts';
 
 /** A change carries up to 200 files of 1 MiB; the body limit is the import's (a large pack plus a few files). */
 export const CHANGE_BODY_LIMIT = 32 * 1024 * 1024;
@@ -32,29 +33,7 @@ async function github<T>(run: () => Promise<T>): Promise<T> {
 
 export function mountChangeRoutes(router: express.Router, context: RouteContext): void {
   const { deps, caller } = context;
-  const parse = express.json({ limit: CHANGE_BODY_LIMIT, verify: verifyJsonBody });
-  // Authenticated before the body is read: nobody without the admin role makes the gateway parse 32 MiB.
-  const body = async (req: Request, res: Response, next: NextFunction) => {
-    try {
-      res.locals['caller'] = await caller(req, true);
-    } catch (err) {
-      // The body stays unread: the client gets its answer, the connection is not reused.
-      res.set('connection', 'close');
-      return next(err);
-    }
-    parse(req, res, (err?: unknown) => {
-      if ((err as { type?: string } | undefined)?.type === 'entity.too.large') {
-        return next(
-          new ApiError(
-            413,
-            'payload_too_large',
-            `request body: over the ${CHANGE_BODY_LIMIT}-byte (32 MiB) limit of the change routes; propose fewer or smaller files`,
-          ),
-        );
-      }
-      next(err);
-    });
-  };
+  const body = adminLargeBody(context, CHANGE_BODY_LIMIT, 'change routes', 'propose fewer or smaller files');
   const repository = (): ConfigRepository => {
     if (!deps.configRepository) throw new ApiError(404, 'not_found', 'this gateway has no config repository');
     return deps.configRepository;
@@ -87,7 +66,7 @@ export function mountChangeRoutes(router: express.Router, context: RouteContext)
   });
 
   router.post('/v1/changes', body, async (req, res) => {
-    const who = res.locals['caller'] as ApiCaller;
+    const who = callerOf(res);
     repository();
     const change = value(checkBody<ChangeRequest>('ChangeRequest', req.body));
     const opener = deps.pullRequests;

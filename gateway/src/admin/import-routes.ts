@@ -6,7 +6,7 @@
  */
 import { UserError } from '@raku/config';
 import { DEFAULT_DOCUMENT_LIMITS } from '@raku/import';
-import express, { type NextFunction, type Request, type Response } from 'express';
+import type express from 'express';
 import { analyzeImport } from '../builder/import-analysis.ts';
 import { draftImportChange } from '../builder/import-draft.ts';
 import { readImportSource } from '../builder/import-source.ts';
@@ -21,7 +21,8 @@ import {
   type ImportSuggestionsRequest,
 } from '../builder/types.ts';
 import { ApiError, value } from './api-error.ts';
-import { checkBody, verifyJsonBody } from './request-validation.ts';
+import { adminLargeBody } from './large-body.ts';
+import { checkBody } from './request-validation.ts';
 import type { RouteContext } from './types.ts';
 
 const NO_SETTINGS: ImportSettings = { fetchUrls: false, allowPrivateNetworks: false };
@@ -29,29 +30,12 @@ const NO_SETTINGS: ImportSettings = { fetchUrls: false, allowPrivateNetworks: fa
 export function mountImportRoutes(router: express.Router, context: RouteContext): void {
   const settings = context.deps.imports ?? NO_SETTINGS;
   const limit = settings.maxDocumentBytes ?? DEFAULT_DOCUMENT_LIMITS.maxBytes;
-  const parse = express.json({ limit, verify: verifyJsonBody });
-  // Authenticated before the body is read: nobody without the admin role makes the gateway parse 32 MiB.
-  const body = async (req: Request, res: Response, next: NextFunction) => {
-    try {
-      await context.caller(req, true);
-    } catch (err) {
-      // The unread body: the client gets its answer, the connection is not reused.
-      res.set('connection', 'close');
-      return next(err);
-    }
-    parse(req, res, (err?: unknown) => {
-      if ((err as { type?: string } | undefined)?.type === 'entity.too.large') {
-        return next(
-          new ApiError(
-            413,
-            'payload_too_large',
-            `request body: over the ${limit}-byte (${mib(limit)}) limit of the import routes; import a smaller document, or raise RAKU_IMPORT_MAX_BYTES`,
-          ),
-        );
-      }
-      next(err);
-    });
-  };
+  const body = adminLargeBody(
+    context,
+    limit,
+    'import routes',
+    'import a smaller document, or raise RAKU_IMPORT_MAX_BYTES',
+  );
 
   router.get('/v1/imports/capabilities', async (req, res) => {
     await context.caller(req, true);
@@ -111,8 +95,4 @@ async function input<T>(run: () => Promise<T>): Promise<T> {
     if (err instanceof UserError) throw new ApiError(400, 'bad_request', err.message);
     throw err;
   }
-}
-
-function mib(bytes: number): string {
-  return `${Math.round((bytes / 1024 / 1024) * 10) / 10} MiB`;
 }
