@@ -4,23 +4,16 @@
  * name already in the config repository.
  */
 import type { SourceFile } from '@raku/config';
-import { analyzeOpenApi, parseCommittedPack, snapshotFileName } from '@raku/import';
+import { parseCommittedPack } from '@raku/import';
 import { parse as parseYaml } from 'yaml';
-import type { ReadSource } from './import-source.ts';
+import { analyzeSource, type ReadSource } from './import-source.ts';
 import type { ImportAnalysis, ImportOperation } from './types.ts';
 
 export function analyzeImport(
   read: ReadSource,
   repoFiles: readonly SourceFile[] | undefined,
 ): ImportAnalysis {
-  const analysis = analyzeOpenApi(read.doc, {
-    name: read.name,
-    sourceDocument: snapshotFileName(read.bytes),
-    sha256: read.sha256,
-    ...(read.baseUrl !== undefined ? { baseUrl: read.baseUrl } : {}),
-    ...(read.url ? { documentUrl: read.url } : {}),
-    ...(read.includeDeprecated ? { includeDeprecated: true } : {}),
-  });
+  const analysis = analyzeSource(read);
   const operations = analysis.operations.map(
     (op): ImportOperation => ({
       id: op.id,

@@ -3,7 +3,13 @@
  * from its URL; parsed as `raku import openapi` parses a file (same limits), with the pack name it gets.
  */
 import { sha256Hex, UserError } from '@raku/config';
-import { DEFAULT_DOCUMENT_LIMITS, type OpenApiDocument, parseDocument } from '@raku/import';
+import {
+  analyzeOpenApi,
+  DEFAULT_DOCUMENT_LIMITS,
+  type OpenApiDocument,
+  parseDocument,
+  snapshotFileName,
+} from '@raku/import';
 import { parseDocument as parseYamlDocument } from 'yaml';
 import { ImportInputError, type ImportSettings, type ImportSource } from './types.ts';
 import { DocumentFetchError, fetchDocument } from './url-fetch.ts';
@@ -17,6 +23,18 @@ export interface ReadSource {
   name: string;
   baseUrl?: string;
   includeDeprecated: boolean;
+}
+
+/** The document's operations as `raku import openapi` sees them with the request's options (analyzeOpenApi). */
+export function analyzeSource(read: ReadSource): ReturnType<typeof analyzeOpenApi> {
+  return analyzeOpenApi(read.doc, {
+    name: read.name,
+    sourceDocument: snapshotFileName(read.bytes),
+    sha256: read.sha256,
+    ...(read.baseUrl !== undefined ? { baseUrl: read.baseUrl } : {}),
+    ...(read.url ? { documentUrl: read.url } : {}),
+    ...(read.includeDeprecated ? { includeDeprecated: true } : {}),
+  });
 }
 
 const DNS_LABEL = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;

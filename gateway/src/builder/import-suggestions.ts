@@ -5,8 +5,8 @@
  * the document's operations.
  */
 import type { Pack } from '@raku/config';
-import { analyzeOpenApi, applySuggestions, requestSuggestions, snapshotFileName } from '@raku/import';
-import type { ReadSource } from './import-source.ts';
+import { applySuggestions, requestSuggestions } from '@raku/import';
+import { analyzeSource, type ReadSource } from './import-source.ts';
 import {
   AiUnavailableError,
   ImportInputError,
@@ -30,14 +30,7 @@ export async function suggestImport(
       'no OpenAI or Azure OpenAI is configured on this gateway (OPENAI_API_KEY, or AZURE_OPENAI_ENDPOINT with AZURE_OPENAI_API_KEY and AZURE_OPENAI_DEPLOYMENT)',
     );
   }
-  const analysis = analyzeOpenApi(read.doc, {
-    name: read.name,
-    sourceDocument: snapshotFileName(read.bytes),
-    sha256: read.sha256,
-    ...(read.baseUrl !== undefined ? { baseUrl: read.baseUrl } : {}),
-    ...(read.url ? { documentUrl: read.url } : {}),
-    ...(read.includeDeprecated ? { includeDeprecated: true } : {}),
-  });
+  const analysis = analyzeSource(read);
   const byId = new Map(analysis.operations.map((op) => [op.id, op]));
   for (const [i, id] of (ids ?? []).entries()) {
     const op = byId.get(id);
