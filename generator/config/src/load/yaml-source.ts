@@ -11,6 +11,7 @@ import {
   parseDocument,
 } from 'yaml';
 import { type Diagnostic, dottedPath, type PathSegment } from '../diagnostic.ts';
+import { type BlockLocator, blockLocator } from './block-positions.ts';
 import { fastParse } from './fast-yaml.ts';
 
 /** A file as read from disk (or git), before any parsing. */
@@ -104,7 +105,7 @@ export function parseYamlSource(file: SourceFile, limits: YamlLimits = DEFAULT_Y
   if (deep) return fail('too-deep', deep.message, deep.offset);
   if (limits.fastPath !== false) {
     const fast = fastParse(text, limits);
-    if (fast) return { value: fast.value, positions: lazyPositions(file, limits), diagnostics };
+    if (fast) return { value: fast.value, positions: lazyPositions(file, text, limits), diagnostics };
   }
 
   const doc = parseDocument(text, {
@@ -224,16 +225,25 @@ export function parseYamlSource(file: SourceFile, limits: YamlLimits = DEFAULT_Y
   }
 }
 
-/** Cheap test that rules out deep nesting for ordinary files, so the lexer pass runs only on suspicious ones. */
-/** Positions for a file read on the fast path: the slow parse runs only when a rule asks where something is. */
-function lazyPositions(file: SourceFile, limits: YamlLimits): PositionIndex {
+/**
+ * Positions for a file read on the fast path, computed only when a rule asks where something is: first by
+ * following indentation (block-positions.ts, microseconds), and only where that declines by the positioned
+ * parse (milliseconds per file).
+ */
+function lazyPositions(file: SourceFile, text: string, limits: YamlLimits): PositionIndex {
   let index: PositionIndex | undefined;
-  const get = () => {
+  let locator: BlockLocator | undefined | null = null;
+  const find = (path: readonly PathSegment[], key: boolean): Position => {
+    if (locator === null) locator = blockLocator(text);
+    const found = locator?.(path, key);
+    if (found) return found;
     index ??= parseYamlSource(file, { ...limits, fastPath: false }).positions;
-    return index;
+    return key ? index.keyAt(path) : index.at(path);
   };
-  return { at: (path) => get().at(path), keyAt: (path) => get().keyAt(path) };
+  return { at: (path) => find(path, false), keyAt: (path) => find(path, true) };
 }
+
+/** Cheap test that rules out deep nesting for ordinary files, so the lexer pass runs only on suspicious ones. */
 
 function mayNestDeeply(text: string, maxDepth: number): boolean {
   // Running bracket depth, ignoring quoting: an over-estimate is fine, the lexer pass then decides.
