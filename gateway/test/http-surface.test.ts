@@ -199,3 +199,57 @@ describe('log level of what the MCP endpoint reports', () => {
     expect(logged.filter((m) => !m.startsWith('warn: '))).toEqual([]);
   });
 });
+
+describe('loopback guards (DNS rebinding, foreign pages)', () => {
+  let guarded: Awaited<ReturnType<typeof serve>>;
+  beforeAll(async () => {
+    guarded = await serve({
+      localhostGuards: true,
+      cors: corsPolicy([`${ALLOWED}/`]),
+      fallback: (_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{"admin":true}');
+      },
+    });
+  });
+  afterAll(() => closeServer(guarded.server));
+
+  /** A request with the Host and Origin headers given (fetch may not set Host). */
+  const send = (path: string, headers: Record<string, string>) =>
+    new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const url = new URL(path, guarded.base);
+      const req = http.request(
+        { host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers },
+        (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => {
+            body += chunk;
+          });
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        },
+      );
+      req.on('error', reject);
+      req.end('{}');
+    });
+
+  it('refuses a foreign Host on every path, the admin API and the console as well as /mcp', async () => {
+    for (const path of ['/mcp', '/v1/tools/widgets.get_widget/call', '/v1/changes', '/console/']) {
+      const res = await send(path, { host: `evil.example:${new URL(guarded.base).port}` });
+      expect(res.status, path).toBe(403);
+      expect(res.body, path).not.toContain('admin');
+    }
+  });
+
+  it("refuses another site's page on the admin API, and lets the console's own origin and allowed origins in", async () => {
+    const port = new URL(guarded.base).port;
+    const foreign = await send('/v1/changes', { host: `127.0.0.1:${port}`, origin: 'https://evil.example' });
+    expect(foreign.status).toBe(403);
+    expect(JSON.parse(foreign.body)).toMatchObject({ error: { code: 'origin_not_allowed' } });
+    for (const origin of [`http://127.0.0.1:${port}`, `http://localhost:${port}`, ALLOWED]) {
+      const res = await send('/v1/changes', { host: `127.0.0.1:${port}`, origin });
+      expect(res.status, origin).toBe(200);
+    }
+    expect((await send('/v1/changes', { host: `localhost:${port}` })).status).toBe(200);
+  });
+});

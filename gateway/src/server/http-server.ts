@@ -84,7 +84,10 @@ export function createHttpServer(options: HttpServerOptions): http.Server {
     if (!res.headersSent) sendError(res, 500, 'internal', 'internal error');
     else res.destroy();
   };
-  /** May a browser page of this origin use /mcp? (MCP transport: a present, invalid Origin gets 403.) */
+  /**
+   * May a browser page of this origin call this server? On /mcp (the MCP transport: a present, invalid Origin
+   * gets 403) always checked; on other paths when bound to loopback.
+   */
   const mcpOriginAllowed = (origin: string) =>
     cors?.allows(origin) === true ||
     (options.localhostGuards === true && validateOriginHeader(origin, localOrigins).ok);
@@ -112,14 +115,22 @@ export function createHttpServer(options: HttpServerOptions): http.Server {
       }
       if (allowed) setCorsHeaders(res, origin);
     }
+    // Bound to loopback, every path is guarded, not only /mcp: the admin API and the console act for the local
+    // developer (with RAKU_AUTH=none, for anyone who reaches them), so a page a DNS-rebinding attack points at
+    // 127.0.0.1 (a foreign Host) or any other site's page (a foreign Origin) gets nothing.
+    if (options.localhostGuards && !validateHost(req, res)) return;
     if (path === '/mcp') {
-      if (options.localhostGuards && !validateHost(req, res)) return;
       if (origin !== undefined && !mcpOriginAllowed(origin)) {
         req.resume();
         sendJsonRpcError(res, 403, `Invalid Origin: ${origin} is not an allowed origin`);
         return;
       }
       Promise.resolve(options.mcp(req, res)).catch((err: unknown) => fail(res, err));
+      return;
+    }
+    if (origin !== undefined && options.localhostGuards && !mcpOriginAllowed(origin)) {
+      req.resume();
+      sendError(res, 403, 'origin_not_allowed', `origin ${origin} may not call this server`);
       return;
     }
     if (req.method === 'GET' || req.method === 'HEAD') {
