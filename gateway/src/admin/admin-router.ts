@@ -8,6 +8,7 @@ import type { DeploymentRecordInput } from '@raku/config';
 import type { GatewayBundle } from '@raku/render';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { APPROVAL_STATUSES } from '../approvals/types.ts';
+import { GitHubCallError } from '../config-repo/github-error.ts';
 import { InvalidCursorError } from '../db/cursor.ts';
 import { JobSubmissionError, type JobView } from '../jobs/types.ts';
 import { STATS_MAX_BUCKET_SECONDS } from '../traces/trace-reader.ts';
@@ -353,6 +354,11 @@ export function createAdminRouter(deps: AdminDeps): express.Router {
     }
     if (error instanceof InvalidCursorError) {
       res.status(400).json({ error: { code: 'bad_request', message: error.message } });
+      return;
+    }
+    // Whichever route read the config repository on GitHub (policies, imports, changes): GitHub failed, not us.
+    if (error instanceof GitHubCallError) {
+      res.status(502).json({ error: { code: 'github_error', message: error.message } });
       return;
     }
     // express.json() errors: malformed JSON (400) or a body over the limit (413).

@@ -16,6 +16,9 @@ const COMMON_ERRORS = {
   '401': error('No or invalid bearer token.'),
   '403': error('Authenticated, but not allowed (admin role required).'),
   '413': error('The body is over maxDocumentBytes (32 MiB by default); the message names the limit.'),
+  '502': error(
+    'Reading the config repository on GitHub failed (github_error: the call, its status, what to fix).',
+  ),
 };
 
 const post = (summary: string, description: string, body: string, answer: string, extra = {}) => ({
@@ -66,7 +69,9 @@ export const IMPORT_PATHS = {
     'ImportSuggestions',
     {
       '409': error('No OpenAI or Azure OpenAI is configured (ai_unavailable).'),
-      '502': error('The model request failed or was refused (ai_failed).'),
+      '502': error(
+        'The model request failed or was refused (ai_failed), or reading the config repository on GitHub failed (github_error).',
+      ),
     },
   ),
 };

@@ -54,6 +54,9 @@ const admin = {
   '409': error(
     'The policies in the config repository do not compile (code invalid_config; `raku validate` says why).',
   ),
+  '502': error(
+    'Reading the config repository on GitHub failed (github_error: the call, its status, what to fix).',
+  ),
 };
 
 export const POLICIES_PATHS = {

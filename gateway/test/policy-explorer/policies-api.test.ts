@@ -19,6 +19,7 @@ import { buildBundle } from '../../../generator/render/src/bundle/build-bundle.t
 import type { GatewayBundle } from '../../../generator/render/src/bundle/types.ts';
 import type { Schema } from '../../client/src/index.ts';
 import type { ApiCaller, AuthorizeResult } from '../../src/admin/types.ts';
+import { GitHubCallError } from '../../src/config-repo/github-error.ts';
 import { localConfigRepository } from '../../src/config-repo/local-config-repository.ts';
 import { openPersistence, type Persistence } from '../../src/server/persistence.ts';
 import { configCopy } from '../config-repo/config-copy.ts';
@@ -256,6 +257,36 @@ describe('GET /v1/policies', () => {
     expect(prod.body.error.message).toMatch(
       /^query parameter environment: environment prod is not available/,
     );
+  });
+
+  it('answers 502 github_error, not 500, when the config repository on GitHub cannot be read', async () => {
+    const down = await serve(
+      persistence.adminRouter({
+        authorize,
+        routes: () => ({}),
+        bundle: () => bundle,
+        configRepository: {
+          info: { source: 'github', location: 'acme/config', branch: 'main' },
+          snapshot: () =>
+            Promise.reject(
+              new GitHubCallError('GET /repos/acme/config/git/ref/heads/main', 503, 'GitHub answered 503'),
+            ),
+        },
+      }),
+    );
+    for (const [method, url, body] of [
+      ['GET', '/v1/policies?environment=dev', undefined],
+      ['GET', '/v1/policies/access?environment=dev', undefined],
+      [
+        'POST',
+        '/v1/policies/simulate',
+        { subject: { id: 'ada', kind: 'user' }, tool: 'x.y', environment: 'dev' },
+      ],
+    ] as const) {
+      const res = await call(down, method, url, body);
+      expect(res.status, url).toBe(502);
+      expect(res.body.error).toMatchObject({ code: 'github_error', message: 'GitHub answered 503' });
+    }
   });
 
   it('refuses an unknown environment, non-admins and anonymous callers', async () => {
