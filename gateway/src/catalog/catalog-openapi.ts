@@ -137,11 +137,11 @@ export const CATALOG_SCHEMAS = {
     required: ['name', 'url', 'error', 'tools'],
     properties: {
       name: { type: 'string' },
-      url: { type: 'string' },
+      url: { ...nullableString, description: 'Null for callers without the admin role' },
       error: {
         ...nullableString,
         description:
-          'Why its definitions could not be read (or its credential is missing); null when the last read worked',
+          'Why its definitions could not be read (or its credential is missing); null when the last read worked, and for callers without the admin role',
       },
       tools: { type: 'array', items: ref('CatalogRemoteTool') },
     },

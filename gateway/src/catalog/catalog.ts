@@ -46,7 +46,7 @@ export function buildCatalog(
     environment: bundle.environment,
     revision: bundle.revision,
     packs: [...packs.values()].sort((a, b) => byName(a, b) || (a.version < b.version ? -1 : 1)),
-    remotes: catalogRemotes(bundle, remotes, sees),
+    remotes: catalogRemotes(bundle, remotes, sees, visible === 'all'),
   };
 }
 
@@ -82,6 +82,8 @@ function catalogRemotes(
   bundle: GatewayBundle,
   statuses: readonly RemoteStatusView[],
   sees: (name: string) => boolean,
+  /** The viewer holds the admin role: addresses and read errors are shown. */
+  admin: boolean,
 ): CatalogRemote[] {
   // Which exposed names each remote tool serves: its own, or the pack tools it is a fallback for.
   const serves = new Map<string, string[]>();
@@ -104,8 +106,9 @@ function catalogRemotes(
         if (t.kind === 'remote' && t.remote === remote.name) reviewed.set(t.tool, t.descriptionSha256);
     const tools: CatalogRemoteTool[] = [];
     for (const [name, reviewedSha256] of [...reviewed].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-      const servesAs = (serves.get(`${remote.name}\0${name}`) ?? []).sort();
-      if (!servesAs.some(sees)) continue;
+      // Only the names the caller may see: the others are tools policy hides from it.
+      const servesAs = (serves.get(`${remote.name}\0${name}`) ?? []).filter(sees).sort();
+      if (servesAs.length === 0) continue;
       const liveSha256 = live.get(name)?.live ?? null;
       const definition = live.get(name)?.definition;
       tools.push({
@@ -130,7 +133,12 @@ function catalogRemotes(
       });
     }
     if (tools.length === 0) continue;
-    out.push({ name: remote.name, url: remote.url, error: state?.error ?? null, tools });
+    out.push({
+      name: remote.name,
+      url: admin ? remote.url : null,
+      error: admin ? (state?.error ?? null) : null,
+      tools,
+    });
   }
   return out;
 }

@@ -67,8 +67,12 @@ export interface CatalogToolDefinition {
 
 export interface CatalogRemote {
   name: string;
-  url: string;
-  /** Why the last read failed or the server cannot be used (its credential is missing); null otherwise. */
+  /** Where it is; null for callers without the admin role (GET /v1/routes keeps addresses to admins too). */
+  url: string | null;
+  /**
+   * Why the last read failed or the server cannot be used (its credential is missing); null otherwise, and
+   * always null for callers without the admin role (the reason may name secrets' variables or internal hosts).
+   */
   error: string | null;
   tools: CatalogRemoteTool[];
 }

@@ -126,6 +126,16 @@ describe('GET /v1/catalog', () => {
       'search',
       'tampered',
     ]);
+    // Addresses and read errors stay with admins (as GET /v1/routes does); names are only those bob may see.
+    const bobSees = new Set(bob.packs.flatMap((p) => p.tools.map((t) => t.name)));
+    for (const remote of bob.remotes) {
+      expect(remote).toMatchObject({ url: null, error: null });
+      for (const tool of remote.tools)
+        for (const name of tool.servesAs)
+          expect(bobSees.has(name) || name.startsWith(`${remote.name}.`), name).toBe(true);
+    }
+    const ada = (await api('ada', 'GET', '/v1/catalog')).json as Catalog;
+    expect(ada.remotes.find((r) => r.name === 'partner')?.url).toMatch(/^http:\/\/127\.0\.0\.1:/);
 
     const alice = (await api('alice', 'GET', '/v1/catalog')).json as Catalog;
     expect(alice.packs.flatMap((p) => p.tools.map((t) => t.name))).toEqual(['widgets.create_widget']);

@@ -143,7 +143,7 @@ export function CatalogView() {
           {c.remotes.map((remote) => (
             <div className="panel" key={remote.name}>
               <h3 className="panel-title">
-                {remote.name} <span className="muted mono">{remote.url}</span>
+                {remote.name} {remote.url ? <span className="muted mono">{remote.url}</span> : null}
               </h3>
               {remote.error ? <p className="error-text">Its tools are not read: {remote.error}</p> : null}
               <Table
