@@ -5,9 +5,11 @@
  * and refused with its diagnostics when it has errors, before anything is pushed.
  */
 import type express from 'express';
+import { checkChangeTitle } from '../config-repo/change-files.ts';
 import { GitHubCallError } from '../config-repo/github-error.ts';
-import { previewChange } from '../config-repo/preview.ts';
+import { changedSincePreview, previewChange } from '../config-repo/preview.ts';
 import {
+  ChangeConflictError,
   type ChangeRequest,
   type ConfigRepository,
   type ConfigRepositoryStatus,
@@ -21,14 +23,25 @@ import type { RouteContext } from './types.ts';
 /** A change carries up to 200 files of 1 MiB; the body limit is the import's (a large pack plus a few files). */
 export const CHANGE_BODY_LIMIT = 32 * 1024 * 1024;
 
-/** Runs a GitHub-backed step; a GitHub failure becomes 502 github_error with the call and what to fix. */
+/**
+ * Runs a GitHub-backed step; a GitHub failure becomes 502 github_error with the call and what to fix, a
+ * conflict with what GitHub holds a 409 with its code.
+ */
 async function github<T>(run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (error) {
     if (error instanceof GitHubCallError) throw new ApiError(502, 'github_error', error.message);
+    if (error instanceof ChangeConflictError) throw new ApiError(409, error.code, error.message);
     throw error;
   }
+}
+
+/** The body as a ChangeRequest: the schema, then what it cannot say (a one-line title). */
+function changeOf(body: unknown): ChangeRequest {
+  const change = value(checkBody<ChangeRequest>('ChangeRequest', body));
+  checkChangeTitle(change.title);
+  return change;
 }
 
 export function mountChangeRoutes(router: express.Router, context: RouteContext): void {
@@ -60,7 +73,7 @@ export function mountChangeRoutes(router: express.Router, context: RouteContext)
 
   router.post('/v1/changes/preview', body, async (req, res) => {
     const repo = repository();
-    const change = value(checkBody<ChangeRequest>('ChangeRequest', req.body));
+    const change = changeOf(req.body);
     const snapshot = await github(() => repo.snapshot());
     res.json(previewChange(snapshot, change));
   });
@@ -68,7 +81,7 @@ export function mountChangeRoutes(router: express.Router, context: RouteContext)
   router.post('/v1/changes', body, async (req, res) => {
     const who = callerOf(res);
     repository();
-    const change = value(checkBody<ChangeRequest>('ChangeRequest', req.body));
+    const change = changeOf(req.body);
     const opener = deps.pullRequests;
     if (!opener) {
       throw new ApiError(
@@ -77,8 +90,19 @@ export function mountChangeRoutes(router: express.Router, context: RouteContext)
         `this gateway cannot open pull requests: ${PULL_REQUESTS_SETTINGS}`,
       );
     }
-    // Validated against the branch the pull request goes to (in local mode that is GitHub's, not the checkout).
-    const preview = previewChange(await github(() => opener.snapshot()), change);
+    // Validated against the branch the pull request goes to (in local mode that is GitHub's, not the checkout),
+    // read once: the commit is built on this same snapshot's revision (open() refuses when the branch moved).
+    const base = await github(() => opener.snapshot());
+    const differ = changedSincePreview(base, change);
+    if (differ.length > 0) {
+      const where = `${opener.repository}@${opener.branch}`;
+      throw new ApiError(
+        409,
+        'base_changed',
+        `${differ.join(', ')} changed on ${where} since the preview: preview again (in local mode, update the checkout first); nothing was pushed`,
+      );
+    }
+    const preview = previewChange(base, change);
     if (preview.files.every((f) => f.status === 'unchanged')) {
       throw new ApiError(
         400,
@@ -101,7 +125,7 @@ export function mountChangeRoutes(router: express.Router, context: RouteContext)
         { diagnostics: preview.diagnostics },
       );
     }
-    const pr = await github(() => opener.open(change, who.subject));
+    const pr = await github(() => opener.open(change, base, who.subject));
     res.status(pr.created ? 201 : 200).json(pr);
   });
 }

@@ -80,3 +80,25 @@ export function checkChangeFiles(files: readonly ChangeFile[]): void {
     }
   });
 }
+
+// C0 and C1 control characters (line breaks and tabs among them) and the Unicode line/paragraph separators.
+const NOT_ONE_LINE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/u;
+
+/**
+ * A title is one line of text: it is the commit's first line and the pull request's title, so a line break
+ * would let it write the commit's trailers (`Proposed-By:`) or the pull request's body.
+ */
+export function checkChangeTitle(title: string): void {
+  const bad = NOT_ONE_LINE.exec(title);
+  if (bad) {
+    const code = (bad[0].codePointAt(0) as number).toString(16).toUpperCase().padStart(4, '0');
+    throw new InvalidChangeFileError(
+      `title: one line of text; it holds U+${code} (a line break or control character)`,
+    );
+  }
+}
+
+/** `text` on one line: control characters and line separators become spaces (for subjects written in commits). */
+export function oneLine(text: string): string {
+  return text.replace(new RegExp(NOT_ONE_LINE.source, 'gu'), ' ');
+}

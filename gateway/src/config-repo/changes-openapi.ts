@@ -63,7 +63,7 @@ export const CHANGE_PATHS = {
       summary:
         'Proposes a change as a pull request on the config repository: 201 when opened, 200 when the same change already has an open pull request (admin)',
       description:
-        'The change is previewed first; one with error diagnostics is refused (`400 invalid_change` with `diagnostics`) and nothing is pushed. The branch is `raku/console/<slug>-<hash12>` (slug of the title; hash of the base branch and the files), so the same change proposed again finds the same pull request; when the base branch moved since, a new commit on that branch brings the change onto it (unless someone else pushed to the branch).',
+        'The change is previewed first; one with error diagnostics is refused (`400 invalid_change` with `diagnostics`) and nothing is pushed. With `base` (what the preview showed), a file that differs on the base branch now is refused (`409 base_changed`). The change is validated and committed on the same base commit. The branch is `raku/console/<slug>-<hash12>` (slug of the title; hash of the base branch, title, description and files), so the same change proposed again finds the same pull request; another title or description is another pull request. An existing branch is reused only when its head’s tree is exactly this change on the base (or, after the base moved, on its head commit’s parent: a merge commit then brings it onto the new base); otherwise `409 branch_conflict`.',
       requestBody: changeBody,
       responses: {
         '200': {
@@ -83,7 +83,7 @@ export const CHANGE_PATHS = {
         '403': error('Authenticated, but not allowed (admin role required).'),
         '404': error('This gateway has no config repository.'),
         '409': error(
-          'This gateway cannot open pull requests (`pull_requests_unavailable`; the message names the settings to set).',
+          'This gateway cannot open pull requests (`pull_requests_unavailable`; the message names the settings to set); a file of `base` differs on the base branch now (`base_changed`, naming the files: preview again); the base branch moved while the change was pushed (`base_moved`: send it again); or the change’s branch exists and holds something other than this change on the current base (`branch_conflict`, naming the branch: delete it). Nothing is pushed in any of these cases.',
         ),
         '413': error('The body is over 32 MiB (`payload_too_large`).'),
         '502': error(
@@ -145,9 +145,22 @@ export const CHANGE_SCHEMAS = {
     required: ['title', 'files'],
     additionalProperties: false,
     properties: {
-      title: { type: 'string', minLength: 1, maxLength: 200 },
+      title: {
+        type: 'string',
+        minLength: 1,
+        maxLength: 200,
+        description:
+          'One line: no line breaks or other control characters (400 naming `title`). The pull request’s title and the commit’s first line.',
+      },
       description: { type: 'string', maxLength: 20_000 },
       files: { type: 'array', minItems: 1, maxItems: MAX_CHANGE_FILES, items: ref('ChangeFile') },
+      base: {
+        type: 'object',
+        maxProperties: MAX_CHANGE_FILES,
+        additionalProperties: { type: ['string', 'null'], pattern: '^[0-9a-f]{64}$' },
+        description:
+          'What each changed file was when the person saw it: path → `beforeSha256` of the preview (sha-256, hex, of the UTF-8 text; null: the file did not exist). POST /v1/changes answers `409 base_changed` naming the files that differ on the base branch now. Without it, the change’s whole files are written over whatever the base holds (scripts that do not preview).',
+      },
     },
   },
   Diagnostic: {
@@ -189,12 +202,17 @@ export const CHANGE_SCHEMAS = {
         type: 'array',
         items: {
           type: 'object',
-          required: ['path', 'status', 'before', 'after'],
+          required: ['path', 'status', 'before', 'after', 'beforeSha256'],
           properties: {
             path: { type: 'string' },
             status: { enum: ['added', 'modified', 'deleted', 'unchanged'] },
             before: nullableString,
             after: nullableString,
+            beforeSha256: {
+              ...nullableString,
+              description:
+                'sha-256 (hex) of `before`’s UTF-8 text, null when the file does not exist: send it back as ChangeRequest.base[path].',
+            },
           },
         },
       },

@@ -7,27 +7,30 @@
  * Reading: ref → commit → recursive tree → the blobs of the config files the loader reads. A snapshot is kept
  * per commit (the last few), and blobs by their sha, so an unchanged branch costs one request per read.
  *
- * A pull request: the branch is `raku/console/<slug>-<hash12>`, the hash over the base branch and the
- * change's files (path, content), the slug from the title; so the same change proposed twice finds the same
- * branch and its open pull request (200, created: false). The commit is a tree on the base commit (the
- * files' contents inline in the tree request: one request for any number of files) → commit → branch → pull
- * request. When the base branch moved since the branch was written and the branch's head is still the
- * console's commit (its `Raku-Change:` trailer), a new commit on the same branch brings the change onto the
- * new base (a merge of the old head and the new base, so the branch only moves forward); commits someone
- * else pushed to the branch are left as they are.
+ * A pull request: the branch is `raku/console/<slug>-<hash12>`, the hash over the base branch, the title, the
+ * description and the change's files (path, content), the slug from the title; so the same change proposed
+ * twice finds the same branch and its open pull request (200, created: false). The commit is a tree on the
+ * commit the change was validated at (the snapshot open() is given; a base branch that moved since is a 409
+ * before anything is pushed; the files' contents inline in the tree request: one request for any number of
+ * files) → commit → branch → pull request. An existing branch is trusted by its content only, never by a
+ * commit message: its head's tree must be the tree this change makes on the base (git tree shas are content
+ * hashes). When the base moved since the branch was written, a head whose tree is the change over its last
+ * parent's tree is still this change: a merge of it and the new base brings it over (the branch only moves
+ * forward). Any other branch content is a 409 branch_conflict naming the branch.
  */
 
 import type { Octokit } from '@octokit/rest';
 import { canonicalJson, type SourceFile, sha256Hex } from '@raku/config';
-import { checkChangeFiles, InvalidChangeFileError } from './change-files.ts';
+import { checkChangeFiles, checkChangeTitle, InvalidChangeFileError, oneLine } from './change-files.ts';
 import { gitHubCallError, rateLimitSeconds } from './github-error.ts';
-import type {
-  ChangePullRequest,
-  ChangeRequest,
-  ConfigRepository,
-  ConfigSnapshot,
-  GitHubConfigSettings,
-  PullRequestOpener,
+import {
+  ChangeConflictError,
+  type ChangePullRequest,
+  type ChangeRequest,
+  type ConfigRepository,
+  type ConfigSnapshot,
+  type GitHubConfigSettings,
+  type PullRequestOpener,
 } from './types.ts';
 
 /** The config files the loader reads (load-repo.ts documentKind). */
@@ -173,13 +176,22 @@ export function gitHubConfigRepository(
       return read;
     },
 
-    async open(change: ChangeRequest, proposedBy?: string): Promise<ChangePullRequest> {
+    async open(change: ChangeRequest, base: ConfigSnapshot, proposedBy?: string): Promise<ChangePullRequest> {
       checkChangeFiles(change.files);
+      checkChangeTitle(change.title);
       const hash = changeHash(branch, change);
       const head = `raku/console/${slug(change.title)}-${hash}`;
-      const trailer = `Raku-Change: ${hash}`;
-      const baseSha = (await refSha(branch)) as string;
-      const base = await commitOf(baseSha);
+      // Built on the commit the change was validated at, and only while the base branch is still there: what
+      // is pushed is always what was validated.
+      const baseSha = base.revision;
+      const now = await refSha(branch);
+      if (now !== baseSha) {
+        throw new ChangeConflictError(
+          'base_moved',
+          `${branch} moved (${baseSha.slice(0, 7)} → ${String(now).slice(0, 7)}) while the change was being proposed; nothing was pushed: send it again`,
+        );
+      }
+      const baseCommit = await commitOf(baseSha);
 
       // A tree on `onTree` with the change; undefined when it changes nothing there.
       const treeWithChange = async (onTree: string) => {
@@ -205,19 +217,25 @@ export function gitHubConfigRepository(
             change.title,
             ...(description ? ['', description] : []),
             '',
-            ...(proposedBy ? [`Proposed-By: ${proposedBy}`] : []),
-            trailer,
+            ...(proposedBy ? [`Proposed-By: ${oneLine(proposedBy)}`] : []),
+            `Raku-Change: ${hash}`,
           ].join('\n');
           const { data } = await gh.rest.git.createCommit({ owner, repo, message, tree, parents });
           return data.sha;
         });
+      const conflict = (why: string) =>
+        new ChangeConflictError(
+          'branch_conflict',
+          `the branch ${head} exists and ${why}; nothing was pushed: delete the branch (closing its pull request) and propose the change again`,
+        );
 
+      // Git tree shas are content hashes: equal shas are equal files, whoever made the commit.
+      const tree = await treeWithChange(baseCommit.tree);
+      if (tree === undefined) {
+        throw new InvalidChangeFileError(`files: the change leaves ${branch} as it is; nothing to propose`);
+      }
       let headSha = await refSha(head);
       if (headSha === undefined) {
-        const tree = await treeWithChange(base.tree);
-        if (tree === undefined) {
-          throw new InvalidChangeFileError(`files: the change leaves ${branch} as it is; nothing to propose`);
-        }
         const sha = await commit(tree, [baseSha]);
         try {
           await call(`POST ${path('/git/refs')}`, (gh) =>
@@ -225,26 +243,37 @@ export function gitHubConfigRepository(
           );
           headSha = sha;
         } catch (err) {
-          // The same change proposed at the same moment: the other request made the branch.
+          // The same change proposed at the same moment: the other request made the branch (checked below).
           headSha = await refSha(head);
           if (headSha === undefined) throw err;
         }
-      } else {
-        const current = await commitOf(headSha);
-        const ours = current.message.split('\n').includes(trailer);
-        if (ours && !current.parents.includes(baseSha)) {
-          const tree = await treeWithChange(base.tree);
-          if (tree === undefined) {
-            throw new InvalidChangeFileError(
-              `files: ${branch} already holds this change; nothing to propose`,
-            );
-          }
-          const sha = await commit(tree, [headSha, baseSha]);
+      }
+      const current = await commitOf(headSha);
+      if (current.tree !== tree) {
+        // Not this change on the current base. It may still be this change on an older base (the base moved
+        // since the branch was written): the head's tree must be the change laid over its last parent's tree
+        // (the base of the first commit, the new base of a merge). Anything else is someone else's content,
+        // whatever its message says.
+        const parentSha = current.parents.at(-1);
+        const parent = parentSha === undefined ? undefined : await commitOf(parentSha);
+        const verified =
+          parent !== undefined &&
+          current.parents.length <= 2 &&
+          (await treeWithChange(parent.tree)) === current.tree;
+        if (!verified) throw conflict('holds something other than this change');
+        // A merge of the old head and the new base, so the branch only moves forward; its tree is verified.
+        const sha = await commit(tree, [headSha, baseSha]);
+        try {
           await call(`PATCH ${path(`/git/refs/heads/${head}`)}`, (gh) =>
             gh.rest.git.updateRef({ owner, repo, ref: `heads/${head}`, sha, force: false }),
           );
-          headSha = sha;
+        } catch (err) {
+          if ((err as { githubStatus?: number }).githubStatus === 422) {
+            throw conflict('moved while the change was being proposed');
+          }
+          throw err;
         }
+        headSha = sha;
       }
 
       const findOpen = () =>
@@ -288,12 +317,18 @@ export function gitHubConfigRepository(
   };
 }
 
-/** The first 12 hex digits of the sha-256 over the base branch and the change's files, sorted by path. */
+/**
+ * The first 12 hex digits of the sha-256 over the base branch, what the pull request says (title and
+ * description, as written) and the change's files sorted by path: the same change proposed twice is the same
+ * branch, and another title or description is another branch (a pull request never says something else than
+ * what was asked).
+ */
 export function changeHash(branch: string, change: ChangeRequest): string {
   const files = [...change.files]
     .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
     .map((f) => [f.path, f.content]);
-  return sha256Hex(canonicalJson({ branch, files })).slice(0, 12);
+  const description = change.description?.trim() ?? '';
+  return sha256Hex(canonicalJson({ branch, title: change.title, description, files })).slice(0, 12);
 }
 
 /** Lower-case words of the title joined by '-', at most 40 characters; 'change' when none are left. */
@@ -311,7 +346,7 @@ function pullRequestBody(change: ChangeRequest, proposedBy: string | undefined):
   const lines = [change.description?.trim() ?? ''];
   lines.push(
     '',
-    `Proposed from the Raku console${proposedBy ? ` by \`${proposedBy}\`` : ''}. The checks on this pull request validate it; \`raku plan\` shows what it rolls out.`,
+    `Proposed from the Raku console${proposedBy ? ` by ${codeSpan(oneLine(proposedBy))}` : ''}. The checks on this pull request validate it; \`raku plan\` shows what it rolls out.`,
   );
   lines.push(
     '',
@@ -319,6 +354,13 @@ function pullRequestBody(change: ChangeRequest, proposedBy: string | undefined):
     ...change.files.map((f) => `- \`${f.path}\`${f.content === null ? ' (deleted)' : ''}`),
   );
   return lines.join('\n').trim();
+}
+
+/** `text` as a markdown code span that its own backticks cannot end (a fence longer than any run in it). */
+export function codeSpan(text: string): string {
+  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = '`'.repeat(longest + 1);
+  return longest === 0 ? `${fence}${text}${fence}` : `${fence} ${text} ${fence}`;
 }
 
 async function makeOctokit(

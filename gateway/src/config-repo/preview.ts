@@ -5,7 +5,7 @@
  * on the pull request) and who gains or loses which tools (what `raku plan` would say: the same
  * @raku/render accessChanges over each zone's gateway bundle, base vs changed).
  */
-import { type Diagnostic, type SourceFile, validateRepo } from '@raku/config';
+import { type Diagnostic, type SourceFile, sha256Hex, validateRepo } from '@raku/config';
 import { accessChanges, buildBundle, type GatewayBundle } from '@raku/render';
 import { formatPatch, structuredPatch } from 'diff';
 import { checkChangeFiles } from './change-files.ts';
@@ -33,7 +33,8 @@ export function previewChange(snapshot: ConfigSnapshot, change: ChangeRequest): 
     const held = base.get(path);
     // A refused entry (a symbolic link the reader did not follow) has no text: the change replaces it.
     const before = held && !held.refused ? decoder.decode(held.bytes) : null;
-    return { path, status: statusOf(before, content), before, after: content };
+    const beforeSha256 = before === null ? null : sha256Hex(before);
+    return { path, status: statusOf(before, content), before, after: content, beforeSha256 };
   });
 
   const changed = applyFiles(snapshot.files, change);
@@ -47,6 +48,22 @@ export function previewChange(snapshot: ConfigSnapshot, change: ChangeRequest): 
     valid,
     access: valid ? accessOf(snapshot, head) : [],
   };
+}
+
+/**
+ * The files of `change.base` whose text on `snapshot` is not what the preview showed (sha-256 of the UTF-8
+ * text, null: absent), in path order. Empty without `base`.
+ */
+export function changedSincePreview(snapshot: ConfigSnapshot, change: ChangeRequest): string[] {
+  if (!change.base) return [];
+  const held = new Map(snapshot.files.map((f) => [f.path, f]));
+  const differ: string[] = [];
+  for (const [path, seen] of Object.entries(change.base)) {
+    const file = held.get(path);
+    const now = file && !file.refused ? sha256Hex(decoder.decode(file.bytes)) : null;
+    if (now !== seen) differ.push(path);
+  }
+  return differ.sort();
 }
 
 /** The snapshot's files with the change applied (deleted files dropped), sorted by path as readRepoFiles sorts. */

@@ -42,12 +42,20 @@ export interface ChangeFile {
 
 /** A change proposed by a builder view: what `POST /v1/changes/preview` and `POST /v1/changes` take. */
 export interface ChangeRequest {
-  /** 1–200 characters: the pull request's title and the commit's first line. */
+  /** 1–200 characters on one line (no control characters): the pull request's title and the commit's first line. */
   title: string;
   /** Up to 20,000 characters: the pull request's body. */
   description?: string;
   /** 1–200 files, each at most 1 MiB of UTF-8. */
   files: ChangeFile[];
+  /**
+   * What each changed file was when the person saw it: path → the sha-256 (hex, of the UTF-8 text) of its
+   * `before` as the preview showed it (`PreviewFile.beforeSha256`), null when it did not exist. POST /v1/changes
+   * refuses the change (409 base_changed) when a file differs on the pull request's base, so a pull request
+   * never silently reverts what others changed since the preview. Without it (scripts) the whole files are
+   * written over whatever the base holds.
+   */
+  base?: Record<string, string | null>;
 }
 
 export type ChangeFileStatus = 'added' | 'modified' | 'deleted' | 'unchanged';
@@ -57,6 +65,8 @@ export interface PreviewFile {
   status: ChangeFileStatus;
   before: string | null;
   after: string | null;
+  /** sha256Hex of `before` (null when the file does not exist): what ChangeRequest.base carries back. */
+  beforeSha256: string | null;
 }
 
 /**
@@ -115,9 +125,26 @@ export interface PullRequestOpener {
   snapshot(): Promise<ConfigSnapshot>;
   /**
    * Commits the change on a branch of its own (derived from its content) and opens or finds its pull request.
-   * `proposedBy` (the caller's subject) is written in the commit and the pull request's body.
+   * `base` is the snapshot the change was validated against: the commit is built on `base.revision`, and when
+   * the base branch has moved since, nothing is pushed (ChangeConflictError 'base_moved'). `proposedBy` (the
+   * caller's subject) is written in the commit and the pull request's body.
    */
-  open(change: ChangeRequest, proposedBy?: string): Promise<ChangePullRequest>;
+  open(change: ChangeRequest, base: ConfigSnapshot, proposedBy?: string): Promise<ChangePullRequest>;
+}
+
+/**
+ * A change that cannot be proposed as things stand on GitHub (409): `base_changed` (a file differs from what
+ * the preview showed), `base_moved` (the base branch moved while the change was being pushed),
+ * `branch_conflict` (the change's branch exists and holds something else).
+ */
+export class ChangeConflictError extends Error {
+  readonly status = 409;
+  constructor(
+    readonly code: 'base_changed' | 'base_moved' | 'branch_conflict',
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 /** GET /v1/config-repository. */

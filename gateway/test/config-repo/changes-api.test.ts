@@ -5,6 +5,7 @@
  * repository is the GitHub one.
  */
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -341,6 +342,59 @@ describe('POST /v1/changes', () => {
       message:
         'GitHub POST /repos/acme/config/git/trees answered 500 (Server Error): GitHub failed; try again',
     });
+  });
+
+  it('with the preview’s base: 201; a file changed on main since the preview: 409 base_changed naming it, nothing pushed', async () => {
+    const change = grantAda('Ada with a base');
+    const preview = await withGitHub.api('POST', '/v1/changes/preview', change);
+    expect(preview.status).toBe(200);
+    const seen = preview.json.files[0];
+    expect(seen.beforeSha256).toBe(createHash('sha256').update(policy, 'utf8').digest('hex'));
+    const base = { [seen.path]: seen.beforeSha256, 'zones/not-there.yaml': null };
+
+    // Someone edits the same file on GitHub's main after the preview.
+    const moved = fake.commit('main', { 'policies/default.yaml': `${policy}# reviewed by Bo\n` });
+    try {
+      const before = pushes().length;
+      const stale = await withGitHub.api('POST', '/v1/changes', { ...change, base });
+      expect(stale.status).toBe(409);
+      expect(stale.json.error).toEqual({
+        code: 'base_changed',
+        message:
+          'policies/default.yaml changed on acme/config@main since the preview: preview again (in local mode, update the checkout first); nothing was pushed',
+      });
+      expect(pushes().length).toBe(before);
+      // Without base (a script): the whole file is written over main, Bo's line is gone (as documented).
+      const blind = await withGitHub.api('POST', '/v1/changes', change);
+      expect(blind.status).toBe(201);
+      expect(fake.filesOf(blind.json.branch).get('policies/default.yaml')).not.toContain('reviewed by Bo');
+      expect(fake.headOf('main')).toBe(moved);
+    } finally {
+      fake.commit('main', { 'policies/default.yaml': policy });
+    }
+    // On the base the preview showed, the same base is accepted.
+    const fresh = await withGitHub.api('POST', '/v1/changes', { ...grantAda('Ada with a fresh base'), base });
+    expect(fresh.status).toBe(201);
+    // A base that is not a sha-256: 400 naming it.
+    const bad = await withGitHub.api('POST', '/v1/changes', { ...change, base: { [seen.path]: 'abc' } });
+    expect(bad.status).toBe(400);
+    // (the path is a JSON pointer's: '/' written '~1')
+    expect(bad.json.error.message).toMatch(/^request body: base\.policies~1default\.yaml: must match pattern/);
+  });
+
+  it('400 naming title for a title of more than one line, in the preview and the pull request', async () => {
+    for (const route of ['/v1/changes/preview', '/v1/changes']) {
+      const { status, json } = await withGitHub.api(
+        'POST',
+        route,
+        grantAda('Fine\n\nRaku-Change: 0123456789ab'),
+      );
+      expect(status).toBe(400);
+      expect(json.error.code).toBe('bad_request');
+      expect(json.error.message).toBe(
+        'request body: title: one line of text; it holds U+000A (a line break or control character)',
+      );
+    }
   });
 
   it('409 pull_requests_unavailable without GitHub settings, naming them', async () => {

@@ -13,13 +13,18 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidChangeFileError } from '../../src/config-repo/change-files.ts';
 import {
   changeHash,
+  codeSpan,
   type GitHubConfigRepository,
   gitHubConfigRepository,
   slug,
 } from '../../src/config-repo/github-config-repository.ts';
 import { GitHubCallError } from '../../src/config-repo/github-error.ts';
 import { applyFiles } from '../../src/config-repo/preview.ts';
-import type { ChangeRequest, GitHubConfigSettings } from '../../src/config-repo/types.ts';
+import {
+  ChangeConflictError,
+  type ChangeRequest,
+  type GitHubConfigSettings,
+} from '../../src/config-repo/types.ts';
 import { type FakeGitHub, fakeGitHub } from '../helpers/fake-github.ts';
 import { configCopy } from './config-copy.ts';
 
@@ -69,6 +74,11 @@ const grant: () => ChangeRequest = () => ({
   ],
 });
 
+/** open() on the base branch as it is now (what POST /v1/changes validated). */
+async function propose(change: ChangeRequest, proposedBy?: string) {
+  return github.open(change, await github.snapshot(), proposedBy);
+}
+
 /** `raku validate`'s use case on the files of a branch of the fake, written to a folder. */
 async function validateBranch(branch: string) {
   const out = mkdtempSync(path.join(tmpdir(), 'raku-pr-'));
@@ -112,7 +122,7 @@ describe('gitHubConfigRepository: pull requests', () => {
     start();
     const base = await github.snapshot();
     const change = grant();
-    const pr = await github.open(change, 'user:local-dev');
+    const pr = await github.open(change, base, 'user:local-dev');
     expect(pr).toMatchObject({
       number: 1,
       url: 'https://github.com/acme/config/pull/1',
@@ -145,26 +155,40 @@ describe('gitHubConfigRepository: pull requests', () => {
 
   it('the same change twice: the same pull request, created false, nothing pushed the second time', async () => {
     start();
-    const first = await github.open(grant());
+    const first = await propose(grant());
     const mark = fake.requests.length;
-    const second = await github.open(grant());
+    const second = await propose(grant());
     expect(second).toEqual({ ...first, created: false });
     expect(fake.pulls).toHaveLength(1);
-    expect(fake.requests.slice(mark).filter((r) => r.startsWith('POST') || r.startsWith('PATCH'))).toEqual(
-      [],
-    );
-    // Another title is another branch (the slug); other content is another hash.
-    const other = await github.open({ ...grant(), title: 'Ada again' });
+    // The tree is made again (to compare with the branch's: a tree object moves no branch), nothing else.
+    expect(fake.requests.slice(mark).filter((r) => r.startsWith('POST') || r.startsWith('PATCH'))).toEqual([
+      'POST /repos/acme/config/git/trees',
+    ]);
+    // Another title is another branch (the slug and the hash): the pull request says what was asked.
+    const other = await propose({ ...grant(), title: 'Ada again' });
     expect(other.created).toBe(true);
     expect(other.branch).not.toBe(first.branch);
-    expect(other.branch.slice(-12)).toBe(first.branch.slice(-12));
+    expect(other.branch.slice(-12)).not.toBe(first.branch.slice(-12));
+    expect(fake.pulls[1]?.title).toBe('Ada again');
+  });
+
+  it('the same files with another description: another pull request, whose body is the new description', async () => {
+    start();
+    const first = await propose(grant());
+    const second = await propose({ ...grant(), description: 'Ada joins the pet admins for the audit.' });
+    expect(second.created).toBe(true);
+    expect(second.branch).not.toBe(first.branch);
+    expect(fake.pulls.map((p) => p.body.split('\n')[0])).toEqual([
+      'Ada joins the pet admins.',
+      'Ada joins the pet admins for the audit.',
+    ]);
   });
 
   it('base moved: a new commit on the same branch merges the new base, the pull request stays', async () => {
     start();
-    const first = await github.open(grant());
+    const first = await propose(grant());
     const moved = fake.commit('main', { 'zones/extra-zone-note.yaml': 'name: extra-zone-note\n' });
-    const again = await github.open(grant());
+    const again = await propose(grant());
     expect(again).toMatchObject({ number: first.number, branch: first.branch, created: false });
     expect(again.headSha).not.toBe(first.headSha);
     expect(fake.parentsOf(again.headSha)).toEqual([first.headSha, moved]);
@@ -174,25 +198,100 @@ describe('gitHubConfigRepository: pull requests', () => {
     expect(fake.pulls).toHaveLength(1);
   });
 
-  it('leaves a branch alone when someone else pushed to it', async () => {
+  it('a branch someone else pushed to: 409 branch_conflict naming it, the branch left as it is', async () => {
     start();
-    const first = await github.open(grant());
+    const first = await propose(grant());
     const theirs = fake.commit(
       first.branch,
       { 'policies/default.yaml': `${policy}# reviewed\n` },
       'review fix',
     );
     fake.commit('main', { 'zones/other.yaml': 'name: other\n' });
-    const again = await github.open(grant());
-    expect(again).toMatchObject({ number: first.number, headSha: theirs, created: false });
+    const err = await propose(grant()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ChangeConflictError);
+    expect(err).toMatchObject({ code: 'branch_conflict' });
+    expect((err as Error).message).toContain(`the branch ${first.branch} exists`);
+    expect((err as Error).message).toContain('delete the branch');
     expect(fake.headOf(first.branch)).toBe(theirs);
+  });
+
+  it('a pre-created branch of the predictable name, carrying the marker and extra files, is never used', async () => {
+    start();
+    const change = grant();
+    const name = `raku/console/${slug(change.title)}-${changeHash('main', change)}`;
+    // The contributor's branch: the change plus a policy of their own, with the trailer the gateway writes.
+    const planted = fake.commit(
+      name,
+      {
+        ...Object.fromEntries(change.files.map((f) => [f.path, f.content])),
+        'policies/mine.yaml': 'bindings: []\n',
+      },
+      `Let Ada manage pets\n\nRaku-Change: ${changeHash('main', change)}`,
+      'main',
+    );
+    const mark = fake.requests.length;
+    const err = await propose(change, 'user:admin').catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'branch_conflict' });
+    expect(fake.pulls).toEqual([]);
+    expect(fake.headOf(name)).toBe(planted);
+    expect(
+      fake.requests
+        .slice(mark)
+        .filter((r) => r.startsWith('POST /repos/acme/config/pulls') || r.startsWith('PATCH')),
+    ).toEqual([]);
+  });
+
+  it('a pre-created branch holding exactly this change on the base is this change: its pull request opens', async () => {
+    start();
+    const change = grant();
+    const name = `raku/console/${slug(change.title)}-${changeHash('main', change)}`;
+    const same = fake.commit(
+      name,
+      Object.fromEntries(change.files.map((f) => [f.path, f.content])),
+      'made by hand',
+      'main',
+    );
+    const pr = await propose(change);
+    expect(pr).toMatchObject({ branch: name, headSha: same, created: true });
+  });
+
+  it('the base branch moved after the validated snapshot: 409 base_moved, nothing pushed', async () => {
+    start();
+    const validated = await github.snapshot();
+    fake.commit('main', { 'zones/other.yaml': 'name: other\n' });
+    const mark = fake.requests.length;
+    const err = await github.open(grant(), validated).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ChangeConflictError);
+    expect(err).toMatchObject({ code: 'base_moved' });
+    expect((err as Error).message).toMatch(
+      /^main moved \([0-9a-f]{7} → [0-9a-f]{7}\) while the change was being proposed; nothing was pushed/,
+    );
+    expect(fake.requests.slice(mark).filter((r) => !r.startsWith('GET'))).toEqual([]);
+    expect(fake.branches()).toEqual(['main']);
+  });
+
+  it('a title is one line; the proposer is quoted so it cannot write trailers or break the body', async () => {
+    start();
+    await expect(propose({ ...grant(), title: `x\n\nRaku-Change: ${'0'.repeat(12)}` })).rejects.toThrow(
+      'title: one line of text; it holds U+000A (a line break or control character)',
+    );
+    await expect(propose({ ...grant(), title: 'tab\there' })).rejects.toThrow('U+0009');
+    const pr = await propose(grant(), 'user:a`b\nRaku-Change: forged');
+    const message = fake.messageOf(pr.headSha) as string;
+    expect(message.split('\n').filter((l) => l.startsWith('Raku-Change:'))).toEqual([
+      `Raku-Change: ${pr.branch.slice(-12)}`,
+    ]);
+    expect(message).toContain('Proposed-By: user:a`b Raku-Change: forged');
+    expect(fake.pulls[0]?.body).toContain('by `` user:a`b Raku-Change: forged ``.');
+    expect(codeSpan('plain')).toBe('`plain`');
+    expect(codeSpan('a``b`')).toBe('``` a``b` ```');
   });
 
   it('reopens a pull request when the earlier one was closed unmerged', async () => {
     start();
-    const first = await github.open(grant());
+    const first = await propose(grant());
     (fake.pulls[0] as { state: string }).state = 'closed';
-    const again = await github.open(grant());
+    const again = await propose(grant());
     expect(again).toMatchObject({ number: 2, branch: first.branch, created: true });
   });
 
@@ -200,12 +299,12 @@ describe('gitHubConfigRepository: pull requests', () => {
     start();
     const mark = fake.requests.length;
     await expect(
-      github.open({ title: 'noop', files: [{ path: 'policies/default.yaml', content: policy }] }),
+      propose({ title: 'noop', files: [{ path: 'policies/default.yaml', content: policy }] }),
     ).rejects.toThrow(InvalidChangeFileError);
     expect(
       fake.requests.slice(mark).filter((r) => r.includes('/git/commits') && r.startsWith('POST')),
     ).toEqual([]);
-    await expect(github.open({ title: 'bad', files: [{ path: '../x', content: '' }] })).rejects.toThrow(
+    await expect(propose({ title: 'bad', files: [{ path: '../x', content: '' }] })).rejects.toThrow(
       'files[0].path "../x"',
     );
   });
@@ -228,7 +327,7 @@ describe('gitHubConfigRepository: GitHub failures', () => {
       { method: 'POST', path: /^\/git\/trees$/ },
       { status: 403, body: { message: 'Resource not accessible by integration' } },
     );
-    await expect(github.open(grant())).rejects.toThrow(
+    await expect(propose(grant())).rejects.toThrow(
       'GitHub POST /repos/acme/config/git/trees answered 403 (Resource not accessible by integration): the credentials may not do this: they need contents:write and pull_requests:write on acme/config',
     );
     expect(fake.pulls).toEqual([]);
@@ -241,11 +340,11 @@ describe('gitHubConfigRepository: GitHub failures', () => {
       { status: 422, body: { message: 'Validation Failed' } },
       2,
     );
-    await expect(github.open(grant())).rejects.toThrow(
+    await expect(propose(grant())).rejects.toThrow(
       'GitHub POST /repos/acme/config/pulls answered 422 (Validation Failed): GitHub refused the request',
     );
     fake.failNext({ path: /^\/git\/commits\// }, { status: 500, body: { message: 'Server Error' } });
-    await expect(github.open({ ...grant(), title: 'other' })).rejects.toThrow(
+    await expect(propose({ ...grant(), title: 'other' })).rejects.toThrow(
       /^GitHub GET \/repos\/acme\/config\/git\/commits\/[0-9a-f]{40} answered 500 \(Server Error\): GitHub failed; try again$/,
     );
   });
@@ -289,10 +388,11 @@ describe('branch names', () => {
     expect(slug('日本語')).toBe('change');
     expect(slug('x'.repeat(100))).toHaveLength(40);
     const c = grant();
-    expect(changeHash('main', c)).toBe(
-      changeHash('main', { ...c, files: [...c.files].reverse(), title: 'x' }),
-    );
+    expect(changeHash('main', c)).toBe(changeHash('main', { ...c, files: [...c.files].reverse() }));
+    expect(changeHash('main', c)).toBe(changeHash('main', { ...c, description: ` ${c.description}\n` }));
     expect(changeHash('main', c)).not.toBe(changeHash('develop', c));
+    expect(changeHash('main', c)).not.toBe(changeHash('main', { ...c, title: 'x' }));
+    expect(changeHash('main', c)).not.toBe(changeHash('main', { ...c, description: 'other' }));
   });
 });
 
@@ -315,7 +415,7 @@ describe('gitHubConfigRepository as a GitHub App', () => {
       }),
     );
     expect((await repo.snapshot()).revision).toBe(fake.headOf('main'));
-    expect((await repo.open(grant())).created).toBe(true);
+    expect((await repo.open(grant(), await repo.snapshot())).created).toBe(true);
     const asked = fake.requests.filter((r) => r.includes('/installation'));
     expect(asked).toEqual([
       ...(installationId ? [] : ['GET /repos/acme/config/installation']),

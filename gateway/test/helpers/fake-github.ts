@@ -12,6 +12,7 @@
  *   fake.filesOf(pr.head) // Map path → content of that branch's head commit (write them to a folder and run
  *                         // raku validate / validateRepo on them)
  *   fake.commit('main', { 'policies/x.yaml': '…' })  // someone else pushes: moves a branch (null deletes)
+ *   fake.commit('topic', { … }, 'message', 'main')   // a new branch starting at main's head
  *   fake.failNext({ method: 'POST', path: /^\/git\/trees$/ }, { status: 500 })  // the next matching call fails
  *                         // (path: matched against the decoded path after /repos/owner/name)
  *   fake.requests         // ['GET /repos/acme/config/git/ref/heads%2Fmain', …] in order
@@ -65,8 +66,13 @@ export interface FakeGitHub {
   /** The parents of a commit. */
   parentsOf(sha: string): string[];
   branches(): string[];
-  /** Commits `changes` (null deletes) on `branch` as someone else would push; returns the new commit. */
-  commit(branch: string, changes: Record<string, string | null>, message?: string): string;
+  /** The message of a commit. */
+  messageOf(sha: string): string | undefined;
+  /**
+   * Commits `changes` (null deletes) on `branch` as someone else would push; returns the new commit. A branch
+   * that does not exist starts at `from`'s head (another branch), else with no parent.
+   */
+  commit(branch: string, changes: Record<string, string | null>, message?: string, from?: string): string;
   /** The next request matching `match` answers `failure` (`times` requests, default 1). */
   failNext(match: { method?: string; path?: RegExp }, failure: FakeFailure, times?: number): void;
   close(): void;
@@ -429,8 +435,9 @@ export function fakeGitHub(options: FakeGitHubOptions): FakeGitHub {
     headOf: (b) => refs.get(b),
     parentsOf: (sha) => [...(commits.get(sha)?.parents ?? [])],
     branches: () => [...refs.keys()].sort(),
-    commit(b, changes, message = 'a commit pushed by someone else') {
-      const head = refs.get(b);
+    messageOf: (sha) => commits.get(sha)?.message,
+    commit(b, changes, message = 'a commit pushed by someone else', from) {
+      const head = refs.get(b) ?? (from === undefined ? undefined : refs.get(from));
       const files = new Map(head ? trees.get((commits.get(head) as Commit).tree) : []);
       for (const [p, content] of Object.entries(changes)) {
         if (content === null) files.delete(p);
