@@ -7,11 +7,12 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ProtocolError } from '@modelcontextprotocol/server';
+import { ProtocolError, specTypeSchemas } from '@modelcontextprotocol/server';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CallToolResult, McpToolDefinition } from '../pack-runtime/src/pack-executor.ts';
 import type { Caller } from '../src/auth/caller.ts';
-import { isHotRequest } from '../src/mcp/hot-path.ts';
+import { isHotRequest, plainCallResult } from '../src/mcp/hot-path.ts';
 import {
   type CallRequest,
   createMcpEndpoint,
@@ -824,5 +825,51 @@ describe('the MCP hot path', () => {
       expect(result.structuredContent).toEqual({ args: { n: 2 }, subject: 'agent:bot', packVersion: null });
       await client.close();
     }
+  });
+
+  it('skips the CallToolResult schema only for results the schema accepts', () => {
+    const schema = specTypeSchemas.CallToolResult['~standard'];
+    const accepted = (value: Record<string, unknown>) => {
+      const checked = schema.validate(value);
+      if (checked instanceof Promise) throw new Error('asynchronous schema');
+      return checked.issues === undefined;
+    };
+    const key = fc.oneof(
+      fc.string(),
+      fc.constantFrom('progressToken', 'io.modelcontextprotocol/serverInfo', 'type', 'text', 'annotations'),
+    );
+    const block = fc.oneof(
+      fc.record({ type: fc.constant('text'), text: fc.string() }),
+      fc.dictionary(key, fc.jsonValue(), { maxKeys: 3 }),
+    );
+    const some = <T>(likely: fc.Arbitrary<T>) => fc.oneof({ arbitrary: likely, weight: 5 }, fc.jsonValue());
+    const result = fc.oneof(
+      // Mostly results of the shape pack tools return, with now and then a value of another type.
+      fc.record(
+        {
+          content: some(fc.array(block, { maxLength: 3 })),
+          structuredContent: some(fc.dictionary(fc.string(), fc.jsonValue(), { maxKeys: 3 })),
+          isError: some(fc.boolean()),
+          _meta: some(fc.dictionary(key, fc.jsonValue(), { maxKeys: 2 })),
+        },
+        { requiredKeys: ['content'] },
+      ),
+      fc.dictionary(
+        fc.oneof(key, fc.constantFrom('content', 'isError', 'structuredContent')),
+        fc.jsonValue(),
+      ),
+    );
+    let plain = 0;
+    fc.assert(
+      fc.property(result, (value) => {
+        if (!plainCallResult(value)) return true;
+        plain++;
+        return accepted(value);
+      }),
+      { numRuns: 2000 },
+    );
+    // The generator must reach the hand check's side, or the property says nothing.
+    expect(plain).toBeGreaterThan(50);
+    expect(plainCallResult({ content: [{ type: 'text', text: 'x', annotations: {} }] })).toBe(false);
   });
 });
