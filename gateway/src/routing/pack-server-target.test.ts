@@ -8,6 +8,9 @@ import { TargetError, UnsendableCallError } from './targets.ts';
 /** A stand-in pack server answering each call as the test says, counting what reaches it. */
 let answer: (id: unknown) => { status: number; body: string };
 let received = 0;
+/** The last request body and its path, as the pack server got them. */
+let lastBody = '';
+let lastPath = '';
 let server: http.Server;
 let target: PackServerTarget;
 
@@ -17,6 +20,8 @@ beforeAll(async () => {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       received++;
+      lastBody = Buffer.concat(chunks).toString();
+      lastPath = req.url ?? '';
       const { status, body } = answer((JSON.parse(Buffer.concat(chunks).toString()) as { id: unknown }).id);
       res.writeHead(status, { 'content-type': 'application/json' }).end(body);
     });
@@ -36,6 +41,44 @@ const rpcError = (code: number, message: string) => (id: unknown) => ({
 });
 const call = () =>
   target.call('widgets.get_widget', { id: 'w1' }, { signal: new AbortController().signal, timeoutMs: 5000 });
+
+describe('PackServerTarget: what it sends', () => {
+  it('sends the call as JSON.stringify would encode it, whatever the name and arguments', async () => {
+    const ok = (id: unknown) => ({
+      status: 200,
+      body: JSON.stringify({ jsonrpc: '2.0', id, result: { content: [] } }),
+    });
+    const cases: [string, Record<string, unknown>][] = [
+      ['widgets.get_widget', { id: 'w1' }],
+      // The name also travels in the Mcp-Name header, so only its JSON-escaped characters are odd here.
+      ['odd "name" \\ too', { '"quoted"': ['\u0000', 1.5e300, null, { nested: true }], '': {} }],
+      ['no.args', {}],
+      ['to-json.nothing', { toJSON: () => undefined } as unknown as Record<string, unknown>],
+    ];
+    for (const [tool, args] of cases) {
+      answer = ok;
+      await target.call(tool, args, { signal: new AbortController().signal, timeoutMs: 5000 });
+      const id = (JSON.parse(lastBody) as { id: number }).id;
+      expect(lastBody).toBe(
+        JSON.stringify({
+          jsonrpc: '2.0',
+          id,
+          method: 'tools/call',
+          params: {
+            name: tool,
+            arguments: args,
+            _meta: {
+              'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+              'io.modelcontextprotocol/clientInfo': { name: 'raku-gateway', version: '0.1.0' },
+              'io.modelcontextprotocol/clientCapabilities': {},
+            },
+          },
+        }),
+      );
+      expect(lastPath).toBe('/mcp');
+    }
+  });
+});
 
 describe('PackServerTarget: what counts as the pack server failing', () => {
   it('returns invalid params as the caller’s invalid-arguments outcome', async () => {
