@@ -31,6 +31,19 @@ export const MCP_HEADERS: Record<string, string> = {
   'mcp-name': 'widgets.get_widget',
 };
 export const GATEWAY_HEADERS = { ...MCP_HEADERS, authorization: `Bearer ${TOKEN}` };
+/** The same call as a 2025-11-25 client sends it after initialize (no envelope; answered as an event stream). */
+export const LEGACY_CALL = JSON.stringify({
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'tools/call',
+  params: { name: 'widgets.get_widget', arguments: { id: 'w1' } },
+});
+export const LEGACY_MCP_HEADERS: Record<string, string> = {
+  'content-type': 'application/json',
+  accept: 'application/json, text/event-stream',
+  'mcp-protocol-version': '2025-11-25',
+};
+export const LEGACY_GATEWAY_HEADERS = { ...LEGACY_MCP_HEADERS, authorization: `Bearer ${TOKEN}` };
 /** Text every answer to CALL contains (the widget the fake upstream returns). */
 export const EXPECT = '"color":"red"';
 
