@@ -272,7 +272,11 @@ export const POLICIES_SCHEMAS = {
           "'allow': unconditionally; 'approval': unconditionally, after an approval; 'conditional': only when conditions hold, or a deny may cut in; 'deny': granted, but an unconditional deny removes it.",
       },
       summary: { type: 'string', description: 'As `raku policy access` prints it.' },
-      rule: { type: 'string', description: 'The first granting rule, or the deny for access deny.' },
+      rule: {
+        type: 'string',
+        description:
+          'The first granting rule, or for access deny the deny, or sensitive-without-approval (a sensitive tool no approval rule covers: the gateway refuses it whatever policy grants)',
+      },
       grants: {
         type: 'array',
         items: {

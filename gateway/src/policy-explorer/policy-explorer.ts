@@ -14,6 +14,7 @@ import {
   type Environment,
   exposedToolsIn,
   isUserError,
+  sensitiveToolsIn,
   toolPatternMatcher,
   validateRepo,
 } from '@raku/config';
@@ -26,7 +27,9 @@ import {
   describeAccess,
   describeCondition,
   explainDecision,
+  SENSITIVE_WITHOUT_APPROVAL,
   type Subject,
+  withSensitiveRule,
 } from '@raku/policy';
 import type { GatewayBundle } from '@raku/render';
 import type { ConfigRepository } from '../config-repo/types.ts';
@@ -64,6 +67,8 @@ export interface PolicySource {
   roles: PolicyRole[];
   compile(environment: Environment): CompiledPolicy;
   tools(environment: Environment): string[];
+  /** The tools marked sensitive: callable only through an approval (withSensitiveRule). */
+  sensitive(environment: Environment): ReadonlySet<string>;
 }
 
 export interface PolicyExplorerDeps {
@@ -141,6 +146,7 @@ async function fromRepository(repository: ConfigRepository, own: Environment): P
       return c;
     },
     tools: (environment) => exposedToolsIn(model, environment).sort(cmp),
+    sensitive: (environment) => new Set(sensitiveToolsIn(model, environment)),
   };
 }
 
@@ -192,6 +198,7 @@ function fromBundle(bundle: GatewayBundle): PolicySource {
     roles: [...roles.values()],
     compile: () => compiled,
     tools: () => bundle.tools.map((t) => t.name).sort(cmp),
+    sensitive: () => new Set(bundle.tools.filter((t) => t.sensitive).map((t) => t.name)),
   };
 }
 
@@ -300,16 +307,31 @@ export function accessOverview(source: PolicySource, environment: Environment) {
   const compiled = source.compile(environment);
   const tools = source.tools(environment);
   const entries = accessMatrix(compiled, tools);
-  const cells: AccessCell[] = entries.map((e) => ({
-    subject: e.subject,
-    tool: e.tool,
-    access: level(e),
-    summary: describeAccess(e),
-    rule: e.grants[0]?.rule ?? '',
-    grants: e.grants,
-    denies: e.denies,
-    approval: e.approval ?? null,
-  }));
+  const sensitive = source.sensitive(environment);
+  const cells: AccessCell[] = entries.map((e) =>
+    // Granted, but the gateway refuses a sensitive tool that no approval rule covers (withSensitiveRule).
+    sensitive.has(e.tool) && !e.approval
+      ? {
+          subject: e.subject,
+          tool: e.tool,
+          access: 'deny',
+          summary: `${describeAccess(e)}; but ${e.tool} is marked sensitive and no approval rule covers it, so it cannot be called`,
+          rule: SENSITIVE_WITHOUT_APPROVAL,
+          grants: e.grants,
+          denies: e.denies,
+          approval: null,
+        }
+      : {
+          subject: e.subject,
+          tool: e.tool,
+          access: level(e),
+          summary: describeAccess(e),
+          rule: e.grants[0]?.rule ?? '',
+          grants: e.grants,
+          denies: e.denies,
+          approval: e.approval ?? null,
+        },
+  );
   const present = new Set(entries.map((e) => `${e.subject}\u0000${e.tool}`));
   const subjects = [...new Set(compiled.allows.flatMap((a) => a.subjects))].sort(cmp);
   for (const subject of subjects) {
@@ -402,7 +424,12 @@ export function simulate(source: PolicySource, request: PolicySimulation) {
     environment,
     revision: source.revision,
     time: now.toISOString(),
-    decision: trace.decision,
+    // What the gateway decides: the policy's decision, then the rule for sensitive tools it applies after it.
+    decision: withSensitiveRule(
+      trace.decision,
+      request.tool,
+      source.sensitive(environment).has(request.tool),
+    ),
     rules: trace.rules.map((r) => ({ ...r, line: r.line ?? null })),
   };
 }

@@ -13,7 +13,7 @@ import {
   STATUS_META,
 } from '@raku/pack-runtime';
 import type { CompiledPolicy, Decision, Subject } from '@raku/policy';
-import { decide, toolsVisibleTo } from '@raku/policy';
+import { decide, toolsVisibleTo, withSensitiveRule } from '@raku/policy';
 import type { GatewayBundle } from '@raku/render';
 import type { ApprovalStore } from '../approvals/types.ts';
 import { type Caller, callerKindOf, principalsOf } from '../auth/caller.ts';
@@ -285,13 +285,13 @@ export class GatewayCatalog implements ToolCatalog, JobRunner {
         result: errorResult(`call denied: ${decision.reason}`),
       };
     }
-    if (tool.sensitive && !decision.approval) {
-      const reason = `${name} is marked sensitive and no approval rule covers it, so it cannot be called`;
+    const held = withSensitiveRule(decision, name, tool.sensitive);
+    if (!held.allowed) {
       return {
         status: 'denied',
         decision: 'deny',
-        rule: 'sensitive-without-approval',
-        result: errorResult(`call denied: ${reason}`),
+        rule: held.rule,
+        result: errorResult(`call denied: ${held.reason}`),
       };
     }
     // The requested pack version is checked before the rate limit counts the call and before it is parked

@@ -259,6 +259,40 @@ describe('GET /v1/policies', () => {
     );
   });
 
+  it('says what the gateway does with a sensitive tool no approval rule covers: denied, whatever policy grants', async () => {
+    const file = path.join(checkout, 'policies/default.yaml');
+    const before = readFileSync(file, 'utf8');
+    try {
+      // petstore.delete_pet is sensitive; without its approval rule the gateway refuses every call to it.
+      writeFileSync(
+        file,
+        before.replace('    tools: ["petstore.delete_pet"]', '    tools: ["petstore.nothing"]'),
+      );
+      const simulated = await call(withRepo, 'POST', '/v1/policies/simulate', {
+        subject: { id: 'local-dev', kind: 'user' },
+        tool: 'petstore.delete_pet',
+        environment: 'dev',
+      });
+      expect(simulated.status).toBe(200);
+      expect(simulated.body.decision).toMatchObject({
+        allowed: false,
+        rule: 'sensitive-without-approval',
+        reason: expect.stringContaining('marked sensitive and no approval rule covers it'),
+      });
+      const access = await call(withRepo, 'GET', '/v1/policies/access?environment=dev');
+      expect(access.body.cells).toContainEqual(
+        expect.objectContaining({
+          subject: 'user:local-dev',
+          tool: 'petstore.delete_pet',
+          access: 'deny',
+          rule: 'sensitive-without-approval',
+        }),
+      );
+    } finally {
+      writeFileSync(file, before);
+    }
+  });
+
   it('answers 502 github_error, not 500, when the config repository on GitHub cannot be read', async () => {
     const down = await serve(
       persistence.adminRouter({

@@ -20,6 +20,7 @@ export {
   exposedToolsIn,
   pathParams,
   secretEnvName,
+  sensitiveToolsIn,
   toolPatternMatcher,
 } from './model/names.ts';
 export { RAKU_PACKAGE_NAME } from './model/product.ts';

@@ -122,7 +122,7 @@ export function firstUnmet(
 /**
  * The approval a call to `tool` needs: the first approval rule (in compiled order) whose patterns match.
  * The gateway requires it for every call to the tool when present; for a tool marked `sensitive` and
- * no approval rule, the gateway must refuse the call.
+ * no approval rule, the gateway refuses the call (withSensitiveRule, ./sensitive.ts).
  */
 export function approvalFor(compiled: CompiledPolicy, tool: string): ApprovalRequirement | undefined {
   const rule = ruleIndex(compiled).approvals.forTool(tool)[0]?.rule;

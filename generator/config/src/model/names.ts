@@ -26,6 +26,21 @@ export function exposedToolsIn(model: RepoModel, environment: Environment): stri
   return [...names];
 }
 
+/** The exposed names of the tools marked `sensitive` among exposedToolsIn(model, environment). */
+export function sensitiveToolsIn(model: RepoModel, environment: Environment): string[] {
+  const names = new Set<string>();
+  for (const { value: pack } of model.packs)
+    for (const tool of pack.tools) if (tool.sensitive === true) names.add(exposedToolName(pack, tool));
+  for (const { value: zone } of model.zones) {
+    if (zone.environment !== environment) continue;
+    for (const remote of zone.remotes ?? [])
+      for (const tool of remote.tools)
+        if (tool.fallbackFor === undefined && tool.sensitive === true)
+          names.add(`${remote.name}.${tool.name}`);
+  }
+  return [...names];
+}
+
 /** MCP limits a tool name to 64 characters of [A-Za-z0-9_.-]. */
 export const MCP_TOOL_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 
