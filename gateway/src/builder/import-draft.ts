@@ -5,7 +5,7 @@
  * file binds a role to the pack's tools, and the whole is previewed on the current snapshot (validation,
  * patch, access diff) with the config-repo's previewChange.
  */
-import type { Pack, Policy } from '@raku/config';
+import type { Pack, Policy, SourceFile } from '@raku/config';
 import { exposedToolName, UserError } from '@raku/config';
 import {
   draftImport,
@@ -96,18 +96,35 @@ export function draftImportChange(
   };
 }
 
+/**
+ * The file of the zone named `zone` (its `name:`, as GET /v1/zones and the analysis name zones; a file named
+ * after the zone when no file says so), parsed.
+ */
+function zoneFile(snapshot: ConfigSnapshot, zone: string) {
+  let byPath: { file: SourceFile; doc: ReturnType<typeof parseYamlDocument> } | undefined;
+  for (const file of snapshot.files) {
+    const m = /^zones\/([^/]+)\.ya?ml$/.exec(file.path);
+    if (!m || file.refused) continue;
+    const doc = parseYamlDocument(decoder.decode(file.bytes));
+    const name = isMap(doc.contents) ? doc.get('name') : undefined;
+    if (name === zone) return { file, doc };
+    if (m[1] === zone) byPath = { file, doc };
+  }
+  return byPath;
+}
+
 /** The zone's file with `{ name: <pack> }` appended to its packs list; 400 when absent or already there. */
 function zoneWithPack(snapshot: ConfigSnapshot, zone: string, pack: string): ChangeFile {
-  const file = snapshot.files.find((f) => f.path === `zones/${zone}.yaml` || f.path === `zones/${zone}.yml`);
-  if (!file || file.refused) throw new ImportInputError(`zone: no zone "${zone}" in the config repository`);
-  const doc = parseYamlDocument(decoder.decode(file.bytes));
+  const found = zoneFile(snapshot, zone);
+  if (!found) throw new ImportInputError(`zone: no zone "${zone}" in the config repository`);
+  const { file, doc } = found;
   if (doc.errors.length > 0 || !isMap(doc.contents)) {
     throw new ImportInputError(`zone: ${file.path} does not parse; fix it before adding packs to it`);
   }
   const packs = doc.get('packs', true);
   if (packs !== undefined && !isSeq(packs))
     throw new ImportInputError(`zone: ${file.path}: packs is not a list`);
-  const listed = (packs?.items ?? []).some((item) => isMap(item) && item.get('name') === pack);
+  const listed = (packs?.items ?? []).some((item: unknown) => isMap(item) && item.get('name') === pack);
   if (listed) throw new ImportInputError(`zone: pack "${pack}" is already in zone "${zone}"`);
   if (packs) packs.add(doc.createNode({ name: pack }));
   else doc.set('packs', doc.createNode([{ name: pack }]));

@@ -4,7 +4,7 @@
  * `git apply`s and validates, the body limit, URL imports under the SSRF rules, AI suggestions with OpenAI
  * faked at its HTTP boundary (nock), and random bodies that never get a 500.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -292,6 +292,25 @@ describe('POST /v1/imports/openapi/draft', () => {
     ]);
   });
 
+  it('finds the zone by its name, as GET /v1/zones lists it, whatever its file is called', async () => {
+    const from = path.join(main.root, 'zones/dev.yaml');
+    const to = path.join(main.root, 'zones/development.yaml');
+    renameSync(from, to);
+    try {
+      const res = await main.api('POST', '/v1/imports/openapi/draft', {
+        source: { document: PETSTORE, name: 'pets' },
+        operations: [{ id: 'GET /pet/{petId}' }],
+        zone: 'dev',
+      });
+      expect(res.status).toBe(200);
+      expect((res.json['files'] as { path: string }[]).map((f) => f.path)).toContain(
+        'zones/development.yaml',
+      );
+    } finally {
+      renameSync(to, from);
+    }
+  });
+
   it.each([
     [
       'an operation the document does not have',
@@ -368,19 +387,40 @@ describe('URL imports', () => {
   });
 
   it('refuse private and loopback addresses unless private networks are allowed', async () => {
-    for (const url of [
-      `${docUrl}/petstore.json`,
-      'http://localhost:1/x.json',
-      'http://169.254.169.254/latest',
-    ]) {
+    for (const url of [`${docUrl}/petstore.json`, 'http://localhost:1/x.json', 'http://10.1.2.3/x.json']) {
       const res = await main.api('POST', '/v1/imports/openapi/analysis', { url });
       expect(res.status).toBe(400);
-      expect((res.json['error'] as { message: string }).message).toMatch(/private or special address/);
+      expect((res.json['error'] as { message: string }).message).toMatch(
+        /private or special address; private networks are not allowed for imports \(RAKU_IMPORT_URLS=private allows them\)$/,
+      );
     }
+    const metadata = await main.api('POST', '/v1/imports/openapi/analysis', {
+      url: 'http://169.254.169.254/latest',
+    });
+    expect(metadata.status).toBe(400);
+    expect((metadata.json['error'] as { message: string }).message).toMatch(/link-local or cloud metadata/);
   });
 
-  it('fetch from an allowed server, without following redirects', async () => {
-    const open = await startImportGateway({ RAKU_IMPORT_URLS: '1', RAKU_ALLOW_PRIVATE_NETWORKS: 'true' });
+  it('RAKU_IMPORT_URLS=1 keeps private addresses refused even when packs may reach private networks', async () => {
+    const packsPrivate = await startImportGateway({
+      RAKU_IMPORT_URLS: '1',
+      RAKU_ALLOW_PRIVATE_NETWORKS: 'true',
+    });
+    try {
+      const res = await packsPrivate.api('POST', '/v1/imports/openapi/analysis', {
+        url: `${docUrl}/petstore.json`,
+      });
+      expect(res.status).toBe(400);
+      expect((res.json['error'] as { message: string }).message).toBe(
+        'url: 127.0.0.1 is a private or special address; private networks are not allowed for imports (RAKU_IMPORT_URLS=private allows them)',
+      );
+    } finally {
+      await packsPrivate.close();
+    }
+  }, 60_000);
+
+  it('RAKU_IMPORT_URLS=private: fetch from a private server, without following redirects; link-local and metadata addresses refused still', async () => {
+    const open = await startImportGateway({ RAKU_IMPORT_URLS: 'private' });
     try {
       const res = await open.api('POST', '/v1/imports/openapi/analysis', { url: `${docUrl}/petstore.json` });
       expect(res.status).toBe(200);
@@ -388,6 +428,20 @@ describe('URL imports', () => {
       const moved = await open.api('POST', '/v1/imports/openapi/analysis', { url: `${docUrl}/moved` });
       expect(moved.status).toBe(400);
       expect((moved.json['error'] as { message: string }).message).toMatch(/answered 302 \(a redirect/);
+      for (const [url, host] of [
+        ['http://169.254.169.254/latest/meta-data/', '169.254.169.254'],
+        ['http://2852039166/latest/meta-data/', '169.254.169.254'],
+        ['http://[::ffff:169.254.169.254]/latest', '[::ffff:a9fe:a9fe]'],
+        ['http://[64:ff9b::169.254.169.254]/latest', '[64:ff9b::a9fe:a9fe]'],
+        ['http://[fd00:ec2::254]/latest', '[fd00:ec2::254]'],
+        ['http://[fe80::1]:8080/openapi.json', '[fe80::1]'],
+      ] as const) {
+        const refused = await open.api('POST', '/v1/imports/openapi/analysis', { url });
+        expect(refused.status, url).toBe(400);
+        expect((refused.json['error'] as { message: string }).message, url).toBe(
+          `url: ${host} is a link-local or cloud metadata address, never fetched`,
+        );
+      }
     } finally {
       await open.close();
     }
