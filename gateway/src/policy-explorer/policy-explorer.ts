@@ -388,6 +388,13 @@ export interface PolicySimulation {
 
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/i;
 
+/** The date part names a day of the calendar (Date would read 2026-02-30 as 2026-03-02 without a word). */
+function realDay(time: string): boolean {
+  const [y, m, d] = time.slice(0, 10).split('-').map(Number) as [number, number, number];
+  const day = new Date(Date.UTC(y, m - 1, d));
+  return day.getUTCFullYear() === y && day.getUTCMonth() === m - 1 && day.getUTCDate() === d;
+}
+
 /** POST /v1/policies/simulate: explainDecision for the simulated call. */
 export function simulate(source: PolicySource, request: PolicySimulation) {
   const environment = environmentOf(source, request.environment, 'request body: environment');
@@ -399,7 +406,10 @@ export function simulate(source: PolicySource, request: PolicySimulation) {
       `request body: tool: ${JSON.stringify(request.tool.slice(0, 200))} is not a tool of ${environment} (${tools.length} tools; GET /v1/policies lists them)`,
     );
   const now = request.time === undefined ? new Date() : new Date(request.time);
-  if (request.time !== undefined && (!DATE_TIME.test(request.time) || Number.isNaN(now.getTime())))
+  if (
+    request.time !== undefined &&
+    (!DATE_TIME.test(request.time) || Number.isNaN(now.getTime()) || !realDay(request.time))
+  )
     throw new PolicyExplorerError(
       400,
       'bad_request',

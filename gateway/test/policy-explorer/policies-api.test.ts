@@ -448,6 +448,7 @@ describe('POST /v1/policies/simulate', () => {
       [{ ...base, subject: { id: 'x', kind: 'robot' } }, /^request body: subject\.kind: one of/],
       [{ ...base, subject: { kind: 'user' } }, /^request body: subject\.id: required/],
       [{ ...base, time: 'yesterday' }, /^request body: time: must be an RFC 3339 date-time/],
+      [{ ...base, time: '2026-02-30T09:00:00Z' }, /^request body: time: must be an RFC 3339 date-time/],
       [{ ...base, arguments: [] }, /^request body: arguments: /],
       [{ ...base, extra: 1 }, /extra/],
     ];
