@@ -9,9 +9,12 @@ import type { ChangeFile, ChangePreview } from '../config-repo/types.ts';
 export const DEFAULT_MAX_DOCUMENT_BYTES = 32 * 1024 * 1024;
 
 export interface ImportSettings {
-  /** RAKU_IMPORT_URLS: the gateway may fetch a document from a URL (off by default). */
+  /** RAKU_IMPORT_URLS=1 or private: the gateway may fetch a document from a URL (off by default). */
   fetchUrls: boolean;
-  /** Private, loopback and link-local addresses may be fetched (RAKU_ALLOW_PRIVATE_NETWORKS or the zone's network). */
+  /**
+   * RAKU_IMPORT_URLS=private: private and loopback addresses may be fetched too. The import's own switch,
+   * independent of the packs' allowPrivateNetworks; link-local and metadata addresses are refused always.
+   */
   allowPrivateNetworks: boolean;
   /** OpenAI or Azure OpenAI, from the variables `raku import openapi --ai` reads; absent: no suggestions. */
   ai?: AiConfig;

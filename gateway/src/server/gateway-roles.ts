@@ -104,7 +104,7 @@ export async function startGatewayRole(options: RuntimeOptions, log: Log): Promi
       adminSubjects: options.adminSubjects,
       // With GitHub settings the builder views read the config repository there and open pull requests on it.
       ...(github ? { configRepository: github, pullRequests: github } : {}),
-      imports: importSettings(options, options.allowPrivateNetworks),
+      imports: importSettings(options),
       console: {
         dist: consoleDist(),
         key: options.consoleSessionKey ?? randomSealKey(),

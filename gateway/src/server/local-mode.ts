@@ -137,7 +137,7 @@ export async function startLocal(
       // Reads stay on the checkout; with GitHub settings, changes leave as pull requests on that repository.
       ...(options.configGitHub ? { pullRequests: gitHubConfigRepository(options.configGitHub) } : {}),
       // URL imports are fetched under the rules pack calls run under (the same private-network switch).
-      imports: importSettings(options, allowPrivateNetworks),
+      imports: importSettings(options),
       adminSubjects: [...options.adminSubjects, LOCAL_CALLER.subject],
       // The browser's way in, with or without RAKU_AUTH=none: the banner's link gives it the session cookie.
       console: {

@@ -76,8 +76,11 @@ export interface RuntimeOptions {
    * Undefined: no GitHub; the console offers changes as patches.
    */
   configGitHub: GitHubConfigSettings | undefined;
-  /** gateway/local: RAKU_IMPORT_URLS, the console's import may fetch documents from URLs. Default false. */
-  importUrls: boolean;
+  /**
+   * gateway/local: RAKU_IMPORT_URLS, whether the console's import may fetch documents from URLs: 'off'
+   * (default), 'public' (1/true: public addresses only) or 'private' (private networks too).
+   */
+  importUrls: 'off' | 'public' | 'private';
   /** gateway/local: RAKU_IMPORT_MAX_BYTES, the largest body of the import routes. Default 32 MiB. */
   importMaxBytes: number;
   /**
@@ -246,7 +249,7 @@ export function parseRuntimeOptions(
     consoleOidc: consoleOidc(env),
     clusterAccess: clusterAccess(env),
     configGitHub: configGitHub(env),
-    importUrls: boolOption(env, 'RAKU_IMPORT_URLS'),
+    importUrls: importUrlsOption(env['RAKU_IMPORT_URLS']),
     importMaxBytes: intOption(env, 'RAKU_IMPORT_MAX_BYTES', DEFAULT_MAX_DOCUMENT_BYTES, 256 * 1024 * 1024),
     importAi: aiConfigFromEnv(env),
     secrets: (name) => snapshot[name],
@@ -269,11 +272,28 @@ function clusterAccess(env: Readonly<Record<string, string | undefined>>): Clust
   return { mode, ...(file ? { file } : {}), ...(context ? { context } : {}) };
 }
 
-/** The import builder's settings from the options; `allowPrivateNetworks` as pack calls get it. */
-export function importSettings(options: RuntimeOptions, allowPrivateNetworks: boolean): ImportSettings {
+/**
+ * RAKU_IMPORT_URLS: unset, false or 0 → off; true or 1 → public addresses only; private → private networks
+ * too (the operator's explicit choice for imports, whatever packs may reach).
+ */
+function importUrlsOption(raw: string | undefined): RuntimeOptions['importUrls'] {
+  if (raw === undefined || raw === '' || raw === 'false' || raw === '0') return 'off';
+  if (raw === 'true' || raw === '1') return 'public';
+  if (raw === 'private') return 'private';
+  throw new UserError(
+    `RAKU_IMPORT_URLS must be "1" (public addresses), "private" (private networks too) or "0", not "${raw}"`,
+  );
+}
+
+/**
+ * The import builder's settings from the options. Private networks only by RAKU_IMPORT_URLS=private, never by
+ * the packs' allowPrivateNetworks: an operator who lets packs reach internal APIs has not let an admin's
+ * import fetch from them.
+ */
+export function importSettings(options: RuntimeOptions): ImportSettings {
   return {
-    fetchUrls: options.importUrls,
-    allowPrivateNetworks,
+    fetchUrls: options.importUrls !== 'off',
+    allowPrivateNetworks: options.importUrls === 'private',
     maxDocumentBytes: options.importMaxBytes,
     ...(options.importAi ? { ai: options.importAi } : {}),
   };

@@ -9,7 +9,7 @@ const parse = (env: Record<string, string>) => parseRuntimeOptions(env, ['local'
 
 describe('import settings', () => {
   it('fetch no URL, configure no AI and take 32 MiB by default', () => {
-    expect(importSettings(parse({}), false)).toEqual({
+    expect(importSettings(parse({ RAKU_ALLOW_PRIVATE_NETWORKS: 'true' }))).toEqual({
       fetchUrls: false,
       allowPrivateNetworks: false,
       maxDocumentBytes: 32 * 1024 * 1024,
@@ -23,12 +23,32 @@ describe('import settings', () => {
       OPENAI_API_KEY: 'sk-x',
       OPENAI_BASE_URL: 'https://proxy.example/v1',
     });
-    expect(importSettings(options, true)).toEqual({
+    expect(importSettings(options)).toEqual({
       fetchUrls: true,
-      allowPrivateNetworks: true,
+      allowPrivateNetworks: false,
       maxDocumentBytes: 1048576,
       ai: { provider: 'openai', apiKey: 'sk-x', model: 'gpt-4.1-mini', baseURL: 'https://proxy.example/v1' },
     });
+  });
+
+  it('RAKU_IMPORT_URLS: 1 fetches public addresses only, whatever packs may reach; private allows private ones', () => {
+    const of = (env: Record<string, string>) => {
+      const { fetchUrls, allowPrivateNetworks } = importSettings(parse(env));
+      return { fetchUrls, allowPrivateNetworks };
+    };
+    expect(of({ RAKU_IMPORT_URLS: '1', RAKU_ALLOW_PRIVATE_NETWORKS: 'true' })).toEqual({
+      fetchUrls: true,
+      allowPrivateNetworks: false,
+    });
+    expect(of({ RAKU_IMPORT_URLS: 'true' })).toEqual({ fetchUrls: true, allowPrivateNetworks: false });
+    expect(of({ RAKU_IMPORT_URLS: 'private' })).toEqual({ fetchUrls: true, allowPrivateNetworks: true });
+    expect(of({ RAKU_IMPORT_URLS: '0', RAKU_ALLOW_PRIVATE_NETWORKS: 'true' })).toEqual({
+      fetchUrls: false,
+      allowPrivateNetworks: false,
+    });
+    expect(() => parse({ RAKU_IMPORT_URLS: 'yes' })).toThrow(
+      'RAKU_IMPORT_URLS must be "1" (public addresses), "private" (private networks too) or "0", not "yes"',
+    );
   });
 
   it('prefer Azure OpenAI when its endpoint is set, and name what it lacks', () => {
@@ -52,7 +72,7 @@ describe('import settings', () => {
   });
 
   it('refuse values that are not settings, naming the variable', () => {
-    expect(() => parse({ RAKU_IMPORT_URLS: 'yes' })).toThrow('RAKU_IMPORT_URLS must be "true" or "false"');
+    expect(() => parse({ RAKU_IMPORT_URLS: 'yes' })).toThrow('RAKU_IMPORT_URLS must be "1"');
     expect(() => parse({ RAKU_IMPORT_MAX_BYTES: 'lots' })).toThrow(
       'RAKU_IMPORT_MAX_BYTES must be an integer',
     );

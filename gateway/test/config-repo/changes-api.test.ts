@@ -379,7 +379,9 @@ describe('POST /v1/changes', () => {
     const bad = await withGitHub.api('POST', '/v1/changes', { ...change, base: { [seen.path]: 'abc' } });
     expect(bad.status).toBe(400);
     // (the path is a JSON pointer's: '/' written '~1')
-    expect(bad.json.error.message).toMatch(/^request body: base\.policies~1default\.yaml: must match pattern/);
+    expect(bad.json.error.message).toMatch(
+      /^request body: base\.policies~1default\.yaml: must match pattern/,
+    );
   });
 
   it('400 naming title for a title of more than one line, in the preview and the pull request', async () => {
