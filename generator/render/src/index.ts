@@ -9,7 +9,7 @@ export {
 } from './bundle/types.ts';
 export { GATEWAY_NAME, resolveZone } from './bundle/workloads.ts';
 export { assertSafePath, type ChangeSet, changeSet } from './generate/change-set.ts';
-export { generateZones } from './generate/generate-zones.ts';
+export { generateZones, zoneRenderKeys } from './generate/generate-zones.ts';
 export { configRevision, renderZone, shortRevision, type WorkloadImage } from './generate/render-zone.ts';
 export { revisionTag } from './generate/workload-spec.ts';
 export {

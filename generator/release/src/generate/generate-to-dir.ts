@@ -1,9 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { UserError } from '@raku/config';
-import { configRevision, generateZones, type WorkloadImage } from '@raku/render';
+import type { RepoModel } from '@raku/config';
+import { sha256Hex, UserError } from '@raku/config';
+import { configRevision, generateZones, type WorkloadImage, zoneRenderKeys } from '@raku/render';
+import { readUpToDate, removeRenderRecord, writeRenderRecord } from '../fs/render-record.ts';
 import { writeChangeSet } from '../fs/write-change-set.ts';
 import { loadReleaseContext, selectZones } from '../release-context.ts';
+import { rendererFingerprint } from './renderer-fingerprint.ts';
 
 /** What `raku generate` and the generate action ask for, already parsed. */
 export interface GenerateOptions {
@@ -45,26 +48,62 @@ export async function generateToDir(options: GenerateOptions): Promise<GenerateR
   const images = options.builds
     ? await readBuildImages(path.resolve(release.root, options.builds), zones)
     : undefined;
-  const rendered = generateZones(release.model, zones, {
+  const outDir = path.resolve(release.root, options.out);
+  const written = await writeZones(release.model, zones, outDir, {
     revision: release.revision,
     ...(images && { images }),
   });
-  const outDir = path.resolve(release.root, options.out);
-  const report: GenerateReport['zones'] = [];
+  return {
+    revision: release.revision,
+    zones: written.map((z) => ({ ...z, dir: path.relative(options.cwd, z.dir) || '.' })),
+  };
+}
+
+/**
+ * Renders the zones whose folders <outDir>/<zone>/ are not up to date and writes them. A zone folder whose
+ * render record (.raku-render) names the zone's current render key, with its files as recorded, is left
+ * alone without rendering: same key, byte-identical files. Every other zone is rendered and written, then
+ * recorded. `dir` in the answer is absolute.
+ */
+export async function writeZones(
+  model: RepoModel,
+  zones: readonly string[],
+  outDir: string,
+  opts: { revision: string; images?: Record<string, Record<string, WorkloadImage>> },
+): Promise<GenerateReport['zones']> {
+  const salt = rendererFingerprint();
+  const keys = new Map(
+    [...zoneRenderKeys(model, zones, opts)].map(([zone, key]) => [zone, sha256Hex(`${salt}\0${key}`)]),
+  );
+  const done = new Map<string, GenerateReport['zones'][number]>();
+  const stale: string[] = [];
+  for (const zone of zones) {
+    const dir = path.join(outDir, zone);
+    const upToDate = readUpToDate(dir, keys.get(zone) as string);
+    if (upToDate) {
+      const files = upToDate.files.length;
+      const { configRevision } = upToDate;
+      done.set(zone, { zone, dir, configRevision, files, written: 0, unchanged: files, removed: [] });
+    } else stale.push(zone);
+  }
+  const rendered = generateZones(model, stale, opts);
   for (const [zone, cs] of rendered) {
     const dir = path.join(outDir, zone);
+    removeRenderRecord(dir);
     const result = await writeChangeSet(dir, cs);
-    report.push({
+    const revision = configRevision(cs);
+    writeRenderRecord(dir, keys.get(zone) as string, cs, revision);
+    done.set(zone, {
       zone,
-      dir: path.relative(options.cwd, dir) || '.',
-      configRevision: configRevision(cs),
+      dir,
+      configRevision: revision,
       files: cs.size,
       written: result.written.length,
       unchanged: result.unchanged.length,
       removed: result.removed,
     });
   }
-  return { revision: release.revision, zones: report };
+  return zones.map((zone) => done.get(zone) as GenerateReport['zones'][number]);
 }
 
 /** Images of the zones that have a build record in `dir`; a zone without one renders by tag. */

@@ -1,6 +1,7 @@
 import type { RepoModel } from '@raku/config';
+import { sha256Hex } from '@raku/config';
 import type { ChangeSet } from './change-set.ts';
-import { type RenderCache, renderZone, type WorkloadImage } from './render-zone.ts';
+import { type RenderCache, renderZone, type WorkloadImage, zoneRenderKey } from './render-zone.ts';
 
 export interface GenerateOptions {
   revision: string;
@@ -10,19 +11,49 @@ export interface GenerateOptions {
 }
 
 /**
- * Renders the named zones (in the order given) into one change set per zone. Pure; one cache is shared
- * across zones, so workloads rendered identically for several zones are rendered once.
+ * Renders the named zones (in the order given) into one change set per zone. Pure. A cache, when given, is
+ * shared across zones and calls (a second call with the same inputs renders no workload again); without one
+ * nothing is hashed for it: a cache's keys cost more than they save on a single call, where no two zones render
+ * a workload the same way (the zone's name and namespace are in every manifest).
  */
 export function generateZones(
   model: RepoModel,
   zones: readonly string[],
   opts: GenerateOptions,
 ): Map<string, ChangeSet> {
-  const cache = opts.cache ?? new Map();
   const out = new Map<string, ChangeSet>();
   for (const zone of zones) {
     const images = opts.images?.[zone];
-    out.set(zone, renderZone(model, zone, { revision: opts.revision, cache, ...(images && { images }) }));
+    out.set(
+      zone,
+      renderZone(model, zone, {
+        revision: opts.revision,
+        ...(opts.cache && { cache: opts.cache }),
+        ...(images && { images }),
+      }),
+    );
+  }
+  return out;
+}
+
+/**
+ * zoneRenderKey of each named zone: equal keys mean byte-identical change sets from generateZones, so a caller
+ * holding the files of an earlier render under the same key may skip the zone. The model is serialised once.
+ */
+export function zoneRenderKeys(
+  model: RepoModel,
+  zones: readonly string[],
+  opts: Pick<GenerateOptions, 'revision' | 'images'>,
+): Map<string, string> {
+  // Plain JSON.stringify (not canonical): the same loaded model always serialises the same way.
+  const modelDigest = sha256Hex(JSON.stringify(model));
+  const out = new Map<string, string>();
+  for (const zone of zones) {
+    const images = opts.images?.[zone];
+    out.set(
+      zone,
+      zoneRenderKey(model, modelDigest, zone, { revision: opts.revision, ...(images && { images }) }),
+    );
   }
   return out;
 }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { RepoModel, Zone } from '@raku/config';
 import { sha256Hex, UserError } from '@raku/config';
 import { buildBundle, serialiseBundle } from '../bundle/build-bundle.ts';
+import type { GatewayBundle } from '../bundle/types.ts';
 import { GATEWAY_NAME, resolveZone, type Workload } from '../bundle/workloads.ts';
 import { type ChangeSet, changeSet } from './change-set.ts';
 import { type DockerInstruction, renderDockerfile } from './dockerfile.ts';
@@ -90,26 +91,30 @@ export function renderZone(model: RepoModel, zoneName: string, opts: RenderZoneO
   const resources: string[] = ['namespace.yaml', 'gateway/manifests.yaml'];
   for (const workload of workloads) {
     const image = opts.images?.[workload.name];
+    // Without a cache the key is not worth computing (it serialises and hashes every pack once more).
     // Plain JSON.stringify (not canonical): the same loaded model always serialises the same way.
-    const key = sha256Hex(
-      JSON.stringify({
-        v: RENDERER_VERSION,
-        revision: opts.revision,
-        zone: { ...zone, packs: undefined, remotes: undefined, gateway: undefined },
-        zoneFile: loadedZone.file,
-        packs: workload.packs,
-        image,
-      }),
-    );
-    let rendered = opts.cache?.get(key);
+    const key =
+      opts.cache &&
+      sha256Hex(
+        JSON.stringify({
+          v: RENDERER_VERSION,
+          revision: opts.revision,
+          zone: { ...zone, packs: undefined, remotes: undefined, gateway: undefined },
+          zoneFile: loadedZone.file,
+          packs: workload.packs,
+          image,
+        }),
+      );
+    let rendered = key === undefined ? undefined : opts.cache?.get(key);
     if (!rendered) {
       rendered = renderPackServer(zone, loadedZone.file, workload, image, opts.revision);
-      opts.cache?.set(key, rendered);
+      if (key !== undefined) opts.cache?.set(key, rendered);
     }
     files.push(...rendered);
     resources.push(`pack-servers/${workload.name}/manifests.yaml`);
   }
-  files.push(...renderGateway(model, zone, loadedZone.file, opts, false));
+  const gateway = renderGateway(model, zone, loadedZone.file, opts);
+  files.push(...gateway.withoutPipeline);
   files.push(['namespace.yaml', header(zone) + emitYamlDocuments(namespaceObjects(zone))]);
   files.push([
     'kustomization.yaml',
@@ -125,15 +130,45 @@ export function renderZone(model: RepoModel, zoneName: string, opts: RenderZoneO
   // The bundle's pipeline (what every zone should run, for GET /v1/zones) is added after the digest: another
   // zone's edit must not move this zone's config revision.
   const revision = configRevision(stamped);
-  for (const [file, content] of renderGateway(model, zone, loadedZone.file, opts, true))
+  for (const [file, content] of gateway.withPipeline())
     stamped.set(file, content.replaceAll(CONFIG_REVISION_PLACEHOLDER, revision));
   return stamped;
+}
+
+/**
+ * A digest of everything renderZone's output for `zoneName` depends on: the renderer version, the zone's name,
+ * its images, the whole model (given as its digest, `modelDigest` = sha256 of `JSON.stringify(model)`: the
+ * gateway bundle's pipeline reads every zone), and the source revision when an image is referenced by the tag
+ * it names. Two calls with equal keys render byte-identical change sets, so a caller that kept the files of an
+ * earlier render under the same key may skip rendering. A revision that names no image (every image pinned by
+ * digest or given a tag) is left out, so a new commit that changes nothing in a pinned zone keeps its key.
+ */
+export function zoneRenderKey(
+  model: RepoModel,
+  modelDigest: string,
+  zoneName: string,
+  opts: Pick<RenderZoneOptions, 'revision' | 'images'>,
+): string {
+  const images = opts.images ?? {};
+  const byTag = (name: string) => !images[name]?.digest && !images[name]?.tag;
+  const namesRevision =
+    byTag(GATEWAY_NAME) || resolveZone(model, zoneName).workloads.some((w) => byTag(w.name));
+  return sha256Hex(
+    JSON.stringify({
+      v: RENDERER_VERSION,
+      model: modelDigest,
+      zone: zoneName,
+      images,
+      tag: namesRevision ? defaultTag(opts.revision) : null,
+    }),
+  );
 }
 
 /** Replaces the placeholder in every file by the digest of all files as rendered with it. */
 function stampConfigRevision(rendered: ChangeSet): ChangeSet {
   const hash = createHash('sha256');
-  for (const [p, content] of rendered) hash.update(`${p}\0${content}\0`);
+  // Three updates rather than one concatenated string: the same bytes, without copying every file once more.
+  for (const [p, content] of rendered) hash.update(p).update('\0').update(content).update('\0');
   const revision = `sha256:${hash.digest('hex')}`;
   const out: ChangeSet = new Map();
   for (const [p, content] of rendered) out.set(p, content.replaceAll(CONFIG_REVISION_PLACEHOLDER, revision));
@@ -266,15 +301,34 @@ function renderPackServer(
   ];
 }
 
+/**
+ * The gateway's files twice over one bundle build: without the bundle's pipeline (what the config revision
+ * digests) and, on demand, with it (what is written).
+ */
 function renderGateway(
   model: RepoModel,
   zone: Zone,
   zoneFile: string,
   opts: RenderZoneOptions,
-  withPipeline: boolean,
-): [string, string][] {
+): { withoutPipeline: [string, string][]; withPipeline: () => [string, string][] } {
   const { pipeline, ...rest } = buildBundle(model, zone.name, { revision: CONFIG_REVISION_PLACEHOLDER });
-  const bundle = withPipeline ? { ...rest, pipeline } : rest;
+  // The bundle without its revision: a new commit that changes nothing the gateway serves restarts no pod.
+  // Nor does a change of the pipeline alone: the gateway rereads its mounted bundle.
+  const bundleHash = sha256Hex(JSON.stringify({ ...rest, revision: '' }));
+  return {
+    withoutPipeline: renderGatewayFiles(model, zone, zoneFile, opts, rest, bundleHash),
+    withPipeline: () => renderGatewayFiles(model, zone, zoneFile, opts, { ...rest, pipeline }, bundleHash),
+  };
+}
+
+function renderGatewayFiles(
+  model: RepoModel,
+  zone: Zone,
+  zoneFile: string,
+  opts: RenderZoneOptions,
+  bundle: GatewayBundle,
+  bundleHash: string,
+): [string, string][] {
   const bundleJson = serialiseBundle(bundle);
   const labels = standardLabels({ name: GATEWAY_NAME, zone: zone.name, component: 'gateway' });
   const packFiles = new Set(bundle.tools.flatMap((t) => (t.source.kind === 'pack' ? [t.source.pack] : [])));
@@ -309,9 +363,6 @@ function renderGateway(
   ];
   const min = spec.autoscaling?.minReplicas ?? spec.replicas ?? 2;
   const remoteHosts = [...new Set(bundle.remotes.map((r) => hostPort(r.url)))].sort();
-  // The bundle without its revision: a new commit that changes nothing the gateway serves restarts no pod.
-  // Nor does a change of the pipeline alone: the gateway rereads its mounted bundle.
-  const bundleHash = sha256Hex(JSON.stringify({ ...rest, revision: '' }));
   const objects: K8sObject[] = [
     serviceAccount(meta),
     configMap({ ...meta, name: `${GATEWAY_NAME}-bundle` }, data),

@@ -129,6 +129,15 @@ describe('emitYaml', () => {
     expect(emitYamlDocuments([{ a: 'x' }, { b: 'z' }])).toBe('a: x\n---\nb: z\n');
   });
 
+  it('writes a mapping shared by reference the same wherever it appears (first in a list item too)', () => {
+    const labels = { app: 'x', 'part-of': 'raku', empty: {}, list: ['a', { b: 'c' }] };
+    const nested = { labels, deeper: { labels }, items: [labels, { k: labels }, labels] };
+    const docs = [{ metadata: { labels } }, nested, { spec: { template: { labels } } }, labels];
+    const expected = emitYamlDocuments(structuredClone(docs));
+    expect(emitYamlDocuments(docs)).toBe(expected);
+    expect(parse(expected.split('---\n')[1] ?? '')).toEqual(structuredClone(nested));
+  });
+
   it('refuses values YAML cannot carry unchanged', () => {
     expect(() => emitYaml({ a: Number.NaN })).toThrow('cannot write NaN');
     expect(() => emitYaml({ a: 1e21 })).toThrow('cannot write 1e+21');

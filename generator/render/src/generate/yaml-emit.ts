@@ -37,17 +37,32 @@ function scalar(s: string): string {
   return text;
 }
 
+/**
+ * Mappings met more than once in one call, by reference: a workload's manifests share their labels, annotations
+ * and selectors, so the second occurrence keeps its lines and later ones copy them. Valid for one call only
+ * (the objects are not changed while they are written).
+ */
+interface Repeats {
+  seen: WeakSet<object>;
+  lines: WeakMap<object, { indent: number; lines: string[] }>;
+}
+
 /** One YAML document (no '---'), ending with a newline. */
 export function emitYaml(value: unknown): string {
-  const out: string[] = [];
-  if (isCollection(value) && !isEmpty(value)) emitCollection(value, 0, out);
-  else out.push(inline(value));
-  return `${out.join('\n')}\n`;
+  return emitDocument(value, { seen: new WeakSet(), lines: new WeakMap() });
 }
 
 /** Several documents separated by '---'. */
 export function emitYamlDocuments(values: readonly unknown[]): string {
-  return values.map(emitYaml).join('---\n');
+  const repeats: Repeats = { seen: new WeakSet(), lines: new WeakMap() };
+  return values.map((v) => emitDocument(v, repeats)).join('---\n');
+}
+
+function emitDocument(value: unknown, repeats: Repeats): string {
+  const out: string[] = [];
+  if (isCollection(value) && !isEmpty(value)) emitCollection(value, 0, out, repeats);
+  else out.push(inline(value));
+  return `${out.join('\n')}\n`;
 }
 
 type Collection = Record<string, unknown> | unknown[];
@@ -86,19 +101,35 @@ function padding(indent: number): string {
   return pad;
 }
 
-function emitCollection(value: Collection, indent: number, out: string[]): void {
+function emitCollection(value: Collection, indent: number, out: string[], repeats: Repeats): void {
   const pad = padding(indent);
+  let keep = false;
+  if (!Array.isArray(value)) {
+    const known = repeats.lines.get(value);
+    if (known !== undefined && known.indent === indent) {
+      for (const line of known.lines) out.push(line);
+      return;
+    }
+    if (repeats.seen.has(value)) keep = known === undefined;
+    else repeats.seen.add(value);
+  }
+  const start = out.length;
+  emitEntries(value, indent, pad, out, repeats);
+  if (keep) repeats.lines.set(value, { indent, lines: out.slice(start) });
+}
+
+function emitEntries(value: Collection, indent: number, pad: string, out: string[], repeats: Repeats): void {
   if (Array.isArray(value)) {
     for (const item of value) {
       if (item === undefined) throw new Error('cannot write undefined in a YAML sequence');
       if (isCollection(item) && !isEmpty(item)) {
         if (Array.isArray(item)) {
           out.push(`${pad}-`);
-          emitCollection(item, indent + 2, out);
+          emitCollection(item, indent + 2, out, repeats);
         } else {
           // First entry on the dash line, the rest aligned under it.
           const start = out.length;
-          emitCollection(item, indent + 2, out);
+          emitCollection(item, indent + 2, out, repeats);
           out[start] = `${pad}- ${(out[start] ?? '').slice(indent + 2)}`;
         }
       } else {
@@ -113,7 +144,7 @@ function emitCollection(value: Collection, indent: number, out: string[]): void 
     const k = scalar(key);
     if (isCollection(item) && !isEmpty(item)) {
       out.push(`${pad}${k}:`);
-      emitCollection(item, Array.isArray(item) ? indent : indent + 2, out);
+      emitCollection(item, Array.isArray(item) ? indent : indent + 2, out, repeats);
     } else {
       out.push(`${pad}${k}: ${valueText(item, indent + 2)}`);
     }
