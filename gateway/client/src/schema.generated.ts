@@ -1641,7 +1641,7 @@ export interface paths {
         put?: never;
         /**
          * Proposes a change as a pull request on the config repository: 201 when opened, 200 when the same change already has an open pull request (admin)
-         * @description The change is previewed first; one with error diagnostics is refused (`400 invalid_change` with `diagnostics`) and nothing is pushed. The branch is `raku/console/<slug>-<hash12>` (slug of the title; hash of the base branch and the files), so the same change proposed again finds the same pull request; when the base branch moved since, a new commit on that branch brings the change onto it (unless someone else pushed to the branch).
+         * @description The change is previewed first; one with error diagnostics is refused (`400 invalid_change` with `diagnostics`) and nothing is pushed. With `base` (what the preview showed), a file that differs on the base branch now is refused (`409 base_changed`). The change is validated and committed on the same base commit. The branch is `raku/console/<slug>-<hash12>` (slug of the title; hash of the base branch, title, description and files), so the same change proposed again finds the same pull request; another title or description is another pull request. An existing branch is reused only when its head’s tree is exactly this change on the base (or, after the base moved, on its head commit’s parent: a merge commit then brings it onto the new base); otherwise `409 branch_conflict`.
          */
         post: {
             parameters: {
@@ -1710,7 +1710,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description This gateway cannot open pull requests (`pull_requests_unavailable`; the message names the settings to set). */
+                /** @description This gateway cannot open pull requests (`pull_requests_unavailable`; the message names the settings to set); a file of `base` differs on the base branch now (`base_changed`, naming the files: preview again); the base branch moved while the change was pushed (`base_moved`: send it again); or the change’s branch exists and holds something other than this change on the current base (`branch_conflict`, naming the branch: delete it). Nothing is pushed in any of these cases. */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -1870,6 +1870,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Reading the config repository on GitHub failed (github_error: the call, its status, what to fix). */
+                502: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         delete?: never;
@@ -1951,6 +1960,15 @@ export interface paths {
                 };
                 /** @description The body is over maxDocumentBytes (32 MiB by default); the message names the limit. */
                 413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Reading the config repository on GitHub failed (github_error: the call, its status, what to fix). */
+                502: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2046,7 +2064,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The model request failed or was refused (ai_failed). */
+                /** @description The model request failed or was refused (ai_failed), or reading the config repository on GitHub failed (github_error). */
                 502: {
                     headers: {
                         [name: string]: unknown;
@@ -2140,6 +2158,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Reading the config repository on GitHub failed (github_error: the call, its status, what to fix). */
+                502: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         put?: never;
@@ -2217,6 +2244,15 @@ export interface paths {
                 };
                 /** @description The policies in the config repository do not compile (code invalid_config; `raku validate` says why). */
                 409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Reading the config repository on GitHub failed (github_error: the call, its status, what to fix). */
+                502: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2307,6 +2343,15 @@ export interface paths {
                 };
                 /** @description The policies in the config repository do not compile (code invalid_config; `raku validate` says why). */
                 409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Reading the config repository on GitHub failed (github_error: the call, its status, what to fix). */
+                502: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2618,8 +2663,9 @@ export interface components {
         };
         CatalogRemote: {
             name: string;
-            url: string;
-            /** @description Why its definitions could not be read (or its credential is missing); null when the last read worked */
+            /** @description Null for callers without the admin role */
+            url: string | null;
+            /** @description Why its definitions could not be read (or its credential is missing); null when the last read worked, and for callers without the admin role */
             error: string | null;
             tools: components["schemas"]["CatalogRemoteTool"][];
         };
@@ -2721,9 +2767,14 @@ export interface components {
             content: string | null;
         };
         ChangeRequest: {
+            /** @description One line: no line breaks or other control characters (400 naming `title`). The pull request’s title and the commit’s first line. */
             title: string;
             description?: string;
             files: components["schemas"]["ChangeFile"][];
+            /** @description What each changed file was when the person saw it: path → `beforeSha256` of the preview (sha-256, hex, of the UTF-8 text; null: the file did not exist). POST /v1/changes answers `409 base_changed` naming the files that differ on the base branch now. Without it, the change’s whole files are written over whatever the base holds (scripts that do not preview). */
+            base?: {
+                [key: string]: string | null;
+            };
         };
         Diagnostic: {
             file: string;
@@ -2760,6 +2811,8 @@ export interface components {
                 status: "added" | "modified" | "deleted" | "unchanged";
                 before: string | null;
                 after: string | null;
+                /** @description sha-256 (hex) of `before`’s UTF-8 text, null when the file does not exist: send it back as ChangeRequest.base[path]. */
+                beforeSha256: string | null;
             }[];
             /** @description Unified diff (diff --git, a/ b/ prefixes) of the changed files; `git apply` takes it from the repository root. */
             patch: string;
@@ -3029,7 +3082,7 @@ export interface components {
             access: "allow" | "approval" | "conditional" | "deny";
             /** @description As `raku policy access` prints it. */
             summary: string;
-            /** @description The first granting rule, or the deny for access deny. */
+            /** @description The first granting rule, or for access deny the deny, or sensitive-without-approval (a sensitive tool no approval rule covers: the gateway refuses it whatever policy grants) */
             rule: string;
             grants: {
                 rule: string;

@@ -4,13 +4,14 @@
  * `raku plan` would show. Paths of a change: fast-check on generated paths.
  */
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { changePathProblem, InvalidChangeFileError } from '../../src/config-repo/change-files.ts';
 import { localConfigRepository } from '../../src/config-repo/local-config-repository.ts';
-import { previewChange } from '../../src/config-repo/preview.ts';
+import { changedSincePreview, previewChange } from '../../src/config-repo/preview.ts';
 import type { ChangeRequest, ConfigSnapshot } from '../../src/config-repo/types.ts';
 import { configCopy } from './config-copy.ts';
 
@@ -54,7 +55,13 @@ describe('previewChange', () => {
     const preview = previewChange(snapshot, change([{ path: 'policies/default.yaml', content: granted }]));
     expect(preview.baseRevision).toBe(snapshot.revision);
     expect(preview.files).toEqual([
-      { path: 'policies/default.yaml', status: 'modified', before: policy, after: granted },
+      {
+        path: 'policies/default.yaml',
+        status: 'modified',
+        before: policy,
+        after: granted,
+        beforeSha256: createHash('sha256').update(policy, 'utf8').digest('hex'),
+      },
     ]);
     expect(preview.valid).toBe(true);
     expect(preview.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
@@ -189,6 +196,31 @@ describe('previewChange', () => {
     expect(() => previewChange(snapshot, change([{ path: 'policies/n.yaml', content: 'a\u0000' }]))).toThrow(
       'files[0].content (policies/n.yaml): holds NUL',
     );
+  });
+});
+
+describe('changedSincePreview', () => {
+  it('names the files of base whose text differs now (null: absent), none without base', () => {
+    const sha = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
+    const files = [{ path: 'policies/default.yaml', content: `${policy}# x\n` }];
+    expect(changedSincePreview(snapshot, change(files))).toEqual([]);
+    const seen = previewChange(snapshot, change(files)).files[0]?.beforeSha256 as string;
+    expect(seen).toBe(sha(policy));
+    const base = { 'policies/default.yaml': seen, 'policies/new.yaml': null };
+    expect(changedSincePreview(snapshot, { ...change(files), base })).toEqual([]);
+    // Someone edited default.yaml and created new.yaml since the preview.
+    const moved: ConfigSnapshot = {
+      revision: 'later',
+      files: [
+        ...snapshot.files.filter((f) => f.path !== 'policies/default.yaml'),
+        { path: 'policies/default.yaml', bytes: new TextEncoder().encode(`${policy}# theirs\n`) },
+        { path: 'policies/new.yaml', bytes: new TextEncoder().encode('bindings: []\n') },
+      ],
+    };
+    expect(changedSincePreview(moved, { ...change(files), base })).toEqual([
+      'policies/default.yaml',
+      'policies/new.yaml',
+    ]);
   });
 });
 

@@ -13,6 +13,7 @@ import { useLoad } from '../load.ts';
 import { ErrorBanner } from '../ui/ErrorBanner.tsx';
 import { ViewHeader } from '../ui/ViewHeader.tsx';
 import '../ui/import.css';
+import { previewBase } from './change-base.ts';
 import { SuggestionsPanel } from './import-ai.tsx';
 import {
   draftOperations,
@@ -173,7 +174,12 @@ export function ImportView(_props: { params: Record<string, string> }) {
         'Opened from the Raku console (Import API).',
       ].join('\n');
       setPullRequest(
-        unwrap(await api.POST('/v1/changes', { body: { title, description, files: draft.result.files } })),
+        unwrap(
+          await api.POST('/v1/changes', {
+            // What the preview showed each file as: the gateway refuses (409) if one changed on GitHub since.
+            body: { title, description, files: draft.result.files, base: previewBase(draft.result.preview) },
+          }),
+        ),
       );
     } catch (error) {
       setPrError(error instanceof ApiError ? `${error.message} (${error.code})` : errorMessage(error));

@@ -15,6 +15,7 @@ import { Empty } from '../ui/Empty.tsx';
 import { ErrorBanner } from '../ui/ErrorBanner.tsx';
 import { StatusBadge } from '../ui/StatusBadge.tsx';
 import { type Column, Table } from '../ui/Table.tsx';
+import { previewBase } from './change-base.ts';
 import { lineRange, type PolicyOverview } from './policy-types.ts';
 
 type Preview = Schema<'ChangePreview'>;
@@ -96,7 +97,9 @@ export function EditTab({ overview }: { overview: PolicyOverview | undefined }) 
     setBusy('pull');
     setProblem(undefined);
     try {
-      setPull(unwrap(await api.POST('/v1/changes', { body: change })));
+      // What the preview showed the file as: the gateway refuses (409) if it changed on GitHub since.
+      const body = preview ? { ...change, base: previewBase(preview) } : change;
+      setPull(unwrap(await api.POST('/v1/changes', { body })));
     } catch (error) {
       setProblem(errorMessage(error));
     } finally {
