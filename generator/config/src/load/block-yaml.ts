@@ -59,6 +59,7 @@ function lines(text: string, resolve: PlainResolver, limits: { maxDepth: number;
   const start: number[] = [];
   const end: number[] = [];
   const indent: number[] = [];
+  let cr = text.indexOf('\r'); // the next carriage return, looked up again only once passed (linear)
   for (let pos = 0; pos <= text.length; ) {
     let nl = text.indexOf('\n', pos);
     if (nl < 0) nl = text.length;
@@ -76,7 +77,8 @@ function lines(text: string, resolve: PlainResolver, limits: { maxDepth: number;
       ((c === 45 || c === 46) && /^(?:---|\.\.\.)(?:[ \t]|$)/.test(text.slice(pos, lineEnd)))
     )
       return undefined;
-    if (text.indexOf('\r', pos) >= 0 && text.indexOf('\r', pos) < lineEnd) return undefined;
+    if (cr >= 0 && cr < pos) cr = text.indexOf('\r', pos);
+    if (cr >= 0 && cr < lineEnd) return undefined; // a carriage return inside a line
     start.push(pos);
     end.push(lineEnd);
     indent.push(blank ? -1 : i - pos);
@@ -132,9 +134,9 @@ function keyAt(s: string): { key: string; colon: number } | undefined {
   if (c === undefined || ',[]{}#&*!|>%@`?'.includes(c)) return undefined;
   if ((c === '-' || c === ':') && (s.length === 1 || s[1] === ' ')) return undefined;
   for (let j = 1; j < s.length; j++) {
-    const ch = s[j];
-    if (ch === '#' && s[j - 1] === ' ') return undefined;
-    if (ch === ':' && (j + 1 === s.length || s[j + 1] === ' ')) {
+    const ch = s.charCodeAt(j);
+    if (ch === 35 /* # */ && s.charCodeAt(j - 1) === 32) return undefined;
+    if (ch === 58 /* : */ && (j + 1 === s.length || s.charCodeAt(j + 1) === 32)) {
       const key = s.slice(0, j).trimEnd();
       if (NOT_A_STRING_KEY.test(key) || FORBIDDEN_KEYS.has(key) || key.includes('\t')) throw DECLINE;
       return { key, colon: j };
@@ -284,32 +286,35 @@ function flow(st: State, s: string, i: number, depth: number): { value: unknown;
   const close = isMap ? '}' : ']';
   const out: unknown = isMap ? {} : [];
   let j = i + 1;
-  const skip = () => {
-    while (s[j] === ' ') j++;
-  };
-  skip();
+  while (s[j] === ' ') j++;
   if (s[j] === close) return { value: out, end: j + 1 };
   for (;;) {
-    skip();
+    while (s[j] === ' ') j++;
     if (isMap) {
       let key: string;
       if (s[j] === '"' || s[j] === "'") {
         const r = quoted(s, j);
         key = r.value;
         j = r.end;
-        skip();
+        while (s[j] === ' ') j++;
         if (s[j] !== ':') throw DECLINE;
       } else {
-        const m = /^[^,[\]{}#&*!|>'"%@`?:\s][^,[\]{}:]*?(?=\s*:(?:[ ,\]}]|$))/.exec(s.slice(j));
-        if (!m) throw DECLINE;
-        key = m[0].trimEnd();
-        if (NOT_A_STRING_KEY.test(key) || key.includes(' #') || key.includes('\t')) throw DECLINE;
-        j += m[0].length;
-        skip();
+        const from = j;
+        if (from >= s.length || ',[]{}#&*!|>\'"%@`?:\t'.includes(s[from] as string)) throw DECLINE;
+        // A plain key ends at a ":" followed by a space, a flow indicator or the end of the line.
+        for (; j < s.length; j++) {
+          const ch = s.charCodeAt(j);
+          if (ch === 58 /* : */ && (j + 1 === s.length || endsPlain(s.charCodeAt(j + 1)))) break;
+          if (isFlowIndicator(ch) || ch === 9 || (ch === 35 /* # */ && s.charCodeAt(j - 1) === 32))
+            throw DECLINE;
+        }
+        if (j >= s.length) throw DECLINE;
+        key = s.slice(from, j).trimEnd();
+        if (NOT_A_STRING_KEY.test(key)) throw DECLINE;
       }
       if (FORBIDDEN_KEYS.has(key) || Object.hasOwn(out as object, key)) throw DECLINE;
       j++; // the colon
-      skip();
+      while (s[j] === ' ') j++;
       const r = flowScalarOrCollection(st, s, j, close, depth + 1);
       (out as Record<string, unknown>)[key] = r.value;
       j = r.end;
@@ -318,13 +323,22 @@ function flow(st: State, s: string, i: number, depth: number): { value: unknown;
       (out as unknown[]).push(r.value);
       j = r.end;
     }
-    skip();
+    while (s[j] === ' ') j++;
     if (s[j] === close) return { value: out, end: j + 1 };
     if (s[j] !== ',') throw DECLINE;
     j++;
-    skip();
+    while (s[j] === ' ') j++;
     if (s[j] === close) throw DECLINE; // a trailing comma: leave it to the full readers
   }
+}
+
+function isFlowIndicator(c: number): boolean {
+  return c === 44 || c === 91 || c === 93 || c === 123 || c === 125; // , [ ] { }
+}
+
+/** After a ":", what makes it the end of a plain key in a flow collection: a space or a flow indicator. */
+function endsPlain(c: number): boolean {
+  return c === 32 || isFlowIndicator(c);
 }
 
 function flowScalarOrCollection(
@@ -345,10 +359,11 @@ function flowScalarOrCollection(
   if ('&*!?%@`|>#'.includes(c) || ((c === '-' || c === ':') && ' ,]}'.includes(s[j + 1] ?? ' ')))
     throw DECLINE;
   let e = j;
-  while (e < s.length && !',[]{}'.includes(s[e] as string)) {
-    if (s[e] === ':' && ' ,[]{}'.includes(s[e + 1] ?? ' ')) throw DECLINE;
-    if (s[e] === '#' && s[e - 1] === ' ') throw DECLINE;
-    e++;
+  for (; e < s.length; e++) {
+    const ch = s.charCodeAt(e);
+    if (isFlowIndicator(ch)) break;
+    if (ch === 58 /* : */ && (e + 1 === s.length || endsPlain(s.charCodeAt(e + 1)))) throw DECLINE;
+    if (ch === 35 /* # */ && s.charCodeAt(e - 1) === 32) throw DECLINE;
   }
   const text = s.slice(j, e).trimEnd();
   if (text.includes('\t')) throw DECLINE;

@@ -34,6 +34,20 @@ const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 /** A plain scalar read as js-yaml reads it under CORE_12: the first implicit type that resolves it, else text. */
 const IMPLICIT = [builtin.null, builtin.bool, coreInt, builtin.float];
 export function resolvePlain(text: string): unknown {
+  // Only text starting with a digit, sign, dot, "~" or n/t/f (null, true, false) can be anything but a string.
+  const c = text.charCodeAt(0);
+  if (
+    text.length > 0 &&
+    !(
+      (c >= 48 && c <= 57) ||
+      c === 43 ||
+      c === 45 ||
+      c === 46 ||
+      c === 126 ||
+      'nNtTfF'.includes(text[0] as string)
+    )
+  )
+    return text;
   for (const type of IMPLICIT) if (type.resolve(text)) return type.construct(text);
   return text;
 }
@@ -44,8 +58,14 @@ export function fastParse(
   limits: { maxDepth: number; maxNodes: number },
 ): { value: unknown } | undefined {
   // Most config is block-style YAML that blockParse reads several times faster; it declines everything else.
-  const block = blockParse(text, resolvePlain, limits);
-  if (block) return block;
+  return blockParse(text, resolvePlain, limits) ?? jsyamlParse(text, limits);
+}
+
+/** The js-yaml half of {@link fastParse}, for callers that tried blockParse already. */
+export function jsyamlParse(
+  text: string,
+  limits: { maxDepth: number; maxNodes: number },
+): { value: unknown } | undefined {
   // Explicit keys ("? ") and explicit core tags ("!!float 1") are where the two parsers differ: leave them to
   // `yaml`. Other tags need no check: js-yaml throws on any tag its schema does not know.
   if (/^[ \t-]*\?(?:[ \t]|$)/m.test(text) || text.includes('!!')) return undefined;

@@ -12,7 +12,8 @@ import {
 } from 'yaml';
 import { type Diagnostic, dottedPath, type PathSegment } from '../diagnostic.ts';
 import { type BlockLocator, blockLocator } from './block-positions.ts';
-import { fastParse } from './fast-yaml.ts';
+import { blockParse } from './block-yaml.ts';
+import { jsyamlParse, resolvePlain } from './fast-yaml.ts';
 
 /** A file as read from disk (or git), before any parsing. */
 export interface SourceFile {
@@ -101,10 +102,16 @@ export function parseYamlSource(file: SourceFile, limits: YamlLimits = DEFAULT_Y
   // report anything, so measure nesting with the (iterative) lexer first when a cheap scan cannot rule it
   // out. Once the lexer has found it shallow, the fast path is as safe as for any other text: a bracket
   // inside a quoted string (an API description quoting '[' 165 times) no longer costs the slow parse.
+  // The block reader goes first: it bounds its own nesting and size and runs in linear time, so the nesting
+  // scan below is only for the readers behind it.
+  if (limits.fastPath !== false) {
+    const block = blockParse(text, resolvePlain, limits);
+    if (block) return { value: block.value, positions: lazyPositions(file, text, limits), diagnostics };
+  }
   const deep = mayNestDeeply(text, limits.maxDepth) ? nestingProblem(text, limits.maxDepth) : undefined;
   if (deep) return fail('too-deep', deep.message, deep.offset);
   if (limits.fastPath !== false) {
-    const fast = fastParse(text, limits);
+    const fast = jsyamlParse(text, limits);
     if (fast) return { value: fast.value, positions: lazyPositions(file, text, limits), diagnostics };
   }
 
