@@ -4,7 +4,7 @@
  * tests check it skips only then: any input that changes the output changes the key, and a file touched by
  * hand is put back.
  */
-import { mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
@@ -13,7 +13,7 @@ import { readRepoFiles } from '../config/src/fs/read-repo.ts';
 import { loadRepo } from '../config/src/load/load-repo.ts';
 import type { RepoModel } from '../config/src/model/types.ts';
 import { RENDER_RECORD } from '../release/src/fs/render-record.ts';
-import { OWNED_FILES_MANIFEST } from '../release/src/fs/write-change-set.ts';
+import { OWNED_FILES_MANIFEST, writeChangeSet } from '../release/src/fs/write-change-set.ts';
 import { writeZones } from '../release/src/generate/generate-to-dir.ts';
 import { rendererFingerprint } from '../release/src/generate/renderer-fingerprint.ts';
 import { resolveZone } from '../render/src/bundle/workloads.ts';
@@ -189,5 +189,31 @@ describe('writeZones: unchanged zones are skipped', () => {
   it('salts keys with the code that renders (from source: a digest of the rendering packages)', () => {
     expect(rendererFingerprint()).toMatch(/^source:[a-f0-9]{64}$/);
     expect(rendererFingerprint()).toBe(rendererFingerprint());
+  });
+});
+
+describe('writeChangeSet into a folder that does not exist yet', () => {
+  it('writes it whole under a hidden name and renames it into place, leaving nothing else', async () => {
+    const parent = freshDir();
+    const cs = renderZone(model, 'dev', { revision: REVISION });
+    const result = await writeChangeSet(path.join(parent, 'dev'), cs);
+    expect(result).toEqual({ written: [...cs.keys()], unchanged: [], removed: [] });
+    expect(await readdir(parent)).toEqual(['dev']);
+    for (const [file, content] of cs)
+      expect(await readFile(path.join(parent, 'dev', file), 'utf8')).toBe(content);
+    const manifest = await readFile(path.join(parent, 'dev', OWNED_FILES_MANIFEST), 'utf8');
+    expect(manifest.trim().split('\n')).toHaveLength(cs.size);
+    expect((await writeChangeSet(path.join(parent, 'dev'), cs)).unchanged).toHaveLength(cs.size);
+  });
+
+  it('leaves neither the folder nor its hidden copy when a write fails', async () => {
+    const parent = freshDir();
+    // 'a' is a file, so 'a/b' cannot be written.
+    const cs = new Map([
+      ['a', 'x'],
+      ['a/b', 'y'],
+    ]);
+    await expect(writeChangeSet(path.join(parent, 'zone'), cs)).rejects.toThrow(/ENOTDIR|EEXIST/);
+    expect(await readdir(parent)).toEqual([]);
   });
 });
