@@ -37,7 +37,14 @@ const TOOLS: McpToolDefinition[] = ['a.first', 'b.second', 'c.third'].map((name)
 }));
 
 /** Tools whose results cover what a handler can hand back: plain, with `_meta`, thrown, malformed, slow. */
-function catalog(seen: { aborted: number; calls: number }): ToolCatalog {
+interface Seen {
+  aborted: number;
+  calls: number;
+  /** Calls of c.gate waiting to be let through. */
+  gates: (() => void)[];
+}
+
+function catalog(seen: Seen): ToolCatalog {
   return {
     listTools: () => TOOLS,
     async callTool(
@@ -66,6 +73,9 @@ function catalog(seen: { aborted: number; calls: number }): ToolCatalog {
           throw new ProtocolError(-32002, 'gone', { uri: 'x' });
         case 'c.malformed':
           return { content: 'not a list' } as unknown as CallToolResult;
+        case 'c.gate':
+          await new Promise<void>((resolve) => seen.gates.push(resolve));
+          return { content: [{ type: 'text', text: 'let through' }] };
         case 'c.wait':
           await new Promise<void>((resolve) =>
             signal.addEventListener('abort', () => resolve(), { once: true }),
@@ -81,19 +91,21 @@ function catalog(seen: { aborted: number; calls: number }): ToolCatalog {
 
 interface Served {
   url: string;
-  seen: { aborted: number; calls: number };
+  seen: Seen;
   errors: Error[];
   close(): Promise<void>;
 }
 
 async function serve(hotPath: boolean): Promise<Served> {
-  const seen = { aborted: 0, calls: 0 };
+  const seen: Seen = { aborted: 0, calls: 0, gates: [] };
   const errors: Error[] = [];
   const endpoint = createMcpEndpoint(catalog(seen), {
     name: 'raku-test',
     version: '9.9.9',
     pageSize: 2,
     hotPath,
+    // Short, so a call kept waiting gets its stream's keep-alive comments without a long test.
+    keepAliveMs: 25,
     onerror: (e) => errors.push(e),
   });
   const server = http.createServer((req, res) => void endpoint(req, res, CALLER));
@@ -871,5 +883,40 @@ describe('the MCP hot path', () => {
     // The generator must reach the hand check's side, or the property says nothing.
     expect(plain).toBeGreaterThan(50);
     expect(plainCallResult({ content: [{ type: 'text', text: 'x', annotations: {} }] })).toBe(false);
+  });
+
+  it('keeps a slow 2025-11-25 call open with the keep-alive comments the SDK writes, then answers', async () => {
+    const answers: { status: number; type: string; kept: boolean; data: unknown[] }[] = [];
+    for (const served of [hot, sdk]) {
+      const text = await new Promise<string>((resolve, reject) => {
+        const req = http.request(served.url, { method: 'POST', headers: LEGACY_HEADERS }, (res) => {
+          let got = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => {
+            got += chunk;
+            // Let the call finish only once the stream has been kept alive while it waited.
+            if (got.includes(': keepalive')) for (const open of served.seen.gates.splice(0)) open();
+          });
+          res.on('end', () => resolve(`${res.statusCode} ${res.headers['content-type']}\n${got}`));
+        });
+        req.on('error', reject);
+        req.end(JSON.stringify(legacyCall('c.gate')));
+      });
+      const [head = '', ...lines] = text.split('\n');
+      const [status, type] = head.split(' ');
+      answers.push({
+        status: Number(status),
+        type: type ?? '',
+        kept: lines.includes(': keepalive'),
+        data: lines.filter((l) => l.startsWith('data:')).map((l) => JSON.parse(l.slice(5))),
+      });
+    }
+    expect(answers[0]).toEqual(answers[1]);
+    expect(answers[0]).toEqual({
+      status: 200,
+      type: 'text/event-stream',
+      kept: true,
+      data: [{ jsonrpc: '2.0', id: 11, result: { content: [{ type: 'text', text: 'let through' }] } }],
+    });
   });
 });

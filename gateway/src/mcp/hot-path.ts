@@ -75,26 +75,34 @@ export interface HotHandlers {
 }
 
 /**
- * The answer to a taken request, always HTTP 200 (errors of a taken request are JSON-RPC errors in the body,
- * as the SDK answers them): JSON for 2026-07-28, one server-sent event for 2025-11-25.
+ * A taken request, answered with HTTP 200 (errors of a taken request are JSON-RPC errors in the body, as the
+ * SDK answers them): JSON for 2026-07-28, one server-sent event for 2025-11-25.
  */
-export interface HotAnswer {
-  /** The JSON-RPC response, encoded. */
-  json: string;
-  /** Send it as one `message` event of a `text/event-stream` answer (2025-11-25), not as JSON. */
+export interface HotCall {
+  /** Send the answer as one `message` event of a `text/event-stream` answer (2025-11-25), not as JSON. */
   eventStream: boolean;
+  /** The JSON-RPC response, encoded, once the handler is done. */
+  json: Promise<string>;
 }
 
 /**
- * Serves a POST whose body is already parsed: a promise of the answer, or `undefined` when the SDK must
- * answer the request instead.
+ * Serves a POST whose body is already parsed: the call under way, or `undefined` when the SDK must answer
+ * the request instead.
  */
 export type HotPath = (
   headers: IncomingHttpHeaders,
   body: unknown,
   signal: AbortSignal,
   authInfo: AuthInfo,
-) => Promise<HotAnswer> | undefined;
+) => HotCall | undefined;
+
+/**
+ * How often the SDK's transport writes a keep-alive comment on an event stream while a call runs (its
+ * DEFAULT_SSE_KEEP_ALIVE_MS, which it does not export); the endpoint passes the same value to both.
+ */
+export const SSE_KEEP_ALIVE_MS = 15_000;
+/** The comment the transport writes to keep an idle event stream open through proxies. */
+export const SSE_KEEP_ALIVE = ': keepalive\n\n';
 
 /** The headers the SDK's streamable HTTP transport puts on an event-stream answer (a 2025-11-25 POST). */
 export const EVENT_STREAM_HEADERS: Readonly<Record<string, string>> = {
@@ -369,9 +377,6 @@ export function createHotPath(handlers: HotHandlers): HotPath {
     const era = hotRequestEra(headers, body);
     if (era === undefined) return undefined;
     const legacy = era === 'legacy';
-    return serve(body as HotRequest, legacy, signal, authInfo).then((json) => ({
-      json,
-      eventStream: legacy,
-    }));
+    return { eventStream: legacy, json: serve(body as HotRequest, legacy, signal, authInfo) };
   };
 }

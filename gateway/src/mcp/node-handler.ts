@@ -23,7 +23,14 @@ import {
   type McpHttpHandler,
 } from '@modelcontextprotocol/server';
 import { depthMessage, jsonBounds, pruneDeepText, textDepth } from '@raku/pack-runtime';
-import { EVENT_STREAM_HEADERS, eventStreamBody, type HotAnswer, type HotPath } from './hot-path.ts';
+import {
+  EVENT_STREAM_HEADERS,
+  eventStreamBody,
+  type HotCall,
+  type HotPath,
+  SSE_KEEP_ALIVE,
+  SSE_KEEP_ALIVE_MS,
+} from './hot-path.ts';
 
 const JSON_HEADERS = { 'content-type': 'application/json' } as const;
 
@@ -52,6 +59,11 @@ export interface NodeHandlerOptions {
   maxDepth?: number;
   /** Told about each tools/call refused for its nesting, so the call is traced although it never ran. */
   onRefusedCall?: (call: RefusedCall, authInfo: AuthInfo) => void;
+  /**
+   * How often a hot-path event stream (2025-11-25) whose call is still running gets a keep-alive comment, as
+   * the SDK's transport does. Default SSE_KEEP_ALIVE_MS; give the SDK handler the same.
+   */
+  keepAliveMs?: number;
 }
 
 export type NodeMcpHandler = (req: IncomingMessage, res: ServerResponse, authInfo: AuthInfo) => Promise<void>;
@@ -260,24 +272,8 @@ export function toLeanNodeHandler(handler: McpHttpHandler, options: NodeHandlerO
         ? undefined
         : options.hotPath?.(req.headers, parsedBody, abort.signal, authInfo);
     if (hot !== undefined) {
-      let answer: HotAnswer;
-      try {
-        answer = await hot;
-      } catch (err) {
-        options.onerror?.(err instanceof Error ? err : new Error(String(err)));
-        finished = true;
-        jsonRpcError(res, 500, -32603, 'Internal server error');
-        return;
-      }
+      await answerHot(hot, res, options);
       finished = true;
-      // A 2025-11-25 answer is the one event the SDK's transport would stream; it is complete, so it goes
-      // out in one write with its length rather than chunked.
-      const text = answer.eventStream ? eventStreamBody(answer.json) : answer.json;
-      res.writeHead(200, {
-        ...(answer.eventStream ? EVENT_STREAM_HEADERS : JSON_HEADERS),
-        'content-length': String(Buffer.byteLength(text)),
-      });
-      res.end(text);
       return;
     }
     let response: Response;
@@ -324,6 +320,47 @@ export function toLeanNodeHandler(handler: McpHttpHandler, options: NodeHandlerO
     finished = true;
     res.end();
   };
+}
+
+/**
+ * Writes a hot-path answer. A 2025-11-25 answer is the one event the SDK's transport would stream; when the
+ * call is done within the keep-alive interval (nearly always) it goes out in one write with its length
+ * rather than chunked. A call still running then gets the stream opened and a keep-alive comment per
+ * interval, as the SDK's transport writes them, so proxies do not cut a long call (an approval wait) off.
+ */
+async function answerHot(hot: HotCall, res: ServerResponse, options: NodeHandlerOptions): Promise<void> {
+  let streaming = false;
+  const interval = options.keepAliveMs ?? SSE_KEEP_ALIVE_MS;
+  const timer =
+    hot.eventStream && Number.isFinite(interval) && interval >= 1
+      ? setInterval(() => {
+          if (!streaming) {
+            streaming = true;
+            res.writeHead(200, EVENT_STREAM_HEADERS);
+          }
+          res.write(SSE_KEEP_ALIVE);
+        }, interval)
+      : undefined;
+  timer?.unref();
+  let json: string;
+  try {
+    json = await hot.json;
+  } catch (err) {
+    clearInterval(timer);
+    options.onerror?.(err instanceof Error ? err : new Error(String(err)));
+    if (streaming) res.end();
+    else jsonRpcError(res, 500, -32603, 'Internal server error');
+    return;
+  }
+  clearInterval(timer);
+  const text = hot.eventStream ? eventStreamBody(json) : json;
+  if (!streaming) {
+    res.writeHead(200, {
+      ...(hot.eventStream ? EVENT_STREAM_HEADERS : JSON_HEADERS),
+      'content-length': String(Buffer.byteLength(text)),
+    });
+  }
+  res.end(text);
 }
 
 /** Streams server-sent events, waiting for 'drain' when the socket is full, until done or the client leaves. */

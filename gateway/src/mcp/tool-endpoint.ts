@@ -14,7 +14,7 @@ import {
 } from '@modelcontextprotocol/server';
 import type { CallToolResult, McpToolDefinition } from '@raku/pack-runtime';
 import { ANONYMOUS, type Caller } from '../auth/caller.ts';
-import { createHotPath } from './hot-path.ts';
+import { createHotPath, SSE_KEEP_ALIVE_MS } from './hot-path.ts';
 import { type RefusedCall, toLeanNodeHandler } from './node-handler.ts';
 
 /** What an endpoint serves. The list must be sorted by name (pagination relies on it). */
@@ -62,6 +62,11 @@ export interface McpEndpointOptions {
    * Default true; false sends every request through the SDK.
    */
   hotPath?: boolean;
+  /**
+   * Keep-alive interval of a 2025-11-25 event stream whose call is still running, for the SDK and the hot
+   * path alike. Default SSE_KEEP_ALIVE_MS (the SDK's own default).
+   */
+  keepAliveMs?: number;
   onerror?: (error: Error) => void;
 }
 
@@ -111,6 +116,7 @@ export function pageOf<T extends { name: string }>(
 export function createMcpEndpoint(catalog: ToolCatalog, options: McpEndpointOptions): McpNodeHandler {
   const pageSize = options.pageSize ?? 100;
   const serverInfo = { name: options.name, version: options.version };
+  const keepAliveMs = options.keepAliveMs ?? SSE_KEEP_ALIVE_MS;
   // One implementation of each method, served by the SDK and by the hot path alike.
   const listTools = async (caller: Caller, params: { cursor?: string } | undefined) => {
     const page = pageOf(await catalog.listTools(caller), params?.cursor, pageSize);
@@ -156,7 +162,7 @@ export function createMcpEndpoint(catalog: ToolCatalog, options: McpEndpointOpti
       );
       return server;
     },
-    options.onerror ? { onerror: options.onerror } : {},
+    { keepAliveMs, ...(options.onerror ? { onerror: options.onerror } : {}) },
   );
   const hotPath =
     options.hotPath === false
@@ -168,6 +174,7 @@ export function createMcpEndpoint(catalog: ToolCatalog, options: McpEndpointOpti
             callTool(callerOf(authInfo), params as Parameters<typeof callTool>[1], signal),
         });
   const node = toLeanNodeHandler(handler, {
+    keepAliveMs,
     ...(options.onerror ? { onerror: options.onerror } : {}),
     ...(hotPath ? { hotPath } : {}),
     ...(catalog.recordRefused
