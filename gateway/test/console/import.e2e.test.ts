@@ -371,8 +371,9 @@ describe('Import API view on a gateway without GitHub settings that may fetch UR
   let documents: http.Server;
   let documentsUrl: string;
   beforeAll(async () => {
-    // This one may fetch documents from URLs (127.0.0.1 is reachable: startLocalConsole allows private networks).
-    plain = await startLocalConsole({ env: { RAKU_IMPORT_URLS: 'true' } });
+    // This one may fetch documents from URLs, private addresses included (the documents server is 127.0.0.1;
+    // the import's own switch: the packs' private-network setting does not count for imports).
+    plain = await startLocalConsole({ env: { RAKU_IMPORT_URLS: 'private' } });
     documents = http.createServer((req, res) => {
       if (req.url !== '/petstore.json') return void res.writeHead(404).end();
       res.writeHead(200, { 'content-type': 'application/json' }).end(readFileSync(PETSTORE));
