@@ -122,7 +122,8 @@ async function traceDatabase(): Promise<{ db: Database; label: string; drop(): P
   }
 }
 
-const ROUNDS = 3;
+/** Interleaved rounds, medians kept; more (RAKU_BENCH_ROUNDS=5) steady the ratios on a busy machine. */
+const ROUNDS = Math.max(1, Number(process.env['RAKU_BENCH_ROUNDS'] ?? 3) || 3);
 /** Closed-loop clients of the two throughput runs. */
 const CLIENTS = [16, 64] as const;
 
