@@ -50,41 +50,54 @@ function entropy(s: string): number {
   return h;
 }
 
+/** One value met by the walk below: its key and its parent, so a path is built only for a value reported. */
+interface Visit {
+  value: unknown;
+  key: PathSegment | undefined;
+  parent: Visit | undefined;
+}
+
 /** No secret values in config: anywhere a string looks like a credential, ask for a secretRef instead. */
 export const noSecretValues: Rule = (ctx) => {
   const docs = [...ctx.model.packs, ...ctx.model.zones, ...ctx.model.policies, ...ctx.rejectedValues];
   for (const doc of docs) {
-    const stack: [unknown, PathSegment[]][] = [[doc.value, []]];
+    const stack: Visit[] = [{ value: doc.value, key: undefined, parent: undefined }];
     while (stack.length > 0) {
-      const [value, path] = stack.pop()!;
+      const visit = stack.pop()!;
+      const value = visit.value;
       if (typeof value === 'string') {
-        const key = keyFor(path, doc.value);
-        const what = findSecret(key, value);
+        const what = findSecret(keyFor(visit), value);
         if (what) {
           ctx.report(
             doc.file,
-            path,
+            pathOf(visit),
             'no-secret-values',
             `looks like a secret (${what}); commit a reference instead: { secretRef: { name: <secret>, key: <key> } }`,
           );
         }
       } else if (Array.isArray(value)) {
-        value.forEach((v, i) => {
-          stack.push([v, [...path, i]]);
-        });
+        for (let i = value.length - 1; i >= 0; i--) stack.push({ value: value[i], key: i, parent: visit });
       } else if (value !== null && typeof value === 'object') {
-        for (const [k, v] of Object.entries(value)) stack.push([v, [...path, k]]);
+        const keys = Object.keys(value);
+        for (let i = keys.length - 1; i >= 0; i--) {
+          const k = keys[i] as string;
+          stack.push({ value: (value as Record<string, unknown>)[k], key: k, parent: visit });
+        }
       }
     }
   }
 };
 
+function pathOf(visit: Visit): PathSegment[] {
+  const out: PathSegment[] = [];
+  for (let v: Visit | undefined = visit; v?.key !== undefined; v = v.parent) out.push(v.key);
+  return out.reverse();
+}
+
 /** The key that names a value: its own, or for `{ name: X, value: … }` entries (environment variables) the name X. */
-function keyFor(path: readonly PathSegment[], root: unknown): string | number {
-  const key = path[path.length - 1] ?? '';
+function keyFor(visit: Visit): string | number {
+  const key = visit.key ?? '';
   if (key !== 'value') return key;
-  let parent: unknown = root;
-  for (const seg of path.slice(0, -1)) parent = (parent as Record<string | number, unknown>)[seg];
-  const name = (parent as Record<string, unknown>)['name'];
+  const name = (visit.parent?.value as Record<string, unknown>)['name'];
   return typeof name === 'string' ? name : key;
 }
