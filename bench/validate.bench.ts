@@ -1,53 +1,135 @@
 /**
- * Validate benchmark: a generated repository of 1,000 packs, 50 zones and 50 policies.
- * Reports files/s and peak memory of `raku validate`'s library path (read + parse + schema + rules), each run
- * in a fresh process, against a baseline in the same run: reading and parsing the same files with yaml.parse.
+ * Validate benchmark: `raku validate` timed as users run it — a whole process — on repositories of 300, 1,000
+ * and 3,000 packs copied from the examples, plus the repository's own 3 packs, 3 zones and 2 policies (308, 1,008
+ * and 3,008 files, as in issue #15), against a
+ * baseline process that only reads the same files and yaml.parse()s them, in the same run.
+ *
+ * Subjects, per repository, in interleaved rounds (medians of ROUNDS):
+ *  - baseline: node bench/lib/read-parse-baseline.mjs <dir> (plain JavaScript, no TypeScript loader);
+ *  - built CLI: bin/raku.js of an installed layout, which runs dist/cli/main.mjs (what `npm install` users run;
+ *    the CLI is rebuilt first so it matches the sources);
+ *  - sources: node bin/raku.js in this repository, which runs the TypeScript sources through tsx;
+ *  - in-process: the library path (read + validateRepo) inside a process, start-up excluded.
+ * Where the time goes: the start-up of each process (the same command on a repository with no config file),
+ * and one cold in-process run timed phase by phase (read, parse, schema, rules, format; bench/lib/validate-worker.ts).
+ * Goal: >= 5,000 files/s for the built CLI as a whole process at 3,000 packs.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { writeSyntheticRepo } from './lib/synthetic-repo.ts';
+import { copyExampleRepo } from './lib/synthetic-repo.ts';
 
-const worker = path.join(path.dirname(fileURLToPath(import.meta.url)), 'lib/validate-worker.ts');
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const lib = path.join(root, 'bench/lib');
+const SIZES = [300, 1000, 3000];
+const ROUNDS = 3;
+const GOAL_FILES_PER_S = 5000;
 
-interface Run {
-  ms: number;
-  files: number;
-  errors: number;
-  maxRssMb: number;
+/** Wall time of one process in ms; its stdout. Throws when it exits non-zero. */
+function timed(args: readonly string[]): { ms: number; out: string } {
+  const start = process.hrtime.bigint();
+  const r = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  if (r.status !== 0)
+    throw new Error(`node ${args.join(' ')} exited ${r.status}: ${r.stderr.slice(0, 2000)}`);
+  return { ms, out: r.stdout };
 }
 
-function runWorker(mode: 'validate' | 'parse', dir: string): Run {
-  const out = execFileSync(process.execPath, ['--import', 'tsx', worker, mode, dir], { encoding: 'utf8' });
-  return JSON.parse(out) as Run;
+function median(values: readonly number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
 }
+
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
 
 export default async function validateBench(): Promise<void> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'raku-bench-validate-'));
+  execFileSync(process.execPath, ['--import', 'tsx', path.join(root, 'scripts/build.ts'), '--cli-only'], {
+    cwd: root,
+    stdio: 'ignore',
+  });
+  const work = mkdtempSync(path.join(tmpdir(), 'raku-bench-validate-'));
   try {
-    const { files, bytes } = writeSyntheticRepo(dir, { packs: 1000, zones: 50, policies: 50 });
-    console.log(`repository: ${files} files, ${(bytes / 1024 / 1024).toFixed(1)} MiB`);
-    const best = (mode: 'validate' | 'parse') => {
-      const runs = [runWorker(mode, dir), runWorker(mode, dir), runWorker(mode, dir)];
-      return runs.sort((a, b) => a.ms - b.ms)[0] as Run;
-    };
-    const parse = best('parse');
-    const validate = best('validate');
-    if (validate.errors > 0) throw new Error(`synthetic repository has ${validate.errors} validation errors`);
-    const rate = (r: Run) => Math.round((r.files / r.ms) * 1000);
-    console.log(
-      `baseline  read + yaml.parse:          ${parse.ms.toFixed(0)} ms  ${rate(parse)} files/s  peak RSS ${parse.maxRssMb} MiB`,
-    );
-    console.log(
-      `raku validate (parse+schema+rules):  ${validate.ms.toFixed(0)} ms  ${rate(validate)} files/s  peak RSS ${validate.maxRssMb} MiB`,
-    );
-    console.log(
-      `ratio validate / baseline: ${(validate.ms / parse.ms).toFixed(2)}x time, ${(validate.maxRssMb / parse.maxRssMb).toFixed(2)}x memory`,
-    );
-    console.log(`goal ≥ 2000 files/s: ${rate(validate) >= 2000 ? 'met' : 'NOT met'}`);
+    // The installed package's layout: bin/raku.js beside dist/ and no sources, so it runs the built CLI.
+    const installed = path.join(work, 'installed');
+    mkdirSync(path.join(installed, 'bin'), { recursive: true });
+    cpSync(path.join(root, 'bin/raku.js'), path.join(installed, 'bin/raku.js'));
+    symlinkSync(path.join(root, 'dist'), path.join(installed, 'dist'));
+    const builtCli = path.join(installed, 'bin/raku.js');
+    const sourcesCli = path.join(root, 'bin/raku.js');
+    const worker = path.join(lib, 'validate-worker.ts');
+
+    const empty = path.join(work, 'empty');
+    mkdirSync(path.join(empty, 'packs'), { recursive: true });
+    const startup = { built: [] as number[], sources: [] as number[] };
+    console.log(`load average at start: ${load()}`);
+
+    for (const packs of SIZES) {
+      const dir = path.join(work, `repo-${packs}`);
+      copyExampleRepo(root, dir, packs);
+      const subjects: [string, string[]][] = [
+        ['baseline read + yaml.parse', [path.join(lib, 'read-parse-baseline.mjs'), dir]],
+        ['raku validate, built CLI', [builtCli, '-C', dir, 'validate']],
+        ['raku validate, sources (tsx)', [sourcesCli, '-C', dir, 'validate']],
+        ['in-process read + validateRepo', ['--import', 'tsx', worker, 'whole', dir]],
+      ];
+      const times = new Map<string, number[]>(subjects.map(([name]) => [name, []]));
+      let fileCount = 0;
+      const inProcess: number[] = [];
+      for (const [, args] of subjects) timed(args); // warm the file cache
+      for (let round = 0; round < ROUNDS; round++) {
+        for (const [name, args] of subjects) {
+          const { ms, out } = timed(args);
+          times.get(name)?.push(ms);
+          if (name.startsWith('in-process')) {
+            const r = JSON.parse(out) as {
+              files: number;
+              errors: number;
+              readMs: number;
+              validateMs: number;
+            };
+            if (r.errors > 0) throw new Error(`the copied repository has ${r.errors} validation errors`);
+            fileCount = r.files;
+            inProcess.push(r.readMs + r.validateMs);
+          }
+        }
+        // Start-up: the same commands with nothing to validate, in the same rounds.
+        startup.built.push(timed([builtCli, '-C', empty, 'validate']).ms);
+        startup.sources.push(timed([sourcesCli, '-C', empty, 'validate']).ms);
+      }
+      const base = median(times.get('baseline read + yaml.parse') ?? []);
+      const rate = (ms: number) => Math.round((fileCount / ms) * 1000);
+      console.log(`\n${packs} packs, ${fileCount} files (load average ${load()}), medians of ${ROUNDS}:`);
+      for (const [name] of subjects) {
+        const ms = median(name.startsWith('in-process') ? inProcess : (times.get(name) ?? []));
+        console.log(
+          `  ${name.padEnd(32)} ${ms.toFixed(0).padStart(6)} ms  ${String(rate(ms)).padStart(6)} files/s  ${(base / ms).toFixed(2)}x the baseline's rate`,
+        );
+      }
+      if (packs === SIZES[SIZES.length - 1]) {
+        const built = rate(median(times.get('raku validate, built CLI') ?? []));
+        console.log(
+          `  goal >= ${GOAL_FILES_PER_S} files/s (built CLI, whole process): ${built >= GOAL_FILES_PER_S ? 'met' : 'NOT met'}`,
+        );
+        const phases = JSON.parse(timed(['--import', 'tsx', worker, 'phases', dir]).out) as Record<
+          string,
+          number
+        >;
+        console.log(
+          `  where the time goes: start-up ${median(startup.built).toFixed(0)} ms built CLI, ${median(startup.sources).toFixed(0)} ms sources (raku validate with no config file);`,
+        );
+        console.log(
+          `  one cold in-process run: read ${phases['readMs']?.toFixed(0)} ms, parse ${phases['parseMs']?.toFixed(0)} ms, schema ${phases['schemaMs']?.toFixed(0)} ms, rules (positions included) ${phases['rulesMs']?.toFixed(0)} ms, format ${phases['formatMs']?.toFixed(0)} ms`,
+        );
+      }
+    }
+    console.log(`\nload average at end: ${load()}`);
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(work, { recursive: true, force: true });
   }
 }

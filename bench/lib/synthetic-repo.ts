@@ -1,98 +1,38 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { stringify } from 'yaml';
 
-/** Writes a synthetic but valid repository: `packs` packs of `toolsPerPack` tools, `zones` zones, `policies` policies. */
-export function writeSyntheticRepo(
+/** The example packs this repository ships (packs/<name>/pack.yaml), copied by {@link copyExampleRepo}. */
+const EXAMPLE_PACKS = ['github-issues', 'open-meteo', 'petstore'] as const;
+
+/**
+ * Writes a repository like the one issue #15 timed: the repository's own zones/, policies/ and example packs,
+ * plus `copies` copies of the example packs (in turn), each renamed `<pack>-<n>` in its folder and its `name:`
+ * line so it validates. About a third are petstore copies, whose sensitive tool has no approval rule in any
+ * policy: one warning each, so the positions of a thousand reports are part of what is timed.
+ */
+export function copyExampleRepo(
+  source: string,
   root: string,
-  counts: { packs: number; zones: number; policies: number; toolsPerPack?: number },
+  copies: number,
 ): { files: number; bytes: number } {
-  let files = 0;
   let bytes = 0;
-  const write = (rel: string, doc: unknown) => {
-    const full = path.join(root, rel);
-    mkdirSync(path.dirname(full), { recursive: true });
-    const text = stringify(doc);
-    writeFileSync(full, text);
-    files++;
+  let files = 0;
+  for (const dir of ['zones', 'policies', 'packs'])
+    cpSync(path.join(source, dir), path.join(root, dir), { recursive: true });
+  const texts = EXAMPLE_PACKS.map((name) =>
+    readFileSync(path.join(source, 'packs', name, 'pack.yaml'), 'utf8'),
+  );
+  for (let i = 0; i < copies; i++) {
+    const k = i % EXAMPLE_PACKS.length;
+    const name = `${EXAMPLE_PACKS[k]}-${i}`;
+    const text = (texts[k] as string).replace(
+      new RegExp(`^name: ${EXAMPLE_PACKS[k]}$`, 'm'),
+      `name: ${name}`,
+    );
+    mkdirSync(path.join(root, 'packs', name), { recursive: true });
+    writeFileSync(path.join(root, 'packs', name, 'pack.yaml'), text);
     bytes += Buffer.byteLength(text);
-  };
-  const packName = (i: number) => `pack-${String(i).padStart(4, '0')}`;
-  const tools = counts.toolsPerPack ?? 6;
-  for (let i = 0; i < counts.packs; i++) {
-    write(`packs/${packName(i)}/pack.yaml`, {
-      name: packName(i),
-      version: `1.${i % 7}.0`,
-      description: `Synthetic pack ${i} for benchmarks: items, orders and reports of service ${i}.`,
-      owner: `team-${i % 20}`,
-      toolPrefix: `p${i}`,
-      upstream: {
-        baseUrls: {
-          dev: `https://api${i}.example.com/v1`,
-          staging: `https://api${i}.example.com/v1`,
-          prod: `https://api${i}.example.com/v1`,
-        },
-        auth: { type: 'bearer', token: { secretRef: { name: `pack-${i}-token`, key: 'token' } } },
-      },
-      tools: Array.from({ length: tools }, (_, t) => ({
-        name: `${t % 2 ? 'get' : 'list'}_item_${t}`,
-        title: `Item operation ${t}`,
-        description: `Operation ${t} on the items of service ${i}. Returns JSON.`,
-        inputSchema: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['id'],
-          properties: {
-            id: { type: 'string', maxLength: 64 },
-            limit: { type: 'integer', minimum: 1, maximum: 100 },
-            filter: { type: 'string', maxLength: 200 },
-          },
-        },
-        http: { method: 'GET', path: `/items${t}/{id}` },
-        annotations: { readOnlyHint: true, idempotentHint: true },
-      })),
-      runtime: {
-        replicas: 2,
-        resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '500m', memory: '256Mi' } },
-      },
-    });
-  }
-  const envs = ['dev', 'staging', 'prod'] as const;
-  for (let z = 0; z < counts.zones; z++) {
-    const env = envs[z % 3] ?? 'dev';
-    write(`zones/zone-${z}.yaml`, {
-      name: `zone-${z}`,
-      environment: env,
-      cluster: { server: `https://k8s-${z}.example.com:6443` },
-      namespace: `raku-${z}`,
-      registry: { host: 'ghcr.io', repository: 'acme/raku' },
-      gitops: { repository: 'acme/gitops', branch: 'main', path: `clusters/zone-${z}` },
-      packs: Array.from({ length: 20 }, (_, k) => ({
-        name: packName((z * 20 + k) % counts.packs),
-        version: '^1.0.0',
-      })),
-      baseImages: { default: { image: 'docker.io/library/node', digest: `sha256:${'a'.repeat(64)}` } },
-      ...(env === 'dev' ? {} : { promotion: { from: `zone-${z - 1}` } }),
-    });
-  }
-  for (let p = 0; p < counts.policies; p++) {
-    write(`policies/policy-${p}.yaml`, {
-      name: `policy-${p}`,
-      roles: [
-        { name: 'reader', tools: [`p${p}.list_*`, `p${p + 1}.get_*`] },
-        { name: 'writer', tools: [`p${p}.*`] },
-      ],
-      bindings: [
-        { role: 'reader', subjects: [`group:team-${p}`, 'agent:bot'] },
-        {
-          role: 'writer',
-          subjects: [`user:owner-${p}`],
-          environments: ['dev'],
-          when: [{ field: 'args.id', matches: 'x-*' }],
-        },
-      ],
-      denies: [{ name: 'no-prod-bots', tools: ['*'], subjects: ['agent:bot'], environments: ['prod'] }],
-    });
+    files++;
   }
   return { files, bytes };
 }
