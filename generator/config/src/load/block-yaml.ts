@@ -1,6 +1,7 @@
 /**
- * The fastest path of the loader: a reader for the block-style YAML config is written in, several times faster
- * than js-yaml, which stays the fallback (fast-yaml.ts) with `yaml` behind it (yaml-source.ts).
+ * The fastest path of the loader: a reader for the block-style YAML config is written in, about twice as fast as
+ * js-yaml on the example packs and with far less garbage; js-yaml stays the fallback (fast-yaml.ts), with `yaml`
+ * behind it (yaml-source.ts).
  *
  * It reads block mappings and sequences, plain and quoted one-line scalars, one-line flow collections, comments
  * and `|`/`>` block scalars with clip or strip chomping, resolving plain scalars with the very types the js-yaml
