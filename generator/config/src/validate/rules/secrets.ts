@@ -98,6 +98,6 @@ function pathOf(visit: Visit): PathSegment[] {
 function keyFor(visit: Visit): string | number {
   const key = visit.key ?? '';
   if (key !== 'value') return key;
-  const name = (visit.parent?.value as Record<string, unknown>)['name'];
+  const name = (visit.parent?.value as Record<string, unknown> | undefined)?.['name'];
   return typeof name === 'string' ? name : key;
 }
