@@ -292,8 +292,11 @@ export default async function gatewayBench(): Promise<void> {
     CLIENTS.forEach((c, i) => {
       const gw = rps('2025 through the gateway', i) / rps('2026 through the gateway', i);
       const dir = rps('2025 pack server direct', i) / rps('2026 pack server direct', i);
+      // CPU per call does not count the wait for a core: the steadier comparison on a shared machine.
+      const cpu = (name: string) => get(name).throughput[i]!.mainCpuUs;
+      const gwCpu = cpu('2025 through the gateway') / cpu('2026 through the gateway');
       console.log(
-        `2025-11-25 / 2026-07-28 throughput at ${c} clients: through the gateway ${gw.toFixed(2)} (aim >= 0.8, ${verdict(gw >= 0.8)}); pack server direct ${dir.toFixed(2)}`,
+        `2025-11-25 / 2026-07-28 throughput at ${c} clients: through the gateway ${gw.toFixed(2)} (aim >= 0.8, ${verdict(gw >= 0.8)}); pack server direct ${dir.toFixed(2)}; gateway CPU per call ${gwCpu.toFixed(2)}`,
       );
     });
     console.log(
