@@ -8,51 +8,21 @@
  */
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  checkA11y,
-  ensureConsoleBuilt,
-  launchBrowser,
-  newContext,
-  pageErrors,
-  SCREENSHOT_DIR,
-  screenshot,
-} from '../helpers/browser.ts';
-import { type LocalConsole, startLocalConsole } from './browser-local-gateway.ts';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { checkA11y, SCREENSHOT_DIR, screenshot } from '../helpers/browser.ts';
+import { SOON, useConsoleBrowser } from './console-browser.ts';
 
-/** A ceiling for something the page should show soon; never a wait by itself. */
-const SOON = { timeout: 30_000 };
 const TEST_TIMEOUT = 120_000;
 
-let lc: LocalConsole;
-let browser: Browser;
-let context: BrowserContext | undefined;
-
-beforeAll(async () => {
-  await ensureConsoleBuilt();
-  lc = await startLocalConsole();
-  browser = await launchBrowser();
-}, 180_000);
-
-afterEach(async () => {
-  await context?.close();
-  context = undefined;
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await lc?.close();
-});
+const c = useConsoleBrowser();
 
 /**
  * A signed-in page at /console/api, recording the page's CSP violations (the listener is added by the
  * DevTools protocol before any script of the page runs, so the page's own CSP does not apply to it).
  */
 async function apiPage(): Promise<{ page: Page; errors: string[]; cspViolations(): Promise<string[]> }> {
-  context = await newContext(browser);
-  const page = await context.newPage();
-  const errors = pageErrors(page, lc.base);
+  const { page, errors } = await c.freshPage();
   // A string, evaluated in the page: this file is compiled without the DOM's types.
   await page.addInitScript(`
     window.__cspViolations = [];
@@ -60,9 +30,7 @@ async function apiPage(): Promise<{ page: Page; errors: string[]; cspViolations(
       e.effectiveDirective + ' blocked ' + (e.blockedURI || 'inline') + ' at ' + e.sourceFile + ':' + e.lineNumber,
     ));
   `);
-  const token = lc.local.console?.issueLoginToken();
-  if (!token) throw new Error('the local gateway serves no console');
-  await page.goto(`${lc.base}/console/api#login=${token}`);
+  await c.signIn(page, '/api');
   await page.getByRole('heading', { level: 1, name: 'API reference' }).waitFor(SOON);
   return {
     page,
@@ -134,7 +102,7 @@ describe('API reference (real Chromium)', { timeout: TEST_TIMEOUT }, () => {
   it('"Try it out" GET /v1/routes answers 200 with JSON through the console session', async () => {
     const { page, errors, cspViolations } = await apiPage();
     const block = await tryOut(page, 'get', '/v1/routes');
-    const sent = page.waitForRequest((r) => r.url() === `${lc.base}/v1/routes`);
+    const sent = page.waitForRequest((r) => r.url() === `${c.lc.base}/v1/routes`);
     await block.getByRole('button', { name: 'Execute' }).click();
     const request = await sent;
     // The console's cookie, not a bearer token.
@@ -167,7 +135,7 @@ describe('API reference (real Chromium)', { timeout: TEST_TIMEOUT }, () => {
     const { page, errors } = await apiPage();
     const block = await tryOut(page, 'get', '/v1/routes');
     // The session ends under the page (as when it expires or the gateway restarts).
-    await context!.clearCookies();
+    await page.context().clearCookies();
     await block.getByRole('button', { name: 'Execute' }).click();
     await block
       .locator('.live-responses-table .response-col_status')
@@ -189,7 +157,7 @@ describe('API reference (real Chromium)', { timeout: TEST_TIMEOUT }, () => {
     const sent = page.waitForRequest((r) => r.method() === 'POST' && r.url().includes('/decision'));
     await block.getByRole('button', { name: 'Execute' }).click();
     const csrf = await (await sent).headerValue('x-raku-csrf');
-    const session = (await (await context!.request.get(`${lc.base}/v1/session`)).json()) as {
+    const session = (await (await page.context().request.get(`${c.lc.base}/v1/session`)).json()) as {
       csrfToken: string;
     };
     expect(csrf).toBe(session.csrfToken);

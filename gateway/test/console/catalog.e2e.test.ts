@@ -5,51 +5,14 @@
  * follow the link to its trace. Each view is checked with axe-core and photographed into test-results/console/.
  * Nothing waits for a fixed time: locators wait for what should appear, with generous ceilings.
  */
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  checkA11y,
-  ensureConsoleBuilt,
-  launchBrowser,
-  newContext,
-  pageErrors,
-  screenshot,
-} from '../helpers/browser.ts';
-import { type LocalConsole, startLocalConsole } from './browser-local-gateway.ts';
+import { describe, expect, it } from 'vitest';
+import { checkA11y, screenshot } from '../helpers/browser.ts';
+import { SOON, useConsoleBrowser } from './console-browser.ts';
 
-const SOON = { timeout: 30_000 };
 const TEST_TIMEOUT = 120_000;
 
-let lc: LocalConsole;
-let browser: Browser;
-let context: BrowserContext | undefined;
-
-beforeAll(async () => {
-  await ensureConsoleBuilt();
-  lc = await startLocalConsole();
-  browser = await launchBrowser();
-}, 180_000);
-
-afterEach(async () => {
-  await context?.close();
-  context = undefined;
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await lc?.close();
-});
-
-async function signedIn(path: string): Promise<{ page: Page; errors: string[] }> {
-  context = await newContext(browser);
-  const page = await context.newPage();
-  const errors = pageErrors(page, lc.base);
-  const token = lc.local.console?.issueLoginToken();
-  if (!token) throw new Error('the local gateway serves no console');
-  await page.goto(`${lc.base}/console${path}#login=${token}`);
-  await expect.poll(() => page.getByRole('navigation').count(), SOON).toBeGreaterThan(0);
-  return { page, errors };
-}
+const c = useConsoleBrowser();
+const signedIn = c.signedIn;
 
 describe('catalog', () => {
   it(
@@ -131,7 +94,7 @@ describe('catalog', () => {
       await page.getByRole('heading', { level: 1, name: 'Call of widgets.get_widget' }).waitFor(SOON);
       await page.getByText(href!.split('/').pop()!).first().waitFor(SOON);
       // The call reached the upstream with the form's values (verbose is a query parameter of the tool).
-      expect(lc.upstream.requests.map((r) => r.url)).toContain('/api/widgets/w1?verbose=false');
+      expect(c.lc.upstream.requests.map((r) => r.url)).toContain('/api/widgets/w1?verbose=false');
       expect(errors).toEqual([]);
     },
     TEST_TIMEOUT,
@@ -152,10 +115,10 @@ describe('catalog', () => {
       const [, approvalId, jobId] =
         /Approval ([0-9a-f-]{36}): the call runs as job ([0-9a-f-]{36})/.exec(text) ?? [];
       expect(jobId, text).toBeDefined();
-      const job = await lc.api('GET', `/v1/jobs/${jobId}`);
+      const job = await c.lc.api('GET', `/v1/jobs/${jobId}`);
       expect(job.json).toMatchObject({ tool: 'widgets.create_widget', status: 'waiting_approval' });
       // What the approver is asked about is what the form sent.
-      const approval = await lc.api('GET', `/v1/approvals/${approvalId}`);
+      const approval = await c.lc.api('GET', `/v1/approvals/${approvalId}`);
       expect(approval.json).toMatchObject({
         status: 'pending',
         rule: 'console-e2e/approvals/widget-creation',

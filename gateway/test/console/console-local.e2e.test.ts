@@ -7,64 +7,26 @@
  * appear, with generous ceilings.
  */
 import type { Client } from '@modelcontextprotocol/client';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  checkA11y,
-  ensureConsoleBuilt,
-  launchBrowser,
-  newContext,
-  pageErrors,
-  screenshot,
-} from '../helpers/browser.ts';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkA11y, screenshot } from '../helpers/browser.ts';
 import { connectClient } from '../helpers/mcp-client.ts';
-import { type LocalConsole, startLocalConsole } from './browser-local-gateway.ts';
+import { SOON, useConsoleBrowser } from './console-browser.ts';
 
-/** A ceiling for something the page should show soon; never a wait by itself. */
-const SOON = { timeout: 30_000 };
 /** A test drives a browser through several views: a ceiling for a busy 2-core machine, not an expectation. */
 const TEST_TIMEOUT = 120_000;
 
-let lc: LocalConsole;
-let browser: Browser;
+const c = useConsoleBrowser();
+const { freshPage, signedIn } = c;
 let agent: Client;
-let context: BrowserContext | undefined;
 
 beforeAll(async () => {
-  await ensureConsoleBuilt();
-  lc = await startLocalConsole();
-  browser = await launchBrowser();
-  agent = await connectClient(lc.local.url, 'modern', lc.token);
-}, 180_000);
-
-afterEach(async () => {
-  await context?.close();
-  context = undefined;
+  agent = await connectClient(c.lc.local.url, 'modern', c.lc.token);
 });
 
 afterAll(async () => {
   await agent?.close();
-  await browser?.close();
-  await lc?.close();
 });
-
-async function freshPage(): Promise<{ page: Page; errors: string[] }> {
-  context = await newContext(browser);
-  const page = await context.newPage();
-  return { page, errors: pageErrors(page, lc.base) };
-}
-
-/** A page signed in at `path` with a new one-time link (as the banner of a restarted `npm start` would print). */
-async function signedIn(
-  path: '/' | '/traces' | '/approvals' | '/jobs',
-): Promise<{ page: Page; errors: string[] }> {
-  const { page, errors } = await freshPage();
-  const token = lc.local.console?.issueLoginToken();
-  if (!token) throw new Error('the local gateway serves no console');
-  await page.goto(`${lc.base}/console${path === '/' ? '/' : path}#login=${token}`);
-  await expect.poll(() => page.getByRole('navigation').count(), SOON).toBeGreaterThan(0);
-  return { page, errors };
-}
 
 /** Follows the navigation link to a view (client-side: the page and its event stream stay). */
 async function navigate(page: Page, path: string): Promise<void> {
@@ -83,7 +45,7 @@ async function heading(page: Page, name: string | RegExp): Promise<void> {
 describe('console in local mode (real Chromium)', { timeout: TEST_TIMEOUT }, () => {
   it('shows the sign-in page without a session', async () => {
     const { page, errors } = await freshPage();
-    await page.goto(`${lc.base}/console/`);
+    await page.goto(`${c.lc.base}/console/`);
     await heading(page, 'Sign in to the Raku console');
     await checkA11y(page, 'login');
     await screenshot(page, 'login');
@@ -95,25 +57,25 @@ describe('console in local mode (real Chromium)', { timeout: TEST_TIMEOUT }, () 
   });
 
   it('signs in with the banner link once: the fragment leaves the address bar and the link does not work twice', async () => {
-    expect(lc.loginLink).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/console\/#login=[A-Za-z0-9_-]{20,}$/);
+    expect(c.lc.loginLink).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/console\/#login=[A-Za-z0-9_-]{20,}$/);
     const { page } = await freshPage();
-    await page.goto(lc.loginLink);
+    await page.goto(c.lc.loginLink);
     await heading(page, 'Zones');
-    expect(page.url()).toBe(`${lc.base}/console/`);
+    expect(page.url()).toBe(`${c.lc.base}/console/`);
     expect(await page.evaluate('window.location.hash')).toBe('');
-    const session = (await context!.cookies()).find((c) => c.name === 'raku_session');
+    const session = (await page.context().cookies()).find((k) => k.name === 'raku_session');
     expect(session).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/' });
-    const who = await context!.request.get(`${lc.base}/v1/session`);
+    const who = await page.context().request.get(`${c.lc.base}/v1/session`);
     expect(await who.json()).toMatchObject({ subject: 'user:local-dev', admin: true, mode: 'local' });
-    await context!.close();
+    await page.context().close();
 
     // The same link in another browser: refused, no session.
     const second = await freshPage();
-    await second.page.goto(lc.loginLink);
+    await second.page.goto(c.lc.loginLink);
     await second.page.getByRole('alert').waitFor(SOON);
     expect(await second.page.getByRole('navigation').count()).toBe(0);
-    expect(second.page.url()).toBe(`${lc.base}/console/`);
-    expect((await context!.request.get(`${lc.base}/v1/session`)).status()).toBe(401);
+    expect(second.page.url()).toBe(`${c.lc.base}/console/`);
+    expect((await second.page.context().request.get(`${c.lc.base}/v1/session`)).status()).toBe(401);
   });
 
   it('shows the zones pipeline and deployment records posted through the API, without reload', async () => {
@@ -123,7 +85,7 @@ describe('console in local mode (real Chromium)', { timeout: TEST_TIMEOUT }, () 
     for (const zone of ['dev', 'staging', 'prod'])
       await pipeline.getByRole('heading', { level: 2, name: new RegExp(`^${zone}\\b`) }).waitFor(SOON);
     const digest = `sha256:${'ab'.repeat(32)}`;
-    const posted = await lc.api('POST', '/v1/deployments', {
+    const posted = await c.lc.api('POST', '/v1/deployments', {
       zone: 'dev',
       workload: 'petstore',
       pack: 'petstore',
@@ -133,7 +95,7 @@ describe('console in local mode (real Chromium)', { timeout: TEST_TIMEOUT }, () 
       revision: 'c0ffee1',
     });
     expect(posted.status).toBe(201);
-    await lc.api('POST', '/v1/deployments', {
+    await c.lc.api('POST', '/v1/deployments', {
       zone: 'dev',
       workload: 'widgets',
       pack: 'widgets',
@@ -223,7 +185,7 @@ describe('console in local mode (real Chromium)', { timeout: TEST_TIMEOUT }, () 
       .getByText('Cancelled')
       .waitFor(SOON);
     expect(await cancel.count()).toBe(0);
-    expect((await lc.api('GET', `/v1/jobs/${jobId}`)).json).toMatchObject({ status: 'cancelled' });
+    expect((await c.lc.api('GET', `/v1/jobs/${jobId}`)).json).toMatchObject({ status: 'cancelled' });
     expect(errors).toEqual([]);
   });
 

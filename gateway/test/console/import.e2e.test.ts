@@ -15,19 +15,13 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import nock from 'nock';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import {
-  checkA11y,
-  ensureConsoleBuilt,
-  launchBrowser,
-  newContext,
-  pageErrors,
-  screenshot,
-} from '../helpers/browser.ts';
+import { checkA11y, screenshot } from '../helpers/browser.ts';
 import { type FakeGitHub, fakeGitHub } from '../helpers/fake-github.ts';
 import { type LocalConsole, startLocalConsole } from './browser-local-gateway.ts';
+import { SOON, useConsoleBrowser } from './console-browser.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
 const require = createRequire(import.meta.url);
@@ -37,18 +31,11 @@ const REPOSITORY = 'acme/raku-config';
 const GITHUB_TOKEN = 'ghs_import_e2e';
 const OPENAI = 'https://openai.e2e.test/v1';
 
-const SOON = { timeout: 30_000 };
 /** The 12 MB document is uploaded, parsed and analysed on a busy 2-core machine: a ceiling, not an expectation. */
 const SLOW = { timeout: 120_000 };
 
-let lc: LocalConsole;
-let github: FakeGitHub;
-let browser: Browser;
-let context: BrowserContext | undefined;
-
-beforeAll(async () => {
-  await ensureConsoleBuilt();
-  lc = await startLocalConsole({
+const c = useConsoleBrowser(() =>
+  startLocalConsole({
     env: {
       RAKU_CONFIG_REPOSITORY: REPOSITORY,
       RAKU_GITHUB_TOKEN: GITHUB_TOKEN,
@@ -57,30 +44,21 @@ beforeAll(async () => {
       OPENAI_BASE_URL: OPENAI,
       RAKU_AI_MODEL: 'gpt-e2e',
     },
-  });
+  }),
+);
+let github: FakeGitHub;
+
+beforeAll(() => {
   // The fake repository's main branch holds what the local gateway's config folder holds.
-  github = fakeGitHub({ repository: REPOSITORY, folder: lc.root, token: GITHUB_TOKEN });
-  browser = await launchBrowser();
-}, 180_000);
-
-afterEach(async () => {
-  await context?.close();
-  context = undefined;
+  github = fakeGitHub({ repository: REPOSITORY, folder: c.lc.root, token: GITHUB_TOKEN });
 });
 
-afterAll(async () => {
-  await browser?.close();
+afterAll(() => {
   github?.close();
-  await lc?.close();
 });
 
-async function importPage(gateway: LocalConsole = lc): Promise<{ page: Page; errors: string[] }> {
-  context = await newContext(browser);
-  const page = await context.newPage();
-  const errors = pageErrors(page, gateway.base);
-  const token = gateway.local.console?.issueLoginToken();
-  if (!token) throw new Error('the local gateway serves no console');
-  await page.goto(`${gateway.base}/console/#login=${token}`);
+async function importPage(gateway: LocalConsole = c.lc): Promise<{ page: Page; errors: string[] }> {
+  const { page, errors } = await c.signedIn('/', gateway);
   await page.getByRole('navigation').getByRole('link', { name: 'Import API', exact: true }).click();
   await page.getByRole('heading', { level: 1, name: 'Import API' }).waitFor(SOON);
   return { page, errors };
@@ -218,7 +196,7 @@ describe('Import API view (real Chromium)', () => {
     const alert = page.getByRole('alert');
     await alert.waitFor(SOON);
     // The gateway's own message, naming the field: not a generic failure.
-    const answer = await lc.api('POST', '/v1/imports/openapi/analysis', {
+    const answer = await c.lc.api('POST', '/v1/imports/openapi/analysis', {
       document: 'openapi: [not, a, document',
     });
     expect(answer.status).toBe(400);

@@ -8,64 +8,35 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  checkA11y,
-  ensureConsoleBuilt,
-  launchBrowser,
-  newContext,
-  pageErrors,
-  screenshot,
-} from '../helpers/browser.ts';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkA11y, screenshot } from '../helpers/browser.ts';
 import { type FakeGitHub, fakeGitHub } from '../helpers/fake-github.ts';
-import { type LocalConsole, startLocalConsole } from './browser-local-gateway.ts';
+import { startLocalConsole } from './browser-local-gateway.ts';
+import { SOON, useConsoleBrowser } from './console-browser.ts';
 
-const SOON = { timeout: 30_000 };
 const TEST_TIMEOUT = 180_000;
 const REPOSITORY = 'acme/raku-config';
 const GITHUB_TOKEN = 'ghs_policies_e2e';
 
-let lc: LocalConsole;
+// Pull requests go to a fake GitHub (nock, in this process) whose main branch holds the local config.
+const c = useConsoleBrowser(() =>
+  startLocalConsole({ env: { RAKU_CONFIG_REPOSITORY: REPOSITORY, RAKU_GITHUB_TOKEN: GITHUB_TOKEN } }),
+);
+const signedIn = c.signedIn;
 let github: FakeGitHub;
-let browser: Browser;
-let context: BrowserContext | undefined;
 
-beforeAll(async () => {
-  await ensureConsoleBuilt();
-  // Pull requests go to a fake GitHub (nock, in this process) whose main branch holds the local config.
-  lc = await startLocalConsole({
-    env: { RAKU_CONFIG_REPOSITORY: REPOSITORY, RAKU_GITHUB_TOKEN: GITHUB_TOKEN },
-  });
-  github = fakeGitHub({ repository: REPOSITORY, folder: lc.root, token: GITHUB_TOKEN });
-  browser = await launchBrowser();
-}, 180_000);
-
-afterEach(async () => {
-  await context?.close();
-  context = undefined;
+beforeAll(() => {
+  github = fakeGitHub({ repository: REPOSITORY, folder: c.lc.root, token: GITHUB_TOKEN });
 });
 
-afterAll(async () => {
-  await browser?.close();
+afterAll(() => {
   github?.close();
-  await lc?.close();
 });
-
-async function signedIn(at: string): Promise<{ page: Page; errors: string[] }> {
-  context = await newContext(browser);
-  const page = await context.newPage();
-  const errors = pageErrors(page, lc.base);
-  const token = lc.local.console?.issueLoginToken();
-  if (!token) throw new Error('the local gateway serves no console');
-  await page.goto(`${lc.base}/console${at}#login=${token}`);
-  await expect.poll(() => page.getByRole('navigation').count(), SOON).toBeGreaterThan(0);
-  return { page, errors };
-}
 
 /** The 1-based line of the first line of a config file containing `text`. */
 function lineOf(file: string, text: string): number {
-  const lines = readFileSync(path.join(lc.root, file), 'utf8').split('\n');
+  const lines = readFileSync(path.join(c.lc.root, file), 'utf8').split('\n');
   const i = lines.findIndex((l) => l.includes(text));
   if (i < 0) throw new Error(`${text} not in ${file}`);
   return i + 1;
