@@ -1,31 +1,9 @@
-/**
- * Who may use the import routes, over real HTTP through the admin router: admins only, checked before a body
- * of up to 32 MiB is read (a non-admin's malformed body is a 403, not a 400), and a draft needs a config
- * repository (404 without one).
- */
-import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAdminRouter } from '../../src/admin/admin-router.ts';
-import type { AdminDeps, ApiCaller, AuthorizeResult } from '../../src/admin/types.ts';
-
-const ADMIN: ApiCaller = {
-  subject: 'user:ada',
-  subjectKind: 'user',
-  groups: [],
-  claims: {},
-  principals: ['user:ada'],
-  admin: true,
-};
-const READER: ApiCaller = { ...ADMIN, subject: 'user:mia', principals: ['user:mia'], admin: false };
-
-async function authorize(req: IncomingMessage): Promise<AuthorizeResult> {
-  const token = (req.headers.authorization ?? '').replace(/^Bearer /, '');
-  if (token === 'admin-token') return { ok: true, caller: ADMIN };
-  if (token === 'reader-token') return { ok: true, caller: READER };
-  return { ok: false, status: 401, message: 'missing or invalid bearer token' };
-}
+import type { AdminDeps } from '../../src/admin/types.ts';
+import { authorize } from '../helpers/admin-callers.ts';
 
 let server: ReturnType<express.Express['listen']>;
 let base: string;

@@ -6,7 +6,6 @@
  */
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -18,32 +17,15 @@ import { loadRepo } from '../../../generator/config/src/load/load-repo.ts';
 import { buildBundle } from '../../../generator/render/src/bundle/build-bundle.ts';
 import type { GatewayBundle } from '../../../generator/render/src/bundle/types.ts';
 import type { Schema } from '../../client/src/index.ts';
-import type { ApiCaller, AuthorizeResult } from '../../src/admin/types.ts';
 import { GitHubCallError } from '../../src/config-repo/github-error.ts';
 import { localConfigRepository } from '../../src/config-repo/local-config-repository.ts';
 import { openPersistence, type Persistence } from '../../src/server/persistence.ts';
 import { configCopy } from '../config-repo/config-copy.ts';
+import { authorize } from '../helpers/admin-callers.ts';
 import { createTestDatabase, type TestDatabase } from '../persistence/helpers/test-database.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
 const REV = `sha256:${'d'.repeat(64)}`;
-
-const ADMIN: ApiCaller = {
-  subject: 'user:ada',
-  subjectKind: 'user',
-  groups: [],
-  claims: {},
-  principals: ['user:ada'],
-  admin: true,
-};
-const READER: ApiCaller = { ...ADMIN, subject: 'user:mia', principals: ['user:mia'], admin: false };
-
-async function authorize(req: IncomingMessage): Promise<AuthorizeResult> {
-  const token = (req.headers.authorization ?? '').replace(/^Bearer /, '');
-  if (token === 'admin-token') return { ok: true, caller: ADMIN };
-  if (token === 'reader-token') return { ok: true, caller: READER };
-  return { ok: false, status: 401, message: 'missing or invalid bearer token' };
-}
 
 let database: TestDatabase;
 let dataDir: string;

@@ -19,8 +19,8 @@ import {
   startFakeKubeApi,
   workloadObjects,
 } from '../../../generator/test/helpers/fake-kube-api.ts';
-import type { ApiCaller, AuthorizeResult } from '../../src/admin/types.ts';
 import { openPersistence, type Persistence } from '../../src/server/persistence.ts';
+import { authorize } from '../helpers/admin-callers.ts';
 import { createTestDatabase, type TestDatabase } from '../persistence/helpers/test-database.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
@@ -28,23 +28,6 @@ const REV = `sha256:${'c'.repeat(64)}`;
 const NAMESPACE = 'raku-dev';
 /** How long vi.waitFor keeps looking (a bound for a slow machine, not a speed check). */
 const WAIT = { timeout: 20_000, interval: 50 };
-
-const ADMIN: ApiCaller = {
-  subject: 'user:ada',
-  subjectKind: 'user',
-  groups: [],
-  claims: {},
-  principals: ['user:ada'],
-  admin: true,
-};
-const READER: ApiCaller = { ...ADMIN, subject: 'user:mia', principals: ['user:mia'], admin: false };
-
-async function authorize(req: IncomingMessage): Promise<AuthorizeResult> {
-  const token = (req.headers.authorization ?? '').replace(/^Bearer /, '');
-  if (token === 'admin-token') return { ok: true, caller: ADMIN };
-  if (token === 'reader-token') return { ok: true, caller: READER };
-  return { ok: false, status: 401, message: 'missing or invalid bearer token' };
-}
 
 let database: TestDatabase;
 let dir: string;
