@@ -1,9 +1,12 @@
 /** The GitHub settings of the config repository, as parseRuntimeOptions reads them from the environment. */
+import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { parseRuntimeOptions } from '../../src/server/options.ts';
 
-const KEY =
-  '-----BEGIN RSA PRIVATE KEY-----\nMIIBOgIBAAJBAKj34GkxFhD90vcNLYLInFEX6Ppy1tPf9Cnzj4p4WGeKLs1Pt8Qu\n-----END RSA PRIVATE KEY-----\n';
+// A key made for this run (no key material in the repository), in the PKCS#1 PEM GitHub gives for an App.
+const KEY = generateKeyPairSync('rsa', { modulusLength: 1024 })
+  .privateKey.export({ type: 'pkcs1', format: 'pem' })
+  .toString();
 const parse = (env: Record<string, string>) => parseRuntimeOptions(env, ['local'], '/tmp').configGitHub;
 
 describe('config repository settings', () => {
