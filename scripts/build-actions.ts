@@ -29,6 +29,7 @@ import {
   type RuntimePackage,
   runtimeIntegrity,
 } from '../generator/release/src/build/runtime-package.ts';
+import { renderingSourcesDigest } from '../generator/release/src/generate/renderer-fingerprint.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { name, version } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
@@ -51,7 +52,12 @@ await build({
   ...SPLIT_ESM,
   // Only a runtime bundled from source (--entry) loads esbuild; the actions use the prebuilt runtime.
   external: ['esbuild'],
-  define: { RAKU_BUILD_VERSION: JSON.stringify(version) },
+  define: {
+    RAKU_BUILD_VERSION: JSON.stringify(version),
+    RAKU_RENDERER_FINGERPRINT: JSON.stringify(
+      `raku@${version}+${renderingSourcesDigest(path.join(root, 'generator'))}`,
+    ),
+  },
   legalComments: 'none',
   // Minified (names kept for readable stack traces): the bundles are committed, so their size is repository
   // weight on every change.

@@ -15,6 +15,7 @@ import { build } from 'esbuild';
 import { SPLIT_ESM } from '../generator/release/src/build/esbuild-esm.ts';
 import { lockedSources, writePrebuiltRuntime } from '../generator/release/src/build/prebuilt-runtime.ts';
 import { bundleRuntime } from '../generator/release/src/build/runtime-bundle.ts';
+import { renderingSourcesDigest } from '../generator/release/src/generate/renderer-fingerprint.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
@@ -36,7 +37,12 @@ await build({
   outdir: cliDir,
   ...SPLIT_ESM,
   external: CLI_EXTERNALS,
-  define: { RAKU_BUILD_VERSION: JSON.stringify(pkg.version) },
+  define: {
+    RAKU_BUILD_VERSION: JSON.stringify(pkg.version),
+    RAKU_RENDERER_FINGERPRINT: JSON.stringify(
+      `raku@${pkg.version}+${renderingSourcesDigest(path.join(root, 'generator'))}`,
+    ),
+  },
   // Not minified: the CLI is small without its dependencies, and readable stack traces help users report bugs.
   logLevel: 'warning',
 });

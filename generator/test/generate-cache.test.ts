@@ -4,6 +4,7 @@
  * tests check it skips only then: any input that changes the output changes the key, and a file touched by
  * hand is put back.
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -15,7 +16,7 @@ import type { RepoModel } from '../config/src/model/types.ts';
 import { RENDER_RECORD } from '../release/src/fs/render-record.ts';
 import { OWNED_FILES_MANIFEST, writeChangeSet } from '../release/src/fs/write-change-set.ts';
 import { writeZones } from '../release/src/generate/generate-to-dir.ts';
-import { rendererFingerprint } from '../release/src/generate/renderer-fingerprint.ts';
+import { rendererFingerprint, renderingSourcesDigest } from '../release/src/generate/renderer-fingerprint.ts';
 import { resolveZone } from '../render/src/bundle/workloads.ts';
 import { zoneRenderKeys } from '../render/src/generate/generate-zones.ts';
 import { renderZone, type WorkloadImage } from '../render/src/generate/render-zone.ts';
@@ -189,6 +190,20 @@ describe('writeZones: unchanged zones are skipped', () => {
   it('salts keys with the code that renders (from source: a digest of the rendering packages)', () => {
     expect(rendererFingerprint()).toMatch(/^source:[a-f0-9]{64}$/);
     expect(rendererFingerprint()).toBe(rendererFingerprint());
+  });
+
+  it('the committed action bundles record the rendering sources they were built from (else: npm run build:actions)', () => {
+    const dist = path.join(ROOT, 'actions/dist');
+    const files = [
+      ...readdirSync(dist).map((f) => path.join(dist, f)),
+      ...readdirSync(path.join(dist, 'chunks')).map((f) => path.join(dist, 'chunks', f)),
+    ].filter((f) => f.endsWith('.mjs'));
+    const recorded = new Set(
+      files.flatMap((f) =>
+        [...readFileSync(f, 'utf8').matchAll(/raku@[^"+]+\+([a-f0-9]{64})/g)].map((m) => m[1]),
+      ),
+    );
+    expect([...recorded]).toEqual([renderingSourcesDigest(path.join(ROOT, 'generator'))]);
   });
 });
 
