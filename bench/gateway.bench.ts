@@ -17,15 +17,10 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
-import { staticTokenAuthenticator } from '../gateway/src/auth/authenticator.ts';
 import { createDatabase, type Database } from '../gateway/src/db/database.ts';
-import { startGateway } from '../gateway/src/server/gateway-server.ts';
 import { createTraceSink } from '../gateway/src/traces/trace-sink.ts';
 import { createPrismaTraceWriter } from '../gateway/src/traces/trace-writer.ts';
-import type { TraceSink } from '../gateway/src/traces/types.ts';
 import { createScratchDatabase } from '../gateway/test/helpers/scratch-database.ts';
-import { widgetsPack } from '../gateway/test/helpers/test-pack.ts';
-import { testBundle, testModel } from '../gateway/test/helpers/test-zone.ts';
 import {
   CALL,
   discardTraces,
@@ -38,8 +33,8 @@ import {
   MCP_HEADERS,
   type Measured,
   median as mid,
+  startBenchGateway,
   startServerThread,
-  TOKEN,
 } from './gateway/harness.ts';
 
 interface Listening {
@@ -182,30 +177,11 @@ export default async function gatewayBench(): Promise<void> {
   const echo = await startEcho();
   const traceDb = await traceDatabase();
   const traces = createTraceSink({ writer: createPrismaTraceWriter(traceDb.db.prisma) });
-  const model = testModel(widgetsPack('http://127.0.0.1:9'), 'http://127.0.0.1:9/mcp');
-  const { bundle, policy } = testBundle(model, packSide.url);
-  const start = (sink: TraceSink, mcpHotPath = true) =>
-    startGateway({
-      mcpHotPath,
-      bundle,
-      policy,
-      authenticator: staticTokenAuthenticator(
-        new Map([[TOKEN, { subject: 'agent:bot', kind: 'agent' as const, groups: [], claims: {} }]]),
-      ),
-      traces: sink,
-      adminSubjects: [],
-      secrets: () => undefined,
-      port: 0,
-      routeOptions: { healthIntervalMs: 0, remoteCheckIntervalMs: 0 },
-    });
-  const gateway = await start(traces);
-  gateway.server.keepAliveTimeout = 60_000;
+  const gateway = await startBenchGateway(packSide.url, traces);
   // The same gateway with traces dropped on the floor: separates the gateway's own cost from the trace writer's.
-  const untraced = await start(discardTraces());
-  untraced.server.keepAliveTimeout = 60_000;
+  const untraced = await startBenchGateway(packSide.url, discardTraces());
   // The gateway without its MCP hot path: every request through the SDK (traces written too).
-  const sdkPath = await start(traces, false);
-  sdkPath.server.keepAliveTimeout = 60_000;
+  const sdkPath = await startBenchGateway(packSide.url, traces, { mcpHotPath: false });
   const proxy = await startBareProxy(packSide.url);
   const rssStarted = process.memoryUsage().rss;
   try {

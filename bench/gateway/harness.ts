@@ -3,7 +3,11 @@
  * generator, pack side, canned pack server), and per-thread CPU accounting of a load run.
  */
 import { Worker } from 'node:worker_threads';
+import { staticTokenAuthenticator } from '../../gateway/src/auth/authenticator.ts';
+import { type RunningGateway, startGateway } from '../../gateway/src/server/gateway-server.ts';
 import type { TraceSink } from '../../gateway/src/traces/types.ts';
+import { widgetsPack } from '../../gateway/test/helpers/test-pack.ts';
+import { testBundle, testModel } from '../../gateway/test/helpers/test-zone.ts';
 import { currentThreadId, threadCpuMs } from '../lib/thread-cpu.ts';
 import type { LoadJob, LoadResult } from './load-worker.ts';
 
@@ -130,4 +134,33 @@ export async function loadWithCpu(job: LoadJob, otherTid: number | null): Promis
 export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+}
+
+/**
+ * The gateway every gateway bench measures: the test zone's widgets pack routed to `packUrl`, the static bench
+ * token (agent:bot, allowed by the test policy), `traces` as its sink, health and remote checks off, connections
+ * kept alive as the load generators expect.
+ */
+export async function startBenchGateway(
+  packUrl: string,
+  traces: TraceSink,
+  options: { mcpHotPath?: boolean } = {},
+): Promise<RunningGateway> {
+  const model = testModel(widgetsPack('http://127.0.0.1:9'), 'http://127.0.0.1:9/mcp');
+  const { bundle, policy } = testBundle(model, packUrl);
+  const gateway = await startGateway({
+    ...(options.mcpHotPath === false ? { mcpHotPath: false } : {}),
+    bundle,
+    policy,
+    authenticator: staticTokenAuthenticator(
+      new Map([[TOKEN, { subject: 'agent:bot', kind: 'agent' as const, groups: [], claims: {} }]]),
+    ),
+    traces,
+    adminSubjects: [],
+    secrets: () => undefined,
+    port: 0,
+    routeOptions: { healthIntervalMs: 0, remoteCheckIntervalMs: 0 },
+  });
+  gateway.server.keepAliveTimeout = 60_000;
+  return gateway;
 }

@@ -7,14 +7,10 @@
  * The pack server runs in a worker thread, the load generator in another (their samples are in their own
  * profiles); the gateway is on the main thread, so the main thread's profile is the gateway's.
  */
-import { staticTokenAuthenticator } from '../../gateway/src/auth/authenticator.ts';
 import { createDatabase } from '../../gateway/src/db/database.ts';
-import { startGateway } from '../../gateway/src/server/gateway-server.ts';
 import { createTraceSink } from '../../gateway/src/traces/trace-sink.ts';
 import { createPrismaTraceWriter } from '../../gateway/src/traces/trace-writer.ts';
 import { createScratchDatabase } from '../../gateway/test/helpers/scratch-database.ts';
-import { widgetsPack } from '../../gateway/test/helpers/test-pack.ts';
-import { testBundle, testModel } from '../../gateway/test/helpers/test-zone.ts';
 import {
   CALL,
   discardTraces,
@@ -23,8 +19,8 @@ import {
   LEGACY_CALL,
   LEGACY_GATEWAY_HEADERS,
   load,
+  startBenchGateway,
   startServerThread,
-  TOKEN,
 } from './harness.ts';
 
 const legacy = process.argv[2] === '2025';
@@ -34,21 +30,7 @@ const scratch = withTraces ? await createScratchDatabase() : undefined;
 const db = scratch ? await createDatabase({ url: scratch.url }) : undefined;
 await db?.migrate();
 const traces = db ? createTraceSink({ writer: createPrismaTraceWriter(db.prisma) }) : discardTraces();
-const model = testModel(widgetsPack('http://127.0.0.1:9'), 'http://127.0.0.1:9/mcp');
-const { bundle, policy } = testBundle(model, packSide.url);
-const gateway = await startGateway({
-  bundle,
-  policy,
-  authenticator: staticTokenAuthenticator(
-    new Map([[TOKEN, { subject: 'agent:bot', kind: 'agent' as const, groups: [], claims: {} }]]),
-  ),
-  traces,
-  adminSubjects: [],
-  secrets: () => undefined,
-  port: 0,
-  routeOptions: { healthIntervalMs: 0, remoteCheckIntervalMs: 0 },
-});
-gateway.server.keepAliveTimeout = 60_000;
+const gateway = await startBenchGateway(packSide.url, traces);
 const result = await load({
   url: gateway.url,
   headers: legacy ? LEGACY_GATEWAY_HEADERS : GATEWAY_HEADERS,

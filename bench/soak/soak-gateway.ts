@@ -6,35 +6,17 @@
  * process.memoryUsage() and the trace sink's stats.
  */
 import { createInterface } from 'node:readline';
-import { staticTokenAuthenticator } from '../../gateway/src/auth/authenticator.ts';
 import { createDatabase } from '../../gateway/src/db/database.ts';
-import { startGateway } from '../../gateway/src/server/gateway-server.ts';
 import { createTraceSink } from '../../gateway/src/traces/trace-sink.ts';
 import { createPrismaTraceWriter } from '../../gateway/src/traces/trace-writer.ts';
-import { widgetsPack } from '../../gateway/test/helpers/test-pack.ts';
-import { testBundle, testModel } from '../../gateway/test/helpers/test-zone.ts';
-import { TOKEN } from '../gateway/harness.ts';
+import { startBenchGateway } from '../gateway/harness.ts';
 
 const [packUrl, databaseUrl] = process.argv.slice(2);
 if (!packUrl || !databaseUrl) throw new Error('usage: soak-gateway.ts <pack server url> <database url>');
 const db = await createDatabase({ url: databaseUrl });
 await db.migrate();
 const traces = createTraceSink({ writer: createPrismaTraceWriter(db.prisma) });
-const model = testModel(widgetsPack('http://127.0.0.1:9'), 'http://127.0.0.1:9/mcp');
-const { bundle, policy } = testBundle(model, packUrl);
-const gateway = await startGateway({
-  bundle,
-  policy,
-  authenticator: staticTokenAuthenticator(
-    new Map([[TOKEN, { subject: 'agent:bot', kind: 'agent' as const, groups: [], claims: {} }]]),
-  ),
-  traces,
-  adminSubjects: [],
-  secrets: () => undefined,
-  port: 0,
-  routeOptions: { healthIntervalMs: 0, remoteCheckIntervalMs: 0 },
-});
-gateway.server.keepAliveTimeout = 60_000;
+const gateway = await startBenchGateway(packUrl, traces);
 process.stdout.write(`ready ${gateway.url}\n`);
 for await (const line of createInterface({ input: process.stdin })) {
   if (line === 'mem')
