@@ -3203,6 +3203,8 @@ export interface components {
             error?: string | null;
             /** @description Zone of the gateway that served the call; null for traces stored before it was kept */
             zone: string | null;
+            /** @description W3C trace id linking the call to the tracing backend (OpenTelemetry); null when none was known */
+            traceId: string | null;
         };
         TracePage: {
             items: components["schemas"]["Trace"][];

@@ -417,6 +417,7 @@ export const OPENAPI_DOCUMENT = {
           'argsBytes',
           'resultBytes',
           'zone',
+          'traceId',
         ],
         properties: {
           id: { type: 'string', format: 'uuid' },
@@ -440,6 +441,12 @@ export const OPENAPI_DOCUMENT = {
             type: ['string', 'null'],
             description:
               'Zone of the gateway that served the call; null for traces stored before it was kept',
+          },
+          traceId: {
+            type: ['string', 'null'],
+            pattern: '^[0-9a-f]{32}$',
+            description:
+              'W3C trace id linking the call to the tracing backend (OpenTelemetry); null when none was known',
           },
         },
       },

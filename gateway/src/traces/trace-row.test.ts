@@ -9,7 +9,7 @@ import {
   hugeString,
   nest,
 } from '../../test/helpers/hostile-json.ts';
-import { markedRow, storableJson, storableText, toTraceRow } from './trace-row.ts';
+import { markedRow, storableJson, storableText, toTraceRow, w3cTraceId } from './trace-row.ts';
 import type { TraceRecord } from './types.ts';
 
 function record(extra: Partial<TraceRecord> = {}): TraceRecord {
@@ -165,5 +165,16 @@ describe('storable text', () => {
     expect(JSON.parse(row.args!)).toEqual({ $raku: 'truncated', reason: 'refused', bytes: 12 });
     expect(JSON.parse(row.result!)).toMatchObject({ $raku: 'truncated', reason: 'refused' });
     expect(row).toMatchObject({ subject: 'agent:bot', tool: 'widgets.get', error: null });
+  });
+});
+
+describe('w3cTraceId', () => {
+  it('keeps 32 lowercase hex digits and stores anything else as null', () => {
+    expect(w3cTraceId('4bf92f3577b34da6a3ce929d0e0e4736')).toBe('4bf92f3577b34da6a3ce929d0e0e4736');
+    expect(w3cTraceId('4BF92F3577B34DA6A3CE929D0E0E4736')).toBeNull();
+    expect(w3cTraceId('0'.repeat(32))).toBeNull();
+    expect(w3cTraceId('4bf92f3577b34da6')).toBeNull();
+    expect(w3cTraceId(undefined)).toBeNull();
+    expect(w3cTraceId(42)).toBeNull();
   });
 });

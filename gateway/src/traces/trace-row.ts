@@ -35,6 +35,8 @@ export interface TraceRow {
   error: string | null;
   /** Zone of the gateway's bundle (null when the record named none). */
   zone: string | null;
+  /** W3C trace id, 32 lowercase hex digits (null when the record named none or it was malformed). */
+  traceId: string | null;
 }
 
 /** Why a payload was replaced: a JSON bound, not JSON, or refused by the database even after sanitising. */
@@ -160,7 +162,15 @@ function builtRow(id: string, record: TraceRecord, rules: RedactionRules): Trace
     result: result.json,
     error: typeof error === 'string' ? storableText(error) : null,
     zone: optionalText(record.zone),
+    traceId: w3cTraceId(record.traceId),
   };
+}
+
+const TRACE_ID = /^[0-9a-f]{32}$/;
+
+/** A W3C trace id as stored: 32 lowercase hex digits, not all zero (the spec's invalid id); else null. */
+export function w3cTraceId(value: unknown): string | null {
+  return typeof value === 'string' && TRACE_ID.test(value) && value !== '0'.repeat(32) ? value : null;
 }
 
 function textOr(value: unknown, fallback: string): string {
@@ -201,6 +211,7 @@ export function markedRow(
     result: marker(record.result, sizes.resultBytes ?? record.resultBytes),
     error: null,
     zone: nullable(record.zone),
+    traceId: w3cTraceId(record.traceId),
   };
 }
 

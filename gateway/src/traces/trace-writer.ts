@@ -18,12 +18,12 @@ export function createPrismaTraceWriter(prisma: PrismaClient): TraceWriter {
       if (rows.length === 0) return;
       const col = <K extends keyof TraceRow>(key: K) => rows.map((r) => r[key]);
       await prisma.$executeRaw`INSERT INTO "traces" ("id", "time", "subject", "subject_kind", "tool", "route", "target",
-        "decision", "rule", "revision", "latency_ms", "status", "args_bytes", "result_bytes", "args", "result", "error", "zone")
+        "decision", "rule", "revision", "latency_ms", "status", "args_bytes", "result_bytes", "args", "result", "error", "zone", "trace_id")
         SELECT * FROM unnest(${col('id')}::uuid[], ${col('time')}::timestamptz[], ${col('subject')}::text[],
           ${col('subjectKind')}::text[], ${col('tool')}::text[], ${col('route')}::text[], ${col('target')}::text[],
           ${col('decision')}::text[], ${col('rule')}::text[], ${col('revision')}::text[], ${col('latencyMs')}::float8[],
           ${col('status')}::text[], ${col('argsBytes')}::int4[], ${col('resultBytes')}::int4[], ${col('args')}::jsonb[],
-          ${col('result')}::jsonb[], ${col('error')}::text[], ${col('zone')}::text[])
+          ${col('result')}::jsonb[], ${col('error')}::text[], ${col('zone')}::text[], ${col('traceId')}::text[])
         ON CONFLICT ("id") DO NOTHING`;
     },
     async ping() {

@@ -81,6 +81,12 @@ export interface TraceRecord {
   revision: string;
   /** Zone of the gateway's bundle ('dev', 'prod'); stored as null when absent. */
   zone?: string | null;
+  /**
+   * W3C trace id of the call (32 lowercase hex digits): the agent's, when its `traceparent` (HTTP header or MCP
+   * `_meta`) named one, else the one the gateway's OpenTelemetry span started. Links the row to the tracing
+   * backend. Stored as null when absent or not 32 hex digits.
+   */
+  traceId?: string | null;
   /** Wall time from arrival to response, in milliseconds (fractions allowed). */
   latencyMs: number;
   status: TraceStatus;
@@ -148,6 +154,8 @@ export interface StoredTrace {
   error: string | null;
   /** Zone of the gateway's bundle; null for traces stored before zones were recorded. */
   zone: string | null;
+  /** W3C trace id (32 hex digits) linking the call to the tracing backend; null when none was known. */
+  traceId: string | null;
 }
 
 /** The admin API's trace listing filter. */

@@ -773,7 +773,8 @@ export const TraceScalarFieldEnum = {
   args: 'args',
   result: 'result',
   error: 'error',
-  zone: 'zone'
+  zone: 'zone',
+  traceId: 'traceId'
 } as const
 
 export type TraceScalarFieldEnum = (typeof TraceScalarFieldEnum)[keyof typeof TraceScalarFieldEnum]

@@ -55,6 +55,7 @@ export type TraceMinAggregateOutputType = {
   resultBytes: number | null
   error: string | null
   zone: string | null
+  traceId: string | null
 }
 
 export type TraceMaxAggregateOutputType = {
@@ -74,6 +75,7 @@ export type TraceMaxAggregateOutputType = {
   resultBytes: number | null
   error: string | null
   zone: string | null
+  traceId: string | null
 }
 
 export type TraceCountAggregateOutputType = {
@@ -95,6 +97,7 @@ export type TraceCountAggregateOutputType = {
   result: number
   error: number
   zone: number
+  traceId: number
   _all: number
 }
 
@@ -128,6 +131,7 @@ export type TraceMinAggregateInputType = {
   resultBytes?: true
   error?: true
   zone?: true
+  traceId?: true
 }
 
 export type TraceMaxAggregateInputType = {
@@ -147,6 +151,7 @@ export type TraceMaxAggregateInputType = {
   resultBytes?: true
   error?: true
   zone?: true
+  traceId?: true
 }
 
 export type TraceCountAggregateInputType = {
@@ -168,6 +173,7 @@ export type TraceCountAggregateInputType = {
   result?: true
   error?: true
   zone?: true
+  traceId?: true
   _all?: true
 }
 
@@ -276,6 +282,7 @@ export type TraceGroupByOutputType = {
   result: runtime.JsonValue | null
   error: string | null
   zone: string | null
+  traceId: string | null
   _count: TraceCountAggregateOutputType | null
   _avg: TraceAvgAggregateOutputType | null
   _sum: TraceSumAggregateOutputType | null
@@ -320,6 +327,7 @@ export type TraceWhereInput = {
   result?: Prisma.JsonNullableFilter<"Trace">
   error?: Prisma.StringNullableFilter<"Trace"> | string | null
   zone?: Prisma.StringNullableFilter<"Trace"> | string | null
+  traceId?: Prisma.StringNullableFilter<"Trace"> | string | null
 }
 
 export type TraceOrderByWithRelationInput = {
@@ -341,6 +349,7 @@ export type TraceOrderByWithRelationInput = {
   result?: Prisma.SortOrderInput | Prisma.SortOrder
   error?: Prisma.SortOrderInput | Prisma.SortOrder
   zone?: Prisma.SortOrderInput | Prisma.SortOrder
+  traceId?: Prisma.SortOrderInput | Prisma.SortOrder
 }
 
 export type TraceWhereUniqueInput = Prisma.AtLeast<{
@@ -365,6 +374,7 @@ export type TraceWhereUniqueInput = Prisma.AtLeast<{
   result?: Prisma.JsonNullableFilter<"Trace">
   error?: Prisma.StringNullableFilter<"Trace"> | string | null
   zone?: Prisma.StringNullableFilter<"Trace"> | string | null
+  traceId?: Prisma.StringNullableFilter<"Trace"> | string | null
 }, "id">
 
 export type TraceOrderByWithAggregationInput = {
@@ -386,6 +396,7 @@ export type TraceOrderByWithAggregationInput = {
   result?: Prisma.SortOrderInput | Prisma.SortOrder
   error?: Prisma.SortOrderInput | Prisma.SortOrder
   zone?: Prisma.SortOrderInput | Prisma.SortOrder
+  traceId?: Prisma.SortOrderInput | Prisma.SortOrder
   _count?: Prisma.TraceCountOrderByAggregateInput
   _avg?: Prisma.TraceAvgOrderByAggregateInput
   _max?: Prisma.TraceMaxOrderByAggregateInput
@@ -415,6 +426,7 @@ export type TraceScalarWhereWithAggregatesInput = {
   result?: Prisma.JsonNullableWithAggregatesFilter<"Trace">
   error?: Prisma.StringNullableWithAggregatesFilter<"Trace"> | string | null
   zone?: Prisma.StringNullableWithAggregatesFilter<"Trace"> | string | null
+  traceId?: Prisma.StringNullableWithAggregatesFilter<"Trace"> | string | null
 }
 
 export type TraceCreateInput = {
@@ -436,6 +448,7 @@ export type TraceCreateInput = {
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: string | null
   zone?: string | null
+  traceId?: string | null
 }
 
 export type TraceUncheckedCreateInput = {
@@ -457,6 +470,7 @@ export type TraceUncheckedCreateInput = {
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: string | null
   zone?: string | null
+  traceId?: string | null
 }
 
 export type TraceUpdateInput = {
@@ -478,6 +492,7 @@ export type TraceUpdateInput = {
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   zone?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  traceId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
 }
 
 export type TraceUncheckedUpdateInput = {
@@ -499,6 +514,7 @@ export type TraceUncheckedUpdateInput = {
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   zone?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  traceId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
 }
 
 export type TraceCreateManyInput = {
@@ -520,6 +536,7 @@ export type TraceCreateManyInput = {
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: string | null
   zone?: string | null
+  traceId?: string | null
 }
 
 export type TraceUpdateManyMutationInput = {
@@ -541,6 +558,7 @@ export type TraceUpdateManyMutationInput = {
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   zone?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  traceId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
 }
 
 export type TraceUncheckedUpdateManyInput = {
@@ -562,6 +580,7 @@ export type TraceUncheckedUpdateManyInput = {
   result?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   zone?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  traceId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
 }
 
 export type TraceCountOrderByAggregateInput = {
@@ -583,6 +602,7 @@ export type TraceCountOrderByAggregateInput = {
   result?: Prisma.SortOrder
   error?: Prisma.SortOrder
   zone?: Prisma.SortOrder
+  traceId?: Prisma.SortOrder
 }
 
 export type TraceAvgOrderByAggregateInput = {
@@ -608,6 +628,7 @@ export type TraceMaxOrderByAggregateInput = {
   resultBytes?: Prisma.SortOrder
   error?: Prisma.SortOrder
   zone?: Prisma.SortOrder
+  traceId?: Prisma.SortOrder
 }
 
 export type TraceMinOrderByAggregateInput = {
@@ -627,6 +648,7 @@ export type TraceMinOrderByAggregateInput = {
   resultBytes?: Prisma.SortOrder
   error?: Prisma.SortOrder
   zone?: Prisma.SortOrder
+  traceId?: Prisma.SortOrder
 }
 
 export type TraceSumOrderByAggregateInput = {
@@ -684,6 +706,7 @@ export type TraceSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = 
   result?: boolean
   error?: boolean
   zone?: boolean
+  traceId?: boolean
 }, ExtArgs["result"]["trace"]>
 
 export type TraceSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
@@ -705,6 +728,7 @@ export type TraceSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extensi
   result?: boolean
   error?: boolean
   zone?: boolean
+  traceId?: boolean
 }, ExtArgs["result"]["trace"]>
 
 export type TraceSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
@@ -726,6 +750,7 @@ export type TraceSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensi
   result?: boolean
   error?: boolean
   zone?: boolean
+  traceId?: boolean
 }, ExtArgs["result"]["trace"]>
 
 export type TraceSelectScalar = {
@@ -747,9 +772,10 @@ export type TraceSelectScalar = {
   result?: boolean
   error?: boolean
   zone?: boolean
+  traceId?: boolean
 }
 
-export type TraceOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "time" | "subject" | "subjectKind" | "tool" | "route" | "target" | "decision" | "rule" | "revision" | "latencyMs" | "status" | "argsBytes" | "resultBytes" | "args" | "result" | "error" | "zone", ExtArgs["result"]["trace"]>
+export type TraceOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "time" | "subject" | "subjectKind" | "tool" | "route" | "target" | "decision" | "rule" | "revision" | "latencyMs" | "status" | "argsBytes" | "resultBytes" | "args" | "result" | "error" | "zone" | "traceId", ExtArgs["result"]["trace"]>
 
 export type $TracePayload<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   name: "Trace"
@@ -776,6 +802,10 @@ export type $TracePayload<ExtArgs extends runtime.Types.Extensions.InternalArgs 
      * Zone of the gateway's bundle that served the call; null for traces stored before zones were recorded.
      */
     zone: string | null
+    /**
+     * W3C trace id (32 hex digits) linking the call to the tracing backend; null when none was known.
+     */
+    traceId: string | null
   }, ExtArgs["result"]["trace"]>
   composites: {}
 }
@@ -1217,6 +1247,7 @@ export interface TraceFieldRefs {
   readonly result: Prisma.FieldRef<"Trace", 'Json'>
   readonly error: Prisma.FieldRef<"Trace", 'String'>
   readonly zone: Prisma.FieldRef<"Trace", 'String'>
+  readonly traceId: Prisma.FieldRef<"Trace", 'String'>
 }
     
 
