@@ -156,6 +156,13 @@ const CASES: Case[] = [
     severity: 'warning',
   },
   {
+    rule: 'tool-cache',
+    what: 'a cache on a tool not marked read-only',
+    file: GH,
+    edit: (d) => d.setIn(['tools', 2, 'cache'], { ttlSeconds: 60 }),
+    path: 'tools[2].cache',
+  },
+  {
     rule: 'pack-base-url',
     what: 'a zone deploying a pack that leaves its base URL to the zones, without giving one',
     file: METEO,

@@ -44,6 +44,7 @@ export {
   type SecretRef,
   type Tool,
   type ToolAnnotations,
+  type ToolCache,
   type Upstream,
   type UpstreamAuth,
   type Zone,

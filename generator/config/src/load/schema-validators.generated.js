@@ -7,7 +7,7 @@ import * as runtime0Namespace from 'ajv/dist/runtime/ucs2length.js';
 const cjs = (ns) => (ns.default !== null && typeof ns.default === "object" && ns.default.__esModule ? ns.default : ns);
 const runtime0 = cjs(runtime0Namespace);
 export const pack = validate20;
-const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://raku.dev/schema/pack.schema.json","title":"Raku pack","description":"A pack: a bundle of MCP tools backed by one HTTP API. Lives at packs/<name>/pack.yaml.","type":"object","additionalProperties":false,"required":["name","version","description","owner","upstream","tools"],"properties":{"name":{"description":"Pack name: a DNS-1123 label (lowercase letters, digits and '-', starting with a letter). Must equal the pack's folder name.","$ref":"#/$defs/dnsLabel"},"version":{"description":"Semantic version of the pack (https://semver.org). Bump the major version for breaking tool changes.","type":"string","maxLength":64,"pattern":"^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(?:-[0-9A-Za-z.-]{1,40})?(?:\\+[0-9A-Za-z.-]{1,40})?$"},"title":{"description":"Human-readable pack title.","type":"string","minLength":1,"maxLength":120},"description":{"description":"What the pack offers, for reviewers and agents.","type":"string","minLength":1,"maxLength":4000},"owner":{"description":"Team or person responsible for the pack (team name or e-mail).","type":"string","minLength":1,"maxLength":200},"toolPrefix":{"description":"Prefix of the exposed tool names ('<toolPrefix>.<tool>'). Default: the pack name. Policies match tools by these exposed names.","type":"string","pattern":"^[A-Za-z0-9_-]{1,40}$","maxLength":56},"upstream":{"$ref":"#/$defs/upstream"},"tools":{"description":"The MCP tools of the pack.","type":"array","minItems":1,"maxItems":2000,"items":{"$ref":"#/$defs/tool"}},"runtime":{"$ref":"#/$defs/runtime"},"source":{"$ref":"#/$defs/source"}},"$defs":{"dnsLabel":{"type":"string","minLength":1,"maxLength":63,"pattern":"^[a-z]([-a-z0-9]*[a-z0-9])?$"},"environment":{"description":"A landing-zone environment.","type":"string","enum":["dev","staging","prod"]},"secretRef":{"description":"A reference to a secret: the Kubernetes Secret name and key. Never the secret value itself. At run time the value arrives in the environment variable RAKU_SECRET_<NAME>_<KEY> (upper case, non-alphanumerics as '_').","type":"object","additionalProperties":false,"required":["secretRef"],"properties":{"secretRef":{"description":"Kubernetes Secret holding the value.","type":"object","additionalProperties":false,"required":["name","key"],"properties":{"name":{"description":"Secret name (DNS-1123 subdomain).","type":"string","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"},"key":{"description":"Key inside the Secret.","type":"string","minLength":1,"maxLength":253,"pattern":"^[-._a-zA-Z0-9]+$"}}}}},"quantity":{"description":"A Kubernetes resource quantity, e.g. '100m', '0.5', '128Mi'.","type":"string","maxLength":32,"pattern":"^[0-9]+(\\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$"},"resources":{"description":"Container resource requests and limits.","type":"object","additionalProperties":false,"properties":{"requests":{"description":"Guaranteed resources.","type":"object","additionalProperties":false,"properties":{"cpu":{"description":"CPU request.","$ref":"#/$defs/quantity"},"memory":{"description":"Memory request.","$ref":"#/$defs/quantity"}}},"limits":{"description":"Upper bounds.","type":"object","additionalProperties":false,"properties":{"cpu":{"description":"CPU limit.","$ref":"#/$defs/quantity"},"memory":{"description":"Memory limit.","$ref":"#/$defs/quantity"}}}}},"autoscaling":{"description":"Horizontal autoscaling on CPU utilisation.","type":"object","additionalProperties":false,"properties":{"minReplicas":{"description":"Lowest replica count.","type":"integer","minimum":1,"maximum":100},"maxReplicas":{"description":"Highest replica count.","type":"integer","minimum":1,"maximum":500},"targetCPUUtilization":{"description":"Average CPU utilisation (percent of request) to aim for.","type":"integer","minimum":10,"maximum":100}}},"jsonSchema":{"description":"A JSON Schema (draft 2020-12) describing a JSON value. Mark an input property with 'x-sensitive: true' to redact it in traces.","type":"object","maxProperties":64},"upstream":{"description":"The HTTP API the pack's tools call.","type":"object","additionalProperties":false,"properties":{"baseUrls":{"description":"Base URL of the API per environment. Non-https URLs are allowed only for dev. May be omitted (or empty) when the API has no fixed address: then every zone deploying the pack gives it as packs[].baseUrl, and a zone's baseUrl always wins over this one.","type":"object","additionalProperties":false,"properties":{"dev":{"description":"Base URL in dev zones.","$ref":"#/$defs/url"},"staging":{"description":"Base URL in staging zones.","$ref":"#/$defs/url"},"prod":{"description":"Base URL in prod zones.","$ref":"#/$defs/url"}}},"auth":{"$ref":"#/$defs/auth"},"headers":{"description":"Static, non-secret headers sent with every request (e.g. Accept, User-Agent).","type":"object","maxProperties":32,"propertyNames":{"pattern":"^[A-Za-z0-9-]{1,64}$"},"additionalProperties":{"type":"string","maxLength":1024}},"timeoutMs":{"description":"Default timeout of one upstream request, in milliseconds. Default 10000.","type":"integer","minimum":100,"maximum":300000},"maxResponseBytes":{"description":"Largest upstream response body accepted, in bytes, JSON, text and binary (PDF, image, audio) alike; a larger answer fails the call with a tool error. Default 1048576 (1 MiB).","type":"integer","minimum":1024,"maximum":104857600}}},"url":{"type":"string","minLength":1,"maxLength":2048,"pattern":"^https?://"},"auth":{"description":"How the pack server authenticates to the upstream API. Secrets only by reference.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Authentication scheme.","type":"string","enum":["none","apiKey","bearer","basic","oauth2ClientCredentials","sigv4"]},"in":{"description":"apiKey only: where the key goes.","type":"string","enum":["header","query"]},"name":{"description":"apiKey only: header or query parameter name.","type":"string","pattern":"^[A-Za-z0-9_.-]{1,64}$","maxLength":80},"key":{"description":"apiKey: the key.","$ref":"#/$defs/secretRef"},"token":{"description":"bearer: the token.","$ref":"#/$defs/secretRef"},"username":{"description":"basic: the user name.","$ref":"#/$defs/secretRef"},"password":{"description":"basic: the password.","$ref":"#/$defs/secretRef"},"tokenUrl":{"description":"oauth2ClientCredentials: token endpoint.","$ref":"#/$defs/url"},"clientId":{"description":"oauth2ClientCredentials: client id.","$ref":"#/$defs/secretRef"},"clientSecret":{"description":"oauth2ClientCredentials: client secret.","$ref":"#/$defs/secretRef"},"scopes":{"description":"oauth2ClientCredentials: scopes requested.","type":"array","maxItems":50,"items":{"type":"string","minLength":1,"maxLength":200}},"region":{"description":"sigv4: the AWS region the requests are signed for, e.g. 'eu-west-1'.","type":"string","pattern":"^[a-z0-9-]{1,32}$","maxLength":32},"service":{"description":"sigv4: the signing name of the service, e.g. 'sqs', 'dynamodb', 'execute-api'.","type":"string","pattern":"^[a-z0-9.-]{1,64}$","maxLength":64},"accessKeyId":{"description":"sigv4: the access key id.","$ref":"#/$defs/secretRef"},"secretAccessKey":{"description":"sigv4: the secret access key.","$ref":"#/$defs/secretRef"},"sessionToken":{"description":"sigv4: a session token for temporary credentials (optional; sent as X-Amz-Security-Token).","$ref":"#/$defs/secretRef"}},"if":{"properties":{"type":{"const":"sigv4"}}},"then":{"required":["region","service","accessKeyId","secretAccessKey"]}},"tool":{"description":"One MCP tool, mapped to one HTTP request.","type":"object","additionalProperties":false,"required":["name","description","inputSchema","http"],"properties":{"name":{"description":"Tool name, unique within the pack: 1-64 characters of [A-Za-z0-9_.-] (MCP).","type":"string","pattern":"^[A-Za-z0-9_.-]{1,64}$","maxLength":80},"title":{"description":"Human-readable title.","type":"string","minLength":1,"maxLength":200},"description":{"description":"What the tool does, written for a model.","type":"string","minLength":1,"maxLength":8000},"inputSchema":{"description":"JSON Schema of the tool's arguments; its root must be an object schema.","$ref":"#/$defs/jsonSchema"},"outputSchema":{"description":"JSON Schema of the tool's structured result (optional).","$ref":"#/$defs/jsonSchema"},"http":{"$ref":"#/$defs/httpMapping"},"annotations":{"description":"MCP tool annotations (hints for clients; not enforced).","type":"object","additionalProperties":false,"properties":{"readOnlyHint":{"description":"The tool does not modify its environment.","type":"boolean"},"destructiveHint":{"description":"The tool may perform destructive updates.","type":"boolean"},"idempotentHint":{"description":"Repeated calls with the same arguments have no additional effect. Only idempotent tools are retried.","type":"boolean"},"openWorldHint":{"description":"The tool interacts with external entities.","type":"boolean"}}},"sensitive":{"description":"Calls need an approval (see the policies' approval rules). Default false.","type":"boolean"},"timeoutMs":{"description":"Timeout of this tool's upstream request in milliseconds; overrides upstream.timeoutMs.","type":"integer","minimum":100,"maximum":300000}}},"httpMapping":{"description":"How a tool call becomes an HTTP request.","type":"object","additionalProperties":false,"required":["method","path"],"properties":{"method":{"description":"HTTP method.","type":"string","enum":["GET","HEAD","POST","PUT","PATCH","DELETE"]},"path":{"description":"Path template relative to the base URL, with {param} placeholders, e.g. /repos/{owner}/{repo}/issues.","type":"string","minLength":1,"maxLength":1024,"pattern":"^/"},"args":{"description":"Where each argument goes. Arguments not listed go to the query (GET, HEAD, DELETE) or the JSON body (other methods); path placeholders must be mapped to 'path'.","type":"object","maxProperties":256,"propertyNames":{"maxLength":128},"additionalProperties":{"anyOf":[{"type":"string","enum":["path","query","header","body"]},{"type":"object","additionalProperties":false,"required":["in"],"properties":{"in":{"description":"Location.","type":"string","enum":["path","query","header","body"]},"name":{"description":"Name on the wire when it differs from the argument name.","type":"string","minLength":1,"maxLength":128}}}]}},"body":{"description":"How body arguments are sent: 'json' (an object of the body arguments, default); 'form' (application/x-www-form-urlencoded: strings, numbers and booleans as their text, arrays as repeated keys, objects as JSON text); 'multipart' (multipart/form-data: an argument whose input schema has contentEncoding 'base64' is a file part of the decoded bytes, typed by its contentMediaType, default application/octet-stream, and named after the argument; the others are text parts like form values); or 'arg:<name>' (that argument is the whole body: JSON, or with contentType set to a non-JSON type, its string as it is).","type":"string","pattern":"^(json|form|multipart|arg:[A-Za-z0-9_.-]{1,128})$","maxLength":144},"contentType":{"description":"Media type of an 'arg:<name>' body that is not JSON, e.g. 'text/plain', 'application/xml': the argument (a string) is sent as it is with this Content-Type. Only with body 'arg:<name>'.","type":"string","pattern":"^[A-Za-z0-9!#$&^_.+-]{1,64}/[A-Za-z0-9!#$&^_.+-]{1,64}( *;[ A-Za-z0-9!#$&^_.+=-]{1,128})?$","maxLength":200},"fixed":{"description":"Constant, non-secret values sent with every call of this tool, whatever the arguments (e.g. AWS 'X-Amz-Target: Service.Operation', 'Action=Name', 'Version=2016-11-15'). A fixed value wins over an argument mapped to the same query parameter or header, so a caller cannot change it.","type":"object","additionalProperties":false,"properties":{"query":{"description":"Query parameters added to every request.","type":"object","maxProperties":32,"propertyNames":{"pattern":"^[A-Za-z0-9_.~-]{1,128}$"},"additionalProperties":{"type":"string","maxLength":1024}},"headers":{"description":"Headers added to every request (values: no line breaks or control characters).","type":"object","maxProperties":32,"propertyNames":{"pattern":"^[A-Za-z0-9-]{1,64}$"},"additionalProperties":{"type":"string","maxLength":1024,"pattern":"^[^\\u0000-\\u0008\\u000a-\\u001f\\u007f]*$"}}}},"successStatus":{"description":"Statuses counted as success. Default: any 2xx.","type":"array","maxItems":20,"items":{"type":"integer","minimum":100,"maximum":599}}}},"envVar":{"description":"An environment variable of the pack server: a plain non-secret value or a secret reference.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Variable name.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]{0,127}$","maxLength":143},"value":{"description":"A non-secret value.","type":"string","maxLength":4096},"secretRef":{"$ref":"#/$defs/secretRef/properties/secretRef"}},"oneOf":[{"required":["value"]},{"required":["secretRef"]}]},"runtime":{"description":"What the pack server needs to run.","type":"object","additionalProperties":false,"properties":{"replicas":{"description":"Replicas when not autoscaled. Default 2.","type":"integer","minimum":1,"maximum":100},"resources":{"$ref":"#/$defs/resources"},"autoscaling":{"$ref":"#/$defs/autoscaling"},"env":{"description":"Environment variables of the pack server.","type":"array","maxItems":100,"items":{"$ref":"#/$defs/envVar"}},"baseImage":{"description":"Name of the base image to build on (one of the zone's baseImages). Default: the zone's default.","$ref":"#/$defs/dnsLabel"}}},"source":{"description":"Where the pack was generated from (filled by 'raku import openapi').","type":"object","additionalProperties":false,"required":["document","sha256"],"properties":{"document":{"description":"Path (relative to the pack folder) or URL of the API document.","type":"string","minLength":1,"maxLength":2048},"sha256":{"description":"SHA-256 of the document's bytes.","type":"string","pattern":"^[a-f0-9]{64}$","maxLength":64},"format":{"description":"Document format.","type":"string","enum":["swagger-2.0","openapi-3.0","openapi-3.1"]},"operations":{"description":"The operations imported, one per tool.","type":"array","maxItems":2000,"items":{"type":"object","additionalProperties":false,"required":["method","path","tool"],"properties":{"operationId":{"description":"operationId in the document.","type":"string","maxLength":512},"method":{"description":"HTTP method.","type":"string","maxLength":10},"path":{"description":"Path in the document.","type":"string","maxLength":1024},"tool":{"description":"Tool generated from it.","type":"string","maxLength":64}}}}}}}};
+const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://raku.dev/schema/pack.schema.json","title":"Raku pack","description":"A pack: a bundle of MCP tools backed by one HTTP API. Lives at packs/<name>/pack.yaml.","type":"object","additionalProperties":false,"required":["name","version","description","owner","upstream","tools"],"properties":{"name":{"description":"Pack name: a DNS-1123 label (lowercase letters, digits and '-', starting with a letter). Must equal the pack's folder name.","$ref":"#/$defs/dnsLabel"},"version":{"description":"Semantic version of the pack (https://semver.org). Bump the major version for breaking tool changes.","type":"string","maxLength":64,"pattern":"^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(?:-[0-9A-Za-z.-]{1,40})?(?:\\+[0-9A-Za-z.-]{1,40})?$"},"title":{"description":"Human-readable pack title.","type":"string","minLength":1,"maxLength":120},"description":{"description":"What the pack offers, for reviewers and agents.","type":"string","minLength":1,"maxLength":4000},"owner":{"description":"Team or person responsible for the pack (team name or e-mail).","type":"string","minLength":1,"maxLength":200},"toolPrefix":{"description":"Prefix of the exposed tool names ('<toolPrefix>.<tool>'). Default: the pack name. Policies match tools by these exposed names.","type":"string","pattern":"^[A-Za-z0-9_-]{1,40}$","maxLength":56},"upstream":{"$ref":"#/$defs/upstream"},"tools":{"description":"The MCP tools of the pack.","type":"array","minItems":1,"maxItems":2000,"items":{"$ref":"#/$defs/tool"}},"runtime":{"$ref":"#/$defs/runtime"},"source":{"$ref":"#/$defs/source"}},"$defs":{"dnsLabel":{"type":"string","minLength":1,"maxLength":63,"pattern":"^[a-z]([-a-z0-9]*[a-z0-9])?$"},"environment":{"description":"A landing-zone environment.","type":"string","enum":["dev","staging","prod"]},"secretRef":{"description":"A reference to a secret: the Kubernetes Secret name and key. Never the secret value itself. At run time the value arrives in the environment variable RAKU_SECRET_<NAME>_<KEY> (upper case, non-alphanumerics as '_').","type":"object","additionalProperties":false,"required":["secretRef"],"properties":{"secretRef":{"description":"Kubernetes Secret holding the value.","type":"object","additionalProperties":false,"required":["name","key"],"properties":{"name":{"description":"Secret name (DNS-1123 subdomain).","type":"string","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"},"key":{"description":"Key inside the Secret.","type":"string","minLength":1,"maxLength":253,"pattern":"^[-._a-zA-Z0-9]+$"}}}}},"quantity":{"description":"A Kubernetes resource quantity, e.g. '100m', '0.5', '128Mi'.","type":"string","maxLength":32,"pattern":"^[0-9]+(\\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$"},"resources":{"description":"Container resource requests and limits.","type":"object","additionalProperties":false,"properties":{"requests":{"description":"Guaranteed resources.","type":"object","additionalProperties":false,"properties":{"cpu":{"description":"CPU request.","$ref":"#/$defs/quantity"},"memory":{"description":"Memory request.","$ref":"#/$defs/quantity"}}},"limits":{"description":"Upper bounds.","type":"object","additionalProperties":false,"properties":{"cpu":{"description":"CPU limit.","$ref":"#/$defs/quantity"},"memory":{"description":"Memory limit.","$ref":"#/$defs/quantity"}}}}},"autoscaling":{"description":"Horizontal autoscaling on CPU utilisation.","type":"object","additionalProperties":false,"properties":{"minReplicas":{"description":"Lowest replica count.","type":"integer","minimum":1,"maximum":100},"maxReplicas":{"description":"Highest replica count.","type":"integer","minimum":1,"maximum":500},"targetCPUUtilization":{"description":"Average CPU utilisation (percent of request) to aim for.","type":"integer","minimum":10,"maximum":100}}},"jsonSchema":{"description":"A JSON Schema (draft 2020-12) describing a JSON value. Mark an input property with 'x-sensitive: true' to redact it in traces.","type":"object","maxProperties":64},"upstream":{"description":"The HTTP API the pack's tools call.","type":"object","additionalProperties":false,"properties":{"baseUrls":{"description":"Base URL of the API per environment. Non-https URLs are allowed only for dev. May be omitted (or empty) when the API has no fixed address: then every zone deploying the pack gives it as packs[].baseUrl, and a zone's baseUrl always wins over this one.","type":"object","additionalProperties":false,"properties":{"dev":{"description":"Base URL in dev zones.","$ref":"#/$defs/url"},"staging":{"description":"Base URL in staging zones.","$ref":"#/$defs/url"},"prod":{"description":"Base URL in prod zones.","$ref":"#/$defs/url"}}},"auth":{"$ref":"#/$defs/auth"},"headers":{"description":"Static, non-secret headers sent with every request (e.g. Accept, User-Agent).","type":"object","maxProperties":32,"propertyNames":{"pattern":"^[A-Za-z0-9-]{1,64}$"},"additionalProperties":{"type":"string","maxLength":1024}},"timeoutMs":{"description":"Default timeout of one upstream request, in milliseconds. Default 10000.","type":"integer","minimum":100,"maximum":300000},"maxResponseBytes":{"description":"Largest upstream response body accepted, in bytes, JSON, text and binary (PDF, image, audio) alike; a larger answer fails the call with a tool error. Default 1048576 (1 MiB).","type":"integer","minimum":1024,"maximum":104857600}}},"url":{"type":"string","minLength":1,"maxLength":2048,"pattern":"^https?://"},"auth":{"description":"How the pack server authenticates to the upstream API. Secrets only by reference.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Authentication scheme.","type":"string","enum":["none","apiKey","bearer","basic","oauth2ClientCredentials","sigv4"]},"in":{"description":"apiKey only: where the key goes.","type":"string","enum":["header","query"]},"name":{"description":"apiKey only: header or query parameter name.","type":"string","pattern":"^[A-Za-z0-9_.-]{1,64}$","maxLength":80},"key":{"description":"apiKey: the key.","$ref":"#/$defs/secretRef"},"token":{"description":"bearer: the token.","$ref":"#/$defs/secretRef"},"username":{"description":"basic: the user name.","$ref":"#/$defs/secretRef"},"password":{"description":"basic: the password.","$ref":"#/$defs/secretRef"},"tokenUrl":{"description":"oauth2ClientCredentials: token endpoint.","$ref":"#/$defs/url"},"clientId":{"description":"oauth2ClientCredentials: client id.","$ref":"#/$defs/secretRef"},"clientSecret":{"description":"oauth2ClientCredentials: client secret.","$ref":"#/$defs/secretRef"},"scopes":{"description":"oauth2ClientCredentials: scopes requested.","type":"array","maxItems":50,"items":{"type":"string","minLength":1,"maxLength":200}},"region":{"description":"sigv4: the AWS region the requests are signed for, e.g. 'eu-west-1'.","type":"string","pattern":"^[a-z0-9-]{1,32}$","maxLength":32},"service":{"description":"sigv4: the signing name of the service, e.g. 'sqs', 'dynamodb', 'execute-api'.","type":"string","pattern":"^[a-z0-9.-]{1,64}$","maxLength":64},"accessKeyId":{"description":"sigv4: the access key id.","$ref":"#/$defs/secretRef"},"secretAccessKey":{"description":"sigv4: the secret access key.","$ref":"#/$defs/secretRef"},"sessionToken":{"description":"sigv4: a session token for temporary credentials (optional; sent as X-Amz-Security-Token).","$ref":"#/$defs/secretRef"}},"if":{"properties":{"type":{"const":"sigv4"}}},"then":{"required":["region","service","accessKeyId","secretAccessKey"]}},"tool":{"description":"One MCP tool, mapped to one HTTP request.","type":"object","additionalProperties":false,"required":["name","description","inputSchema","http"],"properties":{"name":{"description":"Tool name, unique within the pack: 1-64 characters of [A-Za-z0-9_.-] (MCP).","type":"string","pattern":"^[A-Za-z0-9_.-]{1,64}$","maxLength":80},"title":{"description":"Human-readable title.","type":"string","minLength":1,"maxLength":200},"description":{"description":"What the tool does, written for a model.","type":"string","minLength":1,"maxLength":8000},"inputSchema":{"description":"JSON Schema of the tool's arguments; its root must be an object schema.","$ref":"#/$defs/jsonSchema"},"outputSchema":{"description":"JSON Schema of the tool's structured result (optional).","$ref":"#/$defs/jsonSchema"},"http":{"$ref":"#/$defs/httpMapping"},"annotations":{"description":"MCP tool annotations (hints for clients; not enforced).","type":"object","additionalProperties":false,"properties":{"readOnlyHint":{"description":"The tool does not modify its environment.","type":"boolean"},"destructiveHint":{"description":"The tool may perform destructive updates.","type":"boolean"},"idempotentHint":{"description":"Repeated calls with the same arguments have no additional effect. Only idempotent tools are retried.","type":"boolean"},"openWorldHint":{"description":"The tool interacts with external entities.","type":"boolean"}}},"sensitive":{"description":"Calls need an approval (see the policies' approval rules). Default false.","type":"boolean"},"timeoutMs":{"description":"Timeout of this tool's upstream request in milliseconds; overrides upstream.timeoutMs.","type":"integer","minimum":100,"maximum":300000},"cache":{"description":"Let the gateway answer repeated calls from its cache (Redis when REDIS_URL is set, else in memory) for ttlSeconds. Only for tools with annotations.readOnlyHint: true. Entries are keyed by tool, pack version, arguments and the calling subject, so one subject never gets another's answer; only successful results are kept. Default: no caching.","type":"object","additionalProperties":false,"required":["ttlSeconds"],"properties":{"ttlSeconds":{"description":"How long an answer is served from the cache, in seconds (1 to 86400).","type":"integer","minimum":1,"maximum":86400}}}}},"httpMapping":{"description":"How a tool call becomes an HTTP request.","type":"object","additionalProperties":false,"required":["method","path"],"properties":{"method":{"description":"HTTP method.","type":"string","enum":["GET","HEAD","POST","PUT","PATCH","DELETE"]},"path":{"description":"Path template relative to the base URL, with {param} placeholders, e.g. /repos/{owner}/{repo}/issues.","type":"string","minLength":1,"maxLength":1024,"pattern":"^/"},"args":{"description":"Where each argument goes. Arguments not listed go to the query (GET, HEAD, DELETE) or the JSON body (other methods); path placeholders must be mapped to 'path'.","type":"object","maxProperties":256,"propertyNames":{"maxLength":128},"additionalProperties":{"anyOf":[{"type":"string","enum":["path","query","header","body"]},{"type":"object","additionalProperties":false,"required":["in"],"properties":{"in":{"description":"Location.","type":"string","enum":["path","query","header","body"]},"name":{"description":"Name on the wire when it differs from the argument name.","type":"string","minLength":1,"maxLength":128}}}]}},"body":{"description":"How body arguments are sent: 'json' (an object of the body arguments, default); 'form' (application/x-www-form-urlencoded: strings, numbers and booleans as their text, arrays as repeated keys, objects as JSON text); 'multipart' (multipart/form-data: an argument whose input schema has contentEncoding 'base64' is a file part of the decoded bytes, typed by its contentMediaType, default application/octet-stream, and named after the argument; the others are text parts like form values); or 'arg:<name>' (that argument is the whole body: JSON, or with contentType set to a non-JSON type, its string as it is).","type":"string","pattern":"^(json|form|multipart|arg:[A-Za-z0-9_.-]{1,128})$","maxLength":144},"contentType":{"description":"Media type of an 'arg:<name>' body that is not JSON, e.g. 'text/plain', 'application/xml': the argument (a string) is sent as it is with this Content-Type. Only with body 'arg:<name>'.","type":"string","pattern":"^[A-Za-z0-9!#$&^_.+-]{1,64}/[A-Za-z0-9!#$&^_.+-]{1,64}( *;[ A-Za-z0-9!#$&^_.+=-]{1,128})?$","maxLength":200},"fixed":{"description":"Constant, non-secret values sent with every call of this tool, whatever the arguments (e.g. AWS 'X-Amz-Target: Service.Operation', 'Action=Name', 'Version=2016-11-15'). A fixed value wins over an argument mapped to the same query parameter or header, so a caller cannot change it.","type":"object","additionalProperties":false,"properties":{"query":{"description":"Query parameters added to every request.","type":"object","maxProperties":32,"propertyNames":{"pattern":"^[A-Za-z0-9_.~-]{1,128}$"},"additionalProperties":{"type":"string","maxLength":1024}},"headers":{"description":"Headers added to every request (values: no line breaks or control characters).","type":"object","maxProperties":32,"propertyNames":{"pattern":"^[A-Za-z0-9-]{1,64}$"},"additionalProperties":{"type":"string","maxLength":1024,"pattern":"^[^\\u0000-\\u0008\\u000a-\\u001f\\u007f]*$"}}}},"successStatus":{"description":"Statuses counted as success. Default: any 2xx.","type":"array","maxItems":20,"items":{"type":"integer","minimum":100,"maximum":599}}}},"envVar":{"description":"An environment variable of the pack server: a plain non-secret value or a secret reference.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Variable name.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]{0,127}$","maxLength":143},"value":{"description":"A non-secret value.","type":"string","maxLength":4096},"secretRef":{"$ref":"#/$defs/secretRef/properties/secretRef"}},"oneOf":[{"required":["value"]},{"required":["secretRef"]}]},"runtime":{"description":"What the pack server needs to run.","type":"object","additionalProperties":false,"properties":{"replicas":{"description":"Replicas when not autoscaled. Default 2.","type":"integer","minimum":1,"maximum":100},"resources":{"$ref":"#/$defs/resources"},"autoscaling":{"$ref":"#/$defs/autoscaling"},"env":{"description":"Environment variables of the pack server.","type":"array","maxItems":100,"items":{"$ref":"#/$defs/envVar"}},"baseImage":{"description":"Name of the base image to build on (one of the zone's baseImages). Default: the zone's default.","$ref":"#/$defs/dnsLabel"}}},"source":{"description":"Where the pack was generated from (filled by 'raku import openapi').","type":"object","additionalProperties":false,"required":["document","sha256"],"properties":{"document":{"description":"Path (relative to the pack folder) or URL of the API document.","type":"string","minLength":1,"maxLength":2048},"sha256":{"description":"SHA-256 of the document's bytes.","type":"string","pattern":"^[a-f0-9]{64}$","maxLength":64},"format":{"description":"Document format.","type":"string","enum":["swagger-2.0","openapi-3.0","openapi-3.1"]},"operations":{"description":"The operations imported, one per tool.","type":"array","maxItems":2000,"items":{"type":"object","additionalProperties":false,"required":["method","path","tool"],"properties":{"operationId":{"description":"operationId in the document.","type":"string","maxLength":512},"method":{"description":"HTTP method.","type":"string","maxLength":10},"path":{"description":"Path in the document.","type":"string","maxLength":1024},"tool":{"description":"Tool generated from it.","type":"string","maxLength":64}}}}}}}};
 const schema32 = {"type":"string","minLength":1,"maxLength":63,"pattern":"^[a-z]([-a-z0-9]*[a-z0-9])?$"};
 const schema62 = {"description":"Where the pack was generated from (filled by 'raku import openapi').","type":"object","additionalProperties":false,"required":["document","sha256"],"properties":{"document":{"description":"Path (relative to the pack folder) or URL of the API document.","type":"string","minLength":1,"maxLength":2048},"sha256":{"description":"SHA-256 of the document's bytes.","type":"string","pattern":"^[a-f0-9]{64}$","maxLength":64},"format":{"description":"Document format.","type":"string","enum":["swagger-2.0","openapi-3.0","openapi-3.1"]},"operations":{"description":"The operations imported, one per tool.","type":"array","maxItems":2000,"items":{"type":"object","additionalProperties":false,"required":["method","path","tool"],"properties":{"operationId":{"description":"operationId in the document.","type":"string","maxLength":512},"method":{"description":"HTTP method.","type":"string","maxLength":10},"path":{"description":"Path in the document.","type":"string","maxLength":1024},"tool":{"description":"Tool generated from it.","type":"string","maxLength":64}}}}}};
 const func1 = Object.prototype.hasOwnProperty;
@@ -2338,7 +2338,7 @@ return errors === 0;
 }
 validate21.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema48 = {"description":"One MCP tool, mapped to one HTTP request.","type":"object","additionalProperties":false,"required":["name","description","inputSchema","http"],"properties":{"name":{"description":"Tool name, unique within the pack: 1-64 characters of [A-Za-z0-9_.-] (MCP).","type":"string","pattern":"^[A-Za-z0-9_.-]{1,64}$","maxLength":80},"title":{"description":"Human-readable title.","type":"string","minLength":1,"maxLength":200},"description":{"description":"What the tool does, written for a model.","type":"string","minLength":1,"maxLength":8000},"inputSchema":{"description":"JSON Schema of the tool's arguments; its root must be an object schema.","$ref":"#/$defs/jsonSchema"},"outputSchema":{"description":"JSON Schema of the tool's structured result (optional).","$ref":"#/$defs/jsonSchema"},"http":{"$ref":"#/$defs/httpMapping"},"annotations":{"description":"MCP tool annotations (hints for clients; not enforced).","type":"object","additionalProperties":false,"properties":{"readOnlyHint":{"description":"The tool does not modify its environment.","type":"boolean"},"destructiveHint":{"description":"The tool may perform destructive updates.","type":"boolean"},"idempotentHint":{"description":"Repeated calls with the same arguments have no additional effect. Only idempotent tools are retried.","type":"boolean"},"openWorldHint":{"description":"The tool interacts with external entities.","type":"boolean"}}},"sensitive":{"description":"Calls need an approval (see the policies' approval rules). Default false.","type":"boolean"},"timeoutMs":{"description":"Timeout of this tool's upstream request in milliseconds; overrides upstream.timeoutMs.","type":"integer","minimum":100,"maximum":300000}}};
+const schema48 = {"description":"One MCP tool, mapped to one HTTP request.","type":"object","additionalProperties":false,"required":["name","description","inputSchema","http"],"properties":{"name":{"description":"Tool name, unique within the pack: 1-64 characters of [A-Za-z0-9_.-] (MCP).","type":"string","pattern":"^[A-Za-z0-9_.-]{1,64}$","maxLength":80},"title":{"description":"Human-readable title.","type":"string","minLength":1,"maxLength":200},"description":{"description":"What the tool does, written for a model.","type":"string","minLength":1,"maxLength":8000},"inputSchema":{"description":"JSON Schema of the tool's arguments; its root must be an object schema.","$ref":"#/$defs/jsonSchema"},"outputSchema":{"description":"JSON Schema of the tool's structured result (optional).","$ref":"#/$defs/jsonSchema"},"http":{"$ref":"#/$defs/httpMapping"},"annotations":{"description":"MCP tool annotations (hints for clients; not enforced).","type":"object","additionalProperties":false,"properties":{"readOnlyHint":{"description":"The tool does not modify its environment.","type":"boolean"},"destructiveHint":{"description":"The tool may perform destructive updates.","type":"boolean"},"idempotentHint":{"description":"Repeated calls with the same arguments have no additional effect. Only idempotent tools are retried.","type":"boolean"},"openWorldHint":{"description":"The tool interacts with external entities.","type":"boolean"}}},"sensitive":{"description":"Calls need an approval (see the policies' approval rules). Default false.","type":"boolean"},"timeoutMs":{"description":"Timeout of this tool's upstream request in milliseconds; overrides upstream.timeoutMs.","type":"integer","minimum":100,"maximum":300000},"cache":{"description":"Let the gateway answer repeated calls from its cache (Redis when REDIS_URL is set, else in memory) for ttlSeconds. Only for tools with annotations.readOnlyHint: true. Entries are keyed by tool, pack version, arguments and the calling subject, so one subject never gets another's answer; only successful results are kept. Default: no caching.","type":"object","additionalProperties":false,"required":["ttlSeconds"],"properties":{"ttlSeconds":{"description":"How long an answer is served from the cache, in seconds (1 to 86400).","type":"integer","minimum":1,"maximum":86400}}}}};
 const schema49 = {"description":"A JSON Schema (draft 2020-12) describing a JSON value. Mark an input property with 'x-sensitive: true' to redact it in traces.","type":"object","maxProperties":64};
 const schema51 = {"description":"How a tool call becomes an HTTP request.","type":"object","additionalProperties":false,"required":["method","path"],"properties":{"method":{"description":"HTTP method.","type":"string","enum":["GET","HEAD","POST","PUT","PATCH","DELETE"]},"path":{"description":"Path template relative to the base URL, with {param} placeholders, e.g. /repos/{owner}/{repo}/issues.","type":"string","minLength":1,"maxLength":1024,"pattern":"^/"},"args":{"description":"Where each argument goes. Arguments not listed go to the query (GET, HEAD, DELETE) or the JSON body (other methods); path placeholders must be mapped to 'path'.","type":"object","maxProperties":256,"propertyNames":{"maxLength":128},"additionalProperties":{"anyOf":[{"type":"string","enum":["path","query","header","body"]},{"type":"object","additionalProperties":false,"required":["in"],"properties":{"in":{"description":"Location.","type":"string","enum":["path","query","header","body"]},"name":{"description":"Name on the wire when it differs from the argument name.","type":"string","minLength":1,"maxLength":128}}}]}},"body":{"description":"How body arguments are sent: 'json' (an object of the body arguments, default); 'form' (application/x-www-form-urlencoded: strings, numbers and booleans as their text, arrays as repeated keys, objects as JSON text); 'multipart' (multipart/form-data: an argument whose input schema has contentEncoding 'base64' is a file part of the decoded bytes, typed by its contentMediaType, default application/octet-stream, and named after the argument; the others are text parts like form values); or 'arg:<name>' (that argument is the whole body: JSON, or with contentType set to a non-JSON type, its string as it is).","type":"string","pattern":"^(json|form|multipart|arg:[A-Za-z0-9_.-]{1,128})$","maxLength":144},"contentType":{"description":"Media type of an 'arg:<name>' body that is not JSON, e.g. 'text/plain', 'application/xml': the argument (a string) is sent as it is with this Content-Type. Only with body 'arg:<name>'.","type":"string","pattern":"^[A-Za-z0-9!#$&^_.+-]{1,64}/[A-Za-z0-9!#$&^_.+-]{1,64}( *;[ A-Za-z0-9!#$&^_.+=-]{1,128})?$","maxLength":200},"fixed":{"description":"Constant, non-secret values sent with every call of this tool, whatever the arguments (e.g. AWS 'X-Amz-Target: Service.Operation', 'Action=Name', 'Version=2016-11-15'). A fixed value wins over an argument mapped to the same query parameter or header, so a caller cannot change it.","type":"object","additionalProperties":false,"properties":{"query":{"description":"Query parameters added to every request.","type":"object","maxProperties":32,"propertyNames":{"pattern":"^[A-Za-z0-9_.~-]{1,128}$"},"additionalProperties":{"type":"string","maxLength":1024}},"headers":{"description":"Headers added to every request (values: no line breaks or control characters).","type":"object","maxProperties":32,"propertyNames":{"pattern":"^[A-Za-z0-9-]{1,64}$"},"additionalProperties":{"type":"string","maxLength":1024,"pattern":"^[^\\u0000-\\u0008\\u000a-\\u001f\\u007f]*$"}}}},"successStatus":{"description":"Statuses counted as success. Default: any 2xx.","type":"array","maxItems":20,"items":{"type":"integer","minimum":100,"maximum":599}}}};
 const pattern34 = new RegExp("^/", "u");
@@ -3322,14 +3322,86 @@ errors++;
 }
 }
 }
-}
-else {
-const err79 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema48.type,parentSchema:schema48,data};
+if(data.cache !== undefined){
+let data28 = data.cache;
+if(data28 && typeof data28 == "object" && !Array.isArray(data28)){
+if(data28.ttlSeconds === undefined){
+const err79 = {instancePath:instancePath+"/cache",schemaPath:"#/properties/cache/required",keyword:"required",params:{missingProperty: "ttlSeconds"},message:"must have required property '"+"ttlSeconds"+"'",schema:schema48.properties.cache.required,parentSchema:schema48.properties.cache,data:data28};
 if(vErrors === null){
 vErrors = [err79];
 }
 else {
 vErrors.push(err79);
+}
+errors++;
+}
+for(const key11 in data28){
+if(!(key11 === "ttlSeconds")){
+const err80 = {instancePath:instancePath+"/cache",schemaPath:"#/properties/cache/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties",schema:false,parentSchema:schema48.properties.cache,data:data28};
+if(vErrors === null){
+vErrors = [err80];
+}
+else {
+vErrors.push(err80);
+}
+errors++;
+}
+}
+if(data28.ttlSeconds !== undefined){
+let data29 = data28.ttlSeconds;
+if(!(((typeof data29 == "number") && (!(data29 % 1) && !isNaN(data29))) && (isFinite(data29)))){
+const err81 = {instancePath:instancePath+"/cache/ttlSeconds",schemaPath:"#/properties/cache/properties/ttlSeconds/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema48.properties.cache.properties.ttlSeconds.type,parentSchema:schema48.properties.cache.properties.ttlSeconds,data:data29};
+if(vErrors === null){
+vErrors = [err81];
+}
+else {
+vErrors.push(err81);
+}
+errors++;
+}
+if((typeof data29 == "number") && (isFinite(data29))){
+if(data29 > 86400 || isNaN(data29)){
+const err82 = {instancePath:instancePath+"/cache/ttlSeconds",schemaPath:"#/properties/cache/properties/ttlSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 86400},message:"must be <= 86400",schema:86400,parentSchema:schema48.properties.cache.properties.ttlSeconds,data:data29};
+if(vErrors === null){
+vErrors = [err82];
+}
+else {
+vErrors.push(err82);
+}
+errors++;
+}
+if(data29 < 1 || isNaN(data29)){
+const err83 = {instancePath:instancePath+"/cache/ttlSeconds",schemaPath:"#/properties/cache/properties/ttlSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema48.properties.cache.properties.ttlSeconds,data:data29};
+if(vErrors === null){
+vErrors = [err83];
+}
+else {
+vErrors.push(err83);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err84 = {instancePath:instancePath+"/cache",schemaPath:"#/properties/cache/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema48.properties.cache.type,parentSchema:schema48.properties.cache,data:data28};
+if(vErrors === null){
+vErrors = [err84];
+}
+else {
+vErrors.push(err84);
+}
+errors++;
+}
+}
+}
+else {
+const err85 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema48.type,parentSchema:schema48,data};
+if(vErrors === null){
+vErrors = [err85];
+}
+else {
+vErrors.push(err85);
 }
 errors++;
 }
@@ -4882,12 +4954,14 @@ return errors === 0;
 validate20.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 export const zone = validate33;
-const schema63 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://raku.dev/schema/zone.schema.json","title":"Raku landing zone","description":"A landing zone: a Kubernetes cluster and namespace, a container registry and a GitOps target, with the packs deployed there. Lives at zones/<name>.yaml.","type":"object","additionalProperties":false,"required":["name","environment","cluster","namespace","registry","gitops","packs"],"properties":{"name":{"description":"Zone name: a DNS-1123 label. Must equal the file name (zones/<name>.yaml).","$ref":"#/$defs/dnsLabel"},"description":{"description":"What the zone is for.","type":"string","maxLength":2000},"environment":{"description":"Environment of the zone: selects the packs' base URLs and the policies that apply.","type":"string","enum":["dev","staging","prod"]},"cluster":{"description":"The Kubernetes cluster. Give the API server URL or a kube context name; credentials only by reference.","type":"object","additionalProperties":false,"properties":{"server":{"description":"API server URL (https).","$ref":"#/$defs/url"},"context":{"description":"Name of a context in the kubeconfig used by 'raku status'.","type":"string","minLength":1,"maxLength":253},"credentials":{"description":"Kubeconfig or service-account token, by reference.","$ref":"#/$defs/secretRef"}},"anyOf":[{"required":["server"]},{"required":["context"]}]},"namespace":{"description":"Kubernetes namespace the zone deploys into.","$ref":"#/$defs/dnsLabel"},"registry":{"description":"Container registry that receives the zone's images.","type":"object","additionalProperties":false,"required":["host","repository"],"properties":{"host":{"description":"Registry host, with an optional port (e.g. ghcr.io, 127.0.0.1:5000).","type":"string","pattern":"^[a-zA-Z0-9.-]{1,253}(:[0-9]{1,5})?$","maxLength":274},"repository":{"description":"Repository prefix; images are pushed to <host>/<repository>/<pack>.","type":"string","maxLength":255,"pattern":"^[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*$"},"credentials":{"description":"Registry credentials (a docker config.json or a token), by reference.","$ref":"#/$defs/secretRef"},"insecure":{"description":"Talk plain HTTP to the registry. Only for local test registries; dev zones only.","type":"boolean"}}},"gitops":{"description":"Where rollout pull requests put the zone's manifests.","type":"object","additionalProperties":false,"required":["repository","branch","path"],"properties":{"repository":{"description":"GitHub repository 'owner/name', or a git URL.","type":"string","minLength":1,"maxLength":512},"branch":{"description":"Base branch of the rollout pull requests.","type":"string","minLength":1,"maxLength":255},"path":{"description":"Folder inside the repository holding the zone's manifests (relative, no '..').","type":"string","minLength":1,"maxLength":512,"pattern":"^(?!/)(?!.*(^|/)\\.\\.(/|$))[A-Za-z0-9._/-]+$"},"token":{"description":"Token for the GitOps repository, by reference.","$ref":"#/$defs/secretRef"}}},"gateway":{"description":"The zone's gateway deployment.","type":"object","additionalProperties":false,"properties":{"replicas":{"description":"Replicas when not autoscaled. Default 2.","type":"integer","minimum":1,"maximum":100},"resources":{"$ref":"#/$defs/resources"},"autoscaling":{"$ref":"#/$defs/autoscaling"},"baseImage":{"description":"Base image name for the gateway (one of baseImages).","$ref":"#/$defs/dnsLabel"},"auth":{"description":"How agents authenticate to the gateway.","type":"object","additionalProperties":false,"properties":{"issuer":{"description":"Expected JWT issuer.","type":"string","maxLength":2048},"audience":{"description":"Expected JWT audience (this gateway's URL).","type":"string","maxLength":2048},"jwksUrl":{"description":"JWKS URL of the issuer.","$ref":"#/$defs/url"},"groupsClaim":{"description":"Claim that lists the caller's groups. Default 'groups'.","type":"string","maxLength":128},"agentClaim":{"description":"Claim that, when present and true, marks the caller as an agent rather than a user. Default 'agent'.","type":"string","maxLength":128}}},"cors":{"description":"Browser access (CORS). Default: no origin is allowed, preflights get 403. RAKU_CORS_ORIGINS replaces the list at run time.","type":"object","additionalProperties":false,"properties":{"allowedOrigins":{"description":"Origins (scheme://host[:port], as browsers send them in Origin) whose pages may call the gateway with a bearer token.","type":"array","maxItems":50,"uniqueItems":true,"items":{"type":"string","maxLength":2048,"pattern":"^https?://[A-Za-z0-9.\\-\\[\\]:]+/?$"}}}}}},"packs":{"description":"The packs deployed in this zone.","type":"array","maxItems":2000,"items":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Pack name (packs/<name>/pack.yaml).","$ref":"#/$defs/dnsLabel"},"version":{"description":"Semver range the pack's version must satisfy, e.g. '^1.2.0'. Default '*'.","type":"string","minLength":1,"maxLength":128},"replicas":{"description":"Replica override.","type":"integer","minimum":1,"maximum":100},"resources":{"$ref":"#/$defs/resources"},"autoscaling":{"$ref":"#/$defs/autoscaling"},"baseImage":{"description":"Base image override (one of baseImages).","$ref":"#/$defs/dnsLabel"},"egress":{"description":"Extra hosts this pack may reach besides its upstream's host.","type":"array","maxItems":50,"items":{"$ref":"#/$defs/host"}},"group":{"description":"Packs with the same group share one pack-server Deployment.","$ref":"#/$defs/dnsLabel"},"baseUrl":{"description":"Base URL of the pack's upstream API in this zone. Wins over the pack's upstream.baseUrls; required when the pack gives none for the zone's environment. https outside dev; no credentials, query or fragment.","$ref":"#/$defs/url"}}}},"baseImages":{"description":"Base images by name; 'default' is used unless a pack or the gateway names another.","type":"object","maxProperties":20,"propertyNames":{"$ref":"#/$defs/dnsLabel"},"additionalProperties":{"type":"object","additionalProperties":false,"required":["image"],"properties":{"image":{"description":"Image repository, e.g. docker.io/library/node.","type":"string","minLength":1,"maxLength":255,"pattern":"^[a-zA-Z0-9.:/_-]+$"},"tag":{"description":"Tag, for reference only when a digest is given.","type":"string","pattern":"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$","maxLength":143},"digest":{"description":"Content digest pinning the image (sha256:...). Required for staging and prod.","type":"string","pattern":"^sha256:[a-f0-9]{64}$","maxLength":71}}}},"network":{"description":"Network rules of the zone.","type":"object","additionalProperties":false,"properties":{"egress":{"description":"Hosts every pack server of the zone may reach, besides their upstreams.","type":"array","maxItems":200,"items":{"$ref":"#/$defs/host"}},"allowPrivateNetworks":{"description":"Allow upstream requests to private, loopback and link-local addresses (SSRF guard off). Default false; dev only.","type":"boolean"}}},"promotion":{"description":"Where this zone's rollouts come from.","type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"description":"Zone promoted into this one (must be healthy at the same config revision).","$ref":"#/$defs/dnsLabel"},"healthGate":{"description":"What 'healthy' means for the upstream zone.","type":"object","additionalProperties":false,"properties":{"minReadyMinutes":{"description":"Minutes the upstream zone must have been ready. Default 10.","type":"integer","minimum":0,"maximum":10080},"maxErrorRate":{"description":"Largest share of failed tool calls (0-1) in the upstream zone's recent traces. Default 0.05.","type":"number","minimum":0,"maximum":1}}}}},"remotes":{"description":"Third-party MCP servers the gateway may route to, and fall back to when an internal pack is down.","type":"array","maxItems":100,"items":{"$ref":"#/$defs/remote"}}},"$defs":{"dnsLabel":{"type":"string","minLength":1,"maxLength":63,"pattern":"^[a-z]([-a-z0-9]*[a-z0-9])?$"},"url":{"type":"string","minLength":1,"maxLength":2048,"pattern":"^https?://"},"host":{"description":"A host name or IP address, optionally with a port.","type":"string","pattern":"^[a-zA-Z0-9.*-]{1,253}(:[0-9]{1,5})?$","maxLength":274},"secretRef":{"description":"A reference to a secret: the Kubernetes Secret name and key. Never the secret value itself. At run time the value arrives in the environment variable RAKU_SECRET_<NAME>_<KEY> (upper case, non-alphanumerics as '_').","type":"object","additionalProperties":false,"required":["secretRef"],"properties":{"secretRef":{"description":"Kubernetes Secret holding the value.","type":"object","additionalProperties":false,"required":["name","key"],"properties":{"name":{"description":"Secret name (DNS-1123 subdomain).","type":"string","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"},"key":{"description":"Key inside the Secret.","type":"string","minLength":1,"maxLength":253,"pattern":"^[-._a-zA-Z0-9]+$"}}}}},"quantity":{"description":"A Kubernetes resource quantity, e.g. '100m', '0.5', '128Mi'.","type":"string","maxLength":32,"pattern":"^[0-9]+(\\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$"},"resources":{"description":"Container resource requests and limits.","type":"object","additionalProperties":false,"properties":{"requests":{"description":"Guaranteed resources.","type":"object","additionalProperties":false,"properties":{"cpu":{"description":"CPU request.","$ref":"#/$defs/quantity"},"memory":{"description":"Memory request.","$ref":"#/$defs/quantity"}}},"limits":{"description":"Upper bounds.","type":"object","additionalProperties":false,"properties":{"cpu":{"description":"CPU limit.","$ref":"#/$defs/quantity"},"memory":{"description":"Memory limit.","$ref":"#/$defs/quantity"}}}}},"autoscaling":{"description":"Horizontal autoscaling on CPU utilisation.","type":"object","additionalProperties":false,"properties":{"minReplicas":{"description":"Lowest replica count.","type":"integer","minimum":1,"maximum":100},"maxReplicas":{"description":"Highest replica count.","type":"integer","minimum":1,"maximum":500},"targetCPUUtilization":{"description":"Average CPU utilisation (percent of request) to aim for.","type":"integer","minimum":10,"maximum":100}}},"remote":{"description":"A third-party MCP server (Streamable HTTP).","type":"object","additionalProperties":false,"required":["name","url","tools"],"properties":{"name":{"description":"Name; its tools are exposed as '<name>.<tool>'.","$ref":"#/$defs/dnsLabel"},"url":{"description":"MCP endpoint URL (https outside dev).","$ref":"#/$defs/url"},"auth":{"description":"Credentials the gateway presents to the server, by reference. The agent's own token is never forwarded.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Scheme.","type":"string","enum":["none","bearer","apiKey"]},"header":{"description":"apiKey: header name.","type":"string","pattern":"^[A-Za-z0-9-]{1,64}$","maxLength":80},"token":{"description":"The token or key.","$ref":"#/$defs/secretRef"}}},"timeoutMs":{"description":"Call timeout in milliseconds. Default 10000.","type":"integer","minimum":100,"maximum":300000},"tools":{"description":"The server's tools that were reviewed. Tools not listed, or whose description hash differs, are hidden.","type":"array","minItems":1,"maxItems":1000,"items":{"type":"object","additionalProperties":false,"required":["name","descriptionSha256"],"properties":{"name":{"description":"Tool name on the server.","type":"string","pattern":"^[A-Za-z0-9_.-]{1,64}$","maxLength":80},"descriptionSha256":{"description":"SHA-256 (hex) of the reviewed tool definition: the canonical JSON (sorted keys, no spaces) of {name, description, inputSchema} as the server lists it.","type":"string","pattern":"^[a-f0-9]{64}$","maxLength":64},"fallbackFor":{"description":"Exposed name of an internal pack tool ('<prefix>.<tool>') this tool stands in for when the pack server is down.","type":"string","pattern":"^[A-Za-z0-9_.-]{1,129}$","maxLength":145},"sensitive":{"description":"Calls need an approval. Default false.","type":"boolean"}}}}}}}};
+const schema63 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://raku.dev/schema/zone.schema.json","title":"Raku landing zone","description":"A landing zone: a Kubernetes cluster and namespace, a container registry and a GitOps target, with the packs deployed there. Lives at zones/<name>.yaml.","type":"object","additionalProperties":false,"required":["name","environment","cluster","namespace","registry","gitops","packs"],"properties":{"name":{"description":"Zone name: a DNS-1123 label. Must equal the file name (zones/<name>.yaml).","$ref":"#/$defs/dnsLabel"},"description":{"description":"What the zone is for.","type":"string","maxLength":2000},"environment":{"description":"Environment of the zone: selects the packs' base URLs and the policies that apply.","type":"string","enum":["dev","staging","prod"]},"cluster":{"description":"The Kubernetes cluster. Give the API server URL or a kube context name; credentials only by reference.","type":"object","additionalProperties":false,"properties":{"server":{"description":"API server URL (https).","$ref":"#/$defs/url"},"context":{"description":"Name of a context in the kubeconfig used by 'raku status'.","type":"string","minLength":1,"maxLength":253},"credentials":{"description":"Kubeconfig or service-account token, by reference.","$ref":"#/$defs/secretRef"}},"anyOf":[{"required":["server"]},{"required":["context"]}]},"namespace":{"description":"Kubernetes namespace the zone deploys into.","$ref":"#/$defs/dnsLabel"},"registry":{"description":"Container registry that receives the zone's images.","type":"object","additionalProperties":false,"required":["host","repository"],"properties":{"host":{"description":"Registry host, with an optional port (e.g. ghcr.io, 127.0.0.1:5000).","type":"string","pattern":"^[a-zA-Z0-9.-]{1,253}(:[0-9]{1,5})?$","maxLength":274},"repository":{"description":"Repository prefix; images are pushed to <host>/<repository>/<pack>.","type":"string","maxLength":255,"pattern":"^[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*$"},"credentials":{"description":"Registry credentials (a docker config.json or a token), by reference.","$ref":"#/$defs/secretRef"},"insecure":{"description":"Talk plain HTTP to the registry. Only for local test registries; dev zones only.","type":"boolean"}}},"gitops":{"description":"Where rollout pull requests put the zone's manifests.","type":"object","additionalProperties":false,"required":["repository","branch","path"],"properties":{"repository":{"description":"GitHub repository 'owner/name', or a git URL.","type":"string","minLength":1,"maxLength":512},"branch":{"description":"Base branch of the rollout pull requests.","type":"string","minLength":1,"maxLength":255},"path":{"description":"Folder inside the repository holding the zone's manifests (relative, no '..').","type":"string","minLength":1,"maxLength":512,"pattern":"^(?!/)(?!.*(^|/)\\.\\.(/|$))[A-Za-z0-9._/-]+$"},"token":{"description":"Token for the GitOps repository, by reference.","$ref":"#/$defs/secretRef"}}},"gateway":{"description":"The zone's gateway deployment.","type":"object","additionalProperties":false,"properties":{"replicas":{"description":"Replicas when not autoscaled. Default 2.","type":"integer","minimum":1,"maximum":100},"resources":{"$ref":"#/$defs/resources"},"autoscaling":{"$ref":"#/$defs/autoscaling"},"baseImage":{"description":"Base image name for the gateway (one of baseImages).","$ref":"#/$defs/dnsLabel"},"auth":{"description":"How agents authenticate to the gateway.","type":"object","additionalProperties":false,"properties":{"issuer":{"description":"Expected JWT issuer.","type":"string","maxLength":2048},"audience":{"description":"Expected JWT audience (this gateway's URL).","type":"string","maxLength":2048},"jwksUrl":{"description":"JWKS URL of the issuer.","$ref":"#/$defs/url"},"groupsClaim":{"description":"Claim that lists the caller's groups. Default 'groups'.","type":"string","maxLength":128},"agentClaim":{"description":"Claim that, when present and true, marks the caller as an agent rather than a user. Default 'agent'.","type":"string","maxLength":128}}},"cors":{"description":"Browser access (CORS). Default: no origin is allowed, preflights get 403. RAKU_CORS_ORIGINS replaces the list at run time.","type":"object","additionalProperties":false,"properties":{"allowedOrigins":{"description":"Origins (scheme://host[:port], as browsers send them in Origin) whose pages may call the gateway with a bearer token.","type":"array","maxItems":50,"uniqueItems":true,"items":{"type":"string","maxLength":2048,"pattern":"^https?://[A-Za-z0-9.\\-\\[\\]:]+/?$"}}}}}},"packs":{"description":"The packs deployed in this zone.","type":"array","maxItems":2000,"items":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Pack name (packs/<name>/pack.yaml).","$ref":"#/$defs/dnsLabel"},"version":{"description":"Semver range the pack's version must satisfy, e.g. '^1.2.0'. Default '*'.","type":"string","minLength":1,"maxLength":128},"replicas":{"description":"Replica override.","type":"integer","minimum":1,"maximum":100},"resources":{"$ref":"#/$defs/resources"},"autoscaling":{"$ref":"#/$defs/autoscaling"},"baseImage":{"description":"Base image override (one of baseImages).","$ref":"#/$defs/dnsLabel"},"egress":{"description":"Extra hosts this pack may reach besides its upstream's host.","type":"array","maxItems":50,"items":{"$ref":"#/$defs/host"}},"group":{"description":"Packs with the same group share one pack-server Deployment.","$ref":"#/$defs/dnsLabel"},"baseUrl":{"description":"Base URL of the pack's upstream API in this zone. Wins over the pack's upstream.baseUrls; required when the pack gives none for the zone's environment. https outside dev; no credentials, query or fragment.","$ref":"#/$defs/url"}}}},"baseImages":{"description":"Base images by name; 'default' is used unless a pack or the gateway names another.","type":"object","maxProperties":20,"propertyNames":{"$ref":"#/$defs/dnsLabel"},"additionalProperties":{"type":"object","additionalProperties":false,"required":["image"],"properties":{"image":{"description":"Image repository, e.g. docker.io/library/node.","type":"string","minLength":1,"maxLength":255,"pattern":"^[a-zA-Z0-9.:/_-]+$"},"tag":{"description":"Tag, for reference only when a digest is given.","type":"string","pattern":"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$","maxLength":143},"digest":{"description":"Content digest pinning the image (sha256:...). Required for staging and prod.","type":"string","pattern":"^sha256:[a-f0-9]{64}$","maxLength":71}}}},"network":{"description":"Network rules of the zone.","type":"object","additionalProperties":false,"properties":{"egress":{"description":"Hosts every pack server of the zone may reach, besides their upstreams.","type":"array","maxItems":200,"items":{"$ref":"#/$defs/host"}},"allowPrivateNetworks":{"description":"Allow upstream requests to private, loopback and link-local addresses (SSRF guard off). Default false; dev only.","type":"boolean"}}},"promotion":{"description":"Where this zone's rollouts come from.","type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"description":"Zone promoted into this one (must be healthy at the same config revision).","$ref":"#/$defs/dnsLabel"},"healthGate":{"description":"What 'healthy' means for the upstream zone.","type":"object","additionalProperties":false,"properties":{"minReadyMinutes":{"description":"Minutes the upstream zone must have been ready. Default 10.","type":"integer","minimum":0,"maximum":10080},"maxErrorRate":{"description":"Largest share of failed tool calls (0-1) in the upstream zone's recent traces. Default 0.05.","type":"number","minimum":0,"maximum":1}}}}},"monitoring":{"description":"Monitoring generated for the zone by 'raku generate': how Prometheus scrapes the gateway, the zone's alert rules and a Grafana dashboard. Generated with the defaults below when the section is absent.","type":"object","additionalProperties":false,"properties":{"prometheusOperator":{"description":"The cluster runs the Prometheus Operator: generate a ServiceMonitor for the gateway and a PrometheusRule. false: annotate the gateway's pods for scraping (prometheus.io/scrape, port, path) and put the alert rules in a ConfigMap in Prometheus's rule-file format. Default true.","type":"boolean"},"labels":{"description":"Labels added to the ServiceMonitor and PrometheusRule, so that the Prometheus resource's serviceMonitorSelector and ruleSelector pick them up (kube-prometheus-stack selects 'release: <its release name>'). Default none.","type":"object","maxProperties":20,"propertyNames":{"$ref":"#/$defs/labelKey"},"additionalProperties":{"$ref":"#/$defs/labelValue"}},"alerts":{"description":"Alert thresholds; every one has a default.","type":"object","additionalProperties":false,"properties":{"errorRatio":{"description":"Share of a tool's calls (0-1) that may fail (status error, timeout, no_route, invalid, unknown_tool) over 5 minutes before RakuToolErrorRatioHigh fires (after 10 minutes). Default 0.05.","type":"number","exclusiveMinimum":0,"maximum":1},"latencyP99Seconds":{"description":"p99 duration of a tool's calls, in seconds, over 5 minutes above which RakuToolLatencyP99High fires (after 10 minutes). Default 5.","type":"number","exclusiveMinimum":0,"maximum":600},"breakerOpenMinutes":{"description":"Minutes a circuit breaker may stay open before RakuBreakerOpen fires. Default 5.","type":"integer","minimum":1,"maximum":1440},"approvalBacklog":{"description":"Pending approvals above which RakuApprovalBacklog fires (after 15 minutes). Default 20.","type":"integer","minimum":1,"maximum":100000},"gatewayDownMinutes":{"description":"Minutes without a gateway replica answering Prometheus before RakuGatewayDown fires. Default 2.","type":"integer","minimum":1,"maximum":60},"packServerNotReadyMinutes":{"description":"Minutes a pack server may have no available replica before RakuPackServerNotReady fires. Default 5.","type":"integer","minimum":1,"maximum":1440}}},"dashboard":{"description":"The Grafana dashboard, as a ConfigMap that the Grafana Helm chart's dashboard sidecar loads.","type":"object","additionalProperties":false,"properties":{"enabled":{"description":"Generate the dashboard. Default true.","type":"boolean"},"namespace":{"description":"Namespace of the dashboard ConfigMap, when the sidecar watches only Grafana's own namespace. Default the zone's namespace.","$ref":"#/$defs/dnsLabel"},"label":{"description":"Label the sidecar watches (the chart's sidecar.dashboards.label). Default 'grafana_dashboard'.","$ref":"#/$defs/labelKey"},"labelValue":{"description":"Value of that label (the chart's sidecar.dashboards.labelValue). Default '1'.","$ref":"#/$defs/labelValue"}}}}},"remotes":{"description":"Third-party MCP servers the gateway may route to, and fall back to when an internal pack is down.","type":"array","maxItems":100,"items":{"$ref":"#/$defs/remote"}}},"$defs":{"dnsLabel":{"type":"string","minLength":1,"maxLength":63,"pattern":"^[a-z]([-a-z0-9]*[a-z0-9])?$"},"labelKey":{"description":"A Kubernetes label key: an optional DNS subdomain prefix and '/', then a name of at most 63 characters.","type":"string","maxLength":317,"pattern":"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"},"labelValue":{"description":"A Kubernetes label value: at most 63 of [A-Za-z0-9_.-], beginning and ending alphanumeric, or empty.","type":"string","maxLength":63,"pattern":"^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$"},"url":{"type":"string","minLength":1,"maxLength":2048,"pattern":"^https?://"},"host":{"description":"A host name or IP address, optionally with a port.","type":"string","pattern":"^[a-zA-Z0-9.*-]{1,253}(:[0-9]{1,5})?$","maxLength":274},"secretRef":{"description":"A reference to a secret: the Kubernetes Secret name and key. Never the secret value itself. At run time the value arrives in the environment variable RAKU_SECRET_<NAME>_<KEY> (upper case, non-alphanumerics as '_').","type":"object","additionalProperties":false,"required":["secretRef"],"properties":{"secretRef":{"description":"Kubernetes Secret holding the value.","type":"object","additionalProperties":false,"required":["name","key"],"properties":{"name":{"description":"Secret name (DNS-1123 subdomain).","type":"string","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"},"key":{"description":"Key inside the Secret.","type":"string","minLength":1,"maxLength":253,"pattern":"^[-._a-zA-Z0-9]+$"}}}}},"quantity":{"description":"A Kubernetes resource quantity, e.g. '100m', '0.5', '128Mi'.","type":"string","maxLength":32,"pattern":"^[0-9]+(\\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$"},"resources":{"description":"Container resource requests and limits.","type":"object","additionalProperties":false,"properties":{"requests":{"description":"Guaranteed resources.","type":"object","additionalProperties":false,"properties":{"cpu":{"description":"CPU request.","$ref":"#/$defs/quantity"},"memory":{"description":"Memory request.","$ref":"#/$defs/quantity"}}},"limits":{"description":"Upper bounds.","type":"object","additionalProperties":false,"properties":{"cpu":{"description":"CPU limit.","$ref":"#/$defs/quantity"},"memory":{"description":"Memory limit.","$ref":"#/$defs/quantity"}}}}},"autoscaling":{"description":"Horizontal autoscaling on CPU utilisation.","type":"object","additionalProperties":false,"properties":{"minReplicas":{"description":"Lowest replica count.","type":"integer","minimum":1,"maximum":100},"maxReplicas":{"description":"Highest replica count.","type":"integer","minimum":1,"maximum":500},"targetCPUUtilization":{"description":"Average CPU utilisation (percent of request) to aim for.","type":"integer","minimum":10,"maximum":100}}},"remote":{"description":"A third-party MCP server (Streamable HTTP).","type":"object","additionalProperties":false,"required":["name","url","tools"],"properties":{"name":{"description":"Name; its tools are exposed as '<name>.<tool>'.","$ref":"#/$defs/dnsLabel"},"url":{"description":"MCP endpoint URL (https outside dev).","$ref":"#/$defs/url"},"auth":{"description":"Credentials the gateway presents to the server, by reference. The agent's own token is never forwarded.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Scheme.","type":"string","enum":["none","bearer","apiKey"]},"header":{"description":"apiKey: header name.","type":"string","pattern":"^[A-Za-z0-9-]{1,64}$","maxLength":80},"token":{"description":"The token or key.","$ref":"#/$defs/secretRef"}}},"timeoutMs":{"description":"Call timeout in milliseconds. Default 10000.","type":"integer","minimum":100,"maximum":300000},"tools":{"description":"The server's tools that were reviewed. Tools not listed, or whose description hash differs, are hidden.","type":"array","minItems":1,"maxItems":1000,"items":{"type":"object","additionalProperties":false,"required":["name","descriptionSha256"],"properties":{"name":{"description":"Tool name on the server.","type":"string","pattern":"^[A-Za-z0-9_.-]{1,64}$","maxLength":80},"descriptionSha256":{"description":"SHA-256 (hex) of the reviewed tool definition: the canonical JSON (sorted keys, no spaces) of {name, description, inputSchema} as the server lists it.","type":"string","pattern":"^[a-f0-9]{64}$","maxLength":64},"fallbackFor":{"description":"Exposed name of an internal pack tool ('<prefix>.<tool>') this tool stands in for when the pack server is down.","type":"string","pattern":"^[A-Za-z0-9_.-]{1,129}$","maxLength":145},"sensitive":{"description":"Calls need an approval. Default false.","type":"boolean"}}}}}}}};
 const schema64 = {"type":"string","minLength":1,"maxLength":63,"pattern":"^[a-z]([-a-z0-9]*[a-z0-9])?$"};
 const schema65 = {"type":"string","minLength":1,"maxLength":2048,"pattern":"^https?://"};
 const schema66 = {"description":"A reference to a secret: the Kubernetes Secret name and key. Never the secret value itself. At run time the value arrives in the environment variable RAKU_SECRET_<NAME>_<KEY> (upper case, non-alphanumerics as '_').","type":"object","additionalProperties":false,"required":["secretRef"],"properties":{"secretRef":{"description":"Kubernetes Secret holding the value.","type":"object","additionalProperties":false,"required":["name","key"],"properties":{"name":{"description":"Secret name (DNS-1123 subdomain).","type":"string","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"},"key":{"description":"Key inside the Secret.","type":"string","minLength":1,"maxLength":253,"pattern":"^[-._a-zA-Z0-9]+$"}}}}};
 const schema75 = {"description":"Horizontal autoscaling on CPU utilisation.","type":"object","additionalProperties":false,"properties":{"minReplicas":{"description":"Lowest replica count.","type":"integer","minimum":1,"maximum":100},"maxReplicas":{"description":"Highest replica count.","type":"integer","minimum":1,"maximum":500},"targetCPUUtilization":{"description":"Average CPU utilisation (percent of request) to aim for.","type":"integer","minimum":10,"maximum":100}}};
 const schema81 = {"description":"A host name or IP address, optionally with a port.","type":"string","pattern":"^[a-zA-Z0-9.*-]{1,253}(:[0-9]{1,5})?$","maxLength":274};
+const schema87 = {"description":"A Kubernetes label key: an optional DNS subdomain prefix and '/', then a name of at most 63 characters.","type":"string","maxLength":317,"pattern":"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"};
+const schema88 = {"description":"A Kubernetes label value: at most 63 of [A-Za-z0-9_.-], beginning and ending alphanumeric, or empty.","type":"string","maxLength":63,"pattern":"^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$"};
 const pattern54 = new RegExp("^[a-zA-Z0-9.-]{1,253}(:[0-9]{1,5})?$", "u");
 const pattern55 = new RegExp("^[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*$", "u");
 const pattern58 = new RegExp("^(?!/)(?!.*(^|/)\\.\\.(/|$))[A-Za-z0-9._/-]+$", "u");
@@ -4896,6 +4970,8 @@ const pattern70 = new RegExp("^[a-zA-Z0-9.*-]{1,253}(:[0-9]{1,5})?$", "u");
 const pattern74 = new RegExp("^[a-zA-Z0-9.:/_-]+$", "u");
 const pattern75 = new RegExp("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$", "u");
 const pattern76 = new RegExp("^sha256:[a-f0-9]{64}$", "u");
+const pattern79 = new RegExp("^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$", "u");
+const pattern80 = new RegExp("^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$", "u");
 const schema70 = {"description":"Container resource requests and limits.","type":"object","additionalProperties":false,"properties":{"requests":{"description":"Guaranteed resources.","type":"object","additionalProperties":false,"properties":{"cpu":{"description":"CPU request.","$ref":"#/$defs/quantity"},"memory":{"description":"Memory request.","$ref":"#/$defs/quantity"}}},"limits":{"description":"Upper bounds.","type":"object","additionalProperties":false,"properties":{"cpu":{"description":"CPU limit.","$ref":"#/$defs/quantity"},"memory":{"description":"Memory limit.","$ref":"#/$defs/quantity"}}}}};
 const schema71 = {"description":"A Kubernetes resource quantity, e.g. '100m', '0.5', '128Mi'.","type":"string","maxLength":32,"pattern":"^[0-9]+(\\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$"};
 
@@ -5132,8 +5208,8 @@ return errors === 0;
 }
 validate34.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema87 = {"description":"A third-party MCP server (Streamable HTTP).","type":"object","additionalProperties":false,"required":["name","url","tools"],"properties":{"name":{"description":"Name; its tools are exposed as '<name>.<tool>'.","$ref":"#/$defs/dnsLabel"},"url":{"description":"MCP endpoint URL (https outside dev).","$ref":"#/$defs/url"},"auth":{"description":"Credentials the gateway presents to the server, by reference. The agent's own token is never forwarded.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Scheme.","type":"string","enum":["none","bearer","apiKey"]},"header":{"description":"apiKey: header name.","type":"string","pattern":"^[A-Za-z0-9-]{1,64}$","maxLength":80},"token":{"description":"The token or key.","$ref":"#/$defs/secretRef"}}},"timeoutMs":{"description":"Call timeout in milliseconds. Default 10000.","type":"integer","minimum":100,"maximum":300000},"tools":{"description":"The server's tools that were reviewed. Tools not listed, or whose description hash differs, are hidden.","type":"array","minItems":1,"maxItems":1000,"items":{"type":"object","additionalProperties":false,"required":["name","descriptionSha256"],"properties":{"name":{"description":"Tool name on the server.","type":"string","pattern":"^[A-Za-z0-9_.-]{1,64}$","maxLength":80},"descriptionSha256":{"description":"SHA-256 (hex) of the reviewed tool definition: the canonical JSON (sorted keys, no spaces) of {name, description, inputSchema} as the server lists it.","type":"string","pattern":"^[a-f0-9]{64}$","maxLength":64},"fallbackFor":{"description":"Exposed name of an internal pack tool ('<prefix>.<tool>') this tool stands in for when the pack server is down.","type":"string","pattern":"^[A-Za-z0-9_.-]{1,129}$","maxLength":145},"sensitive":{"description":"Calls need an approval. Default false.","type":"boolean"}}}}}};
-const pattern86 = new RegExp("^[A-Za-z0-9_.-]{1,129}$", "u");
+const schema92 = {"description":"A third-party MCP server (Streamable HTTP).","type":"object","additionalProperties":false,"required":["name","url","tools"],"properties":{"name":{"description":"Name; its tools are exposed as '<name>.<tool>'.","$ref":"#/$defs/dnsLabel"},"url":{"description":"MCP endpoint URL (https outside dev).","$ref":"#/$defs/url"},"auth":{"description":"Credentials the gateway presents to the server, by reference. The agent's own token is never forwarded.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Scheme.","type":"string","enum":["none","bearer","apiKey"]},"header":{"description":"apiKey: header name.","type":"string","pattern":"^[A-Za-z0-9-]{1,64}$","maxLength":80},"token":{"description":"The token or key.","$ref":"#/$defs/secretRef"}}},"timeoutMs":{"description":"Call timeout in milliseconds. Default 10000.","type":"integer","minimum":100,"maximum":300000},"tools":{"description":"The server's tools that were reviewed. Tools not listed, or whose description hash differs, are hidden.","type":"array","minItems":1,"maxItems":1000,"items":{"type":"object","additionalProperties":false,"required":["name","descriptionSha256"],"properties":{"name":{"description":"Tool name on the server.","type":"string","pattern":"^[A-Za-z0-9_.-]{1,64}$","maxLength":80},"descriptionSha256":{"description":"SHA-256 (hex) of the reviewed tool definition: the canonical JSON (sorted keys, no spaces) of {name, description, inputSchema} as the server lists it.","type":"string","pattern":"^[a-f0-9]{64}$","maxLength":64},"fallbackFor":{"description":"Exposed name of an internal pack tool ('<prefix>.<tool>') this tool stands in for when the pack server is down.","type":"string","pattern":"^[A-Za-z0-9_.-]{1,129}$","maxLength":145},"sensitive":{"description":"Calls need an approval. Default false.","type":"boolean"}}}}}};
+const pattern91 = new RegExp("^[A-Za-z0-9_.-]{1,129}$", "u");
 
 function validate37(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -5147,7 +5223,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.name === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema87.required,parentSchema:schema87,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema92.required,parentSchema:schema92,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -5157,7 +5233,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.url === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "url"},message:"must have required property '"+"url"+"'",schema:schema87.required,parentSchema:schema87,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "url"},message:"must have required property '"+"url"+"'",schema:schema92.required,parentSchema:schema92,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -5167,7 +5243,7 @@ vErrors.push(err1);
 errors++;
 }
 if(data.tools === undefined){
-const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "tools"},message:"must have required property '"+"tools"+"'",schema:schema87.required,parentSchema:schema87,data};
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "tools"},message:"must have required property '"+"tools"+"'",schema:schema92.required,parentSchema:schema92,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -5178,7 +5254,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(((((key0 === "name") || (key0 === "url")) || (key0 === "auth")) || (key0 === "timeoutMs")) || (key0 === "tools"))){
-const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema87,data};
+const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema92,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -5282,7 +5358,7 @@ if(data.auth !== undefined){
 let data2 = data.auth;
 if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
 if(data2.type === undefined){
-const err12 = {instancePath:instancePath+"/auth",schemaPath:"#/properties/auth/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema87.properties.auth.required,parentSchema:schema87.properties.auth,data:data2};
+const err12 = {instancePath:instancePath+"/auth",schemaPath:"#/properties/auth/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema92.properties.auth.required,parentSchema:schema92.properties.auth,data:data2};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -5293,7 +5369,7 @@ errors++;
 }
 for(const key1 in data2){
 if(!(((key1 === "type") || (key1 === "header")) || (key1 === "token"))){
-const err13 = {instancePath:instancePath+"/auth",schemaPath:"#/properties/auth/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema87.properties.auth,data:data2};
+const err13 = {instancePath:instancePath+"/auth",schemaPath:"#/properties/auth/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema92.properties.auth,data:data2};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -5306,7 +5382,7 @@ errors++;
 if(data2.type !== undefined){
 let data3 = data2.type;
 if(typeof data3 !== "string"){
-const err14 = {instancePath:instancePath+"/auth/type",schemaPath:"#/properties/auth/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema87.properties.auth.properties.type.type,parentSchema:schema87.properties.auth.properties.type,data:data3};
+const err14 = {instancePath:instancePath+"/auth/type",schemaPath:"#/properties/auth/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema92.properties.auth.properties.type.type,parentSchema:schema92.properties.auth.properties.type,data:data3};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -5316,7 +5392,7 @@ vErrors.push(err14);
 errors++;
 }
 if(!(((data3 === "none") || (data3 === "bearer")) || (data3 === "apiKey"))){
-const err15 = {instancePath:instancePath+"/auth/type",schemaPath:"#/properties/auth/properties/type/enum",keyword:"enum",params:{allowedValues: schema87.properties.auth.properties.type.enum},message:"must be equal to one of the allowed values",schema:schema87.properties.auth.properties.type.enum,parentSchema:schema87.properties.auth.properties.type,data:data3};
+const err15 = {instancePath:instancePath+"/auth/type",schemaPath:"#/properties/auth/properties/type/enum",keyword:"enum",params:{allowedValues: schema92.properties.auth.properties.type.enum},message:"must be equal to one of the allowed values",schema:schema92.properties.auth.properties.type.enum,parentSchema:schema92.properties.auth.properties.type,data:data3};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -5330,7 +5406,7 @@ if(data2.header !== undefined){
 let data4 = data2.header;
 if(typeof data4 === "string"){
 if(func2(data4) > 80){
-const err16 = {instancePath:instancePath+"/auth/header",schemaPath:"#/properties/auth/properties/header/maxLength",keyword:"maxLength",params:{limit: 80},message:"must NOT have more than 80 characters",schema:80,parentSchema:schema87.properties.auth.properties.header,data:data4};
+const err16 = {instancePath:instancePath+"/auth/header",schemaPath:"#/properties/auth/properties/header/maxLength",keyword:"maxLength",params:{limit: 80},message:"must NOT have more than 80 characters",schema:80,parentSchema:schema92.properties.auth.properties.header,data:data4};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -5340,7 +5416,7 @@ vErrors.push(err16);
 errors++;
 }
 if(!pattern32.test(data4)){
-const err17 = {instancePath:instancePath+"/auth/header",schemaPath:"#/properties/auth/properties/header/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9-]{1,64}$"},message:"must match pattern \""+"^[A-Za-z0-9-]{1,64}$"+"\"",schema:"^[A-Za-z0-9-]{1,64}$",parentSchema:schema87.properties.auth.properties.header,data:data4};
+const err17 = {instancePath:instancePath+"/auth/header",schemaPath:"#/properties/auth/properties/header/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9-]{1,64}$"},message:"must match pattern \""+"^[A-Za-z0-9-]{1,64}$"+"\"",schema:"^[A-Za-z0-9-]{1,64}$",parentSchema:schema92.properties.auth.properties.header,data:data4};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -5351,7 +5427,7 @@ errors++;
 }
 }
 else {
-const err18 = {instancePath:instancePath+"/auth/header",schemaPath:"#/properties/auth/properties/header/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema87.properties.auth.properties.header.type,parentSchema:schema87.properties.auth.properties.header,data:data4};
+const err18 = {instancePath:instancePath+"/auth/header",schemaPath:"#/properties/auth/properties/header/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema92.properties.auth.properties.header.type,parentSchema:schema92.properties.auth.properties.header,data:data4};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -5537,7 +5613,7 @@ errors++;
 }
 }
 else {
-const err34 = {instancePath:instancePath+"/auth",schemaPath:"#/properties/auth/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema87.properties.auth.type,parentSchema:schema87.properties.auth,data:data2};
+const err34 = {instancePath:instancePath+"/auth",schemaPath:"#/properties/auth/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema92.properties.auth.type,parentSchema:schema92.properties.auth,data:data2};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -5550,7 +5626,7 @@ errors++;
 if(data.timeoutMs !== undefined){
 let data9 = data.timeoutMs;
 if(!(((typeof data9 == "number") && (!(data9 % 1) && !isNaN(data9))) && (isFinite(data9)))){
-const err35 = {instancePath:instancePath+"/timeoutMs",schemaPath:"#/properties/timeoutMs/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema87.properties.timeoutMs.type,parentSchema:schema87.properties.timeoutMs,data:data9};
+const err35 = {instancePath:instancePath+"/timeoutMs",schemaPath:"#/properties/timeoutMs/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema92.properties.timeoutMs.type,parentSchema:schema92.properties.timeoutMs,data:data9};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -5561,7 +5637,7 @@ errors++;
 }
 if((typeof data9 == "number") && (isFinite(data9))){
 if(data9 > 300000 || isNaN(data9)){
-const err36 = {instancePath:instancePath+"/timeoutMs",schemaPath:"#/properties/timeoutMs/maximum",keyword:"maximum",params:{comparison: "<=", limit: 300000},message:"must be <= 300000",schema:300000,parentSchema:schema87.properties.timeoutMs,data:data9};
+const err36 = {instancePath:instancePath+"/timeoutMs",schemaPath:"#/properties/timeoutMs/maximum",keyword:"maximum",params:{comparison: "<=", limit: 300000},message:"must be <= 300000",schema:300000,parentSchema:schema92.properties.timeoutMs,data:data9};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -5571,7 +5647,7 @@ vErrors.push(err36);
 errors++;
 }
 if(data9 < 100 || isNaN(data9)){
-const err37 = {instancePath:instancePath+"/timeoutMs",schemaPath:"#/properties/timeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100",schema:100,parentSchema:schema87.properties.timeoutMs,data:data9};
+const err37 = {instancePath:instancePath+"/timeoutMs",schemaPath:"#/properties/timeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100",schema:100,parentSchema:schema92.properties.timeoutMs,data:data9};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -5586,7 +5662,7 @@ if(data.tools !== undefined){
 let data10 = data.tools;
 if(Array.isArray(data10)){
 if(data10.length > 1000){
-const err38 = {instancePath:instancePath+"/tools",schemaPath:"#/properties/tools/maxItems",keyword:"maxItems",params:{limit: 1000},message:"must NOT have more than 1000 items",schema:1000,parentSchema:schema87.properties.tools,data:data10};
+const err38 = {instancePath:instancePath+"/tools",schemaPath:"#/properties/tools/maxItems",keyword:"maxItems",params:{limit: 1000},message:"must NOT have more than 1000 items",schema:1000,parentSchema:schema92.properties.tools,data:data10};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -5596,7 +5672,7 @@ vErrors.push(err38);
 errors++;
 }
 if(data10.length < 1){
-const err39 = {instancePath:instancePath+"/tools",schemaPath:"#/properties/tools/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema87.properties.tools,data:data10};
+const err39 = {instancePath:instancePath+"/tools",schemaPath:"#/properties/tools/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema92.properties.tools,data:data10};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -5610,7 +5686,7 @@ for(let i0=0; i0<len0; i0++){
 let data11 = data10[i0];
 if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
 if(data11.name === undefined){
-const err40 = {instancePath:instancePath+"/tools/" + i0,schemaPath:"#/properties/tools/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema87.properties.tools.items.required,parentSchema:schema87.properties.tools.items,data:data11};
+const err40 = {instancePath:instancePath+"/tools/" + i0,schemaPath:"#/properties/tools/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema92.properties.tools.items.required,parentSchema:schema92.properties.tools.items,data:data11};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -5620,7 +5696,7 @@ vErrors.push(err40);
 errors++;
 }
 if(data11.descriptionSha256 === undefined){
-const err41 = {instancePath:instancePath+"/tools/" + i0,schemaPath:"#/properties/tools/items/required",keyword:"required",params:{missingProperty: "descriptionSha256"},message:"must have required property '"+"descriptionSha256"+"'",schema:schema87.properties.tools.items.required,parentSchema:schema87.properties.tools.items,data:data11};
+const err41 = {instancePath:instancePath+"/tools/" + i0,schemaPath:"#/properties/tools/items/required",keyword:"required",params:{missingProperty: "descriptionSha256"},message:"must have required property '"+"descriptionSha256"+"'",schema:schema92.properties.tools.items.required,parentSchema:schema92.properties.tools.items,data:data11};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -5631,7 +5707,7 @@ errors++;
 }
 for(const key4 in data11){
 if(!((((key4 === "name") || (key4 === "descriptionSha256")) || (key4 === "fallbackFor")) || (key4 === "sensitive"))){
-const err42 = {instancePath:instancePath+"/tools/" + i0,schemaPath:"#/properties/tools/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema87.properties.tools.items,data:data11};
+const err42 = {instancePath:instancePath+"/tools/" + i0,schemaPath:"#/properties/tools/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema92.properties.tools.items,data:data11};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -5645,7 +5721,7 @@ if(data11.name !== undefined){
 let data12 = data11.name;
 if(typeof data12 === "string"){
 if(func2(data12) > 80){
-const err43 = {instancePath:instancePath+"/tools/" + i0+"/name",schemaPath:"#/properties/tools/items/properties/name/maxLength",keyword:"maxLength",params:{limit: 80},message:"must NOT have more than 80 characters",schema:80,parentSchema:schema87.properties.tools.items.properties.name,data:data12};
+const err43 = {instancePath:instancePath+"/tools/" + i0+"/name",schemaPath:"#/properties/tools/items/properties/name/maxLength",keyword:"maxLength",params:{limit: 80},message:"must NOT have more than 80 characters",schema:80,parentSchema:schema92.properties.tools.items.properties.name,data:data12};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -5655,7 +5731,7 @@ vErrors.push(err43);
 errors++;
 }
 if(!pattern10.test(data12)){
-const err44 = {instancePath:instancePath+"/tools/" + i0+"/name",schemaPath:"#/properties/tools/items/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.-]{1,64}$"},message:"must match pattern \""+"^[A-Za-z0-9_.-]{1,64}$"+"\"",schema:"^[A-Za-z0-9_.-]{1,64}$",parentSchema:schema87.properties.tools.items.properties.name,data:data12};
+const err44 = {instancePath:instancePath+"/tools/" + i0+"/name",schemaPath:"#/properties/tools/items/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.-]{1,64}$"},message:"must match pattern \""+"^[A-Za-z0-9_.-]{1,64}$"+"\"",schema:"^[A-Za-z0-9_.-]{1,64}$",parentSchema:schema92.properties.tools.items.properties.name,data:data12};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -5666,7 +5742,7 @@ errors++;
 }
 }
 else {
-const err45 = {instancePath:instancePath+"/tools/" + i0+"/name",schemaPath:"#/properties/tools/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema87.properties.tools.items.properties.name.type,parentSchema:schema87.properties.tools.items.properties.name,data:data12};
+const err45 = {instancePath:instancePath+"/tools/" + i0+"/name",schemaPath:"#/properties/tools/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema92.properties.tools.items.properties.name.type,parentSchema:schema92.properties.tools.items.properties.name,data:data12};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -5680,7 +5756,7 @@ if(data11.descriptionSha256 !== undefined){
 let data13 = data11.descriptionSha256;
 if(typeof data13 === "string"){
 if(func2(data13) > 64){
-const err46 = {instancePath:instancePath+"/tools/" + i0+"/descriptionSha256",schemaPath:"#/properties/tools/items/properties/descriptionSha256/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters",schema:64,parentSchema:schema87.properties.tools.items.properties.descriptionSha256,data:data13};
+const err46 = {instancePath:instancePath+"/tools/" + i0+"/descriptionSha256",schemaPath:"#/properties/tools/items/properties/descriptionSha256/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters",schema:64,parentSchema:schema92.properties.tools.items.properties.descriptionSha256,data:data13};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -5690,7 +5766,7 @@ vErrors.push(err46);
 errors++;
 }
 if(!pattern48.test(data13)){
-const err47 = {instancePath:instancePath+"/tools/" + i0+"/descriptionSha256",schemaPath:"#/properties/tools/items/properties/descriptionSha256/pattern",keyword:"pattern",params:{pattern: "^[a-f0-9]{64}$"},message:"must match pattern \""+"^[a-f0-9]{64}$"+"\"",schema:"^[a-f0-9]{64}$",parentSchema:schema87.properties.tools.items.properties.descriptionSha256,data:data13};
+const err47 = {instancePath:instancePath+"/tools/" + i0+"/descriptionSha256",schemaPath:"#/properties/tools/items/properties/descriptionSha256/pattern",keyword:"pattern",params:{pattern: "^[a-f0-9]{64}$"},message:"must match pattern \""+"^[a-f0-9]{64}$"+"\"",schema:"^[a-f0-9]{64}$",parentSchema:schema92.properties.tools.items.properties.descriptionSha256,data:data13};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -5701,7 +5777,7 @@ errors++;
 }
 }
 else {
-const err48 = {instancePath:instancePath+"/tools/" + i0+"/descriptionSha256",schemaPath:"#/properties/tools/items/properties/descriptionSha256/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema87.properties.tools.items.properties.descriptionSha256.type,parentSchema:schema87.properties.tools.items.properties.descriptionSha256,data:data13};
+const err48 = {instancePath:instancePath+"/tools/" + i0+"/descriptionSha256",schemaPath:"#/properties/tools/items/properties/descriptionSha256/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema92.properties.tools.items.properties.descriptionSha256.type,parentSchema:schema92.properties.tools.items.properties.descriptionSha256,data:data13};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -5715,7 +5791,7 @@ if(data11.fallbackFor !== undefined){
 let data14 = data11.fallbackFor;
 if(typeof data14 === "string"){
 if(func2(data14) > 145){
-const err49 = {instancePath:instancePath+"/tools/" + i0+"/fallbackFor",schemaPath:"#/properties/tools/items/properties/fallbackFor/maxLength",keyword:"maxLength",params:{limit: 145},message:"must NOT have more than 145 characters",schema:145,parentSchema:schema87.properties.tools.items.properties.fallbackFor,data:data14};
+const err49 = {instancePath:instancePath+"/tools/" + i0+"/fallbackFor",schemaPath:"#/properties/tools/items/properties/fallbackFor/maxLength",keyword:"maxLength",params:{limit: 145},message:"must NOT have more than 145 characters",schema:145,parentSchema:schema92.properties.tools.items.properties.fallbackFor,data:data14};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -5724,8 +5800,8 @@ vErrors.push(err49);
 }
 errors++;
 }
-if(!pattern86.test(data14)){
-const err50 = {instancePath:instancePath+"/tools/" + i0+"/fallbackFor",schemaPath:"#/properties/tools/items/properties/fallbackFor/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.-]{1,129}$"},message:"must match pattern \""+"^[A-Za-z0-9_.-]{1,129}$"+"\"",schema:"^[A-Za-z0-9_.-]{1,129}$",parentSchema:schema87.properties.tools.items.properties.fallbackFor,data:data14};
+if(!pattern91.test(data14)){
+const err50 = {instancePath:instancePath+"/tools/" + i0+"/fallbackFor",schemaPath:"#/properties/tools/items/properties/fallbackFor/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.-]{1,129}$"},message:"must match pattern \""+"^[A-Za-z0-9_.-]{1,129}$"+"\"",schema:"^[A-Za-z0-9_.-]{1,129}$",parentSchema:schema92.properties.tools.items.properties.fallbackFor,data:data14};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -5736,7 +5812,7 @@ errors++;
 }
 }
 else {
-const err51 = {instancePath:instancePath+"/tools/" + i0+"/fallbackFor",schemaPath:"#/properties/tools/items/properties/fallbackFor/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema87.properties.tools.items.properties.fallbackFor.type,parentSchema:schema87.properties.tools.items.properties.fallbackFor,data:data14};
+const err51 = {instancePath:instancePath+"/tools/" + i0+"/fallbackFor",schemaPath:"#/properties/tools/items/properties/fallbackFor/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema92.properties.tools.items.properties.fallbackFor.type,parentSchema:schema92.properties.tools.items.properties.fallbackFor,data:data14};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -5749,7 +5825,7 @@ errors++;
 if(data11.sensitive !== undefined){
 let data15 = data11.sensitive;
 if(typeof data15 !== "boolean"){
-const err52 = {instancePath:instancePath+"/tools/" + i0+"/sensitive",schemaPath:"#/properties/tools/items/properties/sensitive/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema87.properties.tools.items.properties.sensitive.type,parentSchema:schema87.properties.tools.items.properties.sensitive,data:data15};
+const err52 = {instancePath:instancePath+"/tools/" + i0+"/sensitive",schemaPath:"#/properties/tools/items/properties/sensitive/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema92.properties.tools.items.properties.sensitive.type,parentSchema:schema92.properties.tools.items.properties.sensitive,data:data15};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -5761,7 +5837,7 @@ errors++;
 }
 }
 else {
-const err53 = {instancePath:instancePath+"/tools/" + i0,schemaPath:"#/properties/tools/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema87.properties.tools.items.type,parentSchema:schema87.properties.tools.items,data:data11};
+const err53 = {instancePath:instancePath+"/tools/" + i0,schemaPath:"#/properties/tools/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema92.properties.tools.items.type,parentSchema:schema92.properties.tools.items,data:data11};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -5773,7 +5849,7 @@ errors++;
 }
 }
 else {
-const err54 = {instancePath:instancePath+"/tools",schemaPath:"#/properties/tools/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema87.properties.tools.type,parentSchema:schema87.properties.tools,data:data10};
+const err54 = {instancePath:instancePath+"/tools",schemaPath:"#/properties/tools/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema92.properties.tools.type,parentSchema:schema92.properties.tools,data:data10};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -5785,7 +5861,7 @@ errors++;
 }
 }
 else {
-const err55 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema87.type,parentSchema:schema87,data};
+const err55 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema92.type,parentSchema:schema92,data};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -8570,11 +8646,12 @@ vErrors.push(err230);
 errors++;
 }
 }
-if(data.remotes !== undefined){
-let data73 = data.remotes;
-if(Array.isArray(data73)){
-if(data73.length > 100){
-const err231 = {instancePath:instancePath+"/remotes",schemaPath:"#/properties/remotes/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items",schema:100,parentSchema:schema63.properties.remotes,data:data73};
+if(data.monitoring !== undefined){
+let data73 = data.monitoring;
+if(data73 && typeof data73 == "object" && !Array.isArray(data73)){
+for(const key22 in data73){
+if(!((((key22 === "prometheusOperator") || (key22 === "labels")) || (key22 === "alerts")) || (key22 === "dashboard"))){
+const err231 = {instancePath:instancePath+"/monitoring",schemaPath:"#/properties/monitoring/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key22},message:"must NOT have additional properties",schema:false,parentSchema:schema63.properties.monitoring,data:data73};
 if(vErrors === null){
 vErrors = [err231];
 }
@@ -8583,16 +8660,11 @@ vErrors.push(err231);
 }
 errors++;
 }
-const len4 = data73.length;
-for(let i5=0; i5<len4; i5++){
-if(!(validate37(data73[i5], {instancePath:instancePath+"/remotes/" + i5,parentData:data73,parentDataProperty:i5,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate37.errors : vErrors.concat(validate37.errors);
-errors = vErrors.length;
 }
-}
-}
-else {
-const err232 = {instancePath:instancePath+"/remotes",schemaPath:"#/properties/remotes/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema63.properties.remotes.type,parentSchema:schema63.properties.remotes,data:data73};
+if(data73.prometheusOperator !== undefined){
+let data74 = data73.prometheusOperator;
+if(typeof data74 !== "boolean"){
+const err232 = {instancePath:instancePath+"/monitoring/prometheusOperator",schemaPath:"#/properties/monitoring/properties/prometheusOperator/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema63.properties.monitoring.properties.prometheusOperator.type,parentSchema:schema63.properties.monitoring.properties.prometheusOperator,data:data74};
 if(vErrors === null){
 vErrors = [err232];
 }
@@ -8602,14 +8674,556 @@ vErrors.push(err232);
 errors++;
 }
 }
-}
-else {
-const err233 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema63.type,parentSchema:schema63,data};
+if(data73.labels !== undefined){
+let data75 = data73.labels;
+if(data75 && typeof data75 == "object" && !Array.isArray(data75)){
+if(Object.keys(data75).length > 20){
+const err233 = {instancePath:instancePath+"/monitoring/labels",schemaPath:"#/properties/monitoring/properties/labels/maxProperties",keyword:"maxProperties",params:{limit: 20},message:"must NOT have more than 20 properties",schema:20,parentSchema:schema63.properties.monitoring.properties.labels,data:data75};
 if(vErrors === null){
 vErrors = [err233];
 }
 else {
 vErrors.push(err233);
+}
+errors++;
+}
+for(const key23 in data75){
+const _errs196 = errors;
+if(typeof key23 === "string"){
+if(func2(key23) > 317){
+const err234 = {instancePath:instancePath+"/monitoring/labels",schemaPath:"#/$defs/labelKey/maxLength",keyword:"maxLength",params:{limit: 317},message:"must NOT have more than 317 characters",schema:317,parentSchema:schema87,data:key23,propertyName:key23};
+if(vErrors === null){
+vErrors = [err234];
+}
+else {
+vErrors.push(err234);
+}
+errors++;
+}
+if(!pattern79.test(key23)){
+const err235 = {instancePath:instancePath+"/monitoring/labels",schemaPath:"#/$defs/labelKey/pattern",keyword:"pattern",params:{pattern: "^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"},message:"must match pattern \""+"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"+"\"",schema:"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$",parentSchema:schema87,data:key23,propertyName:key23};
+if(vErrors === null){
+vErrors = [err235];
+}
+else {
+vErrors.push(err235);
+}
+errors++;
+}
+}
+else {
+const err236 = {instancePath:instancePath+"/monitoring/labels",schemaPath:"#/$defs/labelKey/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema87.type,parentSchema:schema87,data:key23,propertyName:key23};
+if(vErrors === null){
+vErrors = [err236];
+}
+else {
+vErrors.push(err236);
+}
+errors++;
+}
+var valid51 = _errs196 === errors;
+if(!valid51){
+const err237 = {instancePath:instancePath+"/monitoring/labels",schemaPath:"#/properties/monitoring/properties/labels/propertyNames",keyword:"propertyNames",params:{propertyName: key23},message:"property name must be valid",schema:schema63.properties.monitoring.properties.labels.propertyNames,parentSchema:schema63.properties.monitoring.properties.labels,data:data75};
+if(vErrors === null){
+vErrors = [err237];
+}
+else {
+vErrors.push(err237);
+}
+errors++;
+}
+}
+for(const key24 in data75){
+let data76 = data75[key24];
+if(typeof data76 === "string"){
+if(func2(data76) > 63){
+const err238 = {instancePath:instancePath+"/monitoring/labels/" + key24.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/labelValue/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema88,data:data76};
+if(vErrors === null){
+vErrors = [err238];
+}
+else {
+vErrors.push(err238);
+}
+errors++;
+}
+if(!pattern80.test(data76)){
+const err239 = {instancePath:instancePath+"/monitoring/labels/" + key24.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/labelValue/pattern",keyword:"pattern",params:{pattern: "^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$"},message:"must match pattern \""+"^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$"+"\"",schema:"^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$",parentSchema:schema88,data:data76};
+if(vErrors === null){
+vErrors = [err239];
+}
+else {
+vErrors.push(err239);
+}
+errors++;
+}
+}
+else {
+const err240 = {instancePath:instancePath+"/monitoring/labels/" + key24.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/labelValue/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema88.type,parentSchema:schema88,data:data76};
+if(vErrors === null){
+vErrors = [err240];
+}
+else {
+vErrors.push(err240);
+}
+errors++;
+}
+}
+}
+else {
+const err241 = {instancePath:instancePath+"/monitoring/labels",schemaPath:"#/properties/monitoring/properties/labels/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema63.properties.monitoring.properties.labels.type,parentSchema:schema63.properties.monitoring.properties.labels,data:data75};
+if(vErrors === null){
+vErrors = [err241];
+}
+else {
+vErrors.push(err241);
+}
+errors++;
+}
+}
+if(data73.alerts !== undefined){
+let data77 = data73.alerts;
+if(data77 && typeof data77 == "object" && !Array.isArray(data77)){
+for(const key25 in data77){
+if(!((((((key25 === "errorRatio") || (key25 === "latencyP99Seconds")) || (key25 === "breakerOpenMinutes")) || (key25 === "approvalBacklog")) || (key25 === "gatewayDownMinutes")) || (key25 === "packServerNotReadyMinutes"))){
+const err242 = {instancePath:instancePath+"/monitoring/alerts",schemaPath:"#/properties/monitoring/properties/alerts/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key25},message:"must NOT have additional properties",schema:false,parentSchema:schema63.properties.monitoring.properties.alerts,data:data77};
+if(vErrors === null){
+vErrors = [err242];
+}
+else {
+vErrors.push(err242);
+}
+errors++;
+}
+}
+if(data77.errorRatio !== undefined){
+let data78 = data77.errorRatio;
+if((typeof data78 == "number") && (isFinite(data78))){
+if(data78 > 1 || isNaN(data78)){
+const err243 = {instancePath:instancePath+"/monitoring/alerts/errorRatio",schemaPath:"#/properties/monitoring/properties/alerts/properties/errorRatio/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1",schema:1,parentSchema:schema63.properties.monitoring.properties.alerts.properties.errorRatio,data:data78};
+if(vErrors === null){
+vErrors = [err243];
+}
+else {
+vErrors.push(err243);
+}
+errors++;
+}
+if(data78 <= 0 || isNaN(data78)){
+const err244 = {instancePath:instancePath+"/monitoring/alerts/errorRatio",schemaPath:"#/properties/monitoring/properties/alerts/properties/errorRatio/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema63.properties.monitoring.properties.alerts.properties.errorRatio,data:data78};
+if(vErrors === null){
+vErrors = [err244];
+}
+else {
+vErrors.push(err244);
+}
+errors++;
+}
+}
+else {
+const err245 = {instancePath:instancePath+"/monitoring/alerts/errorRatio",schemaPath:"#/properties/monitoring/properties/alerts/properties/errorRatio/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema63.properties.monitoring.properties.alerts.properties.errorRatio.type,parentSchema:schema63.properties.monitoring.properties.alerts.properties.errorRatio,data:data78};
+if(vErrors === null){
+vErrors = [err245];
+}
+else {
+vErrors.push(err245);
+}
+errors++;
+}
+}
+if(data77.latencyP99Seconds !== undefined){
+let data79 = data77.latencyP99Seconds;
+if((typeof data79 == "number") && (isFinite(data79))){
+if(data79 > 600 || isNaN(data79)){
+const err246 = {instancePath:instancePath+"/monitoring/alerts/latencyP99Seconds",schemaPath:"#/properties/monitoring/properties/alerts/properties/latencyP99Seconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 600},message:"must be <= 600",schema:600,parentSchema:schema63.properties.monitoring.properties.alerts.properties.latencyP99Seconds,data:data79};
+if(vErrors === null){
+vErrors = [err246];
+}
+else {
+vErrors.push(err246);
+}
+errors++;
+}
+if(data79 <= 0 || isNaN(data79)){
+const err247 = {instancePath:instancePath+"/monitoring/alerts/latencyP99Seconds",schemaPath:"#/properties/monitoring/properties/alerts/properties/latencyP99Seconds/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema63.properties.monitoring.properties.alerts.properties.latencyP99Seconds,data:data79};
+if(vErrors === null){
+vErrors = [err247];
+}
+else {
+vErrors.push(err247);
+}
+errors++;
+}
+}
+else {
+const err248 = {instancePath:instancePath+"/monitoring/alerts/latencyP99Seconds",schemaPath:"#/properties/monitoring/properties/alerts/properties/latencyP99Seconds/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema63.properties.monitoring.properties.alerts.properties.latencyP99Seconds.type,parentSchema:schema63.properties.monitoring.properties.alerts.properties.latencyP99Seconds,data:data79};
+if(vErrors === null){
+vErrors = [err248];
+}
+else {
+vErrors.push(err248);
+}
+errors++;
+}
+}
+if(data77.breakerOpenMinutes !== undefined){
+let data80 = data77.breakerOpenMinutes;
+if(!(((typeof data80 == "number") && (!(data80 % 1) && !isNaN(data80))) && (isFinite(data80)))){
+const err249 = {instancePath:instancePath+"/monitoring/alerts/breakerOpenMinutes",schemaPath:"#/properties/monitoring/properties/alerts/properties/breakerOpenMinutes/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema63.properties.monitoring.properties.alerts.properties.breakerOpenMinutes.type,parentSchema:schema63.properties.monitoring.properties.alerts.properties.breakerOpenMinutes,data:data80};
+if(vErrors === null){
+vErrors = [err249];
+}
+else {
+vErrors.push(err249);
+}
+errors++;
+}
+if((typeof data80 == "number") && (isFinite(data80))){
+if(data80 > 1440 || isNaN(data80)){
+const err250 = {instancePath:instancePath+"/monitoring/alerts/breakerOpenMinutes",schemaPath:"#/properties/monitoring/properties/alerts/properties/breakerOpenMinutes/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1440},message:"must be <= 1440",schema:1440,parentSchema:schema63.properties.monitoring.properties.alerts.properties.breakerOpenMinutes,data:data80};
+if(vErrors === null){
+vErrors = [err250];
+}
+else {
+vErrors.push(err250);
+}
+errors++;
+}
+if(data80 < 1 || isNaN(data80)){
+const err251 = {instancePath:instancePath+"/monitoring/alerts/breakerOpenMinutes",schemaPath:"#/properties/monitoring/properties/alerts/properties/breakerOpenMinutes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema63.properties.monitoring.properties.alerts.properties.breakerOpenMinutes,data:data80};
+if(vErrors === null){
+vErrors = [err251];
+}
+else {
+vErrors.push(err251);
+}
+errors++;
+}
+}
+}
+if(data77.approvalBacklog !== undefined){
+let data81 = data77.approvalBacklog;
+if(!(((typeof data81 == "number") && (!(data81 % 1) && !isNaN(data81))) && (isFinite(data81)))){
+const err252 = {instancePath:instancePath+"/monitoring/alerts/approvalBacklog",schemaPath:"#/properties/monitoring/properties/alerts/properties/approvalBacklog/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema63.properties.monitoring.properties.alerts.properties.approvalBacklog.type,parentSchema:schema63.properties.monitoring.properties.alerts.properties.approvalBacklog,data:data81};
+if(vErrors === null){
+vErrors = [err252];
+}
+else {
+vErrors.push(err252);
+}
+errors++;
+}
+if((typeof data81 == "number") && (isFinite(data81))){
+if(data81 > 100000 || isNaN(data81)){
+const err253 = {instancePath:instancePath+"/monitoring/alerts/approvalBacklog",schemaPath:"#/properties/monitoring/properties/alerts/properties/approvalBacklog/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000",schema:100000,parentSchema:schema63.properties.monitoring.properties.alerts.properties.approvalBacklog,data:data81};
+if(vErrors === null){
+vErrors = [err253];
+}
+else {
+vErrors.push(err253);
+}
+errors++;
+}
+if(data81 < 1 || isNaN(data81)){
+const err254 = {instancePath:instancePath+"/monitoring/alerts/approvalBacklog",schemaPath:"#/properties/monitoring/properties/alerts/properties/approvalBacklog/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema63.properties.monitoring.properties.alerts.properties.approvalBacklog,data:data81};
+if(vErrors === null){
+vErrors = [err254];
+}
+else {
+vErrors.push(err254);
+}
+errors++;
+}
+}
+}
+if(data77.gatewayDownMinutes !== undefined){
+let data82 = data77.gatewayDownMinutes;
+if(!(((typeof data82 == "number") && (!(data82 % 1) && !isNaN(data82))) && (isFinite(data82)))){
+const err255 = {instancePath:instancePath+"/monitoring/alerts/gatewayDownMinutes",schemaPath:"#/properties/monitoring/properties/alerts/properties/gatewayDownMinutes/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema63.properties.monitoring.properties.alerts.properties.gatewayDownMinutes.type,parentSchema:schema63.properties.monitoring.properties.alerts.properties.gatewayDownMinutes,data:data82};
+if(vErrors === null){
+vErrors = [err255];
+}
+else {
+vErrors.push(err255);
+}
+errors++;
+}
+if((typeof data82 == "number") && (isFinite(data82))){
+if(data82 > 60 || isNaN(data82)){
+const err256 = {instancePath:instancePath+"/monitoring/alerts/gatewayDownMinutes",schemaPath:"#/properties/monitoring/properties/alerts/properties/gatewayDownMinutes/maximum",keyword:"maximum",params:{comparison: "<=", limit: 60},message:"must be <= 60",schema:60,parentSchema:schema63.properties.monitoring.properties.alerts.properties.gatewayDownMinutes,data:data82};
+if(vErrors === null){
+vErrors = [err256];
+}
+else {
+vErrors.push(err256);
+}
+errors++;
+}
+if(data82 < 1 || isNaN(data82)){
+const err257 = {instancePath:instancePath+"/monitoring/alerts/gatewayDownMinutes",schemaPath:"#/properties/monitoring/properties/alerts/properties/gatewayDownMinutes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema63.properties.monitoring.properties.alerts.properties.gatewayDownMinutes,data:data82};
+if(vErrors === null){
+vErrors = [err257];
+}
+else {
+vErrors.push(err257);
+}
+errors++;
+}
+}
+}
+if(data77.packServerNotReadyMinutes !== undefined){
+let data83 = data77.packServerNotReadyMinutes;
+if(!(((typeof data83 == "number") && (!(data83 % 1) && !isNaN(data83))) && (isFinite(data83)))){
+const err258 = {instancePath:instancePath+"/monitoring/alerts/packServerNotReadyMinutes",schemaPath:"#/properties/monitoring/properties/alerts/properties/packServerNotReadyMinutes/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema63.properties.monitoring.properties.alerts.properties.packServerNotReadyMinutes.type,parentSchema:schema63.properties.monitoring.properties.alerts.properties.packServerNotReadyMinutes,data:data83};
+if(vErrors === null){
+vErrors = [err258];
+}
+else {
+vErrors.push(err258);
+}
+errors++;
+}
+if((typeof data83 == "number") && (isFinite(data83))){
+if(data83 > 1440 || isNaN(data83)){
+const err259 = {instancePath:instancePath+"/monitoring/alerts/packServerNotReadyMinutes",schemaPath:"#/properties/monitoring/properties/alerts/properties/packServerNotReadyMinutes/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1440},message:"must be <= 1440",schema:1440,parentSchema:schema63.properties.monitoring.properties.alerts.properties.packServerNotReadyMinutes,data:data83};
+if(vErrors === null){
+vErrors = [err259];
+}
+else {
+vErrors.push(err259);
+}
+errors++;
+}
+if(data83 < 1 || isNaN(data83)){
+const err260 = {instancePath:instancePath+"/monitoring/alerts/packServerNotReadyMinutes",schemaPath:"#/properties/monitoring/properties/alerts/properties/packServerNotReadyMinutes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema63.properties.monitoring.properties.alerts.properties.packServerNotReadyMinutes,data:data83};
+if(vErrors === null){
+vErrors = [err260];
+}
+else {
+vErrors.push(err260);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err261 = {instancePath:instancePath+"/monitoring/alerts",schemaPath:"#/properties/monitoring/properties/alerts/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema63.properties.monitoring.properties.alerts.type,parentSchema:schema63.properties.monitoring.properties.alerts,data:data77};
+if(vErrors === null){
+vErrors = [err261];
+}
+else {
+vErrors.push(err261);
+}
+errors++;
+}
+}
+if(data73.dashboard !== undefined){
+let data84 = data73.dashboard;
+if(data84 && typeof data84 == "object" && !Array.isArray(data84)){
+for(const key26 in data84){
+if(!((((key26 === "enabled") || (key26 === "namespace")) || (key26 === "label")) || (key26 === "labelValue"))){
+const err262 = {instancePath:instancePath+"/monitoring/dashboard",schemaPath:"#/properties/monitoring/properties/dashboard/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key26},message:"must NOT have additional properties",schema:false,parentSchema:schema63.properties.monitoring.properties.dashboard,data:data84};
+if(vErrors === null){
+vErrors = [err262];
+}
+else {
+vErrors.push(err262);
+}
+errors++;
+}
+}
+if(data84.enabled !== undefined){
+let data85 = data84.enabled;
+if(typeof data85 !== "boolean"){
+const err263 = {instancePath:instancePath+"/monitoring/dashboard/enabled",schemaPath:"#/properties/monitoring/properties/dashboard/properties/enabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema63.properties.monitoring.properties.dashboard.properties.enabled.type,parentSchema:schema63.properties.monitoring.properties.dashboard.properties.enabled,data:data85};
+if(vErrors === null){
+vErrors = [err263];
+}
+else {
+vErrors.push(err263);
+}
+errors++;
+}
+}
+if(data84.namespace !== undefined){
+let data86 = data84.namespace;
+if(typeof data86 === "string"){
+if(func2(data86) > 63){
+const err264 = {instancePath:instancePath+"/monitoring/dashboard/namespace",schemaPath:"#/$defs/dnsLabel/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema64,data:data86};
+if(vErrors === null){
+vErrors = [err264];
+}
+else {
+vErrors.push(err264);
+}
+errors++;
+}
+if(func2(data86) < 1){
+const err265 = {instancePath:instancePath+"/monitoring/dashboard/namespace",schemaPath:"#/$defs/dnsLabel/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema64,data:data86};
+if(vErrors === null){
+vErrors = [err265];
+}
+else {
+vErrors.push(err265);
+}
+errors++;
+}
+if(!pattern4.test(data86)){
+const err266 = {instancePath:instancePath+"/monitoring/dashboard/namespace",schemaPath:"#/$defs/dnsLabel/pattern",keyword:"pattern",params:{pattern: "^[a-z]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z]([-a-z0-9]*[a-z0-9])?$"+"\"",schema:"^[a-z]([-a-z0-9]*[a-z0-9])?$",parentSchema:schema64,data:data86};
+if(vErrors === null){
+vErrors = [err266];
+}
+else {
+vErrors.push(err266);
+}
+errors++;
+}
+}
+else {
+const err267 = {instancePath:instancePath+"/monitoring/dashboard/namespace",schemaPath:"#/$defs/dnsLabel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema64.type,parentSchema:schema64,data:data86};
+if(vErrors === null){
+vErrors = [err267];
+}
+else {
+vErrors.push(err267);
+}
+errors++;
+}
+}
+if(data84.label !== undefined){
+let data87 = data84.label;
+if(typeof data87 === "string"){
+if(func2(data87) > 317){
+const err268 = {instancePath:instancePath+"/monitoring/dashboard/label",schemaPath:"#/$defs/labelKey/maxLength",keyword:"maxLength",params:{limit: 317},message:"must NOT have more than 317 characters",schema:317,parentSchema:schema87,data:data87};
+if(vErrors === null){
+vErrors = [err268];
+}
+else {
+vErrors.push(err268);
+}
+errors++;
+}
+if(!pattern79.test(data87)){
+const err269 = {instancePath:instancePath+"/monitoring/dashboard/label",schemaPath:"#/$defs/labelKey/pattern",keyword:"pattern",params:{pattern: "^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"},message:"must match pattern \""+"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"+"\"",schema:"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$",parentSchema:schema87,data:data87};
+if(vErrors === null){
+vErrors = [err269];
+}
+else {
+vErrors.push(err269);
+}
+errors++;
+}
+}
+else {
+const err270 = {instancePath:instancePath+"/monitoring/dashboard/label",schemaPath:"#/$defs/labelKey/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema87.type,parentSchema:schema87,data:data87};
+if(vErrors === null){
+vErrors = [err270];
+}
+else {
+vErrors.push(err270);
+}
+errors++;
+}
+}
+if(data84.labelValue !== undefined){
+let data88 = data84.labelValue;
+if(typeof data88 === "string"){
+if(func2(data88) > 63){
+const err271 = {instancePath:instancePath+"/monitoring/dashboard/labelValue",schemaPath:"#/$defs/labelValue/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema88,data:data88};
+if(vErrors === null){
+vErrors = [err271];
+}
+else {
+vErrors.push(err271);
+}
+errors++;
+}
+if(!pattern80.test(data88)){
+const err272 = {instancePath:instancePath+"/monitoring/dashboard/labelValue",schemaPath:"#/$defs/labelValue/pattern",keyword:"pattern",params:{pattern: "^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$"},message:"must match pattern \""+"^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$"+"\"",schema:"^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$",parentSchema:schema88,data:data88};
+if(vErrors === null){
+vErrors = [err272];
+}
+else {
+vErrors.push(err272);
+}
+errors++;
+}
+}
+else {
+const err273 = {instancePath:instancePath+"/monitoring/dashboard/labelValue",schemaPath:"#/$defs/labelValue/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema88.type,parentSchema:schema88,data:data88};
+if(vErrors === null){
+vErrors = [err273];
+}
+else {
+vErrors.push(err273);
+}
+errors++;
+}
+}
+}
+else {
+const err274 = {instancePath:instancePath+"/monitoring/dashboard",schemaPath:"#/properties/monitoring/properties/dashboard/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema63.properties.monitoring.properties.dashboard.type,parentSchema:schema63.properties.monitoring.properties.dashboard,data:data84};
+if(vErrors === null){
+vErrors = [err274];
+}
+else {
+vErrors.push(err274);
+}
+errors++;
+}
+}
+}
+else {
+const err275 = {instancePath:instancePath+"/monitoring",schemaPath:"#/properties/monitoring/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema63.properties.monitoring.type,parentSchema:schema63.properties.monitoring,data:data73};
+if(vErrors === null){
+vErrors = [err275];
+}
+else {
+vErrors.push(err275);
+}
+errors++;
+}
+}
+if(data.remotes !== undefined){
+let data89 = data.remotes;
+if(Array.isArray(data89)){
+if(data89.length > 100){
+const err276 = {instancePath:instancePath+"/remotes",schemaPath:"#/properties/remotes/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items",schema:100,parentSchema:schema63.properties.remotes,data:data89};
+if(vErrors === null){
+vErrors = [err276];
+}
+else {
+vErrors.push(err276);
+}
+errors++;
+}
+const len4 = data89.length;
+for(let i5=0; i5<len4; i5++){
+if(!(validate37(data89[i5], {instancePath:instancePath+"/remotes/" + i5,parentData:data89,parentDataProperty:i5,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate37.errors : vErrors.concat(validate37.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err277 = {instancePath:instancePath+"/remotes",schemaPath:"#/properties/remotes/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema63.properties.remotes.type,parentSchema:schema63.properties.remotes,data:data89};
+if(vErrors === null){
+vErrors = [err277];
+}
+else {
+vErrors.push(err277);
+}
+errors++;
+}
+}
+}
+else {
+const err278 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema63.type,parentSchema:schema63,data};
+if(vErrors === null){
+vErrors = [err278];
+}
+else {
+vErrors.push(err278);
 }
 errors++;
 }
@@ -8619,17 +9233,17 @@ return errors === 0;
 validate33.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 export const policy = validate39;
-const schema91 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://raku.dev/schema/policy.schema.json","title":"Raku policy","description":"Who may call which tools, under which conditions; approvals for sensitive tools; rate limits. Lives at policies/<name>.yaml. Explicit denies override allows; anything not allowed is denied.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Policy name: a DNS-1123 label. Must equal the file name (policies/<name>.yaml).","$ref":"#/$defs/dnsLabel"},"description":{"description":"What the policy is for.","type":"string","maxLength":2000},"roles":{"description":"Named sets of tool patterns.","type":"array","maxItems":500,"items":{"type":"object","additionalProperties":false,"required":["name","tools"],"properties":{"name":{"description":"Role name, unique within the policy.","$ref":"#/$defs/dnsLabel"},"description":{"description":"What the role is for.","type":"string","maxLength":1000},"tools":{"$ref":"#/$defs/toolPatterns"}}}},"bindings":{"description":"Grant roles to subjects, per environment, optionally under conditions.","type":"array","maxItems":1000,"items":{"type":"object","additionalProperties":false,"required":["role","subjects"],"properties":{"role":{"description":"A role of this policy.","$ref":"#/$defs/dnsLabel"},"subjects":{"$ref":"#/$defs/subjects"},"environments":{"$ref":"#/$defs/environments"},"when":{"$ref":"#/$defs/conditions"}}}},"denies":{"description":"Explicit denies; a matching deny overrides every allow.","type":"array","maxItems":500,"items":{"type":"object","additionalProperties":false,"required":["name","tools","subjects"],"properties":{"name":{"description":"Rule name, shown in decisions and traces.","$ref":"#/$defs/dnsLabel"},"description":{"description":"Why this is denied.","type":"string","maxLength":1000},"tools":{"$ref":"#/$defs/toolPatterns"},"subjects":{"$ref":"#/$defs/subjects"},"environments":{"$ref":"#/$defs/environments"},"when":{"$ref":"#/$defs/conditions"}}}},"approvals":{"description":"Who approves calls to sensitive tools.","type":"array","maxItems":200,"items":{"type":"object","additionalProperties":false,"required":["name","tools","approvers"],"properties":{"name":{"description":"Rule name.","$ref":"#/$defs/dnsLabel"},"tools":{"$ref":"#/$defs/toolPatterns"},"environments":{"$ref":"#/$defs/environments"},"approvers":{"$ref":"#/$defs/subjects"},"timeoutSeconds":{"description":"An undecided request is refused after this many seconds. Default 3600.","type":"integer","minimum":10,"maximum":604800}}}},"rateLimits":{"description":"Calls allowed per subject per window.","type":"array","maxItems":200,"items":{"type":"object","additionalProperties":false,"required":["name","subjects","limit","windowSeconds"],"properties":{"name":{"description":"Rule name.","$ref":"#/$defs/dnsLabel"},"subjects":{"$ref":"#/$defs/subjects"},"tools":{"$ref":"#/$defs/toolPatterns"},"environments":{"$ref":"#/$defs/environments"},"limit":{"description":"Calls allowed per window, per subject.","type":"integer","minimum":1,"maximum":1000000},"windowSeconds":{"description":"Window length in seconds.","type":"integer","minimum":1,"maximum":86400}}}}},"$defs":{"dnsLabel":{"type":"string","minLength":1,"maxLength":63,"pattern":"^[a-z]([-a-z0-9]*[a-z0-9])?$"},"toolPatterns":{"description":"Exposed tool names ('<prefix>.<tool>'); '*' matches any run of characters, e.g. 'github.*', '*.list_*'.","type":"array","minItems":1,"maxItems":500,"items":{"type":"string","pattern":"^[A-Za-z0-9_.*-]{1,129}$","maxLength":145}},"subjects":{"description":"Subjects: 'user:<id>', 'agent:<id>', 'group:<name>' (from the token's claims), or '*' for any authenticated caller.","type":"array","minItems":1,"maxItems":500,"items":{"type":"string","pattern":"^(\\*|(user|agent|group):[^\\s]{1,256})$","maxLength":272}},"environments":{"description":"Environments the rule applies in. Default: all.","type":"array","minItems":1,"maxItems":3,"uniqueItems":true,"items":{"type":"string","enum":["dev","staging","prod"]}},"conditions":{"description":"Conditions that must all hold (ABAC).","type":"array","minItems":1,"maxItems":50,"items":{"$ref":"#/$defs/condition"}},"condition":{"description":"A test on one attribute: 'args.<path>' (call arguments), 'claims.<name>' (token claims), 'subject.id', 'subject.kind', 'environment', 'time.hour' (0-23, UTC), 'time.weekday' (0 = Sunday). Every operator given must hold.","type":"object","additionalProperties":false,"required":["field"],"minProperties":2,"properties":{"field":{"description":"The attribute tested.","type":"string","pattern":"^(args(\\.[A-Za-z0-9_-]{1,128}){1,8}|claims\\.[A-Za-z0-9_:/.-]{1,128}|subject\\.(id|kind)|environment|time\\.(hour|weekday))$","maxLength":280},"equals":{"description":"Equal to this value.","$ref":"#/$defs/scalar"},"notEquals":{"description":"Not equal to this value.","$ref":"#/$defs/scalar"},"in":{"description":"One of these values.","type":"array","minItems":1,"maxItems":200,"items":{"$ref":"#/$defs/scalar"}},"notIn":{"description":"None of these values.","type":"array","minItems":1,"maxItems":200,"items":{"$ref":"#/$defs/scalar"}},"matches":{"description":"Matches this glob ('*' any run of characters), e.g. 'acme-*'.","type":"string","maxLength":256},"normalize":{"description":"How strings are compared by equals, notEquals, in, notIn and matches: 'exact' (as they are), 'caseless' (case-folded), 'nfkc' (NFKC, case-folded, invisible characters removed, ends trimmed) or 'skeleton' ('nfkc' plus Unicode TS #39 confusable skeletons: Cyrillic 'а' equals Latin 'a'). Default: whichever fails closed: 'skeleton' for equals, in and matches in a deny and for notEquals, notIn in a binding; 'exact' otherwise.","type":"string","enum":["exact","caseless","nfkc","skeleton"]},"exists":{"description":"The attribute is present (true) or absent (false).","type":"boolean"},"lt":{"description":"Less than.","type":"number"},"lte":{"description":"Less than or equal.","type":"number"},"gt":{"description":"Greater than.","type":"number"},"gte":{"description":"Greater than or equal.","type":"number"}}},"scalar":{"anyOf":[{"type":"string","maxLength":1024},{"type":"number"},{"type":"boolean"}]}}};
-const schema92 = {"type":"string","minLength":1,"maxLength":63,"pattern":"^[a-z]([-a-z0-9]*[a-z0-9])?$"};
-const schema94 = {"description":"Exposed tool names ('<prefix>.<tool>'); '*' matches any run of characters, e.g. 'github.*', '*.list_*'.","type":"array","minItems":1,"maxItems":500,"items":{"type":"string","pattern":"^[A-Za-z0-9_.*-]{1,129}$","maxLength":145}};
-const schema96 = {"description":"Subjects: 'user:<id>', 'agent:<id>', 'group:<name>' (from the token's claims), or '*' for any authenticated caller.","type":"array","minItems":1,"maxItems":500,"items":{"type":"string","pattern":"^(\\*|(user|agent|group):[^\\s]{1,256})$","maxLength":272}};
-const schema97 = {"description":"Environments the rule applies in. Default: all.","type":"array","minItems":1,"maxItems":3,"uniqueItems":true,"items":{"type":"string","enum":["dev","staging","prod"]}};
-const pattern89 = new RegExp("^[A-Za-z0-9_.*-]{1,129}$", "u");
-const pattern91 = new RegExp("^(\\*|(user|agent|group):[^\\s]{1,256})$", "u");
-const schema98 = {"description":"Conditions that must all hold (ABAC).","type":"array","minItems":1,"maxItems":50,"items":{"$ref":"#/$defs/condition"}};
-const schema99 = {"description":"A test on one attribute: 'args.<path>' (call arguments), 'claims.<name>' (token claims), 'subject.id', 'subject.kind', 'environment', 'time.hour' (0-23, UTC), 'time.weekday' (0 = Sunday). Every operator given must hold.","type":"object","additionalProperties":false,"required":["field"],"minProperties":2,"properties":{"field":{"description":"The attribute tested.","type":"string","pattern":"^(args(\\.[A-Za-z0-9_-]{1,128}){1,8}|claims\\.[A-Za-z0-9_:/.-]{1,128}|subject\\.(id|kind)|environment|time\\.(hour|weekday))$","maxLength":280},"equals":{"description":"Equal to this value.","$ref":"#/$defs/scalar"},"notEquals":{"description":"Not equal to this value.","$ref":"#/$defs/scalar"},"in":{"description":"One of these values.","type":"array","minItems":1,"maxItems":200,"items":{"$ref":"#/$defs/scalar"}},"notIn":{"description":"None of these values.","type":"array","minItems":1,"maxItems":200,"items":{"$ref":"#/$defs/scalar"}},"matches":{"description":"Matches this glob ('*' any run of characters), e.g. 'acme-*'.","type":"string","maxLength":256},"normalize":{"description":"How strings are compared by equals, notEquals, in, notIn and matches: 'exact' (as they are), 'caseless' (case-folded), 'nfkc' (NFKC, case-folded, invisible characters removed, ends trimmed) or 'skeleton' ('nfkc' plus Unicode TS #39 confusable skeletons: Cyrillic 'а' equals Latin 'a'). Default: whichever fails closed: 'skeleton' for equals, in and matches in a deny and for notEquals, notIn in a binding; 'exact' otherwise.","type":"string","enum":["exact","caseless","nfkc","skeleton"]},"exists":{"description":"The attribute is present (true) or absent (false).","type":"boolean"},"lt":{"description":"Less than.","type":"number"},"lte":{"description":"Less than or equal.","type":"number"},"gt":{"description":"Greater than.","type":"number"},"gte":{"description":"Greater than or equal.","type":"number"}}};
-const schema100 = {"anyOf":[{"type":"string","maxLength":1024},{"type":"number"},{"type":"boolean"}]};
-const pattern92 = new RegExp("^(args(\\.[A-Za-z0-9_-]{1,128}){1,8}|claims\\.[A-Za-z0-9_:/.-]{1,128}|subject\\.(id|kind)|environment|time\\.(hour|weekday))$", "u");
+const schema96 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://raku.dev/schema/policy.schema.json","title":"Raku policy","description":"Who may call which tools, under which conditions; approvals for sensitive tools; rate limits. Lives at policies/<name>.yaml. Explicit denies override allows; anything not allowed is denied.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Policy name: a DNS-1123 label. Must equal the file name (policies/<name>.yaml).","$ref":"#/$defs/dnsLabel"},"description":{"description":"What the policy is for.","type":"string","maxLength":2000},"roles":{"description":"Named sets of tool patterns.","type":"array","maxItems":500,"items":{"type":"object","additionalProperties":false,"required":["name","tools"],"properties":{"name":{"description":"Role name, unique within the policy.","$ref":"#/$defs/dnsLabel"},"description":{"description":"What the role is for.","type":"string","maxLength":1000},"tools":{"$ref":"#/$defs/toolPatterns"}}}},"bindings":{"description":"Grant roles to subjects, per environment, optionally under conditions.","type":"array","maxItems":1000,"items":{"type":"object","additionalProperties":false,"required":["role","subjects"],"properties":{"role":{"description":"A role of this policy.","$ref":"#/$defs/dnsLabel"},"subjects":{"$ref":"#/$defs/subjects"},"environments":{"$ref":"#/$defs/environments"},"when":{"$ref":"#/$defs/conditions"}}}},"denies":{"description":"Explicit denies; a matching deny overrides every allow.","type":"array","maxItems":500,"items":{"type":"object","additionalProperties":false,"required":["name","tools","subjects"],"properties":{"name":{"description":"Rule name, shown in decisions and traces.","$ref":"#/$defs/dnsLabel"},"description":{"description":"Why this is denied.","type":"string","maxLength":1000},"tools":{"$ref":"#/$defs/toolPatterns"},"subjects":{"$ref":"#/$defs/subjects"},"environments":{"$ref":"#/$defs/environments"},"when":{"$ref":"#/$defs/conditions"}}}},"approvals":{"description":"Who approves calls to sensitive tools.","type":"array","maxItems":200,"items":{"type":"object","additionalProperties":false,"required":["name","tools","approvers"],"properties":{"name":{"description":"Rule name.","$ref":"#/$defs/dnsLabel"},"tools":{"$ref":"#/$defs/toolPatterns"},"environments":{"$ref":"#/$defs/environments"},"approvers":{"$ref":"#/$defs/subjects"},"timeoutSeconds":{"description":"An undecided request is refused after this many seconds. Default 3600.","type":"integer","minimum":10,"maximum":604800}}}},"rateLimits":{"description":"Calls allowed per subject per window.","type":"array","maxItems":200,"items":{"type":"object","additionalProperties":false,"required":["name","subjects","limit","windowSeconds"],"properties":{"name":{"description":"Rule name.","$ref":"#/$defs/dnsLabel"},"subjects":{"$ref":"#/$defs/subjects"},"tools":{"$ref":"#/$defs/toolPatterns"},"environments":{"$ref":"#/$defs/environments"},"limit":{"description":"Calls allowed per window, per subject.","type":"integer","minimum":1,"maximum":1000000},"windowSeconds":{"description":"Window length in seconds.","type":"integer","minimum":1,"maximum":86400}}}}},"$defs":{"dnsLabel":{"type":"string","minLength":1,"maxLength":63,"pattern":"^[a-z]([-a-z0-9]*[a-z0-9])?$"},"toolPatterns":{"description":"Exposed tool names ('<prefix>.<tool>'); '*' matches any run of characters, e.g. 'github.*', '*.list_*'.","type":"array","minItems":1,"maxItems":500,"items":{"type":"string","pattern":"^[A-Za-z0-9_.*-]{1,129}$","maxLength":145}},"subjects":{"description":"Subjects: 'user:<id>', 'agent:<id>', 'group:<name>' (from the token's claims), or '*' for any authenticated caller.","type":"array","minItems":1,"maxItems":500,"items":{"type":"string","pattern":"^(\\*|(user|agent|group):[^\\s]{1,256})$","maxLength":272}},"environments":{"description":"Environments the rule applies in. Default: all.","type":"array","minItems":1,"maxItems":3,"uniqueItems":true,"items":{"type":"string","enum":["dev","staging","prod"]}},"conditions":{"description":"Conditions that must all hold (ABAC).","type":"array","minItems":1,"maxItems":50,"items":{"$ref":"#/$defs/condition"}},"condition":{"description":"A test on one attribute: 'args.<path>' (call arguments), 'claims.<name>' (token claims), 'subject.id', 'subject.kind', 'environment', 'time.hour' (0-23, UTC), 'time.weekday' (0 = Sunday). Every operator given must hold.","type":"object","additionalProperties":false,"required":["field"],"minProperties":2,"properties":{"field":{"description":"The attribute tested.","type":"string","pattern":"^(args(\\.[A-Za-z0-9_-]{1,128}){1,8}|claims\\.[A-Za-z0-9_:/.-]{1,128}|subject\\.(id|kind)|environment|time\\.(hour|weekday))$","maxLength":280},"equals":{"description":"Equal to this value.","$ref":"#/$defs/scalar"},"notEquals":{"description":"Not equal to this value.","$ref":"#/$defs/scalar"},"in":{"description":"One of these values.","type":"array","minItems":1,"maxItems":200,"items":{"$ref":"#/$defs/scalar"}},"notIn":{"description":"None of these values.","type":"array","minItems":1,"maxItems":200,"items":{"$ref":"#/$defs/scalar"}},"matches":{"description":"Matches this glob ('*' any run of characters), e.g. 'acme-*'.","type":"string","maxLength":256},"normalize":{"description":"How strings are compared by equals, notEquals, in, notIn and matches: 'exact' (as they are), 'caseless' (case-folded), 'nfkc' (NFKC, case-folded, invisible characters removed, ends trimmed) or 'skeleton' ('nfkc' plus Unicode TS #39 confusable skeletons: Cyrillic 'а' equals Latin 'a'). Default: whichever fails closed: 'skeleton' for equals, in and matches in a deny and for notEquals, notIn in a binding; 'exact' otherwise.","type":"string","enum":["exact","caseless","nfkc","skeleton"]},"exists":{"description":"The attribute is present (true) or absent (false).","type":"boolean"},"lt":{"description":"Less than.","type":"number"},"lte":{"description":"Less than or equal.","type":"number"},"gt":{"description":"Greater than.","type":"number"},"gte":{"description":"Greater than or equal.","type":"number"}}},"scalar":{"anyOf":[{"type":"string","maxLength":1024},{"type":"number"},{"type":"boolean"}]}}};
+const schema97 = {"type":"string","minLength":1,"maxLength":63,"pattern":"^[a-z]([-a-z0-9]*[a-z0-9])?$"};
+const schema99 = {"description":"Exposed tool names ('<prefix>.<tool>'); '*' matches any run of characters, e.g. 'github.*', '*.list_*'.","type":"array","minItems":1,"maxItems":500,"items":{"type":"string","pattern":"^[A-Za-z0-9_.*-]{1,129}$","maxLength":145}};
+const schema101 = {"description":"Subjects: 'user:<id>', 'agent:<id>', 'group:<name>' (from the token's claims), or '*' for any authenticated caller.","type":"array","minItems":1,"maxItems":500,"items":{"type":"string","pattern":"^(\\*|(user|agent|group):[^\\s]{1,256})$","maxLength":272}};
+const schema102 = {"description":"Environments the rule applies in. Default: all.","type":"array","minItems":1,"maxItems":3,"uniqueItems":true,"items":{"type":"string","enum":["dev","staging","prod"]}};
+const pattern94 = new RegExp("^[A-Za-z0-9_.*-]{1,129}$", "u");
+const pattern96 = new RegExp("^(\\*|(user|agent|group):[^\\s]{1,256})$", "u");
+const schema103 = {"description":"Conditions that must all hold (ABAC).","type":"array","minItems":1,"maxItems":50,"items":{"$ref":"#/$defs/condition"}};
+const schema104 = {"description":"A test on one attribute: 'args.<path>' (call arguments), 'claims.<name>' (token claims), 'subject.id', 'subject.kind', 'environment', 'time.hour' (0-23, UTC), 'time.weekday' (0 = Sunday). Every operator given must hold.","type":"object","additionalProperties":false,"required":["field"],"minProperties":2,"properties":{"field":{"description":"The attribute tested.","type":"string","pattern":"^(args(\\.[A-Za-z0-9_-]{1,128}){1,8}|claims\\.[A-Za-z0-9_:/.-]{1,128}|subject\\.(id|kind)|environment|time\\.(hour|weekday))$","maxLength":280},"equals":{"description":"Equal to this value.","$ref":"#/$defs/scalar"},"notEquals":{"description":"Not equal to this value.","$ref":"#/$defs/scalar"},"in":{"description":"One of these values.","type":"array","minItems":1,"maxItems":200,"items":{"$ref":"#/$defs/scalar"}},"notIn":{"description":"None of these values.","type":"array","minItems":1,"maxItems":200,"items":{"$ref":"#/$defs/scalar"}},"matches":{"description":"Matches this glob ('*' any run of characters), e.g. 'acme-*'.","type":"string","maxLength":256},"normalize":{"description":"How strings are compared by equals, notEquals, in, notIn and matches: 'exact' (as they are), 'caseless' (case-folded), 'nfkc' (NFKC, case-folded, invisible characters removed, ends trimmed) or 'skeleton' ('nfkc' plus Unicode TS #39 confusable skeletons: Cyrillic 'а' equals Latin 'a'). Default: whichever fails closed: 'skeleton' for equals, in and matches in a deny and for notEquals, notIn in a binding; 'exact' otherwise.","type":"string","enum":["exact","caseless","nfkc","skeleton"]},"exists":{"description":"The attribute is present (true) or absent (false).","type":"boolean"},"lt":{"description":"Less than.","type":"number"},"lte":{"description":"Less than or equal.","type":"number"},"gt":{"description":"Greater than.","type":"number"},"gte":{"description":"Greater than or equal.","type":"number"}}};
+const schema105 = {"anyOf":[{"type":"string","maxLength":1024},{"type":"number"},{"type":"boolean"}]};
+const pattern97 = new RegExp("^(args(\\.[A-Za-z0-9_-]{1,128}){1,8}|claims\\.[A-Za-z0-9_:/.-]{1,128}|subject\\.(id|kind)|environment|time\\.(hour|weekday))$", "u");
 
 function validate41(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -8643,7 +9257,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(Object.keys(data).length < 2){
-const err0 = {instancePath,schemaPath:"#/minProperties",keyword:"minProperties",params:{limit: 2},message:"must NOT have fewer than 2 properties",schema:2,parentSchema:schema99,data};
+const err0 = {instancePath,schemaPath:"#/minProperties",keyword:"minProperties",params:{limit: 2},message:"must NOT have fewer than 2 properties",schema:2,parentSchema:schema104,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -8653,7 +9267,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.field === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "field"},message:"must have required property '"+"field"+"'",schema:schema99.required,parentSchema:schema99,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "field"},message:"must have required property '"+"field"+"'",schema:schema104.required,parentSchema:schema104,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -8663,8 +9277,8 @@ vErrors.push(err1);
 errors++;
 }
 for(const key0 in data){
-if(!(func1.call(schema99.properties, key0))){
-const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema99,data};
+if(!(func1.call(schema104.properties, key0))){
+const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema104,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -8678,7 +9292,7 @@ if(data.field !== undefined){
 let data0 = data.field;
 if(typeof data0 === "string"){
 if(func2(data0) > 280){
-const err3 = {instancePath:instancePath+"/field",schemaPath:"#/properties/field/maxLength",keyword:"maxLength",params:{limit: 280},message:"must NOT have more than 280 characters",schema:280,parentSchema:schema99.properties.field,data:data0};
+const err3 = {instancePath:instancePath+"/field",schemaPath:"#/properties/field/maxLength",keyword:"maxLength",params:{limit: 280},message:"must NOT have more than 280 characters",schema:280,parentSchema:schema104.properties.field,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -8687,8 +9301,8 @@ vErrors.push(err3);
 }
 errors++;
 }
-if(!pattern92.test(data0)){
-const err4 = {instancePath:instancePath+"/field",schemaPath:"#/properties/field/pattern",keyword:"pattern",params:{pattern: "^(args(\\.[A-Za-z0-9_-]{1,128}){1,8}|claims\\.[A-Za-z0-9_:/.-]{1,128}|subject\\.(id|kind)|environment|time\\.(hour|weekday))$"},message:"must match pattern \""+"^(args(\\.[A-Za-z0-9_-]{1,128}){1,8}|claims\\.[A-Za-z0-9_:/.-]{1,128}|subject\\.(id|kind)|environment|time\\.(hour|weekday))$"+"\"",schema:"^(args(\\.[A-Za-z0-9_-]{1,128}){1,8}|claims\\.[A-Za-z0-9_:/.-]{1,128}|subject\\.(id|kind)|environment|time\\.(hour|weekday))$",parentSchema:schema99.properties.field,data:data0};
+if(!pattern97.test(data0)){
+const err4 = {instancePath:instancePath+"/field",schemaPath:"#/properties/field/pattern",keyword:"pattern",params:{pattern: "^(args(\\.[A-Za-z0-9_-]{1,128}){1,8}|claims\\.[A-Za-z0-9_:/.-]{1,128}|subject\\.(id|kind)|environment|time\\.(hour|weekday))$"},message:"must match pattern \""+"^(args(\\.[A-Za-z0-9_-]{1,128}){1,8}|claims\\.[A-Za-z0-9_:/.-]{1,128}|subject\\.(id|kind)|environment|time\\.(hour|weekday))$"+"\"",schema:"^(args(\\.[A-Za-z0-9_-]{1,128}){1,8}|claims\\.[A-Za-z0-9_:/.-]{1,128}|subject\\.(id|kind)|environment|time\\.(hour|weekday))$",parentSchema:schema104.properties.field,data:data0};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -8699,7 +9313,7 @@ errors++;
 }
 }
 else {
-const err5 = {instancePath:instancePath+"/field",schemaPath:"#/properties/field/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema99.properties.field.type,parentSchema:schema99.properties.field,data:data0};
+const err5 = {instancePath:instancePath+"/field",schemaPath:"#/properties/field/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema104.properties.field.type,parentSchema:schema104.properties.field,data:data0};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -8716,7 +9330,7 @@ let valid2 = false;
 const _errs7 = errors;
 if(typeof data1 === "string"){
 if(func2(data1) > 1024){
-const err6 = {instancePath:instancePath+"/equals",schemaPath:"#/$defs/scalar/anyOf/0/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters",schema:1024,parentSchema:schema100.anyOf[0],data:data1};
+const err6 = {instancePath:instancePath+"/equals",schemaPath:"#/$defs/scalar/anyOf/0/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters",schema:1024,parentSchema:schema105.anyOf[0],data:data1};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -8727,7 +9341,7 @@ errors++;
 }
 }
 else {
-const err7 = {instancePath:instancePath+"/equals",schemaPath:"#/$defs/scalar/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema100.anyOf[0].type,parentSchema:schema100.anyOf[0],data:data1};
+const err7 = {instancePath:instancePath+"/equals",schemaPath:"#/$defs/scalar/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema105.anyOf[0].type,parentSchema:schema105.anyOf[0],data:data1};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -8740,7 +9354,7 @@ var _valid0 = _errs7 === errors;
 valid2 = valid2 || _valid0;
 const _errs9 = errors;
 if(!((typeof data1 == "number") && (isFinite(data1)))){
-const err8 = {instancePath:instancePath+"/equals",schemaPath:"#/$defs/scalar/anyOf/1/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema100.anyOf[1].type,parentSchema:schema100.anyOf[1],data:data1};
+const err8 = {instancePath:instancePath+"/equals",schemaPath:"#/$defs/scalar/anyOf/1/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema105.anyOf[1].type,parentSchema:schema105.anyOf[1],data:data1};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -8753,7 +9367,7 @@ var _valid0 = _errs9 === errors;
 valid2 = valid2 || _valid0;
 const _errs11 = errors;
 if(typeof data1 !== "boolean"){
-const err9 = {instancePath:instancePath+"/equals",schemaPath:"#/$defs/scalar/anyOf/2/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema100.anyOf[2].type,parentSchema:schema100.anyOf[2],data:data1};
+const err9 = {instancePath:instancePath+"/equals",schemaPath:"#/$defs/scalar/anyOf/2/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema105.anyOf[2].type,parentSchema:schema105.anyOf[2],data:data1};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -8765,7 +9379,7 @@ errors++;
 var _valid0 = _errs11 === errors;
 valid2 = valid2 || _valid0;
 if(!valid2){
-const err10 = {instancePath:instancePath+"/equals",schemaPath:"#/$defs/scalar/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema100.anyOf,parentSchema:schema100,data:data1};
+const err10 = {instancePath:instancePath+"/equals",schemaPath:"#/$defs/scalar/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema105.anyOf,parentSchema:schema105,data:data1};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -8793,7 +9407,7 @@ let valid4 = false;
 const _errs16 = errors;
 if(typeof data2 === "string"){
 if(func2(data2) > 1024){
-const err11 = {instancePath:instancePath+"/notEquals",schemaPath:"#/$defs/scalar/anyOf/0/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters",schema:1024,parentSchema:schema100.anyOf[0],data:data2};
+const err11 = {instancePath:instancePath+"/notEquals",schemaPath:"#/$defs/scalar/anyOf/0/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters",schema:1024,parentSchema:schema105.anyOf[0],data:data2};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -8804,7 +9418,7 @@ errors++;
 }
 }
 else {
-const err12 = {instancePath:instancePath+"/notEquals",schemaPath:"#/$defs/scalar/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema100.anyOf[0].type,parentSchema:schema100.anyOf[0],data:data2};
+const err12 = {instancePath:instancePath+"/notEquals",schemaPath:"#/$defs/scalar/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema105.anyOf[0].type,parentSchema:schema105.anyOf[0],data:data2};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -8817,7 +9431,7 @@ var _valid1 = _errs16 === errors;
 valid4 = valid4 || _valid1;
 const _errs18 = errors;
 if(!((typeof data2 == "number") && (isFinite(data2)))){
-const err13 = {instancePath:instancePath+"/notEquals",schemaPath:"#/$defs/scalar/anyOf/1/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema100.anyOf[1].type,parentSchema:schema100.anyOf[1],data:data2};
+const err13 = {instancePath:instancePath+"/notEquals",schemaPath:"#/$defs/scalar/anyOf/1/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema105.anyOf[1].type,parentSchema:schema105.anyOf[1],data:data2};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -8830,7 +9444,7 @@ var _valid1 = _errs18 === errors;
 valid4 = valid4 || _valid1;
 const _errs20 = errors;
 if(typeof data2 !== "boolean"){
-const err14 = {instancePath:instancePath+"/notEquals",schemaPath:"#/$defs/scalar/anyOf/2/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema100.anyOf[2].type,parentSchema:schema100.anyOf[2],data:data2};
+const err14 = {instancePath:instancePath+"/notEquals",schemaPath:"#/$defs/scalar/anyOf/2/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema105.anyOf[2].type,parentSchema:schema105.anyOf[2],data:data2};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -8842,7 +9456,7 @@ errors++;
 var _valid1 = _errs20 === errors;
 valid4 = valid4 || _valid1;
 if(!valid4){
-const err15 = {instancePath:instancePath+"/notEquals",schemaPath:"#/$defs/scalar/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema100.anyOf,parentSchema:schema100,data:data2};
+const err15 = {instancePath:instancePath+"/notEquals",schemaPath:"#/$defs/scalar/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema105.anyOf,parentSchema:schema105,data:data2};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -8867,7 +9481,7 @@ if(data.in !== undefined){
 let data3 = data.in;
 if(Array.isArray(data3)){
 if(data3.length > 200){
-const err16 = {instancePath:instancePath+"/in",schemaPath:"#/properties/in/maxItems",keyword:"maxItems",params:{limit: 200},message:"must NOT have more than 200 items",schema:200,parentSchema:schema99.properties.in,data:data3};
+const err16 = {instancePath:instancePath+"/in",schemaPath:"#/properties/in/maxItems",keyword:"maxItems",params:{limit: 200},message:"must NOT have more than 200 items",schema:200,parentSchema:schema104.properties.in,data:data3};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -8877,7 +9491,7 @@ vErrors.push(err16);
 errors++;
 }
 if(data3.length < 1){
-const err17 = {instancePath:instancePath+"/in",schemaPath:"#/properties/in/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema99.properties.in,data:data3};
+const err17 = {instancePath:instancePath+"/in",schemaPath:"#/properties/in/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema104.properties.in,data:data3};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -8894,7 +9508,7 @@ let valid8 = false;
 const _errs27 = errors;
 if(typeof data4 === "string"){
 if(func2(data4) > 1024){
-const err18 = {instancePath:instancePath+"/in/" + i0,schemaPath:"#/$defs/scalar/anyOf/0/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters",schema:1024,parentSchema:schema100.anyOf[0],data:data4};
+const err18 = {instancePath:instancePath+"/in/" + i0,schemaPath:"#/$defs/scalar/anyOf/0/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters",schema:1024,parentSchema:schema105.anyOf[0],data:data4};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -8905,7 +9519,7 @@ errors++;
 }
 }
 else {
-const err19 = {instancePath:instancePath+"/in/" + i0,schemaPath:"#/$defs/scalar/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema100.anyOf[0].type,parentSchema:schema100.anyOf[0],data:data4};
+const err19 = {instancePath:instancePath+"/in/" + i0,schemaPath:"#/$defs/scalar/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema105.anyOf[0].type,parentSchema:schema105.anyOf[0],data:data4};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -8918,7 +9532,7 @@ var _valid2 = _errs27 === errors;
 valid8 = valid8 || _valid2;
 const _errs29 = errors;
 if(!((typeof data4 == "number") && (isFinite(data4)))){
-const err20 = {instancePath:instancePath+"/in/" + i0,schemaPath:"#/$defs/scalar/anyOf/1/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema100.anyOf[1].type,parentSchema:schema100.anyOf[1],data:data4};
+const err20 = {instancePath:instancePath+"/in/" + i0,schemaPath:"#/$defs/scalar/anyOf/1/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema105.anyOf[1].type,parentSchema:schema105.anyOf[1],data:data4};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -8931,7 +9545,7 @@ var _valid2 = _errs29 === errors;
 valid8 = valid8 || _valid2;
 const _errs31 = errors;
 if(typeof data4 !== "boolean"){
-const err21 = {instancePath:instancePath+"/in/" + i0,schemaPath:"#/$defs/scalar/anyOf/2/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema100.anyOf[2].type,parentSchema:schema100.anyOf[2],data:data4};
+const err21 = {instancePath:instancePath+"/in/" + i0,schemaPath:"#/$defs/scalar/anyOf/2/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema105.anyOf[2].type,parentSchema:schema105.anyOf[2],data:data4};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -8943,7 +9557,7 @@ errors++;
 var _valid2 = _errs31 === errors;
 valid8 = valid8 || _valid2;
 if(!valid8){
-const err22 = {instancePath:instancePath+"/in/" + i0,schemaPath:"#/$defs/scalar/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema100.anyOf,parentSchema:schema100,data:data4};
+const err22 = {instancePath:instancePath+"/in/" + i0,schemaPath:"#/$defs/scalar/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema105.anyOf,parentSchema:schema105,data:data4};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -8966,7 +9580,7 @@ vErrors = null;
 }
 }
 else {
-const err23 = {instancePath:instancePath+"/in",schemaPath:"#/properties/in/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema99.properties.in.type,parentSchema:schema99.properties.in,data:data3};
+const err23 = {instancePath:instancePath+"/in",schemaPath:"#/properties/in/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema104.properties.in.type,parentSchema:schema104.properties.in,data:data3};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -8980,7 +9594,7 @@ if(data.notIn !== undefined){
 let data5 = data.notIn;
 if(Array.isArray(data5)){
 if(data5.length > 200){
-const err24 = {instancePath:instancePath+"/notIn",schemaPath:"#/properties/notIn/maxItems",keyword:"maxItems",params:{limit: 200},message:"must NOT have more than 200 items",schema:200,parentSchema:schema99.properties.notIn,data:data5};
+const err24 = {instancePath:instancePath+"/notIn",schemaPath:"#/properties/notIn/maxItems",keyword:"maxItems",params:{limit: 200},message:"must NOT have more than 200 items",schema:200,parentSchema:schema104.properties.notIn,data:data5};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -8990,7 +9604,7 @@ vErrors.push(err24);
 errors++;
 }
 if(data5.length < 1){
-const err25 = {instancePath:instancePath+"/notIn",schemaPath:"#/properties/notIn/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema99.properties.notIn,data:data5};
+const err25 = {instancePath:instancePath+"/notIn",schemaPath:"#/properties/notIn/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema104.properties.notIn,data:data5};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -9007,7 +9621,7 @@ let valid12 = false;
 const _errs38 = errors;
 if(typeof data6 === "string"){
 if(func2(data6) > 1024){
-const err26 = {instancePath:instancePath+"/notIn/" + i1,schemaPath:"#/$defs/scalar/anyOf/0/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters",schema:1024,parentSchema:schema100.anyOf[0],data:data6};
+const err26 = {instancePath:instancePath+"/notIn/" + i1,schemaPath:"#/$defs/scalar/anyOf/0/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters",schema:1024,parentSchema:schema105.anyOf[0],data:data6};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -9018,7 +9632,7 @@ errors++;
 }
 }
 else {
-const err27 = {instancePath:instancePath+"/notIn/" + i1,schemaPath:"#/$defs/scalar/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema100.anyOf[0].type,parentSchema:schema100.anyOf[0],data:data6};
+const err27 = {instancePath:instancePath+"/notIn/" + i1,schemaPath:"#/$defs/scalar/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema105.anyOf[0].type,parentSchema:schema105.anyOf[0],data:data6};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -9031,7 +9645,7 @@ var _valid3 = _errs38 === errors;
 valid12 = valid12 || _valid3;
 const _errs40 = errors;
 if(!((typeof data6 == "number") && (isFinite(data6)))){
-const err28 = {instancePath:instancePath+"/notIn/" + i1,schemaPath:"#/$defs/scalar/anyOf/1/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema100.anyOf[1].type,parentSchema:schema100.anyOf[1],data:data6};
+const err28 = {instancePath:instancePath+"/notIn/" + i1,schemaPath:"#/$defs/scalar/anyOf/1/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema105.anyOf[1].type,parentSchema:schema105.anyOf[1],data:data6};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -9044,7 +9658,7 @@ var _valid3 = _errs40 === errors;
 valid12 = valid12 || _valid3;
 const _errs42 = errors;
 if(typeof data6 !== "boolean"){
-const err29 = {instancePath:instancePath+"/notIn/" + i1,schemaPath:"#/$defs/scalar/anyOf/2/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema100.anyOf[2].type,parentSchema:schema100.anyOf[2],data:data6};
+const err29 = {instancePath:instancePath+"/notIn/" + i1,schemaPath:"#/$defs/scalar/anyOf/2/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema105.anyOf[2].type,parentSchema:schema105.anyOf[2],data:data6};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -9056,7 +9670,7 @@ errors++;
 var _valid3 = _errs42 === errors;
 valid12 = valid12 || _valid3;
 if(!valid12){
-const err30 = {instancePath:instancePath+"/notIn/" + i1,schemaPath:"#/$defs/scalar/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema100.anyOf,parentSchema:schema100,data:data6};
+const err30 = {instancePath:instancePath+"/notIn/" + i1,schemaPath:"#/$defs/scalar/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema105.anyOf,parentSchema:schema105,data:data6};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -9079,7 +9693,7 @@ vErrors = null;
 }
 }
 else {
-const err31 = {instancePath:instancePath+"/notIn",schemaPath:"#/properties/notIn/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema99.properties.notIn.type,parentSchema:schema99.properties.notIn,data:data5};
+const err31 = {instancePath:instancePath+"/notIn",schemaPath:"#/properties/notIn/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema104.properties.notIn.type,parentSchema:schema104.properties.notIn,data:data5};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -9093,7 +9707,7 @@ if(data.matches !== undefined){
 let data7 = data.matches;
 if(typeof data7 === "string"){
 if(func2(data7) > 256){
-const err32 = {instancePath:instancePath+"/matches",schemaPath:"#/properties/matches/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters",schema:256,parentSchema:schema99.properties.matches,data:data7};
+const err32 = {instancePath:instancePath+"/matches",schemaPath:"#/properties/matches/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters",schema:256,parentSchema:schema104.properties.matches,data:data7};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -9104,7 +9718,7 @@ errors++;
 }
 }
 else {
-const err33 = {instancePath:instancePath+"/matches",schemaPath:"#/properties/matches/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema99.properties.matches.type,parentSchema:schema99.properties.matches,data:data7};
+const err33 = {instancePath:instancePath+"/matches",schemaPath:"#/properties/matches/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema104.properties.matches.type,parentSchema:schema104.properties.matches,data:data7};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -9117,7 +9731,7 @@ errors++;
 if(data.normalize !== undefined){
 let data8 = data.normalize;
 if(typeof data8 !== "string"){
-const err34 = {instancePath:instancePath+"/normalize",schemaPath:"#/properties/normalize/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema99.properties.normalize.type,parentSchema:schema99.properties.normalize,data:data8};
+const err34 = {instancePath:instancePath+"/normalize",schemaPath:"#/properties/normalize/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema104.properties.normalize.type,parentSchema:schema104.properties.normalize,data:data8};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -9127,7 +9741,7 @@ vErrors.push(err34);
 errors++;
 }
 if(!((((data8 === "exact") || (data8 === "caseless")) || (data8 === "nfkc")) || (data8 === "skeleton"))){
-const err35 = {instancePath:instancePath+"/normalize",schemaPath:"#/properties/normalize/enum",keyword:"enum",params:{allowedValues: schema99.properties.normalize.enum},message:"must be equal to one of the allowed values",schema:schema99.properties.normalize.enum,parentSchema:schema99.properties.normalize,data:data8};
+const err35 = {instancePath:instancePath+"/normalize",schemaPath:"#/properties/normalize/enum",keyword:"enum",params:{allowedValues: schema104.properties.normalize.enum},message:"must be equal to one of the allowed values",schema:schema104.properties.normalize.enum,parentSchema:schema104.properties.normalize,data:data8};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -9140,7 +9754,7 @@ errors++;
 if(data.exists !== undefined){
 let data9 = data.exists;
 if(typeof data9 !== "boolean"){
-const err36 = {instancePath:instancePath+"/exists",schemaPath:"#/properties/exists/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema99.properties.exists.type,parentSchema:schema99.properties.exists,data:data9};
+const err36 = {instancePath:instancePath+"/exists",schemaPath:"#/properties/exists/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema104.properties.exists.type,parentSchema:schema104.properties.exists,data:data9};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -9153,7 +9767,7 @@ errors++;
 if(data.lt !== undefined){
 let data10 = data.lt;
 if(!((typeof data10 == "number") && (isFinite(data10)))){
-const err37 = {instancePath:instancePath+"/lt",schemaPath:"#/properties/lt/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema99.properties.lt.type,parentSchema:schema99.properties.lt,data:data10};
+const err37 = {instancePath:instancePath+"/lt",schemaPath:"#/properties/lt/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema104.properties.lt.type,parentSchema:schema104.properties.lt,data:data10};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -9166,7 +9780,7 @@ errors++;
 if(data.lte !== undefined){
 let data11 = data.lte;
 if(!((typeof data11 == "number") && (isFinite(data11)))){
-const err38 = {instancePath:instancePath+"/lte",schemaPath:"#/properties/lte/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema99.properties.lte.type,parentSchema:schema99.properties.lte,data:data11};
+const err38 = {instancePath:instancePath+"/lte",schemaPath:"#/properties/lte/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema104.properties.lte.type,parentSchema:schema104.properties.lte,data:data11};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -9179,7 +9793,7 @@ errors++;
 if(data.gt !== undefined){
 let data12 = data.gt;
 if(!((typeof data12 == "number") && (isFinite(data12)))){
-const err39 = {instancePath:instancePath+"/gt",schemaPath:"#/properties/gt/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema99.properties.gt.type,parentSchema:schema99.properties.gt,data:data12};
+const err39 = {instancePath:instancePath+"/gt",schemaPath:"#/properties/gt/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema104.properties.gt.type,parentSchema:schema104.properties.gt,data:data12};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -9192,7 +9806,7 @@ errors++;
 if(data.gte !== undefined){
 let data13 = data.gte;
 if(!((typeof data13 == "number") && (isFinite(data13)))){
-const err40 = {instancePath:instancePath+"/gte",schemaPath:"#/properties/gte/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema99.properties.gte.type,parentSchema:schema99.properties.gte,data:data13};
+const err40 = {instancePath:instancePath+"/gte",schemaPath:"#/properties/gte/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema104.properties.gte.type,parentSchema:schema104.properties.gte,data:data13};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -9204,7 +9818,7 @@ errors++;
 }
 }
 else {
-const err41 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema99.type,parentSchema:schema99,data};
+const err41 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema104.type,parentSchema:schema104,data};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -9231,7 +9845,7 @@ evaluated0.items = undefined;
 }
 if(Array.isArray(data)){
 if(data.length > 50){
-const err0 = {instancePath,schemaPath:"#/maxItems",keyword:"maxItems",params:{limit: 50},message:"must NOT have more than 50 items",schema:50,parentSchema:schema98,data};
+const err0 = {instancePath,schemaPath:"#/maxItems",keyword:"maxItems",params:{limit: 50},message:"must NOT have more than 50 items",schema:50,parentSchema:schema103,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -9241,7 +9855,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.length < 1){
-const err1 = {instancePath,schemaPath:"#/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema98,data};
+const err1 = {instancePath,schemaPath:"#/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema103,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -9259,7 +9873,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err2 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema98.type,parentSchema:schema98,data};
+const err2 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema103.type,parentSchema:schema103,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -9287,7 +9901,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.name === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema91.required,parentSchema:schema91,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema96.required,parentSchema:schema96,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -9298,7 +9912,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(((((((key0 === "name") || (key0 === "description")) || (key0 === "roles")) || (key0 === "bindings")) || (key0 === "denies")) || (key0 === "approvals")) || (key0 === "rateLimits"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema91,data};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema96,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -9312,7 +9926,7 @@ if(data.name !== undefined){
 let data0 = data.name;
 if(typeof data0 === "string"){
 if(func2(data0) > 63){
-const err2 = {instancePath:instancePath+"/name",schemaPath:"#/$defs/dnsLabel/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema92,data:data0};
+const err2 = {instancePath:instancePath+"/name",schemaPath:"#/$defs/dnsLabel/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema97,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -9322,7 +9936,7 @@ vErrors.push(err2);
 errors++;
 }
 if(func2(data0) < 1){
-const err3 = {instancePath:instancePath+"/name",schemaPath:"#/$defs/dnsLabel/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema92,data:data0};
+const err3 = {instancePath:instancePath+"/name",schemaPath:"#/$defs/dnsLabel/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema97,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -9332,7 +9946,7 @@ vErrors.push(err3);
 errors++;
 }
 if(!pattern4.test(data0)){
-const err4 = {instancePath:instancePath+"/name",schemaPath:"#/$defs/dnsLabel/pattern",keyword:"pattern",params:{pattern: "^[a-z]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z]([-a-z0-9]*[a-z0-9])?$"+"\"",schema:"^[a-z]([-a-z0-9]*[a-z0-9])?$",parentSchema:schema92,data:data0};
+const err4 = {instancePath:instancePath+"/name",schemaPath:"#/$defs/dnsLabel/pattern",keyword:"pattern",params:{pattern: "^[a-z]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z]([-a-z0-9]*[a-z0-9])?$"+"\"",schema:"^[a-z]([-a-z0-9]*[a-z0-9])?$",parentSchema:schema97,data:data0};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -9343,7 +9957,7 @@ errors++;
 }
 }
 else {
-const err5 = {instancePath:instancePath+"/name",schemaPath:"#/$defs/dnsLabel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema92.type,parentSchema:schema92,data:data0};
+const err5 = {instancePath:instancePath+"/name",schemaPath:"#/$defs/dnsLabel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema97.type,parentSchema:schema97,data:data0};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -9357,7 +9971,7 @@ if(data.description !== undefined){
 let data1 = data.description;
 if(typeof data1 === "string"){
 if(func2(data1) > 2000){
-const err6 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/maxLength",keyword:"maxLength",params:{limit: 2000},message:"must NOT have more than 2000 characters",schema:2000,parentSchema:schema91.properties.description,data:data1};
+const err6 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/maxLength",keyword:"maxLength",params:{limit: 2000},message:"must NOT have more than 2000 characters",schema:2000,parentSchema:schema96.properties.description,data:data1};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -9368,7 +9982,7 @@ errors++;
 }
 }
 else {
-const err7 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema91.properties.description.type,parentSchema:schema91.properties.description,data:data1};
+const err7 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema96.properties.description.type,parentSchema:schema96.properties.description,data:data1};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -9382,7 +9996,7 @@ if(data.roles !== undefined){
 let data2 = data.roles;
 if(Array.isArray(data2)){
 if(data2.length > 500){
-const err8 = {instancePath:instancePath+"/roles",schemaPath:"#/properties/roles/maxItems",keyword:"maxItems",params:{limit: 500},message:"must NOT have more than 500 items",schema:500,parentSchema:schema91.properties.roles,data:data2};
+const err8 = {instancePath:instancePath+"/roles",schemaPath:"#/properties/roles/maxItems",keyword:"maxItems",params:{limit: 500},message:"must NOT have more than 500 items",schema:500,parentSchema:schema96.properties.roles,data:data2};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -9396,7 +10010,7 @@ for(let i0=0; i0<len0; i0++){
 let data3 = data2[i0];
 if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
 if(data3.name === undefined){
-const err9 = {instancePath:instancePath+"/roles/" + i0,schemaPath:"#/properties/roles/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema91.properties.roles.items.required,parentSchema:schema91.properties.roles.items,data:data3};
+const err9 = {instancePath:instancePath+"/roles/" + i0,schemaPath:"#/properties/roles/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema96.properties.roles.items.required,parentSchema:schema96.properties.roles.items,data:data3};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -9406,7 +10020,7 @@ vErrors.push(err9);
 errors++;
 }
 if(data3.tools === undefined){
-const err10 = {instancePath:instancePath+"/roles/" + i0,schemaPath:"#/properties/roles/items/required",keyword:"required",params:{missingProperty: "tools"},message:"must have required property '"+"tools"+"'",schema:schema91.properties.roles.items.required,parentSchema:schema91.properties.roles.items,data:data3};
+const err10 = {instancePath:instancePath+"/roles/" + i0,schemaPath:"#/properties/roles/items/required",keyword:"required",params:{missingProperty: "tools"},message:"must have required property '"+"tools"+"'",schema:schema96.properties.roles.items.required,parentSchema:schema96.properties.roles.items,data:data3};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -9417,7 +10031,7 @@ errors++;
 }
 for(const key1 in data3){
 if(!(((key1 === "name") || (key1 === "description")) || (key1 === "tools"))){
-const err11 = {instancePath:instancePath+"/roles/" + i0,schemaPath:"#/properties/roles/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema91.properties.roles.items,data:data3};
+const err11 = {instancePath:instancePath+"/roles/" + i0,schemaPath:"#/properties/roles/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema96.properties.roles.items,data:data3};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -9431,7 +10045,7 @@ if(data3.name !== undefined){
 let data4 = data3.name;
 if(typeof data4 === "string"){
 if(func2(data4) > 63){
-const err12 = {instancePath:instancePath+"/roles/" + i0+"/name",schemaPath:"#/$defs/dnsLabel/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema92,data:data4};
+const err12 = {instancePath:instancePath+"/roles/" + i0+"/name",schemaPath:"#/$defs/dnsLabel/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema97,data:data4};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -9441,7 +10055,7 @@ vErrors.push(err12);
 errors++;
 }
 if(func2(data4) < 1){
-const err13 = {instancePath:instancePath+"/roles/" + i0+"/name",schemaPath:"#/$defs/dnsLabel/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema92,data:data4};
+const err13 = {instancePath:instancePath+"/roles/" + i0+"/name",schemaPath:"#/$defs/dnsLabel/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema97,data:data4};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -9451,7 +10065,7 @@ vErrors.push(err13);
 errors++;
 }
 if(!pattern4.test(data4)){
-const err14 = {instancePath:instancePath+"/roles/" + i0+"/name",schemaPath:"#/$defs/dnsLabel/pattern",keyword:"pattern",params:{pattern: "^[a-z]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z]([-a-z0-9]*[a-z0-9])?$"+"\"",schema:"^[a-z]([-a-z0-9]*[a-z0-9])?$",parentSchema:schema92,data:data4};
+const err14 = {instancePath:instancePath+"/roles/" + i0+"/name",schemaPath:"#/$defs/dnsLabel/pattern",keyword:"pattern",params:{pattern: "^[a-z]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z]([-a-z0-9]*[a-z0-9])?$"+"\"",schema:"^[a-z]([-a-z0-9]*[a-z0-9])?$",parentSchema:schema97,data:data4};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -9462,7 +10076,7 @@ errors++;
 }
 }
 else {
-const err15 = {instancePath:instancePath+"/roles/" + i0+"/name",schemaPath:"#/$defs/dnsLabel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema92.type,parentSchema:schema92,data:data4};
+const err15 = {instancePath:instancePath+"/roles/" + i0+"/name",schemaPath:"#/$defs/dnsLabel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema97.type,parentSchema:schema97,data:data4};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -9476,7 +10090,7 @@ if(data3.description !== undefined){
 let data5 = data3.description;
 if(typeof data5 === "string"){
 if(func2(data5) > 1000){
-const err16 = {instancePath:instancePath+"/roles/" + i0+"/description",schemaPath:"#/properties/roles/items/properties/description/maxLength",keyword:"maxLength",params:{limit: 1000},message:"must NOT have more than 1000 characters",schema:1000,parentSchema:schema91.properties.roles.items.properties.description,data:data5};
+const err16 = {instancePath:instancePath+"/roles/" + i0+"/description",schemaPath:"#/properties/roles/items/properties/description/maxLength",keyword:"maxLength",params:{limit: 1000},message:"must NOT have more than 1000 characters",schema:1000,parentSchema:schema96.properties.roles.items.properties.description,data:data5};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -9487,7 +10101,7 @@ errors++;
 }
 }
 else {
-const err17 = {instancePath:instancePath+"/roles/" + i0+"/description",schemaPath:"#/properties/roles/items/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema91.properties.roles.items.properties.description.type,parentSchema:schema91.properties.roles.items.properties.description,data:data5};
+const err17 = {instancePath:instancePath+"/roles/" + i0+"/description",schemaPath:"#/properties/roles/items/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema96.properties.roles.items.properties.description.type,parentSchema:schema96.properties.roles.items.properties.description,data:data5};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -9501,7 +10115,7 @@ if(data3.tools !== undefined){
 let data6 = data3.tools;
 if(Array.isArray(data6)){
 if(data6.length > 500){
-const err18 = {instancePath:instancePath+"/roles/" + i0+"/tools",schemaPath:"#/$defs/toolPatterns/maxItems",keyword:"maxItems",params:{limit: 500},message:"must NOT have more than 500 items",schema:500,parentSchema:schema94,data:data6};
+const err18 = {instancePath:instancePath+"/roles/" + i0+"/tools",schemaPath:"#/$defs/toolPatterns/maxItems",keyword:"maxItems",params:{limit: 500},message:"must NOT have more than 500 items",schema:500,parentSchema:schema99,data:data6};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -9511,7 +10125,7 @@ vErrors.push(err18);
 errors++;
 }
 if(data6.length < 1){
-const err19 = {instancePath:instancePath+"/roles/" + i0+"/tools",schemaPath:"#/$defs/toolPatterns/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema94,data:data6};
+const err19 = {instancePath:instancePath+"/roles/" + i0+"/tools",schemaPath:"#/$defs/toolPatterns/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema99,data:data6};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -9525,7 +10139,7 @@ for(let i1=0; i1<len1; i1++){
 let data7 = data6[i1];
 if(typeof data7 === "string"){
 if(func2(data7) > 145){
-const err20 = {instancePath:instancePath+"/roles/" + i0+"/tools/" + i1,schemaPath:"#/$defs/toolPatterns/items/maxLength",keyword:"maxLength",params:{limit: 145},message:"must NOT have more than 145 characters",schema:145,parentSchema:schema94.items,data:data7};
+const err20 = {instancePath:instancePath+"/roles/" + i0+"/tools/" + i1,schemaPath:"#/$defs/toolPatterns/items/maxLength",keyword:"maxLength",params:{limit: 145},message:"must NOT have more than 145 characters",schema:145,parentSchema:schema99.items,data:data7};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -9534,8 +10148,8 @@ vErrors.push(err20);
 }
 errors++;
 }
-if(!pattern89.test(data7)){
-const err21 = {instancePath:instancePath+"/roles/" + i0+"/tools/" + i1,schemaPath:"#/$defs/toolPatterns/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.*-]{1,129}$"},message:"must match pattern \""+"^[A-Za-z0-9_.*-]{1,129}$"+"\"",schema:"^[A-Za-z0-9_.*-]{1,129}$",parentSchema:schema94.items,data:data7};
+if(!pattern94.test(data7)){
+const err21 = {instancePath:instancePath+"/roles/" + i0+"/tools/" + i1,schemaPath:"#/$defs/toolPatterns/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.*-]{1,129}$"},message:"must match pattern \""+"^[A-Za-z0-9_.*-]{1,129}$"+"\"",schema:"^[A-Za-z0-9_.*-]{1,129}$",parentSchema:schema99.items,data:data7};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -9546,7 +10160,7 @@ errors++;
 }
 }
 else {
-const err22 = {instancePath:instancePath+"/roles/" + i0+"/tools/" + i1,schemaPath:"#/$defs/toolPatterns/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema94.items.type,parentSchema:schema94.items,data:data7};
+const err22 = {instancePath:instancePath+"/roles/" + i0+"/tools/" + i1,schemaPath:"#/$defs/toolPatterns/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema99.items.type,parentSchema:schema99.items,data:data7};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -9558,7 +10172,7 @@ errors++;
 }
 }
 else {
-const err23 = {instancePath:instancePath+"/roles/" + i0+"/tools",schemaPath:"#/$defs/toolPatterns/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema94.type,parentSchema:schema94,data:data6};
+const err23 = {instancePath:instancePath+"/roles/" + i0+"/tools",schemaPath:"#/$defs/toolPatterns/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema99.type,parentSchema:schema99,data:data6};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -9570,7 +10184,7 @@ errors++;
 }
 }
 else {
-const err24 = {instancePath:instancePath+"/roles/" + i0,schemaPath:"#/properties/roles/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema91.properties.roles.items.type,parentSchema:schema91.properties.roles.items,data:data3};
+const err24 = {instancePath:instancePath+"/roles/" + i0,schemaPath:"#/properties/roles/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema96.properties.roles.items.type,parentSchema:schema96.properties.roles.items,data:data3};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -9582,7 +10196,7 @@ errors++;
 }
 }
 else {
-const err25 = {instancePath:instancePath+"/roles",schemaPath:"#/properties/roles/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema91.properties.roles.type,parentSchema:schema91.properties.roles,data:data2};
+const err25 = {instancePath:instancePath+"/roles",schemaPath:"#/properties/roles/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema96.properties.roles.type,parentSchema:schema96.properties.roles,data:data2};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -9596,7 +10210,7 @@ if(data.bindings !== undefined){
 let data8 = data.bindings;
 if(Array.isArray(data8)){
 if(data8.length > 1000){
-const err26 = {instancePath:instancePath+"/bindings",schemaPath:"#/properties/bindings/maxItems",keyword:"maxItems",params:{limit: 1000},message:"must NOT have more than 1000 items",schema:1000,parentSchema:schema91.properties.bindings,data:data8};
+const err26 = {instancePath:instancePath+"/bindings",schemaPath:"#/properties/bindings/maxItems",keyword:"maxItems",params:{limit: 1000},message:"must NOT have more than 1000 items",schema:1000,parentSchema:schema96.properties.bindings,data:data8};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -9610,7 +10224,7 @@ for(let i2=0; i2<len2; i2++){
 let data9 = data8[i2];
 if(data9 && typeof data9 == "object" && !Array.isArray(data9)){
 if(data9.role === undefined){
-const err27 = {instancePath:instancePath+"/bindings/" + i2,schemaPath:"#/properties/bindings/items/required",keyword:"required",params:{missingProperty: "role"},message:"must have required property '"+"role"+"'",schema:schema91.properties.bindings.items.required,parentSchema:schema91.properties.bindings.items,data:data9};
+const err27 = {instancePath:instancePath+"/bindings/" + i2,schemaPath:"#/properties/bindings/items/required",keyword:"required",params:{missingProperty: "role"},message:"must have required property '"+"role"+"'",schema:schema96.properties.bindings.items.required,parentSchema:schema96.properties.bindings.items,data:data9};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -9620,7 +10234,7 @@ vErrors.push(err27);
 errors++;
 }
 if(data9.subjects === undefined){
-const err28 = {instancePath:instancePath+"/bindings/" + i2,schemaPath:"#/properties/bindings/items/required",keyword:"required",params:{missingProperty: "subjects"},message:"must have required property '"+"subjects"+"'",schema:schema91.properties.bindings.items.required,parentSchema:schema91.properties.bindings.items,data:data9};
+const err28 = {instancePath:instancePath+"/bindings/" + i2,schemaPath:"#/properties/bindings/items/required",keyword:"required",params:{missingProperty: "subjects"},message:"must have required property '"+"subjects"+"'",schema:schema96.properties.bindings.items.required,parentSchema:schema96.properties.bindings.items,data:data9};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -9631,7 +10245,7 @@ errors++;
 }
 for(const key2 in data9){
 if(!((((key2 === "role") || (key2 === "subjects")) || (key2 === "environments")) || (key2 === "when"))){
-const err29 = {instancePath:instancePath+"/bindings/" + i2,schemaPath:"#/properties/bindings/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema91.properties.bindings.items,data:data9};
+const err29 = {instancePath:instancePath+"/bindings/" + i2,schemaPath:"#/properties/bindings/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema96.properties.bindings.items,data:data9};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -9645,7 +10259,7 @@ if(data9.role !== undefined){
 let data10 = data9.role;
 if(typeof data10 === "string"){
 if(func2(data10) > 63){
-const err30 = {instancePath:instancePath+"/bindings/" + i2+"/role",schemaPath:"#/$defs/dnsLabel/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema92,data:data10};
+const err30 = {instancePath:instancePath+"/bindings/" + i2+"/role",schemaPath:"#/$defs/dnsLabel/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema97,data:data10};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -9655,7 +10269,7 @@ vErrors.push(err30);
 errors++;
 }
 if(func2(data10) < 1){
-const err31 = {instancePath:instancePath+"/bindings/" + i2+"/role",schemaPath:"#/$defs/dnsLabel/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema92,data:data10};
+const err31 = {instancePath:instancePath+"/bindings/" + i2+"/role",schemaPath:"#/$defs/dnsLabel/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema97,data:data10};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -9665,7 +10279,7 @@ vErrors.push(err31);
 errors++;
 }
 if(!pattern4.test(data10)){
-const err32 = {instancePath:instancePath+"/bindings/" + i2+"/role",schemaPath:"#/$defs/dnsLabel/pattern",keyword:"pattern",params:{pattern: "^[a-z]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z]([-a-z0-9]*[a-z0-9])?$"+"\"",schema:"^[a-z]([-a-z0-9]*[a-z0-9])?$",parentSchema:schema92,data:data10};
+const err32 = {instancePath:instancePath+"/bindings/" + i2+"/role",schemaPath:"#/$defs/dnsLabel/pattern",keyword:"pattern",params:{pattern: "^[a-z]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z]([-a-z0-9]*[a-z0-9])?$"+"\"",schema:"^[a-z]([-a-z0-9]*[a-z0-9])?$",parentSchema:schema97,data:data10};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -9676,7 +10290,7 @@ errors++;
 }
 }
 else {
-const err33 = {instancePath:instancePath+"/bindings/" + i2+"/role",schemaPath:"#/$defs/dnsLabel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema92.type,parentSchema:schema92,data:data10};
+const err33 = {instancePath:instancePath+"/bindings/" + i2+"/role",schemaPath:"#/$defs/dnsLabel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema97.type,parentSchema:schema97,data:data10};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -9690,7 +10304,7 @@ if(data9.subjects !== undefined){
 let data11 = data9.subjects;
 if(Array.isArray(data11)){
 if(data11.length > 500){
-const err34 = {instancePath:instancePath+"/bindings/" + i2+"/subjects",schemaPath:"#/$defs/subjects/maxItems",keyword:"maxItems",params:{limit: 500},message:"must NOT have more than 500 items",schema:500,parentSchema:schema96,data:data11};
+const err34 = {instancePath:instancePath+"/bindings/" + i2+"/subjects",schemaPath:"#/$defs/subjects/maxItems",keyword:"maxItems",params:{limit: 500},message:"must NOT have more than 500 items",schema:500,parentSchema:schema101,data:data11};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -9700,7 +10314,7 @@ vErrors.push(err34);
 errors++;
 }
 if(data11.length < 1){
-const err35 = {instancePath:instancePath+"/bindings/" + i2+"/subjects",schemaPath:"#/$defs/subjects/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema96,data:data11};
+const err35 = {instancePath:instancePath+"/bindings/" + i2+"/subjects",schemaPath:"#/$defs/subjects/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema101,data:data11};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -9714,7 +10328,7 @@ for(let i3=0; i3<len3; i3++){
 let data12 = data11[i3];
 if(typeof data12 === "string"){
 if(func2(data12) > 272){
-const err36 = {instancePath:instancePath+"/bindings/" + i2+"/subjects/" + i3,schemaPath:"#/$defs/subjects/items/maxLength",keyword:"maxLength",params:{limit: 272},message:"must NOT have more than 272 characters",schema:272,parentSchema:schema96.items,data:data12};
+const err36 = {instancePath:instancePath+"/bindings/" + i2+"/subjects/" + i3,schemaPath:"#/$defs/subjects/items/maxLength",keyword:"maxLength",params:{limit: 272},message:"must NOT have more than 272 characters",schema:272,parentSchema:schema101.items,data:data12};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -9723,8 +10337,8 @@ vErrors.push(err36);
 }
 errors++;
 }
-if(!pattern91.test(data12)){
-const err37 = {instancePath:instancePath+"/bindings/" + i2+"/subjects/" + i3,schemaPath:"#/$defs/subjects/items/pattern",keyword:"pattern",params:{pattern: "^(\\*|(user|agent|group):[^\\s]{1,256})$"},message:"must match pattern \""+"^(\\*|(user|agent|group):[^\\s]{1,256})$"+"\"",schema:"^(\\*|(user|agent|group):[^\\s]{1,256})$",parentSchema:schema96.items,data:data12};
+if(!pattern96.test(data12)){
+const err37 = {instancePath:instancePath+"/bindings/" + i2+"/subjects/" + i3,schemaPath:"#/$defs/subjects/items/pattern",keyword:"pattern",params:{pattern: "^(\\*|(user|agent|group):[^\\s]{1,256})$"},message:"must match pattern \""+"^(\\*|(user|agent|group):[^\\s]{1,256})$"+"\"",schema:"^(\\*|(user|agent|group):[^\\s]{1,256})$",parentSchema:schema101.items,data:data12};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -9735,7 +10349,7 @@ errors++;
 }
 }
 else {
-const err38 = {instancePath:instancePath+"/bindings/" + i2+"/subjects/" + i3,schemaPath:"#/$defs/subjects/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema96.items.type,parentSchema:schema96.items,data:data12};
+const err38 = {instancePath:instancePath+"/bindings/" + i2+"/subjects/" + i3,schemaPath:"#/$defs/subjects/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema101.items.type,parentSchema:schema101.items,data:data12};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -9747,7 +10361,7 @@ errors++;
 }
 }
 else {
-const err39 = {instancePath:instancePath+"/bindings/" + i2+"/subjects",schemaPath:"#/$defs/subjects/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema96.type,parentSchema:schema96,data:data11};
+const err39 = {instancePath:instancePath+"/bindings/" + i2+"/subjects",schemaPath:"#/$defs/subjects/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema101.type,parentSchema:schema101,data:data11};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -9761,7 +10375,7 @@ if(data9.environments !== undefined){
 let data13 = data9.environments;
 if(Array.isArray(data13)){
 if(data13.length > 3){
-const err40 = {instancePath:instancePath+"/bindings/" + i2+"/environments",schemaPath:"#/$defs/environments/maxItems",keyword:"maxItems",params:{limit: 3},message:"must NOT have more than 3 items",schema:3,parentSchema:schema97,data:data13};
+const err40 = {instancePath:instancePath+"/bindings/" + i2+"/environments",schemaPath:"#/$defs/environments/maxItems",keyword:"maxItems",params:{limit: 3},message:"must NOT have more than 3 items",schema:3,parentSchema:schema102,data:data13};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -9771,7 +10385,7 @@ vErrors.push(err40);
 errors++;
 }
 if(data13.length < 1){
-const err41 = {instancePath:instancePath+"/bindings/" + i2+"/environments",schemaPath:"#/$defs/environments/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema97,data:data13};
+const err41 = {instancePath:instancePath+"/bindings/" + i2+"/environments",schemaPath:"#/$defs/environments/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema102,data:data13};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -9784,7 +10398,7 @@ const len4 = data13.length;
 for(let i4=0; i4<len4; i4++){
 let data14 = data13[i4];
 if(typeof data14 !== "string"){
-const err42 = {instancePath:instancePath+"/bindings/" + i2+"/environments/" + i4,schemaPath:"#/$defs/environments/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema97.items.type,parentSchema:schema97.items,data:data14};
+const err42 = {instancePath:instancePath+"/bindings/" + i2+"/environments/" + i4,schemaPath:"#/$defs/environments/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema102.items.type,parentSchema:schema102.items,data:data14};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -9794,7 +10408,7 @@ vErrors.push(err42);
 errors++;
 }
 if(!(((data14 === "dev") || (data14 === "staging")) || (data14 === "prod"))){
-const err43 = {instancePath:instancePath+"/bindings/" + i2+"/environments/" + i4,schemaPath:"#/$defs/environments/items/enum",keyword:"enum",params:{allowedValues: schema97.items.enum},message:"must be equal to one of the allowed values",schema:schema97.items.enum,parentSchema:schema97.items,data:data14};
+const err43 = {instancePath:instancePath+"/bindings/" + i2+"/environments/" + i4,schemaPath:"#/$defs/environments/items/enum",keyword:"enum",params:{allowedValues: schema102.items.enum},message:"must be equal to one of the allowed values",schema:schema102.items.enum,parentSchema:schema102.items,data:data14};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -9815,7 +10429,7 @@ continue;
 }
 if(typeof indices0[item0] == "number"){
 j0 = indices0[item0];
-const err44 = {instancePath:instancePath+"/bindings/" + i2+"/environments",schemaPath:"#/$defs/environments/uniqueItems",keyword:"uniqueItems",params:{i: i5, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i5+" are identical)",schema:true,parentSchema:schema97,data:data13};
+const err44 = {instancePath:instancePath+"/bindings/" + i2+"/environments",schemaPath:"#/$defs/environments/uniqueItems",keyword:"uniqueItems",params:{i: i5, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i5+" are identical)",schema:true,parentSchema:schema102,data:data13};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -9830,7 +10444,7 @@ indices0[item0] = i5;
 }
 }
 else {
-const err45 = {instancePath:instancePath+"/bindings/" + i2+"/environments",schemaPath:"#/$defs/environments/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema97.type,parentSchema:schema97,data:data13};
+const err45 = {instancePath:instancePath+"/bindings/" + i2+"/environments",schemaPath:"#/$defs/environments/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema102.type,parentSchema:schema102,data:data13};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -9848,7 +10462,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err46 = {instancePath:instancePath+"/bindings/" + i2,schemaPath:"#/properties/bindings/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema91.properties.bindings.items.type,parentSchema:schema91.properties.bindings.items,data:data9};
+const err46 = {instancePath:instancePath+"/bindings/" + i2,schemaPath:"#/properties/bindings/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema96.properties.bindings.items.type,parentSchema:schema96.properties.bindings.items,data:data9};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -9860,7 +10474,7 @@ errors++;
 }
 }
 else {
-const err47 = {instancePath:instancePath+"/bindings",schemaPath:"#/properties/bindings/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema91.properties.bindings.type,parentSchema:schema91.properties.bindings,data:data8};
+const err47 = {instancePath:instancePath+"/bindings",schemaPath:"#/properties/bindings/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema96.properties.bindings.type,parentSchema:schema96.properties.bindings,data:data8};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -9874,7 +10488,7 @@ if(data.denies !== undefined){
 let data16 = data.denies;
 if(Array.isArray(data16)){
 if(data16.length > 500){
-const err48 = {instancePath:instancePath+"/denies",schemaPath:"#/properties/denies/maxItems",keyword:"maxItems",params:{limit: 500},message:"must NOT have more than 500 items",schema:500,parentSchema:schema91.properties.denies,data:data16};
+const err48 = {instancePath:instancePath+"/denies",schemaPath:"#/properties/denies/maxItems",keyword:"maxItems",params:{limit: 500},message:"must NOT have more than 500 items",schema:500,parentSchema:schema96.properties.denies,data:data16};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -9888,7 +10502,7 @@ for(let i6=0; i6<len5; i6++){
 let data17 = data16[i6];
 if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
 if(data17.name === undefined){
-const err49 = {instancePath:instancePath+"/denies/" + i6,schemaPath:"#/properties/denies/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema91.properties.denies.items.required,parentSchema:schema91.properties.denies.items,data:data17};
+const err49 = {instancePath:instancePath+"/denies/" + i6,schemaPath:"#/properties/denies/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema96.properties.denies.items.required,parentSchema:schema96.properties.denies.items,data:data17};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -9898,7 +10512,7 @@ vErrors.push(err49);
 errors++;
 }
 if(data17.tools === undefined){
-const err50 = {instancePath:instancePath+"/denies/" + i6,schemaPath:"#/properties/denies/items/required",keyword:"required",params:{missingProperty: "tools"},message:"must have required property '"+"tools"+"'",schema:schema91.properties.denies.items.required,parentSchema:schema91.properties.denies.items,data:data17};
+const err50 = {instancePath:instancePath+"/denies/" + i6,schemaPath:"#/properties/denies/items/required",keyword:"required",params:{missingProperty: "tools"},message:"must have required property '"+"tools"+"'",schema:schema96.properties.denies.items.required,parentSchema:schema96.properties.denies.items,data:data17};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -9908,7 +10522,7 @@ vErrors.push(err50);
 errors++;
 }
 if(data17.subjects === undefined){
-const err51 = {instancePath:instancePath+"/denies/" + i6,schemaPath:"#/properties/denies/items/required",keyword:"required",params:{missingProperty: "subjects"},message:"must have required property '"+"subjects"+"'",schema:schema91.properties.denies.items.required,parentSchema:schema91.properties.denies.items,data:data17};
+const err51 = {instancePath:instancePath+"/denies/" + i6,schemaPath:"#/properties/denies/items/required",keyword:"required",params:{missingProperty: "subjects"},message:"must have required property '"+"subjects"+"'",schema:schema96.properties.denies.items.required,parentSchema:schema96.properties.denies.items,data:data17};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -9919,7 +10533,7 @@ errors++;
 }
 for(const key3 in data17){
 if(!((((((key3 === "name") || (key3 === "description")) || (key3 === "tools")) || (key3 === "subjects")) || (key3 === "environments")) || (key3 === "when"))){
-const err52 = {instancePath:instancePath+"/denies/" + i6,schemaPath:"#/properties/denies/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema91.properties.denies.items,data:data17};
+const err52 = {instancePath:instancePath+"/denies/" + i6,schemaPath:"#/properties/denies/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema96.properties.denies.items,data:data17};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -9933,7 +10547,7 @@ if(data17.name !== undefined){
 let data18 = data17.name;
 if(typeof data18 === "string"){
 if(func2(data18) > 63){
-const err53 = {instancePath:instancePath+"/denies/" + i6+"/name",schemaPath:"#/$defs/dnsLabel/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema92,data:data18};
+const err53 = {instancePath:instancePath+"/denies/" + i6+"/name",schemaPath:"#/$defs/dnsLabel/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema97,data:data18};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -9943,7 +10557,7 @@ vErrors.push(err53);
 errors++;
 }
 if(func2(data18) < 1){
-const err54 = {instancePath:instancePath+"/denies/" + i6+"/name",schemaPath:"#/$defs/dnsLabel/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema92,data:data18};
+const err54 = {instancePath:instancePath+"/denies/" + i6+"/name",schemaPath:"#/$defs/dnsLabel/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema97,data:data18};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -9953,7 +10567,7 @@ vErrors.push(err54);
 errors++;
 }
 if(!pattern4.test(data18)){
-const err55 = {instancePath:instancePath+"/denies/" + i6+"/name",schemaPath:"#/$defs/dnsLabel/pattern",keyword:"pattern",params:{pattern: "^[a-z]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z]([-a-z0-9]*[a-z0-9])?$"+"\"",schema:"^[a-z]([-a-z0-9]*[a-z0-9])?$",parentSchema:schema92,data:data18};
+const err55 = {instancePath:instancePath+"/denies/" + i6+"/name",schemaPath:"#/$defs/dnsLabel/pattern",keyword:"pattern",params:{pattern: "^[a-z]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z]([-a-z0-9]*[a-z0-9])?$"+"\"",schema:"^[a-z]([-a-z0-9]*[a-z0-9])?$",parentSchema:schema97,data:data18};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -9964,7 +10578,7 @@ errors++;
 }
 }
 else {
-const err56 = {instancePath:instancePath+"/denies/" + i6+"/name",schemaPath:"#/$defs/dnsLabel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema92.type,parentSchema:schema92,data:data18};
+const err56 = {instancePath:instancePath+"/denies/" + i6+"/name",schemaPath:"#/$defs/dnsLabel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema97.type,parentSchema:schema97,data:data18};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -9978,7 +10592,7 @@ if(data17.description !== undefined){
 let data19 = data17.description;
 if(typeof data19 === "string"){
 if(func2(data19) > 1000){
-const err57 = {instancePath:instancePath+"/denies/" + i6+"/description",schemaPath:"#/properties/denies/items/properties/description/maxLength",keyword:"maxLength",params:{limit: 1000},message:"must NOT have more than 1000 characters",schema:1000,parentSchema:schema91.properties.denies.items.properties.description,data:data19};
+const err57 = {instancePath:instancePath+"/denies/" + i6+"/description",schemaPath:"#/properties/denies/items/properties/description/maxLength",keyword:"maxLength",params:{limit: 1000},message:"must NOT have more than 1000 characters",schema:1000,parentSchema:schema96.properties.denies.items.properties.description,data:data19};
 if(vErrors === null){
 vErrors = [err57];
 }
@@ -9989,7 +10603,7 @@ errors++;
 }
 }
 else {
-const err58 = {instancePath:instancePath+"/denies/" + i6+"/description",schemaPath:"#/properties/denies/items/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema91.properties.denies.items.properties.description.type,parentSchema:schema91.properties.denies.items.properties.description,data:data19};
+const err58 = {instancePath:instancePath+"/denies/" + i6+"/description",schemaPath:"#/properties/denies/items/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema96.properties.denies.items.properties.description.type,parentSchema:schema96.properties.denies.items.properties.description,data:data19};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -10003,7 +10617,7 @@ if(data17.tools !== undefined){
 let data20 = data17.tools;
 if(Array.isArray(data20)){
 if(data20.length > 500){
-const err59 = {instancePath:instancePath+"/denies/" + i6+"/tools",schemaPath:"#/$defs/toolPatterns/maxItems",keyword:"maxItems",params:{limit: 500},message:"must NOT have more than 500 items",schema:500,parentSchema:schema94,data:data20};
+const err59 = {instancePath:instancePath+"/denies/" + i6+"/tools",schemaPath:"#/$defs/toolPatterns/maxItems",keyword:"maxItems",params:{limit: 500},message:"must NOT have more than 500 items",schema:500,parentSchema:schema99,data:data20};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -10013,7 +10627,7 @@ vErrors.push(err59);
 errors++;
 }
 if(data20.length < 1){
-const err60 = {instancePath:instancePath+"/denies/" + i6+"/tools",schemaPath:"#/$defs/toolPatterns/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema94,data:data20};
+const err60 = {instancePath:instancePath+"/denies/" + i6+"/tools",schemaPath:"#/$defs/toolPatterns/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema99,data:data20};
 if(vErrors === null){
 vErrors = [err60];
 }
@@ -10027,7 +10641,7 @@ for(let i7=0; i7<len6; i7++){
 let data21 = data20[i7];
 if(typeof data21 === "string"){
 if(func2(data21) > 145){
-const err61 = {instancePath:instancePath+"/denies/" + i6+"/tools/" + i7,schemaPath:"#/$defs/toolPatterns/items/maxLength",keyword:"maxLength",params:{limit: 145},message:"must NOT have more than 145 characters",schema:145,parentSchema:schema94.items,data:data21};
+const err61 = {instancePath:instancePath+"/denies/" + i6+"/tools/" + i7,schemaPath:"#/$defs/toolPatterns/items/maxLength",keyword:"maxLength",params:{limit: 145},message:"must NOT have more than 145 characters",schema:145,parentSchema:schema99.items,data:data21};
 if(vErrors === null){
 vErrors = [err61];
 }
@@ -10036,8 +10650,8 @@ vErrors.push(err61);
 }
 errors++;
 }
-if(!pattern89.test(data21)){
-const err62 = {instancePath:instancePath+"/denies/" + i6+"/tools/" + i7,schemaPath:"#/$defs/toolPatterns/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.*-]{1,129}$"},message:"must match pattern \""+"^[A-Za-z0-9_.*-]{1,129}$"+"\"",schema:"^[A-Za-z0-9_.*-]{1,129}$",parentSchema:schema94.items,data:data21};
+if(!pattern94.test(data21)){
+const err62 = {instancePath:instancePath+"/denies/" + i6+"/tools/" + i7,schemaPath:"#/$defs/toolPatterns/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.*-]{1,129}$"},message:"must match pattern \""+"^[A-Za-z0-9_.*-]{1,129}$"+"\"",schema:"^[A-Za-z0-9_.*-]{1,129}$",parentSchema:schema99.items,data:data21};
 if(vErrors === null){
 vErrors = [err62];
 }
@@ -10048,7 +10662,7 @@ errors++;
 }
 }
 else {
-const err63 = {instancePath:instancePath+"/denies/" + i6+"/tools/" + i7,schemaPath:"#/$defs/toolPatterns/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema94.items.type,parentSchema:schema94.items,data:data21};
+const err63 = {instancePath:instancePath+"/denies/" + i6+"/tools/" + i7,schemaPath:"#/$defs/toolPatterns/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema99.items.type,parentSchema:schema99.items,data:data21};
 if(vErrors === null){
 vErrors = [err63];
 }
@@ -10060,7 +10674,7 @@ errors++;
 }
 }
 else {
-const err64 = {instancePath:instancePath+"/denies/" + i6+"/tools",schemaPath:"#/$defs/toolPatterns/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema94.type,parentSchema:schema94,data:data20};
+const err64 = {instancePath:instancePath+"/denies/" + i6+"/tools",schemaPath:"#/$defs/toolPatterns/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema99.type,parentSchema:schema99,data:data20};
 if(vErrors === null){
 vErrors = [err64];
 }
@@ -10074,7 +10688,7 @@ if(data17.subjects !== undefined){
 let data22 = data17.subjects;
 if(Array.isArray(data22)){
 if(data22.length > 500){
-const err65 = {instancePath:instancePath+"/denies/" + i6+"/subjects",schemaPath:"#/$defs/subjects/maxItems",keyword:"maxItems",params:{limit: 500},message:"must NOT have more than 500 items",schema:500,parentSchema:schema96,data:data22};
+const err65 = {instancePath:instancePath+"/denies/" + i6+"/subjects",schemaPath:"#/$defs/subjects/maxItems",keyword:"maxItems",params:{limit: 500},message:"must NOT have more than 500 items",schema:500,parentSchema:schema101,data:data22};
 if(vErrors === null){
 vErrors = [err65];
 }
@@ -10084,7 +10698,7 @@ vErrors.push(err65);
 errors++;
 }
 if(data22.length < 1){
-const err66 = {instancePath:instancePath+"/denies/" + i6+"/subjects",schemaPath:"#/$defs/subjects/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema96,data:data22};
+const err66 = {instancePath:instancePath+"/denies/" + i6+"/subjects",schemaPath:"#/$defs/subjects/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema101,data:data22};
 if(vErrors === null){
 vErrors = [err66];
 }
@@ -10098,7 +10712,7 @@ for(let i8=0; i8<len7; i8++){
 let data23 = data22[i8];
 if(typeof data23 === "string"){
 if(func2(data23) > 272){
-const err67 = {instancePath:instancePath+"/denies/" + i6+"/subjects/" + i8,schemaPath:"#/$defs/subjects/items/maxLength",keyword:"maxLength",params:{limit: 272},message:"must NOT have more than 272 characters",schema:272,parentSchema:schema96.items,data:data23};
+const err67 = {instancePath:instancePath+"/denies/" + i6+"/subjects/" + i8,schemaPath:"#/$defs/subjects/items/maxLength",keyword:"maxLength",params:{limit: 272},message:"must NOT have more than 272 characters",schema:272,parentSchema:schema101.items,data:data23};
 if(vErrors === null){
 vErrors = [err67];
 }
@@ -10107,8 +10721,8 @@ vErrors.push(err67);
 }
 errors++;
 }
-if(!pattern91.test(data23)){
-const err68 = {instancePath:instancePath+"/denies/" + i6+"/subjects/" + i8,schemaPath:"#/$defs/subjects/items/pattern",keyword:"pattern",params:{pattern: "^(\\*|(user|agent|group):[^\\s]{1,256})$"},message:"must match pattern \""+"^(\\*|(user|agent|group):[^\\s]{1,256})$"+"\"",schema:"^(\\*|(user|agent|group):[^\\s]{1,256})$",parentSchema:schema96.items,data:data23};
+if(!pattern96.test(data23)){
+const err68 = {instancePath:instancePath+"/denies/" + i6+"/subjects/" + i8,schemaPath:"#/$defs/subjects/items/pattern",keyword:"pattern",params:{pattern: "^(\\*|(user|agent|group):[^\\s]{1,256})$"},message:"must match pattern \""+"^(\\*|(user|agent|group):[^\\s]{1,256})$"+"\"",schema:"^(\\*|(user|agent|group):[^\\s]{1,256})$",parentSchema:schema101.items,data:data23};
 if(vErrors === null){
 vErrors = [err68];
 }
@@ -10119,7 +10733,7 @@ errors++;
 }
 }
 else {
-const err69 = {instancePath:instancePath+"/denies/" + i6+"/subjects/" + i8,schemaPath:"#/$defs/subjects/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema96.items.type,parentSchema:schema96.items,data:data23};
+const err69 = {instancePath:instancePath+"/denies/" + i6+"/subjects/" + i8,schemaPath:"#/$defs/subjects/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema101.items.type,parentSchema:schema101.items,data:data23};
 if(vErrors === null){
 vErrors = [err69];
 }
@@ -10131,7 +10745,7 @@ errors++;
 }
 }
 else {
-const err70 = {instancePath:instancePath+"/denies/" + i6+"/subjects",schemaPath:"#/$defs/subjects/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema96.type,parentSchema:schema96,data:data22};
+const err70 = {instancePath:instancePath+"/denies/" + i6+"/subjects",schemaPath:"#/$defs/subjects/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema101.type,parentSchema:schema101,data:data22};
 if(vErrors === null){
 vErrors = [err70];
 }
@@ -10145,7 +10759,7 @@ if(data17.environments !== undefined){
 let data24 = data17.environments;
 if(Array.isArray(data24)){
 if(data24.length > 3){
-const err71 = {instancePath:instancePath+"/denies/" + i6+"/environments",schemaPath:"#/$defs/environments/maxItems",keyword:"maxItems",params:{limit: 3},message:"must NOT have more than 3 items",schema:3,parentSchema:schema97,data:data24};
+const err71 = {instancePath:instancePath+"/denies/" + i6+"/environments",schemaPath:"#/$defs/environments/maxItems",keyword:"maxItems",params:{limit: 3},message:"must NOT have more than 3 items",schema:3,parentSchema:schema102,data:data24};
 if(vErrors === null){
 vErrors = [err71];
 }
@@ -10155,7 +10769,7 @@ vErrors.push(err71);
 errors++;
 }
 if(data24.length < 1){
-const err72 = {instancePath:instancePath+"/denies/" + i6+"/environments",schemaPath:"#/$defs/environments/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema97,data:data24};
+const err72 = {instancePath:instancePath+"/denies/" + i6+"/environments",schemaPath:"#/$defs/environments/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema102,data:data24};
 if(vErrors === null){
 vErrors = [err72];
 }
@@ -10168,7 +10782,7 @@ const len8 = data24.length;
 for(let i9=0; i9<len8; i9++){
 let data25 = data24[i9];
 if(typeof data25 !== "string"){
-const err73 = {instancePath:instancePath+"/denies/" + i6+"/environments/" + i9,schemaPath:"#/$defs/environments/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema97.items.type,parentSchema:schema97.items,data:data25};
+const err73 = {instancePath:instancePath+"/denies/" + i6+"/environments/" + i9,schemaPath:"#/$defs/environments/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema102.items.type,parentSchema:schema102.items,data:data25};
 if(vErrors === null){
 vErrors = [err73];
 }
@@ -10178,7 +10792,7 @@ vErrors.push(err73);
 errors++;
 }
 if(!(((data25 === "dev") || (data25 === "staging")) || (data25 === "prod"))){
-const err74 = {instancePath:instancePath+"/denies/" + i6+"/environments/" + i9,schemaPath:"#/$defs/environments/items/enum",keyword:"enum",params:{allowedValues: schema97.items.enum},message:"must be equal to one of the allowed values",schema:schema97.items.enum,parentSchema:schema97.items,data:data25};
+const err74 = {instancePath:instancePath+"/denies/" + i6+"/environments/" + i9,schemaPath:"#/$defs/environments/items/enum",keyword:"enum",params:{allowedValues: schema102.items.enum},message:"must be equal to one of the allowed values",schema:schema102.items.enum,parentSchema:schema102.items,data:data25};
 if(vErrors === null){
 vErrors = [err74];
 }
@@ -10199,7 +10813,7 @@ continue;
 }
 if(typeof indices1[item1] == "number"){
 j1 = indices1[item1];
-const err75 = {instancePath:instancePath+"/denies/" + i6+"/environments",schemaPath:"#/$defs/environments/uniqueItems",keyword:"uniqueItems",params:{i: i10, j: j1},message:"must NOT have duplicate items (items ## "+j1+" and "+i10+" are identical)",schema:true,parentSchema:schema97,data:data24};
+const err75 = {instancePath:instancePath+"/denies/" + i6+"/environments",schemaPath:"#/$defs/environments/uniqueItems",keyword:"uniqueItems",params:{i: i10, j: j1},message:"must NOT have duplicate items (items ## "+j1+" and "+i10+" are identical)",schema:true,parentSchema:schema102,data:data24};
 if(vErrors === null){
 vErrors = [err75];
 }
@@ -10214,7 +10828,7 @@ indices1[item1] = i10;
 }
 }
 else {
-const err76 = {instancePath:instancePath+"/denies/" + i6+"/environments",schemaPath:"#/$defs/environments/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema97.type,parentSchema:schema97,data:data24};
+const err76 = {instancePath:instancePath+"/denies/" + i6+"/environments",schemaPath:"#/$defs/environments/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema102.type,parentSchema:schema102,data:data24};
 if(vErrors === null){
 vErrors = [err76];
 }
@@ -10232,7 +10846,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err77 = {instancePath:instancePath+"/denies/" + i6,schemaPath:"#/properties/denies/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema91.properties.denies.items.type,parentSchema:schema91.properties.denies.items,data:data17};
+const err77 = {instancePath:instancePath+"/denies/" + i6,schemaPath:"#/properties/denies/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema96.properties.denies.items.type,parentSchema:schema96.properties.denies.items,data:data17};
 if(vErrors === null){
 vErrors = [err77];
 }
@@ -10244,7 +10858,7 @@ errors++;
 }
 }
 else {
-const err78 = {instancePath:instancePath+"/denies",schemaPath:"#/properties/denies/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema91.properties.denies.type,parentSchema:schema91.properties.denies,data:data16};
+const err78 = {instancePath:instancePath+"/denies",schemaPath:"#/properties/denies/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema96.properties.denies.type,parentSchema:schema96.properties.denies,data:data16};
 if(vErrors === null){
 vErrors = [err78];
 }
@@ -10258,7 +10872,7 @@ if(data.approvals !== undefined){
 let data27 = data.approvals;
 if(Array.isArray(data27)){
 if(data27.length > 200){
-const err79 = {instancePath:instancePath+"/approvals",schemaPath:"#/properties/approvals/maxItems",keyword:"maxItems",params:{limit: 200},message:"must NOT have more than 200 items",schema:200,parentSchema:schema91.properties.approvals,data:data27};
+const err79 = {instancePath:instancePath+"/approvals",schemaPath:"#/properties/approvals/maxItems",keyword:"maxItems",params:{limit: 200},message:"must NOT have more than 200 items",schema:200,parentSchema:schema96.properties.approvals,data:data27};
 if(vErrors === null){
 vErrors = [err79];
 }
@@ -10272,7 +10886,7 @@ for(let i11=0; i11<len9; i11++){
 let data28 = data27[i11];
 if(data28 && typeof data28 == "object" && !Array.isArray(data28)){
 if(data28.name === undefined){
-const err80 = {instancePath:instancePath+"/approvals/" + i11,schemaPath:"#/properties/approvals/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema91.properties.approvals.items.required,parentSchema:schema91.properties.approvals.items,data:data28};
+const err80 = {instancePath:instancePath+"/approvals/" + i11,schemaPath:"#/properties/approvals/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema96.properties.approvals.items.required,parentSchema:schema96.properties.approvals.items,data:data28};
 if(vErrors === null){
 vErrors = [err80];
 }
@@ -10282,7 +10896,7 @@ vErrors.push(err80);
 errors++;
 }
 if(data28.tools === undefined){
-const err81 = {instancePath:instancePath+"/approvals/" + i11,schemaPath:"#/properties/approvals/items/required",keyword:"required",params:{missingProperty: "tools"},message:"must have required property '"+"tools"+"'",schema:schema91.properties.approvals.items.required,parentSchema:schema91.properties.approvals.items,data:data28};
+const err81 = {instancePath:instancePath+"/approvals/" + i11,schemaPath:"#/properties/approvals/items/required",keyword:"required",params:{missingProperty: "tools"},message:"must have required property '"+"tools"+"'",schema:schema96.properties.approvals.items.required,parentSchema:schema96.properties.approvals.items,data:data28};
 if(vErrors === null){
 vErrors = [err81];
 }
@@ -10292,7 +10906,7 @@ vErrors.push(err81);
 errors++;
 }
 if(data28.approvers === undefined){
-const err82 = {instancePath:instancePath+"/approvals/" + i11,schemaPath:"#/properties/approvals/items/required",keyword:"required",params:{missingProperty: "approvers"},message:"must have required property '"+"approvers"+"'",schema:schema91.properties.approvals.items.required,parentSchema:schema91.properties.approvals.items,data:data28};
+const err82 = {instancePath:instancePath+"/approvals/" + i11,schemaPath:"#/properties/approvals/items/required",keyword:"required",params:{missingProperty: "approvers"},message:"must have required property '"+"approvers"+"'",schema:schema96.properties.approvals.items.required,parentSchema:schema96.properties.approvals.items,data:data28};
 if(vErrors === null){
 vErrors = [err82];
 }
@@ -10303,7 +10917,7 @@ errors++;
 }
 for(const key4 in data28){
 if(!(((((key4 === "name") || (key4 === "tools")) || (key4 === "environments")) || (key4 === "approvers")) || (key4 === "timeoutSeconds"))){
-const err83 = {instancePath:instancePath+"/approvals/" + i11,schemaPath:"#/properties/approvals/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema91.properties.approvals.items,data:data28};
+const err83 = {instancePath:instancePath+"/approvals/" + i11,schemaPath:"#/properties/approvals/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema96.properties.approvals.items,data:data28};
 if(vErrors === null){
 vErrors = [err83];
 }
@@ -10317,7 +10931,7 @@ if(data28.name !== undefined){
 let data29 = data28.name;
 if(typeof data29 === "string"){
 if(func2(data29) > 63){
-const err84 = {instancePath:instancePath+"/approvals/" + i11+"/name",schemaPath:"#/$defs/dnsLabel/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema92,data:data29};
+const err84 = {instancePath:instancePath+"/approvals/" + i11+"/name",schemaPath:"#/$defs/dnsLabel/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema97,data:data29};
 if(vErrors === null){
 vErrors = [err84];
 }
@@ -10327,7 +10941,7 @@ vErrors.push(err84);
 errors++;
 }
 if(func2(data29) < 1){
-const err85 = {instancePath:instancePath+"/approvals/" + i11+"/name",schemaPath:"#/$defs/dnsLabel/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema92,data:data29};
+const err85 = {instancePath:instancePath+"/approvals/" + i11+"/name",schemaPath:"#/$defs/dnsLabel/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema97,data:data29};
 if(vErrors === null){
 vErrors = [err85];
 }
@@ -10337,7 +10951,7 @@ vErrors.push(err85);
 errors++;
 }
 if(!pattern4.test(data29)){
-const err86 = {instancePath:instancePath+"/approvals/" + i11+"/name",schemaPath:"#/$defs/dnsLabel/pattern",keyword:"pattern",params:{pattern: "^[a-z]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z]([-a-z0-9]*[a-z0-9])?$"+"\"",schema:"^[a-z]([-a-z0-9]*[a-z0-9])?$",parentSchema:schema92,data:data29};
+const err86 = {instancePath:instancePath+"/approvals/" + i11+"/name",schemaPath:"#/$defs/dnsLabel/pattern",keyword:"pattern",params:{pattern: "^[a-z]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z]([-a-z0-9]*[a-z0-9])?$"+"\"",schema:"^[a-z]([-a-z0-9]*[a-z0-9])?$",parentSchema:schema97,data:data29};
 if(vErrors === null){
 vErrors = [err86];
 }
@@ -10348,7 +10962,7 @@ errors++;
 }
 }
 else {
-const err87 = {instancePath:instancePath+"/approvals/" + i11+"/name",schemaPath:"#/$defs/dnsLabel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema92.type,parentSchema:schema92,data:data29};
+const err87 = {instancePath:instancePath+"/approvals/" + i11+"/name",schemaPath:"#/$defs/dnsLabel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema97.type,parentSchema:schema97,data:data29};
 if(vErrors === null){
 vErrors = [err87];
 }
@@ -10362,7 +10976,7 @@ if(data28.tools !== undefined){
 let data30 = data28.tools;
 if(Array.isArray(data30)){
 if(data30.length > 500){
-const err88 = {instancePath:instancePath+"/approvals/" + i11+"/tools",schemaPath:"#/$defs/toolPatterns/maxItems",keyword:"maxItems",params:{limit: 500},message:"must NOT have more than 500 items",schema:500,parentSchema:schema94,data:data30};
+const err88 = {instancePath:instancePath+"/approvals/" + i11+"/tools",schemaPath:"#/$defs/toolPatterns/maxItems",keyword:"maxItems",params:{limit: 500},message:"must NOT have more than 500 items",schema:500,parentSchema:schema99,data:data30};
 if(vErrors === null){
 vErrors = [err88];
 }
@@ -10372,7 +10986,7 @@ vErrors.push(err88);
 errors++;
 }
 if(data30.length < 1){
-const err89 = {instancePath:instancePath+"/approvals/" + i11+"/tools",schemaPath:"#/$defs/toolPatterns/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema94,data:data30};
+const err89 = {instancePath:instancePath+"/approvals/" + i11+"/tools",schemaPath:"#/$defs/toolPatterns/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema99,data:data30};
 if(vErrors === null){
 vErrors = [err89];
 }
@@ -10386,7 +11000,7 @@ for(let i12=0; i12<len10; i12++){
 let data31 = data30[i12];
 if(typeof data31 === "string"){
 if(func2(data31) > 145){
-const err90 = {instancePath:instancePath+"/approvals/" + i11+"/tools/" + i12,schemaPath:"#/$defs/toolPatterns/items/maxLength",keyword:"maxLength",params:{limit: 145},message:"must NOT have more than 145 characters",schema:145,parentSchema:schema94.items,data:data31};
+const err90 = {instancePath:instancePath+"/approvals/" + i11+"/tools/" + i12,schemaPath:"#/$defs/toolPatterns/items/maxLength",keyword:"maxLength",params:{limit: 145},message:"must NOT have more than 145 characters",schema:145,parentSchema:schema99.items,data:data31};
 if(vErrors === null){
 vErrors = [err90];
 }
@@ -10395,8 +11009,8 @@ vErrors.push(err90);
 }
 errors++;
 }
-if(!pattern89.test(data31)){
-const err91 = {instancePath:instancePath+"/approvals/" + i11+"/tools/" + i12,schemaPath:"#/$defs/toolPatterns/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.*-]{1,129}$"},message:"must match pattern \""+"^[A-Za-z0-9_.*-]{1,129}$"+"\"",schema:"^[A-Za-z0-9_.*-]{1,129}$",parentSchema:schema94.items,data:data31};
+if(!pattern94.test(data31)){
+const err91 = {instancePath:instancePath+"/approvals/" + i11+"/tools/" + i12,schemaPath:"#/$defs/toolPatterns/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.*-]{1,129}$"},message:"must match pattern \""+"^[A-Za-z0-9_.*-]{1,129}$"+"\"",schema:"^[A-Za-z0-9_.*-]{1,129}$",parentSchema:schema99.items,data:data31};
 if(vErrors === null){
 vErrors = [err91];
 }
@@ -10407,7 +11021,7 @@ errors++;
 }
 }
 else {
-const err92 = {instancePath:instancePath+"/approvals/" + i11+"/tools/" + i12,schemaPath:"#/$defs/toolPatterns/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema94.items.type,parentSchema:schema94.items,data:data31};
+const err92 = {instancePath:instancePath+"/approvals/" + i11+"/tools/" + i12,schemaPath:"#/$defs/toolPatterns/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema99.items.type,parentSchema:schema99.items,data:data31};
 if(vErrors === null){
 vErrors = [err92];
 }
@@ -10419,7 +11033,7 @@ errors++;
 }
 }
 else {
-const err93 = {instancePath:instancePath+"/approvals/" + i11+"/tools",schemaPath:"#/$defs/toolPatterns/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema94.type,parentSchema:schema94,data:data30};
+const err93 = {instancePath:instancePath+"/approvals/" + i11+"/tools",schemaPath:"#/$defs/toolPatterns/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema99.type,parentSchema:schema99,data:data30};
 if(vErrors === null){
 vErrors = [err93];
 }
@@ -10433,7 +11047,7 @@ if(data28.environments !== undefined){
 let data32 = data28.environments;
 if(Array.isArray(data32)){
 if(data32.length > 3){
-const err94 = {instancePath:instancePath+"/approvals/" + i11+"/environments",schemaPath:"#/$defs/environments/maxItems",keyword:"maxItems",params:{limit: 3},message:"must NOT have more than 3 items",schema:3,parentSchema:schema97,data:data32};
+const err94 = {instancePath:instancePath+"/approvals/" + i11+"/environments",schemaPath:"#/$defs/environments/maxItems",keyword:"maxItems",params:{limit: 3},message:"must NOT have more than 3 items",schema:3,parentSchema:schema102,data:data32};
 if(vErrors === null){
 vErrors = [err94];
 }
@@ -10443,7 +11057,7 @@ vErrors.push(err94);
 errors++;
 }
 if(data32.length < 1){
-const err95 = {instancePath:instancePath+"/approvals/" + i11+"/environments",schemaPath:"#/$defs/environments/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema97,data:data32};
+const err95 = {instancePath:instancePath+"/approvals/" + i11+"/environments",schemaPath:"#/$defs/environments/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema102,data:data32};
 if(vErrors === null){
 vErrors = [err95];
 }
@@ -10456,7 +11070,7 @@ const len11 = data32.length;
 for(let i13=0; i13<len11; i13++){
 let data33 = data32[i13];
 if(typeof data33 !== "string"){
-const err96 = {instancePath:instancePath+"/approvals/" + i11+"/environments/" + i13,schemaPath:"#/$defs/environments/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema97.items.type,parentSchema:schema97.items,data:data33};
+const err96 = {instancePath:instancePath+"/approvals/" + i11+"/environments/" + i13,schemaPath:"#/$defs/environments/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema102.items.type,parentSchema:schema102.items,data:data33};
 if(vErrors === null){
 vErrors = [err96];
 }
@@ -10466,7 +11080,7 @@ vErrors.push(err96);
 errors++;
 }
 if(!(((data33 === "dev") || (data33 === "staging")) || (data33 === "prod"))){
-const err97 = {instancePath:instancePath+"/approvals/" + i11+"/environments/" + i13,schemaPath:"#/$defs/environments/items/enum",keyword:"enum",params:{allowedValues: schema97.items.enum},message:"must be equal to one of the allowed values",schema:schema97.items.enum,parentSchema:schema97.items,data:data33};
+const err97 = {instancePath:instancePath+"/approvals/" + i11+"/environments/" + i13,schemaPath:"#/$defs/environments/items/enum",keyword:"enum",params:{allowedValues: schema102.items.enum},message:"must be equal to one of the allowed values",schema:schema102.items.enum,parentSchema:schema102.items,data:data33};
 if(vErrors === null){
 vErrors = [err97];
 }
@@ -10487,7 +11101,7 @@ continue;
 }
 if(typeof indices2[item2] == "number"){
 j2 = indices2[item2];
-const err98 = {instancePath:instancePath+"/approvals/" + i11+"/environments",schemaPath:"#/$defs/environments/uniqueItems",keyword:"uniqueItems",params:{i: i14, j: j2},message:"must NOT have duplicate items (items ## "+j2+" and "+i14+" are identical)",schema:true,parentSchema:schema97,data:data32};
+const err98 = {instancePath:instancePath+"/approvals/" + i11+"/environments",schemaPath:"#/$defs/environments/uniqueItems",keyword:"uniqueItems",params:{i: i14, j: j2},message:"must NOT have duplicate items (items ## "+j2+" and "+i14+" are identical)",schema:true,parentSchema:schema102,data:data32};
 if(vErrors === null){
 vErrors = [err98];
 }
@@ -10502,7 +11116,7 @@ indices2[item2] = i14;
 }
 }
 else {
-const err99 = {instancePath:instancePath+"/approvals/" + i11+"/environments",schemaPath:"#/$defs/environments/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema97.type,parentSchema:schema97,data:data32};
+const err99 = {instancePath:instancePath+"/approvals/" + i11+"/environments",schemaPath:"#/$defs/environments/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema102.type,parentSchema:schema102,data:data32};
 if(vErrors === null){
 vErrors = [err99];
 }
@@ -10516,7 +11130,7 @@ if(data28.approvers !== undefined){
 let data34 = data28.approvers;
 if(Array.isArray(data34)){
 if(data34.length > 500){
-const err100 = {instancePath:instancePath+"/approvals/" + i11+"/approvers",schemaPath:"#/$defs/subjects/maxItems",keyword:"maxItems",params:{limit: 500},message:"must NOT have more than 500 items",schema:500,parentSchema:schema96,data:data34};
+const err100 = {instancePath:instancePath+"/approvals/" + i11+"/approvers",schemaPath:"#/$defs/subjects/maxItems",keyword:"maxItems",params:{limit: 500},message:"must NOT have more than 500 items",schema:500,parentSchema:schema101,data:data34};
 if(vErrors === null){
 vErrors = [err100];
 }
@@ -10526,7 +11140,7 @@ vErrors.push(err100);
 errors++;
 }
 if(data34.length < 1){
-const err101 = {instancePath:instancePath+"/approvals/" + i11+"/approvers",schemaPath:"#/$defs/subjects/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema96,data:data34};
+const err101 = {instancePath:instancePath+"/approvals/" + i11+"/approvers",schemaPath:"#/$defs/subjects/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema101,data:data34};
 if(vErrors === null){
 vErrors = [err101];
 }
@@ -10540,7 +11154,7 @@ for(let i15=0; i15<len12; i15++){
 let data35 = data34[i15];
 if(typeof data35 === "string"){
 if(func2(data35) > 272){
-const err102 = {instancePath:instancePath+"/approvals/" + i11+"/approvers/" + i15,schemaPath:"#/$defs/subjects/items/maxLength",keyword:"maxLength",params:{limit: 272},message:"must NOT have more than 272 characters",schema:272,parentSchema:schema96.items,data:data35};
+const err102 = {instancePath:instancePath+"/approvals/" + i11+"/approvers/" + i15,schemaPath:"#/$defs/subjects/items/maxLength",keyword:"maxLength",params:{limit: 272},message:"must NOT have more than 272 characters",schema:272,parentSchema:schema101.items,data:data35};
 if(vErrors === null){
 vErrors = [err102];
 }
@@ -10549,8 +11163,8 @@ vErrors.push(err102);
 }
 errors++;
 }
-if(!pattern91.test(data35)){
-const err103 = {instancePath:instancePath+"/approvals/" + i11+"/approvers/" + i15,schemaPath:"#/$defs/subjects/items/pattern",keyword:"pattern",params:{pattern: "^(\\*|(user|agent|group):[^\\s]{1,256})$"},message:"must match pattern \""+"^(\\*|(user|agent|group):[^\\s]{1,256})$"+"\"",schema:"^(\\*|(user|agent|group):[^\\s]{1,256})$",parentSchema:schema96.items,data:data35};
+if(!pattern96.test(data35)){
+const err103 = {instancePath:instancePath+"/approvals/" + i11+"/approvers/" + i15,schemaPath:"#/$defs/subjects/items/pattern",keyword:"pattern",params:{pattern: "^(\\*|(user|agent|group):[^\\s]{1,256})$"},message:"must match pattern \""+"^(\\*|(user|agent|group):[^\\s]{1,256})$"+"\"",schema:"^(\\*|(user|agent|group):[^\\s]{1,256})$",parentSchema:schema101.items,data:data35};
 if(vErrors === null){
 vErrors = [err103];
 }
@@ -10561,7 +11175,7 @@ errors++;
 }
 }
 else {
-const err104 = {instancePath:instancePath+"/approvals/" + i11+"/approvers/" + i15,schemaPath:"#/$defs/subjects/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema96.items.type,parentSchema:schema96.items,data:data35};
+const err104 = {instancePath:instancePath+"/approvals/" + i11+"/approvers/" + i15,schemaPath:"#/$defs/subjects/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema101.items.type,parentSchema:schema101.items,data:data35};
 if(vErrors === null){
 vErrors = [err104];
 }
@@ -10573,7 +11187,7 @@ errors++;
 }
 }
 else {
-const err105 = {instancePath:instancePath+"/approvals/" + i11+"/approvers",schemaPath:"#/$defs/subjects/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema96.type,parentSchema:schema96,data:data34};
+const err105 = {instancePath:instancePath+"/approvals/" + i11+"/approvers",schemaPath:"#/$defs/subjects/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema101.type,parentSchema:schema101,data:data34};
 if(vErrors === null){
 vErrors = [err105];
 }
@@ -10586,7 +11200,7 @@ errors++;
 if(data28.timeoutSeconds !== undefined){
 let data36 = data28.timeoutSeconds;
 if(!(((typeof data36 == "number") && (!(data36 % 1) && !isNaN(data36))) && (isFinite(data36)))){
-const err106 = {instancePath:instancePath+"/approvals/" + i11+"/timeoutSeconds",schemaPath:"#/properties/approvals/items/properties/timeoutSeconds/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema91.properties.approvals.items.properties.timeoutSeconds.type,parentSchema:schema91.properties.approvals.items.properties.timeoutSeconds,data:data36};
+const err106 = {instancePath:instancePath+"/approvals/" + i11+"/timeoutSeconds",schemaPath:"#/properties/approvals/items/properties/timeoutSeconds/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema96.properties.approvals.items.properties.timeoutSeconds.type,parentSchema:schema96.properties.approvals.items.properties.timeoutSeconds,data:data36};
 if(vErrors === null){
 vErrors = [err106];
 }
@@ -10597,7 +11211,7 @@ errors++;
 }
 if((typeof data36 == "number") && (isFinite(data36))){
 if(data36 > 604800 || isNaN(data36)){
-const err107 = {instancePath:instancePath+"/approvals/" + i11+"/timeoutSeconds",schemaPath:"#/properties/approvals/items/properties/timeoutSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 604800},message:"must be <= 604800",schema:604800,parentSchema:schema91.properties.approvals.items.properties.timeoutSeconds,data:data36};
+const err107 = {instancePath:instancePath+"/approvals/" + i11+"/timeoutSeconds",schemaPath:"#/properties/approvals/items/properties/timeoutSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 604800},message:"must be <= 604800",schema:604800,parentSchema:schema96.properties.approvals.items.properties.timeoutSeconds,data:data36};
 if(vErrors === null){
 vErrors = [err107];
 }
@@ -10607,7 +11221,7 @@ vErrors.push(err107);
 errors++;
 }
 if(data36 < 10 || isNaN(data36)){
-const err108 = {instancePath:instancePath+"/approvals/" + i11+"/timeoutSeconds",schemaPath:"#/properties/approvals/items/properties/timeoutSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 10},message:"must be >= 10",schema:10,parentSchema:schema91.properties.approvals.items.properties.timeoutSeconds,data:data36};
+const err108 = {instancePath:instancePath+"/approvals/" + i11+"/timeoutSeconds",schemaPath:"#/properties/approvals/items/properties/timeoutSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 10},message:"must be >= 10",schema:10,parentSchema:schema96.properties.approvals.items.properties.timeoutSeconds,data:data36};
 if(vErrors === null){
 vErrors = [err108];
 }
@@ -10620,7 +11234,7 @@ errors++;
 }
 }
 else {
-const err109 = {instancePath:instancePath+"/approvals/" + i11,schemaPath:"#/properties/approvals/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema91.properties.approvals.items.type,parentSchema:schema91.properties.approvals.items,data:data28};
+const err109 = {instancePath:instancePath+"/approvals/" + i11,schemaPath:"#/properties/approvals/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema96.properties.approvals.items.type,parentSchema:schema96.properties.approvals.items,data:data28};
 if(vErrors === null){
 vErrors = [err109];
 }
@@ -10632,7 +11246,7 @@ errors++;
 }
 }
 else {
-const err110 = {instancePath:instancePath+"/approvals",schemaPath:"#/properties/approvals/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema91.properties.approvals.type,parentSchema:schema91.properties.approvals,data:data27};
+const err110 = {instancePath:instancePath+"/approvals",schemaPath:"#/properties/approvals/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema96.properties.approvals.type,parentSchema:schema96.properties.approvals,data:data27};
 if(vErrors === null){
 vErrors = [err110];
 }
@@ -10646,7 +11260,7 @@ if(data.rateLimits !== undefined){
 let data37 = data.rateLimits;
 if(Array.isArray(data37)){
 if(data37.length > 200){
-const err111 = {instancePath:instancePath+"/rateLimits",schemaPath:"#/properties/rateLimits/maxItems",keyword:"maxItems",params:{limit: 200},message:"must NOT have more than 200 items",schema:200,parentSchema:schema91.properties.rateLimits,data:data37};
+const err111 = {instancePath:instancePath+"/rateLimits",schemaPath:"#/properties/rateLimits/maxItems",keyword:"maxItems",params:{limit: 200},message:"must NOT have more than 200 items",schema:200,parentSchema:schema96.properties.rateLimits,data:data37};
 if(vErrors === null){
 vErrors = [err111];
 }
@@ -10660,7 +11274,7 @@ for(let i16=0; i16<len13; i16++){
 let data38 = data37[i16];
 if(data38 && typeof data38 == "object" && !Array.isArray(data38)){
 if(data38.name === undefined){
-const err112 = {instancePath:instancePath+"/rateLimits/" + i16,schemaPath:"#/properties/rateLimits/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema91.properties.rateLimits.items.required,parentSchema:schema91.properties.rateLimits.items,data:data38};
+const err112 = {instancePath:instancePath+"/rateLimits/" + i16,schemaPath:"#/properties/rateLimits/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema96.properties.rateLimits.items.required,parentSchema:schema96.properties.rateLimits.items,data:data38};
 if(vErrors === null){
 vErrors = [err112];
 }
@@ -10670,7 +11284,7 @@ vErrors.push(err112);
 errors++;
 }
 if(data38.subjects === undefined){
-const err113 = {instancePath:instancePath+"/rateLimits/" + i16,schemaPath:"#/properties/rateLimits/items/required",keyword:"required",params:{missingProperty: "subjects"},message:"must have required property '"+"subjects"+"'",schema:schema91.properties.rateLimits.items.required,parentSchema:schema91.properties.rateLimits.items,data:data38};
+const err113 = {instancePath:instancePath+"/rateLimits/" + i16,schemaPath:"#/properties/rateLimits/items/required",keyword:"required",params:{missingProperty: "subjects"},message:"must have required property '"+"subjects"+"'",schema:schema96.properties.rateLimits.items.required,parentSchema:schema96.properties.rateLimits.items,data:data38};
 if(vErrors === null){
 vErrors = [err113];
 }
@@ -10680,7 +11294,7 @@ vErrors.push(err113);
 errors++;
 }
 if(data38.limit === undefined){
-const err114 = {instancePath:instancePath+"/rateLimits/" + i16,schemaPath:"#/properties/rateLimits/items/required",keyword:"required",params:{missingProperty: "limit"},message:"must have required property '"+"limit"+"'",schema:schema91.properties.rateLimits.items.required,parentSchema:schema91.properties.rateLimits.items,data:data38};
+const err114 = {instancePath:instancePath+"/rateLimits/" + i16,schemaPath:"#/properties/rateLimits/items/required",keyword:"required",params:{missingProperty: "limit"},message:"must have required property '"+"limit"+"'",schema:schema96.properties.rateLimits.items.required,parentSchema:schema96.properties.rateLimits.items,data:data38};
 if(vErrors === null){
 vErrors = [err114];
 }
@@ -10690,7 +11304,7 @@ vErrors.push(err114);
 errors++;
 }
 if(data38.windowSeconds === undefined){
-const err115 = {instancePath:instancePath+"/rateLimits/" + i16,schemaPath:"#/properties/rateLimits/items/required",keyword:"required",params:{missingProperty: "windowSeconds"},message:"must have required property '"+"windowSeconds"+"'",schema:schema91.properties.rateLimits.items.required,parentSchema:schema91.properties.rateLimits.items,data:data38};
+const err115 = {instancePath:instancePath+"/rateLimits/" + i16,schemaPath:"#/properties/rateLimits/items/required",keyword:"required",params:{missingProperty: "windowSeconds"},message:"must have required property '"+"windowSeconds"+"'",schema:schema96.properties.rateLimits.items.required,parentSchema:schema96.properties.rateLimits.items,data:data38};
 if(vErrors === null){
 vErrors = [err115];
 }
@@ -10701,7 +11315,7 @@ errors++;
 }
 for(const key5 in data38){
 if(!((((((key5 === "name") || (key5 === "subjects")) || (key5 === "tools")) || (key5 === "environments")) || (key5 === "limit")) || (key5 === "windowSeconds"))){
-const err116 = {instancePath:instancePath+"/rateLimits/" + i16,schemaPath:"#/properties/rateLimits/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema91.properties.rateLimits.items,data:data38};
+const err116 = {instancePath:instancePath+"/rateLimits/" + i16,schemaPath:"#/properties/rateLimits/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema96.properties.rateLimits.items,data:data38};
 if(vErrors === null){
 vErrors = [err116];
 }
@@ -10715,7 +11329,7 @@ if(data38.name !== undefined){
 let data39 = data38.name;
 if(typeof data39 === "string"){
 if(func2(data39) > 63){
-const err117 = {instancePath:instancePath+"/rateLimits/" + i16+"/name",schemaPath:"#/$defs/dnsLabel/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema92,data:data39};
+const err117 = {instancePath:instancePath+"/rateLimits/" + i16+"/name",schemaPath:"#/$defs/dnsLabel/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema97,data:data39};
 if(vErrors === null){
 vErrors = [err117];
 }
@@ -10725,7 +11339,7 @@ vErrors.push(err117);
 errors++;
 }
 if(func2(data39) < 1){
-const err118 = {instancePath:instancePath+"/rateLimits/" + i16+"/name",schemaPath:"#/$defs/dnsLabel/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema92,data:data39};
+const err118 = {instancePath:instancePath+"/rateLimits/" + i16+"/name",schemaPath:"#/$defs/dnsLabel/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema97,data:data39};
 if(vErrors === null){
 vErrors = [err118];
 }
@@ -10735,7 +11349,7 @@ vErrors.push(err118);
 errors++;
 }
 if(!pattern4.test(data39)){
-const err119 = {instancePath:instancePath+"/rateLimits/" + i16+"/name",schemaPath:"#/$defs/dnsLabel/pattern",keyword:"pattern",params:{pattern: "^[a-z]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z]([-a-z0-9]*[a-z0-9])?$"+"\"",schema:"^[a-z]([-a-z0-9]*[a-z0-9])?$",parentSchema:schema92,data:data39};
+const err119 = {instancePath:instancePath+"/rateLimits/" + i16+"/name",schemaPath:"#/$defs/dnsLabel/pattern",keyword:"pattern",params:{pattern: "^[a-z]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z]([-a-z0-9]*[a-z0-9])?$"+"\"",schema:"^[a-z]([-a-z0-9]*[a-z0-9])?$",parentSchema:schema97,data:data39};
 if(vErrors === null){
 vErrors = [err119];
 }
@@ -10746,7 +11360,7 @@ errors++;
 }
 }
 else {
-const err120 = {instancePath:instancePath+"/rateLimits/" + i16+"/name",schemaPath:"#/$defs/dnsLabel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema92.type,parentSchema:schema92,data:data39};
+const err120 = {instancePath:instancePath+"/rateLimits/" + i16+"/name",schemaPath:"#/$defs/dnsLabel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema97.type,parentSchema:schema97,data:data39};
 if(vErrors === null){
 vErrors = [err120];
 }
@@ -10760,7 +11374,7 @@ if(data38.subjects !== undefined){
 let data40 = data38.subjects;
 if(Array.isArray(data40)){
 if(data40.length > 500){
-const err121 = {instancePath:instancePath+"/rateLimits/" + i16+"/subjects",schemaPath:"#/$defs/subjects/maxItems",keyword:"maxItems",params:{limit: 500},message:"must NOT have more than 500 items",schema:500,parentSchema:schema96,data:data40};
+const err121 = {instancePath:instancePath+"/rateLimits/" + i16+"/subjects",schemaPath:"#/$defs/subjects/maxItems",keyword:"maxItems",params:{limit: 500},message:"must NOT have more than 500 items",schema:500,parentSchema:schema101,data:data40};
 if(vErrors === null){
 vErrors = [err121];
 }
@@ -10770,7 +11384,7 @@ vErrors.push(err121);
 errors++;
 }
 if(data40.length < 1){
-const err122 = {instancePath:instancePath+"/rateLimits/" + i16+"/subjects",schemaPath:"#/$defs/subjects/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema96,data:data40};
+const err122 = {instancePath:instancePath+"/rateLimits/" + i16+"/subjects",schemaPath:"#/$defs/subjects/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema101,data:data40};
 if(vErrors === null){
 vErrors = [err122];
 }
@@ -10784,7 +11398,7 @@ for(let i17=0; i17<len14; i17++){
 let data41 = data40[i17];
 if(typeof data41 === "string"){
 if(func2(data41) > 272){
-const err123 = {instancePath:instancePath+"/rateLimits/" + i16+"/subjects/" + i17,schemaPath:"#/$defs/subjects/items/maxLength",keyword:"maxLength",params:{limit: 272},message:"must NOT have more than 272 characters",schema:272,parentSchema:schema96.items,data:data41};
+const err123 = {instancePath:instancePath+"/rateLimits/" + i16+"/subjects/" + i17,schemaPath:"#/$defs/subjects/items/maxLength",keyword:"maxLength",params:{limit: 272},message:"must NOT have more than 272 characters",schema:272,parentSchema:schema101.items,data:data41};
 if(vErrors === null){
 vErrors = [err123];
 }
@@ -10793,8 +11407,8 @@ vErrors.push(err123);
 }
 errors++;
 }
-if(!pattern91.test(data41)){
-const err124 = {instancePath:instancePath+"/rateLimits/" + i16+"/subjects/" + i17,schemaPath:"#/$defs/subjects/items/pattern",keyword:"pattern",params:{pattern: "^(\\*|(user|agent|group):[^\\s]{1,256})$"},message:"must match pattern \""+"^(\\*|(user|agent|group):[^\\s]{1,256})$"+"\"",schema:"^(\\*|(user|agent|group):[^\\s]{1,256})$",parentSchema:schema96.items,data:data41};
+if(!pattern96.test(data41)){
+const err124 = {instancePath:instancePath+"/rateLimits/" + i16+"/subjects/" + i17,schemaPath:"#/$defs/subjects/items/pattern",keyword:"pattern",params:{pattern: "^(\\*|(user|agent|group):[^\\s]{1,256})$"},message:"must match pattern \""+"^(\\*|(user|agent|group):[^\\s]{1,256})$"+"\"",schema:"^(\\*|(user|agent|group):[^\\s]{1,256})$",parentSchema:schema101.items,data:data41};
 if(vErrors === null){
 vErrors = [err124];
 }
@@ -10805,7 +11419,7 @@ errors++;
 }
 }
 else {
-const err125 = {instancePath:instancePath+"/rateLimits/" + i16+"/subjects/" + i17,schemaPath:"#/$defs/subjects/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema96.items.type,parentSchema:schema96.items,data:data41};
+const err125 = {instancePath:instancePath+"/rateLimits/" + i16+"/subjects/" + i17,schemaPath:"#/$defs/subjects/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema101.items.type,parentSchema:schema101.items,data:data41};
 if(vErrors === null){
 vErrors = [err125];
 }
@@ -10817,7 +11431,7 @@ errors++;
 }
 }
 else {
-const err126 = {instancePath:instancePath+"/rateLimits/" + i16+"/subjects",schemaPath:"#/$defs/subjects/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema96.type,parentSchema:schema96,data:data40};
+const err126 = {instancePath:instancePath+"/rateLimits/" + i16+"/subjects",schemaPath:"#/$defs/subjects/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema101.type,parentSchema:schema101,data:data40};
 if(vErrors === null){
 vErrors = [err126];
 }
@@ -10831,7 +11445,7 @@ if(data38.tools !== undefined){
 let data42 = data38.tools;
 if(Array.isArray(data42)){
 if(data42.length > 500){
-const err127 = {instancePath:instancePath+"/rateLimits/" + i16+"/tools",schemaPath:"#/$defs/toolPatterns/maxItems",keyword:"maxItems",params:{limit: 500},message:"must NOT have more than 500 items",schema:500,parentSchema:schema94,data:data42};
+const err127 = {instancePath:instancePath+"/rateLimits/" + i16+"/tools",schemaPath:"#/$defs/toolPatterns/maxItems",keyword:"maxItems",params:{limit: 500},message:"must NOT have more than 500 items",schema:500,parentSchema:schema99,data:data42};
 if(vErrors === null){
 vErrors = [err127];
 }
@@ -10841,7 +11455,7 @@ vErrors.push(err127);
 errors++;
 }
 if(data42.length < 1){
-const err128 = {instancePath:instancePath+"/rateLimits/" + i16+"/tools",schemaPath:"#/$defs/toolPatterns/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema94,data:data42};
+const err128 = {instancePath:instancePath+"/rateLimits/" + i16+"/tools",schemaPath:"#/$defs/toolPatterns/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema99,data:data42};
 if(vErrors === null){
 vErrors = [err128];
 }
@@ -10855,7 +11469,7 @@ for(let i18=0; i18<len15; i18++){
 let data43 = data42[i18];
 if(typeof data43 === "string"){
 if(func2(data43) > 145){
-const err129 = {instancePath:instancePath+"/rateLimits/" + i16+"/tools/" + i18,schemaPath:"#/$defs/toolPatterns/items/maxLength",keyword:"maxLength",params:{limit: 145},message:"must NOT have more than 145 characters",schema:145,parentSchema:schema94.items,data:data43};
+const err129 = {instancePath:instancePath+"/rateLimits/" + i16+"/tools/" + i18,schemaPath:"#/$defs/toolPatterns/items/maxLength",keyword:"maxLength",params:{limit: 145},message:"must NOT have more than 145 characters",schema:145,parentSchema:schema99.items,data:data43};
 if(vErrors === null){
 vErrors = [err129];
 }
@@ -10864,8 +11478,8 @@ vErrors.push(err129);
 }
 errors++;
 }
-if(!pattern89.test(data43)){
-const err130 = {instancePath:instancePath+"/rateLimits/" + i16+"/tools/" + i18,schemaPath:"#/$defs/toolPatterns/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.*-]{1,129}$"},message:"must match pattern \""+"^[A-Za-z0-9_.*-]{1,129}$"+"\"",schema:"^[A-Za-z0-9_.*-]{1,129}$",parentSchema:schema94.items,data:data43};
+if(!pattern94.test(data43)){
+const err130 = {instancePath:instancePath+"/rateLimits/" + i16+"/tools/" + i18,schemaPath:"#/$defs/toolPatterns/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.*-]{1,129}$"},message:"must match pattern \""+"^[A-Za-z0-9_.*-]{1,129}$"+"\"",schema:"^[A-Za-z0-9_.*-]{1,129}$",parentSchema:schema99.items,data:data43};
 if(vErrors === null){
 vErrors = [err130];
 }
@@ -10876,7 +11490,7 @@ errors++;
 }
 }
 else {
-const err131 = {instancePath:instancePath+"/rateLimits/" + i16+"/tools/" + i18,schemaPath:"#/$defs/toolPatterns/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema94.items.type,parentSchema:schema94.items,data:data43};
+const err131 = {instancePath:instancePath+"/rateLimits/" + i16+"/tools/" + i18,schemaPath:"#/$defs/toolPatterns/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema99.items.type,parentSchema:schema99.items,data:data43};
 if(vErrors === null){
 vErrors = [err131];
 }
@@ -10888,7 +11502,7 @@ errors++;
 }
 }
 else {
-const err132 = {instancePath:instancePath+"/rateLimits/" + i16+"/tools",schemaPath:"#/$defs/toolPatterns/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema94.type,parentSchema:schema94,data:data42};
+const err132 = {instancePath:instancePath+"/rateLimits/" + i16+"/tools",schemaPath:"#/$defs/toolPatterns/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema99.type,parentSchema:schema99,data:data42};
 if(vErrors === null){
 vErrors = [err132];
 }
@@ -10902,7 +11516,7 @@ if(data38.environments !== undefined){
 let data44 = data38.environments;
 if(Array.isArray(data44)){
 if(data44.length > 3){
-const err133 = {instancePath:instancePath+"/rateLimits/" + i16+"/environments",schemaPath:"#/$defs/environments/maxItems",keyword:"maxItems",params:{limit: 3},message:"must NOT have more than 3 items",schema:3,parentSchema:schema97,data:data44};
+const err133 = {instancePath:instancePath+"/rateLimits/" + i16+"/environments",schemaPath:"#/$defs/environments/maxItems",keyword:"maxItems",params:{limit: 3},message:"must NOT have more than 3 items",schema:3,parentSchema:schema102,data:data44};
 if(vErrors === null){
 vErrors = [err133];
 }
@@ -10912,7 +11526,7 @@ vErrors.push(err133);
 errors++;
 }
 if(data44.length < 1){
-const err134 = {instancePath:instancePath+"/rateLimits/" + i16+"/environments",schemaPath:"#/$defs/environments/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema97,data:data44};
+const err134 = {instancePath:instancePath+"/rateLimits/" + i16+"/environments",schemaPath:"#/$defs/environments/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema102,data:data44};
 if(vErrors === null){
 vErrors = [err134];
 }
@@ -10925,7 +11539,7 @@ const len16 = data44.length;
 for(let i19=0; i19<len16; i19++){
 let data45 = data44[i19];
 if(typeof data45 !== "string"){
-const err135 = {instancePath:instancePath+"/rateLimits/" + i16+"/environments/" + i19,schemaPath:"#/$defs/environments/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema97.items.type,parentSchema:schema97.items,data:data45};
+const err135 = {instancePath:instancePath+"/rateLimits/" + i16+"/environments/" + i19,schemaPath:"#/$defs/environments/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema102.items.type,parentSchema:schema102.items,data:data45};
 if(vErrors === null){
 vErrors = [err135];
 }
@@ -10935,7 +11549,7 @@ vErrors.push(err135);
 errors++;
 }
 if(!(((data45 === "dev") || (data45 === "staging")) || (data45 === "prod"))){
-const err136 = {instancePath:instancePath+"/rateLimits/" + i16+"/environments/" + i19,schemaPath:"#/$defs/environments/items/enum",keyword:"enum",params:{allowedValues: schema97.items.enum},message:"must be equal to one of the allowed values",schema:schema97.items.enum,parentSchema:schema97.items,data:data45};
+const err136 = {instancePath:instancePath+"/rateLimits/" + i16+"/environments/" + i19,schemaPath:"#/$defs/environments/items/enum",keyword:"enum",params:{allowedValues: schema102.items.enum},message:"must be equal to one of the allowed values",schema:schema102.items.enum,parentSchema:schema102.items,data:data45};
 if(vErrors === null){
 vErrors = [err136];
 }
@@ -10956,7 +11570,7 @@ continue;
 }
 if(typeof indices3[item3] == "number"){
 j3 = indices3[item3];
-const err137 = {instancePath:instancePath+"/rateLimits/" + i16+"/environments",schemaPath:"#/$defs/environments/uniqueItems",keyword:"uniqueItems",params:{i: i20, j: j3},message:"must NOT have duplicate items (items ## "+j3+" and "+i20+" are identical)",schema:true,parentSchema:schema97,data:data44};
+const err137 = {instancePath:instancePath+"/rateLimits/" + i16+"/environments",schemaPath:"#/$defs/environments/uniqueItems",keyword:"uniqueItems",params:{i: i20, j: j3},message:"must NOT have duplicate items (items ## "+j3+" and "+i20+" are identical)",schema:true,parentSchema:schema102,data:data44};
 if(vErrors === null){
 vErrors = [err137];
 }
@@ -10971,7 +11585,7 @@ indices3[item3] = i20;
 }
 }
 else {
-const err138 = {instancePath:instancePath+"/rateLimits/" + i16+"/environments",schemaPath:"#/$defs/environments/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema97.type,parentSchema:schema97,data:data44};
+const err138 = {instancePath:instancePath+"/rateLimits/" + i16+"/environments",schemaPath:"#/$defs/environments/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema102.type,parentSchema:schema102,data:data44};
 if(vErrors === null){
 vErrors = [err138];
 }
@@ -10984,7 +11598,7 @@ errors++;
 if(data38.limit !== undefined){
 let data46 = data38.limit;
 if(!(((typeof data46 == "number") && (!(data46 % 1) && !isNaN(data46))) && (isFinite(data46)))){
-const err139 = {instancePath:instancePath+"/rateLimits/" + i16+"/limit",schemaPath:"#/properties/rateLimits/items/properties/limit/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema91.properties.rateLimits.items.properties.limit.type,parentSchema:schema91.properties.rateLimits.items.properties.limit,data:data46};
+const err139 = {instancePath:instancePath+"/rateLimits/" + i16+"/limit",schemaPath:"#/properties/rateLimits/items/properties/limit/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema96.properties.rateLimits.items.properties.limit.type,parentSchema:schema96.properties.rateLimits.items.properties.limit,data:data46};
 if(vErrors === null){
 vErrors = [err139];
 }
@@ -10995,7 +11609,7 @@ errors++;
 }
 if((typeof data46 == "number") && (isFinite(data46))){
 if(data46 > 1000000 || isNaN(data46)){
-const err140 = {instancePath:instancePath+"/rateLimits/" + i16+"/limit",schemaPath:"#/properties/rateLimits/items/properties/limit/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000000},message:"must be <= 1000000",schema:1000000,parentSchema:schema91.properties.rateLimits.items.properties.limit,data:data46};
+const err140 = {instancePath:instancePath+"/rateLimits/" + i16+"/limit",schemaPath:"#/properties/rateLimits/items/properties/limit/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000000},message:"must be <= 1000000",schema:1000000,parentSchema:schema96.properties.rateLimits.items.properties.limit,data:data46};
 if(vErrors === null){
 vErrors = [err140];
 }
@@ -11005,7 +11619,7 @@ vErrors.push(err140);
 errors++;
 }
 if(data46 < 1 || isNaN(data46)){
-const err141 = {instancePath:instancePath+"/rateLimits/" + i16+"/limit",schemaPath:"#/properties/rateLimits/items/properties/limit/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema91.properties.rateLimits.items.properties.limit,data:data46};
+const err141 = {instancePath:instancePath+"/rateLimits/" + i16+"/limit",schemaPath:"#/properties/rateLimits/items/properties/limit/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema96.properties.rateLimits.items.properties.limit,data:data46};
 if(vErrors === null){
 vErrors = [err141];
 }
@@ -11019,7 +11633,7 @@ errors++;
 if(data38.windowSeconds !== undefined){
 let data47 = data38.windowSeconds;
 if(!(((typeof data47 == "number") && (!(data47 % 1) && !isNaN(data47))) && (isFinite(data47)))){
-const err142 = {instancePath:instancePath+"/rateLimits/" + i16+"/windowSeconds",schemaPath:"#/properties/rateLimits/items/properties/windowSeconds/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema91.properties.rateLimits.items.properties.windowSeconds.type,parentSchema:schema91.properties.rateLimits.items.properties.windowSeconds,data:data47};
+const err142 = {instancePath:instancePath+"/rateLimits/" + i16+"/windowSeconds",schemaPath:"#/properties/rateLimits/items/properties/windowSeconds/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema96.properties.rateLimits.items.properties.windowSeconds.type,parentSchema:schema96.properties.rateLimits.items.properties.windowSeconds,data:data47};
 if(vErrors === null){
 vErrors = [err142];
 }
@@ -11030,7 +11644,7 @@ errors++;
 }
 if((typeof data47 == "number") && (isFinite(data47))){
 if(data47 > 86400 || isNaN(data47)){
-const err143 = {instancePath:instancePath+"/rateLimits/" + i16+"/windowSeconds",schemaPath:"#/properties/rateLimits/items/properties/windowSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 86400},message:"must be <= 86400",schema:86400,parentSchema:schema91.properties.rateLimits.items.properties.windowSeconds,data:data47};
+const err143 = {instancePath:instancePath+"/rateLimits/" + i16+"/windowSeconds",schemaPath:"#/properties/rateLimits/items/properties/windowSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 86400},message:"must be <= 86400",schema:86400,parentSchema:schema96.properties.rateLimits.items.properties.windowSeconds,data:data47};
 if(vErrors === null){
 vErrors = [err143];
 }
@@ -11040,7 +11654,7 @@ vErrors.push(err143);
 errors++;
 }
 if(data47 < 1 || isNaN(data47)){
-const err144 = {instancePath:instancePath+"/rateLimits/" + i16+"/windowSeconds",schemaPath:"#/properties/rateLimits/items/properties/windowSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema91.properties.rateLimits.items.properties.windowSeconds,data:data47};
+const err144 = {instancePath:instancePath+"/rateLimits/" + i16+"/windowSeconds",schemaPath:"#/properties/rateLimits/items/properties/windowSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema96.properties.rateLimits.items.properties.windowSeconds,data:data47};
 if(vErrors === null){
 vErrors = [err144];
 }
@@ -11053,7 +11667,7 @@ errors++;
 }
 }
 else {
-const err145 = {instancePath:instancePath+"/rateLimits/" + i16,schemaPath:"#/properties/rateLimits/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema91.properties.rateLimits.items.type,parentSchema:schema91.properties.rateLimits.items,data:data38};
+const err145 = {instancePath:instancePath+"/rateLimits/" + i16,schemaPath:"#/properties/rateLimits/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema96.properties.rateLimits.items.type,parentSchema:schema96.properties.rateLimits.items,data:data38};
 if(vErrors === null){
 vErrors = [err145];
 }
@@ -11065,7 +11679,7 @@ errors++;
 }
 }
 else {
-const err146 = {instancePath:instancePath+"/rateLimits",schemaPath:"#/properties/rateLimits/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema91.properties.rateLimits.type,parentSchema:schema91.properties.rateLimits,data:data37};
+const err146 = {instancePath:instancePath+"/rateLimits",schemaPath:"#/properties/rateLimits/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema96.properties.rateLimits.type,parentSchema:schema96.properties.rateLimits,data:data37};
 if(vErrors === null){
 vErrors = [err146];
 }
@@ -11077,7 +11691,7 @@ errors++;
 }
 }
 else {
-const err147 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema91.type,parentSchema:schema91,data};
+const err147 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema96.type,parentSchema:schema96,data};
 if(vErrors === null){
 vErrors = [err147];
 }

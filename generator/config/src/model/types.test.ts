@@ -30,6 +30,7 @@ import type {
   Tool,
   ToolAnnotations,
   Upstream,
+  ToolCache,
   UpstreamAuth,
   Zone,
   ZonePack,
@@ -108,10 +109,11 @@ const OBJECTS: Record<string, Shape> = {
   ),
   'pack#tool': keysOf<Tool>()(
     ['name', 'description', 'inputSchema', 'http'],
-    ['title', 'outputSchema', 'annotations', 'sensitive', 'timeoutMs'],
+    ['title', 'outputSchema', 'annotations', 'sensitive', 'timeoutMs', 'cache'],
   ),
   'pack#tool.annotations': keysOf<ToolAnnotations>()(
     [],
+  'pack#tool.cache': keysOf<ToolCache>()(['ttlSeconds'], []),
     ['readOnlyHint', 'destructiveHint', 'idempotentHint', 'openWorldHint'],
   ),
   'pack#httpMapping': keysOf<HttpMapping>()(

@@ -79,6 +79,15 @@ export interface ToolAnnotations {
   openWorldHint?: boolean;
 }
 
+/**
+ * The gateway's cache of a read-only tool's answers (docs/gateway.md, "Cache"): successful results are kept
+ * for `ttlSeconds`, per tool, pack version, arguments and calling subject.
+ */
+export interface ToolCache {
+  /** Seconds an answer is served from the cache: 1 to 86400. */
+  ttlSeconds: number;
+}
+
 export interface Tool {
   name: string;
   title?: string;
@@ -89,6 +98,8 @@ export interface Tool {
   annotations?: ToolAnnotations;
   sensitive?: boolean;
   timeoutMs?: number;
+  /** Opt-in answer cache; only for tools with `annotations.readOnlyHint: true` (rule tool-cache). */
+  cache?: ToolCache;
 }
 
 export interface EnvVar {

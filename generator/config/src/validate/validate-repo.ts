@@ -8,6 +8,7 @@ import { nameMatchesPath, toolNames, uniqueNames } from './rules/names.ts';
 import { packBaseUrls } from './rules/pack-base-url.ts';
 import { policyConditionArgs, policyReferences } from './rules/policies.ts';
 import { noSecretValues } from './rules/secrets.ts';
+import { toolCache } from './rules/tool-cache.ts';
 import { httpMappings, toolSchemas } from './rules/tools.ts';
 import { urls } from './rules/urls.ts';
 import { promotionChain, zonePacks, zoneToolNames } from './rules/zone-references.ts';
@@ -20,6 +21,7 @@ export const RULES: readonly Rule[] = [
   httpMappings,
   httpBodies,
   toolSchemas,
+  toolCache,
   zonePacks,
   packBaseUrls,
   zoneToolNames,

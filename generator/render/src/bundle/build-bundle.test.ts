@@ -48,6 +48,17 @@ describe('buildBundle', () => {
     expect(tool?.sensitive).toBe(true);
   });
 
+  it("carries a tool's cache setting on its definition, and none for tools without one", () => {
+    const withCache = structuredClone(model);
+    const meteo = withCache.packs.find((p) => p.value.name === 'open-meteo')!.value;
+    meteo.tools[0]!.cache = { ttlSeconds: 300 };
+    const tools = buildBundle(withCache, 'dev', { revision: 'r' }).tools;
+    const cached = tools.filter((t) => t.definition?.cache !== undefined);
+    expect(cached.map((t) => [t.name, t.definition?.cache])).toEqual([
+      ['weather.get_forecast', { ttlSeconds: 300 }],
+    ]);
+  });
+
   it('lists tools and routes sorted, and is deterministic', () => {
     const a = buildBundle(model, 'staging', { revision: 'r' });
     const b = buildBundle(model, 'staging', { revision: 'r' });

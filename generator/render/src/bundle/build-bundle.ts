@@ -48,6 +48,7 @@ export function buildBundle(model: RepoModel, zoneName: string, opts: BuildBundl
         if (tool.outputSchema !== undefined) definition.outputSchema = tool.outputSchema;
         if (tool.annotations !== undefined) definition.annotations = tool.annotations;
         if (tool.timeoutMs !== undefined) definition.timeoutMs = tool.timeoutMs;
+        if (tool.cache !== undefined) definition.cache = { ttlSeconds: tool.cache.ttlSeconds };
         tools.push({
           name,
           source: {

@@ -3,7 +3,7 @@
  * Built by `buildBundle` (pure), shipped in the gateway ConfigMap (mounted at /etc/raku/bundle/bundle.json,
  * named by RAKU_BUNDLE) and built in memory by local mode. Changing this shape means bumping `bundleVersion`.
  */
-import type { Environment, HttpMapping, JsonSchema, ToolAnnotations } from '@raku/config';
+import type { Environment, HttpMapping, JsonSchema, ToolAnnotations, ToolCache } from '@raku/config';
 import type { CompiledPolicy } from '@raku/policy';
 
 export const BUNDLE_VERSION = 1;
@@ -30,6 +30,8 @@ export interface BundleTool {
     annotations?: ToolAnnotations;
     http: HttpMapping;
     timeoutMs?: number;
+    /** The pack's opt-in answer cache (read-only tools only); the gateway serves hits for ttlSeconds. */
+    cache?: ToolCache;
   };
   sensitive: boolean;
   /** toolContentHash of the definition; for remote tools the reviewed `descriptionSha256`. */
