@@ -103,6 +103,8 @@ export async function startGatewayRole(options: RuntimeOptions, log: Log): Promi
       adminRouter: (deps) => opened.adminRouter(deps),
       adminSubjects: options.adminSubjects,
       // With GitHub settings the builder views read the config repository there and open pull requests on it.
+      traceStore: options.traceStore,
+      ...(options.clickhouse ? { clickhouse: options.clickhouse } : {}),
       ...(github ? { configRepository: github, pullRequests: github } : {}),
       imports: importSettings(options),
       console: {

@@ -113,6 +113,8 @@ export async function startLocal(
     log: io.log,
     traceRetentionDays: options.traceRetentionDays,
     secretNames: bundle.secretNames,
+    traceStore: options.traceStore,
+    ...(options.clickhouse ? { clickhouse: options.clickhouse } : {}),
   });
   const token = options.auth === 'none' ? undefined : localToken(root);
   try {

@@ -9,6 +9,7 @@ import { DEFAULT_RETENTION_DAYS } from '../traces/trace-retention.ts';
 import type { ClusterAccess } from '../zones/cluster-types.ts';
 import { normaliseOrigin } from './cors.ts';
 import { isLoopback } from './http-server.ts';
+import { type TraceStoreOptions, traceStoreOptions } from './trace-store-options.ts';
 
 export type Role = 'pack-server' | 'gateway' | 'local';
 export const ROLES: readonly Role[] = ['pack-server', 'gateway', 'local'];
@@ -17,7 +18,8 @@ export const ROLES: readonly Role[] = ['pack-server', 'gateway', 'local'];
 export type LocalAuth = 'token' | 'none';
 export const LOCAL_AUTH_MODES: readonly LocalAuth[] = ['token', 'none'];
 
-export interface RuntimeOptions {
+/** `traceStore` and `clickhouse`: where traces go (RAKU_TRACE_STORE, RAKU_CLICKHOUSE_URL, _DATABASE). */
+export interface RuntimeOptions extends TraceStoreOptions {
   role: Role;
   port: number;
   host: string;
@@ -241,6 +243,7 @@ export function parseRuntimeOptions(
     zone: env['RAKU_ZONE'] || 'dev',
     approvalWaitMs: intOption(env, 'RAKU_APPROVAL_WAIT_MS', 20_000),
     traceRetentionDays: intOption(env, 'RAKU_TRACE_RETENTION_DAYS', DEFAULT_RETENTION_DAYS, 36_500),
+    ...traceStoreOptions(env),
     mcpHotPath: boolOption(env, 'RAKU_MCP_HOT_PATH', true),
     auth,
     corsOrigins: corsOrigins(env['RAKU_CORS_ORIGINS']),

@@ -1,6 +1,7 @@
 /**
  * Wires the persistence layer into the gateway: the database (Postgres from DATABASE_URL, else embedded
- * PGlite), migrations applied at start, the buffered trace sink, the trace retention sweep, the approval store,
+ * PGlite), migrations applied at start, the buffered trace sink writing to the trace stores (Postgres,
+ * ClickHouse or both: RAKU_TRACE_STORE), the trace retention sweeps, the approval store,
  * the job service, and the live event hub those stores publish to (GET /v1/events).
  * The pieces come from ../db, ../traces, ../approvals and ../jobs; this file only assembles them.
  *
@@ -23,6 +24,7 @@ import { EventHub, type EventHubOptions } from '../events/event-hub.ts';
 import { storedTraceOfRow } from '../events/trace-event.ts';
 import { createJobService, type JobServiceWithApprovals } from '../jobs/job-service.ts';
 import type { JobRunner } from '../jobs/types.ts';
+import { type ClickHouseStore, openClickHouseStore } from '../traces/clickhouse-store.ts';
 import { compileRedaction } from '../traces/redaction.ts';
 import { createTraceReader } from '../traces/trace-reader.ts';
 import {
@@ -31,15 +33,19 @@ import {
   type TraceRetention,
 } from '../traces/trace-retention.ts';
 import { createTraceSink } from '../traces/trace-sink.ts';
+import { combineTraceStores, type TraceStore } from '../traces/trace-stores.ts';
 import { createPrismaTraceWriter } from '../traces/trace-writer.ts';
-import type { TraceSink } from '../traces/types.ts';
+import type { TraceReader, TraceSink } from '../traces/types.ts';
 import { openClusterLogs } from '../zones/cluster-access.ts';
 import type { ClusterAccess } from '../zones/cluster-types.ts';
 import type { Readiness } from './http-server.ts';
+import type { ClickHouseSettings } from './trace-store-options.ts';
 
 export interface Persistence {
   db: Database;
   traces: TraceSink;
+  /** What the admin API reads traces from (by the trace store: Postgres, ClickHouse, or both). */
+  traceReader: TraceReader;
   /** Deletes traces past the retention; started with the persistence, stopped by close(). */
   retention: TraceRetention;
   approvals: ApprovalStore;
@@ -60,7 +66,7 @@ export interface Persistence {
   }): express.Router;
   /** Gives the job service the pipeline that runs calls, and starts it. */
   attachRunner(runner: () => JobRunner): Promise<void>;
-  /** Postgres (or PGlite) answers. */
+  /** Postgres (or PGlite) answers; the detail also says whether ClickHouse does (not a readiness condition). */
   readiness(): Promise<Readiness>;
   close(): Promise<void>;
 }
@@ -75,6 +81,10 @@ export interface PersistenceOptions {
   traceRetentionDays?: number;
   /** Names whose values traces mask wherever they appear (the bundle's `secretNames`). Default none. */
   secretNames?: string[];
+  /** Where traces are written and read (RAKU_TRACE_STORE). Default 'postgres'. */
+  traceStore?: TraceStore;
+  /** The ClickHouse server, required when traceStore is 'clickhouse' or 'both'. */
+  clickhouse?: ClickHouseSettings;
   /** Replay ring, stream bounds and heartbeat of GET /v1/events. Defaults: see EventHubOptions. */
   events?: EventHubOptions;
   /** How the deployment-logs stream reaches the Kubernetes API (RAKU_KUBE_ACCESS). Default: it does not. */
@@ -94,12 +104,33 @@ export async function openPersistence(options: PersistenceOptions): Promise<Pers
     await db.close();
     throw err;
   }
+  let clickhouse: ClickHouseStore | undefined;
+  if (options.traceStore && options.traceStore !== 'postgres') {
+    try {
+      if (!options.clickhouse)
+        throw new Error(`RAKU_TRACE_STORE=${options.traceStore} needs RAKU_CLICKHOUSE_URL`);
+      clickhouse = await openClickHouseStore({
+        ...options.clickhouse,
+        retentionDays: options.traceRetentionDays ?? DEFAULT_RETENTION_DAYS,
+        log: options.log,
+      });
+    } catch (err) {
+      await db.close();
+      throw err;
+    }
+    clickhouse.retention.start();
+  }
+  const stores = combineTraceStores(
+    options.traceStore ?? 'postgres',
+    { writer: createPrismaTraceWriter(db.prisma), reader: createTraceReader(db.prisma) },
+    clickhouse,
+  );
   const events = new EventHub({
     onError: (err) => options.log(`live events: ${(err as Error)?.message ?? err}`),
     ...options.events,
   });
   const traces = createTraceSink({
-    writer: createPrismaTraceWriter(db.prisma),
+    writer: stores.writer,
     onRecorded: (row) => events.publish({ type: 'trace', data: () => storedTraceOfRow(row()) }),
     ...(options.secretNames?.length && { redaction: compileRedaction({ secretNames: options.secretNames }) }),
     onError: (err) => options.log(`trace write failed: ${(err as Error)?.message ?? err}`),
@@ -143,13 +174,14 @@ export async function openPersistence(options: PersistenceOptions): Promise<Pers
   return {
     db,
     traces,
+    traceReader: stores.reader,
     retention,
     approvals,
     jobs,
     events,
     adminRouter: ({ authorize, routes, bundle, configRepository, pullRequests, catalog, imports }) =>
       createAdminRouter({
-        traces: createTraceReader(db.prisma),
+        traces: stores.reader,
         approvals,
         jobs,
         deployments,
@@ -169,14 +201,18 @@ export async function openPersistence(options: PersistenceOptions): Promise<Pers
       jobsStarted = true;
     },
     async readiness() {
-      const ok = await db.ping();
-      return { ready: ok, detail: { database: `${db.kind} ${ok ? 'reachable' : 'unreachable'}` } };
+      const [ok, traceStore] = await Promise.all([db.ping(), clickhouse?.ping()]);
+      const detail: Record<string, string> = { database: `${db.kind} ${ok ? 'reachable' : 'unreachable'}` };
+      // Traces wait in the sink's buffer while ClickHouse is down: calls go on, so it does not gate readiness.
+      if (traceStore !== undefined) detail['clickhouse'] = traceStore ? 'reachable' : 'unreachable';
+      return { ready: ok, detail };
     },
     async close() {
       events.close();
       await retention.stop();
       if (jobsStarted) await jobs.stop();
       await traces.close();
+      await clickhouse?.close();
       await db.close();
     },
   };

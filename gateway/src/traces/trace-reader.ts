@@ -44,7 +44,8 @@ function stored(r: Trace): StoredTrace {
   return { ...r, time: r.time.toISOString(), args: r.args ?? null, result: r.result ?? null };
 }
 
-interface StatsRow {
+/** One tool and bucket as a database answers the chart query (Postgres here, ClickHouse in ./clickhouse-reader.ts). */
+export interface StatsRow {
   tool: string;
   bucket: Date;
   calls: number;
@@ -145,7 +146,7 @@ export function createTraceReader(prisma: PrismaClient): TraceReader {
 }
 
 /** Dense series (a point per bucket, empty ones with zero calls) from the database's sparse rows. */
-function toStats(rows: StatsRow[], w: ReturnType<typeof statsWindow>): TraceStats {
+export function toStats(rows: StatsRow[], w: ReturnType<typeof statsWindow>): TraceStats {
   const width = w.bucketSeconds * 1000;
   const first = w.firstBucket.getTime();
   const series = new Map<string, { tool: string; calls: number; points: TraceStatsPoint[] }>();
