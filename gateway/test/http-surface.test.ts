@@ -24,7 +24,7 @@ async function serve(options: Partial<Parameters<typeof createHttpServer>[0]> = 
       res.end('{}');
     },
     readiness: () => ({ ready: true, detail: {} }),
-    metrics: createMetrics().registry,
+    metrics: createMetrics(),
     ...options,
   });
   const address = await listen(server, 0, '127.0.0.1');

@@ -104,6 +104,10 @@ export function createApprovalStore(prisma: PrismaClient, options: ApprovalStore
     return result.count;
   }
 
+  function countPending(at = now()): Promise<number> {
+    return prisma.approval.count({ where: { status: 'pending', expiresAt: { gt: at } } });
+  }
+
   async function withdraw(id: string, by: string): Promise<void> {
     if (!isUuid(id)) return;
     const rows = await prisma.approval.updateManyAndReturn({
@@ -258,6 +262,7 @@ export function createApprovalStore(prisma: PrismaClient, options: ApprovalStore
     },
 
     expireDue,
+    countPending,
     withdraw,
   };
 }

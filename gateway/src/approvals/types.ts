@@ -130,6 +130,8 @@ export interface ApprovalStore {
   attachJob(id: string, jobId: string): Promise<void>;
   /** Marks every pending request past its expiry as expired; returns how many. */
   expireDue(now?: Date): Promise<number>;
+  /** Requests waiting for a decision: pending and not past their expiry (the backlog metric). */
+  countPending(now?: Date): Promise<number>;
   /**
    * The call a pending request parked will not run (its job was cancelled by `by`): the request becomes
    * `withdrawn` so approvers no longer see it as waiting. A request already decided is left as it is.

@@ -26,7 +26,7 @@ import { candidatesFor, NoRouteError, Router, VersionRequestError } from '../rou
 import { truncatedMarker } from '../traces/trace-row.ts';
 import type { TraceDecision, TraceSink, TraceStatus } from '../traces/types.ts';
 import { awaitApproval, refuseUnlessApproved } from './call-approval.ts';
-import type { RuntimeMetrics } from './metrics.ts';
+import { type CallLabels, type RuntimeMetrics, recordCall } from './metrics.ts';
 import type { RateLimiter } from './rate-limiter.ts';
 
 export interface GatewayCatalogOptions {
@@ -137,8 +137,10 @@ export class GatewayCatalog implements ToolCatalog, JobRunner {
    * the policy not asked, the arguments replaced by a marker with the request's size.
    */
   recordRefused(name: string, caller: Caller, refusal: RefusedCall): void {
-    const known = this.byName.has(name);
-    this.options.metrics.calls.inc({ tool: known ? name : '(unknown)', status: 'invalid' });
+    this.options.metrics.calls.inc({
+      ...this.callLabels(this.byName.get(name), name, null),
+      status: 'invalid',
+    });
     this.options.traces.record({
       time: this.options.now?.() ?? new Date(),
       subject: caller.subject,
@@ -213,8 +215,12 @@ export class GatewayCatalog implements ToolCatalog, JobRunner {
       };
     }
     const latencyMs = performance.now() - started;
-    this.options.metrics.calls.inc({ tool: tool ? name : '(unknown)', status: finished.status });
-    this.options.metrics.latency.observe({ tool: tool ? name : '(unknown)' }, latencyMs / 1000);
+    recordCall(
+      this.options.metrics,
+      this.callLabels(tool, name, finished.route),
+      finished.status,
+      latencyMs / 1000,
+    );
     this.options.traces.record({
       ...(request.traceId ? { id: request.traceId } : {}),
       time,
@@ -236,6 +242,22 @@ export class GatewayCatalog implements ToolCatalog, JobRunner {
     });
     if (finished.status === 'unknown_tool') throw new ToolNotFound(`unknown tool "${name}"`);
     return finished.result;
+  }
+
+  /** The metric labels of a call: its pack from the bundle, the version from the route that answered. */
+  private callLabels(
+    tool: GatewayBundle['tools'][number] | undefined,
+    name: string,
+    route?: string | null,
+  ): CallLabels {
+    const zone = this.options.bundle.zone;
+    if (!tool) return { tool: '(unknown)', zone, pack: '', pack_version: '' };
+    return {
+      tool: name,
+      zone,
+      pack: tool.source.kind === 'pack' ? tool.source.pack : '',
+      pack_version: packVersionOfRoute(route),
+    };
   }
 
   private decide(name: string, args: Record<string, unknown>, caller: Caller, now: Date): Decision {
@@ -375,6 +397,13 @@ export class GatewayCatalog implements ToolCatalog, JobRunner {
       };
     }
   }
+}
+
+/** The version in a route label 'pack:<pack>@<version>' (Candidate.route); '' for a remote or no route. */
+function packVersionOfRoute(route: string | null | undefined): string {
+  if (!route?.startsWith('pack:')) return '';
+  const at = route.lastIndexOf('@');
+  return at < 0 ? '' : route.slice(at + 1);
 }
 
 /** The trace status of a routed call's result: the pack's own note ('invalid', 'timeout'), else ok/error. */

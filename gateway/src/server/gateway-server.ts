@@ -37,6 +37,7 @@ import {
 import {
   createMetrics,
   type RuntimeMetrics,
+  registerApprovalBacklog,
   registerEventStats,
   registerRetentionStats,
   registerTraceStats,
@@ -143,6 +144,15 @@ export async function startGateway(options: GatewayServerOptions): Promise<Runni
   const rateLimiter = options.rateLimiter ?? new MemoryRateLimiter();
   const events = options.events;
   if (events) registerEventStats(metrics, () => events.stats());
+  const approvals = options.approvals;
+  if (approvals) {
+    registerApprovalBacklog(
+      metrics,
+      () => state.bundle.zone,
+      () => approvals.countPending(),
+      (err) => options.log?.(`approval backlog not counted: ${err.message}`),
+    );
+  }
   // At most one `routes` event per 2 s, carrying the report of the route table in use when it is sent.
   // GET /v1/routes and the `routes` event: the route table, and the trace sink's queue and drops (the console's
   // health view shows both; /metrics exports the same numbers).
@@ -328,7 +338,7 @@ export async function startGateway(options: GatewayServerOptions): Promise<Runni
         },
       };
     },
-    metrics: metrics.registry,
+    metrics,
     documents: withMetadata
       ? {
           [METADATA_PATH]: (req) => protectedResourceMetadata(resourceFor(req), issuer),

@@ -10,8 +10,9 @@ import type { AddressInfo } from 'node:net';
 import { localhostHostValidation } from '@modelcontextprotocol/node';
 import { localhostAllowedOrigins, validateOriginHeader } from '@modelcontextprotocol/server';
 import { UserError } from '@raku/config';
-import type { Registry } from 'prom-client';
+import { fallbackRoute, observeHttp } from '../telemetry/metrics-http.ts';
 import { type CorsPolicy, isPreflight, preflightHeaders, setCorsHeaders } from './cors.ts';
+import type { RuntimeMetrics } from './metrics.ts';
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 
@@ -25,7 +26,8 @@ export interface HttpServerOptions {
   /** Serves POST/GET/DELETE /mcp (authentication included, in the gateway role). */
   mcp: RequestHandler;
   readiness: () => Readiness | Promise<Readiness>;
-  metrics: Registry;
+  /** Served on /metrics; every request is counted in its HTTP metrics. */
+  metrics: Pick<RuntimeMetrics, 'registry' | 'httpRequests' | 'httpDuration'>;
   /** Extra GET documents by exact path ('/.well-known/oauth-protected-resource'), built per request. */
   documents?: Record<string, (req: IncomingMessage) => unknown>;
   /** Everything else (admin API). */
@@ -91,10 +93,19 @@ export function createHttpServer(options: HttpServerOptions): http.Server {
   const mcpOriginAllowed = (origin: string) =>
     cors?.allows(origin) === true ||
     (options.localhostGuards === true && validateOriginHeader(origin, localOrigins).ok);
+  const registry = options.metrics.registry;
+  const ownPaths = new Set([
+    '/mcp',
+    '/healthz',
+    '/readyz',
+    '/metrics',
+    ...Object.keys(options.documents ?? {}),
+  ]);
   return http.createServer((req, res) => {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
+    observeHttp(options.metrics, req, res, ownPaths.has(path) ? () => path : fallbackRoute);
     const origin = req.headers.origin;
     if (origin !== undefined) {
       const allowed = cors?.allows(origin) === true;
@@ -146,10 +157,10 @@ export function createHttpServer(options: HttpServerOptions): http.Server {
             .catch((err: unknown) => fail(res, err));
           return;
         case '/metrics':
-          options.metrics
+          registry
             .metrics()
             .then((text) => {
-              res.writeHead(200, { 'content-type': options.metrics.contentType });
+              res.writeHead(200, { 'content-type': registry.contentType });
               res.end(text);
             })
             .catch((err: unknown) => fail(res, err));

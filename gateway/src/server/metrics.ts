@@ -5,18 +5,50 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { registerProcessFaults } from './process-guard.ts';
 
+/**
+ * Who answered a tool call: the exposed tool, the gateway's zone, the tool's pack and the pack version that
+ * served it. An empty string where unknown (a pack server has no zone; a call denied before routing has no
+ * version; a third-party tool has no pack).
+ */
+export interface CallLabels {
+  tool: string;
+  zone: string;
+  pack: string;
+  pack_version: string;
+}
+
+type CallLabel = keyof CallLabels;
+
 export interface RuntimeMetrics {
   registry: Registry;
-  /** Tool calls by exposed tool and outcome status. */
-  calls: Counter<'tool' | 'status'>;
+  /** Tool calls by exposed tool, outcome status, zone, pack and pack version. */
+  calls: Counter<CallLabel | 'status'>;
   /** Wall time of a tool call, arrival to answer. */
-  latency: Histogram<'tool'>;
+  latency: Histogram<CallLabel>;
   /** Policy decisions by outcome and deciding rule. */
   decisions: Counter<'decision' | 'rule'>;
   /** Circuit breaker state per target: 0 closed, 1 half-open, 2 open. */
   breaker: Gauge<'target'>;
   /** Third-party tools hidden because their live definition differs from the reviewed hash. */
   poisoned: Gauge<'remote'>;
+  /** HTTP requests answered, by method, route template (never a raw path) and status code. */
+  httpRequests: Counter<'method' | 'route' | 'status'>;
+  /** HTTP request duration, arrival to the last byte written, by method and route template. */
+  httpDuration: Histogram<'method' | 'route'>;
+}
+
+/** Latency buckets (seconds) of the tool call and HTTP histograms: 0.5 ms (a cached answer) to 30 s. */
+const DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+/** Counts one finished tool call and its duration. */
+export function recordCall(
+  metrics: RuntimeMetrics,
+  labels: CallLabels,
+  status: string,
+  seconds: number,
+): void {
+  metrics.calls.inc({ ...labels, status });
+  metrics.latency.observe(labels, seconds);
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): RuntimeMetrics {
@@ -30,15 +62,15 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Runti
     registry,
     calls: new Counter({
       name: 'raku_tool_calls_total',
-      help: 'Tool calls by exposed tool name and status.',
-      labelNames: ['tool', 'status'],
+      help: 'Tool calls by exposed tool name, status, zone, pack and the pack version that served them.',
+      labelNames: ['tool', 'status', 'zone', 'pack', 'pack_version'],
       registers: [registry],
     }),
     latency: new Histogram({
       name: 'raku_tool_call_duration_seconds',
       help: 'Tool call latency, from arrival to answer.',
-      labelNames: ['tool'],
-      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      labelNames: ['tool', 'zone', 'pack', 'pack_version'],
+      buckets: DURATION_BUCKETS,
       registers: [registry],
     }),
     decisions: new Counter({
@@ -57,6 +89,19 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Runti
       name: 'raku_remote_tools_hidden',
       help: 'Third-party tools hidden because their live definition hash differs from the reviewed one.',
       labelNames: ['remote'],
+      registers: [registry],
+    }),
+    httpRequests: new Counter({
+      name: 'raku_http_requests_total',
+      help: 'HTTP requests by method, route template and status code.',
+      labelNames: ['method', 'route', 'status'],
+      registers: [registry],
+    }),
+    httpDuration: new Histogram({
+      name: 'raku_http_request_duration_seconds',
+      help: 'HTTP request duration, from arrival to the last byte of the answer, by method and route template.',
+      labelNames: ['method', 'route'],
+      buckets: DURATION_BUCKETS,
       registers: [registry],
     }),
   };
@@ -162,5 +207,43 @@ export function registerEventStats(
     'raku_events_dropped_total',
     'Live events a stream lost because its client read too slowly (or the hub was overrun), by event type.',
     (s) => s.dropped,
+  );
+}
+
+/**
+ * Exports the approval backlog (requests pending and not yet expired) on every scrape, by zone. The count is
+ * the zone's (its database), so every replica reports the same figure: take the max across replicas. A failed
+ * count keeps the last figure: a database hiccup must not fail the whole scrape.
+ */
+export function registerApprovalBacklog(
+  metrics: RuntimeMetrics,
+  zone: () => string,
+  countPending: () => Promise<number>,
+  onError: (error: Error) => void = () => {},
+): void {
+  let last = new Map<string, number>();
+  new Gauge({
+    name: 'raku_approvals_pending',
+    help: 'Approval requests waiting for a decision (pending, not expired), by zone.',
+    labelNames: ['zone'],
+    registers: [metrics.registry],
+    async collect() {
+      try {
+        last = new Map([[zone(), await countPending()]]);
+      } catch (err) {
+        onError(err instanceof Error ? err : new Error(String(err)));
+      }
+      this.reset();
+      for (const [z, count] of last) this.set({ zone: z }, count);
+    },
+  });
+}
+
+/** Exports the OpenTelemetry span processor's drop count (spans lost because its queue was full). */
+export function registerSpanDrops(metrics: RuntimeMetrics, dropped: () => number): void {
+  scrapedGauge(metrics, () => dropped())(
+    'raku_otel_spans_dropped_total',
+    'Spans the OpenTelemetry batch processor dropped because its queue was full.',
+    (n) => n,
   );
 }

@@ -4,13 +4,13 @@
  * server never receives or forwards the agent's token.
  */
 import type http from 'node:http';
-import type { Environment, Pack } from '@raku/config';
+import { type Environment, exposedToolName, type Pack } from '@raku/config';
 import type { SecretSource } from '@raku/pack-runtime';
 import { PackExecutor, UnknownToolError } from '@raku/pack-runtime';
 import { ANONYMOUS } from '../auth/caller.ts';
 import { createMcpEndpoint, type ToolCatalog, ToolNotFound } from '../mcp/tool-endpoint.ts';
 import { closeServer, createHttpServer, isLoopback, listen } from './http-server.ts';
-import { createMetrics, type RuntimeMetrics } from './metrics.ts';
+import { type CallLabels, createMetrics, type RuntimeMetrics, recordCall } from './metrics.ts';
 
 export interface PackServerOptions {
   packs: readonly Pack[];
@@ -35,22 +35,40 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** A catalog over a pack executor, counting calls in the metrics. */
-export function packCatalog(executor: PackExecutor, metrics: RuntimeMetrics): ToolCatalog {
+/**
+ * A catalog over a pack executor, counting calls in the metrics, labelled with the tool's pack and version
+ * (zone: empty, a pack server does not know it; the scrape target's namespace does).
+ */
+export function packCatalog(
+  executor: PackExecutor,
+  metrics: RuntimeMetrics,
+  packs: readonly Pack[],
+): ToolCatalog {
+  const labels = new Map<string, CallLabels>();
+  for (const pack of packs) {
+    for (const tool of pack.tools) {
+      const name = exposedToolName(pack, tool);
+      labels.set(name, { tool: name, zone: '', pack: pack.name, pack_version: pack.version });
+    }
+  }
   return {
     listTools: () => executor.tools(),
     async callTool(name, args, _caller, signal) {
       const started = performance.now();
+      let status = 'error';
       try {
         const outcome = await executor.execute(name, args, signal);
-        metrics.calls.inc({ tool: name, status: outcome.status });
+        status = outcome.status;
         return outcome.result;
       } catch (err) {
-        if (err instanceof UnknownToolError) throw new ToolNotFound(err.message);
-        metrics.calls.inc({ tool: name, status: 'error' });
+        if (err instanceof UnknownToolError) {
+          status = 'unknown_tool';
+          throw new ToolNotFound(err.message);
+        }
         throw err;
       } finally {
-        metrics.latency.observe({ tool: name }, (performance.now() - started) / 1000);
+        const known = labels.get(name) ?? { tool: '(unknown)', zone: '', pack: '', pack_version: '' };
+        recordCall(metrics, known, status, (performance.now() - started) / 1000);
       }
     },
   };
@@ -64,7 +82,7 @@ export async function startPackServer(options: PackServerOptions): Promise<Runni
     secrets: options.secrets,
     allowPrivateNetworks: options.allowPrivateNetworks === true,
   });
-  const mcp = createMcpEndpoint(packCatalog(executor, metrics), {
+  const mcp = createMcpEndpoint(packCatalog(executor, metrics, options.packs), {
     name: `raku-pack-server:${options.packs.map((p) => p.name).join('+')}`,
     version: options.version ?? '0.1.0',
     ...(options.mcpHotPath === false ? { hotPath: false } : {}),
@@ -76,7 +94,7 @@ export async function startPackServer(options: PackServerOptions): Promise<Runni
       ready: true,
       detail: { packs: options.packs.map((p) => `${p.name}@${p.version}`), tools: executor.tools().length },
     }),
-    metrics: metrics.registry,
+    metrics,
     localhostGuards: isLoopback(host),
     ...(options.onerror ? { onerror: options.onerror } : {}),
   });
