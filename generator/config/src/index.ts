@@ -25,6 +25,7 @@ export {
 } from './model/names.ts';
 export { RAKU_PACKAGE_NAME } from './model/product.ts';
 export {
+  type AlertThresholds,
   type ArgMapping,
   type Autoscaling,
   type BaseImage,
@@ -48,6 +49,7 @@ export {
   type Upstream,
   type UpstreamAuth,
   type Zone,
+  type ZoneMonitoring,
   type ZonePack,
 } from './model/types.ts';
 export { addedLines, type ChangedLines, chooseAnnotations, renderSummary } from './validate/annotations.ts';

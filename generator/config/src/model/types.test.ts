@@ -3,6 +3,7 @@ import policySchema from '@raku/schema/policy.schema.json' with { type: 'json' }
 import zoneSchema from '@raku/schema/zone.schema.json' with { type: 'json' };
 import { describe, expect, it } from 'vitest';
 import type {
+  AlertThresholds,
   ApprovalRule,
   ArgLocation,
   ArgMapping,
@@ -29,10 +30,11 @@ import type {
   SecretRef,
   Tool,
   ToolAnnotations,
-  Upstream,
   ToolCache,
+  Upstream,
   UpstreamAuth,
   Zone,
+  ZoneMonitoring,
   ZonePack,
 } from './types.ts';
 import { ENVIRONMENTS } from './types.ts';
@@ -111,9 +113,9 @@ const OBJECTS: Record<string, Shape> = {
     ['name', 'description', 'inputSchema', 'http'],
     ['title', 'outputSchema', 'annotations', 'sensitive', 'timeoutMs', 'cache'],
   ),
+  'pack#tool.cache': keysOf<ToolCache>()(['ttlSeconds'], []),
   'pack#tool.annotations': keysOf<ToolAnnotations>()(
     [],
-  'pack#tool.cache': keysOf<ToolCache>()(['ttlSeconds'], []),
     ['readOnlyHint', 'destructiveHint', 'idempotentHint', 'openWorldHint'],
   ),
   'pack#httpMapping': keysOf<HttpMapping>()(
@@ -132,7 +134,7 @@ const OBJECTS: Record<string, Shape> = {
 
   zone: keysOf<Zone>()(
     ['name', 'environment', 'cluster', 'namespace', 'registry', 'gitops', 'packs'],
-    ['description', 'gateway', 'baseImages', 'network', 'promotion', 'remotes'],
+    ['description', 'gateway', 'baseImages', 'network', 'promotion', 'monitoring', 'remotes'],
   ),
   'zone.cluster': keysOf<Zone['cluster']>()([], ['server', 'context', 'credentials']),
   'zone.registry': keysOf<Zone['registry']>()(['host', 'repository'], ['credentials', 'insecure']),
@@ -156,6 +158,22 @@ const OBJECTS: Record<string, Shape> = {
   'zone.promotion.healthGate': keysOf<Def<Def<Zone['promotion']>['healthGate']>>()(
     [],
     ['minReadyMinutes', 'maxErrorRate'],
+  ),
+  'zone.monitoring': keysOf<ZoneMonitoring>()([], ['prometheusOperator', 'labels', 'alerts', 'dashboard']),
+  'zone.monitoring.alerts': keysOf<AlertThresholds>()(
+    [],
+    [
+      'errorRatio',
+      'latencyP99Seconds',
+      'breakerOpenMinutes',
+      'approvalBacklog',
+      'gatewayDownMinutes',
+      'packServerNotReadyMinutes',
+    ],
+  ),
+  'zone.monitoring.dashboard': keysOf<Def<ZoneMonitoring['dashboard']>>()(
+    [],
+    ['enabled', 'namespace', 'label', 'labelValue'],
   ),
   'zone#secretRef': keysOf<SecretRef>()(['secretRef'], []),
   'zone#secretRef.secretRef': keysOf<SecretRef['secretRef']>()(['name', 'key'], []),

@@ -200,7 +200,37 @@ export interface Zone {
   baseImages?: Record<string, BaseImage>;
   network?: { egress?: string[]; allowPrivateNetworks?: boolean };
   promotion?: { from: string; healthGate?: { minReadyMinutes?: number; maxErrorRate?: number } };
+  monitoring?: ZoneMonitoring;
   remotes?: Remote[];
+}
+
+/** What `raku generate` renders to monitor a zone (schema: zone.monitoring; defaults in the render layer). */
+export interface ZoneMonitoring {
+  /** Default true: a ServiceMonitor and a PrometheusRule; false: scrape annotations and a rule-file ConfigMap. */
+  prometheusOperator?: boolean;
+  /** Extra labels of the ServiceMonitor and PrometheusRule (the Prometheus resource's selectors). */
+  labels?: Record<string, string>;
+  alerts?: AlertThresholds;
+  dashboard?: {
+    /** Default true. */
+    enabled?: boolean;
+    /** Default the zone's namespace. */
+    namespace?: string;
+    /** Default 'grafana_dashboard' (the Grafana chart's sidecar default). */
+    label?: string;
+    /** Default '1'. */
+    labelValue?: string;
+  };
+}
+
+/** Per-zone alert thresholds (zone.monitoring.alerts); each absent one takes its default. */
+export interface AlertThresholds {
+  errorRatio?: number;
+  latencyP99Seconds?: number;
+  breakerOpenMinutes?: number;
+  approvalBacklog?: number;
+  gatewayDownMinutes?: number;
+  packServerNotReadyMinutes?: number;
 }
 
 export type Scalar = string | number | boolean;
