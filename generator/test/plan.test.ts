@@ -209,7 +209,7 @@ describe('raku plan --against', () => {
       // The folder records prod's config revision (a digest of its files), not the commit it was made from.
       expect(r.out).toMatch(/^Plan: \S+ → this checkout \([0-9a-f]{12}\)$/m);
       expect(r.out).toMatch(
-        /Zone prod \(prod\): 1 changed, 0 added, 0 removed, 9 only record the new revision/,
+        /Zone prod \(prod\): 1 changed, 0 added, 0 removed, 11 only record the new revision/,
       );
       expect(r.out).toContain('~ pack-servers/github-issues/manifests.yaml');
       expect(r.out).toContain('+  minReplicas: 4');

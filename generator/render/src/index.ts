@@ -10,6 +10,7 @@ export {
 export { GATEWAY_NAME, resolveZone } from './bundle/workloads.ts';
 export { assertSafePath, type ChangeSet, changeSet } from './generate/change-set.ts';
 export { generateZones, zoneRenderKeys } from './generate/generate-zones.ts';
+export { DEFAULT_ALERT_THRESHOLDS, TOOL_CALL_ERROR_STATUSES } from './generate/monitoring-alerts.ts';
 export { configRevision, renderZone, shortRevision, type WorkloadImage } from './generate/render-zone.ts';
 export { revisionTag } from './generate/workload-spec.ts';
 export {

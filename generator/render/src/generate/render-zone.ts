@@ -20,6 +20,7 @@ import {
   serviceAccount,
   standardLabels,
 } from './manifests.ts';
+import { gatewayScrapeAnnotations, renderMonitoring } from './monitoring-manifests.ts';
 import { defaultDenyNetworkPolicy, gatewayNetworkPolicy, packServerNetworkPolicy } from './network-policy.ts';
 import {
   baseImageRef,
@@ -115,6 +116,14 @@ export function renderZone(model: RepoModel, zoneName: string, opts: RenderZoneO
   }
   const gateway = renderGateway(model, zone, loadedZone.file, opts);
   files.push(...gateway.withoutPipeline);
+  const monitoring = renderMonitoring(
+    zone,
+    workloads.map((w) => `${w.name}-mcp`),
+    header(zone),
+    baseAnnotations([loadedZone.file]),
+  );
+  files.push(...monitoring.files);
+  resources.push(...monitoring.resources);
   files.push(['namespace.yaml', header(zone) + emitYamlDocuments(namespaceObjects(zone))]);
   files.push([
     'kustomization.yaml',
@@ -122,7 +131,8 @@ export function renderZone(model: RepoModel, zoneName: string, opts: RenderZoneO
       emitYaml({
         apiVersion: 'kustomize.config.k8s.io/v1beta1',
         kind: 'Kustomization',
-        namespace: zone.namespace,
+        // Every object names its namespace; forcing the zone's would move a dashboard meant for Grafana's.
+        ...(!monitoring.crossNamespace && { namespace: zone.namespace }),
         resources: resources.sort(),
       }),
   ]);
@@ -375,7 +385,7 @@ function renderGatewayFiles(
         limits: { cpu: '1', memory: '512Mi', ...spec.resources?.limits },
       },
       config: { configMap: `${GATEWAY_NAME}-bundle`, mountPath: BUNDLE_MOUNT, items: ['bundle.json'] },
-      podAnnotations: { 'raku.dev/config-hash': bundleHash },
+      podAnnotations: { 'raku.dev/config-hash': bundleHash, ...gatewayScrapeAnnotations(zone) },
     }),
     service(meta, selector),
     horizontalPodAutoscaler(meta, GATEWAY_NAME, {
