@@ -163,6 +163,21 @@ const CASES: Case[] = [
     path: 'tools[2].cache',
   },
   {
+    rule: 'monitoring-labels',
+    what: 'a monitoring label that would replace one of Raku\u2019s own',
+    file: PROD,
+    edit: (d) => d.set('monitoring', d.createNode({ labels: { 'app.kubernetes.io/name': 'x' } })),
+    path: 'monitoring.labels["app.kubernetes.io/name"]',
+  },
+  {
+    rule: 'monitoring-unused',
+    what: 'monitoring labels without the Prometheus Operator',
+    file: PROD,
+    edit: (d) => d.set('monitoring', d.createNode({ prometheusOperator: false, labels: { release: 'p' } })),
+    path: 'monitoring.labels',
+    severity: 'warning',
+  },
+  {
     rule: 'pack-base-url',
     what: 'a zone deploying a pack that leaves its base URL to the zones, without giving one',
     file: METEO,

@@ -4,6 +4,7 @@ import type { SourceFile, YamlLimits } from '../load/yaml-source.ts';
 import { httpBodies } from './rules/body-encoding.ts';
 import { makeRuleContext, type Rule } from './rules/context.ts';
 import { denyPatternNormalization } from './rules/deny-patterns.ts';
+import { zoneMonitoring } from './rules/monitoring.ts';
 import { nameMatchesPath, toolNames, uniqueNames } from './rules/names.ts';
 import { packBaseUrls } from './rules/pack-base-url.ts';
 import { policyConditionArgs, policyReferences } from './rules/policies.ts';
@@ -26,6 +27,7 @@ export const RULES: readonly Rule[] = [
   packBaseUrls,
   zoneToolNames,
   promotionChain,
+  zoneMonitoring,
   policyReferences,
   policyConditionArgs,
   denyPatternNormalization,
