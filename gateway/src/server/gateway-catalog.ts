@@ -17,6 +17,9 @@ import { decide, toolsVisibleTo, withSensitiveRule } from '@raku/policy';
 import type { GatewayBundle } from '@raku/render';
 import type { ApprovalStore } from '../approvals/types.ts';
 import { type Caller, callerKindOf, principalsOf } from '../auth/caller.ts';
+import { type CacheCounter, toolCacheCounter } from '../cache/cache-metrics.ts';
+import type { CacheStore } from '../cache/cache-store.ts';
+import { cachedRoute, type RoutedAnswer } from '../cache/cached-route.ts';
 import { claimsReadBy, pickClaims } from '../jobs/job-claims.ts';
 import type { JobCaller, JobRunner, JobService, ToolCall, ToolCallResult } from '../jobs/types.ts';
 import type { RefusedCall } from '../mcp/node-handler.ts';
@@ -37,6 +40,8 @@ export interface GatewayCatalogOptions {
   traces: TraceSink;
   metrics: RuntimeMetrics;
   rateLimiter: RateLimiter;
+  /** Where the answers of tools with `cache` are kept (../cache). Default none: every call is routed. */
+  cache?: CacheStore;
   approvals?: ApprovalStore;
   jobs?: JobService;
   /**
@@ -61,14 +66,9 @@ export function subjectOf(caller: Pick<Caller, 'subject' | 'kind' | 'groups' | '
   };
 }
 
-interface Finished {
-  status: TraceStatus;
+interface Finished extends RoutedAnswer {
   decision: TraceDecision;
   rule: string | null;
-  result: CallToolResult;
-  route?: string | null;
-  target?: string | null;
-  error?: string;
 }
 
 export class GatewayCatalog implements ToolCatalog, JobRunner {
@@ -77,10 +77,12 @@ export class GatewayCatalog implements ToolCatalog, JobRunner {
   private readonly byName: Map<string, GatewayBundle['tools'][number]>;
   /** Claim names this policy's conditions read: what a job keeps of its caller's token. */
   private readonly claimNames: string[];
+  private readonly cache: { store: CacheStore | undefined; counter: CacheCounter };
 
   constructor(private readonly options: GatewayCatalogOptions) {
     this.byName = new Map(options.bundle.tools.map((t) => [t.name, t]));
     this.claimNames = claimsReadBy(options.policy);
+    this.cache = { store: options.cache, counter: toolCacheCounter(options.metrics) };
     this.names = [...this.byName.keys()].sort();
     this.router = new Router({
       breaker: (id) => options.routes.breaker(id),
@@ -366,6 +368,21 @@ export class GatewayCatalog implements ToolCatalog, JobRunner {
       const refused = await refuseUnlessApproved(this.options.approvals, approvedBy, name, args);
       if (refused) return { ...refused, decision: traceDecision, rule };
     }
+    // The cache is read after every check that may refuse the call: a cached answer is still a call.
+    const routed = await cachedRoute(this.cache, { name, tool, candidates, args, caller }, () =>
+      this.route(name, tool, candidates, args, signal),
+    );
+    return { ...routed, decision: traceDecision, rule };
+  }
+
+  /** Sends an allowed call along its candidates (fallback, retries, breakers: ../routing/router.ts). */
+  private async route(
+    name: string,
+    tool: GatewayBundle['tools'][number],
+    candidates: ReturnType<typeof candidatesFor>,
+    args: Record<string, unknown>,
+    signal: AbortSignal,
+  ): Promise<RoutedAnswer> {
     const annotations = tool.definition?.annotations;
     const idempotent = annotations?.readOnlyHint === true || annotations?.idempotentHint === true;
     try {
@@ -378,8 +395,6 @@ export class GatewayCatalog implements ToolCatalog, JobRunner {
       });
       return {
         status: statusOf(outcome.result),
-        decision: traceDecision,
-        rule,
         result: withoutStatusNote(outcome.result),
         route: outcome.route,
         target: outcome.target,
@@ -388,8 +403,6 @@ export class GatewayCatalog implements ToolCatalog, JobRunner {
       if (!(err instanceof NoRouteError)) throw err;
       return {
         status: err.timedOut ? 'timeout' : 'no_route',
-        decision: traceDecision,
-        rule,
         result: errorResult(err.message),
         route: err.lastTarget?.route ?? null,
         target: err.lastTarget?.target.id ?? null,

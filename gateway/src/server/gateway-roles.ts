@@ -6,6 +6,8 @@
 import { execFileSync } from 'node:child_process';
 import { UserError } from '@raku/config';
 import { jwtAuthenticator } from '../auth/authenticator.ts';
+import type { CacheStore } from '../cache/cache-store.ts';
+import { RedisCacheStore } from '../cache/redis-cache-store.ts';
 import { gitHubConfigRepository } from '../config-repo/github-config-repository.ts';
 import { consoleDist } from '../console/console-dist.ts';
 import { randomSealKey } from '../console/sealed-cookie.ts';
@@ -35,26 +37,46 @@ function gitRevision(root: string): string {
   }
 }
 
+/** What the replicas of a zone share through Redis; each part is undefined (per replica) without REDIS_URL. */
+interface SharedParts {
+  rateLimiter?: RateLimiter;
+  cache?: CacheStore;
+}
+
 /**
- * The Redis limiter every replica of `zone` shares when REDIS_URL is set (counters under
- * `raku:ratelimit:<zone>:`, so zones sharing one Redis do not share counts); otherwise undefined (in memory,
- * per replica). Both roles that serve agents take it from here. Redis unreachable at start is a user error:
- * one line, the URL not echoed (it may hold a password).
+ * The parts every replica of `zone` shares when REDIS_URL is set: the rate limiter (counters under
+ * `raku:ratelimit:<zone>:`) and the tool cache (entries under `raku:cache:<zone>:`), so zones sharing one
+ * Redis share neither counts nor answers. Without REDIS_URL: none (both in memory, per replica). Both roles
+ * that serve agents take them from here. Redis unreachable at start is a user error: one line, the URL not
+ * echoed (it may hold a password).
  */
-async function rateLimiter(
-  options: RuntimeOptions,
-  zone: string,
-  log: Log,
-): Promise<RateLimiter | undefined> {
-  if (!options.redisUrl) return undefined;
+async function sharedParts(options: RuntimeOptions, zone: string, log: Log): Promise<SharedParts> {
+  if (!options.redisUrl) return {};
+  let rateLimiter: RedisRateLimiter | undefined;
   try {
-    return await RedisRateLimiter.connect({ url: options.redisUrl, prefix: `raku:ratelimit:${zone}:`, log });
+    rateLimiter = await RedisRateLimiter.connect({
+      url: options.redisUrl,
+      prefix: `raku:ratelimit:${zone}:`,
+      log,
+    });
+    const cache = await RedisCacheStore.connect({
+      url: options.redisUrl,
+      prefix: `raku:cache:${zone}:`,
+      log,
+    });
+    return { rateLimiter, cache };
   } catch (err) {
+    await rateLimiter?.close();
     const reason = String((err as Error)?.message ?? err).replace(/\s+/g, ' ');
     throw new UserError(
       `REDIS_URL: cannot connect to Redis (${reason}): start Redis or correct REDIS_URL, or unset it to count rate limits per replica`,
     );
   }
+}
+
+async function closeShared(shared: SharedParts): Promise<void> {
+  await shared.rateLimiter?.close?.();
+  await shared.cache?.close?.();
 }
 
 /** RAKU_ROLE=gateway: serve agents from the bundle at RAKU_BUNDLE, reloading it when it changes. */
@@ -71,7 +93,7 @@ export async function startGatewayRole(options: RuntimeOptions, log: Log): Promi
     options.corsOrigins ?? loaded.bundle.cors?.allowedOrigins ?? [],
     options.corsOrigins ? 'RAKU_CORS_ORIGINS' : `${options.bundlePath}: cors.allowedOrigins`,
   );
-  const limiter = await rateLimiter(options, loaded.bundle.zone, log);
+  const shared = await sharedParts(options, loaded.bundle.zone, log);
   const github = options.configGitHub && gitHubConfigRepository(options.configGitHub);
   let persistence: Persistence | undefined;
   let gateway: RunningGateway;
@@ -121,7 +143,7 @@ export async function startGatewayRole(options: RuntimeOptions, log: Log): Promi
       mcpHotPath: options.mcpHotPath,
       readiness: () => opened.readiness(),
       cors,
-      ...(limiter ? { rateLimiter: limiter } : {}),
+      ...shared,
       port: options.port,
       host: options.host,
       log,
@@ -130,7 +152,7 @@ export async function startGatewayRole(options: RuntimeOptions, log: Log): Promi
   } catch (err) {
     // A start that fails leaves nothing open (the Redis client or a pool would keep the process alive).
     await persistence?.close();
-    await limiter?.close?.();
+    await closeShared(shared);
     throw err;
   }
   await persistence.attachRunner(() => gateway.catalog);
@@ -160,16 +182,16 @@ export async function startGatewayRole(options: RuntimeOptions, log: Log): Promi
 
 /** RAKU_ROLE=local (`npm start`): gateway and packs in one process from the repository, then the banner. */
 export async function startLocalRole(options: RuntimeOptions, log: Log): Promise<RunningServer> {
-  const limiter = await rateLimiter(options, options.zone, log);
+  const shared = await sharedParts(options, options.zone, log);
   let local: LocalGateway;
   try {
     local = await startLocal(options, {
       log,
       revision: gitRevision(options.root),
-      ...(limiter ? { rateLimiter: limiter } : {}),
+      ...shared,
     });
   } catch (err) {
-    await limiter?.close?.();
+    await closeShared(shared);
     throw err;
   }
   if (!local.token)

@@ -14,6 +14,8 @@ import type { ApprovalStore } from '../approvals/types.ts';
 import { type Authenticator, protectedResourceMetadata, wwwAuthenticate } from '../auth/authenticator.ts';
 import { type Caller, callerKindOf, principalOf, principalsOf } from '../auth/caller.ts';
 import type { ImportSettings } from '../builder/types.ts';
+import type { CacheStore } from '../cache/cache-store.ts';
+import { MemoryCacheStore } from '../cache/memory-cache-store.ts';
 import { type CatalogCaller, type CatalogRuntime, UnknownToolError } from '../catalog/types.ts';
 import type { ConfigRepository, PullRequestOpener } from '../config-repo/types.ts';
 import { type ConsoleServer, type ConsoleSettings, createConsole } from '../console/console-server.ts';
@@ -104,6 +106,11 @@ export interface GatewayServerOptions {
   inProcess?: PackExecutor;
   secrets: SecretSource;
   rateLimiter?: RateLimiter;
+  /**
+   * Where answers of tools with `cache` are kept: Redis when REDIS_URL is set (every replica shares it).
+   * Default: a MemoryCacheStore of this process (10 000 entries, 64 MiB). Closed with the gateway.
+   */
+  cache?: CacheStore;
   approvalWaitMs?: number;
   /**
    * How long a try-it answer (POST /v1/tools/{tool}/call) waits for its trace to be written, so the console's
@@ -142,6 +149,7 @@ export async function startGateway(options: GatewayServerOptions): Promise<Runni
   const retention = options.retention;
   if (retention) registerRetentionStats(metrics, () => retention.stats());
   const rateLimiter = options.rateLimiter ?? new MemoryRateLimiter();
+  const cache: CacheStore = options.cache ?? new MemoryCacheStore();
   const events = options.events;
   if (events) registerEventStats(metrics, () => events.stats());
   const approvals = options.approvals;
@@ -177,6 +185,7 @@ export async function startGateway(options: GatewayServerOptions): Promise<Runni
       traces: options.traces,
       metrics,
       rateLimiter,
+      cache,
       ...(options.approvals ? { approvals: options.approvals } : {}),
       ...(options.jobs ? { jobs: options.jobs } : {}),
       ...(options.approvalWaitMs !== undefined ? { approvalWaitMs: options.approvalWaitMs } : {}),
@@ -385,6 +394,7 @@ export async function startGateway(options: GatewayServerOptions): Promise<Runni
       await closeServer(server);
       await state.routes.close();
       await options.rateLimiter?.close?.();
+      await cache.close?.();
     },
   };
 }

@@ -25,6 +25,7 @@ import type { CompiledPolicy } from '@raku/policy';
 import { buildBundle, resolveZone } from '@raku/render';
 import { noAuthenticator, staticTokenAuthenticator } from '../auth/authenticator.ts';
 import type { Caller } from '../auth/caller.ts';
+import type { CacheStore } from '../cache/cache-store.ts';
 import { gitHubConfigRepository } from '../config-repo/github-config-repository.ts';
 import { localConfigRepository } from '../config-repo/local-config-repository.ts';
 import { consoleDist } from '../console/console-dist.ts';
@@ -74,7 +75,7 @@ function localToken(root: string): string {
 
 export async function startLocal(
   options: RuntimeOptions,
-  io: { log: (message: string) => void; revision?: string; rateLimiter?: RateLimiter },
+  io: { log: (message: string) => void; revision?: string; rateLimiter?: RateLimiter; cache?: CacheStore },
 ): Promise<LocalGateway> {
   const root = path.resolve(options.root);
   if (!(await isRepoRoot(root))) {
@@ -151,6 +152,7 @@ export async function startLocal(
       },
       inProcess: executor,
       ...(io.rateLimiter ? { rateLimiter: io.rateLimiter } : {}),
+      ...(io.cache ? { cache: io.cache } : {}),
       secrets: options.secrets,
       approvalWaitMs: options.approvalWaitMs,
       mcpHotPath: options.mcpHotPath,

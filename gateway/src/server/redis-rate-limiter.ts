@@ -4,7 +4,8 @@
  * (per replica) rather than refusing every call: an outage of the limiter must not become an outage of the
  * gateway.
  */
-import { createClient } from 'redis';
+
+import { connectRedis, type RedisClient } from '../redis/redis-client.ts';
 import { MemoryRateLimiter, type RateLimiter } from './rate-limiter.ts';
 
 export interface RedisRateLimiterOptions {
@@ -14,20 +15,6 @@ export interface RedisRateLimiterOptions {
   log?: (message: string) => void;
   now?: () => number;
 }
-
-function createRedis(url: string, state: { connected: boolean }) {
-  return createClient({
-    url,
-    socket: {
-      connectTimeout: 2000,
-      // Before the first connection: give up, so a wrong URL fails the start. After: keep trying.
-      reconnectStrategy: (retries, cause) => (state.connected ? Math.min(retries * 200, 5000) : cause),
-    },
-    disableOfflineQueue: true,
-  });
-}
-
-type RedisClient = ReturnType<typeof createRedis>;
 
 export class RedisRateLimiter implements RateLimiter {
   private readonly fallback: MemoryRateLimiter;
@@ -46,14 +33,9 @@ export class RedisRateLimiter implements RateLimiter {
 
   /** Connects (failing the start when Redis cannot be reached at all: a misconfigured URL is a user error). */
   static async connect(options: RedisRateLimiterOptions): Promise<RedisRateLimiter> {
-    const state = { connected: false };
-    const client = createRedis(options.url, state);
-    const limiter = new RedisRateLimiter(client, options);
-    client.on('error', (err: Error) => {
-      if (state.connected) limiter.markDegraded(err);
-    });
-    await client.connect();
-    state.connected = true;
+    let limiter: RedisRateLimiter | undefined;
+    const client = await connectRedis(options.url, (err) => limiter?.markDegraded(err));
+    limiter = new RedisRateLimiter(client, options);
     return limiter;
   }
 
