@@ -14,7 +14,13 @@
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { decodeCursor, pageSize, toPage } from '../db/cursor.ts';
-import { sqlString, TIME_MS_SQL, timeRangeSql, traceTable } from './clickhouse-schema.ts';
+import {
+  type ClickHouseTraceRow,
+  sqlString,
+  TIME_MS_SQL,
+  timeRangeSql,
+  traceTable,
+} from './clickhouse-schema.ts';
 import { STATS_MAX_TOOLS, type StatsRow, statsWindow, toStats } from './trace-reader.ts';
 import {
   type StoredTrace,
@@ -25,30 +31,8 @@ import {
   type TraceStatsQuery,
 } from './types.ts';
 
-/** A stored row as the listing reads it: seconds and milliseconds apart, 64-bit counts as strings. */
-interface ClickHouseStoredRow {
-  /** The UUID as text (aliased apart: an alias named like the column would replace it in WHERE). */
-  id_text: string;
-  time_s: number;
-  time_ms: number;
-  subject: string;
-  subject_kind: string;
-  tool: string;
-  route: string | null;
-  target: string | null;
-  decision: string;
-  rule: string | null;
-  revision: string;
-  latency_ms: number;
-  status: string;
-  args_bytes: number;
-  result_bytes: number;
-  args: string | null;
-  result: string | null;
-  error: string | null;
-  zone: string | null;
-  trace_id: string | null;
-}
+/** A stored row as the listing reads it: the id as text, the time's seconds apart from its milliseconds. */
+type ClickHouseStoredRow = Omit<ClickHouseTraceRow, 'id' | 'time'> & { id_text: string; time_s: number };
 
 const STORED_COLUMNS = `toString(id) AS id_text, toUInt32(time) AS time_s, time_ms, subject, subject_kind, tool, route,
   target, decision, rule, revision, latency_ms, status, args_bytes, result_bytes, args, result, error, zone, trace_id`;

@@ -7,7 +7,6 @@ import { type ClickHouseClient, ClickHouseLogLevel, createClient } from '@clickh
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createDatabase, type Database } from '../../src/db/database.ts';
 import { openPersistence, type Persistence } from '../../src/server/persistence.ts';
-import { openClickHouseStore } from '../../src/traces/clickhouse-store.ts';
 import { createFanOutTraceWriter } from '../../src/traces/fan-out-trace-writer.ts';
 import { toTraceRow } from '../../src/traces/trace-row.ts';
 import { BufferedTraceSink } from '../../src/traces/trace-sink.ts';
@@ -15,7 +14,7 @@ import { createPrismaTraceWriter } from '../../src/traces/trace-writer.ts';
 import type { TraceRecord } from '../../src/traces/types.ts';
 import { startTcpProxy } from '../persistence/helpers/tcp-proxy.ts';
 import { createTestDatabase, type TestDatabase, viaPort } from '../persistence/helpers/test-database.ts';
-import { startClickHouse, type TestClickHouse } from './helpers/clickhouse-server.ts';
+import { openTestStore, startClickHouse, type TestClickHouse } from './helpers/clickhouse-server.ts';
 
 const BASE = Date.UTC(2026, 10, 23, 12, 0, 0);
 
@@ -88,12 +87,7 @@ describe('RAKU_TRACE_STORE=both', () => {
 
       // A row only ClickHouse holds: the charts count it, the listing (Postgres) does not show it.
       const only = toTraceRow('00000000-0000-4000-8000-0000000000cc', call(40, 'clickhouse-only.tool'));
-      const direct = await openClickHouseStore({
-        url: server.url,
-        database: 'raku_both',
-        retentionDays: 0,
-        log: () => {},
-      });
+      const direct = await openTestStore(server.url, 'raku_both');
       await direct.writer.write([only]);
       await direct.close();
       const stats = await persistence.traceReader.stats(RANGE);
@@ -187,12 +181,7 @@ describe('fan-out writer through an outage', () => {
 
   it('holds a batch while ClickHouse is down and writes it to each store once', async () => {
     const proxy = await startTcpProxy(server.port);
-    const clickhouse = await openClickHouseStore({
-      url: `http://127.0.0.1:${proxy.port}`,
-      database: 'raku_fan',
-      retentionDays: 0,
-      log: () => {},
-    });
+    const clickhouse = await openTestStore(`http://127.0.0.1:${proxy.port}`, 'raku_fan');
     const sink = new BufferedTraceSink({
       ...options,
       writer: createFanOutTraceWriter([
@@ -215,12 +204,7 @@ describe('fan-out writer through an outage', () => {
   it('does not insert a batch into ClickHouse again when Postgres was down', async () => {
     const proxy = await startTcpProxy(Number(new URL(postgres.url).port || 5432));
     const viaProxy = await createDatabase({ url: viaPort(postgres.url, proxy.port) });
-    const clickhouse = await openClickHouseStore({
-      url: server.url,
-      database: 'raku_fan',
-      retentionDays: 0,
-      log: () => {},
-    });
+    const clickhouse = await openTestStore(server.url, 'raku_fan');
     const errors: string[] = [];
     const sink = new BufferedTraceSink({
       ...options,

@@ -7,7 +7,7 @@ import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, type Database } from '../../src/db/database.ts';
 import { createClickHouseRetention, firstKeptDay } from '../../src/traces/clickhouse-retention.ts';
-import { type ClickHouseStore, openClickHouseStore } from '../../src/traces/clickhouse-store.ts';
+import type { ClickHouseStore } from '../../src/traces/clickhouse-store.ts';
 import { createTraceReader } from '../../src/traces/trace-reader.ts';
 import { toTraceRow } from '../../src/traces/trace-row.ts';
 import { createPrismaTraceWriter } from '../../src/traces/trace-writer.ts';
@@ -19,7 +19,12 @@ import type {
   TraceStatus,
 } from '../../src/traces/types.ts';
 import { createTestDatabase, type TestDatabase } from '../persistence/helpers/test-database.ts';
-import { RAKU_TEST_PASSWORD, startClickHouse, type TestClickHouse } from './helpers/clickhouse-server.ts';
+import {
+  openTestStore,
+  RAKU_TEST_PASSWORD,
+  startClickHouse,
+  type TestClickHouse,
+} from './helpers/clickhouse-server.ts';
 
 const BASE = Date.UTC(2026, 10, 23, 12, 0, 0);
 const TOOLS = ['github.list_issues', 'github.get_issue', 'petstore.get_pet', 'it\'s \\ a "tool"'];
@@ -61,12 +66,7 @@ beforeAll(async () => {
   [server, postgres] = await Promise.all([startClickHouse(), createTestDatabase()]);
   db = await createDatabase({ url: postgres.url });
   await db.migrate();
-  store = await openClickHouseStore({
-    url: server.url,
-    database: 'raku_store',
-    retentionDays: 0,
-    log: () => {},
-  });
+  store = await openTestStore(server.url, 'raku_store');
   pgReader = createTraceReader(db.prisma);
   const rows = Array.from({ length: N }, (_, i) => toTraceRow(id(i), record(i)));
   const pgWriter = createPrismaTraceWriter(db.prisma);
@@ -212,12 +212,7 @@ describe('ClickHouse trace store', () => {
 
 describe('ClickHouse store setup', () => {
   it('creates its table once and opens again over it', async () => {
-    const again = await openClickHouseStore({
-      url: server.url,
-      database: 'raku_store',
-      retentionDays: 0,
-      log: () => {},
-    });
+    const again = await openTestStore(server.url, 'raku_store');
     try {
       expect((await again.reader.list({ limit: 1 })).items).toHaveLength(1);
       expect(await again.ping()).toBe(true);
@@ -230,23 +225,13 @@ describe('ClickHouse store setup', () => {
     const url = new URL(server.url);
     url.username = 'raku';
     url.password = RAKU_TEST_PASSWORD;
-    const withUser = await openClickHouseStore({
-      url: url.href,
-      database: 'raku_user',
-      retentionDays: 0,
-      log: () => {},
-    });
+    const withUser = await openTestStore(url.href, 'raku_user');
     await withUser.writer.write([toTraceRow(id(1), record(1))]);
     expect((await withUser.reader.get(id(1)))?.tool).toBe(record(1).tool);
     await withUser.close();
 
     url.password = 'not-the-password';
-    const failure = openClickHouseStore({
-      url: url.href,
-      database: 'raku_user',
-      retentionDays: 0,
-      log: () => {},
-    });
+    const failure = openTestStore(url.href, 'raku_user');
     await expect(failure).rejects.toThrow(
       /ClickHouse trace store: cannot create its table: .*(password|Authentication)/i,
     );
@@ -265,12 +250,7 @@ describe('ClickHouse store setup', () => {
 
 describe('ClickHouse retention', () => {
   it('drops the days wholly past the retention and keeps the rest', async () => {
-    const retained = await openClickHouseStore({
-      url: server.url,
-      database: 'raku_retention',
-      retentionDays: 0,
-      log: () => {},
-    });
+    const retained = await openTestStore(server.url, 'raku_retention');
     const now = new Date(Date.UTC(2026, 11, 4, 10, 30));
     const day = (d: number, hour = 12) => new Date(Date.UTC(2026, 11, 4 - d, hour));
     const times = [day(40), day(31, 23), day(30, 1), day(30, 23), day(29), day(1), day(0, 9)];

@@ -12,6 +12,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { type ClickHouseStore, openClickHouseStore } from '../../../src/traces/clickhouse-store.ts';
 
 export const CLICKHOUSE_SERVER = process.env['RAKU_CLICKHOUSE_SERVER'] ?? '/usr/sbin/clickhouse-server';
 export const RAKU_TEST_PASSWORD = 'raku-test-password';
@@ -136,4 +137,9 @@ export async function startClickHouse(): Promise<TestClickHouse> {
       },
     };
   }
+}
+
+/** The trace store on `url` in `database`, without retention or logs. */
+export function openTestStore(url: string, database: string): Promise<ClickHouseStore> {
+  return openClickHouseStore({ url, database, retentionDays: 0, log: () => {} });
 }
