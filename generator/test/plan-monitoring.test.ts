@@ -52,7 +52,7 @@ describe('raku plan on a monitoring change', () => {
       'changed monitoring/manifests.yaml',
     ]);
     const rules = prod?.files.find((f) => f.path === 'monitoring/manifests.yaml')?.diff ?? '';
-    expect(rules).toMatch(/^-\s+> 0\.05$/m);
+    expect(rules).toMatch(/^-\s+> 0\.02$/m);
     expect(rules).toMatch(/^\+\s+> 0\.1$/m);
     expect(rules).toMatch(/^\+.*fails more than 10% of its calls/m);
     expect(prod?.files.find((f) => f.path === 'monitoring/dashboard.yaml')?.diff).toMatch(
