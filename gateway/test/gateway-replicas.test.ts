@@ -4,59 +4,31 @@
  * limit, and an unreachable Redis fails the start with one line saying what to do (exit 1 as a process).
  */
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isUserError } from '../../generator/config/src/errors.ts';
 import { startGatewayRole } from '../src/server/gateway-roles.ts';
 import { parseRuntimeOptions } from '../src/server/options.ts';
 import type { FakeUpstream } from './helpers/fake-upstream.ts';
 import type { testIssuer } from './helpers/jwt.ts';
-import { type JwtGatewayParts, startJwtGatewayParts } from './helpers/jwt-gateway-parts.ts';
 import { connectClient, textOf } from './helpers/mcp-client.ts';
-import { createScratchDatabase } from './helpers/scratch-database.ts';
+import { type RedisGatewayRole, setUpRedisGatewayRole } from './helpers/redis-gateway-role.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
-const REDIS = 'redis://127.0.0.1:6379';
-/** A zone name of this run only: the Redis keys live under `raku:ratelimit:<zone>:`. */
-const ZONE = `replicas-${randomBytes(4).toString('hex')}`;
 
 let upstream: FakeUpstream;
-let parts: JwtGatewayParts;
-let scratch: Awaited<ReturnType<typeof createScratchDatabase>>;
 let issuer: Awaited<ReturnType<typeof testIssuer>>;
-let dir: string;
+let role: RedisGatewayRole;
 let env: Record<string, string>;
 
 beforeAll(async () => {
-  parts = await startJwtGatewayParts();
-  ({ upstream, issuer } = parts);
-  const { bundle } = parts;
-  bundle.zone = ZONE;
-  dir = mkdtempSync(path.join(tmpdir(), 'raku-replicas-'));
-  writeFileSync(path.join(dir, 'bundle.json'), JSON.stringify(bundle));
-  scratch = await createScratchDatabase();
-  env = {
-    RAKU_ROLE: 'gateway',
-    RAKU_BUNDLE: path.join(dir, 'bundle.json'),
-    DATABASE_URL: scratch.url,
-    PORT: '0',
-    REDIS_URL: REDIS,
-  };
+  role = await setUpRedisGatewayRole('replicas');
+  ({ upstream, issuer } = role.parts);
+  env = role.env;
 }, 60_000);
 
 afterAll(async () => {
-  const redis = createClient({ url: REDIS });
-  await redis.connect();
-  const keys = await redis.keys(`raku:ratelimit:${ZONE}:*`);
-  if (keys.length > 0) await redis.del(keys);
-  await redis.close();
-  await scratch?.drop();
-  await parts?.close();
-  rmSync(dir, { recursive: true, force: true });
+  await role?.close();
 });
 
 describe('gateway replicas with REDIS_URL', () => {

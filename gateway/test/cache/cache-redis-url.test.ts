@@ -3,62 +3,35 @@
  * variables and a bundle file): two replicas share entries under `raku:cache:<zone>:`, and the trace the
  * second replica writes to Postgres names the cache as its target.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGatewayRole } from '../../src/server/gateway-roles.ts';
 import { parseRuntimeOptions } from '../../src/server/options.ts';
-import { type JwtGatewayParts, startJwtGatewayParts } from '../helpers/jwt-gateway-parts.ts';
 import { connectClient, textOf } from '../helpers/mcp-client.ts';
-import { createScratchDatabase } from '../helpers/scratch-database.ts';
+import { REDIS, type RedisGatewayRole, setUpRedisGatewayRole } from '../helpers/redis-gateway-role.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
-const REDIS = 'redis://127.0.0.1:6379';
-const ZONE = `cache-${randomBytes(4).toString('hex')}`;
 
-let parts: JwtGatewayParts;
-let scratch: Awaited<ReturnType<typeof createScratchDatabase>>;
-let dir: string;
-let env: Record<string, string>;
+let role: RedisGatewayRole;
 
 beforeAll(async () => {
-  parts = await startJwtGatewayParts();
-  const { bundle } = parts;
-  bundle.zone = ZONE;
-  const tool = bundle.tools.find((t) => t.name === 'widgets.get_widget')!;
-  tool.definition!.cache = { ttlSeconds: 300 };
-  dir = mkdtempSync(path.join(tmpdir(), 'raku-cache-'));
-  writeFileSync(path.join(dir, 'bundle.json'), JSON.stringify(bundle));
-  scratch = await createScratchDatabase();
-  env = {
-    RAKU_ROLE: 'gateway',
-    RAKU_BUNDLE: path.join(dir, 'bundle.json'),
-    DATABASE_URL: scratch.url,
-    PORT: '0',
-    REDIS_URL: REDIS,
-  };
+  role = await setUpRedisGatewayRole('cache', (bundle) => {
+    const tool = bundle.tools.find((t) => t.name === 'widgets.get_widget')!;
+    tool.definition!.cache = { ttlSeconds: 300 };
+  });
 }, 60_000);
 
 afterAll(async () => {
-  const redis = createClient({ url: REDIS });
-  await redis.connect();
-  const keys = await redis.keys(`raku:*:${ZONE}:*`);
-  if (keys.length > 0) await redis.del(keys);
-  await redis.close();
-  await scratch?.drop();
-  await parts?.close();
-  rmSync(dir, { recursive: true, force: true });
+  await role?.close();
 });
 
 describe('gateway replicas with REDIS_URL', () => {
   it('share the tool cache: replica B answers from the entry replica A stored, and traces it', async () => {
-    const options = parseRuntimeOptions(env, [], ROOT);
+    const options = parseRuntimeOptions(role.env, [], ROOT);
     const replicas = [await startGatewayRole(options, () => {}), await startGatewayRole(options, () => {})];
-    const token = await parts.issuer.sign({ sub: 'bot', agent: true });
+    const token = await role.parts.issuer.sign({ sub: 'bot', agent: true });
     const clients = await Promise.all(replicas.map((r) => connectClient(r.url, 'modern', token)));
     const redis = createClient({ url: REDIS });
     await redis.connect();
@@ -67,14 +40,14 @@ describe('gateway replicas with REDIS_URL', () => {
         const result = await client.callTool({ name: 'widgets.get_widget', arguments: { id: 'w1' } });
         expect(textOf(result)).toBe('{"id":"w1"}');
       }
-      expect(parts.upstream.requests).toHaveLength(1);
-      expect(await redis.keys(`raku:cache:${ZONE}:*`)).toHaveLength(1);
+      expect(role.parts.upstream.requests).toHaveLength(1);
+      expect(await redis.keys(`raku:cache:${role.zone}:*`)).toHaveLength(1);
     } finally {
       await redis.close();
       await Promise.all(clients.map((c) => c.close()));
       for (const r of replicas) await r.close(); // closing flushes the trace sinks
     }
-    const db = new pg.Client({ connectionString: scratch.url });
+    const db = new pg.Client({ connectionString: role.scratch.url });
     await db.connect();
     try {
       const { rows } = await db.query(

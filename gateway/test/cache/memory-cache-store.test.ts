@@ -4,7 +4,12 @@ import { MemoryCacheStore } from '../../src/cache/memory-cache-store.ts';
 /** A clock the test moves by hand. */
 function clock(start = 1_000_000) {
   let now = start;
-  return { now: () => now, advance: (ms: number) => void (now += ms) };
+  return {
+    now: () => now,
+    advance(ms: number) {
+      now += ms;
+    },
+  };
 }
 
 describe('MemoryCacheStore', () => {
