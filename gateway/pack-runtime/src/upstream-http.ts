@@ -1,9 +1,14 @@
 /**
  * Sends one upstream request with the pack's limits: only the pack's own origins, the SSRF lookup guard,
  * an overall timeout, a response size cap, and redirects followed only within the same origin.
+ *
+ * Under an OpenTelemetry span (the pack server's, when the process traces), each exchange gets a CLIENT span
+ * named by the HTTP conventions (`GET`, `http.request.method`, `server.address`, `http.response.status_code`;
+ * no path or query, which may hold argument values) and sends its `traceparent` to the upstream API.
  */
 import http from 'node:http';
 import https from 'node:https';
+import { context, propagation, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { UpstreamRequest } from './build-request.ts';
 import { depthMessage, jsonBounds, tooDeep } from './json-bounds.ts';
 import { checkLiteralHost, guardedLookup, SsrfBlockedError } from './ssrf-guard.ts';
@@ -90,7 +95,49 @@ function withoutBodyHeaders(headers: Record<string, string>): Record<string, str
   return rest;
 }
 
+/** The instrumentation scope of the upstream spans. */
+const TRACER_NAME = '@raku/pack-runtime';
+
 function exchange(request: UpstreamRequest, limits: UpstreamLimits): Promise<UpstreamResponse> {
+  // No active span (tracing off, or a call outside any request): the plain exchange, nothing allocated.
+  if (!trace.getActiveSpan()) return send(request, limits, undefined);
+  const { url } = request;
+  const span = trace.getTracer(TRACER_NAME).startSpan(request.method.toUpperCase(), {
+    kind: SpanKind.CLIENT,
+    attributes: {
+      'http.request.method': request.method.toUpperCase(),
+      'server.address': url.hostname,
+      'server.port': Number(url.port) || (url.protocol === 'https:' ? 443 : 80),
+      'url.scheme': url.protocol.slice(0, -1),
+    },
+  });
+  const headers: Record<string, string> = {};
+  propagation.inject(trace.setSpan(context.active(), span), headers);
+  return send(request, limits, headers).then(
+    (response) => {
+      span.setAttribute('http.response.status_code', response.status);
+      if (response.status >= 400) endFailed(span, String(response.status));
+      else span.end();
+      return response;
+    },
+    (err: unknown) => {
+      endFailed(span, err instanceof UpstreamError ? err.kind : '_OTHER');
+      throw err;
+    },
+  );
+}
+
+function endFailed(span: Span, errorType: string): void {
+  span.setAttribute('error.type', errorType);
+  span.setStatus({ code: SpanStatusCode.ERROR });
+  span.end();
+}
+
+function send(
+  request: UpstreamRequest,
+  limits: UpstreamLimits,
+  traceHeaders: Record<string, string> | undefined,
+): Promise<UpstreamResponse> {
   const { url } = request;
   if (!limits.allowedOrigins.has(url.origin)) {
     return Promise.reject(new UpstreamError('blocked', `${url.origin} is not an upstream of this pack`));
@@ -113,7 +160,7 @@ function exchange(request: UpstreamRequest, limits: UpstreamLimits): Promise<Ups
     };
     const mod = url.protocol === 'https:' ? https : http;
     const body = request.body === undefined ? undefined : Buffer.from(request.body);
-    const headers = { ...request.headers };
+    const headers = traceHeaders ? { ...request.headers, ...traceHeaders } : { ...request.headers };
     if (body) headers['content-length'] = String(body.length);
     const req = mod.request(url, {
       method: request.method,

@@ -68,10 +68,15 @@ type Params = Record<string, unknown>;
 export interface HotHandlers {
   /** The server's identity, stamped into every result's `_meta` as the SDK does. */
   serverInfo: { name: string; version: string };
-  /** Answers tools/list; throws `ProtocolError` for a bad request (an invalid cursor). */
-  listTools(params: Params, authInfo: AuthInfo): Promise<Record<string, unknown>>;
-  /** Answers tools/call; throws `ProtocolError` for a bad request (an unknown tool). */
-  callTool(params: Params, authInfo: AuthInfo, signal: AbortSignal): Promise<Record<string, unknown>>;
+  /** Answers tools/list (`id`: the JSON-RPC id); throws `ProtocolError` for a bad request (an invalid cursor). */
+  listTools(params: Params, authInfo: AuthInfo, id: JsonRpcId): Promise<Record<string, unknown>>;
+  /** Answers tools/call (`id`: the JSON-RPC id); throws `ProtocolError` for a bad request (an unknown tool). */
+  callTool(
+    params: Params,
+    authInfo: AuthInfo,
+    signal: AbortSignal,
+    id: JsonRpcId,
+  ): Promise<Record<string, unknown>>;
 }
 
 /**
@@ -363,9 +368,9 @@ export function createHotPath(handlers: HotHandlers): HotPath {
     let result: Record<string, unknown>;
     try {
       if (method === 'tools/call') {
-        result = await handlers.callTool(params, authInfo, signal);
+        result = await handlers.callTool(params, authInfo, signal, id);
         checkCallResult(result);
-      } else result = await handlers.listTools(params, authInfo);
+      } else result = await handlers.listTools(params, authInfo, id);
     } catch (err) {
       return errorAnswer(id, err);
     }

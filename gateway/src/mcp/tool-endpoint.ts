@@ -4,7 +4,7 @@
  * 2026-07-28 requests and, through its legacy fallback, 2025-11-25 clients, from one server factory. Node
  * requests reach it through ./node-handler.ts, which hands the SDK the body already parsed.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import {
   type AuthInfo,
   createMcpHandler,
@@ -12,8 +12,12 @@ import {
   ProtocolErrorCode,
   Server,
 } from '@modelcontextprotocol/server';
+import { context } from '@opentelemetry/api';
 import type { CallToolResult, McpToolDefinition } from '@raku/pack-runtime';
 import { ANONYMOUS, type Caller } from '../auth/caller.ts';
+import { endMcpSpan, startMcpServerSpan } from '../telemetry/mcp-spans.ts';
+import { TRACEPARENT, traceIdOf } from '../telemetry/trace-context.ts';
+import { activeTracer } from '../telemetry/tracing.ts';
 import { createHotPath, SSE_KEEP_ALIVE_MS } from './hot-path.ts';
 import { type RefusedCall, toLeanNodeHandler } from './node-handler.ts';
 
@@ -45,6 +49,11 @@ export interface CallRequest {
   packVersion?: string;
   /** The id the call's trace gets (a UUID the gateway made): the console's try-it answers with it. */
   traceId?: string;
+  /**
+   * The W3C trace id the call's trace row records: the agent's (its `_meta` or HTTP `traceparent`), else the
+   * gateway's span's when OpenTelemetry is on and samples it.
+   */
+  w3cTraceId?: string;
 }
 
 /** A tool that does not exist for this caller: answered as a JSON-RPC invalid-params error. */
@@ -113,19 +122,81 @@ export function pageOf<T extends { name: string }>(
     : { items };
 }
 
+const PROTOCOL_VERSION_META = 'io.modelcontextprotocol/protocolVersion';
+
+/** What a request carries beyond its params that its span and trace row need: the JSON-RPC id, the headers. */
+interface RequestInfo {
+  id: string | number | undefined;
+  headers: IncomingHttpHeaders | undefined;
+}
+
+type CallParams = { name: string; arguments?: Record<string, unknown>; _meta?: Record<string, unknown> };
+
+/** The error.type/status of a request that threw: a JSON-RPC error (its code), else the fault's class. */
+function failedOutcome(err: unknown): Parameters<typeof endMcpSpan>[1] {
+  if (err instanceof ProtocolError) return { rpcError: { code: err.code, message: err.message } };
+  if (err instanceof ToolNotFound) {
+    return { rpcError: { code: ProtocolErrorCode.InvalidParams, message: err.message } };
+  }
+  return { errorType: err instanceof Error ? err.name : '_OTHER' };
+}
+
+/**
+ * Runs one request under its OpenTelemetry SERVER span when tracing is on (./../telemetry/mcp-spans.ts), as it
+ * is otherwise. `run` gets the W3C trace id the request belongs to, if any: the agent's, else the span's when
+ * it is sampled.
+ */
+async function traced<T extends object>(
+  method: 'tools/call' | 'tools/list',
+  tool: string | undefined,
+  meta: Record<string, unknown> | undefined,
+  info: RequestInfo,
+  run: (w3cTraceId: string | undefined) => Promise<T>,
+): Promise<T> {
+  const agentTraceId = traceIdOf(meta?.[TRACEPARENT]) ?? traceIdOf(info.headers?.[TRACEPARENT]);
+  const tracer = activeTracer();
+  if (!tracer) return run(agentTraceId);
+  const sessionId = info.headers?.['mcp-session-id'];
+  const version = meta?.[PROTOCOL_VERSION_META] ?? info.headers?.['mcp-protocol-version'];
+  const { span, context: ctx } = startMcpServerSpan(tracer, {
+    method,
+    ...(tool !== undefined ? { tool } : {}),
+    ...(info.id !== undefined ? { requestId: info.id } : {}),
+    ...(meta ? { meta } : {}),
+    ...(info.headers ? { headers: info.headers } : {}),
+    ...(typeof sessionId === 'string' ? { sessionId } : {}),
+    ...(typeof version === 'string' ? { protocolVersion: version } : {}),
+  });
+  const w3cTraceId = agentTraceId ?? (span.isRecording() ? span.spanContext().traceId : undefined);
+  try {
+    const result = await context.with(ctx, run, undefined, w3cTraceId);
+    endMcpSpan(span, { result: { isError: 'isError' in result && result.isError === true } });
+    return result;
+  } catch (err) {
+    endMcpSpan(span, failedOutcome(err));
+    throw err;
+  }
+}
+
 export function createMcpEndpoint(catalog: ToolCatalog, options: McpEndpointOptions): McpNodeHandler {
   const pageSize = options.pageSize ?? 100;
   const serverInfo = { name: options.name, version: options.version };
   const keepAliveMs = options.keepAliveMs ?? SSE_KEEP_ALIVE_MS;
   // One implementation of each method, served by the SDK and by the hot path alike.
-  const listTools = async (caller: Caller, params: { cursor?: string } | undefined) => {
-    const page = pageOf(await catalog.listTools(caller), params?.cursor, pageSize);
-    return page.nextCursor ? { tools: page.items, nextCursor: page.nextCursor } : { tools: page.items };
-  };
+  const listTools = (
+    caller: Caller,
+    params: { cursor?: string; _meta?: Record<string, unknown> } | undefined,
+    info: RequestInfo,
+  ) =>
+    traced('tools/list', undefined, params?._meta, info, async () => {
+      const page = pageOf(await catalog.listTools(caller), params?.cursor, pageSize);
+      return page.nextCursor ? { tools: page.items, nextCursor: page.nextCursor } : { tools: page.items };
+    });
   const callTool = async (
     caller: Caller,
-    params: { name: string; arguments?: Record<string, unknown>; _meta?: Record<string, unknown> },
+    params: CallParams,
     signal: AbortSignal,
+    info: RequestInfo,
   ): Promise<CallToolResult> => {
     const packVersion = params._meta?.[PACK_VERSION_META];
     if (packVersion !== undefined && typeof packVersion !== 'string') {
@@ -135,18 +206,19 @@ export function createMcpEndpoint(catalog: ToolCatalog, options: McpEndpointOpti
       );
     }
     try {
-      return await catalog.callTool(
-        params.name,
-        params.arguments ?? {},
-        caller,
-        signal,
-        packVersion === undefined ? {} : { packVersion },
+      return await traced('tools/call', params.name, params._meta, info, (w3cTraceId) =>
+        catalog.callTool(params.name, params.arguments ?? {}, caller, signal, {
+          ...(packVersion !== undefined ? { packVersion } : {}),
+          ...(w3cTraceId !== undefined ? { w3cTraceId } : {}),
+        }),
       );
     } catch (err) {
       if (err instanceof ToolNotFound) throw new ProtocolError(ProtocolErrorCode.InvalidParams, err.message);
       throw err;
     }
   };
+  const headersOf = (authInfo: AuthInfo | undefined) =>
+    authInfo?.extra?.['headers'] as IncomingHttpHeaders | undefined;
   const callerOf = (authInfo: AuthInfo | undefined) =>
     (authInfo?.extra?.['caller'] as Caller | undefined) ?? ANONYMOUS;
 
@@ -154,11 +226,18 @@ export function createMcpEndpoint(catalog: ToolCatalog, options: McpEndpointOpti
     (ctx) => {
       const caller = callerOf(ctx.authInfo);
       const server = new Server(serverInfo, { capabilities: { tools: {} } });
-      server.setRequestHandler('tools/list', (request) => listTools(caller, request.params) as never);
+      const headers = headersOf(ctx.authInfo);
+      server.setRequestHandler(
+        'tools/list',
+        (request, listCtx) => listTools(caller, request.params, { id: listCtx.mcpReq.id, headers }) as never,
+      );
       server.setRequestHandler(
         'tools/call',
         (request, callCtx) =>
-          callTool(caller, request.params as Parameters<typeof callTool>[1], callCtx.mcpReq.signal) as never,
+          callTool(caller, request.params as CallParams, callCtx.mcpReq.signal, {
+            id: callCtx.mcpReq.id,
+            headers,
+          }) as never,
       );
       return server;
     },
@@ -169,9 +248,10 @@ export function createMcpEndpoint(catalog: ToolCatalog, options: McpEndpointOpti
       ? undefined
       : createHotPath({
           serverInfo,
-          listTools: (params, authInfo) => listTools(callerOf(authInfo), params),
-          callTool: (params, authInfo, signal) =>
-            callTool(callerOf(authInfo), params as Parameters<typeof callTool>[1], signal),
+          listTools: (params, authInfo, id) =>
+            listTools(callerOf(authInfo), params, { id, headers: headersOf(authInfo) }),
+          callTool: (params, authInfo, signal, id) =>
+            callTool(callerOf(authInfo), params as CallParams, signal, { id, headers: headersOf(authInfo) }),
         });
   const node = toLeanNodeHandler(handler, {
     keepAliveMs,
@@ -182,5 +262,11 @@ export function createMcpEndpoint(catalog: ToolCatalog, options: McpEndpointOpti
       : {}),
   });
   return (req, res, caller) =>
-    node(req, res, { token: '', clientId: caller.subject, scopes: [], extra: { caller } });
+    // The headers ride along for the request's trace context (traceparent), read only by `traced`.
+    node(req, res, {
+      token: '',
+      clientId: caller.subject,
+      scopes: [],
+      extra: { caller, headers: req.headers },
+    });
 }

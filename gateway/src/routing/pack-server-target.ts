@@ -6,6 +6,8 @@
  */
 import http from 'node:http';
 import { type CallToolResult, depthMessage, jsonBounds, STATUS_META, tooDeep } from '@raku/pack-runtime';
+import { endMcpSpan, startMcpClientSpan } from '../telemetry/mcp-spans.ts';
+import { activeTracer } from '../telemetry/tracing.ts';
 import { answeredError, refusesRequest, type Target, TargetError, UnsendableCallError } from './targets.ts';
 
 const PROTOCOL = '2026-07-28';
@@ -31,10 +33,12 @@ export class PackServerTarget implements Target {
   private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
   /** Where each call goes, worked out once from the URL instead of by http.request on every call. */
   private readonly target: http.RequestOptions;
+  private readonly url: URL;
   private nextId = 1;
 
   constructor(readonly id: string) {
     const url = new URL(id);
+    this.url = url;
     this.target = {
       protocol: url.protocol,
       // An IPv6 literal is bracketed in a URL, not in a host name.
@@ -53,14 +57,43 @@ export class PackServerTarget implements Target {
     options: { signal: AbortSignal; timeoutMs: number },
   ): Promise<CallToolResult> {
     const id = this.nextId++;
+    const tracer = activeTracer();
+    if (!tracer) return this.send(id, tool, args, options, undefined);
+    // A CLIENT span for the hop; its context goes in the HTTP headers and in _meta, where the pack server's
+    // SERVER span takes its parent from (the MCP conventions).
+    const { span, headers } = startMcpClientSpan(tracer, { tool, requestId: id, url: this.url });
+    return this.send(id, tool, args, options, headers).then(
+      (result) => {
+        endMcpSpan(span, { result });
+        return result;
+      },
+      (err: unknown) => {
+        endMcpSpan(span, {
+          errorType: err instanceof TargetError ? err.kind : err instanceof Error ? err.name : '_OTHER',
+        });
+        throw err;
+      },
+    );
+  }
+
+  private send(
+    id: number,
+    tool: string,
+    args: Record<string, unknown>,
+    options: { signal: AbortSignal; timeoutMs: number },
+    trace: Record<string, string> | undefined,
+  ): Promise<CallToolResult> {
     let body: Buffer;
     try {
       // Only the name and arguments change from call to call; the rest is written as JSON.stringify would.
       const encodedArgs = JSON.stringify(args) as string | undefined;
       // Arguments whose toJSON answers undefined are left out, as JSON.stringify leaves out such a key.
       const argsPart = encodedArgs === undefined ? '' : `,"arguments":${encodedArgs}`;
+      // The trace context joins the envelope as unprefixed _meta keys (SEP-414).
+      const traceKeys = trace ? JSON.stringify(trace).slice(1, -1) : '';
+      const meta = traceKeys ? `${ENVELOPE_JSON.slice(0, -1)},${traceKeys}}` : ENVELOPE_JSON;
       body = Buffer.from(
-        `{"jsonrpc":"2.0","id":${id},"method":"tools/call","params":{"name":${JSON.stringify(tool)}${argsPart},"_meta":${ENVELOPE_JSON}}}`,
+        `{"jsonrpc":"2.0","id":${id},"method":"tools/call","params":{"name":${JSON.stringify(tool)}${argsPart},"_meta":${meta}}}`,
       );
     } catch (err) {
       // Arguments that do not serialise never left: the caller's, not the pack server's.
@@ -91,6 +124,7 @@ export class PackServerTarget implements Target {
           'mcp-protocol-version': PROTOCOL,
           'mcp-method': 'tools/call',
           'mcp-name': tool,
+          ...trace,
         },
       });
       const timer = setTimeout(() => {

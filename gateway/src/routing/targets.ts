@@ -12,6 +12,7 @@ import {
   SdkHttpError,
   StreamableHTTPClientTransport,
 } from '@modelcontextprotocol/client';
+import { context } from '@opentelemetry/api';
 import {
   type CallToolResult,
   errorResult,
@@ -22,6 +23,9 @@ import {
   STATUS_META,
   violationMessage,
 } from '@raku/pack-runtime';
+import { endMcpSpan, startMcpClientSpan } from '../telemetry/mcp-spans.ts';
+import { TRACEPARENT, traceHeaders } from '../telemetry/trace-context.ts';
+import { activeTracer } from '../telemetry/tracing.ts';
 
 /**
  * Why a target failed. `unreachable`: the call never reached it (safe to try the next candidate even for
@@ -132,6 +136,18 @@ function classify(err: unknown, url: string): TargetError {
   return new TargetError('failed', `${url} failed: ${(err as Error)?.message ?? String(err)}`);
 }
 
+/**
+ * fetch with the active span's trace context in the headers: the transport's requests run in the context of
+ * the call that made them (MCP_CLIENT span). Without a span (tracing off), fetch as it is.
+ */
+const tracedFetch = (url: string | URL, init?: RequestInit): Promise<Response> => {
+  const trace = traceHeaders(context.active());
+  if (trace[TRACEPARENT] === undefined) return fetch(url, init);
+  const headers = new Headers(init?.headers);
+  for (const [name, value] of Object.entries(trace)) headers.set(name, value);
+  return fetch(url, { ...init, headers });
+};
+
 /** An MCP server reached over Streamable HTTP with the official client. */
 export class McpTarget implements Target {
   readonly id: string;
@@ -150,6 +166,7 @@ export class McpTarget implements Target {
         );
         const transport = new StreamableHTTPClientTransport(new URL(this.options.url), {
           requestInit: { headers: { ...(this.options.headers ?? {}) } },
+          fetch: tracedFetch,
         });
         await client.connect(transport, { timeout: timeoutMs });
         return client;
@@ -168,6 +185,28 @@ export class McpTarget implements Target {
     args: Record<string, unknown>,
     options: { signal: AbortSignal; timeoutMs: number },
   ): Promise<CallToolResult> {
+    const tracer = activeTracer();
+    if (!tracer) return this.send(tool, args, options, undefined);
+    // A CLIENT span per call; its context goes in the HTTP headers (tracedFetch) and in params._meta.
+    const { span, context: ctx, headers } = startMcpClientSpan(tracer, { tool, url: new URL(this.id) });
+    try {
+      const result = await context.with(ctx, () => this.send(tool, args, options, headers));
+      endMcpSpan(span, { result });
+      return result;
+    } catch (err) {
+      endMcpSpan(span, {
+        errorType: err instanceof TargetError ? err.kind : err instanceof Error ? err.name : '_OTHER',
+      });
+      throw err;
+    }
+  }
+
+  private async send(
+    tool: string,
+    args: Record<string, unknown>,
+    options: { signal: AbortSignal; timeoutMs: number },
+    trace: Record<string, string> | undefined,
+  ): Promise<CallToolResult> {
     let client: Client;
     try {
       client = await this.connect(options.timeoutMs);
@@ -180,7 +219,7 @@ export class McpTarget implements Target {
       return boundedResult(
         this.id,
         (await client.callTool(
-          { name: tool, arguments: args },
+          { name: tool, arguments: args, ...(trace ? { _meta: trace } : {}) },
           { signal: options.signal, timeout: options.timeoutMs },
         )) as CallToolResult,
       );

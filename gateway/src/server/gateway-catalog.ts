@@ -26,6 +26,7 @@ import type { RefusedCall } from '../mcp/node-handler.ts';
 import { type CallRequest, PACK_VERSION_META, type ToolCatalog, ToolNotFound } from '../mcp/tool-endpoint.ts';
 import type { RouteTable } from '../routing/route-table.ts';
 import { candidatesFor, NoRouteError, Router, VersionRequestError } from '../routing/router.ts';
+import { annotateCallSpan } from '../telemetry/call-attributes.ts';
 import { truncatedMarker } from '../traces/trace-row.ts';
 import type { TraceDecision, TraceSink, TraceStatus } from '../traces/types.ts';
 import { awaitApproval, refuseUnlessApproved } from './call-approval.ts';
@@ -217,6 +218,16 @@ export class GatewayCatalog implements ToolCatalog, JobRunner {
       };
     }
     const latencyMs = performance.now() - started;
+    annotateCallSpan({
+      zone: this.options.bundle.zone,
+      revision: this.options.bundle.revision,
+      decision: finished.decision,
+      rule: finished.rule,
+      status: finished.status,
+      route: finished.route ?? null,
+      target: finished.target ?? null,
+      ...(tool?.source.kind === 'pack' ? { pack: tool.source.pack, packVersion: tool.source.version } : {}),
+    });
     recordCall(
       this.options.metrics,
       this.callLabels(tool, name, finished.route),
@@ -225,6 +236,7 @@ export class GatewayCatalog implements ToolCatalog, JobRunner {
     );
     this.options.traces.record({
       ...(request.traceId ? { id: request.traceId } : {}),
+      traceId: request.w3cTraceId ?? null,
       time,
       subject: caller.subject,
       subjectKind: caller.kind,

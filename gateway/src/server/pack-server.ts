@@ -9,6 +9,7 @@ import type { SecretSource } from '@raku/pack-runtime';
 import { PackExecutor, UnknownToolError } from '@raku/pack-runtime';
 import { ANONYMOUS } from '../auth/caller.ts';
 import { createMcpEndpoint, type ToolCatalog, ToolNotFound } from '../mcp/tool-endpoint.ts';
+import { annotateCallSpan } from '../telemetry/call-attributes.ts';
 import { closeServer, createHttpServer, isLoopback, listen } from './http-server.ts';
 import { type CallLabels, createMetrics, type RuntimeMetrics, recordCall } from './metrics.ts';
 
@@ -68,6 +69,7 @@ export function packCatalog(
         throw err;
       } finally {
         const known = labels.get(name) ?? { tool: '(unknown)', zone: '', pack: '', pack_version: '' };
+        annotateCallSpan({ pack: known.pack, packVersion: known.pack_version, status });
         recordCall(metrics, known, status, (performance.now() - started) / 1000);
       }
     },

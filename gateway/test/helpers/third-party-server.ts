@@ -1,4 +1,7 @@
-/** A real third-party MCP server (official SDK) on 127.0.0.1, recording the Authorization header it gets. */
+/**
+ * A real third-party MCP server (official SDK) on 127.0.0.1, recording the Authorization and traceparent
+ * headers it gets and each call's `_meta`.
+ */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { toNodeHandler } from '@modelcontextprotocol/node';
@@ -28,7 +31,9 @@ export const hashOf = (name: string) => toolContentHash(THIRD_PARTY_TOOLS.find((
 export interface ThirdParty {
   url: string;
   authorizations: (string | undefined)[];
-  calls: { name: string; args: unknown }[];
+  /** The `traceparent` header of each HTTP request, in order. */
+  traceparents: (string | undefined)[];
+  calls: { name: string; args: unknown; meta?: Record<string, unknown> }[];
   /** Set to answer tools/call with another result (e.g. hostile structuredContent); undefined: the echo. */
   answer?: (name: string, args: unknown) => Record<string, unknown> | undefined;
   close(): Promise<void>;
@@ -36,13 +41,18 @@ export interface ThirdParty {
 
 export async function startThirdParty(): Promise<ThirdParty> {
   const authorizations: (string | undefined)[] = [];
-  const calls: { name: string; args: unknown }[] = [];
+  const traceparents: (string | undefined)[] = [];
+  const calls: ThirdParty['calls'] = [];
   const handler = toNodeHandler(
     createMcpHandler(() => {
       const server = new Server({ name: 'partner', version: '1.0.0' }, { capabilities: { tools: {} } });
       server.setRequestHandler('tools/list', async () => ({ tools: THIRD_PARTY_TOOLS as never }));
       server.setRequestHandler('tools/call', async (req) => {
-        calls.push({ name: req.params.name, args: req.params.arguments });
+        calls.push({
+          name: req.params.name,
+          args: req.params.arguments,
+          ...(req.params._meta ? { meta: { ...req.params._meta } } : {}),
+        });
         const answer = partner.answer?.(req.params.name, req.params.arguments);
         if (answer) return answer as never;
         return {
@@ -57,6 +67,7 @@ export async function startThirdParty(): Promise<ThirdParty> {
   const partner: ThirdParty = {
     url: '',
     authorizations,
+    traceparents,
     calls,
     close: () =>
       new Promise<void>((resolve) => {
@@ -66,6 +77,7 @@ export async function startThirdParty(): Promise<ThirdParty> {
   };
   const server = http.createServer((req, res) => {
     authorizations.push(req.headers.authorization);
+    traceparents.push(req.headers.traceparent as string | undefined);
     void handler(req, res);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

@@ -1,0 +1,148 @@
+/**
+ * Spans of MCP requests, named and attributed by the OpenTelemetry semantic conventions for MCP
+ * (https://opentelemetry.io/docs/specs/semconv/gen-ai/mcp/): a SERVER span per request served (gateway and
+ * pack server), a CLIENT span per call sent to a pack server or a third-party server, named
+ * `{mcp.method.name} {gen_ai.tool.name}`. The parent of a server span is the trace context in the request's
+ * `params._meta`, else the HTTP `traceparent`; when both are there and differ, the HTTP one is linked.
+ * Argument values and results are never recorded.
+ */
+import {
+  type Attributes,
+  type Context,
+  context,
+  type Link,
+  ROOT_CONTEXT,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  type Tracer,
+  trace,
+} from '@opentelemetry/api';
+import { remoteSpanContext, traceHeaders } from './trace-context.ts';
+
+/** Attribute keys (the MCP and GenAI ones are still "development" in the conventions, so copied here). */
+export const ATTR = {
+  mcpMethod: 'mcp.method.name',
+  mcpSession: 'mcp.session.id',
+  mcpProtocolVersion: 'mcp.protocol.version',
+  jsonRpcRequestId: 'jsonrpc.request.id',
+  rpcStatusCode: 'rpc.response.status_code',
+  toolName: 'gen_ai.tool.name',
+  operationName: 'gen_ai.operation.name',
+  errorType: 'error.type',
+  serverAddress: 'server.address',
+  serverPort: 'server.port',
+  networkTransport: 'network.transport',
+  networkProtocol: 'network.protocol.name',
+  zone: 'raku.zone',
+  pack: 'raku.pack',
+  packVersion: 'raku.pack.version',
+  policyRule: 'raku.policy.rule',
+  decision: 'raku.decision',
+  revision: 'raku.config.revision',
+  callStatus: 'raku.call.status',
+  route: 'raku.route',
+  target: 'raku.target',
+} as const;
+
+/** `error.type` of a tools/call answered with `isError: true` (the conventions' value). */
+export const TOOL_ERROR = 'tool_error';
+
+export interface McpServerRequest {
+  method: string;
+  tool?: string;
+  /** The JSON-RPC id. */
+  requestId?: string | number;
+  /** `params._meta` of the request. */
+  meta?: Readonly<Record<string, unknown>>;
+  /** The HTTP request's `traceparent`/`tracestate` headers. */
+  headers?: Readonly<Record<string, unknown>>;
+  sessionId?: string;
+  protocolVersion?: string;
+}
+
+function spanName(method: string, tool: string | undefined): string {
+  return tool === undefined ? method : `${method} ${tool}`;
+}
+
+function requestAttributes(method: string, tool: string | undefined, requestId: unknown): Attributes {
+  const attributes: Attributes = {
+    [ATTR.mcpMethod]: method,
+    [ATTR.networkTransport]: 'tcp',
+    [ATTR.networkProtocol]: 'http',
+  };
+  if (tool !== undefined) {
+    attributes[ATTR.toolName] = tool;
+    attributes[ATTR.operationName] = 'execute_tool';
+  }
+  if (requestId !== undefined && requestId !== null) attributes[ATTR.jsonRpcRequestId] = String(requestId);
+  return attributes;
+}
+
+/** Starts the SERVER span of a request; `context` is the one to run the request's work in. */
+export function startMcpServerSpan(
+  tracer: Tracer,
+  request: McpServerRequest,
+): { span: Span; context: Context } {
+  const attributes = requestAttributes(request.method, request.tool, request.requestId);
+  if (request.sessionId) attributes[ATTR.mcpSession] = request.sessionId;
+  if (request.protocolVersion) attributes[ATTR.mcpProtocolVersion] = request.protocolVersion;
+  const fromMeta = remoteSpanContext(request.meta);
+  const fromHttp = remoteSpanContext(request.headers);
+  const parent = fromMeta ?? fromHttp;
+  const links: Link[] =
+    fromMeta && fromHttp && fromHttp.spanId !== fromMeta.spanId ? [{ context: fromHttp }] : [];
+  const parentContext = parent ? trace.setSpanContext(ROOT_CONTEXT, parent) : ROOT_CONTEXT;
+  const span = tracer.startSpan(
+    spanName(request.method, request.tool),
+    { kind: SpanKind.SERVER, attributes, links },
+    parentContext,
+  );
+  return { span, context: trace.setSpan(parentContext, span) };
+}
+
+/**
+ * Starts the CLIENT span of a call to an MCP server under the active context; `headers` is the trace context
+ * to send with it (HTTP headers and `params._meta` alike), `context` the one the call runs in.
+ */
+export function startMcpClientSpan(
+  tracer: Tracer,
+  call: { tool: string; requestId?: string | number; url: URL },
+): { span: Span; context: Context; headers: Record<string, string> } {
+  const attributes = requestAttributes('tools/call', call.tool, call.requestId);
+  attributes[ATTR.serverAddress] = call.url.hostname;
+  attributes[ATTR.serverPort] = Number(call.url.port) || (call.url.protocol === 'https:' ? 443 : 80);
+  const span = tracer.startSpan(spanName('tools/call', call.tool), { kind: SpanKind.CLIENT, attributes });
+  const ctx = trace.setSpan(context.active(), span);
+  return { span, context: ctx, headers: traceHeaders(ctx) };
+}
+
+/**
+ * Ends an MCP span with the outcome: a result (`isError` → error.type tool_error), a JSON-RPC error (its
+ * code as error.type and rpc.response.status_code, its message as the status), or a failure (`errorType`).
+ */
+export function endMcpSpan(
+  span: Span,
+  outcome:
+    | { result: { isError?: boolean | undefined } }
+    | { rpcError: { code: number; message: string } }
+    | { errorType: string; message?: string },
+): void {
+  if ('result' in outcome) {
+    if (outcome.result.isError === true) {
+      span.setAttribute(ATTR.errorType, TOOL_ERROR);
+      span.setStatus({ code: SpanStatusCode.ERROR });
+    }
+  } else if ('rpcError' in outcome) {
+    const code = String(outcome.rpcError.code);
+    span.setAttributes({ [ATTR.errorType]: code, [ATTR.rpcStatusCode]: code });
+    span.setStatus({ code: SpanStatusCode.ERROR, message: outcome.rpcError.message });
+  } else {
+    span.setAttribute(ATTR.errorType, outcome.errorType);
+    span.setStatus({
+      code: SpanStatusCode.ERROR,
+      ...(outcome.message !== undefined ? { message: outcome.message } : {}),
+    });
+  }
+  span.end();
+}
