@@ -43,6 +43,14 @@ describe('mergeReimport', () => {
     expect(merged.version).toBe('1.2.4');
   });
 
+  it('keeps a cache added by hand (the importer never generates one)', () => {
+    const previous = pack([tool('a')]);
+    const committed = pack([tool('a', { cache: { ttlSeconds: 60 } })]);
+    const { pack: merged, kept } = mergeReimport(committed, pack([tool('a', { title: 'New' })]), previous);
+    expect(merged.tools[0]).toMatchObject({ title: 'New', cache: { ttlSeconds: 60 } });
+    expect(kept).toEqual(['a.cache']);
+  });
+
   it('keeps a renamed tool under its new name, matched by operation', () => {
     const previous = pack([tool('a')]);
     const committed = pack([tool('list_things', { http: { method: 'GET', path: '/a/{id}' } })]);

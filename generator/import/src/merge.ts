@@ -11,6 +11,7 @@ export const HAND_EDITABLE: readonly (keyof Tool)[] = [
   'annotations',
   'sensitive',
   'timeoutMs',
+  'cache',
 ];
 
 /**
@@ -18,7 +19,7 @@ export const HAND_EDITABLE: readonly (keyof Tool)[] = [
  *
  * The rule: **a field you changed from what the importer generated is kept.** Tools are matched by
  * operation (method + path, from `source.operations`). For each hand-editable field (name, title,
- * description, annotations, sensitive, timeoutMs), when the committed value differs from what the importer
+ * description, annotations, sensitive, timeoutMs, cache), when the committed value differs from what the importer
  * generated last time (`previous`: the pack regenerated from the previous document snapshot, checked by its
  * sha256), the committed value wins; otherwise the new generated value is taken. Without `previous` (no
  * snapshot), every committed value of those fields is kept. Schemas and HTTP mappings always come from the
