@@ -46,7 +46,7 @@ describe('startMetricsExport', () => {
     ],
   ])('exports nothing when %s', (_why, env) => {
     expect(
-      startMetricsExport(createMetrics({ defaultMetrics: false }).registry, options(env), '1', () => {}),
+      startMetricsExport(createMetrics({ defaultMetrics: false }).registry, options(env), () => {}),
     ).toBe(undefined);
   });
 
@@ -61,7 +61,6 @@ describe('startMetricsExport', () => {
         OTEL_EXPORTER_OTLP_METRICS_PROTOCOL: 'http/json',
         OTEL_METRIC_EXPORT_INTERVAL: '3600000',
       }),
-      '1',
       (m) => logged.push(m),
     )!;
     closers.push(() => exporting.shutdown());

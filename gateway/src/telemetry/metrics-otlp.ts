@@ -65,12 +65,11 @@ function exporterFor(options: MetricsExport): PushMetricExporter {
 
 /**
  * Starts exporting `registry` over OTLP when `telemetry` exports metrics; undefined otherwise (OTLP off).
- * `version` is the service.version resource attribute, as on the spans.
+ * The resource is the spans' (tracing.ts): service.name and OTEL_RESOURCE_ATTRIBUTES (service.version there).
  */
 export function startMetricsExport(
   registry: Registry,
   telemetry: TelemetryOptions,
-  version: string,
   log: (message: string) => void,
 ): MetricsExporting | undefined {
   const metrics = telemetry.metrics;
@@ -87,7 +86,6 @@ export function startMetricsExport(
     resource: resourceFromAttributes({
       ...telemetry.resourceAttributes,
       'service.name': telemetry.serviceName,
-      'service.version': version,
     }),
     readers: [reader],
   });

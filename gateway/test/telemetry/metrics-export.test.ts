@@ -96,14 +96,12 @@ describe.each<OtlpProtocol>(['http/json', 'http/protobuf'])('OTLP export over %s
         OTEL_EXPORTER_OTLP_HEADERS: 'x-collector-token=t0ken',
         // Exports come from forceFlush below, not from the timer.
         OTEL_METRIC_EXPORT_INTERVAL: '3600000',
-        OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment=test',
+        OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment=test,service.version=1.2.3',
       },
       { serviceName: 'raku-gateway' },
     );
     const logged: string[] = [];
-    const exporting = startMetricsExport(stack.gateway.metrics.registry, telemetry, '1.2.3', (m) =>
-      logged.push(m),
-    );
+    const exporting = startMetricsExport(stack.gateway.metrics.registry, telemetry, (m) => logged.push(m));
     expect(exporting).toBeDefined();
     const before = receiver.exports.length;
     await exporting!.forceFlush();
