@@ -1,8 +1,8 @@
 /**
  * The gateway's tool catalog: what an agent may list and call. For each call: policy decision (deny
  * overrides allow, unknown denies), sensitive-tool and approval handling (the approval step is in
- * ./call-approval.ts), rate limit, routing with fallback, and exactly one trace. Tool errors go back as
- * `isError` results with the reason, so agents can act on them.
+ * ./call-approval.ts), rate limit, the answer cache of tools that opt in (../cache), routing with fallback,
+ * and exactly one trace. Tool errors go back as `isError` results with the reason, so agents can act on them.
  */
 
 import {
