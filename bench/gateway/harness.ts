@@ -60,7 +60,7 @@ export function discardTraces(): TraceSink {
     },
     flush: async () => {},
     close: async () => {},
-    stats: () => ({ queued: 0, dropped: 0, written: seen, failures: 0 }),
+    stats: () => ({ queued: 0, queuedBytes: 0, dropped: 0, written: seen, failures: 0 }),
   };
 }
 

@@ -9,7 +9,15 @@ import {
   hugeString,
   nest,
 } from '../../test/helpers/hostile-json.ts';
-import { markedRow, storableJson, storableText, toTraceRow, w3cTraceId } from './trace-row.ts';
+import {
+  markedRow,
+  markedRowOf,
+  storableJson,
+  storableText,
+  toTraceRow,
+  traceRowBytes,
+  w3cTraceId,
+} from './trace-row.ts';
 import type { TraceRecord } from './types.ts';
 
 function record(extra: Partial<TraceRecord> = {}): TraceRecord {
@@ -165,6 +173,27 @@ describe('storable text', () => {
     expect(JSON.parse(row.args!)).toEqual({ $raku: 'truncated', reason: 'refused', bytes: 12 });
     expect(JSON.parse(row.result!)).toMatchObject({ $raku: 'truncated', reason: 'refused' });
     expect(row).toMatchObject({ subject: 'agent:bot', tool: 'widgets.get', error: null });
+  });
+
+  it('marks the payloads of a built row the database refused with the sizes it measured', () => {
+    const built = toTraceRow('id', record({ args: { q: 'x'.repeat(40) }, result: null, error: 'boom' }));
+    const row = markedRowOf(built, 'refused');
+    expect(JSON.parse(row.args!)).toEqual({ $raku: 'truncated', reason: 'refused', bytes: built.argsBytes });
+    expect(row.result).toBeNull();
+    expect(row).toEqual({ ...built, args: row.args, error: null });
+  });
+});
+
+describe('traceRowBytes', () => {
+  it('grows with the payloads and texts a row holds (as stored: redaction cuts long strings first)', () => {
+    const small = traceRowBytes(toTraceRow('id', record()));
+    const large = traceRowBytes(
+      toTraceRow('id', record({ result: { items: Array.from({ length: 100 }, () => 'y'.repeat(100)) } })),
+    );
+    const failed = traceRowBytes(toTraceRow('id', record({ error: 'e'.repeat(1_500) })));
+    expect(small).toBeGreaterThan(0);
+    expect(large - small).toBeGreaterThanOrEqual(10_000);
+    expect(failed - small).toBeGreaterThanOrEqual(1_500);
   });
 });
 

@@ -1,8 +1,9 @@
 /**
- * The buffered trace sink. `record` only pushes onto an in-memory queue; a background writer
- * redacts and writes batches. While the database is unreachable the queue keeps at most `maxBuffered` traces
- * and retries with backoff; what does not fit is counted in `dropped` (exported as a metric), never lost
- * silently. A batch the database refuses while reachable (a data error) is retried row by row so one bad
+ * The buffered trace sink. `record` only pushes onto an in-memory queue; once per event-loop turn, off the
+ * request path, each new trace becomes its stored row (redacted JSON text) and lets go of the raw arguments and
+ * result; a background writer writes batches of rows. While the database is unreachable the queue keeps at most
+ * `maxBuffered` traces and `maxBufferedBytes` of rows and retries with backoff; what does not fit is counted in
+ * `dropped` (exported as a metric), never lost silently. A batch the database refuses while reachable (a data error) is retried row by row so one bad
  * trace cannot block the others; a row it still refuses is written again with its payloads replaced by
  * markers (./trace-row.ts), and only a row refused even then is dropped (counted).
  *
@@ -11,7 +12,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { DEFAULT_REDACTION, type RedactionRules } from './redaction.ts';
-import { markedRow, type TraceRow, toTraceRow } from './trace-row.ts';
+import { markedRowOf, type TraceRow, toTraceRow, traceRowBytes } from './trace-row.ts';
 import type { TraceWriter } from './trace-writer.ts';
 import type { TraceRecord, TraceSink, TraceSinkStats } from './types.ts';
 
@@ -20,6 +21,13 @@ export interface TraceSinkOptions {
   redaction?: RedactionRules;
   /** Traces kept in memory at most (queued + being written). Default 10 000. */
   maxBuffered?: number;
+  /**
+   * Bytes of stored rows kept in memory at most (queued + being written), counted as the length of their text
+   * and JSON payloads plus a fixed share per row (see traceRowBytes). A trace whose row does not fit is dropped
+   * (counted). This, not the count, is what bounds memory when payloads are large and the database is down:
+   * 10,000 traces of 1 MB results would otherwise hold 10 GB. Default 32 MiB.
+   */
+  maxBufferedBytes?: number;
   /** Rows per INSERT. Default 500. */
   batchSize?: number;
   /** How long a partial batch may wait before it is written, in ms. Default 200. */
@@ -43,17 +51,21 @@ export interface TraceSinkOptions {
 }
 
 interface Queued {
-  /** Assigned at the first write attempt, off the request path (randomUUID can cost microseconds under load). */
+  /** Assigned when the row is built, off the request path (randomUUID can cost microseconds under load). */
   id: string | null;
-  record: TraceRecord;
-  /** The stored row, once built (by the writer, or earlier for the live stream). */
+  /** The call as recorded, until its row is built (then null: the raw payloads are not kept). */
+  record: TraceRecord | null;
+  /** The stored row, once built (at the turn's end, or earlier for the live stream). */
   row: TraceRow | null;
+  /** What the row counts against `maxBufferedBytes` (0 until the turn's end counts it). */
+  bytes: number;
 }
 
 export class BufferedTraceSink implements TraceSink {
   readonly #writer: TraceWriter;
   readonly #rules: RedactionRules;
   readonly #maxBuffered: number;
+  readonly #maxBufferedBytes: number;
   readonly #batchSize: number;
   readonly #flushIntervalMs: number;
   readonly #retryDelayMs: number;
@@ -62,6 +74,10 @@ export class BufferedTraceSink implements TraceSink {
   readonly #onError: (error: unknown) => void;
   readonly #onRecorded: ((row: () => TraceRow) => void) | undefined;
   #queue: Queued[] = [];
+  /** Traces at the end of the queue whose rows are not built and counted yet. */
+  #unsettled = 0;
+  #settling: NodeJS.Immediate | null = null;
+  #bytes = 0;
   #dropped = 0;
   #written = 0;
   #failures = 0;
@@ -74,6 +90,7 @@ export class BufferedTraceSink implements TraceSink {
     this.#writer = options.writer;
     this.#rules = options.redaction ?? DEFAULT_REDACTION;
     this.#maxBuffered = options.maxBuffered ?? 10_000;
+    this.#maxBufferedBytes = options.maxBufferedBytes ?? 32 * 1024 * 1024;
     this.#batchSize = options.batchSize ?? 500;
     this.#flushIntervalMs = options.flushIntervalMs ?? 200;
     this.#retryDelayMs = options.retryDelayMs ?? 250;
@@ -97,8 +114,10 @@ export class BufferedTraceSink implements TraceSink {
       this.#dropped++;
       return;
     }
-    const queued: Queued = { id: null, record: trace, row: null };
+    const queued: Queued = { id: null, record: trace, row: null, bytes: 0 };
     this.#queue.push(queued);
+    this.#unsettled++;
+    this.#settling ??= setImmediate(() => this.#settle());
     if (this.#onRecorded) {
       try {
         this.#onRecorded(() => this.#rowOf(queued));
@@ -113,6 +132,7 @@ export class BufferedTraceSink implements TraceSink {
   stats(): TraceSinkStats {
     return {
       queued: this.#queue.length,
+      queuedBytes: this.#bytes,
       dropped: this.#dropped,
       written: this.#written,
       failures: this.#failures,
@@ -139,6 +159,8 @@ export class BufferedTraceSink implements TraceSink {
     if (this.#queue.length > 0) {
       this.#dropped += this.#queue.length;
       this.#queue = [];
+      this.#unsettled = 0;
+      this.#bytes = 0;
     }
   }
 
@@ -158,6 +180,31 @@ export class BufferedTraceSink implements TraceSink {
     this.#timer.unref();
   }
 
+  /**
+   * Builds and counts the rows of the traces recorded since the last time, dropping (counted) those that would
+   * take the buffer past `maxBufferedBytes`. Only the unsettled end of the queue moves: a batch being written
+   * is always settled (the writer settles before it slices one).
+   */
+  #settle(): void {
+    if (this.#settling !== null) clearImmediate(this.#settling);
+    this.#settling = null;
+    const start = this.#queue.length - this.#unsettled;
+    let kept = start;
+    for (let i = start; i < this.#queue.length; i++) {
+      const q = this.#queue[i]!;
+      const bytes = traceRowBytes(this.#rowOf(q));
+      if (this.#bytes + bytes > this.#maxBufferedBytes) {
+        this.#dropped++;
+        continue;
+      }
+      q.bytes = bytes;
+      this.#bytes += bytes;
+      this.#queue[kept++] = q;
+    }
+    this.#queue.length = kept;
+    this.#unsettled = 0;
+  }
+
   #clearTimer(): void {
     if (this.#timer !== null) clearTimeout(this.#timer);
     this.#timer = null;
@@ -175,6 +222,7 @@ export class BufferedTraceSink implements TraceSink {
   async #drainLoop(): Promise<boolean> {
     try {
       while (this.#queue.length > 0) {
+        this.#settle();
         const batch = this.#queue.slice(0, this.#batchSize);
         const rows = batch.map((q) => this.#rowOf(q));
         try {
@@ -187,9 +235,10 @@ export class BufferedTraceSink implements TraceSink {
             return false;
           }
           // Reachable but refused: find the bad rows instead of retrying the batch forever.
-          if (!(await this.#writeOneByOne(batch, rows))) return false;
+          if (!(await this.#writeOneByOne(rows))) return false;
         }
         this.#queue.splice(0, batch.length);
+        for (const q of batch) this.#bytes -= q.bytes;
         this.#written += batch.length;
         this.#retryDelay = this.#retryDelayMs;
       }
@@ -205,8 +254,12 @@ export class BufferedTraceSink implements TraceSink {
 
   /** The id is kept across retries, so a batch written but not acknowledged is not written twice. */
   #rowOf(q: Queued): TraceRow {
-    q.id ??= q.record.id ?? randomUUID();
-    q.row ??= toTraceRow(q.id, q.record, this.#rules);
+    if (q.row === null) {
+      const record = q.record!;
+      q.id = record.id ?? randomUUID();
+      q.row = toTraceRow(q.id, record, this.#rules);
+      q.record = null;
+    }
     return q.row;
   }
 
@@ -246,12 +299,12 @@ export class BufferedTraceSink implements TraceSink {
    * Writes each row alone; a row refused while the database answers is written again with its payloads
    * replaced by markers, and dropped (counted) only if that is refused too.
    */
-  async #writeOneByOne(batch: Queued[], rows: TraceRow[]): Promise<boolean> {
+  async #writeOneByOne(rows: TraceRow[]): Promise<boolean> {
     let refused = 0;
-    for (const [i, row] of rows.entries()) {
+    for (const row of rows) {
       if (await this.#writeRow(row)) continue;
       if (!(await this.#reachable())) return false;
-      const marked = markedRow(row.id, batch[i]!.record, 'refused', row);
+      const marked = markedRowOf(row, 'refused');
       if (await this.#writeRow(marked)) continue;
       if (!(await this.#reachable())) return false;
       refused++;

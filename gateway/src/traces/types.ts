@@ -111,6 +111,8 @@ export interface TraceRecord {
 export interface TraceSinkStats {
   /** Traces waiting in memory to be written. */
   queued: number;
+  /** What the queued traces' rows hold, in bytes as the sink counts them against its byte bound. */
+  queuedBytes: number;
   /** Traces dropped because the buffer was full (Postgres down for too long). Never silently lost. */
   dropped: number;
   /** Traces written to the database. */

@@ -9,6 +9,6 @@ export class MemoryTraceSink implements TraceSink {
   async flush(): Promise<void> {}
   async close(): Promise<void> {}
   stats(): TraceSinkStats {
-    return { queued: 0, dropped: 0, written: this.traces.length, failures: 0 };
+    return { queued: 0, queuedBytes: 0, dropped: 0, written: this.traces.length, failures: 0 };
   }
 }

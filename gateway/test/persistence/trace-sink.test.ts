@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createDatabase, type Database } from '../../src/db/database.ts';
 import { REDACTED } from '../../src/traces/redaction.ts';
 import { createTraceReader } from '../../src/traces/trace-reader.ts';
+import { toTraceRow, traceRowBytes } from '../../src/traces/trace-row.ts';
 import { BufferedTraceSink } from '../../src/traces/trace-sink.ts';
 import { createPrismaTraceWriter } from '../../src/traces/trace-writer.ts';
 import type { TraceRecord } from '../../src/traces/types.ts';
@@ -57,7 +58,7 @@ function storageSuite(kind: string, open: () => Promise<Database>) {
         }),
       );
       await sink.flush();
-      expect(sink.stats()).toEqual({ queued: 0, dropped: 0, written: 26, failures: 0 });
+      expect(sink.stats()).toEqual({ queued: 0, queuedBytes: 0, dropped: 0, written: 26, failures: 0 });
       const rows = await db.prisma.trace.findMany({ orderBy: { time: 'asc' } });
       expect(rows).toHaveLength(26);
       expect(new Set(rows.map((r) => r.tool)).size).toBe(26);
@@ -320,7 +321,7 @@ describe('trace sink while Postgres is unreachable', () => {
     });
     for (let i = 0; i < 20; i++) sink.record(call(i, { tool: `outage.before_${i}` }));
     await sink.flush();
-    expect(sink.stats()).toEqual({ queued: 0, dropped: 0, written: 20, failures: 0 });
+    expect(sink.stats()).toEqual({ queued: 0, queuedBytes: 0, dropped: 0, written: 20, failures: 0 });
 
     proxy.cut();
     for (let i = 0; i < 30; i++) sink.record(call(i, { tool: `outage.during_${i}` }));
@@ -342,6 +343,42 @@ describe('trace sink while Postgres is unreachable', () => {
     for (let i = 0; i < 50; i++) expect(tools).toContain(`outage.during_${i}`);
     for (let i = 50; i < 60; i++) expect(tools).not.toContain(`outage.during_${i}`);
     expect(errors.length).toBe(sink.stats().failures);
+  });
+
+  it('bounds the buffer by bytes: a trace whose row does not fit is dropped and counted, the rest written after recovery', async () => {
+    const big = (i: number) =>
+      call(i, {
+        tool: `bytes.during_${i}`,
+        result: { items: Array.from({ length: 100 }, () => 'r'.repeat(1_000)) },
+      });
+    const rowBytes = traceRowBytes(toTraceRow('00000000-0000-4000-8000-000000000000', big(0)));
+    const sink = new BufferedTraceSink({
+      writer: createPrismaTraceWriter(db.prisma),
+      maxBufferedBytes: 3 * rowBytes + rowBytes / 2,
+      flushIntervalMs: 10,
+      retryDelayMs: 10,
+      maxRetryDelayMs: 50,
+    });
+    proxy.cut();
+    try {
+      for (let i = 0; i < 5; i++) sink.record(big(i));
+      // Rows are built and counted once per event-loop turn, off the request path.
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(sink.stats()).toMatchObject({ queued: 3, queuedBytes: 3 * rowBytes, dropped: 2, written: 0 });
+      // A small trace still fits beside them.
+      sink.record(call(5, { tool: 'bytes.small' }));
+      await sink.flush(); // fails: the database is unreachable
+      expect(sink.stats()).toMatchObject({ queued: 4, dropped: 2, written: 0 });
+    } finally {
+      proxy.restore();
+    }
+    await vi.waitFor(() => expect(sink.stats().queued).toBe(0), { timeout: 20_000, interval: 50 });
+    await sink.close();
+    expect(sink.stats()).toMatchObject({ queued: 0, queuedBytes: 0, dropped: 2, written: 4 });
+    const tools = (await db.prisma.trace.findMany({ where: { tool: { startsWith: 'bytes.' } } })).map(
+      (r) => r.tool,
+    );
+    expect(tools.sort()).toEqual(['bytes.during_0', 'bytes.during_1', 'bytes.during_2', 'bytes.small']);
   });
 
   it('does not stall when the database stops answering, and writes everything after recovery', async () => {
