@@ -13,6 +13,7 @@ import { parseRuntimeOptions, type RuntimeOptions } from './server/options.ts';
 import { type RunningServer, startPackServer } from './server/pack-server.ts';
 import { configureJsonBounds, installProcessGuard } from './server/process-guard.ts';
 import { startupFailure } from './server/startup-error.ts';
+import { startTracing, type Tracing } from './telemetry/tracing.ts';
 
 const log = (message: string) => process.stderr.write(`${new Date().toISOString()} ${message}\n`);
 
@@ -45,10 +46,20 @@ async function start(options: RuntimeOptions): Promise<RunningServer> {
 
 async function main(): Promise<void> {
   let server: RunningServer;
+  let tracing: Tracing | undefined;
   try {
     configureJsonBounds(process.env);
-    server = await start(parseRuntimeOptions(process.env, process.argv.slice(2), process.cwd()));
+    const options = parseRuntimeOptions(process.env, process.argv.slice(2), process.cwd());
+    tracing = startTracing(options.telemetry);
+    if (tracing && options.telemetry.traces) {
+      const { url, protocol } = options.telemetry.traces;
+      log(
+        `tracing: spans of ${options.telemetry.serviceName} exported to ${url} (${protocol}, sampler ${options.telemetry.sampler.name})`,
+      );
+    }
+    server = await start(options);
   } catch (err) {
+    void tracing?.shutdown();
     const failure = startupFailure(err);
     log(failure.message);
     process.exitCode = failure.exitCode;
@@ -62,8 +73,12 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log(`${signal}: shutting down`);
+    // The spans still queued are exported before the process ends.
     server.close().then(
-      () => {
+      async () => {
+        await tracing
+          ?.shutdown()
+          .catch((err: unknown) => log(`tracing: last export failed: ${(err as Error)?.message ?? err}`));
         process.exitCode = 0;
       },
       (err: unknown) => {

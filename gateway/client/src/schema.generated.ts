@@ -2588,6 +2588,11 @@ export interface components {
             mode: "local" | "oidc";
             /** Format: date-time */
             expiresAt: string;
+            /**
+             * @description RAKU_TRACING_URL: the link to a trace in the tracing backend, with `{traceId}` standing for its W3C trace id (Trace.traceId). Absent when not configured.
+             * @example https://jaeger.example.com/trace/{traceId}
+             */
+            tracingUrl?: string;
         };
         SessionLogin: {
             /** @description From the banner’s link: `#login=<token>`. */

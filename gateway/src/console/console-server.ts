@@ -30,6 +30,8 @@ export interface ConsoleSettings {
   oidc?: OidcClientSettings;
   /** RAKU_CONSOLE_URL: where browsers reach the gateway (redirect URI, Secure cookies, origin check). */
   publicUrl?: string;
+  /** RAKU_TRACING_URL: the tracing backend's trace link (`{traceId}`), which trace views link to. */
+  tracingUrl?: string;
 }
 
 export interface ConsoleServer {
@@ -62,6 +64,7 @@ export function createConsole(
     ...(oidc ? { refresh: (token: string) => oidc.refresh(token) } : {}),
     secure,
     ...(publicUrl ? { publicUrl } : {}),
+    ...(settings.tracingUrl ? { tracingUrl: settings.tracingUrl } : {}),
     ...(deps.log ? { log: deps.log } : {}),
   });
 

@@ -87,6 +87,12 @@ export const SESSION_SCHEMAS = {
       csrfToken: { type: 'string', description: 'Send as X-Raku-CSRF on every POST, PUT, PATCH and DELETE.' },
       mode: { type: 'string', enum: ['local', 'oidc'] },
       expiresAt: { type: 'string', format: 'date-time' },
+      tracingUrl: {
+        type: 'string',
+        description:
+          'RAKU_TRACING_URL: the link to a trace in the tracing backend, with `{traceId}` standing for its W3C trace id (Trace.traceId). Absent when not configured.',
+        examples: ['https://jaeger.example.com/trace/{traceId}'],
+      },
     },
   },
   SessionLogin: {

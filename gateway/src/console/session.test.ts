@@ -21,6 +21,24 @@ function fakeExchange(cookie = ''): { req: IncomingMessage; res: ServerResponse;
 }
 
 describe('console sessions (OIDC mode)', () => {
+  it('gives the console the tracing backend link (RAKU_TRACING_URL) when one is configured, else none', async () => {
+    const options = {
+      mode: 'oidc' as const,
+      key: randomSealKey(),
+      authenticator: { authenticate: async () => ({ ok: true as const, caller }) },
+      isAdmin: () => false,
+      secure: () => false,
+    };
+    const { req, res } = fakeExchange();
+    const linked = new ConsoleSessions({ ...options, tracingUrl: 'https://jaeger.example/trace/{traceId}' });
+    expect((await linked.start(req, res, caller, { accessToken: 'a' })).tracingUrl).toBe(
+      'https://jaeger.example/trace/{traceId}',
+    );
+    expect(
+      await new ConsoleSessions(options).start(req, res, caller, { accessToken: 'a' }),
+    ).not.toHaveProperty('tracingUrl');
+  });
+
   it('refuses tokens too large for a cookie a browser keeps, saying why, instead of a cookie it drops', async () => {
     const sessions = new ConsoleSessions({
       mode: 'oidc',

@@ -33,6 +33,8 @@ export interface SessionView {
   csrfToken: string;
   mode: ConsoleMode;
   expiresAt: string;
+  /** RAKU_TRACING_URL: a trace's link in the tracing backend, `{traceId}` standing for its W3C trace id. */
+  tracingUrl?: string;
 }
 
 /** What a session holds, sealed in the cookie. */
@@ -69,6 +71,8 @@ export interface ConsoleSessionsOptions {
   secure: (req: IncomingMessage) => boolean;
   /** RAKU_CONSOLE_URL, the console's public URL, for the origin check (else the request's Host). */
   publicUrl?: string;
+  /** RAKU_TRACING_URL, shown to the console in the session (SessionView.tracingUrl). */
+  tracingUrl?: string;
   /** Told about refresh failures (an issuer that is down looks like an expired session otherwise). */
   log?: (message: string) => void;
 }
@@ -196,6 +200,7 @@ export class ConsoleSessions {
       csrfToken: state.csrf,
       mode: state.mode,
       expiresAt: new Date(state.exp * 1000).toISOString(),
+      ...(this.options.tracingUrl ? { tracingUrl: this.options.tracingUrl } : {}),
     };
   }
 

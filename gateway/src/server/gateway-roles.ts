@@ -137,6 +137,7 @@ export async function startGatewayRole(options: RuntimeOptions, log: Log): Promi
           ? { oidc: { ...options.consoleOidc, issuer: auth.issuer, resource: auth.audience } }
           : {}),
         ...(options.consoleUrl ? { publicUrl: options.consoleUrl } : {}),
+        ...(options.tracingUrl ? { tracingUrl: options.tracingUrl } : {}),
       },
       secrets: options.secrets,
       approvalWaitMs: options.approvalWaitMs,

@@ -149,6 +149,7 @@ export async function startLocal(
         mode: 'local',
         localCaller: LOCAL_CALLER,
         ...(options.consoleUrl ? { publicUrl: options.consoleUrl } : {}),
+        ...(options.tracingUrl ? { tracingUrl: options.tracingUrl } : {}),
       },
       inProcess: executor,
       ...(io.rateLimiter ? { rateLimiter: io.rateLimiter } : {}),

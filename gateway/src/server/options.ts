@@ -5,6 +5,7 @@
 import { type AiConfig, aiConfigFromEnv, ENVIRONMENTS, type Environment, UserError } from '@raku/config';
 import { DEFAULT_MAX_DOCUMENT_BYTES, type ImportSettings } from '../builder/types.ts';
 import type { GitHubConfigSettings } from '../config-repo/types.ts';
+import { type TelemetryOptions, telemetryOptionsFrom } from '../telemetry/otel-env.ts';
 import { DEFAULT_RETENTION_DAYS } from '../traces/trace-retention.ts';
 import type { ClusterAccess } from '../zones/cluster-types.ts';
 import { normaliseOrigin } from './cors.ts';
@@ -91,6 +92,16 @@ export interface RuntimeOptions extends TraceStoreOptions {
    * OPENAI_API_KEY [+ OPENAI_BASE_URL, RAKU_AI_MODEL]). Undefined: none configured.
    */
   importAi: AiConfig | undefined;
+  /**
+   * OpenTelemetry export from the standard OTEL_* variables (docs/observability.md): off unless an OTLP endpoint
+   * is set. The service name defaults to raku-gateway, raku-pack-server or raku-local by role.
+   */
+  telemetry: TelemetryOptions;
+  /**
+   * gateway/local: RAKU_TRACING_URL, a link to a trace in the tracing backend with `{traceId}` where the W3C
+   * trace id goes (https://jaeger.example/trace/{traceId}); the console links each trace to it. Undefined: no link.
+   */
+  tracingUrl: string | undefined;
   /** Environment lookup for secrets (RAKU_SECRET_*), kept as a function so nothing else reads the env. */
   secrets: (name: string) => string | undefined;
 }
@@ -255,8 +266,27 @@ export function parseRuntimeOptions(
     importUrls: importUrlsOption(env['RAKU_IMPORT_URLS']),
     importMaxBytes: intOption(env, 'RAKU_IMPORT_MAX_BYTES', DEFAULT_MAX_DOCUMENT_BYTES, 256 * 1024 * 1024),
     importAi: aiConfigFromEnv(env),
+    telemetry: telemetryOptionsFrom(env, { serviceName: `raku-${role}` }),
+    tracingUrl: tracingUrl(env['RAKU_TRACING_URL']),
     secrets: (name) => snapshot[name],
   };
+}
+
+/** RAKU_TRACING_URL: an http(s) URL template holding `{traceId}`. */
+function tracingUrl(raw: string | undefined): string | undefined {
+  if (!raw) return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(raw.replaceAll('{traceId}', '0'));
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || !raw.includes('{traceId}')) {
+    throw new UserError(
+      `RAKU_TRACING_URL must be an http(s) URL with {traceId} where the trace id goes (e.g. https://jaeger.example.com/trace/{traceId}), not "${raw}"`,
+    );
+  }
+  return raw;
 }
 
 /** RAKU_KUBE_ACCESS (+ KUBECONFIG, RAKU_KUBE_CONTEXT for 'kubeconfig'). */

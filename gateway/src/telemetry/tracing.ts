@@ -69,10 +69,10 @@ export function samplerFor(options: SamplerOptions): Sampler {
 }
 
 /**
- * Starts tracing when the options export traces; undefined otherwise. `version` is the service.version
- * resource attribute. Throws if tracing is already running in this process.
+ * Starts tracing when the options export traces; undefined otherwise. Throws if tracing is already running
+ * in this process. The resource is service.name and OTEL_RESOURCE_ATTRIBUTES (service.version etc. there).
  */
-export function startTracing(options: TelemetryOptions, version: string): Tracing | undefined {
+export function startTracing(options: TelemetryOptions): Tracing | undefined {
   const traces = options.traces;
   if (!options.enabled || !traces) return undefined;
   if (active) throw new Error('OpenTelemetry tracing is already running in this process');
@@ -94,7 +94,6 @@ export function startTracing(options: TelemetryOptions, version: string): Tracin
     resource: resourceFromAttributes({
       ...options.resourceAttributes,
       'service.name': options.serviceName,
-      'service.version': version,
     }),
     sampler: samplerFor(options.sampler),
     spanProcessors: [processor],
@@ -104,7 +103,7 @@ export function startTracing(options: TelemetryOptions, version: string): Tracin
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
   trace.setGlobalTracerProvider(provider);
   const running: Tracing = {
-    tracer: provider.getTracer(TRACER_NAME, version),
+    tracer: provider.getTracer(TRACER_NAME),
     stats: () => ({ ...processor.counts }),
     forceFlush: () => provider.forceFlush(),
     async shutdown() {

@@ -105,7 +105,7 @@ describe.each<OtlpProtocol>(['http/protobuf', 'http/json'])('with tracing export
       },
       { serviceName: 'raku-gateway' },
     );
-    tracing = startTracing(options, '0.1.0')!;
+    tracing = startTracing(options)!;
   });
 
   afterAll(async () => {

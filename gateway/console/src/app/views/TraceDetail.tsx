@@ -1,13 +1,14 @@
 /**
  * One trace (/console/traces/:id): who called which tool, the policy's decision and deciding rule, the route and
  * target that served it, latency, the config revision and zone, the error if any, and the arguments and result
- * as the gateway stored them (already redacted: secrets masked, large values cut) as formatted JSON.
+ * as the gateway stored them (already redacted: secrets masked, large values cut) as formatted JSON. Its W3C
+ * trace id links to the tracing backend when the gateway has RAKU_TRACING_URL (the session carries it).
  *
  * A trace is written in batches shortly after its call: opened from a call just made (the catalog's Try it),
  * it may not be stored yet. A 404 then says so and the trace's live event fills the view when it is written.
  */
 import { useState } from 'react';
-import { api, unwrap } from '../api.ts';
+import { api, unwrap, useSession } from '../api.ts';
 import { useEvents } from '../events.ts';
 import { useLoad } from '../load.ts';
 import { ErrorBanner } from '../ui/ErrorBanner.tsx';
@@ -86,6 +87,10 @@ export function TraceDetail({ params }: { params: Record<string, string> }) {
               <dd className="mono">{t.revision}</dd>
               <dt>Zone</dt>
               <dd>{t.zone ?? <span className="muted">not recorded</span>}</dd>
+              <dt>Trace id</dt>
+              <dd>
+                <TraceLink traceId={t.traceId} />
+              </dd>
               <dt>Sizes</dt>
               <dd>
                 arguments {t.argsBytes.toLocaleString()} bytes, result {t.resultBytes.toLocaleString()} bytes
@@ -105,6 +110,24 @@ export function TraceDetail({ params }: { params: Record<string, string> }) {
         </>
       ) : null}
     </section>
+  );
+}
+
+/** The W3C trace id, linked to the tracing backend when the gateway names one (RAKU_TRACING_URL). */
+function TraceLink({ traceId }: { traceId: string | null | undefined }) {
+  const { tracingUrl } = useSession();
+  if (!traceId)
+    return <span className="muted">none (the agent sent no trace context and tracing is off)</span>;
+  if (!tracingUrl) return <span className="mono">{traceId}</span>;
+  return (
+    <a
+      className="mono"
+      href={tracingUrl.replaceAll('{traceId}', traceId)}
+      target="_blank"
+      rel="noopener noreferrer"
+    >
+      {traceId}
+    </a>
   );
 }
 

@@ -18,6 +18,7 @@ const trace = (over: Partial<Trace> = {}): Trace => ({
   resultBytes: 2,
   error: null,
   zone: 'dev',
+  traceId: null,
   ...over,
 });
 
