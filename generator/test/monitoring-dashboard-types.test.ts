@@ -14,6 +14,7 @@ import type {
   VariableModel,
 } from '@grafana/schema';
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_ALERT_THRESHOLDS } from '../render/src/generate/monitoring-alerts.ts';
 import {
   type GrafanaDashboard,
   type GrafanaFieldConfig,
@@ -57,14 +58,7 @@ describe('the generated dashboard in Grafana\u2019s types', () => {
         gatewayInstance: 'raku-gateway-prod',
         packServers: ['petstore-mcp'],
       },
-      {
-        errorRatio: 0.05,
-        latencyP99Seconds: 5,
-        breakerOpenMinutes: 5,
-        approvalBacklog: 20,
-        gatewayDownMinutes: 2,
-        packServerNotReadyMinutes: 5,
-      },
+      DEFAULT_ALERT_THRESHOLDS,
     );
     // Assignability (checked by tsc): every field the renderer writes has Grafana's type.
     const typed: Json<Dashboard> = dashboard;

@@ -108,6 +108,31 @@ describe('raku plan --base', () => {
     expect(md.out).toContain('- 1 breaking tool change(s) without a major version bump');
   });
 
+  it('shows a changed alert threshold in the zone\u2019s rules and dashboard, and nothing else changed', async () => {
+    git(repo, 'checkout', '-q', '-b', 'threshold', baseCommit);
+    edit(repo, 'zones/prod.yaml', (doc) => doc.setIn(['monitoring', 'alerts', 'errorRatio'], 0.1));
+    git(repo, 'commit', '-q', '-am', 'prod tolerates 10% errors');
+    const r = await run(['plan', '--base', 'main', '-C', repo, '--format', 'json'], repo);
+    expect(r).toMatchObject({ code: 0, err: '' });
+    const plan = JSON.parse(r.out) as Plan;
+    expect(plan.zones.filter((z) => z.files.length > 0).map((z) => z.zone)).toEqual(['prod']);
+    const prod = plan.zones.find((z) => z.zone === 'prod');
+    expect(prod?.files.map((f) => `${f.change} ${f.path}`)).toEqual([
+      'changed monitoring/dashboard.yaml',
+      'changed monitoring/manifests.yaml',
+    ]);
+    // Each threshold has its own line in the expression, so the diff shows it whole.
+    const rules = prod?.files.find((f) => f.path === 'monitoring/manifests.yaml')?.diff ?? '';
+    expect(rules).toMatch(/^-\s+> 0\.02$/m);
+    expect(rules).toMatch(/^\+\s+> 0\.1$/m);
+    expect(rules).toMatch(/^\+.*fails more than 10% of its calls/m);
+    const dashboard = prod?.files.find((f) => f.path === 'monitoring/dashboard.yaml')?.diff;
+    expect(dashboard).toMatch(/^\+\s+"value": 0\.1$/m);
+    const text = await run(['plan', '--base', 'main', '-C', repo], repo);
+    expect(text.out).toContain('~ monitoring/manifests.yaml');
+    expect(text.out).toContain('~ monitoring/dashboard.yaml');
+  });
+
   it('reports a changed reviewed hash of a third-party tool', async () => {
     git(repo, 'checkout', '-q', '-b', 'remote', baseCommit);
     edit(repo, 'zones/dev.yaml', (doc) => {
