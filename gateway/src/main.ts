@@ -9,11 +9,13 @@
  */
 import { readPacksDir } from '@raku/pack-runtime';
 import { serverErrorLogger } from './server/error-log.ts';
+import { registerSpanDrops } from './server/metrics.ts';
 import { parseRuntimeOptions, type RuntimeOptions } from './server/options.ts';
 import { type RunningServer, startPackServer } from './server/pack-server.ts';
 import { configureJsonBounds, installProcessGuard } from './server/process-guard.ts';
 import { startupFailure } from './server/startup-error.ts';
-import { startTracing, type Tracing } from './telemetry/tracing.ts';
+import { type MetricsExporting, startMetricsExport } from './telemetry/metrics-otlp.ts';
+import { startTracing, type Tracing, tracingStats } from './telemetry/tracing.ts';
 
 const log = (message: string) => process.stderr.write(`${new Date().toISOString()} ${message}\n`);
 
@@ -47,6 +49,7 @@ async function start(options: RuntimeOptions): Promise<RunningServer> {
 async function main(): Promise<void> {
   let server: RunningServer;
   let tracing: Tracing | undefined;
+  let metricsExport: MetricsExporting | undefined;
   try {
     configureJsonBounds(process.env);
     const options = parseRuntimeOptions(process.env, process.argv.slice(2), process.cwd());
@@ -58,6 +61,12 @@ async function main(): Promise<void> {
       );
     }
     server = await start(options);
+    registerSpanDrops(server.metrics, () => tracingStats().dropped);
+    metricsExport = startMetricsExport(server.metrics.registry, options.telemetry, log);
+    if (metricsExport && options.telemetry.metrics) {
+      const { url, protocol, exportIntervalMillis } = options.telemetry.metrics;
+      log(`metrics: /metrics also exported to ${url} (${protocol}, every ${exportIntervalMillis / 1000} s)`);
+    }
   } catch (err) {
     void tracing?.shutdown();
     const failure = startupFailure(err);
@@ -73,9 +82,12 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log(`${signal}: shutting down`);
-    // The spans still queued are exported before the process ends.
+    // The spans still queued, and the last figures, are exported before the process ends.
     server.close().then(
       async () => {
+        await metricsExport
+          ?.shutdown()
+          .catch((err: unknown) => log(`metrics: last export failed: ${(err as Error)?.message ?? err}`));
         await tracing
           ?.shutdown()
           .catch((err: unknown) => log(`tracing: last export failed: ${(err as Error)?.message ?? err}`));
