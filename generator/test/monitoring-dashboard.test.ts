@@ -90,6 +90,7 @@ describe('the Grafana dashboard', () => {
       'raku_http_requests_total',
       'raku_http_request_duration_seconds_bucket',
       'raku_process_faults_total',
+      'raku_tool_cache_total',
       'kube_deployment_status_replicas_available',
     ])
       expect(text).toContain(metric);

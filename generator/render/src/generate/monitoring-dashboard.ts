@@ -162,6 +162,19 @@ export function zoneDashboard(target: MonitoredZone, t: Required<AlertThresholds
       ],
     },
     {
+      title: 'Cache hit ratio by tool',
+      description:
+        'Share of a cached read-only tool\u2019s calls answered from the cache (tools with cache.ttlSeconds).',
+      kind: 'timeseries',
+      unit: 'percentunit',
+      queries: [
+        [
+          `sum by (tool) (rate(raku_tool_cache_total{${gw},result="hit"}${RATE})) / sum by (tool) (rate(raku_tool_cache_total{${gw},result=~"hit|miss"}${RATE}))`,
+          '{{tool}}',
+        ],
+      ],
+    },
+    {
       title: 'Policy decisions / s',
       description: 'Decisions of the zone\u2019s policies, per decision and rule.',
       kind: 'timeseries',
