@@ -7,6 +7,9 @@
  * (bench/soak/rate-load-worker.ts) sends the calls on a schedule that does not wait for answers.
  * Baseline in the same run: the gateway's RSS idle, before the load starts.
  *
+ * The gateway runs with the NODE_OPTIONS its Deployment gets at the default memory limit (heap sizes from
+ * generator/render/src/generate/node-heap.ts); RAKU_SOAK_NODE_OPTIONS replaces them ('' runs node's own sizing).
+ *
  * Not part of a plain `npm run bench` (it runs for minutes): `npm run bench soak`. RAKU_SOAK_MINUTES (default 10)
  * and RAKU_SOAK_RATE (calls/s, default 1000) change it.
  */
@@ -18,6 +21,8 @@ import { createInterface, type Interface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { createScratchDatabase } from '../gateway/test/helpers/scratch-database.ts';
 import { bundleRuntime } from '../generator/release/src/build/runtime-bundle.ts';
+import { nodeHeapOptions } from '../generator/render/src/generate/node-heap.ts';
+import { GATEWAY_LIMITS } from '../generator/render/src/generate/render-zone.ts';
 import { CALL, EXPECT, GATEWAY_HEADERS, startServerThread, tsWorker } from './gateway/harness.ts';
 import type { RateJob, RateWindow } from './soak/rate-load-worker.ts';
 
@@ -30,7 +35,15 @@ interface Sample {
   seconds: number;
   rss: number;
   heapUsed: number;
+  heapTotal: number;
   external: number;
+  arrayBuffers: number;
+  /** Peak RSS of the process so far (process.resourceUsage().maxRSS, in bytes). */
+  maxRss: number;
+  /** The gateway process's CPU time so far (user + system), in µs. */
+  cpuMicros: number;
+  /** Bytes per V8 heap space (v8.getHeapSpaceStatistics). */
+  spaces: Record<string, number>;
   traces: { queued: number; dropped: number; written: number; failures: number };
 }
 
@@ -51,8 +64,11 @@ export default async function soakBench(): Promise<void> {
     mkdirSync(path.dirname(path.join(dir, file.path)), { recursive: true });
     writeFileSync(path.join(dir, file.path), file.content);
   }
+  // What the gateway's Deployment sets at its default memory limit, unless the run names its own ('' for none).
+  const nodeOptions = process.env['RAKU_SOAK_NODE_OPTIONS'] ?? nodeHeapOptions(GATEWAY_LIMITS.memory) ?? '';
   const child = spawn(process.execPath, [path.join(dir, 'app/gateway.mjs'), packSide.url, scratch.url], {
     stdio: ['pipe', 'pipe', 'inherit'],
+    env: { ...process.env, NODE_OPTIONS: nodeOptions },
   });
   const lines = createInterface({ input: child.stdout });
   try {
@@ -60,7 +76,7 @@ export default async function soakBench(): Promise<void> {
     const ask = memoryProbe(child.stdin, lines);
     const idle = await ask(0);
     console.log(
-      `gateway process idle: RSS ${(idle.rss / MiB).toFixed(0)} MiB, heap ${(idle.heapUsed / MiB).toFixed(0)} MiB; load: ${rate} calls/s for ${minutes} min (open loop), traces to Postgres`,
+      `gateway process idle: RSS ${(idle.rss / MiB).toFixed(0)} MiB, heap ${(idle.heapUsed / MiB).toFixed(0)}/${(idle.heapTotal / MiB).toFixed(0)} MiB, code ${((idle.spaces['code_space'] ?? 0) / MiB).toFixed(0)} MiB, external ${(idle.external / MiB).toFixed(0)} MiB; NODE_OPTIONS: ${nodeOptions || 'none'}; load: ${rate} calls/s for ${minutes} min (open loop), traces to Postgres`,
     );
     const job: RateJob = {
       url,
@@ -76,7 +92,9 @@ export default async function soakBench(): Promise<void> {
     const samples: Sample[] = [];
     const started = performance.now();
     const loads: number[] = [];
-    console.log('minute  calls/s   p50 ms   p99 ms  errors  RSS MiB  heap MiB  trace queue  dropped  load');
+    console.log(
+      'minute  calls/s   p50 ms   p99 ms  errors  CPU µs/call  RSS MiB  peak  heap used/total  new  old  code  external  trace queue  dropped  load',
+    );
     for (let i = 1; i <= (minutes * 60_000) / SAMPLE_MS; i++) {
       await new Promise((r) => setTimeout(r, started + i * SAMPLE_MS - performance.now()));
       const sample = await ask((performance.now() - started) / 1000);
@@ -87,14 +105,32 @@ export default async function soakBench(): Promise<void> {
         const answered = last.reduce((n, w) => n + w.answered, 0);
         const errors = last.reduce((n, w) => n + w.errors, 0);
         const mid = (f: (w: RateWindow) => number) => median(last.map(f));
+        const mib = (n: number | undefined, width: number) => ((n ?? 0) / MiB).toFixed(0).padStart(width);
+        const sp = sample.spaces;
+        const minuteAgo = samples.at(-7) ?? idle;
         console.log(
-          `${String(i / 6).padStart(6)}  ${(answered / 60).toFixed(0).padStart(7)}  ${mid((w) => w.p50)
-            .toFixed(2)
-            .padStart(7)}  ${mid((w) => w.p99)
-            .toFixed(2)
-            .padStart(
-              7,
-            )}  ${String(errors).padStart(6)}  ${(sample.rss / MiB).toFixed(0).padStart(7)}  ${(sample.heapUsed / MiB).toFixed(0).padStart(8)}  ${String(sample.traces.queued).padStart(11)}  ${String(sample.traces.dropped).padStart(7)}  ${loads.at(-1)!.toFixed(2)}`,
+          [
+            String(i / 6).padStart(6),
+            (answered / 60).toFixed(0).padStart(7),
+            mid((w) => w.p50)
+              .toFixed(2)
+              .padStart(7),
+            mid((w) => w.p99)
+              .toFixed(2)
+              .padStart(7),
+            String(errors).padStart(6),
+            ((sample.cpuMicros - minuteAgo.cpuMicros) / Math.max(1, answered)).toFixed(0).padStart(11),
+            mib(sample.rss, 7),
+            mib(sample.maxRss, 5),
+            `${mib(sample.heapUsed, 10)}/${mib(sample.heapTotal, 5)}`,
+            mib(sp['new_space'], 4),
+            mib(sp['old_space'], 4),
+            mib(sp['code_space'], 5),
+            mib(sample.external, 9),
+            String(sample.traces.queued).padStart(11),
+            String(sample.traces.dropped).padStart(7),
+            loads.at(-1)!.toFixed(2),
+          ].join('  '),
         );
         const failed = last.find((w) => w.firstError);
         if (failed) console.log(`        first error: ${failed.firstError}`);
@@ -120,7 +156,8 @@ function report(samples: Sample[], idle: Sample, minutes: number): void {
   const third = Math.floor(samples.length / 3);
   const middle = median(samples.slice(third, 2 * third).map((s) => s.rss));
   const end = median(samples.slice(2 * third).map((s) => s.rss));
-  const peak = Math.max(...samples.map((s) => s.rss));
+  // The process's own high-water mark, so a peak between two samples counts too.
+  const peak = Math.max(...samples.map((s) => s.maxRss));
   const growth = (end - middle) / middle;
   console.log(
     `peak RSS ${(peak / MiB).toFixed(0)} MiB (aim <= ${AIM_RSS_MIB}: ${(peak / MiB / AIM_RSS_MIB).toFixed(2)}x, ${peak / MiB <= AIM_RSS_MIB ? 'met' : 'missed'}); last third vs middle third ${growth >= 0 ? '+' : ''}${(growth * 100).toFixed(1)}% (${Math.abs(growth) <= 0.05 ? 'flat' : 'not flat'}); ${(peak / idle.rss).toFixed(2)}x its idle RSS`,

@@ -6,6 +6,7 @@
  * process.memoryUsage() and the trace sink's stats.
  */
 import { createInterface } from 'node:readline';
+import v8 from 'node:v8';
 import { createDatabase } from '../../gateway/src/db/database.ts';
 import { createTraceSink } from '../../gateway/src/traces/trace-sink.ts';
 import { createPrismaTraceWriter } from '../../gateway/src/traces/trace-writer.ts';
@@ -20,9 +21,27 @@ const gateway = await startBenchGateway(packUrl, traces);
 process.stdout.write(`ready ${gateway.url}\n`);
 for await (const line of createInterface({ input: process.stdin })) {
   if (line === 'mem')
-    process.stdout.write(`${JSON.stringify({ ...process.memoryUsage(), traces: traces.stats() })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({
+        ...process.memoryUsage(),
+        maxRss: process.resourceUsage().maxRSS * 1024,
+        cpuMicros: cpuMicros(),
+        spaces: heapSpaces(),
+        traces: traces.stats(),
+      })}\n`,
+    );
   if (line === 'close') break;
 }
 await gateway.close();
 await traces.close();
 await db.close();
+
+/** Bytes each V8 heap space holds (new_space, old_space, code_space, large_object_space, ...). */
+function heapSpaces(): Record<string, number> {
+  return Object.fromEntries(v8.getHeapSpaceStatistics().map((s) => [s.space_name, s.space_size]));
+}
+
+function cpuMicros(): number {
+  const { user, system } = process.cpuUsage();
+  return user + system;
+}

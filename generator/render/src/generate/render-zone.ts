@@ -22,6 +22,7 @@ import {
 } from './manifests.ts';
 import { gatewayScrapeAnnotations, renderMonitoring } from './monitoring-manifests.ts';
 import { defaultDenyNetworkPolicy, gatewayNetworkPolicy, packServerNetworkPolicy } from './network-policy.ts';
+import { nodeHeapOptions } from './node-heap.ts';
 import {
   baseImageRef,
   defaultTag,
@@ -239,7 +240,11 @@ function renderPackServer(
   const data = Object.fromEntries(spec.packs.map((p) => [`${p.name}.json`, p.json]));
   checkConfigMapSize(zone, `${name}-packs`, data);
   const env: EnvEntry[] = [
-    ...runtimeEnv(zone, 'pack-server'),
+    ...runtimeEnv(
+      zone,
+      'pack-server',
+      spec.env.some((e) => e.name === 'NODE_OPTIONS') ? undefined : spec.resources.limits['memory'],
+    ),
     { name: 'RAKU_PACKS_DIR', value: PACKS_MOUNT },
     ...spec.env,
   ];
@@ -364,8 +369,9 @@ function renderGatewayFiles(
       ? [{ name: r.auth.secretEnv, secret: { ...r.auth.secretRef } }]
       : [],
   );
+  const limits = { ...GATEWAY_LIMITS, ...spec.resources?.limits };
   const env: EnvEntry[] = [
-    ...runtimeEnv(zone, 'gateway'),
+    ...runtimeEnv(zone, 'gateway', limits.memory),
     { name: 'RAKU_BUNDLE', value: `${BUNDLE_MOUNT}/bundle.json` },
     // Optional: without the Secret the gateway uses its embedded database.
     { name: 'DATABASE_URL', secret: { name: `${GATEWAY_NAME}-database`, key: 'url', optional: true } },
@@ -382,7 +388,7 @@ function renderGatewayFiles(
       env,
       resources: {
         requests: { cpu: '100m', memory: '128Mi', ...spec.resources?.requests },
-        limits: { cpu: '1', memory: '512Mi', ...spec.resources?.limits },
+        limits,
       },
       config: { configMap: `${GATEWAY_NAME}-bundle`, mountPath: BUNDLE_MOUNT, items: ['bundle.json'] },
       podAnnotations: { 'raku.dev/config-hash': bundleHash, ...gatewayScrapeAnnotations(zone) },
@@ -428,12 +434,22 @@ function renderGatewayFiles(
   ];
 }
 
-function runtimeEnv(zone: Zone, role: 'pack-server' | 'gateway'): EnvEntry[] {
+/** The gateway container's limits unless its zone says otherwise. */
+export const GATEWAY_LIMITS: Readonly<Record<'cpu' | 'memory', string>> = { cpu: '1', memory: '512Mi' };
+
+/** `memoryLimit`: the container's, to size node's heap from (node-heap.ts); none when the workload sets its own. */
+function runtimeEnv(
+  zone: Zone,
+  role: 'pack-server' | 'gateway',
+  memoryLimit: string | undefined,
+): EnvEntry[] {
+  const heap = memoryLimit === undefined ? undefined : nodeHeapOptions(memoryLimit);
   const env: EnvEntry[] = [
     { name: 'RAKU_ROLE', value: role },
     { name: 'RAKU_ENVIRONMENT', value: zone.environment },
     { name: 'HOST', value: '0.0.0.0' },
     { name: 'PORT', value: '8080' },
+    ...(heap ? [{ name: 'NODE_OPTIONS', value: heap }] : []),
   ];
   if (zone.network?.allowPrivateNetworks === true)
     env.push({ name: 'RAKU_ALLOW_PRIVATE_NETWORKS', value: 'true' });
