@@ -4,6 +4,7 @@
  * and turns the answer into an MCP tool result. Used by the pack-server role and, in-process, by local mode.
  */
 
+import type { Span } from '@opentelemetry/api';
 import type { Environment, Pack, Tool } from '@raku/config';
 import { exposedToolName } from '@raku/config';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
@@ -137,10 +138,15 @@ export class PackExecutor {
    * and any other fault met executing this one call ('error'). So no input can make a pack server answer a
    * protocol-level internal error, which the gateway would have to take for a failing server.
    */
-  async execute(name: string, args: Record<string, unknown>, signal?: AbortSignal): Promise<ToolOutcome> {
+  async execute(
+    name: string,
+    args: Record<string, unknown>,
+    signal?: AbortSignal,
+    parent?: Span,
+  ): Promise<ToolOutcome> {
     let outcome: ToolOutcome;
     try {
-      outcome = await this.run(name, args, signal);
+      outcome = await this.run(name, args, signal, parent);
     } catch (err) {
       if (err instanceof UnknownToolError) throw err;
       outcome = { status: 'error', result: errorResult(`${name} failed: ${(err as Error)?.message ?? err}`) };
@@ -151,7 +157,12 @@ export class PackExecutor {
     return outcome;
   }
 
-  private async run(name: string, args: Record<string, unknown>, signal?: AbortSignal): Promise<ToolOutcome> {
+  private async run(
+    name: string,
+    args: Record<string, unknown>,
+    signal?: AbortSignal,
+    parent?: Span,
+  ): Promise<ToolOutcome> {
     const entry = this.entries.get(name);
     if (!entry) throw new UnknownToolError(`unknown tool "${name}"`);
     entry.validate ??= this.ajv.compile(entry.tool.inputSchema);
@@ -170,6 +181,7 @@ export class PackExecutor {
       timeoutMs: entry.tool.timeoutMs ?? entry.pack.upstream.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       maxResponseBytes: entry.pack.upstream.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
       ...(signal ? { signal } : {}),
+      ...(parent ? { parent } : {}),
     };
     let response: UpstreamResponse;
     try {

@@ -2,13 +2,14 @@
  * Sends one upstream request with the pack's limits: only the pack's own origins, the SSRF lookup guard,
  * an overall timeout, a response size cap, and redirects followed only within the same origin.
  *
- * Under an OpenTelemetry span (the pack server's, when the process traces), each exchange gets a CLIENT span
- * named by the HTTP conventions (`GET`, `http.request.method`, `server.address`, `http.response.status_code`;
- * no path or query, which may hold argument values) and sends its `traceparent` to the upstream API.
+ * Given the OpenTelemetry span of the call (`limits.parent`: the pack server's request span, when the process
+ * traces), each exchange gets a CLIENT span under it, named by the HTTP conventions (`GET`,
+ * `http.request.method`, `server.address`, `http.response.status_code`; no path or query, which may hold
+ * argument values), and sends its `traceparent` (and `tracestate`) to the upstream API.
  */
 import http from 'node:http';
 import https from 'node:https';
-import { context, propagation, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { UpstreamRequest } from './build-request.ts';
 import { depthMessage, jsonBounds, tooDeep } from './json-bounds.ts';
 import { checkLiteralHost, guardedLookup, SsrfBlockedError } from './ssrf-guard.ts';
@@ -25,6 +26,8 @@ export interface UpstreamLimits {
   /** Redirects followed within the same origin; any other redirect fails the call. Default 3. */
   maxRedirects?: number;
   signal?: AbortSignal;
+  /** The call's span: each exchange is traced under it (see above). Undefined: not traced, nothing sent. */
+  parent?: Span;
 }
 
 export interface UpstreamResponse {
@@ -99,21 +102,23 @@ function withoutBodyHeaders(headers: Record<string, string>): Record<string, str
 const TRACER_NAME = '@raku/pack-runtime';
 
 function exchange(request: UpstreamRequest, limits: UpstreamLimits): Promise<UpstreamResponse> {
-  // No active span (tracing off, or a call outside any request): the plain exchange, nothing allocated.
-  if (!trace.getActiveSpan()) return send(request, limits, undefined);
+  // Not traced (tracing off, or a call outside any request): the plain exchange, nothing allocated.
+  if (!limits.parent) return send(request, limits, undefined);
   const { url } = request;
-  const span = trace.getTracer(TRACER_NAME).startSpan(request.method.toUpperCase(), {
-    kind: SpanKind.CLIENT,
-    attributes: {
-      'http.request.method': request.method.toUpperCase(),
-      'server.address': url.hostname,
-      'server.port': Number(url.port) || (url.protocol === 'https:' ? 443 : 80),
-      'url.scheme': url.protocol.slice(0, -1),
+  const span = trace.getTracer(TRACER_NAME).startSpan(
+    request.method.toUpperCase(),
+    {
+      kind: SpanKind.CLIENT,
+      attributes: {
+        'http.request.method': request.method.toUpperCase(),
+        'server.address': url.hostname,
+        'server.port': Number(url.port) || (url.protocol === 'https:' ? 443 : 80),
+        'url.scheme': url.protocol.slice(0, -1),
+      },
     },
-  });
-  const headers: Record<string, string> = {};
-  propagation.inject(trace.setSpan(context.active(), span), headers);
-  return send(request, limits, headers).then(
+    trace.setSpan(ROOT_CONTEXT, limits.parent),
+  );
+  return send(request, limits, traceHeaders(span)).then(
     (response) => {
       span.setAttribute('http.response.status_code', response.status);
       if (response.status >= 400) endFailed(span, String(response.status));
@@ -125,6 +130,17 @@ function exchange(request: UpstreamRequest, limits: UpstreamLimits): Promise<Ups
       throw err;
     },
   );
+}
+
+/** W3C trace context of `span` (https://www.w3.org/TR/trace-context/#traceparent-header). */
+function traceHeaders(span: Span): Record<string, string> {
+  const { traceId, spanId, traceFlags, traceState } = span.spanContext();
+  const headers: Record<string, string> = {
+    traceparent: `00-${traceId}-${spanId}-${(traceFlags & 0xff).toString(16).padStart(2, '0')}`,
+  };
+  const state = traceState?.serialize();
+  if (state) headers['tracestate'] = state;
+  return headers;
 }
 
 function endFailed(span: Span, errorType: string): void {

@@ -12,7 +12,7 @@ import {
   ProtocolErrorCode,
   Server,
 } from '@modelcontextprotocol/server';
-import { context } from '@opentelemetry/api';
+import type { Span } from '@opentelemetry/api';
 import type { CallToolResult, McpToolDefinition } from '@raku/pack-runtime';
 import { ANONYMOUS, type Caller } from '../auth/caller.ts';
 import { endMcpSpan, startMcpServerSpan } from '../telemetry/mcp-spans.ts';
@@ -54,6 +54,8 @@ export interface CallRequest {
    * gateway's span's when OpenTelemetry is on and samples it.
    */
   w3cTraceId?: string;
+  /** The request's OpenTelemetry SERVER span (tracing on): the parent of the call's spans, given its attributes. */
+  span?: Span;
 }
 
 /** A tool that does not exist for this caller: answered as a JSON-RPC invalid-params error. */
@@ -142,23 +144,23 @@ function failedOutcome(err: unknown): Parameters<typeof endMcpSpan>[1] {
 }
 
 /**
- * Runs one request under its OpenTelemetry SERVER span when tracing is on (./../telemetry/mcp-spans.ts), as it
- * is otherwise. `run` gets the W3C trace id the request belongs to, if any: the agent's, else the span's when
- * it is sampled.
+ * Runs one request under its OpenTelemetry SERVER span when tracing is on (../telemetry/mcp-spans.ts), as it
+ * is otherwise. `run` gets the W3C trace id the request belongs to, if any (the agent's, else the span's when
+ * it is sampled), and the span.
  */
 async function traced<T extends object>(
   method: 'tools/call' | 'tools/list',
   tool: string | undefined,
   meta: Record<string, unknown> | undefined,
   info: RequestInfo,
-  run: (w3cTraceId: string | undefined) => Promise<T>,
+  run: (w3cTraceId: string | undefined, span?: Span) => Promise<T>,
 ): Promise<T> {
   const agentTraceId = traceIdOf(meta?.[TRACEPARENT]) ?? traceIdOf(info.headers?.[TRACEPARENT]);
   const tracer = activeTracer();
   if (!tracer) return run(agentTraceId);
   const sessionId = info.headers?.['mcp-session-id'];
   const version = meta?.[PROTOCOL_VERSION_META] ?? info.headers?.['mcp-protocol-version'];
-  const { span, context: ctx } = startMcpServerSpan(tracer, {
+  const span = startMcpServerSpan(tracer, {
     method,
     ...(tool !== undefined ? { tool } : {}),
     ...(info.id !== undefined ? { requestId: info.id } : {}),
@@ -169,7 +171,7 @@ async function traced<T extends object>(
   });
   const w3cTraceId = agentTraceId ?? (span.isRecording() ? span.spanContext().traceId : undefined);
   try {
-    const result = await context.with(ctx, run, undefined, w3cTraceId);
+    const result = await run(w3cTraceId, span);
     endMcpSpan(span, { result: { isError: 'isError' in result && result.isError === true } });
     return result;
   } catch (err) {
@@ -206,10 +208,11 @@ export function createMcpEndpoint(catalog: ToolCatalog, options: McpEndpointOpti
       );
     }
     try {
-      return await traced('tools/call', params.name, params._meta, info, (w3cTraceId) =>
+      return await traced('tools/call', params.name, params._meta, info, (w3cTraceId, span) =>
         catalog.callTool(params.name, params.arguments ?? {}, caller, signal, {
           ...(packVersion !== undefined ? { packVersion } : {}),
           ...(w3cTraceId !== undefined ? { w3cTraceId } : {}),
+          ...(span ? { span } : {}),
         }),
       );
     } catch (err) {

@@ -8,7 +8,14 @@ import http from 'node:http';
 import { type CallToolResult, depthMessage, jsonBounds, STATUS_META, tooDeep } from '@raku/pack-runtime';
 import { endMcpSpan, startMcpClientSpan } from '../telemetry/mcp-spans.ts';
 import { activeTracer } from '../telemetry/tracing.ts';
-import { answeredError, refusesRequest, type Target, TargetError, UnsendableCallError } from './targets.ts';
+import {
+  answeredError,
+  type CallOptions,
+  refusesRequest,
+  type Target,
+  TargetError,
+  UnsendableCallError,
+} from './targets.ts';
 
 const PROTOCOL = '2026-07-28';
 /** The per-request envelope, encoded once: every call carries the same one. */
@@ -51,17 +58,18 @@ export class PackServerTarget implements Target {
     };
   }
 
-  call(
-    tool: string,
-    args: Record<string, unknown>,
-    options: { signal: AbortSignal; timeoutMs: number },
-  ): Promise<CallToolResult> {
+  call(tool: string, args: Record<string, unknown>, options: CallOptions): Promise<CallToolResult> {
     const id = this.nextId++;
     const tracer = activeTracer();
-    if (!tracer) return this.send(id, tool, args, options, undefined);
+    if (!tracer || !options.parent) return this.send(id, tool, args, options, undefined);
     // A CLIENT span for the hop; its context goes in the HTTP headers and in _meta, where the pack server's
     // SERVER span takes its parent from (the MCP conventions).
-    const { span, headers } = startMcpClientSpan(tracer, { tool, requestId: id, url: this.url });
+    const { span, headers } = startMcpClientSpan(tracer, {
+      tool,
+      requestId: id,
+      url: this.url,
+      parent: options.parent,
+    });
     return this.send(id, tool, args, options, headers).then(
       (result) => {
         endMcpSpan(span, { result });
@@ -80,7 +88,7 @@ export class PackServerTarget implements Target {
     id: number,
     tool: string,
     args: Record<string, unknown>,
-    options: { signal: AbortSignal; timeoutMs: number },
+    options: CallOptions,
     trace: Record<string, string> | undefined,
   ): Promise<CallToolResult> {
     let body: Buffer;

@@ -11,6 +11,7 @@
  * breaker is shared by every caller of the target, so one caller's arguments must never move it.
  */
 
+import type { Span } from '@opentelemetry/api';
 import type { CallToolResult } from '@raku/pack-runtime';
 import semver from 'semver';
 import { PACK_VERSION_META } from '../mcp/tool-endpoint.ts';
@@ -110,6 +111,8 @@ export interface CallOptions {
   idempotent: boolean;
   signal: AbortSignal;
   timeoutMs: (candidate: Candidate) => number;
+  /** The span of the request being served (tracing on): each attempt is traced under it. */
+  parent?: Span;
 }
 
 export class Router {
@@ -146,6 +149,7 @@ export class Router {
           const result = await candidate.target.call(candidate.tool, call.args, {
             signal: call.signal,
             timeoutMs: call.timeoutMs(candidate),
+            ...(call.parent ? { parent: call.parent } : {}),
           });
           breaker.success();
           return { result, route: candidate.route, target: candidate.target.id, attempts };

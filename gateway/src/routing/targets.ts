@@ -12,7 +12,7 @@ import {
   SdkHttpError,
   StreamableHTTPClientTransport,
 } from '@modelcontextprotocol/client';
-import { context } from '@opentelemetry/api';
+import type { Span } from '@opentelemetry/api';
 import {
   type CallToolResult,
   errorResult,
@@ -24,7 +24,7 @@ import {
   violationMessage,
 } from '@raku/pack-runtime';
 import { endMcpSpan, startMcpClientSpan } from '../telemetry/mcp-spans.ts';
-import { TRACEPARENT, traceHeaders } from '../telemetry/trace-context.ts';
+import { TRACEPARENT, TRACESTATE } from '../telemetry/trace-context.ts';
 import { activeTracer } from '../telemetry/tracing.ts';
 
 /**
@@ -66,14 +66,18 @@ export class UnsendableCallError extends Error {
 export interface Target {
   /** Unique key (breaker, metrics, traces): the MCP URL, or 'in-process:<pack>'. */
   readonly id: string;
-  call(
-    tool: string,
-    args: Record<string, unknown>,
-    options: { signal: AbortSignal; timeoutMs: number },
-  ): Promise<CallToolResult>;
+  call(tool: string, args: Record<string, unknown>, options: CallOptions): Promise<CallToolResult>;
   /** Live tool definitions (third-party servers: for the reviewed-hash check). */
   listTools?(): Promise<McpToolDefinition[]>;
   close?(): Promise<void>;
+}
+
+/** How a target is called: the budget, the cancellation, and the span of the request (tracing on). */
+export interface CallOptions {
+  signal: AbortSignal;
+  timeoutMs: number;
+  /** The span of the request being served: the call's CLIENT span (or its upstream spans) go under it. */
+  parent?: Span;
 }
 
 export interface McpTargetOptions {
@@ -137,14 +141,23 @@ function classify(err: unknown, url: string): TargetError {
 }
 
 /**
- * fetch with the active span's trace context in the headers: the transport's requests run in the context of
- * the call that made them (MCP_CLIENT span). Without a span (tracing off), fetch as it is.
+ * fetch that repeats a call's trace context, which travels in its `params._meta`, in the HTTP headers too: the
+ * transport is shared by concurrent calls and takes no per-request headers. Other requests go as they are.
  */
 const tracedFetch = (url: string | URL, init?: RequestInit): Promise<Response> => {
-  const trace = traceHeaders(context.active());
-  if (trace[TRACEPARENT] === undefined) return fetch(url, init);
+  const body = init?.body;
+  if (typeof body !== 'string' || !body.includes(`"${TRACEPARENT}"`)) return fetch(url, init);
+  let meta: Record<string, unknown> | undefined;
+  try {
+    meta = (JSON.parse(body) as { params?: { _meta?: Record<string, unknown> } }).params?._meta;
+  } catch {
+    meta = undefined;
+  }
   const headers = new Headers(init?.headers);
-  for (const [name, value] of Object.entries(trace)) headers.set(name, value);
+  for (const key of [TRACEPARENT, TRACESTATE]) {
+    const value = meta?.[key];
+    if (typeof value === 'string') headers.set(key, value);
+  }
   return fetch(url, { ...init, headers });
 };
 
@@ -180,17 +193,17 @@ export class McpTarget implements Target {
     return this.client;
   }
 
-  async call(
-    tool: string,
-    args: Record<string, unknown>,
-    options: { signal: AbortSignal; timeoutMs: number },
-  ): Promise<CallToolResult> {
+  async call(tool: string, args: Record<string, unknown>, options: CallOptions): Promise<CallToolResult> {
     const tracer = activeTracer();
-    if (!tracer) return this.send(tool, args, options, undefined);
-    // A CLIENT span per call; its context goes in the HTTP headers (tracedFetch) and in params._meta.
-    const { span, context: ctx, headers } = startMcpClientSpan(tracer, { tool, url: new URL(this.id) });
+    if (!tracer || !options.parent) return this.send(tool, args, options, undefined);
+    // A CLIENT span per call; its context goes in params._meta and, by tracedFetch, in the HTTP headers.
+    const { span, headers } = startMcpClientSpan(tracer, {
+      tool,
+      url: new URL(this.id),
+      parent: options.parent,
+    });
     try {
-      const result = await context.with(ctx, () => this.send(tool, args, options, headers));
+      const result = await this.send(tool, args, options, headers);
       endMcpSpan(span, { result });
       return result;
     } catch (err) {
@@ -204,7 +217,7 @@ export class McpTarget implements Target {
   private async send(
     tool: string,
     args: Record<string, unknown>,
-    options: { signal: AbortSignal; timeoutMs: number },
+    options: CallOptions,
     trace: Record<string, string> | undefined,
   ): Promise<CallToolResult> {
     let client: Client;
@@ -267,11 +280,8 @@ export class InProcessTarget implements Target {
     private readonly executor: PackExecutor,
   ) {}
 
-  async call(
-    tool: string,
-    args: Record<string, unknown>,
-    options: { signal: AbortSignal; timeoutMs: number },
-  ): Promise<CallToolResult> {
-    return (await this.executor.execute(tool, args, options.signal)).result;
+  async call(tool: string, args: Record<string, unknown>, options: CallOptions): Promise<CallToolResult> {
+    // In-process: the pack's upstream requests are traced under the gateway's request span.
+    return (await this.executor.execute(tool, args, options.signal, options.parent)).result;
   }
 }

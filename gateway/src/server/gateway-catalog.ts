@@ -5,6 +5,7 @@
  * and exactly one trace. Tool errors go back as `isError` results with the reason, so agents can act on them.
  */
 
+import type { Span } from '@opentelemetry/api';
 import {
   type CallToolResult,
   errorResult,
@@ -218,7 +219,7 @@ export class GatewayCatalog implements ToolCatalog, JobRunner {
       };
     }
     const latencyMs = performance.now() - started;
-    annotateCallSpan({
+    annotateCallSpan(request.span, {
       zone: this.options.bundle.zone,
       revision: this.options.bundle.revision,
       decision: finished.decision,
@@ -382,7 +383,7 @@ export class GatewayCatalog implements ToolCatalog, JobRunner {
     }
     // The cache is read after every check that may refuse the call: a cached answer is still a call.
     const routed = await cachedRoute(this.cache, { name, tool, candidates, args, caller }, () =>
-      this.route(name, tool, candidates, args, signal),
+      this.route(name, tool, candidates, args, signal, request.span),
     );
     return { ...routed, decision: traceDecision, rule };
   }
@@ -394,6 +395,7 @@ export class GatewayCatalog implements ToolCatalog, JobRunner {
     candidates: ReturnType<typeof candidatesFor>,
     args: Record<string, unknown>,
     signal: AbortSignal,
+    parent: Span | undefined,
   ): Promise<RoutedAnswer> {
     const annotations = tool.definition?.annotations;
     const idempotent = annotations?.readOnlyHint === true || annotations?.idempotentHint === true;
@@ -404,6 +406,7 @@ export class GatewayCatalog implements ToolCatalog, JobRunner {
         idempotent,
         signal,
         timeoutMs: () => tool.definition?.timeoutMs ?? this.options.defaultTimeoutMs ?? 30_000,
+        ...(parent ? { parent } : {}),
       });
       return {
         status: statusOf(outcome.result),

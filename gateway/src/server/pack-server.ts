@@ -54,11 +54,12 @@ export function packCatalog(
   }
   return {
     listTools: () => executor.tools(),
-    async callTool(name, args, _caller, signal) {
+    async callTool(name, args, _caller, signal, request) {
       const started = performance.now();
       let status = 'error';
       try {
-        const outcome = await executor.execute(name, args, signal);
+        // Traced under the pack server's request span, when there is one.
+        const outcome = await executor.execute(name, args, signal, request?.span);
         status = outcome.status;
         return outcome.result;
       } catch (err) {
@@ -69,7 +70,7 @@ export function packCatalog(
         throw err;
       } finally {
         const known = labels.get(name) ?? { tool: '(unknown)', zone: '', pack: '', pack_version: '' };
-        annotateCallSpan({ pack: known.pack, packVersion: known.pack_version, status });
+        annotateCallSpan(request?.span, { pack: known.pack, packVersion: known.pack_version, status });
         recordCall(metrics, known, status, (performance.now() - started) / 1000);
       }
     },

@@ -1,10 +1,9 @@
 /**
  * Raku's own attributes on the span of the request being served (the gateway's or the pack server's SERVER
- * span, found in the active context): what the policy decided and where the call went. Never argument values.
+ * span, CallRequest.span): what the policy decided and where the call went. Never argument values.
  */
-import { type Attributes, trace } from '@opentelemetry/api';
+import type { Attributes, Span } from '@opentelemetry/api';
 import { ATTR } from './mcp-spans.ts';
-import { activeTracer } from './tracing.ts';
 
 export interface CallAttributes {
   zone?: string;
@@ -34,10 +33,8 @@ const KEYS: Readonly<Record<keyof CallAttributes, string>> = {
   target: ATTR.target,
 };
 
-/** Sets the attributes given (empty and null ones left out) when tracing is on and the span records. */
-export function annotateCallSpan(call: CallAttributes): void {
-  if (!activeTracer()) return;
-  const span = trace.getActiveSpan();
+/** Sets the attributes given (empty and null ones left out) on `span`, when there is one and it records. */
+export function annotateCallSpan(span: Span | undefined, call: CallAttributes): void {
   if (!span?.isRecording()) return;
   const attributes: Attributes = {};
   for (const key of Object.keys(call) as (keyof CallAttributes)[]) {

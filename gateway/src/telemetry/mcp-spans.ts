@@ -9,7 +9,6 @@
 import {
   type Attributes,
   type Context,
-  context,
   type Link,
   ROOT_CONTEXT,
   type Span,
@@ -79,11 +78,8 @@ function requestAttributes(method: string, tool: string | undefined, requestId: 
   return attributes;
 }
 
-/** Starts the SERVER span of a request; `context` is the one to run the request's work in. */
-export function startMcpServerSpan(
-  tracer: Tracer,
-  request: McpServerRequest,
-): { span: Span; context: Context } {
+/** Starts the SERVER span of a request; the request's work hands it on as the parent of its spans. */
+export function startMcpServerSpan(tracer: Tracer, request: McpServerRequest): Span {
   const attributes = requestAttributes(request.method, request.tool, request.requestId);
   if (request.sessionId) attributes[ATTR.mcpSession] = request.sessionId;
   if (request.protocolVersion) attributes[ATTR.mcpProtocolVersion] = request.protocolVersion;
@@ -92,29 +88,31 @@ export function startMcpServerSpan(
   const parent = fromMeta ?? fromHttp;
   const links: Link[] =
     fromMeta && fromHttp && fromHttp.spanId !== fromMeta.spanId ? [{ context: fromHttp }] : [];
-  const parentContext = parent ? trace.setSpanContext(ROOT_CONTEXT, parent) : ROOT_CONTEXT;
-  const span = tracer.startSpan(
+  const parentContext: Context = parent ? trace.setSpanContext(ROOT_CONTEXT, parent) : ROOT_CONTEXT;
+  return tracer.startSpan(
     spanName(request.method, request.tool),
     { kind: SpanKind.SERVER, attributes, links },
     parentContext,
   );
-  return { span, context: trace.setSpan(parentContext, span) };
 }
 
 /**
- * Starts the CLIENT span of a call to an MCP server under the active context; `headers` is the trace context
- * to send with it (HTTP headers and `params._meta` alike), `context` the one the call runs in.
+ * Starts the CLIENT span of a call to an MCP server, child of `parent` (the span of the request being
+ * served); `headers` is its trace context to send with the call (HTTP headers and `params._meta` alike).
  */
 export function startMcpClientSpan(
   tracer: Tracer,
-  call: { tool: string; requestId?: string | number; url: URL },
-): { span: Span; context: Context; headers: Record<string, string> } {
+  call: { tool: string; requestId?: string | number; url: URL; parent: Span },
+): { span: Span; headers: Record<string, string> } {
   const attributes = requestAttributes('tools/call', call.tool, call.requestId);
   attributes[ATTR.serverAddress] = call.url.hostname;
   attributes[ATTR.serverPort] = Number(call.url.port) || (call.url.protocol === 'https:' ? 443 : 80);
-  const span = tracer.startSpan(spanName('tools/call', call.tool), { kind: SpanKind.CLIENT, attributes });
-  const ctx = trace.setSpan(context.active(), span);
-  return { span, context: ctx, headers: traceHeaders(ctx) };
+  const span = tracer.startSpan(
+    spanName('tools/call', call.tool),
+    { kind: SpanKind.CLIENT, attributes },
+    trace.setSpan(ROOT_CONTEXT, call.parent),
+  );
+  return { span, headers: traceHeaders(trace.setSpan(ROOT_CONTEXT, span)) };
 }
 
 /**

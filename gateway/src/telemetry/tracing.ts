@@ -1,16 +1,17 @@
 /**
  * Starts OpenTelemetry tracing for the process from TelemetryOptions (./otel-env.ts): an OTLP/HTTP exporter
- * (protobuf or JSON), the sampler, batch export through a bounded queue (./counting-processor.ts), W3C trace
- * context, and async-context propagation (AsyncLocalStorage) so a span started for a request is the parent of
- * the spans its calls start. Registered globally, as the SDK does, so `@opentelemetry/api` users in the
- * process (the pack runtime's upstream client) see it.
+ * (protobuf or JSON), the sampler, batch export through a bounded queue (./counting-processor.ts). The tracer
+ * provider is registered globally, as the SDK does, so the pack runtime's upstream client (which imports only
+ * `@opentelemetry/api`) starts its spans with it.
+ *
+ * The span of a request is handed down explicitly (CallRequest.span, the router's and the targets' `parent`,
+ * the pack executor's), not through an async context manager: on Node 20 AsyncLocalStorage hooks every
+ * promise of the process, a cost paid on every call whether it is traced or not.
  *
  * Off (no endpoint, OTEL_SDK_DISABLED): nothing is registered; `activeTracer()` is undefined and every
- * instrumented site takes its plain path, without a context manager or a span object.
+ * instrumented site takes its plain path, without a span object.
  */
-import { context, propagation, type Tracer, trace } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { type Tracer, trace } from '@opentelemetry/api';
 import { OTLPTraceExporter as JsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as ProtobufExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -98,9 +99,6 @@ export function startTracing(options: TelemetryOptions): Tracing | undefined {
     sampler: samplerFor(options.sampler),
     spanProcessors: [processor],
   });
-  const contextManager = new AsyncLocalStorageContextManager().enable();
-  context.setGlobalContextManager(contextManager);
-  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
   trace.setGlobalTracerProvider(provider);
   const running: Tracing = {
     tracer: provider.getTracer(TRACER_NAME),
@@ -112,8 +110,6 @@ export function startTracing(options: TelemetryOptions): Tracing | undefined {
         await provider.shutdown();
       } finally {
         trace.disable();
-        propagation.disable();
-        context.disable();
       }
     },
   };
