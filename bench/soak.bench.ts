@@ -42,6 +42,8 @@ interface Sample {
   maxRss: number;
   /** The gateway process's CPU time so far (user + system), in µs. */
   cpuMicros: number;
+  /** Main-thread pauses for garbage collection so far: scavenges (minor) and the rest (major), count and ms. */
+  gc: { minor: number; minorMs: number; major: number; majorMs: number };
   /** Bytes per V8 heap space (v8.getHeapSpaceStatistics). */
   spaces: Record<string, number>;
   traces: { queued: number; dropped: number; written: number; failures: number };
@@ -93,7 +95,7 @@ export default async function soakBench(): Promise<void> {
     const started = performance.now();
     const loads: number[] = [];
     console.log(
-      'minute  calls/s   p50 ms   p99 ms  errors  CPU µs/call  RSS MiB  peak  heap used/total  new  old  code  external  trace queue  dropped  load',
+      'minute  calls/s   p50 ms   p99 ms  errors  CPU µs/call  GC µs/call  scavenges/s  RSS MiB  peak  heap used/total  new  old  code  external  trace queue  dropped  load',
     );
     for (let i = 1; i <= (minutes * 60_000) / SAMPLE_MS; i++) {
       await new Promise((r) => setTimeout(r, started + i * SAMPLE_MS - performance.now()));
@@ -120,6 +122,13 @@ export default async function soakBench(): Promise<void> {
               .padStart(7),
             String(errors).padStart(6),
             ((sample.cpuMicros - minuteAgo.cpuMicros) / Math.max(1, answered)).toFixed(0).padStart(11),
+            (
+              ((sample.gc.minorMs + sample.gc.majorMs - minuteAgo.gc.minorMs - minuteAgo.gc.majorMs) * 1000) /
+              Math.max(1, answered)
+            )
+              .toFixed(1)
+              .padStart(10),
+            ((sample.gc.minor - minuteAgo.gc.minor) / 60).toFixed(1).padStart(11),
             mib(sample.rss, 7),
             mib(sample.maxRss, 5),
             `${mib(sample.heapUsed, 10)}/${mib(sample.heapTotal, 5)}`,
