@@ -131,7 +131,9 @@ describe('caller errors and the shared breaker', () => {
       'invalid arguments for widgets.get_widget: argument "id" holds a lone surrogate (U+D800 at index 0), which a path segment cannot carry: strings must be well-formed Unicode',
     );
     const metrics = await stack.gateway.metrics.registry.getSingleMetricAsString('raku_tool_calls_total');
-    expect(metrics).toMatch(/raku_tool_calls_total\{tool="widgets.get_widget",status="invalid"\} [1-9]/);
+    expect(metrics).toMatch(
+      /raku_tool_calls_total\{tool="widgets.get_widget",status="invalid",zone="dev",pack="widgets",pack_version="1.0.0"\} [1-9]/,
+    );
 
     // Another caller, right after: served by the pack server, not the fallback.
     const legit = await eve.callTool({ name: 'widgets.get_widget', arguments: { id: 'w1' } });

@@ -218,7 +218,7 @@ describe.each(ERAS)('gateway over MCP (%s client)', (era) => {
     ]);
     const metrics = await (await fetch(gw.url.replace(/\/mcp$/, '/metrics'))).text();
     expect(metrics).toContain(
-      'raku_tool_calls_total{tool="(unknown)",zone="dev",pack="",pack_version="",status="unknown_tool"} 1',
+      'raku_tool_calls_total{tool="(unknown)",status="unknown_tool",zone="dev",pack="",pack_version=""} 1',
     );
     // No policy decision was taken, so none is counted.
     expect(metrics).not.toMatch(/^raku_policy_decisions_total\{/m);

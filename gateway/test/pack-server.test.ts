@@ -342,7 +342,7 @@ describe('pack server HTTP surface', () => {
     const metrics = await (await fetch(`${base}/metrics`)).text();
     // A pack server knows its pack and version, not its zone (the scrape target's namespace tells).
     expect(metrics).toMatch(
-      /raku_tool_calls_total\{tool="widgets.get_widget",zone="",pack="widgets",pack_version="1.0.0",status="ok"\} \d+/,
+      /raku_tool_calls_total\{tool="widgets.get_widget",status="ok",zone="",pack="widgets",pack_version="1.0.0"\} \d+/,
     );
     expect(metrics).toMatch(/raku_http_requests_total\{method="GET",route="\/readyz",status="200"\} 1/);
     expect((await fetch(`${base}/nope`)).status).toBe(404);
