@@ -2,10 +2,11 @@
  * An OTLP/HTTP metrics receiver for tests: accepts POST /v1/metrics in JSON or protobuf, decodes what the SDK
  * really sent, and flattens it into Prometheus-style series (`name{a="x",b="y"}` → value; histograms as
  * `_bucket{le}` (cumulative), `_sum`, `_count`), so tests compare it with a /metrics scrape. The protobuf
- * side is a small wire-format reader over the fields of opentelemetry-proto's metrics.proto this needs.
+ * side reads the fields of opentelemetry-proto's metrics.proto it needs with ./otlp-wire.ts.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type JsonAttributes, jsonAttributes, keyValue, text, type Wire, wire } from './otlp-wire.ts';
 
 export interface ReceivedMetric {
   name: string;
@@ -32,60 +33,15 @@ export interface ReceivedExport {
   metrics: ReceivedMetric[];
 }
 
-// ---- protobuf wire format: (field, wire type) pairs; length-delimited fields are sub-messages or bytes ----
+// ---- protobuf: the fields of metrics.proto read by number ----
 
-type Field = { no: number; wire: number; varint?: bigint; bytes?: Buffer; fixed?: Buffer };
-
-function fields(buf: Buffer): Field[] {
-  const out: Field[] = [];
-  let i = 0;
-  const varint = (): bigint => {
-    let result = 0n;
-    let shift = 0n;
-    for (;;) {
-      const b = buf[i++]!;
-      result |= BigInt(b & 0x7f) << shift;
-      if ((b & 0x80) === 0) return result;
-      shift += 7n;
-    }
-  };
-  while (i < buf.length) {
-    const key = Number(varint());
-    const no = key >>> 3;
-    const wire = key & 7;
-    if (wire === 0) out.push({ no, wire, varint: varint() });
-    else if (wire === 1) {
-      out.push({ no, wire, fixed: buf.subarray(i, i + 8) });
-      i += 8;
-    } else if (wire === 2) {
-      const len = Number(varint());
-      out.push({ no, wire, bytes: buf.subarray(i, i + len) });
-      i += len;
-    } else if (wire === 5) {
-      out.push({ no, wire, fixed: buf.subarray(i, i + 4) });
-      i += 4;
-    } else throw new Error(`unexpected protobuf wire type ${wire}`);
-  }
-  return out;
-}
-
-const all = (fs: Field[], no: number) => fs.filter((f) => f.no === no);
-const one = (fs: Field[], no: number) => fs.find((f) => f.no === no);
-const str = (f: Field | undefined) => f?.bytes?.toString('utf8') ?? '';
-const dbl = (f: Field | undefined) => (f?.fixed ? f.fixed.readDoubleLE(0) : undefined);
-
-function keyValues(fs: Field[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const kv of fs) {
-    const parts = fields(kv.bytes!);
-    const any = fields(one(parts, 2)?.bytes ?? Buffer.alloc(0));
-    const s = one(any, 1);
-    const i = one(any, 3);
-    const d = one(any, 4);
-    out[str(one(parts, 1))] = s ? str(s) : i ? String(i.varint) : d ? String(dbl(d)) : '';
-  }
-  return out;
-}
+const fields = (buf: Buffer): Wire[] => [...wire(buf)];
+const all = (fs: Wire[], no: number) => fs.filter((f) => f.no === no);
+const one = (fs: Wire[], no: number) => fs.find((f) => f.no === no);
+const str = (f: Wire | undefined) => (f ? text(f) : '');
+const dbl = (f: Wire | undefined) => (f?.fixed ? f.fixed.readDoubleLE(0) : undefined);
+const keyValues = (fs: Wire[]) =>
+  Object.fromEntries(fs.map((f) => keyValue(f.bytes!)).map(([k, v]) => [k, String(v)]));
 
 function numberPoint(bytes: Buffer): ReceivedMetric['points'][number] {
   const fs = fields(bytes);
@@ -160,31 +116,22 @@ function decodeProtobuf(body: Buffer): Omit<ReceivedExport, 'contentType' | 'hea
 
 // ---- OTLP/JSON (proto3 JSON mapping: camelCase, 64-bit integers as strings) ----
 
-interface JsonKeyValue {
-  key: string;
-  value: { stringValue?: string; intValue?: string | number; doubleValue?: number };
-}
-const jsonAttributes = (kvs: JsonKeyValue[] | undefined) =>
-  Object.fromEntries(
-    (kvs ?? []).map((kv) => [
-      kv.key,
-      String(kv.value.stringValue ?? kv.value.intValue ?? kv.value.doubleValue ?? ''),
-    ]),
-  );
+const stringAttributes = (list: JsonAttributes) =>
+  Object.fromEntries(Object.entries(jsonAttributes(list)).map(([k, v]) => [k, String(v)]));
 
 function decodeJson(body: Buffer): Omit<ReceivedExport, 'contentType' | 'headers'> {
   // biome-ignore lint/suspicious/noExplicitAny: the OTLP/JSON document, read field by field below
   const doc = JSON.parse(body.toString('utf8')) as any;
   const result: Omit<ReceivedExport, 'contentType' | 'headers'> = { resource: {}, scopes: [], metrics: [] };
   for (const rm of doc.resourceMetrics ?? []) {
-    Object.assign(result.resource, jsonAttributes(rm.resource?.attributes));
+    Object.assign(result.resource, stringAttributes(rm.resource?.attributes));
     for (const sm of rm.scopeMetrics ?? []) {
       result.scopes.push(sm.scope?.name ?? '');
       for (const m of sm.metrics ?? []) {
         const base = { name: m.name as string, unit: (m.unit ?? '') as string };
         // biome-ignore lint/suspicious/noExplicitAny: as above
         const number = (p: any) => ({
-          attributes: jsonAttributes(p.attributes),
+          attributes: stringAttributes(p.attributes),
           value: p.asDouble !== undefined ? Number(p.asDouble) : Number(p.asInt ?? 0),
         });
         if (m.gauge) result.metrics.push({ ...base, kind: 'gauge', points: m.gauge.dataPoints.map(number) });
@@ -203,7 +150,7 @@ function decodeJson(body: Buffer): Omit<ReceivedExport, 'contentType' | 'headers
             temporality: Number(m.histogram.aggregationTemporality),
             // biome-ignore lint/suspicious/noExplicitAny: as above
             points: m.histogram.dataPoints.map((p: any) => ({
-              attributes: jsonAttributes(p.attributes),
+              attributes: stringAttributes(p.attributes),
               count: Number(p.count ?? 0),
               sum: Number(p.sum ?? 0),
               counts: (p.bucketCounts ?? []).map(Number),
