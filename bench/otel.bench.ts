@@ -12,6 +12,7 @@
 import os from 'node:os';
 import { telemetryOptionsFrom } from '../gateway/src/telemetry/otel-env.ts';
 import { startTracing, type Tracing } from '../gateway/src/telemetry/tracing.ts';
+import type { CannedAnswer } from './gateway/canned-pack-worker.ts';
 import {
   CALL,
   discardTraces,
@@ -33,10 +34,12 @@ type Mode = 'direct' | 'off' | 'on';
 
 export default async function bench(): Promise<void> {
   const packSide = await startServerThread('pack-side-worker.ts');
-  const sink = await startServerThread('otlp-sink-worker.ts');
+  // The OTLP receiver: every export answered 200 with an empty ExportTraceServiceResponse, nothing kept.
+  const empty: CannedAnswer = { contentType: 'application/x-protobuf', body: '' };
+  const sink = await startServerThread('canned-pack-worker.ts', empty);
   const gateway = await startBenchGateway(packSide.url, discardTraces());
   const options = telemetryOptionsFrom(
-    { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url, OTEL_SERVICE_NAME: 'raku-bench' },
+    { OTEL_EXPORTER_OTLP_ENDPOINT: new URL(sink.url).origin, OTEL_SERVICE_NAME: 'raku-bench' },
     { serviceName: 'raku-gateway' },
   );
   const runs: Record<Mode, { latency: Measured[]; throughput: Measured[] }> = {

@@ -87,9 +87,12 @@ export interface ServerThread {
   close(): Promise<void>;
 }
 
-/** Starts a server worker (`pack-side-worker.ts` or `canned-pack-worker.ts`) that posts `{ url, tid }`. */
-export async function startServerThread(file: string): Promise<ServerThread> {
-  const worker = tsWorker(file);
+/**
+ * Starts a server worker (`pack-side-worker.ts` or `canned-pack-worker.ts`, given `workerData`) that posts
+ * `{ url, tid }`.
+ */
+export async function startServerThread(file: string, workerData?: unknown): Promise<ServerThread> {
+  const worker = tsWorker(file, workerData);
   const { url, tid } = await new Promise<{ url: string; tid: number | null }>((resolve, reject) => {
     worker.once('message', resolve);
     worker.once('error', reject);
