@@ -59,30 +59,20 @@ export function traceTableDdl(database: string): string[] {
   ];
 }
 
-/** A trace as ClickHouse stores it (JSONEachRow keys are the column names). */
-export interface ClickHouseTraceRow {
-  id: string;
-  /** Whole seconds since the Unix epoch (DateTime reaches 1970 to 2106). */
+/** A TraceRow field's column name: camelCase to snake_case ('subjectKind' → 'subject_kind'). */
+type Column<K extends string> = K extends `${infer H}${infer T}`
+  ? `${H extends Lowercase<H> ? H : `_${Lowercase<H>}`}${Column<T>}`
+  : K;
+
+/**
+ * A trace as ClickHouse stores it (JSONEachRow keys are the column names): TraceRow's fields under their column
+ * names, so a field added to TraceRow must be stored here too, except the time, split into whole seconds since
+ * the Unix epoch (DateTime reaches 1970 to 2106) and milliseconds.
+ */
+export type ClickHouseTraceRow = { [K in Exclude<keyof TraceRow, 'time'> as Column<K>]: TraceRow[K] } & {
   time: number;
   time_ms: number;
-  subject: string;
-  subject_kind: string;
-  tool: string;
-  route: string | null;
-  target: string | null;
-  decision: string;
-  rule: string | null;
-  revision: string;
-  latency_ms: number;
-  status: string;
-  args_bytes: number;
-  result_bytes: number;
-  args: string | null;
-  result: string | null;
-  error: string | null;
-  zone: string | null;
-  trace_id: string | null;
-}
+};
 
 /** The last millisecond a ClickHouse DateTime holds (2106-02-07). */
 const MAX_TIME_MS = (2 ** 32 - 1) * 1000 + 999;
