@@ -131,7 +131,8 @@ export class PackExecutor {
 
   /**
    * Runs one call. Invalid arguments and timeouts carry their status in the result's `_meta` under
-   * STATUS_META, so the gateway can trace them as such across the MCP hop.
+   * STATUS_META, so the gateway can trace them as such across the MCP hop. `parent` is the OpenTelemetry span
+   * of the request being served (tracing on): the upstream requests are traced under it and carry its trace.
    *
    * Throws only UnknownToolError. Everything else is the call's own outcome, answered as a tool error: the
    * caller's input ('invalid': schema, or a value the request cannot carry), the upstream's answer or failure,
