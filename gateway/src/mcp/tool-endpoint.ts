@@ -15,9 +15,7 @@ import {
 import type { Span } from '@opentelemetry/api';
 import type { CallToolResult, McpToolDefinition } from '@raku/pack-runtime';
 import { ANONYMOUS, type Caller } from '../auth/caller.ts';
-import { endMcpSpan, startMcpServerSpan } from '../telemetry/mcp-spans.ts';
-import { TRACEPARENT, traceIdOf } from '../telemetry/trace-context.ts';
-import { activeTracer } from '../telemetry/tracing.ts';
+import { type RequestInfo, traceMcpRequest } from '../telemetry/request-span.ts';
 import { createHotPath, SSE_KEEP_ALIVE_MS } from './hot-path.ts';
 import { type RefusedCall, toLeanNodeHandler } from './node-handler.ts';
 
@@ -124,61 +122,7 @@ export function pageOf<T extends { name: string }>(
     : { items };
 }
 
-const PROTOCOL_VERSION_META = 'io.modelcontextprotocol/protocolVersion';
-
-/** What a request carries beyond its params that its span and trace row need: the JSON-RPC id, the headers. */
-interface RequestInfo {
-  id: string | number | undefined;
-  headers: IncomingHttpHeaders | undefined;
-}
-
 type CallParams = { name: string; arguments?: Record<string, unknown>; _meta?: Record<string, unknown> };
-
-/** The error.type/status of a request that threw: a JSON-RPC error (its code), else the fault's class. */
-function failedOutcome(err: unknown): Parameters<typeof endMcpSpan>[1] {
-  if (err instanceof ProtocolError) return { rpcError: { code: err.code, message: err.message } };
-  if (err instanceof ToolNotFound) {
-    return { rpcError: { code: ProtocolErrorCode.InvalidParams, message: err.message } };
-  }
-  return { errorType: err instanceof Error ? err.name : '_OTHER' };
-}
-
-/**
- * Runs one request under its OpenTelemetry SERVER span when tracing is on (../telemetry/mcp-spans.ts), as it
- * is otherwise. `run` gets the W3C trace id the request belongs to, if any (the agent's, else the span's when
- * it is sampled), and the span.
- */
-async function traced<T extends object>(
-  method: 'tools/call' | 'tools/list',
-  tool: string | undefined,
-  meta: Record<string, unknown> | undefined,
-  info: RequestInfo,
-  run: (w3cTraceId: string | undefined, span?: Span) => Promise<T>,
-): Promise<T> {
-  const agentTraceId = traceIdOf(meta?.[TRACEPARENT]) ?? traceIdOf(info.headers?.[TRACEPARENT]);
-  const tracer = activeTracer();
-  if (!tracer) return run(agentTraceId);
-  const sessionId = info.headers?.['mcp-session-id'];
-  const version = meta?.[PROTOCOL_VERSION_META] ?? info.headers?.['mcp-protocol-version'];
-  const span = startMcpServerSpan(tracer, {
-    method,
-    ...(tool !== undefined ? { tool } : {}),
-    ...(info.id !== undefined ? { requestId: info.id } : {}),
-    ...(meta ? { meta } : {}),
-    ...(info.headers ? { headers: info.headers } : {}),
-    ...(typeof sessionId === 'string' ? { sessionId } : {}),
-    ...(typeof version === 'string' ? { protocolVersion: version } : {}),
-  });
-  const w3cTraceId = agentTraceId ?? (span.isRecording() ? span.spanContext().traceId : undefined);
-  try {
-    const result = await run(w3cTraceId, span);
-    endMcpSpan(span, { result: { isError: 'isError' in result && result.isError === true } });
-    return result;
-  } catch (err) {
-    endMcpSpan(span, failedOutcome(err));
-    throw err;
-  }
-}
 
 export function createMcpEndpoint(catalog: ToolCatalog, options: McpEndpointOptions): McpNodeHandler {
   const pageSize = options.pageSize ?? 100;
@@ -190,7 +134,7 @@ export function createMcpEndpoint(catalog: ToolCatalog, options: McpEndpointOpti
     params: { cursor?: string; _meta?: Record<string, unknown> } | undefined,
     info: RequestInfo,
   ) =>
-    traced('tools/list', undefined, params?._meta, info, async () => {
+    traceMcpRequest('tools/list', undefined, params?._meta, info, async () => {
       const page = pageOf(await catalog.listTools(caller), params?.cursor, pageSize);
       return page.nextCursor ? { tools: page.items, nextCursor: page.nextCursor } : { tools: page.items };
     });
@@ -207,18 +151,19 @@ export function createMcpEndpoint(catalog: ToolCatalog, options: McpEndpointOpti
         `_meta["${PACK_VERSION_META}"] must be a string (a semver range), not ${JSON.stringify(packVersion)}`,
       );
     }
-    try {
-      return await traced('tools/call', params.name, params._meta, info, (w3cTraceId, span) =>
-        catalog.callTool(params.name, params.arguments ?? {}, caller, signal, {
+    return traceMcpRequest('tools/call', params.name, params._meta, info, (w3cTraceId, span) =>
+      catalog
+        .callTool(params.name, params.arguments ?? {}, caller, signal, {
           ...(packVersion !== undefined ? { packVersion } : {}),
           ...(w3cTraceId !== undefined ? { w3cTraceId } : {}),
           ...(span ? { span } : {}),
+        })
+        .catch((err: unknown) => {
+          throw err instanceof ToolNotFound
+            ? new ProtocolError(ProtocolErrorCode.InvalidParams, err.message)
+            : err;
         }),
-      );
-    } catch (err) {
-      if (err instanceof ToolNotFound) throw new ProtocolError(ProtocolErrorCode.InvalidParams, err.message);
-      throw err;
-    }
+    );
   };
   const headersOf = (authInfo: AuthInfo | undefined) =>
     authInfo?.extra?.['headers'] as IncomingHttpHeaders | undefined;
