@@ -3,14 +3,14 @@
  * lightest), configured only by OTEL_* variables, pushing its registry to a receiver started here on its
  * interval and once more on SIGTERM; and a bad OTEL_* value stopping the start with one line naming it.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeUpstream, json, startFakeUpstream } from '../helpers/fake-upstream.ts';
 import { connectClient } from '../helpers/mcp-client.ts';
-import { WIDGETS_SECRET_ENV, widgetsPack } from '../helpers/test-pack.ts';
+import { startPackServerProcess } from '../helpers/pack-server-process.ts';
+import { widgetsPack } from '../helpers/test-pack.ts';
 import {
   type MetricsReceiver,
   seriesOfExport,
@@ -18,7 +18,6 @@ import {
   startMetricsReceiver,
 } from './metrics-otlp-receiver.ts';
 
-const ROOT = path.resolve(import.meta.dirname, '../../..');
 const WAIT = { timeout: 30_000, interval: 50 };
 const CALLS =
   'raku_tool_calls_total{pack="widgets",pack_version="1.0.0",status="ok",tool="widgets.get_widget",zone=""}';
@@ -27,31 +26,7 @@ let upstream: FakeUpstream;
 let receiver: MetricsReceiver;
 let dir: string;
 
-function startMain(env: Record<string, string>): {
-  child: ChildProcess;
-  stderr: () => string;
-  exited: Promise<number | null>;
-} {
-  let stderr = '';
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'gateway/src/main.ts')], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env['PATH'],
-      RAKU_ROLE: 'pack-server',
-      RAKU_PACKS_DIR: dir,
-      RAKU_ALLOW_PRIVATE_NETWORKS: 'true',
-      [WIDGETS_SECRET_ENV]: 'upstream-secret',
-      PORT: '0',
-      ...env,
-    },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, stderr: () => stderr, exited };
-}
+const startMain = (env: Record<string, string>) => startPackServerProcess(dir, env);
 
 beforeAll(async () => {
   upstream = await startFakeUpstream();

@@ -3,7 +3,6 @@
  * environment variables, tracing to an OTLP receiver started here. Its export delay is longer than the test,
  * so the spans arrive only because SIGTERM exports what is queued before the process ends.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,16 +10,16 @@ import path from 'node:path';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeUpstream, json, startFakeUpstream } from '../helpers/fake-upstream.ts';
-import { WIDGETS_SECRET_ENV, widgetsPack } from '../helpers/test-pack.ts';
+import { type MainProcess, startPackServerProcess } from '../helpers/pack-server-process.ts';
+import { widgetsPack } from '../helpers/test-pack.ts';
 import { startTraceReceiver, type TraceReceiver } from './otlp-trace-receiver.ts';
 
-const ROOT = path.resolve(import.meta.dirname, '../../..');
 let upstream: FakeUpstream;
 let receiver: TraceReceiver;
-let child: ChildProcess;
+let main: MainProcess;
 let dir: string;
-let url: string;
-let stderr = '';
+/** A ceiling for a loaded machine, not an expectation. */
+const SOON = { timeout: 60_000, interval: 50 };
 
 beforeAll(async () => {
   upstream = await startFakeUpstream();
@@ -28,33 +27,15 @@ beforeAll(async () => {
   receiver = await startTraceReceiver();
   dir = mkdtempSync(path.join(tmpdir(), 'raku-otel-'));
   writeFileSync(path.join(dir, 'widgets.json'), JSON.stringify(widgetsPack(upstream.url)));
-  child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'gateway/src/main.ts')], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env['PATH'],
-      RAKU_ROLE: 'pack-server',
-      RAKU_PACKS_DIR: dir,
-      RAKU_ALLOW_PRIVATE_NETWORKS: 'true',
-      [WIDGETS_SECRET_ENV]: 'upstream-secret',
-      PORT: '0',
-      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
-      OTEL_METRICS_EXPORTER: 'none',
-      OTEL_BSP_SCHEDULE_DELAY: '3600000',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  url = await new Promise<string>((resolve, reject) => {
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      const m = /listening on (http:\/\/\S+\/mcp)/.exec(stderr);
-      if (m?.[1]) resolve(m[1]);
-    });
-    child.once('exit', (code) => reject(new Error(`pack server exited with ${code}: ${stderr}`)));
+  main = startPackServerProcess(dir, {
+    OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+    OTEL_METRICS_EXPORTER: 'none',
+    OTEL_BSP_SCHEDULE_DELAY: '3600000',
   });
 }, 90_000);
 
 afterAll(async () => {
-  if (child && child.exitCode === null) child.kill('SIGKILL');
+  if (main && main.child.exitCode === null) main.child.kill('SIGKILL');
   await upstream?.close();
   await receiver?.close();
   rmSync(dir, { recursive: true, force: true });
@@ -62,7 +43,11 @@ afterAll(async () => {
 
 describe('pack server process with OTEL_* set', () => {
   it('traces each call under the caller span, and exports what is queued at SIGTERM', async () => {
-    expect(stderr).toContain(`tracing: spans of raku-pack-server exported to ${receiver.url}/v1/traces`);
+    await expect.poll(() => /listening on (http:\/\/\S+\/mcp)/.exec(main.stderr())?.[1], SOON).toBeDefined();
+    const url = /listening on (http:\/\/\S+\/mcp)/.exec(main.stderr())![1]!;
+    expect(main.stderr()).toContain(
+      `tracing: spans of raku-pack-server exported to ${receiver.url}/v1/traces`,
+    );
     const traceId = randomBytes(16).toString('hex');
     const callerSpan = randomBytes(8).toString('hex');
     const client = new Client(
@@ -80,9 +65,8 @@ describe('pack server process with OTEL_* set', () => {
     // Nothing exported yet: the next export is an hour away.
     expect(receiver.spans).toHaveLength(0);
 
-    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    main.child.kill('SIGTERM');
+    expect(await main.exited).toBe(0);
     const spans = await receiver.waitForTrace(traceId, 2);
     const server = spans.find((s) => s.name === 'tools/call widgets.get_widget');
     expect(server).toMatchObject({
@@ -94,5 +78,5 @@ describe('pack server process with OTEL_* set', () => {
     const get = spans.find((s) => s.name === 'GET');
     expect(get).toMatchObject({ kind: 3, parentSpanId: server?.spanId });
     expect(upstream.requests.at(-1)?.headers['traceparent']).toBe(`00-${traceId}-${get?.spanId}-01`);
-  });
+  }, 120_000);
 });
