@@ -227,7 +227,10 @@ export class GatewayCatalog implements ToolCatalog, JobRunner {
       status: finished.status,
       route: finished.route ?? null,
       target: finished.target ?? null,
-      ...(tool?.source.kind === 'pack' ? { pack: tool.source.pack, packVersion: tool.source.version } : {}),
+      // The version of the pack server that answered (a canary shows), else the one the bundle names.
+      ...(tool?.source.kind === 'pack'
+        ? { pack: tool.source.pack, packVersion: packVersionOfRoute(finished.route) || tool.source.version }
+        : {}),
     });
     recordCall(
       this.options.metrics,
