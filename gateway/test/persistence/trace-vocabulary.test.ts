@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { OPENAPI_DOCUMENT } from '../../src/admin/openapi.ts';
-import { TRACE_DECISIONS, TRACE_STATUSES } from '../../src/traces/types.ts';
+import { TOOL_CALL_ERROR_STATUSES } from '@raku/render';
+import { TRACE_DECISIONS, TRACE_ERROR_STATUSES, TRACE_STATUSES } from '../../src/traces/types.ts';
 import { parsePrismaSchema } from './helpers/prisma-schema.ts';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
@@ -80,6 +81,14 @@ describe('the trace status and decision lists', () => {
     const codes = (line: string) => [...line.matchAll(/`([a-z_]+)`/g)].map((m) => m[1] ?? '');
     expect(codes(row('`status`')).slice(1)).toEqual([...TRACE_STATUSES]);
     expect(codes(row('`decision`, `rule`')).slice(2)).toEqual([...TRACE_DECISIONS]);
+  });
+});
+
+describe('the error statuses', () => {
+  it('are the same list in the console charts and in the alerts raku generate writes', () => {
+    // The generated PrometheusRule's error ratio (in @raku/render, which cannot import the gateway) must count
+    // what the console's per-tool charts count, or an alert would fire on a chart that shows no errors.
+    expect([...TOOL_CALL_ERROR_STATUSES].sort()).toEqual([...TRACE_ERROR_STATUSES].sort());
   });
 });
 
