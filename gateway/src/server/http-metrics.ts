@@ -6,7 +6,7 @@
  * router mount that did (`/console/*`), else `(unmatched)`.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { RuntimeMetrics } from '../server/metrics.ts';
+import type { RuntimeMetrics } from './metrics.ts';
 
 /** Methods counted under their own name; anything else is `OTHER` (the method is client input too). */
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
