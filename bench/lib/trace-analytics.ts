@@ -36,7 +36,12 @@ export function rowsArgument(argv: readonly string[]): number {
 }
 
 async function sinkRate(name: string, writer: TraceWriter, count: number, offset: number): Promise<number> {
-  const sink = new BufferedTraceSink({ writer, maxBuffered: count });
+  // Every trace must fit (rows and bytes): a dropped trace must not count as throughput.
+  const sink = new BufferedTraceSink({
+    writer,
+    maxBuffered: count,
+    maxBufferedBytes: Number.MAX_SAFE_INTEGER,
+  });
   const traces = Array.from({ length: count }, (_, i) => trace(offset + i));
   const t = performance.now();
   for (const tr of traces) sink.record(tr);
@@ -44,6 +49,7 @@ async function sinkRate(name: string, writer: TraceWriter, count: number, offset
   const rate = count / ((performance.now() - t) / 1000);
   const stats = sink.stats();
   await sink.close();
+  if (stats.written !== count) throw new Error(`sink to ${name} wrote ${stats.written} of ${count} traces`);
   console.log(
     `sink to ${name}: ${fmt(rate)} traces/s (${fmt(count)} traces; written ${fmt(stats.written)}, dropped ${stats.dropped}, failed writes ${stats.failures})`,
   );
