@@ -18,10 +18,10 @@ describe('quantityBytes', () => {
 });
 
 describe('nodeHeapOptions', () => {
-  it('gives the old generation half the limit and a 2 MiB semi-space', () => {
-    expect(nodeHeapOptions('512Mi')).toBe('--max-old-space-size=256 --max-semi-space-size=2');
-    expect(nodeHeapOptions('256Mi')).toBe('--max-old-space-size=128 --max-semi-space-size=2');
-    expect(nodeHeapOptions('1G')).toBe('--max-old-space-size=476 --max-semi-space-size=2');
+  it('gives the old generation half the limit and an 8 MiB semi-space', () => {
+    expect(nodeHeapOptions('512Mi')).toBe('--max-old-space-size=256 --max-semi-space-size=8');
+    expect(nodeHeapOptions('256Mi')).toBe('--max-old-space-size=128 --max-semi-space-size=8');
+    expect(nodeHeapOptions('1G')).toBe('--max-old-space-size=476 --max-semi-space-size=8');
   });
 
   it('sets nothing for a limit too small to size a heap from, or one it cannot read', () => {
