@@ -117,7 +117,9 @@ export function TraceDetail({ params }: { params: Record<string, string> }) {
 function TraceLink({ traceId }: { traceId: string | null | undefined }) {
   const { tracingUrl } = useSession();
   if (!traceId)
-    return <span className="muted">none (the agent sent no trace context and the gateway sampled no span)</span>;
+    return (
+      <span className="muted">none (the agent sent no trace context and the gateway sampled no span)</span>
+    );
   if (!tracingUrl) return <span className="mono">{traceId}</span>;
   return (
     <a
