@@ -10,9 +10,9 @@ import { endMcpSpan, startMcpClientSpan } from '../telemetry/mcp-spans.ts';
 import { activeTracer } from '../telemetry/tracing.ts';
 import {
   answeredError,
-  type CallOptions,
   refusesRequest,
   type Target,
+  type TargetCallOptions,
   TargetError,
   UnsendableCallError,
 } from './targets.ts';
@@ -58,7 +58,7 @@ export class PackServerTarget implements Target {
     };
   }
 
-  call(tool: string, args: Record<string, unknown>, options: CallOptions): Promise<CallToolResult> {
+  call(tool: string, args: Record<string, unknown>, options: TargetCallOptions): Promise<CallToolResult> {
     const id = this.nextId++;
     const tracer = activeTracer();
     if (!tracer || !options.parent) return this.send(id, tool, args, options, undefined);
@@ -88,7 +88,7 @@ export class PackServerTarget implements Target {
     id: number,
     tool: string,
     args: Record<string, unknown>,
-    options: CallOptions,
+    options: TargetCallOptions,
     trace: Record<string, string> | undefined,
   ): Promise<CallToolResult> {
     let body: Buffer;

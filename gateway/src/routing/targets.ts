@@ -66,14 +66,14 @@ export class UnsendableCallError extends Error {
 export interface Target {
   /** Unique key (breaker, metrics, traces): the MCP URL, or 'in-process:<pack>'. */
   readonly id: string;
-  call(tool: string, args: Record<string, unknown>, options: CallOptions): Promise<CallToolResult>;
+  call(tool: string, args: Record<string, unknown>, options: TargetCallOptions): Promise<CallToolResult>;
   /** Live tool definitions (third-party servers: for the reviewed-hash check). */
   listTools?(): Promise<McpToolDefinition[]>;
   close?(): Promise<void>;
 }
 
 /** How a target is called: the budget, the cancellation, and the span of the request (tracing on). */
-export interface CallOptions {
+export interface TargetCallOptions {
   signal: AbortSignal;
   timeoutMs: number;
   /** The span of the request being served: the call's CLIENT span (or its upstream spans) go under it. */
@@ -193,7 +193,11 @@ export class McpTarget implements Target {
     return this.client;
   }
 
-  async call(tool: string, args: Record<string, unknown>, options: CallOptions): Promise<CallToolResult> {
+  async call(
+    tool: string,
+    args: Record<string, unknown>,
+    options: TargetCallOptions,
+  ): Promise<CallToolResult> {
     const tracer = activeTracer();
     if (!tracer || !options.parent) return this.send(tool, args, options, undefined);
     // A CLIENT span per call; its context goes in params._meta and, by tracedFetch, in the HTTP headers.
@@ -217,7 +221,7 @@ export class McpTarget implements Target {
   private async send(
     tool: string,
     args: Record<string, unknown>,
-    options: CallOptions,
+    options: TargetCallOptions,
     trace: Record<string, string> | undefined,
   ): Promise<CallToolResult> {
     let client: Client;
@@ -280,7 +284,11 @@ export class InProcessTarget implements Target {
     private readonly executor: PackExecutor,
   ) {}
 
-  async call(tool: string, args: Record<string, unknown>, options: CallOptions): Promise<CallToolResult> {
+  async call(
+    tool: string,
+    args: Record<string, unknown>,
+    options: TargetCallOptions,
+  ): Promise<CallToolResult> {
     // In-process: the pack's upstream requests are traced under the gateway's request span.
     return (await this.executor.execute(tool, args, options.signal, options.parent)).result;
   }
