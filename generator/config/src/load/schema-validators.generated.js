@@ -4954,7 +4954,7 @@ return errors === 0;
 validate20.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 export const zone = validate33;
-const schema63 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://raku.dev/schema/zone.schema.json","title":"Raku landing zone","description":"A landing zone: a Kubernetes cluster and namespace, a container registry and a GitOps target, with the packs deployed there. Lives at zones/<name>.yaml.","type":"object","additionalProperties":false,"required":["name","environment","cluster","namespace","registry","gitops","packs"],"properties":{"name":{"description":"Zone name: a DNS-1123 label. Must equal the file name (zones/<name>.yaml).","$ref":"#/$defs/dnsLabel"},"description":{"description":"What the zone is for.","type":"string","maxLength":2000},"environment":{"description":"Environment of the zone: selects the packs' base URLs and the policies that apply.","type":"string","enum":["dev","staging","prod"]},"cluster":{"description":"The Kubernetes cluster. Give the API server URL or a kube context name; credentials only by reference.","type":"object","additionalProperties":false,"properties":{"server":{"description":"API server URL (https).","$ref":"#/$defs/url"},"context":{"description":"Name of a context in the kubeconfig used by 'raku status'.","type":"string","minLength":1,"maxLength":253},"credentials":{"description":"Kubeconfig or service-account token, by reference.","$ref":"#/$defs/secretRef"}},"anyOf":[{"required":["server"]},{"required":["context"]}]},"namespace":{"description":"Kubernetes namespace the zone deploys into.","$ref":"#/$defs/dnsLabel"},"registry":{"description":"Container registry that receives the zone's images.","type":"object","additionalProperties":false,"required":["host","repository"],"properties":{"host":{"description":"Registry host, with an optional port (e.g. ghcr.io, 127.0.0.1:5000).","type":"string","pattern":"^[a-zA-Z0-9.-]{1,253}(:[0-9]{1,5})?$","maxLength":274},"repository":{"description":"Repository prefix; images are pushed to <host>/<repository>/<pack>.","type":"string","maxLength":255,"pattern":"^[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*$"},"credentials":{"description":"Registry credentials (a docker config.json or a token), by reference.","$ref":"#/$defs/secretRef"},"insecure":{"description":"Talk plain HTTP to the registry. Only for local test registries; dev zones only.","type":"boolean"}}},"gitops":{"description":"Where rollout pull requests put the zone's manifests.","type":"object","additionalProperties":false,"required":["repository","branch","path"],"properties":{"repository":{"description":"GitHub repository 'owner/name', or a git URL.","type":"string","minLength":1,"maxLength":512},"branch":{"description":"Base branch of the rollout pull requests.","type":"string","minLength":1,"maxLength":255},"path":{"description":"Folder inside the repository holding the zone's manifests (relative, no '..').","type":"string","minLength":1,"maxLength":512,"pattern":"^(?!/)(?!.*(^|/)\\.\\.(/|$))[A-Za-z0-9._/-]+$"},"token":{"description":"Token for the GitOps repository, by reference.","$ref":"#/$defs/secretRef"}}},"gateway":{"description":"The zone's gateway deployment.","type":"object","additionalProperties":false,"properties":{"replicas":{"description":"Replicas when not autoscaled. Default 2.","type":"integer","minimum":1,"maximum":100},"resources":{"$ref":"#/$defs/resources"},"autoscaling":{"$ref":"#/$defs/autoscaling"},"baseImage":{"description":"Base image name for the gateway (one of baseImages).","$ref":"#/$defs/dnsLabel"},"auth":{"description":"How agents authenticate to the gateway.","type":"object","additionalProperties":false,"properties":{"issuer":{"description":"Expected JWT issuer.","type":"string","maxLength":2048},"audience":{"description":"Expected JWT audience (this gateway's URL).","type":"string","maxLength":2048},"jwksUrl":{"description":"JWKS URL of the issuer.","$ref":"#/$defs/url"},"groupsClaim":{"description":"Claim that lists the caller's groups. Default 'groups'.","type":"string","maxLength":128},"agentClaim":{"description":"Claim that, when present and true, marks the caller as an agent rather than a user. Default 'agent'.","type":"string","maxLength":128}}},"cors":{"description":"Browser access (CORS). Default: no origin is allowed, preflights get 403. RAKU_CORS_ORIGINS replaces the list at run time.","type":"object","additionalProperties":false,"properties":{"allowedOrigins":{"description":"Origins (scheme://host[:port], as browsers send them in Origin) whose pages may call the gateway with a bearer token.","type":"array","maxItems":50,"uniqueItems":true,"items":{"type":"string","maxLength":2048,"pattern":"^https?://[A-Za-z0-9.\\-\\[\\]:]+/?$"}}}}}},"packs":{"description":"The packs deployed in this zone.","type":"array","maxItems":2000,"items":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Pack name (packs/<name>/pack.yaml).","$ref":"#/$defs/dnsLabel"},"version":{"description":"Semver range the pack's version must satisfy, e.g. '^1.2.0'. Default '*'.","type":"string","minLength":1,"maxLength":128},"replicas":{"description":"Replica override.","type":"integer","minimum":1,"maximum":100},"resources":{"$ref":"#/$defs/resources"},"autoscaling":{"$ref":"#/$defs/autoscaling"},"baseImage":{"description":"Base image override (one of baseImages).","$ref":"#/$defs/dnsLabel"},"egress":{"description":"Extra hosts this pack may reach besides its upstream's host.","type":"array","maxItems":50,"items":{"$ref":"#/$defs/host"}},"group":{"description":"Packs with the same group share one pack-server Deployment.","$ref":"#/$defs/dnsLabel"},"baseUrl":{"description":"Base URL of the pack's upstream API in this zone. Wins over the pack's upstream.baseUrls; required when the pack gives none for the zone's environment. https outside dev; no credentials, query or fragment.","$ref":"#/$defs/url"}}}},"baseImages":{"description":"Base images by name; 'default' is used unless a pack or the gateway names another.","type":"object","maxProperties":20,"propertyNames":{"$ref":"#/$defs/dnsLabel"},"additionalProperties":{"type":"object","additionalProperties":false,"required":["image"],"properties":{"image":{"description":"Image repository, e.g. docker.io/library/node.","type":"string","minLength":1,"maxLength":255,"pattern":"^[a-zA-Z0-9.:/_-]+$"},"tag":{"description":"Tag, for reference only when a digest is given.","type":"string","pattern":"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$","maxLength":143},"digest":{"description":"Content digest pinning the image (sha256:...). Required for staging and prod.","type":"string","pattern":"^sha256:[a-f0-9]{64}$","maxLength":71}}}},"network":{"description":"Network rules of the zone.","type":"object","additionalProperties":false,"properties":{"egress":{"description":"Hosts every pack server of the zone may reach, besides their upstreams.","type":"array","maxItems":200,"items":{"$ref":"#/$defs/host"}},"allowPrivateNetworks":{"description":"Allow upstream requests to private, loopback and link-local addresses (SSRF guard off). Default false; dev only.","type":"boolean"}}},"promotion":{"description":"Where this zone's rollouts come from.","type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"description":"Zone promoted into this one (must be healthy at the same config revision).","$ref":"#/$defs/dnsLabel"},"healthGate":{"description":"What 'healthy' means for the upstream zone.","type":"object","additionalProperties":false,"properties":{"minReadyMinutes":{"description":"Minutes the upstream zone must have been ready. Default 10.","type":"integer","minimum":0,"maximum":10080},"maxErrorRate":{"description":"Largest share of failed tool calls (0-1) in the upstream zone's recent traces. Default 0.05.","type":"number","minimum":0,"maximum":1}}}}},"monitoring":{"description":"Monitoring generated for the zone by 'raku generate': how Prometheus scrapes the gateway, the zone's alert rules and a Grafana dashboard. Generated with the defaults below when the section is absent.","type":"object","additionalProperties":false,"properties":{"prometheusOperator":{"description":"The cluster runs the Prometheus Operator: generate a ServiceMonitor for the gateway and a PrometheusRule. false: annotate the gateway's pods for scraping (prometheus.io/scrape, port, path) and put the alert rules in a ConfigMap in Prometheus's rule-file format. Default true.","type":"boolean"},"labels":{"description":"Labels added to the ServiceMonitor and PrometheusRule, so that the Prometheus resource's serviceMonitorSelector and ruleSelector pick them up (kube-prometheus-stack selects 'release: <its release name>'). Default none.","type":"object","maxProperties":20,"propertyNames":{"$ref":"#/$defs/labelKey"},"additionalProperties":{"$ref":"#/$defs/labelValue"}},"alerts":{"description":"Alert thresholds; every one has a default.","type":"object","additionalProperties":false,"properties":{"errorRatio":{"description":"Share of a tool's calls (0-1) that may fail (status error, timeout, no_route, invalid, unknown_tool) over 5 minutes before RakuToolErrorRatioHigh fires (after 10 minutes). Default 0.05.","type":"number","exclusiveMinimum":0,"maximum":1},"latencyP99Seconds":{"description":"p99 duration of a tool's calls, in seconds, over 5 minutes above which RakuToolLatencyP99High fires (after 10 minutes). Default 5.","type":"number","exclusiveMinimum":0,"maximum":600},"breakerOpenMinutes":{"description":"Minutes a circuit breaker may stay open before RakuBreakerOpen fires. Default 5.","type":"integer","minimum":1,"maximum":1440},"approvalBacklog":{"description":"Pending approvals above which RakuApprovalBacklog fires (after 15 minutes). Default 20.","type":"integer","minimum":1,"maximum":100000},"gatewayDownMinutes":{"description":"Minutes without a gateway replica answering Prometheus before RakuGatewayDown fires. Default 2.","type":"integer","minimum":1,"maximum":60},"packServerNotReadyMinutes":{"description":"Minutes a pack server may have no available replica before RakuPackServerNotReady fires. Default 5.","type":"integer","minimum":1,"maximum":1440}}},"dashboard":{"description":"The Grafana dashboard, as a ConfigMap that the Grafana Helm chart's dashboard sidecar loads.","type":"object","additionalProperties":false,"properties":{"enabled":{"description":"Generate the dashboard. Default true.","type":"boolean"},"namespace":{"description":"Namespace of the dashboard ConfigMap, when the sidecar watches only Grafana's own namespace. Default the zone's namespace.","$ref":"#/$defs/dnsLabel"},"label":{"description":"Label the sidecar watches (the chart's sidecar.dashboards.label). Default 'grafana_dashboard'.","$ref":"#/$defs/labelKey"},"labelValue":{"description":"Value of that label (the chart's sidecar.dashboards.labelValue). Default '1'.","$ref":"#/$defs/labelValue"}}}}},"remotes":{"description":"Third-party MCP servers the gateway may route to, and fall back to when an internal pack is down.","type":"array","maxItems":100,"items":{"$ref":"#/$defs/remote"}}},"$defs":{"dnsLabel":{"type":"string","minLength":1,"maxLength":63,"pattern":"^[a-z]([-a-z0-9]*[a-z0-9])?$"},"labelKey":{"description":"A Kubernetes label key: an optional DNS subdomain prefix and '/', then a name of at most 63 characters.","type":"string","maxLength":317,"pattern":"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"},"labelValue":{"description":"A Kubernetes label value: at most 63 of [A-Za-z0-9_.-], beginning and ending alphanumeric, or empty.","type":"string","maxLength":63,"pattern":"^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$"},"url":{"type":"string","minLength":1,"maxLength":2048,"pattern":"^https?://"},"host":{"description":"A host name or IP address, optionally with a port.","type":"string","pattern":"^[a-zA-Z0-9.*-]{1,253}(:[0-9]{1,5})?$","maxLength":274},"secretRef":{"description":"A reference to a secret: the Kubernetes Secret name and key. Never the secret value itself. At run time the value arrives in the environment variable RAKU_SECRET_<NAME>_<KEY> (upper case, non-alphanumerics as '_').","type":"object","additionalProperties":false,"required":["secretRef"],"properties":{"secretRef":{"description":"Kubernetes Secret holding the value.","type":"object","additionalProperties":false,"required":["name","key"],"properties":{"name":{"description":"Secret name (DNS-1123 subdomain).","type":"string","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"},"key":{"description":"Key inside the Secret.","type":"string","minLength":1,"maxLength":253,"pattern":"^[-._a-zA-Z0-9]+$"}}}}},"quantity":{"description":"A Kubernetes resource quantity, e.g. '100m', '0.5', '128Mi'.","type":"string","maxLength":32,"pattern":"^[0-9]+(\\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$"},"resources":{"description":"Container resource requests and limits.","type":"object","additionalProperties":false,"properties":{"requests":{"description":"Guaranteed resources.","type":"object","additionalProperties":false,"properties":{"cpu":{"description":"CPU request.","$ref":"#/$defs/quantity"},"memory":{"description":"Memory request.","$ref":"#/$defs/quantity"}}},"limits":{"description":"Upper bounds.","type":"object","additionalProperties":false,"properties":{"cpu":{"description":"CPU limit.","$ref":"#/$defs/quantity"},"memory":{"description":"Memory limit.","$ref":"#/$defs/quantity"}}}}},"autoscaling":{"description":"Horizontal autoscaling on CPU utilisation.","type":"object","additionalProperties":false,"properties":{"minReplicas":{"description":"Lowest replica count.","type":"integer","minimum":1,"maximum":100},"maxReplicas":{"description":"Highest replica count.","type":"integer","minimum":1,"maximum":500},"targetCPUUtilization":{"description":"Average CPU utilisation (percent of request) to aim for.","type":"integer","minimum":10,"maximum":100}}},"remote":{"description":"A third-party MCP server (Streamable HTTP).","type":"object","additionalProperties":false,"required":["name","url","tools"],"properties":{"name":{"description":"Name; its tools are exposed as '<name>.<tool>'.","$ref":"#/$defs/dnsLabel"},"url":{"description":"MCP endpoint URL (https outside dev).","$ref":"#/$defs/url"},"auth":{"description":"Credentials the gateway presents to the server, by reference. The agent's own token is never forwarded.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Scheme.","type":"string","enum":["none","bearer","apiKey"]},"header":{"description":"apiKey: header name.","type":"string","pattern":"^[A-Za-z0-9-]{1,64}$","maxLength":80},"token":{"description":"The token or key.","$ref":"#/$defs/secretRef"}}},"timeoutMs":{"description":"Call timeout in milliseconds. Default 10000.","type":"integer","minimum":100,"maximum":300000},"tools":{"description":"The server's tools that were reviewed. Tools not listed, or whose description hash differs, are hidden.","type":"array","minItems":1,"maxItems":1000,"items":{"type":"object","additionalProperties":false,"required":["name","descriptionSha256"],"properties":{"name":{"description":"Tool name on the server.","type":"string","pattern":"^[A-Za-z0-9_.-]{1,64}$","maxLength":80},"descriptionSha256":{"description":"SHA-256 (hex) of the reviewed tool definition: the canonical JSON (sorted keys, no spaces) of {name, description, inputSchema} as the server lists it.","type":"string","pattern":"^[a-f0-9]{64}$","maxLength":64},"fallbackFor":{"description":"Exposed name of an internal pack tool ('<prefix>.<tool>') this tool stands in for when the pack server is down.","type":"string","pattern":"^[A-Za-z0-9_.-]{1,129}$","maxLength":145},"sensitive":{"description":"Calls need an approval. Default false.","type":"boolean"}}}}}}}};
+const schema63 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://raku.dev/schema/zone.schema.json","title":"Raku landing zone","description":"A landing zone: a Kubernetes cluster and namespace, a container registry and a GitOps target, with the packs deployed there. Lives at zones/<name>.yaml.","type":"object","additionalProperties":false,"required":["name","environment","cluster","namespace","registry","gitops","packs"],"properties":{"name":{"description":"Zone name: a DNS-1123 label. Must equal the file name (zones/<name>.yaml).","$ref":"#/$defs/dnsLabel"},"description":{"description":"What the zone is for.","type":"string","maxLength":2000},"environment":{"description":"Environment of the zone: selects the packs' base URLs and the policies that apply.","type":"string","enum":["dev","staging","prod"]},"cluster":{"description":"The Kubernetes cluster. Give the API server URL or a kube context name; credentials only by reference.","type":"object","additionalProperties":false,"properties":{"server":{"description":"API server URL (https).","$ref":"#/$defs/url"},"context":{"description":"Name of a context in the kubeconfig used by 'raku status'.","type":"string","minLength":1,"maxLength":253},"credentials":{"description":"Kubeconfig or service-account token, by reference.","$ref":"#/$defs/secretRef"}},"anyOf":[{"required":["server"]},{"required":["context"]}]},"namespace":{"description":"Kubernetes namespace the zone deploys into.","$ref":"#/$defs/dnsLabel"},"registry":{"description":"Container registry that receives the zone's images.","type":"object","additionalProperties":false,"required":["host","repository"],"properties":{"host":{"description":"Registry host, with an optional port (e.g. ghcr.io, 127.0.0.1:5000).","type":"string","pattern":"^[a-zA-Z0-9.-]{1,253}(:[0-9]{1,5})?$","maxLength":274},"repository":{"description":"Repository prefix; images are pushed to <host>/<repository>/<pack>.","type":"string","maxLength":255,"pattern":"^[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*$"},"credentials":{"description":"Registry credentials (a docker config.json or a token), by reference.","$ref":"#/$defs/secretRef"},"insecure":{"description":"Talk plain HTTP to the registry. Only for local test registries; dev zones only.","type":"boolean"}}},"gitops":{"description":"Where rollout pull requests put the zone's manifests.","type":"object","additionalProperties":false,"required":["repository","branch","path"],"properties":{"repository":{"description":"GitHub repository 'owner/name', or a git URL.","type":"string","minLength":1,"maxLength":512},"branch":{"description":"Base branch of the rollout pull requests.","type":"string","minLength":1,"maxLength":255},"path":{"description":"Folder inside the repository holding the zone's manifests (relative, no '..').","type":"string","minLength":1,"maxLength":512,"pattern":"^(?!/)(?!.*(^|/)\\.\\.(/|$))[A-Za-z0-9._/-]+$"},"token":{"description":"Token for the GitOps repository, by reference.","$ref":"#/$defs/secretRef"}}},"gateway":{"description":"The zone's gateway deployment.","type":"object","additionalProperties":false,"properties":{"replicas":{"description":"Replicas when not autoscaled. Default 2.","type":"integer","minimum":1,"maximum":100},"resources":{"$ref":"#/$defs/resources"},"autoscaling":{"$ref":"#/$defs/autoscaling"},"baseImage":{"description":"Base image name for the gateway (one of baseImages).","$ref":"#/$defs/dnsLabel"},"auth":{"description":"How agents authenticate to the gateway.","type":"object","additionalProperties":false,"properties":{"issuer":{"description":"Expected JWT issuer.","type":"string","maxLength":2048},"audience":{"description":"Expected JWT audience (this gateway's URL).","type":"string","maxLength":2048},"jwksUrl":{"description":"JWKS URL of the issuer.","$ref":"#/$defs/url"},"groupsClaim":{"description":"Claim that lists the caller's groups. Default 'groups'.","type":"string","maxLength":128},"agentClaim":{"description":"Claim that, when present and true, marks the caller as an agent rather than a user. Default 'agent'.","type":"string","maxLength":128}}},"cors":{"description":"Browser access (CORS). Default: no origin is allowed, preflights get 403. RAKU_CORS_ORIGINS replaces the list at run time.","type":"object","additionalProperties":false,"properties":{"allowedOrigins":{"description":"Origins (scheme://host[:port], as browsers send them in Origin) whose pages may call the gateway with a bearer token.","type":"array","maxItems":50,"uniqueItems":true,"items":{"type":"string","maxLength":2048,"pattern":"^https?://[A-Za-z0-9.\\-\\[\\]:]+/?$"}}}},"a2a":{"description":"The gateway as an A2A agent (docs/a2a.md): it publishes an Agent Card at /.well-known/agent-card.json and answers A2A messages naming a skill (a tool) at /a2a, authenticated by the same tokens, under the same policy, traced like MCP calls. Default off.","type":"object","additionalProperties":false,"properties":{"enabled":{"description":"Serve the Agent Card and the A2A endpoint. Default false: both answer 404.","type":"boolean"}}}}},"packs":{"description":"The packs deployed in this zone.","type":"array","maxItems":2000,"items":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Pack name (packs/<name>/pack.yaml).","$ref":"#/$defs/dnsLabel"},"version":{"description":"Semver range the pack's version must satisfy, e.g. '^1.2.0'. Default '*'.","type":"string","minLength":1,"maxLength":128},"replicas":{"description":"Replica override.","type":"integer","minimum":1,"maximum":100},"resources":{"$ref":"#/$defs/resources"},"autoscaling":{"$ref":"#/$defs/autoscaling"},"baseImage":{"description":"Base image override (one of baseImages).","$ref":"#/$defs/dnsLabel"},"egress":{"description":"Extra hosts this pack may reach besides its upstream's host.","type":"array","maxItems":50,"items":{"$ref":"#/$defs/host"}},"group":{"description":"Packs with the same group share one pack-server Deployment.","$ref":"#/$defs/dnsLabel"},"baseUrl":{"description":"Base URL of the pack's upstream API in this zone. Wins over the pack's upstream.baseUrls; required when the pack gives none for the zone's environment. https outside dev; no credentials, query or fragment.","$ref":"#/$defs/url"}}}},"baseImages":{"description":"Base images by name; 'default' is used unless a pack or the gateway names another.","type":"object","maxProperties":20,"propertyNames":{"$ref":"#/$defs/dnsLabel"},"additionalProperties":{"type":"object","additionalProperties":false,"required":["image"],"properties":{"image":{"description":"Image repository, e.g. docker.io/library/node.","type":"string","minLength":1,"maxLength":255,"pattern":"^[a-zA-Z0-9.:/_-]+$"},"tag":{"description":"Tag, for reference only when a digest is given.","type":"string","pattern":"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$","maxLength":143},"digest":{"description":"Content digest pinning the image (sha256:...). Required for staging and prod.","type":"string","pattern":"^sha256:[a-f0-9]{64}$","maxLength":71}}}},"network":{"description":"Network rules of the zone.","type":"object","additionalProperties":false,"properties":{"egress":{"description":"Hosts every pack server of the zone may reach, besides their upstreams.","type":"array","maxItems":200,"items":{"$ref":"#/$defs/host"}},"allowPrivateNetworks":{"description":"Allow upstream requests to private, loopback and link-local addresses (SSRF guard off). Default false; dev only.","type":"boolean"}}},"promotion":{"description":"Where this zone's rollouts come from.","type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"description":"Zone promoted into this one (must be healthy at the same config revision).","$ref":"#/$defs/dnsLabel"},"healthGate":{"description":"What 'healthy' means for the upstream zone.","type":"object","additionalProperties":false,"properties":{"minReadyMinutes":{"description":"Minutes the upstream zone must have been ready. Default 10.","type":"integer","minimum":0,"maximum":10080},"maxErrorRate":{"description":"Largest share of failed tool calls (0-1) in the upstream zone's recent traces. Default 0.05.","type":"number","minimum":0,"maximum":1}}}}},"monitoring":{"description":"Monitoring generated for the zone by 'raku generate': how Prometheus scrapes the gateway, the zone's alert rules and a Grafana dashboard. Generated with the defaults below when the section is absent.","type":"object","additionalProperties":false,"properties":{"prometheusOperator":{"description":"The cluster runs the Prometheus Operator: generate a ServiceMonitor for the gateway and a PrometheusRule. false: annotate the gateway's pods for scraping (prometheus.io/scrape, port, path) and put the alert rules in a ConfigMap in Prometheus's rule-file format. Default true.","type":"boolean"},"labels":{"description":"Labels added to the ServiceMonitor and PrometheusRule, so that the Prometheus resource's serviceMonitorSelector and ruleSelector pick them up (kube-prometheus-stack selects 'release: <its release name>'). Default none.","type":"object","maxProperties":20,"propertyNames":{"$ref":"#/$defs/labelKey"},"additionalProperties":{"$ref":"#/$defs/labelValue"}},"alerts":{"description":"Alert thresholds; every one has a default.","type":"object","additionalProperties":false,"properties":{"errorRatio":{"description":"Share of a tool's calls (0-1) that may fail (status error, timeout, no_route, invalid, unknown_tool) over 5 minutes before RakuToolErrorRatioHigh fires (after 10 minutes). Default 0.05.","type":"number","exclusiveMinimum":0,"maximum":1},"latencyP99Seconds":{"description":"p99 duration of a tool's calls, in seconds, over 5 minutes above which RakuToolLatencyP99High fires (after 10 minutes). Default 5.","type":"number","exclusiveMinimum":0,"maximum":600},"breakerOpenMinutes":{"description":"Minutes a circuit breaker may stay open before RakuBreakerOpen fires. Default 5.","type":"integer","minimum":1,"maximum":1440},"approvalBacklog":{"description":"Pending approvals above which RakuApprovalBacklog fires (after 15 minutes). Default 20.","type":"integer","minimum":1,"maximum":100000},"gatewayDownMinutes":{"description":"Minutes without a gateway replica answering Prometheus before RakuGatewayDown fires. Default 2.","type":"integer","minimum":1,"maximum":60},"packServerNotReadyMinutes":{"description":"Minutes a pack server may have no available replica before RakuPackServerNotReady fires. Default 5.","type":"integer","minimum":1,"maximum":1440}}},"dashboard":{"description":"The Grafana dashboard, as a ConfigMap that the Grafana Helm chart's dashboard sidecar loads.","type":"object","additionalProperties":false,"properties":{"enabled":{"description":"Generate the dashboard. Default true.","type":"boolean"},"namespace":{"description":"Namespace of the dashboard ConfigMap, when the sidecar watches only Grafana's own namespace. Default the zone's namespace.","$ref":"#/$defs/dnsLabel"},"label":{"description":"Label the sidecar watches (the chart's sidecar.dashboards.label). Default 'grafana_dashboard'.","$ref":"#/$defs/labelKey"},"labelValue":{"description":"Value of that label (the chart's sidecar.dashboards.labelValue). Default '1'.","$ref":"#/$defs/labelValue"}}}}},"remotes":{"description":"Third-party MCP servers the gateway may route to, and fall back to when an internal pack is down.","type":"array","maxItems":100,"items":{"$ref":"#/$defs/remote"}}},"$defs":{"dnsLabel":{"type":"string","minLength":1,"maxLength":63,"pattern":"^[a-z]([-a-z0-9]*[a-z0-9])?$"},"labelKey":{"description":"A Kubernetes label key: an optional DNS subdomain prefix and '/', then a name of at most 63 characters.","type":"string","maxLength":317,"pattern":"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"},"labelValue":{"description":"A Kubernetes label value: at most 63 of [A-Za-z0-9_.-], beginning and ending alphanumeric, or empty.","type":"string","maxLength":63,"pattern":"^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$"},"url":{"type":"string","minLength":1,"maxLength":2048,"pattern":"^https?://"},"host":{"description":"A host name or IP address, optionally with a port.","type":"string","pattern":"^[a-zA-Z0-9.*-]{1,253}(:[0-9]{1,5})?$","maxLength":274},"secretRef":{"description":"A reference to a secret: the Kubernetes Secret name and key. Never the secret value itself. At run time the value arrives in the environment variable RAKU_SECRET_<NAME>_<KEY> (upper case, non-alphanumerics as '_').","type":"object","additionalProperties":false,"required":["secretRef"],"properties":{"secretRef":{"description":"Kubernetes Secret holding the value.","type":"object","additionalProperties":false,"required":["name","key"],"properties":{"name":{"description":"Secret name (DNS-1123 subdomain).","type":"string","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"},"key":{"description":"Key inside the Secret.","type":"string","minLength":1,"maxLength":253,"pattern":"^[-._a-zA-Z0-9]+$"}}}}},"quantity":{"description":"A Kubernetes resource quantity, e.g. '100m', '0.5', '128Mi'.","type":"string","maxLength":32,"pattern":"^[0-9]+(\\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$"},"resources":{"description":"Container resource requests and limits.","type":"object","additionalProperties":false,"properties":{"requests":{"description":"Guaranteed resources.","type":"object","additionalProperties":false,"properties":{"cpu":{"description":"CPU request.","$ref":"#/$defs/quantity"},"memory":{"description":"Memory request.","$ref":"#/$defs/quantity"}}},"limits":{"description":"Upper bounds.","type":"object","additionalProperties":false,"properties":{"cpu":{"description":"CPU limit.","$ref":"#/$defs/quantity"},"memory":{"description":"Memory limit.","$ref":"#/$defs/quantity"}}}}},"autoscaling":{"description":"Horizontal autoscaling on CPU utilisation.","type":"object","additionalProperties":false,"properties":{"minReplicas":{"description":"Lowest replica count.","type":"integer","minimum":1,"maximum":100},"maxReplicas":{"description":"Highest replica count.","type":"integer","minimum":1,"maximum":500},"targetCPUUtilization":{"description":"Average CPU utilisation (percent of request) to aim for.","type":"integer","minimum":10,"maximum":100}}},"remote":{"description":"A third-party MCP server (Streamable HTTP).","type":"object","additionalProperties":false,"required":["name","url","tools"],"properties":{"name":{"description":"Name; its tools are exposed as '<name>.<tool>'.","$ref":"#/$defs/dnsLabel"},"url":{"description":"MCP endpoint URL (https outside dev).","$ref":"#/$defs/url"},"auth":{"description":"Credentials the gateway presents to the server, by reference. The agent's own token is never forwarded.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Scheme.","type":"string","enum":["none","bearer","apiKey"]},"header":{"description":"apiKey: header name.","type":"string","pattern":"^[A-Za-z0-9-]{1,64}$","maxLength":80},"token":{"description":"The token or key.","$ref":"#/$defs/secretRef"}}},"timeoutMs":{"description":"Call timeout in milliseconds. Default 10000.","type":"integer","minimum":100,"maximum":300000},"tools":{"description":"The server's tools that were reviewed. Tools not listed, or whose description hash differs, are hidden.","type":"array","minItems":1,"maxItems":1000,"items":{"type":"object","additionalProperties":false,"required":["name","descriptionSha256"],"properties":{"name":{"description":"Tool name on the server.","type":"string","pattern":"^[A-Za-z0-9_.-]{1,64}$","maxLength":80},"descriptionSha256":{"description":"SHA-256 (hex) of the reviewed tool definition: the canonical JSON (sorted keys, no spaces) of {name, description, inputSchema} as the server lists it.","type":"string","pattern":"^[a-f0-9]{64}$","maxLength":64},"fallbackFor":{"description":"Exposed name of an internal pack tool ('<prefix>.<tool>') this tool stands in for when the pack server is down.","type":"string","pattern":"^[A-Za-z0-9_.-]{1,129}$","maxLength":145},"sensitive":{"description":"Calls need an approval. Default false.","type":"boolean"}}}}}}}};
 const schema64 = {"type":"string","minLength":1,"maxLength":63,"pattern":"^[a-z]([-a-z0-9]*[a-z0-9])?$"};
 const schema65 = {"type":"string","minLength":1,"maxLength":2048,"pattern":"^https?://"};
 const schema66 = {"description":"A reference to a secret: the Kubernetes Secret name and key. Never the secret value itself. At run time the value arrives in the environment variable RAKU_SECRET_<NAME>_<KEY> (upper case, non-alphanumerics as '_').","type":"object","additionalProperties":false,"required":["secretRef"],"properties":{"secretRef":{"description":"Kubernetes Secret holding the value.","type":"object","additionalProperties":false,"required":["name","key"],"properties":{"name":{"description":"Secret name (DNS-1123 subdomain).","type":"string","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"},"key":{"description":"Key inside the Secret.","type":"string","minLength":1,"maxLength":253,"pattern":"^[-._a-zA-Z0-9]+$"}}}}};
@@ -7096,7 +7096,7 @@ if(data.gateway !== undefined){
 let data27 = data.gateway;
 if(data27 && typeof data27 == "object" && !Array.isArray(data27)){
 for(const key10 in data27){
-if(!((((((key10 === "replicas") || (key10 === "resources")) || (key10 === "autoscaling")) || (key10 === "baseImage")) || (key10 === "auth")) || (key10 === "cors"))){
+if(!(((((((key10 === "replicas") || (key10 === "resources")) || (key10 === "autoscaling")) || (key10 === "baseImage")) || (key10 === "auth")) || (key10 === "cors")) || (key10 === "a2a"))){
 const err103 = {instancePath:instancePath+"/gateway",schemaPath:"#/properties/gateway/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties",schema:false,parentSchema:schema63.properties.gateway,data:data27};
 if(vErrors === null){
 vErrors = [err103];
@@ -7609,9 +7609,12 @@ vErrors.push(err143);
 errors++;
 }
 }
-}
-else {
-const err144 = {instancePath:instancePath+"/gateway",schemaPath:"#/properties/gateway/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema63.properties.gateway.type,parentSchema:schema63.properties.gateway,data:data27};
+if(data27.a2a !== undefined){
+let data44 = data27.a2a;
+if(data44 && typeof data44 == "object" && !Array.isArray(data44)){
+for(const key14 in data44){
+if(!(key14 === "enabled")){
+const err144 = {instancePath:instancePath+"/gateway/a2a",schemaPath:"#/properties/gateway/properties/a2a/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties",schema:false,parentSchema:schema63.properties.gateway.properties.a2a,data:data44};
 if(vErrors === null){
 vErrors = [err144];
 }
@@ -7621,11 +7624,10 @@ vErrors.push(err144);
 errors++;
 }
 }
-if(data.packs !== undefined){
-let data44 = data.packs;
-if(Array.isArray(data44)){
-if(data44.length > 2000){
-const err145 = {instancePath:instancePath+"/packs",schemaPath:"#/properties/packs/maxItems",keyword:"maxItems",params:{limit: 2000},message:"must NOT have more than 2000 items",schema:2000,parentSchema:schema63.properties.packs,data:data44};
+if(data44.enabled !== undefined){
+let data45 = data44.enabled;
+if(typeof data45 !== "boolean"){
+const err145 = {instancePath:instancePath+"/gateway/a2a/enabled",schemaPath:"#/properties/gateway/properties/a2a/properties/enabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema63.properties.gateway.properties.a2a.properties.enabled.type,parentSchema:schema63.properties.gateway.properties.a2a.properties.enabled,data:data45};
 if(vErrors === null){
 vErrors = [err145];
 }
@@ -7634,12 +7636,10 @@ vErrors.push(err145);
 }
 errors++;
 }
-const len1 = data44.length;
-for(let i2=0; i2<len1; i2++){
-let data45 = data44[i2];
-if(data45 && typeof data45 == "object" && !Array.isArray(data45)){
-if(data45.name === undefined){
-const err146 = {instancePath:instancePath+"/packs/" + i2,schemaPath:"#/properties/packs/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema63.properties.packs.items.required,parentSchema:schema63.properties.packs.items,data:data45};
+}
+}
+else {
+const err146 = {instancePath:instancePath+"/gateway/a2a",schemaPath:"#/properties/gateway/properties/a2a/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema63.properties.gateway.properties.a2a.type,parentSchema:schema63.properties.gateway.properties.a2a,data:data44};
 if(vErrors === null){
 vErrors = [err146];
 }
@@ -7648,9 +7648,10 @@ vErrors.push(err146);
 }
 errors++;
 }
-for(const key14 in data45){
-if(!(func1.call(schema63.properties.packs.items.properties, key14))){
-const err147 = {instancePath:instancePath+"/packs/" + i2,schemaPath:"#/properties/packs/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties",schema:false,parentSchema:schema63.properties.packs.items,data:data45};
+}
+}
+else {
+const err147 = {instancePath:instancePath+"/gateway",schemaPath:"#/properties/gateway/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema63.properties.gateway.type,parentSchema:schema63.properties.gateway,data:data27};
 if(vErrors === null){
 vErrors = [err147];
 }
@@ -7660,11 +7661,11 @@ vErrors.push(err147);
 errors++;
 }
 }
-if(data45.name !== undefined){
-let data46 = data45.name;
-if(typeof data46 === "string"){
-if(func2(data46) > 63){
-const err148 = {instancePath:instancePath+"/packs/" + i2+"/name",schemaPath:"#/$defs/dnsLabel/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema64,data:data46};
+if(data.packs !== undefined){
+let data46 = data.packs;
+if(Array.isArray(data46)){
+if(data46.length > 2000){
+const err148 = {instancePath:instancePath+"/packs",schemaPath:"#/properties/packs/maxItems",keyword:"maxItems",params:{limit: 2000},message:"must NOT have more than 2000 items",schema:2000,parentSchema:schema63.properties.packs,data:data46};
 if(vErrors === null){
 vErrors = [err148];
 }
@@ -7673,8 +7674,12 @@ vErrors.push(err148);
 }
 errors++;
 }
-if(func2(data46) < 1){
-const err149 = {instancePath:instancePath+"/packs/" + i2+"/name",schemaPath:"#/$defs/dnsLabel/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema64,data:data46};
+const len1 = data46.length;
+for(let i2=0; i2<len1; i2++){
+let data47 = data46[i2];
+if(data47 && typeof data47 == "object" && !Array.isArray(data47)){
+if(data47.name === undefined){
+const err149 = {instancePath:instancePath+"/packs/" + i2,schemaPath:"#/properties/packs/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema63.properties.packs.items.required,parentSchema:schema63.properties.packs.items,data:data47};
 if(vErrors === null){
 vErrors = [err149];
 }
@@ -7683,8 +7688,9 @@ vErrors.push(err149);
 }
 errors++;
 }
-if(!pattern4.test(data46)){
-const err150 = {instancePath:instancePath+"/packs/" + i2+"/name",schemaPath:"#/$defs/dnsLabel/pattern",keyword:"pattern",params:{pattern: "^[a-z]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z]([-a-z0-9]*[a-z0-9])?$"+"\"",schema:"^[a-z]([-a-z0-9]*[a-z0-9])?$",parentSchema:schema64,data:data46};
+for(const key15 in data47){
+if(!(func1.call(schema63.properties.packs.items.properties, key15))){
+const err150 = {instancePath:instancePath+"/packs/" + i2,schemaPath:"#/properties/packs/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties",schema:false,parentSchema:schema63.properties.packs.items,data:data47};
 if(vErrors === null){
 vErrors = [err150];
 }
@@ -7694,8 +7700,11 @@ vErrors.push(err150);
 errors++;
 }
 }
-else {
-const err151 = {instancePath:instancePath+"/packs/" + i2+"/name",schemaPath:"#/$defs/dnsLabel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema64.type,parentSchema:schema64,data:data46};
+if(data47.name !== undefined){
+let data48 = data47.name;
+if(typeof data48 === "string"){
+if(func2(data48) > 63){
+const err151 = {instancePath:instancePath+"/packs/" + i2+"/name",schemaPath:"#/$defs/dnsLabel/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema64,data:data48};
 if(vErrors === null){
 vErrors = [err151];
 }
@@ -7704,12 +7713,8 @@ vErrors.push(err151);
 }
 errors++;
 }
-}
-if(data45.version !== undefined){
-let data47 = data45.version;
-if(typeof data47 === "string"){
-if(func2(data47) > 128){
-const err152 = {instancePath:instancePath+"/packs/" + i2+"/version",schemaPath:"#/properties/packs/items/properties/version/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters",schema:128,parentSchema:schema63.properties.packs.items.properties.version,data:data47};
+if(func2(data48) < 1){
+const err152 = {instancePath:instancePath+"/packs/" + i2+"/name",schemaPath:"#/$defs/dnsLabel/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema64,data:data48};
 if(vErrors === null){
 vErrors = [err152];
 }
@@ -7718,8 +7723,8 @@ vErrors.push(err152);
 }
 errors++;
 }
-if(func2(data47) < 1){
-const err153 = {instancePath:instancePath+"/packs/" + i2+"/version",schemaPath:"#/properties/packs/items/properties/version/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema63.properties.packs.items.properties.version,data:data47};
+if(!pattern4.test(data48)){
+const err153 = {instancePath:instancePath+"/packs/" + i2+"/name",schemaPath:"#/$defs/dnsLabel/pattern",keyword:"pattern",params:{pattern: "^[a-z]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z]([-a-z0-9]*[a-z0-9])?$"+"\"",schema:"^[a-z]([-a-z0-9]*[a-z0-9])?$",parentSchema:schema64,data:data48};
 if(vErrors === null){
 vErrors = [err153];
 }
@@ -7730,7 +7735,7 @@ errors++;
 }
 }
 else {
-const err154 = {instancePath:instancePath+"/packs/" + i2+"/version",schemaPath:"#/properties/packs/items/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema63.properties.packs.items.properties.version.type,parentSchema:schema63.properties.packs.items.properties.version,data:data47};
+const err154 = {instancePath:instancePath+"/packs/" + i2+"/name",schemaPath:"#/$defs/dnsLabel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema64.type,parentSchema:schema64,data:data48};
 if(vErrors === null){
 vErrors = [err154];
 }
@@ -7740,10 +7745,11 @@ vErrors.push(err154);
 errors++;
 }
 }
-if(data45.replicas !== undefined){
-let data48 = data45.replicas;
-if(!(((typeof data48 == "number") && (!(data48 % 1) && !isNaN(data48))) && (isFinite(data48)))){
-const err155 = {instancePath:instancePath+"/packs/" + i2+"/replicas",schemaPath:"#/properties/packs/items/properties/replicas/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema63.properties.packs.items.properties.replicas.type,parentSchema:schema63.properties.packs.items.properties.replicas,data:data48};
+if(data47.version !== undefined){
+let data49 = data47.version;
+if(typeof data49 === "string"){
+if(func2(data49) > 128){
+const err155 = {instancePath:instancePath+"/packs/" + i2+"/version",schemaPath:"#/properties/packs/items/properties/version/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters",schema:128,parentSchema:schema63.properties.packs.items.properties.version,data:data49};
 if(vErrors === null){
 vErrors = [err155];
 }
@@ -7752,9 +7758,8 @@ vErrors.push(err155);
 }
 errors++;
 }
-if((typeof data48 == "number") && (isFinite(data48))){
-if(data48 > 100 || isNaN(data48)){
-const err156 = {instancePath:instancePath+"/packs/" + i2+"/replicas",schemaPath:"#/properties/packs/items/properties/replicas/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema63.properties.packs.items.properties.replicas,data:data48};
+if(func2(data49) < 1){
+const err156 = {instancePath:instancePath+"/packs/" + i2+"/version",schemaPath:"#/properties/packs/items/properties/version/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema63.properties.packs.items.properties.version,data:data49};
 if(vErrors === null){
 vErrors = [err156];
 }
@@ -7763,8 +7768,9 @@ vErrors.push(err156);
 }
 errors++;
 }
-if(data48 < 1 || isNaN(data48)){
-const err157 = {instancePath:instancePath+"/packs/" + i2+"/replicas",schemaPath:"#/properties/packs/items/properties/replicas/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema63.properties.packs.items.properties.replicas,data:data48};
+}
+else {
+const err157 = {instancePath:instancePath+"/packs/" + i2+"/version",schemaPath:"#/properties/packs/items/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema63.properties.packs.items.properties.version.type,parentSchema:schema63.properties.packs.items.properties.version,data:data49};
 if(vErrors === null){
 vErrors = [err157];
 }
@@ -7774,19 +7780,10 @@ vErrors.push(err157);
 errors++;
 }
 }
-}
-if(data45.resources !== undefined){
-if(!(validate34(data45.resources, {instancePath:instancePath+"/packs/" + i2+"/resources",parentData:data45,parentDataProperty:"resources",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate34.errors : vErrors.concat(validate34.errors);
-errors = vErrors.length;
-}
-}
-if(data45.autoscaling !== undefined){
-let data50 = data45.autoscaling;
-if(data50 && typeof data50 == "object" && !Array.isArray(data50)){
-for(const key15 in data50){
-if(!(((key15 === "minReplicas") || (key15 === "maxReplicas")) || (key15 === "targetCPUUtilization"))){
-const err158 = {instancePath:instancePath+"/packs/" + i2+"/autoscaling",schemaPath:"#/$defs/autoscaling/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties",schema:false,parentSchema:schema75,data:data50};
+if(data47.replicas !== undefined){
+let data50 = data47.replicas;
+if(!(((typeof data50 == "number") && (!(data50 % 1) && !isNaN(data50))) && (isFinite(data50)))){
+const err158 = {instancePath:instancePath+"/packs/" + i2+"/replicas",schemaPath:"#/properties/packs/items/properties/replicas/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema63.properties.packs.items.properties.replicas.type,parentSchema:schema63.properties.packs.items.properties.replicas,data:data50};
 if(vErrors === null){
 vErrors = [err158];
 }
@@ -7795,11 +7792,9 @@ vErrors.push(err158);
 }
 errors++;
 }
-}
-if(data50.minReplicas !== undefined){
-let data51 = data50.minReplicas;
-if(!(((typeof data51 == "number") && (!(data51 % 1) && !isNaN(data51))) && (isFinite(data51)))){
-const err159 = {instancePath:instancePath+"/packs/" + i2+"/autoscaling/minReplicas",schemaPath:"#/$defs/autoscaling/properties/minReplicas/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema75.properties.minReplicas.type,parentSchema:schema75.properties.minReplicas,data:data51};
+if((typeof data50 == "number") && (isFinite(data50))){
+if(data50 > 100 || isNaN(data50)){
+const err159 = {instancePath:instancePath+"/packs/" + i2+"/replicas",schemaPath:"#/properties/packs/items/properties/replicas/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema63.properties.packs.items.properties.replicas,data:data50};
 if(vErrors === null){
 vErrors = [err159];
 }
@@ -7808,9 +7803,8 @@ vErrors.push(err159);
 }
 errors++;
 }
-if((typeof data51 == "number") && (isFinite(data51))){
-if(data51 > 100 || isNaN(data51)){
-const err160 = {instancePath:instancePath+"/packs/" + i2+"/autoscaling/minReplicas",schemaPath:"#/$defs/autoscaling/properties/minReplicas/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema75.properties.minReplicas,data:data51};
+if(data50 < 1 || isNaN(data50)){
+const err160 = {instancePath:instancePath+"/packs/" + i2+"/replicas",schemaPath:"#/properties/packs/items/properties/replicas/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema63.properties.packs.items.properties.replicas,data:data50};
 if(vErrors === null){
 vErrors = [err160];
 }
@@ -7819,8 +7813,20 @@ vErrors.push(err160);
 }
 errors++;
 }
-if(data51 < 1 || isNaN(data51)){
-const err161 = {instancePath:instancePath+"/packs/" + i2+"/autoscaling/minReplicas",schemaPath:"#/$defs/autoscaling/properties/minReplicas/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema75.properties.minReplicas,data:data51};
+}
+}
+if(data47.resources !== undefined){
+if(!(validate34(data47.resources, {instancePath:instancePath+"/packs/" + i2+"/resources",parentData:data47,parentDataProperty:"resources",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate34.errors : vErrors.concat(validate34.errors);
+errors = vErrors.length;
+}
+}
+if(data47.autoscaling !== undefined){
+let data52 = data47.autoscaling;
+if(data52 && typeof data52 == "object" && !Array.isArray(data52)){
+for(const key16 in data52){
+if(!(((key16 === "minReplicas") || (key16 === "maxReplicas")) || (key16 === "targetCPUUtilization"))){
+const err161 = {instancePath:instancePath+"/packs/" + i2+"/autoscaling",schemaPath:"#/$defs/autoscaling/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties",schema:false,parentSchema:schema75,data:data52};
 if(vErrors === null){
 vErrors = [err161];
 }
@@ -7830,11 +7836,10 @@ vErrors.push(err161);
 errors++;
 }
 }
-}
-if(data50.maxReplicas !== undefined){
-let data52 = data50.maxReplicas;
-if(!(((typeof data52 == "number") && (!(data52 % 1) && !isNaN(data52))) && (isFinite(data52)))){
-const err162 = {instancePath:instancePath+"/packs/" + i2+"/autoscaling/maxReplicas",schemaPath:"#/$defs/autoscaling/properties/maxReplicas/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema75.properties.maxReplicas.type,parentSchema:schema75.properties.maxReplicas,data:data52};
+if(data52.minReplicas !== undefined){
+let data53 = data52.minReplicas;
+if(!(((typeof data53 == "number") && (!(data53 % 1) && !isNaN(data53))) && (isFinite(data53)))){
+const err162 = {instancePath:instancePath+"/packs/" + i2+"/autoscaling/minReplicas",schemaPath:"#/$defs/autoscaling/properties/minReplicas/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema75.properties.minReplicas.type,parentSchema:schema75.properties.minReplicas,data:data53};
 if(vErrors === null){
 vErrors = [err162];
 }
@@ -7843,9 +7848,9 @@ vErrors.push(err162);
 }
 errors++;
 }
-if((typeof data52 == "number") && (isFinite(data52))){
-if(data52 > 500 || isNaN(data52)){
-const err163 = {instancePath:instancePath+"/packs/" + i2+"/autoscaling/maxReplicas",schemaPath:"#/$defs/autoscaling/properties/maxReplicas/maximum",keyword:"maximum",params:{comparison: "<=", limit: 500},message:"must be <= 500",schema:500,parentSchema:schema75.properties.maxReplicas,data:data52};
+if((typeof data53 == "number") && (isFinite(data53))){
+if(data53 > 100 || isNaN(data53)){
+const err163 = {instancePath:instancePath+"/packs/" + i2+"/autoscaling/minReplicas",schemaPath:"#/$defs/autoscaling/properties/minReplicas/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema75.properties.minReplicas,data:data53};
 if(vErrors === null){
 vErrors = [err163];
 }
@@ -7854,8 +7859,8 @@ vErrors.push(err163);
 }
 errors++;
 }
-if(data52 < 1 || isNaN(data52)){
-const err164 = {instancePath:instancePath+"/packs/" + i2+"/autoscaling/maxReplicas",schemaPath:"#/$defs/autoscaling/properties/maxReplicas/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema75.properties.maxReplicas,data:data52};
+if(data53 < 1 || isNaN(data53)){
+const err164 = {instancePath:instancePath+"/packs/" + i2+"/autoscaling/minReplicas",schemaPath:"#/$defs/autoscaling/properties/minReplicas/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema75.properties.minReplicas,data:data53};
 if(vErrors === null){
 vErrors = [err164];
 }
@@ -7866,10 +7871,10 @@ errors++;
 }
 }
 }
-if(data50.targetCPUUtilization !== undefined){
-let data53 = data50.targetCPUUtilization;
-if(!(((typeof data53 == "number") && (!(data53 % 1) && !isNaN(data53))) && (isFinite(data53)))){
-const err165 = {instancePath:instancePath+"/packs/" + i2+"/autoscaling/targetCPUUtilization",schemaPath:"#/$defs/autoscaling/properties/targetCPUUtilization/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema75.properties.targetCPUUtilization.type,parentSchema:schema75.properties.targetCPUUtilization,data:data53};
+if(data52.maxReplicas !== undefined){
+let data54 = data52.maxReplicas;
+if(!(((typeof data54 == "number") && (!(data54 % 1) && !isNaN(data54))) && (isFinite(data54)))){
+const err165 = {instancePath:instancePath+"/packs/" + i2+"/autoscaling/maxReplicas",schemaPath:"#/$defs/autoscaling/properties/maxReplicas/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema75.properties.maxReplicas.type,parentSchema:schema75.properties.maxReplicas,data:data54};
 if(vErrors === null){
 vErrors = [err165];
 }
@@ -7878,9 +7883,9 @@ vErrors.push(err165);
 }
 errors++;
 }
-if((typeof data53 == "number") && (isFinite(data53))){
-if(data53 > 100 || isNaN(data53)){
-const err166 = {instancePath:instancePath+"/packs/" + i2+"/autoscaling/targetCPUUtilization",schemaPath:"#/$defs/autoscaling/properties/targetCPUUtilization/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema75.properties.targetCPUUtilization,data:data53};
+if((typeof data54 == "number") && (isFinite(data54))){
+if(data54 > 500 || isNaN(data54)){
+const err166 = {instancePath:instancePath+"/packs/" + i2+"/autoscaling/maxReplicas",schemaPath:"#/$defs/autoscaling/properties/maxReplicas/maximum",keyword:"maximum",params:{comparison: "<=", limit: 500},message:"must be <= 500",schema:500,parentSchema:schema75.properties.maxReplicas,data:data54};
 if(vErrors === null){
 vErrors = [err166];
 }
@@ -7889,8 +7894,8 @@ vErrors.push(err166);
 }
 errors++;
 }
-if(data53 < 10 || isNaN(data53)){
-const err167 = {instancePath:instancePath+"/packs/" + i2+"/autoscaling/targetCPUUtilization",schemaPath:"#/$defs/autoscaling/properties/targetCPUUtilization/minimum",keyword:"minimum",params:{comparison: ">=", limit: 10},message:"must be >= 10",schema:10,parentSchema:schema75.properties.targetCPUUtilization,data:data53};
+if(data54 < 1 || isNaN(data54)){
+const err167 = {instancePath:instancePath+"/packs/" + i2+"/autoscaling/maxReplicas",schemaPath:"#/$defs/autoscaling/properties/maxReplicas/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema75.properties.maxReplicas,data:data54};
 if(vErrors === null){
 vErrors = [err167];
 }
@@ -7901,9 +7906,10 @@ errors++;
 }
 }
 }
-}
-else {
-const err168 = {instancePath:instancePath+"/packs/" + i2+"/autoscaling",schemaPath:"#/$defs/autoscaling/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema75.type,parentSchema:schema75,data:data50};
+if(data52.targetCPUUtilization !== undefined){
+let data55 = data52.targetCPUUtilization;
+if(!(((typeof data55 == "number") && (!(data55 % 1) && !isNaN(data55))) && (isFinite(data55)))){
+const err168 = {instancePath:instancePath+"/packs/" + i2+"/autoscaling/targetCPUUtilization",schemaPath:"#/$defs/autoscaling/properties/targetCPUUtilization/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema75.properties.targetCPUUtilization.type,parentSchema:schema75.properties.targetCPUUtilization,data:data55};
 if(vErrors === null){
 vErrors = [err168];
 }
@@ -7912,12 +7918,9 @@ vErrors.push(err168);
 }
 errors++;
 }
-}
-if(data45.baseImage !== undefined){
-let data54 = data45.baseImage;
-if(typeof data54 === "string"){
-if(func2(data54) > 63){
-const err169 = {instancePath:instancePath+"/packs/" + i2+"/baseImage",schemaPath:"#/$defs/dnsLabel/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema64,data:data54};
+if((typeof data55 == "number") && (isFinite(data55))){
+if(data55 > 100 || isNaN(data55)){
+const err169 = {instancePath:instancePath+"/packs/" + i2+"/autoscaling/targetCPUUtilization",schemaPath:"#/$defs/autoscaling/properties/targetCPUUtilization/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema75.properties.targetCPUUtilization,data:data55};
 if(vErrors === null){
 vErrors = [err169];
 }
@@ -7926,8 +7929,8 @@ vErrors.push(err169);
 }
 errors++;
 }
-if(func2(data54) < 1){
-const err170 = {instancePath:instancePath+"/packs/" + i2+"/baseImage",schemaPath:"#/$defs/dnsLabel/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema64,data:data54};
+if(data55 < 10 || isNaN(data55)){
+const err170 = {instancePath:instancePath+"/packs/" + i2+"/autoscaling/targetCPUUtilization",schemaPath:"#/$defs/autoscaling/properties/targetCPUUtilization/minimum",keyword:"minimum",params:{comparison: ">=", limit: 10},message:"must be >= 10",schema:10,parentSchema:schema75.properties.targetCPUUtilization,data:data55};
 if(vErrors === null){
 vErrors = [err170];
 }
@@ -7936,8 +7939,11 @@ vErrors.push(err170);
 }
 errors++;
 }
-if(!pattern4.test(data54)){
-const err171 = {instancePath:instancePath+"/packs/" + i2+"/baseImage",schemaPath:"#/$defs/dnsLabel/pattern",keyword:"pattern",params:{pattern: "^[a-z]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z]([-a-z0-9]*[a-z0-9])?$"+"\"",schema:"^[a-z]([-a-z0-9]*[a-z0-9])?$",parentSchema:schema64,data:data54};
+}
+}
+}
+else {
+const err171 = {instancePath:instancePath+"/packs/" + i2+"/autoscaling",schemaPath:"#/$defs/autoscaling/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema75.type,parentSchema:schema75,data:data52};
 if(vErrors === null){
 vErrors = [err171];
 }
@@ -7947,8 +7953,11 @@ vErrors.push(err171);
 errors++;
 }
 }
-else {
-const err172 = {instancePath:instancePath+"/packs/" + i2+"/baseImage",schemaPath:"#/$defs/dnsLabel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema64.type,parentSchema:schema64,data:data54};
+if(data47.baseImage !== undefined){
+let data56 = data47.baseImage;
+if(typeof data56 === "string"){
+if(func2(data56) > 63){
+const err172 = {instancePath:instancePath+"/packs/" + i2+"/baseImage",schemaPath:"#/$defs/dnsLabel/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema64,data:data56};
 if(vErrors === null){
 vErrors = [err172];
 }
@@ -7957,12 +7966,8 @@ vErrors.push(err172);
 }
 errors++;
 }
-}
-if(data45.egress !== undefined){
-let data55 = data45.egress;
-if(Array.isArray(data55)){
-if(data55.length > 50){
-const err173 = {instancePath:instancePath+"/packs/" + i2+"/egress",schemaPath:"#/properties/packs/items/properties/egress/maxItems",keyword:"maxItems",params:{limit: 50},message:"must NOT have more than 50 items",schema:50,parentSchema:schema63.properties.packs.items.properties.egress,data:data55};
+if(func2(data56) < 1){
+const err173 = {instancePath:instancePath+"/packs/" + i2+"/baseImage",schemaPath:"#/$defs/dnsLabel/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema64,data:data56};
 if(vErrors === null){
 vErrors = [err173];
 }
@@ -7971,12 +7976,8 @@ vErrors.push(err173);
 }
 errors++;
 }
-const len2 = data55.length;
-for(let i3=0; i3<len2; i3++){
-let data56 = data55[i3];
-if(typeof data56 === "string"){
-if(func2(data56) > 274){
-const err174 = {instancePath:instancePath+"/packs/" + i2+"/egress/" + i3,schemaPath:"#/$defs/host/maxLength",keyword:"maxLength",params:{limit: 274},message:"must NOT have more than 274 characters",schema:274,parentSchema:schema81,data:data56};
+if(!pattern4.test(data56)){
+const err174 = {instancePath:instancePath+"/packs/" + i2+"/baseImage",schemaPath:"#/$defs/dnsLabel/pattern",keyword:"pattern",params:{pattern: "^[a-z]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z]([-a-z0-9]*[a-z0-9])?$"+"\"",schema:"^[a-z]([-a-z0-9]*[a-z0-9])?$",parentSchema:schema64,data:data56};
 if(vErrors === null){
 vErrors = [err174];
 }
@@ -7985,8 +7986,9 @@ vErrors.push(err174);
 }
 errors++;
 }
-if(!pattern70.test(data56)){
-const err175 = {instancePath:instancePath+"/packs/" + i2+"/egress/" + i3,schemaPath:"#/$defs/host/pattern",keyword:"pattern",params:{pattern: "^[a-zA-Z0-9.*-]{1,253}(:[0-9]{1,5})?$"},message:"must match pattern \""+"^[a-zA-Z0-9.*-]{1,253}(:[0-9]{1,5})?$"+"\"",schema:"^[a-zA-Z0-9.*-]{1,253}(:[0-9]{1,5})?$",parentSchema:schema81,data:data56};
+}
+else {
+const err175 = {instancePath:instancePath+"/packs/" + i2+"/baseImage",schemaPath:"#/$defs/dnsLabel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema64.type,parentSchema:schema64,data:data56};
 if(vErrors === null){
 vErrors = [err175];
 }
@@ -7996,8 +7998,11 @@ vErrors.push(err175);
 errors++;
 }
 }
-else {
-const err176 = {instancePath:instancePath+"/packs/" + i2+"/egress/" + i3,schemaPath:"#/$defs/host/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema81.type,parentSchema:schema81,data:data56};
+if(data47.egress !== undefined){
+let data57 = data47.egress;
+if(Array.isArray(data57)){
+if(data57.length > 50){
+const err176 = {instancePath:instancePath+"/packs/" + i2+"/egress",schemaPath:"#/properties/packs/items/properties/egress/maxItems",keyword:"maxItems",params:{limit: 50},message:"must NOT have more than 50 items",schema:50,parentSchema:schema63.properties.packs.items.properties.egress,data:data57};
 if(vErrors === null){
 vErrors = [err176];
 }
@@ -8006,10 +8011,12 @@ vErrors.push(err176);
 }
 errors++;
 }
-}
-}
-else {
-const err177 = {instancePath:instancePath+"/packs/" + i2+"/egress",schemaPath:"#/properties/packs/items/properties/egress/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema63.properties.packs.items.properties.egress.type,parentSchema:schema63.properties.packs.items.properties.egress,data:data55};
+const len2 = data57.length;
+for(let i3=0; i3<len2; i3++){
+let data58 = data57[i3];
+if(typeof data58 === "string"){
+if(func2(data58) > 274){
+const err177 = {instancePath:instancePath+"/packs/" + i2+"/egress/" + i3,schemaPath:"#/$defs/host/maxLength",keyword:"maxLength",params:{limit: 274},message:"must NOT have more than 274 characters",schema:274,parentSchema:schema81,data:data58};
 if(vErrors === null){
 vErrors = [err177];
 }
@@ -8018,12 +8025,8 @@ vErrors.push(err177);
 }
 errors++;
 }
-}
-if(data45.group !== undefined){
-let data57 = data45.group;
-if(typeof data57 === "string"){
-if(func2(data57) > 63){
-const err178 = {instancePath:instancePath+"/packs/" + i2+"/group",schemaPath:"#/$defs/dnsLabel/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema64,data:data57};
+if(!pattern70.test(data58)){
+const err178 = {instancePath:instancePath+"/packs/" + i2+"/egress/" + i3,schemaPath:"#/$defs/host/pattern",keyword:"pattern",params:{pattern: "^[a-zA-Z0-9.*-]{1,253}(:[0-9]{1,5})?$"},message:"must match pattern \""+"^[a-zA-Z0-9.*-]{1,253}(:[0-9]{1,5})?$"+"\"",schema:"^[a-zA-Z0-9.*-]{1,253}(:[0-9]{1,5})?$",parentSchema:schema81,data:data58};
 if(vErrors === null){
 vErrors = [err178];
 }
@@ -8032,8 +8035,9 @@ vErrors.push(err178);
 }
 errors++;
 }
-if(func2(data57) < 1){
-const err179 = {instancePath:instancePath+"/packs/" + i2+"/group",schemaPath:"#/$defs/dnsLabel/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema64,data:data57};
+}
+else {
+const err179 = {instancePath:instancePath+"/packs/" + i2+"/egress/" + i3,schemaPath:"#/$defs/host/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema81.type,parentSchema:schema81,data:data58};
 if(vErrors === null){
 vErrors = [err179];
 }
@@ -8042,8 +8046,10 @@ vErrors.push(err179);
 }
 errors++;
 }
-if(!pattern4.test(data57)){
-const err180 = {instancePath:instancePath+"/packs/" + i2+"/group",schemaPath:"#/$defs/dnsLabel/pattern",keyword:"pattern",params:{pattern: "^[a-z]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z]([-a-z0-9]*[a-z0-9])?$"+"\"",schema:"^[a-z]([-a-z0-9]*[a-z0-9])?$",parentSchema:schema64,data:data57};
+}
+}
+else {
+const err180 = {instancePath:instancePath+"/packs/" + i2+"/egress",schemaPath:"#/properties/packs/items/properties/egress/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema63.properties.packs.items.properties.egress.type,parentSchema:schema63.properties.packs.items.properties.egress,data:data57};
 if(vErrors === null){
 vErrors = [err180];
 }
@@ -8053,8 +8059,11 @@ vErrors.push(err180);
 errors++;
 }
 }
-else {
-const err181 = {instancePath:instancePath+"/packs/" + i2+"/group",schemaPath:"#/$defs/dnsLabel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema64.type,parentSchema:schema64,data:data57};
+if(data47.group !== undefined){
+let data59 = data47.group;
+if(typeof data59 === "string"){
+if(func2(data59) > 63){
+const err181 = {instancePath:instancePath+"/packs/" + i2+"/group",schemaPath:"#/$defs/dnsLabel/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema64,data:data59};
 if(vErrors === null){
 vErrors = [err181];
 }
@@ -8063,12 +8072,8 @@ vErrors.push(err181);
 }
 errors++;
 }
-}
-if(data45.baseUrl !== undefined){
-let data58 = data45.baseUrl;
-if(typeof data58 === "string"){
-if(func2(data58) > 2048){
-const err182 = {instancePath:instancePath+"/packs/" + i2+"/baseUrl",schemaPath:"#/$defs/url/maxLength",keyword:"maxLength",params:{limit: 2048},message:"must NOT have more than 2048 characters",schema:2048,parentSchema:schema65,data:data58};
+if(func2(data59) < 1){
+const err182 = {instancePath:instancePath+"/packs/" + i2+"/group",schemaPath:"#/$defs/dnsLabel/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema64,data:data59};
 if(vErrors === null){
 vErrors = [err182];
 }
@@ -8077,8 +8082,8 @@ vErrors.push(err182);
 }
 errors++;
 }
-if(func2(data58) < 1){
-const err183 = {instancePath:instancePath+"/packs/" + i2+"/baseUrl",schemaPath:"#/$defs/url/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema65,data:data58};
+if(!pattern4.test(data59)){
+const err183 = {instancePath:instancePath+"/packs/" + i2+"/group",schemaPath:"#/$defs/dnsLabel/pattern",keyword:"pattern",params:{pattern: "^[a-z]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z]([-a-z0-9]*[a-z0-9])?$"+"\"",schema:"^[a-z]([-a-z0-9]*[a-z0-9])?$",parentSchema:schema64,data:data59};
 if(vErrors === null){
 vErrors = [err183];
 }
@@ -8087,8 +8092,9 @@ vErrors.push(err183);
 }
 errors++;
 }
-if(!pattern7.test(data58)){
-const err184 = {instancePath:instancePath+"/packs/" + i2+"/baseUrl",schemaPath:"#/$defs/url/pattern",keyword:"pattern",params:{pattern: "^https?://"},message:"must match pattern \""+"^https?://"+"\"",schema:"^https?://",parentSchema:schema65,data:data58};
+}
+else {
+const err184 = {instancePath:instancePath+"/packs/" + i2+"/group",schemaPath:"#/$defs/dnsLabel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema64.type,parentSchema:schema64,data:data59};
 if(vErrors === null){
 vErrors = [err184];
 }
@@ -8098,8 +8104,11 @@ vErrors.push(err184);
 errors++;
 }
 }
-else {
-const err185 = {instancePath:instancePath+"/packs/" + i2+"/baseUrl",schemaPath:"#/$defs/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema65.type,parentSchema:schema65,data:data58};
+if(data47.baseUrl !== undefined){
+let data60 = data47.baseUrl;
+if(typeof data60 === "string"){
+if(func2(data60) > 2048){
+const err185 = {instancePath:instancePath+"/packs/" + i2+"/baseUrl",schemaPath:"#/$defs/url/maxLength",keyword:"maxLength",params:{limit: 2048},message:"must NOT have more than 2048 characters",schema:2048,parentSchema:schema65,data:data60};
 if(vErrors === null){
 vErrors = [err185];
 }
@@ -8108,10 +8117,8 @@ vErrors.push(err185);
 }
 errors++;
 }
-}
-}
-else {
-const err186 = {instancePath:instancePath+"/packs/" + i2,schemaPath:"#/properties/packs/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema63.properties.packs.items.type,parentSchema:schema63.properties.packs.items,data:data45};
+if(func2(data60) < 1){
+const err186 = {instancePath:instancePath+"/packs/" + i2+"/baseUrl",schemaPath:"#/$defs/url/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema65,data:data60};
 if(vErrors === null){
 vErrors = [err186];
 }
@@ -8120,10 +8127,8 @@ vErrors.push(err186);
 }
 errors++;
 }
-}
-}
-else {
-const err187 = {instancePath:instancePath+"/packs",schemaPath:"#/properties/packs/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema63.properties.packs.type,parentSchema:schema63.properties.packs,data:data44};
+if(!pattern7.test(data60)){
+const err187 = {instancePath:instancePath+"/packs/" + i2+"/baseUrl",schemaPath:"#/$defs/url/pattern",keyword:"pattern",params:{pattern: "^https?://"},message:"must match pattern \""+"^https?://"+"\"",schema:"^https?://",parentSchema:schema65,data:data60};
 if(vErrors === null){
 vErrors = [err187];
 }
@@ -8133,11 +8138,8 @@ vErrors.push(err187);
 errors++;
 }
 }
-if(data.baseImages !== undefined){
-let data59 = data.baseImages;
-if(data59 && typeof data59 == "object" && !Array.isArray(data59)){
-if(Object.keys(data59).length > 20){
-const err188 = {instancePath:instancePath+"/baseImages",schemaPath:"#/properties/baseImages/maxProperties",keyword:"maxProperties",params:{limit: 20},message:"must NOT have more than 20 properties",schema:20,parentSchema:schema63.properties.baseImages,data:data59};
+else {
+const err188 = {instancePath:instancePath+"/packs/" + i2+"/baseUrl",schemaPath:"#/$defs/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema65.type,parentSchema:schema65,data:data60};
 if(vErrors === null){
 vErrors = [err188];
 }
@@ -8146,11 +8148,10 @@ vErrors.push(err188);
 }
 errors++;
 }
-for(const key16 in data59){
-const _errs153 = errors;
-if(typeof key16 === "string"){
-if(func2(key16) > 63){
-const err189 = {instancePath:instancePath+"/baseImages",schemaPath:"#/$defs/dnsLabel/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema64,data:key16,propertyName:key16};
+}
+}
+else {
+const err189 = {instancePath:instancePath+"/packs/" + i2,schemaPath:"#/properties/packs/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema63.properties.packs.items.type,parentSchema:schema63.properties.packs.items,data:data47};
 if(vErrors === null){
 vErrors = [err189];
 }
@@ -8159,8 +8160,10 @@ vErrors.push(err189);
 }
 errors++;
 }
-if(func2(key16) < 1){
-const err190 = {instancePath:instancePath+"/baseImages",schemaPath:"#/$defs/dnsLabel/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema64,data:key16,propertyName:key16};
+}
+}
+else {
+const err190 = {instancePath:instancePath+"/packs",schemaPath:"#/properties/packs/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema63.properties.packs.type,parentSchema:schema63.properties.packs,data:data46};
 if(vErrors === null){
 vErrors = [err190];
 }
@@ -8169,8 +8172,12 @@ vErrors.push(err190);
 }
 errors++;
 }
-if(!pattern4.test(key16)){
-const err191 = {instancePath:instancePath+"/baseImages",schemaPath:"#/$defs/dnsLabel/pattern",keyword:"pattern",params:{pattern: "^[a-z]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z]([-a-z0-9]*[a-z0-9])?$"+"\"",schema:"^[a-z]([-a-z0-9]*[a-z0-9])?$",parentSchema:schema64,data:key16,propertyName:key16};
+}
+if(data.baseImages !== undefined){
+let data61 = data.baseImages;
+if(data61 && typeof data61 == "object" && !Array.isArray(data61)){
+if(Object.keys(data61).length > 20){
+const err191 = {instancePath:instancePath+"/baseImages",schemaPath:"#/properties/baseImages/maxProperties",keyword:"maxProperties",params:{limit: 20},message:"must NOT have more than 20 properties",schema:20,parentSchema:schema63.properties.baseImages,data:data61};
 if(vErrors === null){
 vErrors = [err191];
 }
@@ -8179,9 +8186,11 @@ vErrors.push(err191);
 }
 errors++;
 }
-}
-else {
-const err192 = {instancePath:instancePath+"/baseImages",schemaPath:"#/$defs/dnsLabel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema64.type,parentSchema:schema64,data:key16,propertyName:key16};
+for(const key17 in data61){
+const _errs158 = errors;
+if(typeof key17 === "string"){
+if(func2(key17) > 63){
+const err192 = {instancePath:instancePath+"/baseImages",schemaPath:"#/$defs/dnsLabel/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema64,data:key17,propertyName:key17};
 if(vErrors === null){
 vErrors = [err192];
 }
@@ -8190,9 +8199,8 @@ vErrors.push(err192);
 }
 errors++;
 }
-var valid39 = _errs153 === errors;
-if(!valid39){
-const err193 = {instancePath:instancePath+"/baseImages",schemaPath:"#/properties/baseImages/propertyNames",keyword:"propertyNames",params:{propertyName: key16},message:"property name must be valid",schema:schema63.properties.baseImages.propertyNames,parentSchema:schema63.properties.baseImages,data:data59};
+if(func2(key17) < 1){
+const err193 = {instancePath:instancePath+"/baseImages",schemaPath:"#/$defs/dnsLabel/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema64,data:key17,propertyName:key17};
 if(vErrors === null){
 vErrors = [err193];
 }
@@ -8201,12 +8209,8 @@ vErrors.push(err193);
 }
 errors++;
 }
-}
-for(const key17 in data59){
-let data60 = data59[key17];
-if(data60 && typeof data60 == "object" && !Array.isArray(data60)){
-if(data60.image === undefined){
-const err194 = {instancePath:instancePath+"/baseImages/" + key17.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/baseImages/additionalProperties/required",keyword:"required",params:{missingProperty: "image"},message:"must have required property '"+"image"+"'",schema:schema63.properties.baseImages.additionalProperties.required,parentSchema:schema63.properties.baseImages.additionalProperties,data:data60};
+if(!pattern4.test(key17)){
+const err194 = {instancePath:instancePath+"/baseImages",schemaPath:"#/$defs/dnsLabel/pattern",keyword:"pattern",params:{pattern: "^[a-z]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z]([-a-z0-9]*[a-z0-9])?$"+"\"",schema:"^[a-z]([-a-z0-9]*[a-z0-9])?$",parentSchema:schema64,data:key17,propertyName:key17};
 if(vErrors === null){
 vErrors = [err194];
 }
@@ -8215,9 +8219,9 @@ vErrors.push(err194);
 }
 errors++;
 }
-for(const key18 in data60){
-if(!(((key18 === "image") || (key18 === "tag")) || (key18 === "digest"))){
-const err195 = {instancePath:instancePath+"/baseImages/" + key17.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/baseImages/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key18},message:"must NOT have additional properties",schema:false,parentSchema:schema63.properties.baseImages.additionalProperties,data:data60};
+}
+else {
+const err195 = {instancePath:instancePath+"/baseImages",schemaPath:"#/$defs/dnsLabel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema64.type,parentSchema:schema64,data:key17,propertyName:key17};
 if(vErrors === null){
 vErrors = [err195];
 }
@@ -8226,12 +8230,9 @@ vErrors.push(err195);
 }
 errors++;
 }
-}
-if(data60.image !== undefined){
-let data61 = data60.image;
-if(typeof data61 === "string"){
-if(func2(data61) > 255){
-const err196 = {instancePath:instancePath+"/baseImages/" + key17.replace(/~/g, "~0").replace(/\//g, "~1")+"/image",schemaPath:"#/properties/baseImages/additionalProperties/properties/image/maxLength",keyword:"maxLength",params:{limit: 255},message:"must NOT have more than 255 characters",schema:255,parentSchema:schema63.properties.baseImages.additionalProperties.properties.image,data:data61};
+var valid40 = _errs158 === errors;
+if(!valid40){
+const err196 = {instancePath:instancePath+"/baseImages",schemaPath:"#/properties/baseImages/propertyNames",keyword:"propertyNames",params:{propertyName: key17},message:"property name must be valid",schema:schema63.properties.baseImages.propertyNames,parentSchema:schema63.properties.baseImages,data:data61};
 if(vErrors === null){
 vErrors = [err196];
 }
@@ -8240,8 +8241,12 @@ vErrors.push(err196);
 }
 errors++;
 }
-if(func2(data61) < 1){
-const err197 = {instancePath:instancePath+"/baseImages/" + key17.replace(/~/g, "~0").replace(/\//g, "~1")+"/image",schemaPath:"#/properties/baseImages/additionalProperties/properties/image/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema63.properties.baseImages.additionalProperties.properties.image,data:data61};
+}
+for(const key18 in data61){
+let data62 = data61[key18];
+if(data62 && typeof data62 == "object" && !Array.isArray(data62)){
+if(data62.image === undefined){
+const err197 = {instancePath:instancePath+"/baseImages/" + key18.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/baseImages/additionalProperties/required",keyword:"required",params:{missingProperty: "image"},message:"must have required property '"+"image"+"'",schema:schema63.properties.baseImages.additionalProperties.required,parentSchema:schema63.properties.baseImages.additionalProperties,data:data62};
 if(vErrors === null){
 vErrors = [err197];
 }
@@ -8250,8 +8255,9 @@ vErrors.push(err197);
 }
 errors++;
 }
-if(!pattern74.test(data61)){
-const err198 = {instancePath:instancePath+"/baseImages/" + key17.replace(/~/g, "~0").replace(/\//g, "~1")+"/image",schemaPath:"#/properties/baseImages/additionalProperties/properties/image/pattern",keyword:"pattern",params:{pattern: "^[a-zA-Z0-9.:/_-]+$"},message:"must match pattern \""+"^[a-zA-Z0-9.:/_-]+$"+"\"",schema:"^[a-zA-Z0-9.:/_-]+$",parentSchema:schema63.properties.baseImages.additionalProperties.properties.image,data:data61};
+for(const key19 in data62){
+if(!(((key19 === "image") || (key19 === "tag")) || (key19 === "digest"))){
+const err198 = {instancePath:instancePath+"/baseImages/" + key18.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/baseImages/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key19},message:"must NOT have additional properties",schema:false,parentSchema:schema63.properties.baseImages.additionalProperties,data:data62};
 if(vErrors === null){
 vErrors = [err198];
 }
@@ -8261,8 +8267,11 @@ vErrors.push(err198);
 errors++;
 }
 }
-else {
-const err199 = {instancePath:instancePath+"/baseImages/" + key17.replace(/~/g, "~0").replace(/\//g, "~1")+"/image",schemaPath:"#/properties/baseImages/additionalProperties/properties/image/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema63.properties.baseImages.additionalProperties.properties.image.type,parentSchema:schema63.properties.baseImages.additionalProperties.properties.image,data:data61};
+if(data62.image !== undefined){
+let data63 = data62.image;
+if(typeof data63 === "string"){
+if(func2(data63) > 255){
+const err199 = {instancePath:instancePath+"/baseImages/" + key18.replace(/~/g, "~0").replace(/\//g, "~1")+"/image",schemaPath:"#/properties/baseImages/additionalProperties/properties/image/maxLength",keyword:"maxLength",params:{limit: 255},message:"must NOT have more than 255 characters",schema:255,parentSchema:schema63.properties.baseImages.additionalProperties.properties.image,data:data63};
 if(vErrors === null){
 vErrors = [err199];
 }
@@ -8271,12 +8280,8 @@ vErrors.push(err199);
 }
 errors++;
 }
-}
-if(data60.tag !== undefined){
-let data62 = data60.tag;
-if(typeof data62 === "string"){
-if(func2(data62) > 143){
-const err200 = {instancePath:instancePath+"/baseImages/" + key17.replace(/~/g, "~0").replace(/\//g, "~1")+"/tag",schemaPath:"#/properties/baseImages/additionalProperties/properties/tag/maxLength",keyword:"maxLength",params:{limit: 143},message:"must NOT have more than 143 characters",schema:143,parentSchema:schema63.properties.baseImages.additionalProperties.properties.tag,data:data62};
+if(func2(data63) < 1){
+const err200 = {instancePath:instancePath+"/baseImages/" + key18.replace(/~/g, "~0").replace(/\//g, "~1")+"/image",schemaPath:"#/properties/baseImages/additionalProperties/properties/image/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema63.properties.baseImages.additionalProperties.properties.image,data:data63};
 if(vErrors === null){
 vErrors = [err200];
 }
@@ -8285,8 +8290,8 @@ vErrors.push(err200);
 }
 errors++;
 }
-if(!pattern75.test(data62)){
-const err201 = {instancePath:instancePath+"/baseImages/" + key17.replace(/~/g, "~0").replace(/\//g, "~1")+"/tag",schemaPath:"#/properties/baseImages/additionalProperties/properties/tag/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$"},message:"must match pattern \""+"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$"+"\"",schema:"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$",parentSchema:schema63.properties.baseImages.additionalProperties.properties.tag,data:data62};
+if(!pattern74.test(data63)){
+const err201 = {instancePath:instancePath+"/baseImages/" + key18.replace(/~/g, "~0").replace(/\//g, "~1")+"/image",schemaPath:"#/properties/baseImages/additionalProperties/properties/image/pattern",keyword:"pattern",params:{pattern: "^[a-zA-Z0-9.:/_-]+$"},message:"must match pattern \""+"^[a-zA-Z0-9.:/_-]+$"+"\"",schema:"^[a-zA-Z0-9.:/_-]+$",parentSchema:schema63.properties.baseImages.additionalProperties.properties.image,data:data63};
 if(vErrors === null){
 vErrors = [err201];
 }
@@ -8297,7 +8302,7 @@ errors++;
 }
 }
 else {
-const err202 = {instancePath:instancePath+"/baseImages/" + key17.replace(/~/g, "~0").replace(/\//g, "~1")+"/tag",schemaPath:"#/properties/baseImages/additionalProperties/properties/tag/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema63.properties.baseImages.additionalProperties.properties.tag.type,parentSchema:schema63.properties.baseImages.additionalProperties.properties.tag,data:data62};
+const err202 = {instancePath:instancePath+"/baseImages/" + key18.replace(/~/g, "~0").replace(/\//g, "~1")+"/image",schemaPath:"#/properties/baseImages/additionalProperties/properties/image/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema63.properties.baseImages.additionalProperties.properties.image.type,parentSchema:schema63.properties.baseImages.additionalProperties.properties.image,data:data63};
 if(vErrors === null){
 vErrors = [err202];
 }
@@ -8307,11 +8312,11 @@ vErrors.push(err202);
 errors++;
 }
 }
-if(data60.digest !== undefined){
-let data63 = data60.digest;
-if(typeof data63 === "string"){
-if(func2(data63) > 71){
-const err203 = {instancePath:instancePath+"/baseImages/" + key17.replace(/~/g, "~0").replace(/\//g, "~1")+"/digest",schemaPath:"#/properties/baseImages/additionalProperties/properties/digest/maxLength",keyword:"maxLength",params:{limit: 71},message:"must NOT have more than 71 characters",schema:71,parentSchema:schema63.properties.baseImages.additionalProperties.properties.digest,data:data63};
+if(data62.tag !== undefined){
+let data64 = data62.tag;
+if(typeof data64 === "string"){
+if(func2(data64) > 143){
+const err203 = {instancePath:instancePath+"/baseImages/" + key18.replace(/~/g, "~0").replace(/\//g, "~1")+"/tag",schemaPath:"#/properties/baseImages/additionalProperties/properties/tag/maxLength",keyword:"maxLength",params:{limit: 143},message:"must NOT have more than 143 characters",schema:143,parentSchema:schema63.properties.baseImages.additionalProperties.properties.tag,data:data64};
 if(vErrors === null){
 vErrors = [err203];
 }
@@ -8320,8 +8325,8 @@ vErrors.push(err203);
 }
 errors++;
 }
-if(!pattern76.test(data63)){
-const err204 = {instancePath:instancePath+"/baseImages/" + key17.replace(/~/g, "~0").replace(/\//g, "~1")+"/digest",schemaPath:"#/properties/baseImages/additionalProperties/properties/digest/pattern",keyword:"pattern",params:{pattern: "^sha256:[a-f0-9]{64}$"},message:"must match pattern \""+"^sha256:[a-f0-9]{64}$"+"\"",schema:"^sha256:[a-f0-9]{64}$",parentSchema:schema63.properties.baseImages.additionalProperties.properties.digest,data:data63};
+if(!pattern75.test(data64)){
+const err204 = {instancePath:instancePath+"/baseImages/" + key18.replace(/~/g, "~0").replace(/\//g, "~1")+"/tag",schemaPath:"#/properties/baseImages/additionalProperties/properties/tag/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$"},message:"must match pattern \""+"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$"+"\"",schema:"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$",parentSchema:schema63.properties.baseImages.additionalProperties.properties.tag,data:data64};
 if(vErrors === null){
 vErrors = [err204];
 }
@@ -8332,7 +8337,7 @@ errors++;
 }
 }
 else {
-const err205 = {instancePath:instancePath+"/baseImages/" + key17.replace(/~/g, "~0").replace(/\//g, "~1")+"/digest",schemaPath:"#/properties/baseImages/additionalProperties/properties/digest/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema63.properties.baseImages.additionalProperties.properties.digest.type,parentSchema:schema63.properties.baseImages.additionalProperties.properties.digest,data:data63};
+const err205 = {instancePath:instancePath+"/baseImages/" + key18.replace(/~/g, "~0").replace(/\//g, "~1")+"/tag",schemaPath:"#/properties/baseImages/additionalProperties/properties/tag/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema63.properties.baseImages.additionalProperties.properties.tag.type,parentSchema:schema63.properties.baseImages.additionalProperties.properties.tag,data:data64};
 if(vErrors === null){
 vErrors = [err205];
 }
@@ -8342,9 +8347,11 @@ vErrors.push(err205);
 errors++;
 }
 }
-}
-else {
-const err206 = {instancePath:instancePath+"/baseImages/" + key17.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/baseImages/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema63.properties.baseImages.additionalProperties.type,parentSchema:schema63.properties.baseImages.additionalProperties,data:data60};
+if(data62.digest !== undefined){
+let data65 = data62.digest;
+if(typeof data65 === "string"){
+if(func2(data65) > 71){
+const err206 = {instancePath:instancePath+"/baseImages/" + key18.replace(/~/g, "~0").replace(/\//g, "~1")+"/digest",schemaPath:"#/properties/baseImages/additionalProperties/properties/digest/maxLength",keyword:"maxLength",params:{limit: 71},message:"must NOT have more than 71 characters",schema:71,parentSchema:schema63.properties.baseImages.additionalProperties.properties.digest,data:data65};
 if(vErrors === null){
 vErrors = [err206];
 }
@@ -8353,10 +8360,8 @@ vErrors.push(err206);
 }
 errors++;
 }
-}
-}
-else {
-const err207 = {instancePath:instancePath+"/baseImages",schemaPath:"#/properties/baseImages/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema63.properties.baseImages.type,parentSchema:schema63.properties.baseImages,data:data59};
+if(!pattern76.test(data65)){
+const err207 = {instancePath:instancePath+"/baseImages/" + key18.replace(/~/g, "~0").replace(/\//g, "~1")+"/digest",schemaPath:"#/properties/baseImages/additionalProperties/properties/digest/pattern",keyword:"pattern",params:{pattern: "^sha256:[a-f0-9]{64}$"},message:"must match pattern \""+"^sha256:[a-f0-9]{64}$"+"\"",schema:"^sha256:[a-f0-9]{64}$",parentSchema:schema63.properties.baseImages.additionalProperties.properties.digest,data:data65};
 if(vErrors === null){
 vErrors = [err207];
 }
@@ -8366,12 +8371,8 @@ vErrors.push(err207);
 errors++;
 }
 }
-if(data.network !== undefined){
-let data64 = data.network;
-if(data64 && typeof data64 == "object" && !Array.isArray(data64)){
-for(const key19 in data64){
-if(!((key19 === "egress") || (key19 === "allowPrivateNetworks"))){
-const err208 = {instancePath:instancePath+"/network",schemaPath:"#/properties/network/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key19},message:"must NOT have additional properties",schema:false,parentSchema:schema63.properties.network,data:data64};
+else {
+const err208 = {instancePath:instancePath+"/baseImages/" + key18.replace(/~/g, "~0").replace(/\//g, "~1")+"/digest",schemaPath:"#/properties/baseImages/additionalProperties/properties/digest/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema63.properties.baseImages.additionalProperties.properties.digest.type,parentSchema:schema63.properties.baseImages.additionalProperties.properties.digest,data:data65};
 if(vErrors === null){
 vErrors = [err208];
 }
@@ -8381,11 +8382,9 @@ vErrors.push(err208);
 errors++;
 }
 }
-if(data64.egress !== undefined){
-let data65 = data64.egress;
-if(Array.isArray(data65)){
-if(data65.length > 200){
-const err209 = {instancePath:instancePath+"/network/egress",schemaPath:"#/properties/network/properties/egress/maxItems",keyword:"maxItems",params:{limit: 200},message:"must NOT have more than 200 items",schema:200,parentSchema:schema63.properties.network.properties.egress,data:data65};
+}
+else {
+const err209 = {instancePath:instancePath+"/baseImages/" + key18.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/baseImages/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema63.properties.baseImages.additionalProperties.type,parentSchema:schema63.properties.baseImages.additionalProperties,data:data62};
 if(vErrors === null){
 vErrors = [err209];
 }
@@ -8394,12 +8393,10 @@ vErrors.push(err209);
 }
 errors++;
 }
-const len3 = data65.length;
-for(let i4=0; i4<len3; i4++){
-let data66 = data65[i4];
-if(typeof data66 === "string"){
-if(func2(data66) > 274){
-const err210 = {instancePath:instancePath+"/network/egress/" + i4,schemaPath:"#/$defs/host/maxLength",keyword:"maxLength",params:{limit: 274},message:"must NOT have more than 274 characters",schema:274,parentSchema:schema81,data:data66};
+}
+}
+else {
+const err210 = {instancePath:instancePath+"/baseImages",schemaPath:"#/properties/baseImages/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema63.properties.baseImages.type,parentSchema:schema63.properties.baseImages,data:data61};
 if(vErrors === null){
 vErrors = [err210];
 }
@@ -8408,8 +8405,13 @@ vErrors.push(err210);
 }
 errors++;
 }
-if(!pattern70.test(data66)){
-const err211 = {instancePath:instancePath+"/network/egress/" + i4,schemaPath:"#/$defs/host/pattern",keyword:"pattern",params:{pattern: "^[a-zA-Z0-9.*-]{1,253}(:[0-9]{1,5})?$"},message:"must match pattern \""+"^[a-zA-Z0-9.*-]{1,253}(:[0-9]{1,5})?$"+"\"",schema:"^[a-zA-Z0-9.*-]{1,253}(:[0-9]{1,5})?$",parentSchema:schema81,data:data66};
+}
+if(data.network !== undefined){
+let data66 = data.network;
+if(data66 && typeof data66 == "object" && !Array.isArray(data66)){
+for(const key20 in data66){
+if(!((key20 === "egress") || (key20 === "allowPrivateNetworks"))){
+const err211 = {instancePath:instancePath+"/network",schemaPath:"#/properties/network/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key20},message:"must NOT have additional properties",schema:false,parentSchema:schema63.properties.network,data:data66};
 if(vErrors === null){
 vErrors = [err211];
 }
@@ -8419,8 +8421,11 @@ vErrors.push(err211);
 errors++;
 }
 }
-else {
-const err212 = {instancePath:instancePath+"/network/egress/" + i4,schemaPath:"#/$defs/host/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema81.type,parentSchema:schema81,data:data66};
+if(data66.egress !== undefined){
+let data67 = data66.egress;
+if(Array.isArray(data67)){
+if(data67.length > 200){
+const err212 = {instancePath:instancePath+"/network/egress",schemaPath:"#/properties/network/properties/egress/maxItems",keyword:"maxItems",params:{limit: 200},message:"must NOT have more than 200 items",schema:200,parentSchema:schema63.properties.network.properties.egress,data:data67};
 if(vErrors === null){
 vErrors = [err212];
 }
@@ -8429,10 +8434,12 @@ vErrors.push(err212);
 }
 errors++;
 }
-}
-}
-else {
-const err213 = {instancePath:instancePath+"/network/egress",schemaPath:"#/properties/network/properties/egress/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema63.properties.network.properties.egress.type,parentSchema:schema63.properties.network.properties.egress,data:data65};
+const len3 = data67.length;
+for(let i4=0; i4<len3; i4++){
+let data68 = data67[i4];
+if(typeof data68 === "string"){
+if(func2(data68) > 274){
+const err213 = {instancePath:instancePath+"/network/egress/" + i4,schemaPath:"#/$defs/host/maxLength",keyword:"maxLength",params:{limit: 274},message:"must NOT have more than 274 characters",schema:274,parentSchema:schema81,data:data68};
 if(vErrors === null){
 vErrors = [err213];
 }
@@ -8441,11 +8448,8 @@ vErrors.push(err213);
 }
 errors++;
 }
-}
-if(data64.allowPrivateNetworks !== undefined){
-let data67 = data64.allowPrivateNetworks;
-if(typeof data67 !== "boolean"){
-const err214 = {instancePath:instancePath+"/network/allowPrivateNetworks",schemaPath:"#/properties/network/properties/allowPrivateNetworks/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema63.properties.network.properties.allowPrivateNetworks.type,parentSchema:schema63.properties.network.properties.allowPrivateNetworks,data:data67};
+if(!pattern70.test(data68)){
+const err214 = {instancePath:instancePath+"/network/egress/" + i4,schemaPath:"#/$defs/host/pattern",keyword:"pattern",params:{pattern: "^[a-zA-Z0-9.*-]{1,253}(:[0-9]{1,5})?$"},message:"must match pattern \""+"^[a-zA-Z0-9.*-]{1,253}(:[0-9]{1,5})?$"+"\"",schema:"^[a-zA-Z0-9.*-]{1,253}(:[0-9]{1,5})?$",parentSchema:schema81,data:data68};
 if(vErrors === null){
 vErrors = [err214];
 }
@@ -8455,9 +8459,8 @@ vErrors.push(err214);
 errors++;
 }
 }
-}
 else {
-const err215 = {instancePath:instancePath+"/network",schemaPath:"#/properties/network/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema63.properties.network.type,parentSchema:schema63.properties.network,data:data64};
+const err215 = {instancePath:instancePath+"/network/egress/" + i4,schemaPath:"#/$defs/host/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema81.type,parentSchema:schema81,data:data68};
 if(vErrors === null){
 vErrors = [err215];
 }
@@ -8467,11 +8470,9 @@ vErrors.push(err215);
 errors++;
 }
 }
-if(data.promotion !== undefined){
-let data68 = data.promotion;
-if(data68 && typeof data68 == "object" && !Array.isArray(data68)){
-if(data68.from === undefined){
-const err216 = {instancePath:instancePath+"/promotion",schemaPath:"#/properties/promotion/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema63.properties.promotion.required,parentSchema:schema63.properties.promotion,data:data68};
+}
+else {
+const err216 = {instancePath:instancePath+"/network/egress",schemaPath:"#/properties/network/properties/egress/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema63.properties.network.properties.egress.type,parentSchema:schema63.properties.network.properties.egress,data:data67};
 if(vErrors === null){
 vErrors = [err216];
 }
@@ -8480,9 +8481,11 @@ vErrors.push(err216);
 }
 errors++;
 }
-for(const key20 in data68){
-if(!((key20 === "from") || (key20 === "healthGate"))){
-const err217 = {instancePath:instancePath+"/promotion",schemaPath:"#/properties/promotion/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key20},message:"must NOT have additional properties",schema:false,parentSchema:schema63.properties.promotion,data:data68};
+}
+if(data66.allowPrivateNetworks !== undefined){
+let data69 = data66.allowPrivateNetworks;
+if(typeof data69 !== "boolean"){
+const err217 = {instancePath:instancePath+"/network/allowPrivateNetworks",schemaPath:"#/properties/network/properties/allowPrivateNetworks/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema63.properties.network.properties.allowPrivateNetworks.type,parentSchema:schema63.properties.network.properties.allowPrivateNetworks,data:data69};
 if(vErrors === null){
 vErrors = [err217];
 }
@@ -8492,11 +8495,9 @@ vErrors.push(err217);
 errors++;
 }
 }
-if(data68.from !== undefined){
-let data69 = data68.from;
-if(typeof data69 === "string"){
-if(func2(data69) > 63){
-const err218 = {instancePath:instancePath+"/promotion/from",schemaPath:"#/$defs/dnsLabel/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema64,data:data69};
+}
+else {
+const err218 = {instancePath:instancePath+"/network",schemaPath:"#/properties/network/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema63.properties.network.type,parentSchema:schema63.properties.network,data:data66};
 if(vErrors === null){
 vErrors = [err218];
 }
@@ -8505,8 +8506,12 @@ vErrors.push(err218);
 }
 errors++;
 }
-if(func2(data69) < 1){
-const err219 = {instancePath:instancePath+"/promotion/from",schemaPath:"#/$defs/dnsLabel/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema64,data:data69};
+}
+if(data.promotion !== undefined){
+let data70 = data.promotion;
+if(data70 && typeof data70 == "object" && !Array.isArray(data70)){
+if(data70.from === undefined){
+const err219 = {instancePath:instancePath+"/promotion",schemaPath:"#/properties/promotion/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema63.properties.promotion.required,parentSchema:schema63.properties.promotion,data:data70};
 if(vErrors === null){
 vErrors = [err219];
 }
@@ -8515,8 +8520,9 @@ vErrors.push(err219);
 }
 errors++;
 }
-if(!pattern4.test(data69)){
-const err220 = {instancePath:instancePath+"/promotion/from",schemaPath:"#/$defs/dnsLabel/pattern",keyword:"pattern",params:{pattern: "^[a-z]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z]([-a-z0-9]*[a-z0-9])?$"+"\"",schema:"^[a-z]([-a-z0-9]*[a-z0-9])?$",parentSchema:schema64,data:data69};
+for(const key21 in data70){
+if(!((key21 === "from") || (key21 === "healthGate"))){
+const err220 = {instancePath:instancePath+"/promotion",schemaPath:"#/properties/promotion/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key21},message:"must NOT have additional properties",schema:false,parentSchema:schema63.properties.promotion,data:data70};
 if(vErrors === null){
 vErrors = [err220];
 }
@@ -8526,8 +8532,11 @@ vErrors.push(err220);
 errors++;
 }
 }
-else {
-const err221 = {instancePath:instancePath+"/promotion/from",schemaPath:"#/$defs/dnsLabel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema64.type,parentSchema:schema64,data:data69};
+if(data70.from !== undefined){
+let data71 = data70.from;
+if(typeof data71 === "string"){
+if(func2(data71) > 63){
+const err221 = {instancePath:instancePath+"/promotion/from",schemaPath:"#/$defs/dnsLabel/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema64,data:data71};
 if(vErrors === null){
 vErrors = [err221];
 }
@@ -8536,13 +8545,8 @@ vErrors.push(err221);
 }
 errors++;
 }
-}
-if(data68.healthGate !== undefined){
-let data70 = data68.healthGate;
-if(data70 && typeof data70 == "object" && !Array.isArray(data70)){
-for(const key21 in data70){
-if(!((key21 === "minReadyMinutes") || (key21 === "maxErrorRate"))){
-const err222 = {instancePath:instancePath+"/promotion/healthGate",schemaPath:"#/properties/promotion/properties/healthGate/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key21},message:"must NOT have additional properties",schema:false,parentSchema:schema63.properties.promotion.properties.healthGate,data:data70};
+if(func2(data71) < 1){
+const err222 = {instancePath:instancePath+"/promotion/from",schemaPath:"#/$defs/dnsLabel/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema64,data:data71};
 if(vErrors === null){
 vErrors = [err222];
 }
@@ -8551,11 +8555,8 @@ vErrors.push(err222);
 }
 errors++;
 }
-}
-if(data70.minReadyMinutes !== undefined){
-let data71 = data70.minReadyMinutes;
-if(!(((typeof data71 == "number") && (!(data71 % 1) && !isNaN(data71))) && (isFinite(data71)))){
-const err223 = {instancePath:instancePath+"/promotion/healthGate/minReadyMinutes",schemaPath:"#/properties/promotion/properties/healthGate/properties/minReadyMinutes/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema63.properties.promotion.properties.healthGate.properties.minReadyMinutes.type,parentSchema:schema63.properties.promotion.properties.healthGate.properties.minReadyMinutes,data:data71};
+if(!pattern4.test(data71)){
+const err223 = {instancePath:instancePath+"/promotion/from",schemaPath:"#/$defs/dnsLabel/pattern",keyword:"pattern",params:{pattern: "^[a-z]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z]([-a-z0-9]*[a-z0-9])?$"+"\"",schema:"^[a-z]([-a-z0-9]*[a-z0-9])?$",parentSchema:schema64,data:data71};
 if(vErrors === null){
 vErrors = [err223];
 }
@@ -8564,9 +8565,9 @@ vErrors.push(err223);
 }
 errors++;
 }
-if((typeof data71 == "number") && (isFinite(data71))){
-if(data71 > 10080 || isNaN(data71)){
-const err224 = {instancePath:instancePath+"/promotion/healthGate/minReadyMinutes",schemaPath:"#/properties/promotion/properties/healthGate/properties/minReadyMinutes/maximum",keyword:"maximum",params:{comparison: "<=", limit: 10080},message:"must be <= 10080",schema:10080,parentSchema:schema63.properties.promotion.properties.healthGate.properties.minReadyMinutes,data:data71};
+}
+else {
+const err224 = {instancePath:instancePath+"/promotion/from",schemaPath:"#/$defs/dnsLabel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema64.type,parentSchema:schema64,data:data71};
 if(vErrors === null){
 vErrors = [err224];
 }
@@ -8575,8 +8576,13 @@ vErrors.push(err224);
 }
 errors++;
 }
-if(data71 < 0 || isNaN(data71)){
-const err225 = {instancePath:instancePath+"/promotion/healthGate/minReadyMinutes",schemaPath:"#/properties/promotion/properties/healthGate/properties/minReadyMinutes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema63.properties.promotion.properties.healthGate.properties.minReadyMinutes,data:data71};
+}
+if(data70.healthGate !== undefined){
+let data72 = data70.healthGate;
+if(data72 && typeof data72 == "object" && !Array.isArray(data72)){
+for(const key22 in data72){
+if(!((key22 === "minReadyMinutes") || (key22 === "maxErrorRate"))){
+const err225 = {instancePath:instancePath+"/promotion/healthGate",schemaPath:"#/properties/promotion/properties/healthGate/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key22},message:"must NOT have additional properties",schema:false,parentSchema:schema63.properties.promotion.properties.healthGate,data:data72};
 if(vErrors === null){
 vErrors = [err225];
 }
@@ -8586,12 +8592,10 @@ vErrors.push(err225);
 errors++;
 }
 }
-}
-if(data70.maxErrorRate !== undefined){
-let data72 = data70.maxErrorRate;
-if((typeof data72 == "number") && (isFinite(data72))){
-if(data72 > 1 || isNaN(data72)){
-const err226 = {instancePath:instancePath+"/promotion/healthGate/maxErrorRate",schemaPath:"#/properties/promotion/properties/healthGate/properties/maxErrorRate/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1",schema:1,parentSchema:schema63.properties.promotion.properties.healthGate.properties.maxErrorRate,data:data72};
+if(data72.minReadyMinutes !== undefined){
+let data73 = data72.minReadyMinutes;
+if(!(((typeof data73 == "number") && (!(data73 % 1) && !isNaN(data73))) && (isFinite(data73)))){
+const err226 = {instancePath:instancePath+"/promotion/healthGate/minReadyMinutes",schemaPath:"#/properties/promotion/properties/healthGate/properties/minReadyMinutes/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema63.properties.promotion.properties.healthGate.properties.minReadyMinutes.type,parentSchema:schema63.properties.promotion.properties.healthGate.properties.minReadyMinutes,data:data73};
 if(vErrors === null){
 vErrors = [err226];
 }
@@ -8600,8 +8604,9 @@ vErrors.push(err226);
 }
 errors++;
 }
-if(data72 < 0 || isNaN(data72)){
-const err227 = {instancePath:instancePath+"/promotion/healthGate/maxErrorRate",schemaPath:"#/properties/promotion/properties/healthGate/properties/maxErrorRate/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema63.properties.promotion.properties.healthGate.properties.maxErrorRate,data:data72};
+if((typeof data73 == "number") && (isFinite(data73))){
+if(data73 > 10080 || isNaN(data73)){
+const err227 = {instancePath:instancePath+"/promotion/healthGate/minReadyMinutes",schemaPath:"#/properties/promotion/properties/healthGate/properties/minReadyMinutes/maximum",keyword:"maximum",params:{comparison: "<=", limit: 10080},message:"must be <= 10080",schema:10080,parentSchema:schema63.properties.promotion.properties.healthGate.properties.minReadyMinutes,data:data73};
 if(vErrors === null){
 vErrors = [err227];
 }
@@ -8610,9 +8615,8 @@ vErrors.push(err227);
 }
 errors++;
 }
-}
-else {
-const err228 = {instancePath:instancePath+"/promotion/healthGate/maxErrorRate",schemaPath:"#/properties/promotion/properties/healthGate/properties/maxErrorRate/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema63.properties.promotion.properties.healthGate.properties.maxErrorRate.type,parentSchema:schema63.properties.promotion.properties.healthGate.properties.maxErrorRate,data:data72};
+if(data73 < 0 || isNaN(data73)){
+const err228 = {instancePath:instancePath+"/promotion/healthGate/minReadyMinutes",schemaPath:"#/properties/promotion/properties/healthGate/properties/minReadyMinutes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema63.properties.promotion.properties.healthGate.properties.minReadyMinutes,data:data73};
 if(vErrors === null){
 vErrors = [err228];
 }
@@ -8623,8 +8627,11 @@ errors++;
 }
 }
 }
-else {
-const err229 = {instancePath:instancePath+"/promotion/healthGate",schemaPath:"#/properties/promotion/properties/healthGate/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema63.properties.promotion.properties.healthGate.type,parentSchema:schema63.properties.promotion.properties.healthGate,data:data70};
+if(data72.maxErrorRate !== undefined){
+let data74 = data72.maxErrorRate;
+if((typeof data74 == "number") && (isFinite(data74))){
+if(data74 > 1 || isNaN(data74)){
+const err229 = {instancePath:instancePath+"/promotion/healthGate/maxErrorRate",schemaPath:"#/properties/promotion/properties/healthGate/properties/maxErrorRate/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1",schema:1,parentSchema:schema63.properties.promotion.properties.healthGate.properties.maxErrorRate,data:data74};
 if(vErrors === null){
 vErrors = [err229];
 }
@@ -8633,10 +8640,8 @@ vErrors.push(err229);
 }
 errors++;
 }
-}
-}
-else {
-const err230 = {instancePath:instancePath+"/promotion",schemaPath:"#/properties/promotion/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema63.properties.promotion.type,parentSchema:schema63.properties.promotion,data:data68};
+if(data74 < 0 || isNaN(data74)){
+const err230 = {instancePath:instancePath+"/promotion/healthGate/maxErrorRate",schemaPath:"#/properties/promotion/properties/healthGate/properties/maxErrorRate/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema63.properties.promotion.properties.healthGate.properties.maxErrorRate,data:data74};
 if(vErrors === null){
 vErrors = [err230];
 }
@@ -8646,12 +8651,8 @@ vErrors.push(err230);
 errors++;
 }
 }
-if(data.monitoring !== undefined){
-let data73 = data.monitoring;
-if(data73 && typeof data73 == "object" && !Array.isArray(data73)){
-for(const key22 in data73){
-if(!((((key22 === "prometheusOperator") || (key22 === "labels")) || (key22 === "alerts")) || (key22 === "dashboard"))){
-const err231 = {instancePath:instancePath+"/monitoring",schemaPath:"#/properties/monitoring/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key22},message:"must NOT have additional properties",schema:false,parentSchema:schema63.properties.monitoring,data:data73};
+else {
+const err231 = {instancePath:instancePath+"/promotion/healthGate/maxErrorRate",schemaPath:"#/properties/promotion/properties/healthGate/properties/maxErrorRate/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema63.properties.promotion.properties.healthGate.properties.maxErrorRate.type,parentSchema:schema63.properties.promotion.properties.healthGate.properties.maxErrorRate,data:data74};
 if(vErrors === null){
 vErrors = [err231];
 }
@@ -8661,10 +8662,9 @@ vErrors.push(err231);
 errors++;
 }
 }
-if(data73.prometheusOperator !== undefined){
-let data74 = data73.prometheusOperator;
-if(typeof data74 !== "boolean"){
-const err232 = {instancePath:instancePath+"/monitoring/prometheusOperator",schemaPath:"#/properties/monitoring/properties/prometheusOperator/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema63.properties.monitoring.properties.prometheusOperator.type,parentSchema:schema63.properties.monitoring.properties.prometheusOperator,data:data74};
+}
+else {
+const err232 = {instancePath:instancePath+"/promotion/healthGate",schemaPath:"#/properties/promotion/properties/healthGate/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema63.properties.promotion.properties.healthGate.type,parentSchema:schema63.properties.promotion.properties.healthGate,data:data72};
 if(vErrors === null){
 vErrors = [err232];
 }
@@ -8674,11 +8674,9 @@ vErrors.push(err232);
 errors++;
 }
 }
-if(data73.labels !== undefined){
-let data75 = data73.labels;
-if(data75 && typeof data75 == "object" && !Array.isArray(data75)){
-if(Object.keys(data75).length > 20){
-const err233 = {instancePath:instancePath+"/monitoring/labels",schemaPath:"#/properties/monitoring/properties/labels/maxProperties",keyword:"maxProperties",params:{limit: 20},message:"must NOT have more than 20 properties",schema:20,parentSchema:schema63.properties.monitoring.properties.labels,data:data75};
+}
+else {
+const err233 = {instancePath:instancePath+"/promotion",schemaPath:"#/properties/promotion/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema63.properties.promotion.type,parentSchema:schema63.properties.promotion,data:data70};
 if(vErrors === null){
 vErrors = [err233];
 }
@@ -8687,11 +8685,13 @@ vErrors.push(err233);
 }
 errors++;
 }
+}
+if(data.monitoring !== undefined){
+let data75 = data.monitoring;
+if(data75 && typeof data75 == "object" && !Array.isArray(data75)){
 for(const key23 in data75){
-const _errs196 = errors;
-if(typeof key23 === "string"){
-if(func2(key23) > 317){
-const err234 = {instancePath:instancePath+"/monitoring/labels",schemaPath:"#/$defs/labelKey/maxLength",keyword:"maxLength",params:{limit: 317},message:"must NOT have more than 317 characters",schema:317,parentSchema:schema87,data:key23,propertyName:key23};
+if(!((((key23 === "prometheusOperator") || (key23 === "labels")) || (key23 === "alerts")) || (key23 === "dashboard"))){
+const err234 = {instancePath:instancePath+"/monitoring",schemaPath:"#/properties/monitoring/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key23},message:"must NOT have additional properties",schema:false,parentSchema:schema63.properties.monitoring,data:data75};
 if(vErrors === null){
 vErrors = [err234];
 }
@@ -8700,8 +8700,11 @@ vErrors.push(err234);
 }
 errors++;
 }
-if(!pattern79.test(key23)){
-const err235 = {instancePath:instancePath+"/monitoring/labels",schemaPath:"#/$defs/labelKey/pattern",keyword:"pattern",params:{pattern: "^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"},message:"must match pattern \""+"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"+"\"",schema:"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$",parentSchema:schema87,data:key23,propertyName:key23};
+}
+if(data75.prometheusOperator !== undefined){
+let data76 = data75.prometheusOperator;
+if(typeof data76 !== "boolean"){
+const err235 = {instancePath:instancePath+"/monitoring/prometheusOperator",schemaPath:"#/properties/monitoring/properties/prometheusOperator/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema63.properties.monitoring.properties.prometheusOperator.type,parentSchema:schema63.properties.monitoring.properties.prometheusOperator,data:data76};
 if(vErrors === null){
 vErrors = [err235];
 }
@@ -8711,8 +8714,11 @@ vErrors.push(err235);
 errors++;
 }
 }
-else {
-const err236 = {instancePath:instancePath+"/monitoring/labels",schemaPath:"#/$defs/labelKey/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema87.type,parentSchema:schema87,data:key23,propertyName:key23};
+if(data75.labels !== undefined){
+let data77 = data75.labels;
+if(data77 && typeof data77 == "object" && !Array.isArray(data77)){
+if(Object.keys(data77).length > 20){
+const err236 = {instancePath:instancePath+"/monitoring/labels",schemaPath:"#/properties/monitoring/properties/labels/maxProperties",keyword:"maxProperties",params:{limit: 20},message:"must NOT have more than 20 properties",schema:20,parentSchema:schema63.properties.monitoring.properties.labels,data:data77};
 if(vErrors === null){
 vErrors = [err236];
 }
@@ -8721,9 +8727,11 @@ vErrors.push(err236);
 }
 errors++;
 }
-var valid51 = _errs196 === errors;
-if(!valid51){
-const err237 = {instancePath:instancePath+"/monitoring/labels",schemaPath:"#/properties/monitoring/properties/labels/propertyNames",keyword:"propertyNames",params:{propertyName: key23},message:"property name must be valid",schema:schema63.properties.monitoring.properties.labels.propertyNames,parentSchema:schema63.properties.monitoring.properties.labels,data:data75};
+for(const key24 in data77){
+const _errs201 = errors;
+if(typeof key24 === "string"){
+if(func2(key24) > 317){
+const err237 = {instancePath:instancePath+"/monitoring/labels",schemaPath:"#/$defs/labelKey/maxLength",keyword:"maxLength",params:{limit: 317},message:"must NOT have more than 317 characters",schema:317,parentSchema:schema87,data:key24,propertyName:key24};
 if(vErrors === null){
 vErrors = [err237];
 }
@@ -8732,12 +8740,8 @@ vErrors.push(err237);
 }
 errors++;
 }
-}
-for(const key24 in data75){
-let data76 = data75[key24];
-if(typeof data76 === "string"){
-if(func2(data76) > 63){
-const err238 = {instancePath:instancePath+"/monitoring/labels/" + key24.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/labelValue/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema88,data:data76};
+if(!pattern79.test(key24)){
+const err238 = {instancePath:instancePath+"/monitoring/labels",schemaPath:"#/$defs/labelKey/pattern",keyword:"pattern",params:{pattern: "^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"},message:"must match pattern \""+"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"+"\"",schema:"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$",parentSchema:schema87,data:key24,propertyName:key24};
 if(vErrors === null){
 vErrors = [err238];
 }
@@ -8746,8 +8750,9 @@ vErrors.push(err238);
 }
 errors++;
 }
-if(!pattern80.test(data76)){
-const err239 = {instancePath:instancePath+"/monitoring/labels/" + key24.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/labelValue/pattern",keyword:"pattern",params:{pattern: "^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$"},message:"must match pattern \""+"^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$"+"\"",schema:"^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$",parentSchema:schema88,data:data76};
+}
+else {
+const err239 = {instancePath:instancePath+"/monitoring/labels",schemaPath:"#/$defs/labelKey/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema87.type,parentSchema:schema87,data:key24,propertyName:key24};
 if(vErrors === null){
 vErrors = [err239];
 }
@@ -8756,9 +8761,9 @@ vErrors.push(err239);
 }
 errors++;
 }
-}
-else {
-const err240 = {instancePath:instancePath+"/monitoring/labels/" + key24.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/labelValue/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema88.type,parentSchema:schema88,data:data76};
+var valid52 = _errs201 === errors;
+if(!valid52){
+const err240 = {instancePath:instancePath+"/monitoring/labels",schemaPath:"#/properties/monitoring/properties/labels/propertyNames",keyword:"propertyNames",params:{propertyName: key24},message:"property name must be valid",schema:schema63.properties.monitoring.properties.labels.propertyNames,parentSchema:schema63.properties.monitoring.properties.labels,data:data77};
 if(vErrors === null){
 vErrors = [err240];
 }
@@ -8768,9 +8773,11 @@ vErrors.push(err240);
 errors++;
 }
 }
-}
-else {
-const err241 = {instancePath:instancePath+"/monitoring/labels",schemaPath:"#/properties/monitoring/properties/labels/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema63.properties.monitoring.properties.labels.type,parentSchema:schema63.properties.monitoring.properties.labels,data:data75};
+for(const key25 in data77){
+let data78 = data77[key25];
+if(typeof data78 === "string"){
+if(func2(data78) > 63){
+const err241 = {instancePath:instancePath+"/monitoring/labels/" + key25.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/labelValue/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema88,data:data78};
 if(vErrors === null){
 vErrors = [err241];
 }
@@ -8779,13 +8786,8 @@ vErrors.push(err241);
 }
 errors++;
 }
-}
-if(data73.alerts !== undefined){
-let data77 = data73.alerts;
-if(data77 && typeof data77 == "object" && !Array.isArray(data77)){
-for(const key25 in data77){
-if(!((((((key25 === "errorRatio") || (key25 === "latencyP99Seconds")) || (key25 === "breakerOpenMinutes")) || (key25 === "approvalBacklog")) || (key25 === "gatewayDownMinutes")) || (key25 === "packServerNotReadyMinutes"))){
-const err242 = {instancePath:instancePath+"/monitoring/alerts",schemaPath:"#/properties/monitoring/properties/alerts/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key25},message:"must NOT have additional properties",schema:false,parentSchema:schema63.properties.monitoring.properties.alerts,data:data77};
+if(!pattern80.test(data78)){
+const err242 = {instancePath:instancePath+"/monitoring/labels/" + key25.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/labelValue/pattern",keyword:"pattern",params:{pattern: "^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$"},message:"must match pattern \""+"^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$"+"\"",schema:"^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$",parentSchema:schema88,data:data78};
 if(vErrors === null){
 vErrors = [err242];
 }
@@ -8795,11 +8797,8 @@ vErrors.push(err242);
 errors++;
 }
 }
-if(data77.errorRatio !== undefined){
-let data78 = data77.errorRatio;
-if((typeof data78 == "number") && (isFinite(data78))){
-if(data78 > 1 || isNaN(data78)){
-const err243 = {instancePath:instancePath+"/monitoring/alerts/errorRatio",schemaPath:"#/properties/monitoring/properties/alerts/properties/errorRatio/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1",schema:1,parentSchema:schema63.properties.monitoring.properties.alerts.properties.errorRatio,data:data78};
+else {
+const err243 = {instancePath:instancePath+"/monitoring/labels/" + key25.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/labelValue/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema88.type,parentSchema:schema88,data:data78};
 if(vErrors === null){
 vErrors = [err243];
 }
@@ -8808,8 +8807,10 @@ vErrors.push(err243);
 }
 errors++;
 }
-if(data78 <= 0 || isNaN(data78)){
-const err244 = {instancePath:instancePath+"/monitoring/alerts/errorRatio",schemaPath:"#/properties/monitoring/properties/alerts/properties/errorRatio/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema63.properties.monitoring.properties.alerts.properties.errorRatio,data:data78};
+}
+}
+else {
+const err244 = {instancePath:instancePath+"/monitoring/labels",schemaPath:"#/properties/monitoring/properties/labels/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema63.properties.monitoring.properties.labels.type,parentSchema:schema63.properties.monitoring.properties.labels,data:data77};
 if(vErrors === null){
 vErrors = [err244];
 }
@@ -8819,8 +8820,12 @@ vErrors.push(err244);
 errors++;
 }
 }
-else {
-const err245 = {instancePath:instancePath+"/monitoring/alerts/errorRatio",schemaPath:"#/properties/monitoring/properties/alerts/properties/errorRatio/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema63.properties.monitoring.properties.alerts.properties.errorRatio.type,parentSchema:schema63.properties.monitoring.properties.alerts.properties.errorRatio,data:data78};
+if(data75.alerts !== undefined){
+let data79 = data75.alerts;
+if(data79 && typeof data79 == "object" && !Array.isArray(data79)){
+for(const key26 in data79){
+if(!((((((key26 === "errorRatio") || (key26 === "latencyP99Seconds")) || (key26 === "breakerOpenMinutes")) || (key26 === "approvalBacklog")) || (key26 === "gatewayDownMinutes")) || (key26 === "packServerNotReadyMinutes"))){
+const err245 = {instancePath:instancePath+"/monitoring/alerts",schemaPath:"#/properties/monitoring/properties/alerts/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key26},message:"must NOT have additional properties",schema:false,parentSchema:schema63.properties.monitoring.properties.alerts,data:data79};
 if(vErrors === null){
 vErrors = [err245];
 }
@@ -8830,11 +8835,11 @@ vErrors.push(err245);
 errors++;
 }
 }
-if(data77.latencyP99Seconds !== undefined){
-let data79 = data77.latencyP99Seconds;
-if((typeof data79 == "number") && (isFinite(data79))){
-if(data79 > 600 || isNaN(data79)){
-const err246 = {instancePath:instancePath+"/monitoring/alerts/latencyP99Seconds",schemaPath:"#/properties/monitoring/properties/alerts/properties/latencyP99Seconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 600},message:"must be <= 600",schema:600,parentSchema:schema63.properties.monitoring.properties.alerts.properties.latencyP99Seconds,data:data79};
+if(data79.errorRatio !== undefined){
+let data80 = data79.errorRatio;
+if((typeof data80 == "number") && (isFinite(data80))){
+if(data80 > 1 || isNaN(data80)){
+const err246 = {instancePath:instancePath+"/monitoring/alerts/errorRatio",schemaPath:"#/properties/monitoring/properties/alerts/properties/errorRatio/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1",schema:1,parentSchema:schema63.properties.monitoring.properties.alerts.properties.errorRatio,data:data80};
 if(vErrors === null){
 vErrors = [err246];
 }
@@ -8843,8 +8848,8 @@ vErrors.push(err246);
 }
 errors++;
 }
-if(data79 <= 0 || isNaN(data79)){
-const err247 = {instancePath:instancePath+"/monitoring/alerts/latencyP99Seconds",schemaPath:"#/properties/monitoring/properties/alerts/properties/latencyP99Seconds/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema63.properties.monitoring.properties.alerts.properties.latencyP99Seconds,data:data79};
+if(data80 <= 0 || isNaN(data80)){
+const err247 = {instancePath:instancePath+"/monitoring/alerts/errorRatio",schemaPath:"#/properties/monitoring/properties/alerts/properties/errorRatio/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema63.properties.monitoring.properties.alerts.properties.errorRatio,data:data80};
 if(vErrors === null){
 vErrors = [err247];
 }
@@ -8855,7 +8860,7 @@ errors++;
 }
 }
 else {
-const err248 = {instancePath:instancePath+"/monitoring/alerts/latencyP99Seconds",schemaPath:"#/properties/monitoring/properties/alerts/properties/latencyP99Seconds/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema63.properties.monitoring.properties.alerts.properties.latencyP99Seconds.type,parentSchema:schema63.properties.monitoring.properties.alerts.properties.latencyP99Seconds,data:data79};
+const err248 = {instancePath:instancePath+"/monitoring/alerts/errorRatio",schemaPath:"#/properties/monitoring/properties/alerts/properties/errorRatio/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema63.properties.monitoring.properties.alerts.properties.errorRatio.type,parentSchema:schema63.properties.monitoring.properties.alerts.properties.errorRatio,data:data80};
 if(vErrors === null){
 vErrors = [err248];
 }
@@ -8865,10 +8870,11 @@ vErrors.push(err248);
 errors++;
 }
 }
-if(data77.breakerOpenMinutes !== undefined){
-let data80 = data77.breakerOpenMinutes;
-if(!(((typeof data80 == "number") && (!(data80 % 1) && !isNaN(data80))) && (isFinite(data80)))){
-const err249 = {instancePath:instancePath+"/monitoring/alerts/breakerOpenMinutes",schemaPath:"#/properties/monitoring/properties/alerts/properties/breakerOpenMinutes/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema63.properties.monitoring.properties.alerts.properties.breakerOpenMinutes.type,parentSchema:schema63.properties.monitoring.properties.alerts.properties.breakerOpenMinutes,data:data80};
+if(data79.latencyP99Seconds !== undefined){
+let data81 = data79.latencyP99Seconds;
+if((typeof data81 == "number") && (isFinite(data81))){
+if(data81 > 600 || isNaN(data81)){
+const err249 = {instancePath:instancePath+"/monitoring/alerts/latencyP99Seconds",schemaPath:"#/properties/monitoring/properties/alerts/properties/latencyP99Seconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 600},message:"must be <= 600",schema:600,parentSchema:schema63.properties.monitoring.properties.alerts.properties.latencyP99Seconds,data:data81};
 if(vErrors === null){
 vErrors = [err249];
 }
@@ -8877,9 +8883,8 @@ vErrors.push(err249);
 }
 errors++;
 }
-if((typeof data80 == "number") && (isFinite(data80))){
-if(data80 > 1440 || isNaN(data80)){
-const err250 = {instancePath:instancePath+"/monitoring/alerts/breakerOpenMinutes",schemaPath:"#/properties/monitoring/properties/alerts/properties/breakerOpenMinutes/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1440},message:"must be <= 1440",schema:1440,parentSchema:schema63.properties.monitoring.properties.alerts.properties.breakerOpenMinutes,data:data80};
+if(data81 <= 0 || isNaN(data81)){
+const err250 = {instancePath:instancePath+"/monitoring/alerts/latencyP99Seconds",schemaPath:"#/properties/monitoring/properties/alerts/properties/latencyP99Seconds/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema63.properties.monitoring.properties.alerts.properties.latencyP99Seconds,data:data81};
 if(vErrors === null){
 vErrors = [err250];
 }
@@ -8888,8 +8893,9 @@ vErrors.push(err250);
 }
 errors++;
 }
-if(data80 < 1 || isNaN(data80)){
-const err251 = {instancePath:instancePath+"/monitoring/alerts/breakerOpenMinutes",schemaPath:"#/properties/monitoring/properties/alerts/properties/breakerOpenMinutes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema63.properties.monitoring.properties.alerts.properties.breakerOpenMinutes,data:data80};
+}
+else {
+const err251 = {instancePath:instancePath+"/monitoring/alerts/latencyP99Seconds",schemaPath:"#/properties/monitoring/properties/alerts/properties/latencyP99Seconds/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema63.properties.monitoring.properties.alerts.properties.latencyP99Seconds.type,parentSchema:schema63.properties.monitoring.properties.alerts.properties.latencyP99Seconds,data:data81};
 if(vErrors === null){
 vErrors = [err251];
 }
@@ -8899,11 +8905,10 @@ vErrors.push(err251);
 errors++;
 }
 }
-}
-if(data77.approvalBacklog !== undefined){
-let data81 = data77.approvalBacklog;
-if(!(((typeof data81 == "number") && (!(data81 % 1) && !isNaN(data81))) && (isFinite(data81)))){
-const err252 = {instancePath:instancePath+"/monitoring/alerts/approvalBacklog",schemaPath:"#/properties/monitoring/properties/alerts/properties/approvalBacklog/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema63.properties.monitoring.properties.alerts.properties.approvalBacklog.type,parentSchema:schema63.properties.monitoring.properties.alerts.properties.approvalBacklog,data:data81};
+if(data79.breakerOpenMinutes !== undefined){
+let data82 = data79.breakerOpenMinutes;
+if(!(((typeof data82 == "number") && (!(data82 % 1) && !isNaN(data82))) && (isFinite(data82)))){
+const err252 = {instancePath:instancePath+"/monitoring/alerts/breakerOpenMinutes",schemaPath:"#/properties/monitoring/properties/alerts/properties/breakerOpenMinutes/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema63.properties.monitoring.properties.alerts.properties.breakerOpenMinutes.type,parentSchema:schema63.properties.monitoring.properties.alerts.properties.breakerOpenMinutes,data:data82};
 if(vErrors === null){
 vErrors = [err252];
 }
@@ -8912,9 +8917,9 @@ vErrors.push(err252);
 }
 errors++;
 }
-if((typeof data81 == "number") && (isFinite(data81))){
-if(data81 > 100000 || isNaN(data81)){
-const err253 = {instancePath:instancePath+"/monitoring/alerts/approvalBacklog",schemaPath:"#/properties/monitoring/properties/alerts/properties/approvalBacklog/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000",schema:100000,parentSchema:schema63.properties.monitoring.properties.alerts.properties.approvalBacklog,data:data81};
+if((typeof data82 == "number") && (isFinite(data82))){
+if(data82 > 1440 || isNaN(data82)){
+const err253 = {instancePath:instancePath+"/monitoring/alerts/breakerOpenMinutes",schemaPath:"#/properties/monitoring/properties/alerts/properties/breakerOpenMinutes/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1440},message:"must be <= 1440",schema:1440,parentSchema:schema63.properties.monitoring.properties.alerts.properties.breakerOpenMinutes,data:data82};
 if(vErrors === null){
 vErrors = [err253];
 }
@@ -8923,8 +8928,8 @@ vErrors.push(err253);
 }
 errors++;
 }
-if(data81 < 1 || isNaN(data81)){
-const err254 = {instancePath:instancePath+"/monitoring/alerts/approvalBacklog",schemaPath:"#/properties/monitoring/properties/alerts/properties/approvalBacklog/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema63.properties.monitoring.properties.alerts.properties.approvalBacklog,data:data81};
+if(data82 < 1 || isNaN(data82)){
+const err254 = {instancePath:instancePath+"/monitoring/alerts/breakerOpenMinutes",schemaPath:"#/properties/monitoring/properties/alerts/properties/breakerOpenMinutes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema63.properties.monitoring.properties.alerts.properties.breakerOpenMinutes,data:data82};
 if(vErrors === null){
 vErrors = [err254];
 }
@@ -8935,10 +8940,10 @@ errors++;
 }
 }
 }
-if(data77.gatewayDownMinutes !== undefined){
-let data82 = data77.gatewayDownMinutes;
-if(!(((typeof data82 == "number") && (!(data82 % 1) && !isNaN(data82))) && (isFinite(data82)))){
-const err255 = {instancePath:instancePath+"/monitoring/alerts/gatewayDownMinutes",schemaPath:"#/properties/monitoring/properties/alerts/properties/gatewayDownMinutes/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema63.properties.monitoring.properties.alerts.properties.gatewayDownMinutes.type,parentSchema:schema63.properties.monitoring.properties.alerts.properties.gatewayDownMinutes,data:data82};
+if(data79.approvalBacklog !== undefined){
+let data83 = data79.approvalBacklog;
+if(!(((typeof data83 == "number") && (!(data83 % 1) && !isNaN(data83))) && (isFinite(data83)))){
+const err255 = {instancePath:instancePath+"/monitoring/alerts/approvalBacklog",schemaPath:"#/properties/monitoring/properties/alerts/properties/approvalBacklog/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema63.properties.monitoring.properties.alerts.properties.approvalBacklog.type,parentSchema:schema63.properties.monitoring.properties.alerts.properties.approvalBacklog,data:data83};
 if(vErrors === null){
 vErrors = [err255];
 }
@@ -8947,9 +8952,9 @@ vErrors.push(err255);
 }
 errors++;
 }
-if((typeof data82 == "number") && (isFinite(data82))){
-if(data82 > 60 || isNaN(data82)){
-const err256 = {instancePath:instancePath+"/monitoring/alerts/gatewayDownMinutes",schemaPath:"#/properties/monitoring/properties/alerts/properties/gatewayDownMinutes/maximum",keyword:"maximum",params:{comparison: "<=", limit: 60},message:"must be <= 60",schema:60,parentSchema:schema63.properties.monitoring.properties.alerts.properties.gatewayDownMinutes,data:data82};
+if((typeof data83 == "number") && (isFinite(data83))){
+if(data83 > 100000 || isNaN(data83)){
+const err256 = {instancePath:instancePath+"/monitoring/alerts/approvalBacklog",schemaPath:"#/properties/monitoring/properties/alerts/properties/approvalBacklog/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000",schema:100000,parentSchema:schema63.properties.monitoring.properties.alerts.properties.approvalBacklog,data:data83};
 if(vErrors === null){
 vErrors = [err256];
 }
@@ -8958,8 +8963,8 @@ vErrors.push(err256);
 }
 errors++;
 }
-if(data82 < 1 || isNaN(data82)){
-const err257 = {instancePath:instancePath+"/monitoring/alerts/gatewayDownMinutes",schemaPath:"#/properties/monitoring/properties/alerts/properties/gatewayDownMinutes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema63.properties.monitoring.properties.alerts.properties.gatewayDownMinutes,data:data82};
+if(data83 < 1 || isNaN(data83)){
+const err257 = {instancePath:instancePath+"/monitoring/alerts/approvalBacklog",schemaPath:"#/properties/monitoring/properties/alerts/properties/approvalBacklog/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema63.properties.monitoring.properties.alerts.properties.approvalBacklog,data:data83};
 if(vErrors === null){
 vErrors = [err257];
 }
@@ -8970,10 +8975,10 @@ errors++;
 }
 }
 }
-if(data77.packServerNotReadyMinutes !== undefined){
-let data83 = data77.packServerNotReadyMinutes;
-if(!(((typeof data83 == "number") && (!(data83 % 1) && !isNaN(data83))) && (isFinite(data83)))){
-const err258 = {instancePath:instancePath+"/monitoring/alerts/packServerNotReadyMinutes",schemaPath:"#/properties/monitoring/properties/alerts/properties/packServerNotReadyMinutes/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema63.properties.monitoring.properties.alerts.properties.packServerNotReadyMinutes.type,parentSchema:schema63.properties.monitoring.properties.alerts.properties.packServerNotReadyMinutes,data:data83};
+if(data79.gatewayDownMinutes !== undefined){
+let data84 = data79.gatewayDownMinutes;
+if(!(((typeof data84 == "number") && (!(data84 % 1) && !isNaN(data84))) && (isFinite(data84)))){
+const err258 = {instancePath:instancePath+"/monitoring/alerts/gatewayDownMinutes",schemaPath:"#/properties/monitoring/properties/alerts/properties/gatewayDownMinutes/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema63.properties.monitoring.properties.alerts.properties.gatewayDownMinutes.type,parentSchema:schema63.properties.monitoring.properties.alerts.properties.gatewayDownMinutes,data:data84};
 if(vErrors === null){
 vErrors = [err258];
 }
@@ -8982,9 +8987,9 @@ vErrors.push(err258);
 }
 errors++;
 }
-if((typeof data83 == "number") && (isFinite(data83))){
-if(data83 > 1440 || isNaN(data83)){
-const err259 = {instancePath:instancePath+"/monitoring/alerts/packServerNotReadyMinutes",schemaPath:"#/properties/monitoring/properties/alerts/properties/packServerNotReadyMinutes/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1440},message:"must be <= 1440",schema:1440,parentSchema:schema63.properties.monitoring.properties.alerts.properties.packServerNotReadyMinutes,data:data83};
+if((typeof data84 == "number") && (isFinite(data84))){
+if(data84 > 60 || isNaN(data84)){
+const err259 = {instancePath:instancePath+"/monitoring/alerts/gatewayDownMinutes",schemaPath:"#/properties/monitoring/properties/alerts/properties/gatewayDownMinutes/maximum",keyword:"maximum",params:{comparison: "<=", limit: 60},message:"must be <= 60",schema:60,parentSchema:schema63.properties.monitoring.properties.alerts.properties.gatewayDownMinutes,data:data84};
 if(vErrors === null){
 vErrors = [err259];
 }
@@ -8993,8 +8998,8 @@ vErrors.push(err259);
 }
 errors++;
 }
-if(data83 < 1 || isNaN(data83)){
-const err260 = {instancePath:instancePath+"/monitoring/alerts/packServerNotReadyMinutes",schemaPath:"#/properties/monitoring/properties/alerts/properties/packServerNotReadyMinutes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema63.properties.monitoring.properties.alerts.properties.packServerNotReadyMinutes,data:data83};
+if(data84 < 1 || isNaN(data84)){
+const err260 = {instancePath:instancePath+"/monitoring/alerts/gatewayDownMinutes",schemaPath:"#/properties/monitoring/properties/alerts/properties/gatewayDownMinutes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema63.properties.monitoring.properties.alerts.properties.gatewayDownMinutes,data:data84};
 if(vErrors === null){
 vErrors = [err260];
 }
@@ -9005,9 +9010,10 @@ errors++;
 }
 }
 }
-}
-else {
-const err261 = {instancePath:instancePath+"/monitoring/alerts",schemaPath:"#/properties/monitoring/properties/alerts/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema63.properties.monitoring.properties.alerts.type,parentSchema:schema63.properties.monitoring.properties.alerts,data:data77};
+if(data79.packServerNotReadyMinutes !== undefined){
+let data85 = data79.packServerNotReadyMinutes;
+if(!(((typeof data85 == "number") && (!(data85 % 1) && !isNaN(data85))) && (isFinite(data85)))){
+const err261 = {instancePath:instancePath+"/monitoring/alerts/packServerNotReadyMinutes",schemaPath:"#/properties/monitoring/properties/alerts/properties/packServerNotReadyMinutes/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema63.properties.monitoring.properties.alerts.properties.packServerNotReadyMinutes.type,parentSchema:schema63.properties.monitoring.properties.alerts.properties.packServerNotReadyMinutes,data:data85};
 if(vErrors === null){
 vErrors = [err261];
 }
@@ -9016,13 +9022,9 @@ vErrors.push(err261);
 }
 errors++;
 }
-}
-if(data73.dashboard !== undefined){
-let data84 = data73.dashboard;
-if(data84 && typeof data84 == "object" && !Array.isArray(data84)){
-for(const key26 in data84){
-if(!((((key26 === "enabled") || (key26 === "namespace")) || (key26 === "label")) || (key26 === "labelValue"))){
-const err262 = {instancePath:instancePath+"/monitoring/dashboard",schemaPath:"#/properties/monitoring/properties/dashboard/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key26},message:"must NOT have additional properties",schema:false,parentSchema:schema63.properties.monitoring.properties.dashboard,data:data84};
+if((typeof data85 == "number") && (isFinite(data85))){
+if(data85 > 1440 || isNaN(data85)){
+const err262 = {instancePath:instancePath+"/monitoring/alerts/packServerNotReadyMinutes",schemaPath:"#/properties/monitoring/properties/alerts/properties/packServerNotReadyMinutes/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1440},message:"must be <= 1440",schema:1440,parentSchema:schema63.properties.monitoring.properties.alerts.properties.packServerNotReadyMinutes,data:data85};
 if(vErrors === null){
 vErrors = [err262];
 }
@@ -9031,11 +9033,8 @@ vErrors.push(err262);
 }
 errors++;
 }
-}
-if(data84.enabled !== undefined){
-let data85 = data84.enabled;
-if(typeof data85 !== "boolean"){
-const err263 = {instancePath:instancePath+"/monitoring/dashboard/enabled",schemaPath:"#/properties/monitoring/properties/dashboard/properties/enabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema63.properties.monitoring.properties.dashboard.properties.enabled.type,parentSchema:schema63.properties.monitoring.properties.dashboard.properties.enabled,data:data85};
+if(data85 < 1 || isNaN(data85)){
+const err263 = {instancePath:instancePath+"/monitoring/alerts/packServerNotReadyMinutes",schemaPath:"#/properties/monitoring/properties/alerts/properties/packServerNotReadyMinutes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema63.properties.monitoring.properties.alerts.properties.packServerNotReadyMinutes,data:data85};
 if(vErrors === null){
 vErrors = [err263];
 }
@@ -9045,11 +9044,10 @@ vErrors.push(err263);
 errors++;
 }
 }
-if(data84.namespace !== undefined){
-let data86 = data84.namespace;
-if(typeof data86 === "string"){
-if(func2(data86) > 63){
-const err264 = {instancePath:instancePath+"/monitoring/dashboard/namespace",schemaPath:"#/$defs/dnsLabel/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema64,data:data86};
+}
+}
+else {
+const err264 = {instancePath:instancePath+"/monitoring/alerts",schemaPath:"#/properties/monitoring/properties/alerts/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema63.properties.monitoring.properties.alerts.type,parentSchema:schema63.properties.monitoring.properties.alerts,data:data79};
 if(vErrors === null){
 vErrors = [err264];
 }
@@ -9058,8 +9056,13 @@ vErrors.push(err264);
 }
 errors++;
 }
-if(func2(data86) < 1){
-const err265 = {instancePath:instancePath+"/monitoring/dashboard/namespace",schemaPath:"#/$defs/dnsLabel/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema64,data:data86};
+}
+if(data75.dashboard !== undefined){
+let data86 = data75.dashboard;
+if(data86 && typeof data86 == "object" && !Array.isArray(data86)){
+for(const key27 in data86){
+if(!((((key27 === "enabled") || (key27 === "namespace")) || (key27 === "label")) || (key27 === "labelValue"))){
+const err265 = {instancePath:instancePath+"/monitoring/dashboard",schemaPath:"#/properties/monitoring/properties/dashboard/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key27},message:"must NOT have additional properties",schema:false,parentSchema:schema63.properties.monitoring.properties.dashboard,data:data86};
 if(vErrors === null){
 vErrors = [err265];
 }
@@ -9068,8 +9071,11 @@ vErrors.push(err265);
 }
 errors++;
 }
-if(!pattern4.test(data86)){
-const err266 = {instancePath:instancePath+"/monitoring/dashboard/namespace",schemaPath:"#/$defs/dnsLabel/pattern",keyword:"pattern",params:{pattern: "^[a-z]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z]([-a-z0-9]*[a-z0-9])?$"+"\"",schema:"^[a-z]([-a-z0-9]*[a-z0-9])?$",parentSchema:schema64,data:data86};
+}
+if(data86.enabled !== undefined){
+let data87 = data86.enabled;
+if(typeof data87 !== "boolean"){
+const err266 = {instancePath:instancePath+"/monitoring/dashboard/enabled",schemaPath:"#/properties/monitoring/properties/dashboard/properties/enabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema63.properties.monitoring.properties.dashboard.properties.enabled.type,parentSchema:schema63.properties.monitoring.properties.dashboard.properties.enabled,data:data87};
 if(vErrors === null){
 vErrors = [err266];
 }
@@ -9079,8 +9085,11 @@ vErrors.push(err266);
 errors++;
 }
 }
-else {
-const err267 = {instancePath:instancePath+"/monitoring/dashboard/namespace",schemaPath:"#/$defs/dnsLabel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema64.type,parentSchema:schema64,data:data86};
+if(data86.namespace !== undefined){
+let data88 = data86.namespace;
+if(typeof data88 === "string"){
+if(func2(data88) > 63){
+const err267 = {instancePath:instancePath+"/monitoring/dashboard/namespace",schemaPath:"#/$defs/dnsLabel/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema64,data:data88};
 if(vErrors === null){
 vErrors = [err267];
 }
@@ -9089,12 +9098,8 @@ vErrors.push(err267);
 }
 errors++;
 }
-}
-if(data84.label !== undefined){
-let data87 = data84.label;
-if(typeof data87 === "string"){
-if(func2(data87) > 317){
-const err268 = {instancePath:instancePath+"/monitoring/dashboard/label",schemaPath:"#/$defs/labelKey/maxLength",keyword:"maxLength",params:{limit: 317},message:"must NOT have more than 317 characters",schema:317,parentSchema:schema87,data:data87};
+if(func2(data88) < 1){
+const err268 = {instancePath:instancePath+"/monitoring/dashboard/namespace",schemaPath:"#/$defs/dnsLabel/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema64,data:data88};
 if(vErrors === null){
 vErrors = [err268];
 }
@@ -9103,8 +9108,8 @@ vErrors.push(err268);
 }
 errors++;
 }
-if(!pattern79.test(data87)){
-const err269 = {instancePath:instancePath+"/monitoring/dashboard/label",schemaPath:"#/$defs/labelKey/pattern",keyword:"pattern",params:{pattern: "^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"},message:"must match pattern \""+"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"+"\"",schema:"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$",parentSchema:schema87,data:data87};
+if(!pattern4.test(data88)){
+const err269 = {instancePath:instancePath+"/monitoring/dashboard/namespace",schemaPath:"#/$defs/dnsLabel/pattern",keyword:"pattern",params:{pattern: "^[a-z]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z]([-a-z0-9]*[a-z0-9])?$"+"\"",schema:"^[a-z]([-a-z0-9]*[a-z0-9])?$",parentSchema:schema64,data:data88};
 if(vErrors === null){
 vErrors = [err269];
 }
@@ -9115,7 +9120,7 @@ errors++;
 }
 }
 else {
-const err270 = {instancePath:instancePath+"/monitoring/dashboard/label",schemaPath:"#/$defs/labelKey/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema87.type,parentSchema:schema87,data:data87};
+const err270 = {instancePath:instancePath+"/monitoring/dashboard/namespace",schemaPath:"#/$defs/dnsLabel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema64.type,parentSchema:schema64,data:data88};
 if(vErrors === null){
 vErrors = [err270];
 }
@@ -9125,11 +9130,11 @@ vErrors.push(err270);
 errors++;
 }
 }
-if(data84.labelValue !== undefined){
-let data88 = data84.labelValue;
-if(typeof data88 === "string"){
-if(func2(data88) > 63){
-const err271 = {instancePath:instancePath+"/monitoring/dashboard/labelValue",schemaPath:"#/$defs/labelValue/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema88,data:data88};
+if(data86.label !== undefined){
+let data89 = data86.label;
+if(typeof data89 === "string"){
+if(func2(data89) > 317){
+const err271 = {instancePath:instancePath+"/monitoring/dashboard/label",schemaPath:"#/$defs/labelKey/maxLength",keyword:"maxLength",params:{limit: 317},message:"must NOT have more than 317 characters",schema:317,parentSchema:schema87,data:data89};
 if(vErrors === null){
 vErrors = [err271];
 }
@@ -9138,8 +9143,8 @@ vErrors.push(err271);
 }
 errors++;
 }
-if(!pattern80.test(data88)){
-const err272 = {instancePath:instancePath+"/monitoring/dashboard/labelValue",schemaPath:"#/$defs/labelValue/pattern",keyword:"pattern",params:{pattern: "^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$"},message:"must match pattern \""+"^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$"+"\"",schema:"^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$",parentSchema:schema88,data:data88};
+if(!pattern79.test(data89)){
+const err272 = {instancePath:instancePath+"/monitoring/dashboard/label",schemaPath:"#/$defs/labelKey/pattern",keyword:"pattern",params:{pattern: "^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"},message:"must match pattern \""+"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"+"\"",schema:"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$",parentSchema:schema87,data:data89};
 if(vErrors === null){
 vErrors = [err272];
 }
@@ -9150,7 +9155,7 @@ errors++;
 }
 }
 else {
-const err273 = {instancePath:instancePath+"/monitoring/dashboard/labelValue",schemaPath:"#/$defs/labelValue/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema88.type,parentSchema:schema88,data:data88};
+const err273 = {instancePath:instancePath+"/monitoring/dashboard/label",schemaPath:"#/$defs/labelKey/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema87.type,parentSchema:schema87,data:data89};
 if(vErrors === null){
 vErrors = [err273];
 }
@@ -9160,9 +9165,11 @@ vErrors.push(err273);
 errors++;
 }
 }
-}
-else {
-const err274 = {instancePath:instancePath+"/monitoring/dashboard",schemaPath:"#/properties/monitoring/properties/dashboard/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema63.properties.monitoring.properties.dashboard.type,parentSchema:schema63.properties.monitoring.properties.dashboard,data:data84};
+if(data86.labelValue !== undefined){
+let data90 = data86.labelValue;
+if(typeof data90 === "string"){
+if(func2(data90) > 63){
+const err274 = {instancePath:instancePath+"/monitoring/dashboard/labelValue",schemaPath:"#/$defs/labelValue/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema88,data:data90};
 if(vErrors === null){
 vErrors = [err274];
 }
@@ -9171,10 +9178,8 @@ vErrors.push(err274);
 }
 errors++;
 }
-}
-}
-else {
-const err275 = {instancePath:instancePath+"/monitoring",schemaPath:"#/properties/monitoring/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema63.properties.monitoring.type,parentSchema:schema63.properties.monitoring,data:data73};
+if(!pattern80.test(data90)){
+const err275 = {instancePath:instancePath+"/monitoring/dashboard/labelValue",schemaPath:"#/$defs/labelValue/pattern",keyword:"pattern",params:{pattern: "^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$"},message:"must match pattern \""+"^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$"+"\"",schema:"^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$",parentSchema:schema88,data:data90};
 if(vErrors === null){
 vErrors = [err275];
 }
@@ -9184,11 +9189,8 @@ vErrors.push(err275);
 errors++;
 }
 }
-if(data.remotes !== undefined){
-let data89 = data.remotes;
-if(Array.isArray(data89)){
-if(data89.length > 100){
-const err276 = {instancePath:instancePath+"/remotes",schemaPath:"#/properties/remotes/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items",schema:100,parentSchema:schema63.properties.remotes,data:data89};
+else {
+const err276 = {instancePath:instancePath+"/monitoring/dashboard/labelValue",schemaPath:"#/$defs/labelValue/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema88.type,parentSchema:schema88,data:data90};
 if(vErrors === null){
 vErrors = [err276];
 }
@@ -9197,16 +9199,10 @@ vErrors.push(err276);
 }
 errors++;
 }
-const len4 = data89.length;
-for(let i5=0; i5<len4; i5++){
-if(!(validate37(data89[i5], {instancePath:instancePath+"/remotes/" + i5,parentData:data89,parentDataProperty:i5,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate37.errors : vErrors.concat(validate37.errors);
-errors = vErrors.length;
-}
 }
 }
 else {
-const err277 = {instancePath:instancePath+"/remotes",schemaPath:"#/properties/remotes/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema63.properties.remotes.type,parentSchema:schema63.properties.remotes,data:data89};
+const err277 = {instancePath:instancePath+"/monitoring/dashboard",schemaPath:"#/properties/monitoring/properties/dashboard/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema63.properties.monitoring.properties.dashboard.type,parentSchema:schema63.properties.monitoring.properties.dashboard,data:data86};
 if(vErrors === null){
 vErrors = [err277];
 }
@@ -9218,12 +9214,56 @@ errors++;
 }
 }
 else {
-const err278 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema63.type,parentSchema:schema63,data};
+const err278 = {instancePath:instancePath+"/monitoring",schemaPath:"#/properties/monitoring/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema63.properties.monitoring.type,parentSchema:schema63.properties.monitoring,data:data75};
 if(vErrors === null){
 vErrors = [err278];
 }
 else {
 vErrors.push(err278);
+}
+errors++;
+}
+}
+if(data.remotes !== undefined){
+let data91 = data.remotes;
+if(Array.isArray(data91)){
+if(data91.length > 100){
+const err279 = {instancePath:instancePath+"/remotes",schemaPath:"#/properties/remotes/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items",schema:100,parentSchema:schema63.properties.remotes,data:data91};
+if(vErrors === null){
+vErrors = [err279];
+}
+else {
+vErrors.push(err279);
+}
+errors++;
+}
+const len4 = data91.length;
+for(let i5=0; i5<len4; i5++){
+if(!(validate37(data91[i5], {instancePath:instancePath+"/remotes/" + i5,parentData:data91,parentDataProperty:i5,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate37.errors : vErrors.concat(validate37.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err280 = {instancePath:instancePath+"/remotes",schemaPath:"#/properties/remotes/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema63.properties.remotes.type,parentSchema:schema63.properties.remotes,data:data91};
+if(vErrors === null){
+vErrors = [err280];
+}
+else {
+vErrors.push(err280);
+}
+errors++;
+}
+}
+}
+else {
+const err281 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema63.type,parentSchema:schema63,data};
+if(vErrors === null){
+vErrors = [err281];
+}
+else {
+vErrors.push(err281);
 }
 errors++;
 }

@@ -141,13 +141,14 @@ const OBJECTS: Record<string, Shape> = {
   'zone.gitops': keysOf<Zone['gitops']>()(['repository', 'branch', 'path'], ['token']),
   'zone.gateway': keysOf<Def<Zone['gateway']>>()(
     [],
-    ['replicas', 'resources', 'autoscaling', 'baseImage', 'auth', 'cors'],
+    ['replicas', 'resources', 'autoscaling', 'baseImage', 'auth', 'cors', 'a2a'],
   ),
   'zone.gateway.auth': keysOf<GatewayAuthConfig>()(
     [],
     ['issuer', 'audience', 'jwksUrl', 'groupsClaim', 'agentClaim'],
   ),
   'zone.gateway.cors': keysOf<Def<Def<Zone['gateway']>['cors']>>()([], ['allowedOrigins']),
+  'zone.gateway.a2a': keysOf<Def<Def<Zone['gateway']>['a2a']>>()([], ['enabled']),
   'zone.packs[]': keysOf<ZonePack>()(
     ['name'],
     ['version', 'replicas', 'resources', 'autoscaling', 'baseImage', 'egress', 'group', 'baseUrl'],

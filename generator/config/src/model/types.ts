@@ -195,6 +195,8 @@ export interface Zone {
     auth?: GatewayAuthConfig;
     /** Browser access: origins allowed by CORS (none by default). */
     cors?: { allowedOrigins?: string[] };
+    /** The gateway as an A2A agent (Agent Card + /a2a): off unless `enabled`. */
+    a2a?: { enabled?: boolean };
   };
   packs: ZonePack[];
   baseImages?: Record<string, BaseImage>;

@@ -133,6 +133,7 @@ export function buildBundle(model: RepoModel, zoneName: string, opts: BuildBundl
     ...(z.gateway?.cors?.allowedOrigins?.length && {
       cors: { allowedOrigins: [...z.gateway.cors.allowedOrigins] },
     }),
+    ...(z.gateway?.a2a?.enabled === true && { a2a: { enabled: true as const } }),
     ...(secretNames.size > 0 && { secretNames: [...secretNames].sort(cmp) }),
     pipeline: buildPipeline(model),
   };

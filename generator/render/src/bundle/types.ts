@@ -123,6 +123,8 @@ export interface GatewayBundle {
   auth: BundleAuth;
   /** Origins browsers may call the gateway from (zone gateway.cors); absent: none. */
   cors?: { allowedOrigins: string[] };
+  /** The gateway as an A2A agent (zone gateway.a2a); absent: off (the card and /a2a answer 404). */
+  a2a?: { enabled: true };
   /**
    * Header and query names that carry a credential of the zone's packs (`apiKey` auth) or remotes (`header`),
    * sorted: traces mask their values wherever they appear (an upstream may echo them). Absent: none.
