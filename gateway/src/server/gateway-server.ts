@@ -4,11 +4,14 @@
  * admin API (an Express router from ../admin, mounted behind the same authentication).
  */
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { PackExecutor, SecretSource } from '@raku/pack-runtime';
 import { type CompiledPolicy, toolsVisibleTo } from '@raku/policy';
 import type { GatewayBundle } from '@raku/render';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import { createA2aRouter } from '../a2a/a2a-router.ts';
+import type { CardContext } from '../a2a/agent-card.ts';
+import { GatewayAgent } from '../a2a/gateway-agent.ts';
 import type { ApiCaller, AuthorizeResult } from '../admin/types.ts';
 import type { ApprovalStore } from '../approvals/types.ts';
 import { type Authenticator, protectedResourceMetadata, wwwAuthenticate } from '../auth/authenticator.ts';
@@ -208,7 +211,7 @@ export async function startGateway(options: GatewayServerOptions): Promise<Runni
   const issuer = options.issuer ?? options.bundle.auth.issuer;
   // Without a configured resource the metadata describes the URL the client used: a client must not use
   // metadata whose resource differs from it (RFC 9728 §3.3), and 'localhost' and '127.0.0.1' both reach us.
-  const baseFor = (req: IncomingMessage) => {
+  const baseFor = (req: { headers: IncomingHttpHeaders }) => {
     const host = req.headers.host;
     return host && HOST_HEADER.test(host) ? `http://${host}` : where.base;
   };
@@ -224,6 +227,24 @@ export async function startGateway(options: GatewayServerOptions): Promise<Runni
     sendError(res, 401, failure.code, failure.message, {
       'www-authenticate': wwwAuthenticate(metadataUrlFor(req), failure),
     });
+
+  // The gateway as an A2A agent (zone gateway.a2a): its card names `<base>/a2a`, the base being the configured
+  // resource's when it is this gateway's /mcp URL, else the URL the client used.
+  const a2aCard = (headers: IncomingHttpHeaders = {}): CardContext => ({
+    zone: state.bundle.zone,
+    revision: state.bundle.revision,
+    baseUrl: configuredResource?.endsWith('/mcp') ? configuredResource.slice(0, -4) : baseFor({ headers }),
+  });
+  const a2aRouter = createA2aRouter({
+    enabled: () => state.bundle.a2a?.enabled === true,
+    agent: new GatewayAgent({
+      catalog: () => state.catalog,
+      card: (headers) => a2aCard(headers as IncomingHttpHeaders | undefined),
+    }),
+    authenticator: options.authenticator,
+    card: (req) => a2aCard(req.headers),
+    challenge,
+  });
 
   const consoleServer = options.console
     ? createConsole(options.console, {
@@ -289,41 +310,37 @@ export async function startGateway(options: GatewayServerOptions): Promise<Runni
     },
   };
 
-  let fallback: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
-  if (options.adminRouter || consoleServer) {
-    const app = express();
-    app.disable('x-powered-by');
-    if (consoleServer) app.use(consoleServer.router);
-    if (options.adminRouter)
-      app.use(
-        options.adminRouter({
-          authorize,
-          routes: routesReport,
-          bundle: () => state.bundle,
-          ...(options.configRepository ? { configRepository: options.configRepository } : {}),
-          ...(options.pullRequests ? { pullRequests: options.pullRequests } : {}),
-          catalog: catalogRuntime,
-          ...(options.imports ? { imports: options.imports } : {}),
-        }),
-      );
-    app.use((req, res) => {
-      res
-        .status(404)
-        .json({ error: { code: 'not_found', message: `no route for ${req.method} ${req.path}` } });
-    });
-    // Whatever the admin router passes on: the documented error shape, never Express's HTML page.
-    app.use((error: unknown, _req: Request, res: Response, next: NextFunction) => {
-      if (res.headersSent) return next(error);
-      const status = (error as { status?: unknown }).status;
-      if (typeof status === 'number' && status >= 400 && status < 500) {
-        res.status(status).json({ error: { code: 'bad_request', message: (error as Error).message } });
-        return;
-      }
-      options.onerror?.(error instanceof Error ? error : new Error(String(error)));
-      res.status(500).json({ error: { code: 'internal', message: 'internal error' } });
-    });
-    fallback = app;
-  }
+  // The admin API, the console and A2A share one Express app behind the bare /mcp server.
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(a2aRouter);
+  if (consoleServer) app.use(consoleServer.router);
+  if (options.adminRouter)
+    app.use(
+      options.adminRouter({
+        authorize,
+        routes: routesReport,
+        bundle: () => state.bundle,
+        ...(options.configRepository ? { configRepository: options.configRepository } : {}),
+        ...(options.pullRequests ? { pullRequests: options.pullRequests } : {}),
+        catalog: catalogRuntime,
+        ...(options.imports ? { imports: options.imports } : {}),
+      }),
+    );
+  app.use((req, res) => {
+    res.status(404).json({ error: { code: 'not_found', message: `no route for ${req.method} ${req.path}` } });
+  });
+  // Whatever the admin router passes on: the documented error shape, never Express's HTML page.
+  app.use((error: unknown, _req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) return next(error);
+    const status = (error as { status?: unknown }).status;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      res.status(status).json({ error: { code: 'bad_request', message: (error as Error).message } });
+      return;
+    }
+    options.onerror?.(error instanceof Error ? error : new Error(String(error)));
+    res.status(500).json({ error: { code: 'internal', message: 'internal error' } });
+  });
 
   const server = createHttpServer({
     async mcp(req, res) {
@@ -354,7 +371,7 @@ export async function startGateway(options: GatewayServerOptions): Promise<Runni
           [`${METADATA_PATH}/mcp`]: (req) => protectedResourceMetadata(resourceFor(req), issuer),
         }
       : {},
-    ...(fallback ? { fallback } : {}),
+    fallback: app,
     localhostGuards: isLoopback(host),
     ...(options.cors ? { cors: options.cors } : {}),
     ...(options.onerror ? { onerror: options.onerror } : {}),

@@ -42,6 +42,8 @@ export async function startGatewayStack(options: {
   breaker?: { failureThreshold?: number; openMs?: number };
   /** Principals holding the admin role (admin API: traces, routes, deployments). Default none. */
   adminSubjects?: string[];
+  /** Serve the gateway as an A2A agent (the zone's gateway.a2a.enabled). Default off. */
+  a2a?: boolean;
 }): Promise<GatewayStack> {
   const upstream = await startFakeUpstream();
   upstream.routes.set('GET /api/widgets/w1', (_req, res) => json(res, 200, { id: 'w1' }));
@@ -69,7 +71,16 @@ export async function startGatewayStack(options: {
   const model = options.policies
     ? { ...base, policies: options.policies.map((value) => ({ file: `policies/${value.name}.yaml`, value })) }
     : base;
-  const { bundle, policy } = testBundle(model, packServer.url);
+  const zoned = options.a2a
+    ? {
+        ...model,
+        zones: model.zones.map((z) => ({
+          ...z,
+          value: { ...z.value, gateway: { ...z.value.gateway, a2a: { enabled: true } } },
+        })),
+      }
+    : model;
+  const { bundle, policy } = testBundle(zoned, packServer.url);
   const issuer = await testIssuer();
   const gateway = await startGateway({
     bundle,

@@ -1,0 +1,210 @@
+/**
+ * The gateway as an A2A agent, end to end on the real Postgres: an A2A client built with the official SDK
+ * reads the gateway's public card, its extended card (skills = the caller's tools, as MCP lists them), and
+ * calls skills through the same pipeline as MCP: answers, policy denials, traces, A2A errors.
+ */
+import { AgentCard, type Message, type Part, Role, type SendMessageRequest } from '@a2a-js/sdk';
+import {
+  type Client,
+  ClientFactory,
+  ClientFactoryOptions,
+  JsonRpcTransportFactory,
+} from '@a2a-js/sdk/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { IS_ERROR_METADATA, TRACE_ID_METADATA } from '../../src/a2a/skill-call.ts';
+import { type GatewayStack, startGatewayStack } from '../helpers/gateway-stack.ts';
+import { connectClient } from '../helpers/mcp-client.ts';
+
+let stack: GatewayStack;
+let botToken: string;
+let adminToken: string;
+
+beforeAll(async () => {
+  stack = await startGatewayStack({
+    database: 'Postgres',
+    approvalWaitMs: 1000,
+    adminSubjects: ['user:admin'],
+    a2a: true,
+  });
+  botToken = await stack.issuer.sign({ sub: 'bot', agent: true });
+  adminToken = await stack.issuer.sign({ sub: 'admin' });
+});
+
+afterAll(async () => {
+  await stack?.close();
+});
+
+/** An SDK client of the gateway's card whose requests carry `token` (none: the SDK's own fetch). */
+async function a2aClient(token?: string): Promise<Client> {
+  const fetchImpl: typeof fetch = (input, init) => {
+    const headers = new Headers(init?.headers);
+    if (token) headers.set('authorization', `Bearer ${token}`);
+    return fetch(input, { ...init, headers });
+  };
+  const factory = new ClientFactory(
+    ClientFactoryOptions.createFrom(ClientFactoryOptions.default, {
+      transports: [new JsonRpcTransportFactory({ fetchImpl })],
+    }),
+  );
+  return factory.createFromUrl(stack.base);
+}
+
+function dataPart(value: unknown): Part {
+  return {
+    content: { $case: 'data', value },
+    mediaType: 'application/json',
+    filename: '',
+    metadata: undefined,
+  };
+}
+
+function request(parts: Part[], taskId = ''): SendMessageRequest {
+  return {
+    tenant: '',
+    message: {
+      messageId: crypto.randomUUID(),
+      contextId: '',
+      taskId,
+      role: Role.ROLE_USER,
+      parts,
+      metadata: undefined,
+      extensions: [],
+      referenceTaskIds: [],
+    },
+    configuration: undefined,
+    metadata: undefined,
+  };
+}
+
+const callSkill = (client: Client, skill: string, args: Record<string, unknown>) =>
+  client.sendMessage(request([dataPart({ skill, arguments: args })])) as Promise<Message>;
+
+const partsOf = (message: Message) =>
+  message.parts.map((p) =>
+    p.content?.$case === 'text' || p.content?.$case === 'data' ? p.content.value : p,
+  );
+
+async function trace(id: string): Promise<Record<string, unknown>> {
+  await stack.persistence.traces.flush();
+  const res = await fetch(`${stack.base}/v1/traces/${id}`, {
+    headers: { authorization: `Bearer ${adminToken}` },
+  });
+  expect(res.status).toBe(200);
+  return (await res.json()) as Record<string, unknown>;
+}
+
+describe('the gateway as an A2A agent', () => {
+  it('publishes a public card without skills that points at /a2a and announces the extended card', async () => {
+    const res = await fetch(`${stack.base}/.well-known/agent-card.json`);
+    expect(res.status).toBe(200);
+    const card = AgentCard.fromJSON(await res.json());
+    expect(card.name).toBe('raku-gateway:dev');
+    expect(card.skills).toEqual([]);
+    expect(card.capabilities?.extendedAgentCard).toBe(true);
+    expect(card.supportedInterfaces).toEqual([
+      { url: `${stack.base}/a2a`, protocolBinding: 'JSONRPC', tenant: '', protocolVersion: '1.0' },
+    ]);
+    expect(Object.keys(card.securitySchemes)).toEqual(['bearer']);
+  });
+
+  it('shows an authenticated caller its skills: the tools MCP lists for the same token', async () => {
+    const mcp = await connectClient(stack.gateway.url, 'modern', botToken);
+    const { tools } = await mcp.listTools();
+    await mcp.close();
+    const card = await (await a2aClient(botToken)).getAgentCard();
+    expect(card.skills.map((s) => s.id)).toEqual(tools.map((t) => t.name));
+    expect(card.skills.map((s) => s.id)).toContain('widgets.get_widget');
+    expect(card.skills.map((s) => s.id)).not.toContain('widgets.create_widget');
+    const extension = card.capabilities?.extensions.find(
+      (e) => e.uri === 'https://raku.dev/a2a/tool-call/v1',
+    );
+    expect(extension?.params?.['inputSchemas']?.['widgets.get_widget']).toEqual(
+      tools.find((t) => t.name === 'widgets.get_widget')?.inputSchema,
+    );
+  });
+
+  it("answers a message naming a skill with the tool's answer, traced like an MCP call", async () => {
+    const answer = await callSkill(await a2aClient(botToken), 'widgets.get_widget', { id: 'w1' });
+    expect(answer.role).toBe(Role.ROLE_AGENT);
+    expect(partsOf(answer)).toContainEqual({ id: 'w1' });
+    expect(answer.metadata?.[IS_ERROR_METADATA]).toBe(false);
+    const row = await trace(answer.metadata?.[TRACE_ID_METADATA] as string);
+    expect(row).toMatchObject({
+      subject: 'agent:bot',
+      tool: 'widgets.get_widget',
+      decision: 'allow',
+      status: 'ok',
+      zone: 'dev',
+    });
+  });
+
+  it('refuses a skill the policy denies, with the reason, and traces the denial', async () => {
+    const client = await a2aClient(botToken);
+    const denied = await callSkill(client, 'widgets.list_widgets', { color: 'red' });
+    expect(denied.metadata?.[IS_ERROR_METADATA]).toBe(true);
+    expect(String(partsOf(denied)[0])).toMatch(/^call denied: /);
+    expect(await trace(denied.metadata?.[TRACE_ID_METADATA] as string)).toMatchObject({
+      tool: 'widgets.list_widgets',
+      decision: 'deny',
+      rule: 'test/denies/no-red-for-bots',
+      status: 'denied',
+    });
+    const notGranted = await callSkill(client, 'widgets.create_widget', { name: 'bolt' });
+    expect(notGranted.metadata?.[IS_ERROR_METADATA]).toBe(true);
+    expect(stack.upstream.requests.filter((r) => r.method === 'POST')).toEqual([]);
+  });
+
+  it('refuses an unauthenticated caller with 401 and the bearer challenge, before reading the body', async () => {
+    const res = await fetch(`${stack.base}/a2a`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'a2a-version': '1.0' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'SendMessage', params: {} }),
+    });
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toMatch(/^Bearer resource_metadata=/);
+    await expect(callSkill(await a2aClient(), 'widgets.get_widget', { id: 'w1' })).rejects.toThrow();
+    const forged = await a2aClient('not-a-token');
+    await expect(forged.getAgentCard()).rejects.toThrow();
+  });
+
+  it('answers malformed messages with an A2A error saying what was expected', async () => {
+    const client = await a2aClient(botToken);
+    const text: Part = {
+      content: { $case: 'text', value: 'get w1' },
+      mediaType: 'text/plain',
+      filename: '',
+      metadata: undefined,
+    };
+    const cases: [Part[], RegExp][] = [
+      [[text], /message\.parts\[0\] is a text part: expected one data part \{ "skill"/],
+      [[], /message\.parts has 0 parts/],
+      [
+        [dataPart({ skill: 'widgets.get_widget', arguments: [1] })],
+        /arguments must be an object, not an array/,
+      ],
+      [[dataPart({ arguments: {} })], /data\.skill must be a skill id/],
+      [[dataPart({ skill: 'widgets.get_widget', args: {} })], /unknown field\(s\) "args"/],
+    ];
+    for (const [parts, message] of cases) {
+      await expect(client.sendMessage(request(parts))).rejects.toThrow(message);
+    }
+    await expect(client.sendMessage(request([dataPart({ skill: 'nope.nothing' })]))).rejects.toThrow(
+      /unknown skill "nope.nothing"/,
+    );
+    await expect(client.getTask({ tenant: '', id: 'some-task' })).rejects.toThrow(/keeps no A2A tasks/);
+  });
+
+  it('answers a JSON-RPC body that is not JSON with a parse error, not a call', async () => {
+    const res = await fetch(`${stack.base}/a2a`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${botToken}`,
+        'a2a-version': '1.0',
+      },
+      body: '{"jsonrpc": "2.0", "method": ',
+    });
+    const body = (await res.json()) as { error?: { code: number } };
+    expect(body.error?.code).toBe(-32700);
+  });
+});
