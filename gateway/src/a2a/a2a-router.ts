@@ -3,12 +3,15 @@
  * (the SDK's `jsonRpcHandler` over GatewayAgent). Both answer only while the zone enables them
  * (`gateway.a2a.enabled`, read per request so a reload turns them on or off); otherwise the request falls
  * through to a 404. /a2a authenticates exactly as /mcp does: no valid bearer token, 401 with the same
- * WWW-Authenticate challenge, before the SDK reads the body.
+ * WWW-Authenticate challenge, before the body is read. The body is then held to the JSON bounds of /mcp
+ * (RAKU_JSON_MAX_BYTES, RAKU_JSON_MAX_DEPTH) before it is parsed: the SDK's own parser has neither bound, and
+ * values nested thousands deep break the code that walks them (traces, redaction).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AgentCard } from '@a2a-js/sdk';
 import { jsonRpcHandler } from '@a2a-js/sdk/server/express';
-import express, { type Router } from 'express';
+import { depthMessage, jsonBounds, tooDeep } from '@raku/pack-runtime';
+import express, { type Response, type Router } from 'express';
 import type { Authenticator } from '../auth/authenticator.ts';
 import type { Caller } from '../auth/caller.ts';
 import { A2A_PATH, AGENT_CARD_PATH, type CardContext, publicAgentCard } from './agent-card.ts';
@@ -27,6 +30,29 @@ export interface A2aRouterOptions {
 
 /** The caller the authentication step found, keyed by its request. */
 const callers = new WeakMap<IncomingMessage, Caller>();
+
+/** A body refused before parsing; answered as a JSON-RPC invalid request. */
+class RefusedBody extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
+}
+
+/** `verify` of the body parser: nesting past RAKU_JSON_MAX_DEPTH is refused unparsed. */
+function refuseDeep(_req: unknown, _res: unknown, bytes: Buffer): void {
+  const { maxDepth } = jsonBounds();
+  const depth = tooDeep(bytes, maxDepth);
+  if (depth !== undefined) throw new RefusedBody(depthMessage('the request', depth, maxDepth), 400);
+}
+
+function invalidRequest(res: Response, status: number, message: string): void {
+  res
+    .status(status)
+    .json({ jsonrpc: '2.0', id: null, error: { code: -32600, message: `Invalid Request: ${message}` } });
+}
 
 export function createA2aRouter(options: A2aRouterOptions): Router {
   const router = express.Router();
@@ -47,6 +73,9 @@ export function createA2aRouter(options: A2aRouterOptions): Router {
       return new CallerUser(caller, left.signal);
     },
   });
+  // Read here, so the SDK's parser finds the body read and keeps `req.body` as this one left it.
+  const maxBytes = jsonBounds().maxBytes;
+  const body = express.json({ limit: maxBytes, verify: refuseDeep });
   router.use(A2A_PATH, async (req, res, next) => {
     if (!options.enabled()) return next();
     try {
@@ -57,7 +86,17 @@ export function createA2aRouter(options: A2aRouterOptions): Router {
         return;
       }
       callers.set(req, auth.caller);
-      rpc(req, res, next);
+      body(req, res, (error?: unknown) => {
+        const type = (error as { type?: string } | undefined)?.type;
+        if (error === undefined) rpc(req, res, next);
+        else if (error instanceof RefusedBody) invalidRequest(res, error.status, error.message);
+        else if (type === 'entity.too.large') {
+          invalidRequest(res, 413, `the body is over the ${maxBytes}-byte limit (RAKU_JSON_MAX_BYTES)`);
+        } else if (type === 'entity.parse.failed') {
+          // As the SDK answers it (JSON-RPC 2.0 §5.1: parse error, id null).
+          res.json({ jsonrpc: '2.0', id: null, error: { code: -32700, message: 'Invalid JSON payload.' } });
+        } else next(error);
+      });
     } catch (error) {
       next(error);
     }

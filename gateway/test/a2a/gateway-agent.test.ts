@@ -194,6 +194,32 @@ describe('the gateway as an A2A agent', () => {
     await expect(client.getTask({ tenant: '', id: 'some-task' })).rejects.toThrow(/keeps no A2A tasks/);
   });
 
+  it('refuses arguments nested past the JSON bounds before parsing them, and keeps answering', async () => {
+    const deep = `${'['.repeat(5000)}${']'.repeat(5000)}`;
+    const body = `{"jsonrpc":"2.0","id":7,"method":"SendMessage","params":{"message":{"messageId":"m","role":"ROLE_USER","parts":[{"data":{"skill":"widgets.get_widget","arguments":{"id":${deep}}}}]}}}`;
+    const res = await fetch(`${stack.base}/a2a`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${botToken}`,
+        'a2a-version': '1.0',
+      },
+      body,
+    });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({
+      jsonrpc: '2.0',
+      id: null,
+      error: {
+        code: -32600,
+        message:
+          'Invalid Request: the request nests 5007 levels deep; the limit is 128 levels (RAKU_JSON_MAX_DEPTH)',
+      },
+    });
+    const answer = await callSkill(await a2aClient(botToken), 'widgets.get_widget', { id: 'w1' });
+    expect(partsOf(answer)).toContainEqual({ id: 'w1' });
+  });
+
   it('answers a JSON-RPC body that is not JSON with a parse error, not a call', async () => {
     const res = await fetch(`${stack.base}/a2a`, {
       method: 'POST',
