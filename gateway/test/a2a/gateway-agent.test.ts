@@ -22,7 +22,8 @@ let adminToken: string;
 beforeAll(async () => {
   stack = await startGatewayStack({
     database: 'Postgres',
-    approvalWaitMs: 1000,
+    // Long enough that no call of these tests outlives it: the approval test decides explicitly.
+    approvalWaitMs: 120_000,
     adminSubjects: ['user:admin'],
     a2a: true,
   });
@@ -93,6 +94,18 @@ async function trace(id: string): Promise<Record<string, unknown>> {
   return (await res.json()) as Record<string, unknown>;
 }
 
+/** The first approval pending for `token`'s approver (GET /v1/approvals), once the call has asked for it. */
+async function firstPending(token: string): Promise<{ id: string; tool: string; subject: string }> {
+  for (;;) {
+    const res = await fetch(`${stack.base}/v1/approvals?status=pending`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    const found = ((await res.json()) as { items: { id: string; tool: string; subject: string }[] }).items[0];
+    if (found) return found;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 describe('the gateway as an A2A agent', () => {
   it('publishes a public card without skills that points at /a2a and announces the extended card', async () => {
     const res = await fetch(`${stack.base}/.well-known/agent-card.json`);
@@ -140,6 +153,8 @@ describe('the gateway as an A2A agent', () => {
 
   it('refuses a skill the policy denies, with the reason, and traces the denial', async () => {
     const client = await a2aClient(botToken);
+    const posts = () => stack.upstream.requests.filter((r) => r.method === 'POST').length;
+    const postsBefore = posts();
     const denied = await callSkill(client, 'widgets.list_widgets', { color: 'red' });
     expect(denied.metadata?.[IS_ERROR_METADATA]).toBe(true);
     expect(String(partsOf(denied)[0])).toMatch(/^call denied: /);
@@ -151,7 +166,42 @@ describe('the gateway as an A2A agent', () => {
     });
     const notGranted = await callSkill(client, 'widgets.create_widget', { name: 'bolt' });
     expect(notGranted.metadata?.[IS_ERROR_METADATA]).toBe(true);
-    expect(stack.upstream.requests.filter((r) => r.method === 'POST')).toEqual([]);
+    expect(posts()).toBe(postsBefore);
+  });
+
+  it('parks a skill that needs an approval until an approver decides, then answers', async () => {
+    const aliceToken = await stack.issuer.sign({ sub: 'alice' });
+    const monaToken = await stack.issuer.sign({ sub: 'mona', groups: ['maintainers'] });
+    const answer = callSkill(await a2aClient(aliceToken), 'widgets.create_widget', { name: 'bolt' });
+    const pending = await firstPending(monaToken);
+    expect(pending).toMatchObject({ tool: 'widgets.create_widget', subject: 'user:alice' });
+    const decided = await fetch(`${stack.base}/v1/approvals/${pending.id}/decision`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${monaToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ approve: true }),
+    });
+    expect(decided.status).toBe(200);
+    const message = await answer;
+    expect(partsOf(message)).toContainEqual({ id: 'w2', name: 'bolt' });
+    expect(await trace(message.metadata?.[TRACE_ID_METADATA] as string)).toMatchObject({
+      decision: 'approval',
+      rule: 'test/approvals/widget-creation',
+      status: 'ok',
+    });
+  });
+
+  it("applies the caller's rate limit to skills as to MCP calls", async () => {
+    const client = await a2aClient(await stack.issuer.sign({ sub: 'spammer', agent: true }));
+    for (const _ of [1, 2]) {
+      expect(
+        (await callSkill(client, 'widgets.get_widget', { id: 'w1' })).metadata?.[IS_ERROR_METADATA],
+      ).toBe(false);
+    }
+    const limited = await callSkill(client, 'widgets.get_widget', { id: 'w1' });
+    expect(String(partsOf(limited)[0])).toMatch(/^rate limit exceeded: at most 2 calls per 3600 s/);
+    expect(await trace(limited.metadata?.[TRACE_ID_METADATA] as string)).toMatchObject({
+      status: 'rate_limited',
+    });
   });
 
   it('refuses an unauthenticated caller with 401 and the bearer challenge, before reading the body', async () => {
