@@ -11,6 +11,7 @@ const EXAMPLE_FILES = [
   'packs/github-issues/pack.yaml',
   'packs/petstore/pack.yaml',
   'packs/open-meteo/pack.yaml',
+  'packs/currency-agent/pack.yaml',
   'zones/dev.yaml',
   'zones/staging.yaml',
   'zones/prod.yaml',

@@ -11,6 +11,7 @@ const DEV = 'zones/dev.yaml';
 const STAGING = 'zones/staging.yaml';
 const PROD = 'zones/prod.yaml';
 const POLICY = 'policies/default.yaml';
+const AGENT = 'packs/currency-agent/pack.yaml';
 
 interface Case {
   rule: string;
@@ -154,6 +155,40 @@ const CASES: Case[] = [
     edit: (d) => d.setIn(['tools', 0, 'http', 'fixed'], { query: { status: 'sold' } }),
     path: 'tools[0].inputSchema.properties.status',
     severity: 'warning',
+  },
+  {
+    rule: 'a2a-tools',
+    what: 'an HTTP request on a tool of an A2A pack',
+    file: AGENT,
+    edit: (d) => {
+      d.deleteIn(['tools', 0, 'a2a']);
+      d.setIn(['tools', 0, 'http'], { method: 'GET', path: '/rates' });
+    },
+    path: 'tools[0].http',
+  },
+  {
+    rule: 'a2a-tools',
+    what: 'an A2A skill on a tool of an HTTP pack',
+    file: PET,
+    edit: (d) => {
+      d.deleteIn(['tools', 0, 'http']);
+      d.setIn(['tools', 0, 'a2a'], { skill: 'find' });
+    },
+    path: 'tools[0].a2a',
+  },
+  {
+    rule: 'a2a-tools',
+    what: 'an A2A tool without a string message argument',
+    file: AGENT,
+    edit: (d) => d.setIn(['tools', 1, 'inputSchema', 'properties', 'message', 'type'], 'object'),
+    path: 'tools[1].inputSchema',
+  },
+  {
+    rule: 'schema',
+    what: 'a tool with neither an HTTP request nor an A2A skill',
+    file: AGENT,
+    edit: (d) => d.deleteIn(['tools', 0, 'a2a']),
+    path: 'tools[0]',
   },
   {
     rule: 'tool-cache',
@@ -334,7 +369,7 @@ describe('the example repository', () => {
   it('validates with no errors and no warnings', () => {
     const result = validateRepo(exampleFiles());
     expect(result.diagnostics).toEqual([]);
-    expect(result.model.packs).toHaveLength(3);
+    expect(result.model.packs).toHaveLength(4);
     expect(result.model.zones).toHaveLength(3);
     expect(result.model.policies).toHaveLength(2);
   });

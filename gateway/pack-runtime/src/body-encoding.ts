@@ -8,7 +8,7 @@
  * `contentEncoding: base64`: its decoded bytes are sent, typed by its `contentMediaType`.
  */
 import { randomBytes } from 'node:crypto';
-import type { JsonSchema, Tool } from '@raku/config';
+import type { HttpTool, JsonSchema, Tool } from '@raku/config';
 
 /** Largest decoded file a call may send when its input schema sets no maxLength: 10 MiB. */
 export const DEFAULT_MAX_FILE_BYTES = 10 * 1024 * 1024;
@@ -146,7 +146,7 @@ export function isJsonMediaType(type: string): boolean {
  * else as JSON text.
  */
 export function encodeWholeBody(
-  tool: Pick<Tool, 'http' | 'inputSchema'>,
+  tool: Pick<HttpTool, 'http' | 'inputSchema'>,
   arg: string,
   value: unknown,
 ): EncodedBody {
@@ -166,7 +166,7 @@ export function encodeWholeBody(
 
 /** The body of the mapped fields by the tool's `http.body` ('json', 'form' or 'multipart'). */
 export function encodeFields(
-  tool: Pick<Tool, 'http' | 'inputSchema'>,
+  tool: Pick<HttpTool, 'http' | 'inputSchema'>,
   fields: readonly BodyField[],
 ): EncodedBody {
   if (tool.http.body === 'form') return encodeForm(fields);

@@ -1,11 +1,11 @@
 import http from 'node:http';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Tool } from '../../../generator/config/src/model/types.ts';
+import type { HttpTool } from '../../../generator/config/src/model/types.ts';
 import { buildUpstreamRequest, RequestBuildError } from './build-request.ts';
 
 /** One argument in each place a request can carry it. */
-const tool: Pick<Tool, 'name' | 'http'> = {
+const tool: Pick<HttpTool, 'name' | 'http'> = {
   name: 'find',
   http: {
     method: 'POST',
@@ -13,7 +13,7 @@ const tool: Pick<Tool, 'name' | 'http'> = {
     args: { q: 'query', tags: 'query', trace: { in: 'header', name: 'X-Trace' } },
   },
 };
-const rawBody: Pick<Tool, 'name' | 'http'> = {
+const rawBody: Pick<HttpTool, 'name' | 'http'> = {
   name: 'upload',
   http: { method: 'PUT', path: '/notes', body: 'arg:text' },
 };

@@ -10,7 +10,7 @@
  * JSON must serialise. A request that builds is one Node's HTTP client accepts.
  */
 
-import type { Tool } from '@raku/config';
+import type { HttpTool, Tool } from '@raku/config';
 import { argLocation, pathParams } from '@raku/config';
 import { BodyEncodingError, type BodyField, encodeFields, encodeWholeBody } from './body-encoding.ts';
 
@@ -107,7 +107,7 @@ function headerValue(arg: string, value: unknown, header: string): string {
  * `baseUrl`. Auth is added separately by the caller (it depends on secrets).
  */
 export function buildUpstreamRequest(
-  tool: Pick<Tool, 'name' | 'http'> & Partial<Pick<Tool, 'inputSchema'>>,
+  tool: Pick<HttpTool, 'name' | 'http'> & Partial<Pick<Tool, 'inputSchema'>>,
   args: Record<string, unknown>,
   baseUrl: string,
   staticHeaders: Record<string, string> = {},

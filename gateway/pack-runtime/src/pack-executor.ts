@@ -1,14 +1,16 @@
 /**
  * Executes the tools of packs: validates arguments against the tool's input schema, builds the upstream
  * request from the tool's mapping, adds upstream credentials from secrets, sends it within the pack's limits
- * and turns the answer into an MCP tool result. Used by the pack-server role and, in-process, by local mode.
+ * and turns the answer into an MCP tool result. A tool of an A2A pack (upstream.a2a) is sent as an A2A
+ * message to the agent instead (a2a-call.ts), under the same limits and credentials. Used by the pack-server role and, in-process, by local mode.
  */
 
 import type { Span } from '@opentelemetry/api';
-import type { Environment, Pack, Tool } from '@raku/config';
-import { exposedToolName } from '@raku/config';
+import type { Environment, HttpTool, Pack, Tool } from '@raku/config';
+import { exposedToolName, isHttpTool } from '@raku/config';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
+import { A2A_META, callA2aSkill } from './a2a-call.ts';
 import { buildUpstreamRequest, RequestBuildError } from './build-request.ts';
 import { binaryContent, bodyForMessage, responseUri, type ToolContent } from './response-content.ts';
 import { MissingSecretError, type SecretSource, UpstreamAuthenticator } from './upstream-auth.ts';
@@ -153,7 +155,10 @@ export class PackExecutor {
       outcome = { status: 'error', result: errorResult(`${name} failed: ${(err as Error)?.message ?? err}`) };
     }
     if (outcome.status === 'invalid' || outcome.status === 'timeout') {
-      outcome.result._meta = { [STATUS_META]: outcome.status };
+      outcome.result._meta = {
+        ...(outcome.result._meta as object | undefined),
+        [STATUS_META]: outcome.status,
+      };
     }
     return outcome;
   }
@@ -184,9 +189,31 @@ export class PackExecutor {
       ...(signal ? { signal } : {}),
       ...(parent ? { parent } : {}),
     };
+    if (entry.tool.a2a && entry.pack.upstream.a2a) {
+      const a2a = await callA2aSkill(
+        {
+          a2a: entry.pack.upstream.a2a,
+          tool: entry.tool,
+          url: entry.baseUrl,
+          auth: entry.auth,
+          limits,
+          ...(entry.pack.upstream.headers ? { headers: entry.pack.upstream.headers } : {}),
+        },
+        args,
+      );
+      const result: CallToolResult = { content: a2a.content };
+      if (a2a.status !== 'ok') result.isError = true;
+      if (a2a.structuredContent) result.structuredContent = a2a.structuredContent;
+      if (a2a.meta) result._meta = { [A2A_META]: a2a.meta };
+      return { status: a2a.status, result };
+    }
+    const tool = entry.tool;
+    if (!isHttpTool(tool)) {
+      return { status: 'error', result: errorResult(`${name} has neither an HTTP request nor an A2A skill`) };
+    }
     let response: UpstreamResponse;
     try {
-      const request = buildUpstreamRequest(entry.tool, args, entry.baseUrl, entry.pack.upstream.headers);
+      const request = buildUpstreamRequest(tool, args, entry.baseUrl, entry.pack.upstream.headers);
       await entry.auth.apply(request, limits);
       response = await sendUpstream(request, limits);
     } catch (err) {
@@ -199,7 +226,7 @@ export class PackExecutor {
       }
       throw err;
     }
-    return toOutcome(entry, response);
+    return toOutcome(entry, tool, response);
   }
 }
 
@@ -219,10 +246,10 @@ function toDefinition(name: string, tool: Tool): McpToolDefinition {
 
 const SNIPPET = 2000;
 
-function toOutcome(entry: Entry, response: UpstreamResponse): ToolOutcome {
+function toOutcome(entry: Entry, tool: HttpTool, response: UpstreamResponse): ToolOutcome {
   const type = String(response.headers['content-type'] ?? '');
-  const ok = entry.tool.http.successStatus
-    ? entry.tool.http.successStatus.includes(response.status)
+  const ok = tool.http.successStatus
+    ? tool.http.successStatus.includes(response.status)
     : response.status >= 200 && response.status < 300;
   if (!ok) {
     const text = bodyForMessage(response.body, type);
@@ -231,11 +258,11 @@ function toOutcome(entry: Entry, response: UpstreamResponse): ToolOutcome {
       status: 'error',
       upstreamStatus: response.status,
       result: errorResult(
-        `upstream answered ${response.status} ${response.statusText} for ${entry.tool.http.method} ${response.url.pathname}${shown ? `: ${shown}` : ''}`,
+        `upstream answered ${response.status} ${response.statusText} for ${tool.http.method} ${response.url.pathname}${shown ? `: ${shown}` : ''}`,
       ),
     };
   }
-  const binary = binaryContent(response.body, type, responseUri(entry.pack.name, entry.tool.name));
+  const binary = binaryContent(response.body, type, responseUri(entry.pack.name, tool.name));
   if (binary) return { status: 'ok', upstreamStatus: response.status, result: { content: [binary] } };
   const text = response.body.toString('utf8');
   const result: CallToolResult = { content: [{ type: 'text', text }] };

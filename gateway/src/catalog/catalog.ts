@@ -62,7 +62,7 @@ function catalogTool(tool: BundleTool, inner: string): CatalogTool {
     annotations: d?.annotations ? { ...d.annotations } : null,
     sensitive: tool.sensitive,
     contentHash: tool.contentHash,
-    source: d ? { method: d.http.method, path: d.http.path, operationId: null } : null,
+    source: d?.http ? { method: d.http.method, path: d.http.path, operationId: null } : null,
   };
 }
 

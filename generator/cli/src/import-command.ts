@@ -43,4 +43,23 @@ export function registerImport(program: Command, ctx: CliContext): void {
     .action(async (document: string, opts, cmd: Command) =>
       (await import('./import-run.ts')).runImportOpenApi(document, opts, cmd, ctx),
     );
+  importCmd
+    .command('a2a')
+    .description(
+      "Turn an A2A agent's Agent Card into a pack: one tool per skill, called with A2A send-message. " +
+        "Validates the result and writes packs/<name>/pack.yaml plus the card (agent-card.json); the card's hash is recorded so a changed card is reported.",
+    )
+    .argument('<card>', "the card's URL (e.g. https://agent.example/.well-known/agent-card.json) or a file")
+    .requiredOption('--name <pack>', 'pack name (DNS label); the pack folder is packs/<name>')
+    .option('--owner <team>', 'owning team (required for a new pack)')
+    .option(
+      '--card-url <url>',
+      'where the card is published, when <card> is a file (default: <agent>/.well-known/agent-card.json)',
+    )
+    .option('--tool-prefix <prefix>', 'prefix of the exposed tool names (default: the pack name)')
+    .option('--out <dir>', 'pack folder (default: packs/<name>)')
+    .option('--dry-run', 'show the report and the diff; write nothing')
+    .action(async (card: string, opts, cmd: Command) =>
+      (await import('./import-run.ts')).runImportA2a(card, opts, cmd, ctx),
+    );
 }

@@ -8,6 +8,7 @@ import {
   formatWarnings,
   type ImportOpenApiResult,
   type ImportReportJson,
+  importA2aPack,
   importOpenApiPacks,
   SMALL_TAG_OPERATIONS,
   writeImport,
@@ -163,4 +164,54 @@ function formatImport(result: ImportOpenApiResult, maxTools: number): string {
     if (p.kept.length > 0) text += `hand edits kept: ${p.kept.join(', ')}\n`;
   }
   return text;
+}
+
+export interface ImportA2aCliOptions {
+  name: string;
+  owner?: string;
+  cardUrl?: string;
+  toolPrefix?: string;
+  out?: string;
+  dryRun?: boolean;
+}
+
+/** `raku import a2a`: imports the card (importA2aPack), reports, and writes unless told not to. */
+export async function runImportA2a(
+  card: string,
+  opts: ImportA2aCliOptions,
+  cmd: Command,
+  ctx: CliContext,
+): Promise<void> {
+  const root = path.resolve(ctx.cwd, globalOptions(cmd).root);
+  const result = await importA2aPack({
+    source: card,
+    root,
+    cwd: ctx.cwd,
+    name: opts.name,
+    ...(opts.owner !== undefined ? { owner: opts.owner } : {}),
+    ...(opts.cardUrl !== undefined ? { cardUrl: opts.cardUrl } : {}),
+    ...(opts.toolPrefix !== undefined ? { toolPrefix: opts.toolPrefix } : {}),
+    ...(opts.out !== undefined ? { out: opts.out } : {}),
+  });
+  let text = `${result.packPath}: ${result.pack.tools.length} tools from the skills of "${result.pack.title}" (calls ${result.interface})\n`;
+  text += formatWarnings(result.warnings);
+  if (result.diff) {
+    text += `\ntool contract diff against the committed pack (${result.committedVersion} → ${result.pack.version}):\n`;
+    text += formatContractDiff(result.diff);
+  }
+  ctx.stdout(text);
+  if (result.errors > 0) {
+    ctx.stderr(formatDiagnostics(result.diagnostics, 'text', 1));
+    throw new ConfigError(result.errors);
+  }
+  if (opts.dryRun) {
+    ctx.stdout('\ndry run: nothing written\n');
+    return;
+  }
+  const written = await writeImport({ errors: 0, packs: result.packs }, root);
+  for (const w of written.packs) {
+    ctx.stdout(
+      `wrote ${path.relative(ctx.cwd, w.packFile)} (${w.tools} tools) and ${path.relative(ctx.cwd, w.snapshotFile)}\n`,
+    );
+  }
 }

@@ -14,7 +14,7 @@ export { DEFAULT_YAML_LIMITS, parseYamlSource, type SourceFile } from './load/ya
 export { type AiConfig, aiConfigFromEnv } from './model/ai-config.ts';
 export { argLocation } from './model/arg-location.ts';
 export { DEPLOYMENT_HEALTHS, type DeploymentHealth, type DeploymentRecordInput } from './model/deployment.ts';
-export { canonicalJson, sha256Hex, toolContentHash } from './model/hash.ts';
+export { agentCardSha256, canonicalJson, sha256Hex, toolContentHash } from './model/hash.ts';
 export {
   exposedToolName,
   exposedToolsIn,
@@ -25,6 +25,9 @@ export {
 } from './model/names.ts';
 export { RAKU_PACKAGE_NAME } from './model/product.ts';
 export {
+  type A2aProtocolVersion,
+  type A2aSkillMapping,
+  type A2aUpstream,
   type AlertThresholds,
   type ArgMapping,
   type Autoscaling,
@@ -34,6 +37,8 @@ export {
   type Environment,
   type HttpMapping,
   type HttpMethod,
+  type HttpTool,
+  isHttpTool,
   type JsonSchema,
   type Loaded,
   type Pack,

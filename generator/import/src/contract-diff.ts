@@ -69,9 +69,13 @@ function toolChanges(a: Tool, b: Tool): ToolChange[] {
     const gone = Object.keys(outA).filter((k) => !(k in outB));
     if (gone.length > 0) add(`result no longer has ${gone.map((g) => `"${g}"`).join(', ')}`, true);
   } else if (!outA && outB) add('output schema added', false);
-  if (a.http.method !== b.http.method || a.http.path !== b.http.path) {
-    add(`request changed from ${a.http.method} ${a.http.path} to ${b.http.method} ${b.http.path}`, false);
-  } else if (canonicalJson(a.http) !== canonicalJson(b.http)) add('argument mapping changed', false);
+  if (a.http && b.http) {
+    if (a.http.method !== b.http.method || a.http.path !== b.http.path) {
+      add(`request changed from ${a.http.method} ${a.http.path} to ${b.http.method} ${b.http.path}`, false);
+    } else if (canonicalJson(a.http) !== canonicalJson(b.http)) add('argument mapping changed', false);
+  } else if (a.a2a?.skill !== b.a2a?.skill) {
+    add(`A2A skill changed from ${a.a2a?.skill ?? '(none)'} to ${b.a2a?.skill ?? '(none)'}`, false);
+  }
   if (a.description !== b.description) add('description changed', false);
   if ((a.title ?? '') !== (b.title ?? '')) add('title changed', false);
   if (canonicalJson(a.annotations ?? {}) !== canonicalJson(b.annotations ?? {}))

@@ -1,3 +1,9 @@
+export {
+  CARD_SNAPSHOT,
+  type ImportA2aOptions,
+  type ImportA2aResult,
+  importA2aPack,
+} from './a2a/import-a2a-pack.ts';
 export type { AiEnrichment } from './ai/enrich-pack.ts';
 export { type AiConfig, requestSuggestions } from './ai/openai-enricher.ts';
 export { applySuggestions } from './ai/suggestions.ts';

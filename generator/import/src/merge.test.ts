@@ -22,7 +22,11 @@ const pack = (tools: Tool[], version = '1.2.3'): Pack => ({
   source: {
     document: 'openapi.json',
     sha256: 'f'.repeat(64),
-    operations: tools.map((t) => ({ method: t.http.method, path: t.http.path, tool: t.name })),
+    operations: tools.map((t) => ({
+      method: t.http?.method ?? 'GET',
+      path: t.http?.path ?? '/',
+      tool: t.name,
+    })),
   },
 });
 

@@ -188,10 +188,16 @@ function isBelow(file: string, root: string): boolean {
   return file === root || file.startsWith(root.endsWith(path.sep) ? root : `${root}${path.sep}`);
 }
 
-async function fetchBounded(url: string, maxBytes: number, timeoutMs: number): Promise<Uint8Array> {
+/** GETs `url` (no redirects) within `timeoutMs`, refusing a body over `maxBytes`; failures are UserErrors. */
+export async function fetchBounded(
+  url: string,
+  maxBytes: number,
+  timeoutMs: number,
+  headers: Record<string, string> = {},
+): Promise<Uint8Array> {
   let res: Response;
   try {
-    res = await fetch(url, { redirect: 'error', signal: AbortSignal.timeout(timeoutMs) });
+    res = await fetch(url, { redirect: 'error', headers, signal: AbortSignal.timeout(timeoutMs) });
   } catch (err) {
     throw new UserError(`${url}: cannot fetch: ${(err as Error).message}`);
   }

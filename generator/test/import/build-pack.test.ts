@@ -60,7 +60,7 @@ describe('importOpenApi', () => {
   it('keeps a path and a query parameter of the same name apart, with the location in the mapping', () => {
     const get = tool('getOrder');
     expect(Object.keys(get.inputSchema['properties'] as object)).toEqual(['id', 'id_query']);
-    expect(get.http.args).toEqual({ id_query: { in: 'query', name: 'id' } });
+    expect(get.http?.args).toEqual({ id_query: { in: 'query', name: 'id' } });
     expect(get.inputSchema['required']).toEqual(['id']);
   });
 

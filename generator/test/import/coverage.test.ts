@@ -96,7 +96,7 @@ describe('request bodies that are not JSON', () => {
       opts,
     );
     const tool = only(pack);
-    expect(tool.http.body).toBe('multipart');
+    expect(tool.http?.body).toBe('multipart');
     expect((tool.inputSchema['properties'] as Record<string, unknown>)['file']).toEqual({
       type: 'string',
       contentEncoding: 'base64',
@@ -125,7 +125,7 @@ describe('request bodies that are not JSON', () => {
       },
     };
     const tool = only(importOpenApi(swagger, opts).pack);
-    expect(tool.http.body).toBe('multipart');
+    expect(tool.http?.body).toBe('multipart');
     expect(tool.inputSchema['required']).toEqual(['data']);
   });
 
@@ -157,7 +157,7 @@ describe('request bodies that are not JSON', () => {
       contentType: 'application/xml',
     });
     expect(xml.inputSchema['required']).toEqual(['body']);
-    expect(text.http.contentType).toBe('text/plain');
+    expect(text.http?.contentType).toBe('text/plain');
     valid(pack);
   });
 
@@ -198,7 +198,7 @@ describe('request bodies that are not JSON', () => {
       }),
       opts,
     );
-    expect(only(pack).http.fixed).toEqual({ headers: { 'Content-Type': 'application/vnd.api+json' } });
+    expect(only(pack).http?.fixed).toEqual({ headers: { 'Content-Type': 'application/vnd.api+json' } });
   });
 });
 
@@ -438,8 +438,8 @@ describe('AWS-style operations', () => {
       opts,
     );
     const tool = only(pack);
-    expect(tool.http.path).toBe('/{AccountNumber}/{QueueName}/');
-    expect(tool.http.fixed).toEqual({ query: { Action: 'DeleteQueue', Version: '2012-11-05' } });
+    expect(tool.http?.path).toBe('/{AccountNumber}/{QueueName}/');
+    expect(tool.http?.fixed).toEqual({ query: { Action: 'DeleteQueue', Version: '2012-11-05' } });
     expect(Object.keys(tool.inputSchema['properties'] as object)).toEqual(['AccountNumber', 'QueueName']);
     valid(pack);
   });
@@ -475,8 +475,8 @@ describe('AWS-style operations', () => {
       fixed: { query: { acl: '' } },
     });
     const abort = byName.get('AbortMultipartUpload') as Tool;
-    expect(abort.http.path).toBe('/{Bucket}/{Key}');
-    expect(abort.http.fixed).toBeUndefined();
+    expect(abort.http?.path).toBe('/{Bucket}/{Key}');
+    expect(abort.http?.fixed).toBeUndefined();
     expect(abort.inputSchema['required']).toEqual(['Bucket', 'Key', 'uploadId']);
     valid(pack);
   });

@@ -86,7 +86,7 @@ describe('import of real OpenAPI documents', () => {
       maxLength: 13_981_016,
     });
     // updatePetWithForm is form-encoded.
-    expect(pack.tools.find((t) => t.name === 'updatePetWithForm')?.http.body).toBe('form');
+    expect(pack.tools.find((t) => t.name === 'updatePetWithForm')?.http?.body).toBe('form');
     expect(compileAll(pack)).toBeGreaterThan(10);
   });
 
@@ -128,7 +128,7 @@ describe('import of real OpenAPI documents', () => {
     const { pack, report } = importAndCheck(exampleDocument('3.0', 'file-uploads.json'), {
       baseUrl: 'https://api.example.com',
     });
-    expect(pack.tools.every((t) => t.http.body === 'multipart')).toBe(true);
+    expect(pack.tools.every((t) => t.http?.body === 'multipart')).toBe(true);
     expect(report.skipped.map((s) => [s.code, s.reason])).toEqual([
       [
         'body',

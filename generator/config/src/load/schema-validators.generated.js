@@ -7,16 +7,16 @@ import * as runtime0Namespace from 'ajv/dist/runtime/ucs2length.js';
 const cjs = (ns) => (ns.default !== null && typeof ns.default === "object" && ns.default.__esModule ? ns.default : ns);
 const runtime0 = cjs(runtime0Namespace);
 export const pack = validate20;
-const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://raku.dev/schema/pack.schema.json","title":"Raku pack","description":"A pack: a bundle of MCP tools backed by one HTTP API. Lives at packs/<name>/pack.yaml.","type":"object","additionalProperties":false,"required":["name","version","description","owner","upstream","tools"],"properties":{"name":{"description":"Pack name: a DNS-1123 label (lowercase letters, digits and '-', starting with a letter). Must equal the pack's folder name.","$ref":"#/$defs/dnsLabel"},"version":{"description":"Semantic version of the pack (https://semver.org). Bump the major version for breaking tool changes.","type":"string","maxLength":64,"pattern":"^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(?:-[0-9A-Za-z.-]{1,40})?(?:\\+[0-9A-Za-z.-]{1,40})?$"},"title":{"description":"Human-readable pack title.","type":"string","minLength":1,"maxLength":120},"description":{"description":"What the pack offers, for reviewers and agents.","type":"string","minLength":1,"maxLength":4000},"owner":{"description":"Team or person responsible for the pack (team name or e-mail).","type":"string","minLength":1,"maxLength":200},"toolPrefix":{"description":"Prefix of the exposed tool names ('<toolPrefix>.<tool>'). Default: the pack name. Policies match tools by these exposed names.","type":"string","pattern":"^[A-Za-z0-9_-]{1,40}$","maxLength":56},"upstream":{"$ref":"#/$defs/upstream"},"tools":{"description":"The MCP tools of the pack.","type":"array","minItems":1,"maxItems":2000,"items":{"$ref":"#/$defs/tool"}},"runtime":{"$ref":"#/$defs/runtime"},"source":{"$ref":"#/$defs/source"}},"$defs":{"dnsLabel":{"type":"string","minLength":1,"maxLength":63,"pattern":"^[a-z]([-a-z0-9]*[a-z0-9])?$"},"environment":{"description":"A landing-zone environment.","type":"string","enum":["dev","staging","prod"]},"secretRef":{"description":"A reference to a secret: the Kubernetes Secret name and key. Never the secret value itself. At run time the value arrives in the environment variable RAKU_SECRET_<NAME>_<KEY> (upper case, non-alphanumerics as '_').","type":"object","additionalProperties":false,"required":["secretRef"],"properties":{"secretRef":{"description":"Kubernetes Secret holding the value.","type":"object","additionalProperties":false,"required":["name","key"],"properties":{"name":{"description":"Secret name (DNS-1123 subdomain).","type":"string","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"},"key":{"description":"Key inside the Secret.","type":"string","minLength":1,"maxLength":253,"pattern":"^[-._a-zA-Z0-9]+$"}}}}},"quantity":{"description":"A Kubernetes resource quantity, e.g. '100m', '0.5', '128Mi'.","type":"string","maxLength":32,"pattern":"^[0-9]+(\\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$"},"resources":{"description":"Container resource requests and limits.","type":"object","additionalProperties":false,"properties":{"requests":{"description":"Guaranteed resources.","type":"object","additionalProperties":false,"properties":{"cpu":{"description":"CPU request.","$ref":"#/$defs/quantity"},"memory":{"description":"Memory request.","$ref":"#/$defs/quantity"}}},"limits":{"description":"Upper bounds.","type":"object","additionalProperties":false,"properties":{"cpu":{"description":"CPU limit.","$ref":"#/$defs/quantity"},"memory":{"description":"Memory limit.","$ref":"#/$defs/quantity"}}}}},"autoscaling":{"description":"Horizontal autoscaling on CPU utilisation.","type":"object","additionalProperties":false,"properties":{"minReplicas":{"description":"Lowest replica count.","type":"integer","minimum":1,"maximum":100},"maxReplicas":{"description":"Highest replica count.","type":"integer","minimum":1,"maximum":500},"targetCPUUtilization":{"description":"Average CPU utilisation (percent of request) to aim for.","type":"integer","minimum":10,"maximum":100}}},"jsonSchema":{"description":"A JSON Schema (draft 2020-12) describing a JSON value. Mark an input property with 'x-sensitive: true' to redact it in traces.","type":"object","maxProperties":64},"upstream":{"description":"The HTTP API the pack's tools call.","type":"object","additionalProperties":false,"properties":{"baseUrls":{"description":"Base URL of the API per environment. Non-https URLs are allowed only for dev. May be omitted (or empty) when the API has no fixed address: then every zone deploying the pack gives it as packs[].baseUrl, and a zone's baseUrl always wins over this one.","type":"object","additionalProperties":false,"properties":{"dev":{"description":"Base URL in dev zones.","$ref":"#/$defs/url"},"staging":{"description":"Base URL in staging zones.","$ref":"#/$defs/url"},"prod":{"description":"Base URL in prod zones.","$ref":"#/$defs/url"}}},"auth":{"$ref":"#/$defs/auth"},"headers":{"description":"Static, non-secret headers sent with every request (e.g. Accept, User-Agent).","type":"object","maxProperties":32,"propertyNames":{"pattern":"^[A-Za-z0-9-]{1,64}$"},"additionalProperties":{"type":"string","maxLength":1024}},"timeoutMs":{"description":"Default timeout of one upstream request, in milliseconds. Default 10000.","type":"integer","minimum":100,"maximum":300000},"maxResponseBytes":{"description":"Largest upstream response body accepted, in bytes, JSON, text and binary (PDF, image, audio) alike; a larger answer fails the call with a tool error. Default 1048576 (1 MiB).","type":"integer","minimum":1024,"maximum":104857600}}},"url":{"type":"string","minLength":1,"maxLength":2048,"pattern":"^https?://"},"auth":{"description":"How the pack server authenticates to the upstream API. Secrets only by reference.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Authentication scheme.","type":"string","enum":["none","apiKey","bearer","basic","oauth2ClientCredentials","sigv4"]},"in":{"description":"apiKey only: where the key goes.","type":"string","enum":["header","query"]},"name":{"description":"apiKey only: header or query parameter name.","type":"string","pattern":"^[A-Za-z0-9_.-]{1,64}$","maxLength":80},"key":{"description":"apiKey: the key.","$ref":"#/$defs/secretRef"},"token":{"description":"bearer: the token.","$ref":"#/$defs/secretRef"},"username":{"description":"basic: the user name.","$ref":"#/$defs/secretRef"},"password":{"description":"basic: the password.","$ref":"#/$defs/secretRef"},"tokenUrl":{"description":"oauth2ClientCredentials: token endpoint.","$ref":"#/$defs/url"},"clientId":{"description":"oauth2ClientCredentials: client id.","$ref":"#/$defs/secretRef"},"clientSecret":{"description":"oauth2ClientCredentials: client secret.","$ref":"#/$defs/secretRef"},"scopes":{"description":"oauth2ClientCredentials: scopes requested.","type":"array","maxItems":50,"items":{"type":"string","minLength":1,"maxLength":200}},"region":{"description":"sigv4: the AWS region the requests are signed for, e.g. 'eu-west-1'.","type":"string","pattern":"^[a-z0-9-]{1,32}$","maxLength":32},"service":{"description":"sigv4: the signing name of the service, e.g. 'sqs', 'dynamodb', 'execute-api'.","type":"string","pattern":"^[a-z0-9.-]{1,64}$","maxLength":64},"accessKeyId":{"description":"sigv4: the access key id.","$ref":"#/$defs/secretRef"},"secretAccessKey":{"description":"sigv4: the secret access key.","$ref":"#/$defs/secretRef"},"sessionToken":{"description":"sigv4: a session token for temporary credentials (optional; sent as X-Amz-Security-Token).","$ref":"#/$defs/secretRef"}},"if":{"properties":{"type":{"const":"sigv4"}}},"then":{"required":["region","service","accessKeyId","secretAccessKey"]}},"tool":{"description":"One MCP tool, mapped to one HTTP request.","type":"object","additionalProperties":false,"required":["name","description","inputSchema","http"],"properties":{"name":{"description":"Tool name, unique within the pack: 1-64 characters of [A-Za-z0-9_.-] (MCP).","type":"string","pattern":"^[A-Za-z0-9_.-]{1,64}$","maxLength":80},"title":{"description":"Human-readable title.","type":"string","minLength":1,"maxLength":200},"description":{"description":"What the tool does, written for a model.","type":"string","minLength":1,"maxLength":8000},"inputSchema":{"description":"JSON Schema of the tool's arguments; its root must be an object schema.","$ref":"#/$defs/jsonSchema"},"outputSchema":{"description":"JSON Schema of the tool's structured result (optional).","$ref":"#/$defs/jsonSchema"},"http":{"$ref":"#/$defs/httpMapping"},"annotations":{"description":"MCP tool annotations (hints for clients; not enforced).","type":"object","additionalProperties":false,"properties":{"readOnlyHint":{"description":"The tool does not modify its environment.","type":"boolean"},"destructiveHint":{"description":"The tool may perform destructive updates.","type":"boolean"},"idempotentHint":{"description":"Repeated calls with the same arguments have no additional effect. Only idempotent tools are retried.","type":"boolean"},"openWorldHint":{"description":"The tool interacts with external entities.","type":"boolean"}}},"sensitive":{"description":"Calls need an approval (see the policies' approval rules). Default false.","type":"boolean"},"timeoutMs":{"description":"Timeout of this tool's upstream request in milliseconds; overrides upstream.timeoutMs.","type":"integer","minimum":100,"maximum":300000},"cache":{"description":"Let the gateway answer repeated calls from its cache (Redis when REDIS_URL is set, else in memory) for ttlSeconds. Only for tools with annotations.readOnlyHint: true. Entries are keyed by tool, pack version, arguments and the calling subject, so one subject never gets another's answer; only successful results are kept. Default: no caching.","type":"object","additionalProperties":false,"required":["ttlSeconds"],"properties":{"ttlSeconds":{"description":"How long an answer is served from the cache, in seconds (1 to 86400).","type":"integer","minimum":1,"maximum":86400}}}}},"httpMapping":{"description":"How a tool call becomes an HTTP request.","type":"object","additionalProperties":false,"required":["method","path"],"properties":{"method":{"description":"HTTP method.","type":"string","enum":["GET","HEAD","POST","PUT","PATCH","DELETE"]},"path":{"description":"Path template relative to the base URL, with {param} placeholders, e.g. /repos/{owner}/{repo}/issues.","type":"string","minLength":1,"maxLength":1024,"pattern":"^/"},"args":{"description":"Where each argument goes. Arguments not listed go to the query (GET, HEAD, DELETE) or the JSON body (other methods); path placeholders must be mapped to 'path'.","type":"object","maxProperties":256,"propertyNames":{"maxLength":128},"additionalProperties":{"anyOf":[{"type":"string","enum":["path","query","header","body"]},{"type":"object","additionalProperties":false,"required":["in"],"properties":{"in":{"description":"Location.","type":"string","enum":["path","query","header","body"]},"name":{"description":"Name on the wire when it differs from the argument name.","type":"string","minLength":1,"maxLength":128}}}]}},"body":{"description":"How body arguments are sent: 'json' (an object of the body arguments, default); 'form' (application/x-www-form-urlencoded: strings, numbers and booleans as their text, arrays as repeated keys, objects as JSON text); 'multipart' (multipart/form-data: an argument whose input schema has contentEncoding 'base64' is a file part of the decoded bytes, typed by its contentMediaType, default application/octet-stream, and named after the argument; the others are text parts like form values); or 'arg:<name>' (that argument is the whole body: JSON, or with contentType set to a non-JSON type, its string as it is).","type":"string","pattern":"^(json|form|multipart|arg:[A-Za-z0-9_.-]{1,128})$","maxLength":144},"contentType":{"description":"Media type of an 'arg:<name>' body that is not JSON, e.g. 'text/plain', 'application/xml': the argument (a string) is sent as it is with this Content-Type. Only with body 'arg:<name>'.","type":"string","pattern":"^[A-Za-z0-9!#$&^_.+-]{1,64}/[A-Za-z0-9!#$&^_.+-]{1,64}( *;[ A-Za-z0-9!#$&^_.+=-]{1,128})?$","maxLength":200},"fixed":{"description":"Constant, non-secret values sent with every call of this tool, whatever the arguments (e.g. AWS 'X-Amz-Target: Service.Operation', 'Action=Name', 'Version=2016-11-15'). A fixed value wins over an argument mapped to the same query parameter or header, so a caller cannot change it.","type":"object","additionalProperties":false,"properties":{"query":{"description":"Query parameters added to every request.","type":"object","maxProperties":32,"propertyNames":{"pattern":"^[A-Za-z0-9_.~-]{1,128}$"},"additionalProperties":{"type":"string","maxLength":1024}},"headers":{"description":"Headers added to every request (values: no line breaks or control characters).","type":"object","maxProperties":32,"propertyNames":{"pattern":"^[A-Za-z0-9-]{1,64}$"},"additionalProperties":{"type":"string","maxLength":1024,"pattern":"^[^\\u0000-\\u0008\\u000a-\\u001f\\u007f]*$"}}}},"successStatus":{"description":"Statuses counted as success. Default: any 2xx.","type":"array","maxItems":20,"items":{"type":"integer","minimum":100,"maximum":599}}}},"envVar":{"description":"An environment variable of the pack server: a plain non-secret value or a secret reference.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Variable name.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]{0,127}$","maxLength":143},"value":{"description":"A non-secret value.","type":"string","maxLength":4096},"secretRef":{"$ref":"#/$defs/secretRef/properties/secretRef"}},"oneOf":[{"required":["value"]},{"required":["secretRef"]}]},"runtime":{"description":"What the pack server needs to run.","type":"object","additionalProperties":false,"properties":{"replicas":{"description":"Replicas when not autoscaled. Default 2.","type":"integer","minimum":1,"maximum":100},"resources":{"$ref":"#/$defs/resources"},"autoscaling":{"$ref":"#/$defs/autoscaling"},"env":{"description":"Environment variables of the pack server.","type":"array","maxItems":100,"items":{"$ref":"#/$defs/envVar"}},"baseImage":{"description":"Name of the base image to build on (one of the zone's baseImages). Default: the zone's default.","$ref":"#/$defs/dnsLabel"}}},"source":{"description":"Where the pack was generated from (filled by 'raku import openapi').","type":"object","additionalProperties":false,"required":["document","sha256"],"properties":{"document":{"description":"Path (relative to the pack folder) or URL of the API document.","type":"string","minLength":1,"maxLength":2048},"sha256":{"description":"SHA-256 of the document's bytes.","type":"string","pattern":"^[a-f0-9]{64}$","maxLength":64},"format":{"description":"Document format.","type":"string","enum":["swagger-2.0","openapi-3.0","openapi-3.1"]},"operations":{"description":"The operations imported, one per tool.","type":"array","maxItems":2000,"items":{"type":"object","additionalProperties":false,"required":["method","path","tool"],"properties":{"operationId":{"description":"operationId in the document.","type":"string","maxLength":512},"method":{"description":"HTTP method.","type":"string","maxLength":10},"path":{"description":"Path in the document.","type":"string","maxLength":1024},"tool":{"description":"Tool generated from it.","type":"string","maxLength":64}}}}}}}};
+const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://raku.dev/schema/pack.schema.json","title":"Raku pack","description":"A pack: a bundle of MCP tools backed by one HTTP API. Lives at packs/<name>/pack.yaml.","type":"object","additionalProperties":false,"required":["name","version","description","owner","upstream","tools"],"properties":{"name":{"description":"Pack name: a DNS-1123 label (lowercase letters, digits and '-', starting with a letter). Must equal the pack's folder name.","$ref":"#/$defs/dnsLabel"},"version":{"description":"Semantic version of the pack (https://semver.org). Bump the major version for breaking tool changes.","type":"string","maxLength":64,"pattern":"^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(?:-[0-9A-Za-z.-]{1,40})?(?:\\+[0-9A-Za-z.-]{1,40})?$"},"title":{"description":"Human-readable pack title.","type":"string","minLength":1,"maxLength":120},"description":{"description":"What the pack offers, for reviewers and agents.","type":"string","minLength":1,"maxLength":4000},"owner":{"description":"Team or person responsible for the pack (team name or e-mail).","type":"string","minLength":1,"maxLength":200},"toolPrefix":{"description":"Prefix of the exposed tool names ('<toolPrefix>.<tool>'). Default: the pack name. Policies match tools by these exposed names.","type":"string","pattern":"^[A-Za-z0-9_-]{1,40}$","maxLength":56},"upstream":{"$ref":"#/$defs/upstream"},"tools":{"description":"The MCP tools of the pack.","type":"array","minItems":1,"maxItems":2000,"items":{"$ref":"#/$defs/tool"}},"runtime":{"$ref":"#/$defs/runtime"},"source":{"$ref":"#/$defs/source"}},"$defs":{"dnsLabel":{"type":"string","minLength":1,"maxLength":63,"pattern":"^[a-z]([-a-z0-9]*[a-z0-9])?$"},"environment":{"description":"A landing-zone environment.","type":"string","enum":["dev","staging","prod"]},"secretRef":{"description":"A reference to a secret: the Kubernetes Secret name and key. Never the secret value itself. At run time the value arrives in the environment variable RAKU_SECRET_<NAME>_<KEY> (upper case, non-alphanumerics as '_').","type":"object","additionalProperties":false,"required":["secretRef"],"properties":{"secretRef":{"description":"Kubernetes Secret holding the value.","type":"object","additionalProperties":false,"required":["name","key"],"properties":{"name":{"description":"Secret name (DNS-1123 subdomain).","type":"string","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"},"key":{"description":"Key inside the Secret.","type":"string","minLength":1,"maxLength":253,"pattern":"^[-._a-zA-Z0-9]+$"}}}}},"quantity":{"description":"A Kubernetes resource quantity, e.g. '100m', '0.5', '128Mi'.","type":"string","maxLength":32,"pattern":"^[0-9]+(\\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$"},"resources":{"description":"Container resource requests and limits.","type":"object","additionalProperties":false,"properties":{"requests":{"description":"Guaranteed resources.","type":"object","additionalProperties":false,"properties":{"cpu":{"description":"CPU request.","$ref":"#/$defs/quantity"},"memory":{"description":"Memory request.","$ref":"#/$defs/quantity"}}},"limits":{"description":"Upper bounds.","type":"object","additionalProperties":false,"properties":{"cpu":{"description":"CPU limit.","$ref":"#/$defs/quantity"},"memory":{"description":"Memory limit.","$ref":"#/$defs/quantity"}}}}},"autoscaling":{"description":"Horizontal autoscaling on CPU utilisation.","type":"object","additionalProperties":false,"properties":{"minReplicas":{"description":"Lowest replica count.","type":"integer","minimum":1,"maximum":100},"maxReplicas":{"description":"Highest replica count.","type":"integer","minimum":1,"maximum":500},"targetCPUUtilization":{"description":"Average CPU utilisation (percent of request) to aim for.","type":"integer","minimum":10,"maximum":100}}},"jsonSchema":{"description":"A JSON Schema (draft 2020-12) describing a JSON value. Mark an input property with 'x-sensitive: true' to redact it in traces.","type":"object","maxProperties":64},"upstream":{"description":"The upstream the pack's tools call: an HTTP API, or an A2A agent when `a2a` is set.","type":"object","additionalProperties":false,"properties":{"baseUrls":{"description":"Base URL of the API per environment (for an A2A agent: the URL of its interface, the card's supportedInterfaces[].url). Non-https URLs are allowed only for dev. May be omitted (or empty) when the API has no fixed address: then every zone deploying the pack gives it as packs[].baseUrl, and a zone's baseUrl always wins over this one.","type":"object","additionalProperties":false,"properties":{"dev":{"description":"Base URL in dev zones.","$ref":"#/$defs/url"},"staging":{"description":"Base URL in staging zones.","$ref":"#/$defs/url"},"prod":{"description":"Base URL in prod zones.","$ref":"#/$defs/url"}}},"auth":{"$ref":"#/$defs/auth"},"headers":{"description":"Static, non-secret headers sent with every request (e.g. Accept, User-Agent).","type":"object","maxProperties":32,"propertyNames":{"pattern":"^[A-Za-z0-9-]{1,64}$"},"additionalProperties":{"type":"string","maxLength":1024}},"timeoutMs":{"description":"Default timeout of one upstream request, in milliseconds. Default 10000.","type":"integer","minimum":100,"maximum":300000},"maxResponseBytes":{"description":"Largest upstream response body accepted, in bytes, JSON, text and binary (PDF, image, audio) alike; a larger answer fails the call with a tool error. Default 1048576 (1 MiB).","type":"integer","minimum":1024,"maximum":104857600},"a2a":{"$ref":"#/$defs/a2aUpstream"}}},"url":{"type":"string","minLength":1,"maxLength":2048,"pattern":"^https?://"},"auth":{"description":"How the pack server authenticates to the upstream API. Secrets only by reference.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Authentication scheme.","type":"string","enum":["none","apiKey","bearer","basic","oauth2ClientCredentials","sigv4"]},"in":{"description":"apiKey only: where the key goes.","type":"string","enum":["header","query"]},"name":{"description":"apiKey only: header or query parameter name.","type":"string","pattern":"^[A-Za-z0-9_.-]{1,64}$","maxLength":80},"key":{"description":"apiKey: the key.","$ref":"#/$defs/secretRef"},"token":{"description":"bearer: the token.","$ref":"#/$defs/secretRef"},"username":{"description":"basic: the user name.","$ref":"#/$defs/secretRef"},"password":{"description":"basic: the password.","$ref":"#/$defs/secretRef"},"tokenUrl":{"description":"oauth2ClientCredentials: token endpoint.","$ref":"#/$defs/url"},"clientId":{"description":"oauth2ClientCredentials: client id.","$ref":"#/$defs/secretRef"},"clientSecret":{"description":"oauth2ClientCredentials: client secret.","$ref":"#/$defs/secretRef"},"scopes":{"description":"oauth2ClientCredentials: scopes requested.","type":"array","maxItems":50,"items":{"type":"string","minLength":1,"maxLength":200}},"region":{"description":"sigv4: the AWS region the requests are signed for, e.g. 'eu-west-1'.","type":"string","pattern":"^[a-z0-9-]{1,32}$","maxLength":32},"service":{"description":"sigv4: the signing name of the service, e.g. 'sqs', 'dynamodb', 'execute-api'.","type":"string","pattern":"^[a-z0-9.-]{1,64}$","maxLength":64},"accessKeyId":{"description":"sigv4: the access key id.","$ref":"#/$defs/secretRef"},"secretAccessKey":{"description":"sigv4: the secret access key.","$ref":"#/$defs/secretRef"},"sessionToken":{"description":"sigv4: a session token for temporary credentials (optional; sent as X-Amz-Security-Token).","$ref":"#/$defs/secretRef"}},"if":{"properties":{"type":{"const":"sigv4"}}},"then":{"required":["region","service","accessKeyId","secretAccessKey"]}},"tool":{"description":"One MCP tool, mapped to one HTTP request (`http`) or to one skill of an A2A agent (`a2a`).","type":"object","additionalProperties":false,"required":["name","description","inputSchema"],"properties":{"name":{"description":"Tool name, unique within the pack: 1-64 characters of [A-Za-z0-9_.-] (MCP).","type":"string","pattern":"^[A-Za-z0-9_.-]{1,64}$","maxLength":80},"title":{"description":"Human-readable title.","type":"string","minLength":1,"maxLength":200},"description":{"description":"What the tool does, written for a model.","type":"string","minLength":1,"maxLength":8000},"inputSchema":{"description":"JSON Schema of the tool's arguments; its root must be an object schema.","$ref":"#/$defs/jsonSchema"},"outputSchema":{"description":"JSON Schema of the tool's structured result (optional).","$ref":"#/$defs/jsonSchema"},"http":{"$ref":"#/$defs/httpMapping"},"a2a":{"$ref":"#/$defs/a2aSkill"},"annotations":{"description":"MCP tool annotations (hints for clients; not enforced).","type":"object","additionalProperties":false,"properties":{"readOnlyHint":{"description":"The tool does not modify its environment.","type":"boolean"},"destructiveHint":{"description":"The tool may perform destructive updates.","type":"boolean"},"idempotentHint":{"description":"Repeated calls with the same arguments have no additional effect. Only idempotent tools are retried.","type":"boolean"},"openWorldHint":{"description":"The tool interacts with external entities.","type":"boolean"}}},"sensitive":{"description":"Calls need an approval (see the policies' approval rules). Default false.","type":"boolean"},"timeoutMs":{"description":"Timeout of this tool's upstream request in milliseconds; overrides upstream.timeoutMs.","type":"integer","minimum":100,"maximum":300000},"cache":{"description":"Let the gateway answer repeated calls from its cache (Redis when REDIS_URL is set, else in memory) for ttlSeconds. Only for tools with annotations.readOnlyHint: true. Entries are keyed by tool, pack version, arguments and the calling subject, so one subject never gets another's answer; only successful results are kept. Default: no caching.","type":"object","additionalProperties":false,"required":["ttlSeconds"],"properties":{"ttlSeconds":{"description":"How long an answer is served from the cache, in seconds (1 to 86400).","type":"integer","minimum":1,"maximum":86400}}}},"oneOf":[{"required":["http"]},{"required":["a2a"]}]},"httpMapping":{"description":"How a tool call becomes an HTTP request.","type":"object","additionalProperties":false,"required":["method","path"],"properties":{"method":{"description":"HTTP method.","type":"string","enum":["GET","HEAD","POST","PUT","PATCH","DELETE"]},"path":{"description":"Path template relative to the base URL, with {param} placeholders, e.g. /repos/{owner}/{repo}/issues.","type":"string","minLength":1,"maxLength":1024,"pattern":"^/"},"args":{"description":"Where each argument goes. Arguments not listed go to the query (GET, HEAD, DELETE) or the JSON body (other methods); path placeholders must be mapped to 'path'.","type":"object","maxProperties":256,"propertyNames":{"maxLength":128},"additionalProperties":{"anyOf":[{"type":"string","enum":["path","query","header","body"]},{"type":"object","additionalProperties":false,"required":["in"],"properties":{"in":{"description":"Location.","type":"string","enum":["path","query","header","body"]},"name":{"description":"Name on the wire when it differs from the argument name.","type":"string","minLength":1,"maxLength":128}}}]}},"body":{"description":"How body arguments are sent: 'json' (an object of the body arguments, default); 'form' (application/x-www-form-urlencoded: strings, numbers and booleans as their text, arrays as repeated keys, objects as JSON text); 'multipart' (multipart/form-data: an argument whose input schema has contentEncoding 'base64' is a file part of the decoded bytes, typed by its contentMediaType, default application/octet-stream, and named after the argument; the others are text parts like form values); or 'arg:<name>' (that argument is the whole body: JSON, or with contentType set to a non-JSON type, its string as it is).","type":"string","pattern":"^(json|form|multipart|arg:[A-Za-z0-9_.-]{1,128})$","maxLength":144},"contentType":{"description":"Media type of an 'arg:<name>' body that is not JSON, e.g. 'text/plain', 'application/xml': the argument (a string) is sent as it is with this Content-Type. Only with body 'arg:<name>'.","type":"string","pattern":"^[A-Za-z0-9!#$&^_.+-]{1,64}/[A-Za-z0-9!#$&^_.+-]{1,64}( *;[ A-Za-z0-9!#$&^_.+=-]{1,128})?$","maxLength":200},"fixed":{"description":"Constant, non-secret values sent with every call of this tool, whatever the arguments (e.g. AWS 'X-Amz-Target: Service.Operation', 'Action=Name', 'Version=2016-11-15'). A fixed value wins over an argument mapped to the same query parameter or header, so a caller cannot change it.","type":"object","additionalProperties":false,"properties":{"query":{"description":"Query parameters added to every request.","type":"object","maxProperties":32,"propertyNames":{"pattern":"^[A-Za-z0-9_.~-]{1,128}$"},"additionalProperties":{"type":"string","maxLength":1024}},"headers":{"description":"Headers added to every request (values: no line breaks or control characters).","type":"object","maxProperties":32,"propertyNames":{"pattern":"^[A-Za-z0-9-]{1,64}$"},"additionalProperties":{"type":"string","maxLength":1024,"pattern":"^[^\\u0000-\\u0008\\u000a-\\u001f\\u007f]*$"}}}},"successStatus":{"description":"Statuses counted as success. Default: any 2xx.","type":"array","maxItems":20,"items":{"type":"integer","minimum":100,"maximum":599}}}},"envVar":{"description":"An environment variable of the pack server: a plain non-secret value or a secret reference.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Variable name.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]{0,127}$","maxLength":143},"value":{"description":"A non-secret value.","type":"string","maxLength":4096},"secretRef":{"$ref":"#/$defs/secretRef/properties/secretRef"}},"oneOf":[{"required":["value"]},{"required":["secretRef"]}]},"runtime":{"description":"What the pack server needs to run.","type":"object","additionalProperties":false,"properties":{"replicas":{"description":"Replicas when not autoscaled. Default 2.","type":"integer","minimum":1,"maximum":100},"resources":{"$ref":"#/$defs/resources"},"autoscaling":{"$ref":"#/$defs/autoscaling"},"env":{"description":"Environment variables of the pack server.","type":"array","maxItems":100,"items":{"$ref":"#/$defs/envVar"}},"baseImage":{"description":"Name of the base image to build on (one of the zone's baseImages). Default: the zone's default.","$ref":"#/$defs/dnsLabel"}}},"source":{"description":"Where the pack was generated from (filled by 'raku import openapi').","type":"object","additionalProperties":false,"required":["document","sha256"],"properties":{"document":{"description":"Path (relative to the pack folder) or URL of the API document.","type":"string","minLength":1,"maxLength":2048},"sha256":{"description":"SHA-256 of the document's bytes.","type":"string","pattern":"^[a-f0-9]{64}$","maxLength":64},"format":{"description":"Document format.","type":"string","enum":["swagger-2.0","openapi-3.0","openapi-3.1"]},"operations":{"description":"The operations imported, one per tool.","type":"array","maxItems":2000,"items":{"type":"object","additionalProperties":false,"required":["method","path","tool"],"properties":{"operationId":{"description":"operationId in the document.","type":"string","maxLength":512},"method":{"description":"HTTP method.","type":"string","maxLength":10},"path":{"description":"Path in the document.","type":"string","maxLength":1024},"tool":{"description":"Tool generated from it.","type":"string","maxLength":64}}}}}},"a2aUpstream":{"description":"The upstream is an A2A (Agent2Agent) agent: each tool is one of its skills, called with the A2A send-message request (filled by 'raku import a2a'). The agent is reached at upstream.baseUrls (or the zone's baseUrl) with upstream.auth, under the same SSRF guard, timeouts and size cap as an HTTP API.","type":"object","additionalProperties":false,"required":["cardUrl","protocolVersion","cardSha256"],"properties":{"cardUrl":{"description":"Where the agent's Agent Card is published (usually <agent>/.well-known/agent-card.json). The gateway compares the live card's hash with cardSha256.","$ref":"#/$defs/url"},"protocolVersion":{"description":"A2A protocol version the agent's interface declares: '1.0', or '0.3' for agents not yet on 1.0. The send-message request is sent in this version.","type":"string","enum":["0.3","1.0"]},"transport":{"description":"Protocol binding of the interface: JSONRPC (default) or HTTP+JSON.","type":"string","enum":["JSONRPC","HTTP+JSON"]},"cardSha256":{"description":"SHA-256 of the reviewed Agent Card (canonical JSON: sorted keys, no whitespace). A live card with another hash hides the pack's tools until the pack is re-imported and reviewed.","type":"string","pattern":"^[a-f0-9]{64}$","maxLength":64}}},"a2aSkill":{"description":"The A2A skill this tool calls (pack with upstream.a2a only). The call's `message` argument becomes a text part and `data` a data part of the A2A message.","type":"object","additionalProperties":false,"required":["skill"],"properties":{"skill":{"description":"The skill's id in the Agent Card.","type":"string","minLength":1,"maxLength":256}}}}};
 const schema32 = {"type":"string","minLength":1,"maxLength":63,"pattern":"^[a-z]([-a-z0-9]*[a-z0-9])?$"};
-const schema62 = {"description":"Where the pack was generated from (filled by 'raku import openapi').","type":"object","additionalProperties":false,"required":["document","sha256"],"properties":{"document":{"description":"Path (relative to the pack folder) or URL of the API document.","type":"string","minLength":1,"maxLength":2048},"sha256":{"description":"SHA-256 of the document's bytes.","type":"string","pattern":"^[a-f0-9]{64}$","maxLength":64},"format":{"description":"Document format.","type":"string","enum":["swagger-2.0","openapi-3.0","openapi-3.1"]},"operations":{"description":"The operations imported, one per tool.","type":"array","maxItems":2000,"items":{"type":"object","additionalProperties":false,"required":["method","path","tool"],"properties":{"operationId":{"description":"operationId in the document.","type":"string","maxLength":512},"method":{"description":"HTTP method.","type":"string","maxLength":10},"path":{"description":"Path in the document.","type":"string","maxLength":1024},"tool":{"description":"Tool generated from it.","type":"string","maxLength":64}}}}}};
+const schema65 = {"description":"Where the pack was generated from (filled by 'raku import openapi').","type":"object","additionalProperties":false,"required":["document","sha256"],"properties":{"document":{"description":"Path (relative to the pack folder) or URL of the API document.","type":"string","minLength":1,"maxLength":2048},"sha256":{"description":"SHA-256 of the document's bytes.","type":"string","pattern":"^[a-f0-9]{64}$","maxLength":64},"format":{"description":"Document format.","type":"string","enum":["swagger-2.0","openapi-3.0","openapi-3.1"]},"operations":{"description":"The operations imported, one per tool.","type":"array","maxItems":2000,"items":{"type":"object","additionalProperties":false,"required":["method","path","tool"],"properties":{"operationId":{"description":"operationId in the document.","type":"string","maxLength":512},"method":{"description":"HTTP method.","type":"string","maxLength":10},"path":{"description":"Path in the document.","type":"string","maxLength":1024},"tool":{"description":"Tool generated from it.","type":"string","maxLength":64}}}}}};
 const func1 = Object.prototype.hasOwnProperty;
 const func2 = runtime0.default;
 const pattern4 = new RegExp("^[a-z]([-a-z0-9]*[a-z0-9])?$", "u");
 const pattern5 = new RegExp("^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(?:-[0-9A-Za-z.-]{1,40})?(?:\\+[0-9A-Za-z.-]{1,40})?$", "u");
 const pattern6 = new RegExp("^[A-Za-z0-9_-]{1,40}$", "u");
-const pattern48 = new RegExp("^[a-f0-9]{64}$", "u");
-const schema33 = {"description":"The HTTP API the pack's tools call.","type":"object","additionalProperties":false,"properties":{"baseUrls":{"description":"Base URL of the API per environment. Non-https URLs are allowed only for dev. May be omitted (or empty) when the API has no fixed address: then every zone deploying the pack gives it as packs[].baseUrl, and a zone's baseUrl always wins over this one.","type":"object","additionalProperties":false,"properties":{"dev":{"description":"Base URL in dev zones.","$ref":"#/$defs/url"},"staging":{"description":"Base URL in staging zones.","$ref":"#/$defs/url"},"prod":{"description":"Base URL in prod zones.","$ref":"#/$defs/url"}}},"auth":{"$ref":"#/$defs/auth"},"headers":{"description":"Static, non-secret headers sent with every request (e.g. Accept, User-Agent).","type":"object","maxProperties":32,"propertyNames":{"pattern":"^[A-Za-z0-9-]{1,64}$"},"additionalProperties":{"type":"string","maxLength":1024}},"timeoutMs":{"description":"Default timeout of one upstream request, in milliseconds. Default 10000.","type":"integer","minimum":100,"maximum":300000},"maxResponseBytes":{"description":"Largest upstream response body accepted, in bytes, JSON, text and binary (PDF, image, audio) alike; a larger answer fails the call with a tool error. Default 1048576 (1 MiB).","type":"integer","minimum":1024,"maximum":104857600}}};
+const pattern34 = new RegExp("^[a-f0-9]{64}$", "u");
+const schema33 = {"description":"The upstream the pack's tools call: an HTTP API, or an A2A agent when `a2a` is set.","type":"object","additionalProperties":false,"properties":{"baseUrls":{"description":"Base URL of the API per environment (for an A2A agent: the URL of its interface, the card's supportedInterfaces[].url). Non-https URLs are allowed only for dev. May be omitted (or empty) when the API has no fixed address: then every zone deploying the pack gives it as packs[].baseUrl, and a zone's baseUrl always wins over this one.","type":"object","additionalProperties":false,"properties":{"dev":{"description":"Base URL in dev zones.","$ref":"#/$defs/url"},"staging":{"description":"Base URL in staging zones.","$ref":"#/$defs/url"},"prod":{"description":"Base URL in prod zones.","$ref":"#/$defs/url"}}},"auth":{"$ref":"#/$defs/auth"},"headers":{"description":"Static, non-secret headers sent with every request (e.g. Accept, User-Agent).","type":"object","maxProperties":32,"propertyNames":{"pattern":"^[A-Za-z0-9-]{1,64}$"},"additionalProperties":{"type":"string","maxLength":1024}},"timeoutMs":{"description":"Default timeout of one upstream request, in milliseconds. Default 10000.","type":"integer","minimum":100,"maximum":300000},"maxResponseBytes":{"description":"Largest upstream response body accepted, in bytes, JSON, text and binary (PDF, image, audio) alike; a larger answer fails the call with a tool error. Default 1048576 (1 MiB).","type":"integer","minimum":1024,"maximum":104857600},"a2a":{"$ref":"#/$defs/a2aUpstream"}}};
 const schema34 = {"type":"string","minLength":1,"maxLength":2048,"pattern":"^https?://"};
 const pattern7 = new RegExp("^https?://", "u");
 const pattern32 = new RegExp("^[A-Za-z0-9-]{1,64}$", "u");
@@ -1984,6 +1984,203 @@ return errors === 0;
 }
 validate22.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
+const schema48 = {"description":"The upstream is an A2A (Agent2Agent) agent: each tool is one of its skills, called with the A2A send-message request (filled by 'raku import a2a'). The agent is reached at upstream.baseUrls (or the zone's baseUrl) with upstream.auth, under the same SSRF guard, timeouts and size cap as an HTTP API.","type":"object","additionalProperties":false,"required":["cardUrl","protocolVersion","cardSha256"],"properties":{"cardUrl":{"description":"Where the agent's Agent Card is published (usually <agent>/.well-known/agent-card.json). The gateway compares the live card's hash with cardSha256.","$ref":"#/$defs/url"},"protocolVersion":{"description":"A2A protocol version the agent's interface declares: '1.0', or '0.3' for agents not yet on 1.0. The send-message request is sent in this version.","type":"string","enum":["0.3","1.0"]},"transport":{"description":"Protocol binding of the interface: JSONRPC (default) or HTTP+JSON.","type":"string","enum":["JSONRPC","HTTP+JSON"]},"cardSha256":{"description":"SHA-256 of the reviewed Agent Card (canonical JSON: sorted keys, no whitespace). A live card with another hash hides the pack's tools until the pack is re-imported and reviewed.","type":"string","pattern":"^[a-f0-9]{64}$","maxLength":64}}};
+
+function validate24(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate24.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.cardUrl === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "cardUrl"},message:"must have required property '"+"cardUrl"+"'",schema:schema48.required,parentSchema:schema48,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.protocolVersion === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "protocolVersion"},message:"must have required property '"+"protocolVersion"+"'",schema:schema48.required,parentSchema:schema48,data};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(data.cardSha256 === undefined){
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "cardSha256"},message:"must have required property '"+"cardSha256"+"'",schema:schema48.required,parentSchema:schema48,data};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+for(const key0 in data){
+if(!((((key0 === "cardUrl") || (key0 === "protocolVersion")) || (key0 === "transport")) || (key0 === "cardSha256"))){
+const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema48,data};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data.cardUrl !== undefined){
+let data0 = data.cardUrl;
+if(typeof data0 === "string"){
+if(func2(data0) > 2048){
+const err4 = {instancePath:instancePath+"/cardUrl",schemaPath:"#/$defs/url/maxLength",keyword:"maxLength",params:{limit: 2048},message:"must NOT have more than 2048 characters",schema:2048,parentSchema:schema34,data:data0};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+if(func2(data0) < 1){
+const err5 = {instancePath:instancePath+"/cardUrl",schemaPath:"#/$defs/url/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema34,data:data0};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+if(!pattern7.test(data0)){
+const err6 = {instancePath:instancePath+"/cardUrl",schemaPath:"#/$defs/url/pattern",keyword:"pattern",params:{pattern: "^https?://"},message:"must match pattern \""+"^https?://"+"\"",schema:"^https?://",parentSchema:schema34,data:data0};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+else {
+const err7 = {instancePath:instancePath+"/cardUrl",schemaPath:"#/$defs/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.type,parentSchema:schema34,data:data0};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data.protocolVersion !== undefined){
+let data1 = data.protocolVersion;
+if(typeof data1 !== "string"){
+const err8 = {instancePath:instancePath+"/protocolVersion",schemaPath:"#/properties/protocolVersion/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema48.properties.protocolVersion.type,parentSchema:schema48.properties.protocolVersion,data:data1};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+if(!((data1 === "0.3") || (data1 === "1.0"))){
+const err9 = {instancePath:instancePath+"/protocolVersion",schemaPath:"#/properties/protocolVersion/enum",keyword:"enum",params:{allowedValues: schema48.properties.protocolVersion.enum},message:"must be equal to one of the allowed values",schema:schema48.properties.protocolVersion.enum,parentSchema:schema48.properties.protocolVersion,data:data1};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+if(data.transport !== undefined){
+let data2 = data.transport;
+if(typeof data2 !== "string"){
+const err10 = {instancePath:instancePath+"/transport",schemaPath:"#/properties/transport/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema48.properties.transport.type,parentSchema:schema48.properties.transport,data:data2};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+if(!((data2 === "JSONRPC") || (data2 === "HTTP+JSON"))){
+const err11 = {instancePath:instancePath+"/transport",schemaPath:"#/properties/transport/enum",keyword:"enum",params:{allowedValues: schema48.properties.transport.enum},message:"must be equal to one of the allowed values",schema:schema48.properties.transport.enum,parentSchema:schema48.properties.transport,data:data2};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+if(data.cardSha256 !== undefined){
+let data3 = data.cardSha256;
+if(typeof data3 === "string"){
+if(func2(data3) > 64){
+const err12 = {instancePath:instancePath+"/cardSha256",schemaPath:"#/properties/cardSha256/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters",schema:64,parentSchema:schema48.properties.cardSha256,data:data3};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+if(!pattern34.test(data3)){
+const err13 = {instancePath:instancePath+"/cardSha256",schemaPath:"#/properties/cardSha256/pattern",keyword:"pattern",params:{pattern: "^[a-f0-9]{64}$"},message:"must match pattern \""+"^[a-f0-9]{64}$"+"\"",schema:"^[a-f0-9]{64}$",parentSchema:schema48.properties.cardSha256,data:data3};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+else {
+const err14 = {instancePath:instancePath+"/cardSha256",schemaPath:"#/properties/cardSha256/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema48.properties.cardSha256.type,parentSchema:schema48.properties.cardSha256,data:data3};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+}
+else {
+const err15 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema48.type,parentSchema:schema48,data};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+validate24.errors = vErrors;
+return errors === 0;
+}
+validate24.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
 
 function validate21(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -1997,7 +2194,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(((((key0 === "baseUrls") || (key0 === "auth")) || (key0 === "headers")) || (key0 === "timeoutMs")) || (key0 === "maxResponseBytes"))){
+if(!((((((key0 === "baseUrls") || (key0 === "auth")) || (key0 === "headers")) || (key0 === "timeoutMs")) || (key0 === "maxResponseBytes")) || (key0 === "a2a"))){
 const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema33,data};
 if(vErrors === null){
 vErrors = [err0];
@@ -2322,6 +2519,12 @@ errors++;
 }
 }
 }
+if(data.a2a !== undefined){
+if(!(validate24(data.a2a, {instancePath:instancePath+"/a2a",parentData:data,parentDataProperty:"a2a",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.errors);
+errors = vErrors.length;
+}
+}
 }
 else {
 const err27 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema33.type,parentSchema:schema33,data};
@@ -2338,1325 +2541,20 @@ return errors === 0;
 }
 validate21.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema48 = {"description":"One MCP tool, mapped to one HTTP request.","type":"object","additionalProperties":false,"required":["name","description","inputSchema","http"],"properties":{"name":{"description":"Tool name, unique within the pack: 1-64 characters of [A-Za-z0-9_.-] (MCP).","type":"string","pattern":"^[A-Za-z0-9_.-]{1,64}$","maxLength":80},"title":{"description":"Human-readable title.","type":"string","minLength":1,"maxLength":200},"description":{"description":"What the tool does, written for a model.","type":"string","minLength":1,"maxLength":8000},"inputSchema":{"description":"JSON Schema of the tool's arguments; its root must be an object schema.","$ref":"#/$defs/jsonSchema"},"outputSchema":{"description":"JSON Schema of the tool's structured result (optional).","$ref":"#/$defs/jsonSchema"},"http":{"$ref":"#/$defs/httpMapping"},"annotations":{"description":"MCP tool annotations (hints for clients; not enforced).","type":"object","additionalProperties":false,"properties":{"readOnlyHint":{"description":"The tool does not modify its environment.","type":"boolean"},"destructiveHint":{"description":"The tool may perform destructive updates.","type":"boolean"},"idempotentHint":{"description":"Repeated calls with the same arguments have no additional effect. Only idempotent tools are retried.","type":"boolean"},"openWorldHint":{"description":"The tool interacts with external entities.","type":"boolean"}}},"sensitive":{"description":"Calls need an approval (see the policies' approval rules). Default false.","type":"boolean"},"timeoutMs":{"description":"Timeout of this tool's upstream request in milliseconds; overrides upstream.timeoutMs.","type":"integer","minimum":100,"maximum":300000},"cache":{"description":"Let the gateway answer repeated calls from its cache (Redis when REDIS_URL is set, else in memory) for ttlSeconds. Only for tools with annotations.readOnlyHint: true. Entries are keyed by tool, pack version, arguments and the calling subject, so one subject never gets another's answer; only successful results are kept. Default: no caching.","type":"object","additionalProperties":false,"required":["ttlSeconds"],"properties":{"ttlSeconds":{"description":"How long an answer is served from the cache, in seconds (1 to 86400).","type":"integer","minimum":1,"maximum":86400}}}}};
-const schema49 = {"description":"A JSON Schema (draft 2020-12) describing a JSON value. Mark an input property with 'x-sensitive: true' to redact it in traces.","type":"object","maxProperties":64};
-const schema51 = {"description":"How a tool call becomes an HTTP request.","type":"object","additionalProperties":false,"required":["method","path"],"properties":{"method":{"description":"HTTP method.","type":"string","enum":["GET","HEAD","POST","PUT","PATCH","DELETE"]},"path":{"description":"Path template relative to the base URL, with {param} placeholders, e.g. /repos/{owner}/{repo}/issues.","type":"string","minLength":1,"maxLength":1024,"pattern":"^/"},"args":{"description":"Where each argument goes. Arguments not listed go to the query (GET, HEAD, DELETE) or the JSON body (other methods); path placeholders must be mapped to 'path'.","type":"object","maxProperties":256,"propertyNames":{"maxLength":128},"additionalProperties":{"anyOf":[{"type":"string","enum":["path","query","header","body"]},{"type":"object","additionalProperties":false,"required":["in"],"properties":{"in":{"description":"Location.","type":"string","enum":["path","query","header","body"]},"name":{"description":"Name on the wire when it differs from the argument name.","type":"string","minLength":1,"maxLength":128}}}]}},"body":{"description":"How body arguments are sent: 'json' (an object of the body arguments, default); 'form' (application/x-www-form-urlencoded: strings, numbers and booleans as their text, arrays as repeated keys, objects as JSON text); 'multipart' (multipart/form-data: an argument whose input schema has contentEncoding 'base64' is a file part of the decoded bytes, typed by its contentMediaType, default application/octet-stream, and named after the argument; the others are text parts like form values); or 'arg:<name>' (that argument is the whole body: JSON, or with contentType set to a non-JSON type, its string as it is).","type":"string","pattern":"^(json|form|multipart|arg:[A-Za-z0-9_.-]{1,128})$","maxLength":144},"contentType":{"description":"Media type of an 'arg:<name>' body that is not JSON, e.g. 'text/plain', 'application/xml': the argument (a string) is sent as it is with this Content-Type. Only with body 'arg:<name>'.","type":"string","pattern":"^[A-Za-z0-9!#$&^_.+-]{1,64}/[A-Za-z0-9!#$&^_.+-]{1,64}( *;[ A-Za-z0-9!#$&^_.+=-]{1,128})?$","maxLength":200},"fixed":{"description":"Constant, non-secret values sent with every call of this tool, whatever the arguments (e.g. AWS 'X-Amz-Target: Service.Operation', 'Action=Name', 'Version=2016-11-15'). A fixed value wins over an argument mapped to the same query parameter or header, so a caller cannot change it.","type":"object","additionalProperties":false,"properties":{"query":{"description":"Query parameters added to every request.","type":"object","maxProperties":32,"propertyNames":{"pattern":"^[A-Za-z0-9_.~-]{1,128}$"},"additionalProperties":{"type":"string","maxLength":1024}},"headers":{"description":"Headers added to every request (values: no line breaks or control characters).","type":"object","maxProperties":32,"propertyNames":{"pattern":"^[A-Za-z0-9-]{1,64}$"},"additionalProperties":{"type":"string","maxLength":1024,"pattern":"^[^\\u0000-\\u0008\\u000a-\\u001f\\u007f]*$"}}}},"successStatus":{"description":"Statuses counted as success. Default: any 2xx.","type":"array","maxItems":20,"items":{"type":"integer","minimum":100,"maximum":599}}}};
-const pattern34 = new RegExp("^/", "u");
-const pattern35 = new RegExp("^(json|form|multipart|arg:[A-Za-z0-9_.-]{1,128})$", "u");
-const pattern36 = new RegExp("^[A-Za-z0-9!#$&^_.+-]{1,64}/[A-Za-z0-9!#$&^_.+-]{1,64}( *;[ A-Za-z0-9!#$&^_.+=-]{1,128})?$", "u");
-const pattern37 = new RegExp("^[A-Za-z0-9_.~-]{1,128}$", "u");
-const pattern39 = new RegExp("^[^\\u0000-\\u0008\\u000a-\\u001f\\u007f]*$", "u");
+const schema50 = {"description":"One MCP tool, mapped to one HTTP request (`http`) or to one skill of an A2A agent (`a2a`).","type":"object","additionalProperties":false,"required":["name","description","inputSchema"],"properties":{"name":{"description":"Tool name, unique within the pack: 1-64 characters of [A-Za-z0-9_.-] (MCP).","type":"string","pattern":"^[A-Za-z0-9_.-]{1,64}$","maxLength":80},"title":{"description":"Human-readable title.","type":"string","minLength":1,"maxLength":200},"description":{"description":"What the tool does, written for a model.","type":"string","minLength":1,"maxLength":8000},"inputSchema":{"description":"JSON Schema of the tool's arguments; its root must be an object schema.","$ref":"#/$defs/jsonSchema"},"outputSchema":{"description":"JSON Schema of the tool's structured result (optional).","$ref":"#/$defs/jsonSchema"},"http":{"$ref":"#/$defs/httpMapping"},"a2a":{"$ref":"#/$defs/a2aSkill"},"annotations":{"description":"MCP tool annotations (hints for clients; not enforced).","type":"object","additionalProperties":false,"properties":{"readOnlyHint":{"description":"The tool does not modify its environment.","type":"boolean"},"destructiveHint":{"description":"The tool may perform destructive updates.","type":"boolean"},"idempotentHint":{"description":"Repeated calls with the same arguments have no additional effect. Only idempotent tools are retried.","type":"boolean"},"openWorldHint":{"description":"The tool interacts with external entities.","type":"boolean"}}},"sensitive":{"description":"Calls need an approval (see the policies' approval rules). Default false.","type":"boolean"},"timeoutMs":{"description":"Timeout of this tool's upstream request in milliseconds; overrides upstream.timeoutMs.","type":"integer","minimum":100,"maximum":300000},"cache":{"description":"Let the gateway answer repeated calls from its cache (Redis when REDIS_URL is set, else in memory) for ttlSeconds. Only for tools with annotations.readOnlyHint: true. Entries are keyed by tool, pack version, arguments and the calling subject, so one subject never gets another's answer; only successful results are kept. Default: no caching.","type":"object","additionalProperties":false,"required":["ttlSeconds"],"properties":{"ttlSeconds":{"description":"How long an answer is served from the cache, in seconds (1 to 86400).","type":"integer","minimum":1,"maximum":86400}}}},"oneOf":[{"required":["http"]},{"required":["a2a"]}]};
+const schema51 = {"description":"A JSON Schema (draft 2020-12) describing a JSON value. Mark an input property with 'x-sensitive: true' to redact it in traces.","type":"object","maxProperties":64};
+const schema53 = {"description":"How a tool call becomes an HTTP request.","type":"object","additionalProperties":false,"required":["method","path"],"properties":{"method":{"description":"HTTP method.","type":"string","enum":["GET","HEAD","POST","PUT","PATCH","DELETE"]},"path":{"description":"Path template relative to the base URL, with {param} placeholders, e.g. /repos/{owner}/{repo}/issues.","type":"string","minLength":1,"maxLength":1024,"pattern":"^/"},"args":{"description":"Where each argument goes. Arguments not listed go to the query (GET, HEAD, DELETE) or the JSON body (other methods); path placeholders must be mapped to 'path'.","type":"object","maxProperties":256,"propertyNames":{"maxLength":128},"additionalProperties":{"anyOf":[{"type":"string","enum":["path","query","header","body"]},{"type":"object","additionalProperties":false,"required":["in"],"properties":{"in":{"description":"Location.","type":"string","enum":["path","query","header","body"]},"name":{"description":"Name on the wire when it differs from the argument name.","type":"string","minLength":1,"maxLength":128}}}]}},"body":{"description":"How body arguments are sent: 'json' (an object of the body arguments, default); 'form' (application/x-www-form-urlencoded: strings, numbers and booleans as their text, arrays as repeated keys, objects as JSON text); 'multipart' (multipart/form-data: an argument whose input schema has contentEncoding 'base64' is a file part of the decoded bytes, typed by its contentMediaType, default application/octet-stream, and named after the argument; the others are text parts like form values); or 'arg:<name>' (that argument is the whole body: JSON, or with contentType set to a non-JSON type, its string as it is).","type":"string","pattern":"^(json|form|multipart|arg:[A-Za-z0-9_.-]{1,128})$","maxLength":144},"contentType":{"description":"Media type of an 'arg:<name>' body that is not JSON, e.g. 'text/plain', 'application/xml': the argument (a string) is sent as it is with this Content-Type. Only with body 'arg:<name>'.","type":"string","pattern":"^[A-Za-z0-9!#$&^_.+-]{1,64}/[A-Za-z0-9!#$&^_.+-]{1,64}( *;[ A-Za-z0-9!#$&^_.+=-]{1,128})?$","maxLength":200},"fixed":{"description":"Constant, non-secret values sent with every call of this tool, whatever the arguments (e.g. AWS 'X-Amz-Target: Service.Operation', 'Action=Name', 'Version=2016-11-15'). A fixed value wins over an argument mapped to the same query parameter or header, so a caller cannot change it.","type":"object","additionalProperties":false,"properties":{"query":{"description":"Query parameters added to every request.","type":"object","maxProperties":32,"propertyNames":{"pattern":"^[A-Za-z0-9_.~-]{1,128}$"},"additionalProperties":{"type":"string","maxLength":1024}},"headers":{"description":"Headers added to every request (values: no line breaks or control characters).","type":"object","maxProperties":32,"propertyNames":{"pattern":"^[A-Za-z0-9-]{1,64}$"},"additionalProperties":{"type":"string","maxLength":1024,"pattern":"^[^\\u0000-\\u0008\\u000a-\\u001f\\u007f]*$"}}}},"successStatus":{"description":"Statuses counted as success. Default: any 2xx.","type":"array","maxItems":20,"items":{"type":"integer","minimum":100,"maximum":599}}}};
+const schema54 = {"description":"The A2A skill this tool calls (pack with upstream.a2a only). The call's `message` argument becomes a text part and `data` a data part of the A2A message.","type":"object","additionalProperties":false,"required":["skill"],"properties":{"skill":{"description":"The skill's id in the Agent Card.","type":"string","minLength":1,"maxLength":256}}};
+const pattern36 = new RegExp("^/", "u");
+const pattern37 = new RegExp("^(json|form|multipart|arg:[A-Za-z0-9_.-]{1,128})$", "u");
+const pattern38 = new RegExp("^[A-Za-z0-9!#$&^_.+-]{1,64}/[A-Za-z0-9!#$&^_.+-]{1,64}( *;[ A-Za-z0-9!#$&^_.+=-]{1,128})?$", "u");
+const pattern39 = new RegExp("^[A-Za-z0-9_.~-]{1,128}$", "u");
+const pattern41 = new RegExp("^[^\\u0000-\\u0008\\u000a-\\u001f\\u007f]*$", "u");
 
-function validate25(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate27(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate25.evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.name === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema48.required,parentSchema:schema48,data};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-if(data.description === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "description"},message:"must have required property '"+"description"+"'",schema:schema48.required,parentSchema:schema48,data};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-if(data.inputSchema === undefined){
-const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "inputSchema"},message:"must have required property '"+"inputSchema"+"'",schema:schema48.required,parentSchema:schema48,data};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-if(data.http === undefined){
-const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "http"},message:"must have required property '"+"http"+"'",schema:schema48.required,parentSchema:schema48,data};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-for(const key0 in data){
-if(!(func1.call(schema48.properties, key0))){
-const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema48,data};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-}
-if(data.name !== undefined){
-let data0 = data.name;
-if(typeof data0 === "string"){
-if(func2(data0) > 80){
-const err5 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/maxLength",keyword:"maxLength",params:{limit: 80},message:"must NOT have more than 80 characters",schema:80,parentSchema:schema48.properties.name,data:data0};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-if(!pattern10.test(data0)){
-const err6 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.-]{1,64}$"},message:"must match pattern \""+"^[A-Za-z0-9_.-]{1,64}$"+"\"",schema:"^[A-Za-z0-9_.-]{1,64}$",parentSchema:schema48.properties.name,data:data0};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-}
-else {
-const err7 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema48.properties.name.type,parentSchema:schema48.properties.name,data:data0};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-}
-if(data.title !== undefined){
-let data1 = data.title;
-if(typeof data1 === "string"){
-if(func2(data1) > 200){
-const err8 = {instancePath:instancePath+"/title",schemaPath:"#/properties/title/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters",schema:200,parentSchema:schema48.properties.title,data:data1};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-if(func2(data1) < 1){
-const err9 = {instancePath:instancePath+"/title",schemaPath:"#/properties/title/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema48.properties.title,data:data1};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-}
-else {
-const err10 = {instancePath:instancePath+"/title",schemaPath:"#/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema48.properties.title.type,parentSchema:schema48.properties.title,data:data1};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-}
-if(data.description !== undefined){
-let data2 = data.description;
-if(typeof data2 === "string"){
-if(func2(data2) > 8000){
-const err11 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/maxLength",keyword:"maxLength",params:{limit: 8000},message:"must NOT have more than 8000 characters",schema:8000,parentSchema:schema48.properties.description,data:data2};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-if(func2(data2) < 1){
-const err12 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema48.properties.description,data:data2};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-}
-else {
-const err13 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema48.properties.description.type,parentSchema:schema48.properties.description,data:data2};
-if(vErrors === null){
-vErrors = [err13];
-}
-else {
-vErrors.push(err13);
-}
-errors++;
-}
-}
-if(data.inputSchema !== undefined){
-let data3 = data.inputSchema;
-if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
-if(Object.keys(data3).length > 64){
-const err14 = {instancePath:instancePath+"/inputSchema",schemaPath:"#/$defs/jsonSchema/maxProperties",keyword:"maxProperties",params:{limit: 64},message:"must NOT have more than 64 properties",schema:64,parentSchema:schema49,data:data3};
-if(vErrors === null){
-vErrors = [err14];
-}
-else {
-vErrors.push(err14);
-}
-errors++;
-}
-}
-else {
-const err15 = {instancePath:instancePath+"/inputSchema",schemaPath:"#/$defs/jsonSchema/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema49.type,parentSchema:schema49,data:data3};
-if(vErrors === null){
-vErrors = [err15];
-}
-else {
-vErrors.push(err15);
-}
-errors++;
-}
-}
-if(data.outputSchema !== undefined){
-let data4 = data.outputSchema;
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-if(Object.keys(data4).length > 64){
-const err16 = {instancePath:instancePath+"/outputSchema",schemaPath:"#/$defs/jsonSchema/maxProperties",keyword:"maxProperties",params:{limit: 64},message:"must NOT have more than 64 properties",schema:64,parentSchema:schema49,data:data4};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-}
-}
-else {
-const err17 = {instancePath:instancePath+"/outputSchema",schemaPath:"#/$defs/jsonSchema/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema49.type,parentSchema:schema49,data:data4};
-if(vErrors === null){
-vErrors = [err17];
-}
-else {
-vErrors.push(err17);
-}
-errors++;
-}
-}
-if(data.http !== undefined){
-let data5 = data.http;
-if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
-if(data5.method === undefined){
-const err18 = {instancePath:instancePath+"/http",schemaPath:"#/$defs/httpMapping/required",keyword:"required",params:{missingProperty: "method"},message:"must have required property '"+"method"+"'",schema:schema51.required,parentSchema:schema51,data:data5};
-if(vErrors === null){
-vErrors = [err18];
-}
-else {
-vErrors.push(err18);
-}
-errors++;
-}
-if(data5.path === undefined){
-const err19 = {instancePath:instancePath+"/http",schemaPath:"#/$defs/httpMapping/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'",schema:schema51.required,parentSchema:schema51,data:data5};
-if(vErrors === null){
-vErrors = [err19];
-}
-else {
-vErrors.push(err19);
-}
-errors++;
-}
-for(const key1 in data5){
-if(!(((((((key1 === "method") || (key1 === "path")) || (key1 === "args")) || (key1 === "body")) || (key1 === "contentType")) || (key1 === "fixed")) || (key1 === "successStatus"))){
-const err20 = {instancePath:instancePath+"/http",schemaPath:"#/$defs/httpMapping/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema51,data:data5};
-if(vErrors === null){
-vErrors = [err20];
-}
-else {
-vErrors.push(err20);
-}
-errors++;
-}
-}
-if(data5.method !== undefined){
-let data6 = data5.method;
-if(typeof data6 !== "string"){
-const err21 = {instancePath:instancePath+"/http/method",schemaPath:"#/$defs/httpMapping/properties/method/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema51.properties.method.type,parentSchema:schema51.properties.method,data:data6};
-if(vErrors === null){
-vErrors = [err21];
-}
-else {
-vErrors.push(err21);
-}
-errors++;
-}
-if(!((((((data6 === "GET") || (data6 === "HEAD")) || (data6 === "POST")) || (data6 === "PUT")) || (data6 === "PATCH")) || (data6 === "DELETE"))){
-const err22 = {instancePath:instancePath+"/http/method",schemaPath:"#/$defs/httpMapping/properties/method/enum",keyword:"enum",params:{allowedValues: schema51.properties.method.enum},message:"must be equal to one of the allowed values",schema:schema51.properties.method.enum,parentSchema:schema51.properties.method,data:data6};
-if(vErrors === null){
-vErrors = [err22];
-}
-else {
-vErrors.push(err22);
-}
-errors++;
-}
-}
-if(data5.path !== undefined){
-let data7 = data5.path;
-if(typeof data7 === "string"){
-if(func2(data7) > 1024){
-const err23 = {instancePath:instancePath+"/http/path",schemaPath:"#/$defs/httpMapping/properties/path/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters",schema:1024,parentSchema:schema51.properties.path,data:data7};
-if(vErrors === null){
-vErrors = [err23];
-}
-else {
-vErrors.push(err23);
-}
-errors++;
-}
-if(func2(data7) < 1){
-const err24 = {instancePath:instancePath+"/http/path",schemaPath:"#/$defs/httpMapping/properties/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema51.properties.path,data:data7};
-if(vErrors === null){
-vErrors = [err24];
-}
-else {
-vErrors.push(err24);
-}
-errors++;
-}
-if(!pattern34.test(data7)){
-const err25 = {instancePath:instancePath+"/http/path",schemaPath:"#/$defs/httpMapping/properties/path/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\"",schema:"^/",parentSchema:schema51.properties.path,data:data7};
-if(vErrors === null){
-vErrors = [err25];
-}
-else {
-vErrors.push(err25);
-}
-errors++;
-}
-}
-else {
-const err26 = {instancePath:instancePath+"/http/path",schemaPath:"#/$defs/httpMapping/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema51.properties.path.type,parentSchema:schema51.properties.path,data:data7};
-if(vErrors === null){
-vErrors = [err26];
-}
-else {
-vErrors.push(err26);
-}
-errors++;
-}
-}
-if(data5.args !== undefined){
-let data8 = data5.args;
-if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
-if(Object.keys(data8).length > 256){
-const err27 = {instancePath:instancePath+"/http/args",schemaPath:"#/$defs/httpMapping/properties/args/maxProperties",keyword:"maxProperties",params:{limit: 256},message:"must NOT have more than 256 properties",schema:256,parentSchema:schema51.properties.args,data:data8};
-if(vErrors === null){
-vErrors = [err27];
-}
-else {
-vErrors.push(err27);
-}
-errors++;
-}
-for(const key2 in data8){
-const _errs24 = errors;
-if(typeof key2 === "string"){
-if(func2(key2) > 128){
-const err28 = {instancePath:instancePath+"/http/args",schemaPath:"#/$defs/httpMapping/properties/args/propertyNames/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters",schema:128,parentSchema:schema51.properties.args.propertyNames,data:key2,propertyName:key2};
-if(vErrors === null){
-vErrors = [err28];
-}
-else {
-vErrors.push(err28);
-}
-errors++;
-}
-}
-var valid5 = _errs24 === errors;
-if(!valid5){
-const err29 = {instancePath:instancePath+"/http/args",schemaPath:"#/$defs/httpMapping/properties/args/propertyNames",keyword:"propertyNames",params:{propertyName: key2},message:"property name must be valid",schema:schema51.properties.args.propertyNames,parentSchema:schema51.properties.args,data:data8};
-if(vErrors === null){
-vErrors = [err29];
-}
-else {
-vErrors.push(err29);
-}
-errors++;
-}
-}
-for(const key3 in data8){
-let data9 = data8[key3];
-const _errs27 = errors;
-let valid7 = false;
-const _errs28 = errors;
-if(typeof data9 !== "string"){
-const err30 = {instancePath:instancePath+"/http/args/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/httpMapping/properties/args/additionalProperties/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema51.properties.args.additionalProperties.anyOf[0].type,parentSchema:schema51.properties.args.additionalProperties.anyOf[0],data:data9};
-if(vErrors === null){
-vErrors = [err30];
-}
-else {
-vErrors.push(err30);
-}
-errors++;
-}
-if(!((((data9 === "path") || (data9 === "query")) || (data9 === "header")) || (data9 === "body"))){
-const err31 = {instancePath:instancePath+"/http/args/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/httpMapping/properties/args/additionalProperties/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema51.properties.args.additionalProperties.anyOf[0].enum},message:"must be equal to one of the allowed values",schema:schema51.properties.args.additionalProperties.anyOf[0].enum,parentSchema:schema51.properties.args.additionalProperties.anyOf[0],data:data9};
-if(vErrors === null){
-vErrors = [err31];
-}
-else {
-vErrors.push(err31);
-}
-errors++;
-}
-var _valid0 = _errs28 === errors;
-valid7 = valid7 || _valid0;
-const _errs30 = errors;
-if(data9 && typeof data9 == "object" && !Array.isArray(data9)){
-if(data9.in === undefined){
-const err32 = {instancePath:instancePath+"/http/args/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/httpMapping/properties/args/additionalProperties/anyOf/1/required",keyword:"required",params:{missingProperty: "in"},message:"must have required property '"+"in"+"'",schema:schema51.properties.args.additionalProperties.anyOf[1].required,parentSchema:schema51.properties.args.additionalProperties.anyOf[1],data:data9};
-if(vErrors === null){
-vErrors = [err32];
-}
-else {
-vErrors.push(err32);
-}
-errors++;
-}
-for(const key4 in data9){
-if(!((key4 === "in") || (key4 === "name"))){
-const err33 = {instancePath:instancePath+"/http/args/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/httpMapping/properties/args/additionalProperties/anyOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema51.properties.args.additionalProperties.anyOf[1],data:data9};
-if(vErrors === null){
-vErrors = [err33];
-}
-else {
-vErrors.push(err33);
-}
-errors++;
-}
-}
-if(data9.in !== undefined){
-let data10 = data9.in;
-if(typeof data10 !== "string"){
-const err34 = {instancePath:instancePath+"/http/args/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/in",schemaPath:"#/$defs/httpMapping/properties/args/additionalProperties/anyOf/1/properties/in/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema51.properties.args.additionalProperties.anyOf[1].properties.in.type,parentSchema:schema51.properties.args.additionalProperties.anyOf[1].properties.in,data:data10};
-if(vErrors === null){
-vErrors = [err34];
-}
-else {
-vErrors.push(err34);
-}
-errors++;
-}
-if(!((((data10 === "path") || (data10 === "query")) || (data10 === "header")) || (data10 === "body"))){
-const err35 = {instancePath:instancePath+"/http/args/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/in",schemaPath:"#/$defs/httpMapping/properties/args/additionalProperties/anyOf/1/properties/in/enum",keyword:"enum",params:{allowedValues: schema51.properties.args.additionalProperties.anyOf[1].properties.in.enum},message:"must be equal to one of the allowed values",schema:schema51.properties.args.additionalProperties.anyOf[1].properties.in.enum,parentSchema:schema51.properties.args.additionalProperties.anyOf[1].properties.in,data:data10};
-if(vErrors === null){
-vErrors = [err35];
-}
-else {
-vErrors.push(err35);
-}
-errors++;
-}
-}
-if(data9.name !== undefined){
-let data11 = data9.name;
-if(typeof data11 === "string"){
-if(func2(data11) > 128){
-const err36 = {instancePath:instancePath+"/http/args/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/name",schemaPath:"#/$defs/httpMapping/properties/args/additionalProperties/anyOf/1/properties/name/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters",schema:128,parentSchema:schema51.properties.args.additionalProperties.anyOf[1].properties.name,data:data11};
-if(vErrors === null){
-vErrors = [err36];
-}
-else {
-vErrors.push(err36);
-}
-errors++;
-}
-if(func2(data11) < 1){
-const err37 = {instancePath:instancePath+"/http/args/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/name",schemaPath:"#/$defs/httpMapping/properties/args/additionalProperties/anyOf/1/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema51.properties.args.additionalProperties.anyOf[1].properties.name,data:data11};
-if(vErrors === null){
-vErrors = [err37];
-}
-else {
-vErrors.push(err37);
-}
-errors++;
-}
-}
-else {
-const err38 = {instancePath:instancePath+"/http/args/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/name",schemaPath:"#/$defs/httpMapping/properties/args/additionalProperties/anyOf/1/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema51.properties.args.additionalProperties.anyOf[1].properties.name.type,parentSchema:schema51.properties.args.additionalProperties.anyOf[1].properties.name,data:data11};
-if(vErrors === null){
-vErrors = [err38];
-}
-else {
-vErrors.push(err38);
-}
-errors++;
-}
-}
-}
-else {
-const err39 = {instancePath:instancePath+"/http/args/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/httpMapping/properties/args/additionalProperties/anyOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema51.properties.args.additionalProperties.anyOf[1].type,parentSchema:schema51.properties.args.additionalProperties.anyOf[1],data:data9};
-if(vErrors === null){
-vErrors = [err39];
-}
-else {
-vErrors.push(err39);
-}
-errors++;
-}
-var _valid0 = _errs30 === errors;
-valid7 = valid7 || _valid0;
-if(!valid7){
-const err40 = {instancePath:instancePath+"/http/args/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/httpMapping/properties/args/additionalProperties/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema51.properties.args.additionalProperties.anyOf,parentSchema:schema51.properties.args.additionalProperties,data:data9};
-if(vErrors === null){
-vErrors = [err40];
-}
-else {
-vErrors.push(err40);
-}
-errors++;
-}
-else {
-errors = _errs27;
-if(vErrors !== null){
-if(_errs27){
-vErrors.length = _errs27;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-}
-else {
-const err41 = {instancePath:instancePath+"/http/args",schemaPath:"#/$defs/httpMapping/properties/args/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema51.properties.args.type,parentSchema:schema51.properties.args,data:data8};
-if(vErrors === null){
-vErrors = [err41];
-}
-else {
-vErrors.push(err41);
-}
-errors++;
-}
-}
-if(data5.body !== undefined){
-let data12 = data5.body;
-if(typeof data12 === "string"){
-if(func2(data12) > 144){
-const err42 = {instancePath:instancePath+"/http/body",schemaPath:"#/$defs/httpMapping/properties/body/maxLength",keyword:"maxLength",params:{limit: 144},message:"must NOT have more than 144 characters",schema:144,parentSchema:schema51.properties.body,data:data12};
-if(vErrors === null){
-vErrors = [err42];
-}
-else {
-vErrors.push(err42);
-}
-errors++;
-}
-if(!pattern35.test(data12)){
-const err43 = {instancePath:instancePath+"/http/body",schemaPath:"#/$defs/httpMapping/properties/body/pattern",keyword:"pattern",params:{pattern: "^(json|form|multipart|arg:[A-Za-z0-9_.-]{1,128})$"},message:"must match pattern \""+"^(json|form|multipart|arg:[A-Za-z0-9_.-]{1,128})$"+"\"",schema:"^(json|form|multipart|arg:[A-Za-z0-9_.-]{1,128})$",parentSchema:schema51.properties.body,data:data12};
-if(vErrors === null){
-vErrors = [err43];
-}
-else {
-vErrors.push(err43);
-}
-errors++;
-}
-}
-else {
-const err44 = {instancePath:instancePath+"/http/body",schemaPath:"#/$defs/httpMapping/properties/body/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema51.properties.body.type,parentSchema:schema51.properties.body,data:data12};
-if(vErrors === null){
-vErrors = [err44];
-}
-else {
-vErrors.push(err44);
-}
-errors++;
-}
-}
-if(data5.contentType !== undefined){
-let data13 = data5.contentType;
-if(typeof data13 === "string"){
-if(func2(data13) > 200){
-const err45 = {instancePath:instancePath+"/http/contentType",schemaPath:"#/$defs/httpMapping/properties/contentType/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters",schema:200,parentSchema:schema51.properties.contentType,data:data13};
-if(vErrors === null){
-vErrors = [err45];
-}
-else {
-vErrors.push(err45);
-}
-errors++;
-}
-if(!pattern36.test(data13)){
-const err46 = {instancePath:instancePath+"/http/contentType",schemaPath:"#/$defs/httpMapping/properties/contentType/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9!#$&^_.+-]{1,64}/[A-Za-z0-9!#$&^_.+-]{1,64}( *;[ A-Za-z0-9!#$&^_.+=-]{1,128})?$"},message:"must match pattern \""+"^[A-Za-z0-9!#$&^_.+-]{1,64}/[A-Za-z0-9!#$&^_.+-]{1,64}( *;[ A-Za-z0-9!#$&^_.+=-]{1,128})?$"+"\"",schema:"^[A-Za-z0-9!#$&^_.+-]{1,64}/[A-Za-z0-9!#$&^_.+-]{1,64}( *;[ A-Za-z0-9!#$&^_.+=-]{1,128})?$",parentSchema:schema51.properties.contentType,data:data13};
-if(vErrors === null){
-vErrors = [err46];
-}
-else {
-vErrors.push(err46);
-}
-errors++;
-}
-}
-else {
-const err47 = {instancePath:instancePath+"/http/contentType",schemaPath:"#/$defs/httpMapping/properties/contentType/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema51.properties.contentType.type,parentSchema:schema51.properties.contentType,data:data13};
-if(vErrors === null){
-vErrors = [err47];
-}
-else {
-vErrors.push(err47);
-}
-errors++;
-}
-}
-if(data5.fixed !== undefined){
-let data14 = data5.fixed;
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-for(const key5 in data14){
-if(!((key5 === "query") || (key5 === "headers"))){
-const err48 = {instancePath:instancePath+"/http/fixed",schemaPath:"#/$defs/httpMapping/properties/fixed/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema51.properties.fixed,data:data14};
-if(vErrors === null){
-vErrors = [err48];
-}
-else {
-vErrors.push(err48);
-}
-errors++;
-}
-}
-if(data14.query !== undefined){
-let data15 = data14.query;
-if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
-if(Object.keys(data15).length > 32){
-const err49 = {instancePath:instancePath+"/http/fixed/query",schemaPath:"#/$defs/httpMapping/properties/fixed/properties/query/maxProperties",keyword:"maxProperties",params:{limit: 32},message:"must NOT have more than 32 properties",schema:32,parentSchema:schema51.properties.fixed.properties.query,data:data15};
-if(vErrors === null){
-vErrors = [err49];
-}
-else {
-vErrors.push(err49);
-}
-errors++;
-}
-for(const key6 in data15){
-const _errs46 = errors;
-if(typeof key6 === "string"){
-if(!pattern37.test(key6)){
-const err50 = {instancePath:instancePath+"/http/fixed/query",schemaPath:"#/$defs/httpMapping/properties/fixed/properties/query/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.~-]{1,128}$"},message:"must match pattern \""+"^[A-Za-z0-9_.~-]{1,128}$"+"\"",schema:"^[A-Za-z0-9_.~-]{1,128}$",parentSchema:schema51.properties.fixed.properties.query.propertyNames,data:key6,propertyName:key6};
-if(vErrors === null){
-vErrors = [err50];
-}
-else {
-vErrors.push(err50);
-}
-errors++;
-}
-}
-var valid10 = _errs46 === errors;
-if(!valid10){
-const err51 = {instancePath:instancePath+"/http/fixed/query",schemaPath:"#/$defs/httpMapping/properties/fixed/properties/query/propertyNames",keyword:"propertyNames",params:{propertyName: key6},message:"property name must be valid",schema:schema51.properties.fixed.properties.query.propertyNames,parentSchema:schema51.properties.fixed.properties.query,data:data15};
-if(vErrors === null){
-vErrors = [err51];
-}
-else {
-vErrors.push(err51);
-}
-errors++;
-}
-}
-for(const key7 in data15){
-let data16 = data15[key7];
-if(typeof data16 === "string"){
-if(func2(data16) > 1024){
-const err52 = {instancePath:instancePath+"/http/fixed/query/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/httpMapping/properties/fixed/properties/query/additionalProperties/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters",schema:1024,parentSchema:schema51.properties.fixed.properties.query.additionalProperties,data:data16};
-if(vErrors === null){
-vErrors = [err52];
-}
-else {
-vErrors.push(err52);
-}
-errors++;
-}
-}
-else {
-const err53 = {instancePath:instancePath+"/http/fixed/query/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/httpMapping/properties/fixed/properties/query/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema51.properties.fixed.properties.query.additionalProperties.type,parentSchema:schema51.properties.fixed.properties.query.additionalProperties,data:data16};
-if(vErrors === null){
-vErrors = [err53];
-}
-else {
-vErrors.push(err53);
-}
-errors++;
-}
-}
-}
-else {
-const err54 = {instancePath:instancePath+"/http/fixed/query",schemaPath:"#/$defs/httpMapping/properties/fixed/properties/query/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema51.properties.fixed.properties.query.type,parentSchema:schema51.properties.fixed.properties.query,data:data15};
-if(vErrors === null){
-vErrors = [err54];
-}
-else {
-vErrors.push(err54);
-}
-errors++;
-}
-}
-if(data14.headers !== undefined){
-let data17 = data14.headers;
-if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
-if(Object.keys(data17).length > 32){
-const err55 = {instancePath:instancePath+"/http/fixed/headers",schemaPath:"#/$defs/httpMapping/properties/fixed/properties/headers/maxProperties",keyword:"maxProperties",params:{limit: 32},message:"must NOT have more than 32 properties",schema:32,parentSchema:schema51.properties.fixed.properties.headers,data:data17};
-if(vErrors === null){
-vErrors = [err55];
-}
-else {
-vErrors.push(err55);
-}
-errors++;
-}
-for(const key8 in data17){
-const _errs52 = errors;
-if(typeof key8 === "string"){
-if(!pattern32.test(key8)){
-const err56 = {instancePath:instancePath+"/http/fixed/headers",schemaPath:"#/$defs/httpMapping/properties/fixed/properties/headers/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9-]{1,64}$"},message:"must match pattern \""+"^[A-Za-z0-9-]{1,64}$"+"\"",schema:"^[A-Za-z0-9-]{1,64}$",parentSchema:schema51.properties.fixed.properties.headers.propertyNames,data:key8,propertyName:key8};
-if(vErrors === null){
-vErrors = [err56];
-}
-else {
-vErrors.push(err56);
-}
-errors++;
-}
-}
-var valid12 = _errs52 === errors;
-if(!valid12){
-const err57 = {instancePath:instancePath+"/http/fixed/headers",schemaPath:"#/$defs/httpMapping/properties/fixed/properties/headers/propertyNames",keyword:"propertyNames",params:{propertyName: key8},message:"property name must be valid",schema:schema51.properties.fixed.properties.headers.propertyNames,parentSchema:schema51.properties.fixed.properties.headers,data:data17};
-if(vErrors === null){
-vErrors = [err57];
-}
-else {
-vErrors.push(err57);
-}
-errors++;
-}
-}
-for(const key9 in data17){
-let data18 = data17[key9];
-if(typeof data18 === "string"){
-if(func2(data18) > 1024){
-const err58 = {instancePath:instancePath+"/http/fixed/headers/" + key9.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/httpMapping/properties/fixed/properties/headers/additionalProperties/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters",schema:1024,parentSchema:schema51.properties.fixed.properties.headers.additionalProperties,data:data18};
-if(vErrors === null){
-vErrors = [err58];
-}
-else {
-vErrors.push(err58);
-}
-errors++;
-}
-if(!pattern39.test(data18)){
-const err59 = {instancePath:instancePath+"/http/fixed/headers/" + key9.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/httpMapping/properties/fixed/properties/headers/additionalProperties/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u0008\\u000a-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u0008\\u000a-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u0008\\u000a-\\u001f\\u007f]*$",parentSchema:schema51.properties.fixed.properties.headers.additionalProperties,data:data18};
-if(vErrors === null){
-vErrors = [err59];
-}
-else {
-vErrors.push(err59);
-}
-errors++;
-}
-}
-else {
-const err60 = {instancePath:instancePath+"/http/fixed/headers/" + key9.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/httpMapping/properties/fixed/properties/headers/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema51.properties.fixed.properties.headers.additionalProperties.type,parentSchema:schema51.properties.fixed.properties.headers.additionalProperties,data:data18};
-if(vErrors === null){
-vErrors = [err60];
-}
-else {
-vErrors.push(err60);
-}
-errors++;
-}
-}
-}
-else {
-const err61 = {instancePath:instancePath+"/http/fixed/headers",schemaPath:"#/$defs/httpMapping/properties/fixed/properties/headers/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema51.properties.fixed.properties.headers.type,parentSchema:schema51.properties.fixed.properties.headers,data:data17};
-if(vErrors === null){
-vErrors = [err61];
-}
-else {
-vErrors.push(err61);
-}
-errors++;
-}
-}
-}
-else {
-const err62 = {instancePath:instancePath+"/http/fixed",schemaPath:"#/$defs/httpMapping/properties/fixed/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema51.properties.fixed.type,parentSchema:schema51.properties.fixed,data:data14};
-if(vErrors === null){
-vErrors = [err62];
-}
-else {
-vErrors.push(err62);
-}
-errors++;
-}
-}
-if(data5.successStatus !== undefined){
-let data19 = data5.successStatus;
-if(Array.isArray(data19)){
-if(data19.length > 20){
-const err63 = {instancePath:instancePath+"/http/successStatus",schemaPath:"#/$defs/httpMapping/properties/successStatus/maxItems",keyword:"maxItems",params:{limit: 20},message:"must NOT have more than 20 items",schema:20,parentSchema:schema51.properties.successStatus,data:data19};
-if(vErrors === null){
-vErrors = [err63];
-}
-else {
-vErrors.push(err63);
-}
-errors++;
-}
-const len0 = data19.length;
-for(let i0=0; i0<len0; i0++){
-let data20 = data19[i0];
-if(!(((typeof data20 == "number") && (!(data20 % 1) && !isNaN(data20))) && (isFinite(data20)))){
-const err64 = {instancePath:instancePath+"/http/successStatus/" + i0,schemaPath:"#/$defs/httpMapping/properties/successStatus/items/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema51.properties.successStatus.items.type,parentSchema:schema51.properties.successStatus.items,data:data20};
-if(vErrors === null){
-vErrors = [err64];
-}
-else {
-vErrors.push(err64);
-}
-errors++;
-}
-if((typeof data20 == "number") && (isFinite(data20))){
-if(data20 > 599 || isNaN(data20)){
-const err65 = {instancePath:instancePath+"/http/successStatus/" + i0,schemaPath:"#/$defs/httpMapping/properties/successStatus/items/maximum",keyword:"maximum",params:{comparison: "<=", limit: 599},message:"must be <= 599",schema:599,parentSchema:schema51.properties.successStatus.items,data:data20};
-if(vErrors === null){
-vErrors = [err65];
-}
-else {
-vErrors.push(err65);
-}
-errors++;
-}
-if(data20 < 100 || isNaN(data20)){
-const err66 = {instancePath:instancePath+"/http/successStatus/" + i0,schemaPath:"#/$defs/httpMapping/properties/successStatus/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100",schema:100,parentSchema:schema51.properties.successStatus.items,data:data20};
-if(vErrors === null){
-vErrors = [err66];
-}
-else {
-vErrors.push(err66);
-}
-errors++;
-}
-}
-}
-}
-else {
-const err67 = {instancePath:instancePath+"/http/successStatus",schemaPath:"#/$defs/httpMapping/properties/successStatus/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema51.properties.successStatus.type,parentSchema:schema51.properties.successStatus,data:data19};
-if(vErrors === null){
-vErrors = [err67];
-}
-else {
-vErrors.push(err67);
-}
-errors++;
-}
-}
-}
-else {
-const err68 = {instancePath:instancePath+"/http",schemaPath:"#/$defs/httpMapping/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema51.type,parentSchema:schema51,data:data5};
-if(vErrors === null){
-vErrors = [err68];
-}
-else {
-vErrors.push(err68);
-}
-errors++;
-}
-}
-if(data.annotations !== undefined){
-let data21 = data.annotations;
-if(data21 && typeof data21 == "object" && !Array.isArray(data21)){
-for(const key10 in data21){
-if(!((((key10 === "readOnlyHint") || (key10 === "destructiveHint")) || (key10 === "idempotentHint")) || (key10 === "openWorldHint"))){
-const err69 = {instancePath:instancePath+"/annotations",schemaPath:"#/properties/annotations/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties",schema:false,parentSchema:schema48.properties.annotations,data:data21};
-if(vErrors === null){
-vErrors = [err69];
-}
-else {
-vErrors.push(err69);
-}
-errors++;
-}
-}
-if(data21.readOnlyHint !== undefined){
-let data22 = data21.readOnlyHint;
-if(typeof data22 !== "boolean"){
-const err70 = {instancePath:instancePath+"/annotations/readOnlyHint",schemaPath:"#/properties/annotations/properties/readOnlyHint/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema48.properties.annotations.properties.readOnlyHint.type,parentSchema:schema48.properties.annotations.properties.readOnlyHint,data:data22};
-if(vErrors === null){
-vErrors = [err70];
-}
-else {
-vErrors.push(err70);
-}
-errors++;
-}
-}
-if(data21.destructiveHint !== undefined){
-let data23 = data21.destructiveHint;
-if(typeof data23 !== "boolean"){
-const err71 = {instancePath:instancePath+"/annotations/destructiveHint",schemaPath:"#/properties/annotations/properties/destructiveHint/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema48.properties.annotations.properties.destructiveHint.type,parentSchema:schema48.properties.annotations.properties.destructiveHint,data:data23};
-if(vErrors === null){
-vErrors = [err71];
-}
-else {
-vErrors.push(err71);
-}
-errors++;
-}
-}
-if(data21.idempotentHint !== undefined){
-let data24 = data21.idempotentHint;
-if(typeof data24 !== "boolean"){
-const err72 = {instancePath:instancePath+"/annotations/idempotentHint",schemaPath:"#/properties/annotations/properties/idempotentHint/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema48.properties.annotations.properties.idempotentHint.type,parentSchema:schema48.properties.annotations.properties.idempotentHint,data:data24};
-if(vErrors === null){
-vErrors = [err72];
-}
-else {
-vErrors.push(err72);
-}
-errors++;
-}
-}
-if(data21.openWorldHint !== undefined){
-let data25 = data21.openWorldHint;
-if(typeof data25 !== "boolean"){
-const err73 = {instancePath:instancePath+"/annotations/openWorldHint",schemaPath:"#/properties/annotations/properties/openWorldHint/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema48.properties.annotations.properties.openWorldHint.type,parentSchema:schema48.properties.annotations.properties.openWorldHint,data:data25};
-if(vErrors === null){
-vErrors = [err73];
-}
-else {
-vErrors.push(err73);
-}
-errors++;
-}
-}
-}
-else {
-const err74 = {instancePath:instancePath+"/annotations",schemaPath:"#/properties/annotations/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema48.properties.annotations.type,parentSchema:schema48.properties.annotations,data:data21};
-if(vErrors === null){
-vErrors = [err74];
-}
-else {
-vErrors.push(err74);
-}
-errors++;
-}
-}
-if(data.sensitive !== undefined){
-let data26 = data.sensitive;
-if(typeof data26 !== "boolean"){
-const err75 = {instancePath:instancePath+"/sensitive",schemaPath:"#/properties/sensitive/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema48.properties.sensitive.type,parentSchema:schema48.properties.sensitive,data:data26};
-if(vErrors === null){
-vErrors = [err75];
-}
-else {
-vErrors.push(err75);
-}
-errors++;
-}
-}
-if(data.timeoutMs !== undefined){
-let data27 = data.timeoutMs;
-if(!(((typeof data27 == "number") && (!(data27 % 1) && !isNaN(data27))) && (isFinite(data27)))){
-const err76 = {instancePath:instancePath+"/timeoutMs",schemaPath:"#/properties/timeoutMs/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema48.properties.timeoutMs.type,parentSchema:schema48.properties.timeoutMs,data:data27};
-if(vErrors === null){
-vErrors = [err76];
-}
-else {
-vErrors.push(err76);
-}
-errors++;
-}
-if((typeof data27 == "number") && (isFinite(data27))){
-if(data27 > 300000 || isNaN(data27)){
-const err77 = {instancePath:instancePath+"/timeoutMs",schemaPath:"#/properties/timeoutMs/maximum",keyword:"maximum",params:{comparison: "<=", limit: 300000},message:"must be <= 300000",schema:300000,parentSchema:schema48.properties.timeoutMs,data:data27};
-if(vErrors === null){
-vErrors = [err77];
-}
-else {
-vErrors.push(err77);
-}
-errors++;
-}
-if(data27 < 100 || isNaN(data27)){
-const err78 = {instancePath:instancePath+"/timeoutMs",schemaPath:"#/properties/timeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100",schema:100,parentSchema:schema48.properties.timeoutMs,data:data27};
-if(vErrors === null){
-vErrors = [err78];
-}
-else {
-vErrors.push(err78);
-}
-errors++;
-}
-}
-}
-if(data.cache !== undefined){
-let data28 = data.cache;
-if(data28 && typeof data28 == "object" && !Array.isArray(data28)){
-if(data28.ttlSeconds === undefined){
-const err79 = {instancePath:instancePath+"/cache",schemaPath:"#/properties/cache/required",keyword:"required",params:{missingProperty: "ttlSeconds"},message:"must have required property '"+"ttlSeconds"+"'",schema:schema48.properties.cache.required,parentSchema:schema48.properties.cache,data:data28};
-if(vErrors === null){
-vErrors = [err79];
-}
-else {
-vErrors.push(err79);
-}
-errors++;
-}
-for(const key11 in data28){
-if(!(key11 === "ttlSeconds")){
-const err80 = {instancePath:instancePath+"/cache",schemaPath:"#/properties/cache/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties",schema:false,parentSchema:schema48.properties.cache,data:data28};
-if(vErrors === null){
-vErrors = [err80];
-}
-else {
-vErrors.push(err80);
-}
-errors++;
-}
-}
-if(data28.ttlSeconds !== undefined){
-let data29 = data28.ttlSeconds;
-if(!(((typeof data29 == "number") && (!(data29 % 1) && !isNaN(data29))) && (isFinite(data29)))){
-const err81 = {instancePath:instancePath+"/cache/ttlSeconds",schemaPath:"#/properties/cache/properties/ttlSeconds/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema48.properties.cache.properties.ttlSeconds.type,parentSchema:schema48.properties.cache.properties.ttlSeconds,data:data29};
-if(vErrors === null){
-vErrors = [err81];
-}
-else {
-vErrors.push(err81);
-}
-errors++;
-}
-if((typeof data29 == "number") && (isFinite(data29))){
-if(data29 > 86400 || isNaN(data29)){
-const err82 = {instancePath:instancePath+"/cache/ttlSeconds",schemaPath:"#/properties/cache/properties/ttlSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 86400},message:"must be <= 86400",schema:86400,parentSchema:schema48.properties.cache.properties.ttlSeconds,data:data29};
-if(vErrors === null){
-vErrors = [err82];
-}
-else {
-vErrors.push(err82);
-}
-errors++;
-}
-if(data29 < 1 || isNaN(data29)){
-const err83 = {instancePath:instancePath+"/cache/ttlSeconds",schemaPath:"#/properties/cache/properties/ttlSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema48.properties.cache.properties.ttlSeconds,data:data29};
-if(vErrors === null){
-vErrors = [err83];
-}
-else {
-vErrors.push(err83);
-}
-errors++;
-}
-}
-}
-}
-else {
-const err84 = {instancePath:instancePath+"/cache",schemaPath:"#/properties/cache/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema48.properties.cache.type,parentSchema:schema48.properties.cache,data:data28};
-if(vErrors === null){
-vErrors = [err84];
-}
-else {
-vErrors.push(err84);
-}
-errors++;
-}
-}
-}
-else {
-const err85 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema48.type,parentSchema:schema48,data};
-if(vErrors === null){
-vErrors = [err85];
-}
-else {
-vErrors.push(err85);
-}
-errors++;
-}
-validate25.errors = vErrors;
-return errors === 0;
-}
-validate25.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-
-const schema52 = {"description":"What the pack server needs to run.","type":"object","additionalProperties":false,"properties":{"replicas":{"description":"Replicas when not autoscaled. Default 2.","type":"integer","minimum":1,"maximum":100},"resources":{"$ref":"#/$defs/resources"},"autoscaling":{"$ref":"#/$defs/autoscaling"},"env":{"description":"Environment variables of the pack server.","type":"array","maxItems":100,"items":{"$ref":"#/$defs/envVar"}},"baseImage":{"description":"Name of the base image to build on (one of the zone's baseImages). Default: the zone's default.","$ref":"#/$defs/dnsLabel"}}};
-const schema58 = {"description":"Horizontal autoscaling on CPU utilisation.","type":"object","additionalProperties":false,"properties":{"minReplicas":{"description":"Lowest replica count.","type":"integer","minimum":1,"maximum":100},"maxReplicas":{"description":"Highest replica count.","type":"integer","minimum":1,"maximum":500},"targetCPUUtilization":{"description":"Average CPU utilisation (percent of request) to aim for.","type":"integer","minimum":10,"maximum":100}}};
-const schema53 = {"description":"Container resource requests and limits.","type":"object","additionalProperties":false,"properties":{"requests":{"description":"Guaranteed resources.","type":"object","additionalProperties":false,"properties":{"cpu":{"description":"CPU request.","$ref":"#/$defs/quantity"},"memory":{"description":"Memory request.","$ref":"#/$defs/quantity"}}},"limits":{"description":"Upper bounds.","type":"object","additionalProperties":false,"properties":{"cpu":{"description":"CPU limit.","$ref":"#/$defs/quantity"},"memory":{"description":"Memory limit.","$ref":"#/$defs/quantity"}}}}};
-const schema54 = {"description":"A Kubernetes resource quantity, e.g. '100m', '0.5', '128Mi'.","type":"string","maxLength":32,"pattern":"^[0-9]+(\\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$"};
-const pattern40 = new RegExp("^[0-9]+(\\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$", "u");
-
-function validate28(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate28.evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(data && typeof data == "object" && !Array.isArray(data)){
-for(const key0 in data){
-if(!((key0 === "requests") || (key0 === "limits"))){
-const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema53,data};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-}
-if(data.requests !== undefined){
-let data0 = data.requests;
-if(data0 && typeof data0 == "object" && !Array.isArray(data0)){
-for(const key1 in data0){
-if(!((key1 === "cpu") || (key1 === "memory"))){
-const err1 = {instancePath:instancePath+"/requests",schemaPath:"#/properties/requests/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema53.properties.requests,data:data0};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-}
-if(data0.cpu !== undefined){
-let data1 = data0.cpu;
-if(typeof data1 === "string"){
-if(func2(data1) > 32){
-const err2 = {instancePath:instancePath+"/requests/cpu",schemaPath:"#/$defs/quantity/maxLength",keyword:"maxLength",params:{limit: 32},message:"must NOT have more than 32 characters",schema:32,parentSchema:schema54,data:data1};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-if(!pattern40.test(data1)){
-const err3 = {instancePath:instancePath+"/requests/cpu",schemaPath:"#/$defs/quantity/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$",parentSchema:schema54,data:data1};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-}
-else {
-const err4 = {instancePath:instancePath+"/requests/cpu",schemaPath:"#/$defs/quantity/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema54.type,parentSchema:schema54,data:data1};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-}
-if(data0.memory !== undefined){
-let data2 = data0.memory;
-if(typeof data2 === "string"){
-if(func2(data2) > 32){
-const err5 = {instancePath:instancePath+"/requests/memory",schemaPath:"#/$defs/quantity/maxLength",keyword:"maxLength",params:{limit: 32},message:"must NOT have more than 32 characters",schema:32,parentSchema:schema54,data:data2};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-if(!pattern40.test(data2)){
-const err6 = {instancePath:instancePath+"/requests/memory",schemaPath:"#/$defs/quantity/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$",parentSchema:schema54,data:data2};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-}
-else {
-const err7 = {instancePath:instancePath+"/requests/memory",schemaPath:"#/$defs/quantity/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema54.type,parentSchema:schema54,data:data2};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-}
-}
-else {
-const err8 = {instancePath:instancePath+"/requests",schemaPath:"#/properties/requests/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema53.properties.requests.type,parentSchema:schema53.properties.requests,data:data0};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-}
-if(data.limits !== undefined){
-let data3 = data.limits;
-if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
-for(const key2 in data3){
-if(!((key2 === "cpu") || (key2 === "memory"))){
-const err9 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema53.properties.limits,data:data3};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-}
-if(data3.cpu !== undefined){
-let data4 = data3.cpu;
-if(typeof data4 === "string"){
-if(func2(data4) > 32){
-const err10 = {instancePath:instancePath+"/limits/cpu",schemaPath:"#/$defs/quantity/maxLength",keyword:"maxLength",params:{limit: 32},message:"must NOT have more than 32 characters",schema:32,parentSchema:schema54,data:data4};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-if(!pattern40.test(data4)){
-const err11 = {instancePath:instancePath+"/limits/cpu",schemaPath:"#/$defs/quantity/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$",parentSchema:schema54,data:data4};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-}
-else {
-const err12 = {instancePath:instancePath+"/limits/cpu",schemaPath:"#/$defs/quantity/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema54.type,parentSchema:schema54,data:data4};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-}
-if(data3.memory !== undefined){
-let data5 = data3.memory;
-if(typeof data5 === "string"){
-if(func2(data5) > 32){
-const err13 = {instancePath:instancePath+"/limits/memory",schemaPath:"#/$defs/quantity/maxLength",keyword:"maxLength",params:{limit: 32},message:"must NOT have more than 32 characters",schema:32,parentSchema:schema54,data:data5};
-if(vErrors === null){
-vErrors = [err13];
-}
-else {
-vErrors.push(err13);
-}
-errors++;
-}
-if(!pattern40.test(data5)){
-const err14 = {instancePath:instancePath+"/limits/memory",schemaPath:"#/$defs/quantity/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$",parentSchema:schema54,data:data5};
-if(vErrors === null){
-vErrors = [err14];
-}
-else {
-vErrors.push(err14);
-}
-errors++;
-}
-}
-else {
-const err15 = {instancePath:instancePath+"/limits/memory",schemaPath:"#/$defs/quantity/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema54.type,parentSchema:schema54,data:data5};
-if(vErrors === null){
-vErrors = [err15];
-}
-else {
-vErrors.push(err15);
-}
-errors++;
-}
-}
-}
-else {
-const err16 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema53.properties.limits.type,parentSchema:schema53.properties.limits,data:data3};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-}
-}
-}
-else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema53.type,parentSchema:schema53,data};
-if(vErrors === null){
-vErrors = [err17];
-}
-else {
-vErrors.push(err17);
-}
-errors++;
-}
-validate28.errors = vErrors;
-return errors === 0;
-}
-validate28.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-
-const schema59 = {"description":"An environment variable of the pack server: a plain non-secret value or a secret reference.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Variable name.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]{0,127}$","maxLength":143},"value":{"description":"A non-secret value.","type":"string","maxLength":4096},"secretRef":{"$ref":"#/$defs/secretRef/properties/secretRef"}},"oneOf":[{"required":["value"]},{"required":["secretRef"]}]};
-const schema60 = {"description":"Kubernetes Secret holding the value.","type":"object","additionalProperties":false,"required":["name","key"],"properties":{"name":{"description":"Secret name (DNS-1123 subdomain).","type":"string","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"},"key":{"description":"Key inside the Secret.","type":"string","minLength":1,"maxLength":253,"pattern":"^[-._a-zA-Z0-9]+$"}}};
-const pattern44 = new RegExp("^[A-Za-z_][A-Za-z0-9_]{0,127}$", "u");
-
-function validate30(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate30.evaluated;
+const evaluated0 = validate27.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -3668,8 +2566,8 @@ let valid0 = false;
 let passing0 = null;
 const _errs2 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.value === undefined){
-const err0 = {instancePath,schemaPath:"#/oneOf/0/required",keyword:"required",params:{missingProperty: "value"},message:"must have required property '"+"value"+"'",schema:schema59.oneOf[0].required,parentSchema:schema59.oneOf[0],data};
+if(data.http === undefined){
+const err0 = {instancePath,schemaPath:"#/oneOf/0/required",keyword:"required",params:{missingProperty: "http"},message:"must have required property '"+"http"+"'",schema:schema50.oneOf[0].required,parentSchema:schema50.oneOf[0],data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -3686,8 +2584,8 @@ passing0 = 0;
 }
 const _errs3 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.secretRef === undefined){
-const err1 = {instancePath,schemaPath:"#/oneOf/1/required",keyword:"required",params:{missingProperty: "secretRef"},message:"must have required property '"+"secretRef"+"'",schema:schema59.oneOf[1].required,parentSchema:schema59.oneOf[1],data};
+if(data.a2a === undefined){
+const err1 = {instancePath,schemaPath:"#/oneOf/1/required",keyword:"required",params:{missingProperty: "a2a"},message:"must have required property '"+"a2a"+"'",schema:schema50.oneOf[1].required,parentSchema:schema50.oneOf[1],data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -3709,7 +2607,7 @@ passing0 = 1;
 }
 }
 if(!valid0){
-const err2 = {instancePath,schemaPath:"#/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema59.oneOf,parentSchema:schema59,data};
+const err2 = {instancePath,schemaPath:"#/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema50.oneOf,parentSchema:schema50,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -3731,7 +2629,1441 @@ vErrors = null;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.name === undefined){
-const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema59.required,parentSchema:schema59,data};
+const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema50.required,parentSchema:schema50,data};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+if(data.description === undefined){
+const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "description"},message:"must have required property '"+"description"+"'",schema:schema50.required,parentSchema:schema50,data};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+if(data.inputSchema === undefined){
+const err5 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "inputSchema"},message:"must have required property '"+"inputSchema"+"'",schema:schema50.required,parentSchema:schema50,data};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(func1.call(schema50.properties, key0))){
+const err6 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema50,data};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data.name !== undefined){
+let data0 = data.name;
+if(typeof data0 === "string"){
+if(func2(data0) > 80){
+const err7 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/maxLength",keyword:"maxLength",params:{limit: 80},message:"must NOT have more than 80 characters",schema:80,parentSchema:schema50.properties.name,data:data0};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+if(!pattern10.test(data0)){
+const err8 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.-]{1,64}$"},message:"must match pattern \""+"^[A-Za-z0-9_.-]{1,64}$"+"\"",schema:"^[A-Za-z0-9_.-]{1,64}$",parentSchema:schema50.properties.name,data:data0};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+else {
+const err9 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.properties.name.type,parentSchema:schema50.properties.name,data:data0};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+if(data.title !== undefined){
+let data1 = data.title;
+if(typeof data1 === "string"){
+if(func2(data1) > 200){
+const err10 = {instancePath:instancePath+"/title",schemaPath:"#/properties/title/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters",schema:200,parentSchema:schema50.properties.title,data:data1};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+if(func2(data1) < 1){
+const err11 = {instancePath:instancePath+"/title",schemaPath:"#/properties/title/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema50.properties.title,data:data1};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+else {
+const err12 = {instancePath:instancePath+"/title",schemaPath:"#/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.properties.title.type,parentSchema:schema50.properties.title,data:data1};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+if(data.description !== undefined){
+let data2 = data.description;
+if(typeof data2 === "string"){
+if(func2(data2) > 8000){
+const err13 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/maxLength",keyword:"maxLength",params:{limit: 8000},message:"must NOT have more than 8000 characters",schema:8000,parentSchema:schema50.properties.description,data:data2};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+if(func2(data2) < 1){
+const err14 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema50.properties.description,data:data2};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+else {
+const err15 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.properties.description.type,parentSchema:schema50.properties.description,data:data2};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+if(data.inputSchema !== undefined){
+let data3 = data.inputSchema;
+if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
+if(Object.keys(data3).length > 64){
+const err16 = {instancePath:instancePath+"/inputSchema",schemaPath:"#/$defs/jsonSchema/maxProperties",keyword:"maxProperties",params:{limit: 64},message:"must NOT have more than 64 properties",schema:64,parentSchema:schema51,data:data3};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+else {
+const err17 = {instancePath:instancePath+"/inputSchema",schemaPath:"#/$defs/jsonSchema/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema51.type,parentSchema:schema51,data:data3};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+if(data.outputSchema !== undefined){
+let data4 = data.outputSchema;
+if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
+if(Object.keys(data4).length > 64){
+const err18 = {instancePath:instancePath+"/outputSchema",schemaPath:"#/$defs/jsonSchema/maxProperties",keyword:"maxProperties",params:{limit: 64},message:"must NOT have more than 64 properties",schema:64,parentSchema:schema51,data:data4};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+}
+else {
+const err19 = {instancePath:instancePath+"/outputSchema",schemaPath:"#/$defs/jsonSchema/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema51.type,parentSchema:schema51,data:data4};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+}
+if(data.http !== undefined){
+let data5 = data.http;
+if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
+if(data5.method === undefined){
+const err20 = {instancePath:instancePath+"/http",schemaPath:"#/$defs/httpMapping/required",keyword:"required",params:{missingProperty: "method"},message:"must have required property '"+"method"+"'",schema:schema53.required,parentSchema:schema53,data:data5};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+if(data5.path === undefined){
+const err21 = {instancePath:instancePath+"/http",schemaPath:"#/$defs/httpMapping/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'",schema:schema53.required,parentSchema:schema53,data:data5};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+for(const key1 in data5){
+if(!(((((((key1 === "method") || (key1 === "path")) || (key1 === "args")) || (key1 === "body")) || (key1 === "contentType")) || (key1 === "fixed")) || (key1 === "successStatus"))){
+const err22 = {instancePath:instancePath+"/http",schemaPath:"#/$defs/httpMapping/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema53,data:data5};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+}
+if(data5.method !== undefined){
+let data6 = data5.method;
+if(typeof data6 !== "string"){
+const err23 = {instancePath:instancePath+"/http/method",schemaPath:"#/$defs/httpMapping/properties/method/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema53.properties.method.type,parentSchema:schema53.properties.method,data:data6};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+if(!((((((data6 === "GET") || (data6 === "HEAD")) || (data6 === "POST")) || (data6 === "PUT")) || (data6 === "PATCH")) || (data6 === "DELETE"))){
+const err24 = {instancePath:instancePath+"/http/method",schemaPath:"#/$defs/httpMapping/properties/method/enum",keyword:"enum",params:{allowedValues: schema53.properties.method.enum},message:"must be equal to one of the allowed values",schema:schema53.properties.method.enum,parentSchema:schema53.properties.method,data:data6};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
+}
+if(data5.path !== undefined){
+let data7 = data5.path;
+if(typeof data7 === "string"){
+if(func2(data7) > 1024){
+const err25 = {instancePath:instancePath+"/http/path",schemaPath:"#/$defs/httpMapping/properties/path/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters",schema:1024,parentSchema:schema53.properties.path,data:data7};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
+}
+errors++;
+}
+if(func2(data7) < 1){
+const err26 = {instancePath:instancePath+"/http/path",schemaPath:"#/$defs/httpMapping/properties/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema53.properties.path,data:data7};
+if(vErrors === null){
+vErrors = [err26];
+}
+else {
+vErrors.push(err26);
+}
+errors++;
+}
+if(!pattern36.test(data7)){
+const err27 = {instancePath:instancePath+"/http/path",schemaPath:"#/$defs/httpMapping/properties/path/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\"",schema:"^/",parentSchema:schema53.properties.path,data:data7};
+if(vErrors === null){
+vErrors = [err27];
+}
+else {
+vErrors.push(err27);
+}
+errors++;
+}
+}
+else {
+const err28 = {instancePath:instancePath+"/http/path",schemaPath:"#/$defs/httpMapping/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema53.properties.path.type,parentSchema:schema53.properties.path,data:data7};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
+}
+errors++;
+}
+}
+if(data5.args !== undefined){
+let data8 = data5.args;
+if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
+if(Object.keys(data8).length > 256){
+const err29 = {instancePath:instancePath+"/http/args",schemaPath:"#/$defs/httpMapping/properties/args/maxProperties",keyword:"maxProperties",params:{limit: 256},message:"must NOT have more than 256 properties",schema:256,parentSchema:schema53.properties.args,data:data8};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
+}
+errors++;
+}
+for(const key2 in data8){
+const _errs27 = errors;
+if(typeof key2 === "string"){
+if(func2(key2) > 128){
+const err30 = {instancePath:instancePath+"/http/args",schemaPath:"#/$defs/httpMapping/properties/args/propertyNames/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters",schema:128,parentSchema:schema53.properties.args.propertyNames,data:key2,propertyName:key2};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
+}
+errors++;
+}
+}
+var valid6 = _errs27 === errors;
+if(!valid6){
+const err31 = {instancePath:instancePath+"/http/args",schemaPath:"#/$defs/httpMapping/properties/args/propertyNames",keyword:"propertyNames",params:{propertyName: key2},message:"property name must be valid",schema:schema53.properties.args.propertyNames,parentSchema:schema53.properties.args,data:data8};
+if(vErrors === null){
+vErrors = [err31];
+}
+else {
+vErrors.push(err31);
+}
+errors++;
+}
+}
+for(const key3 in data8){
+let data9 = data8[key3];
+const _errs30 = errors;
+let valid8 = false;
+const _errs31 = errors;
+if(typeof data9 !== "string"){
+const err32 = {instancePath:instancePath+"/http/args/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/httpMapping/properties/args/additionalProperties/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema53.properties.args.additionalProperties.anyOf[0].type,parentSchema:schema53.properties.args.additionalProperties.anyOf[0],data:data9};
+if(vErrors === null){
+vErrors = [err32];
+}
+else {
+vErrors.push(err32);
+}
+errors++;
+}
+if(!((((data9 === "path") || (data9 === "query")) || (data9 === "header")) || (data9 === "body"))){
+const err33 = {instancePath:instancePath+"/http/args/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/httpMapping/properties/args/additionalProperties/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema53.properties.args.additionalProperties.anyOf[0].enum},message:"must be equal to one of the allowed values",schema:schema53.properties.args.additionalProperties.anyOf[0].enum,parentSchema:schema53.properties.args.additionalProperties.anyOf[0],data:data9};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
+}
+errors++;
+}
+var _valid1 = _errs31 === errors;
+valid8 = valid8 || _valid1;
+const _errs33 = errors;
+if(data9 && typeof data9 == "object" && !Array.isArray(data9)){
+if(data9.in === undefined){
+const err34 = {instancePath:instancePath+"/http/args/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/httpMapping/properties/args/additionalProperties/anyOf/1/required",keyword:"required",params:{missingProperty: "in"},message:"must have required property '"+"in"+"'",schema:schema53.properties.args.additionalProperties.anyOf[1].required,parentSchema:schema53.properties.args.additionalProperties.anyOf[1],data:data9};
+if(vErrors === null){
+vErrors = [err34];
+}
+else {
+vErrors.push(err34);
+}
+errors++;
+}
+for(const key4 in data9){
+if(!((key4 === "in") || (key4 === "name"))){
+const err35 = {instancePath:instancePath+"/http/args/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/httpMapping/properties/args/additionalProperties/anyOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema53.properties.args.additionalProperties.anyOf[1],data:data9};
+if(vErrors === null){
+vErrors = [err35];
+}
+else {
+vErrors.push(err35);
+}
+errors++;
+}
+}
+if(data9.in !== undefined){
+let data10 = data9.in;
+if(typeof data10 !== "string"){
+const err36 = {instancePath:instancePath+"/http/args/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/in",schemaPath:"#/$defs/httpMapping/properties/args/additionalProperties/anyOf/1/properties/in/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema53.properties.args.additionalProperties.anyOf[1].properties.in.type,parentSchema:schema53.properties.args.additionalProperties.anyOf[1].properties.in,data:data10};
+if(vErrors === null){
+vErrors = [err36];
+}
+else {
+vErrors.push(err36);
+}
+errors++;
+}
+if(!((((data10 === "path") || (data10 === "query")) || (data10 === "header")) || (data10 === "body"))){
+const err37 = {instancePath:instancePath+"/http/args/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/in",schemaPath:"#/$defs/httpMapping/properties/args/additionalProperties/anyOf/1/properties/in/enum",keyword:"enum",params:{allowedValues: schema53.properties.args.additionalProperties.anyOf[1].properties.in.enum},message:"must be equal to one of the allowed values",schema:schema53.properties.args.additionalProperties.anyOf[1].properties.in.enum,parentSchema:schema53.properties.args.additionalProperties.anyOf[1].properties.in,data:data10};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
+}
+errors++;
+}
+}
+if(data9.name !== undefined){
+let data11 = data9.name;
+if(typeof data11 === "string"){
+if(func2(data11) > 128){
+const err38 = {instancePath:instancePath+"/http/args/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/name",schemaPath:"#/$defs/httpMapping/properties/args/additionalProperties/anyOf/1/properties/name/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters",schema:128,parentSchema:schema53.properties.args.additionalProperties.anyOf[1].properties.name,data:data11};
+if(vErrors === null){
+vErrors = [err38];
+}
+else {
+vErrors.push(err38);
+}
+errors++;
+}
+if(func2(data11) < 1){
+const err39 = {instancePath:instancePath+"/http/args/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/name",schemaPath:"#/$defs/httpMapping/properties/args/additionalProperties/anyOf/1/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema53.properties.args.additionalProperties.anyOf[1].properties.name,data:data11};
+if(vErrors === null){
+vErrors = [err39];
+}
+else {
+vErrors.push(err39);
+}
+errors++;
+}
+}
+else {
+const err40 = {instancePath:instancePath+"/http/args/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/name",schemaPath:"#/$defs/httpMapping/properties/args/additionalProperties/anyOf/1/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema53.properties.args.additionalProperties.anyOf[1].properties.name.type,parentSchema:schema53.properties.args.additionalProperties.anyOf[1].properties.name,data:data11};
+if(vErrors === null){
+vErrors = [err40];
+}
+else {
+vErrors.push(err40);
+}
+errors++;
+}
+}
+}
+else {
+const err41 = {instancePath:instancePath+"/http/args/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/httpMapping/properties/args/additionalProperties/anyOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema53.properties.args.additionalProperties.anyOf[1].type,parentSchema:schema53.properties.args.additionalProperties.anyOf[1],data:data9};
+if(vErrors === null){
+vErrors = [err41];
+}
+else {
+vErrors.push(err41);
+}
+errors++;
+}
+var _valid1 = _errs33 === errors;
+valid8 = valid8 || _valid1;
+if(!valid8){
+const err42 = {instancePath:instancePath+"/http/args/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/httpMapping/properties/args/additionalProperties/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema53.properties.args.additionalProperties.anyOf,parentSchema:schema53.properties.args.additionalProperties,data:data9};
+if(vErrors === null){
+vErrors = [err42];
+}
+else {
+vErrors.push(err42);
+}
+errors++;
+}
+else {
+errors = _errs30;
+if(vErrors !== null){
+if(_errs30){
+vErrors.length = _errs30;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err43 = {instancePath:instancePath+"/http/args",schemaPath:"#/$defs/httpMapping/properties/args/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema53.properties.args.type,parentSchema:schema53.properties.args,data:data8};
+if(vErrors === null){
+vErrors = [err43];
+}
+else {
+vErrors.push(err43);
+}
+errors++;
+}
+}
+if(data5.body !== undefined){
+let data12 = data5.body;
+if(typeof data12 === "string"){
+if(func2(data12) > 144){
+const err44 = {instancePath:instancePath+"/http/body",schemaPath:"#/$defs/httpMapping/properties/body/maxLength",keyword:"maxLength",params:{limit: 144},message:"must NOT have more than 144 characters",schema:144,parentSchema:schema53.properties.body,data:data12};
+if(vErrors === null){
+vErrors = [err44];
+}
+else {
+vErrors.push(err44);
+}
+errors++;
+}
+if(!pattern37.test(data12)){
+const err45 = {instancePath:instancePath+"/http/body",schemaPath:"#/$defs/httpMapping/properties/body/pattern",keyword:"pattern",params:{pattern: "^(json|form|multipart|arg:[A-Za-z0-9_.-]{1,128})$"},message:"must match pattern \""+"^(json|form|multipart|arg:[A-Za-z0-9_.-]{1,128})$"+"\"",schema:"^(json|form|multipart|arg:[A-Za-z0-9_.-]{1,128})$",parentSchema:schema53.properties.body,data:data12};
+if(vErrors === null){
+vErrors = [err45];
+}
+else {
+vErrors.push(err45);
+}
+errors++;
+}
+}
+else {
+const err46 = {instancePath:instancePath+"/http/body",schemaPath:"#/$defs/httpMapping/properties/body/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema53.properties.body.type,parentSchema:schema53.properties.body,data:data12};
+if(vErrors === null){
+vErrors = [err46];
+}
+else {
+vErrors.push(err46);
+}
+errors++;
+}
+}
+if(data5.contentType !== undefined){
+let data13 = data5.contentType;
+if(typeof data13 === "string"){
+if(func2(data13) > 200){
+const err47 = {instancePath:instancePath+"/http/contentType",schemaPath:"#/$defs/httpMapping/properties/contentType/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters",schema:200,parentSchema:schema53.properties.contentType,data:data13};
+if(vErrors === null){
+vErrors = [err47];
+}
+else {
+vErrors.push(err47);
+}
+errors++;
+}
+if(!pattern38.test(data13)){
+const err48 = {instancePath:instancePath+"/http/contentType",schemaPath:"#/$defs/httpMapping/properties/contentType/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9!#$&^_.+-]{1,64}/[A-Za-z0-9!#$&^_.+-]{1,64}( *;[ A-Za-z0-9!#$&^_.+=-]{1,128})?$"},message:"must match pattern \""+"^[A-Za-z0-9!#$&^_.+-]{1,64}/[A-Za-z0-9!#$&^_.+-]{1,64}( *;[ A-Za-z0-9!#$&^_.+=-]{1,128})?$"+"\"",schema:"^[A-Za-z0-9!#$&^_.+-]{1,64}/[A-Za-z0-9!#$&^_.+-]{1,64}( *;[ A-Za-z0-9!#$&^_.+=-]{1,128})?$",parentSchema:schema53.properties.contentType,data:data13};
+if(vErrors === null){
+vErrors = [err48];
+}
+else {
+vErrors.push(err48);
+}
+errors++;
+}
+}
+else {
+const err49 = {instancePath:instancePath+"/http/contentType",schemaPath:"#/$defs/httpMapping/properties/contentType/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema53.properties.contentType.type,parentSchema:schema53.properties.contentType,data:data13};
+if(vErrors === null){
+vErrors = [err49];
+}
+else {
+vErrors.push(err49);
+}
+errors++;
+}
+}
+if(data5.fixed !== undefined){
+let data14 = data5.fixed;
+if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
+for(const key5 in data14){
+if(!((key5 === "query") || (key5 === "headers"))){
+const err50 = {instancePath:instancePath+"/http/fixed",schemaPath:"#/$defs/httpMapping/properties/fixed/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema53.properties.fixed,data:data14};
+if(vErrors === null){
+vErrors = [err50];
+}
+else {
+vErrors.push(err50);
+}
+errors++;
+}
+}
+if(data14.query !== undefined){
+let data15 = data14.query;
+if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
+if(Object.keys(data15).length > 32){
+const err51 = {instancePath:instancePath+"/http/fixed/query",schemaPath:"#/$defs/httpMapping/properties/fixed/properties/query/maxProperties",keyword:"maxProperties",params:{limit: 32},message:"must NOT have more than 32 properties",schema:32,parentSchema:schema53.properties.fixed.properties.query,data:data15};
+if(vErrors === null){
+vErrors = [err51];
+}
+else {
+vErrors.push(err51);
+}
+errors++;
+}
+for(const key6 in data15){
+const _errs49 = errors;
+if(typeof key6 === "string"){
+if(!pattern39.test(key6)){
+const err52 = {instancePath:instancePath+"/http/fixed/query",schemaPath:"#/$defs/httpMapping/properties/fixed/properties/query/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.~-]{1,128}$"},message:"must match pattern \""+"^[A-Za-z0-9_.~-]{1,128}$"+"\"",schema:"^[A-Za-z0-9_.~-]{1,128}$",parentSchema:schema53.properties.fixed.properties.query.propertyNames,data:key6,propertyName:key6};
+if(vErrors === null){
+vErrors = [err52];
+}
+else {
+vErrors.push(err52);
+}
+errors++;
+}
+}
+var valid11 = _errs49 === errors;
+if(!valid11){
+const err53 = {instancePath:instancePath+"/http/fixed/query",schemaPath:"#/$defs/httpMapping/properties/fixed/properties/query/propertyNames",keyword:"propertyNames",params:{propertyName: key6},message:"property name must be valid",schema:schema53.properties.fixed.properties.query.propertyNames,parentSchema:schema53.properties.fixed.properties.query,data:data15};
+if(vErrors === null){
+vErrors = [err53];
+}
+else {
+vErrors.push(err53);
+}
+errors++;
+}
+}
+for(const key7 in data15){
+let data16 = data15[key7];
+if(typeof data16 === "string"){
+if(func2(data16) > 1024){
+const err54 = {instancePath:instancePath+"/http/fixed/query/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/httpMapping/properties/fixed/properties/query/additionalProperties/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters",schema:1024,parentSchema:schema53.properties.fixed.properties.query.additionalProperties,data:data16};
+if(vErrors === null){
+vErrors = [err54];
+}
+else {
+vErrors.push(err54);
+}
+errors++;
+}
+}
+else {
+const err55 = {instancePath:instancePath+"/http/fixed/query/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/httpMapping/properties/fixed/properties/query/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema53.properties.fixed.properties.query.additionalProperties.type,parentSchema:schema53.properties.fixed.properties.query.additionalProperties,data:data16};
+if(vErrors === null){
+vErrors = [err55];
+}
+else {
+vErrors.push(err55);
+}
+errors++;
+}
+}
+}
+else {
+const err56 = {instancePath:instancePath+"/http/fixed/query",schemaPath:"#/$defs/httpMapping/properties/fixed/properties/query/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema53.properties.fixed.properties.query.type,parentSchema:schema53.properties.fixed.properties.query,data:data15};
+if(vErrors === null){
+vErrors = [err56];
+}
+else {
+vErrors.push(err56);
+}
+errors++;
+}
+}
+if(data14.headers !== undefined){
+let data17 = data14.headers;
+if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
+if(Object.keys(data17).length > 32){
+const err57 = {instancePath:instancePath+"/http/fixed/headers",schemaPath:"#/$defs/httpMapping/properties/fixed/properties/headers/maxProperties",keyword:"maxProperties",params:{limit: 32},message:"must NOT have more than 32 properties",schema:32,parentSchema:schema53.properties.fixed.properties.headers,data:data17};
+if(vErrors === null){
+vErrors = [err57];
+}
+else {
+vErrors.push(err57);
+}
+errors++;
+}
+for(const key8 in data17){
+const _errs55 = errors;
+if(typeof key8 === "string"){
+if(!pattern32.test(key8)){
+const err58 = {instancePath:instancePath+"/http/fixed/headers",schemaPath:"#/$defs/httpMapping/properties/fixed/properties/headers/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9-]{1,64}$"},message:"must match pattern \""+"^[A-Za-z0-9-]{1,64}$"+"\"",schema:"^[A-Za-z0-9-]{1,64}$",parentSchema:schema53.properties.fixed.properties.headers.propertyNames,data:key8,propertyName:key8};
+if(vErrors === null){
+vErrors = [err58];
+}
+else {
+vErrors.push(err58);
+}
+errors++;
+}
+}
+var valid13 = _errs55 === errors;
+if(!valid13){
+const err59 = {instancePath:instancePath+"/http/fixed/headers",schemaPath:"#/$defs/httpMapping/properties/fixed/properties/headers/propertyNames",keyword:"propertyNames",params:{propertyName: key8},message:"property name must be valid",schema:schema53.properties.fixed.properties.headers.propertyNames,parentSchema:schema53.properties.fixed.properties.headers,data:data17};
+if(vErrors === null){
+vErrors = [err59];
+}
+else {
+vErrors.push(err59);
+}
+errors++;
+}
+}
+for(const key9 in data17){
+let data18 = data17[key9];
+if(typeof data18 === "string"){
+if(func2(data18) > 1024){
+const err60 = {instancePath:instancePath+"/http/fixed/headers/" + key9.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/httpMapping/properties/fixed/properties/headers/additionalProperties/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters",schema:1024,parentSchema:schema53.properties.fixed.properties.headers.additionalProperties,data:data18};
+if(vErrors === null){
+vErrors = [err60];
+}
+else {
+vErrors.push(err60);
+}
+errors++;
+}
+if(!pattern41.test(data18)){
+const err61 = {instancePath:instancePath+"/http/fixed/headers/" + key9.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/httpMapping/properties/fixed/properties/headers/additionalProperties/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u0008\\u000a-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u0008\\u000a-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u0008\\u000a-\\u001f\\u007f]*$",parentSchema:schema53.properties.fixed.properties.headers.additionalProperties,data:data18};
+if(vErrors === null){
+vErrors = [err61];
+}
+else {
+vErrors.push(err61);
+}
+errors++;
+}
+}
+else {
+const err62 = {instancePath:instancePath+"/http/fixed/headers/" + key9.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/httpMapping/properties/fixed/properties/headers/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema53.properties.fixed.properties.headers.additionalProperties.type,parentSchema:schema53.properties.fixed.properties.headers.additionalProperties,data:data18};
+if(vErrors === null){
+vErrors = [err62];
+}
+else {
+vErrors.push(err62);
+}
+errors++;
+}
+}
+}
+else {
+const err63 = {instancePath:instancePath+"/http/fixed/headers",schemaPath:"#/$defs/httpMapping/properties/fixed/properties/headers/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema53.properties.fixed.properties.headers.type,parentSchema:schema53.properties.fixed.properties.headers,data:data17};
+if(vErrors === null){
+vErrors = [err63];
+}
+else {
+vErrors.push(err63);
+}
+errors++;
+}
+}
+}
+else {
+const err64 = {instancePath:instancePath+"/http/fixed",schemaPath:"#/$defs/httpMapping/properties/fixed/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema53.properties.fixed.type,parentSchema:schema53.properties.fixed,data:data14};
+if(vErrors === null){
+vErrors = [err64];
+}
+else {
+vErrors.push(err64);
+}
+errors++;
+}
+}
+if(data5.successStatus !== undefined){
+let data19 = data5.successStatus;
+if(Array.isArray(data19)){
+if(data19.length > 20){
+const err65 = {instancePath:instancePath+"/http/successStatus",schemaPath:"#/$defs/httpMapping/properties/successStatus/maxItems",keyword:"maxItems",params:{limit: 20},message:"must NOT have more than 20 items",schema:20,parentSchema:schema53.properties.successStatus,data:data19};
+if(vErrors === null){
+vErrors = [err65];
+}
+else {
+vErrors.push(err65);
+}
+errors++;
+}
+const len0 = data19.length;
+for(let i0=0; i0<len0; i0++){
+let data20 = data19[i0];
+if(!(((typeof data20 == "number") && (!(data20 % 1) && !isNaN(data20))) && (isFinite(data20)))){
+const err66 = {instancePath:instancePath+"/http/successStatus/" + i0,schemaPath:"#/$defs/httpMapping/properties/successStatus/items/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema53.properties.successStatus.items.type,parentSchema:schema53.properties.successStatus.items,data:data20};
+if(vErrors === null){
+vErrors = [err66];
+}
+else {
+vErrors.push(err66);
+}
+errors++;
+}
+if((typeof data20 == "number") && (isFinite(data20))){
+if(data20 > 599 || isNaN(data20)){
+const err67 = {instancePath:instancePath+"/http/successStatus/" + i0,schemaPath:"#/$defs/httpMapping/properties/successStatus/items/maximum",keyword:"maximum",params:{comparison: "<=", limit: 599},message:"must be <= 599",schema:599,parentSchema:schema53.properties.successStatus.items,data:data20};
+if(vErrors === null){
+vErrors = [err67];
+}
+else {
+vErrors.push(err67);
+}
+errors++;
+}
+if(data20 < 100 || isNaN(data20)){
+const err68 = {instancePath:instancePath+"/http/successStatus/" + i0,schemaPath:"#/$defs/httpMapping/properties/successStatus/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100",schema:100,parentSchema:schema53.properties.successStatus.items,data:data20};
+if(vErrors === null){
+vErrors = [err68];
+}
+else {
+vErrors.push(err68);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err69 = {instancePath:instancePath+"/http/successStatus",schemaPath:"#/$defs/httpMapping/properties/successStatus/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema53.properties.successStatus.type,parentSchema:schema53.properties.successStatus,data:data19};
+if(vErrors === null){
+vErrors = [err69];
+}
+else {
+vErrors.push(err69);
+}
+errors++;
+}
+}
+}
+else {
+const err70 = {instancePath:instancePath+"/http",schemaPath:"#/$defs/httpMapping/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema53.type,parentSchema:schema53,data:data5};
+if(vErrors === null){
+vErrors = [err70];
+}
+else {
+vErrors.push(err70);
+}
+errors++;
+}
+}
+if(data.a2a !== undefined){
+let data21 = data.a2a;
+if(data21 && typeof data21 == "object" && !Array.isArray(data21)){
+if(data21.skill === undefined){
+const err71 = {instancePath:instancePath+"/a2a",schemaPath:"#/$defs/a2aSkill/required",keyword:"required",params:{missingProperty: "skill"},message:"must have required property '"+"skill"+"'",schema:schema54.required,parentSchema:schema54,data:data21};
+if(vErrors === null){
+vErrors = [err71];
+}
+else {
+vErrors.push(err71);
+}
+errors++;
+}
+for(const key10 in data21){
+if(!(key10 === "skill")){
+const err72 = {instancePath:instancePath+"/a2a",schemaPath:"#/$defs/a2aSkill/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties",schema:false,parentSchema:schema54,data:data21};
+if(vErrors === null){
+vErrors = [err72];
+}
+else {
+vErrors.push(err72);
+}
+errors++;
+}
+}
+if(data21.skill !== undefined){
+let data22 = data21.skill;
+if(typeof data22 === "string"){
+if(func2(data22) > 256){
+const err73 = {instancePath:instancePath+"/a2a/skill",schemaPath:"#/$defs/a2aSkill/properties/skill/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters",schema:256,parentSchema:schema54.properties.skill,data:data22};
+if(vErrors === null){
+vErrors = [err73];
+}
+else {
+vErrors.push(err73);
+}
+errors++;
+}
+if(func2(data22) < 1){
+const err74 = {instancePath:instancePath+"/a2a/skill",schemaPath:"#/$defs/a2aSkill/properties/skill/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema54.properties.skill,data:data22};
+if(vErrors === null){
+vErrors = [err74];
+}
+else {
+vErrors.push(err74);
+}
+errors++;
+}
+}
+else {
+const err75 = {instancePath:instancePath+"/a2a/skill",schemaPath:"#/$defs/a2aSkill/properties/skill/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema54.properties.skill.type,parentSchema:schema54.properties.skill,data:data22};
+if(vErrors === null){
+vErrors = [err75];
+}
+else {
+vErrors.push(err75);
+}
+errors++;
+}
+}
+}
+else {
+const err76 = {instancePath:instancePath+"/a2a",schemaPath:"#/$defs/a2aSkill/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema54.type,parentSchema:schema54,data:data21};
+if(vErrors === null){
+vErrors = [err76];
+}
+else {
+vErrors.push(err76);
+}
+errors++;
+}
+}
+if(data.annotations !== undefined){
+let data23 = data.annotations;
+if(data23 && typeof data23 == "object" && !Array.isArray(data23)){
+for(const key11 in data23){
+if(!((((key11 === "readOnlyHint") || (key11 === "destructiveHint")) || (key11 === "idempotentHint")) || (key11 === "openWorldHint"))){
+const err77 = {instancePath:instancePath+"/annotations",schemaPath:"#/properties/annotations/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties",schema:false,parentSchema:schema50.properties.annotations,data:data23};
+if(vErrors === null){
+vErrors = [err77];
+}
+else {
+vErrors.push(err77);
+}
+errors++;
+}
+}
+if(data23.readOnlyHint !== undefined){
+let data24 = data23.readOnlyHint;
+if(typeof data24 !== "boolean"){
+const err78 = {instancePath:instancePath+"/annotations/readOnlyHint",schemaPath:"#/properties/annotations/properties/readOnlyHint/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema50.properties.annotations.properties.readOnlyHint.type,parentSchema:schema50.properties.annotations.properties.readOnlyHint,data:data24};
+if(vErrors === null){
+vErrors = [err78];
+}
+else {
+vErrors.push(err78);
+}
+errors++;
+}
+}
+if(data23.destructiveHint !== undefined){
+let data25 = data23.destructiveHint;
+if(typeof data25 !== "boolean"){
+const err79 = {instancePath:instancePath+"/annotations/destructiveHint",schemaPath:"#/properties/annotations/properties/destructiveHint/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema50.properties.annotations.properties.destructiveHint.type,parentSchema:schema50.properties.annotations.properties.destructiveHint,data:data25};
+if(vErrors === null){
+vErrors = [err79];
+}
+else {
+vErrors.push(err79);
+}
+errors++;
+}
+}
+if(data23.idempotentHint !== undefined){
+let data26 = data23.idempotentHint;
+if(typeof data26 !== "boolean"){
+const err80 = {instancePath:instancePath+"/annotations/idempotentHint",schemaPath:"#/properties/annotations/properties/idempotentHint/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema50.properties.annotations.properties.idempotentHint.type,parentSchema:schema50.properties.annotations.properties.idempotentHint,data:data26};
+if(vErrors === null){
+vErrors = [err80];
+}
+else {
+vErrors.push(err80);
+}
+errors++;
+}
+}
+if(data23.openWorldHint !== undefined){
+let data27 = data23.openWorldHint;
+if(typeof data27 !== "boolean"){
+const err81 = {instancePath:instancePath+"/annotations/openWorldHint",schemaPath:"#/properties/annotations/properties/openWorldHint/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema50.properties.annotations.properties.openWorldHint.type,parentSchema:schema50.properties.annotations.properties.openWorldHint,data:data27};
+if(vErrors === null){
+vErrors = [err81];
+}
+else {
+vErrors.push(err81);
+}
+errors++;
+}
+}
+}
+else {
+const err82 = {instancePath:instancePath+"/annotations",schemaPath:"#/properties/annotations/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema50.properties.annotations.type,parentSchema:schema50.properties.annotations,data:data23};
+if(vErrors === null){
+vErrors = [err82];
+}
+else {
+vErrors.push(err82);
+}
+errors++;
+}
+}
+if(data.sensitive !== undefined){
+let data28 = data.sensitive;
+if(typeof data28 !== "boolean"){
+const err83 = {instancePath:instancePath+"/sensitive",schemaPath:"#/properties/sensitive/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema50.properties.sensitive.type,parentSchema:schema50.properties.sensitive,data:data28};
+if(vErrors === null){
+vErrors = [err83];
+}
+else {
+vErrors.push(err83);
+}
+errors++;
+}
+}
+if(data.timeoutMs !== undefined){
+let data29 = data.timeoutMs;
+if(!(((typeof data29 == "number") && (!(data29 % 1) && !isNaN(data29))) && (isFinite(data29)))){
+const err84 = {instancePath:instancePath+"/timeoutMs",schemaPath:"#/properties/timeoutMs/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema50.properties.timeoutMs.type,parentSchema:schema50.properties.timeoutMs,data:data29};
+if(vErrors === null){
+vErrors = [err84];
+}
+else {
+vErrors.push(err84);
+}
+errors++;
+}
+if((typeof data29 == "number") && (isFinite(data29))){
+if(data29 > 300000 || isNaN(data29)){
+const err85 = {instancePath:instancePath+"/timeoutMs",schemaPath:"#/properties/timeoutMs/maximum",keyword:"maximum",params:{comparison: "<=", limit: 300000},message:"must be <= 300000",schema:300000,parentSchema:schema50.properties.timeoutMs,data:data29};
+if(vErrors === null){
+vErrors = [err85];
+}
+else {
+vErrors.push(err85);
+}
+errors++;
+}
+if(data29 < 100 || isNaN(data29)){
+const err86 = {instancePath:instancePath+"/timeoutMs",schemaPath:"#/properties/timeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100",schema:100,parentSchema:schema50.properties.timeoutMs,data:data29};
+if(vErrors === null){
+vErrors = [err86];
+}
+else {
+vErrors.push(err86);
+}
+errors++;
+}
+}
+}
+if(data.cache !== undefined){
+let data30 = data.cache;
+if(data30 && typeof data30 == "object" && !Array.isArray(data30)){
+if(data30.ttlSeconds === undefined){
+const err87 = {instancePath:instancePath+"/cache",schemaPath:"#/properties/cache/required",keyword:"required",params:{missingProperty: "ttlSeconds"},message:"must have required property '"+"ttlSeconds"+"'",schema:schema50.properties.cache.required,parentSchema:schema50.properties.cache,data:data30};
+if(vErrors === null){
+vErrors = [err87];
+}
+else {
+vErrors.push(err87);
+}
+errors++;
+}
+for(const key12 in data30){
+if(!(key12 === "ttlSeconds")){
+const err88 = {instancePath:instancePath+"/cache",schemaPath:"#/properties/cache/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties",schema:false,parentSchema:schema50.properties.cache,data:data30};
+if(vErrors === null){
+vErrors = [err88];
+}
+else {
+vErrors.push(err88);
+}
+errors++;
+}
+}
+if(data30.ttlSeconds !== undefined){
+let data31 = data30.ttlSeconds;
+if(!(((typeof data31 == "number") && (!(data31 % 1) && !isNaN(data31))) && (isFinite(data31)))){
+const err89 = {instancePath:instancePath+"/cache/ttlSeconds",schemaPath:"#/properties/cache/properties/ttlSeconds/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema50.properties.cache.properties.ttlSeconds.type,parentSchema:schema50.properties.cache.properties.ttlSeconds,data:data31};
+if(vErrors === null){
+vErrors = [err89];
+}
+else {
+vErrors.push(err89);
+}
+errors++;
+}
+if((typeof data31 == "number") && (isFinite(data31))){
+if(data31 > 86400 || isNaN(data31)){
+const err90 = {instancePath:instancePath+"/cache/ttlSeconds",schemaPath:"#/properties/cache/properties/ttlSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 86400},message:"must be <= 86400",schema:86400,parentSchema:schema50.properties.cache.properties.ttlSeconds,data:data31};
+if(vErrors === null){
+vErrors = [err90];
+}
+else {
+vErrors.push(err90);
+}
+errors++;
+}
+if(data31 < 1 || isNaN(data31)){
+const err91 = {instancePath:instancePath+"/cache/ttlSeconds",schemaPath:"#/properties/cache/properties/ttlSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema50.properties.cache.properties.ttlSeconds,data:data31};
+if(vErrors === null){
+vErrors = [err91];
+}
+else {
+vErrors.push(err91);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err92 = {instancePath:instancePath+"/cache",schemaPath:"#/properties/cache/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema50.properties.cache.type,parentSchema:schema50.properties.cache,data:data30};
+if(vErrors === null){
+vErrors = [err92];
+}
+else {
+vErrors.push(err92);
+}
+errors++;
+}
+}
+}
+else {
+const err93 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema50.type,parentSchema:schema50,data};
+if(vErrors === null){
+vErrors = [err93];
+}
+else {
+vErrors.push(err93);
+}
+errors++;
+}
+validate27.errors = vErrors;
+return errors === 0;
+}
+validate27.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+const schema55 = {"description":"What the pack server needs to run.","type":"object","additionalProperties":false,"properties":{"replicas":{"description":"Replicas when not autoscaled. Default 2.","type":"integer","minimum":1,"maximum":100},"resources":{"$ref":"#/$defs/resources"},"autoscaling":{"$ref":"#/$defs/autoscaling"},"env":{"description":"Environment variables of the pack server.","type":"array","maxItems":100,"items":{"$ref":"#/$defs/envVar"}},"baseImage":{"description":"Name of the base image to build on (one of the zone's baseImages). Default: the zone's default.","$ref":"#/$defs/dnsLabel"}}};
+const schema61 = {"description":"Horizontal autoscaling on CPU utilisation.","type":"object","additionalProperties":false,"properties":{"minReplicas":{"description":"Lowest replica count.","type":"integer","minimum":1,"maximum":100},"maxReplicas":{"description":"Highest replica count.","type":"integer","minimum":1,"maximum":500},"targetCPUUtilization":{"description":"Average CPU utilisation (percent of request) to aim for.","type":"integer","minimum":10,"maximum":100}}};
+const schema56 = {"description":"Container resource requests and limits.","type":"object","additionalProperties":false,"properties":{"requests":{"description":"Guaranteed resources.","type":"object","additionalProperties":false,"properties":{"cpu":{"description":"CPU request.","$ref":"#/$defs/quantity"},"memory":{"description":"Memory request.","$ref":"#/$defs/quantity"}}},"limits":{"description":"Upper bounds.","type":"object","additionalProperties":false,"properties":{"cpu":{"description":"CPU limit.","$ref":"#/$defs/quantity"},"memory":{"description":"Memory limit.","$ref":"#/$defs/quantity"}}}}};
+const schema57 = {"description":"A Kubernetes resource quantity, e.g. '100m', '0.5', '128Mi'.","type":"string","maxLength":32,"pattern":"^[0-9]+(\\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$"};
+const pattern42 = new RegExp("^[0-9]+(\\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$", "u");
+
+function validate30(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate30.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+if(!((key0 === "requests") || (key0 === "limits"))){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema56,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data.requests !== undefined){
+let data0 = data.requests;
+if(data0 && typeof data0 == "object" && !Array.isArray(data0)){
+for(const key1 in data0){
+if(!((key1 === "cpu") || (key1 === "memory"))){
+const err1 = {instancePath:instancePath+"/requests",schemaPath:"#/properties/requests/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema56.properties.requests,data:data0};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data0.cpu !== undefined){
+let data1 = data0.cpu;
+if(typeof data1 === "string"){
+if(func2(data1) > 32){
+const err2 = {instancePath:instancePath+"/requests/cpu",schemaPath:"#/$defs/quantity/maxLength",keyword:"maxLength",params:{limit: 32},message:"must NOT have more than 32 characters",schema:32,parentSchema:schema57,data:data1};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if(!pattern42.test(data1)){
+const err3 = {instancePath:instancePath+"/requests/cpu",schemaPath:"#/$defs/quantity/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$",parentSchema:schema57,data:data1};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+else {
+const err4 = {instancePath:instancePath+"/requests/cpu",schemaPath:"#/$defs/quantity/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema57.type,parentSchema:schema57,data:data1};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data0.memory !== undefined){
+let data2 = data0.memory;
+if(typeof data2 === "string"){
+if(func2(data2) > 32){
+const err5 = {instancePath:instancePath+"/requests/memory",schemaPath:"#/$defs/quantity/maxLength",keyword:"maxLength",params:{limit: 32},message:"must NOT have more than 32 characters",schema:32,parentSchema:schema57,data:data2};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+if(!pattern42.test(data2)){
+const err6 = {instancePath:instancePath+"/requests/memory",schemaPath:"#/$defs/quantity/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$",parentSchema:schema57,data:data2};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+else {
+const err7 = {instancePath:instancePath+"/requests/memory",schemaPath:"#/$defs/quantity/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema57.type,parentSchema:schema57,data:data2};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+}
+else {
+const err8 = {instancePath:instancePath+"/requests",schemaPath:"#/properties/requests/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema56.properties.requests.type,parentSchema:schema56.properties.requests,data:data0};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+if(data.limits !== undefined){
+let data3 = data.limits;
+if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
+for(const key2 in data3){
+if(!((key2 === "cpu") || (key2 === "memory"))){
+const err9 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema56.properties.limits,data:data3};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+if(data3.cpu !== undefined){
+let data4 = data3.cpu;
+if(typeof data4 === "string"){
+if(func2(data4) > 32){
+const err10 = {instancePath:instancePath+"/limits/cpu",schemaPath:"#/$defs/quantity/maxLength",keyword:"maxLength",params:{limit: 32},message:"must NOT have more than 32 characters",schema:32,parentSchema:schema57,data:data4};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+if(!pattern42.test(data4)){
+const err11 = {instancePath:instancePath+"/limits/cpu",schemaPath:"#/$defs/quantity/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$",parentSchema:schema57,data:data4};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+else {
+const err12 = {instancePath:instancePath+"/limits/cpu",schemaPath:"#/$defs/quantity/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema57.type,parentSchema:schema57,data:data4};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+if(data3.memory !== undefined){
+let data5 = data3.memory;
+if(typeof data5 === "string"){
+if(func2(data5) > 32){
+const err13 = {instancePath:instancePath+"/limits/memory",schemaPath:"#/$defs/quantity/maxLength",keyword:"maxLength",params:{limit: 32},message:"must NOT have more than 32 characters",schema:32,parentSchema:schema57,data:data5};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+if(!pattern42.test(data5)){
+const err14 = {instancePath:instancePath+"/limits/memory",schemaPath:"#/$defs/quantity/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$",parentSchema:schema57,data:data5};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+else {
+const err15 = {instancePath:instancePath+"/limits/memory",schemaPath:"#/$defs/quantity/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema57.type,parentSchema:schema57,data:data5};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+}
+else {
+const err16 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema56.properties.limits.type,parentSchema:schema56.properties.limits,data:data3};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+}
+else {
+const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema56.type,parentSchema:schema56,data};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+validate30.errors = vErrors;
+return errors === 0;
+}
+validate30.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+const schema62 = {"description":"An environment variable of the pack server: a plain non-secret value or a secret reference.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Variable name.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]{0,127}$","maxLength":143},"value":{"description":"A non-secret value.","type":"string","maxLength":4096},"secretRef":{"$ref":"#/$defs/secretRef/properties/secretRef"}},"oneOf":[{"required":["value"]},{"required":["secretRef"]}]};
+const schema63 = {"description":"Kubernetes Secret holding the value.","type":"object","additionalProperties":false,"required":["name","key"],"properties":{"name":{"description":"Secret name (DNS-1123 subdomain).","type":"string","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"},"key":{"description":"Key inside the Secret.","type":"string","minLength":1,"maxLength":253,"pattern":"^[-._a-zA-Z0-9]+$"}}};
+const pattern46 = new RegExp("^[A-Za-z_][A-Za-z0-9_]{0,127}$", "u");
+
+function validate32(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate32.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+const _errs1 = errors;
+let valid0 = false;
+let passing0 = null;
+const _errs2 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.value === undefined){
+const err0 = {instancePath,schemaPath:"#/oneOf/0/required",keyword:"required",params:{missingProperty: "value"},message:"must have required property '"+"value"+"'",schema:schema62.oneOf[0].required,parentSchema:schema62.oneOf[0],data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+var _valid0 = _errs2 === errors;
+if(_valid0){
+valid0 = true;
+passing0 = 0;
+}
+const _errs3 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.secretRef === undefined){
+const err1 = {instancePath,schemaPath:"#/oneOf/1/required",keyword:"required",params:{missingProperty: "secretRef"},message:"must have required property '"+"secretRef"+"'",schema:schema62.oneOf[1].required,parentSchema:schema62.oneOf[1],data};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+var _valid0 = _errs3 === errors;
+if(_valid0 && valid0){
+valid0 = false;
+passing0 = [passing0, 1];
+}
+else {
+if(_valid0){
+valid0 = true;
+passing0 = 1;
+}
+}
+if(!valid0){
+const err2 = {instancePath,schemaPath:"#/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema62.oneOf,parentSchema:schema62,data};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+else {
+errors = _errs1;
+if(vErrors !== null){
+if(_errs1){
+vErrors.length = _errs1;
+}
+else {
+vErrors = null;
+}
+}
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.name === undefined){
+const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema62.required,parentSchema:schema62,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -3742,7 +4074,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(((key0 === "name") || (key0 === "value")) || (key0 === "secretRef"))){
-const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema59,data};
+const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema62,data};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -3756,7 +4088,7 @@ if(data.name !== undefined){
 let data0 = data.name;
 if(typeof data0 === "string"){
 if(func2(data0) > 143){
-const err5 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/maxLength",keyword:"maxLength",params:{limit: 143},message:"must NOT have more than 143 characters",schema:143,parentSchema:schema59.properties.name,data:data0};
+const err5 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/maxLength",keyword:"maxLength",params:{limit: 143},message:"must NOT have more than 143 characters",schema:143,parentSchema:schema62.properties.name,data:data0};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -3765,8 +4097,8 @@ vErrors.push(err5);
 }
 errors++;
 }
-if(!pattern44.test(data0)){
-const err6 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]{0,127}$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]{0,127}$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]{0,127}$",parentSchema:schema59.properties.name,data:data0};
+if(!pattern46.test(data0)){
+const err6 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]{0,127}$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]{0,127}$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]{0,127}$",parentSchema:schema62.properties.name,data:data0};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -3777,7 +4109,7 @@ errors++;
 }
 }
 else {
-const err7 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema59.properties.name.type,parentSchema:schema59.properties.name,data:data0};
+const err7 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema62.properties.name.type,parentSchema:schema62.properties.name,data:data0};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -3791,7 +4123,7 @@ if(data.value !== undefined){
 let data1 = data.value;
 if(typeof data1 === "string"){
 if(func2(data1) > 4096){
-const err8 = {instancePath:instancePath+"/value",schemaPath:"#/properties/value/maxLength",keyword:"maxLength",params:{limit: 4096},message:"must NOT have more than 4096 characters",schema:4096,parentSchema:schema59.properties.value,data:data1};
+const err8 = {instancePath:instancePath+"/value",schemaPath:"#/properties/value/maxLength",keyword:"maxLength",params:{limit: 4096},message:"must NOT have more than 4096 characters",schema:4096,parentSchema:schema62.properties.value,data:data1};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -3802,7 +4134,7 @@ errors++;
 }
 }
 else {
-const err9 = {instancePath:instancePath+"/value",schemaPath:"#/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema59.properties.value.type,parentSchema:schema59.properties.value,data:data1};
+const err9 = {instancePath:instancePath+"/value",schemaPath:"#/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema62.properties.value.type,parentSchema:schema62.properties.value,data:data1};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -3816,7 +4148,7 @@ if(data.secretRef !== undefined){
 let data2 = data.secretRef;
 if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
 if(data2.name === undefined){
-const err10 = {instancePath:instancePath+"/secretRef",schemaPath:"#/$defs/secretRef/properties/secretRef/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema60.required,parentSchema:schema60,data:data2};
+const err10 = {instancePath:instancePath+"/secretRef",schemaPath:"#/$defs/secretRef/properties/secretRef/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema63.required,parentSchema:schema63,data:data2};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -3826,7 +4158,7 @@ vErrors.push(err10);
 errors++;
 }
 if(data2.key === undefined){
-const err11 = {instancePath:instancePath+"/secretRef",schemaPath:"#/$defs/secretRef/properties/secretRef/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'",schema:schema60.required,parentSchema:schema60,data:data2};
+const err11 = {instancePath:instancePath+"/secretRef",schemaPath:"#/$defs/secretRef/properties/secretRef/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'",schema:schema63.required,parentSchema:schema63,data:data2};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -3837,7 +4169,7 @@ errors++;
 }
 for(const key1 in data2){
 if(!((key1 === "name") || (key1 === "key"))){
-const err12 = {instancePath:instancePath+"/secretRef",schemaPath:"#/$defs/secretRef/properties/secretRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema60,data:data2};
+const err12 = {instancePath:instancePath+"/secretRef",schemaPath:"#/$defs/secretRef/properties/secretRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema63,data:data2};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -3851,7 +4183,7 @@ if(data2.name !== undefined){
 let data3 = data2.name;
 if(typeof data3 === "string"){
 if(func2(data3) > 253){
-const err13 = {instancePath:instancePath+"/secretRef/name",schemaPath:"#/$defs/secretRef/properties/secretRef/properties/name/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema60.properties.name,data:data3};
+const err13 = {instancePath:instancePath+"/secretRef/name",schemaPath:"#/$defs/secretRef/properties/secretRef/properties/name/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema63.properties.name,data:data3};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -3861,7 +4193,7 @@ vErrors.push(err13);
 errors++;
 }
 if(func2(data3) < 1){
-const err14 = {instancePath:instancePath+"/secretRef/name",schemaPath:"#/$defs/secretRef/properties/secretRef/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema60.properties.name,data:data3};
+const err14 = {instancePath:instancePath+"/secretRef/name",schemaPath:"#/$defs/secretRef/properties/secretRef/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema63.properties.name,data:data3};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -3871,7 +4203,7 @@ vErrors.push(err14);
 errors++;
 }
 if(!pattern11.test(data3)){
-const err15 = {instancePath:instancePath+"/secretRef/name",schemaPath:"#/$defs/secretRef/properties/secretRef/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$",parentSchema:schema60.properties.name,data:data3};
+const err15 = {instancePath:instancePath+"/secretRef/name",schemaPath:"#/$defs/secretRef/properties/secretRef/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$",parentSchema:schema63.properties.name,data:data3};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -3882,7 +4214,7 @@ errors++;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/secretRef/name",schemaPath:"#/$defs/secretRef/properties/secretRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema60.properties.name.type,parentSchema:schema60.properties.name,data:data3};
+const err16 = {instancePath:instancePath+"/secretRef/name",schemaPath:"#/$defs/secretRef/properties/secretRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema63.properties.name.type,parentSchema:schema63.properties.name,data:data3};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -3896,7 +4228,7 @@ if(data2.key !== undefined){
 let data4 = data2.key;
 if(typeof data4 === "string"){
 if(func2(data4) > 253){
-const err17 = {instancePath:instancePath+"/secretRef/key",schemaPath:"#/$defs/secretRef/properties/secretRef/properties/key/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema60.properties.key,data:data4};
+const err17 = {instancePath:instancePath+"/secretRef/key",schemaPath:"#/$defs/secretRef/properties/secretRef/properties/key/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema63.properties.key,data:data4};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -3906,7 +4238,7 @@ vErrors.push(err17);
 errors++;
 }
 if(func2(data4) < 1){
-const err18 = {instancePath:instancePath+"/secretRef/key",schemaPath:"#/$defs/secretRef/properties/secretRef/properties/key/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema60.properties.key,data:data4};
+const err18 = {instancePath:instancePath+"/secretRef/key",schemaPath:"#/$defs/secretRef/properties/secretRef/properties/key/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema63.properties.key,data:data4};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -3916,7 +4248,7 @@ vErrors.push(err18);
 errors++;
 }
 if(!pattern12.test(data4)){
-const err19 = {instancePath:instancePath+"/secretRef/key",schemaPath:"#/$defs/secretRef/properties/secretRef/properties/key/pattern",keyword:"pattern",params:{pattern: "^[-._a-zA-Z0-9]+$"},message:"must match pattern \""+"^[-._a-zA-Z0-9]+$"+"\"",schema:"^[-._a-zA-Z0-9]+$",parentSchema:schema60.properties.key,data:data4};
+const err19 = {instancePath:instancePath+"/secretRef/key",schemaPath:"#/$defs/secretRef/properties/secretRef/properties/key/pattern",keyword:"pattern",params:{pattern: "^[-._a-zA-Z0-9]+$"},message:"must match pattern \""+"^[-._a-zA-Z0-9]+$"+"\"",schema:"^[-._a-zA-Z0-9]+$",parentSchema:schema63.properties.key,data:data4};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -3927,7 +4259,7 @@ errors++;
 }
 }
 else {
-const err20 = {instancePath:instancePath+"/secretRef/key",schemaPath:"#/$defs/secretRef/properties/secretRef/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema60.properties.key.type,parentSchema:schema60.properties.key,data:data4};
+const err20 = {instancePath:instancePath+"/secretRef/key",schemaPath:"#/$defs/secretRef/properties/secretRef/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema63.properties.key.type,parentSchema:schema63.properties.key,data:data4};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -3939,7 +4271,7 @@ errors++;
 }
 }
 else {
-const err21 = {instancePath:instancePath+"/secretRef",schemaPath:"#/$defs/secretRef/properties/secretRef/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema60.type,parentSchema:schema60,data:data2};
+const err21 = {instancePath:instancePath+"/secretRef",schemaPath:"#/$defs/secretRef/properties/secretRef/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema63.type,parentSchema:schema63,data:data2};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -3951,7 +4283,7 @@ errors++;
 }
 }
 else {
-const err22 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema59.type,parentSchema:schema59,data};
+const err22 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema62.type,parentSchema:schema62,data};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -3960,16 +4292,16 @@ vErrors.push(err22);
 }
 errors++;
 }
-validate30.errors = vErrors;
+validate32.errors = vErrors;
 return errors === 0;
 }
-validate30.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate32.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate27(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate29(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate27.evaluated;
+const evaluated0 = validate29.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -3979,7 +4311,7 @@ evaluated0.items = undefined;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
 if(!(((((key0 === "replicas") || (key0 === "resources")) || (key0 === "autoscaling")) || (key0 === "env")) || (key0 === "baseImage"))){
-const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema52,data};
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema55,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -3992,7 +4324,7 @@ errors++;
 if(data.replicas !== undefined){
 let data0 = data.replicas;
 if(!(((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0))) && (isFinite(data0)))){
-const err1 = {instancePath:instancePath+"/replicas",schemaPath:"#/properties/replicas/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema52.properties.replicas.type,parentSchema:schema52.properties.replicas,data:data0};
+const err1 = {instancePath:instancePath+"/replicas",schemaPath:"#/properties/replicas/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema55.properties.replicas.type,parentSchema:schema55.properties.replicas,data:data0};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -4003,7 +4335,7 @@ errors++;
 }
 if((typeof data0 == "number") && (isFinite(data0))){
 if(data0 > 100 || isNaN(data0)){
-const err2 = {instancePath:instancePath+"/replicas",schemaPath:"#/properties/replicas/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema52.properties.replicas,data:data0};
+const err2 = {instancePath:instancePath+"/replicas",schemaPath:"#/properties/replicas/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema55.properties.replicas,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -4013,7 +4345,7 @@ vErrors.push(err2);
 errors++;
 }
 if(data0 < 1 || isNaN(data0)){
-const err3 = {instancePath:instancePath+"/replicas",schemaPath:"#/properties/replicas/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema52.properties.replicas,data:data0};
+const err3 = {instancePath:instancePath+"/replicas",schemaPath:"#/properties/replicas/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema55.properties.replicas,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -4025,8 +4357,8 @@ errors++;
 }
 }
 if(data.resources !== undefined){
-if(!(validate28(data.resources, {instancePath:instancePath+"/resources",parentData:data,parentDataProperty:"resources",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate28.errors : vErrors.concat(validate28.errors);
+if(!(validate30(data.resources, {instancePath:instancePath+"/resources",parentData:data,parentDataProperty:"resources",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate30.errors : vErrors.concat(validate30.errors);
 errors = vErrors.length;
 }
 }
@@ -4035,7 +4367,7 @@ let data2 = data.autoscaling;
 if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
 for(const key1 in data2){
 if(!(((key1 === "minReplicas") || (key1 === "maxReplicas")) || (key1 === "targetCPUUtilization"))){
-const err4 = {instancePath:instancePath+"/autoscaling",schemaPath:"#/$defs/autoscaling/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema58,data:data2};
+const err4 = {instancePath:instancePath+"/autoscaling",schemaPath:"#/$defs/autoscaling/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema61,data:data2};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -4048,7 +4380,7 @@ errors++;
 if(data2.minReplicas !== undefined){
 let data3 = data2.minReplicas;
 if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){
-const err5 = {instancePath:instancePath+"/autoscaling/minReplicas",schemaPath:"#/$defs/autoscaling/properties/minReplicas/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema58.properties.minReplicas.type,parentSchema:schema58.properties.minReplicas,data:data3};
+const err5 = {instancePath:instancePath+"/autoscaling/minReplicas",schemaPath:"#/$defs/autoscaling/properties/minReplicas/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema61.properties.minReplicas.type,parentSchema:schema61.properties.minReplicas,data:data3};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -4059,7 +4391,7 @@ errors++;
 }
 if((typeof data3 == "number") && (isFinite(data3))){
 if(data3 > 100 || isNaN(data3)){
-const err6 = {instancePath:instancePath+"/autoscaling/minReplicas",schemaPath:"#/$defs/autoscaling/properties/minReplicas/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema58.properties.minReplicas,data:data3};
+const err6 = {instancePath:instancePath+"/autoscaling/minReplicas",schemaPath:"#/$defs/autoscaling/properties/minReplicas/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema61.properties.minReplicas,data:data3};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -4069,7 +4401,7 @@ vErrors.push(err6);
 errors++;
 }
 if(data3 < 1 || isNaN(data3)){
-const err7 = {instancePath:instancePath+"/autoscaling/minReplicas",schemaPath:"#/$defs/autoscaling/properties/minReplicas/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema58.properties.minReplicas,data:data3};
+const err7 = {instancePath:instancePath+"/autoscaling/minReplicas",schemaPath:"#/$defs/autoscaling/properties/minReplicas/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema61.properties.minReplicas,data:data3};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -4083,7 +4415,7 @@ errors++;
 if(data2.maxReplicas !== undefined){
 let data4 = data2.maxReplicas;
 if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){
-const err8 = {instancePath:instancePath+"/autoscaling/maxReplicas",schemaPath:"#/$defs/autoscaling/properties/maxReplicas/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema58.properties.maxReplicas.type,parentSchema:schema58.properties.maxReplicas,data:data4};
+const err8 = {instancePath:instancePath+"/autoscaling/maxReplicas",schemaPath:"#/$defs/autoscaling/properties/maxReplicas/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema61.properties.maxReplicas.type,parentSchema:schema61.properties.maxReplicas,data:data4};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -4094,7 +4426,7 @@ errors++;
 }
 if((typeof data4 == "number") && (isFinite(data4))){
 if(data4 > 500 || isNaN(data4)){
-const err9 = {instancePath:instancePath+"/autoscaling/maxReplicas",schemaPath:"#/$defs/autoscaling/properties/maxReplicas/maximum",keyword:"maximum",params:{comparison: "<=", limit: 500},message:"must be <= 500",schema:500,parentSchema:schema58.properties.maxReplicas,data:data4};
+const err9 = {instancePath:instancePath+"/autoscaling/maxReplicas",schemaPath:"#/$defs/autoscaling/properties/maxReplicas/maximum",keyword:"maximum",params:{comparison: "<=", limit: 500},message:"must be <= 500",schema:500,parentSchema:schema61.properties.maxReplicas,data:data4};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -4104,7 +4436,7 @@ vErrors.push(err9);
 errors++;
 }
 if(data4 < 1 || isNaN(data4)){
-const err10 = {instancePath:instancePath+"/autoscaling/maxReplicas",schemaPath:"#/$defs/autoscaling/properties/maxReplicas/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema58.properties.maxReplicas,data:data4};
+const err10 = {instancePath:instancePath+"/autoscaling/maxReplicas",schemaPath:"#/$defs/autoscaling/properties/maxReplicas/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema61.properties.maxReplicas,data:data4};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -4118,7 +4450,7 @@ errors++;
 if(data2.targetCPUUtilization !== undefined){
 let data5 = data2.targetCPUUtilization;
 if(!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))){
-const err11 = {instancePath:instancePath+"/autoscaling/targetCPUUtilization",schemaPath:"#/$defs/autoscaling/properties/targetCPUUtilization/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema58.properties.targetCPUUtilization.type,parentSchema:schema58.properties.targetCPUUtilization,data:data5};
+const err11 = {instancePath:instancePath+"/autoscaling/targetCPUUtilization",schemaPath:"#/$defs/autoscaling/properties/targetCPUUtilization/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema61.properties.targetCPUUtilization.type,parentSchema:schema61.properties.targetCPUUtilization,data:data5};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -4129,7 +4461,7 @@ errors++;
 }
 if((typeof data5 == "number") && (isFinite(data5))){
 if(data5 > 100 || isNaN(data5)){
-const err12 = {instancePath:instancePath+"/autoscaling/targetCPUUtilization",schemaPath:"#/$defs/autoscaling/properties/targetCPUUtilization/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema58.properties.targetCPUUtilization,data:data5};
+const err12 = {instancePath:instancePath+"/autoscaling/targetCPUUtilization",schemaPath:"#/$defs/autoscaling/properties/targetCPUUtilization/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema61.properties.targetCPUUtilization,data:data5};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -4139,7 +4471,7 @@ vErrors.push(err12);
 errors++;
 }
 if(data5 < 10 || isNaN(data5)){
-const err13 = {instancePath:instancePath+"/autoscaling/targetCPUUtilization",schemaPath:"#/$defs/autoscaling/properties/targetCPUUtilization/minimum",keyword:"minimum",params:{comparison: ">=", limit: 10},message:"must be >= 10",schema:10,parentSchema:schema58.properties.targetCPUUtilization,data:data5};
+const err13 = {instancePath:instancePath+"/autoscaling/targetCPUUtilization",schemaPath:"#/$defs/autoscaling/properties/targetCPUUtilization/minimum",keyword:"minimum",params:{comparison: ">=", limit: 10},message:"must be >= 10",schema:10,parentSchema:schema61.properties.targetCPUUtilization,data:data5};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -4152,7 +4484,7 @@ errors++;
 }
 }
 else {
-const err14 = {instancePath:instancePath+"/autoscaling",schemaPath:"#/$defs/autoscaling/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema58.type,parentSchema:schema58,data:data2};
+const err14 = {instancePath:instancePath+"/autoscaling",schemaPath:"#/$defs/autoscaling/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema61.type,parentSchema:schema61,data:data2};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -4166,7 +4498,7 @@ if(data.env !== undefined){
 let data6 = data.env;
 if(Array.isArray(data6)){
 if(data6.length > 100){
-const err15 = {instancePath:instancePath+"/env",schemaPath:"#/properties/env/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items",schema:100,parentSchema:schema52.properties.env,data:data6};
+const err15 = {instancePath:instancePath+"/env",schemaPath:"#/properties/env/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items",schema:100,parentSchema:schema55.properties.env,data:data6};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -4177,14 +4509,14 @@ errors++;
 }
 const len0 = data6.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate30(data6[i0], {instancePath:instancePath+"/env/" + i0,parentData:data6,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate30.errors : vErrors.concat(validate30.errors);
+if(!(validate32(data6[i0], {instancePath:instancePath+"/env/" + i0,parentData:data6,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate32.errors : vErrors.concat(validate32.errors);
 errors = vErrors.length;
 }
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/env",schemaPath:"#/properties/env/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema52.properties.env.type,parentSchema:schema52.properties.env,data:data6};
+const err16 = {instancePath:instancePath+"/env",schemaPath:"#/properties/env/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema55.properties.env.type,parentSchema:schema55.properties.env,data:data6};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -4241,7 +4573,7 @@ errors++;
 }
 }
 else {
-const err21 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema52.type,parentSchema:schema52,data};
+const err21 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema55.type,parentSchema:schema55,data};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -4250,10 +4582,10 @@ vErrors.push(err21);
 }
 errors++;
 }
-validate27.errors = vErrors;
+validate29.errors = vErrors;
 return errors === 0;
 }
-validate27.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate29.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
 function validate20(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -4591,8 +4923,8 @@ errors++;
 }
 const len0 = data7.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate25(data7[i0], {instancePath:instancePath+"/tools/" + i0,parentData:data7,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate25.errors : vErrors.concat(validate25.errors);
+if(!(validate27(data7[i0], {instancePath:instancePath+"/tools/" + i0,parentData:data7,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate27.errors : vErrors.concat(validate27.errors);
 errors = vErrors.length;
 }
 }
@@ -4609,8 +4941,8 @@ errors++;
 }
 }
 if(data.runtime !== undefined){
-if(!(validate27(data.runtime, {instancePath:instancePath+"/runtime",parentData:data,parentDataProperty:"runtime",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate27.errors : vErrors.concat(validate27.errors);
+if(!(validate29(data.runtime, {instancePath:instancePath+"/runtime",parentData:data,parentDataProperty:"runtime",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate29.errors : vErrors.concat(validate29.errors);
 errors = vErrors.length;
 }
 }
@@ -4618,7 +4950,7 @@ if(data.source !== undefined){
 let data10 = data.source;
 if(data10 && typeof data10 == "object" && !Array.isArray(data10)){
 if(data10.document === undefined){
-const err29 = {instancePath:instancePath+"/source",schemaPath:"#/$defs/source/required",keyword:"required",params:{missingProperty: "document"},message:"must have required property '"+"document"+"'",schema:schema62.required,parentSchema:schema62,data:data10};
+const err29 = {instancePath:instancePath+"/source",schemaPath:"#/$defs/source/required",keyword:"required",params:{missingProperty: "document"},message:"must have required property '"+"document"+"'",schema:schema65.required,parentSchema:schema65,data:data10};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -4628,7 +4960,7 @@ vErrors.push(err29);
 errors++;
 }
 if(data10.sha256 === undefined){
-const err30 = {instancePath:instancePath+"/source",schemaPath:"#/$defs/source/required",keyword:"required",params:{missingProperty: "sha256"},message:"must have required property '"+"sha256"+"'",schema:schema62.required,parentSchema:schema62,data:data10};
+const err30 = {instancePath:instancePath+"/source",schemaPath:"#/$defs/source/required",keyword:"required",params:{missingProperty: "sha256"},message:"must have required property '"+"sha256"+"'",schema:schema65.required,parentSchema:schema65,data:data10};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -4639,7 +4971,7 @@ errors++;
 }
 for(const key1 in data10){
 if(!((((key1 === "document") || (key1 === "sha256")) || (key1 === "format")) || (key1 === "operations"))){
-const err31 = {instancePath:instancePath+"/source",schemaPath:"#/$defs/source/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema62,data:data10};
+const err31 = {instancePath:instancePath+"/source",schemaPath:"#/$defs/source/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema65,data:data10};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -4653,7 +4985,7 @@ if(data10.document !== undefined){
 let data11 = data10.document;
 if(typeof data11 === "string"){
 if(func2(data11) > 2048){
-const err32 = {instancePath:instancePath+"/source/document",schemaPath:"#/$defs/source/properties/document/maxLength",keyword:"maxLength",params:{limit: 2048},message:"must NOT have more than 2048 characters",schema:2048,parentSchema:schema62.properties.document,data:data11};
+const err32 = {instancePath:instancePath+"/source/document",schemaPath:"#/$defs/source/properties/document/maxLength",keyword:"maxLength",params:{limit: 2048},message:"must NOT have more than 2048 characters",schema:2048,parentSchema:schema65.properties.document,data:data11};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -4663,7 +4995,7 @@ vErrors.push(err32);
 errors++;
 }
 if(func2(data11) < 1){
-const err33 = {instancePath:instancePath+"/source/document",schemaPath:"#/$defs/source/properties/document/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema62.properties.document,data:data11};
+const err33 = {instancePath:instancePath+"/source/document",schemaPath:"#/$defs/source/properties/document/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema65.properties.document,data:data11};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -4674,7 +5006,7 @@ errors++;
 }
 }
 else {
-const err34 = {instancePath:instancePath+"/source/document",schemaPath:"#/$defs/source/properties/document/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema62.properties.document.type,parentSchema:schema62.properties.document,data:data11};
+const err34 = {instancePath:instancePath+"/source/document",schemaPath:"#/$defs/source/properties/document/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema65.properties.document.type,parentSchema:schema65.properties.document,data:data11};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -4688,7 +5020,7 @@ if(data10.sha256 !== undefined){
 let data12 = data10.sha256;
 if(typeof data12 === "string"){
 if(func2(data12) > 64){
-const err35 = {instancePath:instancePath+"/source/sha256",schemaPath:"#/$defs/source/properties/sha256/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters",schema:64,parentSchema:schema62.properties.sha256,data:data12};
+const err35 = {instancePath:instancePath+"/source/sha256",schemaPath:"#/$defs/source/properties/sha256/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters",schema:64,parentSchema:schema65.properties.sha256,data:data12};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -4697,8 +5029,8 @@ vErrors.push(err35);
 }
 errors++;
 }
-if(!pattern48.test(data12)){
-const err36 = {instancePath:instancePath+"/source/sha256",schemaPath:"#/$defs/source/properties/sha256/pattern",keyword:"pattern",params:{pattern: "^[a-f0-9]{64}$"},message:"must match pattern \""+"^[a-f0-9]{64}$"+"\"",schema:"^[a-f0-9]{64}$",parentSchema:schema62.properties.sha256,data:data12};
+if(!pattern34.test(data12)){
+const err36 = {instancePath:instancePath+"/source/sha256",schemaPath:"#/$defs/source/properties/sha256/pattern",keyword:"pattern",params:{pattern: "^[a-f0-9]{64}$"},message:"must match pattern \""+"^[a-f0-9]{64}$"+"\"",schema:"^[a-f0-9]{64}$",parentSchema:schema65.properties.sha256,data:data12};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -4709,7 +5041,7 @@ errors++;
 }
 }
 else {
-const err37 = {instancePath:instancePath+"/source/sha256",schemaPath:"#/$defs/source/properties/sha256/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema62.properties.sha256.type,parentSchema:schema62.properties.sha256,data:data12};
+const err37 = {instancePath:instancePath+"/source/sha256",schemaPath:"#/$defs/source/properties/sha256/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema65.properties.sha256.type,parentSchema:schema65.properties.sha256,data:data12};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -4722,7 +5054,7 @@ errors++;
 if(data10.format !== undefined){
 let data13 = data10.format;
 if(typeof data13 !== "string"){
-const err38 = {instancePath:instancePath+"/source/format",schemaPath:"#/$defs/source/properties/format/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema62.properties.format.type,parentSchema:schema62.properties.format,data:data13};
+const err38 = {instancePath:instancePath+"/source/format",schemaPath:"#/$defs/source/properties/format/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema65.properties.format.type,parentSchema:schema65.properties.format,data:data13};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -4732,7 +5064,7 @@ vErrors.push(err38);
 errors++;
 }
 if(!(((data13 === "swagger-2.0") || (data13 === "openapi-3.0")) || (data13 === "openapi-3.1"))){
-const err39 = {instancePath:instancePath+"/source/format",schemaPath:"#/$defs/source/properties/format/enum",keyword:"enum",params:{allowedValues: schema62.properties.format.enum},message:"must be equal to one of the allowed values",schema:schema62.properties.format.enum,parentSchema:schema62.properties.format,data:data13};
+const err39 = {instancePath:instancePath+"/source/format",schemaPath:"#/$defs/source/properties/format/enum",keyword:"enum",params:{allowedValues: schema65.properties.format.enum},message:"must be equal to one of the allowed values",schema:schema65.properties.format.enum,parentSchema:schema65.properties.format,data:data13};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -4746,7 +5078,7 @@ if(data10.operations !== undefined){
 let data14 = data10.operations;
 if(Array.isArray(data14)){
 if(data14.length > 2000){
-const err40 = {instancePath:instancePath+"/source/operations",schemaPath:"#/$defs/source/properties/operations/maxItems",keyword:"maxItems",params:{limit: 2000},message:"must NOT have more than 2000 items",schema:2000,parentSchema:schema62.properties.operations,data:data14};
+const err40 = {instancePath:instancePath+"/source/operations",schemaPath:"#/$defs/source/properties/operations/maxItems",keyword:"maxItems",params:{limit: 2000},message:"must NOT have more than 2000 items",schema:2000,parentSchema:schema65.properties.operations,data:data14};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -4760,7 +5092,7 @@ for(let i1=0; i1<len1; i1++){
 let data15 = data14[i1];
 if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
 if(data15.method === undefined){
-const err41 = {instancePath:instancePath+"/source/operations/" + i1,schemaPath:"#/$defs/source/properties/operations/items/required",keyword:"required",params:{missingProperty: "method"},message:"must have required property '"+"method"+"'",schema:schema62.properties.operations.items.required,parentSchema:schema62.properties.operations.items,data:data15};
+const err41 = {instancePath:instancePath+"/source/operations/" + i1,schemaPath:"#/$defs/source/properties/operations/items/required",keyword:"required",params:{missingProperty: "method"},message:"must have required property '"+"method"+"'",schema:schema65.properties.operations.items.required,parentSchema:schema65.properties.operations.items,data:data15};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -4770,7 +5102,7 @@ vErrors.push(err41);
 errors++;
 }
 if(data15.path === undefined){
-const err42 = {instancePath:instancePath+"/source/operations/" + i1,schemaPath:"#/$defs/source/properties/operations/items/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'",schema:schema62.properties.operations.items.required,parentSchema:schema62.properties.operations.items,data:data15};
+const err42 = {instancePath:instancePath+"/source/operations/" + i1,schemaPath:"#/$defs/source/properties/operations/items/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'",schema:schema65.properties.operations.items.required,parentSchema:schema65.properties.operations.items,data:data15};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -4780,7 +5112,7 @@ vErrors.push(err42);
 errors++;
 }
 if(data15.tool === undefined){
-const err43 = {instancePath:instancePath+"/source/operations/" + i1,schemaPath:"#/$defs/source/properties/operations/items/required",keyword:"required",params:{missingProperty: "tool"},message:"must have required property '"+"tool"+"'",schema:schema62.properties.operations.items.required,parentSchema:schema62.properties.operations.items,data:data15};
+const err43 = {instancePath:instancePath+"/source/operations/" + i1,schemaPath:"#/$defs/source/properties/operations/items/required",keyword:"required",params:{missingProperty: "tool"},message:"must have required property '"+"tool"+"'",schema:schema65.properties.operations.items.required,parentSchema:schema65.properties.operations.items,data:data15};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -4791,7 +5123,7 @@ errors++;
 }
 for(const key2 in data15){
 if(!((((key2 === "operationId") || (key2 === "method")) || (key2 === "path")) || (key2 === "tool"))){
-const err44 = {instancePath:instancePath+"/source/operations/" + i1,schemaPath:"#/$defs/source/properties/operations/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema62.properties.operations.items,data:data15};
+const err44 = {instancePath:instancePath+"/source/operations/" + i1,schemaPath:"#/$defs/source/properties/operations/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema65.properties.operations.items,data:data15};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -4805,7 +5137,7 @@ if(data15.operationId !== undefined){
 let data16 = data15.operationId;
 if(typeof data16 === "string"){
 if(func2(data16) > 512){
-const err45 = {instancePath:instancePath+"/source/operations/" + i1+"/operationId",schemaPath:"#/$defs/source/properties/operations/items/properties/operationId/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters",schema:512,parentSchema:schema62.properties.operations.items.properties.operationId,data:data16};
+const err45 = {instancePath:instancePath+"/source/operations/" + i1+"/operationId",schemaPath:"#/$defs/source/properties/operations/items/properties/operationId/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters",schema:512,parentSchema:schema65.properties.operations.items.properties.operationId,data:data16};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -4816,7 +5148,7 @@ errors++;
 }
 }
 else {
-const err46 = {instancePath:instancePath+"/source/operations/" + i1+"/operationId",schemaPath:"#/$defs/source/properties/operations/items/properties/operationId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema62.properties.operations.items.properties.operationId.type,parentSchema:schema62.properties.operations.items.properties.operationId,data:data16};
+const err46 = {instancePath:instancePath+"/source/operations/" + i1+"/operationId",schemaPath:"#/$defs/source/properties/operations/items/properties/operationId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema65.properties.operations.items.properties.operationId.type,parentSchema:schema65.properties.operations.items.properties.operationId,data:data16};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -4830,7 +5162,7 @@ if(data15.method !== undefined){
 let data17 = data15.method;
 if(typeof data17 === "string"){
 if(func2(data17) > 10){
-const err47 = {instancePath:instancePath+"/source/operations/" + i1+"/method",schemaPath:"#/$defs/source/properties/operations/items/properties/method/maxLength",keyword:"maxLength",params:{limit: 10},message:"must NOT have more than 10 characters",schema:10,parentSchema:schema62.properties.operations.items.properties.method,data:data17};
+const err47 = {instancePath:instancePath+"/source/operations/" + i1+"/method",schemaPath:"#/$defs/source/properties/operations/items/properties/method/maxLength",keyword:"maxLength",params:{limit: 10},message:"must NOT have more than 10 characters",schema:10,parentSchema:schema65.properties.operations.items.properties.method,data:data17};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -4841,7 +5173,7 @@ errors++;
 }
 }
 else {
-const err48 = {instancePath:instancePath+"/source/operations/" + i1+"/method",schemaPath:"#/$defs/source/properties/operations/items/properties/method/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema62.properties.operations.items.properties.method.type,parentSchema:schema62.properties.operations.items.properties.method,data:data17};
+const err48 = {instancePath:instancePath+"/source/operations/" + i1+"/method",schemaPath:"#/$defs/source/properties/operations/items/properties/method/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema65.properties.operations.items.properties.method.type,parentSchema:schema65.properties.operations.items.properties.method,data:data17};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -4855,7 +5187,7 @@ if(data15.path !== undefined){
 let data18 = data15.path;
 if(typeof data18 === "string"){
 if(func2(data18) > 1024){
-const err49 = {instancePath:instancePath+"/source/operations/" + i1+"/path",schemaPath:"#/$defs/source/properties/operations/items/properties/path/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters",schema:1024,parentSchema:schema62.properties.operations.items.properties.path,data:data18};
+const err49 = {instancePath:instancePath+"/source/operations/" + i1+"/path",schemaPath:"#/$defs/source/properties/operations/items/properties/path/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters",schema:1024,parentSchema:schema65.properties.operations.items.properties.path,data:data18};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -4866,7 +5198,7 @@ errors++;
 }
 }
 else {
-const err50 = {instancePath:instancePath+"/source/operations/" + i1+"/path",schemaPath:"#/$defs/source/properties/operations/items/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema62.properties.operations.items.properties.path.type,parentSchema:schema62.properties.operations.items.properties.path,data:data18};
+const err50 = {instancePath:instancePath+"/source/operations/" + i1+"/path",schemaPath:"#/$defs/source/properties/operations/items/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema65.properties.operations.items.properties.path.type,parentSchema:schema65.properties.operations.items.properties.path,data:data18};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -4880,7 +5212,7 @@ if(data15.tool !== undefined){
 let data19 = data15.tool;
 if(typeof data19 === "string"){
 if(func2(data19) > 64){
-const err51 = {instancePath:instancePath+"/source/operations/" + i1+"/tool",schemaPath:"#/$defs/source/properties/operations/items/properties/tool/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters",schema:64,parentSchema:schema62.properties.operations.items.properties.tool,data:data19};
+const err51 = {instancePath:instancePath+"/source/operations/" + i1+"/tool",schemaPath:"#/$defs/source/properties/operations/items/properties/tool/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters",schema:64,parentSchema:schema65.properties.operations.items.properties.tool,data:data19};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -4891,7 +5223,7 @@ errors++;
 }
 }
 else {
-const err52 = {instancePath:instancePath+"/source/operations/" + i1+"/tool",schemaPath:"#/$defs/source/properties/operations/items/properties/tool/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema62.properties.operations.items.properties.tool.type,parentSchema:schema62.properties.operations.items.properties.tool,data:data19};
+const err52 = {instancePath:instancePath+"/source/operations/" + i1+"/tool",schemaPath:"#/$defs/source/properties/operations/items/properties/tool/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema65.properties.operations.items.properties.tool.type,parentSchema:schema65.properties.operations.items.properties.tool,data:data19};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -4903,7 +5235,7 @@ errors++;
 }
 }
 else {
-const err53 = {instancePath:instancePath+"/source/operations/" + i1,schemaPath:"#/$defs/source/properties/operations/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema62.properties.operations.items.type,parentSchema:schema62.properties.operations.items,data:data15};
+const err53 = {instancePath:instancePath+"/source/operations/" + i1,schemaPath:"#/$defs/source/properties/operations/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema65.properties.operations.items.type,parentSchema:schema65.properties.operations.items,data:data15};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -4915,7 +5247,7 @@ errors++;
 }
 }
 else {
-const err54 = {instancePath:instancePath+"/source/operations",schemaPath:"#/$defs/source/properties/operations/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema62.properties.operations.type,parentSchema:schema62.properties.operations,data:data14};
+const err54 = {instancePath:instancePath+"/source/operations",schemaPath:"#/$defs/source/properties/operations/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema65.properties.operations.type,parentSchema:schema65.properties.operations,data:data14};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -4927,7 +5259,7 @@ errors++;
 }
 }
 else {
-const err55 = {instancePath:instancePath+"/source",schemaPath:"#/$defs/source/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema62.type,parentSchema:schema62,data:data10};
+const err55 = {instancePath:instancePath+"/source",schemaPath:"#/$defs/source/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema65.type,parentSchema:schema65,data:data10};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -4953,32 +5285,32 @@ return errors === 0;
 }
 validate20.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const zone = validate33;
-const schema63 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://raku.dev/schema/zone.schema.json","title":"Raku landing zone","description":"A landing zone: a Kubernetes cluster and namespace, a container registry and a GitOps target, with the packs deployed there. Lives at zones/<name>.yaml.","type":"object","additionalProperties":false,"required":["name","environment","cluster","namespace","registry","gitops","packs"],"properties":{"name":{"description":"Zone name: a DNS-1123 label. Must equal the file name (zones/<name>.yaml).","$ref":"#/$defs/dnsLabel"},"description":{"description":"What the zone is for.","type":"string","maxLength":2000},"environment":{"description":"Environment of the zone: selects the packs' base URLs and the policies that apply.","type":"string","enum":["dev","staging","prod"]},"cluster":{"description":"The Kubernetes cluster. Give the API server URL or a kube context name; credentials only by reference.","type":"object","additionalProperties":false,"properties":{"server":{"description":"API server URL (https).","$ref":"#/$defs/url"},"context":{"description":"Name of a context in the kubeconfig used by 'raku status'.","type":"string","minLength":1,"maxLength":253},"credentials":{"description":"Kubeconfig or service-account token, by reference.","$ref":"#/$defs/secretRef"}},"anyOf":[{"required":["server"]},{"required":["context"]}]},"namespace":{"description":"Kubernetes namespace the zone deploys into.","$ref":"#/$defs/dnsLabel"},"registry":{"description":"Container registry that receives the zone's images.","type":"object","additionalProperties":false,"required":["host","repository"],"properties":{"host":{"description":"Registry host, with an optional port (e.g. ghcr.io, 127.0.0.1:5000).","type":"string","pattern":"^[a-zA-Z0-9.-]{1,253}(:[0-9]{1,5})?$","maxLength":274},"repository":{"description":"Repository prefix; images are pushed to <host>/<repository>/<pack>.","type":"string","maxLength":255,"pattern":"^[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*$"},"credentials":{"description":"Registry credentials (a docker config.json or a token), by reference.","$ref":"#/$defs/secretRef"},"insecure":{"description":"Talk plain HTTP to the registry. Only for local test registries; dev zones only.","type":"boolean"}}},"gitops":{"description":"Where rollout pull requests put the zone's manifests.","type":"object","additionalProperties":false,"required":["repository","branch","path"],"properties":{"repository":{"description":"GitHub repository 'owner/name', or a git URL.","type":"string","minLength":1,"maxLength":512},"branch":{"description":"Base branch of the rollout pull requests.","type":"string","minLength":1,"maxLength":255},"path":{"description":"Folder inside the repository holding the zone's manifests (relative, no '..').","type":"string","minLength":1,"maxLength":512,"pattern":"^(?!/)(?!.*(^|/)\\.\\.(/|$))[A-Za-z0-9._/-]+$"},"token":{"description":"Token for the GitOps repository, by reference.","$ref":"#/$defs/secretRef"}}},"gateway":{"description":"The zone's gateway deployment.","type":"object","additionalProperties":false,"properties":{"replicas":{"description":"Replicas when not autoscaled. Default 2.","type":"integer","minimum":1,"maximum":100},"resources":{"$ref":"#/$defs/resources"},"autoscaling":{"$ref":"#/$defs/autoscaling"},"baseImage":{"description":"Base image name for the gateway (one of baseImages).","$ref":"#/$defs/dnsLabel"},"auth":{"description":"How agents authenticate to the gateway.","type":"object","additionalProperties":false,"properties":{"issuer":{"description":"Expected JWT issuer.","type":"string","maxLength":2048},"audience":{"description":"Expected JWT audience (this gateway's URL).","type":"string","maxLength":2048},"jwksUrl":{"description":"JWKS URL of the issuer.","$ref":"#/$defs/url"},"groupsClaim":{"description":"Claim that lists the caller's groups. Default 'groups'.","type":"string","maxLength":128},"agentClaim":{"description":"Claim that, when present and true, marks the caller as an agent rather than a user. Default 'agent'.","type":"string","maxLength":128}}},"cors":{"description":"Browser access (CORS). Default: no origin is allowed, preflights get 403. RAKU_CORS_ORIGINS replaces the list at run time.","type":"object","additionalProperties":false,"properties":{"allowedOrigins":{"description":"Origins (scheme://host[:port], as browsers send them in Origin) whose pages may call the gateway with a bearer token.","type":"array","maxItems":50,"uniqueItems":true,"items":{"type":"string","maxLength":2048,"pattern":"^https?://[A-Za-z0-9.\\-\\[\\]:]+/?$"}}}},"a2a":{"description":"The gateway as an A2A agent (docs/a2a.md): it publishes an Agent Card at /.well-known/agent-card.json and answers A2A messages naming a skill (a tool) at /a2a, authenticated by the same tokens, under the same policy, traced like MCP calls. Default off.","type":"object","additionalProperties":false,"properties":{"enabled":{"description":"Serve the Agent Card and the A2A endpoint. Default false: both answer 404.","type":"boolean"}}}}},"packs":{"description":"The packs deployed in this zone.","type":"array","maxItems":2000,"items":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Pack name (packs/<name>/pack.yaml).","$ref":"#/$defs/dnsLabel"},"version":{"description":"Semver range the pack's version must satisfy, e.g. '^1.2.0'. Default '*'.","type":"string","minLength":1,"maxLength":128},"replicas":{"description":"Replica override.","type":"integer","minimum":1,"maximum":100},"resources":{"$ref":"#/$defs/resources"},"autoscaling":{"$ref":"#/$defs/autoscaling"},"baseImage":{"description":"Base image override (one of baseImages).","$ref":"#/$defs/dnsLabel"},"egress":{"description":"Extra hosts this pack may reach besides its upstream's host.","type":"array","maxItems":50,"items":{"$ref":"#/$defs/host"}},"group":{"description":"Packs with the same group share one pack-server Deployment.","$ref":"#/$defs/dnsLabel"},"baseUrl":{"description":"Base URL of the pack's upstream API in this zone. Wins over the pack's upstream.baseUrls; required when the pack gives none for the zone's environment. https outside dev; no credentials, query or fragment.","$ref":"#/$defs/url"}}}},"baseImages":{"description":"Base images by name; 'default' is used unless a pack or the gateway names another.","type":"object","maxProperties":20,"propertyNames":{"$ref":"#/$defs/dnsLabel"},"additionalProperties":{"type":"object","additionalProperties":false,"required":["image"],"properties":{"image":{"description":"Image repository, e.g. docker.io/library/node.","type":"string","minLength":1,"maxLength":255,"pattern":"^[a-zA-Z0-9.:/_-]+$"},"tag":{"description":"Tag, for reference only when a digest is given.","type":"string","pattern":"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$","maxLength":143},"digest":{"description":"Content digest pinning the image (sha256:...). Required for staging and prod.","type":"string","pattern":"^sha256:[a-f0-9]{64}$","maxLength":71}}}},"network":{"description":"Network rules of the zone.","type":"object","additionalProperties":false,"properties":{"egress":{"description":"Hosts every pack server of the zone may reach, besides their upstreams.","type":"array","maxItems":200,"items":{"$ref":"#/$defs/host"}},"allowPrivateNetworks":{"description":"Allow upstream requests to private, loopback and link-local addresses (SSRF guard off). Default false; dev only.","type":"boolean"}}},"promotion":{"description":"Where this zone's rollouts come from.","type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"description":"Zone promoted into this one (must be healthy at the same config revision).","$ref":"#/$defs/dnsLabel"},"healthGate":{"description":"What 'healthy' means for the upstream zone.","type":"object","additionalProperties":false,"properties":{"minReadyMinutes":{"description":"Minutes the upstream zone must have been ready. Default 10.","type":"integer","minimum":0,"maximum":10080},"maxErrorRate":{"description":"Largest share of failed tool calls (0-1) in the upstream zone's recent traces. Default 0.05.","type":"number","minimum":0,"maximum":1}}}}},"monitoring":{"description":"Monitoring generated for the zone by 'raku generate': how Prometheus scrapes the gateway, the zone's alert rules and a Grafana dashboard. Generated with the defaults below when the section is absent.","type":"object","additionalProperties":false,"properties":{"prometheusOperator":{"description":"The cluster runs the Prometheus Operator: generate a ServiceMonitor for the gateway and a PrometheusRule. false: annotate the gateway's pods for scraping (prometheus.io/scrape, port, path) and put the alert rules in a ConfigMap in Prometheus's rule-file format. Default true.","type":"boolean"},"labels":{"description":"Labels added to the ServiceMonitor and PrometheusRule, so that the Prometheus resource's serviceMonitorSelector and ruleSelector pick them up (kube-prometheus-stack selects 'release: <its release name>'). Default none.","type":"object","maxProperties":20,"propertyNames":{"$ref":"#/$defs/labelKey"},"additionalProperties":{"$ref":"#/$defs/labelValue"}},"alerts":{"description":"Alert thresholds; every one has a default.","type":"object","additionalProperties":false,"properties":{"errorRatio":{"description":"Share of a tool's calls (0-1) that may fail (status error, timeout, no_route, invalid, unknown_tool) over 5 minutes before RakuToolErrorRatioHigh fires (after 10 minutes). Default 0.05.","type":"number","exclusiveMinimum":0,"maximum":1},"latencyP99Seconds":{"description":"p99 duration of a tool's calls, in seconds, over 5 minutes above which RakuToolLatencyP99High fires (after 10 minutes). Default 5.","type":"number","exclusiveMinimum":0,"maximum":600},"breakerOpenMinutes":{"description":"Minutes a circuit breaker may stay open before RakuBreakerOpen fires. Default 5.","type":"integer","minimum":1,"maximum":1440},"approvalBacklog":{"description":"Pending approvals above which RakuApprovalBacklog fires (after 15 minutes). Default 20.","type":"integer","minimum":1,"maximum":100000},"gatewayDownMinutes":{"description":"Minutes without a gateway replica answering Prometheus before RakuGatewayDown fires. Default 2.","type":"integer","minimum":1,"maximum":60},"packServerNotReadyMinutes":{"description":"Minutes a pack server may have no available replica before RakuPackServerNotReady fires. Default 5.","type":"integer","minimum":1,"maximum":1440}}},"dashboard":{"description":"The Grafana dashboard, as a ConfigMap that the Grafana Helm chart's dashboard sidecar loads.","type":"object","additionalProperties":false,"properties":{"enabled":{"description":"Generate the dashboard. Default true.","type":"boolean"},"namespace":{"description":"Namespace of the dashboard ConfigMap, when the sidecar watches only Grafana's own namespace. Default the zone's namespace.","$ref":"#/$defs/dnsLabel"},"label":{"description":"Label the sidecar watches (the chart's sidecar.dashboards.label). Default 'grafana_dashboard'.","$ref":"#/$defs/labelKey"},"labelValue":{"description":"Value of that label (the chart's sidecar.dashboards.labelValue). Default '1'.","$ref":"#/$defs/labelValue"}}}}},"remotes":{"description":"Third-party MCP servers the gateway may route to, and fall back to when an internal pack is down.","type":"array","maxItems":100,"items":{"$ref":"#/$defs/remote"}}},"$defs":{"dnsLabel":{"type":"string","minLength":1,"maxLength":63,"pattern":"^[a-z]([-a-z0-9]*[a-z0-9])?$"},"labelKey":{"description":"A Kubernetes label key: an optional DNS subdomain prefix and '/', then a name of at most 63 characters.","type":"string","maxLength":317,"pattern":"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"},"labelValue":{"description":"A Kubernetes label value: at most 63 of [A-Za-z0-9_.-], beginning and ending alphanumeric, or empty.","type":"string","maxLength":63,"pattern":"^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$"},"url":{"type":"string","minLength":1,"maxLength":2048,"pattern":"^https?://"},"host":{"description":"A host name or IP address, optionally with a port.","type":"string","pattern":"^[a-zA-Z0-9.*-]{1,253}(:[0-9]{1,5})?$","maxLength":274},"secretRef":{"description":"A reference to a secret: the Kubernetes Secret name and key. Never the secret value itself. At run time the value arrives in the environment variable RAKU_SECRET_<NAME>_<KEY> (upper case, non-alphanumerics as '_').","type":"object","additionalProperties":false,"required":["secretRef"],"properties":{"secretRef":{"description":"Kubernetes Secret holding the value.","type":"object","additionalProperties":false,"required":["name","key"],"properties":{"name":{"description":"Secret name (DNS-1123 subdomain).","type":"string","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"},"key":{"description":"Key inside the Secret.","type":"string","minLength":1,"maxLength":253,"pattern":"^[-._a-zA-Z0-9]+$"}}}}},"quantity":{"description":"A Kubernetes resource quantity, e.g. '100m', '0.5', '128Mi'.","type":"string","maxLength":32,"pattern":"^[0-9]+(\\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$"},"resources":{"description":"Container resource requests and limits.","type":"object","additionalProperties":false,"properties":{"requests":{"description":"Guaranteed resources.","type":"object","additionalProperties":false,"properties":{"cpu":{"description":"CPU request.","$ref":"#/$defs/quantity"},"memory":{"description":"Memory request.","$ref":"#/$defs/quantity"}}},"limits":{"description":"Upper bounds.","type":"object","additionalProperties":false,"properties":{"cpu":{"description":"CPU limit.","$ref":"#/$defs/quantity"},"memory":{"description":"Memory limit.","$ref":"#/$defs/quantity"}}}}},"autoscaling":{"description":"Horizontal autoscaling on CPU utilisation.","type":"object","additionalProperties":false,"properties":{"minReplicas":{"description":"Lowest replica count.","type":"integer","minimum":1,"maximum":100},"maxReplicas":{"description":"Highest replica count.","type":"integer","minimum":1,"maximum":500},"targetCPUUtilization":{"description":"Average CPU utilisation (percent of request) to aim for.","type":"integer","minimum":10,"maximum":100}}},"remote":{"description":"A third-party MCP server (Streamable HTTP).","type":"object","additionalProperties":false,"required":["name","url","tools"],"properties":{"name":{"description":"Name; its tools are exposed as '<name>.<tool>'.","$ref":"#/$defs/dnsLabel"},"url":{"description":"MCP endpoint URL (https outside dev).","$ref":"#/$defs/url"},"auth":{"description":"Credentials the gateway presents to the server, by reference. The agent's own token is never forwarded.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Scheme.","type":"string","enum":["none","bearer","apiKey"]},"header":{"description":"apiKey: header name.","type":"string","pattern":"^[A-Za-z0-9-]{1,64}$","maxLength":80},"token":{"description":"The token or key.","$ref":"#/$defs/secretRef"}}},"timeoutMs":{"description":"Call timeout in milliseconds. Default 10000.","type":"integer","minimum":100,"maximum":300000},"tools":{"description":"The server's tools that were reviewed. Tools not listed, or whose description hash differs, are hidden.","type":"array","minItems":1,"maxItems":1000,"items":{"type":"object","additionalProperties":false,"required":["name","descriptionSha256"],"properties":{"name":{"description":"Tool name on the server.","type":"string","pattern":"^[A-Za-z0-9_.-]{1,64}$","maxLength":80},"descriptionSha256":{"description":"SHA-256 (hex) of the reviewed tool definition: the canonical JSON (sorted keys, no spaces) of {name, description, inputSchema} as the server lists it.","type":"string","pattern":"^[a-f0-9]{64}$","maxLength":64},"fallbackFor":{"description":"Exposed name of an internal pack tool ('<prefix>.<tool>') this tool stands in for when the pack server is down.","type":"string","pattern":"^[A-Za-z0-9_.-]{1,129}$","maxLength":145},"sensitive":{"description":"Calls need an approval. Default false.","type":"boolean"}}}}}}}};
-const schema64 = {"type":"string","minLength":1,"maxLength":63,"pattern":"^[a-z]([-a-z0-9]*[a-z0-9])?$"};
-const schema65 = {"type":"string","minLength":1,"maxLength":2048,"pattern":"^https?://"};
-const schema66 = {"description":"A reference to a secret: the Kubernetes Secret name and key. Never the secret value itself. At run time the value arrives in the environment variable RAKU_SECRET_<NAME>_<KEY> (upper case, non-alphanumerics as '_').","type":"object","additionalProperties":false,"required":["secretRef"],"properties":{"secretRef":{"description":"Kubernetes Secret holding the value.","type":"object","additionalProperties":false,"required":["name","key"],"properties":{"name":{"description":"Secret name (DNS-1123 subdomain).","type":"string","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"},"key":{"description":"Key inside the Secret.","type":"string","minLength":1,"maxLength":253,"pattern":"^[-._a-zA-Z0-9]+$"}}}}};
-const schema75 = {"description":"Horizontal autoscaling on CPU utilisation.","type":"object","additionalProperties":false,"properties":{"minReplicas":{"description":"Lowest replica count.","type":"integer","minimum":1,"maximum":100},"maxReplicas":{"description":"Highest replica count.","type":"integer","minimum":1,"maximum":500},"targetCPUUtilization":{"description":"Average CPU utilisation (percent of request) to aim for.","type":"integer","minimum":10,"maximum":100}}};
-const schema81 = {"description":"A host name or IP address, optionally with a port.","type":"string","pattern":"^[a-zA-Z0-9.*-]{1,253}(:[0-9]{1,5})?$","maxLength":274};
-const schema87 = {"description":"A Kubernetes label key: an optional DNS subdomain prefix and '/', then a name of at most 63 characters.","type":"string","maxLength":317,"pattern":"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"};
-const schema88 = {"description":"A Kubernetes label value: at most 63 of [A-Za-z0-9_.-], beginning and ending alphanumeric, or empty.","type":"string","maxLength":63,"pattern":"^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$"};
-const pattern54 = new RegExp("^[a-zA-Z0-9.-]{1,253}(:[0-9]{1,5})?$", "u");
-const pattern55 = new RegExp("^[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*$", "u");
-const pattern58 = new RegExp("^(?!/)(?!.*(^|/)\\.\\.(/|$))[A-Za-z0-9._/-]+$", "u");
-const pattern67 = new RegExp("^https?://[A-Za-z0-9.\\-\\[\\]:]+/?$", "u");
-const pattern70 = new RegExp("^[a-zA-Z0-9.*-]{1,253}(:[0-9]{1,5})?$", "u");
-const pattern74 = new RegExp("^[a-zA-Z0-9.:/_-]+$", "u");
-const pattern75 = new RegExp("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$", "u");
-const pattern76 = new RegExp("^sha256:[a-f0-9]{64}$", "u");
-const pattern79 = new RegExp("^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$", "u");
-const pattern80 = new RegExp("^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$", "u");
-const schema70 = {"description":"Container resource requests and limits.","type":"object","additionalProperties":false,"properties":{"requests":{"description":"Guaranteed resources.","type":"object","additionalProperties":false,"properties":{"cpu":{"description":"CPU request.","$ref":"#/$defs/quantity"},"memory":{"description":"Memory request.","$ref":"#/$defs/quantity"}}},"limits":{"description":"Upper bounds.","type":"object","additionalProperties":false,"properties":{"cpu":{"description":"CPU limit.","$ref":"#/$defs/quantity"},"memory":{"description":"Memory limit.","$ref":"#/$defs/quantity"}}}}};
-const schema71 = {"description":"A Kubernetes resource quantity, e.g. '100m', '0.5', '128Mi'.","type":"string","maxLength":32,"pattern":"^[0-9]+(\\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$"};
+export const zone = validate35;
+const schema66 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://raku.dev/schema/zone.schema.json","title":"Raku landing zone","description":"A landing zone: a Kubernetes cluster and namespace, a container registry and a GitOps target, with the packs deployed there. Lives at zones/<name>.yaml.","type":"object","additionalProperties":false,"required":["name","environment","cluster","namespace","registry","gitops","packs"],"properties":{"name":{"description":"Zone name: a DNS-1123 label. Must equal the file name (zones/<name>.yaml).","$ref":"#/$defs/dnsLabel"},"description":{"description":"What the zone is for.","type":"string","maxLength":2000},"environment":{"description":"Environment of the zone: selects the packs' base URLs and the policies that apply.","type":"string","enum":["dev","staging","prod"]},"cluster":{"description":"The Kubernetes cluster. Give the API server URL or a kube context name; credentials only by reference.","type":"object","additionalProperties":false,"properties":{"server":{"description":"API server URL (https).","$ref":"#/$defs/url"},"context":{"description":"Name of a context in the kubeconfig used by 'raku status'.","type":"string","minLength":1,"maxLength":253},"credentials":{"description":"Kubeconfig or service-account token, by reference.","$ref":"#/$defs/secretRef"}},"anyOf":[{"required":["server"]},{"required":["context"]}]},"namespace":{"description":"Kubernetes namespace the zone deploys into.","$ref":"#/$defs/dnsLabel"},"registry":{"description":"Container registry that receives the zone's images.","type":"object","additionalProperties":false,"required":["host","repository"],"properties":{"host":{"description":"Registry host, with an optional port (e.g. ghcr.io, 127.0.0.1:5000).","type":"string","pattern":"^[a-zA-Z0-9.-]{1,253}(:[0-9]{1,5})?$","maxLength":274},"repository":{"description":"Repository prefix; images are pushed to <host>/<repository>/<pack>.","type":"string","maxLength":255,"pattern":"^[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*$"},"credentials":{"description":"Registry credentials (a docker config.json or a token), by reference.","$ref":"#/$defs/secretRef"},"insecure":{"description":"Talk plain HTTP to the registry. Only for local test registries; dev zones only.","type":"boolean"}}},"gitops":{"description":"Where rollout pull requests put the zone's manifests.","type":"object","additionalProperties":false,"required":["repository","branch","path"],"properties":{"repository":{"description":"GitHub repository 'owner/name', or a git URL.","type":"string","minLength":1,"maxLength":512},"branch":{"description":"Base branch of the rollout pull requests.","type":"string","minLength":1,"maxLength":255},"path":{"description":"Folder inside the repository holding the zone's manifests (relative, no '..').","type":"string","minLength":1,"maxLength":512,"pattern":"^(?!/)(?!.*(^|/)\\.\\.(/|$))[A-Za-z0-9._/-]+$"},"token":{"description":"Token for the GitOps repository, by reference.","$ref":"#/$defs/secretRef"}}},"gateway":{"description":"The zone's gateway deployment.","type":"object","additionalProperties":false,"properties":{"replicas":{"description":"Replicas when not autoscaled. Default 2.","type":"integer","minimum":1,"maximum":100},"resources":{"$ref":"#/$defs/resources"},"autoscaling":{"$ref":"#/$defs/autoscaling"},"baseImage":{"description":"Base image name for the gateway (one of baseImages).","$ref":"#/$defs/dnsLabel"},"auth":{"description":"How agents authenticate to the gateway.","type":"object","additionalProperties":false,"properties":{"issuer":{"description":"Expected JWT issuer.","type":"string","maxLength":2048},"audience":{"description":"Expected JWT audience (this gateway's URL).","type":"string","maxLength":2048},"jwksUrl":{"description":"JWKS URL of the issuer.","$ref":"#/$defs/url"},"groupsClaim":{"description":"Claim that lists the caller's groups. Default 'groups'.","type":"string","maxLength":128},"agentClaim":{"description":"Claim that, when present and true, marks the caller as an agent rather than a user. Default 'agent'.","type":"string","maxLength":128}}},"cors":{"description":"Browser access (CORS). Default: no origin is allowed, preflights get 403. RAKU_CORS_ORIGINS replaces the list at run time.","type":"object","additionalProperties":false,"properties":{"allowedOrigins":{"description":"Origins (scheme://host[:port], as browsers send them in Origin) whose pages may call the gateway with a bearer token.","type":"array","maxItems":50,"uniqueItems":true,"items":{"type":"string","maxLength":2048,"pattern":"^https?://[A-Za-z0-9.\\-\\[\\]:]+/?$"}}}},"a2a":{"description":"The gateway as an A2A agent (docs/a2a.md): it publishes an Agent Card at /.well-known/agent-card.json and answers A2A messages naming a skill (a tool) at /a2a, authenticated by the same tokens, under the same policy, traced like MCP calls. Default off.","type":"object","additionalProperties":false,"properties":{"enabled":{"description":"Serve the Agent Card and the A2A endpoint. Default false: both answer 404.","type":"boolean"}}}}},"packs":{"description":"The packs deployed in this zone.","type":"array","maxItems":2000,"items":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Pack name (packs/<name>/pack.yaml).","$ref":"#/$defs/dnsLabel"},"version":{"description":"Semver range the pack's version must satisfy, e.g. '^1.2.0'. Default '*'.","type":"string","minLength":1,"maxLength":128},"replicas":{"description":"Replica override.","type":"integer","minimum":1,"maximum":100},"resources":{"$ref":"#/$defs/resources"},"autoscaling":{"$ref":"#/$defs/autoscaling"},"baseImage":{"description":"Base image override (one of baseImages).","$ref":"#/$defs/dnsLabel"},"egress":{"description":"Extra hosts this pack may reach besides its upstream's host.","type":"array","maxItems":50,"items":{"$ref":"#/$defs/host"}},"group":{"description":"Packs with the same group share one pack-server Deployment.","$ref":"#/$defs/dnsLabel"},"baseUrl":{"description":"Base URL of the pack's upstream API in this zone. Wins over the pack's upstream.baseUrls; required when the pack gives none for the zone's environment. https outside dev; no credentials, query or fragment.","$ref":"#/$defs/url"}}}},"baseImages":{"description":"Base images by name; 'default' is used unless a pack or the gateway names another.","type":"object","maxProperties":20,"propertyNames":{"$ref":"#/$defs/dnsLabel"},"additionalProperties":{"type":"object","additionalProperties":false,"required":["image"],"properties":{"image":{"description":"Image repository, e.g. docker.io/library/node.","type":"string","minLength":1,"maxLength":255,"pattern":"^[a-zA-Z0-9.:/_-]+$"},"tag":{"description":"Tag, for reference only when a digest is given.","type":"string","pattern":"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$","maxLength":143},"digest":{"description":"Content digest pinning the image (sha256:...). Required for staging and prod.","type":"string","pattern":"^sha256:[a-f0-9]{64}$","maxLength":71}}}},"network":{"description":"Network rules of the zone.","type":"object","additionalProperties":false,"properties":{"egress":{"description":"Hosts every pack server of the zone may reach, besides their upstreams.","type":"array","maxItems":200,"items":{"$ref":"#/$defs/host"}},"allowPrivateNetworks":{"description":"Allow upstream requests to private, loopback and link-local addresses (SSRF guard off). Default false; dev only.","type":"boolean"}}},"promotion":{"description":"Where this zone's rollouts come from.","type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"description":"Zone promoted into this one (must be healthy at the same config revision).","$ref":"#/$defs/dnsLabel"},"healthGate":{"description":"What 'healthy' means for the upstream zone.","type":"object","additionalProperties":false,"properties":{"minReadyMinutes":{"description":"Minutes the upstream zone must have been ready. Default 10.","type":"integer","minimum":0,"maximum":10080},"maxErrorRate":{"description":"Largest share of failed tool calls (0-1) in the upstream zone's recent traces. Default 0.05.","type":"number","minimum":0,"maximum":1}}}}},"monitoring":{"description":"Monitoring generated for the zone by 'raku generate': how Prometheus scrapes the gateway, the zone's alert rules and a Grafana dashboard. Generated with the defaults below when the section is absent.","type":"object","additionalProperties":false,"properties":{"prometheusOperator":{"description":"The cluster runs the Prometheus Operator: generate a ServiceMonitor for the gateway and a PrometheusRule. false: annotate the gateway's pods for scraping (prometheus.io/scrape, port, path) and put the alert rules in a ConfigMap in Prometheus's rule-file format. Default true.","type":"boolean"},"labels":{"description":"Labels added to the ServiceMonitor and PrometheusRule, so that the Prometheus resource's serviceMonitorSelector and ruleSelector pick them up (kube-prometheus-stack selects 'release: <its release name>'). Default none.","type":"object","maxProperties":20,"propertyNames":{"$ref":"#/$defs/labelKey"},"additionalProperties":{"$ref":"#/$defs/labelValue"}},"alerts":{"description":"Alert thresholds; every one has a default.","type":"object","additionalProperties":false,"properties":{"errorRatio":{"description":"Share of a tool's calls (0-1) that may fail (status error, timeout, no_route, invalid, unknown_tool) over 5 minutes before RakuToolErrorRatioHigh fires (after 10 minutes). Default 0.05.","type":"number","exclusiveMinimum":0,"maximum":1},"latencyP99Seconds":{"description":"p99 duration of a tool's calls, in seconds, over 5 minutes above which RakuToolLatencyP99High fires (after 10 minutes). Default 5.","type":"number","exclusiveMinimum":0,"maximum":600},"breakerOpenMinutes":{"description":"Minutes a circuit breaker may stay open before RakuBreakerOpen fires. Default 5.","type":"integer","minimum":1,"maximum":1440},"approvalBacklog":{"description":"Pending approvals above which RakuApprovalBacklog fires (after 15 minutes). Default 20.","type":"integer","minimum":1,"maximum":100000},"gatewayDownMinutes":{"description":"Minutes without a gateway replica answering Prometheus before RakuGatewayDown fires. Default 2.","type":"integer","minimum":1,"maximum":60},"packServerNotReadyMinutes":{"description":"Minutes a pack server may have no available replica before RakuPackServerNotReady fires. Default 5.","type":"integer","minimum":1,"maximum":1440}}},"dashboard":{"description":"The Grafana dashboard, as a ConfigMap that the Grafana Helm chart's dashboard sidecar loads.","type":"object","additionalProperties":false,"properties":{"enabled":{"description":"Generate the dashboard. Default true.","type":"boolean"},"namespace":{"description":"Namespace of the dashboard ConfigMap, when the sidecar watches only Grafana's own namespace. Default the zone's namespace.","$ref":"#/$defs/dnsLabel"},"label":{"description":"Label the sidecar watches (the chart's sidecar.dashboards.label). Default 'grafana_dashboard'.","$ref":"#/$defs/labelKey"},"labelValue":{"description":"Value of that label (the chart's sidecar.dashboards.labelValue). Default '1'.","$ref":"#/$defs/labelValue"}}}}},"remotes":{"description":"Third-party MCP servers the gateway may route to, and fall back to when an internal pack is down.","type":"array","maxItems":100,"items":{"$ref":"#/$defs/remote"}}},"$defs":{"dnsLabel":{"type":"string","minLength":1,"maxLength":63,"pattern":"^[a-z]([-a-z0-9]*[a-z0-9])?$"},"labelKey":{"description":"A Kubernetes label key: an optional DNS subdomain prefix and '/', then a name of at most 63 characters.","type":"string","maxLength":317,"pattern":"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"},"labelValue":{"description":"A Kubernetes label value: at most 63 of [A-Za-z0-9_.-], beginning and ending alphanumeric, or empty.","type":"string","maxLength":63,"pattern":"^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$"},"url":{"type":"string","minLength":1,"maxLength":2048,"pattern":"^https?://"},"host":{"description":"A host name or IP address, optionally with a port.","type":"string","pattern":"^[a-zA-Z0-9.*-]{1,253}(:[0-9]{1,5})?$","maxLength":274},"secretRef":{"description":"A reference to a secret: the Kubernetes Secret name and key. Never the secret value itself. At run time the value arrives in the environment variable RAKU_SECRET_<NAME>_<KEY> (upper case, non-alphanumerics as '_').","type":"object","additionalProperties":false,"required":["secretRef"],"properties":{"secretRef":{"description":"Kubernetes Secret holding the value.","type":"object","additionalProperties":false,"required":["name","key"],"properties":{"name":{"description":"Secret name (DNS-1123 subdomain).","type":"string","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"},"key":{"description":"Key inside the Secret.","type":"string","minLength":1,"maxLength":253,"pattern":"^[-._a-zA-Z0-9]+$"}}}}},"quantity":{"description":"A Kubernetes resource quantity, e.g. '100m', '0.5', '128Mi'.","type":"string","maxLength":32,"pattern":"^[0-9]+(\\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$"},"resources":{"description":"Container resource requests and limits.","type":"object","additionalProperties":false,"properties":{"requests":{"description":"Guaranteed resources.","type":"object","additionalProperties":false,"properties":{"cpu":{"description":"CPU request.","$ref":"#/$defs/quantity"},"memory":{"description":"Memory request.","$ref":"#/$defs/quantity"}}},"limits":{"description":"Upper bounds.","type":"object","additionalProperties":false,"properties":{"cpu":{"description":"CPU limit.","$ref":"#/$defs/quantity"},"memory":{"description":"Memory limit.","$ref":"#/$defs/quantity"}}}}},"autoscaling":{"description":"Horizontal autoscaling on CPU utilisation.","type":"object","additionalProperties":false,"properties":{"minReplicas":{"description":"Lowest replica count.","type":"integer","minimum":1,"maximum":100},"maxReplicas":{"description":"Highest replica count.","type":"integer","minimum":1,"maximum":500},"targetCPUUtilization":{"description":"Average CPU utilisation (percent of request) to aim for.","type":"integer","minimum":10,"maximum":100}}},"remote":{"description":"A third-party MCP server (Streamable HTTP).","type":"object","additionalProperties":false,"required":["name","url","tools"],"properties":{"name":{"description":"Name; its tools are exposed as '<name>.<tool>'.","$ref":"#/$defs/dnsLabel"},"url":{"description":"MCP endpoint URL (https outside dev).","$ref":"#/$defs/url"},"auth":{"description":"Credentials the gateway presents to the server, by reference. The agent's own token is never forwarded.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Scheme.","type":"string","enum":["none","bearer","apiKey"]},"header":{"description":"apiKey: header name.","type":"string","pattern":"^[A-Za-z0-9-]{1,64}$","maxLength":80},"token":{"description":"The token or key.","$ref":"#/$defs/secretRef"}}},"timeoutMs":{"description":"Call timeout in milliseconds. Default 10000.","type":"integer","minimum":100,"maximum":300000},"tools":{"description":"The server's tools that were reviewed. Tools not listed, or whose description hash differs, are hidden.","type":"array","minItems":1,"maxItems":1000,"items":{"type":"object","additionalProperties":false,"required":["name","descriptionSha256"],"properties":{"name":{"description":"Tool name on the server.","type":"string","pattern":"^[A-Za-z0-9_.-]{1,64}$","maxLength":80},"descriptionSha256":{"description":"SHA-256 (hex) of the reviewed tool definition: the canonical JSON (sorted keys, no spaces) of {name, description, inputSchema} as the server lists it.","type":"string","pattern":"^[a-f0-9]{64}$","maxLength":64},"fallbackFor":{"description":"Exposed name of an internal pack tool ('<prefix>.<tool>') this tool stands in for when the pack server is down.","type":"string","pattern":"^[A-Za-z0-9_.-]{1,129}$","maxLength":145},"sensitive":{"description":"Calls need an approval. Default false.","type":"boolean"}}}}}}}};
+const schema67 = {"type":"string","minLength":1,"maxLength":63,"pattern":"^[a-z]([-a-z0-9]*[a-z0-9])?$"};
+const schema68 = {"type":"string","minLength":1,"maxLength":2048,"pattern":"^https?://"};
+const schema69 = {"description":"A reference to a secret: the Kubernetes Secret name and key. Never the secret value itself. At run time the value arrives in the environment variable RAKU_SECRET_<NAME>_<KEY> (upper case, non-alphanumerics as '_').","type":"object","additionalProperties":false,"required":["secretRef"],"properties":{"secretRef":{"description":"Kubernetes Secret holding the value.","type":"object","additionalProperties":false,"required":["name","key"],"properties":{"name":{"description":"Secret name (DNS-1123 subdomain).","type":"string","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"},"key":{"description":"Key inside the Secret.","type":"string","minLength":1,"maxLength":253,"pattern":"^[-._a-zA-Z0-9]+$"}}}}};
+const schema78 = {"description":"Horizontal autoscaling on CPU utilisation.","type":"object","additionalProperties":false,"properties":{"minReplicas":{"description":"Lowest replica count.","type":"integer","minimum":1,"maximum":100},"maxReplicas":{"description":"Highest replica count.","type":"integer","minimum":1,"maximum":500},"targetCPUUtilization":{"description":"Average CPU utilisation (percent of request) to aim for.","type":"integer","minimum":10,"maximum":100}}};
+const schema84 = {"description":"A host name or IP address, optionally with a port.","type":"string","pattern":"^[a-zA-Z0-9.*-]{1,253}(:[0-9]{1,5})?$","maxLength":274};
+const schema90 = {"description":"A Kubernetes label key: an optional DNS subdomain prefix and '/', then a name of at most 63 characters.","type":"string","maxLength":317,"pattern":"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"};
+const schema91 = {"description":"A Kubernetes label value: at most 63 of [A-Za-z0-9_.-], beginning and ending alphanumeric, or empty.","type":"string","maxLength":63,"pattern":"^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$"};
+const pattern56 = new RegExp("^[a-zA-Z0-9.-]{1,253}(:[0-9]{1,5})?$", "u");
+const pattern57 = new RegExp("^[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*$", "u");
+const pattern60 = new RegExp("^(?!/)(?!.*(^|/)\\.\\.(/|$))[A-Za-z0-9._/-]+$", "u");
+const pattern69 = new RegExp("^https?://[A-Za-z0-9.\\-\\[\\]:]+/?$", "u");
+const pattern72 = new RegExp("^[a-zA-Z0-9.*-]{1,253}(:[0-9]{1,5})?$", "u");
+const pattern76 = new RegExp("^[a-zA-Z0-9.:/_-]+$", "u");
+const pattern77 = new RegExp("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$", "u");
+const pattern78 = new RegExp("^sha256:[a-f0-9]{64}$", "u");
+const pattern81 = new RegExp("^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$", "u");
+const pattern82 = new RegExp("^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$", "u");
+const schema73 = {"description":"Container resource requests and limits.","type":"object","additionalProperties":false,"properties":{"requests":{"description":"Guaranteed resources.","type":"object","additionalProperties":false,"properties":{"cpu":{"description":"CPU request.","$ref":"#/$defs/quantity"},"memory":{"description":"Memory request.","$ref":"#/$defs/quantity"}}},"limits":{"description":"Upper bounds.","type":"object","additionalProperties":false,"properties":{"cpu":{"description":"CPU limit.","$ref":"#/$defs/quantity"},"memory":{"description":"Memory limit.","$ref":"#/$defs/quantity"}}}}};
+const schema74 = {"description":"A Kubernetes resource quantity, e.g. '100m', '0.5', '128Mi'.","type":"string","maxLength":32,"pattern":"^[0-9]+(\\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$"};
 
-function validate34(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate36(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate34.evaluated;
+const evaluated0 = validate36.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -4988,7 +5320,7 @@ evaluated0.items = undefined;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
 if(!((key0 === "requests") || (key0 === "limits"))){
-const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema70,data};
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema73,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -5003,7 +5335,7 @@ let data0 = data.requests;
 if(data0 && typeof data0 == "object" && !Array.isArray(data0)){
 for(const key1 in data0){
 if(!((key1 === "cpu") || (key1 === "memory"))){
-const err1 = {instancePath:instancePath+"/requests",schemaPath:"#/properties/requests/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema70.properties.requests,data:data0};
+const err1 = {instancePath:instancePath+"/requests",schemaPath:"#/properties/requests/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema73.properties.requests,data:data0};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -5017,7 +5349,7 @@ if(data0.cpu !== undefined){
 let data1 = data0.cpu;
 if(typeof data1 === "string"){
 if(func2(data1) > 32){
-const err2 = {instancePath:instancePath+"/requests/cpu",schemaPath:"#/$defs/quantity/maxLength",keyword:"maxLength",params:{limit: 32},message:"must NOT have more than 32 characters",schema:32,parentSchema:schema71,data:data1};
+const err2 = {instancePath:instancePath+"/requests/cpu",schemaPath:"#/$defs/quantity/maxLength",keyword:"maxLength",params:{limit: 32},message:"must NOT have more than 32 characters",schema:32,parentSchema:schema74,data:data1};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -5026,8 +5358,8 @@ vErrors.push(err2);
 }
 errors++;
 }
-if(!pattern40.test(data1)){
-const err3 = {instancePath:instancePath+"/requests/cpu",schemaPath:"#/$defs/quantity/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$",parentSchema:schema71,data:data1};
+if(!pattern42.test(data1)){
+const err3 = {instancePath:instancePath+"/requests/cpu",schemaPath:"#/$defs/quantity/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$",parentSchema:schema74,data:data1};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -5038,7 +5370,7 @@ errors++;
 }
 }
 else {
-const err4 = {instancePath:instancePath+"/requests/cpu",schemaPath:"#/$defs/quantity/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema71.type,parentSchema:schema71,data:data1};
+const err4 = {instancePath:instancePath+"/requests/cpu",schemaPath:"#/$defs/quantity/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema74.type,parentSchema:schema74,data:data1};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -5052,7 +5384,7 @@ if(data0.memory !== undefined){
 let data2 = data0.memory;
 if(typeof data2 === "string"){
 if(func2(data2) > 32){
-const err5 = {instancePath:instancePath+"/requests/memory",schemaPath:"#/$defs/quantity/maxLength",keyword:"maxLength",params:{limit: 32},message:"must NOT have more than 32 characters",schema:32,parentSchema:schema71,data:data2};
+const err5 = {instancePath:instancePath+"/requests/memory",schemaPath:"#/$defs/quantity/maxLength",keyword:"maxLength",params:{limit: 32},message:"must NOT have more than 32 characters",schema:32,parentSchema:schema74,data:data2};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -5061,8 +5393,8 @@ vErrors.push(err5);
 }
 errors++;
 }
-if(!pattern40.test(data2)){
-const err6 = {instancePath:instancePath+"/requests/memory",schemaPath:"#/$defs/quantity/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$",parentSchema:schema71,data:data2};
+if(!pattern42.test(data2)){
+const err6 = {instancePath:instancePath+"/requests/memory",schemaPath:"#/$defs/quantity/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$",parentSchema:schema74,data:data2};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -5073,7 +5405,7 @@ errors++;
 }
 }
 else {
-const err7 = {instancePath:instancePath+"/requests/memory",schemaPath:"#/$defs/quantity/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema71.type,parentSchema:schema71,data:data2};
+const err7 = {instancePath:instancePath+"/requests/memory",schemaPath:"#/$defs/quantity/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema74.type,parentSchema:schema74,data:data2};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -5085,7 +5417,7 @@ errors++;
 }
 }
 else {
-const err8 = {instancePath:instancePath+"/requests",schemaPath:"#/properties/requests/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema70.properties.requests.type,parentSchema:schema70.properties.requests,data:data0};
+const err8 = {instancePath:instancePath+"/requests",schemaPath:"#/properties/requests/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema73.properties.requests.type,parentSchema:schema73.properties.requests,data:data0};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -5100,7 +5432,7 @@ let data3 = data.limits;
 if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
 for(const key2 in data3){
 if(!((key2 === "cpu") || (key2 === "memory"))){
-const err9 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema70.properties.limits,data:data3};
+const err9 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema73.properties.limits,data:data3};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -5114,7 +5446,7 @@ if(data3.cpu !== undefined){
 let data4 = data3.cpu;
 if(typeof data4 === "string"){
 if(func2(data4) > 32){
-const err10 = {instancePath:instancePath+"/limits/cpu",schemaPath:"#/$defs/quantity/maxLength",keyword:"maxLength",params:{limit: 32},message:"must NOT have more than 32 characters",schema:32,parentSchema:schema71,data:data4};
+const err10 = {instancePath:instancePath+"/limits/cpu",schemaPath:"#/$defs/quantity/maxLength",keyword:"maxLength",params:{limit: 32},message:"must NOT have more than 32 characters",schema:32,parentSchema:schema74,data:data4};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -5123,8 +5455,8 @@ vErrors.push(err10);
 }
 errors++;
 }
-if(!pattern40.test(data4)){
-const err11 = {instancePath:instancePath+"/limits/cpu",schemaPath:"#/$defs/quantity/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$",parentSchema:schema71,data:data4};
+if(!pattern42.test(data4)){
+const err11 = {instancePath:instancePath+"/limits/cpu",schemaPath:"#/$defs/quantity/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$",parentSchema:schema74,data:data4};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -5135,7 +5467,7 @@ errors++;
 }
 }
 else {
-const err12 = {instancePath:instancePath+"/limits/cpu",schemaPath:"#/$defs/quantity/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema71.type,parentSchema:schema71,data:data4};
+const err12 = {instancePath:instancePath+"/limits/cpu",schemaPath:"#/$defs/quantity/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema74.type,parentSchema:schema74,data:data4};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -5149,7 +5481,7 @@ if(data3.memory !== undefined){
 let data5 = data3.memory;
 if(typeof data5 === "string"){
 if(func2(data5) > 32){
-const err13 = {instancePath:instancePath+"/limits/memory",schemaPath:"#/$defs/quantity/maxLength",keyword:"maxLength",params:{limit: 32},message:"must NOT have more than 32 characters",schema:32,parentSchema:schema71,data:data5};
+const err13 = {instancePath:instancePath+"/limits/memory",schemaPath:"#/$defs/quantity/maxLength",keyword:"maxLength",params:{limit: 32},message:"must NOT have more than 32 characters",schema:32,parentSchema:schema74,data:data5};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -5158,8 +5490,8 @@ vErrors.push(err13);
 }
 errors++;
 }
-if(!pattern40.test(data5)){
-const err14 = {instancePath:instancePath+"/limits/memory",schemaPath:"#/$defs/quantity/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$",parentSchema:schema71,data:data5};
+if(!pattern42.test(data5)){
+const err14 = {instancePath:instancePath+"/limits/memory",schemaPath:"#/$defs/quantity/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$",parentSchema:schema74,data:data5};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -5170,7 +5502,7 @@ errors++;
 }
 }
 else {
-const err15 = {instancePath:instancePath+"/limits/memory",schemaPath:"#/$defs/quantity/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema71.type,parentSchema:schema71,data:data5};
+const err15 = {instancePath:instancePath+"/limits/memory",schemaPath:"#/$defs/quantity/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema74.type,parentSchema:schema74,data:data5};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -5182,7 +5514,7 @@ errors++;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema70.properties.limits.type,parentSchema:schema70.properties.limits,data:data3};
+const err16 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema73.properties.limits.type,parentSchema:schema73.properties.limits,data:data3};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -5194,7 +5526,7 @@ errors++;
 }
 }
 else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema70.type,parentSchema:schema70,data};
+const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema73.type,parentSchema:schema73,data};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -5203,18 +5535,18 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate34.errors = vErrors;
+validate36.errors = vErrors;
 return errors === 0;
 }
-validate34.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate36.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema92 = {"description":"A third-party MCP server (Streamable HTTP).","type":"object","additionalProperties":false,"required":["name","url","tools"],"properties":{"name":{"description":"Name; its tools are exposed as '<name>.<tool>'.","$ref":"#/$defs/dnsLabel"},"url":{"description":"MCP endpoint URL (https outside dev).","$ref":"#/$defs/url"},"auth":{"description":"Credentials the gateway presents to the server, by reference. The agent's own token is never forwarded.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Scheme.","type":"string","enum":["none","bearer","apiKey"]},"header":{"description":"apiKey: header name.","type":"string","pattern":"^[A-Za-z0-9-]{1,64}$","maxLength":80},"token":{"description":"The token or key.","$ref":"#/$defs/secretRef"}}},"timeoutMs":{"description":"Call timeout in milliseconds. Default 10000.","type":"integer","minimum":100,"maximum":300000},"tools":{"description":"The server's tools that were reviewed. Tools not listed, or whose description hash differs, are hidden.","type":"array","minItems":1,"maxItems":1000,"items":{"type":"object","additionalProperties":false,"required":["name","descriptionSha256"],"properties":{"name":{"description":"Tool name on the server.","type":"string","pattern":"^[A-Za-z0-9_.-]{1,64}$","maxLength":80},"descriptionSha256":{"description":"SHA-256 (hex) of the reviewed tool definition: the canonical JSON (sorted keys, no spaces) of {name, description, inputSchema} as the server lists it.","type":"string","pattern":"^[a-f0-9]{64}$","maxLength":64},"fallbackFor":{"description":"Exposed name of an internal pack tool ('<prefix>.<tool>') this tool stands in for when the pack server is down.","type":"string","pattern":"^[A-Za-z0-9_.-]{1,129}$","maxLength":145},"sensitive":{"description":"Calls need an approval. Default false.","type":"boolean"}}}}}};
-const pattern91 = new RegExp("^[A-Za-z0-9_.-]{1,129}$", "u");
+const schema95 = {"description":"A third-party MCP server (Streamable HTTP).","type":"object","additionalProperties":false,"required":["name","url","tools"],"properties":{"name":{"description":"Name; its tools are exposed as '<name>.<tool>'.","$ref":"#/$defs/dnsLabel"},"url":{"description":"MCP endpoint URL (https outside dev).","$ref":"#/$defs/url"},"auth":{"description":"Credentials the gateway presents to the server, by reference. The agent's own token is never forwarded.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Scheme.","type":"string","enum":["none","bearer","apiKey"]},"header":{"description":"apiKey: header name.","type":"string","pattern":"^[A-Za-z0-9-]{1,64}$","maxLength":80},"token":{"description":"The token or key.","$ref":"#/$defs/secretRef"}}},"timeoutMs":{"description":"Call timeout in milliseconds. Default 10000.","type":"integer","minimum":100,"maximum":300000},"tools":{"description":"The server's tools that were reviewed. Tools not listed, or whose description hash differs, are hidden.","type":"array","minItems":1,"maxItems":1000,"items":{"type":"object","additionalProperties":false,"required":["name","descriptionSha256"],"properties":{"name":{"description":"Tool name on the server.","type":"string","pattern":"^[A-Za-z0-9_.-]{1,64}$","maxLength":80},"descriptionSha256":{"description":"SHA-256 (hex) of the reviewed tool definition: the canonical JSON (sorted keys, no spaces) of {name, description, inputSchema} as the server lists it.","type":"string","pattern":"^[a-f0-9]{64}$","maxLength":64},"fallbackFor":{"description":"Exposed name of an internal pack tool ('<prefix>.<tool>') this tool stands in for when the pack server is down.","type":"string","pattern":"^[A-Za-z0-9_.-]{1,129}$","maxLength":145},"sensitive":{"description":"Calls need an approval. Default false.","type":"boolean"}}}}}};
+const pattern93 = new RegExp("^[A-Za-z0-9_.-]{1,129}$", "u");
 
-function validate37(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate39(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate37.evaluated;
+const evaluated0 = validate39.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -5223,7 +5555,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.name === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema92.required,parentSchema:schema92,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema95.required,parentSchema:schema95,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -5233,7 +5565,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.url === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "url"},message:"must have required property '"+"url"+"'",schema:schema92.required,parentSchema:schema92,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "url"},message:"must have required property '"+"url"+"'",schema:schema95.required,parentSchema:schema95,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -5243,7 +5575,7 @@ vErrors.push(err1);
 errors++;
 }
 if(data.tools === undefined){
-const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "tools"},message:"must have required property '"+"tools"+"'",schema:schema92.required,parentSchema:schema92,data};
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "tools"},message:"must have required property '"+"tools"+"'",schema:schema95.required,parentSchema:schema95,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -5254,7 +5586,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(((((key0 === "name") || (key0 === "url")) || (key0 === "auth")) || (key0 === "timeoutMs")) || (key0 === "tools"))){
-const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema92,data};
+const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema95,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -5268,7 +5600,7 @@ if(data.name !== undefined){
 let data0 = data.name;
 if(typeof data0 === "string"){
 if(func2(data0) > 63){
-const err4 = {instancePath:instancePath+"/name",schemaPath:"#/$defs/dnsLabel/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema64,data:data0};
+const err4 = {instancePath:instancePath+"/name",schemaPath:"#/$defs/dnsLabel/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema67,data:data0};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -5278,7 +5610,7 @@ vErrors.push(err4);
 errors++;
 }
 if(func2(data0) < 1){
-const err5 = {instancePath:instancePath+"/name",schemaPath:"#/$defs/dnsLabel/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema64,data:data0};
+const err5 = {instancePath:instancePath+"/name",schemaPath:"#/$defs/dnsLabel/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema67,data:data0};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -5288,7 +5620,7 @@ vErrors.push(err5);
 errors++;
 }
 if(!pattern4.test(data0)){
-const err6 = {instancePath:instancePath+"/name",schemaPath:"#/$defs/dnsLabel/pattern",keyword:"pattern",params:{pattern: "^[a-z]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z]([-a-z0-9]*[a-z0-9])?$"+"\"",schema:"^[a-z]([-a-z0-9]*[a-z0-9])?$",parentSchema:schema64,data:data0};
+const err6 = {instancePath:instancePath+"/name",schemaPath:"#/$defs/dnsLabel/pattern",keyword:"pattern",params:{pattern: "^[a-z]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z]([-a-z0-9]*[a-z0-9])?$"+"\"",schema:"^[a-z]([-a-z0-9]*[a-z0-9])?$",parentSchema:schema67,data:data0};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -5299,7 +5631,7 @@ errors++;
 }
 }
 else {
-const err7 = {instancePath:instancePath+"/name",schemaPath:"#/$defs/dnsLabel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema64.type,parentSchema:schema64,data:data0};
+const err7 = {instancePath:instancePath+"/name",schemaPath:"#/$defs/dnsLabel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema67.type,parentSchema:schema67,data:data0};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -5313,7 +5645,7 @@ if(data.url !== undefined){
 let data1 = data.url;
 if(typeof data1 === "string"){
 if(func2(data1) > 2048){
-const err8 = {instancePath:instancePath+"/url",schemaPath:"#/$defs/url/maxLength",keyword:"maxLength",params:{limit: 2048},message:"must NOT have more than 2048 characters",schema:2048,parentSchema:schema65,data:data1};
+const err8 = {instancePath:instancePath+"/url",schemaPath:"#/$defs/url/maxLength",keyword:"maxLength",params:{limit: 2048},message:"must NOT have more than 2048 characters",schema:2048,parentSchema:schema68,data:data1};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -5323,7 +5655,7 @@ vErrors.push(err8);
 errors++;
 }
 if(func2(data1) < 1){
-const err9 = {instancePath:instancePath+"/url",schemaPath:"#/$defs/url/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema65,data:data1};
+const err9 = {instancePath:instancePath+"/url",schemaPath:"#/$defs/url/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema68,data:data1};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -5333,7 +5665,7 @@ vErrors.push(err9);
 errors++;
 }
 if(!pattern7.test(data1)){
-const err10 = {instancePath:instancePath+"/url",schemaPath:"#/$defs/url/pattern",keyword:"pattern",params:{pattern: "^https?://"},message:"must match pattern \""+"^https?://"+"\"",schema:"^https?://",parentSchema:schema65,data:data1};
+const err10 = {instancePath:instancePath+"/url",schemaPath:"#/$defs/url/pattern",keyword:"pattern",params:{pattern: "^https?://"},message:"must match pattern \""+"^https?://"+"\"",schema:"^https?://",parentSchema:schema68,data:data1};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -5344,7 +5676,7 @@ errors++;
 }
 }
 else {
-const err11 = {instancePath:instancePath+"/url",schemaPath:"#/$defs/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema65.type,parentSchema:schema65,data:data1};
+const err11 = {instancePath:instancePath+"/url",schemaPath:"#/$defs/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema68.type,parentSchema:schema68,data:data1};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -5358,7 +5690,7 @@ if(data.auth !== undefined){
 let data2 = data.auth;
 if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
 if(data2.type === undefined){
-const err12 = {instancePath:instancePath+"/auth",schemaPath:"#/properties/auth/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema92.properties.auth.required,parentSchema:schema92.properties.auth,data:data2};
+const err12 = {instancePath:instancePath+"/auth",schemaPath:"#/properties/auth/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema95.properties.auth.required,parentSchema:schema95.properties.auth,data:data2};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -5369,7 +5701,7 @@ errors++;
 }
 for(const key1 in data2){
 if(!(((key1 === "type") || (key1 === "header")) || (key1 === "token"))){
-const err13 = {instancePath:instancePath+"/auth",schemaPath:"#/properties/auth/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema92.properties.auth,data:data2};
+const err13 = {instancePath:instancePath+"/auth",schemaPath:"#/properties/auth/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema95.properties.auth,data:data2};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -5382,7 +5714,7 @@ errors++;
 if(data2.type !== undefined){
 let data3 = data2.type;
 if(typeof data3 !== "string"){
-const err14 = {instancePath:instancePath+"/auth/type",schemaPath:"#/properties/auth/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema92.properties.auth.properties.type.type,parentSchema:schema92.properties.auth.properties.type,data:data3};
+const err14 = {instancePath:instancePath+"/auth/type",schemaPath:"#/properties/auth/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema95.properties.auth.properties.type.type,parentSchema:schema95.properties.auth.properties.type,data:data3};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -5392,7 +5724,7 @@ vErrors.push(err14);
 errors++;
 }
 if(!(((data3 === "none") || (data3 === "bearer")) || (data3 === "apiKey"))){
-const err15 = {instancePath:instancePath+"/auth/type",schemaPath:"#/properties/auth/properties/type/enum",keyword:"enum",params:{allowedValues: schema92.properties.auth.properties.type.enum},message:"must be equal to one of the allowed values",schema:schema92.properties.auth.properties.type.enum,parentSchema:schema92.properties.auth.properties.type,data:data3};
+const err15 = {instancePath:instancePath+"/auth/type",schemaPath:"#/properties/auth/properties/type/enum",keyword:"enum",params:{allowedValues: schema95.properties.auth.properties.type.enum},message:"must be equal to one of the allowed values",schema:schema95.properties.auth.properties.type.enum,parentSchema:schema95.properties.auth.properties.type,data:data3};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -5406,7 +5738,7 @@ if(data2.header !== undefined){
 let data4 = data2.header;
 if(typeof data4 === "string"){
 if(func2(data4) > 80){
-const err16 = {instancePath:instancePath+"/auth/header",schemaPath:"#/properties/auth/properties/header/maxLength",keyword:"maxLength",params:{limit: 80},message:"must NOT have more than 80 characters",schema:80,parentSchema:schema92.properties.auth.properties.header,data:data4};
+const err16 = {instancePath:instancePath+"/auth/header",schemaPath:"#/properties/auth/properties/header/maxLength",keyword:"maxLength",params:{limit: 80},message:"must NOT have more than 80 characters",schema:80,parentSchema:schema95.properties.auth.properties.header,data:data4};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -5416,7 +5748,7 @@ vErrors.push(err16);
 errors++;
 }
 if(!pattern32.test(data4)){
-const err17 = {instancePath:instancePath+"/auth/header",schemaPath:"#/properties/auth/properties/header/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9-]{1,64}$"},message:"must match pattern \""+"^[A-Za-z0-9-]{1,64}$"+"\"",schema:"^[A-Za-z0-9-]{1,64}$",parentSchema:schema92.properties.auth.properties.header,data:data4};
+const err17 = {instancePath:instancePath+"/auth/header",schemaPath:"#/properties/auth/properties/header/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9-]{1,64}$"},message:"must match pattern \""+"^[A-Za-z0-9-]{1,64}$"+"\"",schema:"^[A-Za-z0-9-]{1,64}$",parentSchema:schema95.properties.auth.properties.header,data:data4};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -5427,7 +5759,7 @@ errors++;
 }
 }
 else {
-const err18 = {instancePath:instancePath+"/auth/header",schemaPath:"#/properties/auth/properties/header/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema92.properties.auth.properties.header.type,parentSchema:schema92.properties.auth.properties.header,data:data4};
+const err18 = {instancePath:instancePath+"/auth/header",schemaPath:"#/properties/auth/properties/header/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema95.properties.auth.properties.header.type,parentSchema:schema95.properties.auth.properties.header,data:data4};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -5441,7 +5773,7 @@ if(data2.token !== undefined){
 let data5 = data2.token;
 if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
 if(data5.secretRef === undefined){
-const err19 = {instancePath:instancePath+"/auth/token",schemaPath:"#/$defs/secretRef/required",keyword:"required",params:{missingProperty: "secretRef"},message:"must have required property '"+"secretRef"+"'",schema:schema66.required,parentSchema:schema66,data:data5};
+const err19 = {instancePath:instancePath+"/auth/token",schemaPath:"#/$defs/secretRef/required",keyword:"required",params:{missingProperty: "secretRef"},message:"must have required property '"+"secretRef"+"'",schema:schema69.required,parentSchema:schema69,data:data5};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -5452,7 +5784,7 @@ errors++;
 }
 for(const key2 in data5){
 if(!(key2 === "secretRef")){
-const err20 = {instancePath:instancePath+"/auth/token",schemaPath:"#/$defs/secretRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema66,data:data5};
+const err20 = {instancePath:instancePath+"/auth/token",schemaPath:"#/$defs/secretRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema69,data:data5};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -5466,7 +5798,7 @@ if(data5.secretRef !== undefined){
 let data6 = data5.secretRef;
 if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
 if(data6.name === undefined){
-const err21 = {instancePath:instancePath+"/auth/token/secretRef",schemaPath:"#/$defs/secretRef/properties/secretRef/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema66.properties.secretRef.required,parentSchema:schema66.properties.secretRef,data:data6};
+const err21 = {instancePath:instancePath+"/auth/token/secretRef",schemaPath:"#/$defs/secretRef/properties/secretRef/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema69.properties.secretRef.required,parentSchema:schema69.properties.secretRef,data:data6};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -5476,7 +5808,7 @@ vErrors.push(err21);
 errors++;
 }
 if(data6.key === undefined){
-const err22 = {instancePath:instancePath+"/auth/token/secretRef",schemaPath:"#/$defs/secretRef/properties/secretRef/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'",schema:schema66.properties.secretRef.required,parentSchema:schema66.properties.secretRef,data:data6};
+const err22 = {instancePath:instancePath+"/auth/token/secretRef",schemaPath:"#/$defs/secretRef/properties/secretRef/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'",schema:schema69.properties.secretRef.required,parentSchema:schema69.properties.secretRef,data:data6};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -5487,7 +5819,7 @@ errors++;
 }
 for(const key3 in data6){
 if(!((key3 === "name") || (key3 === "key"))){
-const err23 = {instancePath:instancePath+"/auth/token/secretRef",schemaPath:"#/$defs/secretRef/properties/secretRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema66.properties.secretRef,data:data6};
+const err23 = {instancePath:instancePath+"/auth/token/secretRef",schemaPath:"#/$defs/secretRef/properties/secretRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema69.properties.secretRef,data:data6};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -5501,7 +5833,7 @@ if(data6.name !== undefined){
 let data7 = data6.name;
 if(typeof data7 === "string"){
 if(func2(data7) > 253){
-const err24 = {instancePath:instancePath+"/auth/token/secretRef/name",schemaPath:"#/$defs/secretRef/properties/secretRef/properties/name/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema66.properties.secretRef.properties.name,data:data7};
+const err24 = {instancePath:instancePath+"/auth/token/secretRef/name",schemaPath:"#/$defs/secretRef/properties/secretRef/properties/name/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema69.properties.secretRef.properties.name,data:data7};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -5511,7 +5843,7 @@ vErrors.push(err24);
 errors++;
 }
 if(func2(data7) < 1){
-const err25 = {instancePath:instancePath+"/auth/token/secretRef/name",schemaPath:"#/$defs/secretRef/properties/secretRef/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema66.properties.secretRef.properties.name,data:data7};
+const err25 = {instancePath:instancePath+"/auth/token/secretRef/name",schemaPath:"#/$defs/secretRef/properties/secretRef/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema69.properties.secretRef.properties.name,data:data7};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -5521,7 +5853,7 @@ vErrors.push(err25);
 errors++;
 }
 if(!pattern11.test(data7)){
-const err26 = {instancePath:instancePath+"/auth/token/secretRef/name",schemaPath:"#/$defs/secretRef/properties/secretRef/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$",parentSchema:schema66.properties.secretRef.properties.name,data:data7};
+const err26 = {instancePath:instancePath+"/auth/token/secretRef/name",schemaPath:"#/$defs/secretRef/properties/secretRef/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$",parentSchema:schema69.properties.secretRef.properties.name,data:data7};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -5532,7 +5864,7 @@ errors++;
 }
 }
 else {
-const err27 = {instancePath:instancePath+"/auth/token/secretRef/name",schemaPath:"#/$defs/secretRef/properties/secretRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema66.properties.secretRef.properties.name.type,parentSchema:schema66.properties.secretRef.properties.name,data:data7};
+const err27 = {instancePath:instancePath+"/auth/token/secretRef/name",schemaPath:"#/$defs/secretRef/properties/secretRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema69.properties.secretRef.properties.name.type,parentSchema:schema69.properties.secretRef.properties.name,data:data7};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -5546,7 +5878,7 @@ if(data6.key !== undefined){
 let data8 = data6.key;
 if(typeof data8 === "string"){
 if(func2(data8) > 253){
-const err28 = {instancePath:instancePath+"/auth/token/secretRef/key",schemaPath:"#/$defs/secretRef/properties/secretRef/properties/key/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema66.properties.secretRef.properties.key,data:data8};
+const err28 = {instancePath:instancePath+"/auth/token/secretRef/key",schemaPath:"#/$defs/secretRef/properties/secretRef/properties/key/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema69.properties.secretRef.properties.key,data:data8};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -5556,7 +5888,7 @@ vErrors.push(err28);
 errors++;
 }
 if(func2(data8) < 1){
-const err29 = {instancePath:instancePath+"/auth/token/secretRef/key",schemaPath:"#/$defs/secretRef/properties/secretRef/properties/key/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema66.properties.secretRef.properties.key,data:data8};
+const err29 = {instancePath:instancePath+"/auth/token/secretRef/key",schemaPath:"#/$defs/secretRef/properties/secretRef/properties/key/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema69.properties.secretRef.properties.key,data:data8};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -5566,7 +5898,7 @@ vErrors.push(err29);
 errors++;
 }
 if(!pattern12.test(data8)){
-const err30 = {instancePath:instancePath+"/auth/token/secretRef/key",schemaPath:"#/$defs/secretRef/properties/secretRef/properties/key/pattern",keyword:"pattern",params:{pattern: "^[-._a-zA-Z0-9]+$"},message:"must match pattern \""+"^[-._a-zA-Z0-9]+$"+"\"",schema:"^[-._a-zA-Z0-9]+$",parentSchema:schema66.properties.secretRef.properties.key,data:data8};
+const err30 = {instancePath:instancePath+"/auth/token/secretRef/key",schemaPath:"#/$defs/secretRef/properties/secretRef/properties/key/pattern",keyword:"pattern",params:{pattern: "^[-._a-zA-Z0-9]+$"},message:"must match pattern \""+"^[-._a-zA-Z0-9]+$"+"\"",schema:"^[-._a-zA-Z0-9]+$",parentSchema:schema69.properties.secretRef.properties.key,data:data8};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -5577,7 +5909,7 @@ errors++;
 }
 }
 else {
-const err31 = {instancePath:instancePath+"/auth/token/secretRef/key",schemaPath:"#/$defs/secretRef/properties/secretRef/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema66.properties.secretRef.properties.key.type,parentSchema:schema66.properties.secretRef.properties.key,data:data8};
+const err31 = {instancePath:instancePath+"/auth/token/secretRef/key",schemaPath:"#/$defs/secretRef/properties/secretRef/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema69.properties.secretRef.properties.key.type,parentSchema:schema69.properties.secretRef.properties.key,data:data8};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -5589,7 +5921,7 @@ errors++;
 }
 }
 else {
-const err32 = {instancePath:instancePath+"/auth/token/secretRef",schemaPath:"#/$defs/secretRef/properties/secretRef/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema66.properties.secretRef.type,parentSchema:schema66.properties.secretRef,data:data6};
+const err32 = {instancePath:instancePath+"/auth/token/secretRef",schemaPath:"#/$defs/secretRef/properties/secretRef/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema69.properties.secretRef.type,parentSchema:schema69.properties.secretRef,data:data6};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -5601,7 +5933,7 @@ errors++;
 }
 }
 else {
-const err33 = {instancePath:instancePath+"/auth/token",schemaPath:"#/$defs/secretRef/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema66.type,parentSchema:schema66,data:data5};
+const err33 = {instancePath:instancePath+"/auth/token",schemaPath:"#/$defs/secretRef/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema69.type,parentSchema:schema69,data:data5};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -5613,7 +5945,7 @@ errors++;
 }
 }
 else {
-const err34 = {instancePath:instancePath+"/auth",schemaPath:"#/properties/auth/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema92.properties.auth.type,parentSchema:schema92.properties.auth,data:data2};
+const err34 = {instancePath:instancePath+"/auth",schemaPath:"#/properties/auth/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema95.properties.auth.type,parentSchema:schema95.properties.auth,data:data2};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -5626,7 +5958,7 @@ errors++;
 if(data.timeoutMs !== undefined){
 let data9 = data.timeoutMs;
 if(!(((typeof data9 == "number") && (!(data9 % 1) && !isNaN(data9))) && (isFinite(data9)))){
-const err35 = {instancePath:instancePath+"/timeoutMs",schemaPath:"#/properties/timeoutMs/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema92.properties.timeoutMs.type,parentSchema:schema92.properties.timeoutMs,data:data9};
+const err35 = {instancePath:instancePath+"/timeoutMs",schemaPath:"#/properties/timeoutMs/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema95.properties.timeoutMs.type,parentSchema:schema95.properties.timeoutMs,data:data9};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -5637,7 +5969,7 @@ errors++;
 }
 if((typeof data9 == "number") && (isFinite(data9))){
 if(data9 > 300000 || isNaN(data9)){
-const err36 = {instancePath:instancePath+"/timeoutMs",schemaPath:"#/properties/timeoutMs/maximum",keyword:"maximum",params:{comparison: "<=", limit: 300000},message:"must be <= 300000",schema:300000,parentSchema:schema92.properties.timeoutMs,data:data9};
+const err36 = {instancePath:instancePath+"/timeoutMs",schemaPath:"#/properties/timeoutMs/maximum",keyword:"maximum",params:{comparison: "<=", limit: 300000},message:"must be <= 300000",schema:300000,parentSchema:schema95.properties.timeoutMs,data:data9};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -5647,7 +5979,7 @@ vErrors.push(err36);
 errors++;
 }
 if(data9 < 100 || isNaN(data9)){
-const err37 = {instancePath:instancePath+"/timeoutMs",schemaPath:"#/properties/timeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100",schema:100,parentSchema:schema92.properties.timeoutMs,data:data9};
+const err37 = {instancePath:instancePath+"/timeoutMs",schemaPath:"#/properties/timeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100",schema:100,parentSchema:schema95.properties.timeoutMs,data:data9};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -5662,7 +5994,7 @@ if(data.tools !== undefined){
 let data10 = data.tools;
 if(Array.isArray(data10)){
 if(data10.length > 1000){
-const err38 = {instancePath:instancePath+"/tools",schemaPath:"#/properties/tools/maxItems",keyword:"maxItems",params:{limit: 1000},message:"must NOT have more than 1000 items",schema:1000,parentSchema:schema92.properties.tools,data:data10};
+const err38 = {instancePath:instancePath+"/tools",schemaPath:"#/properties/tools/maxItems",keyword:"maxItems",params:{limit: 1000},message:"must NOT have more than 1000 items",schema:1000,parentSchema:schema95.properties.tools,data:data10};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -5672,7 +6004,7 @@ vErrors.push(err38);
 errors++;
 }
 if(data10.length < 1){
-const err39 = {instancePath:instancePath+"/tools",schemaPath:"#/properties/tools/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema92.properties.tools,data:data10};
+const err39 = {instancePath:instancePath+"/tools",schemaPath:"#/properties/tools/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema95.properties.tools,data:data10};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -5686,7 +6018,7 @@ for(let i0=0; i0<len0; i0++){
 let data11 = data10[i0];
 if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
 if(data11.name === undefined){
-const err40 = {instancePath:instancePath+"/tools/" + i0,schemaPath:"#/properties/tools/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema92.properties.tools.items.required,parentSchema:schema92.properties.tools.items,data:data11};
+const err40 = {instancePath:instancePath+"/tools/" + i0,schemaPath:"#/properties/tools/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema95.properties.tools.items.required,parentSchema:schema95.properties.tools.items,data:data11};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -5696,7 +6028,7 @@ vErrors.push(err40);
 errors++;
 }
 if(data11.descriptionSha256 === undefined){
-const err41 = {instancePath:instancePath+"/tools/" + i0,schemaPath:"#/properties/tools/items/required",keyword:"required",params:{missingProperty: "descriptionSha256"},message:"must have required property '"+"descriptionSha256"+"'",schema:schema92.properties.tools.items.required,parentSchema:schema92.properties.tools.items,data:data11};
+const err41 = {instancePath:instancePath+"/tools/" + i0,schemaPath:"#/properties/tools/items/required",keyword:"required",params:{missingProperty: "descriptionSha256"},message:"must have required property '"+"descriptionSha256"+"'",schema:schema95.properties.tools.items.required,parentSchema:schema95.properties.tools.items,data:data11};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -5707,7 +6039,7 @@ errors++;
 }
 for(const key4 in data11){
 if(!((((key4 === "name") || (key4 === "descriptionSha256")) || (key4 === "fallbackFor")) || (key4 === "sensitive"))){
-const err42 = {instancePath:instancePath+"/tools/" + i0,schemaPath:"#/properties/tools/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema92.properties.tools.items,data:data11};
+const err42 = {instancePath:instancePath+"/tools/" + i0,schemaPath:"#/properties/tools/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema95.properties.tools.items,data:data11};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -5721,7 +6053,7 @@ if(data11.name !== undefined){
 let data12 = data11.name;
 if(typeof data12 === "string"){
 if(func2(data12) > 80){
-const err43 = {instancePath:instancePath+"/tools/" + i0+"/name",schemaPath:"#/properties/tools/items/properties/name/maxLength",keyword:"maxLength",params:{limit: 80},message:"must NOT have more than 80 characters",schema:80,parentSchema:schema92.properties.tools.items.properties.name,data:data12};
+const err43 = {instancePath:instancePath+"/tools/" + i0+"/name",schemaPath:"#/properties/tools/items/properties/name/maxLength",keyword:"maxLength",params:{limit: 80},message:"must NOT have more than 80 characters",schema:80,parentSchema:schema95.properties.tools.items.properties.name,data:data12};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -5731,7 +6063,7 @@ vErrors.push(err43);
 errors++;
 }
 if(!pattern10.test(data12)){
-const err44 = {instancePath:instancePath+"/tools/" + i0+"/name",schemaPath:"#/properties/tools/items/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.-]{1,64}$"},message:"must match pattern \""+"^[A-Za-z0-9_.-]{1,64}$"+"\"",schema:"^[A-Za-z0-9_.-]{1,64}$",parentSchema:schema92.properties.tools.items.properties.name,data:data12};
+const err44 = {instancePath:instancePath+"/tools/" + i0+"/name",schemaPath:"#/properties/tools/items/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.-]{1,64}$"},message:"must match pattern \""+"^[A-Za-z0-9_.-]{1,64}$"+"\"",schema:"^[A-Za-z0-9_.-]{1,64}$",parentSchema:schema95.properties.tools.items.properties.name,data:data12};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -5742,7 +6074,7 @@ errors++;
 }
 }
 else {
-const err45 = {instancePath:instancePath+"/tools/" + i0+"/name",schemaPath:"#/properties/tools/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema92.properties.tools.items.properties.name.type,parentSchema:schema92.properties.tools.items.properties.name,data:data12};
+const err45 = {instancePath:instancePath+"/tools/" + i0+"/name",schemaPath:"#/properties/tools/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema95.properties.tools.items.properties.name.type,parentSchema:schema95.properties.tools.items.properties.name,data:data12};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -5756,7 +6088,7 @@ if(data11.descriptionSha256 !== undefined){
 let data13 = data11.descriptionSha256;
 if(typeof data13 === "string"){
 if(func2(data13) > 64){
-const err46 = {instancePath:instancePath+"/tools/" + i0+"/descriptionSha256",schemaPath:"#/properties/tools/items/properties/descriptionSha256/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters",schema:64,parentSchema:schema92.properties.tools.items.properties.descriptionSha256,data:data13};
+const err46 = {instancePath:instancePath+"/tools/" + i0+"/descriptionSha256",schemaPath:"#/properties/tools/items/properties/descriptionSha256/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters",schema:64,parentSchema:schema95.properties.tools.items.properties.descriptionSha256,data:data13};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -5765,8 +6097,8 @@ vErrors.push(err46);
 }
 errors++;
 }
-if(!pattern48.test(data13)){
-const err47 = {instancePath:instancePath+"/tools/" + i0+"/descriptionSha256",schemaPath:"#/properties/tools/items/properties/descriptionSha256/pattern",keyword:"pattern",params:{pattern: "^[a-f0-9]{64}$"},message:"must match pattern \""+"^[a-f0-9]{64}$"+"\"",schema:"^[a-f0-9]{64}$",parentSchema:schema92.properties.tools.items.properties.descriptionSha256,data:data13};
+if(!pattern34.test(data13)){
+const err47 = {instancePath:instancePath+"/tools/" + i0+"/descriptionSha256",schemaPath:"#/properties/tools/items/properties/descriptionSha256/pattern",keyword:"pattern",params:{pattern: "^[a-f0-9]{64}$"},message:"must match pattern \""+"^[a-f0-9]{64}$"+"\"",schema:"^[a-f0-9]{64}$",parentSchema:schema95.properties.tools.items.properties.descriptionSha256,data:data13};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -5777,7 +6109,7 @@ errors++;
 }
 }
 else {
-const err48 = {instancePath:instancePath+"/tools/" + i0+"/descriptionSha256",schemaPath:"#/properties/tools/items/properties/descriptionSha256/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema92.properties.tools.items.properties.descriptionSha256.type,parentSchema:schema92.properties.tools.items.properties.descriptionSha256,data:data13};
+const err48 = {instancePath:instancePath+"/tools/" + i0+"/descriptionSha256",schemaPath:"#/properties/tools/items/properties/descriptionSha256/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema95.properties.tools.items.properties.descriptionSha256.type,parentSchema:schema95.properties.tools.items.properties.descriptionSha256,data:data13};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -5791,7 +6123,7 @@ if(data11.fallbackFor !== undefined){
 let data14 = data11.fallbackFor;
 if(typeof data14 === "string"){
 if(func2(data14) > 145){
-const err49 = {instancePath:instancePath+"/tools/" + i0+"/fallbackFor",schemaPath:"#/properties/tools/items/properties/fallbackFor/maxLength",keyword:"maxLength",params:{limit: 145},message:"must NOT have more than 145 characters",schema:145,parentSchema:schema92.properties.tools.items.properties.fallbackFor,data:data14};
+const err49 = {instancePath:instancePath+"/tools/" + i0+"/fallbackFor",schemaPath:"#/properties/tools/items/properties/fallbackFor/maxLength",keyword:"maxLength",params:{limit: 145},message:"must NOT have more than 145 characters",schema:145,parentSchema:schema95.properties.tools.items.properties.fallbackFor,data:data14};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -5800,8 +6132,8 @@ vErrors.push(err49);
 }
 errors++;
 }
-if(!pattern91.test(data14)){
-const err50 = {instancePath:instancePath+"/tools/" + i0+"/fallbackFor",schemaPath:"#/properties/tools/items/properties/fallbackFor/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.-]{1,129}$"},message:"must match pattern \""+"^[A-Za-z0-9_.-]{1,129}$"+"\"",schema:"^[A-Za-z0-9_.-]{1,129}$",parentSchema:schema92.properties.tools.items.properties.fallbackFor,data:data14};
+if(!pattern93.test(data14)){
+const err50 = {instancePath:instancePath+"/tools/" + i0+"/fallbackFor",schemaPath:"#/properties/tools/items/properties/fallbackFor/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.-]{1,129}$"},message:"must match pattern \""+"^[A-Za-z0-9_.-]{1,129}$"+"\"",schema:"^[A-Za-z0-9_.-]{1,129}$",parentSchema:schema95.properties.tools.items.properties.fallbackFor,data:data14};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -5812,7 +6144,7 @@ errors++;
 }
 }
 else {
-const err51 = {instancePath:instancePath+"/tools/" + i0+"/fallbackFor",schemaPath:"#/properties/tools/items/properties/fallbackFor/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema92.properties.tools.items.properties.fallbackFor.type,parentSchema:schema92.properties.tools.items.properties.fallbackFor,data:data14};
+const err51 = {instancePath:instancePath+"/tools/" + i0+"/fallbackFor",schemaPath:"#/properties/tools/items/properties/fallbackFor/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema95.properties.tools.items.properties.fallbackFor.type,parentSchema:schema95.properties.tools.items.properties.fallbackFor,data:data14};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -5825,7 +6157,7 @@ errors++;
 if(data11.sensitive !== undefined){
 let data15 = data11.sensitive;
 if(typeof data15 !== "boolean"){
-const err52 = {instancePath:instancePath+"/tools/" + i0+"/sensitive",schemaPath:"#/properties/tools/items/properties/sensitive/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema92.properties.tools.items.properties.sensitive.type,parentSchema:schema92.properties.tools.items.properties.sensitive,data:data15};
+const err52 = {instancePath:instancePath+"/tools/" + i0+"/sensitive",schemaPath:"#/properties/tools/items/properties/sensitive/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema95.properties.tools.items.properties.sensitive.type,parentSchema:schema95.properties.tools.items.properties.sensitive,data:data15};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -5837,7 +6169,7 @@ errors++;
 }
 }
 else {
-const err53 = {instancePath:instancePath+"/tools/" + i0,schemaPath:"#/properties/tools/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema92.properties.tools.items.type,parentSchema:schema92.properties.tools.items,data:data11};
+const err53 = {instancePath:instancePath+"/tools/" + i0,schemaPath:"#/properties/tools/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema95.properties.tools.items.type,parentSchema:schema95.properties.tools.items,data:data11};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -5849,7 +6181,7 @@ errors++;
 }
 }
 else {
-const err54 = {instancePath:instancePath+"/tools",schemaPath:"#/properties/tools/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema92.properties.tools.type,parentSchema:schema92.properties.tools,data:data10};
+const err54 = {instancePath:instancePath+"/tools",schemaPath:"#/properties/tools/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema95.properties.tools.type,parentSchema:schema95.properties.tools,data:data10};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -5861,7 +6193,7 @@ errors++;
 }
 }
 else {
-const err55 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema92.type,parentSchema:schema92,data};
+const err55 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema95.type,parentSchema:schema95,data};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -5870,17 +6202,17 @@ vErrors.push(err55);
 }
 errors++;
 }
-validate37.errors = vErrors;
+validate39.errors = vErrors;
 return errors === 0;
 }
-validate37.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate39.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate33(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate35(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://raku.dev/schema/zone.schema.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate33.evaluated;
+const evaluated0 = validate35.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -5889,7 +6221,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.name === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema63.required,parentSchema:schema63,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema66.required,parentSchema:schema66,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -5899,7 +6231,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.environment === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "environment"},message:"must have required property '"+"environment"+"'",schema:schema63.required,parentSchema:schema63,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "environment"},message:"must have required property '"+"environment"+"'",schema:schema66.required,parentSchema:schema66,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -5909,7 +6241,7 @@ vErrors.push(err1);
 errors++;
 }
 if(data.cluster === undefined){
-const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "cluster"},message:"must have required property '"+"cluster"+"'",schema:schema63.required,parentSchema:schema63,data};
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "cluster"},message:"must have required property '"+"cluster"+"'",schema:schema66.required,parentSchema:schema66,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -5919,7 +6251,7 @@ vErrors.push(err2);
 errors++;
 }
 if(data.namespace === undefined){
-const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "namespace"},message:"must have required property '"+"namespace"+"'",schema:schema63.required,parentSchema:schema63,data};
+const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "namespace"},message:"must have required property '"+"namespace"+"'",schema:schema66.required,parentSchema:schema66,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -5929,7 +6261,7 @@ vErrors.push(err3);
 errors++;
 }
 if(data.registry === undefined){
-const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "registry"},message:"must have required property '"+"registry"+"'",schema:schema63.required,parentSchema:schema63,data};
+const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "registry"},message:"must have required property '"+"registry"+"'",schema:schema66.required,parentSchema:schema66,data};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -5939,7 +6271,7 @@ vErrors.push(err4);
 errors++;
 }
 if(data.gitops === undefined){
-const err5 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "gitops"},message:"must have required property '"+"gitops"+"'",schema:schema63.required,parentSchema:schema63,data};
+const err5 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "gitops"},message:"must have required property '"+"gitops"+"'",schema:schema66.required,parentSchema:schema66,data};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -5949,7 +6281,7 @@ vErrors.push(err5);
 errors++;
 }
 if(data.packs === undefined){
-const err6 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "packs"},message:"must have required property '"+"packs"+"'",schema:schema63.required,parentSchema:schema63,data};
+const err6 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "packs"},message:"must have required property '"+"packs"+"'",schema:schema66.required,parentSchema:schema66,data};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -5959,8 +6291,8 @@ vErrors.push(err6);
 errors++;
 }
 for(const key0 in data){
-if(!(func1.call(schema63.properties, key0))){
-const err7 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema63,data};
+if(!(func1.call(schema66.properties, key0))){
+const err7 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema66,data};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -5974,7 +6306,7 @@ if(data.name !== undefined){
 let data0 = data.name;
 if(typeof data0 === "string"){
 if(func2(data0) > 63){
-const err8 = {instancePath:instancePath+"/name",schemaPath:"#/$defs/dnsLabel/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema64,data:data0};
+const err8 = {instancePath:instancePath+"/name",schemaPath:"#/$defs/dnsLabel/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema67,data:data0};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -5984,7 +6316,7 @@ vErrors.push(err8);
 errors++;
 }
 if(func2(data0) < 1){
-const err9 = {instancePath:instancePath+"/name",schemaPath:"#/$defs/dnsLabel/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema64,data:data0};
+const err9 = {instancePath:instancePath+"/name",schemaPath:"#/$defs/dnsLabel/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema67,data:data0};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -5994,7 +6326,7 @@ vErrors.push(err9);
 errors++;
 }
 if(!pattern4.test(data0)){
-const err10 = {instancePath:instancePath+"/name",schemaPath:"#/$defs/dnsLabel/pattern",keyword:"pattern",params:{pattern: "^[a-z]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z]([-a-z0-9]*[a-z0-9])?$"+"\"",schema:"^[a-z]([-a-z0-9]*[a-z0-9])?$",parentSchema:schema64,data:data0};
+const err10 = {instancePath:instancePath+"/name",schemaPath:"#/$defs/dnsLabel/pattern",keyword:"pattern",params:{pattern: "^[a-z]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z]([-a-z0-9]*[a-z0-9])?$"+"\"",schema:"^[a-z]([-a-z0-9]*[a-z0-9])?$",parentSchema:schema67,data:data0};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -6005,7 +6337,7 @@ errors++;
 }
 }
 else {
-const err11 = {instancePath:instancePath+"/name",schemaPath:"#/$defs/dnsLabel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema64.type,parentSchema:schema64,data:data0};
+const err11 = {instancePath:instancePath+"/name",schemaPath:"#/$defs/dnsLabel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema67.type,parentSchema:schema67,data:data0};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -6019,7 +6351,7 @@ if(data.description !== undefined){
 let data1 = data.description;
 if(typeof data1 === "string"){
 if(func2(data1) > 2000){
-const err12 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/maxLength",keyword:"maxLength",params:{limit: 2000},message:"must NOT have more than 2000 characters",schema:2000,parentSchema:schema63.properties.description,data:data1};
+const err12 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/maxLength",keyword:"maxLength",params:{limit: 2000},message:"must NOT have more than 2000 characters",schema:2000,parentSchema:schema66.properties.description,data:data1};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -6030,7 +6362,7 @@ errors++;
 }
 }
 else {
-const err13 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema63.properties.description.type,parentSchema:schema63.properties.description,data:data1};
+const err13 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema66.properties.description.type,parentSchema:schema66.properties.description,data:data1};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -6043,7 +6375,7 @@ errors++;
 if(data.environment !== undefined){
 let data2 = data.environment;
 if(typeof data2 !== "string"){
-const err14 = {instancePath:instancePath+"/environment",schemaPath:"#/properties/environment/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema63.properties.environment.type,parentSchema:schema63.properties.environment,data:data2};
+const err14 = {instancePath:instancePath+"/environment",schemaPath:"#/properties/environment/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema66.properties.environment.type,parentSchema:schema66.properties.environment,data:data2};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -6053,7 +6385,7 @@ vErrors.push(err14);
 errors++;
 }
 if(!(((data2 === "dev") || (data2 === "staging")) || (data2 === "prod"))){
-const err15 = {instancePath:instancePath+"/environment",schemaPath:"#/properties/environment/enum",keyword:"enum",params:{allowedValues: schema63.properties.environment.enum},message:"must be equal to one of the allowed values",schema:schema63.properties.environment.enum,parentSchema:schema63.properties.environment,data:data2};
+const err15 = {instancePath:instancePath+"/environment",schemaPath:"#/properties/environment/enum",keyword:"enum",params:{allowedValues: schema66.properties.environment.enum},message:"must be equal to one of the allowed values",schema:schema66.properties.environment.enum,parentSchema:schema66.properties.environment,data:data2};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -6070,7 +6402,7 @@ let valid2 = false;
 const _errs12 = errors;
 if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
 if(data3.server === undefined){
-const err16 = {instancePath:instancePath+"/cluster",schemaPath:"#/properties/cluster/anyOf/0/required",keyword:"required",params:{missingProperty: "server"},message:"must have required property '"+"server"+"'",schema:schema63.properties.cluster.anyOf[0].required,parentSchema:schema63.properties.cluster.anyOf[0],data:data3};
+const err16 = {instancePath:instancePath+"/cluster",schemaPath:"#/properties/cluster/anyOf/0/required",keyword:"required",params:{missingProperty: "server"},message:"must have required property '"+"server"+"'",schema:schema66.properties.cluster.anyOf[0].required,parentSchema:schema66.properties.cluster.anyOf[0],data:data3};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -6085,7 +6417,7 @@ valid2 = valid2 || _valid0;
 const _errs13 = errors;
 if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
 if(data3.context === undefined){
-const err17 = {instancePath:instancePath+"/cluster",schemaPath:"#/properties/cluster/anyOf/1/required",keyword:"required",params:{missingProperty: "context"},message:"must have required property '"+"context"+"'",schema:schema63.properties.cluster.anyOf[1].required,parentSchema:schema63.properties.cluster.anyOf[1],data:data3};
+const err17 = {instancePath:instancePath+"/cluster",schemaPath:"#/properties/cluster/anyOf/1/required",keyword:"required",params:{missingProperty: "context"},message:"must have required property '"+"context"+"'",schema:schema66.properties.cluster.anyOf[1].required,parentSchema:schema66.properties.cluster.anyOf[1],data:data3};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -6098,7 +6430,7 @@ errors++;
 var _valid0 = _errs13 === errors;
 valid2 = valid2 || _valid0;
 if(!valid2){
-const err18 = {instancePath:instancePath+"/cluster",schemaPath:"#/properties/cluster/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema63.properties.cluster.anyOf,parentSchema:schema63.properties.cluster,data:data3};
+const err18 = {instancePath:instancePath+"/cluster",schemaPath:"#/properties/cluster/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema66.properties.cluster.anyOf,parentSchema:schema66.properties.cluster,data:data3};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -6121,7 +6453,7 @@ vErrors = null;
 if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
 for(const key1 in data3){
 if(!(((key1 === "server") || (key1 === "context")) || (key1 === "credentials"))){
-const err19 = {instancePath:instancePath+"/cluster",schemaPath:"#/properties/cluster/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema63.properties.cluster,data:data3};
+const err19 = {instancePath:instancePath+"/cluster",schemaPath:"#/properties/cluster/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema66.properties.cluster,data:data3};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -6135,7 +6467,7 @@ if(data3.server !== undefined){
 let data4 = data3.server;
 if(typeof data4 === "string"){
 if(func2(data4) > 2048){
-const err20 = {instancePath:instancePath+"/cluster/server",schemaPath:"#/$defs/url/maxLength",keyword:"maxLength",params:{limit: 2048},message:"must NOT have more than 2048 characters",schema:2048,parentSchema:schema65,data:data4};
+const err20 = {instancePath:instancePath+"/cluster/server",schemaPath:"#/$defs/url/maxLength",keyword:"maxLength",params:{limit: 2048},message:"must NOT have more than 2048 characters",schema:2048,parentSchema:schema68,data:data4};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -6145,7 +6477,7 @@ vErrors.push(err20);
 errors++;
 }
 if(func2(data4) < 1){
-const err21 = {instancePath:instancePath+"/cluster/server",schemaPath:"#/$defs/url/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema65,data:data4};
+const err21 = {instancePath:instancePath+"/cluster/server",schemaPath:"#/$defs/url/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema68,data:data4};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -6155,7 +6487,7 @@ vErrors.push(err21);
 errors++;
 }
 if(!pattern7.test(data4)){
-const err22 = {instancePath:instancePath+"/cluster/server",schemaPath:"#/$defs/url/pattern",keyword:"pattern",params:{pattern: "^https?://"},message:"must match pattern \""+"^https?://"+"\"",schema:"^https?://",parentSchema:schema65,data:data4};
+const err22 = {instancePath:instancePath+"/cluster/server",schemaPath:"#/$defs/url/pattern",keyword:"pattern",params:{pattern: "^https?://"},message:"must match pattern \""+"^https?://"+"\"",schema:"^https?://",parentSchema:schema68,data:data4};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -6166,7 +6498,7 @@ errors++;
 }
 }
 else {
-const err23 = {instancePath:instancePath+"/cluster/server",schemaPath:"#/$defs/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema65.type,parentSchema:schema65,data:data4};
+const err23 = {instancePath:instancePath+"/cluster/server",schemaPath:"#/$defs/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema68.type,parentSchema:schema68,data:data4};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -6180,7 +6512,7 @@ if(data3.context !== undefined){
 let data5 = data3.context;
 if(typeof data5 === "string"){
 if(func2(data5) > 253){
-const err24 = {instancePath:instancePath+"/cluster/context",schemaPath:"#/properties/cluster/properties/context/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema63.properties.cluster.properties.context,data:data5};
+const err24 = {instancePath:instancePath+"/cluster/context",schemaPath:"#/properties/cluster/properties/context/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema66.properties.cluster.properties.context,data:data5};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -6190,7 +6522,7 @@ vErrors.push(err24);
 errors++;
 }
 if(func2(data5) < 1){
-const err25 = {instancePath:instancePath+"/cluster/context",schemaPath:"#/properties/cluster/properties/context/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema63.properties.cluster.properties.context,data:data5};
+const err25 = {instancePath:instancePath+"/cluster/context",schemaPath:"#/properties/cluster/properties/context/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema66.properties.cluster.properties.context,data:data5};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -6201,7 +6533,7 @@ errors++;
 }
 }
 else {
-const err26 = {instancePath:instancePath+"/cluster/context",schemaPath:"#/properties/cluster/properties/context/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema63.properties.cluster.properties.context.type,parentSchema:schema63.properties.cluster.properties.context,data:data5};
+const err26 = {instancePath:instancePath+"/cluster/context",schemaPath:"#/properties/cluster/properties/context/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema66.properties.cluster.properties.context.type,parentSchema:schema66.properties.cluster.properties.context,data:data5};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -6215,7 +6547,7 @@ if(data3.credentials !== undefined){
 let data6 = data3.credentials;
 if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
 if(data6.secretRef === undefined){
-const err27 = {instancePath:instancePath+"/cluster/credentials",schemaPath:"#/$defs/secretRef/required",keyword:"required",params:{missingProperty: "secretRef"},message:"must have required property '"+"secretRef"+"'",schema:schema66.required,parentSchema:schema66,data:data6};
+const err27 = {instancePath:instancePath+"/cluster/credentials",schemaPath:"#/$defs/secretRef/required",keyword:"required",params:{missingProperty: "secretRef"},message:"must have required property '"+"secretRef"+"'",schema:schema69.required,parentSchema:schema69,data:data6};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -6226,7 +6558,7 @@ errors++;
 }
 for(const key2 in data6){
 if(!(key2 === "secretRef")){
-const err28 = {instancePath:instancePath+"/cluster/credentials",schemaPath:"#/$defs/secretRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema66,data:data6};
+const err28 = {instancePath:instancePath+"/cluster/credentials",schemaPath:"#/$defs/secretRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema69,data:data6};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -6240,7 +6572,7 @@ if(data6.secretRef !== undefined){
 let data7 = data6.secretRef;
 if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
 if(data7.name === undefined){
-const err29 = {instancePath:instancePath+"/cluster/credentials/secretRef",schemaPath:"#/$defs/secretRef/properties/secretRef/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema66.properties.secretRef.required,parentSchema:schema66.properties.secretRef,data:data7};
+const err29 = {instancePath:instancePath+"/cluster/credentials/secretRef",schemaPath:"#/$defs/secretRef/properties/secretRef/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema69.properties.secretRef.required,parentSchema:schema69.properties.secretRef,data:data7};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -6250,7 +6582,7 @@ vErrors.push(err29);
 errors++;
 }
 if(data7.key === undefined){
-const err30 = {instancePath:instancePath+"/cluster/credentials/secretRef",schemaPath:"#/$defs/secretRef/properties/secretRef/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'",schema:schema66.properties.secretRef.required,parentSchema:schema66.properties.secretRef,data:data7};
+const err30 = {instancePath:instancePath+"/cluster/credentials/secretRef",schemaPath:"#/$defs/secretRef/properties/secretRef/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'",schema:schema69.properties.secretRef.required,parentSchema:schema69.properties.secretRef,data:data7};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -6261,7 +6593,7 @@ errors++;
 }
 for(const key3 in data7){
 if(!((key3 === "name") || (key3 === "key"))){
-const err31 = {instancePath:instancePath+"/cluster/credentials/secretRef",schemaPath:"#/$defs/secretRef/properties/secretRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema66.properties.secretRef,data:data7};
+const err31 = {instancePath:instancePath+"/cluster/credentials/secretRef",schemaPath:"#/$defs/secretRef/properties/secretRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema69.properties.secretRef,data:data7};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -6275,7 +6607,7 @@ if(data7.name !== undefined){
 let data8 = data7.name;
 if(typeof data8 === "string"){
 if(func2(data8) > 253){
-const err32 = {instancePath:instancePath+"/cluster/credentials/secretRef/name",schemaPath:"#/$defs/secretRef/properties/secretRef/properties/name/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema66.properties.secretRef.properties.name,data:data8};
+const err32 = {instancePath:instancePath+"/cluster/credentials/secretRef/name",schemaPath:"#/$defs/secretRef/properties/secretRef/properties/name/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema69.properties.secretRef.properties.name,data:data8};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -6285,7 +6617,7 @@ vErrors.push(err32);
 errors++;
 }
 if(func2(data8) < 1){
-const err33 = {instancePath:instancePath+"/cluster/credentials/secretRef/name",schemaPath:"#/$defs/secretRef/properties/secretRef/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema66.properties.secretRef.properties.name,data:data8};
+const err33 = {instancePath:instancePath+"/cluster/credentials/secretRef/name",schemaPath:"#/$defs/secretRef/properties/secretRef/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema69.properties.secretRef.properties.name,data:data8};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -6295,7 +6627,7 @@ vErrors.push(err33);
 errors++;
 }
 if(!pattern11.test(data8)){
-const err34 = {instancePath:instancePath+"/cluster/credentials/secretRef/name",schemaPath:"#/$defs/secretRef/properties/secretRef/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$",parentSchema:schema66.properties.secretRef.properties.name,data:data8};
+const err34 = {instancePath:instancePath+"/cluster/credentials/secretRef/name",schemaPath:"#/$defs/secretRef/properties/secretRef/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$",parentSchema:schema69.properties.secretRef.properties.name,data:data8};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -6306,7 +6638,7 @@ errors++;
 }
 }
 else {
-const err35 = {instancePath:instancePath+"/cluster/credentials/secretRef/name",schemaPath:"#/$defs/secretRef/properties/secretRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema66.properties.secretRef.properties.name.type,parentSchema:schema66.properties.secretRef.properties.name,data:data8};
+const err35 = {instancePath:instancePath+"/cluster/credentials/secretRef/name",schemaPath:"#/$defs/secretRef/properties/secretRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema69.properties.secretRef.properties.name.type,parentSchema:schema69.properties.secretRef.properties.name,data:data8};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -6320,7 +6652,7 @@ if(data7.key !== undefined){
 let data9 = data7.key;
 if(typeof data9 === "string"){
 if(func2(data9) > 253){
-const err36 = {instancePath:instancePath+"/cluster/credentials/secretRef/key",schemaPath:"#/$defs/secretRef/properties/secretRef/properties/key/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema66.properties.secretRef.properties.key,data:data9};
+const err36 = {instancePath:instancePath+"/cluster/credentials/secretRef/key",schemaPath:"#/$defs/secretRef/properties/secretRef/properties/key/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema69.properties.secretRef.properties.key,data:data9};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -6330,7 +6662,7 @@ vErrors.push(err36);
 errors++;
 }
 if(func2(data9) < 1){
-const err37 = {instancePath:instancePath+"/cluster/credentials/secretRef/key",schemaPath:"#/$defs/secretRef/properties/secretRef/properties/key/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema66.properties.secretRef.properties.key,data:data9};
+const err37 = {instancePath:instancePath+"/cluster/credentials/secretRef/key",schemaPath:"#/$defs/secretRef/properties/secretRef/properties/key/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema69.properties.secretRef.properties.key,data:data9};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -6340,7 +6672,7 @@ vErrors.push(err37);
 errors++;
 }
 if(!pattern12.test(data9)){
-const err38 = {instancePath:instancePath+"/cluster/credentials/secretRef/key",schemaPath:"#/$defs/secretRef/properties/secretRef/properties/key/pattern",keyword:"pattern",params:{pattern: "^[-._a-zA-Z0-9]+$"},message:"must match pattern \""+"^[-._a-zA-Z0-9]+$"+"\"",schema:"^[-._a-zA-Z0-9]+$",parentSchema:schema66.properties.secretRef.properties.key,data:data9};
+const err38 = {instancePath:instancePath+"/cluster/credentials/secretRef/key",schemaPath:"#/$defs/secretRef/properties/secretRef/properties/key/pattern",keyword:"pattern",params:{pattern: "^[-._a-zA-Z0-9]+$"},message:"must match pattern \""+"^[-._a-zA-Z0-9]+$"+"\"",schema:"^[-._a-zA-Z0-9]+$",parentSchema:schema69.properties.secretRef.properties.key,data:data9};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -6351,7 +6683,7 @@ errors++;
 }
 }
 else {
-const err39 = {instancePath:instancePath+"/cluster/credentials/secretRef/key",schemaPath:"#/$defs/secretRef/properties/secretRef/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema66.properties.secretRef.properties.key.type,parentSchema:schema66.properties.secretRef.properties.key,data:data9};
+const err39 = {instancePath:instancePath+"/cluster/credentials/secretRef/key",schemaPath:"#/$defs/secretRef/properties/secretRef/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema69.properties.secretRef.properties.key.type,parentSchema:schema69.properties.secretRef.properties.key,data:data9};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -6363,7 +6695,7 @@ errors++;
 }
 }
 else {
-const err40 = {instancePath:instancePath+"/cluster/credentials/secretRef",schemaPath:"#/$defs/secretRef/properties/secretRef/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema66.properties.secretRef.type,parentSchema:schema66.properties.secretRef,data:data7};
+const err40 = {instancePath:instancePath+"/cluster/credentials/secretRef",schemaPath:"#/$defs/secretRef/properties/secretRef/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema69.properties.secretRef.type,parentSchema:schema69.properties.secretRef,data:data7};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -6375,7 +6707,7 @@ errors++;
 }
 }
 else {
-const err41 = {instancePath:instancePath+"/cluster/credentials",schemaPath:"#/$defs/secretRef/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema66.type,parentSchema:schema66,data:data6};
+const err41 = {instancePath:instancePath+"/cluster/credentials",schemaPath:"#/$defs/secretRef/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema69.type,parentSchema:schema69,data:data6};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -6387,7 +6719,7 @@ errors++;
 }
 }
 else {
-const err42 = {instancePath:instancePath+"/cluster",schemaPath:"#/properties/cluster/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema63.properties.cluster.type,parentSchema:schema63.properties.cluster,data:data3};
+const err42 = {instancePath:instancePath+"/cluster",schemaPath:"#/properties/cluster/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema66.properties.cluster.type,parentSchema:schema66.properties.cluster,data:data3};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -6401,7 +6733,7 @@ if(data.namespace !== undefined){
 let data10 = data.namespace;
 if(typeof data10 === "string"){
 if(func2(data10) > 63){
-const err43 = {instancePath:instancePath+"/namespace",schemaPath:"#/$defs/dnsLabel/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema64,data:data10};
+const err43 = {instancePath:instancePath+"/namespace",schemaPath:"#/$defs/dnsLabel/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema67,data:data10};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -6411,7 +6743,7 @@ vErrors.push(err43);
 errors++;
 }
 if(func2(data10) < 1){
-const err44 = {instancePath:instancePath+"/namespace",schemaPath:"#/$defs/dnsLabel/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema64,data:data10};
+const err44 = {instancePath:instancePath+"/namespace",schemaPath:"#/$defs/dnsLabel/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema67,data:data10};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -6421,7 +6753,7 @@ vErrors.push(err44);
 errors++;
 }
 if(!pattern4.test(data10)){
-const err45 = {instancePath:instancePath+"/namespace",schemaPath:"#/$defs/dnsLabel/pattern",keyword:"pattern",params:{pattern: "^[a-z]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z]([-a-z0-9]*[a-z0-9])?$"+"\"",schema:"^[a-z]([-a-z0-9]*[a-z0-9])?$",parentSchema:schema64,data:data10};
+const err45 = {instancePath:instancePath+"/namespace",schemaPath:"#/$defs/dnsLabel/pattern",keyword:"pattern",params:{pattern: "^[a-z]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z]([-a-z0-9]*[a-z0-9])?$"+"\"",schema:"^[a-z]([-a-z0-9]*[a-z0-9])?$",parentSchema:schema67,data:data10};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -6432,7 +6764,7 @@ errors++;
 }
 }
 else {
-const err46 = {instancePath:instancePath+"/namespace",schemaPath:"#/$defs/dnsLabel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema64.type,parentSchema:schema64,data:data10};
+const err46 = {instancePath:instancePath+"/namespace",schemaPath:"#/$defs/dnsLabel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema67.type,parentSchema:schema67,data:data10};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -6446,7 +6778,7 @@ if(data.registry !== undefined){
 let data11 = data.registry;
 if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
 if(data11.host === undefined){
-const err47 = {instancePath:instancePath+"/registry",schemaPath:"#/properties/registry/required",keyword:"required",params:{missingProperty: "host"},message:"must have required property '"+"host"+"'",schema:schema63.properties.registry.required,parentSchema:schema63.properties.registry,data:data11};
+const err47 = {instancePath:instancePath+"/registry",schemaPath:"#/properties/registry/required",keyword:"required",params:{missingProperty: "host"},message:"must have required property '"+"host"+"'",schema:schema66.properties.registry.required,parentSchema:schema66.properties.registry,data:data11};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -6456,7 +6788,7 @@ vErrors.push(err47);
 errors++;
 }
 if(data11.repository === undefined){
-const err48 = {instancePath:instancePath+"/registry",schemaPath:"#/properties/registry/required",keyword:"required",params:{missingProperty: "repository"},message:"must have required property '"+"repository"+"'",schema:schema63.properties.registry.required,parentSchema:schema63.properties.registry,data:data11};
+const err48 = {instancePath:instancePath+"/registry",schemaPath:"#/properties/registry/required",keyword:"required",params:{missingProperty: "repository"},message:"must have required property '"+"repository"+"'",schema:schema66.properties.registry.required,parentSchema:schema66.properties.registry,data:data11};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -6467,7 +6799,7 @@ errors++;
 }
 for(const key4 in data11){
 if(!((((key4 === "host") || (key4 === "repository")) || (key4 === "credentials")) || (key4 === "insecure"))){
-const err49 = {instancePath:instancePath+"/registry",schemaPath:"#/properties/registry/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema63.properties.registry,data:data11};
+const err49 = {instancePath:instancePath+"/registry",schemaPath:"#/properties/registry/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema66.properties.registry,data:data11};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -6481,7 +6813,7 @@ if(data11.host !== undefined){
 let data12 = data11.host;
 if(typeof data12 === "string"){
 if(func2(data12) > 274){
-const err50 = {instancePath:instancePath+"/registry/host",schemaPath:"#/properties/registry/properties/host/maxLength",keyword:"maxLength",params:{limit: 274},message:"must NOT have more than 274 characters",schema:274,parentSchema:schema63.properties.registry.properties.host,data:data12};
+const err50 = {instancePath:instancePath+"/registry/host",schemaPath:"#/properties/registry/properties/host/maxLength",keyword:"maxLength",params:{limit: 274},message:"must NOT have more than 274 characters",schema:274,parentSchema:schema66.properties.registry.properties.host,data:data12};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -6490,8 +6822,8 @@ vErrors.push(err50);
 }
 errors++;
 }
-if(!pattern54.test(data12)){
-const err51 = {instancePath:instancePath+"/registry/host",schemaPath:"#/properties/registry/properties/host/pattern",keyword:"pattern",params:{pattern: "^[a-zA-Z0-9.-]{1,253}(:[0-9]{1,5})?$"},message:"must match pattern \""+"^[a-zA-Z0-9.-]{1,253}(:[0-9]{1,5})?$"+"\"",schema:"^[a-zA-Z0-9.-]{1,253}(:[0-9]{1,5})?$",parentSchema:schema63.properties.registry.properties.host,data:data12};
+if(!pattern56.test(data12)){
+const err51 = {instancePath:instancePath+"/registry/host",schemaPath:"#/properties/registry/properties/host/pattern",keyword:"pattern",params:{pattern: "^[a-zA-Z0-9.-]{1,253}(:[0-9]{1,5})?$"},message:"must match pattern \""+"^[a-zA-Z0-9.-]{1,253}(:[0-9]{1,5})?$"+"\"",schema:"^[a-zA-Z0-9.-]{1,253}(:[0-9]{1,5})?$",parentSchema:schema66.properties.registry.properties.host,data:data12};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -6502,7 +6834,7 @@ errors++;
 }
 }
 else {
-const err52 = {instancePath:instancePath+"/registry/host",schemaPath:"#/properties/registry/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema63.properties.registry.properties.host.type,parentSchema:schema63.properties.registry.properties.host,data:data12};
+const err52 = {instancePath:instancePath+"/registry/host",schemaPath:"#/properties/registry/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema66.properties.registry.properties.host.type,parentSchema:schema66.properties.registry.properties.host,data:data12};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -6516,7 +6848,7 @@ if(data11.repository !== undefined){
 let data13 = data11.repository;
 if(typeof data13 === "string"){
 if(func2(data13) > 255){
-const err53 = {instancePath:instancePath+"/registry/repository",schemaPath:"#/properties/registry/properties/repository/maxLength",keyword:"maxLength",params:{limit: 255},message:"must NOT have more than 255 characters",schema:255,parentSchema:schema63.properties.registry.properties.repository,data:data13};
+const err53 = {instancePath:instancePath+"/registry/repository",schemaPath:"#/properties/registry/properties/repository/maxLength",keyword:"maxLength",params:{limit: 255},message:"must NOT have more than 255 characters",schema:255,parentSchema:schema66.properties.registry.properties.repository,data:data13};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -6525,8 +6857,8 @@ vErrors.push(err53);
 }
 errors++;
 }
-if(!pattern55.test(data13)){
-const err54 = {instancePath:instancePath+"/registry/repository",schemaPath:"#/properties/registry/properties/repository/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*$"},message:"must match pattern \""+"^[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*$"+"\"",schema:"^[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*$",parentSchema:schema63.properties.registry.properties.repository,data:data13};
+if(!pattern57.test(data13)){
+const err54 = {instancePath:instancePath+"/registry/repository",schemaPath:"#/properties/registry/properties/repository/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*$"},message:"must match pattern \""+"^[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*$"+"\"",schema:"^[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*$",parentSchema:schema66.properties.registry.properties.repository,data:data13};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -6537,7 +6869,7 @@ errors++;
 }
 }
 else {
-const err55 = {instancePath:instancePath+"/registry/repository",schemaPath:"#/properties/registry/properties/repository/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema63.properties.registry.properties.repository.type,parentSchema:schema63.properties.registry.properties.repository,data:data13};
+const err55 = {instancePath:instancePath+"/registry/repository",schemaPath:"#/properties/registry/properties/repository/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema66.properties.registry.properties.repository.type,parentSchema:schema66.properties.registry.properties.repository,data:data13};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -6551,7 +6883,7 @@ if(data11.credentials !== undefined){
 let data14 = data11.credentials;
 if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
 if(data14.secretRef === undefined){
-const err56 = {instancePath:instancePath+"/registry/credentials",schemaPath:"#/$defs/secretRef/required",keyword:"required",params:{missingProperty: "secretRef"},message:"must have required property '"+"secretRef"+"'",schema:schema66.required,parentSchema:schema66,data:data14};
+const err56 = {instancePath:instancePath+"/registry/credentials",schemaPath:"#/$defs/secretRef/required",keyword:"required",params:{missingProperty: "secretRef"},message:"must have required property '"+"secretRef"+"'",schema:schema69.required,parentSchema:schema69,data:data14};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -6562,7 +6894,7 @@ errors++;
 }
 for(const key5 in data14){
 if(!(key5 === "secretRef")){
-const err57 = {instancePath:instancePath+"/registry/credentials",schemaPath:"#/$defs/secretRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema66,data:data14};
+const err57 = {instancePath:instancePath+"/registry/credentials",schemaPath:"#/$defs/secretRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema69,data:data14};
 if(vErrors === null){
 vErrors = [err57];
 }
@@ -6576,7 +6908,7 @@ if(data14.secretRef !== undefined){
 let data15 = data14.secretRef;
 if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
 if(data15.name === undefined){
-const err58 = {instancePath:instancePath+"/registry/credentials/secretRef",schemaPath:"#/$defs/secretRef/properties/secretRef/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema66.properties.secretRef.required,parentSchema:schema66.properties.secretRef,data:data15};
+const err58 = {instancePath:instancePath+"/registry/credentials/secretRef",schemaPath:"#/$defs/secretRef/properties/secretRef/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema69.properties.secretRef.required,parentSchema:schema69.properties.secretRef,data:data15};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -6586,7 +6918,7 @@ vErrors.push(err58);
 errors++;
 }
 if(data15.key === undefined){
-const err59 = {instancePath:instancePath+"/registry/credentials/secretRef",schemaPath:"#/$defs/secretRef/properties/secretRef/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'",schema:schema66.properties.secretRef.required,parentSchema:schema66.properties.secretRef,data:data15};
+const err59 = {instancePath:instancePath+"/registry/credentials/secretRef",schemaPath:"#/$defs/secretRef/properties/secretRef/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'",schema:schema69.properties.secretRef.required,parentSchema:schema69.properties.secretRef,data:data15};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -6597,7 +6929,7 @@ errors++;
 }
 for(const key6 in data15){
 if(!((key6 === "name") || (key6 === "key"))){
-const err60 = {instancePath:instancePath+"/registry/credentials/secretRef",schemaPath:"#/$defs/secretRef/properties/secretRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema66.properties.secretRef,data:data15};
+const err60 = {instancePath:instancePath+"/registry/credentials/secretRef",schemaPath:"#/$defs/secretRef/properties/secretRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema69.properties.secretRef,data:data15};
 if(vErrors === null){
 vErrors = [err60];
 }
@@ -6611,7 +6943,7 @@ if(data15.name !== undefined){
 let data16 = data15.name;
 if(typeof data16 === "string"){
 if(func2(data16) > 253){
-const err61 = {instancePath:instancePath+"/registry/credentials/secretRef/name",schemaPath:"#/$defs/secretRef/properties/secretRef/properties/name/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema66.properties.secretRef.properties.name,data:data16};
+const err61 = {instancePath:instancePath+"/registry/credentials/secretRef/name",schemaPath:"#/$defs/secretRef/properties/secretRef/properties/name/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema69.properties.secretRef.properties.name,data:data16};
 if(vErrors === null){
 vErrors = [err61];
 }
@@ -6621,7 +6953,7 @@ vErrors.push(err61);
 errors++;
 }
 if(func2(data16) < 1){
-const err62 = {instancePath:instancePath+"/registry/credentials/secretRef/name",schemaPath:"#/$defs/secretRef/properties/secretRef/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema66.properties.secretRef.properties.name,data:data16};
+const err62 = {instancePath:instancePath+"/registry/credentials/secretRef/name",schemaPath:"#/$defs/secretRef/properties/secretRef/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema69.properties.secretRef.properties.name,data:data16};
 if(vErrors === null){
 vErrors = [err62];
 }
@@ -6631,7 +6963,7 @@ vErrors.push(err62);
 errors++;
 }
 if(!pattern11.test(data16)){
-const err63 = {instancePath:instancePath+"/registry/credentials/secretRef/name",schemaPath:"#/$defs/secretRef/properties/secretRef/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$",parentSchema:schema66.properties.secretRef.properties.name,data:data16};
+const err63 = {instancePath:instancePath+"/registry/credentials/secretRef/name",schemaPath:"#/$defs/secretRef/properties/secretRef/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$",parentSchema:schema69.properties.secretRef.properties.name,data:data16};
 if(vErrors === null){
 vErrors = [err63];
 }
@@ -6642,7 +6974,7 @@ errors++;
 }
 }
 else {
-const err64 = {instancePath:instancePath+"/registry/credentials/secretRef/name",schemaPath:"#/$defs/secretRef/properties/secretRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema66.properties.secretRef.properties.name.type,parentSchema:schema66.properties.secretRef.properties.name,data:data16};
+const err64 = {instancePath:instancePath+"/registry/credentials/secretRef/name",schemaPath:"#/$defs/secretRef/properties/secretRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema69.properties.secretRef.properties.name.type,parentSchema:schema69.properties.secretRef.properties.name,data:data16};
 if(vErrors === null){
 vErrors = [err64];
 }
@@ -6656,7 +6988,7 @@ if(data15.key !== undefined){
 let data17 = data15.key;
 if(typeof data17 === "string"){
 if(func2(data17) > 253){
-const err65 = {instancePath:instancePath+"/registry/credentials/secretRef/key",schemaPath:"#/$defs/secretRef/properties/secretRef/properties/key/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema66.properties.secretRef.properties.key,data:data17};
+const err65 = {instancePath:instancePath+"/registry/credentials/secretRef/key",schemaPath:"#/$defs/secretRef/properties/secretRef/properties/key/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema69.properties.secretRef.properties.key,data:data17};
 if(vErrors === null){
 vErrors = [err65];
 }
@@ -6666,7 +6998,7 @@ vErrors.push(err65);
 errors++;
 }
 if(func2(data17) < 1){
-const err66 = {instancePath:instancePath+"/registry/credentials/secretRef/key",schemaPath:"#/$defs/secretRef/properties/secretRef/properties/key/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema66.properties.secretRef.properties.key,data:data17};
+const err66 = {instancePath:instancePath+"/registry/credentials/secretRef/key",schemaPath:"#/$defs/secretRef/properties/secretRef/properties/key/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema69.properties.secretRef.properties.key,data:data17};
 if(vErrors === null){
 vErrors = [err66];
 }
@@ -6676,7 +7008,7 @@ vErrors.push(err66);
 errors++;
 }
 if(!pattern12.test(data17)){
-const err67 = {instancePath:instancePath+"/registry/credentials/secretRef/key",schemaPath:"#/$defs/secretRef/properties/secretRef/properties/key/pattern",keyword:"pattern",params:{pattern: "^[-._a-zA-Z0-9]+$"},message:"must match pattern \""+"^[-._a-zA-Z0-9]+$"+"\"",schema:"^[-._a-zA-Z0-9]+$",parentSchema:schema66.properties.secretRef.properties.key,data:data17};
+const err67 = {instancePath:instancePath+"/registry/credentials/secretRef/key",schemaPath:"#/$defs/secretRef/properties/secretRef/properties/key/pattern",keyword:"pattern",params:{pattern: "^[-._a-zA-Z0-9]+$"},message:"must match pattern \""+"^[-._a-zA-Z0-9]+$"+"\"",schema:"^[-._a-zA-Z0-9]+$",parentSchema:schema69.properties.secretRef.properties.key,data:data17};
 if(vErrors === null){
 vErrors = [err67];
 }
@@ -6687,7 +7019,7 @@ errors++;
 }
 }
 else {
-const err68 = {instancePath:instancePath+"/registry/credentials/secretRef/key",schemaPath:"#/$defs/secretRef/properties/secretRef/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema66.properties.secretRef.properties.key.type,parentSchema:schema66.properties.secretRef.properties.key,data:data17};
+const err68 = {instancePath:instancePath+"/registry/credentials/secretRef/key",schemaPath:"#/$defs/secretRef/properties/secretRef/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema69.properties.secretRef.properties.key.type,parentSchema:schema69.properties.secretRef.properties.key,data:data17};
 if(vErrors === null){
 vErrors = [err68];
 }
@@ -6699,7 +7031,7 @@ errors++;
 }
 }
 else {
-const err69 = {instancePath:instancePath+"/registry/credentials/secretRef",schemaPath:"#/$defs/secretRef/properties/secretRef/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema66.properties.secretRef.type,parentSchema:schema66.properties.secretRef,data:data15};
+const err69 = {instancePath:instancePath+"/registry/credentials/secretRef",schemaPath:"#/$defs/secretRef/properties/secretRef/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema69.properties.secretRef.type,parentSchema:schema69.properties.secretRef,data:data15};
 if(vErrors === null){
 vErrors = [err69];
 }
@@ -6711,7 +7043,7 @@ errors++;
 }
 }
 else {
-const err70 = {instancePath:instancePath+"/registry/credentials",schemaPath:"#/$defs/secretRef/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema66.type,parentSchema:schema66,data:data14};
+const err70 = {instancePath:instancePath+"/registry/credentials",schemaPath:"#/$defs/secretRef/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema69.type,parentSchema:schema69,data:data14};
 if(vErrors === null){
 vErrors = [err70];
 }
@@ -6724,7 +7056,7 @@ errors++;
 if(data11.insecure !== undefined){
 let data18 = data11.insecure;
 if(typeof data18 !== "boolean"){
-const err71 = {instancePath:instancePath+"/registry/insecure",schemaPath:"#/properties/registry/properties/insecure/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema63.properties.registry.properties.insecure.type,parentSchema:schema63.properties.registry.properties.insecure,data:data18};
+const err71 = {instancePath:instancePath+"/registry/insecure",schemaPath:"#/properties/registry/properties/insecure/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema66.properties.registry.properties.insecure.type,parentSchema:schema66.properties.registry.properties.insecure,data:data18};
 if(vErrors === null){
 vErrors = [err71];
 }
@@ -6736,7 +7068,7 @@ errors++;
 }
 }
 else {
-const err72 = {instancePath:instancePath+"/registry",schemaPath:"#/properties/registry/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema63.properties.registry.type,parentSchema:schema63.properties.registry,data:data11};
+const err72 = {instancePath:instancePath+"/registry",schemaPath:"#/properties/registry/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema66.properties.registry.type,parentSchema:schema66.properties.registry,data:data11};
 if(vErrors === null){
 vErrors = [err72];
 }
@@ -6750,7 +7082,7 @@ if(data.gitops !== undefined){
 let data19 = data.gitops;
 if(data19 && typeof data19 == "object" && !Array.isArray(data19)){
 if(data19.repository === undefined){
-const err73 = {instancePath:instancePath+"/gitops",schemaPath:"#/properties/gitops/required",keyword:"required",params:{missingProperty: "repository"},message:"must have required property '"+"repository"+"'",schema:schema63.properties.gitops.required,parentSchema:schema63.properties.gitops,data:data19};
+const err73 = {instancePath:instancePath+"/gitops",schemaPath:"#/properties/gitops/required",keyword:"required",params:{missingProperty: "repository"},message:"must have required property '"+"repository"+"'",schema:schema66.properties.gitops.required,parentSchema:schema66.properties.gitops,data:data19};
 if(vErrors === null){
 vErrors = [err73];
 }
@@ -6760,7 +7092,7 @@ vErrors.push(err73);
 errors++;
 }
 if(data19.branch === undefined){
-const err74 = {instancePath:instancePath+"/gitops",schemaPath:"#/properties/gitops/required",keyword:"required",params:{missingProperty: "branch"},message:"must have required property '"+"branch"+"'",schema:schema63.properties.gitops.required,parentSchema:schema63.properties.gitops,data:data19};
+const err74 = {instancePath:instancePath+"/gitops",schemaPath:"#/properties/gitops/required",keyword:"required",params:{missingProperty: "branch"},message:"must have required property '"+"branch"+"'",schema:schema66.properties.gitops.required,parentSchema:schema66.properties.gitops,data:data19};
 if(vErrors === null){
 vErrors = [err74];
 }
@@ -6770,7 +7102,7 @@ vErrors.push(err74);
 errors++;
 }
 if(data19.path === undefined){
-const err75 = {instancePath:instancePath+"/gitops",schemaPath:"#/properties/gitops/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'",schema:schema63.properties.gitops.required,parentSchema:schema63.properties.gitops,data:data19};
+const err75 = {instancePath:instancePath+"/gitops",schemaPath:"#/properties/gitops/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'",schema:schema66.properties.gitops.required,parentSchema:schema66.properties.gitops,data:data19};
 if(vErrors === null){
 vErrors = [err75];
 }
@@ -6781,7 +7113,7 @@ errors++;
 }
 for(const key7 in data19){
 if(!((((key7 === "repository") || (key7 === "branch")) || (key7 === "path")) || (key7 === "token"))){
-const err76 = {instancePath:instancePath+"/gitops",schemaPath:"#/properties/gitops/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties",schema:false,parentSchema:schema63.properties.gitops,data:data19};
+const err76 = {instancePath:instancePath+"/gitops",schemaPath:"#/properties/gitops/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties",schema:false,parentSchema:schema66.properties.gitops,data:data19};
 if(vErrors === null){
 vErrors = [err76];
 }
@@ -6795,7 +7127,7 @@ if(data19.repository !== undefined){
 let data20 = data19.repository;
 if(typeof data20 === "string"){
 if(func2(data20) > 512){
-const err77 = {instancePath:instancePath+"/gitops/repository",schemaPath:"#/properties/gitops/properties/repository/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters",schema:512,parentSchema:schema63.properties.gitops.properties.repository,data:data20};
+const err77 = {instancePath:instancePath+"/gitops/repository",schemaPath:"#/properties/gitops/properties/repository/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters",schema:512,parentSchema:schema66.properties.gitops.properties.repository,data:data20};
 if(vErrors === null){
 vErrors = [err77];
 }
@@ -6805,7 +7137,7 @@ vErrors.push(err77);
 errors++;
 }
 if(func2(data20) < 1){
-const err78 = {instancePath:instancePath+"/gitops/repository",schemaPath:"#/properties/gitops/properties/repository/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema63.properties.gitops.properties.repository,data:data20};
+const err78 = {instancePath:instancePath+"/gitops/repository",schemaPath:"#/properties/gitops/properties/repository/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema66.properties.gitops.properties.repository,data:data20};
 if(vErrors === null){
 vErrors = [err78];
 }
@@ -6816,7 +7148,7 @@ errors++;
 }
 }
 else {
-const err79 = {instancePath:instancePath+"/gitops/repository",schemaPath:"#/properties/gitops/properties/repository/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema63.properties.gitops.properties.repository.type,parentSchema:schema63.properties.gitops.properties.repository,data:data20};
+const err79 = {instancePath:instancePath+"/gitops/repository",schemaPath:"#/properties/gitops/properties/repository/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema66.properties.gitops.properties.repository.type,parentSchema:schema66.properties.gitops.properties.repository,data:data20};
 if(vErrors === null){
 vErrors = [err79];
 }
@@ -6830,7 +7162,7 @@ if(data19.branch !== undefined){
 let data21 = data19.branch;
 if(typeof data21 === "string"){
 if(func2(data21) > 255){
-const err80 = {instancePath:instancePath+"/gitops/branch",schemaPath:"#/properties/gitops/properties/branch/maxLength",keyword:"maxLength",params:{limit: 255},message:"must NOT have more than 255 characters",schema:255,parentSchema:schema63.properties.gitops.properties.branch,data:data21};
+const err80 = {instancePath:instancePath+"/gitops/branch",schemaPath:"#/properties/gitops/properties/branch/maxLength",keyword:"maxLength",params:{limit: 255},message:"must NOT have more than 255 characters",schema:255,parentSchema:schema66.properties.gitops.properties.branch,data:data21};
 if(vErrors === null){
 vErrors = [err80];
 }
@@ -6840,7 +7172,7 @@ vErrors.push(err80);
 errors++;
 }
 if(func2(data21) < 1){
-const err81 = {instancePath:instancePath+"/gitops/branch",schemaPath:"#/properties/gitops/properties/branch/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema63.properties.gitops.properties.branch,data:data21};
+const err81 = {instancePath:instancePath+"/gitops/branch",schemaPath:"#/properties/gitops/properties/branch/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema66.properties.gitops.properties.branch,data:data21};
 if(vErrors === null){
 vErrors = [err81];
 }
@@ -6851,7 +7183,7 @@ errors++;
 }
 }
 else {
-const err82 = {instancePath:instancePath+"/gitops/branch",schemaPath:"#/properties/gitops/properties/branch/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema63.properties.gitops.properties.branch.type,parentSchema:schema63.properties.gitops.properties.branch,data:data21};
+const err82 = {instancePath:instancePath+"/gitops/branch",schemaPath:"#/properties/gitops/properties/branch/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema66.properties.gitops.properties.branch.type,parentSchema:schema66.properties.gitops.properties.branch,data:data21};
 if(vErrors === null){
 vErrors = [err82];
 }
@@ -6865,7 +7197,7 @@ if(data19.path !== undefined){
 let data22 = data19.path;
 if(typeof data22 === "string"){
 if(func2(data22) > 512){
-const err83 = {instancePath:instancePath+"/gitops/path",schemaPath:"#/properties/gitops/properties/path/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters",schema:512,parentSchema:schema63.properties.gitops.properties.path,data:data22};
+const err83 = {instancePath:instancePath+"/gitops/path",schemaPath:"#/properties/gitops/properties/path/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters",schema:512,parentSchema:schema66.properties.gitops.properties.path,data:data22};
 if(vErrors === null){
 vErrors = [err83];
 }
@@ -6875,7 +7207,7 @@ vErrors.push(err83);
 errors++;
 }
 if(func2(data22) < 1){
-const err84 = {instancePath:instancePath+"/gitops/path",schemaPath:"#/properties/gitops/properties/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema63.properties.gitops.properties.path,data:data22};
+const err84 = {instancePath:instancePath+"/gitops/path",schemaPath:"#/properties/gitops/properties/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema66.properties.gitops.properties.path,data:data22};
 if(vErrors === null){
 vErrors = [err84];
 }
@@ -6884,8 +7216,8 @@ vErrors.push(err84);
 }
 errors++;
 }
-if(!pattern58.test(data22)){
-const err85 = {instancePath:instancePath+"/gitops/path",schemaPath:"#/properties/gitops/properties/path/pattern",keyword:"pattern",params:{pattern: "^(?!/)(?!.*(^|/)\\.\\.(/|$))[A-Za-z0-9._/-]+$"},message:"must match pattern \""+"^(?!/)(?!.*(^|/)\\.\\.(/|$))[A-Za-z0-9._/-]+$"+"\"",schema:"^(?!/)(?!.*(^|/)\\.\\.(/|$))[A-Za-z0-9._/-]+$",parentSchema:schema63.properties.gitops.properties.path,data:data22};
+if(!pattern60.test(data22)){
+const err85 = {instancePath:instancePath+"/gitops/path",schemaPath:"#/properties/gitops/properties/path/pattern",keyword:"pattern",params:{pattern: "^(?!/)(?!.*(^|/)\\.\\.(/|$))[A-Za-z0-9._/-]+$"},message:"must match pattern \""+"^(?!/)(?!.*(^|/)\\.\\.(/|$))[A-Za-z0-9._/-]+$"+"\"",schema:"^(?!/)(?!.*(^|/)\\.\\.(/|$))[A-Za-z0-9._/-]+$",parentSchema:schema66.properties.gitops.properties.path,data:data22};
 if(vErrors === null){
 vErrors = [err85];
 }
@@ -6896,7 +7228,7 @@ errors++;
 }
 }
 else {
-const err86 = {instancePath:instancePath+"/gitops/path",schemaPath:"#/properties/gitops/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema63.properties.gitops.properties.path.type,parentSchema:schema63.properties.gitops.properties.path,data:data22};
+const err86 = {instancePath:instancePath+"/gitops/path",schemaPath:"#/properties/gitops/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema66.properties.gitops.properties.path.type,parentSchema:schema66.properties.gitops.properties.path,data:data22};
 if(vErrors === null){
 vErrors = [err86];
 }
@@ -6910,7 +7242,7 @@ if(data19.token !== undefined){
 let data23 = data19.token;
 if(data23 && typeof data23 == "object" && !Array.isArray(data23)){
 if(data23.secretRef === undefined){
-const err87 = {instancePath:instancePath+"/gitops/token",schemaPath:"#/$defs/secretRef/required",keyword:"required",params:{missingProperty: "secretRef"},message:"must have required property '"+"secretRef"+"'",schema:schema66.required,parentSchema:schema66,data:data23};
+const err87 = {instancePath:instancePath+"/gitops/token",schemaPath:"#/$defs/secretRef/required",keyword:"required",params:{missingProperty: "secretRef"},message:"must have required property '"+"secretRef"+"'",schema:schema69.required,parentSchema:schema69,data:data23};
 if(vErrors === null){
 vErrors = [err87];
 }
@@ -6921,7 +7253,7 @@ errors++;
 }
 for(const key8 in data23){
 if(!(key8 === "secretRef")){
-const err88 = {instancePath:instancePath+"/gitops/token",schemaPath:"#/$defs/secretRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties",schema:false,parentSchema:schema66,data:data23};
+const err88 = {instancePath:instancePath+"/gitops/token",schemaPath:"#/$defs/secretRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties",schema:false,parentSchema:schema69,data:data23};
 if(vErrors === null){
 vErrors = [err88];
 }
@@ -6935,7 +7267,7 @@ if(data23.secretRef !== undefined){
 let data24 = data23.secretRef;
 if(data24 && typeof data24 == "object" && !Array.isArray(data24)){
 if(data24.name === undefined){
-const err89 = {instancePath:instancePath+"/gitops/token/secretRef",schemaPath:"#/$defs/secretRef/properties/secretRef/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema66.properties.secretRef.required,parentSchema:schema66.properties.secretRef,data:data24};
+const err89 = {instancePath:instancePath+"/gitops/token/secretRef",schemaPath:"#/$defs/secretRef/properties/secretRef/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema69.properties.secretRef.required,parentSchema:schema69.properties.secretRef,data:data24};
 if(vErrors === null){
 vErrors = [err89];
 }
@@ -6945,7 +7277,7 @@ vErrors.push(err89);
 errors++;
 }
 if(data24.key === undefined){
-const err90 = {instancePath:instancePath+"/gitops/token/secretRef",schemaPath:"#/$defs/secretRef/properties/secretRef/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'",schema:schema66.properties.secretRef.required,parentSchema:schema66.properties.secretRef,data:data24};
+const err90 = {instancePath:instancePath+"/gitops/token/secretRef",schemaPath:"#/$defs/secretRef/properties/secretRef/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'",schema:schema69.properties.secretRef.required,parentSchema:schema69.properties.secretRef,data:data24};
 if(vErrors === null){
 vErrors = [err90];
 }
@@ -6956,7 +7288,7 @@ errors++;
 }
 for(const key9 in data24){
 if(!((key9 === "name") || (key9 === "key"))){
-const err91 = {instancePath:instancePath+"/gitops/token/secretRef",schemaPath:"#/$defs/secretRef/properties/secretRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties",schema:false,parentSchema:schema66.properties.secretRef,data:data24};
+const err91 = {instancePath:instancePath+"/gitops/token/secretRef",schemaPath:"#/$defs/secretRef/properties/secretRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties",schema:false,parentSchema:schema69.properties.secretRef,data:data24};
 if(vErrors === null){
 vErrors = [err91];
 }
@@ -6970,7 +7302,7 @@ if(data24.name !== undefined){
 let data25 = data24.name;
 if(typeof data25 === "string"){
 if(func2(data25) > 253){
-const err92 = {instancePath:instancePath+"/gitops/token/secretRef/name",schemaPath:"#/$defs/secretRef/properties/secretRef/properties/name/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema66.properties.secretRef.properties.name,data:data25};
+const err92 = {instancePath:instancePath+"/gitops/token/secretRef/name",schemaPath:"#/$defs/secretRef/properties/secretRef/properties/name/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema69.properties.secretRef.properties.name,data:data25};
 if(vErrors === null){
 vErrors = [err92];
 }
@@ -6980,7 +7312,7 @@ vErrors.push(err92);
 errors++;
 }
 if(func2(data25) < 1){
-const err93 = {instancePath:instancePath+"/gitops/token/secretRef/name",schemaPath:"#/$defs/secretRef/properties/secretRef/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema66.properties.secretRef.properties.name,data:data25};
+const err93 = {instancePath:instancePath+"/gitops/token/secretRef/name",schemaPath:"#/$defs/secretRef/properties/secretRef/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema69.properties.secretRef.properties.name,data:data25};
 if(vErrors === null){
 vErrors = [err93];
 }
@@ -6990,7 +7322,7 @@ vErrors.push(err93);
 errors++;
 }
 if(!pattern11.test(data25)){
-const err94 = {instancePath:instancePath+"/gitops/token/secretRef/name",schemaPath:"#/$defs/secretRef/properties/secretRef/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$",parentSchema:schema66.properties.secretRef.properties.name,data:data25};
+const err94 = {instancePath:instancePath+"/gitops/token/secretRef/name",schemaPath:"#/$defs/secretRef/properties/secretRef/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$",parentSchema:schema69.properties.secretRef.properties.name,data:data25};
 if(vErrors === null){
 vErrors = [err94];
 }
@@ -7001,7 +7333,7 @@ errors++;
 }
 }
 else {
-const err95 = {instancePath:instancePath+"/gitops/token/secretRef/name",schemaPath:"#/$defs/secretRef/properties/secretRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema66.properties.secretRef.properties.name.type,parentSchema:schema66.properties.secretRef.properties.name,data:data25};
+const err95 = {instancePath:instancePath+"/gitops/token/secretRef/name",schemaPath:"#/$defs/secretRef/properties/secretRef/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema69.properties.secretRef.properties.name.type,parentSchema:schema69.properties.secretRef.properties.name,data:data25};
 if(vErrors === null){
 vErrors = [err95];
 }
@@ -7015,7 +7347,7 @@ if(data24.key !== undefined){
 let data26 = data24.key;
 if(typeof data26 === "string"){
 if(func2(data26) > 253){
-const err96 = {instancePath:instancePath+"/gitops/token/secretRef/key",schemaPath:"#/$defs/secretRef/properties/secretRef/properties/key/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema66.properties.secretRef.properties.key,data:data26};
+const err96 = {instancePath:instancePath+"/gitops/token/secretRef/key",schemaPath:"#/$defs/secretRef/properties/secretRef/properties/key/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema69.properties.secretRef.properties.key,data:data26};
 if(vErrors === null){
 vErrors = [err96];
 }
@@ -7025,7 +7357,7 @@ vErrors.push(err96);
 errors++;
 }
 if(func2(data26) < 1){
-const err97 = {instancePath:instancePath+"/gitops/token/secretRef/key",schemaPath:"#/$defs/secretRef/properties/secretRef/properties/key/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema66.properties.secretRef.properties.key,data:data26};
+const err97 = {instancePath:instancePath+"/gitops/token/secretRef/key",schemaPath:"#/$defs/secretRef/properties/secretRef/properties/key/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema69.properties.secretRef.properties.key,data:data26};
 if(vErrors === null){
 vErrors = [err97];
 }
@@ -7035,7 +7367,7 @@ vErrors.push(err97);
 errors++;
 }
 if(!pattern12.test(data26)){
-const err98 = {instancePath:instancePath+"/gitops/token/secretRef/key",schemaPath:"#/$defs/secretRef/properties/secretRef/properties/key/pattern",keyword:"pattern",params:{pattern: "^[-._a-zA-Z0-9]+$"},message:"must match pattern \""+"^[-._a-zA-Z0-9]+$"+"\"",schema:"^[-._a-zA-Z0-9]+$",parentSchema:schema66.properties.secretRef.properties.key,data:data26};
+const err98 = {instancePath:instancePath+"/gitops/token/secretRef/key",schemaPath:"#/$defs/secretRef/properties/secretRef/properties/key/pattern",keyword:"pattern",params:{pattern: "^[-._a-zA-Z0-9]+$"},message:"must match pattern \""+"^[-._a-zA-Z0-9]+$"+"\"",schema:"^[-._a-zA-Z0-9]+$",parentSchema:schema69.properties.secretRef.properties.key,data:data26};
 if(vErrors === null){
 vErrors = [err98];
 }
@@ -7046,7 +7378,7 @@ errors++;
 }
 }
 else {
-const err99 = {instancePath:instancePath+"/gitops/token/secretRef/key",schemaPath:"#/$defs/secretRef/properties/secretRef/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema66.properties.secretRef.properties.key.type,parentSchema:schema66.properties.secretRef.properties.key,data:data26};
+const err99 = {instancePath:instancePath+"/gitops/token/secretRef/key",schemaPath:"#/$defs/secretRef/properties/secretRef/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema69.properties.secretRef.properties.key.type,parentSchema:schema69.properties.secretRef.properties.key,data:data26};
 if(vErrors === null){
 vErrors = [err99];
 }
@@ -7058,7 +7390,7 @@ errors++;
 }
 }
 else {
-const err100 = {instancePath:instancePath+"/gitops/token/secretRef",schemaPath:"#/$defs/secretRef/properties/secretRef/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema66.properties.secretRef.type,parentSchema:schema66.properties.secretRef,data:data24};
+const err100 = {instancePath:instancePath+"/gitops/token/secretRef",schemaPath:"#/$defs/secretRef/properties/secretRef/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema69.properties.secretRef.type,parentSchema:schema69.properties.secretRef,data:data24};
 if(vErrors === null){
 vErrors = [err100];
 }
@@ -7070,7 +7402,7 @@ errors++;
 }
 }
 else {
-const err101 = {instancePath:instancePath+"/gitops/token",schemaPath:"#/$defs/secretRef/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema66.type,parentSchema:schema66,data:data23};
+const err101 = {instancePath:instancePath+"/gitops/token",schemaPath:"#/$defs/secretRef/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema69.type,parentSchema:schema69,data:data23};
 if(vErrors === null){
 vErrors = [err101];
 }
@@ -7082,7 +7414,7 @@ errors++;
 }
 }
 else {
-const err102 = {instancePath:instancePath+"/gitops",schemaPath:"#/properties/gitops/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema63.properties.gitops.type,parentSchema:schema63.properties.gitops,data:data19};
+const err102 = {instancePath:instancePath+"/gitops",schemaPath:"#/properties/gitops/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema66.properties.gitops.type,parentSchema:schema66.properties.gitops,data:data19};
 if(vErrors === null){
 vErrors = [err102];
 }
@@ -7097,7 +7429,7 @@ let data27 = data.gateway;
 if(data27 && typeof data27 == "object" && !Array.isArray(data27)){
 for(const key10 in data27){
 if(!(((((((key10 === "replicas") || (key10 === "resources")) || (key10 === "autoscaling")) || (key10 === "baseImage")) || (key10 === "auth")) || (key10 === "cors")) || (key10 === "a2a"))){
-const err103 = {instancePath:instancePath+"/gateway",schemaPath:"#/properties/gateway/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties",schema:false,parentSchema:schema63.properties.gateway,data:data27};
+const err103 = {instancePath:instancePath+"/gateway",schemaPath:"#/properties/gateway/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties",schema:false,parentSchema:schema66.properties.gateway,data:data27};
 if(vErrors === null){
 vErrors = [err103];
 }
@@ -7110,7 +7442,7 @@ errors++;
 if(data27.replicas !== undefined){
 let data28 = data27.replicas;
 if(!(((typeof data28 == "number") && (!(data28 % 1) && !isNaN(data28))) && (isFinite(data28)))){
-const err104 = {instancePath:instancePath+"/gateway/replicas",schemaPath:"#/properties/gateway/properties/replicas/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema63.properties.gateway.properties.replicas.type,parentSchema:schema63.properties.gateway.properties.replicas,data:data28};
+const err104 = {instancePath:instancePath+"/gateway/replicas",schemaPath:"#/properties/gateway/properties/replicas/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema66.properties.gateway.properties.replicas.type,parentSchema:schema66.properties.gateway.properties.replicas,data:data28};
 if(vErrors === null){
 vErrors = [err104];
 }
@@ -7121,7 +7453,7 @@ errors++;
 }
 if((typeof data28 == "number") && (isFinite(data28))){
 if(data28 > 100 || isNaN(data28)){
-const err105 = {instancePath:instancePath+"/gateway/replicas",schemaPath:"#/properties/gateway/properties/replicas/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema63.properties.gateway.properties.replicas,data:data28};
+const err105 = {instancePath:instancePath+"/gateway/replicas",schemaPath:"#/properties/gateway/properties/replicas/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema66.properties.gateway.properties.replicas,data:data28};
 if(vErrors === null){
 vErrors = [err105];
 }
@@ -7131,7 +7463,7 @@ vErrors.push(err105);
 errors++;
 }
 if(data28 < 1 || isNaN(data28)){
-const err106 = {instancePath:instancePath+"/gateway/replicas",schemaPath:"#/properties/gateway/properties/replicas/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema63.properties.gateway.properties.replicas,data:data28};
+const err106 = {instancePath:instancePath+"/gateway/replicas",schemaPath:"#/properties/gateway/properties/replicas/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema66.properties.gateway.properties.replicas,data:data28};
 if(vErrors === null){
 vErrors = [err106];
 }
@@ -7143,8 +7475,8 @@ errors++;
 }
 }
 if(data27.resources !== undefined){
-if(!(validate34(data27.resources, {instancePath:instancePath+"/gateway/resources",parentData:data27,parentDataProperty:"resources",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate34.errors : vErrors.concat(validate34.errors);
+if(!(validate36(data27.resources, {instancePath:instancePath+"/gateway/resources",parentData:data27,parentDataProperty:"resources",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate36.errors : vErrors.concat(validate36.errors);
 errors = vErrors.length;
 }
 }
@@ -7153,7 +7485,7 @@ let data30 = data27.autoscaling;
 if(data30 && typeof data30 == "object" && !Array.isArray(data30)){
 for(const key11 in data30){
 if(!(((key11 === "minReplicas") || (key11 === "maxReplicas")) || (key11 === "targetCPUUtilization"))){
-const err107 = {instancePath:instancePath+"/gateway/autoscaling",schemaPath:"#/$defs/autoscaling/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties",schema:false,parentSchema:schema75,data:data30};
+const err107 = {instancePath:instancePath+"/gateway/autoscaling",schemaPath:"#/$defs/autoscaling/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties",schema:false,parentSchema:schema78,data:data30};
 if(vErrors === null){
 vErrors = [err107];
 }
@@ -7166,7 +7498,7 @@ errors++;
 if(data30.minReplicas !== undefined){
 let data31 = data30.minReplicas;
 if(!(((typeof data31 == "number") && (!(data31 % 1) && !isNaN(data31))) && (isFinite(data31)))){
-const err108 = {instancePath:instancePath+"/gateway/autoscaling/minReplicas",schemaPath:"#/$defs/autoscaling/properties/minReplicas/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema75.properties.minReplicas.type,parentSchema:schema75.properties.minReplicas,data:data31};
+const err108 = {instancePath:instancePath+"/gateway/autoscaling/minReplicas",schemaPath:"#/$defs/autoscaling/properties/minReplicas/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema78.properties.minReplicas.type,parentSchema:schema78.properties.minReplicas,data:data31};
 if(vErrors === null){
 vErrors = [err108];
 }
@@ -7177,7 +7509,7 @@ errors++;
 }
 if((typeof data31 == "number") && (isFinite(data31))){
 if(data31 > 100 || isNaN(data31)){
-const err109 = {instancePath:instancePath+"/gateway/autoscaling/minReplicas",schemaPath:"#/$defs/autoscaling/properties/minReplicas/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema75.properties.minReplicas,data:data31};
+const err109 = {instancePath:instancePath+"/gateway/autoscaling/minReplicas",schemaPath:"#/$defs/autoscaling/properties/minReplicas/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema78.properties.minReplicas,data:data31};
 if(vErrors === null){
 vErrors = [err109];
 }
@@ -7187,7 +7519,7 @@ vErrors.push(err109);
 errors++;
 }
 if(data31 < 1 || isNaN(data31)){
-const err110 = {instancePath:instancePath+"/gateway/autoscaling/minReplicas",schemaPath:"#/$defs/autoscaling/properties/minReplicas/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema75.properties.minReplicas,data:data31};
+const err110 = {instancePath:instancePath+"/gateway/autoscaling/minReplicas",schemaPath:"#/$defs/autoscaling/properties/minReplicas/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema78.properties.minReplicas,data:data31};
 if(vErrors === null){
 vErrors = [err110];
 }
@@ -7201,7 +7533,7 @@ errors++;
 if(data30.maxReplicas !== undefined){
 let data32 = data30.maxReplicas;
 if(!(((typeof data32 == "number") && (!(data32 % 1) && !isNaN(data32))) && (isFinite(data32)))){
-const err111 = {instancePath:instancePath+"/gateway/autoscaling/maxReplicas",schemaPath:"#/$defs/autoscaling/properties/maxReplicas/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema75.properties.maxReplicas.type,parentSchema:schema75.properties.maxReplicas,data:data32};
+const err111 = {instancePath:instancePath+"/gateway/autoscaling/maxReplicas",schemaPath:"#/$defs/autoscaling/properties/maxReplicas/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema78.properties.maxReplicas.type,parentSchema:schema78.properties.maxReplicas,data:data32};
 if(vErrors === null){
 vErrors = [err111];
 }
@@ -7212,7 +7544,7 @@ errors++;
 }
 if((typeof data32 == "number") && (isFinite(data32))){
 if(data32 > 500 || isNaN(data32)){
-const err112 = {instancePath:instancePath+"/gateway/autoscaling/maxReplicas",schemaPath:"#/$defs/autoscaling/properties/maxReplicas/maximum",keyword:"maximum",params:{comparison: "<=", limit: 500},message:"must be <= 500",schema:500,parentSchema:schema75.properties.maxReplicas,data:data32};
+const err112 = {instancePath:instancePath+"/gateway/autoscaling/maxReplicas",schemaPath:"#/$defs/autoscaling/properties/maxReplicas/maximum",keyword:"maximum",params:{comparison: "<=", limit: 500},message:"must be <= 500",schema:500,parentSchema:schema78.properties.maxReplicas,data:data32};
 if(vErrors === null){
 vErrors = [err112];
 }
@@ -7222,7 +7554,7 @@ vErrors.push(err112);
 errors++;
 }
 if(data32 < 1 || isNaN(data32)){
-const err113 = {instancePath:instancePath+"/gateway/autoscaling/maxReplicas",schemaPath:"#/$defs/autoscaling/properties/maxReplicas/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema75.properties.maxReplicas,data:data32};
+const err113 = {instancePath:instancePath+"/gateway/autoscaling/maxReplicas",schemaPath:"#/$defs/autoscaling/properties/maxReplicas/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema78.properties.maxReplicas,data:data32};
 if(vErrors === null){
 vErrors = [err113];
 }
@@ -7236,7 +7568,7 @@ errors++;
 if(data30.targetCPUUtilization !== undefined){
 let data33 = data30.targetCPUUtilization;
 if(!(((typeof data33 == "number") && (!(data33 % 1) && !isNaN(data33))) && (isFinite(data33)))){
-const err114 = {instancePath:instancePath+"/gateway/autoscaling/targetCPUUtilization",schemaPath:"#/$defs/autoscaling/properties/targetCPUUtilization/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema75.properties.targetCPUUtilization.type,parentSchema:schema75.properties.targetCPUUtilization,data:data33};
+const err114 = {instancePath:instancePath+"/gateway/autoscaling/targetCPUUtilization",schemaPath:"#/$defs/autoscaling/properties/targetCPUUtilization/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema78.properties.targetCPUUtilization.type,parentSchema:schema78.properties.targetCPUUtilization,data:data33};
 if(vErrors === null){
 vErrors = [err114];
 }
@@ -7247,7 +7579,7 @@ errors++;
 }
 if((typeof data33 == "number") && (isFinite(data33))){
 if(data33 > 100 || isNaN(data33)){
-const err115 = {instancePath:instancePath+"/gateway/autoscaling/targetCPUUtilization",schemaPath:"#/$defs/autoscaling/properties/targetCPUUtilization/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema75.properties.targetCPUUtilization,data:data33};
+const err115 = {instancePath:instancePath+"/gateway/autoscaling/targetCPUUtilization",schemaPath:"#/$defs/autoscaling/properties/targetCPUUtilization/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema78.properties.targetCPUUtilization,data:data33};
 if(vErrors === null){
 vErrors = [err115];
 }
@@ -7257,7 +7589,7 @@ vErrors.push(err115);
 errors++;
 }
 if(data33 < 10 || isNaN(data33)){
-const err116 = {instancePath:instancePath+"/gateway/autoscaling/targetCPUUtilization",schemaPath:"#/$defs/autoscaling/properties/targetCPUUtilization/minimum",keyword:"minimum",params:{comparison: ">=", limit: 10},message:"must be >= 10",schema:10,parentSchema:schema75.properties.targetCPUUtilization,data:data33};
+const err116 = {instancePath:instancePath+"/gateway/autoscaling/targetCPUUtilization",schemaPath:"#/$defs/autoscaling/properties/targetCPUUtilization/minimum",keyword:"minimum",params:{comparison: ">=", limit: 10},message:"must be >= 10",schema:10,parentSchema:schema78.properties.targetCPUUtilization,data:data33};
 if(vErrors === null){
 vErrors = [err116];
 }
@@ -7270,7 +7602,7 @@ errors++;
 }
 }
 else {
-const err117 = {instancePath:instancePath+"/gateway/autoscaling",schemaPath:"#/$defs/autoscaling/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema75.type,parentSchema:schema75,data:data30};
+const err117 = {instancePath:instancePath+"/gateway/autoscaling",schemaPath:"#/$defs/autoscaling/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema78.type,parentSchema:schema78,data:data30};
 if(vErrors === null){
 vErrors = [err117];
 }
@@ -7284,7 +7616,7 @@ if(data27.baseImage !== undefined){
 let data34 = data27.baseImage;
 if(typeof data34 === "string"){
 if(func2(data34) > 63){
-const err118 = {instancePath:instancePath+"/gateway/baseImage",schemaPath:"#/$defs/dnsLabel/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema64,data:data34};
+const err118 = {instancePath:instancePath+"/gateway/baseImage",schemaPath:"#/$defs/dnsLabel/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema67,data:data34};
 if(vErrors === null){
 vErrors = [err118];
 }
@@ -7294,7 +7626,7 @@ vErrors.push(err118);
 errors++;
 }
 if(func2(data34) < 1){
-const err119 = {instancePath:instancePath+"/gateway/baseImage",schemaPath:"#/$defs/dnsLabel/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema64,data:data34};
+const err119 = {instancePath:instancePath+"/gateway/baseImage",schemaPath:"#/$defs/dnsLabel/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema67,data:data34};
 if(vErrors === null){
 vErrors = [err119];
 }
@@ -7304,7 +7636,7 @@ vErrors.push(err119);
 errors++;
 }
 if(!pattern4.test(data34)){
-const err120 = {instancePath:instancePath+"/gateway/baseImage",schemaPath:"#/$defs/dnsLabel/pattern",keyword:"pattern",params:{pattern: "^[a-z]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z]([-a-z0-9]*[a-z0-9])?$"+"\"",schema:"^[a-z]([-a-z0-9]*[a-z0-9])?$",parentSchema:schema64,data:data34};
+const err120 = {instancePath:instancePath+"/gateway/baseImage",schemaPath:"#/$defs/dnsLabel/pattern",keyword:"pattern",params:{pattern: "^[a-z]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z]([-a-z0-9]*[a-z0-9])?$"+"\"",schema:"^[a-z]([-a-z0-9]*[a-z0-9])?$",parentSchema:schema67,data:data34};
 if(vErrors === null){
 vErrors = [err120];
 }
@@ -7315,7 +7647,7 @@ errors++;
 }
 }
 else {
-const err121 = {instancePath:instancePath+"/gateway/baseImage",schemaPath:"#/$defs/dnsLabel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema64.type,parentSchema:schema64,data:data34};
+const err121 = {instancePath:instancePath+"/gateway/baseImage",schemaPath:"#/$defs/dnsLabel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema67.type,parentSchema:schema67,data:data34};
 if(vErrors === null){
 vErrors = [err121];
 }
@@ -7330,7 +7662,7 @@ let data35 = data27.auth;
 if(data35 && typeof data35 == "object" && !Array.isArray(data35)){
 for(const key12 in data35){
 if(!(((((key12 === "issuer") || (key12 === "audience")) || (key12 === "jwksUrl")) || (key12 === "groupsClaim")) || (key12 === "agentClaim"))){
-const err122 = {instancePath:instancePath+"/gateway/auth",schemaPath:"#/properties/gateway/properties/auth/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties",schema:false,parentSchema:schema63.properties.gateway.properties.auth,data:data35};
+const err122 = {instancePath:instancePath+"/gateway/auth",schemaPath:"#/properties/gateway/properties/auth/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties",schema:false,parentSchema:schema66.properties.gateway.properties.auth,data:data35};
 if(vErrors === null){
 vErrors = [err122];
 }
@@ -7344,7 +7676,7 @@ if(data35.issuer !== undefined){
 let data36 = data35.issuer;
 if(typeof data36 === "string"){
 if(func2(data36) > 2048){
-const err123 = {instancePath:instancePath+"/gateway/auth/issuer",schemaPath:"#/properties/gateway/properties/auth/properties/issuer/maxLength",keyword:"maxLength",params:{limit: 2048},message:"must NOT have more than 2048 characters",schema:2048,parentSchema:schema63.properties.gateway.properties.auth.properties.issuer,data:data36};
+const err123 = {instancePath:instancePath+"/gateway/auth/issuer",schemaPath:"#/properties/gateway/properties/auth/properties/issuer/maxLength",keyword:"maxLength",params:{limit: 2048},message:"must NOT have more than 2048 characters",schema:2048,parentSchema:schema66.properties.gateway.properties.auth.properties.issuer,data:data36};
 if(vErrors === null){
 vErrors = [err123];
 }
@@ -7355,7 +7687,7 @@ errors++;
 }
 }
 else {
-const err124 = {instancePath:instancePath+"/gateway/auth/issuer",schemaPath:"#/properties/gateway/properties/auth/properties/issuer/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema63.properties.gateway.properties.auth.properties.issuer.type,parentSchema:schema63.properties.gateway.properties.auth.properties.issuer,data:data36};
+const err124 = {instancePath:instancePath+"/gateway/auth/issuer",schemaPath:"#/properties/gateway/properties/auth/properties/issuer/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema66.properties.gateway.properties.auth.properties.issuer.type,parentSchema:schema66.properties.gateway.properties.auth.properties.issuer,data:data36};
 if(vErrors === null){
 vErrors = [err124];
 }
@@ -7369,7 +7701,7 @@ if(data35.audience !== undefined){
 let data37 = data35.audience;
 if(typeof data37 === "string"){
 if(func2(data37) > 2048){
-const err125 = {instancePath:instancePath+"/gateway/auth/audience",schemaPath:"#/properties/gateway/properties/auth/properties/audience/maxLength",keyword:"maxLength",params:{limit: 2048},message:"must NOT have more than 2048 characters",schema:2048,parentSchema:schema63.properties.gateway.properties.auth.properties.audience,data:data37};
+const err125 = {instancePath:instancePath+"/gateway/auth/audience",schemaPath:"#/properties/gateway/properties/auth/properties/audience/maxLength",keyword:"maxLength",params:{limit: 2048},message:"must NOT have more than 2048 characters",schema:2048,parentSchema:schema66.properties.gateway.properties.auth.properties.audience,data:data37};
 if(vErrors === null){
 vErrors = [err125];
 }
@@ -7380,7 +7712,7 @@ errors++;
 }
 }
 else {
-const err126 = {instancePath:instancePath+"/gateway/auth/audience",schemaPath:"#/properties/gateway/properties/auth/properties/audience/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema63.properties.gateway.properties.auth.properties.audience.type,parentSchema:schema63.properties.gateway.properties.auth.properties.audience,data:data37};
+const err126 = {instancePath:instancePath+"/gateway/auth/audience",schemaPath:"#/properties/gateway/properties/auth/properties/audience/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema66.properties.gateway.properties.auth.properties.audience.type,parentSchema:schema66.properties.gateway.properties.auth.properties.audience,data:data37};
 if(vErrors === null){
 vErrors = [err126];
 }
@@ -7394,7 +7726,7 @@ if(data35.jwksUrl !== undefined){
 let data38 = data35.jwksUrl;
 if(typeof data38 === "string"){
 if(func2(data38) > 2048){
-const err127 = {instancePath:instancePath+"/gateway/auth/jwksUrl",schemaPath:"#/$defs/url/maxLength",keyword:"maxLength",params:{limit: 2048},message:"must NOT have more than 2048 characters",schema:2048,parentSchema:schema65,data:data38};
+const err127 = {instancePath:instancePath+"/gateway/auth/jwksUrl",schemaPath:"#/$defs/url/maxLength",keyword:"maxLength",params:{limit: 2048},message:"must NOT have more than 2048 characters",schema:2048,parentSchema:schema68,data:data38};
 if(vErrors === null){
 vErrors = [err127];
 }
@@ -7404,7 +7736,7 @@ vErrors.push(err127);
 errors++;
 }
 if(func2(data38) < 1){
-const err128 = {instancePath:instancePath+"/gateway/auth/jwksUrl",schemaPath:"#/$defs/url/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema65,data:data38};
+const err128 = {instancePath:instancePath+"/gateway/auth/jwksUrl",schemaPath:"#/$defs/url/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema68,data:data38};
 if(vErrors === null){
 vErrors = [err128];
 }
@@ -7414,7 +7746,7 @@ vErrors.push(err128);
 errors++;
 }
 if(!pattern7.test(data38)){
-const err129 = {instancePath:instancePath+"/gateway/auth/jwksUrl",schemaPath:"#/$defs/url/pattern",keyword:"pattern",params:{pattern: "^https?://"},message:"must match pattern \""+"^https?://"+"\"",schema:"^https?://",parentSchema:schema65,data:data38};
+const err129 = {instancePath:instancePath+"/gateway/auth/jwksUrl",schemaPath:"#/$defs/url/pattern",keyword:"pattern",params:{pattern: "^https?://"},message:"must match pattern \""+"^https?://"+"\"",schema:"^https?://",parentSchema:schema68,data:data38};
 if(vErrors === null){
 vErrors = [err129];
 }
@@ -7425,7 +7757,7 @@ errors++;
 }
 }
 else {
-const err130 = {instancePath:instancePath+"/gateway/auth/jwksUrl",schemaPath:"#/$defs/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema65.type,parentSchema:schema65,data:data38};
+const err130 = {instancePath:instancePath+"/gateway/auth/jwksUrl",schemaPath:"#/$defs/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema68.type,parentSchema:schema68,data:data38};
 if(vErrors === null){
 vErrors = [err130];
 }
@@ -7439,7 +7771,7 @@ if(data35.groupsClaim !== undefined){
 let data39 = data35.groupsClaim;
 if(typeof data39 === "string"){
 if(func2(data39) > 128){
-const err131 = {instancePath:instancePath+"/gateway/auth/groupsClaim",schemaPath:"#/properties/gateway/properties/auth/properties/groupsClaim/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters",schema:128,parentSchema:schema63.properties.gateway.properties.auth.properties.groupsClaim,data:data39};
+const err131 = {instancePath:instancePath+"/gateway/auth/groupsClaim",schemaPath:"#/properties/gateway/properties/auth/properties/groupsClaim/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters",schema:128,parentSchema:schema66.properties.gateway.properties.auth.properties.groupsClaim,data:data39};
 if(vErrors === null){
 vErrors = [err131];
 }
@@ -7450,7 +7782,7 @@ errors++;
 }
 }
 else {
-const err132 = {instancePath:instancePath+"/gateway/auth/groupsClaim",schemaPath:"#/properties/gateway/properties/auth/properties/groupsClaim/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema63.properties.gateway.properties.auth.properties.groupsClaim.type,parentSchema:schema63.properties.gateway.properties.auth.properties.groupsClaim,data:data39};
+const err132 = {instancePath:instancePath+"/gateway/auth/groupsClaim",schemaPath:"#/properties/gateway/properties/auth/properties/groupsClaim/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema66.properties.gateway.properties.auth.properties.groupsClaim.type,parentSchema:schema66.properties.gateway.properties.auth.properties.groupsClaim,data:data39};
 if(vErrors === null){
 vErrors = [err132];
 }
@@ -7464,7 +7796,7 @@ if(data35.agentClaim !== undefined){
 let data40 = data35.agentClaim;
 if(typeof data40 === "string"){
 if(func2(data40) > 128){
-const err133 = {instancePath:instancePath+"/gateway/auth/agentClaim",schemaPath:"#/properties/gateway/properties/auth/properties/agentClaim/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters",schema:128,parentSchema:schema63.properties.gateway.properties.auth.properties.agentClaim,data:data40};
+const err133 = {instancePath:instancePath+"/gateway/auth/agentClaim",schemaPath:"#/properties/gateway/properties/auth/properties/agentClaim/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters",schema:128,parentSchema:schema66.properties.gateway.properties.auth.properties.agentClaim,data:data40};
 if(vErrors === null){
 vErrors = [err133];
 }
@@ -7475,7 +7807,7 @@ errors++;
 }
 }
 else {
-const err134 = {instancePath:instancePath+"/gateway/auth/agentClaim",schemaPath:"#/properties/gateway/properties/auth/properties/agentClaim/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema63.properties.gateway.properties.auth.properties.agentClaim.type,parentSchema:schema63.properties.gateway.properties.auth.properties.agentClaim,data:data40};
+const err134 = {instancePath:instancePath+"/gateway/auth/agentClaim",schemaPath:"#/properties/gateway/properties/auth/properties/agentClaim/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema66.properties.gateway.properties.auth.properties.agentClaim.type,parentSchema:schema66.properties.gateway.properties.auth.properties.agentClaim,data:data40};
 if(vErrors === null){
 vErrors = [err134];
 }
@@ -7487,7 +7819,7 @@ errors++;
 }
 }
 else {
-const err135 = {instancePath:instancePath+"/gateway/auth",schemaPath:"#/properties/gateway/properties/auth/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema63.properties.gateway.properties.auth.type,parentSchema:schema63.properties.gateway.properties.auth,data:data35};
+const err135 = {instancePath:instancePath+"/gateway/auth",schemaPath:"#/properties/gateway/properties/auth/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema66.properties.gateway.properties.auth.type,parentSchema:schema66.properties.gateway.properties.auth,data:data35};
 if(vErrors === null){
 vErrors = [err135];
 }
@@ -7502,7 +7834,7 @@ let data41 = data27.cors;
 if(data41 && typeof data41 == "object" && !Array.isArray(data41)){
 for(const key13 in data41){
 if(!(key13 === "allowedOrigins")){
-const err136 = {instancePath:instancePath+"/gateway/cors",schemaPath:"#/properties/gateway/properties/cors/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties",schema:false,parentSchema:schema63.properties.gateway.properties.cors,data:data41};
+const err136 = {instancePath:instancePath+"/gateway/cors",schemaPath:"#/properties/gateway/properties/cors/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties",schema:false,parentSchema:schema66.properties.gateway.properties.cors,data:data41};
 if(vErrors === null){
 vErrors = [err136];
 }
@@ -7516,7 +7848,7 @@ if(data41.allowedOrigins !== undefined){
 let data42 = data41.allowedOrigins;
 if(Array.isArray(data42)){
 if(data42.length > 50){
-const err137 = {instancePath:instancePath+"/gateway/cors/allowedOrigins",schemaPath:"#/properties/gateway/properties/cors/properties/allowedOrigins/maxItems",keyword:"maxItems",params:{limit: 50},message:"must NOT have more than 50 items",schema:50,parentSchema:schema63.properties.gateway.properties.cors.properties.allowedOrigins,data:data42};
+const err137 = {instancePath:instancePath+"/gateway/cors/allowedOrigins",schemaPath:"#/properties/gateway/properties/cors/properties/allowedOrigins/maxItems",keyword:"maxItems",params:{limit: 50},message:"must NOT have more than 50 items",schema:50,parentSchema:schema66.properties.gateway.properties.cors.properties.allowedOrigins,data:data42};
 if(vErrors === null){
 vErrors = [err137];
 }
@@ -7530,7 +7862,7 @@ for(let i0=0; i0<len0; i0++){
 let data43 = data42[i0];
 if(typeof data43 === "string"){
 if(func2(data43) > 2048){
-const err138 = {instancePath:instancePath+"/gateway/cors/allowedOrigins/" + i0,schemaPath:"#/properties/gateway/properties/cors/properties/allowedOrigins/items/maxLength",keyword:"maxLength",params:{limit: 2048},message:"must NOT have more than 2048 characters",schema:2048,parentSchema:schema63.properties.gateway.properties.cors.properties.allowedOrigins.items,data:data43};
+const err138 = {instancePath:instancePath+"/gateway/cors/allowedOrigins/" + i0,schemaPath:"#/properties/gateway/properties/cors/properties/allowedOrigins/items/maxLength",keyword:"maxLength",params:{limit: 2048},message:"must NOT have more than 2048 characters",schema:2048,parentSchema:schema66.properties.gateway.properties.cors.properties.allowedOrigins.items,data:data43};
 if(vErrors === null){
 vErrors = [err138];
 }
@@ -7539,8 +7871,8 @@ vErrors.push(err138);
 }
 errors++;
 }
-if(!pattern67.test(data43)){
-const err139 = {instancePath:instancePath+"/gateway/cors/allowedOrigins/" + i0,schemaPath:"#/properties/gateway/properties/cors/properties/allowedOrigins/items/pattern",keyword:"pattern",params:{pattern: "^https?://[A-Za-z0-9.\\-\\[\\]:]+/?$"},message:"must match pattern \""+"^https?://[A-Za-z0-9.\\-\\[\\]:]+/?$"+"\"",schema:"^https?://[A-Za-z0-9.\\-\\[\\]:]+/?$",parentSchema:schema63.properties.gateway.properties.cors.properties.allowedOrigins.items,data:data43};
+if(!pattern69.test(data43)){
+const err139 = {instancePath:instancePath+"/gateway/cors/allowedOrigins/" + i0,schemaPath:"#/properties/gateway/properties/cors/properties/allowedOrigins/items/pattern",keyword:"pattern",params:{pattern: "^https?://[A-Za-z0-9.\\-\\[\\]:]+/?$"},message:"must match pattern \""+"^https?://[A-Za-z0-9.\\-\\[\\]:]+/?$"+"\"",schema:"^https?://[A-Za-z0-9.\\-\\[\\]:]+/?$",parentSchema:schema66.properties.gateway.properties.cors.properties.allowedOrigins.items,data:data43};
 if(vErrors === null){
 vErrors = [err139];
 }
@@ -7551,7 +7883,7 @@ errors++;
 }
 }
 else {
-const err140 = {instancePath:instancePath+"/gateway/cors/allowedOrigins/" + i0,schemaPath:"#/properties/gateway/properties/cors/properties/allowedOrigins/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema63.properties.gateway.properties.cors.properties.allowedOrigins.items.type,parentSchema:schema63.properties.gateway.properties.cors.properties.allowedOrigins.items,data:data43};
+const err140 = {instancePath:instancePath+"/gateway/cors/allowedOrigins/" + i0,schemaPath:"#/properties/gateway/properties/cors/properties/allowedOrigins/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema66.properties.gateway.properties.cors.properties.allowedOrigins.items.type,parentSchema:schema66.properties.gateway.properties.cors.properties.allowedOrigins.items,data:data43};
 if(vErrors === null){
 vErrors = [err140];
 }
@@ -7572,7 +7904,7 @@ continue;
 }
 if(typeof indices0[item0] == "number"){
 j0 = indices0[item0];
-const err141 = {instancePath:instancePath+"/gateway/cors/allowedOrigins",schemaPath:"#/properties/gateway/properties/cors/properties/allowedOrigins/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)",schema:true,parentSchema:schema63.properties.gateway.properties.cors.properties.allowedOrigins,data:data42};
+const err141 = {instancePath:instancePath+"/gateway/cors/allowedOrigins",schemaPath:"#/properties/gateway/properties/cors/properties/allowedOrigins/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)",schema:true,parentSchema:schema66.properties.gateway.properties.cors.properties.allowedOrigins,data:data42};
 if(vErrors === null){
 vErrors = [err141];
 }
@@ -7587,7 +7919,7 @@ indices0[item0] = i1;
 }
 }
 else {
-const err142 = {instancePath:instancePath+"/gateway/cors/allowedOrigins",schemaPath:"#/properties/gateway/properties/cors/properties/allowedOrigins/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema63.properties.gateway.properties.cors.properties.allowedOrigins.type,parentSchema:schema63.properties.gateway.properties.cors.properties.allowedOrigins,data:data42};
+const err142 = {instancePath:instancePath+"/gateway/cors/allowedOrigins",schemaPath:"#/properties/gateway/properties/cors/properties/allowedOrigins/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema66.properties.gateway.properties.cors.properties.allowedOrigins.type,parentSchema:schema66.properties.gateway.properties.cors.properties.allowedOrigins,data:data42};
 if(vErrors === null){
 vErrors = [err142];
 }
@@ -7599,7 +7931,7 @@ errors++;
 }
 }
 else {
-const err143 = {instancePath:instancePath+"/gateway/cors",schemaPath:"#/properties/gateway/properties/cors/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema63.properties.gateway.properties.cors.type,parentSchema:schema63.properties.gateway.properties.cors,data:data41};
+const err143 = {instancePath:instancePath+"/gateway/cors",schemaPath:"#/properties/gateway/properties/cors/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema66.properties.gateway.properties.cors.type,parentSchema:schema66.properties.gateway.properties.cors,data:data41};
 if(vErrors === null){
 vErrors = [err143];
 }
@@ -7614,7 +7946,7 @@ let data44 = data27.a2a;
 if(data44 && typeof data44 == "object" && !Array.isArray(data44)){
 for(const key14 in data44){
 if(!(key14 === "enabled")){
-const err144 = {instancePath:instancePath+"/gateway/a2a",schemaPath:"#/properties/gateway/properties/a2a/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties",schema:false,parentSchema:schema63.properties.gateway.properties.a2a,data:data44};
+const err144 = {instancePath:instancePath+"/gateway/a2a",schemaPath:"#/properties/gateway/properties/a2a/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties",schema:false,parentSchema:schema66.properties.gateway.properties.a2a,data:data44};
 if(vErrors === null){
 vErrors = [err144];
 }
@@ -7627,7 +7959,7 @@ errors++;
 if(data44.enabled !== undefined){
 let data45 = data44.enabled;
 if(typeof data45 !== "boolean"){
-const err145 = {instancePath:instancePath+"/gateway/a2a/enabled",schemaPath:"#/properties/gateway/properties/a2a/properties/enabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema63.properties.gateway.properties.a2a.properties.enabled.type,parentSchema:schema63.properties.gateway.properties.a2a.properties.enabled,data:data45};
+const err145 = {instancePath:instancePath+"/gateway/a2a/enabled",schemaPath:"#/properties/gateway/properties/a2a/properties/enabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema66.properties.gateway.properties.a2a.properties.enabled.type,parentSchema:schema66.properties.gateway.properties.a2a.properties.enabled,data:data45};
 if(vErrors === null){
 vErrors = [err145];
 }
@@ -7639,7 +7971,7 @@ errors++;
 }
 }
 else {
-const err146 = {instancePath:instancePath+"/gateway/a2a",schemaPath:"#/properties/gateway/properties/a2a/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema63.properties.gateway.properties.a2a.type,parentSchema:schema63.properties.gateway.properties.a2a,data:data44};
+const err146 = {instancePath:instancePath+"/gateway/a2a",schemaPath:"#/properties/gateway/properties/a2a/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema66.properties.gateway.properties.a2a.type,parentSchema:schema66.properties.gateway.properties.a2a,data:data44};
 if(vErrors === null){
 vErrors = [err146];
 }
@@ -7651,7 +7983,7 @@ errors++;
 }
 }
 else {
-const err147 = {instancePath:instancePath+"/gateway",schemaPath:"#/properties/gateway/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema63.properties.gateway.type,parentSchema:schema63.properties.gateway,data:data27};
+const err147 = {instancePath:instancePath+"/gateway",schemaPath:"#/properties/gateway/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema66.properties.gateway.type,parentSchema:schema66.properties.gateway,data:data27};
 if(vErrors === null){
 vErrors = [err147];
 }
@@ -7665,7 +7997,7 @@ if(data.packs !== undefined){
 let data46 = data.packs;
 if(Array.isArray(data46)){
 if(data46.length > 2000){
-const err148 = {instancePath:instancePath+"/packs",schemaPath:"#/properties/packs/maxItems",keyword:"maxItems",params:{limit: 2000},message:"must NOT have more than 2000 items",schema:2000,parentSchema:schema63.properties.packs,data:data46};
+const err148 = {instancePath:instancePath+"/packs",schemaPath:"#/properties/packs/maxItems",keyword:"maxItems",params:{limit: 2000},message:"must NOT have more than 2000 items",schema:2000,parentSchema:schema66.properties.packs,data:data46};
 if(vErrors === null){
 vErrors = [err148];
 }
@@ -7679,7 +8011,7 @@ for(let i2=0; i2<len1; i2++){
 let data47 = data46[i2];
 if(data47 && typeof data47 == "object" && !Array.isArray(data47)){
 if(data47.name === undefined){
-const err149 = {instancePath:instancePath+"/packs/" + i2,schemaPath:"#/properties/packs/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema63.properties.packs.items.required,parentSchema:schema63.properties.packs.items,data:data47};
+const err149 = {instancePath:instancePath+"/packs/" + i2,schemaPath:"#/properties/packs/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema66.properties.packs.items.required,parentSchema:schema66.properties.packs.items,data:data47};
 if(vErrors === null){
 vErrors = [err149];
 }
@@ -7689,8 +8021,8 @@ vErrors.push(err149);
 errors++;
 }
 for(const key15 in data47){
-if(!(func1.call(schema63.properties.packs.items.properties, key15))){
-const err150 = {instancePath:instancePath+"/packs/" + i2,schemaPath:"#/properties/packs/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties",schema:false,parentSchema:schema63.properties.packs.items,data:data47};
+if(!(func1.call(schema66.properties.packs.items.properties, key15))){
+const err150 = {instancePath:instancePath+"/packs/" + i2,schemaPath:"#/properties/packs/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties",schema:false,parentSchema:schema66.properties.packs.items,data:data47};
 if(vErrors === null){
 vErrors = [err150];
 }
@@ -7704,7 +8036,7 @@ if(data47.name !== undefined){
 let data48 = data47.name;
 if(typeof data48 === "string"){
 if(func2(data48) > 63){
-const err151 = {instancePath:instancePath+"/packs/" + i2+"/name",schemaPath:"#/$defs/dnsLabel/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema64,data:data48};
+const err151 = {instancePath:instancePath+"/packs/" + i2+"/name",schemaPath:"#/$defs/dnsLabel/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema67,data:data48};
 if(vErrors === null){
 vErrors = [err151];
 }
@@ -7714,7 +8046,7 @@ vErrors.push(err151);
 errors++;
 }
 if(func2(data48) < 1){
-const err152 = {instancePath:instancePath+"/packs/" + i2+"/name",schemaPath:"#/$defs/dnsLabel/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema64,data:data48};
+const err152 = {instancePath:instancePath+"/packs/" + i2+"/name",schemaPath:"#/$defs/dnsLabel/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema67,data:data48};
 if(vErrors === null){
 vErrors = [err152];
 }
@@ -7724,7 +8056,7 @@ vErrors.push(err152);
 errors++;
 }
 if(!pattern4.test(data48)){
-const err153 = {instancePath:instancePath+"/packs/" + i2+"/name",schemaPath:"#/$defs/dnsLabel/pattern",keyword:"pattern",params:{pattern: "^[a-z]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z]([-a-z0-9]*[a-z0-9])?$"+"\"",schema:"^[a-z]([-a-z0-9]*[a-z0-9])?$",parentSchema:schema64,data:data48};
+const err153 = {instancePath:instancePath+"/packs/" + i2+"/name",schemaPath:"#/$defs/dnsLabel/pattern",keyword:"pattern",params:{pattern: "^[a-z]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z]([-a-z0-9]*[a-z0-9])?$"+"\"",schema:"^[a-z]([-a-z0-9]*[a-z0-9])?$",parentSchema:schema67,data:data48};
 if(vErrors === null){
 vErrors = [err153];
 }
@@ -7735,7 +8067,7 @@ errors++;
 }
 }
 else {
-const err154 = {instancePath:instancePath+"/packs/" + i2+"/name",schemaPath:"#/$defs/dnsLabel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema64.type,parentSchema:schema64,data:data48};
+const err154 = {instancePath:instancePath+"/packs/" + i2+"/name",schemaPath:"#/$defs/dnsLabel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema67.type,parentSchema:schema67,data:data48};
 if(vErrors === null){
 vErrors = [err154];
 }
@@ -7749,7 +8081,7 @@ if(data47.version !== undefined){
 let data49 = data47.version;
 if(typeof data49 === "string"){
 if(func2(data49) > 128){
-const err155 = {instancePath:instancePath+"/packs/" + i2+"/version",schemaPath:"#/properties/packs/items/properties/version/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters",schema:128,parentSchema:schema63.properties.packs.items.properties.version,data:data49};
+const err155 = {instancePath:instancePath+"/packs/" + i2+"/version",schemaPath:"#/properties/packs/items/properties/version/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters",schema:128,parentSchema:schema66.properties.packs.items.properties.version,data:data49};
 if(vErrors === null){
 vErrors = [err155];
 }
@@ -7759,7 +8091,7 @@ vErrors.push(err155);
 errors++;
 }
 if(func2(data49) < 1){
-const err156 = {instancePath:instancePath+"/packs/" + i2+"/version",schemaPath:"#/properties/packs/items/properties/version/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema63.properties.packs.items.properties.version,data:data49};
+const err156 = {instancePath:instancePath+"/packs/" + i2+"/version",schemaPath:"#/properties/packs/items/properties/version/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema66.properties.packs.items.properties.version,data:data49};
 if(vErrors === null){
 vErrors = [err156];
 }
@@ -7770,7 +8102,7 @@ errors++;
 }
 }
 else {
-const err157 = {instancePath:instancePath+"/packs/" + i2+"/version",schemaPath:"#/properties/packs/items/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema63.properties.packs.items.properties.version.type,parentSchema:schema63.properties.packs.items.properties.version,data:data49};
+const err157 = {instancePath:instancePath+"/packs/" + i2+"/version",schemaPath:"#/properties/packs/items/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema66.properties.packs.items.properties.version.type,parentSchema:schema66.properties.packs.items.properties.version,data:data49};
 if(vErrors === null){
 vErrors = [err157];
 }
@@ -7783,7 +8115,7 @@ errors++;
 if(data47.replicas !== undefined){
 let data50 = data47.replicas;
 if(!(((typeof data50 == "number") && (!(data50 % 1) && !isNaN(data50))) && (isFinite(data50)))){
-const err158 = {instancePath:instancePath+"/packs/" + i2+"/replicas",schemaPath:"#/properties/packs/items/properties/replicas/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema63.properties.packs.items.properties.replicas.type,parentSchema:schema63.properties.packs.items.properties.replicas,data:data50};
+const err158 = {instancePath:instancePath+"/packs/" + i2+"/replicas",schemaPath:"#/properties/packs/items/properties/replicas/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema66.properties.packs.items.properties.replicas.type,parentSchema:schema66.properties.packs.items.properties.replicas,data:data50};
 if(vErrors === null){
 vErrors = [err158];
 }
@@ -7794,7 +8126,7 @@ errors++;
 }
 if((typeof data50 == "number") && (isFinite(data50))){
 if(data50 > 100 || isNaN(data50)){
-const err159 = {instancePath:instancePath+"/packs/" + i2+"/replicas",schemaPath:"#/properties/packs/items/properties/replicas/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema63.properties.packs.items.properties.replicas,data:data50};
+const err159 = {instancePath:instancePath+"/packs/" + i2+"/replicas",schemaPath:"#/properties/packs/items/properties/replicas/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema66.properties.packs.items.properties.replicas,data:data50};
 if(vErrors === null){
 vErrors = [err159];
 }
@@ -7804,7 +8136,7 @@ vErrors.push(err159);
 errors++;
 }
 if(data50 < 1 || isNaN(data50)){
-const err160 = {instancePath:instancePath+"/packs/" + i2+"/replicas",schemaPath:"#/properties/packs/items/properties/replicas/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema63.properties.packs.items.properties.replicas,data:data50};
+const err160 = {instancePath:instancePath+"/packs/" + i2+"/replicas",schemaPath:"#/properties/packs/items/properties/replicas/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema66.properties.packs.items.properties.replicas,data:data50};
 if(vErrors === null){
 vErrors = [err160];
 }
@@ -7816,8 +8148,8 @@ errors++;
 }
 }
 if(data47.resources !== undefined){
-if(!(validate34(data47.resources, {instancePath:instancePath+"/packs/" + i2+"/resources",parentData:data47,parentDataProperty:"resources",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate34.errors : vErrors.concat(validate34.errors);
+if(!(validate36(data47.resources, {instancePath:instancePath+"/packs/" + i2+"/resources",parentData:data47,parentDataProperty:"resources",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate36.errors : vErrors.concat(validate36.errors);
 errors = vErrors.length;
 }
 }
@@ -7826,7 +8158,7 @@ let data52 = data47.autoscaling;
 if(data52 && typeof data52 == "object" && !Array.isArray(data52)){
 for(const key16 in data52){
 if(!(((key16 === "minReplicas") || (key16 === "maxReplicas")) || (key16 === "targetCPUUtilization"))){
-const err161 = {instancePath:instancePath+"/packs/" + i2+"/autoscaling",schemaPath:"#/$defs/autoscaling/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties",schema:false,parentSchema:schema75,data:data52};
+const err161 = {instancePath:instancePath+"/packs/" + i2+"/autoscaling",schemaPath:"#/$defs/autoscaling/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties",schema:false,parentSchema:schema78,data:data52};
 if(vErrors === null){
 vErrors = [err161];
 }
@@ -7839,7 +8171,7 @@ errors++;
 if(data52.minReplicas !== undefined){
 let data53 = data52.minReplicas;
 if(!(((typeof data53 == "number") && (!(data53 % 1) && !isNaN(data53))) && (isFinite(data53)))){
-const err162 = {instancePath:instancePath+"/packs/" + i2+"/autoscaling/minReplicas",schemaPath:"#/$defs/autoscaling/properties/minReplicas/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema75.properties.minReplicas.type,parentSchema:schema75.properties.minReplicas,data:data53};
+const err162 = {instancePath:instancePath+"/packs/" + i2+"/autoscaling/minReplicas",schemaPath:"#/$defs/autoscaling/properties/minReplicas/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema78.properties.minReplicas.type,parentSchema:schema78.properties.minReplicas,data:data53};
 if(vErrors === null){
 vErrors = [err162];
 }
@@ -7850,7 +8182,7 @@ errors++;
 }
 if((typeof data53 == "number") && (isFinite(data53))){
 if(data53 > 100 || isNaN(data53)){
-const err163 = {instancePath:instancePath+"/packs/" + i2+"/autoscaling/minReplicas",schemaPath:"#/$defs/autoscaling/properties/minReplicas/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema75.properties.minReplicas,data:data53};
+const err163 = {instancePath:instancePath+"/packs/" + i2+"/autoscaling/minReplicas",schemaPath:"#/$defs/autoscaling/properties/minReplicas/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema78.properties.minReplicas,data:data53};
 if(vErrors === null){
 vErrors = [err163];
 }
@@ -7860,7 +8192,7 @@ vErrors.push(err163);
 errors++;
 }
 if(data53 < 1 || isNaN(data53)){
-const err164 = {instancePath:instancePath+"/packs/" + i2+"/autoscaling/minReplicas",schemaPath:"#/$defs/autoscaling/properties/minReplicas/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema75.properties.minReplicas,data:data53};
+const err164 = {instancePath:instancePath+"/packs/" + i2+"/autoscaling/minReplicas",schemaPath:"#/$defs/autoscaling/properties/minReplicas/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema78.properties.minReplicas,data:data53};
 if(vErrors === null){
 vErrors = [err164];
 }
@@ -7874,7 +8206,7 @@ errors++;
 if(data52.maxReplicas !== undefined){
 let data54 = data52.maxReplicas;
 if(!(((typeof data54 == "number") && (!(data54 % 1) && !isNaN(data54))) && (isFinite(data54)))){
-const err165 = {instancePath:instancePath+"/packs/" + i2+"/autoscaling/maxReplicas",schemaPath:"#/$defs/autoscaling/properties/maxReplicas/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema75.properties.maxReplicas.type,parentSchema:schema75.properties.maxReplicas,data:data54};
+const err165 = {instancePath:instancePath+"/packs/" + i2+"/autoscaling/maxReplicas",schemaPath:"#/$defs/autoscaling/properties/maxReplicas/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema78.properties.maxReplicas.type,parentSchema:schema78.properties.maxReplicas,data:data54};
 if(vErrors === null){
 vErrors = [err165];
 }
@@ -7885,7 +8217,7 @@ errors++;
 }
 if((typeof data54 == "number") && (isFinite(data54))){
 if(data54 > 500 || isNaN(data54)){
-const err166 = {instancePath:instancePath+"/packs/" + i2+"/autoscaling/maxReplicas",schemaPath:"#/$defs/autoscaling/properties/maxReplicas/maximum",keyword:"maximum",params:{comparison: "<=", limit: 500},message:"must be <= 500",schema:500,parentSchema:schema75.properties.maxReplicas,data:data54};
+const err166 = {instancePath:instancePath+"/packs/" + i2+"/autoscaling/maxReplicas",schemaPath:"#/$defs/autoscaling/properties/maxReplicas/maximum",keyword:"maximum",params:{comparison: "<=", limit: 500},message:"must be <= 500",schema:500,parentSchema:schema78.properties.maxReplicas,data:data54};
 if(vErrors === null){
 vErrors = [err166];
 }
@@ -7895,7 +8227,7 @@ vErrors.push(err166);
 errors++;
 }
 if(data54 < 1 || isNaN(data54)){
-const err167 = {instancePath:instancePath+"/packs/" + i2+"/autoscaling/maxReplicas",schemaPath:"#/$defs/autoscaling/properties/maxReplicas/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema75.properties.maxReplicas,data:data54};
+const err167 = {instancePath:instancePath+"/packs/" + i2+"/autoscaling/maxReplicas",schemaPath:"#/$defs/autoscaling/properties/maxReplicas/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema78.properties.maxReplicas,data:data54};
 if(vErrors === null){
 vErrors = [err167];
 }
@@ -7909,7 +8241,7 @@ errors++;
 if(data52.targetCPUUtilization !== undefined){
 let data55 = data52.targetCPUUtilization;
 if(!(((typeof data55 == "number") && (!(data55 % 1) && !isNaN(data55))) && (isFinite(data55)))){
-const err168 = {instancePath:instancePath+"/packs/" + i2+"/autoscaling/targetCPUUtilization",schemaPath:"#/$defs/autoscaling/properties/targetCPUUtilization/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema75.properties.targetCPUUtilization.type,parentSchema:schema75.properties.targetCPUUtilization,data:data55};
+const err168 = {instancePath:instancePath+"/packs/" + i2+"/autoscaling/targetCPUUtilization",schemaPath:"#/$defs/autoscaling/properties/targetCPUUtilization/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema78.properties.targetCPUUtilization.type,parentSchema:schema78.properties.targetCPUUtilization,data:data55};
 if(vErrors === null){
 vErrors = [err168];
 }
@@ -7920,7 +8252,7 @@ errors++;
 }
 if((typeof data55 == "number") && (isFinite(data55))){
 if(data55 > 100 || isNaN(data55)){
-const err169 = {instancePath:instancePath+"/packs/" + i2+"/autoscaling/targetCPUUtilization",schemaPath:"#/$defs/autoscaling/properties/targetCPUUtilization/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema75.properties.targetCPUUtilization,data:data55};
+const err169 = {instancePath:instancePath+"/packs/" + i2+"/autoscaling/targetCPUUtilization",schemaPath:"#/$defs/autoscaling/properties/targetCPUUtilization/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema78.properties.targetCPUUtilization,data:data55};
 if(vErrors === null){
 vErrors = [err169];
 }
@@ -7930,7 +8262,7 @@ vErrors.push(err169);
 errors++;
 }
 if(data55 < 10 || isNaN(data55)){
-const err170 = {instancePath:instancePath+"/packs/" + i2+"/autoscaling/targetCPUUtilization",schemaPath:"#/$defs/autoscaling/properties/targetCPUUtilization/minimum",keyword:"minimum",params:{comparison: ">=", limit: 10},message:"must be >= 10",schema:10,parentSchema:schema75.properties.targetCPUUtilization,data:data55};
+const err170 = {instancePath:instancePath+"/packs/" + i2+"/autoscaling/targetCPUUtilization",schemaPath:"#/$defs/autoscaling/properties/targetCPUUtilization/minimum",keyword:"minimum",params:{comparison: ">=", limit: 10},message:"must be >= 10",schema:10,parentSchema:schema78.properties.targetCPUUtilization,data:data55};
 if(vErrors === null){
 vErrors = [err170];
 }
@@ -7943,7 +8275,7 @@ errors++;
 }
 }
 else {
-const err171 = {instancePath:instancePath+"/packs/" + i2+"/autoscaling",schemaPath:"#/$defs/autoscaling/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema75.type,parentSchema:schema75,data:data52};
+const err171 = {instancePath:instancePath+"/packs/" + i2+"/autoscaling",schemaPath:"#/$defs/autoscaling/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema78.type,parentSchema:schema78,data:data52};
 if(vErrors === null){
 vErrors = [err171];
 }
@@ -7957,7 +8289,7 @@ if(data47.baseImage !== undefined){
 let data56 = data47.baseImage;
 if(typeof data56 === "string"){
 if(func2(data56) > 63){
-const err172 = {instancePath:instancePath+"/packs/" + i2+"/baseImage",schemaPath:"#/$defs/dnsLabel/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema64,data:data56};
+const err172 = {instancePath:instancePath+"/packs/" + i2+"/baseImage",schemaPath:"#/$defs/dnsLabel/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema67,data:data56};
 if(vErrors === null){
 vErrors = [err172];
 }
@@ -7967,7 +8299,7 @@ vErrors.push(err172);
 errors++;
 }
 if(func2(data56) < 1){
-const err173 = {instancePath:instancePath+"/packs/" + i2+"/baseImage",schemaPath:"#/$defs/dnsLabel/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema64,data:data56};
+const err173 = {instancePath:instancePath+"/packs/" + i2+"/baseImage",schemaPath:"#/$defs/dnsLabel/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema67,data:data56};
 if(vErrors === null){
 vErrors = [err173];
 }
@@ -7977,7 +8309,7 @@ vErrors.push(err173);
 errors++;
 }
 if(!pattern4.test(data56)){
-const err174 = {instancePath:instancePath+"/packs/" + i2+"/baseImage",schemaPath:"#/$defs/dnsLabel/pattern",keyword:"pattern",params:{pattern: "^[a-z]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z]([-a-z0-9]*[a-z0-9])?$"+"\"",schema:"^[a-z]([-a-z0-9]*[a-z0-9])?$",parentSchema:schema64,data:data56};
+const err174 = {instancePath:instancePath+"/packs/" + i2+"/baseImage",schemaPath:"#/$defs/dnsLabel/pattern",keyword:"pattern",params:{pattern: "^[a-z]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z]([-a-z0-9]*[a-z0-9])?$"+"\"",schema:"^[a-z]([-a-z0-9]*[a-z0-9])?$",parentSchema:schema67,data:data56};
 if(vErrors === null){
 vErrors = [err174];
 }
@@ -7988,7 +8320,7 @@ errors++;
 }
 }
 else {
-const err175 = {instancePath:instancePath+"/packs/" + i2+"/baseImage",schemaPath:"#/$defs/dnsLabel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema64.type,parentSchema:schema64,data:data56};
+const err175 = {instancePath:instancePath+"/packs/" + i2+"/baseImage",schemaPath:"#/$defs/dnsLabel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema67.type,parentSchema:schema67,data:data56};
 if(vErrors === null){
 vErrors = [err175];
 }
@@ -8002,7 +8334,7 @@ if(data47.egress !== undefined){
 let data57 = data47.egress;
 if(Array.isArray(data57)){
 if(data57.length > 50){
-const err176 = {instancePath:instancePath+"/packs/" + i2+"/egress",schemaPath:"#/properties/packs/items/properties/egress/maxItems",keyword:"maxItems",params:{limit: 50},message:"must NOT have more than 50 items",schema:50,parentSchema:schema63.properties.packs.items.properties.egress,data:data57};
+const err176 = {instancePath:instancePath+"/packs/" + i2+"/egress",schemaPath:"#/properties/packs/items/properties/egress/maxItems",keyword:"maxItems",params:{limit: 50},message:"must NOT have more than 50 items",schema:50,parentSchema:schema66.properties.packs.items.properties.egress,data:data57};
 if(vErrors === null){
 vErrors = [err176];
 }
@@ -8016,7 +8348,7 @@ for(let i3=0; i3<len2; i3++){
 let data58 = data57[i3];
 if(typeof data58 === "string"){
 if(func2(data58) > 274){
-const err177 = {instancePath:instancePath+"/packs/" + i2+"/egress/" + i3,schemaPath:"#/$defs/host/maxLength",keyword:"maxLength",params:{limit: 274},message:"must NOT have more than 274 characters",schema:274,parentSchema:schema81,data:data58};
+const err177 = {instancePath:instancePath+"/packs/" + i2+"/egress/" + i3,schemaPath:"#/$defs/host/maxLength",keyword:"maxLength",params:{limit: 274},message:"must NOT have more than 274 characters",schema:274,parentSchema:schema84,data:data58};
 if(vErrors === null){
 vErrors = [err177];
 }
@@ -8025,8 +8357,8 @@ vErrors.push(err177);
 }
 errors++;
 }
-if(!pattern70.test(data58)){
-const err178 = {instancePath:instancePath+"/packs/" + i2+"/egress/" + i3,schemaPath:"#/$defs/host/pattern",keyword:"pattern",params:{pattern: "^[a-zA-Z0-9.*-]{1,253}(:[0-9]{1,5})?$"},message:"must match pattern \""+"^[a-zA-Z0-9.*-]{1,253}(:[0-9]{1,5})?$"+"\"",schema:"^[a-zA-Z0-9.*-]{1,253}(:[0-9]{1,5})?$",parentSchema:schema81,data:data58};
+if(!pattern72.test(data58)){
+const err178 = {instancePath:instancePath+"/packs/" + i2+"/egress/" + i3,schemaPath:"#/$defs/host/pattern",keyword:"pattern",params:{pattern: "^[a-zA-Z0-9.*-]{1,253}(:[0-9]{1,5})?$"},message:"must match pattern \""+"^[a-zA-Z0-9.*-]{1,253}(:[0-9]{1,5})?$"+"\"",schema:"^[a-zA-Z0-9.*-]{1,253}(:[0-9]{1,5})?$",parentSchema:schema84,data:data58};
 if(vErrors === null){
 vErrors = [err178];
 }
@@ -8037,7 +8369,7 @@ errors++;
 }
 }
 else {
-const err179 = {instancePath:instancePath+"/packs/" + i2+"/egress/" + i3,schemaPath:"#/$defs/host/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema81.type,parentSchema:schema81,data:data58};
+const err179 = {instancePath:instancePath+"/packs/" + i2+"/egress/" + i3,schemaPath:"#/$defs/host/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema84.type,parentSchema:schema84,data:data58};
 if(vErrors === null){
 vErrors = [err179];
 }
@@ -8049,7 +8381,7 @@ errors++;
 }
 }
 else {
-const err180 = {instancePath:instancePath+"/packs/" + i2+"/egress",schemaPath:"#/properties/packs/items/properties/egress/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema63.properties.packs.items.properties.egress.type,parentSchema:schema63.properties.packs.items.properties.egress,data:data57};
+const err180 = {instancePath:instancePath+"/packs/" + i2+"/egress",schemaPath:"#/properties/packs/items/properties/egress/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema66.properties.packs.items.properties.egress.type,parentSchema:schema66.properties.packs.items.properties.egress,data:data57};
 if(vErrors === null){
 vErrors = [err180];
 }
@@ -8063,7 +8395,7 @@ if(data47.group !== undefined){
 let data59 = data47.group;
 if(typeof data59 === "string"){
 if(func2(data59) > 63){
-const err181 = {instancePath:instancePath+"/packs/" + i2+"/group",schemaPath:"#/$defs/dnsLabel/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema64,data:data59};
+const err181 = {instancePath:instancePath+"/packs/" + i2+"/group",schemaPath:"#/$defs/dnsLabel/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema67,data:data59};
 if(vErrors === null){
 vErrors = [err181];
 }
@@ -8073,7 +8405,7 @@ vErrors.push(err181);
 errors++;
 }
 if(func2(data59) < 1){
-const err182 = {instancePath:instancePath+"/packs/" + i2+"/group",schemaPath:"#/$defs/dnsLabel/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema64,data:data59};
+const err182 = {instancePath:instancePath+"/packs/" + i2+"/group",schemaPath:"#/$defs/dnsLabel/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema67,data:data59};
 if(vErrors === null){
 vErrors = [err182];
 }
@@ -8083,7 +8415,7 @@ vErrors.push(err182);
 errors++;
 }
 if(!pattern4.test(data59)){
-const err183 = {instancePath:instancePath+"/packs/" + i2+"/group",schemaPath:"#/$defs/dnsLabel/pattern",keyword:"pattern",params:{pattern: "^[a-z]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z]([-a-z0-9]*[a-z0-9])?$"+"\"",schema:"^[a-z]([-a-z0-9]*[a-z0-9])?$",parentSchema:schema64,data:data59};
+const err183 = {instancePath:instancePath+"/packs/" + i2+"/group",schemaPath:"#/$defs/dnsLabel/pattern",keyword:"pattern",params:{pattern: "^[a-z]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z]([-a-z0-9]*[a-z0-9])?$"+"\"",schema:"^[a-z]([-a-z0-9]*[a-z0-9])?$",parentSchema:schema67,data:data59};
 if(vErrors === null){
 vErrors = [err183];
 }
@@ -8094,7 +8426,7 @@ errors++;
 }
 }
 else {
-const err184 = {instancePath:instancePath+"/packs/" + i2+"/group",schemaPath:"#/$defs/dnsLabel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema64.type,parentSchema:schema64,data:data59};
+const err184 = {instancePath:instancePath+"/packs/" + i2+"/group",schemaPath:"#/$defs/dnsLabel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema67.type,parentSchema:schema67,data:data59};
 if(vErrors === null){
 vErrors = [err184];
 }
@@ -8108,7 +8440,7 @@ if(data47.baseUrl !== undefined){
 let data60 = data47.baseUrl;
 if(typeof data60 === "string"){
 if(func2(data60) > 2048){
-const err185 = {instancePath:instancePath+"/packs/" + i2+"/baseUrl",schemaPath:"#/$defs/url/maxLength",keyword:"maxLength",params:{limit: 2048},message:"must NOT have more than 2048 characters",schema:2048,parentSchema:schema65,data:data60};
+const err185 = {instancePath:instancePath+"/packs/" + i2+"/baseUrl",schemaPath:"#/$defs/url/maxLength",keyword:"maxLength",params:{limit: 2048},message:"must NOT have more than 2048 characters",schema:2048,parentSchema:schema68,data:data60};
 if(vErrors === null){
 vErrors = [err185];
 }
@@ -8118,7 +8450,7 @@ vErrors.push(err185);
 errors++;
 }
 if(func2(data60) < 1){
-const err186 = {instancePath:instancePath+"/packs/" + i2+"/baseUrl",schemaPath:"#/$defs/url/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema65,data:data60};
+const err186 = {instancePath:instancePath+"/packs/" + i2+"/baseUrl",schemaPath:"#/$defs/url/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema68,data:data60};
 if(vErrors === null){
 vErrors = [err186];
 }
@@ -8128,7 +8460,7 @@ vErrors.push(err186);
 errors++;
 }
 if(!pattern7.test(data60)){
-const err187 = {instancePath:instancePath+"/packs/" + i2+"/baseUrl",schemaPath:"#/$defs/url/pattern",keyword:"pattern",params:{pattern: "^https?://"},message:"must match pattern \""+"^https?://"+"\"",schema:"^https?://",parentSchema:schema65,data:data60};
+const err187 = {instancePath:instancePath+"/packs/" + i2+"/baseUrl",schemaPath:"#/$defs/url/pattern",keyword:"pattern",params:{pattern: "^https?://"},message:"must match pattern \""+"^https?://"+"\"",schema:"^https?://",parentSchema:schema68,data:data60};
 if(vErrors === null){
 vErrors = [err187];
 }
@@ -8139,7 +8471,7 @@ errors++;
 }
 }
 else {
-const err188 = {instancePath:instancePath+"/packs/" + i2+"/baseUrl",schemaPath:"#/$defs/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema65.type,parentSchema:schema65,data:data60};
+const err188 = {instancePath:instancePath+"/packs/" + i2+"/baseUrl",schemaPath:"#/$defs/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema68.type,parentSchema:schema68,data:data60};
 if(vErrors === null){
 vErrors = [err188];
 }
@@ -8151,7 +8483,7 @@ errors++;
 }
 }
 else {
-const err189 = {instancePath:instancePath+"/packs/" + i2,schemaPath:"#/properties/packs/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema63.properties.packs.items.type,parentSchema:schema63.properties.packs.items,data:data47};
+const err189 = {instancePath:instancePath+"/packs/" + i2,schemaPath:"#/properties/packs/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema66.properties.packs.items.type,parentSchema:schema66.properties.packs.items,data:data47};
 if(vErrors === null){
 vErrors = [err189];
 }
@@ -8163,7 +8495,7 @@ errors++;
 }
 }
 else {
-const err190 = {instancePath:instancePath+"/packs",schemaPath:"#/properties/packs/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema63.properties.packs.type,parentSchema:schema63.properties.packs,data:data46};
+const err190 = {instancePath:instancePath+"/packs",schemaPath:"#/properties/packs/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema66.properties.packs.type,parentSchema:schema66.properties.packs,data:data46};
 if(vErrors === null){
 vErrors = [err190];
 }
@@ -8177,7 +8509,7 @@ if(data.baseImages !== undefined){
 let data61 = data.baseImages;
 if(data61 && typeof data61 == "object" && !Array.isArray(data61)){
 if(Object.keys(data61).length > 20){
-const err191 = {instancePath:instancePath+"/baseImages",schemaPath:"#/properties/baseImages/maxProperties",keyword:"maxProperties",params:{limit: 20},message:"must NOT have more than 20 properties",schema:20,parentSchema:schema63.properties.baseImages,data:data61};
+const err191 = {instancePath:instancePath+"/baseImages",schemaPath:"#/properties/baseImages/maxProperties",keyword:"maxProperties",params:{limit: 20},message:"must NOT have more than 20 properties",schema:20,parentSchema:schema66.properties.baseImages,data:data61};
 if(vErrors === null){
 vErrors = [err191];
 }
@@ -8190,7 +8522,7 @@ for(const key17 in data61){
 const _errs158 = errors;
 if(typeof key17 === "string"){
 if(func2(key17) > 63){
-const err192 = {instancePath:instancePath+"/baseImages",schemaPath:"#/$defs/dnsLabel/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema64,data:key17,propertyName:key17};
+const err192 = {instancePath:instancePath+"/baseImages",schemaPath:"#/$defs/dnsLabel/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema67,data:key17,propertyName:key17};
 if(vErrors === null){
 vErrors = [err192];
 }
@@ -8200,7 +8532,7 @@ vErrors.push(err192);
 errors++;
 }
 if(func2(key17) < 1){
-const err193 = {instancePath:instancePath+"/baseImages",schemaPath:"#/$defs/dnsLabel/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema64,data:key17,propertyName:key17};
+const err193 = {instancePath:instancePath+"/baseImages",schemaPath:"#/$defs/dnsLabel/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema67,data:key17,propertyName:key17};
 if(vErrors === null){
 vErrors = [err193];
 }
@@ -8210,7 +8542,7 @@ vErrors.push(err193);
 errors++;
 }
 if(!pattern4.test(key17)){
-const err194 = {instancePath:instancePath+"/baseImages",schemaPath:"#/$defs/dnsLabel/pattern",keyword:"pattern",params:{pattern: "^[a-z]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z]([-a-z0-9]*[a-z0-9])?$"+"\"",schema:"^[a-z]([-a-z0-9]*[a-z0-9])?$",parentSchema:schema64,data:key17,propertyName:key17};
+const err194 = {instancePath:instancePath+"/baseImages",schemaPath:"#/$defs/dnsLabel/pattern",keyword:"pattern",params:{pattern: "^[a-z]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z]([-a-z0-9]*[a-z0-9])?$"+"\"",schema:"^[a-z]([-a-z0-9]*[a-z0-9])?$",parentSchema:schema67,data:key17,propertyName:key17};
 if(vErrors === null){
 vErrors = [err194];
 }
@@ -8221,7 +8553,7 @@ errors++;
 }
 }
 else {
-const err195 = {instancePath:instancePath+"/baseImages",schemaPath:"#/$defs/dnsLabel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema64.type,parentSchema:schema64,data:key17,propertyName:key17};
+const err195 = {instancePath:instancePath+"/baseImages",schemaPath:"#/$defs/dnsLabel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema67.type,parentSchema:schema67,data:key17,propertyName:key17};
 if(vErrors === null){
 vErrors = [err195];
 }
@@ -8232,7 +8564,7 @@ errors++;
 }
 var valid40 = _errs158 === errors;
 if(!valid40){
-const err196 = {instancePath:instancePath+"/baseImages",schemaPath:"#/properties/baseImages/propertyNames",keyword:"propertyNames",params:{propertyName: key17},message:"property name must be valid",schema:schema63.properties.baseImages.propertyNames,parentSchema:schema63.properties.baseImages,data:data61};
+const err196 = {instancePath:instancePath+"/baseImages",schemaPath:"#/properties/baseImages/propertyNames",keyword:"propertyNames",params:{propertyName: key17},message:"property name must be valid",schema:schema66.properties.baseImages.propertyNames,parentSchema:schema66.properties.baseImages,data:data61};
 if(vErrors === null){
 vErrors = [err196];
 }
@@ -8246,7 +8578,7 @@ for(const key18 in data61){
 let data62 = data61[key18];
 if(data62 && typeof data62 == "object" && !Array.isArray(data62)){
 if(data62.image === undefined){
-const err197 = {instancePath:instancePath+"/baseImages/" + key18.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/baseImages/additionalProperties/required",keyword:"required",params:{missingProperty: "image"},message:"must have required property '"+"image"+"'",schema:schema63.properties.baseImages.additionalProperties.required,parentSchema:schema63.properties.baseImages.additionalProperties,data:data62};
+const err197 = {instancePath:instancePath+"/baseImages/" + key18.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/baseImages/additionalProperties/required",keyword:"required",params:{missingProperty: "image"},message:"must have required property '"+"image"+"'",schema:schema66.properties.baseImages.additionalProperties.required,parentSchema:schema66.properties.baseImages.additionalProperties,data:data62};
 if(vErrors === null){
 vErrors = [err197];
 }
@@ -8257,7 +8589,7 @@ errors++;
 }
 for(const key19 in data62){
 if(!(((key19 === "image") || (key19 === "tag")) || (key19 === "digest"))){
-const err198 = {instancePath:instancePath+"/baseImages/" + key18.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/baseImages/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key19},message:"must NOT have additional properties",schema:false,parentSchema:schema63.properties.baseImages.additionalProperties,data:data62};
+const err198 = {instancePath:instancePath+"/baseImages/" + key18.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/baseImages/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key19},message:"must NOT have additional properties",schema:false,parentSchema:schema66.properties.baseImages.additionalProperties,data:data62};
 if(vErrors === null){
 vErrors = [err198];
 }
@@ -8271,7 +8603,7 @@ if(data62.image !== undefined){
 let data63 = data62.image;
 if(typeof data63 === "string"){
 if(func2(data63) > 255){
-const err199 = {instancePath:instancePath+"/baseImages/" + key18.replace(/~/g, "~0").replace(/\//g, "~1")+"/image",schemaPath:"#/properties/baseImages/additionalProperties/properties/image/maxLength",keyword:"maxLength",params:{limit: 255},message:"must NOT have more than 255 characters",schema:255,parentSchema:schema63.properties.baseImages.additionalProperties.properties.image,data:data63};
+const err199 = {instancePath:instancePath+"/baseImages/" + key18.replace(/~/g, "~0").replace(/\//g, "~1")+"/image",schemaPath:"#/properties/baseImages/additionalProperties/properties/image/maxLength",keyword:"maxLength",params:{limit: 255},message:"must NOT have more than 255 characters",schema:255,parentSchema:schema66.properties.baseImages.additionalProperties.properties.image,data:data63};
 if(vErrors === null){
 vErrors = [err199];
 }
@@ -8281,7 +8613,7 @@ vErrors.push(err199);
 errors++;
 }
 if(func2(data63) < 1){
-const err200 = {instancePath:instancePath+"/baseImages/" + key18.replace(/~/g, "~0").replace(/\//g, "~1")+"/image",schemaPath:"#/properties/baseImages/additionalProperties/properties/image/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema63.properties.baseImages.additionalProperties.properties.image,data:data63};
+const err200 = {instancePath:instancePath+"/baseImages/" + key18.replace(/~/g, "~0").replace(/\//g, "~1")+"/image",schemaPath:"#/properties/baseImages/additionalProperties/properties/image/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema66.properties.baseImages.additionalProperties.properties.image,data:data63};
 if(vErrors === null){
 vErrors = [err200];
 }
@@ -8290,8 +8622,8 @@ vErrors.push(err200);
 }
 errors++;
 }
-if(!pattern74.test(data63)){
-const err201 = {instancePath:instancePath+"/baseImages/" + key18.replace(/~/g, "~0").replace(/\//g, "~1")+"/image",schemaPath:"#/properties/baseImages/additionalProperties/properties/image/pattern",keyword:"pattern",params:{pattern: "^[a-zA-Z0-9.:/_-]+$"},message:"must match pattern \""+"^[a-zA-Z0-9.:/_-]+$"+"\"",schema:"^[a-zA-Z0-9.:/_-]+$",parentSchema:schema63.properties.baseImages.additionalProperties.properties.image,data:data63};
+if(!pattern76.test(data63)){
+const err201 = {instancePath:instancePath+"/baseImages/" + key18.replace(/~/g, "~0").replace(/\//g, "~1")+"/image",schemaPath:"#/properties/baseImages/additionalProperties/properties/image/pattern",keyword:"pattern",params:{pattern: "^[a-zA-Z0-9.:/_-]+$"},message:"must match pattern \""+"^[a-zA-Z0-9.:/_-]+$"+"\"",schema:"^[a-zA-Z0-9.:/_-]+$",parentSchema:schema66.properties.baseImages.additionalProperties.properties.image,data:data63};
 if(vErrors === null){
 vErrors = [err201];
 }
@@ -8302,7 +8634,7 @@ errors++;
 }
 }
 else {
-const err202 = {instancePath:instancePath+"/baseImages/" + key18.replace(/~/g, "~0").replace(/\//g, "~1")+"/image",schemaPath:"#/properties/baseImages/additionalProperties/properties/image/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema63.properties.baseImages.additionalProperties.properties.image.type,parentSchema:schema63.properties.baseImages.additionalProperties.properties.image,data:data63};
+const err202 = {instancePath:instancePath+"/baseImages/" + key18.replace(/~/g, "~0").replace(/\//g, "~1")+"/image",schemaPath:"#/properties/baseImages/additionalProperties/properties/image/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema66.properties.baseImages.additionalProperties.properties.image.type,parentSchema:schema66.properties.baseImages.additionalProperties.properties.image,data:data63};
 if(vErrors === null){
 vErrors = [err202];
 }
@@ -8316,7 +8648,7 @@ if(data62.tag !== undefined){
 let data64 = data62.tag;
 if(typeof data64 === "string"){
 if(func2(data64) > 143){
-const err203 = {instancePath:instancePath+"/baseImages/" + key18.replace(/~/g, "~0").replace(/\//g, "~1")+"/tag",schemaPath:"#/properties/baseImages/additionalProperties/properties/tag/maxLength",keyword:"maxLength",params:{limit: 143},message:"must NOT have more than 143 characters",schema:143,parentSchema:schema63.properties.baseImages.additionalProperties.properties.tag,data:data64};
+const err203 = {instancePath:instancePath+"/baseImages/" + key18.replace(/~/g, "~0").replace(/\//g, "~1")+"/tag",schemaPath:"#/properties/baseImages/additionalProperties/properties/tag/maxLength",keyword:"maxLength",params:{limit: 143},message:"must NOT have more than 143 characters",schema:143,parentSchema:schema66.properties.baseImages.additionalProperties.properties.tag,data:data64};
 if(vErrors === null){
 vErrors = [err203];
 }
@@ -8325,8 +8657,8 @@ vErrors.push(err203);
 }
 errors++;
 }
-if(!pattern75.test(data64)){
-const err204 = {instancePath:instancePath+"/baseImages/" + key18.replace(/~/g, "~0").replace(/\//g, "~1")+"/tag",schemaPath:"#/properties/baseImages/additionalProperties/properties/tag/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$"},message:"must match pattern \""+"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$"+"\"",schema:"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$",parentSchema:schema63.properties.baseImages.additionalProperties.properties.tag,data:data64};
+if(!pattern77.test(data64)){
+const err204 = {instancePath:instancePath+"/baseImages/" + key18.replace(/~/g, "~0").replace(/\//g, "~1")+"/tag",schemaPath:"#/properties/baseImages/additionalProperties/properties/tag/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$"},message:"must match pattern \""+"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$"+"\"",schema:"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$",parentSchema:schema66.properties.baseImages.additionalProperties.properties.tag,data:data64};
 if(vErrors === null){
 vErrors = [err204];
 }
@@ -8337,7 +8669,7 @@ errors++;
 }
 }
 else {
-const err205 = {instancePath:instancePath+"/baseImages/" + key18.replace(/~/g, "~0").replace(/\//g, "~1")+"/tag",schemaPath:"#/properties/baseImages/additionalProperties/properties/tag/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema63.properties.baseImages.additionalProperties.properties.tag.type,parentSchema:schema63.properties.baseImages.additionalProperties.properties.tag,data:data64};
+const err205 = {instancePath:instancePath+"/baseImages/" + key18.replace(/~/g, "~0").replace(/\//g, "~1")+"/tag",schemaPath:"#/properties/baseImages/additionalProperties/properties/tag/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema66.properties.baseImages.additionalProperties.properties.tag.type,parentSchema:schema66.properties.baseImages.additionalProperties.properties.tag,data:data64};
 if(vErrors === null){
 vErrors = [err205];
 }
@@ -8351,7 +8683,7 @@ if(data62.digest !== undefined){
 let data65 = data62.digest;
 if(typeof data65 === "string"){
 if(func2(data65) > 71){
-const err206 = {instancePath:instancePath+"/baseImages/" + key18.replace(/~/g, "~0").replace(/\//g, "~1")+"/digest",schemaPath:"#/properties/baseImages/additionalProperties/properties/digest/maxLength",keyword:"maxLength",params:{limit: 71},message:"must NOT have more than 71 characters",schema:71,parentSchema:schema63.properties.baseImages.additionalProperties.properties.digest,data:data65};
+const err206 = {instancePath:instancePath+"/baseImages/" + key18.replace(/~/g, "~0").replace(/\//g, "~1")+"/digest",schemaPath:"#/properties/baseImages/additionalProperties/properties/digest/maxLength",keyword:"maxLength",params:{limit: 71},message:"must NOT have more than 71 characters",schema:71,parentSchema:schema66.properties.baseImages.additionalProperties.properties.digest,data:data65};
 if(vErrors === null){
 vErrors = [err206];
 }
@@ -8360,8 +8692,8 @@ vErrors.push(err206);
 }
 errors++;
 }
-if(!pattern76.test(data65)){
-const err207 = {instancePath:instancePath+"/baseImages/" + key18.replace(/~/g, "~0").replace(/\//g, "~1")+"/digest",schemaPath:"#/properties/baseImages/additionalProperties/properties/digest/pattern",keyword:"pattern",params:{pattern: "^sha256:[a-f0-9]{64}$"},message:"must match pattern \""+"^sha256:[a-f0-9]{64}$"+"\"",schema:"^sha256:[a-f0-9]{64}$",parentSchema:schema63.properties.baseImages.additionalProperties.properties.digest,data:data65};
+if(!pattern78.test(data65)){
+const err207 = {instancePath:instancePath+"/baseImages/" + key18.replace(/~/g, "~0").replace(/\//g, "~1")+"/digest",schemaPath:"#/properties/baseImages/additionalProperties/properties/digest/pattern",keyword:"pattern",params:{pattern: "^sha256:[a-f0-9]{64}$"},message:"must match pattern \""+"^sha256:[a-f0-9]{64}$"+"\"",schema:"^sha256:[a-f0-9]{64}$",parentSchema:schema66.properties.baseImages.additionalProperties.properties.digest,data:data65};
 if(vErrors === null){
 vErrors = [err207];
 }
@@ -8372,7 +8704,7 @@ errors++;
 }
 }
 else {
-const err208 = {instancePath:instancePath+"/baseImages/" + key18.replace(/~/g, "~0").replace(/\//g, "~1")+"/digest",schemaPath:"#/properties/baseImages/additionalProperties/properties/digest/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema63.properties.baseImages.additionalProperties.properties.digest.type,parentSchema:schema63.properties.baseImages.additionalProperties.properties.digest,data:data65};
+const err208 = {instancePath:instancePath+"/baseImages/" + key18.replace(/~/g, "~0").replace(/\//g, "~1")+"/digest",schemaPath:"#/properties/baseImages/additionalProperties/properties/digest/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema66.properties.baseImages.additionalProperties.properties.digest.type,parentSchema:schema66.properties.baseImages.additionalProperties.properties.digest,data:data65};
 if(vErrors === null){
 vErrors = [err208];
 }
@@ -8384,7 +8716,7 @@ errors++;
 }
 }
 else {
-const err209 = {instancePath:instancePath+"/baseImages/" + key18.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/baseImages/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema63.properties.baseImages.additionalProperties.type,parentSchema:schema63.properties.baseImages.additionalProperties,data:data62};
+const err209 = {instancePath:instancePath+"/baseImages/" + key18.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/baseImages/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema66.properties.baseImages.additionalProperties.type,parentSchema:schema66.properties.baseImages.additionalProperties,data:data62};
 if(vErrors === null){
 vErrors = [err209];
 }
@@ -8396,7 +8728,7 @@ errors++;
 }
 }
 else {
-const err210 = {instancePath:instancePath+"/baseImages",schemaPath:"#/properties/baseImages/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema63.properties.baseImages.type,parentSchema:schema63.properties.baseImages,data:data61};
+const err210 = {instancePath:instancePath+"/baseImages",schemaPath:"#/properties/baseImages/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema66.properties.baseImages.type,parentSchema:schema66.properties.baseImages,data:data61};
 if(vErrors === null){
 vErrors = [err210];
 }
@@ -8411,7 +8743,7 @@ let data66 = data.network;
 if(data66 && typeof data66 == "object" && !Array.isArray(data66)){
 for(const key20 in data66){
 if(!((key20 === "egress") || (key20 === "allowPrivateNetworks"))){
-const err211 = {instancePath:instancePath+"/network",schemaPath:"#/properties/network/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key20},message:"must NOT have additional properties",schema:false,parentSchema:schema63.properties.network,data:data66};
+const err211 = {instancePath:instancePath+"/network",schemaPath:"#/properties/network/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key20},message:"must NOT have additional properties",schema:false,parentSchema:schema66.properties.network,data:data66};
 if(vErrors === null){
 vErrors = [err211];
 }
@@ -8425,7 +8757,7 @@ if(data66.egress !== undefined){
 let data67 = data66.egress;
 if(Array.isArray(data67)){
 if(data67.length > 200){
-const err212 = {instancePath:instancePath+"/network/egress",schemaPath:"#/properties/network/properties/egress/maxItems",keyword:"maxItems",params:{limit: 200},message:"must NOT have more than 200 items",schema:200,parentSchema:schema63.properties.network.properties.egress,data:data67};
+const err212 = {instancePath:instancePath+"/network/egress",schemaPath:"#/properties/network/properties/egress/maxItems",keyword:"maxItems",params:{limit: 200},message:"must NOT have more than 200 items",schema:200,parentSchema:schema66.properties.network.properties.egress,data:data67};
 if(vErrors === null){
 vErrors = [err212];
 }
@@ -8439,7 +8771,7 @@ for(let i4=0; i4<len3; i4++){
 let data68 = data67[i4];
 if(typeof data68 === "string"){
 if(func2(data68) > 274){
-const err213 = {instancePath:instancePath+"/network/egress/" + i4,schemaPath:"#/$defs/host/maxLength",keyword:"maxLength",params:{limit: 274},message:"must NOT have more than 274 characters",schema:274,parentSchema:schema81,data:data68};
+const err213 = {instancePath:instancePath+"/network/egress/" + i4,schemaPath:"#/$defs/host/maxLength",keyword:"maxLength",params:{limit: 274},message:"must NOT have more than 274 characters",schema:274,parentSchema:schema84,data:data68};
 if(vErrors === null){
 vErrors = [err213];
 }
@@ -8448,8 +8780,8 @@ vErrors.push(err213);
 }
 errors++;
 }
-if(!pattern70.test(data68)){
-const err214 = {instancePath:instancePath+"/network/egress/" + i4,schemaPath:"#/$defs/host/pattern",keyword:"pattern",params:{pattern: "^[a-zA-Z0-9.*-]{1,253}(:[0-9]{1,5})?$"},message:"must match pattern \""+"^[a-zA-Z0-9.*-]{1,253}(:[0-9]{1,5})?$"+"\"",schema:"^[a-zA-Z0-9.*-]{1,253}(:[0-9]{1,5})?$",parentSchema:schema81,data:data68};
+if(!pattern72.test(data68)){
+const err214 = {instancePath:instancePath+"/network/egress/" + i4,schemaPath:"#/$defs/host/pattern",keyword:"pattern",params:{pattern: "^[a-zA-Z0-9.*-]{1,253}(:[0-9]{1,5})?$"},message:"must match pattern \""+"^[a-zA-Z0-9.*-]{1,253}(:[0-9]{1,5})?$"+"\"",schema:"^[a-zA-Z0-9.*-]{1,253}(:[0-9]{1,5})?$",parentSchema:schema84,data:data68};
 if(vErrors === null){
 vErrors = [err214];
 }
@@ -8460,7 +8792,7 @@ errors++;
 }
 }
 else {
-const err215 = {instancePath:instancePath+"/network/egress/" + i4,schemaPath:"#/$defs/host/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema81.type,parentSchema:schema81,data:data68};
+const err215 = {instancePath:instancePath+"/network/egress/" + i4,schemaPath:"#/$defs/host/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema84.type,parentSchema:schema84,data:data68};
 if(vErrors === null){
 vErrors = [err215];
 }
@@ -8472,7 +8804,7 @@ errors++;
 }
 }
 else {
-const err216 = {instancePath:instancePath+"/network/egress",schemaPath:"#/properties/network/properties/egress/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema63.properties.network.properties.egress.type,parentSchema:schema63.properties.network.properties.egress,data:data67};
+const err216 = {instancePath:instancePath+"/network/egress",schemaPath:"#/properties/network/properties/egress/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema66.properties.network.properties.egress.type,parentSchema:schema66.properties.network.properties.egress,data:data67};
 if(vErrors === null){
 vErrors = [err216];
 }
@@ -8485,7 +8817,7 @@ errors++;
 if(data66.allowPrivateNetworks !== undefined){
 let data69 = data66.allowPrivateNetworks;
 if(typeof data69 !== "boolean"){
-const err217 = {instancePath:instancePath+"/network/allowPrivateNetworks",schemaPath:"#/properties/network/properties/allowPrivateNetworks/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema63.properties.network.properties.allowPrivateNetworks.type,parentSchema:schema63.properties.network.properties.allowPrivateNetworks,data:data69};
+const err217 = {instancePath:instancePath+"/network/allowPrivateNetworks",schemaPath:"#/properties/network/properties/allowPrivateNetworks/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema66.properties.network.properties.allowPrivateNetworks.type,parentSchema:schema66.properties.network.properties.allowPrivateNetworks,data:data69};
 if(vErrors === null){
 vErrors = [err217];
 }
@@ -8497,7 +8829,7 @@ errors++;
 }
 }
 else {
-const err218 = {instancePath:instancePath+"/network",schemaPath:"#/properties/network/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema63.properties.network.type,parentSchema:schema63.properties.network,data:data66};
+const err218 = {instancePath:instancePath+"/network",schemaPath:"#/properties/network/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema66.properties.network.type,parentSchema:schema66.properties.network,data:data66};
 if(vErrors === null){
 vErrors = [err218];
 }
@@ -8511,7 +8843,7 @@ if(data.promotion !== undefined){
 let data70 = data.promotion;
 if(data70 && typeof data70 == "object" && !Array.isArray(data70)){
 if(data70.from === undefined){
-const err219 = {instancePath:instancePath+"/promotion",schemaPath:"#/properties/promotion/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema63.properties.promotion.required,parentSchema:schema63.properties.promotion,data:data70};
+const err219 = {instancePath:instancePath+"/promotion",schemaPath:"#/properties/promotion/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema66.properties.promotion.required,parentSchema:schema66.properties.promotion,data:data70};
 if(vErrors === null){
 vErrors = [err219];
 }
@@ -8522,7 +8854,7 @@ errors++;
 }
 for(const key21 in data70){
 if(!((key21 === "from") || (key21 === "healthGate"))){
-const err220 = {instancePath:instancePath+"/promotion",schemaPath:"#/properties/promotion/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key21},message:"must NOT have additional properties",schema:false,parentSchema:schema63.properties.promotion,data:data70};
+const err220 = {instancePath:instancePath+"/promotion",schemaPath:"#/properties/promotion/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key21},message:"must NOT have additional properties",schema:false,parentSchema:schema66.properties.promotion,data:data70};
 if(vErrors === null){
 vErrors = [err220];
 }
@@ -8536,7 +8868,7 @@ if(data70.from !== undefined){
 let data71 = data70.from;
 if(typeof data71 === "string"){
 if(func2(data71) > 63){
-const err221 = {instancePath:instancePath+"/promotion/from",schemaPath:"#/$defs/dnsLabel/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema64,data:data71};
+const err221 = {instancePath:instancePath+"/promotion/from",schemaPath:"#/$defs/dnsLabel/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema67,data:data71};
 if(vErrors === null){
 vErrors = [err221];
 }
@@ -8546,7 +8878,7 @@ vErrors.push(err221);
 errors++;
 }
 if(func2(data71) < 1){
-const err222 = {instancePath:instancePath+"/promotion/from",schemaPath:"#/$defs/dnsLabel/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema64,data:data71};
+const err222 = {instancePath:instancePath+"/promotion/from",schemaPath:"#/$defs/dnsLabel/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema67,data:data71};
 if(vErrors === null){
 vErrors = [err222];
 }
@@ -8556,7 +8888,7 @@ vErrors.push(err222);
 errors++;
 }
 if(!pattern4.test(data71)){
-const err223 = {instancePath:instancePath+"/promotion/from",schemaPath:"#/$defs/dnsLabel/pattern",keyword:"pattern",params:{pattern: "^[a-z]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z]([-a-z0-9]*[a-z0-9])?$"+"\"",schema:"^[a-z]([-a-z0-9]*[a-z0-9])?$",parentSchema:schema64,data:data71};
+const err223 = {instancePath:instancePath+"/promotion/from",schemaPath:"#/$defs/dnsLabel/pattern",keyword:"pattern",params:{pattern: "^[a-z]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z]([-a-z0-9]*[a-z0-9])?$"+"\"",schema:"^[a-z]([-a-z0-9]*[a-z0-9])?$",parentSchema:schema67,data:data71};
 if(vErrors === null){
 vErrors = [err223];
 }
@@ -8567,7 +8899,7 @@ errors++;
 }
 }
 else {
-const err224 = {instancePath:instancePath+"/promotion/from",schemaPath:"#/$defs/dnsLabel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema64.type,parentSchema:schema64,data:data71};
+const err224 = {instancePath:instancePath+"/promotion/from",schemaPath:"#/$defs/dnsLabel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema67.type,parentSchema:schema67,data:data71};
 if(vErrors === null){
 vErrors = [err224];
 }
@@ -8582,7 +8914,7 @@ let data72 = data70.healthGate;
 if(data72 && typeof data72 == "object" && !Array.isArray(data72)){
 for(const key22 in data72){
 if(!((key22 === "minReadyMinutes") || (key22 === "maxErrorRate"))){
-const err225 = {instancePath:instancePath+"/promotion/healthGate",schemaPath:"#/properties/promotion/properties/healthGate/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key22},message:"must NOT have additional properties",schema:false,parentSchema:schema63.properties.promotion.properties.healthGate,data:data72};
+const err225 = {instancePath:instancePath+"/promotion/healthGate",schemaPath:"#/properties/promotion/properties/healthGate/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key22},message:"must NOT have additional properties",schema:false,parentSchema:schema66.properties.promotion.properties.healthGate,data:data72};
 if(vErrors === null){
 vErrors = [err225];
 }
@@ -8595,7 +8927,7 @@ errors++;
 if(data72.minReadyMinutes !== undefined){
 let data73 = data72.minReadyMinutes;
 if(!(((typeof data73 == "number") && (!(data73 % 1) && !isNaN(data73))) && (isFinite(data73)))){
-const err226 = {instancePath:instancePath+"/promotion/healthGate/minReadyMinutes",schemaPath:"#/properties/promotion/properties/healthGate/properties/minReadyMinutes/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema63.properties.promotion.properties.healthGate.properties.minReadyMinutes.type,parentSchema:schema63.properties.promotion.properties.healthGate.properties.minReadyMinutes,data:data73};
+const err226 = {instancePath:instancePath+"/promotion/healthGate/minReadyMinutes",schemaPath:"#/properties/promotion/properties/healthGate/properties/minReadyMinutes/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema66.properties.promotion.properties.healthGate.properties.minReadyMinutes.type,parentSchema:schema66.properties.promotion.properties.healthGate.properties.minReadyMinutes,data:data73};
 if(vErrors === null){
 vErrors = [err226];
 }
@@ -8606,7 +8938,7 @@ errors++;
 }
 if((typeof data73 == "number") && (isFinite(data73))){
 if(data73 > 10080 || isNaN(data73)){
-const err227 = {instancePath:instancePath+"/promotion/healthGate/minReadyMinutes",schemaPath:"#/properties/promotion/properties/healthGate/properties/minReadyMinutes/maximum",keyword:"maximum",params:{comparison: "<=", limit: 10080},message:"must be <= 10080",schema:10080,parentSchema:schema63.properties.promotion.properties.healthGate.properties.minReadyMinutes,data:data73};
+const err227 = {instancePath:instancePath+"/promotion/healthGate/minReadyMinutes",schemaPath:"#/properties/promotion/properties/healthGate/properties/minReadyMinutes/maximum",keyword:"maximum",params:{comparison: "<=", limit: 10080},message:"must be <= 10080",schema:10080,parentSchema:schema66.properties.promotion.properties.healthGate.properties.minReadyMinutes,data:data73};
 if(vErrors === null){
 vErrors = [err227];
 }
@@ -8616,7 +8948,7 @@ vErrors.push(err227);
 errors++;
 }
 if(data73 < 0 || isNaN(data73)){
-const err228 = {instancePath:instancePath+"/promotion/healthGate/minReadyMinutes",schemaPath:"#/properties/promotion/properties/healthGate/properties/minReadyMinutes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema63.properties.promotion.properties.healthGate.properties.minReadyMinutes,data:data73};
+const err228 = {instancePath:instancePath+"/promotion/healthGate/minReadyMinutes",schemaPath:"#/properties/promotion/properties/healthGate/properties/minReadyMinutes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema66.properties.promotion.properties.healthGate.properties.minReadyMinutes,data:data73};
 if(vErrors === null){
 vErrors = [err228];
 }
@@ -8631,7 +8963,7 @@ if(data72.maxErrorRate !== undefined){
 let data74 = data72.maxErrorRate;
 if((typeof data74 == "number") && (isFinite(data74))){
 if(data74 > 1 || isNaN(data74)){
-const err229 = {instancePath:instancePath+"/promotion/healthGate/maxErrorRate",schemaPath:"#/properties/promotion/properties/healthGate/properties/maxErrorRate/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1",schema:1,parentSchema:schema63.properties.promotion.properties.healthGate.properties.maxErrorRate,data:data74};
+const err229 = {instancePath:instancePath+"/promotion/healthGate/maxErrorRate",schemaPath:"#/properties/promotion/properties/healthGate/properties/maxErrorRate/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1",schema:1,parentSchema:schema66.properties.promotion.properties.healthGate.properties.maxErrorRate,data:data74};
 if(vErrors === null){
 vErrors = [err229];
 }
@@ -8641,7 +8973,7 @@ vErrors.push(err229);
 errors++;
 }
 if(data74 < 0 || isNaN(data74)){
-const err230 = {instancePath:instancePath+"/promotion/healthGate/maxErrorRate",schemaPath:"#/properties/promotion/properties/healthGate/properties/maxErrorRate/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema63.properties.promotion.properties.healthGate.properties.maxErrorRate,data:data74};
+const err230 = {instancePath:instancePath+"/promotion/healthGate/maxErrorRate",schemaPath:"#/properties/promotion/properties/healthGate/properties/maxErrorRate/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema66.properties.promotion.properties.healthGate.properties.maxErrorRate,data:data74};
 if(vErrors === null){
 vErrors = [err230];
 }
@@ -8652,7 +8984,7 @@ errors++;
 }
 }
 else {
-const err231 = {instancePath:instancePath+"/promotion/healthGate/maxErrorRate",schemaPath:"#/properties/promotion/properties/healthGate/properties/maxErrorRate/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema63.properties.promotion.properties.healthGate.properties.maxErrorRate.type,parentSchema:schema63.properties.promotion.properties.healthGate.properties.maxErrorRate,data:data74};
+const err231 = {instancePath:instancePath+"/promotion/healthGate/maxErrorRate",schemaPath:"#/properties/promotion/properties/healthGate/properties/maxErrorRate/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema66.properties.promotion.properties.healthGate.properties.maxErrorRate.type,parentSchema:schema66.properties.promotion.properties.healthGate.properties.maxErrorRate,data:data74};
 if(vErrors === null){
 vErrors = [err231];
 }
@@ -8664,7 +8996,7 @@ errors++;
 }
 }
 else {
-const err232 = {instancePath:instancePath+"/promotion/healthGate",schemaPath:"#/properties/promotion/properties/healthGate/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema63.properties.promotion.properties.healthGate.type,parentSchema:schema63.properties.promotion.properties.healthGate,data:data72};
+const err232 = {instancePath:instancePath+"/promotion/healthGate",schemaPath:"#/properties/promotion/properties/healthGate/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema66.properties.promotion.properties.healthGate.type,parentSchema:schema66.properties.promotion.properties.healthGate,data:data72};
 if(vErrors === null){
 vErrors = [err232];
 }
@@ -8676,7 +9008,7 @@ errors++;
 }
 }
 else {
-const err233 = {instancePath:instancePath+"/promotion",schemaPath:"#/properties/promotion/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema63.properties.promotion.type,parentSchema:schema63.properties.promotion,data:data70};
+const err233 = {instancePath:instancePath+"/promotion",schemaPath:"#/properties/promotion/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema66.properties.promotion.type,parentSchema:schema66.properties.promotion,data:data70};
 if(vErrors === null){
 vErrors = [err233];
 }
@@ -8691,7 +9023,7 @@ let data75 = data.monitoring;
 if(data75 && typeof data75 == "object" && !Array.isArray(data75)){
 for(const key23 in data75){
 if(!((((key23 === "prometheusOperator") || (key23 === "labels")) || (key23 === "alerts")) || (key23 === "dashboard"))){
-const err234 = {instancePath:instancePath+"/monitoring",schemaPath:"#/properties/monitoring/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key23},message:"must NOT have additional properties",schema:false,parentSchema:schema63.properties.monitoring,data:data75};
+const err234 = {instancePath:instancePath+"/monitoring",schemaPath:"#/properties/monitoring/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key23},message:"must NOT have additional properties",schema:false,parentSchema:schema66.properties.monitoring,data:data75};
 if(vErrors === null){
 vErrors = [err234];
 }
@@ -8704,7 +9036,7 @@ errors++;
 if(data75.prometheusOperator !== undefined){
 let data76 = data75.prometheusOperator;
 if(typeof data76 !== "boolean"){
-const err235 = {instancePath:instancePath+"/monitoring/prometheusOperator",schemaPath:"#/properties/monitoring/properties/prometheusOperator/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema63.properties.monitoring.properties.prometheusOperator.type,parentSchema:schema63.properties.monitoring.properties.prometheusOperator,data:data76};
+const err235 = {instancePath:instancePath+"/monitoring/prometheusOperator",schemaPath:"#/properties/monitoring/properties/prometheusOperator/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema66.properties.monitoring.properties.prometheusOperator.type,parentSchema:schema66.properties.monitoring.properties.prometheusOperator,data:data76};
 if(vErrors === null){
 vErrors = [err235];
 }
@@ -8718,7 +9050,7 @@ if(data75.labels !== undefined){
 let data77 = data75.labels;
 if(data77 && typeof data77 == "object" && !Array.isArray(data77)){
 if(Object.keys(data77).length > 20){
-const err236 = {instancePath:instancePath+"/monitoring/labels",schemaPath:"#/properties/monitoring/properties/labels/maxProperties",keyword:"maxProperties",params:{limit: 20},message:"must NOT have more than 20 properties",schema:20,parentSchema:schema63.properties.monitoring.properties.labels,data:data77};
+const err236 = {instancePath:instancePath+"/monitoring/labels",schemaPath:"#/properties/monitoring/properties/labels/maxProperties",keyword:"maxProperties",params:{limit: 20},message:"must NOT have more than 20 properties",schema:20,parentSchema:schema66.properties.monitoring.properties.labels,data:data77};
 if(vErrors === null){
 vErrors = [err236];
 }
@@ -8731,7 +9063,7 @@ for(const key24 in data77){
 const _errs201 = errors;
 if(typeof key24 === "string"){
 if(func2(key24) > 317){
-const err237 = {instancePath:instancePath+"/monitoring/labels",schemaPath:"#/$defs/labelKey/maxLength",keyword:"maxLength",params:{limit: 317},message:"must NOT have more than 317 characters",schema:317,parentSchema:schema87,data:key24,propertyName:key24};
+const err237 = {instancePath:instancePath+"/monitoring/labels",schemaPath:"#/$defs/labelKey/maxLength",keyword:"maxLength",params:{limit: 317},message:"must NOT have more than 317 characters",schema:317,parentSchema:schema90,data:key24,propertyName:key24};
 if(vErrors === null){
 vErrors = [err237];
 }
@@ -8740,8 +9072,8 @@ vErrors.push(err237);
 }
 errors++;
 }
-if(!pattern79.test(key24)){
-const err238 = {instancePath:instancePath+"/monitoring/labels",schemaPath:"#/$defs/labelKey/pattern",keyword:"pattern",params:{pattern: "^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"},message:"must match pattern \""+"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"+"\"",schema:"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$",parentSchema:schema87,data:key24,propertyName:key24};
+if(!pattern81.test(key24)){
+const err238 = {instancePath:instancePath+"/monitoring/labels",schemaPath:"#/$defs/labelKey/pattern",keyword:"pattern",params:{pattern: "^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"},message:"must match pattern \""+"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"+"\"",schema:"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$",parentSchema:schema90,data:key24,propertyName:key24};
 if(vErrors === null){
 vErrors = [err238];
 }
@@ -8752,7 +9084,7 @@ errors++;
 }
 }
 else {
-const err239 = {instancePath:instancePath+"/monitoring/labels",schemaPath:"#/$defs/labelKey/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema87.type,parentSchema:schema87,data:key24,propertyName:key24};
+const err239 = {instancePath:instancePath+"/monitoring/labels",schemaPath:"#/$defs/labelKey/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema90.type,parentSchema:schema90,data:key24,propertyName:key24};
 if(vErrors === null){
 vErrors = [err239];
 }
@@ -8763,7 +9095,7 @@ errors++;
 }
 var valid52 = _errs201 === errors;
 if(!valid52){
-const err240 = {instancePath:instancePath+"/monitoring/labels",schemaPath:"#/properties/monitoring/properties/labels/propertyNames",keyword:"propertyNames",params:{propertyName: key24},message:"property name must be valid",schema:schema63.properties.monitoring.properties.labels.propertyNames,parentSchema:schema63.properties.monitoring.properties.labels,data:data77};
+const err240 = {instancePath:instancePath+"/monitoring/labels",schemaPath:"#/properties/monitoring/properties/labels/propertyNames",keyword:"propertyNames",params:{propertyName: key24},message:"property name must be valid",schema:schema66.properties.monitoring.properties.labels.propertyNames,parentSchema:schema66.properties.monitoring.properties.labels,data:data77};
 if(vErrors === null){
 vErrors = [err240];
 }
@@ -8777,7 +9109,7 @@ for(const key25 in data77){
 let data78 = data77[key25];
 if(typeof data78 === "string"){
 if(func2(data78) > 63){
-const err241 = {instancePath:instancePath+"/monitoring/labels/" + key25.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/labelValue/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema88,data:data78};
+const err241 = {instancePath:instancePath+"/monitoring/labels/" + key25.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/labelValue/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema91,data:data78};
 if(vErrors === null){
 vErrors = [err241];
 }
@@ -8786,8 +9118,8 @@ vErrors.push(err241);
 }
 errors++;
 }
-if(!pattern80.test(data78)){
-const err242 = {instancePath:instancePath+"/monitoring/labels/" + key25.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/labelValue/pattern",keyword:"pattern",params:{pattern: "^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$"},message:"must match pattern \""+"^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$"+"\"",schema:"^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$",parentSchema:schema88,data:data78};
+if(!pattern82.test(data78)){
+const err242 = {instancePath:instancePath+"/monitoring/labels/" + key25.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/labelValue/pattern",keyword:"pattern",params:{pattern: "^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$"},message:"must match pattern \""+"^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$"+"\"",schema:"^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$",parentSchema:schema91,data:data78};
 if(vErrors === null){
 vErrors = [err242];
 }
@@ -8798,7 +9130,7 @@ errors++;
 }
 }
 else {
-const err243 = {instancePath:instancePath+"/monitoring/labels/" + key25.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/labelValue/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema88.type,parentSchema:schema88,data:data78};
+const err243 = {instancePath:instancePath+"/monitoring/labels/" + key25.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/labelValue/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema91.type,parentSchema:schema91,data:data78};
 if(vErrors === null){
 vErrors = [err243];
 }
@@ -8810,7 +9142,7 @@ errors++;
 }
 }
 else {
-const err244 = {instancePath:instancePath+"/monitoring/labels",schemaPath:"#/properties/monitoring/properties/labels/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema63.properties.monitoring.properties.labels.type,parentSchema:schema63.properties.monitoring.properties.labels,data:data77};
+const err244 = {instancePath:instancePath+"/monitoring/labels",schemaPath:"#/properties/monitoring/properties/labels/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema66.properties.monitoring.properties.labels.type,parentSchema:schema66.properties.monitoring.properties.labels,data:data77};
 if(vErrors === null){
 vErrors = [err244];
 }
@@ -8825,7 +9157,7 @@ let data79 = data75.alerts;
 if(data79 && typeof data79 == "object" && !Array.isArray(data79)){
 for(const key26 in data79){
 if(!((((((key26 === "errorRatio") || (key26 === "latencyP99Seconds")) || (key26 === "breakerOpenMinutes")) || (key26 === "approvalBacklog")) || (key26 === "gatewayDownMinutes")) || (key26 === "packServerNotReadyMinutes"))){
-const err245 = {instancePath:instancePath+"/monitoring/alerts",schemaPath:"#/properties/monitoring/properties/alerts/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key26},message:"must NOT have additional properties",schema:false,parentSchema:schema63.properties.monitoring.properties.alerts,data:data79};
+const err245 = {instancePath:instancePath+"/monitoring/alerts",schemaPath:"#/properties/monitoring/properties/alerts/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key26},message:"must NOT have additional properties",schema:false,parentSchema:schema66.properties.monitoring.properties.alerts,data:data79};
 if(vErrors === null){
 vErrors = [err245];
 }
@@ -8839,7 +9171,7 @@ if(data79.errorRatio !== undefined){
 let data80 = data79.errorRatio;
 if((typeof data80 == "number") && (isFinite(data80))){
 if(data80 > 1 || isNaN(data80)){
-const err246 = {instancePath:instancePath+"/monitoring/alerts/errorRatio",schemaPath:"#/properties/monitoring/properties/alerts/properties/errorRatio/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1",schema:1,parentSchema:schema63.properties.monitoring.properties.alerts.properties.errorRatio,data:data80};
+const err246 = {instancePath:instancePath+"/monitoring/alerts/errorRatio",schemaPath:"#/properties/monitoring/properties/alerts/properties/errorRatio/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1",schema:1,parentSchema:schema66.properties.monitoring.properties.alerts.properties.errorRatio,data:data80};
 if(vErrors === null){
 vErrors = [err246];
 }
@@ -8849,7 +9181,7 @@ vErrors.push(err246);
 errors++;
 }
 if(data80 <= 0 || isNaN(data80)){
-const err247 = {instancePath:instancePath+"/monitoring/alerts/errorRatio",schemaPath:"#/properties/monitoring/properties/alerts/properties/errorRatio/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema63.properties.monitoring.properties.alerts.properties.errorRatio,data:data80};
+const err247 = {instancePath:instancePath+"/monitoring/alerts/errorRatio",schemaPath:"#/properties/monitoring/properties/alerts/properties/errorRatio/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema66.properties.monitoring.properties.alerts.properties.errorRatio,data:data80};
 if(vErrors === null){
 vErrors = [err247];
 }
@@ -8860,7 +9192,7 @@ errors++;
 }
 }
 else {
-const err248 = {instancePath:instancePath+"/monitoring/alerts/errorRatio",schemaPath:"#/properties/monitoring/properties/alerts/properties/errorRatio/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema63.properties.monitoring.properties.alerts.properties.errorRatio.type,parentSchema:schema63.properties.monitoring.properties.alerts.properties.errorRatio,data:data80};
+const err248 = {instancePath:instancePath+"/monitoring/alerts/errorRatio",schemaPath:"#/properties/monitoring/properties/alerts/properties/errorRatio/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema66.properties.monitoring.properties.alerts.properties.errorRatio.type,parentSchema:schema66.properties.monitoring.properties.alerts.properties.errorRatio,data:data80};
 if(vErrors === null){
 vErrors = [err248];
 }
@@ -8874,7 +9206,7 @@ if(data79.latencyP99Seconds !== undefined){
 let data81 = data79.latencyP99Seconds;
 if((typeof data81 == "number") && (isFinite(data81))){
 if(data81 > 600 || isNaN(data81)){
-const err249 = {instancePath:instancePath+"/monitoring/alerts/latencyP99Seconds",schemaPath:"#/properties/monitoring/properties/alerts/properties/latencyP99Seconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 600},message:"must be <= 600",schema:600,parentSchema:schema63.properties.monitoring.properties.alerts.properties.latencyP99Seconds,data:data81};
+const err249 = {instancePath:instancePath+"/monitoring/alerts/latencyP99Seconds",schemaPath:"#/properties/monitoring/properties/alerts/properties/latencyP99Seconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 600},message:"must be <= 600",schema:600,parentSchema:schema66.properties.monitoring.properties.alerts.properties.latencyP99Seconds,data:data81};
 if(vErrors === null){
 vErrors = [err249];
 }
@@ -8884,7 +9216,7 @@ vErrors.push(err249);
 errors++;
 }
 if(data81 <= 0 || isNaN(data81)){
-const err250 = {instancePath:instancePath+"/monitoring/alerts/latencyP99Seconds",schemaPath:"#/properties/monitoring/properties/alerts/properties/latencyP99Seconds/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema63.properties.monitoring.properties.alerts.properties.latencyP99Seconds,data:data81};
+const err250 = {instancePath:instancePath+"/monitoring/alerts/latencyP99Seconds",schemaPath:"#/properties/monitoring/properties/alerts/properties/latencyP99Seconds/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema66.properties.monitoring.properties.alerts.properties.latencyP99Seconds,data:data81};
 if(vErrors === null){
 vErrors = [err250];
 }
@@ -8895,7 +9227,7 @@ errors++;
 }
 }
 else {
-const err251 = {instancePath:instancePath+"/monitoring/alerts/latencyP99Seconds",schemaPath:"#/properties/monitoring/properties/alerts/properties/latencyP99Seconds/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema63.properties.monitoring.properties.alerts.properties.latencyP99Seconds.type,parentSchema:schema63.properties.monitoring.properties.alerts.properties.latencyP99Seconds,data:data81};
+const err251 = {instancePath:instancePath+"/monitoring/alerts/latencyP99Seconds",schemaPath:"#/properties/monitoring/properties/alerts/properties/latencyP99Seconds/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema66.properties.monitoring.properties.alerts.properties.latencyP99Seconds.type,parentSchema:schema66.properties.monitoring.properties.alerts.properties.latencyP99Seconds,data:data81};
 if(vErrors === null){
 vErrors = [err251];
 }
@@ -8908,7 +9240,7 @@ errors++;
 if(data79.breakerOpenMinutes !== undefined){
 let data82 = data79.breakerOpenMinutes;
 if(!(((typeof data82 == "number") && (!(data82 % 1) && !isNaN(data82))) && (isFinite(data82)))){
-const err252 = {instancePath:instancePath+"/monitoring/alerts/breakerOpenMinutes",schemaPath:"#/properties/monitoring/properties/alerts/properties/breakerOpenMinutes/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema63.properties.monitoring.properties.alerts.properties.breakerOpenMinutes.type,parentSchema:schema63.properties.monitoring.properties.alerts.properties.breakerOpenMinutes,data:data82};
+const err252 = {instancePath:instancePath+"/monitoring/alerts/breakerOpenMinutes",schemaPath:"#/properties/monitoring/properties/alerts/properties/breakerOpenMinutes/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema66.properties.monitoring.properties.alerts.properties.breakerOpenMinutes.type,parentSchema:schema66.properties.monitoring.properties.alerts.properties.breakerOpenMinutes,data:data82};
 if(vErrors === null){
 vErrors = [err252];
 }
@@ -8919,7 +9251,7 @@ errors++;
 }
 if((typeof data82 == "number") && (isFinite(data82))){
 if(data82 > 1440 || isNaN(data82)){
-const err253 = {instancePath:instancePath+"/monitoring/alerts/breakerOpenMinutes",schemaPath:"#/properties/monitoring/properties/alerts/properties/breakerOpenMinutes/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1440},message:"must be <= 1440",schema:1440,parentSchema:schema63.properties.monitoring.properties.alerts.properties.breakerOpenMinutes,data:data82};
+const err253 = {instancePath:instancePath+"/monitoring/alerts/breakerOpenMinutes",schemaPath:"#/properties/monitoring/properties/alerts/properties/breakerOpenMinutes/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1440},message:"must be <= 1440",schema:1440,parentSchema:schema66.properties.monitoring.properties.alerts.properties.breakerOpenMinutes,data:data82};
 if(vErrors === null){
 vErrors = [err253];
 }
@@ -8929,7 +9261,7 @@ vErrors.push(err253);
 errors++;
 }
 if(data82 < 1 || isNaN(data82)){
-const err254 = {instancePath:instancePath+"/monitoring/alerts/breakerOpenMinutes",schemaPath:"#/properties/monitoring/properties/alerts/properties/breakerOpenMinutes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema63.properties.monitoring.properties.alerts.properties.breakerOpenMinutes,data:data82};
+const err254 = {instancePath:instancePath+"/monitoring/alerts/breakerOpenMinutes",schemaPath:"#/properties/monitoring/properties/alerts/properties/breakerOpenMinutes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema66.properties.monitoring.properties.alerts.properties.breakerOpenMinutes,data:data82};
 if(vErrors === null){
 vErrors = [err254];
 }
@@ -8943,7 +9275,7 @@ errors++;
 if(data79.approvalBacklog !== undefined){
 let data83 = data79.approvalBacklog;
 if(!(((typeof data83 == "number") && (!(data83 % 1) && !isNaN(data83))) && (isFinite(data83)))){
-const err255 = {instancePath:instancePath+"/monitoring/alerts/approvalBacklog",schemaPath:"#/properties/monitoring/properties/alerts/properties/approvalBacklog/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema63.properties.monitoring.properties.alerts.properties.approvalBacklog.type,parentSchema:schema63.properties.monitoring.properties.alerts.properties.approvalBacklog,data:data83};
+const err255 = {instancePath:instancePath+"/monitoring/alerts/approvalBacklog",schemaPath:"#/properties/monitoring/properties/alerts/properties/approvalBacklog/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema66.properties.monitoring.properties.alerts.properties.approvalBacklog.type,parentSchema:schema66.properties.monitoring.properties.alerts.properties.approvalBacklog,data:data83};
 if(vErrors === null){
 vErrors = [err255];
 }
@@ -8954,7 +9286,7 @@ errors++;
 }
 if((typeof data83 == "number") && (isFinite(data83))){
 if(data83 > 100000 || isNaN(data83)){
-const err256 = {instancePath:instancePath+"/monitoring/alerts/approvalBacklog",schemaPath:"#/properties/monitoring/properties/alerts/properties/approvalBacklog/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000",schema:100000,parentSchema:schema63.properties.monitoring.properties.alerts.properties.approvalBacklog,data:data83};
+const err256 = {instancePath:instancePath+"/monitoring/alerts/approvalBacklog",schemaPath:"#/properties/monitoring/properties/alerts/properties/approvalBacklog/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000",schema:100000,parentSchema:schema66.properties.monitoring.properties.alerts.properties.approvalBacklog,data:data83};
 if(vErrors === null){
 vErrors = [err256];
 }
@@ -8964,7 +9296,7 @@ vErrors.push(err256);
 errors++;
 }
 if(data83 < 1 || isNaN(data83)){
-const err257 = {instancePath:instancePath+"/monitoring/alerts/approvalBacklog",schemaPath:"#/properties/monitoring/properties/alerts/properties/approvalBacklog/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema63.properties.monitoring.properties.alerts.properties.approvalBacklog,data:data83};
+const err257 = {instancePath:instancePath+"/monitoring/alerts/approvalBacklog",schemaPath:"#/properties/monitoring/properties/alerts/properties/approvalBacklog/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema66.properties.monitoring.properties.alerts.properties.approvalBacklog,data:data83};
 if(vErrors === null){
 vErrors = [err257];
 }
@@ -8978,7 +9310,7 @@ errors++;
 if(data79.gatewayDownMinutes !== undefined){
 let data84 = data79.gatewayDownMinutes;
 if(!(((typeof data84 == "number") && (!(data84 % 1) && !isNaN(data84))) && (isFinite(data84)))){
-const err258 = {instancePath:instancePath+"/monitoring/alerts/gatewayDownMinutes",schemaPath:"#/properties/monitoring/properties/alerts/properties/gatewayDownMinutes/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema63.properties.monitoring.properties.alerts.properties.gatewayDownMinutes.type,parentSchema:schema63.properties.monitoring.properties.alerts.properties.gatewayDownMinutes,data:data84};
+const err258 = {instancePath:instancePath+"/monitoring/alerts/gatewayDownMinutes",schemaPath:"#/properties/monitoring/properties/alerts/properties/gatewayDownMinutes/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema66.properties.monitoring.properties.alerts.properties.gatewayDownMinutes.type,parentSchema:schema66.properties.monitoring.properties.alerts.properties.gatewayDownMinutes,data:data84};
 if(vErrors === null){
 vErrors = [err258];
 }
@@ -8989,7 +9321,7 @@ errors++;
 }
 if((typeof data84 == "number") && (isFinite(data84))){
 if(data84 > 60 || isNaN(data84)){
-const err259 = {instancePath:instancePath+"/monitoring/alerts/gatewayDownMinutes",schemaPath:"#/properties/monitoring/properties/alerts/properties/gatewayDownMinutes/maximum",keyword:"maximum",params:{comparison: "<=", limit: 60},message:"must be <= 60",schema:60,parentSchema:schema63.properties.monitoring.properties.alerts.properties.gatewayDownMinutes,data:data84};
+const err259 = {instancePath:instancePath+"/monitoring/alerts/gatewayDownMinutes",schemaPath:"#/properties/monitoring/properties/alerts/properties/gatewayDownMinutes/maximum",keyword:"maximum",params:{comparison: "<=", limit: 60},message:"must be <= 60",schema:60,parentSchema:schema66.properties.monitoring.properties.alerts.properties.gatewayDownMinutes,data:data84};
 if(vErrors === null){
 vErrors = [err259];
 }
@@ -8999,7 +9331,7 @@ vErrors.push(err259);
 errors++;
 }
 if(data84 < 1 || isNaN(data84)){
-const err260 = {instancePath:instancePath+"/monitoring/alerts/gatewayDownMinutes",schemaPath:"#/properties/monitoring/properties/alerts/properties/gatewayDownMinutes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema63.properties.monitoring.properties.alerts.properties.gatewayDownMinutes,data:data84};
+const err260 = {instancePath:instancePath+"/monitoring/alerts/gatewayDownMinutes",schemaPath:"#/properties/monitoring/properties/alerts/properties/gatewayDownMinutes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema66.properties.monitoring.properties.alerts.properties.gatewayDownMinutes,data:data84};
 if(vErrors === null){
 vErrors = [err260];
 }
@@ -9013,7 +9345,7 @@ errors++;
 if(data79.packServerNotReadyMinutes !== undefined){
 let data85 = data79.packServerNotReadyMinutes;
 if(!(((typeof data85 == "number") && (!(data85 % 1) && !isNaN(data85))) && (isFinite(data85)))){
-const err261 = {instancePath:instancePath+"/monitoring/alerts/packServerNotReadyMinutes",schemaPath:"#/properties/monitoring/properties/alerts/properties/packServerNotReadyMinutes/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema63.properties.monitoring.properties.alerts.properties.packServerNotReadyMinutes.type,parentSchema:schema63.properties.monitoring.properties.alerts.properties.packServerNotReadyMinutes,data:data85};
+const err261 = {instancePath:instancePath+"/monitoring/alerts/packServerNotReadyMinutes",schemaPath:"#/properties/monitoring/properties/alerts/properties/packServerNotReadyMinutes/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema66.properties.monitoring.properties.alerts.properties.packServerNotReadyMinutes.type,parentSchema:schema66.properties.monitoring.properties.alerts.properties.packServerNotReadyMinutes,data:data85};
 if(vErrors === null){
 vErrors = [err261];
 }
@@ -9024,7 +9356,7 @@ errors++;
 }
 if((typeof data85 == "number") && (isFinite(data85))){
 if(data85 > 1440 || isNaN(data85)){
-const err262 = {instancePath:instancePath+"/monitoring/alerts/packServerNotReadyMinutes",schemaPath:"#/properties/monitoring/properties/alerts/properties/packServerNotReadyMinutes/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1440},message:"must be <= 1440",schema:1440,parentSchema:schema63.properties.monitoring.properties.alerts.properties.packServerNotReadyMinutes,data:data85};
+const err262 = {instancePath:instancePath+"/monitoring/alerts/packServerNotReadyMinutes",schemaPath:"#/properties/monitoring/properties/alerts/properties/packServerNotReadyMinutes/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1440},message:"must be <= 1440",schema:1440,parentSchema:schema66.properties.monitoring.properties.alerts.properties.packServerNotReadyMinutes,data:data85};
 if(vErrors === null){
 vErrors = [err262];
 }
@@ -9034,7 +9366,7 @@ vErrors.push(err262);
 errors++;
 }
 if(data85 < 1 || isNaN(data85)){
-const err263 = {instancePath:instancePath+"/monitoring/alerts/packServerNotReadyMinutes",schemaPath:"#/properties/monitoring/properties/alerts/properties/packServerNotReadyMinutes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema63.properties.monitoring.properties.alerts.properties.packServerNotReadyMinutes,data:data85};
+const err263 = {instancePath:instancePath+"/monitoring/alerts/packServerNotReadyMinutes",schemaPath:"#/properties/monitoring/properties/alerts/properties/packServerNotReadyMinutes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema66.properties.monitoring.properties.alerts.properties.packServerNotReadyMinutes,data:data85};
 if(vErrors === null){
 vErrors = [err263];
 }
@@ -9047,7 +9379,7 @@ errors++;
 }
 }
 else {
-const err264 = {instancePath:instancePath+"/monitoring/alerts",schemaPath:"#/properties/monitoring/properties/alerts/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema63.properties.monitoring.properties.alerts.type,parentSchema:schema63.properties.monitoring.properties.alerts,data:data79};
+const err264 = {instancePath:instancePath+"/monitoring/alerts",schemaPath:"#/properties/monitoring/properties/alerts/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema66.properties.monitoring.properties.alerts.type,parentSchema:schema66.properties.monitoring.properties.alerts,data:data79};
 if(vErrors === null){
 vErrors = [err264];
 }
@@ -9062,7 +9394,7 @@ let data86 = data75.dashboard;
 if(data86 && typeof data86 == "object" && !Array.isArray(data86)){
 for(const key27 in data86){
 if(!((((key27 === "enabled") || (key27 === "namespace")) || (key27 === "label")) || (key27 === "labelValue"))){
-const err265 = {instancePath:instancePath+"/monitoring/dashboard",schemaPath:"#/properties/monitoring/properties/dashboard/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key27},message:"must NOT have additional properties",schema:false,parentSchema:schema63.properties.monitoring.properties.dashboard,data:data86};
+const err265 = {instancePath:instancePath+"/monitoring/dashboard",schemaPath:"#/properties/monitoring/properties/dashboard/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key27},message:"must NOT have additional properties",schema:false,parentSchema:schema66.properties.monitoring.properties.dashboard,data:data86};
 if(vErrors === null){
 vErrors = [err265];
 }
@@ -9075,7 +9407,7 @@ errors++;
 if(data86.enabled !== undefined){
 let data87 = data86.enabled;
 if(typeof data87 !== "boolean"){
-const err266 = {instancePath:instancePath+"/monitoring/dashboard/enabled",schemaPath:"#/properties/monitoring/properties/dashboard/properties/enabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema63.properties.monitoring.properties.dashboard.properties.enabled.type,parentSchema:schema63.properties.monitoring.properties.dashboard.properties.enabled,data:data87};
+const err266 = {instancePath:instancePath+"/monitoring/dashboard/enabled",schemaPath:"#/properties/monitoring/properties/dashboard/properties/enabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema66.properties.monitoring.properties.dashboard.properties.enabled.type,parentSchema:schema66.properties.monitoring.properties.dashboard.properties.enabled,data:data87};
 if(vErrors === null){
 vErrors = [err266];
 }
@@ -9089,7 +9421,7 @@ if(data86.namespace !== undefined){
 let data88 = data86.namespace;
 if(typeof data88 === "string"){
 if(func2(data88) > 63){
-const err267 = {instancePath:instancePath+"/monitoring/dashboard/namespace",schemaPath:"#/$defs/dnsLabel/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema64,data:data88};
+const err267 = {instancePath:instancePath+"/monitoring/dashboard/namespace",schemaPath:"#/$defs/dnsLabel/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema67,data:data88};
 if(vErrors === null){
 vErrors = [err267];
 }
@@ -9099,7 +9431,7 @@ vErrors.push(err267);
 errors++;
 }
 if(func2(data88) < 1){
-const err268 = {instancePath:instancePath+"/monitoring/dashboard/namespace",schemaPath:"#/$defs/dnsLabel/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema64,data:data88};
+const err268 = {instancePath:instancePath+"/monitoring/dashboard/namespace",schemaPath:"#/$defs/dnsLabel/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema67,data:data88};
 if(vErrors === null){
 vErrors = [err268];
 }
@@ -9109,7 +9441,7 @@ vErrors.push(err268);
 errors++;
 }
 if(!pattern4.test(data88)){
-const err269 = {instancePath:instancePath+"/monitoring/dashboard/namespace",schemaPath:"#/$defs/dnsLabel/pattern",keyword:"pattern",params:{pattern: "^[a-z]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z]([-a-z0-9]*[a-z0-9])?$"+"\"",schema:"^[a-z]([-a-z0-9]*[a-z0-9])?$",parentSchema:schema64,data:data88};
+const err269 = {instancePath:instancePath+"/monitoring/dashboard/namespace",schemaPath:"#/$defs/dnsLabel/pattern",keyword:"pattern",params:{pattern: "^[a-z]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z]([-a-z0-9]*[a-z0-9])?$"+"\"",schema:"^[a-z]([-a-z0-9]*[a-z0-9])?$",parentSchema:schema67,data:data88};
 if(vErrors === null){
 vErrors = [err269];
 }
@@ -9120,7 +9452,7 @@ errors++;
 }
 }
 else {
-const err270 = {instancePath:instancePath+"/monitoring/dashboard/namespace",schemaPath:"#/$defs/dnsLabel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema64.type,parentSchema:schema64,data:data88};
+const err270 = {instancePath:instancePath+"/monitoring/dashboard/namespace",schemaPath:"#/$defs/dnsLabel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema67.type,parentSchema:schema67,data:data88};
 if(vErrors === null){
 vErrors = [err270];
 }
@@ -9134,7 +9466,7 @@ if(data86.label !== undefined){
 let data89 = data86.label;
 if(typeof data89 === "string"){
 if(func2(data89) > 317){
-const err271 = {instancePath:instancePath+"/monitoring/dashboard/label",schemaPath:"#/$defs/labelKey/maxLength",keyword:"maxLength",params:{limit: 317},message:"must NOT have more than 317 characters",schema:317,parentSchema:schema87,data:data89};
+const err271 = {instancePath:instancePath+"/monitoring/dashboard/label",schemaPath:"#/$defs/labelKey/maxLength",keyword:"maxLength",params:{limit: 317},message:"must NOT have more than 317 characters",schema:317,parentSchema:schema90,data:data89};
 if(vErrors === null){
 vErrors = [err271];
 }
@@ -9143,8 +9475,8 @@ vErrors.push(err271);
 }
 errors++;
 }
-if(!pattern79.test(data89)){
-const err272 = {instancePath:instancePath+"/monitoring/dashboard/label",schemaPath:"#/$defs/labelKey/pattern",keyword:"pattern",params:{pattern: "^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"},message:"must match pattern \""+"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"+"\"",schema:"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$",parentSchema:schema87,data:data89};
+if(!pattern81.test(data89)){
+const err272 = {instancePath:instancePath+"/monitoring/dashboard/label",schemaPath:"#/$defs/labelKey/pattern",keyword:"pattern",params:{pattern: "^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"},message:"must match pattern \""+"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"+"\"",schema:"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$",parentSchema:schema90,data:data89};
 if(vErrors === null){
 vErrors = [err272];
 }
@@ -9155,7 +9487,7 @@ errors++;
 }
 }
 else {
-const err273 = {instancePath:instancePath+"/monitoring/dashboard/label",schemaPath:"#/$defs/labelKey/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema87.type,parentSchema:schema87,data:data89};
+const err273 = {instancePath:instancePath+"/monitoring/dashboard/label",schemaPath:"#/$defs/labelKey/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema90.type,parentSchema:schema90,data:data89};
 if(vErrors === null){
 vErrors = [err273];
 }
@@ -9169,7 +9501,7 @@ if(data86.labelValue !== undefined){
 let data90 = data86.labelValue;
 if(typeof data90 === "string"){
 if(func2(data90) > 63){
-const err274 = {instancePath:instancePath+"/monitoring/dashboard/labelValue",schemaPath:"#/$defs/labelValue/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema88,data:data90};
+const err274 = {instancePath:instancePath+"/monitoring/dashboard/labelValue",schemaPath:"#/$defs/labelValue/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema91,data:data90};
 if(vErrors === null){
 vErrors = [err274];
 }
@@ -9178,8 +9510,8 @@ vErrors.push(err274);
 }
 errors++;
 }
-if(!pattern80.test(data90)){
-const err275 = {instancePath:instancePath+"/monitoring/dashboard/labelValue",schemaPath:"#/$defs/labelValue/pattern",keyword:"pattern",params:{pattern: "^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$"},message:"must match pattern \""+"^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$"+"\"",schema:"^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$",parentSchema:schema88,data:data90};
+if(!pattern82.test(data90)){
+const err275 = {instancePath:instancePath+"/monitoring/dashboard/labelValue",schemaPath:"#/$defs/labelValue/pattern",keyword:"pattern",params:{pattern: "^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$"},message:"must match pattern \""+"^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$"+"\"",schema:"^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$",parentSchema:schema91,data:data90};
 if(vErrors === null){
 vErrors = [err275];
 }
@@ -9190,7 +9522,7 @@ errors++;
 }
 }
 else {
-const err276 = {instancePath:instancePath+"/monitoring/dashboard/labelValue",schemaPath:"#/$defs/labelValue/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema88.type,parentSchema:schema88,data:data90};
+const err276 = {instancePath:instancePath+"/monitoring/dashboard/labelValue",schemaPath:"#/$defs/labelValue/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema91.type,parentSchema:schema91,data:data90};
 if(vErrors === null){
 vErrors = [err276];
 }
@@ -9202,7 +9534,7 @@ errors++;
 }
 }
 else {
-const err277 = {instancePath:instancePath+"/monitoring/dashboard",schemaPath:"#/properties/monitoring/properties/dashboard/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema63.properties.monitoring.properties.dashboard.type,parentSchema:schema63.properties.monitoring.properties.dashboard,data:data86};
+const err277 = {instancePath:instancePath+"/monitoring/dashboard",schemaPath:"#/properties/monitoring/properties/dashboard/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema66.properties.monitoring.properties.dashboard.type,parentSchema:schema66.properties.monitoring.properties.dashboard,data:data86};
 if(vErrors === null){
 vErrors = [err277];
 }
@@ -9214,7 +9546,7 @@ errors++;
 }
 }
 else {
-const err278 = {instancePath:instancePath+"/monitoring",schemaPath:"#/properties/monitoring/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema63.properties.monitoring.type,parentSchema:schema63.properties.monitoring,data:data75};
+const err278 = {instancePath:instancePath+"/monitoring",schemaPath:"#/properties/monitoring/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema66.properties.monitoring.type,parentSchema:schema66.properties.monitoring,data:data75};
 if(vErrors === null){
 vErrors = [err278];
 }
@@ -9228,7 +9560,7 @@ if(data.remotes !== undefined){
 let data91 = data.remotes;
 if(Array.isArray(data91)){
 if(data91.length > 100){
-const err279 = {instancePath:instancePath+"/remotes",schemaPath:"#/properties/remotes/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items",schema:100,parentSchema:schema63.properties.remotes,data:data91};
+const err279 = {instancePath:instancePath+"/remotes",schemaPath:"#/properties/remotes/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items",schema:100,parentSchema:schema66.properties.remotes,data:data91};
 if(vErrors === null){
 vErrors = [err279];
 }
@@ -9239,14 +9571,14 @@ errors++;
 }
 const len4 = data91.length;
 for(let i5=0; i5<len4; i5++){
-if(!(validate37(data91[i5], {instancePath:instancePath+"/remotes/" + i5,parentData:data91,parentDataProperty:i5,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate37.errors : vErrors.concat(validate37.errors);
+if(!(validate39(data91[i5], {instancePath:instancePath+"/remotes/" + i5,parentData:data91,parentDataProperty:i5,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate39.errors : vErrors.concat(validate39.errors);
 errors = vErrors.length;
 }
 }
 }
 else {
-const err280 = {instancePath:instancePath+"/remotes",schemaPath:"#/properties/remotes/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema63.properties.remotes.type,parentSchema:schema63.properties.remotes,data:data91};
+const err280 = {instancePath:instancePath+"/remotes",schemaPath:"#/properties/remotes/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema66.properties.remotes.type,parentSchema:schema66.properties.remotes,data:data91};
 if(vErrors === null){
 vErrors = [err280];
 }
@@ -9258,7 +9590,7 @@ errors++;
 }
 }
 else {
-const err281 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema63.type,parentSchema:schema63,data};
+const err281 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema66.type,parentSchema:schema66,data};
 if(vErrors === null){
 vErrors = [err281];
 }
@@ -9267,28 +9599,28 @@ vErrors.push(err281);
 }
 errors++;
 }
-validate33.errors = vErrors;
+validate35.errors = vErrors;
 return errors === 0;
 }
-validate33.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate35.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const policy = validate39;
-const schema96 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://raku.dev/schema/policy.schema.json","title":"Raku policy","description":"Who may call which tools, under which conditions; approvals for sensitive tools; rate limits. Lives at policies/<name>.yaml. Explicit denies override allows; anything not allowed is denied.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Policy name: a DNS-1123 label. Must equal the file name (policies/<name>.yaml).","$ref":"#/$defs/dnsLabel"},"description":{"description":"What the policy is for.","type":"string","maxLength":2000},"roles":{"description":"Named sets of tool patterns.","type":"array","maxItems":500,"items":{"type":"object","additionalProperties":false,"required":["name","tools"],"properties":{"name":{"description":"Role name, unique within the policy.","$ref":"#/$defs/dnsLabel"},"description":{"description":"What the role is for.","type":"string","maxLength":1000},"tools":{"$ref":"#/$defs/toolPatterns"}}}},"bindings":{"description":"Grant roles to subjects, per environment, optionally under conditions.","type":"array","maxItems":1000,"items":{"type":"object","additionalProperties":false,"required":["role","subjects"],"properties":{"role":{"description":"A role of this policy.","$ref":"#/$defs/dnsLabel"},"subjects":{"$ref":"#/$defs/subjects"},"environments":{"$ref":"#/$defs/environments"},"when":{"$ref":"#/$defs/conditions"}}}},"denies":{"description":"Explicit denies; a matching deny overrides every allow.","type":"array","maxItems":500,"items":{"type":"object","additionalProperties":false,"required":["name","tools","subjects"],"properties":{"name":{"description":"Rule name, shown in decisions and traces.","$ref":"#/$defs/dnsLabel"},"description":{"description":"Why this is denied.","type":"string","maxLength":1000},"tools":{"$ref":"#/$defs/toolPatterns"},"subjects":{"$ref":"#/$defs/subjects"},"environments":{"$ref":"#/$defs/environments"},"when":{"$ref":"#/$defs/conditions"}}}},"approvals":{"description":"Who approves calls to sensitive tools.","type":"array","maxItems":200,"items":{"type":"object","additionalProperties":false,"required":["name","tools","approvers"],"properties":{"name":{"description":"Rule name.","$ref":"#/$defs/dnsLabel"},"tools":{"$ref":"#/$defs/toolPatterns"},"environments":{"$ref":"#/$defs/environments"},"approvers":{"$ref":"#/$defs/subjects"},"timeoutSeconds":{"description":"An undecided request is refused after this many seconds. Default 3600.","type":"integer","minimum":10,"maximum":604800}}}},"rateLimits":{"description":"Calls allowed per subject per window.","type":"array","maxItems":200,"items":{"type":"object","additionalProperties":false,"required":["name","subjects","limit","windowSeconds"],"properties":{"name":{"description":"Rule name.","$ref":"#/$defs/dnsLabel"},"subjects":{"$ref":"#/$defs/subjects"},"tools":{"$ref":"#/$defs/toolPatterns"},"environments":{"$ref":"#/$defs/environments"},"limit":{"description":"Calls allowed per window, per subject.","type":"integer","minimum":1,"maximum":1000000},"windowSeconds":{"description":"Window length in seconds.","type":"integer","minimum":1,"maximum":86400}}}}},"$defs":{"dnsLabel":{"type":"string","minLength":1,"maxLength":63,"pattern":"^[a-z]([-a-z0-9]*[a-z0-9])?$"},"toolPatterns":{"description":"Exposed tool names ('<prefix>.<tool>'); '*' matches any run of characters, e.g. 'github.*', '*.list_*'.","type":"array","minItems":1,"maxItems":500,"items":{"type":"string","pattern":"^[A-Za-z0-9_.*-]{1,129}$","maxLength":145}},"subjects":{"description":"Subjects: 'user:<id>', 'agent:<id>', 'group:<name>' (from the token's claims), or '*' for any authenticated caller.","type":"array","minItems":1,"maxItems":500,"items":{"type":"string","pattern":"^(\\*|(user|agent|group):[^\\s]{1,256})$","maxLength":272}},"environments":{"description":"Environments the rule applies in. Default: all.","type":"array","minItems":1,"maxItems":3,"uniqueItems":true,"items":{"type":"string","enum":["dev","staging","prod"]}},"conditions":{"description":"Conditions that must all hold (ABAC).","type":"array","minItems":1,"maxItems":50,"items":{"$ref":"#/$defs/condition"}},"condition":{"description":"A test on one attribute: 'args.<path>' (call arguments), 'claims.<name>' (token claims), 'subject.id', 'subject.kind', 'environment', 'time.hour' (0-23, UTC), 'time.weekday' (0 = Sunday). Every operator given must hold.","type":"object","additionalProperties":false,"required":["field"],"minProperties":2,"properties":{"field":{"description":"The attribute tested.","type":"string","pattern":"^(args(\\.[A-Za-z0-9_-]{1,128}){1,8}|claims\\.[A-Za-z0-9_:/.-]{1,128}|subject\\.(id|kind)|environment|time\\.(hour|weekday))$","maxLength":280},"equals":{"description":"Equal to this value.","$ref":"#/$defs/scalar"},"notEquals":{"description":"Not equal to this value.","$ref":"#/$defs/scalar"},"in":{"description":"One of these values.","type":"array","minItems":1,"maxItems":200,"items":{"$ref":"#/$defs/scalar"}},"notIn":{"description":"None of these values.","type":"array","minItems":1,"maxItems":200,"items":{"$ref":"#/$defs/scalar"}},"matches":{"description":"Matches this glob ('*' any run of characters), e.g. 'acme-*'.","type":"string","maxLength":256},"normalize":{"description":"How strings are compared by equals, notEquals, in, notIn and matches: 'exact' (as they are), 'caseless' (case-folded), 'nfkc' (NFKC, case-folded, invisible characters removed, ends trimmed) or 'skeleton' ('nfkc' plus Unicode TS #39 confusable skeletons: Cyrillic 'а' equals Latin 'a'). Default: whichever fails closed: 'skeleton' for equals, in and matches in a deny and for notEquals, notIn in a binding; 'exact' otherwise.","type":"string","enum":["exact","caseless","nfkc","skeleton"]},"exists":{"description":"The attribute is present (true) or absent (false).","type":"boolean"},"lt":{"description":"Less than.","type":"number"},"lte":{"description":"Less than or equal.","type":"number"},"gt":{"description":"Greater than.","type":"number"},"gte":{"description":"Greater than or equal.","type":"number"}}},"scalar":{"anyOf":[{"type":"string","maxLength":1024},{"type":"number"},{"type":"boolean"}]}}};
-const schema97 = {"type":"string","minLength":1,"maxLength":63,"pattern":"^[a-z]([-a-z0-9]*[a-z0-9])?$"};
-const schema99 = {"description":"Exposed tool names ('<prefix>.<tool>'); '*' matches any run of characters, e.g. 'github.*', '*.list_*'.","type":"array","minItems":1,"maxItems":500,"items":{"type":"string","pattern":"^[A-Za-z0-9_.*-]{1,129}$","maxLength":145}};
-const schema101 = {"description":"Subjects: 'user:<id>', 'agent:<id>', 'group:<name>' (from the token's claims), or '*' for any authenticated caller.","type":"array","minItems":1,"maxItems":500,"items":{"type":"string","pattern":"^(\\*|(user|agent|group):[^\\s]{1,256})$","maxLength":272}};
-const schema102 = {"description":"Environments the rule applies in. Default: all.","type":"array","minItems":1,"maxItems":3,"uniqueItems":true,"items":{"type":"string","enum":["dev","staging","prod"]}};
-const pattern94 = new RegExp("^[A-Za-z0-9_.*-]{1,129}$", "u");
-const pattern96 = new RegExp("^(\\*|(user|agent|group):[^\\s]{1,256})$", "u");
-const schema103 = {"description":"Conditions that must all hold (ABAC).","type":"array","minItems":1,"maxItems":50,"items":{"$ref":"#/$defs/condition"}};
-const schema104 = {"description":"A test on one attribute: 'args.<path>' (call arguments), 'claims.<name>' (token claims), 'subject.id', 'subject.kind', 'environment', 'time.hour' (0-23, UTC), 'time.weekday' (0 = Sunday). Every operator given must hold.","type":"object","additionalProperties":false,"required":["field"],"minProperties":2,"properties":{"field":{"description":"The attribute tested.","type":"string","pattern":"^(args(\\.[A-Za-z0-9_-]{1,128}){1,8}|claims\\.[A-Za-z0-9_:/.-]{1,128}|subject\\.(id|kind)|environment|time\\.(hour|weekday))$","maxLength":280},"equals":{"description":"Equal to this value.","$ref":"#/$defs/scalar"},"notEquals":{"description":"Not equal to this value.","$ref":"#/$defs/scalar"},"in":{"description":"One of these values.","type":"array","minItems":1,"maxItems":200,"items":{"$ref":"#/$defs/scalar"}},"notIn":{"description":"None of these values.","type":"array","minItems":1,"maxItems":200,"items":{"$ref":"#/$defs/scalar"}},"matches":{"description":"Matches this glob ('*' any run of characters), e.g. 'acme-*'.","type":"string","maxLength":256},"normalize":{"description":"How strings are compared by equals, notEquals, in, notIn and matches: 'exact' (as they are), 'caseless' (case-folded), 'nfkc' (NFKC, case-folded, invisible characters removed, ends trimmed) or 'skeleton' ('nfkc' plus Unicode TS #39 confusable skeletons: Cyrillic 'а' equals Latin 'a'). Default: whichever fails closed: 'skeleton' for equals, in and matches in a deny and for notEquals, notIn in a binding; 'exact' otherwise.","type":"string","enum":["exact","caseless","nfkc","skeleton"]},"exists":{"description":"The attribute is present (true) or absent (false).","type":"boolean"},"lt":{"description":"Less than.","type":"number"},"lte":{"description":"Less than or equal.","type":"number"},"gt":{"description":"Greater than.","type":"number"},"gte":{"description":"Greater than or equal.","type":"number"}}};
-const schema105 = {"anyOf":[{"type":"string","maxLength":1024},{"type":"number"},{"type":"boolean"}]};
-const pattern97 = new RegExp("^(args(\\.[A-Za-z0-9_-]{1,128}){1,8}|claims\\.[A-Za-z0-9_:/.-]{1,128}|subject\\.(id|kind)|environment|time\\.(hour|weekday))$", "u");
+export const policy = validate41;
+const schema99 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://raku.dev/schema/policy.schema.json","title":"Raku policy","description":"Who may call which tools, under which conditions; approvals for sensitive tools; rate limits. Lives at policies/<name>.yaml. Explicit denies override allows; anything not allowed is denied.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Policy name: a DNS-1123 label. Must equal the file name (policies/<name>.yaml).","$ref":"#/$defs/dnsLabel"},"description":{"description":"What the policy is for.","type":"string","maxLength":2000},"roles":{"description":"Named sets of tool patterns.","type":"array","maxItems":500,"items":{"type":"object","additionalProperties":false,"required":["name","tools"],"properties":{"name":{"description":"Role name, unique within the policy.","$ref":"#/$defs/dnsLabel"},"description":{"description":"What the role is for.","type":"string","maxLength":1000},"tools":{"$ref":"#/$defs/toolPatterns"}}}},"bindings":{"description":"Grant roles to subjects, per environment, optionally under conditions.","type":"array","maxItems":1000,"items":{"type":"object","additionalProperties":false,"required":["role","subjects"],"properties":{"role":{"description":"A role of this policy.","$ref":"#/$defs/dnsLabel"},"subjects":{"$ref":"#/$defs/subjects"},"environments":{"$ref":"#/$defs/environments"},"when":{"$ref":"#/$defs/conditions"}}}},"denies":{"description":"Explicit denies; a matching deny overrides every allow.","type":"array","maxItems":500,"items":{"type":"object","additionalProperties":false,"required":["name","tools","subjects"],"properties":{"name":{"description":"Rule name, shown in decisions and traces.","$ref":"#/$defs/dnsLabel"},"description":{"description":"Why this is denied.","type":"string","maxLength":1000},"tools":{"$ref":"#/$defs/toolPatterns"},"subjects":{"$ref":"#/$defs/subjects"},"environments":{"$ref":"#/$defs/environments"},"when":{"$ref":"#/$defs/conditions"}}}},"approvals":{"description":"Who approves calls to sensitive tools.","type":"array","maxItems":200,"items":{"type":"object","additionalProperties":false,"required":["name","tools","approvers"],"properties":{"name":{"description":"Rule name.","$ref":"#/$defs/dnsLabel"},"tools":{"$ref":"#/$defs/toolPatterns"},"environments":{"$ref":"#/$defs/environments"},"approvers":{"$ref":"#/$defs/subjects"},"timeoutSeconds":{"description":"An undecided request is refused after this many seconds. Default 3600.","type":"integer","minimum":10,"maximum":604800}}}},"rateLimits":{"description":"Calls allowed per subject per window.","type":"array","maxItems":200,"items":{"type":"object","additionalProperties":false,"required":["name","subjects","limit","windowSeconds"],"properties":{"name":{"description":"Rule name.","$ref":"#/$defs/dnsLabel"},"subjects":{"$ref":"#/$defs/subjects"},"tools":{"$ref":"#/$defs/toolPatterns"},"environments":{"$ref":"#/$defs/environments"},"limit":{"description":"Calls allowed per window, per subject.","type":"integer","minimum":1,"maximum":1000000},"windowSeconds":{"description":"Window length in seconds.","type":"integer","minimum":1,"maximum":86400}}}}},"$defs":{"dnsLabel":{"type":"string","minLength":1,"maxLength":63,"pattern":"^[a-z]([-a-z0-9]*[a-z0-9])?$"},"toolPatterns":{"description":"Exposed tool names ('<prefix>.<tool>'); '*' matches any run of characters, e.g. 'github.*', '*.list_*'.","type":"array","minItems":1,"maxItems":500,"items":{"type":"string","pattern":"^[A-Za-z0-9_.*-]{1,129}$","maxLength":145}},"subjects":{"description":"Subjects: 'user:<id>', 'agent:<id>', 'group:<name>' (from the token's claims), or '*' for any authenticated caller.","type":"array","minItems":1,"maxItems":500,"items":{"type":"string","pattern":"^(\\*|(user|agent|group):[^\\s]{1,256})$","maxLength":272}},"environments":{"description":"Environments the rule applies in. Default: all.","type":"array","minItems":1,"maxItems":3,"uniqueItems":true,"items":{"type":"string","enum":["dev","staging","prod"]}},"conditions":{"description":"Conditions that must all hold (ABAC).","type":"array","minItems":1,"maxItems":50,"items":{"$ref":"#/$defs/condition"}},"condition":{"description":"A test on one attribute: 'args.<path>' (call arguments), 'claims.<name>' (token claims), 'subject.id', 'subject.kind', 'environment', 'time.hour' (0-23, UTC), 'time.weekday' (0 = Sunday). Every operator given must hold.","type":"object","additionalProperties":false,"required":["field"],"minProperties":2,"properties":{"field":{"description":"The attribute tested.","type":"string","pattern":"^(args(\\.[A-Za-z0-9_-]{1,128}){1,8}|claims\\.[A-Za-z0-9_:/.-]{1,128}|subject\\.(id|kind)|environment|time\\.(hour|weekday))$","maxLength":280},"equals":{"description":"Equal to this value.","$ref":"#/$defs/scalar"},"notEquals":{"description":"Not equal to this value.","$ref":"#/$defs/scalar"},"in":{"description":"One of these values.","type":"array","minItems":1,"maxItems":200,"items":{"$ref":"#/$defs/scalar"}},"notIn":{"description":"None of these values.","type":"array","minItems":1,"maxItems":200,"items":{"$ref":"#/$defs/scalar"}},"matches":{"description":"Matches this glob ('*' any run of characters), e.g. 'acme-*'.","type":"string","maxLength":256},"normalize":{"description":"How strings are compared by equals, notEquals, in, notIn and matches: 'exact' (as they are), 'caseless' (case-folded), 'nfkc' (NFKC, case-folded, invisible characters removed, ends trimmed) or 'skeleton' ('nfkc' plus Unicode TS #39 confusable skeletons: Cyrillic 'а' equals Latin 'a'). Default: whichever fails closed: 'skeleton' for equals, in and matches in a deny and for notEquals, notIn in a binding; 'exact' otherwise.","type":"string","enum":["exact","caseless","nfkc","skeleton"]},"exists":{"description":"The attribute is present (true) or absent (false).","type":"boolean"},"lt":{"description":"Less than.","type":"number"},"lte":{"description":"Less than or equal.","type":"number"},"gt":{"description":"Greater than.","type":"number"},"gte":{"description":"Greater than or equal.","type":"number"}}},"scalar":{"anyOf":[{"type":"string","maxLength":1024},{"type":"number"},{"type":"boolean"}]}}};
+const schema100 = {"type":"string","minLength":1,"maxLength":63,"pattern":"^[a-z]([-a-z0-9]*[a-z0-9])?$"};
+const schema102 = {"description":"Exposed tool names ('<prefix>.<tool>'); '*' matches any run of characters, e.g. 'github.*', '*.list_*'.","type":"array","minItems":1,"maxItems":500,"items":{"type":"string","pattern":"^[A-Za-z0-9_.*-]{1,129}$","maxLength":145}};
+const schema104 = {"description":"Subjects: 'user:<id>', 'agent:<id>', 'group:<name>' (from the token's claims), or '*' for any authenticated caller.","type":"array","minItems":1,"maxItems":500,"items":{"type":"string","pattern":"^(\\*|(user|agent|group):[^\\s]{1,256})$","maxLength":272}};
+const schema105 = {"description":"Environments the rule applies in. Default: all.","type":"array","minItems":1,"maxItems":3,"uniqueItems":true,"items":{"type":"string","enum":["dev","staging","prod"]}};
+const pattern96 = new RegExp("^[A-Za-z0-9_.*-]{1,129}$", "u");
+const pattern98 = new RegExp("^(\\*|(user|agent|group):[^\\s]{1,256})$", "u");
+const schema106 = {"description":"Conditions that must all hold (ABAC).","type":"array","minItems":1,"maxItems":50,"items":{"$ref":"#/$defs/condition"}};
+const schema107 = {"description":"A test on one attribute: 'args.<path>' (call arguments), 'claims.<name>' (token claims), 'subject.id', 'subject.kind', 'environment', 'time.hour' (0-23, UTC), 'time.weekday' (0 = Sunday). Every operator given must hold.","type":"object","additionalProperties":false,"required":["field"],"minProperties":2,"properties":{"field":{"description":"The attribute tested.","type":"string","pattern":"^(args(\\.[A-Za-z0-9_-]{1,128}){1,8}|claims\\.[A-Za-z0-9_:/.-]{1,128}|subject\\.(id|kind)|environment|time\\.(hour|weekday))$","maxLength":280},"equals":{"description":"Equal to this value.","$ref":"#/$defs/scalar"},"notEquals":{"description":"Not equal to this value.","$ref":"#/$defs/scalar"},"in":{"description":"One of these values.","type":"array","minItems":1,"maxItems":200,"items":{"$ref":"#/$defs/scalar"}},"notIn":{"description":"None of these values.","type":"array","minItems":1,"maxItems":200,"items":{"$ref":"#/$defs/scalar"}},"matches":{"description":"Matches this glob ('*' any run of characters), e.g. 'acme-*'.","type":"string","maxLength":256},"normalize":{"description":"How strings are compared by equals, notEquals, in, notIn and matches: 'exact' (as they are), 'caseless' (case-folded), 'nfkc' (NFKC, case-folded, invisible characters removed, ends trimmed) or 'skeleton' ('nfkc' plus Unicode TS #39 confusable skeletons: Cyrillic 'а' equals Latin 'a'). Default: whichever fails closed: 'skeleton' for equals, in and matches in a deny and for notEquals, notIn in a binding; 'exact' otherwise.","type":"string","enum":["exact","caseless","nfkc","skeleton"]},"exists":{"description":"The attribute is present (true) or absent (false).","type":"boolean"},"lt":{"description":"Less than.","type":"number"},"lte":{"description":"Less than or equal.","type":"number"},"gt":{"description":"Greater than.","type":"number"},"gte":{"description":"Greater than or equal.","type":"number"}}};
+const schema108 = {"anyOf":[{"type":"string","maxLength":1024},{"type":"number"},{"type":"boolean"}]};
+const pattern99 = new RegExp("^(args(\\.[A-Za-z0-9_-]{1,128}){1,8}|claims\\.[A-Za-z0-9_:/.-]{1,128}|subject\\.(id|kind)|environment|time\\.(hour|weekday))$", "u");
 
-function validate41(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate43(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate41.evaluated;
+const evaluated0 = validate43.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -9297,7 +9629,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(Object.keys(data).length < 2){
-const err0 = {instancePath,schemaPath:"#/minProperties",keyword:"minProperties",params:{limit: 2},message:"must NOT have fewer than 2 properties",schema:2,parentSchema:schema104,data};
+const err0 = {instancePath,schemaPath:"#/minProperties",keyword:"minProperties",params:{limit: 2},message:"must NOT have fewer than 2 properties",schema:2,parentSchema:schema107,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -9307,7 +9639,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.field === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "field"},message:"must have required property '"+"field"+"'",schema:schema104.required,parentSchema:schema104,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "field"},message:"must have required property '"+"field"+"'",schema:schema107.required,parentSchema:schema107,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -9317,8 +9649,8 @@ vErrors.push(err1);
 errors++;
 }
 for(const key0 in data){
-if(!(func1.call(schema104.properties, key0))){
-const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema104,data};
+if(!(func1.call(schema107.properties, key0))){
+const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema107,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -9332,7 +9664,7 @@ if(data.field !== undefined){
 let data0 = data.field;
 if(typeof data0 === "string"){
 if(func2(data0) > 280){
-const err3 = {instancePath:instancePath+"/field",schemaPath:"#/properties/field/maxLength",keyword:"maxLength",params:{limit: 280},message:"must NOT have more than 280 characters",schema:280,parentSchema:schema104.properties.field,data:data0};
+const err3 = {instancePath:instancePath+"/field",schemaPath:"#/properties/field/maxLength",keyword:"maxLength",params:{limit: 280},message:"must NOT have more than 280 characters",schema:280,parentSchema:schema107.properties.field,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -9341,8 +9673,8 @@ vErrors.push(err3);
 }
 errors++;
 }
-if(!pattern97.test(data0)){
-const err4 = {instancePath:instancePath+"/field",schemaPath:"#/properties/field/pattern",keyword:"pattern",params:{pattern: "^(args(\\.[A-Za-z0-9_-]{1,128}){1,8}|claims\\.[A-Za-z0-9_:/.-]{1,128}|subject\\.(id|kind)|environment|time\\.(hour|weekday))$"},message:"must match pattern \""+"^(args(\\.[A-Za-z0-9_-]{1,128}){1,8}|claims\\.[A-Za-z0-9_:/.-]{1,128}|subject\\.(id|kind)|environment|time\\.(hour|weekday))$"+"\"",schema:"^(args(\\.[A-Za-z0-9_-]{1,128}){1,8}|claims\\.[A-Za-z0-9_:/.-]{1,128}|subject\\.(id|kind)|environment|time\\.(hour|weekday))$",parentSchema:schema104.properties.field,data:data0};
+if(!pattern99.test(data0)){
+const err4 = {instancePath:instancePath+"/field",schemaPath:"#/properties/field/pattern",keyword:"pattern",params:{pattern: "^(args(\\.[A-Za-z0-9_-]{1,128}){1,8}|claims\\.[A-Za-z0-9_:/.-]{1,128}|subject\\.(id|kind)|environment|time\\.(hour|weekday))$"},message:"must match pattern \""+"^(args(\\.[A-Za-z0-9_-]{1,128}){1,8}|claims\\.[A-Za-z0-9_:/.-]{1,128}|subject\\.(id|kind)|environment|time\\.(hour|weekday))$"+"\"",schema:"^(args(\\.[A-Za-z0-9_-]{1,128}){1,8}|claims\\.[A-Za-z0-9_:/.-]{1,128}|subject\\.(id|kind)|environment|time\\.(hour|weekday))$",parentSchema:schema107.properties.field,data:data0};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -9353,7 +9685,7 @@ errors++;
 }
 }
 else {
-const err5 = {instancePath:instancePath+"/field",schemaPath:"#/properties/field/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema104.properties.field.type,parentSchema:schema104.properties.field,data:data0};
+const err5 = {instancePath:instancePath+"/field",schemaPath:"#/properties/field/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema107.properties.field.type,parentSchema:schema107.properties.field,data:data0};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -9370,7 +9702,7 @@ let valid2 = false;
 const _errs7 = errors;
 if(typeof data1 === "string"){
 if(func2(data1) > 1024){
-const err6 = {instancePath:instancePath+"/equals",schemaPath:"#/$defs/scalar/anyOf/0/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters",schema:1024,parentSchema:schema105.anyOf[0],data:data1};
+const err6 = {instancePath:instancePath+"/equals",schemaPath:"#/$defs/scalar/anyOf/0/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters",schema:1024,parentSchema:schema108.anyOf[0],data:data1};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -9381,7 +9713,7 @@ errors++;
 }
 }
 else {
-const err7 = {instancePath:instancePath+"/equals",schemaPath:"#/$defs/scalar/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema105.anyOf[0].type,parentSchema:schema105.anyOf[0],data:data1};
+const err7 = {instancePath:instancePath+"/equals",schemaPath:"#/$defs/scalar/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema108.anyOf[0].type,parentSchema:schema108.anyOf[0],data:data1};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -9394,7 +9726,7 @@ var _valid0 = _errs7 === errors;
 valid2 = valid2 || _valid0;
 const _errs9 = errors;
 if(!((typeof data1 == "number") && (isFinite(data1)))){
-const err8 = {instancePath:instancePath+"/equals",schemaPath:"#/$defs/scalar/anyOf/1/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema105.anyOf[1].type,parentSchema:schema105.anyOf[1],data:data1};
+const err8 = {instancePath:instancePath+"/equals",schemaPath:"#/$defs/scalar/anyOf/1/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema108.anyOf[1].type,parentSchema:schema108.anyOf[1],data:data1};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -9407,7 +9739,7 @@ var _valid0 = _errs9 === errors;
 valid2 = valid2 || _valid0;
 const _errs11 = errors;
 if(typeof data1 !== "boolean"){
-const err9 = {instancePath:instancePath+"/equals",schemaPath:"#/$defs/scalar/anyOf/2/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema105.anyOf[2].type,parentSchema:schema105.anyOf[2],data:data1};
+const err9 = {instancePath:instancePath+"/equals",schemaPath:"#/$defs/scalar/anyOf/2/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema108.anyOf[2].type,parentSchema:schema108.anyOf[2],data:data1};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -9419,7 +9751,7 @@ errors++;
 var _valid0 = _errs11 === errors;
 valid2 = valid2 || _valid0;
 if(!valid2){
-const err10 = {instancePath:instancePath+"/equals",schemaPath:"#/$defs/scalar/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema105.anyOf,parentSchema:schema105,data:data1};
+const err10 = {instancePath:instancePath+"/equals",schemaPath:"#/$defs/scalar/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema108.anyOf,parentSchema:schema108,data:data1};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -9447,7 +9779,7 @@ let valid4 = false;
 const _errs16 = errors;
 if(typeof data2 === "string"){
 if(func2(data2) > 1024){
-const err11 = {instancePath:instancePath+"/notEquals",schemaPath:"#/$defs/scalar/anyOf/0/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters",schema:1024,parentSchema:schema105.anyOf[0],data:data2};
+const err11 = {instancePath:instancePath+"/notEquals",schemaPath:"#/$defs/scalar/anyOf/0/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters",schema:1024,parentSchema:schema108.anyOf[0],data:data2};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -9458,7 +9790,7 @@ errors++;
 }
 }
 else {
-const err12 = {instancePath:instancePath+"/notEquals",schemaPath:"#/$defs/scalar/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema105.anyOf[0].type,parentSchema:schema105.anyOf[0],data:data2};
+const err12 = {instancePath:instancePath+"/notEquals",schemaPath:"#/$defs/scalar/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema108.anyOf[0].type,parentSchema:schema108.anyOf[0],data:data2};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -9471,7 +9803,7 @@ var _valid1 = _errs16 === errors;
 valid4 = valid4 || _valid1;
 const _errs18 = errors;
 if(!((typeof data2 == "number") && (isFinite(data2)))){
-const err13 = {instancePath:instancePath+"/notEquals",schemaPath:"#/$defs/scalar/anyOf/1/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema105.anyOf[1].type,parentSchema:schema105.anyOf[1],data:data2};
+const err13 = {instancePath:instancePath+"/notEquals",schemaPath:"#/$defs/scalar/anyOf/1/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema108.anyOf[1].type,parentSchema:schema108.anyOf[1],data:data2};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -9484,7 +9816,7 @@ var _valid1 = _errs18 === errors;
 valid4 = valid4 || _valid1;
 const _errs20 = errors;
 if(typeof data2 !== "boolean"){
-const err14 = {instancePath:instancePath+"/notEquals",schemaPath:"#/$defs/scalar/anyOf/2/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema105.anyOf[2].type,parentSchema:schema105.anyOf[2],data:data2};
+const err14 = {instancePath:instancePath+"/notEquals",schemaPath:"#/$defs/scalar/anyOf/2/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema108.anyOf[2].type,parentSchema:schema108.anyOf[2],data:data2};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -9496,7 +9828,7 @@ errors++;
 var _valid1 = _errs20 === errors;
 valid4 = valid4 || _valid1;
 if(!valid4){
-const err15 = {instancePath:instancePath+"/notEquals",schemaPath:"#/$defs/scalar/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema105.anyOf,parentSchema:schema105,data:data2};
+const err15 = {instancePath:instancePath+"/notEquals",schemaPath:"#/$defs/scalar/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema108.anyOf,parentSchema:schema108,data:data2};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -9521,7 +9853,7 @@ if(data.in !== undefined){
 let data3 = data.in;
 if(Array.isArray(data3)){
 if(data3.length > 200){
-const err16 = {instancePath:instancePath+"/in",schemaPath:"#/properties/in/maxItems",keyword:"maxItems",params:{limit: 200},message:"must NOT have more than 200 items",schema:200,parentSchema:schema104.properties.in,data:data3};
+const err16 = {instancePath:instancePath+"/in",schemaPath:"#/properties/in/maxItems",keyword:"maxItems",params:{limit: 200},message:"must NOT have more than 200 items",schema:200,parentSchema:schema107.properties.in,data:data3};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -9531,7 +9863,7 @@ vErrors.push(err16);
 errors++;
 }
 if(data3.length < 1){
-const err17 = {instancePath:instancePath+"/in",schemaPath:"#/properties/in/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema104.properties.in,data:data3};
+const err17 = {instancePath:instancePath+"/in",schemaPath:"#/properties/in/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema107.properties.in,data:data3};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -9548,7 +9880,7 @@ let valid8 = false;
 const _errs27 = errors;
 if(typeof data4 === "string"){
 if(func2(data4) > 1024){
-const err18 = {instancePath:instancePath+"/in/" + i0,schemaPath:"#/$defs/scalar/anyOf/0/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters",schema:1024,parentSchema:schema105.anyOf[0],data:data4};
+const err18 = {instancePath:instancePath+"/in/" + i0,schemaPath:"#/$defs/scalar/anyOf/0/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters",schema:1024,parentSchema:schema108.anyOf[0],data:data4};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -9559,7 +9891,7 @@ errors++;
 }
 }
 else {
-const err19 = {instancePath:instancePath+"/in/" + i0,schemaPath:"#/$defs/scalar/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema105.anyOf[0].type,parentSchema:schema105.anyOf[0],data:data4};
+const err19 = {instancePath:instancePath+"/in/" + i0,schemaPath:"#/$defs/scalar/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema108.anyOf[0].type,parentSchema:schema108.anyOf[0],data:data4};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -9572,7 +9904,7 @@ var _valid2 = _errs27 === errors;
 valid8 = valid8 || _valid2;
 const _errs29 = errors;
 if(!((typeof data4 == "number") && (isFinite(data4)))){
-const err20 = {instancePath:instancePath+"/in/" + i0,schemaPath:"#/$defs/scalar/anyOf/1/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema105.anyOf[1].type,parentSchema:schema105.anyOf[1],data:data4};
+const err20 = {instancePath:instancePath+"/in/" + i0,schemaPath:"#/$defs/scalar/anyOf/1/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema108.anyOf[1].type,parentSchema:schema108.anyOf[1],data:data4};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -9585,7 +9917,7 @@ var _valid2 = _errs29 === errors;
 valid8 = valid8 || _valid2;
 const _errs31 = errors;
 if(typeof data4 !== "boolean"){
-const err21 = {instancePath:instancePath+"/in/" + i0,schemaPath:"#/$defs/scalar/anyOf/2/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema105.anyOf[2].type,parentSchema:schema105.anyOf[2],data:data4};
+const err21 = {instancePath:instancePath+"/in/" + i0,schemaPath:"#/$defs/scalar/anyOf/2/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema108.anyOf[2].type,parentSchema:schema108.anyOf[2],data:data4};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -9597,7 +9929,7 @@ errors++;
 var _valid2 = _errs31 === errors;
 valid8 = valid8 || _valid2;
 if(!valid8){
-const err22 = {instancePath:instancePath+"/in/" + i0,schemaPath:"#/$defs/scalar/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema105.anyOf,parentSchema:schema105,data:data4};
+const err22 = {instancePath:instancePath+"/in/" + i0,schemaPath:"#/$defs/scalar/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema108.anyOf,parentSchema:schema108,data:data4};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -9620,7 +9952,7 @@ vErrors = null;
 }
 }
 else {
-const err23 = {instancePath:instancePath+"/in",schemaPath:"#/properties/in/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema104.properties.in.type,parentSchema:schema104.properties.in,data:data3};
+const err23 = {instancePath:instancePath+"/in",schemaPath:"#/properties/in/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema107.properties.in.type,parentSchema:schema107.properties.in,data:data3};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -9634,7 +9966,7 @@ if(data.notIn !== undefined){
 let data5 = data.notIn;
 if(Array.isArray(data5)){
 if(data5.length > 200){
-const err24 = {instancePath:instancePath+"/notIn",schemaPath:"#/properties/notIn/maxItems",keyword:"maxItems",params:{limit: 200},message:"must NOT have more than 200 items",schema:200,parentSchema:schema104.properties.notIn,data:data5};
+const err24 = {instancePath:instancePath+"/notIn",schemaPath:"#/properties/notIn/maxItems",keyword:"maxItems",params:{limit: 200},message:"must NOT have more than 200 items",schema:200,parentSchema:schema107.properties.notIn,data:data5};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -9644,7 +9976,7 @@ vErrors.push(err24);
 errors++;
 }
 if(data5.length < 1){
-const err25 = {instancePath:instancePath+"/notIn",schemaPath:"#/properties/notIn/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema104.properties.notIn,data:data5};
+const err25 = {instancePath:instancePath+"/notIn",schemaPath:"#/properties/notIn/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema107.properties.notIn,data:data5};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -9661,7 +9993,7 @@ let valid12 = false;
 const _errs38 = errors;
 if(typeof data6 === "string"){
 if(func2(data6) > 1024){
-const err26 = {instancePath:instancePath+"/notIn/" + i1,schemaPath:"#/$defs/scalar/anyOf/0/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters",schema:1024,parentSchema:schema105.anyOf[0],data:data6};
+const err26 = {instancePath:instancePath+"/notIn/" + i1,schemaPath:"#/$defs/scalar/anyOf/0/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters",schema:1024,parentSchema:schema108.anyOf[0],data:data6};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -9672,7 +10004,7 @@ errors++;
 }
 }
 else {
-const err27 = {instancePath:instancePath+"/notIn/" + i1,schemaPath:"#/$defs/scalar/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema105.anyOf[0].type,parentSchema:schema105.anyOf[0],data:data6};
+const err27 = {instancePath:instancePath+"/notIn/" + i1,schemaPath:"#/$defs/scalar/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema108.anyOf[0].type,parentSchema:schema108.anyOf[0],data:data6};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -9685,7 +10017,7 @@ var _valid3 = _errs38 === errors;
 valid12 = valid12 || _valid3;
 const _errs40 = errors;
 if(!((typeof data6 == "number") && (isFinite(data6)))){
-const err28 = {instancePath:instancePath+"/notIn/" + i1,schemaPath:"#/$defs/scalar/anyOf/1/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema105.anyOf[1].type,parentSchema:schema105.anyOf[1],data:data6};
+const err28 = {instancePath:instancePath+"/notIn/" + i1,schemaPath:"#/$defs/scalar/anyOf/1/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema108.anyOf[1].type,parentSchema:schema108.anyOf[1],data:data6};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -9698,7 +10030,7 @@ var _valid3 = _errs40 === errors;
 valid12 = valid12 || _valid3;
 const _errs42 = errors;
 if(typeof data6 !== "boolean"){
-const err29 = {instancePath:instancePath+"/notIn/" + i1,schemaPath:"#/$defs/scalar/anyOf/2/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema105.anyOf[2].type,parentSchema:schema105.anyOf[2],data:data6};
+const err29 = {instancePath:instancePath+"/notIn/" + i1,schemaPath:"#/$defs/scalar/anyOf/2/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema108.anyOf[2].type,parentSchema:schema108.anyOf[2],data:data6};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -9710,7 +10042,7 @@ errors++;
 var _valid3 = _errs42 === errors;
 valid12 = valid12 || _valid3;
 if(!valid12){
-const err30 = {instancePath:instancePath+"/notIn/" + i1,schemaPath:"#/$defs/scalar/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema105.anyOf,parentSchema:schema105,data:data6};
+const err30 = {instancePath:instancePath+"/notIn/" + i1,schemaPath:"#/$defs/scalar/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema108.anyOf,parentSchema:schema108,data:data6};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -9733,7 +10065,7 @@ vErrors = null;
 }
 }
 else {
-const err31 = {instancePath:instancePath+"/notIn",schemaPath:"#/properties/notIn/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema104.properties.notIn.type,parentSchema:schema104.properties.notIn,data:data5};
+const err31 = {instancePath:instancePath+"/notIn",schemaPath:"#/properties/notIn/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema107.properties.notIn.type,parentSchema:schema107.properties.notIn,data:data5};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -9747,7 +10079,7 @@ if(data.matches !== undefined){
 let data7 = data.matches;
 if(typeof data7 === "string"){
 if(func2(data7) > 256){
-const err32 = {instancePath:instancePath+"/matches",schemaPath:"#/properties/matches/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters",schema:256,parentSchema:schema104.properties.matches,data:data7};
+const err32 = {instancePath:instancePath+"/matches",schemaPath:"#/properties/matches/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters",schema:256,parentSchema:schema107.properties.matches,data:data7};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -9758,7 +10090,7 @@ errors++;
 }
 }
 else {
-const err33 = {instancePath:instancePath+"/matches",schemaPath:"#/properties/matches/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema104.properties.matches.type,parentSchema:schema104.properties.matches,data:data7};
+const err33 = {instancePath:instancePath+"/matches",schemaPath:"#/properties/matches/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema107.properties.matches.type,parentSchema:schema107.properties.matches,data:data7};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -9771,7 +10103,7 @@ errors++;
 if(data.normalize !== undefined){
 let data8 = data.normalize;
 if(typeof data8 !== "string"){
-const err34 = {instancePath:instancePath+"/normalize",schemaPath:"#/properties/normalize/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema104.properties.normalize.type,parentSchema:schema104.properties.normalize,data:data8};
+const err34 = {instancePath:instancePath+"/normalize",schemaPath:"#/properties/normalize/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema107.properties.normalize.type,parentSchema:schema107.properties.normalize,data:data8};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -9781,7 +10113,7 @@ vErrors.push(err34);
 errors++;
 }
 if(!((((data8 === "exact") || (data8 === "caseless")) || (data8 === "nfkc")) || (data8 === "skeleton"))){
-const err35 = {instancePath:instancePath+"/normalize",schemaPath:"#/properties/normalize/enum",keyword:"enum",params:{allowedValues: schema104.properties.normalize.enum},message:"must be equal to one of the allowed values",schema:schema104.properties.normalize.enum,parentSchema:schema104.properties.normalize,data:data8};
+const err35 = {instancePath:instancePath+"/normalize",schemaPath:"#/properties/normalize/enum",keyword:"enum",params:{allowedValues: schema107.properties.normalize.enum},message:"must be equal to one of the allowed values",schema:schema107.properties.normalize.enum,parentSchema:schema107.properties.normalize,data:data8};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -9794,7 +10126,7 @@ errors++;
 if(data.exists !== undefined){
 let data9 = data.exists;
 if(typeof data9 !== "boolean"){
-const err36 = {instancePath:instancePath+"/exists",schemaPath:"#/properties/exists/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema104.properties.exists.type,parentSchema:schema104.properties.exists,data:data9};
+const err36 = {instancePath:instancePath+"/exists",schemaPath:"#/properties/exists/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema107.properties.exists.type,parentSchema:schema107.properties.exists,data:data9};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -9807,7 +10139,7 @@ errors++;
 if(data.lt !== undefined){
 let data10 = data.lt;
 if(!((typeof data10 == "number") && (isFinite(data10)))){
-const err37 = {instancePath:instancePath+"/lt",schemaPath:"#/properties/lt/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema104.properties.lt.type,parentSchema:schema104.properties.lt,data:data10};
+const err37 = {instancePath:instancePath+"/lt",schemaPath:"#/properties/lt/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema107.properties.lt.type,parentSchema:schema107.properties.lt,data:data10};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -9820,7 +10152,7 @@ errors++;
 if(data.lte !== undefined){
 let data11 = data.lte;
 if(!((typeof data11 == "number") && (isFinite(data11)))){
-const err38 = {instancePath:instancePath+"/lte",schemaPath:"#/properties/lte/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema104.properties.lte.type,parentSchema:schema104.properties.lte,data:data11};
+const err38 = {instancePath:instancePath+"/lte",schemaPath:"#/properties/lte/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema107.properties.lte.type,parentSchema:schema107.properties.lte,data:data11};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -9833,7 +10165,7 @@ errors++;
 if(data.gt !== undefined){
 let data12 = data.gt;
 if(!((typeof data12 == "number") && (isFinite(data12)))){
-const err39 = {instancePath:instancePath+"/gt",schemaPath:"#/properties/gt/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema104.properties.gt.type,parentSchema:schema104.properties.gt,data:data12};
+const err39 = {instancePath:instancePath+"/gt",schemaPath:"#/properties/gt/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema107.properties.gt.type,parentSchema:schema107.properties.gt,data:data12};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -9846,7 +10178,7 @@ errors++;
 if(data.gte !== undefined){
 let data13 = data.gte;
 if(!((typeof data13 == "number") && (isFinite(data13)))){
-const err40 = {instancePath:instancePath+"/gte",schemaPath:"#/properties/gte/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema104.properties.gte.type,parentSchema:schema104.properties.gte,data:data13};
+const err40 = {instancePath:instancePath+"/gte",schemaPath:"#/properties/gte/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema107.properties.gte.type,parentSchema:schema107.properties.gte,data:data13};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -9858,7 +10190,7 @@ errors++;
 }
 }
 else {
-const err41 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema104.type,parentSchema:schema104,data};
+const err41 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema107.type,parentSchema:schema107,data};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -9867,16 +10199,16 @@ vErrors.push(err41);
 }
 errors++;
 }
-validate41.errors = vErrors;
+validate43.errors = vErrors;
 return errors === 0;
 }
-validate41.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate43.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate40(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate42(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate40.evaluated;
+const evaluated0 = validate42.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -9885,7 +10217,7 @@ evaluated0.items = undefined;
 }
 if(Array.isArray(data)){
 if(data.length > 50){
-const err0 = {instancePath,schemaPath:"#/maxItems",keyword:"maxItems",params:{limit: 50},message:"must NOT have more than 50 items",schema:50,parentSchema:schema103,data};
+const err0 = {instancePath,schemaPath:"#/maxItems",keyword:"maxItems",params:{limit: 50},message:"must NOT have more than 50 items",schema:50,parentSchema:schema106,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -9895,7 +10227,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.length < 1){
-const err1 = {instancePath,schemaPath:"#/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema103,data};
+const err1 = {instancePath,schemaPath:"#/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema106,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -9906,14 +10238,14 @@ errors++;
 }
 const len0 = data.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate41(data[i0], {instancePath:instancePath+"/" + i0,parentData:data,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate41.errors : vErrors.concat(validate41.errors);
+if(!(validate43(data[i0], {instancePath:instancePath+"/" + i0,parentData:data,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate43.errors : vErrors.concat(validate43.errors);
 errors = vErrors.length;
 }
 }
 }
 else {
-const err2 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema103.type,parentSchema:schema103,data};
+const err2 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema106.type,parentSchema:schema106,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -9922,17 +10254,17 @@ vErrors.push(err2);
 }
 errors++;
 }
-validate40.errors = vErrors;
+validate42.errors = vErrors;
 return errors === 0;
 }
-validate40.evaluated = {"items":true,"dynamicProps":false,"dynamicItems":false};
+validate42.evaluated = {"items":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate39(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate41(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://raku.dev/schema/policy.schema.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate39.evaluated;
+const evaluated0 = validate41.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -9941,7 +10273,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.name === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema96.required,parentSchema:schema96,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema99.required,parentSchema:schema99,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -9952,7 +10284,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(((((((key0 === "name") || (key0 === "description")) || (key0 === "roles")) || (key0 === "bindings")) || (key0 === "denies")) || (key0 === "approvals")) || (key0 === "rateLimits"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema96,data};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema99,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -9966,7 +10298,7 @@ if(data.name !== undefined){
 let data0 = data.name;
 if(typeof data0 === "string"){
 if(func2(data0) > 63){
-const err2 = {instancePath:instancePath+"/name",schemaPath:"#/$defs/dnsLabel/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema97,data:data0};
+const err2 = {instancePath:instancePath+"/name",schemaPath:"#/$defs/dnsLabel/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema100,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -9976,7 +10308,7 @@ vErrors.push(err2);
 errors++;
 }
 if(func2(data0) < 1){
-const err3 = {instancePath:instancePath+"/name",schemaPath:"#/$defs/dnsLabel/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema97,data:data0};
+const err3 = {instancePath:instancePath+"/name",schemaPath:"#/$defs/dnsLabel/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema100,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -9986,7 +10318,7 @@ vErrors.push(err3);
 errors++;
 }
 if(!pattern4.test(data0)){
-const err4 = {instancePath:instancePath+"/name",schemaPath:"#/$defs/dnsLabel/pattern",keyword:"pattern",params:{pattern: "^[a-z]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z]([-a-z0-9]*[a-z0-9])?$"+"\"",schema:"^[a-z]([-a-z0-9]*[a-z0-9])?$",parentSchema:schema97,data:data0};
+const err4 = {instancePath:instancePath+"/name",schemaPath:"#/$defs/dnsLabel/pattern",keyword:"pattern",params:{pattern: "^[a-z]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z]([-a-z0-9]*[a-z0-9])?$"+"\"",schema:"^[a-z]([-a-z0-9]*[a-z0-9])?$",parentSchema:schema100,data:data0};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -9997,7 +10329,7 @@ errors++;
 }
 }
 else {
-const err5 = {instancePath:instancePath+"/name",schemaPath:"#/$defs/dnsLabel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema97.type,parentSchema:schema97,data:data0};
+const err5 = {instancePath:instancePath+"/name",schemaPath:"#/$defs/dnsLabel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema100.type,parentSchema:schema100,data:data0};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -10011,7 +10343,7 @@ if(data.description !== undefined){
 let data1 = data.description;
 if(typeof data1 === "string"){
 if(func2(data1) > 2000){
-const err6 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/maxLength",keyword:"maxLength",params:{limit: 2000},message:"must NOT have more than 2000 characters",schema:2000,parentSchema:schema96.properties.description,data:data1};
+const err6 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/maxLength",keyword:"maxLength",params:{limit: 2000},message:"must NOT have more than 2000 characters",schema:2000,parentSchema:schema99.properties.description,data:data1};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -10022,7 +10354,7 @@ errors++;
 }
 }
 else {
-const err7 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema96.properties.description.type,parentSchema:schema96.properties.description,data:data1};
+const err7 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema99.properties.description.type,parentSchema:schema99.properties.description,data:data1};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -10036,7 +10368,7 @@ if(data.roles !== undefined){
 let data2 = data.roles;
 if(Array.isArray(data2)){
 if(data2.length > 500){
-const err8 = {instancePath:instancePath+"/roles",schemaPath:"#/properties/roles/maxItems",keyword:"maxItems",params:{limit: 500},message:"must NOT have more than 500 items",schema:500,parentSchema:schema96.properties.roles,data:data2};
+const err8 = {instancePath:instancePath+"/roles",schemaPath:"#/properties/roles/maxItems",keyword:"maxItems",params:{limit: 500},message:"must NOT have more than 500 items",schema:500,parentSchema:schema99.properties.roles,data:data2};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -10050,7 +10382,7 @@ for(let i0=0; i0<len0; i0++){
 let data3 = data2[i0];
 if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
 if(data3.name === undefined){
-const err9 = {instancePath:instancePath+"/roles/" + i0,schemaPath:"#/properties/roles/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema96.properties.roles.items.required,parentSchema:schema96.properties.roles.items,data:data3};
+const err9 = {instancePath:instancePath+"/roles/" + i0,schemaPath:"#/properties/roles/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema99.properties.roles.items.required,parentSchema:schema99.properties.roles.items,data:data3};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -10060,7 +10392,7 @@ vErrors.push(err9);
 errors++;
 }
 if(data3.tools === undefined){
-const err10 = {instancePath:instancePath+"/roles/" + i0,schemaPath:"#/properties/roles/items/required",keyword:"required",params:{missingProperty: "tools"},message:"must have required property '"+"tools"+"'",schema:schema96.properties.roles.items.required,parentSchema:schema96.properties.roles.items,data:data3};
+const err10 = {instancePath:instancePath+"/roles/" + i0,schemaPath:"#/properties/roles/items/required",keyword:"required",params:{missingProperty: "tools"},message:"must have required property '"+"tools"+"'",schema:schema99.properties.roles.items.required,parentSchema:schema99.properties.roles.items,data:data3};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -10071,7 +10403,7 @@ errors++;
 }
 for(const key1 in data3){
 if(!(((key1 === "name") || (key1 === "description")) || (key1 === "tools"))){
-const err11 = {instancePath:instancePath+"/roles/" + i0,schemaPath:"#/properties/roles/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema96.properties.roles.items,data:data3};
+const err11 = {instancePath:instancePath+"/roles/" + i0,schemaPath:"#/properties/roles/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema99.properties.roles.items,data:data3};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -10085,7 +10417,7 @@ if(data3.name !== undefined){
 let data4 = data3.name;
 if(typeof data4 === "string"){
 if(func2(data4) > 63){
-const err12 = {instancePath:instancePath+"/roles/" + i0+"/name",schemaPath:"#/$defs/dnsLabel/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema97,data:data4};
+const err12 = {instancePath:instancePath+"/roles/" + i0+"/name",schemaPath:"#/$defs/dnsLabel/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema100,data:data4};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -10095,7 +10427,7 @@ vErrors.push(err12);
 errors++;
 }
 if(func2(data4) < 1){
-const err13 = {instancePath:instancePath+"/roles/" + i0+"/name",schemaPath:"#/$defs/dnsLabel/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema97,data:data4};
+const err13 = {instancePath:instancePath+"/roles/" + i0+"/name",schemaPath:"#/$defs/dnsLabel/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema100,data:data4};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -10105,7 +10437,7 @@ vErrors.push(err13);
 errors++;
 }
 if(!pattern4.test(data4)){
-const err14 = {instancePath:instancePath+"/roles/" + i0+"/name",schemaPath:"#/$defs/dnsLabel/pattern",keyword:"pattern",params:{pattern: "^[a-z]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z]([-a-z0-9]*[a-z0-9])?$"+"\"",schema:"^[a-z]([-a-z0-9]*[a-z0-9])?$",parentSchema:schema97,data:data4};
+const err14 = {instancePath:instancePath+"/roles/" + i0+"/name",schemaPath:"#/$defs/dnsLabel/pattern",keyword:"pattern",params:{pattern: "^[a-z]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z]([-a-z0-9]*[a-z0-9])?$"+"\"",schema:"^[a-z]([-a-z0-9]*[a-z0-9])?$",parentSchema:schema100,data:data4};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -10116,7 +10448,7 @@ errors++;
 }
 }
 else {
-const err15 = {instancePath:instancePath+"/roles/" + i0+"/name",schemaPath:"#/$defs/dnsLabel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema97.type,parentSchema:schema97,data:data4};
+const err15 = {instancePath:instancePath+"/roles/" + i0+"/name",schemaPath:"#/$defs/dnsLabel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema100.type,parentSchema:schema100,data:data4};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -10130,7 +10462,7 @@ if(data3.description !== undefined){
 let data5 = data3.description;
 if(typeof data5 === "string"){
 if(func2(data5) > 1000){
-const err16 = {instancePath:instancePath+"/roles/" + i0+"/description",schemaPath:"#/properties/roles/items/properties/description/maxLength",keyword:"maxLength",params:{limit: 1000},message:"must NOT have more than 1000 characters",schema:1000,parentSchema:schema96.properties.roles.items.properties.description,data:data5};
+const err16 = {instancePath:instancePath+"/roles/" + i0+"/description",schemaPath:"#/properties/roles/items/properties/description/maxLength",keyword:"maxLength",params:{limit: 1000},message:"must NOT have more than 1000 characters",schema:1000,parentSchema:schema99.properties.roles.items.properties.description,data:data5};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -10141,7 +10473,7 @@ errors++;
 }
 }
 else {
-const err17 = {instancePath:instancePath+"/roles/" + i0+"/description",schemaPath:"#/properties/roles/items/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema96.properties.roles.items.properties.description.type,parentSchema:schema96.properties.roles.items.properties.description,data:data5};
+const err17 = {instancePath:instancePath+"/roles/" + i0+"/description",schemaPath:"#/properties/roles/items/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema99.properties.roles.items.properties.description.type,parentSchema:schema99.properties.roles.items.properties.description,data:data5};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -10155,7 +10487,7 @@ if(data3.tools !== undefined){
 let data6 = data3.tools;
 if(Array.isArray(data6)){
 if(data6.length > 500){
-const err18 = {instancePath:instancePath+"/roles/" + i0+"/tools",schemaPath:"#/$defs/toolPatterns/maxItems",keyword:"maxItems",params:{limit: 500},message:"must NOT have more than 500 items",schema:500,parentSchema:schema99,data:data6};
+const err18 = {instancePath:instancePath+"/roles/" + i0+"/tools",schemaPath:"#/$defs/toolPatterns/maxItems",keyword:"maxItems",params:{limit: 500},message:"must NOT have more than 500 items",schema:500,parentSchema:schema102,data:data6};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -10165,7 +10497,7 @@ vErrors.push(err18);
 errors++;
 }
 if(data6.length < 1){
-const err19 = {instancePath:instancePath+"/roles/" + i0+"/tools",schemaPath:"#/$defs/toolPatterns/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema99,data:data6};
+const err19 = {instancePath:instancePath+"/roles/" + i0+"/tools",schemaPath:"#/$defs/toolPatterns/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema102,data:data6};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -10179,7 +10511,7 @@ for(let i1=0; i1<len1; i1++){
 let data7 = data6[i1];
 if(typeof data7 === "string"){
 if(func2(data7) > 145){
-const err20 = {instancePath:instancePath+"/roles/" + i0+"/tools/" + i1,schemaPath:"#/$defs/toolPatterns/items/maxLength",keyword:"maxLength",params:{limit: 145},message:"must NOT have more than 145 characters",schema:145,parentSchema:schema99.items,data:data7};
+const err20 = {instancePath:instancePath+"/roles/" + i0+"/tools/" + i1,schemaPath:"#/$defs/toolPatterns/items/maxLength",keyword:"maxLength",params:{limit: 145},message:"must NOT have more than 145 characters",schema:145,parentSchema:schema102.items,data:data7};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -10188,8 +10520,8 @@ vErrors.push(err20);
 }
 errors++;
 }
-if(!pattern94.test(data7)){
-const err21 = {instancePath:instancePath+"/roles/" + i0+"/tools/" + i1,schemaPath:"#/$defs/toolPatterns/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.*-]{1,129}$"},message:"must match pattern \""+"^[A-Za-z0-9_.*-]{1,129}$"+"\"",schema:"^[A-Za-z0-9_.*-]{1,129}$",parentSchema:schema99.items,data:data7};
+if(!pattern96.test(data7)){
+const err21 = {instancePath:instancePath+"/roles/" + i0+"/tools/" + i1,schemaPath:"#/$defs/toolPatterns/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.*-]{1,129}$"},message:"must match pattern \""+"^[A-Za-z0-9_.*-]{1,129}$"+"\"",schema:"^[A-Za-z0-9_.*-]{1,129}$",parentSchema:schema102.items,data:data7};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -10200,7 +10532,7 @@ errors++;
 }
 }
 else {
-const err22 = {instancePath:instancePath+"/roles/" + i0+"/tools/" + i1,schemaPath:"#/$defs/toolPatterns/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema99.items.type,parentSchema:schema99.items,data:data7};
+const err22 = {instancePath:instancePath+"/roles/" + i0+"/tools/" + i1,schemaPath:"#/$defs/toolPatterns/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema102.items.type,parentSchema:schema102.items,data:data7};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -10212,7 +10544,7 @@ errors++;
 }
 }
 else {
-const err23 = {instancePath:instancePath+"/roles/" + i0+"/tools",schemaPath:"#/$defs/toolPatterns/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema99.type,parentSchema:schema99,data:data6};
+const err23 = {instancePath:instancePath+"/roles/" + i0+"/tools",schemaPath:"#/$defs/toolPatterns/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema102.type,parentSchema:schema102,data:data6};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -10224,7 +10556,7 @@ errors++;
 }
 }
 else {
-const err24 = {instancePath:instancePath+"/roles/" + i0,schemaPath:"#/properties/roles/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema96.properties.roles.items.type,parentSchema:schema96.properties.roles.items,data:data3};
+const err24 = {instancePath:instancePath+"/roles/" + i0,schemaPath:"#/properties/roles/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema99.properties.roles.items.type,parentSchema:schema99.properties.roles.items,data:data3};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -10236,7 +10568,7 @@ errors++;
 }
 }
 else {
-const err25 = {instancePath:instancePath+"/roles",schemaPath:"#/properties/roles/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema96.properties.roles.type,parentSchema:schema96.properties.roles,data:data2};
+const err25 = {instancePath:instancePath+"/roles",schemaPath:"#/properties/roles/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema99.properties.roles.type,parentSchema:schema99.properties.roles,data:data2};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -10250,7 +10582,7 @@ if(data.bindings !== undefined){
 let data8 = data.bindings;
 if(Array.isArray(data8)){
 if(data8.length > 1000){
-const err26 = {instancePath:instancePath+"/bindings",schemaPath:"#/properties/bindings/maxItems",keyword:"maxItems",params:{limit: 1000},message:"must NOT have more than 1000 items",schema:1000,parentSchema:schema96.properties.bindings,data:data8};
+const err26 = {instancePath:instancePath+"/bindings",schemaPath:"#/properties/bindings/maxItems",keyword:"maxItems",params:{limit: 1000},message:"must NOT have more than 1000 items",schema:1000,parentSchema:schema99.properties.bindings,data:data8};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -10264,7 +10596,7 @@ for(let i2=0; i2<len2; i2++){
 let data9 = data8[i2];
 if(data9 && typeof data9 == "object" && !Array.isArray(data9)){
 if(data9.role === undefined){
-const err27 = {instancePath:instancePath+"/bindings/" + i2,schemaPath:"#/properties/bindings/items/required",keyword:"required",params:{missingProperty: "role"},message:"must have required property '"+"role"+"'",schema:schema96.properties.bindings.items.required,parentSchema:schema96.properties.bindings.items,data:data9};
+const err27 = {instancePath:instancePath+"/bindings/" + i2,schemaPath:"#/properties/bindings/items/required",keyword:"required",params:{missingProperty: "role"},message:"must have required property '"+"role"+"'",schema:schema99.properties.bindings.items.required,parentSchema:schema99.properties.bindings.items,data:data9};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -10274,7 +10606,7 @@ vErrors.push(err27);
 errors++;
 }
 if(data9.subjects === undefined){
-const err28 = {instancePath:instancePath+"/bindings/" + i2,schemaPath:"#/properties/bindings/items/required",keyword:"required",params:{missingProperty: "subjects"},message:"must have required property '"+"subjects"+"'",schema:schema96.properties.bindings.items.required,parentSchema:schema96.properties.bindings.items,data:data9};
+const err28 = {instancePath:instancePath+"/bindings/" + i2,schemaPath:"#/properties/bindings/items/required",keyword:"required",params:{missingProperty: "subjects"},message:"must have required property '"+"subjects"+"'",schema:schema99.properties.bindings.items.required,parentSchema:schema99.properties.bindings.items,data:data9};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -10285,7 +10617,7 @@ errors++;
 }
 for(const key2 in data9){
 if(!((((key2 === "role") || (key2 === "subjects")) || (key2 === "environments")) || (key2 === "when"))){
-const err29 = {instancePath:instancePath+"/bindings/" + i2,schemaPath:"#/properties/bindings/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema96.properties.bindings.items,data:data9};
+const err29 = {instancePath:instancePath+"/bindings/" + i2,schemaPath:"#/properties/bindings/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema99.properties.bindings.items,data:data9};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -10299,7 +10631,7 @@ if(data9.role !== undefined){
 let data10 = data9.role;
 if(typeof data10 === "string"){
 if(func2(data10) > 63){
-const err30 = {instancePath:instancePath+"/bindings/" + i2+"/role",schemaPath:"#/$defs/dnsLabel/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema97,data:data10};
+const err30 = {instancePath:instancePath+"/bindings/" + i2+"/role",schemaPath:"#/$defs/dnsLabel/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema100,data:data10};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -10309,7 +10641,7 @@ vErrors.push(err30);
 errors++;
 }
 if(func2(data10) < 1){
-const err31 = {instancePath:instancePath+"/bindings/" + i2+"/role",schemaPath:"#/$defs/dnsLabel/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema97,data:data10};
+const err31 = {instancePath:instancePath+"/bindings/" + i2+"/role",schemaPath:"#/$defs/dnsLabel/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema100,data:data10};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -10319,7 +10651,7 @@ vErrors.push(err31);
 errors++;
 }
 if(!pattern4.test(data10)){
-const err32 = {instancePath:instancePath+"/bindings/" + i2+"/role",schemaPath:"#/$defs/dnsLabel/pattern",keyword:"pattern",params:{pattern: "^[a-z]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z]([-a-z0-9]*[a-z0-9])?$"+"\"",schema:"^[a-z]([-a-z0-9]*[a-z0-9])?$",parentSchema:schema97,data:data10};
+const err32 = {instancePath:instancePath+"/bindings/" + i2+"/role",schemaPath:"#/$defs/dnsLabel/pattern",keyword:"pattern",params:{pattern: "^[a-z]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z]([-a-z0-9]*[a-z0-9])?$"+"\"",schema:"^[a-z]([-a-z0-9]*[a-z0-9])?$",parentSchema:schema100,data:data10};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -10330,7 +10662,7 @@ errors++;
 }
 }
 else {
-const err33 = {instancePath:instancePath+"/bindings/" + i2+"/role",schemaPath:"#/$defs/dnsLabel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema97.type,parentSchema:schema97,data:data10};
+const err33 = {instancePath:instancePath+"/bindings/" + i2+"/role",schemaPath:"#/$defs/dnsLabel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema100.type,parentSchema:schema100,data:data10};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -10344,7 +10676,7 @@ if(data9.subjects !== undefined){
 let data11 = data9.subjects;
 if(Array.isArray(data11)){
 if(data11.length > 500){
-const err34 = {instancePath:instancePath+"/bindings/" + i2+"/subjects",schemaPath:"#/$defs/subjects/maxItems",keyword:"maxItems",params:{limit: 500},message:"must NOT have more than 500 items",schema:500,parentSchema:schema101,data:data11};
+const err34 = {instancePath:instancePath+"/bindings/" + i2+"/subjects",schemaPath:"#/$defs/subjects/maxItems",keyword:"maxItems",params:{limit: 500},message:"must NOT have more than 500 items",schema:500,parentSchema:schema104,data:data11};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -10354,7 +10686,7 @@ vErrors.push(err34);
 errors++;
 }
 if(data11.length < 1){
-const err35 = {instancePath:instancePath+"/bindings/" + i2+"/subjects",schemaPath:"#/$defs/subjects/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema101,data:data11};
+const err35 = {instancePath:instancePath+"/bindings/" + i2+"/subjects",schemaPath:"#/$defs/subjects/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema104,data:data11};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -10368,7 +10700,7 @@ for(let i3=0; i3<len3; i3++){
 let data12 = data11[i3];
 if(typeof data12 === "string"){
 if(func2(data12) > 272){
-const err36 = {instancePath:instancePath+"/bindings/" + i2+"/subjects/" + i3,schemaPath:"#/$defs/subjects/items/maxLength",keyword:"maxLength",params:{limit: 272},message:"must NOT have more than 272 characters",schema:272,parentSchema:schema101.items,data:data12};
+const err36 = {instancePath:instancePath+"/bindings/" + i2+"/subjects/" + i3,schemaPath:"#/$defs/subjects/items/maxLength",keyword:"maxLength",params:{limit: 272},message:"must NOT have more than 272 characters",schema:272,parentSchema:schema104.items,data:data12};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -10377,8 +10709,8 @@ vErrors.push(err36);
 }
 errors++;
 }
-if(!pattern96.test(data12)){
-const err37 = {instancePath:instancePath+"/bindings/" + i2+"/subjects/" + i3,schemaPath:"#/$defs/subjects/items/pattern",keyword:"pattern",params:{pattern: "^(\\*|(user|agent|group):[^\\s]{1,256})$"},message:"must match pattern \""+"^(\\*|(user|agent|group):[^\\s]{1,256})$"+"\"",schema:"^(\\*|(user|agent|group):[^\\s]{1,256})$",parentSchema:schema101.items,data:data12};
+if(!pattern98.test(data12)){
+const err37 = {instancePath:instancePath+"/bindings/" + i2+"/subjects/" + i3,schemaPath:"#/$defs/subjects/items/pattern",keyword:"pattern",params:{pattern: "^(\\*|(user|agent|group):[^\\s]{1,256})$"},message:"must match pattern \""+"^(\\*|(user|agent|group):[^\\s]{1,256})$"+"\"",schema:"^(\\*|(user|agent|group):[^\\s]{1,256})$",parentSchema:schema104.items,data:data12};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -10389,7 +10721,7 @@ errors++;
 }
 }
 else {
-const err38 = {instancePath:instancePath+"/bindings/" + i2+"/subjects/" + i3,schemaPath:"#/$defs/subjects/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema101.items.type,parentSchema:schema101.items,data:data12};
+const err38 = {instancePath:instancePath+"/bindings/" + i2+"/subjects/" + i3,schemaPath:"#/$defs/subjects/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema104.items.type,parentSchema:schema104.items,data:data12};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -10401,7 +10733,7 @@ errors++;
 }
 }
 else {
-const err39 = {instancePath:instancePath+"/bindings/" + i2+"/subjects",schemaPath:"#/$defs/subjects/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema101.type,parentSchema:schema101,data:data11};
+const err39 = {instancePath:instancePath+"/bindings/" + i2+"/subjects",schemaPath:"#/$defs/subjects/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema104.type,parentSchema:schema104,data:data11};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -10415,7 +10747,7 @@ if(data9.environments !== undefined){
 let data13 = data9.environments;
 if(Array.isArray(data13)){
 if(data13.length > 3){
-const err40 = {instancePath:instancePath+"/bindings/" + i2+"/environments",schemaPath:"#/$defs/environments/maxItems",keyword:"maxItems",params:{limit: 3},message:"must NOT have more than 3 items",schema:3,parentSchema:schema102,data:data13};
+const err40 = {instancePath:instancePath+"/bindings/" + i2+"/environments",schemaPath:"#/$defs/environments/maxItems",keyword:"maxItems",params:{limit: 3},message:"must NOT have more than 3 items",schema:3,parentSchema:schema105,data:data13};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -10425,7 +10757,7 @@ vErrors.push(err40);
 errors++;
 }
 if(data13.length < 1){
-const err41 = {instancePath:instancePath+"/bindings/" + i2+"/environments",schemaPath:"#/$defs/environments/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema102,data:data13};
+const err41 = {instancePath:instancePath+"/bindings/" + i2+"/environments",schemaPath:"#/$defs/environments/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema105,data:data13};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -10438,7 +10770,7 @@ const len4 = data13.length;
 for(let i4=0; i4<len4; i4++){
 let data14 = data13[i4];
 if(typeof data14 !== "string"){
-const err42 = {instancePath:instancePath+"/bindings/" + i2+"/environments/" + i4,schemaPath:"#/$defs/environments/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema102.items.type,parentSchema:schema102.items,data:data14};
+const err42 = {instancePath:instancePath+"/bindings/" + i2+"/environments/" + i4,schemaPath:"#/$defs/environments/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema105.items.type,parentSchema:schema105.items,data:data14};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -10448,7 +10780,7 @@ vErrors.push(err42);
 errors++;
 }
 if(!(((data14 === "dev") || (data14 === "staging")) || (data14 === "prod"))){
-const err43 = {instancePath:instancePath+"/bindings/" + i2+"/environments/" + i4,schemaPath:"#/$defs/environments/items/enum",keyword:"enum",params:{allowedValues: schema102.items.enum},message:"must be equal to one of the allowed values",schema:schema102.items.enum,parentSchema:schema102.items,data:data14};
+const err43 = {instancePath:instancePath+"/bindings/" + i2+"/environments/" + i4,schemaPath:"#/$defs/environments/items/enum",keyword:"enum",params:{allowedValues: schema105.items.enum},message:"must be equal to one of the allowed values",schema:schema105.items.enum,parentSchema:schema105.items,data:data14};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -10469,7 +10801,7 @@ continue;
 }
 if(typeof indices0[item0] == "number"){
 j0 = indices0[item0];
-const err44 = {instancePath:instancePath+"/bindings/" + i2+"/environments",schemaPath:"#/$defs/environments/uniqueItems",keyword:"uniqueItems",params:{i: i5, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i5+" are identical)",schema:true,parentSchema:schema102,data:data13};
+const err44 = {instancePath:instancePath+"/bindings/" + i2+"/environments",schemaPath:"#/$defs/environments/uniqueItems",keyword:"uniqueItems",params:{i: i5, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i5+" are identical)",schema:true,parentSchema:schema105,data:data13};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -10484,7 +10816,7 @@ indices0[item0] = i5;
 }
 }
 else {
-const err45 = {instancePath:instancePath+"/bindings/" + i2+"/environments",schemaPath:"#/$defs/environments/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema102.type,parentSchema:schema102,data:data13};
+const err45 = {instancePath:instancePath+"/bindings/" + i2+"/environments",schemaPath:"#/$defs/environments/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema105.type,parentSchema:schema105,data:data13};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -10495,14 +10827,14 @@ errors++;
 }
 }
 if(data9.when !== undefined){
-if(!(validate40(data9.when, {instancePath:instancePath+"/bindings/" + i2+"/when",parentData:data9,parentDataProperty:"when",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate40.errors : vErrors.concat(validate40.errors);
+if(!(validate42(data9.when, {instancePath:instancePath+"/bindings/" + i2+"/when",parentData:data9,parentDataProperty:"when",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate42.errors : vErrors.concat(validate42.errors);
 errors = vErrors.length;
 }
 }
 }
 else {
-const err46 = {instancePath:instancePath+"/bindings/" + i2,schemaPath:"#/properties/bindings/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema96.properties.bindings.items.type,parentSchema:schema96.properties.bindings.items,data:data9};
+const err46 = {instancePath:instancePath+"/bindings/" + i2,schemaPath:"#/properties/bindings/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema99.properties.bindings.items.type,parentSchema:schema99.properties.bindings.items,data:data9};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -10514,7 +10846,7 @@ errors++;
 }
 }
 else {
-const err47 = {instancePath:instancePath+"/bindings",schemaPath:"#/properties/bindings/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema96.properties.bindings.type,parentSchema:schema96.properties.bindings,data:data8};
+const err47 = {instancePath:instancePath+"/bindings",schemaPath:"#/properties/bindings/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema99.properties.bindings.type,parentSchema:schema99.properties.bindings,data:data8};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -10528,7 +10860,7 @@ if(data.denies !== undefined){
 let data16 = data.denies;
 if(Array.isArray(data16)){
 if(data16.length > 500){
-const err48 = {instancePath:instancePath+"/denies",schemaPath:"#/properties/denies/maxItems",keyword:"maxItems",params:{limit: 500},message:"must NOT have more than 500 items",schema:500,parentSchema:schema96.properties.denies,data:data16};
+const err48 = {instancePath:instancePath+"/denies",schemaPath:"#/properties/denies/maxItems",keyword:"maxItems",params:{limit: 500},message:"must NOT have more than 500 items",schema:500,parentSchema:schema99.properties.denies,data:data16};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -10542,7 +10874,7 @@ for(let i6=0; i6<len5; i6++){
 let data17 = data16[i6];
 if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
 if(data17.name === undefined){
-const err49 = {instancePath:instancePath+"/denies/" + i6,schemaPath:"#/properties/denies/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema96.properties.denies.items.required,parentSchema:schema96.properties.denies.items,data:data17};
+const err49 = {instancePath:instancePath+"/denies/" + i6,schemaPath:"#/properties/denies/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema99.properties.denies.items.required,parentSchema:schema99.properties.denies.items,data:data17};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -10552,7 +10884,7 @@ vErrors.push(err49);
 errors++;
 }
 if(data17.tools === undefined){
-const err50 = {instancePath:instancePath+"/denies/" + i6,schemaPath:"#/properties/denies/items/required",keyword:"required",params:{missingProperty: "tools"},message:"must have required property '"+"tools"+"'",schema:schema96.properties.denies.items.required,parentSchema:schema96.properties.denies.items,data:data17};
+const err50 = {instancePath:instancePath+"/denies/" + i6,schemaPath:"#/properties/denies/items/required",keyword:"required",params:{missingProperty: "tools"},message:"must have required property '"+"tools"+"'",schema:schema99.properties.denies.items.required,parentSchema:schema99.properties.denies.items,data:data17};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -10562,7 +10894,7 @@ vErrors.push(err50);
 errors++;
 }
 if(data17.subjects === undefined){
-const err51 = {instancePath:instancePath+"/denies/" + i6,schemaPath:"#/properties/denies/items/required",keyword:"required",params:{missingProperty: "subjects"},message:"must have required property '"+"subjects"+"'",schema:schema96.properties.denies.items.required,parentSchema:schema96.properties.denies.items,data:data17};
+const err51 = {instancePath:instancePath+"/denies/" + i6,schemaPath:"#/properties/denies/items/required",keyword:"required",params:{missingProperty: "subjects"},message:"must have required property '"+"subjects"+"'",schema:schema99.properties.denies.items.required,parentSchema:schema99.properties.denies.items,data:data17};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -10573,7 +10905,7 @@ errors++;
 }
 for(const key3 in data17){
 if(!((((((key3 === "name") || (key3 === "description")) || (key3 === "tools")) || (key3 === "subjects")) || (key3 === "environments")) || (key3 === "when"))){
-const err52 = {instancePath:instancePath+"/denies/" + i6,schemaPath:"#/properties/denies/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema96.properties.denies.items,data:data17};
+const err52 = {instancePath:instancePath+"/denies/" + i6,schemaPath:"#/properties/denies/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema99.properties.denies.items,data:data17};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -10587,7 +10919,7 @@ if(data17.name !== undefined){
 let data18 = data17.name;
 if(typeof data18 === "string"){
 if(func2(data18) > 63){
-const err53 = {instancePath:instancePath+"/denies/" + i6+"/name",schemaPath:"#/$defs/dnsLabel/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema97,data:data18};
+const err53 = {instancePath:instancePath+"/denies/" + i6+"/name",schemaPath:"#/$defs/dnsLabel/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema100,data:data18};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -10597,7 +10929,7 @@ vErrors.push(err53);
 errors++;
 }
 if(func2(data18) < 1){
-const err54 = {instancePath:instancePath+"/denies/" + i6+"/name",schemaPath:"#/$defs/dnsLabel/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema97,data:data18};
+const err54 = {instancePath:instancePath+"/denies/" + i6+"/name",schemaPath:"#/$defs/dnsLabel/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema100,data:data18};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -10607,7 +10939,7 @@ vErrors.push(err54);
 errors++;
 }
 if(!pattern4.test(data18)){
-const err55 = {instancePath:instancePath+"/denies/" + i6+"/name",schemaPath:"#/$defs/dnsLabel/pattern",keyword:"pattern",params:{pattern: "^[a-z]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z]([-a-z0-9]*[a-z0-9])?$"+"\"",schema:"^[a-z]([-a-z0-9]*[a-z0-9])?$",parentSchema:schema97,data:data18};
+const err55 = {instancePath:instancePath+"/denies/" + i6+"/name",schemaPath:"#/$defs/dnsLabel/pattern",keyword:"pattern",params:{pattern: "^[a-z]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z]([-a-z0-9]*[a-z0-9])?$"+"\"",schema:"^[a-z]([-a-z0-9]*[a-z0-9])?$",parentSchema:schema100,data:data18};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -10618,7 +10950,7 @@ errors++;
 }
 }
 else {
-const err56 = {instancePath:instancePath+"/denies/" + i6+"/name",schemaPath:"#/$defs/dnsLabel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema97.type,parentSchema:schema97,data:data18};
+const err56 = {instancePath:instancePath+"/denies/" + i6+"/name",schemaPath:"#/$defs/dnsLabel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema100.type,parentSchema:schema100,data:data18};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -10632,7 +10964,7 @@ if(data17.description !== undefined){
 let data19 = data17.description;
 if(typeof data19 === "string"){
 if(func2(data19) > 1000){
-const err57 = {instancePath:instancePath+"/denies/" + i6+"/description",schemaPath:"#/properties/denies/items/properties/description/maxLength",keyword:"maxLength",params:{limit: 1000},message:"must NOT have more than 1000 characters",schema:1000,parentSchema:schema96.properties.denies.items.properties.description,data:data19};
+const err57 = {instancePath:instancePath+"/denies/" + i6+"/description",schemaPath:"#/properties/denies/items/properties/description/maxLength",keyword:"maxLength",params:{limit: 1000},message:"must NOT have more than 1000 characters",schema:1000,parentSchema:schema99.properties.denies.items.properties.description,data:data19};
 if(vErrors === null){
 vErrors = [err57];
 }
@@ -10643,7 +10975,7 @@ errors++;
 }
 }
 else {
-const err58 = {instancePath:instancePath+"/denies/" + i6+"/description",schemaPath:"#/properties/denies/items/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema96.properties.denies.items.properties.description.type,parentSchema:schema96.properties.denies.items.properties.description,data:data19};
+const err58 = {instancePath:instancePath+"/denies/" + i6+"/description",schemaPath:"#/properties/denies/items/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema99.properties.denies.items.properties.description.type,parentSchema:schema99.properties.denies.items.properties.description,data:data19};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -10657,7 +10989,7 @@ if(data17.tools !== undefined){
 let data20 = data17.tools;
 if(Array.isArray(data20)){
 if(data20.length > 500){
-const err59 = {instancePath:instancePath+"/denies/" + i6+"/tools",schemaPath:"#/$defs/toolPatterns/maxItems",keyword:"maxItems",params:{limit: 500},message:"must NOT have more than 500 items",schema:500,parentSchema:schema99,data:data20};
+const err59 = {instancePath:instancePath+"/denies/" + i6+"/tools",schemaPath:"#/$defs/toolPatterns/maxItems",keyword:"maxItems",params:{limit: 500},message:"must NOT have more than 500 items",schema:500,parentSchema:schema102,data:data20};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -10667,7 +10999,7 @@ vErrors.push(err59);
 errors++;
 }
 if(data20.length < 1){
-const err60 = {instancePath:instancePath+"/denies/" + i6+"/tools",schemaPath:"#/$defs/toolPatterns/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema99,data:data20};
+const err60 = {instancePath:instancePath+"/denies/" + i6+"/tools",schemaPath:"#/$defs/toolPatterns/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema102,data:data20};
 if(vErrors === null){
 vErrors = [err60];
 }
@@ -10681,7 +11013,7 @@ for(let i7=0; i7<len6; i7++){
 let data21 = data20[i7];
 if(typeof data21 === "string"){
 if(func2(data21) > 145){
-const err61 = {instancePath:instancePath+"/denies/" + i6+"/tools/" + i7,schemaPath:"#/$defs/toolPatterns/items/maxLength",keyword:"maxLength",params:{limit: 145},message:"must NOT have more than 145 characters",schema:145,parentSchema:schema99.items,data:data21};
+const err61 = {instancePath:instancePath+"/denies/" + i6+"/tools/" + i7,schemaPath:"#/$defs/toolPatterns/items/maxLength",keyword:"maxLength",params:{limit: 145},message:"must NOT have more than 145 characters",schema:145,parentSchema:schema102.items,data:data21};
 if(vErrors === null){
 vErrors = [err61];
 }
@@ -10690,8 +11022,8 @@ vErrors.push(err61);
 }
 errors++;
 }
-if(!pattern94.test(data21)){
-const err62 = {instancePath:instancePath+"/denies/" + i6+"/tools/" + i7,schemaPath:"#/$defs/toolPatterns/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.*-]{1,129}$"},message:"must match pattern \""+"^[A-Za-z0-9_.*-]{1,129}$"+"\"",schema:"^[A-Za-z0-9_.*-]{1,129}$",parentSchema:schema99.items,data:data21};
+if(!pattern96.test(data21)){
+const err62 = {instancePath:instancePath+"/denies/" + i6+"/tools/" + i7,schemaPath:"#/$defs/toolPatterns/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.*-]{1,129}$"},message:"must match pattern \""+"^[A-Za-z0-9_.*-]{1,129}$"+"\"",schema:"^[A-Za-z0-9_.*-]{1,129}$",parentSchema:schema102.items,data:data21};
 if(vErrors === null){
 vErrors = [err62];
 }
@@ -10702,7 +11034,7 @@ errors++;
 }
 }
 else {
-const err63 = {instancePath:instancePath+"/denies/" + i6+"/tools/" + i7,schemaPath:"#/$defs/toolPatterns/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema99.items.type,parentSchema:schema99.items,data:data21};
+const err63 = {instancePath:instancePath+"/denies/" + i6+"/tools/" + i7,schemaPath:"#/$defs/toolPatterns/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema102.items.type,parentSchema:schema102.items,data:data21};
 if(vErrors === null){
 vErrors = [err63];
 }
@@ -10714,7 +11046,7 @@ errors++;
 }
 }
 else {
-const err64 = {instancePath:instancePath+"/denies/" + i6+"/tools",schemaPath:"#/$defs/toolPatterns/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema99.type,parentSchema:schema99,data:data20};
+const err64 = {instancePath:instancePath+"/denies/" + i6+"/tools",schemaPath:"#/$defs/toolPatterns/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema102.type,parentSchema:schema102,data:data20};
 if(vErrors === null){
 vErrors = [err64];
 }
@@ -10728,7 +11060,7 @@ if(data17.subjects !== undefined){
 let data22 = data17.subjects;
 if(Array.isArray(data22)){
 if(data22.length > 500){
-const err65 = {instancePath:instancePath+"/denies/" + i6+"/subjects",schemaPath:"#/$defs/subjects/maxItems",keyword:"maxItems",params:{limit: 500},message:"must NOT have more than 500 items",schema:500,parentSchema:schema101,data:data22};
+const err65 = {instancePath:instancePath+"/denies/" + i6+"/subjects",schemaPath:"#/$defs/subjects/maxItems",keyword:"maxItems",params:{limit: 500},message:"must NOT have more than 500 items",schema:500,parentSchema:schema104,data:data22};
 if(vErrors === null){
 vErrors = [err65];
 }
@@ -10738,7 +11070,7 @@ vErrors.push(err65);
 errors++;
 }
 if(data22.length < 1){
-const err66 = {instancePath:instancePath+"/denies/" + i6+"/subjects",schemaPath:"#/$defs/subjects/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema101,data:data22};
+const err66 = {instancePath:instancePath+"/denies/" + i6+"/subjects",schemaPath:"#/$defs/subjects/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema104,data:data22};
 if(vErrors === null){
 vErrors = [err66];
 }
@@ -10752,7 +11084,7 @@ for(let i8=0; i8<len7; i8++){
 let data23 = data22[i8];
 if(typeof data23 === "string"){
 if(func2(data23) > 272){
-const err67 = {instancePath:instancePath+"/denies/" + i6+"/subjects/" + i8,schemaPath:"#/$defs/subjects/items/maxLength",keyword:"maxLength",params:{limit: 272},message:"must NOT have more than 272 characters",schema:272,parentSchema:schema101.items,data:data23};
+const err67 = {instancePath:instancePath+"/denies/" + i6+"/subjects/" + i8,schemaPath:"#/$defs/subjects/items/maxLength",keyword:"maxLength",params:{limit: 272},message:"must NOT have more than 272 characters",schema:272,parentSchema:schema104.items,data:data23};
 if(vErrors === null){
 vErrors = [err67];
 }
@@ -10761,8 +11093,8 @@ vErrors.push(err67);
 }
 errors++;
 }
-if(!pattern96.test(data23)){
-const err68 = {instancePath:instancePath+"/denies/" + i6+"/subjects/" + i8,schemaPath:"#/$defs/subjects/items/pattern",keyword:"pattern",params:{pattern: "^(\\*|(user|agent|group):[^\\s]{1,256})$"},message:"must match pattern \""+"^(\\*|(user|agent|group):[^\\s]{1,256})$"+"\"",schema:"^(\\*|(user|agent|group):[^\\s]{1,256})$",parentSchema:schema101.items,data:data23};
+if(!pattern98.test(data23)){
+const err68 = {instancePath:instancePath+"/denies/" + i6+"/subjects/" + i8,schemaPath:"#/$defs/subjects/items/pattern",keyword:"pattern",params:{pattern: "^(\\*|(user|agent|group):[^\\s]{1,256})$"},message:"must match pattern \""+"^(\\*|(user|agent|group):[^\\s]{1,256})$"+"\"",schema:"^(\\*|(user|agent|group):[^\\s]{1,256})$",parentSchema:schema104.items,data:data23};
 if(vErrors === null){
 vErrors = [err68];
 }
@@ -10773,7 +11105,7 @@ errors++;
 }
 }
 else {
-const err69 = {instancePath:instancePath+"/denies/" + i6+"/subjects/" + i8,schemaPath:"#/$defs/subjects/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema101.items.type,parentSchema:schema101.items,data:data23};
+const err69 = {instancePath:instancePath+"/denies/" + i6+"/subjects/" + i8,schemaPath:"#/$defs/subjects/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema104.items.type,parentSchema:schema104.items,data:data23};
 if(vErrors === null){
 vErrors = [err69];
 }
@@ -10785,7 +11117,7 @@ errors++;
 }
 }
 else {
-const err70 = {instancePath:instancePath+"/denies/" + i6+"/subjects",schemaPath:"#/$defs/subjects/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema101.type,parentSchema:schema101,data:data22};
+const err70 = {instancePath:instancePath+"/denies/" + i6+"/subjects",schemaPath:"#/$defs/subjects/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema104.type,parentSchema:schema104,data:data22};
 if(vErrors === null){
 vErrors = [err70];
 }
@@ -10799,7 +11131,7 @@ if(data17.environments !== undefined){
 let data24 = data17.environments;
 if(Array.isArray(data24)){
 if(data24.length > 3){
-const err71 = {instancePath:instancePath+"/denies/" + i6+"/environments",schemaPath:"#/$defs/environments/maxItems",keyword:"maxItems",params:{limit: 3},message:"must NOT have more than 3 items",schema:3,parentSchema:schema102,data:data24};
+const err71 = {instancePath:instancePath+"/denies/" + i6+"/environments",schemaPath:"#/$defs/environments/maxItems",keyword:"maxItems",params:{limit: 3},message:"must NOT have more than 3 items",schema:3,parentSchema:schema105,data:data24};
 if(vErrors === null){
 vErrors = [err71];
 }
@@ -10809,7 +11141,7 @@ vErrors.push(err71);
 errors++;
 }
 if(data24.length < 1){
-const err72 = {instancePath:instancePath+"/denies/" + i6+"/environments",schemaPath:"#/$defs/environments/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema102,data:data24};
+const err72 = {instancePath:instancePath+"/denies/" + i6+"/environments",schemaPath:"#/$defs/environments/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema105,data:data24};
 if(vErrors === null){
 vErrors = [err72];
 }
@@ -10822,7 +11154,7 @@ const len8 = data24.length;
 for(let i9=0; i9<len8; i9++){
 let data25 = data24[i9];
 if(typeof data25 !== "string"){
-const err73 = {instancePath:instancePath+"/denies/" + i6+"/environments/" + i9,schemaPath:"#/$defs/environments/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema102.items.type,parentSchema:schema102.items,data:data25};
+const err73 = {instancePath:instancePath+"/denies/" + i6+"/environments/" + i9,schemaPath:"#/$defs/environments/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema105.items.type,parentSchema:schema105.items,data:data25};
 if(vErrors === null){
 vErrors = [err73];
 }
@@ -10832,7 +11164,7 @@ vErrors.push(err73);
 errors++;
 }
 if(!(((data25 === "dev") || (data25 === "staging")) || (data25 === "prod"))){
-const err74 = {instancePath:instancePath+"/denies/" + i6+"/environments/" + i9,schemaPath:"#/$defs/environments/items/enum",keyword:"enum",params:{allowedValues: schema102.items.enum},message:"must be equal to one of the allowed values",schema:schema102.items.enum,parentSchema:schema102.items,data:data25};
+const err74 = {instancePath:instancePath+"/denies/" + i6+"/environments/" + i9,schemaPath:"#/$defs/environments/items/enum",keyword:"enum",params:{allowedValues: schema105.items.enum},message:"must be equal to one of the allowed values",schema:schema105.items.enum,parentSchema:schema105.items,data:data25};
 if(vErrors === null){
 vErrors = [err74];
 }
@@ -10853,7 +11185,7 @@ continue;
 }
 if(typeof indices1[item1] == "number"){
 j1 = indices1[item1];
-const err75 = {instancePath:instancePath+"/denies/" + i6+"/environments",schemaPath:"#/$defs/environments/uniqueItems",keyword:"uniqueItems",params:{i: i10, j: j1},message:"must NOT have duplicate items (items ## "+j1+" and "+i10+" are identical)",schema:true,parentSchema:schema102,data:data24};
+const err75 = {instancePath:instancePath+"/denies/" + i6+"/environments",schemaPath:"#/$defs/environments/uniqueItems",keyword:"uniqueItems",params:{i: i10, j: j1},message:"must NOT have duplicate items (items ## "+j1+" and "+i10+" are identical)",schema:true,parentSchema:schema105,data:data24};
 if(vErrors === null){
 vErrors = [err75];
 }
@@ -10868,7 +11200,7 @@ indices1[item1] = i10;
 }
 }
 else {
-const err76 = {instancePath:instancePath+"/denies/" + i6+"/environments",schemaPath:"#/$defs/environments/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema102.type,parentSchema:schema102,data:data24};
+const err76 = {instancePath:instancePath+"/denies/" + i6+"/environments",schemaPath:"#/$defs/environments/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema105.type,parentSchema:schema105,data:data24};
 if(vErrors === null){
 vErrors = [err76];
 }
@@ -10879,14 +11211,14 @@ errors++;
 }
 }
 if(data17.when !== undefined){
-if(!(validate40(data17.when, {instancePath:instancePath+"/denies/" + i6+"/when",parentData:data17,parentDataProperty:"when",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate40.errors : vErrors.concat(validate40.errors);
+if(!(validate42(data17.when, {instancePath:instancePath+"/denies/" + i6+"/when",parentData:data17,parentDataProperty:"when",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate42.errors : vErrors.concat(validate42.errors);
 errors = vErrors.length;
 }
 }
 }
 else {
-const err77 = {instancePath:instancePath+"/denies/" + i6,schemaPath:"#/properties/denies/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema96.properties.denies.items.type,parentSchema:schema96.properties.denies.items,data:data17};
+const err77 = {instancePath:instancePath+"/denies/" + i6,schemaPath:"#/properties/denies/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema99.properties.denies.items.type,parentSchema:schema99.properties.denies.items,data:data17};
 if(vErrors === null){
 vErrors = [err77];
 }
@@ -10898,7 +11230,7 @@ errors++;
 }
 }
 else {
-const err78 = {instancePath:instancePath+"/denies",schemaPath:"#/properties/denies/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema96.properties.denies.type,parentSchema:schema96.properties.denies,data:data16};
+const err78 = {instancePath:instancePath+"/denies",schemaPath:"#/properties/denies/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema99.properties.denies.type,parentSchema:schema99.properties.denies,data:data16};
 if(vErrors === null){
 vErrors = [err78];
 }
@@ -10912,7 +11244,7 @@ if(data.approvals !== undefined){
 let data27 = data.approvals;
 if(Array.isArray(data27)){
 if(data27.length > 200){
-const err79 = {instancePath:instancePath+"/approvals",schemaPath:"#/properties/approvals/maxItems",keyword:"maxItems",params:{limit: 200},message:"must NOT have more than 200 items",schema:200,parentSchema:schema96.properties.approvals,data:data27};
+const err79 = {instancePath:instancePath+"/approvals",schemaPath:"#/properties/approvals/maxItems",keyword:"maxItems",params:{limit: 200},message:"must NOT have more than 200 items",schema:200,parentSchema:schema99.properties.approvals,data:data27};
 if(vErrors === null){
 vErrors = [err79];
 }
@@ -10926,7 +11258,7 @@ for(let i11=0; i11<len9; i11++){
 let data28 = data27[i11];
 if(data28 && typeof data28 == "object" && !Array.isArray(data28)){
 if(data28.name === undefined){
-const err80 = {instancePath:instancePath+"/approvals/" + i11,schemaPath:"#/properties/approvals/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema96.properties.approvals.items.required,parentSchema:schema96.properties.approvals.items,data:data28};
+const err80 = {instancePath:instancePath+"/approvals/" + i11,schemaPath:"#/properties/approvals/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema99.properties.approvals.items.required,parentSchema:schema99.properties.approvals.items,data:data28};
 if(vErrors === null){
 vErrors = [err80];
 }
@@ -10936,7 +11268,7 @@ vErrors.push(err80);
 errors++;
 }
 if(data28.tools === undefined){
-const err81 = {instancePath:instancePath+"/approvals/" + i11,schemaPath:"#/properties/approvals/items/required",keyword:"required",params:{missingProperty: "tools"},message:"must have required property '"+"tools"+"'",schema:schema96.properties.approvals.items.required,parentSchema:schema96.properties.approvals.items,data:data28};
+const err81 = {instancePath:instancePath+"/approvals/" + i11,schemaPath:"#/properties/approvals/items/required",keyword:"required",params:{missingProperty: "tools"},message:"must have required property '"+"tools"+"'",schema:schema99.properties.approvals.items.required,parentSchema:schema99.properties.approvals.items,data:data28};
 if(vErrors === null){
 vErrors = [err81];
 }
@@ -10946,7 +11278,7 @@ vErrors.push(err81);
 errors++;
 }
 if(data28.approvers === undefined){
-const err82 = {instancePath:instancePath+"/approvals/" + i11,schemaPath:"#/properties/approvals/items/required",keyword:"required",params:{missingProperty: "approvers"},message:"must have required property '"+"approvers"+"'",schema:schema96.properties.approvals.items.required,parentSchema:schema96.properties.approvals.items,data:data28};
+const err82 = {instancePath:instancePath+"/approvals/" + i11,schemaPath:"#/properties/approvals/items/required",keyword:"required",params:{missingProperty: "approvers"},message:"must have required property '"+"approvers"+"'",schema:schema99.properties.approvals.items.required,parentSchema:schema99.properties.approvals.items,data:data28};
 if(vErrors === null){
 vErrors = [err82];
 }
@@ -10957,7 +11289,7 @@ errors++;
 }
 for(const key4 in data28){
 if(!(((((key4 === "name") || (key4 === "tools")) || (key4 === "environments")) || (key4 === "approvers")) || (key4 === "timeoutSeconds"))){
-const err83 = {instancePath:instancePath+"/approvals/" + i11,schemaPath:"#/properties/approvals/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema96.properties.approvals.items,data:data28};
+const err83 = {instancePath:instancePath+"/approvals/" + i11,schemaPath:"#/properties/approvals/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema99.properties.approvals.items,data:data28};
 if(vErrors === null){
 vErrors = [err83];
 }
@@ -10971,7 +11303,7 @@ if(data28.name !== undefined){
 let data29 = data28.name;
 if(typeof data29 === "string"){
 if(func2(data29) > 63){
-const err84 = {instancePath:instancePath+"/approvals/" + i11+"/name",schemaPath:"#/$defs/dnsLabel/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema97,data:data29};
+const err84 = {instancePath:instancePath+"/approvals/" + i11+"/name",schemaPath:"#/$defs/dnsLabel/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema100,data:data29};
 if(vErrors === null){
 vErrors = [err84];
 }
@@ -10981,7 +11313,7 @@ vErrors.push(err84);
 errors++;
 }
 if(func2(data29) < 1){
-const err85 = {instancePath:instancePath+"/approvals/" + i11+"/name",schemaPath:"#/$defs/dnsLabel/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema97,data:data29};
+const err85 = {instancePath:instancePath+"/approvals/" + i11+"/name",schemaPath:"#/$defs/dnsLabel/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema100,data:data29};
 if(vErrors === null){
 vErrors = [err85];
 }
@@ -10991,7 +11323,7 @@ vErrors.push(err85);
 errors++;
 }
 if(!pattern4.test(data29)){
-const err86 = {instancePath:instancePath+"/approvals/" + i11+"/name",schemaPath:"#/$defs/dnsLabel/pattern",keyword:"pattern",params:{pattern: "^[a-z]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z]([-a-z0-9]*[a-z0-9])?$"+"\"",schema:"^[a-z]([-a-z0-9]*[a-z0-9])?$",parentSchema:schema97,data:data29};
+const err86 = {instancePath:instancePath+"/approvals/" + i11+"/name",schemaPath:"#/$defs/dnsLabel/pattern",keyword:"pattern",params:{pattern: "^[a-z]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z]([-a-z0-9]*[a-z0-9])?$"+"\"",schema:"^[a-z]([-a-z0-9]*[a-z0-9])?$",parentSchema:schema100,data:data29};
 if(vErrors === null){
 vErrors = [err86];
 }
@@ -11002,7 +11334,7 @@ errors++;
 }
 }
 else {
-const err87 = {instancePath:instancePath+"/approvals/" + i11+"/name",schemaPath:"#/$defs/dnsLabel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema97.type,parentSchema:schema97,data:data29};
+const err87 = {instancePath:instancePath+"/approvals/" + i11+"/name",schemaPath:"#/$defs/dnsLabel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema100.type,parentSchema:schema100,data:data29};
 if(vErrors === null){
 vErrors = [err87];
 }
@@ -11016,7 +11348,7 @@ if(data28.tools !== undefined){
 let data30 = data28.tools;
 if(Array.isArray(data30)){
 if(data30.length > 500){
-const err88 = {instancePath:instancePath+"/approvals/" + i11+"/tools",schemaPath:"#/$defs/toolPatterns/maxItems",keyword:"maxItems",params:{limit: 500},message:"must NOT have more than 500 items",schema:500,parentSchema:schema99,data:data30};
+const err88 = {instancePath:instancePath+"/approvals/" + i11+"/tools",schemaPath:"#/$defs/toolPatterns/maxItems",keyword:"maxItems",params:{limit: 500},message:"must NOT have more than 500 items",schema:500,parentSchema:schema102,data:data30};
 if(vErrors === null){
 vErrors = [err88];
 }
@@ -11026,7 +11358,7 @@ vErrors.push(err88);
 errors++;
 }
 if(data30.length < 1){
-const err89 = {instancePath:instancePath+"/approvals/" + i11+"/tools",schemaPath:"#/$defs/toolPatterns/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema99,data:data30};
+const err89 = {instancePath:instancePath+"/approvals/" + i11+"/tools",schemaPath:"#/$defs/toolPatterns/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema102,data:data30};
 if(vErrors === null){
 vErrors = [err89];
 }
@@ -11040,7 +11372,7 @@ for(let i12=0; i12<len10; i12++){
 let data31 = data30[i12];
 if(typeof data31 === "string"){
 if(func2(data31) > 145){
-const err90 = {instancePath:instancePath+"/approvals/" + i11+"/tools/" + i12,schemaPath:"#/$defs/toolPatterns/items/maxLength",keyword:"maxLength",params:{limit: 145},message:"must NOT have more than 145 characters",schema:145,parentSchema:schema99.items,data:data31};
+const err90 = {instancePath:instancePath+"/approvals/" + i11+"/tools/" + i12,schemaPath:"#/$defs/toolPatterns/items/maxLength",keyword:"maxLength",params:{limit: 145},message:"must NOT have more than 145 characters",schema:145,parentSchema:schema102.items,data:data31};
 if(vErrors === null){
 vErrors = [err90];
 }
@@ -11049,8 +11381,8 @@ vErrors.push(err90);
 }
 errors++;
 }
-if(!pattern94.test(data31)){
-const err91 = {instancePath:instancePath+"/approvals/" + i11+"/tools/" + i12,schemaPath:"#/$defs/toolPatterns/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.*-]{1,129}$"},message:"must match pattern \""+"^[A-Za-z0-9_.*-]{1,129}$"+"\"",schema:"^[A-Za-z0-9_.*-]{1,129}$",parentSchema:schema99.items,data:data31};
+if(!pattern96.test(data31)){
+const err91 = {instancePath:instancePath+"/approvals/" + i11+"/tools/" + i12,schemaPath:"#/$defs/toolPatterns/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.*-]{1,129}$"},message:"must match pattern \""+"^[A-Za-z0-9_.*-]{1,129}$"+"\"",schema:"^[A-Za-z0-9_.*-]{1,129}$",parentSchema:schema102.items,data:data31};
 if(vErrors === null){
 vErrors = [err91];
 }
@@ -11061,7 +11393,7 @@ errors++;
 }
 }
 else {
-const err92 = {instancePath:instancePath+"/approvals/" + i11+"/tools/" + i12,schemaPath:"#/$defs/toolPatterns/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema99.items.type,parentSchema:schema99.items,data:data31};
+const err92 = {instancePath:instancePath+"/approvals/" + i11+"/tools/" + i12,schemaPath:"#/$defs/toolPatterns/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema102.items.type,parentSchema:schema102.items,data:data31};
 if(vErrors === null){
 vErrors = [err92];
 }
@@ -11073,7 +11405,7 @@ errors++;
 }
 }
 else {
-const err93 = {instancePath:instancePath+"/approvals/" + i11+"/tools",schemaPath:"#/$defs/toolPatterns/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema99.type,parentSchema:schema99,data:data30};
+const err93 = {instancePath:instancePath+"/approvals/" + i11+"/tools",schemaPath:"#/$defs/toolPatterns/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema102.type,parentSchema:schema102,data:data30};
 if(vErrors === null){
 vErrors = [err93];
 }
@@ -11087,7 +11419,7 @@ if(data28.environments !== undefined){
 let data32 = data28.environments;
 if(Array.isArray(data32)){
 if(data32.length > 3){
-const err94 = {instancePath:instancePath+"/approvals/" + i11+"/environments",schemaPath:"#/$defs/environments/maxItems",keyword:"maxItems",params:{limit: 3},message:"must NOT have more than 3 items",schema:3,parentSchema:schema102,data:data32};
+const err94 = {instancePath:instancePath+"/approvals/" + i11+"/environments",schemaPath:"#/$defs/environments/maxItems",keyword:"maxItems",params:{limit: 3},message:"must NOT have more than 3 items",schema:3,parentSchema:schema105,data:data32};
 if(vErrors === null){
 vErrors = [err94];
 }
@@ -11097,7 +11429,7 @@ vErrors.push(err94);
 errors++;
 }
 if(data32.length < 1){
-const err95 = {instancePath:instancePath+"/approvals/" + i11+"/environments",schemaPath:"#/$defs/environments/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema102,data:data32};
+const err95 = {instancePath:instancePath+"/approvals/" + i11+"/environments",schemaPath:"#/$defs/environments/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema105,data:data32};
 if(vErrors === null){
 vErrors = [err95];
 }
@@ -11110,7 +11442,7 @@ const len11 = data32.length;
 for(let i13=0; i13<len11; i13++){
 let data33 = data32[i13];
 if(typeof data33 !== "string"){
-const err96 = {instancePath:instancePath+"/approvals/" + i11+"/environments/" + i13,schemaPath:"#/$defs/environments/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema102.items.type,parentSchema:schema102.items,data:data33};
+const err96 = {instancePath:instancePath+"/approvals/" + i11+"/environments/" + i13,schemaPath:"#/$defs/environments/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema105.items.type,parentSchema:schema105.items,data:data33};
 if(vErrors === null){
 vErrors = [err96];
 }
@@ -11120,7 +11452,7 @@ vErrors.push(err96);
 errors++;
 }
 if(!(((data33 === "dev") || (data33 === "staging")) || (data33 === "prod"))){
-const err97 = {instancePath:instancePath+"/approvals/" + i11+"/environments/" + i13,schemaPath:"#/$defs/environments/items/enum",keyword:"enum",params:{allowedValues: schema102.items.enum},message:"must be equal to one of the allowed values",schema:schema102.items.enum,parentSchema:schema102.items,data:data33};
+const err97 = {instancePath:instancePath+"/approvals/" + i11+"/environments/" + i13,schemaPath:"#/$defs/environments/items/enum",keyword:"enum",params:{allowedValues: schema105.items.enum},message:"must be equal to one of the allowed values",schema:schema105.items.enum,parentSchema:schema105.items,data:data33};
 if(vErrors === null){
 vErrors = [err97];
 }
@@ -11141,7 +11473,7 @@ continue;
 }
 if(typeof indices2[item2] == "number"){
 j2 = indices2[item2];
-const err98 = {instancePath:instancePath+"/approvals/" + i11+"/environments",schemaPath:"#/$defs/environments/uniqueItems",keyword:"uniqueItems",params:{i: i14, j: j2},message:"must NOT have duplicate items (items ## "+j2+" and "+i14+" are identical)",schema:true,parentSchema:schema102,data:data32};
+const err98 = {instancePath:instancePath+"/approvals/" + i11+"/environments",schemaPath:"#/$defs/environments/uniqueItems",keyword:"uniqueItems",params:{i: i14, j: j2},message:"must NOT have duplicate items (items ## "+j2+" and "+i14+" are identical)",schema:true,parentSchema:schema105,data:data32};
 if(vErrors === null){
 vErrors = [err98];
 }
@@ -11156,7 +11488,7 @@ indices2[item2] = i14;
 }
 }
 else {
-const err99 = {instancePath:instancePath+"/approvals/" + i11+"/environments",schemaPath:"#/$defs/environments/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema102.type,parentSchema:schema102,data:data32};
+const err99 = {instancePath:instancePath+"/approvals/" + i11+"/environments",schemaPath:"#/$defs/environments/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema105.type,parentSchema:schema105,data:data32};
 if(vErrors === null){
 vErrors = [err99];
 }
@@ -11170,7 +11502,7 @@ if(data28.approvers !== undefined){
 let data34 = data28.approvers;
 if(Array.isArray(data34)){
 if(data34.length > 500){
-const err100 = {instancePath:instancePath+"/approvals/" + i11+"/approvers",schemaPath:"#/$defs/subjects/maxItems",keyword:"maxItems",params:{limit: 500},message:"must NOT have more than 500 items",schema:500,parentSchema:schema101,data:data34};
+const err100 = {instancePath:instancePath+"/approvals/" + i11+"/approvers",schemaPath:"#/$defs/subjects/maxItems",keyword:"maxItems",params:{limit: 500},message:"must NOT have more than 500 items",schema:500,parentSchema:schema104,data:data34};
 if(vErrors === null){
 vErrors = [err100];
 }
@@ -11180,7 +11512,7 @@ vErrors.push(err100);
 errors++;
 }
 if(data34.length < 1){
-const err101 = {instancePath:instancePath+"/approvals/" + i11+"/approvers",schemaPath:"#/$defs/subjects/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema101,data:data34};
+const err101 = {instancePath:instancePath+"/approvals/" + i11+"/approvers",schemaPath:"#/$defs/subjects/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema104,data:data34};
 if(vErrors === null){
 vErrors = [err101];
 }
@@ -11194,7 +11526,7 @@ for(let i15=0; i15<len12; i15++){
 let data35 = data34[i15];
 if(typeof data35 === "string"){
 if(func2(data35) > 272){
-const err102 = {instancePath:instancePath+"/approvals/" + i11+"/approvers/" + i15,schemaPath:"#/$defs/subjects/items/maxLength",keyword:"maxLength",params:{limit: 272},message:"must NOT have more than 272 characters",schema:272,parentSchema:schema101.items,data:data35};
+const err102 = {instancePath:instancePath+"/approvals/" + i11+"/approvers/" + i15,schemaPath:"#/$defs/subjects/items/maxLength",keyword:"maxLength",params:{limit: 272},message:"must NOT have more than 272 characters",schema:272,parentSchema:schema104.items,data:data35};
 if(vErrors === null){
 vErrors = [err102];
 }
@@ -11203,8 +11535,8 @@ vErrors.push(err102);
 }
 errors++;
 }
-if(!pattern96.test(data35)){
-const err103 = {instancePath:instancePath+"/approvals/" + i11+"/approvers/" + i15,schemaPath:"#/$defs/subjects/items/pattern",keyword:"pattern",params:{pattern: "^(\\*|(user|agent|group):[^\\s]{1,256})$"},message:"must match pattern \""+"^(\\*|(user|agent|group):[^\\s]{1,256})$"+"\"",schema:"^(\\*|(user|agent|group):[^\\s]{1,256})$",parentSchema:schema101.items,data:data35};
+if(!pattern98.test(data35)){
+const err103 = {instancePath:instancePath+"/approvals/" + i11+"/approvers/" + i15,schemaPath:"#/$defs/subjects/items/pattern",keyword:"pattern",params:{pattern: "^(\\*|(user|agent|group):[^\\s]{1,256})$"},message:"must match pattern \""+"^(\\*|(user|agent|group):[^\\s]{1,256})$"+"\"",schema:"^(\\*|(user|agent|group):[^\\s]{1,256})$",parentSchema:schema104.items,data:data35};
 if(vErrors === null){
 vErrors = [err103];
 }
@@ -11215,7 +11547,7 @@ errors++;
 }
 }
 else {
-const err104 = {instancePath:instancePath+"/approvals/" + i11+"/approvers/" + i15,schemaPath:"#/$defs/subjects/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema101.items.type,parentSchema:schema101.items,data:data35};
+const err104 = {instancePath:instancePath+"/approvals/" + i11+"/approvers/" + i15,schemaPath:"#/$defs/subjects/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema104.items.type,parentSchema:schema104.items,data:data35};
 if(vErrors === null){
 vErrors = [err104];
 }
@@ -11227,7 +11559,7 @@ errors++;
 }
 }
 else {
-const err105 = {instancePath:instancePath+"/approvals/" + i11+"/approvers",schemaPath:"#/$defs/subjects/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema101.type,parentSchema:schema101,data:data34};
+const err105 = {instancePath:instancePath+"/approvals/" + i11+"/approvers",schemaPath:"#/$defs/subjects/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema104.type,parentSchema:schema104,data:data34};
 if(vErrors === null){
 vErrors = [err105];
 }
@@ -11240,7 +11572,7 @@ errors++;
 if(data28.timeoutSeconds !== undefined){
 let data36 = data28.timeoutSeconds;
 if(!(((typeof data36 == "number") && (!(data36 % 1) && !isNaN(data36))) && (isFinite(data36)))){
-const err106 = {instancePath:instancePath+"/approvals/" + i11+"/timeoutSeconds",schemaPath:"#/properties/approvals/items/properties/timeoutSeconds/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema96.properties.approvals.items.properties.timeoutSeconds.type,parentSchema:schema96.properties.approvals.items.properties.timeoutSeconds,data:data36};
+const err106 = {instancePath:instancePath+"/approvals/" + i11+"/timeoutSeconds",schemaPath:"#/properties/approvals/items/properties/timeoutSeconds/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema99.properties.approvals.items.properties.timeoutSeconds.type,parentSchema:schema99.properties.approvals.items.properties.timeoutSeconds,data:data36};
 if(vErrors === null){
 vErrors = [err106];
 }
@@ -11251,7 +11583,7 @@ errors++;
 }
 if((typeof data36 == "number") && (isFinite(data36))){
 if(data36 > 604800 || isNaN(data36)){
-const err107 = {instancePath:instancePath+"/approvals/" + i11+"/timeoutSeconds",schemaPath:"#/properties/approvals/items/properties/timeoutSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 604800},message:"must be <= 604800",schema:604800,parentSchema:schema96.properties.approvals.items.properties.timeoutSeconds,data:data36};
+const err107 = {instancePath:instancePath+"/approvals/" + i11+"/timeoutSeconds",schemaPath:"#/properties/approvals/items/properties/timeoutSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 604800},message:"must be <= 604800",schema:604800,parentSchema:schema99.properties.approvals.items.properties.timeoutSeconds,data:data36};
 if(vErrors === null){
 vErrors = [err107];
 }
@@ -11261,7 +11593,7 @@ vErrors.push(err107);
 errors++;
 }
 if(data36 < 10 || isNaN(data36)){
-const err108 = {instancePath:instancePath+"/approvals/" + i11+"/timeoutSeconds",schemaPath:"#/properties/approvals/items/properties/timeoutSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 10},message:"must be >= 10",schema:10,parentSchema:schema96.properties.approvals.items.properties.timeoutSeconds,data:data36};
+const err108 = {instancePath:instancePath+"/approvals/" + i11+"/timeoutSeconds",schemaPath:"#/properties/approvals/items/properties/timeoutSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 10},message:"must be >= 10",schema:10,parentSchema:schema99.properties.approvals.items.properties.timeoutSeconds,data:data36};
 if(vErrors === null){
 vErrors = [err108];
 }
@@ -11274,7 +11606,7 @@ errors++;
 }
 }
 else {
-const err109 = {instancePath:instancePath+"/approvals/" + i11,schemaPath:"#/properties/approvals/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema96.properties.approvals.items.type,parentSchema:schema96.properties.approvals.items,data:data28};
+const err109 = {instancePath:instancePath+"/approvals/" + i11,schemaPath:"#/properties/approvals/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema99.properties.approvals.items.type,parentSchema:schema99.properties.approvals.items,data:data28};
 if(vErrors === null){
 vErrors = [err109];
 }
@@ -11286,7 +11618,7 @@ errors++;
 }
 }
 else {
-const err110 = {instancePath:instancePath+"/approvals",schemaPath:"#/properties/approvals/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema96.properties.approvals.type,parentSchema:schema96.properties.approvals,data:data27};
+const err110 = {instancePath:instancePath+"/approvals",schemaPath:"#/properties/approvals/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema99.properties.approvals.type,parentSchema:schema99.properties.approvals,data:data27};
 if(vErrors === null){
 vErrors = [err110];
 }
@@ -11300,7 +11632,7 @@ if(data.rateLimits !== undefined){
 let data37 = data.rateLimits;
 if(Array.isArray(data37)){
 if(data37.length > 200){
-const err111 = {instancePath:instancePath+"/rateLimits",schemaPath:"#/properties/rateLimits/maxItems",keyword:"maxItems",params:{limit: 200},message:"must NOT have more than 200 items",schema:200,parentSchema:schema96.properties.rateLimits,data:data37};
+const err111 = {instancePath:instancePath+"/rateLimits",schemaPath:"#/properties/rateLimits/maxItems",keyword:"maxItems",params:{limit: 200},message:"must NOT have more than 200 items",schema:200,parentSchema:schema99.properties.rateLimits,data:data37};
 if(vErrors === null){
 vErrors = [err111];
 }
@@ -11314,7 +11646,7 @@ for(let i16=0; i16<len13; i16++){
 let data38 = data37[i16];
 if(data38 && typeof data38 == "object" && !Array.isArray(data38)){
 if(data38.name === undefined){
-const err112 = {instancePath:instancePath+"/rateLimits/" + i16,schemaPath:"#/properties/rateLimits/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema96.properties.rateLimits.items.required,parentSchema:schema96.properties.rateLimits.items,data:data38};
+const err112 = {instancePath:instancePath+"/rateLimits/" + i16,schemaPath:"#/properties/rateLimits/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema99.properties.rateLimits.items.required,parentSchema:schema99.properties.rateLimits.items,data:data38};
 if(vErrors === null){
 vErrors = [err112];
 }
@@ -11324,7 +11656,7 @@ vErrors.push(err112);
 errors++;
 }
 if(data38.subjects === undefined){
-const err113 = {instancePath:instancePath+"/rateLimits/" + i16,schemaPath:"#/properties/rateLimits/items/required",keyword:"required",params:{missingProperty: "subjects"},message:"must have required property '"+"subjects"+"'",schema:schema96.properties.rateLimits.items.required,parentSchema:schema96.properties.rateLimits.items,data:data38};
+const err113 = {instancePath:instancePath+"/rateLimits/" + i16,schemaPath:"#/properties/rateLimits/items/required",keyword:"required",params:{missingProperty: "subjects"},message:"must have required property '"+"subjects"+"'",schema:schema99.properties.rateLimits.items.required,parentSchema:schema99.properties.rateLimits.items,data:data38};
 if(vErrors === null){
 vErrors = [err113];
 }
@@ -11334,7 +11666,7 @@ vErrors.push(err113);
 errors++;
 }
 if(data38.limit === undefined){
-const err114 = {instancePath:instancePath+"/rateLimits/" + i16,schemaPath:"#/properties/rateLimits/items/required",keyword:"required",params:{missingProperty: "limit"},message:"must have required property '"+"limit"+"'",schema:schema96.properties.rateLimits.items.required,parentSchema:schema96.properties.rateLimits.items,data:data38};
+const err114 = {instancePath:instancePath+"/rateLimits/" + i16,schemaPath:"#/properties/rateLimits/items/required",keyword:"required",params:{missingProperty: "limit"},message:"must have required property '"+"limit"+"'",schema:schema99.properties.rateLimits.items.required,parentSchema:schema99.properties.rateLimits.items,data:data38};
 if(vErrors === null){
 vErrors = [err114];
 }
@@ -11344,7 +11676,7 @@ vErrors.push(err114);
 errors++;
 }
 if(data38.windowSeconds === undefined){
-const err115 = {instancePath:instancePath+"/rateLimits/" + i16,schemaPath:"#/properties/rateLimits/items/required",keyword:"required",params:{missingProperty: "windowSeconds"},message:"must have required property '"+"windowSeconds"+"'",schema:schema96.properties.rateLimits.items.required,parentSchema:schema96.properties.rateLimits.items,data:data38};
+const err115 = {instancePath:instancePath+"/rateLimits/" + i16,schemaPath:"#/properties/rateLimits/items/required",keyword:"required",params:{missingProperty: "windowSeconds"},message:"must have required property '"+"windowSeconds"+"'",schema:schema99.properties.rateLimits.items.required,parentSchema:schema99.properties.rateLimits.items,data:data38};
 if(vErrors === null){
 vErrors = [err115];
 }
@@ -11355,7 +11687,7 @@ errors++;
 }
 for(const key5 in data38){
 if(!((((((key5 === "name") || (key5 === "subjects")) || (key5 === "tools")) || (key5 === "environments")) || (key5 === "limit")) || (key5 === "windowSeconds"))){
-const err116 = {instancePath:instancePath+"/rateLimits/" + i16,schemaPath:"#/properties/rateLimits/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema96.properties.rateLimits.items,data:data38};
+const err116 = {instancePath:instancePath+"/rateLimits/" + i16,schemaPath:"#/properties/rateLimits/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema99.properties.rateLimits.items,data:data38};
 if(vErrors === null){
 vErrors = [err116];
 }
@@ -11369,7 +11701,7 @@ if(data38.name !== undefined){
 let data39 = data38.name;
 if(typeof data39 === "string"){
 if(func2(data39) > 63){
-const err117 = {instancePath:instancePath+"/rateLimits/" + i16+"/name",schemaPath:"#/$defs/dnsLabel/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema97,data:data39};
+const err117 = {instancePath:instancePath+"/rateLimits/" + i16+"/name",schemaPath:"#/$defs/dnsLabel/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema100,data:data39};
 if(vErrors === null){
 vErrors = [err117];
 }
@@ -11379,7 +11711,7 @@ vErrors.push(err117);
 errors++;
 }
 if(func2(data39) < 1){
-const err118 = {instancePath:instancePath+"/rateLimits/" + i16+"/name",schemaPath:"#/$defs/dnsLabel/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema97,data:data39};
+const err118 = {instancePath:instancePath+"/rateLimits/" + i16+"/name",schemaPath:"#/$defs/dnsLabel/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema100,data:data39};
 if(vErrors === null){
 vErrors = [err118];
 }
@@ -11389,7 +11721,7 @@ vErrors.push(err118);
 errors++;
 }
 if(!pattern4.test(data39)){
-const err119 = {instancePath:instancePath+"/rateLimits/" + i16+"/name",schemaPath:"#/$defs/dnsLabel/pattern",keyword:"pattern",params:{pattern: "^[a-z]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z]([-a-z0-9]*[a-z0-9])?$"+"\"",schema:"^[a-z]([-a-z0-9]*[a-z0-9])?$",parentSchema:schema97,data:data39};
+const err119 = {instancePath:instancePath+"/rateLimits/" + i16+"/name",schemaPath:"#/$defs/dnsLabel/pattern",keyword:"pattern",params:{pattern: "^[a-z]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z]([-a-z0-9]*[a-z0-9])?$"+"\"",schema:"^[a-z]([-a-z0-9]*[a-z0-9])?$",parentSchema:schema100,data:data39};
 if(vErrors === null){
 vErrors = [err119];
 }
@@ -11400,7 +11732,7 @@ errors++;
 }
 }
 else {
-const err120 = {instancePath:instancePath+"/rateLimits/" + i16+"/name",schemaPath:"#/$defs/dnsLabel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema97.type,parentSchema:schema97,data:data39};
+const err120 = {instancePath:instancePath+"/rateLimits/" + i16+"/name",schemaPath:"#/$defs/dnsLabel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema100.type,parentSchema:schema100,data:data39};
 if(vErrors === null){
 vErrors = [err120];
 }
@@ -11414,7 +11746,7 @@ if(data38.subjects !== undefined){
 let data40 = data38.subjects;
 if(Array.isArray(data40)){
 if(data40.length > 500){
-const err121 = {instancePath:instancePath+"/rateLimits/" + i16+"/subjects",schemaPath:"#/$defs/subjects/maxItems",keyword:"maxItems",params:{limit: 500},message:"must NOT have more than 500 items",schema:500,parentSchema:schema101,data:data40};
+const err121 = {instancePath:instancePath+"/rateLimits/" + i16+"/subjects",schemaPath:"#/$defs/subjects/maxItems",keyword:"maxItems",params:{limit: 500},message:"must NOT have more than 500 items",schema:500,parentSchema:schema104,data:data40};
 if(vErrors === null){
 vErrors = [err121];
 }
@@ -11424,7 +11756,7 @@ vErrors.push(err121);
 errors++;
 }
 if(data40.length < 1){
-const err122 = {instancePath:instancePath+"/rateLimits/" + i16+"/subjects",schemaPath:"#/$defs/subjects/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema101,data:data40};
+const err122 = {instancePath:instancePath+"/rateLimits/" + i16+"/subjects",schemaPath:"#/$defs/subjects/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema104,data:data40};
 if(vErrors === null){
 vErrors = [err122];
 }
@@ -11438,7 +11770,7 @@ for(let i17=0; i17<len14; i17++){
 let data41 = data40[i17];
 if(typeof data41 === "string"){
 if(func2(data41) > 272){
-const err123 = {instancePath:instancePath+"/rateLimits/" + i16+"/subjects/" + i17,schemaPath:"#/$defs/subjects/items/maxLength",keyword:"maxLength",params:{limit: 272},message:"must NOT have more than 272 characters",schema:272,parentSchema:schema101.items,data:data41};
+const err123 = {instancePath:instancePath+"/rateLimits/" + i16+"/subjects/" + i17,schemaPath:"#/$defs/subjects/items/maxLength",keyword:"maxLength",params:{limit: 272},message:"must NOT have more than 272 characters",schema:272,parentSchema:schema104.items,data:data41};
 if(vErrors === null){
 vErrors = [err123];
 }
@@ -11447,8 +11779,8 @@ vErrors.push(err123);
 }
 errors++;
 }
-if(!pattern96.test(data41)){
-const err124 = {instancePath:instancePath+"/rateLimits/" + i16+"/subjects/" + i17,schemaPath:"#/$defs/subjects/items/pattern",keyword:"pattern",params:{pattern: "^(\\*|(user|agent|group):[^\\s]{1,256})$"},message:"must match pattern \""+"^(\\*|(user|agent|group):[^\\s]{1,256})$"+"\"",schema:"^(\\*|(user|agent|group):[^\\s]{1,256})$",parentSchema:schema101.items,data:data41};
+if(!pattern98.test(data41)){
+const err124 = {instancePath:instancePath+"/rateLimits/" + i16+"/subjects/" + i17,schemaPath:"#/$defs/subjects/items/pattern",keyword:"pattern",params:{pattern: "^(\\*|(user|agent|group):[^\\s]{1,256})$"},message:"must match pattern \""+"^(\\*|(user|agent|group):[^\\s]{1,256})$"+"\"",schema:"^(\\*|(user|agent|group):[^\\s]{1,256})$",parentSchema:schema104.items,data:data41};
 if(vErrors === null){
 vErrors = [err124];
 }
@@ -11459,7 +11791,7 @@ errors++;
 }
 }
 else {
-const err125 = {instancePath:instancePath+"/rateLimits/" + i16+"/subjects/" + i17,schemaPath:"#/$defs/subjects/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema101.items.type,parentSchema:schema101.items,data:data41};
+const err125 = {instancePath:instancePath+"/rateLimits/" + i16+"/subjects/" + i17,schemaPath:"#/$defs/subjects/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema104.items.type,parentSchema:schema104.items,data:data41};
 if(vErrors === null){
 vErrors = [err125];
 }
@@ -11471,7 +11803,7 @@ errors++;
 }
 }
 else {
-const err126 = {instancePath:instancePath+"/rateLimits/" + i16+"/subjects",schemaPath:"#/$defs/subjects/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema101.type,parentSchema:schema101,data:data40};
+const err126 = {instancePath:instancePath+"/rateLimits/" + i16+"/subjects",schemaPath:"#/$defs/subjects/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema104.type,parentSchema:schema104,data:data40};
 if(vErrors === null){
 vErrors = [err126];
 }
@@ -11485,7 +11817,7 @@ if(data38.tools !== undefined){
 let data42 = data38.tools;
 if(Array.isArray(data42)){
 if(data42.length > 500){
-const err127 = {instancePath:instancePath+"/rateLimits/" + i16+"/tools",schemaPath:"#/$defs/toolPatterns/maxItems",keyword:"maxItems",params:{limit: 500},message:"must NOT have more than 500 items",schema:500,parentSchema:schema99,data:data42};
+const err127 = {instancePath:instancePath+"/rateLimits/" + i16+"/tools",schemaPath:"#/$defs/toolPatterns/maxItems",keyword:"maxItems",params:{limit: 500},message:"must NOT have more than 500 items",schema:500,parentSchema:schema102,data:data42};
 if(vErrors === null){
 vErrors = [err127];
 }
@@ -11495,7 +11827,7 @@ vErrors.push(err127);
 errors++;
 }
 if(data42.length < 1){
-const err128 = {instancePath:instancePath+"/rateLimits/" + i16+"/tools",schemaPath:"#/$defs/toolPatterns/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema99,data:data42};
+const err128 = {instancePath:instancePath+"/rateLimits/" + i16+"/tools",schemaPath:"#/$defs/toolPatterns/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema102,data:data42};
 if(vErrors === null){
 vErrors = [err128];
 }
@@ -11509,7 +11841,7 @@ for(let i18=0; i18<len15; i18++){
 let data43 = data42[i18];
 if(typeof data43 === "string"){
 if(func2(data43) > 145){
-const err129 = {instancePath:instancePath+"/rateLimits/" + i16+"/tools/" + i18,schemaPath:"#/$defs/toolPatterns/items/maxLength",keyword:"maxLength",params:{limit: 145},message:"must NOT have more than 145 characters",schema:145,parentSchema:schema99.items,data:data43};
+const err129 = {instancePath:instancePath+"/rateLimits/" + i16+"/tools/" + i18,schemaPath:"#/$defs/toolPatterns/items/maxLength",keyword:"maxLength",params:{limit: 145},message:"must NOT have more than 145 characters",schema:145,parentSchema:schema102.items,data:data43};
 if(vErrors === null){
 vErrors = [err129];
 }
@@ -11518,8 +11850,8 @@ vErrors.push(err129);
 }
 errors++;
 }
-if(!pattern94.test(data43)){
-const err130 = {instancePath:instancePath+"/rateLimits/" + i16+"/tools/" + i18,schemaPath:"#/$defs/toolPatterns/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.*-]{1,129}$"},message:"must match pattern \""+"^[A-Za-z0-9_.*-]{1,129}$"+"\"",schema:"^[A-Za-z0-9_.*-]{1,129}$",parentSchema:schema99.items,data:data43};
+if(!pattern96.test(data43)){
+const err130 = {instancePath:instancePath+"/rateLimits/" + i16+"/tools/" + i18,schemaPath:"#/$defs/toolPatterns/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.*-]{1,129}$"},message:"must match pattern \""+"^[A-Za-z0-9_.*-]{1,129}$"+"\"",schema:"^[A-Za-z0-9_.*-]{1,129}$",parentSchema:schema102.items,data:data43};
 if(vErrors === null){
 vErrors = [err130];
 }
@@ -11530,7 +11862,7 @@ errors++;
 }
 }
 else {
-const err131 = {instancePath:instancePath+"/rateLimits/" + i16+"/tools/" + i18,schemaPath:"#/$defs/toolPatterns/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema99.items.type,parentSchema:schema99.items,data:data43};
+const err131 = {instancePath:instancePath+"/rateLimits/" + i16+"/tools/" + i18,schemaPath:"#/$defs/toolPatterns/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema102.items.type,parentSchema:schema102.items,data:data43};
 if(vErrors === null){
 vErrors = [err131];
 }
@@ -11542,7 +11874,7 @@ errors++;
 }
 }
 else {
-const err132 = {instancePath:instancePath+"/rateLimits/" + i16+"/tools",schemaPath:"#/$defs/toolPatterns/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema99.type,parentSchema:schema99,data:data42};
+const err132 = {instancePath:instancePath+"/rateLimits/" + i16+"/tools",schemaPath:"#/$defs/toolPatterns/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema102.type,parentSchema:schema102,data:data42};
 if(vErrors === null){
 vErrors = [err132];
 }
@@ -11556,7 +11888,7 @@ if(data38.environments !== undefined){
 let data44 = data38.environments;
 if(Array.isArray(data44)){
 if(data44.length > 3){
-const err133 = {instancePath:instancePath+"/rateLimits/" + i16+"/environments",schemaPath:"#/$defs/environments/maxItems",keyword:"maxItems",params:{limit: 3},message:"must NOT have more than 3 items",schema:3,parentSchema:schema102,data:data44};
+const err133 = {instancePath:instancePath+"/rateLimits/" + i16+"/environments",schemaPath:"#/$defs/environments/maxItems",keyword:"maxItems",params:{limit: 3},message:"must NOT have more than 3 items",schema:3,parentSchema:schema105,data:data44};
 if(vErrors === null){
 vErrors = [err133];
 }
@@ -11566,7 +11898,7 @@ vErrors.push(err133);
 errors++;
 }
 if(data44.length < 1){
-const err134 = {instancePath:instancePath+"/rateLimits/" + i16+"/environments",schemaPath:"#/$defs/environments/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema102,data:data44};
+const err134 = {instancePath:instancePath+"/rateLimits/" + i16+"/environments",schemaPath:"#/$defs/environments/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema105,data:data44};
 if(vErrors === null){
 vErrors = [err134];
 }
@@ -11579,7 +11911,7 @@ const len16 = data44.length;
 for(let i19=0; i19<len16; i19++){
 let data45 = data44[i19];
 if(typeof data45 !== "string"){
-const err135 = {instancePath:instancePath+"/rateLimits/" + i16+"/environments/" + i19,schemaPath:"#/$defs/environments/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema102.items.type,parentSchema:schema102.items,data:data45};
+const err135 = {instancePath:instancePath+"/rateLimits/" + i16+"/environments/" + i19,schemaPath:"#/$defs/environments/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema105.items.type,parentSchema:schema105.items,data:data45};
 if(vErrors === null){
 vErrors = [err135];
 }
@@ -11589,7 +11921,7 @@ vErrors.push(err135);
 errors++;
 }
 if(!(((data45 === "dev") || (data45 === "staging")) || (data45 === "prod"))){
-const err136 = {instancePath:instancePath+"/rateLimits/" + i16+"/environments/" + i19,schemaPath:"#/$defs/environments/items/enum",keyword:"enum",params:{allowedValues: schema102.items.enum},message:"must be equal to one of the allowed values",schema:schema102.items.enum,parentSchema:schema102.items,data:data45};
+const err136 = {instancePath:instancePath+"/rateLimits/" + i16+"/environments/" + i19,schemaPath:"#/$defs/environments/items/enum",keyword:"enum",params:{allowedValues: schema105.items.enum},message:"must be equal to one of the allowed values",schema:schema105.items.enum,parentSchema:schema105.items,data:data45};
 if(vErrors === null){
 vErrors = [err136];
 }
@@ -11610,7 +11942,7 @@ continue;
 }
 if(typeof indices3[item3] == "number"){
 j3 = indices3[item3];
-const err137 = {instancePath:instancePath+"/rateLimits/" + i16+"/environments",schemaPath:"#/$defs/environments/uniqueItems",keyword:"uniqueItems",params:{i: i20, j: j3},message:"must NOT have duplicate items (items ## "+j3+" and "+i20+" are identical)",schema:true,parentSchema:schema102,data:data44};
+const err137 = {instancePath:instancePath+"/rateLimits/" + i16+"/environments",schemaPath:"#/$defs/environments/uniqueItems",keyword:"uniqueItems",params:{i: i20, j: j3},message:"must NOT have duplicate items (items ## "+j3+" and "+i20+" are identical)",schema:true,parentSchema:schema105,data:data44};
 if(vErrors === null){
 vErrors = [err137];
 }
@@ -11625,7 +11957,7 @@ indices3[item3] = i20;
 }
 }
 else {
-const err138 = {instancePath:instancePath+"/rateLimits/" + i16+"/environments",schemaPath:"#/$defs/environments/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema102.type,parentSchema:schema102,data:data44};
+const err138 = {instancePath:instancePath+"/rateLimits/" + i16+"/environments",schemaPath:"#/$defs/environments/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema105.type,parentSchema:schema105,data:data44};
 if(vErrors === null){
 vErrors = [err138];
 }
@@ -11638,7 +11970,7 @@ errors++;
 if(data38.limit !== undefined){
 let data46 = data38.limit;
 if(!(((typeof data46 == "number") && (!(data46 % 1) && !isNaN(data46))) && (isFinite(data46)))){
-const err139 = {instancePath:instancePath+"/rateLimits/" + i16+"/limit",schemaPath:"#/properties/rateLimits/items/properties/limit/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema96.properties.rateLimits.items.properties.limit.type,parentSchema:schema96.properties.rateLimits.items.properties.limit,data:data46};
+const err139 = {instancePath:instancePath+"/rateLimits/" + i16+"/limit",schemaPath:"#/properties/rateLimits/items/properties/limit/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema99.properties.rateLimits.items.properties.limit.type,parentSchema:schema99.properties.rateLimits.items.properties.limit,data:data46};
 if(vErrors === null){
 vErrors = [err139];
 }
@@ -11649,7 +11981,7 @@ errors++;
 }
 if((typeof data46 == "number") && (isFinite(data46))){
 if(data46 > 1000000 || isNaN(data46)){
-const err140 = {instancePath:instancePath+"/rateLimits/" + i16+"/limit",schemaPath:"#/properties/rateLimits/items/properties/limit/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000000},message:"must be <= 1000000",schema:1000000,parentSchema:schema96.properties.rateLimits.items.properties.limit,data:data46};
+const err140 = {instancePath:instancePath+"/rateLimits/" + i16+"/limit",schemaPath:"#/properties/rateLimits/items/properties/limit/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000000},message:"must be <= 1000000",schema:1000000,parentSchema:schema99.properties.rateLimits.items.properties.limit,data:data46};
 if(vErrors === null){
 vErrors = [err140];
 }
@@ -11659,7 +11991,7 @@ vErrors.push(err140);
 errors++;
 }
 if(data46 < 1 || isNaN(data46)){
-const err141 = {instancePath:instancePath+"/rateLimits/" + i16+"/limit",schemaPath:"#/properties/rateLimits/items/properties/limit/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema96.properties.rateLimits.items.properties.limit,data:data46};
+const err141 = {instancePath:instancePath+"/rateLimits/" + i16+"/limit",schemaPath:"#/properties/rateLimits/items/properties/limit/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema99.properties.rateLimits.items.properties.limit,data:data46};
 if(vErrors === null){
 vErrors = [err141];
 }
@@ -11673,7 +12005,7 @@ errors++;
 if(data38.windowSeconds !== undefined){
 let data47 = data38.windowSeconds;
 if(!(((typeof data47 == "number") && (!(data47 % 1) && !isNaN(data47))) && (isFinite(data47)))){
-const err142 = {instancePath:instancePath+"/rateLimits/" + i16+"/windowSeconds",schemaPath:"#/properties/rateLimits/items/properties/windowSeconds/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema96.properties.rateLimits.items.properties.windowSeconds.type,parentSchema:schema96.properties.rateLimits.items.properties.windowSeconds,data:data47};
+const err142 = {instancePath:instancePath+"/rateLimits/" + i16+"/windowSeconds",schemaPath:"#/properties/rateLimits/items/properties/windowSeconds/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema99.properties.rateLimits.items.properties.windowSeconds.type,parentSchema:schema99.properties.rateLimits.items.properties.windowSeconds,data:data47};
 if(vErrors === null){
 vErrors = [err142];
 }
@@ -11684,7 +12016,7 @@ errors++;
 }
 if((typeof data47 == "number") && (isFinite(data47))){
 if(data47 > 86400 || isNaN(data47)){
-const err143 = {instancePath:instancePath+"/rateLimits/" + i16+"/windowSeconds",schemaPath:"#/properties/rateLimits/items/properties/windowSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 86400},message:"must be <= 86400",schema:86400,parentSchema:schema96.properties.rateLimits.items.properties.windowSeconds,data:data47};
+const err143 = {instancePath:instancePath+"/rateLimits/" + i16+"/windowSeconds",schemaPath:"#/properties/rateLimits/items/properties/windowSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 86400},message:"must be <= 86400",schema:86400,parentSchema:schema99.properties.rateLimits.items.properties.windowSeconds,data:data47};
 if(vErrors === null){
 vErrors = [err143];
 }
@@ -11694,7 +12026,7 @@ vErrors.push(err143);
 errors++;
 }
 if(data47 < 1 || isNaN(data47)){
-const err144 = {instancePath:instancePath+"/rateLimits/" + i16+"/windowSeconds",schemaPath:"#/properties/rateLimits/items/properties/windowSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema96.properties.rateLimits.items.properties.windowSeconds,data:data47};
+const err144 = {instancePath:instancePath+"/rateLimits/" + i16+"/windowSeconds",schemaPath:"#/properties/rateLimits/items/properties/windowSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema99.properties.rateLimits.items.properties.windowSeconds,data:data47};
 if(vErrors === null){
 vErrors = [err144];
 }
@@ -11707,7 +12039,7 @@ errors++;
 }
 }
 else {
-const err145 = {instancePath:instancePath+"/rateLimits/" + i16,schemaPath:"#/properties/rateLimits/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema96.properties.rateLimits.items.type,parentSchema:schema96.properties.rateLimits.items,data:data38};
+const err145 = {instancePath:instancePath+"/rateLimits/" + i16,schemaPath:"#/properties/rateLimits/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema99.properties.rateLimits.items.type,parentSchema:schema99.properties.rateLimits.items,data:data38};
 if(vErrors === null){
 vErrors = [err145];
 }
@@ -11719,7 +12051,7 @@ errors++;
 }
 }
 else {
-const err146 = {instancePath:instancePath+"/rateLimits",schemaPath:"#/properties/rateLimits/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema96.properties.rateLimits.type,parentSchema:schema96.properties.rateLimits,data:data37};
+const err146 = {instancePath:instancePath+"/rateLimits",schemaPath:"#/properties/rateLimits/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema99.properties.rateLimits.type,parentSchema:schema99.properties.rateLimits,data:data37};
 if(vErrors === null){
 vErrors = [err146];
 }
@@ -11731,7 +12063,7 @@ errors++;
 }
 }
 else {
-const err147 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema96.type,parentSchema:schema96,data};
+const err147 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema99.type,parentSchema:schema99,data};
 if(vErrors === null){
 vErrors = [err147];
 }
@@ -11740,8 +12072,8 @@ vErrors.push(err147);
 }
 errors++;
 }
-validate39.errors = vErrors;
+validate41.errors = vErrors;
 return errors === 0;
 }
-validate39.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate41.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 

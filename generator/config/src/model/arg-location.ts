@@ -1,5 +1,5 @@
 import { pathParams } from './names.ts';
-import type { ArgLocation, ArgMapping, Tool } from './types.ts';
+import type { ArgLocation, ArgMapping, HttpMapping } from './types.ts';
 
 // Where each argument of a tool call goes. The validator checks mappings with it and the pack runtime builds
 // requests with it, so both read a mapping the same way.
@@ -8,7 +8,7 @@ import type { ArgLocation, ArgMapping, Tool } from './types.ts';
 export const BODYLESS_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'DELETE']);
 
 /** Where an argument goes when the mapping does not say: query for body-less methods, else the JSON body. */
-export function argLocation(tool: Pick<Tool, 'http'>, arg: string): { in: ArgLocation; name: string } {
+export function argLocation(tool: { http: HttpMapping }, arg: string): { in: ArgLocation; name: string } {
   const m: ArgMapping | undefined = tool.http.args?.[arg];
   if (m === undefined) {
     if (pathParams(tool.http.path).includes(arg)) return { in: 'path', name: arg };

@@ -38,3 +38,11 @@ export function toolContentHash(tool: {
   if (tool.outputSchema !== undefined) subject['outputSchema'] = tool.outputSchema;
   return sha256Hex(canonicalJson(subject));
 }
+
+/**
+ * `upstream.a2a.cardSha256` of an A2A pack: the SHA-256 of the Agent Card's canonical JSON, so neither key
+ * order nor whitespace changes it. Recorded by `raku import a2a`, compared with the live card by the gateway.
+ */
+export function agentCardSha256(card: unknown): string {
+  return sha256Hex(canonicalJson(card));
+}

@@ -3,6 +3,9 @@ import policySchema from '@raku/schema/policy.schema.json' with { type: 'json' }
 import zoneSchema from '@raku/schema/zone.schema.json' with { type: 'json' };
 import { describe, expect, it } from 'vitest';
 import type {
+  A2aProtocolVersion,
+  A2aSkillMapping,
+  A2aUpstream,
   AlertThresholds,
   ApprovalRule,
   ArgLocation,
@@ -87,7 +90,12 @@ const OBJECTS: Record<string, Shape> = {
   'pack#resources.requests': keysOf<Def<Resources['requests']>>()([], ['cpu', 'memory']),
   'pack#resources.limits': keysOf<Def<Resources['limits']>>()([], ['cpu', 'memory']),
   'pack#autoscaling': keysOf<Autoscaling>()([], ['minReplicas', 'maxReplicas', 'targetCPUUtilization']),
-  'pack#upstream': keysOf<Upstream>()([], ['baseUrls', 'auth', 'headers', 'timeoutMs', 'maxResponseBytes']),
+  'pack#upstream': keysOf<Upstream>()(
+    [],
+    ['baseUrls', 'auth', 'headers', 'timeoutMs', 'maxResponseBytes', 'a2a'],
+  ),
+  'pack#a2aUpstream': keysOf<A2aUpstream>()(['cardUrl', 'protocolVersion', 'cardSha256'], ['transport']),
+  'pack#a2aSkill': keysOf<A2aSkillMapping>()(['skill'], []),
   'pack#upstream.baseUrls': keysOf<Def<Upstream['baseUrls']>>()([], ['dev', 'staging', 'prod']),
   'pack#auth': keysOf<UpstreamAuth>()(
     ['type'],
@@ -110,8 +118,8 @@ const OBJECTS: Record<string, Shape> = {
     ],
   ),
   'pack#tool': keysOf<Tool>()(
-    ['name', 'description', 'inputSchema', 'http'],
-    ['title', 'outputSchema', 'annotations', 'sensitive', 'timeoutMs', 'cache'],
+    ['name', 'description', 'inputSchema'],
+    ['title', 'outputSchema', 'http', 'a2a', 'annotations', 'sensitive', 'timeoutMs', 'cache'],
   ),
   'pack#tool.cache': keysOf<ToolCache>()(['ttlSeconds'], []),
   'pack#tool.annotations': keysOf<ToolAnnotations>()(
@@ -222,6 +230,8 @@ const ENUMS: Record<string, string[]> = {
     'sigv4',
   ]),
   'pack#auth.in': valuesOf<Def<UpstreamAuth['in']>>()(['header', 'query']),
+  'pack#a2aUpstream.protocolVersion': valuesOf<A2aProtocolVersion>()(['0.3', '1.0']),
+  'pack#a2aUpstream.transport': valuesOf<Def<A2aUpstream['transport']>>()(['JSONRPC', 'HTTP+JSON']),
   'pack#httpMapping.method': valuesOf<HttpMethod>()(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']),
   'pack#httpMapping.args{}|anyOf0': valuesOf<ArgLocation>()(['path', 'query', 'header', 'body']),
   'pack#httpMapping.args{}|anyOf1.in': valuesOf<ArgLocation>()(['path', 'query', 'header', 'body']),

@@ -53,6 +53,24 @@ export interface Upstream {
   headers?: Record<string, string>;
   timeoutMs?: number;
   maxResponseBytes?: number;
+  /** Set when the upstream is an A2A agent: its tools carry `a2a` instead of `http`. */
+  a2a?: A2aUpstream;
+}
+
+/** An A2A agent as upstream (schema/pack.schema.json#/$defs/a2aUpstream). */
+export interface A2aUpstream {
+  cardUrl: string;
+  protocolVersion: A2aProtocolVersion;
+  transport?: 'JSONRPC' | 'HTTP+JSON';
+  /** SHA-256 of the reviewed card's canonical JSON (see a2aCardSha256). */
+  cardSha256: string;
+}
+
+export type A2aProtocolVersion = '0.3' | '1.0';
+
+/** The A2A skill a tool calls. */
+export interface A2aSkillMapping {
+  skill: string;
 }
 
 export type ArgLocation = 'path' | 'query' | 'header' | 'body';
@@ -94,12 +112,23 @@ export interface Tool {
   description: string;
   inputSchema: JsonSchema;
   outputSchema?: JsonSchema;
-  http: HttpMapping;
+  /** The HTTP request of a tool of an HTTP pack; absent exactly when `a2a` is set (the schema's oneOf). */
+  http?: HttpMapping;
+  /** The skill of a tool of an A2A pack (upstream.a2a). */
+  a2a?: A2aSkillMapping;
   annotations?: ToolAnnotations;
   sensitive?: boolean;
   timeoutMs?: number;
   /** Opt-in answer cache; only for tools with `annotations.readOnlyHint: true` (rule tool-cache). */
   cache?: ToolCache;
+}
+
+/** A tool of an HTTP pack: the pack runtime turns its calls into `http` requests. */
+export type HttpTool = Tool & { http: HttpMapping };
+
+/** True for a tool mapped to an HTTP request (every tool of a pack without upstream.a2a). */
+export function isHttpTool(tool: Tool): tool is HttpTool {
+  return tool.http !== undefined;
 }
 
 export interface EnvVar {

@@ -1,6 +1,7 @@
 import { type Diagnostic, sortDiagnostics } from '../diagnostic.ts';
 import { type LoadedRepo, loadRepo } from '../load/load-repo.ts';
 import type { SourceFile, YamlLimits } from '../load/yaml-source.ts';
+import { a2aTools } from './rules/a2a.ts';
 import { httpBodies } from './rules/body-encoding.ts';
 import { makeRuleContext, type Rule } from './rules/context.ts';
 import { denyPatternNormalization } from './rules/deny-patterns.ts';
@@ -21,6 +22,7 @@ export const RULES: readonly Rule[] = [
   toolNames,
   httpMappings,
   httpBodies,
+  a2aTools,
   toolSchemas,
   toolCache,
   zonePacks,

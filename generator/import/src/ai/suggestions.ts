@@ -76,8 +76,8 @@ export function aiPayload(pack: Pack): Record<string, unknown> {
       name: t.name,
       title: t.title ?? null,
       description: t.description,
-      method: t.http.method,
-      path: t.http.path,
+      method: t.http?.method ?? null,
+      path: t.http?.path ?? null,
       annotations: t.annotations ?? {},
       arguments: Object.entries(
         (t.inputSchema['properties'] ?? {}) as Record<string, Record<string, unknown>>,

@@ -1,4 +1,4 @@
-import type { JsonSchema, Tool } from '@raku/config';
+import type { HttpTool, JsonSchema, Tool } from '@raku/config';
 import { argLocation } from '@raku/config';
 
 /** One part of an expected multipart/form-data body. */
@@ -51,7 +51,7 @@ const isJsonType = (type: string) => /^application\/([\w.-]+\+)?json\b/i.test(ty
  * mapping, so `raku pack test` checks the executor against the pack rather than against itself. Pure.
  */
 export function expectedRequest(
-  tool: Pick<Tool, 'http'> & Partial<Pick<Tool, 'inputSchema'>>,
+  tool: Pick<HttpTool, 'http'> & Partial<Pick<Tool, 'inputSchema'>>,
   args: Record<string, unknown>,
 ): ExpectedRequest {
   const bodyArg = tool.http.body?.startsWith('arg:') ? tool.http.body.slice(4) : undefined;

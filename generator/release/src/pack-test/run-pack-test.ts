@@ -5,8 +5,8 @@
  * else values built from the output schema.
  */
 
-import type { Pack, Tool } from '@raku/config';
-import { canonicalJson, exposedToolName } from '@raku/config';
+import type { HttpTool, Pack, Tool } from '@raku/config';
+import { canonicalJson, exposedToolName, isHttpTool } from '@raku/config';
 import { documentFormat, isJson, listOperations, type OpenApiDocument } from '@raku/import';
 import { firstText, PackExecutor, type ToolContent } from '@raku/pack-runtime';
 import { Ajv2020 } from 'ajv/dist/2020.js';
@@ -71,7 +71,8 @@ export async function runPackTest(input: PackTestInput): Promise<ToolTestResult[
       ? answersFromDocument(pack, input.document)
       : new Map<string, DocumentAnswer>();
     const results: ToolTestResult[] = [];
-    for (const tool of testPack.tools) {
+    // A2A tools call a live agent, not a request this test can replay from the document.
+    for (const tool of testPack.tools.filter(isHttpTool)) {
       results.push(
         await testTool(
           tool,
@@ -92,7 +93,7 @@ export async function runPackTest(input: PackTestInput): Promise<ToolTestResult[
 }
 
 async function testTool(
-  tool: Tool,
+  tool: HttpTool,
   pack: Pack,
   basePath: string,
   executor: PackExecutor,
@@ -191,7 +192,7 @@ function buildArgs(tool: Tool, variant: number): Record<string, unknown> {
 
 /** The request the upstream received, checked against the mapping, the static headers and the auth. */
 async function checkRequest(
-  tool: Tool,
+  tool: HttpTool,
   pack: Pack,
   basePath: string,
   args: Record<string, unknown>,

@@ -42,8 +42,9 @@ export function buildBundle(model: RepoModel, zoneName: string, opts: BuildBundl
         const definition: NonNullable<BundleTool['definition']> = {
           description: tool.description,
           inputSchema: tool.inputSchema,
-          http: tool.http,
         };
+        if (tool.http !== undefined) definition.http = tool.http;
+        if (tool.a2a !== undefined) definition.a2a = tool.a2a;
         if (tool.title !== undefined) definition.title = tool.title;
         if (tool.outputSchema !== undefined) definition.outputSchema = tool.outputSchema;
         if (tool.annotations !== undefined) definition.annotations = tool.annotations;

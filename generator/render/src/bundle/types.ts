@@ -3,7 +3,14 @@
  * Built by `buildBundle` (pure), shipped in the gateway ConfigMap (mounted at /etc/raku/bundle/bundle.json,
  * named by RAKU_BUNDLE) and built in memory by local mode. Changing this shape means bumping `bundleVersion`.
  */
-import type { Environment, HttpMapping, JsonSchema, ToolAnnotations, ToolCache } from '@raku/config';
+import type {
+  A2aSkillMapping,
+  Environment,
+  HttpMapping,
+  JsonSchema,
+  ToolAnnotations,
+  ToolCache,
+} from '@raku/config';
 import type { CompiledPolicy } from '@raku/policy';
 
 export const BUNDLE_VERSION = 1;
@@ -28,7 +35,9 @@ export interface BundleTool {
     inputSchema: JsonSchema;
     outputSchema?: JsonSchema;
     annotations?: ToolAnnotations;
-    http: HttpMapping;
+    /** The HTTP request (HTTP packs) or the A2A skill (A2A packs) the tool is mapped to. */
+    http?: HttpMapping;
+    a2a?: A2aSkillMapping;
     timeoutMs?: number;
     /** The pack's opt-in answer cache (read-only tools only); the gateway serves hits for ttlSeconds. */
     cache?: ToolCache;

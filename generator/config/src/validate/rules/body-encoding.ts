@@ -1,4 +1,5 @@
 import { argLocation } from '../../model/arg-location.ts';
+import { isHttpTool } from '../../model/types.ts';
 import type { Rule } from './context.ts';
 
 /**
@@ -9,6 +10,7 @@ import type { Rule } from './context.ts';
 export const httpBodies: Rule = (ctx) => {
   for (const { file, value: pack } of ctx.model.packs) {
     pack.tools.forEach((tool, i) => {
+      if (!isHttpTool(tool)) return;
       const at = ['tools', i, 'http'];
       const { http } = tool;
       if (http.contentType !== undefined && !http.body?.startsWith('arg:')) {

@@ -1,12 +1,14 @@
 import { jsonSchema } from '../../load/json-schema-validator.generated.js';
 import { argLocation, BODYLESS_METHODS } from '../../model/arg-location.ts';
 import { pathParams } from '../../model/names.ts';
+import { isHttpTool } from '../../model/types.ts';
 import type { Rule } from './context.ts';
 
 /** Path templates, argument mappings and input schemas agree, so every call can be turned into a request. */
 export const httpMappings: Rule = (ctx) => {
   for (const { file, value: pack } of ctx.model.packs) {
     pack.tools.forEach((tool, i) => {
+      if (!isHttpTool(tool)) return;
       const at = ['tools', i];
       const props = (tool.inputSchema['properties'] ?? {}) as Record<string, unknown>;
       const required = new Set((tool.inputSchema['required'] ?? []) as string[]);
