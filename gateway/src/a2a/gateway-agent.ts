@@ -31,6 +31,7 @@ import {
 import type { A2ARequestHandler, ServerCallContext, User } from '@a2a-js/sdk/server';
 import type { Caller } from '../auth/caller.ts';
 import { type ToolCatalog, ToolNotFound } from '../mcp/tool-endpoint.ts';
+import { TRACEPARENT, traceIdOf } from '../telemetry/trace-context.ts';
 import { type CardContext, callerAgentCard, publicAgentCard } from './agent-card.ts';
 import { answerOf, skillCallOf } from './skill-call.ts';
 
@@ -87,10 +88,13 @@ export class GatewayAgent implements A2ARequestHandler {
     const { caller, signal } = userOf(context);
     const call = skillCallOf(params);
     const traceId = randomUUID();
+    // The agent's W3C trace (its `traceparent` header), named in the call's trace row as for MCP calls.
+    const w3cTraceId = traceIdOf(headersOf(context)?.[TRACEPARENT]);
     try {
-      const result = await this.options
-        .catalog()
-        .callTool(call.skill, call.arguments, caller, signal, { traceId });
+      const result = await this.options.catalog().callTool(call.skill, call.arguments, caller, signal, {
+        traceId,
+        ...(w3cTraceId !== undefined ? { w3cTraceId } : {}),
+      });
       return answerOf(result, {
         messageId: randomUUID(),
         contextId: params.message?.contextId || randomUUID(),

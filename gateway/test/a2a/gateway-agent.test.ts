@@ -137,7 +137,12 @@ describe('the gateway as an A2A agent', () => {
   });
 
   it("answers a message naming a skill with the tool's answer, traced like an MCP call", async () => {
-    const answer = await callSkill(await a2aClient(botToken), 'widgets.get_widget', { id: 'w1' });
+    const agentTrace = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const answer = (await (
+      await a2aClient(botToken)
+    ).sendMessage(request([dataPart({ skill: 'widgets.get_widget', arguments: { id: 'w1' } })]), {
+      serviceParameters: { traceparent: `00-${agentTrace}-00f067aa0ba902b7-01` },
+    })) as Message;
     expect(answer.role).toBe(Role.ROLE_AGENT);
     expect(partsOf(answer)).toContainEqual({ id: 'w1' });
     expect(answer.metadata?.[IS_ERROR_METADATA]).toBe(false);
@@ -148,6 +153,7 @@ describe('the gateway as an A2A agent', () => {
       decision: 'allow',
       status: 'ok',
       zone: 'dev',
+      traceId: agentTrace,
     });
   });
 
