@@ -276,6 +276,30 @@ describe('the gateway as an A2A agent', () => {
     expect(partsOf(answer)).toContainEqual({ id: 'w1' });
   });
 
+  it('refuses streaming and push notifications, which the card does not declare', async () => {
+    const rpc = async (method: string, params: unknown) => {
+      const res = await fetch(`${stack.base}/a2a`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${botToken}`,
+          'a2a-version': '1.0',
+        },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+      });
+      return ((await res.json()) as { error?: { code: number } }).error?.code;
+    };
+    const message = {
+      messageId: 'm1',
+      role: 'ROLE_USER',
+      parts: [{ data: { skill: 'widgets.get_widget', arguments: { id: 'w1' } } }],
+    };
+    expect(await rpc('SendStreamingMessage', { message })).toBe(-32004);
+    expect(
+      await rpc('CreateTaskPushNotificationConfig', { taskId: 't1', url: 'https://hook.test/a2a' }),
+    ).toBe(-32003);
+  });
+
   it('answers a JSON-RPC body that is not JSON with a parse error, not a call', async () => {
     const res = await fetch(`${stack.base}/a2a`, {
       method: 'POST',
