@@ -1,3 +1,4 @@
+export { A2A_META, SKILL_METADATA } from './a2a-call.ts';
 export {
   type BoundViolation,
   DEFAULT_JSON_BOUNDS,

@@ -5,7 +5,14 @@
  * revision and quirks we do not control, go through the official client instead (McpTarget).
  */
 import http from 'node:http';
-import { type CallToolResult, depthMessage, jsonBounds, STATUS_META, tooDeep } from '@raku/pack-runtime';
+import {
+  A2A_META,
+  type CallToolResult,
+  depthMessage,
+  jsonBounds,
+  STATUS_META,
+  tooDeep,
+} from '@raku/pack-runtime';
 import { endMcpSpan, startMcpClientSpan } from '../telemetry/mcp-spans.ts';
 import { activeTracer } from '../telemetry/tracing.ts';
 import {
@@ -237,9 +244,11 @@ export class PackServerTarget implements Target {
       _meta: meta,
       ...result
     } = message.result as CallToolResult & { resultType?: unknown; _meta?: Record<string, unknown> };
-    // Keep only the pack server's status note; the protocol's own _meta (server info) is for this hop.
-    if (meta?.[STATUS_META] !== undefined)
-      (result as CallToolResult)._meta = { [STATUS_META]: meta[STATUS_META] };
+    // Keep only the pack server's notes (status, A2A task); the protocol's own _meta (server info) is for this hop.
+    const kept = Object.fromEntries(
+      [STATUS_META, A2A_META].filter((k) => meta?.[k] !== undefined).map((k) => [k, meta?.[k]]),
+    );
+    if (Object.keys(kept).length > 0) (result as CallToolResult)._meta = kept;
     return result as CallToolResult;
   }
 

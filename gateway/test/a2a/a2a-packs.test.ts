@@ -1,0 +1,197 @@
+/**
+ * A2A agents as packs, end to end: real agents built with @a2a-js/sdk, their cards imported with the
+ * importer's own code, the pack served by a real pack server behind the gateway, called by the official MCP
+ * client (both MCP protocol revisions), under policy, with traces.
+ */
+import type { Client } from '@modelcontextprotocol/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Pack, Policy } from '../../../generator/config/src/model/types.ts';
+import { readAgentCard } from '../../../generator/import/src/a2a/agent-card.ts';
+import { buildA2aPack } from '../../../generator/import/src/a2a/build-a2a-pack.ts';
+import { A2A_META } from '../../pack-runtime/src/a2a-call.ts';
+import { AGENT_TOKEN, startAgent, type TestAgent } from '../helpers/a2a-agents.ts';
+import { type GatewayStack, startGatewayStack } from '../helpers/gateway-stack.ts';
+import { connectClient, ERAS, textOf } from '../helpers/mcp-client.ts';
+
+const POLICY: Policy = {
+  name: 'agents',
+  roles: [{ name: 'asker', tools: ['helper.summarize', 'helper.count-words'] }],
+  bindings: [{ role: 'asker', subjects: ['group:engineering'] }],
+  denies: [
+    {
+      name: 'no-secrets-to-agents',
+      tools: ['helper.*'],
+      subjects: ['*'],
+      when: [{ field: 'args.message', matches: 'password*' }],
+    },
+  ],
+};
+
+/** The pack `raku import a2a` makes from the agent's live card. */
+async function importedPack(agent: TestAgent): Promise<Pack> {
+  const card = await (await fetch(agent.cardUrl, { headers: { 'A2A-Version': '1.0' } })).json();
+  const { pack } = buildA2aPack(readAgentCard(card, agent.cardUrl), card, {
+    name: 'helper',
+    owner: 'ai-team',
+    cardUrl: agent.cardUrl,
+  });
+  return pack;
+}
+
+async function startStack(agent: TestAgent, secrets: (name: string) => string | undefined) {
+  const pack = await importedPack(agent);
+  return startGatewayStack({
+    database: 'PGlite',
+    approvalWaitMs: 0,
+    policies: [POLICY],
+    pack: () => pack,
+    secrets,
+  });
+}
+
+const meta = (result: unknown) =>
+  (result as { _meta?: Record<string, { taskId?: string; contextId?: string; state?: string }> })._meta?.[
+    A2A_META
+  ];
+
+describe('an A2A agent requiring a bearer token, as a pack behind the gateway', () => {
+  let agent: TestAgent;
+  let stack: GatewayStack;
+  let clients: Record<(typeof ERAS)[number], Client>;
+  beforeAll(async () => {
+    agent = await startAgent('bearer');
+    stack = await startStack(agent, (name) =>
+      name === 'RAKU_SECRET_HELPER_A2A_TOKEN' ? AGENT_TOKEN : undefined,
+    );
+    const token = await stack.issuer.sign({ sub: 'erin', groups: ['engineering'] });
+    clients = {
+      legacy: await connectClient(stack.gateway.url, 'legacy', token),
+      modern: await connectClient(stack.gateway.url, 'modern', token),
+    };
+  });
+  afterAll(async () => {
+    await Promise.all(Object.values(clients ?? {}).map((c) => c.close()));
+    await stack?.close();
+    await agent?.close();
+  });
+
+  it('lists the skills as tools with a message argument', async () => {
+    const { tools } = await clients.modern.listTools();
+    const summarize = tools.find((t) => t.name === 'helper.summarize');
+    expect(summarize?.inputSchema).toMatchObject({
+      required: ['message'],
+      properties: { message: { type: 'string' } },
+    });
+    expect(tools.find((t) => t.name === 'helper.count-words')?.inputSchema.properties).toHaveProperty('data');
+  });
+
+  for (const era of ERAS) {
+    it(`answers a skill call with the agent's text and data parts, and the A2A task ids (${era} MCP client)`, async () => {
+      const result = await clients[era].callTool({
+        name: 'helper.count-words',
+        arguments: { message: `three little words ${era}`, data: { lang: 'en' } },
+      });
+      expect(result.isError).toBeFalsy();
+      expect(textOf(result)).toContain(`answer to: three little words ${era}`);
+      expect(result.structuredContent).toEqual({ words: 4 });
+      const a2a = meta(result);
+      expect(a2a?.state).toBe('completed');
+      expect(a2a?.taskId).toMatch(/\S/);
+      expect(a2a?.contextId).toMatch(/\S/);
+      const got = agent.received.find((r) => r.text === `three little words ${era}`);
+      expect(got?.data).toEqual([{ lang: 'en' }]);
+      expect(got?.metadata).toEqual({ 'dev.raku/skill': 'count-words' });
+    });
+  }
+
+  it('refuses a call the policy denies, without reaching the agent, and traces both', async () => {
+    const before = agent.received.length;
+    const denied = await clients.modern.callTool({
+      name: 'helper.summarize',
+      arguments: { message: 'password: hunter2' },
+    });
+    expect(denied.isError).toBe(true);
+    expect(textOf(denied)).toMatch(/no-secrets-to-agents/);
+    expect(agent.received.length).toBe(before);
+    const ok = await clients.modern.callTool({
+      name: 'helper.summarize',
+      arguments: { message: 'hello agent' },
+    });
+    expect(ok.isError).toBeFalsy();
+    await stack.persistence.traces.flush();
+    const rows = await stack.persistence.db.prisma.trace.findMany({
+      where: { tool: 'helper.summarize' },
+      orderBy: { time: 'asc' },
+    });
+    expect(rows.map((r) => r.status)).toEqual(['denied', 'ok']);
+    expect(rows[0]?.subject).toBe('user:erin');
+    // The trace keeps the result as answered: the A2A task and context ids with it.
+    const traced = (rows[1]?.result as { _meta?: Record<string, unknown> } | null)?._meta?.[A2A_META];
+    expect(traced).toEqual({ state: 'completed', taskId: meta(ok)?.taskId, contextId: meta(ok)?.contextId });
+  });
+
+  it("answers a tool error when the agent's task fails", async () => {
+    const result = await clients.modern.callTool({
+      name: 'helper.summarize',
+      arguments: { message: 'please fail' },
+    });
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toBe("the agent's task ended failed: the agent could not do it");
+    expect(meta(result)?.state).toBe('failed');
+  });
+});
+
+describe('an A2A agent without its token, and a long task over A2A 0.3', () => {
+  let secured: TestAgent;
+  let long: TestAgent;
+  let noToken: GatewayStack;
+  let slow: GatewayStack;
+  let token: string;
+  beforeAll(async () => {
+    [secured, long] = await Promise.all([
+      startAgent('bearer'),
+      startAgent('long', { legacy: true, steps: 5 }),
+    ]);
+    noToken = await startStack(secured, () => 'not-the-token');
+    const pack = await importedPack(long);
+    pack.upstream.a2a = {
+      ...(pack.upstream.a2a as NonNullable<Pack['upstream']['a2a']>),
+      protocolVersion: '0.3',
+    };
+    slow = await startGatewayStack({
+      database: 'PGlite',
+      approvalWaitMs: 0,
+      policies: [POLICY],
+      pack: () => pack,
+    });
+    token = await noToken.issuer.sign({ sub: 'erin', groups: ['engineering'] });
+  });
+  afterAll(async () => {
+    await noToken?.close();
+    await slow?.close();
+    await Promise.all([secured?.close(), long?.close()]);
+  });
+
+  it('reports the agent refusing a wrong token as a tool error', async () => {
+    const client = await connectClient(noToken.gateway.url, 'modern', token);
+    const result = await client.callTool({ name: 'helper.summarize', arguments: { message: 'hi' } });
+    await client.close();
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toMatch(/^A2A call failed: .*401/);
+    expect(secured.received).toEqual([]);
+  });
+
+  it('follows a task through its status updates to completion, speaking A2A 0.3', async () => {
+    const client = await connectClient(
+      slow.gateway.url,
+      'modern',
+      await slow.issuer.sign({ sub: 'erin', groups: ['engineering'] }),
+    );
+    const result = await client.callTool({ name: 'helper.summarize', arguments: { message: 'a long job' } });
+    await client.close();
+    expect(result.isError).toBeFalsy();
+    expect(textOf(result)).toContain('answer to: a long job');
+    expect(meta(result)?.state).toBe('completed');
+    expect(long.received.map((r) => r.text)).toEqual(['a long job']);
+  });
+});
