@@ -94,6 +94,19 @@ async function trace(id: string): Promise<Record<string, unknown>> {
   return (await res.json()) as Record<string, unknown>;
 }
 
+/** A raw JSON-RPC POST to /a2a (A2A 1.0), with `token` when given. */
+function postA2a(body: string, token?: string): Promise<Response> {
+  return fetch(`${stack.base}/a2a`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'a2a-version': '1.0',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
+    body,
+  });
+}
+
 /** The first approval pending for `token`'s approver (GET /v1/approvals), once the call has asked for it. */
 async function firstPending(token: string): Promise<{ id: string; tool: string; subject: string }> {
   for (;;) {
@@ -211,11 +224,7 @@ describe('the gateway as an A2A agent', () => {
   });
 
   it('refuses an unauthenticated caller with 401 and the bearer challenge, before reading the body', async () => {
-    const res = await fetch(`${stack.base}/a2a`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'a2a-version': '1.0' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'SendMessage', params: {} }),
-    });
+    const res = await postA2a(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'SendMessage', params: {} }));
     expect(res.status).toBe(401);
     expect(res.headers.get('www-authenticate')).toMatch(/^Bearer resource_metadata=/);
     await expect(callSkill(await a2aClient(), 'widgets.get_widget', { id: 'w1' })).rejects.toThrow();
@@ -253,15 +262,7 @@ describe('the gateway as an A2A agent', () => {
   it('refuses arguments nested past the JSON bounds before parsing them, and keeps answering', async () => {
     const deep = `${'['.repeat(5000)}${']'.repeat(5000)}`;
     const body = `{"jsonrpc":"2.0","id":7,"method":"SendMessage","params":{"message":{"messageId":"m","role":"ROLE_USER","parts":[{"data":{"skill":"widgets.get_widget","arguments":{"id":${deep}}}}]}}}`;
-    const res = await fetch(`${stack.base}/a2a`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        authorization: `Bearer ${botToken}`,
-        'a2a-version': '1.0',
-      },
-      body,
-    });
+    const res = await postA2a(body, botToken);
     expect(res.status).toBe(400);
     expect(await res.json()).toEqual({
       jsonrpc: '2.0',
@@ -278,15 +279,7 @@ describe('the gateway as an A2A agent', () => {
 
   it('refuses streaming and push notifications, which the card does not declare', async () => {
     const rpc = async (method: string, params: unknown) => {
-      const res = await fetch(`${stack.base}/a2a`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          authorization: `Bearer ${botToken}`,
-          'a2a-version': '1.0',
-        },
-        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
-      });
+      const res = await postA2a(JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }), botToken);
       return ((await res.json()) as { error?: { code: number } }).error?.code;
     };
     const message = {
@@ -301,15 +294,7 @@ describe('the gateway as an A2A agent', () => {
   });
 
   it('answers a JSON-RPC body that is not JSON with a parse error, not a call', async () => {
-    const res = await fetch(`${stack.base}/a2a`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        authorization: `Bearer ${botToken}`,
-        'a2a-version': '1.0',
-      },
-      body: '{"jsonrpc": "2.0", "method": ',
-    });
+    const res = await postA2a('{"jsonrpc": "2.0", "method": ', botToken);
     const body = (await res.json()) as { error?: { code: number } };
     expect(body.error?.code).toBe(-32700);
   });
