@@ -94,6 +94,19 @@ async function trace(id: string): Promise<Record<string, unknown>> {
   return (await res.json()) as Record<string, unknown>;
 }
 
+/** The first trace (newest first) that `match` picks, once written: an aborted call has no trace id to ask for. */
+async function traceWhere(match: (t: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> {
+  for (;;) {
+    await stack.persistence.traces.flush();
+    const res = await fetch(`${stack.base}/v1/traces?tool=widgets.get_widget&limit=50`, {
+      headers: { authorization: `Bearer ${adminToken}` },
+    });
+    const found = ((await res.json()) as { items: Record<string, unknown>[] }).items.find(match);
+    if (found) return found;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 /** A raw JSON-RPC POST to /a2a (A2A 1.0), with `token` when given. */
 function postA2a(body: string, token?: string): Promise<Response> {
   return fetch(`${stack.base}/a2a`, {
@@ -207,6 +220,36 @@ describe('the gateway as an A2A agent', () => {
       rule: 'test/approvals/widget-creation',
       status: 'ok',
     });
+  });
+
+  it('cancels the tool call, up to the upstream API, when the A2A client goes away', async () => {
+    const client = await a2aClient(botToken);
+    let arrived = () => {};
+    let closed = () => {};
+    const upstreamHasIt = new Promise<void>((resolve) => {
+      arrived = resolve;
+    });
+    const upstreamLetGo = new Promise<void>((resolve) => {
+      closed = resolve;
+    });
+    // Never answers: only the gateway cancelling the call ends this request.
+    stack.upstream.routes.set('GET /api/widgets/held', (_req, res) => {
+      res.once('close', closed);
+      arrived();
+    });
+    const leaving = new AbortController();
+    const call = client.sendMessage(
+      request([dataPart({ skill: 'widgets.get_widget', arguments: { id: 'held' } })]),
+      { signal: leaving.signal },
+    );
+    await upstreamHasIt;
+    leaving.abort();
+    await expect(call).rejects.toThrow();
+    await upstreamLetGo;
+    // Cancelled, not timed out (the tool's 2 s budget would also end the upstream request).
+    const row = await traceWhere((t) => (t['args'] as { id?: string } | null)?.id === 'held');
+    expect(row).toMatchObject({ subject: 'agent:bot', tool: 'widgets.get_widget', status: 'no_route' });
+    expect(row['error']).toMatch(/the call was cancelled/);
   });
 
   it("applies the caller's rate limit to skills as to MCP calls", async () => {
