@@ -10,7 +10,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AgentCard } from '@a2a-js/sdk';
 import { jsonRpcHandler } from '@a2a-js/sdk/server/express';
-import { depthMessage, jsonBounds, tooDeep } from '@raku/pack-runtime';
+import { depthMessage, jsonBounds, pruneDeepText, tooDeep } from '@raku/pack-runtime';
 import express, { type Response, type Router } from 'express';
 import type { Authenticator } from '../auth/authenticator.ts';
 import type { Caller } from '../auth/caller.ts';
@@ -31,11 +31,13 @@ export interface A2aRouterOptions {
 /** The caller the authentication step found, keyed by its request. */
 const callers = new WeakMap<IncomingMessage, Caller>();
 
-/** A body refused before parsing; answered as a JSON-RPC invalid request. */
+/** A body refused before parsing (too deep); answered as a JSON-RPC invalid request. */
 class RefusedBody extends Error {
   constructor(
     message: string,
-    readonly status: number,
+    readonly bytes: number,
+    /** The skill a SendMessage named, read from the body with its deep part pruned: its call is traced. */
+    readonly skill: string | undefined,
   ) {
     super(message);
   }
@@ -44,8 +46,30 @@ class RefusedBody extends Error {
 /** `verify` of the body parser: nesting past RAKU_JSON_MAX_DEPTH is refused unparsed. */
 function refuseDeep(_req: unknown, _res: unknown, bytes: Buffer): void {
   const { maxDepth } = jsonBounds();
-  const depth = tooDeep(bytes, maxDepth);
-  if (depth !== undefined) throw new RefusedBody(depthMessage('the request', depth, maxDepth), 400);
+  if (tooDeep(bytes, maxDepth) === undefined) return;
+  const pruned = pruneDeepText(bytes, maxDepth);
+  throw new RefusedBody(
+    depthMessage('the request', pruned.depth, maxDepth),
+    bytes.length,
+    skillOf(pruned.text),
+  );
+}
+
+/** `params.message.parts[].data.skill` of a SendMessage in JSON text, if it names one. */
+function skillOf(text: string): string | undefined {
+  try {
+    const request = JSON.parse(text) as {
+      method?: unknown;
+      params?: { message?: { parts?: { data?: { skill?: unknown } }[] } };
+    };
+    const parts = request.method === 'SendMessage' ? request.params?.message?.parts : undefined;
+    const skill = Array.isArray(parts)
+      ? parts.find((p) => typeof p?.data?.skill === 'string')?.data?.skill
+      : undefined;
+    return typeof skill === 'string' ? skill : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function invalidRequest(res: Response, status: number, message: string): void {
@@ -89,8 +113,19 @@ export function createA2aRouter(options: A2aRouterOptions): Router {
       body(req, res, (error?: unknown) => {
         const type = (error as { type?: string } | undefined)?.type;
         if (error === undefined) rpc(req, res, next);
-        else if (error instanceof RefusedBody) invalidRequest(res, error.status, error.message);
-        else if (type === 'entity.too.large') {
+        else if (error instanceof RefusedBody) {
+          // Traced as the MCP endpoint traces a tools/call it refuses for its depth: status invalid.
+          if (error.skill !== undefined) {
+            const refusal = {
+              tool: error.skill,
+              reason: 'depth' as const,
+              message: error.message,
+              bytes: error.bytes,
+            };
+            options.agent.recordRefused(error.skill, auth.caller, refusal);
+          }
+          invalidRequest(res, 400, error.message);
+        } else if (type === 'entity.too.large') {
           invalidRequest(res, 413, `the body is over the ${maxBytes}-byte limit (RAKU_JSON_MAX_BYTES)`);
         } else if (type === 'entity.parse.failed') {
           // As the SDK answers it (JSON-RPC 2.0 §5.1: parse error, id null).

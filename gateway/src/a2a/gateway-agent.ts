@@ -30,6 +30,7 @@ import {
 } from '@a2a-js/sdk/errors';
 import type { A2ARequestHandler, ServerCallContext, User } from '@a2a-js/sdk/server';
 import type { Caller } from '../auth/caller.ts';
+import type { RefusedCall } from '../mcp/node-handler.ts';
 import { type ToolCatalog, ToolNotFound } from '../mcp/tool-endpoint.ts';
 import { TRACEPARENT, traceIdOf } from '../telemetry/trace-context.ts';
 import { type CardContext, callerAgentCard, publicAgentCard } from './agent-card.ts';
@@ -105,6 +106,11 @@ export class GatewayAgent implements A2ARequestHandler {
       if (error instanceof ToolNotFound) throw new RequestMalformedError(`unknown skill "${call.skill}"`);
       throw error;
     }
+  }
+
+  /** Traces a SendMessage refused before it was parsed (its body nests too deep), as MCP's refused calls are. */
+  recordRefused(skill: string, caller: Caller, refusal: RefusedCall): void {
+    this.options.catalog().recordRefused?.(skill, caller, refusal);
   }
 
   // biome-ignore lint/correctness/useYield: refused before the first event, as the card declares no streaming

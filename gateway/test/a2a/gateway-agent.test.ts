@@ -316,6 +316,10 @@ describe('the gateway as an A2A agent', () => {
           'Invalid Request: the request nests 5007 levels deep; the limit is 128 levels (RAKU_JSON_MAX_DEPTH)',
       },
     });
+    // Traced as a refused MCP call is: the skill, status invalid, the reason, the arguments not kept.
+    const row = await traceWhere((t) => t['status'] === 'invalid' && t['subject'] === 'agent:bot');
+    expect(row).toMatchObject({ tool: 'widgets.get_widget', decision: 'none' });
+    expect(row['error']).toMatch(/nests 5007 levels deep/);
     const answer = await callSkill(await a2aClient(botToken), 'widgets.get_widget', { id: 'w1' });
     expect(partsOf(answer)).toContainEqual({ id: 'w1' });
   });
