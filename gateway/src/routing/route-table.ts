@@ -2,17 +2,23 @@
  * The gateway's routes, built from the bundle: for each exposed tool, its candidates with their targets,
  * circuit breakers, health (pack servers' /readyz) and, for third-party servers, the reviewed-hash check
  * (tool-poisoning defence: a tool whose live definition hashes differently from the committed
- * `descriptionSha256` is hidden and reported, never called).
+ * `descriptionSha256` is hidden and reported, never called). The tools of an A2A pack are held to their
+ * reviewed Agent Card the same way: one reviewed source per pack (`a2a:<pack>`), whose live hash is the
+ * card's (agent-card-check.ts).
  */
 
 import { toolContentHash } from '@raku/config';
 import type { McpToolDefinition, PackExecutor, SecretSource } from '@raku/pack-runtime';
 import type { BundleRemote, GatewayBundle, RouteTarget } from '@raku/render';
 import type { Gauge } from 'prom-client';
+import { readAgentCardHash } from './agent-card-check.ts';
 import { type BreakerState, CircuitBreaker } from './circuit-breaker.ts';
 import { PackServerTarget } from './pack-server-target.ts';
 import type { Availability, Candidate } from './router.ts';
 import { InProcessTarget, McpTarget, type Target, TargetError } from './targets.ts';
+
+/** Budget of one read of an A2A agent's card. */
+const CARD_TIMEOUT_MS = 5000;
 
 /** How long after a failed definition check a remote is left alone before the next on-demand check. */
 const REMOTE_RETRY_MS = 30_000;
@@ -56,10 +62,12 @@ export interface HiddenTool {
 interface RemoteState {
   remote: BundleRemote;
   target: Target | undefined;
+  /** Reads the live hashes by tool name; default: the target's tools/list, hashed by toolContentHash. */
+  read?: () => Promise<Map<string, { definition?: McpToolDefinition; hash: string }>>;
   /** Why the remote cannot be used at all (missing secret). */
   unusable?: string;
   /** Live definitions by tool name, with their hash; undefined until checked. */
-  live?: Map<string, { definition: McpToolDefinition; hash: string }>;
+  live?: Map<string, { definition?: McpToolDefinition; hash: string }>;
   error?: string;
   checking?: Promise<void>;
   /** When the last failed check ended: a down remote is not asked again on every call or listing. */
@@ -132,7 +140,18 @@ export class RouteTable {
         t = inProcess ? new InProcessTarget(id, inProcess) : new PackServerTarget(target.url);
         this.packTargets.set(id, t);
       }
-      return { target: t, tool: exposed, route, pack: { name: target.pack, version: target.version } };
+      const candidate: Candidate = {
+        target: t,
+        tool: exposed,
+        route,
+        pack: { name: target.pack, version: target.version },
+      };
+      if (target.a2aCard) {
+        const source = `a2a:${target.pack}`;
+        this.cardState(source, target.a2aCard.url).tools.add(exposed);
+        this.reviewed.set(candidate, { remote: source, hash: target.a2aCard.sha256 });
+      }
+      return candidate;
     }
     const state = this.remotes.get(target.remote);
     const placeholder: Target = {
@@ -147,6 +166,24 @@ export class RouteTable {
     };
     this.reviewed.set(candidate, { remote: target.remote, hash: target.descriptionSha256 });
     return candidate;
+  }
+
+  /** The reviewed source of an A2A pack's tools: its card, read from `url`, one hash for all its tools. */
+  private cardState(name: string, url: string): RemoteState & { tools: Set<string> } {
+    const known = this.remotes.get(name) as (RemoteState & { tools: Set<string> }) | undefined;
+    if (known) return known;
+    const tools = new Set<string>();
+    const state: RemoteState & { tools: Set<string> } = {
+      remote: { name, url, timeoutMs: CARD_TIMEOUT_MS, auth: { type: 'none' } },
+      target: undefined,
+      tools,
+      read: async () => {
+        const hash = await readAgentCardHash(url, CARD_TIMEOUT_MS);
+        return new Map([...tools].map((tool) => [tool, { hash }]));
+      },
+    };
+    this.remotes.set(name, state);
+    return state;
   }
 
   candidates(tool: string): readonly Candidate[] {
@@ -205,6 +242,18 @@ export class RouteTable {
     return live && live.hash === reviewedHash ? live.definition : undefined;
   }
 
+  /** False while a tool of an A2A pack is hidden: its agent's live card is not the reviewed one. */
+  async cardMatches(tool: string): Promise<boolean> {
+    const candidate = this.routes.get(tool)?.[0];
+    const reviewed = candidate && this.reviewed.get(candidate);
+    if (!candidate?.pack || !reviewed) return true;
+    const state = this.remotes.get(reviewed.remote);
+    if (!state) return false;
+    if (!state.live && this.mayRetry(state)) await this.checkRemote(state);
+    // Fail closed, as for a third-party tool: a card that cannot be read hides the tools too.
+    return state.live?.get(tool)?.hash === reviewed.hash;
+  }
+
   private mayRetry(state: RemoteState): boolean {
     return state.failedAt === undefined || Date.now() - state.failedAt >= REMOTE_RETRY_MS;
   }
@@ -213,8 +262,14 @@ export class RouteTable {
   checkRemote(state: RemoteState): Promise<void> {
     state.checking ??= (async () => {
       try {
-        const tools = await state.target!.listTools!();
-        state.live = new Map(tools.map((t) => [t.name, { definition: t, hash: toolContentHash(t) }]));
+        state.live = state.read
+          ? await state.read()
+          : new Map(
+              (await state.target!.listTools!()).map((t) => [
+                t.name,
+                { definition: t, hash: toolContentHash(t) },
+              ]),
+            );
         state.error = undefined;
         state.failedAt = undefined;
         state.checkedAt = new Date();
@@ -279,7 +334,7 @@ export class RouteTable {
             tool,
             reviewed,
             live: live?.hash ?? null,
-            definition: live && live.hash === reviewed ? live.definition : null,
+            definition: live?.definition && live.hash === reviewed ? live.definition : null,
           };
         }),
     }));
@@ -296,7 +351,7 @@ export class RouteTable {
     const remoteMs = this.options.remoteCheckIntervalMs ?? 300_000;
     const checkAll = () => {
       for (const state of this.remotes.values())
-        if (state.target && !state.unusable) void this.checkRemote(state);
+        if ((state.target || state.read) && !state.unusable) void this.checkRemote(state);
     };
     checkAll();
     if (remoteMs > 0) this.timers.push(setInterval(checkAll, remoteMs));

@@ -107,6 +107,7 @@ export class GatewayCatalog implements ToolCatalog, JobRunner {
     const tool = this.byName.get(name);
     if (!tool) return undefined;
     if (tool.definition) {
+      if (!(await this.options.routes.cardMatches(name))) return undefined; // A2A pack: its card changed
       const d = tool.definition;
       const def: McpToolDefinition = { name, description: d.description, inputSchema: d.inputSchema };
       if (d.title) def.title = d.title;

@@ -71,6 +71,9 @@ export function buildBundle(model: RepoModel, zoneName: string, opts: BuildBundl
             version: p.version,
             tool: tool.name,
             url: packServerUrl(workload.name, z.namespace),
+            ...(p.upstream.a2a
+              ? { a2aCard: { url: p.upstream.a2a.cardUrl, sha256: p.upstream.a2a.cardSha256 } }
+              : {}),
           },
         ]);
       }

@@ -59,6 +59,11 @@ export type RouteTarget =
       tool: string;
       /** In-cluster MCP endpoint of the pack server. */
       url: string;
+      /**
+       * A2A packs: the Agent Card as reviewed (upstream.a2a). The gateway reads the live card and refuses the
+       * target, and hides the tool, while its hash differs (as for a third-party tool's descriptionSha256).
+       */
+      a2aCard?: { url: string; sha256: string };
     }
   | {
       kind: 'remote';
