@@ -19,7 +19,8 @@ import {
 import { agentCardHandler, jsonRpcHandler, UserBuilder } from '@a2a-js/sdk/server/express';
 import express from 'express';
 
-export type AgentKind = 'sync' | 'long' | 'bearer';
+/** 'stuck': works on every task until the agent is closed (a task that outlives any call). */
+export type AgentKind = 'sync' | 'long' | 'bearer' | 'stuck';
 
 export const AGENT_TOKEN = 'agent-secret-token';
 
@@ -91,7 +92,7 @@ function status(ctx: RequestContext, state: TaskState, text?: string) {
   });
 }
 
-function executor(kind: AgentKind, agent: TestAgent, steps: number): AgentExecutor {
+function executor(kind: AgentKind, agent: TestAgent, steps: number, closed: Promise<void>): AgentExecutor {
   return {
     async execute(ctx: RequestContext, bus: ExecutionEventBus) {
       const { parts, metadata } = ctx.userMessage;
@@ -109,6 +110,12 @@ function executor(kind: AgentKind, agent: TestAgent, steps: number): AgentExecut
       );
       if (text.includes('please fail')) {
         bus.publish(status(ctx, TaskState.TASK_STATE_FAILED, 'the agent could not do it'));
+        bus.finished();
+        return;
+      }
+      if (kind === 'stuck') {
+        bus.publish(status(ctx, TaskState.TASK_STATE_WORKING, 'working on it'));
+        await closed;
         bus.finished();
         return;
       }
@@ -191,6 +198,10 @@ export async function startAgent(kind: AgentKind, opts: AgentOptions = {}): Prom
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   let description = `A ${kind} test agent.`;
   const legacy = opts.legacy === true;
+  let release = () => {};
+  const closed = new Promise<void>((resolve) => {
+    release = resolve;
+  });
   const agent: TestAgent = {
     url: base,
     cardUrl: `${base}/.well-known/agent-card.json`,
@@ -201,6 +212,7 @@ export async function startAgent(kind: AgentKind, opts: AgentOptions = {}): Prom
     },
     close: () =>
       new Promise((resolve) => {
+        release();
         server.close(() => resolve());
         server.closeAllConnections();
       }),
@@ -208,7 +220,7 @@ export async function startAgent(kind: AgentKind, opts: AgentOptions = {}): Prom
   const handler = new DefaultRequestHandler(
     card(kind, base, description, legacy),
     new InMemoryTaskStore(),
-    executor(kind, agent, opts.steps ?? 3),
+    executor(kind, agent, opts.steps ?? 3, closed),
   );
   app.use(
     '/.well-known/agent-card.json',

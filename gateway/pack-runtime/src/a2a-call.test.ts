@@ -1,0 +1,124 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Pack } from '../../../generator/config/src/model/types.ts';
+import { startAgent, type TestAgent } from '../../test/helpers/a2a-agents.ts';
+import { A2A_META, partsToContent } from './a2a-call.ts';
+import { PackExecutor, STATUS_META } from './pack-executor.ts';
+
+function agentPack(url: string, timeoutMs?: number): Pack {
+  return {
+    name: 'helper',
+    version: '1.0.0',
+    description: 'An agent.',
+    owner: 'test',
+    upstream: {
+      baseUrls: { dev: url },
+      a2a: { cardUrl: `${url}/card`, protocolVersion: '1.0', cardSha256: '0'.repeat(64) },
+      ...(timeoutMs ? { timeoutMs } : {}),
+    },
+    tools: [
+      {
+        name: 'summarize',
+        description: 'Summarize.',
+        inputSchema: { type: 'object', required: ['message'], properties: { message: { type: 'string' } } },
+        a2a: { skill: 'summarize' },
+      },
+    ],
+  };
+}
+
+let sync: TestAgent;
+let stuck: TestAgent;
+beforeAll(async () => {
+  [sync, stuck] = await Promise.all([startAgent('sync'), startAgent('stuck')]);
+});
+afterAll(async () => {
+  await Promise.all([sync?.close(), stuck?.close()]);
+});
+
+describe('the A2A executor', () => {
+  it('refuses an agent on a private address unless the zone allows private networks (SSRF guard)', async () => {
+    const executor = new PackExecutor([agentPack(sync.rpcUrl)], {
+      environment: 'dev',
+      secrets: () => undefined,
+    });
+    const outcome = await executor.execute('helper.summarize', { message: 'hi' });
+    expect(outcome.status).toBe('error');
+    expect(outcome.result.isError).toBe(true);
+    expect(JSON.stringify(outcome.result.content)).toMatch(/127\.0\.0\.1/);
+    expect(sync.received).toEqual([]);
+  });
+
+  it('ends a task that outlives the tool budget as a timeout, traced as such', async () => {
+    const executor = new PackExecutor([agentPack(stuck.rpcUrl, 300)], {
+      environment: 'dev',
+      secrets: () => undefined,
+      allowPrivateNetworks: true,
+    });
+    const outcome = await executor.execute('helper.summarize', { message: 'take your time' });
+    expect(outcome.status).toBe('timeout');
+    expect(outcome.result.content).toEqual([
+      { type: 'text', text: 'the agent did not finish within 300 ms' },
+    ]);
+    expect(outcome.result._meta).toEqual({ [STATUS_META]: 'timeout' });
+    expect(stuck.received.map((r) => r.text)).toEqual(['take your time']);
+  });
+
+  it('validates arguments before anything is sent', async () => {
+    const executor = new PackExecutor([agentPack(sync.rpcUrl)], {
+      environment: 'dev',
+      secrets: () => undefined,
+      allowPrivateNetworks: true,
+    });
+    const outcome = await executor.execute('helper.summarize', { message: 42 });
+    expect(outcome.status).toBe('invalid');
+    const ok = await executor.execute('helper.summarize', { message: 'fine' });
+    expect(ok.status).toBe('ok');
+    expect((ok.result._meta as Record<string, unknown> | undefined)?.[A2A_META]).toMatchObject({
+      state: 'completed',
+    });
+    expect(sync.received.map((r) => r.text)).toEqual(['fine']);
+  });
+});
+
+describe('partsToContent', () => {
+  const part = (
+    content: Parameters<typeof partsToContent>[0][number]['content'],
+    mediaType = '',
+    filename = '',
+  ) => ({
+    content,
+    metadata: undefined,
+    filename,
+    mediaType,
+  });
+
+  it('turns file bytes into image, audio or an embedded resource, and URLs into text', () => {
+    const bytes = Buffer.from('abc');
+    expect(
+      partsToContent([
+        part({ $case: 'raw', value: bytes }, 'image/png'),
+        part({ $case: 'raw', value: bytes }, 'audio/wav'),
+        part({ $case: 'raw', value: bytes }, 'application/pdf', 'report.pdf'),
+        part({ $case: 'url', value: 'https://files.example/report.pdf' }),
+      ]).content,
+    ).toEqual([
+      { type: 'image', data: 'YWJj', mimeType: 'image/png' },
+      { type: 'audio', data: 'YWJj', mimeType: 'audio/wav' },
+      { type: 'resource', resource: { uri: 'a2a:report.pdf', mimeType: 'application/pdf', blob: 'YWJj' } },
+      { type: 'text', text: 'https://files.example/report.pdf' },
+    ]);
+  });
+
+  it('gives several data parts (or one that is not an object) as structured items', () => {
+    expect(
+      partsToContent([part({ $case: 'data', value: 1 }), part({ $case: 'data', value: { a: 2 } })]),
+    ).toEqual({
+      content: [
+        { type: 'text', text: '1' },
+        { type: 'text', text: '{"a":2}' },
+      ],
+      structuredContent: { items: [1, { a: 2 }] },
+    });
+    expect(partsToContent([]).content).toEqual([{ type: 'text', text: '' }]);
+  });
+});
