@@ -378,7 +378,11 @@ function renderGatewayFiles(
     ...dedupe(remoteEnv),
   ];
   const min = spec.autoscaling?.minReplicas ?? spec.replicas ?? 2;
-  const remoteHosts = [...new Set(bundle.remotes.map((r) => hostPort(r.url)))].sort();
+  // The gateway reads the third-party servers and the A2A packs' Agent Cards (held to their reviewed hash).
+  const cardUrls = bundle.routes.flatMap((r) =>
+    r.targets.flatMap((t) => (t.kind === 'pack' && t.a2aCard ? [t.a2aCard.url] : [])),
+  );
+  const remoteHosts = [...new Set([...bundle.remotes.map((r) => r.url), ...cardUrls].map(hostPort))].sort();
   const objects: K8sObject[] = [
     serviceAccount(meta),
     configMap({ ...meta, name: `${GATEWAY_NAME}-bundle` }, data),
