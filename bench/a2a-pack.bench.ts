@@ -1,0 +1,135 @@
+/**
+ * An A2A agent as a pack: what the gateway adds to a skill call, against calling the agent directly, in one
+ * run. The agent is a real @a2a-js/sdk agent on loopback answering at once (the test agent 'sync'); its card is
+ * imported as `raku import a2a` does. Direct: the official A2A client's SendMessage (JSON-RPC 1.0). Through
+ * the gateway: the official MCP client's tools/call (2026-07-28) → gateway (policy, route, card check, trace
+ * to memory) → pack server → A2A SendMessage. Sequential calls, so the figures are latencies; the two are
+ * interleaved in rounds so drift on this shared machine hits both alike.
+ */
+import { performance } from 'node:perf_hooks';
+import { type Message, Role } from '@a2a-js/sdk';
+import { ClientFactory, ClientFactoryOptions, JsonRpcTransportFactory } from '@a2a-js/sdk/client';
+import { staticTokenAuthenticator } from '../gateway/src/auth/authenticator.ts';
+import { startGateway } from '../gateway/src/server/gateway-server.ts';
+import { createMetrics } from '../gateway/src/server/metrics.ts';
+import { startPackServer } from '../gateway/src/server/pack-server.ts';
+import { startAgent } from '../gateway/test/helpers/a2a-agents.ts';
+import { connectClient } from '../gateway/test/helpers/mcp-client.ts';
+import { MemoryTraceSink } from '../gateway/test/helpers/memory-trace-sink.ts';
+import { testBundle, testModel } from '../gateway/test/helpers/test-zone.ts';
+import { readAgentCard } from '../generator/import/src/a2a/agent-card.ts';
+import { buildA2aPack } from '../generator/import/src/a2a/build-a2a-pack.ts';
+
+const ROUNDS = 10;
+const PER_ROUND = 50;
+const WARM_UP = 100;
+const TOKEN = 'bench-token';
+
+export default async function bench(): Promise<void> {
+  const agent = await startAgent('sync');
+  const card = await (await fetch(agent.cardUrl, { headers: { 'A2A-Version': '1.0' } })).json();
+  const { pack } = buildA2aPack(readAgentCard(card, agent.cardUrl), card, {
+    name: 'helper',
+    owner: 'bench',
+    cardUrl: agent.cardUrl,
+  });
+  const secrets = () => undefined;
+  const packServer = await startPackServer({
+    packs: [pack],
+    environment: 'dev',
+    secrets,
+    allowPrivateNetworks: true,
+    port: 0,
+  });
+  const model = testModel(pack, 'http://127.0.0.1:9/mcp');
+  model.policies = [
+    {
+      file: 'policies/bench.yaml',
+      value: {
+        name: 'bench',
+        roles: [{ name: 'asker', tools: ['helper.*'] }],
+        bindings: [{ role: 'asker', subjects: ['group:engineering'] }],
+      },
+    },
+  ];
+  const { bundle, policy } = testBundle(model, packServer.url);
+  const caller = { subject: 'user:carol', kind: 'user' as const, groups: ['engineering'], claims: {} };
+  const gateway = await startGateway({
+    bundle,
+    policy,
+    authenticator: staticTokenAuthenticator(new Map([[TOKEN, caller]])),
+    traces: new MemoryTraceSink(),
+    metrics: createMetrics({ defaultMetrics: false }),
+    adminSubjects: [],
+    secrets,
+    port: 0,
+    routeOptions: { healthIntervalMs: 0, remoteCheckIntervalMs: 0 },
+  });
+  const mcp = await connectClient(gateway.url, 'modern', TOKEN);
+  const direct = await new ClientFactory(
+    ClientFactoryOptions.createFrom(ClientFactoryOptions.default, {
+      transports: [new JsonRpcTransportFactory()],
+    }),
+  ).createFromUrl(agent.url);
+  const viaA2a = async () => {
+    const answer = (await direct.sendMessage({
+      tenant: '',
+      message: {
+        messageId: crypto.randomUUID(),
+        contextId: '',
+        taskId: '',
+        role: Role.ROLE_USER,
+        parts: [
+          {
+            content: { $case: 'text', value: 'two words' },
+            mediaType: 'text/plain',
+            filename: '',
+            metadata: undefined,
+          },
+        ],
+        metadata: undefined,
+        extensions: [],
+        referenceTaskIds: [],
+      },
+      configuration: undefined,
+      metadata: undefined,
+    })) as Message | { artifacts?: unknown[] };
+    if (!('artifacts' in answer) || !answer.artifacts?.length) throw new Error('the direct A2A call failed');
+  };
+  const viaGateway = async () => {
+    const result = await mcp.callTool({ name: 'helper.summarize', arguments: { message: 'two words' } });
+    if (result.isError)
+      throw new Error(`the call through the gateway failed: ${JSON.stringify(result.content)}`);
+  };
+  const samples = { direct: [] as number[], gateway: [] as number[] };
+  const time = async (call: () => Promise<void>, into: number[] | undefined) => {
+    const started = performance.now();
+    await call();
+    into?.push((performance.now() - started) * 1000);
+  };
+  try {
+    for (let i = 0; i < WARM_UP; i++) {
+      await time(viaA2a, undefined);
+      await time(viaGateway, undefined);
+    }
+    for (let round = 0; round < ROUNDS; round++) {
+      for (let i = 0; i < PER_ROUND; i++) await time(viaA2a, samples.direct);
+      for (let i = 0; i < PER_ROUND; i++) await time(viaGateway, samples.gateway);
+    }
+  } finally {
+    await mcp.close();
+    await gateway.close();
+    await packServer.close();
+    await agent.close();
+  }
+  const quantile = (xs: number[], q: number) =>
+    [...xs].sort((a, b) => a - b)[Math.floor(q * (xs.length - 1))]!;
+  const row = (label: string, xs: number[]) =>
+    console.log(
+      `${label.padEnd(34)} p50 ${quantile(xs, 0.5).toFixed(0).padStart(6)} µs   p99 ${quantile(xs, 0.99).toFixed(0).padStart(6)} µs`,
+    );
+  row('A2A SendMessage, direct', samples.direct);
+  row('MCP tools/call → gateway → agent', samples.gateway);
+  const added = quantile(samples.gateway, 0.5) - quantile(samples.direct, 0.5);
+  console.log(`the gateway adds ${(added / 1000).toFixed(2)} ms at p50 (${ROUNDS * PER_ROUND} calls each)`);
+}
