@@ -50,6 +50,14 @@ async function startStack(agent: TestAgent, secrets: (name: string) => string | 
   });
 }
 
+/** What GET /v1/jobs/:id answers, as far as these tests read it. */
+interface JobBody {
+  id: string;
+  status: string;
+  error: string | null;
+  result?: { content?: unknown; _meta?: Record<string, unknown> };
+}
+
 const meta = (result: unknown) =>
   (result as { _meta?: Record<string, { taskId?: string; contextId?: string; state?: string }> })._meta?.[
     A2A_META
@@ -194,6 +202,38 @@ describe('an A2A agent without its token, and a long task over A2A 0.3', () => {
     expect(textOf(result)).toContain('answer to: a long job');
     expect(meta(result)?.state).toBe('completed');
     expect(long.received.map((r) => r.text)).toEqual(['a long job']);
+  });
+
+  it('runs a skill call submitted as a Raku job, and the job keeps the A2A task ids', async () => {
+    const token = await slow.issuer.sign({ sub: 'erin', groups: ['engineering'] });
+    const call = async (method: string, path: string, body?: unknown) => {
+      const res = await fetch(`${slow.base}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(body ? { 'content-type': 'application/json' } : {}),
+        },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+      });
+      return { status: res.status, json: (await res.json()) as JobBody };
+    };
+    const submitted = await call('POST', '/v1/jobs', {
+      tool: 'helper.summarize',
+      arguments: { message: 'a job' },
+    });
+    expect(submitted.status).toBe(202);
+    let job = submitted.json;
+    // An explicit wait on the job's state (the runner polls every 0.5 s), not on time.
+    while (!['succeeded', 'failed', 'cancelled'].includes(job.status)) {
+      await new Promise((r) => setTimeout(r, 100));
+      job = (await call('GET', `/v1/jobs/${submitted.json.id}`)).json;
+    }
+    expect([job.status, job.error]).toEqual(['succeeded', null]);
+    expect(JSON.stringify(job.result?.content)).toContain('answer to: a job');
+    expect(job.result?._meta?.[A2A_META]).toMatchObject({
+      state: 'completed',
+      taskId: expect.any(String),
+    });
   });
 });
 
