@@ -1,3 +1,6 @@
+import { once } from 'node:events';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Pack } from '../../../generator/config/src/model/types.ts';
 import { startAgent, type TestAgent } from '../../test/helpers/a2a-agents.ts';
@@ -77,6 +80,64 @@ describe('the A2A executor', () => {
       state: 'completed',
     });
     expect(sync.received.map((r) => r.text)).toEqual(['fine']);
+  });
+});
+
+/**
+ * An agent that answers SendMessage before its task is done, against the blocking mode (A2A 1.0 JSON-RPC,
+ * written by hand): the task is 'working' until it has been asked for with GetTask `readsUntilDone` times.
+ */
+async function earlyAnsweringAgent(readsUntilDone: number) {
+  const methods: string[] = [];
+  let reads = 0;
+  const task = (state: string) => ({
+    id: 't-1',
+    contextId: 'c-1',
+    status: { state },
+    artifacts:
+      state === 'TASK_STATE_COMPLETED' ? [{ artifactId: 'a', parts: [{ text: 'done at last' }] }] : [],
+  });
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => {
+      body += c;
+    });
+    req.on('end', () => {
+      const { id, method } = JSON.parse(body) as { id: number; method: string };
+      methods.push(method);
+      const result =
+        method === 'SendMessage'
+          ? { task: task('TASK_STATE_WORKING') }
+          : task(++reads >= readsUntilDone ? 'TASK_STATE_COMPLETED' : 'TASK_STATE_WORKING');
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ jsonrpc: '2.0', id, result }));
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/a2a`,
+    methods,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+describe('the A2A executor with an agent that answers before its task is done', () => {
+  it('follows the task with GetTask until it completes', async () => {
+    const agent = await earlyAnsweringAgent(2);
+    try {
+      const executor = new PackExecutor([agentPack(agent.url, 30_000)], {
+        environment: 'dev',
+        secrets: () => undefined,
+        allowPrivateNetworks: true,
+      });
+      const outcome = await executor.execute('helper.summarize', { message: 'hurry' });
+      expect(outcome.status).toBe('ok');
+      expect(outcome.result.content).toEqual([{ type: 'text', text: 'done at last' }]);
+      expect(agent.methods).toEqual(['SendMessage', 'GetTask', 'GetTask']);
+    } finally {
+      await agent.close();
+    }
   });
 });
 

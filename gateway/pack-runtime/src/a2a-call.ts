@@ -6,6 +6,7 @@
  * result's `_meta` under A2A_META, so the gateway's caller (and its trace) can tell which task answered.
  */
 import { randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import {
   AgentCard,
   type Artifact,
@@ -95,7 +96,7 @@ export async function callA2aSkill(call: A2aCall, args: Record<string, unknown>)
     );
     // A blocking send normally returns the finished task; an agent may still answer early: poll until it ends.
     for (let wait = 100; isTask(result) && !settled(result); wait = Math.min(wait * 2, 2000)) {
-      await pause(wait, signal);
+      await delay(wait, undefined, { signal });
       result = await client.getTask({ tenant: '', id: result.id, historyLength: 0 }, { signal });
     }
     return toOutcome(result);
@@ -136,20 +137,6 @@ async function clientFor(call: A2aCall, fetchImpl: typeof fetch): Promise<Client
 const isTask = (r: SendMessageResult): r is Task => 'status' in r && 'artifacts' in r;
 const settled = (t: Task) =>
   t.status !== undefined && (TERMINAL.has(t.status.state) || INTERRUPTED.has(t.status.state));
-
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        reject(signal.reason);
-      },
-      { once: true },
-    );
-  });
-}
 
 function part(content: NonNullable<Part['content']>, mediaType: string): Part {
   return { content, metadata: undefined, filename: '', mediaType };
