@@ -28,6 +28,19 @@ const POLICY: Policy = {
   ],
 };
 
+/** POLICY, with counting words needing a maintainer's approval. */
+const WITH_APPROVAL: Policy = {
+  ...POLICY,
+  approvals: [
+    {
+      name: 'counting',
+      tools: ['helper.count-words'],
+      approvers: ['group:maintainers'],
+      timeoutSeconds: 600,
+    },
+  ],
+};
+
 /** The pack `raku import a2a` makes from the agent's live card. */
 async function importedPack(agent: TestAgent): Promise<Pack> {
   const card = await (await fetch(agent.cardUrl, { headers: { 'A2A-Version': '1.0' } })).json();
@@ -169,8 +182,8 @@ describe('an A2A agent without its token, and a long task over A2A 0.3', () => {
     };
     slow = await startGatewayStack({
       database: 'PGlite',
-      approvalWaitMs: 0,
-      policies: [POLICY],
+      approvalWaitMs: 600_000,
+      policies: [WITH_APPROVAL],
       pack: () => pack,
     });
     token = await noToken.issuer.sign({ sub: 'erin', groups: ['engineering'] });
@@ -202,6 +215,35 @@ describe('an A2A agent without its token, and a long task over A2A 0.3', () => {
     expect(textOf(result)).toContain('answer to: a long job');
     expect(meta(result)?.state).toBe('completed');
     expect(long.received.map((r) => r.text)).toEqual(['a long job']);
+  });
+
+  it('parks a skill call that needs an approval until an approver approves, then asks the agent', async () => {
+    const erin = await slow.issuer.sign({ sub: 'erin', groups: ['engineering'] });
+    const mona = await slow.issuer.sign({ sub: 'mona', groups: ['maintainers'] });
+    const client = await connectClient(slow.gateway.url, 'modern', erin);
+    const call = client.callTool({ name: 'helper.count-words', arguments: { message: 'count these words' } });
+    let pending: { id: string; tool: string } | undefined;
+    // An explicit wait until the approval is listed, not on time.
+    while (!pending) {
+      const res = await fetch(`${slow.base}/v1/approvals?status=pending`, {
+        headers: { authorization: `Bearer ${mona}` },
+      });
+      pending = ((await res.json()) as { items: { id: string; tool: string }[] }).items[0];
+      if (!pending) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(pending.tool).toBe('helper.count-words');
+    expect(long.received.map((r) => r.text)).not.toContain('count these words');
+    const decided = await fetch(`${slow.base}/v1/approvals/${pending.id}/decision`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${mona}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ approve: true }),
+    });
+    expect(decided.status).toBe(200);
+    const result = await call;
+    await client.close();
+    expect(result.isError).toBeFalsy();
+    expect(result.structuredContent).toEqual({ words: 3 });
+    expect(long.received.map((r) => r.text)).toContain('count these words');
   });
 
   it('runs a skill call submitted as a Raku job, and the job keeps the A2A task ids', async () => {
