@@ -124,6 +124,20 @@ describe('raku import a2a', () => {
     expect(r.out).toContain('tool contract diff against the committed pack (0.1.0 → 0.1.0):');
   });
 
+  it("records the interface's well-known card URL for a card read from a file without --card-url", async () => {
+    const file = path.join(repo, 'sync-card.json');
+    writeFileSync(file, JSON.stringify(await liveCard(sync)));
+    const r = await runRaku(
+      ['import', 'a2a', file, '--name', 'from-file', '--owner', 'ai-team', '--dry-run'],
+      repo,
+    );
+    expect(r.err).toBe('');
+    expect(r.out).toContain('dry run: nothing written');
+    const w = await runRaku(['import', 'a2a', file, '--name', 'from-file', '--owner', 'ai-team'], repo);
+    expect(w.code).toBe(0);
+    expect(readPack('from-file').upstream.a2a?.cardUrl).toBe(sync.cardUrl);
+  });
+
   it('refuses a document that is not an Agent Card, naming the field', async () => {
     const file = path.join(repo, 'not-a-card.json');
     writeFileSync(file, JSON.stringify({ name: 'x', description: 'y', url: 'https://x.example/a2a' }));

@@ -15,8 +15,8 @@ export interface A2aImportOptions {
   name: string;
   owner?: string;
   toolPrefix?: string;
-  /** Where the card is published; recorded as upstream.a2a.cardUrl. */
-  cardUrl: string;
+  /** Where the card is published; recorded as upstream.a2a.cardUrl. Default: <interface origin>/.well-known/agent-card.json. */
+  cardUrl?: string;
   /** The pack committed at the destination (re-import): its version, owner and hand-set fields are kept. */
   committed?: Pack;
 }
@@ -40,7 +40,7 @@ export function buildA2aPack(summary: AgentCardSummary, card: unknown, opts: A2a
   if (!owner) throw new UserError(`--owner is required for a new pack (packs/${opts.name} has none)`);
   const auth = authFor(summary, opts.name, warnings);
   const a2a: A2aUpstream = {
-    cardUrl: opts.cardUrl,
+    cardUrl: opts.cardUrl ?? `${new URL(chosen.url).origin}/.well-known/agent-card.json`,
     protocolVersion: chosen.protocolVersion as A2aProtocolVersion,
     cardSha256: agentCardSha256(card),
   };

@@ -61,16 +61,15 @@ export async function importA2aPack(opts: ImportA2aOptions): Promise<ImportA2aRe
   const summary = readAgentCard(card, opts.source);
   const dir = path.resolve(opts.cwd, opts.out ?? path.join(opts.root, 'packs', opts.name));
   const committed = await readCommittedPack(path.join(dir, 'pack.yaml'));
+  // A file names no URL of itself: --card-url, else the committed pack's, else the interface's well-known path.
+  const cardUrl = isUrl ? opts.source : (opts.cardUrl ?? committed?.upstream.a2a?.cardUrl);
   const built = buildA2aPack(summary, card, {
     name: opts.name,
-    cardUrl: isUrl ? opts.source : (opts.cardUrl ?? committed?.upstream.a2a?.cardUrl ?? ''),
+    ...(cardUrl ? { cardUrl } : {}),
     ...(opts.owner ? { owner: opts.owner } : {}),
     ...(opts.toolPrefix ? { toolPrefix: opts.toolPrefix } : {}),
     ...(committed ? { committed } : {}),
   });
-  if (built.pack.upstream.a2a?.cardUrl === '') {
-    built.pack.upstream.a2a.cardUrl = `${new URL(built.chosen.url).origin}/.well-known/agent-card.json`;
-  }
   const packPath = `packs/${opts.name}/pack.yaml`;
   const check = checkPack(built.pack, packPath, await readRepoFiles(opts.root));
   return {
