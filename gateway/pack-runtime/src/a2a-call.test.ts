@@ -66,6 +66,28 @@ describe('the A2A executor', () => {
     expect(stuck.received.map((r) => r.text)).toEqual(['take your time']);
   });
 
+  it('calls an agent over HTTP+JSON when the pack says so', async () => {
+    const agent = await startAgent('sync', { rest: true });
+    try {
+      const pack = agentPack(`${agent.url}/rest`);
+      pack.upstream.a2a = {
+        ...(pack.upstream.a2a as NonNullable<Pack['upstream']['a2a']>),
+        transport: 'HTTP+JSON',
+      };
+      const executor = new PackExecutor([pack], {
+        environment: 'dev',
+        secrets: () => undefined,
+        allowPrivateNetworks: true,
+      });
+      const outcome = await executor.execute('helper.summarize', { message: 'over rest' });
+      expect(outcome.status).toBe('ok');
+      expect(outcome.result.content[0]).toEqual({ type: 'text', text: 'answer to: over rest' });
+      expect(agent.received.map((r) => r.text)).toEqual(['over rest']);
+    } finally {
+      await agent.close();
+    }
+  });
+
   it('validates arguments before anything is sent', async () => {
     const executor = new PackExecutor([agentPack(sync.rpcUrl)], {
       environment: 'dev',

@@ -16,7 +16,7 @@ import {
   InMemoryTaskStore,
   type RequestContext,
 } from '@a2a-js/sdk/server';
-import { agentCardHandler, jsonRpcHandler, UserBuilder } from '@a2a-js/sdk/server/express';
+import { agentCardHandler, jsonRpcHandler, restHandler, UserBuilder } from '@a2a-js/sdk/server/express';
 import express from 'express';
 
 /** 'stuck': works on every task until the agent is closed (a task that outlives any call). */
@@ -42,6 +42,8 @@ export interface AgentOptions {
   legacy?: boolean;
   /** Status updates the long agent publishes before completing. Default 3. */
   steps?: number;
+  /** Also serve HTTP+JSON (REST) at /rest, declared after the JSON-RPC interface. */
+  rest?: boolean;
 }
 
 const textOf = (parts: readonly Part[]) =>
@@ -149,9 +151,16 @@ function executor(kind: AgentKind, agent: TestAgent, steps: number, closed: Prom
   };
 }
 
-function card(kind: AgentKind, base: string, description: string, legacy: boolean) {
+function card(kind: AgentKind, base: string, description: string, legacy: boolean, rest = false) {
   const secured = kind === 'bearer';
   const interfaces = [{ url: `${base}/a2a`, protocolBinding: 'JSONRPC', tenant: '', protocolVersion: '1.0' }];
+  if (rest)
+    interfaces.push({
+      url: `${base}/rest`,
+      protocolBinding: 'HTTP+JSON',
+      tenant: '',
+      protocolVersion: '1.0',
+    });
   if (legacy) interfaces.unshift({ ...interfaces[0]!, protocolVersion: '0.3' });
   return AgentCard.fromJSON({
     name: `${kind} agent`,
@@ -218,14 +227,14 @@ export async function startAgent(kind: AgentKind, opts: AgentOptions = {}): Prom
       }),
   };
   const handler = new DefaultRequestHandler(
-    card(kind, base, description, legacy),
+    card(kind, base, description, legacy, opts.rest === true),
     new InMemoryTaskStore(),
     executor(kind, agent, opts.steps ?? 3, closed),
   );
   app.use(
     '/.well-known/agent-card.json',
     agentCardHandler({
-      agentCardProvider: async () => card(kind, base, description, legacy),
+      agentCardProvider: async () => card(kind, base, description, legacy, opts.rest === true),
       ...(legacy ? { legacyCompat: { enabled: true } } : {}),
     }),
   );
@@ -234,6 +243,9 @@ export async function startAgent(kind: AgentKind, opts: AgentOptions = {}): Prom
       if (req.headers.authorization === `Bearer ${AGENT_TOKEN}`) next();
       else res.status(401).json({ error: 'a bearer token is required' });
     });
+  }
+  if (opts.rest) {
+    app.use('/rest', restHandler({ requestHandler: handler, userBuilder: UserBuilder.noAuthentication }));
   }
   app.use(
     '/a2a',
