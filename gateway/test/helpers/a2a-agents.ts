@@ -110,6 +110,11 @@ function executor(kind: AgentKind, agent: TestAgent, steps: number, closed: Prom
           metadata: undefined,
         }),
       );
+      if (text.includes('ask me')) {
+        bus.publish(status(ctx, TaskState.TASK_STATE_INPUT_REQUIRED, 'Which currency?'));
+        bus.finished();
+        return;
+      }
       if (text.includes('please fail')) {
         bus.publish(status(ctx, TaskState.TASK_STATE_FAILED, 'the agent could not do it'));
         bus.finished();
