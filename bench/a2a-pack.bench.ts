@@ -6,7 +6,6 @@
  * to memory) → pack server → A2A SendMessage. Sequential calls, so the figures are latencies; the two are
  * interleaved in rounds so drift on this shared machine hits both alike.
  */
-import { performance } from 'node:perf_hooks';
 import { type Message, Role } from '@a2a-js/sdk';
 import { ClientFactory, ClientFactoryOptions, JsonRpcTransportFactory } from '@a2a-js/sdk/client';
 import { staticTokenAuthenticator } from '../gateway/src/auth/authenticator.ts';
@@ -19,6 +18,7 @@ import { MemoryTraceSink } from '../gateway/test/helpers/memory-trace-sink.ts';
 import { testBundle, testModel } from '../gateway/test/helpers/test-zone.ts';
 import { readAgentCard } from '../generator/import/src/a2a/agent-card.ts';
 import { buildA2aPack } from '../generator/import/src/a2a/build-a2a-pack.ts';
+import { interleavedLatency, latencyRow, quantile } from './lib/interleaved-latency.ts';
 
 const ROUNDS = 10;
 const PER_ROUND = 50;
@@ -101,35 +101,22 @@ export default async function bench(): Promise<void> {
     if (result.isError)
       throw new Error(`the call through the gateway failed: ${JSON.stringify(result.content)}`);
   };
-  const samples = { direct: [] as number[], gateway: [] as number[] };
-  const time = async (call: () => Promise<void>, into: number[] | undefined) => {
-    const started = performance.now();
-    await call();
-    into?.push((performance.now() - started) * 1000);
-  };
+  let samples: Record<string, number[]>;
   try {
-    for (let i = 0; i < WARM_UP; i++) {
-      await time(viaA2a, undefined);
-      await time(viaGateway, undefined);
-    }
-    for (let round = 0; round < ROUNDS; round++) {
-      for (let i = 0; i < PER_ROUND; i++) await time(viaA2a, samples.direct);
-      for (let i = 0; i < PER_ROUND; i++) await time(viaGateway, samples.gateway);
-    }
+    samples = await interleavedLatency(
+      { direct: viaA2a, gateway: viaGateway },
+      { rounds: ROUNDS, perRound: PER_ROUND, warmUp: WARM_UP },
+    );
   } finally {
     await mcp.close();
     await gateway.close();
     await packServer.close();
     await agent.close();
   }
-  const quantile = (xs: number[], q: number) =>
-    [...xs].sort((a, b) => a - b)[Math.floor(q * (xs.length - 1))]!;
-  const row = (label: string, xs: number[]) =>
-    console.log(
-      `${label.padEnd(34)} p50 ${quantile(xs, 0.5).toFixed(0).padStart(6)} µs   p99 ${quantile(xs, 0.99).toFixed(0).padStart(6)} µs`,
-    );
-  row('A2A SendMessage, direct', samples.direct);
-  row('MCP tools/call → gateway → agent', samples.gateway);
-  const added = quantile(samples.gateway, 0.5) - quantile(samples.direct, 0.5);
+  const straight = samples['direct'] ?? [];
+  const through = samples['gateway'] ?? [];
+  console.log(latencyRow('A2A SendMessage, direct', straight));
+  console.log(latencyRow('MCP tools/call → gateway → agent', through));
+  const added = quantile(through, 0.5) - quantile(straight, 0.5);
   console.log(`the gateway adds ${(added / 1000).toFixed(2)} ms at p50 (${ROUNDS * PER_ROUND} calls each)`);
 }
