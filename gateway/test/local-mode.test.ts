@@ -121,6 +121,7 @@ describe('local mode', () => {
     expect(metrics).toContain('raku_trace_retention_deleted_total 1');
     // The trace sink's figures are on the same page: the call above was written, nothing dropped.
     expect(metrics).toMatch(/^raku_trace_queue_depth \d+$/m);
+    expect(metrics).toMatch(/^raku_trace_queue_bytes \d+$/m);
     expect(metrics).toContain('raku_trace_dropped_total 0');
     expect(metrics).toMatch(/^raku_trace_written_total [1-9]\d*$/m);
   });

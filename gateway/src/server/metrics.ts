@@ -129,10 +129,15 @@ function scrapedGauge<S>(
 /** Exports a trace sink's counters (queue depth, drops, writes, failures) on every scrape. */
 export function registerTraceStats(
   metrics: RuntimeMetrics,
-  stats: () => { queued: number; dropped: number; written: number; failures: number },
+  stats: () => { queued: number; queuedBytes: number; dropped: number; written: number; failures: number },
 ): void {
   const gauge = scrapedGauge(metrics, stats);
   gauge('raku_trace_queue_depth', 'Traces waiting in memory to be written.', (s) => s.queued);
+  gauge(
+    'raku_trace_queue_bytes',
+    'Bytes the traces waiting in memory hold, as the trace buffer counts them against its byte bound.',
+    (s) => s.queuedBytes,
+  );
   gauge(
     'raku_trace_dropped_total',
     'Traces dropped: the buffer was full, or the database refused the row even with its payloads marked.',
