@@ -4,10 +4,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jwtAuthenticator } from '../../src/auth/authenticator.ts';
-import { type RunningGateway, startGateway } from '../../src/server/gateway-server.ts';
-import { type RunningServer, startPackServer } from '../../src/server/pack-server.ts';
+import type { RunningGateway } from '../../src/server/gateway-server.ts';
+import type { RunningServer } from '../../src/server/pack-server.ts';
 import { type FakeUpstream, json, startFakeUpstream } from '../helpers/fake-upstream.ts';
 import { AUDIENCE, ISSUER, testIssuer } from '../helpers/jwt.ts';
+import { startLoopbackGateway, startLoopbackPackServer } from '../helpers/loopback-servers.ts';
 import { connectClient, textOf } from '../helpers/mcp-client.ts';
 import { MemoryTraceSink } from '../helpers/memory-trace-sink.ts';
 import { WIDGETS_SECRET_ENV, widgetsPack } from '../helpers/test-pack.ts';
@@ -25,24 +26,15 @@ beforeAll(async () => {
   upstream.routes.set('GET /api/widgets/w1', (_req, res) => json(res, 200, { id: 'w1' }));
   const pack = widgetsPack(upstream.url);
   pack.tools[0]!.cache = { ttlSeconds: 60 };
-  packServer = await startPackServer({
-    packs: [pack],
-    environment: 'dev',
-    secrets,
-    allowPrivateNetworks: true,
-    port: 0,
-  });
+  packServer = await startLoopbackPackServer(pack, secrets);
   issuer = await testIssuer();
   const { bundle, policy } = testBundle(testModel(pack, 'http://127.0.0.1:9/mcp'), packServer.url);
-  gateway = await startGateway({
+  gateway = await startLoopbackGateway({
     bundle,
     policy,
     authenticator: jwtAuthenticator({ issuer: ISSUER, audience: AUDIENCE, jwks: issuer.jwks }),
     traces,
-    adminSubjects: [],
     secrets,
-    port: 0,
-    routeOptions: { healthIntervalMs: 0, remoteCheckIntervalMs: 0 },
   });
 }, 60_000);
 

@@ -11,11 +11,12 @@ import { createClient } from 'redis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { jwtAuthenticator } from '../../src/auth/authenticator.ts';
 import { RedisCacheStore } from '../../src/cache/redis-cache-store.ts';
-import { type RunningGateway, startGateway } from '../../src/server/gateway-server.ts';
+import type { RunningGateway } from '../../src/server/gateway-server.ts';
 import { createMetrics, type RuntimeMetrics } from '../../src/server/metrics.ts';
-import { type RunningServer, startPackServer } from '../../src/server/pack-server.ts';
+import type { RunningServer } from '../../src/server/pack-server.ts';
 import { type FakeUpstream, json, startFakeUpstream } from '../helpers/fake-upstream.ts';
 import { AUDIENCE, ISSUER, testIssuer } from '../helpers/jwt.ts';
+import { startLoopbackGateway, startLoopbackPackServer } from '../helpers/loopback-servers.ts';
 import { connectClient, textOf } from '../helpers/mcp-client.ts';
 import { MemoryTraceSink } from '../helpers/memory-trace-sink.ts';
 import { WIDGETS_SECRET_ENV, widgetsPack } from '../helpers/test-pack.ts';
@@ -49,29 +50,20 @@ beforeAll(async () => {
   const pack = widgetsPack(upstream.url, { timeoutMs: 500 });
   pack.tools[0]!.cache = { ttlSeconds: 300 }; // get_widget
   pack.tools[1]!.cache = { ttlSeconds: 1 }; // list_widgets
-  packServer = await startPackServer({
-    packs: [pack],
-    environment: 'dev',
-    secrets,
-    allowPrivateNetworks: true,
-    port: 0,
-  });
+  packServer = await startLoopbackPackServer(pack, secrets);
   issuer = await testIssuer();
   const { bundle, policy } = testBundle(testModel(pack, 'http://127.0.0.1:9/mcp'), packServer.url);
   const replica = async (): Promise<Replica> => {
     const traces = new MemoryTraceSink();
     const metrics = createMetrics({ defaultMetrics: false });
-    const gateway = await startGateway({
+    const gateway = await startLoopbackGateway({
       bundle,
       policy,
       authenticator: jwtAuthenticator({ issuer: ISSUER, audience: AUDIENCE, jwks: issuer.jwks }),
       traces,
       metrics,
       cache: await RedisCacheStore.connect({ url: REDIS, prefix: PREFIX }),
-      adminSubjects: [],
       secrets,
-      port: 0,
-      routeOptions: { healthIntervalMs: 0, remoteCheckIntervalMs: 0 },
     });
     return { gateway, traces, metrics };
   };

@@ -6,10 +6,11 @@
 import type { Pack, Policy } from '../../../generator/config/src/model/types.ts';
 import { jwtAuthenticator } from '../../src/auth/authenticator.ts';
 import { type RunningGateway, startGateway } from '../../src/server/gateway-server.ts';
-import { type RunningServer, startPackServer } from '../../src/server/pack-server.ts';
+import type { RunningServer } from '../../src/server/pack-server.ts';
 import { openPersistence, type Persistence } from '../../src/server/persistence.ts';
 import { type FakeUpstream, json, startFakeUpstream } from './fake-upstream.ts';
 import { AUDIENCE, ISSUER, testIssuer } from './jwt.ts';
+import { startLoopbackPackServer } from './loopback-servers.ts';
 import { createScratchDatabase } from './scratch-database.ts';
 import { WIDGETS_SECRET_ENV, widgetsPack } from './test-pack.ts';
 import { testBundle, testModel } from './test-zone.ts';
@@ -52,13 +53,7 @@ export async function startGatewayStack(options: {
   );
   const pack = (options.pack ?? widgetsPack)(upstream.url);
   const secrets = options.secrets ?? STACK_SECRETS;
-  const packServer = await startPackServer({
-    packs: [pack],
-    environment: 'dev',
-    secrets,
-    allowPrivateNetworks: true,
-    port: 0,
-  });
+  const packServer = await startLoopbackPackServer(pack, secrets);
   const partner = await startThirdParty();
   const scratch = options.database === 'Postgres' ? await createScratchDatabase() : undefined;
   const persistence = await openPersistence({
