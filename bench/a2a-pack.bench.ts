@@ -8,17 +8,14 @@
  */
 import { type Message, Role } from '@a2a-js/sdk';
 import { ClientFactory, ClientFactoryOptions, JsonRpcTransportFactory } from '@a2a-js/sdk/client';
-import { staticTokenAuthenticator } from '../gateway/src/auth/authenticator.ts';
-import { startGateway } from '../gateway/src/server/gateway-server.ts';
-import { createMetrics } from '../gateway/src/server/metrics.ts';
-import { startPackServer } from '../gateway/src/server/pack-server.ts';
 import { startAgent } from '../gateway/test/helpers/a2a-agents.ts';
+import { startLoopbackPackServer } from '../gateway/test/helpers/loopback-servers.ts';
 import { connectClient } from '../gateway/test/helpers/mcp-client.ts';
-import { MemoryTraceSink } from '../gateway/test/helpers/memory-trace-sink.ts';
-import { testBundle, testModel } from '../gateway/test/helpers/test-zone.ts';
+import { testModel } from '../gateway/test/helpers/test-zone.ts';
 import { readAgentCard } from '../generator/import/src/a2a/agent-card.ts';
 import { buildA2aPack } from '../generator/import/src/a2a/build-a2a-pack.ts';
 import { interleavedLatency, latencyRow, quantile } from './lib/interleaved-latency.ts';
+import { startLatencyGateway } from './lib/latency-gateway.ts';
 
 const ROUNDS = 10;
 const PER_ROUND = 50;
@@ -34,13 +31,7 @@ export default async function bench(): Promise<void> {
     cardUrl: agent.cardUrl,
   });
   const secrets = () => undefined;
-  const packServer = await startPackServer({
-    packs: [pack],
-    environment: 'dev',
-    secrets,
-    allowPrivateNetworks: true,
-    port: 0,
-  });
+  const packServer = await startLoopbackPackServer(pack, secrets);
   const model = testModel(pack, 'http://127.0.0.1:9/mcp');
   model.policies = [
     {
@@ -52,19 +43,7 @@ export default async function bench(): Promise<void> {
       },
     },
   ];
-  const { bundle, policy } = testBundle(model, packServer.url);
-  const caller = { subject: 'user:carol', kind: 'user' as const, groups: ['engineering'], claims: {} };
-  const gateway = await startGateway({
-    bundle,
-    policy,
-    authenticator: staticTokenAuthenticator(new Map([[TOKEN, caller]])),
-    traces: new MemoryTraceSink(),
-    metrics: createMetrics({ defaultMetrics: false }),
-    adminSubjects: [],
-    secrets,
-    port: 0,
-    routeOptions: { healthIntervalMs: 0, remoteCheckIntervalMs: 0 },
-  });
+  const gateway = await startLatencyGateway(model, packServer.url, { secrets, token: TOKEN });
   const mcp = await connectClient(gateway.url, 'modern', TOKEN);
   const direct = await new ClientFactory(
     ClientFactoryOptions.createFrom(ClientFactoryOptions.default, {

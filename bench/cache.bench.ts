@@ -9,17 +9,14 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { createClient } from 'redis';
-import { staticTokenAuthenticator } from '../gateway/src/auth/authenticator.ts';
 import type { CacheStore } from '../gateway/src/cache/cache-store.ts';
 import { MemoryCacheStore } from '../gateway/src/cache/memory-cache-store.ts';
 import { RedisCacheStore } from '../gateway/src/cache/redis-cache-store.ts';
-import { startGateway } from '../gateway/src/server/gateway-server.ts';
-import { createMetrics } from '../gateway/src/server/metrics.ts';
-import { startPackServer } from '../gateway/src/server/pack-server.ts';
 import { json, startFakeUpstream } from '../gateway/test/helpers/fake-upstream.ts';
-import { MemoryTraceSink } from '../gateway/test/helpers/memory-trace-sink.ts';
+import { startLoopbackPackServer } from '../gateway/test/helpers/loopback-servers.ts';
 import { WIDGETS_SECRET_ENV, widgetsPack } from '../gateway/test/helpers/test-pack.ts';
-import { testBundle, testModel } from '../gateway/test/helpers/test-zone.ts';
+import { testModel } from '../gateway/test/helpers/test-zone.ts';
+import { BENCH_CALLER, startLatencyGateway } from './lib/latency-gateway.ts';
 
 const CALLS = 3000;
 const WARM_UP = 500;
@@ -34,34 +31,18 @@ export default async function bench(): Promise<void> {
   const secrets = (n: string) => (n === WIDGETS_SECRET_ENV ? 's' : undefined);
   const cached = widgetsPack(upstream.url);
   cached.tools[0]!.cache = { ttlSeconds: 300 };
-  const packServer = await startPackServer({
-    packs: [cached],
-    environment: 'dev',
-    secrets,
-    allowPrivateNetworks: true,
-    port: 0,
-  });
-  const caller = { subject: 'user:carol', kind: 'user' as const, groups: ['engineering'], claims: {} };
+  const packServer = await startLoopbackPackServer(cached, secrets);
   const prefix = `raku:cache:bench-${randomBytes(4).toString('hex')}:`;
 
   /** µs per call of `widgets.get_widget` through a gateway whose tool has `cache` when `store` is given. */
   const measure = async (store: CacheStore | undefined): Promise<number> => {
     const pack = store ? cached : widgetsPack(upstream.url);
-    const { bundle, policy } = testBundle(testModel(pack, 'http://127.0.0.1:9/mcp'), packServer.url);
-    const gateway = await startGateway({
-      bundle,
-      policy,
-      authenticator: staticTokenAuthenticator(new Map()),
-      traces: new MemoryTraceSink(),
-      metrics: createMetrics({ defaultMetrics: false }),
-      ...(store ? { cache: store } : {}),
-      adminSubjects: [],
+    const gateway = await startLatencyGateway(testModel(pack, 'http://127.0.0.1:9/mcp'), packServer.url, {
       secrets,
-      port: 0,
-      routeOptions: { healthIntervalMs: 0, remoteCheckIntervalMs: 0 },
+      ...(store ? { cache: store } : {}),
     });
     const signal = new AbortController().signal;
-    const call = () => gateway.catalog.callTool('widgets.get_widget', { id: 'w1' }, caller, signal);
+    const call = () => gateway.catalog.callTool('widgets.get_widget', { id: 'w1' }, BENCH_CALLER, signal);
     try {
       for (let i = 0; i < WARM_UP; i++) await call();
       const started = performance.now();

@@ -6,18 +6,15 @@
  * latencies; the two are interleaved in rounds so drift on this shared machine hits both alike.
  * Goal: A2A adds under 1 ms at p50 to the MCP call.
  */
-import { performance } from 'node:perf_hooks';
 import { type Message, type Part, Role } from '@a2a-js/sdk';
 import { ClientFactory, ClientFactoryOptions, JsonRpcTransportFactory } from '@a2a-js/sdk/client';
-import { staticTokenAuthenticator } from '../gateway/src/auth/authenticator.ts';
-import { startGateway } from '../gateway/src/server/gateway-server.ts';
-import { createMetrics } from '../gateway/src/server/metrics.ts';
-import { startPackServer } from '../gateway/src/server/pack-server.ts';
 import { json, startFakeUpstream } from '../gateway/test/helpers/fake-upstream.ts';
+import { startLoopbackPackServer } from '../gateway/test/helpers/loopback-servers.ts';
 import { connectClient } from '../gateway/test/helpers/mcp-client.ts';
-import { MemoryTraceSink } from '../gateway/test/helpers/memory-trace-sink.ts';
 import { WIDGETS_SECRET_ENV, widgetsPack } from '../gateway/test/helpers/test-pack.ts';
-import { testBundle, testModel } from '../gateway/test/helpers/test-zone.ts';
+import { testModel } from '../gateway/test/helpers/test-zone.ts';
+import { interleavedLatency, latencyRow, quantile } from './lib/interleaved-latency.ts';
+import { startLatencyGateway } from './lib/latency-gateway.ts';
 
 const ROUNDS = 20;
 const PER_ROUND = 100;
@@ -31,29 +28,11 @@ export default async function bench(): Promise<void> {
   );
   const secrets = (n: string) => (n === WIDGETS_SECRET_ENV ? 's' : undefined);
   const pack = widgetsPack(upstream.url);
-  const packServer = await startPackServer({
-    packs: [pack],
-    environment: 'dev',
-    secrets,
-    allowPrivateNetworks: true,
-    port: 0,
-  });
+  const packServer = await startLoopbackPackServer(pack, secrets);
   const model = testModel(pack, 'http://127.0.0.1:9/mcp');
   const zone = model.zones[0]!;
   zone.value.gateway = { ...zone.value.gateway, a2a: { enabled: true } };
-  const { bundle, policy } = testBundle(model, packServer.url);
-  const caller = { subject: 'user:carol', kind: 'user' as const, groups: ['engineering'], claims: {} };
-  const gateway = await startGateway({
-    bundle,
-    policy,
-    authenticator: staticTokenAuthenticator(new Map([[TOKEN, caller]])),
-    traces: new MemoryTraceSink(),
-    metrics: createMetrics({ defaultMetrics: false }),
-    adminSubjects: [],
-    secrets,
-    port: 0,
-    routeOptions: { healthIntervalMs: 0, remoteCheckIntervalMs: 0 },
-  });
+  const gateway = await startLatencyGateway(model, packServer.url, { secrets, token: TOKEN });
   const mcp = await connectClient(gateway.url, 'modern', TOKEN);
   const fetchImpl: typeof fetch = (input, init) => {
     const headers = new Headers(init?.headers);
@@ -93,35 +72,22 @@ export default async function bench(): Promise<void> {
     const result = await mcp.callTool({ name: 'widgets.get_widget', arguments: { id: 'w1' } });
     if (result.isError) throw new Error('the MCP call failed');
   };
-  const samples = { a2a: [] as number[], mcp: [] as number[] };
-  const time = async (call: () => Promise<void>, into: number[] | undefined) => {
-    const started = performance.now();
-    await call();
-    into?.push((performance.now() - started) * 1000);
-  };
+  let samples: Record<string, number[]>;
   try {
-    for (let i = 0; i < WARM_UP; i++) {
-      await time(viaA2a, undefined);
-      await time(viaMcp, undefined);
-    }
-    for (let round = 0; round < ROUNDS; round++) {
-      for (let i = 0; i < PER_ROUND; i++) await time(viaA2a, samples.a2a);
-      for (let i = 0; i < PER_ROUND; i++) await time(viaMcp, samples.mcp);
-    }
+    samples = await interleavedLatency(
+      { a2a: viaA2a, mcp: viaMcp },
+      { rounds: ROUNDS, perRound: PER_ROUND, warmUp: WARM_UP },
+    );
   } finally {
     await mcp.close();
     await gateway.close();
     await packServer.close();
     await upstream.close();
   }
-  const quantile = (xs: number[], q: number) =>
-    [...xs].sort((a, b) => a - b)[Math.floor(q * (xs.length - 1))]!;
-  const row = (label: string, xs: number[]) =>
-    console.log(
-      `${label.padEnd(28)} p50 ${quantile(xs, 0.5).toFixed(0).padStart(6)} µs   p99 ${quantile(xs, 0.99).toFixed(0).padStart(6)} µs`,
-    );
-  row('MCP tools/call (2026-07-28)', samples.mcp);
-  row('A2A SendMessage', samples.a2a);
-  const added = quantile(samples.a2a, 0.5) - quantile(samples.mcp, 0.5);
+  const a2aUs = samples['a2a'] ?? [];
+  const mcpUs = samples['mcp'] ?? [];
+  console.log(latencyRow('MCP tools/call (2026-07-28)', mcpUs, 28));
+  console.log(latencyRow('A2A SendMessage', a2aUs, 28));
+  const added = quantile(a2aUs, 0.5) - quantile(mcpUs, 0.5);
   console.log(`A2A adds ${(added / 1000).toFixed(2)} ms at p50 (goal: under 1 ms)`);
 }
