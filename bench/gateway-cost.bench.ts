@@ -16,11 +16,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { CallToolResult, PackExecutor } from '../gateway/pack-runtime/src/pack-executor.ts';
-import { staticTokenAuthenticator } from '../gateway/src/auth/authenticator.ts';
 import { createMcpEndpoint } from '../gateway/src/mcp/tool-endpoint.ts';
-import { startGateway } from '../gateway/src/server/gateway-server.ts';
-import { widgetsPack } from '../gateway/test/helpers/test-pack.ts';
-import { testBundle, testModel } from '../gateway/test/helpers/test-zone.ts';
 import {
   CALL,
   discardTraces,
@@ -29,8 +25,8 @@ import {
   loadWithCpu,
   MCP_HEADERS,
   median,
+  startBenchGateway,
   startServerThread,
-  TOKEN,
 } from './gateway/harness.ts';
 
 const ROUNDS = 3;
@@ -70,29 +66,12 @@ export default async function gatewayCostBench(): Promise<void> {
   const bot = { subject: 'agent:bot', kind: 'agent' as const, groups: [], claims: {} };
   const endpointAlone = http.createServer((req, res) => void endpoint(req, res, bot));
   const sdkAlone = http.createServer((req, res) => void sdkEndpoint(req, res, bot));
-  const model = testModel(widgetsPack('http://127.0.0.1:9'), 'http://127.0.0.1:9/mcp');
   const executor = {
     execute: async () => ({ result: RESULT, status: 'ok' }),
     tools: () => [],
   } as unknown as PackExecutor;
-  const gatewayTo = async (packUrl: string, inProcess?: PackExecutor) => {
-    const { bundle, policy } = testBundle(model, packUrl);
-    const gw = await startGateway({
-      bundle,
-      policy,
-      authenticator: staticTokenAuthenticator(
-        new Map([[TOKEN, { subject: 'agent:bot', kind: 'agent' as const, groups: [], claims: {} }]]),
-      ),
-      traces: discardTraces(),
-      adminSubjects: [],
-      secrets: () => undefined,
-      port: 0,
-      routeOptions: { healthIntervalMs: 0, remoteCheckIntervalMs: 0 },
-      ...(inProcess ? { inProcess } : {}),
-    });
-    gw.server.keepAliveTimeout = 60_000;
-    return gw;
-  };
+  const gatewayTo = (packUrl: string, inProcess?: PackExecutor) =>
+    startBenchGateway(packUrl, discardTraces(), inProcess ? { inProcess } : {});
   const inProcess = await gatewayTo(packSide.url, executor);
   const toCanned = await gatewayTo(canned.url);
   const toPack = await gatewayTo(packSide.url);

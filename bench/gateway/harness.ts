@@ -3,6 +3,7 @@
  * generator, pack side, canned pack server), and per-thread CPU accounting of a load run.
  */
 import { Worker } from 'node:worker_threads';
+import type { PackExecutor } from '../../gateway/pack-runtime/src/pack-executor.ts';
 import { staticTokenAuthenticator } from '../../gateway/src/auth/authenticator.ts';
 import { type RunningGateway, startGateway } from '../../gateway/src/server/gateway-server.ts';
 import type { TraceSink } from '../../gateway/src/traces/types.ts';
@@ -142,12 +143,13 @@ export function median(values: readonly number[]): number {
 /**
  * The gateway every gateway bench measures: the test zone's widgets pack routed to `packUrl`, the static bench
  * token (agent:bot, allowed by the test policy), `traces` as its sink, health and remote checks off, connections
- * kept alive as the load generators expect.
+ * kept alive as the load generators expect. `inProcess` answers the pack's calls in the gateway's process
+ * instead (GatewayServerOptions.inProcess).
  */
 export async function startBenchGateway(
   packUrl: string,
   traces: TraceSink,
-  options: { mcpHotPath?: boolean } = {},
+  options: { mcpHotPath?: boolean; inProcess?: PackExecutor } = {},
 ): Promise<RunningGateway> {
   const model = testModel(widgetsPack('http://127.0.0.1:9'), 'http://127.0.0.1:9/mcp');
   const { bundle, policy } = testBundle(model, packUrl);
@@ -163,6 +165,7 @@ export async function startBenchGateway(
     secrets: () => undefined,
     port: 0,
     routeOptions: { healthIntervalMs: 0, remoteCheckIntervalMs: 0 },
+    ...(options.inProcess ? { inProcess: options.inProcess } : {}),
   });
   gateway.server.keepAliveTimeout = 60_000;
   return gateway;
