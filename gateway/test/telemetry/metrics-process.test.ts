@@ -3,14 +3,13 @@
  * lightest), configured only by OTEL_* variables, pushing its registry to a receiver started here on its
  * interval and once more on SIGTERM; and a bad OTEL_* value stopping the start with one line naming it.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FakeUpstream, json, startFakeUpstream } from '../helpers/fake-upstream.ts';
 import { connectClient } from '../helpers/mcp-client.ts';
-import { startPackServerProcess } from '../helpers/pack-server-process.ts';
-import { widgetsPack } from '../helpers/test-pack.ts';
+import {
+  startPackServerProcess,
+  startWidgetsPacksDir,
+  type WidgetsPacksDir,
+} from '../helpers/pack-server-process.ts';
 import {
   type MetricsReceiver,
   seriesOfExport,
@@ -22,24 +21,19 @@ const WAIT = { timeout: 30_000, interval: 50 };
 const CALLS =
   'raku_tool_calls_total{pack="widgets",pack_version="1.0.0",status="ok",tool="widgets.get_widget",zone=""}';
 
-let upstream: FakeUpstream;
+let packs: WidgetsPacksDir;
 let receiver: MetricsReceiver;
-let dir: string;
 
-const startMain = (env: Record<string, string>) => startPackServerProcess(dir, env);
+const startMain = (env: Record<string, string>) => startPackServerProcess(packs.dir, env);
 
 beforeAll(async () => {
-  upstream = await startFakeUpstream();
-  upstream.routes.set('GET /api/widgets/w1', (_req, res) => json(res, 200, { id: 'w1' }));
+  packs = await startWidgetsPacksDir();
   receiver = await startMetricsReceiver();
-  dir = mkdtempSync(path.join(tmpdir(), 'raku-metrics-'));
-  writeFileSync(path.join(dir, 'widgets.json'), JSON.stringify(widgetsPack(upstream.url)));
 });
 
 afterAll(async () => {
   await receiver?.close();
-  await upstream?.close();
-  rmSync(dir, { recursive: true, force: true });
+  await packs?.close();
 });
 
 describe('main.ts with OTEL_* set', () => {

@@ -4,30 +4,26 @@
  * so the spans arrive only because SIGTERM exports what is queued before the process ends.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FakeUpstream, json, startFakeUpstream } from '../helpers/fake-upstream.ts';
-import { type MainProcess, startPackServerProcess } from '../helpers/pack-server-process.ts';
-import { widgetsPack } from '../helpers/test-pack.ts';
+import {
+  type MainProcess,
+  startPackServerProcess,
+  startWidgetsPacksDir,
+  type WidgetsPacksDir,
+} from '../helpers/pack-server-process.ts';
 import { startTraceReceiver, type TraceReceiver } from './otlp-trace-receiver.ts';
 
-let upstream: FakeUpstream;
+let packs: WidgetsPacksDir;
 let receiver: TraceReceiver;
 let main: MainProcess;
-let dir: string;
 /** A ceiling for a loaded machine, not an expectation. */
 const SOON = { timeout: 60_000, interval: 50 };
 
 beforeAll(async () => {
-  upstream = await startFakeUpstream();
-  upstream.routes.set('GET /api/widgets/w1', (_req, res) => json(res, 200, { id: 'w1' }));
+  packs = await startWidgetsPacksDir();
   receiver = await startTraceReceiver();
-  dir = mkdtempSync(path.join(tmpdir(), 'raku-otel-'));
-  writeFileSync(path.join(dir, 'widgets.json'), JSON.stringify(widgetsPack(upstream.url)));
-  main = startPackServerProcess(dir, {
+  main = startPackServerProcess(packs.dir, {
     OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
     OTEL_METRICS_EXPORTER: 'none',
     OTEL_BSP_SCHEDULE_DELAY: '3600000',
@@ -36,9 +32,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (main && main.child.exitCode === null) main.child.kill('SIGKILL');
-  await upstream?.close();
+  await packs?.close();
   await receiver?.close();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 describe('pack server process with OTEL_* set', () => {
@@ -77,6 +72,6 @@ describe('pack server process with OTEL_* set', () => {
     });
     const get = spans.find((s) => s.name === 'GET');
     expect(get).toMatchObject({ kind: 3, parentSpanId: server?.spanId });
-    expect(upstream.requests.at(-1)?.headers['traceparent']).toBe(`00-${traceId}-${get?.spanId}-01`);
+    expect(packs.upstream.requests.at(-1)?.headers['traceparent']).toBe(`00-${traceId}-${get?.spanId}-01`);
   }, 120_000);
 });
