@@ -2,7 +2,7 @@
  * Raku's own attributes on the span of the request being served (the gateway's or the pack server's SERVER
  * span, CallRequest.span): what the policy decided and where the call went. Never argument values.
  */
-import type { Attributes, Span } from '@opentelemetry/api';
+import type { Span } from '@opentelemetry/api';
 import { ATTR } from './mcp-spans.ts';
 
 export interface CallAttributes {
@@ -33,13 +33,15 @@ const KEYS: Readonly<Record<keyof CallAttributes, string>> = {
   target: ATTR.target,
 };
 
-/** Sets the attributes given (empty and null ones left out) on `span`, when there is one and it records. */
+/**
+ * Sets the attributes given (empty and null ones left out) on `span`, when there is one and it records.
+ * One setAttribute per value, without an intermediate Attributes object (setAttributes loops over one).
+ */
 export function annotateCallSpan(span: Span | undefined, call: CallAttributes): void {
   if (!span?.isRecording()) return;
-  const attributes: Attributes = {};
-  for (const key of Object.keys(call) as (keyof CallAttributes)[]) {
-    const value = call[key];
-    if (value !== undefined && value !== null && value !== '') attributes[KEYS[key]] = value;
+  for (const key in call) {
+    const value = call[key as keyof CallAttributes];
+    if (value !== undefined && value !== null && value !== '')
+      span.setAttribute(KEYS[key as keyof CallAttributes], value);
   }
-  span.setAttributes(attributes);
 }

@@ -17,7 +17,7 @@ import {
   type Tracer,
   trace,
 } from '@opentelemetry/api';
-import { remoteSpanContext, traceHeaders } from './trace-context.ts';
+import { remoteSpanContext, spanTraceHeaders } from './trace-context.ts';
 
 /** Attribute keys (the MCP and GenAI ones are still "development" in the conventions, so copied here). */
 export const ATTR = {
@@ -49,15 +49,15 @@ export const TOOL_ERROR = 'tool_error';
 
 export interface McpServerRequest {
   method: string;
-  tool?: string;
+  tool?: string | undefined;
   /** The JSON-RPC id. */
-  requestId?: string | number;
+  requestId?: string | number | undefined;
   /** `params._meta` of the request. */
-  meta?: Readonly<Record<string, unknown>>;
+  meta?: Readonly<Record<string, unknown>> | undefined;
   /** The HTTP request's `traceparent`/`tracestate` headers. */
-  headers?: Readonly<Record<string, unknown>>;
-  sessionId?: string;
-  protocolVersion?: string;
+  headers?: Readonly<Record<string, unknown>> | undefined;
+  sessionId?: string | undefined;
+  protocolVersion?: string | undefined;
 }
 
 function spanName(method: string, tool: string | undefined): string {
@@ -86,19 +86,20 @@ export function startMcpServerSpan(tracer: Tracer, request: McpServerRequest): S
   const fromMeta = remoteSpanContext(request.meta);
   const fromHttp = remoteSpanContext(request.headers);
   const parent = fromMeta ?? fromHttp;
-  const links: Link[] =
-    fromMeta && fromHttp && fromHttp.spanId !== fromMeta.spanId ? [{ context: fromHttp }] : [];
+  const links: Link[] | undefined =
+    fromMeta && fromHttp && fromHttp.spanId !== fromMeta.spanId ? [{ context: fromHttp }] : undefined;
   const parentContext: Context = parent ? trace.setSpanContext(ROOT_CONTEXT, parent) : ROOT_CONTEXT;
   return tracer.startSpan(
     spanName(request.method, request.tool),
-    { kind: SpanKind.SERVER, attributes, links },
+    links ? { kind: SpanKind.SERVER, attributes, links } : { kind: SpanKind.SERVER, attributes },
     parentContext,
   );
 }
 
 /**
  * Starts the CLIENT span of a call to an MCP server, child of `parent` (the span of the request being
- * served); `headers` is its trace context to send with the call (HTTP headers and `params._meta` alike).
+ * served); `headers` is its trace context to send with the call (HTTP headers and `params._meta` alike),
+ * written from the new span's context directly (no Context object made for it).
  */
 export function startMcpClientSpan(
   tracer: Tracer,
@@ -112,7 +113,7 @@ export function startMcpClientSpan(
     { kind: SpanKind.CLIENT, attributes },
     trace.setSpan(ROOT_CONTEXT, call.parent),
   );
-  return { span, headers: traceHeaders(trace.setSpan(ROOT_CONTEXT, span)) };
+  return { span, headers: spanTraceHeaders(span.spanContext()) };
 }
 
 /**

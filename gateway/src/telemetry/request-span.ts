@@ -44,12 +44,12 @@ export async function traceMcpRequest<T extends object>(
   const version = meta?.[PROTOCOL_VERSION_META] ?? info.headers?.['mcp-protocol-version'];
   const span = startMcpServerSpan(tracer, {
     method,
-    ...(tool !== undefined ? { tool } : {}),
-    ...(info.id !== undefined ? { requestId: info.id } : {}),
-    ...(meta ? { meta } : {}),
-    ...(info.headers ? { headers: info.headers } : {}),
-    ...(typeof sessionId === 'string' ? { sessionId } : {}),
-    ...(typeof version === 'string' ? { protocolVersion: version } : {}),
+    tool,
+    requestId: info.id,
+    meta,
+    headers: info.headers,
+    sessionId: typeof sessionId === 'string' ? sessionId : undefined,
+    protocolVersion: typeof version === 'string' ? version : undefined,
   });
   const w3cTraceId = agentTraceId ?? (span.isRecording() ? span.spanContext().traceId : undefined);
   try {

@@ -1,6 +1,7 @@
-import { ROOT_CONTEXT, TraceFlags, trace } from '@opentelemetry/api';
+import { ROOT_CONTEXT, type SpanContext, TraceFlags, trace } from '@opentelemetry/api';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { describe, expect, it } from 'vitest';
-import { remoteSpanContext, traceHeaders, traceIdOf } from './trace-context.ts';
+import { remoteSpanContext, spanTraceHeaders, traceIdOf } from './trace-context.ts';
 
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 const SPAN = '00f067aa0ba902b7';
@@ -41,10 +42,25 @@ describe('W3C trace context', () => {
 
   it('writes the traceparent and tracestate of a span context for the next hop, nothing without one', () => {
     const parent = remoteSpanContext({ traceparent: `00-${TRACE}-${SPAN}-01`, tracestate: 'vendor=1' })!;
-    expect(traceHeaders(trace.setSpanContext(ROOT_CONTEXT, parent))).toEqual({
+    expect(spanTraceHeaders(parent)).toEqual({
       traceparent: `00-${TRACE}-${SPAN}-01`,
       tracestate: 'vendor=1',
     });
-    expect(traceHeaders(ROOT_CONTEXT)).toEqual({});
+    expect(spanTraceHeaders({ ...parent, spanId: '0'.repeat(16) })).toEqual({});
+  });
+
+  it.each([
+    ['sampled, with tracestate', `00-${TRACE}-${SPAN}-01`, 'vendor=1,other=x'],
+    ['not sampled', `00-${TRACE}-${SPAN}-00`, undefined],
+  ])('writes what the W3C propagator writes (%s)', (_what, traceparent, tracestate) => {
+    const context: SpanContext = remoteSpanContext({ traceparent, ...(tracestate ? { tracestate } : {}) })!;
+    const injected: Record<string, string> = {};
+    new W3CTraceContextPropagator().inject(trace.setSpanContext(ROOT_CONTEXT, context), injected, {
+      set: (carrier, key, value) => {
+        carrier[key] = value;
+      },
+    });
+    expect(spanTraceHeaders(context)).toEqual(injected);
+    expect(injected['traceparent']).toBe(traceparent);
   });
 });
