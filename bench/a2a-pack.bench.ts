@@ -6,9 +6,9 @@
  * to memory) → pack server → A2A SendMessage. Sequential calls, so the figures are latencies; the two are
  * interleaved in rounds so drift on this shared machine hits both alike.
  */
-import { type Message, Role } from '@a2a-js/sdk';
-import { ClientFactory, ClientFactoryOptions, JsonRpcTransportFactory } from '@a2a-js/sdk/client';
+import type { Message } from '@a2a-js/sdk';
 import { startAgent } from '../gateway/test/helpers/a2a-agents.ts';
+import { a2aClient, textPart, userRequest } from '../gateway/test/helpers/a2a-client.ts';
 import { startLoopbackPackServer } from '../gateway/test/helpers/loopback-servers.ts';
 import { connectClient } from '../gateway/test/helpers/mcp-client.ts';
 import { testModel } from '../gateway/test/helpers/test-zone.ts';
@@ -45,34 +45,11 @@ export default async function bench(): Promise<void> {
   ];
   const gateway = await startLatencyGateway(model, packServer.url, { secrets, token: TOKEN });
   const mcp = await connectClient(gateway.url, 'modern', TOKEN);
-  const direct = await new ClientFactory(
-    ClientFactoryOptions.createFrom(ClientFactoryOptions.default, {
-      transports: [new JsonRpcTransportFactory()],
-    }),
-  ).createFromUrl(agent.url);
+  const direct = await a2aClient(agent.url);
   const viaA2a = async () => {
-    const answer = (await direct.sendMessage({
-      tenant: '',
-      message: {
-        messageId: crypto.randomUUID(),
-        contextId: '',
-        taskId: '',
-        role: Role.ROLE_USER,
-        parts: [
-          {
-            content: { $case: 'text', value: 'two words' },
-            mediaType: 'text/plain',
-            filename: '',
-            metadata: undefined,
-          },
-        ],
-        metadata: undefined,
-        extensions: [],
-        referenceTaskIds: [],
-      },
-      configuration: undefined,
-      metadata: undefined,
-    })) as Message | { artifacts?: unknown[] };
+    const answer = (await direct.sendMessage(userRequest([textPart('two words')]))) as
+      | Message
+      | { artifacts?: unknown[] };
     if (!('artifacts' in answer) || !answer.artifacts?.length) throw new Error('the direct A2A call failed');
   };
   const viaGateway = async () => {

@@ -6,8 +6,8 @@
  * latencies; the two are interleaved in rounds so drift on this shared machine hits both alike.
  * Goal: A2A adds under 1 ms at p50 to the MCP call.
  */
-import { type Message, type Part, Role } from '@a2a-js/sdk';
-import { ClientFactory, ClientFactoryOptions, JsonRpcTransportFactory } from '@a2a-js/sdk/client';
+import type { Message } from '@a2a-js/sdk';
+import { a2aClient, dataPart, userRequest } from '../gateway/test/helpers/a2a-client.ts';
 import { json, startFakeUpstream } from '../gateway/test/helpers/fake-upstream.ts';
 import { startLoopbackPackServer } from '../gateway/test/helpers/loopback-servers.ts';
 import { connectClient } from '../gateway/test/helpers/mcp-client.ts';
@@ -34,38 +34,10 @@ export default async function bench(): Promise<void> {
   zone.value.gateway = { ...zone.value.gateway, a2a: { enabled: true } };
   const gateway = await startLatencyGateway(model, packServer.url, { secrets, token: TOKEN });
   const mcp = await connectClient(gateway.url, 'modern', TOKEN);
-  const fetchImpl: typeof fetch = (input, init) => {
-    const headers = new Headers(init?.headers);
-    headers.set('authorization', `Bearer ${TOKEN}`);
-    return fetch(input, { ...init, headers });
-  };
-  const a2a = await new ClientFactory(
-    ClientFactoryOptions.createFrom(ClientFactoryOptions.default, {
-      transports: [new JsonRpcTransportFactory({ fetchImpl })],
-    }),
-  ).createFromUrl(gateway.url.replace(/\/mcp$/, ''));
-  const data: Part = {
-    content: { $case: 'data', value: { skill: 'widgets.get_widget', arguments: { id: 'w1' } } },
-    mediaType: 'application/json',
-    filename: '',
-    metadata: undefined,
-  };
+  const a2a = await a2aClient(gateway.url.replace(/\/mcp$/, ''), TOKEN);
+  const data = dataPart({ skill: 'widgets.get_widget', arguments: { id: 'w1' } });
   const viaA2a = async () => {
-    const answer = (await a2a.sendMessage({
-      tenant: '',
-      message: {
-        messageId: crypto.randomUUID(),
-        contextId: '',
-        taskId: '',
-        role: Role.ROLE_USER,
-        parts: [data],
-        metadata: undefined,
-        extensions: [],
-        referenceTaskIds: [],
-      },
-      configuration: undefined,
-      metadata: undefined,
-    })) as Message;
+    const answer = (await a2a.sendMessage(userRequest([data]))) as Message;
     if (answer.metadata?.['dev.raku/is-error'] !== false) throw new Error('the A2A call failed');
   };
   const viaMcp = async () => {

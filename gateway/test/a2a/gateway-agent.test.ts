@@ -3,15 +3,11 @@
  * reads the gateway's public card, its extended card (skills = the caller's tools, as MCP lists them), and
  * calls skills through the same pipeline as MCP: answers, policy denials, traces, A2A errors.
  */
-import { AgentCard, type Message, type Part, Role, type SendMessageRequest } from '@a2a-js/sdk';
-import {
-  type Client,
-  ClientFactory,
-  ClientFactoryOptions,
-  JsonRpcTransportFactory,
-} from '@a2a-js/sdk/client';
+import { AgentCard, type Message, type Part, Role } from '@a2a-js/sdk';
+import type { Client } from '@a2a-js/sdk/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IS_ERROR_METADATA, TRACE_ID_METADATA } from '../../src/a2a/skill-call.ts';
+import { a2aClient, dataPart, textPart, userRequest } from '../helpers/a2a-client.ts';
 import { type GatewayStack, startGatewayStack } from '../helpers/gateway-stack.ts';
 import { connectClient } from '../helpers/mcp-client.ts';
 
@@ -36,49 +32,10 @@ afterAll(async () => {
 });
 
 /** An SDK client of the gateway's card whose requests carry `token` (none: the SDK's own fetch). */
-async function a2aClient(token?: string): Promise<Client> {
-  const fetchImpl: typeof fetch = (input, init) => {
-    const headers = new Headers(init?.headers);
-    if (token) headers.set('authorization', `Bearer ${token}`);
-    return fetch(input, { ...init, headers });
-  };
-  const factory = new ClientFactory(
-    ClientFactoryOptions.createFrom(ClientFactoryOptions.default, {
-      transports: [new JsonRpcTransportFactory({ fetchImpl })],
-    }),
-  );
-  return factory.createFromUrl(stack.base);
-}
-
-function dataPart(value: unknown): Part {
-  return {
-    content: { $case: 'data', value },
-    mediaType: 'application/json',
-    filename: '',
-    metadata: undefined,
-  };
-}
-
-function request(parts: Part[], taskId = ''): SendMessageRequest {
-  return {
-    tenant: '',
-    message: {
-      messageId: crypto.randomUUID(),
-      contextId: '',
-      taskId,
-      role: Role.ROLE_USER,
-      parts,
-      metadata: undefined,
-      extensions: [],
-      referenceTaskIds: [],
-    },
-    configuration: undefined,
-    metadata: undefined,
-  };
-}
+const gatewayClient = (token?: string): Promise<Client> => a2aClient(stack.base, token);
 
 const callSkill = (client: Client, skill: string, args: Record<string, unknown>) =>
-  client.sendMessage(request([dataPart({ skill, arguments: args })])) as Promise<Message>;
+  client.sendMessage(userRequest([dataPart({ skill, arguments: args })])) as Promise<Message>;
 
 const partsOf = (message: Message) =>
   message.parts.map((p) =>
@@ -150,7 +107,7 @@ describe('the gateway as an A2A agent', () => {
     const mcp = await connectClient(stack.gateway.url, 'modern', botToken);
     const { tools } = await mcp.listTools();
     await mcp.close();
-    const card = await (await a2aClient(botToken)).getAgentCard();
+    const card = await (await gatewayClient(botToken)).getAgentCard();
     expect(card.skills.map((s) => s.id)).toEqual(tools.map((t) => t.name));
     expect(card.skills.map((s) => s.id)).toContain('widgets.get_widget');
     expect(card.skills.map((s) => s.id)).not.toContain('widgets.create_widget');
@@ -165,8 +122,8 @@ describe('the gateway as an A2A agent', () => {
   it("answers a message naming a skill with the tool's answer, traced like an MCP call", async () => {
     const agentTrace = '4bf92f3577b34da6a3ce929d0e0e4736';
     const answer = (await (
-      await a2aClient(botToken)
-    ).sendMessage(request([dataPart({ skill: 'widgets.get_widget', arguments: { id: 'w1' } })]), {
+      await gatewayClient(botToken)
+    ).sendMessage(userRequest([dataPart({ skill: 'widgets.get_widget', arguments: { id: 'w1' } })]), {
       serviceParameters: { traceparent: `00-${agentTrace}-00f067aa0ba902b7-01` },
     })) as Message;
     expect(answer.role).toBe(Role.ROLE_AGENT);
@@ -184,7 +141,7 @@ describe('the gateway as an A2A agent', () => {
   });
 
   it('refuses a skill the policy denies, with the reason, and traces the denial', async () => {
-    const client = await a2aClient(botToken);
+    const client = await gatewayClient(botToken);
     const posts = () => stack.upstream.requests.filter((r) => r.method === 'POST').length;
     const postsBefore = posts();
     const denied = await callSkill(client, 'widgets.list_widgets', { color: 'red' });
@@ -204,7 +161,7 @@ describe('the gateway as an A2A agent', () => {
   it('parks a skill that needs an approval until an approver decides, then answers', async () => {
     const aliceToken = await stack.issuer.sign({ sub: 'alice' });
     const monaToken = await stack.issuer.sign({ sub: 'mona', groups: ['maintainers'] });
-    const answer = callSkill(await a2aClient(aliceToken), 'widgets.create_widget', { name: 'bolt' });
+    const answer = callSkill(await gatewayClient(aliceToken), 'widgets.create_widget', { name: 'bolt' });
     const pending = await firstPending(monaToken);
     expect(pending).toMatchObject({ tool: 'widgets.create_widget', subject: 'user:alice' });
     const decided = await fetch(`${stack.base}/v1/approvals/${pending.id}/decision`, {
@@ -223,7 +180,7 @@ describe('the gateway as an A2A agent', () => {
   });
 
   it('cancels the tool call, up to the upstream API, when the A2A client goes away', async () => {
-    const client = await a2aClient(botToken);
+    const client = await gatewayClient(botToken);
     let arrived = () => {};
     let closed = () => {};
     const upstreamHasIt = new Promise<void>((resolve) => {
@@ -239,7 +196,7 @@ describe('the gateway as an A2A agent', () => {
     });
     const leaving = new AbortController();
     const call = client.sendMessage(
-      request([dataPart({ skill: 'widgets.get_widget', arguments: { id: 'held' } })]),
+      userRequest([dataPart({ skill: 'widgets.get_widget', arguments: { id: 'held' } })]),
       { signal: leaving.signal },
     );
     await upstreamHasIt;
@@ -253,7 +210,7 @@ describe('the gateway as an A2A agent', () => {
   });
 
   it("applies the caller's rate limit to skills as to MCP calls", async () => {
-    const client = await a2aClient(await stack.issuer.sign({ sub: 'spammer', agent: true }));
+    const client = await gatewayClient(await stack.issuer.sign({ sub: 'spammer', agent: true }));
     for (const _ of [1, 2]) {
       expect(
         (await callSkill(client, 'widgets.get_widget', { id: 'w1' })).metadata?.[IS_ERROR_METADATA],
@@ -270,19 +227,14 @@ describe('the gateway as an A2A agent', () => {
     const res = await postA2a(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'SendMessage', params: {} }));
     expect(res.status).toBe(401);
     expect(res.headers.get('www-authenticate')).toMatch(/^Bearer resource_metadata=/);
-    await expect(callSkill(await a2aClient(), 'widgets.get_widget', { id: 'w1' })).rejects.toThrow();
-    const forged = await a2aClient('not-a-token');
+    await expect(callSkill(await gatewayClient(), 'widgets.get_widget', { id: 'w1' })).rejects.toThrow();
+    const forged = await gatewayClient('not-a-token');
     await expect(forged.getAgentCard()).rejects.toThrow();
   });
 
   it('answers malformed messages with an A2A error saying what was expected', async () => {
-    const client = await a2aClient(botToken);
-    const text: Part = {
-      content: { $case: 'text', value: 'get w1' },
-      mediaType: 'text/plain',
-      filename: '',
-      metadata: undefined,
-    };
+    const client = await gatewayClient(botToken);
+    const text = textPart('get w1');
     const cases: [Part[], RegExp][] = [
       [[text], /message\.parts\[0\] is a text part: expected one data part \{ "skill"/],
       [[], /message\.parts has 0 parts/],
@@ -294,9 +246,9 @@ describe('the gateway as an A2A agent', () => {
       [[dataPart({ skill: 'widgets.get_widget', args: {} })], /unknown field\(s\) "args"/],
     ];
     for (const [parts, message] of cases) {
-      await expect(client.sendMessage(request(parts))).rejects.toThrow(message);
+      await expect(client.sendMessage(userRequest(parts))).rejects.toThrow(message);
     }
-    await expect(client.sendMessage(request([dataPart({ skill: 'nope.nothing' })]))).rejects.toThrow(
+    await expect(client.sendMessage(userRequest([dataPart({ skill: 'nope.nothing' })]))).rejects.toThrow(
       /unknown skill "nope.nothing"/,
     );
     await expect(client.getTask({ tenant: '', id: 'some-task' })).rejects.toThrow(/keeps no A2A tasks/);
@@ -320,7 +272,7 @@ describe('the gateway as an A2A agent', () => {
     const row = await traceWhere((t) => t['status'] === 'invalid' && t['subject'] === 'agent:bot');
     expect(row).toMatchObject({ tool: 'widgets.get_widget', decision: 'none' });
     expect(row['error']).toMatch(/nests 5007 levels deep/);
-    const answer = await callSkill(await a2aClient(botToken), 'widgets.get_widget', { id: 'w1' });
+    const answer = await callSkill(await gatewayClient(botToken), 'widgets.get_widget', { id: 'w1' });
     expect(partsOf(answer)).toContainEqual({ id: 'w1' });
   });
 

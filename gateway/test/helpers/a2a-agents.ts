@@ -18,6 +18,7 @@ import {
 } from '@a2a-js/sdk/server';
 import { agentCardHandler, jsonRpcHandler, restHandler, UserBuilder } from '@a2a-js/sdk/server/express';
 import express from 'express';
+import { dataPart, textPart } from './a2a-client.ts';
 
 /** 'stuck': works on every task until the agent is closed (a task that outlives any call). */
 export type AgentKind = 'sync' | 'long' | 'bearer' | 'stuck';
@@ -50,23 +51,6 @@ const textOf = (parts: readonly Part[]) =>
   parts.flatMap((p) => (p.content?.$case === 'text' ? [p.content.value] : [])).join('\n');
 const dataOf = (parts: readonly Part[]) =>
   parts.flatMap((p) => (p.content?.$case === 'data' ? [p.content.value as unknown] : []));
-
-function textPart(text: string): Part {
-  return {
-    content: { $case: 'text', value: text },
-    metadata: undefined,
-    filename: '',
-    mediaType: 'text/plain',
-  };
-}
-function dataPart(value: unknown): Part {
-  return {
-    content: { $case: 'data', value },
-    metadata: undefined,
-    filename: '',
-    mediaType: 'application/json',
-  };
-}
 
 function agentMessage(ctx: RequestContext, parts: Part[]): Message {
   return {
