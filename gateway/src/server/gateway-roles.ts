@@ -103,6 +103,8 @@ export async function startGatewayRole(options: RuntimeOptions, log: Log): Promi
       dataDir: options.dataDir,
       log,
       traceRetentionDays: options.traceRetentionDays,
+      traceStore: options.traceStore,
+      ...(options.clickhouse ? { clickhouse: options.clickhouse } : {}),
       secretNames: loaded.bundle.secretNames,
       ...(options.clusterAccess ? { clusterAccess: options.clusterAccess } : {}),
     });
@@ -125,8 +127,6 @@ export async function startGatewayRole(options: RuntimeOptions, log: Log): Promi
       adminRouter: (deps) => opened.adminRouter(deps),
       adminSubjects: options.adminSubjects,
       // With GitHub settings the builder views read the config repository there and open pull requests on it.
-      traceStore: options.traceStore,
-      ...(options.clickhouse ? { clickhouse: options.clickhouse } : {}),
       ...(github ? { configRepository: github, pullRequests: github } : {}),
       imports: importSettings(options),
       console: {

@@ -113,9 +113,9 @@ export async function startLocal(
     dataDir: options.dataDir,
     log: io.log,
     traceRetentionDays: options.traceRetentionDays,
-    secretNames: bundle.secretNames,
     traceStore: options.traceStore,
     ...(options.clickhouse ? { clickhouse: options.clickhouse } : {}),
+    secretNames: bundle.secretNames,
   });
   const token = options.auth === 'none' ? undefined : localToken(root);
   try {
