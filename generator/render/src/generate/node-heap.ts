@@ -38,8 +38,9 @@ const MIN_OLD_SPACE_MIB = 64;
 /**
  * Each of the young generation's two semi-spaces, in MiB (16 by default on a large machine). Measured in the soak
  * at 1,000 calls/s with the old generation at 256: 2 MiB ran ~47 scavenges a second for no less RSS than 8 MiB,
- * which ran ~10. Against node's 16 MiB, 8 MiB held ~40 MiB less RSS for ~20% more CPU per call (one run each,
- * docs/performance.md): the trade the 200 MiB aim asks for; raise it to spend memory instead of CPU.
+ * which ran ~10. With the old generation capped, 8 MiB held 24–40 MiB less RSS than node's 16 and most of the
+ * options' 25–32% more CPU per call (two rounds, docs/performance.md): the trade the 200 MiB aim asks for; raise
+ * it to spend memory instead of CPU.
  */
 const SEMI_SPACE_MIB = 8;
 
