@@ -10,8 +10,8 @@ import type { AddressInfo } from 'node:net';
 import { localhostHostValidation } from '@modelcontextprotocol/node';
 import { localhostAllowedOrigins, validateOriginHeader } from '@modelcontextprotocol/server';
 import { UserError } from '@raku/config';
-import { fallbackRoute, observeHttp } from './http-metrics.ts';
 import { type CorsPolicy, isPreflight, preflightHeaders, setCorsHeaders } from './cors.ts';
+import { fallbackRoute, observeHttp } from './http-metrics.ts';
 import type { RuntimeMetrics } from './metrics.ts';
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;

@@ -7,9 +7,9 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { TOOL_CALL_ERROR_STATUSES } from '@raku/render';
 import { describe, expect, it } from 'vitest';
 import { OPENAPI_DOCUMENT } from '../../src/admin/openapi.ts';
-import { TOOL_CALL_ERROR_STATUSES } from '@raku/render';
 import { TRACE_DECISIONS, TRACE_ERROR_STATUSES, TRACE_STATUSES } from '../../src/traces/types.ts';
 import { parsePrismaSchema } from './helpers/prisma-schema.ts';
 
