@@ -136,6 +136,8 @@ describe('raku policy access', () => {
       (await run(['policy', 'access', '-e', 'dev', '-s', 'user:local-dev', '-f', 'json'])).out,
     ) as AccessEntry[];
     expect(dev.map((e) => e.tool)).toEqual([
+      'currency-agent.convert_currency',
+      'currency-agent.exchange_rate_history',
       'github.add_comment',
       'github.close_issue',
       'github.create_issue',

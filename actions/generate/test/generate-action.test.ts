@@ -32,7 +32,7 @@ describe('the generate action', () => {
     expect(process.exitCode ?? 0).toBe(0);
     const outputs = readFileSync(output, 'utf8');
     expect(outputs).toContain(path.join(dir, 'repo', 'gitops'));
-    expect(outputs).toMatch(/files<<[^\n]+\n20\n/);
+    expect(outputs).toMatch(/files<<[^\n]+\n24\n/); // 12 per zone, monitoring included
     expect(readFileSync(path.join(dir, 'repo/gitops/prod/kustomization.yaml'), 'utf8')).toContain(
       'namespace: raku',
     );

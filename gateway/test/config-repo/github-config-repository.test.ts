@@ -145,7 +145,10 @@ describe('gitHubConfigRepository: pull requests', () => {
 
     const files = fake.filesOf(pr.branch);
     const expected = applyFiles(base.files, change);
-    expect([...files.keys()].sort()).toEqual(expected.map((f) => f.path));
+    // The snapshot reads the YAML config; other files of the tree (an A2A pack's agent-card.json) stay as they were.
+    const yaml = [...files.keys()].filter((p) => p.endsWith('.yaml')).sort();
+    expect(yaml).toEqual(expected.map((f) => f.path));
+    expect(files.has('packs/currency-agent/agent-card.json')).toBe(true);
     expect(files.get('policies/default.yaml')).toContain('"user:ada"');
     expect(files.has('policies/local-dev.yaml')).toBe(false);
     const validation = await validateBranch(pr.branch);
