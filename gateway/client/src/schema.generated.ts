@@ -1461,6 +1461,54 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/agents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The A2A agents of the bundle in use: each A2A pack’s reviewed card against the live one, its protocol versions, security scheme names and skills (any caller; non-admins see the agents whose skills policy shows them)
+         * @description Built from this gateway’s bundle and the card each agent served when the gateway last read it (at start, every 5 minutes and when a call finds it unread; this request never reads it). `status`: `reviewed` (the live card hashes to the reviewed `upstream.a2a.cardSha256`: the skills are served), `changed` (it does not: the skills are hidden and calls refused until the card is re-imported and reviewed), `unreachable` (it could not be read: hidden too), `unchecked` (not read yet). Security schemes are names and kinds only; a card carries no credential. Card URLs and read errors are shown to admins only.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The agents */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Agents"];
+                    };
+                };
+                /** @description No or invalid bearer token. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/config-repository": {
         parameters: {
             query?: never;
@@ -2746,6 +2794,46 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        Agents: {
+            zone: string;
+            revision: string;
+            /** @description Sorted by pack name */
+            agents: components["schemas"]["Agent"][];
+        };
+        Agent: {
+            pack: string;
+            /** @description The version this gateway’s zone serves */
+            version: string;
+            /** @description Where the reviewed card is published (admins only) */
+            cardUrl: string | null;
+            /** @description upstream.a2a.cardSha256 as reviewed */
+            reviewedSha256: string;
+            /** @description The live card’s hash as last read */
+            liveSha256: string | null;
+            /** @enum {string} */
+            status: "reviewed" | "changed" | "unreachable" | "unchecked";
+            /** Format: date-time */
+            checkedAt: string | null;
+            /** @description Why the card could not be read (admins only) */
+            error: string | null;
+            /** @description The live card as last read; null before a successful read */
+            card: null | {
+                name: string | null;
+                protocolVersions: string[];
+                securitySchemes: {
+                    name: string;
+                    kind: string;
+                }[];
+            };
+            skills: {
+                /** @description Exposed tool name (try it at POST /v1/tools/{tool}/call) */
+                tool: string;
+                /** @description The A2A skill id */
+                skill: string;
+                title: string | null;
+                description: string;
+            }[];
+        };
         ConfigRepositoryStatus: {
             /** @enum {unknown} */
             source: "local" | "github";
@@ -3443,6 +3531,7 @@ export const observedPackHealthValues: ReadonlyArray<FlattenedDeepRequired<compo
 export const zoneDriftKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ZoneDrift"]["kind"]> = ["missing", "extra", "version", "revision", "unhealthy"];
 export const sessionModeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Session"]["mode"]> = ["local", "oidc"];
 export const sessionErrorModeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SessionError"]["mode"]> = ["local", "oidc"];
+export const agentStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Agent"]["status"]> = ["reviewed", "changed", "unreachable", "unchecked"];
 export const configRepositoryStatusSourceValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ConfigRepositoryStatus"]["source"]> = ["local", "github"];
 export const diagnosticSeverityValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Diagnostic"]["severity"]> = ["error", "warning"];
 export const accessChangeEnvironmentValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AccessChange"]["environment"]> = ["dev", "staging", "prod"];

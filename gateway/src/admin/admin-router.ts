@@ -15,6 +15,7 @@ import { STATS_MAX_BUCKET_SECONDS } from '../traces/trace-reader.ts';
 import { TRACE_DECISIONS, TRACE_STATUSES } from '../traces/types.ts';
 import { findWorkload, streamWorkloadLogs } from '../zones/workload-logs.ts';
 import { readZonesReport } from '../zones/zone-report.ts';
+import { mountAgentRoutes } from './agent-routes.ts';
 import { ApiError, value } from './api-error.ts';
 import { mountCatalogRoutes } from './catalog-routes.ts';
 import { mountChangeRoutes } from './change-routes.ts';
@@ -80,6 +81,7 @@ export function createAdminRouter(deps: AdminDeps): express.Router {
   // The console's builder views (console part 2) each mount their routes here: see RouteContext.
   const context: RouteContext = { deps, caller, body };
   mountCatalogRoutes(router, context);
+  mountAgentRoutes(router, context);
   mountChangeRoutes(router, context);
   mountImportRoutes(router, context);
   mountPolicyRoutes(router, context);

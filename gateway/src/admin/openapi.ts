@@ -6,6 +6,7 @@
 import { DEPLOYMENT_HEALTHS } from '@raku/config';
 import { APPROVAL_STATUSES } from '../approvals/types.ts';
 import { IMPORT_PATHS, IMPORT_SCHEMAS } from '../builder/builder-openapi.ts';
+import { AGENTS_PATHS, AGENTS_SCHEMAS } from '../catalog/agents-openapi.ts';
 import { CATALOG_PATHS, CATALOG_SCHEMAS } from '../catalog/catalog-openapi.ts';
 import { CHANGE_PATHS, CHANGE_SCHEMAS } from '../config-repo/changes-openapi.ts';
 import { SESSION_PATHS, SESSION_SCHEMAS, SESSION_SECURITY_SCHEMES } from '../console/session-openapi.ts';
@@ -339,6 +340,7 @@ export const OPENAPI_DOCUMENT = {
     ...ZONES_PATHS,
     ...SESSION_PATHS,
     ...CATALOG_PATHS,
+    ...AGENTS_PATHS,
     ...CHANGE_PATHS,
     ...IMPORT_PATHS,
     ...POLICIES_PATHS,
@@ -387,6 +389,7 @@ export const OPENAPI_DOCUMENT = {
       ...ZONES_SCHEMAS,
       ...SESSION_SCHEMAS,
       ...CATALOG_SCHEMAS,
+      ...AGENTS_SCHEMAS,
       ...CHANGE_SCHEMAS,
       ...IMPORT_SCHEMAS,
       ...POLICIES_SCHEMAS,

@@ -102,6 +102,12 @@ export interface RemoteStatusView {
   checkedAt: Date | null;
   error: string | null;
   read: boolean;
+  /** A2A packs ('a2a:<pack>'): the live card as last read (names and versions, never a credential). */
+  card?: {
+    name: string | null;
+    protocolVersions: string[];
+    securitySchemes: { name: string; kind: string }[];
+  };
   tools: {
     tool: string;
     reviewed: string;

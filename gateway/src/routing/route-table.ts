@@ -11,7 +11,7 @@ import { toolContentHash } from '@raku/config';
 import type { McpToolDefinition, PackExecutor, SecretSource } from '@raku/pack-runtime';
 import type { BundleRemote, GatewayBundle, RouteTarget } from '@raku/render';
 import type { Gauge } from 'prom-client';
-import { readAgentCardHash } from './agent-card-check.ts';
+import { type AgentCardSummary, readAgentCard } from './agent-card-check.ts';
 import { type BreakerState, CircuitBreaker } from './circuit-breaker.ts';
 import { PackServerTarget } from './pack-server-target.ts';
 import type { Availability, Candidate } from './router.ts';
@@ -74,6 +74,8 @@ interface RemoteState {
   failedAt?: number;
   /** When the last check (successful or not) ended: the console's catalog shows how fresh `live` is. */
   checkedAt?: Date;
+  /** A2A packs: the live card as last read (names and versions only). */
+  card?: AgentCardSummary;
 }
 
 /** What the route table knows of one third-party server's reviewed tools (the console's catalog shows it). */
@@ -91,6 +93,8 @@ export interface RemoteStatus {
    * definition only when it hashes to the reviewed one (what agents are shown; never an unreviewed text).
    */
   tools: { tool: string; reviewed: string; live: string | null; definition: McpToolDefinition | null }[];
+  /** A2A packs ('a2a:<pack>'): the live card's name, protocol versions and security scheme names. */
+  card?: AgentCardSummary;
 }
 
 export class RouteTable {
@@ -178,7 +182,8 @@ export class RouteTable {
       target: undefined,
       tools,
       read: async () => {
-        const hash = await readAgentCardHash(url, CARD_TIMEOUT_MS);
+        const { sha256: hash, summary } = await readAgentCard(url, CARD_TIMEOUT_MS);
+        state.card = summary;
         return new Map([...tools].map((tool) => [tool, { hash }]));
       },
     };
@@ -326,6 +331,7 @@ export class RouteTable {
       checkedAt: state.checkedAt ?? null,
       error: state.unusable ?? state.error ?? null,
       read: state.live !== undefined,
+      ...(state.card ? { card: state.card } : {}),
       tools: [...(reviewedBy.get(state.remote.name) ?? new Map<string, string>())]
         .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
         .map(([tool, reviewed]) => {
