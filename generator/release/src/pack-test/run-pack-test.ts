@@ -11,6 +11,7 @@ import { documentFormat, isJson, listOperations, type OpenApiDocument } from '@r
 import { firstText, PackExecutor, type ToolContent } from '@raku/pack-runtime';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
+import { runA2aPackTest, skillExamples } from './a2a-pack-test.ts';
 import { type ExpectedPart, type ExpectedRequest, expectedRequest } from './expected-request.ts';
 import { MockUpstream, type RecordedRequest } from './mock-upstream.ts';
 import { sampleFileBytes, sampleValue } from './sample-value.ts';
@@ -37,9 +38,18 @@ export interface ToolTestResult {
   problems: string[];
   /**
    * Where the mock's answer came from; 'document media type': sample bytes of the non-JSON type the
-   * source document gives for the operation (a PDF, an image).
+   * source document gives for the operation (a PDF, an image); 'mock agent': an A2A tool answered with the mock
+   * agent's own text.
    */
-  responseFrom: 'recorded example' | 'document example' | 'document media type' | 'output schema' | 'none';
+  responseFrom:
+    | 'recorded example'
+    | 'document example'
+    | 'document media type'
+    | 'output schema'
+    | 'mock agent'
+    | 'none';
+  /** The arguments an A2A tool was called with (from a recorded example, the card's skill example or the schema). */
+  arguments?: Record<string, unknown>;
 }
 
 export interface PackTestInput {
@@ -47,6 +57,8 @@ export interface PackTestInput {
   /** The pack's source document (its snapshot), for response examples. */
   document?: OpenApiDocument;
   examples?: ReadonlyMap<string, RecordedExample>;
+  /** An A2A pack's reviewed Agent Card (its snapshot), for the skills' example questions. */
+  agentCard?: unknown;
 }
 
 export async function runPackTest(input: PackTestInput): Promise<ToolTestResult[]> {
@@ -71,7 +83,6 @@ export async function runPackTest(input: PackTestInput): Promise<ToolTestResult[
       ? answersFromDocument(pack, input.document)
       : new Map<string, DocumentAnswer>();
     const results: ToolTestResult[] = [];
-    // A2A tools call a live agent, not a request this test can replay from the document.
     for (const tool of testPack.tools.filter(isHttpTool)) {
       results.push(
         await testTool(
@@ -86,6 +97,24 @@ export async function runPackTest(input: PackTestInput): Promise<ToolTestResult[
         ),
       );
     }
+    results.push(
+      ...(await runA2aPackTest({
+        pack,
+        skillExamples: input.agentCard === undefined ? new Map() : skillExamples(input.agentCard),
+        ...(input.examples ? { examples: input.examples } : {}),
+        ajv,
+        secret: TEST_SECRET,
+        tokenPath: TOKEN_PATH,
+        checkAuth: (p, headers, url) =>
+          p.upstream.auth?.type === 'sigv4'
+            ? undefined // the mock agent does not see the signed body; sigv4 is checked for HTTP tools only
+            : checkAuth(
+                p,
+                { method: 'POST', url: url.pathname, headers, body: '', raw: Buffer.alloc(0) },
+                url,
+              ),
+      })),
+    );
     return results;
   } finally {
     await mock.close();

@@ -1,8 +1,15 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Pack } from '@raku/config';
-import { exposedToolName, readFileNoFollow, sha256Hex, UserError, validateRepo } from '@raku/config';
-import { type OpenApiDocument, parseDocument } from '@raku/import';
+import {
+  agentCardSha256,
+  exposedToolName,
+  readFileNoFollow,
+  sha256Hex,
+  UserError,
+  validateRepo,
+} from '@raku/config';
+import { CARD_SNAPSHOT, type OpenApiDocument, parseDocument } from '@raku/import';
 import type { RecordedExample, ToolTestResult } from './run-pack-test.ts';
 import { runPackTest } from './run-pack-test.ts';
 
@@ -137,9 +144,11 @@ async function testPackDir(
     );
   }
   const document = await readSourceDocument(read, pack);
+  const agentCard = await readAgentCard(read, pack);
   const results = await runPackTest({
     pack,
     ...(document ? { document } : {}),
+    ...(agentCard === undefined ? {} : { agentCard }),
     examples: await readExamples(dir, read),
   });
   return { pack, results };
@@ -153,6 +162,17 @@ async function readSourceDocument(read: ReadInPack, pack: Pack): Promise<OpenApi
   try {
     const bytes = await read(doc);
     return sha256Hex(bytes) === pack.source?.sha256 ? parseDocument(bytes, doc) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** An A2A pack's card snapshot (agent-card.json), only while it is the card the pack's cardSha256 names. */
+async function readAgentCard(read: ReadInPack, pack: Pack): Promise<unknown> {
+  if (!pack.upstream.a2a) return undefined;
+  try {
+    const card: unknown = JSON.parse((await read(CARD_SNAPSHOT)).toString('utf8'));
+    return agentCardSha256(card) === pack.upstream.a2a.cardSha256 ? card : undefined;
   } catch {
     return undefined;
   }
