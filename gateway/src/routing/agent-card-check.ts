@@ -38,18 +38,39 @@ export function summarizeAgentCard(card: unknown): AgentCardSummary {
   };
 }
 
-/** v0.3 `{type: 'http', scheme: 'bearer'}`; v1.0 `{httpAuthSecurityScheme: {scheme: 'Bearer'}}`. */
+const V1_KINDS: Readonly<Record<string, string>> = {
+  httpAuthSecurityScheme: 'http',
+  apiKeySecurityScheme: 'apiKey',
+  oauth2SecurityScheme: 'oauth2',
+  openIdConnectSecurityScheme: 'openIdConnect',
+  mtlsSecurityScheme: 'mutualTLS',
+};
+
+/**
+ * A scheme's kind, 'bearer'/'basic' for HTTP schemes. Three shapes: v0.3 `{type: 'http', scheme: 'bearer'}`;
+ * v1.0 protobuf JSON `{httpAuthSecurityScheme: {scheme: 'Bearer'}}`; the JS SDK's
+ * `{scheme: {$case: 'httpAuthSecurityScheme', value: {scheme: 'Bearer'}}}`.
+ */
 function schemeKind(scheme: unknown): string {
-  const s = (scheme && typeof scheme === 'object' ? scheme : {}) as Record<string, unknown>;
-  const http = (s['httpAuthSecurityScheme'] ?? (s['type'] === 'http' ? s : undefined)) as
-    | { scheme?: unknown }
-    | undefined;
-  if (http) return typeof http.scheme === 'string' ? http.scheme.toLowerCase() : 'http';
-  if (s['apiKeySecurityScheme'] || s['type'] === 'apiKey') return 'apiKey';
-  if (s['oauth2SecurityScheme'] || s['type'] === 'oauth2') return 'oauth2';
-  if (s['openIdConnectSecurityScheme'] || s['type'] === 'openIdConnect') return 'openIdConnect';
-  if (s['mtlsSecurityScheme'] || s['type'] === 'mutualTLS') return 'mutualTLS';
-  return typeof s['type'] === 'string' ? s['type'] : 'unknown';
+  const isObj = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object';
+  if (!isObj(scheme)) return 'unknown';
+  let kind: string | undefined;
+  let body: Record<string, unknown> = scheme;
+  const sdk = scheme['scheme'];
+  if (isObj(sdk) && typeof sdk['$case'] === 'string') {
+    kind = V1_KINDS[sdk['$case']];
+    body = isObj(sdk['value']) ? sdk['value'] : {};
+  } else if (typeof scheme['type'] === 'string') {
+    kind = scheme['type'];
+  } else {
+    const key = Object.keys(scheme).find((k) => k in V1_KINDS);
+    if (key) {
+      kind = V1_KINDS[key];
+      body = isObj(scheme[key]) ? scheme[key] : {};
+    }
+  }
+  if (kind === 'http' && typeof body['scheme'] === 'string') return body['scheme'].toLowerCase();
+  return kind ?? 'unknown';
 }
 
 /** The SHA-256 of the card at `url` and its summary; throws with the reason when it cannot be read. */

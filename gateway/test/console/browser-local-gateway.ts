@@ -44,6 +44,8 @@ export async function startLocalConsole(
     approvalWaitMs?: number;
     /** More settings, as environment variables (a config repository's pull request settings). */
     env?: Record<string, string>;
+    /** More packs (each a pack.yaml's content, with its `name`), written to packs/ and run by the dev zone. */
+    packs?: { name: string }[];
   } = {},
 ): Promise<LocalConsole> {
   const upstream = await startFakeUpstream();
@@ -70,7 +72,15 @@ export async function startLocalConsole(
   const devZone = path.join(root, 'zones', 'dev.yaml');
   const zoneText = readFileSync(devZone, 'utf8');
   if (!/^packs:\n/m.test(zoneText)) throw new Error(`${devZone}: no "packs:" list to add widgets to`);
-  writeFileSync(devZone, zoneText.replace(/^packs:\n/m, 'packs:\n  - name: widgets\n'));
+  for (const pack of options.packs ?? []) {
+    mkdirSync(path.join(root, 'packs', pack.name));
+    writeFileSync(path.join(root, 'packs', pack.name, 'pack.yaml'), stringify(pack));
+  }
+  const names = ['widgets', ...(options.packs ?? []).map((p) => p.name)];
+  writeFileSync(
+    devZone,
+    zoneText.replace(/^packs:\n/m, `packs:\n${names.map((n) => `  - name: ${n}\n`).join('')}`),
+  );
 
   const runtime = parseRuntimeOptions(
     {
