@@ -40,6 +40,7 @@ beforeAll(async () => {
   });
   stack = await startGatewayStack({
     database: 'PGlite',
+    approvalWaitMs: 0,
     policies: [POLICY],
     adminSubjects: ['user:ada'],
     pack: () => pack,

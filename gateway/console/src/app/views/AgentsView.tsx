@@ -15,6 +15,7 @@ import { Link } from '../ui/Link.tsx';
 import { StatusBadge } from '../ui/StatusBadge.tsx';
 import { type Column, Table } from '../ui/Table.tsx';
 import { TimeAgo } from '../ui/TimeAgo.tsx';
+import { TraceTimeLink } from '../ui/TraceTimeLink.tsx';
 import { ViewHeader } from '../ui/ViewHeader.tsx';
 import { type Agent, type Agents, a2aNote, cardStatusText, mergeCalls, skillIndex } from './agent-calls.ts';
 import type { Trace } from './trace-filters.ts';
@@ -163,12 +164,7 @@ function AgentCalls({ agents }: { agents: readonly Agent[] }) {
     {
       header: 'Time',
       kind: 'nowrap',
-      cell: (t) => (
-        <Link to={`/traces/${encodeURIComponent(t.id)}`}>
-          <TimeAgo time={t.time} />
-          <span className="visually-hidden">: call of {t.tool}</span>
-        </Link>
-      ),
+      cell: (t) => <TraceTimeLink trace={t} />,
     },
     { header: 'Caller', cell: (t) => t.subject },
     { header: 'Agent', cell: (t) => index.get(t.tool)?.pack ?? t.tool },

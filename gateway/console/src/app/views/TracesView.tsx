@@ -12,10 +12,9 @@ import { useLoad } from '../load.ts';
 import { useNavigate, useQueryState } from '../router.ts';
 import { Empty } from '../ui/Empty.tsx';
 import { ErrorBanner } from '../ui/ErrorBanner.tsx';
-import { Link } from '../ui/Link.tsx';
 import { StatusBadge } from '../ui/StatusBadge.tsx';
 import { type Column, Table } from '../ui/Table.tsx';
-import { TimeAgo } from '../ui/TimeAgo.tsx';
+import { TraceTimeLink } from '../ui/TraceTimeLink.tsx';
 import { ViewHeader } from '../ui/ViewHeader.tsx';
 import {
   isLive,
@@ -135,12 +134,7 @@ export function TracesView(_props: { params: Record<string, string> }) {
     {
       header: 'Time',
       kind: 'nowrap',
-      cell: (t) => (
-        <Link to={`/traces/${encodeURIComponent(t.id)}`}>
-          <TimeAgo time={t.time} />
-          <span className="visually-hidden">: call of {t.tool}</span>
-        </Link>
-      ),
+      cell: (t) => <TraceTimeLink trace={t} />,
     },
     { header: 'Subject', cell: (t) => t.subject },
     { header: 'Tool', cell: (t) => <span className="mono">{t.tool}</span> },
