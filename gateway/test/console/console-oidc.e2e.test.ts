@@ -172,7 +172,7 @@ describe('console in the gateway role, signed in with OIDC (real Chromium)', {
       expect([path, res.status()]).toEqual([path, 403]);
     }
     // Each view, opened by its address: admin views say so, the others show only bob's (nothing).
-    for (const path of ['/', '/traces', '/health', '/approvals', '/jobs']) {
+    for (const path of ['/', '/traces', '/health', '/approvals', '/jobs', '/agents']) {
       await page.goto(`${oc.base}/console${path}`);
       await page.getByRole('heading', { level: 1 }).waitFor(SOON);
       const text = await page.locator('body').innerText();
