@@ -11,7 +11,7 @@ import type { Pack, Tool } from '@raku/config';
 import { canonicalJson, exposedToolName } from '@raku/config';
 import { A2A_META, firstText, PackExecutor, SKILL_METADATA } from '@raku/pack-runtime';
 import type { Ajv2020 } from 'ajv/dist/2020.js';
-import { MockAgent } from './mock-agent.ts';
+import type { MockAgent } from './mock-agent.ts';
 import { sampleValue } from './sample-value.ts';
 
 /** A recorded example of an A2A tool: the arguments, and the answer (`response.body`) the mock agent gives. */
@@ -45,6 +45,9 @@ export async function runA2aPackTest(input: A2aPackTest): Promise<A2aToolResult[
   const a2a = input.pack.upstream.a2a;
   const tools = input.pack.tools.filter((t) => t.a2a);
   if (!a2a || tools.length === 0) return [];
+  // Loaded only when a pack has A2A tools: the mock agent pulls in the SDK's server and Express, which every
+  // other user of @raku/release (the actions' bundles among them) would otherwise load for nothing.
+  const { MockAgent } = await import('./mock-agent.ts');
   const agent = await MockAgent.start(a2a, input.tokenPath);
   try {
     const pack: Pack = structuredClone(input.pack);
