@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAdminRouter } from '../../src/admin/admin-router.ts';
-import type { AdminDeps, ApiCaller, AuthorizeResult } from '../../src/admin/types.ts';
+import type { AdminDeps, AuthorizeResult } from '../../src/admin/types.ts';
 import { createDatabase, type Database } from '../../src/db/database.ts';
 import { createTraceReader, roundBucket, statsWindow } from '../../src/traces/trace-reader.ts';
 import { toTraceRow } from '../../src/traces/trace-row.ts';
@@ -21,6 +21,7 @@ import {
   type TraceRecord,
   type TraceStatus,
 } from '../../src/traces/types.ts';
+import { ADMIN, READER as MIA } from '../helpers/admin-callers.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/test-database.ts';
 
 /** Starting PGlite (initdb in WASM) takes tens of seconds on a loaded 2-core machine. */
@@ -131,16 +132,6 @@ const CAPPED: Fixture[] = Array.from({ length: 22 }, (_, t) =>
 
 /** Newest first, ties by id descending: the order the API promises. */
 const newestFirst = (rows: Fixture[]) => [...rows].sort((a, b) => b.time - a.time || b.n - a.n);
-
-const ADMIN: ApiCaller = {
-  subject: 'user:ada',
-  subjectKind: 'user',
-  groups: [],
-  claims: {},
-  principals: ['user:ada'],
-  admin: true,
-};
-const MIA: ApiCaller = { ...ADMIN, subject: 'user:mia', principals: ['user:mia'], admin: false };
 
 function authorize(req: express.Request): AuthorizeResult {
   const token = (req.headers.authorization ?? '').replace(/^Bearer /, '');
