@@ -79,6 +79,7 @@ export function syntheticModel(packs = PACKS): RepoModel {
   return {
     packs: packList,
     zones,
+    tenants: [],
     policies: [
       {
         file: 'policies/default.yaml',

@@ -1,7 +1,7 @@
 /**
  * `npm run schema-validators`: precompiles JSON Schemas into standalone Ajv validators, committed beside
  * generator/config/src/load/schemas.ts (each .js with its .d.ts):
- *  - schema-validators.generated.js: the three config schemas (schema/{pack,zone,policy}.schema.json);
+ *  - schema-validators.generated.js: the config schemas (schema/{pack,zone,policy,tenant}.schema.json);
  *  - json-schema-validator.generated.js: the draft 2020-12 meta-schema, which tools' input and output schemas
  *    are checked against (validate/rules/tools.ts).
  *
@@ -26,7 +26,7 @@ const standaloneCode = standaloneCodeModule as unknown as typeof standaloneCodeM
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /** The document kinds, in the order their validators are exported. */
-export const SCHEMA_KINDS = ['pack', 'zone', 'policy'] as const;
+export const SCHEMA_KINDS = ['pack', 'zone', 'policy', 'tenant'] as const;
 
 /** Where the generated module lives (its .d.ts sits beside it). */
 export const GENERATED_MODULE = 'generator/config/src/load/schema-validators.generated.js';

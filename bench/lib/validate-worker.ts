@@ -30,7 +30,7 @@ if (mode === 'whole') {
   const parsed = files.map((f) => ({ file: f, kind: documentKind(f.path), parsed: parseYamlSource(f) }));
   const parse = performance.now();
   const validators = schemaValidators();
-  const model = { packs: [], zones: [], policies: [] } as Parameters<typeof makeRuleContext>[0];
+  const model = { packs: [], zones: [], policies: [], tenants: [] } as Parameters<typeof makeRuleContext>[0];
   const positions = new Map(parsed.map((p) => [p.file.path, p.parsed.positions]));
   const diagnostics = parsed.flatMap((p) => p.parsed.diagnostics);
   for (const { file, kind, parsed: p } of parsed) {

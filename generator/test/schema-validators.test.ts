@@ -45,7 +45,7 @@ describe('precompiled schema validators', () => {
 
   it('the generated module is the one validation uses', () => {
     expect(GENERATED_MODULE).toBe('generator/config/src/load/schema-validators.generated.js');
-    expect(Object.keys(schemaValidators()).sort()).toEqual(['pack', 'policy', 'zone']);
+    expect(Object.keys(schemaValidators()).sort()).toEqual(['pack', 'policy', 'tenant', 'zone']);
   });
 
   it('report the same errors as the schemas compiled by Ajv at run time', () => {
@@ -113,6 +113,7 @@ describe('precompiled schema validators', () => {
       pack: { type: 'object', properties: { contact: { type: 'string', format: 'email' } } },
       zone: { type: 'string', format: 'date-time' },
       policy: { type: 'string', maxLength: 2 },
+      tenant: { type: 'object' },
     });
     expect(source).not.toMatch(/\brequire\(/);
     const validators = await importGenerated(source);

@@ -69,6 +69,7 @@ export function testModel(pack: Pack, remoteUrl: string): RepoModel {
     packs: [{ file: 'packs/widgets/pack.yaml', value: pack }],
     zones: [{ file: 'zones/dev.yaml', value: zone }],
     policies: [{ file: 'policies/test.yaml', value: TEST_POLICY }],
+    tenants: [],
   };
 }
 

@@ -13,6 +13,11 @@ export interface RuleSource {
   policy: string;
   file: string;
   line?: number;
+  /**
+   * The tenant of the rule's policy (Policy.tenant): the rule applies only to calls made in that tenant
+   * (ToolCall.tenant). Absent: organisation-wide, applies to every call.
+   */
+  tenant?: string;
 }
 
 /**
@@ -89,6 +94,11 @@ export interface ToolCall {
   args: unknown;
   subject: Subject;
   environment: Environment;
+  /**
+   * The tenant the call is made in (the caller's tenant, resolved by the gateway; IMPLICIT_TENANT when it
+   * belongs to none). Rules of another tenant's policies do not apply. Absent: IMPLICIT_TENANT.
+   */
+  tenant?: string;
   /** The time of the call; conditions on time.hour / time.weekday read it in UTC. */
   now: Date;
 }

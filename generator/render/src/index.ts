@@ -3,6 +3,7 @@ export { buildPipeline } from './bundle/pipeline.ts';
 export {
   BUNDLE_VERSION,
   type BundleRemote,
+  type BundleTenant,
   type GatewayBundle,
   type PipelineZone,
   type RouteTarget,

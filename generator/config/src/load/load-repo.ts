@@ -1,5 +1,5 @@
 import { type Diagnostic, dottedPath } from '../diagnostic.ts';
-import type { DocumentKind, Loaded, Pack, Policy, RepoModel, Zone } from '../model/types.ts';
+import type { DocumentKind, Loaded, Pack, Policy, RepoModel, Tenant, Zone } from '../model/types.ts';
 import { explainSchemaErrors, schemaValidators } from './schemas.ts';
 import {
   DEFAULT_YAML_LIMITS,
@@ -21,19 +21,20 @@ export interface LoadedRepo {
 
 /**
  * Which kind of config document a repository path holds, or undefined when it is not config:
- * `packs/<name>/pack.yaml`, `zones/<name>.yaml`, `policies/<name>.yaml` (`.yml` too).
+ * `packs/<name>/pack.yaml`, `zones/<name>.yaml`, `policies/<name>.yaml`, `tenants/<name>.yaml` (`.yml` too).
  */
 export function documentKind(path: string): DocumentKind | undefined {
   if (/^packs\/[^/]+\/pack\.ya?ml$/.test(path)) return 'pack';
   if (/^zones\/[^/]+\.ya?ml$/.test(path)) return 'zone';
   if (/^policies\/[^/]+\.ya?ml$/.test(path)) return 'policy';
+  if (/^tenants\/[^/]+\.ya?ml$/.test(path)) return 'tenant';
   return undefined;
 }
 
 /** Parses and schema-validates every config file. Pure over file contents: the caller reads the files. */
 export function loadRepo(files: readonly SourceFile[], limits: YamlLimits = DEFAULT_YAML_LIMITS): LoadedRepo {
   const validators = schemaValidators();
-  const model: RepoModel = { packs: [], zones: [], policies: [] };
+  const model: RepoModel = { packs: [], zones: [], policies: [], tenants: [] };
   const diagnostics: Diagnostic[] = [];
   const positions = new Map<string, PositionIndex>();
   const rejected: LoadedRepo['rejected'] = [];
@@ -85,18 +86,24 @@ export function loadRepo(files: readonly SourceFile[], limits: YamlLimits = DEFA
     const loaded = { file: file.path, value: parsed.value };
     if (kind === 'pack') model.packs.push(loaded as Loaded<Pack>);
     else if (kind === 'zone') model.zones.push(loaded as Loaded<Zone>);
-    else model.policies.push(loaded as Loaded<Policy>);
+    else if (kind === 'policy') model.policies.push(loaded as Loaded<Policy>);
+    else model.tenants.push(loaded as Loaded<Tenant>);
   }
   return { model, diagnostics, positions, rejected };
 }
 
-const FOLDER_KINDS: Record<string, DocumentKind> = { packs: 'pack', zones: 'zone', policies: 'policy' };
+const FOLDER_KINDS: Record<string, DocumentKind> = {
+  packs: 'pack',
+  zones: 'zone',
+  policies: 'policy',
+  tenants: 'tenant',
+};
 
 /** The diagnostic for an entry a reader refused to read (see SourceFile.refused). */
 function refusedEntry(file: string, why: NonNullable<SourceFile['refused']>): Diagnostic {
   const message =
     why === 'symlink'
-      ? 'is a symbolic link; links are not followed in packs/, zones/ or policies/ (config cannot come from outside the repository): commit the files themselves'
+      ? 'is a symbolic link; links are not followed in packs/, zones/, policies/ or tenants/ (config cannot come from outside the repository): commit the files themselves'
       : 'must be a folder';
   return { file, line: 0, column: 0, path: '', rule: why, message, severity: 'error' };
 }

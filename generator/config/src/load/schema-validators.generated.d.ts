@@ -3,3 +3,4 @@ import type { ValidateFunction } from 'ajv';
 export declare const pack: ValidateFunction;
 export declare const zone: ValidateFunction;
 export declare const policy: ValidateFunction;
+export declare const tenant: ValidateFunction;

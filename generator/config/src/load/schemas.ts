@@ -1,21 +1,23 @@
 import packSchema from '@raku/schema/pack.schema.json' with { type: 'json' };
 import policySchema from '@raku/schema/policy.schema.json' with { type: 'json' };
+import tenantSchema from '@raku/schema/tenant.schema.json' with { type: 'json' };
 import zoneSchema from '@raku/schema/zone.schema.json' with { type: 'json' };
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { PathSegment } from '../diagnostic.ts';
 import type { DocumentKind } from '../model/types.ts';
-import { pack, policy, zone } from './schema-validators.generated.js';
+import { pack, policy, tenant, zone } from './schema-validators.generated.js';
 
 export const SCHEMAS: Record<DocumentKind, Record<string, unknown>> = {
   pack: packSchema,
   zone: zoneSchema,
   policy: policySchema,
+  tenant: tenantSchema,
 };
 
-const VALIDATORS: Record<DocumentKind, ValidateFunction> = { pack, zone, policy };
+const VALIDATORS: Record<DocumentKind, ValidateFunction> = { pack, zone, policy, tenant };
 
 /**
- * The three config validators. They are precompiled from the schemas by `npm run schema-validators`
+ * The config validators (one per document kind). They are precompiled from the schemas by `npm run schema-validators`
  * (scripts/schema-validators.ts, Ajv standalone code, strict mode: a schema typo fails the generator), so no
  * schema is compiled at run time; generator/test/schema-validators.test.ts keeps them in step with the schemas.
  */

@@ -1,5 +1,6 @@
 import packSchema from '@raku/schema/pack.schema.json' with { type: 'json' };
 import policySchema from '@raku/schema/policy.schema.json' with { type: 'json' };
+import tenantSchema from '@raku/schema/tenant.schema.json' with { type: 'json' };
 import zoneSchema from '@raku/schema/zone.schema.json' with { type: 'json' };
 import { describe, expect, it } from 'vitest';
 import type {
@@ -31,6 +32,9 @@ import type {
   Resources,
   Role,
   SecretRef,
+  Tenant,
+  TenantMember,
+  TenantQuotas,
   Tool,
   ToolAnnotations,
   ToolCache,
@@ -82,7 +86,7 @@ type Item<T> = NonNullable<T> extends readonly (infer I)[] ? I : never;
 const OBJECTS: Record<string, Shape> = {
   pack: keysOf<Pack>()(
     ['name', 'version', 'description', 'owner', 'upstream', 'tools'],
-    ['title', 'toolPrefix', 'runtime', 'source'],
+    ['title', 'tenant', 'toolPrefix', 'runtime', 'source'],
   ),
   'pack#secretRef': keysOf<SecretRef>()(['secretRef'], []),
   'pack#secretRef.secretRef': keysOf<SecretRef['secretRef']>()(['name', 'key'], []),
@@ -196,7 +200,7 @@ const OBJECTS: Record<string, Shape> = {
 
   policy: keysOf<Policy>()(
     ['name'],
-    ['description', 'roles', 'bindings', 'denies', 'approvals', 'rateLimits'],
+    ['description', 'tenant', 'roles', 'bindings', 'denies', 'approvals', 'rateLimits'],
   ),
   'policy.roles[]': keysOf<Role>()(['name', 'tools'], ['description']),
   'policy.bindings[]': keysOf<Binding>()(['role', 'subjects'], ['environments', 'when']),
@@ -215,6 +219,17 @@ const OBJECTS: Record<string, Shape> = {
   'policy#condition': keysOf<Condition>()(
     ['field'],
     ['equals', 'notEquals', 'in', 'notIn', 'matches', 'normalize', 'exists', 'lt', 'lte', 'gt', 'gte'],
+  ),
+
+  tenant: keysOf<Tenant>()(
+    ['name', 'owners', 'members'],
+    ['description', 'shared', 'admins', 'approvers', 'quotas'],
+  ),
+  'tenant.members[]|oneOf0': keysOf<Extract<TenantMember, { claim: string }>>()(['claim', 'equals'], []),
+  'tenant.members[]|oneOf1': keysOf<Extract<TenantMember, { group: string }>>()(['group'], ['issuer']),
+  'tenant.quotas': keysOf<TenantQuotas>()(
+    [],
+    ['callsPerMinute', 'callsPerDay', 'concurrentCalls', 'traceRetentionDays'],
   ),
 };
 
@@ -275,7 +290,12 @@ function positions(
   return { objects, enums };
 }
 
-const schemas = { pack: packSchema, zone: zoneSchema, policy: policySchema } as Record<string, Node>;
+const schemas = {
+  pack: packSchema,
+  zone: zoneSchema,
+  policy: policySchema,
+  tenant: tenantSchema,
+} as Record<string, Node>;
 const walked = Object.entries(schemas).map(([name, schema]) => positions(name, schema));
 const schemaObjects = new Map(walked.flatMap((w) => [...w.objects]));
 const schemaEnums = new Map(walked.flatMap((w) => [...w.enums]));

@@ -158,6 +158,8 @@ export interface Pack {
   title?: string;
   description: string;
   owner: string;
+  /** Owning tenant (tenants/<name>.yaml); absent: a shared pack. */
+  tenant?: string;
   toolPrefix?: string;
   upstream: Upstream;
   tools: Tool[];
@@ -324,6 +326,8 @@ export interface RateLimitRule {
 export interface Policy {
   name: string;
   description?: string;
+  /** The tenant whose calls the policy governs; absent: organisation-wide (applies to every call). */
+  tenant?: string;
   roles?: Role[];
   bindings?: Binding[];
   denies?: DenyRule[];
@@ -331,7 +335,43 @@ export interface Policy {
   rateLimits?: RateLimitRule[];
 }
 
-export type DocumentKind = 'pack' | 'zone' | 'policy';
+/**
+ * How a caller is recognised as a tenant's member: a claim of its verified token equal to (or, for a list,
+ * containing) a value, or a group of the token, optionally only from one issuer.
+ */
+export type TenantMember = { claim: string; equals: string } | { group: string; issuer?: string };
+
+export interface TenantQuotas {
+  callsPerMinute?: number;
+  callsPerDay?: number;
+  /** Calls in flight at once, per gateway replica. */
+  concurrentCalls?: number;
+  traceRetentionDays?: number;
+}
+
+/** A team sharing the organisation's gateways (tenants/<name>.yaml; schema/tenant.schema.json). */
+export interface Tenant {
+  name: string;
+  description?: string;
+  /** Principals responsible for the tenant's config ('user:<id>', 'group:<name>'). */
+  owners: string[];
+  members: TenantMember[];
+  /** Shared packs the tenant may use, by name; ['*'] grants all. Absent: none. */
+  shared?: string[];
+  /** Principals that administer the tenant's rows (traces, approvals, jobs, deployments). */
+  admins?: string[];
+  /** Principals that see the tenant's approval requests (besides its admins); each decides those its rule names. */
+  approvers?: string[];
+  quotas?: TenantQuotas;
+}
+
+/**
+ * The tenant of callers who belong to no tenant, and the only tenant of a repository without tenants/: it sees
+ * the shared packs (every pack, when no pack names a tenant). The schema reserves the name.
+ */
+export const IMPLICIT_TENANT = 'default';
+
+export type DocumentKind = 'pack' | 'zone' | 'policy' | 'tenant';
 
 /** One loaded config document: the file it came from and its value. */
 export interface Loaded<T> {
@@ -344,4 +384,6 @@ export interface RepoModel {
   packs: Loaded<Pack>[];
   zones: Loaded<Zone>[];
   policies: Loaded<Policy>[];
+  /** Empty in a repository without tenants/ (one implicit tenant, IMPLICIT_TENANT). */
+  tenants: Loaded<Tenant>[];
 }

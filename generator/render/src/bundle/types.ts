@@ -8,6 +8,8 @@ import type {
   Environment,
   HttpMapping,
   JsonSchema,
+  TenantMember,
+  TenantQuotas,
   ToolAnnotations,
   ToolCache,
 } from '@raku/config';
@@ -45,6 +47,12 @@ export interface BundleTool {
   sensitive: boolean;
   /** toolContentHash of the definition; for remote tools the reviewed `descriptionSha256`. */
   contentHash: string;
+  /**
+   * The pack's owning tenant: only that tenant's callers see and call the tool. Absent: shared (remote tools
+   * are always shared), seen by the tenants that grant it and by IMPLICIT_TENANT. Names are unique per tenant
+   * view, not across the bundle: two tenants may expose the same name.
+   */
+  tenant?: string;
 }
 
 /** One place a call to an exposed tool may be sent. */
@@ -77,6 +85,8 @@ export type RouteTarget =
 export interface BundleRoute {
   /** Exposed tool name. */
   tool: string;
+  /** The owning tenant of the tool (BundleTool.tenant); absent: shared. */
+  tenant?: string;
   environment: Environment;
   /** Candidates in order of preference: the zone's pack server first, then third-party fallbacks. */
   targets: RouteTarget[];
@@ -108,6 +118,23 @@ export interface BundleAuth {
   agentClaim: string;
 }
 
+/**
+ * A tenant as the gateway needs it at run time (tenants/<name>.yaml without its owners and description):
+ * who its members are, who administers it and sees its approvals, which shared packs and remotes it may use, and its
+ * quotas. Sorted by name in the bundle.
+ */
+export interface BundleTenant {
+  name: string;
+  members: TenantMember[];
+  /** Principals ('user:…', 'agent:…', 'group:…') administering the tenant's rows; empty when none. */
+  admins: string[];
+  /** Principals that see the tenant's approval requests besides its admins; empty when none. */
+  approvers: string[];
+  /** Names of shared packs (and zone remotes) the tenant may use; ['*'] for all; empty when none. */
+  shared: string[];
+  quotas?: TenantQuotas;
+}
+
 /** One zone of the repository's promotion pipeline as the bundle carries it (see buildPipeline). */
 export interface PipelineZone {
   name: string;
@@ -134,6 +161,8 @@ export interface GatewayBundle {
   remotes: BundleRemote[];
   /** Every policy of the repository compiled for the zone's environment (compilePolicies). */
   policies: CompiledPolicy;
+  /** The repository's tenants (sorted by name); absent or empty: one implicit tenant (IMPLICIT_TENANT). */
+  tenants?: BundleTenant[];
   auth: BundleAuth;
   /** Origins browsers may call the gateway from (zone gateway.cors); absent: none. */
   cors?: { allowedOrigins: string[] };

@@ -1,0 +1,60 @@
+/**
+ * Which tenants a caller belongs to, and which one a request acts in. Pure: the bundle's tenants and the
+ * caller's verified claims in, names out. The MCP endpoint (one tenant per request) and the admin API (the
+ * tenants whose rows a caller may read: ./scope.ts) both start here, so they never disagree on membership.
+ */
+import { IMPLICIT_TENANT, type TenantMember } from '@raku/config';
+import type { BundleTenant } from '@raku/render';
+import type { Caller } from '../auth/caller.ts';
+
+/** The request header naming the tenant a request acts in, when its caller belongs to several. */
+export const TENANT_HEADER = 'x-raku-tenant';
+
+/** True when the caller's verified token matches the member entry. */
+export function matchesMember(caller: Pick<Caller, 'groups' | 'claims'>, member: TenantMember): boolean {
+  if ('claim' in member) {
+    const value = caller.claims[member.claim];
+    return value === member.equals || (Array.isArray(value) && value.includes(member.equals));
+  }
+  if (!caller.groups.includes(member.group)) return false;
+  return member.issuer === undefined || caller.claims['iss'] === member.issuer;
+}
+
+/** The tenants (by name, in bundle order) whose members include the caller; empty when none. */
+export function memberTenants(
+  caller: Pick<Caller, 'groups' | 'claims'>,
+  tenants: readonly BundleTenant[],
+): string[] {
+  return tenants.filter((t) => t.members.some((m) => matchesMember(caller, m))).map((t) => t.name);
+}
+
+/** The outcome of choosing the tenant a request acts in. */
+export type TenantChoice = { ok: true; tenant: string } | { ok: false; message: string };
+
+/**
+ * The tenant a request acts in: the caller's only tenant; with several, the one the X-Raku-Tenant header
+ * names (it must be one of them); with none, IMPLICIT_TENANT (shared tools only, organisation policies).
+ * A header naming a tenant the caller is not a member of is refused, never ignored: a caller cannot act in a
+ * tenant by asking.
+ */
+export function chooseTenant(
+  caller: Pick<Caller, 'groups' | 'claims'>,
+  tenants: readonly BundleTenant[],
+  requested: string | undefined,
+): TenantChoice {
+  const mine = memberTenants(caller, tenants);
+  if (requested !== undefined && requested !== '') {
+    if (mine.includes(requested) || (mine.length === 0 && requested === IMPLICIT_TENANT))
+      return { ok: true, tenant: requested };
+    return {
+      ok: false,
+      message: `the caller is not a member of tenant "${requested}" (${TENANT_HEADER})${mine.length ? `: its tenants are ${mine.join(', ')}` : ''}`,
+    };
+  }
+  if (mine.length === 0) return { ok: true, tenant: IMPLICIT_TENANT };
+  if (mine.length === 1) return { ok: true, tenant: mine[0] as string };
+  return {
+    ok: false,
+    message: `the caller belongs to several tenants (${mine.join(', ')}): name one in the ${TENANT_HEADER} header`,
+  };
+}
