@@ -17,6 +17,7 @@ import type { ConfigRepository, PullRequestOpener } from '../config-repo/types.t
 import type { Page } from '../db/cursor.ts';
 import type { EventHub } from '../events/event-hub.ts';
 import type { JobService } from '../jobs/types.ts';
+import type { TenantScope } from '../tenancy/scope.ts';
 import type { TraceReader } from '../traces/types.ts';
 import type { ClusterLogs } from '../zones/cluster-types.ts';
 
@@ -36,6 +37,12 @@ export interface ApiCaller {
   principal?: string;
   /** True when the caller holds the admin role: required for every /v1 endpoint except own jobs. */
   admin: boolean;
+  /**
+   * The tenants whose rows this caller's requests may read or write (../tenancy/scope.ts), passed to the
+   * database's row-level security. ALL_TENANTS only for organisation admins. Absent: not yet wired (read as
+   * IMPLICIT_TENANT only).
+   */
+  scope?: TenantScope;
 }
 
 export type AuthorizeResult =

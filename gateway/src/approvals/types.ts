@@ -73,6 +73,8 @@ export interface CreateApprovalInput {
   args: unknown;
   inputSchema?: Record<string, unknown>;
   revision: string;
+  /** The tenant the parked call was made in; row-level security keeps the request to it. Absent: IMPLICIT_TENANT. */
+  tenant?: string;
 }
 
 export interface DecideInput {

@@ -7,6 +7,11 @@ export interface Caller {
   groups: string[];
   /** The verified claims, for ABAC conditions ('claims.<name>'). */
   claims: Record<string, unknown>;
+  /**
+   * The tenant this request acts in, once chosen (../tenancy/membership.ts: chooseTenant). Absent before that,
+   * and read as IMPLICIT_TENANT.
+   */
+  tenant?: string;
 }
 
 const KINDS: readonly Caller['kind'][] = ['user', 'agent', 'service', 'anonymous'];

@@ -18,6 +18,8 @@ export interface JobCaller {
    * MAX_JOB_CLAIMS_BYTES as JSON; kept in the job row only until the job finishes.
    */
   claims: Record<string, unknown>;
+  /** The tenant the job's call is made in (chooseTenant at submission). Absent: IMPLICIT_TENANT. */
+  tenant?: string;
 }
 
 /** A tool call to run: exposed tool name, arguments, and who asked. */

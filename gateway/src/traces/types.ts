@@ -82,6 +82,11 @@ export interface TraceRecord {
   /** Zone of the gateway's bundle ('dev', 'prod'); stored as null when absent. */
   zone?: string | null;
   /**
+   * The tenant the call was made in (gateway/src/tenancy/membership.ts: chooseTenant); row-level security
+   * keeps the row to that tenant. Absent: IMPLICIT_TENANT.
+   */
+  tenant?: string;
+  /**
    * W3C trace id of the call (32 lowercase hex digits): the agent's, when its `traceparent` (HTTP header or MCP
    * `_meta`) named one, else the one the gateway's OpenTelemetry span started. Links the row to the tracing
    * backend. Stored as null when absent or not 32 hex digits.
