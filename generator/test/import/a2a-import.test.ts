@@ -105,10 +105,12 @@ describe('raku import a2a', () => {
     );
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
+    // The long agent streams (capabilities.streaming), so the pack records it.
     expect(readPack('old').upstream.a2a).toEqual({
       cardUrl: 'https://old.example/card.json',
       protocolVersion: '0.3',
       cardSha256: agentCardSha256(old),
+      streaming: true,
     });
   });
 

@@ -62,6 +62,8 @@ export interface A2aUpstream {
   cardUrl: string;
   protocolVersion: A2aProtocolVersion;
   transport?: 'JSONRPC' | 'HTTP+JSON';
+  /** The agent streams task updates (its card's capabilities.streaming): calls use SendStreamingMessage. */
+  streaming?: boolean;
   /** SHA-256 of the reviewed card's canonical JSON (see a2aCardSha256). */
   cardSha256: string;
 }

@@ -48,6 +48,8 @@ export interface AgentCardSummary {
   schemes: CardScheme[];
   /** Scheme names of the card's first security requirement (what a caller must present). */
   required: string[];
+  /** `capabilities.streaming`: the agent answers SendStreamingMessage with an event stream. */
+  streaming: boolean;
 }
 
 type Obj = Record<string, unknown>;
@@ -88,7 +90,17 @@ export function readAgentCard(card: unknown, source: string): AgentCardSummary {
   const schemes = Object.entries(isObj(card['securitySchemes']) ? card['securitySchemes'] : {}).map(
     ([schemeName, def]) => cardScheme(schemeName, def),
   );
-  return { name, description, version, interfaces, skills, schemes, required: firstRequirement(card) };
+  const streaming = isObj(card['capabilities']) && card['capabilities']['streaming'] === true;
+  return {
+    name,
+    description,
+    version,
+    interfaces,
+    skills,
+    schemes,
+    required: firstRequirement(card),
+    streaming,
+  };
 }
 
 function cardInterfaces(card: Obj): CardInterface[] {

@@ -45,6 +45,7 @@ export function buildA2aPack(summary: AgentCardSummary, card: unknown, opts: A2a
     cardSha256: agentCardSha256(card),
   };
   if (chosen.binding !== 'JSONRPC') a2a.transport = chosen.binding as A2aUpstream['transport'];
+  if (summary.streaming) a2a.streaming = true;
   const tools = skillTools(summary, opts.committed);
   const pack: Pack = {
     name: opts.name,
