@@ -17,13 +17,22 @@ export { DEPLOYMENT_HEALTHS, type DeploymentHealth, type DeploymentRecordInput }
 export { agentCardSha256, canonicalJson, sha256Hex, toolContentHash } from './model/hash.ts';
 export {
   exposedToolName,
-  exposedToolsIn,
   pathParams,
   secretEnvName,
-  sensitiveToolsIn,
   toolPatternMatcher,
 } from './model/names.ts';
 export { RAKU_PACKAGE_NAME } from './model/product.ts';
+export {
+  exposedToolsIn,
+  packVisibleTo,
+  sensitiveToolsIn,
+  sharedGrant,
+  type TenantView,
+  tenantNamed,
+  tenantNames,
+  tenantView,
+  type ViewRemote,
+} from './model/tenant-view.ts';
 export {
   type A2aProtocolVersion,
   type A2aSkillMapping,

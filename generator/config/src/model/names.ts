@@ -1,4 +1,4 @@
-import type { Environment, Pack, RepoModel, SecretRef, Tool } from './types.ts';
+import type { Pack, SecretRef, Tool } from './types.ts';
 
 /** The name a tool is exposed under by the gateway and matched by policies: '<toolPrefix>.<tool>'. */
 export function exposedToolName(
@@ -6,39 +6,6 @@ export function exposedToolName(
   tool: Pick<Tool, 'name'> | string,
 ): string {
   return `${pack.toolPrefix ?? pack.name}.${typeof tool === 'string' ? tool : tool.name}`;
-}
-
-/**
- * The tools an environment can expose: every pack tool, and the tools of the remotes of its zones that
- * are not only fallbacks for a pack tool (those are exposed as '<remote>.<tool>'). The tool list of
- * `raku policy access` and of the console's access matrix.
- */
-export function exposedToolsIn(model: RepoModel, environment: Environment): string[] {
-  const names = new Set<string>();
-  for (const { value: pack } of model.packs)
-    for (const tool of pack.tools) names.add(exposedToolName(pack, tool));
-  for (const { value: zone } of model.zones) {
-    if (zone.environment !== environment) continue;
-    for (const remote of zone.remotes ?? [])
-      for (const tool of remote.tools)
-        if (tool.fallbackFor === undefined) names.add(`${remote.name}.${tool.name}`);
-  }
-  return [...names];
-}
-
-/** The exposed names of the tools marked `sensitive` among exposedToolsIn(model, environment). */
-export function sensitiveToolsIn(model: RepoModel, environment: Environment): string[] {
-  const names = new Set<string>();
-  for (const { value: pack } of model.packs)
-    for (const tool of pack.tools) if (tool.sensitive === true) names.add(exposedToolName(pack, tool));
-  for (const { value: zone } of model.zones) {
-    if (zone.environment !== environment) continue;
-    for (const remote of zone.remotes ?? [])
-      for (const tool of remote.tools)
-        if (tool.fallbackFor === undefined && tool.sensitive === true)
-          names.add(`${remote.name}.${tool.name}`);
-  }
-  return [...names];
 }
 
 /** MCP limits a tool name to 64 characters of [A-Za-z0-9_.-]. */
