@@ -22,9 +22,7 @@ export class InvalidChangeFileError extends Error {
 // A file or folder name: no leading dot (so no '.', '..' or hidden files), no separators, no control or
 // quoting characters (git quotes those in patch headers, and some tools apply such patches wrongly).
 const NAME = '[A-Za-z0-9_][A-Za-z0-9._-]*';
-const CONFIG_PATH = new RegExp(
-  `^(?:packs/${NAME}/pack\\.ya?ml|zones/${NAME}\\.ya?ml|policies/${NAME}\\.ya?ml)$`,
-);
+const CONFIG_PATH = new RegExp(`^(?:packs/${NAME}/pack\\.ya?ml|(?:zones|policies|tenants)/${NAME}\\.ya?ml)$`);
 
 /** Why `path` may not be changed, or undefined when it may. */
 export function changePathProblem(path: string): string | undefined {
@@ -32,9 +30,10 @@ export function changePathProblem(path: string): string | undefined {
   if (path.startsWith('/')) return 'is absolute; give a repository-relative path';
   if (path.includes('\\')) return "holds '\\'; separate folders with '/'";
   if (path.split('/').some((part) => part === '..' || part === '.')) return "holds a '.' or '..' segment";
-  if (!/^(?:packs|zones|policies)\//.test(path)) return 'is outside packs/, zones/ and policies/';
+  if (!/^(?:packs|zones|policies|tenants)\//.test(path))
+    return 'is outside packs/, zones/, policies/ and tenants/';
   if (!CONFIG_PATH.test(path)) {
-    return "is not a config file: packs/<name>/pack.yaml, zones/<name>.yaml or policies/<name>.yaml ('.yml' too; names of letters, digits, '.', '_', '-')";
+    return "is not a config file: packs/<name>/pack.yaml, zones/<name>.yaml, policies/<name>.yaml or tenants/<name>.yaml ('.yml' too; names of letters, digits, '.', '_', '-')";
   }
   return undefined;
 }

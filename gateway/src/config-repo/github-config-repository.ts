@@ -34,7 +34,7 @@ import {
 } from './types.ts';
 
 /** The config files the loader reads (load-repo.ts documentKind). */
-const CONFIG_FILE = /^(?:packs\/[^/]+\/pack\.ya?ml|zones\/[^/]+\.ya?ml|policies\/[^/]+\.ya?ml)$/;
+const CONFIG_FILE = /^(?:packs\/[^/]+\/pack\.ya?ml|(?:zones|policies|tenants)\/[^/]+\.ya?ml)$/;
 /** Snapshots kept (by commit sha) and blob bytes kept (by blob sha). */
 const SNAPSHOTS_KEPT = 4;
 const BLOB_CACHE_BYTES = 64 * 1024 * 1024;

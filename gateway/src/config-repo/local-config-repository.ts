@@ -26,7 +26,7 @@ export function localConfigRepository(root: string): ConfigRepository {
       const [files, head, dirty] = await Promise.all([
         readRepoFiles(root),
         git(root, ['rev-parse', 'HEAD']),
-        git(root, ['status', '--porcelain', '--', 'packs', 'zones', 'policies']),
+        git(root, ['status', '--porcelain', '--', 'packs', 'zones', 'policies', 'tenants']),
       ]);
       return { revision: head && dirty === '' ? head : 'working-tree', files };
     },

@@ -1,5 +1,5 @@
 /**
- * The config repository as the gateway sees it: the packs/, zones/ and policies/ files the console's builder
+ * The config repository as the gateway sees it: the packs/, zones/, policies/ and tenants/ files the console's builder
  * views read (import drafts, policy explorer) and the changes they propose as pull requests. The gateway never
  * writes config in place: a change leaves as a pull request (or a patch to download), reviewed by a person.
  *
@@ -12,7 +12,7 @@ import type { Diagnostic, Environment, SourceFile } from '@raku/config';
 export interface ConfigSnapshot {
   /** The commit the files were read at, or 'working-tree' for an uncommitted local checkout. */
   revision: string;
-  /** packs/**, zones/*.yaml, policies/*.yaml, sorted by path (readRepoFiles' shape). */
+  /** packs/**, zones/*.yaml, policies/*.yaml, tenants/*.yaml, sorted by path (readRepoFiles' shape). */
   files: SourceFile[];
 }
 
@@ -33,7 +33,7 @@ export interface ConfigRepository {
 /**
  * One file of a proposed change: its full new content, or null to delete it. `path` is repository-relative and
  * names a config file the loader reads (`packs/<name>/pack.yaml`, `zones/<name>.yaml`, `policies/<name>.yaml`,
- * `.yml` too): see checkChangeFiles in ./change-files.ts.
+ * `tenants/<name>.yaml`, `.yml` too): see checkChangeFiles in ./change-files.ts.
  */
 export interface ChangeFile {
   path: string;

@@ -5,10 +5,11 @@ import { documentKind } from '../load/load-repo.ts';
 import type { SourceFile } from '../load/yaml-source.ts';
 
 /** The config folders of a repository; everything else is ignored by the loader. */
-export const CONFIG_DIRS = ['packs', 'zones', 'policies'] as const;
+export const CONFIG_DIRS = ['packs', 'zones', 'policies', 'tenants'] as const;
 
 /**
- * Reads every config file of the repository at `root` (packs/*\/pack.yaml, zones/*.yaml, policies/*.yaml).
+ * Reads every config file of the repository at `root` (packs/*\/pack.yaml, zones/*.yaml, policies/*.yaml,
+ * tenants/*.yaml).
  * Symbolic links are never followed, at any level this walk goes through — the config folders themselves, a
  * pack folder, a config file — so a config tree cannot pull in files from outside the repository, nor have
  * their content quoted in diagnostics. Each link found where config is expected is returned as an entry with
