@@ -51,12 +51,19 @@ export interface AccessChange {
  * covers entirely (deny subject '*' or the same subject string) are left out: that subject cannot call
  * the tool. A deny on an overlapping subject (a group, or '*' for a single caller's grant) is listed,
  * since it removes the tool for some callers. Sorted by subject, then tool.
+ *
+ * The matrix of one tenant (default IMPLICIT_TENANT): only the organisation-wide rules and that tenant's
+ * count, and `tools` should be the tenant's view of the tools.
  */
-export function accessMatrix(compiled: CompiledPolicy, tools: readonly string[]): AccessEntry[] {
-  const subjects = [...new Set(compiled.allows.flatMap((a) => a.subjects))].sort(compareStrings);
+export function accessMatrix(
+  compiled: CompiledPolicy,
+  tools: readonly string[],
+  tenant?: string,
+): AccessEntry[] {
+  const { allows, denies } = ruleIndex(compiled, tenant);
+  const subjects = [...new Set(allows.all.flatMap((a) => [...a.subjects]))].sort(compareStrings);
   const sortedTools = [...new Set(tools)].sort(compareStrings);
   const entries: AccessEntry[] = [];
-  const { allows, denies } = ruleIndex(compiled);
   for (const subject of subjects) {
     for (const tool of sortedTools) {
       const grants = allows
@@ -70,7 +77,7 @@ export function accessMatrix(compiled: CompiledPolicy, tools: readonly string[])
         .filter((d) => d.subjects.some((s) => subjectsMayOverlap(s, subject)));
       if (cutting.some((d) => d.when.length === 0 && d.subjects.some((s) => subjectCovers(s, subject))))
         continue;
-      const approval = approvalFor(compiled, tool);
+      const approval = approvalFor(compiled, tool, tenant);
       entries.push({
         subject,
         tool,

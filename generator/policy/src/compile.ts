@@ -55,8 +55,14 @@ export interface CompileOptions {
 
 /**
  * Compiles `policies` for `environment`: one allow rule per binding that applies there (carrying its
- * role's tool patterns), and the denies, approvals and rate limits that apply there. Policies are taken
- * in order of name, rules in file order.
+ * role's tool patterns), and the denies, approvals and rate limits that apply there. Organisation-wide
+ * policies come first, then tenant policies grouped by tenant; each group in order of name, rules in file
+ * order. Every rule of a tenant policy carries its `tenant`.
+ *
+ * Organisation-wide first matters where the first matching rule decides: a call needing approval by both an
+ * organisation rule and its tenant's is held by the organisation's, and the organisation's rate limit is the
+ * one counted, so a tenant cannot name its own approvers or a looser limit in their place. (Denies win over
+ * allows whatever the order.)
  *
  * @throws UserError when a binding names a role its policy does not define, two policies share a name, or
  *   two rules would get the same id — validation reports these; compiling refuses rather than guessing.
@@ -75,7 +81,11 @@ export function compilePolicies(
     return id;
   };
   const sorted = [...policies].sort(
-    (a, b) => compareStrings(a.value.name, b.value.name) || compareStrings(a.file, b.file),
+    (a, b) =>
+      Number(a.value.tenant !== undefined) - Number(b.value.tenant !== undefined) ||
+      compareStrings(a.value.tenant ?? '', b.value.tenant ?? '') ||
+      compareStrings(a.value.name, b.value.name) ||
+      compareStrings(a.file, b.file),
   );
   const seen = new Map<string, string>();
   for (const { file, value: policy } of sorted) {
@@ -89,7 +99,11 @@ export function compilePolicies(
       const line = options.lineOf?.(file, path);
       return line !== undefined && line >= 1 ? { line } : {};
     };
-    const source = { policy: policy.name, file };
+    const source = {
+      policy: policy.name,
+      file,
+      ...(policy.tenant === undefined ? {} : { tenant: policy.tenant }),
+    };
     const roles = new Map((policy.roles ?? []).map((r) => [r.name, r]));
     (policy.bindings ?? []).forEach((binding, i) => {
       const role = roles.get(binding.role);

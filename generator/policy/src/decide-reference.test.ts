@@ -124,19 +124,27 @@ function randomCall(rnd: () => number, environment: Environment): ToolCall {
 
 /** The semantics, read as literally as possible. */
 function naive(compiled: CompiledPolicy, call: ToolCall): string {
+  const tenant = call.tenant ?? 'default';
+  const here = (r: { tenant?: string }) => r.tenant === undefined || r.tenant === tenant;
   const names = (subjects: string[], s: Subject) =>
     subjects.some((p) => p === '*' || p === `${s.kind}:${s.id}` || s.groups.some((g) => p === `group:${g}`));
   const tools = (patterns: string[]) => patterns.some((p) => toolPatternMatcher(p)(call.tool));
   const attrs = { args: call.args, subject: call.subject, environment: call.environment, now: call.now };
   for (const d of compiled.denies)
     if (
+      here(d) &&
       names(d.subjects, call.subject) &&
       tools(d.tools) &&
       evaluateConditions(d.when, attrs, 'deny') !== 'false'
     )
       return d.id;
   for (const a of compiled.allows)
-    if (names(a.subjects, call.subject) && tools(a.tools) && evaluateConditions(a.when, attrs) === 'true')
+    if (
+      here(a) &&
+      names(a.subjects, call.subject) &&
+      tools(a.tools) &&
+      evaluateConditions(a.when, attrs) === 'true'
+    )
       return a.id;
   return 'default-deny';
 }
@@ -165,6 +173,42 @@ describe('decide agrees with a naive reading of the semantics', () => {
           // Whatever a call may do, the tool must have been listed (listing over-approximates).
           expect(toolsVisibleTo(compiled, call.subject, TOOLS)).toContain(call.tool);
         }
+      }
+    }
+  });
+});
+
+describe('decide agrees with the naive reading when policies belong to tenants', () => {
+  const TENANTS = [undefined, 'default', 'blue', 'green', 'red'];
+  it.each(Array.from({ length: 20 }, (_, i) => i + 1))('seed %i', (seed) => {
+    const rnd = prng(seed * 7919);
+    const tenanted = (name: string, tenant: string): Loaded<Policy> => {
+      const p = randomPolicy(rnd, name);
+      return { ...p, value: { ...p.value, tenant } };
+    };
+    const policies = [randomPolicy(rnd, 'org'), tenanted('b', 'blue'), tenanted('g', 'green')];
+    for (const env of ENVS) {
+      const compiled = compilePolicies(policies, env);
+      for (let i = 0; i < 50; i++) {
+        const tenant = TENANTS[Math.floor(rnd() * TENANTS.length)];
+        const call = { ...randomCall(rnd, env), ...(tenant === undefined ? {} : { tenant }) };
+        const decision = decide(compiled, call);
+        expect(decision.rule, JSON.stringify({ seed, env, call })).toBe(naive(compiled, call));
+        if (decision.allowed)
+          expect(toolsVisibleTo(compiled, call.subject, TOOLS, call.tenant)).toContain(call.tool);
+        const here = (r: { tenant?: string }) => r.tenant === undefined || r.tenant === (tenant ?? 'default');
+        const limit = compiled.rateLimits.find(
+          (r) =>
+            here(r) &&
+            r.subjects.some(
+              (p) =>
+                p === '*' ||
+                p === `${call.subject.kind}:${call.subject.id}` ||
+                call.subject.groups.some((g) => p === `group:${g}`),
+            ) &&
+            r.tools.some((p) => toolPatternMatcher(p)(call.tool)),
+        );
+        expect(rateLimitFor(compiled, call.subject, call.tool, call.tenant)?.rule).toBe(limit?.id);
       }
     }
   });

@@ -12,7 +12,7 @@ import {
   evaluateConditions,
   type RuleEffect,
 } from './conditions.ts';
-import { ruleIndex } from './rule-index.ts';
+import { type RuleIndex, ruleIndex } from './rule-index.ts';
 import { namesSubject, subjectKeys } from './subjects.ts';
 import type {
   ApprovalRequirement,
@@ -52,6 +52,8 @@ export function subjectName(s: Subject): string {
  *   a deny whose condition cannot be evaluated (missing attribute, type mismatch) still denies.
  * - An allow rule applies only when its conditions are known to be true.
  * - A deny overrides every allow; when no allow applies the call is denied (`default-deny`).
+ * - Only the organisation-wide rules and those of the call's tenant (`call.tenant`, default
+ *   IMPLICIT_TENANT) are considered, so an organisation-wide deny holds against any tenant's allow.
  *
  * Never throws on odd arguments: `call.args` is read through own properties only.
  */
@@ -68,7 +70,7 @@ export function decide(compiled: CompiledPolicy, call: ToolCall): Decision {
     environment: call.environment,
     now: call.now,
   };
-  const index = ruleIndex(compiled);
+  const index = ruleIndex(compiled, call.tenant);
   const keys = subjectKeys(call.subject);
   for (const { rule, subjects } of index.denies.forTool(call.tool)) {
     if (!namesSubject(subjects, keys)) continue;
@@ -90,8 +92,8 @@ export function decide(compiled: CompiledPolicy, call: ToolCall): Decision {
       misses.push(`${rule.id} (role ${rule.role}) needs ${firstUnmet(rule.when, attrs)}, which ${verb}`);
       continue;
     }
-    const approval = approvalFor(compiled, call.tool);
-    const rateLimit = firstRateLimit(compiled, keys, call.tool);
+    const approval = approvalIn(index, call.tool);
+    const rateLimit = firstRateLimit(index, keys, call.tool);
     return {
       allowed: true,
       effect: 'allow',
@@ -120,31 +122,42 @@ export function firstUnmet(
 }
 
 /**
- * The approval a call to `tool` needs: the first approval rule (in compiled order) whose patterns match.
- * The gateway requires it for every call to the tool when present; for a tool marked `sensitive` and
- * no approval rule, the gateway refuses the call (withSensitiveRule, ./sensitive.ts).
+ * The approval a call to `tool` in `tenant` (default IMPLICIT_TENANT) needs: the first approval rule (in
+ * compiled order: organisation-wide ones first) of the organisation or the tenant whose patterns match.
+ * The gateway requires it for every call to the tool when present; for a tool marked `sensitive` and no
+ * approval rule, the gateway refuses the call (withSensitiveRule, ./sensitive.ts).
  */
-export function approvalFor(compiled: CompiledPolicy, tool: string): ApprovalRequirement | undefined {
-  const rule = ruleIndex(compiled).approvals.forTool(tool)[0]?.rule;
+export function approvalFor(
+  compiled: CompiledPolicy,
+  tool: string,
+  tenant?: string,
+): ApprovalRequirement | undefined {
+  return approvalIn(ruleIndex(compiled, tenant), tool);
+}
+
+function approvalIn(index: RuleIndex, tool: string): ApprovalRequirement | undefined {
+  const rule = index.approvals.forTool(tool)[0]?.rule;
   return rule && { rule: rule.id, approvers: [...rule.approvers], timeoutSeconds: rule.timeoutSeconds };
 }
 
-/** The first rate-limit rule (in compiled order) whose subjects name the caller and whose patterns match the tool. */
+/**
+ * The first rate-limit rule (in compiled order: organisation-wide ones first) of the organisation or of
+ * `tenant` (default IMPLICIT_TENANT) whose subjects name the caller and whose patterns match the tool.
+ */
 export function rateLimitFor(
   compiled: CompiledPolicy,
   subject: Subject,
   tool: string,
+  tenant?: string,
 ): RateLimitRequirement | undefined {
-  return firstRateLimit(compiled, subjectKeys(subject), tool);
+  return firstRateLimit(ruleIndex(compiled, tenant), subjectKeys(subject), tool);
 }
 
 function firstRateLimit(
-  compiled: CompiledPolicy,
+  index: RuleIndex,
   keys: readonly string[],
   tool: string,
 ): RateLimitRequirement | undefined {
-  const rule = ruleIndex(compiled)
-    .rateLimits.forTool(tool)
-    .find((r) => namesSubject(r.subjects, keys))?.rule;
+  const rule = index.rateLimits.forTool(tool).find((r) => namesSubject(r.subjects, keys))?.rule;
   return rule && { rule: rule.id, limit: rule.limit, windowSeconds: rule.windowSeconds };
 }

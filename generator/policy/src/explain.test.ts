@@ -46,7 +46,7 @@ const maybe = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined });
 const clean = <T extends object>(o: T): T =>
   Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 
-const policyArb = (name: string): fc.Arbitrary<Loaded<Policy>> =>
+const policyArb = (name: string, tenant?: string): fc.Arbitrary<Loaded<Policy>> =>
   fc
     .record({
       roles: fc.array(some(PATTERNS, 3), { minLength: 1, maxLength: 3 }),
@@ -90,6 +90,7 @@ const policyArb = (name: string): fc.Arbitrary<Loaded<Policy>> =>
       file: `policies/${name}.yaml`,
       value: {
         name,
+        ...(tenant === undefined ? {} : { tenant }),
         roles: roles.map((tools, i) => ({ name: `r${i}`, tools })),
         bindings: bindings.map((b) => clean({ ...b, role: `r${b.role % roles.length}` })),
         denies: denies.map((d, i) => clean({ name: `d${i}`, ...d })),
@@ -143,10 +144,17 @@ describe('explainDecision', () => {
       fc.property(
         policyArb('a'),
         policyArb('b'),
+        policyArb('c', 'blue'),
         fc.constantFrom(...ENVS),
-        fc.array(callArb(fc.constantFrom(...ENVS)), { minLength: 1, maxLength: 10 }),
-        (a, b, env, calls) => {
-          const compiled = compilePolicies([a, b], env);
+        fc.array(
+          fc.tuple(callArb(fc.constantFrom(...ENVS)), fc.constantFrom(undefined, 'default', 'blue', 'red')),
+          { minLength: 1, maxLength: 10 },
+        ),
+        (a, b, c, env, tenantCalls) => {
+          const compiled = compilePolicies([a, b, c], env);
+          const calls = tenantCalls.map(([call, tenant]) =>
+            tenant === undefined ? call : { ...call, tenant },
+          );
           const ruleCount =
             compiled.allows.length +
             compiled.denies.length +

@@ -10,6 +10,7 @@
  */
 
 import type { Condition } from '@raku/config';
+import { IMPLICIT_TENANT } from '@raku/config';
 import {
   type Attributes,
   describeCondition,
@@ -27,7 +28,7 @@ import {
   shown,
   subjectName,
 } from './decide.ts';
-import { type Indexed, ruleIndex } from './rule-index.ts';
+import { everyRuleIndex, type Indexed } from './rule-index.ts';
 import { namesSubject, subjectKeys } from './subjects.ts';
 import type { CompiledPolicy, Decision, RuleSource, ToolCall } from './types.ts';
 
@@ -101,16 +102,22 @@ function source(rule: RuleSource & { id: string }, kind: RuleKind) {
 }
 
 interface Matching {
+  /** The rule is organisation-wide or of the call's tenant. */
+  tenant: boolean;
   tool: boolean;
   subject: boolean;
 }
 
+/** The tenant a call is made in. */
+const tenantOf = (call: ToolCall) => call.tenant ?? IMPLICIT_TENANT;
+
 /** Why a rule does not reach the call by tool or subject, or undefined when it does. */
 function outOfReach(
-  indexed: Indexed<{ tools: readonly string[]; subjects?: readonly string[] }>,
+  indexed: Indexed<{ tools: readonly string[]; subjects?: readonly string[]; tenant?: string }>,
   m: Matching,
   call: ToolCall,
 ): string | undefined {
+  if (!m.tenant) return notInTenant(indexed.rule.tenant, call);
   if (!m.tool) return `${shown(call.tool)} matches none of its tool patterns (${listed(indexed.rule.tools)})`;
   if (!m.subject) {
     const { kind } = call.subject;
@@ -122,15 +129,20 @@ function outOfReach(
   return undefined;
 }
 
+function notInTenant(tenant: string | undefined, call: ToolCall): string {
+  return `it applies only to calls in tenant ${shown(String(tenant))}; this call is in tenant ${shown(tenantOf(call))}`;
+}
+
 /**
- * The decision `decide(compiled, call)` makes, with every rule considered. Pure; never throws on odd
+ * The decision `decide(compiled, call)` makes, with every rule considered (those of other tenants too, as
+ * not applying). Pure; never throws on odd
  * arguments (as `decide`).
  */
 export function explainDecision(compiled: CompiledPolicy, call: ToolCall): DecisionTrace {
   const who = subjectName(call.subject);
   const tool = shown(call.tool);
   const what = `${who} may not call ${tool} in ${call.environment}`;
-  const index = ruleIndex(compiled);
+  const index = everyRuleIndex(compiled);
 
   if (call.environment !== compiled.environment) {
     const reason = `not evaluated: the call is in ${shown(String(call.environment))}, this policy was compiled for ${compiled.environment}`;
@@ -153,22 +165,27 @@ export function explainDecision(compiled: CompiledPolicy, call: ToolCall): Decis
     now: call.now,
   };
   const keys = subjectKeys(call.subject);
-  const reach = <R extends { tools: readonly string[] }>(r: Indexed<R>): Matching => ({
+  const tenant = tenantOf(call);
+  const inTenant = (r: Indexed<{ tenant?: string }>) =>
+    r.rule.tenant === undefined || r.rule.tenant === tenant;
+  const reach = <R extends { tools: readonly string[]; tenant?: string }>(r: Indexed<R>): Matching => ({
+    tenant: inTenant(r),
     tool: r.matchesTool(call.tool),
     subject: namesSubject(r.subjects, keys),
   });
+  const reaches = (m: Matching) => m.tenant && m.tool && m.subject;
 
   // Denies: the first that applies decides.
   const denies = index.denies.all.map((indexed) => {
     const m = reach(indexed);
-    const truth = m.tool && m.subject ? evaluateConditions(indexed.rule.when, attrs, 'deny') : 'false';
-    return { indexed, m, truth, applies: m.tool && m.subject && truth !== 'false' };
+    const truth = reaches(m) ? evaluateConditions(indexed.rule.when, attrs, 'deny') : 'false';
+    return { indexed, m, truth, applies: reaches(m) && truth !== 'false' };
   });
   // Allows: the first whose conditions are known to hold decides, when no deny did.
   const allows = index.allows.all.map((indexed) => {
     const m = reach(indexed);
-    const truth = m.tool && m.subject ? evaluateConditions(indexed.rule.when, attrs) : 'false';
-    return { indexed, m, truth, applies: m.tool && m.subject && truth === 'true' };
+    const truth = reaches(m) ? evaluateConditions(indexed.rule.when, attrs) : 'false';
+    return { indexed, m, truth, applies: reaches(m) && truth === 'true' };
   });
 
   const firstDeny = denies.find((d) => d.applies);
@@ -184,10 +201,8 @@ export function explainDecision(compiled: CompiledPolicy, call: ToolCall): Decis
     decision = denied(rule.id, `${what}: denied by ${rule.id}${why}${unsure}`);
   } else if (firstAllow) {
     const rule = firstAllow.indexed.rule;
-    const approval = index.approvals.all.find((a) => a.matchesTool(call.tool))?.rule;
-    const limit = index.rateLimits.all.find(
-      (r) => r.matchesTool(call.tool) && namesSubject(r.subjects, keys),
-    )?.rule;
+    const approval = index.approvals.all.find((a) => inTenant(a) && a.matchesTool(call.tool))?.rule;
+    const limit = index.rateLimits.all.find((r) => reaches(reach(r)))?.rule;
     decision = {
       allowed: true,
       effect: 'allow',
@@ -208,7 +223,7 @@ export function explainDecision(compiled: CompiledPolicy, call: ToolCall): Decis
     };
   } else {
     const misses = allows
-      .filter((a) => a.m.tool && a.m.subject)
+      .filter((a) => reaches(a.m))
       .map(({ indexed: { rule }, truth }) => {
         const verb = truth === 'false' ? 'does not hold' : 'could not be evaluated';
         return `${rule.id} (role ${rule.role}) needs ${firstUnmet(rule.when, attrs)}, which ${verb}`;
@@ -258,9 +273,10 @@ export function explainDecision(compiled: CompiledPolicy, call: ToolCall): Decis
   let approvalSeen = false;
   for (const indexed of index.approvals.all) {
     const rule = indexed.rule;
-    const matched = indexed.matchesTool(call.tool);
+    const matched = inTenant(indexed) && indexed.matchesTool(call.tool);
     let reason: string;
-    if (!matched) reason = `${tool} matches none of its tool patterns (${listed(rule.tools)})`;
+    if (!inTenant(indexed)) reason = notInTenant(rule.tenant, call);
+    else if (!matched) reason = `${tool} matches none of its tool patterns (${listed(rule.tools)})`;
     else if (approvalSeen) reason = `covers ${tool}, but an earlier approval rule applies`;
     else if (!decision.allowed) reason = `covers ${tool}; not needed: the call is denied`;
     else reason = `the call needs approval by ${listed(rule.approvers)} within ${rule.timeoutSeconds}s`;

@@ -3,7 +3,12 @@
  * of rule it keeps, per tool name, the rules whose patterns match that tool (filled on first use), so
  * `decide` looks only at those few rules, in compiled order, instead of matching every pattern of every
  * rule on every call. Subjects are then checked against a per-rule set.
+ *
+ * Rules are also split by tenant here, once: the index of a tenant holds the organisation-wide rules and
+ * that tenant's own (RuleSource.tenant), so a call never walks, let alone filters, another tenant's rules
+ * and its cost does not grow with the number of tenants.
  */
+import { IMPLICIT_TENANT } from '@raku/config';
 import { type Matcher, patternsMatcher } from './patterns.ts';
 import type { CompiledPolicy } from './types.ts';
 
@@ -22,17 +27,20 @@ const TOOL_MEMO_LIMIT = 10_000;
 /** Longer names are not remembered (MCP tool names have at most 64 characters), so the memo stays small. */
 const TOOL_NAME_MEMO_MAX_LENGTH = 128;
 
+type Rule = { tools: readonly string[]; subjects?: readonly string[]; tenant?: string };
+
+function indexed<R extends Rule>(rule: R): Indexed<R> {
+  return { rule, matchesTool: patternsMatcher(rule.tools), subjects: new Set(rule.subjects ?? []) };
+}
+
 /** The rules of one kind, with a memo from tool name to the rules matching it. */
 export class RuleList<R extends { tools: readonly string[] }> {
   readonly all: readonly Indexed<R>[];
   readonly #byTool = new Map<string, Indexed<R>[]>();
 
-  constructor(rules: readonly (R & { subjects?: readonly string[] })[]) {
-    this.all = rules.map((rule) => ({
-      rule,
-      matchesTool: patternsMatcher(rule.tools),
-      subjects: new Set(rule.subjects ?? []),
-    }));
+  /** Takes rules, or rules already indexed (shared between the lists of several tenants). */
+  constructor(rules: readonly (R & { subjects?: readonly string[] })[] | { indexed: readonly Indexed<R>[] }) {
+    this.all = 'indexed' in rules ? rules.indexed : rules.map(indexed);
   }
 
   /** The rules whose tool patterns match `tool`, in compiled order. Do not mutate. */
@@ -55,20 +63,73 @@ export interface RuleIndex {
   rateLimits: RuleList<CompiledPolicy['rateLimits'][number]>;
 }
 
-// A compiled policy is not mutated once compiled (or read from the bundle); entries go away with it.
-const cache = new WeakMap<CompiledPolicy, RuleIndex>();
+type Kind = keyof RuleIndex;
+const KINDS: readonly Kind[] = ['allows', 'denies', 'approvals', 'rateLimits'];
+type IndexedRules = { [K in Kind]: readonly Indexed<CompiledPolicy[K][number]>[] };
 
-/** The index of `compiled`, built on first use. */
-export function ruleIndex(compiled: CompiledPolicy): RuleIndex {
-  let index = cache.get(compiled);
-  if (!index) {
-    index = {
-      allows: new RuleList(compiled.allows),
-      denies: new RuleList(compiled.denies),
-      approvals: new RuleList(compiled.approvals),
-      rateLimits: new RuleList(compiled.rateLimits),
-    };
-    cache.set(compiled, index);
+interface TenantIndexes {
+  /** Every rule of every tenant, in compiled order: the policy explorer's and explainDecision's view. */
+  every: RuleIndex;
+  /** The organisation-wide rules only: the index of a tenant that has no policy of its own. */
+  orgWide: RuleIndex;
+  /** Per tenant named by some rule: the organisation-wide rules and its own, in compiled order. */
+  byTenant: Map<string, RuleIndex>;
+}
+
+function indexOf(rules: IndexedRules, keep: (tenant: string | undefined) => boolean): RuleIndex {
+  const list = <K extends Kind>(kind: K) =>
+    new RuleList({ indexed: rules[kind].filter((r) => keep(r.rule.tenant)) }) as RuleIndex[K];
+  return {
+    allows: list('allows'),
+    denies: list('denies'),
+    approvals: list('approvals'),
+    rateLimits: list('rateLimits'),
+  };
+}
+
+function build(compiled: CompiledPolicy): TenantIndexes {
+  // Patterns are compiled once per rule; the tenants' lists share these entries.
+  const rules = {
+    allows: compiled.allows.map(indexed),
+    denies: compiled.denies.map(indexed),
+    approvals: compiled.approvals.map(indexed),
+    rateLimits: compiled.rateLimits.map(indexed),
+  };
+  const tenants = new Set<string>();
+  for (const kind of KINDS)
+    for (const { rule } of rules[kind]) if (rule.tenant !== undefined) tenants.add(rule.tenant);
+  const every = indexOf(rules, () => true);
+  if (tenants.size === 0) return { every, orgWide: every, byTenant: new Map() };
+  return {
+    every,
+    orgWide: indexOf(rules, (t) => t === undefined),
+    byTenant: new Map([...tenants].map((t) => [t, indexOf(rules, (r) => r === undefined || r === t)])),
+  };
+}
+
+// A compiled policy is not mutated once compiled (or read from the bundle); entries go away with it.
+const cache = new WeakMap<CompiledPolicy, TenantIndexes>();
+
+function indexes(compiled: CompiledPolicy): TenantIndexes {
+  let found = cache.get(compiled);
+  if (!found) {
+    found = build(compiled);
+    cache.set(compiled, found);
   }
-  return index;
+  return found;
+}
+
+/**
+ * The index of the rules that apply to calls made in `tenant` (default IMPLICIT_TENANT): the
+ * organisation-wide rules and the tenant's own, in compiled order. Built for every tenant on first use; a
+ * tenant no rule names gets the organisation-wide index, so no caller-chosen name grows the cache.
+ */
+export function ruleIndex(compiled: CompiledPolicy, tenant: string = IMPLICIT_TENANT): RuleIndex {
+  const found = indexes(compiled);
+  return found.byTenant.get(tenant) ?? found.orgWide;
+}
+
+/** The index of every rule of the compiled policy, whatever its tenant (explanations list them all). */
+export function everyRuleIndex(compiled: CompiledPolicy): RuleIndex {
+  return indexes(compiled).every;
 }

@@ -17,15 +17,19 @@ const knowableAtListTime = (c: Condition) => !c.field.startsWith('args.') && !c.
  * (conditions on args and time are ignored: they are checked at call time), and no deny rule names the
  * subject and the tool with only such knowable conditions, all holding or not evaluable. Listing is not
  * permission: every call is still decided by `decide`.
+ *
+ * Only the organisation-wide rules and those of `tenant` (the tenant the caller acts in; default
+ * IMPLICIT_TENANT) count. `tools` should already be that tenant's view (its own and its shared tools).
  */
 export function toolsVisibleTo(
   compiled: CompiledPolicy,
   subject: Subject,
   tools: readonly string[],
+  tenant?: string,
 ): string[] {
   // `now` is unused: time conditions are filtered out above.
   const attrs: Attributes = { args: undefined, subject, environment: compiled.environment, now: new Date(0) };
-  const index = ruleIndex(compiled);
+  const index = ruleIndex(compiled, tenant);
   const keys = subjectKeys(subject);
   const denies = index.denies.all
     .filter((d) => namesSubject(d.subjects, keys))
