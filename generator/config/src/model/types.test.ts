@@ -98,7 +98,10 @@ const OBJECTS: Record<string, Shape> = {
     [],
     ['baseUrls', 'auth', 'headers', 'timeoutMs', 'maxResponseBytes', 'a2a'],
   ),
-  'pack#a2aUpstream': keysOf<A2aUpstream>()(['cardUrl', 'protocolVersion', 'cardSha256'], ['transport']),
+  'pack#a2aUpstream': keysOf<A2aUpstream>()(
+    ['cardUrl', 'protocolVersion', 'cardSha256'],
+    ['transport', 'streaming'],
+  ),
   'pack#a2aSkill': keysOf<A2aSkillMapping>()(['skill'], []),
   'pack#upstream.baseUrls': keysOf<Def<Upstream['baseUrls']>>()([], ['dev', 'staging', 'prod']),
   'pack#auth': keysOf<UpstreamAuth>()(
