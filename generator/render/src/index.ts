@@ -1,5 +1,6 @@
 export { buildBundle } from './bundle/build-bundle.ts';
 export { buildPipeline } from './bundle/pipeline.ts';
+export { bundleTenantNames, routesOfTenant, tenantSees, toolsOfTenant } from './bundle/tenant-view.ts';
 export {
   BUNDLE_VERSION,
   type BundleRemote,

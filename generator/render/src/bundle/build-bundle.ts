@@ -1,4 +1,4 @@
-import type { Remote, RepoModel } from '@raku/config';
+import type { Remote, RepoModel, Tenant } from '@raku/config';
 import { exposedToolName, secretEnvName, toolContentHash } from '@raku/config';
 import { compilePolicies } from '@raku/policy';
 import { buildPipeline } from './pipeline.ts';
@@ -6,6 +6,7 @@ import {
   BUNDLE_VERSION,
   type BundleRemote,
   type BundleRoute,
+  type BundleTenant,
   type BundleTool,
   type GatewayBundle,
   type RouteTarget,
@@ -27,12 +28,21 @@ export interface BuildBundleOptions {
  * Pack tools are routed to the zone's pack server first, then to the remote tools that declare
  * `fallbackFor` them. A remote tool with `fallbackFor` is only a fallback (it is not exposed under its own
  * name, so policies about the pack tool cover it); one without is exposed as '<remote>.<tool>'.
+ *
+ * Tenants: a tool of a pack that names a tenant carries that `tenant` (and so does its route); two tenants
+ * may expose the same name, so tools and routes are sorted by name, then tenant (shared first). Remotes are
+ * shared, and a remote fallback stands in only for the shared pack tool of its name, never for a tenant's
+ * tool that happens to share it (the tenant did not choose that server). `tenants` lists the repository's
+ * tenants; a repository without tenants gets a bundle without the key and without any `tenant` field, byte
+ * for byte as before tenancy.
  */
 export function buildBundle(model: RepoModel, zoneName: string, opts: BuildBundleOptions): GatewayBundle {
   const { zone, workloads } = resolveZone(model, zoneName);
   const z = zone.value;
   const tools: BundleTool[] = [];
-  const routes = new Map<string, RouteTarget[]>();
+  // Keyed by tenant and exposed name ('' = shared): names are unique per tenant view, not per bundle.
+  const routes = new Map<string, { tool: string; tenant?: string; targets: RouteTarget[] }>();
+  const routeKey = (tenant: string | undefined, name: string) => `${tenant ?? ''}\u0000${name}`;
 
   for (const workload of workloads) {
     for (const { pack } of workload.packs) {
@@ -50,6 +60,7 @@ export function buildBundle(model: RepoModel, zoneName: string, opts: BuildBundl
         if (tool.annotations !== undefined) definition.annotations = tool.annotations;
         if (tool.timeoutMs !== undefined) definition.timeoutMs = tool.timeoutMs;
         if (tool.cache !== undefined) definition.cache = { ttlSeconds: tool.cache.ttlSeconds };
+        const tenant = p.tenant === undefined ? {} : { tenant: p.tenant };
         tools.push({
           name,
           source: {
@@ -62,20 +73,25 @@ export function buildBundle(model: RepoModel, zoneName: string, opts: BuildBundl
           definition,
           sensitive: tool.sensitive === true,
           contentHash: toolContentHash({ ...tool, name }),
+          ...tenant,
         });
-        routes.set(name, [
-          {
-            kind: 'pack',
-            workload: workload.name,
-            pack: p.name,
-            version: p.version,
-            tool: tool.name,
-            url: packServerUrl(workload.name, z.namespace),
-            ...(p.upstream.a2a
-              ? { a2aCard: { url: p.upstream.a2a.cardUrl, sha256: p.upstream.a2a.cardSha256 } }
-              : {}),
-          },
-        ]);
+        routes.set(routeKey(p.tenant, name), {
+          tool: name,
+          ...tenant,
+          targets: [
+            {
+              kind: 'pack',
+              workload: workload.name,
+              pack: p.name,
+              version: p.version,
+              tool: tool.name,
+              url: packServerUrl(workload.name, z.namespace),
+              ...(p.upstream.a2a
+                ? { a2aCard: { url: p.upstream.a2a.cardUrl, sha256: p.upstream.a2a.cardSha256 } }
+                : {}),
+            },
+          ],
+        });
       }
     }
   }
@@ -91,7 +107,7 @@ export function buildBundle(model: RepoModel, zoneName: string, opts: BuildBundl
       };
       if (tool.fallbackFor !== undefined) {
         // Validation guarantees the pack tool exists; a dangling fallback has nothing to stand in for.
-        routes.get(tool.fallbackFor)?.push(target);
+        routes.get(routeKey(undefined, tool.fallbackFor))?.targets.push(target);
         continue;
       }
       const name = `${remote.name}.${tool.name}`;
@@ -101,7 +117,7 @@ export function buildBundle(model: RepoModel, zoneName: string, opts: BuildBundl
         sensitive: tool.sensitive === true,
         contentHash: tool.descriptionSha256,
       });
-      routes.set(name, [target]);
+      routes.set(routeKey(undefined, name), { tool: name, targets: [target] });
     }
   }
 
@@ -121,12 +137,22 @@ export function buildBundle(model: RepoModel, zoneName: string, opts: BuildBundl
     environment: z.environment,
     namespace: z.namespace,
     revision: opts.revision,
-    tools: tools.sort((a, b) => cmp(a.name, b.name)),
-    routes: [...routes]
-      .map(([tool, targets]): BundleRoute => ({ tool, environment: z.environment, targets }))
-      .sort((a, b) => cmp(a.tool, b.tool)),
+    tools: tools.sort((a, b) => cmp(a.name, b.name) || cmp(a.tenant ?? '', b.tenant ?? '')),
+    routes: [...routes.values()]
+      .map(
+        ({ tool, tenant, targets }): BundleRoute => ({
+          tool,
+          ...(tenant === undefined ? {} : { tenant }),
+          environment: z.environment,
+          targets,
+        }),
+      )
+      .sort((a, b) => cmp(a.tool, b.tool) || cmp(a.tenant ?? '', b.tenant ?? '')),
     remotes: remotes.map(bundleRemote),
     policies: compilePolicies(model.policies, z.environment),
+    ...(model.tenants.length > 0 && {
+      tenants: model.tenants.map((t) => bundleTenant(t.value)).sort((a, b) => cmp(a.name, b.name)),
+    }),
     auth: {
       ...(auth.issuer !== undefined && { issuer: auth.issuer }),
       ...(auth.audience !== undefined && { audience: auth.audience }),
@@ -140,6 +166,18 @@ export function buildBundle(model: RepoModel, zoneName: string, opts: BuildBundl
     ...(z.gateway?.a2a?.enabled === true && { a2a: { enabled: true as const } }),
     ...(secretNames.size > 0 && { secretNames: [...secretNames].sort(cmp) }),
     pipeline: buildPipeline(model),
+  };
+}
+
+/** A tenant as the gateway needs it: without owners and description, lists defaulted to empty. */
+function bundleTenant(tenant: Tenant): BundleTenant {
+  return {
+    name: tenant.name,
+    members: tenant.members.map((m) => ({ ...m })),
+    admins: [...(tenant.admins ?? [])],
+    approvers: [...(tenant.approvers ?? [])],
+    shared: [...(tenant.shared ?? [])],
+    ...(tenant.quotas && { quotas: { ...tenant.quotas } }),
   };
 }
 
