@@ -1,3 +1,4 @@
+import { IMPLICIT_TENANT } from '@raku/config';
 import { shortRevision } from '../generate/render-zone.ts';
 import type { AccessPlanChange, ContractPlanChange, Plan, RemotePlanChange, ZonePlan } from './plan-types.ts';
 
@@ -41,6 +42,29 @@ function accessLine(c: AccessPlanChange): string {
         ? `can no longer call ${c.tool} (was: ${c.before})`
         : `${c.tool}: ${c.before} → ${c.after}`;
   return `${c.subject} ${what} in ${c.zones.join(', ')}`;
+}
+
+/** How a plan names a tenant: its name, or for the implicit one, the callers it stands for. */
+function tenantTitle(tenant: string): string {
+  return tenant === IMPLICIT_TENANT ? `Callers of no tenant (${IMPLICIT_TENANT})` : `Tenant ${tenant}`;
+}
+
+/**
+ * The access changes in runs of one tenant, in plan order (accessChanges sorts by tenant first); one run
+ * with no title when the plan has no tenants.
+ */
+function byTenant(access: readonly AccessPlanChange[]): { title?: string; changes: AccessPlanChange[] }[] {
+  const runs: { tenant?: string; title?: string; changes: AccessPlanChange[] }[] = [];
+  for (const c of access) {
+    const last = runs[runs.length - 1];
+    if (last && last.tenant === c.tenant) last.changes.push(c);
+    else
+      runs.push({
+        ...(c.tenant !== undefined && { tenant: c.tenant, title: tenantTitle(c.tenant) }),
+        changes: [c],
+      });
+  }
+  return runs.map(({ title, changes }) => ({ ...(title !== undefined && { title }), changes }));
 }
 
 function contractLine(c: ContractPlanChange): string {
@@ -109,7 +133,12 @@ function formatText(plan: Plan): string {
   }
   if (plan.access.length > 0) {
     out.push('', 'Access changes:');
-    for (const c of plan.access) out.push(`  ${ACCESS_SIGN[c.change]} [${c.environment}] ${accessLine(c)}`);
+    for (const run of byTenant(plan.access)) {
+      const indent = run.title === undefined ? '  ' : '    ';
+      if (run.title !== undefined) out.push(`  ${run.title}:`);
+      for (const c of run.changes)
+        out.push(`${indent}${ACCESS_SIGN[c.change]} [${c.environment}] ${accessLine(c)}`);
+    }
   }
   if (plan.contracts.length > 0) {
     out.push('', 'Tool contract changes:');
@@ -204,27 +233,29 @@ function markdown(plan: Plan, detail: Detail, shortened: boolean, reportUrl: str
     );
   }
   if (plan.access.length > 0) {
-    out.push(
-      '',
-      '### Access',
-      '',
-      '| | environment | subject | tool | access | zones |',
-      '|---|---|---|---|---|---|',
-    );
-    const rows = plan.access.slice(0, detail.limit);
-    for (const c of rows) {
-      const access =
-        c.change === 'gained'
-          ? `now: ${c.after}`
-          : c.change === 'lost'
-            ? `was: ${c.before}`
-            : `${c.before} → ${c.after}`;
-      out.push(
-        `| ${c.change === 'gained' ? '🟢 gains' : c.change === 'lost' ? '🔴 loses' : '🟡 changes'} | ${c.environment} | ${code(c.subject)} | ${code(c.tool)} | ${md(access ?? '')} | ${c.zones.join(', ')} |`,
-      );
+    out.push('', '### Access');
+    let budget = detail.limit;
+    for (const run of byTenant(plan.access)) {
+      // Without tenants, the one table keeps its header even when no row fits (as before tenancy).
+      if (budget <= 0 && run.title !== undefined) break;
+      if (run.title !== undefined) out.push('', `#### ${md(run.title)}`);
+      out.push('', '| | environment | subject | tool | access | zones |', '|---|---|---|---|---|---|');
+      const rows = run.changes.slice(0, budget);
+      budget -= rows.length;
+      for (const c of rows) {
+        const access =
+          c.change === 'gained'
+            ? `now: ${c.after}`
+            : c.change === 'lost'
+              ? `was: ${c.before}`
+              : `${c.before} → ${c.after}`;
+        out.push(
+          `| ${c.change === 'gained' ? '🟢 gains' : c.change === 'lost' ? '🔴 loses' : '🟡 changes'} | ${c.environment} | ${code(c.subject)} | ${code(c.tool)} | ${md(access ?? '')} | ${c.zones.join(', ')} |`,
+        );
+      }
     }
-    if (plan.access.length > rows.length)
-      out.push('', `… and ${plan.access.length - rows.length} more access changes`);
+    const shown = Math.min(plan.access.length, detail.limit);
+    if (plan.access.length > shown) out.push('', `… and ${plan.access.length - shown} more access changes`);
   }
   if (plan.contracts.length > 0) {
     out.push('', '### Tool contracts', '');

@@ -21,6 +21,11 @@ export interface ZonePlan {
 }
 
 export interface AccessPlanChange {
+  /**
+   * The tenant whose callers gain or lose the access (IMPLICIT_TENANT: callers of no tenant). Absent when
+   * neither side of the plan has tenants: one implicit tenant, as before tenancy.
+   */
+  tenant?: string;
   environment: Environment;
   subject: string;
   tool: string;

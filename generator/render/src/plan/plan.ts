@@ -1,8 +1,9 @@
 import type { Environment } from '@raku/config';
-import { toolContentHash, UserError } from '@raku/config';
+import { IMPLICIT_TENANT, toolContentHash, UserError } from '@raku/config';
 import { accessMatrix, describeAccess, diffAccess } from '@raku/policy';
 import semver from 'semver';
 import { parseAllDocuments } from 'yaml';
+import { bundleTenantNames, toolsOfTenant } from '../bundle/tenant-view.ts';
 import type { BundleTool, GatewayBundle } from '../bundle/types.ts';
 import type { ChangeSet } from '../generate/change-set.ts';
 import { imagesByTag } from '../generate/generate-zones.ts';
@@ -159,8 +160,15 @@ export function bundleOf(cs: ChangeSet, where: string): GatewayBundle | undefine
 
 /**
  * Who gains or loses which tools, base vs head, from each zone's gateway bundle (its compiled policies and
- * tools): accessMatrix and diffAccess per zone, the same change in several zones of an environment merged.
- * Exported for the gateway's change previews, so they show what `raku plan` shows.
+ * tools): accessMatrix and diffAccess per zone and per tenant, the same change in several zones of an
+ * environment merged. Exported for the gateway's change previews, so they show what `raku plan` shows.
+ *
+ * Per tenant: each tenant's matrix is built from its view of the bundle's tools (toolsOfTenant) and the
+ * organisation's and its own rules, so a grant in one tenant's policy shows up for that tenant only, and
+ * a tenant added or removed gains or loses all it can call. The implicit tenant (callers of no tenant) is
+ * one of them. When neither side has tenants the changes carry no `tenant` and read as before tenancy;
+ * otherwise every change names its tenant. Sorted by tenant (the implicit one first), then environment (prod
+ * first), subject and tool.
  */
 export function accessChanges(
   base: Map<string, GatewayBundle>,
@@ -168,40 +176,58 @@ export function accessChanges(
 ): AccessPlanChange[] {
   const merged = new Map<string, AccessPlanChange>();
   const zones = [...new Set([...base.keys(), ...head.keys()])].sort();
+  const tenanted = [...base.values(), ...head.values()].some((b) => (b.tenants ?? []).length > 0);
   for (const zone of zones) {
     const b = base.get(zone);
     const h = head.get(zone);
     const environment = (h ?? b)?.environment as Environment;
-    const matrix = (bundle: GatewayBundle | undefined) =>
+    const matrix = (bundle: GatewayBundle | undefined, tenant: string) =>
       bundle
         ? accessMatrix(
             bundle.policies,
-            bundle.tools.map((t) => t.name),
+            toolsOfTenant(bundle, tenant).map((t) => t.name),
+            tenant,
           )
         : [];
-    for (const change of diffAccess(matrix(b), matrix(h))) {
-      const before = change.before && describeAccess(change.before);
-      const after = change.after && describeAccess(change.after);
-      const key = JSON.stringify([environment, change.subject, change.tool, change.change, before, after]);
-      const existing = merged.get(key);
-      if (existing) existing.zones.push(zone);
-      else {
-        merged.set(key, {
+    const tenants = new Set([...(b ? bundleTenantNames(b) : []), ...(h ? bundleTenantNames(h) : [])]);
+    for (const tenant of tenants) {
+      for (const change of diffAccess(matrix(b, tenant), matrix(h, tenant))) {
+        const before = change.before && describeAccess(change.before);
+        const after = change.after && describeAccess(change.after);
+        const key = JSON.stringify([
+          tenant,
           environment,
-          subject: change.subject,
-          tool: change.tool,
-          change: change.change,
-          ...(before !== undefined && { before }),
-          ...(after !== undefined && { after }),
-          zones: [zone],
-        });
+          change.subject,
+          change.tool,
+          change.change,
+          before,
+          after,
+        ]);
+        const existing = merged.get(key);
+        if (existing) existing.zones.push(zone);
+        else {
+          merged.set(key, {
+            ...(tenanted && { tenant }),
+            environment,
+            subject: change.subject,
+            tool: change.tool,
+            change: change.change,
+            ...(before !== undefined && { before }),
+            ...(after !== undefined && { after }),
+            zones: [zone],
+          });
+        }
       }
     }
   }
   const envRank = { dev: 0, staging: 1, prod: 2 } as const;
+  const tenantRank = (c: AccessPlanChange) => (c.tenant === IMPLICIT_TENANT ? '' : (c.tenant ?? ''));
   return [...merged.values()].sort(
     (x, y) =>
-      envRank[y.environment] - envRank[x.environment] || cmp(x.subject, y.subject) || cmp(x.tool, y.tool),
+      cmp(tenantRank(x), tenantRank(y)) ||
+      envRank[y.environment] - envRank[x.environment] ||
+      cmp(x.subject, y.subject) ||
+      cmp(x.tool, y.tool),
   );
 }
 
