@@ -3,7 +3,8 @@
  * (the SDK's `jsonRpcHandler` over GatewayAgent). Both answer only while the zone enables them
  * (`gateway.a2a.enabled`, read per request so a reload turns them on or off); otherwise the request falls
  * through to a 404. /a2a authenticates exactly as /mcp does: no valid bearer token, 401 with the same
- * WWW-Authenticate challenge, before the body is read. The body is then held to the JSON bounds of /mcp
+ * WWW-Authenticate challenge, before the body is read; a caller that may not act in the tenant it names
+ * (X-Raku-Tenant), or belongs to several and names none, gets 403, as on /mcp. The body is then held to the JSON bounds of /mcp
  * (RAKU_JSON_MAX_BYTES, RAKU_JSON_MAX_DEPTH) before it is parsed: the SDK's own parser has neither bound, and
  * values nested thousands deep break the code that walks them (traces, redaction).
  */
@@ -14,6 +15,7 @@ import { depthMessage, jsonBounds, pruneDeepText, tooDeep } from '@raku/pack-run
 import express, { type Response, type Router } from 'express';
 import type { Authenticator } from '../auth/authenticator.ts';
 import type { Caller } from '../auth/caller.ts';
+import { TENANT_HEADER } from '../tenancy/membership.ts';
 import { A2A_PATH, AGENT_CARD_PATH, type CardContext, publicAgentCard } from './agent-card.ts';
 import { CallerUser, type GatewayAgent } from './gateway-agent.ts';
 
@@ -109,7 +111,24 @@ export function createA2aRouter(options: A2aRouterOptions): Router {
         options.challenge(req, res, auth);
         return;
       }
-      callers.set(req, auth.caller);
+      const requested = req.headers[TENANT_HEADER];
+      const chosen = options.agent.withTenant(
+        auth.caller,
+        typeof requested === 'string' ? requested : undefined,
+      );
+      if (!chosen.ok) {
+        req.resume();
+        res
+          .status(403)
+          .json({
+            jsonrpc: '2.0',
+            id: null,
+            error: { code: -32000, message: `Forbidden: ${chosen.message}` },
+          });
+        return;
+      }
+      const caller = chosen.caller;
+      callers.set(req, caller);
       body(req, res, (error?: unknown) => {
         const type = (error as { type?: string } | undefined)?.type;
         if (error === undefined) rpc(req, res, next);
@@ -122,7 +141,7 @@ export function createA2aRouter(options: A2aRouterOptions): Router {
               message: error.message,
               bytes: error.bytes,
             };
-            options.agent.recordRefused(error.skill, auth.caller, refusal);
+            options.agent.recordRefused(error.skill, caller, refusal);
           }
           invalidRequest(res, 400, error.message);
         } else if (type === 'entity.too.large') {

@@ -33,6 +33,7 @@ import type { Caller } from '../auth/caller.ts';
 import type { RefusedCall } from '../mcp/node-handler.ts';
 import { type ToolCatalog, ToolNotFound } from '../mcp/tool-endpoint.ts';
 import { TRACEPARENT, traceIdOf } from '../telemetry/trace-context.ts';
+import type { CallerChoice } from '../tenancy/membership.ts';
 import { type CardContext, callerAgentCard, publicAgentCard } from './agent-card.ts';
 import { answerOf, skillCallOf } from './skill-call.ts';
 
@@ -106,6 +107,15 @@ export class GatewayAgent implements A2ARequestHandler {
       if (error instanceof ToolNotFound) throw new RequestMalformedError(`unknown skill "${call.skill}"`);
       throw error;
     }
+  }
+
+  /**
+   * The caller with the tenant its request acts in (the X-Raku-Tenant header `requested`), chosen as for MCP:
+   * skills are the tools of that tenant's view.
+   */
+  withTenant(caller: Caller, requested: string | undefined): CallerChoice {
+    const catalog = this.options.catalog();
+    return catalog.withTenant ? catalog.withTenant(caller, requested) : { ok: true, caller };
   }
 
   /** Traces a SendMessage refused before it was parsed (its body nests too deep), as MCP's refused calls are. */

@@ -7,6 +7,7 @@ import type express from 'express';
 import { buildAgents } from '../catalog/agents.ts';
 import { exposedToolNames } from '../catalog/catalog.ts';
 import { ApiError } from './api-error.ts';
+import { requestTenant } from './catalog-routes.ts';
 import type { RouteContext } from './types.ts';
 
 export function mountAgentRoutes(router: express.Router, context: RouteContext): void {
@@ -15,8 +16,12 @@ export function mountAgentRoutes(router: express.Router, context: RouteContext):
     const who = await caller(req, false);
     if (!deps.catalog || !deps.bundle)
       throw new ApiError(404, 'not_found', 'this gateway serves no tool catalog');
-    const bundle = deps.bundle();
-    const visible = who.admin ? 'all' : new Set(deps.catalog.visibleTools(who, exposedToolNames(bundle)));
+    const catalog = deps.catalog;
+    // Organisation admins see every tenant's agents; anyone else those of the tenant it acts in.
+    const tenant = who.admin ? undefined : requestTenant(catalog, who, req);
+    const bundle = tenant === undefined ? deps.bundle() : catalog.bundleOf(tenant);
+    const visible =
+      tenant === undefined ? 'all' : new Set(catalog.visibleTools(who, tenant, exposedToolNames(bundle)));
     res.json(buildAgents(bundle, deps.catalog.remotes(), visible));
   });
 }

@@ -4,6 +4,7 @@
  * admin routes and the server wiring share them without this folder importing either.
  */
 import type { CallToolResult } from '@raku/pack-runtime';
+import type { GatewayBundle } from '@raku/render';
 
 /** Where a pack tool's HTTP call goes. The bundle keeps the tool's HTTP mapping, not the OpenAPI operation id. */
 export interface CatalogSourceOperation {
@@ -134,20 +135,32 @@ export class UnknownToolError extends Error {
   override readonly name = 'UnknownToolError';
 }
 
+/** The tenant a catalog request acts in, or why it may not act in the one it named. */
+export type CatalogTenant = { ok: true; tenant: string } | { ok: false; message: string };
+
 /** The running gateway, as the catalog reads and calls it; every method reads the state in use at the time. */
 export interface CatalogRuntime {
-  /** The exposed tool names the caller's policy lets it see (`toolsVisibleTo`), of `names`. */
-  visibleTools(caller: CatalogCaller, names: readonly string[]): readonly string[];
+  /**
+   * The tenant a request acts in, chosen as for MCP (its only tenant; with several, the X-Raku-Tenant header
+   * `requested`; none: IMPLICIT_TENANT). An organisation admin may name any tenant of the bundle.
+   */
+  tenantOf(caller: CatalogCaller, requested: string | undefined): CatalogTenant;
+  /** The bundle in use as `tenant` sees it: its view's tools and their routes only. */
+  bundleOf(tenant: string): GatewayBundle;
+  /** The exposed tool names of `tenant`'s view the caller's policy lets it see (`toolsVisibleTo`), of `names`. */
+  visibleTools(caller: CatalogCaller, tenant: string, names: readonly string[]): readonly string[];
   /** The route table's view of the third-party servers (no request is sent). */
   remotes(): RemoteStatusView[];
   /**
-   * Runs a call as `caller` through the gateway's pipeline (policy, approval, rate limit, routing, trace), as
-   * an MCP tools/call would. Throws UnknownToolError for a tool the bundle does not have.
+   * Runs a call as `caller` in `tenant` through the gateway's pipeline (policy, quota, approval, rate limit,
+   * routing, trace), as an MCP tools/call would. Throws UnknownToolError for a tool the tenant's view does
+   * not have.
    */
   callTool(
     tool: string,
     args: Record<string, unknown>,
     caller: CatalogCaller,
+    tenant: string,
     signal: AbortSignal,
   ): Promise<ToolCallOutcome>;
 }

@@ -16,6 +16,7 @@ import type { Span } from '@opentelemetry/api';
 import type { CallToolResult, McpToolDefinition } from '@raku/pack-runtime';
 import { ANONYMOUS, type Caller } from '../auth/caller.ts';
 import { type RequestInfo, traceMcpRequest } from '../telemetry/request-span.ts';
+import { type CallerChoice, TENANT_HEADER } from '../tenancy/membership.ts';
 import { createHotPath, SSE_KEEP_ALIVE_MS } from './hot-path.ts';
 import { type RefusedCall, toLeanNodeHandler } from './node-handler.ts';
 
@@ -32,6 +33,12 @@ export interface ToolCatalog {
   ): Promise<CallToolResult>;
   /** Records a tools/call the endpoint refused before it ran (its body nests too deep), e.g. as a trace. */
   recordRefused?(name: string, caller: Caller, refusal: RefusedCall): void;
+  /**
+   * The caller with the tenant the request acts in (the gateway's tenants; `requested`: the X-Raku-Tenant
+   * header), or why it may not: the request is then answered 403 before its body is read. Absent (pack
+   * servers): every request acts as its caller is.
+   */
+  withTenant?(caller: Caller, requested: string | undefined): CallerChoice;
 }
 
 /**
@@ -209,7 +216,7 @@ export function createMcpEndpoint(catalog: ToolCatalog, options: McpEndpointOpti
       ? { onRefusedCall: (call, authInfo) => catalog.recordRefused?.(call.tool, callerOf(authInfo), call) }
       : {}),
   });
-  return (req, res, caller) =>
+  const serve: McpNodeHandler = (req, res, caller) =>
     // The headers ride along for the request's trace context (traceparent), read only by `traced`.
     node(req, res, {
       token: '',
@@ -217,4 +224,31 @@ export function createMcpEndpoint(catalog: ToolCatalog, options: McpEndpointOpti
       scopes: [],
       extra: { caller, headers: req.headers },
     });
+  const withTenant = catalog.withTenant?.bind(catalog);
+  if (!withTenant) return serve;
+  return (req, res, caller) => {
+    const requested = req.headers[TENANT_HEADER];
+    const chosen = withTenant(caller, typeof requested === 'string' ? requested : undefined);
+    if (chosen.ok) return serve(req, res, chosen.caller);
+    req.resume();
+    refuseTenant(res, chosen.message);
+    return Promise.resolve();
+  };
+}
+
+/**
+ * 403 for a request that may not act in the tenant it named (or named none while its caller belongs to
+ * several), with a JSON-RPC error body as the SDK shapes its HTTP-level refusals (code -32000, id null).
+ */
+function refuseTenant(res: ServerResponse, reason: string): void {
+  const text = JSON.stringify({
+    jsonrpc: '2.0',
+    error: { code: -32000, message: `Forbidden: ${reason}` },
+    id: null,
+  });
+  res.writeHead(403, {
+    'content-type': 'application/json',
+    'content-length': String(Buffer.byteLength(text)),
+  });
+  res.end(text);
 }

@@ -97,6 +97,20 @@ export interface RemoteStatus {
   card?: AgentCardSummary;
 }
 
+/**
+ * The route table's key of an exposed tool: its name for a shared tool (as before tenancy), owning tenant and
+ * name otherwise. A NUL cannot occur in a tenant or tool name, so the two kinds never collide.
+ */
+function routeKey(tool: string, tenant: string | undefined): string {
+  return tenant === undefined ? tool : `${tenant}\0${tool}`;
+}
+
+/** The tool (and owning tenant, for a tenant's tool) a route key names, as the route report shows it. */
+function routeOfKey(key: string): { tool: string; tenant?: string } {
+  const nul = key.indexOf('\0');
+  return nul < 0 ? { tool: key } : { tenant: key.slice(0, nul), tool: key.slice(nul + 1) };
+}
+
 export class RouteTable {
   private readonly routes = new Map<string, Candidate[]>();
   private readonly reviewed = new Map<Candidate, { remote: string; hash: string }>();
@@ -112,7 +126,7 @@ export class RouteTable {
     for (const remote of options.bundle.remotes) this.remotes.set(remote.name, this.remoteState(remote));
     for (const route of options.bundle.routes) {
       this.routes.set(
-        route.tool,
+        routeKey(route.tool, route.tenant),
         route.targets.map((t) => this.candidate(route.tool, t)),
       );
     }
@@ -191,8 +205,12 @@ export class RouteTable {
     return state;
   }
 
-  candidates(tool: string): readonly Candidate[] {
-    return this.routes.get(tool) ?? [];
+  /**
+   * The route of an exposed tool: `tenant` is the tool's owning tenant (BundleTool.tenant), absent for a
+   * shared tool. Two tenants' tools of one name have two routes.
+   */
+  candidates(tool: string, tenant?: string): readonly Candidate[] {
+    return this.routes.get(routeKey(tool, tenant)) ?? [];
   }
 
   breaker(targetId: string): CircuitBreaker {
@@ -247,9 +265,12 @@ export class RouteTable {
     return live && live.hash === reviewedHash ? live.definition : undefined;
   }
 
-  /** False while a tool of an A2A pack is hidden: its agent's live card is not the reviewed one. */
-  async cardMatches(tool: string): Promise<boolean> {
-    const candidate = this.routes.get(tool)?.[0];
+  /**
+   * False while a tool of an A2A pack is hidden: its agent's live card is not the reviewed one. `tenant`: the
+   * tool's owning tenant, as for `candidates`.
+   */
+  async cardMatches(tool: string, tenant?: string): Promise<boolean> {
+    const candidate = this.routes.get(routeKey(tool, tenant))?.[0];
     const reviewed = candidate && this.reviewed.get(candidate);
     if (!candidate?.pack || !reviewed) return true;
     const state = this.remotes.get(reviewed.remote);
@@ -392,8 +413,8 @@ export class RouteTable {
     return {
       zone: this.options.bundle.zone,
       revision: this.options.bundle.revision,
-      routes: [...this.routes].map(([tool, candidates]) => ({
-        tool,
+      routes: [...this.routes].map(([key, candidates]) => ({
+        ...routeOfKey(key),
         targets: candidates.map((c) => ({
           route: c.route,
           target: c.target.id,

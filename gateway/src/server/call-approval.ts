@@ -96,6 +96,7 @@ export async function awaitApproval(
     args,
     ...(tool.definition ? { inputSchema: tool.definition.inputSchema } : {}),
     revision: options.bundle.revision,
+    ...(caller.tenant !== undefined ? { tenant: caller.tenant } : {}),
   });
   const decided = await store.waitForDecision(request.id, {
     timeoutMs: options.approvalWaitMs ?? 20_000,

@@ -28,6 +28,9 @@ import { type CallRequest, PACK_VERSION_META, type ToolCatalog, ToolNotFound } f
 import type { RouteTable } from '../routing/route-table.ts';
 import { candidatesFor, NoRouteError, Router, VersionRequestError } from '../routing/router.ts';
 import { annotateCallSpan } from '../telemetry/call-attributes.ts';
+import { type CallerChoice, callerInTenant, claimsReadByMembership } from '../tenancy/membership.ts';
+import { quotaExceededResult, quotaRule, TenantQuotaGate } from '../tenancy/quota.ts';
+import { buildToolViews, bundleOfView, type ToolView, type ToolViews } from '../tenancy/tool-views.ts';
 import { truncatedMarker } from '../traces/trace-row.ts';
 import type { TraceDecision, TraceSink, TraceStatus } from '../traces/types.ts';
 import { awaitApproval, refuseUnlessApproved } from './call-approval.ts';
@@ -53,6 +56,11 @@ export interface GatewayCatalogOptions {
   approvalWaitMs?: number;
   /** Call budget per target attempt when the tool sets none. Default 30 000 ms. */
   defaultTimeoutMs?: number;
+  /**
+   * Where tenant quotas are counted (../tenancy/quota.ts). Default: a gate over `rateLimiter` (Redis when
+   * REDIS_URL is set). Share one gate between the catalogs of reloads, so calls in flight stay counted.
+   */
+  quotas?: TenantQuotaGate;
   now?: () => Date;
 }
 
@@ -75,39 +83,64 @@ interface Finished extends RoutedAnswer {
 
 export class GatewayCatalog implements ToolCatalog, JobRunner {
   private readonly router: Router;
-  private readonly names: string[];
-  private readonly byName: Map<string, GatewayBundle['tools'][number]>;
-  /** Claim names this policy's conditions read: what a job keeps of its caller's token. */
+  /** Each tenant's tools, computed once per bundle (../tenancy/tool-views.ts). */
+  readonly views: ToolViews;
+  /**
+   * Claim names this policy's conditions and the tenants' membership read: what a job (and the admin API's
+   * caller) keeps of its caller's token.
+   */
   private readonly claimNames: string[];
   private readonly cache: { store: CacheStore | undefined; counter: CacheCounter };
+  private readonly quotas: TenantQuotaGate;
+  private readonly viewBundles = new Map<string, GatewayBundle>();
 
   constructor(private readonly options: GatewayCatalogOptions) {
-    this.byName = new Map(options.bundle.tools.map((t) => [t.name, t]));
-    this.claimNames = claimsReadBy(options.policy);
+    this.views = buildToolViews(options.bundle);
+    this.claimNames = [
+      ...new Set([...claimsReadBy(options.policy), ...claimsReadByMembership(options.bundle.tenants ?? [])]),
+    ].sort();
     this.cache = { store: options.cache, counter: toolCacheCounter(options.metrics) };
-    this.names = [...this.byName.keys()].sort();
+    this.quotas = options.quotas ?? new TenantQuotaGate(options.rateLimiter);
     this.router = new Router({
       breaker: (id) => options.routes.breaker(id),
       availability: (c) => options.routes.availability(c),
     });
   }
 
+  /** The bundle as `tenant` sees it (../tenancy/tool-views.ts bundleOfView), made once per tenant. */
+  bundleOf(tenant: string): GatewayBundle {
+    let bundle = this.viewBundles.get(tenant);
+    if (!bundle) {
+      bundle = bundleOfView(this.options.bundle, tenant);
+      this.viewBundles.set(tenant, bundle);
+    }
+    return bundle;
+  }
+
+  /** The caller acting in the tenant it belongs to or names (X-Raku-Tenant); see callerInTenant. */
+  withTenant(caller: Caller, requested: string | undefined): CallerChoice {
+    return callerInTenant(caller, this.options.bundle.tenants ?? [], requested);
+  }
+
+  /** The tools of the caller's tenant its policy lets it see, in name order. */
   async listTools(caller: Caller): Promise<McpToolDefinition[]> {
     if (!this.options.policy) return [];
-    const visible = toolsVisibleTo(this.options.policy, subjectOf(caller), this.names);
+    const view = this.views.viewOf(caller.tenant);
+    const visible = toolsVisibleTo(this.options.policy, subjectOf(caller), view.names, caller.tenant);
     const out: McpToolDefinition[] = [];
     for (const name of visible) {
-      const def = await this.definition(name);
+      const def = await this.definition(view, name);
       if (def) out.push(def);
     }
     return out;
   }
 
-  private async definition(name: string): Promise<McpToolDefinition | undefined> {
-    const tool = this.byName.get(name);
+  private async definition(view: ToolView, name: string): Promise<McpToolDefinition | undefined> {
+    const tool = view.tools.get(name);
     if (!tool) return undefined;
     if (tool.definition) {
-      if (!(await this.options.routes.cardMatches(name))) return undefined; // A2A pack: its card changed
+      // A2A pack: its card changed
+      if (!(await this.options.routes.cardMatches(name, tool.tenant))) return undefined;
       const d = tool.definition;
       const def: McpToolDefinition = { name, description: d.description, inputSchema: d.inputSchema };
       if (d.title) def.title = d.title;
@@ -143,13 +176,14 @@ export class GatewayCatalog implements ToolCatalog, JobRunner {
    */
   recordRefused(name: string, caller: Caller, refusal: RefusedCall): void {
     this.options.metrics.calls.inc({
-      ...this.callLabels(this.byName.get(name), name, null),
+      ...this.callLabels(this.views.viewOf(caller.tenant).tools.get(name), name, null),
       status: 'invalid',
     });
     this.options.traces.record({
       time: this.options.now?.() ?? new Date(),
       subject: caller.subject,
       subjectKind: caller.kind,
+      ...(caller.tenant !== undefined ? { tenant: caller.tenant } : {}),
       tool: name,
       route: null,
       target: null,
@@ -176,6 +210,8 @@ export class GatewayCatalog implements ToolCatalog, JobRunner {
       subjectKind: caller.kind,
       groups: caller.groups,
       claims: pickClaims(caller.claims, this.claimNames),
+      // The tenant chosen when the call was made: the job runs in it, whatever the header of a later request.
+      ...(caller.tenant !== undefined ? { tenant: caller.tenant } : {}),
     };
   }
 
@@ -189,6 +225,7 @@ export class GatewayCatalog implements ToolCatalog, JobRunner {
       kind: callerKindOf(call.caller.subjectKind),
       groups: call.caller.groups,
       claims: call.caller.claims,
+      ...(call.caller.tenant !== undefined ? { tenant: call.caller.tenant } : {}),
     };
     return this.handle(call.tool, call.arguments, caller, context.signal, context.approvalId, call);
   }
@@ -203,10 +240,12 @@ export class GatewayCatalog implements ToolCatalog, JobRunner {
   ): Promise<CallToolResult> {
     const time = this.options.now?.() ?? new Date();
     const started = performance.now();
-    const tool = this.byName.get(name);
+    const view = this.views.viewOf(caller.tenant);
+    // Resolved in the caller's view only: another tenant's tool of this name is as unknown as no tool.
+    const tool = view.tools.get(name);
     let finished: Finished;
     try {
-      finished = await this.pipeline(name, tool, args, caller, signal, time, approvedBy, request);
+      finished = await this.pipeline(name, tool, view, args, caller, signal, time, approvedBy, request);
     } catch (err) {
       // An internal fault: its text (a database error may quote source lines and SQL) goes to the trace,
       // which operators read, never to the agent.
@@ -239,12 +278,14 @@ export class GatewayCatalog implements ToolCatalog, JobRunner {
       finished.status,
       latencyMs / 1000,
     );
+    if (this.views.tenancy) this.options.metrics.tenantCalls.inc({ tenant: view.tenant });
     this.options.traces.record({
       ...(request.traceId ? { id: request.traceId } : {}),
       traceId: request.w3cTraceId ?? null,
       time,
       subject: caller.subject,
       subjectKind: caller.kind,
+      ...(caller.tenant !== undefined ? { tenant: caller.tenant } : {}),
       tool: name,
       route: finished.route ?? null,
       target: finished.target ?? null,
@@ -293,6 +334,7 @@ export class GatewayCatalog implements ToolCatalog, JobRunner {
       args,
       subject: subjectOf(caller),
       environment: this.options.bundle.environment,
+      ...(caller.tenant !== undefined ? { tenant: caller.tenant } : {}),
       now,
     });
   }
@@ -300,6 +342,7 @@ export class GatewayCatalog implements ToolCatalog, JobRunner {
   private async pipeline(
     name: string,
     tool: GatewayBundle['tools'][number] | undefined,
+    view: ToolView,
     args: Record<string, unknown>,
     caller: Caller,
     signal: AbortSignal,
@@ -339,7 +382,11 @@ export class GatewayCatalog implements ToolCatalog, JobRunner {
     // for approval: nobody should approve a call that has nowhere to go.
     let candidates: ReturnType<typeof candidatesFor>;
     try {
-      candidates = candidatesFor(name, this.options.routes.candidates(name), request.packVersion);
+      candidates = candidatesFor(
+        name,
+        this.options.routes.candidates(name, tool.tenant),
+        request.packVersion,
+      );
     } catch (err) {
       if (!(err instanceof VersionRequestError)) throw err;
       return {
@@ -350,6 +397,41 @@ export class GatewayCatalog implements ToolCatalog, JobRunner {
         error: err.message,
       };
     }
+    // The tenant's quotas, after policy (a denied call uses none) and before the rate limit. A call run after
+    // its approval was counted when it was made.
+    const quotas = view.quotas;
+    if (!quotas || approvedBy !== null) {
+      return this.admitted(name, tool, args, caller, signal, approvedBy, request, decision, candidates);
+    }
+    const admission = await this.quotas.admit(view.tenant, quotas);
+    if (!admission.ok) {
+      this.options.metrics.tenantQuotaExceeded.inc({ tenant: view.tenant, quota: admission.quota });
+      return {
+        status: 'rate_limited',
+        decision: 'allow',
+        rule: quotaRule(view.tenant, admission.quota),
+        result: quotaExceededResult(admission),
+      };
+    }
+    try {
+      return await this.admitted(name, tool, args, caller, signal, approvedBy, request, decision, candidates);
+    } finally {
+      admission.release();
+    }
+  }
+
+  /** The pipeline after policy and quotas: rate limit, approval, cache, route. */
+  private async admitted(
+    name: string,
+    tool: GatewayBundle['tools'][number],
+    args: Record<string, unknown>,
+    caller: Caller,
+    signal: AbortSignal,
+    approvedBy: string | null,
+    request: CallRequest,
+    decision: Decision,
+    candidates: ReturnType<typeof candidatesFor>,
+  ): Promise<Finished> {
     if (decision.rateLimit) {
       const { rule, limit, windowSeconds } = decision.rateLimit;
       const within = await this.options.rateLimiter.hit(`${rule}\0${caller.subject}`, limit, windowSeconds);

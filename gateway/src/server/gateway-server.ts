@@ -27,6 +27,8 @@ import { createRouteEvents } from '../events/route-events.ts';
 import type { JobService } from '../jobs/types.ts';
 import { createMcpEndpoint, ToolNotFound } from '../mcp/tool-endpoint.ts';
 import { RouteTable, type RouteTableOptions } from '../routing/route-table.ts';
+import { chooseTenant } from '../tenancy/membership.ts';
+import { TenantQuotaGate } from '../tenancy/quota.ts';
 import type { TraceRetention } from '../traces/trace-retention.ts';
 import type { TraceSink } from '../traces/types.ts';
 import type { CorsPolicy } from './cors.ts';
@@ -152,6 +154,8 @@ export async function startGateway(options: GatewayServerOptions): Promise<Runni
   const retention = options.retention;
   if (retention) registerRetentionStats(metrics, () => retention.stats());
   const rateLimiter = options.rateLimiter ?? new MemoryRateLimiter();
+  // One quota gate for every state: calls in flight across a reload stay counted against their tenant.
+  const quotas = new TenantQuotaGate(rateLimiter);
   const cache: CacheStore = options.cache ?? new MemoryCacheStore();
   const events = options.events;
   if (events) registerEventStats(metrics, () => events.stats());
@@ -188,6 +192,7 @@ export async function startGateway(options: GatewayServerOptions): Promise<Runni
       traces: options.traces,
       metrics,
       rateLimiter,
+      quotas,
       cache,
       ...(options.approvals ? { approvals: options.approvals } : {}),
       ...(options.jobs ? { jobs: options.jobs } : {}),
@@ -284,13 +289,23 @@ export async function startGateway(options: GatewayServerOptions): Promise<Runni
 
   // The console's catalog and try-it, on whatever state is in use when asked (a reload swaps it).
   const catalogRuntime: CatalogRuntime = {
-    visibleTools: (caller, names) =>
-      state.policy ? toolsVisibleTo(state.policy, subjectOf(callerOfApi(caller)), names) : [],
+    tenantOf: (caller, requested) => {
+      const tenants = state.bundle.tenants ?? [];
+      // Organisation admins may act in any tenant of the bundle (they read every tenant's rows already).
+      if (caller.admin && requested !== undefined && tenants.some((t) => t.name === requested))
+        return { ok: true, tenant: requested };
+      return chooseTenant(callerOfApi(caller), tenants, requested);
+    },
+    bundleOf: (tenant) => state.catalog.bundleOf(tenant),
+    visibleTools: (caller, tenant, names) =>
+      state.policy ? toolsVisibleTo(state.policy, subjectOf(callerOfApi(caller)), names, tenant) : [],
     remotes: () => state.routes.remoteStatus(),
-    async callTool(tool, args, caller, signal) {
+    async callTool(tool, args, caller, tenant, signal) {
       const traceId = randomUUID();
       try {
-        const result = await state.catalog.callTool(tool, args, callerOfApi(caller), signal, { traceId });
+        const result = await state.catalog.callTool(tool, args, { ...callerOfApi(caller), tenant }, signal, {
+          traceId,
+        });
         // A person follows the answer's trace link at once: write the queued traces first (batched writes
         // otherwise wait up to the flush interval), for at most traceFlushWaitMs so a slow database cannot hold
         // the answer.

@@ -31,6 +31,10 @@ export interface RuntimeMetrics {
   breaker: Gauge<'target'>;
   /** Third-party tools hidden because their live definition differs from the reviewed hash. */
   poisoned: Gauge<'remote'>;
+  /** Tool calls per tenant (counted only when the bundle defines tenants). */
+  tenantCalls: Counter<'tenant'>;
+  /** Tool calls refused by a tenant quota, by tenant and quota ('callsPerMinute', …). */
+  tenantQuotaExceeded: Counter<'tenant' | 'quota'>;
   /** HTTP requests answered, by method, route template (never a raw path) and status code. */
   httpRequests: Counter<'method' | 'route' | 'status'>;
   /** HTTP request duration, arrival to the last byte written, by method and route template. */
@@ -91,6 +95,18 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Runti
       name: 'raku_remote_tools_hidden',
       help: 'Third-party tools hidden because their live definition hash differs from the reviewed one.',
       labelNames: ['remote'],
+      registers: [registry],
+    }),
+    tenantCalls: new Counter({
+      name: 'raku_tenant_calls_total',
+      help: 'Tool calls by the tenant they were made in (only when the bundle defines tenants).',
+      labelNames: ['tenant'],
+      registers: [registry],
+    }),
+    tenantQuotaExceeded: new Counter({
+      name: 'raku_tenant_quota_exceeded_total',
+      help: 'Tool calls refused by a tenant quota, by tenant and quota (callsPerMinute, callsPerDay, concurrentCalls).',
+      labelNames: ['tenant', 'quota'],
       registers: [registry],
     }),
     httpRequests: new Counter({

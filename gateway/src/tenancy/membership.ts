@@ -58,3 +58,40 @@ export function chooseTenant(
     message: `the caller belongs to several tenants (${mine.join(', ')}): name one in the ${TENANT_HEADER} header`,
   };
 }
+
+/** The caller of a request with the tenant it acts in, or why it may not act in the one it named. */
+export type CallerChoice = { ok: true; caller: Caller } | { ok: false; message: string };
+
+/**
+ * The request's caller with `tenant` set by chooseTenant. A bundle without tenants and a request naming none
+ * returns the caller as it is (tenant absent, read as IMPLICIT_TENANT): implicit mode does no work per
+ * request. The caller object is never changed in place (an authenticator may hand out one object per token).
+ */
+export function callerInTenant(
+  caller: Caller,
+  tenants: readonly BundleTenant[],
+  requested: string | undefined,
+): CallerChoice {
+  if (tenants.length === 0 && (requested === undefined || requested === '')) return { ok: true, caller };
+  const choice = chooseTenant(caller, tenants, requested);
+  if (!choice.ok) return choice;
+  return {
+    ok: true,
+    caller: caller.tenant === choice.tenant ? caller : { ...caller, tenant: choice.tenant },
+  };
+}
+
+/**
+ * The claim names membership reads (each `{claim}` member, and `iss` when a group member names an issuer):
+ * what a caller's stored claims must keep for its tenant to be chosen again later (the admin API's caller).
+ */
+export function claimsReadByMembership(tenants: readonly BundleTenant[]): string[] {
+  const names = new Set<string>();
+  for (const tenant of tenants) {
+    for (const member of tenant.members) {
+      if ('claim' in member) names.add(member.claim);
+      else if (member.issuer !== undefined) names.add('iss');
+    }
+  }
+  return [...names].sort();
+}
