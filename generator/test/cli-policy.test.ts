@@ -1,4 +1,4 @@
-import { rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
@@ -122,7 +122,7 @@ describe('raku policy check', () => {
 
 describe('raku policy access', () => {
   it('lists triage-bot in prod with its condition and the denies that cut in', async () => {
-    const r = await run(['policy', 'access', '-e', 'prod', '-s', 'agent:triage-bot']);
+    const r = await run(['policy', 'access', '-e', 'prod', '-s', 'agent:triage-bot', '--tenant', 'default']);
     expect(r.code).toBe(0);
     const lines = r.out.trimEnd().split('\n');
     expect(lines).toHaveLength(8);
@@ -133,7 +133,20 @@ describe('raku policy access', () => {
 
   it('gives user:local-dev every tool in dev and nothing in prod, as JSON', async () => {
     const dev = JSON.parse(
-      (await run(['policy', 'access', '-e', 'dev', '-s', 'user:local-dev', '-f', 'json'])).out,
+      (
+        await run([
+          'policy',
+          'access',
+          '-e',
+          'dev',
+          '-s',
+          'user:local-dev',
+          '--tenant',
+          'default',
+          '-f',
+          'json',
+        ])
+      ).out,
     ) as AccessEntry[];
     expect(dev.map((e) => e.tool)).toEqual([
       'currency-agent.convert_currency',
@@ -149,7 +162,83 @@ describe('raku policy access', () => {
       'petstore.get_pet',
       'weather.get_forecast',
     ]);
-    const prod = await run(['policy', 'access', '-e', 'prod', '-s', 'user:local-dev']);
+    const prod = await run(['policy', 'access', '-e', 'prod', '-s', 'user:local-dev', '--tenant', 'default']);
     expect(prod.out).toBe('no subject may call any tool in prod\n');
+  });
+});
+
+describe('raku policy check and access in a tenant', () => {
+  /** A copy of the repository with one more tenant, qa, granted the shared weather pack, and its policy. */
+  let withTenant: string;
+  beforeAll(() => {
+    withTenant = copyExampleRepo('raku-policy-tenant-');
+    mkdirSync(path.join(withTenant, 'tenants'), { recursive: true });
+    writeFileSync(
+      path.join(withTenant, 'tenants/qa.yaml'),
+      stringify({ name: 'qa', owners: ['group:qa'], members: [{ group: 'qa' }], shared: ['open-meteo'] }),
+    );
+    writeFileSync(
+      path.join(withTenant, 'policies/qa.yaml'),
+      stringify({
+        name: 'qa',
+        tenant: 'qa',
+        roles: [{ name: 'all', tools: ['*'] }],
+        bindings: [{ role: 'all', subjects: ['agent:qa-bot'] }],
+      }),
+    );
+  });
+  afterAll(() => rmSync(withTenant, { recursive: true, force: true }));
+  const weather = ['policy', 'check', '-e', 'dev', '-s', 'agent:qa-bot', '-t', 'weather.get_forecast'];
+
+  it("allows a call under the tenant's policy only when made in that tenant", async () => {
+    const inQa = await run([...weather, '--tenant', 'qa'], withTenant);
+    expect(inQa).toMatchObject({ code: 0, err: '' });
+    expect(inQa.out).toMatch(/^allow {2}qa\/bindings\[0\]\n/);
+    const outside = await run(weather, withTenant);
+    expect(outside.code).toBe(3);
+    expect(outside.out).toMatch(/^deny {2}default-deny\n/);
+  });
+
+  it("notes a tool the tenant's view does not hold, which the gateway would not route", async () => {
+    const r = await run(
+      ['policy', 'check', '-e', 'dev', '-s', 'agent:qa-bot', '-t', 'github.list_issues', '--tenant', 'qa'],
+      withTenant,
+    );
+    expect(r.code).toBe(0);
+    expect(r.err).toBe(
+      'note: github.list_issues is not a tool of tenant qa in dev; the gateway would not list or route it\n',
+    );
+  });
+
+  it('refuses a tenant the repository does not define, naming those it does', async () => {
+    const r = await run([...weather, '--tenant', 'nope'], withTenant);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/--tenant must be one of default, .*qa.*, not "nope"/);
+  });
+
+  it("lists a tenant's access over its own view of the tools only", async () => {
+    const r = await run(
+      ['policy', 'access', '-e', 'dev', '-s', 'agent:qa-bot', '--tenant', 'qa'],
+      withTenant,
+    );
+    expect(r).toMatchObject({ code: 0, err: '' });
+    expect(r.out).toMatch(/^agent:qa-bot {2}weather\.get_forecast {2}allowed\n$/);
+  });
+
+  it('names the tenant of each entry when listing every tenant', async () => {
+    const r = await run(['policy', 'access', '-e', 'dev', '-s', 'agent:qa-bot', '-f', 'json'], withTenant);
+    const entries = JSON.parse(r.out) as (AccessEntry & { tenant: string })[];
+    expect(entries.map((e) => [e.tenant, e.subject, e.tool])).toEqual([
+      ['qa', 'agent:qa-bot', 'weather.get_forecast'],
+    ]);
+    const text = await run(['policy', 'access', '-e', 'dev', '-s', 'group:engineering'], withTenant);
+    const tenants = new Set(
+      text.out
+        .trimEnd()
+        .split('\n')
+        .map((l) => l.split(' ')[0]),
+    );
+    expect(tenants.has('default')).toBe(true);
+    expect(tenants.has('qa')).toBe(true);
   });
 });

@@ -1,4 +1,4 @@
-import { ENVIRONMENTS } from '@raku/config';
+import { ENVIRONMENTS, IMPLICIT_TENANT } from '@raku/config';
 import type { Command } from 'commander';
 import type { CliContext } from './context.ts';
 import { DENIED_EXIT_CODE } from './exit-codes.ts';
@@ -24,6 +24,10 @@ export function registerPolicy(program: Command, ctx: CliContext): void {
     )
     .option('-a, --args <json>', 'the call arguments as a JSON object', '{}')
     .option('--at <time>', 'time of the call (ISO 8601); default now')
+    .option(
+      '--tenant <name>',
+      `the tenant the call is made in (tenants/<name>.yaml): its policies apply besides the organisation's; default ${IMPLICIT_TENANT} (callers of no tenant)`,
+    )
     .option('-f, --format <format>', 'text or json', 'text')
     .addHelpText(
       'after',
@@ -38,6 +42,10 @@ export function registerPolicy(program: Command, ctx: CliContext): void {
     )
     .requiredOption('-e, --env <environment>', `environment: ${ENVIRONMENTS.join(', ')}`)
     .option('-s, --subject <subject>', 'only this subject string as written in the policies')
+    .option(
+      '--tenant <name>',
+      `only this tenant (or ${IMPLICIT_TENANT}: callers of no tenant); default every tenant, each over its own and its granted tools`,
+    )
     .option('-f, --format <format>', 'text or json', 'text')
     .action(async (opts, cmd: Command) => (await import('./policy-run.ts')).runPolicyAccess(opts, cmd, ctx));
 }

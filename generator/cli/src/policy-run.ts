@@ -1,4 +1,13 @@
-import { ENVIRONMENTS, type Environment, exposedToolsIn, loadValidModel, UserError } from '@raku/config';
+import {
+  ENVIRONMENTS,
+  type Environment,
+  exposedToolsIn,
+  IMPLICIT_TENANT,
+  loadValidModel,
+  type RepoModel,
+  tenantNames,
+  UserError,
+} from '@raku/config';
 import type { Decision, Subject } from '@raku/policy';
 import { accessMatrix, compilePolicies, decide, describeAccess } from '@raku/policy';
 import type { Command } from 'commander';
@@ -14,12 +23,14 @@ export interface CheckOptions {
   claim: string[];
   args: string;
   at?: string;
+  tenant?: string;
   format: string;
 }
 
 export interface AccessOptions {
   env: string;
   subject?: string;
+  tenant?: string;
   format: string;
 }
 
@@ -84,6 +95,15 @@ function parseJson(option: string, text: string): unknown {
   }
 }
 
+/** The tenant --tenant names: IMPLICIT_TENANT or one of tenants/ (absent: IMPLICIT_TENANT). */
+function checkTenant(model: RepoModel, tenant: string | undefined): string {
+  const known = tenantNames(model);
+  if (tenant === undefined) return IMPLICIT_TENANT;
+  if (!known.includes(tenant))
+    throw new UserError(`--tenant must be one of ${known.join(', ')}, not "${tenant}"`);
+  return tenant;
+}
+
 function parseTime(text: string): Date {
   const at = new Date(text);
   if (Number.isNaN(at.getTime())) throw new UserError(`--at must be an ISO 8601 time, not "${text}"`);
@@ -101,14 +121,21 @@ export async function runPolicyCheck(opts: CheckOptions, cmd: Command, ctx: CliC
   const now = opts.at === undefined ? new Date() : parseTime(opts.at);
   const args = parseJson('--args', opts.args);
   const model = await loadValidModel(await repoRoot(cmd, ctx));
+  const tenant = checkTenant(model, opts.tenant);
   const decision = decide(compilePolicies(model.policies, environment), {
     tool: opts.tool,
     args,
     subject,
     environment,
+    tenant,
     now,
   });
   ctx.stdout(format === 'json' ? `${JSON.stringify(decision, null, 2)}\n` : formatDecision(decision));
+  // The policies may allow a name the tenant cannot reach: the gateway neither lists nor routes it.
+  if (!exposedToolsIn(model, environment, tenant).includes(opts.tool))
+    ctx.stderr(
+      `note: ${opts.tool} is not a tool of ${tenant === IMPLICIT_TENANT ? 'callers of no tenant' : `tenant ${tenant}`} in ${environment}; the gateway would not list or route it\n`,
+    );
   // A script can branch on the exit code alone; the decision printed above is the explanation.
   if (!decision.allowed) throw new UserError('', { exitCode: DENIED_EXIT_CODE });
 }
@@ -117,17 +144,28 @@ export async function runPolicyAccess(opts: AccessOptions, cmd: Command, ctx: Cl
   const format = checkFormat(opts.format);
   const environment = checkEnvironment(opts.env);
   const model = await loadValidModel(await repoRoot(cmd, ctx));
-  const entries = accessMatrix(
-    compilePolicies(model.policies, environment),
-    exposedToolsIn(model, environment),
-  ).filter((e) => opts.subject === undefined || e.subject === opts.subject);
+  const compiled = compilePolicies(model.policies, environment);
+  // Without tenants (or with --tenant) one matrix, as before tenancy; with tenants, one per tenant, each over
+  // the tenant's own tools and the shared ones it is granted, under the organisation's and its own policies.
+  const tenants = opts.tenant !== undefined ? [checkTenant(model, opts.tenant)] : tenantNames(model);
+  // Each entry names its tenant when several are listed.
+  const tenanted = tenants.length > 1;
+  const entries = tenants.flatMap((tenant) =>
+    accessMatrix(compiled, exposedToolsIn(model, environment, tenant), tenant)
+      .filter((e) => opts.subject === undefined || e.subject === opts.subject)
+      .map((e) => (tenanted ? { tenant, ...e } : e)),
+  );
   if (format === 'json') {
     ctx.stdout(`${JSON.stringify(entries, null, 2)}\n`);
     return;
   }
+  const column = (e: (typeof entries)[number]) => ('tenant' in e ? `${e.tenant}  ` : '');
+  const tenantWidth = Math.max(0, ...entries.map((e) => column(e).length));
   const width = Math.max(0, ...entries.map((e) => e.subject.length));
   const toolWidth = Math.max(0, ...entries.map((e) => e.tool.length));
   for (const e of entries)
-    ctx.stdout(`${e.subject.padEnd(width)}  ${e.tool.padEnd(toolWidth)}  ${describeAccess(e)}\n`);
+    ctx.stdout(
+      `${column(e).padEnd(tenantWidth)}${e.subject.padEnd(width)}  ${e.tool.padEnd(toolWidth)}  ${describeAccess(e)}\n`,
+    );
   if (entries.length === 0) ctx.stdout(`no subject may call any tool in ${environment}\n`);
 }
