@@ -39,7 +39,7 @@ export function crmPack(tenant: string, upstreamUrl: string): Pack {
     owner: 'test',
     tenant,
     toolPrefix: 'crm',
-    upstream: { baseUrls: { dev: base, staging: base, prod: base }, timeoutMs: 5000 },
+    upstream: { baseUrls: { dev: base, staging: base, prod: base }, timeoutMs: 30_000 },
     tools: [
       {
         name: 'get_contact',
