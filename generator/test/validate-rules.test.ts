@@ -12,6 +12,10 @@ const STAGING = 'zones/staging.yaml';
 const PROD = 'zones/prod.yaml';
 const POLICY = 'policies/default.yaml';
 const AGENT = 'packs/currency-agent/pack.yaml';
+const PAY_CRM = 'packs/payments-crm/pack.yaml';
+const PAY_POLICY = 'policies/payments.yaml';
+const SUPPORT = 'tenants/support.yaml';
+const PAYMENTS = 'tenants/payments.yaml';
 
 interface Case {
   rule: string;
@@ -251,6 +255,74 @@ const CASES: Case[] = [
     path: 'packs[1].name',
   },
   {
+    rule: 'zone-tool-collision',
+    what: "a tenant's own pack exposing a name of a shared pack it is granted",
+    file: PAY_CRM,
+    edit: (d) => {
+      d.set('toolPrefix', 'weather');
+      d.setIn(['tools', 0, 'name'], 'get_forecast');
+    },
+    path: 'packs[3].name',
+  },
+  {
+    rule: 'tenant-exists',
+    what: 'a pack owned by a tenant that does not exist',
+    file: PAY_CRM,
+    edit: (d) => d.set('tenant', 'billing'),
+    path: 'tenant',
+  },
+  {
+    rule: 'tenant-exists',
+    what: 'a policy of a tenant that does not exist',
+    file: PAY_POLICY,
+    edit: (d) => d.set('tenant', 'payment'),
+    path: 'tenant',
+  },
+  {
+    rule: 'shared-grant',
+    what: "a grant of another tenant's pack",
+    file: SUPPORT,
+    edit: (d) => d.setIn(['shared', 0], 'payments-crm'),
+    path: 'shared[0]',
+  },
+  {
+    rule: 'shared-grant',
+    what: 'a grant of a pack or remote that does not exist',
+    file: PAYMENTS,
+    edit: (d) => d.setIn(['shared', 1], 'gitlab-issues'),
+    path: 'shared[1]',
+  },
+  {
+    rule: 'shared-grant',
+    what: "'*' listed with other names",
+    file: PAYMENTS,
+    edit: (d) => d.setIn(['shared', 1], '*'),
+    path: 'shared[1]',
+  },
+  {
+    rule: 'tenant-members',
+    what: 'a member listed twice',
+    file: PAYMENTS,
+    edit: (d) => d.addIn(['members'], { claim: 'tenant', equals: 'payments' }),
+    path: 'members[2]',
+  },
+  {
+    rule: 'tenant-members',
+    what: 'an approver who is already an admin',
+    file: SUPPORT,
+    edit: (d) => d.setIn(['approvers', 0], 'group:support-leads'),
+    path: 'approvers[0]',
+    severity: 'warning',
+  },
+  {
+    rule: 'policy-tool-exists',
+    what: "a tenant policy's pattern matching only tools of another tenant's view",
+    file: PAY_POLICY,
+    edit: (d) => d.setIn(['roles', 1, 'tools', 0], 'petstore.*'),
+    path: 'roles[1].tools[0]',
+    severity: 'warning',
+  },
+  {
     rule: 'fallback-exists',
     what: 'a remote falling back for an unknown tool',
     file: DEV,
@@ -369,9 +441,10 @@ describe('the example repository', () => {
   it('validates with no errors and no warnings', () => {
     const result = validateRepo(exampleFiles());
     expect(result.diagnostics).toEqual([]);
-    expect(result.model.packs).toHaveLength(4);
+    expect(result.model.packs).toHaveLength(6);
     expect(result.model.zones).toHaveLength(3);
-    expect(result.model.policies).toHaveLength(2);
+    expect(result.model.policies).toHaveLength(4);
+    expect(result.model.tenants.map((t) => t.value.name)).toEqual(['payments', 'support']);
   });
 });
 

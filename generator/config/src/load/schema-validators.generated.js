@@ -12181,7 +12181,7 @@ return errors === 0;
 validate41.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 export const tenant = validate47;
-const schema126 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://raku.dev/schema/tenant.schema.json","title":"Raku tenant","description":"A team sharing the organisation's gateways: who belongs to it, the packs it owns (packs name their tenant), the shared packs it may use, its quotas, admins and approvers. Lives at tenants/<name>.yaml. A repository without tenants/ is one implicit tenant named 'default'. The database keeps each tenant's traces, approvals and jobs apart with row-level security.","type":"object","additionalProperties":false,"required":["name","owners","members"],"properties":{"name":{"description":"Tenant name: a DNS-1123 label. Must equal the file name (tenants/<name>.yaml). 'default' is reserved for the implicit tenant of callers who belong to none.","$ref":"#/$defs/dnsLabel","not":{"const":"default"}},"description":{"description":"What the tenant is (the team, its purpose).","type":"string","maxLength":2000},"owners":{"description":"Who is responsible for the tenant's configuration: 'user:<id>' or 'group:<name>' (review and contact; they hold no runtime rights by being owners).","$ref":"#/$defs/principals"},"members":{"description":"How a caller is recognised as a member: a caller whose verified token matches any entry acts in this tenant. A caller matching several tenants chooses one per request with the X-Raku-Tenant header.","type":"array","minItems":1,"maxItems":50,"items":{"oneOf":[{"description":"A token claim and the value it must have (or contain, when the claim is a list), e.g. claim 'tenant' equals 'payments'.","type":"object","additionalProperties":false,"required":["claim","equals"],"properties":{"claim":{"description":"Name of a top-level claim of the caller's verified token.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_:.-]{0,127}$"},"equals":{"description":"The value the claim must equal (or contain).","type":"string","minLength":1,"maxLength":256}}},{"description":"A group of the caller's token ('groups' claim), optionally only from one issuer ('iss' claim).","type":"object","additionalProperties":false,"required":["group"],"properties":{"group":{"description":"Group name, without the 'group:' prefix.","type":"string","minLength":1,"maxLength":256,"pattern":"^[^\\s]+$"},"issuer":{"description":"The token issuer ('iss') the group must come from. Absent: any issuer the gateway trusts.","type":"string","minLength":1,"maxLength":2048}}}]}},"shared":{"description":"Shared packs (packs that name no tenant) and third-party remotes of the zones that this tenant's callers may use, by name; ['*'] grants all of them. Default: none. The tenant's own packs need no grant.","type":"array","maxItems":500,"uniqueItems":true,"items":{"type":"string","pattern":"^(\\*|[a-z]([-a-z0-9]*[a-z0-9])?)$","maxLength":63}},"admins":{"description":"Who administers the tenant at run time: they see and manage all of the tenant's traces, approvals, jobs and deployments (never another tenant's). 'user:<id>', 'agent:<id>' or 'group:<name>'.","$ref":"#/$defs/principals"},"approvers":{"description":"Who sees the tenant's approval requests besides its admins and the callers who asked; each decides those whose approval rule names it. 'user:<id>', 'agent:<id>' or 'group:<name>'.","$ref":"#/$defs/principals"},"quotas":{"description":"Limits on the tenant's calls, enforced by every gateway (shared across replicas through Redis when configured). Absent: unlimited.","type":"object","additionalProperties":false,"properties":{"callsPerMinute":{"description":"Tool calls per minute, all of the tenant's callers together.","type":"integer","minimum":1,"maximum":10000000},"callsPerDay":{"description":"Tool calls per UTC day, all of the tenant's callers together.","type":"integer","minimum":1,"maximum":1000000000},"concurrentCalls":{"description":"Tool calls in flight at once, per gateway replica.","type":"integer","minimum":1,"maximum":100000},"traceRetentionDays":{"description":"Days the tenant's traces are kept before the retention sweep deletes them. Absent: the gateway's retention (RAKU_TRACE_RETENTION_DAYS).","type":"integer","minimum":1,"maximum":3650}}}},"$defs":{"dnsLabel":{"type":"string","minLength":1,"maxLength":63,"pattern":"^[a-z]([-a-z0-9]*[a-z0-9])?$"},"principals":{"type":"array","minItems":1,"maxItems":200,"uniqueItems":true,"items":{"type":"string","pattern":"^(user|agent|group):[^\\s]{1,256}$","maxLength":262}}}};
+const schema126 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://raku.dev/schema/tenant.schema.json","title":"Raku tenant","description":"A team sharing the organisation's gateways: who belongs to it, the packs it owns (packs name their tenant), the shared packs it may use, its quotas, admins and approvers. Lives at tenants/<name>.yaml. A repository without tenants/ is one implicit tenant named 'default'. The database keeps each tenant's traces, approvals and jobs apart with row-level security.","type":"object","additionalProperties":false,"required":["name","owners","members"],"properties":{"name":{"description":"Tenant name: a DNS-1123 label. Must equal the file name (tenants/<name>.yaml). 'default' is reserved for the implicit tenant of callers who belong to none.","$ref":"#/$defs/dnsLabel","not":{"const":"default"}},"description":{"description":"What the tenant is (the team, its purpose).","type":"string","maxLength":2000},"owners":{"description":"Who is responsible for the tenant's configuration: 'user:<id>' or 'group:<name>' (review and contact; they hold no runtime rights by being owners).","$ref":"#/$defs/principals"},"members":{"description":"How a caller is recognised as a member: a caller whose verified token matches any entry acts in this tenant. A caller matching several tenants chooses one per request with the X-Raku-Tenant header.","type":"array","minItems":1,"maxItems":50,"items":{"oneOf":[{"description":"A token claim and the value it must have (or contain, when the claim is a list), e.g. claim 'tenant' equals 'payments'.","type":"object","additionalProperties":false,"required":["claim","equals"],"properties":{"claim":{"description":"Name of a top-level claim of the caller's verified token.","type":"string","maxLength":128,"pattern":"^[A-Za-z_][A-Za-z0-9_:.-]{0,127}$"},"equals":{"description":"The value the claim must equal (or contain).","type":"string","minLength":1,"maxLength":256}}},{"description":"A group of the caller's token ('groups' claim), optionally only from one issuer ('iss' claim).","type":"object","additionalProperties":false,"required":["group"],"properties":{"group":{"description":"Group name, without the 'group:' prefix.","type":"string","minLength":1,"maxLength":256,"pattern":"^[^\\s]+$"},"issuer":{"description":"The token issuer ('iss') the group must come from. Absent: any issuer the gateway trusts.","type":"string","minLength":1,"maxLength":2048}}}]}},"shared":{"description":"Shared packs (packs that name no tenant) and third-party remotes of the zones that this tenant's callers may use, by name; ['*'] grants all of them. Default: none. The tenant's own packs need no grant.","type":"array","maxItems":500,"uniqueItems":true,"items":{"type":"string","pattern":"^(\\*|[a-z]([-a-z0-9]*[a-z0-9])?)$","maxLength":63}},"admins":{"description":"Who administers the tenant at run time: they see and manage all of the tenant's traces, approvals, jobs and deployments (never another tenant's). 'user:<id>', 'agent:<id>' or 'group:<name>'.","$ref":"#/$defs/principals"},"approvers":{"description":"Who sees the tenant's approval requests besides its admins and the callers who asked; each decides those whose approval rule names it. 'user:<id>', 'agent:<id>' or 'group:<name>'.","$ref":"#/$defs/principals"},"quotas":{"description":"Limits on the tenant's calls, enforced by every gateway (shared across replicas through Redis when configured). Absent: unlimited.","type":"object","additionalProperties":false,"properties":{"callsPerMinute":{"description":"Tool calls per minute, all of the tenant's callers together.","type":"integer","minimum":1,"maximum":10000000},"callsPerDay":{"description":"Tool calls per UTC day, all of the tenant's callers together.","type":"integer","minimum":1,"maximum":1000000000},"concurrentCalls":{"description":"Tool calls in flight at once, per gateway replica.","type":"integer","minimum":1,"maximum":100000},"traceRetentionDays":{"description":"Days the tenant's traces are kept before the retention sweep deletes them. Absent: the gateway's retention (RAKU_TRACE_RETENTION_DAYS).","type":"integer","minimum":1,"maximum":3650}}}},"$defs":{"dnsLabel":{"type":"string","minLength":1,"maxLength":63,"pattern":"^[a-z]([-a-z0-9]*[a-z0-9])?$"},"principals":{"type":"array","minItems":1,"maxItems":200,"uniqueItems":true,"items":{"type":"string","pattern":"^(user|agent|group):[^\\s]{1,256}$","maxLength":262}}}};
 const schema127 = {"type":"string","minLength":1,"maxLength":63,"pattern":"^[a-z]([-a-z0-9]*[a-z0-9])?$"};
 const schema128 = {"type":"array","minItems":1,"maxItems":200,"uniqueItems":true,"items":{"type":"string","pattern":"^(user|agent|group):[^\\s]{1,256}$","maxLength":262}};
 const pattern112 = new RegExp("^(user|agent|group):[^\\s]{1,256}$", "u");
@@ -12508,8 +12508,8 @@ errors++;
 if(data5.claim !== undefined){
 let data6 = data5.claim;
 if(typeof data6 === "string"){
-if(!pattern113.test(data6)){
-const err24 = {instancePath:instancePath+"/members/" + i2+"/claim",schemaPath:"#/properties/members/items/oneOf/0/properties/claim/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_:.-]{0,127}$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_:.-]{0,127}$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_:.-]{0,127}$",parentSchema:schema126.properties.members.items.oneOf[0].properties.claim,data:data6};
+if(func2(data6) > 128){
+const err24 = {instancePath:instancePath+"/members/" + i2+"/claim",schemaPath:"#/properties/members/items/oneOf/0/properties/claim/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters",schema:128,parentSchema:schema126.properties.members.items.oneOf[0].properties.claim,data:data6};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -12518,9 +12518,8 @@ vErrors.push(err24);
 }
 errors++;
 }
-}
-else {
-const err25 = {instancePath:instancePath+"/members/" + i2+"/claim",schemaPath:"#/properties/members/items/oneOf/0/properties/claim/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema126.properties.members.items.oneOf[0].properties.claim.type,parentSchema:schema126.properties.members.items.oneOf[0].properties.claim,data:data6};
+if(!pattern113.test(data6)){
+const err25 = {instancePath:instancePath+"/members/" + i2+"/claim",schemaPath:"#/properties/members/items/oneOf/0/properties/claim/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_:.-]{0,127}$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_:.-]{0,127}$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_:.-]{0,127}$",parentSchema:schema126.properties.members.items.oneOf[0].properties.claim,data:data6};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -12530,11 +12529,8 @@ vErrors.push(err25);
 errors++;
 }
 }
-if(data5.equals !== undefined){
-let data7 = data5.equals;
-if(typeof data7 === "string"){
-if(func2(data7) > 256){
-const err26 = {instancePath:instancePath+"/members/" + i2+"/equals",schemaPath:"#/properties/members/items/oneOf/0/properties/equals/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters",schema:256,parentSchema:schema126.properties.members.items.oneOf[0].properties.equals,data:data7};
+else {
+const err26 = {instancePath:instancePath+"/members/" + i2+"/claim",schemaPath:"#/properties/members/items/oneOf/0/properties/claim/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema126.properties.members.items.oneOf[0].properties.claim.type,parentSchema:schema126.properties.members.items.oneOf[0].properties.claim,data:data6};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -12543,8 +12539,12 @@ vErrors.push(err26);
 }
 errors++;
 }
-if(func2(data7) < 1){
-const err27 = {instancePath:instancePath+"/members/" + i2+"/equals",schemaPath:"#/properties/members/items/oneOf/0/properties/equals/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema126.properties.members.items.oneOf[0].properties.equals,data:data7};
+}
+if(data5.equals !== undefined){
+let data7 = data5.equals;
+if(typeof data7 === "string"){
+if(func2(data7) > 256){
+const err27 = {instancePath:instancePath+"/members/" + i2+"/equals",schemaPath:"#/properties/members/items/oneOf/0/properties/equals/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters",schema:256,parentSchema:schema126.properties.members.items.oneOf[0].properties.equals,data:data7};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -12553,9 +12553,8 @@ vErrors.push(err27);
 }
 errors++;
 }
-}
-else {
-const err28 = {instancePath:instancePath+"/members/" + i2+"/equals",schemaPath:"#/properties/members/items/oneOf/0/properties/equals/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema126.properties.members.items.oneOf[0].properties.equals.type,parentSchema:schema126.properties.members.items.oneOf[0].properties.equals,data:data7};
+if(func2(data7) < 1){
+const err28 = {instancePath:instancePath+"/members/" + i2+"/equals",schemaPath:"#/properties/members/items/oneOf/0/properties/equals/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema126.properties.members.items.oneOf[0].properties.equals,data:data7};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -12565,14 +12564,25 @@ vErrors.push(err28);
 errors++;
 }
 }
-}
 else {
-const err29 = {instancePath:instancePath+"/members/" + i2,schemaPath:"#/properties/members/items/oneOf/0/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema126.properties.members.items.oneOf[0].type,parentSchema:schema126.properties.members.items.oneOf[0],data:data5};
+const err29 = {instancePath:instancePath+"/members/" + i2+"/equals",schemaPath:"#/properties/members/items/oneOf/0/properties/equals/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema126.properties.members.items.oneOf[0].properties.equals.type,parentSchema:schema126.properties.members.items.oneOf[0].properties.equals,data:data7};
 if(vErrors === null){
 vErrors = [err29];
 }
 else {
 vErrors.push(err29);
+}
+errors++;
+}
+}
+}
+else {
+const err30 = {instancePath:instancePath+"/members/" + i2,schemaPath:"#/properties/members/items/oneOf/0/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema126.properties.members.items.oneOf[0].type,parentSchema:schema126.properties.members.items.oneOf[0],data:data5};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
 }
 errors++;
 }
@@ -12585,18 +12595,7 @@ var props0 = true;
 const _errs25 = errors;
 if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
 if(data5.group === undefined){
-const err30 = {instancePath:instancePath+"/members/" + i2,schemaPath:"#/properties/members/items/oneOf/1/required",keyword:"required",params:{missingProperty: "group"},message:"must have required property '"+"group"+"'",schema:schema126.properties.members.items.oneOf[1].required,parentSchema:schema126.properties.members.items.oneOf[1],data:data5};
-if(vErrors === null){
-vErrors = [err30];
-}
-else {
-vErrors.push(err30);
-}
-errors++;
-}
-for(const key2 in data5){
-if(!((key2 === "group") || (key2 === "issuer"))){
-const err31 = {instancePath:instancePath+"/members/" + i2,schemaPath:"#/properties/members/items/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema126.properties.members.items.oneOf[1],data:data5};
+const err31 = {instancePath:instancePath+"/members/" + i2,schemaPath:"#/properties/members/items/oneOf/1/required",keyword:"required",params:{missingProperty: "group"},message:"must have required property '"+"group"+"'",schema:schema126.properties.members.items.oneOf[1].required,parentSchema:schema126.properties.members.items.oneOf[1],data:data5};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -12605,12 +12604,9 @@ vErrors.push(err31);
 }
 errors++;
 }
-}
-if(data5.group !== undefined){
-let data8 = data5.group;
-if(typeof data8 === "string"){
-if(func2(data8) > 256){
-const err32 = {instancePath:instancePath+"/members/" + i2+"/group",schemaPath:"#/properties/members/items/oneOf/1/properties/group/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters",schema:256,parentSchema:schema126.properties.members.items.oneOf[1].properties.group,data:data8};
+for(const key2 in data5){
+if(!((key2 === "group") || (key2 === "issuer"))){
+const err32 = {instancePath:instancePath+"/members/" + i2,schemaPath:"#/properties/members/items/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema126.properties.members.items.oneOf[1],data:data5};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -12619,8 +12615,12 @@ vErrors.push(err32);
 }
 errors++;
 }
-if(func2(data8) < 1){
-const err33 = {instancePath:instancePath+"/members/" + i2+"/group",schemaPath:"#/properties/members/items/oneOf/1/properties/group/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema126.properties.members.items.oneOf[1].properties.group,data:data8};
+}
+if(data5.group !== undefined){
+let data8 = data5.group;
+if(typeof data8 === "string"){
+if(func2(data8) > 256){
+const err33 = {instancePath:instancePath+"/members/" + i2+"/group",schemaPath:"#/properties/members/items/oneOf/1/properties/group/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters",schema:256,parentSchema:schema126.properties.members.items.oneOf[1].properties.group,data:data8};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -12629,8 +12629,8 @@ vErrors.push(err33);
 }
 errors++;
 }
-if(!pattern114.test(data8)){
-const err34 = {instancePath:instancePath+"/members/" + i2+"/group",schemaPath:"#/properties/members/items/oneOf/1/properties/group/pattern",keyword:"pattern",params:{pattern: "^[^\\s]+$"},message:"must match pattern \""+"^[^\\s]+$"+"\"",schema:"^[^\\s]+$",parentSchema:schema126.properties.members.items.oneOf[1].properties.group,data:data8};
+if(func2(data8) < 1){
+const err34 = {instancePath:instancePath+"/members/" + i2+"/group",schemaPath:"#/properties/members/items/oneOf/1/properties/group/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema126.properties.members.items.oneOf[1].properties.group,data:data8};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -12639,9 +12639,8 @@ vErrors.push(err34);
 }
 errors++;
 }
-}
-else {
-const err35 = {instancePath:instancePath+"/members/" + i2+"/group",schemaPath:"#/properties/members/items/oneOf/1/properties/group/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema126.properties.members.items.oneOf[1].properties.group.type,parentSchema:schema126.properties.members.items.oneOf[1].properties.group,data:data8};
+if(!pattern114.test(data8)){
+const err35 = {instancePath:instancePath+"/members/" + i2+"/group",schemaPath:"#/properties/members/items/oneOf/1/properties/group/pattern",keyword:"pattern",params:{pattern: "^[^\\s]+$"},message:"must match pattern \""+"^[^\\s]+$"+"\"",schema:"^[^\\s]+$",parentSchema:schema126.properties.members.items.oneOf[1].properties.group,data:data8};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -12651,11 +12650,8 @@ vErrors.push(err35);
 errors++;
 }
 }
-if(data5.issuer !== undefined){
-let data9 = data5.issuer;
-if(typeof data9 === "string"){
-if(func2(data9) > 2048){
-const err36 = {instancePath:instancePath+"/members/" + i2+"/issuer",schemaPath:"#/properties/members/items/oneOf/1/properties/issuer/maxLength",keyword:"maxLength",params:{limit: 2048},message:"must NOT have more than 2048 characters",schema:2048,parentSchema:schema126.properties.members.items.oneOf[1].properties.issuer,data:data9};
+else {
+const err36 = {instancePath:instancePath+"/members/" + i2+"/group",schemaPath:"#/properties/members/items/oneOf/1/properties/group/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema126.properties.members.items.oneOf[1].properties.group.type,parentSchema:schema126.properties.members.items.oneOf[1].properties.group,data:data8};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -12664,8 +12660,12 @@ vErrors.push(err36);
 }
 errors++;
 }
-if(func2(data9) < 1){
-const err37 = {instancePath:instancePath+"/members/" + i2+"/issuer",schemaPath:"#/properties/members/items/oneOf/1/properties/issuer/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema126.properties.members.items.oneOf[1].properties.issuer,data:data9};
+}
+if(data5.issuer !== undefined){
+let data9 = data5.issuer;
+if(typeof data9 === "string"){
+if(func2(data9) > 2048){
+const err37 = {instancePath:instancePath+"/members/" + i2+"/issuer",schemaPath:"#/properties/members/items/oneOf/1/properties/issuer/maxLength",keyword:"maxLength",params:{limit: 2048},message:"must NOT have more than 2048 characters",schema:2048,parentSchema:schema126.properties.members.items.oneOf[1].properties.issuer,data:data9};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -12674,9 +12674,8 @@ vErrors.push(err37);
 }
 errors++;
 }
-}
-else {
-const err38 = {instancePath:instancePath+"/members/" + i2+"/issuer",schemaPath:"#/properties/members/items/oneOf/1/properties/issuer/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema126.properties.members.items.oneOf[1].properties.issuer.type,parentSchema:schema126.properties.members.items.oneOf[1].properties.issuer,data:data9};
+if(func2(data9) < 1){
+const err38 = {instancePath:instancePath+"/members/" + i2+"/issuer",schemaPath:"#/properties/members/items/oneOf/1/properties/issuer/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema126.properties.members.items.oneOf[1].properties.issuer,data:data9};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -12686,14 +12685,25 @@ vErrors.push(err38);
 errors++;
 }
 }
-}
 else {
-const err39 = {instancePath:instancePath+"/members/" + i2,schemaPath:"#/properties/members/items/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema126.properties.members.items.oneOf[1].type,parentSchema:schema126.properties.members.items.oneOf[1],data:data5};
+const err39 = {instancePath:instancePath+"/members/" + i2+"/issuer",schemaPath:"#/properties/members/items/oneOf/1/properties/issuer/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema126.properties.members.items.oneOf[1].properties.issuer.type,parentSchema:schema126.properties.members.items.oneOf[1].properties.issuer,data:data9};
 if(vErrors === null){
 vErrors = [err39];
 }
 else {
 vErrors.push(err39);
+}
+errors++;
+}
+}
+}
+else {
+const err40 = {instancePath:instancePath+"/members/" + i2,schemaPath:"#/properties/members/items/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema126.properties.members.items.oneOf[1].type,parentSchema:schema126.properties.members.items.oneOf[1],data:data5};
+if(vErrors === null){
+vErrors = [err40];
+}
+else {
+vErrors.push(err40);
 }
 errors++;
 }
@@ -12712,12 +12722,12 @@ props0 = true;
 }
 }
 if(!valid9){
-const err40 = {instancePath:instancePath+"/members/" + i2,schemaPath:"#/properties/members/items/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema126.properties.members.items.oneOf,parentSchema:schema126.properties.members.items,data:data5};
+const err41 = {instancePath:instancePath+"/members/" + i2,schemaPath:"#/properties/members/items/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema126.properties.members.items.oneOf,parentSchema:schema126.properties.members.items,data:data5};
 if(vErrors === null){
-vErrors = [err40];
+vErrors = [err41];
 }
 else {
-vErrors.push(err40);
+vErrors.push(err41);
 }
 errors++;
 }
@@ -12735,21 +12745,7 @@ vErrors = null;
 }
 }
 else {
-const err41 = {instancePath:instancePath+"/members",schemaPath:"#/properties/members/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema126.properties.members.type,parentSchema:schema126.properties.members,data:data4};
-if(vErrors === null){
-vErrors = [err41];
-}
-else {
-vErrors.push(err41);
-}
-errors++;
-}
-}
-if(data.shared !== undefined){
-let data10 = data.shared;
-if(Array.isArray(data10)){
-if(data10.length > 500){
-const err42 = {instancePath:instancePath+"/shared",schemaPath:"#/properties/shared/maxItems",keyword:"maxItems",params:{limit: 500},message:"must NOT have more than 500 items",schema:500,parentSchema:schema126.properties.shared,data:data10};
+const err42 = {instancePath:instancePath+"/members",schemaPath:"#/properties/members/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema126.properties.members.type,parentSchema:schema126.properties.members,data:data4};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -12758,12 +12754,12 @@ vErrors.push(err42);
 }
 errors++;
 }
-const len2 = data10.length;
-for(let i3=0; i3<len2; i3++){
-let data11 = data10[i3];
-if(typeof data11 === "string"){
-if(func2(data11) > 63){
-const err43 = {instancePath:instancePath+"/shared/" + i3,schemaPath:"#/properties/shared/items/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema126.properties.shared.items,data:data11};
+}
+if(data.shared !== undefined){
+let data10 = data.shared;
+if(Array.isArray(data10)){
+if(data10.length > 500){
+const err43 = {instancePath:instancePath+"/shared",schemaPath:"#/properties/shared/maxItems",keyword:"maxItems",params:{limit: 500},message:"must NOT have more than 500 items",schema:500,parentSchema:schema126.properties.shared,data:data10};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -12772,8 +12768,12 @@ vErrors.push(err43);
 }
 errors++;
 }
-if(!pattern115.test(data11)){
-const err44 = {instancePath:instancePath+"/shared/" + i3,schemaPath:"#/properties/shared/items/pattern",keyword:"pattern",params:{pattern: "^(\\*|[a-z]([-a-z0-9]*[a-z0-9])?)$"},message:"must match pattern \""+"^(\\*|[a-z]([-a-z0-9]*[a-z0-9])?)$"+"\"",schema:"^(\\*|[a-z]([-a-z0-9]*[a-z0-9])?)$",parentSchema:schema126.properties.shared.items,data:data11};
+const len2 = data10.length;
+for(let i3=0; i3<len2; i3++){
+let data11 = data10[i3];
+if(typeof data11 === "string"){
+if(func2(data11) > 63){
+const err44 = {instancePath:instancePath+"/shared/" + i3,schemaPath:"#/properties/shared/items/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema126.properties.shared.items,data:data11};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -12782,14 +12782,24 @@ vErrors.push(err44);
 }
 errors++;
 }
-}
-else {
-const err45 = {instancePath:instancePath+"/shared/" + i3,schemaPath:"#/properties/shared/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema126.properties.shared.items.type,parentSchema:schema126.properties.shared.items,data:data11};
+if(!pattern115.test(data11)){
+const err45 = {instancePath:instancePath+"/shared/" + i3,schemaPath:"#/properties/shared/items/pattern",keyword:"pattern",params:{pattern: "^(\\*|[a-z]([-a-z0-9]*[a-z0-9])?)$"},message:"must match pattern \""+"^(\\*|[a-z]([-a-z0-9]*[a-z0-9])?)$"+"\"",schema:"^(\\*|[a-z]([-a-z0-9]*[a-z0-9])?)$",parentSchema:schema126.properties.shared.items,data:data11};
 if(vErrors === null){
 vErrors = [err45];
 }
 else {
 vErrors.push(err45);
+}
+errors++;
+}
+}
+else {
+const err46 = {instancePath:instancePath+"/shared/" + i3,schemaPath:"#/properties/shared/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema126.properties.shared.items.type,parentSchema:schema126.properties.shared.items,data:data11};
+if(vErrors === null){
+vErrors = [err46];
+}
+else {
+vErrors.push(err46);
 }
 errors++;
 }
@@ -12805,12 +12815,12 @@ continue;
 }
 if(typeof indices1[item1] == "number"){
 j1 = indices1[item1];
-const err46 = {instancePath:instancePath+"/shared",schemaPath:"#/properties/shared/uniqueItems",keyword:"uniqueItems",params:{i: i4, j: j1},message:"must NOT have duplicate items (items ## "+j1+" and "+i4+" are identical)",schema:true,parentSchema:schema126.properties.shared,data:data10};
+const err47 = {instancePath:instancePath+"/shared",schemaPath:"#/properties/shared/uniqueItems",keyword:"uniqueItems",params:{i: i4, j: j1},message:"must NOT have duplicate items (items ## "+j1+" and "+i4+" are identical)",schema:true,parentSchema:schema126.properties.shared,data:data10};
 if(vErrors === null){
-vErrors = [err46];
+vErrors = [err47];
 }
 else {
-vErrors.push(err46);
+vErrors.push(err47);
 }
 errors++;
 break;
@@ -12820,21 +12830,7 @@ indices1[item1] = i4;
 }
 }
 else {
-const err47 = {instancePath:instancePath+"/shared",schemaPath:"#/properties/shared/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema126.properties.shared.type,parentSchema:schema126.properties.shared,data:data10};
-if(vErrors === null){
-vErrors = [err47];
-}
-else {
-vErrors.push(err47);
-}
-errors++;
-}
-}
-if(data.admins !== undefined){
-let data12 = data.admins;
-if(Array.isArray(data12)){
-if(data12.length > 200){
-const err48 = {instancePath:instancePath+"/admins",schemaPath:"#/$defs/principals/maxItems",keyword:"maxItems",params:{limit: 200},message:"must NOT have more than 200 items",schema:200,parentSchema:schema128,data:data12};
+const err48 = {instancePath:instancePath+"/shared",schemaPath:"#/properties/shared/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema126.properties.shared.type,parentSchema:schema126.properties.shared,data:data10};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -12843,8 +12839,12 @@ vErrors.push(err48);
 }
 errors++;
 }
-if(data12.length < 1){
-const err49 = {instancePath:instancePath+"/admins",schemaPath:"#/$defs/principals/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema128,data:data12};
+}
+if(data.admins !== undefined){
+let data12 = data.admins;
+if(Array.isArray(data12)){
+if(data12.length > 200){
+const err49 = {instancePath:instancePath+"/admins",schemaPath:"#/$defs/principals/maxItems",keyword:"maxItems",params:{limit: 200},message:"must NOT have more than 200 items",schema:200,parentSchema:schema128,data:data12};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -12853,12 +12853,8 @@ vErrors.push(err49);
 }
 errors++;
 }
-const len3 = data12.length;
-for(let i5=0; i5<len3; i5++){
-let data13 = data12[i5];
-if(typeof data13 === "string"){
-if(func2(data13) > 262){
-const err50 = {instancePath:instancePath+"/admins/" + i5,schemaPath:"#/$defs/principals/items/maxLength",keyword:"maxLength",params:{limit: 262},message:"must NOT have more than 262 characters",schema:262,parentSchema:schema128.items,data:data13};
+if(data12.length < 1){
+const err50 = {instancePath:instancePath+"/admins",schemaPath:"#/$defs/principals/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema128,data:data12};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -12867,8 +12863,12 @@ vErrors.push(err50);
 }
 errors++;
 }
-if(!pattern112.test(data13)){
-const err51 = {instancePath:instancePath+"/admins/" + i5,schemaPath:"#/$defs/principals/items/pattern",keyword:"pattern",params:{pattern: "^(user|agent|group):[^\\s]{1,256}$"},message:"must match pattern \""+"^(user|agent|group):[^\\s]{1,256}$"+"\"",schema:"^(user|agent|group):[^\\s]{1,256}$",parentSchema:schema128.items,data:data13};
+const len3 = data12.length;
+for(let i5=0; i5<len3; i5++){
+let data13 = data12[i5];
+if(typeof data13 === "string"){
+if(func2(data13) > 262){
+const err51 = {instancePath:instancePath+"/admins/" + i5,schemaPath:"#/$defs/principals/items/maxLength",keyword:"maxLength",params:{limit: 262},message:"must NOT have more than 262 characters",schema:262,parentSchema:schema128.items,data:data13};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -12877,14 +12877,24 @@ vErrors.push(err51);
 }
 errors++;
 }
-}
-else {
-const err52 = {instancePath:instancePath+"/admins/" + i5,schemaPath:"#/$defs/principals/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema128.items.type,parentSchema:schema128.items,data:data13};
+if(!pattern112.test(data13)){
+const err52 = {instancePath:instancePath+"/admins/" + i5,schemaPath:"#/$defs/principals/items/pattern",keyword:"pattern",params:{pattern: "^(user|agent|group):[^\\s]{1,256}$"},message:"must match pattern \""+"^(user|agent|group):[^\\s]{1,256}$"+"\"",schema:"^(user|agent|group):[^\\s]{1,256}$",parentSchema:schema128.items,data:data13};
 if(vErrors === null){
 vErrors = [err52];
 }
 else {
 vErrors.push(err52);
+}
+errors++;
+}
+}
+else {
+const err53 = {instancePath:instancePath+"/admins/" + i5,schemaPath:"#/$defs/principals/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema128.items.type,parentSchema:schema128.items,data:data13};
+if(vErrors === null){
+vErrors = [err53];
+}
+else {
+vErrors.push(err53);
 }
 errors++;
 }
@@ -12900,12 +12910,12 @@ continue;
 }
 if(typeof indices2[item2] == "number"){
 j2 = indices2[item2];
-const err53 = {instancePath:instancePath+"/admins",schemaPath:"#/$defs/principals/uniqueItems",keyword:"uniqueItems",params:{i: i6, j: j2},message:"must NOT have duplicate items (items ## "+j2+" and "+i6+" are identical)",schema:true,parentSchema:schema128,data:data12};
+const err54 = {instancePath:instancePath+"/admins",schemaPath:"#/$defs/principals/uniqueItems",keyword:"uniqueItems",params:{i: i6, j: j2},message:"must NOT have duplicate items (items ## "+j2+" and "+i6+" are identical)",schema:true,parentSchema:schema128,data:data12};
 if(vErrors === null){
-vErrors = [err53];
+vErrors = [err54];
 }
 else {
-vErrors.push(err53);
+vErrors.push(err54);
 }
 errors++;
 break;
@@ -12915,21 +12925,7 @@ indices2[item2] = i6;
 }
 }
 else {
-const err54 = {instancePath:instancePath+"/admins",schemaPath:"#/$defs/principals/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema128.type,parentSchema:schema128,data:data12};
-if(vErrors === null){
-vErrors = [err54];
-}
-else {
-vErrors.push(err54);
-}
-errors++;
-}
-}
-if(data.approvers !== undefined){
-let data14 = data.approvers;
-if(Array.isArray(data14)){
-if(data14.length > 200){
-const err55 = {instancePath:instancePath+"/approvers",schemaPath:"#/$defs/principals/maxItems",keyword:"maxItems",params:{limit: 200},message:"must NOT have more than 200 items",schema:200,parentSchema:schema128,data:data14};
+const err55 = {instancePath:instancePath+"/admins",schemaPath:"#/$defs/principals/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema128.type,parentSchema:schema128,data:data12};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -12938,8 +12934,12 @@ vErrors.push(err55);
 }
 errors++;
 }
-if(data14.length < 1){
-const err56 = {instancePath:instancePath+"/approvers",schemaPath:"#/$defs/principals/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema128,data:data14};
+}
+if(data.approvers !== undefined){
+let data14 = data.approvers;
+if(Array.isArray(data14)){
+if(data14.length > 200){
+const err56 = {instancePath:instancePath+"/approvers",schemaPath:"#/$defs/principals/maxItems",keyword:"maxItems",params:{limit: 200},message:"must NOT have more than 200 items",schema:200,parentSchema:schema128,data:data14};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -12948,12 +12948,8 @@ vErrors.push(err56);
 }
 errors++;
 }
-const len4 = data14.length;
-for(let i7=0; i7<len4; i7++){
-let data15 = data14[i7];
-if(typeof data15 === "string"){
-if(func2(data15) > 262){
-const err57 = {instancePath:instancePath+"/approvers/" + i7,schemaPath:"#/$defs/principals/items/maxLength",keyword:"maxLength",params:{limit: 262},message:"must NOT have more than 262 characters",schema:262,parentSchema:schema128.items,data:data15};
+if(data14.length < 1){
+const err57 = {instancePath:instancePath+"/approvers",schemaPath:"#/$defs/principals/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema128,data:data14};
 if(vErrors === null){
 vErrors = [err57];
 }
@@ -12962,8 +12958,12 @@ vErrors.push(err57);
 }
 errors++;
 }
-if(!pattern112.test(data15)){
-const err58 = {instancePath:instancePath+"/approvers/" + i7,schemaPath:"#/$defs/principals/items/pattern",keyword:"pattern",params:{pattern: "^(user|agent|group):[^\\s]{1,256}$"},message:"must match pattern \""+"^(user|agent|group):[^\\s]{1,256}$"+"\"",schema:"^(user|agent|group):[^\\s]{1,256}$",parentSchema:schema128.items,data:data15};
+const len4 = data14.length;
+for(let i7=0; i7<len4; i7++){
+let data15 = data14[i7];
+if(typeof data15 === "string"){
+if(func2(data15) > 262){
+const err58 = {instancePath:instancePath+"/approvers/" + i7,schemaPath:"#/$defs/principals/items/maxLength",keyword:"maxLength",params:{limit: 262},message:"must NOT have more than 262 characters",schema:262,parentSchema:schema128.items,data:data15};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -12972,14 +12972,24 @@ vErrors.push(err58);
 }
 errors++;
 }
-}
-else {
-const err59 = {instancePath:instancePath+"/approvers/" + i7,schemaPath:"#/$defs/principals/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema128.items.type,parentSchema:schema128.items,data:data15};
+if(!pattern112.test(data15)){
+const err59 = {instancePath:instancePath+"/approvers/" + i7,schemaPath:"#/$defs/principals/items/pattern",keyword:"pattern",params:{pattern: "^(user|agent|group):[^\\s]{1,256}$"},message:"must match pattern \""+"^(user|agent|group):[^\\s]{1,256}$"+"\"",schema:"^(user|agent|group):[^\\s]{1,256}$",parentSchema:schema128.items,data:data15};
 if(vErrors === null){
 vErrors = [err59];
 }
 else {
 vErrors.push(err59);
+}
+errors++;
+}
+}
+else {
+const err60 = {instancePath:instancePath+"/approvers/" + i7,schemaPath:"#/$defs/principals/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema128.items.type,parentSchema:schema128.items,data:data15};
+if(vErrors === null){
+vErrors = [err60];
+}
+else {
+vErrors.push(err60);
 }
 errors++;
 }
@@ -12995,12 +13005,12 @@ continue;
 }
 if(typeof indices3[item3] == "number"){
 j3 = indices3[item3];
-const err60 = {instancePath:instancePath+"/approvers",schemaPath:"#/$defs/principals/uniqueItems",keyword:"uniqueItems",params:{i: i8, j: j3},message:"must NOT have duplicate items (items ## "+j3+" and "+i8+" are identical)",schema:true,parentSchema:schema128,data:data14};
+const err61 = {instancePath:instancePath+"/approvers",schemaPath:"#/$defs/principals/uniqueItems",keyword:"uniqueItems",params:{i: i8, j: j3},message:"must NOT have duplicate items (items ## "+j3+" and "+i8+" are identical)",schema:true,parentSchema:schema128,data:data14};
 if(vErrors === null){
-vErrors = [err60];
+vErrors = [err61];
 }
 else {
-vErrors.push(err60);
+vErrors.push(err61);
 }
 errors++;
 break;
@@ -13010,22 +13020,7 @@ indices3[item3] = i8;
 }
 }
 else {
-const err61 = {instancePath:instancePath+"/approvers",schemaPath:"#/$defs/principals/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema128.type,parentSchema:schema128,data:data14};
-if(vErrors === null){
-vErrors = [err61];
-}
-else {
-vErrors.push(err61);
-}
-errors++;
-}
-}
-if(data.quotas !== undefined){
-let data16 = data.quotas;
-if(data16 && typeof data16 == "object" && !Array.isArray(data16)){
-for(const key3 in data16){
-if(!((((key3 === "callsPerMinute") || (key3 === "callsPerDay")) || (key3 === "concurrentCalls")) || (key3 === "traceRetentionDays"))){
-const err62 = {instancePath:instancePath+"/quotas",schemaPath:"#/properties/quotas/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema126.properties.quotas,data:data16};
+const err62 = {instancePath:instancePath+"/approvers",schemaPath:"#/$defs/principals/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema128.type,parentSchema:schema128,data:data14};
 if(vErrors === null){
 vErrors = [err62];
 }
@@ -13035,10 +13030,12 @@ vErrors.push(err62);
 errors++;
 }
 }
-if(data16.callsPerMinute !== undefined){
-let data17 = data16.callsPerMinute;
-if(!(((typeof data17 == "number") && (!(data17 % 1) && !isNaN(data17))) && (isFinite(data17)))){
-const err63 = {instancePath:instancePath+"/quotas/callsPerMinute",schemaPath:"#/properties/quotas/properties/callsPerMinute/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema126.properties.quotas.properties.callsPerMinute.type,parentSchema:schema126.properties.quotas.properties.callsPerMinute,data:data17};
+if(data.quotas !== undefined){
+let data16 = data.quotas;
+if(data16 && typeof data16 == "object" && !Array.isArray(data16)){
+for(const key3 in data16){
+if(!((((key3 === "callsPerMinute") || (key3 === "callsPerDay")) || (key3 === "concurrentCalls")) || (key3 === "traceRetentionDays"))){
+const err63 = {instancePath:instancePath+"/quotas",schemaPath:"#/properties/quotas/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema126.properties.quotas,data:data16};
 if(vErrors === null){
 vErrors = [err63];
 }
@@ -13047,9 +13044,11 @@ vErrors.push(err63);
 }
 errors++;
 }
-if((typeof data17 == "number") && (isFinite(data17))){
-if(data17 > 10000000 || isNaN(data17)){
-const err64 = {instancePath:instancePath+"/quotas/callsPerMinute",schemaPath:"#/properties/quotas/properties/callsPerMinute/maximum",keyword:"maximum",params:{comparison: "<=", limit: 10000000},message:"must be <= 10000000",schema:10000000,parentSchema:schema126.properties.quotas.properties.callsPerMinute,data:data17};
+}
+if(data16.callsPerMinute !== undefined){
+let data17 = data16.callsPerMinute;
+if(!(((typeof data17 == "number") && (!(data17 % 1) && !isNaN(data17))) && (isFinite(data17)))){
+const err64 = {instancePath:instancePath+"/quotas/callsPerMinute",schemaPath:"#/properties/quotas/properties/callsPerMinute/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema126.properties.quotas.properties.callsPerMinute.type,parentSchema:schema126.properties.quotas.properties.callsPerMinute,data:data17};
 if(vErrors === null){
 vErrors = [err64];
 }
@@ -13058,8 +13057,9 @@ vErrors.push(err64);
 }
 errors++;
 }
-if(data17 < 1 || isNaN(data17)){
-const err65 = {instancePath:instancePath+"/quotas/callsPerMinute",schemaPath:"#/properties/quotas/properties/callsPerMinute/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema126.properties.quotas.properties.callsPerMinute,data:data17};
+if((typeof data17 == "number") && (isFinite(data17))){
+if(data17 > 10000000 || isNaN(data17)){
+const err65 = {instancePath:instancePath+"/quotas/callsPerMinute",schemaPath:"#/properties/quotas/properties/callsPerMinute/maximum",keyword:"maximum",params:{comparison: "<=", limit: 10000000},message:"must be <= 10000000",schema:10000000,parentSchema:schema126.properties.quotas.properties.callsPerMinute,data:data17};
 if(vErrors === null){
 vErrors = [err65];
 }
@@ -13068,12 +13068,8 @@ vErrors.push(err65);
 }
 errors++;
 }
-}
-}
-if(data16.callsPerDay !== undefined){
-let data18 = data16.callsPerDay;
-if(!(((typeof data18 == "number") && (!(data18 % 1) && !isNaN(data18))) && (isFinite(data18)))){
-const err66 = {instancePath:instancePath+"/quotas/callsPerDay",schemaPath:"#/properties/quotas/properties/callsPerDay/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema126.properties.quotas.properties.callsPerDay.type,parentSchema:schema126.properties.quotas.properties.callsPerDay,data:data18};
+if(data17 < 1 || isNaN(data17)){
+const err66 = {instancePath:instancePath+"/quotas/callsPerMinute",schemaPath:"#/properties/quotas/properties/callsPerMinute/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema126.properties.quotas.properties.callsPerMinute,data:data17};
 if(vErrors === null){
 vErrors = [err66];
 }
@@ -13082,9 +13078,12 @@ vErrors.push(err66);
 }
 errors++;
 }
-if((typeof data18 == "number") && (isFinite(data18))){
-if(data18 > 1000000000 || isNaN(data18)){
-const err67 = {instancePath:instancePath+"/quotas/callsPerDay",schemaPath:"#/properties/quotas/properties/callsPerDay/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000000000},message:"must be <= 1000000000",schema:1000000000,parentSchema:schema126.properties.quotas.properties.callsPerDay,data:data18};
+}
+}
+if(data16.callsPerDay !== undefined){
+let data18 = data16.callsPerDay;
+if(!(((typeof data18 == "number") && (!(data18 % 1) && !isNaN(data18))) && (isFinite(data18)))){
+const err67 = {instancePath:instancePath+"/quotas/callsPerDay",schemaPath:"#/properties/quotas/properties/callsPerDay/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema126.properties.quotas.properties.callsPerDay.type,parentSchema:schema126.properties.quotas.properties.callsPerDay,data:data18};
 if(vErrors === null){
 vErrors = [err67];
 }
@@ -13093,8 +13092,9 @@ vErrors.push(err67);
 }
 errors++;
 }
-if(data18 < 1 || isNaN(data18)){
-const err68 = {instancePath:instancePath+"/quotas/callsPerDay",schemaPath:"#/properties/quotas/properties/callsPerDay/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema126.properties.quotas.properties.callsPerDay,data:data18};
+if((typeof data18 == "number") && (isFinite(data18))){
+if(data18 > 1000000000 || isNaN(data18)){
+const err68 = {instancePath:instancePath+"/quotas/callsPerDay",schemaPath:"#/properties/quotas/properties/callsPerDay/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000000000},message:"must be <= 1000000000",schema:1000000000,parentSchema:schema126.properties.quotas.properties.callsPerDay,data:data18};
 if(vErrors === null){
 vErrors = [err68];
 }
@@ -13103,12 +13103,8 @@ vErrors.push(err68);
 }
 errors++;
 }
-}
-}
-if(data16.concurrentCalls !== undefined){
-let data19 = data16.concurrentCalls;
-if(!(((typeof data19 == "number") && (!(data19 % 1) && !isNaN(data19))) && (isFinite(data19)))){
-const err69 = {instancePath:instancePath+"/quotas/concurrentCalls",schemaPath:"#/properties/quotas/properties/concurrentCalls/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema126.properties.quotas.properties.concurrentCalls.type,parentSchema:schema126.properties.quotas.properties.concurrentCalls,data:data19};
+if(data18 < 1 || isNaN(data18)){
+const err69 = {instancePath:instancePath+"/quotas/callsPerDay",schemaPath:"#/properties/quotas/properties/callsPerDay/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema126.properties.quotas.properties.callsPerDay,data:data18};
 if(vErrors === null){
 vErrors = [err69];
 }
@@ -13117,9 +13113,12 @@ vErrors.push(err69);
 }
 errors++;
 }
-if((typeof data19 == "number") && (isFinite(data19))){
-if(data19 > 100000 || isNaN(data19)){
-const err70 = {instancePath:instancePath+"/quotas/concurrentCalls",schemaPath:"#/properties/quotas/properties/concurrentCalls/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000",schema:100000,parentSchema:schema126.properties.quotas.properties.concurrentCalls,data:data19};
+}
+}
+if(data16.concurrentCalls !== undefined){
+let data19 = data16.concurrentCalls;
+if(!(((typeof data19 == "number") && (!(data19 % 1) && !isNaN(data19))) && (isFinite(data19)))){
+const err70 = {instancePath:instancePath+"/quotas/concurrentCalls",schemaPath:"#/properties/quotas/properties/concurrentCalls/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema126.properties.quotas.properties.concurrentCalls.type,parentSchema:schema126.properties.quotas.properties.concurrentCalls,data:data19};
 if(vErrors === null){
 vErrors = [err70];
 }
@@ -13128,8 +13127,9 @@ vErrors.push(err70);
 }
 errors++;
 }
-if(data19 < 1 || isNaN(data19)){
-const err71 = {instancePath:instancePath+"/quotas/concurrentCalls",schemaPath:"#/properties/quotas/properties/concurrentCalls/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema126.properties.quotas.properties.concurrentCalls,data:data19};
+if((typeof data19 == "number") && (isFinite(data19))){
+if(data19 > 100000 || isNaN(data19)){
+const err71 = {instancePath:instancePath+"/quotas/concurrentCalls",schemaPath:"#/properties/quotas/properties/concurrentCalls/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000",schema:100000,parentSchema:schema126.properties.quotas.properties.concurrentCalls,data:data19};
 if(vErrors === null){
 vErrors = [err71];
 }
@@ -13138,12 +13138,8 @@ vErrors.push(err71);
 }
 errors++;
 }
-}
-}
-if(data16.traceRetentionDays !== undefined){
-let data20 = data16.traceRetentionDays;
-if(!(((typeof data20 == "number") && (!(data20 % 1) && !isNaN(data20))) && (isFinite(data20)))){
-const err72 = {instancePath:instancePath+"/quotas/traceRetentionDays",schemaPath:"#/properties/quotas/properties/traceRetentionDays/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema126.properties.quotas.properties.traceRetentionDays.type,parentSchema:schema126.properties.quotas.properties.traceRetentionDays,data:data20};
+if(data19 < 1 || isNaN(data19)){
+const err72 = {instancePath:instancePath+"/quotas/concurrentCalls",schemaPath:"#/properties/quotas/properties/concurrentCalls/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema126.properties.quotas.properties.concurrentCalls,data:data19};
 if(vErrors === null){
 vErrors = [err72];
 }
@@ -13152,9 +13148,12 @@ vErrors.push(err72);
 }
 errors++;
 }
-if((typeof data20 == "number") && (isFinite(data20))){
-if(data20 > 3650 || isNaN(data20)){
-const err73 = {instancePath:instancePath+"/quotas/traceRetentionDays",schemaPath:"#/properties/quotas/properties/traceRetentionDays/maximum",keyword:"maximum",params:{comparison: "<=", limit: 3650},message:"must be <= 3650",schema:3650,parentSchema:schema126.properties.quotas.properties.traceRetentionDays,data:data20};
+}
+}
+if(data16.traceRetentionDays !== undefined){
+let data20 = data16.traceRetentionDays;
+if(!(((typeof data20 == "number") && (!(data20 % 1) && !isNaN(data20))) && (isFinite(data20)))){
+const err73 = {instancePath:instancePath+"/quotas/traceRetentionDays",schemaPath:"#/properties/quotas/properties/traceRetentionDays/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema126.properties.quotas.properties.traceRetentionDays.type,parentSchema:schema126.properties.quotas.properties.traceRetentionDays,data:data20};
 if(vErrors === null){
 vErrors = [err73];
 }
@@ -13163,8 +13162,9 @@ vErrors.push(err73);
 }
 errors++;
 }
-if(data20 < 1 || isNaN(data20)){
-const err74 = {instancePath:instancePath+"/quotas/traceRetentionDays",schemaPath:"#/properties/quotas/properties/traceRetentionDays/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema126.properties.quotas.properties.traceRetentionDays,data:data20};
+if((typeof data20 == "number") && (isFinite(data20))){
+if(data20 > 3650 || isNaN(data20)){
+const err74 = {instancePath:instancePath+"/quotas/traceRetentionDays",schemaPath:"#/properties/quotas/properties/traceRetentionDays/maximum",keyword:"maximum",params:{comparison: "<=", limit: 3650},message:"must be <= 3650",schema:3650,parentSchema:schema126.properties.quotas.properties.traceRetentionDays,data:data20};
 if(vErrors === null){
 vErrors = [err74];
 }
@@ -13173,11 +13173,8 @@ vErrors.push(err74);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err75 = {instancePath:instancePath+"/quotas",schemaPath:"#/properties/quotas/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema126.properties.quotas.type,parentSchema:schema126.properties.quotas,data:data16};
+if(data20 < 1 || isNaN(data20)){
+const err75 = {instancePath:instancePath+"/quotas/traceRetentionDays",schemaPath:"#/properties/quotas/properties/traceRetentionDays/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema126.properties.quotas.properties.traceRetentionDays,data:data20};
 if(vErrors === null){
 vErrors = [err75];
 }
@@ -13188,13 +13185,26 @@ errors++;
 }
 }
 }
+}
 else {
-const err76 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema126.type,parentSchema:schema126,data};
+const err76 = {instancePath:instancePath+"/quotas",schemaPath:"#/properties/quotas/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema126.properties.quotas.type,parentSchema:schema126.properties.quotas,data:data16};
 if(vErrors === null){
 vErrors = [err76];
 }
 else {
 vErrors.push(err76);
+}
+errors++;
+}
+}
+}
+else {
+const err77 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema126.type,parentSchema:schema126,data};
+if(vErrors === null){
+vErrors = [err77];
+}
+else {
+vErrors.push(err77);
 }
 errors++;
 }

@@ -10,9 +10,11 @@ import { nameMatchesPath, toolNames, uniqueNames } from './rules/names.ts';
 import { packBaseUrls } from './rules/pack-base-url.ts';
 import { policyConditionArgs, policyReferences } from './rules/policies.ts';
 import { noSecretValues } from './rules/secrets.ts';
+import { tenantMembers, tenantReferences, tenantSharedGrants } from './rules/tenants.ts';
 import { toolCache } from './rules/tool-cache.ts';
 import { httpMappings, toolSchemas } from './rules/tools.ts';
 import { urls } from './rules/urls.ts';
+import { zoneToolCollisions } from './rules/view-tool-names.ts';
 import { promotionChain, zonePacks, zoneToolNames } from './rules/zone-references.ts';
 
 /** The semantic rules, run after the schema; each reports on its own and never stops the others. */
@@ -28,8 +30,12 @@ export const RULES: readonly Rule[] = [
   zonePacks,
   packBaseUrls,
   zoneToolNames,
+  zoneToolCollisions,
   promotionChain,
   zoneMonitoring,
+  tenantReferences,
+  tenantSharedGrants,
+  tenantMembers,
   policyReferences,
   policyConditionArgs,
   denyPatternNormalization,

@@ -40,7 +40,7 @@ export function makeRuleContext(
   };
 }
 
-/** The name a config file's path implies: packs/<name>/pack.yaml, zones/<name>.yaml, policies/<name>.yaml. */
+/** The name a config file's path implies: packs/<name>/pack.yaml, zones/<name>.yaml, policies/<name>.yaml, tenants/<name>.yaml. */
 export function nameFromPath(file: string): string {
   const parts = file.split('/');
   if (parts[0] === 'packs') return parts[1] ?? '';

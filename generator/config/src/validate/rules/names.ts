@@ -4,7 +4,12 @@ import { nameFromPath, type Rule } from './context.ts';
 
 /** A document's name equals its file or folder name, so paths, Kubernetes names and references agree. */
 export const nameMatchesPath: Rule = (ctx) => {
-  const all: Loaded<{ name: string }>[] = [...ctx.model.packs, ...ctx.model.zones, ...ctx.model.policies];
+  const all: Loaded<{ name: string }>[] = [
+    ...ctx.model.packs,
+    ...ctx.model.zones,
+    ...ctx.model.policies,
+    ...ctx.model.tenants,
+  ];
   for (const doc of all) {
     const expected = nameFromPath(doc.file);
     if (doc.value.name !== expected) {
@@ -24,6 +29,7 @@ export const uniqueNames: Rule = (ctx) => {
     ['pack', ctx.model.packs],
     ['zone', ctx.model.zones],
     ['policy', ctx.model.policies],
+    ['tenant', ctx.model.tenants],
   ];
   for (const [kind, docs] of kinds) {
     const first = new Map<string, string>();

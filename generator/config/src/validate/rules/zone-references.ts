@@ -107,30 +107,15 @@ export const zonePacks: Rule = (ctx) => {
   }
 };
 
-/** The tools a zone serves have distinct exposed names, and remotes' fallbacks name tools the zone serves. */
+/**
+ * A zone's remotes are listed once each with distinct tool names that fit MCP's 64 characters, and their
+ * fallbacks name tools the zone serves. (Exposed names unique per tenant view: view-tool-names.ts.)
+ */
 export const zoneToolNames: Rule = (ctx) => {
   const packs = new Map(ctx.model.packs.map((p) => [p.value.name, p.value]));
   for (const { file, value: zone } of ctx.model.zones) {
     // A pack that failed to load would make every fallback to it look dangling; its own errors say enough.
     const complete = zone.packs.every((e) => packs.has(e.name));
-    const owner = new Map<string, string>();
-    zone.packs.forEach((entry, i) => {
-      const pack = packs.get(entry.name);
-      if (!pack) return;
-      for (const tool of pack.tools) {
-        const name = exposedToolName(pack, tool);
-        const prev = owner.get(name);
-        if (prev && prev !== pack.name) {
-          ctx.report(
-            file,
-            ['packs', i, 'name'],
-            'zone-tool-collision',
-            `tool "${name}" is served by both "${prev}" and "${pack.name}"; set a distinct toolPrefix`,
-          );
-        }
-        owner.set(name, pack.name);
-      }
-    });
     const remoteNames = new Set<string>();
     (zone.remotes ?? []).forEach((remote, r) => {
       if (remoteNames.has(remote.name))
@@ -151,15 +136,6 @@ export const zoneToolNames: Rule = (ctx) => {
             `exposed tool name "${exposed}" is longer than 64 characters`,
           );
         }
-        if (owner.has(exposed) && owner.get(exposed) !== remote.name) {
-          ctx.report(
-            file,
-            [...at, 'name'],
-            'zone-tool-collision',
-            `tool "${exposed}" is also served by pack "${owner.get(exposed)}"`,
-          );
-        }
-        owner.set(exposed, owner.get(exposed) ?? remote.name);
         if (complete && tool.fallbackFor !== undefined && !isPackTool(zone, packs, tool.fallbackFor)) {
           ctx.report(
             file,
