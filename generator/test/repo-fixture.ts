@@ -12,11 +12,17 @@ const EXAMPLE_FILES = [
   'packs/petstore/pack.yaml',
   'packs/open-meteo/pack.yaml',
   'packs/currency-agent/pack.yaml',
+  'packs/payments-crm/pack.yaml',
+  'packs/support-crm/pack.yaml',
   'zones/dev.yaml',
   'zones/staging.yaml',
   'zones/prod.yaml',
   'policies/default.yaml',
   'policies/local-dev.yaml',
+  'policies/payments.yaml',
+  'policies/support.yaml',
+  'tenants/payments.yaml',
+  'tenants/support.yaml',
 ];
 
 /** The repository's own example content, as the loader sees it. */
@@ -39,7 +45,7 @@ export function editedExample(file: string, edit: Edit): SourceFile[] {
 /** A temporary copy of the example repository's config folders (the caller removes it). */
 export function copyExampleRepo(prefix: string): string {
   const dir = mkdtempSync(path.join(tmpdir(), prefix));
-  for (const sub of ['packs', 'zones', 'policies'])
+  for (const sub of ['packs', 'zones', 'policies', 'tenants'])
     cpSync(path.join(REPO_ROOT, sub), path.join(dir, sub), { recursive: true });
   return dir;
 }

@@ -12,7 +12,7 @@ export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url
 export const RUNTIME_FIXTURE = path.join(REPO_ROOT, 'generator/test/fixtures/runtime/main.ts');
 
 /**
- * A temporary copy of the example repository (packs, zones, policies) as a git repository with one commit,
+ * A temporary copy of the example repository (packs, zones, policies, tenants) as a git repository with one commit,
  * with the stand-in runtime at gateway/src/main.ts. `editZone` changes a zone document as an object (it is
  * serialised back with the yaml package). Returns the directory and the commit.
  */
@@ -21,7 +21,7 @@ export async function makeReleaseRepo(options: {
   dir?: string;
 }): Promise<{ dir: string; revision: string }> {
   const dir = options.dir ?? (await mkdtemp(path.join(tmpdir(), 'raku-release-repo-')));
-  for (const sub of ['packs', 'policies', 'zones'])
+  for (const sub of ['packs', 'policies', 'tenants', 'zones'])
     await cp(path.join(REPO_ROOT, sub), path.join(dir, sub), { recursive: true });
   await mkdir(path.join(dir, 'gateway/src'), { recursive: true });
   await cp(RUNTIME_FIXTURE, path.join(dir, 'gateway/src/main.ts'));
@@ -36,7 +36,7 @@ export async function makeReleaseRepo(options: {
     }
   }
   await git(dir, ['init', '-q', '-b', 'main']);
-  await git(dir, ['add', 'packs', 'policies', 'zones', 'gateway']);
+  await git(dir, ['add', 'packs', 'policies', 'tenants', 'zones', 'gateway']);
   await git(dir, ['commit', '-q', '-m', 'config']);
   return { dir, revision: (await git(dir, ['rev-parse', 'HEAD'])).trim() };
 }
