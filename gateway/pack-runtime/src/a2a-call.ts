@@ -1,9 +1,15 @@
 /**
  * Calls one skill of an A2A agent (a tool of a pack with upstream.a2a) with the official `@a2a-js/sdk`
- * client: sends the send-message request of the protocol version the pack declares (1.0, or 0.3 through the
- * SDK's compat transport), follows the task until it ends within the tool's budget, and turns the answer's
- * text, data and file parts into MCP content. The A2A task id, context id and final state ride in the
- * result's `_meta` under A2A_META, so the gateway's caller (and its trace) can tell which task answered.
+ * client: sends the message in the protocol version the pack declares (1.0, or 0.3 through the SDK's compat
+ * transport) — as SendStreamingMessage when the pack records that the agent streams (upstream.a2a.streaming),
+ * reporting each status update as progress, else as a blocking SendMessage — follows the task until it ends
+ * within the tool's budget, and turns the answer's text, data and file parts into MCP content. The A2A task
+ * id, context id and final state ride in the result's `_meta` under A2A_META, so the gateway's caller (and
+ * its trace) can tell which task answered.
+ *
+ * A task that outlives the call: when the budget runs out while the agent's task is known and still running
+ * (submitted or working), the call answers that (`state` working, see a2aTaskRunning) instead of a timeout,
+ * so the gateway can hand the task to a job, which follows it (`follow`: GetTask until it ends, no new message).
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -24,8 +30,11 @@ import {
   JsonRpcTransportFactory,
   RestTransportFactory,
 } from '@a2a-js/sdk/client';
+import type { Span } from '@opentelemetry/api';
 import type { A2aUpstream, Tool } from '@raku/config';
+import { A2aAnswer, type A2aProgressListener } from './a2a-events.ts';
 import { guardedFetch } from './a2a-fetch.ts';
+import { endA2aSpan, startA2aSpan } from './a2a-span.ts';
 import type { ToolContent } from './response-content.ts';
 import type { UpstreamAuthenticator } from './upstream-auth.ts';
 import type { UpstreamLimits } from './upstream-http.ts';
@@ -36,6 +45,12 @@ export const A2A_META = 'dev.raku/a2a';
 /** Message metadata naming the skill asked for (A2A messages have no skill field; agents may read this). */
 export const SKILL_METADATA = 'dev.raku/skill';
 
+/**
+ * How long a job following an A2A task (`follow`) waits for it to end: 10 minutes, below the job service's
+ * 15 minutes after which a delivered job counts as lost.
+ */
+export const A2A_FOLLOW_TIMEOUT_MS = 600_000;
+
 export interface A2aCall {
   a2a: A2aUpstream;
   tool: Tool;
@@ -44,6 +59,10 @@ export interface A2aCall {
   auth: UpstreamAuthenticator;
   limits: UpstreamLimits;
   headers?: Readonly<Record<string, string>>;
+  /** Told about each status update of a streaming agent's task (MCP progress). */
+  onProgress?: A2aProgressListener;
+  /** Follow this task of the agent to its end instead of sending a message (a job taking it over). */
+  follow?: { taskId: string };
 }
 
 export interface A2aOutcome {
@@ -60,53 +79,116 @@ const TERMINAL = new Set([
   TaskState.TASK_STATE_REJECTED,
 ]);
 const INTERRUPTED = new Set([TaskState.TASK_STATE_INPUT_REQUIRED, TaskState.TASK_STATE_AUTH_REQUIRED]);
+/** States of a task the agent is still working on (stateName of TASK_STATE_SUBMITTED, _WORKING). */
+const RUNNING_STATES = new Set(['submitted', 'working']);
+
+/** Whether an A2A tool result says the task outlived the call and is still running (see above). */
+export function a2aTaskRunning(meta: unknown): meta is { taskId: string; contextId?: string; state: string } {
+  const note = meta as { taskId?: unknown; state?: unknown } | undefined;
+  return typeof note?.taskId === 'string' && typeof note.state === 'string' && RUNNING_STATES.has(note.state);
+}
 
 export async function callA2aSkill(call: A2aCall, args: Record<string, unknown>): Promise<A2aOutcome> {
+  const span = call.limits.parent
+    ? startA2aSpan({
+        parent: call.limits.parent,
+        method: call.follow ? 'GetTask' : call.a2a.streaming ? 'SendStreamingMessage' : 'SendMessage',
+        skill: call.tool.a2a?.skill ?? call.tool.name,
+        url: new URL(call.url),
+        protocolVersion: call.a2a.protocolVersion,
+      })
+    : undefined;
+  const outcome = await exchange(call, args, span);
+  if (span)
+    endA2aSpan(span, { ...outcome.meta, errorType: outcome.status === 'ok' ? undefined : outcome.status });
+  return outcome;
+}
+
+async function exchange(
+  call: A2aCall,
+  args: Record<string, unknown>,
+  span: Span | undefined,
+): Promise<A2aOutcome> {
   // One budget for the whole call (send, then any polling), cancelled with the caller's request.
   const deadline = AbortSignal.timeout(call.limits.timeoutMs);
   const signal = call.limits.signal ? AbortSignal.any([call.limits.signal, deadline]) : deadline;
-  const guarded = guardedFetch(call.auth, { ...call.limits, signal }, call.headers);
+  // The SDK's HTTP requests are traced under the A2A span.
+  const limits = { ...call.limits, signal, ...(span ? { parent: span } : {}) };
+  const guarded = guardedFetch(call.auth, limits, call.headers);
+  const answer = new A2aAnswer(call.onProgress);
   try {
     const client = await clientFor(call, guarded.fetch);
-    const parts: Part[] = [part({ $case: 'text', value: String(args['message'] ?? '') }, 'text/plain')];
-    if (args['data'] !== undefined)
-      parts.push(part({ $case: 'data', value: args['data'] }, 'application/json'));
-    const message: Message = {
-      messageId: randomUUID(),
-      contextId: '',
-      taskId: '',
-      role: Role.ROLE_USER,
-      parts,
-      metadata: { [SKILL_METADATA]: call.tool.a2a?.skill },
-      extensions: [],
-      referenceTaskIds: [],
-    };
-    let result: SendMessageResult = await client.sendMessage(
-      {
-        tenant: '',
-        message,
-        configuration: {
-          acceptedOutputModes: [],
-          taskPushNotificationConfig: undefined,
-          returnImmediately: false,
-        },
-        metadata: undefined,
-      },
-      { signal },
-    );
-    // A blocking send normally returns the finished task; an agent may still answer early: poll until it ends.
+    let result: SendMessageResult;
+    if (call.follow) {
+      result = await client.getTask({ tenant: '', id: call.follow.taskId, historyLength: 0 }, { signal });
+    } else {
+      for await (const event of client.sendMessageStream(request(call, args), { signal })) answer.add(event);
+      const got = answer.message ?? answer.task;
+      if (!got)
+        return failed('error', 'A2A call failed: the agent ended its answer without a message or a task');
+      result = got;
+    }
+    // A stream that ended early, or an agent answering a blocking send too soon: poll until the task ends.
     for (let wait = 100; isTask(result) && !settled(result); wait = Math.min(wait * 2, 2000)) {
+      answer.task = result;
       await delay(wait, undefined, { signal });
       result = await client.getTask({ tenant: '', id: result.id, historyLength: 0 }, { signal });
     }
     return toOutcome(result);
   } catch (err) {
     const failure = guarded.failure();
+    const callerGone = call.limits.signal?.aborted === true;
+    const task = answer.task;
+    if (deadline.aborted && !callerGone && !call.follow && task && !settled(task))
+      return stillRunning(call, task);
     if (deadline.aborted || failure?.kind === 'timeout') {
       return failed('timeout', `the agent did not finish within ${call.limits.timeoutMs} ms`);
     }
     return failed('error', `A2A call failed: ${failure?.message ?? (err as Error)?.message ?? err}`);
   }
+}
+
+/** The SendMessage (or SendStreamingMessage) request: the skill's message and data parts. */
+function request(call: A2aCall, args: Record<string, unknown>) {
+  const parts: Part[] = [part({ $case: 'text', value: String(args['message'] ?? '') }, 'text/plain')];
+  if (args['data'] !== undefined)
+    parts.push(part({ $case: 'data', value: args['data'] }, 'application/json'));
+  const message: Message = {
+    messageId: randomUUID(),
+    contextId: '',
+    taskId: '',
+    role: Role.ROLE_USER,
+    parts,
+    metadata: { [SKILL_METADATA]: call.tool.a2a?.skill },
+    extensions: [],
+    referenceTaskIds: [],
+  };
+  return {
+    tenant: '',
+    message,
+    configuration: {
+      acceptedOutputModes: [],
+      taskPushNotificationConfig: undefined,
+      returnImmediately: false,
+    },
+    metadata: undefined,
+  };
+}
+
+/** The task outlived the call's budget: it is still running at the agent (a2aTaskRunning). */
+function stillRunning(call: A2aCall, task: Task): A2aOutcome {
+  const state = stateName(task.status?.state ?? TaskState.TASK_STATE_SUBMITTED);
+  const running = RUNNING_STATES.has(state) ? state : 'working';
+  return {
+    status: 'ok',
+    content: [
+      {
+        type: 'text',
+        text: `the agent's task ${task.id} is still ${running} after ${call.limits.timeoutMs} ms`,
+      },
+    ],
+    meta: { taskId: task.id, contextId: task.contextId, state: running },
+  };
 }
 
 async function clientFor(call: A2aCall, fetchImpl: typeof fetch): Promise<Client> {
@@ -128,7 +210,8 @@ async function clientFor(call: A2aCall, fetchImpl: typeof fetch): Promise<Client
         protocolVersion: call.a2a.protocolVersion,
       },
     ],
-    capabilities: {},
+    // SendStreamingMessage only when the reviewed card said the agent streams; else the SDK sends SendMessage.
+    capabilities: { streaming: call.a2a.streaming === true },
     skills: [],
   });
   return factory.createFromAgentCard(card);

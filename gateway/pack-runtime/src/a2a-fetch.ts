@@ -2,11 +2,13 @@
  * The `fetch` the A2A client is given: every request it makes goes through sendUpstream with the call's
  * limits — only the pack's origins, the SSRF lookup guard, the timeout, the response size cap, same-origin
  * redirects — and gets the pack's upstream credentials (upstream.auth), exactly as an HTTP tool's request.
- * The answer is buffered (within the size cap) before the SDK reads it.
+ * The answer is buffered (within the size cap) before the SDK reads it, except an event stream (a request
+ * accepting `text/event-stream`: SendStreamingMessage, SubscribeToTask), which is handed over at its headers
+ * so each event reaches the SDK when the agent sends it; its chunks count against the same cap.
  */
 import type { UpstreamRequest } from './build-request.ts';
 import type { UpstreamAuthenticator } from './upstream-auth.ts';
-import { sendUpstream, type UpstreamError, type UpstreamLimits } from './upstream-http.ts';
+import { openUpstream, sendUpstream, type UpstreamError, type UpstreamLimits } from './upstream-http.ts';
 
 export interface GuardedFetch {
   fetch: typeof fetch;
@@ -39,21 +41,47 @@ export function guardedFetch(
     else if (body != null) throw new TypeError('the A2A client sent a body the pack runtime cannot forward');
     try {
       await auth.apply(request, limits);
-      const res = await sendUpstream(request, limits);
+      const streamed = /\btext\/event-stream\b/i.test(request.headers['accept'] ?? '');
+      const res = streamed ? await openUpstream(request, limits) : await sendUpstream(request, limits);
       const out = new Headers();
       for (const [k, v] of Object.entries(res.headers)) {
         if (Array.isArray(v)) for (const one of v) out.append(k, one);
         else if (v !== undefined) out.set(k, v);
       }
-      return new Response(NULL_BODY.has(res.status) ? null : new Uint8Array(res.body), {
+      const answer = 'stream' in res ? tracked(res.stream, remember) : new Uint8Array(res.body);
+      return new Response(NULL_BODY.has(res.status) ? null : answer, {
         status: res.status,
         statusText: res.statusText,
         headers: out,
       });
     } catch (err) {
-      if ((err as Error)?.name === 'UpstreamError') failure = err as UpstreamError;
+      remember(err);
       throw err;
     }
   };
+  const remember = (err: unknown) => {
+    if ((err as Error)?.name === 'UpstreamError') failure = err as UpstreamError;
+  };
   return { fetch: send as typeof fetch, failure: () => failure };
+}
+
+/** `stream`, telling `onError` why it failed (the SDK reports a broken stream in its own words). */
+function tracked(
+  stream: ReadableStream<Uint8Array>,
+  onError: (err: unknown) => void,
+): ReadableStream<Uint8Array> {
+  const reader = stream.getReader();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const { done, value } = await reader.read();
+        if (done) controller.close();
+        else controller.enqueue(value);
+      } catch (err) {
+        onError(err);
+        controller.error(err);
+      }
+    },
+    cancel: (reason) => reader.cancel(reason),
+  });
 }

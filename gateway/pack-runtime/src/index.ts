@@ -1,4 +1,5 @@
-export { A2A_META, SKILL_METADATA } from './a2a-call.ts';
+export { A2A_FOLLOW_TIMEOUT_MS, A2A_META, a2aTaskRunning, SKILL_METADATA } from './a2a-call.ts';
+export type { A2aProgress, A2aProgressListener } from './a2a-events.ts';
 export {
   type BoundViolation,
   DEFAULT_JSON_BOUNDS,
@@ -15,6 +16,7 @@ export {
 } from './json-bounds.ts';
 export { readPacksDir } from './load-packs.ts';
 export {
+  type CallExtras,
   type CallToolResult,
   errorResult,
   type McpToolDefinition,

@@ -10,7 +10,8 @@ import type { Environment, HttpTool, Pack, Tool } from '@raku/config';
 import { exposedToolName, isHttpTool } from '@raku/config';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
-import { A2A_META, callA2aSkill } from './a2a-call.ts';
+import { A2A_FOLLOW_TIMEOUT_MS, A2A_META, callA2aSkill } from './a2a-call.ts';
+import type { A2aProgressListener } from './a2a-events.ts';
 import { buildUpstreamRequest, RequestBuildError } from './build-request.ts';
 import { binaryContent, bodyForMessage, responseUri, type ToolContent } from './response-content.ts';
 import { MissingSecretError, type SecretSource, UpstreamAuthenticator } from './upstream-auth.ts';
@@ -64,6 +65,17 @@ export interface ToolOutcome {
 /** The tool does not exist in these packs. */
 export class UnknownToolError extends Error {
   override readonly name = 'UnknownToolError';
+}
+
+/** What a call may carry beyond its arguments, for a tool of an A2A pack (ignored by HTTP tools). */
+export interface CallExtras {
+  /** Told about each status update of the agent's task (the pack server sends them as MCP progress). */
+  onProgress?: A2aProgressListener;
+  /**
+   * Follow this task of the agent to its end, within A2A_FOLLOW_TIMEOUT_MS, instead of sending a message: a
+   * Raku job taking over a task that outlived its call.
+   */
+  a2aTask?: { taskId: string };
 }
 
 export interface PackExecutorOptions {
@@ -146,10 +158,11 @@ export class PackExecutor {
     args: Record<string, unknown>,
     signal?: AbortSignal,
     parent?: Span,
+    extras: CallExtras = {},
   ): Promise<ToolOutcome> {
     let outcome: ToolOutcome;
     try {
-      outcome = await this.run(name, args, signal, parent);
+      outcome = await this.run(name, args, signal, parent, extras);
     } catch (err) {
       if (err instanceof UnknownToolError) throw err;
       outcome = { status: 'error', result: errorResult(`${name} failed: ${(err as Error)?.message ?? err}`) };
@@ -166,8 +179,9 @@ export class PackExecutor {
   private async run(
     name: string,
     args: Record<string, unknown>,
-    signal?: AbortSignal,
-    parent?: Span,
+    signal: AbortSignal | undefined,
+    parent: Span | undefined,
+    extras: CallExtras,
   ): Promise<ToolOutcome> {
     const entry = this.entries.get(name);
     if (!entry) throw new UnknownToolError(`unknown tool "${name}"`);
@@ -196,8 +210,10 @@ export class PackExecutor {
           tool: entry.tool,
           url: entry.baseUrl,
           auth: entry.auth,
-          limits,
+          limits: extras.a2aTask ? { ...limits, timeoutMs: A2A_FOLLOW_TIMEOUT_MS } : limits,
           ...(entry.pack.upstream.headers ? { headers: entry.pack.upstream.headers } : {}),
+          ...(extras.onProgress ? { onProgress: extras.onProgress } : {}),
+          ...(extras.a2aTask ? { follow: extras.a2aTask } : {}),
         },
         args,
       );

@@ -39,6 +39,15 @@ export interface UpstreamResponse {
   url: URL;
 }
 
+/**
+ * An answer handed over at its headers (openUpstream): the body arrives on `stream` as the upstream sends it,
+ * each chunk counted against the size cap, and errors with an UpstreamError past the cap, the timeout or a
+ * cancellation.
+ */
+export interface StreamedUpstreamResponse extends Omit<UpstreamResponse, 'body'> {
+  stream: ReadableStream<Uint8Array>;
+}
+
 export type UpstreamFailure = 'blocked' | 'timeout' | 'too_large' | 'redirect' | 'network' | 'aborted';
 
 /** Why an upstream exchange failed before producing a response; `kind` drives status and retries. */
@@ -65,14 +74,33 @@ function agentFor(protocol: string, allowPrivate: boolean): http.Agent {
   return agent;
 }
 
-export async function sendUpstream(
+export function sendUpstream(request: UpstreamRequest, limits: UpstreamLimits): Promise<UpstreamResponse> {
+  return follow(request, limits, false) as Promise<UpstreamResponse>;
+}
+
+/**
+ * sendUpstream for an answer read as it arrives (an A2A event stream): resolves at the final answer's headers
+ * (redirects followed as by sendUpstream). The size cap counts every chunk of the stream, the timeout and the
+ * signal keep running until it ends, and the exchange's span ends at the headers.
+ */
+export function openUpstream(
   request: UpstreamRequest,
   limits: UpstreamLimits,
-): Promise<UpstreamResponse> {
+): Promise<StreamedUpstreamResponse> {
+  return follow(request, limits, true) as Promise<StreamedUpstreamResponse>;
+}
+
+type AnyResponse = UpstreamResponse | StreamedUpstreamResponse;
+
+async function follow(
+  request: UpstreamRequest,
+  limits: UpstreamLimits,
+  streamed: boolean,
+): Promise<AnyResponse> {
   const maxRedirects = limits.maxRedirects ?? 3;
   let current = request;
   for (let hop = 0; ; hop++) {
-    const response = await exchange(current, limits);
+    const response = await exchange(current, limits, streamed);
     const location = response.headers.location;
     if (response.status < 300 || response.status > 399 || location === undefined) return response;
     const next = new URL(location, current.url);
@@ -101,9 +129,9 @@ function withoutBodyHeaders(headers: Record<string, string>): Record<string, str
 /** The instrumentation scope of the upstream spans. */
 const TRACER_NAME = '@raku/pack-runtime';
 
-function exchange(request: UpstreamRequest, limits: UpstreamLimits): Promise<UpstreamResponse> {
+function exchange(request: UpstreamRequest, limits: UpstreamLimits, streamed: boolean): Promise<AnyResponse> {
   // Not traced (tracing off, or a call outside any request): the plain exchange, nothing allocated.
-  if (!limits.parent) return send(request, limits, undefined);
+  if (!limits.parent) return send(request, limits, undefined, streamed);
   const { url } = request;
   const span = trace.getTracer(TRACER_NAME).startSpan(
     request.method.toUpperCase(),
@@ -118,7 +146,7 @@ function exchange(request: UpstreamRequest, limits: UpstreamLimits): Promise<Ups
     },
     trace.setSpan(ROOT_CONTEXT, limits.parent),
   );
-  return send(request, limits, traceHeaders(span)).then(
+  return send(request, limits, traceHeaders(span), streamed).then(
     (response) => {
       span.setAttribute('http.response.status_code', response.status);
       if (response.status >= 400) endFailed(span, String(response.status));
@@ -153,7 +181,8 @@ function send(
   request: UpstreamRequest,
   limits: UpstreamLimits,
   traceHeaders: Record<string, string> | undefined,
-): Promise<UpstreamResponse> {
+  streamed: boolean,
+): Promise<AnyResponse> {
   const { url } = request;
   if (!limits.allowedOrigins.has(url.origin)) {
     return Promise.reject(new UpstreamError('blocked', `${url.origin} is not an upstream of this pack`));
@@ -166,11 +195,23 @@ function send(
   if (limits.signal?.aborted) return Promise.reject(new UpstreamError('aborted', 'the call was cancelled'));
   return new Promise((resolve, reject) => {
     let settled = false;
-    const fail = (err: UpstreamError) => {
-      if (settled) return;
-      settled = true;
+    // Once a streamed answer is handed over, a failure errors its stream instead of the promise.
+    let failStream: ((err: UpstreamError) => void) | undefined;
+    const done = () => {
       clearTimeout(timer);
       limits.signal?.removeEventListener('abort', onAbort);
+    };
+    const fail = (err: UpstreamError) => {
+      if (settled) {
+        const onStream = failStream;
+        failStream = undefined;
+        done();
+        req.destroy();
+        onStream?.(err);
+        return;
+      }
+      settled = true;
+      done();
       req.destroy();
       reject(err);
     };
@@ -200,32 +241,57 @@ function send(
         fail(tooLarge(limits.maxResponseBytes));
         return;
       }
-      const chunks: Buffer[] = [];
+      const head = {
+        status: res.statusCode ?? 0,
+        statusText: res.statusMessage ?? '',
+        headers: res.headers,
+        url,
+      };
       let size = 0;
-      res.on('data', (chunk: Buffer) => {
+      const counted = (chunk: Buffer): boolean => {
         size += chunk.length;
-        if (size > limits.maxResponseBytes) {
-          res.destroy();
-          fail(tooLarge(limits.maxResponseBytes));
-          return;
-        }
-        chunks.push(chunk);
-      });
+        if (size <= limits.maxResponseBytes) return true;
+        res.destroy();
+        fail(tooLarge(limits.maxResponseBytes));
+        return false;
+      };
       res.on('error', (err) =>
         fail(new UpstreamError('network', `upstream response failed: ${err.message}`)),
       );
+      const redirect = head.status >= 300 && head.status < 400 && res.headers.location !== undefined;
+      if (streamed && !redirect) {
+        settled = true;
+        const stream = new ReadableStream<Uint8Array>({
+          start(controller) {
+            failStream = (err) => controller.error(err);
+            res.on('data', (chunk: Buffer) => {
+              if (counted(chunk)) controller.enqueue(new Uint8Array(chunk));
+            });
+            res.on('end', () => {
+              if (!failStream) return;
+              failStream = undefined;
+              done();
+              controller.close();
+            });
+          },
+          cancel() {
+            failStream = undefined;
+            done();
+            req.destroy();
+          },
+        });
+        resolve({ ...head, stream });
+        return;
+      }
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => {
+        if (counted(chunk)) chunks.push(chunk);
+      });
       res.on('end', () => {
         if (settled) return;
         settled = true;
-        clearTimeout(timer);
-        limits.signal?.removeEventListener('abort', onAbort);
-        resolve({
-          status: res.statusCode ?? 0,
-          statusText: res.statusMessage ?? '',
-          headers: res.headers,
-          body: Buffer.concat(chunks),
-          url,
-        });
+        done();
+        resolve({ ...head, body: Buffer.concat(chunks) });
       });
     });
     req.end(body);
