@@ -11,6 +11,7 @@ import { APPROVAL_STATUSES } from '../approvals/types.ts';
 import { GitHubCallError } from '../config-repo/github-error.ts';
 import { InvalidCursorError } from '../db/cursor.ts';
 import { JobSubmissionError, type JobView } from '../jobs/types.ts';
+import { A2A_TASK_ARG } from '../server/a2a-task-job.ts';
 import { STATS_MAX_BUCKET_SECONDS } from '../traces/trace-reader.ts';
 import { TRACE_DECISIONS, TRACE_STATUSES } from '../traces/types.ts';
 import { findWorkload, streamWorkloadLogs } from '../zones/workload-logs.ts';
@@ -243,6 +244,13 @@ export function createAdminRouter(deps: AdminDeps): express.Router {
         req.body,
       ),
     );
+    if (submission.arguments && A2A_TASK_ARG in submission.arguments) {
+      throw new ApiError(
+        400,
+        'bad_request',
+        `arguments["${A2A_TASK_ARG}"] is reserved: only the gateway makes a job that follows an A2A task`,
+      );
+    }
     let job: JobView;
     try {
       job = await deps.jobs.submit({

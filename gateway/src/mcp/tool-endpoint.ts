@@ -13,11 +13,11 @@ import {
   Server,
 } from '@modelcontextprotocol/server';
 import type { Span } from '@opentelemetry/api';
-import type { CallToolResult, McpToolDefinition } from '@raku/pack-runtime';
+import type { A2aProgress, CallToolResult, McpToolDefinition } from '@raku/pack-runtime';
 import { ANONYMOUS, type Caller } from '../auth/caller.ts';
 import { type RequestInfo, traceMcpRequest } from '../telemetry/request-span.ts';
 import { type CallerChoice, TENANT_HEADER } from '../tenancy/membership.ts';
-import { createHotPath, SSE_KEEP_ALIVE_MS } from './hot-path.ts';
+import { createHotPath, type HotPath, SSE_KEEP_ALIVE_MS } from './hot-path.ts';
 import { type RefusedCall, toLeanNodeHandler } from './node-handler.ts';
 
 /** What an endpoint serves. The list must be sorted by name (pagination relies on it). */
@@ -48,6 +48,13 @@ export interface ToolCatalog {
  */
 export const PACK_VERSION_META = 'dev.raku/pack-version';
 
+/**
+ * The `_meta` key of a tools/call from the gateway to a pack server naming an A2A task to follow to its end
+ * instead of sending a message (`{ taskId }`): a Raku job taking over a task that outlived its call. Only a
+ * pack server reads it; the gateway never takes it from an agent.
+ */
+export const A2A_TASK_META = 'dev.raku/a2a-task';
+
 /** What a tools/call asks for beyond name and arguments, from its `_meta`. */
 export interface CallRequest {
   /** `_meta["dev.raku/pack-version"]`: a semver range of the pack the agent needs. */
@@ -61,6 +68,13 @@ export interface CallRequest {
   w3cTraceId?: string;
   /** The request's OpenTelemetry SERVER span (tracing on): the parent of the call's spans, given its attributes. */
   span?: Span;
+  /**
+   * Set when the caller asked for progress (`_meta.progressToken`): sends it a `notifications/progress` for
+   * this request. Only calls the SDK serves have one (the hot path leaves such calls to the SDK).
+   */
+  onProgress?: (progress: A2aProgress) => void;
+  /** The A2A task to follow instead of sending a message (A2A_TASK_META; pack servers only). */
+  a2aTask?: { taskId: string };
 }
 
 /** A tool that does not exist for this caller: answered as a JSON-RPC invalid-params error. */
@@ -150,6 +164,7 @@ export function createMcpEndpoint(catalog: ToolCatalog, options: McpEndpointOpti
     params: CallParams,
     signal: AbortSignal,
     info: RequestInfo,
+    onProgress?: (progress: A2aProgress) => void,
   ): Promise<CallToolResult> => {
     const packVersion = params._meta?.[PACK_VERSION_META];
     if (packVersion !== undefined && typeof packVersion !== 'string') {
@@ -158,12 +173,15 @@ export function createMcpEndpoint(catalog: ToolCatalog, options: McpEndpointOpti
         `_meta["${PACK_VERSION_META}"] must be a string (a semver range), not ${JSON.stringify(packVersion)}`,
       );
     }
+    const a2aTask = a2aTaskOf(params._meta);
     return traceMcpRequest('tools/call', params.name, params._meta, info, (w3cTraceId, span) =>
       catalog
         .callTool(params.name, params.arguments ?? {}, caller, signal, {
           ...(packVersion !== undefined ? { packVersion } : {}),
           ...(w3cTraceId !== undefined ? { w3cTraceId } : {}),
           ...(span ? { span } : {}),
+          ...(onProgress ? { onProgress } : {}),
+          ...(a2aTask ? { a2aTask } : {}),
         })
         .catch((err: unknown) => {
           throw err instanceof ToolNotFound
@@ -186,19 +204,32 @@ export function createMcpEndpoint(catalog: ToolCatalog, options: McpEndpointOpti
         'tools/list',
         (request, listCtx) => listTools(caller, request.params, { id: listCtx.mcpReq.id, headers }) as never,
       );
-      server.setRequestHandler(
-        'tools/call',
-        (request, callCtx) =>
-          callTool(caller, request.params as CallParams, callCtx.mcpReq.signal, {
-            id: callCtx.mcpReq.id,
-            headers,
-          }) as never,
-      );
+      server.setRequestHandler('tools/call', (request, callCtx) => {
+        const progressToken = request.params._meta?.progressToken;
+        // Progress goes to this request's stream; a notification the client is gone for is of no use to anyone.
+        const onProgress =
+          progressToken === undefined
+            ? undefined
+            : ({ progress, message }: A2aProgress) =>
+                void callCtx.mcpReq
+                  .notify({
+                    method: 'notifications/progress',
+                    params: { progressToken, progress, ...(message !== undefined ? { message } : {}) },
+                  })
+                  .catch(() => undefined);
+        return callTool(
+          caller,
+          request.params as CallParams,
+          callCtx.mcpReq.signal,
+          { id: callCtx.mcpReq.id, headers },
+          onProgress,
+        ) as never;
+      });
       return server;
     },
     { keepAliveMs, ...(options.onerror ? { onerror: options.onerror } : {}) },
   );
-  const hotPath =
+  const hot =
     options.hotPath === false
       ? undefined
       : createHotPath({
@@ -208,6 +239,11 @@ export function createMcpEndpoint(catalog: ToolCatalog, options: McpEndpointOpti
           callTool: (params, authInfo, signal, id) =>
             callTool(callerOf(authInfo), params as CallParams, signal, { id, headers: headersOf(authInfo) }),
         });
+  // A call asking for progress needs notifications before its answer; the hot path answers with one message.
+  const hotPath: HotPath | undefined =
+    hot &&
+    ((headers, body, signal, authInfo) =>
+      asksProgress(body) ? undefined : hot(headers, body, signal, authInfo));
   const node = toLeanNodeHandler(handler, {
     keepAliveMs,
     ...(options.onerror ? { onerror: options.onerror } : {}),
@@ -251,4 +287,23 @@ function refuseTenant(res: ServerResponse, reason: string): void {
     'content-length': String(Buffer.byteLength(text)),
   });
   res.end(text);
+}
+
+/** Whether a request body is a tools/call naming a progress token (`params._meta.progressToken`). */
+function asksProgress(body: unknown): boolean {
+  if (body === null || typeof body !== 'object') return false;
+  const { method, params } = body as { method?: unknown; params?: { _meta?: unknown } | null };
+  const meta = params?._meta;
+  return (
+    method === 'tools/call' &&
+    meta !== null &&
+    typeof meta === 'object' &&
+    (meta as Record<string, unknown>)['progressToken'] !== undefined
+  );
+}
+
+/** `_meta["dev.raku/a2a-task"]` when it names a task (`{ taskId: string }`), else undefined. */
+function a2aTaskOf(meta: Record<string, unknown> | undefined): { taskId: string } | undefined {
+  const task = meta?.[A2A_TASK_META] as { taskId?: unknown } | undefined;
+  return typeof task?.taskId === 'string' && task.taskId !== '' ? { taskId: task.taskId } : undefined;
 }

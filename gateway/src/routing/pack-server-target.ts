@@ -5,14 +5,17 @@
  * revision and quirks we do not control, go through the official client instead (McpTarget).
  */
 import http from 'node:http';
+import { StringDecoder } from 'node:string_decoder';
 import {
   A2A_META,
+  type A2aProgressListener,
   type CallToolResult,
   depthMessage,
   jsonBounds,
   STATUS_META,
   tooDeep,
 } from '@raku/pack-runtime';
+import { A2A_TASK_META } from '../mcp/tool-endpoint.ts';
 import { endMcpSpan, startMcpClientSpan } from '../telemetry/mcp-spans.ts';
 import { activeTracer } from '../telemetry/tracing.ts';
 import {
@@ -104,9 +107,13 @@ export class PackServerTarget implements Target {
       const encodedArgs = JSON.stringify(args) as string | undefined;
       // Arguments whose toJSON answers undefined are left out, as JSON.stringify leaves out such a key.
       const argsPart = encodedArgs === undefined ? '' : `,"arguments":${encodedArgs}`;
-      // The trace context joins the envelope as unprefixed _meta keys (SEP-414).
-      const traceKeys = trace ? JSON.stringify(trace).slice(1, -1) : '';
-      const meta = traceKeys ? `${ENVELOPE_JSON.slice(0, -1)},${traceKeys}}` : ENVELOPE_JSON;
+      // The trace context joins the envelope as unprefixed _meta keys (SEP-414); so do a progress token (the
+      // request id: the agent asked for progress) and the A2A task a job follows.
+      const extra: Record<string, unknown> = { ...trace };
+      if (options.onProgress) extra['progressToken'] = id;
+      if (options.a2aTask) extra[A2A_TASK_META] = options.a2aTask;
+      const extraKeys = JSON.stringify(extra).slice(1, -1);
+      const meta = extraKeys ? `${ENVELOPE_JSON.slice(0, -1)},${extraKeys}}` : ENVELOPE_JSON;
       body = Buffer.from(
         `{"jsonrpc":"2.0","id":${id},"method":"tools/call","params":{"name":${JSON.stringify(tool)}${argsPart},"_meta":${meta}}}`,
       );
@@ -174,6 +181,11 @@ export class PackServerTarget implements Target {
       req.on('response', (res) => {
         const chunks: Buffer[] = [];
         let size = 0;
+        // An event stream is read as it arrives when the call wants progress: each notification is passed on.
+        const progress =
+          options.onProgress && String(res.headers['content-type'] ?? '').includes('text/event-stream')
+            ? progressReader(id, options.onProgress)
+            : undefined;
         res.on('data', (chunk: Buffer) => {
           size += chunk.length;
           if (size > MAX_ANSWER_BYTES) {
@@ -181,7 +193,10 @@ export class PackServerTarget implements Target {
               reject(new TargetError('failed', `${this.id} answered more than ${MAX_ANSWER_BYTES} bytes`)),
             );
             req.destroy();
-          } else chunks.push(chunk);
+          } else {
+            chunks.push(chunk);
+            progress?.(chunk);
+          }
         });
         res.on('error', (err) =>
           settle(() => reject(new TargetError('failed', `${this.id} failed: ${err.message}`))),
@@ -270,4 +285,43 @@ function fromEventStream(text: string, id: number): JsonRpcAnswer | undefined {
     if (message.id === id) return message;
   }
   return undefined;
+}
+
+/**
+ * Reads the chunks of an event stream as they arrive and calls `listener` with each
+ * `notifications/progress` for this call's token (`id`, see send). The answer itself is still read whole.
+ */
+function progressReader(id: number, listener: A2aProgressListener): (chunk: Buffer) => void {
+  const decoder = new StringDecoder('utf8');
+  let pending = '';
+  return (chunk) => {
+    pending += decoder.write(chunk);
+    const events = pending.split(/\r?\n\r?\n/);
+    pending = events.pop() ?? '';
+    for (const event of events) {
+      const data = event
+        .split(/\r?\n/)
+        .filter((l) => l.startsWith('data:'))
+        .map((l) => l.slice(5).trimStart())
+        .join('\n');
+      if (!data.includes('notifications/progress')) continue;
+      let note: {
+        method?: unknown;
+        params?: { progressToken?: unknown; progress?: unknown; message?: unknown };
+      };
+      try {
+        note = JSON.parse(data);
+      } catch {
+        continue;
+      }
+      const params = note.params;
+      if (note.method !== 'notifications/progress' || params?.progressToken !== id) continue;
+      if (typeof params.progress !== 'number') continue;
+      listener(
+        typeof params.message === 'string'
+          ? { progress: params.progress, message: params.message }
+          : { progress: params.progress },
+      );
+    }
+  };
 }

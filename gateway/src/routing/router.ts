@@ -16,7 +16,13 @@ import type { CallToolResult } from '@raku/pack-runtime';
 import semver from 'semver';
 import { PACK_VERSION_META } from '../mcp/tool-endpoint.ts';
 import type { CircuitBreaker } from './circuit-breaker.ts';
-import { answeredError, type Target, TargetError, UnsendableCallError } from './targets.ts';
+import {
+  answeredError,
+  type Target,
+  type TargetCallOptions,
+  TargetError,
+  UnsendableCallError,
+} from './targets.ts';
 
 export interface Candidate {
   target: Target;
@@ -113,6 +119,10 @@ export interface CallOptions {
   timeoutMs: (candidate: Candidate) => number;
   /** The span of the request being served (tracing on): each attempt is traced under it. */
   parent?: Span;
+  /** Told about the call's progress (TargetCallOptions.onProgress). */
+  onProgress?: TargetCallOptions['onProgress'];
+  /** Follow this A2A task instead of sending a message (TargetCallOptions.a2aTask). */
+  a2aTask?: TargetCallOptions['a2aTask'];
 }
 
 export class Router {
@@ -150,6 +160,8 @@ export class Router {
             signal: call.signal,
             timeoutMs: call.timeoutMs(candidate),
             ...(call.parent ? { parent: call.parent } : {}),
+            ...(call.onProgress ? { onProgress: call.onProgress } : {}),
+            ...(call.a2aTask ? { a2aTask: call.a2aTask } : {}),
           });
           breaker.success();
           return { result, route: candidate.route, target: candidate.target.id, attempts };

@@ -14,6 +14,7 @@ import {
 } from '@modelcontextprotocol/client';
 import type { Span } from '@opentelemetry/api';
 import {
+  type A2aProgressListener,
   type CallToolResult,
   errorResult,
   jsonBounds,
@@ -78,6 +79,10 @@ export interface TargetCallOptions {
   timeoutMs: number;
   /** The span of the request being served: the call's CLIENT span (or its upstream spans) go under it. */
   parent?: Span;
+  /** Told about the call's progress (the agent asked for it): an A2A task's status updates, a server's progress. */
+  onProgress?: A2aProgressListener;
+  /** Follow this A2A task to its end instead of sending a message (a job taking over a long task). */
+  a2aTask?: { taskId: string };
 }
 
 export interface McpTargetOptions {
@@ -237,7 +242,11 @@ export class McpTarget implements Target {
         this.id,
         (await client.callTool(
           { name: tool, arguments: args, ...(trace ? { _meta: trace } : {}) },
-          { signal: options.signal, timeout: options.timeoutMs },
+          {
+            signal: options.signal,
+            timeout: options.timeoutMs,
+            ...(options.onProgress ? { onprogress: progressTo(options.onProgress) } : {}),
+          },
         )) as CallToolResult,
       );
     } catch (err) {
@@ -290,6 +299,16 @@ export class InProcessTarget implements Target {
     options: TargetCallOptions,
   ): Promise<CallToolResult> {
     // In-process: the pack's upstream requests are traced under the gateway's request span.
-    return (await this.executor.execute(tool, args, options.signal, options.parent)).result;
+    const extras = {
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      ...(options.a2aTask ? { a2aTask: options.a2aTask } : {}),
+    };
+    return (await this.executor.execute(tool, args, options.signal, options.parent, extras)).result;
   }
+}
+
+/** The SDK client's progress callback, forwarding a server's progress (its `message` when it has one). */
+function progressTo(listener: A2aProgressListener) {
+  return ({ progress, message }: { progress: number; message?: string }) =>
+    listener(message !== undefined ? { progress, message } : { progress });
 }

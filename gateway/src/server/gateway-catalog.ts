@@ -5,7 +5,6 @@
  * and exactly one trace. Tool errors go back as `isError` results with the reason, so agents can act on them.
  */
 
-import type { Span } from '@opentelemetry/api';
 import {
   type CallToolResult,
   errorResult,
@@ -33,6 +32,7 @@ import { quotaExceededResult, quotaRule, TenantQuotaGate } from '../tenancy/quot
 import { buildToolViews, bundleOfView, type ToolView, type ToolViews } from '../tenancy/tool-views.ts';
 import { truncatedMarker } from '../traces/trace-row.ts';
 import type { TraceDecision, TraceSink, TraceStatus } from '../traces/types.ts';
+import { a2aHopTimeoutMs, followedTask, handOverRunningTask } from './a2a-task-job.ts';
 import { awaitApproval, refuseUnlessApproved } from './call-approval.ts';
 import { type CallLabels, type RuntimeMetrics, recordCall } from './metrics.ts';
 import type { RateLimiter } from './rate-limiter.ts';
@@ -167,7 +167,9 @@ export class GatewayCatalog implements ToolCatalog, JobRunner {
     signal: AbortSignal,
     request: CallRequest = {},
   ): Promise<CallToolResult> {
-    return this.handle(name, args, caller, signal, null, request);
+    // Only a job the gateway made follows an A2A task (./a2a-task-job.ts), never an agent's _meta.
+    const { a2aTask: _notAnAgents, ...own } = request;
+    return this.handle(name, args, caller, signal, null, own);
   }
 
   /**
@@ -227,7 +229,10 @@ export class GatewayCatalog implements ToolCatalog, JobRunner {
       claims: call.caller.claims,
       ...(call.caller.tenant !== undefined ? { tenant: call.caller.tenant } : {}),
     };
-    return this.handle(call.tool, call.arguments, caller, context.signal, context.approvalId, call);
+    // A job following an A2A task that outlived its call keeps the task in its arguments (./a2a-task-job.ts).
+    const { args, a2aTask } = followedTask(call.arguments);
+    const request = a2aTask ? { ...call, a2aTask } : call;
+    return this.handle(call.tool, args, caller, context.signal, context.approvalId, request);
   }
 
   private async handle(
@@ -446,7 +451,8 @@ export class GatewayCatalog implements ToolCatalog, JobRunner {
     }
     let traceDecision: TraceDecision = 'allow';
     let rule = decision.rule;
-    if (decision.approval && approvedBy === null) {
+    // Following an A2A task sends nothing new: the call that started it was the one approved.
+    if (decision.approval && approvedBy === null && !request.a2aTask) {
       traceDecision = 'approval';
       rule = decision.approval.rule;
       const parked = await awaitApproval(this.options, {
@@ -469,7 +475,20 @@ export class GatewayCatalog implements ToolCatalog, JobRunner {
     }
     // The cache is read after every check that may refuse the call: a cached answer is still a call.
     const routed = await cachedRoute(this.cache, { name, tool, candidates, args, caller }, () =>
-      this.route(name, tool, candidates, args, signal, request.span),
+      this.route(name, tool, candidates, args, signal, request).then((answer) =>
+        request.a2aTask
+          ? answer
+          : handOverRunningTask(
+              this.options.jobs,
+              {
+                name,
+                args,
+                jobCaller: this.jobCaller(caller),
+                ...(request.packVersion !== undefined ? { packVersion: request.packVersion } : {}),
+              },
+              answer,
+            ),
+      ),
     );
     return { ...routed, decision: traceDecision, rule };
   }
@@ -481,7 +500,7 @@ export class GatewayCatalog implements ToolCatalog, JobRunner {
     candidates: ReturnType<typeof candidatesFor>,
     args: Record<string, unknown>,
     signal: AbortSignal,
-    parent: Span | undefined,
+    request: Pick<CallRequest, 'span' | 'onProgress' | 'a2aTask'>,
   ): Promise<RoutedAnswer> {
     const annotations = tool.definition?.annotations;
     const idempotent = annotations?.readOnlyHint === true || annotations?.idempotentHint === true;
@@ -491,8 +510,13 @@ export class GatewayCatalog implements ToolCatalog, JobRunner {
         args,
         idempotent,
         signal,
-        timeoutMs: () => tool.definition?.timeoutMs ?? this.options.defaultTimeoutMs ?? 30_000,
-        ...(parent ? { parent } : {}),
+        timeoutMs: () => {
+          const budget = tool.definition?.timeoutMs ?? this.options.defaultTimeoutMs ?? 30_000;
+          return tool.definition?.a2a ? a2aHopTimeoutMs(budget, request.a2aTask !== undefined) : budget;
+        },
+        ...(request.span ? { parent: request.span } : {}),
+        ...(request.onProgress ? { onProgress: request.onProgress } : {}),
+        ...(request.a2aTask ? { a2aTask: { taskId: request.a2aTask.taskId } } : {}),
       });
       return {
         status: statusOf(outcome.result),

@@ -59,7 +59,10 @@ export function packCatalog(
       let status = 'error';
       try {
         // Traced under the pack server's request span, when there is one.
-        const outcome = await executor.execute(name, args, signal, request?.span);
+        const outcome = await executor.execute(name, args, signal, request?.span, {
+          ...(request?.onProgress ? { onProgress: request.onProgress } : {}),
+          ...(request?.a2aTask ? { a2aTask: request.a2aTask } : {}),
+        });
         status = outcome.status;
         return outcome.result;
       } catch (err) {
