@@ -21,7 +21,7 @@ describe('raku validate', () => {
   it('exits 0 on the example repository and prints a summary', async () => {
     const r = await run(['validate']);
     expect(r).toMatchObject({ code: 0, err: '' });
-    expect(r.out).toMatch(/^9 files checked: 0 errors, 0 warnings$/m);
+    expect(r.out).toMatch(/^15 files checked: 0 errors, 0 warnings$/m);
   });
 
   it('exits 1 with file:line:column, path, message and rule on errors', async () => {

@@ -119,7 +119,8 @@ describe('raku generate on the example content', () => {
   it('gives every pod the restricted Pod Security fields, limits and distinct probes', () => {
     for (const zone of ZONES) {
       const deployments = objectsOf(model, zone).filter((o) => o.obj['kind'] === 'Deployment');
-      expect(deployments.length).toBe(4);
+      // The gateway and one server per pack: dev also runs the two tenants' CRM packs.
+      expect(deployments.length).toBe(zone === 'dev' ? 6 : 4);
       for (const { obj } of deployments) {
         const pod = obj['spec']['template']['spec'];
         expect(pod['automountServiceAccountToken']).toBe(false);
@@ -312,6 +313,8 @@ describe('raku generate on the example content', () => {
       petstore: { repository: 'ghcr.io/acme/raku/petstore', digest: digest('2') },
       'open-meteo': { repository: 'ghcr.io/acme/raku/open-meteo', digest: digest('3') },
       'raku-gateway': { repository: 'ghcr.io/acme/raku/raku-gateway', digest: digest('4') },
+      'payments-crm': { repository: 'ghcr.io/acme/raku/payments-crm', digest: digest('6') },
+      'support-crm': { repository: 'ghcr.io/acme/raku/support-crm', digest: digest('7') },
     };
     const dev = renderZone(model, 'dev', { revision: REVISION, images });
     const revision = configRevision(dev);

@@ -132,8 +132,10 @@ describe('release pipeline end to end', () => {
     expect(deployments.map((d) => d.metadata.name).sort()).toEqual([
       'github-issues-mcp',
       'open-meteo-mcp',
+      'payments-crm-mcp',
       'petstore-mcp',
       'raku-gateway',
+      'support-crm-mcp',
     ]);
     for (const d of deployments) {
       const image = d.spec!.template!.spec!.containers![0]!.image;

@@ -34,6 +34,13 @@ function record(revision: string, zone: string, fill: string): BuildRecord {
       'open-meteo': image('open-meteo', [{ name: 'open-meteo', version: '0.3.0' }]),
       petstore: image('petstore', [{ name: 'petstore', version: '1.0.2' }]),
       'raku-gateway': image('raku-gateway', []),
+      // dev also runs the two tenants' CRM packs (zones/dev.yaml).
+      ...(zone === 'dev'
+        ? {
+            'payments-crm': image('payments-crm', [{ name: 'payments-crm', version: '1.0.0' }]),
+            'support-crm': image('support-crm', [{ name: 'support-crm', version: '1.0.0' }]),
+          }
+        : {}),
     },
   };
 }

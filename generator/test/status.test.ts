@@ -17,7 +17,14 @@ import {
 import { makeReleaseRepo, raku } from './helpers/release-repo.ts';
 
 const NS = 'raku-dev';
-const WORKLOADS = ['github-issues-mcp', 'open-meteo-mcp', 'petstore-mcp', 'raku-gateway'];
+const WORKLOADS = [
+  'github-issues-mcp',
+  'open-meteo-mcp',
+  'payments-crm-mcp',
+  'petstore-mcp',
+  'raku-gateway',
+  'support-crm-mcp',
+];
 const digest = (c: string) => `sha256:${c.repeat(64)}`;
 const imageOf = (deployment: string) => `ghcr.io/acme/raku/${deployment.replace(/-mcp$/, '')}@${digest('a')}`;
 
@@ -300,7 +307,7 @@ describe('raku status against a fake Kubernetes API', () => {
         configRevision: config,
         sourceRevision: repo.revision,
       });
-      expect(posted).toHaveLength(4);
+      expect(posted).toHaveLength(WORKLOADS.length);
       // Every record passes the gateway admin API's own request schema (POST /v1/deployments).
       for (const p of posted as { body: unknown }[]) {
         expect(checkBody('DeploymentInput', p.body)).toMatchObject({ ok: true });

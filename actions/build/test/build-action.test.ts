@@ -82,8 +82,10 @@ describe('actions/build (bundled)', () => {
     expect(Object.keys(parsed['dev'] ?? {})).toEqual([
       'github-issues',
       'open-meteo',
+      'payments-crm',
       'petstore',
       'raku-gateway',
+      'support-crm',
     ]);
     expect(parsed['dev']!['petstore']).toMatch(
       new RegExp(`^${registry.host}/acme/raku/petstore@sha256:[a-f0-9]{64}$`),

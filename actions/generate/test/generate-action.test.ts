@@ -14,7 +14,7 @@ afterAll(() => {
 
 describe('the generate action', () => {
   it('renders every zone into the output folder and reports its path and file count', async () => {
-    for (const d of ['packs', 'zones', 'policies'])
+    for (const d of ['packs', 'zones', 'policies', 'tenants'])
       cpSync(path.join(REPO_ROOT, d), path.join(dir, 'repo', d), { recursive: true });
     const output = path.join(dir, 'output.txt');
     writeFileSync(output, '');

@@ -31,7 +31,7 @@ const git = (repo: string, ...args: string[]) =>
 describe('the plan action in plan mode (pull_request run, read-only)', () => {
   it('plans the pull request against its base commit and leaves the comment and records for upload', async () => {
     const repo = path.join(dir, 'repo');
-    for (const d of ['packs', 'zones', 'policies'])
+    for (const d of ['packs', 'zones', 'policies', 'tenants'])
       cpSync(path.join(REPO_ROOT, d), path.join(repo, d), { recursive: true });
     git(repo, 'init', '-q', '-b', 'main');
     git(repo, 'add', '.');

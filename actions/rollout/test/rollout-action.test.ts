@@ -43,7 +43,9 @@ describe('actions/rollout (bundled)', () => {
         revision: repo.revision,
         builder: 'oci',
         images: Object.fromEntries(
-          ['github-issues', 'open-meteo', 'petstore', 'raku-gateway'].map((w) => [w, image(w)]),
+          ['github-issues', 'open-meteo', 'payments-crm', 'petstore', 'raku-gateway', 'support-crm'].map(
+            (w) => [w, image(w)],
+          ),
         ),
       }),
     );

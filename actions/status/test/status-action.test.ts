@@ -12,7 +12,14 @@ import { makeReleaseRepo, REPO_ROOT } from '../../../generator/test/helpers/rele
 
 const run = promisify(execFile);
 const NS = 'raku-dev';
-const NAMES = ['github-issues-mcp', 'open-meteo-mcp', 'petstore-mcp', 'raku-gateway'];
+const NAMES = [
+  'github-issues-mcp',
+  'open-meteo-mcp',
+  'payments-crm-mcp',
+  'petstore-mcp',
+  'raku-gateway',
+  'support-crm-mcp',
+];
 
 /** Runs the committed bundle (dist/index.mjs) the way the runner does: inputs as INPUT_* variables, files for outputs. */
 async function runAction(dir: string, inputs: Record<string, string>) {

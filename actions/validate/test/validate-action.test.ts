@@ -62,7 +62,7 @@ describe('the bundled action', () => {
 
   beforeAll(async () => {
     repo = mkdtempSync(path.join(tmpdir(), 'raku-action-'));
-    for (const dir of ['packs', 'zones', 'policies'])
+    for (const dir of ['packs', 'zones', 'policies', 'tenants'])
       cpSync(path.join(ROOT, dir), path.join(repo, dir), { recursive: true });
     // 12 errors in one file: more than GitHub shows, so the summary must carry the rest.
     const bad = readFileSync(path.join(repo, 'zones/dev.yaml'), 'utf8').replace(
