@@ -20,8 +20,11 @@ import { agentCardHandler, jsonRpcHandler, restHandler, UserBuilder } from '@a2a
 import express from 'express';
 import { dataPart, textPart } from './a2a-client.ts';
 
-/** 'stuck': works on every task until the agent is closed (a task that outlives any call). */
-export type AgentKind = 'sync' | 'long' | 'bearer' | 'stuck';
+/**
+ * 'stuck': works on every task until the agent is closed (a task that outlives any call). 'gated': streams,
+ * and works on every task until the test calls `release()`, then completes it (a long task that ends).
+ */
+export type AgentKind = 'sync' | 'long' | 'bearer' | 'stuck' | 'gated';
 
 export const AGENT_TOKEN = 'agent-secret-token';
 
@@ -33,8 +36,12 @@ export interface TestAgent {
   rpcUrl: string;
   /** What the agent received: the text of each message and its metadata. */
   received: { text: string; data: unknown[]; metadata: Record<string, unknown> | undefined }[];
+  /** The `traceparent` header of each request to the A2A interface ('' when it had none). */
+  traceparents: string[];
   /** Changes the card the agent serves from now on (its description). */
   setDescription(text: string): void;
+  /** 'gated': lets the tasks waiting (and any later one) complete. */
+  release(): void;
   close(): Promise<void>;
 }
 
@@ -78,7 +85,13 @@ function status(ctx: RequestContext, state: TaskState, text?: string) {
   });
 }
 
-function executor(kind: AgentKind, agent: TestAgent, steps: number, closed: Promise<void>): AgentExecutor {
+function executor(
+  kind: AgentKind,
+  agent: TestAgent,
+  steps: number,
+  closed: Promise<void>,
+  released: Promise<void>,
+): AgentExecutor {
   return {
     async execute(ctx: RequestContext, bus: ExecutionEventBus) {
       const { parts, metadata } = ctx.userMessage;
@@ -103,6 +116,10 @@ function executor(kind: AgentKind, agent: TestAgent, steps: number, closed: Prom
         bus.publish(status(ctx, TaskState.TASK_STATE_FAILED, 'the agent could not do it'));
         bus.finished();
         return;
+      }
+      if (kind === 'gated') {
+        bus.publish(status(ctx, TaskState.TASK_STATE_WORKING, 'waiting for the gate'));
+        await released;
       }
       if (kind === 'stuck') {
         bus.publish(status(ctx, TaskState.TASK_STATE_WORKING, 'working on it'));
@@ -156,7 +173,7 @@ function card(kind: AgentKind, base: string, description: string, legacy: boolea
     description,
     version: '1.0.0',
     supportedInterfaces: interfaces,
-    capabilities: { streaming: kind === 'long', pushNotifications: false },
+    capabilities: { streaming: kind === 'long' || kind === 'gated', pushNotifications: false },
     defaultInputModes: ['text/plain', 'application/json'],
     defaultOutputModes: ['text/plain', 'application/json'],
     ...(secured
@@ -200,17 +217,24 @@ export async function startAgent(kind: AgentKind, opts: AgentOptions = {}): Prom
   const closed = new Promise<void>((resolve) => {
     release = resolve;
   });
+  let openGate = () => {};
+  const released = new Promise<void>((resolve) => {
+    openGate = resolve;
+  });
   const agent: TestAgent = {
     url: base,
     cardUrl: `${base}/.well-known/agent-card.json`,
     rpcUrl: `${base}/a2a`,
     received: [],
+    traceparents: [],
     setDescription: (text) => {
       description = text;
     },
+    release: () => openGate(),
     close: () =>
       new Promise((resolve) => {
         release();
+        openGate();
         server.close(() => resolve());
         server.closeAllConnections();
       }),
@@ -218,7 +242,7 @@ export async function startAgent(kind: AgentKind, opts: AgentOptions = {}): Prom
   const handler = new DefaultRequestHandler(
     card(kind, base, description, legacy, opts.rest === true),
     new InMemoryTaskStore(),
-    executor(kind, agent, opts.steps ?? 3, closed),
+    executor(kind, agent, opts.steps ?? 3, closed, released),
   );
   app.use(
     '/.well-known/agent-card.json',
@@ -227,6 +251,10 @@ export async function startAgent(kind: AgentKind, opts: AgentOptions = {}): Prom
       ...(legacy ? { legacyCompat: { enabled: true } } : {}),
     }),
   );
+  app.use('/a2a', (req, _res, next) => {
+    agent.traceparents.push(String(req.headers.traceparent ?? ''));
+    next();
+  });
   if (kind === 'bearer') {
     app.use('/a2a', (req, res, next) => {
       if (req.headers.authorization === `Bearer ${AGENT_TOKEN}`) next();
