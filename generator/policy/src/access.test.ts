@@ -9,10 +9,16 @@ import { compilePolicies } from './compile.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '../../..');
 
+/**
+ * The repository's policies and the tools of its shared packs: the view of callers of no tenant, whose
+ * matrix (the default tenant) these tests read. The tenants' own matrices are tested at the end.
+ */
 async function loadRepoPolicies() {
   const { model } = validateRepo(await readRepoFiles(repoRoot));
-  const tools = model.packs.flatMap(({ value: pack }) => pack.tools.map((t) => exposedToolName(pack, t)));
-  return { policies: model.policies, tools };
+  const tools = model.packs
+    .filter(({ value: pack }) => pack.tenant === undefined)
+    .flatMap(({ value: pack }) => pack.tools.map((t) => exposedToolName(pack, t)));
+  return { model, policies: model.policies, tools };
 }
 
 /** A deep copy of the repository's default policy with one change applied. */
@@ -147,5 +153,28 @@ describe('diffAccess', () => {
       ['agent:triage-bot', 'weather.get_forecast', 'lost'],
       ['group:engineering', 'weather.get_forecast', 'lost'],
     ]);
+  });
+});
+
+describe("accessMatrix of the repository's tenants", () => {
+  it("gives the support desk its own crm tools under its policy, with the organisation's deny and its approval", async () => {
+    const { model, policies } = await loadRepoPolicies();
+    const support = model.packs
+      .filter(
+        ({ value: pack }) => pack.tenant === 'support' || ['github-issues', 'petstore'].includes(pack.name),
+      )
+      .flatMap(({ value: pack }) => pack.tools.map((t) => exposedToolName(pack, t)));
+    const matrix = accessMatrix(compilePolicies(policies, 'prod'), support, 'support');
+    const desk = matrix.filter((e) => e.subject === 'group:support').map((e) => [e.tool, describeAccess(e)]);
+    expect(desk).toContainEqual([
+      'crm.add_note',
+      'allowed; approval support/approvals/customer-visible-notes by group:support-oncall',
+    ]);
+    expect(desk.map(([tool]) => tool)).toContain('petstore.get_pet');
+    // The organisation's no-deletes-in-prod deny holds against the desk's crm.*.
+    expect(desk.some(([tool]) => tool?.includes('delete'))).toBe(false);
+    // support's policy says nothing in the default tenant.
+    const implicit = accessMatrix(compilePolicies(policies, 'prod'), support);
+    expect(implicit.some((e) => e.subject === 'group:support')).toBe(false);
   });
 });

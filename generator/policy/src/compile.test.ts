@@ -22,10 +22,15 @@ describe('compilePolicies on the repository policies', () => {
   it('compiles prod: no pet-admin or local-dev grants, the prod denies, defaulted timeouts', async () => {
     const compiled = compilePolicies(await repoPolicies(), 'prod');
     expect(compiled.environment).toBe('prod');
-    expect(compiled.allows.map((a) => [a.id, a.role, a.file])).toEqual([
-      ['default/bindings[0]', 'reader', 'policies/default.yaml'],
-      ['default/bindings[1]', 'triager', 'policies/default.yaml'],
+    expect(compiled.allows.map((a) => [a.id, a.role, a.file, a.tenant])).toEqual([
+      ['default/bindings[0]', 'reader', 'policies/default.yaml', undefined],
+      ['default/bindings[1]', 'triager', 'policies/default.yaml', undefined],
+      // Tenant policies after the organisation's, grouped by tenant, each rule carrying its tenant.
+      ['payments/bindings[0]', 'crm-reader', 'policies/payments.yaml', 'payments'],
+      ['payments/bindings[1]', 'forecaster', 'policies/payments.yaml', 'payments'],
+      ['support/bindings[0]', 'desk', 'policies/support.yaml', 'support'],
     ]);
+    expect(compiled.allows[0]).not.toHaveProperty('tenant');
     expect(compiled.allows[1]).toMatchObject({
       tools: ['github.*'],
       subjects: ['agent:triage-bot'],
@@ -38,8 +43,9 @@ describe('compilePolicies on the repository policies', () => {
     expect(compiled.approvals.map((a) => [a.id, a.timeoutSeconds])).toEqual([
       ['default/approvals/maintainers-close-issues', 3600],
       ['default/approvals/pet-deletion', 600],
+      ['support/approvals/customer-visible-notes', 1800],
     ]);
-    expect(compiled.rateLimits).toEqual([
+    expect(compiled.rateLimits.filter((r) => r.tenant === undefined)).toEqual([
       {
         id: 'default/rateLimits/bots-per-minute',
         policy: 'default',
@@ -60,6 +66,9 @@ describe('compilePolicies on the repository policies', () => {
       'default/bindings[1]',
       'default/bindings[2]',
       'local-dev/bindings[0]',
+      'payments/bindings[0]',
+      'payments/bindings[1]',
+      'support/bindings[0]',
     ]);
     expect(compiled.denies).toEqual([]);
   });

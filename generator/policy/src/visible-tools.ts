@@ -40,7 +40,13 @@ export function toolsVisibleTo(
   const allows = index.allows.all
     .filter((a) => namesSubject(a.subjects, keys))
     .filter(({ rule }) => evaluateConditions(rule.when.filter(knowableAtListTime), attrs) === 'true');
+  // Per tool, the rules matching it come from the index's memo (shared with decide), so a listing costs
+  // a lookup per tool instead of a pattern match per tool and rule.
+  const denying = new Set(denies);
+  const allowing = new Set(allows);
   return tools.filter(
-    (tool) => !denies.some((d) => d.matchesTool(tool)) && allows.some((a) => a.matchesTool(tool)),
+    (tool) =>
+      !index.denies.forTool(tool).some((d) => denying.has(d)) &&
+      index.allows.forTool(tool).some((a) => allowing.has(a)),
   );
 }
