@@ -135,8 +135,7 @@ function notInTenant(tenant: string | undefined, call: ToolCall): string {
 
 /**
  * The decision `decide(compiled, call)` makes, with every rule considered (those of other tenants too, as
- * not applying). Pure; never throws on odd
- * arguments (as `decide`).
+ * not applying). Pure; never throws on odd arguments (as `decide`).
  */
 export function explainDecision(compiled: CompiledPolicy, call: ToolCall): DecisionTrace {
   const who = subjectName(call.subject);
