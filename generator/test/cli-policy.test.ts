@@ -175,7 +175,12 @@ describe('raku policy check and access in a tenant', () => {
     mkdirSync(path.join(withTenant, 'tenants'), { recursive: true });
     writeFileSync(
       path.join(withTenant, 'tenants/qa.yaml'),
-      stringify({ name: 'qa', owners: ['group:qa'], members: [{ group: 'qa' }], shared: ['open-meteo'] }),
+      stringify({
+        name: 'qa',
+        owners: ['group:qa'],
+        members: [{ group: 'qa' }],
+        shared: ['open-meteo', 'petstore'],
+      }),
     );
     writeFileSync(
       path.join(withTenant, 'policies/qa.yaml'),
@@ -197,6 +202,19 @@ describe('raku policy check and access in a tenant', () => {
     const outside = await run(weather, withTenant);
     expect(outside.code).toBe(3);
     expect(outside.out).toMatch(/^deny {2}default-deny\n/);
+  });
+
+  it("holds the organisation's deny against the tenant's allow of everything", async () => {
+    const remove = ['policy', 'check', '-s', 'agent:qa-bot', '-t', 'petstore.delete_pet', '--tenant', 'qa'];
+    const dev = await run([...remove, '-e', 'dev', '-f', 'json'], withTenant);
+    expect(dev).toMatchObject({ code: 0, err: '' });
+    expect(JSON.parse(dev.out)).toMatchObject({
+      rule: 'qa/bindings[0]',
+      approval: { rule: 'default/approvals/pet-deletion' },
+    });
+    const prod = await run([...remove, '-e', 'prod'], withTenant);
+    expect(prod).toMatchObject({ code: 3, err: '' });
+    expect(prod.out).toMatch(/^deny {2}default\/denies\/no-deletes-in-prod\n/);
   });
 
   it("notes a tool the tenant's view does not hold, which the gateway would not route", async () => {
@@ -222,15 +240,28 @@ describe('raku policy check and access in a tenant', () => {
       withTenant,
     );
     expect(r).toMatchObject({ code: 0, err: '' });
-    expect(r.out).toMatch(/^agent:qa-bot {2}weather\.get_forecast {2}allowed\n$/);
+    const tools = r.out
+      .trimEnd()
+      .split('\n')
+      .map((l) => l.split(/ +/)[1]);
+    expect(tools).toEqual([
+      'petstore.add_pet',
+      'petstore.delete_pet',
+      'petstore.find_pets_by_status',
+      'petstore.get_pet',
+      'weather.get_forecast',
+    ]);
   });
 
   it('names the tenant of each entry when listing every tenant', async () => {
     const r = await run(['policy', 'access', '-e', 'dev', '-s', 'agent:qa-bot', '-f', 'json'], withTenant);
     const entries = JSON.parse(r.out) as (AccessEntry & { tenant: string })[];
-    expect(entries.map((e) => [e.tenant, e.subject, e.tool])).toEqual([
-      ['qa', 'agent:qa-bot', 'weather.get_forecast'],
+    expect(entries.map((e) => [e.tenant, e.subject, e.tool])).toContainEqual([
+      'qa',
+      'agent:qa-bot',
+      'weather.get_forecast',
     ]);
+    expect(new Set(entries.map((e) => e.tenant))).toEqual(new Set(['qa']));
     const text = await run(['policy', 'access', '-e', 'dev', '-s', 'group:engineering'], withTenant);
     const tenants = new Set(
       text.out
