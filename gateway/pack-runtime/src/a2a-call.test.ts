@@ -178,6 +178,78 @@ describe('the A2A executor with an agent that answers before its task is done', 
   });
 });
 
+describe('the A2A executor with an agent that streams', () => {
+  let long: TestAgent;
+  beforeAll(async () => {
+    long = await startAgent('long', { steps: 40 });
+  });
+  afterAll(async () => {
+    await long?.close();
+  });
+  const streamingPack = (maxResponseBytes?: number): Pack => {
+    const pack = agentPack(long.rpcUrl);
+    return {
+      ...pack,
+      upstream: {
+        ...pack.upstream,
+        a2a: { ...(pack.upstream.a2a as NonNullable<Pack['upstream']['a2a']>), streaming: true },
+        ...(maxResponseBytes ? { maxResponseBytes } : {}),
+      },
+    };
+  };
+
+  it("reports each status update as it arrives and counts the size cap over the stream's chunks", async () => {
+    const executor = new PackExecutor([streamingPack(4000)], {
+      environment: 'dev',
+      secrets: () => undefined,
+      allowPrivateNetworks: true,
+    });
+    const progress: (string | undefined)[] = [];
+    const outcome = await executor.execute(
+      'helper.summarize',
+      { message: 'many steps' },
+      undefined,
+      undefined,
+      {
+        onProgress: (p) => progress.push(p.message),
+      },
+    );
+    // 40 updates do not fit in 4000 bytes: the call fails once the stream passes the cap, after passing on
+    // the updates read before it (how many depends on how the bytes were chunked).
+    expect(outcome.status).toBe('error');
+    expect(JSON.stringify(outcome.result.content)).toContain('larger than the 4000-byte limit');
+    expect(progress.length).toBeLessThan(40);
+    expect(progress).toEqual(progress.map((_, i) => `step ${i + 1} of 40`));
+  });
+
+  it('follows a task it is given by id instead of sending a message, and says when the agent knows none', async () => {
+    const executor = new PackExecutor([streamingPack()], {
+      environment: 'dev',
+      secrets: () => undefined,
+      allowPrivateNetworks: true,
+    });
+    const first = await executor.execute('helper.summarize', { message: 'once' });
+    const noteOf = (result: unknown) => (result as { _meta?: Record<string, unknown> })._meta?.[A2A_META];
+    const note = noteOf(first.result) as { taskId: string; state: string };
+    expect(note.state).toBe('completed');
+    const sent = long.received.length;
+    const followed = await executor.execute('helper.summarize', { message: 'once' }, undefined, undefined, {
+      a2aTask: { taskId: note.taskId },
+    });
+    expect(followed.status).toBe('ok');
+    expect(followed.result.content).toEqual(first.result.content);
+    expect(noteOf(followed.result)).toEqual(note);
+    expect(long.received.length).toBe(sent);
+    const unknown = await executor.execute('helper.summarize', { message: 'once' }, undefined, undefined, {
+      a2aTask: { taskId: 'no-such-task' },
+    });
+    expect(unknown.status).toBe('error');
+    expect(JSON.stringify(unknown.result.content)).toMatch(
+      /^\[\{"type":"text","text":"A2A call failed: .*no-such-task/,
+    );
+  });
+});
+
 describe('partsToContent', () => {
   const part = (
     content: Parameters<typeof partsToContent>[0][number]['content'],
