@@ -74,6 +74,35 @@ describe('raku plan --base', () => {
     expect(plan.zones.every((z) => z.files.every((f) => f.path === 'gateway/manifests.yaml'))).toBe(true);
   });
 
+  it("shows a tenant policy's new grant under that tenant only, over its own tools", async () => {
+    git(repo, 'checkout', '-q', '-b', 'support-grant', baseCommit);
+    edit(repo, 'policies/support.yaml', (doc) => {
+      doc.addIn(['bindings'], doc.createNode({ role: 'desk', subjects: ['agent:helper-bot'] }));
+    });
+    git(repo, 'commit', '-q', '-am', 'helper-bot joins the support desk');
+    const r = await run(['plan', '--base', 'main', '-C', repo, '--format', 'json'], repo);
+    expect(r).toMatchObject({ code: 0, err: '' });
+    const plan = JSON.parse(r.out) as Plan;
+    expect(new Set(plan.access.map((a) => a.tenant))).toEqual(new Set(['support']));
+    const dev = plan.access
+      .filter((a) => a.environment === 'dev')
+      .map((a) => `${a.change} ${a.subject} ${a.tool}`);
+    // support's own crm tools (payments' crm.* of the same names are not support's) and its granted petstore reads.
+    expect(dev).toEqual([
+      'gained agent:helper-bot crm.add_note',
+      'gained agent:helper-bot crm.find_customers',
+      'gained agent:helper-bot crm.get_customer',
+      'gained agent:helper-bot petstore.find_pets_by_status',
+      'gained agent:helper-bot petstore.get_pet',
+    ]);
+    const text = await run(['plan', '--base', 'main', '-C', repo], repo);
+    expect(text.out).toContain(
+      'Access changes:\n  Tenant support:\n    + [prod] agent:helper-bot can now call',
+    );
+    const md = await run(['plan', '--base', 'main', '-C', repo, '--format', 'markdown'], repo);
+    expect(md.out).toContain('#### Tenant support');
+  });
+
   it('flags a breaking input-schema change whose version bump is not major', async () => {
     git(repo, 'checkout', '-q', '-b', 'breaking', baseCommit);
     edit(repo, 'packs/petstore/pack.yaml', (doc) => {
