@@ -265,6 +265,16 @@ const CASES: Case[] = [
     path: 'packs[3].name',
   },
   {
+    rule: 'workload-tool-collision',
+    what: "two tenants' packs with the same names grouped into one pack server",
+    file: DEV,
+    edit: (d) => {
+      d.setIn(['packs', 3, 'group'], 'crm');
+      d.setIn(['packs', 4, 'group'], 'crm');
+    },
+    path: 'packs[4].group',
+  },
+  {
     rule: 'tenant-exists',
     what: 'a pack owned by a tenant that does not exist',
     file: PAY_CRM,

@@ -77,3 +77,45 @@ describe('PackExecutor: every call ends as an outcome', () => {
     await expect(executor.execute('notes.nope', {})).rejects.toThrow(UnknownToolError);
   });
 });
+
+describe('PackExecutor with packs exposing the same names (local mode: two tenants)', () => {
+  const other = (): Pack => {
+    const p = pack({
+      inputSchema: { type: 'object', required: ['q'], properties: { q: { type: 'string' } } },
+    });
+    return { ...p, name: 'other-notes' };
+  };
+
+  it('refuses them by default: a pack server serves distinct names', () => {
+    expect(() => new PackExecutor([pack(), other()], { environment: 'dev', secrets: () => 'token' })).toThrow(
+      'tool notes.get_note is defined twice',
+    );
+  });
+
+  it('runs the tool of the pack a call names, each with its own input schema', async () => {
+    const executor = new PackExecutor([pack(), other()], {
+      environment: 'dev',
+      secrets: () => 'token',
+      sameNamesAcrossPacks: true,
+    });
+    const first = await executor.execute('notes.get_note', {}, undefined, undefined, { pack: 'notes' });
+    expect(first.result.content).toEqual([
+      {
+        type: 'text',
+        text: "invalid arguments for notes.get_note: (arguments) must have required property 'id'",
+      },
+    ]);
+    const second = await executor.execute('notes.get_note', {}, undefined, undefined, {
+      pack: 'other-notes',
+    });
+    expect(second.result.content).toEqual([
+      {
+        type: 'text',
+        text: "invalid arguments for notes.get_note: (arguments) must have required property 'q'",
+      },
+    ]);
+    await expect(
+      executor.execute('notes.get_note', {}, undefined, undefined, { pack: 'elsewhere' }),
+    ).rejects.toBeInstanceOf(UnknownToolError);
+  });
+});

@@ -76,6 +76,11 @@ export interface CallExtras {
    * Raku job taking over a task that outlived its call.
    */
   a2aTask?: { taskId: string };
+  /**
+   * The pack whose tool is called, for an executor holding packs that expose one name (local mode runs every
+   * tenant's packs in one process: see PackExecutorOptions.sameNamesAcrossPacks). Absent: by name alone.
+   */
+  pack?: string;
 }
 
 export interface PackExecutorOptions {
@@ -88,6 +93,11 @@ export interface PackExecutorOptions {
    * `network.allowPrivateNetworks` (dev only) turns it on. Security: this is the SSRF guard's off switch.
    */
   allowPrivateNetworks?: boolean;
+  /**
+   * Let packs expose the same names (two tenants' packs, both with toolPrefix 'crm'); calls then name their
+   * pack (CallExtras.pack). Default false: a pack server serves distinct names, and a clash is a startup error.
+   */
+  sameNamesAcrossPacks?: boolean;
 }
 
 interface Entry {
@@ -106,6 +116,8 @@ export function errorResult(text: string): CallToolResult {
 
 export class PackExecutor {
   private readonly entries = new Map<string, Entry>();
+  /** Every entry by pack and name ('<pack> <name>'), for calls that name their pack. */
+  private readonly packEntries = new Map<string, Entry>();
   private readonly ajv: Ajv2020;
   private readonly definitions: McpToolDefinition[];
 
@@ -125,8 +137,11 @@ export class PackExecutor {
       const origins = new Set([new URL(baseUrl).origin, ...auth.origins()]);
       for (const tool of pack.tools) {
         const name = exposedToolName(pack, tool);
-        if (this.entries.has(name)) throw new Error(`tool ${name} is defined twice`);
-        this.entries.set(name, { name, pack, tool, baseUrl, auth, origins });
+        const entry = { name, pack, tool, baseUrl, auth, origins };
+        if (this.entries.has(name) && options.sameNamesAcrossPacks !== true)
+          throw new Error(`tool ${name} is defined twice`);
+        if (!this.entries.has(name)) this.entries.set(name, entry);
+        this.packEntries.set(`${pack.name} ${name}`, entry);
       }
     }
     this.definitions = [...this.entries.values()]
@@ -183,7 +198,8 @@ export class PackExecutor {
     parent: Span | undefined,
     extras: CallExtras,
   ): Promise<ToolOutcome> {
-    const entry = this.entries.get(name);
+    const entry =
+      extras.pack === undefined ? this.entries.get(name) : this.packEntries.get(`${extras.pack} ${name}`);
     if (!entry) throw new UnknownToolError(`unknown tool "${name}"`);
     entry.validate ??= this.ajv.compile(entry.tool.inputSchema);
     if (!entry.validate(args)) {

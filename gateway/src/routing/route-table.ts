@@ -155,7 +155,7 @@ export class RouteTable {
       const id = inProcess ? `in-process:${target.pack}` : target.url;
       let t = this.packTargets.get(id);
       if (!t) {
-        t = inProcess ? new InProcessTarget(id, inProcess) : new PackServerTarget(target.url);
+        t = inProcess ? new InProcessTarget(id, inProcess, target.pack) : new PackServerTarget(target.url);
         this.packTargets.set(id, t);
       }
       const candidate: Candidate = {

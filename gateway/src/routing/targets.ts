@@ -291,6 +291,8 @@ export class InProcessTarget implements Target {
   constructor(
     readonly id: string,
     private readonly executor: PackExecutor,
+    /** The pack the target runs: in local mode two tenants' packs may expose one name. */
+    private readonly pack?: string,
   ) {}
 
   async call(
@@ -302,6 +304,7 @@ export class InProcessTarget implements Target {
     const extras = {
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       ...(options.a2aTask ? { a2aTask: options.a2aTask } : {}),
+      ...(this.pack !== undefined ? { pack: this.pack } : {}),
     };
     return (await this.executor.execute(tool, args, options.signal, options.parent, extras)).result;
   }

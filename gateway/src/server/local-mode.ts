@@ -107,6 +107,8 @@ export async function startLocal(
     environment: zone.value.environment,
     secrets: options.secrets,
     allowPrivateNetworks,
+    // Every workload of the zone runs here, so two tenants' packs may expose one name (routes name the pack).
+    sameNamesAcrossPacks: true,
   });
   const persistence = await openPersistence({
     databaseUrl: options.databaseUrl,

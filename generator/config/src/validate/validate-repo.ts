@@ -14,7 +14,7 @@ import { tenantMembers, tenantReferences, tenantSharedGrants } from './rules/ten
 import { toolCache } from './rules/tool-cache.ts';
 import { httpMappings, toolSchemas } from './rules/tools.ts';
 import { urls } from './rules/urls.ts';
-import { zoneToolCollisions } from './rules/view-tool-names.ts';
+import { workloadToolNames, zoneToolCollisions } from './rules/view-tool-names.ts';
 import { promotionChain, zonePacks, zoneToolNames } from './rules/zone-references.ts';
 
 /** The semantic rules, run after the schema; each reports on its own and never stops the others. */
@@ -31,6 +31,7 @@ export const RULES: readonly Rule[] = [
   packBaseUrls,
   zoneToolNames,
   zoneToolCollisions,
+  workloadToolNames,
   promotionChain,
   zoneMonitoring,
   tenantReferences,

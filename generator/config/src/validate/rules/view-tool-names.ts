@@ -94,3 +94,32 @@ export const zoneToolCollisions: Rule = (ctx) => {
     }
   }
 };
+
+/**
+ * The packs one workload serves (zone `packs[].group`, else the pack alone) expose distinct names whatever their
+ * tenants: one pack server answers `tools/list` and calls by name for all of them.
+ */
+export const workloadToolNames: Rule = (ctx) => {
+  const packs = new Map(ctx.model.packs.map((p) => [p.value.name, p.value]));
+  for (const { file, value: zone } of ctx.model.zones) {
+    const owners = new Map<string, Map<string, string>>();
+    zone.packs.forEach((entry, i) => {
+      const pack = packs.get(entry.name);
+      if (!pack || entry.group === undefined) return;
+      const owner = owners.get(entry.group) ?? new Map<string, string>();
+      owners.set(entry.group, owner);
+      for (const tool of pack.tools) {
+        const name = exposedToolName(pack, tool);
+        const prev = owner.get(name);
+        if (prev !== undefined && prev !== pack.name) {
+          ctx.report(
+            file,
+            ['packs', i, 'group'],
+            'workload-tool-collision',
+            `tool "${name}" is served by both "${prev}" and "${pack.name}" in workload "${entry.group}", whose one pack server needs distinct names: give them separate groups or a distinct toolPrefix`,
+          );
+        } else owner.set(name, pack.name);
+      }
+    });
+  }
+};
