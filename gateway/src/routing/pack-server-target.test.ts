@@ -136,3 +136,65 @@ describe('PackServerTarget: what counts as the pack server failing', () => {
     expect(received).toBe(before);
   });
 });
+
+describe('PackServerTarget: progress', () => {
+  it('passes on each progress notification for its own token as the event stream arrives, and no other', async () => {
+    let meta: Record<string, unknown> | undefined;
+    const sse = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const body = JSON.parse(Buffer.concat(chunks).toString()) as {
+          id: number;
+          params: { _meta: Record<string, unknown> };
+        };
+        meta = body.params._meta;
+        const event = (message: object) =>
+          `event: message\r\ndata: ${JSON.stringify({ jsonrpc: '2.0', ...message })}\r\n\r\n`;
+        const progress = (progressToken: unknown, n: number, text?: string) =>
+          event({
+            method: 'notifications/progress',
+            params: { progressToken, progress: n, ...(text ? { message: text } : {}) },
+          });
+        const first = progress(meta['progressToken'], 1, 'half way');
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        // An event split across writes, a notification for another token, one without a message, the answer.
+        res.write(first.slice(0, 25));
+        res.write(
+          first.slice(25) + progress('another-call', 9, 'not mine') + progress(meta['progressToken'], 2),
+        );
+        res.end(event({ id: body.id, result: { content: [{ type: 'text', text: 'done' }] } }));
+      });
+    });
+    await new Promise<void>((r) => sse.listen(0, '127.0.0.1', r));
+    const streaming = new PackServerTarget(`http://127.0.0.1:${(sse.address() as AddressInfo).port}/mcp`);
+    try {
+      const seen: { progress: number; message?: string }[] = [];
+      const result = await streaming.call(
+        'helper.summarize',
+        { message: 'x' },
+        {
+          signal: new AbortController().signal,
+          timeoutMs: 5000,
+          onProgress: (p) => seen.push(p),
+          a2aTask: { taskId: 't1' },
+        },
+      );
+      expect(meta).toMatchObject({
+        progressToken: expect.any(Number),
+        'dev.raku/a2a-task': { taskId: 't1' },
+      });
+      expect(seen).toEqual([{ progress: 1, message: 'half way' }, { progress: 2 }]);
+      expect(result.content).toEqual([{ type: 'text', text: 'done' }]);
+    } finally {
+      await streaming.close();
+      await new Promise((r) => sse.close(r));
+    }
+  });
+
+  it('names no progress token when the call asks for no progress', async () => {
+    answer = (id) => ({ status: 200, body: JSON.stringify({ jsonrpc: '2.0', id, result: { content: [] } }) });
+    await call();
+    expect(JSON.parse(lastBody).params._meta).not.toHaveProperty('progressToken');
+  });
+});

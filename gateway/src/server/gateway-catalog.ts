@@ -515,7 +515,10 @@ export class GatewayCatalog implements ToolCatalog, JobRunner {
           return tool.definition?.a2a ? a2aHopTimeoutMs(budget, request.a2aTask !== undefined) : budget;
         },
         ...(request.span ? { parent: request.span } : {}),
-        ...(request.onProgress ? { onProgress: request.onProgress } : {}),
+        // Only A2A tools and third-party servers send progress: other pack tools keep the pack server's hot path.
+        ...(request.onProgress && (tool.definition?.a2a || tool.source.kind === 'remote')
+          ? { onProgress: request.onProgress }
+          : {}),
         ...(request.a2aTask ? { a2aTask: { taskId: request.a2aTask.taskId } } : {}),
       });
       return {
