@@ -33,7 +33,7 @@ export function git(root: string, ...args: string[]): string {
 /** Copies the config into a fresh git repository (one commit) and starts local mode on it with `env`. */
 export async function startImportGateway(env: Record<string, string> = {}): Promise<ImportGateway> {
   const root = mkdtempSync(path.join(tmpdir(), 'raku-import-'));
-  for (const dir of ['packs', 'zones', 'policies'])
+  for (const dir of ['packs', 'zones', 'policies', 'tenants'])
     cpSync(path.join(ROOT, dir), path.join(root, dir), { recursive: true });
   git(root, 'init', '-q', '-b', 'main');
   git(root, '-c', 'user.name=t', '-c', 'user.email=t@example.com', 'add', '.');

@@ -112,10 +112,15 @@ describe('previewChange', () => {
     gitApply(preview.patch);
     expect(preview.valid).toBe(true);
     const everyone = preview.access.filter((a) => a.subject === 'group:everyone');
-    expect(everyone.map((a) => [a.environment, a.tool, a.change])).toEqual([
-      ['prod', 'weather.get_forecast', 'gained'],
-      ['staging', 'weather.get_forecast', 'gained'],
-      ['dev', 'weather.get_forecast', 'gained'],
+    // An organisation-wide policy: gained in every tenant that sees the weather pack (the implicit tenant, and
+    // payments, which is granted open-meteo; support is not).
+    expect(everyone.map((a) => [a.tenant, a.environment, a.tool, a.change])).toEqual([
+      ['default', 'prod', 'weather.get_forecast', 'gained'],
+      ['default', 'staging', 'weather.get_forecast', 'gained'],
+      ['default', 'dev', 'weather.get_forecast', 'gained'],
+      ['payments', 'prod', 'weather.get_forecast', 'gained'],
+      ['payments', 'staging', 'weather.get_forecast', 'gained'],
+      ['payments', 'dev', 'weather.get_forecast', 'gained'],
     ]);
     // local-dev.yaml granted user:local-dev every tool in dev: deleting it takes them away.
     const lost = preview.access.filter((a) => a.subject === 'user:local-dev');
@@ -226,7 +231,19 @@ describe('changedSincePreview', () => {
 
 describe('changePathProblem on generated paths', () => {
   const segment = fc.oneof(
-    fc.constantFrom('..', '.', '', 'packs', 'zones', 'policies', 'pack.yaml', 'a.yaml', '.git', 'x.yml'),
+    fc.constantFrom(
+      '..',
+      '.',
+      '',
+      'packs',
+      'zones',
+      'policies',
+      'tenants',
+      'pack.yaml',
+      'a.yaml',
+      '.git',
+      'x.yml',
+    ),
     fc.string({ maxLength: 8 }),
   );
   const paths = fc.oneof(
@@ -234,12 +251,12 @@ describe('changePathProblem on generated paths', () => {
     fc.string({ maxLength: 40 }),
   );
 
-  it('accepts only config files: never a way out of packs/, zones/, policies/', () => {
+  it('accepts only config files: never a way out of packs/, zones/, policies/, tenants/', () => {
     fc.assert(
       fc.property(paths, (p) => {
         if (changePathProblem(p) !== undefined) return;
         const parts = p.split('/');
-        expect(['packs', 'zones', 'policies']).toContain(parts[0]);
+        expect(['packs', 'zones', 'policies', 'tenants']).toContain(parts[0]);
         expect(parts.some((s) => s === '..' || s === '.' || s === '' || s.startsWith('.'))).toBe(false);
         expect(p).not.toMatch(/[\u0000-\u001f\\ "]/);
         expect(path.posix.normalize(p)).toBe(p);
@@ -253,7 +270,7 @@ describe('changePathProblem on generated paths', () => {
     const name = fc.stringMatching(/^[a-z0-9][a-z0-9-]{0,20}$/);
     const ext = fc.constantFrom('yaml', 'yml');
     fc.assert(
-      fc.property(fc.constantFrom('packs', 'zones', 'policies'), name, ext, (folder, n, e) => {
+      fc.property(fc.constantFrom('packs', 'zones', 'policies', 'tenants'), name, ext, (folder, n, e) => {
         const p = folder === 'packs' ? `packs/${n}/pack.${e}` : `${folder}/${n}.${e}`;
         expect(changePathProblem(p)).toBeUndefined();
       }),

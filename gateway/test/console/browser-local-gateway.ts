@@ -52,7 +52,7 @@ export async function startLocalConsole(
   upstream.routes.set('GET /api/widgets/w1', (_req, res) => json(res, 200, { id: 'w1', name: 'bolt' }));
   upstream.routes.set('GET /api/widgets', (_req, res) => json(res, 200, { items: [{ id: 'w1' }] }));
   const root = mkdtempSync(path.join(tmpdir(), 'raku-console-'));
-  for (const dir of ['packs', 'zones', 'policies'])
+  for (const dir of ['packs', 'zones', 'policies', 'tenants'])
     cpSync(path.join(ROOT, dir), path.join(root, dir), { recursive: true });
   mkdirSync(path.join(root, 'packs', 'widgets'));
   // Plain http is allowed in dev only; staging and prod never call it here.

@@ -122,6 +122,16 @@ describe('GET /v1/policies', () => {
         policy: 'local-dev',
         content: readFileSync(path.join(checkout, 'policies/local-dev.yaml'), 'utf8'),
       },
+      {
+        path: 'policies/payments.yaml',
+        policy: 'payments',
+        content: readFileSync(path.join(checkout, 'policies/payments.yaml'), 'utf8'),
+      },
+      {
+        path: 'policies/support.yaml',
+        policy: 'support',
+        content: readFileSync(path.join(checkout, 'policies/support.yaml'), 'utf8'),
+      },
     ]);
     const roles = dev.body.roles.map((r) => [r.name, r.file, r.line]);
     expect(roles).toContainEqual([
@@ -148,6 +158,10 @@ describe('GET /v1/policies', () => {
         lineOf('policies/default.yaml', 'name: maintainers-close-issues'),
       ],
       ['default/approvals/pet-deletion', lineOf('policies/default.yaml', 'name: pet-deletion')],
+      [
+        'support/approvals/customer-visible-notes',
+        lineOf('policies/support.yaml', 'name: customer-visible-notes'),
+      ],
     ]);
     expect(dev.body.tools).toContain('github.close_issue');
 
@@ -328,7 +342,15 @@ describe('GET /v1/policies/access', () => {
   it('is the access matrix of raku policy access, with a level per cell', async () => {
     const prod = await call(withRepo, 'GET', '/v1/policies/access?environment=prod');
     expect(prod.status).toBe(200);
-    expect(prod.body.subjects).toEqual(['agent:support-bot', 'agent:triage-bot', 'group:engineering']);
+    // The subjects of every policy, the payments and support tenants' included.
+    expect(prod.body.subjects).toEqual([
+      'agent:billing-bot',
+      'agent:support-bot',
+      'agent:triage-bot',
+      'group:engineering',
+      'group:payments',
+      'group:support',
+    ]);
     const cell = (subject: string, tool: string) =>
       prod.body.cells.find((c) => c.subject === subject && c.tool === tool);
     expect(cell('group:engineering', 'petstore.get_pet')).toMatchObject({

@@ -32,6 +32,13 @@ function statusRun(
     ['github-issues', '1.2.0'],
     ['open-meteo', '0.3.1'],
     ['petstore', '1.0.0'],
+    // dev also runs the two tenants' CRM packs (zones/dev.yaml).
+    ...(zone === 'dev'
+      ? [
+          ['payments-crm', '1.0.0'],
+          ['support-crm', '1.0.0'],
+        ]
+      : []),
   ].filter(([name]) => !overrides.only || overrides.only.includes(name as string));
   const { only: _, ...rest } = overrides;
   return packs.map(([name, version]) => ({
@@ -72,7 +79,7 @@ describe('GET /v1/zones report', () => {
       packs: [{ name: 'petstore', version: '1.0.0' }],
     });
     expect(staging.promotion.reason).toBe(
-      'upstream zone dev is not healthy: no deployment records (raku status --admin-url posts them); github-issues/github-issues: no deployment record (expected 1.2.0); open-meteo/open-meteo: no deployment record (expected 0.3.1); petstore/petstore: no deployment record (expected 1.0.0)',
+      'upstream zone dev is not healthy: no deployment records (raku status --admin-url posts them); github-issues/github-issues: no deployment record (expected 1.2.0); open-meteo/open-meteo: no deployment record (expected 0.3.1); payments-crm/payments-crm: no deployment record (expected 1.0.0); petstore/petstore: no deployment record (expected 1.0.0); support-crm/support-crm: no deployment record (expected 1.0.0)',
     );
     expect(staging.drift.map((d) => d.kind)).toEqual(['missing', 'missing', 'missing']);
     expect(staging.observed).toEqual([]);
@@ -116,7 +123,7 @@ describe('GET /v1/zones report', () => {
         health: 'unhealthy',
         detail: { problems: ['ImagePullBackOff: no such image'] },
       }),
-      statusRun('dev', 3, { only: ['github-issues', 'open-meteo'] }),
+      statusRun('dev', 3, { only: ['github-issues', 'open-meteo', 'payments-crm', 'support-crm'] }),
     );
     const gated = buildZonesReport({ bundle: bundleOf('staging'), records: failing, now }).zones;
     expect(gated[1]?.promotion.reason).toBe(
@@ -135,7 +142,7 @@ describe('GET /v1/zones report', () => {
     const records = recordsOf(
       statusRun('dev', 30),
       statusRun('dev', 1, { only: ['petstore'], revision: REV_B }),
-      statusRun('dev', 1, { only: ['github-issues', 'open-meteo'] }),
+      statusRun('dev', 1, { only: ['github-issues', 'open-meteo', 'payments-crm', 'support-crm'] }),
     );
     const staging = buildZonesReport({ bundle: bundleOf('prod'), records, now }).zones[1];
     expect(staging?.promotion.reason).toBe(
@@ -149,7 +156,8 @@ describe('GET /v1/zones report', () => {
     const records = recordsOf(statusRun('dev', 30), statusRun('dev', 2));
     const report = buildZonesReport({ bundle: bundleOf('dev', REV_B), records, now });
     expect(report.zones[0]?.expectedConfigRevision).toBe(REV_B);
-    expect(report.zones[0]?.drift.map((d) => d.kind)).toEqual(['revision', 'revision', 'revision']);
+    // One drift per workload of dev (five: the two tenants' CRM packs included).
+    expect(report.zones[0]?.drift.map((d) => d.kind)).toEqual(Array(5).fill('revision'));
     expect(report.zones[1]?.promotion.reason).toBe(
       'upstream zone dev runs config revision sha256:aaaaaaaaaaaa, not sha256:bbbbbbbbbbbb (its rollout is not merged or not synced)',
     );
@@ -233,7 +241,9 @@ describe('GET /v1/zones report', () => {
     expect(report.zones[0]?.expected.map((e) => e.workload)).toEqual([
       'github-issues',
       'open-meteo',
+      'payments-crm',
       'petstore',
+      'support-crm',
     ]);
   });
 });

@@ -183,6 +183,8 @@ describe('GET /v1/zones', () => {
       ['github-issues', '1.2.0'],
       ['open-meteo', '0.3.1'],
       ['petstore', '0.9.0'],
+      ['payments-crm', '1.0.0'],
+      ['support-crm', '1.0.0'],
     ] as const) {
       await post(without, { zone: 'dev', workload: pack, pack, version, health: 'healthy' });
     }
@@ -393,7 +395,7 @@ describe('GET /v1/zones/{zone}/workloads/{workload}/logs', () => {
     });
     const workload = await get('/v1/zones/dev/workloads/nope/logs');
     expect(((await workload.json()) as { error: { message: string } }).error.message).toBe(
-      'zone dev has no workload nope (workloads: github-issues, open-meteo, petstore, raku-gateway)',
+      'zone dev has no workload nope (workloads: github-issues, open-meteo, payments-crm, petstore, support-crm, raku-gateway)',
     );
     expect((await get('/v1/zones/dev/workloads/petstore/logs', 'reader-token')).status).toBe(403);
   });
