@@ -266,6 +266,15 @@ export class RouteTable {
   }
 
   /**
+   * True when the tool comes from an A2A pack, whose reviewed card `cardMatches` checks. Synchronous, so a
+   * listing awaits nothing for the (far more common) tools without a card.
+   */
+  hasReviewedCard(tool: string, tenant?: string): boolean {
+    const candidate = this.routes.get(routeKey(tool, tenant))?.[0];
+    return candidate?.pack !== undefined && this.reviewed.has(candidate);
+  }
+
+  /**
    * False while a tool of an A2A pack is hidden: its agent's live card is not the reviewed one. `tenant`: the
    * tool's owning tenant, as for `candidates`.
    */

@@ -139,8 +139,10 @@ export class GatewayCatalog implements ToolCatalog, JobRunner {
     const tool = view.tools.get(name);
     if (!tool) return undefined;
     if (tool.definition) {
-      // A2A pack: its card changed
-      if (!(await this.options.routes.cardMatches(name, tool.tenant))) return undefined;
+      // An A2A pack's tool is hidden while its agent's card is not the reviewed one.
+      const routes = this.options.routes;
+      if (routes.hasReviewedCard(name, tool.tenant) && !(await routes.cardMatches(name, tool.tenant)))
+        return undefined;
       const d = tool.definition;
       const def: McpToolDefinition = { name, description: d.description, inputSchema: d.inputSchema };
       if (d.title) def.title = d.title;
