@@ -26,6 +26,7 @@ import { createAdminRouter } from '../gateway/src/admin/admin-router.ts';
 import type { AdminDeps, ApiCaller } from '../gateway/src/admin/types.ts';
 import { encodeCursor } from '../gateway/src/db/cursor.ts';
 import { createDatabase, type Database } from '../gateway/src/db/database.ts';
+import { ALL_TENANTS } from '../gateway/src/tenancy/scope.ts';
 import { createTraceReader } from '../gateway/src/traces/trace-reader.ts';
 import type { TraceFilter, TraceReader, TraceStatsQuery } from '../gateway/src/traces/types.ts';
 import { createTestDatabase } from '../gateway/test/persistence/helpers/test-database.ts';
@@ -144,7 +145,7 @@ function printTable(title: string, rows: Row[]): void {
 }
 
 async function queryFigures(db: Database): Promise<void> {
-  const reader: TraceReader = createTraceReader(db.prisma);
+  const reader: TraceReader = createTraceReader(db);
   const session = await db.session();
   let deep: string;
   let busiest: string;
@@ -194,7 +195,7 @@ async function queryFigures(db: Database): Promise<void> {
   ];
   const rows: Row[] = [];
   for (const [what, filter] of lists) {
-    const r = await timed(() => reader.list({ ...filter, limit: 100 }));
+    const r = await timed(() => reader.list(ALL_TENANTS, { ...filter, limit: 100 }));
     rows.push({ what, median: r.median, max: r.max, detail: `${r.result.items.length} items` });
   }
   const charts: [string, TraceStatsQuery][] = [
@@ -206,7 +207,7 @@ async function queryFigures(db: Database): Promise<void> {
     ['charts: last 7 days', { from: new Date(now - 7 * day) }],
   ];
   for (const [what, query] of charts) {
-    const r = await timed(() => reader.stats({ to: new Date(), ...query }));
+    const r = await timed(() => reader.stats(ALL_TENANTS, { to: new Date(), ...query }));
     const calls = r.result.series.reduce((sum, s) => sum + s.calls, 0);
     rows.push({
       what,

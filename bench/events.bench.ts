@@ -39,7 +39,8 @@ async function requestPath(): Promise<void> {
     const hub = new EventHub({ maxPending: n });
     const live = new BufferedTraceSink({
       ...options,
-      onRecorded: (row) => hub.publish({ type: 'trace', data: () => storedTraceOfRow(row()) }),
+      onRecorded: (row) =>
+        hub.publish({ type: 'trace', tenant: () => row().tenant, data: () => storedTraceOfRow(row()) }),
     });
     // Alternate which goes first, so neither always runs on a warmer (or more crowded) machine.
     if (round % 2 === 0) rounds.push({ plain: recordCost(plain, records), live: recordCost(live, records) });
@@ -120,7 +121,7 @@ async function liveTail(connections: number): Promise<void> {
     onRecorded: (row) => {
       // The id the hub will give this event: events are numbered in publish order.
       sentAt.set(hub.nextId + pending++, performance.now());
-      hub.publish({ type: 'trace', data: () => storedTraceOfRow(row()) });
+      hub.publish({ type: 'trace', tenant: () => row().tenant, data: () => storedTraceOfRow(row()) });
     },
   });
   let pending = 0;

@@ -176,7 +176,7 @@ export default async function gatewayBench(): Promise<void> {
   const packSide = await startServerThread('pack-side-worker.ts');
   const echo = await startEcho();
   const traceDb = await traceDatabase();
-  const traces = createTraceSink({ writer: createPrismaTraceWriter(traceDb.db.prisma) });
+  const traces = createTraceSink({ writer: createPrismaTraceWriter(traceDb.db) });
   const gateway = await startBenchGateway(packSide.url, traces);
   // The same gateway with traces dropped on the floor: separates the gateway's own cost from the trace writer's.
   const untraced = await startBenchGateway(packSide.url, discardTraces());

@@ -89,7 +89,7 @@ export default async function bench(): Promise<void> {
 
     // Every trace must fit (rows and bytes), or dropped traces would count as throughput.
     const sink = new BufferedTraceSink({
-      writer: createPrismaTraceWriter(db.prisma),
+      writer: createPrismaTraceWriter(db),
       maxBuffered: N,
       maxBufferedBytes: Number.MAX_SAFE_INTEGER,
     });

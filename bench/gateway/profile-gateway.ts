@@ -29,7 +29,7 @@ const packSide = await startServerThread('pack-side-worker.ts');
 const scratch = withTraces ? await createScratchDatabase() : undefined;
 const db = scratch ? await createDatabase({ url: scratch.url }) : undefined;
 await db?.migrate();
-const traces = db ? createTraceSink({ writer: createPrismaTraceWriter(db.prisma) }) : discardTraces();
+const traces = db ? createTraceSink({ writer: createPrismaTraceWriter(db) }) : discardTraces();
 const gateway = await startBenchGateway(packSide.url, traces);
 const result = await load({
   url: gateway.url,

@@ -9,6 +9,7 @@
 import { performance } from 'node:perf_hooks';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Database } from '../../gateway/src/db/database.ts';
+import { ALL_TENANTS } from '../../gateway/src/tenancy/scope.ts';
 import { traceTable } from '../../gateway/src/traces/clickhouse-schema.ts';
 import type { ClickHouseStore } from '../../gateway/src/traces/clickhouse-store.ts';
 import { createTraceReader } from '../../gateway/src/traces/trace-reader.ts';
@@ -80,7 +81,7 @@ export async function benchTraceAnalytics(
   rows: number,
 ): Promise<void> {
   const { store } = clickhouse;
-  const postgres = { writer: createPrismaTraceWriter(db.prisma), reader: createTraceReader(db.prisma) };
+  const postgres = { writer: createPrismaTraceWriter(db), reader: createTraceReader(db) };
   const sustained = Math.min(100_000, Math.floor(rows / 4));
   const pg = await sinkRate('Postgres', postgres.writer, sustained, 0);
   const ch = await sinkRate('ClickHouse', store.writer, sustained, sustained);
@@ -137,8 +138,8 @@ export async function benchTraceAnalytics(
     (r as Awaited<ReturnType<TraceReader['stats']>>).series.reduce((n, s) => n + s.calls, 0);
   console.log(`chart queries at ${fmt(rows)} rows per store (first run / best of 3):`);
   for (const [name, query] of queries) {
-    const p = await timed(() => postgres.reader.stats(query));
-    const c = await timed(() => store.reader.stats(query));
+    const p = await timed(() => postgres.reader.stats(ALL_TENANTS, query));
+    const c = await timed(() => store.reader.stats(ALL_TENANTS, query));
     console.log(
       `  ${name}: Postgres ${fmt(p.first)} / ${fmt(p.best)} ms, ClickHouse ${fmt(c.first)} / ${fmt(c.best)} ms = ${(p.best / c.best).toFixed(1)}x; calls charted ${fmt(calls(p.result))} vs ${fmt(calls(c.result))}`,
     );

@@ -33,7 +33,7 @@ new PerformanceObserver((list) => {
     }
   }
 }).observe({ entryTypes: ['gc'] });
-const traces = createTraceSink({ writer: createPrismaTraceWriter(db.prisma) });
+const traces = createTraceSink({ writer: createPrismaTraceWriter(db) });
 const gateway = await startBenchGateway(packUrl, traces);
 process.stdout.write(`ready ${gateway.url}\n`);
 for await (const line of createInterface({ input: process.stdin })) {

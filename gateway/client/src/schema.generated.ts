@@ -235,7 +235,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Tool-call traces, newest first (admin) */
+        /** Tool-call traces, newest first (admins: of the tenants they administer) */
         get: {
             parameters: {
                 query?: {
@@ -253,6 +253,8 @@ export interface paths {
                     rule?: string;
                     /** @description Zone of the gateway that served the call, e.g. 'prod'. */
                     zone?: string;
+                    /** @description Only rows of this tenant ('default': the implicit tenant). A tenant outside the caller's scope matches nothing. */
+                    tenant?: string;
                     /** @description From `nextCursor` of the previous page. */
                     cursor?: string;
                     /** @description Page size (capped per endpoint). */
@@ -328,6 +330,8 @@ export interface paths {
                     tool?: string;
                     /** @description Only calls served in this zone. */
                     zone?: string;
+                    /** @description Only rows of this tenant ('default': the implicit tenant). A tenant outside the caller's scope matches nothing. */
+                    tenant?: string;
                     /** @description Inclusive; default one hour before `to`. */
                     from?: string;
                     /** @description Exclusive; default now. */
@@ -394,7 +398,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One trace (admin) */
+        /** One trace (admins of its tenant; another tenant's trace answers 404) */
         get: {
             parameters: {
                 query?: never;
@@ -469,13 +473,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Approval requests, newest first. Admins see all; other callers see those they may decide, or with mine=true the requests of their own calls. */
+        /** Approval requests of the tenants the caller may read, newest first. Admins see all of the tenants they administer; elsewhere callers see those they may decide, or with mine=true the requests of their own calls. */
         get: {
             parameters: {
                 query?: {
                     status?: components["schemas"]["ApprovalStatus"];
                     /** @description true: only the requests of calls the caller made (for anyone, admin or not). */
                     mine?: boolean;
+                    /** @description Only rows of this tenant ('default': the implicit tenant). A tenant outside the caller's scope matches nothing. */
+                    tenant?: string;
                     /** @description From `nextCursor` of the previous page. */
                     cursor?: string;
                     /** @description Page size (capped per endpoint). */
@@ -730,12 +736,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Async tool calls, newest first. Admins see all (filter by subject); other callers their own. */
+        /** Async tool calls, newest first. Admins see all of the tenants they administer (filter by subject); other callers their own. */
         get: {
             parameters: {
                 query?: {
                     status?: components["schemas"]["JobStatus"];
                     subject?: string;
+                    /** @description Only rows of this tenant ('default': the implicit tenant). A tenant outside the caller's scope matches nothing. */
+                    tenant?: string;
                     /** @description From `nextCursor` of the previous page. */
                     cursor?: string;
                     /** @description Page size (capped per endpoint). */
@@ -1211,11 +1219,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The console session of this browser: who, admin or not, and the CSRF token for changes */
+        /** The console session of this browser: who, admin or not, its tenants, and the CSRF token for changes */
         get: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description The tenant the console acts in, for a caller in several (`tenancy.tenant` then names it, or `tenancy.problem` says why it may not). */
+                    "X-Raku-Tenant"?: string;
+                };
                 path?: never;
                 cookie?: never;
             };
@@ -2641,6 +2652,25 @@ export interface components {
              * @example https://jaeger.example.com/trace/{traceId}
              */
             tracingUrl?: string;
+            tenancy?: components["schemas"]["SessionTenancy"];
+        };
+        /** @description The caller’s tenants (docs/tenancy.md). Absent when the gateway has no tenants. Send X-Raku-Tenant with GET /v1/session to see the tenant a request naming it acts in. */
+        SessionTenancy: {
+            /**
+             * @description The tenant requests act in (catalog, try-it, submitted jobs): the caller’s only tenant, the one X-Raku-Tenant names, or `default` for a caller in none. Absent when none could be chosen (see `problem`).
+             * @example payments
+             */
+            tenant?: string;
+            /** @description Why no tenant could be chosen: several tenants and no X-Raku-Tenant, or a header naming one the caller may not act in. */
+            problem?: string;
+            /** @description The tenants whose members include the caller; with several, X-Raku-Tenant picks one. */
+            memberOf: string[];
+            /** @description An organisation admin (the admin role): reads and administers every tenant. */
+            allTenants: boolean;
+            /** @description The tenants whose traces, approvals and jobs the admin API reads for this caller (the `tenant` filter’s choices). */
+            reads: string[];
+            /** @description The tenants the caller administers: it reads all their traces, approvals and jobs (GET /v1/traces needs one). */
+            administers: string[];
         };
         SessionLogin: {
             /** @description From the banner’s link: `#login=<token>`. */
@@ -3298,6 +3328,8 @@ export interface components {
             zone: string | null;
             /** @description W3C trace id linking the call to the tracing backend (OpenTelemetry); null when none was known */
             traceId: string | null;
+            /** @description The tenant the call was made in ('default': the implicit tenant, and rows stored before tenants) */
+            tenant: string;
         };
         TracePage: {
             items: components["schemas"]["Trace"][];
@@ -3372,6 +3404,8 @@ export interface components {
             reason?: string | null;
             /** Format: uuid */
             jobId?: string | null;
+            /** @description The tenant the call was made in ('default': the implicit tenant, and rows stored before tenants) */
+            tenant: string;
         };
         ApprovalPage: {
             items: components["schemas"]["Approval"][];
@@ -3404,6 +3438,8 @@ export interface components {
             /** @description MCP CallToolResult (content, structuredContent, isError) once finished */
             result?: unknown;
             error?: string | null;
+            /** @description The tenant the call was made in ('default': the implicit tenant, and rows stored before tenants) */
+            tenant: string;
         };
         JobPage: {
             items: components["schemas"]["Job"][];

@@ -13,7 +13,7 @@ import { InvalidCursorError } from '../db/cursor.ts';
 import { JobSubmissionError, type JobView } from '../jobs/types.ts';
 import { A2A_TASK_ARG } from '../server/a2a-task-job.ts';
 import { STATS_MAX_BUCKET_SECONDS } from '../traces/trace-reader.ts';
-import { TRACE_DECISIONS, TRACE_STATUSES } from '../traces/types.ts';
+import { TRACE_DECISIONS, TRACE_STATUSES, type TraceFilter } from '../traces/types.ts';
 import { findWorkload, streamWorkloadLogs } from '../zones/workload-logs.ts';
 import { readZonesReport } from '../zones/zone-report.ts';
 import { mountAgentRoutes } from './agent-routes.ts';
@@ -35,7 +35,7 @@ import {
   verifyJsonBody,
 } from './request-validation.ts';
 import type { AdminDeps, ApiCaller, RouteContext } from './types.ts';
-import { canSeeApproval, ownsJob } from './visibility.ts';
+import { administersAny, adminScope, canSeeApproval, ownsJob, readScope } from './visibility.ts';
 
 const JOB_STATUSES = ['queued', 'waiting_approval', 'running', 'succeeded', 'failed', 'cancelled'] as const;
 const ACTIVE_JOB_STATUSES: readonly string[] = ['queued', 'waiting_approval', 'running'];
@@ -64,6 +64,18 @@ export function createAdminRouter(deps: AdminDeps): express.Router {
   const router = express.Router();
   // Depth and storable strings are checked on the raw body, before it is parsed (request-validation.ts).
   const body = express.json({ limit: '1mb', verify: verifyJsonBody });
+
+  /**
+   * A caller who administers a tenant (traces are theirs to read, under `adminScope`); the admin role
+   * administers every tenant it reads.
+   */
+  const tenantAdmin = async (req: Request): Promise<ApiCaller> => {
+    const who = await caller(req, false);
+    if (!administersAny(who)) {
+      throw new ApiError(403, 'forbidden', `${who.subject} does not hold the admin role`);
+    }
+    return who;
+  };
 
   const caller = async (req: Request, admin: boolean): Promise<ApiCaller> => {
     const result = await deps.authorize(req);
@@ -97,10 +109,11 @@ export function createAdminRouter(deps: AdminDeps): express.Router {
   });
 
   router.get('/v1/traces', async (req, res) => {
-    await caller(req, true);
+    const who = await tenantAdmin(req);
     const q = req.query as Record<string, unknown>;
     res.json(
-      await deps.traces.list({
+      await deps.traces.list(adminScope(who), {
+        tenant: value(queryString(q, 'tenant')),
         from: value(queryDate(q, 'from')),
         to: value(queryDate(q, 'to')),
         subject: value(queryString(q, 'subject')),
@@ -117,7 +130,7 @@ export function createAdminRouter(deps: AdminDeps): express.Router {
 
   // Before /v1/traces/:id, which would take 'stats' for an id.
   router.get('/v1/traces/stats', async (req, res) => {
-    await caller(req, true);
+    const who = await tenantAdmin(req);
     const q = req.query as Record<string, unknown>;
     const from = value(queryDate(q, 'from'));
     const to = value(queryDate(q, 'to'));
@@ -127,7 +140,8 @@ export function createAdminRouter(deps: AdminDeps): express.Router {
       throw new ApiError(400, 'bad_request', 'query parameter from: in the future (give to as well)');
     }
     res.json(
-      await deps.traces.stats({
+      await deps.traces.stats(adminScope(who), {
+        tenant: value(queryString(q, 'tenant')),
         from,
         to,
         tool: value(queryString(q, 'tool')),
@@ -138,9 +152,9 @@ export function createAdminRouter(deps: AdminDeps): express.Router {
   });
 
   router.get('/v1/traces/:id', async (req, res) => {
-    await caller(req, true);
+    const who = await tenantAdmin(req);
     const id = value(pathUuid(req.params['id'], 'id'));
-    const trace = await deps.traces.get(id);
+    const trace = await deps.traces.get(adminScope(who), id);
     if (!trace) throw new ApiError(404, 'not_found', `trace ${id} does not exist`);
     res.json(trace);
   });
@@ -148,24 +162,27 @@ export function createAdminRouter(deps: AdminDeps): express.Router {
   router.get('/v1/approvals', async (req, res) => {
     const who = await caller(req, false);
     const q = req.query as Record<string, unknown>;
+    const adminOf = adminScope(who);
     res.json(
-      await deps.approvals.list({
+      await deps.approvals.list(readScope(who), {
         status: value(queryEnum(q, 'status', APPROVAL_STATUSES)),
+        tenant: value(queryString(q, 'tenant')),
         cursor: value(queryString(q, 'cursor', 500)),
         limit: value(queryLimit(q)),
-        // One's own requests (mine=true), else everything for an admin, else what the caller may decide.
+        // One's own requests (mine=true), else everything of the tenants one administers, and elsewhere what
+        // the caller may decide.
         ...(value(queryEnum(q, 'mine', ['true', 'false'] as const)) === 'true'
           ? { requester: who.subject }
-          : who.admin
+          : adminOf.all
             ? {}
-            : { approver: principalsOf(who) }),
+            : { approver: principalsOf(who), allOf: adminOf.tenants }),
       }),
     );
   });
 
   router.get('/v1/approvals/:id', async (req, res) => {
     const who = await caller(req, false);
-    const request = await deps.approvals.get(String(req.params['id']));
+    const request = await deps.approvals.get(readScope(who), String(req.params['id']));
     if (!request || !canSeeApproval(who, request)) {
       throw new ApiError(404, 'not_found', `approval ${req.params['id']} does not exist`);
     }
@@ -177,7 +194,7 @@ export function createAdminRouter(deps: AdminDeps): express.Router {
     const decision = value(
       checkBody<{ approve: boolean; reason?: string; argsHash?: string }>('ApprovalDecision', req.body),
     );
-    const result = await deps.approvals.decide(String(req.params['id']), {
+    const result = await deps.approvals.decide(readScope(who), String(req.params['id']), {
       approve: decision.approve,
       approver: principalsOf(who),
       ...(decision.reason === undefined ? {} : { reason: decision.reason }),
@@ -225,13 +242,15 @@ export function createAdminRouter(deps: AdminDeps): express.Router {
     const who = await caller(req, false);
     const q = req.query as Record<string, unknown>;
     const subject = value(queryString(q, 'subject'));
+    const admin = administersAny(who);
     res.json(
-      await deps.jobs.list({
+      // Admins see the jobs of the tenants they administer; everyone else only their own, whatever they ask.
+      await deps.jobs.list(admin ? adminScope(who) : readScope(who), {
         status: value(queryEnum(q, 'status', JOB_STATUSES)),
+        tenant: value(queryString(q, 'tenant')),
         cursor: value(queryString(q, 'cursor', 500)),
         limit: value(queryLimit(q)),
-        // Non-admins only ever see their own jobs, whatever they ask for.
-        ...(who.admin ? (subject ? { subject } : {}) : { subject: who.subject }),
+        ...(admin ? (subject ? { subject } : {}) : { subject: who.subject }),
       }),
     );
   });
@@ -251,6 +270,7 @@ export function createAdminRouter(deps: AdminDeps): express.Router {
         `arguments["${A2A_TASK_ARG}"] is reserved: only the gateway makes a job that follows an A2A task`,
       );
     }
+    if (who.tenantProblem !== undefined) throw new ApiError(403, 'forbidden', who.tenantProblem);
     let job: JobView;
     try {
       job = await deps.jobs.submit({
@@ -262,6 +282,7 @@ export function createAdminRouter(deps: AdminDeps): express.Router {
           subjectKind: who.subjectKind,
           groups: who.groups,
           claims: who.claims,
+          ...(who.tenant !== undefined ? { tenant: who.tenant } : {}),
         },
       });
     } catch (error) {
@@ -273,7 +294,7 @@ export function createAdminRouter(deps: AdminDeps): express.Router {
 
   router.get('/v1/jobs/:id', async (req, res) => {
     const who = await caller(req, false);
-    const job = await deps.jobs.get(String(req.params['id']));
+    const job = await deps.jobs.get(readScope(who), String(req.params['id']));
     if (!job || !ownsJob(who, job))
       throw new ApiError(404, 'not_found', `job ${req.params['id']} does not exist`);
     res.json(job);
@@ -282,7 +303,7 @@ export function createAdminRouter(deps: AdminDeps): express.Router {
   router.put('/v1/jobs/:id', body, async (req, res) => {
     const who = await caller(req, false);
     const id = String(req.params['id']);
-    const existing = await deps.jobs.get(id);
+    const existing = await deps.jobs.get(readScope(who), id);
     if (!existing || !ownsJob(who, existing))
       throw new ApiError(404, 'not_found', `job ${id} does not exist`);
     value(checkBody('JobUpdate', req.body));
@@ -293,7 +314,7 @@ export function createAdminRouter(deps: AdminDeps): express.Router {
         `job ${id} already ${status}; only queued, waiting or running jobs can be cancelled`,
       );
     if (!ACTIVE_JOB_STATUSES.includes(existing.status)) throw notCancellable(existing.status);
-    const job = await deps.jobs.cancel(id, who.subject);
+    const job = await deps.jobs.cancel(readScope(who), id, who.subject);
     if (!job) throw new ApiError(404, 'not_found', `job ${id} does not exist`);
     // It may have finished between the read and the cancel.
     if (job.status !== 'cancelled') throw notCancellable(job.status);
@@ -322,8 +343,10 @@ export function createAdminRouter(deps: AdminDeps): express.Router {
     return bundle;
   };
   router.get('/v1/zones', async (req, res) => {
-    await caller(req, true);
-    res.json(await readZonesReport(bundleOf(), deps));
+    const who = await caller(req, true);
+    // The zone's error rate counts the traces the caller may read (every tenant's, for the admin role).
+    const traces = { list: (filter: TraceFilter) => deps.traces.list(adminScope(who), filter) };
+    res.json(await readZonesReport(bundleOf(), { deployments: deps.deployments, traces }));
   });
   router.get('/v1/zones/:zone/workloads/:workload/logs', async (req, res) => {
     await caller(req, true);

@@ -9,7 +9,7 @@ import type { EventHub } from '../events/event-hub.ts';
 import { SseConnection } from '../events/sse-connection.ts';
 import { ADMIN_EVENT_TYPES, EVENT_TYPES, type EventType, type HubEvent } from '../events/types.ts';
 import type { ApiCaller } from './types.ts';
-import { canSeeApproval, ownsJob } from './visibility.ts';
+import { administers, administersAny, canSeeApproval, ownsJob } from './visibility.ts';
 
 export interface EventStreamRequest {
   types: ReadonlySet<EventType>;
@@ -33,13 +33,16 @@ function listOf(value: unknown): string[] | undefined {
 
 /**
  * Checks `types` and the resume point. No `types`: every type the caller may receive. An admin-only type asked
- * for by a non-admin is a 403 naming it, as its list endpoint would answer.
+ * for by a non-admin is a 403 naming it, as its list endpoint would answer (a tenant's admin may ask for
+ * traces: those of its tenants).
  */
 export function checkEventRequest(
   query: Record<string, unknown>,
   lastEventIdHeader: string | string[] | undefined,
-  caller: Pick<ApiCaller, 'admin' | 'subject'>,
+  caller: Pick<ApiCaller, 'admin' | 'subject' | 'scope' | 'adminOf'>,
 ): CheckedEventRequest {
+  const allowed = (t: EventType) =>
+    caller.admin || !ADMIN_EVENT_TYPES.includes(t) || (t === 'trace' && administersAny(caller));
   // `types=` (empty) asks for nothing in particular, as no `types` at all.
   const listed = listOf(query['types']);
   const asked = listed?.length ? listed : undefined;
@@ -53,9 +56,8 @@ export function checkEventRequest(
       message: `query parameter types: ${unknown.join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not an event type (one of ${EVENT_TYPES.join(', ')})`,
     };
   }
-  const types = (asked ??
-    EVENT_TYPES.filter((t) => caller.admin || !ADMIN_EVENT_TYPES.includes(t))) as EventType[];
-  const refused = caller.admin ? [] : types.filter((t) => ADMIN_EVENT_TYPES.includes(t));
+  const types = (asked ?? EVENT_TYPES.filter(allowed)) as EventType[];
+  const refused = types.filter((t) => !allowed(t));
   if (refused.length > 0) {
     return {
       ok: false,
@@ -87,7 +89,8 @@ export function checkEventRequest(
 export function mayReceive(caller: ApiCaller, event: HubEvent): boolean {
   switch (event.audience.kind) {
     case 'admin':
-      return caller.admin;
+      // A trace: the admins of its tenant. Deployments and routes are the organisation's: its admins.
+      return event.audience.tenant === undefined ? caller.admin : administers(caller, event.audience.tenant);
     case 'approval':
       return canSeeApproval(caller, event.audience);
     case 'job':

@@ -30,6 +30,15 @@ const page = (item: string) => ({
 const nullableString = { type: ['string', 'null'] };
 const timestamp = { type: 'string', format: 'date-time' };
 
+/** `?tenant=`: narrows a listing to one tenant of the caller's scope (an organisation admin's: any). */
+const tenantParameter = {
+  name: 'tenant',
+  in: 'query',
+  schema: { type: 'string' },
+  description:
+    "Only rows of this tenant ('default': the implicit tenant). A tenant outside the caller's scope matches nothing.",
+};
+
 const cursorParameters = [
   {
     name: 'cursor',
@@ -148,7 +157,7 @@ export const OPENAPI_DOCUMENT = {
     },
     '/v1/traces': {
       get: {
-        summary: 'Tool-call traces, newest first (admin)',
+        summary: 'Tool-call traces, newest first (admins: of the tenants they administer)',
         parameters: [
           { name: 'from', in: 'query', schema: timestamp, description: 'Inclusive lower bound of `time`.' },
           { name: 'to', in: 'query', schema: timestamp, description: 'Exclusive upper bound of `time`.' },
@@ -178,6 +187,7 @@ export const OPENAPI_DOCUMENT = {
             schema: { type: 'string' },
             description: "Zone of the gateway that served the call, e.g. 'prod'.",
           },
+          tenantParameter,
           ...cursorParameters,
         ],
         responses: { '200': json('TracePage', 'A page of traces (at most 500)'), ...errors(400, 401, 403) },
@@ -202,6 +212,7 @@ export const OPENAPI_DOCUMENT = {
             schema: { type: 'string' },
             description: 'Only calls served in this zone.',
           },
+          tenantParameter,
           {
             name: 'from',
             in: 'query',
@@ -222,7 +233,7 @@ export const OPENAPI_DOCUMENT = {
     },
     '/v1/traces/{id}': {
       get: {
-        summary: 'One trace (admin)',
+        summary: "One trace (admins of its tenant; another tenant's trace answers 404)",
         parameters: [idParameter('Trace')],
         responses: { '200': json('Trace', 'The trace'), ...errors(400, 401, 403, 404) },
       },
@@ -230,7 +241,7 @@ export const OPENAPI_DOCUMENT = {
     '/v1/approvals': {
       get: {
         summary:
-          'Approval requests, newest first. Admins see all; other callers see those they may decide, or with mine=true the requests of their own calls.',
+          'Approval requests of the tenants the caller may read, newest first. Admins see all of the tenants they administer; elsewhere callers see those they may decide, or with mine=true the requests of their own calls.',
         parameters: [
           { name: 'status', in: 'query', schema: { $ref: '#/components/schemas/ApprovalStatus' } },
           {
@@ -239,6 +250,7 @@ export const OPENAPI_DOCUMENT = {
             schema: { type: 'boolean' },
             description: 'true: only the requests of calls the caller made (for anyone, admin or not).',
           },
+          tenantParameter,
           ...cursorParameters,
         ],
         responses: {
@@ -281,10 +293,11 @@ export const OPENAPI_DOCUMENT = {
     '/v1/jobs': {
       get: {
         summary:
-          'Async tool calls, newest first. Admins see all (filter by subject); other callers their own.',
+          'Async tool calls, newest first. Admins see all of the tenants they administer (filter by subject); other callers their own.',
         parameters: [
           { name: 'status', in: 'query', schema: { $ref: '#/components/schemas/JobStatus' } },
           { name: 'subject', in: 'query', schema: { type: 'string' } },
+          tenantParameter,
           ...cursorParameters,
         ],
         responses: { '200': json('JobPage', 'A page of jobs (at most 200)'), ...errors(400, 401) },
@@ -421,6 +434,7 @@ export const OPENAPI_DOCUMENT = {
           'resultBytes',
           'zone',
           'traceId',
+          'tenant',
         ],
         properties: {
           id: { type: 'string', format: 'uuid' },
@@ -450,6 +464,11 @@ export const OPENAPI_DOCUMENT = {
             pattern: '^[0-9a-f]{32}$',
             description:
               'W3C trace id linking the call to the tracing backend (OpenTelemetry); null when none was known',
+          },
+          tenant: {
+            type: 'string',
+            description:
+              "The tenant the call was made in ('default': the implicit tenant, and rows stored before tenants)",
           },
         },
       },
@@ -509,7 +528,17 @@ export const OPENAPI_DOCUMENT = {
       ApprovalStatus: { type: 'string', enum: [...APPROVAL_STATUSES] },
       Approval: {
         type: 'object',
-        required: ['id', 'status', 'rule', 'approvers', 'tool', 'subject', 'createdAt', 'expiresAt'],
+        required: [
+          'id',
+          'status',
+          'rule',
+          'approvers',
+          'tool',
+          'subject',
+          'createdAt',
+          'expiresAt',
+          'tenant',
+        ],
         properties: {
           id: { type: 'string', format: 'uuid' },
           status: { $ref: '#/components/schemas/ApprovalStatus' },
@@ -554,6 +583,11 @@ export const OPENAPI_DOCUMENT = {
           decidedBy: nullableString,
           reason: nullableString,
           jobId: { type: ['string', 'null'], format: 'uuid' },
+          tenant: {
+            type: 'string',
+            description:
+              "The tenant the call was made in ('default': the implicit tenant, and rows stored before tenants)",
+          },
         },
       },
       ApprovalPage: page('Approval'),
@@ -578,7 +612,7 @@ export const OPENAPI_DOCUMENT = {
       },
       Job: {
         type: 'object',
-        required: ['id', 'status', 'tool', 'subject', 'createdAt'],
+        required: ['id', 'status', 'tool', 'subject', 'createdAt', 'tenant'],
         properties: {
           id: { type: 'string', format: 'uuid' },
           status: { $ref: '#/components/schemas/JobStatus' },
@@ -590,6 +624,11 @@ export const OPENAPI_DOCUMENT = {
           finishedAt: { type: ['string', 'null'], format: 'date-time' },
           result: { description: 'MCP CallToolResult (content, structuredContent, isError) once finished' },
           error: nullableString,
+          tenant: {
+            type: 'string',
+            description:
+              "The tenant the call was made in ('default': the implicit tenant, and rows stored before tenants)",
+          },
         },
       },
       JobPage: page('Job'),

@@ -43,6 +43,19 @@ export interface ApiCaller {
    * IMPLICIT_TENANT only).
    */
   scope?: TenantScope;
+  /**
+   * The tenants this caller administers (sees all their traces, approvals and jobs, as an organisation admin
+   * sees everything): ALL_TENANTS for organisation admins, else the tenants whose `admins` name it. Absent:
+   * `scope` when `admin`, else none (./visibility.ts: adminScope).
+   */
+  adminOf?: TenantScope;
+  /**
+   * The tenant this caller's own actions act in (a job it submits): chooseTenant of its token and the
+   * X-Raku-Tenant header. Absent: IMPLICIT_TENANT, unless `tenantProblem` says why none could be chosen.
+   */
+  tenant?: string;
+  /** Why no tenant could be chosen (several, or a header naming one the caller is not in): a job is refused. */
+  tenantProblem?: string;
 }
 
 export type AuthorizeResult =

@@ -6,8 +6,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import { IMPLICIT_TENANT } from '@raku/config';
 import { afterCursor, pageSize, toPage } from '../db/cursor.ts';
-import type { Approval, PrismaClient } from '../generated/prisma/client.ts';
+import { type ScopedClient, type ScopedDatabase, scopedClient } from '../db/tenant-scope.ts';
+import type { Approval } from '../generated/prisma/client.ts';
+import { ALL_TENANTS, type TenantScope, tenantCondition, tenantScope } from '../tenancy/scope.ts';
 import { compileRedaction, type RedactionRules, redactWithReport } from '../traces/redaction.ts';
 import { checkApprover } from './approver.ts';
 import { argsHash } from './args-hash.ts';
@@ -58,10 +61,15 @@ export function toApprovalRequest(row: Approval): ApprovalRequest {
     decidedBy: row.decidedBy,
     reason: row.reason,
     jobId: row.jobId,
+    tenant: row.tenant,
   };
 }
 
-export function createApprovalStore(prisma: PrismaClient, options: ApprovalStoreOptions = {}): ApprovalStore {
+/** The scope of the gateway's own work on a call's request: the call's tenant (absent: IMPLICIT_TENANT). */
+const callScope = (tenant: string | undefined): TenantScope => tenantScope([tenant || IMPLICIT_TENANT]);
+
+export function createApprovalStore(db: ScopedDatabase, options: ApprovalStoreOptions = {}): ApprovalStore {
+  const client = (scope: TenantScope): ScopedClient => scopedClient(db, scope);
   const rules = options.redaction ?? APPROVAL_VIEW;
   const pollIntervalMs = options.pollIntervalMs ?? 250;
   const now = options.now ?? (() => new Date());
@@ -79,6 +87,7 @@ export function createApprovalStore(prisma: PrismaClient, options: ApprovalStore
 
   async function expireIfDue(row: Approval): Promise<Approval> {
     if (row.status !== 'pending' || row.expiresAt > now()) return row;
+    const prisma = client(tenantScope([row.tenant]));
     const expired = await prisma.approval.updateMany({
       where: { id: row.id, status: 'pending', expiresAt: { lte: now() } },
       data: { status: 'expired', decidedAt: now() },
@@ -89,6 +98,8 @@ export function createApprovalStore(prisma: PrismaClient, options: ApprovalStore
   }
 
   async function expireDue(at = now()): Promise<number> {
+    // Maintenance: every tenant's requests expire.
+    const prisma = client(ALL_TENANTS);
     if (options.onChange) {
       const rows = await prisma.approval.updateManyAndReturn({
         where: { status: 'pending', expiresAt: { lte: at } },
@@ -105,21 +116,22 @@ export function createApprovalStore(prisma: PrismaClient, options: ApprovalStore
   }
 
   function countPending(at = now()): Promise<number> {
-    return prisma.approval.count({ where: { status: 'pending', expiresAt: { gt: at } } });
+    // The backlog metric counts every tenant's requests.
+    return client(ALL_TENANTS).approval.count({ where: { status: 'pending', expiresAt: { gt: at } } });
   }
 
-  async function withdraw(id: string, by: string): Promise<void> {
+  async function withdraw(id: string, by: string, tenant?: string): Promise<void> {
     if (!isUuid(id)) return;
-    const rows = await prisma.approval.updateManyAndReturn({
+    const rows = await client(callScope(tenant)).approval.updateManyAndReturn({
       where: { id, status: 'pending' },
       data: { status: 'withdrawn', decidedAt: now(), reason: `the job was cancelled by ${by}` },
     });
     for (const row of rows) changed(row);
   }
 
-  async function get(id: string): Promise<ApprovalRequest | null> {
+  async function get(scope: TenantScope, id: string): Promise<ApprovalRequest | null> {
     if (!isUuid(id)) return null;
-    const row = await prisma.approval.findUnique({ where: { id } });
+    const row = await client(scope).approval.findUnique({ where: { id } });
     return row ? toApprovalRequest(await expireIfDue(row)) : null;
   }
 
@@ -131,9 +143,11 @@ export function createApprovalStore(prisma: PrismaClient, options: ApprovalStore
       const created = now();
       const hash = argsHash(input.args);
       const view = redactWithReport(input.args ?? null, input.inputSchema, rules);
-      const row = await prisma.approval.create({
+      const tenant = input.tenant || IMPLICIT_TENANT;
+      const row = await client(callScope(tenant)).approval.create({
         data: {
           id: randomUUID(),
+          tenant,
           status: 'pending',
           rule: input.rule,
           approvers: [...input.approvers],
@@ -154,22 +168,33 @@ export function createApprovalStore(prisma: PrismaClient, options: ApprovalStore
 
     get,
 
-    async list(filter = {}) {
+    async list(scope, filter = {}) {
       const size = pageSize(filter.limit, 50, 200);
       if (filter.status === 'expired' || filter.status === 'pending' || filter.status === undefined) {
         await expireDue();
       }
-      const rows = await prisma.approval.findMany({
+      const tenants = tenantCondition(scope, filter.tenant);
+      const approver = filter.approver
+        ? {
+            AND: [
+              { approvers: { hasSome: ['*', ...filter.approver.principals] } },
+              // Never one's own calls (four eyes), by subject and by principal; old rows have no principal.
+              { subject: { not: filter.approver.subject } },
+              filter.approver.principal
+                ? { OR: [{ principal: null }, { principal: { not: filter.approver.principal } }] }
+                : {},
+            ],
+          }
+        : {};
+      const rows = await client(scope).approval.findMany({
         where: {
           AND: [
+            tenants ? { tenant: { in: tenants } } : {},
             filter.status ? { status: filter.status } : {},
             filter.requester ? { subject: filter.requester } : {},
-            filter.approver ? { approvers: { hasSome: ['*', ...filter.approver.principals] } } : {},
-            // Never one's own calls (four eyes), by subject and by principal; old rows have no principal.
-            filter.approver ? { subject: { not: filter.approver.subject } } : {},
-            filter.approver?.principal
-              ? { OR: [{ principal: null }, { principal: { not: filter.approver.principal } }] }
-              : {},
+            filter.approver && filter.allOf?.length
+              ? { OR: [{ tenant: { in: [...filter.allOf] } }, approver] }
+              : approver,
             afterCursor('createdAt', filter.cursor),
           ],
         },
@@ -180,7 +205,8 @@ export function createApprovalStore(prisma: PrismaClient, options: ApprovalStore
       return { items: page.items.map(toApprovalRequest), nextCursor: page.nextCursor };
     },
 
-    async decide(id, input): Promise<DecideResult> {
+    async decide(scope, id, input): Promise<DecideResult> {
+      const prisma = client(scope);
       const current = isUuid(id) ? await prisma.approval.findUnique({ where: { id } }) : null;
       if (!current) return { ok: false, code: 'not_found', message: `approval ${id} does not exist` };
       const allowed = checkApprover(current, input.approver);
@@ -219,10 +245,10 @@ export function createApprovalStore(prisma: PrismaClient, options: ApprovalStore
       return { ok: true, request: changed(after) };
     },
 
-    async waitForDecision(id, { timeoutMs, signal }) {
+    async waitForDecision(id, { timeoutMs, signal, tenant }) {
       const deadline = Date.now() + Math.max(0, timeoutMs);
       for (;;) {
-        const request = await get(id);
+        const request = await get(callScope(tenant), id);
         if (!request) throw new Error(`approval ${id} does not exist`);
         const remaining = deadline - Date.now();
         if (request.status !== 'pending' || remaining <= 0 || signal?.aborted) return request;
@@ -236,7 +262,7 @@ export function createApprovalStore(prisma: PrismaClient, options: ApprovalStore
     },
 
     async checkApproved(id, call) {
-      const request = await get(id);
+      const request = await get(callScope(call.tenant), id);
       if (!request) return { ok: false, message: `approval ${id} does not exist` };
       if (request.status !== 'approved') return { ok: false, message: `approval ${id} is ${request.status}` };
       if (request.tool !== call.tool) {
@@ -257,8 +283,8 @@ export function createApprovalStore(prisma: PrismaClient, options: ApprovalStore
       return { ok: true };
     },
 
-    async attachJob(id, jobId) {
-      await prisma.approval.update({ where: { id }, data: { jobId } });
+    async attachJob(id, jobId, tenant) {
+      await client(callScope(tenant)).approval.update({ where: { id }, data: { jobId } });
     },
 
     expireDue,

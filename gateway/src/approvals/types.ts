@@ -4,6 +4,7 @@
  * decide and any replica can see the decision.
  */
 import type { Page } from '../db/cursor.ts';
+import type { TenantScope } from '../tenancy/scope.ts';
 
 /**
  * How a request stands. `withdrawn`: the call it parked no longer waits — its job was cancelled — so nobody
@@ -58,6 +59,8 @@ export interface ApprovalRequest {
   reason: string | null;
   /** Job that runs the call once approved, when the call outlived the agent's request. */
   jobId: string | null;
+  /** The tenant the parked call was made in ('default' for requests stored before tenants). */
+  tenant: string;
 }
 
 export interface CreateApprovalInput {
@@ -106,37 +109,53 @@ export interface ApprovalListFilter {
   approver?: Approver;
   /** Only requests of calls this subject made (the requester's own). */
   requester?: string;
+  /**
+   * With `approver`: tenants whose requests are all listed whatever the approver may decide (the tenants the
+   * caller administers). Default none.
+   */
+  allOf?: readonly string[];
+  /** One tenant of the scope (`?tenant=`); a tenant outside it matches nothing. */
+  tenant?: string;
   /** Opaque cursor from a previous page. */
   cursor?: string;
   /** Page size (1..200, default 50). */
   limit?: number;
 }
 
+/**
+ * Every read and write runs under a tenant scope (row-level security): the admin API passes its caller's
+ * (`scope`), the gateway's own pipeline the tenant of the call (`tenant`, absent: IMPLICIT_TENANT), and the
+ * maintenance (expiry, the backlog metric) every tenant. A request of a tenant outside the scope reads as absent.
+ */
 export interface ApprovalStore {
   create(input: CreateApprovalInput): Promise<ApprovalRequest>;
-  get(id: string): Promise<ApprovalRequest | null>;
-  list(filter?: ApprovalListFilter): Promise<Page<ApprovalRequest>>;
+  get(scope: TenantScope, id: string): Promise<ApprovalRequest | null>;
+  list(scope: TenantScope, filter?: ApprovalListFilter): Promise<Page<ApprovalRequest>>;
   /** Approve or reject a pending request. Only an approver matching the rule's `approvers` may decide. */
-  decide(id: string, input: DecideInput): Promise<DecideResult>;
+  decide(scope: TenantScope, id: string, input: DecideInput): Promise<DecideResult>;
   /**
    * Waits until the request is decided or expires, at most `timeoutMs`; returns its state then (still
-   * `pending` when the bound passed first). Expiry is applied on the way out.
+   * `pending` when the bound passed first). Expiry is applied on the way out. `tenant`: the call's.
    */
-  waitForDecision(id: string, options: { timeoutMs: number; signal?: AbortSignal }): Promise<ApprovalRequest>;
+  waitForDecision(
+    id: string,
+    options: { timeoutMs: number; signal?: AbortSignal; tenant?: string },
+  ): Promise<ApprovalRequest>;
   /**
-   * Before an approved call runs: the request exists, is approved, is for this tool, and `args` hash to the
-   * approved `argsHash`. Anything else refuses the call.
+   * Before an approved call runs: the request exists in the call's tenant, is approved, is for this tool, and
+   * `args` hash to the approved `argsHash`. Anything else refuses the call.
    */
-  checkApproved(id: string, call: { tool: string; args: unknown }): Promise<ApprovalCheck>;
-  /** Links the job that will run the call once approved. */
-  attachJob(id: string, jobId: string): Promise<void>;
-  /** Marks every pending request past its expiry as expired; returns how many. */
+  checkApproved(id: string, call: { tool: string; args: unknown; tenant?: string }): Promise<ApprovalCheck>;
+  /** Links the job that will run the call once approved (`tenant`: the call's). */
+  attachJob(id: string, jobId: string, tenant?: string): Promise<void>;
+  /** Marks every pending request past its expiry as expired, in every tenant; returns how many. */
   expireDue(now?: Date): Promise<number>;
-  /** Requests waiting for a decision: pending and not past their expiry (the backlog metric). */
+  /** Requests waiting for a decision in every tenant: pending and not past their expiry (the backlog metric). */
   countPending(now?: Date): Promise<number>;
   /**
    * The call a pending request parked will not run (its job was cancelled by `by`): the request becomes
    * `withdrawn` so approvers no longer see it as waiting. A request already decided is left as it is.
+   * `tenant`: the job's.
    */
-  withdraw(id: string, by: string): Promise<void>;
+  withdraw(id: string, by: string, tenant?: string): Promise<void>;
 }

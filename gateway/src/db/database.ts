@@ -14,6 +14,7 @@ import { PrismaClient } from '../generated/prisma/client.ts';
 import { databaseConnectError, dataDirError } from './connection-error.ts';
 import { applyMigrations, type MigrateResult } from './migrate.ts';
 import { readMigrations } from './migrations.ts';
+import { prepareRlsRole } from './rls-role.ts';
 import { openPgSession, PGlite, pgliteSession, type SqlSession } from './sql-session.ts';
 
 export const DEFAULT_PGLITE_DIR = '.raku/pglite';
@@ -21,6 +22,12 @@ export const DEFAULT_PGLITE_DIR = '.raku/pglite';
 export interface DatabaseOptions {
   /** Postgres connection string (DATABASE_URL). Unset: embedded PGlite under `dataDir`. */
   url?: string;
+  /**
+   * The tables' owner (RAKU_DATABASE_OWNER_URL), used only to migrate and to grant `url`'s login the tables.
+   * Unset: `url` migrates too. Set it and make `url` a login without BYPASSRLS that owns nothing: then no
+   * statement the gateway sends can lift row-level security (docs/tenancy.md, "Database isolation").
+   */
+  ownerUrl?: string;
   /** PGlite data directory, default `.raku/pglite` (relative to the working directory). 'memory://' keeps it in RAM. */
   dataDir?: string;
   /** Migrations folder; default gateway/prisma/migrations (or prisma/migrations beside the bundle). */
@@ -40,7 +47,12 @@ export interface Database {
   url: string | null;
   /** The PGlite instance in pglite mode; null with Postgres. */
   pglite: PGlite | null;
-  /** Applies pending migrations under an advisory lock. */
+  /**
+   * The role scoped transactions switch to (../db/rls-role.ts), set by migrate(): null when the login is held by
+   * row-level security itself.
+   */
+  readonly rlsRole: string | null;
+  /** Applies pending migrations under an advisory lock, then makes sure queries are held by row-level security. */
   migrate(): Promise<MigrateResult>;
   /** Opens a session for raw SQL (a dedicated connection with Postgres, the shared one with PGlite). */
   session(): Promise<SqlSession>;
@@ -51,6 +63,7 @@ export interface Database {
 
 export async function createDatabase(options: DatabaseOptions = {}): Promise<Database> {
   const migrations = () => readMigrations(options.migrationsDir);
+  const warn = (message: string) => options.onWarning?.(message);
   const connectTimeoutMs = options.connectTimeoutMs ?? 5_000;
   if (options.url) {
     const url = options.url;
@@ -61,21 +74,35 @@ export async function createDatabase(options: DatabaseOptions = {}): Promise<Dat
     });
     const prisma = new PrismaClient({ adapter });
     const session = () => openPgSession(url, { connectTimeoutMs });
+    const ownerUrl = options.ownerUrl ?? url;
+    let rlsRole: string | null = null;
     return {
       kind: 'postgres',
       prisma,
       url,
       pglite: null,
+      get rlsRole() {
+        return rlsRole;
+      },
       session,
       async migrate() {
         // The first connection of the process: whatever stops it is the environment's (./connection-error.ts).
-        const s = await session().catch((err: unknown) => {
-          throw databaseConnectError(err, url);
-        });
+        const connect = (to: string) =>
+          openPgSession(to, { connectTimeoutMs }).catch((err: unknown) => {
+            throw databaseConnectError(err, to);
+          });
+        const owner = await connect(ownerUrl);
         try {
-          return await applyMigrations(s, await migrations());
+          const result = await applyMigrations(owner, await migrations());
+          const app = ownerUrl === url ? owner : await connect(url);
+          try {
+            rlsRole = await prepareRlsRole(app, owner, warn);
+          } finally {
+            if (app !== owner) await app.close();
+          }
+          return result;
         } finally {
-          await s.close();
+          await owner.close();
         }
       },
       ping: () => ping(prisma),
@@ -92,13 +119,23 @@ export async function createDatabase(options: DatabaseOptions = {}): Promise<Dat
     throw inMemory ? err : dataDirError(err, resolve(dataDir));
   }
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
+  let rlsRole: string | null = null;
   return {
     kind: 'pglite',
     prisma,
     url: null,
     pglite,
+    get rlsRole() {
+      return rlsRole;
+    },
     session: async () => pgliteSession(pglite),
-    migrate: async () => applyMigrations(pgliteSession(pglite), await migrations()),
+    async migrate() {
+      const session = pgliteSession(pglite);
+      const result = await applyMigrations(session, await migrations());
+      // PGlite's one user is a superuser: scoped transactions switch to RLS_ROLE.
+      rlsRole = await prepareRlsRole(session, session, warn);
+      return result;
+    },
     ping: () => ping(prisma),
     async close() {
       await prisma.$disconnect();

@@ -9,6 +9,11 @@ export interface SqlSession {
   query<R = Record<string, unknown>>(text: string, params?: unknown[]): Promise<R[]>;
   /** Runs a script of several statements (simple query protocol, no parameters). */
   exec(script: string): Promise<void>;
+  /**
+   * Runs `fn` in one transaction (committed when it resolves, rolled back when it throws). With PGlite no
+   * other query of the process runs in between, which BEGIN through `exec` would not ensure.
+   */
+  transaction<T>(fn: (tx: Pick<SqlSession, 'query' | 'exec'>) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -24,17 +29,29 @@ export async function openPgSession(
   // A connection that dies while idle must not crash the process; the next query reports it.
   client.on('error', () => {});
   await client.connect();
-  return {
+  const session: SqlSession = {
     async query<R>(text: string, params: unknown[] = []) {
       return (await client.query(text, params)).rows as R[];
     },
     async exec(script) {
       await client.query(script);
     },
+    async transaction(fn) {
+      await client.query('BEGIN');
+      try {
+        const result = await fn(session);
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw error;
+      }
+    },
     async close() {
       await client.end().catch(() => {});
     },
   };
+  return session;
 }
 
 /** Wraps an open PGlite instance (single connection by nature). Closing the session leaves PGlite open. */
@@ -45,6 +62,16 @@ export function pgliteSession(db: PGlite): SqlSession {
     },
     async exec(script) {
       await db.exec(script);
+    },
+    transaction(fn) {
+      return db.transaction((tx) =>
+        fn({
+          query: async <R>(text: string, params: unknown[] = []) => (await tx.query<R>(text, params)).rows,
+          exec: async (script: string) => {
+            await tx.exec(script);
+          },
+        }),
+      );
     },
     async close() {},
   };

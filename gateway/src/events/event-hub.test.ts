@@ -22,7 +22,7 @@ describe('EventHub', () => {
     hub.subscribe(all.subscriber);
     hub.subscribe(jobsOnly.subscriber);
     hub.publish({ type: 'deployment', data: { pack: 'a' } });
-    hub.publish({ type: 'job', subject: 'user:ann', data: () => ({ id: 'j1' }) });
+    hub.publish({ type: 'job', subject: 'user:ann', tenant: 'default', data: () => ({ id: 'j1' }) });
     expect(all.got).toEqual([]); // nothing before the flush: publish only enqueues
     hub.flush();
     expect(all.ids()).toEqual([100, 101]);
@@ -30,7 +30,7 @@ describe('EventHub', () => {
     const job = jobsOnly.got[0] as HubEvent;
     expect(job.frame).toBe('id: 101\nevent: job\ndata: {"id":"j1"}\n\n');
     expect(job.bytes).toBe(Buffer.byteLength(job.frame));
-    expect(job.audience).toEqual({ kind: 'job', subject: 'user:ann' });
+    expect(job.audience).toEqual({ kind: 'job', subject: 'user:ann', tenant: 'default' });
   });
 
   it('replays retained events after a Last-Event-ID, and resets one the ring no longer holds (by count or bytes)', () => {
@@ -75,11 +75,12 @@ describe('EventHub', () => {
     hub.subscribe(fine.subscriber);
     hub.publish({
       type: 'trace',
+      tenant: 'default',
       data: () => {
         throw new Error('row failed');
       },
     });
-    hub.publish({ type: 'trace', data: { ok: true } });
+    hub.publish({ type: 'trace', tenant: () => 'payments', data: { ok: true } });
     hub.flush();
     expect(fine.ids()).toEqual([1]);
     expect(errors.map((e) => (e as Error).message)).toEqual(['row failed', 'socket gone']);

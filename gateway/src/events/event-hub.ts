@@ -12,6 +12,7 @@
  * replay of unrelated events.
  */
 import type {
+  EventAudience,
   EventInput,
   EventPublisher,
   EventStreamSettings,
@@ -227,12 +228,7 @@ export class EventHub implements EventPublisher {
       type: input.type as EventType,
       frame,
       bytes: Buffer.byteLength(frame),
-      audience:
-        input.type === 'approval'
-          ? { kind: 'approval', subject: input.subject, approvers: input.approvers }
-          : input.type === 'job'
-            ? { kind: 'job', subject: input.subject }
-            : { kind: 'admin' },
+      audience: audienceOf(input),
     };
   }
 
@@ -252,5 +248,19 @@ export class EventHub implements EventPublisher {
       this.#ring = this.#ring.slice(this.#ringStart);
       this.#ringStart = 0;
     }
+  }
+}
+
+/** Who may receive an event (a trace's lazy tenant is read here, off the request path, like its data). */
+function audienceOf(input: EventInput): EventAudience {
+  switch (input.type) {
+    case 'approval':
+      return { kind: 'approval', subject: input.subject, approvers: input.approvers, tenant: input.tenant };
+    case 'job':
+      return { kind: 'job', subject: input.subject, tenant: input.tenant };
+    case 'trace':
+      return { kind: 'admin', tenant: typeof input.tenant === 'function' ? input.tenant() : input.tenant };
+    default:
+      return { kind: 'admin' };
   }
 }

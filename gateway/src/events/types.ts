@@ -15,22 +15,25 @@ export type EventType = (typeof EVENT_TYPES)[number];
 export const ADMIN_EVENT_TYPES: readonly EventType[] = ['trace', 'deployment', 'routes'];
 
 /**
- * What decides who may receive an event, besides its type: admin-only events carry nothing; an approval its
- * requester and its rule's approvers; a job its own subject.
+ * What decides who may receive an event, besides its type: admin events name their tenant (a trace: the
+ * admins of that tenant) or none (deployments, routes: organisation admins only); an approval its tenant, its
+ * requester and its rule's approvers; a job its tenant and its own subject.
  */
 export type EventAudience =
-  | { kind: 'admin' }
-  | { kind: 'approval'; subject: string; approvers: readonly string[] }
-  | { kind: 'job'; subject: string };
+  | { kind: 'admin'; tenant?: string }
+  | { kind: 'approval'; subject: string; approvers: readonly string[]; tenant: string }
+  | { kind: 'job'; subject: string; tenant: string };
 
 /**
  * What a producer publishes. `data` may be a function: it is then called once, off the request path, when the
- * hub assigns the event its id (a trace's redacted row is built there, not in the call).
+ * hub assigns the event its id (a trace's redacted row is built there, not in the call); so may a trace's
+ * `tenant`, read at the same moment.
  */
 export type EventInput =
-  | { type: 'trace' | 'deployment' | 'routes'; data: unknown }
-  | { type: 'approval'; subject: string; approvers: readonly string[]; data: unknown }
-  | { type: 'job'; subject: string; data: unknown };
+  | { type: 'trace'; tenant: string | (() => string); data: unknown }
+  | { type: 'deployment' | 'routes'; data: unknown }
+  | { type: 'approval'; subject: string; approvers: readonly string[]; tenant: string; data: unknown }
+  | { type: 'job'; subject: string; tenant: string; data: unknown };
 
 /** One event as the hub keeps it: its id, its encoded frame (shared by every connection) and its audience. */
 export interface HubEvent {

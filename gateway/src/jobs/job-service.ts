@@ -13,13 +13,16 @@
  * stored; the claims are cleared with the arguments when the job finishes.
  */
 import { randomUUID } from 'node:crypto';
+import { IMPLICIT_TENANT } from '@raku/config';
 import type PgBoss from 'pg-boss';
 import { isUuid } from '../approvals/approval-store.ts';
 import type { ApprovalStore } from '../approvals/types.ts';
 import { afterCursor, pageSize, toPage } from '../db/cursor.ts';
 import type { Database } from '../db/database.ts';
+import { scopedClient } from '../db/tenant-scope.ts';
 import type { Job } from '../generated/prisma/client.ts';
 import { versionRangeProblem } from '../routing/router.ts';
+import { ALL_TENANTS, type TenantScope, tenantCondition, tenantScope } from '../tenancy/scope.ts';
 import { checkJobClaims } from './job-claims.ts';
 import { createPgBoss } from './pg-boss.ts';
 import {
@@ -80,12 +83,15 @@ export function toJobView(row: Job): JobView {
     finishedAt: row.finishedAt,
     result: (row.result as ToolCallResult | null) ?? null,
     error: row.error,
+    tenant: row.tenant,
   };
 }
 
 export function createJobService(options: JobServiceOptions): JobServiceWithApprovals {
   const { db, runner, approvals } = options;
-  const prisma = db.prisma;
+  const client = (scope: TenantScope) => scopedClient(db, scope);
+  /** The scope of the gateway's own writes to a job: the job's tenant. */
+  const own = (row: { tenant: string }) => client(tenantScope([row.tenant]));
   const onError = options.onError ?? (() => {});
   const concurrency = options.concurrency ?? 4;
   const running = new Map<string, AbortController>();
@@ -113,12 +119,13 @@ export function createJobService(options: JobServiceOptions): JobServiceWithAppr
   }
 
   async function finish(
-    id: string,
+    row: { id: string; tenant: string },
     status: 'succeeded' | 'failed',
     result: ToolCallResult | null,
     error: string | null,
   ) {
-    const finished = await prisma.job.updateManyAndReturn({
+    const id = row.id;
+    const finished = await own(row).job.updateManyAndReturn({
       where: { id, status: 'running' },
       data: {
         status,
@@ -132,18 +139,20 @@ export function createJobService(options: JobServiceOptions): JobServiceWithAppr
   }
 
   async function execute(jobId: string): Promise<void> {
-    const row = await prisma.job.findUnique({ where: { id: jobId } });
+    // The queue carries only the id: the worker finds the job in whichever tenant it is (maintenance), then
+    // works on it under the job's own tenant.
+    const row = await client(ALL_TENANTS).job.findUnique({ where: { id: jobId } });
     if (!row) return;
     if (row.status === 'running' && !running.has(jobId)) {
       await finish(
-        jobId,
+        row,
         'failed',
         null,
         'interrupted: the gateway running this job stopped; not re-run because tool calls may not be idempotent',
       );
       return;
     }
-    const claimed = await prisma.job.updateManyAndReturn({
+    const claimed = await own(row).job.updateManyAndReturn({
       where: { id: jobId, status: 'queued' },
       data: { status: 'running', startedAt: new Date() },
     });
@@ -160,26 +169,27 @@ export function createJobService(options: JobServiceOptions): JobServiceWithAppr
         groups: row.groups,
         // null: stored before claims were kept; no claims deny claim-based rules, as they did then.
         claims: (row.claims as Record<string, unknown> | null) ?? {},
+        tenant: row.tenant,
       },
       ...(row.packVersion !== null ? { packVersion: row.packVersion } : {}),
     };
     try {
       const result = await runner.run(call, { jobId, signal: controller.signal, approvalId: row.approvalId });
       const message = result.isError ? errorText(result) : null;
-      await finish(jobId, result.isError ? 'failed' : 'succeeded', result, message);
+      await finish(row, result.isError ? 'failed' : 'succeeded', result, message);
     } catch (error) {
       const message = stopping
         ? 'interrupted: the gateway stopped while the job was running'
         : `tool call failed: ${(error as Error).message ?? String(error)}`;
-      await finish(jobId, 'failed', null, message);
+      await finish(row, 'failed', null, message);
     } finally {
       running.delete(jobId);
     }
   }
 
-  async function get(id: string): Promise<JobView | null> {
+  async function get(scope: TenantScope, id: string): Promise<JobView | null> {
     if (!isUuid(id)) return null;
-    const row = await prisma.job.findUnique({ where: { id } });
+    const row = await client(scope).job.findUnique({ where: { id } });
     return row ? toJobView(row) : null;
   }
 
@@ -224,9 +234,11 @@ export function createJobService(options: JobServiceOptions): JobServiceWithAppr
       const badRange = call.packVersion && versionRangeProblem('packVersion', call.packVersion);
       if (badRange) throw new JobSubmissionError('invalid_pack_version', badRange);
       const id = randomUUID();
-      const row = await prisma.job.create({
+      const tenant = call.caller.tenant || IMPLICIT_TENANT;
+      const row = await own({ tenant }).job.create({
         data: {
           id,
+          tenant,
           status: submitOptions.approvalId ? 'waiting_approval' : 'queued',
           tool: call.tool,
           subject: call.caller.subject,
@@ -245,11 +257,13 @@ export function createJobService(options: JobServiceOptions): JobServiceWithAppr
 
     get,
 
-    async list(filter = {}) {
+    async list(scope, filter = {}) {
       const size = pageSize(filter.limit, 50, 200);
-      const rows = await prisma.job.findMany({
+      const tenants = tenantCondition(scope, filter.tenant);
+      const rows = await client(scope).job.findMany({
         where: {
           AND: [
+            tenants ? { tenant: { in: tenants } } : {},
             filter.status ? { status: filter.status } : {},
             filter.subject ? { subject: filter.subject } : {},
             afterCursor('createdAt', filter.cursor),
@@ -262,9 +276,9 @@ export function createJobService(options: JobServiceOptions): JobServiceWithAppr
       return { items: page.items.map(toJobView), nextCursor: page.nextCursor };
     },
 
-    async cancel(id, by) {
+    async cancel(scope, id, by) {
       if (!isUuid(id)) return null;
-      const cancelled = await prisma.job.updateManyAndReturn({
+      const cancelled = await client(scope).job.updateManyAndReturn({
         where: { id, status: { in: ACTIVE } },
         data: { status: 'cancelled', cancelledBy: by, finishedAt: new Date(), ...CLEAR_INPUTS },
       });
@@ -272,23 +286,26 @@ export function createJobService(options: JobServiceOptions): JobServiceWithAppr
       running.get(id)?.abort(new Error(`cancelled by ${by}`));
       // A job waiting for an approval: its request must not stay in approvers' inboxes as if it still waited.
       const approvalId = cancelled[0]?.approvalId;
-      if (approvalId) await approvals.withdraw(approvalId, by);
-      return get(id);
+      if (approvalId) await approvals.withdraw(approvalId, by, cancelled[0]?.tenant);
+      return get(scope, id);
     },
 
     async settleApprovals() {
       await approvals.expireDue();
-      const waiting = await prisma.job.findMany({
+      // Maintenance: every tenant's waiting jobs; each is then moved under its own tenant.
+      const waiting = await client(ALL_TENANTS).job.findMany({
         where: { status: 'waiting_approval' },
         orderBy: { createdAt: 'asc' },
         take: 100,
       });
       let moved = 0;
       for (const job of waiting) {
-        const approval = job.approvalId ? await approvals.get(job.approvalId) : null;
+        const approval = job.approvalId
+          ? await approvals.get(tenantScope([job.tenant]), job.approvalId)
+          : null;
         if (approval?.status === 'pending') continue;
         if (approval?.status === 'approved') {
-          const queued = await prisma.job.updateManyAndReturn({
+          const queued = await own(job).job.updateManyAndReturn({
             where: { id: job.id, status: 'waiting_approval' },
             data: { status: 'queued' },
           });
@@ -302,7 +319,7 @@ export function createJobService(options: JobServiceOptions): JobServiceWithAppr
         const why = approval
           ? `approval ${approval.id} was ${approval.status}${approval.decidedBy && approval.status === 'rejected' ? ` by ${approval.decidedBy}` : ''}${approval.reason ? `: ${approval.reason}` : ''}`
           : `approval ${job.approvalId} does not exist`;
-        const failed = await prisma.job.updateManyAndReturn({
+        const failed = await own(job).job.updateManyAndReturn({
           where: { id: job.id, status: 'waiting_approval' },
           data: { status: 'failed', error: why, finishedAt: new Date(), ...CLEAR_INPUTS },
         });

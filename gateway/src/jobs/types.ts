@@ -3,6 +3,7 @@
  * through a `JobRunner` the MCP runtime provides, so jobs survive a gateway restart.
  */
 import type { Page } from '../db/cursor.ts';
+import type { TenantScope } from '../tenancy/scope.ts';
 
 export type JobStatus = 'queued' | 'waiting_approval' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 
@@ -66,11 +67,15 @@ export interface JobView {
   finishedAt: Date | null;
   result: ToolCallResult | null;
   error: string | null;
+  /** The tenant the job's call is made in ('default' for jobs stored before tenants). */
+  tenant: string;
 }
 
 export interface JobListFilter {
   status?: JobStatus;
   subject?: string;
+  /** One tenant of the scope (`?tenant=`); a tenant outside it matches nothing. */
+  tenant?: string;
   cursor?: string;
   limit?: number;
 }
@@ -91,19 +96,23 @@ export class JobSubmissionError extends Error {
   }
 }
 
-/** The job service the API and the runtime use. */
+/**
+ * The job service the API and the runtime use. Reads and writes run under a tenant scope (row-level
+ * security): a submission under its caller's tenant, the API's reads and cancels under the API caller's
+ * scope (a job of another tenant reads as absent), the workers under every tenant (the queue holds ids only).
+ */
 export interface JobService {
   start(): Promise<void>;
   stop(): Promise<void>;
   /**
-   * Stores and queues a call. Throws JobSubmissionError when the caller's claims cannot be kept or the
-   * packVersion is not a semver range.
+   * Stores and queues a call, in `call.caller.tenant` (absent: IMPLICIT_TENANT). Throws JobSubmissionError
+   * when the caller's claims cannot be kept or the packVersion is not a semver range.
    */
   submit(call: ToolCall, options?: SubmitJobOptions): Promise<JobView>;
-  get(id: string): Promise<JobView | null>;
-  list(filter?: JobListFilter): Promise<Page<JobView>>;
-  /** Cancels a queued, waiting or running job; returns null when the job does not exist. */
-  cancel(id: string, by: string): Promise<JobView | null>;
+  get(scope: TenantScope, id: string): Promise<JobView | null>;
+  list(scope: TenantScope, filter?: JobListFilter): Promise<Page<JobView>>;
+  /** Cancels a queued, waiting or running job; returns null when the job does not exist in the scope. */
+  cancel(scope: TenantScope, id: string, by: string): Promise<JobView | null>;
   /** Queues jobs whose approval was granted and fails rejected/expired ones (the admin API calls it after a decision). */
   settleApprovals?(): Promise<number>;
 }

@@ -49,9 +49,15 @@ export async function refuseUnlessApproved(
   approvalId: string | null,
   name: string,
   args: Record<string, unknown>,
+  /** The call's tenant: the request is looked up in it (row-level security). Absent: IMPLICIT_TENANT. */
+  tenant?: string,
 ): Promise<ApprovalOutcome | undefined> {
   if (approvalId === null || !store) return undefined;
-  const check = await store.checkApproved(approvalId, { tool: name, args });
+  const check = await store.checkApproved(approvalId, {
+    tool: name,
+    args,
+    ...(tenant !== undefined ? { tenant } : {}),
+  });
   return check.ok ? undefined : { status: 'denied', result: errorResult(`call refused: ${check.message}`) };
 }
 
@@ -101,10 +107,11 @@ export async function awaitApproval(
   const decided = await store.waitForDecision(request.id, {
     timeoutMs: options.approvalWaitMs ?? 20_000,
     signal,
+    ...(caller.tenant !== undefined ? { tenant: caller.tenant } : {}),
   });
   switch (decided.status) {
     case 'approved':
-      return refuseUnlessApproved(store, decided.id, name, args);
+      return refuseUnlessApproved(store, decided.id, name, args, caller.tenant);
     case 'rejected':
       return {
         status: 'rejected',
@@ -152,7 +159,7 @@ async function parkAsJob(
     },
     { approvalId },
   );
-  await store.attachJob(approvalId, job.id);
+  await store.attachJob(approvalId, job.id, call.caller.tenant);
   const text = `approval ${approvalId} is pending (approvers: ${call.approval.approvers.join(', ')}); the call will run once approved as job ${job.id}: poll GET /v1/jobs/${job.id}`;
   return {
     status: 'pending',

@@ -27,8 +27,9 @@ import { createRouteEvents } from '../events/route-events.ts';
 import type { JobService } from '../jobs/types.ts';
 import { createMcpEndpoint, ToolNotFound } from '../mcp/tool-endpoint.ts';
 import { RouteTable, type RouteTableOptions } from '../routing/route-table.ts';
-import { chooseTenant } from '../tenancy/membership.ts';
+import { chooseTenant, TENANT_HEADER } from '../tenancy/membership.ts';
 import { TenantQuotaGate } from '../tenancy/quota.ts';
+import { apiScopes } from '../tenancy/scope.ts';
 import type { TraceRetention } from '../traces/trace-retention.ts';
 import type { TraceSink } from '../traces/types.ts';
 import type { CorsPolicy } from './cors.ts';
@@ -255,6 +256,7 @@ export async function startGateway(options: GatewayServerOptions): Promise<Runni
     ? createConsole(options.console, {
         authenticator: options.authenticator,
         isAdmin: (caller) => isAdmin(caller, options.adminSubjects),
+        tenants: () => state.bundle.tenants ?? [],
         ...(options.log ? { log: options.log } : {}),
       })
     : undefined;
@@ -275,14 +277,27 @@ export async function startGateway(options: GatewayServerOptions): Promise<Runni
         headers: { 'www-authenticate': wwwAuthenticate(metadataUrlFor(req), auth) },
       };
     }
+    // Which tenants' rows the request reads (row-level security) and administers, and the tenant its own
+    // actions (a submitted job) act in: from the whole verified token, before its claims are cut down.
+    const tenants = state.bundle.tenants ?? [];
+    const admin = isAdmin(auth.caller, options.adminSubjects);
+    const principals = principalsOf(auth.caller);
+    const header = req.headers[TENANT_HEADER];
+    const requested = typeof header === 'string' ? header : undefined;
+    const choice =
+      admin && requested !== undefined && tenants.some((t) => t.name === requested)
+        ? { ok: true as const, tenant: requested }
+        : chooseTenant(auth.caller, tenants, requested);
     const caller: ApiCaller = {
       subject: auth.caller.subject,
       subjectKind: auth.caller.kind,
       groups: auth.caller.groups,
       claims: state.catalog.jobCaller(auth.caller).claims,
-      principals: principalsOf(auth.caller),
+      principals,
       principal: principalOf(auth.caller),
-      admin: isAdmin(auth.caller, options.adminSubjects),
+      admin,
+      ...apiScopes({ ...auth.caller, principals }, tenants, admin),
+      ...(choice.ok ? { tenant: choice.tenant } : { tenantProblem: choice.message }),
     };
     return { ok: true, caller };
   };

@@ -9,7 +9,7 @@
  * job service gets a runner that forwards to whatever `attachRunner` supplied.
  */
 import type { IncomingMessage } from 'node:http';
-import type { GatewayBundle } from '@raku/render';
+import type { BundleTenant, GatewayBundle } from '@raku/render';
 import type express from 'express';
 import { createAdminRouter } from '../admin/admin-router.ts';
 import { createDeploymentStore } from '../admin/deployment-store.ts';
@@ -73,6 +73,16 @@ export interface Persistence {
 
 export interface PersistenceOptions {
   databaseUrl: string | undefined;
+  /**
+   * The tables' owner (RAKU_DATABASE_OWNER_URL), used only to migrate; then `databaseUrl` should be a login
+   * that owns nothing and lacks BYPASSRLS (docs/tenancy.md, "Database isolation"). Default: databaseUrl.
+   */
+  databaseOwnerUrl?: string;
+  /**
+   * The bundle's tenants, read at each retention sweep: a tenant's quotas.traceRetentionDays replaces
+   * `traceRetentionDays` for its traces. Default none.
+   */
+  tenants?: () => readonly BundleTenant[];
   dataDir: string;
   log: (message: string) => void;
   /** Job poll interval in seconds (tests go faster). Default pg-boss's 0.5 s as set by the job service. */
@@ -94,6 +104,7 @@ export interface PersistenceOptions {
 export async function openPersistence(options: PersistenceOptions): Promise<Persistence> {
   const db = await createDatabase({
     ...(options.databaseUrl ? { url: options.databaseUrl } : {}),
+    ...(options.databaseUrl && options.databaseOwnerUrl ? { ownerUrl: options.databaseOwnerUrl } : {}),
     dataDir: options.dataDir,
     onWarning: (message) => options.log(`warning: ${message}`),
   });
@@ -122,7 +133,7 @@ export async function openPersistence(options: PersistenceOptions): Promise<Pers
   }
   const stores = combineTraceStores(
     options.traceStore ?? 'postgres',
-    { writer: createPrismaTraceWriter(db.prisma), reader: createTraceReader(db.prisma) },
+    { writer: createPrismaTraceWriter(db), reader: createTraceReader(db) },
     clickhouse,
   );
   const events = new EventHub({
@@ -131,21 +142,24 @@ export async function openPersistence(options: PersistenceOptions): Promise<Pers
   });
   const traces = createTraceSink({
     writer: stores.writer,
-    onRecorded: (row) => events.publish({ type: 'trace', data: () => storedTraceOfRow(row()) }),
+    onRecorded: (row) =>
+      events.publish({ type: 'trace', tenant: () => row().tenant, data: () => storedTraceOfRow(row()) }),
     ...(options.secretNames?.length && { redaction: compileRedaction({ secretNames: options.secretNames }) }),
     onError: (err) => options.log(`trace write failed: ${(err as Error)?.message ?? err}`),
   });
   const retention = createTraceRetention(db, {
     days: options.traceRetentionDays ?? DEFAULT_RETENTION_DAYS,
+    ...(options.tenants ? { tenantDays: tenantRetentionDays(options.tenants) } : {}),
     log: options.log,
   });
   retention.start();
-  const approvals = createApprovalStore(db.prisma, {
+  const approvals = createApprovalStore(db, {
     onChange: (request) =>
       events.publish({
         type: 'approval',
         subject: request.subject,
         approvers: request.approvers,
+        tenant: request.tenant,
         data: request,
       }),
   });
@@ -163,7 +177,7 @@ export async function openPersistence(options: PersistenceOptions): Promise<Pers
       ? { pollingIntervalSeconds: options.jobPollingIntervalSeconds }
       : {}),
     onError: (err) => options.log(`job service: ${(err as Error)?.message ?? err}`),
-    onChange: (job) => events.publish({ type: 'job', subject: job.subject, data: job }),
+    onChange: (job) => events.publish({ type: 'job', subject: job.subject, tenant: job.tenant, data: job }),
   });
   const deployments = createDeploymentStore(db.prisma, (record) =>
     events.publish({ type: 'deployment', data: record }),
@@ -216,4 +230,15 @@ export async function openPersistence(options: PersistenceOptions): Promise<Pers
       await db.close();
     },
   };
+}
+
+/** Tenant name → its own trace retention in days, for the tenants whose quotas set one. */
+function tenantRetentionDays(tenants: () => readonly BundleTenant[]): () => ReadonlyMap<string, number> {
+  return () =>
+    new Map(
+      tenants().flatMap((t) => {
+        const days = t.quotas?.traceRetentionDays;
+        return days === undefined ? [] : [[t.name, days] as const];
+      }),
+    );
 }

@@ -52,11 +52,28 @@ export function traceTableDdl(database: string): string[] {
       result Nullable(String),
       error Nullable(String),
       zone Nullable(String),
-      trace_id Nullable(String)
+      trace_id Nullable(String),
+      tenant String DEFAULT 'default'
     ) ENGINE = ReplacingMergeTree
     PARTITION BY toDate(time)
     ORDER BY (tool, time, id)`,
   ];
+}
+
+/** Columns added after the table's first release, with their definition: an older table gains them at start. */
+export const ADDED_COLUMNS: readonly { name: string; definition: string }[] = [
+  // The tenant (issue #17); rows written before it read as the implicit tenant.
+  { name: 'tenant', definition: "tenant String DEFAULT 'default'" },
+];
+
+/**
+ * ALTER TABLE … ADD COLUMN for each added column the table lacks (`existing`: its column names, from
+ * system.columns). 18.16 has no ADD COLUMN IF NOT EXISTS, hence the look first.
+ */
+export function addMissingColumnsDdl(database: string, existing: readonly string[]): string[] {
+  return ADDED_COLUMNS.filter((c) => !existing.includes(c.name)).map(
+    (c) => `ALTER TABLE ${traceTable(database)} ADD COLUMN ${c.definition}`,
+  );
 }
 
 /** A TraceRow field's column name: camelCase to snake_case ('subjectKind' → 'subject_kind'). */
@@ -107,6 +124,7 @@ export function toClickHouseRow(row: TraceRow): ClickHouseTraceRow {
     error: row.error,
     zone: row.zone,
     trace_id: row.traceId,
+    tenant: row.tenant,
   };
 }
 

@@ -6,7 +6,12 @@
 import { type ClickHouseClient, ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import { createClickHouseTraceReader } from './clickhouse-reader.ts';
 import { type ClickHouseRetention, createClickHouseRetention } from './clickhouse-retention.ts';
-import { traceTableDdl } from './clickhouse-schema.ts';
+import {
+  addMissingColumnsDdl,
+  CLICKHOUSE_TRACE_TABLE,
+  sqlString,
+  traceTableDdl,
+} from './clickhouse-schema.ts';
 import { createClickHouseTraceWriter } from './clickhouse-writer.ts';
 import type { TraceWriter } from './trace-writer.ts';
 import type { TraceReader } from './types.ts';
@@ -47,6 +52,14 @@ export async function openClickHouseStore(options: ClickHouseStoreOptions): Prom
   });
   try {
     for (const query of traceTableDdl(options.database)) await client.command({ query });
+    const columns = await (
+      await client.query({
+        query: `SELECT name FROM system.columns WHERE database = ${sqlString(options.database)} AND table = ${sqlString(CLICKHOUSE_TRACE_TABLE)}`,
+        format: 'JSONEachRow',
+      })
+    ).json<{ name: string }>();
+    const existing = columns.map((c) => c.name);
+    for (const query of addMissingColumnsDdl(options.database, existing)) await client.command({ query });
   } catch (err) {
     await client.close();
     throw new Error(`ClickHouse trace store: cannot create its table: ${(err as Error)?.message ?? err}`, {

@@ -9,7 +9,9 @@
  * from the newest trace (3.7 s without the bound, 9 ms with it).
  */
 import { afterCursor, decodeCursor, pageSize, toPage } from '../db/cursor.ts';
-import { Prisma, type PrismaClient, type Trace } from '../generated/prisma/client.ts';
+import { inScope, type ScopedDatabase, scopedClient } from '../db/tenant-scope.ts';
+import { Prisma, type Trace } from '../generated/prisma/client.ts';
+import { type TenantScope, tenantCondition } from '../tenancy/scope.ts';
 import {
   type StoredTrace,
   TRACE_ERROR_STATUSES,
@@ -82,18 +84,21 @@ export function statsWindow(query: TraceStatsQuery, now: Date = new Date()) {
   };
 }
 
-export function createTraceReader(prisma: PrismaClient): TraceReader {
+export function createTraceReader(db: ScopedDatabase): TraceReader {
+  const { prisma } = db;
   return {
-    async list(filter: TraceFilter) {
+    async list(scope: TenantScope, filter: TraceFilter) {
+      const tenants = tenantCondition(scope, filter.tenant);
       const size = pageSize(filter.limit, 100, 500);
       const time: { gte?: Date; lt?: Date } = {};
       if (filter.from) time.gte = filter.from;
       if (filter.to) time.lt = filter.to;
       // `time <= cursor time` lets the index scan start at the cursor (the OR below alone cannot bound it).
       const cursorTime = filter.cursor ? { time: { lte: decodeCursor(filter.cursor).time } } : {};
-      const rows = await prisma.trace.findMany({
+      const rows = await scopedClient(db, scope).trace.findMany({
         where: {
           AND: [
+            tenants ? { tenant: { in: tenants } } : {},
             filter.from || filter.to ? { time } : {},
             filter.subject ? { subject: filter.subject } : {},
             filter.tool ? { tool: filter.tool } : {},
@@ -112,21 +117,24 @@ export function createTraceReader(prisma: PrismaClient): TraceReader {
       return { items: page.items.map(stored), nextCursor: page.nextCursor };
     },
 
-    async get(id: string) {
-      const row = await prisma.trace.findUnique({ where: { id } });
+    async get(scope: TenantScope, id: string) {
+      const row = await scopedClient(db, scope).trace.findUnique({ where: { id } });
       return row ? stored(row) : null;
     },
 
-    async stats(query: TraceStatsQuery): Promise<TraceStats> {
+    async stats(scope: TenantScope, query: TraceStatsQuery): Promise<TraceStats> {
       const w = statsWindow(query);
       const tool = query.tool ? Prisma.sql`AND "tool" = ${query.tool}` : Prisma.empty;
       const zone = query.zone ? Prisma.sql`AND "zone" = ${query.zone}` : Prisma.empty;
+      const tenants = tenantCondition(scope, query.tenant);
+      const tenant = tenants ? Prisma.sql`AND "tenant" = ANY(${tenants}::text[])` : Prisma.empty;
       // One pass over the range: the busiest tools (and how many there were), then per tool and bucket the
       // counts and the three percentiles (ordered-set aggregates with the same ORDER BY share one sort).
-      const rows = await prisma.$queryRaw<StatsRow[]>`
+      const [rows] = await inScope(db, scope, [
+        prisma.$queryRaw<StatsRow[]>`
         WITH scope AS (
           SELECT "tool", "time", "latency_ms", "status" FROM "traces"
-          WHERE "time" >= ${w.from} AND "time" < ${w.to} ${tool} ${zone}
+          WHERE "time" >= ${w.from} AND "time" < ${w.to} ${tool} ${zone} ${tenant}
         ), top AS (
           SELECT "tool", count(*)::int AS tool_calls, (count(*) OVER ())::int AS tools_total
           FROM scope GROUP BY "tool" ORDER BY tool_calls DESC, "tool" LIMIT ${STATS_MAX_TOOLS}
@@ -139,7 +147,8 @@ export function createTraceReader(prisma: PrismaClient): TraceReader {
           percentile_cont(0.99) WITHIN GROUP (ORDER BY s."latency_ms") AS p99,
           t.tool_calls, t.tools_total
         FROM scope s JOIN top t ON t."tool" = s."tool"
-        GROUP BY s."tool", bucket, t.tool_calls, t.tools_total`;
+        GROUP BY s."tool", bucket, t.tool_calls, t.tools_total`,
+      ]);
       return toStats(rows, w);
     },
   };

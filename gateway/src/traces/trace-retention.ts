@@ -6,9 +6,15 @@
  * does the same, since with PGlite every caller shares one connection (and a session lock is re-entrant).
  *
  * Plain DELETE rather than dropping time partitions: see docs/traces.md ("Retention") for why.
+ *
+ * Per tenant (docs/tenancy.md): a tenant whose quotas name `traceRetentionDays` keeps its traces that long
+ * (0: forever); every other trace is kept `days`. Each batch runs in its own transaction under an explicit
+ * scope: the tenant it sweeps, or ALL_TENANTS for the rest (maintenance).
  */
 import type { Database } from '../db/database.ts';
 import type { SqlSession } from '../db/sql-session.ts';
+import { scopeStatement } from '../db/tenant-scope.ts';
+import { ALL_TENANTS, tenantScope } from '../tenancy/scope.ts';
 
 /** Advisory-lock key of the sweep, shared by every replica ('raku-ret' as bytes). */
 export const RETENTION_LOCK_KEY = 0x72616b75726574n;
@@ -31,6 +37,11 @@ export interface TraceRetentionOptions {
   intervalMs?: number;
   /** Delay of the first run after start, in ms (lets the gateway settle first). Default one minute. */
   firstRunDelayMs?: number;
+  /**
+   * Tenants with a retention of their own (tenant.quotas.traceRetentionDays from the bundle), read at each
+   * run so a reloaded bundle counts: tenant name → days (0: forever). Default none.
+   */
+  tenantDays?: () => ReadonlyMap<string, number>;
   /** Clock, for tests. */
   now?: () => Date;
   log?: (message: string) => void;
@@ -42,8 +53,11 @@ export type SweepResult =
   | { outcome: 'busy' }
   | {
       outcome: 'swept';
-      cutoff: Date;
+      /** The cutoff of the traces of tenants without a retention of their own (null: kept forever). */
+      cutoff: Date | null;
       deleted: number;
+      /** What each tenant with a retention of its own lost (those with days 0 are not listed). */
+      tenants: { tenant: string; cutoff: Date; deleted: number }[];
       /** Rows deleted by each statement, in order; each at most `batchSize`. */
       batches: number[];
       /** True when the run stopped at `maxBatchesPerRun` with old rows left. */
@@ -80,30 +94,52 @@ export function retentionCutoff(now: Date, days: number): Date | null {
   return days === 0 ? null : new Date(now.getTime() - days * DAY_MS);
 }
 
-// Oldest first through traces_time_id_idx; each statement is its own transaction.
-const DELETE_BATCH = `WITH doomed AS (
-    SELECT "id" FROM "traces" WHERE "time" < $1::timestamptz ORDER BY "time" LIMIT $2::int
+/**
+ * One batch, oldest first: through traces_tenant_time_id_idx for one tenant, else traces_time_id_idx
+ * ($3: tenants swept by their own retention, left alone here).
+ */
+const deleteBatch = (tenant: boolean) => `WITH doomed AS (
+    SELECT "id" FROM "traces" WHERE "time" < $1::timestamptz AND ${tenant ? '"tenant" = $3' : 'NOT ("tenant" = ANY($3::text[]))'}
+    ORDER BY "time" LIMIT $2::int
   ), gone AS (
     DELETE FROM "traces" t USING doomed WHERE t."id" = doomed."id" RETURNING 1
   )
   SELECT count(*)::int AS deleted FROM gone`;
 
+/** Which traces a sweep deletes besides the age: one tenant's, or every tenant's except some. */
+export type SweepTarget = { tenant: string } | { exceptTenants: readonly string[] };
+
 /**
- * Deletes traces older than `cutoff`, at most `batchSize` rows per statement and `maxBatches` statements.
- * `stopping()` is checked between batches.
+ * Deletes traces older than `cutoff`, at most `batchSize` rows per statement and `maxBatches` statements,
+ * each in its own transaction under the target's scope (run as `rlsRole` when there is one, see
+ * ../db/rls-role.ts). Default target: every tenant. `stopping()` is checked between batches.
  */
 export async function deleteTracesBefore(
   session: SqlSession,
   cutoff: Date,
-  limits: { batchSize: number; maxBatches: number; stopping?: () => boolean },
+  limits: {
+    batchSize: number;
+    maxBatches: number;
+    stopping?: () => boolean;
+    target?: SweepTarget;
+    rlsRole?: string | null;
+  },
 ): Promise<{ batches: number[]; more: boolean }> {
+  const target = limits.target ?? { exceptTenants: [] };
+  const one = 'tenant' in target;
+  const scope = scopeStatement(limits.rlsRole ?? null, one ? tenantScope([target.tenant]) : ALL_TENANTS);
+  const sql = deleteBatch(one);
   const batches: number[] = [];
   while (batches.length < limits.maxBatches && !limits.stopping?.()) {
-    const [row] = await session.query<{ deleted: number }>(DELETE_BATCH, [
-      cutoff.toISOString(),
-      limits.batchSize,
-    ]);
-    const deleted = row?.deleted ?? 0;
+    const deleted = await session.transaction(async (tx) => {
+      await tx.query(scope.text, scope.params);
+      const [row] = await tx.query<{ deleted: number }>(sql, [
+        cutoff.toISOString(),
+        limits.batchSize,
+        one ? target.tenant : [...target.exceptTenants],
+      ]);
+      return row?.deleted ?? 0;
+    });
     if (deleted > 0) batches.push(deleted);
     if (deleted < limits.batchSize) return { batches, more: false };
   }
@@ -142,7 +178,14 @@ export function createTraceRetention(db: Database, options: TraceRetentionOption
   async function sweep(): Promise<SweepResult> {
     const started = now();
     const cutoff = retentionCutoff(started, options.days);
-    if (!cutoff) return { outcome: 'disabled' };
+    const own = [...(options.tenantDays?.() ?? new Map<string, number>())].sort(([a], [b]) =>
+      a < b ? -1 : a > b ? 1 : 0,
+    );
+    const tenantCutoffs = own.flatMap(([tenant, days]) => {
+      const at = retentionCutoff(started, days);
+      return at ? [{ tenant, cutoff: at }] : [];
+    });
+    if (!cutoff && tenantCutoffs.length === 0) return { outcome: 'disabled' };
     const session = await db.session();
     try {
       const [lock] = await session.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [
@@ -150,20 +193,47 @@ export function createTraceRetention(db: Database, options: TraceRetentionOption
       ]);
       if (!lock?.locked) return { outcome: 'busy' };
       try {
-        const { batches, more } = await deleteTracesBefore(session, cutoff, {
-          batchSize,
-          maxBatches,
-          stopping: () => stopping,
-        });
-        const deleted = batches.reduce((sum, n) => sum + n, 0);
+        const batches: number[] = [];
+        let more = false;
+        const sum = (ns: number[]) => ns.reduce((total, n) => total + n, 0);
+        const tenants: { tenant: string; cutoff: Date; deleted: number }[] = [];
+        const limits = { batchSize, stopping: () => stopping, rlsRole: db.rlsRole };
+        for (const t of tenantCutoffs) {
+          const left = maxBatches - batches.length;
+          if (left <= 0) {
+            more = true;
+            break;
+          }
+          const swept = await deleteTracesBefore(session, t.cutoff, {
+            ...limits,
+            maxBatches: left,
+            target: { tenant: t.tenant },
+          });
+          batches.push(...swept.batches);
+          more ||= swept.more;
+          tenants.push({ ...t, deleted: sum(swept.batches) });
+        }
+        if (cutoff && batches.length < maxBatches) {
+          const swept = await deleteTracesBefore(session, cutoff, {
+            ...limits,
+            maxBatches: maxBatches - batches.length,
+            target: { exceptTenants: own.map(([tenant]) => tenant) },
+          });
+          batches.push(...swept.batches);
+          more ||= swept.more;
+        } else if (cutoff) more = true;
+        const deleted = sum(batches);
         const finished = now();
         stats.deleted += deleted;
         stats.lastDeleted = deleted;
         stats.lastRunAt = finished;
-        log(
-          `trace retention: deleted ${deleted} traces older than ${cutoff.toISOString()} (${options.days} days) in ${batches.length} batches of at most ${batchSize}, ${finished.getTime() - started.getTime()} ms${more ? '; more remain, the next run continues' : ''}`,
+        const perTenant = tenants.map(
+          (t) => `; ${t.deleted} of tenant ${t.tenant} older than ${t.cutoff.toISOString()}`,
         );
-        return { outcome: 'swept', cutoff, deleted, batches, more };
+        log(
+          `trace retention: deleted ${deleted} traces${cutoff ? ` older than ${cutoff.toISOString()} (${options.days} days)` : ''}${perTenant.join('')} in ${batches.length} batches of at most ${batchSize}, ${finished.getTime() - started.getTime()} ms${more ? '; more remain, the next run continues' : ''}`,
+        );
+        return { outcome: 'swept', cutoff, deleted, tenants, batches, more };
       } finally {
         // A failed unlock means a dead connection, whose locks died with it.
         await session.query('SELECT pg_advisory_unlock($1)', [RETENTION_LOCK_KEY.toString()]).catch(() => {});
@@ -175,7 +245,7 @@ export function createTraceRetention(db: Database, options: TraceRetentionOption
 
   const retention: TraceRetention = {
     runOnce() {
-      if (options.days === 0) return Promise.resolve({ outcome: 'disabled' });
+      if (options.days === 0 && !options.tenantDays) return Promise.resolve({ outcome: 'disabled' });
       if (running) return Promise.resolve({ outcome: 'busy' });
       stopping = false;
       running = sweep()
@@ -191,7 +261,7 @@ export function createTraceRetention(db: Database, options: TraceRetentionOption
     },
 
     start() {
-      if (options.days === 0 || started) return;
+      if ((options.days === 0 && !options.tenantDays) || started) return;
       started = true;
       const mine = ++generation;
       const tick = (delay: number) => {

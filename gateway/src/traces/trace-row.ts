@@ -9,6 +9,7 @@
  * says who called what, and that the payload was cut. Every string of the row, inside the JSON payloads too,
  * is made storable: NUL and lone surrogates become U+FFFD (Postgres refuses both in text and jsonb).
  */
+import { IMPLICIT_TENANT } from '@raku/config';
 import { type BoundViolation, jsonBounds, measureJson, violationMessage } from '@raku/pack-runtime';
 import { DEFAULT_REDACTION, type RedactionRules, redact } from './redaction.ts';
 import type { TraceRecord } from './types.ts';
@@ -37,6 +38,8 @@ export interface TraceRow {
   zone: string | null;
   /** W3C trace id, 32 lowercase hex digits (null when the record named none or it was malformed). */
   traceId: string | null;
+  /** The tenant the call was made in (IMPLICIT_TENANT when the record named none): the row's owner. */
+  tenant: string;
 }
 
 /** Why a payload was replaced: a JSON bound, not JSON, or refused by the database even after sanitising. */
@@ -163,7 +166,13 @@ function builtRow(id: string, record: TraceRecord, rules: RedactionRules): Trace
     error: typeof error === 'string' ? storableText(error) : null,
     zone: optionalText(record.zone),
     traceId: w3cTraceId(record.traceId),
+    tenant: tenantOf(record.tenant),
   };
+}
+
+/** The row's tenant: the record's when it is a non-empty string, else IMPLICIT_TENANT. */
+function tenantOf(value: unknown): string {
+  return typeof value === 'string' && value !== '' ? storableText(value) : IMPLICIT_TENANT;
 }
 
 const TRACE_ID = /^[0-9a-f]{32}$/;
@@ -212,6 +221,7 @@ export function markedRow(
     error: null,
     zone: nullable(record.zone),
     traceId: w3cTraceId(record.traceId),
+    tenant: tenantOf(record.tenant),
   };
 }
 

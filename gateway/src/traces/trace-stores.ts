@@ -36,9 +36,9 @@ export function combineTraceStores(
       { name: 'clickhouse', writer: clickhouse.writer },
     ]),
     reader: {
-      list: (filter) => postgres.reader.list(filter),
-      get: (id) => postgres.reader.get(id),
-      stats: (query) => clickhouse.reader.stats(query),
+      list: (scope, filter) => postgres.reader.list(scope, filter),
+      get: (scope, id) => postgres.reader.get(scope, id),
+      stats: (scope, query) => clickhouse.reader.stats(scope, query),
     },
   };
 }

@@ -4,6 +4,7 @@
  */
 import type { JsonSchema } from '@raku/config';
 import type { Page } from '../db/cursor.ts';
+import type { TenantScope } from '../tenancy/scope.ts';
 
 /** Who called: a person, an agent (bot), or nobody authenticated. */
 export type SubjectKind = 'user' | 'agent' | 'service' | 'anonymous';
@@ -163,6 +164,8 @@ export interface StoredTrace {
   zone: string | null;
   /** W3C trace id (32 hex digits) linking the call to the tracing backend; null when none was known. */
   traceId: string | null;
+  /** The tenant the call was made in ('default' for traces stored before tenants, and in a repository without). */
+  tenant: string;
 }
 
 /** The admin API's trace listing filter. */
@@ -178,6 +181,8 @@ export interface TraceFilter {
   /** Name of the deciding policy rule. */
   rule?: string;
   zone?: string;
+  /** One tenant of the caller's scope (an organisation admin's `?tenant=`); a tenant outside it matches nothing. */
+  tenant?: string;
   cursor?: string;
   /** 1..500, default 100. */
   limit?: number;
@@ -187,6 +192,8 @@ export interface TraceFilter {
 export interface TraceStatsQuery {
   tool?: string;
   zone?: string;
+  /** One tenant of the caller's scope; a tenant outside it matches nothing. */
+  tenant?: string;
   /** Inclusive; default `to` minus one hour. */
   from?: Date;
   /** Exclusive; default now. */
@@ -225,10 +232,13 @@ export interface TraceStats {
   series: { tool: string; calls: number; points: TraceStatsPoint[] }[];
 }
 
-/** Reads traces back, newest first. */
+/**
+ * Reads traces back, newest first, of the tenants in `scope` only (Postgres: row-level security; ClickHouse:
+ * a WHERE clause). A trace of another tenant reads as absent.
+ */
 export interface TraceReader {
-  list(filter: TraceFilter): Promise<Page<StoredTrace>>;
+  list(scope: TenantScope, filter: TraceFilter): Promise<Page<StoredTrace>>;
   /** One trace by id, or null. `id` must be a UUID (the router checks). */
-  get(id: string): Promise<StoredTrace | null>;
-  stats(query: TraceStatsQuery): Promise<TraceStats>;
+  get(scope: TenantScope, id: string): Promise<StoredTrace | null>;
+  stats(scope: TenantScope, query: TraceStatsQuery): Promise<TraceStats>;
 }

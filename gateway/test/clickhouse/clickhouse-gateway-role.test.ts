@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGatewayRole } from '../../src/server/gateway-roles.ts';
 import { parseRuntimeOptions } from '../../src/server/options.ts';
+import { ALL_TENANTS } from '../../src/tenancy/scope.ts';
 import type { ClickHouseStore } from '../../src/traces/clickhouse-store.ts';
 import { connectClient, textOf } from '../helpers/mcp-client.ts';
 import { type RedisGatewayRole, setUpRedisGatewayRole } from '../helpers/redis-gateway-role.ts';
@@ -47,7 +48,7 @@ describe('the gateway role with RAKU_CLICKHOUSE_URL', () => {
       await gateway.close(); // flushes the trace sink into both stores
     }
     store = await openTestStore(clickhouse.url, database);
-    const page = await store.reader.list({ zone: role.zone });
+    const page = await store.reader.list(ALL_TENANTS, { zone: role.zone });
     expect(page.items.map((t) => [t.tool, t.status, t.subject])).toEqual([
       ['widgets.get_widget', 'ok', 'agent:spammer'],
     ]);

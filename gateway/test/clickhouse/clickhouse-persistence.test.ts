@@ -7,6 +7,7 @@ import { type ClickHouseClient, ClickHouseLogLevel, createClient } from '@clickh
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createDatabase, type Database } from '../../src/db/database.ts';
 import { openPersistence, type Persistence } from '../../src/server/persistence.ts';
+import { ALL_TENANTS } from '../../src/tenancy/scope.ts';
 import { createFanOutTraceWriter } from '../../src/traces/fan-out-trace-writer.ts';
 import { toTraceRow } from '../../src/traces/trace-row.ts';
 import { BufferedTraceSink } from '../../src/traces/trace-sink.ts';
@@ -90,17 +91,17 @@ describe('RAKU_TRACE_STORE=both', () => {
       const direct = await openTestStore(server.url, 'raku_both');
       await direct.writer.write([only]);
       await direct.close();
-      const stats = await persistence.traceReader.stats(RANGE);
+      const stats = await persistence.traceReader.stats(ALL_TENANTS, RANGE);
       expect(stats.series.map((s) => [s.tool, s.calls])).toEqual([
         ['both.tool', 30],
         ['clickhouse-only.tool', 1],
       ]);
       expect(stats.series[0]!.points.reduce((n, p) => n + p.errors, 0)).toBe(6);
-      const listed = await persistence.traceReader.list({ limit: 500 });
+      const listed = await persistence.traceReader.list(ALL_TENANTS, { limit: 500 });
       expect(listed.items.map((t) => t.tool)).not.toContain('clickhouse-only.tool');
       expect(listed.items.filter((t) => t.tool === 'both.tool')).toHaveLength(30);
-      expect(await persistence.traceReader.get(only.id)).toBeNull();
-      expect((await persistence.traceReader.get(listed.items[0]!.id))?.traceId).toBe(
+      expect(await persistence.traceReader.get(ALL_TENANTS, only.id)).toBeNull();
+      expect((await persistence.traceReader.get(ALL_TENANTS, listed.items[0]!.id))?.traceId).toBe(
         '4bf92f3577b34da6a3ce929d0e0e4736',
       );
 
@@ -122,12 +123,12 @@ describe('RAKU_TRACE_STORE=clickhouse', () => {
       await persistence.traces.flush();
       expect(await persistence.db.prisma.trace.count({ where: { tool: 'only.tool' } })).toBe(0);
       expect(await clickhouseCount('raku_only', 'only.tool')).toBe(12);
-      const page = await persistence.traceReader.list({ tool: 'only.tool', limit: 5 });
+      const page = await persistence.traceReader.list(ALL_TENANTS, { tool: 'only.tool', limit: 5 });
       expect(page.items.map((t) => t.time)).toEqual(
         [11, 10, 9, 8, 7].map((i) => new Date(BASE + i * 1_000).toISOString()),
       );
-      expect(await persistence.traceReader.get(page.items[0]!.id)).toEqual(page.items[0]);
-      const stats = await persistence.traceReader.stats({ ...RANGE, tool: 'only.tool' });
+      expect(await persistence.traceReader.get(ALL_TENANTS, page.items[0]!.id)).toEqual(page.items[0]);
+      const stats = await persistence.traceReader.stats(ALL_TENANTS, { ...RANGE, tool: 'only.tool' });
       expect(stats.series[0]!.calls).toBe(12);
     } finally {
       await persistence.close();
@@ -185,7 +186,7 @@ describe('fan-out writer through an outage', () => {
     const sink = new BufferedTraceSink({
       ...options,
       writer: createFanOutTraceWriter([
-        { name: 'postgres', writer: createPrismaTraceWriter(db.prisma) },
+        { name: 'postgres', writer: createPrismaTraceWriter(db) },
         { name: 'clickhouse', writer: clickhouse.writer },
       ]),
       onError: () => {},
@@ -209,7 +210,7 @@ describe('fan-out writer through an outage', () => {
     const sink = new BufferedTraceSink({
       ...options,
       writer: createFanOutTraceWriter([
-        { name: 'postgres', writer: createPrismaTraceWriter(viaProxy.prisma) },
+        { name: 'postgres', writer: createPrismaTraceWriter(viaProxy) },
         { name: 'clickhouse', writer: clickhouse.writer },
       ]),
       onError: (err) => errors.push((err as Error).message),

@@ -6,6 +6,7 @@
 import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, type Database } from '../../src/db/database.ts';
+import { ALL_TENANTS } from '../../src/tenancy/scope.ts';
 import { createClickHouseRetention, firstKeptDay } from '../../src/traces/clickhouse-retention.ts';
 import type { ClickHouseStore } from '../../src/traces/clickhouse-store.ts';
 import { createTraceReader } from '../../src/traces/trace-reader.ts';
@@ -67,9 +68,9 @@ beforeAll(async () => {
   db = await createDatabase({ url: postgres.url });
   await db.migrate();
   store = await openTestStore(server.url, 'raku_store');
-  pgReader = createTraceReader(db.prisma);
+  pgReader = createTraceReader(db);
   const rows = Array.from({ length: N }, (_, i) => toTraceRow(id(i), record(i)));
-  const pgWriter = createPrismaTraceWriter(db.prisma);
+  const pgWriter = createPrismaTraceWriter(db);
   for (let i = 0; i < N; i += 500) {
     await Promise.all([pgWriter.write(rows.slice(i, i + 500)), store.writer.write(rows.slice(i, i + 500))]);
   }
@@ -85,12 +86,12 @@ afterAll(async () => {
 /** Every page of a listing, following the cursors. */
 async function allPages(
   reader: TraceReader,
-  filter: Parameters<TraceReader['list']>[0],
+  filter: Parameters<TraceReader['list']>[1],
 ): Promise<StoredTrace[]> {
   const items: StoredTrace[] = [];
   let cursor: string | undefined;
   do {
-    const page = await reader.list({ ...filter, ...(cursor ? { cursor } : {}) });
+    const page = await reader.list(ALL_TENANTS, { ...filter, ...(cursor ? { cursor } : {}) });
     items.push(...page.items);
     cursor = page.nextCursor ?? undefined;
   } while (cursor);
@@ -123,23 +124,23 @@ describe('ClickHouse trace store', () => {
   it('stores every column of a trace as Postgres does', async () => {
     for (const i of [0, 1, 3, 5, 11, 44]) {
       const [fromClickHouse, fromPostgres] = await Promise.all([
-        store.reader.get(id(i)),
-        pgReader.get(id(i)),
+        store.reader.get(ALL_TENANTS, id(i)),
+        pgReader.get(ALL_TENANTS, id(i)),
       ]);
       expect(fromPostgres).not.toBeNull();
       expect(fromClickHouse).toEqual(fromPostgres);
     }
-    expect((await store.reader.get(id(1)))!.args).toEqual({
+    expect((await store.reader.get(ALL_TENANTS, id(1)))!.args).toEqual({
       n: 1,
       quote: "it's",
       path: 'C:\\tmp',
       text: 'zero \uFFFD and 😀',
     });
-    expect(await store.reader.get('00000000-0000-4000-8000-999999999999')).toBeNull();
+    expect(await store.reader.get(ALL_TENANTS, '00000000-0000-4000-8000-999999999999')).toBeNull();
   });
 
   it('lists newest first in the same pages as Postgres, with every filter', async () => {
-    const filters: Parameters<TraceReader['list']>[0][] = [
+    const filters: Parameters<TraceReader['list']>[1][] = [
       { limit: 97 },
       { limit: 50, tool: 'github.get_issue' },
       { limit: 40, status: 'timeout', zone: 'dev' },
@@ -154,8 +155,8 @@ describe('ClickHouse trace store', () => {
       expect(fromPostgres.length).toBeGreaterThan(0);
       expect(fromClickHouse.map((t) => t.id)).toEqual(fromPostgres.map((t) => t.id));
     }
-    const first = await store.reader.list({ limit: 10 });
-    expect(first.items[0]).toEqual(await pgReader.get(first.items[0]!.id));
+    const first = await store.reader.list(ALL_TENANTS, { limit: 10 });
+    expect(first.items[0]).toEqual(await pgReader.get(ALL_TENANTS, first.items[0]!.id));
   });
 
   it('answers the per-tool charts as Postgres does', async () => {
@@ -169,15 +170,15 @@ describe('ClickHouse trace store', () => {
     ];
     for (const query of queries) {
       const [fromClickHouse, fromPostgres] = await Promise.all([
-        store.reader.stats(query),
-        pgReader.stats(query),
+        store.reader.stats(ALL_TENANTS, query),
+        pgReader.stats(ALL_TENANTS, query),
       ]);
       expectSameStats(fromClickHouse, fromPostgres);
     }
-    const all = await store.reader.stats(queries[0]!);
+    const all = await store.reader.stats(ALL_TENANTS, queries[0]!);
     expect(all.toolsTotal).toBe(TOOLS.length);
     expect(all.series.reduce((n, s) => n + s.calls, 0)).toBe(N);
-    expect((await store.reader.stats(queries[3]!)).bucketWidened).toBe(true);
+    expect((await store.reader.stats(ALL_TENANTS, queries[3]!)).bucketWidened).toBe(true);
   });
 
   it('charts only the 20 busiest tools and counts the others', async () => {
@@ -190,21 +191,27 @@ describe('ClickHouse trace store', () => {
         ),
       ),
     ).flat();
-    await Promise.all([createPrismaTraceWriter(db.prisma).write(rows), store.writer.write(rows)]);
+    await Promise.all([createPrismaTraceWriter(db).write(rows), store.writer.write(rows)]);
     const query = { from: new Date(at), to: new Date(at + 60_000) };
-    const stats = await store.reader.stats(query);
+    const stats = await store.reader.stats(ALL_TENANTS, query);
     expect(stats.toolsTotal).toBe(22);
     expect(stats.series.map((s) => s.calls)).toEqual(Array.from({ length: 20 }, (_, t) => 22 - t));
-    expectSameStats(stats, await pgReader.stats(query));
+    expectSameStats(stats, await pgReader.stats(ALL_TENANTS, query));
   });
 
   it('treats filter values as data, quotes and backslashes included', async () => {
-    const quoted = await store.reader.list({ tool: TOOLS[3]!, limit: 500 });
+    const quoted = await store.reader.list(ALL_TENANTS, { tool: TOOLS[3]!, limit: 500 });
     expect(quoted.items.length).toBe(N / TOOLS.length);
     for (const tool of ["x' OR '1'='1", "\\' OR 1=1 --", 'x\\']) {
-      expect((await store.reader.list({ tool })).items).toEqual([]);
+      expect((await store.reader.list(ALL_TENANTS, { tool })).items).toEqual([]);
       expect(
-        (await store.reader.stats({ tool, from: new Date(BASE), to: new Date(BASE + 3_600_000) })).series,
+        (
+          await store.reader.stats(ALL_TENANTS, {
+            tool,
+            from: new Date(BASE),
+            to: new Date(BASE + 3_600_000),
+          })
+        ).series,
       ).toEqual([]);
     }
   });
@@ -214,7 +221,7 @@ describe('ClickHouse store setup', () => {
   it('creates its table once and opens again over it', async () => {
     const again = await openTestStore(server.url, 'raku_store');
     try {
-      expect((await again.reader.list({ limit: 1 })).items).toHaveLength(1);
+      expect((await again.reader.list(ALL_TENANTS, { limit: 1 })).items).toHaveLength(1);
       expect(await again.ping()).toBe(true);
     } finally {
       await again.close();
@@ -227,7 +234,7 @@ describe('ClickHouse store setup', () => {
     url.password = RAKU_TEST_PASSWORD;
     const withUser = await openTestStore(url.href, 'raku_user');
     await withUser.writer.write([toTraceRow(id(1), record(1))]);
-    expect((await withUser.reader.get(id(1)))?.tool).toBe(record(1).tool);
+    expect((await withUser.reader.get(ALL_TENANTS, id(1)))?.tool).toBe(record(1).tool);
     await withUser.close();
 
     url.password = 'not-the-password';

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createApprovalStore } from '../../src/approvals/approval-store.ts';
 import type { ApprovalRequest } from '../../src/approvals/types.ts';
 import type { SseConnection } from '../../src/events/sse-connection.ts';
+import { ALL_TENANTS } from '../../src/tenancy/scope.ts';
 import { connectClient } from '../helpers/mcp-client.ts';
 import { type EventsStack, startEventsStack } from './events-stack.ts';
 import { openEventStream, type SseEvent, type SseStream } from './sse-client.ts';
@@ -370,7 +371,7 @@ describe('approval expiry', () => {
     // A day ahead of the real clock, so the gateway's own sweep (real time) leaves these requests alone.
     let clock = new Date(Date.now() + 86_400_000);
     const changes: ApprovalRequest[] = [];
-    const store = createApprovalStore(stack.persistence.db.prisma, {
+    const store = createApprovalStore(stack.persistence.db, {
       now: () => clock,
       onChange: (request) => changes.push(request),
     });
@@ -390,13 +391,13 @@ describe('approval expiry', () => {
       [read.id, 'pending'],
     ]);
     clock = new Date(clock.getTime() + 61_000);
-    expect((await store.get(read.id))?.status).toBe('expired');
+    expect((await store.get(ALL_TENANTS, read.id))?.status).toBe('expired');
     expect(await store.expireDue()).toBe(1);
     expect(changes.slice(2).map((c) => [c.id, c.status])).toEqual([
       [read.id, 'expired'],
       [swept.id, 'expired'],
     ]);
-    await store.get(read.id);
+    await store.get(ALL_TENANTS, read.id);
     await store.expireDue();
     expect(changes).toHaveLength(4);
   });

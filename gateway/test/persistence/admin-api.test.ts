@@ -103,11 +103,11 @@ beforeAll(async () => {
   pgDatabase = await createTestDatabase();
   db = await createDatabase({ url: pgDatabase.url });
   await db.migrate();
-  const approvals = createApprovalStore(db.prisma, { pollIntervalMs: 20 });
+  const approvals = createApprovalStore(db, { pollIntervalMs: 20 });
   runner = new EchoRunner();
   jobs = createJobService({ db, runner, approvals, approvalSweepMs: 60_000 });
   await jobs.start();
-  const sink = new BufferedTraceSink({ writer: createPrismaTraceWriter(db.prisma) });
+  const sink = new BufferedTraceSink({ writer: createPrismaTraceWriter(db) });
   for (let i = 0; i < 12; i++) {
     sink.record({
       time: new Date(Date.UTC(2026, 10, 23, 10, i)),
@@ -126,7 +126,7 @@ beforeAll(async () => {
   }
   await sink.close();
   router = createAdminRouter({
-    traces: createTraceReader(db.prisma),
+    traces: createTraceReader(db),
     approvals,
     jobs,
     deployments: createDeploymentStore(db.prisma),
@@ -253,7 +253,7 @@ describe('/v1/traces', () => {
 });
 
 describe('/v1/approvals', () => {
-  const approvalsStore = () => createApprovalStore(db.prisma);
+  const approvalsStore = () => createApprovalStore(db);
   const park = () =>
     approvalsStore().create({
       rule: 'default/approvals/maintainers-close-issues',
@@ -389,6 +389,8 @@ describe('/v1/jobs', () => {
       subjectKind: 'agent',
       groups: [],
       claims: { tier: 'gold' },
+      // The job runs in the tenant it was stored in (a repository without tenants: the implicit one).
+      tenant: 'default',
     });
     expect(done.body).not.toHaveProperty('claims');
     expect((await api('GET', `/v1/jobs/${submitted.body.id}`, 'other-token')).status).toBe(404);

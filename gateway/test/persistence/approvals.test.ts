@@ -3,6 +3,7 @@ import { createApprovalStore } from '../../src/approvals/approval-store.ts';
 import { argsHash } from '../../src/approvals/args-hash.ts';
 import type { ApprovalStore, Approver, CreateApprovalInput } from '../../src/approvals/types.ts';
 import { createDatabase, type Database } from '../../src/db/database.ts';
+import { ALL_TENANTS } from '../../src/tenancy/scope.ts';
 import { REDACTED } from '../../src/traces/redaction.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/test-database.ts';
 
@@ -51,7 +52,7 @@ function approvalSuite(kind: string, open: () => Promise<Database>) {
     beforeAll(async () => {
       db = await open();
       await db.migrate();
-      store = createApprovalStore(db.prisma, { pollIntervalMs: 20, now: () => clock });
+      store = createApprovalStore(db, { pollIntervalMs: 20, now: () => clock });
     }, PGLITE_START_MS);
     afterAll(async () => {
       await db?.close();
@@ -74,25 +75,25 @@ function approvalSuite(kind: string, open: () => Promise<Database>) {
         jobId: null,
       });
       expect(created.expiresAt.getTime() - created.createdAt.getTime()).toBe(3_600_000);
-      expect(await store.get(created.id)).toEqual(created);
+      expect(await store.get(ALL_TENANTS, created.id)).toEqual(created);
     });
 
     it('lets only an approver named by the rule decide, never the caller itself', async () => {
       const created = await store.create(request({ approvers: ['group:maintainers', 'agent:triage-bot'] }));
-      const byOutsider = await store.decide(created.id, { approve: true, approver: outsider });
+      const byOutsider = await store.decide(ALL_TENANTS, created.id, { approve: true, approver: outsider });
       expect(byOutsider).toEqual({
         ok: false,
         code: 'forbidden',
         message:
           'user:olly is not an approver of default/approvals/maintainers-close-issues (approvers: group:maintainers, agent:triage-bot)',
       });
-      const bySelf = await store.decide(created.id, {
+      const bySelf = await store.decide(ALL_TENANTS, created.id, {
         approve: true,
         approver: { subject: 'agent:triage-bot', principals: ['agent:triage-bot'] },
       });
       expect(bySelf).toMatchObject({ ok: false, code: 'forbidden' });
       // The same principal as a user with the approvers' group is still the caller (four eyes by principal).
-      const byTwin = await store.decide(created.id, {
+      const byTwin = await store.decide(ALL_TENANTS, created.id, {
         approve: true,
         approver: {
           subject: 'user:triage-bot',
@@ -105,8 +106,8 @@ function approvalSuite(kind: string, open: () => Promise<Database>) {
         code: 'forbidden',
         message: 'user:triage-bot asked for this call and cannot approve it themselves',
       });
-      expect((await store.get(created.id))?.status).toBe('pending');
-      const approved = await store.decide(created.id, {
+      expect((await store.get(ALL_TENANTS, created.id))?.status).toBe('pending');
+      const approved = await store.decide(ALL_TENANTS, created.id, {
         approve: true,
         approver: maintainer,
         reason: 'looks right',
@@ -115,7 +116,7 @@ function approvalSuite(kind: string, open: () => Promise<Database>) {
         ok: true,
         request: { status: 'approved', decidedBy: 'user:mia', reason: 'looks right', decidedAt: clock },
       });
-      const again = await store.decide(created.id, { approve: false, approver: maintainer });
+      const again = await store.decide(ALL_TENANTS, created.id, { approve: false, approver: maintainer });
       expect(again).toEqual({
         ok: false,
         code: 'not_pending',
@@ -157,7 +158,7 @@ function approvalSuite(kind: string, open: () => Promise<Database>) {
         ok: false,
         message: `approval ${created.id} is pending`,
       });
-      await store.decide(created.id, { approve: true, approver: maintainer });
+      await store.decide(ALL_TENANTS, created.id, { approve: true, approver: maintainer });
       const reordered = { n: 1, labels: ['a', 'b'], owner: 'acme' };
       expect(await store.checkApproved(created.id, { tool: 'github.close_issue', args: reordered })).toEqual({
         ok: true,
@@ -178,13 +179,13 @@ function approvalSuite(kind: string, open: () => Promise<Database>) {
 
     it('refuses a decision on arguments other than those shown (argsHash)', async () => {
       const created = await store.create(request());
-      const stale = await store.decide(created.id, {
+      const stale = await store.decide(ALL_TENANTS, created.id, {
         approve: true,
         approver: maintainer,
         argsHash: argsHash({ other: true }),
       });
       expect(stale).toMatchObject({ ok: false, code: 'args_mismatch' });
-      const bound = await store.decide(created.id, {
+      const bound = await store.decide(ALL_TENANTS, created.id, {
         approve: true,
         approver: maintainer,
         argsHash: created.argsHash!,
@@ -194,7 +195,7 @@ function approvalSuite(kind: string, open: () => Promise<Database>) {
 
     it('records a rejection with its reason', async () => {
       const created = await store.create(request());
-      const rejected = await store.decide(created.id, {
+      const rejected = await store.decide(ALL_TENANTS, created.id, {
         approve: false,
         approver: maintainer,
         reason: 'wrong repo',
@@ -204,24 +205,29 @@ function approvalSuite(kind: string, open: () => Promise<Database>) {
 
     it('answers not_found for unknown and malformed ids', async () => {
       expect(
-        await store.decide('3f8a6a3e-0000-4000-8000-000000000000', { approve: true, approver: maintainer }),
+        await store.decide(ALL_TENANTS, '3f8a6a3e-0000-4000-8000-000000000000', {
+          approve: true,
+          approver: maintainer,
+        }),
       ).toMatchObject({ ok: false, code: 'not_found' });
-      expect(await store.decide('../../etc', { approve: true, approver: maintainer })).toMatchObject({
+      expect(
+        await store.decide(ALL_TENANTS, '../../etc', { approve: true, approver: maintainer }),
+      ).toMatchObject({
         ok: false,
         code: 'not_found',
       });
-      expect(await store.get('nope')).toBeNull();
+      expect(await store.get(ALL_TENANTS, 'nope')).toBeNull();
     });
 
     it('expires a request after the rule timeout; an expired request cannot be approved', async () => {
       const created = await store.create(request({ timeoutSeconds: 60 }));
       clock = new Date(clock.getTime() + 61_000);
-      expect(await store.decide(created.id, { approve: true, approver: maintainer })).toEqual({
+      expect(await store.decide(ALL_TENANTS, created.id, { approve: true, approver: maintainer })).toEqual({
         ok: false,
         code: 'expired',
         message: `approval ${created.id} has expired`,
       });
-      expect((await store.get(created.id))?.status).toBe('expired');
+      expect((await store.get(ALL_TENANTS, created.id))?.status).toBe('expired');
     });
 
     it('expireDue expires every overdue pending request and nothing else', async () => {
@@ -230,9 +236,9 @@ function approvalSuite(kind: string, open: () => Promise<Database>) {
       const later = await store.create(request({ timeoutSeconds: 1000 }));
       clock = new Date(clock.getTime() + 11_000);
       expect(await store.expireDue()).toBeGreaterThanOrEqual(2);
-      expect((await store.get(a.id))?.status).toBe('expired');
-      expect((await store.get(b.id))?.status).toBe('expired');
-      expect((await store.get(later.id))?.status).toBe('pending');
+      expect((await store.get(ALL_TENANTS, a.id))?.status).toBe('expired');
+      expect((await store.get(ALL_TENANTS, b.id))?.status).toBe('expired');
+      expect((await store.get(ALL_TENANTS, later.id))?.status).toBe('pending');
     });
 
     it('waits for a decision, bounded: still pending when the bound passes', async () => {
@@ -244,15 +250,15 @@ function approvalSuite(kind: string, open: () => Promise<Database>) {
     it('wakes a waiter when the decision is taken', async () => {
       const created = await store.create(request());
       const waiting = store.waitForDecision(created.id, { timeoutMs: 60_000 });
-      await store.decide(created.id, { approve: true, approver: maintainer });
+      await store.decide(ALL_TENANTS, created.id, { approve: true, approver: maintainer });
       expect((await waiting).status).toBe('approved');
     });
 
     it('sees a decision taken through another store instance (another replica)', async () => {
-      const other = createApprovalStore(db.prisma, { pollIntervalMs: 20, now: () => clock });
+      const other = createApprovalStore(db, { pollIntervalMs: 20, now: () => clock });
       const created = await store.create(request());
       const waiting = store.waitForDecision(created.id, { timeoutMs: 60_000 });
-      await other.decide(created.id, { approve: false, approver: maintainer });
+      await other.decide(ALL_TENANTS, created.id, { approve: false, approver: maintainer });
       expect((await waiting).status).toBe('rejected');
     });
 
@@ -273,7 +279,7 @@ function approvalSuite(kind: string, open: () => Promise<Database>) {
       };
       const results = await Promise.all(
         [maintainer, second, maintainer, second].map((approver, i) =>
-          store.decide(created.id, { approve: i % 2 === 0, approver }),
+          store.decide(ALL_TENANTS, created.id, { approve: i % 2 === 0, approver }),
         ),
       );
       expect(results.filter((r) => r.ok)).toHaveLength(1);
@@ -287,12 +293,12 @@ function approvalSuite(kind: string, open: () => Promise<Database>) {
         principal: '["https://auth.example","lou"]',
         principals: ['user:lou'],
       };
-      const forLou = await store.list({ approver: lou, status: 'pending' });
+      const forLou = await store.list(ALL_TENANTS, { approver: lou, status: 'pending' });
       expect(forLou.items.map((r) => r.id)).toEqual([mine.id]);
       const seen: string[] = [];
       let cursor: string | undefined;
       do {
-        const page = await store.list({ limit: 3, cursor });
+        const page = await store.list(ALL_TENANTS, { limit: 3, cursor });
         seen.push(...page.items.map((r) => r.id));
         cursor = page.nextCursor ?? undefined;
       } while (cursor);

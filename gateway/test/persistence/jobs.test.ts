@@ -14,6 +14,7 @@ import {
   type ToolCall,
   type ToolCallResult,
 } from '../../src/jobs/types.ts';
+import { ALL_TENANTS } from '../../src/tenancy/scope.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/test-database.ts';
 
 /** Starting PGlite (initdb in WASM) takes tens of seconds on a loaded 2-core machine. */
@@ -65,12 +66,12 @@ async function settled(
   let status: JobStatus | undefined;
   await vi.waitFor(
     async () => {
-      status = (await jobs.get(id))?.status;
+      status = (await jobs.get(ALL_TENANTS, id))?.status;
       expect(statuses).toContain(status);
     },
     { timeout: 30_000, interval: 100 },
   );
-  return (await jobs.get(id))!;
+  return (await jobs.get(ALL_TENANTS, id))!;
 }
 
 let pgDatabase: TestDatabase;
@@ -89,7 +90,7 @@ function jobSuite(kind: string, open: () => Promise<Database>) {
     let db: Database;
     let runner: ScriptedRunner;
     let jobs: JobServiceWithApprovals;
-    const approvalsOf = (d: Database) => createApprovalStore(d.prisma, { pollIntervalMs: 20 });
+    const approvalsOf = (d: Database) => createApprovalStore(d, { pollIntervalMs: 20 });
 
     beforeAll(async () => {
       db = await open();
@@ -145,7 +146,7 @@ function jobSuite(kind: string, open: () => Promise<Database>) {
     it('cancels a running job: the run is aborted and its outcome is not recorded over the cancellation', async () => {
       const submitted = await jobs.submit(call('slow.export'));
       await settled(jobs, submitted.id, ['running']);
-      const cancelled = await jobs.cancel(submitted.id, 'user:ann');
+      const cancelled = await jobs.cancel(ALL_TENANTS, submitted.id, 'user:ann');
       expect(cancelled).toMatchObject({ status: 'cancelled' });
       await vi.waitFor(() => expect(runner.aborted).toContain(submitted.id), { timeout: 10_000 });
       const row = await db.prisma.job.findUniqueOrThrow({ where: { id: submitted.id } });
@@ -154,9 +155,9 @@ function jobSuite(kind: string, open: () => Promise<Database>) {
 
     it('does not cancel a finished job, and answers null for unknown ids', async () => {
       const done = await settled(jobs, (await jobs.submit(call('echo.x'))).id);
-      expect((await jobs.cancel(done.id, 'user:ann'))?.status).toBe('succeeded');
-      expect(await jobs.cancel('00000000-0000-4000-8000-000000000000', 'user:ann')).toBeNull();
-      expect(await jobs.get('not-a-uuid')).toBeNull();
+      expect((await jobs.cancel(ALL_TENANTS, done.id, 'user:ann'))?.status).toBe('succeeded');
+      expect(await jobs.cancel(ALL_TENANTS, '00000000-0000-4000-8000-000000000000', 'user:ann')).toBeNull();
+      expect(await jobs.get(ALL_TENANTS, 'not-a-uuid')).toBeNull();
     });
 
     it('runs a job that waited for an approval once it is approved, telling the runner the approval', async () => {
@@ -173,8 +174,8 @@ function jobSuite(kind: string, open: () => Promise<Database>) {
       const submitted = await jobs.submit(call('echo.delete_pet', { petId: 1 }), { approvalId: approval.id });
       expect(submitted.status).toBe('waiting_approval');
       expect(await jobs.settleApprovals()).toBe(0);
-      expect((await jobs.get(submitted.id))?.status).toBe('waiting_approval');
-      await approvals.decide(approval.id, {
+      expect((await jobs.get(ALL_TENANTS, submitted.id))?.status).toBe('waiting_approval');
+      await approvals.decide(ALL_TENANTS, approval.id, {
         approve: true,
         approver: { subject: 'user:pat', principals: ['user:pat', 'group:pet-admins'] },
       });
@@ -203,7 +204,7 @@ function jobSuite(kind: string, open: () => Promise<Database>) {
 
     it('fails a job whose approval is rejected, without running it', async () => {
       const { approvals, approval, submitted } = await parkedJob();
-      await approvals.decide(approval.id, {
+      await approvals.decide(ALL_TENANTS, approval.id, {
         approve: false,
         reason: 'not this one',
         approver: { subject: 'user:pat', principals: ['group:pet-admins'] },
@@ -218,17 +219,17 @@ function jobSuite(kind: string, open: () => Promise<Database>) {
 
     it('withdraws the pending approval of a job cancelled while it waits, so no approver is left with it', async () => {
       const { approvals, approval, submitted } = await parkedJob();
-      expect((await jobs.cancel(submitted.id, 'user:ann'))?.status).toBe('cancelled');
-      expect(await approvals.get(approval.id)).toMatchObject({
+      expect((await jobs.cancel(ALL_TENANTS, submitted.id, 'user:ann'))?.status).toBe('cancelled');
+      expect(await approvals.get(ALL_TENANTS, approval.id)).toMatchObject({
         status: 'withdrawn',
         reason: 'the job was cancelled by user:ann',
       });
-      const inbox = await approvals.list({
+      const inbox = await approvals.list(ALL_TENANTS, {
         status: 'pending',
         approver: { subject: 'user:pat', principals: ['group:pet-admins'] },
       });
       expect(inbox.items.map((a) => a.id)).not.toContain(approval.id);
-      const decided = await approvals.decide(approval.id, {
+      const decided = await approvals.decide(ALL_TENANTS, approval.id, {
         approve: true,
         approver: { subject: 'user:pat', principals: ['group:pet-admins'] },
       });
@@ -253,7 +254,7 @@ function jobSuite(kind: string, open: () => Promise<Database>) {
       const waiting = await jobs.submit(call('echo.claims'), { approvalId: kept.id });
       const row = await db.prisma.job.findUniqueOrThrow({ where: { id: waiting.id } });
       expect(row.claims).toEqual({ tier: 'gold' });
-      await approvals.decide(kept.id, { approve: true, approver });
+      await approvals.decide(ALL_TENANTS, kept.id, { approve: true, approver });
       expect((await settled(jobs, waiting.id)).status).toBe('succeeded');
       expect(runner.calls.find((c) => c.context.jobId === waiting.id)?.call.caller).toEqual(caller);
       expect((await db.prisma.job.findUniqueOrThrow({ where: { id: waiting.id } })).claims).toEqual({});
@@ -262,7 +263,7 @@ function jobSuite(kind: string, open: () => Promise<Database>) {
       const old = await park();
       const legacy = await jobs.submit(call('echo.claims'), { approvalId: old.id });
       await db.prisma.$executeRaw`UPDATE "jobs" SET "claims" = NULL WHERE "id" = ${legacy.id}::uuid`;
-      await approvals.decide(old.id, { approve: true, approver });
+      await approvals.decide(ALL_TENANTS, old.id, { approve: true, approver });
       expect((await settled(jobs, legacy.id)).status).toBe('succeeded');
       expect(runner.calls.find((c) => c.context.jobId === legacy.id)?.call.caller.claims).toEqual({});
     });
@@ -298,11 +299,11 @@ function jobSuite(kind: string, open: () => Promise<Database>) {
     });
 
     it('lists jobs newest first, by subject and status', async () => {
-      const page = await jobs.list({ subject: caller.subject, status: 'succeeded', limit: 2 });
+      const page = await jobs.list(ALL_TENANTS, { subject: caller.subject, status: 'succeeded', limit: 2 });
       expect(page.items.length).toBe(2);
       expect(page.items.every((j) => j.status === 'succeeded')).toBe(true);
       expect(page.nextCursor).not.toBeNull();
-      const next = await jobs.list({
+      const next = await jobs.list(ALL_TENANTS, {
         subject: caller.subject,
         status: 'succeeded',
         limit: 2,
@@ -324,7 +325,7 @@ describe('jobs survive a gateway restart', () => {
     const idle = createJobService({
       db: first,
       runner: new ScriptedRunner(),
-      approvals: createApprovalStore(first.prisma),
+      approvals: createApprovalStore(first),
       concurrency: 0,
     });
     await idle.start();
@@ -336,7 +337,7 @@ describe('jobs survive a gateway restart', () => {
     const second = await open();
     await second.migrate();
     const runner = new ScriptedRunner();
-    const jobs = createJobService({ db: second, runner, approvals: createApprovalStore(second.prisma) });
+    const jobs = createJobService({ db: second, runner, approvals: createApprovalStore(second) });
     await jobs.start();
     try {
       for (const [i, id] of ids.entries()) {

@@ -285,7 +285,9 @@ function sqlType(f: {
   } else if (f.dbType) throw new Error(`@db.${f.dbType}: add its SQL type to this test`);
   if (!type) throw new Error(`type ${f.type}: add its SQL type to this test`);
   let def: string | null = null;
+  const literal = f.default === null ? null : /^"([^"\\']*)"$/.exec(f.default);
   if (f.default === 'now()') def = 'CURRENT_TIMESTAMP';
+  else if (literal && f.type === 'String') def = `'${literal[1]}'::text`;
   else if (f.default !== null) throw new Error(`@default(${f.default}): add its SQL default to this test`);
   return {
     type: f.list ? `${type}[]` : type,

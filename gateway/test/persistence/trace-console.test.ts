@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAdminRouter } from '../../src/admin/admin-router.ts';
 import type { AdminDeps, AuthorizeResult } from '../../src/admin/types.ts';
 import { createDatabase, type Database } from '../../src/db/database.ts';
+import { ALL_TENANTS } from '../../src/tenancy/scope.ts';
 import { createTraceReader, roundBucket, statsWindow } from '../../src/traces/trace-reader.ts';
 import { toTraceRow } from '../../src/traces/trace-row.ts';
 import { createPrismaTraceWriter } from '../../src/traces/trace-writer.ts';
@@ -183,12 +184,12 @@ function consoleSuite(kind: 'Postgres' | 'PGlite', open: () => Promise<Database>
           latencyMs: 10 * (i + 1),
         });
       }
-      const writer = createPrismaTraceWriter(db.prisma);
+      const writer = createPrismaTraceWriter(db);
       const all = [...LISTED, ...CHARTED, ...CAPPED, ...recent];
       for (let i = 0; i < all.length; i += 200) {
         await writer.write(all.slice(i, i + 200).map((f) => toTraceRow(idOf(f.n), record(f))));
       }
-      reader = createTraceReader(db.prisma);
+      reader = createTraceReader(db);
       const deps: AdminDeps = {
         traces: reader,
         approvals: untouched('approvals'),
@@ -280,7 +281,7 @@ function consoleSuite(kind: 'Postgres' | 'PGlite', open: () => Promise<Database>
     });
 
     it('stores the zone (null when the record named none) and returns it', async () => {
-      const page = await reader.list({
+      const page = await reader.list(ALL_TENANTS, {
         from: new Date(LIST_BASE),
         to: new Date(LIST_BASE + 86_400_000),
         limit: 500,
@@ -293,7 +294,7 @@ function consoleSuite(kind: 'Postgres' | 'PGlite', open: () => Promise<Database>
     it('returns one trace by id, as the listing does; 404 when absent; 400 for a non-UUID', async () => {
       const f = LISTED[17]!;
       const listed = (
-        await reader.list({
+        await reader.list(ALL_TENANTS, {
           subject: f.subject,
           tool: f.tool,
           from: new Date(f.time),
@@ -305,7 +306,7 @@ function consoleSuite(kind: 'Postgres' | 'PGlite', open: () => Promise<Database>
       expect(res.body).toEqual(listed);
       expect(res.body).toMatchObject({ tool: f.tool, rule: f.rule, zone: f.zone, latencyMs: f.latencyMs });
       expect(JSON.stringify(res.body['args'])).not.toContain('ghp_');
-      expect(await reader.get(idOf(424242))).toBeNull();
+      expect(await reader.get(ALL_TENANTS, idOf(424242))).toBeNull();
       expect(await get(`/v1/traces/${idOf(424242)}`)).toEqual({
         status: 404,
         body: { error: { code: 'not_found', message: `trace ${idOf(424242)} does not exist` } },
@@ -395,7 +396,13 @@ function consoleSuite(kind: 'Postgres' | 'PGlite', open: () => Promise<Database>
     it('charts one tool, one zone, in wider buckets', async () => {
       const from = new Date(STATS_BASE);
       const to = new Date(STATS_BASE + 180_000);
-      const stats = await reader.stats({ from, to, tool: 'a.tool', zone: 'dev', bucketSeconds: 120 });
+      const stats = await reader.stats(ALL_TENANTS, {
+        from,
+        to,
+        tool: 'a.tool',
+        zone: 'dev',
+        bucketSeconds: 120,
+      });
       expect(stats.toolsTotal).toBe(1);
       expect(stats.series.map((s) => s.tool)).toEqual(['a.tool']);
       const rows = CHARTED.filter((f) => f.tool === 'a.tool' && f.zone === 'dev');
@@ -404,7 +411,10 @@ function consoleSuite(kind: 'Postgres' | 'PGlite', open: () => Promise<Database>
     });
 
     it('keeps the 20 busiest tools and says how many there were', async () => {
-      const stats = await reader.stats({ from: new Date(CAP_BASE), to: new Date(CAP_BASE + 60_000) });
+      const stats = await reader.stats(ALL_TENANTS, {
+        from: new Date(CAP_BASE),
+        to: new Date(CAP_BASE + 60_000),
+      });
       expect(stats.toolsTotal).toBe(22);
       expect(stats.maxTools).toBe(20);
       expect(stats.series.map((s) => s.tool)).toEqual(
@@ -416,7 +426,7 @@ function consoleSuite(kind: 'Postgres' | 'PGlite', open: () => Promise<Database>
     it('widens a bucket that would make more than maxBuckets, and says so', async () => {
       const from = new Date(STATS_BASE);
       const to = new Date(STATS_BASE + 3_600_000);
-      const stats = await reader.stats({ from, to, bucketSeconds: 1 });
+      const stats = await reader.stats(ALL_TENANTS, { from, to, bucketSeconds: 1 });
       expect(stats).toMatchObject({ bucketWidened: true, bucketSeconds: 10, maxBuckets: 500 });
       for (const s of stats.series) expect(s.points).toHaveLength(360);
       const a = stats.series.find((s) => s.tool === 'a.tool')!;

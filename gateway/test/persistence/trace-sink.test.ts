@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createDatabase, type Database } from '../../src/db/database.ts';
+import { ALL_TENANTS } from '../../src/tenancy/scope.ts';
 import { REDACTED } from '../../src/traces/redaction.ts';
 import { createTraceReader } from '../../src/traces/trace-reader.ts';
 import { toTraceRow, traceRowBytes } from '../../src/traces/trace-row.ts';
@@ -46,7 +47,7 @@ function storageSuite(kind: string, open: () => Promise<Database>) {
     });
 
     it('writes exactly one row per recorded call with every field', async () => {
-      const sink = new BufferedTraceSink({ writer: createPrismaTraceWriter(db.prisma), batchSize: 7 });
+      const sink = new BufferedTraceSink({ writer: createPrismaTraceWriter(db), batchSize: 7 });
       for (let i = 0; i < 25; i++) sink.record(call(i));
       sink.record(
         call(25, {
@@ -89,7 +90,7 @@ function storageSuite(kind: string, open: () => Promise<Database>) {
     });
 
     it('stores arguments and results redacted, sizes measured before redaction', async () => {
-      const sink = new BufferedTraceSink({ writer: createPrismaTraceWriter(db.prisma) });
+      const sink = new BufferedTraceSink({ writer: createPrismaTraceWriter(db) });
       const args = { owner: 'acme', token: 'ghp_abcdefghijklmnopqrstuvwxyz0123456789', ssn: '078-05-1120' };
       sink.record(
         call(100, {
@@ -118,7 +119,7 @@ function storageSuite(kind: string, open: () => Promise<Database>) {
         `ALTER TABLE "traces" ADD CONSTRAINT "test_no_poison" CHECK ("args" IS NULL OR NOT ("args" ? 'poison'))`,
       );
       try {
-        const sink = new BufferedTraceSink({ writer: createPrismaTraceWriter(db.prisma), batchSize: 50 });
+        const sink = new BufferedTraceSink({ writer: createPrismaTraceWriter(db), batchSize: 50 });
         for (let i = 0; i < 4; i++) sink.record(call(200 + i, { tool: `poison.ok_${i}` }));
         sink.record(call(204, { tool: 'poison.payload', args: { poison: 'x'.repeat(10) } }));
         await sink.close();
@@ -152,7 +153,7 @@ function storageSuite(kind: string, open: () => Promise<Database>) {
         `ALTER TABLE "traces" ADD CONSTRAINT "test_no_tool" CHECK ("tool" <> 'poison.always')`,
       );
       try {
-        const sink = new BufferedTraceSink({ writer: createPrismaTraceWriter(db.prisma), batchSize: 50 });
+        const sink = new BufferedTraceSink({ writer: createPrismaTraceWriter(db), batchSize: 50 });
         sink.record(call(210, { tool: 'poison.always' }));
         sink.record(call(211, { tool: 'poison.neighbour' }));
         await sink.close();
@@ -164,7 +165,7 @@ function storageSuite(kind: string, open: () => Promise<Database>) {
     });
 
     it('stores a trace whatever strings it holds: lone surrogates and NUL become U+FFFD in every column and payload', async () => {
-      const sink = new BufferedTraceSink({ writer: createPrismaTraceWriter(db.prisma), batchSize: 64 });
+      const sink = new BufferedTraceSink({ writer: createPrismaTraceWriter(db), batchSize: 64 });
       let recorded = 0;
       fc.assert(
         fc.property(hostileString(), hostileString(), hostileJson(3), (text, key, value) => {
@@ -201,7 +202,7 @@ function storageSuite(kind: string, open: () => Promise<Database>) {
     });
 
     it('stores deep, cyclic, BigInt and huge payloads as markers, and the calls around them as they are', async () => {
-      const sink = new BufferedTraceSink({ writer: createPrismaTraceWriter(db.prisma), batchSize: 10 });
+      const sink = new BufferedTraceSink({ writer: createPrismaTraceWriter(db), batchSize: 10 });
       const cyclic: Record<string, unknown> = {};
       cyclic['self'] = cyclic;
       const payloads: [string, unknown][] = [
@@ -225,7 +226,7 @@ function storageSuite(kind: string, open: () => Promise<Database>) {
     });
 
     it('lets nothing thrown while writing leave the writer: a write that throws at once, a logger that throws', async () => {
-      const real = createPrismaTraceWriter(db.prisma);
+      const real = createPrismaTraceWriter(db);
       let calls = 0;
       const sink = new BufferedTraceSink({
         writer: {
@@ -246,12 +247,12 @@ function storageSuite(kind: string, open: () => Promise<Database>) {
     });
 
     it('reads traces back newest first, filtered, in cursor pages', async () => {
-      const reader = createTraceReader(db.prisma);
+      const reader = createTraceReader(db);
       const all: string[] = [];
       let cursor: string | undefined;
       let pages = 0;
       do {
-        const page = await reader.list({ subject: 'agent:bot-1', limit: 4, cursor });
+        const page = await reader.list(ALL_TENANTS, { subject: 'agent:bot-1', limit: 4, cursor });
         all.push(...page.items.map((t) => t.tool));
         cursor = page.nextCursor ?? undefined;
         pages++;
@@ -261,15 +262,15 @@ function storageSuite(kind: string, open: () => Promise<Database>) {
         .map((t) => t.tool);
       expect(all).toEqual(expected);
       expect(pages).toBe(Math.ceil(expected.length / 4));
-      const denied = await reader.list({ status: 'denied' });
+      const denied = await reader.list(ALL_TENANTS, { status: 'denied' });
       expect(denied.items.map((t) => t.tool)).toEqual(['petstore.get_pet_25']);
-      const window = await reader.list({
+      const window = await reader.list(ALL_TENANTS, {
         tool: 'petstore.get_pet_5',
         from: new Date(Date.UTC(2026, 10, 23, 12, 0, 0, 5)),
         to: new Date(Date.UTC(2026, 10, 23, 12, 0, 0, 6)),
       });
       expect(window.items).toHaveLength(1);
-      const empty = await reader.list({
+      const empty = await reader.list(ALL_TENANTS, {
         tool: 'petstore.get_pet_5',
         to: new Date(Date.UTC(2026, 10, 23, 12, 0, 0, 5)),
       });
@@ -277,8 +278,8 @@ function storageSuite(kind: string, open: () => Promise<Database>) {
     });
 
     it('rejects a cursor it did not issue', async () => {
-      const reader = createTraceReader(db.prisma);
-      await expect(reader.list({ cursor: 'bm90LWEtY3Vyc29y' })).rejects.toThrow(/cursor/);
+      const reader = createTraceReader(db);
+      await expect(reader.list(ALL_TENANTS, { cursor: 'bm90LWEtY3Vyc29y' })).rejects.toThrow(/cursor/);
     });
   });
 }
@@ -311,7 +312,7 @@ describe('trace sink while Postgres is unreachable', () => {
   it('keeps calls in a bounded buffer, counts the overflow, and writes the rest after recovery', async () => {
     const errors: unknown[] = [];
     const sink = new BufferedTraceSink({
-      writer: createPrismaTraceWriter(db.prisma),
+      writer: createPrismaTraceWriter(db),
       maxBuffered: 50,
       batchSize: 10,
       flushIntervalMs: 10,
@@ -353,7 +354,7 @@ describe('trace sink while Postgres is unreachable', () => {
       });
     const rowBytes = traceRowBytes(toTraceRow('00000000-0000-4000-8000-000000000000', big(0)));
     const sink = new BufferedTraceSink({
-      writer: createPrismaTraceWriter(db.prisma),
+      writer: createPrismaTraceWriter(db),
       maxBufferedBytes: 3 * rowBytes + rowBytes / 2,
       flushIntervalMs: 10,
       retryDelayMs: 10,
@@ -383,7 +384,7 @@ describe('trace sink while Postgres is unreachable', () => {
 
   it('does not stall when the database stops answering, and writes everything after recovery', async () => {
     const sink = new BufferedTraceSink({
-      writer: createPrismaTraceWriter(db.prisma),
+      writer: createPrismaTraceWriter(db),
       writeTimeoutMs: 300,
       flushIntervalMs: 10,
       retryDelayMs: 10,
@@ -404,7 +405,7 @@ describe('trace sink while Postgres is unreachable', () => {
 
   it('counts what is still queued at close as dropped when the database stays down', async () => {
     const sink = new BufferedTraceSink({
-      writer: createPrismaTraceWriter(db.prisma),
+      writer: createPrismaTraceWriter(db),
       flushIntervalMs: 10_000,
     });
     proxy.cut();

@@ -92,7 +92,8 @@ export const TraceScalarFieldEnum = {
   result: 'result',
   error: 'error',
   zone: 'zone',
-  traceId: 'traceId'
+  traceId: 'traceId',
+  tenant: 'tenant'
 } as const
 
 export type TraceScalarFieldEnum = (typeof TraceScalarFieldEnum)[keyof typeof TraceScalarFieldEnum]
@@ -114,7 +115,8 @@ export const JobScalarFieldEnum = {
   cancelledBy: 'cancelledBy',
   createdAt: 'createdAt',
   startedAt: 'startedAt',
-  finishedAt: 'finishedAt'
+  finishedAt: 'finishedAt',
+  tenant: 'tenant'
 } as const
 
 export type JobScalarFieldEnum = (typeof JobScalarFieldEnum)[keyof typeof JobScalarFieldEnum]
@@ -138,7 +140,8 @@ export const ApprovalScalarFieldEnum = {
   decidedAt: 'decidedAt',
   decidedBy: 'decidedBy',
   reason: 'reason',
-  jobId: 'jobId'
+  jobId: 'jobId',
+  tenant: 'tenant'
 } as const
 
 export type ApprovalScalarFieldEnum = (typeof ApprovalScalarFieldEnum)[keyof typeof ApprovalScalarFieldEnum]

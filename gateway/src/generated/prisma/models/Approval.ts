@@ -39,6 +39,7 @@ export type ApprovalMinAggregateOutputType = {
   decidedBy: string | null
   reason: string | null
   jobId: string | null
+  tenant: string | null
 }
 
 export type ApprovalMaxAggregateOutputType = {
@@ -56,6 +57,7 @@ export type ApprovalMaxAggregateOutputType = {
   decidedBy: string | null
   reason: string | null
   jobId: string | null
+  tenant: string | null
 }
 
 export type ApprovalCountAggregateOutputType = {
@@ -77,6 +79,7 @@ export type ApprovalCountAggregateOutputType = {
   decidedBy: number
   reason: number
   jobId: number
+  tenant: number
   _all: number
 }
 
@@ -96,6 +99,7 @@ export type ApprovalMinAggregateInputType = {
   decidedBy?: true
   reason?: true
   jobId?: true
+  tenant?: true
 }
 
 export type ApprovalMaxAggregateInputType = {
@@ -113,6 +117,7 @@ export type ApprovalMaxAggregateInputType = {
   decidedBy?: true
   reason?: true
   jobId?: true
+  tenant?: true
 }
 
 export type ApprovalCountAggregateInputType = {
@@ -134,6 +139,7 @@ export type ApprovalCountAggregateInputType = {
   decidedBy?: true
   reason?: true
   jobId?: true
+  tenant?: true
   _all?: true
 }
 
@@ -228,6 +234,7 @@ export type ApprovalGroupByOutputType = {
   decidedBy: string | null
   reason: string | null
   jobId: string | null
+  tenant: string
   _count: ApprovalCountAggregateOutputType | null
   _min: ApprovalMinAggregateOutputType | null
   _max: ApprovalMaxAggregateOutputType | null
@@ -270,6 +277,7 @@ export type ApprovalWhereInput = {
   decidedBy?: Prisma.StringNullableFilter<"Approval"> | string | null
   reason?: Prisma.StringNullableFilter<"Approval"> | string | null
   jobId?: Prisma.UuidNullableFilter<"Approval"> | string | null
+  tenant?: Prisma.StringFilter<"Approval"> | string
 }
 
 export type ApprovalOrderByWithRelationInput = {
@@ -291,6 +299,7 @@ export type ApprovalOrderByWithRelationInput = {
   decidedBy?: Prisma.SortOrderInput | Prisma.SortOrder
   reason?: Prisma.SortOrderInput | Prisma.SortOrder
   jobId?: Prisma.SortOrderInput | Prisma.SortOrder
+  tenant?: Prisma.SortOrder
 }
 
 export type ApprovalWhereUniqueInput = Prisma.AtLeast<{
@@ -315,6 +324,7 @@ export type ApprovalWhereUniqueInput = Prisma.AtLeast<{
   decidedBy?: Prisma.StringNullableFilter<"Approval"> | string | null
   reason?: Prisma.StringNullableFilter<"Approval"> | string | null
   jobId?: Prisma.UuidNullableFilter<"Approval"> | string | null
+  tenant?: Prisma.StringFilter<"Approval"> | string
 }, "id">
 
 export type ApprovalOrderByWithAggregationInput = {
@@ -336,6 +346,7 @@ export type ApprovalOrderByWithAggregationInput = {
   decidedBy?: Prisma.SortOrderInput | Prisma.SortOrder
   reason?: Prisma.SortOrderInput | Prisma.SortOrder
   jobId?: Prisma.SortOrderInput | Prisma.SortOrder
+  tenant?: Prisma.SortOrder
   _count?: Prisma.ApprovalCountOrderByAggregateInput
   _max?: Prisma.ApprovalMaxOrderByAggregateInput
   _min?: Prisma.ApprovalMinOrderByAggregateInput
@@ -363,6 +374,7 @@ export type ApprovalScalarWhereWithAggregatesInput = {
   decidedBy?: Prisma.StringNullableWithAggregatesFilter<"Approval"> | string | null
   reason?: Prisma.StringNullableWithAggregatesFilter<"Approval"> | string | null
   jobId?: Prisma.UuidNullableWithAggregatesFilter<"Approval"> | string | null
+  tenant?: Prisma.StringWithAggregatesFilter<"Approval"> | string
 }
 
 export type ApprovalCreateInput = {
@@ -384,6 +396,7 @@ export type ApprovalCreateInput = {
   decidedBy?: string | null
   reason?: string | null
   jobId?: string | null
+  tenant?: string
 }
 
 export type ApprovalUncheckedCreateInput = {
@@ -405,6 +418,7 @@ export type ApprovalUncheckedCreateInput = {
   decidedBy?: string | null
   reason?: string | null
   jobId?: string | null
+  tenant?: string
 }
 
 export type ApprovalUpdateInput = {
@@ -426,6 +440,7 @@ export type ApprovalUpdateInput = {
   decidedBy?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   reason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   jobId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  tenant?: Prisma.StringFieldUpdateOperationsInput | string
 }
 
 export type ApprovalUncheckedUpdateInput = {
@@ -447,6 +462,7 @@ export type ApprovalUncheckedUpdateInput = {
   decidedBy?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   reason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   jobId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  tenant?: Prisma.StringFieldUpdateOperationsInput | string
 }
 
 export type ApprovalCreateManyInput = {
@@ -468,6 +484,7 @@ export type ApprovalCreateManyInput = {
   decidedBy?: string | null
   reason?: string | null
   jobId?: string | null
+  tenant?: string
 }
 
 export type ApprovalUpdateManyMutationInput = {
@@ -489,6 +506,7 @@ export type ApprovalUpdateManyMutationInput = {
   decidedBy?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   reason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   jobId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  tenant?: Prisma.StringFieldUpdateOperationsInput | string
 }
 
 export type ApprovalUncheckedUpdateManyInput = {
@@ -510,6 +528,7 @@ export type ApprovalUncheckedUpdateManyInput = {
   decidedBy?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   reason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   jobId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  tenant?: Prisma.StringFieldUpdateOperationsInput | string
 }
 
 export type ApprovalCountOrderByAggregateInput = {
@@ -531,6 +550,7 @@ export type ApprovalCountOrderByAggregateInput = {
   decidedBy?: Prisma.SortOrder
   reason?: Prisma.SortOrder
   jobId?: Prisma.SortOrder
+  tenant?: Prisma.SortOrder
 }
 
 export type ApprovalMaxOrderByAggregateInput = {
@@ -548,6 +568,7 @@ export type ApprovalMaxOrderByAggregateInput = {
   decidedBy?: Prisma.SortOrder
   reason?: Prisma.SortOrder
   jobId?: Prisma.SortOrder
+  tenant?: Prisma.SortOrder
 }
 
 export type ApprovalMinOrderByAggregateInput = {
@@ -565,6 +586,7 @@ export type ApprovalMinOrderByAggregateInput = {
   decidedBy?: Prisma.SortOrder
   reason?: Prisma.SortOrder
   jobId?: Prisma.SortOrder
+  tenant?: Prisma.SortOrder
 }
 
 export type ApprovalCreateapproversInput = {
@@ -606,6 +628,7 @@ export type ApprovalSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs
   decidedBy?: boolean
   reason?: boolean
   jobId?: boolean
+  tenant?: boolean
 }, ExtArgs["result"]["approval"]>
 
 export type ApprovalSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
@@ -627,6 +650,7 @@ export type ApprovalSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Exte
   decidedBy?: boolean
   reason?: boolean
   jobId?: boolean
+  tenant?: boolean
 }, ExtArgs["result"]["approval"]>
 
 export type ApprovalSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
@@ -648,6 +672,7 @@ export type ApprovalSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Exte
   decidedBy?: boolean
   reason?: boolean
   jobId?: boolean
+  tenant?: boolean
 }, ExtArgs["result"]["approval"]>
 
 export type ApprovalSelectScalar = {
@@ -669,9 +694,10 @@ export type ApprovalSelectScalar = {
   decidedBy?: boolean
   reason?: boolean
   jobId?: boolean
+  tenant?: boolean
 }
 
-export type ApprovalOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "status" | "rule" | "approvers" | "tool" | "subject" | "principal" | "args" | "argsHash" | "maskedPaths" | "truncated" | "revision" | "createdAt" | "expiresAt" | "decidedAt" | "decidedBy" | "reason" | "jobId", ExtArgs["result"]["approval"]>
+export type ApprovalOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "status" | "rule" | "approvers" | "tool" | "subject" | "principal" | "args" | "argsHash" | "maskedPaths" | "truncated" | "revision" | "createdAt" | "expiresAt" | "decidedAt" | "decidedBy" | "reason" | "jobId" | "tenant", ExtArgs["result"]["approval"]>
 
 export type $ApprovalPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   name: "Approval"
@@ -710,6 +736,10 @@ export type $ApprovalPayload<ExtArgs extends runtime.Types.Extensions.InternalAr
     decidedBy: string | null
     reason: string | null
     jobId: string | null
+    /**
+     * The tenant the parked call was made in; row-level security keeps the row to it.
+     */
+    tenant: string
   }, ExtArgs["result"]["approval"]>
   composites: {}
 }
@@ -1151,6 +1181,7 @@ export interface ApprovalFieldRefs {
   readonly decidedBy: Prisma.FieldRef<"Approval", 'String'>
   readonly reason: Prisma.FieldRef<"Approval", 'String'>
   readonly jobId: Prisma.FieldRef<"Approval", 'String'>
+  readonly tenant: Prisma.FieldRef<"Approval", 'String'>
 }
     
 

@@ -40,6 +40,7 @@ export type JobMinAggregateOutputType = {
   createdAt: Date | null
   startedAt: Date | null
   finishedAt: Date | null
+  tenant: string | null
 }
 
 export type JobMaxAggregateOutputType = {
@@ -55,6 +56,7 @@ export type JobMaxAggregateOutputType = {
   createdAt: Date | null
   startedAt: Date | null
   finishedAt: Date | null
+  tenant: string | null
 }
 
 export type JobCountAggregateOutputType = {
@@ -74,6 +76,7 @@ export type JobCountAggregateOutputType = {
   createdAt: number
   startedAt: number
   finishedAt: number
+  tenant: number
   _all: number
 }
 
@@ -91,6 +94,7 @@ export type JobMinAggregateInputType = {
   createdAt?: true
   startedAt?: true
   finishedAt?: true
+  tenant?: true
 }
 
 export type JobMaxAggregateInputType = {
@@ -106,6 +110,7 @@ export type JobMaxAggregateInputType = {
   createdAt?: true
   startedAt?: true
   finishedAt?: true
+  tenant?: true
 }
 
 export type JobCountAggregateInputType = {
@@ -125,6 +130,7 @@ export type JobCountAggregateInputType = {
   createdAt?: true
   startedAt?: true
   finishedAt?: true
+  tenant?: true
   _all?: true
 }
 
@@ -217,6 +223,7 @@ export type JobGroupByOutputType = {
   createdAt: Date
   startedAt: Date | null
   finishedAt: Date | null
+  tenant: string
   _count: JobCountAggregateOutputType | null
   _min: JobMinAggregateOutputType | null
   _max: JobMaxAggregateOutputType | null
@@ -257,6 +264,7 @@ export type JobWhereInput = {
   createdAt?: Prisma.DateTimeFilter<"Job"> | Date | string
   startedAt?: Prisma.DateTimeNullableFilter<"Job"> | Date | string | null
   finishedAt?: Prisma.DateTimeNullableFilter<"Job"> | Date | string | null
+  tenant?: Prisma.StringFilter<"Job"> | string
 }
 
 export type JobOrderByWithRelationInput = {
@@ -276,6 +284,7 @@ export type JobOrderByWithRelationInput = {
   createdAt?: Prisma.SortOrder
   startedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   finishedAt?: Prisma.SortOrderInput | Prisma.SortOrder
+  tenant?: Prisma.SortOrder
 }
 
 export type JobWhereUniqueInput = Prisma.AtLeast<{
@@ -298,6 +307,7 @@ export type JobWhereUniqueInput = Prisma.AtLeast<{
   createdAt?: Prisma.DateTimeFilter<"Job"> | Date | string
   startedAt?: Prisma.DateTimeNullableFilter<"Job"> | Date | string | null
   finishedAt?: Prisma.DateTimeNullableFilter<"Job"> | Date | string | null
+  tenant?: Prisma.StringFilter<"Job"> | string
 }, "id">
 
 export type JobOrderByWithAggregationInput = {
@@ -317,6 +327,7 @@ export type JobOrderByWithAggregationInput = {
   createdAt?: Prisma.SortOrder
   startedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   finishedAt?: Prisma.SortOrderInput | Prisma.SortOrder
+  tenant?: Prisma.SortOrder
   _count?: Prisma.JobCountOrderByAggregateInput
   _max?: Prisma.JobMaxOrderByAggregateInput
   _min?: Prisma.JobMinOrderByAggregateInput
@@ -342,6 +353,7 @@ export type JobScalarWhereWithAggregatesInput = {
   createdAt?: Prisma.DateTimeWithAggregatesFilter<"Job"> | Date | string
   startedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"Job"> | Date | string | null
   finishedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"Job"> | Date | string | null
+  tenant?: Prisma.StringWithAggregatesFilter<"Job"> | string
 }
 
 export type JobCreateInput = {
@@ -361,6 +373,7 @@ export type JobCreateInput = {
   createdAt?: Date | string
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
+  tenant?: string
 }
 
 export type JobUncheckedCreateInput = {
@@ -380,6 +393,7 @@ export type JobUncheckedCreateInput = {
   createdAt?: Date | string
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
+  tenant?: string
 }
 
 export type JobUpdateInput = {
@@ -399,6 +413,7 @@ export type JobUpdateInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  tenant?: Prisma.StringFieldUpdateOperationsInput | string
 }
 
 export type JobUncheckedUpdateInput = {
@@ -418,6 +433,7 @@ export type JobUncheckedUpdateInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  tenant?: Prisma.StringFieldUpdateOperationsInput | string
 }
 
 export type JobCreateManyInput = {
@@ -437,6 +453,7 @@ export type JobCreateManyInput = {
   createdAt?: Date | string
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
+  tenant?: string
 }
 
 export type JobUpdateManyMutationInput = {
@@ -456,6 +473,7 @@ export type JobUpdateManyMutationInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  tenant?: Prisma.StringFieldUpdateOperationsInput | string
 }
 
 export type JobUncheckedUpdateManyInput = {
@@ -475,6 +493,7 @@ export type JobUncheckedUpdateManyInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  tenant?: Prisma.StringFieldUpdateOperationsInput | string
 }
 
 export type StringNullableListFilter<$PrismaModel = never> = {
@@ -502,6 +521,7 @@ export type JobCountOrderByAggregateInput = {
   createdAt?: Prisma.SortOrder
   startedAt?: Prisma.SortOrder
   finishedAt?: Prisma.SortOrder
+  tenant?: Prisma.SortOrder
 }
 
 export type JobMaxOrderByAggregateInput = {
@@ -517,6 +537,7 @@ export type JobMaxOrderByAggregateInput = {
   createdAt?: Prisma.SortOrder
   startedAt?: Prisma.SortOrder
   finishedAt?: Prisma.SortOrder
+  tenant?: Prisma.SortOrder
 }
 
 export type JobMinOrderByAggregateInput = {
@@ -532,6 +553,7 @@ export type JobMinOrderByAggregateInput = {
   createdAt?: Prisma.SortOrder
   startedAt?: Prisma.SortOrder
   finishedAt?: Prisma.SortOrder
+  tenant?: Prisma.SortOrder
 }
 
 export type JobCreategroupsInput = {
@@ -566,6 +588,7 @@ export type JobSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = ru
   createdAt?: boolean
   startedAt?: boolean
   finishedAt?: boolean
+  tenant?: boolean
 }, ExtArgs["result"]["job"]>
 
 export type JobSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
@@ -585,6 +608,7 @@ export type JobSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extension
   createdAt?: boolean
   startedAt?: boolean
   finishedAt?: boolean
+  tenant?: boolean
 }, ExtArgs["result"]["job"]>
 
 export type JobSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
@@ -604,6 +628,7 @@ export type JobSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extension
   createdAt?: boolean
   startedAt?: boolean
   finishedAt?: boolean
+  tenant?: boolean
 }, ExtArgs["result"]["job"]>
 
 export type JobSelectScalar = {
@@ -623,9 +648,10 @@ export type JobSelectScalar = {
   createdAt?: boolean
   startedAt?: boolean
   finishedAt?: boolean
+  tenant?: boolean
 }
 
-export type JobOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "status" | "tool" | "subject" | "subjectKind" | "groups" | "claims" | "packVersion" | "arguments" | "approvalId" | "result" | "error" | "cancelledBy" | "createdAt" | "startedAt" | "finishedAt", ExtArgs["result"]["job"]>
+export type JobOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "status" | "tool" | "subject" | "subjectKind" | "groups" | "claims" | "packVersion" | "arguments" | "approvalId" | "result" | "error" | "cancelledBy" | "createdAt" | "startedAt" | "finishedAt" | "tenant", ExtArgs["result"]["job"]>
 
 export type $JobPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   name: "Job"
@@ -647,6 +673,10 @@ export type $JobPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs = 
     createdAt: Date
     startedAt: Date | null
     finishedAt: Date | null
+    /**
+     * The tenant the job's call is made in; row-level security keeps the row to it.
+     */
+    tenant: string
   }, ExtArgs["result"]["job"]>
   composites: {}
 }
@@ -1086,6 +1116,7 @@ export interface JobFieldRefs {
   readonly createdAt: Prisma.FieldRef<"Job", 'DateTime'>
   readonly startedAt: Prisma.FieldRef<"Job", 'DateTime'>
   readonly finishedAt: Prisma.FieldRef<"Job", 'DateTime'>
+  readonly tenant: Prisma.FieldRef<"Job", 'String'>
 }
     
 

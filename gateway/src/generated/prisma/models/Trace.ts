@@ -56,6 +56,7 @@ export type TraceMinAggregateOutputType = {
   error: string | null
   zone: string | null
   traceId: string | null
+  tenant: string | null
 }
 
 export type TraceMaxAggregateOutputType = {
@@ -76,6 +77,7 @@ export type TraceMaxAggregateOutputType = {
   error: string | null
   zone: string | null
   traceId: string | null
+  tenant: string | null
 }
 
 export type TraceCountAggregateOutputType = {
@@ -98,6 +100,7 @@ export type TraceCountAggregateOutputType = {
   error: number
   zone: number
   traceId: number
+  tenant: number
   _all: number
 }
 
@@ -132,6 +135,7 @@ export type TraceMinAggregateInputType = {
   error?: true
   zone?: true
   traceId?: true
+  tenant?: true
 }
 
 export type TraceMaxAggregateInputType = {
@@ -152,6 +156,7 @@ export type TraceMaxAggregateInputType = {
   error?: true
   zone?: true
   traceId?: true
+  tenant?: true
 }
 
 export type TraceCountAggregateInputType = {
@@ -174,6 +179,7 @@ export type TraceCountAggregateInputType = {
   error?: true
   zone?: true
   traceId?: true
+  tenant?: true
   _all?: true
 }
 
@@ -283,6 +289,7 @@ export type TraceGroupByOutputType = {
   error: string | null
   zone: string | null
   traceId: string | null
+  tenant: string
   _count: TraceCountAggregateOutputType | null
   _avg: TraceAvgAggregateOutputType | null
   _sum: TraceSumAggregateOutputType | null
@@ -328,6 +335,7 @@ export type TraceWhereInput = {
   error?: Prisma.StringNullableFilter<"Trace"> | string | null
   zone?: Prisma.StringNullableFilter<"Trace"> | string | null
   traceId?: Prisma.StringNullableFilter<"Trace"> | string | null
+  tenant?: Prisma.StringFilter<"Trace"> | string
 }
 
 export type TraceOrderByWithRelationInput = {
@@ -350,6 +358,7 @@ export type TraceOrderByWithRelationInput = {
   error?: Prisma.SortOrderInput | Prisma.SortOrder
   zone?: Prisma.SortOrderInput | Prisma.SortOrder
   traceId?: Prisma.SortOrderInput | Prisma.SortOrder
+  tenant?: Prisma.SortOrder
 }
 
 export type TraceWhereUniqueInput = Prisma.AtLeast<{
@@ -375,6 +384,7 @@ export type TraceWhereUniqueInput = Prisma.AtLeast<{
   error?: Prisma.StringNullableFilter<"Trace"> | string | null
   zone?: Prisma.StringNullableFilter<"Trace"> | string | null
   traceId?: Prisma.StringNullableFilter<"Trace"> | string | null
+  tenant?: Prisma.StringFilter<"Trace"> | string
 }, "id">
 
 export type TraceOrderByWithAggregationInput = {
@@ -397,6 +407,7 @@ export type TraceOrderByWithAggregationInput = {
   error?: Prisma.SortOrderInput | Prisma.SortOrder
   zone?: Prisma.SortOrderInput | Prisma.SortOrder
   traceId?: Prisma.SortOrderInput | Prisma.SortOrder
+  tenant?: Prisma.SortOrder
   _count?: Prisma.TraceCountOrderByAggregateInput
   _avg?: Prisma.TraceAvgOrderByAggregateInput
   _max?: Prisma.TraceMaxOrderByAggregateInput
@@ -427,6 +438,7 @@ export type TraceScalarWhereWithAggregatesInput = {
   error?: Prisma.StringNullableWithAggregatesFilter<"Trace"> | string | null
   zone?: Prisma.StringNullableWithAggregatesFilter<"Trace"> | string | null
   traceId?: Prisma.StringNullableWithAggregatesFilter<"Trace"> | string | null
+  tenant?: Prisma.StringWithAggregatesFilter<"Trace"> | string
 }
 
 export type TraceCreateInput = {
@@ -449,6 +461,7 @@ export type TraceCreateInput = {
   error?: string | null
   zone?: string | null
   traceId?: string | null
+  tenant?: string
 }
 
 export type TraceUncheckedCreateInput = {
@@ -471,6 +484,7 @@ export type TraceUncheckedCreateInput = {
   error?: string | null
   zone?: string | null
   traceId?: string | null
+  tenant?: string
 }
 
 export type TraceUpdateInput = {
@@ -493,6 +507,7 @@ export type TraceUpdateInput = {
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   zone?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   traceId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  tenant?: Prisma.StringFieldUpdateOperationsInput | string
 }
 
 export type TraceUncheckedUpdateInput = {
@@ -515,6 +530,7 @@ export type TraceUncheckedUpdateInput = {
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   zone?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   traceId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  tenant?: Prisma.StringFieldUpdateOperationsInput | string
 }
 
 export type TraceCreateManyInput = {
@@ -537,6 +553,7 @@ export type TraceCreateManyInput = {
   error?: string | null
   zone?: string | null
   traceId?: string | null
+  tenant?: string
 }
 
 export type TraceUpdateManyMutationInput = {
@@ -559,6 +576,7 @@ export type TraceUpdateManyMutationInput = {
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   zone?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   traceId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  tenant?: Prisma.StringFieldUpdateOperationsInput | string
 }
 
 export type TraceUncheckedUpdateManyInput = {
@@ -581,6 +599,7 @@ export type TraceUncheckedUpdateManyInput = {
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   zone?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   traceId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  tenant?: Prisma.StringFieldUpdateOperationsInput | string
 }
 
 export type TraceCountOrderByAggregateInput = {
@@ -603,6 +622,7 @@ export type TraceCountOrderByAggregateInput = {
   error?: Prisma.SortOrder
   zone?: Prisma.SortOrder
   traceId?: Prisma.SortOrder
+  tenant?: Prisma.SortOrder
 }
 
 export type TraceAvgOrderByAggregateInput = {
@@ -629,6 +649,7 @@ export type TraceMaxOrderByAggregateInput = {
   error?: Prisma.SortOrder
   zone?: Prisma.SortOrder
   traceId?: Prisma.SortOrder
+  tenant?: Prisma.SortOrder
 }
 
 export type TraceMinOrderByAggregateInput = {
@@ -649,6 +670,7 @@ export type TraceMinOrderByAggregateInput = {
   error?: Prisma.SortOrder
   zone?: Prisma.SortOrder
   traceId?: Prisma.SortOrder
+  tenant?: Prisma.SortOrder
 }
 
 export type TraceSumOrderByAggregateInput = {
@@ -707,6 +729,7 @@ export type TraceSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = 
   error?: boolean
   zone?: boolean
   traceId?: boolean
+  tenant?: boolean
 }, ExtArgs["result"]["trace"]>
 
 export type TraceSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
@@ -729,6 +752,7 @@ export type TraceSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extensi
   error?: boolean
   zone?: boolean
   traceId?: boolean
+  tenant?: boolean
 }, ExtArgs["result"]["trace"]>
 
 export type TraceSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
@@ -751,6 +775,7 @@ export type TraceSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensi
   error?: boolean
   zone?: boolean
   traceId?: boolean
+  tenant?: boolean
 }, ExtArgs["result"]["trace"]>
 
 export type TraceSelectScalar = {
@@ -773,9 +798,10 @@ export type TraceSelectScalar = {
   error?: boolean
   zone?: boolean
   traceId?: boolean
+  tenant?: boolean
 }
 
-export type TraceOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "time" | "subject" | "subjectKind" | "tool" | "route" | "target" | "decision" | "rule" | "revision" | "latencyMs" | "status" | "argsBytes" | "resultBytes" | "args" | "result" | "error" | "zone" | "traceId", ExtArgs["result"]["trace"]>
+export type TraceOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "time" | "subject" | "subjectKind" | "tool" | "route" | "target" | "decision" | "rule" | "revision" | "latencyMs" | "status" | "argsBytes" | "resultBytes" | "args" | "result" | "error" | "zone" | "traceId" | "tenant", ExtArgs["result"]["trace"]>
 
 export type $TracePayload<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   name: "Trace"
@@ -806,6 +832,10 @@ export type $TracePayload<ExtArgs extends runtime.Types.Extensions.InternalArgs 
      * W3C trace id (32 hex digits) linking the call to the tracing backend; null when none was known.
      */
     traceId: string | null
+    /**
+     * The tenant the call was made in; row-level security keeps the row to it ('default': the implicit tenant).
+     */
+    tenant: string
   }, ExtArgs["result"]["trace"]>
   composites: {}
 }
@@ -1248,6 +1278,7 @@ export interface TraceFieldRefs {
   readonly error: Prisma.FieldRef<"Trace", 'String'>
   readonly zone: Prisma.FieldRef<"Trace", 'String'>
   readonly traceId: Prisma.FieldRef<"Trace", 'String'>
+  readonly tenant: Prisma.FieldRef<"Trace", 'String'>
 }
     
 
