@@ -12,12 +12,13 @@ let outside: string;
 beforeAll(() => {
   // Outside the repository: folders shaped like config folders, and loose files, all holding the canary.
   outside = mkdtempSync(path.join(tmpdir(), 'raku-outside-'));
-  for (const dir of ['packs/petstore', 'zones', 'policies', 'pack'])
+  for (const dir of ['packs/petstore', 'zones', 'policies', 'tenants', 'pack'])
     mkdirSync(path.join(outside, dir), { recursive: true });
   writeFileSync(path.join(outside, 'packs/petstore/pack.yaml'), secretYaml);
   writeFileSync(path.join(outside, 'pack/pack.yaml'), secretYaml);
   writeFileSync(path.join(outside, 'zones/dev.yaml'), secretYaml);
   writeFileSync(path.join(outside, 'policies/default.yaml'), secretYaml);
+  writeFileSync(path.join(outside, 'tenants/support.yaml'), secretYaml);
   writeFileSync(path.join(outside, 'secret.yaml'), secretYaml);
 });
 afterAll(() => rmSync(outside, { recursive: true, force: true }));
@@ -27,10 +28,12 @@ const CASES: { name: string; link: string; target: string }[] = [
   { name: 'the packs/ folder', link: 'packs', target: 'packs' },
   { name: 'the zones/ folder', link: 'zones', target: 'zones' },
   { name: 'the policies/ folder', link: 'policies', target: 'policies' },
+  { name: 'the tenants/ folder', link: 'tenants', target: 'tenants' },
   { name: 'a pack folder', link: 'packs/petstore', target: 'pack' },
   { name: 'a pack file', link: 'packs/petstore/pack.yaml', target: 'secret.yaml' },
   { name: 'a zone file', link: 'zones/dev.yaml', target: 'secret.yaml' },
   { name: 'a policy file', link: 'policies/extra.yml', target: 'secret.yaml' },
+  { name: 'a tenant file', link: 'tenants/support.yaml', target: 'secret.yaml' },
 ];
 
 describe('raku validate never follows a symbolic link where config is expected', () => {
