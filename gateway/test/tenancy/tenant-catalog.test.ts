@@ -19,7 +19,7 @@ let base: string;
 
 beforeAll(async () => {
   parts = await startTenancyParts();
-  persistence = await openPersistence({ dataDir: 'memory://', log: () => {} });
+  persistence = await openPersistence({ databaseUrl: undefined, dataDir: 'memory://', log: () => {} });
   ({ gateway, traces } = await startTenancyGateway(parts, {
     adminSubjects: ['user:ada'],
     adminRouter: (deps) => persistence.adminRouter(deps),
