@@ -472,7 +472,14 @@ export class GatewayCatalog implements ToolCatalog, JobRunner {
       traceDecision = 'approval';
       rule = decision.approval.rule;
       // A call run later (a job) must be the one approved: the same tool, arguments of the approved hash.
-      const refused = await refuseUnlessApproved(this.options.approvals, approvedBy, name, args);
+      // Looked up in the call's tenant: row-level security keeps the request to it.
+      const refused = await refuseUnlessApproved(
+        this.options.approvals,
+        approvedBy,
+        name,
+        args,
+        caller.tenant,
+      );
       if (refused) return { ...refused, decision: traceDecision, rule };
     }
     // The cache is read after every check that may refuse the call: a cached answer is still a call.
