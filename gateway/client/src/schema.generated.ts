@@ -1219,14 +1219,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The console session of this browser: who, admin or not, its tenants, and the CSRF token for changes */
+        /** The console session of this browser: who, admin or not, and the CSRF token for changes */
         get: {
             parameters: {
                 query?: never;
-                header?: {
-                    /** @description The tenant the console acts in, for a caller in several (`tenancy.tenant` then names it, or `tenancy.problem` says why it may not). */
-                    "X-Raku-Tenant"?: string;
-                };
+                header?: never;
                 path?: never;
                 cookie?: never;
             };
@@ -1359,13 +1356,16 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The packs and tools of the bundle in use, the zones that run each pack, and the third-party servers with their reviewed description hashes against the live ones (any caller; non-admins see the tools policy lets them see)
-         * @description Built from this gateway’s bundle: each pack at the version this zone serves with its tools as agents list them (schemas, annotations, the sensitive flag, content hash, and the HTTP method and path each tool calls: the bundle keeps the HTTP mapping, not the OpenAPI operation id, so `operationId` is null), and every zone of the pipeline that runs the pack, with its version. Third-party servers: each reviewed tool’s committed `descriptionSha256` against the hash of its live definition as the gateway last read it (every 5 minutes and on demand; this request never reads it), and when. Admins see everything; other callers see only the tools `tools/list` would show them (a remote tool when a name it serves is visible).
+         * The packs and tools of the bundle in use, the zones that run each pack, and the third-party servers with their reviewed description hashes against the live ones (any caller; non-admins see the tools of their tenant that policy lets them see)
+         * @description Built from this gateway’s bundle: each pack at the version this zone serves with its tools as agents list them (schemas, annotations, the sensitive flag, content hash, and the HTTP method and path each tool calls: the bundle keeps the HTTP mapping, not the OpenAPI operation id, so `operationId` is null), and every zone of the pipeline that runs the pack, with its version. Third-party servers: each reviewed tool’s committed `descriptionSha256` against the hash of its live definition as the gateway last read it (every 5 minutes and on demand; this request never reads it), and when. Admins see everything (every tenant’s packs); other callers see only the tools `tools/list` would show them in the tenant they act in (a remote tool when a name it serves is visible).
          */
         get: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description The tenant the request acts in, for a caller that belongs to several (required then); one it is not a member of is refused with 403. An organisation admin may name any tenant. Absent: the caller’s only tenant, or `default`. */
+                    "X-Raku-Tenant"?: string;
+                };
                 path?: never;
                 cookie?: never;
             };
@@ -1382,6 +1382,15 @@ export interface paths {
                 };
                 /** @description No or invalid bearer token. */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The caller may not act in the tenant X-Raku-Tenant names, or belongs to several tenants and names none: the message says which. */
+                403: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1415,7 +1424,10 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description The tenant the request acts in, for a caller that belongs to several (required then); one it is not a member of is refused with 403. An organisation admin may name any tenant. Absent: the caller’s only tenant, or `default`. */
+                    "X-Raku-Tenant"?: string;
+                };
                 path: {
                     /** @description The exposed tool name (petstore.get_pet). */
                     tool: string;
@@ -1455,7 +1467,16 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The bundle in use has no tool of that name. */
+                /** @description The caller may not act in the tenant X-Raku-Tenant names, or belongs to several tenants and names none: the message says which. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The tenant the caller acts in has no tool of that name (another tenant’s tool is answered as a missing one). */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -1486,7 +1507,10 @@ export interface paths {
         get: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description The tenant the request acts in, for a caller that belongs to several (required then); one it is not a member of is refused with 403. An organisation admin may name any tenant. Absent: the caller’s only tenant, or `default`. */
+                    "X-Raku-Tenant"?: string;
+                };
                 path?: never;
                 cookie?: never;
             };
@@ -1503,6 +1527,15 @@ export interface paths {
                 };
                 /** @description No or invalid bearer token. */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The caller may not act in the tenant X-Raku-Tenant names, or belongs to several tenants and names none: the message says which. */
+                403: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2652,25 +2685,6 @@ export interface components {
              * @example https://jaeger.example.com/trace/{traceId}
              */
             tracingUrl?: string;
-            tenancy?: components["schemas"]["SessionTenancy"];
-        };
-        /** @description The caller’s tenants (docs/tenancy.md). Absent when the gateway has no tenants. Send X-Raku-Tenant with GET /v1/session to see the tenant a request naming it acts in. */
-        SessionTenancy: {
-            /**
-             * @description The tenant requests act in (catalog, try-it, submitted jobs): the caller’s only tenant, the one X-Raku-Tenant names, or `default` for a caller in none. Absent when none could be chosen (see `problem`).
-             * @example payments
-             */
-            tenant?: string;
-            /** @description Why no tenant could be chosen: several tenants and no X-Raku-Tenant, or a header naming one the caller may not act in. */
-            problem?: string;
-            /** @description The tenants whose members include the caller; with several, X-Raku-Tenant picks one. */
-            memberOf: string[];
-            /** @description An organisation admin (the admin role): reads and administers every tenant. */
-            allTenants: boolean;
-            /** @description The tenants whose traces, approvals and jobs the admin API reads for this caller (the `tenant` filter’s choices). */
-            reads: string[];
-            /** @description The tenants the caller administers: it reads all their traces, approvals and jobs (GET /v1/traces needs one). */
-            administers: string[];
         };
         SessionLogin: {
             /** @description From the banner’s link: `#login=<token>`. */

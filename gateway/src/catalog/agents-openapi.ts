@@ -3,6 +3,8 @@
  * schemas, held to ../admin/agent-routes.ts by the route-documentation test and the generated client.
  */
 
+import { TENANT_FORBIDDEN, TENANT_PARAMETER } from './catalog-openapi.ts';
+
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const nullableString = { type: ['string', 'null'] };
 
@@ -13,8 +15,10 @@ export const AGENTS_PATHS = {
         'The A2A agents of the bundle in use: each A2A pack’s reviewed card against the live one, its protocol versions, security scheme names and skills (any caller; non-admins see the agents whose skills policy shows them)',
       description:
         'Built from this gateway’s bundle and the card each agent served when the gateway last read it (at start, every 5 minutes and when a call finds it unread; this request never reads it). `status`: `reviewed` (the live card hashes to the reviewed `upstream.a2a.cardSha256`: the skills are served), `changed` (it does not: the skills are hidden and calls refused until the card is re-imported and reviewed), `unreachable` (it could not be read: hidden too), `unchecked` (not read yet). Security schemes are names and kinds only; a card carries no credential. Card URLs and read errors are shown to admins only.',
+      parameters: [TENANT_PARAMETER],
       responses: {
         '200': { description: 'The agents', content: { 'application/json': { schema: ref('Agents') } } },
+        '403': TENANT_FORBIDDEN,
         '401': {
           description: 'No or invalid bearer token.',
           content: { 'application/json': { schema: ref('Error') } },

@@ -10,18 +10,38 @@ const error = (description: string) => ({
   content: { 'application/json': { schema: ref('Error') } },
 });
 const nullableString = { type: ['string', 'null'] };
+
+/**
+ * The X-Raku-Tenant header of the catalog, Agents and try-it requests: the tenant the request acts in, as on
+ * /mcp (docs/tenancy.md, "Gateway").
+ */
+export const TENANT_PARAMETER = {
+  name: 'X-Raku-Tenant',
+  in: 'header',
+  required: false,
+  schema: { type: 'string' },
+  description:
+    'The tenant the request acts in, for a caller that belongs to several (required then); one it is not a member of is refused with 403. An organisation admin may name any tenant. Absent: the caller’s only tenant, or `default`.',
+} as const;
+
+/** The 403 of a request that may not act in the tenant it names (or names none while in several). */
+export const TENANT_FORBIDDEN = error(
+  'The caller may not act in the tenant X-Raku-Tenant names, or belongs to several tenants and names none: the message says which.',
+);
 const anyObject = { type: 'object', additionalProperties: true };
 
 export const CATALOG_PATHS = {
   '/v1/catalog': {
     get: {
       summary:
-        'The packs and tools of the bundle in use, the zones that run each pack, and the third-party servers with their reviewed description hashes against the live ones (any caller; non-admins see the tools policy lets them see)',
+        'The packs and tools of the bundle in use, the zones that run each pack, and the third-party servers with their reviewed description hashes against the live ones (any caller; non-admins see the tools of their tenant that policy lets them see)',
       description:
-        'Built from this gateway’s bundle: each pack at the version this zone serves with its tools as agents list them (schemas, annotations, the sensitive flag, content hash, and the HTTP method and path each tool calls: the bundle keeps the HTTP mapping, not the OpenAPI operation id, so `operationId` is null), and every zone of the pipeline that runs the pack, with its version. Third-party servers: each reviewed tool’s committed `descriptionSha256` against the hash of its live definition as the gateway last read it (every 5 minutes and on demand; this request never reads it), and when. Admins see everything; other callers see only the tools `tools/list` would show them (a remote tool when a name it serves is visible).',
+        'Built from this gateway’s bundle: each pack at the version this zone serves with its tools as agents list them (schemas, annotations, the sensitive flag, content hash, and the HTTP method and path each tool calls: the bundle keeps the HTTP mapping, not the OpenAPI operation id, so `operationId` is null), and every zone of the pipeline that runs the pack, with its version. Third-party servers: each reviewed tool’s committed `descriptionSha256` against the hash of its live definition as the gateway last read it (every 5 minutes and on demand; this request never reads it), and when. Admins see everything (every tenant’s packs); other callers see only the tools `tools/list` would show them in the tenant they act in (a remote tool when a name it serves is visible).',
+      parameters: [TENANT_PARAMETER],
       responses: {
         '200': { description: 'The catalog', content: { 'application/json': { schema: ref('Catalog') } } },
         '401': error('No or invalid bearer token.'),
+        '403': TENANT_FORBIDDEN,
       },
     },
   },
@@ -39,6 +59,7 @@ export const CATALOG_PATHS = {
           schema: { type: 'string' },
           description: 'The exposed tool name (petstore.get_pet).',
         },
+        TENANT_PARAMETER,
       ],
       requestBody: {
         required: true,
@@ -51,7 +72,10 @@ export const CATALOG_PATHS = {
         },
         '400': error('The body is not `{ arguments: object }`: the message names the field.'),
         '401': error('No or invalid bearer token.'),
-        '404': error('The bundle in use has no tool of that name.'),
+        '403': TENANT_FORBIDDEN,
+        '404': error(
+          'The tenant the caller acts in has no tool of that name (another tenant’s tool is answered as a missing one).',
+        ),
       },
     },
   },
