@@ -138,10 +138,11 @@ async function exchange(
   } catch (err) {
     const failure = guarded.failure();
     const callerGone = call.limits.signal?.aborted === true;
+    // The budget ran out: the call's deadline, or the same timeout met first by the HTTP exchange in flight.
+    const timedOut = deadline.aborted || failure?.kind === 'timeout';
     const task = answer.task;
-    if (deadline.aborted && !callerGone && !call.follow && task && !settled(task))
-      return stillRunning(call, task);
-    if (deadline.aborted || failure?.kind === 'timeout') {
+    if (timedOut && !callerGone && !call.follow && task && !settled(task)) return stillRunning(call, task);
+    if (timedOut) {
       return failed('timeout', `the agent did not finish within ${call.limits.timeoutMs} ms`);
     }
     return failed('error', `A2A call failed: ${failure?.message ?? (err as Error)?.message ?? err}`);
