@@ -1219,11 +1219,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The console session of this browser: who, admin or not, and the CSRF token for changes */
+        /** The console session of this browser: who, admin or not, its tenants, and the CSRF token for changes */
         get: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description The tenant the console acts in, for a caller in several (`tenancy.tenant` then names it, or `tenancy.problem` says why it may not). */
+                    "X-Raku-Tenant"?: string;
+                };
                 path?: never;
                 cookie?: never;
             };
@@ -2685,6 +2688,25 @@ export interface components {
              * @example https://jaeger.example.com/trace/{traceId}
              */
             tracingUrl?: string;
+            tenancy?: components["schemas"]["SessionTenancy"];
+        };
+        /** @description The caller’s tenants (docs/tenancy.md). Absent when the gateway has no tenants. Send X-Raku-Tenant with GET /v1/session to see the tenant a request naming it acts in. */
+        SessionTenancy: {
+            /**
+             * @description The tenant requests act in (catalog, try-it, submitted jobs): the caller’s only tenant, the one X-Raku-Tenant names, or `default` for a caller in none. Absent when none could be chosen (see `problem`).
+             * @example payments
+             */
+            tenant?: string;
+            /** @description Why no tenant could be chosen: several tenants and no X-Raku-Tenant, or a header naming one the caller may not act in. */
+            problem?: string;
+            /** @description The tenants whose members include the caller; with several, X-Raku-Tenant picks one. */
+            memberOf: string[];
+            /** @description An organisation admin (the admin role): reads and administers every tenant. */
+            allTenants: boolean;
+            /** @description The tenants whose traces, approvals and jobs the admin API reads for this caller (the `tenant` filter’s choices). */
+            reads: string[];
+            /** @description The tenants the caller administers: it reads all their traces, approvals and jobs (GET /v1/traces needs one). */
+            administers: string[];
         };
         SessionLogin: {
             /** @description From the banner’s link: `#login=<token>`. */

@@ -5,6 +5,7 @@
  * `sessions.authenticate(req)` is what the gateway's `authorize` asks when a request carries no bearer token.
  */
 import type { IncomingMessage } from 'node:http';
+import type { BundleTenant } from '@raku/render';
 import express, { type Request, type Response } from 'express';
 import type { Authenticator } from '../auth/authenticator.ts';
 import type { Caller } from '../auth/caller.ts';
@@ -13,6 +14,7 @@ import { LoginTokens } from './login-tokens.ts';
 import { LoginError, type OidcClientSettings, OidcLogin } from './oidc-login.ts';
 import type { SealKey } from './sealed-cookie.ts';
 import { type ConsoleMode, ConsoleSessions, SessionTooLargeError } from './session.ts';
+import { sessionTenancy } from './session-tenancy.ts';
 import { consoleBuilt, consoleStatic, securityHeaders } from './static.ts';
 
 export const LOGIN_PATH = '/console/login';
@@ -46,7 +48,13 @@ export interface ConsoleServer {
 
 export function createConsole(
   settings: ConsoleSettings,
-  deps: { authenticator: Authenticator; isAdmin: (caller: Caller) => boolean; log?: (m: string) => void },
+  deps: {
+    authenticator: Authenticator;
+    isAdmin: (caller: Caller) => boolean;
+    /** The tenants of the bundle in use (it may be reloaded); absent or empty: a gateway without tenants. */
+    tenants?: () => readonly BundleTenant[];
+    log?: (m: string) => void;
+  },
 ): ConsoleServer {
   const publicUrl = settings.publicUrl?.replace(/\/+$/, '');
   const secure = (req: IncomingMessage) =>
@@ -61,6 +69,8 @@ export function createConsole(
     ...(settings.localCaller ? { localCaller: settings.localCaller } : {}),
     authenticator: deps.authenticator,
     isAdmin: deps.isAdmin,
+    tenancy: (caller, requested) =>
+      sessionTenancy(caller, deps.tenants?.() ?? [], deps.isAdmin(caller), requested),
     ...(oidc ? { refresh: (token: string) => oidc.refresh(token) } : {}),
     secure,
     ...(publicUrl ? { publicUrl } : {}),

@@ -21,7 +21,17 @@ export const SESSION_PATHS = {
     get: {
       'x-served-by': 'server',
       security: [{ cookieAuth: [] }],
-      summary: 'The console session of this browser: who, admin or not, and the CSRF token for changes',
+      summary:
+        'The console session of this browser: who, admin or not, its tenants, and the CSRF token for changes',
+      parameters: [
+        {
+          name: 'X-Raku-Tenant',
+          in: 'header',
+          schema: { type: 'string' },
+          description:
+            'The tenant the console acts in, for a caller in several (`tenancy.tenant` then names it, or `tenancy.problem` says why it may not).',
+        },
+      ],
       responses: {
         '200': sessionBody,
         '401': signIn('No valid session; `login` says where to sign in'),
@@ -92,6 +102,47 @@ export const SESSION_SCHEMAS = {
         description:
           'RAKU_TRACING_URL: the link to a trace in the tracing backend, with `{traceId}` standing for its W3C trace id (Trace.traceId). Absent when not configured.',
         examples: ['https://jaeger.example.com/trace/{traceId}'],
+      },
+      tenancy: { $ref: '#/components/schemas/SessionTenancy' },
+    },
+  },
+  SessionTenancy: {
+    type: 'object',
+    description:
+      'The caller’s tenants (docs/tenancy.md). Absent when the gateway has no tenants. Send X-Raku-Tenant with GET /v1/session to see the tenant a request naming it acts in.',
+    required: ['memberOf', 'allTenants', 'reads', 'administers'],
+    properties: {
+      tenant: {
+        type: 'string',
+        description:
+          'The tenant requests act in (catalog, try-it, submitted jobs): the caller’s only tenant, the one X-Raku-Tenant names, or `default` for a caller in none. Absent when none could be chosen (see `problem`).',
+        examples: ['payments'],
+      },
+      problem: {
+        type: 'string',
+        description:
+          'Why no tenant could be chosen: several tenants and no X-Raku-Tenant, or a header naming one the caller may not act in.',
+      },
+      memberOf: {
+        type: 'array',
+        items: { type: 'string' },
+        description: 'The tenants whose members include the caller; with several, X-Raku-Tenant picks one.',
+      },
+      allTenants: {
+        type: 'boolean',
+        description: 'An organisation admin (the admin role): reads and administers every tenant.',
+      },
+      reads: {
+        type: 'array',
+        items: { type: 'string' },
+        description:
+          'The tenants whose traces, approvals and jobs the admin API reads for this caller (the `tenant` filter’s choices).',
+      },
+      administers: {
+        type: 'array',
+        items: { type: 'string' },
+        description:
+          'The tenants the caller administers: it reads all their traces, approvals and jobs (GET /v1/traces needs one).',
       },
     },
   },

@@ -9,8 +9,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Authenticator } from '../auth/authenticator.ts';
 import type { Caller } from '../auth/caller.ts';
+import { TENANT_HEADER } from '../tenancy/membership.ts';
 import { checkCsrf } from './csrf.ts';
 import { cookieHeader, readCookie, type SealKey, seal, unseal } from './sealed-cookie.ts';
+import type { SessionTenancy } from './session-tenancy.ts';
 
 export const SESSION_COOKIE = 'raku_session';
 const PURPOSE = 'raku-console-session';
@@ -35,6 +37,8 @@ export interface SessionView {
   expiresAt: string;
   /** RAKU_TRACING_URL: a trace's link in the tracing backend, `{traceId}` standing for its W3C trace id. */
   tracingUrl?: string;
+  /** The caller's tenants and scopes (./session-tenancy.ts); absent when the gateway has no tenants. */
+  tenancy?: SessionTenancy;
 }
 
 /** What a session holds, sealed in the cookie. */
@@ -65,6 +69,11 @@ export interface ConsoleSessionsOptions {
   /** Checks an access token as a bearer token (the gateway's authenticator). */
   authenticator: Authenticator;
   isAdmin: (caller: Caller) => boolean;
+  /**
+   * The caller's tenancy for the session's view, given the X-Raku-Tenant header of the request (the console
+   * sends its chosen tenant on every call); undefined when the gateway has no tenants. Absent: no tenancy.
+   */
+  tenancy?: (caller: Caller, requested: string | undefined) => SessionTenancy | undefined;
   /** OIDC: new tokens for a refresh token, or undefined when the issuer refuses. */
   refresh?: (refreshToken: string) => Promise<OidcTokens | undefined>;
   /** Whether cookies get `Secure` (the console is reached over https). */
@@ -103,7 +112,7 @@ export class ConsoleSessions {
       ...(tokens?.refreshToken ? { refreshToken: tokens.refreshToken } : {}),
     };
     await this.write(req, res, state);
-    return this.view(caller, state);
+    return this.view(req, caller, state);
   }
 
   /** Deletes the cookie and, given the session it held, refuses that session from now on. */
@@ -142,7 +151,7 @@ export class ConsoleSessions {
     if (!csrf.ok) return csrf;
     const caller = await this.callerOf(req, res, state);
     if (!caller.ok) return caller;
-    return { ok: true, caller: caller.caller, view: this.view(caller.caller, state) };
+    return { ok: true, caller: caller.caller, view: this.view(req, caller.caller, state) };
   }
 
   private async callerOf(
@@ -193,7 +202,9 @@ export class ConsoleSessions {
     return pending;
   }
 
-  private view(caller: Caller, state: SessionState): SessionView {
+  private view(req: IncomingMessage, caller: Caller, state: SessionState): SessionView {
+    const header = req.headers[TENANT_HEADER];
+    const tenancy = this.options.tenancy?.(caller, typeof header === 'string' ? header : undefined);
     return {
       subject: caller.subject,
       admin: this.options.isAdmin(caller),
@@ -201,6 +212,7 @@ export class ConsoleSessions {
       mode: state.mode,
       expiresAt: new Date(state.exp * 1000).toISOString(),
       ...(this.options.tracingUrl ? { tracingUrl: this.options.tracingUrl } : {}),
+      ...(tenancy ? { tenancy } : {}),
     };
   }
 
