@@ -16,7 +16,7 @@
  *   over the page's one EventSource; `e.type === 'reset'` means events were missed: reload the list.
  * - Navigation: `useNavigate()('/traces/' + id)`, `<Link to="/jobs">` (ui/Link.tsx), `useQueryState()` for
  *   filters kept in the URL query (router.ts). Paths are written without the /console prefix.
- * - Who: `useSession()` → { subject, admin, mode }.
+ * - Who: `useSession()` → { subject, admin, mode, tenancy? } (tenancy.ts reads it: tenant column, filter).
  * - Shared pieces in ui/: Table, StatusBadge, TimeAgo, Empty, ErrorBanner, Chart (uPlot: import it only from a
  *   lazily loaded view), Link. A view renders one <h1> (use `<ViewHeader title>`), labelled form controls,
  *   buttons for actions and links for navigation; styles.css has the classes.
@@ -40,10 +40,13 @@ import {
   type SignedOut,
   setApiSession,
   signOut,
+  switchTenant,
 } from './api.ts';
 import { EventHub, EventsContext, useLiveStatus } from './events.ts';
 import { type Location, matchRoute, RouterContext, useLocationState } from './router.ts';
+import { administersAny } from './tenancy.ts';
 import { Link } from './ui/Link.tsx';
+import { TenantSwitcher } from './ui/TenantSwitcher.tsx';
 import { LoginView } from './views/LoginView.tsx';
 
 /** What every view receives. */
@@ -56,42 +59,53 @@ interface Route {
   /** views/<view>.tsx, exporting a function named <view>. */
   view: string;
   title: string;
-  /** The gateway answers these endpoints to admins only: hidden from others' navigation. */
-  adminOnly?: boolean;
+  /**
+   * Who the gateway answers the page's endpoints to (hidden from others' navigation): 'admin', the admin role;
+   * 'traces', the admin role or a tenant's admin (the traces of the tenants it administers).
+   */
+  needs?: Access;
+}
+
+type Access = 'admin' | 'traces';
+
+function allowed(session: Session, needs: Access | undefined): boolean {
+  if (needs === 'admin') return session.admin;
+  if (needs === 'traces') return administersAny(session);
+  return true;
 }
 
 /** The console's pages, most specific first. */
 export const ROUTES: readonly Route[] = [
-  { pattern: '/', view: 'ZonesView', title: 'Zones', adminOnly: true },
+  { pattern: '/', view: 'ZonesView', title: 'Zones', needs: 'admin' },
   {
     pattern: '/zones/:zone/workloads/:workload',
     view: 'DeploymentLogsView',
     title: 'Deployment logs',
-    adminOnly: true,
+    needs: 'admin',
   },
-  { pattern: '/traces', view: 'TracesView', title: 'Traces', adminOnly: true },
-  { pattern: '/traces/:id', view: 'TraceDetail', title: 'Trace', adminOnly: true },
+  { pattern: '/traces', view: 'TracesView', title: 'Traces', needs: 'traces' },
+  { pattern: '/traces/:id', view: 'TraceDetail', title: 'Trace', needs: 'traces' },
   { pattern: '/approvals', view: 'ApprovalsView', title: 'Approvals' },
   { pattern: '/jobs', view: 'JobsView', title: 'Jobs' },
-  { pattern: '/health', view: 'HealthView', title: 'Health', adminOnly: true },
+  { pattern: '/health', view: 'HealthView', title: 'Health', needs: 'admin' },
   { pattern: '/catalog', view: 'CatalogView', title: 'Catalog' },
   { pattern: '/catalog/:tool', view: 'ToolView', title: 'Tool' },
   { pattern: '/agents', view: 'AgentsView', title: 'Agents' },
-  { pattern: '/import', view: 'ImportView', title: 'Import API', adminOnly: true },
-  { pattern: '/policies', view: 'PoliciesView', title: 'Policies', adminOnly: true },
+  { pattern: '/import', view: 'ImportView', title: 'Import API', needs: 'admin' },
+  { pattern: '/policies', view: 'PoliciesView', title: 'Policies', needs: 'admin' },
   { pattern: '/api', view: 'ApiReferenceView', title: 'API reference' },
 ];
 
-const NAV: readonly { to: string; label: string; section: string; adminOnly?: boolean }[] = [
-  { to: '/', label: 'Zones', section: '/zones', adminOnly: true },
-  { to: '/traces', label: 'Traces', section: '/traces', adminOnly: true },
+const NAV: readonly { to: string; label: string; section: string; needs?: Access }[] = [
+  { to: '/', label: 'Zones', section: '/zones', needs: 'admin' },
+  { to: '/traces', label: 'Traces', section: '/traces', needs: 'traces' },
   { to: '/approvals', label: 'Approvals', section: '/approvals' },
   { to: '/jobs', label: 'Jobs', section: '/jobs' },
-  { to: '/health', label: 'Health', section: '/health', adminOnly: true },
+  { to: '/health', label: 'Health', section: '/health', needs: 'admin' },
   { to: '/catalog', label: 'Catalog', section: '/catalog' },
   { to: '/agents', label: 'Agents', section: '/agents' },
-  { to: '/import', label: 'Import API', section: '/import', adminOnly: true },
-  { to: '/policies', label: 'Policies', section: '/policies', adminOnly: true },
+  { to: '/import', label: 'Import API', section: '/import', needs: 'admin' },
+  { to: '/policies', label: 'Policies', section: '/policies', needs: 'admin' },
   { to: '/api', label: 'API', section: '/api' },
 ];
 
@@ -172,6 +186,14 @@ export function App({ loginToken }: { loginToken: string | undefined }) {
           <Shell
             session={auth.session}
             location={location}
+            onSwitchTenant={async (tenant) => {
+              const result = await switchTenant(tenant);
+              setAuth(
+                result.ok
+                  ? { state: 'in', session: result.session }
+                  : { state: 'out', signedOut: result.signedOut },
+              );
+            }}
             onSignOut={async () => {
               await signOut().catch(() => undefined);
               setAuth({ state: 'out', signedOut: { message: 'You signed out.' } });
@@ -188,7 +210,13 @@ export function App({ loginToken }: { loginToken: string | undefined }) {
   );
 }
 
-function Shell(props: { session: Session; location: Location; onSignOut(): void; onRefused(): void }) {
+function Shell(props: {
+  session: Session;
+  location: Location;
+  onSignOut(): void;
+  onRefused(): void;
+  onSwitchTenant(tenant: string): Promise<void>;
+}) {
   const { session, location } = props;
   const onRefused = useRef(props.onRefused);
   onRefused.current = props.onRefused;
@@ -211,20 +239,23 @@ function Shell(props: { session: Session; location: Location; onSignOut(): void;
   let content: ReactNode;
   if (!match) {
     content = <NotFound path={location.path} />;
-  } else if (match.route.adminOnly && !session.admin) {
+  } else if (!allowed(session, match.route.needs)) {
     content = (
       <section className="view">
         <h1>{match.route.title}</h1>
         <p>
-          This page needs the gateway's admin role, which {session.subject} does not hold. Approvals and jobs
-          are open to everyone.
+          {match.route.needs === 'traces'
+            ? `This page needs the gateway's admin role or a tenant's, which ${session.subject} does not hold.`
+            : `This page needs the gateway's admin role, which ${session.subject} does not hold.`}{' '}
+          Approvals and jobs are open to everyone.
         </p>
       </section>
     );
   } else {
     const View = viewComponent(match.route.view);
+    // A new tenant is a new view: it loads again in that tenant.
     content = (
-      <ViewBoundary key={location.path}>
+      <ViewBoundary key={`${location.path} ${session.tenancy?.tenant ?? ''}`}>
         <Suspense fallback={<p className="loading">Loading…</p>}>
           <View params={match.params} />
         </Suspense>
@@ -243,7 +274,7 @@ function Shell(props: { session: Session; location: Location; onSignOut(): void;
         </Link>
         <nav aria-label="Console sections">
           <ul className="nav">
-            {NAV.filter((item) => session.admin || !item.adminOnly).map((item) => {
+            {NAV.filter((item) => allowed(session, item.needs)).map((item) => {
               const current =
                 item.to === '/'
                   ? location.path === '/' || location.path.startsWith('/zones/')
@@ -260,6 +291,9 @@ function Shell(props: { session: Session; location: Location; onSignOut(): void;
         </nav>
         <div className="session">
           <LiveIndicator />
+          {session.tenancy ? (
+            <TenantSwitcher tenancy={session.tenancy} onSwitch={props.onSwitchTenant} />
+          ) : null}
           <span className="subject" title={session.admin ? 'admin' : undefined}>
             {session.subject}
             {session.admin ? <span className="badge badge-neutral">admin</span> : null}

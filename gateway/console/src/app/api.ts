@@ -4,10 +4,14 @@
  * A 401 from any call means the session ended: the shell shows the login view.
  *
  * Sessions (GET/POST/DELETE /v1/session) follow the console contract: `{ subject, admin, csrfToken, mode,
- * expiresAt }`, or 401 `{ error, login }` where `login` starts an OIDC sign-in.
+ * expiresAt, tenancy? }`, or 401 `{ error, login }` where `login` starts an OIDC sign-in.
+ *
+ * On a gateway with tenants, a caller in several acts in one at a time: every call (try-it and submitted jobs
+ * included) names it in `X-Raku-Tenant`, chosen in the header's switcher and remembered in localStorage.
  */
 import { createRakuClient, type RakuClient, type Schema } from '@raku/client';
 import { createContext, useContext } from 'react';
+import { headerTenant } from './tenancy.ts';
 
 /** The signed-in console session, as GET /v1/session returns it. */
 export type Session = Schema<'Session'>;
@@ -73,6 +77,10 @@ export function errorMessage(error: unknown): string {
 }
 
 let csrfToken: string | null = null;
+/** The tenant every call names in X-Raku-Tenant (a caller in several tenants), else null. */
+let actingTenant: string | null = null;
+/** Where the switcher's last choice is kept, so the console opens in it next time. */
+const TENANT_KEY = 'raku.console.tenant';
 let unauthorized: (signedOut: SignedOut) => void = () => {};
 
 /**
@@ -84,6 +92,7 @@ export const api: RakuClient = createRakuClient({ credentials: 'same-origin' });
 api.use({
   onRequest({ request }) {
     if (!SAFE_METHODS.has(request.method) && csrfToken) request.headers.set('x-raku-csrf', csrfToken);
+    if (actingTenant) request.headers.set('x-raku-tenant', actingTenant);
     return request;
   },
   async onResponse({ response, schemaPath }) {
@@ -107,6 +116,8 @@ api.use({
 /** The session whose CSRF token state-changing calls carry (null when signed out). Set by the shell. */
 export function setApiSession(session: Session | null): void {
   csrfToken = session?.csrfToken ?? null;
+  // Signed out: the next person to sign in here starts in a tenant of their own.
+  if (!session) actingTenant = null;
 }
 
 /** What runs on any 401 (the session expired or was revoked): the shell shows the login view. */
@@ -124,14 +135,49 @@ function sessionResult(result: { data?: Session; error?: unknown; response: Resp
   };
 }
 
-/** GET /v1/session: the current session, or why there is none. */
-export async function readSession(): Promise<SessionResult> {
+function storedTenant(): string | null {
+  try {
+    return window.localStorage.getItem(TENANT_KEY);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The session as seen in the tenant the console acts in: a caller in several tenants gets the one chosen last
+ * (or its first), named in X-Raku-Tenant from then on, and the session read again in it.
+ */
+async function inTenant(result: SessionResult): Promise<SessionResult> {
+  if (!result.ok) return result;
+  const wanted = headerTenant(result.session.tenancy, storedTenant()) ?? null;
+  if (wanted === actingTenant && (wanted === null || result.session.tenancy?.tenant === wanted))
+    return result;
+  actingTenant = wanted;
   return sessionResult(await api.GET('/v1/session'));
+}
+
+/** GET /v1/session: the current session (in the tenant the console acts in), or why there is none. */
+export async function readSession(): Promise<SessionResult> {
+  return inTenant(sessionResult(await api.GET('/v1/session')));
 }
 
 /** POST /v1/session with the one-time token of the banner's link (local mode). */
 export async function signInWithToken(loginToken: string): Promise<SessionResult> {
-  return sessionResult(await api.POST('/v1/session', { body: { loginToken } }));
+  return inTenant(sessionResult(await api.POST('/v1/session', { body: { loginToken } })));
+}
+
+/**
+ * Acts in `tenant` from now on (the header's switcher): remembered for the next visit, named on every call, and
+ * the session read again in it.
+ */
+export async function switchTenant(tenant: string): Promise<SessionResult> {
+  try {
+    window.localStorage.setItem(TENANT_KEY, tenant);
+  } catch {
+    // A browser refusing storage still switches, for this page.
+  }
+  actingTenant = tenant;
+  return sessionResult(await api.GET('/v1/session'));
 }
 
 /** DELETE /v1/session (with the CSRF token, as every state-changing call). */
@@ -146,7 +192,7 @@ export function useApi(): RakuClient {
   return api;
 }
 
-/** The signed-in session: subject, admin role, mode. */
+/** The signed-in session: subject, admin role, mode, tenancy. */
 export function useSession(): Session {
   const session = useContext(SessionContext);
   if (!session) throw new Error('useSession used outside the signed-in console shell (App)');

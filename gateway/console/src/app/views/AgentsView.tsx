@@ -9,6 +9,7 @@ import { useRef } from 'react';
 import { api, unwrap, useSession } from '../api.ts';
 import { useEvents } from '../events.ts';
 import { useLoad } from '../load.ts';
+import { administersAny } from '../tenancy.ts';
 import { Empty } from '../ui/Empty.tsx';
 import { ErrorBanner } from '../ui/ErrorBanner.tsx';
 import { Link } from '../ui/Link.tsx';
@@ -52,7 +53,7 @@ export function AgentsView(_props: { params: Record<string, string> }) {
         <AgentCard key={agent.pack} agent={agent} />
       ))}
       {agents.data && list.length > 0 ? (
-        session.admin ? (
+        administersAny(session) ? (
           <AgentCalls agents={list} />
         ) : (
           <p className="muted">Calls are shown to admins (traces are theirs).</p>

@@ -6,7 +6,8 @@
  * request reloaded. Below, the subject's own requests waiting for someone else. Live through `approval` events.
  *
  * GET /v1/approvals gives a non-admin what it may decide (never its own calls: four eyes); its own pending
- * requests come from GET /v1/approvals?mine=true. Both stay current through `approval` events.
+ * requests come from GET /v1/approvals?mine=true. Both stay current through `approval` events. On a gateway
+ * with tenants each request names its tenant, and a caller reading several filters by one (`?tenant=`).
  */
 import type { Schema } from '@raku/client';
 import { useCallback, useId, useState } from 'react';
@@ -14,12 +15,15 @@ import type { ViewProps } from '../App.tsx';
 import { ApiError, errorMessage, unwrap, useApi, useSession } from '../api.ts';
 import { useEvents } from '../events.ts';
 import { useLoad } from '../load.ts';
+import { useQueryState } from '../router.ts';
+import { rowTenant, showsTenants, tenantQuery } from '../tenancy.ts';
 import { ArgsView } from '../ui/ArgsView.tsx';
 import { ConfirmDialog } from '../ui/ConfirmDialog.tsx';
 import { Empty } from '../ui/Empty.tsx';
 import { ErrorBanner } from '../ui/ErrorBanner.tsx';
 import { Link } from '../ui/Link.tsx';
 import { StatusBadge } from '../ui/StatusBadge.tsx';
+import { TenantBadge, TenantFilter } from '../ui/TenantFilter.tsx';
 import { TimeAgo } from '../ui/TimeAgo.tsx';
 import { ViewHeader } from '../ui/ViewHeader.tsx';
 import '../ui/console-views.css';
@@ -70,11 +74,18 @@ function RequestCard({
   onDecide?: (request: Approval, approve: boolean) => void;
 }) {
   const headingId = useId();
+  const session = useSession();
   return (
     <article className="panel approval" aria-labelledby={headingId}>
       <h3 id={headingId} className="approval-title">
         <StatusBadge status={request.status} label={STATUS_TEXT[request.status]} />{' '}
         <code>{request.tool}</code> called by {request.subject}
+        {showsTenants(session) ? (
+          <>
+            {' '}
+            in <TenantBadge row={request} />
+          </>
+        ) : null}
       </h3>
       <dl className="details">
         <dt>Rule</dt>
@@ -176,14 +187,19 @@ export function ApprovalsView(_props: ViewProps) {
   const [decideError, setDecideError] = useState<string | null>(null);
   const [notice, setNotice] = useState('');
   const reasonId = useId();
+  const [query] = useQueryState();
+  const tenant = tenantQuery(session, 'approvals', query.get('tenant'));
 
   const requests = useLoad<Approval[]>(
     async (signal) => {
       const [pending, recent, own] = await Promise.all([
-        api.GET('/v1/approvals', { params: { query: { status: 'pending', limit: 200 } }, signal }),
-        api.GET('/v1/approvals', { params: { query: { limit: RECENT } }, signal }),
         api.GET('/v1/approvals', {
-          params: { query: { status: 'pending', mine: true, limit: 200 } },
+          params: { query: { status: 'pending', limit: 200, ...tenant } },
+          signal,
+        }),
+        api.GET('/v1/approvals', { params: { query: { limit: RECENT, ...tenant } }, signal }),
+        api.GET('/v1/approvals', {
+          params: { query: { status: 'pending', mine: true, limit: 200, ...tenant } },
           signal,
         }),
       ]);
@@ -192,7 +208,7 @@ export function ApprovalsView(_props: ViewProps) {
         byId.set(item.id, item);
       return [...byId.values()];
     },
-    [api],
+    [api, tenant.tenant],
   );
 
   useEvents(['approval'], (event) => {
@@ -201,6 +217,7 @@ export function ApprovalsView(_props: ViewProps) {
       return;
     }
     const request = event.data;
+    if (tenant.tenant !== undefined && rowTenant(request) !== tenant.tenant) return;
     requests.setData((list) => (list ? upsert(list, request) : list));
     setAsking((current) =>
       current && current.request.id === request.id ? { ...current, request } : current,
@@ -266,6 +283,7 @@ export function ApprovalsView(_props: ViewProps) {
             : `${pendingCount === 0 ? 'Nothing' : pendingCount} pending for you to decide.`
         }
       />
+      <TenantFilter list="approvals" />
       <p className="notice" role="status">
         {notice}
       </p>

@@ -12,12 +12,14 @@ import { errorMessage, unwrap, useApi, useSession } from '../api.ts';
 import { useEvents } from '../events.ts';
 import { useLoad } from '../load.ts';
 import { useQueryState } from '../router.ts';
+import { administersAny, rowTenant, showsTenants, tenantQuery } from '../tenancy.ts';
 import { ConfirmDialog } from '../ui/ConfirmDialog.tsx';
 import { Empty } from '../ui/Empty.tsx';
 import { ErrorBanner } from '../ui/ErrorBanner.tsx';
 import { Link } from '../ui/Link.tsx';
 import { StatusBadge } from '../ui/StatusBadge.tsx';
 import { type Column, Table } from '../ui/Table.tsx';
+import { TenantBadge, TenantFilter } from '../ui/TenantFilter.tsx';
 import { TimeAgo } from '../ui/TimeAgo.tsx';
 import { ViewHeader } from '../ui/ViewHeader.tsx';
 import '../ui/console-views.css';
@@ -109,6 +111,7 @@ export function JobsView(_props: ViewProps) {
   const [query, setQuery] = useQueryState();
   const raw = query.get('status');
   const status = isStatus(raw) ? raw : undefined;
+  const tenant = tenantQuery(session, 'jobs', query.get('tenant'));
   const [cancelling, setCancelling] = useState<Job | null>(null);
   const [busy, setBusy] = useState(false);
   const [cancelError, setCancelError] = useState<string | null>(null);
@@ -119,11 +122,11 @@ export function JobsView(_props: ViewProps) {
     async (signal) =>
       unwrap(
         await api.GET('/v1/jobs', {
-          params: { query: { limit: 50, ...(status ? { status } : {}) } },
+          params: { query: { limit: 50, ...(status ? { status } : {}), ...tenant } },
           signal,
         }),
       ),
-    [api, status],
+    [api, status, tenant.tenant],
   );
 
   useEvents(['job'], (event) => {
@@ -132,6 +135,7 @@ export function JobsView(_props: ViewProps) {
       return;
     }
     const job = event.data;
+    if (tenant.tenant !== undefined && rowTenant(job) !== tenant.tenant) return;
     jobs.setData((list) => {
       if (!list) return list;
       const items =
@@ -147,7 +151,7 @@ export function JobsView(_props: ViewProps) {
     try {
       const page = unwrap(
         await api.GET('/v1/jobs', {
-          params: { query: { limit: 50, cursor, ...(status ? { status } : {}) } },
+          params: { query: { limit: 50, cursor, ...(status ? { status } : {}), ...tenant } },
         }),
       );
       setMoreError(undefined);
@@ -220,7 +224,8 @@ export function JobsView(_props: ViewProps) {
         />
       ),
     },
-    ...(session.admin ? [{ header: 'Subject', cell: (job: Job) => job.subject }] : []),
+    ...(showsTenants(session) ? [{ header: 'Tenant', cell: (job: Job) => <TenantBadge row={job} /> }] : []),
+    ...(administersAny(session) ? [{ header: 'Subject', cell: (job: Job) => job.subject }] : []),
     { header: 'Submitted', kind: 'nowrap', cell: (job) => <TimeAgo time={job.createdAt} /> },
     {
       header: 'Finished',
@@ -253,11 +258,14 @@ export function JobsView(_props: ViewProps) {
       <ViewHeader
         title="Jobs"
         subtitle={
-          session.admin
-            ? 'Asynchronous tool calls of every subject, newest first.'
+          administersAny(session)
+            ? session.admin
+              ? 'Asynchronous tool calls of every subject, newest first.'
+              : 'Asynchronous tool calls of every subject in the tenants you administer, and yours, newest first.'
             : 'Your asynchronous tool calls, newest first.'
         }
       />
+      <TenantFilter list="jobs" />
       <div className="filters">
         <label className="field">
           Status

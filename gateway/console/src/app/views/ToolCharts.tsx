@@ -24,7 +24,14 @@ const REFRESH_MS = 5000;
 const WRITE_LAG_MS = 2000;
 
 export function ToolCharts({ filters, live }: { filters: TraceFilters; live: boolean }) {
-  const key = JSON.stringify([filters.range, filters.from, filters.to, filters.tool, filters.zone]);
+  const key = JSON.stringify([
+    filters.range,
+    filters.from,
+    filters.to,
+    filters.tool,
+    filters.zone,
+    filters.tenant,
+  ]);
   const stats = useLoad<Stats>(
     async () =>
       unwrap(
@@ -34,6 +41,7 @@ export function ToolCharts({ filters, live }: { filters: TraceFilters; live: boo
               ...timeWindow(filters, Date.now()),
               ...(filters.tool ? { tool: filters.tool } : {}),
               ...(filters.zone ? { zone: filters.zone } : {}),
+              ...(filters.tenant ? { tenant: filters.tenant } : {}),
             },
           },
         }),

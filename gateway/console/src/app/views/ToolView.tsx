@@ -10,6 +10,7 @@ import { useEffect, useMemo, useState } from 'react';
 import { api, errorMessage, unwrap, useSession } from '../api.ts';
 import { useEvents } from '../events.ts';
 import { useLoad } from '../load.ts';
+import { readsOwnTraces } from '../tenancy.ts';
 import { Empty } from '../ui/Empty.tsx';
 import { ErrorBanner } from '../ui/ErrorBanner.tsx';
 import { Link } from '../ui/Link.tsx';
@@ -247,10 +248,10 @@ function Outcome({ outcome }: { outcome: ToolCallOutcome }) {
   );
 }
 
-/** The link to the call's trace (the gateway writes it before answering); only admins may read traces. */
+/** The link to the call's trace (the gateway writes it before answering); only admins (of its tenant) read it. */
 function TraceLink({ id }: { id: string }) {
   const session = useSession();
-  if (!session.admin) {
+  if (!readsOwnTraces(session)) {
     return (
       <p className="muted">
         Trace <span className="mono">{id}</span> (traces are shown to admins).

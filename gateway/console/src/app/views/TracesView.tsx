@@ -6,14 +6,16 @@
  * per-tool charts above the list (ToolCharts, loaded with uPlot only here) follow the same filters.
  */
 import { lazy, Suspense, useEffect, useId, useRef, useState } from 'react';
-import { api, unwrap } from '../api.ts';
+import { api, unwrap, useSession } from '../api.ts';
 import { useEvents } from '../events.ts';
 import { useLoad } from '../load.ts';
 import { useNavigate, useQueryState } from '../router.ts';
+import { showsTenants, tenantFilterChoices } from '../tenancy.ts';
 import { Empty } from '../ui/Empty.tsx';
 import { ErrorBanner } from '../ui/ErrorBanner.tsx';
 import { StatusBadge } from '../ui/StatusBadge.tsx';
 import { type Column, Table } from '../ui/Table.tsx';
+import { TenantBadge, TenantFilter } from '../ui/TenantFilter.tsx';
 import { TraceTimeLink } from '../ui/TraceTimeLink.tsx';
 import { ViewHeader } from '../ui/ViewHeader.tsx';
 import {
@@ -45,7 +47,11 @@ interface ListState {
 export function TracesView(_props: { params: Record<string, string> }) {
   const [query, setQuery] = useQueryState();
   const navigate = useNavigate();
+  const session = useSession();
   const filters = readFilters(query);
+  // A tenant the caller does not read (an old bookmark) filters nothing: the list shows what it may read.
+  if (filters.tenant && !tenantFilterChoices(session, 'traces').includes(filters.tenant))
+    delete filters.tenant;
   const cursor = query.get('cursor') ?? undefined;
   const key = query.toString();
   const [paused, setPaused] = useState(false);
@@ -136,6 +142,7 @@ export function TracesView(_props: { params: Record<string, string> }) {
       kind: 'nowrap',
       cell: (t) => <TraceTimeLink trace={t} />,
     },
+    ...(showsTenants(session) ? [{ header: 'Tenant', cell: (t: Trace) => <TenantBadge row={t} /> }] : []),
     { header: 'Subject', cell: (t) => t.subject },
     { header: 'Tool', cell: (t) => <span className="mono">{t.tool}</span> },
     { header: 'Decision', cell: (t) => <StatusBadge status={t.decision} /> },
@@ -181,6 +188,7 @@ export function TracesView(_props: { params: Record<string, string> }) {
         ) : null}
       </ViewHeader>
 
+      <TenantFilter list="traces" />
       <FilterForm filters={filters} onApply={(values) => setQuery({ ...values, cursor: undefined })} />
 
       {showCharts ? (

@@ -19,6 +19,7 @@ const trace = (over: Partial<Trace> = {}): Trace => ({
   error: null,
   zone: 'dev',
   traceId: null,
+  tenant: 'default',
   ...over,
 });
 

@@ -1,10 +1,11 @@
 /**
  * The traces view's filters, kept in the URL query so a filtered view can be bookmarked and shared:
  * `range` (15m, 1h, 6h, 24h, 7d, 30d; default 1h) or `from`/`to` (ISO times), and `subject`, `tool`, `status`,
- * `decision`, `rule`, `zone` as GET /v1/traces takes them. Also decides whether a live `trace` event belongs
+ * `decision`, `rule`, `zone`, `tenant` as GET /v1/traces takes them. Also decides whether a live `trace` event belongs
  * in the list, with the same rules as the server's filters.
  */
 import { type Schema, traceDecisionValues, traceStatusValues } from '@raku/client';
+import { rowTenant } from '../tenancy.ts';
 
 export type Trace = Schema<'Trace'>;
 export type TraceStatus = Schema<'TraceStatus'>;
@@ -25,7 +26,7 @@ export const RANGES: Readonly<Record<string, { label: string; seconds: number }>
 export const DEFAULT_RANGE = '1h';
 
 /** The text filters, by query parameter name. */
-export const TEXT_FILTERS = ['subject', 'tool', 'rule', 'zone'] as const;
+export const TEXT_FILTERS = ['subject', 'tool', 'rule', 'zone', 'tenant'] as const;
 
 export interface TraceFilters {
   /** A key of RANGES, or 'custom' when `from`/`to` are given. */
@@ -38,6 +39,8 @@ export interface TraceFilters {
   decision?: TraceDecision;
   rule?: string;
   zone?: string;
+  /** The tenant the calls were made in (the tenant filter of a caller reading several). */
+  tenant?: string;
 }
 
 const isoOrUndefined = (value: string | null) =>
@@ -91,6 +94,7 @@ export function matches(trace: Trace, filters: TraceFilters): boolean {
   if (filters.decision && trace.decision !== filters.decision) return false;
   if (filters.rule && trace.rule !== filters.rule) return false;
   if (filters.zone && trace.zone !== filters.zone) return false;
+  if (filters.tenant && rowTenant(trace) !== filters.tenant) return false;
   const time = new Date(trace.time).getTime();
   if (filters.from && time < new Date(filters.from).getTime()) return false;
   if (filters.to && time >= new Date(filters.to).getTime()) return false;
