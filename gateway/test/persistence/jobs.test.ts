@@ -51,6 +51,8 @@ const caller = {
   subjectKind: 'agent',
   groups: ['bots'],
   claims: { tier: 'gold' },
+  // The tenant a job is stored in and run in (a repository without tenants: the implicit one).
+  tenant: 'default',
 };
 const call = (tool: string, args: Record<string, unknown> = {}): ToolCall => ({
   tool,
