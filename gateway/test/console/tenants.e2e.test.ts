@@ -1,0 +1,210 @@
+/**
+ * The console on a gateway with tenants, in real headless Chromium (browser-tenant-gateway.ts: the example's
+ * dev zone with payments and support, people signing in through a real OpenID provider). Agents of each tenant
+ * make calls first, so both tenants have traces and approval requests. A member and admin of payments sees
+ * only payments' rows and payments' crm tools; a member of both switches tenant in the header (the catalog
+ * follows, the choice goes out as X-Raku-Tenant and is kept); an organisation admin sees every tenant and
+ * filters by one. Screenshots and axe-core on each view; nothing waits for a fixed time.
+ */
+import { copyFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Client } from '@modelcontextprotocol/client';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  checkA11y,
+  ensureConsoleBuilt,
+  launchBrowser,
+  newContext,
+  pageErrors,
+  screenshot,
+} from '../helpers/browser.ts';
+import { connectClient } from '../helpers/mcp-client.ts';
+import { startTenantConsole, type TenantConsole } from './browser-tenant-gateway.ts';
+
+const SOON = { timeout: 30_000 };
+const TEST_TIMEOUT = 120_000;
+const DOCS = path.resolve(import.meta.dirname, '../../../docs/console');
+
+let tc: TenantConsole;
+let browser: Browser;
+let context: BrowserContext | undefined;
+const agents: Client[] = [];
+
+beforeAll(async () => {
+  await ensureConsoleBuilt();
+  tc = await startTenantConsole();
+  browser = await launchBrowser();
+  // One agent per tenant: a lookup each (a trace), and a call each that waits for its tenant's approvers.
+  const payments = await connectClient(
+    tc.gateway.url,
+    'modern',
+    await tc.agentToken('payments-bot', ['payments']),
+  );
+  const support = await connectClient(
+    tc.gateway.url,
+    'modern',
+    await tc.agentToken('support-bot', ['support']),
+  );
+  agents.push(payments, support);
+  expect((await payments.callTool({ name: 'crm.find_customers', arguments: {} })).isError).toBeFalsy();
+  expect(
+    (await support.callTool({ name: 'crm.find_customers', arguments: { q: 'leanne' } })).isError,
+  ).toBeFalsy();
+  await payments.callTool({ name: 'crm.get_customer', arguments: { id: 1 } });
+  await support.callTool({ name: 'crm.add_note', arguments: { customerId: 1, text: 'called back' } });
+  await tc.persistence.traces.flush();
+}, 180_000);
+
+afterEach(async () => {
+  await context?.close();
+  context = undefined;
+});
+
+afterAll(async () => {
+  for (const agent of agents) await agent.close();
+  await browser?.close();
+  await tc?.close();
+});
+
+/** Signs `user` in through the provider's login form, as a person does. */
+async function signIn(user: string): Promise<{ page: Page; errors: string[] }> {
+  context = await newContext(browser);
+  const page = await context.newPage();
+  const errors = pageErrors(page, tc.base);
+  await page.goto(`${tc.base}/console/`);
+  await page.getByRole('link', { name: 'Sign in', exact: true }).click(SOON);
+  await page.waitForURL((url) => url.origin === tc.idp.issuer, SOON);
+  await page.locator('input[name=login]').fill(user);
+  await page.locator('input[name=password]').fill('any password');
+  await page.locator('button[type=submit]').click();
+  await page.waitForURL((url) => url.href.startsWith(`${tc.base}/console/`), SOON);
+  await page.getByRole('navigation').waitFor(SOON);
+  return { page, errors };
+}
+
+async function open(page: Page, view: string, heading: string): Promise<string> {
+  await page.goto(`${tc.base}/console${view}`);
+  await page.getByRole('heading', { level: 1, name: heading }).waitFor(SOON);
+  return page.locator('main').innerText();
+}
+
+const header = (page: Page) => page.getByRole('banner');
+
+describe('the console on a gateway with tenants (real Chromium)', { timeout: TEST_TIMEOUT }, () => {
+  it("shows a member of payments only payments' traces, approvals and crm tools", async () => {
+    const { page, errors } = await signIn('pat');
+    await header(page).getByText('payments', { exact: true }).waitFor(SOON);
+    expect(await page.getByRole('navigation').getByRole('link', { name: 'Zones' }).count()).toBe(0);
+
+    await open(page, '/traces', 'Traces');
+    await page
+      .getByRole('cell', { name: /payments-bot/ })
+      .first()
+      .waitFor(SOON);
+    const traces = await page.locator('main').innerText();
+    expect(traces).toContain('crm.find_customers');
+    expect(traces).not.toContain('support-bot');
+    expect(traces).not.toMatch(/\bsupport\b/);
+    // pat reads one tenant: no filter to offer.
+    expect(await page.getByRole('main').getByLabel('Tenant').count()).toBe(0);
+    await checkA11y(page, 'traces (tenant admin)');
+
+    await open(page, '/approvals', 'Approvals');
+    await page
+      .getByRole('button', { name: /^Approve crm\.get_customer called by user:payments-bot/ })
+      .waitFor(SOON);
+    expect(await page.locator('main').innerText()).not.toContain('crm.add_note');
+
+    await open(page, '/catalog', 'Catalog');
+    await page.getByRole('link', { name: 'crm.find_customers' }).waitFor(SOON);
+    await page.getByRole('heading', { level: 2, name: /^payments-crm\b/ }).waitFor(SOON);
+    expect(await page.getByRole('heading', { level: 2, name: /^support-crm\b/ }).count()).toBe(0);
+    expect(await page.getByRole('link', { name: 'crm.add_note' }).count()).toBe(0);
+    expect(errors).toEqual([]);
+  });
+
+  it('lets a member of both tenants switch in the header: the catalog follows and the choice is kept', async () => {
+    const { page, errors } = await signIn('sam');
+    const switcher = header(page).getByRole('combobox', { name: 'Tenant' });
+    await switcher.waitFor(SOON);
+    expect(await switcher.inputValue()).toBe('payments');
+
+    await open(page, '/catalog', 'Catalog');
+    await page.getByRole('heading', { level: 2, name: /^payments-crm\b/ }).waitFor(SOON);
+    expect(await page.getByRole('link', { name: 'crm.add_note' }).count()).toBe(0);
+
+    const asked = page.waitForRequest((r) => r.url().endsWith('/v1/catalog'));
+    await switcher.selectOption('support');
+    expect((await asked).headers()['x-raku-tenant']).toBe('support');
+    await page.getByRole('link', { name: 'crm.add_note' }).waitFor(SOON);
+    await page.getByRole('heading', { level: 2, name: /^support-crm\b/ }).waitFor(SOON);
+    expect(await page.getByRole('heading', { level: 2, name: /^payments-crm\b/ }).count()).toBe(0);
+    await checkA11y(page, 'catalog (tenant switcher)');
+    await screenshot(page, 'tenant-switcher');
+
+    // The session says so too, and the choice outlives a reload.
+    await page.reload();
+    await expect.poll(() => switcher.inputValue(), SOON).toBe('support');
+    // sam administers support only: its traces, never payments', and no filter of one choice.
+    await open(page, '/traces', 'Traces');
+    await page
+      .getByRole('cell', { name: /support-bot/ })
+      .first()
+      .waitFor(SOON);
+    expect(await page.locator('main').innerText()).not.toContain('payments-bot');
+    expect(await page.getByRole('main').getByLabel('Tenant').count()).toBe(0);
+    expect(errors).toEqual([]);
+  });
+
+  it('shows an organisation admin every tenant, with a tenant column and filter', async () => {
+    const { page, errors } = await signIn('olga');
+    await header(page).getByText('All tenants', { exact: true }).waitFor(SOON);
+
+    await open(page, '/traces', 'Traces');
+    await page
+      .getByRole('cell', { name: /support-bot/ })
+      .first()
+      .waitFor(SOON);
+    await page
+      .getByRole('cell', { name: /payments-bot/ })
+      .first()
+      .waitFor(SOON);
+    await page.getByRole('columnheader', { name: 'Tenant' }).waitFor(SOON);
+    const filter = page.getByRole('main').getByRole('combobox', { name: 'Tenant' });
+    expect(await filter.locator('option').allInnerTexts()).toEqual([
+      'All tenants',
+      'default',
+      'payments',
+      'support',
+    ]);
+    await filter.selectOption('support');
+    await expect.poll(() => new URL(page.url()).searchParams.get('tenant'), SOON).toBe('support');
+    await expect.poll(() => page.getByRole('cell', { name: /payments-bot/ }).count(), SOON).toBe(0);
+    await page
+      .getByRole('cell', { name: /support-bot/ })
+      .first()
+      .waitFor(SOON);
+    await filter.selectOption('');
+    await page
+      .getByRole('cell', { name: /payments-bot/ })
+      .first()
+      .waitFor(SOON);
+    await checkA11y(page, 'traces (all tenants)');
+    // The list is what the picture is about: the charts folded away.
+    await page.getByRole('button', { name: 'Charts' }).click();
+    await expect.poll(() => page.getByRole('heading', { name: 'Per tool' }).count(), SOON).toBe(0);
+    const shot = await screenshot(page, 'tenants');
+    copyFileSync(shot, path.join(DOCS, 'tenants.png'));
+
+    const approvals = await open(page, '/approvals', 'Approvals');
+    await page.getByText('crm.add_note').first().waitFor(SOON);
+    expect(await page.locator('main').innerText()).toContain('crm.get_customer');
+    expect(approvals).toBeDefined();
+    await page.getByRole('main').getByRole('combobox', { name: 'Tenant' }).selectOption('payments');
+    await expect.poll(() => page.getByText('crm.add_note').count(), SOON).toBe(0);
+    await page.getByText('crm.get_customer').first().waitFor(SOON);
+    await checkA11y(page, 'approvals (tenant filter)');
+    expect(errors).toEqual([]);
+  });
+});
