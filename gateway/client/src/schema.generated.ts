@@ -2192,6 +2192,8 @@ export interface paths {
                 query?: {
                     /** @description Default: the gateway's own environment (dev without a bundle). */
                     environment?: "dev" | "staging" | "prod";
+                    /** @description The tenant the call is made in (docs/tenancy.md): its view of the tools, the organisation's rules and its own. Default 'default', the implicit tenant: callers of no tenant, and everyone in a repository without tenants/. One of `tenants`; another is a 400. */
+                    tenant?: string;
                 };
                 header?: never;
                 path?: never;
@@ -2208,7 +2210,7 @@ export interface paths {
                         "application/json": components["schemas"]["PolicyOverview"];
                     };
                 };
-                /** @description Unknown environment, or one the bundle does not hold (the message names it). */
+                /** @description Unknown environment or tenant, or an environment the bundle does not hold (the message names it). */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -2279,12 +2281,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Who may call what in one environment: subjects (as the policies name them) × tools, from the same accessMatrix engine as `raku policy access` and `raku plan` (admin) */
+        /**
+         * Who may call what in one environment and tenant: subjects (as the policies name them) × the tools of the tenant’s view, from the same accessMatrix engine as `raku policy access --tenant` and `raku plan` (admin)
+         * @description Only the organisation-wide rules and the tenant’s own count: another tenant’s bindings grant nothing here and its denies take nothing away.
+         */
         get: {
             parameters: {
                 query?: {
                     /** @description Default: the gateway's own environment (dev without a bundle). */
                     environment?: "dev" | "staging" | "prod";
+                    /** @description The tenant the call is made in (docs/tenancy.md): its view of the tools, the organisation's rules and its own. Default 'default', the implicit tenant: callers of no tenant, and everyone in a repository without tenants/. One of `tenants`; another is a 400. */
+                    tenant?: string;
                 };
                 header?: never;
                 path?: never;
@@ -2301,7 +2308,7 @@ export interface paths {
                         "application/json": components["schemas"]["PolicyAccessMatrix"];
                     };
                 };
-                /** @description Unknown environment, or one the bundle does not hold (the message names it). */
+                /** @description Unknown environment or tenant, or an environment the bundle does not hold (the message names it). */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -2376,7 +2383,7 @@ export interface paths {
         put?: never;
         /**
          * Simulates a tool call: the decision the gateway would make, the deciding rule and every rule that matched or failed, with the reason (admin)
-         * @description The decision is `decide`’s (the gateway’s own engine, as `raku policy check`), with every deny, allow, approval and rate-limit rule of the environment listed: matched or not, and why not (tool pattern, subject, a condition with the value seen). Nothing is called and nothing is counted against a rate limit.
+         * @description The decision is `decide`’s (the gateway’s own engine, as `raku policy check --tenant`) for a call made in `tenant`, with every deny, allow, approval and rate-limit rule of the environment listed: matched or not, and why not (another tenant’s rule, tool pattern, subject, a condition with the value seen). Nothing is called and nothing is counted against a rate limit.
          */
         post: {
             parameters: {
@@ -2400,7 +2407,7 @@ export interface paths {
                         "application/json": components["schemas"]["PolicyDecisionTrace"];
                     };
                 };
-                /** @description Invalid body, unknown environment, or a tool the environment does not have (the message names it). */
+                /** @description Invalid body, unknown environment or tenant, or a tool the tenant’s view of the environment does not have (the message names it). */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -2950,6 +2957,8 @@ export interface components {
         };
         /** @description One row of `raku plan`’s access diff. */
         AccessChange: {
+            /** @description The tenant whose callers gain or lose the access ('default': callers of no tenant); absent when neither side of the change has tenants. */
+            tenant?: string;
             /** @enum {unknown} */
             environment: "dev" | "staging" | "prod";
             /** @description As written in the policies: 'user:…', 'group:…', '*'. */
@@ -3142,6 +3151,10 @@ export interface components {
             environment: "dev" | "staging" | "prod";
             /** @description The environments that can be shown. */
             environments: ("dev" | "staging" | "prod")[];
+            /** @description The tenant the call is made in (docs/tenancy.md): its view of the tools, the organisation's rules and its own. Default 'default', the implicit tenant: callers of no tenant, and everyone in a repository without tenants/. */
+            tenant: string;
+            /** @description The tenants that can be chosen: 'default', then the repository's tenants by name ('default' alone without tenants/). */
+            tenants: string[];
             files: {
                 path: string;
                 /** @description The policy’s name; null when the file does not load (see `note`). */
@@ -3155,6 +3168,8 @@ export interface components {
                 description: string | null;
                 /** @description Tool patterns. */
                 tools: string[];
+                /** @description The tenant of the rule's policy: the rule applies only to calls made in it. null: an organisation-wide policy's rule, applying in every tenant. */
+                tenant: string | null;
                 file: string;
                 /** @description The rule's 1-based line in `file`; null when read from the bundle (bundles carry no lines). */
                 line: number | null;
@@ -3169,6 +3184,8 @@ export interface components {
                 subjects: string[];
                 /** @description Each condition as text (`args.owner == "acme"`); all must hold. */
                 conditions: string[];
+                /** @description The tenant of the rule's policy: the rule applies only to calls made in it. null: an organisation-wide policy's rule, applying in every tenant. */
+                tenant: string | null;
                 file: string;
                 /** @description The rule's 1-based line in `file`; null when read from the bundle (bundles carry no lines). */
                 line: number | null;
@@ -3181,6 +3198,8 @@ export interface components {
                 tools: string[];
                 subjects: string[];
                 conditions: string[];
+                /** @description The tenant of the rule's policy: the rule applies only to calls made in it. null: an organisation-wide policy's rule, applying in every tenant. */
+                tenant: string | null;
                 file: string;
                 /** @description The rule's 1-based line in `file`; null when read from the bundle (bundles carry no lines). */
                 line: number | null;
@@ -3192,6 +3211,8 @@ export interface components {
                 tools: string[];
                 approvers: string[];
                 timeoutSeconds: number;
+                /** @description The tenant of the rule's policy: the rule applies only to calls made in it. null: an organisation-wide policy's rule, applying in every tenant. */
+                tenant: string | null;
                 file: string;
                 /** @description The rule's 1-based line in `file`; null when read from the bundle (bundles carry no lines). */
                 line: number | null;
@@ -3204,11 +3225,13 @@ export interface components {
                 tools: string[];
                 limit: number;
                 windowSeconds: number;
+                /** @description The tenant of the rule's policy: the rule applies only to calls made in it. null: an organisation-wide policy's rule, applying in every tenant. */
+                tenant: string | null;
                 file: string;
                 /** @description The rule's 1-based line in `file`; null when read from the bundle (bundles carry no lines). */
                 line: number | null;
             }[];
-            /** @description The tools the environment can expose (as `raku policy access` lists them). */
+            /** @description The tools of the tenant’s view of the environment: its own packs’ and the shared ones it is granted (as `raku policy access --tenant` lists them). What the simulator may call in the tenant. */
             tools: string[];
         };
         PolicyAccessMatrix: {
@@ -3224,9 +3247,13 @@ export interface components {
             /** @enum {string} */
             environment: "dev" | "staging" | "prod";
             environments: ("dev" | "staging" | "prod")[];
-            /** @description Every subject string the bindings name (rows). */
+            /** @description The tenant the call is made in (docs/tenancy.md): its view of the tools, the organisation's rules and its own. Default 'default', the implicit tenant: callers of no tenant, and everyone in a repository without tenants/. */
+            tenant: string;
+            /** @description The tenants that can be chosen: 'default', then the repository's tenants by name ('default' alone without tenants/). */
+            tenants: string[];
+            /** @description Every subject string the bindings applying in the tenant name (organisation-wide or its own). */
             subjects: string[];
-            /** @description Every tool of the environment (columns). */
+            /** @description Every tool of the tenant’s view of the environment. */
             tools: string[];
             /** @description One per subject and tool some binding grants, sorted by subject then tool. A pair without a cell: no binding grants it. */
             cells: components["schemas"]["PolicyAccessCell"][];
@@ -3269,7 +3296,7 @@ export interface components {
                     [key: string]: unknown;
                 };
             };
-            /** @description An exposed tool name of the environment. */
+            /** @description An exposed tool name of the tenant’s view of the environment. */
             tool: string;
             /** @description The call’s arguments (conditions read `args.<path>`). Default {}. */
             arguments?: {
@@ -3277,6 +3304,8 @@ export interface components {
             };
             /** @enum {string} */
             environment: "dev" | "staging" | "prod";
+            /** @description The tenant the call is made in (docs/tenancy.md): its view of the tools, the organisation's rules and its own. Default 'default', the implicit tenant: callers of no tenant, and everyone in a repository without tenants/. */
+            tenant?: string;
             /** @description When the call is made, an RFC 3339 date-time such as 2026-12-04T09:30:00Z (conditions on time.hour/time.weekday read it in UTC). Default now. */
             time?: string;
         };
@@ -3310,17 +3339,21 @@ export interface components {
             revision: string | null;
             /** @enum {string} */
             environment: "dev" | "staging" | "prod";
+            /** @description The tenant the call is made in (docs/tenancy.md): its view of the tools, the organisation's rules and its own. Default 'default', the implicit tenant: callers of no tenant, and everyone in a repository without tenants/. */
+            tenant: string;
             /**
              * Format: date-time
              * @description The time the call was decided at.
              */
             time: string;
             decision: components["schemas"]["PolicyDecision"];
-            /** @description Every rule of the environment: denies, allows, approvals, rate limits, each in decision order. */
+            /** @description Every rule of the environment: denies, allows, approvals, rate limits, each in decision order. Another tenant’s rule is listed as not matching, its reason saying it applies only to calls in that tenant. */
             rules: {
                 id: string;
                 /** @enum {string} */
                 kind: "allow" | "deny" | "approval" | "rateLimit";
+                /** @description The tenant of the rule's policy: the rule applies only to calls made in it. null: an organisation-wide policy's rule, applying in every tenant. */
+                tenant: string | null;
                 file: string;
                 /** @description The rule's 1-based line in `file`; null when read from the bundle (bundles carry no lines). */
                 line: number | null;

@@ -181,6 +181,11 @@ export const CHANGE_SCHEMAS = {
     description: 'One row of `raku plan`’s access diff.',
     required: ['environment', 'subject', 'tool', 'change', 'zones'],
     properties: {
+      tenant: {
+        type: 'string',
+        description:
+          "The tenant whose callers gain or lose the access ('default': callers of no tenant); absent when neither side of the change has tenants.",
+      },
       environment: { enum: [...ENVIRONMENTS] },
       subject: { type: 'string', description: "As written in the policies: 'user:…', 'group:…', '*'." },
       tool: { type: 'string' },

@@ -70,11 +70,16 @@ export interface PreviewFile {
 }
 
 /**
- * Who gains or loses which tools in one environment, as `raku plan` shows it (@raku/render's accessChanges):
+ * Who gains or loses which tools in one environment (and tenant), as `raku plan` shows it (@raku/render's accessChanges):
  * `before`/`after` are describeAccess lines ('allowed if …; approval …'), `zones` the zones of the
  * environment where it happens.
  */
 export interface AccessChange {
+  /**
+   * The tenant whose callers gain or lose the access (IMPLICIT_TENANT: callers of no tenant); absent when
+   * neither side has tenants (AccessPlanChange.tenant of @raku/render).
+   */
+  tenant?: string;
   environment: Environment;
   subject: string;
   tool: string;

@@ -1,7 +1,8 @@
 /**
  * The policy explorer's section of the OpenAPI document (../admin/openapi.ts spreads it in): GET /v1/policies,
  * GET /v1/policies/access and POST /v1/policies/simulate, with their schemas. The simulate body is validated
- * against PolicySimulation (checkBody).
+ * against PolicySimulation (checkBody). Each takes a tenant (default IMPLICIT_TENANT) and each rule names its
+ * tenant (null: organisation-wide).
  */
 import { ENVIRONMENTS } from '@raku/config';
 
@@ -16,6 +17,11 @@ const json = (schema: string, description: string) => ({
 });
 const strings = { type: 'array', items: { type: 'string' } };
 const nullableString = { type: ['string', 'null'] };
+const ruleTenant = {
+  ...nullableString,
+  description:
+    "The tenant of the rule's policy: the rule applies only to calls made in it. null: an organisation-wide policy's rule, applying in every tenant.",
+};
 const line = {
   type: ['integer', 'null'],
   minimum: 1,
@@ -26,6 +32,22 @@ const environmentParameter = {
   in: 'query',
   schema: { type: 'string', enum: [...ENVIRONMENTS] },
   description: "Default: the gateway's own environment (dev without a bundle).",
+};
+const tenantDescription =
+  "The tenant the call is made in (docs/tenancy.md): its view of the tools, the organisation's rules and its own. Default 'default', the implicit tenant: callers of no tenant, and everyone in a repository without tenants/.";
+const tenantParameter = {
+  name: 'tenant',
+  in: 'query',
+  schema: { type: 'string', maxLength: 200 },
+  description: `${tenantDescription} One of \`tenants\`; another is a 400.`,
+};
+const tenantFields = {
+  tenant: { type: 'string', description: tenantDescription },
+  tenants: {
+    ...strings,
+    description:
+      "The tenants that can be chosen: 'default', then the repository's tenants by name ('default' alone without tenants/).",
+  },
 };
 const sourceFields = {
   source: {
@@ -66,10 +88,12 @@ export const POLICIES_PATHS = {
         'The policies of one environment: roles, bindings (allows), denies, approvals and rate limits, each with its file and line (admin)',
       description:
         'Compiled as the gateway compiles them (`compilePolicies`): only the rules that apply in the environment, in decision order. Read from the config repository at each request when the gateway has one, else from its bundle (`source`).',
-      parameters: [environmentParameter],
+      parameters: [environmentParameter, tenantParameter],
       responses: {
         '200': json('PolicyOverview', 'The policies'),
-        '400': error('Unknown environment, or one the bundle does not hold (the message names it).'),
+        '400': error(
+          'Unknown environment or tenant, or an environment the bundle does not hold (the message names it).',
+        ),
         ...admin,
       },
     },
@@ -77,11 +101,15 @@ export const POLICIES_PATHS = {
   '/v1/policies/access': {
     get: {
       summary:
-        'Who may call what in one environment: subjects (as the policies name them) × tools, from the same accessMatrix engine as `raku policy access` and `raku plan` (admin)',
-      parameters: [environmentParameter],
+        'Who may call what in one environment and tenant: subjects (as the policies name them) × the tools of the tenant’s view, from the same accessMatrix engine as `raku policy access --tenant` and `raku plan` (admin)',
+      description:
+        'Only the organisation-wide rules and the tenant’s own count: another tenant’s bindings grant nothing here and its denies take nothing away.',
+      parameters: [environmentParameter, tenantParameter],
       responses: {
         '200': json('PolicyAccessMatrix', 'The access matrix'),
-        '400': error('Unknown environment, or one the bundle does not hold (the message names it).'),
+        '400': error(
+          'Unknown environment or tenant, or an environment the bundle does not hold (the message names it).',
+        ),
         ...admin,
       },
     },
@@ -91,12 +119,12 @@ export const POLICIES_PATHS = {
       summary:
         'Simulates a tool call: the decision the gateway would make, the deciding rule and every rule that matched or failed, with the reason (admin)',
       description:
-        'The decision is `decide`’s (the gateway’s own engine, as `raku policy check`), with every deny, allow, approval and rate-limit rule of the environment listed: matched or not, and why not (tool pattern, subject, a condition with the value seen). Nothing is called and nothing is counted against a rate limit.',
+        'The decision is `decide`’s (the gateway’s own engine, as `raku policy check --tenant`) for a call made in `tenant`, with every deny, allow, approval and rate-limit rule of the environment listed: matched or not, and why not (another tenant’s rule, tool pattern, subject, a condition with the value seen). Nothing is called and nothing is counted against a rate limit.',
       requestBody: { required: true, content: { 'application/json': { schema: ref('PolicySimulation') } } },
       responses: {
         '200': json('PolicyDecisionTrace', 'The decision and every rule considered'),
         '400': error(
-          'Invalid body, unknown environment, or a tool the environment does not have (the message names it).',
+          'Invalid body, unknown environment or tenant, or a tool the tenant’s view of the environment does not have (the message names it).',
         ),
         ...admin,
       },
@@ -104,7 +132,7 @@ export const POLICIES_PATHS = {
   },
 };
 
-const ruleAt = { file: { type: 'string' }, line };
+const ruleAt = { tenant: ruleTenant, file: { type: 'string' }, line };
 
 export const POLICIES_SCHEMAS = {
   PolicyOverview: {
@@ -112,6 +140,8 @@ export const POLICIES_SCHEMAS = {
     required: [
       ...common,
       'environments',
+      'tenant',
+      'tenants',
       'files',
       'roles',
       'allows',
@@ -124,6 +154,7 @@ export const POLICIES_SCHEMAS = {
       ...sourceFields,
       environment,
       environments: { type: 'array', items: environment, description: 'The environments that can be shown.' },
+      ...tenantFields,
       files: {
         type: 'array',
         items: {
@@ -146,7 +177,7 @@ export const POLICIES_SCHEMAS = {
         type: 'array',
         items: {
           type: 'object',
-          required: ['policy', 'name', 'description', 'tools', 'file', 'line'],
+          required: ['policy', 'name', 'description', 'tools', 'tenant', 'file', 'line'],
           properties: {
             policy: { type: 'string' },
             name: { type: 'string' },
@@ -161,7 +192,7 @@ export const POLICIES_SCHEMAS = {
         description: 'One per binding that applies in the environment, with its role’s tool patterns.',
         items: {
           type: 'object',
-          required: ['id', 'policy', 'role', 'tools', 'subjects', 'conditions', 'file', 'line'],
+          required: ['id', 'policy', 'role', 'tools', 'subjects', 'conditions', 'tenant', 'file', 'line'],
           properties: {
             id: { type: 'string', description: '`<policy>/bindings[<index>]`' },
             policy: { type: 'string' },
@@ -188,6 +219,7 @@ export const POLICIES_SCHEMAS = {
             'tools',
             'subjects',
             'conditions',
+            'tenant',
             'file',
             'line',
           ],
@@ -207,7 +239,17 @@ export const POLICIES_SCHEMAS = {
         type: 'array',
         items: {
           type: 'object',
-          required: ['id', 'policy', 'name', 'tools', 'approvers', 'timeoutSeconds', 'file', 'line'],
+          required: [
+            'id',
+            'policy',
+            'name',
+            'tools',
+            'approvers',
+            'timeoutSeconds',
+            'tenant',
+            'file',
+            'line',
+          ],
           properties: {
             id: { type: 'string' },
             policy: { type: 'string' },
@@ -223,7 +265,18 @@ export const POLICIES_SCHEMAS = {
         type: 'array',
         items: {
           type: 'object',
-          required: ['id', 'policy', 'name', 'subjects', 'tools', 'limit', 'windowSeconds', 'file', 'line'],
+          required: [
+            'id',
+            'policy',
+            'name',
+            'subjects',
+            'tools',
+            'limit',
+            'windowSeconds',
+            'tenant',
+            'file',
+            'line',
+          ],
           properties: {
             id: { type: 'string' },
             policy: { type: 'string' },
@@ -238,19 +291,25 @@ export const POLICIES_SCHEMAS = {
       },
       tools: {
         ...strings,
-        description: 'The tools the environment can expose (as `raku policy access` lists them).',
+        description:
+          'The tools of the tenant’s view of the environment: its own packs’ and the shared ones it is granted (as `raku policy access --tenant` lists them). What the simulator may call in the tenant.',
       },
     },
   },
   PolicyAccessMatrix: {
     type: 'object',
-    required: [...common, 'environments', 'subjects', 'tools', 'cells'],
+    required: [...common, 'environments', 'tenant', 'tenants', 'subjects', 'tools', 'cells'],
     properties: {
       ...sourceFields,
       environment,
       environments: { type: 'array', items: environment },
-      subjects: { ...strings, description: 'Every subject string the bindings name (rows).' },
-      tools: { ...strings, description: 'Every tool of the environment (columns).' },
+      ...tenantFields,
+      subjects: {
+        ...strings,
+        description:
+          'Every subject string the bindings applying in the tenant name (organisation-wide or its own).',
+      },
+      tools: { ...strings, description: 'Every tool of the tenant’s view of the environment.' },
       cells: {
         type: 'array',
         description:
@@ -324,7 +383,7 @@ export const POLICIES_SCHEMAS = {
         type: 'string',
         minLength: 1,
         maxLength: 200,
-        description: 'An exposed tool name of the environment.',
+        description: 'An exposed tool name of the tenant’s view of the environment.',
       },
       arguments: {
         type: 'object',
@@ -332,6 +391,7 @@ export const POLICIES_SCHEMAS = {
         description: 'The call’s arguments (conditions read `args.<path>`). Default {}.',
       },
       environment: { type: 'string', enum: [...ENVIRONMENTS] },
+      tenant: { type: 'string', minLength: 1, maxLength: 200, description: tenantDescription },
       time: {
         type: 'string',
         maxLength: 40,
@@ -369,19 +429,20 @@ export const POLICIES_SCHEMAS = {
   },
   PolicyDecisionTrace: {
     type: 'object',
-    required: [...common, 'time', 'decision', 'rules'],
+    required: [...common, 'tenant', 'time', 'decision', 'rules'],
     properties: {
       ...sourceFields,
       environment,
+      tenant: { type: 'string', description: tenantDescription },
       time: { type: 'string', format: 'date-time', description: 'The time the call was decided at.' },
       decision: ref('PolicyDecision'),
       rules: {
         type: 'array',
         description:
-          'Every rule of the environment: denies, allows, approvals, rate limits, each in decision order.',
+          'Every rule of the environment: denies, allows, approvals, rate limits, each in decision order. Another tenant’s rule is listed as not matching, its reason saying it applies only to calls in that tenant.',
         items: {
           type: 'object',
-          required: ['id', 'kind', 'file', 'line', 'matched', 'reason'],
+          required: ['id', 'kind', 'tenant', 'file', 'line', 'matched', 'reason'],
           properties: {
             id: { type: 'string' },
             kind: { type: 'string', enum: ['allow', 'deny', 'approval', 'rateLimit'] },

@@ -1,11 +1,17 @@
 /**
  * The policy explorer (console part 2): the policies as their files define them, the access matrix and the
- * decision simulator, per environment. Read from the config repository when the gateway has one (every
- * environment, rules with file:line), else from the bundle in use (its environment only, no lines).
+ * decision simulator, per environment and tenant. Read from the config repository when the gateway has one
+ * (every environment, rules with file:line), else from the bundle in use (its environment only, no lines).
+ * This file reads the source and answers GET /v1/policies; ./access-overview.ts and ./simulate.ts answer the
+ * matrix and the simulator.
  *
  * The engines are @raku/policy's: `compilePolicies`, `accessMatrix` (what `raku policy access` and
  * `raku plan` show) and `explainDecision` (decide's decision, with every rule considered). Nothing here
  * caches a snapshot: each request reads the repository afresh (ConfigRepository.snapshot).
+ *
+ * Tenants (docs/tenancy.md): a rule of a tenant's policy applies only to calls made in that tenant, and a
+ * tenant's callers see only its view of the tools. The matrix and the simulator take a tenant (default
+ * IMPLICIT_TENANT, which in a repository without tenants/ is everyone, as before tenancy).
  */
 import {
   type Diagnostic,
@@ -13,25 +19,14 @@ import {
   ENVIRONMENTS,
   type Environment,
   exposedToolsIn,
+  IMPLICIT_TENANT,
   isUserError,
   sensitiveToolsIn,
-  toolPatternMatcher,
+  tenantNames,
   validateRepo,
 } from '@raku/config';
-import {
-  type AccessEntry,
-  accessMatrix,
-  type CompiledPolicy,
-  compilePolicies,
-  type DecisionTrace,
-  describeAccess,
-  describeCondition,
-  explainDecision,
-  SENSITIVE_WITHOUT_APPROVAL,
-  type Subject,
-  withSensitiveRule,
-} from '@raku/policy';
-import type { GatewayBundle } from '@raku/render';
+import { type CompiledPolicy, compilePolicies, describeCondition } from '@raku/policy';
+import { bundleTenantNames, type GatewayBundle, toolsOfTenant } from '@raku/render';
 import type { ConfigRepository } from '../config-repo/types.ts';
 
 /** A documented error of the explorer; the admin router answers it as `{ error: { code, message } }`. */
@@ -47,6 +42,8 @@ export class PolicyExplorerError extends Error {
 
 export interface PolicyRole {
   policy: string;
+  /** The tenant of the role's policy; null: organisation-wide. */
+  tenant: string | null;
   name: string;
   description: string | null;
   tools: string[];
@@ -62,13 +59,16 @@ export interface PolicySource {
   revision: string | null;
   environments: Environment[];
   defaultEnvironment: Environment;
+  /** IMPLICIT_TENANT, then the repository's tenants by name (IMPLICIT_TENANT alone without tenants/). */
+  tenants: string[];
   /** The policy files; `content` is the YAML text (null from a bundle, which keeps no source). */
   files: { path: string; policy: string | null; content: string | null }[];
   roles: PolicyRole[];
   compile(environment: Environment): CompiledPolicy;
-  tools(environment: Environment): string[];
-  /** The tools marked sensitive: callable only through an approval (withSensitiveRule). */
-  sensitive(environment: Environment): ReadonlySet<string>;
+  /** The tenant's view of the environment's tools (its own packs and the shared ones it is granted), sorted. */
+  tools(environment: Environment, tenant: string): string[];
+  /** The tools of the tenant's view marked sensitive: callable only through an approval (withSensitiveRule). */
+  sensitive(environment: Environment, tenant: string): ReadonlySet<string>;
 }
 
 export interface PolicyExplorerDeps {
@@ -108,6 +108,7 @@ async function fromRepository(repository: ConfigRepository, own: Environment): P
     revision: snapshot.revision,
     environments: [...ENVIRONMENTS],
     defaultEnvironment: own,
+    tenants: tenantNames(model),
     // Every policy file, loaded or not: a file that fails to load can still be opened and fixed in the Edit tab.
     files: snapshot.files
       .filter((f) => documentKind(f.path) === 'policy')
@@ -119,6 +120,7 @@ async function fromRepository(repository: ConfigRepository, own: Environment): P
     roles: policies.flatMap(({ file, value }) =>
       (value.roles ?? []).map((role, i) => ({
         policy: value.name,
+        tenant: value.tenant ?? null,
         name: role.name,
         description: role.description ?? null,
         tools: [...role.tools],
@@ -145,8 +147,8 @@ async function fromRepository(repository: ConfigRepository, own: Environment): P
       }
       return c;
     },
-    tools: (environment) => exposedToolsIn(model, environment).sort(cmp),
-    sensitive: (environment) => new Set(sensitiveToolsIn(model, environment)),
+    tools: (environment, tenant) => exposedToolsIn(model, environment, tenant).sort(cmp),
+    sensitive: (environment, tenant) => new Set(sensitiveToolsIn(model, environment, tenant)),
   };
 }
 
@@ -179,6 +181,7 @@ function fromBundle(bundle: GatewayBundle): PolicySource {
     if (!roles.has(key))
       roles.set(key, {
         policy: a.policy,
+        tenant: a.tenant ?? null,
         name: a.role,
         description: null,
         tools: [...a.tools],
@@ -192,13 +195,22 @@ function fromBundle(bundle: GatewayBundle): PolicySource {
     revision: bundle.revision,
     environments: [bundle.environment],
     defaultEnvironment: bundle.environment,
+    tenants: bundleTenantNames(bundle),
     files: [...files]
       .map(([path, policy]) => ({ path, policy, content: null }))
       .sort((a, b) => cmp(a.path, b.path)),
     roles: [...roles.values()],
     compile: () => compiled,
-    tools: () => bundle.tools.map((t) => t.name).sort(cmp),
-    sensitive: () => new Set(bundle.tools.filter((t) => t.sensitive).map((t) => t.name)),
+    tools: (_, tenant) =>
+      toolsOfTenant(bundle, tenant)
+        .map((t) => t.name)
+        .sort(cmp),
+    sensitive: (_, tenant) =>
+      new Set(
+        toolsOfTenant(bundle, tenant)
+          .filter((t) => t.sensitive)
+          .map((t) => t.name),
+      ),
   };
 }
 
@@ -221,16 +233,41 @@ export function environmentOf(source: PolicySource, given: string | undefined, w
   return environment;
 }
 
-const at = (r: { file: string; line?: number }) => ({ file: r.file, line: r.line ?? null });
+/**
+ * The `tenant` query parameter or body field, checked against the tenants the source knows; absent:
+ * IMPLICIT_TENANT (callers of no tenant; everyone in a repository without tenants/).
+ */
+export function tenantOf(source: PolicySource, given: string | undefined, where: string): string {
+  if (given === undefined) return IMPLICIT_TENANT;
+  if (!source.tenants.includes(given))
+    throw new PolicyExplorerError(
+      400,
+      'bad_request',
+      `${where}: unknown tenant ${JSON.stringify(given.slice(0, 100))}; one of ${source.tenants.join(', ')}`,
+    );
+  return given;
+}
 
-/** GET /v1/policies: every rule of the environment with its file and line, and the roles. */
-export function policyOverview(source: PolicySource, environment: Environment) {
+/** A rule's file and line, and its tenant (null: an organisation-wide policy's rule, applying in every tenant). */
+export const at = (r: { file: string; line?: number; tenant?: string }) => ({
+  tenant: r.tenant ?? null,
+  file: r.file,
+  line: r.line ?? null,
+});
+
+/**
+ * GET /v1/policies: every rule of the environment with its file, line and tenant, the roles, and the tools of
+ * the tenant's view (what the simulator may call in it).
+ */
+export function policyOverview(source: PolicySource, environment: Environment, tenant: string) {
   const compiled = source.compile(environment);
   return {
     source: source.source,
     note: source.note,
     environment,
     environments: source.environments,
+    tenant,
+    tenants: source.tenants,
     revision: source.revision,
     files: source.files,
     roles: source.roles,
@@ -272,178 +309,10 @@ export function policyOverview(source: PolicySource, environment: Environment) {
       windowSeconds: r.windowSeconds,
       ...at(r),
     })),
-    tools: source.tools(environment),
+    tools: source.tools(environment, tenant),
   };
 }
 
-export type AccessLevel = 'allow' | 'approval' | 'conditional' | 'deny';
-
-/** One cell of the matrix: a subject string of the policies and a tool. */
-export interface AccessCell {
-  subject: string;
-  tool: string;
-  access: AccessLevel;
-  /** describeAccess's line (`allowed if …; denied by … if …; approval …`), as `raku policy access` prints. */
-  summary: string;
-  /** The deciding rule: the first grant, or the unconditional deny that removes a grant. */
-  rule: string;
-  grants: AccessEntry['grants'];
-  denies: AccessEntry['denies'];
-  approval: string | null;
-}
-
-function level(entry: AccessEntry): AccessLevel {
-  const unconditional = entry.grants.some((g) => g.conditions.length === 0);
-  if (!unconditional || entry.denies.length > 0) return 'conditional';
-  return entry.approval ? 'approval' : 'allow';
-}
-
-/**
- * GET /v1/policies/access: accessMatrix's entries as cells, plus a 'deny' cell for each subject and tool a
- * binding grants but an unconditional deny removes entirely (accessMatrix leaves those out). A pair no
- * binding grants has no cell: nobody may call it.
- */
-export function accessOverview(source: PolicySource, environment: Environment) {
-  const compiled = source.compile(environment);
-  const tools = source.tools(environment);
-  const entries = accessMatrix(compiled, tools);
-  const sensitive = source.sensitive(environment);
-  const cells: AccessCell[] = entries.map((e) =>
-    // Granted, but the gateway refuses a sensitive tool that no approval rule covers (withSensitiveRule).
-    sensitive.has(e.tool) && !e.approval
-      ? {
-          subject: e.subject,
-          tool: e.tool,
-          access: 'deny',
-          summary: `${describeAccess(e)}; but ${e.tool} is marked sensitive and no approval rule covers it, so it cannot be called`,
-          rule: SENSITIVE_WITHOUT_APPROVAL,
-          grants: e.grants,
-          denies: e.denies,
-          approval: null,
-        }
-      : {
-          subject: e.subject,
-          tool: e.tool,
-          access: level(e),
-          summary: describeAccess(e),
-          rule: e.grants[0]?.rule ?? '',
-          grants: e.grants,
-          denies: e.denies,
-          approval: e.approval ?? null,
-        },
-  );
-  const present = new Set(entries.map((e) => `${e.subject}\u0000${e.tool}`));
-  const subjects = [...new Set(compiled.allows.flatMap((a) => a.subjects))].sort(cmp);
-  for (const subject of subjects) {
-    for (const tool of tools) {
-      if (present.has(`${subject}\u0000${tool}`)) continue;
-      const grant = compiled.allows.find(
-        (a) => a.subjects.includes(subject) && a.tools.some((p) => toolPatternMatcher(p)(tool)),
-      );
-      if (!grant) continue;
-      const deny = compiled.denies.find(
-        (d) =>
-          d.when.length === 0 &&
-          d.subjects.some((s) => s === '*' || s === subject) &&
-          d.tools.some((p) => toolPatternMatcher(p)(tool)),
-      );
-      if (!deny) continue;
-      cells.push({
-        subject,
-        tool,
-        access: 'deny',
-        summary: `granted by ${grant.id} (role ${grant.role}) but denied by ${deny.id}`,
-        rule: deny.id,
-        grants: [],
-        denies: [{ rule: deny.id, subjects: [...deny.subjects], conditions: [] }],
-        approval: null,
-      });
-    }
-  }
-  cells.sort((a, b) => cmp(a.subject, b.subject) || cmp(a.tool, b.tool));
-  return {
-    source: source.source,
-    note: source.note,
-    environment,
-    environments: source.environments,
-    revision: source.revision,
-    subjects,
-    tools,
-    cells,
-  };
-}
-
-export interface PolicySimulation {
-  subject: {
-    id: string;
-    kind: Subject['kind'];
-    groups?: string[];
-    claims?: Record<string, unknown>;
-  };
-  tool: string;
-  arguments?: Record<string, unknown>;
-  environment: string;
-  time?: string;
-}
-
-const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/i;
-
-/** The date part names a day of the calendar (Date would read 2026-02-30 as 2026-03-02 without a word). */
-function realDay(time: string): boolean {
-  const [y, m, d] = time.slice(0, 10).split('-').map(Number) as [number, number, number];
-  const day = new Date(Date.UTC(y, m - 1, d));
-  return day.getUTCFullYear() === y && day.getUTCMonth() === m - 1 && day.getUTCDate() === d;
-}
-
-/** POST /v1/policies/simulate: explainDecision for the simulated call. */
-export function simulate(source: PolicySource, request: PolicySimulation) {
-  const environment = environmentOf(source, request.environment, 'request body: environment');
-  const tools = source.tools(environment);
-  if (!tools.includes(request.tool))
-    throw new PolicyExplorerError(
-      400,
-      'bad_request',
-      `request body: tool: ${JSON.stringify(request.tool.slice(0, 200))} is not a tool of ${environment} (${tools.length} tools; GET /v1/policies lists them)`,
-    );
-  const now = request.time === undefined ? new Date() : new Date(request.time);
-  if (
-    request.time !== undefined &&
-    (!DATE_TIME.test(request.time) || Number.isNaN(now.getTime()) || !realDay(request.time))
-  )
-    throw new PolicyExplorerError(
-      400,
-      'bad_request',
-      'request body: time: must be an RFC 3339 date-time such as 2026-12-04T09:30:00Z',
-    );
-  const subject: Subject = {
-    id: request.subject.id,
-    kind: request.subject.kind,
-    groups: request.subject.groups ?? [],
-    claims: request.subject.claims ?? {},
-  };
-  const trace: DecisionTrace = explainDecision(source.compile(environment), {
-    tool: request.tool,
-    args: request.arguments ?? {},
-    subject,
-    environment,
-    now,
-  });
-  return {
-    source: source.source,
-    note: source.note,
-    environment,
-    revision: source.revision,
-    time: now.toISOString(),
-    // What the gateway decides: the policy's decision, then the rule for sensitive tools it applies after it.
-    decision: withSensitiveRule(
-      trace.decision,
-      request.tool,
-      source.sensitive(environment).has(request.tool),
-    ),
-    rules: trace.rules.map((r) => ({ ...r, line: r.line ?? null })),
-  };
-}
-
-function cmp(a: string, b: string): number {
+export function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }

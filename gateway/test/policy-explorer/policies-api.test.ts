@@ -5,109 +5,22 @@
  * bad input is a 400 naming the field, never a 500 (fast-check).
  */
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import express from 'express';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readRepoFiles } from '../../../generator/config/src/fs/read-repo.ts';
-import { loadRepo } from '../../../generator/config/src/load/load-repo.ts';
-import { buildBundle } from '../../../generator/render/src/bundle/build-bundle.ts';
-import type { GatewayBundle } from '../../../generator/render/src/bundle/types.ts';
-import type { Schema } from '../../client/src/index.ts';
+import { describe, expect, it } from 'vitest';
 import { GitHubCallError } from '../../src/config-repo/github-error.ts';
-import { localConfigRepository } from '../../src/config-repo/local-config-repository.ts';
-import { openPersistence, type Persistence } from '../../src/server/persistence.ts';
-import { configCopy } from '../config-repo/config-copy.ts';
 import { authorize } from '../helpers/admin-callers.ts';
-import { createTestDatabase, type TestDatabase } from '../persistence/helpers/test-database.ts';
+import { call, lineIn, REV, useExplorer } from './explorer-fixture.ts';
 
-const ROOT = path.resolve(import.meta.dirname, '../../..');
-const REV = `sha256:${'d'.repeat(64)}`;
-
-let database: TestDatabase;
-let dataDir: string;
-let checkout: string;
-let bundle: GatewayBundle;
-let persistence: Persistence;
-const servers: ReturnType<express.Express['listen']>[] = [];
-/** A gateway reading the config repository, and one with only its bundle. */
-let withRepo: string;
-let bundleOnly: string;
-
-async function serve(router: express.Router): Promise<string> {
-  const app = express();
-  app.use(router);
-  const server = app.listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  servers.push(server);
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
-
-beforeAll(async () => {
-  bundle = buildBundle(loadRepo(await readRepoFiles(ROOT)).model, 'dev', { revision: REV });
-  database = await createTestDatabase();
-  dataDir = await mkdtemp(path.join(tmpdir(), 'raku-policies-'));
-  checkout = configCopy('raku-policies-config-');
-  persistence = await openPersistence({ databaseUrl: database.url, dataDir, log: () => {} });
-  withRepo = await serve(
-    persistence.adminRouter({
-      authorize,
-      routes: () => ({}),
-      bundle: () => bundle,
-      configRepository: localConfigRepository(checkout),
-    }),
-  );
-  bundleOnly = await serve(persistence.adminRouter({ authorize, routes: () => ({}), bundle: () => bundle }));
-}, 60_000);
-
-afterAll(async () => {
-  for (const server of servers) {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  }
-  await persistence?.close();
-  await database?.drop();
-  await rm(dataDir, { recursive: true, force: true });
-  if (checkout) rmSync(checkout, { recursive: true, force: true });
-});
-
-/** The answers, as the OpenAPI document types them (errors share the same shape). */
-type Answer = Schema<'PolicyOverview'> &
-  Schema<'PolicyAccessMatrix'> &
-  Schema<'PolicyDecisionTrace'> &
-  Schema<'Error'>;
-
-async function call(
-  base: string,
-  method: string,
-  url: string,
-  body?: unknown,
-  token = 'admin-token',
-): Promise<{ status: number; body: Answer }> {
-  const response = await fetch(`${base}${url}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
-  });
-  return { status: response.status, body: (await response.json()) as Answer };
-}
-
+const explorer = useExplorer('raku-policies-');
 /** The 1-based line of the first line of `file` (in the checkout) containing `text`. */
-function lineOf(file: string, text: string): number {
-  const lines = readFileSync(path.join(checkout, file), 'utf8').split('\n');
-  const i = lines.findIndex((l) => l.includes(text));
-  if (i < 0) throw new Error(`${text} not in ${file}`);
-  return i + 1;
-}
+const lineOf = (file: string, text: string) => lineIn(explorer.checkout, file, text);
 
 const triageBot = { id: 'triage-bot', kind: 'agent' };
 
 describe('GET /v1/policies', () => {
   it('lists every rule of the environment with its file and line', async () => {
-    const dev = await call(withRepo, 'GET', '/v1/policies');
+    const dev = await call(explorer.withRepo, 'GET', '/v1/policies');
     expect(dev.status).toBe(200);
     expect(dev.body).toMatchObject({ source: 'repository', note: null, environment: 'dev' });
     expect(dev.body.environments).toEqual(['dev', 'staging', 'prod']);
@@ -115,22 +28,22 @@ describe('GET /v1/policies', () => {
       {
         path: 'policies/default.yaml',
         policy: 'default',
-        content: readFileSync(path.join(checkout, 'policies/default.yaml'), 'utf8'),
+        content: readFileSync(path.join(explorer.checkout, 'policies/default.yaml'), 'utf8'),
       },
       {
         path: 'policies/local-dev.yaml',
         policy: 'local-dev',
-        content: readFileSync(path.join(checkout, 'policies/local-dev.yaml'), 'utf8'),
+        content: readFileSync(path.join(explorer.checkout, 'policies/local-dev.yaml'), 'utf8'),
       },
       {
         path: 'policies/payments.yaml',
         policy: 'payments',
-        content: readFileSync(path.join(checkout, 'policies/payments.yaml'), 'utf8'),
+        content: readFileSync(path.join(explorer.checkout, 'policies/payments.yaml'), 'utf8'),
       },
       {
         path: 'policies/support.yaml',
         policy: 'support',
-        content: readFileSync(path.join(checkout, 'policies/support.yaml'), 'utf8'),
+        content: readFileSync(path.join(explorer.checkout, 'policies/support.yaml'), 'utf8'),
       },
     ]);
     const roles = dev.body.roles.map((r) => [r.name, r.file, r.line]);
@@ -147,6 +60,7 @@ describe('GET /v1/policies', () => {
       tools: ['github.*'],
       subjects: ['agent:triage-bot'],
       conditions: ['args.owner == "acme"'],
+      tenant: null,
       file: 'policies/default.yaml',
       line: lineOf('policies/default.yaml', '- role: triager'),
     });
@@ -165,7 +79,7 @@ describe('GET /v1/policies', () => {
     ]);
     expect(dev.body.tools).toContain('github.close_issue');
 
-    const prod = await call(withRepo, 'GET', '/v1/policies?environment=prod');
+    const prod = await call(explorer.withRepo, 'GET', '/v1/policies?environment=prod');
     expect(prod.body.environment).toBe('prod');
     expect(prod.body.denies.map((d) => [d.id, d.line, d.conditions])).toEqual([
       ['default/denies/no-deletes-in-prod', lineOf('policies/default.yaml', 'name: no-deletes-in-prod'), []],
@@ -179,14 +93,14 @@ describe('GET /v1/policies', () => {
   });
 
   it('reads the repository afresh at each request', async () => {
-    const file = path.join(checkout, 'policies/local-dev.yaml');
+    const file = path.join(explorer.checkout, 'policies/local-dev.yaml');
     const before = readFileSync(file, 'utf8');
     try {
       writeFileSync(
         file,
         `${before}denies:\n  - name: no-pets\n    tools: ["petstore.*"]\n    subjects: ["user:local-dev"]\n`,
       );
-      const dev = await call(withRepo, 'GET', '/v1/policies');
+      const dev = await call(explorer.withRepo, 'GET', '/v1/policies');
       expect(dev.body.revision).toBe('working-tree');
       expect(dev.body.denies).toEqual([
         expect.objectContaining({
@@ -195,7 +109,7 @@ describe('GET /v1/policies', () => {
         }),
       ]);
       // The access matrix shows the pair the deny removes entirely as a deny cell naming it.
-      const access = await call(withRepo, 'GET', '/v1/policies/access');
+      const access = await call(explorer.withRepo, 'GET', '/v1/policies/access');
       expect(access.body.cells).toContainEqual(
         expect.objectContaining({
           subject: 'user:local-dev',
@@ -210,10 +124,10 @@ describe('GET /v1/policies', () => {
   });
 
   it('says which policy files do not load, and still lists them for editing', async () => {
-    const file = path.join(checkout, 'policies/broken.yaml');
+    const file = path.join(explorer.checkout, 'policies/broken.yaml');
     try {
       writeFileSync(file, 'name: broken\nbindings:\n  - role: nobody\n    subjects: "not a list"\n');
-      const dev = await call(withRepo, 'GET', '/v1/policies');
+      const dev = await call(explorer.withRepo, 'GET', '/v1/policies');
       expect(dev.status).toBe(200);
       expect(dev.body.note).toMatch(
         /^the config repository has \d+ errors? \(raku validate lists them\); not loaded, so neither shown nor applied here: policies\/broken\.yaml; the first: policies\/broken\.yaml:4: /,
@@ -225,7 +139,7 @@ describe('GET /v1/policies', () => {
       });
       // The other policies are shown and applied as before.
       expect(dev.body.allows.map((a) => a.id)).toContain('default/bindings[1]');
-      const simulated = await call(withRepo, 'POST', '/v1/policies/simulate', {
+      const simulated = await call(explorer.withRepo, 'POST', '/v1/policies/simulate', {
         subject: { id: 'local-dev', kind: 'user' },
         tool: 'petstore.get_pet',
         environment: 'dev',
@@ -235,11 +149,11 @@ describe('GET /v1/policies', () => {
     } finally {
       rmSync(file, { force: true });
     }
-    expect((await call(withRepo, 'GET', '/v1/policies')).body.note).toBeNull();
+    expect((await call(explorer.withRepo, 'GET', '/v1/policies')).body.note).toBeNull();
   });
 
   it('falls back to the bundle without a config repository, and says so', async () => {
-    const dev = await call(bundleOnly, 'GET', '/v1/policies');
+    const dev = await call(explorer.bundleOnly, 'GET', '/v1/policies');
     expect(dev.status).toBe(200);
     expect(dev.body.source).toBe('bundle');
     expect(dev.body.note).toMatch(/no config repository/);
@@ -248,7 +162,7 @@ describe('GET /v1/policies', () => {
     expect(dev.body.files.every((f) => f.content === null)).toBe(true);
     expect(dev.body.allows.length).toBeGreaterThan(0);
     expect(dev.body.allows.every((a) => a.line === null && a.file.startsWith('policies/'))).toBe(true);
-    const prod = await call(bundleOnly, 'GET', '/v1/policies?environment=prod');
+    const prod = await call(explorer.bundleOnly, 'GET', '/v1/policies?environment=prod');
     expect(prod.status).toBe(400);
     expect(prod.body.error.message).toMatch(
       /^query parameter environment: environment prod is not available/,
@@ -256,7 +170,7 @@ describe('GET /v1/policies', () => {
   });
 
   it('says what the gateway does with a sensitive tool no approval rule covers: denied, whatever policy grants', async () => {
-    const file = path.join(checkout, 'policies/default.yaml');
+    const file = path.join(explorer.checkout, 'policies/default.yaml');
     const before = readFileSync(file, 'utf8');
     try {
       // petstore.delete_pet is sensitive; without its approval rule the gateway refuses every call to it.
@@ -264,7 +178,7 @@ describe('GET /v1/policies', () => {
         file,
         before.replace('    tools: ["petstore.delete_pet"]', '    tools: ["petstore.nothing"]'),
       );
-      const simulated = await call(withRepo, 'POST', '/v1/policies/simulate', {
+      const simulated = await call(explorer.withRepo, 'POST', '/v1/policies/simulate', {
         subject: { id: 'local-dev', kind: 'user' },
         tool: 'petstore.delete_pet',
         environment: 'dev',
@@ -275,7 +189,7 @@ describe('GET /v1/policies', () => {
         rule: 'sensitive-without-approval',
         reason: expect.stringContaining('marked sensitive and no approval rule covers it'),
       });
-      const access = await call(withRepo, 'GET', '/v1/policies/access?environment=dev');
+      const access = await call(explorer.withRepo, 'GET', '/v1/policies/access?environment=dev');
       expect(access.body.cells).toContainEqual(
         expect.objectContaining({
           subject: 'user:local-dev',
@@ -290,11 +204,11 @@ describe('GET /v1/policies', () => {
   });
 
   it('answers 502 github_error, not 500, when the config repository on GitHub cannot be read', async () => {
-    const down = await serve(
-      persistence.adminRouter({
+    const down = await explorer.serve(
+      explorer.persistence.adminRouter({
         authorize,
         routes: () => ({}),
-        bundle: () => bundle,
+        bundle: () => explorer.bundle,
         configRepository: {
           info: { source: 'github', location: 'acme/config', branch: 'main' },
           snapshot: () =>
@@ -320,7 +234,7 @@ describe('GET /v1/policies', () => {
   });
 
   it('refuses an unknown environment, non-admins and anonymous callers', async () => {
-    const bad = await call(withRepo, 'GET', '/v1/policies?environment=qa');
+    const bad = await call(explorer.withRepo, 'GET', '/v1/policies?environment=qa');
     expect(bad).toEqual({
       status: 400,
       body: {
@@ -330,27 +244,29 @@ describe('GET /v1/policies', () => {
         },
       },
     });
-    expect((await call(withRepo, 'GET', '/v1/policies?environment=dev&environment=prod')).status).toBe(400);
-    expect((await call(withRepo, 'GET', '/v1/policies', undefined, 'reader-token')).status).toBe(403);
-    expect((await call(withRepo, 'GET', '/v1/policies/access', undefined, 'reader-token')).status).toBe(403);
-    expect((await call(withRepo, 'POST', '/v1/policies/simulate', {}, 'reader-token')).status).toBe(403);
-    expect((await call(withRepo, 'GET', '/v1/policies', undefined, 'nobody')).status).toBe(401);
+    expect(
+      (await call(explorer.withRepo, 'GET', '/v1/policies?environment=dev&environment=prod')).status,
+    ).toBe(400);
+    expect((await call(explorer.withRepo, 'GET', '/v1/policies', undefined, 'reader-token')).status).toBe(
+      403,
+    );
+    expect(
+      (await call(explorer.withRepo, 'GET', '/v1/policies/access', undefined, 'reader-token')).status,
+    ).toBe(403);
+    expect((await call(explorer.withRepo, 'POST', '/v1/policies/simulate', {}, 'reader-token')).status).toBe(
+      403,
+    );
+    expect((await call(explorer.withRepo, 'GET', '/v1/policies', undefined, 'nobody')).status).toBe(401);
   });
 });
 
 describe('GET /v1/policies/access', () => {
   it('is the access matrix of raku policy access, with a level per cell', async () => {
-    const prod = await call(withRepo, 'GET', '/v1/policies/access?environment=prod');
+    const prod = await call(explorer.withRepo, 'GET', '/v1/policies/access?environment=prod');
     expect(prod.status).toBe(200);
-    // The subjects of every policy, the payments and support tenants' included.
-    expect(prod.body.subjects).toEqual([
-      'agent:billing-bot',
-      'agent:support-bot',
-      'agent:triage-bot',
-      'group:engineering',
-      'group:payments',
-      'group:support',
-    ]);
+    // Callers of no tenant by default: the subjects of the organisation's policies, no tenant's own.
+    expect(prod.body).toMatchObject({ tenant: 'default', tenants: ['default', 'payments', 'support'] });
+    expect(prod.body.subjects).toEqual(['agent:support-bot', 'agent:triage-bot', 'group:engineering']);
     const cell = (subject: string, tool: string) =>
       prod.body.cells.find((c) => c.subject === subject && c.tool === tool);
     expect(cell('group:engineering', 'petstore.get_pet')).toMatchObject({
@@ -365,7 +281,7 @@ describe('GET /v1/policies/access', () => {
     });
     // pet-admin's binding applies in dev and staging only: group:pet-admins is no row in prod.
     expect(prod.body.cells.filter((c) => c.subject === 'group:pet-admins')).toEqual([]);
-    const dev = await call(withRepo, 'GET', '/v1/policies/access?environment=dev');
+    const dev = await call(explorer.withRepo, 'GET', '/v1/policies/access?environment=dev');
     expect(
       dev.body.cells.find((c) => c.subject === 'group:pet-admins' && c.tool === 'petstore.delete_pet'),
     ).toMatchObject({ access: 'approval', approval: 'default/approvals/pet-deletion by group:pet-admins' });
@@ -374,7 +290,7 @@ describe('GET /v1/policies/access', () => {
 
 describe('POST /v1/policies/simulate', () => {
   it('explains a denied call: the deciding rule and why every other rule did not match', async () => {
-    const denied = await call(withRepo, 'POST', '/v1/policies/simulate', {
+    const denied = await call(explorer.withRepo, 'POST', '/v1/policies/simulate', {
       subject: triageBot,
       tool: 'github.close_issue',
       arguments: { owner: 'evil' },
@@ -395,6 +311,7 @@ describe('POST /v1/policies/simulate', () => {
       kind: 'allow',
       file: 'policies/default.yaml',
       line: lineOf('policies/default.yaml', '- role: triager'),
+      tenant: null,
       matched: false,
       reason: 'its condition args.owner == "acme" (args.owner is "evil") does not hold',
     });
@@ -409,7 +326,7 @@ describe('POST /v1/policies/simulate', () => {
   });
 
   it('explains an allowed call with its approval and rate limit, and a deny at night', async () => {
-    const allowed = await call(withRepo, 'POST', '/v1/policies/simulate', {
+    const allowed = await call(explorer.withRepo, 'POST', '/v1/policies/simulate', {
       subject: triageBot,
       tool: 'github.close_issue',
       arguments: { owner: 'acme' },
@@ -430,7 +347,7 @@ describe('POST /v1/policies/simulate', () => {
       rateLimit: { rule: 'default/rateLimits/bots-per-minute', limit: 60, windowSeconds: 60 },
     });
     expect(allowed.body.time).toBe('2026-12-04T12:00:00.000Z');
-    const night = await call(withRepo, 'POST', '/v1/policies/simulate', {
+    const night = await call(explorer.withRepo, 'POST', '/v1/policies/simulate', {
       subject: triageBot,
       tool: 'github.close_issue',
       arguments: { owner: 'acme' },
@@ -444,10 +361,13 @@ describe('POST /v1/policies/simulate', () => {
   });
 
   it('answers 400 naming the field for bad input', async () => {
-    const simulate = (body: unknown) => call(withRepo, 'POST', '/v1/policies/simulate', body);
+    const simulate = (body: unknown) => call(explorer.withRepo, 'POST', '/v1/policies/simulate', body);
     const base = { subject: triageBot, tool: 'github.close_issue', environment: 'dev' };
     const cases: [unknown, RegExp][] = [
-      [{ ...base, tool: 'github.nope' }, /^request body: tool: "github.nope" is not a tool of dev/],
+      [
+        { ...base, tool: 'github.nope' },
+        /^request body: tool: "github.nope" is not a tool of tenant default in dev/,
+      ],
       [{ ...base, environment: 'qa' }, /^request body: environment: one of "dev", "staging", "prod"/],
       [{ ...base, subject: { id: 'x', kind: 'robot' } }, /^request body: subject\.kind: one of/],
       [{ ...base, subject: { kind: 'user' } }, /^request body: subject\.id: required/],
@@ -462,7 +382,10 @@ describe('POST /v1/policies/simulate', () => {
       expect(answer.body.error.message, JSON.stringify(body)).toMatch(message);
     }
     expect((await simulate('{not json')).status).toBe(400);
-    const bundled = await call(bundleOnly, 'POST', '/v1/policies/simulate', { ...base, environment: 'prod' });
+    const bundled = await call(explorer.bundleOnly, 'POST', '/v1/policies/simulate', {
+      ...base,
+      environment: 'prod',
+    });
     expect(bundled.status).toBe(400);
     expect(bundled.body.error.message).toMatch(
       /^request body: environment: environment prod is not available/,
@@ -499,7 +422,7 @@ describe('POST /v1/policies/simulate', () => {
     );
     await fc.assert(
       fc.asyncProperty(body, async (b) => {
-        const answer = await call(withRepo, 'POST', '/v1/policies/simulate', b);
+        const answer = await call(explorer.withRepo, 'POST', '/v1/policies/simulate', b);
         expect([200, 400], JSON.stringify(answer.body)).toContain(answer.status);
         if (answer.status === 200) expect(answer.body.rules.length).toBeGreaterThan(0);
         else expect(answer.body.error.code).toBe('bad_request');
