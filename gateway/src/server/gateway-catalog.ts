@@ -93,9 +93,17 @@ export class GatewayCatalog implements ToolCatalog, JobRunner {
   private readonly cache: { store: CacheStore | undefined; counter: CacheCounter };
   private readonly quotas: TenantQuotaGate;
   private readonly viewBundles = new Map<string, GatewayBundle>();
+  /**
+   * The tools whose route holds a reviewed Agent Card (A2A packs), found once per bundle: a listing asks the
+   * route table about these only, so its cost does not grow with the routes of other tenants.
+   */
+  private readonly carded: ReadonlySet<GatewayBundle['tools'][number]>;
 
   constructor(private readonly options: GatewayCatalogOptions) {
     this.views = buildToolViews(options.bundle);
+    this.carded = new Set(
+      options.bundle.tools.filter((t) => options.routes.hasReviewedCard(t.name, t.tenant)),
+    );
     this.claimNames = [
       ...new Set([...claimsReadBy(options.policy), ...claimsReadByMembership(options.bundle.tenants ?? [])]),
     ].sort();
@@ -140,8 +148,7 @@ export class GatewayCatalog implements ToolCatalog, JobRunner {
     if (!tool) return undefined;
     if (tool.definition) {
       // An A2A pack's tool is hidden while its agent's card is not the reviewed one.
-      const routes = this.options.routes;
-      if (routes.hasReviewedCard(name, tool.tenant) && !(await routes.cardMatches(name, tool.tenant)))
+      if (this.carded.has(tool) && !(await this.options.routes.cardMatches(name, tool.tenant)))
         return undefined;
       const d = tool.definition;
       const def: McpToolDefinition = { name, description: d.description, inputSchema: d.inputSchema };
