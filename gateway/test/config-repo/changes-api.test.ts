@@ -192,7 +192,9 @@ describe('POST /v1/changes/preview', () => {
             'packs/a/b/pack.yaml',
             'zones/../x.yaml',
           ),
-          fc.string({ minLength: 1, maxLength: 30 }).filter((s) => !/^(packs|zones|policies)\//.test(s)),
+          fc
+            .string({ minLength: 1, maxLength: 30 })
+            .filter((s) => !/^(packs|zones|policies|tenants)\//.test(s)),
         ),
         async (bad) => {
           const { status, json } = await withGitHub.api('POST', '/v1/changes/preview', {
