@@ -1663,7 +1663,7 @@ export interface paths {
                         "application/json": components["schemas"]["ChangePreview"];
                     };
                 };
-                /** @description The body does not match ChangeRequest, or a file may not be changed (the message names `files[i]`: only packs/<name>/pack.yaml, zones/<name>.yaml and policies/<name>.yaml, at most 1 MiB each). */
+                /** @description The body does not match ChangeRequest, or a file may not be changed (the message names `files[i]`: only packs/<name>/pack.yaml, zones/<name>.yaml, policies/<name>.yaml and tenants/<name>.yaml, at most 1 MiB each). */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -2927,7 +2927,7 @@ export interface components {
             };
         };
         ChangeFile: {
-            /** @description Repository-relative: packs/<name>/pack.yaml, zones/<name>.yaml or policies/<name>.yaml (.yml too). */
+            /** @description Repository-relative: packs/<name>/pack.yaml, zones/<name>.yaml, policies/<name>.yaml or tenants/<name>.yaml (.yml too). */
             path: string;
             /** @description The whole new content (UTF-8, ≤ 1 MiB); null deletes the file. */
             content: string | null;

@@ -48,7 +48,7 @@ export const CHANGE_PATHS = {
           content: { 'application/json': { schema: ref('ChangePreview') } },
         },
         '400': error(
-          'The body does not match ChangeRequest, or a file may not be changed (the message names `files[i]`: only packs/<name>/pack.yaml, zones/<name>.yaml and policies/<name>.yaml, at most 1 MiB each).',
+          'The body does not match ChangeRequest, or a file may not be changed (the message names `files[i]`: only packs/<name>/pack.yaml, zones/<name>.yaml, policies/<name>.yaml and tenants/<name>.yaml, at most 1 MiB each).',
         ),
         '401': error('No or invalid bearer token.'),
         '403': error('Authenticated, but not allowed (admin role required).'),
@@ -132,7 +132,7 @@ export const CHANGE_SCHEMAS = {
         minLength: 1,
         maxLength: 300,
         description:
-          'Repository-relative: packs/<name>/pack.yaml, zones/<name>.yaml or policies/<name>.yaml (.yml too).',
+          'Repository-relative: packs/<name>/pack.yaml, zones/<name>.yaml, policies/<name>.yaml or tenants/<name>.yaml (.yml too).',
       },
       content: {
         ...nullableString,
