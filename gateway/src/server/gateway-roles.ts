@@ -100,6 +100,9 @@ export async function startGatewayRole(options: RuntimeOptions, log: Log): Promi
   try {
     persistence = await openPersistence({
       databaseUrl: options.databaseUrl,
+      ...(options.databaseOwnerUrl ? { databaseOwnerUrl: options.databaseOwnerUrl } : {}),
+      // Per-tenant trace retention (the bundle the gateway started with).
+      tenants: () => loaded.bundle.tenants ?? [],
       dataDir: options.dataDir,
       log,
       traceRetentionDays: options.traceRetentionDays,

@@ -112,6 +112,8 @@ export async function startLocal(
   });
   const persistence = await openPersistence({
     databaseUrl: options.databaseUrl,
+    ...(options.databaseOwnerUrl ? { databaseOwnerUrl: options.databaseOwnerUrl } : {}),
+    tenants: () => bundle.tenants ?? [],
     dataDir: options.dataDir,
     log: io.log,
     traceRetentionDays: options.traceRetentionDays,

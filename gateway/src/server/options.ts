@@ -32,6 +32,11 @@ export interface RuntimeOptions extends TraceStoreOptions {
   environment: Environment;
   /** Postgres URL; unset means embedded PGlite under `dataDir`. */
   databaseUrl: string | undefined;
+  /**
+   * RAKU_DATABASE_OWNER_URL: the tables' owner, used only to migrate (and grant DATABASE_URL's login the
+   * tables), so DATABASE_URL can be a login that owns nothing and cannot lift row-level security.
+   */
+  databaseOwnerUrl?: string;
   dataDir: string;
   allowPrivateNetworks: boolean;
   /** Principals with the admin role, e.g. 'group:raku-admins'. */
@@ -186,8 +191,8 @@ function consoleOidc(env: Readonly<Record<string, string | undefined>>): Runtime
   };
 }
 
-/** DATABASE_URL must be a Postgres URL; its value is not echoed (it may hold a password). */
-function databaseUrl(raw: string | undefined): string | undefined {
+/** DATABASE_URL (or `name`) must be a Postgres URL; its value is not echoed (it may hold a password). */
+function databaseUrl(raw: string | undefined, name = 'DATABASE_URL'): string | undefined {
   if (!raw) return undefined;
   let url: URL | undefined;
   try {
@@ -197,7 +202,7 @@ function databaseUrl(raw: string | undefined): string | undefined {
   }
   if (!url || (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:')) {
     throw new UserError(
-      'DATABASE_URL is not a Postgres URL: use postgres://user:password@host:5432/database (or unset it for the embedded PGlite)',
+      `${name} is not a Postgres URL: use postgres://user:password@host:5432/database (or unset it${name === 'DATABASE_URL' ? ' for the embedded PGlite' : ''})`,
     );
   }
   return raw;
@@ -243,6 +248,9 @@ export function parseRuntimeOptions(
     bundlePath: env['RAKU_BUNDLE'] || '/etc/raku/bundle/bundle.json',
     environment,
     databaseUrl: databaseUrl(env['DATABASE_URL']),
+    ...(env['RAKU_DATABASE_OWNER_URL']
+      ? { databaseOwnerUrl: databaseUrl(env['RAKU_DATABASE_OWNER_URL'], 'RAKU_DATABASE_OWNER_URL') }
+      : {}),
     dataDir: env['RAKU_DATA_DIR'] || `${cwd}/.raku/pglite`,
     allowPrivateNetworks: boolOption(env, 'RAKU_ALLOW_PRIVATE_NETWORKS'),
     adminSubjects: (env['RAKU_ADMIN_SUBJECTS'] ?? 'group:raku-admins')

@@ -21,10 +21,11 @@ const ago = (ms: number) => new Date(NOW.getTime() - ms);
 /**
  * Counts the rows each DELETE statement removes, seen by the database itself (a statement-level trigger
  * over the transition table), so the batch bound is checked independently of what the sweep reports.
+ * SECURITY DEFINER: the sweep deletes as the role raku_app (row-level security), which may not write the log.
  */
 const COUNT_DELETES = `
   CREATE TABLE IF NOT EXISTS "trace_delete_log" ("n" SERIAL PRIMARY KEY, "deleted" INT NOT NULL);
-  CREATE OR REPLACE FUNCTION log_trace_deletes() RETURNS trigger LANGUAGE plpgsql AS $$
+  CREATE OR REPLACE FUNCTION log_trace_deletes() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER AS $$
   BEGIN
     INSERT INTO "trace_delete_log" ("deleted") SELECT count(*) FROM gone;
     RETURN NULL;
@@ -101,6 +102,7 @@ function retentionSuite(kind: 'Postgres' | 'PGlite', open: () => Promise<Databas
         outcome: 'swept',
         cutoff: ago(30 * DAY),
         deleted: old.length,
+        tenants: [],
         batches: [3],
         more: false,
       });
