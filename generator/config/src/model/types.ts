@@ -360,7 +360,7 @@ export interface Tenant {
   members: TenantMember[];
   /** Shared packs the tenant may use, by name; ['*'] grants all. Absent: none. */
   shared?: string[];
-  /** Principals that administer the tenant's rows (traces, approvals, jobs, deployments). */
+  /** Principals that administer the tenant's rows (traces, approvals, jobs; deployments are the organisation's). */
   admins?: string[];
   /** Principals that see the tenant's approval requests (besides its admins); each decides those its rule names. */
   approvers?: string[];
