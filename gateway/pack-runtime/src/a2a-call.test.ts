@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Pack } from '../../../generator/config/src/model/types.ts';
 import { startAgent, type TestAgent } from '../../test/helpers/a2a-agents.ts';
-import { A2A_META, partsToContent } from './a2a-call.ts';
+import { A2A_META } from './a2a-call.ts';
+import { partsToContent } from './a2a-outcome.ts';
 import { PackExecutor, STATUS_META } from './pack-executor.ts';
 
 function agentPack(url: string, timeoutMs?: number): Pack {

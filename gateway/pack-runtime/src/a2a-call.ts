@@ -13,16 +13,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
-import {
-  AgentCard,
-  type Artifact,
-  type Message,
-  type Part,
-  Role,
-  type SendMessageResult,
-  type Task,
-  TaskState,
-} from '@a2a-js/sdk';
+import { AgentCard, type Message, type Part, Role, type SendMessageResult } from '@a2a-js/sdk';
 import {
   type Client,
   ClientFactory,
@@ -34,8 +25,8 @@ import type { Span } from '@opentelemetry/api';
 import type { A2aUpstream, Tool } from '@raku/config';
 import { A2aAnswer, type A2aProgressListener } from './a2a-events.ts';
 import { guardedFetch } from './a2a-fetch.ts';
+import { type A2aOutcome, failed, isTask, settled, stillRunning, toOutcome } from './a2a-outcome.ts';
 import { endA2aSpan, startA2aSpan } from './a2a-span.ts';
-import type { ToolContent } from './response-content.ts';
 import type { UpstreamAuthenticator } from './upstream-auth.ts';
 import type { UpstreamLimits } from './upstream-http.ts';
 
@@ -65,29 +56,10 @@ export interface A2aCall {
   follow?: { taskId: string };
 }
 
-export interface A2aOutcome {
-  status: 'ok' | 'error' | 'timeout';
-  content: ToolContent[];
-  structuredContent?: Record<string, unknown>;
-  meta?: { taskId?: string; contextId?: string; state: string };
-}
-
-const TERMINAL = new Set([
-  TaskState.TASK_STATE_COMPLETED,
-  TaskState.TASK_STATE_FAILED,
-  TaskState.TASK_STATE_CANCELED,
-  TaskState.TASK_STATE_REJECTED,
-]);
-const INTERRUPTED = new Set([TaskState.TASK_STATE_INPUT_REQUIRED, TaskState.TASK_STATE_AUTH_REQUIRED]);
-/** States of a task the agent is still working on (stateName of TASK_STATE_SUBMITTED, _WORKING). */
-const RUNNING_STATES = new Set(['submitted', 'working']);
-
-/** Whether an A2A tool result says the task outlived the call and is still running (see above). */
-export function a2aTaskRunning(meta: unknown): meta is { taskId: string; contextId?: string; state: string } {
-  const note = meta as { taskId?: unknown; state?: unknown } | undefined;
-  return typeof note?.taskId === 'string' && typeof note.state === 'string' && RUNNING_STATES.has(note.state);
-}
-
+/**
+ * Calls the tool's skill (or follows `call.follow`) within `call.limits`; never throws: a failure is the
+ * outcome's `error` or `timeout`, with the reason as text.
+ */
 export async function callA2aSkill(call: A2aCall, args: Record<string, unknown>): Promise<A2aOutcome> {
   const span = call.limits.parent
     ? startA2aSpan({
@@ -141,7 +113,8 @@ async function exchange(
     // The budget ran out: the call's deadline, or the same timeout met first by the HTTP exchange in flight.
     const timedOut = deadline.aborted || failure?.kind === 'timeout';
     const task = answer.task;
-    if (timedOut && !callerGone && !call.follow && task && !settled(task)) return stillRunning(call, task);
+    if (timedOut && !callerGone && !call.follow && task && !settled(task))
+      return stillRunning(task, call.limits.timeoutMs);
     if (timedOut) {
       return failed('timeout', `the agent did not finish within ${call.limits.timeoutMs} ms`);
     }
@@ -176,22 +149,6 @@ function request(call: A2aCall, args: Record<string, unknown>) {
   };
 }
 
-/** The task outlived the call's budget: it is still running at the agent (a2aTaskRunning). */
-function stillRunning(call: A2aCall, task: Task): A2aOutcome {
-  const state = stateName(task.status?.state ?? TaskState.TASK_STATE_SUBMITTED);
-  const running = RUNNING_STATES.has(state) ? state : 'working';
-  return {
-    status: 'ok',
-    content: [
-      {
-        type: 'text',
-        text: `the agent's task ${task.id} is still ${running} after ${call.limits.timeoutMs} ms`,
-      },
-    ],
-    meta: { taskId: task.id, contextId: task.contextId, state: running },
-  };
-}
-
 async function clientFor(call: A2aCall, fetchImpl: typeof fetch): Promise<Client> {
   const transport = { fetchImpl, legacyCompat: { enabled: true } };
   const factory = new ClientFactory(
@@ -218,71 +175,6 @@ async function clientFor(call: A2aCall, fetchImpl: typeof fetch): Promise<Client
   return factory.createFromAgentCard(card);
 }
 
-const isTask = (r: SendMessageResult): r is Task => 'status' in r && 'artifacts' in r;
-const settled = (t: Task) =>
-  t.status !== undefined && (TERMINAL.has(t.status.state) || INTERRUPTED.has(t.status.state));
-
 function part(content: NonNullable<Part['content']>, mediaType: string): Part {
   return { content, metadata: undefined, filename: '', mediaType };
-}
-
-function failed(status: 'error' | 'timeout', text: string): A2aOutcome {
-  return { status, content: [{ type: 'text', text }] };
-}
-
-function toOutcome(result: SendMessageResult): A2aOutcome {
-  if (!isTask(result)) {
-    const mapped = partsToContent(result.parts);
-    return { status: 'ok', ...mapped, meta: { contextId: result.contextId, state: 'message' } };
-  }
-  const state = result.status?.state ?? TaskState.TASK_STATE_UNSPECIFIED;
-  const meta = { taskId: result.id, contextId: result.contextId, state: stateName(state) };
-  const statusParts = result.status?.message?.parts ?? [];
-  if (state === TaskState.TASK_STATE_COMPLETED || INTERRUPTED.has(state)) {
-    const mapped = partsToContent([...result.artifacts.flatMap((a: Artifact) => a.parts), ...statusParts]);
-    return { status: 'ok', ...mapped, meta };
-  }
-  const why = partsToContent(statusParts)
-    .content.map((c) => (c.type === 'text' ? c.text : ''))
-    .join(' ');
-  return {
-    status: 'error',
-    content: [{ type: 'text', text: `the agent's task ended ${meta.state}${why ? `: ${why}` : ''}` }],
-    meta,
-  };
-}
-
-/** 'TASK_STATE_COMPLETED' → 'completed'. */
-function stateName(state: TaskState): string {
-  return (TaskState[state] ?? 'unknown')
-    .replace(/^TASK_STATE_/, '')
-    .toLowerCase()
-    .replace(/_/g, '-');
-}
-
-/** Text parts → text; data parts → JSON text and structuredContent; files → image, audio or resource. */
-export function partsToContent(parts: readonly Part[]): Pick<A2aOutcome, 'content' | 'structuredContent'> {
-  const content: ToolContent[] = [];
-  const data: unknown[] = [];
-  for (const p of parts) {
-    const c = p.content;
-    if (c?.$case === 'text') content.push({ type: 'text', text: c.value });
-    else if (c?.$case === 'data') {
-      data.push(c.value);
-      content.push({ type: 'text', text: JSON.stringify(c.value) });
-    } else if (c?.$case === 'raw') {
-      const mimeType = p.mediaType || 'application/octet-stream';
-      const blob = Buffer.from(c.value).toString('base64');
-      if (/^image\//.test(mimeType)) content.push({ type: 'image', data: blob, mimeType });
-      else if (/^audio\//.test(mimeType)) content.push({ type: 'audio', data: blob, mimeType });
-      else
-        content.push({ type: 'resource', resource: { uri: `a2a:${p.filename || 'file'}`, mimeType, blob } });
-    } else if (c?.$case === 'url') content.push({ type: 'text', text: c.value });
-  }
-  if (content.length === 0) content.push({ type: 'text', text: '' });
-  const first = data[0];
-  if (data.length === 1 && first !== null && typeof first === 'object' && !Array.isArray(first)) {
-    return { content, structuredContent: first as Record<string, unknown> };
-  }
-  return data.length > 0 ? { content, structuredContent: { items: data } } : { content };
 }

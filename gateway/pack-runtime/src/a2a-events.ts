@@ -15,6 +15,7 @@ export interface A2aProgress {
 
 export type A2aProgressListener = (progress: A2aProgress) => void;
 
+/** The answer of one A2A call as its events arrive (add each event in order). */
 export class A2aAnswer {
   /** The agent's reply when it answered with a message instead of a task. */
   message: Message | undefined;

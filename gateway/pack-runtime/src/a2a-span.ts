@@ -19,6 +19,7 @@ export interface A2aSpanStart {
   protocolVersion: string;
 }
 
+/** Starts the CLIENT span of an A2A call under the call's span (the caller ends it with endA2aSpan). */
 export function startA2aSpan(start: A2aSpanStart): Span {
   const { url } = start;
   return trace.getTracer(TRACER_NAME).startSpan(
@@ -47,6 +48,7 @@ export interface A2aSpanEnd {
   errorType?: string | undefined;
 }
 
+/** Ends an A2A call's span with what the agent answered, marked as an error when the call failed. */
 export function endA2aSpan(span: Span, end: A2aSpanEnd): void {
   if (end.taskId) span.setAttribute('raku.a2a.task_id', end.taskId);
   if (end.contextId) span.setAttribute('raku.a2a.context_id', end.contextId);

@@ -1,5 +1,6 @@
-export { A2A_FOLLOW_TIMEOUT_MS, A2A_META, a2aTaskRunning, SKILL_METADATA } from './a2a-call.ts';
+export { A2A_FOLLOW_TIMEOUT_MS, A2A_META, SKILL_METADATA } from './a2a-call.ts';
 export type { A2aProgress, A2aProgressListener } from './a2a-events.ts';
+export { a2aTaskRunning } from './a2a-outcome.ts';
 export {
   type BoundViolation,
   DEFAULT_JSON_BOUNDS,
