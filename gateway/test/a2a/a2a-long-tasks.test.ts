@@ -116,8 +116,9 @@ describe('an A2A task that outlives the call', () => {
   let token: string;
   beforeAll(async () => {
     agent = await startAgent('gated');
-    // The call waits 300 ms for the task; the gated agent works until the test releases it.
-    stack = await startStack(await importedPack(agent, 300));
+    // The call waits 3 s for the task (long enough for the agent's first event to arrive on a loaded machine);
+    // the gated agent works until the test releases it, so the call always outlives its wait.
+    stack = await startStack(await importedPack(agent, 3000));
     token = await stack.issuer.sign({ sub: 'erin', groups: ['engineering'] });
   });
   afterAll(async () => {
@@ -202,6 +203,7 @@ describe('an A2A task that outlives the call', () => {
   });
 
   it("does not follow a task an agent names in the call's _meta", async () => {
+    agent.release();
     const client = await connectClient(stack.gateway.url, 'modern', token);
     const before = agent.received.length;
     const result = await client.callTool({
@@ -210,7 +212,7 @@ describe('an A2A task that outlives the call', () => {
       _meta: { 'dev.raku/a2a-task': { taskId: 'someone-elses-task' } },
     });
     await client.close();
-    // The message is sent as any call's; the agent (released) answers it at once.
+    // The message is sent as any call's; the agent (let go) answers it at once.
     expect(result.isError).toBeFalsy();
     expect(textOf(result)).toContain('answer to: not a follow');
     expect(agent.received.length).toBe(before + 1);
