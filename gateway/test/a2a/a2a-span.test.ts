@@ -15,7 +15,11 @@ import { telemetryOptionsFrom } from '../../src/telemetry/otel-env.ts';
 import { startTracing, type Tracing } from '../../src/telemetry/tracing.ts';
 import { startAgent, type TestAgent } from '../helpers/a2a-agents.ts';
 import { type GatewayStack, startGatewayStack } from '../helpers/gateway-stack.ts';
-import { startTraceReceiver, type TraceReceiver } from '../telemetry/otlp-trace-receiver.ts';
+import {
+  type ReceivedSpan,
+  startTraceReceiver,
+  type TraceReceiver,
+} from '../telemetry/otlp-trace-receiver.ts';
 
 const SERVER = 2;
 const CLIENT = 3;
@@ -87,8 +91,22 @@ describe('an A2A call with tracing on', () => {
     const result = await client.callTool({ name: 'helper.summarize', arguments: { message: 'traced' } });
     expect(result.isError).toBeFalsy();
     const note = (result._meta as Record<string, { taskId: string; contextId: string }>)[A2A_META];
-    await tracing.forceFlush();
-    const spans = await receiver.waitForTrace(traceId, 1);
+    // Spans end as each hop finishes its answer: wait (on what arrived, not on time) for the A2A span, its
+    // parent and its HTTP child.
+    const arrived = () => receiver.spans.filter((s) => s.traceId === traceId);
+    const complete = (spans: ReceivedSpan[]) => {
+      const span = spans.find((s) => s.name === 'SendStreamingMessage summarize');
+      return (
+        span !== undefined &&
+        spans.some((s) => s.spanId === span.parentSpanId) &&
+        spans.some((s) => s.parentSpanId === span.spanId)
+      );
+    };
+    while (!complete(arrived())) {
+      await tracing.forceFlush();
+      if (!complete(arrived())) await new Promise((r) => setTimeout(r, 50));
+    }
+    const spans = arrived();
     const a2a = spans.filter((s) => s.name === 'SendStreamingMessage summarize');
     expect(a2a).toHaveLength(1);
     const span = a2a[0]!;
