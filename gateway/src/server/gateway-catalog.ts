@@ -90,6 +90,8 @@ export class GatewayCatalog implements ToolCatalog, JobRunner {
    * caller) keeps of its caller's token.
    */
   private readonly claimNames: string[];
+  /** Claim names the tenants' membership reads (claimsReadByMembership). */
+  private readonly membershipClaims: string[];
   private readonly cache: { store: CacheStore | undefined; counter: CacheCounter };
   private readonly quotas: TenantQuotaGate;
   private readonly viewBundles = new Map<string, GatewayBundle>();
@@ -104,9 +106,8 @@ export class GatewayCatalog implements ToolCatalog, JobRunner {
     this.carded = new Set(
       options.bundle.tools.filter((t) => options.routes.hasReviewedCard(t.name, t.tenant)),
     );
-    this.claimNames = [
-      ...new Set([...claimsReadBy(options.policy), ...claimsReadByMembership(options.bundle.tenants ?? [])]),
-    ].sort();
+    this.membershipClaims = claimsReadByMembership(options.bundle.tenants ?? []);
+    this.claimNames = [...new Set([...claimsReadBy(options.policy), ...this.membershipClaims])].sort();
     this.cache = { store: options.cache, counter: toolCacheCounter(options.metrics) };
     this.quotas = options.quotas ?? new TenantQuotaGate(options.rateLimiter);
     this.router = new Router({
@@ -220,10 +221,26 @@ export class GatewayCatalog implements ToolCatalog, JobRunner {
       subject: caller.subject,
       subjectKind: caller.kind,
       groups: caller.groups,
-      claims: pickClaims(caller.claims, this.claimNames),
+      claims: this.keptClaims(caller.claims),
       // The tenant chosen when the call was made: the job runs in it, whatever the header of a later request.
       ...(caller.tenant !== undefined ? { tenant: caller.tenant } : {}),
     };
+  }
+
+  /**
+   * pickClaims, except that a membership claim holding a list of strings is kept as it is rather than as `{}`,
+   * so the admin API's caller (whose claims these are) is found a member by a list claim as on /mcp. The
+   * policy decides the same either way: no condition compares a list. Only with tenants in the bundle.
+   */
+  private keptClaims(claims: Readonly<Record<string, unknown>>): Record<string, unknown> {
+    const kept = pickClaims(claims, this.claimNames);
+    const lists: [string, string[]][] = [];
+    for (const name of this.membershipClaims) {
+      const value = Object.hasOwn(claims, name) ? claims[name] : undefined;
+      if (Array.isArray(value) && value.every((v) => typeof v === 'string')) lists.push([name, [...value]]);
+    }
+    // fromEntries defines own properties: a claim named `__proto__` stays data.
+    return lists.length === 0 ? kept : Object.fromEntries([...Object.entries(kept), ...lists]);
   }
 
   /** JobRunner: runs a job's call (after its approval, when it had one) through the same pipeline. */

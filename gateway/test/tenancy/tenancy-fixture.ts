@@ -181,12 +181,14 @@ export async function startTenancyGateway(
   return { gateway, traces };
 }
 
-/** Claims of the test callers: ann (acme), gus (globex), both (acme by claim, globex by group), nobody. */
+/** Claims of the test callers: ann (acme), gus (globex), both (acme by claim, globex by group), nobody, … */
 export const CALLERS = {
   ann: { sub: 'ann', tenant: 'acme', groups: ['staff'] },
   gus: { sub: 'gus', tenant: 'globex', groups: ['staff'] },
   both: { sub: 'bo', tenant: 'acme', groups: ['staff', 'globex-staff'] },
   nobody: { sub: 'nobody', groups: ['staff'] },
+  /** A member of acme through a list-valued claim. */
+  annByList: { sub: 'ann2', tenant: ['acme'], groups: ['staff'] },
   carolAcme: { sub: 'carol', tenant: 'acme' },
   carolGlobex: { sub: 'carol', tenant: 'globex' },
 } as const;

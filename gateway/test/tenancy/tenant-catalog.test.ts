@@ -26,7 +26,8 @@ beforeAll(async () => {
     traceFlushWaitMs: 0,
   }));
   base = gateway.url.replace(/\/mcp$/, '');
-}, 60_000);
+  // PGlite's start and migrations take long on a loaded machine.
+}, 180_000);
 
 afterAll(async () => {
   await gateway?.close();
@@ -63,6 +64,10 @@ describe('the catalog per tenant', () => {
     expect(packsOf((await api('ann', 'GET', '/v1/catalog')).json)).toEqual(['acme-crm', 'widgets']);
     expect(packsOf((await api('gus', 'GET', '/v1/catalog')).json)).toEqual(['globex-crm']);
     expect(packsOf((await api('nobody', 'GET', '/v1/catalog')).json)).toEqual(['widgets']);
+  });
+
+  it('finds a caller a member through a list-valued claim, as /mcp does', async () => {
+    expect(packsOf((await api('annByList', 'GET', '/v1/catalog')).json)).toEqual(['acme-crm', 'widgets']);
   });
 
   it('lists an organisation admin every tenant’s packs', async () => {
