@@ -3,8 +3,10 @@
  * copy of the repository's config): the Rules tab links each rule to its file:line (opening the file at that
  * line in the Edit tab), the Access tab shows the matrix with the rules behind a cell, the Simulator decides a
  * denied and an allowed call and shows the deciding rules, and the Edit tab previews a policy edit with the
- * access diff. Each tab is checked with axe-core and photographed into test-results/console/. Nothing waits for
- * a fixed time: locators wait for what should appear, with generous ceilings.
+ * access diff. With the example's tenants, the tenant selector shows one tenant's matrix and the simulator
+ * decides a call made in it, saying why another tenant's rule does not apply. Each tab is checked with axe-core
+ * and photographed into test-results/console/. Nothing waits for a fixed time: locators wait for what should
+ * appear, with generous ceilings.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -83,10 +85,10 @@ describe('policies', () => {
         )
         .toBe('  - role: triager');
 
-      // Access: prod's matrix; a cell's rules on focus.
+      // Access: prod's matrix (of callers of no tenant: the repository has tenants); a cell's rules on focus.
       await page.getByRole('tab', { name: 'Access' }).click();
       await page.getByRole('combobox', { name: 'Environment' }).selectOption('prod');
-      const matrix = page.getByRole('table', { name: 'Access in prod: tools by subject' });
+      const matrix = page.getByRole('table', { name: 'Access in prod, tenant default: tools by subject' });
       await matrix.waitFor(SOON);
       const cell = matrix.getByRole('button', { name: 'agent:triage-bot, github.close_issue: conditional' });
       await cell.focus();
@@ -156,6 +158,81 @@ describe('policies', () => {
   );
 
   it(
+    "shows a tenant's access matrix and simulates a call made in that tenant",
+    async () => {
+      const { page, errors } = await signedIn('/policies?tab=access&env=dev');
+      const tenant = page.getByRole('combobox', { name: 'Tenant' });
+      await tenant.waitFor(SOON);
+      expect(await tenant.locator('option').allTextContents()).toEqual([
+        'default (callers of no tenant)',
+        'payments',
+        'support',
+      ]);
+      // Callers of no tenant first: no tenant's crm tools, no tenant's subjects.
+      const implicit = page.getByRole('table', { name: 'Access in dev, tenant default: tools by subject' });
+      await implicit.waitFor(SOON);
+      expect(await implicit.getByRole('row').filter({ hasText: 'crm.' }).count()).toBe(0);
+
+      await tenant.selectOption('support');
+      const matrix = page.getByRole('table', { name: 'Access in dev, tenant support: tools by subject' });
+      await matrix.waitFor(SOON);
+      expect(page.url()).toContain('tenant=support');
+      expect(await matrix.getByRole('columnheader', { name: 'agent:billing-bot' }).count()).toBe(0);
+      // Support's own crm tools and its own approval rule; weather is not granted to support.
+      const note = matrix.getByRole('button', { name: 'group:support, crm.add_note: approval' });
+      await note.focus();
+      const detail = page.getByRole('complementary');
+      await expect
+        .poll(() => detail.textContent(), SOON)
+        .toContain('support/approvals/customer-visible-notes by group:support-oncall');
+      expect(await matrix.getByRole('row').filter({ hasText: 'weather.' }).count()).toBe(0);
+      await axeClean(page, 'policies access (tenant)');
+      await screenshot(page, 'policies-tenant-access');
+
+      // The simulator, from the cell: the call is made in support.
+      await detail.getByRole('button', { name: 'Simulate this call' }).click();
+      await page.getByRole('tab', { name: 'Simulator', selected: true }).waitFor(SOON);
+      await page.getByText('Call in dev, tenant support').waitFor(SOON);
+      expect(await tenant.inputValue()).toBe('support');
+      await page.getByRole('button', { name: 'Decide' }).click();
+      await page.getByRole('heading', { level: 2, name: /Allowed by support\/bindings\[0\]/ }).waitFor(SOON);
+      await page.getByText('Needs an approval: support/approvals/customer-visible-notes').waitFor(SOON);
+      const rules = page.getByRole('table', { name: 'Every rule of the environment, in decision order' });
+      const payments = rules.getByRole('row', { name: /^binding payments\/bindings\[0\] / });
+      await expect
+        .poll(() => payments.textContent(), SOON)
+        .toContain('it applies only to calls in tenant payments; this call is in tenant support');
+      expect(await payments.textContent()).toContain('policies/payments.yaml');
+      await axeClean(page, 'policies simulator (tenant)');
+      await screenshot(page, 'policies-tenant-simulator');
+
+      // The same tool in the payments tenant is payments' own crm pack, which has no add_note.
+      await tenant.selectOption('payments');
+      await page.getByText('Call in dev, tenant payments').waitFor(SOON);
+      await page.getByRole('button', { name: 'Decide' }).click();
+      await page.getByText(/is not a tool of tenant payments in dev/).waitFor(SOON);
+
+      // Rules say where each applies.
+      await page.getByRole('tab', { name: 'Rules' }).click();
+      const approvals = page.getByRole('table', { name: 'Approvals' });
+      await approvals.waitFor(SOON);
+      expect(
+        await approvals
+          .getByRole('row')
+          .filter({ hasText: 'support/approvals/customer-visible-notes' })
+          .textContent(),
+      ).toContain('tenant support');
+      expect(
+        await approvals.getByRole('row').filter({ hasText: 'default/approvals/pet-deletion' }).textContent(),
+      ).toContain('every tenant');
+      await axeClean(page, 'policies rules (tenant)');
+      await screenshot(page, 'policies-tenant-rules');
+      expect(errors.filter((e) => !e.includes('status of 400'))).toEqual([]);
+    },
+    TEST_TIMEOUT,
+  );
+
+  it(
     'previews a policy edit with the access diff and opens its pull request',
     async () => {
       const { page, errors } = await signedIn('/policies?tab=edit&file=policies/local-dev.yaml');
@@ -174,9 +251,11 @@ describe('policies', () => {
       const gained = diff.getByRole('row').filter({ hasText: 'group:testers' });
       await expect.poll(() => gained.count(), SOON).toBeGreaterThan(0);
       expect(await gained.first().textContent()).toContain('gains');
-      expect(await diff.getByRole('row').filter({ hasText: 'petstore.delete_pet' }).textContent()).toContain(
-        'group:testers',
-      );
+      // Per tenant: callers of no tenant and support (granted the petstore) gain the deletion; payments does not.
+      const deletion = diff.getByRole('row').filter({ hasText: 'petstore.delete_pet' });
+      const tenantsGaining = (await deletion.allTextContents()).map((row) => row.split('dev')[0]);
+      expect(tenantsGaining).toEqual(['default', 'support']);
+      expect((await deletion.allTextContents()).every((row) => row.includes('group:testers'))).toBe(true);
       await page.getByText('raku validate would pass').waitFor(SOON);
       const download = page.getByRole('link', { name: 'Download patch' });
       expect(await download.getAttribute('download')).toBe('local-dev.patch');

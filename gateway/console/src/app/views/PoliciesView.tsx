@@ -3,7 +3,10 @@
  * rule of an environment with its file:line), Access (subjects × tools from the same accessMatrix engine as
  * `raku policy access`), Simulator (a call's decision with every rule that matched or failed, and why) and
  * Edit (a policy file's YAML → the change preview with the access diff → a pull request or a patch). The
- * environment is in the query too (`?env=`), shared by the tabs.
+ * environment is in the query too (`?env=`), shared by the tabs, and so is the tenant (`?tenant=`) when the
+ * repository has tenants: the matrix and the simulator act as callers of that tenant over its view of the
+ * tools (as `raku policy access --tenant` and `raku policy check --tenant`). Without tenants there is no
+ * tenant selector and the view looks as before tenancy.
  */
 import { type KeyboardEvent, useId, useRef } from 'react';
 import { api, unwrap } from '../api.ts';
@@ -15,7 +18,15 @@ import { AccessTab } from './policy-access.tsx';
 import { EditTab } from './policy-edit.tsx';
 import { RulesTab } from './policy-rules.tsx';
 import { SimulatorTab } from './policy-simulator.tsx';
-import { type Environment, type PolicyOverview, TABS, type Tab, tabOf } from './policy-types.ts';
+import {
+  type Environment,
+  IMPLICIT_TENANT,
+  type PolicyOverview,
+  TABS,
+  type Tab,
+  tabOf,
+  tenantLabel,
+} from './policy-types.ts';
 import '../ui/policies.css';
 
 const TAB_LABELS: Record<Tab, string> = {
@@ -29,6 +40,7 @@ export function PoliciesView() {
   const [query, setQuery] = useQueryState();
   const tab = tabOf(query.get('tab'));
   const env = query.get('env') ?? undefined;
+  const chosenTenant = query.get('tenant') ?? undefined;
   const id = useId();
   const tabRefs = useRef<Record<string, HTMLButtonElement | null>>({});
 
@@ -36,14 +48,21 @@ export function PoliciesView() {
     async (signal) =>
       unwrap(
         await api.GET('/v1/policies', {
-          params: { query: env ? { environment: env as Environment } : {} },
+          params: {
+            query: {
+              ...(env ? { environment: env as Environment } : {}),
+              ...(chosenTenant ? { tenant: chosenTenant } : {}),
+            },
+          },
           signal,
         }),
       ) as PolicyOverview,
-    [env],
+    [env, chosenTenant],
   );
   const data = overview.data;
   const environment = (data?.environment ?? env ?? 'dev') as Environment;
+  const tenant = data?.tenant ?? chosenTenant ?? IMPLICIT_TENANT;
+  const tenants = data?.tenants ?? [];
 
   const select = (next: Tab) => setQuery({ tab: next === 'rules' ? undefined : next });
   // Arrow keys move between tabs (the WAI-ARIA tabs pattern); Tab moves into the panel.
@@ -101,6 +120,24 @@ export function PoliciesView() {
             ))}
           </select>
         </label>
+        {tenants.length > 1 ? (
+          <label className="field" htmlFor={`${id}-tenant`}>
+            Tenant
+            <select
+              id={`${id}-tenant`}
+              value={tenant}
+              onChange={(event) =>
+                setQuery({ tenant: event.target.value === IMPLICIT_TENANT ? undefined : event.target.value })
+              }
+            >
+              {tenants.map((t) => (
+                <option key={t} value={t}>
+                  {tenantLabel(t)}
+                </option>
+              ))}
+            </select>
+          </label>
+        ) : null}
       </ViewHeader>
       {data?.note ? (
         <p className="notice" role="note">
@@ -132,12 +169,19 @@ export function PoliciesView() {
         <ErrorBanner error={overview.error} onRetry={overview.reload} />
         {tab === 'rules' ? (
           data ? (
-            <RulesTab overview={data} />
+            <RulesTab overview={data} tenanted={tenants.length > 1} />
           ) : null
         ) : tab === 'access' ? (
-          <AccessTab environment={environment} />
+          <AccessTab environment={environment} tenant={tenant} tenanted={tenants.length > 1} />
         ) : tab === 'simulator' ? (
-          <SimulatorTab environment={environment} overview={data} />
+          <SimulatorTab
+            // A new tenant is a new call: the form starts again from the query.
+            key={tenant}
+            environment={environment}
+            tenant={tenant}
+            tenanted={tenants.length > 1}
+            overview={data}
+          />
         ) : (
           <EditTab overview={data} />
         )}

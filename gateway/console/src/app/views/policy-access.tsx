@@ -1,6 +1,7 @@
 /**
  * The Access tab: who may call what in the environment, tools (rows) × subjects as the policies name them
- * (columns), from GET /v1/policies/access (accessMatrix, as `raku policy access`). A cell says allow,
+ * (columns), from GET /v1/policies/access (accessMatrix, as `raku policy access`). With tenants, the matrix of
+ * the chosen tenant: its view of the tools, the organisation's rules and its own (`--tenant`). A cell says allow,
  * approval, conditional or deny; hovering or focusing it shows the rules behind it, and "Simulate" opens the
  * simulator with that subject and tool.
  */
@@ -11,7 +12,13 @@ import { useNavigate } from '../router.ts';
 import { Empty } from '../ui/Empty.tsx';
 import { ErrorBanner } from '../ui/ErrorBanner.tsx';
 import { type Column, Table } from '../ui/Table.tsx';
-import { type AccessCell, type AccessMatrix, type Environment, matchesFilter } from './policy-types.ts';
+import {
+  type AccessCell,
+  type AccessMatrix,
+  type Environment,
+  IMPLICIT_TENANT,
+  matchesFilter,
+} from './policy-types.ts';
 
 const LABEL: Record<AccessCell['access'], string> = {
   allow: 'allow',
@@ -20,7 +27,8 @@ const LABEL: Record<AccessCell['access'], string> = {
   deny: 'deny',
 };
 
-export function AccessTab({ environment }: { environment: Environment }) {
+export function AccessTab(props: { environment: Environment; tenant: string; tenanted: boolean }) {
+  const { environment, tenant, tenanted } = props;
   const id = useId();
   const navigate = useNavigate();
   const [filter, setFilter] = useState('');
@@ -28,9 +36,9 @@ export function AccessTab({ environment }: { environment: Environment }) {
   const matrix = useLoad(
     async (signal) =>
       unwrap(
-        await api.GET('/v1/policies/access', { params: { query: { environment } }, signal }),
+        await api.GET('/v1/policies/access', { params: { query: { environment, tenant } }, signal }),
       ) as AccessMatrix,
-    [environment],
+    [environment, tenant],
   );
   const data = matrix.data;
   const cells = useMemo(
@@ -44,6 +52,8 @@ export function AccessTab({ environment }: { environment: Environment }) {
   const subjectsShown = data.subjects.filter((s) => matchesFilter(s, filter));
   const tools = toolsShown.length > 0 ? toolsShown : data.tools;
   const subjects = subjectsShown.length > 0 ? subjectsShown : data.subjects;
+  // `in prod`, or `in prod, tenant support` when the repository has tenants.
+  const where = tenanted ? `${data.environment}, tenant ${data.tenant}` : data.environment;
 
   const columns: Column<string>[] = [
     { header: 'Tool', kind: 'nowrap', cell: (tool) => <code>{tool}</code> },
@@ -101,13 +111,15 @@ export function AccessTab({ environment }: { environment: Environment }) {
         </p>
       </div>
       {data.subjects.length === 0 ? (
-        <Empty title={`Nobody may call any tool in ${data.environment}`}>
-          No binding of the policies applies in this environment.
+        <Empty title={`Nobody may call any tool in ${where}`}>
+          {tenanted
+            ? 'No binding of the organisation’s policies or of this tenant’s applies here.'
+            : 'No binding of the policies applies in this environment.'}
         </Empty>
       ) : (
         <div className="access-layout">
           <Table
-            caption={`Access in ${data.environment}: tools by subject`}
+            caption={`Access in ${where}: tools by subject`}
             columns={columns}
             rows={tools}
             rowKey={(t) => t}
@@ -156,6 +168,7 @@ export function AccessTab({ environment }: { environment: Environment }) {
                       `/policies?${new URLSearchParams({
                         tab: 'simulator',
                         env: data.environment,
+                        ...(data.tenant === IMPLICIT_TENANT ? {} : { tenant: data.tenant }),
                         subject: selected.subject,
                         tool: selected.tool,
                       })}`,

@@ -262,7 +262,18 @@ function Diagnostics({ diagnostics }: { diagnostics: Diagnostic[] }) {
 function AccessDiff({ changes, valid }: { changes: AccessChange[]; valid: boolean }) {
   if (!valid) return <p className="muted">No access diff: the changed config has errors.</p>;
   if (changes.length === 0) return <p>Nobody gains or loses access to any tool.</p>;
+  // With tenants the diff is per tenant (the same subject and tool may change in several): say whose callers.
+  const tenanted = changes.some((c) => c.tenant !== undefined);
   const columns: Column<AccessChange>[] = [
+    ...(tenanted
+      ? [
+          {
+            header: 'Tenant',
+            kind: 'nowrap',
+            cell: (c: AccessChange) => c.tenant ?? '',
+          } satisfies Column<AccessChange>,
+        ]
+      : []),
     { header: 'Environment', kind: 'nowrap', cell: (c) => c.environment },
     { header: 'Subject', kind: 'nowrap', cell: (c) => <code>{c.subject}</code> },
     {
@@ -296,7 +307,7 @@ function AccessDiff({ changes, valid }: { changes: AccessChange[]; valid: boolea
       showCaption
       columns={columns}
       rows={changes}
-      rowKey={(c) => `${c.environment}:${c.subject}:${c.tool}:${c.change}`}
+      rowKey={(c) => `${c.tenant ?? ''}:${c.environment}:${c.subject}:${c.tool}:${c.change}`}
     />
   );
 }

@@ -1,15 +1,16 @@
 /**
  * The Rules tab: roles with their tool patterns, then the rules of the environment grouped by kind (bindings,
  * denies, approvals, rate limits), in decision order, each with its file:line. A file:line opens the file in
- * the Edit tab at that line.
+ * the Edit tab at that line. With tenants, each rule says where it applies: the organisation (every tenant) or
+ * its policy's tenant only.
  */
 import type { ReactNode } from 'react';
 import { Empty } from '../ui/Empty.tsx';
 import { Link } from '../ui/Link.tsx';
 import { type Column, Table } from '../ui/Table.tsx';
-import { fileLine, type PolicyOverview } from './policy-types.ts';
+import { fileLine, type PolicyOverview, ruleTenantLabel } from './policy-types.ts';
 
-type Located = { file: string; line: number | null };
+type Located = { file: string; line: number | null; tenant: string | null };
 
 function Source({ rule, environment }: { rule: Located; environment: string }) {
   const query = new URLSearchParams({ tab: 'edit', env: environment, file: rule.file });
@@ -67,16 +68,39 @@ function Group<T>(props: {
   );
 }
 
-export function RulesTab({ overview }: { overview: PolicyOverview }) {
+export function RulesTab({ overview, tenanted }: { overview: PolicyOverview; tenanted: boolean }) {
   const env = overview.environment;
-  // One column for every kind of rule: `cell` reads only file and line.
-  const at = (): Column<Located> => ({
-    header: 'Defined at',
-    kind: 'nowrap',
-    cell: (r) => <Source rule={r} environment={env} />,
-  });
+  // Columns for every kind of rule: `cell` reads only tenant, file and line. The tenant only with tenants.
+  const at = (): Column<Located>[] => [
+    ...(tenanted
+      ? [
+          {
+            header: 'Applies in',
+            kind: 'nowrap',
+            cell: (r: Located) =>
+              r.tenant === null ? (
+                <span className="muted">every tenant</span>
+              ) : (
+                <>tenant {ruleTenantLabel(r.tenant)}</>
+              ),
+          } satisfies Column<Located>,
+        ]
+      : []),
+    {
+      header: 'Defined at',
+      kind: 'nowrap',
+      cell: (r) => <Source rule={r} environment={env} />,
+    },
+  ];
   return (
     <div className="rules">
+      {tenanted ? (
+        <p className="muted small">
+          A rule of an organisation-wide policy applies to every call; a rule of a tenant’s policy only to
+          calls made in that tenant, and the organisation’s denies win over it. The Access and Simulator tabs
+          act in tenant {overview.tenant}.
+        </p>
+      ) : null}
       <Group<PolicyOverview['roles'][number]>
         title="Roles"
         what="Named sets of tool patterns; bindings grant them to subjects."
@@ -95,7 +119,7 @@ export function RulesTab({ overview }: { overview: PolicyOverview }) {
           },
           { header: 'Policy', cell: (r) => r.policy },
           { header: 'Tool patterns', cell: (r) => list(r.tools) },
-          at(),
+          ...at(),
         ]}
       />
       <Group<PolicyOverview['denies'][number]>
@@ -117,7 +141,7 @@ export function RulesTab({ overview }: { overview: PolicyOverview }) {
           { header: 'Subjects', cell: (r) => list(r.subjects) },
           { header: 'Tools', cell: (r) => list(r.tools) },
           { header: 'When', cell: (r) => conditions(r.conditions) },
-          at(),
+          ...at(),
         ]}
       />
       <Group<PolicyOverview['allows'][number]>
@@ -132,7 +156,7 @@ export function RulesTab({ overview }: { overview: PolicyOverview }) {
           { header: 'Subjects', cell: (r) => list(r.subjects) },
           { header: 'Tools (of the role)', cell: (r) => list(r.tools) },
           { header: 'When', cell: (r) => conditions(r.conditions) },
-          at(),
+          ...at(),
         ]}
       />
       <Group<PolicyOverview['approvals'][number]>
@@ -146,7 +170,7 @@ export function RulesTab({ overview }: { overview: PolicyOverview }) {
           { header: 'Tools', cell: (r) => list(r.tools) },
           { header: 'Approvers', cell: (r) => list(r.approvers) },
           { header: 'Timeout', kind: 'num', cell: (r) => `${r.timeoutSeconds}s` },
-          at(),
+          ...at(),
         ]}
       />
       <Group<PolicyOverview['rateLimits'][number]>
@@ -164,7 +188,7 @@ export function RulesTab({ overview }: { overview: PolicyOverview }) {
             kind: 'num',
             cell: (r) => `${r.limit} per ${r.windowSeconds}s`,
           },
-          at(),
+          ...at(),
         ]}
       />
     </div>

@@ -2,7 +2,9 @@
  * The Simulator tab: a caller (id, kind, groups, claims), a tool, its arguments and a time → POST
  * /v1/policies/simulate: the decision the gateway would make, the deciding rule, and every rule of the
  * environment that matched or failed, with the reason. Nothing is called. `?subject=&tool=` in the query
- * (from the Access tab) prefill the form.
+ * (from the Access tab) prefill the form. With tenants, the call is made in the tenant chosen in the header,
+ * over its view of the tools (as `raku policy check --tenant`); another tenant's rules are listed as not
+ * applying, and each rule says its tenant.
  */
 import { type FormEvent, useId, useState } from 'react';
 import { api, errorMessage, unwrap } from '../api.ts';
@@ -19,6 +21,7 @@ import {
   type PolicyOverview,
   parseGroups,
   parseObject,
+  ruleTenantLabel,
   type Simulation,
 } from './policy-types.ts';
 
@@ -31,8 +34,13 @@ const KIND_LABEL: Record<Rule['kind'], string> = {
   rateLimit: 'rate limit',
 };
 
-export function SimulatorTab(props: { environment: Environment; overview: PolicyOverview | undefined }) {
-  const { environment, overview } = props;
+export function SimulatorTab(props: {
+  environment: Environment;
+  tenant: string;
+  tenanted: boolean;
+  overview: PolicyOverview | undefined;
+}) {
+  const { environment, tenant, tenanted, overview } = props;
   const id = useId();
   const [query] = useQueryState();
   const [initial] = useState(() => callerFor(query.get('subject') ?? 'user:someone'));
@@ -60,6 +68,7 @@ export function SimulatorTab(props: { environment: Environment; overview: Policy
       tool: tool.trim(),
       arguments: argsValue.value,
       environment,
+      tenant,
       ...(time.trim() ? { time: time.trim() } : {}),
     };
     setRunning(true);
@@ -92,6 +101,15 @@ export function SimulatorTab(props: { environment: Environment; overview: Policy
         </>
       ),
     },
+    ...(tenanted
+      ? [
+          {
+            header: 'Tenant',
+            kind: 'nowrap',
+            cell: (r: Rule) => ruleTenantLabel(r.tenant),
+          } satisfies Column<Rule>,
+        ]
+      : []),
     {
       header: 'Defined at',
       kind: 'nowrap',
@@ -162,7 +180,10 @@ export function SimulatorTab(props: { environment: Environment; overview: Policy
           </label>
         </fieldset>
         <fieldset>
-          <legend>Call in {environment}</legend>
+          <legend>
+            Call in {environment}
+            {tenanted ? `, tenant ${tenant}` : ''}
+          </legend>
           <div className="filters">
             <label className="field" htmlFor={`${id}-tool`}>
               Tool
@@ -229,10 +250,11 @@ export function SimulatorTab(props: { environment: Environment; overview: Policy
             </p>
           ) : null}
           <p className="muted small">
-            Decided at {result.time} in {result.environment}; policies{' '}
+            Decided at {result.time} in {result.environment}
+            {tenanted ? `, as a call made in tenant ${result.tenant}` : ''}; policies{' '}
             {result.source === 'repository' ? 'from the config repository' : 'from the bundle'}
             {result.revision ? ` at ${result.revision}` : ''}. The same engine as the gateway and{' '}
-            <code>raku policy check</code>.
+            <code>raku policy check{tenanted ? ' --tenant' : ''}</code>.
           </p>
           <Table
             caption="Every rule of the environment, in decision order"

@@ -7,7 +7,9 @@ import {
   matchesFilter,
   parseGroups,
   parseObject,
+  ruleTenantLabel,
   tabOf,
+  tenantLabel,
 } from './policy-types.ts';
 
 describe('policy explorer helpers', () => {
@@ -67,5 +69,12 @@ describe('policy explorer helpers', () => {
       ),
     );
     expect(lineRange('a\nb', 5)).toEqual([3, 3]);
+  });
+
+  it('names the implicit tenant by whose it is, and a rule of no tenant as the organisation’s', () => {
+    expect(tenantLabel('default')).toBe('default (callers of no tenant)');
+    expect(tenantLabel('payments')).toBe('payments');
+    expect(ruleTenantLabel(null)).toBe('organisation');
+    expect(ruleTenantLabel('support')).toBe('support');
   });
 });

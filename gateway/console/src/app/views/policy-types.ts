@@ -9,6 +9,19 @@ export type Simulation = Schema<'PolicySimulation'>;
 export type Environment = PolicyOverview['environment'];
 
 export const TABS = ['rules', 'access', 'simulator', 'edit'] as const;
+
+/** The tenant of callers who belong to no tenant (IMPLICIT_TENANT of @raku/config; the API's default). */
+export const IMPLICIT_TENANT = 'default';
+
+/** A tenant as the selector names it: the implicit one says whose it is. */
+export function tenantLabel(tenant: string): string {
+  return tenant === IMPLICIT_TENANT ? 'default (callers of no tenant)' : tenant;
+}
+
+/** Where a rule applies: everywhere (an organisation-wide policy's rule) or in its tenant only. */
+export function ruleTenantLabel(tenant: string | null): string {
+  return tenant === null ? 'organisation' : tenant;
+}
 export type Tab = (typeof TABS)[number];
 
 export function tabOf(value: string | null): Tab {
