@@ -67,8 +67,11 @@ describe('raku pack test on an A2A pack (a mock agent built with the SDK server)
     }
   });
 
-  it('speaks A2A 0.3 and HTTP+JSON when the pack declares them', async () => {
+  it('speaks A2A 0.3, HTTP+JSON and streaming when the pack declares them', async () => {
     for (const change of [
+      (p: Pack) => {
+        p.upstream.a2a!.streaming = true;
+      },
       (p: Pack) => {
         p.upstream.a2a!.protocolVersion = '0.3';
       },

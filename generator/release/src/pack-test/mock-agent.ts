@@ -59,7 +59,8 @@ export class MockAgent {
           ? [{ url, protocolBinding: rest ? 'HTTP+JSON' : 'JSONRPC', tenant: '', protocolVersion: '0.3' }]
           : []),
       ],
-      capabilities: { streaming: false, pushNotifications: false },
+      // A pack recording that its agent streams calls with SendStreamingMessage, which the SDK serves only then.
+      capabilities: { streaming: a2a.streaming === true, pushNotifications: false },
       defaultInputModes: ['text/plain', 'application/json'],
       defaultOutputModes: ['text/plain', 'application/json'],
       skills: [],
