@@ -19,6 +19,13 @@ import { openPgSession, PGlite, pgliteSession, type SqlSession } from './sql-ses
 
 export const DEFAULT_PGLITE_DIR = '.raku/pglite';
 
+/**
+ * Every store query runs in a transaction (row-level security's scope, ./tenant-scope.ts). Prisma's defaults
+ * (2 s to get a connection, 5 s to finish) would fail queries that ran before on a busy pool or a long chart;
+ * these bound them as the pool and the statements did before: 30 s to start, 5 minutes to finish.
+ */
+const SCOPED_TRANSACTIONS = { maxWait: 30_000, timeout: 300_000 };
+
 export interface DatabaseOptions {
   /** Postgres connection string (DATABASE_URL). Unset: embedded PGlite under `dataDir`. */
   url?: string;
@@ -72,7 +79,7 @@ export async function createDatabase(options: DatabaseOptions = {}): Promise<Dat
       max: options.poolSize ?? 5,
       connectionTimeoutMillis: connectTimeoutMs,
     });
-    const prisma = new PrismaClient({ adapter });
+    const prisma = new PrismaClient({ adapter, transactionOptions: SCOPED_TRANSACTIONS });
     const session = () => openPgSession(url, { connectTimeoutMs });
     const ownerUrl = options.ownerUrl ?? url;
     let rlsRole: string | null = null;
@@ -118,7 +125,10 @@ export async function createDatabase(options: DatabaseOptions = {}): Promise<Dat
   } catch (err) {
     throw inMemory ? err : dataDirError(err, resolve(dataDir));
   }
-  const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
+  const prisma = new PrismaClient({
+    adapter: new PrismaPGlite(pglite),
+    transactionOptions: SCOPED_TRANSACTIONS,
+  });
   let rlsRole: string | null = null;
   return {
     kind: 'pglite',

@@ -13,6 +13,7 @@
  * console's occasional lookups, and why, with both stores, lookups stay on Postgres.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
+import { IMPLICIT_TENANT } from '@raku/config';
 import { decodeCursor, pageSize, toPage } from '../db/cursor.ts';
 import { type TenantScope, tenantCondition } from '../tenancy/scope.ts';
 import {
@@ -69,18 +70,20 @@ function stored(r: ClickHouseStoredRow): StoredTrace {
     error: r.error,
     zone: r.zone,
     traceId: r.trace_id,
-    tenant: r.tenant,
+    tenant: r.tenant || IMPLICIT_TENANT,
   };
 }
 
 /**
  * ClickHouse 18.16 has no row-level security: the scope is this WHERE term, added to every read. null: all
- * tenants and no filter.
+ * tenants and no filter. An empty tenant is the implicit one: 18.16 fills a column a JSONEachRow insert omits
+ * with '' rather than its DEFAULT, which a replica of the release before tenants does during an upgrade.
  */
 function tenantTerm(scope: TenantScope, tenant: string | undefined): string | null {
   const tenants = tenantCondition(scope, tenant);
   if (tenants === null) return null;
-  return tenants.length === 0 ? '0' : `tenant IN (${tenants.map(sqlString).join(', ')})`;
+  const names = tenants.includes(IMPLICIT_TENANT) ? [...tenants, ''] : tenants;
+  return names.length === 0 ? '0' : `tenant IN (${names.map(sqlString).join(', ')})`;
 }
 
 const where = (terms: string[]) => (terms.length > 0 ? `WHERE ${terms.join(' AND ')}` : '');

@@ -6,8 +6,9 @@
 import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, type Database } from '../../src/db/database.ts';
-import { ALL_TENANTS } from '../../src/tenancy/scope.ts';
+import { ALL_TENANTS, tenantScope } from '../../src/tenancy/scope.ts';
 import { createClickHouseRetention, firstKeptDay } from '../../src/traces/clickhouse-retention.ts';
+import { toClickHouseRow, traceTableDdl } from '../../src/traces/clickhouse-schema.ts';
 import type { ClickHouseStore } from '../../src/traces/clickhouse-store.ts';
 import { createTraceReader } from '../../src/traces/trace-reader.ts';
 import { toTraceRow } from '../../src/traces/trace-row.ts';
@@ -225,6 +226,55 @@ describe('ClickHouse store setup', () => {
       expect(await again.ping()).toBe(true);
     } finally {
       await again.close();
+    }
+  });
+
+  it('adds the tenant column to a table made before tenants, whose rows then read as the implicit tenant', async () => {
+    const database = 'raku_before_tenants';
+    const client = createClient({ url: server.url, log: { level: ClickHouseLogLevel.OFF } });
+    try {
+      // The table as it was before the tenant column: today's DDL without its last column.
+      const [createDb, createTable] = traceTableDdl(database);
+      await client.command({ query: createDb! });
+      await client.command({ query: createTable!.replace(/,\s*tenant String DEFAULT 'default'/, '') });
+      // A row stored before the upgrade, and one a replica of that release writes during it (18.16 fills the
+      // omitted column with '', not its DEFAULT).
+      const before = (n: number) =>
+        client.insert({
+          table: `${database}.traces`,
+          values: [
+            Object.fromEntries(
+              Object.entries(toClickHouseRow(toTraceRow(id(n), record(n)))).filter(([k]) => k !== 'tenant'),
+            ),
+          ],
+          format: 'JSONEachRow',
+        });
+      await before(1);
+      const old = await openTestStore(server.url, database);
+      try {
+        await before(3);
+        await old.writer.write([toTraceRow(id(2), record(2, { tenant: 'acme' }))]);
+        const all = await old.reader.list(ALL_TENANTS, {});
+        expect(all.items.map((t) => [t.id, t.tenant]).sort()).toEqual([
+          [id(1), 'default'],
+          [id(2), 'acme'],
+          [id(3), 'default'],
+        ]);
+        // No row-level security here: the scope is a WHERE clause, and another tenant's trace reads as absent.
+        expect((await old.reader.list(tenantScope(['acme']), {})).items.map((t) => t.id)).toEqual([id(2)]);
+        expect(await old.reader.get(tenantScope(['acme']), id(1))).toBeNull();
+        expect((await old.reader.list(tenantScope(['default']), {})).items).toHaveLength(2);
+        const stats = await old.reader.stats(tenantScope(['default']), {
+          from: new Date(BASE - 60_000),
+          to: new Date(BASE + 3_600_000),
+        });
+        expect(stats.series.reduce((n, s) => n + s.calls, 0)).toBe(2);
+      } finally {
+        await old.close();
+      }
+    } finally {
+      await client.command({ query: `DROP DATABASE IF EXISTS ${database}` });
+      await client.close();
     }
   });
 
