@@ -6,6 +6,7 @@
  * Table-driven: every /v1 operation whose answer holds traces, approvals or jobs (found in the OpenAPI
  * document, so a new one cannot be left out) is tried by tenant acme's admin against globex's rows.
  */
+import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { BundleTenant } from '@raku/render';
 import express from 'express';
@@ -55,7 +56,7 @@ const CALLERS: Record<string, ApiCaller> = {
   org: apiCaller('user:ada', {}, true),
 };
 
-function authorize(req: express.Request): AuthorizeResult {
+async function authorize(req: IncomingMessage): Promise<AuthorizeResult> {
   const token = (req.headers.authorization ?? '').replace(/^Bearer /, '');
   const caller = CALLERS[token];
   return caller ? { ok: true, caller } : { ok: false, status: 401, message: 'unknown token' };

@@ -35,6 +35,7 @@ beforeAll(async () => {
       revision: 'rev-1',
       latencyMs: 1,
       status: 'ok',
+      args: {},
       tenant,
     });
   }
