@@ -2228,7 +2228,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Authenticated, but not allowed (admin role required). */
+                /** @description Authenticated, but neither an organisation admin (the admin role: every tenant) nor an admin of a tenant (its tenants and the organisation-wide policies only). */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -2326,7 +2326,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Authenticated, but not allowed (admin role required). */
+                /** @description Authenticated, but neither an organisation admin (the admin role: every tenant) nor an admin of a tenant (its tenants and the organisation-wide policies only). */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -2425,7 +2425,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Authenticated, but not allowed (admin role required). */
+                /** @description Authenticated, but neither an organisation admin (the admin role: every tenant) nor an admin of a tenant (its tenants and the organisation-wide policies only). */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -3157,6 +3157,8 @@ export interface components {
             tenants: string[];
             files: {
                 path: string;
+                /** @description The policy's tenant; null: organisation-wide, or a file that does not load. */
+                tenant: string | null;
                 /** @description The policy’s name; null when the file does not load (see `note`). */
                 policy: string | null;
                 /** @description The file’s YAML text (the Edit tab starts from it); null from a bundle. */

@@ -71,7 +71,9 @@ const common = ['source', 'note', 'environment', 'revision'];
 const environment = { type: 'string', enum: [...ENVIRONMENTS] };
 const admin = {
   '401': error('No or invalid bearer token.'),
-  '403': error('Authenticated, but not allowed (admin role required).'),
+  '403': error(
+    'Authenticated, but neither an organisation admin (the admin role: every tenant) nor an admin of a tenant (its tenants and the organisation-wide policies only).',
+  ),
   '404': error('This gateway has neither a config repository nor a bundle.'),
   '409': error(
     'The policies in the config repository do not compile (code invalid_config; `raku validate` says why).',
@@ -159,9 +161,13 @@ export const POLICIES_SCHEMAS = {
         type: 'array',
         items: {
           type: 'object',
-          required: ['path', 'policy', 'content'],
+          required: ['path', 'policy', 'tenant', 'content'],
           properties: {
             path: { type: 'string' },
+            tenant: {
+              ...nullableString,
+              description: "The policy's tenant; null: organisation-wide, or a file that does not load.",
+            },
             policy: {
               ...nullableString,
               description: 'The policy’s name; null when the file does not load (see `note`).',

@@ -61,8 +61,11 @@ export interface PolicySource {
   defaultEnvironment: Environment;
   /** IMPLICIT_TENANT, then the repository's tenants by name (IMPLICIT_TENANT alone without tenants/). */
   tenants: string[];
-  /** The policy files; `content` is the YAML text (null from a bundle, which keeps no source). */
-  files: { path: string; policy: string | null; content: string | null }[];
+  /**
+   * The policy files; `content` is the YAML text (null from a bundle, which keeps no source), `tenant` the
+   * policy's tenant (null: organisation-wide, or a file that does not load, whose `policy` is null).
+   */
+  files: { path: string; policy: string | null; tenant: string | null; content: string | null }[];
   roles: PolicyRole[];
   compile(environment: Environment): CompiledPolicy;
   /** The tenant's view of the environment's tools (its own packs and the shared ones it is granted), sorted. */
@@ -101,6 +104,7 @@ async function fromRepository(repository: ConfigRepository, own: Environment): P
   const lineOf = (file: string, path: readonly (string | number)[]) => positions.get(file)?.at(path).line;
   const policies = [...model.policies].sort((a, b) => cmp(a.file, b.file));
   const names = new Map(policies.map((p) => [p.file, p.value.name]));
+  const owners = new Map(policies.map((p) => [p.file, p.value.tenant ?? null]));
   const compiled = new Map<Environment, CompiledPolicy>();
   return {
     source: 'repository',
@@ -115,6 +119,7 @@ async function fromRepository(repository: ConfigRepository, own: Environment): P
       .map((f) => ({
         path: f.path,
         policy: names.get(f.path) ?? null,
+        tenant: owners.get(f.path) ?? null,
         content: f.refused ? null : decoder.decode(f.bytes),
       })),
     roles: policies.flatMap(({ file, value }) =>
@@ -172,8 +177,8 @@ function problemsNote(
 function fromBundle(bundle: GatewayBundle): PolicySource {
   const compiled = bundle.policies;
   const rules = [...compiled.allows, ...compiled.denies, ...compiled.approvals, ...compiled.rateLimits];
-  const files = new Map<string, string>();
-  for (const r of rules) files.set(r.file, r.policy);
+  const files = new Map<string, { policy: string; tenant: string | null }>();
+  for (const r of rules) files.set(r.file, { policy: r.policy, tenant: r.tenant ?? null });
   // A bundle holds no roles, only bindings carrying their role's patterns: one role per (policy, role).
   const roles = new Map<string, PolicyRole>();
   for (const a of compiled.allows) {
@@ -197,7 +202,7 @@ function fromBundle(bundle: GatewayBundle): PolicySource {
     defaultEnvironment: bundle.environment,
     tenants: bundleTenantNames(bundle),
     files: [...files]
-      .map(([path, policy]) => ({ path, policy, content: null }))
+      .map(([path, { policy, tenant }]) => ({ path, policy, tenant, content: null }))
       .sort((a, b) => cmp(a.path, b.path)),
     roles: [...roles.values()],
     compile: () => compiled,
@@ -235,10 +240,15 @@ export function environmentOf(source: PolicySource, given: string | undefined, w
 
 /**
  * The `tenant` query parameter or body field, checked against the tenants the source knows; absent:
- * IMPLICIT_TENANT (callers of no tenant; everyone in a repository without tenants/).
+ * IMPLICIT_TENANT (callers of no tenant; everyone in a repository without tenants/), or for a tenant admin
+ * (./viewer.ts) the first tenant it administers.
  */
 export function tenantOf(source: PolicySource, given: string | undefined, where: string): string {
-  if (given === undefined) return IMPLICIT_TENANT;
+  // A tenant admin's source holds only the tenants it administers: the first of them, then.
+  if (given === undefined)
+    return source.tenants.includes(IMPLICIT_TENANT)
+      ? IMPLICIT_TENANT
+      : (source.tenants[0] ?? IMPLICIT_TENANT);
   if (!source.tenants.includes(given))
     throw new PolicyExplorerError(
       400,

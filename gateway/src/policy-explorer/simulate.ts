@@ -4,7 +4,7 @@
  * tenant (default IMPLICIT_TENANT) over that tenant's view of the tools: another tenant's tool is as unknown
  * to it as no tool at all, and another tenant's rules are listed as not applying, saying why.
  */
-import type { Environment } from '@raku/config';
+import { type Environment, IMPLICIT_TENANT } from '@raku/config';
 import { type DecisionTrace, explainDecision, type Subject, withSensitiveRule } from '@raku/policy';
 import { environmentOf, PolicyExplorerError, type PolicySource, tenantOf } from './policy-explorer.ts';
 
@@ -34,7 +34,9 @@ function realDay(time: string): boolean {
 
 /** Where the call is made, said as the tool error says it: `dev` or `tenant payments in dev`. */
 function where(source: PolicySource, environment: Environment, tenant: string): string {
-  return source.tenants.length > 1 ? `tenant ${tenant} in ${environment}` : environment;
+  return source.tenants.length > 1 || tenant !== IMPLICIT_TENANT
+    ? `tenant ${tenant} in ${environment}`
+    : environment;
 }
 
 /** explainDecision for the simulated call; each rule names its tenant (null: organisation-wide). */

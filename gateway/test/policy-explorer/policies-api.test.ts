@@ -28,21 +28,25 @@ describe('GET /v1/policies', () => {
       {
         path: 'policies/default.yaml',
         policy: 'default',
+        tenant: null,
         content: readFileSync(path.join(explorer.checkout, 'policies/default.yaml'), 'utf8'),
       },
       {
         path: 'policies/local-dev.yaml',
         policy: 'local-dev',
+        tenant: null,
         content: readFileSync(path.join(explorer.checkout, 'policies/local-dev.yaml'), 'utf8'),
       },
       {
         path: 'policies/payments.yaml',
         policy: 'payments',
+        tenant: 'payments',
         content: readFileSync(path.join(explorer.checkout, 'policies/payments.yaml'), 'utf8'),
       },
       {
         path: 'policies/support.yaml',
         policy: 'support',
+        tenant: 'support',
         content: readFileSync(path.join(explorer.checkout, 'policies/support.yaml'), 'utf8'),
       },
     ]);
@@ -135,6 +139,7 @@ describe('GET /v1/policies', () => {
       expect(dev.body.files.find((f) => f.path === 'policies/broken.yaml')).toEqual({
         path: 'policies/broken.yaml',
         policy: null,
+        tenant: null,
         content: readFileSync(file, 'utf8'),
       });
       // The other policies are shown and applied as before.

@@ -3,17 +3,21 @@
  * payments and support): rules name their tenant, the access matrix of a tenant is `raku policy access
  * --tenant`'s (the CLI run in-process on the same checkout), the simulator decides as `raku policy check
  * --tenant` and says why another tenant's rules do not apply, an unknown tenant or another tenant's tool is a
- * 400, the bundle fallback knows the tenants too, and a repository without tenants/ answers as before tenancy.
+ * 400, the bundle fallback knows the tenants too, a tenant admin sees the organisation's policies and its own
+ * tenant's only, and a repository without tenants/ answers as before tenancy.
  */
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AccessEntry } from '../../../generator/policy/src/access.ts';
 import type { Decision } from '../../../generator/policy/src/types.ts';
 import { runCli } from '../../../generator/test/helpers/run-cli.ts';
+import type { ApiCaller, AuthorizeResult } from '../../src/admin/types.ts';
 import { localConfigRepository } from '../../src/config-repo/local-config-repository.ts';
+import { tenantScope } from '../../src/tenancy/scope.ts';
 import { configCopy } from '../config-repo/config-copy.ts';
-import { authorize } from '../helpers/admin-callers.ts';
+import { ADMIN, authorize } from '../helpers/admin-callers.ts';
 import { call, useExplorer } from './explorer-fixture.ts';
 
 const explorer = useExplorer('raku-tenant-policies-');
@@ -196,6 +200,116 @@ describe('the policy explorer per tenant', () => {
     ).toMatchObject({ access: 'allow', rule: 'payments/bindings[0]' });
     const rules = await call(explorer.bundleOnly, 'GET', '/v1/policies');
     expect(rules.body.roles.find((r) => r.name === 'crm-reader')?.tenant).toBe('payments');
+  });
+});
+
+describe("a tenant admin's policy explorer", () => {
+  /** `payments-admin` administers payments (listed in its admins); `payments-member` is only a member of it. */
+  const PAYMENTS_ADMIN: ApiCaller = {
+    ...ADMIN,
+    subject: 'user:pia',
+    principals: ['user:pia', 'group:payments-leads'],
+    admin: false,
+    scope: tenantScope(['payments']),
+    adminOf: tenantScope(['payments']),
+  };
+  const PAYMENTS_MEMBER: ApiCaller = { ...PAYMENTS_ADMIN, subject: 'user:max', adminOf: tenantScope([]) };
+  async function tenantAuthorize(req: IncomingMessage): Promise<AuthorizeResult> {
+    const token = (req.headers.authorization ?? '').replace(/^Bearer /, '');
+    if (token === 'payments-admin') return { ok: true, caller: PAYMENTS_ADMIN };
+    if (token === 'payments-member') return { ok: true, caller: PAYMENTS_MEMBER };
+    return authorize(req);
+  }
+  let base: string;
+  beforeAll(async () => {
+    base = await explorer.serve(
+      explorer.persistence.adminRouter({
+        authorize: tenantAuthorize,
+        routes: () => ({}),
+        bundle: () => explorer.bundle,
+        configRepository: localConfigRepository(explorer.checkout),
+      }),
+    );
+  });
+
+  it("sees the organisation's policies and its own tenant's, in its tenant by default", async () => {
+    const overview = await call(base, 'GET', '/v1/policies?environment=dev', undefined, 'payments-admin');
+    expect(overview.status).toBe(200);
+    expect(overview.body).toMatchObject({ tenant: 'payments', tenants: ['payments'] });
+    expect(overview.body.files.map((f) => [f.path, f.tenant])).toEqual([
+      ['policies/default.yaml', null],
+      ['policies/local-dev.yaml', null],
+      ['policies/payments.yaml', 'payments'],
+    ]);
+    const rules = [
+      ...overview.body.allows,
+      ...overview.body.denies,
+      ...overview.body.approvals,
+      ...overview.body.rateLimits,
+      ...overview.body.roles,
+    ];
+    expect(rules.some((r) => r.tenant === 'payments')).toBe(true);
+    expect(rules.every((r) => r.tenant === null || r.tenant === 'payments')).toBe(true);
+    expect(overview.body.tools).toContain('crm.find_customers');
+
+    // The same matrix as an organisation admin's of payments.
+    const mine = await call(base, 'GET', '/v1/policies/access?environment=dev', undefined, 'payments-admin');
+    const org = await call(base, 'GET', '/v1/policies/access?environment=dev&tenant=payments');
+    expect(mine.body.cells).toEqual(org.body.cells);
+
+    const simulated = await call(
+      base,
+      'POST',
+      '/v1/policies/simulate',
+      { subject: billingBot, tool: 'crm.find_customers', environment: 'dev' },
+      'payments-admin',
+    );
+    expect(simulated.body.decision).toMatchObject({ allowed: true, rule: 'payments/bindings[0]' });
+    // Support's rules are not listed to payments' admin, not even as not applying.
+    expect(simulated.body.rules.filter((r) => r.id.startsWith('support/'))).toEqual([]);
+  });
+
+  it('is told the repository has errors without the name of a file it cannot see', async () => {
+    const file = path.join(explorer.checkout, 'policies/broken.yaml');
+    try {
+      writeFileSync(file, 'name: broken\nbindings:\n  - role: nobody\n    subjects: "not a list"\n');
+      const overview = await call(base, 'GET', '/v1/policies?environment=dev', undefined, 'payments-admin');
+      expect(overview.body.note).toBe(
+        'the config repository has errors (raku validate lists them); policy files that do not load are neither shown nor applied here',
+      );
+      expect(overview.body.files.map((f) => f.path)).not.toContain('policies/broken.yaml');
+      const org = await call(base, 'GET', '/v1/policies?environment=dev');
+      expect(org.body.note).toContain('policies/broken.yaml');
+    } finally {
+      rmSync(file, { force: true });
+    }
+  });
+
+  it('is refused another tenant, and a member who administers nothing is refused the explorer', async () => {
+    for (const url of ['/v1/policies?tenant=support', '/v1/policies/access?tenant=default']) {
+      const other = await call(base, 'GET', url, undefined, 'payments-admin');
+      expect(other.status, url).toBe(400);
+      expect(other.body.error.message, url).toMatch(/: unknown tenant "(support|default)"; one of payments$/);
+    }
+    const simulated = await call(
+      base,
+      'POST',
+      '/v1/policies/simulate',
+      { subject: billingBot, tool: 'crm.add_note', environment: 'dev', tenant: 'support' },
+      'payments-admin',
+    );
+    expect(simulated.status).toBe(400);
+    for (const [method, url] of [
+      ['GET', '/v1/policies'],
+      ['GET', '/v1/policies/access'],
+      ['POST', '/v1/policies/simulate'],
+    ] as const) {
+      const member = await call(base, method, url, method === 'POST' ? {} : undefined, 'payments-member');
+      expect(member, url).toEqual({
+        status: 403,
+        body: { error: { code: 'forbidden', message: 'user:max does not hold the admin role' } },
+      });
+    }
   });
 });
 

@@ -63,6 +63,8 @@ export function PoliciesView() {
   const environment = (data?.environment ?? env ?? 'dev') as Environment;
   const tenant = data?.tenant ?? chosenTenant ?? IMPLICIT_TENANT;
   const tenants = data?.tenants ?? [];
+  // Say the tenant wherever the matrix and the simulator act in one (a tenant admin may have only its own).
+  const tenanted = tenants.length > 1 || tenant !== IMPLICIT_TENANT;
 
   const select = (next: Tab) => setQuery({ tab: next === 'rules' ? undefined : next });
   // Arrow keys move between tabs (the WAI-ARIA tabs pattern); Tab moves into the panel.
@@ -169,17 +171,17 @@ export function PoliciesView() {
         <ErrorBanner error={overview.error} onRetry={overview.reload} />
         {tab === 'rules' ? (
           data ? (
-            <RulesTab overview={data} tenanted={tenants.length > 1} />
+            <RulesTab overview={data} tenanted={tenanted} />
           ) : null
         ) : tab === 'access' ? (
-          <AccessTab environment={environment} tenant={tenant} tenanted={tenants.length > 1} />
+          <AccessTab environment={environment} tenant={tenant} tenanted={tenanted} />
         ) : tab === 'simulator' ? (
           <SimulatorTab
             // A new tenant is a new call: the form starts again from the query.
             key={tenant}
             environment={environment}
             tenant={tenant}
-            tenanted={tenants.length > 1}
+            tenanted={tenanted}
             overview={data}
           />
         ) : (
