@@ -94,6 +94,12 @@ export interface CatalogCaller {
   claims: Record<string, unknown>;
   principal?: string;
   admin: boolean;
+  /**
+   * The tenant the admin API chose for the request from the whole token and X-Raku-Tenant (ApiCaller.tenant),
+   * or why it could not (`tenantProblem`); the catalog uses these rather than choosing again.
+   */
+  tenant?: string;
+  tenantProblem?: string;
 }
 
 /** What the route table knows of a third-party server (../routing/route-table.ts RemoteStatus). */

@@ -305,6 +305,9 @@ export async function startGateway(options: GatewayServerOptions): Promise<Runni
   // The console's catalog and try-it, on whatever state is in use when asked (a reload swaps it).
   const catalogRuntime: CatalogRuntime = {
     tenantOf: (caller, requested) => {
+      // Chosen once, by authorize, from the whole token: the same tenant a job of this request acts in.
+      if (caller.tenantProblem !== undefined) return { ok: false, message: caller.tenantProblem };
+      if (caller.tenant !== undefined) return { ok: true, tenant: caller.tenant };
       const tenants = state.bundle.tenants ?? [];
       // Organisation admins may act in any tenant of the bundle (they read every tenant's rows already).
       if (caller.admin && requested !== undefined && tenants.some((t) => t.name === requested))
