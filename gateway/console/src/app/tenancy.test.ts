@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Session } from './api.ts';
 import {
+  actingChoices,
   administersAny,
   headerTenant,
   listTenants,
@@ -50,6 +51,15 @@ describe('the console’s tenancy', () => {
     expect(headerTenant(BOTH, null)).toBe('payments');
     expect(headerTenant(BOTH, 'support')).toBe('support');
     expect(headerTenant(BOTH, 'elsewhere')).toBe('payments');
+  });
+
+  it('lets an organisation admin act in any tenant, naming none until it picks one', () => {
+    expect(actingChoices(ORG)).toEqual(['default', 'payments', 'support']);
+    expect(actingChoices(BOTH)).toEqual(['payments', 'support']);
+    expect(headerTenant(ORG, null)).toBeUndefined();
+    expect(headerTenant(ORG, 'support')).toBe('support');
+    expect(headerTenant(ORG, 'gone')).toBeUndefined();
+    expect(headerTenant({ ...ORG, memberOf: ['support', 'payments'] }, null)).toBe('support');
   });
 
   it('opens the traces to admins and tenant admins, and try-it’s trace link to admins of the tenant acted in', () => {

@@ -16,15 +16,27 @@ export function tenantLabel(tenancy: SessionTenancy): string {
 }
 
 /**
- * The tenant to name in X-Raku-Tenant: for a caller in several tenants, the one chosen before (`stored`) while
- * it is still one of them, else the first; for a caller in one tenant or none, nothing (the gateway chooses).
+ * The tenants the console may act in: a member's tenants; for an organisation admin, every tenant (the admin
+ * API and try-it accept any tenant it names) and `default`.
+ */
+export function actingChoices(tenancy: SessionTenancy): string[] {
+  return tenancy.allTenants ? tenancy.reads : tenancy.memberOf;
+}
+
+/**
+ * The tenant to name in X-Raku-Tenant when the caller may act in several: the one chosen before (`stored`)
+ * while it is still a choice; else a member's first tenant; else (an organisation admin in at most one tenant)
+ * nothing, so the gateway chooses as for any request. Nothing for a caller with one choice or none.
  */
 export function headerTenant(
   tenancy: SessionTenancy | undefined,
   stored: string | null | undefined,
 ): string | undefined {
-  if (!tenancy || tenancy.memberOf.length < 2) return undefined;
-  return stored && tenancy.memberOf.includes(stored) ? stored : tenancy.memberOf[0];
+  if (!tenancy) return undefined;
+  const choices = actingChoices(tenancy);
+  if (choices.length < 2) return undefined;
+  if (stored && choices.includes(stored)) return stored;
+  return tenancy.memberOf.length > 1 ? tenancy.memberOf[0] : undefined;
 }
 
 /**

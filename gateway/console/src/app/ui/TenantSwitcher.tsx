@@ -1,16 +1,18 @@
 /**
  * The header's tenant: the tenant the console acts in ("payments"), "All tenants" for an organisation admin,
- * and, for a caller in several tenants, a switcher choosing the one its calls (catalog, try-it, jobs) act in.
+ * and, for a caller who may act in several tenants (a member of several; an organisation admin), a switcher
+ * choosing the one its calls (catalog, try-it, jobs) act in.
  */
 import { useId, useState } from 'react';
-import { type SessionTenancy, tenantLabel } from '../tenancy.ts';
+import { actingChoices, type SessionTenancy, tenantLabel } from '../tenancy.ts';
 
 export function TenantSwitcher(props: { tenancy: SessionTenancy; onSwitch(tenant: string): Promise<void> }) {
   const { tenancy } = props;
   const id = useId();
   const [busy, setBusy] = useState(false);
   const label = tenantLabel(tenancy);
-  if (tenancy.memberOf.length < 2) {
+  const choices = actingChoices(tenancy);
+  if (choices.length < 2) {
     return (
       <span className="tenant" title="The tenant this console acts in">
         <span className="tenant-label">Tenant</span> <span className="badge badge-accent">{label}</span>
@@ -19,7 +21,11 @@ export function TenantSwitcher(props: { tenancy: SessionTenancy; onSwitch(tenant
   }
   return (
     <span className="tenant">
-      {tenancy.allTenants ? <span className="badge badge-accent">All tenants</span> : null}
+      {tenancy.allTenants ? (
+        <>
+          <span className="tenant-label">Tenant</span> <span className="badge badge-accent">{label}</span>
+        </>
+      ) : null}
       <label className="tenant-label" htmlFor={id}>
         {tenancy.allTenants ? 'Act in' : 'Tenant'}
       </label>
@@ -35,7 +41,7 @@ export function TenantSwitcher(props: { tenancy: SessionTenancy; onSwitch(tenant
         }}
       >
         {tenancy.tenant === undefined ? <option value="">Choose a tenant</option> : null}
-        {tenancy.memberOf.map((name) => (
+        {choices.map((name) => (
           <option key={name} value={name}>
             {name}
           </option>
