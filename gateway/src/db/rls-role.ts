@@ -12,6 +12,7 @@
  *   still runs as the login. docs/tenancy.md says which to choose.
  */
 import { UserError } from '@raku/config';
+import { MIGRATION_LOCK_KEY } from './migrate.ts';
 import type { SqlSession } from './sql-session.ts';
 
 /** The role scoped transactions switch to when the login itself bypasses row-level security. */
@@ -68,6 +69,21 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON ${names} TO ${quoteIdent(role)};`;
  * Throws a UserError when the login bypasses the policies and no role can be made for it.
  */
 export async function prepareRlsRole(
+  app: SqlSession,
+  owner: SqlSession,
+  warn: (message: string) => void,
+): Promise<string | null> {
+  // Replicas starting together would GRANT on the same tables at once, which Postgres can refuse ("tuple
+  // concurrently updated"): one at a time, under the migrations' lock.
+  await owner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY.toString()]);
+  try {
+    return await prepare(app, owner, warn);
+  } finally {
+    await owner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY.toString()]).catch(() => {});
+  }
+}
+
+async function prepare(
   app: SqlSession,
   owner: SqlSession,
   warn: (message: string) => void,
