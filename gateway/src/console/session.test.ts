@@ -85,4 +85,41 @@ describe('console sessions (OIDC mode)', () => {
     expect(answers.map((a) => a?.ok)).toEqual([true, true, true]);
     expect(refreshes).toBe(1);
   });
+
+  it('shows the session in the tenant the request names in X-Raku-Tenant, and no tenancy without tenants', async () => {
+    const asked: (string | undefined)[] = [];
+    const options = {
+      mode: 'oidc' as const,
+      key: randomSealKey(),
+      authenticator: { authenticate: async () => ({ ok: true as const, caller }) },
+      isAdmin: () => false,
+      secure: () => false,
+    };
+    const sessions = new ConsoleSessions({
+      ...options,
+      tenancy: (_who, requested) => {
+        asked.push(requested);
+        return {
+          ...(requested ? { tenant: requested } : {}),
+          memberOf: ['payments', 'support'],
+          allTenants: false,
+          reads: ['payments', 'support'],
+          administers: [],
+        };
+      },
+    });
+    const first = fakeExchange();
+    expect(
+      (await sessions.start(first.req, first.res, caller, { accessToken: 'a' })).tenancy,
+    ).not.toHaveProperty('tenant');
+    const cookie = first.setCookies[0]?.split(';')[0] ?? '';
+    const named = fakeExchange(cookie);
+    named.req.headers['x-raku-tenant'] = 'support';
+    const auth = await sessions.authenticate(named.req, named.res);
+    expect(auth?.ok && auth.view.tenancy?.tenant).toBe('support');
+    expect(asked).toEqual([undefined, 'support']);
+    expect(
+      await new ConsoleSessions(options).start(first.req, first.res, caller, { accessToken: 'a' }),
+    ).not.toHaveProperty('tenancy');
+  });
 });

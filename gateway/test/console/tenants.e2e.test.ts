@@ -109,6 +109,10 @@ describe('the console on a gateway with tenants (real Chromium)', { timeout: TES
     // pat reads one tenant: no filter to offer.
     expect(await page.getByRole('main').getByLabel('Tenant').count()).toBe(0);
     await checkA11y(page, 'traces (tenant admin)');
+    // A trace's page names its tenant too.
+    await page.getByRole('row').filter({ hasText: 'crm.find_customers' }).getByRole('link').first().click();
+    await page.getByRole('heading', { level: 1, name: 'Call of crm.find_customers' }).waitFor(SOON);
+    expect(await page.locator('dt:has-text("Tenant") + dd').innerText()).toBe('payments');
 
     await open(page, '/approvals', 'Approvals');
     await page

@@ -11,15 +11,18 @@ import { useState } from 'react';
 import { api, unwrap, useSession } from '../api.ts';
 import { useEvents } from '../events.ts';
 import { useLoad } from '../load.ts';
+import { showsTenants } from '../tenancy.ts';
 import { ErrorBanner } from '../ui/ErrorBanner.tsx';
 import { Link } from '../ui/Link.tsx';
 import { StatusBadge } from '../ui/StatusBadge.tsx';
+import { TenantBadge } from '../ui/TenantFilter.tsx';
 import { TimeAgo } from '../ui/TimeAgo.tsx';
 import { ViewHeader } from '../ui/ViewHeader.tsx';
 import type { Trace } from './trace-filters.ts';
 
 export function TraceDetail({ params }: { params: Record<string, string> }) {
   const id = params['id'] ?? '';
+  const session = useSession();
   // null: no such trace (yet).
   const trace = useLoad<Trace | null>(async () => {
     const answer = await api.GET('/v1/traces/{id}', { params: { path: { id } } });
@@ -56,6 +59,14 @@ export function TraceDetail({ params }: { params: Record<string, string> }) {
               <dd>
                 {new Date(t.time).toLocaleString()} (<TimeAgo time={t.time} />)
               </dd>
+              {showsTenants(session) ? (
+                <>
+                  <dt>Tenant</dt>
+                  <dd>
+                    <TenantBadge row={t} />
+                  </dd>
+                </>
+              ) : null}
               <dt>Subject</dt>
               <dd>
                 <Link to={`/traces?subject=${encodeURIComponent(t.subject)}`}>{t.subject}</Link>{' '}
