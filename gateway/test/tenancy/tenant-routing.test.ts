@@ -4,6 +4,7 @@
  * unknown as a tool nobody has; X-Raku-Tenant chooses among a caller's tenants and never lets it into
  * another; an organisation-wide deny holds whatever a tenant's policy allows.
  */
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningGateway } from '../../src/server/gateway-server.ts';
 import { connectClient, ERAS, textOf } from '../helpers/mcp-client.ts';
@@ -29,7 +30,6 @@ const token = (who: keyof typeof CALLERS) => parts.issuer.sign({ ...CALLERS[who]
 /** The official client with a bearer token and, when given, the X-Raku-Tenant header. */
 async function client(era: (typeof ERAS)[number], who: keyof typeof CALLERS, tenant?: string) {
   if (tenant === undefined) return connectClient(gateway.url, era, await token(who));
-  const { Client, StreamableHTTPClientTransport } = await import('@modelcontextprotocol/client');
   const c = new Client(
     { name: 'raku-test', version: '1.0.0' },
     { versionNegotiation: { mode: era === 'legacy' ? 'legacy' : { pin: '2026-07-28' } } },
