@@ -118,13 +118,11 @@ export function createA2aRouter(options: A2aRouterOptions): Router {
       );
       if (!chosen.ok) {
         req.resume();
-        res
-          .status(403)
-          .json({
-            jsonrpc: '2.0',
-            id: null,
-            error: { code: -32000, message: `Forbidden: ${chosen.message}` },
-          });
+        res.status(403).json({
+          jsonrpc: '2.0',
+          id: null,
+          error: { code: -32000, message: `Forbidden: ${chosen.message}` },
+        });
         return;
       }
       const caller = chosen.caller;
