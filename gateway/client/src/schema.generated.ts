@@ -2237,7 +2237,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description This gateway has neither a config repository nor a bundle. */
+                /** @description This gateway has neither a config repository nor a bundle, or (a tenant admin) none of the tenants the caller administers is defined. */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -2335,7 +2335,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description This gateway has neither a config repository nor a bundle. */
+                /** @description This gateway has neither a config repository nor a bundle, or (a tenant admin) none of the tenants the caller administers is defined. */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -2434,7 +2434,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description This gateway has neither a config repository nor a bundle. */
+                /** @description This gateway has neither a config repository nor a bundle, or (a tenant admin) none of the tenants the caller administers is defined. */
                 404: {
                     headers: {
                         [name: string]: unknown;

@@ -74,7 +74,9 @@ const admin = {
   '403': error(
     'Authenticated, but neither an organisation admin (the admin role: every tenant) nor an admin of a tenant (its tenants and the organisation-wide policies only).',
   ),
-  '404': error('This gateway has neither a config repository nor a bundle.'),
+  '404': error(
+    'This gateway has neither a config repository nor a bundle, or (a tenant admin) none of the tenants the caller administers is defined.',
+  ),
   '409': error(
     'The policies in the config repository do not compile (code invalid_config; `raku validate` says why).',
   ),

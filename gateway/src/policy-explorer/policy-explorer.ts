@@ -244,6 +244,13 @@ export function environmentOf(source: PolicySource, given: string | undefined, w
  * (./viewer.ts) the first tenant it administers.
  */
 export function tenantOf(source: PolicySource, given: string | undefined, where: string): string {
+  // Only for a tenant admin whose tenants the config does not define (any other source holds IMPLICIT_TENANT).
+  if (source.tenants.length === 0)
+    throw new PolicyExplorerError(
+      404,
+      'not_found',
+      'none of the tenants you administer is defined in this config (tenants/)',
+    );
   // A tenant admin's source holds only the tenants it administers: the first of them, then.
   if (given === undefined)
     return source.tenants.includes(IMPLICIT_TENANT)

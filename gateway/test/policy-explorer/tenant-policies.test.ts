@@ -214,10 +214,13 @@ describe("a tenant admin's policy explorer", () => {
     adminOf: tenantScope(['payments']),
   };
   const PAYMENTS_MEMBER: ApiCaller = { ...PAYMENTS_ADMIN, subject: 'user:max', adminOf: tenantScope([]) };
+  /** An admin of a tenant the config does not define (tenants/ changed since its token was issued). */
+  const GHOST_ADMIN: ApiCaller = { ...PAYMENTS_ADMIN, subject: 'user:gus', adminOf: tenantScope(['ghost']) };
   async function tenantAuthorize(req: IncomingMessage): Promise<AuthorizeResult> {
     const token = (req.headers.authorization ?? '').replace(/^Bearer /, '');
     if (token === 'payments-admin') return { ok: true, caller: PAYMENTS_ADMIN };
     if (token === 'payments-member') return { ok: true, caller: PAYMENTS_MEMBER };
+    if (token === 'ghost-admin') return { ok: true, caller: GHOST_ADMIN };
     return authorize(req);
   }
   let base: string;
@@ -299,6 +302,16 @@ describe("a tenant admin's policy explorer", () => {
       'payments-admin',
     );
     expect(simulated.status).toBe(400);
+    const ghost = await call(base, 'GET', '/v1/policies/access', undefined, 'ghost-admin');
+    expect(ghost).toEqual({
+      status: 404,
+      body: {
+        error: {
+          code: 'not_found',
+          message: 'none of the tenants you administer is defined in this config (tenants/)',
+        },
+      },
+    });
     for (const [method, url] of [
       ['GET', '/v1/policies'],
       ['GET', '/v1/policies/access'],
