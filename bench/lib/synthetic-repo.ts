@@ -5,7 +5,7 @@ import path from 'node:path';
 const EXAMPLE_PACKS = ['github-issues', 'open-meteo', 'petstore'] as const;
 
 /**
- * Writes a repository like the one issue #15 timed: the repository's own zones/, policies/ and example packs,
+ * Writes a repository like the one issue #15 timed: the repository's own zones/, policies/, tenants/ and example packs,
  * plus `copies` copies of the example packs (in turn), each renamed `<pack>-<n>` in its folder and its `name:`
  * line so it validates. About a third are petstore copies, whose sensitive tool has no approval rule in any
  * policy: one warning each, so the positions of a thousand reports are part of what is timed.
@@ -17,7 +17,7 @@ export function copyExampleRepo(
 ): { files: number; bytes: number } {
   let bytes = 0;
   let files = 0;
-  for (const dir of ['zones', 'policies', 'packs'])
+  for (const dir of ['zones', 'policies', 'tenants', 'packs'])
     cpSync(path.join(source, dir), path.join(root, dir), { recursive: true });
   const texts = EXAMPLE_PACKS.map((name) =>
     readFileSync(path.join(source, 'packs', name, 'pack.yaml'), 'utf8'),
