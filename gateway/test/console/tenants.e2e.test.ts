@@ -207,6 +207,17 @@ describe('the console on a gateway with tenants (real Chromium)', { timeout: TES
     await page.getByText('crm.get_customer').first().waitFor(SOON);
     await checkA11y(page, 'approvals (tenant filter)');
 
+    // The calls parked for approval are jobs, each with its tenant.
+    await open(page, '/jobs', 'Jobs');
+    const addNote = page.getByRole('row').filter({ hasText: 'crm.add_note' });
+    await addNote.waitFor(SOON);
+    expect(await addNote.getByText('support', { exact: true }).count()).toBe(1);
+    await page.getByRole('main').getByRole('combobox', { name: 'Tenant' }).selectOption('payments');
+    await expect.poll(() => addNote.count(), SOON).toBe(0);
+    await page.getByRole('row').filter({ hasText: 'crm.get_customer' }).waitFor(SOON);
+    await checkA11y(page, 'jobs (tenant filter)');
+    await screenshot(page, 'jobs-tenants');
+
     // The catalog lists every tenant's packs to an org admin (as the API does); try-it acts in the tenant
     // chosen in the header, `default` until one is picked, named in X-Raku-Tenant once picked.
     const actIn = header(page).getByRole('combobox', { name: 'Act in' });

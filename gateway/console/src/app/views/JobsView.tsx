@@ -265,8 +265,8 @@ export function JobsView(_props: ViewProps) {
             : 'Your asynchronous tool calls, newest first.'
         }
       />
-      <TenantFilter list="jobs" />
       <div className="filters">
+        <TenantFilter list="jobs" bare />
         <label className="field">
           Status
           <select
