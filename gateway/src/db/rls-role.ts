@@ -28,6 +28,8 @@ interface LoginFacts {
   createrole: boolean;
   owner: boolean;
   roleExists: boolean;
+  /** Already a member of RLS_ROLE (may SET ROLE to it). */
+  member: boolean;
 }
 
 /** What the session's login is, as far as row-level security goes. */
@@ -37,7 +39,9 @@ export async function loginFacts(session: SqlSession): Promise<LoginFacts> {
             r.rolcreaterole AS createrole,
             EXISTS (SELECT 1 FROM pg_tables t WHERE t.schemaname = current_schema() AND t.tablename = 'traces'
                     AND t.tableowner = current_user) AS owner,
-            EXISTS (SELECT 1 FROM pg_roles x WHERE x.rolname = $1) AS "roleExists"
+            EXISTS (SELECT 1 FROM pg_roles x WHERE x.rolname = $1) AS "roleExists",
+            EXISTS (SELECT 1 FROM pg_roles x WHERE x.rolname = $1
+                    AND pg_has_role(current_user, x.oid, 'MEMBER')) AS member
        FROM pg_roles r WHERE r.rolname = current_user`,
     [RLS_ROLE],
   );
@@ -110,18 +114,18 @@ async function prepare(
     if (app !== owner) await grant(me.login);
     return null;
   }
-  if (!me.roleExists) {
-    if (!me.superuser && !me.createrole) {
-      if (me.bypassrls) {
-        throw new UserError(
-          `the database login ${me.login} (DATABASE_URL) bypasses row-level security (BYPASSRLS) and may not create the role ${RLS_ROLE} the gateway would run its queries as: connect as a login without BYPASSRLS, or create the role (docs/tenancy.md, "Database isolation")`,
-        );
-      }
-      warn(
-        `the database login ${me.login} owns the tables: row-level security is forced on it, but it could lift it; create the role ${RLS_ROLE} or connect as another login (docs/tenancy.md, "Database isolation")`,
+  if (!me.superuser && !me.member && !me.createrole) {
+    if (me.bypassrls) {
+      throw new UserError(
+        `the database login ${me.login} (DATABASE_URL) bypasses row-level security (BYPASSRLS) and may not create or take the role ${RLS_ROLE} the gateway would run its queries as: connect as a login without BYPASSRLS, or GRANT ${RLS_ROLE} TO ${me.login} (docs/tenancy.md, "Database isolation")`,
       );
-      return null;
     }
+    warn(
+      `the database login ${me.login} owns the tables: row-level security is forced on it, but it could lift it; GRANT ${RLS_ROLE} TO ${me.login}, or connect as another login (docs/tenancy.md, "Database isolation")`,
+    );
+    return null;
+  }
+  if (!me.roleExists) {
     try {
       await app.exec(`CREATE ROLE ${quoteIdent(RLS_ROLE)} NOLOGIN NOSUPERUSER NOBYPASSRLS NOINHERIT`);
     } catch (error) {
@@ -131,7 +135,9 @@ async function prepare(
     }
   }
   // SET ROLE needs membership unless the login is a superuser.
-  if (!me.superuser) await app.exec(`GRANT ${quoteIdent(RLS_ROLE)} TO ${quoteIdent(me.login)}`);
+  if (!me.superuser && !me.member) {
+    await app.exec(`GRANT ${quoteIdent(RLS_ROLE)} TO ${quoteIdent(me.login)}`);
+  }
   await grant(RLS_ROLE);
   return RLS_ROLE;
 }

@@ -145,6 +145,34 @@ describe('the gateway login', () => {
   });
 });
 
+describe('a login that would bypass the policies', () => {
+  it('is refused at start when it has BYPASSRLS and cannot run as the role raku_app', async () => {
+    const bypass = await createDatabase({ url: target.bypassUrl, ownerUrl: target.ownerUrl });
+    try {
+      await expect(bypass.migrate()).rejects.toThrow(
+        /^the database login raku_bypass_\w+ \(DATABASE_URL\) bypasses row-level security \(BYPASSRLS\) and may not create or take the role raku_app/,
+      );
+    } finally {
+      await bypass.close();
+    }
+  });
+
+  it("is warned about when it owns the tables and cannot switch roles, and FORCE still holds the owner's queries", async () => {
+    const warnings: string[] = [];
+    const owned = await createDatabase({ url: target.ownerUrl, onWarning: (w) => warnings.push(w) });
+    try {
+      await owned.migrate();
+      expect(owned.rlsRole).toBeNull();
+      expect(warnings).toEqual([
+        expect.stringMatching(/^the database login raku_owner_\w+ owns the tables: /),
+      ]);
+      expect(await owned.prisma.$queryRawUnsafe('SELECT * FROM traces')).toEqual([]);
+    } finally {
+      await owned.close();
+    }
+  });
+});
+
 describe('the stores under a tenant scope', () => {
   it("read a tenant's traces only, and another tenant's trace as absent", async () => {
     const reader = createTraceReader(db);

@@ -16,6 +16,8 @@ export interface TenantDatabase {
   appUrl: string;
   /** A superuser's URL of the same database: what the test looks at behind the gateway's back. */
   superUrl: string;
+  /** A login with BYPASSRLS (and nothing else): what the gateway must refuse to run as. */
+  bypassUrl: string;
   appLogin: string;
   drop(): Promise<void>;
 }
@@ -43,9 +45,11 @@ export async function createTenantDatabase(): Promise<TenantDatabase> {
   const name = `raku_tenancy_${id}`;
   const owner = `raku_owner_${id}`;
   const app = `raku_gateway_${id}`;
+  const bypass = `raku_bypass_${id}`;
   await admin(ADMIN_URL, async (c) => {
     await c.query(`CREATE ROLE ${owner} LOGIN`);
     await c.query(`CREATE ROLE ${app} LOGIN NOSUPERUSER NOBYPASSRLS`);
+    await c.query(`CREATE ROLE ${bypass} LOGIN NOSUPERUSER BYPASSRLS`);
     await c.query(`CREATE DATABASE ${name} OWNER ${owner}`);
     // pg-boss keeps its queue in a schema of its own, which the gateway's login creates.
     await c.query(`GRANT CREATE ON DATABASE ${name} TO ${app}`);
@@ -55,11 +59,13 @@ export async function createTenantDatabase(): Promise<TenantDatabase> {
     ownerUrl: urlOf(owner, name),
     appUrl: urlOf(app, name),
     superUrl: urlOf(new URL(ADMIN_URL).username || 'postgres', name),
+    bypassUrl: urlOf(bypass, name),
     appLogin: app,
     async drop() {
       await admin(ADMIN_URL, async (c) => {
         await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
         await c.query(`DROP ROLE IF EXISTS ${app}`);
+        await c.query(`DROP ROLE IF EXISTS ${bypass}`);
         await c.query(`DROP ROLE IF EXISTS ${owner}`);
       });
     },
