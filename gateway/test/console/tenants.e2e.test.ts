@@ -147,6 +147,17 @@ describe('the console on a gateway with tenants (real Chromium)', { timeout: TES
     // The session says so too, and the choice outlives a reload.
     await page.reload();
     await expect.poll(() => switcher.inputValue(), SOON).toBe('support');
+    // The API reference's Try it out acts in the same tenant.
+    await page.goto(`${tc.base}/console/api`);
+    const catalog = page
+      .locator('.opblock.opblock-get')
+      .filter({ has: page.locator('.opblock-summary-path[data-path="/v1/catalog"]') });
+    await catalog.locator('.opblock-summary-control').click(SOON);
+    await catalog.getByRole('button', { name: 'Try it out' }).click();
+    const tried = page.waitForRequest((r) => r.url().startsWith(`${tc.base}/v1/catalog`));
+    await catalog.getByRole('button', { name: 'Execute' }).click();
+    expect((await tried).headers()['x-raku-tenant']).toBe('support');
+
     // sam administers support only: its traces, never payments', and no filter of one choice.
     await open(page, '/traces', 'Traces');
     await page

@@ -120,6 +120,11 @@ export function setApiSession(session: Session | null): void {
   if (!session) actingTenant = null;
 }
 
+/** The tenant the console's calls name in X-Raku-Tenant, or null when they name none (the gateway chooses). */
+export function tenantHeader(): string | null {
+  return actingTenant;
+}
+
 /** What runs on any 401 (the session expired or was revoked): the shell shows the login view. */
 export function onUnauthorized(handler: (signedOut: SignedOut) => void): void {
   unauthorized = handler;

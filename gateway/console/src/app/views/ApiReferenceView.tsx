@@ -13,7 +13,7 @@
 import { type ReactNode, type RefObject, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import SwaggerUI, { type SwaggerPlugin, type SwaggerRequest, type SwaggerResponse } from 'swagger-ui-react';
 import 'swagger-ui-react/swagger-ui.css';
-import { readSession, useSession } from '../api.ts';
+import { readSession, tenantHeader, useSession } from '../api.ts';
 import { useLoad } from '../load.ts';
 import { ErrorBanner } from '../ui/ErrorBanner.tsx';
 import { ViewHeader } from '../ui/ViewHeader.tsx';
@@ -128,18 +128,27 @@ export function ApiReferenceView() {
   const explorer = useRef<HTMLDivElement>(null);
   useConsoleStructure(explorer);
 
-  // Every Try-it-out request: the session cookie, and the CSRF header where the gateway asks for it.
+  // Every Try-it-out request: the session cookie, the CSRF header where the gateway asks for it, and the tenant
+  // the console acts in (X-Raku-Tenant), unless the operation's own X-Raku-Tenant field names another.
+  const tenant = session.tenancy?.tenant;
   const requestInterceptor = useMemo(() => {
     const csrfToken = session.csrfToken;
+    const named = tenant !== undefined ? tenantHeader() : null;
     return (request: SwaggerRequest): SwaggerRequest => {
       request.credentials = 'same-origin';
       // The token is for this gateway only, should a request ever name another origin.
       const sameOrigin = new URL(request.url, window.location.href).origin === window.location.origin;
       if (sameOrigin && !SAFE_METHODS.has(request.method.toUpperCase()))
         request.headers['X-Raku-CSRF'] = csrfToken;
+      if (
+        sameOrigin &&
+        named &&
+        !Object.keys(request.headers).some((h) => h.toLowerCase() === 'x-raku-tenant')
+      )
+        request.headers['X-Raku-Tenant'] = named;
       return request;
     };
-  }, [session.csrfToken]);
+  }, [session.csrfToken, tenant]);
 
   // A 401 may mean the console session ended (expired, signed out elsewhere, gateway restarted), or only that
   // the endpoint takes no session (POST /mcp wants a bearer token): GET /v1/session tells which. When it ended,
