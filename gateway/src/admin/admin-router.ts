@@ -10,8 +10,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { APPROVAL_STATUSES } from '../approvals/types.ts';
 import { GitHubCallError } from '../config-repo/github-error.ts';
 import { InvalidCursorError } from '../db/cursor.ts';
-import { JobSubmissionError, type JobView } from '../jobs/types.ts';
-import { A2A_TASK_ARG } from '../server/a2a-task-job.ts';
+import { A2A_TASK_ARG, JobSubmissionError, type JobView } from '../jobs/types.ts';
 import { STATS_MAX_BUCKET_SECONDS } from '../traces/trace-reader.ts';
 import { TRACE_DECISIONS, TRACE_STATUSES, type TraceFilter } from '../traces/types.ts';
 import { findWorkload, streamWorkloadLogs } from '../zones/workload-logs.ts';

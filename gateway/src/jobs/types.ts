@@ -7,6 +7,12 @@ import type { TenantScope } from '../tenancy/scope.ts';
 
 export type JobStatus = 'queued' | 'waiting_approval' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 
+/**
+ * The argument key of a job following an A2A task that outlived its call (`{ taskId, contextId? }`; see
+ * ../server/a2a-task-job.ts). Reserved: never a tool's; POST /v1/jobs refuses arguments holding it.
+ */
+export const A2A_TASK_ARG = 'dev.raku/a2a-task';
+
 /** The caller a job runs as (re-checked by the runner against the policy when the job runs). */
 export interface JobCaller {
   subject: string;

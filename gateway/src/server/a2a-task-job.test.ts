@@ -1,6 +1,7 @@
 import { A2A_FOLLOW_TIMEOUT_MS, A2A_META } from '@raku/pack-runtime';
 import { describe, expect, it } from 'vitest';
-import { A2A_TASK_ARG, a2aHopTimeoutMs, followedTask, handOverRunningTask } from './a2a-task-job.ts';
+import { A2A_TASK_ARG } from '../jobs/types.ts';
+import { a2aHopTimeoutMs, followedTask, handOverRunningTask } from './a2a-task-job.ts';
 
 const call = {
   name: 'helper.summarize',

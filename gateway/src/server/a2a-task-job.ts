@@ -19,10 +19,7 @@ import {
   errorResult,
 } from '@raku/pack-runtime';
 import type { CacheableCall, RoutedAnswer } from '../cache/cached-route.ts';
-import type { JobCaller, JobService } from '../jobs/types.ts';
-
-/** The argument key of a job following an A2A task: `{ taskId, contextId? }`. Reserved: never a tool's. */
-export const A2A_TASK_ARG = 'dev.raku/a2a-task';
+import { A2A_TASK_ARG, type JobCaller, type JobService } from '../jobs/types.ts';
 
 /** The A2A task a job follows. */
 export interface FollowedTask {

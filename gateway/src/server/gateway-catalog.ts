@@ -28,7 +28,6 @@ import type { RouteTable } from '../routing/route-table.ts';
 import { candidatesFor, NoRouteError, Router, VersionRequestError } from '../routing/router.ts';
 import { annotateCallSpan } from '../telemetry/call-attributes.ts';
 import { type CallerChoice, callerInTenant, claimsReadByMembership } from '../tenancy/membership.ts';
-import { quotaExceededResult, quotaRule, TenantQuotaGate } from '../tenancy/quota.ts';
 import { buildToolViews, bundleOfView, type ToolView, type ToolViews } from '../tenancy/tool-views.ts';
 import { truncatedMarker } from '../traces/trace-row.ts';
 import type { TraceDecision, TraceSink, TraceStatus } from '../traces/types.ts';
@@ -36,6 +35,7 @@ import { a2aHopTimeoutMs, followedTask, handOverRunningTask } from './a2a-task-j
 import { awaitApproval, refuseUnlessApproved } from './call-approval.ts';
 import { type CallLabels, type RuntimeMetrics, recordCall } from './metrics.ts';
 import type { RateLimiter } from './rate-limiter.ts';
+import { quotaExceededResult, quotaRule, TenantQuotaGate } from './tenant-quota.ts';
 
 export interface GatewayCatalogOptions {
   bundle: GatewayBundle;
@@ -57,7 +57,7 @@ export interface GatewayCatalogOptions {
   /** Call budget per target attempt when the tool sets none. Default 30 000 ms. */
   defaultTimeoutMs?: number;
   /**
-   * Where tenant quotas are counted (../tenancy/quota.ts). Default: a gate over `rateLimiter` (Redis when
+   * Where tenant quotas are counted (./tenant-quota.ts). Default: a gate over `rateLimiter` (Redis when
    * REDIS_URL is set). Share one gate between the catalogs of reloads, so calls in flight stay counted.
    */
   quotas?: TenantQuotaGate;

@@ -28,7 +28,6 @@ import type { JobService } from '../jobs/types.ts';
 import { createMcpEndpoint, ToolNotFound } from '../mcp/tool-endpoint.ts';
 import { RouteTable, type RouteTableOptions } from '../routing/route-table.ts';
 import { chooseTenant, TENANT_HEADER } from '../tenancy/membership.ts';
-import { TenantQuotaGate } from '../tenancy/quota.ts';
 import { apiScopes } from '../tenancy/scope.ts';
 import type { TraceRetention } from '../traces/trace-retention.ts';
 import type { TraceSink } from '../traces/types.ts';
@@ -52,6 +51,7 @@ import {
 } from './metrics.ts';
 import type { RunningServer } from './pack-server.ts';
 import { MemoryRateLimiter, type RateLimiter } from './rate-limiter.ts';
+import { TenantQuotaGate } from './tenant-quota.ts';
 
 export const METADATA_PATH = '/.well-known/oauth-protected-resource';
 

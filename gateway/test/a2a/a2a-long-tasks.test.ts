@@ -11,7 +11,7 @@ import type { Pack, Policy } from '../../../generator/config/src/model/types.ts'
 import { readAgentCard } from '../../../generator/import/src/a2a/agent-card.ts';
 import { buildA2aPack } from '../../../generator/import/src/a2a/build-a2a-pack.ts';
 import { A2A_META } from '../../pack-runtime/src/a2a-call.ts';
-import { A2A_TASK_ARG } from '../../src/server/a2a-task-job.ts';
+import { A2A_TASK_ARG } from '../../src/jobs/types.ts';
 import { startAgent, type TestAgent } from '../helpers/a2a-agents.ts';
 import { type GatewayStack, startGatewayStack } from '../helpers/gateway-stack.ts';
 import { connectClient, ERAS, textOf } from '../helpers/mcp-client.ts';

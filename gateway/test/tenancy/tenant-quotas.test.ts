@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { TenantQuotas } from '../../../generator/config/src/model/types.ts';
 import { MemoryRateLimiter } from '../../src/server/rate-limiter.ts';
 import { RedisRateLimiter } from '../../src/server/redis-rate-limiter.ts';
-import { RETRY_AFTER_META } from '../../src/tenancy/quota.ts';
+import { RETRY_AFTER_META } from '../../src/server/tenant-quota.ts';
 import { connectClient, textOf } from '../helpers/mcp-client.ts';
 import { REDIS } from '../helpers/redis-gateway-role.ts';
 import { CALLERS, startTenancyGateway, startTenancyParts, type TenancyParts } from './tenancy-fixture.ts';

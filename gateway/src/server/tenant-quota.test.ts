@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryRateLimiter } from '../server/rate-limiter.ts';
-import { quotaExceededResult, RETRY_AFTER_META, TenantQuotaGate } from './quota.ts';
+import { MemoryRateLimiter } from './rate-limiter.ts';
+import { quotaExceededResult, RETRY_AFTER_META, TenantQuotaGate } from './tenant-quota.ts';
 
 /** 10 s into a minute (and 36 010 s into a UTC day). */
 const NOW = Date.UTC(2026, 0, 1, 10, 0, 10);

@@ -11,7 +11,7 @@
  */
 import type { TenantQuotas } from '@raku/config';
 import { type CallToolResult, errorResult } from '@raku/pack-runtime';
-import type { RateLimiter } from '../server/rate-limiter.ts';
+import type { RateLimiter } from './rate-limiter.ts';
 
 /** The `_meta` key of a quota error naming the seconds after which a call may succeed again. */
 export const RETRY_AFTER_META = 'dev.raku/retry-after';
