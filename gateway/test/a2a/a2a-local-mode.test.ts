@@ -33,8 +33,9 @@ const clients: Client[] = [];
 beforeAll(async () => {
   [long, gated] = await Promise.all([startAgent('long', { steps: 2 }), startAgent('gated')]);
   local = await startLocalConsole({
-    // slowpoke's call waits 3 s for the gated task, which works until the test lets it go.
-    packs: [await importedPack(long, 'streamer'), await importedPack(gated, 'slowpoke', 3000)],
+    // slowpoke's call waits 10 s for the gated task (its first event must arrive by then, even on a loaded
+    // machine), which works until the test lets it go.
+    packs: [await importedPack(long, 'streamer'), await importedPack(gated, 'slowpoke', 10_000)],
   });
 }, 120_000);
 

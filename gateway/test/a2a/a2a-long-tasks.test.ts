@@ -116,9 +116,10 @@ describe('an A2A task that outlives the call', () => {
   let token: string;
   beforeAll(async () => {
     agent = await startAgent('gated');
-    // The call waits 3 s for the task (long enough for the agent's first event to arrive on a loaded machine);
-    // the gated agent works until the test releases it, so the call always outlives its wait.
-    stack = await startStack(await importedPack(agent, 3000));
+    // The call waits 10 s for the task: the handover needs the agent's first event (its task id) to have
+    // arrived by then, which a loaded CI machine must not be able to miss; the gated agent works until the
+    // test releases it, so the call always outlives its wait.
+    stack = await startStack(await importedPack(agent, 10_000));
     token = await stack.issuer.sign({ sub: 'erin', groups: ['engineering'] });
   });
   afterAll(async () => {
