@@ -92,7 +92,8 @@ describe('the console on a gateway with tenants (real Chromium)', { timeout: TES
   it("shows a member of payments only payments' traces, approvals and crm tools", async () => {
     const { page, errors } = await signIn('pat');
     await header(page).getByText('payments', { exact: true }).waitFor(SOON);
-    expect(await page.getByRole('navigation').getByRole('link', { name: 'Zones' }).count()).toBe(0);
+    for (const label of ['Zones', 'Health', 'Import API'])
+      expect(await page.getByRole('navigation').getByRole('link', { name: label }).count()).toBe(0);
 
     await open(page, '/traces', 'Traces');
     await page
@@ -116,6 +117,14 @@ describe('the console on a gateway with tenants (real Chromium)', { timeout: TES
       .getByRole('button', { name: /^Approve crm\.get_customer called by user:payments-bot/ })
       .waitFor(SOON);
     expect(await page.locator('main').innerText()).not.toContain('crm.add_note');
+
+    // The policy explorer is a tenant admin's too, without the Edit tab (changes stay with the admin role).
+    await page.getByRole('navigation').getByRole('link', { name: 'Policies', exact: true }).click();
+    await page.getByRole('heading', { level: 1, name: 'Policies' }).waitFor(SOON);
+    await page.getByRole('tab', { name: 'Rules' }).waitFor(SOON);
+    await page.getByRole('tab', { name: 'Access' }).waitFor(SOON);
+    expect(await page.getByRole('tab', { name: 'Edit' }).count()).toBe(0);
+    await checkA11y(page, 'policies (tenant admin)');
 
     await open(page, '/catalog', 'Catalog');
     await page.getByRole('link', { name: 'crm.find_customers' }).waitFor(SOON);

@@ -61,16 +61,16 @@ interface Route {
   title: string;
   /**
    * Who the gateway answers the page's endpoints to (hidden from others' navigation): 'admin', the admin role;
-   * 'traces', the admin role or a tenant's admin (the traces of the tenants it administers).
+   * 'tenantAdmin', the admin role or a tenant's admin (the traces and policies of the tenants it administers).
    */
   needs?: Access;
 }
 
-type Access = 'admin' | 'traces';
+type Access = 'admin' | 'tenantAdmin';
 
 function allowed(session: Session, needs: Access | undefined): boolean {
   if (needs === 'admin') return session.admin;
-  if (needs === 'traces') return administersAny(session);
+  if (needs === 'tenantAdmin') return administersAny(session);
   return true;
 }
 
@@ -83,8 +83,8 @@ export const ROUTES: readonly Route[] = [
     title: 'Deployment logs',
     needs: 'admin',
   },
-  { pattern: '/traces', view: 'TracesView', title: 'Traces', needs: 'traces' },
-  { pattern: '/traces/:id', view: 'TraceDetail', title: 'Trace', needs: 'traces' },
+  { pattern: '/traces', view: 'TracesView', title: 'Traces', needs: 'tenantAdmin' },
+  { pattern: '/traces/:id', view: 'TraceDetail', title: 'Trace', needs: 'tenantAdmin' },
   { pattern: '/approvals', view: 'ApprovalsView', title: 'Approvals' },
   { pattern: '/jobs', view: 'JobsView', title: 'Jobs' },
   { pattern: '/health', view: 'HealthView', title: 'Health', needs: 'admin' },
@@ -92,20 +92,20 @@ export const ROUTES: readonly Route[] = [
   { pattern: '/catalog/:tool', view: 'ToolView', title: 'Tool' },
   { pattern: '/agents', view: 'AgentsView', title: 'Agents' },
   { pattern: '/import', view: 'ImportView', title: 'Import API', needs: 'admin' },
-  { pattern: '/policies', view: 'PoliciesView', title: 'Policies', needs: 'admin' },
+  { pattern: '/policies', view: 'PoliciesView', title: 'Policies', needs: 'tenantAdmin' },
   { pattern: '/api', view: 'ApiReferenceView', title: 'API reference' },
 ];
 
 const NAV: readonly { to: string; label: string; section: string; needs?: Access }[] = [
   { to: '/', label: 'Zones', section: '/zones', needs: 'admin' },
-  { to: '/traces', label: 'Traces', section: '/traces', needs: 'traces' },
+  { to: '/traces', label: 'Traces', section: '/traces', needs: 'tenantAdmin' },
   { to: '/approvals', label: 'Approvals', section: '/approvals' },
   { to: '/jobs', label: 'Jobs', section: '/jobs' },
   { to: '/health', label: 'Health', section: '/health', needs: 'admin' },
   { to: '/catalog', label: 'Catalog', section: '/catalog' },
   { to: '/agents', label: 'Agents', section: '/agents' },
   { to: '/import', label: 'Import API', section: '/import', needs: 'admin' },
-  { to: '/policies', label: 'Policies', section: '/policies', needs: 'admin' },
+  { to: '/policies', label: 'Policies', section: '/policies', needs: 'tenantAdmin' },
   { to: '/api', label: 'API', section: '/api' },
 ];
 
@@ -244,7 +244,7 @@ function Shell(props: {
       <section className="view">
         <h1>{match.route.title}</h1>
         <p>
-          {match.route.needs === 'traces'
+          {match.route.needs === 'tenantAdmin'
             ? `This page needs the gateway's admin role or a tenant's, which ${session.subject} does not hold.`
             : `This page needs the gateway's admin role, which ${session.subject} does not hold.`}{' '}
           Approvals and jobs are open to everyone.

@@ -1,15 +1,16 @@
 /**
- * Policies (/console/policies, admins): the policy explorer. Tabs in the URL query (`?tab=`): Rules (every
+ * Policies (/console/policies, admins and tenants' admins): the policy explorer. Tabs in the URL query (`?tab=`): Rules (every
  * rule of an environment with its file:line), Access (subjects × tools from the same accessMatrix engine as
  * `raku policy access`), Simulator (a call's decision with every rule that matched or failed, and why) and
  * Edit (a policy file's YAML → the change preview with the access diff → a pull request or a patch). The
  * environment is in the query too (`?env=`), shared by the tabs, and so is the tenant (`?tenant=`) when the
  * repository has tenants: the matrix and the simulator act as callers of that tenant over its view of the
  * tools (as `raku policy access --tenant` and `raku policy check --tenant`). Without tenants there is no
- * tenant selector and the view looks as before tenancy.
+ * tenant selector and the view looks as before tenancy. A tenant's admin (not the admin role) explores the
+ * organisation's policies and its own tenants' and has no Edit tab: changes go through the admin role.
  */
 import { type KeyboardEvent, useId, useRef } from 'react';
-import { api, unwrap } from '../api.ts';
+import { api, unwrap, useSession } from '../api.ts';
 import { useLoad } from '../load.ts';
 import { useQueryState } from '../router.ts';
 import { ErrorBanner } from '../ui/ErrorBanner.tsx';
@@ -38,7 +39,11 @@ const TAB_LABELS: Record<Tab, string> = {
 
 export function PoliciesView() {
   const [query, setQuery] = useQueryState();
-  const tab = tabOf(query.get('tab'));
+  // A tenant's admins explore (rules, access, simulator); proposing changes stays with the admin role.
+  const { admin } = useSession();
+  const tabs: readonly Tab[] = admin ? TABS : TABS.filter((t) => t !== 'edit');
+  const asked = tabOf(query.get('tab'));
+  const tab = tabs.includes(asked) ? asked : 'rules';
   const env = query.get('env') ?? undefined;
   const chosenTenant = query.get('tenant') ?? undefined;
   const id = useId();
@@ -69,16 +74,16 @@ export function PoliciesView() {
   const select = (next: Tab) => setQuery({ tab: next === 'rules' ? undefined : next });
   // Arrow keys move between tabs (the WAI-ARIA tabs pattern); Tab moves into the panel.
   const onTabKey = (event: KeyboardEvent<HTMLButtonElement>) => {
-    const i = TABS.indexOf(tab);
+    const i = tabs.indexOf(tab);
     const next =
       event.key === 'ArrowRight'
-        ? TABS[(i + 1) % TABS.length]
+        ? tabs[(i + 1) % tabs.length]
         : event.key === 'ArrowLeft'
-          ? TABS[(i + TABS.length - 1) % TABS.length]
+          ? tabs[(i + tabs.length - 1) % tabs.length]
           : event.key === 'Home'
-            ? TABS[0]
+            ? tabs[0]
             : event.key === 'End'
-              ? TABS[TABS.length - 1]
+              ? tabs[tabs.length - 1]
               : undefined;
     if (!next) return;
     event.preventDefault();
@@ -147,7 +152,7 @@ export function PoliciesView() {
         </p>
       ) : null}
       <div className="tabs" role="tablist" aria-label="Policy explorer">
-        {TABS.map((t) => (
+        {tabs.map((t) => (
           <button
             key={t}
             ref={(el) => {
