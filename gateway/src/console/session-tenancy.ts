@@ -8,7 +8,7 @@
 import { IMPLICIT_TENANT } from '@raku/config';
 import type { BundleTenant } from '@raku/render';
 import { type Caller, principalsOf } from '../auth/caller.ts';
-import { chooseTenant, memberTenants } from '../tenancy/membership.ts';
+import { chooseApiTenant, memberTenants } from '../tenancy/membership.ts';
 import { apiScopes } from '../tenancy/scope.ts';
 
 /** GET /v1/session's `tenancy`: present only when the gateway has tenants. */
@@ -45,11 +45,7 @@ export function sessionTenancy(
   requested: string | undefined,
 ): SessionTenancy | undefined {
   if (tenants.length === 0) return undefined;
-  const named = requested === undefined || requested === '' ? undefined : requested;
-  const choice =
-    orgAdmin && named !== undefined && tenants.some((t) => t.name === named)
-      ? { ok: true as const, tenant: named }
-      : chooseTenant(caller, tenants, named);
+  const choice = chooseApiTenant(caller, tenants, requested, orgAdmin);
   const scopes = apiScopes({ ...caller, principals: principalsOf(caller) }, tenants, orgAdmin);
   const every = [...new Set([IMPLICIT_TENANT, ...tenants.map((t) => t.name)])].sort();
   return {

@@ -27,7 +27,7 @@ import { createRouteEvents } from '../events/route-events.ts';
 import type { JobService } from '../jobs/types.ts';
 import { createMcpEndpoint, ToolNotFound } from '../mcp/tool-endpoint.ts';
 import { RouteTable, type RouteTableOptions } from '../routing/route-table.ts';
-import { chooseTenant, TENANT_HEADER } from '../tenancy/membership.ts';
+import { chooseApiTenant, TENANT_HEADER } from '../tenancy/membership.ts';
 import { apiScopes } from '../tenancy/scope.ts';
 import type { TraceRetention } from '../traces/trace-retention.ts';
 import type { TraceSink } from '../traces/types.ts';
@@ -284,10 +284,7 @@ export async function startGateway(options: GatewayServerOptions): Promise<Runni
     const principals = principalsOf(auth.caller);
     const header = req.headers[TENANT_HEADER];
     const requested = typeof header === 'string' ? header : undefined;
-    const choice =
-      admin && requested !== undefined && tenants.some((t) => t.name === requested)
-        ? { ok: true as const, tenant: requested }
-        : chooseTenant(auth.caller, tenants, requested);
+    const choice = chooseApiTenant(auth.caller, tenants, requested, admin);
     const caller: ApiCaller = {
       subject: auth.caller.subject,
       subjectKind: auth.caller.kind,
@@ -308,11 +305,7 @@ export async function startGateway(options: GatewayServerOptions): Promise<Runni
       // Chosen once, by authorize, from the whole token: the same tenant a job of this request acts in.
       if (caller.tenantProblem !== undefined) return { ok: false, message: caller.tenantProblem };
       if (caller.tenant !== undefined) return { ok: true, tenant: caller.tenant };
-      const tenants = state.bundle.tenants ?? [];
-      // Organisation admins may act in any tenant of the bundle (they read every tenant's rows already).
-      if (caller.admin && requested !== undefined && tenants.some((t) => t.name === requested))
-        return { ok: true, tenant: requested };
-      return chooseTenant(callerOfApi(caller), tenants, requested);
+      return chooseApiTenant(callerOfApi(caller), state.bundle.tenants ?? [], requested, caller.admin);
     },
     bundleOf: (tenant) => state.catalog.bundleOf(tenant),
     visibleTools: (caller, tenant, names) =>

@@ -1,7 +1,7 @@
 import type { BundleTenant } from '@raku/render';
 import { describe, expect, it } from 'vitest';
 import type { Caller } from '../auth/caller.ts';
-import { callerInTenant, claimsReadByMembership } from './membership.ts';
+import { callerInTenant, chooseApiTenant, claimsReadByMembership } from './membership.ts';
 
 const tenants: BundleTenant[] = [
   { name: 'acme', members: [{ claim: 'tenant', equals: 'acme' }], admins: [], approvers: [], shared: [] },
@@ -45,5 +45,18 @@ describe('claimsReadByMembership', () => {
   it('names each member claim, and iss when a group member names its issuer', () => {
     expect(claimsReadByMembership(tenants)).toEqual(['iss', 'tenant']);
     expect(claimsReadByMembership([])).toEqual([]);
+  });
+});
+
+describe('chooseApiTenant', () => {
+  it('lets an organisation admin act in any tenant of the bundle it names, and in none it does not define', () => {
+    expect(chooseApiTenant(ann, tenants, 'globex', true)).toEqual({ ok: true, tenant: 'globex' });
+    expect(chooseApiTenant(ann, tenants, 'initech', true)).toMatchObject({ ok: false });
+  });
+
+  it('holds anyone else to their own tenants, as chooseTenant does', () => {
+    expect(chooseApiTenant(ann, tenants, 'globex', false)).toMatchObject({ ok: false });
+    expect(chooseApiTenant(ann, tenants, undefined, false)).toEqual({ ok: true, tenant: 'acme' });
+    expect(chooseApiTenant(ann, tenants, '', true)).toEqual({ ok: true, tenant: 'acme' });
   });
 });

@@ -95,3 +95,20 @@ export function claimsReadByMembership(tenants: readonly BundleTenant[]): string
   }
   return [...names].sort();
 }
+
+/**
+ * The tenant an admin API or console request acts in: chooseTenant's, except that an organisation admin (the
+ * admin role; it reads every tenant's rows already) may act in any tenant of the bundle by naming it. The one
+ * rule for the admin API's authorize, the catalog's try-it and the console's session.
+ */
+export function chooseApiTenant(
+  caller: Pick<Caller, 'groups' | 'claims'>,
+  tenants: readonly BundleTenant[],
+  requested: string | undefined,
+  orgAdmin: boolean,
+): TenantChoice {
+  const named = requested === '' ? undefined : requested;
+  if (orgAdmin && named !== undefined && tenants.some((t) => t.name === named))
+    return { ok: true, tenant: named };
+  return chooseTenant(caller, tenants, named);
+}
