@@ -6,7 +6,7 @@
 import type { Environment } from '@raku/config';
 import { toolPatternMatcher } from '@raku/config';
 import { type AccessEntry, accessMatrix, describeAccess, SENSITIVE_WITHOUT_APPROVAL } from '@raku/policy';
-import { cmp, type PolicySource } from './policy-explorer.ts';
+import { answerHeader, cmp, type PolicySource } from './policy-explorer.ts';
 
 export type AccessLevel = 'allow' | 'approval' | 'conditional' | 'deny';
 
@@ -101,13 +101,7 @@ export function accessOverview(source: PolicySource, environment: Environment, t
   }
   cells.sort((a, b) => cmp(a.subject, b.subject) || cmp(a.tool, b.tool));
   return {
-    source: source.source,
-    note: source.note,
-    environment,
-    environments: source.environments,
-    tenant,
-    tenants: source.tenants,
-    revision: source.revision,
+    ...answerHeader(source, environment, tenant),
     subjects,
     tools,
     cells,

@@ -273,11 +273,10 @@ export const at = (r: { file: string; line?: number; tenant?: string }) => ({
 });
 
 /**
- * GET /v1/policies: every rule of the environment with its file, line and tenant, the roles, and the tools of
- * the tenant's view (what the simulator may call in it).
+ * What every answer of GET /v1/policies and /v1/policies/access opens with: where the policies were read, the
+ * environment and tenant chosen among those there are, and the revision.
  */
-export function policyOverview(source: PolicySource, environment: Environment, tenant: string) {
-  const compiled = source.compile(environment);
+export function answerHeader(source: PolicySource, environment: Environment, tenant: string) {
   return {
     source: source.source,
     note: source.note,
@@ -286,6 +285,17 @@ export function policyOverview(source: PolicySource, environment: Environment, t
     tenant,
     tenants: source.tenants,
     revision: source.revision,
+  };
+}
+
+/**
+ * GET /v1/policies: every rule of the environment with its file, line and tenant, the roles, and the tools of
+ * the tenant's view (what the simulator may call in it).
+ */
+export function policyOverview(source: PolicySource, environment: Environment, tenant: string) {
+  const compiled = source.compile(environment);
+  return {
+    ...answerHeader(source, environment, tenant),
     files: source.files,
     roles: source.roles,
     allows: compiled.allows.map((a) => ({
