@@ -42,7 +42,7 @@ export interface OidcConsole {
 }
 
 /** Tries each authenticator in turn; the first that accepts the token wins, else the first's refusal. */
-function eitherIssuer(first: Authenticator, second: Authenticator): Authenticator {
+export function eitherIssuer(first: Authenticator, second: Authenticator): Authenticator {
   return {
     async authenticate(authorization) {
       const a = await first.authenticate(authorization);
@@ -50,6 +50,16 @@ function eitherIssuer(first: Authenticator, second: Authenticator): Authenticato
       const b = await second.authenticate(authorization);
       return b.ok ? b : a;
     },
+  };
+}
+
+/** The console's options for sign-in through the test's OpenID provider (the console built in `dist`). */
+export function oidcConsoleOptions(idp: TestOidcProvider, dist: string = CONSOLE_DIST) {
+  return {
+    dist,
+    key: randomSealKey(),
+    mode: 'oidc' as const,
+    oidc: { issuer: idp.issuer, clientId: idp.clientId, clientSecret: idp.clientSecret, resource: AUDIENCE },
   };
 }
 
@@ -103,17 +113,7 @@ export async function startOidcConsole(options: { approvalWaitMs?: number } = {}
       port,
       host: '127.0.0.1',
       routeOptions: { healthIntervalMs: 0, remoteCheckIntervalMs: 0 },
-      console: {
-        dist: CONSOLE_DIST,
-        key: randomSealKey(),
-        mode: 'oidc',
-        oidc: {
-          issuer: idp.issuer,
-          clientId: idp.clientId,
-          clientSecret: idp.clientSecret,
-          resource: AUDIENCE,
-        },
-      },
+      console: oidcConsoleOptions(idp),
     });
     await persistence.attachRunner(() => gateway.catalog);
     const opened = { packServer, persistence };

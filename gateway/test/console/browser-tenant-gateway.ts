@@ -15,18 +15,17 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { readRepoFiles, validateRepo } from '@raku/config';
-import { CONSOLE_DIST } from '@raku/console';
 import { PackExecutor } from '@raku/pack-runtime';
 import type { CompiledPolicy } from '@raku/policy';
 import { buildBundle, resolveZone } from '@raku/render';
 import { parse, stringify } from 'yaml';
-import { type Authenticator, jwtAuthenticator } from '../../src/auth/authenticator.ts';
-import { randomSealKey } from '../../src/console/sealed-cookie.ts';
+import { jwtAuthenticator } from '../../src/auth/authenticator.ts';
 import { type RunningGateway, startGateway } from '../../src/server/gateway-server.ts';
 import { openPersistence, type Persistence } from '../../src/server/persistence.ts';
 import { type FakeUpstream, json, startFakeUpstream } from '../helpers/fake-upstream.ts';
 import { AUDIENCE, ISSUER, testIssuer } from '../helpers/jwt.ts';
 import { freePort, startOidcProvider, type TestOidcProvider } from '../helpers/oidc-provider.ts';
+import { eitherIssuer, oidcConsoleOptions } from './browser-oidc-gateway.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
 /** No upstream credentials: the CRM packs' fake API asks for none, and nothing else is called. */
@@ -52,17 +51,6 @@ export interface TenantConsole {
 }
 
 /** Tries each authenticator in turn; the first that accepts the token wins, else the first's refusal. */
-function eitherIssuer(first: Authenticator, second: Authenticator): Authenticator {
-  return {
-    async authenticate(authorization) {
-      const a = await first.authenticate(authorization);
-      if (a.ok || a.code === 'missing_token') return a;
-      const b = await second.authenticate(authorization);
-      return b.ok ? b : a;
-    },
-  };
-}
-
 /** A copy of the example's config with the CRM packs calling `upstream` and payments' approval rule added. */
 function exampleCopy(upstream: string): string {
   const root = mkdtempSync(path.join(tmpdir(), 'raku-tenants-'));
@@ -146,17 +134,7 @@ export async function startTenantConsole(): Promise<TenantConsole> {
       port,
       host: '127.0.0.1',
       routeOptions: { healthIntervalMs: 0, remoteCheckIntervalMs: 0 },
-      console: {
-        dist: CONSOLE_DIST,
-        key: randomSealKey(),
-        mode: 'oidc',
-        oidc: {
-          issuer: idp.issuer,
-          clientId: idp.clientId,
-          clientSecret: idp.clientSecret,
-          resource: AUDIENCE,
-        },
-      },
+      console: oidcConsoleOptions(idp),
     });
     await opened.attachRunner(() => gateway.catalog);
     return {

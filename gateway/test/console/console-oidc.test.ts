@@ -11,7 +11,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jwtAuthenticator } from '../../src/auth/authenticator.ts';
 import { consoleDist } from '../../src/console/console-dist.ts';
 import { LOGIN_COOKIE } from '../../src/console/oidc-login.ts';
-import { randomSealKey } from '../../src/console/sealed-cookie.ts';
 import { SESSION_COOKIE } from '../../src/console/session.ts';
 import { startGatewayRole } from '../../src/server/gateway-roles.ts';
 import { type RunningGateway, startGateway } from '../../src/server/gateway-server.ts';
@@ -21,6 +20,7 @@ import { AUDIENCE } from '../helpers/jwt.ts';
 import { freePort, startOidcProvider, type TestOidcProvider } from '../helpers/oidc-provider.ts';
 import { widgetsPack } from '../helpers/test-pack.ts';
 import { testBundle, testModel } from '../helpers/test-zone.ts';
+import { oidcConsoleOptions } from './browser-oidc-gateway.ts';
 
 /** Access tokens live 2 s here, so the refresh test needs to wait only that long. */
 const ACCESS_TOKEN_TTL = 2;
@@ -62,17 +62,7 @@ beforeAll(async () => {
     secrets: () => undefined,
     port,
     routeOptions: { healthIntervalMs: 0, remoteCheckIntervalMs: 0 },
-    console: {
-      dist,
-      key: randomSealKey(),
-      mode: 'oidc',
-      oidc: {
-        issuer: idp.issuer,
-        clientId: idp.clientId,
-        clientSecret: idp.clientSecret,
-        resource: AUDIENCE,
-      },
-    },
+    console: oidcConsoleOptions(idp, dist),
   });
 });
 
