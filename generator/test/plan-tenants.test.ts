@@ -13,24 +13,10 @@ import type { GatewayBundle } from '../render/src/bundle/types.ts';
 import { formatPlan } from '../render/src/plan/format-plan.ts';
 import { accessChanges } from '../render/src/plan/plan.ts';
 import type { AccessPlanChange, Plan } from '../render/src/plan/plan-types.ts';
+import { withoutTenants } from './helpers/example-model.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 let plain: RepoModel;
-
-/** The example model without its tenants (whatever the examples hold): their packs and policies left out. */
-function withoutTenants(model: RepoModel): RepoModel {
-  const owned = new Set(model.packs.filter((p) => p.value.tenant !== undefined).map((p) => p.value.name));
-  return {
-    ...model,
-    packs: model.packs.filter((p) => !owned.has(p.value.name)),
-    zones: model.zones.map((z) => ({
-      ...z,
-      value: { ...z.value, packs: z.value.packs.filter((entry) => !owned.has(entry.name)) },
-    })),
-    policies: model.policies.filter((p) => p.value.tenant === undefined),
-    tenants: [],
-  };
-}
 
 /** The example model with tenants blue and green, each owning a pack exposing crm.*, and blue's policy. */
 function withTenants(model: RepoModel, blueBindings: NonNullable<Policy['bindings']>): RepoModel {

@@ -8,27 +8,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { readRepoFiles } from '../../../config/src/fs/read-repo.ts';
 import { loadRepo } from '../../../config/src/load/load-repo.ts';
 import type { Loaded, Pack, RepoModel, Tenant } from '../../../config/src/model/types.ts';
+import { withoutTenants } from '../../../test/helpers/example-model.ts';
 import { buildBundle, serialiseBundle } from './build-bundle.ts';
 import { bundleTenantNames, routesOfTenant, toolsOfTenant } from './tenant-view.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../../../..');
 let plain: RepoModel;
 let tenanted: RepoModel;
-
-/** The example model as a repository without tenants: its tenants' packs and policies left out. */
-function withoutTenants(model: RepoModel): RepoModel {
-  const owned = new Set(model.packs.filter((p) => p.value.tenant !== undefined).map((p) => p.value.name));
-  return {
-    ...model,
-    packs: model.packs.filter((p) => !owned.has(p.value.name)),
-    zones: model.zones.map((z) => ({
-      ...z,
-      value: { ...z.value, packs: z.value.packs.filter((entry) => !owned.has(entry.name)) },
-    })),
-    policies: model.policies.filter((p) => p.value.tenant === undefined),
-    tenants: [],
-  };
-}
 
 /** A copy of the petstore pack as a 'crm' pack (toolPrefix crm) owned by `tenant`. */
 function crmPack(model: RepoModel, name: string, tenant: string): Loaded<Pack> {
