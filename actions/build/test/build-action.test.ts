@@ -79,7 +79,7 @@ describe('actions/build (bundled)', () => {
     expect(res.code).toBe(0);
     const digests = /^digests<<(.*)\n(.*)\n/m.exec(res.outputs)?.[2];
     const parsed = JSON.parse(digests ?? '{}') as Record<string, Record<string, string>>;
-    expect(Object.keys(parsed['dev'] ?? {})).toEqual([
+    expect(Object.keys(parsed['dev'] ?? {}).sort()).toEqual([
       'github-issues',
       'open-meteo',
       'payments-crm',

@@ -32,7 +32,8 @@ describe('the generate action', () => {
     expect(process.exitCode ?? 0).toBe(0);
     const outputs = readFileSync(output, 'utf8');
     expect(outputs).toContain(path.join(dir, 'repo', 'gitops'));
-    expect(outputs).toMatch(/files<<[^\n]+\n24\n/); // 12 per zone, monitoring included
+    // prod 12 files, monitoring included; dev 16 (also its two tenants' CRM pack servers, 2 files each)
+    expect(outputs).toMatch(/files<<[^\n]+\n28\n/);
     expect(readFileSync(path.join(dir, 'repo/gitops/prod/kustomization.yaml'), 'utf8')).toContain(
       'namespace: raku',
     );
