@@ -34,8 +34,8 @@ describe('parseBundle', () => {
     ['not json', '{', 'b.json: not valid JSON'],
     [
       'another version',
-      JSON.stringify({ ...minimal, bundleVersion: 2 }),
-      'b.json: bundleVersion is 2; this gateway reads version 1',
+      JSON.stringify({ ...minimal, bundleVersion: 3 }),
+      'b.json: bundleVersion is 3; this gateway reads versions 1 and 2',
     ],
     ['a missing list', JSON.stringify({ ...minimal, routes: undefined }), 'b.json: routes must be an array'],
     [

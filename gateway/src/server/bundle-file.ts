@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { UserError } from '@raku/config';
 import type { CompiledPolicy } from '@raku/policy';
-import { BUNDLE_VERSION, type GatewayBundle } from '@raku/render';
+import { BUNDLE_VERSIONS, type GatewayBundle } from '@raku/render';
 
 export interface LoadedBundle {
   bundle: GatewayBundle;
@@ -26,9 +26,9 @@ export function parseBundle(file: string, text: string): LoadedBundle {
   const b = data as Partial<GatewayBundle>;
   if (b === null || typeof b !== 'object')
     throw new UserError(`${file}: a gateway bundle must be a JSON object`);
-  if (b.bundleVersion !== BUNDLE_VERSION) {
+  if (!BUNDLE_VERSIONS.includes(b.bundleVersion as number)) {
     throw new UserError(
-      `${file}: bundleVersion is ${String(b.bundleVersion)}; this gateway reads version ${BUNDLE_VERSION}`,
+      `${file}: bundleVersion is ${String(b.bundleVersion)}; this gateway reads versions ${BUNDLE_VERSIONS.join(' and ')}`,
     );
   }
   for (const key of ['zone', 'environment', 'revision'] as const) {

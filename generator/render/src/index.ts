@@ -3,11 +3,13 @@ export { buildPipeline } from './bundle/pipeline.ts';
 export { bundleTenantNames, routesOfTenant, tenantSees, toolsOfTenant } from './bundle/tenant-view.ts';
 export {
   BUNDLE_VERSION,
+  BUNDLE_VERSIONS,
   type BundleRemote,
   type BundleTenant,
   type GatewayBundle,
   type PipelineZone,
   type RouteTarget,
+  TENANT_BUNDLE_VERSION,
 } from './bundle/types.ts';
 export { GATEWAY_NAME, resolveZone } from './bundle/workloads.ts';
 export { assertSafePath, type ChangeSet, changeSet } from './generate/change-set.ts';

@@ -17,7 +17,7 @@ beforeAll(async () => {
 describe('buildBundle', () => {
   it('routes each pack tool to its pack server first, then to the reviewed remote fallback', () => {
     const bundle = buildBundle(model, 'dev', { revision: 'abc123' });
-    expect(bundle).toMatchObject({ bundleVersion: 1, zone: 'dev', environment: 'dev', revision: 'abc123' });
+    expect(bundle).toMatchObject({ bundleVersion: 2, zone: 'dev', environment: 'dev', revision: 'abc123' });
     const route = bundle.routes.find((r) => r.tool === 'github.list_issues');
     expect(route?.targets.map((t) => t.kind)).toEqual(['pack', 'remote']);
     expect(route?.targets[0]).toMatchObject({

@@ -10,6 +10,7 @@ import {
   type BundleTool,
   type GatewayBundle,
   type RouteTarget,
+  TENANT_BUNDLE_VERSION,
 } from './types.ts';
 import { cmp, packServerUrl, resolveZone } from './workloads.ts';
 
@@ -132,7 +133,7 @@ export function buildBundle(model: RepoModel, zoneName: string, opts: BuildBundl
 
   const auth = z.gateway?.auth ?? {};
   return {
-    bundleVersion: BUNDLE_VERSION,
+    bundleVersion: model.tenants.length > 0 ? TENANT_BUNDLE_VERSION : BUNDLE_VERSION,
     zone: z.name,
     environment: z.environment,
     namespace: z.namespace,

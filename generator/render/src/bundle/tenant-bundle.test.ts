@@ -11,6 +11,7 @@ import type { Loaded, Pack, RepoModel, Tenant } from '../../../config/src/model/
 import { withoutTenants } from '../../../test/helpers/example-model.ts';
 import { buildBundle, serialiseBundle } from './build-bundle.ts';
 import { bundleTenantNames, routesOfTenant, toolsOfTenant } from './tenant-view.ts';
+import { BUNDLE_VERSION, TENANT_BUNDLE_VERSION } from './types.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../../../..');
 let plain: RepoModel;
@@ -55,7 +56,15 @@ describe('buildBundle for a repository without tenants', () => {
     for (const zone of ['dev', 'staging', 'prod']) {
       const text = serialiseBundle(buildBundle(plain, zone, { revision: 'r' }));
       expect(text).not.toContain('"tenant');
+      expect(JSON.parse(text).bundleVersion).toBe(BUNDLE_VERSION);
     }
+  });
+});
+
+describe('the version of a bundle with tenants', () => {
+  it('is TENANT_BUNDLE_VERSION, which a gateway reading only version 1 (from before tenancy) refuses', () => {
+    expect(buildBundle(tenanted, 'dev', { revision: 'r' }).bundleVersion).toBe(TENANT_BUNDLE_VERSION);
+    expect(TENANT_BUNDLE_VERSION).not.toBe(BUNDLE_VERSION);
   });
 });
 

@@ -17,6 +17,17 @@ import type { CompiledPolicy } from '@raku/policy';
 
 export const BUNDLE_VERSION = 1;
 
+/**
+ * The version of a bundle with tenants. A gateway that predates tenancy reads version 1 only, so it refuses such
+ * a bundle (and keeps the one it runs) instead of serving every tenant's tools to every caller and routing two
+ * tenants' same-named tools to one pack: a ConfigMap updated under running pods of an older image must not
+ * mix tenants. A bundle without tenants stays version 1, byte for byte.
+ */
+export const TENANT_BUNDLE_VERSION = 2;
+
+/** The bundle versions this release reads. */
+export const BUNDLE_VERSIONS: readonly number[] = [BUNDLE_VERSION, TENANT_BUNDLE_VERSION];
+
 /** Where an exposed tool comes from: a pack deployed in the zone, or a reviewed tool of a third-party server. */
 export type ToolSource =
   | { kind: 'pack'; pack: string; version: string; workload: string; tool: string }
@@ -147,7 +158,8 @@ export interface PipelineZone {
 }
 
 export interface GatewayBundle {
-  bundleVersion: typeof BUNDLE_VERSION;
+  /** BUNDLE_VERSION, or TENANT_BUNDLE_VERSION when the bundle lists tenants. */
+  bundleVersion: typeof BUNDLE_VERSION | typeof TENANT_BUNDLE_VERSION;
   zone: string;
   environment: Environment;
   namespace: string;

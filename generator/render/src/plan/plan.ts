@@ -4,7 +4,7 @@ import { accessMatrix, describeAccess, diffAccess } from '@raku/policy';
 import semver from 'semver';
 import { parseAllDocuments } from 'yaml';
 import { bundleTenantNames, toolsOfTenant } from '../bundle/tenant-view.ts';
-import type { BundleTool, GatewayBundle } from '../bundle/types.ts';
+import { BUNDLE_VERSIONS, type BundleTool, type GatewayBundle } from '../bundle/types.ts';
 import type { ChangeSet } from '../generate/change-set.ts';
 import { imagesByTag } from '../generate/generate-zones.ts';
 import { configRevision } from '../generate/render-zone.ts';
@@ -148,9 +148,9 @@ export function bundleOf(cs: ChangeSet, where: string): GatewayBundle | undefine
     } catch (err) {
       throw new UserError(`${where}: bundle.json is not valid JSON (${(err as Error).message})`);
     }
-    if (bundle?.bundleVersion !== 1) {
+    if (!BUNDLE_VERSIONS.includes(bundle?.bundleVersion)) {
       throw new UserError(
-        `${where}: bundleVersion ${String(bundle?.bundleVersion)} is not supported (expected 1)`,
+        `${where}: bundleVersion ${String(bundle?.bundleVersion)} is not supported (expected ${BUNDLE_VERSIONS.join(' or ')})`,
       );
     }
     return bundle;
