@@ -134,10 +134,38 @@ async function prepare(
       if (code !== '42710' && code !== '23505') throw error;
     }
   }
+  await refuseRoleThatBypasses(app);
   // SET ROLE needs membership unless the login is a superuser.
   if (!me.superuser && !me.member) {
     await app.exec(`GRANT ${quoteIdent(RLS_ROLE)} TO ${quoteIdent(me.login)}`);
   }
   await grant(RLS_ROLE);
   return RLS_ROLE;
+}
+
+/**
+ * Roles are server-wide: a RLS_ROLE made by someone else (or a login of that name) may be a superuser, bypass
+ * row-level security or own the tables, and every scoped transaction would then run unscoped. Refuse to start
+ * rather than trust its name.
+ */
+async function refuseRoleThatBypasses(session: SqlSession): Promise<void> {
+  const rows = await session.query<{ superuser: boolean; bypassrls: boolean; owner: boolean }>(
+    `SELECT r.rolsuper AS superuser, r.rolbypassrls AS bypassrls,
+            EXISTS (SELECT 1 FROM pg_tables t WHERE t.schemaname = current_schema()
+                    AND t.tablename = ANY($2::text[]) AND t.tableowner = r.rolname) AS owner
+       FROM pg_roles r WHERE r.rolname = $1`,
+    [RLS_ROLE, [...APP_TABLES]],
+  );
+  const role = rows[0];
+  if (!role) throw new Error(`the role ${RLS_ROLE} was not found after it was created`);
+  const why = [
+    role.superuser && 'is a superuser',
+    role.bypassrls && 'has BYPASSRLS',
+    role.owner && "owns the gateway's tables",
+  ].filter(Boolean);
+  if (why.length > 0) {
+    throw new UserError(
+      `the database role ${RLS_ROLE}, which the gateway runs its scoped queries as, ${why.join(' and ')}: row-level security would not hold. ALTER ROLE ${RLS_ROLE} NOSUPERUSER NOBYPASSRLS (and give its tables to another owner), or drop it and let the gateway create it (docs/tenancy.md, "Database isolation")`,
+    );
+  }
 }

@@ -3,6 +3,10 @@
  * so every store query switches to the role raku_app and is held by the same policies as on Postgres; SQL sent
  * outside the stores runs as the superuser and is not.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApprovalStore } from '../../src/approvals/approval-store.ts';
 import { createDatabase, type Database } from '../../src/db/database.ts';
@@ -95,4 +99,29 @@ describe('row-level security on PGlite', () => {
     const rows = await db.prisma.$queryRawUnsafe<{ n: number }[]>('SELECT count(*)::int AS n FROM traces');
     expect(rows[0]?.n).toBe(2);
   });
+});
+
+describe('a role raku_app that someone else made', () => {
+  it(
+    'is refused at start when it bypasses row-level security, instead of trusted by its name',
+    async () => {
+      const dir = mkdtempSync(path.join(tmpdir(), 'raku-rls-role-'));
+      try {
+        const before = new PGlite(dir);
+        await before.exec(`CREATE ROLE ${RLS_ROLE} NOLOGIN BYPASSRLS`);
+        await before.close();
+        const taken = await createDatabase({ dataDir: dir });
+        try {
+          await expect(taken.migrate()).rejects.toThrow(
+            `the database role ${RLS_ROLE}, which the gateway runs its scoped queries as, has BYPASSRLS`,
+          );
+        } finally {
+          await taken.close();
+        }
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+    PGLITE_START_MS,
+  );
 });
