@@ -1,19 +1,20 @@
 /**
  * The key of a cached answer. An answer may be served again only to a call that would get the same answer
  * and that its caller may see: the same tool, at the same pack version, with the same arguments (canonical
- * JSON, so key order does not matter), from the same subject. Hashed, so neither arguments nor subjects
- * appear in Redis key names.
+ * JSON, so key order does not matter), from the same subject acting in the same tenant. Hashed, so neither
+ * arguments nor subjects appear in Redis key names.
  *
  * Why per subject (docs/gateway.md, "Cache"): the policy decides every call before the cache is read, so a
  * denied subject never reaches an entry; but a shared entry would still tell one subject what another asked
  * (a hit is faster) and would be wrong the day a pack answers by caller. The subject is named with its kind
- * and its token's issuer, as the policy and four-eyes tell callers apart.
+ * and its token's issuer, as the policy and four-eyes tell callers apart, and with its tenant: a subject in two
+ * tenants (or two issuers' namesakes, whose jobs keep no issuer) never shares an entry across them.
  */
-import { canonicalJson, sha256Hex } from '@raku/config';
+import { canonicalJson, IMPLICIT_TENANT, sha256Hex } from '@raku/config';
 import type { Caller } from '../auth/caller.ts';
 
 /** Changes when the stored shape changes, so replicas of two versions never read each other's entries. */
-const KEY_VERSION = 'raku-tool-cache/1';
+const KEY_VERSION = 'raku-tool-cache/2';
 
 export interface CacheKeyParts {
   /** Exposed tool name. */
@@ -21,7 +22,7 @@ export interface CacheKeyParts {
   pack: string;
   version: string;
   args: Record<string, unknown>;
-  caller: Pick<Caller, 'subject' | 'kind' | 'claims'>;
+  caller: Pick<Caller, 'subject' | 'kind' | 'claims' | 'tenant'>;
 }
 
 /** sha256 hex of the canonical JSON of the parts. */
@@ -34,7 +35,7 @@ export function cacheKey(parts: CacheKeyParts): string {
       parts.tool,
       parts.pack,
       parts.version,
-      [caller.kind, caller.subject, issuer],
+      [caller.kind, caller.subject, issuer, caller.tenant ?? IMPLICIT_TENANT],
       parts.args,
     ]),
   );

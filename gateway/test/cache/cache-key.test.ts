@@ -25,6 +25,7 @@ describe('cacheKey', () => {
     ['another subject', { caller: { ...BASE.caller, subject: 'user:dave' } }],
     ['another kind of the same subject', { caller: { ...BASE.caller, kind: 'agent' } }],
     ['another issuer', { caller: { ...BASE.caller, claims: { iss: 'https://other.test' } } }],
+    ['the same subject acting in another tenant', { caller: { ...BASE.caller, tenant: 'acme' } }],
   ])('differs for %s', (_what, change) => {
     expect(cacheKey({ ...BASE, ...change })).not.toBe(cacheKey(BASE));
   });
@@ -32,5 +33,9 @@ describe('cacheKey', () => {
   it('is the same for the same subject whatever its groups and other claims (the policy decided already)', () => {
     const caller = { ...BASE.caller, claims: { iss: 'https://issuer.test', groups: ['b'], team: 'x' } };
     expect(cacheKey({ ...BASE, caller })).toBe(cacheKey(BASE));
+  });
+
+  it('reads a caller with no tenant as the implicit tenant', () => {
+    expect(cacheKey({ ...BASE, caller: { ...BASE.caller, tenant: 'default' } })).toBe(cacheKey(BASE));
   });
 });
