@@ -5,6 +5,7 @@
  * and exactly one trace. Tool errors go back as `isError` results with the reason, so agents can act on them.
  */
 
+import { IMPLICIT_TENANT } from '@raku/config';
 import {
   type CallToolResult,
   errorResult,
@@ -27,7 +28,12 @@ import { type CallRequest, PACK_VERSION_META, type ToolCatalog, ToolNotFound } f
 import type { RouteTable } from '../routing/route-table.ts';
 import { candidatesFor, NoRouteError, Router, VersionRequestError } from '../routing/router.ts';
 import { annotateCallSpan } from '../telemetry/call-attributes.ts';
-import { type CallerChoice, callerInTenant, claimsReadByMembership } from '../tenancy/membership.ts';
+import {
+  type CallerChoice,
+  callerInTenant,
+  claimsReadByMembership,
+  memberTenants,
+} from '../tenancy/membership.ts';
 import { buildToolViews, bundleOfView, type ToolView, type ToolViews } from '../tenancy/tool-views.ts';
 import { truncatedMarker } from '../traces/trace-row.ts';
 import type { TraceDecision, TraceSink, TraceStatus } from '../traces/types.ts';
@@ -62,6 +68,11 @@ export interface GatewayCatalogOptions {
    */
   quotas?: TenantQuotaGate;
   now?: () => Date;
+  /**
+   * Whether a caller holds the admin role (an organisation admin, who may act in any tenant by naming it): its
+   * jobs run in their tenant without being members. Default: nobody.
+   */
+  orgAdmin?: (caller: Caller) => boolean;
 }
 
 /** The policy's view of a caller: 'user:alice' → { kind: 'user', id: 'alice' }. */
@@ -258,7 +269,7 @@ export class GatewayCatalog implements ToolCatalog, JobRunner {
     // A job following an A2A task that outlived its call keeps the task in its arguments (./a2a-task-job.ts).
     const { args, a2aTask } = followedTask(call.arguments);
     const request = a2aTask ? { ...call, a2aTask } : call;
-    return this.handle(call.tool, args, caller, context.signal, context.approvalId, request);
+    return this.handle(call.tool, args, caller, context.signal, context.approvalId, request, true);
   }
 
   private async handle(
@@ -268,6 +279,7 @@ export class GatewayCatalog implements ToolCatalog, JobRunner {
     signal: AbortSignal,
     approvedBy: string | null,
     request: CallRequest = {},
+    job = false,
   ): Promise<CallToolResult> {
     const time = this.options.now?.() ?? new Date();
     const started = performance.now();
@@ -276,7 +288,7 @@ export class GatewayCatalog implements ToolCatalog, JobRunner {
     const tool = view.tools.get(name);
     let finished: Finished;
     try {
-      finished = await this.pipeline(name, tool, view, args, caller, signal, time, approvedBy, request);
+      finished = await this.pipeline(name, tool, view, args, caller, signal, time, approvedBy, request, job);
     } catch (err) {
       // An internal fault: its text (a database error may quote source lines and SQL) goes to the trace,
       // which operators read, never to the agent.
@@ -380,6 +392,7 @@ export class GatewayCatalog implements ToolCatalog, JobRunner {
     now: Date,
     approvedBy: string | null,
     request: CallRequest,
+    job: boolean,
   ): Promise<Finished> {
     if (!tool) {
       // Not a policy outcome: no rule decided anything, so none is named (and none is counted).
@@ -389,6 +402,20 @@ export class GatewayCatalog implements ToolCatalog, JobRunner {
         rule: null,
         result: errorResult(`unknown tool "${name}"`),
       };
+    }
+    // A job runs later, perhaps on a reloaded bundle: its caller must still belong to the tenant it was made in.
+    const tenant = view.tenant;
+    if (job && this.views.tenancy && tenant !== IMPLICIT_TENANT && !this.options.orgAdmin?.(caller)) {
+      if (!memberTenants(caller, this.options.bundle.tenants ?? []).includes(tenant)) {
+        return {
+          status: 'denied',
+          decision: 'deny',
+          rule: `tenants/${tenant}/members`,
+          result: errorResult(
+            `call denied: the job's caller is no longer a member of tenant "${tenant}", in which it was made`,
+          ),
+        };
+      }
     }
     const decision = this.decide(name, args, caller, now);
     this.options.metrics.decisions.inc({ decision: decision.effect, rule: decision.rule });

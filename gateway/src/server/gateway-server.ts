@@ -195,6 +195,7 @@ export async function startGateway(options: GatewayServerOptions): Promise<Runni
       rateLimiter,
       quotas,
       cache,
+      orgAdmin: (caller) => isAdmin(caller, options.adminSubjects),
       ...(options.approvals ? { approvals: options.approvals } : {}),
       ...(options.jobs ? { jobs: options.jobs } : {}),
       ...(options.approvalWaitMs !== undefined ? { approvalWaitMs: options.approvalWaitMs } : {}),

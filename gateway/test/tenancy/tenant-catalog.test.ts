@@ -124,3 +124,19 @@ describe('try-it per tenant', () => {
     expect(traces.traces.find((t) => t.id === json.traceId)?.tenant).toBe('acme');
   });
 });
+
+describe("an organisation admin's job", () => {
+  it('runs in the tenant it named without being a member (the policy still decides it)', async () => {
+    // ada holds the admin role and belongs to no tenant; her job was made in globex (X-Raku-Tenant).
+    const result = await gateway.catalog.run(
+      {
+        tool: 'crm.get_contact',
+        arguments: { id: 'c1' },
+        caller: { subject: 'user:ada', subjectKind: 'user', groups: ['staff'], claims: {}, tenant: 'globex' },
+      },
+      { signal: new AbortController().signal, approvalId: null },
+    );
+    expect(result.isError).toBeFalsy();
+    expect(JSON.parse((result.content[0] as { text: string }).text)).toEqual({ id: 'c1', tenant: 'globex' });
+  });
+});

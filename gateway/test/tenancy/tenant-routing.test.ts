@@ -250,4 +250,29 @@ describe('jobs and approvals in a tenant', () => {
     expect(JSON.parse(textOf(result))).toEqual({ id: 'c1', tenant: 'globex' });
     expect(traces.traces.at(-1)?.tenant).toBe('globex');
   });
+
+  it('refuses to run a job whose caller no longer belongs to the tenant it was made in', async () => {
+    // gus's job was made in globex; by the time it runs his token's claims (kept with the job) say acme.
+    const jobCaller = {
+      subject: 'user:gus',
+      subjectKind: 'user',
+      groups: ['staff'],
+      claims: { tenant: 'acme' },
+      tenant: 'globex',
+    };
+    const result = await gateway.catalog.run(
+      { tool: 'crm.get_contact', arguments: { id: 'c1' }, caller: jobCaller },
+      { signal: new AbortController().signal, approvalId: null },
+    );
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toBe(
+      'call denied: the job\'s caller is no longer a member of tenant "globex", in which it was made',
+    );
+    expect(traces.traces.at(-1)).toMatchObject({
+      tenant: 'globex',
+      decision: 'deny',
+      rule: 'tenants/globex/members',
+      status: 'denied',
+    });
+  });
 });
