@@ -6,24 +6,11 @@
  */
 import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Pack } from '../../../generator/config/src/model/types.ts';
-import { readAgentCard } from '../../../generator/import/src/a2a/agent-card.ts';
-import { buildA2aPack } from '../../../generator/import/src/a2a/build-a2a-pack.ts';
 import { A2A_META } from '../../pack-runtime/src/a2a-call.ts';
 import { startLocalConsole } from '../console/browser-local-gateway.ts';
 import { startAgent, type TestAgent } from '../helpers/a2a-agents.ts';
+import { importedPack } from '../helpers/a2a-pack.ts';
 import { connectClient, ERAS, textOf } from '../helpers/mcp-client.ts';
-
-/** The pack `raku import a2a` makes of the agent's live card, each tool given `timeoutMs`. */
-async function importedPack(agent: TestAgent, name: string, timeoutMs?: number): Promise<Pack> {
-  const card = await (await fetch(agent.cardUrl, { headers: { 'A2A-Version': '1.0' } })).json();
-  const { pack } = buildA2aPack(readAgentCard(card, agent.cardUrl), card, {
-    name,
-    owner: 'ai-team',
-    cardUrl: agent.cardUrl,
-  });
-  return timeoutMs ? { ...pack, tools: pack.tools.map((t) => ({ ...t, timeoutMs })) } : pack;
-}
 
 let long: TestAgent;
 let gated: TestAgent;
@@ -35,7 +22,10 @@ beforeAll(async () => {
   local = await startLocalConsole({
     // slowpoke's call waits 10 s for the gated task (its first event must arrive by then, even on a loaded
     // machine), which works until the test lets it go.
-    packs: [await importedPack(long, 'streamer'), await importedPack(gated, 'slowpoke', 10_000)],
+    packs: [
+      await importedPack(long, { name: 'streamer' }),
+      await importedPack(gated, { name: 'slowpoke', timeoutMs: 10_000 }),
+    ],
   });
 }, 120_000);
 

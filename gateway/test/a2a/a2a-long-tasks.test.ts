@@ -7,28 +7,13 @@
  */
 import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Pack, Policy } from '../../../generator/config/src/model/types.ts';
-import { readAgentCard } from '../../../generator/import/src/a2a/agent-card.ts';
-import { buildA2aPack } from '../../../generator/import/src/a2a/build-a2a-pack.ts';
+import type { Pack } from '../../../generator/config/src/model/types.ts';
 import { A2A_META } from '../../pack-runtime/src/a2a-call.ts';
 import { A2A_TASK_ARG } from '../../src/jobs/types.ts';
 import { startAgent, type TestAgent } from '../helpers/a2a-agents.ts';
+import { HELPER_POLICY, importedPack } from '../helpers/a2a-pack.ts';
 import { type GatewayStack, startGatewayStack } from '../helpers/gateway-stack.ts';
 import { connectClient, ERAS, textOf } from '../helpers/mcp-client.ts';
-
-const POLICY: Policy = {
-  name: 'agents',
-  roles: [{ name: 'asker', tools: ['helper.summarize', 'helper.count-words'] }],
-  bindings: [{ role: 'asker', subjects: ['group:engineering'] }],
-  denies: [
-    {
-      name: 'no-secrets-to-agents',
-      tools: ['helper.*'],
-      subjects: ['*'],
-      when: [{ field: 'args.message', matches: 'password*' }],
-    },
-  ],
-};
 
 interface JobBody {
   id: string;
@@ -40,19 +25,13 @@ interface JobBody {
 type A2aNote = { taskId?: string; contextId?: string; state?: string };
 const a2aOf = (result: unknown) => (result as { _meta?: Record<string, A2aNote> })._meta?.[A2A_META];
 
-/** The pack `raku import a2a` makes from the agent's live card, each tool given `timeoutMs`. */
-async function importedPack(agent: TestAgent, timeoutMs?: number): Promise<Pack> {
-  const card = await (await fetch(agent.cardUrl, { headers: { 'A2A-Version': '1.0' } })).json();
-  const { pack } = buildA2aPack(readAgentCard(card, agent.cardUrl), card, {
-    name: 'helper',
-    owner: 'ai-team',
-    cardUrl: agent.cardUrl,
-  });
-  return timeoutMs ? { ...pack, tools: pack.tools.map((t) => ({ ...t, timeoutMs })) } : pack;
-}
-
 async function startStack(pack: Pack) {
-  return startGatewayStack({ database: 'PGlite', approvalWaitMs: 0, policies: [POLICY], pack: () => pack });
+  return startGatewayStack({
+    database: 'PGlite',
+    approvalWaitMs: 0,
+    policies: [HELPER_POLICY],
+    pack: () => pack,
+  });
 }
 
 describe('an A2A agent streaming its status updates', () => {
@@ -119,7 +98,7 @@ describe('an A2A task that outlives the call', () => {
     // The call waits 10 s for the task: the handover needs the agent's first event (its task id) to have
     // arrived by then, which a loaded CI machine must not be able to miss; the gated agent works until the
     // test releases it, so the call always outlives its wait.
-    stack = await startStack(await importedPack(agent, 10_000));
+    stack = await startStack(await importedPack(agent, { timeoutMs: 10_000 }));
     token = await stack.issuer.sign({ sub: 'erin', groups: ['engineering'] });
   });
   afterAll(async () => {

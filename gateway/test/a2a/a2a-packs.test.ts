@@ -7,30 +7,15 @@ import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentCardSha256 } from '../../../generator/config/src/model/hash.ts';
 import type { Pack, Policy } from '../../../generator/config/src/model/types.ts';
-import { readAgentCard } from '../../../generator/import/src/a2a/agent-card.ts';
-import { buildA2aPack } from '../../../generator/import/src/a2a/build-a2a-pack.ts';
 import { A2A_META } from '../../pack-runtime/src/a2a-call.ts';
 import { AGENT_TOKEN, startAgent, type TestAgent } from '../helpers/a2a-agents.ts';
+import { HELPER_POLICY, importedPack } from '../helpers/a2a-pack.ts';
 import { type GatewayStack, startGatewayStack } from '../helpers/gateway-stack.ts';
 import { connectClient, ERAS, textOf } from '../helpers/mcp-client.ts';
 
-const POLICY: Policy = {
-  name: 'agents',
-  roles: [{ name: 'asker', tools: ['helper.summarize', 'helper.count-words'] }],
-  bindings: [{ role: 'asker', subjects: ['group:engineering'] }],
-  denies: [
-    {
-      name: 'no-secrets-to-agents',
-      tools: ['helper.*'],
-      subjects: ['*'],
-      when: [{ field: 'args.message', matches: 'password*' }],
-    },
-  ],
-};
-
-/** POLICY, with counting words needing a maintainer's approval. */
+/** HELPER_POLICY, with counting words needing a maintainer's approval. */
 const WITH_APPROVAL: Policy = {
-  ...POLICY,
+  ...HELPER_POLICY,
   approvals: [
     {
       name: 'counting',
@@ -41,23 +26,12 @@ const WITH_APPROVAL: Policy = {
   ],
 };
 
-/** The pack `raku import a2a` makes from the agent's live card. */
-async function importedPack(agent: TestAgent): Promise<Pack> {
-  const card = await (await fetch(agent.cardUrl, { headers: { 'A2A-Version': '1.0' } })).json();
-  const { pack } = buildA2aPack(readAgentCard(card, agent.cardUrl), card, {
-    name: 'helper',
-    owner: 'ai-team',
-    cardUrl: agent.cardUrl,
-  });
-  return pack;
-}
-
 async function startStack(agent: TestAgent, secrets: (name: string) => string | undefined) {
   const pack = await importedPack(agent);
   return startGatewayStack({
     database: 'PGlite',
     approvalWaitMs: 0,
-    policies: [POLICY],
+    policies: [HELPER_POLICY],
     pack: () => pack,
     secrets,
   });
@@ -290,7 +264,7 @@ describe("an A2A pack whose agent's card changed since it was reviewed", () => {
     stack = await startGatewayStack({
       database: 'PGlite',
       approvalWaitMs: 0,
-      policies: [POLICY],
+      policies: [HELPER_POLICY],
       pack: () => reviewed,
     });
     client = await connectClient(

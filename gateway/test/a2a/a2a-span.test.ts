@@ -7,13 +7,12 @@
 import { randomBytes } from 'node:crypto';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Pack, Policy } from '../../../generator/config/src/model/types.ts';
-import { readAgentCard } from '../../../generator/import/src/a2a/agent-card.ts';
-import { buildA2aPack } from '../../../generator/import/src/a2a/build-a2a-pack.ts';
+import type { Policy } from '../../../generator/config/src/model/types.ts';
 import { A2A_META } from '../../pack-runtime/src/a2a-call.ts';
 import { telemetryOptionsFrom } from '../../src/telemetry/otel-env.ts';
 import { startTracing, type Tracing } from '../../src/telemetry/tracing.ts';
 import { startAgent, type TestAgent } from '../helpers/a2a-agents.ts';
+import { importedPack } from '../helpers/a2a-pack.ts';
 import { type GatewayStack, startGatewayStack } from '../helpers/gateway-stack.ts';
 import {
   type ReceivedSpan,
@@ -41,12 +40,7 @@ describe('an A2A call with tracing on', () => {
   beforeAll(async () => {
     receiver = await startTraceReceiver();
     agent = await startAgent('long', { steps: 2 });
-    const card = await (await fetch(agent.cardUrl, { headers: { 'A2A-Version': '1.0' } })).json();
-    const pack: Pack = buildA2aPack(readAgentCard(card, agent.cardUrl), card, {
-      name: 'helper',
-      owner: 'ai-team',
-      cardUrl: agent.cardUrl,
-    }).pack;
+    const pack = await importedPack(agent);
     stack = await startGatewayStack({
       database: 'PGlite',
       approvalWaitMs: 0,
