@@ -8,6 +8,7 @@
  * When the database's login would bypass the policies (a superuser, BYPASSRLS, or the tables' owner), the
  * same first statement also switches the transaction to the role `rlsRole` (./rls-role.ts), which cannot.
  */
+import type pg from 'pg';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import type { PrismaPromise } from '../generated/prisma/internal/prismaNamespace.ts';
 import type { TenantScope } from '../tenancy/scope.ts';
@@ -17,6 +18,11 @@ export interface ScopedDatabase {
   prisma: PrismaClient;
   /** Role each scoped transaction switches to (SET LOCAL ROLE); null when the login is held by RLS itself. */
   readonly rlsRole: string | null;
+  /**
+   * The pg pool under Prisma's adapter (Postgres only): a hot writer may send its scoped statements on it
+   * directly, in the same transaction shape (scopeStatement first).
+   */
+  readonly pool?: pg.Pool | null;
 }
 
 /**
