@@ -304,13 +304,16 @@ function walk(value: unknown, schema: Schema, ctx: Walk, depth: number, path: st
       const redacted = ctx.rules.secretKey.test(key)
         ? masked(ctx, at)
         : walk(item, propertySchema(schema, key), ctx, depth + 1, at);
-      // defineProperty: a "__proto__" key (JSON.parse makes it an own property) stays data, not a prototype.
-      Object.defineProperty(out, safeKey, {
-        value: redacted,
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
+      // A "__proto__" key (JSON.parse makes it an own property) stays data, not a prototype: defineProperty for
+      // it alone, since it costs ten times a plain assignment.
+      if (safeKey === '__proto__') {
+        Object.defineProperty(out, safeKey, {
+          value: redacted,
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+      } else out[safeKey] = redacted;
     }
     return out;
   }
