@@ -2,12 +2,11 @@
  * OpenTelemetry's CPU per call in isolation (issue 16's tracing cost, steady on a busy machine): the span work
  * of one gateway tools/call, as the gateway does it (the request's SERVER span through traceMcpRequest,
  * Raku's call attributes, the hop's CLIENT span and its traceparent, both ended), repeated N times, then the
- * batches flushed to an OTLP/HTTP receiver in a child process (so its CPU is not counted). CPU is this
- * process's (process.cpuUsage: all its threads, GC included) per call, the same loop with tracing off
- * subtracted; rounds interleaved, medians. Modes: protobuf and JSON export at the default settings, and
- * protobuf in batches of 2048 (queue 8192) instead of 512.
+ * batches flushed to an OTLP/HTTP receiver in a child process (so its CPU is not counted). CPU per call, the
+ * same loop with tracing off subtracted, of the main thread (the gateway's request thread, from /proc) and of
+ * the whole process (process.cpuUsage: all its threads, GC included); rounds interleaved, medians. Modes:
+ * protobuf and JSON export at the default settings, and protobuf in batches of 2048 (queue 8192), not 512.
  */
-import { spawn } from 'node:child_process';
 import os from 'node:os';
 import { annotateCallSpan } from '../gateway/src/telemetry/call-attributes.ts';
 import { endMcpSpan, startMcpClientSpan } from '../gateway/src/telemetry/mcp-spans.ts';
@@ -15,6 +14,8 @@ import { telemetryOptionsFrom } from '../gateway/src/telemetry/otel-env.ts';
 import { traceMcpRequest } from '../gateway/src/telemetry/request-span.ts';
 import { activeTracer, startTracing, tracingStats } from '../gateway/src/telemetry/tracing.ts';
 import { median } from './gateway/harness.ts';
+import { startOtlpReceiver } from './lib/otlp-receiver.ts';
+import { currentThreadId, threadCpuMs } from './lib/thread-cpu.ts';
 
 const CALLS = Math.max(1000, Number(process.env['RAKU_BENCH_CALLS'] ?? 50_000) || 50_000);
 const ROUNDS = Math.max(1, Number(process.env['RAKU_BENCH_ROUNDS'] ?? 3) || 3);
@@ -54,21 +55,6 @@ async function call(id: number): Promise<void> {
   });
 }
 
-async function startReceiver(): Promise<{ url: string; stop: () => void }> {
-  const child = spawn(
-    process.execPath,
-    [
-      '-e',
-      `require('node:http').createServer((q,s)=>{q.resume();q.on('end',()=>{s.writeHead(200,{'content-type':q.headers['content-type']});s.end(q.headers['content-type']==='application/json'?'{}':'')})}).listen(0,'127.0.0.1',function(){console.log(this.address().port)})`,
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const port = await new Promise<string>((resolve) =>
-    child.stdout.once('data', (d: Buffer) => resolve(d.toString().trim())),
-  );
-  return { url: `http://127.0.0.1:${port}`, stop: () => child.kill() };
-}
-
 async function cpuOf(calls: number): Promise<number> {
   const start = process.cpuUsage();
   for (let i = 0; i < calls; i++) {
@@ -83,20 +69,29 @@ async function cpuOf(calls: number): Promise<number> {
 }
 
 export default async function bench(): Promise<void> {
-  const receiver = await startReceiver();
+  const receiver = await startOtlpReceiver();
   const modes = {
     off: undefined,
     protobuf: { OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' },
     json: { OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' },
-    batch2048: { OTEL_BSP_MAX_QUEUE_SIZE: '8192', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '2048' },
+    'batch 2048': { OTEL_BSP_MAX_QUEUE_SIZE: '8192', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '2048' },
   } as const;
-  const cpu: Record<keyof typeof modes, number[]> = { off: [], protobuf: [], json: [], batch2048: [] };
+  type Mode = keyof typeof modes;
+  const cpu = Object.fromEntries(Object.keys(modes).map((m) => [m, [] as number[]])) as Record<
+    Mode,
+    number[]
+  >;
+  const mainCpu = Object.fromEntries(Object.keys(modes).map((m) => [m, [] as number[]])) as Record<
+    Mode,
+    number[]
+  >;
+  const tid = currentThreadId();
   let exported = 0;
   let dropped = 0;
   try {
     await cpuOf(5000); // warm the JIT on the plain path
     for (let round = 0; round < ROUNDS; round++) {
-      for (const mode of Object.keys(modes) as (keyof typeof modes)[]) {
+      for (const mode of Object.keys(modes) as Mode[]) {
         const env = modes[mode];
         const tracing = env
           ? startTracing(
@@ -108,10 +103,15 @@ export default async function bench(): Promise<void> {
           : undefined;
         PACE = Number((env as Record<string, string> | undefined)?.['OTEL_BSP_MAX_QUEUE_SIZE'] ?? 2048) / 2;
         const start = process.cpuUsage();
+        const mainStart = threadCpuMs(tid);
         await cpuOf(CALLS);
         await tracing?.forceFlush();
+        const mainEnd = threadCpuMs(tid);
         const used = process.cpuUsage(start);
         cpu[mode].push((used.user + used.system) / CALLS);
+        mainCpu[mode].push(
+          mainStart === null || mainEnd === null ? Number.NaN : ((mainEnd - mainStart) * 1000) / CALLS,
+        );
         if (tracing) {
           exported += tracing.stats().exported;
           dropped += tracing.stats().dropped;
@@ -123,17 +123,21 @@ export default async function bench(): Promise<void> {
     receiver.stop();
   }
   const off = median(cpu.off);
+  const mainOff = median(mainCpu.off);
   console.log(
     `load average ${os
       .loadavg()
       .map((l) => l.toFixed(2))
       .join(' ')}; ${ROUNDS} interleaved rounds of ${CALLS} calls, medians`,
   );
-  console.log(`tracing off: ${off.toFixed(2)} µs CPU per call (the loop itself)`);
-  for (const mode of ['protobuf', 'json', 'batch2048'] as const) {
+  console.log(
+    `tracing off: ${mainOff.toFixed(2)} µs main thread, ${off.toFixed(2)} µs process CPU per call (the loop itself)`,
+  );
+  console.log('added by tracing, µs CPU per call  main thread  process  (process, each round)');
+  for (const mode of Object.keys(modes).slice(1) as Mode[]) {
     const on = median(cpu[mode]);
     console.log(
-      `${mode.padEnd(9)}: ${on.toFixed(2)} µs per call, +${(on - off).toFixed(2)} µs for tracing (rounds ${cpu[mode].map((c) => (c - off).toFixed(1)).join(', ')})`,
+      `${mode.padEnd(32)}  ${(median(mainCpu[mode]) - mainOff).toFixed(2).padStart(17)}  ${(on - off).toFixed(2).padStart(7)}  (${cpu[mode].map((c) => (c - off).toFixed(1)).join(', ')})`,
     );
   }
   console.log(`spans exported ${exported}, dropped ${dropped}`);
