@@ -3,7 +3,7 @@ import { pathParams } from '@raku/config';
 import type { DocumentFormat, OpenApiDocument } from './openapi-document.ts';
 import { isFixed, splitOperationPath } from './operation-path.ts';
 import type { Operation } from './operations.ts';
-import { countNodes, type SchemaCache } from './schema-cache.ts';
+import type { SchemaCache } from './schema-cache.ts';
 import { SchemaConverter } from './schema-convert.ts';
 import { collectRefs } from './schema-transform.ts';
 import { serverUrl } from './upstream.ts';
@@ -190,11 +190,9 @@ export function operationTool(
           (schema['type'] === undefined && schema['properties'] !== undefined)
         ) {
           outputSchema = { ...schema, type: 'object' };
-          // Count before stringifying: expanded references can make a schema far larger than the document.
-          if (
-            countNodes(outputSchema, MAX_OUTPUT_SCHEMA_CHARS, caches.output.work) > MAX_OUTPUT_SCHEMA_CHARS ||
-            JSON.stringify(outputSchema).length > MAX_OUTPUT_SCHEMA_CHARS
-          ) {
+          // Nodes counted before the length: expanded references can make a schema far larger than the document.
+          const size = caches.output.measure(outputSchema, MAX_OUTPUT_SCHEMA_CHARS);
+          if (size.nodes > MAX_OUTPUT_SCHEMA_CHARS || size.chars > MAX_OUTPUT_SCHEMA_CHARS) {
             outputSchema = shallow(outputSchema);
             warnings.push(`${at}: output schema reduced to its top-level properties (it is large)`);
           }
@@ -208,10 +206,11 @@ export function operationTool(
   let inputSchema: JsonSchema = { type: 'object', properties, additionalProperties: false };
   if (required.length > 0) inputSchema['required'] = [...new Set(required)];
   inputSchema = input.finish(inputSchema);
-  if (countNodes(inputSchema, MAX_INPUT_SCHEMA_VALUES, caches.input.work) > MAX_INPUT_SCHEMA_VALUES) {
+  const size = caches.input.measure(inputSchema, MAX_INPUT_SCHEMA_VALUES);
+  if (size.nodes > MAX_INPUT_SCHEMA_VALUES) {
     return `input schema has more than ${MAX_INPUT_SCHEMA_VALUES} values with its references expanded: too large for a pack`;
   }
-  if (JSON.stringify(inputSchema).length > MAX_INPUT_SCHEMA_CHARS) {
+  if (size.chars > MAX_INPUT_SCHEMA_CHARS) {
     const reduced = reduceInput(inputSchema);
     if (reduced !== inputSchema) {
       inputSchema = reduced;

@@ -104,8 +104,12 @@ export class SchemaCache {
       }
     }
     this.inline.set(name, result ?? null);
+    if (result) this.inlinedRefs.set(result, collectRefs(result));
     return result;
   }
+
+  /** The references left in each inlined definition (to cyclic ones), for collectRefs over schemas holding it. */
+  readonly inlinedRefs = new WeakMap<object, readonly string[]>();
 
   private readonly keptBodies = new Map<string, { body: JsonSchema; refs: string[] }>();
 
@@ -123,6 +127,51 @@ export class SchemaCache {
     return entry;
   }
 
+  private readonly bodySizes = new WeakMap<object, { nodes: number; max: number; chars?: number }>();
+
+  /**
+   * `countNodes(schema, max)` (spent from the budget as it spends) and, when that is within `max`, the length
+   * of `JSON.stringify(schema)`, for a finished schema: its `$defs` bodies are the document's kept
+   * definitions, shared by every tool that reaches them (Microsoft Graph: hundreds per tool), so each is
+   * measured once per document instead of once per tool.
+   */
+  measure(schema: JsonSchema, max: number): { nodes: number; chars: number } {
+    const { $defs: defs, ...rest } = schema;
+    if (defs === null || typeof defs !== 'object' || Array.isArray(defs)) {
+      const nodes = countNodes(schema, max, this.work);
+      return { nodes, chars: nodes > max ? Number.POSITIVE_INFINITY : JSON.stringify(schema).length };
+    }
+    const bodies = Object.entries(defs);
+    let nodes = countUpTo(rest, max) + 1;
+    for (const [, body] of bodies) {
+      if (nodes > max) break;
+      nodes += this.bodySize(body, max).nodes;
+    }
+    nodes = Math.min(nodes, max + 1);
+    this.work.spend(nodes);
+    if (nodes > max) return { nodes, chars: Number.POSITIVE_INFINITY };
+    const restChars = JSON.stringify(rest).length;
+    // {<rest>,"$defs":{"<name>":<body>,…}}
+    let defsChars = 2 + Math.max(bodies.length - 1, 0);
+    for (const [name, body] of bodies) {
+      const size = this.bodySize(body, max);
+      size.chars ??= JSON.stringify(body).length;
+      defsChars += JSON.stringify(name).length + 1 + size.chars;
+    }
+    return { nodes, chars: restChars + (restChars > 2 ? 1 : 0) + '"$defs":'.length + defsChars };
+  }
+
+  /** A body's nodes, counted once up to `max + 1` (again only for a larger `max`), and its JSON length. */
+  private bodySize(body: unknown, max: number): { nodes: number; chars?: number } {
+    if (body === null || typeof body !== 'object') return { nodes: 1, chars: JSON.stringify(body).length };
+    let size = this.bodySizes.get(body);
+    if (!size || (size.nodes > size.max && max > size.max)) {
+      size = { nodes: countUpTo(body, max), max };
+      this.bodySizes.set(body, size);
+    }
+    return size;
+  }
+
   private refsOf(name: string): string[] {
     let list = this.edges.get(name);
     if (!list) {
@@ -138,13 +187,24 @@ export class SchemaCache {
  * YAML write it), counting stopped at `max + 1`; the count is spent from the work budget.
  */
 export function countNodes(value: unknown, max: number, work: SchemaWork): number {
+  const count = countUpTo(value, max);
+  work.spend(count);
+  return count;
+}
+
+/** Nodes of a value as countNodes counts them, stopped at `max + 1`; spends nothing. */
+function countUpTo(value: unknown, max: number): number {
   const stack: unknown[] = [value];
   let count = 0;
   while (stack.length > 0 && count <= max) {
     const node = stack.pop();
     count++;
-    if (node !== null && typeof node === 'object') stack.push(...Object.values(node));
+    if (node !== null && typeof node === 'object') {
+      // The own values, as Object.values gives them, without an array per node.
+      for (const key in node) {
+        if (Object.hasOwn(node, key)) stack.push((node as Record<string, unknown>)[key]);
+      }
+    }
   }
-  work.spend(count);
   return count;
 }

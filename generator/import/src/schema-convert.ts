@@ -113,7 +113,7 @@ export class SchemaConverter {
       if (body) out = transform(body, candidate, spend);
     }
     const kept: Record<string, JsonSchema> = {};
-    const queue = collectRefs(out);
+    const queue = collectRefs(out, [], this.cache.inlinedRefs);
     for (let i = 0; i < queue.length; i++) {
       const name = queue[i] as string;
       if (name in kept) continue;

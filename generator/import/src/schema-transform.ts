@@ -1,14 +1,31 @@
 import type { JsonSchema } from '@raku/config';
 import { isObject } from './openapi-document.ts';
 
-/** Definition names referenced (`#/$defs/<name>`) anywhere in a schema. */
-export function collectRefs(node: unknown, out: string[] = []): string[] {
-  if (Array.isArray(node)) for (const v of node) collectRefs(v, out);
-  else if (isObject(node)) {
-    for (const [k, v] of Object.entries(node)) {
-      if (k === '$ref' && typeof v === 'string' && v.startsWith('#/$defs/')) out.push(v.slice(8));
-      else if (k !== 'enum' && k !== 'const' && k !== 'default' && k !== 'examples') collectRefs(v, out);
-    }
+/**
+ * Definition names referenced (`#/$defs/<name>`) anywhere in a schema. `known`: the references of shared
+ * subtrees already walked (inlined definitions), taken as they are instead of walked again.
+ */
+export function collectRefs(
+  node: unknown,
+  out: string[] = [],
+  known?: WeakMap<object, readonly string[]>,
+): string[] {
+  if (node === null || typeof node !== 'object') return out;
+  const refs = known?.get(node);
+  if (refs) {
+    for (const r of refs) out.push(r);
+    return out;
+  }
+  if (Array.isArray(node)) {
+    for (const v of node) collectRefs(v, out, known);
+    return out;
+  }
+  // The own entries, as Object.entries gives them, without an array per node.
+  for (const k in node) {
+    if (!Object.hasOwn(node, k)) continue;
+    const v = (node as Record<string, unknown>)[k];
+    if (k === '$ref' && typeof v === 'string' && v.startsWith('#/$defs/')) out.push(v.slice(8));
+    else if (k !== 'enum' && k !== 'const' && k !== 'default' && k !== 'examples') collectRefs(v, out, known);
   }
   return out;
 }
