@@ -168,7 +168,9 @@ function writePair(key: string, value: unknown, item: Place): string {
     const flow =
       item.inFlow ??
       ((Array.isArray(value) ? isFlowSeq(value) : isFlowMap(value as Record<string, unknown>)) || empty);
-    if (valueText.includes('\n') || !flow) ws = `\n${indent}`;
+    // `!flow` first: a block collection's text is long (and built by concatenation, so includes() would
+    // flatten it at every level); a flow one is short.
+    if (!flow || valueText.includes('\n')) ws = `\n${indent}`;
   } else if (valueText === '' || valueText[0] === '\n') ws = '';
   return `${keyText}:${ws}${valueText}`;
 }
@@ -182,9 +184,12 @@ function isFlowMap(map: Record<string, unknown>): boolean {
   for (const k of Object.keys(map)) {
     const v = map[k];
     if (v === undefined) continue;
-    if (!isLeafScalar(v)) return false;
     if (++n > 4) return false;
+    // The JSON of a string is at least two longer than it: past 80 already, no need to write it (or scan it).
+    if (typeof v === 'string' && length + k.length + v.length + 5 + n > 80) return false;
+    if (!isLeafScalar(v)) return false;
     length += JSON.stringify(k).length + 1 + jsonLength(v);
+    if (length + n > 80) return false;
   }
   return length + Math.max(n, 1) <= 80;
 }
@@ -192,6 +197,7 @@ function isFlowMap(map: Record<string, unknown>): boolean {
 function isFlowSeq(list: readonly unknown[]): boolean {
   let length = 1 + Math.max(list.length, 1);
   for (const v of list) {
+    if (typeof v === 'string' && length + v.length + 2 > 100) return false;
     if (!isLeafScalar(v)) return false;
     length += jsonLength(v);
     if (length > 100) return false;
