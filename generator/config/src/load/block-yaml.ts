@@ -32,8 +32,26 @@ interface State {
 }
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
-/** Plain keys the core schema would not read as a string. */
-const NOT_A_STRING_KEY = /^(?:~|null|Null|NULL|true|True|TRUE|false|False|FALSE)$|^[-+.0-9]/;
+/** Plain words the core schema would not read as a string (besides "~" and what starts like a number). */
+const NOT_A_STRING_WORD = new Set([
+  'null',
+  'Null',
+  'NULL',
+  'true',
+  'True',
+  'TRUE',
+  'false',
+  'False',
+  'FALSE',
+]);
+
+// The readers below work on character codes and indices into the whole text, and hand back a second result
+// (where a key's colon or a scalar ends) through these two variables instead of an object per value: reading
+// a thousand packs is mostly this code, and its garbage was an eighth of the time.
+/** The key the last successful keyAt found. */
+let keyText = '';
+/** The index after the value the last quoted(), flow() or flowScalarOrCollection() read. */
+let scanEnd = 0;
 
 /** Reads `text` when it is within the subset; undefined means "ask the next reader". Never throws on input. */
 export function blockParse(
@@ -71,13 +89,8 @@ function lines(text: string, resolve: PlainResolver, limits: { maxDepth: number;
     while (j < lineEnd && (text.charCodeAt(j) === 32 || text.charCodeAt(j) === 9)) j++;
     const blank = j === lineEnd || text.charCodeAt(j) === 35; /* # */
     if (!blank && j !== i) return undefined; // a tab in the indentation
-    const c = text.charCodeAt(pos);
     // Directives, document markers and a stray carriage return are for the full readers.
-    if (
-      c === 37 /* % */ ||
-      ((c === 45 || c === 46) && /^(?:---|\.\.\.)(?:[ \t]|$)/.test(text.slice(pos, lineEnd)))
-    )
-      return undefined;
+    if (text.charCodeAt(pos) === 37 /* % */ || isDocumentMarker(text, pos, lineEnd)) return undefined;
     if (cr >= 0 && cr < pos) cr = text.indexOf('\r', pos);
     if (cr >= 0 && cr < lineEnd) return undefined; // a carriage return inside a line
     start.push(pos);
@@ -98,6 +111,15 @@ function lines(text: string, resolve: PlainResolver, limits: { maxDepth: number;
   };
 }
 
+/** True when the line text[pos..lineEnd) starts with "---" or "..." followed by a space, a tab or its end. */
+function isDocumentMarker(text: string, pos: number, lineEnd: number): boolean {
+  const c = text.charCodeAt(pos);
+  if (c !== 45 && c !== 46) return false;
+  if (pos + 3 > lineEnd || text.charCodeAt(pos + 1) !== c || text.charCodeAt(pos + 2) !== c) return false;
+  const after = text.charCodeAt(pos + 3);
+  return pos + 3 === lineEnd || after === 32 || after === 9;
+}
+
 function nextContent(st: State, from: number): number | undefined {
   for (let l = from; l < st.indent.length; l++) if (st.indent[l] !== -1) return l;
   return undefined;
@@ -107,96 +129,142 @@ function count(st: State, depth: number): void {
   if (++st.nodes > st.maxNodes || depth > st.maxDepth) throw DECLINE;
 }
 
+/** True when text[b..e) starts with a "-" that is a sequence entry ("- " or a lone "-"). */
+function isEntry(text: string, b: number, e: number): boolean {
+  return b < e && text.charCodeAt(b) === 45 && (b + 1 === e || text.charCodeAt(b + 1) === 32);
+}
+
 /**
  * The node starting at column `col` of line st.line, which begins a line or follows "- " (so it may be a block
  * collection). `parent` is the indentation of the collection holding it (-1 at the root).
  */
 function node(st: State, col: number, parent: number, depth: number): unknown {
   count(st, depth);
-  const s = st.text.slice((st.start[st.line] as number) + col, st.end[st.line]);
-  if (s.charCodeAt(0) === 45 /* - */ && (s.length === 1 || s[1] === ' ')) return seq(st, col, depth);
-  if (keyAt(s) !== undefined) return map(st, col, depth);
-  return inlineValue(st, st.line, col, parent, depth);
+  const line = st.line;
+  const b = (st.start[line] as number) + col;
+  const e = st.end[line] as number;
+  if (isEntry(st.text, b, e)) return seq(st, col, depth);
+  const colon = keyAt(st.text, b, e);
+  if (colon >= 0) return map(st, col, depth, colon);
+  return inlineValue(st, line, b, parent, depth);
 }
 
-/** Where a block key at the start of `s` ends (the colon's index) and the key; undefined when `s` is no key. */
-function keyAt(s: string): { key: string; colon: number } | undefined {
-  const c = s[0];
-  if (c === '"' || c === "'") {
-    const close = s.indexOf(c, 1);
-    if (close < 0) return undefined;
+/** True for the plain scalar "~", and for those starting like a number or spelling null, true or false. */
+function notAStringKey(key: string): boolean {
+  const c = key.charCodeAt(0);
+  if (c === 45 || c === 43 || c === 46 || (c >= 48 && c <= 57)) return true; // - + . 0-9
+  if (c === 126) return key.length === 1; // ~
+  return NOT_A_STRING_WORD.has(key);
+}
+
+/** The characters a plain block key cannot start with: , [ ] { } # & * ! | > % @ ` ? */
+function isKeyIndicator(c: number): boolean {
+  return (
+    c === 44 ||
+    c === 91 ||
+    c === 93 ||
+    c === 123 ||
+    c === 125 ||
+    c === 35 ||
+    c === 38 ||
+    c === 42 ||
+    c === 33 ||
+    c === 124 ||
+    c === 62 ||
+    c === 37 ||
+    c === 64 ||
+    c === 96 ||
+    c === 63
+  );
+}
+
+/**
+ * Where a block key at the start of text[b..e) ends: the index of its colon, with the key left in keyText;
+ * -1 when the text is no key.
+ */
+function keyAt(text: string, b: number, e: number): number {
+  if (b >= e) return -1;
+  const c = text.charCodeAt(b);
+  if (c === 34 || c === 39) {
+    const close = text.indexOf(c === 34 ? '"' : "'", b + 1);
+    if (close < 0 || close >= e) return -1;
     let j = close + 1;
-    while (s[j] === ' ') j++;
-    if (s[j] !== ':' || !(j + 1 === s.length || s[j + 1] === ' ')) return undefined;
-    const key = s.slice(1, close);
-    if (key.includes('\\') || (c === "'" && s[close + 1] === "'")) throw DECLINE;
-    return { key, colon: j };
+    while (j < e && text.charCodeAt(j) === 32) j++;
+    if (j >= e || text.charCodeAt(j) !== 58 || !(j + 1 === e || text.charCodeAt(j + 1) === 32)) return -1;
+    const key = text.slice(b + 1, close);
+    if (key.includes('\\') || (c === 39 && close + 1 < e && text.charCodeAt(close + 1) === 39)) throw DECLINE;
+    keyText = key;
+    return j;
   }
-  if (c === undefined || ',[]{}#&*!|>%@`?'.includes(c)) return undefined;
-  if ((c === '-' || c === ':') && (s.length === 1 || s[1] === ' ')) return undefined;
-  for (let j = 1; j < s.length; j++) {
-    const ch = s.charCodeAt(j);
-    if (ch === 35 /* # */ && s.charCodeAt(j - 1) === 32) return undefined;
-    if (ch === 58 /* : */ && (j + 1 === s.length || s.charCodeAt(j + 1) === 32)) {
-      const key = s.slice(0, j).trimEnd();
-      if (NOT_A_STRING_KEY.test(key) || FORBIDDEN_KEYS.has(key) || key.includes('\t')) throw DECLINE;
-      return { key, colon: j };
+  if (isKeyIndicator(c)) return -1;
+  if ((c === 45 || c === 58) && (b + 1 === e || text.charCodeAt(b + 1) === 32)) return -1;
+  for (let j = b + 1; j < e; j++) {
+    const ch = text.charCodeAt(j);
+    if (ch === 35 /* # */ && text.charCodeAt(j - 1) === 32) return -1;
+    if (ch === 58 /* : */ && (j + 1 === e || text.charCodeAt(j + 1) === 32)) {
+      const key = text.slice(b, j).trimEnd();
+      if (notAStringKey(key) || FORBIDDEN_KEYS.has(key) || key.includes('\t')) throw DECLINE;
+      keyText = key;
+      return j;
     }
   }
-  return undefined;
+  return -1;
 }
 
-function map(st: State, col: number, depth: number): Record<string, unknown> {
+/** The block mapping at column `col` from st.line, whose first key (keyAt just found it) ends at `colon`. */
+function map(st: State, col: number, depth: number, colon: number): Record<string, unknown> {
+  const text = st.text;
   const out: Record<string, unknown> = {};
   for (;;) {
     const line = st.line;
-    const base = (st.start[line] as number) + col;
-    const s = st.text.slice(base, st.end[line]);
-    const k = keyAt(s);
-    if (!k) throw DECLINE;
-    if (Object.hasOwn(out, k.key)) throw DECLINE; // a duplicate key: the positioned parser reports it
+    const e = st.end[line] as number;
+    if (colon < 0) colon = keyAt(text, (st.start[line] as number) + col, e);
+    if (colon < 0) throw DECLINE;
+    const key = keyText;
+    if (Object.hasOwn(out, key)) throw DECLINE; // a duplicate key: the positioned parser reports it
     count(st, depth + 1);
-    let j = k.colon + 1;
-    while (s[j] === ' ') j++;
-    let value: unknown;
-    if (j < s.length && s[j] !== '#') {
-      value = inlineValue(st, line, col + j, col, depth + 1);
+    let j = colon + 1;
+    while (j < e && text.charCodeAt(j) === 32) j++;
+    let value: unknown = null;
+    if (j < e && text.charCodeAt(j) !== 35 /* # */) {
+      value = inlineValue(st, line, j, col, depth + 1);
     } else {
+      st.line = line + 1;
       const next = nextContent(st, line + 1);
-      const level = next === undefined ? -1 : (st.indent[next] as number);
-      const nextText =
-        next === undefined ? '' : st.text.slice((st.start[next] as number) + level, st.end[next]);
-      if (next !== undefined && (level > col || (level === col && /^-(?: |$)/.test(nextText)))) {
-        st.line = next;
-        value = node(st, level, col, depth + 1);
-      } else {
-        value = null;
-        st.line = line + 1;
+      if (next !== undefined) {
+        const level = st.indent[next] as number;
+        const at = (st.start[next] as number) + level;
+        if (level > col || (level === col && isEntry(text, at, st.end[next] as number))) {
+          st.line = next;
+          value = node(st, level, col, depth + 1);
+        }
       }
     }
-    out[k.key] = value;
+    out[key] = value;
     const after = nextContent(st, st.line);
     if (after === undefined) return out;
     const level = st.indent[after] as number;
     if (level < col) return out;
     if (level > col) throw DECLINE; // a continuation this reader does not follow
     st.line = after;
+    colon = -1;
   }
 }
 
 function seq(st: State, col: number, depth: number): unknown[] {
+  const text = st.text;
   const out: unknown[] = [];
   for (;;) {
     const line = st.line;
-    const s = st.text.slice((st.start[line] as number) + col, st.end[line]);
-    if (!(s.charCodeAt(0) === 45 && (s.length === 1 || s[1] === ' '))) {
-      // A key at the sequence's indentation ends a sequence that is the value of the key above it.
-      return out;
-    }
-    let j = 1;
-    while (s[j] === ' ') j++;
-    if (j < s.length && s[j] !== '#') {
-      out.push(node(st, col + j, col, depth + 1));
+    const lineStart = st.start[line] as number;
+    const b = lineStart + col;
+    const e = st.end[line] as number;
+    // A key at the sequence's indentation ends a sequence that is the value of the key above it.
+    if (!isEntry(text, b, e)) return out;
+    let j = b + 1;
+    while (j < e && text.charCodeAt(j) === 32) j++;
+    if (j < e && text.charCodeAt(j) !== 35 /* # */) {
+      out.push(node(st, j - lineStart, col, depth + 1));
     } else {
       const next = nextContent(st, line + 1);
       if (next !== undefined && (st.indent[next] as number) > col) {
@@ -217,52 +285,67 @@ function seq(st: State, col: number, depth: number): unknown[] {
   }
 }
 
+/** True when s[from..to) is spaces, then perhaps a comment (what /^[ ]*(?:#.*)?$/ accepts). */
+function onlyComment(s: string, from: number, to: number): boolean {
+  let k = from;
+  while (k < to && s.charCodeAt(k) === 32) k++;
+  if (k === to) return true;
+  if (s.charCodeAt(k) !== 35) return false;
+  for (; k < to; k++) {
+    const ch = s.charCodeAt(k);
+    if (ch === 10 || ch === 13 || ch === 0x2028 || ch === 0x2029) return false;
+  }
+  return true;
+}
+
 /**
- * A value that starts at column `col` of `line` after a key or "- " and is not a block collection: a scalar, a
+ * A value that starts at text[at] on `line`, after a key or "- ", and is not a block collection: a scalar, a
  * one-line flow collection or a block scalar. Leaves st.line on the line after it.
  */
-function inlineValue(st: State, line: number, col: number, parent: number, depth: number): unknown {
-  const base = (st.start[line] as number) + col;
-  const s = st.text.slice(base, st.end[line]);
-  const c = s[0] as string;
+function inlineValue(st: State, line: number, at: number, parent: number, depth: number): unknown {
+  const text = st.text;
+  const e = st.end[line] as number;
+  const c = text.charCodeAt(at);
   st.line = line + 1;
-  if (c === '|' || c === '>') return blockScalar(st, s, parent);
-  if ('&*!?%@`'.includes(c)) throw DECLINE;
+  if (c === 124 || c === 62) return blockScalar(st, text.slice(at, e), parent); // | >
+  // & * ! ? % @ `
+  if (c === 38 || c === 42 || c === 33 || c === 63 || c === 37 || c === 64 || c === 96) throw DECLINE;
   let value: unknown;
-  let rest: string;
-  if (c === '[' || c === '{') {
-    const r = flow(st, s, 0, depth);
-    value = r.value;
-    rest = s.slice(r.end);
-  } else if (c === '"' || c === "'") {
-    const r = quoted(s, 0);
-    value = r.value;
-    rest = s.slice(r.end);
+  if (c === 91 || c === 123 || c === 34 || c === 39) {
+    const s = text.slice(at, e);
+    value = c === 91 || c === 123 ? flow(st, s, 0, depth) : quoted(s, 0);
+    if (!onlyComment(s, scanEnd, s.length)) throw DECLINE;
   } else {
-    if ((c === '-' || c === ':') && (s.length === 1 || s[1] === ' ')) throw DECLINE;
-    let e = s.length;
-    const hash = s.indexOf(' #');
-    if (hash >= 0) e = hash;
-    const text = s.slice(0, e).trimEnd();
-    if (/: |:$/.test(text) || text.includes('\t')) throw DECLINE;
-    value = st.resolve(text);
-    rest = s.slice(e);
+    if ((c === 45 || c === 58) && (at + 1 === e || text.charCodeAt(at + 1) === 32)) throw DECLINE;
+    // The scalar ends at the first " #" (a comment).
+    let stop = e;
+    for (let k = at + 1; k < e; k++) {
+      if (text.charCodeAt(k) === 35 && text.charCodeAt(k - 1) === 32) {
+        stop = k - 1;
+        break;
+      }
+    }
+    const plain = text.slice(at, stop).trimEnd();
+    if (plain.includes(': ') || plain.charCodeAt(plain.length - 1) === 58 || plain.includes('\t'))
+      throw DECLINE;
+    value = st.resolve(plain);
+    if (!onlyComment(text, stop, e)) throw DECLINE;
   }
-  if (!/^[ ]*(?:#.*)?$/.test(rest)) throw DECLINE;
   // A following line indented deeper than the collection holding this value would continue it: not for this reader.
   const next = nextContent(st, line + 1);
   if (next !== undefined && (st.indent[next] as number) > parent) throw DECLINE;
   return value;
 }
 
-function quoted(s: string, i: number): { value: string; end: number } {
-  const q = s[i];
-  if (q === '"') {
+/** The quoted scalar starting at s[i]; scanEnd is left after its closing quote. */
+function quoted(s: string, i: number): string {
+  if (s.charCodeAt(i) === 34) {
     const close = s.indexOf('"', i + 1);
     if (close < 0) throw DECLINE;
     const v = s.slice(i + 1, close);
     if (v.includes('\\')) throw DECLINE;
-    return { value: v, end: close + 1 };
+    scanEnd = close + 1;
+    return v;
   }
   let out = '';
   let j = i + 1;
@@ -270,66 +353,77 @@ function quoted(s: string, i: number): { value: string; end: number } {
     const close = s.indexOf("'", j);
     if (close < 0) throw DECLINE;
     out += s.slice(j, close);
-    if (s[close + 1] === "'") {
+    if (s.charCodeAt(close + 1) === 39) {
       out += "'";
       j = close + 2;
       continue;
     }
-    return { value: out, end: close + 1 };
+    scanEnd = close + 1;
+    return out;
   }
 }
 
-/** A flow collection on one line starting at s[i]; `end` is the index after its closing bracket. */
-function flow(st: State, s: string, i: number, depth: number): { value: unknown; end: number } {
+/** The characters a plain key in a flow mapping cannot start with: , [ ] { } # & * ! | > ' " % @ ` ? : tab */
+function isFlowKeyIndicator(c: number): boolean {
+  return isKeyIndicator(c) || c === 39 || c === 34 || c === 58 || c === 9;
+}
+
+/** A flow collection on one line starting at s[i]; scanEnd is left after its closing bracket. */
+function flow(st: State, s: string, i: number, depth: number): unknown {
   count(st, depth);
   if (depth > st.maxDepth) throw DECLINE;
-  const isMap = s[i] === '{';
-  const close = isMap ? '}' : ']';
+  const isMap = s.charCodeAt(i) === 123;
+  const close = isMap ? 125 : 93; // } ]
   const out: unknown = isMap ? {} : [];
+  const n = s.length;
   let j = i + 1;
-  while (s[j] === ' ') j++;
-  if (s[j] === close) return { value: out, end: j + 1 };
+  while (s.charCodeAt(j) === 32) j++;
+  if (s.charCodeAt(j) === close) {
+    scanEnd = j + 1;
+    return out;
+  }
   for (;;) {
-    while (s[j] === ' ') j++;
+    while (s.charCodeAt(j) === 32) j++;
     if (isMap) {
       let key: string;
-      if (s[j] === '"' || s[j] === "'") {
-        const r = quoted(s, j);
-        key = r.value;
-        j = r.end;
-        while (s[j] === ' ') j++;
-        if (s[j] !== ':') throw DECLINE;
+      const q = s.charCodeAt(j);
+      if (q === 34 || q === 39) {
+        key = quoted(s, j);
+        j = scanEnd;
+        while (s.charCodeAt(j) === 32) j++;
+        if (s.charCodeAt(j) !== 58) throw DECLINE;
       } else {
         const from = j;
-        if (from >= s.length || ',[]{}#&*!|>\'"%@`?:\t'.includes(s[from] as string)) throw DECLINE;
+        if (from >= n || isFlowKeyIndicator(q)) throw DECLINE;
         // A plain key ends at a ":" followed by a space, a flow indicator or the end of the line.
-        for (; j < s.length; j++) {
+        for (; j < n; j++) {
           const ch = s.charCodeAt(j);
-          if (ch === 58 /* : */ && (j + 1 === s.length || endsPlain(s.charCodeAt(j + 1)))) break;
+          if (ch === 58 /* : */ && (j + 1 === n || endsPlain(s.charCodeAt(j + 1)))) break;
           if (isFlowIndicator(ch) || ch === 9 || (ch === 35 /* # */ && s.charCodeAt(j - 1) === 32))
             throw DECLINE;
         }
-        if (j >= s.length) throw DECLINE;
+        if (j >= n) throw DECLINE;
         key = s.slice(from, j).trimEnd();
-        if (NOT_A_STRING_KEY.test(key)) throw DECLINE;
+        if (notAStringKey(key)) throw DECLINE;
       }
       if (FORBIDDEN_KEYS.has(key) || Object.hasOwn(out as object, key)) throw DECLINE;
       j++; // the colon
-      while (s[j] === ' ') j++;
-      const r = flowScalarOrCollection(st, s, j, close, depth + 1);
-      (out as Record<string, unknown>)[key] = r.value;
-      j = r.end;
+      while (s.charCodeAt(j) === 32) j++;
+      (out as Record<string, unknown>)[key] = flowScalarOrCollection(st, s, j, close, depth + 1);
     } else {
-      const r = flowScalarOrCollection(st, s, j, close, depth + 1);
-      (out as unknown[]).push(r.value);
-      j = r.end;
+      (out as unknown[]).push(flowScalarOrCollection(st, s, j, close, depth + 1));
     }
-    while (s[j] === ' ') j++;
-    if (s[j] === close) return { value: out, end: j + 1 };
-    if (s[j] !== ',') throw DECLINE;
+    j = scanEnd;
+    while (s.charCodeAt(j) === 32) j++;
+    const ch = s.charCodeAt(j);
+    if (ch === close) {
+      scanEnd = j + 1;
+      return out;
+    }
+    if (ch !== 44 /* , */) throw DECLINE;
     j++;
-    while (s[j] === ' ') j++;
-    if (s[j] === close) throw DECLINE; // a trailing comma: leave it to the full readers
+    while (s.charCodeAt(j) === 32) j++;
+    if (s.charCodeAt(j) === close) throw DECLINE; // a trailing comma: leave it to the full readers
   }
 }
 
@@ -342,33 +436,48 @@ function endsPlain(c: number): boolean {
   return c === 32 || isFlowIndicator(c);
 }
 
-function flowScalarOrCollection(
-  st: State,
-  s: string,
-  j: number,
-  close: string,
-  depth: number,
-): { value: unknown; end: number } {
-  const c = s[j];
-  if (c === '[' || c === '{') return flow(st, s, j, depth);
+/** A scalar or collection inside a flow collection closed by `close`, at s[j]; scanEnd is left after it. */
+function flowScalarOrCollection(st: State, s: string, j: number, close: number, depth: number): unknown {
+  const n = s.length;
+  const c = s.charCodeAt(j);
+  if (c === 91 || c === 123) return flow(st, s, j, depth);
   count(st, depth);
-  if (c === '"' || c === "'") return quoted(s, j);
-  if (c === undefined || c === ',' || c === close) {
-    if (close === '}') return { value: null, end: j }; // "{a: }": a null value
-    throw DECLINE;
+  if (c === 34 || c === 39) return quoted(s, j);
+  if (j >= n || c === 44 || c === close) {
+    if (close !== 125) throw DECLINE;
+    scanEnd = j; // "{a: }": a null value
+    return null;
   }
-  if ('&*!?%@`|>#'.includes(c) || ((c === '-' || c === ':') && ' ,]}'.includes(s[j + 1] ?? ' ')))
+  // & * ! ? % @ ` | > #
+  if (
+    c === 38 ||
+    c === 42 ||
+    c === 33 ||
+    c === 63 ||
+    c === 37 ||
+    c === 64 ||
+    c === 96 ||
+    c === 124 ||
+    c === 62 ||
+    c === 35
+  )
     throw DECLINE;
+  if (c === 45 || c === 58) {
+    const after = s.charCodeAt(j + 1);
+    if (j + 1 >= n || after === 32 || after === 44 || after === 93 || after === 125) throw DECLINE;
+  }
   let e = j;
-  for (; e < s.length; e++) {
+  for (; e < n; e++) {
     const ch = s.charCodeAt(e);
     if (isFlowIndicator(ch)) break;
-    if (ch === 58 /* : */ && (e + 1 === s.length || endsPlain(s.charCodeAt(e + 1)))) throw DECLINE;
+    if (ch === 58 /* : */ && (e + 1 === n || endsPlain(s.charCodeAt(e + 1)))) throw DECLINE;
     if (ch === 35 /* # */ && s.charCodeAt(e - 1) === 32) throw DECLINE;
   }
   const text = s.slice(j, e).trimEnd();
   if (text.includes('\t')) throw DECLINE;
-  return { value: st.resolve(text), end: e };
+  const value = st.resolve(text);
+  scanEnd = e;
+  return value;
 }
 
 /** A `|` or `>` block scalar whose header is `s`; its content lines follow st.line - 1. */
