@@ -122,11 +122,14 @@ export const policyReferences: Rule = (ctx) => {
   // With a policy that failed to load, an approval rule may be missing only from our view.
   if ([...ctx.rejectedFiles].some((f) => f.startsWith('policies/'))) return;
   const reported = new Set<string>();
+  // Looked up by file for each report: a search of every pack per report was quadratic in the packs.
+  const packByFile = new Map<string, (typeof ctx.model.packs)[number]>();
+  for (const p of ctx.model.packs) if (!packByFile.has(p.file)) packByFile.set(p.file, p);
   for (const tool of tools) {
     const key = `${tool.file}|${tool.name}`;
     if (!tool.sensitive || approved.has(tool) || reported.has(key)) continue;
     reported.add(key);
-    const pack = ctx.model.packs.find((p) => p.file === tool.file);
+    const pack = packByFile.get(tool.file);
     const index = pack?.value.tools.findIndex((t) => exposedToolName(pack.value, t) === tool.name) ?? -1;
     const where =
       tool.tenant === undefined
