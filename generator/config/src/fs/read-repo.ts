@@ -47,14 +47,9 @@ function refused(rel: string, why: 'symlink' | 'not-a-folder'): SourceFile {
 
 /** What is at `full` without following a link there; undefined when nothing is. */
 function entryType(full: string): 'directory' | 'file' | 'symlink' | 'other' | undefined {
-  let info: Stats;
-  try {
-    info = lstatSync(full);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
-  return typeOf(info);
+  // Without an exception for a missing entry: most pack folders have a pack.yaml and no pack.yml.
+  const info = lstatSync(full, { throwIfNoEntry: false });
+  return info === undefined ? undefined : typeOf(info);
 }
 
 function typeOf(info: Stats | Dirent): 'directory' | 'file' | 'symlink' | 'other' {
