@@ -58,14 +58,24 @@ const OPTIONS = {
  */
 export function emitPackYaml(value: Record<string, unknown>, comment: string): string | undefined {
   if (!isPlainObject(value) || isFlowMap(value)) return undefined;
+  written = new WeakMap();
   try {
     const body = writeMap(value, { indent: '', inFlow: null, implicitKey: false });
     return `${OPTIONS.commentString(comment)}\n${body}\n`;
   } catch (err) {
     if (err instanceof NotCovered) return undefined;
     throw err;
+  } finally {
+    written = undefined;
   }
 }
+
+/**
+ * The text of each block map written so far in this pack, by indent and key context: the importer shares
+ * schema objects between tools (a definition in the `$defs` of every tool that reaches it: most of Microsoft
+ * Graph's packs), and a map's text depends only on the map and where it stands.
+ */
+let written: WeakMap<object, Map<number, string>> | undefined;
 
 function write(value: unknown, at: Place): string {
   if (value === null) return 'null';
@@ -101,12 +111,18 @@ function writeMap(map: Record<string, unknown>, at: Place): string {
   if (keys.length === 0) return '{}';
   const flow = at.inFlow ?? isFlowMap(map);
   if (!flow) {
+    const place = at.indent.length * 2 + (at.implicitKey ? 1 : 0);
+    const known = written?.get(map);
+    const text = known?.get(place);
+    if (text !== undefined) return text;
     const item: Place = { indent: at.indent, inFlow: at.inFlow, implicitKey: at.implicitKey };
     let out = '';
     for (const [i, k] of keys.entries()) {
       const line = writePair(k, map[k], item);
       out += i === 0 ? line : `\n${at.indent}${line}`;
     }
+    if (known) known.set(place, out);
+    else written?.set(map, new Map([[place, out]]));
     return out;
   }
   const item: Place = { indent: at.indent + INDENT_STEP, inFlow: true, implicitKey: at.implicitKey };
