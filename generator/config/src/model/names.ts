@@ -22,7 +22,20 @@ export function secretEnvName(ref: SecretRef | SecretRef['secretRef']): string {
 
 /** Placeholders of a path template, in order: '/repos/{owner}/{repo}' → ['owner', 'repo']. */
 export function pathParams(template: string): string[] {
-  return [...template.matchAll(/\{([^{}]*)\}/g)].map((m) => m[1] ?? '');
+  // What /\{([^{}]*)\}/g finds, without a regular expression iterator: validation asks once per argument of
+  // every tool, and the pack runtime once per call.
+  const out: string[] = [];
+  let open = template.indexOf('{');
+  while (open >= 0) {
+    let j = open + 1;
+    while (j < template.length && template.charCodeAt(j) !== 123 && template.charCodeAt(j) !== 125) j++;
+    if (j >= template.length) break;
+    if (template.charCodeAt(j) === 125 /* } */) {
+      out.push(template.slice(open + 1, j));
+      open = template.indexOf('{', j + 1);
+    } else open = j; // another "{" before any "}": the match starts there
+  }
+  return out;
 }
 
 /**
