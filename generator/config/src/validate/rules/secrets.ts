@@ -28,8 +28,8 @@ export function findSecret(key: string | number, value: string): string | undefi
   }
   if (
     typeof key === 'string' &&
-    SECRET_KEY.test(key) &&
     value.length >= 8 &&
+    SECRET_KEY.test(key) &&
     !/\s/.test(value) &&
     entropy(value) >= 3.0
   ) {
