@@ -78,7 +78,8 @@ export function parseBounded(text: string, name: string, limits: DocumentLimits,
     if (err instanceof RangeError) throw new UserError(`${name}: nested too deeply to parse`);
     throw new UserError(`${name}: cannot parse: ${(err as Error).message.split('\n')[0]}`);
   }
-  if (nestsDeeperThan(value, maxDepth)) {
+  // JSON nests exactly as deep as its text, measured above; YAML block nesting is only known now.
+  if (!isJson && nestsDeeperThan(value, maxDepth)) {
     throw new UserError(
       `${name}: nested deeper than ${maxDepth} levels; documents are refused past this limit`,
     );
