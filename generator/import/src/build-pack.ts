@@ -125,9 +125,19 @@ export function importUnlessOverCap(doc: OpenApiDocument, opts: ImportOptions): 
   return { overCap: false, ...buildPack(doc, opts, selection, selection.selected, opts.name) };
 }
 
-export function newCaches(maxSchemaWork: number | undefined): { input: SchemaCache; output: SchemaCache } {
+/**
+ * What the packs of one document share: converted schemas (input and output), and the objects already
+ * searched for secrets (the shared schemas need it once, not once per pack of a split).
+ */
+export interface DocumentCaches {
+  input: SchemaCache;
+  output: SchemaCache;
+  redacted: WeakSet<object>;
+}
+
+export function newCaches(maxSchemaWork: number | undefined): DocumentCaches {
   const work = new SchemaWork(maxSchemaWork);
-  return { input: new SchemaCache(work), output: new SchemaCache(work) };
+  return { input: new SchemaCache(work), output: new SchemaCache(work), redacted: new WeakSet() };
 }
 
 export function select(doc: OpenApiDocument, opts: ImportOptions, applyCap: boolean): Selection {
@@ -181,7 +191,7 @@ export function buildPack(
   selected: readonly Operation[],
   packName: string,
   split = false,
-  shared?: { input: SchemaCache; output: SchemaCache },
+  shared?: DocumentCaches,
   /** Return a pack without tools instead of throwing when nothing imports (the analysis shows why). */
   allowEmpty = false,
 ): { pack: Pack; report: ImportReport } {
@@ -273,7 +283,7 @@ export function buildPack(
     const exposed = exposedToolName(pack, tool);
     if (exposed.length > 64) report.warnings.push(`exposed name "${exposed}" is over 64 characters`);
   }
-  report.warnings.push(...redactSecrets(pack));
+  report.warnings.push(...redactSecrets(pack, caches.redacted));
   return { pack, report };
 }
 

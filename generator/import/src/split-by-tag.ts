@@ -4,6 +4,7 @@ import {
   buildPack,
   codeOf,
   DEFAULT_MAX_TOOLS,
+  type DocumentCaches,
   type ImportOptions,
   type ImportReport,
   newCaches,
@@ -16,7 +17,7 @@ import {
 import { countValues, easyRoom, fitsEasily, fitsInOneFile } from './fit-limits.ts';
 import type { OpenApiDocument } from './openapi-document.ts';
 import type { Operation } from './operations.ts';
-import { type SchemaCache, SchemaWorkLimitError } from './schema-cache.ts';
+import { SchemaWorkLimitError } from './schema-cache.ts';
 
 /** One pack of a split import, and the operations it holds. */
 export interface SplitPack {
@@ -199,7 +200,7 @@ function skipsOf(
   opts: ImportOptions,
   selection: Selection,
   op: Operation,
-  caches: { input: SchemaCache; output: SchemaCache },
+  caches: DocumentCaches,
 ): SkippedOperation[] {
   try {
     return buildPack(doc, opts, selection, [op], opts.name, true, caches).report.skipped;
