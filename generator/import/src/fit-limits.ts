@@ -150,11 +150,20 @@ function fitSteps(pack: Pack): [string, () => void][] {
 
 /** Values the YAML loader counts: every map, list and scalar. */
 export function countValues(node: unknown): number {
-  if (Array.isArray(node)) return node.reduce((n: number, v) => n + countValues(v), 1);
-  if (node !== null && typeof node === 'object') {
-    return Object.values(node).reduce((n: number, v) => n + countValues(v), 1);
+  if (node === null || typeof node !== 'object') return 1;
+  let n = 1;
+  if (Array.isArray(node)) {
+    // forEach skips holes, as Object.values does.
+    node.forEach((v) => {
+      n += countValues(v);
+    });
+  } else {
+    // The own values, as Object.values gives them, without an array per node.
+    for (const key in node) {
+      if (Object.hasOwn(node, key)) n += countValues((node as Record<string, unknown>)[key]);
+    }
   }
-  return 1;
+  return n;
 }
 
 function cutSchemaDescriptions(schema: JsonSchema, max: number): void {
