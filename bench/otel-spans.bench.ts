@@ -5,7 +5,8 @@
  * batches flushed to an OTLP/HTTP receiver in a child process (so its CPU is not counted). CPU per call, the
  * same loop with tracing off subtracted, of the main thread (the gateway's request thread, from /proc) and of
  * the whole process (process.cpuUsage: all its threads, GC included); rounds interleaved, medians. Modes:
- * protobuf and JSON export at the default settings, and protobuf in batches of 2048 (queue 8192), not 512.
+ * protobuf and JSON export at the default settings, protobuf in batches of 2048 (queue 8192), not 512, and
+ * protobuf with a 10 % ratio sampler (parentbased_traceidratio 0.1).
  */
 import os from 'node:os';
 import { annotateCallSpan } from '../gateway/src/telemetry/call-attributes.ts';
@@ -75,6 +76,7 @@ export default async function bench(): Promise<void> {
     protobuf: { OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' },
     json: { OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' },
     'batch 2048': { OTEL_BSP_MAX_QUEUE_SIZE: '8192', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '2048' },
+    '10 % sampled': { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.1' },
   } as const;
   type Mode = keyof typeof modes;
   const cpu = Object.fromEntries(Object.keys(modes).map((m) => [m, [] as number[]])) as Record<
