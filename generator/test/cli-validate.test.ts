@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -179,5 +179,25 @@ describe('the raku binary', () => {
     ]).catch((e: { code: number; stderr: string }) => e);
     expect(bad).toMatchObject({ code: 1 });
     expect((bad as { stderr: string }).stderr).not.toMatch(/\bat .*\.ts:\d+/);
+  });
+
+  it('ends quietly when the reader of its output goes away (raku policy access | head -1)', async () => {
+    const child = spawn(
+      process.execPath,
+      [path.join(REPO_ROOT, 'bin/raku.js'), 'policy', 'access', '-e', 'dev'],
+      {
+        cwd: REPO_ROOT,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let err = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      err += chunk.toString();
+    });
+    // Read the first line, then close the pipe as `head -1` does: every later write meets EPIPE.
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(err).not.toMatch(/EPIPE|Unhandled/);
+    expect(code).toBe(0);
   });
 });

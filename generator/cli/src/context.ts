@@ -9,6 +9,7 @@ export interface CliContext {
 }
 
 export function processContext(): CliContext {
+  endQuietlyOnClosedPipe();
   return {
     stdout: (t) => process.stdout.write(t),
     stderr: (t) => process.stderr.write(t),
@@ -16,4 +17,18 @@ export function processContext(): CliContext {
     env: process.env,
     debug: false,
   };
+}
+
+/**
+ * `raku policy access | head`: when the reader of stdout goes away, stop as `git log | head` does, quietly, rather
+ * than dying on an unhandled EPIPE with a stack trace. Any other error on stdout is still thrown.
+ */
+let pipeWatched = false;
+function endQuietlyOnClosedPipe(): void {
+  if (pipeWatched) return;
+  pipeWatched = true;
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    process.exit(process.exitCode ?? 0);
+  });
 }
