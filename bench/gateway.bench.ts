@@ -15,7 +15,6 @@
  * mostly measures the wait for a core, CPU per call does not (Linux only; '-' elsewhere).
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import { createDatabase, type Database } from '../gateway/src/db/database.ts';
 import { createTraceSink } from '../gateway/src/traces/trace-sink.ts';
@@ -29,34 +28,16 @@ import {
   LEGACY_CALL,
   LEGACY_GATEWAY_HEADERS,
   LEGACY_MCP_HEADERS,
+  type Listening,
+  listenOnLoopback,
   loadWithCpu,
   MCP_HEADERS,
   type Measured,
   median as mid,
+  startBareProxy,
   startBenchGateway,
   startServerThread,
 } from './gateway/harness.ts';
-
-interface Listening {
-  url: string;
-  close(): Promise<void>;
-}
-
-/** Serves `server` on a free loopback port, keeping connections alive as the load generator expects. */
-async function listenOnLoopback(server: http.Server, path: string, onClose = () => {}): Promise<Listening> {
-  server.keepAliveTimeout = 60_000;
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}${path}`,
-    close: () =>
-      new Promise<void>((r) => {
-        onClose();
-        server.close(() => r());
-        server.closeAllConnections();
-      }),
-  };
-}
 
 function startEcho(): Promise<Listening> {
   const server = http.createServer((req, res) => {
@@ -69,38 +50,6 @@ function startEcho(): Promise<Listening> {
     });
   });
   return listenOnLoopback(server, '/echo');
-}
-
-/** Forwards each POST body to `target` and its answer back, with nothing else: the cost of a hop alone. */
-function startBareProxy(target: string): Promise<Listening> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks);
-      const { 'content-length': _, host: __, ...headers } = req.headers;
-      const hop = http.request(
-        target,
-        { method: 'POST', agent, headers: { ...headers, 'content-length': String(body.length) } },
-        (answer) => {
-          const parts: Buffer[] = [];
-          answer.on('data', (c: Buffer) => parts.push(c));
-          answer.on('end', () => {
-            const out = Buffer.concat(parts);
-            res.writeHead(answer.statusCode ?? 502, {
-              'content-type': answer.headers['content-type'] ?? 'application/json',
-              'content-length': out.length,
-            });
-            res.end(out);
-          });
-        },
-      );
-      hop.on('error', () => res.writeHead(502).end());
-      hop.end(body);
-    });
-  });
-  return listenOnLoopback(server, '/mcp', () => agent.destroy());
 }
 
 /** Traces go to the real Postgres when it is up (a scratch database), else to an in-memory PGlite. */

@@ -1,19 +1,3 @@
-/**
- * The gateway of an earlier commit beside this one, in one process and one run, interleaved: a before/after
- * of the gateway thread's CPU per call, throughput and added latency that a shared machine's drifting load
- * cannot fake. Both gateways route to the same pack server (another thread) and write their traces to their
- * own scratch database on the Postgres at 127.0.0.1:5432; a bare node:http proxy and the pack server direct
- * are measured beside them, and each gateway with its traces dropped.
- *
- *   git archive <commit> gateway bench generator schema tsconfig.json package.json | tar -x -C /tmp/base
- *   ln -s "$PWD/node_modules" /tmp/base/node_modules
- *   RAKU_BASE=/tmp/base [REV=2025] [ROUNDS=5] node --import tsx bench/gateway/before-after.ts
- *
- * The earlier tree's own modules (gateway, traces, database, harness) are loaded from RAKU_BASE; packages
- * (@raku/*, node_modules) are this tree's.
- */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import { createDatabase } from '../../gateway/src/db/database.ts';
 import { createTraceSink } from '../../gateway/src/traces/trace-sink.ts';
@@ -43,43 +27,6 @@ const base: BaseModules = {
   ...(await from('bench/gateway/harness.ts')),
 };
 
-/** The bare proxy of bench/gateway.bench.ts: a hop and nothing else. */
-function startBareProxy(target: string): Promise<{ url: string; server: http.Server }> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks);
-      const { 'content-length': _, host: __, ...headers } = req.headers;
-      const hop = http.request(
-        target,
-        { method: 'POST', agent, headers: { ...headers, 'content-length': String(body.length) } },
-        (answer) => {
-          const parts: Buffer[] = [];
-          answer.on('data', (c: Buffer) => parts.push(c));
-          answer.on('end', () => {
-            const out = Buffer.concat(parts);
-            res.writeHead(answer.statusCode ?? 502, {
-              'content-type': answer.headers['content-type'] ?? 'application/json',
-              'content-length': out.length,
-            });
-            res.end(out);
-          });
-        },
-      );
-      hop.on('error', () => res.writeHead(502).end());
-      hop.end(body);
-    });
-  });
-  server.keepAliveTimeout = 60_000;
-  return new Promise((r) =>
-    server.listen(0, '127.0.0.1', () =>
-      r({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`, server }),
-    ),
-  );
-}
-
 const packSide = await H.startServerThread('pack-side-worker.ts');
 const scratchNow = await createScratchDatabase();
 const scratchBase = await createScratchDatabase();
@@ -96,7 +43,7 @@ const gateways = {
   nowOff: await H.startBenchGateway(packSide.url, H.discardTraces()),
   beforeOff: await base.startBenchGateway(packSide.url, base.discardTraces() as TraceSink),
 };
-const proxy = await startBareProxy(packSide.url);
+const proxy = await H.startBareProxy(packSide.url);
 const gw = legacy ? H.LEGACY_GATEWAY_HEADERS : H.GATEWAY_HEADERS;
 const mcp = legacy ? H.LEGACY_MCP_HEADERS : H.MCP_HEADERS;
 const scenarios: [string, string, Record<string, string>][] = [
@@ -145,8 +92,7 @@ for (const name of ['gateway before', 'gateway now']) {
   );
 }
 for (const g of Object.values(gateways)) await g.close();
-proxy.server.closeAllConnections();
-proxy.server.close();
+await proxy.close();
 await dbNow.close();
 await dbBase.close();
 await scratchNow.drop();

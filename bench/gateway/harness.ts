@@ -2,11 +2,13 @@
  * Shared pieces of the gateway benchmarks: the tools/call they send, the worker threads they run (load
  * generator, pack side, canned pack server), and per-thread CPU accounting of a load run.
  */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Worker } from 'node:worker_threads';
 import type { PackExecutor } from '../../gateway/pack-runtime/src/pack-executor.ts';
 import { staticTokenAuthenticator } from '../../gateway/src/auth/authenticator.ts';
 import { type RunningGateway, startGateway } from '../../gateway/src/server/gateway-server.ts';
-import type { TraceSink } from '../../gateway/src/traces/types.ts';
+import type { TraceRecord, TraceSink } from '../../gateway/src/traces/types.ts';
 import { widgetsPack } from '../../gateway/test/helpers/test-pack.ts';
 import { testBundle, testModel } from '../../gateway/test/helpers/test-zone.ts';
 import { currentThreadId, threadCpuMs } from '../lib/thread-cpu.ts';
@@ -169,4 +171,91 @@ export async function startBenchGateway(
   });
   gateway.server.keepAliveTimeout = 60_000;
   return gateway;
+}
+
+export interface Listening {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Serves `server` on a free loopback port, keeping connections alive as the load generator expects. */
+export async function listenOnLoopback(
+  server: http.Server,
+  path: string,
+  onClose = () => {},
+): Promise<Listening> {
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}${path}`,
+    close: () =>
+      new Promise<void>((r) => {
+        onClose();
+        server.close(() => r());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** Forwards each POST body to `target` and its answer back, with nothing else: the cost of a hop alone. */
+export function startBareProxy(target: string): Promise<Listening> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const { 'content-length': _, host: __, ...headers } = req.headers;
+      const hop = http.request(
+        target,
+        { method: 'POST', agent, headers: { ...headers, 'content-length': String(body.length) } },
+        (answer) => {
+          const parts: Buffer[] = [];
+          answer.on('data', (c: Buffer) => parts.push(c));
+          answer.on('end', () => {
+            const out = Buffer.concat(parts);
+            res.writeHead(answer.statusCode ?? 502, {
+              'content-type': answer.headers['content-type'] ?? 'application/json',
+              'content-length': out.length,
+            });
+            res.end(out);
+          });
+        },
+      );
+      hop.on('error', () => res.writeHead(502).end());
+      hop.end(body);
+    });
+  });
+  return listenOnLoopback(server, '/mcp', () => agent.destroy());
+}
+
+const WIDGET_INPUT_SCHEMA = widgetsPack('http://127.0.0.1:9').tools[0]!.inputSchema as Record<
+  string,
+  unknown
+>;
+
+/** The trace of one widgets.get_widget call as the gateway bench makes it (the i-th: its latency differs). */
+export function benchTraceRecord(i = 0): TraceRecord {
+  return {
+    time: new Date(),
+    subject: 'agent:bot',
+    subjectKind: 'agent',
+    tool: 'widgets.get_widget',
+    route: 'pack:widgets',
+    target: 'http://127.0.0.1:40000/mcp',
+    decision: 'allow',
+    rule: 'default/bindings/0',
+    revision: 'a1b2c3d4e5f6',
+    zone: 'dev',
+    latencyMs: 0.42 + i / 1e6,
+    status: 'ok',
+    args: { id: 'w1' },
+    result: {
+      content: [{ type: 'text', text: '{"id":"w1","color":"red","size":3}' }],
+      structuredContent: { id: 'w1', color: 'red', size: 3 },
+    },
+    error: null,
+    inputSchema: WIDGET_INPUT_SCHEMA,
+  };
 }

@@ -11,9 +11,8 @@ import os from 'node:os';
 import pg from 'pg';
 import { createDatabase } from '../../gateway/src/db/database.ts';
 import { type TraceRow, toTraceRow } from '../../gateway/src/traces/trace-row.ts';
-import type { TraceRecord } from '../../gateway/src/traces/types.ts';
 import { createScratchDatabase } from '../../gateway/test/helpers/scratch-database.ts';
-import { median } from './harness.ts';
+import { benchTraceRecord, median } from './harness.ts';
 
 const scratch = await createScratchDatabase();
 const db = await createDatabase({ url: scratch.url });
@@ -28,30 +27,10 @@ const cpu = () => {
   return (Number(x[11]) + Number(x[12])) * 10;
 };
 let n = 0;
-const rec = (): TraceRecord => ({
-  time: new Date(),
-  subject: 'agent:bot',
-  subjectKind: 'agent',
-  tool: 'widgets.get_widget',
-  route: 'pack:widgets',
-  target: 'http://127.0.0.1:40000/mcp',
-  decision: 'allow',
-  rule: 'default/bindings/0',
-  revision: 'a1b2c3d4e5f6',
-  zone: 'dev',
-  latencyMs: 0.42,
-  status: 'ok',
-  args: { id: 'w1' },
-  result: {
-    content: [{ type: 'text', text: '{"id":"w1","color":"red","size":3}' }],
-    structuredContent: { id: 'w1', color: 'red', size: 3 },
-  },
-  error: null,
-});
 const mk = () =>
   Array.from({ length: 40 }, () =>
     Array.from({ length: 400 }, () =>
-      toTraceRow(`00000000-0000-4000-8000-${(n++).toString(16).padStart(12, '0')}`, rec()),
+      toTraceRow(`00000000-0000-4000-8000-${(n++).toString(16).padStart(12, '0')}`, benchTraceRecord()),
     ),
   );
 const KEYS: (keyof TraceRow)[] = [

@@ -13,40 +13,13 @@ import os from 'node:os';
 import { createDatabase } from '../../gateway/src/db/database.ts';
 import { toTraceRow } from '../../gateway/src/traces/trace-row.ts';
 import { createPrismaTraceWriter, type TraceWriter } from '../../gateway/src/traces/trace-writer.ts';
-import type { TraceRecord } from '../../gateway/src/traces/types.ts';
 import { createScratchDatabase } from '../../gateway/test/helpers/scratch-database.ts';
-import { widgetsPack } from '../../gateway/test/helpers/test-pack.ts';
 import { currentThreadId, threadCpuMs } from '../lib/thread-cpu.ts';
-import { median } from './harness.ts';
+import { median, benchTraceRecord as record } from './harness.ts';
 
 const BATCH = 400;
 const BATCHES = 40;
 const ROUNDS = 3;
-const inputSchema = widgetsPack('http://127.0.0.1:9').tools[0]!.inputSchema as Record<string, unknown>;
-
-function record(i: number): TraceRecord {
-  return {
-    time: new Date(),
-    subject: 'agent:bot',
-    subjectKind: 'agent',
-    tool: 'widgets.get_widget',
-    route: 'pack:widgets',
-    target: 'http://127.0.0.1:40000/mcp',
-    decision: 'allow',
-    rule: 'default/bindings/0',
-    revision: 'a1b2c3d4e5f6',
-    zone: 'dev',
-    latencyMs: 0.42 + i / 1e6,
-    status: 'ok',
-    args: { id: 'w1' },
-    result: {
-      content: [{ type: 'text', text: '{"id":"w1","color":"red","size":3}' }],
-      structuredContent: { id: 'w1', color: 'red', size: 3 },
-    },
-    error: null,
-    inputSchema,
-  };
-}
 
 const tid = currentThreadId();
 const cpu = () => threadCpuMs(tid) ?? Number.NaN;
