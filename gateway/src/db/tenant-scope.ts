@@ -26,8 +26,8 @@ export interface ScopedDatabase {
 }
 
 /**
- * The same first statement for a raw SqlSession (the retention sweep), with its parameters: run it right
- * after BEGIN.
+ * The first statement of every scoped transaction, with its parameters: through Prisma (setScope), on a raw
+ * SqlSession (the retention sweep) or a pooled connection (the trace writer), right after BEGIN.
  */
 export function scopeStatement(
   rlsRole: string | null,
@@ -36,21 +36,16 @@ export function scopeStatement(
   const tenants = scope.all ? '' : scope.tenants.join(',');
   const all = scope.all ? 'on' : 'off';
   const settings = "set_config('raku.tenants', $1, true), set_config('raku.all_tenants', $2, true)";
+  // set_config('role', …) is SET LOCAL ROLE: evaluated first, so the settings after it are made as that role.
   return rlsRole === null
     ? { text: `SELECT ${settings}`, params: [tenants, all] }
     : { text: `SELECT set_config('role', $3, true), ${settings}`, params: [tenants, all, rlsRole] };
 }
 
-/** The statement that opens every scoped transaction. */
+/** The statement that opens every scoped transaction (scopeStatement, through Prisma). */
 export function setScope(db: ScopedDatabase, scope: TenantScope): PrismaPromise<unknown> {
-  const tenants = scope.all ? '' : scope.tenants.join(',');
-  const all = scope.all ? 'on' : 'off';
-  // set_config('role', …) is SET LOCAL ROLE: evaluated first, so the settings below are made as that role.
-  return db.rlsRole === null
-    ? db.prisma
-        .$queryRaw`SELECT set_config('raku.tenants', ${tenants}, true), set_config('raku.all_tenants', ${all}, true)`
-    : db.prisma
-        .$queryRaw`SELECT set_config('role', ${db.rlsRole}, true), set_config('raku.tenants', ${tenants}, true), set_config('raku.all_tenants', ${all}, true)`;
+  const { text, params } = scopeStatement(db.rlsRole, scope);
+  return db.prisma.$queryRawUnsafe(text, ...params);
 }
 
 /**
