@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { SPLIT_ESM } from '../generator/release/src/build/esbuild-esm.ts';
+import { REQUIRE_BANNER, SPLIT_ESM } from '../generator/release/src/build/esbuild-esm.ts';
 import {
   listFiles,
   lockedSources,
@@ -64,10 +64,7 @@ await build({
   minify: true,
   keepNames: true,
   logLevel: 'warning',
-  // Some bundled CommonJS dependencies call require() for Node built-ins (every chunk gets one).
-  banner: {
-    js: "import { createRequire as __raku_createRequire } from 'node:module';\nconst require = __raku_createRequire(import.meta.url);",
-  },
+  banner: REQUIRE_BANNER,
 });
 for (const name of actions) {
   const entry = path.join(root, 'actions', name, 'dist/index.mjs');

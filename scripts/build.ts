@@ -12,7 +12,7 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { SPLIT_ESM } from '../generator/release/src/build/esbuild-esm.ts';
+import { REQUIRE_BANNER, SPLIT_ESM } from '../generator/release/src/build/esbuild-esm.ts';
 import { lockedSources, writePrebuiltRuntime } from '../generator/release/src/build/prebuilt-runtime.ts';
 import { bundleRuntime } from '../generator/release/src/build/runtime-bundle.ts';
 import { renderingSourcesDigest } from '../generator/release/src/generate/renderer-fingerprint.ts';
@@ -43,10 +43,7 @@ await build({
   outdir: cliDir,
   ...SPLIT_ESM,
   external: CLI_EXTERNALS,
-  // The bundled CommonJS dependencies call require() for Node built-ins (as in the action build).
-  banner: {
-    js: "import { createRequire as __raku_createRequire } from 'node:module';\nconst require = __raku_createRequire(import.meta.url);",
-  },
+  banner: REQUIRE_BANNER,
   define: {
     RAKU_BUILD_VERSION: JSON.stringify(pkg.version),
     RAKU_RENDERER_FINGERPRINT: JSON.stringify(

@@ -19,3 +19,11 @@ export const SPLIT_ESM: BuildOptions = {
   target: 'node20',
   legalComments: 'none',
 };
+
+/**
+ * For bundles that take in CommonJS dependencies: those call require() for Node built-ins, which an ES module
+ * has not got, so every chunk starts by making one (the CLI and action builds).
+ */
+export const REQUIRE_BANNER: BuildOptions['banner'] = {
+  js: "import { createRequire as __raku_createRequire } from 'node:module';\nconst require = __raku_createRequire(import.meta.url);",
+};
