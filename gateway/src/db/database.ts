@@ -85,9 +85,13 @@ export async function createDatabase(options: DatabaseOptions = {}): Promise<Dat
       max: options.poolSize ?? 5,
       connectionTimeoutMillis: connectTimeoutMs,
     });
-    // The adapter listens for idle clients' errors while Prisma is connected; until then (and after) a
-    // connection that dies while idle must not crash the process either: the next query reports it.
-    pool.on('error', () => {});
+    // A connection that dies while idle (the server restarted, a proxy cut it) must not crash the process: the
+    // pool drops it and the next query opens another. Said once per connection, so an operator sees why.
+    pool.on('error', (err) =>
+      warn(
+        `a pooled database connection was lost while idle (${err.message}); the next query opens a new one`,
+      ),
+    );
     const adapter = new PrismaPg(pool);
     const prisma = new PrismaClient({ adapter, transactionOptions: SCOPED_TRANSACTIONS });
     const session = () => openPgSession(url, { connectTimeoutMs });
