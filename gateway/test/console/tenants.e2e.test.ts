@@ -215,6 +215,12 @@ describe('the console on a gateway with tenants (real Chromium)', { timeout: TES
     // The list is what the picture is about: the charts folded away.
     await page.getByRole('button', { name: 'Charts' }).click();
     await expect.poll(() => page.getByRole('heading', { name: 'Per tool' }).count(), SOON).toBe(0);
+    // Every column fits the window: the table does not scroll sideways (long targets break instead).
+    const overflow = await page
+      .locator('.table-scroll')
+      .first()
+      .evaluate((e) => e.scrollWidth - e.clientWidth);
+    expect(overflow).toBe(0);
     // docs/console/tenants.png is a copy of this one (docs/console.md, Browser tests).
     await screenshot(page, 'tenants');
 

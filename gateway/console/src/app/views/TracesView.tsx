@@ -152,7 +152,8 @@ export function TracesView(_props: { params: Record<string, string> }) {
     { header: 'Zone', cell: (t) => t.zone ?? <span className="muted">–</span> },
     {
       header: 'Target',
-      cell: (t) => (t.target ? <span className="mono">{t.target}</span> : <span className="muted">–</span>),
+      cell: (t) =>
+        t.target ? <span className="mono break-anywhere">{t.target}</span> : <span className="muted">–</span>,
     },
   ];
 
