@@ -112,6 +112,9 @@ export const httpMappings: Rule = (ctx) => {
  * The meta-schema validator is precompiled (`npm run schema-validators`), so no Ajv compiler loads at run time.
  */
 export const toolSchemas: Rule = (ctx) => {
+  // The meta-schema's verdict on a schema depends on nothing but its JSON, and real repositories repeat schemas
+  // (shared argument shapes, packs copied from one another): each distinct text is checked once per run.
+  const verdicts = new Map<string, string | undefined>();
   for (const { file, value: pack } of ctx.model.packs) {
     pack.tools.forEach((tool, i) => {
       for (const key of ['inputSchema', 'outputSchema'] as const) {
@@ -135,16 +138,22 @@ export const toolSchemas: Rule = (ctx) => {
           );
           continue;
         }
-        if (!jsonSchema(schema)) {
-          const first = jsonSchema.errors?.[0];
-          ctx.report(
-            file,
-            ['tools', i, key],
-            'tool-schema',
-            `${key} is not a valid JSON Schema: ${first ? `${first.instancePath || '(root)'} ${first.message}` : 'invalid'}`,
-          );
+        const text = JSON.stringify(schema);
+        let problem = verdicts.get(text);
+        if (problem === undefined && !verdicts.has(text)) {
+          problem = metaSchemaProblem(schema);
+          verdicts.set(text, problem);
         }
+        if (problem !== undefined)
+          ctx.report(file, ['tools', i, key], 'tool-schema', `${key} is not a valid JSON Schema: ${problem}`);
       }
     });
   }
 };
+
+/** What the draft 2020-12 meta-schema finds wrong with `schema` first, or undefined when it is a valid schema. */
+function metaSchemaProblem(schema: unknown): string | undefined {
+  if (jsonSchema(schema)) return undefined;
+  const first = jsonSchema.errors?.[0];
+  return first ? `${first.instancePath || '(root)'} ${first.message}` : 'invalid';
+}
