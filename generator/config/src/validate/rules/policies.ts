@@ -11,12 +11,27 @@ interface KnownTool {
   tenant: string | undefined;
   file: string;
   sensitive: boolean;
-  /** The tool's argument names; 'any' when unknown (remote tools, input schemas without `properties`). */
-  args: Set<string> | 'any';
+  /**
+   * The tool's input schema `properties` (its arguments are their names); 'any' when unknown (remote tools,
+   * input schemas without `properties`).
+   */
+  args: object | 'any';
 }
+
+/** The tools of a run's model, listed once for the two rules that ask (policyReferences, policyConditionArgs). */
+const knownToolsOf = new WeakMap<Parameters<Rule>[0], KnownTool[]>();
 
 /** Every tool any zone could serve: pack tools (with their owning tenant) and remote tools (always shared). */
 function knownTools(ctx: Parameters<Rule>[0]): KnownTool[] {
+  let tools = knownToolsOf.get(ctx);
+  if (!tools) {
+    tools = listKnownTools(ctx);
+    knownToolsOf.set(ctx, tools);
+  }
+  return tools;
+}
+
+function listKnownTools(ctx: Parameters<Rule>[0]): KnownTool[] {
   const tools: KnownTool[] = [];
   for (const { file, value: pack } of ctx.model.packs)
     for (const tool of pack.tools) {
@@ -27,7 +42,7 @@ function knownTools(ctx: Parameters<Rule>[0]): KnownTool[] {
         tenant: pack.tenant,
         file,
         sensitive: tool.sensitive === true,
-        args: typeof props === 'object' && props !== null ? new Set(Object.keys(props)) : 'any',
+        args: typeof props === 'object' && props !== null ? props : 'any',
       });
     }
   for (const { file, value: zone } of ctx.model.zones)
@@ -183,7 +198,9 @@ export const policyConditionArgs: Rule = (ctx) => {
     when?.forEach((condition, j) => {
       if (!condition.field.startsWith('args.')) return;
       const arg = condition.field.split('.')[1] ?? '';
-      if (covered.some((t) => t.args === 'any' || t.args.has(arg))) return;
+      // Own and enumerable: exactly the names Object.keys would list.
+      if (covered.some((t) => t.args === 'any' || Object.prototype.propertyIsEnumerable.call(t.args, arg)))
+        return;
       const names = [...new Set(covered.map((t) => t.name))].sort();
       const list = names.length > 3 ? `${names.slice(0, 3).join(', ')}, …` : names.join(', ');
       ctx.report(
