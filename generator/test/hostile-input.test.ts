@@ -57,6 +57,19 @@ describe('hostile YAML', () => {
     expect(rules(fixture('invalid-utf8.yaml'))).toEqual(['invalid-utf8']);
   });
 
+  it('reads ASCII, other UTF-8 and a byte-order mark as a strict UTF-8 decoder does, from any byte view', () => {
+    const view = (body: string): Uint8Array => {
+      // A view into the middle of a larger buffer, as a reader may hand over.
+      const bytes = Buffer.from(`xx${body}yy`);
+      return new Uint8Array(bytes.buffer, bytes.byteOffset + 2, bytes.byteLength - 4);
+    };
+    const value = (body: string) => parseYamlSource({ path: 'a.yaml', bytes: view(body) }).value;
+    expect(value('name: plain\n')).toEqual({ name: 'plain' });
+    expect(value('name: café ☕\n')).toEqual({ name: 'café ☕' });
+    expect(value('\uFEFFname: bom\n')).toEqual({ name: 'bom' });
+    expect(rules({ path: 'a.yaml', bytes: view('name: a\u0000b\n') })).toEqual(['invalid-utf8']);
+  });
+
   it('rejects NUL characters', () => {
     expect(rules(text('a.yaml', 'name: a\u0000b\n'))).toEqual(['invalid-utf8']);
   });

@@ -1,3 +1,4 @@
+import { Buffer, isAscii } from 'node:buffer';
 import {
   type Document,
   isAlias,
@@ -65,6 +66,16 @@ const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
+/**
+ * The file's text, as the strict UTF-8 decoder reads it. Config is nearly always ASCII, which is valid UTF-8
+ * with no byte-order mark and reads the same as Latin-1: that check and copy cost a third of the decoder's.
+ */
+function decodeUtf8(bytes: Uint8Array): string {
+  return isAscii(bytes)
+    ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1')
+    : utf8.decode(bytes);
+}
+
 class ParseAbort extends Error {}
 
 /**
@@ -92,7 +103,7 @@ export function parseYamlSource(file: SourceFile, limits: YamlLimits = DEFAULT_Y
   }
   let text: string;
   try {
-    text = utf8.decode(file.bytes);
+    text = decodeUtf8(file.bytes);
   } catch {
     return fail('invalid-utf8', 'file is not valid UTF-8');
   }
