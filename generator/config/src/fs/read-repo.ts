@@ -1,4 +1,15 @@
-import { type Dirent, lstatSync, readdirSync, readFileSync, type Stats } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  type Dirent,
+  fstatSync,
+  lstatSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  type Stats,
+} from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.ts';
 import { documentKind } from '../load/load-repo.ts';
@@ -25,12 +36,9 @@ export async function readRepoFiles(root: string): Promise<SourceFile[]> {
       continue;
     }
     for (const found of listCandidates(root, dir)) {
-      if (found.refused) {
-        out.push(refused(found.rel, found.refused));
-        continue;
-      }
+      if (found.refused) out.push(refused(found.rel, found.refused));
       // Synchronous on purpose: a thousand small files read one after another beat as many queued promises.
-      out.push({ path: found.rel, bytes: readFileSync(path.join(root, found.rel)) });
+      else out.push({ path: found.rel, bytes: found.bytes ?? readFileSync(path.join(root, found.rel)) });
     }
   }
   return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
@@ -58,9 +66,12 @@ function typeOf(info: Stats | Dirent): 'directory' | 'file' | 'symlink' | 'other
   return info.isFile() ? 'file' : 'other';
 }
 
-/** The config files under one config folder (repository-relative), and the links found where they would be. */
-function listCandidates(root: string, dir: string): { rel: string; refused?: 'symlink' }[] {
-  const out: { rel: string; refused?: 'symlink' }[] = [];
+/**
+ * The config files under one config folder (repository-relative), and the links found where they would be.
+ * A pack's pack.yaml comes with its bytes when it could be read without following a link (readNoFollow).
+ */
+function listCandidates(root: string, dir: string): { rel: string; refused?: 'symlink'; bytes?: Buffer }[] {
+  const out: { rel: string; refused?: 'symlink'; bytes?: Buffer }[] = [];
   for (const entry of readdirSync(path.join(root, dir), { withFileTypes: true })) {
     const rel = `${dir}/${entry.name}`;
     const type = typeOf(entry);
@@ -68,7 +79,14 @@ function listCandidates(root: string, dir: string): { rel: string; refused?: 'sy
       if (type === 'symlink') out.push({ rel, refused: 'symlink' });
       if (type !== 'directory') continue;
       for (const name of ['pack.yaml', 'pack.yml']) {
-        const file = entryType(path.join(root, rel, name));
+        const full = path.join(root, rel, name);
+        // Nearly every pack has a pack.yaml: read it straight away. pack.yml is rarer, so it is looked for first.
+        const bytes = name === 'pack.yaml' ? readNoFollow(full) : undefined;
+        if (bytes) {
+          out.push({ rel: `${rel}/${name}`, bytes });
+          continue;
+        }
+        const file = entryType(full);
         if (file === 'file') out.push({ rel: `${rel}/${name}` });
         else if (file === 'symlink') out.push({ rel: `${rel}/${name}`, refused: 'symlink' });
         // nothing there: this pack folder uses the other extension, or is not a pack
@@ -79,6 +97,45 @@ function listCandidates(root: string, dir: string): { rel: string; refused?: 'sy
     }
   }
   return out;
+}
+
+/** O_NOFOLLOW where the platform has it (not Windows): an open that refuses a link at the last step. */
+const OPEN_NO_FOLLOW =
+  constants.O_NOFOLLOW === undefined
+    ? undefined
+    : constants.O_RDONLY | constants.O_NOFOLLOW | (constants.O_NONBLOCK ?? 0);
+
+/**
+ * The bytes of the regular file at `full`, read with one open that refuses a symbolic link (O_NOFOLLOW) instead
+ * of an lstat before the read: a syscall less per pack. Undefined for anything else — no such entry, a link, not
+ * a regular file, a platform without O_NOFOLLOW, any error — and the caller looks with lstat as before, so what
+ * is refused or reported does not change. O_NONBLOCK: opening a FIFO found there must not wait for a writer.
+ */
+function readNoFollow(full: string): Buffer | undefined {
+  if (OPEN_NO_FOLLOW === undefined) return undefined;
+  let fd: number;
+  try {
+    fd = openSync(full, OPEN_NO_FOLLOW);
+  } catch {
+    return undefined;
+  }
+  try {
+    const info = fstatSync(fd);
+    // Size 0 (empty, or a file whose size is not known in advance): leave it to readFileSync.
+    if (!info.isFile() || info.size === 0) return undefined;
+    const bytes = Buffer.allocUnsafeSlow(info.size);
+    let at = 0;
+    while (at < bytes.length) {
+      const n = readSync(fd, bytes, at, bytes.length - at, null);
+      if (n === 0) break;
+      at += n;
+    }
+    return at === bytes.length ? bytes : bytes.subarray(0, at);
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**
