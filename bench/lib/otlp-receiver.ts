@@ -2,13 +2,16 @@
  * The OTLP/HTTP receiver of the OpenTelemetry benches: a child process (a collector runs apart from the
  * gateway, so its work must not be charged to the gateway's threads or heap) that answers every export 200
  * with an empty response of the request's content type (protobuf or JSON) and keeps nothing. Its CPU time,
- * from /proc, is reported apart.
+ * from /proc, is reported apart; GET answers how many exports it has received so far.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
-const RECEIVER = `require('node:http')
+const RECEIVER = `let exports = 0;
+require('node:http')
   .createServer((q, s) => {
+    if (q.method === 'GET') return s.end(String(exports));
+    exports++;
     q.resume();
     q.on('end', () => {
       const json = q.headers['content-type'] === 'application/json';
@@ -23,6 +26,8 @@ export interface OtlpReceiver {
   url: string;
   /** User + system CPU of the receiver process so far, in ms (10 ms resolution); null where /proc is missing. */
   cpuMs(): number | null;
+  /** Export requests received so far. */
+  exports(): Promise<number>;
   stop(): void;
 }
 
@@ -44,6 +49,7 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
         return null;
       }
     },
+    exports: async () => Number(await (await fetch(`http://127.0.0.1:${port}/`)).text()),
     stop: () => child.kill(),
   };
 }
