@@ -23,6 +23,8 @@ export const httpBodies: Rule = (ctx) => {
       }
       const fixedQuery = new Set(Object.keys(http.fixed?.query ?? {}));
       const fixedHeaders = new Set(Object.keys(http.fixed?.headers ?? {}).map((h) => h.toLowerCase()));
+      // Without fixed values no argument can be overridden: most tools, whose arguments need no lookup then.
+      if (fixedQuery.size === 0 && fixedHeaders.size === 0) return;
       const props = Object.keys((tool.inputSchema['properties'] ?? {}) as Record<string, unknown>);
       for (const arg of props) {
         const loc = argLocation(tool, arg);
