@@ -40,7 +40,14 @@ if (mode === 'whole') {
       explainSchemaErrors(validate.errors ?? [], p.value);
       continue;
     }
-    const list = kind === 'pack' ? model.packs : kind === 'zone' ? model.zones : model.policies;
+    const list =
+      kind === 'pack'
+        ? model.packs
+        : kind === 'zone'
+          ? model.zones
+          : kind === 'tenant'
+            ? model.tenants
+            : model.policies;
     (list as unknown[]).push({ file: file.path, value: p.value });
   }
   const schema = performance.now();
