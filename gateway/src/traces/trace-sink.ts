@@ -210,7 +210,7 @@ export class BufferedTraceSink implements TraceSink {
     this.#timer = null;
   }
 
-  /** Writes until the queue is empty; false when a write failed (the rest waits for a retry). */
+  /** Writes what is due (see #drainLoop); false when a write failed (the rest waits for a retry). */
   #drain(): Promise<boolean> {
     if (this.#draining) return this.#draining;
     this.#draining = this.#drainLoop().finally(() => {
@@ -219,9 +219,17 @@ export class BufferedTraceSink implements TraceSink {
     return this.#draining;
   }
 
+  /**
+   * Writes the batch that is due, then only full batches. Rows recorded while a write is in flight wait for the
+   * next flush (the interval, a full batch, or flush()): chasing them as they came made a steady load write a
+   * transaction of a few rows every few milliseconds instead of one of hundreds per interval, and those
+   * transactions' round trips cost the gateway's thread more than building the rows (docs/traces.md).
+   */
   async #drainLoop(): Promise<boolean> {
     try {
-      while (this.#queue.length > 0) {
+      let due = true;
+      while (this.#queue.length > 0 && (due || this.#queue.length >= this.#batchSize)) {
+        due = false;
         this.#settle();
         const batch = this.#queue.slice(0, this.#batchSize);
         const rows = batch.map((q) => this.#rowOf(q));

@@ -1,0 +1,136 @@
+/**
+ * What traces cost the gateway's thread, split into garbage collection and the rest: the gateway with traces
+ * written to a scratch Postgres database and with traces dropped (and, with RAKU_BASE set as for
+ * before-after.ts, an earlier commit's trace sink and writer in the same gateway), interleaved rounds, 16
+ * clients; and the sink building and batching rows for a writer that does nothing. Per answered call: CPU of the main thread, and the GC pause time V8 reports on it (perf_hooks 'gc'
+ * entries), minor (scavenge) and major (mark-compact) apart.
+ *
+ *   node --import tsx bench/gateway/trace-gc.ts            # ROUNDS=5 by default
+ *   RAKU_BASE=/tmp/base node --import tsx bench/gateway/trace-gc.ts
+ */
+import os from 'node:os';
+import { constants, PerformanceObserver } from 'node:perf_hooks';
+import { createDatabase } from '../../gateway/src/db/database.ts';
+import { createTraceSink } from '../../gateway/src/traces/trace-sink.ts';
+import { createPrismaTraceWriter } from '../../gateway/src/traces/trace-writer.ts';
+import type { TraceSink } from '../../gateway/src/traces/types.ts';
+import { createScratchDatabase } from '../../gateway/test/helpers/scratch-database.ts';
+import * as H from './harness.ts';
+
+const ROUNDS = Number(process.env['ROUNDS'] ?? 5);
+const baseDir = process.env['RAKU_BASE'];
+
+const gc = { minorMs: 0, majorMs: 0, other: 0, count: 0 };
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) {
+    const kind = (e as { detail?: { kind?: number } }).detail?.kind;
+    gc.count++;
+    if (kind === constants.NODE_PERFORMANCE_GC_MINOR) gc.minorMs += e.duration;
+    else if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) gc.majorMs += e.duration;
+    else gc.other += e.duration;
+  }
+}).observe({ entryTypes: ['gc'] });
+
+const packSide = await H.startServerThread('pack-side-worker.ts');
+const scratch = await createScratchDatabase();
+const db = await createDatabase({ url: scratch.url });
+await db.migrate();
+const gateways: [string, Awaited<ReturnType<typeof H.startBenchGateway>>, TraceSink][] = [];
+const sink = createTraceSink({ writer: createPrismaTraceWriter(db) });
+gateways.push(['traces now', await H.startBenchGateway(packSide.url, sink), sink]);
+let closeBase = async () => {};
+if (baseDir) {
+  const sinkModule = await import(`${baseDir}/gateway/src/traces/trace-sink.ts`);
+  const writerModule = await import(`${baseDir}/gateway/src/traces/trace-writer.ts`);
+  const baseScratch = await createScratchDatabase();
+  const baseDb = await createDatabase({ url: baseScratch.url });
+  await baseDb.migrate();
+  const baseSink = sinkModule.createTraceSink({
+    writer: writerModule.createPrismaTraceWriter(baseDb),
+  }) as TraceSink;
+  gateways.push(['traces before', await H.startBenchGateway(packSide.url, baseSink), baseSink]);
+  closeBase = async () => {
+    await baseDb.close();
+    await baseScratch.drop();
+  };
+}
+// Rows built and batched as with the database, but a write that does nothing: the sink's own cost.
+const built = createTraceSink({ writer: { write: async () => {}, ping: async () => true } });
+gateways.push(['rows, no write', await H.startBenchGateway(packSide.url, built), built]);
+const off = H.discardTraces();
+gateways.push(['traces off', await H.startBenchGateway(packSide.url, off), off]);
+
+interface Row {
+  cpu: number;
+  minor: number;
+  major: number;
+  gcs: number;
+  rps: number;
+}
+const runs = new Map<string, Row[]>();
+const loads = [os.loadavg()[0]!];
+for (let round = 0; round < ROUNDS; round++) {
+  for (const [name, gateway, traces] of round % 2 ? [...gateways].reverse() : gateways) {
+    await traces.flush();
+    const before = { ...gc };
+    const m = await H.loadWithCpu(
+      {
+        url: gateway.url,
+        headers: H.GATEWAY_HEADERS,
+        body: H.CALL,
+        expect: H.EXPECT,
+        concurrency: 16,
+        durationMs: 2000,
+        warmupMs: 300,
+      },
+      packSide.tid,
+    );
+    await traces.flush();
+    // Entries are delivered after the turn that made them: let the observer catch up.
+    await new Promise((r) => setTimeout(r, 50));
+    const per = (ms: number) => (ms * 1000) / m.answered;
+    runs.set(name, [
+      ...(runs.get(name) ?? []),
+      {
+        cpu: m.mainCpuUs,
+        minor: per(gc.minorMs - before.minorMs),
+        major: per(gc.majorMs - before.majorMs + gc.other - before.other),
+        gcs: ((gc.count - before.count) * 1000) / m.answered,
+        rps: m.rps,
+      },
+    ]);
+  }
+  loads.push(os.loadavg()[0]!);
+}
+console.log(
+  `median of ${ROUNDS} interleaved rounds, 16 clients, load average ${loads.map((l) => l.toFixed(2)).join(', ')}`,
+);
+console.log(
+  `${'gateway'.padEnd(14)} CPU µs/call  GC minor µs/call  GC major µs/call  GCs per 1000 calls  req/s`,
+);
+for (const [name] of gateways) {
+  const rows = runs.get(name) ?? [];
+  const med = (f: (r: Row) => number) => H.median(rows.map(f));
+  console.log(
+    `${name.padEnd(14)} ${med((r) => r.cpu)
+      .toFixed(0)
+      .padStart(11)}  ${med((r) => r.minor)
+      .toFixed(1)
+      .padStart(16)}  ${med((r) => r.major)
+      .toFixed(1)
+      .padStart(16)}  ${med((r) => r.gcs)
+      .toFixed(1)
+      .padStart(18)}  ${med((r) => r.rps)
+      .toFixed(0)
+      .padStart(5)}`,
+  );
+}
+for (const [, gateway, traces] of gateways) {
+  await gateway.close();
+  await traces.close();
+}
+await db.close();
+await scratch.drop();
+await closeBase();
+await packSide.close();
+process.exit(0);
