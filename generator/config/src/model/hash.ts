@@ -1,11 +1,4 @@
-import { createRequire } from 'node:module';
-
-/**
- * node:crypto, loaded by the first hash rather than with this module: every command loads the config package,
- * and `raku validate`, which hashes nothing, started ~7 ms of CPU slower for loading it.
- */
-let nodeCrypto: typeof import('node:crypto') | undefined;
-const loadBuiltin = createRequire(import.meta.url);
+import { createHash } from 'node:crypto';
 
 /** JSON with object keys sorted at every level and no whitespace: a stable input for hashes. */
 export function canonicalJson(value: unknown): string {
@@ -23,8 +16,7 @@ function sortKeys(value: unknown): unknown {
 }
 
 export function sha256Hex(data: string | Uint8Array): string {
-  nodeCrypto ??= loadBuiltin('node:crypto') as typeof import('node:crypto');
-  return nodeCrypto.createHash('sha256').update(data).digest('hex');
+  return createHash('sha256').update(data).digest('hex');
 }
 
 /**
