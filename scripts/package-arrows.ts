@@ -88,6 +88,9 @@ export const PURITY_EXCEPTIONS: Readonly<Record<string, Readonly<Record<string, 
   'generator/render/src/generate/network-policy.ts': {
     'node:net': 'isIP only: a pure check of an address string; no socket is opened',
   },
+  'generator/config/src/load/yaml-source.ts': {
+    'node:buffer': 'isAscii and Buffer only: decodes the bytes it is given; no I/O',
+  },
 };
 
 /**
