@@ -1,7 +1,7 @@
 import os from 'node:os';
 import { createDatabase } from '../../gateway/src/db/database.ts';
 import { createTraceSink } from '../../gateway/src/traces/trace-sink.ts';
-import { createPrismaTraceWriter } from '../../gateway/src/traces/trace-writer.ts';
+import { createPrismaTraceWriter, type TraceWriter } from '../../gateway/src/traces/trace-writer.ts';
 import type { TraceSink } from '../../gateway/src/traces/types.ts';
 import { createScratchDatabase } from '../../gateway/test/helpers/scratch-database.ts';
 import * as H from './harness.ts';
@@ -34,11 +34,28 @@ const dbNow = await createDatabase({ url: scratchNow.url });
 await dbNow.migrate();
 const dbBase = await base.createDatabase({ url: scratchBase.url });
 await dbBase.migrate();
+/** Rows and batches each gateway's writer wrote (a batch is a transaction: its round trips cost the thread). */
+const written = { now: { rows: 0, batches: 0 }, before: { rows: 0, batches: 0 } };
+function counted(count: { rows: number; batches: number }, writer: TraceWriter): TraceWriter {
+  return {
+    write: (rows) => {
+      count.rows += rows.length;
+      count.batches++;
+      return writer.write(rows);
+    },
+    ping: () => writer.ping(),
+  };
+}
 const gateways = {
-  now: await H.startBenchGateway(packSide.url, createTraceSink({ writer: createPrismaTraceWriter(dbNow) })),
+  now: await H.startBenchGateway(
+    packSide.url,
+    createTraceSink({ writer: counted(written.now, createPrismaTraceWriter(dbNow)) }),
+  ),
   before: await base.startBenchGateway(
     packSide.url,
-    base.createTraceSink({ writer: base.createPrismaTraceWriter(dbBase) as never }),
+    base.createTraceSink({
+      writer: counted(written.before, base.createPrismaTraceWriter(dbBase) as TraceWriter) as never,
+    }),
   ),
   nowOff: await H.startBenchGateway(packSide.url, H.discardTraces()),
   beforeOff: await base.startBenchGateway(packSide.url, base.discardTraces() as TraceSink),
@@ -82,6 +99,12 @@ for (const [name] of scenarios) {
       )}  ${med(name, (r) => r.many.mainCpuUs).toFixed(0)}/${med(name, (r) => r.many.otherCpuUs).toFixed(0)}`,
   );
 }
+console.log('CPU µs/call of the main thread @16, round by round:');
+for (const [name] of scenarios) {
+  console.log(
+    `${name.padEnd(24)} ${(runs.get(name) ?? []).map((r) => r.many.mainCpuUs.toFixed(0)).join(' ')}`,
+  );
+}
 const direct = med('pack server direct', (r) => r.one.p50);
 const bare = med('bare node:http proxy', (r) => r.one.p50) - direct;
 for (const name of ['gateway before', 'gateway now']) {
@@ -90,6 +113,9 @@ for (const name of ['gateway before', 'gateway now']) {
   console.log(
     `${name}: added p50 ${added.toFixed(2)} ms = ${(added / bare).toFixed(2)}x the bare proxy's ${bare.toFixed(2)} ms; gateway/direct at 16 clients ${ratio.toFixed(2)}`,
   );
+}
+for (const [name, { rows, batches }] of Object.entries(written)) {
+  console.log(`gateway ${name}: ${rows} rows in ${batches} batches (${(rows / batches).toFixed(0)} a batch)`);
 }
 for (const g of Object.values(gateways)) await g.close();
 await proxy.close();

@@ -12,7 +12,7 @@ import os from 'node:os';
 import { constants, PerformanceObserver } from 'node:perf_hooks';
 import { createDatabase } from '../../gateway/src/db/database.ts';
 import { createTraceSink } from '../../gateway/src/traces/trace-sink.ts';
-import { createPrismaTraceWriter } from '../../gateway/src/traces/trace-writer.ts';
+import { createPrismaTraceWriter, type TraceWriter } from '../../gateway/src/traces/trace-writer.ts';
 import type { TraceSink } from '../../gateway/src/traces/types.ts';
 import { createScratchDatabase } from '../../gateway/test/helpers/scratch-database.ts';
 import * as H from './harness.ts';
@@ -35,8 +35,19 @@ const packSide = await H.startServerThread('pack-side-worker.ts');
 const scratch = await createScratchDatabase();
 const db = await createDatabase({ url: scratch.url });
 await db.migrate();
+/** Batches written per gateway (a batch is a transaction: its round trips cost the gateway's thread). */
+const batches = new Map<string, number>();
+function counted(name: string, writer: TraceWriter): TraceWriter {
+  return {
+    write: (rows) => {
+      batches.set(name, (batches.get(name) ?? 0) + 1);
+      return writer.write(rows);
+    },
+    ping: () => writer.ping(),
+  };
+}
 const gateways: [string, Awaited<ReturnType<typeof H.startBenchGateway>>, TraceSink][] = [];
-const sink = createTraceSink({ writer: createPrismaTraceWriter(db) });
+const sink = createTraceSink({ writer: counted('traces now', createPrismaTraceWriter(db)) });
 gateways.push(['traces now', await H.startBenchGateway(packSide.url, sink), sink]);
 let closeBase = async () => {};
 if (baseDir) {
@@ -46,7 +57,7 @@ if (baseDir) {
   const baseDb = await createDatabase({ url: baseScratch.url });
   await baseDb.migrate();
   const baseSink = sinkModule.createTraceSink({
-    writer: writerModule.createPrismaTraceWriter(baseDb),
+    writer: counted('traces before', writerModule.createPrismaTraceWriter(baseDb)),
   }) as TraceSink;
   gateways.push(['traces before', await H.startBenchGateway(packSide.url, baseSink), baseSink]);
   closeBase = async () => {
@@ -66,6 +77,7 @@ interface Row {
   major: number;
   gcs: number;
   rps: number;
+  rowsPerBatch: number;
 }
 const runs = new Map<string, Row[]>();
 const loads = [os.loadavg()[0]!];
@@ -73,6 +85,7 @@ for (let round = 0; round < ROUNDS; round++) {
   for (const [name, gateway, traces] of round % 2 ? [...gateways].reverse() : gateways) {
     await traces.flush();
     const before = { ...gc };
+    const batches0 = batches.get(name) ?? 0;
     const m = await H.loadWithCpu(
       {
         url: gateway.url,
@@ -97,6 +110,7 @@ for (let round = 0; round < ROUNDS; round++) {
         major: per(gc.majorMs - before.majorMs + gc.other - before.other),
         gcs: ((gc.count - before.count) * 1000) / m.answered,
         rps: m.rps,
+        rowsPerBatch: m.answered / ((batches.get(name) ?? 0) - batches0),
       },
     ]);
   }
@@ -106,7 +120,7 @@ console.log(
   `median of ${ROUNDS} interleaved rounds, 16 clients, load average ${loads.map((l) => l.toFixed(2)).join(', ')}`,
 );
 console.log(
-  `${'gateway'.padEnd(14)} CPU µs/call  GC minor µs/call  GC major µs/call  GCs per 1000 calls  req/s`,
+  `${'gateway'.padEnd(14)} CPU µs/call  GC minor µs/call  GC major µs/call  GCs per 1000 calls  req/s  rows/batch`,
 );
 for (const [name] of gateways) {
   const rows = runs.get(name) ?? [];
@@ -122,7 +136,9 @@ for (const [name] of gateways) {
       .toFixed(1)
       .padStart(18)}  ${med((r) => r.rps)
       .toFixed(0)
-      .padStart(5)}`,
+      .padStart(5)}  ${med((r) => r.rowsPerBatch)
+      .toFixed(0)
+      .padStart(10)}`,
   );
 }
 for (const [, gateway, traces] of gateways) {
