@@ -14,21 +14,10 @@
  * collector's pauses on the gateway's thread (perf_hooks 'gc' entries, wall time) split into scavenges and
  * mark-compact (incremental marking steps included), and export requests received.
  */
-import os from 'node:os';
 import { constants, PerformanceObserver } from 'node:perf_hooks';
 import { telemetryOptionsFrom } from '../gateway/src/telemetry/otel-env.ts';
-import { startTracing, type Tracing } from '../gateway/src/telemetry/tracing.ts';
-import {
-  CALL,
-  discardTraces,
-  EXPECT,
-  GATEWAY_HEADERS,
-  loadWithCpu,
-  median,
-  startBenchGateway,
-  startServerThread,
-} from './gateway/harness.ts';
-import { startOtlpReceiver } from './lib/otlp-receiver.ts';
+import { CALL, EXPECT, GATEWAY_HEADERS, loadWithCpu, median } from './gateway/harness.ts';
+import { loadLine, startOtelGateway } from './lib/otel-gateway.ts';
 
 const ROUNDS = Math.max(1, Number(process.env['RAKU_BENCH_ROUNDS'] ?? 3) || 3);
 /** RAKU_BENCH_SECONDS per run (3 by default): longer runs let promoted spans reach a mark-compact. */
@@ -77,13 +66,10 @@ async function withGc<T>(
 }
 
 export default async function bench(): Promise<void> {
-  const packSide = await startServerThread('pack-side-worker.ts');
-  const receiver = await startOtlpReceiver();
-  const gateway = await startBenchGateway(packSide.url, discardTraces());
+  const rig = await startOtelGateway();
+  const { receiver, gateway } = rig;
   const modes = ['off', ...BATCHES.map((b) => `batch ${b}`)];
   const runs = new Map<string, Run[]>(modes.map((m) => [m, []]));
-  let tracing: Tracing | undefined;
-  const totals = { exported: 0, dropped: 0, failed: 0 };
   try {
     for (let round = -1; round < ROUNDS; round++) {
       const shift = Math.max(round, 0) % modes.length;
@@ -96,7 +82,7 @@ export default async function bench(): Promise<void> {
             OTEL_BSP_MAX_EXPORT_BATCH_SIZE: String(batch),
             OTEL_BSP_MAX_QUEUE_SIZE: String(Math.max(2048, 4 * batch)),
           };
-          tracing = startTracing(telemetryOptionsFrom(env, { serviceName: 'raku-gateway' }));
+          rig.trace(telemetryOptionsFrom(env, { serviceName: 'raku-gateway' }));
         }
         const job = {
           url: gateway.url,
@@ -112,7 +98,7 @@ export default async function bench(): Promise<void> {
         const cpu0 = process.cpuUsage();
         const { result, scavengeUs, markUs, majors } = await withGc(() => loadWithCpu(job, null));
         const cpu = process.cpuUsage(cpu0);
-        await tracing?.forceFlush();
+        await rig.flush();
         const receiver1 = receiver.cpuMs();
         const exports1 = await receiver.exports();
         if (round >= 0) {
@@ -129,30 +115,13 @@ export default async function bench(): Promise<void> {
               receiver0 === null || receiver1 === null ? Number.NaN : ((receiver1 - receiver0) * 1000) / n,
           });
         }
-        if (tracing) {
-          const stats = tracing.stats();
-          totals.exported += stats.exported;
-          totals.dropped += stats.dropped;
-          totals.failed += stats.failed;
-          await tracing.shutdown();
-          tracing = undefined;
-        }
+        await rig.untrace();
       }
     }
   } finally {
-    await tracing?.shutdown();
-    await gateway.close();
-    await packSide.close();
-    receiver.stop();
+    await rig.close();
   }
-  console.log(
-    `load average ${os
-      .loadavg()
-      .map((l) => l.toFixed(2))
-      .join(
-        ' ',
-      )} on ${os.cpus().length} cores; ${ROUNDS} interleaved rounds of ${DURATION_MS / 1000} s at 16 clients, medians`,
-  );
+  console.log(loadLine(`${ROUNDS} interleaved rounds of ${DURATION_MS / 1000} s at 16 clients, medians`));
   console.log(
     'mode         req/s@16  gateway CPU µs/call  process CPU µs/call  scavenge µs/call  mark-compact µs/call  majors/run  exports/1000 calls  receiver CPU µs/call',
   );
@@ -169,6 +138,6 @@ export default async function bench(): Promise<void> {
     );
   }
   console.log(
-    `off: gateway CPU each round ${off.map((r) => r.mainCpuUs.toFixed(0)).join(', ')}, req/s ${off.map((r) => r.rps.toFixed(0)).join(', ')}; spans exported ${totals.exported}, dropped ${totals.dropped}, failed ${totals.failed}`,
+    `off: gateway CPU each round ${off.map((r) => r.mainCpuUs.toFixed(0)).join(', ')}, req/s ${off.map((r) => r.rps.toFixed(0)).join(', ')}; ${rig.spans()}`,
   );
 }

@@ -16,22 +16,17 @@
  * aim says, but on a shared 2-core machine mostly the neighbours' load) and by the gateway thread's CPU per
  * call off/on (the throughput the gateway's own work allows).
  */
-import os from 'node:os';
 import { telemetryOptionsFrom } from '../gateway/src/telemetry/otel-env.ts';
-import { startTracing, type Tracing } from '../gateway/src/telemetry/tracing.ts';
 import {
   CALL,
-  discardTraces,
   EXPECT,
   GATEWAY_HEADERS,
   loadWithCpu,
   MCP_HEADERS,
   type Measured,
   median,
-  startBenchGateway,
-  startServerThread,
 } from './gateway/harness.ts';
-import { startOtlpReceiver } from './lib/otlp-receiver.ts';
+import { loadLine, startOtelGateway } from './lib/otel-gateway.ts';
 
 const ROUNDS = Math.max(1, Number(process.env['RAKU_BENCH_ROUNDS'] ?? 3) || 3);
 const DURATION_MS = 3000;
@@ -41,10 +36,8 @@ const MODES = ['direct', 'off', 'on', 'ratio'] as const;
 type Mode = (typeof MODES)[number];
 
 export default async function bench(): Promise<void> {
-  const packSide = await startServerThread('pack-side-worker.ts');
-  // The OTLP receiver: every export answered 200 with an empty ExportTraceServiceResponse, nothing kept.
-  const receiver = await startOtlpReceiver();
-  const gateway = await startBenchGateway(packSide.url, discardTraces());
+  const rig = await startOtelGateway();
+  const { packSide, receiver, gateway } = rig;
   const env = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_SERVICE_NAME: 'raku-bench' };
   const options = {
     on: telemetryOptionsFrom(env, { serviceName: 'raku-gateway' }),
@@ -59,8 +52,6 @@ export default async function bench(): Promise<void> {
     on: { latency: [], throughput: [], receiverCpuUs: [] },
     ratio: { latency: [], throughput: [], receiverCpuUs: [] },
   };
-  let tracing: Tracing | undefined;
-  const totals = { exported: 0, dropped: 0, failed: 0 };
   try {
     // round -1: the warm-up, not counted
     for (let round = -1; round < ROUNDS; round++) {
@@ -68,7 +59,7 @@ export default async function bench(): Promise<void> {
       // gateway's heap full of spans would otherwise always weigh on the next).
       const shift = Math.max(round, 0) % MODES.length;
       for (const mode of [...MODES.slice(shift), ...MODES.slice(0, shift)]) {
-        if (mode === 'on' || mode === 'ratio') tracing = startTracing(options[mode]);
+        if (mode === 'on' || mode === 'ratio') rig.trace(options[mode]);
         const job = {
           url: mode === 'direct' ? packSide.url : gateway.url,
           headers: mode === 'direct' ? MCP_HEADERS : GATEWAY_HEADERS,
@@ -80,7 +71,7 @@ export default async function bench(): Promise<void> {
         const latency = await loadWithCpu({ ...job, concurrency: 1 }, null);
         const receiverBefore = receiver.cpuMs();
         const throughput = await loadWithCpu({ ...job, concurrency: 16 }, null);
-        await tracing?.forceFlush();
+        await rig.flush();
         const receiverAfter = receiver.cpuMs();
         if (round >= 0) {
           runs[mode].latency.push(latency);
@@ -91,32 +82,15 @@ export default async function bench(): Promise<void> {
               : ((receiverAfter - receiverBefore) * 1000) / throughput.answered,
           );
         }
-        if (tracing) {
-          const stats = tracing.stats();
-          totals.exported += stats.exported;
-          totals.dropped += stats.dropped;
-          totals.failed += stats.failed;
-          await tracing.shutdown();
-          tracing = undefined;
-        }
+        await rig.untrace();
       }
     }
   } finally {
-    await tracing?.shutdown();
-    await gateway.close();
-    await packSide.close();
-    receiver.stop();
+    await rig.close();
   }
   const mid = (mode: Mode, kind: 'latency' | 'throughput', field: keyof Measured) =>
     median(runs[mode][kind].map((m) => m[field] as number));
-  console.log(
-    `load average ${os
-      .loadavg()
-      .map((l) => l.toFixed(2))
-      .join(
-        ' ',
-      )} on ${os.cpus().length} cores; ${ROUNDS} interleaved rounds of ${DURATION_MS / 1000} s per run, medians`,
-  );
+  console.log(loadLine(`${ROUNDS} interleaved rounds of ${DURATION_MS / 1000} s per run, medians`));
   console.log(
     'scenario                 p50@1 ms  added p50 ms  p99@1 ms  req/s@16  gateway CPU µs/call  receiver CPU µs/call',
   );
@@ -141,6 +115,6 @@ export default async function bench(): Promise<void> {
     `tracing on/off throughput ${ratio.toFixed(3)} (aim >= 0.9): ${ratio >= 0.9 ? 'met' : 'NOT met'}; by gateway CPU per call (off/on) ${cpuRatio.toFixed(3)}: ${cpuRatio >= 0.9 ? 'met' : 'NOT met'}; 10% sampled/off ${sampled.toFixed(3)}`,
   );
   console.log(
-    `gateway CPU µs/call each round: off ${runs.off.throughput.map((m) => m.mainCpuUs.toFixed(0)).join(', ')}; on ${runs.on.throughput.map((m) => m.mainCpuUs.toFixed(0)).join(', ')}; spans exported ${totals.exported}, dropped ${totals.dropped}, failed ${totals.failed}`,
+    `gateway CPU µs/call each round: off ${runs.off.throughput.map((m) => m.mainCpuUs.toFixed(0)).join(', ')}; on ${runs.on.throughput.map((m) => m.mainCpuUs.toFixed(0)).join(', ')}; ${rig.spans()}`,
   );
 }
