@@ -10,8 +10,15 @@ export const httpMappings: Rule = (ctx) => {
     pack.tools.forEach((tool, i) => {
       if (!isHttpTool(tool)) return;
       const at = ['tools', i];
-      const props = (tool.inputSchema['properties'] ?? {}) as Record<string, unknown>;
-      const required = new Set((tool.inputSchema['required'] ?? []) as string[]);
+      // The schema's own keywords may hold anything (the tool-schema rule reports that): read them only as
+      // what they must be.
+      const declared = tool.inputSchema['properties'];
+      const props = (typeof declared === 'object' && declared !== null ? declared : {}) as Record<
+        string,
+        unknown
+      >;
+      const listed = tool.inputSchema['required'];
+      const required = new Set<unknown>(Array.isArray(listed) ? listed : []);
       const placeholders = pathParams(tool.http.path);
       const bad = placeholders.find((p) => !/^[A-Za-z0-9_.-]{1,128}$/.test(p));
       if (bad !== undefined || /[{}]/.test(tool.http.path.replace(/\{[^{}]*\}/g, ''))) {
