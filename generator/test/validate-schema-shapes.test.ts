@@ -1,13 +1,13 @@
 /**
- * A tool's inputSchema and outputSchema are the user's JSON Schemas: any keyword may hold a value of the wrong
- * type. Validate must report such a schema (file, line, rule), never stop with an internal error: generated
- * edits of every example pack's tools, one keyword at a time.
+ * Validate must report a value of the wrong type (file, line, rule), never stop with an internal error. A tool's
+ * inputSchema and outputSchema are the user's JSON Schemas, which the pack schema leaves open: generated edits
+ * of every example pack's tools, one keyword at a time. Then any node of any example file.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { YAMLSeq } from 'yaml';
+import { isMap, isSeq, parseDocument, type YAMLSeq } from 'yaml';
 import { validateRepo } from '../config/src/validate/validate-repo.ts';
-import { editedExample } from './repo-fixture.ts';
+import { editedExample, exampleFiles } from './repo-fixture.ts';
 
 const PACKS = [
   'packs/github-issues/pack.yaml',
@@ -70,4 +70,36 @@ describe('validate on tool schemas of any shape', () => {
       { numRuns: 300 },
     );
   });
+
+  it('reports a wrong-typed value anywhere in any example file, and never fails inside', () => {
+    const files = exampleFiles();
+    fc.assert(
+      fc.property(fc.nat(files.length - 1), fc.nat(), wrong, (which, pick, value) => {
+        const file = files[which]!;
+        const doc = parseDocument(Buffer.from(file.bytes).toString('utf8'));
+        const places = nodePaths(doc.contents, []);
+        const place = places[1 + (pick % (places.length - 1))]!; // never the document itself
+        doc.setIn(place, value);
+        const edited = files.map((f) =>
+          f === file ? { path: f.path, bytes: Buffer.from(doc.toString()) } : f,
+        );
+        const result = validateRepo(edited);
+        for (const d of result.diagnostics) expect(d.line).toBeGreaterThanOrEqual(0);
+      }),
+      { numRuns: 300 },
+    );
+  });
 });
+
+/** The path of every node of a YAML document's tree, the root's (empty) first. */
+function nodePaths(node: unknown, at: (string | number)[]): (string | number)[][] {
+  const out = [at];
+  if (isMap(node))
+    for (const pair of node.items)
+      out.push(...nodePaths(pair.value, [...at, String((pair.key as { value: unknown }).value)]));
+  else if (isSeq(node))
+    node.items.forEach((item, i) => {
+      out.push(...nodePaths(item, [...at, i]));
+    });
+  return out;
+}
