@@ -9,14 +9,9 @@ import { isMap, isSeq, parseDocument, type YAMLSeq } from 'yaml';
 import { validateRepo } from '../config/src/validate/validate-repo.ts';
 import { editedExample, exampleFiles } from './repo-fixture.ts';
 
-const PACKS = [
-  'packs/github-issues/pack.yaml',
-  'packs/petstore/pack.yaml',
-  'packs/open-meteo/pack.yaml',
-  'packs/currency-agent/pack.yaml',
-  'packs/payments-crm/pack.yaml',
-  'packs/support-crm/pack.yaml',
-];
+const PACKS = exampleFiles()
+  .map((f) => f.path)
+  .filter((p) => p.startsWith('packs/'));
 /** `property` stands for the schema of the tool's first property (or a new one). */
 const KEYWORDS = [
   'properties',
