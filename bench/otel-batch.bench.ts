@@ -12,11 +12,10 @@
  * whole process's CPU (process.cpuUsage: the load generator and the pack server too, which are the same in
  * every mode, and V8's helper threads, where concurrent marking and parallel scavenges run), the garbage
  * collector's pauses on the gateway's thread (perf_hooks 'gc' entries, wall time) split into scavenges and
- * mark-compact (incremental marking steps included), and export requests received.
+ * mark-compact (incremental marking steps and weak callbacks included: harness.ts gcPauses), and export requests received.
  */
-import { constants, PerformanceObserver } from 'node:perf_hooks';
 import { telemetryOptionsFrom } from '../gateway/src/telemetry/otel-env.ts';
-import { CALL, EXPECT, GATEWAY_HEADERS, loadWithCpu, median } from './gateway/harness.ts';
+import { CALL, EXPECT, GATEWAY_HEADERS, gcPauses, loadWithCpu, median } from './gateway/harness.ts';
 import { loadLine, startOtelGateway } from './lib/otel-gateway.ts';
 
 const ROUNDS = Math.max(1, Number(process.env['RAKU_BENCH_ROUNDS'] ?? 3) || 3);
@@ -34,35 +33,6 @@ interface Run {
   majors: number;
   exportsPerKcall: number;
   receiverCpuUs: number;
-}
-
-/** GC pauses on this thread while `work` runs, in µs, by kind. */
-async function withGc<T>(
-  work: () => Promise<T>,
-): Promise<{ result: T; scavengeUs: number; markUs: number; majors: number }> {
-  let scavengeUs = 0;
-  let markUs = 0;
-  let majors = 0;
-  const observer = new PerformanceObserver((list) => {
-    for (const entry of list.getEntries()) {
-      // Node's gc entries carry { kind } in detail (not in the DOM PerformanceEntry type)
-      const kind = (entry as unknown as { detail?: { kind?: number } }).detail?.kind;
-      if (kind === constants.NODE_PERFORMANCE_GC_MINOR) scavengeUs += entry.duration * 1000;
-      else if (
-        kind === constants.NODE_PERFORMANCE_GC_MAJOR ||
-        kind === constants.NODE_PERFORMANCE_GC_INCREMENTAL
-      ) {
-        markUs += entry.duration * 1000;
-        if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) majors++;
-      }
-    }
-  });
-  observer.observe({ entryTypes: ['gc'] });
-  const result = await work();
-  // entries are delivered asynchronously: let the last ones in
-  await new Promise((resolve) => setTimeout(resolve, 50));
-  observer.disconnect();
-  return { result, scavengeUs, markUs, majors };
 }
 
 export default async function bench(): Promise<void> {
@@ -96,7 +66,7 @@ export default async function bench(): Promise<void> {
         const exports0 = await receiver.exports();
         const receiver0 = receiver.cpuMs();
         const cpu0 = process.cpuUsage();
-        const { result, scavengeUs, markUs, majors } = await withGc(() => loadWithCpu(job, null));
+        const { result, scavengeUs, markUs, majors } = await gcPauses(() => loadWithCpu(job, null));
         const cpu = process.cpuUsage(cpu0);
         await rig.flush();
         const receiver1 = receiver.cpuMs();

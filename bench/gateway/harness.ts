@@ -4,6 +4,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { constants, PerformanceObserver } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import type { PackExecutor } from '../../gateway/pack-runtime/src/pack-executor.ts';
 import { staticTokenAuthenticator } from '../../gateway/src/auth/authenticator.ts';
@@ -258,4 +259,34 @@ export function benchTraceRecord(i = 0): TraceRecord {
     error: null,
     inputSchema: WIDGET_INPUT_SCHEMA,
   };
+}
+
+/**
+ * The garbage collector's pauses on this thread while `work` runs (perf_hooks 'gc' entries, wall time), in µs:
+ * scavenges, and every other pause (mark-compact, incremental marking steps, weak callbacks); with how many
+ * collections there were and how many were full mark-compacts.
+ */
+export async function gcPauses<T>(
+  work: () => Promise<T>,
+): Promise<{ result: T; scavengeUs: number; markUs: number; count: number; majors: number }> {
+  let scavengeUs = 0;
+  let markUs = 0;
+  let count = 0;
+  let majors = 0;
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      // Node's gc entries carry { kind } in detail (not in the DOM PerformanceEntry type)
+      const kind = (entry as unknown as { detail?: { kind?: number } }).detail?.kind;
+      count++;
+      if (kind === constants.NODE_PERFORMANCE_GC_MINOR) scavengeUs += entry.duration * 1000;
+      else markUs += entry.duration * 1000;
+      if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) majors++;
+    }
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  const result = await work();
+  // Entries are delivered after the turn that made them: let the last ones in.
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  observer.disconnect();
+  return { result, scavengeUs, markUs, count, majors };
 }

@@ -9,7 +9,6 @@
  *   RAKU_BASE=/tmp/base node --import tsx bench/gateway/trace-gc.ts
  */
 import os from 'node:os';
-import { constants, PerformanceObserver } from 'node:perf_hooks';
 import { createDatabase } from '../../gateway/src/db/database.ts';
 import { createTraceSink } from '../../gateway/src/traces/trace-sink.ts';
 import { createPrismaTraceWriter, type TraceWriter } from '../../gateway/src/traces/trace-writer.ts';
@@ -19,17 +18,6 @@ import * as H from './harness.ts';
 
 const ROUNDS = Number(process.env['ROUNDS'] ?? 5);
 const baseDir = process.env['RAKU_BASE'];
-
-const gc = { minorMs: 0, majorMs: 0, other: 0, count: 0 };
-new PerformanceObserver((list) => {
-  for (const e of list.getEntries()) {
-    const kind = (e as { detail?: { kind?: number } }).detail?.kind;
-    gc.count++;
-    if (kind === constants.NODE_PERFORMANCE_GC_MINOR) gc.minorMs += e.duration;
-    else if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) gc.majorMs += e.duration;
-    else gc.other += e.duration;
-  }
-}).observe({ entryTypes: ['gc'] });
 
 const packSide = await H.startServerThread('pack-side-worker.ts');
 const scratch = await createScratchDatabase();
@@ -84,31 +72,30 @@ const loads = [os.loadavg()[0]!];
 for (let round = 0; round < ROUNDS; round++) {
   for (const [name, gateway, traces] of round % 2 ? [...gateways].reverse() : gateways) {
     await traces.flush();
-    const before = { ...gc };
     const batches0 = batches.get(name) ?? 0;
-    const m = await H.loadWithCpu(
-      {
-        url: gateway.url,
-        headers: H.GATEWAY_HEADERS,
-        body: H.CALL,
-        expect: H.EXPECT,
-        concurrency: 16,
-        durationMs: 2000,
-        warmupMs: 300,
-      },
-      packSide.tid,
-    );
-    await traces.flush();
-    // Entries are delivered after the turn that made them: let the observer catch up.
-    await new Promise((r) => setTimeout(r, 50));
-    const per = (ms: number) => (ms * 1000) / m.answered;
+    const { result: m, ...gc } = await H.gcPauses(async () => {
+      const measured = await H.loadWithCpu(
+        {
+          url: gateway.url,
+          headers: H.GATEWAY_HEADERS,
+          body: H.CALL,
+          expect: H.EXPECT,
+          concurrency: 16,
+          durationMs: 2000,
+          warmupMs: 300,
+        },
+        packSide.tid,
+      );
+      await traces.flush();
+      return measured;
+    });
     runs.set(name, [
       ...(runs.get(name) ?? []),
       {
         cpu: m.mainCpuUs,
-        minor: per(gc.minorMs - before.minorMs),
-        major: per(gc.majorMs - before.majorMs + gc.other - before.other),
-        gcs: ((gc.count - before.count) * 1000) / m.answered,
+        minor: gc.scavengeUs / m.answered,
+        major: gc.markUs / m.answered,
+        gcs: (gc.count * 1000) / m.answered,
         rps: m.rps,
         rowsPerBatch: m.answered / ((batches.get(name) ?? 0) - batches0),
       },
@@ -136,9 +123,7 @@ for (const [name] of gateways) {
       .toFixed(1)
       .padStart(18)}  ${med((r) => r.rps)
       .toFixed(0)
-      .padStart(5)}  ${med((r) => r.rowsPerBatch)
-      .toFixed(0)
-      .padStart(10)}`,
+      .padStart(5)}  ${(batches.has(name) ? med((r) => r.rowsPerBatch).toFixed(0) : '–').padStart(10)}`,
   );
 }
 for (const [, gateway, traces] of gateways) {
