@@ -46,13 +46,11 @@ describe('main.ts with OTEL_* set', () => {
       OTEL_SERVICE_NAME: 'widgets-pack-server',
     });
     try {
+      // The metrics line is written after the listening line, in a write of its own: wait for it.
       await expect
-        .poll(() => /listening on (http:\/\/\S+\/mcp)/.exec(main.stderr())?.[1], WAIT)
-        .toBeDefined();
+        .poll(() => main.stderr(), WAIT)
+        .toContain(`metrics: /metrics also exported to ${receiver.url} (http/protobuf, every 0.2 s)`);
       const url = /listening on (http:\/\/\S+\/mcp)/.exec(main.stderr())![1]!;
-      expect(main.stderr()).toContain(
-        `metrics: /metrics also exported to ${receiver.url} (http/protobuf, every 0.2 s)`,
-      );
       const client = await connectClient(url, 'modern');
       await client.callTool({ name: 'widgets.get_widget', arguments: { id: 'w1' } });
       await client.close();
