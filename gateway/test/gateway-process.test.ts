@@ -50,7 +50,7 @@ beforeAll(async () => {
       const m = /listening on (http:\/\/\S+\/mcp)/.exec(stderr);
       if (m?.[1]) resolve(m[1]);
     });
-    child.once('exit', (code) => reject(new Error(`gateway exited with ${code}: ${stderr}`)));
+    child.once('close', (code) => reject(new Error(`gateway exited with ${code}: ${stderr}`)));
   });
 }, 90_000);
 
@@ -86,7 +86,7 @@ describe('gateway process (RAKU_ROLE=gateway)', () => {
     expect(allowed.status).toBe(204);
     expect(allowed.headers.get('access-control-allow-origin')).toBe('https://console.example.test');
     expect((await preflight('https://elsewhere.example.test')).status).toBe(403);
-    const exit = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    const exit = new Promise<number | null>((r) => child.once('close', (code) => r(code)));
     child.kill('SIGTERM');
     expect(await exit).toBe(0);
     expect(stderr).toContain('SIGTERM: shutting down');
@@ -113,7 +113,7 @@ function runToExit(env: Record<string, string>): Promise<{ code: number | null; 
   proc.stderr?.on('data', (chunk: Buffer) => {
     err += chunk.toString();
   });
-  return new Promise((resolve) => proc.once('exit', (code) => resolve({ code, stderr: err })));
+  return new Promise((resolve) => proc.once('close', (code) => resolve({ code, stderr: err })));
 }
 
 /** A user error: exit 1, and the last line is one `error: …` line, with no stack and no "internal error". */

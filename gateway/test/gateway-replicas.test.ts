@@ -76,7 +76,7 @@ describe('gateway replicas with REDIS_URL', () => {
     });
     let stderr = '';
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const code = await new Promise<number | null>((r) => child.once('exit', r)).finally(() => {
+    const code = await new Promise<number | null>((r) => child.once('close', r)).finally(() => {
       if (child.exitCode === null) child.kill('SIGKILL');
     });
     expect(code).toBe(1);

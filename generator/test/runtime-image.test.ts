@@ -53,7 +53,7 @@ function startRuntime(root: string, env: Record<string, string>): Promise<string
       const m = /listening on (http:\/\/[^/\s]+)/.exec(stderr);
       if (m?.[1]) resolve(m[1]);
     });
-    child.once('exit', (code) => reject(new Error(`runtime exited with ${code}: ${stderr}`)));
+    child.once('close', (code) => reject(new Error(`runtime exited with ${code}: ${stderr}`)));
   });
 }
 

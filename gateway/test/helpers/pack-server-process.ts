@@ -16,7 +16,10 @@ export interface MainProcess {
   child: ChildProcess;
   /** What the process has written to stderr so far (its log). */
   stderr(): string;
-  /** Resolves with the exit code. */
+  /**
+   * Resolves with the exit code once stderr is read to its end ('close': 'exit' can come before the last
+   * lines, and a test reading the log then misses them).
+   */
   exited: Promise<number | null>;
 }
 
@@ -38,7 +41,7 @@ export function startPackServerProcess(packsDir: string, env: Record<string, str
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
   });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   return { child, stderr: () => stderr, exited };
 }
 
