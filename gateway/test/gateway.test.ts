@@ -6,12 +6,13 @@ import { jwtAuthenticator } from '../src/auth/authenticator.ts';
 import { encodeCursor } from '../src/mcp/tool-endpoint.ts';
 import { type RunningGateway, startGateway } from '../src/server/gateway-server.ts';
 import { type RunningServer, startPackServer } from '../src/server/pack-server.ts';
+import { MemoryRateLimiter, type RateLimiter } from '../src/server/rate-limiter.ts';
 import { type FakeUpstream, json, startFakeUpstream } from './helpers/fake-upstream.ts';
 import { AUDIENCE, ISSUER, testIssuer } from './helpers/jwt.ts';
 import { connectClient, ERAS, textOf } from './helpers/mcp-client.ts';
 import { MemoryTraceSink } from './helpers/memory-trace-sink.ts';
 import { WIDGETS_SECRET_ENV, widgetsPack } from './helpers/test-pack.ts';
-import { REMOTE_SECRET_ENV, testBundle, testModel } from './helpers/test-zone.ts';
+import { MID_HOUR, REMOTE_SECRET_ENV, testBundle, testModel } from './helpers/test-zone.ts';
 import { startThirdParty, type ThirdParty } from './helpers/third-party-server.ts';
 
 const secrets = (name: string) =>
@@ -61,6 +62,7 @@ async function gateway(
     packServerUrl?: string;
     pageSize?: number;
     breaker?: { failureThreshold?: number; openMs?: number };
+    rateLimiter?: RateLimiter;
   } = {},
 ) {
   const model = testModel(widgetsPack(upstream.url), partner.url);
@@ -80,6 +82,7 @@ async function gateway(
       ...(overrides.breaker ? { breaker: overrides.breaker } : {}),
     },
     ...(overrides.pageSize ? { pageSize: overrides.pageSize } : {}),
+    ...(overrides.rateLimiter ? { rateLimiter: overrides.rateLimiter } : {}),
   });
   closers.push(() => gw.close());
   return { gw, traces };
@@ -363,7 +366,8 @@ describe('gateway routing', () => {
   });
 
   it('limits calls per subject as the policy says', async () => {
-    const { gw, traces } = await gateway();
+    // A fixed clock: on the real one the three calls could straddle the turn of the hour's window.
+    const { gw, traces } = await gateway({ rateLimiter: new MemoryRateLimiter(MID_HOUR) });
     const spammer = await client(gw, 'modern', await issuer.sign({ sub: 'spammer', agent: true }));
     const texts: string[] = [];
     for (let i = 0; i < 3; i++) {

@@ -7,9 +7,11 @@ import { AgentCard, type Message, type Part, Role } from '@a2a-js/sdk';
 import type { Client } from '@a2a-js/sdk/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IS_ERROR_METADATA, TRACE_ID_METADATA } from '../../src/a2a/skill-call.ts';
+import { MemoryRateLimiter } from '../../src/server/rate-limiter.ts';
 import { a2aClient, dataPart, textPart, userRequest } from '../helpers/a2a-client.ts';
 import { type GatewayStack, startGatewayStack } from '../helpers/gateway-stack.ts';
 import { connectClient } from '../helpers/mcp-client.ts';
+import { MID_HOUR } from '../helpers/test-zone.ts';
 
 let stack: GatewayStack;
 let botToken: string;
@@ -22,6 +24,8 @@ beforeAll(async () => {
     approvalWaitMs: 120_000,
     adminSubjects: ['user:admin'],
     a2a: true,
+    // A fixed clock: on the real one the rate limit test's calls could straddle the turn of the hour's window.
+    rateLimiter: new MemoryRateLimiter(MID_HOUR),
   });
   botToken = await stack.issuer.sign({ sub: 'bot', agent: true });
   adminToken = await stack.issuer.sign({ sub: 'admin' });

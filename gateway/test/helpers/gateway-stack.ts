@@ -8,6 +8,7 @@ import { jwtAuthenticator } from '../../src/auth/authenticator.ts';
 import { type RunningGateway, startGateway } from '../../src/server/gateway-server.ts';
 import type { RunningServer } from '../../src/server/pack-server.ts';
 import { openPersistence, type Persistence } from '../../src/server/persistence.ts';
+import type { RateLimiter } from '../../src/server/rate-limiter.ts';
 import { type FakeUpstream, json, startFakeUpstream } from './fake-upstream.ts';
 import { AUDIENCE, ISSUER, testIssuer } from './jwt.ts';
 import { startLoopbackPackServer } from './loopback-servers.ts';
@@ -45,6 +46,8 @@ export async function startGatewayStack(options: {
   adminSubjects?: string[];
   /** Serve the gateway as an A2A agent (the zone's gateway.a2a.enabled). Default off. */
   a2a?: boolean;
+  /** The rate limiter (e.g. one on a fixed clock). Default the gateway's own, in memory on the real clock. */
+  rateLimiter?: RateLimiter;
 }): Promise<GatewayStack> {
   const upstream = await startFakeUpstream();
   upstream.routes.set('GET /api/widgets/w1', (_req, res) => json(res, 200, { id: 'w1' }));
@@ -87,6 +90,7 @@ export async function startGatewayStack(options: {
     adminSubjects: options.adminSubjects ?? [],
     secrets,
     approvalWaitMs: options.approvalWaitMs,
+    ...(options.rateLimiter ? { rateLimiter: options.rateLimiter } : {}),
     // Tests read a try-it call's trace right after the answer: no ceiling a busy machine could reach.
     traceFlushWaitMs: 120_000,
     adminRouter: (deps) => persistence.adminRouter(deps),

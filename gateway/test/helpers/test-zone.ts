@@ -42,6 +42,13 @@ export const TEST_POLICY: Policy = {
   rateLimits: [{ name: 'spam-guard', subjects: ['agent:spammer'], limit: 2, windowSeconds: 3600 }],
 };
 
+/**
+ * A clock for a rate limiter counting the spam-guard: half an hour into an hour. The limiters count in fixed
+ * windows aligned to the epoch, so on the real clock a test's calls made at an hour's end could fall into two
+ * windows and the third call pass; on this one they all fall into the same window.
+ */
+export const MID_HOUR = (): number => Date.UTC(2026, 11, 4, 12, 30);
+
 export function testModel(pack: Pack, remoteUrl: string): RepoModel {
   const zone: Zone = {
     name: 'dev',
