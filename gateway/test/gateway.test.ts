@@ -343,7 +343,9 @@ describe('gateway routing', () => {
     const hang = await hangingServer();
     const model = testModel(widgetsPack(upstream.url), partner.url);
     const { bundle, policy } = testBundle(model, hang.url);
-    bundle.tools.find((t) => t.name === 'widgets.get_widget')!.definition!.timeoutMs = 300;
+    // The budget is per attempt, the fallback's too: it must leave a loaded machine room to connect to the
+    // third-party server and call it (300 ms did not), while the hanging server's two attempts wait it out.
+    bundle.tools.find((t) => t.name === 'widgets.get_widget')!.definition!.timeoutMs = 2_000;
     const traces = new MemoryTraceSink();
     const gw = await startGateway({
       bundle,
