@@ -1,7 +1,6 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer as createHttpServer, type Server } from 'node:http';
-import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -24,24 +23,16 @@ export interface RegistryAuth {
   token?: TokenServer;
 }
 
-/** Picks a free loopback port (bind 0, read, close). */
-export async function freePort(): Promise<number> {
-  const server = createNetServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (!address || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
-
 export async function startRegistry(auth: RegistryAuth = {}): Promise<LocalRegistry> {
   const dir = await mkdtemp(path.join(tmpdir(), 'raku-registry-'));
-  const port = await freePort();
   const config: Record<string, unknown> = {
     version: 0.1,
-    log: { level: 'error', accesslog: { disabled: true } },
+    // Info, for the line naming the port it listens on.
+    log: { level: 'info', accesslog: { disabled: true } },
     storage: { filesystem: { rootdirectory: path.join(dir, 'data') }, delete: { enabled: true } },
-    http: { addr: `127.0.0.1:${port}`, secret: 'raku-test-secret' },
+    // Port 0: the registry binds a free port itself and names it. A port picked free beforehand could be taken
+    // by another test file's server or connection before the registry binds it.
+    http: { addr: '127.0.0.1:0', secret: 'raku-test-secret' },
   };
   if (auth.htpasswd) {
     const { stdout } = await run('htpasswd', ['-Bbn', auth.htpasswd.username, auth.htpasswd.password]);
@@ -63,16 +54,26 @@ export async function startRegistry(auth: RegistryAuth = {}): Promise<LocalRegis
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
+  let host: string | undefined;
   child.stderr?.on('data', (d: Buffer) => {
+    // Kept until it names its port (for an error message); after that its per-request lines are only read.
+    if (host !== undefined) return;
     stderr += d.toString();
+    host = /msg="listening on (127\.0\.0\.1:\d+)"/.exec(stderr)?.[1];
   });
-  const host = `127.0.0.1:${port}`;
   const deadline = Date.now() + 20_000;
+  let listening: string;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`docker-registry exited: ${stderr}`);
+    const named = host;
     try {
-      const res = await fetch(`http://${host}/v2/`);
-      if (res.status === 200 || res.status === 401) break;
+      if (named !== undefined) {
+        const res = await fetch(`http://${named}/v2/`);
+        if (res.status === 200 || res.status === 401) {
+          listening = named;
+          break;
+        }
+      }
     } catch {
       // not listening yet
     }
@@ -83,7 +84,7 @@ export async function startRegistry(auth: RegistryAuth = {}): Promise<LocalRegis
     await new Promise((r) => setTimeout(r, 50));
   }
   return {
-    host,
+    host: listening,
     dir,
     async stop() {
       if (child.exitCode === null) {
