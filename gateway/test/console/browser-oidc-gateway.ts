@@ -18,7 +18,7 @@ import { openPersistence, type Persistence } from '../../src/server/persistence.
 import { type FakeUpstream, json, startFakeUpstream } from '../helpers/fake-upstream.ts';
 import { STACK_SECRETS } from '../helpers/gateway-stack.ts';
 import { AUDIENCE, ISSUER, testIssuer } from '../helpers/jwt.ts';
-import { freePort, startOidcProvider, type TestOidcProvider } from '../helpers/oidc-provider.ts';
+import { startOidcProvider, type TestOidcProvider } from '../helpers/oidc-provider.ts';
 import { widgetsPack } from '../helpers/test-pack.ts';
 import { testBundle, testModel } from '../helpers/test-zone.ts';
 
@@ -64,11 +64,11 @@ export function oidcConsoleOptions(idp: TestOidcProvider, dist: string = CONSOLE
 }
 
 export async function startOidcConsole(options: { approvalWaitMs?: number } = {}): Promise<OidcConsole> {
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
+  // The gateway listens on port 0: its callback is known once it listens (see startOidcProvider).
+  let base = '';
   const idp = await startOidcProvider({
     audience: AUDIENCE,
-    redirectUris: [`${base}/console/callback`],
+    redirectUris: () => [`${base}/console/callback`],
     users: OIDC_USERS,
   });
   const upstream = await startFakeUpstream();
@@ -110,11 +110,12 @@ export async function startOidcConsole(options: { approvalWaitMs?: number } = {}
       adminSubjects: ['group:raku-admins'],
       secrets: STACK_SECRETS,
       approvalWaitMs: options.approvalWaitMs ?? 120_000,
-      port,
+      port: 0,
       host: '127.0.0.1',
       routeOptions: { healthIntervalMs: 0, remoteCheckIntervalMs: 0 },
       console: oidcConsoleOptions(idp),
     });
+    base = gateway.url.replace(/\/mcp$/, '');
     await persistence.attachRunner(() => gateway.catalog);
     const opened = { packServer, persistence };
     return {

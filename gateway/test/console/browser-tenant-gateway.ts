@@ -24,7 +24,7 @@ import { type RunningGateway, startGateway } from '../../src/server/gateway-serv
 import { openPersistence, type Persistence } from '../../src/server/persistence.ts';
 import { type FakeUpstream, json, startFakeUpstream } from '../helpers/fake-upstream.ts';
 import { AUDIENCE, ISSUER, testIssuer } from '../helpers/jwt.ts';
-import { freePort, startOidcProvider, type TestOidcProvider } from '../helpers/oidc-provider.ts';
+import { startOidcProvider, type TestOidcProvider } from '../helpers/oidc-provider.ts';
 import { eitherIssuer, oidcConsoleOptions } from './browser-oidc-gateway.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
@@ -76,11 +76,11 @@ function exampleCopy(upstream: string): string {
 }
 
 export async function startTenantConsole(): Promise<TenantConsole> {
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
+  // The gateway listens on port 0: its callback is known once it listens (see startOidcProvider).
+  let base = '';
   const idp = await startOidcProvider({
     audience: AUDIENCE,
-    redirectUris: [`${base}/console/callback`],
+    redirectUris: () => [`${base}/console/callback`],
     users: TENANT_USERS,
   });
   const upstream = await startFakeUpstream();
@@ -131,11 +131,12 @@ export async function startTenantConsole(): Promise<TenantConsole> {
       inProcess: executor,
       secrets: NO_SECRETS,
       approvalWaitMs: 200,
-      port,
+      port: 0,
       host: '127.0.0.1',
       routeOptions: { healthIntervalMs: 0, remoteCheckIntervalMs: 0 },
       console: oidcConsoleOptions(idp),
     });
+    base = gateway.url.replace(/\/mcp$/, '');
     await opened.attachRunner(() => gateway.catalog);
     return {
       idp,

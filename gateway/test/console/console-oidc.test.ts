@@ -17,7 +17,7 @@ import { type RunningGateway, startGateway } from '../../src/server/gateway-serv
 import { parseRuntimeOptions } from '../../src/server/options.ts';
 import { openPersistence, type Persistence } from '../../src/server/persistence.ts';
 import { AUDIENCE } from '../helpers/jwt.ts';
-import { freePort, startOidcProvider, type TestOidcProvider } from '../helpers/oidc-provider.ts';
+import { startOidcProvider, type TestOidcProvider } from '../helpers/oidc-provider.ts';
 import { widgetsPack } from '../helpers/test-pack.ts';
 import { testBundle, testModel } from '../helpers/test-zone.ts';
 import { oidcConsoleOptions } from './browser-oidc-gateway.ts';
@@ -28,17 +28,16 @@ let idp: TestOidcProvider;
 let persistence: Persistence;
 let gateway: RunningGateway;
 let base: string;
+/** The base URL of the gateway role a test starts, once it listens. */
+let roleBase: string | undefined;
 let dist: string;
-/** A second gateway, started as main.ts starts the gateway role (environment and bundle file). */
-let rolePort: number;
 
 beforeAll(async () => {
-  const port = await freePort();
-  rolePort = await freePort();
-  base = `http://127.0.0.1:${port}`;
+  // Both gateways (this one, and the gateway role started by a test) listen on port 0: their callbacks are
+  // known once they listen.
   idp = await startOidcProvider({
     audience: AUDIENCE,
-    redirectUris: [`${base}/console/callback`, `http://127.0.0.1:${rolePort}/console/callback`],
+    redirectUris: () => [base, roleBase].filter((b) => b !== undefined).map((b) => `${b}/console/callback`),
     accessTokenTtlSeconds: ACCESS_TOKEN_TTL,
   });
   persistence = await openPersistence({ databaseUrl: undefined, dataDir: 'memory://', log: () => {} });
@@ -60,10 +59,11 @@ beforeAll(async () => {
     adminRouter: (deps) => persistence.adminRouter(deps),
     adminSubjects: ['group:raku-admins'],
     secrets: () => undefined,
-    port,
+    port: 0,
     routeOptions: { healthIntervalMs: 0, remoteCheckIntervalMs: 0 },
     console: oidcConsoleOptions(idp, dist),
   });
+  base = gateway.url.replace(/\/mcp$/, '');
 });
 
 afterAll(async () => {
@@ -219,7 +219,7 @@ describe('console sign-in with OIDC', () => {
       {
         RAKU_BUNDLE: file,
         RAKU_DATA_DIR: 'memory://',
-        PORT: String(rolePort),
+        PORT: '0',
         RAKU_CONSOLE_OIDC_CLIENT_ID: idp.clientId,
         RAKU_CONSOLE_OIDC_CLIENT_SECRET: idp.clientSecret,
       },
@@ -229,7 +229,7 @@ describe('console sign-in with OIDC', () => {
     const logs: string[] = [];
     const role = await startGatewayRole(options, (m) => logs.push(m));
     try {
-      const roleBase = `http://127.0.0.1:${rolePort}`;
+      roleBase = role.url.replace(/\/mcp$/, '');
       // Whether gateway/console/dist is built in this checkout decides which line is logged.
       expect(logs).toContain(
         existsSync(path.join(consoleDist(), 'index.html'))

@@ -26,6 +26,7 @@ declare module 'oidc-provider' {
       new (init: { clientId: string; accountId: string }): GrantInstance;
       find(id: string): Promise<GrantInstance | undefined>;
     };
+    Client: { prototype: { redirectUriAllowed(uri: string): boolean } };
     callback(): RequestListener;
     on(event: 'server_error', listener: (ctx: KoaContextWithOIDC, err: Error) => void): this;
   }

@@ -16,8 +16,9 @@
  * form only: a browser test (playwright) fills `input[name=login]` and `input[name=password]` and clicks
  * `button[type=submit]` on the page the gateway's /console/login redirects to.
  *
- * The redirect URIs must be known before the provider starts: start the gateway on a reserved port
- * (`freePort()` below) so its callback URL is known in advance.
+ * The redirect URIs are asked for at each authorization request, not fixed at start: a gateway listens on
+ * port 0 and names its callback once it listens (a port found free and closed beforehand could be taken by
+ * another test file's server or connection before the gateway bound it).
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -27,8 +28,8 @@ import Provider, { type KoaContextWithOIDC } from 'oidc-provider';
 export interface OidcProviderOptions {
   /** The gateway's audience: access tokens requested with this resource indicator are JWTs for it. */
   audience: string;
-  /** The console's callback URLs (`<gateway>/console/callback`). */
-  redirectUris: string[];
+  /** The console's callback URLs (`<gateway>/console/callback`), read at each authorization request. */
+  redirectUris: () => string[];
   /** Login name → groups. Default { alice: ['raku-admins'], bob: [] }; any other login has no groups. */
   users?: Record<string, string[]>;
   /** Access token lifetime. Default 600 s. */
@@ -51,15 +52,6 @@ export interface TestOidcProvider {
 
 export const RESOURCE_SCOPE = 'raku';
 
-/** A port free right now on 127.0.0.1 (for a server whose URL must be known before it starts). */
-export async function freePort(): Promise<number> {
-  const server = http.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 export async function startOidcProvider(options: OidcProviderOptions): Promise<TestOidcProvider> {
   const users = options.users ?? { alice: ['raku-admins'], bob: [] };
   const clientId = 'raku-console';
@@ -78,7 +70,8 @@ export async function startOidcProvider(options: OidcProviderOptions): Promise<T
       {
         client_id: clientId,
         client_secret: clientSecret,
-        redirect_uris: options.redirectUris,
+        // Registered for the metadata only: redirectUriAllowed below decides, from options.redirectUris.
+        redirect_uris: ['http://127.0.0.1/console/callback', 'http://localhost/console/callback'],
         grant_types: ['authorization_code', 'refresh_token'],
         response_types: ['code'],
         token_endpoint_auth_method: 'client_secret_basic',
@@ -144,6 +137,8 @@ export async function startOidcProvider(options: OidcProviderOptions): Promise<T
   provider.on('server_error', (_ctx, err) => {
     process.stderr.write(`oidc-provider: ${err.stack ?? err.message}\n`);
   });
+  // The one check of a redirect URI against the client's (authorization request and its errors).
+  provider.Client.prototype.redirectUriAllowed = (uri: string) => options.redirectUris().includes(uri);
   handler = provider.callback();
 
   return {
