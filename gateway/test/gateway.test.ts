@@ -260,7 +260,7 @@ describe('gateway routing', () => {
   });
 
   it('falls back to the reviewed third-party server when the pack server is down, then opens the breaker', async () => {
-    const dead = await closedPortUrl();
+    const dead = closedPortUrl();
     const { gw, traces } = await gateway({
       packServerUrl: dead,
       breaker: { failureThreshold: 2, openMs: 60_000 },
@@ -282,7 +282,7 @@ describe('gateway routing', () => {
   });
 
   it('skips a pack server whose health check fails and goes straight to the fallback', async () => {
-    const dead = await closedPortUrl();
+    const dead = closedPortUrl();
     const { gw } = await gateway({ packServerUrl: dead });
     await gw.routes.checkHealth();
     const bot = await client(gw, 'modern', await botToken());
@@ -328,7 +328,7 @@ describe('gateway routing', () => {
   );
 
   it('gives a clear error when no route is left', async () => {
-    const dead = await closedPortUrl();
+    const dead = closedPortUrl();
     const { gw, traces } = await gateway({ packServerUrl: dead });
     const eve = await client(gw, 'legacy', await issuer.sign({ sub: 'eve', groups: ['engineering'] }));
     const result = await eve.callTool({ name: 'widgets.list_widgets', arguments: {} });
@@ -381,7 +381,7 @@ describe('gateway routing', () => {
   });
 
   it('hides third-party tools while their server cannot be read, and says so when one is called', async () => {
-    const deadRemote = await closedPortUrl();
+    const deadRemote = closedPortUrl();
     const model = testModel(widgetsPack(upstream.url), deadRemote);
     const { bundle, policy } = testBundle(model, packServer.url);
     const gw = await startGateway({
@@ -437,12 +437,13 @@ describe('gateway routing', () => {
   });
 });
 
-async function closedPortUrl(): Promise<string> {
-  const s = http.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as AddressInfo;
-  await new Promise<void>((r) => s.close(() => r()));
-  return `http://127.0.0.1:${port}/mcp`;
+/**
+ * A URL nothing listens on: port 81, below the ephemeral range a server on port 0 is given, and not one of the
+ * ports fetch refuses to ask (1, 9, …). A port found free and closed could be bound by another test file's
+ * server before the call, which would then answer instead of being refused.
+ */
+function closedPortUrl(): string {
+  return 'http://127.0.0.1:81/mcp';
 }
 
 async function hangingServer() {
