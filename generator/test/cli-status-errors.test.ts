@@ -19,7 +19,11 @@ const kubeconfig = (server: string) =>
 
 let repo: string;
 let forbidding: Server;
-let closedPort: number;
+/**
+ * A port nothing listens on: below the ephemeral range a server on port 0 is given (and not one fetch refuses).
+ * A port found free and closed could be bound by another test file's server before the CLI connects to it.
+ */
+const closedPort = 81;
 beforeAll(async () => {
   repo = copyExampleRepo('raku-status-errors-');
   forbidding = createServer((_req, res) => {
@@ -33,10 +37,6 @@ beforeAll(async () => {
     );
   });
   await new Promise<void>((r) => forbidding.listen(0, '127.0.0.1', r));
-  const closed = createServer();
-  await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
-  closedPort = (closed.address() as AddressInfo).port;
-  await new Promise((r) => closed.close(r));
 });
 afterAll(async () => {
   await new Promise((r) => forbidding.close(r));
