@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SESSION_COOKIE } from '../../src/console/session.ts';
 import { type LocalGateway, localBanner, startLocal } from '../../src/server/local-mode.ts';
 import { parseRuntimeOptions } from '../../src/server/options.ts';
+import { ensureConsoleBuilt } from '../helpers/browser.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
 let local: LocalGateway;
@@ -18,6 +19,9 @@ let base: string;
 let tokenRoot: string;
 
 beforeAll(async () => {
+  // Built before the gateway starts, so it stays built: its banner's link says whether it was built at start,
+  // and a browser test file building it meanwhile (a fresh checkout) made the banner test expect the other.
+  await ensureConsoleBuilt();
   tokenRoot = mkdtempSync(path.join(tmpdir(), 'raku-console-'));
   const options = parseRuntimeOptions(
     { RAKU_ROOT: ROOT, RAKU_DATA_DIR: 'memory://', PORT: '0' },
@@ -26,7 +30,7 @@ beforeAll(async () => {
   );
   local = await startLocal(options, { log: () => {}, revision: 'test' });
   base = local.url.replace(/\/mcp$/, '');
-});
+}, 180_000);
 
 afterAll(async () => {
   await local?.close();

@@ -16,6 +16,7 @@ import { startGatewayRole } from '../../src/server/gateway-roles.ts';
 import { type RunningGateway, startGateway } from '../../src/server/gateway-server.ts';
 import { parseRuntimeOptions } from '../../src/server/options.ts';
 import { openPersistence, type Persistence } from '../../src/server/persistence.ts';
+import { ensureConsoleBuilt } from '../helpers/browser.ts';
 import { AUDIENCE } from '../helpers/jwt.ts';
 import { startOidcProvider, type TestOidcProvider } from '../helpers/oidc-provider.ts';
 import { widgetsPack } from '../helpers/test-pack.ts';
@@ -33,6 +34,9 @@ let roleBase: string | undefined;
 let dist: string;
 
 beforeAll(async () => {
+  // Built now, so it stays built: the gateway role's test expects the line its start logged from whether the
+  // console is built, and a browser test file building it meanwhile (a fresh checkout) could land in between.
+  await ensureConsoleBuilt();
   // Both gateways (this one, and the gateway role started by a test) listen on port 0: their callbacks are
   // known once they listen.
   idp = await startOidcProvider({
@@ -64,7 +68,7 @@ beforeAll(async () => {
     console: oidcConsoleOptions(idp, dist),
   });
   base = gateway.url.replace(/\/mcp$/, '');
-});
+}, 180_000);
 
 afterAll(async () => {
   await gateway?.close();
