@@ -11,6 +11,7 @@ import { MemoryRateLimiter } from '../../src/server/rate-limiter.ts';
 import { a2aClient, dataPart, textPart, userRequest } from '../helpers/a2a-client.ts';
 import { type GatewayStack, startGatewayStack } from '../helpers/gateway-stack.ts';
 import { connectClient } from '../helpers/mcp-client.ts';
+import { widgetsPack } from '../helpers/test-pack.ts';
 import { MID_HOUR } from '../helpers/test-zone.ts';
 
 let stack: GatewayStack;
@@ -26,6 +27,8 @@ beforeAll(async () => {
     a2a: true,
     // A fixed clock: on the real one the rate limit test's calls could straddle the turn of the hour's window.
     rateLimiter: new MemoryRateLimiter(MID_HOUR),
+    // No upstream timeout a loaded machine could reach before the cancellation test's cancel does.
+    pack: (upstreamUrl) => widgetsPack(upstreamUrl, { timeoutMs: 60_000 }),
   });
   botToken = await stack.issuer.sign({ sub: 'bot', agent: true });
   adminToken = await stack.issuer.sign({ sub: 'admin' });
@@ -207,7 +210,7 @@ describe('the gateway as an A2A agent', () => {
     leaving.abort();
     await expect(call).rejects.toThrow();
     await upstreamLetGo;
-    // Cancelled, not timed out (the tool's 2 s budget would also end the upstream request).
+    // Cancelled, not timed out (the tool's budget, 60 s here, would also end the upstream request).
     const row = await traceWhere((t) => (t['args'] as { id?: string } | null)?.id === 'held');
     expect(row).toMatchObject({ subject: 'agent:bot', tool: 'widgets.get_widget', status: 'no_route' });
     expect(row['error']).toMatch(/the call was cancelled/);
