@@ -33,9 +33,9 @@ afterAll(async () => {
 
 /**
  * Returns once the current window of a `windowSeconds` rate limit has at least `needMs` left, waiting for the
- * next window if need be. The limiter counts in fixed windows aligned to the epoch on the machine's clock (a
- * process started as main.ts has no other): calls made across the turn of a window are counted in two, and the
- * call that should be refused passes.
+ * next window if need be. The limiter counts in fixed windows aligned to the epoch on the machine's clock
+ * (startGatewayRole, as main.ts starts it, takes no other): calls made across the turn of a window are counted
+ * in two, and the call that should be refused passes.
  */
 async function windowWithTimeLeft(windowSeconds: number, needMs: number): Promise<void> {
   const windowMs = windowSeconds * 1000;
