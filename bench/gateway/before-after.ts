@@ -34,27 +34,17 @@ const dbNow = await createDatabase({ url: scratchNow.url });
 await dbNow.migrate();
 const dbBase = await base.createDatabase({ url: scratchBase.url });
 await dbBase.migrate();
-/** Rows and batches each gateway's writer wrote (a batch is a transaction: its round trips cost the thread). */
+/** Rows and batches each gateway's writer wrote. */
 const written = { now: { rows: 0, batches: 0 }, before: { rows: 0, batches: 0 } };
-function counted(count: { rows: number; batches: number }, writer: TraceWriter): TraceWriter {
-  return {
-    write: (rows) => {
-      count.rows += rows.length;
-      count.batches++;
-      return writer.write(rows);
-    },
-    ping: () => writer.ping(),
-  };
-}
 const gateways = {
   now: await H.startBenchGateway(
     packSide.url,
-    createTraceSink({ writer: counted(written.now, createPrismaTraceWriter(dbNow)) }),
+    createTraceSink({ writer: H.countingWriter(createPrismaTraceWriter(dbNow), written.now) }),
   ),
   before: await base.startBenchGateway(
     packSide.url,
     base.createTraceSink({
-      writer: counted(written.before, base.createPrismaTraceWriter(dbBase) as TraceWriter) as never,
+      writer: H.countingWriter(base.createPrismaTraceWriter(dbBase) as TraceWriter, written.before) as never,
     }),
   ),
   nowOff: await H.startBenchGateway(packSide.url, H.discardTraces()),

@@ -9,6 +9,7 @@ import { Worker } from 'node:worker_threads';
 import type { PackExecutor } from '../../gateway/pack-runtime/src/pack-executor.ts';
 import { staticTokenAuthenticator } from '../../gateway/src/auth/authenticator.ts';
 import { type RunningGateway, startGateway } from '../../gateway/src/server/gateway-server.ts';
+import type { TraceWriter } from '../../gateway/src/traces/trace-writer.ts';
 import type { TraceRecord, TraceSink } from '../../gateway/src/traces/types.ts';
 import { widgetsPack } from '../../gateway/test/helpers/test-pack.ts';
 import { testBundle, testModel } from '../../gateway/test/helpers/test-zone.ts';
@@ -67,6 +68,27 @@ export function discardTraces(): TraceSink {
     stats: () => ({ queued: 0, queuedBytes: 0, dropped: 0, written: seen, failures: 0 }),
   };
 }
+
+/** Rows and batches a trace writer was given (a batch is a transaction: its round trips cost the thread). */
+export interface WriteCount {
+  rows: number;
+  batches: number;
+}
+
+/** `writer`, adding to `count` the rows and batches it is given. */
+export function countingWriter(writer: TraceWriter, count: WriteCount): TraceWriter {
+  return {
+    write: (rows) => {
+      count.rows += rows.length;
+      count.batches++;
+      return writer.write(rows);
+    },
+    ping: () => writer.ping(),
+  };
+}
+
+/** A writer that takes every batch and keeps nothing: what a sink costs building and batching rows alone. */
+export const WRITE_NOTHING: TraceWriter = { write: async () => {}, ping: async () => true };
 
 const here = new URL('./', import.meta.url);
 /** A worker running a TypeScript module: registers tsx in the worker first (Node 20 does not pass --import hooks on). */

@@ -20,7 +20,7 @@ const scratch = await createScratchDatabase();
 const db = await createDatabase({ url: scratch.url });
 await db.migrate();
 const written = createTraceSink({ writer: createPrismaTraceWriter(db) });
-const built = createTraceSink({ writer: { write: async () => {}, ping: async () => true } });
+const built = createTraceSink({ writer: H.WRITE_NOTHING });
 const dropped = H.discardTraces();
 const none = H.discardTraces();
 const proxy = await H.startBareProxy(packSide.url);

@@ -23,16 +23,12 @@ const packSide = await H.startServerThread('pack-side-worker.ts');
 const scratch = await createScratchDatabase();
 const db = await createDatabase({ url: scratch.url });
 await db.migrate();
-/** Batches written per gateway (a batch is a transaction: its round trips cost the gateway's thread). */
-const batches = new Map<string, number>();
+/** Rows and batches written per gateway. */
+const written = new Map<string, H.WriteCount>();
 function counted(name: string, writer: TraceWriter): TraceWriter {
-  return {
-    write: (rows) => {
-      batches.set(name, (batches.get(name) ?? 0) + 1);
-      return writer.write(rows);
-    },
-    ping: () => writer.ping(),
-  };
+  const count = { rows: 0, batches: 0 };
+  written.set(name, count);
+  return H.countingWriter(writer, count);
 }
 const gateways: [string, Awaited<ReturnType<typeof H.startBenchGateway>>, TraceSink][] = [];
 const sink = createTraceSink({ writer: counted('traces now', createPrismaTraceWriter(db)) });
@@ -54,7 +50,7 @@ if (baseDir) {
   };
 }
 // Rows built and batched as with the database, but a write that does nothing: the sink's own cost.
-const built = createTraceSink({ writer: { write: async () => {}, ping: async () => true } });
+const built = createTraceSink({ writer: H.WRITE_NOTHING });
 gateways.push(['rows, no write', await H.startBenchGateway(packSide.url, built), built]);
 const off = H.discardTraces();
 gateways.push(['traces off', await H.startBenchGateway(packSide.url, off), off]);
@@ -72,7 +68,8 @@ const loads = [os.loadavg()[0]!];
 for (let round = 0; round < ROUNDS; round++) {
   for (const [name, gateway, traces] of round % 2 ? [...gateways].reverse() : gateways) {
     await traces.flush();
-    const batches0 = batches.get(name) ?? 0;
+    const count = written.get(name);
+    const before = { ...(count ?? { rows: 0, batches: 0 }) };
     const { result: m, ...gc } = await H.gcPauses(async () => {
       const measured = await H.loadWithCpu(
         {
@@ -97,7 +94,7 @@ for (let round = 0; round < ROUNDS; round++) {
         major: gc.markUs / m.answered,
         gcs: (gc.count * 1000) / m.answered,
         rps: m.rps,
-        rowsPerBatch: m.answered / ((batches.get(name) ?? 0) - batches0),
+        rowsPerBatch: count ? (count.rows - before.rows) / (count.batches - before.batches) : Number.NaN,
       },
     ]);
   }
@@ -123,7 +120,7 @@ for (const [name] of gateways) {
       .toFixed(1)
       .padStart(18)}  ${med((r) => r.rps)
       .toFixed(0)
-      .padStart(5)}  ${(batches.has(name) ? med((r) => r.rowsPerBatch).toFixed(0) : '–').padStart(10)}`,
+      .padStart(5)}  ${(written.has(name) ? med((r) => r.rowsPerBatch).toFixed(0) : '–').padStart(10)}`,
   );
 }
 for (const [, gateway, traces] of gateways) {
